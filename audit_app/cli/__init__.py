@@ -1,0 +1,56 @@
+"""The `opioid-audit` console script.
+
+Each subcommand lives in its own module with `register(subparsers)`; the module adds its
+parser and sets `func(args) -> int`. Errors a user can fix (missing file, bad option) end
+in one line on stderr and exit code 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from audit_app.cli import app_cmd, chart_cmd, extract_cmd, import_cmd, score_cmd
+from audit_app.cli.common import CliError
+
+SUBCOMMANDS = (app_cmd, import_cmd, score_cmd, extract_cmd, chart_cmd)
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse prints usage plus the error; users asked for the error alone."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _OneLineParser(
+        prog="opioid-audit",
+        description="Audit opioids on discharge letters and chart improvement over audit rounds.",
+    )
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="SQLAlchemy database URL (default: $OPIOID_AUDIT_DB or the embedded SQLite file)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_OneLineParser)
+    sub.required = True
+    for module in SUBCOMMANDS:
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CliError as exc:
+        print(f"opioid-audit {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("opioid-audit: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

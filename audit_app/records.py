@@ -1,0 +1,129 @@
+"""The canonical audit record: one discharge letter as the auditor recorded it.
+
+This is where the auditor's answers (from a spreadsheet) and the extractor's answers (from the
+letter text) meet. Ingest produces `AuditRecord`s; standards read them together with the
+extraction dict (`nlp.extract_letter(text).to_dict()`); the store saves `to_dict()`.
+
+Yes/no answers are tri-state on purpose: a blank or '?' is *unknown*, which is not the same as
+*no* (a standard scored on an unknown answer is 'not assessable', not 'not met').
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field, fields
+from enum import Enum
+from typing import Any
+
+
+class YesNo(str, Enum):
+    YES = "yes"
+    NO = "no"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def coerce(cls, value: Any) -> "YesNo":
+        if isinstance(value, YesNo):
+            return value
+        if value is None:
+            return cls.UNKNOWN
+        return cls(str(value))
+
+
+# Canonical field name -> (python type, short description for the mapping screen).
+# Order is the order shown to users.
+CANONICAL_FIELDS: dict[str, tuple[str, str]] = {
+    "letter_id": ("str", "Letter / audit ID"),
+    "hospital_number": ("str", "Hospital number / MRN (identifier)"),
+    "nhs_number": ("str", "NHS number (identifier)"),
+    "patient_name": ("str", "Patient name (identifier)"),
+    "date_of_birth": ("date", "Date of birth (identifier)"),
+    "discharge_date": ("date", "Discharge date"),
+    "ward": ("str", "Ward"),
+    "specialty": ("str", "Specialty"),
+    "age": ("int", "Age (years)"),
+    "sex": ("str", "Sex"),
+    "imd_quintile": ("int", "IMD quintile (1 = most deprived)"),
+    "opioid_prescribed": ("yesno", "Opioid on the TTO"),
+    "drug": ("str", "Opioid(s): name and dose as written"),
+    "dose": ("str", "Dose"),
+    "frequency": ("str", "Frequency"),
+    "days_supplied": ("int", "Days supplied / duration (days)"),
+    "quantity": ("str", "Quantity supplied"),
+    "weaning_plan": ("yesno", "Weaning / stopping plan documented"),
+    "gp_action": ("yesno", "GP action documented"),
+    "indication": ("yesno", "Indication documented"),
+    "new_opioid": ("yesno", "New opioid this admission (vs pre-admission)"),
+    "palliative": ("yesno", "Palliative / end of life (exclusion)"),
+    "cancer_pain": ("yesno", "Active cancer pain (exclusion)"),
+    "co_prescribed_sedative": ("str", "Benzodiazepine / gabapentinoid co-prescribed (as written)"),
+    "ome_mg_per_day": ("float", "OME mg/day (auditor's figure)"),
+    "auditor": ("str", "Auditor / pharmacist"),
+    "comments": ("str", "Comments"),
+    "letter_text": ("str", "Letter text (full or excerpt)"),
+}
+
+IDENTIFIER_FIELDS = ("hospital_number", "nhs_number", "patient_name", "date_of_birth")
+
+
+@dataclass
+class AuditRecord:
+    """One audited discharge letter. Unknown values are None (or YesNo.UNKNOWN)."""
+
+    letter_id: str
+    source_row: int | None = None          # 1-based row in the source sheet, for messages
+    source_sheet: str | None = None
+    hospital_number: str | None = None
+    nhs_number: str | None = None
+    patient_name: str | None = None
+    date_of_birth: dt.date | None = None
+    discharge_date: dt.date | None = None
+    ward: str | None = None
+    specialty: str | None = None
+    age: int | None = None
+    sex: str | None = None
+    imd_quintile: int | None = None
+    opioid_prescribed: YesNo = YesNo.UNKNOWN
+    drug: str | None = None
+    dose: str | None = None
+    frequency: str | None = None
+    days_supplied: int | None = None
+    days_supplied_raw: str | None = None   # as written ('5/7', 'own supply'), kept for evidence
+    quantity: str | None = None
+    weaning_plan: YesNo = YesNo.UNKNOWN
+    gp_action: YesNo = YesNo.UNKNOWN
+    indication: YesNo = YesNo.UNKNOWN
+    new_opioid: YesNo = YesNo.UNKNOWN
+    palliative: YesNo = YesNo.UNKNOWN
+    cancer_pain: YesNo = YesNo.UNKNOWN
+    co_prescribed_sedative: str | None = None
+    ome_mg_per_day: float | None = None
+    auditor: str | None = None
+    comments: str | None = None
+    letter_text: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # unmapped columns, kept verbatim
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (dates as ISO strings, YesNo as strings)."""
+        out: dict[str, Any] = {}
+        for k, v in asdict(self).items():
+            if isinstance(v, YesNo):
+                v = v.value
+            elif isinstance(v, (dt.date, dt.datetime)):
+                v = v.isoformat()
+            out[k] = v
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "AuditRecord":
+        known = {f.name: f for f in fields(cls)}
+        kwargs: dict[str, Any] = {}
+        for k, v in data.items():
+            if k not in known:
+                continue
+            kind = CANONICAL_FIELDS.get(k, ("", ""))[0]
+            if kind == "yesno":
+                v = YesNo.coerce(v)
+            elif kind == "date" and isinstance(v, str) and v:
+                v = dt.date.fromisoformat(v[:10])
+            kwargs[k] = v
+        return cls(**kwargs)

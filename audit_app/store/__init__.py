@@ -1,0 +1,14 @@
+"""The audit store (SQLAlchemy 2 + Alembic). See `store.Store`."""
+from audit_app.store.store import (
+    ConcurrentEditError,
+    LetterRow,
+    RoundInfo,
+    Store,
+    StoreError,
+    TrustInfo,
+    default_url,
+    upgrade_schema,
+)
+
+__all__ = ["Store", "StoreError", "ConcurrentEditError", "TrustInfo", "RoundInfo", "LetterRow",
+           "default_url", "upgrade_schema"]

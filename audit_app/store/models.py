@@ -1,0 +1,187 @@
+"""SQLAlchemy 2 models of the audit store.
+
+Flexible parts (the auditor's fields, the extractor's output, standard results' evidence) are
+JSON, so a new audit field or extractor attribute needs no migration; everything the app
+filters or joins on is a real column.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Trust(Base):
+    __tablename__ = "trust"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    code: Mapped[str | None] = mapped_column(String(50), unique=True)
+    # When False (the default) identifiers are replaced by keyed hashes before they are stored.
+    keep_identifiers: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    rounds: Mapped[list["AuditRound"]] = relationship(
+        back_populates="trust", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class AuditRound(Base):
+    __tablename__ = "audit_round"
+    __table_args__ = (UniqueConstraint("trust_id", "label", name="uq_round_label"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trust_id: Mapped[int] = mapped_column(ForeignKey("trust.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(200))
+    period_start: Mapped[dt.date | None] = mapped_column(Date)
+    period_end: Mapped[dt.date | None] = mapped_column(Date)
+    standards_version: Mapped[int | None] = mapped_column(Integer)
+    source_file: Mapped[str | None] = mapped_column(String(500))
+    mapping: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    trust: Mapped[Trust] = relationship(back_populates="rounds")
+    letters: Mapped[list["Letter"]] = relationship(
+        back_populates="round", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Letter(Base):
+    __tablename__ = "letter"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("audit_round.id", ondelete="CASCADE"), index=True)
+    # Pseudonymous key: keyed hash of the patient identifier, links letters across rounds.
+    letter_key: Mapped[str] = mapped_column(String(80), index=True)
+    source_row: Mapped[int | None] = mapped_column(Integer)
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    text: Mapped[str | None] = mapped_column(Text)
+    comparisons: Mapped[list[Any] | None] = mapped_column(JSON)
+    # Optimistic concurrency: every change bumps it; an update naming a stale version is refused.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    round: Mapped[AuditRound] = relationship(back_populates="letters")
+    extraction: Mapped["ExtractionResult | None"] = relationship(
+        back_populates="letter", cascade="all, delete-orphan", passive_deletes=True, uselist=False
+    )
+    standard_results: Mapped[list["StandardResultRow"]] = relationship(
+        back_populates="letter", cascade="all, delete-orphan", passive_deletes=True
+    )
+    corrections: Mapped[list["Correction"]] = relationship(
+        back_populates="letter", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ExtractionResult(Base):
+    __tablename__ = "extraction_result"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id", ondelete="CASCADE"), unique=True)
+    extractor_version: Mapped[str | None] = mapped_column(String(50))
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    letter: Mapped[Letter] = relationship(back_populates="extraction")
+
+
+class StandardResultRow(Base):
+    __tablename__ = "standard_result"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id", ondelete="CASCADE"), index=True)
+    standard_id: Mapped[str] = mapped_column(String(20), index=True)
+    item_index: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(20))
+    exclusion_code: Mapped[str | None] = mapped_column(String(20))
+    standards_version: Mapped[int | None] = mapped_column(Integer)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)  # the full StandardResult.to_dict()
+
+    letter: Mapped[Letter] = relationship(back_populates="standard_results")
+
+
+class Correction(Base):
+    """Audit trail: every change a user makes to a letter's fields."""
+
+    __tablename__ = "correction"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(200))
+    old_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    new_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    user: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    letter: Mapped[Letter] = relationship(back_populates="corrections")
+
+
+class ImportIssue(Base):
+    __tablename__ = "import_issue"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("audit_round.id", ondelete="CASCADE"), index=True)
+    severity: Mapped[str] = mapped_column(String(10))
+    sheet: Mapped[str | None] = mapped_column(String(200))
+    row: Mapped[int | None] = mapped_column(Integer)
+    column: Mapped[str | None] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(Text)
+
+
+class ColumnMapping(Base):
+    """A confirmed heading -> canonical-field mapping, remembered per trust."""
+
+    __tablename__ = "column_mapping"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trust_id: Mapped[int] = mapped_column(ForeignKey("trust.id", ondelete="CASCADE"), index=True)
+    mapping: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class StandardsVersion(Base):
+    """A trust's standards configuration; every change is a new version, old ones are kept."""
+
+    __tablename__ = "standards_version"
+    __table_args__ = (UniqueConstraint("trust_id", "version", name="uq_standards_version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trust_id: Mapped[int] = mapped_column(ForeignKey("trust.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class PdsaCycleRow(Base):
+    __tablename__ = "pdsa_cycle"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trust_id: Mapped[int] = mapped_column(ForeignKey("trust.id", ondelete="CASCADE"), index=True)
+    cycle_no: Mapped[int | None] = mapped_column(Integer)
+    change_idea: Mapped[str | None] = mapped_column(Text)
+    date_start: Mapped[dt.date | None] = mapped_column(Date)
+    date_end: Mapped[dt.date | None] = mapped_column(Date)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # every field of the PDSA record
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class UserAccess(Base):
+    """Which trusts a signed-in user may see (only used when sign-in is configured)."""
+
+    __tablename__ = "user_access"
+    __table_args__ = (UniqueConstraint("user_email", "trust_id", name="uq_user_trust"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_email: Mapped[str] = mapped_column(String(320), index=True)
+    trust_id: Mapped[int] = mapped_column(ForeignKey("trust.id", ondelete="CASCADE"), index=True)

@@ -1,0 +1,538 @@
+"""The audit store: trusts, audit rounds, letters, results, corrections, PDSA cycles.
+
+SQLite (WAL, busy timeout, foreign keys on) by default, any SQLAlchemy URL via `--db` or
+$OPIOID_AUDIT_DB (PostgreSQL for shared deployments). The schema is managed by Alembic and
+brought to head when a Store opens. Every write that belongs together is one transaction.
+"""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from sqlalchemy import Engine, create_engine, event, func, select, text, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from audit_app import privacy
+from audit_app.store.models import (
+    AuditRound,
+    ColumnMapping,
+    Correction,
+    ExtractionResult,
+    ImportIssue,
+    Letter,
+    PdsaCycleRow,
+    StandardResultRow,
+    StandardsVersion,
+    Trust,
+    UserAccess,
+)
+
+DB_ENV = "OPIOID_AUDIT_DB"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+IDENTIFIER_FIELDS = ("hospital_number", "nhs_number", "patient_name", "date_of_birth")
+
+
+class StoreError(Exception):
+    """A store operation the user asked for cannot be done (unknown id, duplicate name...)."""
+
+
+class ConcurrentEditError(StoreError):
+    """Someone else changed the letter since it was read; nothing was overwritten."""
+
+
+def default_url() -> str:
+    env = os.environ.get(DB_ENV)
+    if env:
+        return env
+    base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "opioid-audit"
+    base.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{base / 'audit.db'}"
+
+
+@dataclass(frozen=True)
+class TrustInfo:
+    id: int
+    name: str
+    code: str | None
+    keep_identifiers: bool = False
+
+
+@dataclass(frozen=True)
+class RoundInfo:
+    id: int
+    trust_id: int
+    label: str
+    period_start: dt.date | None
+    period_end: dt.date | None
+    standards_version: int | None
+    created_at: dt.datetime
+    n_letters: int
+    source_file: str | None = None
+    mapping: dict | None = None
+
+
+@dataclass(frozen=True)
+class LetterRow:
+    id: int
+    round_id: int
+    letter_key: str
+    source_row: int | None
+    record: dict
+    text: str | None
+    extraction: dict | None
+    standard_results: list[dict]
+    comparisons: list[dict]
+    version: int
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=15000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        if u.database and u.database != ":memory:":
+            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 15})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def upgrade_schema(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision` with Alembic (serialised across processes)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(804212)"))  # one migrator at a time
+        elif engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA busy_timeout=15000")
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def _d(value: Any) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+class Store:
+    def __init__(self, url: str | None = None, *, migrate: bool = True):
+        self.url = url or default_url()
+        self.engine = make_engine(self.url)
+        if migrate:
+            upgrade_schema(self.engine)
+        self._session = sessionmaker(self.engine, expire_on_commit=False)
+
+    # -- plumbing ------------------------------------------------------------------------
+    @property
+    def display_url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def session(self) -> Session:
+        return self._session()
+
+    # -- trusts --------------------------------------------------------------------------
+    @staticmethod
+    def _trust_info(t: Trust) -> TrustInfo:
+        return TrustInfo(t.id, t.name, t.code, bool(t.keep_identifiers))
+
+    def create_trust(self, name: str, code: str | None = None, *, keep_identifiers: bool = False) -> TrustInfo:
+        name = (name or "").strip()
+        if not name:
+            raise StoreError("a trust needs a name")
+        with self.session() as s, s.begin():
+            clash = s.scalar(select(Trust).where((Trust.name == name) | ((Trust.code == code) if code else False)))
+            if clash is not None:
+                raise StoreError(f"a trust named {clash.name!r} already exists")
+            t = Trust(name=name, code=code or None, keep_identifiers=keep_identifiers)
+            s.add(t)
+            s.flush()
+            return self._trust_info(t)
+
+    def list_trusts(self, ids: Iterable[int] | None = None) -> list[TrustInfo]:
+        with self.session() as s:
+            q = select(Trust).order_by(Trust.name)
+            if ids is not None:
+                q = q.where(Trust.id.in_(list(ids)))
+            return [self._trust_info(t) for t in s.scalars(q)]
+
+    def get_trust(self, trust_id: int) -> TrustInfo:
+        with self.session() as s:
+            t = s.get(Trust, trust_id)
+            if t is None:
+                raise StoreError(f"no trust with id {trust_id}")
+            return self._trust_info(t)
+
+    def find_trust(self, name_or_code: str) -> TrustInfo | None:
+        key = (name_or_code or "").strip()
+        with self.session() as s:
+            t = s.scalar(select(Trust).where((Trust.name == key) | (Trust.code == key)))
+            if t is None:
+                t = s.scalar(select(Trust).where(func.lower(Trust.name) == key.lower()))
+            return self._trust_info(t) if t else None
+
+    def rename_trust(self, trust_id: int, new_name: str) -> None:
+        with self.session() as s, s.begin():
+            t = s.get(Trust, trust_id)
+            if t is None:
+                raise StoreError(f"no trust with id {trust_id}")
+            t.name = new_name.strip()
+
+    def delete_trust(self, trust_id: int) -> None:
+        with self.session() as s, s.begin():
+            t = s.get(Trust, trust_id)
+            if t is not None:
+                s.delete(t)
+
+    # -- rounds --------------------------------------------------------------------------
+    @staticmethod
+    def _round_info(r: AuditRound, n_letters: int) -> RoundInfo:
+        return RoundInfo(r.id, r.trust_id, r.label, r.period_start, r.period_end, r.standards_version,
+                         r.created_at, n_letters, r.source_file, r.mapping)
+
+    def _protect_identifiers(self, trust: Trust, record: dict) -> dict:
+        """Replace identifiers with keyed hashes unless the trust chose to keep them."""
+        rec = dict(record)
+        if trust.keep_identifiers:
+            return rec
+        for f in IDENTIFIER_FIELDS:
+            v = rec.get(f)
+            if v in (None, ""):
+                continue
+            rec[f] = privacy.keyed_hash(str(v), f) if f in ("hospital_number", "nhs_number") else None
+        return rec
+
+    def save_round(
+        self,
+        trust_id: int,
+        label: str,
+        letters: list[dict],
+        *,
+        period_start: Any = None,
+        period_end: Any = None,
+        standards_version: int | None = None,
+        source_file: str | None = None,
+        mapping: dict | None = None,
+        import_issues: list[dict] | None = None,
+        extractor_version: str | None = None,
+    ) -> int:
+        """Save a whole round in one transaction: all letters or none.
+
+        Each letter: {"record": AuditRecord.to_dict(), "text", "extraction", "standard_results", "comparisons"}.
+        """
+        label = (label or "").strip()
+        if not label:
+            raise StoreError("a round needs a label")
+        with self.session() as s, s.begin():
+            trust = s.get(Trust, trust_id)
+            if trust is None:
+                raise StoreError(f"no trust with id {trust_id}")
+            if s.scalar(select(AuditRound.id).where(AuditRound.trust_id == trust_id, AuditRound.label == label)):
+                raise StoreError(f"trust {trust.name!r} already has a round labelled {label!r}")
+            rnd = AuditRound(trust_id=trust_id, label=label, period_start=_d(period_start), period_end=_d(period_end),
+                             standards_version=standards_version, source_file=source_file, mapping=mapping)
+            s.add(rnd)
+            s.flush()
+            for item in letters:
+                s.add(self._new_letter(trust, rnd, item, standards_version, extractor_version))
+            for issue in import_issues or ():
+                s.add(ImportIssue(round_id=rnd.id, severity=str(issue.get("severity", "info")),
+                                  sheet=issue.get("sheet"), row=issue.get("row"),
+                                  column=None if issue.get("column") is None else str(issue.get("column")),
+                                  message=str(issue.get("message", ""))))
+            return rnd.id
+
+    def _new_letter(self, trust: Trust, rnd: AuditRound, item: dict, standards_version, extractor_version) -> Letter:
+        record = self._protect_identifiers(trust, item.get("record") or {})
+        raw = item.get("record") or {}
+        patient = raw.get("nhs_number") or raw.get("hospital_number")
+        key = (privacy.keyed_hash(str(patient), "patient") if patient
+               else privacy.keyed_hash(f"{trust.id}:{rnd.label}:{raw.get('letter_id')}", "letter"))
+        txt = item.get("text")
+        if txt is not None and not trust.keep_identifiers:
+            txt = privacy.mask_text(txt)
+        if "letter_text" in record and record["letter_text"] is not None:
+            record["letter_text"] = None  # the text lives in Letter.text (masked), not twice
+        letter = Letter(round_id=rnd.id, letter_key=key, source_row=raw.get("source_row"), record=record, text=txt,
+                        comparisons=item.get("comparisons") or [])
+        if item.get("extraction") is not None:
+            letter.extraction = ExtractionResult(extractor_version=extractor_version, result=item["extraction"])
+        letter.standard_results = [self._result_row(r, standards_version) for r in item.get("standard_results") or ()]
+        return letter
+
+    @staticmethod
+    def _result_row(r: dict, standards_version: int | None) -> StandardResultRow:
+        return StandardResultRow(standard_id=str(r["standard_id"]), item_index=r.get("item_index"),
+                                 outcome=str(r["outcome"]), exclusion_code=r.get("exclusion_code"),
+                                 standards_version=standards_version, result=r)
+
+    def list_rounds(self, trust_id: int) -> list[RoundInfo]:
+        with self.session() as s:
+            counts = dict(s.execute(select(Letter.round_id, func.count(Letter.id)).join(AuditRound)
+                                    .where(AuditRound.trust_id == trust_id).group_by(Letter.round_id)).all())
+            rounds = s.scalars(select(AuditRound).where(AuditRound.trust_id == trust_id)
+                               .order_by(AuditRound.period_start.is_(None), AuditRound.period_start, AuditRound.id))
+            return [self._round_info(r, counts.get(r.id, 0)) for r in rounds]
+
+    def get_round(self, round_id: int) -> RoundInfo:
+        with self.session() as s:
+            r = s.get(AuditRound, round_id)
+            if r is None:
+                raise StoreError(f"no audit round with id {round_id}")
+            n = s.scalar(select(func.count(Letter.id)).where(Letter.round_id == round_id)) or 0
+            return self._round_info(r, n)
+
+    def find_round(self, trust_id: int, label: str) -> RoundInfo | None:
+        with self.session() as s:
+            r = s.scalar(select(AuditRound).where(AuditRound.trust_id == trust_id, AuditRound.label == label.strip()))
+            if r is None:
+                return None
+        return self.get_round(r.id)
+
+    def update_round(self, round_id: int, *, label: str | None = None, period_start: Any = None,
+                     period_end: Any = None) -> None:
+        with self.session() as s, s.begin():
+            r = s.get(AuditRound, round_id)
+            if r is None:
+                raise StoreError(f"no audit round with id {round_id}")
+            if label is not None and label.strip() and label.strip() != r.label:
+                if s.scalar(select(AuditRound.id).where(AuditRound.trust_id == r.trust_id,
+                                                        AuditRound.label == label.strip())):
+                    raise StoreError(f"this trust already has a round labelled {label.strip()!r}")
+                r.label = label.strip()
+            if period_start is not None:
+                r.period_start = _d(period_start)
+            if period_end is not None:
+                r.period_end = _d(period_end)
+
+    def delete_round(self, round_id: int) -> None:
+        """Delete a round and everything hanging off it (letters, text, results, corrections, issues)."""
+        with self.session() as s, s.begin():
+            r = s.get(AuditRound, round_id)
+            if r is not None:
+                s.delete(r)
+
+    # -- letters -------------------------------------------------------------------------
+    @staticmethod
+    def _letter_row(l: Letter) -> LetterRow:
+        results = sorted(l.standard_results, key=lambda r: r.id)
+        return LetterRow(l.id, l.round_id, l.letter_key, l.source_row, l.record or {}, l.text,
+                         l.extraction.result if l.extraction else None, [r.result for r in results],
+                         l.comparisons or [], l.version)
+
+    def letters(self, round_id: int) -> list[LetterRow]:
+        with self.session() as s:
+            rows = s.scalars(select(Letter).where(Letter.round_id == round_id).order_by(Letter.id)
+                             .options(selectinload(Letter.extraction), selectinload(Letter.standard_results)))
+            return [self._letter_row(l) for l in rows]
+
+    def get_letter(self, letter_id: int) -> LetterRow:
+        with self.session() as s:
+            l = s.get(Letter, letter_id)
+            if l is None:
+                raise StoreError(f"no letter with id {letter_id}")
+            return self._letter_row(l)
+
+    def trust_of_letter(self, letter_id: int) -> int:
+        with self.session() as s:
+            tid = s.scalar(select(AuditRound.trust_id).join(Letter).where(Letter.id == letter_id))
+            if tid is None:
+                raise StoreError(f"no letter with id {letter_id}")
+            return tid
+
+    def replace_standard_results(self, round_id: int, results: dict[int, list[dict]],
+                                 standards_version: int | None) -> None:
+        """Rescore a round: swap every letter's results in one transaction."""
+        with self.session() as s, s.begin():
+            r = s.get(AuditRound, round_id)
+            if r is None:
+                raise StoreError(f"no audit round with id {round_id}")
+            for letter in s.scalars(select(Letter).where(Letter.round_id == round_id)
+                                    .options(selectinload(Letter.standard_results))):
+                if letter.id in results:
+                    letter.standard_results = [self._result_row(x, standards_version) for x in results[letter.id]]
+            r.standards_version = standards_version
+
+    def correct_letter(self, letter_id: int, field: str, new_value: Any, *, reason: str, user: str,
+                       expected_version: int, standard_results: list[dict] | None = None,
+                       standards_version: int | None = None) -> int:
+        """Change one field of a letter, keep the change in the audit trail, return the new version.
+
+        `field` is a path: 'record.weaning_plan' or 'extraction.opioids.0.supply_days'. The update
+        names the version the user saw; if someone changed the letter since, ConcurrentEditError.
+        """
+        if not (reason or "").strip():
+            raise StoreError("a correction needs a reason")
+        with self.session() as s, s.begin():
+            letter = s.get(Letter, letter_id, options=[selectinload(Letter.extraction)])
+            if letter is None:
+                raise StoreError(f"no letter with id {letter_id}")
+            if letter.version != expected_version:
+                raise ConcurrentEditError(
+                    f"letter {letter_id} was changed by someone else (version {letter.version}, "
+                    f"you saw {expected_version}); reload it and apply your correction again")
+            root, _, path = field.partition(".")
+            if root == "record":
+                doc = copy.deepcopy(letter.record or {})
+            elif root == "extraction":
+                doc = copy.deepcopy(letter.extraction.result if letter.extraction else {})
+            else:
+                raise StoreError(f"cannot correct {field!r}: fields start with 'record.' or 'extraction.'")
+            old = _set_path(doc, path, new_value)
+            # The version check is in the UPDATE itself, so two writers cannot both pass it.
+            res = s.execute(update(Letter).where(Letter.id == letter_id, Letter.version == expected_version)
+                            .values(version=expected_version + 1, updated_at=dt.datetime.now(dt.timezone.utc),
+                                    **({"record": doc} if root == "record" else {})))
+            if res.rowcount != 1:
+                raise ConcurrentEditError(f"letter {letter_id} was changed by someone else; reload it")
+            if root == "extraction":
+                if letter.extraction is None:
+                    s.add(ExtractionResult(letter_id=letter_id, result=doc))
+                else:
+                    s.execute(update(ExtractionResult).where(ExtractionResult.letter_id == letter_id)
+                              .values(result=doc))
+            s.add(Correction(letter_id=letter_id, field=field, old_value=old, new_value=new_value,
+                             reason=reason.strip(), user=user or "unknown"))
+            if standard_results is not None:
+                s.execute(StandardResultRow.__table__.delete().where(StandardResultRow.letter_id == letter_id))
+                for r in standard_results:
+                    row = self._result_row(r, standards_version)
+                    row.letter_id = letter_id
+                    s.add(row)
+            return expected_version + 1
+
+    def corrections(self, *, letter_id: int | None = None, round_id: int | None = None) -> list[dict]:
+        with self.session() as s:
+            q = select(Correction).order_by(Correction.created_at, Correction.id)
+            if letter_id is not None:
+                q = q.where(Correction.letter_id == letter_id)
+            if round_id is not None:
+                q = q.join(Letter).where(Letter.round_id == round_id)
+            return [dict(id=c.id, letter_id=c.letter_id, field=c.field, old_value=c.old_value,
+                         new_value=c.new_value, reason=c.reason, user=c.user, created_at=c.created_at)
+                    for c in s.scalars(q)]
+
+    def import_issues(self, round_id: int) -> list[dict]:
+        with self.session() as s:
+            return [dict(severity=i.severity, sheet=i.sheet, row=i.row, column=i.column, message=i.message)
+                    for i in s.scalars(select(ImportIssue).where(ImportIssue.round_id == round_id)
+                                       .order_by(ImportIssue.id))]
+
+    # -- mappings, standards, PDSA ------------------------------------------------------
+    def save_column_mapping(self, trust_id: int, mapping: dict) -> None:
+        with self.session() as s, s.begin():
+            s.add(ColumnMapping(trust_id=trust_id, mapping=dict(mapping)))
+
+    def latest_column_mapping(self, trust_id: int) -> dict | None:
+        with self.session() as s:
+            m = s.scalar(select(ColumnMapping).where(ColumnMapping.trust_id == trust_id)
+                         .order_by(ColumnMapping.id.desc()).limit(1))
+            return dict(m.mapping) if m else None
+
+    def save_standards_config(self, trust_id: int, config: dict, *, user: str | None = None) -> int:
+        """Store a new version of the trust's standards configuration; returns its number."""
+        with self.session() as s, s.begin():
+            if s.get(Trust, trust_id) is None:
+                raise StoreError(f"no trust with id {trust_id}")
+            if s.get_bind().dialect.name == "postgresql":
+                s.execute(text("SELECT pg_advisory_xact_lock(804213, :t)"), {"t": trust_id})
+            current = s.scalar(select(func.max(StandardsVersion.version))
+                               .where(StandardsVersion.trust_id == trust_id)) or 0
+            cfg = dict(config)
+            cfg["version"] = current + 1
+            s.add(StandardsVersion(trust_id=trust_id, version=current + 1, config=cfg, created_by=user))
+            return current + 1
+
+    def standards_config(self, trust_id: int, version: int | None = None) -> tuple[int, dict] | None:
+        with self.session() as s:
+            q = select(StandardsVersion).where(StandardsVersion.trust_id == trust_id)
+            q = q.where(StandardsVersion.version == version) if version else q.order_by(StandardsVersion.version.desc())
+            v = s.scalar(q.limit(1))
+            return (v.version, dict(v.config)) if v else None
+
+    def save_pdsa_cycle(self, trust_id: int, cycle: dict, *, cycle_id: int | None = None) -> int:
+        """Insert (or, with cycle_id, replace) a PDSA cycle record."""
+        data = {k: (v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v) for k, v in cycle.items()}
+        with self.session() as s, s.begin():
+            row = s.get(PdsaCycleRow, cycle_id) if cycle_id else None
+            if cycle_id and (row is None or row.trust_id != trust_id):
+                raise StoreError(f"no PDSA cycle with id {cycle_id} for this trust")
+            if row is None:
+                row = PdsaCycleRow(trust_id=trust_id)
+                s.add(row)
+            row.cycle_no = data.get("cycle_no")
+            row.change_idea = data.get("change_idea")
+            row.date_start = _d(data.get("date_start"))
+            row.date_end = _d(data.get("date_end"))
+            row.data = data
+            s.flush()
+            return row.id
+
+    def list_pdsa_cycles(self, trust_id: int) -> list[dict]:
+        with self.session() as s:
+            rows = s.scalars(select(PdsaCycleRow).where(PdsaCycleRow.trust_id == trust_id)
+                             .order_by(PdsaCycleRow.date_start, PdsaCycleRow.id))
+            return [{**r.data, "id": r.id} for r in rows]
+
+    def delete_pdsa_cycle(self, trust_id: int, cycle_id: int) -> None:
+        with self.session() as s, s.begin():
+            row = s.get(PdsaCycleRow, cycle_id)
+            if row is not None and row.trust_id == trust_id:
+                s.delete(row)
+
+    # -- access (sign-in deployments) ----------------------------------------------------
+    def grant_access(self, user_email: str, trust_id: int) -> None:
+        email = user_email.strip().lower()
+        with self.session() as s, s.begin():
+            if not s.scalar(select(UserAccess.id).where(UserAccess.user_email == email,
+                                                        UserAccess.trust_id == trust_id)):
+                s.add(UserAccess(user_email=email, trust_id=trust_id))
+
+    def trusts_for_user(self, user_email: str) -> list[TrustInfo]:
+        email = user_email.strip().lower()
+        with self.session() as s:
+            ids = list(s.scalars(select(UserAccess.trust_id).where(UserAccess.user_email == email)))
+        return self.list_trusts(ids)
+
+
+def _set_path(doc: Any, path: str, value: Any) -> Any:
+    """Set doc[path] where path is 'a.0.b'; return the old value."""
+    parts = [p for p in path.split(".") if p]
+    if not parts:
+        raise StoreError("no field named")
+    cur = doc
+    for p in parts[:-1]:
+        cur = cur[int(p)] if isinstance(cur, list) else cur.setdefault(p, {})
+    last = parts[-1]
+    if isinstance(cur, list):
+        old = cur[int(last)]
+        cur[int(last)] = value
+    else:
+        old = cur.get(last)
+        cur[last] = value
+    return old

@@ -1,0 +1,122 @@
+"""Fixtures shared by the whole suite.
+
+- `shared_dir`: the project's reference folder (../shared beside the repo, or $OPIOID_AUDIT_SHARED).
+- `store_url` / `store`: a fresh store on SQLite, and on PostgreSQL when the server answers.
+  Under CI (CI=true) a missing PostgreSQL server fails the run instead of skipping.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+PG_URL = os.environ.get("OPIOID_AUDIT_TEST_PG_URL", "postgresql+psycopg://root@127.0.0.1:5432/test")
+
+
+def _shared_dir() -> Path:
+    env = os.environ.get("OPIOID_AUDIT_SHARED")
+    return Path(env) if env else REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    d = _shared_dir()
+    if not d.exists():
+        pytest.skip(f"reference folder {d} not found (set OPIOID_AUDIT_SHARED)")
+    return d
+
+
+@pytest.fixture(scope="session")
+def corpora_dir(shared_dir) -> Path:
+    return shared_dir / "corpora"
+
+
+@pytest.fixture(scope="session")
+def dev_letters(corpora_dir) -> list[dict]:
+    import json
+
+    with open(corpora_dir / "discharge_letters_dev.jsonl", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def _postgres_available() -> str | None:
+    """None when reachable, else the reason."""
+    try:
+        import sqlalchemy as sa
+
+        eng = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with eng.connect() as conn:
+            conn.execute(sa.text("select 1"))
+        eng.dispose()
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "not available"
+        return f"PostgreSQL at {PG_URL} not reachable: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    reason = _postgres_available()
+    if reason:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"CI requires PostgreSQL: {reason}")
+        pytest.skip(reason)
+    return PG_URL
+
+
+def _fresh_pg_schema_url(base_url: str) -> tuple[str, str]:
+    """A URL whose connections use a new, empty schema (so tests never see each other's rows)."""
+    import sqlalchemy as sa
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    eng = sa.create_engine(base_url)
+    with eng.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    eng.dispose()
+    sep = "&" if "?" in base_url else "?"
+    return f"{base_url}{sep}options=-csearch_path%3D{schema}", schema
+
+
+def _drop_pg_schema(base_url: str, schema: str) -> None:
+    import sqlalchemy as sa
+
+    eng = sa.create_engine(base_url)
+    with eng.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    eng.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request, tmp_path):
+    """A database URL for an empty store, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'audit.db'}"
+        return
+    base = request.getfixturevalue("postgres_url")
+    url, schema = _fresh_pg_schema_url(base)
+    yield url
+    _drop_pg_schema(base, schema)
+
+
+@pytest.fixture
+def store(store_url):
+    from audit_app.store import Store
+
+    s = Store(store_url)
+    yield s
+    s.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _installation_secret(tmp_path_factory):
+    """Keyed hashes use a throwaway per-run secret, never the developer's own."""
+    path = tmp_path_factory.mktemp("secret") / "secret.key"
+    old = os.environ.get("OPIOID_AUDIT_SECRET_FILE")
+    os.environ["OPIOID_AUDIT_SECRET_FILE"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("OPIOID_AUDIT_SECRET_FILE", None)
+    else:
+        os.environ["OPIOID_AUDIT_SECRET_FILE"] = old

@@ -1,0 +1,35 @@
+"""The console script: help lists every subcommand; user errors are one line and exit 2."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from audit_app.cli import SUBCOMMANDS, build_parser, main
+
+EXPECTED = ["app", "import", "score", "extract", "chart"]
+
+
+def test_help_lists_each_subcommand_with_one_line():
+    out = subprocess.run([sys.executable, "-m", "audit_app.cli", "--help"], capture_output=True, text=True,
+                         check=True).stdout
+    for name in EXPECTED:
+        lines = [l for l in out.splitlines() if l.strip().startswith(name + " ")]
+        assert lines, f"{name} missing from --help"
+        assert len(lines[0].split(None, 1)) == 2, f"{name} has no one-line help"
+    assert len(SUBCOMMANDS) == len(EXPECTED)
+
+
+def test_unknown_option_is_one_line_and_exit_2():
+    proc = subprocess.run([sys.executable, "-m", "audit_app.cli", "app", "--frobnicate"], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1 and "unrecognized arguments" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_unknown_subcommand_is_exit_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        build_parser().parse_args(["frobnicate"])
+    assert exc.value.code == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
