@@ -1,0 +1,594 @@
+"""Run charts and SPC charts with the Anhøj, Making Data Count and IHI rule sets.
+
+One entry point, :func:`analyse`, over a plain pipeline: validate -> split into phases ->
+limits per phase (:mod:`qi.limits`) -> classify points (:mod:`qi.rules`) -> summarise
+phases -> icons. The :class:`SpcResult` data frames are the contract; :mod:`qi.figures`
+only reads them.
+
+Exactness: with ``rules="anhoej"`` the centre lines, limits, runs statistics and sigma
+signals are those of qicharts2 0.8.1 ``qic()`` (package attached, so moving ranges are
+screened); with ``rules="mdc"`` and ``chart="i"`` they are those of NHSRplotthedots 0.2.2
+``ptd_spc()``. See the module ``DEVIATIONS`` text for where this library deliberately
+differs.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from qi import rules as R
+from qi.limits import CHART_LIMITS, Limits, mdc_i_limits
+
+CHARTS = ("run", "i", "mr", "p", "pp", "u", "up", "c", "g", "t")
+RULE_SETS = ("anhoej", "mdc", "ihi")
+IMPROVEMENT = ("increase", "decrease", "neutral")
+_DIRECTION = {"increase": 1, "decrease": -1, "neutral": 0}
+
+#: charts whose values are counts over a denominator (denominators required)
+NEEDS_DENOMINATOR = ("p", "pp", "u", "up")
+#: charts that take plain counts or times and no denominators
+NO_DENOMINATOR = ("c", "g", "t")
+#: charts where a numerator above its denominator is legitimate (rates per unit of exposure)
+RATE_CHARTS = ("u", "up")
+
+POINT_COLUMNS = [
+    "label", "value", "denominator", "phase", "baseline", "cl", "lcl", "ucl",
+    "lcl_2sigma", "ucl_2sigma", "sigma_signal", "outside_limits", "shift", "trend",
+    "two_in_three", "special_cause_type", "point_type",
+]
+PHASE_COLUMNS = [
+    "phase", "n_obs", "n_useful", "longest_run", "longest_run_max", "crossings",
+    "crossings_min", "runs_signal", "runs", "runs_min", "runs_max",
+]
+
+NO_DATA = "no_data"
+
+DEVIATIONS = """\
+Documented deviations from the reference packages
+- Input order is time order: points are never re-sorted or aggregated (qicharts2 aggregates
+  rows sharing an x value and sorts by x; NHSRplotthedots sorts by date). Duplicate labels are
+  an error.
+- phases are the FIRST point of each new phase (labels, or 0-based positions when a value is
+  not a label); qicharts2's part=k (last point of a phase, 1-based) is phases=[k].
+- freeze applies within every phase. qicharts2 ignores freeze when parts are given; with
+  phases=None the result equals qic(freeze=k). NHSRplotthedots' fix_after_n_points also
+  applies within each rebase group, like here.
+- rules='mdc' requires freeze >= 12 (as ptd_spc's fix_after_n_points does).
+- Labels are always treated as a time series (qicharts2 treats character x as categories:
+  no runs analysis, and sd(z) for p'/u').
+- Missing values, missing/zero denominators: 'no data' points (value NaN, excluded from the
+  limits and the runs, point_type 'no_data', no flags). qicharts2 does the same
+  arithmetically; NHSRplotthedots can fail on NA, here it never does.
+- rules='mdc' on charts other than 'i': the same four rules on that chart's 3-sigma limits,
+  with the 2-sigma lines as the near-limit zone (NHSRplotthedots only has the XmR chart).
+- rules='mdc' with run_length=6: the MDC Excel 6-point shift and trend option.
+"""
+
+
+# =========================================================================== result
+
+@dataclass
+class SpcResult:
+    """What :func:`analyse` returns.
+
+    ``points``: one row per input point (columns :data:`POINT_COLUMNS`).
+    ``phases``: one row per phase (columns :data:`PHASE_COLUMNS`).
+    ``variation_icon``: Making Data Count variation icon of the last point with data
+    (common_cause, improvement_high, improvement_low, concern_high, concern_low,
+    neutral_high, neutral_low) or None.
+    ``assurance_icon``: consistent_pass, consistent_fail, inconsistent, or None when there is
+    no target, the direction is neutral, or the chart has no limits.
+    """
+
+    points: pd.DataFrame
+    phases: pd.DataFrame
+    variation_icon: str | None
+    assurance_icon: str | None
+    chart: str
+    rules: str
+    improvement: str
+    target: float | None
+    run_length: int
+    screen_moving_ranges: bool
+    freeze: int | None
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """A small plain-dict summary (for logs, the CLI and the app)."""
+        pts = self.points
+        return {
+            "chart": self.chart,
+            "rules": self.rules,
+            "improvement": self.improvement,
+            "n_points": int(len(pts)),
+            "n_phases": int(len(self.phases)),
+            "special_cause_points": int(pts["point_type"].astype(str).str.startswith("special_cause").sum()),
+            "runs_signal_phases": [int(p) for p, s in zip(self.phases["phase"], self.phases["runs_signal"]) if s],
+            "variation_icon": self.variation_icon,
+            "assurance_icon": self.assurance_icon,
+            "notes": list(self.notes),
+        }
+
+
+# =========================================================================== validation
+
+def _is_missing(v) -> bool:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    if isinstance(v, float) and math.isnan(v):
+        return True
+    if isinstance(v, np.floating) and np.isnan(v):
+        return True
+    return False
+
+
+def _point_name(labels: list, i: int) -> str:
+    return f"point {i} (label {labels[i]!r})"
+
+
+def _to_float_array(seq, name: str, labels: list) -> np.ndarray:
+    """Numbers only (None/NaN = missing); anything else is an error naming the point."""
+    if isinstance(seq, np.ndarray) and seq.dtype.kind in "fiu":
+        arr = seq.astype(float, copy=True).ravel()
+    elif isinstance(seq, pd.Series) and seq.dtype.kind in "fiu":
+        arr = seq.to_numpy(dtype=float, copy=True)
+    else:
+        items = list(seq)
+        arr = np.empty(len(items), dtype=float)
+        for i, v in enumerate(items):
+            if _is_missing(v):
+                arr[i] = np.nan
+            elif isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
+                where = _point_name(labels, i) if i < len(labels) else f"point {i}"
+                raise ValueError(f"{name} at {where} is not a number: {v!r}")
+            else:
+                arr[i] = float(v)
+    bad = np.flatnonzero(np.isinf(arr))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(f"{name} at {_point_name(labels, i)} is infinite")
+    return arr
+
+
+def _labels_list(values, labels, m: int) -> list:
+    if labels is None:
+        if isinstance(values, pd.Series) and not isinstance(values.index, pd.RangeIndex):
+            return list(values.index)
+        return list(range(m))
+    out = list(labels)
+    if len(out) != m:
+        raise ValueError(f"labels has {len(out)} entries but values has {m}")
+    return out
+
+
+def _check_duplicates(labels: list) -> None:
+    seen: dict = {}
+    for i, lab in enumerate(labels):
+        key = _label_key(lab)
+        if key in seen:
+            raise ValueError(
+                f"duplicate label {lab!r} at points {seen[key]} and {i}: each label must be one time period"
+            )
+        seen[key] = i
+
+
+def _label_key(lab):
+    if isinstance(lab, (pd.Timestamp, np.datetime64)):
+        return ("ts", pd.Timestamp(lab).value)
+    try:
+        import datetime as _dt
+
+        if isinstance(lab, (_dt.date, _dt.datetime)):
+            return ("ts", pd.Timestamp(lab).value)
+    except Exception:  # pragma: no cover
+        pass
+    if isinstance(lab, numbers.Real) and not isinstance(lab, bool):
+        f = float(lab)
+        return ("num", f)
+    return ("obj", lab)
+
+
+def _phase_starts(phases, labels: list) -> list[int]:
+    """Positions at which a new phase starts (labels first, else 0-based positions)."""
+    if phases is None:
+        return []
+    if isinstance(phases, (str, bytes)) or not isinstance(phases, Iterable):
+        phases = [phases]
+    index = {}
+    str_index = {}
+    for i, lab in enumerate(labels):
+        index.setdefault(_label_key(lab), i)
+        str_index.setdefault(str(lab), i)
+    m = len(labels)
+    starts = set()
+    for p in phases:
+        pos = index.get(_label_key(p))
+        if pos is None:
+            pos = str_index.get(str(p))
+        if pos is None and isinstance(p, str):
+            try:
+                pos = index.get(_label_key(pd.Timestamp(p)))
+            except (ValueError, TypeError):
+                pos = None
+        if pos is None and isinstance(p, numbers.Integral) and not isinstance(p, bool):
+            if 0 <= int(p) < m:
+                pos = int(p)
+        if pos is None:
+            raise ValueError(f"phase start {p!r} is neither a label of the data nor a position 0..{m - 1}")
+        if pos > 0:
+            starts.add(pos)
+    return sorted(starts)
+
+
+# =========================================================================== analyse
+
+def analyse(
+    values: Sequence[float],
+    denominators: Sequence[float] | None = None,
+    labels: Sequence | None = None,
+    chart: str = "run",
+    phases: Sequence | None = None,
+    freeze: int | None = None,
+    rules: str = "anhoej",
+    improvement: str = "increase",
+    target: float | None = None,
+    screen_moving_ranges: bool = True,
+    run_length: int = 7,
+) -> SpcResult:
+    """Analyse one measure over time with a run chart or an SPC chart.
+
+    values: the measure per period, in time order; the numerators when ``denominators``
+        are given (then the plotted value is numerator / denominator).
+    denominators: required for p, pp (proportions: numerator <= denominator) and u, up
+        (rates per unit of exposure); optional for run, i and mr; not allowed for c, g, t.
+    labels: one label per point (dates, periods, strings); default 0..n-1 (or the index of a
+        pandas Series).
+    chart: 'run', 'i', 'mr', 'p', 'pp' (Laney p'), 'u', 'up' (Laney u'), 'c', 'g', 't'.
+    phases: labels (or 0-based positions) at which a new phase starts, e.g. the first period
+        after a PDSA change was adopted; limits are recomputed per phase.
+    freeze: number of leading points of each phase that fix its centre line and limits.
+    rules: 'anhoej' (qicharts2), 'mdc' (NHSRplotthedots / Making Data Count), 'ihi'.
+    improvement: 'increase', 'decrease' or 'neutral' (colours and icons).
+    target: optional target value (assurance icon, target line).
+    screen_moving_ranges: leave moving ranges >= 3.267 x the mean moving range out of the
+        sigma estimate (i, t, pp, up; both packages' default). False = MDC Excel tool.
+    run_length: 7 (default) or 6, the MDC shift/trend length; only for rules='mdc'.
+    """
+    # ---------------------------------------------------------------- options
+    if chart not in CHARTS:
+        raise ValueError(f"unknown chart {chart!r}; choose one of {', '.join(CHARTS)}")
+    if rules not in RULE_SETS:
+        raise ValueError(f"unknown rules {rules!r}; choose one of {', '.join(RULE_SETS)}")
+    if improvement not in IMPROVEMENT:
+        raise ValueError(f"unknown improvement {improvement!r}; choose one of {', '.join(IMPROVEMENT)}")
+    if isinstance(run_length, bool) or run_length not in (6, 7):
+        raise ValueError(f"run_length must be 6 or 7, not {run_length!r}")
+    if run_length != 7 and rules != "mdc":
+        raise ValueError("run_length applies to rules='mdc' only (Anhøj and IHI rules fix their own lengths)")
+    if chart == "mr" and rules != "anhoej":
+        raise ValueError("the mr chart is read with rules='anhoej' (qicharts2 reports no runs signal for it)")
+    if freeze is not None:
+        if isinstance(freeze, bool) or not isinstance(freeze, numbers.Integral) or freeze < 1:
+            raise ValueError(f"freeze must be a whole number of points >= 1, not {freeze!r}")
+        freeze = int(freeze)
+        if rules == "mdc" and freeze < 12:
+            raise ValueError(
+                "freeze must be >= 12 with rules='mdc' (NHSRplotthedots' fix_after_n_points: "
+                "limits from fewer than 12 points are trial limits)"
+            )
+    if target is not None:
+        if isinstance(target, bool) or not isinstance(target, numbers.Real) or not math.isfinite(float(target)):
+            raise ValueError(f"target must be a finite number, not {target!r}")
+        target = float(target)
+    if not isinstance(screen_moving_ranges, (bool, np.bool_)):
+        raise ValueError("screen_moving_ranges must be True or False")
+
+    # ---------------------------------------------------------------- data
+    if isinstance(values, (str, bytes)):
+        raise ValueError("values must be a sequence of numbers, not a string")
+    m = len(values)
+    labels_l = _labels_list(values, labels, m)
+    _check_duplicates(labels_l)
+    raw = _to_float_array(values, "value", labels_l)
+
+    if denominators is not None:
+        if chart in NO_DENOMINATOR:
+            raise ValueError(f"chart {chart!r} takes plain counts or times without denominators"
+                             + ("; use 'u' for counts per unit of exposure" if chart == "c" else ""))
+        if len(denominators) != m:
+            raise ValueError(f"denominators has {len(denominators)} entries but values has {m}")
+        den = _to_float_array(denominators, "denominator", labels_l)
+    elif chart in NEEDS_DENOMINATOR:
+        raise ValueError(f"chart {chart!r} needs denominators (the number of letters, patients or exposure per period)")
+    else:
+        den = None
+    _validate_counts(chart, raw, den, labels_l)
+
+    notes: list[str] = []
+    if den is not None:
+        missing = np.isnan(raw) | np.isnan(den) | (den == 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = np.where(missing, np.nan, raw / np.where(missing, 1.0, den))
+        count = np.where(missing, np.nan, raw)
+        n = np.where(missing, 0.0, den)       # qicharts2: sum(n, na.rm = TRUE) gives 0
+        zero = np.flatnonzero(~np.isnan(den) & (den == 0))
+        if zero.size:
+            notes.append("no data (zero denominator) at " + ", ".join(repr(labels_l[i]) for i in zero[:10])
+                         + (" ..." if zero.size > 10 else ""))
+    else:
+        missing = np.isnan(raw)
+        y = raw.copy()
+        count = raw.copy()
+        n = np.full(m, np.nan)
+    if missing.any():
+        idx = np.flatnonzero(np.isnan(raw) | (np.isnan(den) if den is not None else False))
+        if idx.size:
+            notes.append("no data (missing value) at " + ", ".join(repr(labels_l[i]) for i in idx[:10])
+                         + (" ..." if idx.size > 10 else ""))
+
+    # ---------------------------------------------------------------- phases
+    starts = _phase_starts(phases, labels_l)
+    bounds = [0] + starts + [m]
+    direction = _DIRECTION[improvement]
+    limit_fn = mdc_i_limits if (rules == "mdc" and chart == "i") else CHART_LIMITS[chart]
+
+    cols = {k: [] for k in ("value", "phase", "baseline", "cl", "lcl", "ucl", "lcl2", "ucl2",
+                            "sigma", "outside", "shift", "trend", "two", "sct")}
+    phase_rows = []
+    for ph, (a, b) in enumerate(zip(bounds[:-1], bounds[1:]), start=1):
+        if b <= a:
+            continue
+        yp, np_, cp = y[a:b], n[a:b], count[a:b]
+        mlen = b - a
+        base = np.ones(mlen, dtype=bool) if freeze is None else (np.arange(mlen) < freeze)
+        if chart == "t":
+            _check_t(yp, labels_l, a)
+        lim = limit_fn(yp, np_, cp, base, bool(screen_moving_ranges))
+        _nan_nonfinite(lim)
+        if freeze is not None and freeze > mlen:
+            notes.append(f"phase {ph}: freeze={freeze} is longer than the phase ({mlen} points); all points used")
+        if rules == "mdc" and mlen < 13:
+            notes.append(f"phase {ph}: fewer than 12 points, the limits are trial limits")
+        res = _classify(chart, rules, lim, run_length)
+        cols["value"].append(lim.y)
+        cols["phase"].append(np.full(mlen, ph, dtype=int))
+        cols["baseline"].append(base)
+        cols["cl"].append(lim.cl)
+        cols["lcl"].append(lim.lcl)
+        cols["ucl"].append(lim.ucl)
+        cols["lcl2"].append(lim.lcl2)
+        cols["ucl2"].append(lim.ucl2)
+        for k in ("sigma", "outside", "shift", "trend", "two", "sct"):
+            cols[k].append(res[k])
+        phase_rows.append({"phase": ph, **res["phase"]})
+
+    cat = {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in cols.items()}
+    sct = cat["sct"].astype(object) if m else np.zeros(0, dtype=object)
+    no_data = np.isnan(cat["value"]) if m else np.zeros(0, dtype=bool)
+    if chart == "mr":
+        no_data = missing.copy()          # the first moving range of a phase is undefined, not missing data
+    point_type = _point_type(sct, direction)
+    point_type = np.where(no_data, NO_DATA, point_type).astype(object)
+    sct = np.where(no_data, None, sct).astype(object)
+
+    def flag(a):
+        a = np.asarray(a)
+        if a.dtype.kind == "f":            # rule not applicable: NaN column
+            return a
+        return np.where(no_data, False, a).astype(bool)
+
+    points = pd.DataFrame({
+        "label": pd.Series(labels_l, dtype=_label_dtype(labels_l)) if m else pd.Series([], dtype=object),
+        "value": cat["value"].astype(float),
+        "denominator": den.astype(float) if den is not None else np.full(m, np.nan),
+        "phase": cat["phase"].astype(int),
+        "baseline": cat["baseline"].astype(bool),
+        "cl": cat["cl"].astype(float),
+        "lcl": cat["lcl"].astype(float),
+        "ucl": cat["ucl"].astype(float),
+        "lcl_2sigma": cat["lcl2"].astype(float),
+        "ucl_2sigma": cat["ucl2"].astype(float),
+        "sigma_signal": flag(cat["sigma"]),
+        "outside_limits": flag(cat["outside"]),
+        "shift": flag(cat["shift"]),
+        "trend": flag(cat["trend"]),
+        "two_in_three": flag(cat["two"]),
+        "special_cause_type": pd.Series(sct, dtype=object),
+        "point_type": pd.Series(point_type, dtype=object),
+    }, columns=POINT_COLUMNS)
+    phases_df = pd.DataFrame(phase_rows, columns=PHASE_COLUMNS)
+    if len(phases_df):
+        phases_df["phase"] = phases_df["phase"].astype(int)
+        phases_df["n_obs"] = phases_df["n_obs"].astype(int)
+        phases_df["n_useful"] = phases_df["n_useful"].astype(int)
+        phases_df["runs_signal"] = phases_df["runs_signal"].astype(bool)
+
+    return SpcResult(
+        points=points,
+        phases=phases_df,
+        variation_icon=_variation_icon(point_type, improvement),
+        assurance_icon=_assurance_icon(points, chart, improvement, target),
+        chart=chart,
+        rules=rules,
+        improvement=improvement,
+        target=target,
+        run_length=run_length,
+        screen_moving_ranges=bool(screen_moving_ranges),
+        freeze=freeze,
+        notes=notes,
+    )
+
+
+def _label_dtype(labels: list):
+    if all(isinstance(v, (pd.Timestamp, np.datetime64)) for v in labels):
+        return "datetime64[ns]"
+    return object
+
+
+def _validate_counts(chart: str, raw: np.ndarray, den: np.ndarray | None, labels: list) -> None:
+    """Impossible data is an error naming the first offending point."""
+    if den is not None:
+        bad = np.flatnonzero(den < 0)
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(f"negative denominator {den[i]:g} at {_point_name(labels, i)}")
+        bad = np.flatnonzero(raw < 0)
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(f"negative count {raw[i]:g} at {_point_name(labels, i)}")
+        if chart not in RATE_CHARTS:
+            bad = np.flatnonzero(raw > den)
+            if bad.size:
+                i = int(bad[0])
+                raise ValueError(
+                    f"numerator {raw[i]:g} is above its denominator {den[i]:g} at {_point_name(labels, i)}"
+                )
+        else:
+            bad = np.flatnonzero((den == 0) & (raw > 0))
+            if bad.size:
+                i = int(bad[0])
+                raise ValueError(f"count {raw[i]:g} with zero exposure at {_point_name(labels, i)}")
+    elif chart in ("c", "g"):
+        bad = np.flatnonzero(raw < 0)
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(f"negative count {raw[i]:g} at {_point_name(labels, i)}")
+    elif chart == "t":
+        bad = np.flatnonzero(raw <= 0)
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(f"time between events must be > 0: {raw[i]:g} at {_point_name(labels, i)}")
+
+
+def _check_t(yp, labels, offset) -> None:  # pragma: no cover - _validate_counts already checked
+    bad = np.flatnonzero(yp <= 0)
+    if bad.size:
+        i = int(bad[0]) + offset
+        raise ValueError(f"time between events must be > 0 at {_point_name(labels, i)}")
+
+
+def _nan_nonfinite(lim: Limits) -> None:
+    for name in ("cl", "lcl", "ucl", "lcl2", "ucl2"):
+        a = getattr(lim, name)
+        a[~np.isfinite(a)] = np.nan
+
+
+# =========================================================================== classify
+
+def _classify(chart: str, rules: str, lim: Limits, run_length: int) -> dict:
+    y, cl = lim.y, lim.cl
+    m = y.size
+    with np.errstate(invalid="ignore"):
+        above = y > lim.ucl
+        below = y < lim.lcl
+    outside = above | below                       # NaN limits compare False
+    nan_col = np.full(m, np.nan)
+    rtm = R.side_of_centre(y, cl)
+
+    if rules == "anhoej":
+        ra = R.anhoej_runs(y, cl)
+        runs_signal = ra.runs_signal and chart != "mr"
+        long_run = ra.long_run if chart != "mr" else np.zeros(m, dtype=bool)
+        sct = np.full(m, "Common Cause", dtype=object)
+        sct = np.where(long_run, np.where(rtm > 0, "Long Run Above CL", "Long Run Below CL"), sct)
+        sct = np.where(outside, np.where(above, "Above UCL", "Below LCL"), sct)
+        phase = dict(n_obs=ra.n_obs, n_useful=ra.n_useful, longest_run=ra.longest_run,
+                     longest_run_max=ra.longest_run_max, crossings=ra.crossings,
+                     crossings_min=ra.crossings_min, runs_signal=runs_signal,
+                     runs=ra.crossings + 1, runs_min=np.nan, runs_max=np.nan)
+        return dict(sigma=outside, outside=outside, shift=nan_col, trend=nan_col, two=nan_col,
+                    sct=sct.astype(object), phase=phase)
+
+    if rules == "mdc":
+        with np.errstate(invalid="ignore"):
+            close = ~outside & ((y < lim.lcl2) | (y > lim.ucl2))
+        shift = R.mdc_shift(rtm, run_length)
+        trend, tdir = R.mdc_trend(y, run_length)
+        two = R.mdc_two_in_three(close, rtm)
+        sct = R.mdc_special_cause_type(outside, rtm, trend, tdir, two, shift, run_length)
+        ra = R.anhoej_runs(y, cl)
+        longest = _longest_mdc_run(rtm)
+        phase = dict(n_obs=m, n_useful=ra.n_useful, longest_run=float(longest) if ra.n_useful else np.nan,
+                     longest_run_max=float(run_length - 1), crossings=ra.crossings, crossings_min=np.nan,
+                     runs_signal=bool(shift.any()), runs=ra.crossings + 1, runs_min=np.nan, runs_max=np.nan)
+        return dict(sigma=outside, outside=outside, shift=shift, trend=trend, two=two, sct=sct, phase=phase)
+
+    # ihi
+    shift, longest = R.ihi_shift(rtm, R.IHI_SHIFT)
+    trend, tdir = R.ihi_trend(y, R.IHI_TREND)
+    ra = R.anhoej_runs(y, cl)
+    runs_min, runs_max, runs_sig = R.ihi_runs(ra.n_useful, ra.crossings)
+    sct = np.full(m, "Common Cause", dtype=object)
+    sct = np.where(shift, np.where(rtm > 0, f"{R.IHI_SHIFT} Points Above CL", f"{R.IHI_SHIFT} Points Below CL"), sct)
+    sct = np.where(trend, np.where(tdir > 0, f"{R.IHI_TREND} Point Trend (Increasing)",
+                                   f"{R.IHI_TREND} Point Trend (Decreasing)"), sct)
+    sct = np.where(outside, np.where(above, "Above UCL", "Below LCL"), sct)
+    phase = dict(n_obs=m, n_useful=ra.n_useful, longest_run=ra.longest_run,
+                 longest_run_max=float(R.IHI_SHIFT - 1), crossings=ra.crossings,
+                 crossings_min=(runs_min - 1) if runs_min == runs_min else np.nan,
+                 runs_signal=bool(shift.any() or runs_sig), runs=ra.crossings + 1,
+                 runs_min=runs_min, runs_max=runs_max)
+    return dict(sigma=outside, outside=outside, shift=shift, trend=trend, two=nan_col,
+                sct=sct.astype(object), phase=phase)
+
+
+def _longest_mdc_run(rtm: np.ndarray) -> int:
+    a = np.where(np.isnan(rtm), 0.0, rtm)
+    starts, lengths = R.rle(a)
+    keep = a[starts] != 0
+    return int(lengths[keep].max()) if keep.any() else 0
+
+
+def _point_type(sct: np.ndarray, direction: int) -> np.ndarray:
+    """NHSRplotthedots ``ptd_point_type``: orient the label (+1 Above/Increasing, -1
+    Below/Decreasing) by the improvement direction."""
+    s = pd.Series(sct, dtype=object).fillna("")
+    up = s.str.contains("Above|Increasing", regex=True).to_numpy()
+    down = s.str.contains("Below|Decreasing", regex=True).to_numpy()
+    v = np.where(up, 1, np.where(down, -1, 0))
+    if direction == 0:
+        return np.where(v > 0, "special_cause_neutral_high",
+                        np.where(v < 0, "special_cause_neutral_low", "common_cause")).astype(object)
+    v = v * direction
+    return np.where(v > 0, "special_cause_improvement",
+                    np.where(v < 0, "special_cause_concern", "common_cause")).astype(object)
+
+
+# =========================================================================== icons
+
+def _variation_icon(point_type: np.ndarray, improvement: str) -> str | None:
+    """Icon of the last point that has data (NHSRplotthedots: the last point)."""
+    for pt in point_type[::-1]:
+        if pt == NO_DATA:
+            continue
+        if pt == "common_cause":
+            return "common_cause"
+        if pt == "special_cause_neutral_high":
+            return "neutral_high"
+        if pt == "special_cause_neutral_low":
+            return "neutral_low"
+        if pt == "special_cause_improvement":
+            return "improvement_high" if improvement == "increase" else "improvement_low"
+        if pt == "special_cause_concern":
+            return "concern_low" if improvement == "increase" else "concern_high"
+        return None
+    return None
+
+
+def _assurance_icon(points: pd.DataFrame, chart: str, improvement: str, target: float | None) -> str | None:
+    """NHSRplotthedots ``ptd_calculate_assurance_type`` on the last row's limits."""
+    if target is None or improvement == "neutral" or chart in ("run", "mr") or len(points) == 0:
+        return None
+    last = points.iloc[-1]
+    ucl, lcl = last["ucl"], last["lcl"]
+    increasing = improvement == "increase"
+    if ucl == ucl and target > ucl:
+        return "consistent_fail" if increasing else "consistent_pass"
+    if lcl == lcl and target < lcl:
+        return "consistent_pass" if increasing else "consistent_fail"
+    return "inconsistent"
