@@ -1,0 +1,348 @@
+"""Plotly figures for an :class:`qi.spc.SpcResult`, and PNG export through kaleido.
+
+The figure only reads ``result.points`` / ``result.phases``: points coloured as Making
+Data Count colours them, centre line and limits broken at phase starts, optional 2-sigma
+lines, a target line, PDSA cycles as labelled markers at their start date, a one-sentence
+explanation of every signal in the hover text, and the variation/assurance icons beside the
+chart.
+
+PNG export uses kaleido 1.x, which drives a system Chromium through choreographer. We point
+choreographer at Debian's ``/usr/bin/chromium`` (``BROWSER_PATH``) and never download a
+browser.
+"""
+from __future__ import annotations
+
+import math
+import os
+import shutil
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from qi.pdsa import PdsaCycle
+from qi.spc import SpcResult
+
+#: NHSRplotthedots ``ptd_spc_colours()`` defaults (Making Data Count)
+COLOURS = {
+    "common_cause": "#a6a6a6",
+    "special_cause_improvement": "#00b0f0",   # blue
+    "special_cause_concern": "#e46c0a",       # orange
+    "special_cause_neutral": "#490092",       # purple
+    "value_line": "#a6a6a6",
+    "mean_line": "#000000",
+    "limits": "#a6a6a6",
+    "two_sigma": "#c8c8c8",
+    "target": "#de1b1b",
+    "pdsa": "#2e7d32",
+    "no_data": "#ffffff",
+}
+
+POINT_TYPE_NAMES = {
+    "common_cause": "Common cause variation",
+    "special_cause_improvement": "Special cause: improvement",
+    "special_cause_concern": "Special cause: concern",
+    "special_cause_neutral_high": "Special cause: neutral (high)",
+    "special_cause_neutral_low": "Special cause: neutral (low)",
+    "no_data": "No data",
+}
+
+VARIATION_ICON_TEXT = {
+    "common_cause": ("Common cause", COLOURS["common_cause"], "~"),
+    "improvement_high": ("Special cause improvement (high)", COLOURS["special_cause_improvement"], "H"),
+    "improvement_low": ("Special cause improvement (low)", COLOURS["special_cause_improvement"], "L"),
+    "concern_high": ("Special cause concern (high)", COLOURS["special_cause_concern"], "H"),
+    "concern_low": ("Special cause concern (low)", COLOURS["special_cause_concern"], "L"),
+    "neutral_high": ("Special cause neither improvement nor concern (high)", COLOURS["special_cause_neutral"], "H"),
+    "neutral_low": ("Special cause neither improvement nor concern (low)", COLOURS["special_cause_neutral"], "L"),
+}
+ASSURANCE_ICON_TEXT = {
+    "consistent_pass": ("Target consistently met", COLOURS["special_cause_improvement"], "P"),
+    "consistent_fail": ("Target consistently missed", COLOURS["special_cause_concern"], "F"),
+    "inconsistent": ("Target hit and miss", COLOURS["common_cause"], "?"),
+}
+
+CHART_NAMES = {
+    "run": "Run chart", "i": "XmR (individuals) chart", "mr": "Moving-range chart", "p": "p chart",
+    "pp": "Laney p\u2032 chart", "u": "u chart", "up": "Laney u\u2032 chart", "c": "c chart",
+    "g": "g chart", "t": "t chart",
+}
+RULE_NAMES = {"anhoej": "Anh\u00f8j rules (qicharts2)", "mdc": "Making Data Count rules", "ihi": "IHI run chart rules"}
+
+
+# =========================================================================== hover sentences
+
+def _fmt(v: float) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "n/a"
+    return f"{v:.4g}"
+
+
+def signal_sentence(row: pd.Series, result: SpcResult) -> str:
+    """One sentence saying why a point is (or is not) a signal, in a coach's words."""
+    pt = row["point_type"]
+    sct = row["special_cause_type"]
+    if pt == "no_data":
+        return "No data for this period (missing value or zero denominator); it is left out of the limits and rules."
+    if pt == "common_cause" or not isinstance(sct, str) or sct == "Common Cause":
+        return "Common cause: no rule signals at this point."
+    meaning = {
+        "special_cause_improvement": "an improvement",
+        "special_cause_concern": "a concern",
+        "special_cause_neutral_high": "a special cause (no improvement direction set)",
+        "special_cause_neutral_low": "a special cause (no improvement direction set)",
+    }.get(pt, "a special cause")
+    if sct == "Above UCL":
+        why = f"this point is above the upper limit ({_fmt(row['ucl'])})"
+    elif sct == "Below LCL":
+        why = f"this point is below the lower limit ({_fmt(row['lcl'])})"
+    elif "Long Run" in sct:
+        side = "above" if "Above" in sct else "below"
+        why = f"this point is part of an unusually long run {side} the centre line (Anh\u00f8j rule)"
+    elif "Point Trend" in sct:
+        n = sct.split(" ")[0]
+        way = "rising" if "Increasing" in sct else "falling"
+        why = f"this point is part of a trend of {n} or more points each {way}"
+    elif sct.startswith("2 in 3"):
+        side = "above" if "Above" in sct else "below"
+        why = f"two of three points in a row are close to the {'upper' if side == 'above' else 'lower'} limit (beyond 2 sigma)"
+    elif "Points" in sct:
+        n = sct.split(" ")[0]
+        side = "above" if "Above" in sct else "below"
+        why = f"this point is part of a run of {n} or more points {side} the centre line (a shift)"
+    else:
+        why = sct
+    return f"Signal, {meaning}: {why}."
+
+
+def _hover_text(points: pd.DataFrame, result: SpcResult) -> list[str]:
+    out = []
+    for _, row in points.iterrows():
+        parts = [f"<b>{row['label']}</b>", f"value: {_fmt(row['value'])}"]
+        if row["denominator"] == row["denominator"]:
+            parts.append(f"denominator: {_fmt(row['denominator'])}")
+        parts.append(f"phase {int(row['phase'])}: centre {_fmt(row['cl'])}"
+                     + (f", limits {_fmt(row['lcl'])} to {_fmt(row['ucl'])}" if row["ucl"] == row["ucl"] else ""))
+        parts.append(signal_sentence(row, result))
+        out.append("<br>".join(parts))
+    return out
+
+
+# =========================================================================== figure
+
+def _x_values(points: pd.DataFrame) -> list:
+    lab = points["label"]
+    if pd.api.types.is_datetime64_any_dtype(lab):
+        return list(lab)
+    vals = list(lab)
+    if all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in vals):
+        return vals
+    try:
+        import datetime as _dt
+
+        if all(isinstance(v, (_dt.date, pd.Timestamp)) for v in vals):
+            return [pd.Timestamp(v) for v in vals]
+    except Exception:  # pragma: no cover
+        pass
+    return [str(v) for v in vals]
+
+
+def _broken_line(x: list, y: np.ndarray, phase: np.ndarray) -> tuple[list, list]:
+    """One polyline with a gap (None) at every phase start."""
+    xs, ys = [], []
+    prev = None
+    for xi, yi, ph in zip(x, y, phase):
+        if prev is not None and ph != prev:
+            xs.append(None)
+            ys.append(None)
+        xs.append(xi)
+        ys.append(None if yi != yi else float(yi))
+        prev = ph
+    return xs, ys
+
+
+def _point_colour(pt: str) -> str:
+    if pt.startswith("special_cause_neutral"):
+        return COLOURS["special_cause_neutral"]
+    return COLOURS.get(pt, COLOURS["common_cause"])
+
+
+def _pdsa_x(cycle: PdsaCycle, x: list):
+    """Where to mark a cycle: its start date on a date axis, else the first label on/after it."""
+    start = pd.Timestamp(cycle.date_start)
+    if x and isinstance(x[0], pd.Timestamp):
+        return start
+    for xi in x:
+        try:
+            if pd.Timestamp(str(xi)) >= start:
+                return xi
+        except (ValueError, TypeError):
+            return None
+    return None
+
+
+def spc_figure(
+    result: SpcResult,
+    pdsa_cycles: Iterable[PdsaCycle] | None = None,
+    title: str | None = None,
+    show_2sigma: bool = False,
+    target: float | None = None,
+) -> go.Figure:
+    """A plotly figure of ``result`` (any chart, any rule set)."""
+    pts = result.points
+    x = _x_values(pts)
+    phase = pts["phase"].to_numpy()
+    fig = go.Figure()
+
+    # value line (grey), then coloured points
+    fig.add_trace(go.Scatter(
+        x=x, y=[None if v != v else float(v) for v in pts["value"]], mode="lines",
+        line=dict(color=COLOURS["value_line"], width=1.5), hoverinfo="skip", showlegend=False, name="value",
+    ))
+    hover = _hover_text(pts, result)
+    for pt, name in POINT_TYPE_NAMES.items():
+        mask = (pts["point_type"] == pt).to_numpy()
+        if not mask.any() or pt == "no_data":
+            continue
+        idx = np.flatnonzero(mask)
+        fig.add_trace(go.Scatter(
+            x=[x[i] for i in idx], y=[float(pts["value"].iat[i]) for i in idx], mode="markers",
+            marker=dict(color=_point_colour(pt), size=9, line=dict(color="white", width=0.5)),
+            name=name, text=[hover[i] for i in idx], hovertemplate="%{text}<extra></extra>",
+        ))
+
+    # centre line and limits, broken at phase starts
+    runs_signal_phases = set(int(p) for p, s in zip(result.phases["phase"], result.phases["runs_signal"]) if s)
+    cl_name = "median" if result.chart == "run" or result.chart == "g" else "mean"
+    xs, ys = _broken_line(x, pts["cl"].to_numpy(), phase)
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=f"centre line ({cl_name})",
+                             line=dict(color=COLOURS["mean_line"], width=1.5,
+                                       dash="dash" if runs_signal_phases else "solid"),
+                             hoverinfo="skip", connectgaps=False))
+    line_shape = "hv" if result.chart in ("p", "pp", "u", "up") else "linear"
+    for col, name in (("ucl", "upper limit"), ("lcl", "lower limit")):
+        if pts[col].notna().any():
+            xs, ys = _broken_line(x, pts[col].to_numpy(), phase)
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=name, line_shape=line_shape,
+                                     line=dict(color=COLOURS["limits"], width=1.2, dash="dot"),
+                                     hoverinfo="skip", connectgaps=False))
+    if show_2sigma:
+        for col, name in (("ucl_2sigma", "upper 2-sigma"), ("lcl_2sigma", "lower 2-sigma")):
+            if pts[col].notna().any():
+                xs, ys = _broken_line(x, pts[col].to_numpy(), phase)
+                fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=name, line_shape=line_shape,
+                                         line=dict(color=COLOURS["two_sigma"], width=1, dash="dashdot"),
+                                         hoverinfo="skip", connectgaps=False))
+
+    # target
+    tgt = target if target is not None else result.target
+    if tgt is not None:
+        fig.add_trace(go.Scatter(x=[x[0], x[-1]] if x else [], y=[tgt, tgt], mode="lines", name=f"target ({_fmt(tgt)})",
+                                 line=dict(color=COLOURS["target"], width=1.5, dash="dash"), hoverinfo="skip"))
+
+    # phase starts
+    starts = [x[i] for i in range(1, len(x)) if phase[i] != phase[i - 1]]
+    for s in starts:
+        fig.add_vline(x=s, line=dict(color="#d0d0d0", width=1, dash="dot"))
+
+    # PDSA cycles: labelled markers at their start
+    cycles = list(pdsa_cycles or [])
+    if cycles:
+        values = pts["value"].to_numpy(dtype=float)
+        top_candidates = np.concatenate([values[np.isfinite(values)],
+                                         pts["ucl"].to_numpy(dtype=float)[np.isfinite(pts["ucl"].to_numpy(dtype=float))]])
+        ymax = float(top_candidates.max()) if top_candidates.size else 1.0
+        ymin = float(np.nanmin(values)) if np.isfinite(values).any() else 0.0
+        ypos = ymax + 0.08 * max(ymax - ymin, abs(ymax) * 0.1, 1e-9)
+        cx, cy, ctext, chover = [], [], [], []
+        for c in cycles:
+            xc = _pdsa_x(c, x)
+            if xc is None:
+                continue
+            cx.append(xc)
+            cy.append(ypos)
+            ctext.append(f"PDSA {c.cycle_no}")
+            bits = [f"<b>{c.label}</b>", f"start {c.date_start.isoformat()}"]
+            if c.prediction:
+                bits.append(f"prediction: {c.prediction}")
+            if c.act:
+                bits.append(f"act: {c.act}")
+            chover.append("<br>".join(bits))
+        if cx:
+            fig.add_trace(go.Scatter(x=cx, y=cy, mode="markers+text", name="PDSA cycles", text=ctext,
+                                     textposition="top center", hovertext=chover, hoverinfo="text",
+                                     marker=dict(symbol="triangle-down", size=12, color=COLOURS["pdsa"])))
+
+    # icons beside the chart
+    annotations = []
+    yicon = 1.0
+    if result.variation_icon:
+        text, colour, glyph = VARIATION_ICON_TEXT[result.variation_icon]
+        annotations.append(_icon(glyph, text, colour, yicon, "Variation"))
+        yicon -= 0.22
+    if result.assurance_icon:
+        text, colour, glyph = ASSURANCE_ICON_TEXT[result.assurance_icon]
+        annotations.append(_icon(glyph, text, colour, yicon, "Assurance"))
+    for a in annotations:
+        fig.add_annotation(**a)
+
+    if title is None:
+        title = f"{CHART_NAMES.get(result.chart, result.chart)} \u2014 {RULE_NAMES.get(result.rules, result.rules)}"
+    fig.update_layout(
+        title=dict(text=title, x=0.01),
+        template="plotly_white",
+        margin=dict(l=60, r=190, t=70, b=90),
+        legend=dict(orientation="h", yanchor="top", y=-0.15, xanchor="left", x=0),
+        hovermode="closest",
+        width=1000, height=520,
+    )
+    if result.chart in ("p", "pp"):
+        fig.update_yaxes(tickformat=".0%")
+    return fig
+
+
+def _icon(glyph: str, text: str, colour: str, y: float, kind: str) -> dict:
+    return dict(
+        xref="paper", yref="paper", x=1.02, y=y, xanchor="left", yanchor="top", showarrow=False, align="left",
+        text=f"<b>{kind}</b><br><span style='font-size:20px'>{glyph}</span><br>{text.replace(' (', '<br>(')}",
+        bordercolor=colour, borderwidth=2, borderpad=6, bgcolor="white", font=dict(color=colour, size=11),
+    )
+
+
+# =========================================================================== PNG export
+
+DEBIAN_CHROMIUM = "/usr/bin/chromium"
+
+
+def chromium_path() -> str | None:
+    """The Chromium kaleido will use: $BROWSER_PATH, else Debian's /usr/bin/chromium, else PATH."""
+    env = os.environ.get("BROWSER_PATH")
+    if env and Path(env).exists():
+        return env
+    if Path(DEBIAN_CHROMIUM).exists():
+        return DEBIAN_CHROMIUM
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def figure_to_png(fig: go.Figure, path: str | os.PathLike | None = None, *, scale: float = 1.0) -> bytes:
+    """Render ``fig`` to PNG bytes with kaleido and the system Chromium; write them to ``path`` if given.
+
+    Raises RuntimeError when no Chromium is installed (this library never downloads one).
+    """
+    browser = chromium_path()
+    if browser is None:
+        raise RuntimeError(
+            "PNG export needs Chromium: install Debian's package (apt-get install chromium) "
+            "or set BROWSER_PATH; no browser is downloaded"
+        )
+    os.environ["BROWSER_PATH"] = browser   # choreographer reads it when kaleido starts Chromium
+    data = fig.to_image(format="png", scale=scale)
+    if path is not None:
+        Path(path).write_bytes(data)
+    return data
