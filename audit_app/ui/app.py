@@ -1,0 +1,91 @@
+"""Streamlit entry point: `opioid-audit app` (or `streamlit run audit_app/ui/app.py`).
+
+Single-user on 127.0.0.1 unless .streamlit/secrets.toml has an [auth] section; then every
+visitor signs in (Streamlit's OIDC login) and sees only the trusts granted to their e-mail.
+The store is $OPIOID_AUDIT_DB (SQLite file by default, any SQLAlchemy URL such as PostgreSQL).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from audit_app import services
+from audit_app.ui import common
+
+VIEWS = Path(__file__).resolve().parent / "views"
+
+st.set_page_config(page_title="Opioid discharge audit", page_icon=":material/medication:", layout="wide")
+st.set_option("client.showErrorDetails", "none")  # errors are shown as messages, never tracebacks
+
+
+def _sign_in() -> services.Access | None:
+    try:
+        acc = common.current_access()
+    except services.ServiceError as exc:
+        st.error(str(exc))
+        if st.button("Sign out"):
+            st.logout()
+        st.stop()
+    if acc is None:
+        st.title("Opioid discharge audit")
+        st.write("This shared deployment needs you to sign in. You will see only your trust's audits.")
+        if st.button("Sign in", type="primary"):
+            st.login()
+        st.stop()
+    return acc
+
+
+def _sidebar(store, acc: services.Access) -> None:
+    ss = st.session_state
+    if "_pending_trust" in ss:
+        ss[common.TRUST_KEY] = ss.pop("_pending_trust")
+        ss[common.ROUND_KEY] = ss.pop("_pending_round", None)
+    trusts = services.visible_trusts(store, acc)
+    ids = [t.id for t in trusts]
+    names = {t.id: t.name for t in trusts}
+    if ss.get(common.TRUST_KEY) not in ids:
+        ss[common.TRUST_KEY] = ids[0] if ids else None
+    with st.sidebar:
+        if acc.user:
+            st.caption(f"Signed in as {acc.user}")
+            if st.button("Sign out", key="sign_out"):
+                st.logout()
+        if not ids:
+            st.info("No trust yet." if acc.user is None else "No trust is shared with you yet.")
+            ss[common.ROUND_KEY] = None
+            return
+        st.selectbox("Trust", ids, format_func=lambda i: names.get(i, str(i)), key=common.TRUST_KEY)
+        rounds = services.list_rounds(store, acc, ss[common.TRUST_KEY])
+        rids = [r.id for r in rounds]
+        labels = {r.id: f"{r.label} ({r.n_letters} letters)" for r in rounds}
+        if ss.get(common.ROUND_KEY) not in rids:
+            ss[common.ROUND_KEY] = rids[-1] if rids else None
+        if rids:
+            st.selectbox("Audit round", rids, format_func=lambda i: labels.get(i, str(i)), key=common.ROUND_KEY)
+        else:
+            st.caption("No audit round yet: import one.")
+            ss[common.ROUND_KEY] = None
+
+
+def main() -> None:
+    store = common.get_store()
+    acc = _sign_in()
+    st.session_state["_access"] = acc
+    pages = [
+        st.Page(VIEWS / "trusts.py", title="Trusts and rounds", icon=":material/domain:", url_path="trusts"),
+        st.Page(VIEWS / "import_round.py", title="Import", icon=":material/upload_file:", url_path="import"),
+        st.Page(VIEWS / "letters.py", title="Letters", icon=":material/description:", url_path="letters"),
+        st.Page(VIEWS / "compliance.py", title="Compliance", icon=":material/fact_check:", url_path="compliance",
+                default=True),
+        st.Page(VIEWS / "charts.py", title="Charts", icon=":material/monitoring:", url_path="charts"),
+        st.Page(VIEWS / "pdsa.py", title="PDSA log", icon=":material/autorenew:", url_path="pdsa"),
+        st.Page(VIEWS / "standards.py", title="Standards", icon=":material/rule:", url_path="standards"),
+        st.Page(VIEWS / "report.py", title="Report", icon=":material/download:", url_path="report"),
+    ]
+    page = st.navigation(pages)
+    _sidebar(store, acc)
+    page.run()
+
+
+main()

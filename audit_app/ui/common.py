@@ -1,0 +1,142 @@
+"""What every page shares: the store (one per process), who is signed in, the current trust and
+round, cached reads (the trust is in every cache key) and showing errors as messages.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from typing import Iterator
+
+import streamlit as st
+
+from audit_app import services
+from audit_app.services import Access, ServiceError
+from audit_app.store.store import DB_ENV, Store, StoreError, default_url
+
+TRUST_KEY = "trust_id"
+ROUND_KEY = "round_id"
+
+
+# -- the store ----------------------------------------------------------------------------------
+def db_url() -> str:
+    return os.environ.get(DB_ENV) or default_url()
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store(url: str) -> Store:
+    return Store(url)
+
+
+def get_store() -> Store:
+    return _open_store(db_url())
+
+
+# -- sign-in ------------------------------------------------------------------------------------
+def auth_configured() -> bool:
+    """True when .streamlit/secrets.toml has an [auth] section (shared deployment with sign-in)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def current_access() -> Access | None:
+    """The caller's Access; None (after drawing a sign-in prompt) when sign-in is needed first."""
+    if not auth_configured():
+        return services.single_user()
+    if not st.user.is_logged_in:
+        return None
+    return services.access_for_user(get_store(), str(st.user.get("email") or ""))
+
+
+def access() -> Access:
+    return st.session_state["_access"]
+
+
+# -- current trust and round --------------------------------------------------------------------
+def select_trust(trust_id: int | None, round_id: int | None = None) -> None:
+    """Ask the sidebar to switch trust (and round) on the next run."""
+    st.session_state["_pending_trust"] = trust_id
+    st.session_state["_pending_round"] = round_id
+
+
+def select_round(round_id: int | None) -> None:
+    st.session_state["_pending_trust"] = st.session_state.get(TRUST_KEY)
+    st.session_state["_pending_round"] = round_id
+
+
+def current_trust_id() -> int | None:
+    return st.session_state.get(TRUST_KEY)
+
+
+def current_round_id() -> int | None:
+    return st.session_state.get(ROUND_KEY)
+
+
+def need_trust() -> int:
+    tid = current_trust_id()
+    if tid is None:
+        st.info("Create or choose a trust first on the **Trusts and rounds** page.")
+        st.stop()
+    return tid
+
+
+def need_round() -> tuple[int, int]:
+    tid = need_trust()
+    rid = current_round_id()
+    if rid is None:
+        st.info("This trust has no audit round yet: import one on the **Import** page.")
+        st.stop()
+    return tid, rid
+
+
+# -- errors as messages -------------------------------------------------------------------------
+@contextlib.contextmanager
+def messages(action: str = "") -> Iterator[None]:
+    """Show a domain error as a message on the page (never a traceback)."""
+    try:
+        yield
+    except (ServiceError, StoreError, ValueError, KeyError) as exc:
+        st.error(f"{action}: {exc}" if action else str(exc))
+    except Exception as exc:  # noqa: BLE001 - the last line of defence for the user
+        from audit_app.ingest.report import IngestError
+
+        if isinstance(exc, IngestError):
+            st.error(f"{action}: {exc}" if action else str(exc))
+        else:
+            st.error(f"{action + ': ' if action else ''}unexpected problem ({type(exc).__name__}: {exc}). "
+                     "Nothing was saved.")
+
+
+# -- cached reads (trust id and the caller's access are part of every key) ----------------------
+@st.cache_data(show_spinner=False, max_entries=64)
+def letters_table(url: str, access_key: tuple, trust_id: int, round_id: int):
+    return services.letters_table(_open_store(url), Access.from_key(access_key), trust_id, round_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def compliance(url: str, access_key: tuple, trust_id: int, round_id: int):
+    return services.compliance(_open_store(url), Access.from_key(access_key), trust_id, round_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def measures(url: str, access_key: tuple, trust_id: int, grain: str):
+    return services.measures(_open_store(url), Access.from_key(access_key), trust_id, grain)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def round_report(url: str, access_key: tuple, trust_id: int, round_id: int, mask: bool = True):
+    return services.round_report(_open_store(url), Access.from_key(access_key), trust_id, round_id, mask=mask)
+
+
+CACHED = (letters_table, compliance, measures, round_report)
+
+
+def cache_args(trust_id: int) -> tuple:
+    return (db_url(), access().key, trust_id)
+
+
+def clear_caches() -> None:
+    """Called after every write: cached reads must never show stale or other trusts' data."""
+    for fn in CACHED:
+        fn.clear()

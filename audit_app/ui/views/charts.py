@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("charts")
+st.info("Coming soon")

@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("compliance")
+st.info("Coming soon")

@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("import_round")
+st.info("Coming soon")

@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("letters")
+st.info("Coming soon")

@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("report")
+st.info("Coming soon")

@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("standards")
+st.info("Coming soon")

@@ -1,0 +1,113 @@
+"""Trusts and rounds: create, rename and delete trusts and audit rounds; choose the current ones."""
+from __future__ import annotations
+
+import streamlit as st
+
+from audit_app import services
+from audit_app.ui import common
+
+store = common.get_store()
+acc = common.access()
+
+st.title("Trusts and rounds")
+
+trusts = services.visible_trusts(store, acc)
+tid = common.current_trust_id()
+
+with st.expander("Add a trust", expanded=not trusts):
+    with st.form("new_trust", clear_on_submit=True):
+        name = st.text_input("Trust name")
+        code = st.text_input("Code (optional, e.g. ODS code)")
+        if st.form_submit_button("Create trust", type="primary"):
+            with common.messages("Trust not created"):
+                t = services.create_trust(store, acc, name, code)
+                common.clear_caches()
+                common.select_trust(t.id)
+                st.toast(f"Created {t.name}")
+                st.rerun()
+
+if not trusts or tid is None:
+    st.stop()
+
+trust = services.require_trust(store, acc, tid)
+st.subheader(f"{trust.name}")
+
+
+@st.dialog("Delete this trust?")
+def _confirm_delete_trust(trust_id: int, trust_name: str) -> None:
+    st.warning(f"This deletes **{trust_name}** with all its rounds, letters, corrections and PDSA cycles. "
+               "It cannot be undone.")
+    typed = st.text_input("Type the trust's name to confirm")
+    if st.button("Delete trust", type="primary", disabled=typed.strip() != trust_name):
+        with common.messages("Trust not deleted"):
+            services.delete_trust(store, acc, trust_id)
+            common.clear_caches()
+            common.select_trust(None)
+            st.rerun()
+
+
+@st.dialog("Delete this audit round?")
+def _confirm_delete_round(round_id: int, label: str, n_letters: int) -> None:
+    st.warning(f"This deletes round **{label}** and its {n_letters} letters, results and corrections. "
+               "It cannot be undone.")
+    if st.button("Delete round", type="primary"):
+        with common.messages("Round not deleted"):
+            services.delete_round(store, acc, tid, round_id)
+            common.clear_caches()
+            common.select_round(None)
+            st.rerun()
+
+
+c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+with c1:
+    with st.form("rename_trust"):
+        new_name = st.text_input("Rename trust", value=trust.name)
+        if st.form_submit_button("Rename"):
+            with common.messages("Not renamed"):
+                services.rename_trust(store, acc, trust.id, new_name)
+                common.clear_caches()
+                st.rerun()
+with c2:
+    if st.button("Delete trust…", key="delete_trust"):
+        _confirm_delete_trust(trust.id, trust.name)
+
+st.subheader("Audit rounds")
+table = services.rounds_table(store, acc, trust.id)
+if table.empty:
+    st.caption("No rounds yet. Create one below, or go straight to **Import** with a spreadsheet or letters.")
+else:
+    st.dataframe(table.drop(columns=["id"]), hide_index=True, key="rounds_table")
+
+versions = services.standards_versions(store, acc, trust.id)
+with st.expander("New audit round", expanded=table.empty):
+    with st.form("new_round", clear_on_submit=True):
+        label = st.text_input("Round label", placeholder="e.g. Round 3 (Jan 2027)")
+        a, b, c = st.columns(3)
+        start = a.date_input("Period from", value=None, format="DD/MM/YYYY")
+        end = b.date_input("Period to", value=None, format="DD/MM/YYYY")
+        version = c.selectbox("Standards version", versions, format_func=lambda v: f"version {v}")
+        if st.form_submit_button("Create round", type="primary"):
+            with common.messages("Round not created"):
+                rid = services.create_round(store, acc, trust.id, label, start, end, version)
+                common.clear_caches()
+                common.select_round(rid)
+                st.rerun()
+
+rounds = services.list_rounds(store, acc, trust.id)
+rid = common.current_round_id()
+current = next((r for r in rounds if r.id == rid), None)
+if current is not None:
+    with st.expander(f"Edit or delete round {current.label}"):
+        with st.form("edit_round"):
+            label = st.text_input("Round label", value=current.label)
+            a, b = st.columns(2)
+            start = a.date_input("Period from", value=current.period_start, format="DD/MM/YYYY")
+            end = b.date_input("Period to", value=current.period_end, format="DD/MM/YYYY")
+            if st.form_submit_button("Save changes"):
+                with common.messages("Round not changed"):
+                    services.update_round(store, acc, trust.id, current.id, label=label, period_start=start,
+                                          period_end=end)
+                    common.clear_caches()
+                    st.rerun()
+        if st.button("Delete round…", key="delete_round"):
+            _confirm_delete_round(current.id, current.label, current.n_letters)
