@@ -1,0 +1,86 @@
+"""Audit standards OD-01 ... OD-17: the versioned standards file and one evaluator per standard.
+
+Public API::
+
+    evaluate_letter(record, extraction, config=None, *, text=None) -> list[StandardResult]
+    StandardResult(standard_id, outcome, exclusion_code, evidence, item_index=None, reason=None)
+    StandardsConfig (to_dict / from_dict, version), default_config()
+    load_standards(version=1) -> list[StandardDefinition]
+    REGISTRY / get_evaluator(standard_id)
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from audit_app.records import AuditRecord
+from audit_app.standards.config import StandardSetting, StandardsConfig, default_config
+from audit_app.standards.definitions import (
+    CURRENT_VERSION, StandardDefinition, exclusion_codes, get_definition, global_exclusions,
+    load_standards, parameter_specs, standards_file,
+)
+from audit_app.standards.evaluators import REGISTRY, get_evaluator, standard
+from audit_app.standards.facts import LetterFacts, build_facts, supply_days, total_ome
+from audit_app.standards.results import (
+    MET, NOT_APPLICABLE, NOT_ASSESSABLE, NOT_MET, OUTCOME_LABELS, OUTCOMES, StandardResult,
+)
+
+__all__ = [
+    "evaluate_letter", "letter_measures", "StandardResult", "StandardsConfig", "StandardSetting",
+    "default_config", "load_standards", "get_definition", "exclusion_codes", "parameter_specs",
+    "standards_file", "StandardDefinition", "REGISTRY", "get_evaluator", "standard", "CURRENT_VERSION",
+    "MET", "NOT_MET", "NOT_APPLICABLE", "NOT_ASSESSABLE", "OUTCOMES", "OUTCOME_LABELS", "as_record",
+    "global_exclusions",
+]
+
+
+def as_record(record: AuditRecord | dict[str, Any]) -> AuditRecord:
+    if isinstance(record, AuditRecord):
+        return record
+    if isinstance(record, dict):
+        data = dict(record)
+        data.setdefault("letter_id", str(data.get("letter_id") or ""))
+        return AuditRecord.from_dict(data)
+    raise TypeError(f"record must be an AuditRecord or a dict, not {type(record).__name__}")
+
+
+def evaluate_letter(record: AuditRecord | dict[str, Any], extraction: dict | None,
+                    config: StandardsConfig | None = None, *, text: str | None = None) -> list[StandardResult]:
+    """Evaluate every enabled standard on one letter, in standard order.
+
+    ``record``: the auditor's answers (``AuditRecord`` or its ``to_dict()``); ``extraction``:
+    ``nlp.extract_letter(text).to_dict()`` or None when there is no letter text; ``text``: the
+    letter text if not in ``record.letter_text`` (used for OD-14/OD-15 keyword checks).
+    """
+    cfg = config or default_config()
+    rec = as_record(record)
+    facts = build_facts(rec, extraction if isinstance(extraction, dict) else None, cfg.parameters, text)
+    out: list[StandardResult] = []
+    for d in load_standards(cfg.standards_version, include_unscored=False):
+        if not cfg.is_enabled(d.id):
+            continue
+        out.extend(get_evaluator(d.id)(facts, cfg))
+    return out
+
+
+def letter_measures(record: AuditRecord | dict[str, Any], extraction: dict | None,
+                    config: StandardsConfig | None = None) -> dict[str, Any]:
+    """Letter-level facts for QI measures: opioid yes/no, total OME, new items, new MR items."""
+    cfg = config or default_config()
+    rec = as_record(record)
+    f = build_facts(rec, extraction if isinstance(extraction, dict) else None, cfg.parameters)
+    ome, complete, _ = total_ome(f) if f.opioid == "yes" else (None, False, None)
+    n_new = n_new_mr = None
+    if f.items:
+        n_new = n_new_mr = 0
+        for i, it in enumerate(f.items):
+            if f.item_new(i)[0] == "new":
+                n_new += 1
+                n_new_mr += it.get("formulation") == "MR"
+    return {
+        "has_opioid": {"yes": True, "no": False}.get(f.opioid),
+        "ome_mg_per_day": ome if (ome is not None and complete) else None,
+        "new_items": n_new,
+        "new_mr_items": n_new_mr,
+        "excluded": sorted(f.exclusions),
+        "age": f.age,
+    }

@@ -1,0 +1,534 @@
+"""One small function per standard: (LetterFacts, StandardsConfig) -> list[StandardResult].
+
+Registered by id in ``REGISTRY`` with ``@standard("OD-xx")``. Letter-level standards return one
+result; item-level standards return one result per opioid item (``item_index``), or a single
+letter result when the letter's items are not known (no letter text) or the letter is out of
+scope (no opioid).
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from audit_app.records import YesNo
+from audit_app.standards.config import StandardsConfig
+from audit_app.standards.definitions import get_definition
+from audit_app.standards.facts import (
+    AUDITOR, CONFIG, DERIVED, EXTRACTION, STRONG_OPIOIDS, LetterFacts, auditor_answer,
+    classify_sedative_text, combine_answer, ev, extraction_answer, is_codeine_item, item_evidence,
+    mentions_codeine, num, supply_days, total_ome,
+)
+from audit_app.standards.results import MET, NOT_APPLICABLE, NOT_ASSESSABLE, NOT_MET, StandardResult
+
+Evaluator = Callable[[LetterFacts, StandardsConfig], list[StandardResult]]
+REGISTRY: dict[str, Evaluator] = {}
+
+
+def standard(standard_id: str):
+    def deco(fn: Evaluator) -> Evaluator:
+        if standard_id in REGISTRY:
+            raise ValueError(f"standard {standard_id} registered twice")
+        REGISTRY[standard_id] = fn
+        fn.standard_id = standard_id  # type: ignore[attr-defined]
+        return fn
+    return deco
+
+
+def get_evaluator(standard_id: str) -> Evaluator:
+    try:
+        return REGISTRY[standard_id]
+    except KeyError:
+        raise ValueError(f"no evaluator registered for standard {standard_id!r}") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# shared gates
+# ---------------------------------------------------------------------------------------------
+
+def _r(sid, outcome, evidence, *, code=None, item=None, reason=None) -> StandardResult:
+    return StandardResult(sid, outcome, code, list(evidence), item, reason)
+
+
+def _fan_out(sid: str, f: LetterFacts, outcome: str, evidence: list[dict], *, code=None, reason=None,
+             item_level: bool) -> list[StandardResult]:
+    """The same verdict for every item (item-level standards with known items) or the letter."""
+    if item_level and f.items:
+        return [_r(sid, outcome, evidence, code=code, item=i, reason=reason) for i in range(len(f.items))]
+    return [_r(sid, outcome, evidence, code=code, reason=reason)]
+
+
+def _gate(sid: str, f: LetterFacts, cfg: StandardsConfig, *, item_level: bool,
+          skip_children: bool = True) -> list[StandardResult] | None:
+    """Results for letters outside the standard (no opioid, unknown, under 18, excluded), else None."""
+    if f.opioid == "no":
+        return [_r(sid, NOT_APPLICABLE, f.opioid_ev, code="NO_OPIOID")]
+    if f.opioid == "unknown":
+        return [_r(sid, NOT_ASSESSABLE, f.opioid_ev, reason="OPIOID_UNKNOWN")]
+    if skip_children and f.age is not None and f.age < 18 and not cfg.param("include_children"):
+        return _fan_out(sid, f, NOT_APPLICABLE, f.age_ev + [ev(CONFIG, "include_children", False)],
+                        code="UNDER_18", item_level=item_level)
+    d = get_definition(sid, cfg.standards_version)
+    for code in d.exclusions:
+        if code == "LTOT":
+            continue  # handled per standard (letter or item 'new' status)
+        if sid == "OD-08" and code == "PALL" and not cfg.param("od08_exclude_palliative"):
+            continue
+        if code in f.exclusions:
+            return _fan_out(sid, f, NOT_APPLICABLE, f.exclusions[code], code=code, item_level=item_level)
+    return None
+
+
+def _letter_new_gate(sid: str, f: LetterFacts) -> list[StandardResult] | None:
+    if f.letter_new == "not_new":
+        return [_r(sid, NOT_APPLICABLE, f.new_ev, code="LTOT")]
+    if f.letter_new == "unknown":
+        return [_r(sid, NOT_ASSESSABLE, f.new_ev, reason="NEW_STATUS_UNKNOWN")]
+    return None
+
+
+def _yesno_result(sid, ans: YesNo, evidence, missing_reason, *, item=None) -> StandardResult:
+    if ans is YesNo.YES:
+        return _r(sid, MET, evidence, item=item)
+    if ans is YesNo.NO:
+        return _r(sid, NOT_MET, evidence, item=item)
+    return _r(sid, NOT_ASSESSABLE, evidence, item=item, reason=missing_reason)
+
+
+def _answer_for_letter(sid, f, auditor_field, extraction_key, missing_reason, *, item_level=False):
+    ans, evid = combine_answer(f.record, f.extraction, auditor_field, extraction_key)
+    if item_level and f.items:
+        return [_yesno_result(sid, ans, evid, missing_reason, item=i) for i in range(len(f.items))]
+    return [_yesno_result(sid, ans, evid, missing_reason)]
+
+
+def _new_items(sid, f: LetterFacts, judge) -> list[StandardResult]:
+    """Apply ``judge(i, item, new_evidence) -> StandardResult`` to each new item; LTOT for others."""
+    out = []
+    for i in range(len(f.items)):
+        status, new_ev = f.item_new(i)
+        if status == "not_new":
+            out.append(_r(sid, NOT_APPLICABLE, new_ev, code="LTOT", item=i))
+        elif status == "unknown":
+            out.append(_r(sid, NOT_ASSESSABLE, new_ev, item=i, reason="NEW_STATUS_UNKNOWN"))
+        else:
+            out.append(judge(i, f.items[i], new_ev))
+    return out
+
+
+_NO_TEXT = "needs the letter text (no extraction) or an auditor column"
+
+
+# ---------------------------------------------------------------------------------------------
+# OD-01 ... OD-17
+# ---------------------------------------------------------------------------------------------
+
+@standard("OD-01")
+def od01_indication(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
+    sid = "OD-01"
+    return _gate(sid, f, cfg, item_level=True) or _answer_for_letter(
+        sid, f, "indication", "indication_documented", "MISSING_INDICATION", item_level=True)
+
+
+_OD02_FIELDS = ("drug", "strength", "formulation", "dose", "frequency", "route", "quantity")
+
+
+def _od02_missing(item: dict) -> list[str]:
+    patch = str(item.get("formulation") or "") == "patch" or item.get("strength_mcg_per_hour") is not None
+    have = {
+        "drug": bool(item.get("generic") or item.get("brand")),
+        "strength": num(item.get("strength_mg")) is not None or num(item.get("strength_mcg_per_hour")) is not None,
+        "formulation": bool(item.get("formulation")),
+        "dose": num(item.get("dose_mg_max")) is not None or (patch and num(item.get("strength_mcg_per_hour")) is not None),
+        "frequency": num(item.get("frequency_per_day_max")) is not None or patch,
+        "route": bool(item.get("route")),
+        "quantity": bool(item.get("supply_quantity")) or num(item.get("supply_days")) is not None,
+    }
+    return [k for k in _OD02_FIELDS if not have[k]]
+
+
+@standard("OD-02")
+def od02_complete(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
+    sid = "OD-02"
+    gated = _gate(sid, f, cfg, item_level=True)
+    if gated:
+        return gated
+    a, found = auditor_answer(f.record, "complete_prescription")
+    if a is not YesNo.UNKNOWN:
+        return _fan_out(sid, f, MET if a is YesNo.YES else NOT_MET, [ev(AUDITOR, found, a)], item_level=True)
+    if not f.items:
+        return [_r(sid, NOT_ASSESSABLE, f.opioid_ev + [ev(EXTRACTION, "opioids", None, note=_NO_TEXT)],
+                   reason="ITEMS_UNKNOWN")]
+    out = []
+    for i, item in enumerate(f.items):
+        missing = _od02_missing(item)
+        if missing:
+            out.append(_r(sid, NOT_MET, [item_evidence(i, item, "missing_fields", missing,
+                                                       note="not stated: " + ", ".join(missing))], item=i))
+        else:
+            out.append(_r(sid, MET, [item_evidence(i, item, "missing_fields", [],
+                                                   note="drug, strength, formulation, dose, frequency, route and quantity stated")], item=i))
+    return out
+
+
+@standard("OD-03")
+def od03_duration(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
+    sid = "OD-03"
+    gated = _gate(sid, f, cfg, item_level=True)
+    if gated:
+        return gated
+    a, found = auditor_answer(f.record, "duration_stated")
+    if not f.items:
+        if f.letter_new == "not_new":
+            return [_r(sid, NOT_APPLICABLE, f.new_ev, code="LTOT")]
+        if a is not YesNo.UNKNOWN:
+            return [_yesno_result(sid, a, [ev(AUDITOR, found, a)], "MISSING_DURATION")]
+        return [_r(sid, NOT_ASSESSABLE, [ev(EXTRACTION, "opioids", None, note=_NO_TEXT + " 'duration_stated'")],
+                   reason="ITEMS_UNKNOWN")]
+    out = []
+    for i, item in enumerate(f.items):
+        status, new_ev = f.item_new(i)
+        if status == "not_new":
+            out.append(_r(sid, NOT_APPLICABLE, new_ev, code="LTOT", item=i))
+        elif a is not YesNo.UNKNOWN:
+            out.append(_yesno_result(sid, a, [ev(AUDITOR, found, a)], "MISSING_DURATION", item=i))
+        elif num(item.get("duration_days")) is not None:
+            out.append(_r(sid, MET, [item_evidence(i, item, "duration_days", num(item["duration_days"]))], item=i))
+        else:
+            out.append(_r(sid, NOT_MET, [item_evidence(i, item, "duration_days", None,
+                                                       note="no duration or stop date found")], item=i))
+    return out
+
+
+@standard("OD-04")
+def od04_weaning(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
+    sid = "OD-04"
+    gated = _gate(sid, f, cfg, item_level=False) or _letter_new_gate(sid, f)
+    if gated:
+        return gated
+    res = _answer_for_letter(sid, f, "weaning_plan", "weaning_plan", "MISSING_WEANING_PLAN")
+    res[0].evidence.extend(e for e in f.new_ev if e.get("note"))
+    return res
+
+
+@standard("OD-05")
+def od05_supply(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
+    sid = "OD-05"
+    gated = _gate(sid, f, cfg, item_level=True)
+    if gated:
+        return gated
+    limit = float(cfg.param("supply_limit_days"))
+    limit_ev = ev(CONFIG, "supply_limit_days", cfg.param("supply_limit_days"))
+    auditor_days = num(f.record.days_supplied)
+
+    def verdict(days, evid, item=None):
+        evid = evid + [limit_ev]
+        if days is None:
+            return _r(sid, NOT_ASSESSABLE, evid, item=item, reason="MISSING_QUANTITY")
+        return _r(sid, MET if days <= limit + 1e-9 else NOT_MET, evid, item=item)
+
+    if not f.items:
+        gated = _letter_new_gate(sid, f)
+        if gated:
+            return gated
+        if auditor_days is not None:
+            return [verdict(auditor_days, [ev(AUDITOR, "days_supplied", auditor_days, text=f.record.days_supplied_raw)])]
+        return [_r(sid, NOT_ASSESSABLE, [ev(AUDITOR, "days_supplied", None, text=f.record.days_supplied_raw,
+                                            note="days supplied not recorded and no letter text")],
+                   reason="MISSING_QUANTITY")]
+
+    def judge(i, item, new_ev):
+        if auditor_days is not None:
+            return verdict(auditor_days, [ev(AUDITOR, "days_supplied", auditor_days, text=f.record.days_supplied_raw)], i)
+        days, how = supply_days(item)
+        e = item_evidence(i, item, "supply_days", None if days is None else round(days, 2), note=how)
+        return verdict(days, [e] + [x for x in new_ev if x.get("note")], i)
+
+    return _new_items(sid, f, judge)
+
+
+_IR_FORMS = {"IR", "liquid", "combination"}
+
+
+@standard("OD-06")
+def od06_ir(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
+    sid = "OD-06"
+    gated = _gate(sid, f, cfg, item_level=True)
+    if gated:
+        return gated
+    if not f.items:
+        return _letter_new_gate(sid, f) or [_r(sid, NOT_ASSESSABLE, [ev(EXTRACTION, "opioids", None, note=_NO_TEXT)],
+                                                reason="ITEMS_UNKNOWN")]
+
+    def judge(i, item, new_ev):
+        form = item.get("formulation")
+        extra = [x for x in new_ev if x.get("note")]
+        if form in _IR_FORMS:
+            return _r(sid, MET, [item_evidence(i, item, "formulation", form)] + extra, item=i)
+        if form in ("MR", "patch"):
+            return _r(sid, NOT_MET, [item_evidence(i, item, "formulation", form,
+                                                   note="new long-acting opioid")] + extra, item=i)
+        return _r(sid, NOT_ASSESSABLE, [item_evidence(i, item, "formulation", form)], item=i,
+                  reason="MISSING_FORMULATION")
+
+    return _new_items(sid, f, judge)
+
+
+@standard("OD-07")
+def od07_no_new_patch(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
+    sid = "OD-07"
+    gated = _gate(sid, f, cfg, item_level=False) or _letter_new_gate(sid, f)
+    if gated:
+        return gated
+    if not f.items:
+        return [_r(sid, NOT_ASSESSABLE, [ev(EXTRACTION, "opioids", None, note=_NO_TEXT)], reason="ITEMS_UNKNOWN")]
+    patches, unknown_form = [], []
+    for i, item in enumerate(f.items):
+        status, new_ev = f.item_new(i)
+        if status == "not_new":
+            continue
+        if item.get("formulation") == "patch" or str(item.get("route") or "") == "transdermal":
+            patches.append(item_evidence(i, item, "formulation", "patch",
+                                         note="newly started patch" if status == "new" else "patch; new status unknown"))
+        elif not item.get("formulation"):
+            unknown_form.append(item_evidence(i, item, "formulation", None))
+    if patches:
+        return [_r(sid, NOT_MET, patches)]
+    if unknown_form:
+        return [_r(sid, NOT_ASSESSABLE, unknown_form, reason="MISSING_FORMULATION")]
+    return [_r(sid, MET, [ev(EXTRACTION, "opioids[].formulation",
+                             sorted({str(it.get('formulation')) for it in f.items}),
+                             note="no newly started transdermal opioid")])]
+
+
+@standard("OD-08")
+def od08_gp_action(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
+    sid = "OD-08"
+    return _gate(sid, f, cfg, item_level=False) or _answer_for_letter(
+        sid, f, "gp_action", "gp_instruction", "MISSING_GP_ACTION")
+
+
+@standard("OD-09")
+def od09_patient_informed(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
+    sid = "OD-09"
+    return (_gate(sid, f, cfg, item_level=False) or _letter_new_gate(sid, f)
+            or _answer_for_letter(sid, f, "patient_informed", "patient_informed", "MISSING_PATIENT_INFORMATION"))
+
+
+def _coprescription(sid: str, f: LetterFacts, cfg: StandardsConfig, cls: str, flag: str, code: str):
+    gated = _gate(sid, f, cfg, item_level=False)
+    if gated:
+        return gated
+    raw = f.record.co_prescribed_sedative
+    classes = classify_sedative_text(raw)
+    if classes is not None:
+        present = cls in classes
+        pop_ev = [ev(AUDITOR, "co_prescribed_sedative", raw)]
+    elif f.extraction is not None:
+        present = flag in (f.extraction.get("risk_flags") or [])
+        pop_ev = [ev(EXTRACTION, "risk_flags", flag if present else None,
+                     note=f"extractor {'found' if present else 'did not find'} {flag}")]
+        if raw:
+            pop_ev.insert(0, ev(AUDITOR, "co_prescribed_sedative", raw, note="drug class not stated by the auditor"))
+    else:
+        return [_r(sid, NOT_ASSESSABLE, [ev(AUDITOR, "co_prescribed_sedative", raw,
+                                            note="co-prescription not recorded and no letter text")],
+                   reason="POPULATION_UNKNOWN")]
+    if not present:
+        return [_r(sid, NOT_APPLICABLE, pop_ev, code=code)]
+    ans, evid = combine_answer(f.record, f.extraction, "coprescription_justified", "coprescription_justified")
+    return [_yesno_result(sid, ans, pop_ev + evid, "MISSING_JUSTIFICATION")]
+
+
+@standard("OD-10")
+def od10_bzd(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
+    return _coprescription("OD-10", f, cfg, "bzd", "benzodiazepine_coprescribed", "NO_BZD")
+
+
+@standard("OD-11")
+def od11_gabapentinoid(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
+    return _coprescription("OD-11", f, cfg, "gaba", "gabapentinoid_coprescribed", "NO_GABAPENTINOID")
+
+
+@standard("OD-12")
+def od12_high_dose(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
+    sid = "OD-12"
+    gated = _gate(sid, f, cfg, item_level=False)
+    if gated:
+        return gated
+    threshold = float(cfg.param("high_dose_threshold_mg"))
+    t_ev = ev(CONFIG, "high_dose_threshold_mg", cfg.param("high_dose_threshold_mg"))
+    ome, complete, evid = total_ome(f)
+    if ome is None or (ome < threshold and not complete):
+        return [_r(sid, NOT_ASSESSABLE, evid + [t_ev], reason="POPULATION_UNKNOWN")]
+    if ome < threshold:
+        return [_r(sid, NOT_APPLICABLE, evid + [t_ev], code="BELOW_THRESHOLD")]
+    ans, a_ev = combine_answer(f.record, f.extraction, "high_dose_reviewed", "high_dose_reviewed")
+    return [_yesno_result(sid, ans, evid + [t_ev] + a_ev, "MISSING_REVIEW")]
+
+
+@standard("OD-13")
+def od13_ltot(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
+    sid = "OD-13"
+    gated = _gate(sid, f, cfg, item_level=False)
+    if gated:
+        return gated
+    a_new, found = auditor_answer(f.record, "new_opioid")
+    a_ltot, found_ltot = auditor_answer(f.record, "long_term_preadmission")
+    pre = [i for i, it in enumerate(f.items) if it.get("new_on_admission") is False]
+    if a_ltot is YesNo.YES or a_new is YesNo.NO or pre:
+        pop_ev = ([ev(AUDITOR, found_ltot, a_ltot)] if a_ltot is YesNo.YES else []) + \
+                 ([ev(AUDITOR, found or "new_opioid", a_new)] if a_new is YesNo.NO else []) + \
+                 [item_evidence(i, f.items[i], "new_on_admission", False) for i in pre]
+    elif a_ltot is YesNo.NO or (f.items and all(it.get("new_on_admission") is True for it in f.items)):
+        return [_r(sid, NOT_APPLICABLE, [ev(AUDITOR, found_ltot, a_ltot)] if a_ltot is YesNo.NO else
+                   [item_evidence(i, it, "new_on_admission", True) for i, it in enumerate(f.items)], code="NOT_LTOT")]
+    elif cfg.param("assume_new_when_unknown"):
+        return [_r(sid, NOT_APPLICABLE, [ev(DERIVED, "new_opioid", None,
+                                            note="no pre-admission opioid recorded; counted as new (assume_new_when_unknown)")],
+                   code="NOT_LTOT")]
+    else:
+        return [_r(sid, NOT_ASSESSABLE, [ev(AUDITOR, "new_opioid", YesNo.UNKNOWN)], reason="POPULATION_UNKNOWN")]
+    ans, found_rec = auditor_answer(f.record, "ltot_reconciled")
+    if ans is YesNo.UNKNOWN:
+        ans, x_ev = extraction_answer(f.extraction, "ltot_reconciled")
+        if ans is not YesNo.UNKNOWN:
+            return [_yesno_result(sid, ans, pop_ev + [x_ev], "MISSING_RECONCILIATION")]
+    else:
+        return [_yesno_result(sid, ans, pop_ev + [ev(AUDITOR, found_rec, ans)], "MISSING_RECONCILIATION")]
+    if not f.items:
+        return [_r(sid, NOT_ASSESSABLE, pop_ev + [ev(EXTRACTION, "opioids", None, note=_NO_TEXT + " 'ltot_reconciled'")],
+                   reason="MISSING_RECONCILIATION")]
+    unstated = [i for i, it in enumerate(f.items) if it.get("new_on_admission") is None]
+    if unstated:
+        return [_r(sid, NOT_MET, pop_ev + [item_evidence(i, f.items[i], "new_on_admission", None,
+                                                         note="letter does not say whether this opioid is new or unchanged")
+                                           for i in unstated])]
+    changed = [i for i, it in enumerate(f.items) if it.get("new_on_admission") is True]
+    if changed:
+        w, w_ev = combine_answer(f.record, f.extraction, "weaning_plan", "weaning_plan")
+        ch_ev = [item_evidence(i, f.items[i], "new_on_admission", True, note="new or changed opioid in an LTOT patient")
+                 for i in changed]
+        if w is YesNo.UNKNOWN:
+            return [_r(sid, NOT_ASSESSABLE, pop_ev + ch_ev + w_ev, reason="MISSING_WEANING_PLAN")]
+        return [_r(sid, MET if w is YesNo.YES else NOT_MET, pop_ev + ch_ev + w_ev)]
+    return [_r(sid, MET, pop_ev + [ev(DERIVED, "opioids[].new_on_admission", "stated",
+                                      note="every opioid's status (continued unchanged) is stated")])]
+
+
+_TONSIL = re.compile(r"\b(adeno)?tonsillectom\w*|\badenoidectom\w*|\bT\s*&\s*A\b", re.I)
+_OSA = re.compile(r"\b(OSA|obstructive sleep apn\w*|sleep[- ]disordered breathing|sleep apn\w*)\b", re.I)
+
+
+@standard("OD-14")
+def od14_codeine_children(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
+    sid = "OD-14"
+    gated = _gate(sid, f, cfg, item_level=True, skip_children=False)
+    if gated:
+        return gated
+    max_days = float(cfg.param("codeine_max_days_12_18"))
+    max_ev = ev(CONFIG, "codeine_max_days_12_18", cfg.param("codeine_max_days_12_18"))
+
+    def judge(item_ev: list[dict], days, days_ev, item=None):
+        if f.age is None:
+            return _r(sid, NOT_ASSESSABLE, item_ev + [ev(AUDITOR, "age", None, note="age unknown")], item=item,
+                      reason="AGE_UNKNOWN")
+        if f.age >= 18:
+            return _r(sid, NOT_APPLICABLE, f.age_ev, code="ADULT", item=item)
+        if f.age < 12:
+            return _r(sid, NOT_MET, item_ev + f.age_ev + [ev(DERIVED, "age", f.age, note="codeine contraindicated under 12")],
+                      item=item)
+        if f.text:
+            t = _TONSIL.search(f.text)
+            if t:
+                o = _OSA.search(f.text)
+                t_ev = ev(DERIVED, "letter_text", t.group(0), span=[t.start(), t.end()], text=t.group(0),
+                          note="tonsillectomy/adenoidectomy mentioned")
+                if o:
+                    return _r(sid, NOT_MET, item_ev + f.age_ev + [t_ev, ev(DERIVED, "letter_text", o.group(0), span=[o.start(), o.end()],
+                                                                          text=o.group(0), note="for obstructive sleep apnoea: codeine contraindicated under 18")],
+                              item=item)
+                return _r(sid, NOT_ASSESSABLE, item_ev + f.age_ev + [t_ev], item=item, reason="CHECK_TONSILLECTOMY_INDICATION")
+        if days is None:
+            return _r(sid, NOT_ASSESSABLE, item_ev + f.age_ev + days_ev + [max_ev], item=item, reason="MISSING_DURATION")
+        return _r(sid, MET if days <= max_days + 1e-9 else NOT_MET, item_ev + f.age_ev + days_ev + [max_ev], item=item)
+
+    if f.items:
+        out = []
+        for i, item in enumerate(f.items):
+            if not is_codeine_item(item):
+                out.append(_r(sid, NOT_APPLICABLE, [item_evidence(i, item, "generic", item.get("generic"))],
+                              code="NOT_CODEINE", item=i))
+                continue
+            days, days_ev = None, []
+            if num(f.record.days_supplied) is not None:
+                days, days_ev = num(f.record.days_supplied), [ev(AUDITOR, "days_supplied", num(f.record.days_supplied))]
+            elif num(item.get("duration_days")) is not None:
+                days, days_ev = num(item["duration_days"]), [item_evidence(i, item, "duration_days", num(item["duration_days"]))]
+            else:
+                days, how = supply_days(item)
+                days_ev = [item_evidence(i, item, "supply_days", days, note=how)]
+            out.append(judge([item_evidence(i, item, "generic", "codeine")], days, days_ev, item=i))
+        return out
+    has = mentions_codeine(f.record.drug)
+    if has is None:
+        return [_r(sid, NOT_ASSESSABLE, [ev(AUDITOR, "drug", None, note="drug not recorded and no letter text")],
+                   reason="ITEMS_UNKNOWN")]
+    if not has:
+        return [_r(sid, NOT_APPLICABLE, [ev(AUDITOR, "drug", f.record.drug)], code="NO_CODEINE")]
+    days = num(f.record.days_supplied)
+    return [judge([ev(AUDITOR, "drug", f.record.drug, note="codeine named")], days,
+                  [ev(AUDITOR, "days_supplied", days, text=f.record.days_supplied_raw)])]
+
+
+_LAXATIVE = re.compile(
+    r"\b(laxatives?|senna|sennosides?|docusate|lactulose|macrogols?|laxido|movicol|cosmocol|bisacodyl|"
+    r"dulcolax|sodium picosulfate|ispaghula|fybogel|glycerol suppos\w*|glycerin suppos\w*|co-danthr\w*|"
+    r"naloxegol|moventig|methylnaltrexone|prucalopride)\b", re.I)
+
+
+@standard("OD-15")
+def od15_laxative(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
+    sid = "OD-15"
+    gated = _gate(sid, f, cfg, item_level=False)
+    if gated:
+        return gated
+    if not f.items:
+        return [_r(sid, NOT_ASSESSABLE, [ev(EXTRACTION, "opioids", None, note=_NO_TEXT)], reason="POPULATION_UNKNOWN")]
+    strong = [i for i, it in enumerate(f.items)
+              if str(it.get("generic") or "").lower() in STRONG_OPIOIDS and it.get("prn") is False]
+    if not strong:
+        return [_r(sid, NOT_APPLICABLE, [ev(EXTRACTION, "opioids[].prn", None, note="no regular strong opioid")],
+                   code="NO_REGULAR_STRONG_OPIOID")]
+    pop_ev = [item_evidence(i, f.items[i], "generic", f.items[i].get("generic"), note="regular strong opioid")
+              for i in strong]
+    ans, a_ev = combine_answer(f.record, f.extraction, "laxative", "laxative_coprescribed")
+    if ans is not YesNo.UNKNOWN:
+        return [_yesno_result(sid, ans, pop_ev + a_ev, "MISSING_LAXATIVE")]
+    if f.text:
+        m = _LAXATIVE.search(f.text)
+        if m:
+            return [_r(sid, MET, pop_ev + [ev(DERIVED, "letter_text", m.group(0), text=m.group(0), span=[m.start(), m.end()],
+                                              note="laxative named in the letter (keyword search; check the context)")])]
+        return [_r(sid, NOT_MET, pop_ev + [ev(DERIVED, "letter_text", None, note="no laxative named in the letter")])]
+    return [_r(sid, NOT_ASSESSABLE, pop_ev + a_ev, reason="MISSING_LAXATIVE")]
+
+
+@standard("OD-17")
+def od17_no_compound(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
+    sid = "OD-17"
+    gated = _gate(sid, f, cfg, item_level=True)
+    if gated:
+        return gated
+    if not f.items:
+        return _letter_new_gate(sid, f) or [_r(sid, NOT_ASSESSABLE, [ev(EXTRACTION, "opioids", None, note=_NO_TEXT)],
+                                                reason="ITEMS_UNKNOWN")]
+
+    def judge(i, item, new_ev):
+        form = item.get("formulation")
+        if not form:
+            return _r(sid, NOT_ASSESSABLE, [item_evidence(i, item, "formulation", None)], item=i, reason="MISSING_FORMULATION")
+        if form == "combination":
+            return _r(sid, NOT_MET, [item_evidence(i, item, "formulation", form, note="compound analgesic")], item=i)
+        return _r(sid, MET, [item_evidence(i, item, "formulation", form)], item=i)
+
+    return _new_items(sid, f, judge)
