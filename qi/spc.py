@@ -155,66 +155,51 @@ def _to_float_array(seq, name: str, labels: list) -> np.ndarray:
     return arr
 
 
-def _labels_list(values, labels, m: int) -> list:
+def _labels_index(values, labels, m: int) -> pd.Index:
     if labels is None:
         if isinstance(values, pd.Series) and not isinstance(values.index, pd.RangeIndex):
-            return list(values.index)
-        return list(range(m))
-    out = list(labels)
-    if len(out) != m:
-        raise ValueError(f"labels has {len(out)} entries but values has {m}")
-    return out
+            idx = values.index
+        else:
+            return pd.RangeIndex(m)
+    else:
+        idx = labels if isinstance(labels, pd.Index) else pd.Index(list(labels) if not isinstance(labels, (np.ndarray, pd.Series)) else labels)
+    if len(idx) != m:
+        raise ValueError(f"labels has {len(idx)} entries but values has {m}")
+    if idx.has_duplicates:
+        dup = np.flatnonzero(idx.duplicated(keep=False))
+        first = idx[dup[0]]
+        where = [int(i) for i in dup if idx[i] == first][:2]
+        raise ValueError(
+            f"duplicate label {first!r} at points {where[0]} and {where[1]}: each label must be one time period"
+        )
+    return idx
 
 
-def _check_duplicates(labels: list) -> None:
-    seen: dict = {}
-    for i, lab in enumerate(labels):
-        key = _label_key(lab)
-        if key in seen:
-            raise ValueError(
-                f"duplicate label {lab!r} at points {seen[key]} and {i}: each label must be one time period"
-            )
-        seen[key] = i
-
-
-def _label_key(lab):
-    if isinstance(lab, (pd.Timestamp, np.datetime64)):
-        return ("ts", pd.Timestamp(lab).value)
-    try:
-        import datetime as _dt
-
-        if isinstance(lab, (_dt.date, _dt.datetime)):
-            return ("ts", pd.Timestamp(lab).value)
-    except Exception:  # pragma: no cover
-        pass
-    if isinstance(lab, numbers.Real) and not isinstance(lab, bool):
-        f = float(lab)
-        return ("num", f)
-    return ("obj", lab)
-
-
-def _phase_starts(phases, labels: list) -> list[int]:
+def _phase_starts(phases, labels: pd.Index) -> list[int]:
     """Positions at which a new phase starts (labels first, else 0-based positions)."""
     if phases is None:
         return []
     if isinstance(phases, (str, bytes)) or not isinstance(phases, Iterable):
         phases = [phases]
-    index = {}
-    str_index = {}
-    for i, lab in enumerate(labels):
-        index.setdefault(_label_key(lab), i)
-        str_index.setdefault(str(lab), i)
     m = len(labels)
+    str_index = None
     starts = set()
     for p in phases:
-        pos = index.get(_label_key(p))
-        if pos is None:
-            pos = str_index.get(str(p))
-        if pos is None and isinstance(p, str):
+        pos = None
+        if not isinstance(labels, pd.RangeIndex):
             try:
-                pos = index.get(_label_key(pd.Timestamp(p)))
-            except (ValueError, TypeError):
+                loc = labels.get_loc(p)
+                pos = int(loc) if isinstance(loc, (int, np.integer)) else None
+            except (KeyError, TypeError, ValueError):
                 pos = None
+            if pos is None:
+                if str_index is None:
+                    str_index = {}
+                    for i, lab in enumerate(labels):
+                        str_index.setdefault(str(lab), i)
+                        if isinstance(lab, pd.Timestamp) and lab == lab.normalize():
+                            str_index.setdefault(str(lab.date()), i)
+                pos = str_index.get(str(p))
         if pos is None and isinstance(p, numbers.Integral) and not isinstance(p, bool):
             if 0 <= int(p) < m:
                 pos = int(p)
@@ -292,8 +277,8 @@ def analyse(
     if isinstance(values, (str, bytes)):
         raise ValueError("values must be a sequence of numbers, not a string")
     m = len(values)
-    labels_l = _labels_list(values, labels, m)
-    _check_duplicates(labels_l)
+    labels_idx = _labels_index(values, labels, m)
+    labels_l = _LabelView(labels_idx)
     raw = _to_float_array(values, "value", labels_l)
 
     if denominators is not None:
@@ -332,13 +317,13 @@ def analyse(
                          + (" ..." if idx.size > 10 else ""))
 
     # ---------------------------------------------------------------- phases
-    starts = _phase_starts(phases, labels_l)
+    starts = _phase_starts(phases, labels_idx)
     bounds = [0] + starts + [m]
     direction = _DIRECTION[improvement]
     limit_fn = mdc_i_limits if (rules == "mdc" and chart == "i") else CHART_LIMITS[chart]
 
     cols = {k: [] for k in ("value", "phase", "baseline", "cl", "lcl", "ucl", "lcl2", "ucl2",
-                            "sigma", "outside", "shift", "trend", "two", "sct")}
+                            "sigma", "outside", "shift", "trend", "two", "sct", "v")}
     phase_rows = []
     for ph, (a, b) in enumerate(zip(bounds[:-1], bounds[1:]), start=1):
         if b <= a:
@@ -363,7 +348,7 @@ def analyse(
         cols["ucl"].append(lim.ucl)
         cols["lcl2"].append(lim.lcl2)
         cols["ucl2"].append(lim.ucl2)
-        for k in ("sigma", "outside", "shift", "trend", "two", "sct"):
+        for k in ("sigma", "outside", "shift", "trend", "two", "sct", "v"):
             cols[k].append(res[k])
         phase_rows.append({"phase": ph, **res["phase"]})
 
@@ -372,7 +357,7 @@ def analyse(
     no_data = np.isnan(cat["value"]) if m else np.zeros(0, dtype=bool)
     if chart == "mr":
         no_data = missing.copy()          # the first moving range of a phase is undefined, not missing data
-    point_type = _point_type(sct, direction)
+    point_type = _point_type(cat["v"], direction)
     point_type = np.where(no_data, NO_DATA, point_type).astype(object)
     sct = np.where(no_data, None, sct).astype(object)
 
@@ -383,7 +368,7 @@ def analyse(
         return np.where(no_data, False, a).astype(bool)
 
     points = pd.DataFrame({
-        "label": pd.Series(labels_l, dtype=_label_dtype(labels_l)) if m else pd.Series([], dtype=object),
+        "label": labels_idx.to_numpy() if m else np.zeros(0, dtype=object),
         "value": cat["value"].astype(float),
         "denominator": den.astype(float) if den is not None else np.full(m, np.nan),
         "phase": cat["phase"].astype(int),
@@ -400,13 +385,12 @@ def analyse(
         "two_in_three": flag(cat["two"]),
         "special_cause_type": pd.Series(sct, dtype=object),
         "point_type": pd.Series(point_type, dtype=object),
-    }, columns=POINT_COLUMNS)
-    phases_df = pd.DataFrame(phase_rows, columns=PHASE_COLUMNS)
-    if len(phases_df):
-        phases_df["phase"] = phases_df["phase"].astype(int)
-        phases_df["n_obs"] = phases_df["n_obs"].astype(int)
-        phases_df["n_useful"] = phases_df["n_useful"].astype(int)
-        phases_df["runs_signal"] = phases_df["runs_signal"].astype(bool)
+    })
+    phases_df = pd.DataFrame({
+        c: np.array([r[c] for r in phase_rows],
+                    dtype=int if c in ("phase", "n_obs", "n_useful") else bool if c == "runs_signal" else float)
+        for c in PHASE_COLUMNS
+    })
 
     return SpcResult(
         points=points,
@@ -424,10 +408,18 @@ def analyse(
     )
 
 
-def _label_dtype(labels: list):
-    if all(isinstance(v, (pd.Timestamp, np.datetime64)) for v in labels):
-        return "datetime64[ns]"
-    return object
+class _LabelView:
+    """Lazy ``labels[i]`` for error messages (no per-point Python work on the happy path)."""
+
+    def __init__(self, idx: pd.Index):
+        self._idx = idx
+
+    def __getitem__(self, i):
+        v = self._idx[i]
+        return v.item() if isinstance(v, np.generic) else v
+
+    def __len__(self) -> int:
+        return len(self._idx)
 
 
 def _validate_counts(chart: str, raw: np.ndarray, den: np.ndarray | None, labels: list) -> None:
@@ -497,12 +489,13 @@ def _classify(chart: str, rules: str, lim: Limits, run_length: int) -> dict:
         sct = np.full(m, "Common Cause", dtype=object)
         sct = np.where(long_run, np.where(rtm > 0, "Long Run Above CL", "Long Run Below CL"), sct)
         sct = np.where(outside, np.where(above, "Above UCL", "Below LCL"), sct)
+        v = np.where(outside, np.where(above, 1, -1), np.where(long_run, np.where(rtm > 0, 1, -1), 0))
         phase = dict(n_obs=ra.n_obs, n_useful=ra.n_useful, longest_run=ra.longest_run,
                      longest_run_max=ra.longest_run_max, crossings=ra.crossings,
                      crossings_min=ra.crossings_min, runs_signal=runs_signal,
                      runs=ra.crossings + 1, runs_min=np.nan, runs_max=np.nan)
         return dict(sigma=outside, outside=outside, shift=nan_col, trend=nan_col, two=nan_col,
-                    sct=sct.astype(object), phase=phase)
+                    sct=sct.astype(object), v=v, phase=phase)
 
     if rules == "mdc":
         with np.errstate(invalid="ignore"):
@@ -511,12 +504,15 @@ def _classify(chart: str, rules: str, lim: Limits, run_length: int) -> dict:
         trend, tdir = R.mdc_trend(y, run_length)
         two = R.mdc_two_in_three(close, rtm)
         sct = R.mdc_special_cause_type(outside, rtm, trend, tdir, two, shift, run_length)
+        side = np.where(rtm > 0, 1, -1)
+        v = np.where(outside, np.where(rtm == 1, 1, -1),
+                     np.where(trend, np.where(tdir == 1, 1, -1), np.where(two | shift, side, 0)))
         ra = R.anhoej_runs(y, cl)
         longest = _longest_mdc_run(rtm)
         phase = dict(n_obs=m, n_useful=ra.n_useful, longest_run=float(longest) if ra.n_useful else np.nan,
                      longest_run_max=float(run_length - 1), crossings=ra.crossings, crossings_min=np.nan,
                      runs_signal=bool(shift.any()), runs=ra.crossings + 1, runs_min=np.nan, runs_max=np.nan)
-        return dict(sigma=outside, outside=outside, shift=shift, trend=trend, two=two, sct=sct, phase=phase)
+        return dict(sigma=outside, outside=outside, shift=shift, trend=trend, two=two, sct=sct, v=v, phase=phase)
 
     # ihi
     shift, longest = R.ihi_shift(rtm, R.IHI_SHIFT)
@@ -528,13 +524,15 @@ def _classify(chart: str, rules: str, lim: Limits, run_length: int) -> dict:
     sct = np.where(trend, np.where(tdir > 0, f"{R.IHI_TREND} Point Trend (Increasing)",
                                    f"{R.IHI_TREND} Point Trend (Decreasing)"), sct)
     sct = np.where(outside, np.where(above, "Above UCL", "Below LCL"), sct)
+    v = np.where(outside, np.where(above, 1, -1),
+                 np.where(trend, np.where(tdir > 0, 1, -1), np.where(shift, np.where(rtm > 0, 1, -1), 0)))
     phase = dict(n_obs=m, n_useful=ra.n_useful, longest_run=ra.longest_run,
                  longest_run_max=float(R.IHI_SHIFT - 1), crossings=ra.crossings,
                  crossings_min=(runs_min - 1) if runs_min == runs_min else np.nan,
                  runs_signal=bool(shift.any() or runs_sig), runs=ra.crossings + 1,
                  runs_min=runs_min, runs_max=runs_max)
     return dict(sigma=outside, outside=outside, shift=shift, trend=trend, two=nan_col,
-                sct=sct.astype(object), phase=phase)
+                sct=sct.astype(object), v=v, phase=phase)
 
 
 def _longest_mdc_run(rtm: np.ndarray) -> int:
@@ -544,13 +542,9 @@ def _longest_mdc_run(rtm: np.ndarray) -> int:
     return int(lengths[keep].max()) if keep.any() else 0
 
 
-def _point_type(sct: np.ndarray, direction: int) -> np.ndarray:
-    """NHSRplotthedots ``ptd_point_type``: orient the label (+1 Above/Increasing, -1
-    Below/Decreasing) by the improvement direction."""
-    s = pd.Series(sct, dtype=object).fillna("")
-    up = s.str.contains("Above|Increasing", regex=True).to_numpy()
-    down = s.str.contains("Below|Decreasing", regex=True).to_numpy()
-    v = np.where(up, 1, np.where(down, -1, 0))
+def _point_type(v: np.ndarray, direction: int) -> np.ndarray:
+    """NHSRplotthedots ``ptd_point_type``: v = +1 for an Above/Increasing label, -1 for
+    Below/Decreasing, 0 for common cause, oriented by the improvement direction."""
     if direction == 0:
         return np.where(v > 0, "special_cause_neutral_high",
                         np.where(v < 0, "special_cause_neutral_low", "common_cause")).astype(object)
