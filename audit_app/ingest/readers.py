@@ -1,0 +1,402 @@
+"""Read one sheet of an audit workbook (or a CSV) into a clean table.
+
+`read_table` finds the header row below title/note rows (a merged group heading never
+becomes the header), reads merged cells (vertical merges in the data are filled down),
+skips empty rows and columns, skips sub-heading rows inside the data ('--- Surgical wards ---'),
+and stops at trailing summary rows ('Total audited: 41', 'Summary', =COUNTIF rows). Formulas
+are never evaluated: a formula cell gives Excel's last saved value, or blank.
+Every skipped row is reported (severity 'info') in `SheetData.issues`.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+
+from audit_app.ingest import safety
+from audit_app.ingest.mapping import _score_heading
+from audit_app.ingest.normalise import clean_text, is_blank
+from audit_app.ingest.report import IngestError, ValidationIssue
+
+HEADER_SCAN_ROWS = 30
+_AGGREGATE = re.compile(r"\b(COUNT|COUNTA|COUNTIF|COUNTIFS|COUNTBLANK|SUM|SUMIF|SUMIFS|SUMPRODUCT|AVERAGE|"
+                        r"AVERAGEIF|AVERAGEIFS|SUBTOTAL|AGGREGATE|MEDIAN|MIN|MAX|PERCENTILE|ROWS)\s*\(", re.I)
+_SUMMARY = re.compile(r"^\s*(total|totals|grand total|summary|count|sum|average|mean|median|n\s*=|"
+                      r"number (audited|of letters|of patients)|audited|compliance|overall|percentage|results?)\b",
+                      re.I)
+_SUBHEADING = re.compile(r"^\s*([-=*#_~–—>]{2,}.*|.*[-=*#_~–—<]{2,}\s*)$")
+
+
+@dataclass
+class RawSheet:
+    """Cell values of one sheet before any interpretation. Rows and columns are 0-based here."""
+
+    file: str
+    sheet: str | None
+    sheet_names: list[str]
+    cells: list[list[Any]]
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)   # min_row, min_col, max_row, max_col
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    date1904: bool = False
+    kind: str = "xlsx"
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+@dataclass
+class DataRow:
+    row: int                 # 1-based row as Excel shows it
+    values: list[Any]
+
+
+@dataclass
+class SheetData:
+    """The table found in one sheet: headings, data rows (with their Excel row numbers) and the
+    notes on what was skipped."""
+
+    file: str
+    sheet: str | None
+    sheet_names: list[str]
+    header_row: int                                  # 1-based
+    headings: list[str]
+    column_letters: list[str]
+    rows: list[DataRow]
+    issues: list[ValidationIssue] = field(default_factory=list)
+    title: str | None = None
+    kind: str = "xlsx"
+    encoding: str | None = None
+    delimiter: str | None = None
+    date1904: bool = False
+
+    def column_label(self, index: int) -> str:
+        """'H "Days supplied"' for messages."""
+        return f'{self.column_letters[index]} "{self.headings[index]}"'
+
+    def column_index(self, heading: str) -> int | None:
+        key = " ".join(str(heading).split()).casefold()
+        for i, h in enumerate(self.headings):
+            if " ".join(h.split()).casefold() == key:
+                return i
+        return None
+
+    def to_frame(self):
+        """A pandas DataFrame of the raw values (headings as columns, Excel row numbers as index)."""
+        import pandas as pd
+
+        return pd.DataFrame([r.values for r in self.rows], columns=self.headings,
+                            index=pd.Index([r.row for r in self.rows], name="row"))
+
+
+# ------------------------------------------------------------------ file level
+
+def list_sheets(path_or_bytes, filename: str | None = None, *, max_bytes: int | None = None) -> list[str]:
+    """Sheet names of a workbook (a CSV has one unnamed sheet: [])."""
+    data, name = safety.load_bytes(path_or_bytes, filename, max_bytes=max_bytes)
+    if safety.file_kind(data, name) != "xlsx":
+        return []
+    wb = _open_workbook(data, name, read_only=True)
+    try:
+        return list(wb.sheetnames)
+    finally:
+        wb.close()
+
+
+def read_raw(path_or_bytes, filename: str | None = None, *, sheet: str | int | None = None,
+             max_bytes: int | None = None) -> RawSheet:
+    data, name = safety.load_bytes(path_or_bytes, filename, max_bytes=max_bytes)
+    kind = safety.file_kind(data, name)
+    if kind == "xlsx":
+        return _read_xlsx(data, name, sheet)
+    return _read_csv(data, name)
+
+
+def read_table(path_or_bytes, filename: str | None = None, *, sheet: str | int | None = None,
+               max_bytes: int | None = None) -> SheetData:
+    """Read the chosen sheet (default: the first) and find its table. Raises IngestError."""
+    return extract_table(read_raw(path_or_bytes, filename, sheet=sheet, max_bytes=max_bytes))
+
+
+def _open_workbook(data: bytes, name: str, *, read_only: bool = False, data_only: bool = False):
+    import zipfile
+
+    import openpyxl
+
+    safety.check_xlsx_container(data, name)
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=read_only, data_only=data_only)
+    except IngestError:
+        raise
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, IndexError, AttributeError) as exc:
+        raise IngestError(f"cannot read the workbook ({type(exc).__name__}: {str(exc)[:120]}); "
+                          "open it in Excel and save it again as .xlsx", name) from None
+    except Exception as exc:  # defusedxml / XML errors and anything openpyxl trips on
+        kind = type(exc).__name__
+        if "Entities" in kind or "DTD" in kind or "External" in kind:
+            raise IngestError("refusing to read the workbook: it contains XML entity declarations "
+                              "(a possible XML attack)", name) from None
+        raise IngestError(f"cannot read the workbook ({kind}: {str(exc)[:120]})", name) from None
+
+
+def _pick_sheet(wb, sheet: str | int | None, name: str):
+    names = list(wb.sheetnames)
+    if not names:
+        raise IngestError("the workbook has no sheets", name)
+    if sheet is None or sheet == "":
+        return wb[names[0]]
+    if isinstance(sheet, str) and sheet in names:
+        return wb[sheet]
+    if isinstance(sheet, str):
+        folded = {n.strip().casefold(): n for n in names}
+        if sheet.strip().casefold() in folded:
+            return wb[folded[sheet.strip().casefold()]]
+        if sheet.strip().isdigit():
+            sheet = int(sheet.strip())
+    if isinstance(sheet, int) and 1 <= sheet <= len(names):
+        return wb[names[sheet - 1]]
+    raise IngestError(f"no sheet called '{sheet}'; the sheets are: {', '.join(repr(n) for n in names)}", name)
+
+
+def _read_xlsx(data: bytes, name: str, sheet: str | int | None) -> RawSheet:
+    wb = _open_workbook(data, name)
+    try:
+        ws = _pick_sheet(wb, sheet, name)
+        if getattr(ws, "sheet_state", "visible") != "visible" and sheet is None:
+            pass
+        if not hasattr(ws, "iter_rows"):
+            raise IngestError("is a chart sheet, not a data sheet", name, sheet=ws.title)
+        formulas: dict[tuple[int, int], str] = {}
+        cells: list[list[Any]] = []
+        for r, row in enumerate(ws.iter_rows()):
+            vals = []
+            for c, cell in enumerate(row):
+                v = cell.value
+                if cell.data_type == "f" or (isinstance(v, str) and v.startswith("=") and cell.data_type == "f"):
+                    formulas[(r, c)] = str(v)
+                    v = None
+                elif hasattr(v, "text") and not isinstance(v, str):   # ArrayFormula / DataTableFormula
+                    formulas[(r, c)] = str(getattr(v, "text", v))
+                    v = None
+                vals.append(v)
+            cells.append(vals)
+        merged = [(m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1) for m in ws.merged_cells.ranges]
+        date1904 = bool(getattr(wb, "epoch", None) and wb.epoch.year == 1904)
+        title = ws.title
+        sheet_names = list(wb.sheetnames)
+    finally:
+        wb.close()
+    if formulas:   # Excel's last calculated values; never evaluate formulas ourselves
+        wb2 = _open_workbook(data, name, data_only=True)
+        try:
+            ws2 = wb2[title]
+            for (r, c) in formulas:
+                cells[r][c] = ws2.cell(row=r + 1, column=c + 1).value
+        finally:
+            wb2.close()
+    return RawSheet(name, title, sheet_names, cells, merged, formulas, date1904, "xlsx")
+
+
+def _read_csv(data: bytes, name: str) -> RawSheet:
+    text, encoding = safety.decode_csv(data, name)
+    if not text.strip():
+        raise IngestError("the file has no text in it", name)
+    delimiter = sniff_delimiter(text)
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise IngestError(f"cannot read the CSV ({exc})", name) from None
+    cells = [[(v if v.strip() else None) for v in row] for row in rows]
+    return RawSheet(name, None, [], cells, [], {}, False, "csv", encoding, delimiter)
+
+
+def sniff_delimiter(text: str) -> str:
+    """',', ';', tab or '|': the one that splits the first lines most consistently."""
+    sample = "\n".join(text.splitlines()[:30])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        pass
+    best, best_score = ",", -1.0
+    for d in (",", ";", "\t", "|"):
+        try:
+            counts = [len(r) for r in csv.reader(io.StringIO(sample), delimiter=d) if any(x.strip() for x in r)]
+        except csv.Error:
+            continue
+        if not counts:
+            continue
+        common = max(set(counts), key=counts.count)
+        score = (common - 1) * counts.count(common) / len(counts)
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+# ------------------------------------------------------------------ table finding
+
+def _looks_textual_heading(v: Any) -> bool:
+    if not isinstance(v, str):
+        return False
+    s = v.strip()
+    if not s or len(s) > 60 or "\n" in s:
+        return False
+    return not re.fullmatch(r"[\d\s/.\-:]+", s)
+
+
+def extract_table(raw: RawSheet) -> SheetData:
+    name, sheet = raw.file, raw.sheet
+    cells = raw.cells
+    n_cols = max((len(r) for r in cells), default=0)
+    if not cells or n_cols == 0 or all(all(is_blank(v) for v in r) for r in cells):
+        what = f"sheet '{sheet}' is empty" if sheet else "the file has no data"
+        raise IngestError(what + " (no cells filled in)", name, sheet=sheet)
+    grid = [list(r) + [None] * (n_cols - len(r)) for r in cells]
+
+    # merged ranges: anchors spanning >1 column are titles / group headings / sub-headings
+    wide_anchor: dict[tuple[int, int], tuple[int, int, int, int]] = {}
+    covered: dict[tuple[int, int], tuple[int, int]] = {}
+    for (r0, c0, r1, c1) in raw.merged:
+        if c1 > c0:
+            wide_anchor[(r0, c0)] = (r0, c0, r1, c1)
+        for r in range(r0, r1 + 1):
+            for c in range(c0, c1 + 1):
+                if (r, c) != (r0, c0):
+                    covered[(r, c)] = (r0, c0)
+
+    header_idx = _find_header(grid, wide_anchor, covered, name, sheet)
+    issues: list[ValidationIssue] = []
+
+    def issue(sev: str, msg: str, row: int | None = None, code: str = "", raw_value: Any = None, column=None):
+        issues.append(ValidationIssue(sev, msg, name, sheet, row, column, raw_value, None, code))
+
+    # fill vertical merges below the header (a value merged down several rows belongs to each)
+    for (r0, c0, r1, c1) in raw.merged:
+        if r0 > header_idx and r1 > r0 and c1 == c0 and r1 < len(grid):
+            for r in range(r0 + 1, r1 + 1):
+                grid[r][c0] = grid[r0][c0]
+
+    # headings (a blank header cell under a vertical merge takes the merged value)
+    header = list(grid[header_idx])
+    for c in range(n_cols):
+        if is_blank(header[c]) and (header_idx, c) in covered:
+            ar, ac = covered[(header_idx, c)]
+            if ac == c:
+                header[c] = grid[ar][ac]
+    title = next((clean_text(v) for r in grid[:header_idx] for v in r if not is_blank(v)), None)
+
+    # rows below the header
+    data_rows: list[DataRow] = []
+    summary_at: int | None = None
+    n_headings = sum(1 for v in header if not is_blank(v))
+    for r in range(header_idx + 1, len(grid)):
+        vals = grid[r]
+        filled = [(c, v) for c, v in enumerate(vals) if not is_blank(v)]
+        excel_row = r + 1
+        row_formulas = [raw.formulas[(r, c)] for c in range(n_cols) if (r, c) in raw.formulas]
+        if not filled and not row_formulas:
+            continue
+        first_text = clean_text(filled[0][1]) if filled else ""
+        is_aggregate = any(_AGGREGATE.search(f) for f in row_formulas)
+        if summary_at is not None:
+            if len(filled) >= max(3, n_headings // 2) and not is_aggregate:
+                issue("warning", f"data found after the summary row {summary_at}; read as a letter - check it "
+                      "is not part of the summary", excel_row, "after_summary")
+            else:
+                what = "a formula row (formulas are not evaluated)" if is_aggregate else "part of the summary"
+                issue("info", f"ignored: {what} below the data (summary from row {summary_at})",
+                      excel_row, "summary_row", first_text)
+                continue
+        elif is_aggregate or (filled and len(filled) <= 4 and isinstance(filled[0][1], str)
+                              and _SUMMARY.match(first_text or "") and not _is_probable_id(first_text)):
+            summary_at = excel_row
+            what = "a formula row (formulas are not evaluated)" if is_aggregate else "a summary row"
+            issue("info", f"ignored: {what}", excel_row, "summary_row", first_text)
+            _check_total(first_text, data_rows, excel_row, issue)
+            continue
+        if len(filled) == 1 and isinstance(filled[0][1], str):
+            c, v = filled[0]
+            text = v.strip()
+            if (r, c) in wide_anchor or _SUBHEADING.match(text) or (
+                    " " in text and not re.search(r"\d", text) and len(text) <= 60 and c == 0):
+                issue("info", f"skipped: a sub-heading row ('{text[:50]}'), not a letter", excel_row,
+                      "subheading", text)
+                continue
+        for c in range(n_cols):
+            if (r, c) in raw.formulas and is_blank(vals[c]):
+                issue("warning", "a formula with no saved value (formulas are not evaluated); read as blank",
+                      excel_row, "formula_no_value", column=get_column_letter(c + 1))
+        data_rows.append(DataRow(excel_row, vals))
+
+    # columns: keep those with a heading or any data
+    keep = [c for c in range(n_cols)
+            if not is_blank(header[c]) or any(not is_blank(dr.values[c]) for dr in data_rows)]
+    headings: list[str] = []
+    letters: list[str] = []
+    seen: dict[str, int] = {}
+    for c in keep:
+        letter = get_column_letter(c + 1)
+        h = clean_text(header[c])
+        h = " ".join(h.split()) if h else None
+        if not h:
+            h = f"Column {letter}"
+            issue("warning", f"column {letter} has data but no heading; called '{h}'", header_idx + 1,
+                  "no_heading", column=letter)
+        key = h.casefold()
+        if key in seen:
+            new = f"{h} ({letter})"
+            issue("warning", f"heading '{h}' appears twice (columns {get_column_letter(seen[key] + 1)} and "
+                  f"{letter}); the second is called '{new}'", header_idx + 1, "duplicate_heading", column=letter)
+            h = new
+        seen[h.casefold()] = c
+        headings.append(h)
+        letters.append(letter)
+    rows = [DataRow(dr.row, [dr.values[c] for c in keep]) for dr in data_rows]
+    if not rows:
+        issues.append(ValidationIssue("warning", "no data rows below the header", name, sheet,
+                                      header_idx + 1, None, None, None, "no_rows"))
+    return SheetData(name, sheet, raw.sheet_names, header_idx + 1, headings, letters, rows, issues, title,
+                     raw.kind, raw.encoding, raw.delimiter, raw.date1904)
+
+
+def _is_probable_id(text: str | None) -> bool:
+    return bool(text) and bool(re.fullmatch(r"[A-Za-z]{0,4}\d*[-_/]?\d+", text.strip()))
+
+
+def _check_total(text: str | None, rows: list[DataRow], excel_row: int, issue) -> None:
+    m = re.search(r"(?:total|audited|n\s*=)\D{0,20}(\d+)\s*$", text or "", re.I)
+    if m and int(m.group(1)) != len(rows):
+        issue("warning", f"the summary says {m.group(1)} but {len(rows)} letter rows were read", excel_row,
+              "summary_mismatch")
+
+
+def _find_header(grid, wide_anchor, covered, name, sheet) -> int:
+    best_idx, best_score = None, 0.0
+    scanned = 0
+    for r, vals in enumerate(grid):
+        if scanned >= HEADER_SCAN_ROWS:
+            break
+        filled = [(c, v) for c, v in enumerate(vals) if not is_blank(v)]
+        if not filled:
+            continue
+        scanned += 1
+        texts = [v for c, v in filled if (r, c) not in wide_anchor and _looks_textual_heading(v)]
+        if len(texts) < 2:
+            continue
+        matches = 0
+        for v in texts:
+            f, conf, _src = _score_heading(v)
+            if f and conf >= 0.8:
+                matches += 1
+        others = len(filled) - len(texts)
+        distinct = len({t.strip().casefold() for t in texts})
+        score = 3 * matches + distinct - 1.5 * others
+        if matches == 0 and distinct < 3:
+            continue
+        if score > best_score:
+            best_idx, best_score = r, score
+    if best_idx is None:
+        raise IngestError(f"no header row found in the first {HEADER_SCAN_ROWS} rows (expected a row of column "
+                          "headings such as 'Audit ID', 'Opioid prescribed?', 'Days supplied')", name, sheet=sheet)
+    return best_idx

@@ -1,0 +1,269 @@
+"""Import an audit round end to end: the plain functions the CLI and the Streamlit app both call.
+
+    sheets = list_sheets(data, "round3.xlsx")
+    prepared = prepare_import(data, "round3.xlsx", sheet="data", trust_id=t.id, store=store)
+    # show prepared.mapping, prepared.report, prepared.comparisons; let the user edit the mapping:
+    prepared = prepare_import(data, "round3.xlsx", mapping={"Ward/Spec": "specialty", ...}, ...)
+    if prepared.can_accept:
+        round_id = accept_import(store, prepared, trust_id=t.id, label="Round 3")
+
+`prepare_import` saves nothing. `accept_import` scores the standards and saves the whole round in
+ONE store transaction (all letters or none), then remembers the confirmed mapping for the trust
+so the next round's import offers it first.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from audit_app import second_reader
+from audit_app.ingest import (IngestError, Mapping, SheetData, ValidationReport, apply_user_mapping,
+                              build_records, letter_kind, list_sheets as _list_sheets, read_table,
+                              suggest_mapping)
+from audit_app.records import AuditRecord
+
+Progress = Callable[[int, int], None]
+
+# Extraction runs in 2 processes from this many letters (spaCy's process start-up costs ~1-2 s).
+PARALLEL_EXTRACTION_FROM = 3000
+
+
+@dataclass
+class PreparedImport:
+    """Everything the user reviews before accepting an import. Nothing in here is saved yet."""
+
+    filename: str
+    sheet: SheetData
+    suggested_mapping: Mapping          # the tool's suggestion (remembered mapping first)
+    mapping: Mapping                    # what was applied (suggestion + the user's edits)
+    records: list[AuditRecord]
+    report: ValidationReport
+    extractions: list[dict | None]      # per record, None without letter text
+    letter_kinds: list[str | None]      # per record: 'letter' | 'excerpt' | None
+    comparisons: list[list[second_reader.FieldComparison]]
+    extractor_available: bool = False
+    extractor_version: str | None = None
+    remembered_mapping: dict | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def headings(self) -> list[str]:
+        return self.sheet.headings
+
+    @property
+    def can_accept(self) -> bool:
+        return not self.report.has_errors and bool(self.records)
+
+    def mapping_dict(self) -> dict[str, str]:
+        return self.mapping.as_dict()
+
+    @property
+    def period(self) -> tuple[Any, Any]:
+        dates = [r.discharge_date for r in self.records if r.discharge_date]
+        return (min(dates), max(dates)) if dates else (None, None)
+
+    def disagreements(self) -> list[second_reader.FieldComparison]:
+        return second_reader.disagreements(self.comparisons)
+
+    def comparison_summary(self) -> dict[str, dict[str, int]]:
+        return second_reader.summarise(self.comparisons)
+
+    def review_rows(self) -> list[dict[str, Any]]:
+        """One row per disagreement, for a review table (letter id and Excel row, no identifiers)."""
+        rows = []
+        for rec, comps in zip(self.records, self.comparisons):
+            for c in comps:
+                if c.needs_review:
+                    rows.append({"letter_id": rec.letter_id, "row": rec.source_row, **c.to_dict()})
+        return rows
+
+
+def list_sheets(path_or_bytes, filename: str | None = None, *, max_bytes: int | None = None) -> list[str]:
+    """The workbook's sheet names ([] for a CSV). Raises IngestError."""
+    return _list_sheets(path_or_bytes, filename, max_bytes=max_bytes)
+
+
+def read_audit_file(path_or_bytes, filename: str | None = None, sheet: str | int | None = None, *,
+                    max_bytes: int | None = None) -> SheetData:
+    """Read one sheet (default: the first) into headings + data rows. Raises IngestError."""
+    return read_table(path_or_bytes, filename, sheet=sheet, max_bytes=max_bytes)
+
+
+def remembered_mapping(store, trust_id: int | None) -> dict | None:
+    if store is None or trust_id is None:
+        return None
+    try:
+        return store.latest_column_mapping(trust_id)
+    except Exception:  # noqa: BLE001 - a missing mapping must never stop an import
+        return None
+
+
+def prepare_import(path_or_bytes, filename: str | None = None, *, sheet: str | int | None = None,
+                   mapping: dict[str, Any] | None = None, trust_id: int | None = None, store=None,
+                   extract: bool = True, progress: Progress | None = None, max_bytes: int | None = None,
+                   n_process: int | None = None) -> PreparedImport:
+    """Read, map, normalise, validate and (where there is letter text) run the extractor as a
+    second reader. Saves nothing. Raises IngestError for a file that cannot be read at all."""
+    t0 = time.perf_counter()
+    data = read_audit_file(path_or_bytes, filename, sheet, max_bytes=max_bytes)
+    t_read = time.perf_counter()
+    remembered = remembered_mapping(store, trust_id)
+    suggested = suggest_mapping(data.headings, remembered=remembered)
+    try:
+        applied, notes = apply_user_mapping(suggested, mapping, file=data.file)
+    except ValueError as exc:
+        raise IngestError(str(exc), data.file, sheet=data.sheet) from None
+    report = ValidationReport(data.file, data.sheet)
+    report.extend(data.issues)
+    for n in notes:
+        report.add("warning", n, code="mapping_unknown_heading")
+    for c in applied.columns:
+        if c.note:
+            report.add("info", f"column '{c.heading}': {c.note}", code="mapping_clash")
+    records, report = build_records(data, applied, report)
+    t_build = time.perf_counter()
+
+    letter_heading = applied.heading_for("letter_text")
+    kinds = [letter_kind(r.letter_text, letter_heading) for r in records]
+    extractions: list[dict | None] = [None] * len(records)
+    available, version = False, None
+    if extract and any(kinds):
+        extractions, available, version = run_extraction([r.letter_text for r in records], report=report,
+                                                         records=records, progress=progress, n_process=n_process)
+    t_extract = time.perf_counter()
+    compared = [f for f in second_reader.COMPARED_FIELDS if applied.heading_for(f)]
+    comparisons = [second_reader.compare(r, ex, excerpt=(k == "excerpt"), fields=compared) if ex else []
+                   for r, ex, k in zip(records, extractions, kinds)]
+    t_end = time.perf_counter()
+    return PreparedImport(
+        data.file, data, suggested, applied, records, report, extractions, kinds, comparisons, available, version,
+        remembered, {"read": t_read - t0, "normalise": t_build - t_read, "extract": t_extract - t_build,
+                     "compare": t_end - t_extract, "total": t_end - t0})
+
+
+def run_extraction(texts: list[str | None], *, report: ValidationReport | None = None,
+                   records: list[AuditRecord] | None = None, progress: Progress | None = None,
+                   n_process: int | None = None) -> tuple[list[dict | None], bool, str | None]:
+    """nlp.extract_many over the non-empty texts, in order. Returns (extractions, available, version).
+    A failure on one letter is reported and leaves that letter without an extraction."""
+    out: list[dict | None] = [None] * len(texts)
+    try:
+        import nlp
+        extract_many = nlp.extract_many
+        extract_letter = nlp.extract_letter
+    except (ImportError, AttributeError):
+        if report is not None:
+            report.add("info", "the letter extractor (nlp) is not installed; letters were not read a second time",
+                       code="no_extractor")
+        return out, False, None
+    version = getattr(nlp, "__version__", None) or getattr(nlp, "EXTRACTOR_VERSION", None)
+    idx = [i for i, t in enumerate(texts) if t and t.strip()]
+    total = len(idx)
+    if not total:
+        return out, True, version
+    if n_process is None:
+        n_process = 2 if total >= PARALLEL_EXTRACTION_FROM and (os.cpu_count() or 1) >= 2 else 1
+    step = max(1, total // 100)
+    if progress:
+        progress(0, total)
+    try:
+        for k, ex in enumerate(extract_many([texts[i] for i in idx], n_process=n_process)):
+            out[idx[k]] = ex.to_dict() if hasattr(ex, "to_dict") else ex
+            if progress and ((k + 1) % step == 0 or k + 1 == total):
+                progress(k + 1, total)
+    except Exception:  # noqa: BLE001 - fall back to one letter at a time, reporting the failures
+        for k, i in enumerate(idx):
+            if out[i] is not None:
+                continue
+            try:
+                ex = extract_letter(texts[i])
+                out[i] = ex.to_dict() if hasattr(ex, "to_dict") else ex
+            except Exception as exc:  # noqa: BLE001
+                if report is not None:
+                    rec = records[i] if records else None
+                    report.add("warning", f"the extractor failed on this letter ({type(exc).__name__}); "
+                               "it is imported without a second reading", row=rec.source_row if rec else None,
+                               code="extractor_failed")
+            if progress and ((k + 1) % step == 0 or k + 1 == total):
+                progress(k + 1, total)
+    return out, True, version
+
+
+def _standards(store, trust_id: int, config):
+    """(evaluate_letter, config, version) or (None, None, None) when the standards package is absent."""
+    try:
+        from audit_app.standards import StandardsConfig, default_config, evaluate_letter
+    except ImportError:
+        return None, None, None
+    if config is not None:
+        return evaluate_letter, config, getattr(config, "version", None)
+    found = store.standards_config(trust_id) if hasattr(store, "standards_config") else None
+    if found:
+        version, cfg = found
+        cfg = dict(cfg)
+        cfg["version"] = version
+        return evaluate_letter, StandardsConfig.from_dict(cfg), version
+    return evaluate_letter, default_config(), None
+
+
+def score_records(prepared: PreparedImport, evaluate, config, progress: Progress | None = None) -> list[list[dict]]:
+    out = []
+    total = len(prepared.records)
+    step = max(1, total // 100)
+    for k, (rec, ex) in enumerate(zip(prepared.records, prepared.extractions)):
+        if evaluate is None:
+            out.append([])
+        else:
+            out.append([r.to_dict() for r in evaluate(rec, ex, config, text=rec.letter_text)])
+        if progress and ((k + 1) % step == 0 or k + 1 == total):
+            progress(k + 1, total)
+    return out
+
+
+def accept_import(store, prepared: PreparedImport, *, trust_id: int, label: str, period_start=None,
+                  period_end=None, standards_config=None, progress: Progress | None = None) -> int:
+    """Score the standards and save the round (ONE transaction), then remember the mapping for the
+    trust. Refuses (IngestError, nothing saved) when the report has errors. Returns the round id."""
+    if prepared.report.has_errors:
+        n = len(prepared.report.errors)
+        raise IngestError(f"not saved: the validation report lists {n} error(s); fix them in the spreadsheet "
+                          "and import it again", prepared.filename, sheet=prepared.sheet.sheet)
+    if not prepared.records:
+        raise IngestError("not saved: no letters were read from the sheet", prepared.filename,
+                          sheet=prepared.sheet.sheet)
+    label = (label or "").strip()
+    if hasattr(store, "find_round") and label and store.find_round(trust_id, label) is not None:
+        from audit_app.store import StoreError
+
+        raise StoreError(f"this trust already has a round labelled '{label}'; choose another label")
+    evaluate, config, version = _standards(store, trust_id, standards_config)
+    results = score_records(prepared, evaluate, config, progress)
+    start, end = prepared.period
+    period_start = period_start or start
+    period_end = period_end or end
+    letters = [{"record": rec.to_dict(), "text": rec.letter_text, "extraction": ex, "standard_results": res,
+                "comparisons": [c.to_dict() for c in comps]}
+               for rec, ex, res, comps in zip(prepared.records, prepared.extractions, results, prepared.comparisons)]
+    if evaluate is not None and version is None and hasattr(store, "save_standards_config"):
+        version = store.save_standards_config(trust_id, config.to_dict(), user="defaults")
+    mapping = prepared.mapping_dict()
+    kwargs: dict[str, Any] = dict(period_start=period_start, period_end=period_end, standards_version=version,
+                                  source_file=prepared.filename, mapping=mapping,
+                                  import_issues=prepared.report.store_issues())
+    if prepared.extractor_version:
+        kwargs["extractor_version"] = prepared.extractor_version
+    round_id = store.save_round(trust_id, label, letters, **kwargs)
+    store.save_column_mapping(trust_id, mapping)
+    return round_id
+
+
+def import_round(store, path_or_bytes, filename: str | None = None, *, trust_id: int, label: str,
+                 sheet: str | int | None = None, mapping: dict | None = None, extract: bool = True,
+                 progress: Progress | None = None, **accept_kwargs) -> tuple[int, PreparedImport]:
+    """prepare_import + accept_import in one call (for scripts and the example trust)."""
+    prepared = prepare_import(path_or_bytes, filename, sheet=sheet, mapping=mapping, trust_id=trust_id,
+                              store=store, extract=extract, progress=progress)
+    return accept_import(store, prepared, trust_id=trust_id, label=label, progress=progress,
+                         **accept_kwargs), prepared

@@ -1,0 +1,264 @@
+"""The extractor as a second reader: its answer beside the auditor's, field by field.
+
+`compare(record, extraction)` returns one `FieldComparison` per comparable field (opioid on the
+TTO, drug(s), days supplied, weaning plan, GP action, indication, co-prescribed benzodiazepine /
+gabapentinoid, OME/day) with 'agree', 'disagree' or 'not-comparable' and the letter text that
+supports the extractor's answer. Disagreements are for a person to review: neither side is
+assumed right. An excerpt (a few pasted lines, not the whole letter) cannot show that something
+is absent, so comparisons made on excerpts carry confidence 'low'.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Iterable
+
+from audit_app.ingest.build import letter_kind
+from audit_app.ingest.normalise import parse_sedative
+from audit_app.records import AuditRecord, YesNo
+
+AGREE, DISAGREE, NOT_COMPARABLE = "agree", "disagree", "not-comparable"
+
+COMPARED_FIELDS: dict[str, str] = {
+    "opioid_prescribed": "Opioid on the TTO",
+    "drug": "Opioid(s)",
+    "days_supplied": "Days supplied",
+    "weaning_plan": "Weaning / stopping plan",
+    "gp_action": "GP action",
+    "indication": "Indication documented",
+    "co_prescribed_sedative": "Benzodiazepine / gabapentinoid co-prescribed",
+    "ome_mg_per_day": "OME mg/day",
+}
+
+_NONE_WRITTEN = re.compile(r"^\s*(-+|n/?a|nil|none|no|na|not applicable|nothing|no opioid\w*)\s*$", re.I)
+
+
+@dataclass
+class FieldComparison:
+    field: str
+    label: str
+    auditor: Any
+    extractor: Any
+    status: str                      # 'agree' | 'disagree' | 'not-comparable'
+    evidence: str | None = None      # letter text behind the extractor's answer
+    span: tuple[int, int] | None = None   # offsets of the evidence in the letter text
+    confidence: str = "normal"       # 'normal' | 'low' (excerpt)
+    source: str = "letter"           # 'letter' | 'excerpt'
+    note: str = ""
+
+    @property
+    def needs_review(self) -> bool:
+        return self.status == DISAGREE
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "label": self.label, "auditor": _plain(self.auditor),
+                "extractor": _plain(self.extractor), "status": self.status, "evidence": self.evidence,
+                "span": list(self.span) if self.span else None, "confidence": self.confidence,
+                "source": self.source, "note": self.note}
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, YesNo):
+        return v.value
+    if isinstance(v, (set, frozenset, tuple)):
+        return sorted(v)
+    return v
+
+
+def _yn(v: Any) -> str:
+    if v is True:
+        return "yes"
+    if v is False:
+        return "no"
+    return "unknown"
+
+
+def _find_span(text: str | None, evidence: str | None, obj: dict | None = None) -> tuple[int, int] | None:
+    if obj:
+        for key in ("span", "char_span", "offsets"):
+            sp = obj.get(key)
+            if isinstance(sp, (list, tuple)) and len(sp) == 2 and all(isinstance(x, int) for x in sp):
+                return int(sp[0]), int(sp[1])
+        if isinstance(obj.get("start"), int) and isinstance(obj.get("end"), int):
+            return obj["start"], obj["end"]
+    if text and evidence:
+        i = text.find(evidence)
+        if i >= 0:
+            return i, i + len(evidence)
+    return None
+
+
+@lru_cache(maxsize=4096)
+def drug_generics(text: str | None) -> frozenset[str] | None:
+    """Opioid generics named in an auditor's free-text drug cell ('OxyNorm 5mg + OxyContin 10mg'
+    -> {'oxycodone'}). None when the text names nothing recognisable."""
+    if text is None or not text.strip():
+        return None
+    if _NONE_WRITTEN.match(text):
+        return frozenset()
+    found: set[str] = set()
+    try:
+        from nlp.lexicon import load_lexicon
+
+        lex = load_lexicon()
+        for _s, _e, matched in lex.iter_matches(text):
+            for term in lex.lookup(matched):
+                if term.category == "opioid":
+                    found.add(term.generic)
+    except ImportError:  # pragma: no cover - nlp is part of the package
+        for g in ("morphine", "oxycodone", "codeine", "dihydrocodeine", "tramadol", "tapentadol",
+                  "buprenorphine", "fentanyl", "hydromorphone", "methadone", "diamorphine", "pethidine"):
+            if re.search(rf"\b{g}\b", text, re.I):
+                found.add(g)
+    return frozenset(found) if found else None
+
+
+def _extractor_days(opioids: list[dict]) -> tuple[int | None, dict | None]:
+    best, best_item = None, None
+    for o in opioids:
+        d = o.get("supply_days")
+        if d is None:
+            d = o.get("duration_days")
+        if isinstance(d, (int, float)) and (best is None or d > best):
+            best, best_item = int(d), o
+    return best, best_item
+
+
+def _extractor_ome(extraction: dict) -> float | None:
+    for key in ("ome_mg_per_day", "ome_max_mg_per_day"):
+        v = extraction.get(key)
+        if isinstance(v, (int, float)):
+            return float(v)
+        if isinstance(v, dict):      # {'max': .., 'regular': ..}
+            for k in ("max", "total", "value"):
+                if isinstance(v.get(k), (int, float)):
+                    return float(v[k])
+    return None
+
+
+def compare(record: AuditRecord, extraction: dict | None, *, excerpt: bool | None = None,
+            fields: Iterable[str] | None = None, text: str | None = None) -> list[FieldComparison]:
+    """The auditor's answer and the extractor's, field by field (see module docstring).
+    `fields` limits the comparison (e.g. to the columns the spreadsheet has); `excerpt` defaults to
+    a guess from the letter text (`ingest.letter_kind`)."""
+    text = text if text is not None else record.letter_text
+    if extraction is None or not text:
+        return []
+    if excerpt is None:
+        excerpt = letter_kind(text) == "excerpt"
+    source = "excerpt" if excerpt else "letter"
+    conf = "low" if excerpt else "normal"
+    wanted = list(fields) if fields is not None else list(COMPARED_FIELDS)
+    opioids = [o for o in (extraction.get("opioids") or []) if isinstance(o, dict)]
+    has_opioid = bool(opioids)
+    out: list[FieldComparison] = []
+
+    def add(f, auditor, extractor, status, evidence=None, obj=None, note=""):
+        out.append(FieldComparison(f, COMPARED_FIELDS[f], auditor, extractor, status, evidence,
+                                   _find_span(text, evidence, obj), conf, source, note))
+
+    def yes_no(f: str, auditor: YesNo, extractor: bool | None, evidence: str | None, obj=None):
+        ext = _yn(extractor)
+        if auditor == YesNo.UNKNOWN:
+            add(f, auditor.value, ext, NOT_COMPARABLE, evidence, obj, "the auditor's answer is unknown")
+        elif extractor is None:
+            add(f, auditor.value, ext, NOT_COMPARABLE, evidence, obj, "the extractor gave no answer")
+        else:
+            status = AGREE if auditor.value == ext else DISAGREE
+            note = ""
+            if status == DISAGREE and excerpt and ext == "no":
+                note = "the excerpt may leave out what the auditor saw in the whole letter"
+            add(f, auditor.value, ext, status, evidence, obj, note)
+
+    first = opioids[0] if opioids else None
+    for f in wanted:
+        if f == "opioid_prescribed":
+            yes_no(f, record.opioid_prescribed, has_opioid, first.get("text") if first else None, first)
+        elif f == "drug":
+            aud = drug_generics(record.drug)
+            ext = frozenset(o.get("generic") for o in opioids if o.get("generic"))
+            ev = "; ".join(o["text"] for o in opioids if o.get("text")) or None
+            if aud is None:
+                note = "no drug written" if not record.drug else "no opioid name recognised in the auditor's text"
+                add(f, record.drug, ext, NOT_COMPARABLE, ev, first if len(opioids) == 1 else None, note)
+            else:
+                missing, added = aud - ext, ext - aud
+                note = []
+                if missing:
+                    note.append("extractor did not find " + ", ".join(sorted(missing)))
+                if added:
+                    note.append("extractor also found " + ", ".join(sorted(added)))
+                add(f, aud, ext, AGREE if aud == ext else DISAGREE, ev, first if len(opioids) == 1 else None,
+                    "; ".join(note))
+        elif f == "days_supplied":
+            ext, item = _extractor_days(opioids)
+            aud = record.days_supplied
+            ev = item.get("text") if item else None
+            if aud is None or ext is None:
+                why = "the auditor gave no number of days" if aud is None else "the letter states no days"
+                add(f, aud if aud is not None else record.days_supplied_raw, ext, NOT_COMPARABLE, ev, item, why)
+            else:
+                add(f, aud, ext, AGREE if int(aud) == int(ext) else DISAGREE, ev, item)
+        elif f == "weaning_plan":
+            wp = extraction.get("weaning_plan") or {}
+            yes_no(f, record.weaning_plan, wp.get("present") if isinstance(wp, dict) else None,
+                   wp.get("text") if isinstance(wp, dict) else None, wp if isinstance(wp, dict) else None)
+        elif f == "gp_action":
+            gp = extraction.get("gp_instruction") or {}
+            yes_no(f, record.gp_action, gp.get("present") if isinstance(gp, dict) else None,
+                   gp.get("text") if isinstance(gp, dict) else None, gp if isinstance(gp, dict) else None)
+        elif f == "indication":
+            ind = extraction.get("indication_documented")
+            ev = extraction.get("indication_text") if isinstance(extraction.get("indication_text"), str) else None
+            yes_no(f, record.indication, ind if isinstance(ind, bool) else None, ev)
+        elif f == "co_prescribed_sedative":
+            aud = parse_sedative(record.co_prescribed_sedative)
+            flags = set(extraction.get("risk_flags") or [])
+            benzo = "benzodiazepine_coprescribed" in flags
+            gaba = "gabapentinoid_coprescribed" in flags
+            ext_any = benzo or gaba
+            ext_desc = ", ".join(n for n, on in (("benzodiazepine", benzo), ("gabapentinoid", gaba)) if on) or "none"
+            raw = record.co_prescribed_sedative
+            if aud["any"] == YesNo.UNKNOWN:
+                add(f, raw, ext_desc, NOT_COMPARABLE, note="the auditor's answer is unknown")
+            elif not has_opioid:
+                add(f, raw, ext_desc, NOT_COMPARABLE, note="the extractor found no discharge opioid")
+            else:
+                status = AGREE if (aud["any"] == YesNo.YES) == ext_any else DISAGREE
+                note = ""
+                if status == AGREE and aud["any"] == YesNo.YES:
+                    for kind, on in (("benzodiazepine", benzo), ("gabapentinoid", gaba)):
+                        if aud[kind] == YesNo.YES and not on:
+                            status, note = DISAGREE, f"the auditor names a {kind}; the extractor found {ext_desc}"
+                add(f, raw, ext_desc, status, note=note)
+        elif f == "ome_mg_per_day":
+            ext = _extractor_ome(extraction)
+            aud = record.ome_mg_per_day
+            if aud is None or ext is None:
+                add(f, aud, ext, NOT_COMPARABLE,
+                    note="the auditor gave no OME" if aud is None else "the extractor could not total the OME")
+            else:
+                tol = max(5.0, 0.1 * max(aud, ext))
+                add(f, aud, round(ext, 1), AGREE if abs(aud - ext) <= tol else DISAGREE,
+                    note=f"agreement within {tol:g} mg")
+        else:
+            raise ValueError(f"cannot compare unknown field {f!r}; choose from {', '.join(COMPARED_FIELDS)}")
+    return out
+
+
+def summarise(all_comparisons: Iterable[Iterable[FieldComparison]]) -> dict[str, dict[str, int]]:
+    """field -> {'agree': n, 'disagree': n, 'not-comparable': n, 'low': n}."""
+    out: dict[str, Counter] = {}
+    for comps in all_comparisons:
+        for c in comps:
+            cnt = out.setdefault(c.field, Counter())
+            cnt[c.status] += 1
+            if c.confidence == "low":
+                cnt["low"] += 1
+    return {f: dict(c) for f, c in out.items()}
+
+
+def disagreements(all_comparisons: Iterable[Iterable[FieldComparison]]) -> list[FieldComparison]:
+    return [c for comps in all_comparisons for c in comps if c.needs_review]
