@@ -58,6 +58,8 @@ class AuditRound(Base):
     source_file: Mapped[str | None] = mapped_column(String(500))
     mapping: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    # A free-text note about the round (e.g. 'after FY1 teaching'); added in revision 0002.
+    note: Mapped[str | None] = mapped_column(Text)
 
     trust: Mapped[Trust] = relationship(back_populates="rounds")
     letters: Mapped[list["Letter"]] = relationship(
@@ -127,6 +129,8 @@ class Correction(Base):
     reason: Mapped[str] = mapped_column(Text)
     user: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    # The letter version this correction produced (revision 0002; NULL for older rows).
+    version: Mapped[int | None] = mapped_column(Integer)
 
     letter: Mapped[Letter] = relationship(back_populates="corrections")
 
@@ -185,3 +189,19 @@ class UserAccess(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_email: Mapped[str] = mapped_column(String(320), index=True)
     trust_id: Mapped[int] = mapped_column(ForeignKey("trust.id", ondelete="CASCADE"), index=True)
+
+
+class DeletedRound(Base):
+    """Who deleted which round and when (revision 0002). Holds no letter text and no identifier:
+    the round is gone, this is the record that it was deleted on purpose."""
+
+    __tablename__ = "deleted_round"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # No foreign key: the log outlives the round (and survives the trust being renamed).
+    trust_id: Mapped[int] = mapped_column(Integer, index=True)
+    round_id: Mapped[int] = mapped_column(Integer)
+    round_label: Mapped[str] = mapped_column(String(200))
+    n_letters: Mapped[int] = mapped_column(Integer)
+    deleted_by: Mapped[str | None] = mapped_column(String(320))
+    reason: Mapped[str | None] = mapped_column(Text)
+    deleted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)

@@ -15,6 +15,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import Engine, create_engine, event, func, select, text, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from audit_app import privacy
@@ -22,6 +23,7 @@ from audit_app.store.models import (
     AuditRound,
     ColumnMapping,
     Correction,
+    DeletedRound,
     ExtractionResult,
     ImportIssue,
     Letter,
@@ -74,6 +76,7 @@ class RoundInfo:
     n_letters: int
     source_file: str | None = None
     mapping: dict | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,13 +93,30 @@ class LetterRow:
     version: int
 
 
+BUSY_TIMEOUT_MS = 30000
+# Execution option naming how a SQLite transaction begins: "IMMEDIATE" for every write
+# transaction (takes the write lock up front, so two writers queue on the busy timeout instead
+# of one failing with 'database is locked' when it tries to upgrade a read lock).
+SQLITE_BEGIN = "sqlite_begin"
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    # pysqlite must not issue its own BEGIN (it would defer it and skip DDL); we emit BEGIN in
+    # the engine's "begin" event instead (SQLAlchemy's documented recipe for pysqlite).
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # first: the next pragmas may wait on a lock
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=15000")
     cur.execute("PRAGMA synchronous=NORMAL")
+    # Deleted rows are overwritten with zeros, so a deleted round's text is not left in free pages.
+    cur.execute("PRAGMA secure_delete=ON")
     cur.close()
+
+
+def _sqlite_begin(conn) -> None:
+    mode = conn.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
 
 
 def make_engine(url: str) -> Engine:
@@ -104,10 +124,18 @@ def make_engine(url: str) -> Engine:
     if u.get_backend_name() == "sqlite":
         if u.database and u.database != ":memory:":
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 15})
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _write_engine(engine: Engine) -> Engine:
+    """The same engine, but its SQLite transactions begin IMMEDIATE (a no-op elsewhere)."""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+    return engine
 
 
 def upgrade_schema(engine: Engine, revision: str = "head") -> None:
@@ -118,11 +146,13 @@ def upgrade_schema(engine: Engine, revision: str = "head") -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
-    with engine.begin() as conn:
+    with _write_engine(engine).begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(804212)"))  # one migrator at a time
         elif engine.dialect.name == "sqlite":
-            conn.exec_driver_sql("PRAGMA busy_timeout=15000")
+            # BEGIN IMMEDIATE (above) holds SQLite's write lock for the whole migration: a second
+            # process starting at the same time waits, then finds the schema already at head.
+            pass
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 
@@ -144,6 +174,7 @@ class Store:
         if migrate:
             upgrade_schema(self.engine)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_session = sessionmaker(_write_engine(self.engine), expire_on_commit=False)
 
     # -- plumbing ------------------------------------------------------------------------
     @property
@@ -156,6 +187,27 @@ class Store:
     def session(self) -> Session:
         return self._session()
 
+    def write_session(self) -> Session:
+        """A session whose transactions take the write lock at BEGIN on SQLite (use with s.begin())."""
+        return self._write_session()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def compact(self) -> None:
+        """Physically drop deleted data: SQLite checkpoints and truncates the WAL file and VACUUMs;
+        PostgreSQL VACUUMs the tables that hold letter text (needs table ownership)."""
+        if self.dialect == "sqlite":
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                conn.exec_driver_sql("VACUUM")
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        elif self.dialect == "postgresql":
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                for table in ("letter", "extraction_result", "standard_result", "correction", "import_issue"):
+                    conn.exec_driver_sql(f"VACUUM {table}")
+
     # -- trusts --------------------------------------------------------------------------
     @staticmethod
     def _trust_info(t: Trust) -> TrustInfo:
@@ -165,7 +217,7 @@ class Store:
         name = (name or "").strip()
         if not name:
             raise StoreError("a trust needs a name")
-        with self.session() as s, s.begin():
+        with self.write_session() as s, s.begin():
             clash = s.scalar(select(Trust).where((Trust.name == name) | ((Trust.code == code) if code else False)))
             if clash is not None:
                 raise StoreError(f"a trust named {clash.name!r} already exists")
@@ -197,14 +249,14 @@ class Store:
             return self._trust_info(t) if t else None
 
     def rename_trust(self, trust_id: int, new_name: str) -> None:
-        with self.session() as s, s.begin():
+        with self.write_session() as s, s.begin():
             t = s.get(Trust, trust_id)
             if t is None:
                 raise StoreError(f"no trust with id {trust_id}")
             t.name = new_name.strip()
 
     def delete_trust(self, trust_id: int) -> None:
-        with self.session() as s, s.begin():
+        with self.write_session() as s, s.begin():
             t = s.get(Trust, trust_id)
             if t is not None:
                 s.delete(t)
@@ -213,18 +265,37 @@ class Store:
     @staticmethod
     def _round_info(r: AuditRound, n_letters: int) -> RoundInfo:
         return RoundInfo(r.id, r.trust_id, r.label, r.period_start, r.period_end, r.standards_version,
-                         r.created_at, n_letters, r.source_file, r.mapping)
+                         r.created_at, n_letters, r.source_file, r.mapping, r.note)
+
+    @staticmethod
+    def _protect_value(field: str, value: Any) -> Any:
+        """An identifier value as stored: keyed hash for numbers, nothing for names and DOBs."""
+        if value in (None, ""):
+            return value
+        if field in ("hospital_number", "nhs_number"):
+            s = str(value)
+            return s if s.startswith("k:") else privacy.keyed_hash(s, field)
+        return None
 
     def _protect_identifiers(self, trust: Trust, record: dict) -> dict:
-        """Replace identifiers with keyed hashes unless the trust chose to keep them."""
+        """Replace identifiers with keyed hashes unless the trust chose to keep them.
+
+        Identifier fields are hashed (numbers) or dropped (names, dates of birth); unmapped
+        columns in `extra` are checked by heading and value shape and treated the same way;
+        every other text value is masked with privacy.mask_text."""
         rec = dict(record)
         if trust.keep_identifiers:
             return rec
-        for f in IDENTIFIER_FIELDS:
-            v = rec.get(f)
-            if v in (None, ""):
-                continue
-            rec[f] = privacy.keyed_hash(str(v), f) if f in ("hospital_number", "nhs_number") else None
+        for k, v in list(rec.items()):
+            if k in IDENTIFIER_FIELDS:
+                rec[k] = self._protect_value(k, v)
+            elif k == "extra" and isinstance(v, dict):
+                rec[k] = privacy.mask_extra(v, replace=self._protect_value)
+            elif k == "letter_id":
+                if isinstance(v, (str, int)) and privacy.find_identifiers(str(v)):
+                    rec[k] = privacy.keyed_hash(str(v), "letter_id")  # an ID column that is an identifier
+            elif k != "source_sheet":
+                rec[k] = privacy.mask_deep(v)
         return rec
 
     def save_round(
@@ -248,7 +319,22 @@ class Store:
         label = (label or "").strip()
         if not label:
             raise StoreError("a round needs a label")
-        with self.session() as s, s.begin():
+        try:
+            return self._save_round(trust_id, label, letters, period_start=period_start, period_end=period_end,
+                                    standards_version=standards_version, source_file=source_file,
+                                    mapping=mapping, import_issues=import_issues,
+                                    extractor_version=extractor_version)
+        except IntegrityError as exc:
+            # Another user saved a round with this label between our check and our insert.
+            if self.find_round(trust_id, label) is not None:
+                raise StoreError(f"this trust already has a round labelled {label!r} "
+                                 "(saved by someone else just now); nothing was saved") from None
+            raise StoreError(f"the round {label!r} could not be saved; nothing was saved "
+                             f"({type(exc.orig).__name__})") from exc
+
+    def _save_round(self, trust_id, label, letters, *, period_start, period_end, standards_version, source_file,
+                    mapping, import_issues, extractor_version) -> int:
+        with self.write_session() as s, s.begin():
             trust = s.get(Trust, trust_id)
             if trust is None:
                 raise StoreError(f"no trust with id {trust_id}")
@@ -261,10 +347,13 @@ class Store:
             for item in letters:
                 s.add(self._new_letter(trust, rnd, item, standards_version, extractor_version))
             for issue in import_issues or ():
+                message = str(issue.get("message", ""))
+                if not trust.keep_identifiers:
+                    message = privacy.mask_text(message)
                 s.add(ImportIssue(round_id=rnd.id, severity=str(issue.get("severity", "info")),
                                   sheet=issue.get("sheet"), row=issue.get("row"),
                                   column=None if issue.get("column") is None else str(issue.get("column")),
-                                  message=str(issue.get("message", ""))))
+                                  message=message))
             return rnd.id
 
     def _new_letter(self, trust: Trust, rnd: AuditRound, item: dict, standards_version, extractor_version) -> Letter:
@@ -274,15 +363,22 @@ class Store:
         key = (privacy.keyed_hash(str(patient), "patient") if patient
                else privacy.keyed_hash(f"{trust.id}:{rnd.label}:{raw.get('letter_id')}", "letter"))
         txt = item.get("text")
-        if txt is not None and not trust.keep_identifiers:
-            txt = privacy.mask_text(txt)
+        extraction = item.get("extraction")
+        comparisons = item.get("comparisons") or []
+        results = list(item.get("standard_results") or ())
+        if not trust.keep_identifiers:
+            # Masking is character for character, so evidence offsets into the text stay valid.
+            txt = privacy.mask_text(txt) if isinstance(txt, str) else txt
+            extraction = privacy.mask_deep(extraction)
+            comparisons = privacy.mask_deep(comparisons)
+            results = [privacy.mask_deep(r) for r in results]
         if "letter_text" in record and record["letter_text"] is not None:
             record["letter_text"] = None  # the text lives in Letter.text (masked), not twice
         letter = Letter(round_id=rnd.id, letter_key=key, source_row=raw.get("source_row"), record=record, text=txt,
-                        comparisons=item.get("comparisons") or [])
-        if item.get("extraction") is not None:
-            letter.extraction = ExtractionResult(extractor_version=extractor_version, result=item["extraction"])
-        letter.standard_results = [self._result_row(r, standards_version) for r in item.get("standard_results") or ()]
+                        comparisons=comparisons)
+        if extraction is not None:
+            letter.extraction = ExtractionResult(extractor_version=extractor_version, result=extraction)
+        letter.standard_results = [self._result_row(r, standards_version) for r in results]
         return letter
 
     @staticmethod
@@ -315,8 +411,8 @@ class Store:
         return self.get_round(r.id)
 
     def update_round(self, round_id: int, *, label: str | None = None, period_start: Any = None,
-                     period_end: Any = None) -> None:
-        with self.session() as s, s.begin():
+                     period_end: Any = None, note: str | None = None) -> None:
+        with self.write_session() as s, s.begin():
             r = s.get(AuditRound, round_id)
             if r is None:
                 raise StoreError(f"no audit round with id {round_id}")
@@ -329,13 +425,48 @@ class Store:
                 r.period_start = _d(period_start)
             if period_end is not None:
                 r.period_end = _d(period_end)
+            if note is not None:
+                r.note = privacy.mask_text(note.strip()) or None
 
-    def delete_round(self, round_id: int) -> None:
-        """Delete a round and everything hanging off it (letters, text, results, corrections, issues)."""
-        with self.session() as s, s.begin():
+    def delete_round(self, round_id: int, *, user: str | None = None, reason: str | None = None) -> bool:
+        """Delete a round and everything hanging off it (letters, text, extractions, results,
+        corrections, import issues) in one transaction, and log who deleted which label when.
+
+        On SQLite the freed pages are zeroed (secure_delete) and the WAL is checkpointed, so the
+        letter text is gone from the database files too. Returns False if there was no such round."""
+        with self.write_session() as s, s.begin():
             r = s.get(AuditRound, round_id)
-            if r is not None:
-                s.delete(r)
+            if r is None:
+                return False
+            n = s.scalar(select(func.count(Letter.id)).where(Letter.round_id == round_id)) or 0
+            s.add(DeletedRound(trust_id=r.trust_id, round_id=r.id, round_label=r.label, n_letters=n,
+                               deleted_by=user, reason=privacy.mask_text(reason) if reason else None))
+            # Explicit deletes (children first): no reliance on ON DELETE CASCADE being enabled.
+            letter_ids = select(Letter.id).where(Letter.round_id == round_id).scalar_subquery()
+            for model in (Correction, StandardResultRow, ExtractionResult):
+                s.execute(model.__table__.delete().where(model.__table__.c.letter_id.in_(letter_ids)))
+            s.execute(Letter.__table__.delete().where(Letter.__table__.c.round_id == round_id))
+            s.execute(ImportIssue.__table__.delete().where(ImportIssue.__table__.c.round_id == round_id))
+            s.execute(AuditRound.__table__.delete().where(AuditRound.__table__.c.id == round_id))
+        if self.dialect == "sqlite":
+            with self.engine.connect() as conn:  # move the zeroed pages from the WAL into the file
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        return True
+
+    def deleted_rounds(self, trust_id: int) -> list[dict]:
+        """The deletion log of a trust: who deleted which round label, when and why."""
+        with self.session() as s:
+            rows = s.scalars(select(DeletedRound).where(DeletedRound.trust_id == trust_id)
+                             .order_by(DeletedRound.deleted_at, DeletedRound.id))
+            return [dict(round_id=d.round_id, round_label=d.round_label, n_letters=d.n_letters,
+                         deleted_by=d.deleted_by, reason=d.reason, deleted_at=d.deleted_at) for d in rows]
+
+    def trust_of_round(self, round_id: int) -> int:
+        with self.session() as s:
+            tid = s.scalar(select(AuditRound.trust_id).where(AuditRound.id == round_id))
+            if tid is None:
+                raise StoreError(f"no audit round with id {round_id}")
+            return tid
 
     # -- letters -------------------------------------------------------------------------
     @staticmethod
@@ -368,7 +499,7 @@ class Store:
     def replace_standard_results(self, round_id: int, results: dict[int, list[dict]],
                                  standards_version: int | None) -> None:
         """Rescore a round: swap every letter's results in one transaction."""
-        with self.session() as s, s.begin():
+        with self.write_session() as s, s.begin():
             r = s.get(AuditRound, round_id)
             if r is None:
                 raise StoreError(f"no audit round with id {round_id}")
@@ -388,10 +519,20 @@ class Store:
         """
         if not (reason or "").strip():
             raise StoreError("a correction needs a reason")
-        with self.session() as s, s.begin():
+        with self.write_session() as s, s.begin():
             letter = s.get(Letter, letter_id, options=[selectinload(Letter.extraction)])
             if letter is None:
                 raise StoreError(f"no letter with id {letter_id}")
+            keep = s.scalar(select(Trust.keep_identifiers).join(AuditRound).where(AuditRound.id == letter.round_id))
+            if not keep:
+                reason = privacy.mask_text(reason)
+                leaf = field.rsplit(".", 1)[-1]
+                if field.startswith("record.") and leaf in IDENTIFIER_FIELDS and field.count(".") == 1:
+                    new_value = self._protect_value(leaf, new_value)
+                else:
+                    new_value = privacy.mask_deep(new_value)
+                if standard_results is not None:
+                    standard_results = [privacy.mask_deep(r) for r in standard_results]
             if letter.version != expected_version:
                 raise ConcurrentEditError(
                     f"letter {letter_id} was changed by someone else (version {letter.version}, "
@@ -417,7 +558,7 @@ class Store:
                     s.execute(update(ExtractionResult).where(ExtractionResult.letter_id == letter_id)
                               .values(result=doc))
             s.add(Correction(letter_id=letter_id, field=field, old_value=old, new_value=new_value,
-                             reason=reason.strip(), user=user or "unknown"))
+                             reason=reason.strip(), user=user or "unknown", version=expected_version + 1))
             if standard_results is not None:
                 s.execute(StandardResultRow.__table__.delete().where(StandardResultRow.letter_id == letter_id))
                 for r in standard_results:
@@ -434,7 +575,8 @@ class Store:
             if round_id is not None:
                 q = q.join(Letter).where(Letter.round_id == round_id)
             return [dict(id=c.id, letter_id=c.letter_id, field=c.field, old_value=c.old_value,
-                         new_value=c.new_value, reason=c.reason, user=c.user, created_at=c.created_at)
+                         new_value=c.new_value, reason=c.reason, user=c.user, created_at=c.created_at,
+                         version=c.version)
                     for c in s.scalars(q)]
 
     def import_issues(self, round_id: int) -> list[dict]:
@@ -445,7 +587,7 @@ class Store:
 
     # -- mappings, standards, PDSA ------------------------------------------------------
     def save_column_mapping(self, trust_id: int, mapping: dict) -> None:
-        with self.session() as s, s.begin():
+        with self.write_session() as s, s.begin():
             s.add(ColumnMapping(trust_id=trust_id, mapping=dict(mapping)))
 
     def latest_column_mapping(self, trust_id: int) -> dict | None:
@@ -456,7 +598,7 @@ class Store:
 
     def save_standards_config(self, trust_id: int, config: dict, *, user: str | None = None) -> int:
         """Store a new version of the trust's standards configuration; returns its number."""
-        with self.session() as s, s.begin():
+        with self.write_session() as s, s.begin():
             if s.get(Trust, trust_id) is None:
                 raise StoreError(f"no trust with id {trust_id}")
             if s.get_bind().dialect.name == "postgresql":
@@ -478,7 +620,7 @@ class Store:
     def save_pdsa_cycle(self, trust_id: int, cycle: dict, *, cycle_id: int | None = None) -> int:
         """Insert (or, with cycle_id, replace) a PDSA cycle record."""
         data = {k: (v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v) for k, v in cycle.items()}
-        with self.session() as s, s.begin():
+        with self.write_session() as s, s.begin():
             row = s.get(PdsaCycleRow, cycle_id) if cycle_id else None
             if cycle_id and (row is None or row.trust_id != trust_id):
                 raise StoreError(f"no PDSA cycle with id {cycle_id} for this trust")
@@ -499,8 +641,16 @@ class Store:
                              .order_by(PdsaCycleRow.date_start, PdsaCycleRow.id))
             return [{**r.data, "id": r.id} for r in rows]
 
+    def get_pdsa_cycle(self, cycle_id: int) -> dict:
+        """One PDSA cycle record, with its 'id' and 'trust_id'."""
+        with self.session() as s:
+            row = s.get(PdsaCycleRow, cycle_id)
+            if row is None:
+                raise StoreError(f"no PDSA cycle with id {cycle_id}")
+            return {**row.data, "id": row.id, "trust_id": row.trust_id}
+
     def delete_pdsa_cycle(self, trust_id: int, cycle_id: int) -> None:
-        with self.session() as s, s.begin():
+        with self.write_session() as s, s.begin():
             row = s.get(PdsaCycleRow, cycle_id)
             if row is not None and row.trust_id == trust_id:
                 s.delete(row)
@@ -508,10 +658,16 @@ class Store:
     # -- access (sign-in deployments) ----------------------------------------------------
     def grant_access(self, user_email: str, trust_id: int) -> None:
         email = user_email.strip().lower()
-        with self.session() as s, s.begin():
+        with self.write_session() as s, s.begin():
             if not s.scalar(select(UserAccess.id).where(UserAccess.user_email == email,
                                                         UserAccess.trust_id == trust_id)):
                 s.add(UserAccess(user_email=email, trust_id=trust_id))
+
+    def revoke_access(self, user_email: str, trust_id: int) -> None:
+        email = user_email.strip().lower()
+        with self.write_session() as s, s.begin():
+            s.execute(UserAccess.__table__.delete().where(UserAccess.__table__.c.user_email == email,
+                                                          UserAccess.__table__.c.trust_id == trust_id))
 
     def trusts_for_user(self, user_email: str) -> list[TrustInfo]:
         email = user_email.strip().lower()
