@@ -1,0 +1,193 @@
+"""The services behind the pages, without a browser: access checks, tables, evidence, corrections."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from audit_app import services
+from audit_app.services import AccessDenied, ServiceError
+
+
+@pytest.fixture
+def alice(store):
+    return services.access_for_user(store, "Alice@A.nhs.uk")
+
+
+@pytest.fixture
+def bob(store):
+    return services.access_for_user(store, "bob@b.nhs.uk")
+
+
+def test_signed_in_user_sees_only_their_trust(store, two_trusts, alice, bob):
+    assert [t.name for t in services.visible_trusts(store, alice)] == ["Trust A"]
+    assert [t.name for t in services.visible_trusts(store, bob)] == ["Trust B"]
+    assert {t.name for t in services.visible_trusts(store, services.single_user())} == {"Trust A", "Trust B"}
+    nobody = services.access_for_user(store, "eve@elsewhere.org")
+    assert services.visible_trusts(store, nobody) == []
+
+
+def test_no_service_call_reads_another_trusts_data(store, two_trusts, alice):
+    a, b, rb = two_trusts["a"], two_trusts["b"], two_trusts["rb"]
+    b_letter = store.letters(rb)[0].id
+    calls = [
+        lambda: services.letters_table(store, alice, b, rb),
+        lambda: services.letters_table(store, alice, a, rb),       # trust A's id, trust B's round
+        lambda: services.require_letter(store, alice, a, b_letter),
+        lambda: services.require_letter(store, alice, b, b_letter),
+        lambda: services.apply_correction(store, alice, a, b_letter, "record.weaning_plan", "yes", "r", "alice", 1),
+        lambda: services.letter_corrections(store, alice, a, b_letter),
+        lambda: services.rounds_table(store, alice, b),
+        lambda: services.list_pdsa(store, alice, b),
+        lambda: services.save_pdsa(store, alice, b, {"cycle_no": 1, "change_idea": "x", "date_start": "2026-01-01"}),
+        lambda: services.standards_table(store, alice, b),
+        lambda: services.delete_round(store, alice, a, rb),
+        lambda: services.delete_trust(store, alice, b),
+        lambda: services.rename_trust(store, alice, b, "Mine now"),
+    ]
+    for call in calls:
+        with pytest.raises(AccessDenied):
+            call()
+    assert store.get_round(rb).n_letters == 6  # nothing was deleted
+    assert store.get_trust(b).name == "Trust B"
+
+
+def test_cached_reads_never_leak_between_trusts(store, store_url, two_trusts, alice, bob):
+    """The Streamlit cache wrappers key on the trust and the caller's access and check both."""
+    from audit_app.ui import common
+
+    common.clear_caches()
+    mine = common.letters_table(store_url, alice.key, two_trusts["a"], two_trusts["ra1"])
+    assert len(mine) == 6
+    theirs = common.letters_table(store_url, bob.key, two_trusts["b"], two_trusts["rb"])
+    assert set(theirs["Letter"]).isdisjoint(mine["Letter"])
+    with pytest.raises(AccessDenied):  # bob's cached table is not served to alice
+        common.letters_table(store_url, alice.key, two_trusts["b"], two_trusts["rb"])
+    with pytest.raises(AccessDenied):
+        common.letters_table(store_url, alice.key, two_trusts["a"], two_trusts["rb"])
+    common.clear_caches()
+
+
+def test_letters_table_has_one_row_per_letter(store, two_trusts):
+    single = services.single_user()
+    table = services.letters_table(store, single, two_trusts["a"], two_trusts["ra1"])
+    assert len(table) == 6
+    assert {"Letter", "Opioids", "OME mg/day", "OD-04"} <= set(table.columns)
+    assert table["Opioids"].str.len().min() > 0
+    assert set(table["OD-04"]) <= set(services.OUTCOME_SYMBOLS.values()) | {""}
+
+
+def test_evidence_html_marks_spans_and_escapes_everything():
+    text = "Allergies: codeine <rash>\nOxycodone 5mg QDS PRN, stop after 5 days & see GP"
+    ext = {"opioids": [{"generic": "oxycodone", "span": [26, 47], "spans": {"generic": [26, 35], "dose": [36, 39]}}],
+           "weaning_plan": {"present": True, "span": [49, 66]},
+           "distractors": [{"reason": "allergy", "span": [11, 18]}]}
+    out = services.evidence_html(text, ext)
+    assert "&lt;rash&gt;" in out and "<rash>" not in out
+    assert "&amp; see GP" in out
+    assert '<mark class="ev-drug"' in out and ">Oxycodone</mark>" in out
+    assert '<mark class="ev-dose"' in out and ">5mg</mark>" in out
+    assert '<mark class="ev-excluded" title="excluded: allergy"' in out and ">codeine</mark>" in out
+    assert '<mark class="ev-weaning"' in out
+    assert services.evidence_html(None, None).startswith("<p>")
+    # spans out of range or malformed are ignored, never an error
+    assert "mark" not in services.evidence_html("abc", {"opioids": [{"span": [5, 2]}, {"span": "x"}]})
+
+
+def test_correction_is_stored_with_reason_and_changes_the_score(store, two_trusts):
+    single = services.single_user()
+    a, ra1 = two_trusts["a"], two_trusts["ra1"]
+    target = None
+    for l in store.letters(ra1):
+        if services._letter_outcome(l.standard_results, "OD-04") == "not_met":
+            target = l
+            break
+    assert target is not None, "fixture round should have a letter failing OD-04"
+    res = services.apply_correction(store, single, a, target.id, "extraction.weaning_plan.present", "yes",
+                                    "plan is in the GP section", "pharmacist", target.version)
+    assert ("OD-04", "not_met", "met") in res.changes
+    after = store.get_letter(target.id)
+    assert after.version == target.version + 1
+    assert services._letter_outcome(after.standard_results, "OD-04") == "met"
+    hist = services.letter_corrections(store, single, a, target.id)
+    assert list(hist["Reason"]) == ["plan is in the GP section"]
+    assert hist["When"].iloc[0]
+    # a stale version is refused with a message, nothing saved
+    with pytest.raises(ServiceError, match="changed by someone else"):
+        services.apply_correction(store, single, a, target.id, "extraction.weaning_plan.present", "no",
+                                  "oops", "pharmacist", target.version)
+    with pytest.raises(ServiceError, match="reason"):
+        services.apply_correction(store, single, a, target.id, "record.weaning_plan", "yes", " ", "p",
+                                  after.version)
+    with pytest.raises(ServiceError, match="number"):
+        services.apply_correction(store, single, a, target.id, "record.days_supplied", "lots", "r", "p",
+                                  after.version)
+    assert store.get_letter(target.id).version == after.version
+
+
+def test_trusts_and_rounds_lifecycle(store):
+    single = services.single_user()
+    t = services.create_trust(store, single, "Northshire", "RXX")
+    with pytest.raises(ServiceError):
+        services.create_trust(store, single, "Northshire")
+    rid = services.create_round(store, single, t.id, "Baseline", dt.date(2026, 1, 1), dt.date(2026, 1, 31))
+    with pytest.raises(ServiceError, match="ends before"):
+        services.create_round(store, single, t.id, "Bad", dt.date(2026, 2, 1), dt.date(2026, 1, 1))
+    table = services.rounds_table(store, single, t.id)
+    assert list(table["Round"]) == ["Baseline"] and table["Standards version"].iloc[0] == 1
+    services.update_round(store, single, t.id, rid, label="Round 1")
+    services.rename_trust(store, single, t.id, "Northshire NHS FT")
+    assert store.get_trust(t.id).name == "Northshire NHS FT"
+    services.delete_round(store, single, t.id, rid)
+    assert services.list_rounds(store, single, t.id) == []
+    services.delete_trust(store, single, t.id)
+    assert services.visible_trusts(store, single) == []
+
+
+def test_signed_in_user_gets_access_to_the_trust_they_create(store):
+    carol = services.access_for_user(store, "carol@c.nhs.uk")
+    t = services.create_trust(store, carol, "Trust C")
+    assert [x.id for x in services.visible_trusts(store, services.access_for_user(store, "carol@c.nhs.uk"))] == [t.id]
+
+
+def test_pdsa_cycles_are_validated_saved_and_filtered_by_measure(store):
+    single = services.single_user()
+    t = services.create_trust(store, single, "T")
+    with pytest.raises(ServiceError, match="change_idea"):
+        services.save_pdsa(store, single, t.id, {"cycle_no": 1, "date_start": dt.date(2026, 2, 1)})
+    cid = services.save_pdsa(store, single, t.id, {
+        "cycle_no": 1, "change_idea": "TTO template", "date_start": dt.date(2026, 2, 1), "act": "adopt",
+        "prediction": "OD-04 to 60%", "measures_linked": ["OD-04"]})
+    services.save_pdsa(store, single, t.id, {"cycle_no": 2, "change_idea": "TTO template v2",
+                                             "date_start": dt.date(2026, 3, 1), "measures_linked": ["median_ome"]})
+    services.save_pdsa(store, single, t.id, {"cycle_no": 1, "change_idea": "TTO template",
+                                             "date_start": dt.date(2026, 2, 2), "act": "adapt",
+                                             "measures_linked": ["OD-04"]}, cycle_id=cid)
+    table = services.pdsa_table(store, single, t.id)
+    assert len(table) == 2 and table["Act"].iloc[0] == "adapt"
+    assert [c.cycle_no for c in services.pdsa_cycles(store, single, t.id, "OD-04")] == [1]
+    assert len(services.pdsa_cycles(store, single, t.id)) == 2
+
+
+def test_standards_changes_create_a_new_version(store):
+    single = services.single_user()
+    t = services.create_trust(store, single, "T")
+    table = services.standards_table(store, single, t.id)
+    assert "OD-04" in set(table["Standard"]) and table["Sources"].str.len().min() > 0
+    params = services.standards_parameters(store, single, t.id)
+    edited = table.copy()
+    edited.loc[edited["Standard"] == "OD-04", "Target %"] = 90.0
+    edited.loc[edited["Standard"] == "OD-01", "On"] = False
+    p2 = params.copy()
+    p2.loc[p2["Parameter"] == "supply_limit_days", "Value"] = "5"
+    v = services.save_standards(store, single, t.id, edited, p2)
+    assert v == 2
+    _, cfg = services.current_standards(store, single, t.id)
+    assert cfg.target_pct("OD-04") == 90 and not cfg.is_enabled("OD-01") and cfg.param("supply_limit_days") == 5
+    with pytest.raises(ServiceError, match="nothing changed"):
+        services.save_standards(store, single, t.id, services.standards_table(store, single, t.id))
+    p2.loc[p2["Parameter"] == "supply_limit_days", "Value"] = "-3"
+    with pytest.raises(ServiceError, match="supply_limit_days"):
+        services.save_standards(store, single, t.id, edited, p2)
+    assert services.standards_versions(store, single, t.id) == [2, 1]
