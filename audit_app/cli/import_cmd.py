@@ -1,13 +1,174 @@
-"""`opioid-audit import` (placeholder until the owning issue lands)."""
+"""`opioid-audit import FILE --trust T --round R [--sheet S] [--mapping JSON] [--accept]`
+
+Prints the suggested column mapping and the validation report (never identifiers or letter
+text). Saves the round only with --accept, and only when the report has no errors (exit 1
+otherwise, nothing saved). A file that cannot be read at all is a one-line error (exit 2).
+"""
 from __future__ import annotations
 
-from audit_app.cli.common import CliError
+import json
+import sys
+from pathlib import Path
+
+from audit_app.cli.common import CliError, existing_file, open_store
 
 
 def register(sub) -> None:
-    p = sub.add_parser("import", help="(not available yet)")
+    p = sub.add_parser("import", help="import an audit spreadsheet (xlsx/csv) as a round: shows the mapping and "
+                                      "validation report; saves only with --accept")
+    p.add_argument("file", metavar="FILE", help="the audit spreadsheet (.xlsx or .csv)")
+    p.add_argument("--trust", metavar="T", help="trust name or code (created on --accept if new)")
+    p.add_argument("--round", dest="round_label", metavar="R", help="label of the new round, e.g. 'Round 3'")
+    p.add_argument("--sheet", metavar="S", help="sheet name or number (default: the first sheet)")
+    p.add_argument("--mapping", metavar="JSON",
+                   help='column mapping as JSON (or a .json file): {"heading": "field", ...}; '
+                        "null or \"extra\" leaves a column unmapped")
+    p.add_argument("--accept", action="store_true", help="save the round if the report has no errors")
+    p.add_argument("--list-sheets", action="store_true", help="list the workbook's sheets and stop")
+    p.add_argument("--no-extract", action="store_true",
+                   help="do not run the letter extractor on letter text (no second reader)")
+    p.add_argument("--period-start", metavar="DATE", help="round period start (default: earliest discharge date)")
+    p.add_argument("--period-end", metavar="DATE", help="round period end (default: latest discharge date)")
+    p.add_argument("--max-mb", type=float, metavar="MB",
+                   help="refuse files larger than this (default 20, or $OPIOID_AUDIT_MAX_UPLOAD_MB)")
+    p.add_argument("--json", action="store_true", help="print the mapping and report as JSON")
     p.set_defaults(func=run)
 
 
+def _load_mapping(text: str | None) -> dict | None:
+    if not text:
+        return None
+    src = text
+    p = Path(text)
+    if not text.lstrip().startswith("{") and p.suffix.lower() == ".json":
+        if not p.exists():
+            raise CliError(f"mapping file not found: {p}")
+        src = p.read_text(encoding="utf-8-sig")
+    try:
+        mapping = json.loads(src)
+    except json.JSONDecodeError as exc:
+        raise CliError(f"--mapping is not valid JSON ({exc.msg} at character {exc.pos})") from None
+    if not isinstance(mapping, dict):
+        raise CliError('--mapping must be a JSON object: {"heading": "field", ...}')
+    return mapping
+
+
+def _date(text: str | None, what: str):
+    if not text:
+        return None
+    from audit_app.ingest import parse_date
+
+    p = parse_date(text)
+    if p.value is None:
+        raise CliError(f"{what}: {p.message or 'not a date'} (use dd/mm/yyyy or yyyy-mm-dd)")
+    return p.value
+
+
 def run(args) -> int:
-    raise CliError("'import' is not available in this build yet")
+    from audit_app import rounds
+    from audit_app.ingest import IngestError, max_upload_bytes
+
+    path = existing_file(args.file)
+    max_bytes = max_upload_bytes(args.max_mb) if args.max_mb else None
+    if args.list_sheets:
+        try:
+            sheets = rounds.list_sheets(path, max_bytes=max_bytes)
+        except IngestError as exc:
+            raise CliError(str(exc)) from None
+        print("\n".join(sheets) if sheets else f"{path.name}: a CSV file has one unnamed sheet")
+        return 0
+    mapping = _load_mapping(args.mapping)
+    period_start = _date(args.period_start, "--period-start")
+    period_end = _date(args.period_end, "--period-end")
+    if args.accept and not (args.trust and args.round_label):
+        raise CliError("--accept needs --trust and --round")
+    if period_start and period_end and period_start > period_end:
+        raise CliError("--period-start is after --period-end")
+
+    from audit_app.store import StoreError
+
+    store = open_store(args)
+    try:
+        trust = store.find_trust(args.trust) if args.trust else None
+        try:
+            prepared = rounds.prepare_import(path, path.name, sheet=args.sheet, mapping=mapping,
+                                             trust_id=trust.id if trust else None, store=store,
+                                             extract=not args.no_extract, max_bytes=max_bytes)
+        except IngestError as exc:
+            raise CliError(str(exc)) from None
+        out = sys.stdout
+        if args.json:
+            doc = {"file": prepared.filename, "sheet": prepared.sheet.sheet, "header_row": prepared.sheet.header_row,
+                   "mapping": prepared.mapping.to_dict(), "report": prepared.report.to_dict(),
+                   "second_reader": prepared.comparison_summary(), "saved_round_id": None}
+        else:
+            _print_preview(prepared, trust, out)
+        if not args.accept:
+            if not args.json:
+                print("\nNothing saved. Check the mapping and the report, then run again with --accept "
+                      "(and --mapping to change a column).", file=out)
+            else:
+                print(json.dumps(doc, indent=2, default=str), file=out)
+            return 0
+        if prepared.report.has_errors:
+            msg = (f"not saved: {len(prepared.report.errors)} error(s) in the report; fix the spreadsheet "
+                   "and import it again")
+            if args.json:
+                print(json.dumps(doc, indent=2, default=str), file=out)
+            print(f"opioid-audit import: {msg}", file=sys.stderr)
+            return 1
+        try:
+            if trust is None:
+                trust = store.create_trust(args.trust)
+                if not args.json:
+                    print(f"Created trust '{trust.name}'.", file=out)
+            round_id = rounds.accept_import(store, prepared, trust_id=trust.id, label=args.round_label,
+                                            period_start=period_start, period_end=period_end)
+        except (IngestError, StoreError) as exc:
+            raise CliError(str(exc)) from None
+        if args.json:
+            doc["saved_round_id"] = round_id
+            print(json.dumps(doc, indent=2, default=str), file=out)
+        else:
+            start, end = period_start or prepared.period[0], period_end or prepared.period[1]
+            print(f"\nSaved round '{args.round_label}' for trust '{trust.name}' (id {round_id}): "
+                  f"{len(prepared.records)} letters, period {start} to {end}. "
+                  "The column mapping is remembered for this trust's next import.", file=out)
+        return 0
+    finally:
+        close = getattr(store, "close", None)
+        if close:
+            close()
+
+
+def _print_preview(prepared, trust, out) -> None:
+    sd = prepared.sheet
+    where = f"sheet '{sd.sheet}'" if sd.sheet else f"CSV ({sd.encoding}, delimiter {sd.delimiter!r})"
+    sheets = f" (sheets: {', '.join(repr(s) for s in sd.sheet_names)})" if len(sd.sheet_names) > 1 else ""
+    print(f"{prepared.filename}: {where}{sheets}; header on row {sd.header_row}; {len(sd.rows)} letter row(s)",
+          file=out)
+    origin = "remembered for this trust, then suggested" if prepared.remembered_mapping else "suggested"
+    print(f"\nColumn mapping ({origin}):", file=out)
+    width = max((len(h) for h in sd.headings), default=10)
+    for letter, col in zip(sd.column_letters, prepared.mapping.columns):
+        target = col.field or "(extra: kept as is)"
+        conf = f"{col.confidence:.2f} {col.source}" if col.field else ""
+        flag = "  <- check" if col.field and col.confidence < 0.85 else ""
+        print(f"  {letter:>3}  {col.heading:<{width}}  -> {target:<24} {conf}{flag}", file=out)
+    rep = prepared.report
+    print(f"\nValidation report: {rep.summary()}", file=out)
+    for line in rep.format_lines(with_sheet=False):
+        print(f"  {line}", file=out)
+    unknown = rep.unknown_summary_lines()
+    if unknown:
+        print("\nUnknown answers (kept distinct):", file=out)
+        for line in unknown:
+            print(f"  {line}", file=out)
+    if prepared.extractor_available and any(prepared.comparisons):
+        print("\nSecond reader (letter extractor vs auditor; 'low' = from excerpts):", file=out)
+        for f, c in prepared.comparison_summary().items():
+            print(f"  {f:<24} agree {c.get('agree', 0):>3}  disagree {c.get('disagree', 0):>3}  "
+                  f"not comparable {c.get('not-comparable', 0):>3}  low {c.get('low', 0):>3}", file=out)
+        n = len(prepared.disagreements())
+        if n:
+            print(f"  {n} disagreement(s) to review in the app (letter text is not printed here).", file=out)

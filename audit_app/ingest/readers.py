@@ -121,8 +121,6 @@ def read_table(path_or_bytes, filename: str | None = None, *, sheet: str | int |
 
 
 def _open_workbook(data: bytes, name: str, *, read_only: bool = False, data_only: bool = False):
-    import zipfile
-
     import openpyxl
 
     safety.check_xlsx_container(data, name)
@@ -130,15 +128,21 @@ def _open_workbook(data: bytes, name: str, *, read_only: bool = False, data_only
         return openpyxl.load_workbook(io.BytesIO(data), read_only=read_only, data_only=data_only)
     except IngestError:
         raise
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, IndexError, AttributeError) as exc:
-        raise IngestError(f"cannot read the workbook ({type(exc).__name__}: {str(exc)[:120]}); "
-                          "open it in Excel and save it again as .xlsx", name) from None
-    except Exception as exc:  # defusedxml / XML errors and anything openpyxl trips on
-        kind = type(exc).__name__
-        if "Entities" in kind or "DTD" in kind or "External" in kind:
-            raise IngestError("refusing to read the workbook: it contains XML entity declarations "
+    except Exception as exc:  # openpyxl wraps parse errors; look for defusedxml's refusal in the chain
+        _raise_workbook_error(exc, name)
+
+
+def _raise_workbook_error(exc: BaseException, name: str):
+    seen: BaseException | None = exc
+    while seen is not None:
+        if type(seen).__module__.startswith("defusedxml") or type(seen).__name__ in (
+                "EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden", "NotSupportedError"):
+            raise IngestError("refusing to read the workbook: it contains XML entity or DTD declarations "
                               "(a possible XML attack)", name) from None
-        raise IngestError(f"cannot read the workbook ({kind}: {str(exc)[:120]})", name) from None
+        seen = seen.__cause__ or seen.__context__
+    detail = " ".join(str(exc).split())[:100]
+    raise IngestError(f"cannot read the workbook ({type(exc).__name__}: {detail}); open it in Excel and "
+                      "save it again as .xlsx", name) from None
 
 
 def _pick_sheet(wb, sheet: str | int | None, name: str):

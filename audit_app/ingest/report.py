@@ -69,13 +69,17 @@ class ValidationIssue:
         self.message = _one_line(self.message)
 
     def __str__(self) -> str:
-        where = _where(None, self.sheet, self.row, self.column) or "file"
+        return self.format()
+
+    def format(self, *, with_sheet: bool = True) -> str:
+        where = _where(None, self.sheet if with_sheet else None, self.row, self.column) or "whole sheet"
         text = f"{self.severity.upper():7} {where}: {self.message}"
         if self.raw is not None and self.raw != "":
             raw = _one_line(str(self.raw))
             if len(raw) > 60:
                 raw = raw[:57] + "..."
-            text += f" (value: {raw!r})"
+            if f"'{raw}'" not in self.message:
+                text += f" (value: {raw!r})"
         return text
 
     def to_dict(self) -> dict[str, Any]:
@@ -148,8 +152,8 @@ class ValidationReport:
         return (f"{self.n_rows} letter(s) read; {len(self.errors)} error(s), "
                 f"{len(self.warnings)} warning(s), {len(self.infos)} note(s)")
 
-    def format_lines(self, *, include_info: bool = True) -> list[str]:
-        return [str(i) for i in self.sorted() if include_info or i.severity != "info"]
+    def format_lines(self, *, include_info: bool = True, with_sheet: bool = True) -> list[str]:
+        return [i.format(with_sheet=with_sheet) for i in self.sorted() if include_info or i.severity != "info"]
 
     def unknown_summary_lines(self) -> list[str]:
         lines = []
