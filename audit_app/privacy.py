@@ -102,6 +102,7 @@ _NOT_NAME_TOKENS = {
     "patient", "name", "unknown", "not", "known", "none", "nil", "stated", "see", "letter",
 }
 _HEADER_CHARS = 1200
+_CAPITALISED_WORD_RE = re.compile(r"(?<![\w'’-])[A-Z][A-Za-z'’]*(?:-[A-Za-z'’]+)*")
 
 
 def _name_tokens(value: str) -> list[str]:
@@ -147,11 +148,18 @@ def find_identifiers(text: str | None) -> list[IdentifierSpan]:
             continue
         spans.append(IdentifierSpan(PATIENT_NAME, m.start("value"), m.end("value")))
         tokens.update(_name_tokens(m.group("value")))
-    # Every later capitalised mention of a patient's name ('Mr Clarke has ...').
-    for tok in sorted(tokens, key=len, reverse=True):
-        pat = re.compile(rf"(?<![\w'’-])(?=[A-Z]){re.escape(tok)}(?![\w'’])", re.IGNORECASE)
-        for m in pat.finditer(text):
-            spans.append(IdentifierSpan(PATIENT_NAME, m.start(), m.end()))
+    # Every later capitalised mention of a patient's name ('Mr Clarke has ...'): one pass over
+    # the capitalised words, so the cost stays linear however many names a text holds.
+    if tokens:
+        lowered = {t.lower() for t in tokens}
+        for m in _CAPITALISED_WORD_RE.finditer(text):
+            word = m.group()
+            if word.lower() in lowered:
+                spans.append(IdentifierSpan(PATIENT_NAME, m.start(), m.end()))
+            elif "-" in word or "'" in word or "’" in word:
+                for part in re.finditer(r"[A-Za-z]+", word):
+                    if part.group().lower() in lowered and part.group()[0].isupper():
+                        spans.append(IdentifierSpan(PATIENT_NAME, m.start() + part.start(), m.start() + part.end()))
     spans = sorted(set(spans), key=lambda s: (s.start, s.end, s.kind))
     return spans
 
