@@ -1,0 +1,87 @@
+"""qi.figures: what the figure shows, read back from the plotly object; PNG export via kaleido."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from qi.figures import COLOURS, chromium_path, figure_to_png, signal_sentence, spc_figure
+from qi.pdsa import PdsaCycle
+from qi.spc import analyse
+
+LABELS = list(pd.date_range("2024-01-01", periods=20, freq="MS"))
+NUM = [5, 6, 4, 7, 5, 6, 5, 4, 6, 5, 12, 13, 12, 14, 13, 12, 13, 14, 12, 13]
+DEN = [20] * 20
+
+
+@pytest.fixture(scope="module")
+def result():
+    return analyse(NUM, DEN, labels=LABELS, chart="p", rules="mdc", phases=[LABELS[10]], target=0.5)
+
+
+def test_points_coloured_as_mdc(result):
+    fig = spc_figure(result)
+    colours = {t.name: t.marker.color for t in fig.data if t.mode == "markers"}
+    assert colours.get("Common cause variation") == COLOURS["common_cause"]
+    r2 = analyse([10.0, 12.0] * 7 + [20.0, 2.0], chart="i", rules="mdc")
+    colours = {t.name: t.marker.color for t in spc_figure(r2).data if t.mode == "markers"}
+    assert colours["Special cause: improvement"] == "#00b0f0"
+    assert colours["Special cause: concern"] == "#e46c0a"
+    r3 = analyse([10.0, 12.0] * 7 + [20.0], chart="i", rules="mdc", improvement="neutral")
+    colours = {t.name: t.marker.color for t in spc_figure(r3).data if t.mode == "markers"}
+    assert colours["Special cause: neutral (high)"] == "#490092"
+
+
+def test_lines_broken_at_phase_starts(result):
+    fig = spc_figure(result, show_2sigma=True)
+    names = [t.name for t in fig.data]
+    cl = next(t for t in fig.data if t.name.startswith("centre line"))
+    assert list(cl.x).count(None) == 1 and len(cl.x) == 21
+    assert "upper 2-sigma" in names and "lower limit" in names
+    assert "upper 2-sigma" not in [t.name for t in spc_figure(result).data]
+
+
+def test_target_pdsa_and_icons(result):
+    cycles = [PdsaCycle(1, "TTO template", "2024-11-01", act="adopt"), PdsaCycle(2, "Leaflet", "2025-03-01")]
+    fig = spc_figure(result, pdsa_cycles=cycles, title="OD-08 weaning plan")
+    assert fig.layout.title.text == "OD-08 weaning plan"
+    tgt = next(t for t in fig.data if t.name.startswith("target"))
+    assert list(tgt.y) == [0.5, 0.5]
+    pdsa = next(t for t in fig.data if t.name == "PDSA cycles")
+    assert list(pdsa.text) == ["PDSA 1", "PDSA 2"] and "adopt" in pdsa.hovertext[0]
+    texts = " ".join(a.text for a in fig.layout.annotations)
+    assert "Variation" in texts and "Assurance" in texts and "hit and miss" in texts
+
+
+def test_hover_explains_each_signal():
+    r = analyse([10.0, 12.0] * 7 + [20.0], chart="i", rules="mdc")
+    row = r.points.iloc[-1]
+    # mean (154 + 20) / 15 = 11.6; MR 8 screened out, mean MR 2: ucl = 11.6 + 2.66 * 2 = 16.92
+    assert signal_sentence(row, r) == "Signal, an improvement: this point is above the upper limit (16.92)."
+    assert signal_sentence(r.points.iloc[0], r).startswith("Common cause")
+    fig = spc_figure(r)
+    imp = next(t for t in fig.data if t.name == "Special cause: improvement")
+    assert "above the upper limit" in imp.text[0]
+
+
+def test_every_chart_and_rule_set_draws():
+    for chart, kw in [("run", {}), ("i", {}), ("mr", {}), ("c", {}), ("g", {}), ("t", {}),
+                      ("p", {"denominators": DEN}), ("pp", {"denominators": DEN}),
+                      ("u", {"denominators": DEN}), ("up", {"denominators": DEN})]:
+        for rules in ("anhoej", "mdc", "ihi"):
+            if chart == "mr" and rules != "anhoej":
+                continue
+            r = analyse([v + 1 for v in NUM], chart=chart, rules=rules, **kw)
+            assert spc_figure(r).data
+
+
+def test_no_data_point_is_a_gap():
+    r = analyse([2, 0, 3, 4], [10, 0, 10, 10], chart="p")
+    fig = spc_figure(r)
+    assert list(fig.data[0].y)[1] is None
+
+
+@pytest.mark.skipif(chromium_path() is None, reason="no system Chromium (apt-get install chromium); PNG export untested")
+def test_png_export(result, tmp_path):
+    out = tmp_path / "chart.png"
+    data = figure_to_png(spc_figure(result), out)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and out.read_bytes() == data
