@@ -82,7 +82,7 @@ def round_half_up(x: float, ndigits: int = 0) -> float:
 def fmt_pct(p: float | None) -> str:
     """A proportion (0-1) as a whole percentage, e.g. 0.625 -> '63%'."""
     if p is None or (isinstance(p, float) and math.isnan(p)):
-        return "-"
+        return "n/a"
     return f"{int(round_half_up(100 * p))}%"
 
 
@@ -313,7 +313,7 @@ def subgroup_table(results: pd.DataFrame, by: str, config: StandardsConfig | Non
 
 
 def _pct0(x: float) -> str:
-    return "-" if x != x else f"{int(round_half_up(x))}%"
+    return "n/a" if x != x else f"{int(round_half_up(x))}%"
 
 
 # ============================================================================ comparisons
