@@ -1,0 +1,17 @@
+"""Opioid extraction from NHS discharge letters (TTOs): spaCy blank English + rule components.
+
+    from nlp import extract_letter
+    result = extract_letter(text).to_dict()
+
+Never imports streamlit or audit_app.
+"""
+from nlp.extraction import CoPrescription, Distractor, Finding, LetterExtraction, OpioidPrescription, letter_from_dict
+from nlp.lexicon import load_lexicon, related_terms
+from nlp.ome import factor_for, prescription_ome, total_ome
+from nlp.pipeline import LetterInputError, build_pipeline, coerce_text, extract_letter, extract_many, get_nlp
+
+__all__ = [
+    "extract_letter", "extract_many", "get_nlp", "build_pipeline", "coerce_text", "LetterInputError",
+    "LetterExtraction", "OpioidPrescription", "Distractor", "Finding", "CoPrescription", "letter_from_dict",
+    "load_lexicon", "related_terms", "factor_for", "prescription_ome", "total_ome",
+]

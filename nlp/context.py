@@ -1,0 +1,233 @@
+"""Where a drug mention sits in the letter, and why it is (not) a discharge prescription.
+
+* Sections: headings such as "Medications on discharge", "TTO", "Medications on admission", "Allergies",
+  "Stopped", "Plan", "Actions for GP" open a section. A heading alone on its line opens a block that runs to the
+  next heading (or to a new prose paragraph); a heading followed by text on the same line ("Allergies: morphine")
+  covers that line only. Upper-case headings inside a line (US notes: "ALLERGIES: ... MEDICATIONS: ...") also count.
+* Clauses: sentence and list-item boundaries found on the line around a position, computed on demand.
+* Mention context: allergy, family, other (declined/avoided, naloxone, loperamide), historical, stopped,
+  inpatient_only, admission (pre-admission list), reference (plan/changes/GP lines without a prescription) or rx.
+"""
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+_I = re.IGNORECASE
+
+
+@lru_cache(maxsize=1)
+def context_rules() -> dict:
+    with resources.files("nlp").joinpath("data", "context_rules.json").open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+@dataclass
+class Compiled:
+    header_line: re.Pattern
+    header_mid: re.Pattern
+    header_caps: re.Pattern
+    kinds: list[str]
+    cues: dict[str, re.Pattern]
+    wean_trigger: re.Pattern
+    wean_past: re.Pattern
+    wean_negated: re.Pattern
+    gp_directive: re.Pattern
+    gp_opioid_words: re.Pattern
+    gp_lead_in: re.Pattern
+    ind_for: re.Pattern
+    ind_labelled: re.Pattern
+    ind_not: re.Pattern
+    palliative: re.Pattern
+    chronic: re.Pattern
+
+
+@lru_cache(maxsize=1)
+def compiled() -> Compiled:
+    r = context_rules()
+    kinds = list(r["section_headers"])
+    groups = []
+    for k in kinds:
+        groups.append(f"(?P<{k}>" + "|".join(f"(?:{p})" for p in r["section_headers"][k]) + ")")
+    alts = "|".join(groups)
+    header_line = re.compile(r"(?im)^[ \t]*(?:" + alts + r")[ \t]*(?:\([^)\n]{0,40}\))?[ \t]*(?P<colon>:|(?=\r?\n)|$)")
+    mid_kinds = ("allergy", "family")
+    mid = "|".join(f"(?P<{k}>" + "|".join(f"(?:{p})" for p in r["section_headers"][k]) + ")" for k in mid_kinds)
+    header_mid = re.compile(r"(?i)(?<=[\s.,;])(?:" + mid + r")\s*:")
+    header_caps = re.compile(r"(?<=[\s.,;])(?:" + alts + r")\s*(?:\([^)\n]{0,40}\))?\s*:")
+    cues = {k: re.compile(v, _I) for k, v in r["cues"].items()}
+    w, g, ind = r["weaning"], r["gp"], r["indication"]
+    return Compiled(
+        header_line=header_line, header_mid=header_mid, header_caps=header_caps, kinds=kinds, cues=cues,
+        wean_trigger=re.compile(w["trigger"], _I), wean_past=re.compile(w["past_tense_exclude"], _I),
+        wean_negated=re.compile(w["negated"], _I),
+        gp_directive=re.compile(g["directive"], _I), gp_opioid_words=re.compile(g["opioid_words"], _I),
+        gp_lead_in=re.compile(g["lead_in"], _I),
+        ind_for=re.compile(ind["for_reason"], _I), ind_labelled=re.compile(ind["labelled"], _I),
+        ind_not=re.compile(ind["not_indication"], _I),
+        palliative=re.compile(r["palliative"], _I), chronic=re.compile(r["chronic"], _I),
+    )
+
+
+RE_LIST_ITEM = re.compile(r"^[ \t]*(?:[-*•·‣◦▪]|\d{1,2}[.)]|\(\d{1,2}\)|\[[A-Za-z ]{1,10}\]|[a-z][.)])[ \t]+")
+RE_BULLET = re.compile(r"^[ \t]*(?:[-*•·‣◦▪]|\d{1,2}[.)]|\(\d{1,2}\)|[a-z][.)])[ \t]+")
+
+
+@dataclass
+class Section:
+    start: int  # start of the heading
+    body_start: int  # first character after the heading
+    end: int
+    kind: str
+    inline: bool
+
+
+class LetterLayout:
+    """Lines, sections and clause boundaries of one letter (computed once per letter)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.sections = self._sections()
+        self._sec_starts = [s.start for s in self.sections]
+
+    # --- lines ---------------------------------------------------------------------------------------------
+    def line_index(self, pos: int) -> int:
+        return bisect.bisect_right(self.line_starts, pos) - 1
+
+    def line_bounds(self, pos: int) -> tuple[int, int]:
+        i = self.line_index(pos)
+        s = self.line_starts[i]
+        e = self.line_starts[i + 1] - 1 if i + 1 < len(self.line_starts) else len(self.text)
+        return s, e
+
+    def line_text(self, pos: int) -> str:
+        s, e = self.line_bounds(pos)
+        return self.text[s:e]
+
+    # --- sections ------------------------------------------------------------------------------------------
+    def _sections(self) -> list[Section]:
+        c = compiled()
+        text = self.text
+        heads = []
+        for m in c.header_line.finditer(text):
+            kind = next(k for k in c.kinds if m.group(k) is not None)
+            heads.append((m.start(), m.end(), kind, "line"))
+        for m in c.header_mid.finditer(text):
+            kind = next(k for k in ("allergy", "family") if m.group(k) is not None)
+            heads.append((m.start(), m.end(), kind, "mid"))
+        for m in c.header_caps.finditer(text):
+            word = m.group(0).split(":")[0]
+            if not word.strip() or not word.isupper() or len(word.strip()) < 2:
+                continue
+            kind = next(k for k in c.kinds if m.group(k) is not None)
+            heads.append((m.start(), m.end(), kind, "caps"))
+        heads.sort()
+        dedup = []
+        for h in heads:
+            if dedup and h[0] < dedup[-1][1]:
+                continue
+            dedup.append(h)
+        sections: list[Section] = []
+        for i, (s, e, kind, how) in enumerate(dedup):
+            nxt = dedup[i + 1][0] if i + 1 < len(dedup) else len(text)
+            ls, le = self.line_bounds(s)
+            rest = text[e:le].strip()
+            if how == "line" and not rest:
+                end = self._block_end(e, nxt)
+                sections.append(Section(s, e, end, kind, False))
+            else:
+                end = min(nxt, le) if how != "caps" else nxt
+                if how == "caps" and "\n" in text[e:nxt]:
+                    end = min(nxt, self._block_end(e, nxt))
+                sections.append(Section(s, e, end, kind, True))
+        return sections
+
+    def _block_end(self, body_start: int, limit: int) -> int:
+        """A heading-only block ends at the next heading or at a new prose paragraph after a blank line."""
+        text = self.text
+        i = self.line_index(body_start) + 1
+        seen_content = False
+        blank = False
+        while i < len(self.line_starts):
+            ls = self.line_starts[i]
+            if ls >= limit:
+                return limit
+            le = self.line_starts[i + 1] - 1 if i + 1 < len(self.line_starts) else len(text)
+            line = text[ls:le]
+            if not line.strip():
+                blank = True
+            else:
+                is_item = bool(RE_LIST_ITEM.match(line)) or "|" in line or "\t" in line or line.startswith((" ", "\t"))
+                if blank and seen_content and not is_item:
+                    return ls
+                seen_content = True
+                blank = False
+            i += 1
+        return limit
+
+    def section_at(self, pos: int) -> Section | None:
+        i = bisect.bisect_right(self._sec_starts, pos) - 1
+        while i >= 0:
+            s = self.sections[i]
+            if s.start <= pos < s.end:
+                return s
+            if s.end <= pos and not s.inline:
+                return None
+            i -= 1
+        return None
+
+    def section_kind(self, pos: int) -> str:
+        s = self.section_at(pos)
+        return s.kind if s else "body"
+
+    # --- clauses -------------------------------------------------------------------------------------------
+    def sentence_bounds(self, pos: int) -> tuple[int, int]:
+        ls, le = self.line_bounds(pos)
+        line = self.text[ls:le]
+        rel = pos - ls
+        start, end = 0, len(line)
+        for m in _RE_SENT.finditer(line):
+            if not _is_boundary(line, m):
+                continue
+            if m.end() <= rel:
+                start = m.end()
+            elif m.start() >= rel:
+                end = m.start() + (1 if line[m.start()] in ".!?" else 0)
+                break
+        return ls + start, ls + end
+
+    def clause_bounds(self, pos: int) -> tuple[int, int]:
+        s, e = self.sentence_bounds(pos)
+        seg = self.text[s:e]
+        rel = pos - s
+        cs, ce = 0, len(seg)
+        for m in re.finditer(r";\s*", seg):
+            if m.end() <= rel:
+                cs = m.end()
+            elif m.start() >= rel:
+                ce = m.start()
+                break
+        return s + cs, s + ce
+
+
+_RE_SENT = re.compile(r"[.!?]+(?:\s+|$)|,\s*\d{1,2}\.\s+|\s{2,}(?=\d{1,2}\.\s)")
+_ABBR = re.compile(r"(?:^|\s)(?:(?:[a-z]\.){1,4}[a-z]?|q\.?\d[\w.\-]*|dr|mr|mrs|ms|prof|st|no|approx|e\.g|i\.e|etc|vs|p\.o|o\.d|b\.d|t\.d\.s|q\.d\.s|p\.r\.n|inj|tab|tabs|cap|caps|h\.s|q\.h\.s|a\.m|p\.m)$", _I)
+
+
+def _is_boundary(line: str, m: re.Match) -> bool:
+    if line[m.start()] not in ".!?":
+        return True
+    before = line[max(0, m.start() - 12): m.start()]
+    if _ABBR.search(before):
+        return False
+    # decimal numbers never reach here (no whitespace after the dot)
+    return True
+
+
+def cue(kind: str, text: str) -> re.Match | None:
+    return compiled().cues[kind].search(text)

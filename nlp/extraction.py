@@ -1,0 +1,172 @@
+"""Result records. ``LetterExtraction.to_dict()`` uses the field names of the corpus gold labels
+(shared/corpora/README.md) plus OME, spans and a few extras the app uses."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+GOLD_FLAG_ORDER = ["benzodiazepine_coprescribed", "gabapentinoid_coprescribed", "high_dose_120_ome",
+                   "mr_opioid_for_acute_pain", "supply_over_7_days", "age_over_65"]
+EXTRA_FLAG_ORDER = ["high_dose_90_ome", "z_drug_coprescribed", "methadone_or_ost", "multiple_opioids"]
+
+RX_FIELDS = ["generic", "brand", "formulation", "route", "strength_mg", "strength_mcg_per_hour", "dose_mg_min",
+             "dose_mg_max", "frequency_per_day_max", "prn", "max_daily_dose_mg", "duration_days", "supply_days",
+             "supply_quantity", "new_on_admission"]
+
+
+@dataclass
+class OpioidPrescription:
+    """One opioid prescribed on discharge."""
+
+    text: str
+    span: tuple[int, int]
+    generic: str
+    brand: str | None = None
+    formulation: str | None = None
+    route: str | None = None
+    strength_mg: float | None = None
+    strength_mcg_per_hour: float | None = None
+    dose_mg_min: float | None = None
+    dose_mg_max: float | None = None
+    frequency_per_day_max: int | None = None
+    prn: bool = False
+    max_daily_dose_mg: float | None = None
+    duration_days: int | None = None
+    supply_days: int | None = None
+    supply_quantity: str | None = None
+    new_on_admission: bool | None = None
+    indication: str | None = None
+    ome_mg_per_day: float | None = None
+    ome_factor: float | None = None
+    ome_flag: str | None = None
+    patch_change_days: float | None = None
+    units_per_dose_max: float | None = None
+    quantity_n: float | None = None
+    quantity_unit: str | None = None
+    source: str = "list"  # list | table | prose
+    spans: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        d = {"text": self.text, "span": list(self.span)}
+        for f in RX_FIELDS:
+            d[f] = getattr(self, f)
+        d.update({
+            "indication": self.indication,
+            "ome_mg_per_day": self.ome_mg_per_day,
+            "ome_factor": self.ome_factor,
+            "ome_flag": self.ome_flag,
+            "source": self.source,
+            "spans": {k: list(v) for k, v in self.spans.items()},
+        })
+        return d
+
+
+@dataclass
+class Distractor:
+    """An opioid(-related) mention that is not a discharge prescription."""
+
+    text: str
+    span: tuple[int, int]
+    reason: str  # allergy | historical | stopped | inpatient_only | family | other
+    generic: str
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "reason": self.reason, "generic": self.generic, "span": list(self.span)}
+
+
+@dataclass
+class Finding:
+    """A letter-level statement (weaning plan, GP instruction)."""
+
+    present: bool = False
+    text: str | None = None
+    span: tuple[int, int] | None = None
+    negated_text: str | None = None
+    negated_span: tuple[int, int] | None = None
+
+    def to_dict(self) -> dict:
+        d = {"present": self.present, "text": self.text, "span": list(self.span) if self.span else None}
+        if self.negated_text:
+            d["negated_text"] = self.negated_text
+            d["negated_span"] = list(self.negated_span)
+        return d
+
+
+@dataclass
+class CoPrescription:
+    drug: str
+    drug_class: str
+    text: str
+    span: tuple[int, int]
+
+    def to_dict(self) -> dict:
+        return {"drug": self.drug, "class": self.drug_class, "text": self.text, "span": list(self.span)}
+
+
+@dataclass
+class LetterExtraction:
+    opioids: list[OpioidPrescription] = field(default_factory=list)
+    weaning_plan: Finding = field(default_factory=Finding)
+    gp_instruction: Finding = field(default_factory=Finding)
+    indication_documented: bool = False
+    risk_flags: list[str] = field(default_factory=list)
+    distractors: list[Distractor] = field(default_factory=list)
+    co_prescriptions: list[CoPrescription] = field(default_factory=list)
+    patient_age: int | None = None
+    scenario: str = "no_opioid"
+    ome_total_mg_per_day: float | None = None
+    ome_regular_mg_per_day: float | None = None
+    ome_flags: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def has_opioid(self) -> bool:
+        return bool(self.opioids)
+
+    def to_dict(self) -> dict:
+        return {
+            "opioids": [o.to_dict() for o in self.opioids],
+            "weaning_plan": self.weaning_plan.to_dict(),
+            "gp_instruction": self.gp_instruction.to_dict(),
+            "indication_documented": self.indication_documented,
+            "risk_flags": list(self.risk_flags),
+            "distractors": [d.to_dict() for d in self.distractors],
+            "co_prescriptions": [c.to_dict() for c in self.co_prescriptions],
+            "patient_age": self.patient_age,
+            "scenario": self.scenario,
+            "ome_total_mg_per_day": self.ome_total_mg_per_day,
+            "ome_max_mg_per_day": self.ome_total_mg_per_day,
+            "ome_regular_mg_per_day": self.ome_regular_mg_per_day,
+            "ome_flags": list(self.ome_flags),
+            "error": self.error,
+        }
+
+
+def _tup(v):
+    return tuple(v) if v is not None else None
+
+
+def letter_from_dict(d: dict) -> LetterExtraction:
+    """Rebuild a LetterExtraction from ``to_dict()`` output (used across processes)."""
+    ops = []
+    for o in d.get("opioids", []):
+        kw = {k: o.get(k) for k in RX_FIELDS}
+        rx = OpioidPrescription(text=o["text"], span=_tup(o["span"]), **kw)
+        rx.indication, rx.ome_mg_per_day, rx.ome_factor, rx.ome_flag = o.get("indication"), o.get("ome_mg_per_day"), o.get("ome_factor"), o.get("ome_flag")
+        rx.source = o.get("source", "list")
+        rx.spans = {k: _tup(v) for k, v in (o.get("spans") or {}).items()}
+        ops.append(rx)
+
+    def finding(x):
+        if not x:
+            return Finding()
+        return Finding(x.get("present", False), x.get("text"), _tup(x.get("span")), x.get("negated_text"), _tup(x.get("negated_span")))
+
+    return LetterExtraction(
+        opioids=ops, weaning_plan=finding(d.get("weaning_plan")), gp_instruction=finding(d.get("gp_instruction")),
+        indication_documented=d.get("indication_documented", False), risk_flags=list(d.get("risk_flags", [])),
+        distractors=[Distractor(x["text"], _tup(x["span"]), x["reason"], x["generic"]) for x in d.get("distractors", [])],
+        co_prescriptions=[CoPrescription(x["drug"], x["class"], x["text"], _tup(x["span"])) for x in d.get("co_prescriptions", [])],
+        patient_age=d.get("patient_age"), scenario=d.get("scenario", "no_opioid"),
+        ome_total_mg_per_day=d.get("ome_total_mg_per_day"), ome_regular_mg_per_day=d.get("ome_regular_mg_per_day"),
+        ome_flags=list(d.get("ome_flags", [])), error=d.get("error"),
+    )

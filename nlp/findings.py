@@ -1,0 +1,237 @@
+"""Letter-level findings: weaning plan, GP instruction, indication, age, scenario, OME totals and risk flags."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+from nlp.context import LetterLayout, RE_BULLET, compiled
+from nlp.extraction import EXTRA_FLAG_ORDER, GOLD_FLAG_ORDER, Finding, LetterExtraction
+from nlp.ome import HIGH_DOSE_THRESHOLDS, prescription_ome, total_ome
+
+_I = re.IGNORECASE
+EXCLUDED_FOR_PLANS = {"allergy", "history", "family", "admission", "stopped", "changes"}
+RE_DONT_STOP = re.compile(r"\bdo\s+not\s+stop\b|\bnot\s+(?:be\s+)?stopped\s+(?:abruptly|suddenly)\b|\bdon't\s+stop\b", _I)
+RE_REDUCE_ONLY = re.compile(r"\breduc(?:e|ing|tion)\b|\bdecrease\b", _I)
+RE_REDUCE_CONTEXT = re.compile(r"\bdose\b|\bby\s+\d|\d\s*%|\bgradually\b|\bslowly\b|\bevery\s+\d|\bstep\b|\bthen\s+stop\b|\bto\s+\d", _I)
+
+
+def _trigger_regex() -> re.Pattern:
+    c = compiled()
+    return re.compile("(?:" + c.wean_trigger.pattern + ")|(?:" + c.wean_negated.pattern + ")|\\bplease\\b|\\bGP\\b|practice\\s+pharmacist|district\\s+nurse|\\bopioids?\\b", _I)
+
+
+_TRIGGER = None
+
+
+def statements(layout: LetterLayout):
+    """Candidate statements (start, end) around trigger words: sentence (or table cell) with bullets and
+    lead-ins ("I would be grateful if you could action the following:") removed."""
+    global _TRIGGER
+    if _TRIGGER is None:
+        _TRIGGER = _trigger_regex()
+    text = layout.text
+    c = compiled()
+    seen = set()
+    for m in _TRIGGER.finditer(text):
+        s, e = layout.sentence_bounds(m.start())
+        ls, le = layout.line_bounds(m.start())
+        line = text[ls:le]
+        if "|" in line or "\t" in line:
+            sep = "|" if "|" in line else "\t"
+            a = text.rfind(sep, ls, m.start())
+            b = text.find(sep, m.start(), le)
+            s = max(s, a + 1 if a >= 0 else ls)
+            e = min(e, b if b >= 0 else le)
+        if (s, e) in seen:
+            continue
+        seen.add((s, e))
+        seg = text[s:e]
+        bm = RE_BULLET.match(seg)
+        if bm:
+            s += bm.end()
+        li = c.gp_lead_in.search(text, s, e)
+        lead_in = False
+        if li and li.start() - s < 5:
+            s = li.end()
+            lead_in = True
+        elif c.gp_lead_in.search(text, ls, s):
+            lead_in = True
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e - s < 4:
+            continue
+        yield s, e, lead_in
+
+
+def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None:
+    text = layout.text
+    c = compiled()
+    rx_spans = [o.span for o in ex.opioids]
+    opioid_pos = [m.start for m in mentions if m.category == "opioid"]
+    other_pos = [m.start for m in mentions if m.category in ("non_opioid", "benzodiazepine", "z_drug", "gabapentinoid")]
+    wean, gp, negated = [], [], []
+    for s, e, lead_in in statements(layout):
+        kind = layout.section_kind(s)
+        if kind in EXCLUDED_FOR_PLANS:
+            continue
+        st = text[s:e]
+        has_opioid = any(s <= p < e for p in opioid_pos) or bool(c.gp_opioid_words.search(st))
+        has_other = any(s <= p < e for p in other_pos)
+        if c.wean_negated.search(st):
+            negated.append((s, e))
+            continue
+        cleaned = c.wean_past.sub(" ", st)
+        is_wean = bool(c.wean_trigger.search(cleaned)) and not RE_DONT_STOP.search(st)
+        if is_wean:
+            trig = [x.group(0) for x in c.wean_trigger.finditer(cleaned)]
+            if all(RE_REDUCE_ONLY.fullmatch(t.strip()) for t in trig) and not (has_opioid and RE_REDUCE_CONTEXT.search(st)):
+                is_wean = False
+        if is_wean and has_other and not has_opioid:
+            is_wean = False
+        if is_wean and not ex.opioids:
+            is_wean = False
+        in_rx = any(a <= s < b for a, b in rx_spans)
+        if is_wean and in_rx and not re.search(r"\bwean|\btaper|\bstep(?:ping)?[- ]?down|\bthen\s+stop|\breduce\b", st, _I):
+            is_wean = False  # "for 5 days only" inside the prescription line is a duration, not a plan
+        if is_wean and kind == "course" and not re.search(r"\bplan\b|\bplease\b|\bGP\b", st, _I):
+            is_wean = False
+        if is_wean:
+            wean.append((s, e, kind))
+        directive = kind == "gp" or lead_in or bool(c.gp_directive.search(st))
+        if directive and (has_opioid or is_wean) and not (has_other and not has_opioid) and ex.opioids:
+            if kind == "plan" and not (re.search(r"^\s*(?:please|kindly|could)\b|\bGP\b|practice\s+pharmacist|district\s+nurse|primary\s+care", st, _I)):
+                continue
+            if re.match(r"^\s*GP\s*:", st):
+                continue
+            gp.append((s, e, kind))
+    if wean:
+        s, e, _ = sorted(wean, key=lambda x: (x[2] not in ("plan", "gp", "body"), x[0]))[0]
+        ex.weaning_plan = Finding(True, text[s:e], (s, e))
+    elif negated:
+        s, e = negated[0]
+        ex.weaning_plan = Finding(False, None, None, text[s:e], (s, e))
+    if gp:
+        s, e, _ = gp[0]
+        ex.gp_instruction = Finding(True, text[s:e], (s, e))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# age
+# --------------------------------------------------------------------------------------------------------------
+MONTHS = {m: i + 1 for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
+DATE = r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2,4})|(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([A-Za-z]{3,9})\.?[\s\-,]+(\d{2,4})"
+RE_AGE = [re.compile(r"\bAge\s*[:=]?\s*(\d{1,3})\b", _I), re.compile(r"\((\d{1,3})\s*(?:y|yrs?|years?|yo)\)", _I),
+          re.compile(r"\b(\d{1,3})[- ](?:year|yr)s?[- ]old\b", _I), re.compile(r"\baged\s+(\d{1,3})\b", _I),
+          re.compile(r"\b(\d{1,3})\s*(?:yo|y/o)\b", _I)]
+RE_DOB = re.compile(r"\b(?:DOB|D\.O\.B\.?|date\s+of\s+birth)\s*[:=]?\s*(?:" + DATE + ")", _I)
+RE_DISCH = re.compile(r"\bdischarged?(?:\s+date)?\s*(?:on|:)?\s*(?:" + DATE + ")", _I)
+
+
+def _date(groups) -> dt.date | None:
+    try:
+        if groups[0]:
+            d, mth, y = int(groups[0]), int(groups[1]), int(groups[2])
+        else:
+            d, y = int(groups[3]), int(groups[5])
+            mth = MONTHS.get(groups[4][:3].lower())
+            if not mth:
+                return None
+        if y < 100:
+            y += 2000 if y <= 30 else 1900
+        return dt.date(y, mth, d)
+    except (ValueError, TypeError):
+        return None
+
+
+def patient_age(text: str) -> int | None:
+    head = text[:4000]
+    for rx in RE_AGE:
+        m = rx.search(head)
+        if m:
+            v = int(m.group(1))
+            if 0 <= v <= 120:
+                return v
+    dob = RE_DOB.search(head)
+    dis = RE_DISCH.search(head)
+    if dob and dis:
+        b, d = _date(dob.groups()), _date(dis.groups())
+        if b and d and d >= b:
+            return d.year - b.year - ((d.month, d.day) < (b.month, b.day))
+    return None
+
+
+# --------------------------------------------------------------------------------------------------------------
+# flags
+# --------------------------------------------------------------------------------------------------------------
+def days_of_supply(rx) -> float | None:
+    """Days the supply lasts at the maximum prescribed use (None when it cannot be known)."""
+    if rx.supply_days is not None:
+        return float(rx.supply_days)
+    if rx.quantity_n:
+        if rx.formulation == "patch":
+            return rx.quantity_n * (rx.patch_change_days or 7.0)
+        if rx.quantity_unit == "ampoules":
+            return None
+        per_dose = rx.units_per_dose_max
+        if rx.quantity_unit == "ml" and rx.dose_mg_max and rx.strength_mg:
+            per_dose = rx.dose_mg_max / rx.strength_mg
+        if per_dose and rx.frequency_per_day_max:
+            return rx.quantity_n / (per_dose * rx.frequency_per_day_max)
+        return None
+    if rx.duration_days is not None:
+        return float(rx.duration_days)
+    return None
+
+
+def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_factors: dict | None = None) -> None:
+    text = layout.text
+    c = compiled()
+    for rx in ex.opioids:
+        rx.ome_mg_per_day, rx.ome_factor, rx.ome_flag = prescription_ome(rx, ome_factors)
+    ex.ome_total_mg_per_day = total_ome(ex.opioids)
+    ex.ome_regular_mg_per_day = total_ome(ex.opioids, regular_only=True)
+    ex.ome_flags = sorted({rx.ome_flag for rx in ex.opioids if rx.ome_flag and "not_converted" in rx.ome_flag})
+    ex.indication_documented = any(rx.indication for rx in ex.opioids)
+    ex.patient_age = patient_age(text)
+    weaning_and_gp(layout, mentions, ex)
+
+    if not ex.opioids:
+        ex.scenario = "no_opioid"
+    elif c.palliative.search(text):
+        ex.scenario = "palliative"
+    elif all(rx.new_on_admission is False for rx in ex.opioids):
+        ex.scenario = "chronic_preexisting"
+    else:
+        ex.scenario = "acute_new"
+
+    flags = set()
+    if ex.opioids:
+        classes = {co.drug_class for co in ex.co_prescriptions}
+        if "benzodiazepine" in classes:
+            flags.add("benzodiazepine_coprescribed")
+        if "gabapentinoid" in classes:
+            flags.add("gabapentinoid_coprescribed")
+        if "z_drug" in classes:
+            flags.add("z_drug_coprescribed")
+        total = ex.ome_total_mg_per_day or 0.0
+        if total >= HIGH_DOSE_THRESHOLDS[0] - 1e-9:
+            flags.add("high_dose_90_ome")
+        if total >= HIGH_DOSE_THRESHOLDS[1] - 1e-9:
+            flags.add("high_dose_120_ome")
+        if ex.scenario == "acute_new" and any(rx.formulation in ("MR", "patch") and rx.new_on_admission is not False
+                                               for rx in ex.opioids):
+            flags.add("mr_opioid_for_acute_pain")
+        for rx in ex.opioids:
+            d = days_of_supply(rx)
+            if d is not None and d > 7 + 1e-9:
+                flags.add("supply_over_7_days")
+        if ex.patient_age is not None and ex.patient_age > 65:
+            flags.add("age_over_65")
+        if any(rx.generic == "methadone" or (rx.ome_flag or "").startswith("opioid_dependence") for rx in ex.opioids):
+            flags.add("methadone_or_ost")
+        if len(ex.opioids) > 1:
+            flags.add("multiple_opioids")
+    ex.risk_flags = [f for f in GOLD_FLAG_ORDER + EXTRA_FLAG_ORDER if f in flags]

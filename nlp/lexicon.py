@@ -1,0 +1,206 @@
+"""The one drug lexicon: rows of ``data/opioids.csv`` plus spelling aliases and co-prescription lists.
+
+Everything that needs a drug name, a brand, a formulation or an OME factor reads it from here, so the app,
+the extractor and the evaluator agree. ``load_lexicon()`` is cached; the match regex is compiled once.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Iterable
+
+OPIOID_GENERICS_NON_PAIN = {"pregabalin"}  # non-opioid rows kept in opioids.csv only to stop mis-mapping
+
+# Brands that are also ordinary words or surnames: matched only with the capitalisation of the lexicon.
+CASE_SENSITIVE_TERMS = {"Turgeon", "Aceon", "Migraine Relief", "Marol", "Maneo", "Syndol", "Candox", "Galake",
+                        "Paramol", "Codis 500", "DHC", "MST", "Norco", "Marol"}
+
+
+@dataclass(frozen=True)
+class LexiconRow:
+    """One row of opioids.csv."""
+
+    name: str
+    generic: str
+    kind: str  # generic | brand
+    formulation: str  # IR, MR, liquid, injection, patch, combination, unknown
+    route: str
+    ome_factor: float | None
+    factor_unit: str
+    notes: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Term:
+    """A string that names a drug in letters, with what it means."""
+
+    text: str
+    generic: str
+    category: str  # opioid | benzodiazepine | z_drug | gabapentinoid | naloxone | loperamide | inpatient_opioid | non_opioid
+    brand: str | None = None  # canonical brand (csv name) when the term names one
+    formulation: str | None = None  # fixed formulation (brand rows, co-codamol...) or None: resolve from text
+    row: LexiconRow | None = None
+    resolvable: bool = True  # brand rows whose dosage form must be resolved from the text (OxyNorm liquid...)
+
+
+@dataclass
+class Lexicon:
+    rows: list[LexiconRow]
+    terms: dict[str, list[Term]] = field(default_factory=dict)  # lower-cased text -> terms
+    case_terms: dict[str, list[Term]] = field(default_factory=dict)  # exact text -> terms (case sensitive)
+    regex: re.Pattern | None = None
+    case_regex: re.Pattern | None = None
+
+    # --- lookups -------------------------------------------------------------------------------------------
+    def lookup(self, matched: str) -> list[Term]:
+        return self.case_terms.get(matched) or self.terms.get(matched.lower(), [])
+
+    def brand_row(self, brand: str) -> LexiconRow | None:
+        for r in self.rows:
+            if r.kind == "brand" and r.name == brand:
+                return r
+        return None
+
+    @property
+    def opioid_generics(self) -> set[str]:
+        return {r.generic for r in self.rows if r.generic not in OPIOID_GENERICS_NON_PAIN}
+
+    def factor(self, generic: str, form_class: str) -> tuple[float | None, LexiconRow | None]:
+        """OME factor of the generic row for a form class (oral, injection, patch, sublingual, buccal, nasal, rectal)."""
+        for r in self.rows:
+            if r.kind == "generic" and r.generic == generic and form_class_of(r.formulation, r.route) == form_class:
+                return r.ome_factor, r
+        return None, None
+
+    def iter_matches(self, text: str) -> Iterable[tuple[int, int, str]]:
+        """(start, end, matched text) of every lexicon term, longest match, left to right, no overlaps."""
+        found = [(m.start(), m.end(), m.group(0)) for m in self.regex.finditer(text)]
+        if self.case_regex is not None:
+            found += [(m.start(), m.end(), m.group(0)) for m in self.case_regex.finditer(text)]
+            found.sort(key=lambda x: (x[0], -(x[1] - x[0])))
+            out, last = [], -1
+            for s, e, t in found:
+                if s >= last:
+                    out.append((s, e, t))
+                    last = e
+            return out
+        return found
+
+
+def form_class_of(formulation: str, route: str) -> str:
+    """Form class used to choose an OME factor: patch, sublingual, buccal, nasal, oromucosal, rectal, injection, oral."""
+    route = (route or "").lower()
+    if formulation == "patch" or route == "transdermal":
+        return "patch"
+    if route in ("sublingual", "buccal", "nasal", "oromucosal", "rectal"):
+        return route
+    if formulation == "injection" or route in ("subcutaneous", "intravenous", "intramuscular"):
+        return "injection"
+    return "oral"
+
+
+def _data_path(name: str):
+    return resources.files("nlp").joinpath("data", name)
+
+
+def _read_csv(name: str) -> list[dict]:
+    with _data_path(name).open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _variants(name: str) -> set[str]:
+    """Spelling variants of a lexicon name: hyphen/space, joined digits (DF118 / DF 118 / DF-118)."""
+    out = {name}
+    out.add(name.replace("-", " "))
+    out.add(re.sub(r"(?<=[A-Za-z])\s+(?=\d)", "", name))
+    out.add(re.sub(r"(?<=[A-Za-z])(?=\d)", " ", name))
+    out.add(re.sub(r"(?<=[A-Za-z])(?=\d)", "-", name))
+    return {v for v in out if v}
+
+
+def _trie_regex(words: Iterable[str]) -> str:
+    """A compact alternation (character trie) so the regex engine branches on the first letter."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node) -> str:
+        alts, optional = [], False
+        for ch in sorted(node, key=lambda c: (c == "", c)):
+            if ch == "":
+                optional = True
+                continue
+            alts.append(re.escape(ch) + build(node[ch]))
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        if optional:
+            body = "(?:" + body + ")?" if len(alts) > 1 else "(?:" + body + ")?"
+        return body
+
+    return build(trie)
+
+
+@lru_cache(maxsize=1)
+def load_lexicon() -> Lexicon:
+    """Load opioids.csv, aliases.csv and related_drugs.csv (cached)."""
+    rows = []
+    for r in _read_csv("opioids.csv"):
+        f = r["ome_factor"].strip()
+        rows.append(LexiconRow(r["name"], r["generic"], r["kind"], r["formulation"], r["route"],
+                               float(f) if f else None, r["factor_unit"], r["notes"], r["source"]))
+    lex = Lexicon(rows=rows)
+
+    def add(text: str, term: Term) -> None:
+        target = lex.case_terms if text in CASE_SENSITIVE_TERMS else lex.terms
+        key = text if text in CASE_SENSITIVE_TERMS else text.lower()
+        lst = target.setdefault(key, [])
+        if term not in lst:
+            lst.append(term)
+
+    generics = set()
+    for r in rows:
+        if r.generic in OPIOID_GENERICS_NON_PAIN:
+            add(r.name, Term(r.name, r.generic, "gabapentinoid"))
+            continue
+        generics.add(r.generic)
+        if r.kind == "brand":
+            fixed = r.formulation if r.formulation in ("MR", "patch", "combination", "liquid", "injection") else None
+            for v in _variants(r.name):
+                add(v, Term(v, r.generic, "opioid", brand=r.name, formulation=fixed, row=r,
+                            resolvable=fixed is None))
+        else:
+            m = re.match(r"(co-[a-z]+)\b", r.name)
+            if m:
+                add(m.group(1), Term(m.group(1), r.generic, "opioid", formulation="combination"))
+    for g in generics:
+        add(g, Term(g, g, "opioid"))
+    for a in _read_csv("aliases.csv"):
+        brand = a["brand_row"] or None
+        row = lex.brand_row(brand) if brand else None
+        form = a["formulation"] or (row.formulation if row and row.formulation in ("MR", "patch", "combination", "liquid") else None)
+        for v in _variants(a["alias"]):
+            add(v, Term(v, a["generic"], "opioid", brand=brand, formulation=form, row=row, resolvable=form is None))
+    for c in _read_csv("related_drugs.csv"):
+        add(c["term"], Term(c["term"], c["generic"], c["class"]))
+
+    def pattern(words):
+        return r"(?<![A-Za-z])" + _trie_regex(words) + r"(?![A-Za-z])"
+
+    # Longest match first is guaranteed by the trie (greedy optional suffixes) plus the trailing boundary.
+    lex.regex = re.compile(pattern(sorted(lex.terms)), re.IGNORECASE)
+    lex.case_regex = re.compile(pattern(sorted(lex.case_terms))) if lex.case_terms else None
+    return lex
+
+
+def related_terms(category: str) -> set[str]:
+    """Generic names of one related-drug class (e.g. 'benzodiazepine', 'gabapentinoid')."""
+    lex = load_lexicon()
+    return {t.generic for ts in list(lex.terms.values()) + list(lex.case_terms.values()) for t in ts if t.category == category}

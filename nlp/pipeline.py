@@ -1,0 +1,242 @@
+"""The spaCy pipeline: ``spacy.blank("en")`` plus four registered rule components.
+
+    opioid_sections      -> doc.spans["sections"]            (headings and their blocks)
+    opioid_drug_matcher  -> doc.spans["drug_mentions"]        (lexicon matches, label = generic)
+    opioid_prescriptions -> doc.spans["opioid_prescriptions"], doc.spans["opioid_distractors"]
+    opioid_letter        -> doc._.opioid_extraction           (LetterExtraction.to_dict(), msgpack-safe)
+
+Rules are data (``nlp/data``), read once per process. The pipeline is a module-level singleton.
+Components never raise on a bad letter: the error is recorded in the extraction.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Iterable, Iterator
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from nlp.context import LetterLayout, compiled
+from nlp.extraction import LetterExtraction, letter_from_dict
+from nlp.findings import letter_findings
+from nlp.lexicon import load_lexicon
+from nlp.prescriptions import build, find_mentions
+
+_STATE = "_opioid_state"
+DEFAULT_MAX_CHARS = 1_000_000
+
+if not Doc.has_extension("opioid_extraction"):
+    Doc.set_extension("opioid_extraction", default=None)
+
+
+def _state(doc: Doc) -> dict:
+    st = doc.user_data.get(_STATE)
+    if st is None:
+        st = {}
+        doc.user_data[_STATE] = st
+    return st
+
+
+def _spans(doc: Doc, items, key: str, label_of) -> None:
+    spans = []
+    for it in items:
+        s, e = it[0], it[1]
+        sp = doc.char_span(s, e, label=label_of(it), alignment_mode="expand")
+        if sp is not None:
+            spans.append(sp)
+    doc.spans[key] = spans
+
+
+@Language.factory("opioid_sections", default_config={"write_spans": True}, assigns=["doc.spans"])
+def make_sections(nlp: Language, name: str, write_spans: bool):
+    return SectionsComponent(write_spans)
+
+
+class SectionsComponent:
+    def __init__(self, write_spans: bool):
+        self.write_spans = write_spans
+        compiled()  # load the rules once
+
+    def __call__(self, doc: Doc) -> Doc:
+        st = _state(doc)
+        try:
+            layout = LetterLayout(doc.text)
+            st["layout"] = layout
+            if self.write_spans:
+                _spans(doc, [(s.body_start, s.end, s.kind) for s in layout.sections if s.end > s.body_start],
+                       "sections", lambda x: x[2])
+        except Exception as exc:  # noqa: BLE001 - one bad letter never stops a batch
+            st["error"] = f"sections: {type(exc).__name__}: {exc}"
+        return doc
+
+
+@Language.factory("opioid_drug_matcher", default_config={"write_spans": True}, assigns=["doc.spans"])
+def make_matcher(nlp: Language, name: str, write_spans: bool):
+    return DrugMatcherComponent(write_spans)
+
+
+class DrugMatcherComponent:
+    def __init__(self, write_spans: bool):
+        self.write_spans = write_spans
+        load_lexicon()
+
+    def __call__(self, doc: Doc) -> Doc:
+        st = _state(doc)
+        if "error" in st:
+            return doc
+        try:
+            mentions = find_mentions(doc.text)
+            st["mentions"] = mentions
+            if self.write_spans:
+                _spans(doc, [(m.start, m.end, m.generic) for m in mentions], "drug_mentions", lambda x: x[2])
+        except Exception as exc:  # noqa: BLE001
+            st["error"] = f"drug_matcher: {type(exc).__name__}: {exc}"
+        return doc
+
+
+@Language.factory("opioid_prescriptions", default_config={"write_spans": True}, assigns=["doc.spans"])
+def make_prescriptions(nlp: Language, name: str, write_spans: bool):
+    return PrescriptionsComponent(write_spans)
+
+
+class PrescriptionsComponent:
+    def __init__(self, write_spans: bool):
+        self.write_spans = write_spans
+
+    def __call__(self, doc: Doc) -> Doc:
+        st = _state(doc)
+        if "error" in st:
+            return doc
+        try:
+            rxs, distractors, co, mentions = build(st["layout"], st["mentions"])
+            st["rxs"], st["distractors"], st["co"] = rxs, distractors, co
+            if self.write_spans:
+                _spans(doc, [(r.span[0], r.span[1], r.generic) for r in rxs], "opioid_prescriptions", lambda x: x[2])
+                _spans(doc, [(d.span[0], d.span[1], d.reason) for d in distractors], "opioid_distractors", lambda x: x[2])
+        except Exception as exc:  # noqa: BLE001
+            st["error"] = f"prescriptions: {type(exc).__name__}: {exc}"
+        return doc
+
+
+@Language.factory("opioid_letter", default_config={"ome_factors": {}}, assigns=["doc._.opioid_extraction"])
+def make_letter(nlp: Language, name: str, ome_factors: dict):
+    return LetterComponent(ome_factors)
+
+
+class LetterComponent:
+    def __init__(self, ome_factors: dict):
+        for k, v in (ome_factors or {}).items():
+            if not isinstance(v, (int, float)) or v < 0:
+                raise ValueError(f"ome_factors[{k!r}] must be a non-negative number, got {v!r}")
+        self.ome_factors = dict(ome_factors or {})
+
+    def __call__(self, doc: Doc) -> Doc:
+        st = doc.user_data.pop(_STATE, {}) or {}
+        ex = LetterExtraction()
+        try:
+            if "error" in st:
+                ex.error = st["error"]
+            else:
+                ex.opioids, ex.distractors, ex.co_prescriptions = st["rxs"], st["distractors"], st["co"]
+                letter_findings(st["layout"], ex, st["mentions"], self.ome_factors or None)
+        except Exception as exc:  # noqa: BLE001
+            ex = LetterExtraction(error=f"letter: {type(exc).__name__}: {exc}")
+        doc._.opioid_extraction = ex.to_dict()
+        return doc
+
+
+COMPONENTS = ("opioid_sections", "opioid_drug_matcher", "opioid_prescriptions", "opioid_letter")
+
+
+def build_pipeline(write_spans: bool = True, ome_factors: dict | None = None) -> Language:
+    """A fresh pipeline: blank English tokenizer + the rule components."""
+    nlp = spacy.blank("en")
+    nlp.max_length = DEFAULT_MAX_CHARS + 1
+    for name in COMPONENTS[:-1]:
+        nlp.add_pipe(name, config={"write_spans": write_spans})
+    nlp.add_pipe("opioid_letter", config={"ome_factors": {str(k): v for k, v in (ome_factors or {}).items()}})
+    return nlp
+
+
+_NLP: Language | None = None
+_LOCK = threading.Lock()
+
+
+def get_nlp() -> Language:
+    """The shared pipeline (built once per process)."""
+    global _NLP
+    if _NLP is None:
+        with _LOCK:
+            if _NLP is None:
+                _NLP = build_pipeline()
+    return _NLP
+
+
+class LetterInputError(ValueError):
+    """A letter that cannot be read (not text, too long)."""
+
+
+def coerce_text(text, max_chars: int = DEFAULT_MAX_CHARS) -> str:
+    """Text from str or bytes (UTF-8, UTF-16 with BOM, else cp1252); raise LetterInputError if it is not text."""
+    if text is None:
+        return ""
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        raw = bytes(text)
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            text = raw.decode("utf-16", errors="replace")
+        else:
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = raw.decode("cp1252", errors="replace")
+    if not isinstance(text, str):
+        raise LetterInputError(f"letter is not text (got {type(text).__name__})")
+    if len(text) > max_chars:
+        raise LetterInputError(f"letter too long ({len(text):,} characters; limit {max_chars:,})")
+    if text:
+        sample = text[:20000]
+        bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\n\r\t\f\v") or ch == "\ufffd")
+        if bad > max(20, len(sample) // 10):
+            raise LetterInputError("letter does not look like text (binary or wrong encoding)")
+        if "\x00" in text:
+            text = text.replace("\x00", " ")
+    return text
+
+
+def extract_letter(text, nlp: Language | None = None) -> LetterExtraction:
+    """Extract discharge opioids, plans and flags from one letter. Never raises for a bad letter:
+    the result then has ``error`` set and no opioids."""
+    try:
+        text = coerce_text(text)
+    except LetterInputError as exc:
+        return LetterExtraction(error=str(exc))
+    if not text.strip():
+        return LetterExtraction()
+    doc = (nlp or get_nlp())(text)
+    return letter_from_dict(doc._.opioid_extraction)
+
+
+def extract_many(texts: Iterable, n_process: int = 1, batch_size: int = 64, nlp: Language | None = None) -> Iterator[LetterExtraction]:
+    """Stream extractions for many letters (``nlp.pipe``), in input order; bad letters yield an error result."""
+    nlp = nlp or get_nlp()
+    errors: dict[int, str] = {}
+
+    def clean():
+        for i, t in enumerate(texts):
+            try:
+                yield coerce_text(t)
+            except LetterInputError as exc:
+                errors[i] = str(exc)
+                yield ""
+
+    kwargs = {"batch_size": batch_size}
+    if n_process and n_process > 1:
+        kwargs["n_process"] = n_process
+    for i, doc in enumerate(nlp.pipe(clean(), **kwargs)):
+        if i in errors:
+            yield LetterExtraction(error=errors.pop(i))
+        elif not doc.text.strip():
+            yield LetterExtraction()
+        else:
+            yield letter_from_dict(doc._.opioid_extraction)

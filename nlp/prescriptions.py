@@ -1,0 +1,661 @@
+"""From drug mentions to discharge prescriptions and distractors.
+
+Steps (all on character offsets of the original letter):
+1. ``find_mentions``: lexicon matches (opioids and related drugs).
+2. ``classify``: the context of each mention (section + cue phrases in its clause).
+3. ``build_prescriptions``: group the discharge mentions into prescriptions (list line, table row or prose clause),
+   parse each sig, decide new/continued, merge repeats, and collect the distractors.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from nlp import sig as S
+from nlp.context import LetterLayout, RE_BULLET, compiled, cue
+from nlp.extraction import CoPrescription, Distractor, OpioidPrescription
+from nlp.lexicon import Term, load_lexicon
+
+_I = re.IGNORECASE
+STRONG_INPATIENT = re.compile(r"\b(?:IV|I\.V\.|IM|intravenous(?:ly)?|intramuscular(?:ly)?|intrathecal(?:ly)?|epidural|PCA|patient[- ]controlled|infusion|syringe\s+driver|CSCI)\b")
+LINE_STOPPED = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended|omitted|not\s+for\s+discharge|not\s+to\s+continue)\b", _I)
+TABLE_ROLE = [
+    ("drug", r"^(?:drug|medication|medicine|medicines|name|item|drug\s+name|medication\s+name|product)s?$"),
+    ("dose", r"^(?:dose|dosage|amount|strength/dose|dose\s+per\s+administration)$"),
+    ("route", r"^(?:route|rte)$"),
+    ("freq", r"^(?:freq|frequency|how\s+often|directions?|instructions?|sig|times)$"),
+    ("duration", r"^(?:duration|days|course|length|no\.?\s+of\s+days|duration\s+\(days\)|course\s+length|stop\s+date)$"),
+    ("supply", r"^(?:qty(?:\s+supplied)?|quantity(?:\s+supplied)?|supply|supplied|tto\s+supply|amount\s+supplied|dispensed|days\s+supplied|pack|tto\s+qty|tto)$"),
+    ("indication", r"^(?:indication|reason|for|purpose)$"),
+    ("status", r"^(?:status|new/continued|change|changes|new\?|action)$"),
+    ("comments", r"^(?:comments?|notes?|remarks|pharmacy\s+notes?|additional\s+information|info)$"),
+]
+FREQ_OR_PRN = re.compile(r"\b(?:bd|tds|qds|od|prn|hourly|hrly|daily|times|nocte|mane|q\d|every)\b", _I)
+
+
+@dataclass
+class Mention:
+    start: int
+    end: int
+    surface: str
+    term: Term
+    context: str = ""
+    line_start: int = 0
+
+    @property
+    def generic(self) -> str:
+        return self.term.generic
+
+    @property
+    def category(self) -> str:
+        return self.term.category
+
+
+def find_mentions(text: str) -> list[Mention]:
+    lex = load_lexicon()
+    out = []
+    for s, e, surface in lex.iter_matches(text):
+        terms = lex.lookup(surface)
+        if not terms:
+            continue
+        out.append(Mention(s, e, surface, terms[0]))
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------------
+# context
+# --------------------------------------------------------------------------------------------------------------
+def classify(layout: LetterLayout, m: Mention) -> str:
+    text = layout.text
+    kind = layout.section_kind(m.start)
+    cs, ce = layout.clause_bounds(m.start)
+    clause = text[cs:ce]
+    before = text[cs:m.start]
+    near = text[max(cs, m.start - 40): min(ce, m.end + 40)]
+    if m.category in ("naloxone", "loperamide"):
+        if re.search(r"oxycodone\s*(?:/|with|and|-|\+)\s*$", text[max(0, m.start - 25):m.start], _I):
+            return "part_of_rx"
+        return "allergy" if kind == "allergy" else "other"
+    if m.category == "inpatient_opioid":
+        return "allergy" if kind == "allergy" else "inpatient_only"
+    if m.category != "opioid":
+        return "codrug"
+    if kind == "allergy":
+        return "allergy"
+    if kind == "family" or cue("family", before):
+        return "family"
+    if kind == "stopped":
+        return "stopped"
+    if kind == "admission":
+        return "admission"
+    if kind == "discharge":
+        ls, le = layout.line_bounds(m.start)
+        line = text[ls:le]
+        if STRONG_INPATIENT.search(text[max(ls, m.start - 30): min(le, m.end + 30)]):
+            return "inpatient_only"
+        if cue("allergy", clause):
+            return "allergy"
+        if LINE_STOPPED.search(line) and not re.search(r"\bstopped\s+(?:after|at|in|once|when)\b", line, _I):
+            return "stopped"
+        if cue("other", clause) and not has_sig(text[m.start:le]):
+            return "other"
+        return "rx"
+    if cue("allergy", clause):
+        return "allergy"
+    if cue("other", clause):
+        return "other"
+    positive = cue("discharge_positive", clause)
+    if kind == "history" and not positive:
+        return "historical"
+    if cue("historical", clause) and not positive:
+        return "historical"
+    if re.search(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended)\b", clause, _I) and not positive:
+        return "stopped"
+    if cue("inpatient_only", near):
+        return "inpatient_only"
+    if kind in ("plan", "gp", "changes", "other", "history"):
+        return "reference"
+    return "rx" if has_sig(text[m.start:ce]) else "reference"
+
+
+RE_HAS_DOSE = re.compile(r"\d\s*(?:mg|micrograms?|mcg|ml|tabs?|tablets?|caps?|capsules?|caplets?)\b|\b(?:one|two|1|2)\s+(?:tabs?|tablets?|caps?|capsules?)\b|micrograms?/h", _I)
+
+
+def has_sig(s: str) -> bool:
+    s = s[:160]
+    return bool(RE_HAS_DOSE.search(s)) and bool(FREQ_OR_PRN.search(s) or re.search(r"patch|as\s+(?:required|needed)|when\s+required|if\s+required|supply|\bx\s*\d", s, _I))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# tables
+# --------------------------------------------------------------------------------------------------------------
+def split_cells(line: str, base: int) -> list[tuple[int, int]]:
+    """Cell (start, end) offsets of a table row, outer '|' removed, whitespace trimmed."""
+    sep = "|" if "|" in line else "\t"
+    cells = []
+    pos = 0
+    parts = line.split(sep)
+    for i, part in enumerate(parts):
+        s = pos
+        e = pos + len(part)
+        pos = e + 1
+        if sep == "|" and (i == 0 or i == len(parts) - 1) and not part.strip():
+            continue
+        lead = len(part) - len(part.lstrip())
+        trail = len(part.rstrip())
+        cells.append((base + s + lead, base + s + max(trail, lead)))
+    return cells
+
+
+def table_header(layout: LetterLayout, pos: int) -> list[str] | None:
+    """Column roles of the table that contains the row at `pos` (nearest header row above, same section)."""
+    text = layout.text
+    i = layout.line_index(pos) - 1
+    sec = layout.section_at(pos)
+    limit_line = layout.line_index(sec.start) if sec else max(0, i - 40)
+    while i >= limit_line and i >= 0:
+        ls = layout.line_starts[i]
+        le = layout.line_starts[i + 1] - 1 if i + 1 < len(layout.line_starts) else len(text)
+        line = text[ls:le]
+        if ("|" in line or "\t" in line) and re.search(r"\b(?:dose|drug|medication|medicine|freq)", line, _I):
+            roles = []
+            for cs, ce in split_cells(line, ls):
+                h = text[cs:ce].strip().lower()
+                role = next((r for r, rx in TABLE_ROLE if re.match(rx, h)), "other")
+                roles.append(role)
+            if "drug" in roles:
+                return roles
+        if not ("|" in line or "\t" in line) and line.strip():
+            return None
+        i -= 1
+    return None
+
+
+# --------------------------------------------------------------------------------------------------------------
+# prescriptions
+# --------------------------------------------------------------------------------------------------------------
+@dataclass
+class Group:
+    mentions: list[Mention]
+    seg_start: int
+    seg_end: int
+    cue_start: int
+    source: str
+    cells: dict | None = None
+
+
+def _line_content_start(text: str, ls: int, le: int) -> int:
+    m = RE_BULLET.match(text[ls:le])
+    return ls + (m.end() if m else 0)
+
+
+def group_mentions(layout: LetterLayout, rx_mentions: list[Mention]) -> list[Group]:
+    text = layout.text
+    groups: list[Group] = []
+    by_line: dict[int, list[Mention]] = {}
+    for m in rx_mentions:
+        by_line.setdefault(layout.line_index(m.start), []).append(m)
+    for li, ms in by_line.items():
+        ls = layout.line_starts[li]
+        le = layout.line_starts[li + 1] - 1 if li + 1 < len(layout.line_starts) else len(text)
+        line = text[ls:le]
+        kind = layout.section_kind(ms[0].start)
+        is_row = ("|" in line or "\t" in line.strip())
+        if is_row:
+            roles = table_header(layout, ms[0].start)
+            cells = split_cells(line, ls)
+            if roles:
+                cellmap: dict[str, tuple[int, int]] = {}
+                for role, span in zip(roles, cells):
+                    if role not in cellmap:
+                        cellmap[role] = span
+                    elif role == "other":
+                        continue
+                content_start = cells[0][0] if cells else ls
+                content_end = cells[-1][1] if cells else le
+                groups.append(Group(ms, content_start, content_end, content_start, "table", cellmap))
+                continue
+        if kind == "discharge" and len(line) < 400:
+            cs = _line_content_start(text, ls, le)
+            for sub in _split_same_segment(text, ms):
+                s0 = cs if sub is ms or sub[0] is ms[0] else sub[0].start
+                nxt = [x.start for x in ms if x.start > sub[-1].start and x not in sub]
+                e0 = min(nxt) if nxt else le
+                groups.append(Group(sub, s0, e0, s0, "list"))
+            continue
+        # prose: one group per sentence (split when a new product starts)
+        sentences: dict[tuple[int, int], list[Mention]] = {}
+        for m in ms:
+            sentences.setdefault(layout.sentence_bounds(m.start), []).append(m)
+        for (ss, se), sms in sentences.items():
+            subs = _split_same_segment(text, sms)
+            for k, sub in enumerate(subs):
+                s0 = sub[0].start
+                e0 = subs[k + 1][0].start if k + 1 < len(subs) else se
+                cue_start = ss if k == 0 else s0
+                groups.append(Group(sub, s0, e0, cue_start, "prose"))
+    groups.sort(key=lambda g: g.seg_start)
+    return groups
+
+
+def _split_same_segment(text: str, ms: list[Mention]) -> list[list[Mention]]:
+    """Mentions of one product stay together ("Oramorph (morphine 10mg/5ml)"); a new generic, or a second
+    product after a completed sig, starts a new prescription."""
+    out: list[list[Mention]] = []
+    for m in sorted(ms, key=lambda x: x.start):
+        if out:
+            prev = out[-1][-1]
+            between = text[prev.end:m.start]
+            same = m.generic == prev.generic and not (len(between) > 25 and FREQ_OR_PRN.search(between))
+            if same:
+                out[-1].append(m)
+                continue
+        out.append([m])
+    return out
+
+
+def _default_unit(formulation: str, route_hint: str | None, seg: str, term: Term, dose_unit: str | None) -> str:
+    if formulation == "patch":
+        return "patches"
+    if route_hint == "injection":
+        return "ampoules"
+    if formulation == "liquid":
+        return "ml"
+    if dose_unit in ("tablets", "capsules", "sachets", "suppositories"):
+        return dose_unit
+    m = re.search(r"\b(tablets?|tabs?|caplets?|capsules?|caps?)\b", seg, _I)
+    if m:
+        return S._unit_name(m.group(1))
+    notes = (term.row.notes.lower() if term.row else "")
+    if "capsule" in notes and "tablet" not in notes:
+        return "capsules"
+    return "tablets"
+
+
+def _patch_default_days(generic: str, mcg: float | None, term: Term) -> float:
+    notes = term.row.notes.lower() if term.row else ""
+    if "7-day" in notes:
+        return 7.0
+    if "96" in notes or "4-day" in notes:
+        return 4.0
+    if "72" in notes:
+        return 3.0
+    if generic == "fentanyl":
+        return 3.0
+    if generic == "buprenorphine":
+        return 7.0 if (mcg or 0) <= 20 else 4.0
+    return 7.0
+
+
+def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
+    text = layout.text
+    ms = g.mentions
+    branded = [m for m in ms if m.term.brand]
+    lead = branded[0] if branded else ms[0]
+    fixed = next((m.term for m in ms if m.term.formulation and not m.term.resolvable), None)
+    term = fixed or lead.term
+    generic = lead.generic
+    sig = S.Sig()
+    cells = g.cells or {}
+    seg = text[g.seg_start:g.seg_end]
+
+    # strength: from the drug cell (tables) or from the first mention on
+    if g.source == "table":
+        ds, de = cells.get("drug", (g.seg_start, g.seg_end))
+        drug_txt = text[ds:de]
+        S.parse_strength(sig, drug_txt, ds, max(0, ms[0].start - ds), limit=max(70, de - ds))
+        form_txt = " ".join(text[a:b] for r, (a, b) in cells.items() if r in ("drug", "route", "dose", "freq"))
+    else:
+        rel = ms[0].start - g.seg_start
+        span_len = (ms[-1].end - ms[0].start) + 45
+        S.parse_strength(sig, seg, g.seg_start, rel, limit=span_len)
+        form_txt = seg
+    formulation, route_hint = S.resolve_formulation(term.formulation, term.resolvable if fixed is None else False,
+                                                    form_txt, generic, sig.strength_kind)
+    if formulation == "patch" and sig.strength_mcg_per_hour is None and sig.strength_mg is not None and sig.strength_kind == "mg":
+        sig.strength_mg = None
+    if formulation != "patch" and sig.strength_kind == "mcg_per_hour":
+        formulation = "patch"
+    brand = lead.term.brand if lead.term.brand else None
+    if brand:
+        row = load_lexicon().brand_row(brand)
+        # a brand covering several forms: pick the injection row when the text says injection
+        if row is not None and route_hint == "injection" and row.formulation != "injection":
+            inj = load_lexicon().brand_row(f"{brand} injection")
+            brand = inj.name if inj else brand
+    route = S.resolve_route(formulation, route_hint, form_txt if g.source == "table" else seg,
+                            term.row.route if term.row else None, generic)
+
+    # dose
+    if g.source == "table":
+        m_all = S.Masked(text[g.seg_start:g.seg_end], g.seg_start)
+        if sig.spans.get("strength"):
+            a, b = sig.spans["strength"]
+            m_all.take(a - g.seg_start, b - g.seg_start)
+        dcs, dce = cells.get("dose", (None, None))
+        if dcs is not None:
+            md = S.Masked(text[dcs:dce], dcs)
+            S.parse_dose(sig, md, 0, formulation)
+        if sig.dose_mg_max is None and sig.dose_units_max is None:
+            ds, de = cells.get("drug", (g.seg_start, g.seg_start))
+            md = S.Masked(text[ds:de], ds)
+            if sig.spans.get("strength"):
+                a, b = sig.spans["strength"]
+                md.take(a - ds, b - ds)
+            S.parse_dose(sig, md, 0, formulation)
+        fparts = [r for r in ("freq", "dose", "drug", "comments") if r in cells]
+        for r in fparts:
+            a, b = cells[r]
+            mf = S.Masked(text[a:b], a)
+            before = sig.frequency_per_day_max
+            S.parse_frequency(sig, mf, formulation)
+            if sig.frequency_per_day_max is not None and before is None:
+                pass
+            if sig.frequency_per_day_max is not None:
+                break
+        prn_any = S.RE_PRN.search(seg)
+        if prn_any:
+            sig.prn = True
+            sig.spans.setdefault("prn", [g.seg_start + prn_any.start(), g.seg_start + prn_any.end()])
+        if formulation == "patch" and sig.patch_change_days is None:
+            S._patch_interval(sig, seg)
+        default_unit = _default_unit(formulation, route_hint, text[cells.get("drug", (0, 0))[0]:cells.get("dose", (0, 0))[1]] if "dose" in cells else seg, term, sig.dose_unit)
+        if "supply" in cells:
+            a, b = cells["supply"]
+            S.parse_supply(sig, S.Masked(text[a:b], a), formulation, default_unit, supply_only=True)
+        if "duration" in cells:
+            a, b = cells["duration"]
+            S.parse_supply(sig, S.Masked(text[a:b], a), formulation, default_unit, duration_only=True)
+        for r in ("drug", "comments", "other"):
+            if r in cells and (sig.supply_days is None or sig.duration_days is None):
+                a, b = cells[r]
+                tmp = S.Sig()
+                tmp.dose_unit, tmp.strength_kind, tmp.strength_mg = sig.dose_unit, sig.strength_kind, sig.strength_mg
+                S.parse_supply(tmp, S.Masked(text[a:b], a), formulation, default_unit)
+                if sig.supply_days is None and tmp.supply_days is not None and not sig.own_supply:
+                    sig.supply_days = tmp.supply_days
+                    sig.spans["supply"] = tmp.spans.get("supply")
+                if sig.duration_days is None and tmp.duration_days is not None:
+                    sig.duration_days = tmp.duration_days
+                    sig.spans["duration"] = tmp.spans.get("duration")
+    else:
+        m_all = S.Masked(seg, g.seg_start)
+        start_rel = ms[0].start - g.seg_start
+        for i in range(0, start_rel):
+            m_all.chars[i] = " "  # text before the drug name (bullets, "Started") is not the sig
+        if sig.spans.get("strength"):
+            a, b = sig.spans["strength"]
+            m_all.take(a - g.seg_start, b - g.seg_start)
+        for mm in ms:
+            m_all.take(mm.start - g.seg_start, mm.end - g.seg_start)
+        # supply phrases first so that "(x28)" or "7/7" never read as a dose or frequency
+        default_unit_guess = _default_unit(formulation, route_hint, seg, term, None)
+        pre = S.Sig()
+        pre.strength_kind, pre.strength_mg = sig.strength_kind, sig.strength_mg
+        m_sup = S.Masked(m_all.text, g.seg_start)
+        _mask_caps(m_sup)
+        S.parse_dose(pre, S.Masked(m_sup.text, g.seg_start), 0, formulation)
+        sig.dose_mg_min, sig.dose_mg_max, sig.dose_units_max, sig.dose_unit = pre.dose_mg_min, pre.dose_mg_max, pre.dose_units_max, pre.dose_unit
+        if pre.spans.get("dose"):
+            sig.spans["dose"] = pre.spans["dose"]
+            a, b = pre.spans["dose"]
+            m_all.take(a - g.seg_start, b - g.seg_start)
+        default_unit = _default_unit(formulation, route_hint, seg, term, sig.dose_unit) if sig.dose_unit else default_unit_guess
+        S.parse_supply(sig, m_all, formulation, default_unit)
+        S.parse_frequency(sig, m_all, formulation)
+
+    if sig.dose_mg_max is None and sig.strength_mg is not None and formulation not in ("patch", "liquid") \
+            and sig.strength_kind in ("mg", "combo") and sig.dose_units_max is None:
+        sig.dose_mg_min = sig.dose_mg_max = sig.strength_mg
+        sig.dose_units_max = 1
+    if formulation == "patch":
+        sig.dose_mg_min = sig.dose_mg_max = None
+        sig.frequency_per_day_max = None
+        if sig.patch_change_days is None:
+            sig.patch_change_days = _patch_default_days(generic, sig.strength_mcg_per_hour, term)
+    if sig.dose_units_max is None and sig.dose_mg_max and sig.strength_mg:
+        sig.dose_units_max = sig.dose_mg_max / sig.strength_mg
+
+    rx = OpioidPrescription(
+        text=seg.strip(), span=(g.seg_start + (len(seg) - len(seg.lstrip())), g.seg_start + len(seg.rstrip())),
+        generic=generic, brand=brand, formulation=formulation, route=route,
+        strength_mg=sig.strength_mg if formulation != "patch" else None,
+        strength_mcg_per_hour=sig.strength_mcg_per_hour if formulation == "patch" else None,
+        dose_mg_min=_clean(sig.dose_mg_min), dose_mg_max=_clean(sig.dose_mg_max),
+        frequency_per_day_max=sig.frequency_per_day_max, prn=sig.prn,
+        duration_days=sig.duration_days, supply_days=None if sig.own_supply else sig.supply_days,
+        supply_quantity=None if sig.own_supply else S.format_quantity(sig),
+        patch_change_days=sig.patch_change_days, units_per_dose_max=sig.dose_units_max,
+        quantity_n=None if sig.own_supply else sig.quantity_n, quantity_unit=sig.quantity_unit,
+        source=g.source,
+    )
+    if rx.dose_mg_max is not None and rx.frequency_per_day_max:
+        rx.max_daily_dose_mg = _clean(rx.dose_mg_max * rx.frequency_per_day_max)
+    spans = {"drug": [ms[0].start, ms[-1].end]}
+    spans.update({k: v for k, v in sig.spans.items() if v})
+    rx.spans = spans
+    rx.new_on_admission = _new_status(layout, g, cells)
+    rx.indication = _indication(text, g, cells, sig)
+    if rx.indication:
+        pass
+    return rx
+
+
+def _clean(v):
+    if v is None:
+        return None
+    v = round(float(v), 6)
+    return int(v) if v.is_integer() and False else v
+
+
+_RE_CAPS = [S.RE_CAP_UNITS, S.RE_CAP_MG, S.RE_CAP_TIMES, S.RE_CAP_ABBR]
+
+
+def _mask_caps(m: S.Masked) -> None:
+    for rx in _RE_CAPS:
+        t = m.text
+        for x in rx.finditer(t):
+            m.take(x.start(), x.end())
+    for rx in S.RE_SUPPLY + [S.RE_QTY_X, S.RE_QTY_UNITS]:
+        t = m.text
+        for x in rx.finditer(t):
+            if rx is S.RE_QTY_UNITS and int(x.group(1)) <= 4:
+                continue
+            m.take(x.start(), x.end())
+    t = m.text
+    for x in S.RE_QTY_ML.finditer(t):
+        if float(x.group(2)) >= 20:
+            m.take(x.start(), x.end())
+
+
+RE_NEW_BRACKET = re.compile(r"\(\s*new\s*\)|\[\s*new\s*\]|\bNEW\b|\bnew\s+(?:medication|this\s+admission|drug|prescription)\b|\bstarted\s+this\s+admission\b|\bstarted\s+(?:during|on)\s+(?:this|the)\s+(?:stay|admission|ward)\b|\bhas\s+been\s+started\b|^\s*(?:new|started|we\s+have\s+started|commenced|added)\b|\bnew\s*:", _I)
+
+
+def _new_status(layout: LetterLayout, g: Group, cells: dict) -> bool | None:
+    text = layout.text
+    c = compiled()
+    if g.source == "table":
+        if "status" in cells:
+            a, b = cells["status"]
+            st = text[a:b]
+            if c.cues["new"].search(st):
+                return True
+            if c.cues["continued"].search(st):
+                return False
+        zone = text[g.seg_start:g.seg_end]
+    else:
+        zone = text[g.cue_start:g.seg_end]
+    new = c.cues["new"].search(zone)
+    cont = c.cues["continued"].search(zone)
+    if new and cont:
+        if RE_NEW_BRACKET.search(zone):
+            return True
+        return False
+    if new:
+        return True
+    if cont:
+        return False
+    return None
+
+
+def _indication(text: str, g: Group, cells: dict, sig: S.Sig) -> str | None:
+    c = compiled()
+    if "indication" in cells:
+        a, b = cells["indication"]
+        v = text[a:b].strip()
+        if v and v not in ("-", "–", "n/a", "N/A", "?"):
+            return v
+    zone = text[g.seg_start:g.seg_end]
+    for m in c.ind_for.finditer(zone):
+        phrase = m.group(1).strip()
+        if c.ind_not.match(phrase) or len(phrase) < 3:
+            continue
+        return phrase
+    m = c.ind_labelled.search(zone)
+    if m:
+        return zone[m.start():m.end()]
+    return None
+
+
+def same_prescription(a: OpioidPrescription, b: OpioidPrescription) -> bool:
+    if a.generic != b.generic or a.formulation != b.formulation:
+        return False
+    for f in ("strength_mg", "strength_mcg_per_hour", "dose_mg_max", "frequency_per_day_max"):
+        va, vb = getattr(a, f), getattr(b, f)
+        if va is not None and vb is not None and abs(va - vb) > 1e-6:
+            return False
+    return True
+
+
+def merge(a: OpioidPrescription, b: OpioidPrescription) -> None:
+    """Fill a's missing fields from b (the same prescription mentioned twice)."""
+    for f in ("brand", "strength_mg", "strength_mcg_per_hour", "dose_mg_min", "dose_mg_max", "frequency_per_day_max",
+              "max_daily_dose_mg", "duration_days", "supply_days", "supply_quantity", "new_on_admission", "indication"):
+        if getattr(a, f) is None and getattr(b, f) is not None:
+            setattr(a, f, getattr(b, f))
+
+
+def distractor_text(layout: LetterLayout, m: Mention, reason: str) -> tuple[int, int]:
+    text = layout.text
+    ls, le = layout.line_bounds(m.start)
+    cs, ce = layout.clause_bounds(m.start)
+    if reason == "allergy":
+        x = re.compile(r"\s*(?:[-–:]\s*[A-Za-z][\w ]{0,30}|\([^)]{0,40}\))").match(text, m.end)
+        return m.start, (x.end() if x else m.end)
+    if reason in ("stopped", "historical") and layout.section_kind(m.start) in ("stopped", "admission", "changes"):
+        x = re.compile(r"[^;\n]{0,60}").match(text, m.end)
+        end = x.end() if x else m.end
+        return m.start, min(end, le)
+    s = max(cs, m.start - 40)
+    e = min(ce, m.end + 40)
+    return s, e
+
+
+def build(layout: LetterLayout, mentions: list[Mention]):
+    """Prescriptions, distractors, co-prescriptions and references of one letter."""
+    text = layout.text
+    for m in mentions:
+        m.context = classify(layout, m)
+    rx_mentions = [m for m in mentions if m.context == "rx"]
+    groups = group_mentions(layout, rx_mentions)
+    rxs: list[OpioidPrescription] = []
+    group_of: list[Group] = []
+    for g in groups:
+        rx = parse_group(layout, g)
+        if rx.strength_mg is None and rx.strength_mcg_per_hour is None and rx.dose_mg_max is None \
+                and rx.frequency_per_day_max is None and not rx.prn and rx.units_per_dose_max is None:
+            continue  # a name without any prescription detail
+        dup = next((r for r in rxs if same_prescription(r, rx)), None)
+        if dup is not None:
+            merge(dup, rx)
+            continue
+        rxs.append(rx)
+        group_of.append(g)
+
+    # references: changes / plan lines ("Started: oxycodone", "co-dydramol started")
+    refs = [m for m in mentions if m.context == "reference" and m.category == "opioid"]
+    for m in refs:
+        kind = layout.section_kind(m.start)
+        if kind != "changes":
+            continue
+        cs, ce = layout.line_bounds(m.start)
+        line = text[cs:ce]
+        mr_hint = bool(S.RE_MR.search(line)) or m.term.formulation == "MR"
+        is_new = compiled().cues["new"].search(line)
+        is_cont = re.search(r"\b(?:dose\s+(?:reduced|increased|changed)|reduced|increased|continued)\b", line, _I)
+        for rx in rxs:
+            if rx.generic != m.generic or rx.new_on_admission is not None:
+                continue
+            if m.term.brand and rx.brand and m.term.brand != rx.brand:
+                continue
+            if mr_hint and rx.formulation != "MR":
+                continue
+            if not mr_hint and not m.term.brand and rx.formulation == "MR" and any(
+                    r.generic == m.generic and r.formulation != "MR" for r in rxs):
+                continue
+            if m.term.formulation == "combination" and rx.formulation != "combination":
+                continue
+            if is_new:
+                rx.new_on_admission = True
+            elif is_cont:
+                rx.new_on_admission = False
+
+    # admission list: merged into the discharge prescription, else historical
+    distractors: list[Distractor] = []
+    adm = [m for m in mentions if m.context == "admission" and m.category == "opioid"]
+    for m in adm:
+        match = [r for r in rxs if r.generic == m.generic]
+        if match:
+            for r in match:
+                if r.new_on_admission is None:
+                    line = text[slice(*layout.line_bounds(m.start))]
+                    if S.RE_MR.search(line) and r.formulation != "MR":
+                        continue
+                    r.new_on_admission = False
+            continue
+        m.context = "historical"
+
+    seen = set()
+    for m in mentions:
+        reason = m.context
+        if reason not in ("allergy", "historical", "stopped", "inpatient_only", "family", "other"):
+            continue
+        if m.category not in ("opioid", "naloxone", "loperamide", "inpatient_opioid"):
+            continue
+        if any(r.span[0] <= m.start < r.span[1] for r in rxs) and reason not in ("allergy",):
+            continue
+        key = (m.generic, reason, layout.line_index(m.start))
+        if key in seen:
+            continue
+        seen.add(key)
+        s, e = distractor_text(layout, m, reason)
+        distractors.append(Distractor(text[s:e], (s, e), reason, m.generic))
+
+    co = []
+    for m in mentions:
+        if m.category not in ("benzodiazepine", "z_drug", "gabapentinoid"):
+            continue
+        if _on_discharge(layout, m):
+            ls, le = layout.line_bounds(m.start)
+            e = min(le, m.end + 40)
+            co.append(CoPrescription(m.generic, m.category, text[m.start:e].strip(), (m.start, e)))
+    return rxs, distractors, co, mentions
+
+
+def _on_discharge(layout: LetterLayout, m: Mention) -> bool:
+    text = layout.text
+    kind = layout.section_kind(m.start)
+    cs, ce = layout.clause_bounds(m.start)
+    clause = text[cs:ce]
+    if kind in ("allergy", "stopped", "admission", "history", "family", "changes", "plan", "gp", "other"):
+        return False
+    if kind == "discharge":
+        ls, le = layout.line_bounds(m.start)
+        return not LINE_STOPPED.search(text[ls:le])
+    if cue("allergy", clause) or cue("historical", clause) or cue("other", clause):
+        return False
+    if re.search(r"\b(?:stopped|discontinued|ceased|withheld|held)\b", clause, _I):
+        return False
+    if cue("inpatient_only", text[max(cs, m.start - 30): min(ce, m.end + 30)]):
+        return False
+    return bool(RE_HAS_DOSE.search(text[m.start: min(ce, m.end + 40)]))

@@ -1,0 +1,544 @@
+"""Dose, strength, frequency, duration and supply parsing for one prescription segment.
+
+A *segment* is the text that belongs to one prescription: a list line, a table row (with its cells mapped to
+columns) or a prose clause. Every parser works on character offsets of the original letter, so each value comes
+with its evidence span. Regexes run on short segments only (a few hundred characters), never on the whole letter.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+NUM = r"(\d+(?:\.\d+)?)"
+_I = re.IGNORECASE
+
+
+@lru_cache(maxsize=1)
+def sig_rules() -> dict:
+    with resources.files("nlp").joinpath("data", "sig_rules.json").open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _num_words() -> dict[str, float]:
+    return sig_rules()["number_words"]
+
+
+def to_number(tok: str | None) -> float | None:
+    if tok is None:
+        return None
+    t = tok.strip().lower().replace("½", "0.5")
+    if not t:
+        return None
+    try:
+        return float(t)
+    except ValueError:
+        return _num_words().get(t)
+
+
+NUMW = r"(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|half|½)"
+
+# --- strength ---------------------------------------------------------------------------------------------
+MCG = r"(?:micro\s?grams?|mcg|µg|ug|microgram)"
+RE_PATCH = re.compile(NUM + r"\s*" + MCG + r"\s*(?:/|per|an|a)\s*(?:hour|hr|h)\b", _I)
+RE_LIQUID = re.compile(NUM + r"\s*(mg|" + MCG + r")\s*(?:/|in|per|in\s+each)\s*" + NUM + r"?\s*(?:ml|mls|millilitres?)\b", _I)
+RE_COMBO = re.compile(NUM + r"\s*(?:mg|" + MCG + r")?\s*/\s*" + NUM + r"(?![\d.])\s*(?:mg|" + MCG + r")?(?!\s*(?:ml|mls|h\b|hr|hour))", _I)
+RE_MG = re.compile(NUM + r"\s*(mg|milligrams?|" + MCG + r"|g|grams?)\b(?!\s*/\s*(?:\d|ml|h\b|hr|hour|24|day|d\b))", _I)
+RE_RANGE_MG = re.compile(NUM + r"\s*(?:mg|" + MCG + r")?\s*(?:-|–|to|or)\s*" + NUM + r"\s*(mg|" + MCG + r")\b(?!\s*/\s*(?:\d|ml|h\b|hr|hour|24|day))", _I)
+
+# --- dose --------------------------------------------------------------------------------------------------
+UNIT = r"(tablets?|tabs?|capsules?|caps?|caplets?|sachets?|suppositor(?:y|ies)|patch(?:es)?|lozenges?|films?|sprays?|puffs?|vials?|ampoules?|amps?)"
+RE_UNITS = re.compile(r"(?<![\d./])\b" + NUMW + r"(?:\s*(?:-|–|to|or)\s*" + NUMW + r")?\s*(?:x\s*)?" + UNIT + r"\b", _I)
+RE_ML = re.compile(NUM + r"(?:\s*(?:-|–|to)\s*" + NUM + r")?\s*(?:ml|mls|millilitres?)\b", _I)
+
+# --- frequency ---------------------------------------------------------------------------------------------
+RE_EVERY_H = re.compile(r"\b(?:every|each|q\.?|q)\s*" + NUM + r"(?:\s*(?:-|–|to|or)\s*" + NUM + r")?\s*(?:hours?|hrs?|hly|h)\b\.?", _I)
+RE_HOURLY = re.compile(r"(?<![\d.])" + NUM + r"(?:\s*(?:-|–|to)\s*" + NUM + r")?\s*[- ]?\s*(?:hourly|hrly|hly|h(?:ou)?rly)\b", _I)
+RE_BARE_HOURLY = re.compile(r"(?<![\d\-\s])\s*\bhourly\b|(?:^|(?<=[\s(|,]))hourly\b", _I)
+RE_TIMES = re.compile(r"\b" + NUMW + r"\s*(?:x\s*)?times?\s*(?:a|per|each|in\s+a|in\s+24\s*hours?)?\s*(?:day|daily|24\s*h(?:ours?|rs?)?)\b", _I)
+RE_CAP_TIMES = re.compile(r"\b(?:max(?:imum)?\.?|up\s+to|no\s+more\s+than|not\s+more\s+than|not\s+to\s+exceed)\s*(?:of\s+)?" + NUMW
+                          + r"\s*(?:doses?|times?|administrations?)\s*(?:(?:in|per|/|a|every|each|in\s+any)\s*(?:24\s*h(?:ours?|rs?|r)?|day|24hrs?|twenty[- ]four\s+hours))?", _I)
+RE_CAP_ABBR = re.compile(r"\bmax(?:imum)?\.?\s*(?:of\s+)?(QDS|QID|TDS|TID|BD|BID|OD|four\s+times\s+(?:a\s+)?(?:day|daily)|three\s+times\s+(?:a\s+)?(?:day|daily)|twice\s+(?:a\s+)?(?:day|daily)|once\s+(?:a\s+)?(?:day|daily))\b", _I)
+RE_CAP_UNITS = re.compile(r"\b(?:max(?:imum)?\.?|no\s+more\s+than|not\s+more\s+than|up\s+to)\s*(?:of\s+)?" + NUMW
+                          + r"\s*(tablets?|tabs|capsules?|caps|caplets)\s*(?:in|per|/|a|every|each|in\s+any)\s*(?:24|day|twenty)", _I)
+RE_CAP_MG = re.compile(r"\bmax(?:imum)?\.?\s*(?:daily\s+dose\s*)?(?:of\s+)?" + NUM + r"\s*(mg|" + MCG + r")\s*(?:in|per|/|a|daily|every|each)\s*(?:24|day|d\b)", _I)
+RE_PRN = re.compile(r"\b(?:prn|p\.r\.n\.?|when\s+required|as\s+required|if\s+required|as\s+needed|when\s+needed|if\s+needed|as\s+necessary|when\s+necessary|as\s+directed\s+when\s+required|on\s+demand|as\s+req(?:uired)?|when\s+req|if\s+req)\b", _I)
+
+# --- duration / supply / quantity ------------------------------------------------------------------------------
+DAYS_UNIT = r"(days?|/7|/52|weeks?|/12|months?)"
+
+
+def _days(n: float | None, unit: str) -> int | None:
+    if n is None:
+        return None
+    u = unit.lower()
+    if u.startswith("day") or u == "/7":
+        return int(round(n))
+    if u.startswith("week") or u == "/52":
+        return int(round(n * 7))
+    if u.startswith("month") or u == "/12":
+        return int(round(n * 28))
+    return None
+
+
+RE_SUPPLY = [
+    re.compile(NUMW + r"\s*" + DAYS_UNIT + r"'?\s*(?:'s)?\s*(?:supply|supplied|worth)\b", _I),
+    re.compile(r"\bsupply\s*(?:of|:|=|-)?\s*" + NUMW + r"\s*" + DAYS_UNIT, _I),
+    re.compile(r"\b(?:TTOs?|TTA)\s*(?:supply|of|:|-)?\s*" + NUMW + r"\s*" + DAYS_UNIT, _I),
+    re.compile(r"\b(?:supplied|dispensed)\s*(?:for|:)?\s*" + NUMW + r"\s*" + DAYS_UNIT, _I),
+]
+RE_DURATION = [
+    re.compile(r"\b(?:do\s+not|don't|not\s+to)\s+(?:be\s+)?(?:continue[d]?|use[d]?|take[n]?)\s+(?:\w+\s+){0,3}(?:beyond|for\s+(?:more|longer)\s+than|after|past)\s*" + NUMW + r"\s*" + DAYS_UNIT, _I),
+    re.compile(r"\bstop\s+(?:\w+\s+){0,2}(?:after|at|in)\s*" + NUMW + r"\s*" + DAYS_UNIT, _I),
+    re.compile(r"\b(?:duration|course|length)\s*(?:of\s+(?:treatment|course)\s*)?[:=\-]?\s*" + NUMW + r"\s*" + DAYS_UNIT, _I),
+    re.compile(r"\bfor\s+(?:a\s+(?:maximum|total)\s+of\s+|up\s+to\s+|no\s+more\s+than\s+|max(?:imum)?\s+)?" + NUMW + r"\s*" + DAYS_UNIT + r"(?:\s+only)?", _I),
+    re.compile(r"(?<![A-Za-z0-9])x\s*" + NUMW + r"\s*" + DAYS_UNIT, _I),
+    re.compile(r"\b" + NUMW + r"\s*" + DAYS_UNIT + r"\s+only\b", _I),
+    re.compile(r"\(\s*" + NUMW + r"\s*" + DAYS_UNIT + r"\s*\)", _I),
+]
+RE_QTY_X = re.compile(r"(?<![A-Za-z0-9])(?:x|qty\.?|quantity|#|no\.?)\s*[:=]?\s*(\d+)\b(?!\s*(?:days?|/|weeks?|\.\d|\s*ml|mg|mcg|micro))", _I)
+RE_QTY_UNITS = re.compile(r"(?<![\d./-])\b(\d+)\s*(?:x\s*)?(tablets?|tabs|capsules?|caps|caplets|patch(?:es)?|ampoules?|amps|vials?|sachets?|suppositor(?:y|ies)|lozenges?|injections?)\b", _I)
+RE_QTY_ML = re.compile(r"(?:(\d+)\s*x\s*)?(\d+(?:\.\d+)?)\s*(?:ml|mls|millilitres?)\b(?:\s*bottles?)?", _I)
+RE_OWN = re.compile(r"\b(?:own\s+(?:supply|supplies|stock|drugs|medication)|patient'?s\s+own|POD|PODs|not\s+supplied|has\s+own\s+supply|no\s+supply\s+(?:needed|required)|none\s+supplied)\b", _I)
+
+# --- formulation / route cues -----------------------------------------------------------------------------------
+RE_MR = re.compile(r"\b(?:m/r|mr|modified[- ]release|prolonged[- ]release|slow[- ]release|sustained[- ]release|extended[- ]release|controlled[- ]release|sr|xl|cr|pr(?=\s+(?:tab|cap))|retard|continus|12[- ]hourly\s+release|24\s*hr|once[- ]daily\s+(?:tablets?|capsules?)|xr)\b", _I)
+RE_IR = re.compile(r"\b(?:ir|i/r|immediate[- ]release|normal[- ]release|instant[- ]release)\b", _I)
+RE_LIQ = re.compile(r"\b(?:oral\s+solution|solution|liquid|elixir|syrup|linctus|mixture|suspension|oral\s+sol|concentrate|drops)\b|mg\s*/\s*\d*\s*mls?\b|mg\s+in\s+\d+\s*mls?\b", _I)
+RE_INJ = re.compile(r"\b(?:injection|inj\.?|ampoules?|amps|vials?|solution\s+for\s+injection|s/c|subcut(?:aneous(?:ly)?)?|sc|s\.c\.|csci|syringe)\b", _I)
+RE_PATCHW = re.compile(r"\b(?:patch(?:es)?|transdermal|td)\b", _I)
+RE_SL = re.compile(r"\b(?:sublingual(?:ly)?|s/l|sl)\b", _I)
+RE_BUCCAL = re.compile(r"\b(?:buccal|oromucosal|lozenge)\b", _I)
+RE_NASAL = re.compile(r"\b(?:nasal|intranasal)\b", _I)
+RE_RECTAL = re.compile(r"\b(?:rectal(?:ly)?|suppositor(?:y|ies)|p\.r\.)\b", _I)
+RE_COMBO_WORD = re.compile(r"/\s*paracetamol|\bwith\s+paracetamol|\+\s*paracetamol|\bparacetamol\s*/|/\s*acetaminophen|\bwith\s+acetaminophen|\b(?:\d+(?:\.\d+)?)\s*/\s*(?:325|500|1000)\b", _I)
+
+
+def freq_terms() -> list[tuple[re.Pattern, int]]:
+    return _compiled_freq()
+
+
+@lru_cache(maxsize=1)
+def _compiled_freq() -> list[tuple[re.Pattern, float]]:
+    r = sig_rules()
+    out = [(re.compile(p, _I), n) for p, n in r["frequency_terms"]]
+    out += [(re.compile(p), n) for p, n in r["case_sensitive_frequency_terms"]]
+    return out
+
+
+def _unit_name(word: str) -> str:
+    return sig_rules()["unit_words"].get(word.lower().rstrip("."), word.lower())
+
+
+@dataclass
+class Found:
+    value: object
+    start: int
+    end: int
+
+
+@dataclass
+class Sig:
+    strength_mg: float | None = None
+    strength_mcg_per_hour: float | None = None
+    strength_kind: str | None = None  # mg | mg_per_ml | combo | mcg_per_hour
+    dose_mg_min: float | None = None
+    dose_mg_max: float | None = None
+    dose_units_max: float | None = None
+    dose_unit: str | None = None
+    frequency_per_day_max: int | None = None
+    prn: bool = False
+    duration_days: int | None = None
+    supply_days: int | None = None
+    supply_quantity: str | None = None
+    quantity_n: float | None = None
+    quantity_unit: str | None = None
+    own_supply: bool = False
+    patch_change_days: float | None = None
+    spans: dict = field(default_factory=dict)
+
+
+class Masked:
+    """The segment text with consumed parts blanked, so a number is read once."""
+
+    def __init__(self, text: str, base: int):
+        self.orig = text
+        self.chars = list(text)
+        self.base = base
+
+    @property
+    def text(self) -> str:
+        return "".join(self.chars)
+
+    def take(self, s: int, e: int) -> None:
+        for i in range(s, e):
+            self.chars[i] = " "
+
+
+def _mask_re(m: Masked, rx: re.Pattern) -> None:
+    t = m.text
+    for x in rx.finditer(t):
+        m.take(x.start(), x.end())
+
+
+def find_strength(seg: str, after: int = 0, limit: int = 70):
+    """First strength expression at or after `after` (within `limit` characters). Returns (kind, value, s, e)."""
+    window = seg[after: after + limit]
+    cands = []
+    for kind, rx in (("mcg_per_hour", RE_PATCH), ("mg_per_ml", RE_LIQUID), ("combo", RE_COMBO), ("range", RE_RANGE_MG), ("mg", RE_MG)):
+        m = rx.search(window)
+        if not m:
+            continue
+        if kind == "mcg_per_hour":
+            val = float(m.group(1))
+        elif kind == "mg_per_ml":
+            amount = float(m.group(1))
+            if not m.group(2).lower().startswith("mg"):
+                amount /= 1000.0
+            vol = float(m.group(3)) if m.group(3) else 1.0
+            if vol == 0:
+                continue
+            val = amount / vol
+        elif kind == "combo":
+            a, b = float(m.group(1)), float(m.group(2))
+            if b in (7, 52, 12, 24) or b < 1 or a > 1000:
+                continue
+            val = a
+        elif kind == "range":
+            val = None
+        else:
+            val = float(m.group(1))
+            u = m.group(2).lower()
+            if u.startswith(("mcg", "micro", "µ", "ug")):
+                val /= 1000.0
+            elif u in ("g", "gram", "grams"):
+                val *= 1000.0
+        cands.append((m.start(), -(m.end() - m.start()), kind, val, m.start() + after, m.end() + after))
+    if not cands:
+        return None
+    cands.sort()
+    _, _, kind, val, s, e = cands[0]
+    return kind, val, s, e
+
+
+def parse_strength(sig: Sig, seg: str, base: int, after: int, limit: int = 70) -> int:
+    """Fill strength fields; return the end offset (relative) of the strength text, or `after`."""
+    found = find_strength(seg, after, limit)
+    if not found:
+        return after
+    kind, val, s, e = found
+    if kind == "range":
+        return after  # a dose range, not a strength
+    if kind == "mcg_per_hour":
+        sig.strength_mcg_per_hour = val
+    else:
+        sig.strength_mg = round(val, 6)
+    sig.strength_kind = kind
+    sig.spans["strength"] = [base + s, base + e]
+    return e
+
+
+def parse_dose(sig: Sig, m: Masked, start: int, formulation: str | None) -> None:
+    text = m.text
+    region = text[start:]
+    if formulation == "patch":
+        return
+    rng = RE_RANGE_MG.search(region)
+    single = RE_MG.search(region)
+    units = RE_UNITS.search(region)
+    mls = RE_ML.search(region)
+    mg_hit = None
+    if rng and (not single or rng.start() <= single.start()):
+        lo, hi = float(rng.group(1)), float(rng.group(2))
+        scale = 0.001 if rng.group(3).lower().startswith(("mcg", "micro", "µ", "ug")) else 1.0
+        mg_hit = (lo * scale, hi * scale, rng.start(), rng.end())
+    elif single:
+        v = float(single.group(1))
+        u = single.group(2).lower()
+        if u.startswith(("mcg", "micro", "µ", "ug")):
+            v /= 1000.0
+        elif u in ("g", "gram", "grams"):
+            v *= 1000.0
+        mg_hit = (v, v, single.start(), single.end())
+    units_hit = None
+    if units:
+        lo = to_number(units.group(1))
+        hi = to_number(units.group(2)) if units.group(2) else lo
+        unit = _unit_name(units.group(3))
+        if lo is not None and hi is not None and hi <= 6 and unit not in ("ampoules",):
+            units_hit = (lo, hi, unit, units.start(), units.end())
+    ml_hit = None
+    if mls:
+        lo = float(mls.group(1))
+        hi = float(mls.group(2)) if mls.group(2) else lo
+        if hi <= 30:
+            ml_hit = (lo, hi, mls.start(), mls.end())
+    if mg_hit and (formulation not in ("liquid",) or not ml_hit or mg_hit[2] < ml_hit[2] + 40):
+        lo, hi, s, e = mg_hit
+        sig.dose_mg_min, sig.dose_mg_max = lo, hi
+        if sig.strength_mg and sig.strength_kind != "mg_per_ml":
+            sig.dose_units_max = hi / sig.strength_mg
+        elif sig.strength_mg and sig.strength_kind == "mg_per_ml":
+            sig.dose_units_max = hi / sig.strength_mg
+            sig.dose_unit = "ml"
+        sig.spans["dose"] = [m.base + start + s, m.base + start + e]
+        m.take(start + s, start + e)
+        if units_hit and units_hit[3] < s:
+            m.take(start + units_hit[3], start + units_hit[4])
+        return
+    if units_hit and sig.strength_mg and sig.strength_kind != "mg_per_ml":
+        lo, hi, unit, s, e = units_hit
+        sig.dose_mg_min, sig.dose_mg_max = round(lo * sig.strength_mg, 6), round(hi * sig.strength_mg, 6)
+        sig.dose_units_max, sig.dose_unit = hi, unit
+        sig.spans["dose"] = [m.base + start + s, m.base + start + e]
+        m.take(start + s, start + e)
+        return
+    if ml_hit and sig.strength_kind == "mg_per_ml" and sig.strength_mg:
+        lo, hi, s, e = ml_hit
+        sig.dose_mg_min, sig.dose_mg_max = round(lo * sig.strength_mg, 6), round(hi * sig.strength_mg, 6)
+        sig.dose_units_max, sig.dose_unit = hi, "ml"
+        sig.spans["dose"] = [m.base + start + s, m.base + start + e]
+        m.take(start + s, start + e)
+        return
+    if units_hit:
+        sig.dose_units_max, sig.dose_unit = units_hit[1], units_hit[2]
+        m.take(start + units_hit[3], start + units_hit[4])
+
+
+def parse_frequency(sig: Sig, m: Masked, formulation: str | None) -> None:
+    text = m.text
+    prn = RE_PRN.search(text)
+    if prn:
+        sig.prn = True
+        sig.spans["prn"] = [m.base + prn.start(), m.base + prn.end()]
+    if formulation == "patch":
+        _patch_interval(sig, text)
+        return
+    cap = None
+    cap_span = None
+    for rx in (RE_CAP_UNITS, RE_CAP_MG, RE_CAP_TIMES, RE_CAP_ABBR):
+        c = rx.search(text)
+        if not c:
+            continue
+        if rx is RE_CAP_UNITS:
+            n = to_number(c.group(1))
+            per = sig.dose_units_max or 1
+            if n:
+                cap = int(math.floor(n / per + 1e-9))
+        elif rx is RE_CAP_MG:
+            n = float(c.group(1))
+            if c.group(2).lower().startswith(("mcg", "micro", "µ", "ug")):
+                n /= 1000.0
+            if sig.dose_mg_max:
+                cap = int(math.floor(n / sig.dose_mg_max + 1e-9))
+        elif rx is RE_CAP_TIMES:
+            n = to_number(c.group(1))
+            cap = int(n) if n else None
+        else:
+            cap = _abbr_value(c.group(1))
+        if cap:
+            cap_span = (c.start(), c.end())
+            break
+    if cap_span:
+        m.take(*cap_span)
+        text = m.text
+    base = None
+    base_span = None
+    cands = []
+    for rx in (RE_EVERY_H, RE_HOURLY):
+        for x in rx.finditer(text):
+            lo = float(x.group(1))
+            if lo <= 0 or lo > 72:
+                continue
+            cands.append((x.start(), x.end(), int(math.floor(24.0 / lo + 1e-9)) if lo <= 24 else 1))
+    for x in RE_TIMES.finditer(text):
+        n = to_number(x.group(1))
+        if n:
+            cands.append((x.start(), x.end(), int(n)))
+    for rx, n in _compiled_freq():
+        for x in rx.finditer(text):
+            cands.append((x.start(), x.end(), int(n)))
+    b = RE_BARE_HOURLY.search(text)
+    if b:
+        cands.append((b.start(), b.end(), 24))
+    if cands:
+        cands.sort()
+        s, e, base = cands[0]
+        base_span = (s, e)
+    freq = cap if cap else base
+    if freq:
+        sig.frequency_per_day_max = int(freq)
+        spans = [x for x in (base_span, cap_span) if x]
+        sig.spans["frequency"] = [m.base + min(s for s, _ in spans), m.base + max(e for _, e in spans)]
+        if base_span:
+            m.take(*base_span)
+
+
+def _abbr_value(s: str) -> int | None:
+    s = s.lower()
+    if s.startswith(("qds", "qid", "four")):
+        return 4
+    if s.startswith(("tds", "tid", "three")):
+        return 3
+    if s.startswith(("bd", "bid", "twice")):
+        return 2
+    if s.startswith(("od", "once")):
+        return 1
+    return None
+
+
+RE_PATCH_EVERY = re.compile(r"\b(?:every|each|q)\s*" + NUM + r"\s*(hours?|hrs?|h|days?)\b|\b" + NUM + r"[- ]?(hour|hr|h|day)\b", _I)
+RE_PATCH_WEEKLY = re.compile(r"\b(?:weekly|once\s+(?:a\s+)?week|every\s+week|7[- ]day)\b", _I)
+RE_PATCH_TWICE_WEEKLY = re.compile(r"\btwice[- ](?:a\s+)?week(?:ly)?\b", _I)
+
+
+def _patch_interval(sig: Sig, text: str) -> None:
+    if RE_PATCH_TWICE_WEEKLY.search(text):
+        sig.patch_change_days = 3.5
+    m = RE_PATCH_EVERY.search(text)
+    if m:
+        n = float(m.group(1) or m.group(3))
+        unit = (m.group(2) or m.group(4)).lower()
+        days = n / 24.0 if unit.startswith("h") else n
+        if 1 <= days <= 14:
+            sig.patch_change_days = sig.patch_change_days or days
+    if sig.patch_change_days is None and RE_PATCH_WEEKLY.search(text):
+        sig.patch_change_days = 7.0
+
+
+def parse_supply(sig: Sig, m: Masked, formulation: str | None, default_unit: str | None,
+                 supply_only: bool = False, duration_only: bool = False) -> None:
+    """Own supply, days supplied, quantity and intended duration (in that order, masking as it goes)."""
+    text = m.text
+    own = RE_OWN.search(text)
+    if own and not duration_only:
+        sig.own_supply = True
+        sig.spans["supply"] = [m.base + own.start(), m.base + own.end()]
+        m.take(own.start(), own.end())
+    if not duration_only:
+        for rx in RE_SUPPLY:
+            x = rx.search(m.text)
+            if x:
+                d = _days(to_number(x.group(1)), x.group(2))
+                if d and not sig.own_supply:
+                    sig.supply_days = d
+                    sig.spans["supply"] = [m.base + x.start(), m.base + x.end()]
+                m.take(x.start(), x.end())
+                break
+        _quantity(sig, m, formulation, default_unit)
+    if supply_only:
+        # a bare "7 days" / "7/7" in a supply column is days supplied
+        x = re.search(r"(?<![\d/])" + NUMW + r"\s*" + DAYS_UNIT, m.text, _I)
+        if x and sig.supply_days is None and not sig.own_supply:
+            sig.supply_days = _days(to_number(x.group(1)), x.group(2))
+            sig.spans["supply"] = [m.base + x.start(), m.base + x.end()]
+            m.take(x.start(), x.end())
+        return
+    for rx in RE_DURATION:
+        x = rx.search(m.text)
+        if x:
+            d = _days(to_number(x.group(1)), x.group(2))
+            if d:
+                sig.duration_days = d
+                sig.spans["duration"] = [m.base + x.start(), m.base + x.end()]
+                m.take(x.start(), x.end())
+                break
+    if duration_only and sig.duration_days is None:
+        x = re.search(r"(?<![\d/])" + NUMW + r"\s*" + DAYS_UNIT, m.text, _I)
+        if x:
+            sig.duration_days = _days(to_number(x.group(1)), x.group(2))
+            sig.spans["duration"] = [m.base + x.start(), m.base + x.end()]
+
+
+def _quantity(sig: Sig, m: Masked, formulation: str | None, default_unit: str | None) -> None:
+    text = m.text
+    if sig.own_supply:
+        return
+    if formulation == "liquid" and (sig.dose_unit == "ml" or sig.strength_kind == "mg_per_ml" or True):
+        for x in RE_QTY_ML.finditer(text):
+            n = float(x.group(2)) * (float(x.group(1)) if x.group(1) else 1)
+            if n >= 20:
+                sig.quantity_n, sig.quantity_unit = n, "ml"
+                sig.spans["quantity"] = [m.base + x.start(), m.base + x.end()]
+                m.take(x.start(), x.end())
+                return
+    u = RE_QTY_UNITS.search(text)
+    x = RE_QTY_X.search(text)
+    if u and (not x or u.start() < x.start()):
+        n = int(u.group(1))
+        unit = _unit_name(u.group(2))
+        if formulation == "liquid" and unit == "ampoules":
+            pass
+        if n >= 1:
+            sig.quantity_n, sig.quantity_unit = n, unit
+            sig.spans["quantity"] = [m.base + u.start(), m.base + u.end()]
+            m.take(u.start(), u.end())
+            return
+    if x:
+        sig.quantity_n = int(x.group(1))
+        sig.quantity_unit = default_unit
+        sig.spans["quantity"] = [m.base + x.start(), m.base + x.end()]
+        m.take(x.start(), x.end())
+
+
+def format_quantity(sig: Sig) -> str | None:
+    if sig.quantity_n is None or not sig.quantity_unit:
+        return None
+    n = sig.quantity_n
+    n_s = str(int(n)) if float(n).is_integer() else str(n)
+    return f"{n_s} {sig.quantity_unit}"
+
+
+def resolve_formulation(term_form: str | None, resolvable: bool, seg: str, generic: str, strength_kind: str | None) -> tuple[str, str | None]:
+    """(formulation, route hint) from the lexicon term and the text of the segment.
+
+    Brand rows with a fixed form (MR, patch, combination, liquid) keep it; generics and brand names that cover
+    several forms (OxyNorm capsules and liquid, Shortec injection...) take the form from the text.
+    """
+    inj = RE_INJ.search(seg)
+    if term_form == "injection":
+        return "liquid", "injection"
+    if term_form in ("MR", "patch", "combination", "liquid") and not resolvable:
+        if term_form == "liquid" and inj and re.search(r"injection|inj\b|ampoule|vial", seg, _I):
+            return "liquid", "injection"
+        return term_form, None
+    if term_form in ("MR", "patch", "combination", "liquid"):
+        return term_form, None
+    if strength_kind == "mcg_per_hour" or (RE_PATCHW.search(seg) and generic in ("fentanyl", "buprenorphine")):
+        return "patch", None
+    if re.search(r"\binjection\b|\binj\b\.?|\bampoules?\b|\bvials?\b|solution\s+for\s+injection", seg, _I):
+        return "liquid", "injection"
+    if strength_kind == "mg_per_ml" or RE_LIQ.search(seg):
+        if re.search(r"\b(?:s/c|subcut\w*|sc|csci)\b", seg, _I) and strength_kind == "mg_per_ml" and not re.search(r"oral|\bpo\b", seg, _I):
+            return "liquid", "injection"
+        return "liquid", None
+    if RE_COMBO_WORD.search(seg):
+        return "combination", None
+    if RE_MR.search(seg):
+        return "MR", None
+    return "IR", None
+
+
+def resolve_route(formulation: str, route_hint: str | None, seg: str, row_route: str | None, generic: str) -> str:
+    if formulation == "patch":
+        return "transdermal"
+    if route_hint == "injection":
+        if re.search(r"\b(?:IV|intravenous\w*)\b", seg):
+            return "intravenous"
+        if re.search(r"\b(?:IM|intramuscular\w*)\b", seg):
+            return "intramuscular"
+        return "subcutaneous"
+    if RE_SL.search(seg):
+        return "sublingual"
+    if RE_BUCCAL.search(seg):
+        return "buccal"
+    if RE_NASAL.search(seg):
+        return "nasal"
+    if re.search(r"\b(?:rectal(?:ly)?|suppositor(?:y|ies))\b", seg, _I):
+        return "rectal"
+    if row_route in ("sublingual", "buccal", "nasal", "oromucosal", "rectal"):
+        return row_route
+    return "oral"
