@@ -7,8 +7,10 @@ from audit_app.store.store import (
     StoreError,
     TrustInfo,
     default_url,
+    downgrade_schema,
+    schema_revision,
     upgrade_schema,
 )
 
 __all__ = ["Store", "StoreError", "ConcurrentEditError", "TrustInfo", "RoundInfo", "LetterRow",
-           "default_url", "upgrade_schema"]
+           "default_url", "upgrade_schema", "downgrade_schema", "schema_revision"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from contextlib import contextmanager
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,23 +139,66 @@ def _write_engine(engine: Engine) -> Engine:
     return engine
 
 
-def upgrade_schema(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision` with Alembic (serialised across processes)."""
-    from alembic import command
+@contextmanager
+def _migration_connection(engine: Engine):
+    """One connection, one transaction, one migrator at a time.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: BEGIN IMMEDIATE holds the write lock
+    for the whole migration (a second process starting at the same time waits on the busy
+    timeout, then finds the schema already at head), and foreign keys are switched off while
+    Alembic's batch mode copies a table -- with them on, dropping the old copy of a table would
+    cascade-delete every row that references it. The foreign keys are checked before commit."""
+    with _write_engine(engine).connect() as conn:
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:  # must run outside a transaction to take effect
+            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                if engine.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(804212)"))
+                yield conn
+                if sqlite:
+                    bad = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if bad:
+                        raise StoreError(f"migration left {len(bad)} rows with broken references; rolled back")
+        finally:
+            if sqlite:
+                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def _alembic_config(conn):
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
-    with _write_engine(engine).begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(804212)"))  # one migrator at a time
-        elif engine.dialect.name == "sqlite":
-            # BEGIN IMMEDIATE (above) holds SQLite's write lock for the whole migration: a second
-            # process starting at the same time waits, then finds the schema already at head.
-            pass
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    cfg.set_main_option("sqlalchemy.url",
+                        conn.engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def upgrade_schema(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision` with Alembic (serialised across processes, all or nothing)."""
+    from alembic import command
+
+    with _migration_connection(engine) as conn:
+        command.upgrade(_alembic_config(conn), revision)
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The Alembic revision the database is at (None for an empty database)."""
+    from alembic.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def downgrade_schema(engine: Engine, revision: str) -> None:
+    """Take the schema back to `revision` (rolling back an upgrade; data in dropped columns is lost)."""
+    from alembic import command
+
+    with _migration_connection(engine) as conn:
+        command.downgrade(_alembic_config(conn), revision)
 
 
 def _d(value: Any) -> dt.date | None:
