@@ -30,7 +30,7 @@ TABLE_ROLE = [
     ("status", r"^(?:status|new/continued|change|changes|new\?|action)$"),
     ("comments", r"^(?:comments?|notes?|remarks|pharmacy\s+notes?|additional\s+information|info)$"),
 ]
-FREQ_OR_PRN = re.compile(r"\b(?:bd|tds|qds|od|prn|hourly|hrly|daily|times|nocte|mane|q\d|every)\b", _I)
+FREQ_OR_PRN = re.compile(r"\b(?:bd|bid|tds|tid|qds|qid|od|on|om|prn|p\.r\.n|hourly|hrly|hly|daily|times|twice|once|nocte|mane|at\s+night|q\.?\s?\d\w*|qhs|every|a\s+day|per\s+day|hours|weekly|as\s+(?:required|needed))\b", _I)
 
 
 @dataclass
@@ -556,6 +556,7 @@ def build(layout: LetterLayout, mentions: list[Mention]):
     text = layout.text
     for m in mentions:
         m.context = classify(layout, m)
+    _promote_product_mentions(layout, mentions)
     rx_mentions = [m for m in mentions if m.context == "rx"]
     groups = group_mentions(layout, rx_mentions)
     rxs: list[OpioidPrescription] = []
@@ -586,7 +587,7 @@ def build(layout: LetterLayout, mentions: list[Mention]):
         for rx in rxs:
             if rx.generic != m.generic or rx.new_on_admission is not None:
                 continue
-            if m.term.brand and rx.brand and m.term.brand != rx.brand:
+            if m.term.brand and rx.brand != m.term.brand:
                 continue
             if mr_hint and rx.formulation != "MR":
                 continue
@@ -640,6 +641,23 @@ def build(layout: LetterLayout, mentions: list[Mention]):
             e = min(le, m.end + 40)
             co.append(CoPrescription(m.generic, m.category, text[m.start:e].strip(), (m.start, e)))
     return rxs, distractors, co, mentions
+
+
+def _promote_product_mentions(layout: LetterLayout, mentions: list[Mention]) -> None:
+    """A brand named after its generic ("buprenorphine 5 micrograms/hour patch (BuTrans)") belongs to the same
+    prescription even though no dose follows the brand itself."""
+    for i, m in enumerate(mentions):
+        if m.context != "reference" or m.category != "opioid":
+            continue
+        if layout.section_kind(m.start) in ("plan", "gp", "changes"):
+            continue
+        for prev in reversed(mentions[:i]):
+            if m.start - prev.end > 80:
+                break
+            if prev.context == "rx" and prev.generic == m.generic and \
+                    layout.sentence_bounds(prev.start) == layout.sentence_bounds(m.start):
+                m.context = "rx"
+                break
 
 
 def _on_discharge(layout: LetterLayout, m: Mention) -> bool:

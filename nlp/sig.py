@@ -91,7 +91,7 @@ RE_SUPPLY = [
     re.compile(r"\b(?:supplied|dispensed)\s*(?:for|:)?\s*" + NUMW + r"\s*" + DAYS_UNIT, _I),
 ]
 RE_DURATION = [
-    re.compile(r"\b(?:do\s+not|don't|not\s+to)\s+(?:be\s+)?(?:continue[d]?|use[d]?|take[n]?)\s+(?:\w+\s+){0,3}(?:beyond|for\s+(?:more|longer)\s+than|after|past)\s*" + NUMW + r"\s*" + DAYS_UNIT, _I),
+    re.compile(r"\b(?:do\s+not|don't|not\s+to)\s+(?:be\s+)?(?:continue[d]?|use[d]?|take[n]?)\s+(?:[\w/-]+\s+){0,3}(?:beyond|for\s+(?:more|longer)\s+than|after|past)\s*" + NUMW + r"\s*" + DAYS_UNIT, _I),
     re.compile(r"\bstop\s+(?:\w+\s+){0,2}(?:after|at|in)\s*" + NUMW + r"\s*" + DAYS_UNIT, _I),
     re.compile(r"\b(?:duration|course|length)\s*(?:of\s+(?:treatment|course)\s*)?[:=\-]?\s*" + NUMW + r"\s*" + DAYS_UNIT, _I),
     re.compile(r"\bfor\s+(?:a\s+(?:maximum|total)\s+of\s+|up\s+to\s+|no\s+more\s+than\s+|max(?:imum)?\s+)?" + NUMW + r"\s*" + DAYS_UNIT + r"(?:\s+only)?", _I),
@@ -208,6 +208,8 @@ def find_strength(seg: str, after: int = 0, limit: int = 70):
                 continue
             val = a
         elif kind == "range":
+            if float(m.group(1)) >= float(m.group(2)):
+                continue  # "30mg - 30 mg": strength then dose, not a range
             val = None
         else:
             val = float(m.group(1))
