@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable
 
 import pandas as pd
 
+from audit_app.access import AccessContext, AccessDenied
 from audit_app.store.store import LetterRow, RoundInfo, Store, StoreError, TrustInfo
 
 
@@ -26,64 +27,39 @@ class ServiceError(Exception):
     """Something the user asked for cannot be done; ``str()`` is a message fit for the page."""
 
 
-class AccessDenied(ServiceError):
-    """The signed-in user may not see this trust (or its rounds, letters, cycles)."""
-
-
 # ------------------------------------------------------------------------------------------------
-# access
+# access (audit_app.access does the checks; these are the page-level helpers over it)
 # ------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Access:
-    """Who is asking and which trusts they may see.
-
-    ``trust_ids`` None means every trust (single-user mode on 127.0.0.1).
-    """
-
-    user: str | None = None
-    trust_ids: frozenset[int] | None = None
-
-    @property
-    def key(self) -> tuple:
-        """A hashable value for cache keys (user and allowed trusts)."""
-        return (self.user, None if self.trust_ids is None else tuple(sorted(self.trust_ids)))
-
-    @classmethod
-    def from_key(cls, key: tuple) -> "Access":
-        user, ids = key
-        return cls(user, None if ids is None else frozenset(ids))
-
-    def allows(self, trust_id: int | None) -> bool:
-        return trust_id is not None and (self.trust_ids is None or int(trust_id) in self.trust_ids)
-
-    @property
-    def user_label(self) -> str:
-        return self.user or "local user"
+Access = AccessContext
 
 
 def single_user() -> Access:
-    return Access(None, None)
+    return AccessContext.single_user()
 
 
 def access_for_user(store: Store, email: str) -> Access:
     """The access of a signed-in user: only the trusts granted to their e-mail."""
-    email = (email or "").strip().lower()
-    if not email:
-        raise AccessDenied("your sign-in did not give an e-mail address, so no trust can be shown")
-    return Access(email, frozenset(t.id for t in store.trusts_for_user(email)))
+    return AccessContext.for_user(store, email)
+
+
+def access_from_key(key: tuple) -> Access:
+    """Rebuild an Access from its ``cache_key`` (cached functions take the key, not the object)."""
+    user, ids = key
+    return AccessContext(user, None if ids is None else frozenset(ids))
+
+
+def user_label(access: Access) -> str:
+    return access.user_email or "local user"
 
 
 def visible_trusts(store: Store, access: Access) -> list[TrustInfo]:
-    if access.trust_ids is None:
-        return store.list_trusts()
-    return store.list_trusts(access.trust_ids) if access.trust_ids else []
+    return access.visible_trusts(store)
 
 
 def require_trust(store: Store, access: Access, trust_id: int | None) -> TrustInfo:
     if trust_id is None:
         raise ServiceError("choose a trust first (Trusts and rounds page)")
-    if not access.allows(trust_id):
-        raise AccessDenied("you do not have access to this trust")
+    access.check_trust(trust_id)
     try:
         return store.get_trust(int(trust_id))
     except StoreError as exc:
@@ -91,28 +67,22 @@ def require_trust(store: Store, access: Access, trust_id: int | None) -> TrustIn
 
 
 def require_round(store: Store, access: Access, trust_id: int | None, round_id: int | None) -> RoundInfo:
-    """The round, if it belongs to `trust_id` and the caller may see that trust."""
+    """The round, if the caller may see its trust and it belongs to the current trust `trust_id`."""
     require_trust(store, access, trust_id)
     if round_id is None:
         raise ServiceError("choose an audit round first (sidebar), or import one")
-    try:
-        rnd = store.get_round(int(round_id))
-    except StoreError as exc:
-        raise ServiceError(str(exc)) from None
+    rnd = access.check_round(store, int(round_id))
     if rnd.trust_id != int(trust_id):
-        raise AccessDenied("this audit round belongs to another trust")
+        raise AccessDenied(f"access denied: audit round {round_id} is not in the trust you chose")
     return rnd
 
 
 def require_letter(store: Store, access: Access, trust_id: int | None, letter_id: int) -> LetterRow:
     require_trust(store, access, trust_id)
-    try:
-        owner = store.trust_of_letter(int(letter_id))
-    except StoreError as exc:
-        raise ServiceError(str(exc)) from None
-    if owner != int(trust_id):
-        raise AccessDenied("this letter belongs to another trust")
-    return store.get_letter(int(letter_id))
+    letter = access.check_letter(store, int(letter_id))
+    if store.get_round(letter.round_id).trust_id != int(trust_id):
+        raise AccessDenied(f"access denied: letter {letter_id} is not in the trust you chose")
+    return letter
 
 
 # ------------------------------------------------------------------------------------------------
@@ -124,8 +94,8 @@ def create_trust(store: Store, access: Access, name: str, code: str | None = Non
         trust = store.create_trust(name, (code or "").strip() or None)
     except StoreError as exc:
         raise ServiceError(str(exc)) from None
-    if access.user:
-        store.grant_access(access.user, trust.id)
+    if access.user_email:
+        store.grant_access(access.user_email, trust.id)
     return trust
 
 
@@ -186,7 +156,7 @@ def update_round(store: Store, access: Access, trust_id: int, round_id: int, *, 
 
 def delete_round(store: Store, access: Access, trust_id: int, round_id: int) -> None:
     require_round(store, access, trust_id, round_id)
-    store.delete_round(round_id)
+    store.delete_round(round_id, user=user_label(access))
 
 
 def _check_period(start: Any, end: Any) -> None:
@@ -311,7 +281,7 @@ def save_standards(store: Store, access: Access, trust_id: int, standards: pd.Da
         raise ServiceError(str(exc)) from None
     if new.to_dict() | {"version": 0} == cfg.to_dict() | {"version": 0}:
         raise ServiceError("nothing changed: no new standards version saved")
-    return store.save_standards_config(trust_id, new.to_dict(), user=user or access.user_label)
+    return store.save_standards_config(trust_id, new.to_dict(), user=user or user_label(access))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -358,9 +328,8 @@ def save_pdsa(store: Store, access: Access, trust_id: int, cycle: dict, cycle_id
         record = PdsaCycle.from_dict(data)
     except (TypeError, ValueError) as exc:
         raise ServiceError(str(exc)) from None
-    if cycle_id is not None:
-        if not any(c["id"] == cycle_id for c in store.list_pdsa_cycles(trust_id)):
-            raise AccessDenied("this PDSA cycle belongs to another trust")
+    if cycle_id is not None and access.check_pdsa_cycle(store, cycle_id)["trust_id"] != int(trust_id):
+        raise AccessDenied(f"access denied: PDSA cycle {cycle_id} is not in the trust you chose")
     try:
         return store.save_pdsa_cycle(trust_id, record.to_dict(), cycle_id=cycle_id)
     except StoreError as exc:
@@ -393,18 +362,18 @@ def delete_pdsa(store: Store, access: Access, trust_id: int, cycle_id: int) -> N
 # measures (charts, PDSA links)
 # ------------------------------------------------------------------------------------------------
 def measure_options(store: Store, access: Access, trust_id: int) -> dict[str, str]:
-    """Measure id -> label, for the chart picker and PDSA links."""
+    """Measure id -> label, for the chart picker and PDSA links (ids as audit_app.scoring.qi_measures names them)."""
     from audit_app.standards import load_standards
 
     _, cfg = current_standards(store, access, trust_id)
     out = {}
-    for d in load_standards(cfg.standards_version):
-        if d.scored and cfg.is_enabled(d.id):
-            out[d.id] = f"{d.id} {d.title} (% compliant)"
-    out["median_ome"] = "Median OME mg/day per opioid letter"
-    for t in cfg.parameters.get("high_dose_thresholds_reported", [90, 120]):
-        out[f"pct_high_dose_{t}"] = f"% opioid letters at or above {t} mg OME/day"
-    out["pct_mr"] = "% opioid letters with a modified-release opioid"
+    for d in load_standards(cfg.standards_version, include_unscored=False):
+        if cfg.is_enabled(d.id):
+            out[d.id] = f"{d.id} {d.title} (% of letters meeting it)"
+    out["median_ome"] = "Median discharge OME (mg/day) per opioid letter"
+    for t in cfg.param("high_dose_thresholds_reported"):
+        out[f"high_dose_{float(t):g}"] = f"% opioid letters with OME >= {float(t):g} mg/day (high dose)"
+    out["new_mr"] = "% new opioid items that are modified-release (MR)"
     return out
 
 
@@ -728,7 +697,7 @@ def apply_correction(store: Store, access: Access, trust_id: int, letter_id: int
     results = score_letter(record, extraction, config, text=letter.text)
     try:
         new_version = store.correct_letter(letter_id, field, new_value, reason=reason.strip(),
-                                           user=user or access.user_label, expected_version=expected_version,
+                                           user=user or user_label(access), expected_version=expected_version,
                                            standard_results=results, standards_version=version)
     except ConcurrentEditError as exc:
         raise ServiceError(str(exc)) from None
@@ -764,3 +733,436 @@ def letter_results_table(letter: LetterRow) -> pd.DataFrame:
                      "Outcome": OUTCOME_SYMBOLS.get(r.get("outcome"), r.get("outcome")),
                      "Why": r.get("exclusion_code") or r.get("reason") or "", "Evidence": ev})
     return pd.DataFrame(rows, columns=["Standard", "Item", "Outcome", "Why", "Evidence"])
+
+
+# ------------------------------------------------------------------------------------------------
+# import: spreadsheets and letters -> a round (audit_app.rounds does the work)
+# ------------------------------------------------------------------------------------------------
+LETTER_SEPARATOR = "==="
+
+
+def _import_error(exc: Exception, filename: str | None) -> ServiceError:
+    from audit_app.ingest import IngestError
+
+    if isinstance(exc, (IngestError, StoreError, ServiceError)):
+        return ServiceError(str(exc))
+    return ServiceError(f"{filename or 'the file'}: could not be read ({type(exc).__name__}: {exc}). Nothing was saved.")
+
+
+def list_sheets(data: bytes, filename: str) -> list[str]:
+    from audit_app import rounds
+
+    try:
+        return rounds.list_sheets(data, filename)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a message naming the file
+        raise _import_error(exc, filename) from None
+
+
+def split_pasted_letters(text: str) -> list[str]:
+    """Pasted text -> letters, split at lines that are only '===' (one letter when there is none)."""
+    letters, cur = [], []
+    for line in (text or "").splitlines():
+        if line.strip() and set(line.strip()) == {"="} and len(line.strip()) >= 3:
+            letters.append("\n".join(cur))
+            cur = []
+        else:
+            cur.append(line)
+    letters.append("\n".join(cur))
+    return [l.strip("\n") for l in letters if l.strip()]
+
+
+def letters_to_csv(letters: Iterable[tuple[str, str]]) -> bytes:
+    """A set of letters as a two-column audit sheet (Letter ID, Letter text), so letters go through
+    the same import (validation, extraction, scoring, one-transaction save) as a spreadsheet."""
+    import csv
+
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["Letter ID", "Letter text"])
+    n = 0
+    for name, text in letters:
+        if text and text.strip():
+            w.writerow([name, text])
+            n += 1
+    if not n:
+        raise ServiceError("no letter text: upload .txt files or paste at least one letter")
+    return buf.getvalue().encode("utf-8")
+
+
+def decode_letter_file(data: bytes, filename: str) -> str:
+    for enc in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise ServiceError(f"{filename}: not a text file (letters must be plain .txt)")
+
+
+def prepare_upload(store: Store, access: Access, trust_id: int, data: bytes, filename: str, *,
+                   sheet: str | None = None, mapping: dict | None = None,
+                   progress: Callable[[int, int], None] | None = None):
+    """Read, map, validate and extract an uploaded file (audit_app.rounds.prepare_import); saves nothing."""
+    from audit_app import rounds
+
+    require_trust(store, access, trust_id)
+    try:
+        return rounds.prepare_import(data, filename, sheet=sheet, mapping=mapping, trust_id=trust_id, store=store,
+                                     progress=progress)
+    except Exception as exc:  # noqa: BLE001
+        raise _import_error(exc, filename) from None
+
+
+def mapping_table(prepared) -> pd.DataFrame:
+    """One row per column heading: the suggested field, how sure, and why."""
+    from audit_app.records import CANONICAL_FIELDS
+
+    rows = []
+    for c in prepared.mapping.columns:
+        rows.append({"Column": c.heading, "Field": c.field or "",
+                     "Means": CANONICAL_FIELDS.get(c.field, ("", ""))[1] if c.field else "(not used)",
+                     "Confidence": round(float(c.confidence), 2), "Why": c.source + (f": {c.note}" if c.note else "")})
+    return pd.DataFrame(rows, columns=["Column", "Field", "Means", "Confidence", "Why"])
+
+
+def field_choices() -> dict[str, str]:
+    from audit_app.records import CANONICAL_FIELDS
+
+    return {"": "(not used)", **{k: v[1] for k, v in CANONICAL_FIELDS.items()}}
+
+
+def mapping_from_table(table: pd.DataFrame) -> dict[str, str | None]:
+    """The user's edited mapping: heading -> field (None for a column they chose not to use)."""
+    out: dict[str, str | None] = {}
+    for _, r in table.iterrows():
+        f = r.get("Field")
+        out[str(r["Column"])] = None if f is None or (isinstance(f, float) and math.isnan(f)) or f == "" else str(f)
+    return out
+
+
+def issues_table(prepared) -> pd.DataFrame:
+    rows = [{"Severity": i.severity, "Sheet": i.sheet or "", "Row": i.row, "Column": i.column or "",
+             "Message": i.message} for i in prepared.report.sorted()]
+    df = pd.DataFrame(rows, columns=["Severity", "Sheet", "Row", "Column", "Message"])
+    df["Row"] = df["Row"].astype("Int64")
+    return df
+
+
+def preview_table(prepared, limit: int = 200) -> pd.DataFrame:
+    """The first records as read (identifiers left out), for a quick look before saving."""
+    from audit_app.ingest.build import jsonable
+
+    hidden = {"hospital_number", "nhs_number", "patient_name", "date_of_birth", "letter_text", "extra",
+              "source_sheet", "days_supplied_raw"}
+    rows = []
+    for rec, ex in list(zip(prepared.records, prepared.extractions))[:limit]:
+        d = {k: jsonable(v) for k, v in rec.to_dict().items() if k not in hidden}
+        d["opioids found in the letter"] = ("; ".join(opioid_summary(o) for o in ex.get("opioids") or [])
+                                            if ex else "")
+        rows.append(d)
+    return pd.DataFrame(rows)
+
+
+def save_import(store: Store, access: Access, trust_id: int, prepared, *, label: str, period_start: Any = None,
+                period_end: Any = None, standards_version: int | None = None, into_round_id: int | None = None,
+                progress: Callable[[int, int], None] | None = None) -> int:
+    """Score and save the prepared import as a round (one transaction; nothing saved on failure).
+
+    `into_round_id`: an existing EMPTY round (created on the Trusts page) to fill; its label,
+    period and standards version are used.
+    """
+    from audit_app import rounds
+
+    require_trust(store, access, trust_id)
+    empty = None
+    if into_round_id is not None:
+        empty = require_round(store, access, trust_id, into_round_id)
+        if empty.n_letters:
+            raise ServiceError(f"round {empty.label!r} already has letters; import into a new round")
+        label = empty.label
+        period_start = period_start or empty.period_start
+        period_end = period_end or empty.period_end
+        standards_version = empty.standards_version or standards_version
+    if not (label or "").strip():
+        raise ServiceError("give the round a label")
+    _check_period(period_start, period_end)
+    _, config = current_standards(store, access, trust_id, standards_version)
+    if empty is not None:
+        store.delete_round(empty.id, user=user_label(access), reason="filled by an import")  # re-created below, with its letters, under the same label
+    try:
+        return rounds.accept_import(store, prepared, trust_id=trust_id, label=label, period_start=period_start,
+                                    period_end=period_end, standards_config=config, progress=progress)
+    except Exception as exc:  # noqa: BLE001
+        if empty is not None:
+            store.save_round(trust_id, empty.label, [], period_start=empty.period_start,
+                             period_end=empty.period_end, standards_version=empty.standards_version)
+        raise _import_error(exc, prepared.filename) from None
+
+
+# ------------------------------------------------------------------------------------------------
+# compliance: per standard for a round, with comparisons (audit_app.scoring does the sums)
+# ------------------------------------------------------------------------------------------------
+@dataclass
+class ComplianceView:
+    round_label: str
+    n_letters: int
+    summary: pd.DataFrame          # display table, one row per standard
+    raw: pd.DataFrame              # scoring.summarise output
+    figure: Any                    # plotly forest plot: % with 95% CI and target
+    rounds: pd.DataFrame           # comparisons with the previous round (scoring.compare_summaries)
+    previous_label: str | None
+    trusts: pd.DataFrame           # comparisons with other visible trusts' latest rounds
+    history: pd.DataFrame          # % per standard for every round of the trust (wide)
+
+
+def _round_summary(store: Store, access: Access, trust_id: int, rnd: RoundInfo) -> pd.DataFrame:
+    from audit_app import scoring
+
+    _, cfg = current_standards(store, access, trust_id, rnd.standards_version)
+    return scoring.summarise(scoring.results_frame(store.letters(rnd.id), rnd.label), cfg)
+
+
+def _pct_text(p: Any) -> str:
+    return "" if p is None or (isinstance(p, float) and math.isnan(p)) else f"{p:.0f}%"
+
+
+def compliance(store: Store, access: Access, trust_id: int, round_id: int) -> ComplianceView:
+    from audit_app import scoring
+
+    rnd = require_round(store, access, trust_id, round_id)
+    summ = _round_summary(store, access, trust_id, rnd)
+    rows = []
+    for _, r in summ.iterrows():
+        den = int(r["denominator"])
+        verdict = ("" if r["target_met"] is None or den == 0
+                   else ("✓ meets target" if r["target_met"] else "✗ below target" if r["direction"] == "higher"
+                         else "✗ above target"))
+        rows.append({
+            "Standard": r["standard_id"], "Title": r["title"],
+            "Compliance": _pct_text(r["pct"]) if den else "no eligible letters",
+            "95% CI": f"{_pct_text(r['ci_low_pct'])} to {_pct_text(r['ci_high_pct'])}" if den else "",
+            "n": f"{int(r['numerator'])}/{den}", "Target": _pct_text(r["target_pct"]) if r["target_pct"] is not None else "",
+            "Against target": verdict, "Not assessable": int(r["not_assessable"]),
+            "Excluded": r["excluded_text"] or "",
+        })
+    table = pd.DataFrame(rows, columns=["Standard", "Title", "Compliance", "95% CI", "n", "Target", "Against target",
+                                        "Not assessable", "Excluded"])
+    rounds = store.list_rounds(trust_id)
+    idx = next(i for i, r in enumerate(rounds) if r.id == rnd.id)
+    prev = next((r for r in reversed(rounds[:idx]) if r.n_letters), None)
+    round_cmp = pd.DataFrame()
+    if prev is not None:
+        round_cmp = scoring.compare_summaries(_round_summary(store, access, trust_id, prev), summ, prev.label,
+                                              rnd.label, kind="rounds")
+    history = {}
+    for r in rounds[: idx + 1]:
+        if r.n_letters:
+            s = summ if r.id == rnd.id else _round_summary(store, access, trust_id, r)
+            history[r.label] = {sid: p for sid, p in zip(s["standard_id"], s["pct"])}
+    hist = pd.DataFrame(history).map(lambda p: _pct_text(p)) if history else pd.DataFrame()
+    trust_rows = []
+    me = store.get_trust(trust_id)
+    for other in visible_trusts(store, access):
+        if other.id == trust_id:
+            continue
+        orounds = [r for r in store.list_rounds(other.id) if r.n_letters]
+        if not orounds:
+            continue
+        latest = orounds[-1]
+        cmp = scoring.compare_summaries(_round_summary(store, access, other.id, latest), summ,
+                                        f"{other.name} ({latest.label})", f"{me.name} ({rnd.label})", kind="trusts")
+        trust_rows.append(cmp.assign(other_trust=other.name))
+    trusts = pd.concat(trust_rows, ignore_index=True) if trust_rows else pd.DataFrame()
+    return ComplianceView(rnd.label, rnd.n_letters, table, summ, compliance_figure(summ, rnd.label), round_cmp,
+                          prev.label if prev else None, trusts, hist)
+
+
+def compliance_figure(summary: pd.DataFrame, title: str):
+    """Each standard's % with its 95% interval (bars) and target (red tick): a forest plot."""
+    import plotly.graph_objects as go
+
+    s = summary[summary["denominator"] > 0].iloc[::-1]
+    y = [f"{sid} {t}" for sid, t in zip(s["standard_id"], s["short_title"])]
+    colour = ["#2b8a3e" if m else "#c92a2a" if m is False else "#495057" for m in s["target_met"]]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=s["pct"], y=y, mode="markers", marker=dict(size=11, color=colour), name="compliance",
+        error_x=dict(type="data", symmetric=False, array=(s["ci_high_pct"] - s["pct"]).tolist(),
+                     arrayminus=(s["pct"] - s["ci_low_pct"]).tolist(), color="#868e96", thickness=1.5),
+        text=[f"{sid}: {p:.0f}% ({int(n)}/{int(d)}), 95% CI {lo:.0f}-{hi:.0f}%"
+              for sid, p, n, d, lo, hi in zip(s["standard_id"], s["pct"], s["numerator"], s["denominator"],
+                                               s["ci_low_pct"], s["ci_high_pct"])],
+        hovertemplate="%{text}<extra></extra>"))
+    t = s[s["target_pct"].notna()]
+    fig.add_trace(go.Scatter(x=t["target_pct"], y=[f"{sid} {tt}" for sid, tt in zip(t["standard_id"], t["short_title"])],
+                             mode="markers", marker=dict(symbol="line-ns-open", size=18, color="#e03131",
+                                                         line=dict(width=3)), name="target",
+                             hovertemplate="target %{x:.0f}%<extra></extra>"))
+    fig.update_layout(title=dict(text=f"Compliance by standard: {title} (95% CI; red tick = target)", x=0.01),
+                      template="plotly_white", height=max(320, 34 * len(y) + 120), margin=dict(l=10, r=20, t=60, b=40),
+                      xaxis=dict(range=[-2, 102], title="% of eligible letters or items", ticksuffix="%"),
+                      legend=dict(orientation="h", y=-0.12), showlegend=True)
+    return fig
+
+
+# ------------------------------------------------------------------------------------------------
+# charts: a measure over rounds/weeks/months on a run or SPC chart (audit_app.scoring + qi)
+# ------------------------------------------------------------------------------------------------
+CHART_TYPES = {"run": "Run chart", "p": "p-chart", "i": "XmR (individuals) chart", "pp": "Laney p′ chart"}
+RULE_SETS = {"anhoej": "Anhøj (qicharts2)", "mdc": "Making Data Count (NHS England)", "ihi": "IHI run chart rules"}
+GRAINS = {"round": "audit round", "week": "week of discharge", "month": "month of discharge"}
+
+
+def measures(store: Store, access: Access, trust_id: int, grain: str = "round") -> pd.DataFrame:
+    """The trust's QI measures over all its rounds (audit_app.scoring.qi_measures), tidy."""
+    from audit_app import scoring
+
+    if grain not in GRAINS:
+        raise ServiceError(f"choose the grain: {', '.join(GRAINS)}")
+    _, cfg = current_standards(store, access, trust_id)
+    pairs = [(r, store.letters(r.id)) for r in store.list_rounds(trust_id) if r.n_letters]
+    return scoring.qi_measures(pairs, period=grain, config=cfg)
+
+
+@dataclass
+class ChartView:
+    figure: Any
+    title: str
+    signals: list[str]
+    variation: str | None
+    assurance: str | None
+    notes: list[str]
+    data: pd.DataFrame
+    n_points: int
+
+
+def chart(store: Store, access: Access, trust_id: int, measure_id: str, *, grain: str = "round",
+          chart_type: str = "run", rules: str = "anhoej", phase_cycle_id: int | None = None,
+          show_2sigma: bool = False, table: pd.DataFrame | None = None) -> ChartView:
+    """Analyse one measure (qi.spc.analyse) and draw it (qi.figures.spc_figure) with the trust's
+    PDSA cycles linked to it; optionally start a new phase at a chosen PDSA cycle."""
+    from audit_app import scoring
+    from qi import figures, spc
+
+    require_trust(store, access, trust_id)
+    if chart_type not in CHART_TYPES:
+        raise ServiceError(f"choose a chart: {', '.join(CHART_TYPES.values())}")
+    if rules not in RULE_SETS:
+        raise ServiceError(f"choose a rule set: {', '.join(RULE_SETS.values())}")
+    m = table if table is not None else measures(store, access, trust_id, grain)
+    rows = m[m["measure_id"] == measure_id]
+    if rows.empty:
+        raise ServiceError("no data for this measure yet: import at least one round with letters")
+    kwargs = scoring.qi_series(m, measure_id)
+    kind = rows["kind"].iloc[0]
+    if chart_type in ("p", "pp") and kind != "proportion":
+        raise ServiceError(f"a {CHART_TYPES[chart_type]} needs a percentage measure; "
+                           "use a run chart or an XmR chart for the median OME")
+    kwargs["chart"] = chart_type
+    names = [str(x) for x in rows["period"]]
+    starts = list(rows["period_start"])
+    dated = grain == "round" and all(isinstance(x, dt.date) for x in starts) and len(set(starts)) == len(starts)
+    if dated:  # rounds sit at their start dates, so PDSA cycles fall between the right rounds
+        kwargs["labels"] = [pd.Timestamp(x) for x in starts]
+    name_of = dict(zip(kwargs["labels"], names))
+    cycles = pdsa_cycles(store, access, trust_id, measure_id)
+    phases = None
+    if phase_cycle_id is not None:
+        chosen = next((c for c in list_pdsa(store, access, trust_id) if c["id"] == phase_cycle_id), None)
+        if chosen is None:
+            raise ServiceError("that PDSA cycle is not in this trust's log")
+        start = dt.date.fromisoformat(str(chosen["date_start"])[:10])
+        first = next((str(p) for p, s in zip(rows["period"], rows["period_start"])
+                      if s is not None and not (isinstance(s, float) and math.isnan(s)) and pd.Timestamp(s) >= pd.Timestamp(start)), None)
+        if first is None:
+            raise ServiceError(f"no data on or after the cycle's start ({start:%d/%m/%Y}), so no new phase can start there")
+        if first == str(rows["period"].iloc[0]):
+            raise ServiceError("the cycle starts at the first point: a new phase needs points before it")
+        phases = [kwargs["labels"][names.index(first)]]
+    try:
+        result = spc.analyse(rules=rules, phases=phases, **kwargs)
+    except ValueError as exc:
+        raise ServiceError(str(exc)) from None
+    label = measure_options(store, access, trust_id).get(measure_id, rows["measure"].iloc[0])
+    title = f"{label} by {GRAINS[grain]}: {figures.CHART_NAMES.get(chart_type, chart_type)}, {RULE_SETS[rules]}"
+    fig = figures.spc_figure(result, pdsa_cycles=cycles, title=title, show_2sigma=show_2sigma)
+    if kind == "proportion":
+        fig.update_yaxes(tickformat=".0%")
+    if dated:
+        fig.update_xaxes(tickmode="array", tickvals=kwargs["labels"], ticktext=names)
+    pts = result.points
+    signals = []
+    for i, row in pts.iterrows():
+        if str(row["point_type"]).startswith("special_cause"):
+            value = row["value"]
+            shown = f"{value:.0%}" if kind == "proportion" else f"{value:.4g}"
+            signals.append(f"{name_of.get(row['label'], row['label'])} ({shown}): "
+                           f"{figures.signal_sentence(row, result)}")
+    for _, ph in result.phases.iterrows():
+        if bool(ph.get("runs_signal")):
+            bits = []
+            if ph.get("longest_run") is not None and ph.get("longest_run_max") is not None \
+                    and ph["longest_run"] > ph["longest_run_max"]:
+                bits.append(f"the longest run is {int(ph['longest_run'])} points (more than {int(ph['longest_run_max'])} "
+                            "would be expected by chance)")
+            if ph.get("crossings") is not None and ph.get("crossings_min") is not None \
+                    and ph["crossings"] < ph["crossings_min"]:
+                bits.append(f"the line crosses the centre only {int(ph['crossings'])} times (fewer than "
+                            f"{int(ph['crossings_min'])} expected)")
+            why = " and ".join(bits) or "the runs analysis finds non-random variation"
+            signals.append(f"Phase {int(ph['phase'])}: {why}: a sign of non-random variation (a shift).")
+    data = pts.copy()
+    data.insert(0, "measure", label)
+    data.insert(1, "period", names)
+    data["explanation"] = [figures.signal_sentence(r, result) for _, r in pts.iterrows()]
+    notes = list(result.notes)
+    if len(pts) < 10:
+        notes.append(f"Only {len(pts)} point(s): run-chart rules need about 10 points and SPC limits about 12-20 "
+                     "before signals can be trusted.")
+    return ChartView(fig, title, signals, result.variation_icon, result.assurance_icon, notes, data, len(pts))
+
+
+def icon_text(variation: str | None, assurance: str | None) -> tuple[str | None, str | None]:
+    from qi import figures
+
+    v = figures.VARIATION_ICON_TEXT.get(variation, (None,))[0] if variation else None
+    a = figures.ASSURANCE_ICON_TEXT.get(assurance, (None,))[0] if assurance else None
+    return v, a
+
+
+def figure_png(fig) -> bytes:
+    from qi import figures
+
+    try:
+        return figures.figure_to_png(fig)
+    except Exception as exc:  # noqa: BLE001
+        raise ServiceError(f"the PNG could not be drawn ({exc}); download the CSV instead") from None
+
+
+# ------------------------------------------------------------------------------------------------
+# report
+# ------------------------------------------------------------------------------------------------
+def round_report(store: Store, access: Access, trust_id: int, round_id: int, *, mask: bool = True,
+                 charts: bool = True) -> bytes:
+    """The round's Excel report (audit_app.report), identifiers masked unless the trust keeps them
+    and the caller asks for them."""
+    from audit_app import report
+
+    rnd = require_round(store, access, trust_id, round_id)
+    trust = store.get_trust(trust_id)
+    if not rnd.n_letters:
+        raise ServiceError(f"round {rnd.label!r} has no letters yet: nothing to report")
+    _, cfg = current_standards(store, access, trust_id, rnd.standards_version)
+    try:
+        return report.build_round_report_from_store(store, trust_id, round_id, unmask=(not mask and
+                                                    trust.keep_identifiers), charts=charts, config=cfg)
+    except (ValueError, StoreError) as exc:
+        raise ServiceError(str(exc)) from None
+
+
+def report_filename(store: Store, access: Access, trust_id: int, round_id: int) -> str:
+    import re
+
+    rnd = require_round(store, access, trust_id, round_id)
+    trust = store.get_trust(trust_id)
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{trust.code or trust.name}_{rnd.label}").strip("_")
+    return f"opioid_audit_{safe}.xlsx"

@@ -22,7 +22,7 @@ st.set_option("client.showErrorDetails", "none")  # errors are shown as messages
 def _sign_in() -> services.Access | None:
     try:
         acc = common.current_access()
-    except services.ServiceError as exc:
+    except (services.ServiceError, services.StoreError) as exc:
         st.error(str(exc))
         if st.button("Sign out"):
             st.logout()
@@ -47,12 +47,12 @@ def _sidebar(store, acc: services.Access) -> None:
     if ss.get(common.TRUST_KEY) not in ids:
         ss[common.TRUST_KEY] = ids[0] if ids else None
     with st.sidebar:
-        if acc.user:
-            st.caption(f"Signed in as {acc.user}")
+        if acc.user_email:
+            st.caption(f"Signed in as {acc.user_email}")
             if st.button("Sign out", key="sign_out"):
                 st.logout()
         if not ids:
-            st.info("No trust yet." if acc.user is None else "No trust is shared with you yet.")
+            st.info("No trust yet." if acc.user_email is None else "No trust is shared with you yet.")
             ss[common.ROUND_KEY] = None
             return
         st.selectbox("Trust", ids, format_func=lambda i: names.get(i, str(i)), key=common.TRUST_KEY)

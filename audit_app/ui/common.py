@@ -111,29 +111,31 @@ def messages(action: str = "") -> Iterator[None]:
 # -- cached reads (trust id and the caller's access are part of every key) ----------------------
 @st.cache_data(show_spinner=False, max_entries=64)
 def letters_table(url: str, access_key: tuple, trust_id: int, round_id: int):
-    return services.letters_table(_open_store(url), Access.from_key(access_key), trust_id, round_id)
+    return services.letters_table(_open_store(url), services.access_from_key(access_key), trust_id, round_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def compliance(url: str, access_key: tuple, trust_id: int, round_id: int):
-    return services.compliance(_open_store(url), Access.from_key(access_key), trust_id, round_id)
+    return services.compliance(_open_store(url), services.access_from_key(access_key), trust_id, round_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def measures(url: str, access_key: tuple, trust_id: int, grain: str):
-    return services.measures(_open_store(url), Access.from_key(access_key), trust_id, grain)
+    return services.measures(_open_store(url), services.access_from_key(access_key), trust_id, grain)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def round_report(url: str, access_key: tuple, trust_id: int, round_id: int, mask: bool = True):
-    return services.round_report(_open_store(url), Access.from_key(access_key), trust_id, round_id, mask=mask)
+@st.cache_data(show_spinner=False, max_entries=16)
+def round_report(url: str, access_key: tuple, trust_id: int, round_id: int, mask: bool = True,
+                 charts: bool = True) -> bytes:
+    return services.round_report(_open_store(url), services.access_from_key(access_key), trust_id, round_id,
+                                 mask=mask, charts=charts)
 
 
 CACHED = (letters_table, compliance, measures, round_report)
 
 
 def cache_args(trust_id: int) -> tuple:
-    return (db_url(), access().key, trust_id)
+    return (db_url(), access().cache_key, trust_id)
 
 
 def clear_caches() -> None:

@@ -40,12 +40,12 @@ def make_round(store, access, trust_id: int, label: str, letters: list[dict], st
     items = []
     for i, letter in enumerate(letters):
         ext = gold_extraction(letter)
-        rec = AuditRecord(letter_id=letter["id"], source_row=i + 2, discharge_date=start + dt.timedelta(days=i),
+        rec = AuditRecord(letter_id=letter["id"], source_row=i + 2, discharge_date=start + dt.timedelta(days=3 * i),
                           specialty=letter["gold"].get("specialty"), letter_text=letter["text"]).to_dict()
         items.append({"record": rec, "text": letter["text"], "extraction": ext, "comparisons": [],
                       "standard_results": services.score_letter(rec, ext, config, text=letter["text"])})
     return store.save_round(trust_id, label, items, period_start=start,
-                            period_end=start + dt.timedelta(days=len(letters)), standards_version=version)
+                            period_end=start + dt.timedelta(days=3 * len(letters)), standards_version=version)
 
 
 @pytest.fixture

@@ -58,14 +58,14 @@ def test_cached_reads_never_leak_between_trusts(store, store_url, two_trusts, al
     from audit_app.ui import common
 
     common.clear_caches()
-    mine = common.letters_table(store_url, alice.key, two_trusts["a"], two_trusts["ra1"])
+    mine = common.letters_table(store_url, alice.cache_key, two_trusts["a"], two_trusts["ra1"])
     assert len(mine) == 6
-    theirs = common.letters_table(store_url, bob.key, two_trusts["b"], two_trusts["rb"])
+    theirs = common.letters_table(store_url, bob.cache_key, two_trusts["b"], two_trusts["rb"])
     assert set(theirs["Letter"]).isdisjoint(mine["Letter"])
     with pytest.raises(AccessDenied):  # bob's cached table is not served to alice
-        common.letters_table(store_url, alice.key, two_trusts["b"], two_trusts["rb"])
+        common.letters_table(store_url, alice.cache_key, two_trusts["b"], two_trusts["rb"])
     with pytest.raises(AccessDenied):
-        common.letters_table(store_url, alice.key, two_trusts["a"], two_trusts["rb"])
+        common.letters_table(store_url, alice.cache_key, two_trusts["a"], two_trusts["rb"])
     common.clear_caches()
 
 
@@ -191,3 +191,43 @@ def test_standards_changes_create_a_new_version(store):
     with pytest.raises(ServiceError, match="supply_limit_days"):
         services.save_standards(store, single, t.id, edited, p2)
     assert services.standards_versions(store, single, t.id) == [2, 1]
+
+
+def test_compliance_per_standard_with_interval_and_comparisons(store, two_trusts):
+    single = services.single_user()
+    view = services.compliance(store, single, two_trusts["a"], two_trusts["ra2"])
+    assert "OD-04" in set(view.summary["Standard"])
+    row = view.summary.set_index("Standard").loc["OD-04"]
+    assert row["Compliance"].endswith("%") and " to " in row["95% CI"] and row["Target"] == "100%"
+    assert view.previous_label == "Round 1"
+    assert not view.rounds.empty and view.rounds["sentence"].str.len().min() > 0
+    # single-user mode sees Trust B too; alice (trust A only) does not
+    assert set(view.trusts["other_trust"]) == {"Trust B"}
+    alice = services.access_for_user(store, "alice@a.nhs.uk")
+    assert services.compliance(store, alice, two_trusts["a"], two_trusts["ra2"]).trusts.empty
+    assert list(view.history.columns) == ["Round 1", "Round 2"]
+
+
+@pytest.mark.parametrize("chart_type", ["run", "p", "i", "pp"])
+def test_chart_draws_pdsa_cycles_and_explains_signals(store, two_trusts, chart_type):
+    single = services.single_user()
+    a = two_trusts["a"]
+    cid = services.save_pdsa(store, single, a, {"cycle_no": 1, "change_idea": "TTO template",
+                                                "date_start": dt.date(2026, 3, 1), "measures_linked": ["OD-04"]})
+    view = services.chart(store, single, a, "OD-04", grain="round", chart_type=chart_type, rules="anhoej")
+    names = [t.name for t in view.figure.data]
+    assert "PDSA cycles" in names
+    assert view.n_points == 2 and any("10 points" in n for n in view.notes)
+    csv = view.data.to_csv(index=False)
+    assert "explanation" in csv.splitlines()[0]
+    weekly = services.chart(store, single, a, "OD-04", grain="week", chart_type=chart_type, rules="mdc",
+                            phase_cycle_id=cid)
+    assert weekly.n_points >= 3 and weekly.data["phase"].nunique() == 2
+
+
+def test_chart_refuses_p_chart_for_median_ome_with_a_message(store, two_trusts):
+    single = services.single_user()
+    with pytest.raises(ServiceError, match="percentage"):
+        services.chart(store, single, two_trusts["a"], "median_ome", chart_type="p")
+    view = services.chart(store, single, two_trusts["a"], "median_ome", grain="week", chart_type="i", rules="mdc")
+    assert view.n_points >= 2

@@ -1,4 +1,42 @@
+"""Compliance: each standard for the current round, % with 95% interval against target, and comparisons."""
+from __future__ import annotations
+
 import streamlit as st
 
-st.title("compliance")
-st.info("Coming soon")
+from audit_app.ui import common
+
+st.title("Compliance")
+tid, rid = common.need_round()
+
+with common.messages("Cannot show compliance"):
+    view = common.compliance(*common.cache_args(tid), rid)
+    if not view.n_letters:
+        st.info(f"Round {view.round_label} has no letters yet: import them on the **Import** page.")
+        st.stop()
+    st.caption(f"Round **{view.round_label}**: {view.n_letters} letters. Percentages are of eligible letters (or "
+               "opioid items) with a verdict; exclusions and 'not assessable' answers are counted separately. "
+               "95% intervals are Wilson score intervals.")
+    st.dataframe(view.summary, hide_index=True, key="compliance_table",
+                 column_config={"Title": st.column_config.TextColumn(width="medium"),
+                                "Excluded": st.column_config.TextColumn(width="medium")})
+    st.plotly_chart(view.figure, key="compliance_chart", config={"displaylogo": False})
+
+    st.subheader("Compared with earlier rounds")
+    if view.rounds.empty:
+        st.caption("This is the trust's first round with letters: nothing earlier to compare with.")
+    else:
+        st.markdown(f"From **{view.previous_label}** to **{view.round_label}** (difference with Newcombe 95% "
+                    "interval):")
+        for _, r in view.rounds.iterrows():
+            st.markdown(f"- **{r['standard_id']}** {r['sentence']} *{r['interpretation']}*")
+        if view.history.shape[1] > 1:
+            with st.expander("Every round of this trust"):
+                st.dataframe(view.history, key="compliance_history")
+
+    if not view.trusts.empty:
+        st.subheader("Compared with other trusts")
+        st.caption("Other trusts you can see, their latest round.")
+        for name, grp in view.trusts.groupby("other_trust", sort=True):
+            with st.expander(name):
+                for _, r in grp.iterrows():
+                    st.markdown(f"- **{r['standard_id']}** {r['sentence']} *{r['interpretation']}*")

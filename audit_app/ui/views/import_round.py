@@ -1,4 +1,166 @@
+"""Import: a spreadsheet (xlsx/csv) or a set of letters -> mapping -> validation -> a saved round."""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
 import streamlit as st
 
-st.title("import_round")
-st.info("Coming soon")
+from audit_app import services
+from audit_app.ui import common
+
+store = common.get_store()
+acc = common.access()
+st.title("Import an audit round")
+tid = common.need_trust()
+
+done = st.session_state.pop("_import_done", None)
+if done:
+    st.success(done)
+    st.page_link("views/compliance.py", label="See compliance for this round", icon=":material/fact_check:")
+
+kind = st.radio("What do you have?", ["Audit spreadsheet (xlsx or csv)", "Discharge letters (.txt or pasted)"],
+                horizontal=True, key="import_kind")
+
+data: bytes | None = None
+filename = ""
+sheet = None
+if kind.startswith("Audit"):
+    up = st.file_uploader("Audit spreadsheet", type=["xlsx", "csv"], key="upload_sheet",
+                          help="The header row is found automatically; title rows and totals are skipped.")
+    if up is not None:
+        data, filename = up.getvalue(), up.name
+        sheets = None
+        with common.messages("File not imported"):
+            sheets = services.list_sheets(data, filename)
+        if sheets is None:
+            st.stop()
+        if len(sheets) > 1:
+            sheet = st.selectbox("Sheet", sheets, key="import_sheet")
+        elif sheets:
+            sheet = sheets[0]
+else:
+    files = st.file_uploader("Letters (one .txt file per letter)", type=["txt"], accept_multiple_files=True,
+                             key="upload_letters")
+    pasted = st.text_area(f"…or paste letters (separate letters with a line containing only {services.LETTER_SEPARATOR})",
+                          height=160, key="paste_letters")
+    letters = []
+    with common.messages("Letters not read"):
+        for f in files or []:
+            letters.append((Path(f.name).stem, services.decode_letter_file(f.getvalue(), f.name)))
+        for i, text in enumerate(services.split_pasted_letters(pasted)):
+            letters.append((f"pasted-{i + 1}", text))
+        if letters:
+            data, filename = services.letters_to_csv(letters), "letters.csv"
+            st.caption(f"{len(letters)} letter(s) ready to read.")
+
+if data is None:
+    st.stop()
+
+# -- read, map, validate, extract (saves nothing) ----------------------------------------------
+file_key = f"{hashlib.sha256(data).hexdigest()[:16]}|{sheet}"
+if st.session_state.get("_import_file") != file_key:
+    st.session_state["_import_mapping"] = None  # a new file or sheet: forget the previous mapping edits
+mapping = st.session_state.get("_import_mapping")
+sig = f"{file_key}|{json.dumps(mapping, sort_keys=True)}"
+if st.session_state.get("_import_sig") != sig:
+    bar = st.progress(0.0, text="Reading the file…")
+
+    def _progress(done_: int, total: int) -> None:
+        bar.progress(done_ / max(total, 1), text=f"Reading letters with the extractor: {done_} of {total}")
+
+    prepared = None
+    with common.messages("File not imported"):
+        prepared = services.prepare_upload(store, acc, tid, data, filename, sheet=sheet, mapping=mapping,
+                                           progress=_progress)
+    bar.empty()
+    if prepared is None:
+        st.session_state.pop("_import_prepared", None)
+        st.session_state.pop("_import_sig", None)
+        st.stop()
+    st.session_state["_import_prepared"] = prepared
+    st.session_state["_import_sig"] = sig
+    st.session_state["_import_file"] = file_key
+prepared = st.session_state["_import_prepared"]
+
+st.subheader("1. Column mapping")
+st.caption(f"{filename}" + (f", sheet '{prepared.sheet.sheet}'" if prepared.sheet.sheet else "")
+           + f": header on row {prepared.sheet.header_row}, {len(prepared.records)} rows read. "
+           "Check what each column means; change a field if the suggestion is wrong.")
+choices = services.field_choices()
+edited = st.data_editor(
+    services.mapping_table(prepared), hide_index=True, key=f"mapping_editor_{abs(hash(sig))}",
+    disabled=["Column", "Means", "Confidence", "Why"],
+    column_config={
+        "Field": st.column_config.SelectboxColumn("Field", options=list(choices), required=False,
+                                                  help="The audit field this column holds"),
+        "Confidence": st.column_config.ProgressColumn("Confidence", min_value=0.0, max_value=1.0, format="%.2f"),
+    })
+new_mapping = services.mapping_from_table(edited)
+if new_mapping != services.mapping_from_table(services.mapping_table(prepared)):
+    if st.button("Apply the edited mapping", key="apply_mapping", type="primary"):
+        st.session_state["_import_mapping"] = new_mapping
+        st.rerun()
+
+st.subheader("2. Validation report")
+report = prepared.report
+issues = services.issues_table(prepared)
+n_err, n_warn = len(report.errors), len(report.warnings)
+if n_err:
+    st.error(f"{n_err} error(s) must be fixed in the file before this round can be saved: {report.summary()}")
+elif n_warn:
+    st.warning(f"{n_warn} warning(s): the round can be saved; check them. {report.summary()}")
+else:
+    st.success(f"No problems found. {report.summary()}")
+if not issues.empty:
+    with st.expander(f"All {len(issues)} notes, by row", expanded=bool(n_err)):
+        st.dataframe(issues, hide_index=True, key="issues_table")
+if prepared.extractor_available and any(prepared.extractions):
+    n_text = sum(1 for e in prepared.extractions if e)
+    review = prepared.review_rows()
+    st.caption(f"The extractor read {n_text} letter text(s) as a second reader; "
+               f"{len(review)} answer(s) differ from the auditor's.")
+    if review:
+        with st.expander("Where the auditor and the extractor disagree"):
+            st.dataframe(review, hide_index=True, key="review_table")
+with st.expander("Preview the records"):
+    st.dataframe(services.preview_table(prepared), hide_index=True, key="preview_table")
+
+st.subheader("3. Save the round")
+rounds = services.list_rounds(store, acc, tid)
+empty = {r.id: r for r in rounds if r.n_letters == 0}
+target = st.selectbox("Save into", [None, *empty],
+                      format_func=lambda i: "a new round" if i is None else f"empty round {empty[i].label}",
+                      key="import_target")
+start0, end0 = prepared.period
+with st.form("accept_import"):
+    if target is None:
+        label = st.text_input("Round label", value=Path(filename).stem if filename != "letters.csv" else "",
+                              key="import_label")
+        a, b, c = st.columns(3)
+        start = a.date_input("Period from", value=start0, format="DD/MM/YYYY")
+        end = b.date_input("Period to", value=end0, format="DD/MM/YYYY")
+        version = c.selectbox("Standards version", services.standards_versions(store, acc, tid),
+                              format_func=lambda v: f"version {v}")
+    else:
+        label, start, end, version = empty[target].label, None, None, None
+        st.caption(f"Letters go into round {empty[target].label}.")
+    accept = st.form_submit_button("Accept and save the round", type="primary", disabled=not prepared.can_accept)
+
+if accept:
+    bar = st.progress(0.0, text="Scoring the standards…")
+
+    def _score_progress(done_: int, total: int) -> None:
+        bar.progress(done_ / max(total, 1), text=f"Scoring the standards: {done_} of {total} letters")
+
+    with common.messages("Round not saved"):
+        rid = services.save_import(store, acc, tid, prepared, label=label, period_start=start, period_end=end,
+                                   standards_version=version, into_round_id=target, progress=_score_progress)
+        common.clear_caches()
+        for k in ("_import_prepared", "_import_sig", "_import_mapping", "_import_file"):
+            st.session_state.pop(k, None)
+        common.select_round(rid)
+        st.session_state["_import_done"] = f"Saved round {label or ''} with {len(prepared.records)} letters."
+        st.rerun()
+    bar.empty()

@@ -63,7 +63,7 @@ with common.messages("Cannot show the letters"):
                                placeholder="e.g. weaning plan is in the GP actions section")
         if st.button("Save correction", type="primary", key="corr_save"):
             with common.messages("Correction not saved"):
-                res = services.apply_correction(store, acc, tid, letter.id, path, value, reason, acc.user_label,
+                res = services.apply_correction(store, acc, tid, letter.id, path, value, reason, services.user_label(acc),
                                                 letter.version)
                 common.clear_caches()
                 changed = ", ".join(f"{sid}: {services.OUTCOME_SYMBOLS.get(a, a or '—')} → "

@@ -1,4 +1,35 @@
+"""Report: download the Excel report of the current round."""
+from __future__ import annotations
+
 import streamlit as st
 
-st.title("report")
-st.info("Coming soon")
+from audit_app import services
+from audit_app.ui import common
+
+store = common.get_store()
+acc = common.access()
+st.title("Report")
+tid, rid = common.need_round()
+
+with common.messages("Cannot build the report"):
+    rnd = services.require_round(store, acc, tid, rid)
+    trust = services.require_trust(store, acc, tid)
+    st.markdown(f"Excel report of round **{rnd.label}** ({rnd.n_letters} letters): summary against targets with "
+                "95% intervals, every letter with its evidence, subgroups (small numbers suppressed), data quality "
+                "notes from the import, the comparison with the previous round, run/SPC charts with PDSA cycles, "
+                "and the standards used. No formulas; identifiers are masked.")
+    charts = st.checkbox("Include chart images (takes a few seconds longer)", value=True, key="report_charts")
+    mask = True
+    if trust.keep_identifiers:
+        mask = not st.checkbox("Include identifiers (this trust keeps them)", value=False, key="report_unmask")
+    key = ("_report", tid, rid, mask, charts)
+    if st.button("Build the report", type="primary", key="build_report"):
+        with st.spinner("Building the Excel report…"):
+            data = common.round_report(*common.cache_args(tid), rid, mask, charts)
+        st.session_state["_report_bytes"] = (key, data)
+    built = st.session_state.get("_report_bytes")
+    if built and built[0] == key:
+        st.download_button("Download the Excel report", data=built[1],
+                           file_name=services.report_filename(store, acc, tid, rid),
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           key="download_report", on_click="ignore", type="primary", icon=":material/download:")

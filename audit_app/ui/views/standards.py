@@ -1,4 +1,48 @@
+"""Standards: the trust's standards with their sources; switch on/off, change targets and parameters."""
+from __future__ import annotations
+
 import streamlit as st
 
-st.title("standards")
-st.info("Coming soon")
+from audit_app import services
+from audit_app.ui import common
+
+store = common.get_store()
+acc = common.access()
+st.title("Standards")
+tid = common.need_trust()
+
+with common.messages("Cannot show the standards"):
+    versions = services.standards_versions(store, acc, tid)
+    done = st.session_state.pop("_standards_done", None)
+    if done:
+        st.success(done)
+    version = st.selectbox("Standards version", versions, format_func=lambda v: f"version {v}"
+                           + (" (current)" if v == versions[0] else ""), key="standards_version")
+    current = version == versions[0]
+    table = services.standards_table(store, acc, tid, version)
+    params = services.standards_parameters(store, acc, tid, version)
+    st.caption("Switch standards on or off and set their targets; saving creates a new version. Rounds keep the "
+               "version they were scored with." if current else
+               "An earlier version (read only). Rounds scored with it keep it.")
+    edited = st.data_editor(
+        table, hide_index=True, key=f"standards_editor_{version}", disabled=True if not current else
+        ["Standard", "Title", "Better", "Statement", "Numerator", "Denominator", "Exclusions", "Sources", "Local"],
+        column_config={
+            "On": st.column_config.CheckboxColumn("On", help="Score this standard"),
+            "Target %": st.column_config.NumberColumn("Target %", min_value=0, max_value=100, step=1),
+            "Statement": st.column_config.TextColumn(width="large"),
+            "Sources": st.column_config.TextColumn(width="large"),
+        })
+    st.subheader("Parameters")
+    edited_params = st.data_editor(
+        params, hide_index=True, key=f"parameters_editor_{version}",
+        disabled=True if not current else ["Parameter", "Type", "Description"],
+        column_config={"Description": st.column_config.TextColumn(width="large")})
+    if current and st.button("Save as a new standards version", type="primary", key="save_standards"):
+        with common.messages("Standards not saved"):
+            v = services.save_standards(store, acc, tid, edited, edited_params)
+            common.clear_caches()
+            st.session_state["_standards_done"] = (f"Saved standards version {v}. New rounds use it; existing rounds "
+                                                   "keep the version they were scored with.")
+            st.session_state.pop("standards_version", None)
+            st.rerun()
