@@ -218,14 +218,10 @@ def g_limits(y, n, count, base, screen) -> Limits:
 
 
 def _rpow(a: np.ndarray, e: float) -> np.ndarray:
-    """Elementwise C ``pow`` (as R's ``^``), NaN for a negative base."""
-    out = np.empty(a.size, dtype=float)
-    for i, v in enumerate(a.tolist()):
-        if v != v or v < 0:
-            out[i] = np.nan
-        else:
-            out[i] = math.pow(v, e)
-    return out
+    """Elementwise power (R's ``^``), NaN for a negative base."""
+    a = np.asarray(a, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.where(a < 0, np.nan, np.power(np.where(a < 0, 0.0, a), e))
 
 
 def t_limits(y, n, count, base, screen) -> Limits:

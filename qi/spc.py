@@ -367,7 +367,7 @@ def analyse(
             return a
         return np.where(no_data, False, a).astype(bool)
 
-    points = pd.DataFrame({
+    points = _frame({
         "label": labels_idx.to_numpy() if m else np.zeros(0, dtype=object),
         "value": cat["value"].astype(float),
         "denominator": den.astype(float) if den is not None else np.full(m, np.nan),
@@ -383,14 +383,14 @@ def analyse(
         "shift": flag(cat["shift"]),
         "trend": flag(cat["trend"]),
         "two_in_three": flag(cat["two"]),
-        "special_cause_type": pd.Series(sct, dtype=object),
-        "point_type": pd.Series(point_type, dtype=object),
-    })
-    phases_df = pd.DataFrame({
+        "special_cause_type": sct.astype(object),
+        "point_type": point_type.astype(object),
+    }, m)
+    phases_df = _frame({
         c: np.array([r[c] for r in phase_rows],
                     dtype=int if c in ("phase", "n_obs", "n_useful") else bool if c == "runs_signal" else float)
         for c in PHASE_COLUMNS
-    })
+    }, len(phase_rows))
 
     return SpcResult(
         points=points,
@@ -406,6 +406,26 @@ def analyse(
         freeze=freeze,
         notes=notes,
     )
+
+
+_COLUMN_INDEX: dict = {}
+
+
+def _frame(columns: dict, m: int) -> pd.DataFrame:
+    """A DataFrame from equal-length 1-d arrays, without pandas' per-column inference.
+
+    ``DataFrame._from_arrays`` is ~10x faster than the dict constructor for short series
+    (the 1,000 x 30-point benchmark); fall back to the public constructor if it goes away.
+    """
+    names = tuple(columns)
+    arrays = [np.asarray(a) for a in columns.values()]
+    try:
+        cidx = _COLUMN_INDEX.get(names)
+        if cidx is None:
+            cidx = _COLUMN_INDEX[names] = pd.Index(list(names), dtype=object)
+        return pd.DataFrame._from_arrays(arrays, columns=cidx, index=pd.RangeIndex(m), verify_integrity=False)
+    except (AttributeError, TypeError):  # pragma: no cover - future pandas
+        return pd.DataFrame(dict(zip(names, arrays)))
 
 
 class _LabelView:
