@@ -57,8 +57,8 @@ def compiled() -> Compiled:
     header_line = re.compile(r"(?im)^[ \t]*(?:" + alts + r")[ \t]*(?:\([^)\n]{0,40}\))?[ \t]*(?P<colon>:|(?=\r?\n)|$)")
     mid_kinds = ("allergy", "family")
     mid = "|".join(f"(?P<{k}>" + "|".join(f"(?:{p})" for p in r["section_headers"][k]) + ")" for k in mid_kinds)
-    header_mid = re.compile(r"(?i)(?<=[\s.,;])(?:" + mid + r")\s*:")
-    header_caps = re.compile(r"(?<=[\s.,;])(?:" + alts + r")\s*(?:\([^)\n]{0,40}\))?\s*:")
+    header_mid = re.compile(r"(?i)(?:" + mid + r")\s*:")
+    header_caps = re.compile(r"(?:" + alts + r")\s*(?:\([^)\n]{0,40}\))?\s*:")
     cues = {k: re.compile(v, _I) for k, v in r["cues"].items()}
     w, g, ind = r["weaning"], r["gp"], r["indication"]
     return Compiled(
@@ -73,6 +73,7 @@ def compiled() -> Compiled:
     )
 
 
+_RE_CAPS_CAND = re.compile(r"[A-Z][A-Z/&() -]{1,50}:")
 RE_LIST_ITEM = re.compile(r"^[ \t]*(?:[-*•·‣◦▪]|\d{1,2}[.)]|\(\d{1,2}\)|\[[A-Za-z ]{1,10}\]|[a-z][.)])[ \t]+")
 RE_BULLET = re.compile(r"^[ \t]*(?:[-*•·‣◦▪]|\d{1,2}[.)]|\(\d{1,2}\)|[a-z][.)])[ \t]+")
 
@@ -117,10 +118,22 @@ class LetterLayout:
         for m in c.header_line.finditer(text):
             kind = next(k for k in c.kinds if m.group(k) is not None)
             heads.append((m.start(), m.end(), kind, "line"))
-        for m in c.header_mid.finditer(text):
-            kind = next(k for k in ("allergy", "family") if m.group(k) is not None)
-            heads.append((m.start(), m.end(), kind, "mid"))
-        for m in c.header_caps.finditer(text):
+        low = text.lower()
+        for kw in ("allerg", "intoleran", "family", "social", "adr"):
+            i = low.find(kw)
+            while i >= 0:
+                if i == 0 or not text[i - 1].isalnum():
+                    m = c.header_mid.match(text, i)
+                    if m:
+                        kind = next(k for k in ("allergy", "family") if m.group(k) is not None)
+                        heads.append((m.start(), m.end(), kind, "mid"))
+                i = low.find(kw, i + 1)
+        for cand in _RE_CAPS_CAND.finditer(text):
+            if cand.start() > 0 and text[cand.start() - 1] not in " \t\n.,;":
+                continue
+            m = c.header_caps.match(text, cand.start())
+            if not m:
+                continue
             word = m.group(0).split(":")[0]
             if not word.strip() or not word.isupper() or len(word.strip()) < 2:
                 continue
@@ -180,6 +193,10 @@ class LetterLayout:
                 return None
             i -= 1
         return None
+
+    def next_section_start(self, pos: int) -> int | None:
+        i = bisect.bisect_right(self._sec_starts, pos)
+        return self._sec_starts[i] if i < len(self._sec_starts) else None
 
     def section_kind(self, pos: int) -> str:
         s = self.section_at(pos)

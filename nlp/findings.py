@@ -22,6 +22,8 @@ def _trigger_regex() -> re.Pattern:
 
 
 _TRIGGER = None
+_KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "short", "cease", "deprescrib", "come off",
+             "withdraw", "please", "gp", "pharmacist", "nurse", "opioid", "plan", "discontinu", "not discussed", "none")
 
 
 def statements(layout: LetterLayout):
@@ -33,7 +35,14 @@ def statements(layout: LetterLayout):
     text = layout.text
     c = compiled()
     seen = set()
-    for m in _TRIGGER.finditer(text):
+    low = text.lower()
+    hits = []
+    for li, ls in enumerate(layout.line_starts):
+        le = layout.line_starts[li + 1] - 1 if li + 1 < len(layout.line_starts) else len(text)
+        line = low[ls:le]
+        if any(k in line for k in _KEYWORDS):
+            hits.extend(_TRIGGER.finditer(text, ls, le))
+    for m in hits:
         s, e = layout.sentence_bounds(m.start())
         ls, le = layout.line_bounds(m.start())
         line = text[ls:le]

@@ -30,6 +30,39 @@ if not Doc.has_extension("opioid_extraction"):
     Doc.set_extension("opioid_extraction", default=None)
 
 
+class _TextKeepingTokenizer:
+    """The blank English tokenizer, unchanged, that also keeps the letter string on the Doc
+    (``doc.text`` rebuilds the string from tokens, which costs as much as tokenising)."""
+
+    def __init__(self, tokenizer):
+        self.tokenizer = tokenizer
+
+    def __call__(self, text: str) -> Doc:
+        doc = self.tokenizer(text)
+        doc.user_data[_RAW] = text
+        return doc
+
+    def pipe(self, texts, batch_size: int = 1000):
+        for t in texts:
+            yield self(t)
+
+    def __getattr__(self, name):
+        if name == "tokenizer":
+            raise AttributeError(name)
+        return getattr(self.tokenizer, name)
+
+
+_RAW = "_opioid_raw_text"
+
+
+def _text(doc: Doc) -> str:
+    t = doc.user_data.get(_RAW)
+    if t is None:
+        t = doc.text
+        doc.user_data[_RAW] = t
+    return t
+
+
 def _state(doc: Doc) -> dict:
     st = doc.user_data.get(_STATE)
     if st is None:
@@ -61,7 +94,7 @@ class SectionsComponent:
     def __call__(self, doc: Doc) -> Doc:
         st = _state(doc)
         try:
-            layout = LetterLayout(doc.text)
+            layout = LetterLayout(_text(doc))
             st["layout"] = layout
             if self.write_spans:
                 _spans(doc, [(s.body_start, s.end, s.kind) for s in layout.sections if s.end > s.body_start],
@@ -86,7 +119,7 @@ class DrugMatcherComponent:
         if "error" in st:
             return doc
         try:
-            mentions = find_mentions(doc.text)
+            mentions = find_mentions(_text(doc))
             st["mentions"] = mentions
             if self.write_spans:
                 _spans(doc, [(m.start, m.end, m.generic) for m in mentions], "drug_mentions", lambda x: x[2])
@@ -133,6 +166,7 @@ class LetterComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         st = doc.user_data.pop(_STATE, {}) or {}
+        doc.user_data.pop(_RAW, None)
         ex = LetterExtraction()
         try:
             if "error" in st:
@@ -153,6 +187,7 @@ def build_pipeline(write_spans: bool = True, ome_factors: dict | None = None) ->
     """A fresh pipeline: blank English tokenizer + the rule components."""
     nlp = spacy.blank("en")
     nlp.max_length = DEFAULT_MAX_CHARS + 1
+    nlp.tokenizer = _TextKeepingTokenizer(nlp.tokenizer)
     for name in COMPONENTS[:-1]:
         nlp.add_pipe(name, config={"write_spans": write_spans})
     nlp.add_pipe("opioid_letter", config={"ome_factors": {str(k): v for k, v in (ome_factors or {}).items()}})

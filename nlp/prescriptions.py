@@ -67,8 +67,14 @@ def find_mentions(text: str) -> list[Mention]:
 # --------------------------------------------------------------------------------------------------------------
 def classify(layout: LetterLayout, m: Mention) -> str:
     text = layout.text
-    kind = layout.section_kind(m.start)
+    sec = layout.section_at(m.start)
+    kind = sec.kind if sec else "body"
     cs, ce = layout.clause_bounds(m.start)
+    if sec is not None:
+        cs, ce = max(cs, sec.body_start), min(ce, sec.end)
+    nxt = layout.next_section_start(m.start)
+    if nxt is not None:
+        ce = min(ce, nxt)
     clause = text[cs:ce]
     before = text[cs:m.start]
     near = text[max(cs, m.start - 40): min(ce, m.end + 40)]
