@@ -67,6 +67,25 @@ Documented deviations from the reference packages
 - rules='mdc' on charts other than 'i': the same four rules on that chart's 3-sigma limits,
   with the 2-sigma lines as the near-limit zone (NHSRplotthedots only has the XmR chart).
 - rules='mdc' with run_length=6: the MDC Excel 6-point shift and trend option.
+- Invalid data is an error naming the point (label and 0-based position): numerator above its
+  denominator (all charts except the rate charts u/u', where counts may exceed exposure),
+  negative counts or denominators, duplicate labels, non-numeric or infinite values, t-chart
+  times <= 0, a count with zero exposure on u/u'. Neither package validates these.
+- rules='anhoej' columns shift/trend/two_in_three are NaN (not MDC rules). point_type and
+  special_cause_type are derived so figures can colour points: 'Above UCL'/'Below LCL' from the
+  3-sigma signal, else 'Long Run Above/Below CL' for the useful points of a run longer than
+  longest_run_max; a crossings-only runs signal marks the phase (phases.runs_signal), not points.
+  The mr chart never gets a runs signal (as qicharts2).
+- rules='ihi': shift 6 (points on the median neither add nor break), trend 5 (ties count once,
+  a missing point breaks), too few/many runs from the Swed-Eisenhart table (n_useful >= 10),
+  plus the 3-sigma point on control charts; on run charts the astronomical point is left to
+  the user.
+- phases table for rules='mdc': longest_run is the longest MDC run (a point on the mean breaks
+  it), longest_run_max = run_length - 1, runs_signal = any shift; crossings_min is NaN.
+  For rules='ihi': longest_run_max = 5, crossings_min = runs_min - 1, runs_signal = shift or
+  runs outside the table.
+- variation_icon comes from the last point that has data; assurance_icon is None for run and
+  mr charts (no process limits to compare a target with).
 """
 
 
