@@ -58,7 +58,7 @@ def compiled() -> Compiled:
     mid_kinds = ("allergy", "family")
     mid = "|".join(f"(?P<{k}>" + "|".join(f"(?:{p})" for p in r["section_headers"][k]) + ")" for k in mid_kinds)
     header_mid = re.compile(r"(?i)(?:" + mid + r")\s*:")
-    header_caps = re.compile(r"(?:" + alts + r")\s*(?:\([^)\n]{0,40}\))?\s*:")
+    header_caps = re.compile(r"(?i)(?:" + alts + r")\s*(?:\([^)\n]{0,40}\))?\s*:")
     cues = {k: re.compile(v, _I) for k, v in r["cues"].items()}
     w, g, ind = r["weaning"], r["gp"], r["indication"]
     return Compiled(
