@@ -203,12 +203,23 @@ def _definitions(config: StandardsConfig | None):
     return cfg, {d.id: d for d in load_standards(cfg.standards_version, include_unscored=False)}
 
 
-def _counts(df: pd.DataFrame, d, target_pct) -> dict[str, Any]:
-    oc = df["outcome"].value_counts()
-    met, not_met = int(oc.get(MET, 0)), int(oc.get(NOT_MET, 0))
-    na = int(oc.get(NOT_ASSESSABLE, 0))
-    excl = df.loc[df["outcome"] == NOT_APPLICABLE, "exclusion_code"].value_counts()
-    excluded = {str(k): int(v) for k, v in excl.sort_index().items()}
+def _counts(rows: list[tuple[str, Any, Any]], d, target_pct) -> dict[str, Any]:
+    """Counts for one standard from (outcome, exclusion_code, reason) triples."""
+    met = not_met = na = 0
+    excluded: dict[str, int] = {}
+    in_pop = 0
+    for outcome, code, reason in rows:
+        if outcome == MET:
+            met += 1
+        elif outcome == NOT_MET:
+            not_met += 1
+        elif outcome == NOT_ASSESSABLE:
+            na += 1
+        elif outcome == NOT_APPLICABLE:
+            excluded[str(code)] = excluded.get(str(code), 0) + 1
+        if outcome != NOT_APPLICABLE and reason not in ("POPULATION_UNKNOWN", "OPIOID_UNKNOWN"):
+            in_pop += 1
+    excluded = dict(sorted(excluded.items()))
     num = not_met if d.numerator_counts == NOT_MET else met
     den = met + not_met
     lo, hi = wilson_interval(num, den)
@@ -217,7 +228,7 @@ def _counts(df: pd.DataFrame, d, target_pct) -> dict[str, Any]:
     if den and target_pct is not None:
         target_met = bool(100 * p >= target_pct - 1e-9) if d.direction == "higher" else bool(100 * p <= target_pct + 1e-9)
     out = {
-        "n_results": int(len(df)), "numerator": num, "denominator": den, "met": met, "not_met": not_met,
+        "n_results": len(rows), "numerator": num, "denominator": den, "met": met, "not_met": not_met,
         "not_assessable": na, "excluded_total": int(sum(excluded.values())), "excluded": excluded,
         "excluded_text": ", ".join(f"{k} {v}" for k, v in excluded.items()),
         "proportion": p, "pct": 100 * p if den else math.nan,
@@ -227,8 +238,6 @@ def _counts(df: pd.DataFrame, d, target_pct) -> dict[str, Any]:
         "rate_numerator": None, "rate_denominator": None, "rate_pct": math.nan,
     }
     if d.report_rate and d.population_code:
-        in_pop = int(((df["outcome"] != NOT_APPLICABLE) & (df["reason"].fillna("") != "POPULATION_UNKNOWN")
-                      & (df["reason"].fillna("") != "OPIOID_UNKNOWN")).sum())
         out_pop = int(excluded.get(d.population_code, 0))
         out["rate_numerator"], out["rate_denominator"] = in_pop, in_pop + out_pop
         out["rate_pct"] = 100 * in_pop / (in_pop + out_pop) if (in_pop + out_pop) else math.nan
@@ -249,13 +258,23 @@ def summarise(results: pd.DataFrame, config: StandardsConfig | None = None, by: 
     target and whether it is met (respecting direction; None when the denominator is 0)."""
     cfg, defs = _definitions(config)
     rows = []
-    groups = [(None, results)] if by is None else list(results.groupby(by, dropna=False, sort=True))
-    for gval, gdf in groups:
+    buckets: dict[Any, dict[str, list]] = {}
+    if by is None:
+        buckets[None] = {}
+    gcol = results[by] if by is not None else [None] * len(results)
+    for g, sid, o, c, r in zip(gcol, results["standard_id"], results["outcome"], results["exclusion_code"],
+                               results["reason"]):
+        if isinstance(g, float) and math.isnan(g):
+            g = None
+        buckets.setdefault(g, {}).setdefault(sid, []).append((o, c, r))
+    keys = list(buckets)
+    if by is not None:
+        keys.sort(key=lambda v: (v is None, str(v)))
+    for gval in keys:
         for sid in cfg.enabled_ids():
             d = defs[sid]
-            sdf = gdf[gdf["standard_id"] == sid]
             row = {"standard_id": sid, "title": d.title, "short_title": d.short_title, "unit": d.unit,
-                   **_counts(sdf, d, cfg.target_pct(sid))}
+                   **_counts(buckets[gval].get(sid, []), d, cfg.target_pct(sid))}
             if by is not None:
                 row = {by: gval, **row}
             rows.append(row)
@@ -475,11 +494,12 @@ def qi_measures(rounds: Iterable[tuple[Any, Iterable[Any]]], period: str = "roun
     rows = []
     for key in order:
         b = buckets[key]
-        rdf = pd.DataFrame(b["results"], columns=["standard_id", "outcome", "exclusion_code", "reason"]) \
-            if b["results"] else pd.DataFrame(columns=["standard_id", "outcome", "exclusion_code", "reason"])
+        by_sid: dict[str, list] = {}
+        for r in b["results"]:
+            by_sid.setdefault(r["standard_id"], []).append((r["outcome"], r.get("exclusion_code"), r.get("reason")))
         for sid in cfg.enabled_ids():
             d = defs[sid]
-            c = _counts(rdf[rdf["standard_id"] == sid], d, cfg.target_pct(sid))
+            c = _counts(by_sid.get(sid, []), d, cfg.target_pct(sid))
             rows.append([key, b["start"], sid, d.title, "proportion", c["numerator"], c["denominator"],
                          c["pct"], "%", "p", "decrease" if d.direction == "lower" else "increase",
                          cfg.target_pct(sid)])
