@@ -238,8 +238,10 @@ def accept_import(store, prepared: PreparedImport, *, trust_id: int, label: str,
         from audit_app.store import StoreError
 
         raise StoreError(f"this trust already has a round labelled '{label}'; choose another label")
+    t0 = time.perf_counter()
     evaluate, config, version = _standards(store, trust_id, standards_config)
     results = score_records(prepared, evaluate, config, progress)
+    t_score = time.perf_counter()
     start, end = prepared.period
     period_start = period_start or start
     period_end = period_end or end
@@ -256,6 +258,8 @@ def accept_import(store, prepared: PreparedImport, *, trust_id: int, label: str,
         kwargs["extractor_version"] = prepared.extractor_version
     round_id = store.save_round(trust_id, label, letters, **kwargs)
     store.save_column_mapping(trust_id, mapping)
+    prepared.timings["score"] = t_score - t0
+    prepared.timings["save"] = time.perf_counter() - t_score
     return round_id
 
 
