@@ -168,8 +168,6 @@ def _read_xlsx(data: bytes, name: str, sheet: str | int | None) -> RawSheet:
     wb = _open_workbook(data, name)
     try:
         ws = _pick_sheet(wb, sheet, name)
-        if getattr(ws, "sheet_state", "visible") != "visible" and sheet is None:
-            pass
         if not hasattr(ws, "iter_rows"):
             raise IngestError("is a chart sheet, not a data sheet", name, sheet=ws.title)
         formulas: dict[tuple[int, int], str] = {}
@@ -178,7 +176,7 @@ def _read_xlsx(data: bytes, name: str, sheet: str | int | None) -> RawSheet:
             vals = []
             for c, cell in enumerate(row):
                 v = cell.value
-                if cell.data_type == "f" or (isinstance(v, str) and v.startswith("=") and cell.data_type == "f"):
+                if cell.data_type == "f":
                     formulas[(r, c)] = str(v)
                     v = None
                 elif hasattr(v, "text") and not isinstance(v, str):   # ArrayFormula / DataTableFormula
@@ -207,7 +205,12 @@ def _read_csv(data: bytes, name: str) -> RawSheet:
     text, encoding = safety.decode_csv(data, name)
     if not text.strip():
         raise IngestError("the file has no text in it", name)
-    delimiter = sniff_delimiter(text)
+    first, _, rest = text.partition("\n")
+    m = re.fullmatch(r"\s*sep=(.)\s*", first)
+    if m:                                    # Excel's 'sep=;' hint line
+        delimiter, text = m.group(1), rest
+    else:
+        delimiter = sniff_delimiter(text)
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:

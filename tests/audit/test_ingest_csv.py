@@ -58,3 +58,9 @@ def test_csv_from_bytes_and_duplicate_headings(tmp_path):
     sheet = read_table(b"Audit ID,Comments,Comments\nA,x,y\n", "upload.csv")
     assert sheet.headings == ["Audit ID", "Comments", "Comments (C)"]
     assert sheet.issues and sheet.issues[0].code == "duplicate_heading"
+
+
+def test_excel_sep_hint_line():
+    sheet = read_table(b"sep=;\r\nAudit ID;Opioid?\r\nA;Y\r\n", "hint.csv")
+    assert sheet.delimiter == ";" and sheet.headings == ["Audit ID", "Opioid?"] and len(sheet.rows) == 1
+    assert sheet.rows[0].row == 2
