@@ -15,14 +15,16 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent / "data"  # rules ship inside the package
 
 _I = re.IGNORECASE
 
 
 @lru_cache(maxsize=1)
 def context_rules() -> dict:
-    with resources.files("nlp").joinpath("data", "context_rules.json").open(encoding="utf-8") as fh:
+    with (DATA_DIR / "context_rules.json").open(encoding="utf-8") as fh:
         return json.load(fh)
 
 

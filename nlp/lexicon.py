@@ -9,7 +9,9 @@ import csv
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent / "data"  # rules ship inside the package
 from typing import Iterable
 
 OPIOID_GENERICS_NON_PAIN = {"pregabalin"}  # non-opioid rows kept in opioids.csv only to stop mis-mapping
@@ -104,7 +106,7 @@ def form_class_of(formulation: str, route: str) -> str:
 
 
 def _data_path(name: str):
-    return resources.files("nlp").joinpath("data", name)
+    return DATA_DIR / name
 
 
 def _read_csv(name: str) -> list[dict]:

@@ -30,6 +30,7 @@ TABLE_ROLE = [
     ("status", r"^(?:status|new/continued|change|changes|new\?|action)$"),
     ("comments", r"^(?:comments?|notes?|remarks|pharmacy\s+notes?|additional\s+information|info)$"),
 ]
+_RE_ITEM_BOUNDARY = re.compile(r"[,;.]\s*\d{1,2}\.\s+(?=[A-Za-z])")
 FREQ_OR_PRN = re.compile(r"\b(?:bd|bid|tds|tid|qds|qid|od|on|om|prn|p\.r\.n|hourly|hrly|hly|daily|times|twice|once|nocte|mane|at\s+night|q\.?\s?\d\w*|qhs|every|a\s+day|per\s+day|hours|weekly|as\s+(?:required|needed))\b", _I)
 
 
@@ -227,6 +228,9 @@ def group_mentions(layout: LetterLayout, rx_mentions: list[Mention]) -> list[Gro
                 s0 = cs if sub is ms or sub[0] is ms[0] else sub[0].start
                 nxt = [x.start for x in ms if x.start > sub[-1].start and x not in sub]
                 e0 = min(nxt) if nxt else le
+                item = _RE_ITEM_BOUNDARY.search(text, sub[-1].end, e0)
+                if item:
+                    e0 = item.start()
                 groups.append(Group(sub, s0, e0, s0, "list"))
             continue
         # prose: one group per sentence (split when a new product starts)
@@ -407,6 +411,7 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
             a, b = pre.spans["dose"]
             m_all.take(a - g.seg_start, b - g.seg_start)
         default_unit = _default_unit(formulation, route_hint, seg, term, sig.dose_unit) if sig.dose_unit else default_unit_guess
+        S.parse_cap(sig, m_all)
         S.parse_supply(sig, m_all, formulation, default_unit)
         S.parse_frequency(sig, m_all, formulation)
 

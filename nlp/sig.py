@@ -11,7 +11,9 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent / "data"  # rules ship inside the package
 
 NUM = r"(\d+(?:\.\d+)?)"
 _I = re.IGNORECASE
@@ -19,7 +21,7 @@ _I = re.IGNORECASE
 
 @lru_cache(maxsize=1)
 def sig_rules() -> dict:
-    with resources.files("nlp").joinpath("data", "sig_rules.json").open(encoding="utf-8") as fh:
+    with (DATA_DIR / "sig_rules.json").open(encoding="utf-8") as fh:
         return json.load(fh)
 
 
@@ -158,6 +160,8 @@ class Sig:
     quantity_unit: str | None = None
     own_supply: bool = False
     patch_change_days: float | None = None
+    cap: int | None = None
+    cap_span: tuple | None = None
     spans: dict = field(default_factory=dict)
 
 
@@ -319,34 +323,10 @@ def parse_frequency(sig: Sig, m: Masked, formulation: str | None) -> None:
     if formulation == "patch":
         _patch_interval(sig, text)
         return
-    cap = None
-    cap_span = None
-    for rx in (RE_CAP_UNITS, RE_CAP_MG, RE_CAP_TIMES, RE_CAP_ABBR):
-        c = rx.search(text)
-        if not c:
-            continue
-        if rx is RE_CAP_UNITS:
-            n = to_number(c.group(1))
-            per = sig.dose_units_max or 1
-            if n:
-                cap = int(math.floor(n / per + 1e-9))
-        elif rx is RE_CAP_MG:
-            n = float(c.group(1))
-            if c.group(2).lower().startswith(("mcg", "micro", "µ", "ug")):
-                n /= 1000.0
-            if sig.dose_mg_max:
-                cap = int(math.floor(n / sig.dose_mg_max + 1e-9))
-        elif rx is RE_CAP_TIMES:
-            n = to_number(c.group(1))
-            cap = int(n) if n else None
-        else:
-            cap = _abbr_value(c.group(1))
-        if cap:
-            cap_span = (c.start(), c.end())
-            break
-    if cap_span:
-        m.take(*cap_span)
-        text = m.text
+    if not sig.cap:
+        parse_cap(sig, m)
+    cap, cap_span = sig.cap, sig.cap_span
+    text = m.text
     base = None
     base_span = None
     cands = []
@@ -373,10 +353,43 @@ def parse_frequency(sig: Sig, m: Masked, formulation: str | None) -> None:
     freq = cap if cap else base
     if freq:
         sig.frequency_per_day_max = int(freq)
-        spans = [x for x in (base_span, cap_span) if x]
-        sig.spans["frequency"] = [m.base + min(s for s, _ in spans), m.base + max(e for _, e in spans)]
+        spans = [(m.base + a, m.base + b) for a, b in (base_span,) if a is not None] if base_span else []
+        if cap_span:
+            spans.append(cap_span)
+        sig.spans["frequency"] = [min(s for s, _ in spans), max(e for _, e in spans)]
         if base_span:
             m.take(*base_span)
+
+
+def parse_cap(sig: Sig, m: Masked) -> None:
+    """An explicit maximum ("max 4 doses in 24 hours", "max 8 tablets/24h", "max QDS") overrides the interval."""
+    text = m.text
+    sig.cap, sig.cap_span = 0, None
+    for rx in (RE_CAP_UNITS, RE_CAP_MG, RE_CAP_TIMES, RE_CAP_ABBR):
+        c = rx.search(text)
+        if not c:
+            continue
+        cap = None
+        if rx is RE_CAP_UNITS:
+            n = to_number(c.group(1))
+            per = sig.dose_units_max or 1
+            if n:
+                cap = int(math.floor(n / per + 1e-9))
+        elif rx is RE_CAP_MG:
+            n = float(c.group(1))
+            if c.group(2).lower().startswith(("mcg", "micro", "µ", "ug")):
+                n /= 1000.0
+            if sig.dose_mg_max:
+                cap = int(math.floor(n / sig.dose_mg_max + 1e-9))
+        elif rx is RE_CAP_TIMES:
+            n = to_number(c.group(1))
+            cap = int(n) if n else None
+        else:
+            cap = _abbr_value(c.group(1))
+        if cap:
+            sig.cap, sig.cap_span = cap, (m.base + c.start(), m.base + c.end())
+            m.take(c.start(), c.end())
+            return
 
 
 def _abbr_value(s: str) -> int | None:
