@@ -2,8 +2,9 @@
 subgroups, data quality, comparison with the previous round, charts, definitions.
 
 Safety: every text cell goes through ``audit_app.privacy.safe_cell`` (text that a spreadsheet
-would run as a formula gets a leading apostrophe and is stored as text) and the workbook is
-passed through ``privacy.neutralise_workbook`` before saving, so the file holds no formula.
+would run as a formula gets a leading apostrophe) and is written with data type 's' (text), so
+the file holds no formula. The sheets are built in memory and streamed into a write-only
+workbook (a 1,000-letter round has ~16,000 result rows).
 Identifiers (NHS number, hospital number, name, date of birth) and identifiers inside evidence
 text are masked unless the caller passes ``unmask=True``.
 
@@ -21,7 +22,9 @@ import contextlib
 import datetime as dt
 import io
 import math
+import re
 import warnings
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -48,6 +51,8 @@ BOLD = Font(bold=True)
 HEAD_FONT = Font(bold=True, color="FFFFFF")
 WRAP = Alignment(wrap_text=True, vertical="top")
 
+_CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
 SHEETS = ("Summary", "Letters", "Subgroups", "Data quality", "Comparison", "Charts", "Standards", "Notes")
 
 
@@ -73,26 +78,98 @@ def _clean(value: Any) -> Any:
         except (AttributeError, ValueError):
             pass
     if isinstance(value, str):
-        value = "".join(ch for ch in value if ch in "\t\n\r" or ord(ch) >= 32)  # no control chars
+        if _CTRL.search(value):
+            value = _CTRL.sub("", value)  # control characters are not allowed in XML cells
         return privacy.safe_cell(value)
     return value
 
 
-def _put(ws, row: int, col: int, value: Any, *, font=None, fill=None, fmt: str | None = None, wrap=False):
-    v = _clean(value)
-    cell = ws.cell(row=row, column=col)
-    cell.value = v
-    if isinstance(v, str):
-        cell.data_type = "s"  # never a formula, whatever the text
-    if font:
-        cell.font = font
-    if fill:
-        cell.fill = fill
-    if fmt:
-        cell.number_format = fmt
-    if wrap:
-        cell.alignment = WRAP
-    return cell
+class _Dim:
+    def __init__(self):
+        self.width = None
+
+
+class _CF:
+    def __init__(self):
+        self.rules: list[tuple[str, Any]] = []
+
+    def add(self, rng: str, rule) -> None:
+        self.rules.append((rng, rule))
+
+
+class _Filter:
+    ref: str | None = None
+
+
+class _Sheet:
+    """A sheet built in memory, then streamed into a write-only workbook (much faster for the
+    thousands of letter rows than openpyxl's normal cells)."""
+
+    def __init__(self, title: str):
+        self.title = title
+        self.cells: dict[int, dict[int, tuple]] = {}
+        self.column_dimensions: dict[str, _Dim] = _DimMap()
+        self.conditional_formatting = _CF()
+        self.auto_filter = _Filter()
+        self.freeze_panes: str | None = None
+        self.images: list[tuple[Any, str]] = []
+
+    @property
+    def max_row(self) -> int:
+        return max(self.cells, default=1)
+
+    def add_image(self, img, anchor: str) -> None:
+        self.images.append((img, anchor))
+
+    def flush(self, wb) -> None:
+        from openpyxl.cell import WriteOnlyCell
+
+        ws = wb.create_sheet(self.title)
+        for letter, dim in self.column_dimensions.items():
+            if dim.width:
+                ws.column_dimensions[letter].width = dim.width
+        if self.freeze_panes:
+            ws.freeze_panes = self.freeze_panes
+        for r in range(1, self.max_row + 1):
+            row = self.cells.get(r, {})
+            out: list[Any] = []
+            for c in range(1, max(row, default=0) + 1):
+                if c not in row:
+                    out.append(None)
+                    continue
+                v, font, fill, fmt, wrap = row[c]
+                if not (font or fill or fmt or wrap or isinstance(v, str)):
+                    out.append(v)
+                    continue
+                cell = WriteOnlyCell(ws, value=v)
+                if isinstance(v, str):
+                    cell.data_type = "s"  # never a formula, whatever the text
+                if font:
+                    cell.font = font
+                if fill:
+                    cell.fill = fill
+                if fmt:
+                    cell.number_format = fmt
+                if wrap:
+                    cell.alignment = WRAP
+                out.append(cell)
+            ws.append(out)
+        for rng, rule in self.conditional_formatting.rules:
+            ws.conditional_formatting.add(rng, rule)
+        if self.auto_filter.ref:
+            ws.auto_filter.ref = self.auto_filter.ref
+        for img, anchor in self.images:
+            ws.add_image(img, anchor)
+
+
+class _DimMap(dict):
+    def __missing__(self, key):
+        self[key] = _Dim()
+        return self[key]
+
+
+def _put(ws: _Sheet, row: int, col: int, value: Any, *, font=None, fill=None, fmt: str | None = None, wrap=False):
+    ws.cells.setdefault(row, {})[col] = (_clean(value), font, fill, fmt, wrap)
 
 
 def _table(ws, top: int, headers: list[str], rows: Iterable[list[Any]], *, widths: dict[int, int] | None = None,
@@ -118,10 +195,15 @@ def _identifier(field: str, value: Any, unmask: bool) -> Any:
     return value if unmask else privacy.mask_identifier(field, value)
 
 
+@lru_cache(maxsize=4096)
+def _masked(value: str) -> str:
+    return privacy.mask_text(value)
+
+
 def _text(value: Any, unmask: bool) -> Any:
     if not isinstance(value, str) or unmask:
         return value
-    return privacy.mask_text(value)
+    return _masked(value)
 
 
 def _evidence_text(evidence: list[dict], unmask: bool) -> str:
@@ -141,7 +223,6 @@ def _evidence_text(evidence: list[dict], unmask: bool) -> str:
 # --------------------------------------------------------------------------- sheets
 
 def _summary_sheet(ws, meta: list[tuple[str, Any]], summary: pd.DataFrame) -> None:
-    ws.title = "Summary"
     _put(ws, 1, 1, "Opioids on discharge letters: audit report", font=Font(bold=True, size=14))
     r = 3
     for k, v in meta:
@@ -187,7 +268,7 @@ def _summary_sheet(ws, meta: list[tuple[str, Any]], summary: pd.DataFrame) -> No
     _put(ws, end + 1, 1, "Numerator / denominator: letters (or opioid items) meeting / in scope; 'not assessable' "
                          "(missing data) and exclusions are outside the denominator. OD-07 counts letters WITH a new "
                          "patch (lower is better). Green: target met; red: not met.", wrap=False)
-    ws.freeze_panes = ws.cell(row=top + 1, column=3)
+    ws.freeze_panes = f"C{top + 1}"
 
 
 def _letters_sheet(ws, letters: list, unmask: bool, defs: dict) -> None:
@@ -463,12 +544,12 @@ def build_round_report(
         ("Generated", generated_at.isoformat(sep=" ")),
         ("Identifiers", "shown (unmasked at the user's request)" if unmask else "masked"),
     ]
-    wb = Workbook()
-    _summary_sheet(wb.active, meta, summary)
+    sheets = {name: _Sheet(name) for name in SHEETS}
+    _summary_sheet(sheets["Summary"], meta, summary)
     defs = {d.id: d for d in load_standards(cfg.standards_version)}
-    _letters_sheet(wb.create_sheet("Letters"), letters, unmask, defs)
-    _subgroups_sheet(wb.create_sheet("Subgroups"), results, cfg)
-    _quality_sheet(wb.create_sheet("Data quality"), import_issues)
+    _letters_sheet(sheets["Letters"], letters, unmask, defs)
+    _subgroups_sheet(sheets["Subgroups"], results, cfg)
+    _quality_sheet(sheets["Data quality"], import_issues)
     comp = None
     prev_label = None
     if previous is not None:
@@ -476,17 +557,19 @@ def build_round_report(
         prev_label = prev_round if isinstance(prev_round, str) else _get(prev_round, "label", "previous round")
         prev_summary = summarise(results_frame(prev_letters, prev_label), cfg)
         comp = compare_summaries(prev_summary, summary, prev_label, label)
-    _comparison_sheet(wb.create_sheet("Comparison"), comp, prev_label, label)
+    _comparison_sheet(sheets["Comparison"], comp, prev_label, label)
     if history is None:
         history = ([previous] if previous is not None else []) + [(round_info, letters)]
-    notes = _charts_sheet(wb.create_sheet("Charts"), history, cfg, pdsa_cycles, chart_measures, charts)
-    _standards_sheet(wb.create_sheet("Standards"), cfg)
-    ns = wb.create_sheet("Notes")
+    notes = _charts_sheet(sheets["Charts"], history, cfg, pdsa_cycles, chart_measures, charts)
+    _standards_sheet(sheets["Standards"], cfg)
+    ns = sheets["Notes"]
     for i, n in enumerate(NOTES + notes, start=1):
         _put(ns, i, 1, n)
     ns.column_dimensions["A"].width = 140
 
-    privacy.neutralise_workbook(wb)
+    wb = Workbook(write_only=True)
+    for sh in sheets.values():
+        sh.flush(wb)
     buf = io.BytesIO()
     wb.save(buf)
     data = buf.getvalue()
