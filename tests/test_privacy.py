@@ -340,3 +340,25 @@ def test_neutralise_workbook_catches_cells_written_without_safe_cell(tmp_path):
     wb.save(tmp_path / "r.xlsx")
     row = [c for c in openpyxl.load_workbook(tmp_path / "r.xlsx").active[1]]
     assert [c.value for c in row] == ["'=1+1", "'@x", "fine", 3] and all(c.data_type != "f" for c in row)
+
+
+def test_huge_and_binary_text_is_masked_without_error():
+    rng = __import__("random").Random(7)
+    binary = bytes(rng.getrandbits(8) for _ in range(200_000)).decode("latin-1")
+    text = binary + "\x00NHS No: 9990353482\x00" + "Patient: Mr Aaron Zed\n" * 2000 + "x" * 500_000
+    masked = mask_text(text)
+    assert len(masked) == len(text) and "9990353482" not in masked and "Zed" not in masked
+    assert mask_text("\x00" * 1000) == "\x00" * 1000
+
+
+def test_secret_file_is_created_once_and_private(tmp_path, monkeypatch):
+    path = tmp_path / "cfg" / "secret.key"
+    monkeypatch.setenv(privacy.SECRET_ENV, str(path))
+    h1 = privacy.keyed_hash("999 609 1165", "nhs_number")
+    assert path.exists() and oct(path.stat().st_mode & 0o777) == "0o600"
+    assert privacy.keyed_hash("9996091165", "nhs_number") == h1  # spaces don't matter
+    assert privacy.keyed_hash("9996091165", "hospital_number") != h1  # purposes don't collide
+    assert not list(path.parent.glob(".secret-*"))  # no temporary file left behind
+    path.write_text("00")
+    with pytest.raises(RuntimeError, match="damaged"):
+        privacy.keyed_hash("x")

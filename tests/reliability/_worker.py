@@ -46,6 +46,13 @@ def main() -> None:
             store = Store(job["url"])  # creates and migrates the schema if it is new
             t = store.create_trust(job["trust"])
             out = {"trust_id": t.id}
+            if job.get("secret_file"):  # and both create the installation secret at once
+                import os
+
+                from audit_app import privacy
+
+                os.environ[privacy.SECRET_ENV] = job["secret_file"]
+                out["hash"] = privacy.keyed_hash("9990353482")
         elif job["action"] == "hammer":
             saved, corrected = [], 0
             for i in range(job["n"]):

@@ -108,10 +108,15 @@ def test_simultaneous_corrections_of_one_letter(store):
     assert all(c["created_at"] is not None and c["reason"] for c in trail)
 
 
-def test_processes_opening_a_new_database_at_once(store_url):
-    """Two processes create and migrate the same empty database at the same moment."""
-    results = run_together([{"action": "open", "url": store_url, "trust": f"Trust {i}"} for i in range(2)])
+def test_processes_opening_a_new_database_at_once(store_url, tmp_path):
+    """Two processes create and migrate the same empty database at the same moment (and create
+    the installation secret at the same moment: they must agree on one key)."""
+    secret = str(tmp_path / "fresh" / "secret.key")
+    results = run_together([{"action": "open", "url": store_url, "trust": f"Trust {i}", "secret_file": secret}
+                            for i in range(2)])
     assert all(r["ok"] for r in results), results
+    assert results[0]["hash"] == results[1]["hash"] and results[0]["hash"].startswith("k:")
+    assert oct(os.stat(secret).st_mode & 0o777) == "0o600"
     store = Store(store_url)
     try:
         assert sorted(t.name for t in store.list_trusts()) == ["Trust 0", "Trust 1"]
