@@ -153,10 +153,12 @@ def run_extraction(texts: list[str | None], *, report: ValidationReport | None =
         import nlp
         extract_many = nlp.extract_many
         extract_letter = nlp.extract_letter
-    except (ImportError, AttributeError):
+    except (ImportError, AttributeError) as exc:
         if report is not None:
-            report.add("info", "the letter extractor (nlp) is not installed; letters were not read a second time",
-                       code="no_extractor")
+            why = ("the installed 'nlp' package has no extract_many; reinstall with 'pip install -e .'"
+                   if isinstance(exc, AttributeError) else "not installed")
+            report.add("info", f"the letter extractor could not be loaded ({why}); letters were not read a "
+                       "second time", code="no_extractor")
         return out, False, None
     version = getattr(nlp, "__version__", None) or getattr(nlp, "EXTRACTOR_VERSION", None)
     idx = [i for i, t in enumerate(texts) if t and t.strip()]

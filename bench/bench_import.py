@@ -88,12 +88,23 @@ def fmt(t: dict) -> str:
     return "  ".join(f"{k} {v:.2f}s" for k, v in t.items())
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (extraction workers)."""
+    import resource
+
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def run_case(name: str, data: bytes, filename: str, store, *, extract: bool, n_process: int | None, save: bool):
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_seconds()
     prepared = rounds.prepare_import(data, filename, extract=extract, n_process=n_process, max_bytes=len(data) + 1)
-    t_prep = time.perf_counter() - t0
+    t_prep, c_prep = time.perf_counter() - t0, cpu_seconds() - c0
     print(f"{name}: {len(prepared.records)} letters, {len(prepared.report.errors)} errors, "
-          f"{len(prepared.report.warnings)} warnings; prepare {t_prep:.2f}s ({fmt(prepared.timings)})")
+          f"{len(prepared.report.warnings)} warnings; prepare {t_prep:.2f}s wall, {c_prep:.2f}s CPU "
+          f"({fmt(prepared.timings)})")
+    print(f"  load average now: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (wall times are only meaningful "
+          "on an idle machine)")
     if save:
         trust = store.create_trust(f"bench {name} {time.time()}")
         t1 = time.perf_counter()

@@ -104,7 +104,7 @@ def test_sedative_cell(raw, any_, benzo, gaba):
     assert parse_sedative(raw) == {"any": any_, "benzodiazepine": benzo, "gabapentinoid": gaba}
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.one_of(st.text(max_size=30), st.integers(-10**7, 10**7), st.floats(allow_nan=True), st.none(),
                  st.booleans(), st.dates()))
 def test_parsers_never_raise(value):
