@@ -241,8 +241,9 @@ def compare(record: AuditRecord, extraction: dict | None, *, excerpt: bool | Non
                     note="the auditor gave no OME" if aud is None else "the extractor could not total the OME")
             else:
                 tol = max(5.0, 0.1 * max(aud, ext))
-                add(f, aud, round(ext, 1), AGREE if abs(aud - ext) <= tol else DISAGREE,
-                    note=f"agreement within {tol:g} mg")
+                ok = abs(aud - ext) <= tol
+                add(f, aud, round(ext, 1), AGREE if ok else DISAGREE,
+                    note=f"{'within' if ok else 'differs by more than'} {tol:g} mg/day (the larger of 5 mg and 10%)")
         else:
             raise ValueError(f"cannot compare unknown field {f!r}; choose from {', '.join(COMPARED_FIELDS)}")
     return out
