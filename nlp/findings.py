@@ -24,6 +24,7 @@ def _trigger_regex() -> re.Pattern:
 _TRIGGER = None
 _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "short", "cease", "deprescrib", "come off",
              "withdraw", "please", "gp", "pharmacist", "nurse", "opioid", "plan", "discontinu", "not discussed", "none")
+_KW_RE = re.compile("|".join(re.escape(k) for k in _KEYWORDS), re.IGNORECASE)
 
 
 def statements(layout: LetterLayout):
@@ -35,13 +36,16 @@ def statements(layout: LetterLayout):
     text = layout.text
     c = compiled()
     seen = set()
-    low = text.lower()
     hits = []
-    for li, ls in enumerate(layout.line_starts):
+    last_line = -1
+    for k in _KW_RE.finditer(text):
+        li = layout.line_index(k.start())
+        if li == last_line:
+            continue
+        last_line = li
+        ls = layout.line_starts[li]
         le = layout.line_starts[li + 1] - 1 if li + 1 < len(layout.line_starts) else len(text)
-        line = low[ls:le]
-        if any(k in line for k in _KEYWORDS):
-            hits.extend(_TRIGGER.finditer(text, ls, le))
+        hits.extend(_TRIGGER.finditer(text, ls, le))
     for m in hits:
         s, e = layout.sentence_bounds(m.start())
         ls, le = layout.line_bounds(m.start())

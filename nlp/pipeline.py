@@ -10,6 +10,7 @@ Components never raise on a bad letter: the error is recorded in the extraction.
 """
 from __future__ import annotations
 
+import re
 import threading
 from typing import Iterable, Iterator
 
@@ -208,6 +209,9 @@ def get_nlp() -> Language:
     return _NLP
 
 
+_NOT_TEXT = re.compile("[\x00-\x08\x0e-\x1f\ufffd]")
+
+
 class LetterInputError(ValueError):
     """A letter that cannot be read (not text, too long)."""
 
@@ -231,7 +235,7 @@ def coerce_text(text, max_chars: int = DEFAULT_MAX_CHARS) -> str:
         raise LetterInputError(f"letter too long ({len(text):,} characters; limit {max_chars:,})")
     if text:
         sample = text[:20000]
-        bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\n\r\t\f\v") or ch == "\ufffd")
+        bad = len(_NOT_TEXT.findall(sample))
         if bad > max(20, len(sample) // 10):
             raise LetterInputError("letter does not look like text (binary or wrong encoding)")
         if "\x00" in text:
@@ -257,13 +261,18 @@ def extract_many(texts: Iterable, n_process: int = 1, batch_size: int = 64, nlp:
     nlp = nlp or get_nlp()
     errors: dict[int, str] = {}
 
+    empty: dict[int, bool] = {}
+
     def clean():
         for i, t in enumerate(texts):
             try:
-                yield coerce_text(t)
+                t = coerce_text(t)
             except LetterInputError as exc:
                 errors[i] = str(exc)
-                yield ""
+                t = ""
+            if not t.strip():
+                empty[i] = True
+            yield t
 
     kwargs = {"batch_size": batch_size}
     if n_process and n_process > 1:
@@ -271,7 +280,7 @@ def extract_many(texts: Iterable, n_process: int = 1, batch_size: int = 64, nlp:
     for i, doc in enumerate(nlp.pipe(clean(), **kwargs)):
         if i in errors:
             yield LetterExtraction(error=errors.pop(i))
-        elif not doc.text.strip():
+        elif empty.pop(i, False):
             yield LetterExtraction()
         else:
             yield letter_from_dict(doc._.opioid_extraction)
