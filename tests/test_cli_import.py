@@ -81,7 +81,8 @@ def test_accept_with_errors_exits_1_and_saves_nothing(capsys, store_url, tmp_pat
     ("binary_csv", "binary"),
     ("empty", "is empty"),
 ])
-def test_unreadable_files_are_one_line_errors(capsys, store_url, tmp_path, setup, fragment):
+def test_unreadable_files_are_one_line_errors(capsys, tmp_path, setup, fragment):
+    store_url = f"sqlite:///{tmp_path / 'cli.db'}"
     p = tmp_path / ("x.csv" if setup == "binary_csv" else "x.xlsx")
     if setup == "renamed":
         p.write_text("not,a,workbook\n")
