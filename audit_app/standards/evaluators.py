@@ -324,7 +324,8 @@ def _coprescription(sid: str, f: LetterFacts, cfg: StandardsConfig, cls: str, fl
         present = cls in classes
         pop_ev = [ev(AUDITOR, "co_prescribed_sedative", raw)]
     elif f.extraction is not None:
-        present = flag in (f.extraction.get("risk_flags") or [])
+        flags = f.extraction.get("risk_flags")
+        present = isinstance(flags, list) and flag in flags
         pop_ev = [ev(EXTRACTION, "risk_flags", flag if present else None,
                      note=f"extractor {'found' if present else 'did not find'} {flag}")]
         if raw:

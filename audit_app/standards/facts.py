@@ -8,6 +8,7 @@ not an exclusion).
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,9 +95,9 @@ def num(value: Any) -> float | None:
         return None
     try:
         f = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
-    return f if f == f else None  # NaN -> None
+    return f if math.isfinite(f) else None  # NaN / infinity -> None
 
 
 def item_evidence(i: int, item: dict, field_name: str, value: Any = None, note: str | None = None) -> dict:
@@ -252,8 +253,26 @@ def supply_days(item: dict) -> tuple[float | None, str]:
         return None, "dose, strength or maximum frequency missing"
     units_per_dose = dose / strength  # tablets (or ml: strength is mg per ml)
     per_day = units_per_dose * freq
+    if per_day <= 0 or n < 0:
+        return None, "dose, strength or frequency not usable"
     days = n / per_day
     return days, f"{n:g} {unit or 'units'} / ({units_per_dose:g} per dose x {freq:g} a day)"
+
+
+_TEXT_KEYS = ("generic", "brand", "formulation", "route", "supply_quantity", "text")
+
+
+def _clean_item(item: dict) -> dict:
+    """An extraction item with its enum/text fields as str or None (odd types never reach a rule)."""
+    out = dict(item)
+    for k in _TEXT_KEYS:
+        v = out.get(k)
+        if v is not None and not isinstance(v, str):
+            out[k] = None
+    for k in ("new_on_admission", "prn"):
+        if out.get(k) not in (True, False, None):
+            out[k] = None
+    return out
 
 
 @dataclass
@@ -297,10 +316,12 @@ class LetterFacts:
 
 def build_facts(record: AuditRecord, extraction: dict | None, params: dict[str, Any],
                 text: str | None = None) -> LetterFacts:
-    f = LetterFacts(record=record, extraction=extraction, text=text if text is not None else record.letter_text,
+    text = text if text is not None else record.letter_text
+    f = LetterFacts(record=record, extraction=extraction, text=text if isinstance(text, str) else None,
                     params=params)
     if extraction is not None:
-        f.items = [o for o in (extraction.get("opioids") or []) if isinstance(o, dict)]
+        raw_items = extraction.get("opioids")
+        f.items = [_clean_item(o) for o in (raw_items if isinstance(raw_items, list) else []) if isinstance(o, dict)]
 
     # -- opioid on the letter
     a = record.opioid_prescribed

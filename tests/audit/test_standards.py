@@ -511,3 +511,41 @@ def test_dev_corpus_gold_evaluates_without_error(dev_letters):
         assert res
         for r in res:
             json.dumps(r.to_dict())
+
+
+# ---------------------------------------------------------------------------------------------
+# robustness: odd values never raise
+# ---------------------------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+_junk = st.one_of(st.none(), st.booleans(), st.integers(-10, 10_000), st.floats(allow_nan=True, allow_infinity=True),
+                  st.text(max_size=12), st.lists(st.integers(), max_size=2))
+_item_st = st.fixed_dictionaries({k: _junk for k in (
+    "generic", "brand", "formulation", "route", "strength_mg", "strength_mcg_per_hour", "dose_mg_max",
+    "frequency_per_day_max", "prn", "duration_days", "supply_days", "supply_quantity", "new_on_admission",
+    "ome_mg_per_day", "span", "text")})
+_ext_st = st.one_of(st.none(), st.fixed_dictionaries({
+    "opioids": st.one_of(st.lists(_item_st, max_size=3), _junk),
+    "weaning_plan": st.one_of(_junk, st.fixed_dictionaries({"present": _junk, "text": _junk, "span": _junk})),
+    "gp_instruction": _junk, "indication_documented": _junk, "risk_flags": st.one_of(_junk, st.lists(st.text(max_size=30))),
+    "patient_age": _junk, "ome_total_mg_per_day": _junk, "scenario": _junk,
+}))
+_rec_st = st.fixed_dictionaries({
+    "letter_id": st.just("X"), "opioid_prescribed": st.sampled_from(["yes", "no", "unknown"]),
+    "weaning_plan": st.sampled_from(["yes", "no", "unknown"]), "new_opioid": st.sampled_from(["yes", "no", "unknown"]),
+    "age": st.one_of(st.none(), st.integers(0, 110)), "days_supplied": st.one_of(st.none(), st.integers(0, 60)),
+    "drug": st.one_of(st.none(), st.text(max_size=20)), "co_prescribed_sedative": st.one_of(st.none(), st.text(max_size=10)),
+    "ome_mg_per_day": st.one_of(st.none(), st.floats(0, 500)), "letter_text": st.one_of(st.none(), st.text(max_size=40)),
+    "extra": st.dictionaries(st.sampled_from(["patient_informed", "Laxative", "ltot_reconciled", "Discharge destination"]),
+                             _junk, max_size=2),
+})
+
+
+@given(_rec_st, _ext_st)
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_odd_values_never_raise(record, ext):
+    res = evaluate_letter(record, ext, CFG_ALL)
+    assert {r.standard_id for r in res} == set(CFG_ALL.enabled_ids())
+    for r in res:
+        json.dumps(r.to_dict(), default=str)
