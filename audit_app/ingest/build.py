@@ -64,7 +64,12 @@ def build_records(sheet: SheetData, mapping: Mapping, report: ValidationReport |
         report.add("warning", "no column is mapped to the letter id; letters are numbered by their row "
                    "('row-5'), so a later correction cannot be matched to its letter", code="no_letter_id")
     for essential in ("opioid_prescribed",):
-        if essential not in field_col:
+        if essential in field_col:
+            continue
+        if "letter_text" in field_col:
+            report.add("info", f"no column is mapped to '{essential}' ({CANONICAL_FIELDS[essential][1]}); "
+                       "the letter text is read by the extractor instead", code="missing_field", field=essential)
+        else:
             report.add("warning", f"no column is mapped to '{essential}' ({CANONICAL_FIELDS[essential][1]}); "
                        "standards that need it will be 'not assessable'", code="missing_field", field=essential)
 
