@@ -454,7 +454,10 @@ def letters_table(store: Store, access: Access, trust_id: int, round_id: int) ->
             o = _letter_outcome(l.standard_results, sid)
             row[sid] = OUTCOME_SYMBOLS.get(o, "") if o else ""
         rows.append(row)
-    return pd.DataFrame(rows, columns=["id", "Letter", "Row", "Opioids", "OME mg/day", "Text", *std_ids])
+    df = pd.DataFrame(rows, columns=["id", "Letter", "Row", "Opioids", "OME mg/day", "Text", *std_ids])
+    df["OME mg/day"] = pd.to_numeric(df["OME mg/day"], errors="coerce")
+    df["Row"] = df["Row"].astype("Int64")
+    return df
 
 
 # Evidence kinds: colour, legend text and priority (higher wins where spans overlap).

@@ -36,7 +36,11 @@ def _date(v):
     return v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10])
 
 
-with st.form(f"pdsa_form_{choice}"):
+done = st.session_state.pop("_pdsa_done", None)
+if done:
+    st.success(done)
+
+with st.form(f"pdsa_form_{choice}_{st.session_state.get('_pdsa_saves', 0)}"):
     a, b = st.columns([3, 1])
     idea = a.text_input("Change idea being tested", value=cur.get("change_idea") or "",
                         placeholder="e.g. TTO template with a weaning plan line")
@@ -73,10 +77,14 @@ if saved:
             "act": act or None, "next_steps": next_steps, "measures_linked": linked,
         }, cycle_id=choice)
         common.clear_caches()
-        st.toast("PDSA cycle saved")
+        st.session_state["_pdsa_saves"] = st.session_state.get("_pdsa_saves", 0) + 1
+        st.session_state["_pdsa_done"] = f"Saved PDSA {int(cycle_no)}: {idea.strip()}. It is drawn on the charts of " \
+                                         "the measures it is linked to."
         st.rerun()
 
 if choice is not None and st.button("Delete this cycle", key="pdsa_delete"):
-    services.delete_pdsa(store, acc, tid, choice)
-    common.clear_caches()
-    st.rerun()
+    with common.messages("Cycle not deleted"):
+        services.delete_pdsa(store, acc, tid, choice)
+        common.clear_caches()
+        st.session_state.pop("pdsa_choice", None)
+        st.rerun()
