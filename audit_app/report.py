@@ -399,7 +399,8 @@ def _png_session():
 def _charts_sheet(ws, history: list, cfg: StandardsConfig, pdsa_cycles, measures_wanted, enabled: bool) -> list[str]:
     """Charts as images; returns notes (also written on the sheet) when charts are unavailable."""
     notes: list[str] = []
-    _put(ws, 1, 1, "Charts: each standard over this trust's rounds (run/SPC chart from qi.spc)", font=BOLD)
+    _put(ws, 1, 1, "Charts: each measure over this trust's rounds (qi.spc; run chart below 12 points, p-chart from 12; "
+                   "rounds in the store's order, by period start)", font=BOLD)
     if not enabled:
         notes.append("Charts were not requested for this report.")
     else:
@@ -431,7 +432,7 @@ def _charts_sheet(ws, history: list, cfg: StandardsConfig, pdsa_cycles, measures
                     title = f"{mid}: {m['measure'].iloc[0]}" if mid.startswith("OD-") else m["measure"].iloc[0]
                     try:
                         kwargs = qi_series(measures, mid)
-                        if kwargs["chart"] == "p":
+                        if kwargs.get("denominators") is not None:
                             keep = [i for i, d in enumerate(kwargs["denominators"]) if d > 0]
                             for k in ("values", "denominators", "labels"):
                                 kwargs[k] = [kwargs[k][i] for i in keep]

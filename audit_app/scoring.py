@@ -37,6 +37,7 @@ AGE_BANDS = ("<18", "18-64", "65-74", ">=75")
 SUBGROUPS = ("sex", "age_band", "imd_quintile")
 UNKNOWN_GROUP = "unknown"
 SUPPRESSED = "<5"
+MIN_SPC_POINTS = 12  # run chart below this many points (qi_method.md)
 
 
 # ============================================================================ intervals
@@ -521,14 +522,17 @@ def qi_series(measures: pd.DataFrame, measure_id: str) -> dict[str, Any]:
     """Keyword arguments for ``qi.spc.analyse`` for one measure of :func:`qi_measures`.
 
     Proportions: values = numerators, denominators = denominators (chart 'p'); medians:
-    values = the medians (chart 'run'). Labels are the periods.
+    values = the medians (chart 'run'). Labels are the periods. With fewer than 12 points the
+    chart is a run chart whatever the measure (shared/domain/qi_method.md: run chart below 12
+    points, SPC limits from 12); pass ``chart=`` to ``analyse`` yourself to override.
     """
     m = measures[measures["measure_id"] == measure_id]
     if m.empty:
         raise ValueError(f"no measure {measure_id!r} in the frame")
     kind = m["kind"].iloc[0]
     target = m["target"].iloc[0]
-    out: dict[str, Any] = {"labels": [str(x) for x in m["period"]], "chart": m["chart"].iloc[0],
+    out: dict[str, Any] = {"labels": [str(x) for x in m["period"]],
+                           "chart": m["chart"].iloc[0] if len(m) >= MIN_SPC_POINTS else "run",
                            "improvement": m["improvement"].iloc[0]}
     if kind == "proportion":
         out["values"] = [float(x) if x is not None else math.nan for x in m["numerator"]]

@@ -273,6 +273,7 @@ def test_qi_measures_per_round_and_month_feed_spc():
     mr = m[m.measure_id == "new_mr"].iloc[0]
     assert (mr["numerator"], mr["denominator"]) == (5, 20)
     assert set(m.measure_id) >= {"high_dose_120", "OD-07"}
+    assert qi_series(m, "OD-04")["chart"] == "run"  # fewer than 12 points: run chart
     res = qi.spc.analyse(**qi_series(m, "OD-04"))
     assert len(res.points) == 3
     res = qi.spc.analyse(**qi_series(m, "median_ome"))
@@ -283,3 +284,13 @@ def test_qi_measures_per_round_and_month_feed_spc():
     assert len(weekly[weekly.measure_id == "OD-04"]) > 3
     with pytest.raises(ValueError):
         qi_measures(rounds, period="year")
+
+
+def test_qi_series_uses_p_chart_from_12_points():
+    rows = [[f"R{i}", None, "OD-04", "Weaning", "proportion", 5, 10, 50.0, "%", "p", "increase", 100]
+            for i in range(12)]
+    from audit_app.scoring import QI_COLUMNS
+    m = pd.DataFrame(rows, columns=QI_COLUMNS)
+    kw = qi_series(m, "OD-04")
+    assert kw["chart"] == "p" and kw["target"] == 1.0 and kw["values"][0] == 5 and kw["denominators"][0] == 10
+    assert qi_series(m.iloc[:11], "OD-04")["chart"] == "run"
