@@ -10,16 +10,17 @@ Public API::
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from audit_app.records import AuditRecord
+from audit_app.records import AuditRecord, YesNo
 from audit_app.standards.config import StandardSetting, StandardsConfig, default_config
 from audit_app.standards.definitions import (
     CURRENT_VERSION, StandardDefinition, exclusion_codes, get_definition, global_exclusions,
     load_standards, parameter_specs, standards_file,
 )
 from audit_app.standards.evaluators import REGISTRY, get_evaluator, standard
-from audit_app.standards.facts import LetterFacts, build_facts, supply_days, total_ome
+from audit_app.standards.facts import LetterFacts, build_facts, parse_yesno, supply_days, total_ome
 from audit_app.standards.results import (
     MET, NOT_APPLICABLE, NOT_ASSESSABLE, NOT_MET, OUTCOME_LABELS, OUTCOMES, StandardResult,
 )
@@ -38,7 +39,19 @@ def as_record(record: AuditRecord | dict[str, Any]) -> AuditRecord:
         return record
     if isinstance(record, dict):
         data = dict(record)
-        data.setdefault("letter_id", str(data.get("letter_id") or ""))
+        data["letter_id"] = str(data.get("letter_id") or "")
+        for k in ("date_of_birth", "discharge_date"):  # a masked or malformed date is not a reason to fail
+            v = data.get(k)
+            if isinstance(v, str):
+                try:
+                    dt.date.fromisoformat(v[:10])
+                except ValueError:
+                    data[k] = None
+        for k in ("opioid_prescribed", "weaning_plan", "gp_action", "indication", "new_opioid", "palliative",
+                  "cancer_pain"):
+            v = data.get(k)
+            if v is not None and not isinstance(v, YesNo) and str(v) not in ("yes", "no", "unknown"):
+                data[k] = parse_yesno(v).value
         return AuditRecord.from_dict(data)
     raise TypeError(f"record must be an AuditRecord or a dict, not {type(record).__name__}")
 

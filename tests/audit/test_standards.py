@@ -549,3 +549,10 @@ def test_odd_values_never_raise(record, ext):
     assert {r.standard_id for r in res} == set(CFG_ALL.enabled_ids())
     for r in res:
         json.dumps(r.to_dict(), default=str)
+
+
+def test_record_dict_with_masked_date_and_loose_yes_no():
+    d = {"letter_id": "A", "date_of_birth": "**/**/****", "discharge_date": "not a date",
+         "opioid_prescribed": "Y", "weaning_plan": True}
+    res = [r for r in evaluate_letter(d, None) if r.standard_id == "OD-04"]
+    assert outcome_of(res) == ("met", None)
