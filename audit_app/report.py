@@ -35,7 +35,6 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from audit_app import privacy
-from audit_app.records import IDENTIFIER_FIELDS
 from audit_app.scoring import (
     SUBGROUPS, compare_summaries, fmt_pct, qi_measures, qi_series, results_frame, subgroup_table, summarise,
 )

@@ -28,7 +28,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from audit_app.standards import (
-    MET, NOT_APPLICABLE, NOT_ASSESSABLE, NOT_MET, StandardsConfig, as_record, default_config,
+    MET, NOT_APPLICABLE, NOT_ASSESSABLE, NOT_MET, StandardsConfig, default_config,
     evaluate_letter, letter_measures, load_standards,
 )
 

@@ -11,7 +11,6 @@ import pytest
 from audit_app import report
 from audit_app.report import SHEETS, build_round_report
 from audit_app.scoring import score_letters
-from audit_app.standards import default_config
 
 NHS = "999 123 4567"
 HOSP = "RX9450465"
