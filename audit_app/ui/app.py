@@ -74,7 +74,7 @@ def main() -> None:
     st.session_state["_access"] = acc
     pages = [
         st.Page(VIEWS / "trusts.py", title="Trusts and rounds", icon=":material/domain:", url_path="trusts"),
-        st.Page(VIEWS / "import_round.py", title="Import", icon=":material/upload_file:", url_path="import"),
+        st.Page(VIEWS / "import_round.py", title="Import", icon=":material/upload_file:", url_path="import_round"),
         st.Page(VIEWS / "letters.py", title="Letters", icon=":material/description:", url_path="letters"),
         st.Page(VIEWS / "compliance.py", title="Compliance", icon=":material/fact_check:", url_path="compliance",
                 default=True),

@@ -44,7 +44,7 @@ def current_access() -> Access | None:
     """The caller's Access; None (after drawing a sign-in prompt) when sign-in is needed first."""
     if not auth_configured():
         return services.single_user()
-    if not st.user.is_logged_in:
+    if not getattr(st.user, "is_logged_in", False):
         return None
     return services.access_for_user(get_store(), str(st.user.get("email") or ""))
 

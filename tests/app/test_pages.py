@@ -1,0 +1,151 @@
+"""The pages through streamlit.testing.v1.AppTest: table contents (which the browser draws on a
+canvas), the import flow, and error paths (a message on the page, never a traceback, nothing saved)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from audit_app import services
+from audit_app.store import Store
+
+APP = str(Path(__file__).resolve().parents[2] / "audit_app" / "ui" / "app.py")
+PAGES = ["trusts", "import_round", "letters", "compliance", "charts", "pdsa", "standards", "report"]
+
+
+@pytest.fixture
+def app_db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("OPIOID_AUDIT_DB", url)
+    from audit_app.ui import common
+
+    common.clear_caches()
+    yield url
+    common.clear_caches()
+
+
+def _app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    if page:
+        at.switch_page(f"views/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _frame(at: AppTest, column: str):
+    """The first dataframe on the page with this column (dataframes have no widget keys)."""
+    for df in at.dataframe:
+        if column in df.value.columns:
+            return df.value
+    raise AssertionError(f"no table with a {column!r} column on the page")
+
+
+def _trust(url: str, name: str = "Trust A") -> int:
+    store = Store(url)
+    try:
+        return services.create_trust(store, services.single_user(), name).id
+    finally:
+        store.close()
+
+
+def test_every_page_renders_on_an_empty_store_without_error(app_db):
+    for page in PAGES:
+        at = _app(page)
+        assert not at.error, (page, [e.value for e in at.error])
+
+
+def test_import_shows_mapping_and_report_then_saves_the_round(app_db, corpora_dir):
+    tid = _trust(app_db)
+    data = (corpora_dir / "audit_rounds" / "trust_a_round2.xlsx").read_bytes()
+    at = _app("import_round")
+    at.file_uploader(key="upload_sheet").upload("trust_a_round2.xlsx", data).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    mapping = at.data_editor[0].value.set_index("Column")["Field"]
+    assert mapping["Tapering plan documented"] == "weaning_plan"
+    assert mapping["Duration (days)"] == "days_supplied"
+    assert mapping["Letter text"] == "letter_text"
+    assert any("warning" in w.value for w in at.warning)  # the validation report's summary
+    issues = _frame(at, "Severity")
+    assert {"Severity", "Row", "Column", "Message"} <= set(issues.columns)
+    assert (issues["Severity"] == "warning").any()
+    at.text_input(key="import_label").set_value("Round 2")
+    at.form_submit_button[0].click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    store = Store(app_db)
+    rounds = store.list_rounds(tid)
+    assert [(r.label, r.n_letters) for r in rounds] == [("Round 2", 39)]
+    assert rounds[0].period_start is not None and rounds[0].standards_version == 1
+    store.close()
+
+    # the letters and compliance tables hold what the services compute
+    letters = _frame(_app("letters"), "Opioids")
+    assert len(letters) == 39 and {"Letter", "Opioids", "OME mg/day", "OD-04"} <= set(letters.columns)
+    assert letters["Opioids"].str.len().gt(0).sum() > 20
+    comp = _frame(_app("compliance"), "95% CI").set_index("Standard")
+    store = Store(app_db)
+    expected = services.compliance(store, services.single_user(), tid, rounds[0].id).summary.set_index("Standard")
+    store.close()
+    assert comp.loc["OD-04", "Compliance"] == expected.loc["OD-04", "Compliance"]
+    assert comp.loc["OD-04", "95% CI"] == expected.loc["OD-04", "95% CI"]
+
+
+@pytest.mark.parametrize("name,content,message", [
+    ("round.xlsx", b"this is not a workbook", "not a valid .xlsx"),
+    ("empty.csv", b"", "empty"),
+    ("blank.csv", b",,,\n,,,\n", "no data"),
+    ("title_only.csv", b"Opioid audit 2026\n", "no header row"),
+])
+def test_a_wrong_file_shows_a_message_and_saves_nothing(app_db, name, content, message):
+    tid = _trust(app_db)
+    at = _app("import_round")
+    at.file_uploader(key="upload_sheet").upload(name, content).run()
+    assert not at.exception
+    assert any(message in e.value for e in at.error), [e.value for e in at.error]
+    assert not at.form_submit_button  # nothing to accept
+    store = Store(app_db)
+    assert store.list_rounds(tid) == []
+    store.close()
+
+
+def test_pasted_letters_become_a_round(app_db, dev_letters):
+    tid = _trust(app_db)
+    at = _app("import_round")
+    at.radio(key="import_kind").set_value("Discharge letters (.txt or pasted)").run()
+    pasted = f"\n{services.LETTER_SEPARATOR}\n".join(l["text"] for l in dev_letters[:3])
+    at.text_area(key="paste_letters").set_value(pasted).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    at.text_input(key="import_label").set_value("Letters batch 1")
+    at.form_submit_button[0].click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    store = Store(app_db)
+    (rnd,) = store.list_rounds(tid)
+    assert rnd.n_letters == 3
+    assert all(l.text for l in store.letters(rnd.id))
+    store.close()
+
+
+def test_trusts_page_creates_and_renames(app_db):
+    at = _app("trusts")
+    at.text_input[0].set_value("Northshire")
+    at.form_submit_button[0].click().run()
+    assert not at.exception
+    assert at.session_state["trust_id"] is not None
+    assert any(s.value == "Northshire" for s in at.subheader)
+    rename = next(t for t in at.text_input if t.label == "Rename trust")
+    rename.set_value("Northshire NHS FT")
+    next(b for b in at.form_submit_button if b.label == "Rename").click().run()
+    assert any(s.value == "Northshire NHS FT" for s in at.subheader)
+
+
+def test_signed_in_deployment_requires_sign_in(app_db, tmp_path):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+                          "client_id": "x", "client_secret": "x",
+                          "server_metadata_url": "https://example.invalid/.well-known/openid-configuration"}
+    at.run()
+    assert not at.exception
+    assert any(b.label == "Sign in" for b in at.button)
+    assert not at.selectbox  # no trust picker, no data before sign-in
