@@ -26,8 +26,8 @@ from audit_app.records import AuditRecord
 
 Progress = Callable[[int, int], None]
 
-# Extraction runs in 2 processes from this many letters (spaCy's process start-up costs ~1-2 s).
-PARALLEL_EXTRACTION_FROM = 3000
+# Extraction runs in 2 worker processes from this many letters (a worker costs ~1 s to start).
+PARALLEL_EXTRACTION_FROM = 1500
 
 
 @dataclass
@@ -143,16 +143,47 @@ def prepare_import(path_or_bytes, filename: str | None = None, *, sheet: str | i
                      "compare": t_end - t_extract, "total": t_end - t0})
 
 
+def _extract_chunk(texts: list[str]) -> list[tuple[dict | None, str | None]]:
+    """Worker: extract a chunk of letters in this process; (extraction dict, error) per letter.
+    Plain dicts travel back to the parent, never spaCy Docs (which are costly to pickle)."""
+    import nlp
+
+    out: list[tuple[dict | None, str | None]] = []
+    try:
+        for ex in nlp.extract_many(texts, n_process=1):
+            out.append((ex.to_dict() if hasattr(ex, "to_dict") else ex, None))
+        return out
+    except Exception:  # noqa: BLE001 - one letter at a time, keeping the failures
+        out = []
+        for t in texts:
+            try:
+                ex = nlp.extract_letter(t)
+                out.append((ex.to_dict() if hasattr(ex, "to_dict") else ex, None))
+            except Exception as exc:  # noqa: BLE001
+                out.append((None, type(exc).__name__))
+        return out
+
+
+def _pool_context():
+    import multiprocessing as mp
+
+    # fork shares the already-loaded spaCy pipeline with the workers; spawn elsewhere
+    return mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+
+
 def run_extraction(texts: list[str | None], *, report: ValidationReport | None = None,
                    records: list[AuditRecord] | None = None, progress: Progress | None = None,
                    n_process: int | None = None) -> tuple[list[dict | None], bool, str | None]:
-    """nlp.extract_many over the non-empty texts, in order. Returns (extractions, available, version).
-    A failure on one letter is reported and leaves that letter without an extraction."""
+    """The extractor over the non-empty texts, in order. Returns (extractions, available, version).
+
+    Large batches are split into chunks run by `n_process` worker processes (default: 2 from
+    PARALLEL_EXTRACTION_FROM letters on a machine with 2+ cores); each worker runs
+    `nlp.extract_many(chunk, n_process=1)` and sends back plain dicts. A failure on one letter is
+    reported and leaves that letter without an extraction."""
     out: list[dict | None] = [None] * len(texts)
     try:
         import nlp
-        extract_many = nlp.extract_many
-        extract_letter = nlp.extract_letter
+        nlp.extract_many, nlp.extract_letter  # noqa: B018 - both are needed
     except (ImportError, AttributeError) as exc:
         if report is not None:
             why = ("the installed 'nlp' package has no extract_many; reinstall with 'pip install -e .'"
@@ -167,29 +198,40 @@ def run_extraction(texts: list[str | None], *, report: ValidationReport | None =
         return out, True, version
     if n_process is None:
         n_process = 2 if total >= PARALLEL_EXTRACTION_FROM and (os.cpu_count() or 1) >= 2 else 1
-    step = max(1, total // 100)
     if progress:
         progress(0, total)
-    try:
-        for k, ex in enumerate(extract_many([texts[i] for i in idx], n_process=n_process)):
-            out[idx[k]] = ex.to_dict() if hasattr(ex, "to_dict") else ex
-            if progress and ((k + 1) % step == 0 or k + 1 == total):
-                progress(k + 1, total)
-    except Exception:  # noqa: BLE001 - fall back to one letter at a time, reporting the failures
-        for k, i in enumerate(idx):
-            if out[i] is not None:
-                continue
-            try:
-                ex = extract_letter(texts[i])
-                out[i] = ex.to_dict() if hasattr(ex, "to_dict") else ex
-            except Exception as exc:  # noqa: BLE001
-                if report is not None:
-                    rec = records[i] if records else None
-                    report.add("warning", f"the extractor failed on this letter ({type(exc).__name__}); "
-                               "it is imported without a second reading", row=rec.source_row if rec else None,
-                               code="extractor_failed")
-            if progress and ((k + 1) % step == 0 or k + 1 == total):
-                progress(k + 1, total)
+    chunk = max(50, min(500, total // (n_process * 8) or 50))
+    chunks = [idx[k:k + chunk] for k in range(0, total, chunk)]
+    results: list[list[tuple[dict | None, str | None]]] | None = None
+    done = 0
+
+    def collect(positions: list[int], res: list[tuple[dict | None, str | None]]) -> None:
+        nonlocal done
+        for i, (ex, err) in zip(positions, res):
+            out[i] = ex
+            if err and report is not None:
+                rec = records[i] if records else None
+                report.add("warning", f"the extractor failed on this letter ({err}); it is imported without a "
+                           "second reading", row=rec.source_row if rec else None, code="extractor_failed")
+        done += len(positions)
+        if progress:
+            progress(done, total)
+
+    if n_process > 1 and len(chunks) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        try:
+            nlp.extract_letter("warm up")   # load the pipeline once, before the workers fork
+            with ProcessPoolExecutor(max_workers=n_process, mp_context=_pool_context()) as pool:
+                for positions, res in zip(chunks, pool.map(_extract_chunk, [[texts[i] for i in c] for c in chunks])):
+                    collect(positions, res)
+            results = []
+        except Exception:  # noqa: BLE001 - no processes here (sandbox, broken pool): do it in-process
+            done = 0
+            results = None
+    if results is None:
+        for positions in chunks:
+            collect(positions, _extract_chunk([texts[i] for i in positions]))
     return out, True, version
 
 

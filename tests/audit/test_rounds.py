@@ -195,3 +195,26 @@ def test_read_audit_file_and_list_sheets_from_bytes(rounds_dir):
     assert sd.file == "r3.xlsx" and sd.header_row == 4
     frame = sd.to_frame()
     assert list(frame.index[:2]) == [5, 6]
+
+
+def test_parallel_extraction_keeps_order_and_reports_progress(monkeypatch):
+    class Ex:
+        def __init__(self, text):
+            self.text = text
+
+        def to_dict(self):
+            return {"echo": self.text, "opioids": []}
+
+    def extract_many(texts, n_process=1):
+        assert n_process == 1, "workers never nest spaCy multiprocessing"
+        return (Ex(t) for t in texts)
+
+    mod = types.SimpleNamespace(extract_letter=Ex, extract_many=extract_many)
+    monkeypatch.setitem(sys.modules, "nlp", mod)
+    texts = [f"letter {i}" if i % 7 else None for i in range(300)]
+    seen = []
+    out, available, _v = rounds.run_extraction(texts, n_process=2, progress=lambda d, t: seen.append((d, t)))
+    assert available
+    assert [o["echo"] if o else None for o in out] == texts
+    n = sum(1 for t in texts if t)
+    assert seen[0] == (0, n) and seen[-1] == (n, n) and len(seen) > 2
