@@ -153,13 +153,17 @@ class PrescriptionsComponent:
         return doc
 
 
-@Language.factory("opioid_letter", default_config={"ome_factors": {}}, assigns=["doc._.opioid_extraction"])
-def make_letter(nlp: Language, name: str, ome_factors: dict):
-    return LetterComponent(ome_factors)
+@Language.factory("opioid_letter", default_config={"ome_factors": {}, "serializable": False},
+                  assigns=["doc._.opioid_extraction"])
+def make_letter(nlp: Language, name: str, ome_factors: dict, serializable: bool):
+    return LetterComponent(ome_factors, serializable)
 
 
 class LetterComponent:
-    def __init__(self, ome_factors: dict):
+    """Letter-level findings. Stores a LetterExtraction, or its dict when ``serializable`` (multiprocessing)."""
+
+    def __init__(self, ome_factors: dict, serializable: bool = False):
+        self.serializable = serializable
         for k, v in (ome_factors or {}).items():
             if not isinstance(v, (int, float)) or v < 0:
                 raise ValueError(f"ome_factors[{k!r}] must be a non-negative number, got {v!r}")
@@ -177,21 +181,22 @@ class LetterComponent:
                 letter_findings(st["layout"], ex, st["mentions"], self.ome_factors or None)
         except Exception as exc:  # noqa: BLE001
             ex = LetterExtraction(error=f"letter: {type(exc).__name__}: {exc}")
-        doc._.opioid_extraction = ex.to_dict()
+        doc._.opioid_extraction = ex.to_dict() if self.serializable else ex
         return doc
 
 
 COMPONENTS = ("opioid_sections", "opioid_drug_matcher", "opioid_prescriptions", "opioid_letter")
 
 
-def build_pipeline(write_spans: bool = True, ome_factors: dict | None = None) -> Language:
-    """A fresh pipeline: blank English tokenizer + the rule components."""
+def build_pipeline(write_spans: bool = True, ome_factors: dict | None = None, serializable: bool = False) -> Language:
+    """A fresh pipeline: blank English tokenizer + the rule components (``serializable`` for n_process > 1)."""
     nlp = spacy.blank("en")
     nlp.max_length = DEFAULT_MAX_CHARS + 1
     nlp.tokenizer = _TextKeepingTokenizer(nlp.tokenizer)
     for name in COMPONENTS[:-1]:
         nlp.add_pipe(name, config={"write_spans": write_spans})
-    nlp.add_pipe("opioid_letter", config={"ome_factors": {str(k): v for k, v in (ome_factors or {}).items()}})
+    nlp.add_pipe("opioid_letter", config={"ome_factors": {str(k): v for k, v in (ome_factors or {}).items()},
+                                          "serializable": serializable})
     return nlp
 
 
@@ -199,14 +204,29 @@ _NLP: Language | None = None
 _LOCK = threading.Lock()
 
 
-def get_nlp() -> Language:
+_NLP_MP: Language | None = None
+
+
+def get_nlp(serializable: bool = False) -> Language:
     """The shared pipeline (built once per process)."""
-    global _NLP
-    if _NLP is None:
-        with _LOCK:
-            if _NLP is None:
-                _NLP = build_pipeline()
-    return _NLP
+    global _NLP, _NLP_MP
+    with _LOCK:
+        if serializable:
+            if _NLP_MP is None:
+                _NLP_MP = build_pipeline(serializable=True)
+            return _NLP_MP
+        if _NLP is None:
+            _NLP = build_pipeline()
+        return _NLP
+
+
+def _result(doc: Doc) -> LetterExtraction:
+    v = doc._.opioid_extraction
+    if isinstance(v, LetterExtraction):
+        return v
+    if isinstance(v, dict):
+        return letter_from_dict(v)
+    return LetterExtraction(error="pipeline produced no result")
 
 
 _NOT_TEXT = re.compile("[\x00-\x08\x0e-\x1f\ufffd]")
@@ -253,12 +273,13 @@ def extract_letter(text, nlp: Language | None = None) -> LetterExtraction:
     if not text.strip():
         return LetterExtraction()
     doc = (nlp or get_nlp())(text)
-    return letter_from_dict(doc._.opioid_extraction)
+    return _result(doc)
 
 
 def extract_many(texts: Iterable, n_process: int = 1, batch_size: int = 64, nlp: Language | None = None) -> Iterator[LetterExtraction]:
     """Stream extractions for many letters (``nlp.pipe``), in input order; bad letters yield an error result."""
-    nlp = nlp or get_nlp()
+    multi = bool(n_process and n_process > 1)
+    nlp = nlp or get_nlp(serializable=multi)
     errors: dict[int, str] = {}
 
     empty: dict[int, bool] = {}
@@ -283,4 +304,4 @@ def extract_many(texts: Iterable, n_process: int = 1, batch_size: int = 64, nlp:
         elif empty.pop(i, False):
             yield LetterExtraction()
         else:
-            yield letter_from_dict(doc._.opioid_extraction)
+            yield _result(doc)
