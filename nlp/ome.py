@@ -6,7 +6,8 @@
 * no factor (methadone, opioid-dependence buprenorphine) or unreliable factor (transmucosal fentanyl): not
   converted, flagged (``ome_flag``), never added to the total.
 * Defaults follow the csv (oxycodone 1.5, tramadol 0.1, buprenorphine SL 60 ...); pass ``factors`` to override,
-  e.g. ``{"oxycodone": 2.0}`` or ``{("buprenorphine", "sublingual"): 40}``.
+  e.g. ``{"oxycodone": 2.0}`` or ``{"buprenorphine:sublingual": 40}`` (also as
+  ``build_pipeline(ome_factors=...)``).
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def factor_for(generic: str, formulation: str | None, route: str | None, brand: 
     """(factor, flag). Flag explains why no factor is applied."""
     fc = form_class(formulation, route)
     if factors:
-        for key in ((generic, fc), generic):
+        for key in ((generic, fc), f"{generic}:{fc}", generic):
             if key in factors:
                 return float(factors[key]), None
     if generic == "methadone":
