@@ -941,13 +941,13 @@ def compliance(store: Store, access: Access, trust_id: int, round_id: int) -> Co
                          else "✗ above target"))
         rows.append({
             "Standard": r["standard_id"], "Title": r["title"],
-            "Compliance": _pct_text(r["pct"]) if den else "no eligible letters",
-            "95% CI": f"{_pct_text(r['ci_low_pct'])} to {_pct_text(r['ci_high_pct'])}" if den else "",
+            "Compliance %": round(float(r["pct"]), 1) if den else None,
+            "95% CI": f"{_pct_text(r['ci_low_pct'])} to {_pct_text(r['ci_high_pct'])}" if den else "no eligible letters",
             "n": f"{int(r['numerator'])}/{den}", "Target": _pct_text(r["target_pct"]) if r["target_pct"] is not None else "",
             "Against target": verdict, "Not assessable": int(r["not_assessable"]),
             "Excluded": r["excluded_text"] or "",
         })
-    table = pd.DataFrame(rows, columns=["Standard", "Title", "Compliance", "95% CI", "n", "Target", "Against target",
+    table = pd.DataFrame(rows, columns=["Standard", "Title", "Compliance %", "95% CI", "n", "Target", "Against target",
                                         "Not assessable", "Excluded"])
     rounds = store.list_rounds(trust_id)
     idx = next(i for i, r in enumerate(rounds) if r.id == rnd.id)

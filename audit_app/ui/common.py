@@ -23,12 +23,41 @@ def db_url() -> str:
 
 
 @st.cache_resource(show_spinner=False)
+def _write_stamp() -> dict:
+    """A process-wide counter bumped by every write (part of the key of cached letters)."""
+    return {"n": 0}
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _round_letters(url: str, round_id: int, stamp: int) -> list:
+    """A round's letters, loaded once per write (shared read-only by every page and session)."""
+    return _open_store(url).letters(round_id)
+
+
+class CachedStore:
+    """The store, with `letters(round_id)` served from a cache that every write clears.
+
+    Loading a round's letters (with their extractions and results) is the slowest read; the
+    Letters, Compliance, Charts and Report pages all need it. Access checks are unchanged: they
+    run in `services` before any read, on ids, never on cached objects."""
+
+    def __init__(self, store: Store):
+        self._store = store
+
+    def letters(self, round_id: int) -> list:
+        return _round_letters(self._store.url, int(round_id), _write_stamp()["n"])
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)
+
+
+@st.cache_resource(show_spinner=False)
 def _open_store(url: str) -> Store:
     return Store(url)
 
 
 def get_store() -> Store:
-    return _open_store(db_url())
+    return CachedStore(_open_store(db_url()))  # type: ignore[return-value]
 
 
 # -- sign-in ------------------------------------------------------------------------------------
@@ -111,23 +140,23 @@ def messages(action: str = "") -> Iterator[None]:
 # -- cached reads (trust id and the caller's access are part of every key) ----------------------
 @st.cache_data(show_spinner=False, max_entries=64)
 def letters_table(url: str, access_key: tuple, trust_id: int, round_id: int):
-    return services.letters_table(_open_store(url), services.access_from_key(access_key), trust_id, round_id)
+    return services.letters_table(CachedStore(_open_store(url)), services.access_from_key(access_key), trust_id, round_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def compliance(url: str, access_key: tuple, trust_id: int, round_id: int):
-    return services.compliance(_open_store(url), services.access_from_key(access_key), trust_id, round_id)
+    return services.compliance(CachedStore(_open_store(url)), services.access_from_key(access_key), trust_id, round_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def measures(url: str, access_key: tuple, trust_id: int, grain: str):
-    return services.measures(_open_store(url), services.access_from_key(access_key), trust_id, grain)
+    return services.measures(CachedStore(_open_store(url)), services.access_from_key(access_key), trust_id, grain)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def round_report(url: str, access_key: tuple, trust_id: int, round_id: int, mask: bool = True,
                  charts: bool = True) -> bytes:
-    return services.round_report(_open_store(url), services.access_from_key(access_key), trust_id, round_id,
+    return services.round_report(CachedStore(_open_store(url)), services.access_from_key(access_key), trust_id, round_id,
                                  mask=mask, charts=charts)
 
 
@@ -140,5 +169,7 @@ def cache_args(trust_id: int) -> tuple:
 
 def clear_caches() -> None:
     """Called after every write: cached reads must never show stale or other trusts' data."""
+    _write_stamp()["n"] += 1
+    _round_letters.clear()
     for fn in CACHED:
         fn.clear()

@@ -61,7 +61,7 @@ def test_import_shows_mapping_and_report_then_saves_the_round(app_db, corpora_di
     tid = _trust(app_db)
     data = (corpora_dir / "audit_rounds" / "trust_a_round2.xlsx").read_bytes()
     at = _app("import_round")
-    at.file_uploader(key="upload_sheet").upload("trust_a_round2.xlsx", data).run()
+    at.file_uploader(key="upload_sheet_0").upload("trust_a_round2.xlsx", data).run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     mapping = at.data_editor[0].value.set_index("Column")["Field"]
     assert mapping["Tapering plan documented"] == "weaning_plan"
@@ -88,7 +88,7 @@ def test_import_shows_mapping_and_report_then_saves_the_round(app_db, corpora_di
     store = Store(app_db)
     expected = services.compliance(store, services.single_user(), tid, rounds[0].id).summary.set_index("Standard")
     store.close()
-    assert comp.loc["OD-04", "Compliance"] == expected.loc["OD-04", "Compliance"]
+    assert comp.loc["OD-04", "Compliance %"] == expected.loc["OD-04", "Compliance %"]
     assert comp.loc["OD-04", "95% CI"] == expected.loc["OD-04", "95% CI"]
 
 
@@ -101,7 +101,7 @@ def test_import_shows_mapping_and_report_then_saves_the_round(app_db, corpora_di
 def test_a_wrong_file_shows_a_message_and_saves_nothing(app_db, name, content, message):
     tid = _trust(app_db)
     at = _app("import_round")
-    at.file_uploader(key="upload_sheet").upload(name, content).run()
+    at.file_uploader(key="upload_sheet_0").upload(name, content).run()
     assert not at.exception
     assert any(message in e.value for e in at.error), [e.value for e in at.error]
     assert not at.form_submit_button  # nothing to accept
@@ -115,7 +115,7 @@ def test_pasted_letters_become_a_round(app_db, dev_letters):
     at = _app("import_round")
     at.radio(key="import_kind").set_value("Discharge letters (.txt or pasted)").run()
     pasted = f"\n{services.LETTER_SEPARATOR}\n".join(l["text"] for l in dev_letters[:3])
-    at.text_area(key="paste_letters").set_value(pasted).run()
+    at.text_area(key="paste_letters_0").set_value(pasted).run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     at.text_input(key="import_label").set_value("Letters batch 1")
     at.form_submit_button[0].click().run()

@@ -17,9 +17,14 @@ with common.messages("Cannot show compliance"):
                "opioid items) with a verdict; exclusions and 'not assessable' answers are counted separately. "
                "95% intervals are Wilson score intervals.")
     st.dataframe(view.summary, hide_index=True, key="compliance_table",
-                 column_config={"Title": st.column_config.TextColumn(width="medium"),
-                                "Excluded": st.column_config.TextColumn(width="medium")})
-    st.plotly_chart(view.figure, key="compliance_chart", config={"displaylogo": False})
+                 height=38 + 35 * len(view.summary),
+                 column_config={
+                     "Title": st.column_config.TextColumn(width="medium"),
+                     "Compliance %": st.column_config.ProgressColumn("Compliance", min_value=0, max_value=100,
+                                                                    format="%.0f%%", width="small"),
+                     "Excluded": st.column_config.TextColumn(width="medium")})
+    if st.toggle("Show as a chart (each standard with its 95% interval and target)", key="compliance_show_chart"):
+        st.plotly_chart(view.figure, key="compliance_chart", config={"displaylogo": False})
 
     st.subheader("Compared with earlier rounds")
     if view.rounds.empty:

@@ -20,6 +20,7 @@ if done:
     st.success(done)
     st.page_link("views/compliance.py", label="See compliance for this round", icon=":material/fact_check:")
 
+n = st.session_state.get("_import_n", 0)  # a new set of upload widgets after each saved round
 kind = st.radio("What do you have?", ["Audit spreadsheet (xlsx or csv)", "Discharge letters (.txt or pasted)"],
                 horizontal=True, key="import_kind")
 
@@ -27,7 +28,7 @@ data: bytes | None = None
 filename = ""
 sheet = None
 if kind.startswith("Audit"):
-    up = st.file_uploader("Audit spreadsheet", type=["xlsx", "csv"], key="upload_sheet",
+    up = st.file_uploader("Audit spreadsheet", type=["xlsx", "csv"], key=f"upload_sheet_{n}",
                           help="The header row is found automatically; title rows and totals are skipped.")
     if up is not None:
         data, filename = up.getvalue(), up.name
@@ -42,9 +43,9 @@ if kind.startswith("Audit"):
             sheet = sheets[0]
 else:
     files = st.file_uploader("Letters (one .txt file per letter)", type=["txt"], accept_multiple_files=True,
-                             key="upload_letters")
+                             key=f"upload_letters_{n}")
     pasted = st.text_area(f"…or paste letters (separate letters with a line containing only {services.LETTER_SEPARATOR})",
-                          height=160, key="paste_letters")
+                          height=160, key=f"paste_letters_{n}")
     letters = []
     with common.messages("Letters not read"):
         for f in files or []:
@@ -160,6 +161,7 @@ if accept:
         common.clear_caches()
         for k in ("_import_prepared", "_import_sig", "_import_mapping", "_import_file"):
             st.session_state.pop(k, None)
+        st.session_state["_import_n"] = n + 1
         common.select_round(rid)
         st.session_state["_import_done"] = f"Saved round {label or ''} with {len(prepared.records)} letters."
         st.rerun()
