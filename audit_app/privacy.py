@@ -28,6 +28,7 @@ Public API
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -192,14 +193,25 @@ def _read_secret(path: Path) -> bytes:
     return key
 
 
+_SECRETS: dict[tuple, bytes] = {}  # read once per process: keyed_hash runs for every letter
+
+
 def installation_secret() -> bytes:
     """The per-installation key for keyed hashes, created on first use, kept outside the database.
 
     Created atomically (written to a temporary file, then hard-linked into place), so two
     processes starting at once agree on one key and never read a half-written file."""
     path = _secret_path()
-    if path.exists():
-        return _read_secret(path)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        st = None
+    if st is not None:
+        stamp = (path, st.st_mtime_ns, st.st_size)  # a replaced or damaged file is read again
+        cached = _SECRETS.get(stamp)
+        if cached is None:
+            cached = _SECRETS[stamp] = _read_secret(path)
+        return cached
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".secret-", dir=path.parent)
     try:
@@ -216,7 +228,7 @@ def installation_secret() -> bytes:
             os.unlink(tmp)
         except FileNotFoundError:  # pragma: no cover
             pass
-    return _read_secret(path)
+    return installation_secret()
 
 
 def keyed_hash(value: str, purpose: str = "patient") -> str:
@@ -254,11 +266,30 @@ def mask_text(text: str | None) -> str | None:
     """Mask identifiers in free text, character for character (spans stay valid)."""
     if not text or not isinstance(text, str):
         return text
+    if len(text) <= 500:
+        return _mask_short_text(text)  # evidence strings repeat a lot across a round
     return mask_spans(text, find_identifiers(text))
+
+
+@functools.lru_cache(maxsize=65536)
+def _mask_short_text(text: str) -> str:
+    return mask_spans(text, find_identifiers(text))
+
+
+# Keys whose values are codes from our own vocabularies (never patient text): not scanned.
+_CODE_KEYS = frozenset({"standard_id", "outcome", "exclusion_code", "source", "field", "reason", "status",
+                        "severity", "code", "formulation", "route", "generic", "confidence", "kind", "unit"})
 
 
 def mask_deep(obj: Any) -> Any:
     """`mask_text` applied to every string inside a JSON-like value (dicts, lists, tuples)."""
+    t = type(obj)
+    if t is str:
+        return mask_text(obj) if len(obj) > 2 else obj
+    if t is dict:
+        return {k: (v if k in _CODE_KEYS and type(v) is str else mask_deep(v)) for k, v in obj.items()}
+    if t is list or t is tuple:
+        return t(mask_deep(v) for v in obj)
     if isinstance(obj, str):
         return mask_text(obj)
     if isinstance(obj, dict):

@@ -13,6 +13,20 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+_SUMMARY_LINES: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def report_line():
+    """Add a line to the figures printed at the end of the run (e.g. outcome counts)."""
+    return _SUMMARY_LINES.append
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _SUMMARY_LINES:
+        terminalreporter.section("figures reported by tests")
+        for line in _SUMMARY_LINES:
+            terminalreporter.write_line(line)
 PG_URL = os.environ.get("OPIOID_AUDIT_TEST_PG_URL", "postgresql+psycopg://root@127.0.0.1:5432/test")
 
 

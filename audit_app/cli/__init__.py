@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from audit_app.logging_setup import install_log_masking
+
+    install_log_masking()  # no identifier reaches a log line, whoever logs it
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

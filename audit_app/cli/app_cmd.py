@@ -35,6 +35,7 @@ def run(args) -> int:
         "--server.port", str(args.port),
         "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "minimal",  # no "Deploy" button on a trust laptop
     ]
     print(f"Serving on http://{args.address}:{args.port}  (store: {store.display_url})")
     return subprocess.call(cmd, env=env)

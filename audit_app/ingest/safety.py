@@ -127,7 +127,7 @@ def check_xlsx_container(data: bytes, name: str, *, max_uncompressed: int | None
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
             names = {i.filename for i in infos}
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, NotImplementedError, EOFError) as exc:
         raise IngestError(f"not a valid .xlsx workbook (damaged zip archive: {exc})", name) from None
     if len(infos) > MAX_ZIP_MEMBERS:
         raise IngestError(f"refusing to open: the workbook holds {len(infos)} parts (limit "

@@ -11,7 +11,10 @@ from pathlib import Path
 import streamlit as st
 
 from audit_app import services
+from audit_app.logging_setup import install_log_masking
 from audit_app.ui import common
+
+install_log_masking()  # no identifier reaches a log line, whoever logs it
 
 VIEWS = Path(__file__).resolve().parent / "views"
 

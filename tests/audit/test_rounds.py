@@ -111,7 +111,7 @@ def test_save_is_one_transaction(store, rounds_dir, monkeypatch):
 
     t = store.create_trust("Trust E")
     p = rounds.prepare_import(rounds_dir / "trust_a_round1.xlsx", extract=False)
-    original = Store._new_letter
+    original = Store._letter_values
     calls = {"n": 0}
 
     def flaky(self, *a, **kw):
@@ -120,7 +120,7 @@ def test_save_is_one_transaction(store, rounds_dir, monkeypatch):
             raise RuntimeError("disk full")
         return original(self, *a, **kw)
 
-    monkeypatch.setattr(Store, "_new_letter", flaky)
+    monkeypatch.setattr(Store, "_letter_values", flaky)
     with pytest.raises(RuntimeError):
         rounds.accept_import(store, p, trust_id=t.id, label="R1")
     monkeypatch.undo()
