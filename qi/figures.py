@@ -239,7 +239,8 @@ def spc_figure(
     # target
     tgt = target if target is not None else result.target
     if tgt is not None:
-        fig.add_trace(go.Scatter(x=[x[0], x[-1]] if x else [], y=[tgt, tgt], mode="lines", name=f"target ({_fmt(tgt)})",
+        fig.add_trace(go.Scatter(x=[x[0], x[-1]] if x else [], y=[tgt, tgt], mode="lines",
+                                 name=f"target ({tgt:.0%})" if result.chart in ("p", "pp") else f"target ({_fmt(tgt)})",
                                  line=dict(color=COLOURS["target"], width=1.5, dash="dash"), hoverinfo="skip"))
 
     # phase starts

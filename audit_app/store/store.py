@@ -458,9 +458,9 @@ class Store:
         with self.session() as s:
             counts = dict(s.execute(select(Letter.round_id, func.count(Letter.id)).join(AuditRound)
                                     .where(AuditRound.trust_id == trust_id).group_by(Letter.round_id)).all())
-            rounds = s.scalars(select(AuditRound).where(AuditRound.trust_id == trust_id)
-                               .order_by(AuditRound.period_start.is_(None), AuditRound.period_start, AuditRound.id))
-            return [self._round_info(r, counts.get(r.id, 0)) for r in rounds]
+            rounds = list(s.scalars(select(AuditRound).where(AuditRound.trust_id == trust_id)
+                                    .order_by(AuditRound.id)))
+            return [self._round_info(r, counts.get(r.id, 0)) for r in _in_time_order(rounds)]
 
     def get_round(self, round_id: int) -> RoundInfo:
         with self.session() as s:
@@ -741,6 +741,18 @@ class Store:
         with self.session() as s:
             ids = list(s.scalars(select(UserAccess.trust_id).where(UserAccess.user_email == email)))
         return self.list_trusts(ids)
+
+
+def _in_time_order(rounds: list[AuditRound]) -> list[AuditRound]:
+    """Rounds in the time order of their periods; where periods are missing or overlap (a
+    re-audit that sampled discharges from the same months), in the order they were saved."""
+    dated = [r for r in rounds if r.period_start and r.period_end]
+    if len(dated) != len(rounds):
+        return rounds
+    by_start = sorted(dated, key=lambda r: (r.period_start, r.id))
+    if any(b.period_start <= a.period_end for a, b in zip(by_start, by_start[1:])):
+        return rounds
+    return by_start
 
 
 def _set_path(doc: Any, path: str, value: Any) -> Any:

@@ -131,3 +131,13 @@ def test_reopening_is_idempotent(store_url):
     s2 = Store(store_url)
     assert [t.name for t in s2.list_trusts()] == ["A"]
     s2.close()
+
+
+def test_rounds_in_period_order_unless_periods_overlap(store):
+    t = store.create_trust("A")
+    late = store.save_round(t.id, "Re-audit", [_letter(0)], period_start="2024-07-01", period_end="2024-09-30")
+    early = store.save_round(t.id, "Baseline", [_letter(1)], period_start="2024-01-01", period_end="2024-03-31")
+    assert [r.id for r in store.list_rounds(t.id)] == [early, late]
+    # A third round whose sample overlaps the others: periods no longer order them; saving order does.
+    third = store.save_round(t.id, "Overlap", [_letter(2)], period_start="2024-02-01", period_end="2024-08-01")
+    assert [r.id for r in store.list_rounds(t.id)] == [late, early, third]
