@@ -278,12 +278,18 @@ def _mask_short_text(text: str) -> str:
 
 # Keys whose values are codes from our own vocabularies (never patient text): not scanned.
 _CODE_KEYS = frozenset({"standard_id", "outcome", "exclusion_code", "source", "field", "reason", "status",
-                        "severity", "code", "formulation", "route", "generic", "confidence", "kind", "unit"})
+                        "severity", "code", "formulation", "route", "generic", "brand", "confidence", "kind",
+                        "unit", "ome_flag", "scenario", "supply_quantity"})
+
+
+_SCALARS = frozenset({int, float, bool, type(None)})
 
 
 def mask_deep(obj: Any) -> Any:
     """`mask_text` applied to every string inside a JSON-like value (dicts, lists, tuples)."""
     t = type(obj)
+    if t in _SCALARS:
+        return obj
     if t is str:
         return mask_text(obj) if len(obj) > 2 else obj
     if t is dict:

@@ -420,8 +420,9 @@ class Store:
 
     def _letter_values(self, trust: Trust, rnd: AuditRound, item: dict) -> dict:
         """Column values of one new letter (identifiers protected), its extraction and results."""
-        record = self._protect_identifiers(trust, item.get("record") or {})
         raw = item.get("record") or {}
+        # The text lives in Letter.text (masked once below), not twice.
+        record = self._protect_identifiers(trust, {**raw, "letter_text": None} if raw.get("letter_text") else raw)
         patient = raw.get("nhs_number") or raw.get("hospital_number")
         key = (privacy.keyed_hash(str(patient), "patient") if patient
                else privacy.keyed_hash(f"{trust.id}:{rnd.label}:{raw.get('letter_id')}", "letter"))
@@ -435,8 +436,6 @@ class Store:
             extraction = privacy.mask_deep(extraction)
             comparisons = privacy.mask_deep(comparisons)
             results = [privacy.mask_deep(r) for r in results]
-        if "letter_text" in record and record["letter_text"] is not None:
-            record["letter_text"] = None  # the text lives in Letter.text (masked), not twice
         now = dt.datetime.now(dt.timezone.utc)
         letter = dict(round_id=rnd.id, letter_key=key, source_row=raw.get("source_row"), record=record, text=txt,
                       comparisons=comparisons, version=1, updated_at=now)
