@@ -297,6 +297,10 @@ def _patch_default_days(generic: str, mcg: float | None, term: Term) -> float:
     return 7.0
 
 
+_TAPER_SENTENCE = re.compile(r"[.;]\s+((?:then\s+)?(?:reduce|reducing|decrease|step(?:ping)?\s+down|wean|taper|halve)\b)",
+                             re.IGNORECASE)
+
+
 def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
     text = layout.text
     ms = g.mentions
@@ -398,6 +402,12 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
             m_all.take(a - g.seg_start, b - g.seg_start)
         for mm in ms:
             m_all.take(mm.start - g.seg_start, mm.end - g.seg_start)
+        # a step-down sentence on the same line ("... BD. Reduce to 5mg BD after 3 days") is the
+        # weaning plan, not this prescription's dose or frequency
+        taper = _TAPER_SENTENCE.search(seg, start_rel)
+        if taper:
+            for i in range(taper.start(1), len(seg)):
+                m_all.chars[i] = " "
         # supply phrases first so that "(x28)" or "7/7" never read as a dose or frequency
         default_unit_guess = _default_unit(formulation, route_hint, seg, term, None)
         pre = S.Sig()
@@ -559,6 +569,11 @@ def distractor_text(layout: LetterLayout, m: Mention, reason: str) -> tuple[int,
         return m.start, min(end, le)
     s = max(cs, m.start - 40)
     e = min(ce, m.end + 40)
+    # never start or end the evidence in the middle of a word
+    while cs < s < m.start and text[s - 1].isalnum():
+        s += 1
+    while m.end < e < ce and text[e].isalnum():
+        e -= 1
     return s, e
 
 

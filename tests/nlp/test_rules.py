@@ -273,3 +273,28 @@ def test_spans_point_into_letter():
         assert 0 <= a < b <= len(text)
     a, b = rx["spans"]["drug"]
     assert text[a:b].lower() == "oxycodone"
+
+
+TAPER_ON_THE_SAME_LINE = [
+    ("Longtec 10mg tablets, ONE tablet twice a day - 7/7 supply (14 tabs). Reduce to 5mg BD after 3 days then stop.",
+     10, 2),
+    ("Oxycodone 5mg capsules 2 caps QDS PRN; then step down to 1 cap QDS after 3 days", 10, 4),
+    ("Morphine sulfate 10mg/5ml oral solution 5ml 4-hourly PRN. Wean to 2.5ml over 3 days, then stop", 10, 6),
+]
+
+
+@pytest.mark.parametrize("line,dose_max,freq", TAPER_ON_THE_SAME_LINE)
+def test_step_down_sentence_is_not_the_current_dose(line, dose_max, freq):
+    rx = one(wrap(line))
+    assert rx["dose_mg_max"] == pytest.approx(dose_max)
+    assert rx["frequency_per_day_max"] == freq
+
+
+def test_distractor_evidence_starts_and_ends_on_word_boundaries():
+    text = ("Hospital course:\nIn hospital she had a femoral nerve block and morphine PCA for 24 hours, "
+            "then oral analgesia with good effect.\n\nMedications on discharge:\n- Paracetamol 1g QDS\n")
+    d = extract_letter(text).to_dict()
+    (dis,) = [x for x in d["distractors"] if x["generic"] == "morphine"]
+    s, e = dis["span"]
+    assert dis["reason"] == "inpatient_only"
+    assert not text[s - 1].isalnum() and not text[e].isalnum()
