@@ -199,6 +199,24 @@ def days_of_supply(rx) -> float | None:
     return None
 
 
+_SYMPTOM = re.compile(r"\b(?:pain|analgesi\w*|breathless\w*|dyspn\w*|cough)\b", re.IGNORECASE)
+
+
+def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) -> str | None:
+    """'for post-operative pain' in another sentence that names a discharge opioid (GP section, prose)."""
+    generics = {rx.generic for rx in ex.opioids}
+    c = compiled()
+    for m in mentions:
+        if m.generic not in generics:
+            continue
+        s, e = layout.sentence_bounds(m.start)
+        for f in c.ind_for.finditer(layout.text, m.end, e):
+            phrase = f.group(1).strip()
+            if not c.ind_not.match(phrase) and _SYMPTOM.search(phrase):
+                return phrase
+    return None
+
+
 def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_factors: dict | None = None) -> None:
     text = layout.text
     c = compiled()
@@ -207,7 +225,8 @@ def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_fa
     ex.ome_total_mg_per_day = total_ome(ex.opioids)
     ex.ome_regular_mg_per_day = total_ome(ex.opioids, regular_only=True)
     ex.ome_flags = sorted({rx.ome_flag for rx in ex.opioids if rx.ome_flag and "not_converted" in rx.ome_flag})
-    ex.indication_documented = any(rx.indication for rx in ex.opioids)
+    ex.indication_documented = any(rx.indication for rx in ex.opioids) or \
+        _indication_elsewhere(layout, ex, mentions) is not None
     ex.patient_age = patient_age(text)
     weaning_and_gp(layout, mentions, ex)
 

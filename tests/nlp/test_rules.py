@@ -298,3 +298,13 @@ def test_distractor_evidence_starts_and_ends_on_word_boundaries():
     s, e = dis["span"]
     assert dis["reason"] == "inpatient_only"
     assert not text[s - 1].isalnum() and not text[e].isalnum()
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("Information for GP: the oxycodone is for post-operative pain only - please do not continue.", True),
+    ("Oxycodone was started for breakthrough pain after surgery.", True),
+    ("GP to review the oxycodone for 5 days then stop.", False),   # a duration is not an indication
+])
+def test_indication_stated_in_another_sentence_naming_the_opioid(sentence, expected):
+    text = wrap("Oxycodone 5mg capsules 5mg QDS PRN x20") + f"\n{sentence}\n"
+    assert extract_letter(text).to_dict()["indication_documented"] is expected
