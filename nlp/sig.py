@@ -57,7 +57,7 @@ RE_UNITS = re.compile(r"(?<![\d./])\b" + NUMW + r"(?:\s*(?:-|–|to|or)\s*" + NU
 RE_ML = re.compile(NUM + r"(?:\s*(?:-|–|to)\s*" + NUM + r")?\s*(?:ml|mls|millilitres?)\b", _I)
 
 # --- frequency ---------------------------------------------------------------------------------------------
-RE_EVERY_H = re.compile(r"\b(?:every|each|q\.?|q)\s*" + NUM + r"(?:\s*(?:-|–|to|or)\s*" + NUM + r")?\s*(?:hours?|hrs?|hly|h)\b\.?", _I)
+RE_EVERY_H = re.compile(r"\b(?:every|each|q\.?|q)\s*" + NUMW + r"(?:\s*(?:-|–|to|or)\s*" + NUMW + r")?\s*(?:hours?|hrs?|hly|h)\b\.?", _I)
 RE_HOURLY = re.compile(r"(?<![\d.])" + NUM + r"(?:\s*(?:-|–|to)\s*" + NUM + r")?\s*[- ]?\s*(?:hourly|hrly|hly|h(?:ou)?rly)\b", _I)
 RE_BARE_HOURLY = re.compile(r"(?<![\d\-\s])\s*\bhourly\b|(?:^|(?<=[\s(|,]))hourly\b", _I)
 RE_TIMES = re.compile(r"\b" + NUMW + r"\s*(?:x\s*)?times?\s*(?:a|per|each|in\s+a|in\s+24\s*hours?)?\s*(?:day|daily|24\s*h(?:ours?|rs?)?)\b", _I)
@@ -332,8 +332,8 @@ def parse_frequency(sig: Sig, m: Masked, formulation: str | None) -> None:
     cands = []
     for rx in (RE_EVERY_H, RE_HOURLY):
         for x in rx.finditer(text):
-            lo = float(x.group(1))
-            if lo <= 0 or lo > 72:
+            lo = to_number(x.group(1))  # 'every two hours' as well as 'every 2 hours'
+            if not lo or lo <= 0 or lo > 72:
                 continue
             cands.append((x.start(), x.end(), int(math.floor(24.0 / lo + 1e-9)) if lo <= 24 else 1))
     for x in RE_TIMES.finditer(text):

@@ -308,3 +308,12 @@ def test_distractor_evidence_starts_and_ends_on_word_boundaries():
 def test_indication_stated_in_another_sentence_naming_the_opioid(sentence, expected):
     text = wrap("Oxycodone 5mg capsules 5mg QDS PRN x20") + f"\n{sentence}\n"
     assert extract_letter(text).to_dict()["indication_documented"] is expected
+
+
+@pytest.mark.parametrize("line,freq", [
+    ("Oramorph 10mg/5ml oral solution 2.5mg to 5mg every two hours as required (100ml)", 12),
+    ("Oxycodone 5mg capsules 5mg every four to six hours when required", 6),
+    ("Morphine sulfate 10mg tablets 10mg every six hours PRN", 4),
+])
+def test_intervals_written_in_words(line, freq):
+    assert one(wrap(line))["frequency_per_day_max"] == freq
