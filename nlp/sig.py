@@ -103,6 +103,8 @@ RE_DURATION = [
 ]
 RE_QTY_X = re.compile(r"(?<![A-Za-z0-9])(?:x|qty\.?|quantity|#|no\.?)\s*[:=]?\s*(\d+)\b(?!\s*(?:days?|/|weeks?|\.\d|\s*ml|mg|mcg|micro))", _I)
 RE_QTY_UNITS = re.compile(r"(?<![\d./-])\b(\d+)\s*(?:x\s*)?(tablets?|tabs|capsules?|caps|caplets|patch(?:es)?|ampoules?|amps|vials?|sachets?|suppositor(?:y|ies)|lozenges?|injections?)\b", _I)
+# "(28 supplied)", "56 dispensed": a count with no unit, after the days-supplied phrases were masked
+RE_QTY_SUPPLIED = re.compile(r"(?<![\d./-])\b(\d+)\s*(?:supplied|dispensed|issued)\b", _I)
 RE_QTY_ML = re.compile(r"(?:(\d+)\s*x\s*)?(\d+(?:\.\d+)?)\s*(?:ml|mls|millilitres?)\b(?:\s*bottles?)?", _I)
 RE_OWN = re.compile(r"\b(?:own\s+(?:supply|supplies|stock|drugs|medication)|patient'?s\s+own|POD|PODs|not\s+supplied|has\s+own\s+supply|no\s+supply\s+(?:needed|required)|none\s+supplied)\b", _I)
 
@@ -188,6 +190,10 @@ def _mask_re(m: Masked, rx: re.Pattern) -> None:
         m.take(x.start(), x.end())
 
 
+# paracetamol 325/500/1000 mg, aspirin 400/500 mg, ibuprofen 200/300 mg in fixed-dose combinations
+_NON_OPIOID_PARTNER_MG = {200.0, 300.0, 325.0, 400.0, 500.0, 1000.0}
+
+
 def find_strength(seg: str, after: int = 0, limit: int = 70):
     """First strength expression at or after `after` (within `limit` characters). Returns (kind, value, s, e)."""
     window = seg[after: after + limit]
@@ -210,7 +216,8 @@ def find_strength(seg: str, after: int = 0, limit: int = 70):
             a, b = float(m.group(1)), float(m.group(2))
             if b in (7, 52, 12, 24) or b < 1 or a > 1000:
                 continue
-            val = a
+            # the opioid is the first figure (30/500), unless it is written paracetamol-first (500/30)
+            val = b if a in _NON_OPIOID_PARTNER_MG and b < a else a
         elif kind == "range":
             if float(m.group(1)) >= float(m.group(2)):
                 continue  # "30mg - 30 mg": strength then dose, not a range
@@ -492,6 +499,7 @@ def _quantity(sig: Sig, m: Masked, formulation: str | None, default_unit: str | 
             sig.spans["quantity"] = [m.base + u.start(), m.base + u.end()]
             m.take(u.start(), u.end())
             return
+    x = x or RE_QTY_SUPPLIED.search(text)
     if x:
         sig.quantity_n = int(x.group(1))
         sig.quantity_unit = default_unit

@@ -317,3 +317,13 @@ def test_indication_stated_in_another_sentence_naming_the_opioid(sentence, expec
 ])
 def test_intervals_written_in_words(line, freq):
     assert one(wrap(line))["frequency_per_day_max"] == freq
+
+
+def test_paracetamol_first_combination_takes_the_opioid_strength():
+    rx = one(wrap("Paracetamol/codeine 500/30 2 tabs four times daily"))
+    assert (rx["generic"], rx["strength_mg"], rx["dose_mg_max"], rx["max_daily_dose_mg"]) == ("codeine", 30, 60, 240)
+
+
+def test_count_supplied_is_the_quantity():
+    rx = one(wrap("Co-codamol 30/500mg 2 tabs QDS PRN (28 supplied)"))
+    assert rx["supply_quantity"] == "28 tablets" and rx["supply_days"] is None
