@@ -25,7 +25,8 @@ TABLE_ROLE = [
     ("route", r"^(?:route|rte)$"),
     ("freq", r"^(?:freq|frequency|how\s+often|directions?|instructions?|sig|times)$"),
     ("duration", r"^(?:duration|days|course|length|no\.?\s+of\s+days|duration\s+\(days\)|course\s+length|stop\s+date)$"),
-    ("supply", r"^(?:qty(?:\s+supplied)?|quantity(?:\s+supplied)?|supply|supplied|tto\s+supply|amount\s+supplied|dispensed|days\s+supplied|pack|tto\s+qty|tto)$"),
+    ("quantity", r"^(?:qty(?:\s+supplied)?|quantity(?:\s+supplied)?|amount\s+supplied|dispensed|pack(?:\s+size)?|tto\s+qty|no\.?\s+supplied)$"),
+    ("supply", r"^(?:supply|supplied|tto\s+supply|days\s+supplied|supply\s+\(days\)|tto)$"),
     ("indication", r"^(?:indication|reason|for|purpose)$"),
     ("status", r"^(?:status|new/continued|change|changes|new\?|action)$"),
     ("comments", r"^(?:comments?|notes?|remarks|pharmacy\s+notes?|additional\s+information|info)$"),
@@ -377,6 +378,9 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
         if "supply" in cells:
             a, b = cells["supply"]
             S.parse_supply(sig, S.Masked(text[a:b], a), formulation, default_unit, supply_only=True)
+        if "quantity" in cells:
+            a, b = cells["quantity"]
+            S.parse_quantity_cell(sig, S.Masked(text[a:b], a), formulation, default_unit)
         if "duration" in cells:
             a, b = cells["duration"]
             S.parse_supply(sig, S.Masked(text[a:b], a), formulation, default_unit, duration_only=True)

@@ -507,6 +507,18 @@ def _quantity(sig: Sig, m: Masked, formulation: str | None, default_unit: str | 
         m.take(x.start(), x.end())
 
 
+def parse_quantity_cell(sig: Sig, m: Masked, formulation: str | None, default_unit: str | None) -> None:
+    """A Qty column: a bare count ('30') takes the product's unit; anything else ('7/7 (28 caps)',
+    '100ml', 'own supply') is read as a supply cell."""
+    x = re.fullmatch(r"\s*(\d+)\s*", m.text)
+    if x and int(x.group(1)) > 0 and default_unit:
+        sig.quantity_n = int(x.group(1))
+        sig.quantity_unit = default_unit
+        sig.spans["quantity"] = [m.base + x.start(1), m.base + x.end(1)]
+        return
+    parse_supply(sig, m, formulation, default_unit, supply_only=True)
+
+
 def format_quantity(sig: Sig) -> str | None:
     if sig.quantity_n is None or not sig.quantity_unit:
         return None

@@ -327,3 +327,11 @@ def test_paracetamol_first_combination_takes_the_opioid_strength():
 def test_count_supplied_is_the_quantity():
     rx = one(wrap("Co-codamol 30/500mg 2 tabs QDS PRN (28 supplied)"))
     assert rx["supply_quantity"] == "28 tablets" and rx["supply_days"] is None
+
+
+def test_bare_count_in_a_qty_column_is_the_quantity():
+    text = ("Discharge prescription\nMedicine | Dose | Frequency | Qty | Days\n"
+            "Oxycodone 5mg caps | 5-10mg | 4 hourly PRN | 30 | 5\nLaxido sachets | 1 | BD | 20 | 10\n")
+    rx = one(text)
+    assert (rx["generic"], rx["supply_quantity"], rx["dose_mg_max"], rx["frequency_per_day_max"]) == \
+        ("oxycodone", "30 capsules", 10, 6)
