@@ -18,6 +18,8 @@ from nlp.lexicon import Term, load_lexicon
 
 _I = re.IGNORECASE
 STRONG_INPATIENT = re.compile(r"\b(?:IV|I\.V\.|IM|intravenous(?:ly)?|intramuscular(?:ly)?|intrathecal(?:ly)?|epidural|PCA|patient[- ]controlled|infusion|syringe\s+driver|CSCI)\b")
+# a procedure note's "Medications:" line (US style): "Fentanyl 250 mcg and 9 mg of Versed"
+PROCEDURAL_SEDATION = re.compile(r"\b(?:Versed|propofol|(?:conscious|procedural|moderate)\s+sedation|an(?:a)?esthesia)\b", _I)
 LINE_STOPPED = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended|omitted|not\s+for\s+discharge|not\s+to\s+continue)\b", _I)
 TABLE_ROLE = [
     ("drug", r"^(?:drug|medication|medicine|medicines|name|item|drug\s+name|medication\s+name|product)s?$"),
@@ -99,7 +101,8 @@ def classify(layout: LetterLayout, m: Mention) -> str:
     if kind == "discharge":
         ls, le = layout.line_bounds(m.start)
         line = text[ls:le]
-        if STRONG_INPATIENT.search(text[max(ls, m.start - 30): min(le, m.end + 30)]):
+        if STRONG_INPATIENT.search(text[max(ls, m.start - 30): min(le, m.end + 30)]) or \
+                PROCEDURAL_SEDATION.search(text[max(ls, m.start - 40): min(le, m.end + 40)]):
             return "inpatient_only"
         if cue("allergy", clause):
             return "allergy"

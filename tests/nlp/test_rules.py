@@ -335,3 +335,13 @@ def test_bare_count_in_a_qty_column_is_the_quantity():
     rx = one(text)
     assert (rx["generic"], rx["supply_quantity"], rx["dose_mg_max"], rx["frequency_per_day_max"]) == \
         ("oxycodone", "30 capsules", 10, 6)
+
+
+@pytest.mark.parametrize("text", [
+    "MEDICATIONS:,  Fentanyl 250 mcg and 9 mg of Versed.,INDICATIONS:,  Screening colonoscopy.",
+    "Procedure under conscious sedation with fentanyl 100 micrograms.\n\nMedications on discharge:\n- Paracetamol 1g QDS\n",
+])
+def test_procedural_sedation_is_inpatient_only(text):
+    d = extract_letter(text).to_dict()
+    assert d["opioids"] == []
+    assert [(x["generic"], x["reason"]) for x in d["distractors"]] == [("fentanyl", "inpatient_only")]
