@@ -207,18 +207,31 @@ class LetterLayout:
     # --- clauses -------------------------------------------------------------------------------------------
     def sentence_bounds(self, pos: int) -> tuple[int, int]:
         ls, le = self.line_bounds(pos)
-        line = self.text[ls:le]
         rel = pos - ls
-        start, end = 0, len(line)
-        for m in _RE_SENT.finditer(line):
-            if not _is_boundary(line, m):
-                continue
-            if m.end() <= rel:
-                start = m.end()
-            elif m.start() >= rel:
-                end = m.start() + (1 if line[m.start()] in ".!?" else 0)
-                break
+        starts, ends, cut = self._line_sentences(ls, le)
+        start, end = 0, le - ls
+        i = bisect.bisect_right(ends, rel)  # last boundary ending at or before pos
+        if i:
+            start = ends[i - 1]
+        j = bisect.bisect_left(starts, rel)  # first boundary starting at or after pos
+        if j < len(starts):
+            end = cut[j]
         return ls + start, ls + end
+
+    def _line_sentences(self, ls: int, le: int):
+        """Sentence boundaries of one line, found once (long US-style lines are asked about often)."""
+        cache = self.__dict__.setdefault("_sent_cache", {})
+        hit = cache.get(ls)
+        if hit is None:
+            line = self.text[ls:le]
+            starts, ends, cut = [], [], []
+            for m in _RE_SENT.finditer(line):
+                if _is_boundary(line, m):
+                    starts.append(m.start())
+                    ends.append(m.end())
+                    cut.append(m.start() + (1 if line[m.start()] in ".!?" else 0))
+            hit = cache[ls] = (starts, ends, cut)
+        return hit
 
     def clause_bounds(self, pos: int) -> tuple[int, int]:
         s, e = self.sentence_bounds(pos)
