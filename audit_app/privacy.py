@@ -182,7 +182,7 @@ def _secret_path() -> Path:
     env = os.environ.get(SECRET_ENV)
     if env:
         return Path(env)
-    base = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config"))
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")  # empty counts as unset
     return base / "opioid-audit" / "secret.key"
 
 

@@ -52,7 +52,7 @@ def default_url() -> str:
     env = os.environ.get(DB_ENV)
     if env:
         return env
-    base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "opioid-audit"
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "opioid-audit"  # empty = unset
     base.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{base / 'audit.db'}"
 

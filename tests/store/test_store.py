@@ -141,3 +141,12 @@ def test_rounds_in_period_order_unless_periods_overlap(store):
     # A third round whose sample overlaps the others: periods no longer order them; saving order does.
     third = store.save_round(t.id, "Overlap", [_letter(2)], period_start="2024-02-01", period_end="2024-08-01")
     assert [r.id for r in store.list_rounds(t.id)] == [late, early, third]
+
+
+def test_default_store_lives_in_the_user_data_folder_even_when_xdg_is_empty(tmp_path, monkeypatch):
+    from audit_app.store import default_url
+
+    monkeypatch.delenv("OPIOID_AUDIT_DB", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_DATA_HOME", "")  # set but empty means unset (XDG spec), never the current folder
+    assert default_url() == f"sqlite:///{tmp_path / '.local' / 'share' / 'opioid-audit' / 'audit.db'}"
