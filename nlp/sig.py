@@ -54,7 +54,7 @@ RE_RANGE_MG = re.compile(NUM + r"\s*(?:mg|" + MCG + r")?\s*(?:-|–|to|or)\s*" +
 # --- dose --------------------------------------------------------------------------------------------------
 UNIT = r"(tablets?|tabs?|capsules?|caps?|caplets?|sachets?|suppositor(?:y|ies)|patch(?:es)?|lozenges?|films?|sprays?|puffs?|vials?|ampoules?|amps?)"
 RE_UNITS = re.compile(r"(?<![\d./])\b" + NUMW + r"(?:\s*(?:-|–|to|or)\s*" + NUMW + r")?\s*(?:x\s*)?" + UNIT + r"\b", _I)
-RE_ML = re.compile(NUM + r"(?:\s*(?:-|–|to)\s*" + NUM + r")?\s*(?:ml|mls|millilitres?)\b", _I)
+RE_ML = re.compile(NUM + r"(?:\s*(?:ml|mls)?\s*(?:-|–|to)\s*" + NUM + r")?\s*(?:ml|mls|millilitres?)\b", _I)
 
 # --- frequency ---------------------------------------------------------------------------------------------
 RE_EVERY_H = re.compile(r"\b(?:every|each|q\.?|q)\s*" + NUMW + r"(?:\s*(?:-|–|to|or)\s*" + NUMW + r")?\s*(?:hours?|hrs?|hly|h)\b\.?", _I)
@@ -100,6 +100,8 @@ RE_DURATION = [
     re.compile(r"(?<![A-Za-z0-9])x\s*" + NUMW + r"\s*" + DAYS_UNIT, _I),
     re.compile(r"\b" + NUMW + r"\s*" + DAYS_UNIT + r"\s+only\b", _I),
     re.compile(r"\(\s*" + NUMW + r"\s*" + DAYS_UNIT + r"\s*\)", _I),
+    # a bare "5/7" or "2/52" on the line (UK shorthand for days/weeks; never part of a date)
+    re.compile(r"(?<![\d/.])(\d{1,2})\s*(/7|/52)(?![\d/])", _I),
 ]
 RE_QTY_X = re.compile(r"(?<![A-Za-z0-9])(?:x|qty\.?|quantity|#|no\.?)\s*[:=]?\s*(\d+)\b(?!\s*(?:days?|/|weeks?|\.\d|\s*ml|mg|mcg|micro))", _I)
 RE_QTY_UNITS = re.compile(r"(?<![\d./-])\b(\d+)\s*(?:x\s*)?(tablets?|tabs|capsules?|caps|caplets|patch(?:es)?|ampoules?|amps|vials?|sachets?|suppositor(?:y|ies)|lozenges?|injections?)\b", _I)

@@ -345,3 +345,17 @@ def test_procedural_sedation_is_inpatient_only(text):
     d = extract_letter(text).to_dict()
     assert d["opioids"] == []
     assert [(x["generic"], x["reason"]) for x in d["distractors"]] == [("fentanyl", "inpatient_only")]
+
+
+def test_ml_range_with_units_on_both_ends():
+    rx = one(wrap("Morphine sulfate 10mg/5ml oral solution 2.5ml-5ml up to 2 hourly when required"))
+    assert (rx["dose_mg_min"], rx["dose_mg_max"], rx["frequency_per_day_max"]) == (5, 10, 12)
+
+
+@pytest.mark.parametrize("line,days", [("Codeine 30mg tds prn 5/7", 5), ("Oxycodone 5mg QDS PRN 1/52", 7)])
+def test_bare_fraction_duration(line, days):
+    assert one(wrap(line))["duration_days"] == days
+
+
+def test_dates_are_not_fraction_durations():
+    assert one(wrap("Codeine 30mg tds prn, started 12/7/2025"))["duration_days"] is None
