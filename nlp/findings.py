@@ -10,7 +10,7 @@ from nlp.extraction import EXTRA_FLAG_ORDER, GOLD_FLAG_ORDER, Finding, LetterExt
 from nlp.ome import HIGH_DOSE_THRESHOLDS, prescription_ome, total_ome
 
 _I = re.IGNORECASE
-EXCLUDED_FOR_PLANS = {"allergy", "history", "family", "admission", "stopped", "changes"}
+EXCLUDED_FOR_PLANS = {"allergy", "history", "family", "admission", "stopped"}
 RE_DONT_STOP = re.compile(r"\bdo\s+not\s+stop\b|\bnot\s+(?:be\s+)?stopped\s+(?:abruptly|suddenly)\b|\bdon't\s+stop\b", _I)
 RE_REDUCE_ONLY = re.compile(r"\breduc(?:e|ing|tion)\b|\bdecrease\b", _I)
 RE_REDUCE_CONTEXT = re.compile(r"\bdose\b|\bby\s+\d|\d\s*%|\bgradually\b|\bslowly\b|\bevery\s+\d|\bstep\b|\bthen\s+stop\b|\bto\s+\d", _I)

@@ -359,3 +359,14 @@ def test_bare_fraction_duration(line, days):
 
 def test_dates_are_not_fraction_durations():
     assert one(wrap("Codeine 30mg tds prn, started 12/7/2025"))["duration_days"] is None
+
+
+@pytest.mark.parametrize("changes,present", [
+    ("Started: Oramorph for breakthrough pain, short course only - stop once pain controlled.", True),
+    ("Oxycodone MR reduced to 10mg BD (drowsy).", False),
+    ("Stopped: tramadol (confusion).", False),
+])
+def test_plans_written_under_changes(changes, present):
+    text = ("Medications on discharge:\nMorphine sulfate oral solution 10mg/5ml 5mg 4-hourly PRN (new) 100ml\n"
+            "Oxycodone MR 10mg BD\n\nChanges to medication:\n" + changes + "\n")
+    assert extract_letter(text).to_dict()["weaning_plan"]["present"] is present
