@@ -285,17 +285,27 @@ _CODE_KEYS = frozenset({"standard_id", "outcome", "exclusion_code", "source", "f
 _SCALARS = frozenset({int, float, bool, type(None)})
 
 
-def mask_deep(obj: Any) -> Any:
-    """`mask_text` applied to every string inside a JSON-like value (dicts, lists, tuples)."""
+def mask_deep(obj: Any, letter: tuple[str, str] | None = None) -> Any:
+    """`mask_text` applied to every string inside a JSON-like value (dicts, lists, tuples).
+
+    With `letter=(text, masked_text)`, a string quoted from the letter (evidence, TTO lines) takes
+    the letter's own masking at that place: the same answer as masking the whole letter (a name
+    seen in the header is masked in every quote too), and far cheaper than detecting again."""
     t = type(obj)
     if t in _SCALARS:
         return obj
     if t is str:
-        return mask_text(obj) if len(obj) > 2 else obj
+        if len(obj) <= 2:
+            return obj
+        if letter is not None:
+            i = letter[0].find(obj)
+            if i >= 0:
+                return letter[1][i:i + len(obj)]
+        return mask_text(obj)
     if t is dict:
-        return {k: (v if k in _CODE_KEYS and type(v) is str else mask_deep(v)) for k, v in obj.items()}
+        return {k: (v if k in _CODE_KEYS and type(v) is str else mask_deep(v, letter)) for k, v in obj.items()}
     if t is list or t is tuple:
-        return t(mask_deep(v) for v in obj)
+        return t(mask_deep(v, letter) for v in obj)
     if isinstance(obj, str):
         return mask_text(obj)
     if isinstance(obj, dict):

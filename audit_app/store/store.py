@@ -432,10 +432,13 @@ class Store:
         results = list(item.get("standard_results") or ())
         if not trust.keep_identifiers:
             # Masking is character for character, so evidence offsets into the text stay valid.
-            txt = privacy.mask_text(txt) if isinstance(txt, str) else txt
-            extraction = privacy.mask_deep(extraction)
-            comparisons = privacy.mask_deep(comparisons)
-            results = [privacy.mask_deep(r) for r in results]
+            letter = None
+            if isinstance(txt, str):
+                masked = privacy.mask_text(txt)
+                letter, txt = (txt, masked), masked
+            extraction = privacy.mask_deep(extraction, letter)
+            comparisons = privacy.mask_deep(comparisons, letter)
+            results = [privacy.mask_deep(r, letter) for r in results]
         now = dt.datetime.now(dt.timezone.utc)
         letter = dict(round_id=rnd.id, letter_key=key, source_row=raw.get("source_row"), record=record, text=txt,
                       comparisons=comparisons, version=1, updated_at=now)

@@ -150,3 +150,20 @@ def test_default_store_lives_in_the_user_data_folder_even_when_xdg_is_empty(tmp_
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("XDG_DATA_HOME", "")  # set but empty means unset (XDG spec), never the current folder
     assert default_url() == f"sqlite:///{tmp_path / '.local' / 'share' / 'opioid-audit' / 'audit.db'}"
+
+
+def test_quotes_from_the_letter_are_masked_like_the_letter(store):
+    """A name learnt from the header is masked in every quote of the letter the extractor kept."""
+    t = store.create_trust("A")
+    text = ("Name: CLARKE, Michael | NHS No: 999 609 1165\nPlan: Michael agreed to stop the oxycodone after 5 days.\n"
+            "Medications on discharge:\n- Oxycodone 5mg QDS PRN x20\n")
+    quote = "Michael agreed to stop the oxycodone after 5 days."  # no title or label: only the header tells
+    item = {"record": {"letter_id": "L1"}, "text": text,
+            "extraction": {"weaning_plan": {"present": True, "text": quote}},
+            "standard_results": [{"standard_id": "OD-04", "outcome": "met", "evidence": [{"text": quote}]}]}
+    rid = store.save_round(t.id, "R1", [item])
+    (l,) = store.letters(rid)
+    saved = l.extraction["weaning_plan"]["text"]
+    assert "Michael" not in saved and len(saved) == len(quote) and saved.endswith("to stop the oxycodone after 5 days.")
+    assert l.standard_results[0]["evidence"][0]["text"] == saved
+    assert l.text[text.index(quote):text.index(quote) + len(quote)] == saved
