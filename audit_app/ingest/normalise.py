@@ -301,27 +301,35 @@ def _days_number(n: float, raw: str | None, keep_raw: bool = False) -> Parsed:
 
 # ---------------------------------------------------------------- numbers
 
-def parse_int(value: Any, *, lo: int | None = None, hi: int | None = None, what: str = "number",
-              unit_words: tuple[str, ...] = ()) -> Parsed:
-    """An integer cell; '?'/'n/a'/blank -> unknown; other text -> error."""
+def _read_number(value: Any, what: str, pattern: str, *, strip_commas: bool = False) -> Parsed | float:
+    """The number in a cell, or the Parsed outcome when there is none (blank, unknown, text)."""
     if is_blank(value):
         return Parsed(None, unknown="blank")
     if isinstance(value, bool) or isinstance(value, (dt.date, dt.datetime)):
         return Parsed(None, severity="error", message=f"'{clean_text(value)}' is not a {what}")
     if isinstance(value, (int, float)):
-        n = float(value)
-    else:
-        raw = str(value).strip()
-        text = raw.lower()
-        if text in _UNKNOWN or text in _NOT_STATED:
-            kind = _UNKNOWN.get(text, text)
-            sev = "warning" if kind in ("?", "unclear", "unknown", "not known") else None
-            return Parsed(None, unknown=kind, severity=sev, message=f"answer '{raw}' read as unknown" if sev else "")
-        units = "|".join(re.escape(u) for u in unit_words)
-        m = re.fullmatch(rf"(\d+(?:\.\d+)?)\s*(?:{units})?\.?", text) if units else re.fullmatch(r"(\d+(?:\.\d+)?)", text)
-        if not m:
-            return Parsed(None, severity="error", message=f"text '{raw[:40]}' in a number column ({what} expected)")
-        n = float(m.group(1))
+        return float(value)
+    raw = str(value).strip()
+    text = raw.lower()
+    if strip_commas:
+        text = text.replace(",", "")
+    if text in _UNKNOWN or text in _NOT_STATED:
+        kind = _UNKNOWN.get(text, text)
+        sev = "warning" if kind in ("?", "unclear", "unknown", "not known") else None
+        return Parsed(None, unknown=kind, severity=sev, message=f"answer '{raw}' read as unknown" if sev else "")
+    m = re.fullmatch(pattern, text)
+    if not m:
+        return Parsed(None, severity="error", message=f"text '{raw[:40]}' in a number column ({what} expected)")
+    return float(m.group(1))
+
+
+def parse_int(value: Any, *, lo: int | None = None, hi: int | None = None, what: str = "number",
+              unit_words: tuple[str, ...] = ()) -> Parsed:
+    """An integer cell; '?'/'n/a'/blank -> unknown; other text -> error."""
+    units = "|".join(re.escape(u) for u in unit_words)
+    n = _read_number(value, what, rf"(\d+(?:\.\d+)?)\s*(?:{units})?\.?" if units else r"(\d+(?:\.\d+)?)")
+    if isinstance(n, Parsed):
+        return n
     if not n.is_integer():
         return Parsed(None, severity="error", message=f"{clean_text(value)} is not a whole {what}")
     n_int = int(n)
@@ -332,25 +340,11 @@ def parse_int(value: Any, *, lo: int | None = None, hi: int | None = None, what:
 
 def parse_float(value: Any, *, lo: float | None = None, hi: float | None = None, what: str = "number",
                 unit_words: tuple[str, ...] = ()) -> Parsed:
-    if is_blank(value):
-        return Parsed(None, unknown="blank")
-    if isinstance(value, bool) or isinstance(value, (dt.date, dt.datetime)):
-        return Parsed(None, severity="error", message=f"'{clean_text(value)}' is not a {what}")
-    if isinstance(value, (int, float)):
-        n = float(value)
-    else:
-        raw = str(value).strip()
-        text = raw.lower().replace(",", "")
-        if text in _UNKNOWN or text in _NOT_STATED:
-            kind = _UNKNOWN.get(text, text)
-            sev = "warning" if kind in ("?", "unclear", "unknown", "not known") else None
-            return Parsed(None, unknown=kind, severity=sev, message=f"answer '{raw}' read as unknown" if sev else "")
-        units = "|".join(re.escape(u) for u in unit_words)
-        pat = rf"[~≈]?\s*(?:approx\.?\s*)?(\d+(?:\.\d+)?)\s*(?:{units})?" if units else r"(\d+(?:\.\d+)?)"
-        m = re.fullmatch(pat, text)
-        if not m:
-            return Parsed(None, severity="error", message=f"text '{raw[:40]}' in a number column ({what} expected)")
-        n = float(m.group(1))
+    units = "|".join(re.escape(u) for u in unit_words)
+    pat = rf"[~≈]?\s*(?:approx\.?\s*)?(\d+(?:\.\d+)?)\s*(?:{units})?" if units else r"(\d+(?:\.\d+)?)"
+    n = _read_number(value, what, pat, strip_commas=True)
+    if isinstance(n, Parsed):
+        return n
     if n != n or (lo is not None and n < lo) or (hi is not None and n > hi):
         return Parsed(None, severity="error", message=f"{clean_text(value)} is not a plausible {what}")
     return Parsed(n)

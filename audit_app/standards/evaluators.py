@@ -86,6 +86,11 @@ def _letter_new_gate(sid: str, f: LetterFacts) -> list[StandardResult] | None:
     return None
 
 
+def _items_unknown(sid: str) -> list[StandardResult]:
+    """No opioid items to judge because the letter text was not extracted."""
+    return [_r(sid, NOT_ASSESSABLE, [ev(EXTRACTION, "opioids", None, note=_NO_TEXT)], reason="ITEMS_UNKNOWN")]
+
+
 def _yesno_result(sid, ans: YesNo, evidence, missing_reason, *, item=None) -> StandardResult:
     if ans is YesNo.YES:
         return _r(sid, MET, evidence, item=item)
@@ -256,8 +261,7 @@ def od06_ir(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
     if gated:
         return gated
     if not f.items:
-        return _letter_new_gate(sid, f) or [_r(sid, NOT_ASSESSABLE, [ev(EXTRACTION, "opioids", None, note=_NO_TEXT)],
-                                                reason="ITEMS_UNKNOWN")]
+        return _letter_new_gate(sid, f) or _items_unknown(sid)
 
     def judge(i, item, new_ev):
         form = item.get("formulation")
@@ -280,7 +284,7 @@ def od07_no_new_patch(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResu
     if gated:
         return gated
     if not f.items:
-        return [_r(sid, NOT_ASSESSABLE, [ev(EXTRACTION, "opioids", None, note=_NO_TEXT)], reason="ITEMS_UNKNOWN")]
+        return _items_unknown(sid)
     patches, unknown_form = [], []
     for i, item in enumerate(f.items):
         status, new_ev = f.item_new(i)
@@ -521,8 +525,7 @@ def od17_no_compound(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResul
     if gated:
         return gated
     if not f.items:
-        return _letter_new_gate(sid, f) or [_r(sid, NOT_ASSESSABLE, [ev(EXTRACTION, "opioids", None, note=_NO_TEXT)],
-                                                reason="ITEMS_UNKNOWN")]
+        return _letter_new_gate(sid, f) or _items_unknown(sid)
 
     def judge(i, item, new_ev):
         form = item.get("formulation")
