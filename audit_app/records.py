@@ -10,7 +10,7 @@ Yes/no answers are tri-state on purpose: a blank or '?' is *unknown*, which is n
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from enum import Enum
 from typing import Any
 
@@ -105,8 +105,11 @@ class AuditRecord:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (dates as ISO strings, YesNo as strings)."""
         out: dict[str, Any] = {}
-        for k, v in asdict(self).items():
-            if isinstance(v, YesNo):
+        for k in _FIELD_NAMES:  # not dataclasses.asdict, whose recursive copy showed in every import
+            v = getattr(self, k)
+            if k == "extra":
+                v = dict(v)  # spreadsheet cells: scalars
+            elif isinstance(v, YesNo):
                 v = v.value
             elif isinstance(v, (dt.date, dt.datetime)):
                 v = v.isoformat()
@@ -127,3 +130,6 @@ class AuditRecord:
                 v = dt.date.fromisoformat(v[:10])
             kwargs[k] = v
         return cls(**kwargs)
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(AuditRecord))

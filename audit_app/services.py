@@ -752,6 +752,18 @@ def _import_error(exc: Exception, filename: str | None) -> ServiceError:
     return ServiceError(f"{filename or 'the file'}: could not be read ({type(exc).__name__}: {exc}). Nothing was saved.")
 
 
+def warm_up() -> None:
+    """Load what a first import and a first chart need (openpyxl, the spaCy extraction pipeline,
+    plotly) so that a user's first upload does not wait for ~1 s of imports. Thread-safe; the app
+    calls it once per process in the background after the first page has been drawn."""
+    import openpyxl  # noqa: F401
+
+    from audit_app import rounds
+    from qi import figures  # noqa: F401 - plotly
+
+    rounds.run_extraction(["warm up"])
+
+
 def list_sheets(data: bytes, filename: str) -> list[str]:
     from audit_app import rounds
 

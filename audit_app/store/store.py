@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 from contextlib import contextmanager
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
+import orjson
 from sqlalchemy import Engine, create_engine, event, func, insert, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
@@ -125,11 +127,30 @@ def make_engine(url: str) -> Engine:
     if u.get_backend_name() == "sqlite":
         if u.database and u.database != ":memory:":
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **_JSON_CODEC)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **_JSON_CODEC)
+
+
+def _json_dumps(value: Any) -> str:
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:  # what orjson refuses (an int over 64 bits): the standard library's answer
+        return json.dumps(value)
+
+
+def _json_loads(text: str | bytes | memoryview) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # NaN/Infinity written by json.dumps in older versions
+        return json.loads(bytes(text) if isinstance(text, (bytes, bytearray, memoryview)) else text)
+
+
+# JSON columns (records, extractions, ~17 results per letter) through orjson: a round's letters
+# load and save several times faster than with the json module, same values.
+_JSON_CODEC = {"json_serializer": _json_dumps, "json_deserializer": _json_loads}
 
 
 def _write_engine(engine: Engine) -> Engine:
@@ -546,10 +567,27 @@ class Store:
                          l.comparisons or [], l.version)
 
     def letters(self, round_id: int) -> list[LetterRow]:
-        with self.session() as s:
-            rows = s.scalars(select(Letter).where(Letter.round_id == round_id).order_by(Letter.id)
-                             .options(selectinload(Letter.extraction), selectinload(Letter.standard_results)))
-            return [self._letter_row(l) for l in rows]
+        """Every letter of a round with its extraction and results, in id order.
+
+        Three plain SELECTs in one read transaction (not ORM objects): the pages that chart or
+        summarise a round read all of it, and ~17 ORM objects per letter cost more than the query."""
+        lt, ex, sr = Letter.__table__, ExtractionResult.__table__, StandardResultRow.__table__
+        in_round = select(lt.c.id).where(lt.c.round_id == round_id)
+        with self.session() as s, s.begin():
+            conn = s.connection()
+            letters = conn.execute(
+                select(lt.c.id, lt.c.round_id, lt.c.letter_key, lt.c.source_row, lt.c.record, lt.c.text,
+                       lt.c.comparisons, lt.c.version).where(lt.c.round_id == round_id).order_by(lt.c.id)).all()
+            extractions = dict(conn.execute(select(ex.c.letter_id, ex.c.result)
+                                            .where(ex.c.letter_id.in_(in_round))).all())
+            results: dict[int, list[dict]] = {}
+            for letter_id, result in conn.execute(select(sr.c.letter_id, sr.c.result)
+                                                  .where(sr.c.letter_id.in_(in_round))
+                                                  .order_by(sr.c.letter_id, sr.c.id)):
+                results.setdefault(letter_id, []).append(result)
+        return [LetterRow(r.id, r.round_id, r.letter_key, r.source_row, r.record or {}, r.text,
+                          extractions.get(r.id), results.get(r.id, []), r.comparisons or [], r.version)
+                for r in letters]
 
     def get_letter(self, letter_id: int) -> LetterRow:
         with self.session() as s:

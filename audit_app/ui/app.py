@@ -88,7 +88,10 @@ def main() -> None:
     ]
     page = st.navigation(pages)
     _sidebar(store, acc)
-    page.run()
+    try:
+        page.run()
+    finally:
+        common.warm_up_in_background()  # after the page is drawn, so the first render does not wait
 
 
 main()

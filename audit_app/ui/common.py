@@ -4,8 +4,11 @@ round, cached reads (the trust is in every cache key) and showing errors as mess
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
-from typing import Iterator
+import threading
+import time
+from typing import Callable, Iterator
 
 import streamlit as st
 
@@ -117,6 +120,60 @@ def need_round() -> tuple[int, int]:
         st.info("This trust has no audit round yet: import one on the **Import** page.")
         st.stop()
     return tid, rid
+
+
+# -- background warm-up and progress -----------------------------------------------------------
+_warm_started = threading.Event()
+
+
+def warm_up_in_background() -> None:
+    """Once per process, after the first page is drawn: load the extractor and friends in a
+    daemon thread (services.warm_up), so the first import does not wait for them."""
+    if _warm_started.is_set():
+        return
+    _warm_started.set()
+
+    def _run() -> None:
+        try:
+            services.warm_up()
+        except Exception as exc:  # noqa: BLE001 - the import itself will report any real problem
+            logging.getLogger(__name__).warning("warm-up failed: %s", type(exc).__name__)
+
+    threading.Thread(target=_run, name="opioid-audit-warm-up", daemon=True).start()
+
+
+def progress_bar(first_text: str, text: Callable[[int, int], str]) -> tuple[Callable[[int, int], None], Callable[[], None]]:
+    """(update(done, total), clear()) for a progress bar redrawn at most 5 times a second: every
+    redraw is a message to the browser, and a fast step (scoring 1,000 letters in 0.1 s) should
+    not spend its time drawing."""
+    bar = st.progress(0.0, text=first_text)
+    last = [0.0]
+
+    def update(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - last[0] < 0.2:
+            return
+        last[0] = now
+        bar.progress(done / max(total, 1), text=text(done, total))
+
+    return update, bar.empty
+
+
+def preload_chart_library() -> None:
+    """Make the browser load plotly.js now, while the server works on something slow.
+
+    Streamlit fetches and compiles its plotly bundle (several MB) the first time a page of the
+    session shows a chart: about a second on a laptop. The Import page calls this when it opens,
+    while the user is choosing a file, so the chart they open after saving the round draws at
+    once. The chart is empty and hidden; it is sent once per session."""
+    if st.session_state.get("_plotly_preloaded"):
+        return
+    st.session_state["_plotly_preloaded"] = True
+    import plotly.graph_objects as go
+
+    with st.container(key="plotly_preload"):
+        st.html("<style>.st-key-plotly_preload {display: none}</style>")
+        st.plotly_chart(go.Figure(), key="plotly_preload_chart", config={"staticPlot": True})
 
 
 # -- errors as messages -------------------------------------------------------------------------

@@ -14,18 +14,18 @@ import os
 import re
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from audit_app.cli.app_cmd import streamlit_command
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 REPO = Path(__file__).resolve().parents[2]
-APP = REPO / "audit_app" / "ui" / "app.py"
 SHOTS = REPO / "test-artifacts" / "screenshots"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -57,8 +57,7 @@ def running_app(db_url: str, secret_file: Path, log: Path):
     port = _free_port()
     env = dict(os.environ, OPIOID_AUDIT_DB=db_url, OPIOID_AUDIT_SECRET_FILE=str(secret_file),
                STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
-    cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    cmd = streamlit_command("127.0.0.1", port)
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:

@@ -20,6 +20,7 @@ if done:
     st.success(done)
     st.page_link("views/compliance.py", label="See compliance for this round", icon=":material/fact_check:")
 
+common.preload_chart_library()  # while the user picks a file
 n = st.session_state.get("_import_n", 0)  # a new set of upload widgets after each saved round
 kind = st.radio("What do you have?", ["Audit spreadsheet (xlsx or csv)", "Discharge letters (.txt or pasted)"],
                 horizontal=True, key="import_kind")
@@ -66,16 +67,13 @@ if st.session_state.get("_import_file") != file_key:
 mapping = st.session_state.get("_import_mapping")
 sig = f"{file_key}|{json.dumps(mapping, sort_keys=True)}"
 if st.session_state.get("_import_sig") != sig:
-    bar = st.progress(0.0, text="Reading the file…")
-
-    def _progress(done_: int, total: int) -> None:
-        bar.progress(done_ / max(total, 1), text=f"Reading letters with the extractor: {done_} of {total}")
-
+    _progress, _clear = common.progress_bar(
+        "Reading the file…", lambda d, t: f"Reading letters with the extractor: {d} of {t}")
     prepared = None
     with common.messages("File not imported"):
         prepared = services.prepare_upload(store, acc, tid, data, filename, sheet=sheet, mapping=mapping,
                                            progress=_progress)
-    bar.empty()
+    _clear()
     if prepared is None:
         st.session_state.pop("_import_prepared", None)
         st.session_state.pop("_import_sig", None)
@@ -150,10 +148,8 @@ with st.form("accept_import"):
     accept = st.form_submit_button("Accept and save the round", type="primary", disabled=not prepared.can_accept)
 
 if accept:
-    bar = st.progress(0.0, text="Scoring the standards…")
-
-    def _score_progress(done_: int, total: int) -> None:
-        bar.progress(done_ / max(total, 1), text=f"Scoring the standards: {done_} of {total} letters")
+    _score_progress, _clear = common.progress_bar(
+        "Scoring the standards…", lambda d, t: f"Scoring the standards: {d} of {t} letters")
 
     with common.messages("Round not saved"):
         rid = services.save_import(store, acc, tid, prepared, label=label, period_start=start, period_end=end,
@@ -165,4 +161,4 @@ if accept:
         common.select_round(rid)
         st.session_state["_import_done"] = f"Saved round {label or ''} with {len(prepared.records)} letters."
         st.rerun()
-    bar.empty()
+    _clear()
