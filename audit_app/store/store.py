@@ -11,6 +11,8 @@ import datetime as dt
 import json
 from contextlib import contextmanager
 import os
+import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -22,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from audit_app import privacy
+from audit_app.gcpause import gc_paused
 from audit_app.store.models import (
     AuditRound,
     ColumnMapping,
@@ -103,13 +106,28 @@ BUSY_TIMEOUT_MS = 30000
 SQLITE_BEGIN = "sqlite_begin"
 
 
+def _set_wal(cur) -> None:
+    """PRAGMA journal_mode=WAL, retried: on a new file another process may hold the lock that the
+    switch needs, and SQLite then answers 'database is locked' at once, without waiting on the
+    busy timeout (seen with two processes opening a new database at the same moment)."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     # pysqlite must not issue its own BEGIN (it would defer it and skip DDL); we emit BEGIN in
     # the engine's "begin" event instead (SQLAlchemy's documented recipe for pysqlite).
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # first: the next pragmas may wait on a lock
-    cur.execute("PRAGMA journal_mode=WAL")
+    _set_wal(cur)
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     # Deleted rows are overwritten with zeros, so a deleted round's text is not left in free pages.
@@ -573,7 +591,7 @@ class Store:
         summarise a round read all of it, and ~17 ORM objects per letter cost more than the query."""
         lt, ex, sr = Letter.__table__, ExtractionResult.__table__, StandardResultRow.__table__
         in_round = select(lt.c.id).where(lt.c.round_id == round_id)
-        with self.session() as s, s.begin():
+        with gc_paused(), self.session() as s, s.begin():
             conn = s.connection()
             letters = conn.execute(
                 select(lt.c.id, lt.c.round_id, lt.c.letter_key, lt.c.source_row, lt.c.record, lt.c.text,
@@ -585,9 +603,9 @@ class Store:
                                                   .where(sr.c.letter_id.in_(in_round))
                                                   .order_by(sr.c.letter_id, sr.c.id)):
                 results.setdefault(letter_id, []).append(result)
-        return [LetterRow(r.id, r.round_id, r.letter_key, r.source_row, r.record or {}, r.text,
-                          extractions.get(r.id), results.get(r.id, []), r.comparisons or [], r.version)
-                for r in letters]
+            return [LetterRow(r.id, r.round_id, r.letter_key, r.source_row, r.record or {}, r.text,
+                              extractions.get(r.id), results.get(r.id, []), r.comparisons or [], r.version)
+                    for r in letters]
 
     def get_letter(self, letter_id: int) -> LetterRow:
         with self.session() as s:

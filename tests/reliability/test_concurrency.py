@@ -114,7 +114,7 @@ def test_processes_opening_a_new_database_at_once(store_url, tmp_path):
     secret = str(tmp_path / "fresh" / "secret.key")
     results = run_together([{"action": "open", "url": store_url, "trust": f"Trust {i}", "secret_file": secret}
                             for i in range(2)])
-    assert all(r["ok"] for r in results), results
+    assert all(r["ok"] for r in results), [r.get("trace") for r in results if not r["ok"]]
     assert results[0]["hash"] == results[1]["hash"] and results[0]["hash"].startswith("k:")
     assert oct(os.stat(secret).st_mode & 0o777) == "0o600"
     store = Store(store_url)
