@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from audit_app import second_reader
+from audit_app.gcpause import gc_paused
 from audit_app.ingest import (IngestError, Mapping, SheetData, ValidationReport, apply_user_mapping,
                               build_records, letter_kind, list_sheets as _list_sheets, read_table,
                               suggest_mapping)
@@ -107,7 +108,8 @@ def prepare_import(path_or_bytes, filename: str | None = None, *, sheet: str | i
     """Read, map, normalise, validate and (where there is letter text) run the extractor as a
     second reader. Saves nothing. Raises IngestError for a file that cannot be read at all."""
     t0 = time.perf_counter()
-    data = read_audit_file(path_or_bytes, filename, sheet, max_bytes=max_bytes)
+    with gc_paused():
+        data = read_audit_file(path_or_bytes, filename, sheet, max_bytes=max_bytes)
     t_read = time.perf_counter()
     remembered = remembered_mapping(store, trust_id)
     suggested = suggest_mapping(data.headings, remembered=remembered)
@@ -122,7 +124,8 @@ def prepare_import(path_or_bytes, filename: str | None = None, *, sheet: str | i
     for c in applied.columns:
         if c.note:
             report.add("info", f"column '{c.heading}': {c.note}", code="mapping_clash")
-    records, report = build_records(data, applied, report)
+    with gc_paused():
+        records, report = build_records(data, applied, report)
     t_build = time.perf_counter()
 
     letter_heading = applied.heading_for("letter_text")
@@ -282,28 +285,29 @@ def accept_import(store, prepared: PreparedImport, *, trust_id: int, label: str,
         from audit_app.store import StoreError
 
         raise StoreError(f"this trust already has a round labelled '{label}'; choose another label")
-    t0 = time.perf_counter()
-    evaluate, config, version = _standards(store, trust_id, standards_config)
-    results = score_records(prepared, evaluate, config, progress)
-    t_score = time.perf_counter()
-    start, end = prepared.period
-    period_start = period_start or start
-    period_end = period_end or end
-    letters = [{"record": rec.to_dict(), "text": rec.letter_text, "extraction": ex, "standard_results": res,
-                "comparisons": [c.to_dict() for c in comps]}
-               for rec, ex, res, comps in zip(prepared.records, prepared.extractions, results, prepared.comparisons)]
-    if evaluate is not None and version is None and hasattr(store, "save_standards_config"):
-        version = store.save_standards_config(trust_id, config.to_dict(), user="defaults")
-    mapping = prepared.mapping_dict()
-    kwargs: dict[str, Any] = dict(period_start=period_start, period_end=period_end, standards_version=version,
-                                  source_file=prepared.filename, mapping=mapping,
-                                  import_issues=prepared.report.store_issues())
-    if prepared.extractor_version:
-        kwargs["extractor_version"] = prepared.extractor_version
-    round_id = store.save_round(trust_id, label, letters, **kwargs)
-    store.save_column_mapping(trust_id, mapping)
-    prepared.timings["score"] = t_score - t0
-    prepared.timings["save"] = time.perf_counter() - t_score
+    with gc_paused():
+        t0 = time.perf_counter()
+        evaluate, config, version = _standards(store, trust_id, standards_config)
+        results = score_records(prepared, evaluate, config, progress)
+        t_score = time.perf_counter()
+        start, end = prepared.period
+        period_start = period_start or start
+        period_end = period_end or end
+        letters = [{"record": rec.to_dict(), "text": rec.letter_text, "extraction": ex, "standard_results": res,
+                    "comparisons": [c.to_dict() for c in comps]}
+                   for rec, ex, res, comps in zip(prepared.records, prepared.extractions, results, prepared.comparisons)]
+        if evaluate is not None and version is None and hasattr(store, "save_standards_config"):
+            version = store.save_standards_config(trust_id, config.to_dict(), user="defaults")
+        mapping = prepared.mapping_dict()
+        kwargs: dict[str, Any] = dict(period_start=period_start, period_end=period_end, standards_version=version,
+                                      source_file=prepared.filename, mapping=mapping,
+                                      import_issues=prepared.report.store_issues())
+        if prepared.extractor_version:
+            kwargs["extractor_version"] = prepared.extractor_version
+        round_id = store.save_round(trust_id, label, letters, **kwargs)
+        store.save_column_mapping(trust_id, mapping)
+        prepared.timings["score"] = t_score - t0
+        prepared.timings["save"] = time.perf_counter() - t_score
     return round_id
 
 

@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable
 import pandas as pd
 
 from audit_app.access import AccessContext, AccessDenied
+from audit_app.gcpause import gc_paused
 from audit_app.store.store import LetterRow, RoundInfo, Store, StoreError, TrustInfo
 
 
@@ -933,7 +934,8 @@ def _round_summary(store: Store, access: Access, trust_id: int, rnd: RoundInfo) 
     from audit_app import scoring
 
     _, cfg = current_standards(store, access, trust_id, rnd.standards_version)
-    return scoring.summarise(scoring.results_frame(store.letters(rnd.id), rnd.label), cfg)
+    with gc_paused():
+        return scoring.summarise(scoring.results_frame(store.letters(rnd.id), rnd.label), cfg)
 
 
 def _pct_text(p: Any) -> str:
@@ -1034,8 +1036,9 @@ def measures(store: Store, access: Access, trust_id: int, grain: str = "round") 
     if grain not in GRAINS:
         raise ServiceError(f"choose the grain: {', '.join(GRAINS)}")
     _, cfg = current_standards(store, access, trust_id)
-    pairs = [(r, store.letters(r.id)) for r in store.list_rounds(trust_id) if r.n_letters]
-    return scoring.qi_measures(pairs, period=grain, config=cfg)
+    with gc_paused():
+        pairs = [(r, store.letters(r.id)) for r in store.list_rounds(trust_id) if r.n_letters]
+        return scoring.qi_measures(pairs, period=grain, config=cfg)
 
 
 @dataclass
