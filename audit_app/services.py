@@ -14,6 +14,7 @@ import datetime as dt
 import html
 import io
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -98,6 +99,38 @@ def create_trust(store: Store, access: Access, name: str, code: str | None = Non
     if access.user_email:
         store.grant_access(access.user_email, trust.id)
     return trust
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def trust_users(store: Store, access: Access, trust_id: int) -> list[str]:
+    """Who can see the trust when the app runs with sign-in (their e-mail addresses)."""
+    require_trust(store, access, trust_id)
+    return store.users_of_trust(trust_id)
+
+
+def grant_trust(store: Store, access: Access, trust_id: int, email: str) -> str:
+    """Let a colleague see and work on this trust after they sign in. Anyone who can see a trust
+    can grant it (the NHS e-mail address is the identity the sign-in provider vouches for)."""
+    require_trust(store, access, trust_id)
+    email = (email or "").strip().lower()
+    if not _EMAIL.fullmatch(email):
+        raise ServiceError(f"'{email}' is not an e-mail address; give the address the person signs in with")
+    store.grant_access(email, trust_id)
+    return email
+
+
+def revoke_trust(store: Store, access: Access, trust_id: int, email: str) -> None:
+    """Stop a colleague seeing this trust. You cannot remove yourself (ask a colleague), so a
+    trust is never left with nobody able to reach it by mistake."""
+    require_trust(store, access, trust_id)
+    email = (email or "").strip().lower()
+    if access.user_email and email == access.user_email:
+        raise ServiceError("you cannot remove your own access; ask a colleague who can see this trust")
+    if email not in store.users_of_trust(trust_id):
+        raise ServiceError(f"{email} has no access to this trust")
+    store.revoke_access(email, trust_id)
 
 
 def rename_trust(store: Store, access: Access, trust_id: int, new_name: str) -> None:

@@ -794,6 +794,11 @@ class Store:
             s.execute(UserAccess.__table__.delete().where(UserAccess.__table__.c.user_email == email,
                                                           UserAccess.__table__.c.trust_id == trust_id))
 
+    def users_of_trust(self, trust_id: int) -> list[str]:
+        """E-mail addresses granted this trust, sorted."""
+        with self.session() as s:
+            return sorted(s.scalars(select(UserAccess.user_email).where(UserAccess.trust_id == trust_id)))
+
     def trusts_for_user(self, user_email: str) -> list[TrustInfo]:
         email = user_email.strip().lower()
         with self.session() as s:

@@ -140,6 +140,28 @@ def test_trusts_page_creates_and_renames(app_db):
     assert any(s.value == "Northshire NHS FT" for s in at.subheader)
 
 
+def test_trusts_page_gives_and_removes_access(app_db):
+    tid = _trust(app_db)
+    at = _app("trusts")
+    box = next(t for t in at.text_input if t.label.startswith("Give access to"))
+    box.set_value("not an address")
+    next(b for b in at.form_submit_button if b.label == "Give access").click().run()
+    assert any("not an e-mail address" in e.value for e in at.error)
+    box = next(t for t in at.text_input if t.label.startswith("Give access to"))
+    box.set_value("Dan@A.nhs.uk")
+    next(b for b in at.form_submit_button if b.label == "Give access").click().run()
+    assert not at.exception and not at.error
+    assert any("- dan@a.nhs.uk" in m.value for m in at.markdown)
+    store = Store(app_db)
+    try:
+        assert store.users_of_trust(tid) == ["dan@a.nhs.uk"]
+    finally:
+        store.close()
+    at.selectbox(key="revoke_who").set_value("dan@a.nhs.uk")
+    at.button(key="revoke_access").click().run()
+    assert any("Nobody has been given access yet." in m.value for m in at.markdown)
+
+
 def test_signed_in_deployment_requires_sign_in(app_db, tmp_path):
     at = AppTest.from_file(APP, default_timeout=60)
     at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,

@@ -45,6 +45,9 @@ def test_no_service_call_reads_another_trusts_data(store, two_trusts, alice):
         lambda: services.delete_round(store, alice, a, rb),
         lambda: services.delete_trust(store, alice, b),
         lambda: services.rename_trust(store, alice, b, "Mine now"),
+        lambda: services.trust_users(store, alice, b),
+        lambda: services.grant_trust(store, alice, b, "alice@a.nhs.uk"),   # granting herself trust B
+        lambda: services.revoke_trust(store, alice, b, "bob@b.nhs.uk"),
     ]
     for call in calls:
         with pytest.raises(AccessDenied):
@@ -149,6 +152,24 @@ def test_signed_in_user_gets_access_to_the_trust_they_create(store):
     carol = services.access_for_user(store, "carol@c.nhs.uk")
     t = services.create_trust(store, carol, "Trust C")
     assert [x.id for x in services.visible_trusts(store, services.access_for_user(store, "carol@c.nhs.uk"))] == [t.id]
+
+
+def test_a_member_gives_and_removes_a_colleagues_access(store, two_trusts, alice):
+    a = two_trusts["a"]
+    assert services.trust_users(store, alice, a) == ["alice@a.nhs.uk"]
+    assert services.grant_trust(store, alice, a, "  Dan@A.nhs.uk ") == "dan@a.nhs.uk"
+    dan = services.access_for_user(store, "dan@a.nhs.uk")
+    assert [t.id for t in services.visible_trusts(store, dan)] == [a]
+    assert services.trust_users(store, alice, a) == ["alice@a.nhs.uk", "dan@a.nhs.uk"]
+    with pytest.raises(ServiceError, match="not an e-mail address"):
+        services.grant_trust(store, alice, a, "dan")
+    with pytest.raises(ServiceError, match="your own access"):
+        services.revoke_trust(store, alice, a, "ALICE@a.nhs.uk")
+    with pytest.raises(ServiceError, match="no access"):
+        services.revoke_trust(store, alice, a, "eve@a.nhs.uk")
+    services.revoke_trust(store, alice, a, "dan@a.nhs.uk")
+    assert services.visible_trusts(store, services.access_for_user(store, "dan@a.nhs.uk")) == []
+    assert services.trust_users(store, alice, a) == ["alice@a.nhs.uk"]
 
 
 def test_pdsa_cycles_are_validated_saved_and_filtered_by_measure(store):

@@ -71,6 +71,28 @@ with c2:
     if st.button("Delete trust…", key="delete_trust"):
         _confirm_delete_trust(trust.id, trust.name)
 
+with st.expander("People who can see this trust"):
+    if not common.auth_configured():
+        st.caption("This installation runs without sign-in (one user, on this computer), so this list has no "
+                   "effect yet. With sign-in configured (README, shared deployment), each person sees only "
+                   "the trusts listed against their e-mail address.")
+    users = services.trust_users(store, acc, trust.id)
+    st.markdown("\n".join(f"- {u}" for u in users) if users else "Nobody has been given access yet.")
+    with st.form("grant_access", clear_on_submit=True):
+        email = st.text_input("Give access to (NHS e-mail address they sign in with)")
+        if st.form_submit_button("Give access"):
+            with common.messages("Access not given"):
+                added = services.grant_trust(store, acc, trust.id, email)
+                st.toast(f"{added} can now see {trust.name}")
+                st.rerun()
+    if users:
+        a, b = st.columns([3, 1], vertical_alignment="bottom")
+        who = a.selectbox("Remove access", users, key="revoke_who")
+        if b.button("Remove", key="revoke_access"):
+            with common.messages("Access not removed"):
+                services.revoke_trust(store, acc, trust.id, who)
+                st.rerun()
+
 st.subheader("Audit rounds")
 table = services.rounds_table(store, acc, trust.id)
 if table.empty:
