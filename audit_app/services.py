@@ -15,6 +15,7 @@ import html
 import io
 import math
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -1184,7 +1185,9 @@ def figure_png(fig) -> bytes:
     from qi import figures
 
     try:
-        return figures.figure_to_png(fig)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # kaleido: 'kopts ignored if using a server' (report.png_session)
+            return figures.figure_to_png(fig)
     except Exception as exc:  # noqa: BLE001
         raise ServiceError(f"the PNG could not be drawn ({exc}); download the CSV instead") from None
 
@@ -1210,10 +1213,82 @@ def round_report(store: Store, access: Access, trust_id: int, round_id: int, *, 
         raise ServiceError(str(exc)) from None
 
 
-def report_filename(store: Store, access: Access, trust_id: int, round_id: int) -> str:
+def slide_measures(store: Store, access: Access, trust_id: int) -> list[str]:
+    """The measures a deck shows unless the user picks: those linked to a PDSA cycle (the changes
+    being tested), else the first four standards; then the median OME."""
+    options = measure_options(store, access, trust_id)
+    linked = [m for c in list_pdsa(store, access, trust_id) for m in (c.get("measures_linked") or [])]
+    chosen = list(dict.fromkeys(m for m in linked if m in options))
+    if not chosen:
+        chosen = [m for m in options if m.startswith("OD-")][:4]
+    if "median_ome" in options and "median_ome" not in chosen:
+        chosen.append("median_ome")
+    return chosen
+
+
+def round_slides(store: Store, access: Access, trust_id: int, round_id: int,
+                 measure_ids: list[str] | None = None) -> bytes:
+    """A PowerPoint deck of the round for a QI meeting (audit_app.slides): compliance against
+    targets, then each measure's run chart over the trust's rounds with its PDSA cycles and
+    signals in words. Aggregates only: no letter text or identifier."""
+    from audit_app import report, slides
+
+    rnd = require_round(store, access, trust_id, round_id)
+    trust = require_trust(store, access, trust_id)
+    if not rnd.n_letters:
+        raise ServiceError(f"round {rnd.label!r} has no letters yet: nothing to present")
+    view = compliance(store, access, trust_id, round_id)
+    lines = []
+    for _, r in view.summary.iterrows():
+        if r["Compliance %"] is None or pd.isna(r["Compliance %"]):
+            continue
+        lines.append(f"{r['Standard']} {r['Title']}: {r['Compliance %']:.0f}% ({r['n']}; 95% CI {r['95% CI']})"
+                     + (f", target {r['Target']} {r['Against target'][:1]}" if r["Target"] else ""))
+    measure_ids = list(measure_ids or slide_measures(store, access, trust_id))
+    options = measure_options(store, access, trust_id)
+    table = measures(store, access, trust_id, "round")
+
+    def png(fig) -> tuple[bytes | None, str | None]:
+        try:
+            return figure_png(fig), None
+        except ServiceError as exc:
+            return None, f"Chart image unavailable: {exc}"
+
+    charts: list = []
+    with report.png_session():
+        compliance_png, problem = png(view.figure)
+        if problem:
+            lines.append(problem)
+        for mid in measure_ids:
+            name = options.get(mid, mid)
+            try:
+                cv = chart(store, access, trust_id, mid, table=table)
+            except ServiceError as exc:
+                charts.append(slides.ChartSlide(name, None, [f"No chart: {exc}"]))
+                continue
+            variation, assurance = icon_text(cv.variation, cv.assurance)
+            bullets = list(cv.signals) or ["No signal: the points vary as expected by chance (common cause)."]
+            bullets += [f"Variation: {variation}."] if variation else []
+            bullets += [f"Against target: {assurance}."] if assurance else []
+            bullets += cv.notes
+            image, problem = png(cv.figure)
+            charts.append(slides.ChartSlide(name, image, bullets + ([problem] if problem else [])))
+    method = [
+        "Compliance: the share of eligible letters (or opioid items) that meet each standard, with its 95% "
+        "Wilson interval; exclusions and 'not assessable' answers are left out of the percentage.",
+        "Run charts: one point per audit round; the line is the median. Anhøj rules flag a run of points on one "
+        "side of the median longer than chance allows, or too few crossings: signs that something changed.",
+        "Vertical lines mark the start of PDSA cycles linked to the measure.",
+        "With fewer than about 10 points, read a chart as a picture of the data rather than a test.",
+        f"Made by opioid-audit from round {rnd.label} of {trust.name}; charts show every round of the trust.",
+    ]
+    return slides.build_deck(trust.name, rnd.label, rnd.n_letters, compliance_png, lines, charts, method_lines=method)
+
+
+def report_filename(store: Store, access: Access, trust_id: int, round_id: int, extension: str = "xlsx") -> str:
     import re
 
     rnd = require_round(store, access, trust_id, round_id)
     trust = store.get_trust(trust_id)
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{trust.code or trust.name}_{rnd.label}").strip("_")
-    return f"opioid_audit_{safe}.xlsx"
+    return f"opioid_audit_{safe}.{extension}"

@@ -162,7 +162,7 @@ def test_chart_export_failure_degrades_with_note(monkeypatch):
         raise RuntimeError("PNG export needs Chromium: install Debian's package")
 
     monkeypatch.setattr(qi.figures, "figure_to_png", boom)
-    monkeypatch.setattr(report, "_png_session", contextlib.nullcontext)  # no browser start in this test
+    monkeypatch.setattr(report, "png_session", contextlib.nullcontext)  # no browser start in this test
     data = build_round_report("Trust A", "Round 2", _letters(n=6, evil=False), previous=("Round 1", _letters(n=6, evil=False)),
                               chart_measures=["OD-04", "OD-08"])
     wb = openpyxl.load_workbook(io.BytesIO(data))

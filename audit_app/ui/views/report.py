@@ -33,3 +33,22 @@ with common.messages("Cannot build the report"):
                            file_name=services.report_filename(store, acc, tid, rid),
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            key="download_report", on_click="ignore", type="primary", icon=":material/download:")
+
+    st.subheader("Slides for a QI meeting")
+    st.markdown("A PowerPoint deck: compliance against targets, then one slide per measure with its run chart "
+                "over the trust's rounds, the PDSA cycles and what the rules found, in words. Figures only: no "
+                "letter or identifier is on a slide.")
+    options = services.measure_options(store, acc, tid)
+    picked = st.multiselect("Measures (one slide each)", list(options), format_func=options.get,
+                            default=services.slide_measures(store, acc, tid), key="slides_measures")
+    skey = ("_slides", tid, rid, tuple(picked))
+    if st.button("Build the slides", key="build_slides"):
+        with st.spinner("Drawing the charts…"):
+            deck = services.round_slides(store, acc, tid, rid, picked)
+        st.session_state["_slides_bytes"] = (skey, deck)
+    built = st.session_state.get("_slides_bytes")
+    if built and built[0] == skey:
+        st.download_button("Download the slides", data=built[1],
+                           file_name=services.report_filename(store, acc, tid, rid, "pptx"),
+                           mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                           key="download_slides", on_click="ignore", icon=":material/slideshow:")

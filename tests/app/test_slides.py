@@ -1,0 +1,51 @@
+"""The PowerPoint deck of a round: slides in order, charts as pictures, figures only (no letter
+text or identifier), access checked."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+
+import pytest
+
+from audit_app import services
+from audit_app.services import AccessDenied
+
+pptx = pytest.importorskip("pptx")
+
+
+def _texts(slide) -> str:
+    return "\n".join(sh.text_frame.text for sh in slide.shapes if sh.has_text_frame)
+
+
+def test_deck_has_compliance_then_one_slide_per_measure(store, two_trusts, dev_letters):
+    single = services.single_user()
+    a, ra2 = two_trusts["a"], two_trusts["ra2"]
+    services.save_pdsa(store, single, a, {"cycle_no": 1, "change_idea": "TTO template", "date_start": dt.date(2026, 2, 1),
+                                          "measures_linked": ["OD-04"]})
+    assert services.slide_measures(store, single, a) == ["OD-04", "median_ome"]  # the PDSA's measure first
+    data = services.round_slides(store, single, a, ra2, ["OD-04", "median_ome", "OD-05"])
+    deck = pptx.Presentation(io.BytesIO(data))
+    slides = list(deck.slides)
+    assert len(slides) == 1 + 1 + 3 + 1
+    assert "Round 2" in _texts(slides[0]) and "6 letters" in _texts(slides[0])
+    assert "Compliance" in slides[1].shapes.title.text
+    assert any(line.startswith("OD-04") and "95% CI" in line for line in _texts(slides[1]).splitlines())
+    assert [s.shapes.title.text for s in slides[2:5]] == [
+        services.measure_options(store, single, a)[m] for m in ("OD-04", "median_ome", "OD-05")]
+    assert "Anhøj" in _texts(slides[-1])
+    everything = "\n".join(_texts(s) for s in slides)
+    for letter in dev_letters[:20]:  # no letter text on any slide (opening lines are the most telling)
+        first = letter["text"].strip().splitlines()[0]
+        assert len(first) < 12 or first not in everything
+    if os.path.exists("/usr/bin/chromium"):
+        pictures = [sh for s in slides[1:5] for sh in s.shapes if sh.shape_type == 13]  # MSO_SHAPE_TYPE.PICTURE
+        assert len(pictures) == 4
+
+
+def test_deck_of_another_trust_is_refused(store, two_trusts):
+    alice = services.access_for_user(store, "alice@a.nhs.uk")
+    with pytest.raises(AccessDenied):
+        services.round_slides(store, alice, two_trusts["b"], two_trusts["rb"], ["OD-04"])
+    with pytest.raises(AccessDenied):
+        services.round_slides(store, alice, two_trusts["a"], two_trusts["rb"], ["OD-04"])
