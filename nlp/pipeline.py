@@ -242,6 +242,9 @@ _NLP_MP: Language | None = None
 def get_nlp(serializable: bool = False) -> Language:
     """The shared pipeline (built once per process)."""
     global _NLP, _NLP_MP
+    ready = _NLP_MP if serializable else _NLP
+    if ready is not None:  # no lock once built: a forked worker may inherit the lock held by another thread
+        return ready
     with _LOCK:
         if serializable:
             if _NLP_MP is None:
