@@ -182,16 +182,18 @@ def messages(action: str = "") -> Iterator[None]:
     """Show a domain error as a message on the page (never a traceback)."""
     try:
         yield
-    except (ServiceError, StoreError, ValueError, KeyError) as exc:
-        st.error(f"{action}: {exc}" if action else str(exc))
     except Exception as exc:  # noqa: BLE001 - the last line of defence for the user
-        from audit_app.ingest.report import IngestError
+        st.error(message_for(action, exc))
 
-        if isinstance(exc, IngestError):
-            st.error(f"{action}: {exc}" if action else str(exc))
-        else:
-            st.error(f"{action + ': ' if action else ''}unexpected problem ({type(exc).__name__}: {exc}). "
-                     "Nothing was saved.")
+
+def message_for(action: str, exc: Exception) -> str:
+    """The sentence a page shows for a failed action (domain errors as they are, others named)."""
+    from audit_app.ingest.report import IngestError
+
+    if isinstance(exc, (ServiceError, StoreError, ValueError, KeyError, IngestError)):
+        return f"{action}: {exc}" if action else str(exc)
+    return (f"{action + ': ' if action else ''}unexpected problem ({type(exc).__name__}: {exc}). "
+            "Nothing was saved.")
 
 
 # -- cached reads (trust id and the caller's access are part of every key) ----------------------

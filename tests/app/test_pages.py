@@ -79,6 +79,18 @@ def test_import_shows_mapping_and_report_then_saves_the_round(app_db, corpora_di
     assert [(r.label, r.n_letters) for r in rounds] == [("Round 2", 39)]
     assert rounds[0].period_start is not None and rounds[0].standards_version == 1
     store.close()
+    assert any("Saved round Round 2 with 39 letters" in m.value for m in at.success)
+
+    # the same file again under the same label: a message under the form, nothing saved, the import kept
+    at.file_uploader(key="upload_sheet_1").upload("trust_a_round2.xlsx", data).run()
+    at.text_input(key="import_label").set_value("Round 2")
+    at.form_submit_button[0].click().run()
+    assert not at.exception
+    assert any("Round not saved" in e.value and "already has a round labelled" in e.value for e in at.error)
+    assert at.data_editor  # the mapping is still on the page, ready for another label
+    store = Store(app_db)
+    assert [(r.label, r.n_letters) for r in store.list_rounds(tid)] == [("Round 2", 39)]
+    store.close()
 
     # the letters and compliance tables hold what the services compute
     letters = _frame(_app("letters"), "Opioids")

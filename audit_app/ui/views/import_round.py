@@ -133,32 +133,47 @@ target = st.selectbox("Save into", [None, *empty],
                       format_func=lambda i: "a new round" if i is None else f"empty round {empty[i].label}",
                       key="import_target")
 start0, end0 = prepared.period
-with st.form("accept_import"):
+
+
+def _accept() -> None:
+    """Score and save, before the page is drawn again (a form callback): the page then shows the
+    saved round at once, instead of drawing the whole import once more and then rerunning."""
+    ss = st.session_state
     if target is None:
-        label = st.text_input("Round label", value=Path(filename).stem if filename != "letters.csv" else "",
-                              key="import_label")
-        a, b, c = st.columns(3)
-        start = a.date_input("Period from", value=start0, format="DD/MM/YYYY")
-        end = b.date_input("Period to", value=end0, format="DD/MM/YYYY")
-        version = c.selectbox("Standards version", services.standards_versions(store, acc, tid),
-                              format_func=lambda v: f"version {v}")
+        label_, start_, end_ = ss.get("import_label"), ss.get(f"import_start_{file_key}"), ss.get(f"import_end_{file_key}")
+        version_ = ss.get(f"import_version_{file_key}")
     else:
-        label, start, end, version = empty[target].label, None, None, None
-        st.caption(f"Letters go into round {empty[target].label}.")
-    accept = st.form_submit_button("Accept and save the round", type="primary", disabled=not prepared.can_accept)
-
-if accept:
-    _score_progress, _clear = common.progress_bar(
+        label_, start_, end_, version_ = empty[target].label, None, None, None
+    progress, clear = common.progress_bar(
         "Scoring the standards…", lambda d, t: f"Scoring the standards: {d} of {t} letters")
-
-    with common.messages("Round not saved"):
-        rid = services.save_import(store, acc, tid, prepared, label=label, period_start=start, period_end=end,
-                                   standards_version=version, into_round_id=target, progress=_score_progress)
+    try:
+        rid = services.save_import(store, acc, tid, prepared, label=label_, period_start=start_, period_end=end_,
+                                   standards_version=version_, into_round_id=target, progress=progress)
+    except Exception as exc:  # noqa: BLE001 - shown under the form; nothing was saved
+        ss["_import_error"] = common.message_for("Round not saved", exc)
+    else:
         common.clear_caches()
         for k in ("_import_prepared", "_import_sig", "_import_mapping", "_import_file"):
-            st.session_state.pop(k, None)
-        st.session_state["_import_n"] = n + 1
+            ss.pop(k, None)
+        ss["_import_n"] = n + 1
         common.select_round(rid)
-        st.session_state["_import_done"] = f"Saved round {label or ''} with {len(prepared.records)} letters."
-        st.rerun()
-    _clear()
+        ss["_import_done"] = f"Saved round {label_ or ''} with {len(prepared.records)} letters."
+    clear()
+
+
+with st.form("accept_import"):
+    if target is None:
+        st.text_input("Round label", value=Path(filename).stem if filename != "letters.csv" else "",
+                      key="import_label")
+        a, b, c = st.columns(3)
+        a.date_input("Period from", value=start0, format="DD/MM/YYYY", key=f"import_start_{file_key}")
+        b.date_input("Period to", value=end0, format="DD/MM/YYYY", key=f"import_end_{file_key}")
+        c.selectbox("Standards version", services.standards_versions(store, acc, tid),
+                    format_func=lambda v: f"version {v}", key=f"import_version_{file_key}")
+    else:
+        st.caption(f"Letters go into round {empty[target].label}.")
+    st.form_submit_button("Accept and save the round", type="primary", disabled=not prepared.can_accept,
+                          on_click=_accept)
+save_error = st.session_state.pop("_import_error", None)
+if save_error:
+    st.error(save_error)
