@@ -23,7 +23,15 @@ class ChartSlide:
     bullets: list[str] = field(default_factory=list)   # signals, icons, notes: one sentence each
 
 
+def _full_width(shape, width, margin=Inches(0.5)) -> None:
+    """The default template is 4:3; stretch a placeholder across the 16:9 slide (all four values:
+    setting one gives the shape its own frame, whose other values start at 0)."""
+    top, height = shape.top, shape.height  # inherited from the layout
+    shape.left, shape.top, shape.width, shape.height = margin, top, width - 2 * margin, height
+
+
 def _title(slide, text: str) -> None:
+    _full_width(slide.shapes.title, WIDE[0])
     slide.shapes.title.text = text
     for p in slide.shapes.title.text_frame.paragraphs:
         for r in p.runs:
@@ -56,6 +64,8 @@ def build_deck(trust_name: str, round_label: str, n_letters: int, compliance_png
     title_layout, title_only = prs.slide_layouts[0], prs.slide_layouts[5]
 
     s = prs.slides.add_slide(title_layout)
+    for shape in (s.shapes.title, s.placeholders[1]):
+        _full_width(shape, WIDE[0], Inches(1))
     s.shapes.title.text = f"Opioids on discharge: {round_label}"
     s.placeholders[1].text = f"{trust_name} · {n_letters} letters audited · {dt.date.today():%d %B %Y}"
 

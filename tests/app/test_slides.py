@@ -34,6 +34,11 @@ def test_deck_has_compliance_then_one_slide_per_measure(store, two_trusts, dev_l
     assert [s.shapes.title.text for s in slides[2:5]] == [
         services.measure_options(store, single, a)[m] for m in ("OD-04", "median_ome", "OD-05")]
     assert "Anhøj" in _texts(slides[-1])
+    for s in slides:  # 16:9 slides: every shape on the slide, none squashed
+        for sh in s.shapes:
+            assert sh.width > 0 and sh.height > 0 and sh.left >= 0 and sh.top >= 0
+            assert sh.left + sh.width <= deck.slide_width and sh.top + sh.height <= deck.slide_height
+        assert s.shapes.title.width > 0.8 * deck.slide_width  # titles across the wide slide
     everything = "\n".join(_texts(s) for s in slides)
     for letter in dev_letters[:20]:  # no letter text on any slide (opening lines are the most telling)
         first = letter["text"].strip().splitlines()[0]
