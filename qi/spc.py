@@ -231,6 +231,14 @@ def _phase_starts(phases, labels: pd.Index) -> list[int]:
 
 # =========================================================================== analyse
 
+
+def _label_text(label) -> str:
+    """A point's label as a reader writes it: 2024-01-03 for a date, 'Round 2' for a text."""
+    if hasattr(label, "strftime"):
+        return label.strftime("%Y-%m-%d") if not getattr(label, "hour", 0) and not getattr(label, "minute", 0) \
+            else label.isoformat()
+    return repr(label) if isinstance(label, str) else str(label)
+
 def analyse(
     values: Sequence[float],
     denominators: Sequence[float] | None = None,
@@ -322,7 +330,7 @@ def analyse(
         n = np.where(missing, 0.0, den)       # qicharts2: sum(n, na.rm = TRUE) gives 0
         zero = np.flatnonzero(~np.isnan(den) & (den == 0))
         if zero.size:
-            notes.append("no data (zero denominator) at " + ", ".join(repr(labels_l[i]) for i in zero[:10])
+            notes.append("no data (zero denominator) at " + ", ".join(_label_text(labels_l[i]) for i in zero[:10])
                          + (" ..." if zero.size > 10 else ""))
     else:
         missing = np.isnan(raw)
@@ -332,7 +340,7 @@ def analyse(
     if missing.any():
         idx = np.flatnonzero(np.isnan(raw) | (np.isnan(den) if den is not None else False))
         if idx.size:
-            notes.append("no data (missing value) at " + ", ".join(repr(labels_l[i]) for i in idx[:10])
+            notes.append("no data (missing value) at " + ", ".join(_label_text(labels_l[i]) for i in idx[:10])
                          + (" ..." if idx.size > 10 else ""))
 
     # ---------------------------------------------------------------- phases

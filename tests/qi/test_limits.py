@@ -191,6 +191,16 @@ def test_zero_denominator_is_a_no_data_point():
     assert any("zero denominator" in n for n in r.notes)
 
 
+def test_no_data_notes_name_dates_as_dates():
+    import pandas as pd
+
+    labels = [pd.Timestamp("2024-01-03"), pd.Timestamp("2024-02-07"), pd.Timestamp("2024-03-06")]
+    r = analyse([2, 0, 9], [10, 0, 30], chart="p", labels=labels)
+    assert "no data (zero denominator) at 2024-02-07" in r.notes
+    r = analyse([2, None, 9], chart="run", labels=["Round 1", "Round 2", "Round 3"])
+    assert "no data (missing value) at 'Round 2'" in r.notes
+
+
 def test_missing_value_drops_both_adjacent_moving_ranges():
     # qicharts2: mean of 1, 3, 2, 4 = 2.5; MRs of (y - cl): 2, NA, NA, 2 -> mean MR 2
     r = analyse([1, 3, None, 2, 4], chart="i")
