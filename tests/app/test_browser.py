@@ -2,7 +2,7 @@
 
 One walk through: create a trust -> upload trust_a_round2.xlsx -> accept the mapping -> see
 compliance -> add a PDSA cycle -> open a chart with the PDSA annotation -> correct one field of a
-letter and see the score change -> download the Excel report. A screenshot of every step goes to
+letter and see the score change -> download the Excel report and the slides. A screenshot of every step goes to
 test-artifacts/screenshots/. Table contents (drawn on a canvas in the browser) are checked in
 test_pages.py with AppTest.
 """
@@ -282,10 +282,25 @@ def test_file_to_report_in_the_browser(tmp_path, corpora_dir):
         dl.value.save_as(xlsx_out)
         shot(page, "09_report")
         no_exception(page)
+
+        # 10. the slides for a QI meeting (measures: the PDSA cycle's, then median OME)
+        page.get_by_role("button", name="Build the slides").click()
+        button = page.get_by_role("button", name="Download the slides")
+        button.wait_for(timeout=120_000)
+        with page.expect_download() as dl:
+            button.click()
+        pptx_out = tmp_path / dl.value.suggested_filename
+        dl.value.save_as(pptx_out)
+        shot(page, "10_slides")
+        no_exception(page)
     from openpyxl import load_workbook
 
     wb = load_workbook(xlsx_out)
     assert len(wb.sheetnames) >= 3
+    import pptx
+
+    deck = pptx.Presentation(str(pptx_out))
+    assert pptx_out.suffix == ".pptx" and len(deck.slides) == 1 + 1 + 2 + 1
     assert time.monotonic() - t0 < 240, "the browser walk-through should take a few minutes at most"
 
 
