@@ -1087,6 +1087,19 @@ class ChartView:
     n_points: int
 
 
+def _overlapping_rounds(store: Store, trust_id: int, labels: list[str]) -> list[str]:
+    """'Round 2 (03/01/2024 to 13/10/2025) starts before Round 1 ends' sentences for consecutive
+    rounds (in chart order) whose periods overlap; [] when they follow one another."""
+    period = {r.label: (r.period_start, r.period_end) for r in store.list_rounds(trust_id)}
+    out = []
+    for a, b in zip(labels, labels[1:]):
+        (sa, ea), (sb, eb) = period.get(a, (None, None)), period.get(b, (None, None))
+        if ea and sb and sb < ea:
+            out.append(f"{b} ({sb:%d/%m/%Y} to {eb:%d/%m/%Y}) starts before {a} ({sa:%d/%m/%Y} to {ea:%d/%m/%Y}) ends"
+                       if sa and eb else f"{b} starts before {a} ends")
+    return out
+
+
 def chart(store: Store, access: Access, trust_id: int, measure_id: str, *, grain: str = "round",
           chart_type: str = "run", rules: str = "anhoej", phase_cycle_id: int | None = None,
           show_2sigma: bool = False, table: pd.DataFrame | None = None) -> ChartView:
@@ -1113,10 +1126,18 @@ def chart(store: Store, access: Access, trust_id: int, measure_id: str, *, grain
     names = [str(x) for x in rows["period"]]
     starts = list(rows["period_start"])
     dated = grain == "round" and all(isinstance(x, dt.date) for x in starts) and len(set(starts)) == len(starts)
+    overlapping = _overlapping_rounds(store, trust_id, names) if grain == "round" else []
+    dated = dated and not overlapping
     if dated:  # rounds sit at their start dates, so PDSA cycles fall between the right rounds
         kwargs["labels"] = [pd.Timestamp(x) for x in starts]
     name_of = dict(zip(kwargs["labels"], names))
     cycles = pdsa_cycles(store, access, trust_id, measure_id)
+    extra_notes = []
+    if overlapping and cycles:
+        cycles = []
+        extra_notes.append(
+            f"The rounds' periods overlap ({'; '.join(overlapping)}), so a round has no single place in time and "
+            "PDSA cycles cannot be put between rounds. Choose one point per month of discharge to see them.")
     phases = None
     if phase_cycle_id is not None:
         chosen = next((c for c in list_pdsa(store, access, trust_id) if c["id"] == phase_cycle_id), None)
@@ -1136,9 +1157,8 @@ def chart(store: Store, access: Access, trust_id: int, measure_id: str, *, grain
         raise ServiceError(str(exc)) from None
     label = measure_options(store, access, trust_id).get(measure_id, rows["measure"].iloc[0])
     title = f"{label} by {GRAINS[grain]}: {figures.CHART_NAMES.get(chart_type, chart_type)}, {RULE_SETS[rules]}"
-    fig = figures.spc_figure(result, pdsa_cycles=cycles, title=title, show_2sigma=show_2sigma)
-    if kind == "proportion":
-        fig.update_yaxes(tickformat=".0%")
+    fig = figures.spc_figure(result, pdsa_cycles=cycles, title=title, show_2sigma=show_2sigma,
+                             percent=kind == "proportion")
     if dated:
         fig.update_xaxes(tickmode="array", tickvals=kwargs["labels"], ticktext=names)
     pts = result.points
@@ -1166,7 +1186,7 @@ def chart(store: Store, access: Access, trust_id: int, measure_id: str, *, grain
     data.insert(0, "measure", label)
     data.insert(1, "period", names)
     data["explanation"] = [figures.signal_sentence(r, result) for _, r in pts.iterrows()]
-    notes = list(result.notes)
+    notes = list(result.notes) + extra_notes
     if len(pts) < 10:
         notes.append(f"Only {len(pts)} point(s): run-chart rules need about 10 points and SPC limits about 12-20 "
                      "before signals can be trusted.")

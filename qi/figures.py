@@ -189,8 +189,11 @@ def spc_figure(
     title: str | None = None,
     show_2sigma: bool = False,
     target: float | None = None,
+    percent: bool | None = None,
 ) -> go.Figure:
-    """A plotly figure of ``result`` (any chart, any rule set)."""
+    """A plotly figure of ``result`` (any chart, any rule set). ``percent``: values are proportions
+    shown as % (default: for p and p' charts; pass True for a run chart of a proportion)."""
+    pct = result.chart in ("p", "pp") if percent is None else percent
     pts = result.points
     x = _x_values(pts)
     phase = pts["phase"].to_numpy()
@@ -240,7 +243,7 @@ def spc_figure(
     tgt = target if target is not None else result.target
     if tgt is not None:
         fig.add_trace(go.Scatter(x=[x[0], x[-1]] if x else [], y=[tgt, tgt], mode="lines",
-                                 name=f"target ({tgt:.0%})" if result.chart in ("p", "pp") else f"target ({_fmt(tgt)})",
+                                 name=f"target ({tgt:.0%})" if pct else f"target ({_fmt(tgt)})",
                                  line=dict(color=COLOURS["target"], width=1.5, dash="dash"), hoverinfo="skip"))
 
     # phase starts
@@ -299,7 +302,7 @@ def spc_figure(
         hovermode="closest",
         width=1000, height=520,
     )
-    if result.chart in ("p", "pp"):
+    if pct:
         fig.update_yaxes(tickformat=".0%")
     return fig
 

@@ -61,3 +61,9 @@ def two_trusts(store, dev_letters):
     store.grant_access("alice@a.nhs.uk", a.id)
     store.grant_access("bob@b.nhs.uk", b.id)
     return {"a": a.id, "b": b.id, "ra1": ra1, "ra2": ra2, "rb": rb}
+
+
+@pytest.fixture
+def add_round(store):
+    """make_round for tests that need one more round: add_round(access, trust_id, label, letters, start)."""
+    return lambda *args, **kwargs: make_round(store, *args, **kwargs)

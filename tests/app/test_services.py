@@ -246,6 +246,25 @@ def test_chart_draws_pdsa_cycles_and_explains_signals(store, two_trusts, chart_t
     assert weekly.n_points >= 3 and weekly.data["phase"].nunique() == 2
 
 
+def test_round_chart_of_overlapping_rounds_says_why_pdsa_cycles_are_not_drawn(store, two_trusts, dev_letters,
+                                                                             add_round):
+    single = services.single_user()
+    a = two_trusts["a"]
+    services.save_pdsa(store, single, a, {"cycle_no": 1, "change_idea": "TTO template",
+                                          "date_start": dt.date(2026, 2, 1), "measures_linked": ["OD-04"]})
+    view = services.chart(store, single, a, "OD-04")
+    assert "PDSA cycles" in [t.name for t in view.figure.data]       # rounds one after another: drawn
+    assert any(t.name == "target (100%)" for t in view.figure.data)   # a proportion's target in %
+    opioid_letters = [l for l in dev_letters if l["gold"]["opioids"]]
+    add_round(single, a, "Round 3", opioid_letters[20:26], dt.date(2026, 1, 10))  # overlaps Rounds 1 and 2
+    view = services.chart(store, single, a, "OD-04")
+    assert "PDSA cycles" not in [t.name for t in view.figure.data]
+    note = next(n for n in view.notes if "periods overlap" in n)
+    assert "month of discharge" in note
+    monthly = services.chart(store, single, a, "OD-04", grain="month")
+    assert "PDSA cycles" in [t.name for t in monthly.figure.data]
+
+
 def test_chart_refuses_p_chart_for_median_ome_with_a_message(store, two_trusts):
     single = services.single_user()
     with pytest.raises(ServiceError, match="percentage"):
