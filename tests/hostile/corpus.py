@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import re
 import zipfile
 from typing import Iterator
 
@@ -23,6 +24,24 @@ def _row(i: int) -> list[str]:
     return [c.format(i=i, d=1 + i % 9) for c in ROW]
 
 
+_FIXED_TIME = (2026, 1, 1, 0, 0, 0)
+
+
+def _same_bytes_every_run(xlsx: bytes) -> bytes:
+    """openpyxl stamps the save time in docProps/core.xml and in every zip entry; with the time
+    fixed, the byte flips below hit the same places on every run (one corrupted workbook used to
+    import at some minutes and be refused at others)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2026-01-01T00:00:00Z", data)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME), data,
+                         compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
 def valid_xlsx(rows: int = 6, *, title_row: bool = True, cell_override: dict | None = None) -> bytes:
     wb = Workbook()
     ws = wb.active
@@ -36,7 +55,7 @@ def valid_xlsx(rows: int = 6, *, title_row: bool = True, cell_override: dict | N
         ws.cell(row=r, column=c, value=v)
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue()
+    return _same_bytes_every_run(buf.getvalue())
 
 
 def valid_csv(rows: int = 6, *, encoding: str = "utf-8", override: dict | None = None,
@@ -197,4 +216,4 @@ def _empty_workbook() -> bytes:
     wb = Workbook()
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue()
+    return _same_bytes_every_run(buf.getvalue())
