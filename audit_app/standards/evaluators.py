@@ -120,6 +120,13 @@ def _new_items(sid, f: LetterFacts, judge) -> list[StandardResult]:
     return out
 
 
+def _each_new_item(sid, f: LetterFacts, judge) -> list[StandardResult]:
+    """`_new_items`, or the letter-level answer when no opioid item was extracted."""
+    if not f.items:
+        return _letter_new_gate(sid, f) or _items_unknown(sid)
+    return _new_items(sid, f, judge)
+
+
 _NO_TEXT = "needs the letter text (no extraction) or an auditor column"
 
 
@@ -257,12 +264,6 @@ _IR_FORMS = {"IR", "liquid", "combination"}
 @standard("OD-06")
 def od06_ir(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
     sid = "OD-06"
-    gated = _gate(sid, f, cfg, item_level=True)
-    if gated:
-        return gated
-    if not f.items:
-        return _letter_new_gate(sid, f) or _items_unknown(sid)
-
     def judge(i, item, new_ev):
         form = item.get("formulation")
         extra = [x for x in new_ev if x.get("note")]
@@ -274,7 +275,7 @@ def od06_ir(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
         return _r(sid, NOT_ASSESSABLE, [item_evidence(i, item, "formulation", form)], item=i,
                   reason="MISSING_FORMULATION")
 
-    return _new_items(sid, f, judge)
+    return _gate(sid, f, cfg, item_level=True) or _each_new_item(sid, f, judge)
 
 
 @standard("OD-07")
@@ -521,12 +522,6 @@ def od15_laxative(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
 @standard("OD-17")
 def od17_no_compound(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
     sid = "OD-17"
-    gated = _gate(sid, f, cfg, item_level=True)
-    if gated:
-        return gated
-    if not f.items:
-        return _letter_new_gate(sid, f) or _items_unknown(sid)
-
     def judge(i, item, new_ev):
         form = item.get("formulation")
         if not form:
@@ -535,4 +530,4 @@ def od17_no_compound(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResul
             return _r(sid, NOT_MET, [item_evidence(i, item, "formulation", form, note="compound analgesic")], item=i)
         return _r(sid, MET, [item_evidence(i, item, "formulation", form)], item=i)
 
-    return _new_items(sid, f, judge)
+    return _gate(sid, f, cfg, item_level=True) or _each_new_item(sid, f, judge)
