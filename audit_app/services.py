@@ -1300,7 +1300,7 @@ def round_slides(store: Store, access: Access, trust_id: int, round_id: int,
         "side of the median longer than chance allows, or too few crossings: signs that something changed.",
         "Vertical lines mark the start of PDSA cycles linked to the measure.",
         "With fewer than about 10 points, read a chart as a picture of the data rather than a test.",
-        f"Made by opioid-audit from round {rnd.label} of {trust.name}; charts show every round of the trust.",
+        f"Made by opioid-audit from audit round '{rnd.label}' of {trust.name}; charts show every round of the trust.",
     ]
     return slides.build_deck(trust.name, rnd.label, rnd.n_letters, compliance_png, lines, charts, method_lines=method)
 

@@ -38,14 +38,29 @@ def _title(slide, text: str) -> None:
             r.font.size = Pt(26)
 
 
+def _fitting_size(lines: list[str], width, height, largest: int) -> int:
+    """The largest font size (pt) at which the lines, wrapped, fill no more than the box: a
+    deliberately generous estimate (average glyph 0.55 em wide, line 1.25 em, a little space after
+    each paragraph), since python-pptx cannot measure text and PowerPoint does not shrink it."""
+    w_pt, h_pt = width / 12700, height / 12700  # EMU -> points
+    for size in range(largest, 7, -1):
+        per_line = max(1, int(w_pt / (0.55 * size)))
+        rows = sum(-(-max(len(line), 1) // per_line) for line in lines)
+        if rows * 1.25 * size + len(lines) * 0.3 * size <= h_pt:
+            return size
+    return 8
+
+
 def _bullets(slide, left, top, width, height, lines: list[str], size: int = 14) -> None:
     box = slide.shapes.add_textbox(left, top, width, height)
     tf = box.text_frame
     tf.word_wrap = True
+    size = _fitting_size(lines, width, height, size)
     for i, line in enumerate(lines):
         p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
         p.text = line
         p.font.size = Pt(size)
+        p.space_after = Pt(size * 0.3)
 
 
 def _picture(slide, png: bytes, left, top, max_width, max_height) -> None:

@@ -54,3 +54,16 @@ def test_deck_of_another_trust_is_refused(store, two_trusts):
         services.round_slides(store, alice, two_trusts["b"], two_trusts["rb"], ["OD-04"])
     with pytest.raises(AccessDenied):
         services.round_slides(store, alice, two_trusts["a"], two_trusts["rb"], ["OD-04"])
+
+
+def test_bullet_text_shrinks_to_fit_its_box():
+    from pptx.util import Inches
+
+    from audit_app.slides import _fitting_size
+
+    short = ["No signal."]
+    assert _fitting_size(short, Inches(4), Inches(5), 14) == 14
+    many = [f"OD-{i:02d} A fairly long standard title: 50% (5/10; 95% CI 24% to 76%), target 100%" for i in range(17)]
+    size = _fitting_size(many, Inches(4.2), Inches(5.9), 14)
+    assert 8 <= size < 12
+    assert _fitting_size(many * 20, Inches(4.2), Inches(5.9), 14) == 8  # the floor: still legible
