@@ -33,3 +33,18 @@ def test_unknown_subcommand_is_exit_2(capsys):
         build_parser().parse_args(["frobnicate"])
     assert exc.value.code == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_app_is_served_as_an_installed_app_with_the_import_size_cap(monkeypatch):
+    from audit_app.cli.app_cmd import streamlit_command
+
+    def option(cmd, name):
+        return cmd[cmd.index(name) + 1]
+
+    monkeypatch.delenv("OPIOID_AUDIT_MAX_UPLOAD_MB", raising=False)
+    cmd = streamlit_command("127.0.0.1", 8600)
+    assert option(cmd, "--server.maxUploadSize") == "20"   # the upload widget says 20MB, as import enforces
+    assert option(cmd, "--server.address") == "127.0.0.1" and option(cmd, "--server.port") == "8600"
+    assert option(cmd, "--server.fileWatcherType") == "none" and option(cmd, "--runner.postScriptGC") == "false"
+    monkeypatch.setenv("OPIOID_AUDIT_MAX_UPLOAD_MB", "5.5")
+    assert option(streamlit_command(), "--server.maxUploadSize") == "6"

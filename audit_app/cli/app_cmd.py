@@ -1,6 +1,7 @@
 """`opioid-audit app`: start the Streamlit app on 127.0.0.1."""
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -11,6 +12,8 @@ UI_ENTRY = Path(__file__).resolve().parent.parent / "ui" / "app.py"
 
 def streamlit_command(address: str = "127.0.0.1", port: int = 8501) -> list[str]:
     """The one way the app is served (the CLI, the browser tests and the benchmark all use it)."""
+    from audit_app.ingest.safety import max_upload_bytes
+
     return [
         sys.executable, "-m", "streamlit", "run", str(UI_ENTRY),
         "--server.address", address,
@@ -24,6 +27,8 @@ def streamlit_command(address: str = "127.0.0.1", port: int = 8501) -> list[str]
         "--server.fileWatcherType", "none",
         "--server.runOnSave", "false",
         "--runner.postScriptGC", "false",
+        # the upload widget states, and enforces, the import's own size cap (not Streamlit's 200 MB)
+        "--server.maxUploadSize", str(max(1, math.ceil(max_upload_bytes() / (1024 * 1024)))),
     ]
 
 
