@@ -27,7 +27,9 @@ from audit_app.records import AuditRecord
 
 Progress = Callable[[int, int], None]
 
-# Extraction runs in 2 worker processes from this many letters (a worker costs ~1 s to start).
+# Extraction runs in 2 worker processes from this many letters. Below it, forking the app's
+# server process and sending the answers back cost about what a second process saves
+# (measured: no gain at ~260 letters in the app).
 PARALLEL_EXTRACTION_FROM = 1500
 
 
@@ -167,13 +169,6 @@ def _extract_chunk(texts: list[str]) -> list[tuple[dict | None, str | None]]:
         return out
 
 
-def _pool_context():
-    import multiprocessing as mp
-
-    # fork shares the already-loaded spaCy pipeline with the workers; spawn elsewhere
-    return mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-
-
 def run_extraction(texts: list[str | None], *, report: ValidationReport | None = None,
                    records: list[AuditRecord] | None = None, progress: Progress | None = None,
                    n_process: int | None = None) -> tuple[list[dict | None], bool, str | None]:
@@ -221,11 +216,8 @@ def run_extraction(texts: list[str | None], *, report: ValidationReport | None =
             progress(done, total)
 
     if n_process > 1 and len(chunks) > 1:
-        from concurrent.futures import ProcessPoolExecutor
-
         try:
-            nlp.extract_letter("warm up")   # load the pipeline once, before the workers fork
-            with ProcessPoolExecutor(max_workers=n_process, mp_context=_pool_context()) as pool:
+            with nlp.worker_pool(n_process) as pool:
                 for positions, res in zip(chunks, pool.map(_extract_chunk, [[texts[i] for i in c] for c in chunks])):
                     collect(positions, res)
             results = []

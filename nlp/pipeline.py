@@ -236,23 +236,26 @@ _NLP: Language | None = None
 _LOCK = threading.Lock()
 
 
-_NLP_MP: Language | None = None
-
-
-def get_nlp(serializable: bool = False) -> Language:
+def get_nlp() -> Language:
     """The shared pipeline (built once per process)."""
-    global _NLP, _NLP_MP
-    ready = _NLP_MP if serializable else _NLP
-    if ready is not None:  # no lock once built: a forked worker may inherit the lock held by another thread
-        return ready
+    global _NLP
+    if _NLP is not None:  # no lock once built: a forked worker may inherit the lock held by another thread
+        return _NLP
     with _LOCK:
-        if serializable:
-            if _NLP_MP is None:
-                _NLP_MP = build_pipeline(serializable=True)
-            return _NLP_MP
         if _NLP is None:
             _NLP = build_pipeline()
         return _NLP
+
+
+def worker_pool(n_process: int):
+    """A process pool for extraction: the pipeline is loaded first and the workers are forked
+    from it (spawned where fork does not exist), so no worker builds its own."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    get_nlp()
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    return ProcessPoolExecutor(max_workers=n_process, mp_context=ctx)
 
 
 def _result(doc: Doc) -> LetterExtraction:
@@ -321,17 +324,11 @@ def _extract_in_processes(texts: Iterable, n_process: int, chunk_size: int) -> I
 
     spaCy's own ``nlp.pipe(n_process=...)`` sends every Doc back to the parent, which costs more
     than extracting it (2 processes ran at half the speed of one); here the workers send back
-    the extraction dicts only. Workers are forked after the pipeline is loaded (spawned where
-    fork does not exist)."""
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
+    the extraction dicts only."""
     items = list(texts)
-    get_nlp()  # load once; forked workers share it
-    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     size = max(8, chunk_size)
     chunks = [items[k:k + size] for k in range(0, len(items), size)]
-    with ProcessPoolExecutor(max_workers=n_process, mp_context=ctx) as pool:
+    with worker_pool(n_process) as pool:
         for answers in pool.map(_extract_chunk, chunks):
             for d in answers:
                 yield letter_from_dict(d)
@@ -345,7 +342,7 @@ def extract_many(texts: Iterable, n_process: int = 1, batch_size: int = 64, nlp:
     if multi and nlp is None:
         yield from _extract_in_processes(texts, n_process, batch_size)
         return
-    nlp = nlp or get_nlp(serializable=multi)
+    nlp = nlp or get_nlp()
     errors: dict[int, str] = {}
 
     empty: dict[int, bool] = {}

@@ -209,7 +209,13 @@ def test_parallel_extraction_keeps_order_and_reports_progress(monkeypatch):
         assert n_process == 1, "workers never nest spaCy multiprocessing"
         return (Ex(t) for t in texts)
 
-    mod = types.SimpleNamespace(extract_letter=Ex, extract_many=extract_many)
+    def worker_pool(n_process):
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        return ProcessPoolExecutor(max_workers=n_process, mp_context=mp.get_context("fork"))
+
+    mod = types.SimpleNamespace(extract_letter=Ex, extract_many=extract_many, worker_pool=worker_pool)
     monkeypatch.setitem(sys.modules, "nlp", mod)
     texts = [f"letter {i}" if i % 7 else None for i in range(300)]
     seen = []
