@@ -484,16 +484,18 @@ class Store:
         return {"letter": letter, "extraction": extraction, "results": results}
 
     @staticmethod
-    def _result_values(letter_id: int, r: dict, standards_version: int | None) -> dict:
-        return dict(letter_id=letter_id, standard_id=str(r["standard_id"]), item_index=r.get("item_index"),
-                    outcome=str(r["outcome"]), exclusion_code=r.get("exclusion_code"),
-                    standards_version=standards_version, result=r)
+    def _result_columns(r: dict, standards_version: int | None) -> dict:
+        """The standard_result columns of one StandardResult.to_dict() (letter_id aside)."""
+        return dict(standard_id=str(r["standard_id"]), item_index=r.get("item_index"), outcome=str(r["outcome"]),
+                    exclusion_code=r.get("exclusion_code"), standards_version=standards_version, result=r)
 
-    @staticmethod
-    def _result_row(r: dict, standards_version: int | None) -> StandardResultRow:
-        return StandardResultRow(standard_id=str(r["standard_id"]), item_index=r.get("item_index"),
-                                 outcome=str(r["outcome"]), exclusion_code=r.get("exclusion_code"),
-                                 standards_version=standards_version, result=r)
+    @classmethod
+    def _result_values(cls, letter_id: int, r: dict, standards_version: int | None) -> dict:
+        return {"letter_id": letter_id, **cls._result_columns(r, standards_version)}
+
+    @classmethod
+    def _result_row(cls, r: dict, standards_version: int | None) -> StandardResultRow:
+        return StandardResultRow(**cls._result_columns(r, standards_version))
 
     def list_rounds(self, trust_id: int) -> list[RoundInfo]:
         with self.session() as s:
