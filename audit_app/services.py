@@ -23,7 +23,7 @@ import pandas as pd
 
 from audit_app.access import AccessContext, AccessDenied
 from audit_app.gcpause import gc_paused
-from audit_app.store.store import LetterRow, RoundInfo, Store, StoreError, TrustInfo
+from audit_app.store.store import LetterRow, RoundInfo, Store, StoreError, TrustInfo, overlapping_periods
 
 
 class ServiceError(Exception):
@@ -1088,16 +1088,14 @@ class ChartView:
 
 
 def _overlapping_rounds(store: Store, trust_id: int, labels: list[str]) -> list[str]:
-    """'Round 2 (03/01/2024 to 13/10/2025) starts before Round 1 ends' sentences for consecutive
-    rounds (in chart order) whose periods overlap; [] when they follow one another."""
-    period = {r.label: (r.period_start, r.period_end) for r in store.list_rounds(trust_id)}
-    out = []
-    for a, b in zip(labels, labels[1:]):
-        (sa, ea), (sb, eb) = period.get(a, (None, None)), period.get(b, (None, None))
-        if ea and sb and sb < ea:
-            out.append(f"{b} ({sb:%d/%m/%Y} to {eb:%d/%m/%Y}) starts before {a} ({sa:%d/%m/%Y} to {ea:%d/%m/%Y}) ends"
-                       if sa and eb else f"{b} starts before {a} ends")
-    return out
+    """'Round 2 (03/01/2024 to 13/10/2025) overlaps Round 1 (...)' for the charted rounds whose
+    periods overlap (store.overlapping_periods, the rule that also orders the rounds); [] when
+    they follow one another."""
+    wanted = set(labels)
+    charted = [r for r in store.list_rounds(trust_id) if r.label in wanted]
+    return [f"{b.label} ({b.period_start:%d/%m/%Y} to {b.period_end:%d/%m/%Y}) overlaps "
+            f"{a.label} ({a.period_start:%d/%m/%Y} to {a.period_end:%d/%m/%Y})"
+            for a, b in overlapping_periods(charted)]
 
 
 def chart(store: Store, access: Access, trust_id: int, measure_id: str, *, grain: str = "round",

@@ -808,16 +808,20 @@ class Store:
         return self.list_trusts(ids)
 
 
+def overlapping_periods(rounds: Iterable[Any]) -> list[tuple[Any, Any]]:
+    """Pairs (a, b) of rounds, in order of period start, where b starts on or before the day a
+    ends (a re-audit that sampled discharges from the same months). Rounds (AuditRound or
+    RoundInfo) without both dates are left out."""
+    dated = sorted((r for r in rounds if r.period_start and r.period_end), key=lambda r: (r.period_start, r.id))
+    return [(a, b) for a, b in zip(dated, dated[1:]) if b.period_start <= a.period_end]
+
+
 def _in_time_order(rounds: list[AuditRound]) -> list[AuditRound]:
-    """Rounds in the time order of their periods; where periods are missing or overlap (a
-    re-audit that sampled discharges from the same months), in the order they were saved."""
-    dated = [r for r in rounds if r.period_start and r.period_end]
-    if len(dated) != len(rounds):
+    """Rounds in the time order of their periods; where periods are missing or overlap, in the
+    order they were saved."""
+    if any(not (r.period_start and r.period_end) for r in rounds) or overlapping_periods(rounds):
         return rounds
-    by_start = sorted(dated, key=lambda r: (r.period_start, r.id))
-    if any(b.period_start <= a.period_end for a, b in zip(by_start, by_start[1:])):
-        return rounds
-    return by_start
+    return sorted(rounds, key=lambda r: (r.period_start, r.id))
 
 
 def _set_path(doc: Any, path: str, value: Any) -> Any:
