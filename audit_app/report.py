@@ -24,7 +24,6 @@ import io
 import math
 import re
 import warnings
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -194,15 +193,10 @@ def _identifier(field: str, value: Any, unmask: bool) -> Any:
     return value if unmask else privacy.mask_identifier(field, value)
 
 
-@lru_cache(maxsize=4096)
-def _masked(value: str) -> str:
-    return privacy.mask_text(value)
-
-
 def _text(value: Any, unmask: bool) -> Any:
     if not isinstance(value, str) or unmask:
         return value
-    return _masked(value)
+    return privacy.mask_text(value)  # cached there for the short texts that repeat
 
 
 def _evidence_text(evidence: list[dict], unmask: bool) -> str:
