@@ -1075,6 +1075,9 @@ def measures(store: Store, access: Access, trust_id: int, grain: str = "round") 
         return scoring.qi_measures(pairs, period=grain, config=cfg)
 
 
+NO_SIGNAL = "No signal: the points vary as expected by chance (common cause variation)."
+
+
 @dataclass
 class ChartView:
     figure: Any
@@ -1258,7 +1261,7 @@ def round_slides(store: Store, access: Access, trust_id: int, round_id: int,
     view = compliance(store, access, trust_id, round_id)
     lines = []
     for _, r in view.summary.iterrows():
-        if r["Compliance %"] is None or pd.isna(r["Compliance %"]):
+        if pd.isna(r["Compliance %"]):  # no eligible letters
             continue
         lines.append(f"{r['Standard']} {r['Title']}: {r['Compliance %']:.0f}% ({r['n']}; 95% CI {r['95% CI']})"
                      + (f", target {r['Target']} {r['Against target'][:1]}" if r["Target"] else ""))
@@ -1285,7 +1288,7 @@ def round_slides(store: Store, access: Access, trust_id: int, round_id: int,
                 charts.append(slides.ChartSlide(name, None, [f"No chart: {exc}"]))
                 continue
             variation, assurance = icon_text(cv.variation, cv.assurance)
-            bullets = list(cv.signals) or ["No signal: the points vary as expected by chance (common cause)."]
+            bullets = list(cv.signals) or [NO_SIGNAL]
             bullets += [f"Variation: {variation}."] if variation else []
             bullets += [f"Against target: {assurance}."] if assurance else []
             bullets += cv.notes
@@ -1304,8 +1307,6 @@ def round_slides(store: Store, access: Access, trust_id: int, round_id: int,
 
 
 def report_filename(store: Store, access: Access, trust_id: int, round_id: int, extension: str = "xlsx") -> str:
-    import re
-
     rnd = require_round(store, access, trust_id, round_id)
     trust = store.get_trust(trust_id)
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{trust.code or trust.name}_{rnd.label}").strip("_")

@@ -45,7 +45,7 @@ with common.messages("Cannot draw the chart"):
         for s in view.signals:
             st.markdown(f"- {s}")
     else:
-        st.markdown("No signal: the points vary as expected by chance (common cause variation).")
+        st.markdown(services.NO_SIGNAL)
     linked = [cy for cy in cycles if not cy.get("measures_linked") or measure in (cy.get("measures_linked") or [])]
     if linked:
         st.caption("PDSA cycles on this chart: " + "; ".join(cyc_names[cy["id"]] for cy in linked))
