@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from audit_app.records import AuditRecord, YesNo
+from audit_app.records import CANONICAL_FIELDS, AuditRecord, YesNo
 from audit_app.standards.config import StandardSetting, StandardsConfig, default_config
 from audit_app.standards.definitions import (
     CURRENT_VERSION, StandardDefinition, exclusion_codes, get_definition, global_exclusions,
@@ -34,21 +34,24 @@ __all__ = [
 ]
 
 
+_DATE_FIELDS = tuple(k for k, (kind, _) in CANONICAL_FIELDS.items() if kind == "date")
+_YESNO_FIELDS = tuple(k for k, (kind, _) in CANONICAL_FIELDS.items() if kind == "yesno")
+
+
 def as_record(record: AuditRecord | dict[str, Any]) -> AuditRecord:
     if isinstance(record, AuditRecord):
         return record
     if isinstance(record, dict):
         data = dict(record)
         data["letter_id"] = str(data.get("letter_id") or "")
-        for k in ("date_of_birth", "discharge_date"):  # a masked or malformed date is not a reason to fail
+        for k in _DATE_FIELDS:  # a masked or malformed date is not a reason to fail
             v = data.get(k)
             if isinstance(v, str):
                 try:
                     dt.date.fromisoformat(v[:10])
                 except ValueError:
                     data[k] = None
-        for k in ("opioid_prescribed", "weaning_plan", "gp_action", "indication", "new_opioid", "palliative",
-                  "cancer_pain"):
+        for k in _YESNO_FIELDS:
             v = data.get(k)
             if v is not None and not isinstance(v, YesNo) and str(v) not in ("yes", "no", "unknown"):
                 data[k] = parse_yesno(v).value
