@@ -271,26 +271,12 @@ def test_file_to_report_in_the_browser(tmp_path, corpora_dir):
         page.locator('[data-testid="stDataFrame"]').first.wait_for()
         shot(page, "08_compliance_after_correction")
 
-        # 8. the Excel report
+        # 8. the Excel report, then the slides for a QI meeting (measures: the PDSA cycle's, then median OME)
         go(page, "Report")
-        page.get_by_role("button", name="Build the report").click()
-        button = page.get_by_role("button", name="Download the Excel report")
-        button.wait_for(timeout=120_000)
-        with page.expect_download() as dl:
-            button.click()
-        xlsx_out = tmp_path / dl.value.suggested_filename
-        dl.value.save_as(xlsx_out)
+        xlsx_out = _build_and_download(page, "Build the report", "Download the Excel report", tmp_path)
         shot(page, "09_report")
         no_exception(page)
-
-        # 10. the slides for a QI meeting (measures: the PDSA cycle's, then median OME)
-        page.get_by_role("button", name="Build the slides").click()
-        button = page.get_by_role("button", name="Download the slides")
-        button.wait_for(timeout=120_000)
-        with page.expect_download() as dl:
-            button.click()
-        pptx_out = tmp_path / dl.value.suggested_filename
-        dl.value.save_as(pptx_out)
+        pptx_out = _build_and_download(page, "Build the slides", "Download the slides", tmp_path)
         shot(page, "10_slides")
         no_exception(page)
     from openpyxl import load_workbook
@@ -302,6 +288,18 @@ def test_file_to_report_in_the_browser(tmp_path, corpora_dir):
     deck = pptx.Presentation(str(pptx_out))
     assert pptx_out.suffix == ".pptx" and len(deck.slides) == 1 + 1 + 2 + 1
     assert time.monotonic() - t0 < 240, "the browser walk-through should take a few minutes at most"
+
+
+def _build_and_download(page, build: str, download: str, folder: Path) -> Path:
+    """Click `build`, wait for the `download` button, save what it downloads into `folder`."""
+    page.get_by_role("button", name=build).click()
+    button = page.get_by_role("button", name=download)
+    button.wait_for(timeout=120_000)
+    with page.expect_download() as dl:
+        button.click()
+    out = folder / dl.value.suggested_filename
+    dl.value.save_as(out)
+    return out
 
 
 def _compliance_pct(db_url: str, standard: str) -> str:
