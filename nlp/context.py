@@ -11,21 +11,17 @@
 from __future__ import annotations
 
 import bisect
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from nlp.rules import json_rules
 
-DATA_DIR = Path(__file__).resolve().parent / "data"  # rules ship inside the package
 
 _I = re.IGNORECASE
 
 
-@lru_cache(maxsize=1)
 def context_rules() -> dict:
-    with (DATA_DIR / "context_rules.json").open(encoding="utf-8") as fh:
-        return json.load(fh)
+    return json_rules("context_rules.json")
 
 
 @dataclass

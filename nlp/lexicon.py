@@ -5,14 +5,13 @@ the extractor and the evaluator agree. ``load_lexicon()`` is cached; the match r
 """
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
-DATA_DIR = Path(__file__).resolve().parent / "data"  # rules ship inside the package
 from typing import Iterable
+
+from nlp.rules import csv_records
 
 OPIOID_GENERICS_NON_PAIN = {"pregabalin"}  # non-opioid rows kept in opioids.csv only to stop mis-mapping
 
@@ -105,13 +104,8 @@ def form_class_of(formulation: str, route: str) -> str:
     return "oral"
 
 
-def _data_path(name: str):
-    return DATA_DIR / name
-
-
-def _read_csv(name: str) -> list[dict]:
-    with _data_path(name).open(encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+def _read_csv(name: str) -> tuple[dict, ...]:
+    return csv_records(name)
 
 
 def _variants(name: str) -> set[str]:

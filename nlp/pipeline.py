@@ -2,7 +2,8 @@
 
     opioid_sections      -> doc.spans["sections"]            (headings and their blocks)
     opioid_drug_matcher  -> doc.spans["drug_mentions"]        (lexicon matches, label = generic)
-    opioid_prescriptions -> doc.spans["opioid_prescriptions"], doc.spans["opioid_distractors"]
+    opioid_prescriptions -> doc.spans["medication_statements"] (label table | list | prose),
+                            doc.spans["opioid_prescriptions"], doc.spans["opioid_distractors"]
     opioid_letter        -> doc._.opioid_extraction           (LetterExtraction.to_dict(), msgpack-safe)
 
 Rules are data (``nlp/data``), read once per process. The pipeline is a module-level singleton.
@@ -151,6 +152,8 @@ class DrugMatcherComponent:
         if "error" in st:
             return doc
         try:
+            if "layout" not in st:  # works alone on spacy.blank("en") too
+                st["layout"] = LetterLayout(_text(doc))
             mentions = find_mentions(_text(doc))
             st["mentions"] = mentions
             if self.write_spans:
@@ -174,9 +177,15 @@ class PrescriptionsComponent:
         if "error" in st:
             return doc
         try:
-            rxs, distractors, co, mentions = build(st["layout"], st["mentions"])
+            if "layout" not in st:  # works alone on spacy.blank("en") too
+                st["layout"] = LetterLayout(_text(doc))
+            if "mentions" not in st:
+                st["mentions"] = find_mentions(_text(doc))
+            rxs, distractors, co, mentions, statements = build(st["layout"], st["mentions"])
             st["rxs"], st["distractors"], st["co"] = rxs, distractors, co
             if self.write_spans:
+                _spans(doc, [(x.start, x.end, x.source) for x in statements if x.end > x.start],
+                       "medication_statements", lambda x: x[2])
                 _spans(doc, [(r.span[0], r.span[1], r.generic) for r in rxs], "opioid_prescriptions", lambda x: x[2])
                 _spans(doc, [(d.span[0], d.span[1], d.reason) for d in distractors], "opioid_distractors", lambda x: x[2])
         except Exception as exc:  # noqa: BLE001

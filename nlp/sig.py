@@ -6,23 +6,20 @@ with its evidence span. Regexes run on short segments only (a few hundred charac
 """
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
-DATA_DIR = Path(__file__).resolve().parent / "data"  # rules ship inside the package
+from nlp.rules import json_rules
+
 
 NUM = r"(\d+(?:\.\d+)?)"
 _I = re.IGNORECASE
 
 
-@lru_cache(maxsize=1)
 def sig_rules() -> dict:
-    with (DATA_DIR / "sig_rules.json").open(encoding="utf-8") as fh:
-        return json.load(fh)
+    return json_rules("sig_rules.json")
 
 
 def _num_words() -> dict[str, float]:
@@ -58,7 +55,7 @@ RE_ML = re.compile(NUM + r"(?:\s*(?:ml|mls)?\s*(?:-|–|to)\s*" + NUM + r")?\s*(
 
 # --- frequency ---------------------------------------------------------------------------------------------
 RE_EVERY_H = re.compile(r"\b(?:every|each|q\.?|q)\s*" + NUMW + r"(?:\s*(?:-|–|to|or)\s*" + NUMW + r")?\s*(?:hours?|hrs?|hly|h)\b\.?", _I)
-RE_HOURLY = re.compile(r"(?<![\d.])" + NUM + r"(?:\s*(?:-|–|to)\s*" + NUM + r")?\s*[- ]?\s*(?:hourly|hrly|hly|h(?:ou)?rly)\b", _I)
+RE_HOURLY = re.compile(r"(?<![\d.])\b" + NUMW + r"(?:\s*(?:-|–|to|or)\s*" + NUMW + r")?\s*[- ]?\s*(?:hourly|hrly|hly|h(?:ou)?rly)\b", _I)
 RE_BARE_HOURLY = re.compile(r"(?<![\d\-\s])\s*\bhourly\b|(?:^|(?<=[\s(|,]))hourly\b", _I)
 RE_TIMES = re.compile(r"\b" + NUMW + r"\s*(?:x\s*)?times?\s*(?:a|per|each|in\s+a|in\s+24\s*hours?)?\s*(?:day|daily|24\s*h(?:ours?|rs?)?)\b", _I)
 RE_CAP_TIMES = re.compile(r"\b(?:max(?:imum)?\.?|up\s+to|no\s+more\s+than|not\s+more\s+than|not\s+to\s+exceed)\s*(?:of\s+)?" + NUMW
@@ -67,7 +64,7 @@ RE_CAP_ABBR = re.compile(r"\bmax(?:imum)?\.?\s*(?:of\s+)?(QDS|QID|TDS|TID|BD|BID
 RE_CAP_UNITS = re.compile(r"\b(?:max(?:imum)?\.?|no\s+more\s+than|not\s+more\s+than|up\s+to)\s*(?:of\s+)?" + NUMW
                           + r"\s*(tablets?|tabs|capsules?|caps|caplets)\s*(?:in|per|/|a|every|each|in\s+any)\s*(?:24|day|twenty)", _I)
 RE_CAP_MG = re.compile(r"\bmax(?:imum)?\.?\s*(?:daily\s+dose\s*)?(?:of\s+)?" + NUM + r"\s*(mg|" + MCG + r")\s*(?:in|per|/|a|daily|every|each)\s*(?:24|day|d\b)", _I)
-RE_PRN = re.compile(r"\b(?:prn|p\.r\.n\.?|when\s+required|as\s+required|if\s+required|as\s+needed|when\s+needed|if\s+needed|as\s+necessary|when\s+necessary|as\s+directed\s+when\s+required|on\s+demand|as\s+req(?:uired)?|when\s+req|if\s+req)\b", _I)
+RE_PRN = re.compile(r"\b(?:" + "|".join(sig_rules()["prn_phrases"]) + r")\b", _I)
 
 # --- duration / supply / quantity ------------------------------------------------------------------------------
 DAYS_UNIT = r"(days?|/7|/52|weeks?|/12|months?)"
@@ -192,6 +189,8 @@ def _mask_re(m: Masked, rx: re.Pattern) -> None:
         m.take(x.start(), x.end())
 
 
+_RE_AFTER_VOLUME = re.compile(r"\d\s*(?:ml|mls)\s*[(\[=]\s*$", _I)
+
 # paracetamol 325/500/1000 mg, aspirin 400/500 mg, ibuprofen 200/300 mg in fixed-dose combinations
 _NON_OPIOID_PARTNER_MG = {200.0, 300.0, 325.0, 400.0, 500.0, 1000.0}
 
@@ -202,6 +201,8 @@ def find_strength(seg: str, after: int = 0, limit: int = 70):
     cands = []
     for kind, rx in (("mcg_per_hour", RE_PATCH), ("mg_per_ml", RE_LIQUID), ("combo", RE_COMBO), ("range", RE_RANGE_MG), ("mg", RE_MG)):
         m = rx.search(window)
+        if m and kind == "mg" and _RE_AFTER_VOLUME.search(window, 0, m.start()):
+            m = rx.search(window, m.end())  # "5ml (10mg)": the mg is the dose of that volume, not a strength
         if not m:
             continue
         if kind == "mcg_per_hour":
@@ -460,6 +461,11 @@ def parse_supply(sig: Sig, m: Masked, formulation: str | None, default_unit: str
             sig.supply_days = _days(to_number(x.group(1)), x.group(2))
             sig.spans["supply"] = [m.base + x.start(), m.base + x.end()]
             m.take(x.start(), x.end())
+        # a bare number in a column of days supplied ("Supply (days)", "Days")
+        x = re.fullmatch(r"\s*(\d{1,3})\s*", m.text)
+        if x and sig.supply_days is None and not sig.own_supply and int(x.group(1)) > 0:
+            sig.supply_days = int(x.group(1))
+            sig.spans["supply"] = [m.base + x.start(1), m.base + x.end(1)]
         return
     for rx in RE_DURATION:
         x = rx.search(m.text)
