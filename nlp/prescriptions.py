@@ -397,7 +397,7 @@ def _clean(v):
     return int(v) if v.is_integer() and False else v
 
 
-_RE_CAPS = [S.RE_CAP_UNITS, S.RE_CAP_MG, S.RE_CAP_TIMES, S.RE_CAP_ABBR]
+_RE_CAPS = [S.RE_CAP_UNITS, S.RE_CAP_MG, S.RE_CAP_TIMES, S.RE_CAP_BARE, S.RE_CAP_ABBR]
 
 
 def _mask_caps(m: S.Masked) -> None:

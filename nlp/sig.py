@@ -35,10 +35,19 @@ def to_number(tok: str | None) -> float | None:
     try:
         return float(t)
     except ValueError:
-        return _num_words().get(t)
+        v = _num_words().get(t)
+        return v if v is not None else sig_rules()["tablet_count_words"].get(t)
 
 
-NUMW = r"(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|half|½)"
+_ADVERBS = {"once", "twice", "thrice"}  # number words that are frequencies, never counts
+NUMW = r"(\d+(?:\.\d+)?|" + "|".join(sorted((w.replace(" ", r"\s+") for w in _num_words() if w not in _ADVERBS),
+                                               key=len, reverse=True)) + r"|½)"
+# tablets per dose written without a unit, before the frequency: "ii qds", "1-2 qid", "one to two up to four times"
+_COUNT = r"(\d|" + "|".join(sorted(list(sig_rules()["tablet_count_words"]) + [w for w in _num_words() if w not in _ADVERBS],
+                                    key=len, reverse=True)) + r")"
+# (a run of blanks is a frequency or cap phrase already read and masked; the end is a Dose cell holding "1-2")
+RE_BARE_COUNT = re.compile(r"(?<![\w./-])" + _COUNT + r"(?:\s*(?:-|–|to|or)\s*" + _COUNT + r")?(?=\s*(?:,\s*)?(?:"
+                           + "|".join(sig_rules()["count_followers"]) + r")\b|\s{3,}|\s*$)", _I)
 
 # --- strength ---------------------------------------------------------------------------------------------
 MCG = r"(?:micro\s?grams?|mcg|µg|ug|microgram)"
@@ -60,6 +69,9 @@ RE_BARE_HOURLY = re.compile(r"(?<![\d\-\s])\s*\bhourly\b|(?:^|(?<=[\s(|,]))hourl
 RE_TIMES = re.compile(r"\b" + NUMW + r"\s*(?:x\s*)?times?\s*(?:a|per|each|in\s+a|in\s+24\s*hours?)?\s*(?:day|daily|24\s*h(?:ours?|rs?)?)\b", _I)
 RE_CAP_TIMES = re.compile(r"\b(?:max(?:imum)?\.?|up\s+to|no\s+more\s+than|not\s+more\s+than|not\s+to\s+exceed)\s*(?:of\s+)?" + NUMW
                           + r"\s*(?:doses?|times?|administrations?)\s*(?:(?:in|per|/|a|every|each|in\s+any)\s*(?:24\s*h(?:ours?|rs?|r)?|day|24hrs?|twenty[- ]four\s+hours))?", _I)
+# "max 4/24", "no more than 8 in 24 hours": a count with no unit (doses, or tablets when the dose is tablets)
+RE_CAP_BARE = re.compile(r"\b(?:max(?:imum)?\.?|no\s+more\s+than|not\s+more\s+than|not\s+to\s+exceed|up\s+to)\s*(?:of\s+)?" + NUMW
+                         + r"\s*(?:/\s*24\s*(?:h(?:ours?|rs?)?)?|in\s+(?:any\s+)?(?:24\s*h(?:ours?|rs?|r)?|twenty[- ]four\s+hours|a\s+day|one\s+day)|(?:per|a)\s+day)(?![\w/])", _I)
 RE_CAP_ABBR = re.compile(r"\bmax(?:imum)?\.?\s*(?:of\s+)?(QDS|QID|TDS|TID|BD|BID|OD|four\s+times\s+(?:a\s+)?(?:day|daily)|three\s+times\s+(?:a\s+)?(?:day|daily)|twice\s+(?:a\s+)?(?:day|daily)|once\s+(?:a\s+)?(?:day|daily))\b", _I)
 RE_CAP_UNITS = re.compile(r"\b(?:max(?:imum)?\.?|no\s+more\s+than|not\s+more\s+than|up\s+to)\s*(?:of\s+)?" + NUMW
                           + r"\s*(tablets?|tabs|capsules?|caps|caplets)\s*(?:in|per|/|a|every|each|in\s+any)\s*(?:24|day|twenty)", _I)
@@ -286,6 +298,13 @@ def parse_dose(sig: Sig, m: Masked, start: int, formulation: str | None) -> None
         unit = _unit_name(units.group(3))
         if lo is not None and hi is not None and hi <= 6 and unit not in ("ampoules",):
             units_hit = (lo, hi, unit, units.start(), units.end())
+    if units_hit is None and sig.strength_kind in ("mg", "combo") and formulation not in ("liquid", "patch"):
+        for bc in RE_BARE_COUNT.finditer(region):
+            lo = to_number(bc.group(1))
+            hi = to_number(bc.group(2)) if bc.group(2) else lo
+            if lo and hi and lo <= hi <= 4 and (bc.group(1).isdigit() or bc.group(1).lower() != "i" or bc.group(2)):
+                units_hit = (lo, hi, None, bc.start(), bc.end())
+                break
     ml_hit = None
     if mls:
         lo = float(mls.group(1))
@@ -375,7 +394,7 @@ def parse_cap(sig: Sig, m: Masked) -> None:
     """An explicit maximum ("max 4 doses in 24 hours", "max 8 tablets/24h", "max QDS") overrides the interval."""
     text = m.text
     sig.cap, sig.cap_span = 0, None
-    for rx in (RE_CAP_UNITS, RE_CAP_MG, RE_CAP_TIMES, RE_CAP_ABBR):
+    for rx in (RE_CAP_UNITS, RE_CAP_MG, RE_CAP_TIMES, RE_CAP_BARE, RE_CAP_ABBR):
         c = rx.search(text)
         if not c:
             continue
@@ -394,6 +413,11 @@ def parse_cap(sig: Sig, m: Masked) -> None:
         elif rx is RE_CAP_TIMES:
             n = to_number(c.group(1))
             cap = int(n) if n else None
+        elif rx is RE_CAP_BARE:
+            n = to_number(c.group(1))
+            per = sig.dose_units_max or 1
+            # "no more than 8 in 24 hours" at 1-2 tablets caps tablets; "max 4/24" caps doses
+            cap = (int(math.floor(n / per + 1e-9)) if per > 1 and n >= 8 else int(n)) if n else None
         else:
             cap = _abbr_value(c.group(1))
         if cap:
