@@ -11,7 +11,10 @@ from functools import lru_cache
 
 from typing import Iterable
 
-from nlp.rules import csv_records
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from nlp.rules import csv_records, json_rules
 
 OPIOID_GENERICS_NON_PAIN = {"pregabalin"}  # non-opioid rows kept in opioids.csv only to stop mis-mapping
 
@@ -55,6 +58,8 @@ class Lexicon:
     case_terms: dict[str, list[Term]] = field(default_factory=dict)  # exact text -> terms (case sensitive)
     regex: re.Pattern | None = None
     case_regex: re.Pattern | None = None
+    fuzzy_index: dict = field(default_factory=dict)  # (first letter, length) -> lexicon keys
+    fuzzy_cache: dict = field(default_factory=dict)  # word -> key or None (bounded)
 
     # --- lookups -------------------------------------------------------------------------------------------
     def lookup(self, matched: str) -> list[Term]:
@@ -90,6 +95,54 @@ class Lexicon:
                     last = e
             return out
         return found
+
+
+    def fuzzy_key(self, word: str) -> str | None:
+        """The lexicon key a misspelt word stands for ("tramdol" -> "tramadol"), or None."""
+        low = word.lower()
+        hit = self.fuzzy_cache.get(low, "")
+        if hit != "":
+            return hit
+        rules = _fuzzy_rules()
+        key = None
+        if len(low) >= rules["min_length"] and low not in self.terms and low not in rules["never_fuzzy"]:
+            cands = []
+            for n in range(len(low) - rules["max_distance"], len(low) + rules["max_distance"] + 1):
+                cands.extend(self.fuzzy_index.get((low[0], n), ()))
+            if cands:
+                best = process.extractOne(low, cands, scorer=OSA.distance, score_cutoff=rules["max_distance"])
+                key = best[0] if best else None
+        if len(self.fuzzy_cache) > 50_000:
+            self.fuzzy_cache.clear()
+        self.fuzzy_cache[low] = key
+        return key
+
+    def fuzzy_matches(self, text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, str, str]]:
+        """(start, end, written word, lexicon key) of misspelt drug names outside the exact matches ``taken``."""
+        out = []
+        k = 0
+        taken = sorted(taken)
+        for m in _RE_WORD.finditer(text):
+            s, e = m.span()
+            while k < len(taken) and taken[k][1] <= s:
+                k += 1
+            if k < len(taken) and taken[k][0] < e:
+                continue
+            key = self.fuzzy_key(m.group())
+            if key is not None:
+                out.append((s, e, m.group(), key))
+        return out
+
+
+_RE_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z][A-Za-z-]{4,}[A-Za-z](?![A-Za-z])")
+
+
+def _fuzzy_rules() -> dict:
+    r = json_rules("fuzzy_rules.json")
+    if "_never" not in r:
+        r["_never"] = True
+        r["never_fuzzy"] = frozenset(w.lower() for w in r["never_fuzzy"])
+    return r
 
 
 def form_class_of(formulation: str, route: str) -> str:
@@ -193,6 +246,11 @@ def load_lexicon() -> Lexicon:
     # Longest match first is guaranteed by the trie (greedy optional suffixes) plus the trailing boundary.
     lex.regex = re.compile(pattern(sorted(lex.terms)), re.IGNORECASE)
     lex.case_regex = re.compile(pattern(sorted(lex.case_terms))) if lex.case_terms else None
+    fz = _fuzzy_rules()
+    for key, terms in lex.terms.items():
+        if len(key) >= fz["min_length"] - fz["max_distance"] and re.fullmatch(r"[a-z][a-z-]*[a-z]", key) \
+                and any(t.category in fz["categories"] for t in terms):
+            lex.fuzzy_index.setdefault((key[0], len(key)), []).append(key)
     return lex
 
 

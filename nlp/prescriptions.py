@@ -33,6 +33,7 @@ class Mention:
     term: Term
     context: str = ""
     line_start: int = 0
+    fuzzy_of: str | None = None  # the lexicon name a misspelt mention was read as
 
     @property
     def generic(self) -> str:
@@ -51,6 +52,11 @@ def find_mentions(text: str) -> list[Mention]:
         if not terms:
             continue
         out.append(Mention(s, e, surface, terms[0]))
+    fuzzy = lex.fuzzy_matches(text, [(m.start, m.end) for m in out])
+    if fuzzy:
+        for s, e, surface, key in fuzzy:
+            out.append(Mention(s, e, surface, lex.terms[key][0], fuzzy_of=key))
+        out.sort(key=lambda m: m.start)
     return out
 
 
@@ -383,6 +389,9 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
     spans.update({k: v for k, v in sig.spans.items() if v})
     rx.spans = spans
     rx.statement_span = (g.seg_start, g.seg_end)
+    fz = next((m for m in ms if m.fuzzy_of), None)
+    if fz is not None:
+        rx.fuzzy_match = f"{fz.surface} -> {fz.fuzzy_of}"
     rx.new_on_admission = _new_status(layout, g, cells)
     rx.indication = _indication(text, g, cells, sig)
     if rx.indication:
