@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from nlp import sig as S
-from nlp.context import LetterLayout, compiled, cue
+from nlp.context import LetterLayout, compiled, context_rules, cue
 from nlp.extraction import CoPrescription, Distractor, OpioidPrescription
 from nlp.lexicon import Term, load_lexicon
 from nlp.statements import segment
@@ -123,7 +124,7 @@ def classify(layout: LetterLayout, m: Mention) -> str:
     return "rx" if has_sig(text[m.start:ce]) else "reference"
 
 
-RE_HAS_DOSE = re.compile(r"\d\s*(?:mg|micrograms?|mcg|ml|tabs?|tablets?|caps?|capsules?|caplets?)\b|\b(?:one|two|1|2)\s+(?:tabs?|tablets?|caps?|capsules?)\b|micrograms?/h", _I)
+RE_HAS_DOSE = re.compile(r"\d\s*(?:mg|micrograms?|mcg|ml|tabs?|tablets?|caps?|capsules?|caplets?|patch(?:es)?)\b|\b(?:one|two|1|2)\s+(?:tabs?|tablets?|caps?|capsules?)\b|micrograms?/h", _I)
 
 
 def has_sig(s: str) -> bool:
@@ -160,6 +161,62 @@ class Group:
     def cell_text(self, text: str, role: str) -> str:
         m = self.cell(text, role)
         return m.orig if m is not None else ""
+
+
+_RE_PLAN_AFTER_NAME = re.compile(r"(?:\s+[A-Za-z/]+){0,2}?[\s:\-–]*(?:taper(?:ing)?|wean(?:ing)?|step[- ]?down|reduction|reducing|titration)\b(?:\s+(?:plan|regimen|schedule))?\s*[:\-–]", _I)
+
+
+def _statement_context(layout: LetterLayout, statements: list) -> None:
+    """Statement-level reasons why a drug read as a prescription is not one: it was given on the ward
+    ("Oramorph 5mg PRN was used on the ward"), it sits in a GP request ("please put her MST 15mg bd on
+    repeat"), or the statement is a plan ("OxyContin taper: 10mg BD for 3 days, then ...")."""
+    text = layout.text
+    for st in statements:
+        if st.source == "table" and st.owner is not None and st.owner.category == "opioid":
+            _table_row_context(layout, st)
+            continue
+        if st.source == "table" or st.owner is None or st.owner.category != "opioid":
+            continue
+        rx_ms = [m for m in st.mentions if m.context == "rx"]
+        if not rx_ms:
+            continue
+        if _RE_PLAN_AFTER_NAME.match(text, st.mentions[-1].end):
+            for m in rx_ms:
+                m.context = "reference"
+            continue
+        if layout.section_kind(st.start) == "discharge":
+            continue
+        zone = text[st.cue_start:st.end]
+        if cue("inpatient_past", zone) and not cue("discharge_positive", zone):
+            for m in st.mentions:
+                m.context = "inpatient_only"
+        elif cue("gp_request", zone):
+            for m in rx_ms:
+                m.context = "reference"
+
+
+_NOT_DISCHARGE_TABLE = ("admission", "stopped", "allergy", "history", "family")
+
+
+def _table_row_context(layout: LetterLayout, st) -> None:
+    """A row of a medicines table is read by its own cells: the section the table sits in, and its Status
+    cell ("Stopped", "Withheld"). Words in a Comments cell ("replaces co-codamol (intolerant)") never make
+    the row's drug an allergy or a stopped drug."""
+    text = layout.text
+    kind = layout.section_kind(st.start)
+    if kind in _NOT_DISCHARGE_TABLE:
+        return
+    status = " ".join(text[a:b] for a, b in st.cells.get("status", []))
+    drug = " ".join(text[a:b] for a, b in st.cells.get("drug", []))
+    if LINE_STOPPED.search(status) or LINE_STOPPED.search(drug):
+        reason = "stopped"
+    elif any(STRONG_INPATIENT.search(text[a:b]) for r in ("route", "drug", "dose", "freq") for a, b in st.cells.get(r, [])):
+        reason = "inpatient_only"
+    else:
+        reason = "rx"
+    for m in st.mentions:
+        if m.context in ("rx", "reference", "allergy", "stopped", "historical", "other") and m.category == "opioid":
+            m.context = reason
 
 
 def statement_groups(statements: list) -> list[Group]:
@@ -227,6 +284,9 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
     sig = S.Sig()
     cells = g.cells or {}
     seg = text[g.seg_start:g.seg_end]
+    previous = _previous_dose(text, g)
+    if g.source != "table":
+        seg = _blank_not_current(seg, g.seg_start, ms[-1].end)
 
     # strength: from the drug cell (tables) or from the first mention on
     if g.source == "table":
@@ -393,10 +453,95 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
     if fz is not None:
         rx.fuzzy_match = f"{fz.surface} -> {fz.fuzzy_of}"
     rx.new_on_admission = _new_status(layout, g, cells)
+    rx.status = _status(layout, g, cells, previous is not None)
+    if rx.status in ("changed", "continued"):
+        rx.new_on_admission = False  # the gold schema: a changed dose is a pre-existing prescription
+    elif rx.status == "new":
+        rx.new_on_admission = True
+    rx.previous_dose_mg = previous
+    rx.dose_change = _dose_change(text, g, previous, rx.dose_mg_max)
     rx.indication = _indication(text, g, cells, sig)
-    if rx.indication:
-        pass
     return rx
+
+
+@lru_cache(maxsize=1)
+def _not_current() -> dict[str, re.Pattern]:
+    r = context_rules()["previous_dose"]
+    return {k: re.compile(v, _I) for k, v in r.items() if not k.startswith("_")}
+
+
+def _blank_not_current(seg: str, base: int, after_abs: int) -> str:
+    """The statement with numbers that are not the current prescription blanked (same offsets): a previous
+    dose ("(was 20mg bd before admission)", "reduced from 20mg BD to ...") and titration advice ("could be
+    increased to 20mg twice daily")."""
+    rx = _not_current()
+    chars = None
+    after = max(0, after_abs - base)
+    for key in ("bracket", "phrase", "titration"):
+        for m in rx[key].finditer(seg, after):
+            if chars is None:
+                chars = list(seg)
+            chars[m.start():m.end()] = " " * (m.end() - m.start())
+        if chars is not None:
+            seg = "".join(chars)
+            chars = None
+    return seg
+
+
+_RE_MG_VALUE = re.compile(r"(\d+(?:\.\d+)?)\s*(mg|micrograms?|mcg)", _I)
+
+
+def _previous_dose(text: str, g: Group) -> float | None:
+    """The dose before this admission's change, when the statement gives one (mg)."""
+    rx = _not_current()
+    zone = text[g.cue_start:g.seg_end]
+    for key in ("bracket", "phrase"):
+        m = rx[key].search(zone)
+        if m:
+            v = _RE_MG_VALUE.search(m.group())
+            if v:
+                val = float(v.group(1))
+                return val / 1000.0 if v.group(2).lower().startswith(("mcg", "micro")) else val
+    return None
+
+
+def _status(layout: LetterLayout, g: Group, cells: dict, has_previous: bool) -> str | None:
+    """new | changed | continued | None, from a Status cell, the words of the statement or its heading."""
+    c = compiled()
+    text = layout.text
+    zones = []
+    if "status" in cells:
+        zones.append(g.cell_text(text, "status"))
+    zones.append(text[g.cue_start:g.seg_end] if g.source != "table" else
+                 " ".join(g.cell_text(text, r) for r in ("drug", "comments", "other") if r in cells))
+    sec = layout.section_at(g.seg_start)
+    if sec is not None:  # the heading of the block: "Continued:", "New medicines"
+        zones.append(text[sec.start:sec.body_start])
+    for zone in zones:
+        if not zone.strip():
+            continue
+        if RE_NEW_BRACKET.search(zone) and not c.cues["changed"].search(zone):
+            return "new"
+        if c.cues["changed"].search(zone) or (has_previous and zone is zones[0]):
+            return "changed"
+        if c.cues["new"].search(zone):
+            return "new"
+        if c.cues["continued"].search(zone):
+            return "continued"
+    return "changed" if has_previous else None
+
+
+def _dose_change(text: str, g: Group, previous: float | None, current: float | None) -> str | None:
+    if previous is not None and current is not None:
+        if abs(previous - current) < 1e-9:
+            return "unchanged"
+        return "increased" if current > previous else "reduced"
+    rx = _not_current()
+    zone = text[g.cue_start:g.seg_end]
+    for key in ("increased", "reduced", "unchanged"):
+        if rx[key].search(zone):
+            return key
+    return None
 
 
 def _clean(v):
@@ -521,6 +666,7 @@ def build(layout: LetterLayout, mentions: list[Mention]):
         m.context = classify(layout, m)
     _promote_product_mentions(layout, mentions)
     statements = segment(layout, mentions)
+    _statement_context(layout, statements)
     groups = statement_groups(statements)
     rxs: list[OpioidPrescription] = []
     group_of: list[Group] = []

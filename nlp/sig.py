@@ -52,6 +52,8 @@ RE_BARE_COUNT = re.compile(r"(?<![\w./-])" + _COUNT + r"(?:\s*(?:-|–|to|or)\s*
 # --- strength ---------------------------------------------------------------------------------------------
 MCG = r"(?:micro\s?grams?|mcg|µg|ug|microgram)"
 RE_PATCH = re.compile(NUM + r"\s*" + MCG + r"\s*(?:/|per|an|a)\s*(?:hour|hr|h)\b", _I)
+# "BuTrans 10 patch", "Butec 5 patch": a patch strength written without its unit is micrograms/hour
+RE_PATCH_BARE = re.compile(r"(?<![\d.])" + NUM + r"\s*(?:mcg\s+|micrograms?\s+)?(?:transdermal\s+|TD\s+|7[- ]day\s+|weekly\s+)?patch(?:es)?\b", _I)
 RE_LIQUID = re.compile(NUM + r"\s*(mg|" + MCG + r")\s*(?:/|in|per|in\s+each)\s*" + NUM + r"?\s*(?:ml|mls|millilitres?)\b", _I)
 RE_COMBO = re.compile(NUM + r"\s*(?:mg|" + MCG + r")?\s*/\s*" + NUM + r"(?![\d.])\s*(?:mg|" + MCG + r")?(?!\s*(?:ml|mls|h\b|hr|hour))", _I)
 RE_MG = re.compile(NUM + r"\s*(mg|milligrams?|" + MCG + r"|g|grams?)\b(?!\s*/\s*(?:\d|ml|h\b|hr|hour|24|day|d\b))", _I)
@@ -211,7 +213,7 @@ def find_strength(seg: str, after: int = 0, limit: int = 70):
     """First strength expression at or after `after` (within `limit` characters). Returns (kind, value, s, e)."""
     window = seg[after: after + limit]
     cands = []
-    for kind, rx in (("mcg_per_hour", RE_PATCH), ("mg_per_ml", RE_LIQUID), ("combo", RE_COMBO), ("range", RE_RANGE_MG), ("mg", RE_MG)):
+    for kind, rx in (("mcg_per_hour", RE_PATCH), ("mcg_per_hour", RE_PATCH_BARE), ("mg_per_ml", RE_LIQUID), ("combo", RE_COMBO), ("range", RE_RANGE_MG), ("mg", RE_MG)):
         m = rx.search(window)
         if m and kind == "mg" and _RE_AFTER_VOLUME.search(window, 0, m.start()):
             m = rx.search(window, m.end())  # "5ml (10mg)": the mg is the dose of that volume, not a strength
