@@ -116,12 +116,23 @@ def classify(layout: LetterLayout, m: Mention) -> str:
     if cue("historical", clause) and not positive:
         return "historical"
     if re.search(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended)\b", clause, _I) and not positive:
+        if cue("stop_instruction", clause) and not _past_stop(clause):
+            # "GP to review ... and ensure oxycodone stopped": a plan, never a stopped drug
+            return "rx" if has_sig(text[m.start:ce]) else "reference"
         return "stopped"
     if cue("inpatient_only", near):
         return "inpatient_only"
     if kind in ("plan", "gp", "changes", "other", "history"):
         return "reference"
     return "rx" if has_sig(text[m.start:ce]) else "reference"
+
+
+_RE_PAST_STOP = re.compile(r"\b(?:(?:was|were|has\s+been|have\s+been|had\s+been|we|I|they|he|she)\s+(?:\w+\s+)?(?:stopped|discontinued|ceased)|stopped\s+(?:on|during|in)\s+(?:admission|hospital|the\s+ward))\b", _I)
+
+
+def _past_stop(clause: str) -> bool:
+    """'we stopped his tramadol', 'was discontinued on admission': a stop that happened (a distractor)."""
+    return bool(_RE_PAST_STOP.search(clause))
 
 
 RE_HAS_DOSE = re.compile(r"\d\s*(?:mg|micrograms?|mcg|ml|tabs?|tablets?|caps?|capsules?|caplets?|patch(?:es)?)\b|\b(?:one|two|1|2)\s+(?:tabs?|tablets?|caps?|capsules?)\b|micrograms?/h", _I)

@@ -64,3 +64,30 @@ NOT_PRESCRIPTIONS = [
 def test_numbers_that_are_not_the_current_prescription(letter, expected):
     got = {(o["generic"], o["dose_mg_max"] if o["dose_mg_max"] is not None else o["strength_mcg_per_hour"]) for o in opioids(letter)}
     assert got == expected
+
+
+STOP_INSTRUCTIONS = [
+    "Discharge medications:\n- Oxycodone 5mg qds prn\n\nGP to review opioid requirement at 2 weeks and ensure oxycodone stopped.\n",
+    "TTO\n- Dihydrocodeine 30mg qds prn\n\nGP - r/v DHC 1/52, stop if settled.\n",
+    "TTO\n- Codeine 30mg qds prn\n\nPlan: codeine to be stopped once the pain settles.\n",
+]
+
+
+@pytest.mark.parametrize("letter", STOP_INSTRUCTIONS)
+def test_an_instruction_to_stop_is_never_a_stopped_distractor(letter):
+    d = extract_letter(letter).to_dict()
+    assert len(d["opioids"]) == 1
+    assert not [x for x in d["distractors"] if x["reason"] == "stopped"]
+
+
+PAST_STOPS = [
+    "Discharge summary\n\nWe stopped his tramadol because of dizziness.\nTTO\n- Paracetamol 1g qds\n",
+    "Discharge summary\n\nHer codeine was discontinued on admission.\n",
+]
+
+
+@pytest.mark.parametrize("letter", PAST_STOPS)
+def test_a_stop_that_happened_is_a_stopped_distractor(letter):
+    d = extract_letter(letter).to_dict()
+    assert d["opioids"] == []
+    assert [x["reason"] for x in d["distractors"]] == ["stopped"]
