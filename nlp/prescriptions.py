@@ -16,10 +16,13 @@ from nlp import sig as S
 from nlp.context import LetterLayout, compiled, context_rules, cue
 from nlp.extraction import CoPrescription, Distractor, OpioidPrescription
 from nlp.lexicon import Term, load_lexicon
+from nlp.ome import OST_BRANDS as _OST_BRANDS
 from nlp.statements import segment
 
 _I = re.IGNORECASE
 STRONG_INPATIENT = re.compile(r"\b(?:IV|I\.V\.|IM|intravenous(?:ly)?|intramuscular(?:ly)?|intrathecal(?:ly)?|epidural|PCA|patient[- ]controlled|infusion|syringe\s+driver|CSCI)\b")
+# on a discharge list a syringe driver / CSCI goes home with the patient (palliative care): only these are ward-only
+DISCHARGE_INPATIENT = re.compile(r"\b(?:IV|I\.V\.|IM|intravenous(?:ly)?|intramuscular(?:ly)?|intrathecal(?:ly)?|epidural|PCA|patient[- ]controlled|infusion)\b")
 # a procedure note's "Medications:" line (US style): "Fentanyl 250 mcg and 9 mg of Versed"
 PROCEDURAL_SEDATION = re.compile(r"\b(?:Versed|propofol|(?:conscious|procedural|moderate)\s+sedation|an(?:a)?esthesia)\b", _I)
 LINE_STOPPED = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended|omitted|not\s+for\s+discharge|not\s+to\s+continue)\b", _I)
@@ -96,7 +99,7 @@ def classify(layout: LetterLayout, m: Mention) -> str:
     if kind == "discharge":
         ls, le = layout.line_bounds(m.start)
         line = text[ls:le]
-        if STRONG_INPATIENT.search(text[max(ls, m.start - 30): min(le, m.end + 30)]) or \
+        if DISCHARGE_INPATIENT.search(text[max(ls, m.start - 30): min(le, m.end + 30)]) or \
                 PROCEDURAL_SEDATION.search(text[max(ls, m.start - 40): min(le, m.end + 40)]):
             return "inpatient_only"
         if cue("allergy", clause):
@@ -433,6 +436,10 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
             and sig.strength_kind in ("mg", "combo") and sig.dose_units_max is None:
         sig.dose_mg_min = sig.dose_mg_max = sig.strength_mg
         sig.dose_units_max = 1
+    if route_hint == "injection" and sig.strength_kind == "mg" and sig.dose_mg_max is None and sig.strength_mg:
+        # "diamorphine 5mg subcut": with no mg per ml the figure is the dose, not the strength
+        sig.dose_mg_min = sig.dose_mg_max = sig.strength_mg
+        sig.strength_mg, sig.strength_kind = None, None
     if formulation == "patch":
         sig.dose_mg_min = sig.dose_mg_max = None
         sig.frequency_per_day_max = None
@@ -472,7 +479,21 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
     rx.previous_dose_mg = previous
     rx.dose_change = _dose_change(text, g, previous, rx.dose_mg_max)
     rx.indication = _indication(text, g, cells, sig)
+    rx.purpose = _purpose(text, g, rx)
     return rx
+
+
+def _purpose(text: str, g: Group, rx: OpioidPrescription) -> str:
+    """substitution (opioid substitution treatment: no pain OME, never a high-dose flag) or pain."""
+    if rx.generic not in ("buprenorphine", "methadone"):
+        return "pain"
+    zone = text[g.cue_start:g.seg_end]
+    if cue("substitution", zone) or (rx.brand or "") in _OST_BRANDS:
+        return "substitution"
+    # sublingual buprenorphine at 2 mg or more a dose is a substitution dose (corpus labelling rule)
+    if rx.generic == "buprenorphine" and rx.route == "sublingual" and (rx.dose_mg_max or rx.strength_mg or 0) >= 2:
+        return "substitution"
+    return "pain"
 
 
 @lru_cache(maxsize=1)

@@ -126,6 +126,7 @@ RE_MR = re.compile(r"\b(?:m/r|mr|modified[- ]release|prolonged[- ]release|slow[-
 RE_IR = re.compile(r"\b(?:ir|i/r|immediate[- ]release|normal[- ]release|instant[- ]release)\b", _I)
 RE_LIQ = re.compile(r"\b(?:oral\s+solution|solution|liquid|elixir|syrup|linctus|mixture|suspension|oral\s+sol|concentrate|drops)\b|mg\s*/\s*\d*\s*mls?\b|mg\s+in\s+\d+\s*mls?\b", _I)
 RE_INJ = re.compile(r"\b(?:injection|inj\.?|ampoules?|amps|vials?|solution\s+for\s+injection|s/c|subcut(?:aneous(?:ly)?)?|sc|s\.c\.|csci|syringe)\b", _I)
+RE_SC_ROUTE = re.compile(sig_rules()["subcutaneous_route"], _I)
 RE_PATCHW = re.compile(r"\b(?:patch(?:es)?|transdermal|td)\b", _I)
 RE_SL = re.compile(r"\b(?:sublingual(?:ly)?|s/l|sl)\b", _I)
 RE_BUCCAL = re.compile(r"\b(?:buccal|oromucosal|lozenge)\b", _I)
@@ -570,6 +571,8 @@ def resolve_formulation(term_form: str | None, resolvable: bool, seg: str, gener
     inj = RE_INJ.search(seg)
     if term_form == "injection":
         return "liquid", "injection"
+    if term_form not in ("MR", "patch", "combination") and RE_SC_ROUTE.search(seg) and not re.search(r"\boral(?:ly)?\b|\bPO\b", seg):
+        return "liquid", "injection"  # anticipatory / syringe-driver doses given subcutaneously
     if term_form in ("MR", "patch", "combination", "liquid") and not resolvable:
         if term_form == "liquid" and inj and re.search(r"injection|inj\b|ampoule|vial", seg, _I):
             return "liquid", "injection"
