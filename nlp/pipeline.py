@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from typing import Iterable, Iterator
 
 import spacy
@@ -27,6 +28,7 @@ from nlp.prescriptions import build, find_mentions
 
 _STATE = "_opioid_state"
 DEFAULT_MAX_CHARS = 1_000_000
+DEFAULT_TIME_LIMIT_S = 30.0  # per letter; a letter over it gets an error result and the batch moves on
 
 if not Doc.has_extension("opioid_extraction"):
     Doc.set_extension("opioid_extraction", default=None)
@@ -126,6 +128,7 @@ class SectionsComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         st = _state(doc)
+        st["started"] = time.monotonic()
         try:
             layout = LetterLayout(_text(doc))
             st["layout"] = layout
@@ -163,14 +166,21 @@ class DrugMatcherComponent:
         return doc
 
 
-@Language.factory("opioid_prescriptions", default_config={"write_spans": True}, assigns=["doc.spans"])
-def make_prescriptions(nlp: Language, name: str, write_spans: bool):
-    return PrescriptionsComponent(write_spans)
+@Language.factory("opioid_prescriptions", default_config={"write_spans": True, "time_limit_s": DEFAULT_TIME_LIMIT_S},
+                  assigns=["doc.spans"])
+def make_prescriptions(nlp: Language, name: str, write_spans: bool, time_limit_s: float):
+    return PrescriptionsComponent(write_spans, time_limit_s)
 
 
 class PrescriptionsComponent:
-    def __init__(self, write_spans: bool):
+    """Medication statements -> prescriptions and distractors. A letter that takes longer than
+    ``time_limit_s`` gets an error (LetterTimeout) instead of a result."""
+
+    def __init__(self, write_spans: bool, time_limit_s: float = DEFAULT_TIME_LIMIT_S):
+        if not isinstance(time_limit_s, (int, float)) or time_limit_s <= 0:
+            raise ValueError(f"time_limit_s must be a positive number of seconds, got {time_limit_s!r}")
         self.write_spans = write_spans
+        self.time_limit_s = float(time_limit_s)
 
     def __call__(self, doc: Doc) -> Doc:
         st = _state(doc)
@@ -181,7 +191,8 @@ class PrescriptionsComponent:
                 st["layout"] = LetterLayout(_text(doc))
             if "mentions" not in st:
                 st["mentions"] = find_mentions(_text(doc))
-            rxs, distractors, co, mentions, statements = build(st["layout"], st["mentions"])
+            deadline = st.setdefault("started", time.monotonic()) + self.time_limit_s
+            rxs, distractors, co, mentions, statements = build(st["layout"], st["mentions"], deadline)
             st["rxs"], st["distractors"], st["co"] = rxs, distractors, co
             if self.write_spans:
                 _spans(doc, [(x.start, x.end, x.source) for x in statements if x.end > x.start],
@@ -228,14 +239,16 @@ class LetterComponent:
 COMPONENTS = ("opioid_sections", "opioid_drug_matcher", "opioid_prescriptions", "opioid_letter")
 
 
-def build_pipeline(write_spans: bool = True, ome_factors: dict | None = None, serializable: bool = False) -> Language:
+def build_pipeline(write_spans: bool = True, ome_factors: dict | None = None, serializable: bool = False,
+                   time_limit_s: float = DEFAULT_TIME_LIMIT_S) -> Language:
     """A fresh pipeline: ``spacy.blank("en")`` with the letter tokenizer + the rule components
-    (``serializable`` for n_process > 1)."""
+    (``serializable`` for n_process > 1; ``time_limit_s`` per letter)."""
     nlp = spacy.blank("en")
     nlp.max_length = DEFAULT_MAX_CHARS + 1
     nlp.tokenizer = LetterTokenizer(nlp.vocab)
-    for name in COMPONENTS[:-1]:
+    for name in COMPONENTS[:-2]:
         nlp.add_pipe(name, config={"write_spans": write_spans})
+    nlp.add_pipe("opioid_prescriptions", config={"write_spans": write_spans, "time_limit_s": time_limit_s})
     nlp.add_pipe("opioid_letter", config={"ome_factors": {str(k): v for k, v in (ome_factors or {}).items()},
                                           "serializable": serializable})
     return nlp

@@ -9,6 +9,7 @@ Steps (all on character offsets of the original letter):
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -297,7 +298,7 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
     generic = lead.generic
     sig = S.Sig()
     cells = g.cells or {}
-    seg = text[g.seg_start:g.seg_end]
+    seg = raw_seg = text[g.seg_start:g.seg_end]
     previous = _previous_dose(text, g)
     if g.source != "table":
         seg = _blank_not_current(seg, g.seg_start, ms[-1].end)
@@ -449,7 +450,8 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
         sig.dose_units_max = sig.dose_mg_max / sig.strength_mg
 
     rx = OpioidPrescription(
-        text=seg.strip(), span=(g.seg_start + (len(seg) - len(seg.lstrip())), g.seg_start + len(seg.rstrip())),
+        text=raw_seg.strip(),
+        span=(g.seg_start + (len(raw_seg) - len(raw_seg.lstrip())), g.seg_start + len(raw_seg.rstrip())),
         generic=generic, brand=brand, formulation=formulation, route=route,
         strength_mg=sig.strength_mg if formulation != "patch" else None,
         strength_mcg_per_hour=sig.strength_mcg_per_hour if formulation == "patch" else None,
@@ -691,10 +693,22 @@ def distractor_text(layout: LetterLayout, m: Mention, reason: str) -> tuple[int,
     return s, e
 
 
-def build(layout: LetterLayout, mentions: list[Mention]):
-    """Prescriptions, distractors, co-prescriptions and references of one letter."""
+class LetterTimeout(RuntimeError):
+    """A letter took longer than the per-letter time limit (the batch moves on)."""
+
+
+def _check_time(deadline: float | None, i: int) -> None:
+    if deadline is not None and i % 64 == 0 and time.monotonic() > deadline:
+        raise LetterTimeout("extraction stopped: the letter took longer than the per-letter time limit "
+                            "(too many drug mentions?)")
+
+
+def build(layout: LetterLayout, mentions: list[Mention], deadline: float | None = None):
+    """Prescriptions, distractors, co-prescriptions, mentions and statements of one letter.
+    ``deadline`` (time.monotonic()) stops a pathological letter with LetterTimeout."""
     text = layout.text
-    for m in mentions:
+    for i, m in enumerate(mentions):
+        _check_time(deadline, i)
         m.context = classify(layout, m)
     _promote_product_mentions(layout, mentions)
     statements = segment(layout, mentions)
@@ -702,7 +716,8 @@ def build(layout: LetterLayout, mentions: list[Mention]):
     groups = statement_groups(statements)
     rxs: list[OpioidPrescription] = []
     group_of: list[Group] = []
-    for g in groups:
+    for i, g in enumerate(groups):
+        _check_time(deadline, i)
         rx = parse_group(layout, g)
         if rx.strength_mg is None and rx.strength_mcg_per_hour is None and rx.dose_mg_max is None \
                 and rx.frequency_per_day_max is None and not rx.prn and rx.units_per_dose_max is None:
