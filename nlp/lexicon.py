@@ -134,7 +134,9 @@ class Lexicon:
         return out
 
 
-_RE_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z][A-Za-z-]{4,}[A-Za-z](?![A-Za-z])")
+# a word of six letters or more with a figure close after it ("tramdol 50mg", "Butec 5 patch"): only such a
+# word can start a prescription, and looking at no other keeps the fuzzy pass cheap on long letters
+_RE_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z][A-Za-z-]{4,}[A-Za-z](?![A-Za-z])(?=[^\n\d]{0,30}\d)")
 
 
 def _fuzzy_rules() -> dict:

@@ -215,7 +215,8 @@ def table_rows(layout: LetterLayout) -> list[_Row]:
         ls = starts[i]
         le = starts[i + 1] - 1 if i + 1 < n else len(text)
         line = text[ls:le]
-        cols = header_columns(line) if line.strip() else None
+        # a heading line has columns: a tab, a separator or a gap of two spaces (cheap test first)
+        cols = header_columns(line) if ("  " in line or "\t" in line or c.sep_split.search(line)) else None
         i += 1
         if cols is None:
             continue
@@ -270,6 +271,8 @@ def _unlisted(text: str, s: int, e: int, taken: list[tuple[int, int]]) -> list[t
     """Starts of drug-like words not in the lexicon ("senna 15mg") between s and e."""
     c = rules()
     out = []
+    if not any(ch.isdigit() for ch in text[s:e]):
+        return out
     for m in c.unlisted.finditer(text, s, e):
         word = m.group(1)
         if word.lower() in c.not_drug:

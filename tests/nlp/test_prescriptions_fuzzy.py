@@ -53,6 +53,12 @@ LETTERS = [
 ]
 
 
+def test_only_words_followed_by_a_figure_are_tried():
+    # a misspelt name with no dose nearby cannot start a prescription: the fuzzy pass does not look at it
+    assert [m.fuzzy_of for m in find_mentions("she had stopped her tramdol last year")] == []
+    assert [m.fuzzy_of for m in find_mentions("tramdol 50mg")] == ["tramadol"]
+
+
 @pytest.mark.parametrize("letter,generic,evidence", LETTERS)
 def test_misspelt_prescription_is_extracted_and_marked(letter, generic, evidence):
     ops = extract_letter(letter).to_dict()["opioids"]
@@ -66,6 +72,6 @@ def test_exact_names_are_not_marked_fuzzy():
 
 
 def test_fuzzy_never_overlaps_exact_matches():
-    text = "oxycodone oxycodne morphine morphing"
+    text = "oxycodone 5mg, oxycodne 5mg, morphine 10mg, morphing 2 times"
     ms = find_mentions(text)
     assert [(m.surface, m.fuzzy_of) for m in ms] == [("oxycodone", None), ("oxycodne", "oxycodone"), ("morphine", None)]
