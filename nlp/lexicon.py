@@ -60,6 +60,7 @@ class Lexicon:
     case_regex: re.Pattern | None = None
     fuzzy_index: dict = field(default_factory=dict)  # (first letter, length) -> lexicon keys
     fuzzy_cache: dict = field(default_factory=dict)  # word -> key or None (bounded)
+    fuzzy_prefixes: frozenset = frozenset()  # first two letters of the fuzzy targets
 
     # --- lookups -------------------------------------------------------------------------------------------
     def lookup(self, matched: str) -> list[Term]:
@@ -108,7 +109,7 @@ class Lexicon:
         if len(low) >= rules["min_length"] and low not in self.terms and low not in rules["never_fuzzy"]:
             cands = []
             for n in range(len(low) - rules["max_distance"], len(low) + rules["max_distance"] + 1):
-                cands.extend(self.fuzzy_index.get((low[0], n), ()))
+                cands.extend(self.fuzzy_index.get((low[:2], n), ()))
             if cands:
                 best = process.extractOne(low, cands, scorer=OSA.distance, score_cutoff=rules["max_distance"])
                 key = best[0] if best else None
@@ -122,21 +123,33 @@ class Lexicon:
         out = []
         k = 0
         taken = sorted(taken)
-        for m in _RE_WORD.finditer(text):
-            s, e = m.span()
-            while k < len(taken) and taken[k][1] <= s:
-                k += 1
-            if k < len(taken) and taken[k][0] < e:
-                continue
-            key = self.fuzzy_key(m.group())
-            if key is not None:
-                out.append((s, e, m.group(), key))
+        prefixes = self.fuzzy_prefixes
+        if not prefixes:
+            return out
+        # only words just before a dose figure ("tramdol 50mg", "Oramorh 10mg/5ml", "Bupranorphine 5 micrograms")
+        # can start a prescription; looking at no other word keeps the pass cheap on long letters. Slips rarely
+        # hit the first two letters, so a word must begin like an opioid name.
+        seen = set()
+        for f in _RE_DOSE_FIGURE.finditer(text):
+            a = max(0, f.start() - 40)
+            for m in _RE_LONG_WORD.finditer(text, a, f.start()):
+                s, e = m.span()
+                w = m.group()
+                if s in seen or w[:2].lower() not in prefixes:
+                    continue
+                seen.add(s)
+                while k < len(taken) and taken[k][1] <= s:
+                    k += 1
+                if k < len(taken) and taken[k][0] < e:
+                    continue
+                key = self.fuzzy_key(w)
+                if key is not None:
+                    out.append((s, e, w, key))
         return out
 
 
-# a word of six letters or more with a figure close after it ("tramdol 50mg", "Butec 5 patch"): only such a
-# word can start a prescription, and looking at no other keeps the fuzzy pass cheap on long letters
-_RE_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z][A-Za-z-]{4,}[A-Za-z](?![A-Za-z])(?=[^\n\d]{0,30}\d)")
+_RE_LONG_WORD = re.compile(r"\b[A-Za-z][A-Za-z-]{4,}[A-Za-z]\b")
+_RE_DOSE_FIGURE = re.compile(r"\d\s*(?:mg|mcg|micro|µg|ml|tab|cap|patch|sachet|/\s*\d|%)", re.IGNORECASE)
 
 
 def _fuzzy_rules() -> dict:
@@ -252,7 +265,8 @@ def load_lexicon() -> Lexicon:
     for key, terms in lex.terms.items():
         if len(key) >= fz["min_length"] - fz["max_distance"] and re.fullmatch(r"[a-z][a-z-]*[a-z]", key) \
                 and any(t.category in fz["categories"] for t in terms):
-            lex.fuzzy_index.setdefault((key[0], len(key)), []).append(key)
+            lex.fuzzy_index.setdefault((key[:2], len(key)), []).append(key)
+    lex.fuzzy_prefixes = frozenset(k[0] for k in lex.fuzzy_index)
     return lex
 
 

@@ -36,11 +36,12 @@ if not Doc.has_extension("opioid_extraction"):
 
 # Words, numbers, whitespace runs, then any other single character. Every character of a letter
 # falls in exactly one token, so doc.text is the letter and every regex offset maps onto tokens.
-_TOKEN = re.compile(r"([^\W\d_]+|\d+(?:\.\d+)?)|(\s+)|(.)", re.S)
+_TOKEN = re.compile(r"([^\W\d_]+|\d+(?:\.\d+)?)|(\s+)|((.)\4*)", re.S)  # a run of one symbol ("----") is one token
 
 
 class LetterTokenizer:
-    """A plain tokenizer for letters: alphabetic runs, numbers, whitespace, single symbols.
+    """A plain tokenizer for letters: alphabetic runs, numbers, whitespace, symbols (a run of the same one,
+    like a table rule "-----", is one token).
 
     The rule components read the letter's characters, not tokens; tokens only anchor the spans
     they write (``doc.char_span``). spaCy's English tokenizer spends most of its time on affix and

@@ -69,6 +69,7 @@ class _Compiled:
     drug_heading: re.Pattern  # cheap pre-filter: a heading line names its Drug column
     embedding: re.Pattern
     unlisted: re.Pattern
+    unlisted_after: re.Pattern
     not_drug: frozenset
 
 
@@ -82,9 +83,10 @@ def rules() -> _Compiled:
         sep_split=re.compile("[" + re.escape(seps) + "]"),
         border=re.compile(r["border_line"]),
         drug_heading=re.compile(r"(?:^|[\s" + re.escape(seps) + r"])" + next(p for role, p in r["table_columns"] if role == "drug")
-                                + r"\s*:?\s*(?:$|[\t" + re.escape(seps) + r"]|\s\s)", _I),
+                                + r"\s*:?\s*(?:$|[\t" + re.escape(seps) + r"]|\s\s)", _I | re.M),
         embedding=re.compile(r["embedding_cues"], _I),
         unlisted=re.compile(r["unlisted_drug"]),
+        unlisted_after=re.compile(r["unlisted_drug_after"]),
         not_drug=frozenset(w.lower() for w in r["not_drug_words"]),
     )
 
@@ -103,6 +105,7 @@ def heading_role(cell: str) -> str | None:
 # --------------------------------------------------------------------------------------------------------------
 # cells of one line
 # --------------------------------------------------------------------------------------------------------------
+_DIGIT = re.compile(r"\d")
 _WIDE_GAP = re.compile(r"\S(?:[^\S\n]?\S)*")  # chunks separated by two or more spaces
 _TRIM = re.compile(r"\S(?:.*\S)?")
 
@@ -210,12 +213,17 @@ def table_rows(layout: LetterLayout) -> list[_Row]:
     starts = layout.line_starts
     n = len(starts)
     rows: list[_Row] = []
+    # heading lines name a Drug column: find those lines in one pass over the letter
+    candidates = sorted({layout.line_index(m.end() - 1) for m in c.drug_heading.finditer(text)})
+    ci = 0
     i = 0
-    while i < n:
+    while ci < len(candidates):
+        i = candidates[ci]
+        ci += 1
         ls = starts[i]
         le = starts[i + 1] - 1 if i + 1 < n else len(text)
         line = text[ls:le]
-        # a heading line has columns: a tab, a separator or a gap of two spaces (cheap test first)
+        # a heading line has columns: a tab, a separator or a gap of two spaces
         cols = header_columns(line) if ("  " in line or "\t" in line or c.sep_split.search(line)) else None
         i += 1
         if cols is None:
@@ -252,6 +260,8 @@ def table_rows(layout: LetterLayout) -> list[_Row]:
                     current.cells.setdefault(r, []).append((ls + s, ls + e))
                 rows.append(current)
             i += 1
+        while ci < len(candidates) and candidates[ci] < i:  # headings inside the table just read
+            ci += 1
     return rows
 
 
@@ -271,11 +281,11 @@ def _unlisted(text: str, s: int, e: int, taken: list[tuple[int, int]]) -> list[t
     """Starts of drug-like words not in the lexicon ("senna 15mg") between s and e."""
     c = rules()
     out = []
-    if not any(ch.isdigit() for ch in text[s:e]):
+    if not _DIGIT.search(text, s, e):
         return out
     for m in c.unlisted.finditer(text, s, e):
         word = m.group(1)
-        if word.lower() in c.not_drug:
+        if word.lower() in c.not_drug or not c.unlisted_after.search(text[max(s, m.start(1) - 12):m.start(1)]):
             continue
         if any(a <= m.start(1) < b for a, b in taken):
             continue
