@@ -350,3 +350,170 @@ def figure_to_png(fig: go.Figure, path: str | os.PathLike | None = None, *, scal
     if path is not None:
         Path(path).write_bytes(data)
     return data
+
+
+# =========================================================================== network figures
+
+def _funnel_hover(row: pd.Series, interval: tuple[float, float]) -> str:
+    from qi.funnel import NO_ELIGIBLE
+
+    if row["position"] == NO_ELIGIBLE:
+        return f"<b>{row['label']}</b><br>{NO_ELIGIBLE}"
+    lo, hi = interval
+    where = ("inside the 95% limits" if row["position"] == "within"
+             else f"{row['position']} limit")
+    return (f"<b>{row['label']}</b><br>{int(row['numerator'])}/{int(row['denominator'])} = {row['value']:.1%}"
+            f"<br>Wilson 95% CI {lo:.1%} to {hi:.1%}<br>{where}")
+
+
+def _funnel_point_colour(position: str, improvement: str) -> str:
+    if position == "within":
+        return COLOURS["common_cause"]
+    if improvement == "neutral":
+        return COLOURS["special_cause_neutral"]
+    good = position.startswith("above") == (improvement == "increase")
+    return COLOURS["special_cause_improvement"] if good else COLOURS["special_cause_concern"]
+
+
+def funnel_figure(result, title: str | None = None, *, highlight: str | None = None,
+                  measure: str = "compliance") -> go.Figure:
+    """A plotly funnel plot of a :class:`qi.funnel.FunnelResult` in the Making Data Count colours.
+
+    Points inside the limits are grey; outside, blue (better) or orange (worse), or purple when the
+    measure has no improvement direction; every point outside the outlier limit is named on the
+    chart. Hover: n/N, %, Wilson 95% interval, where the point lies. Trusts with no eligible letters
+    are listed under the chart, never drawn as 0%. ``highlight``: a label drawn with a ring.
+    """
+    from qi.funnel import NO_ELIGIBLE, outlier_sentences
+    from qi.intervals import wilson_interval
+
+    pts = result.points
+    curve = result.curve
+    fig = go.Figure()
+    styles = {"95": dict(dash="dash", width=1.2), "99.8": dict(dash="solid", width=1.2)}
+    for level, style in styles.items():
+        key = level.replace(".", "")
+        for side, name in (("ucl", f"{level}% limits"), ("lcl", None)):
+            fig.add_trace(go.Scatter(
+                x=curve["denominator"], y=curve[f"{side}{key}"], mode="lines", name=name or f"{level}% lower",
+                showlegend=name is not None, legendgroup=level, hoverinfo="skip",
+                line=dict(color=COLOURS["limits"] if level == "95" else "#7f7f7f", **style),
+            ))
+    xmax = float(curve["denominator"].max()) if len(curve) else 1.0
+    centre_name = "target" if result.target is not None else "network mean"
+    if math.isfinite(result.centre):
+        fig.add_trace(go.Scatter(x=[0, xmax], y=[result.centre, result.centre], mode="lines",
+                                 name=f"{centre_name} ({result.centre:.1%})", hoverinfo="skip",
+                                 line=dict(color=COLOURS["target"] if result.target is not None
+                                           else COLOURS["mean_line"], width=1.5)))
+    plotted = pts[pts["position"] != NO_ELIGIBLE]
+    for group_name, sel in (("within the limits", plotted["position"] == "within"),
+                            ("outside the limits", plotted["position"] != "within")):
+        part = plotted[sel]
+        if part.empty:
+            continue
+        hover = [_funnel_hover(row, wilson_interval(int(row["numerator"]), int(row["denominator"])))
+                 for _, row in part.iterrows()]
+        fig.add_trace(go.Scatter(
+            x=part["denominator"], y=part["value"], mode="markers+text" if group_name.startswith("outside") else "markers",
+            name=f"trusts {group_name}",
+            text=[lab if pos != "within" else "" for lab, pos in zip(part["label"], part["position"])],
+            textposition="top center",
+            marker=dict(size=11, color=[_funnel_point_colour(p, result.improvement) for p in part["position"]],
+                        line=dict(color=["black" if lab == highlight else "white" for lab in part["label"]],
+                                  width=[2.5 if lab == highlight else 0.5 for lab in part["label"]])),
+            hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
+        ))
+    if highlight is not None and (plotted["label"] == highlight).any():
+        row = plotted[plotted["label"] == highlight].iloc[0]
+        if row["position"] == "within":
+            fig.add_annotation(x=row["denominator"], y=row["value"], text=str(highlight), showarrow=True,
+                               arrowhead=0, ay=-28, font=dict(size=11))
+    notes = [s for s in outlier_sentences(result, measure) if NO_ELIGIBLE in s]
+    notes.append(result.overdispersion_text())
+    fig.add_annotation(xref="paper", yref="paper", x=0, y=-0.2, xanchor="left", yanchor="top", showarrow=False,
+                       align="left", text="<br>".join(notes), font=dict(size=11, color="#444"))
+    fig.update_layout(
+        title=dict(text=title or f"Funnel plot \u2014 {measure}", x=0.01),
+        template="plotly_white", hovermode="closest",
+        margin=dict(l=60, r=30, t=70, b=130), width=1000, height=560,
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+    )
+    fig.update_xaxes(title_text="eligible letters (denominator)", rangemode="tozero")
+    fig.update_yaxes(title_text=measure, tickformat=".0%", range=[-0.02, 1.05])
+    return fig
+
+
+def small_multiples_figure(panels: list, title: str | None = None, *, columns: int = 4,
+                           percent: bool = True, target: float | None = None) -> go.Figure:
+    """Small multiples of SPC charts, one panel per trust, on the same y axis.
+
+    ``panels``: (name, SpcResult, PDSA cycles) per trust, all analysed with the same chart and
+    rule set by the caller; each panel shows that trust's points coloured as Making Data Count
+    colours them, centre line and limits broken at phases, and that trust's PDSA cycles only.
+    """
+    from plotly.subplots import make_subplots
+
+    panels = list(panels)
+    if not panels:
+        fig = go.Figure()
+        fig.update_layout(title=dict(text=title or "No trusts to show", x=0.01), template="plotly_white")
+        return fig
+    cols = max(1, min(columns, len(panels)))
+    rows = math.ceil(len(panels) / cols)
+    fig = make_subplots(rows=rows, cols=cols, shared_yaxes=True, shared_xaxes=False,
+                        subplot_titles=[str(p[0]) for p in panels],
+                        horizontal_spacing=0.03, vertical_spacing=min(0.12, 0.5 / rows))
+    all_values: list[float] = []
+    for i, (name, result, cycles) in enumerate(panels):
+        r, c = divmod(i, cols)
+        r, c = r + 1, c + 1
+        pts = result.points
+        x = _x_values(pts)
+        phase = pts["phase"].to_numpy()
+        values = pts["value"].to_numpy(dtype=float)
+        all_values += [float(v) for v in values if v == v]
+        fig.add_trace(go.Scatter(x=x, y=[None if v != v else float(v) for v in values], mode="lines",
+                                 line=dict(color=COLOURS["value_line"], width=1), hoverinfo="skip",
+                                 showlegend=False), row=r, col=c)
+        hover = _hover_text(pts, result)
+        colours = [COLOURS["no_data"] if pt == "no_data" else _point_colour(pt) for pt in pts["point_type"]]
+        keep = [j for j, pt in enumerate(pts["point_type"]) if pt != "no_data"]
+        fig.add_trace(go.Scatter(
+            x=[x[j] for j in keep], y=[float(values[j]) for j in keep], mode="markers",
+            marker=dict(color=[colours[j] for j in keep], size=6), showlegend=False,
+            text=[f"{name}<br>" + hover[j] for j in keep], hovertemplate="%{text}<extra></extra>",
+        ), row=r, col=c)
+        for col_name, colour, dash in (("cl", COLOURS["mean_line"], "solid"), ("ucl", COLOURS["limits"], "dot"),
+                                       ("lcl", COLOURS["limits"], "dot")):
+            if pts[col_name].notna().any():
+                xs, ys = _broken_line(x, pts[col_name].to_numpy(), phase)
+                fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
+                                         line=dict(color=colour, width=1, dash=dash), connectgaps=False),
+                              row=r, col=c)
+        cx, chover = [], []
+        for cyc in cycles or []:
+            xc = _pdsa_x(cyc, x)
+            if xc is not None:
+                cx.append(xc)
+                chover.append(f"{name}: <b>{cyc.label}</b><br>start {cyc.date_start.isoformat()}")
+        if cx:
+            finite = values[np.isfinite(values)]
+            ypos = 1.04 if percent else (float(finite.max()) if finite.size else 0.0)
+            fig.add_trace(go.Scatter(x=cx, y=[ypos] * len(cx), mode="markers",
+                                     marker=dict(symbol="triangle-down", size=9, color=COLOURS["pdsa"]),
+                                     hovertext=chover, hoverinfo="text", showlegend=False, name="PDSA"),
+                          row=r, col=c)
+        if target is not None:
+            fig.add_hline(y=target, line=dict(color=COLOURS["target"], width=1, dash="dash"), row=r, col=c)
+    if percent:
+        fig.update_yaxes(tickformat=".0%", range=[-0.02, 1.08])
+    elif all_values:
+        lo, hi = min(all_values), max(all_values)
+        pad = 0.1 * max(hi - lo, abs(hi) * 0.1, 1e-9)
+        fig.update_yaxes(range=[lo - pad, hi + pad])
+    fig.update_layout(title=dict(text=title or "Trusts over time", x=0.01), template="plotly_white",
+                      height=max(320, 230 * rows + 80), width=1100, margin=dict(l=50, r=20, t=80, b=40),
+                      hovermode="closest")
+    fig.update_annotations(font_size=11)
+    return fig
