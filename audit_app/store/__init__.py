@@ -1,4 +1,5 @@
 """The audit store (SQLAlchemy 2 + Alembic). See `store.Store`."""
+from audit_app.store.networks import NetworkInfo, ResultCount
 from audit_app.store.store import (
     ConcurrentEditError,
     LetterRow,
@@ -13,4 +14,4 @@ from audit_app.store.store import (
 )
 
 __all__ = ["Store", "StoreError", "ConcurrentEditError", "TrustInfo", "RoundInfo", "LetterRow",
-           "default_url", "upgrade_schema", "downgrade_schema", "schema_revision"]
+           "default_url", "NetworkInfo", "ResultCount", "upgrade_schema", "downgrade_schema", "schema_revision"]
