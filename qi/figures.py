@@ -473,24 +473,26 @@ def small_multiples_figure(panels: list, title: str | None = None, *, columns: i
         phase = pts["phase"].to_numpy()
         values = pts["value"].to_numpy(dtype=float)
         all_values += [float(v) for v in values if v == v]
-        fig.add_trace(go.Scatter(x=x, y=[None if v != v else float(v) for v in values], mode="lines",
-                                 line=dict(color=COLOURS["value_line"], width=1), hoverinfo="skip",
-                                 showlegend=False), row=r, col=c)
+        # one trace for the line and its points, one for the centre line, one for both limits:
+        # a 20-panel figure stays quick to draw and to export
         hover = _hover_text(pts, result)
         colours = [COLOURS["no_data"] if pt == "no_data" else _point_colour(pt) for pt in pts["point_type"]]
-        keep = [j for j, pt in enumerate(pts["point_type"]) if pt != "no_data"]
         fig.add_trace(go.Scatter(
-            x=[x[j] for j in keep], y=[float(values[j]) for j in keep], mode="markers",
-            marker=dict(color=[colours[j] for j in keep], size=6), showlegend=False,
-            text=[f"{name}<br>" + hover[j] for j in keep], hovertemplate="%{text}<extra></extra>",
+            x=x, y=[None if v != v else float(v) for v in values], mode="lines+markers",
+            line=dict(color=COLOURS["value_line"], width=1), marker=dict(color=colours, size=6),
+            text=[f"{name}<br>" + h for h in hover], hovertemplate="%{text}<extra></extra>", showlegend=False,
         ), row=r, col=c)
-        for col_name, colour, dash in (("cl", COLOURS["mean_line"], "solid"), ("ucl", COLOURS["limits"], "dot"),
-                                       ("lcl", COLOURS["limits"], "dot")):
-            if pts[col_name].notna().any():
-                xs, ys = _broken_line(x, pts[col_name].to_numpy(), phase)
-                fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
-                                         line=dict(color=colour, width=1, dash=dash), connectgaps=False),
-                              row=r, col=c)
+        if pts["cl"].notna().any():
+            xs, ys = _broken_line(x, pts["cl"].to_numpy(), phase)
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
+                                     line=dict(color=COLOURS["mean_line"], width=1), connectgaps=False),
+                          row=r, col=c)
+        if pts["ucl"].notna().any():
+            xu, yu = _broken_line(x, pts["ucl"].to_numpy(), phase)
+            xl, yl = _broken_line(x, pts["lcl"].to_numpy(), phase)
+            fig.add_trace(go.Scatter(x=xu + [None] + xl, y=yu + [None] + yl, mode="lines", hoverinfo="skip",
+                                     showlegend=False, connectgaps=False,
+                                     line=dict(color=COLOURS["limits"], width=1, dash="dot")), row=r, col=c)
         cx, chover = [], []
         for cyc in cycles or []:
             xc = _pdsa_x(cyc, x)
