@@ -13,6 +13,7 @@ testable without a database and holds at network scale: nothing loads a letter.
   the default order is the funnel position, then the lower end of the interval.
 - :func:`trust_feedback` what one trust is told: its position, what moved, its PDSA cycles.
 - :func:`network_signals` what the network meeting should hear, in words.
+- :func:`collate` all of it for every standard (the collated report; audit_app.network_report writes it).
 
 Targets and definitions are the network's standards configuration (the default one unless the
 caller passes another), so every trust is measured against the same yardstick.
@@ -74,6 +75,7 @@ class NetworkData:
     counts: pd.DataFrame                     # trust_id, round_id, standard_id, met, not_met, not_applicable, not_assessable
     standards: list[StandardInfo]
     pdsa: dict[int, list[PdsaCycle]] = field(default_factory=dict)
+    _by_round: dict[str, dict[int, tuple[int, int]]] = field(default_factory=dict, repr=False)
 
     def standard(self, standard_id: str) -> StandardInfo:
         for s in self.standards:
@@ -149,9 +151,13 @@ def _num_den(std: StandardInfo, met: int, not_met: int) -> tuple[int, int]:
 
 
 def _round_counts(data: NetworkData, standard_id: str) -> dict[int, tuple[int, int]]:
-    std = data.standard(standard_id)
-    c = data.counts[data.counts["standard_id"] == standard_id]
-    return {int(r): _num_den(std, int(m), int(nm)) for r, m, nm in zip(c["round_id"], c[MET], c[NOT_MET])}
+    """Round id -> (numerator, denominator) of one standard (computed once per NetworkData)."""
+    if standard_id not in data._by_round:
+        std = data.standard(standard_id)
+        c = data.counts[data.counts["standard_id"] == standard_id]
+        data._by_round[standard_id] = {int(r): _num_den(std, int(m), int(nm))
+                                       for r, m, nm in zip(c["round_id"], c[MET], c[NOT_MET])}
+    return data._by_round[standard_id]
 
 
 def _in_period(rnd, period: tuple[dt.date, dt.date]) -> bool:
@@ -250,7 +256,8 @@ def _pct(p: float) -> str:
 
 
 def _signed_pp(x: float) -> str:
-    return f"{100 * x:+.0f}"
+    # a typographic minus: a cell starting with '-' would be guarded as a formula
+    return f"{100 * x:+.0f}".replace("-", "\u2212")
 
 
 @dataclass
@@ -428,3 +435,56 @@ def trust_feedback(data: NetworkData, trust_id: int, *, funnels: dict[str, Funne
     if not pdsa:
         pdsa.append("No PDSA cycle recorded.")
     return TrustFeedback(t, rounds[-1].label if rounds else None, position, moved, pdsa, pd.DataFrame(rows))
+
+
+# =========================================================================== figures and the whole report
+
+def funnel_figure(fv: FunnelView, *, highlight: str | None = None):
+    from qi import figures
+
+    measure = f"{fv.standard.id} {fv.standard.short_title}"
+    return figures.funnel_figure(fv.result, f"{measure}: funnel plot, {fv.period}", highlight=highlight,
+                                 measure=measure)
+
+
+def trends_figure(panels: list[TrendPanel], standard: StandardInfo, *, columns: int = 4):
+    from qi import figures
+
+    chart = panels[0].result.chart if panels else "run"
+    rules = panels[0].result.rules if panels else "mdc"
+    title = (f"{standard.id} {standard.short_title}: each trust over time "
+             f"({figures.CHART_NAMES.get(chart, chart)}, {figures.RULE_NAMES.get(rules, rules)})")
+    return figures.small_multiples_figure([(p.trust.name, p.result, p.cycles) for p in panels], title,
+                                          columns=columns, percent=True, target=standard.target)
+
+
+@dataclass
+class NetworkReport:
+    """Everything the collated report shows, computed once from a NetworkData."""
+    data: NetworkData
+    period: str
+    overdispersion: str | None
+    rules: str
+    funnels: dict[str, FunnelView]
+    panels: dict[str, list[TrendPanel]]
+    leagues: dict[str, pd.DataFrame]
+    feedback: dict[int, TrustFeedback]
+    signals: list[str]
+
+    @property
+    def standards_with_data(self) -> list[StandardInfo]:
+        return [s for s in self.data.standards if self.funnels[s.id].result.units_used > 0]
+
+
+def collate(data: NetworkData, *, period: Any = LATEST, overdispersion: str | None = None, rules: str = "mdc",
+            feedback_trusts: Iterable[int] | None = None) -> NetworkReport:
+    """Funnels, trends and league tables for every standard, feedback for ``feedback_trusts``
+    (default: every trust shown by name), and the network's signals."""
+    funnels = {s.id: funnel_for(data, s.id, period, overdispersion) for s in data.standards}
+    panels = {s.id: trend_panels(data, s.id, rules=rules) for s in data.standards}
+    leagues = {s.id: league_table(data, s.id, period=period, funnel_view=funnels[s.id], panels=panels[s.id])
+               for s in data.standards if funnels[s.id].result.units_used > 0}
+    wanted = [t.id for t in data.trusts if t.named] if feedback_trusts is None else list(feedback_trusts)
+    feedback = {tid: trust_feedback(data, tid, funnels=funnels, panels=panels, rules=rules) for tid in wanted}
+    return NetworkReport(data, period_label(period), overdispersion, rules, funnels, panels, leagues, feedback,
+                         network_signals(data, funnels, panels))
