@@ -451,9 +451,9 @@ def small_multiples_figure(panels: list, title: str | None = None, *, columns: i
     ``panels``: (name, SpcResult, PDSA cycles) per trust, all analysed with the same chart and
     rule set by the caller; each panel shows that trust's points coloured as Making Data Count
     colours them, centre line and limits broken at phases, and that trust's PDSA cycles only.
+    The figure is built in one go (traces on axes x2/y2 ..., domains computed here): plotly's
+    make_subplots + add_trace per panel takes seconds for 20 trusts.
     """
-    from plotly.subplots import make_subplots
-
     panels = list(panels)
     if not panels:
         fig = go.Figure()
@@ -461,38 +461,53 @@ def small_multiples_figure(panels: list, title: str | None = None, *, columns: i
         return fig
     cols = max(1, min(columns, len(panels)))
     rows = math.ceil(len(panels) / cols)
-    fig = make_subplots(rows=rows, cols=cols, shared_yaxes=True, shared_xaxes=False,
-                        subplot_titles=[str(p[0]) for p in panels],
-                        horizontal_spacing=0.03, vertical_spacing=min(0.12, 0.5 / rows))
+    hgap, vgap = 0.03, min(0.12, 0.5 / rows)
+    width = (1.0 - hgap * (cols - 1)) / cols
+    height = (1.0 - vgap * (rows - 1)) / rows
+    traces: list[dict] = []
+    layout: dict = {}
+    annotations: list[dict] = []
+    shapes: list[dict] = []
     all_values: list[float] = []
     for i, (name, result, cycles) in enumerate(panels):
         r, c = divmod(i, cols)
-        r, c = r + 1, c + 1
+        n = "" if i == 0 else str(i + 1)
+        xa, ya = f"x{n}", f"y{n}"
+        x0 = c * (width + hgap)
+        y1 = 1.0 - r * (height + vgap)
+        layout[f"xaxis{n}"] = dict(domain=[x0, x0 + width], anchor=ya, matches=None if i == 0 else "x")
+        layout[f"yaxis{n}"] = dict(domain=[y1 - height, y1], anchor=xa, matches=None if i == 0 else "y",
+                                   showticklabels=c == 0)
+        annotations.append(dict(text=str(name), x=x0 + width / 2, y=y1, xref="paper", yref="paper",
+                                xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=11)))
         pts = result.points
         x = _x_values(pts)
         phase = pts["phase"].to_numpy()
         values = pts["value"].to_numpy(dtype=float)
         all_values += [float(v) for v in values if v == v]
-        # one trace for the line and its points, one for the centre line, one for both limits:
-        # a 20-panel figure stays quick to draw and to export
+        # one trace for the line and its points, one for the centre line, one for both limits
         hover = _hover_text(pts, result)
         colours = [COLOURS["no_data"] if pt == "no_data" else _point_colour(pt) for pt in pts["point_type"]]
-        fig.add_trace(go.Scatter(
-            x=x, y=[None if v != v else float(v) for v in values], mode="lines+markers",
+        traces.append(dict(
+            type="scatter", x=x, y=[None if v != v else float(v) for v in values], mode="lines+markers",
             line=dict(color=COLOURS["value_line"], width=1), marker=dict(color=colours, size=6),
             text=[f"{name}<br>" + h for h in hover], hovertemplate="%{text}<extra></extra>", showlegend=False,
-        ), row=r, col=c)
+            xaxis=xa, yaxis=ya,
+        ))
         if pts["cl"].notna().any():
             xs, ys = _broken_line(x, pts["cl"].to_numpy(), phase)
-            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
-                                     line=dict(color=COLOURS["mean_line"], width=1), connectgaps=False),
-                          row=r, col=c)
+            traces.append(dict(type="scatter", x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
+                               line=dict(color=COLOURS["mean_line"], width=1), connectgaps=False,
+                               xaxis=xa, yaxis=ya))
         if pts["ucl"].notna().any():
             xu, yu = _broken_line(x, pts["ucl"].to_numpy(), phase)
             xl, yl = _broken_line(x, pts["lcl"].to_numpy(), phase)
-            fig.add_trace(go.Scatter(x=xu + [None] + xl, y=yu + [None] + yl, mode="lines", hoverinfo="skip",
-                                     showlegend=False, connectgaps=False,
-                                     line=dict(color=COLOURS["limits"], width=1, dash="dot")), row=r, col=c)
+            traces.append(dict(type="scatter", x=xu + [None] + xl, y=yu + [None] + yl, mode="lines",
+                               hoverinfo="skip", showlegend=False, connectgaps=False,
+                               line=dict(color=COLOURS["limits"], width=1, dash="dot"), xaxis=xa, yaxis=ya))
+        if target is not None and x:
+            shapes.append(dict(type="line", xref=f"{xa} domain", yref=ya, x0=0, x1=1, y0=target, y1=target,
+                               line=dict(color=COLOURS["target"], width=1, dash="dash")))
         cx, chover = [], []
         for cyc in cycles or []:
             xc = _pdsa_x(cyc, x)
@@ -502,20 +517,22 @@ def small_multiples_figure(panels: list, title: str | None = None, *, columns: i
         if cx:
             finite = values[np.isfinite(values)]
             ypos = 1.04 if percent else (float(finite.max()) if finite.size else 0.0)
-            fig.add_trace(go.Scatter(x=cx, y=[ypos] * len(cx), mode="markers",
-                                     marker=dict(symbol="triangle-down", size=9, color=COLOURS["pdsa"]),
-                                     hovertext=chover, hoverinfo="text", showlegend=False, name="PDSA"),
-                          row=r, col=c)
-        if target is not None:
-            fig.add_hline(y=target, line=dict(color=COLOURS["target"], width=1, dash="dash"), row=r, col=c)
+            traces.append(dict(type="scatter", x=cx, y=[ypos] * len(cx), mode="markers", name="PDSA",
+                               marker=dict(symbol="triangle-down", size=9, color=COLOURS["pdsa"]),
+                               hovertext=chover, hoverinfo="text", showlegend=False, xaxis=xa, yaxis=ya))
     if percent:
-        fig.update_yaxes(tickformat=".0%", range=[-0.02, 1.08])
+        yaxis = dict(tickformat=".0%", range=[-0.02, 1.08])
     elif all_values:
         lo, hi = min(all_values), max(all_values)
         pad = 0.1 * max(hi - lo, abs(hi) * 0.1, 1e-9)
-        fig.update_yaxes(range=[lo - pad, hi + pad])
-    fig.update_layout(title=dict(text=title or "Trusts over time", x=0.01), template="plotly_white",
-                      height=max(320, 230 * rows + 80), width=1100, margin=dict(l=50, r=20, t=80, b=40),
-                      hovermode="closest")
-    fig.update_annotations(font_size=11)
-    return fig
+        yaxis = dict(range=[lo - pad, hi + pad])
+    else:
+        yaxis = {}
+    for key in [k for k in layout if k.startswith("yaxis")]:
+        layout[key].update(yaxis)
+    layout.update(
+        title=dict(text=title or "Trusts over time", x=0.01), template="plotly_white",
+        height=max(320, 230 * rows + 80), width=1100, margin=dict(l=50, r=20, t=80, b=40), hovermode="closest",
+        annotations=annotations, shapes=shapes,
+    )
+    return go.Figure(data=traces, layout=layout)

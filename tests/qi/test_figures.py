@@ -128,4 +128,4 @@ def test_small_multiples_share_axis_and_keep_each_trusts_pdsa():
     pdsa = [t for t in fig.data if t.name == "PDSA"]
     assert len(pdsa) == 1 and pdsa[0].xaxis == "x2"
     assert fig.layout.yaxis.range == fig.layout.yaxis2.range
-    assert fig.layout.yaxis2.matches == "y" or fig.layout.yaxis2.showticklabels is False
+    assert fig.layout.yaxis2.matches == "y" and fig.layout.yaxis2.showticklabels is False
