@@ -475,8 +475,9 @@ def small_multiples_figure(panels: list, title: str | None = None, *, columns: i
         xa, ya = f"x{n}", f"y{n}"
         x0 = c * (width + hgap)
         y1 = 1.0 - r * (height + vgap)
-        layout[f"xaxis{n}"] = dict(domain=[x0, x0 + width], anchor=ya, matches=None if i == 0 else "x")
-        layout[f"yaxis{n}"] = dict(domain=[y1 - height, y1], anchor=xa, matches=None if i == 0 else "y",
+        layout[f"xaxis{n}"] = dict(domain=[max(0.0, x0), min(1.0, x0 + width)], anchor=ya,
+                                   matches=None if i == 0 else "x")
+        layout[f"yaxis{n}"] = dict(domain=[max(0.0, y1 - height), min(1.0, y1)], anchor=xa, matches=None if i == 0 else "y",
                                    showticklabels=c == 0)
         annotations.append(dict(text=str(name), x=x0 + width / 2, y=y1, xref="paper", yref="paper",
                                 xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=11)))
