@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from audit_app.cli import app_cmd, chart_cmd, extract_cmd, import_cmd, score_cmd
+from audit_app.cli import app_cmd, chart_cmd, extract_cmd, import_cmd, network_cmd, score_cmd
 from audit_app.cli.common import CliError
 
-SUBCOMMANDS = (app_cmd, import_cmd, score_cmd, extract_cmd, chart_cmd)
+SUBCOMMANDS = (app_cmd, import_cmd, score_cmd, extract_cmd, chart_cmd, network_cmd)
 
 
 class _OneLineParser(argparse.ArgumentParser):
