@@ -91,7 +91,7 @@ def run(args) -> int:
     if collated and args.trust:
         raise CliError("use either --trust (one trust's round) or --trust-column (a collated workbook)")
     if args.accept and not ((args.trust or collated) and args.round_label):
-        raise CliError("--accept needs --trust (or --trust-column) and --round")
+        raise CliError("--accept needs --trust and --round (or --trust-column and --round for a collated workbook)")
     if period_start and period_end and period_start > period_end:
         raise CliError("--period-start is after --period-end")
 
