@@ -421,7 +421,7 @@ def _coprescription(sid: str, f: LetterFacts, cfg: StandardsConfig, cls: str, cl
     a, a_found = auditor_answer(f.record, "coprescription_justified")
     if a is not YesNo.UNKNOWN:
         return [_yesno_result(sid, a, pop_ev + [ev(AUDITOR, a_found, a)], "MISSING_JUSTIFICATION")]
-    if found:
+    if found and any("justification" in c for _, c in found):
         reasons = [(i, c) + justification(c) for i, c in found]
         j_ev = [co_evidence(i, c, "justification", txt, note="reason stated" if ok else "no reason stated")
                 for i, c, ok, txt in reasons]
