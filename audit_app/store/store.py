@@ -83,6 +83,7 @@ class RoundInfo:
     source_file: str | None = None
     mapping: dict | None = None
     note: str | None = None
+    discharges: int | None = None  # discharges in the period (denominator of 'per 100 discharges')
 
 
 @dataclass(frozen=True)
@@ -348,7 +349,7 @@ class Store:
     @staticmethod
     def _round_info(r: AuditRound, n_letters: int) -> RoundInfo:
         return RoundInfo(r.id, r.trust_id, r.label, r.period_start, r.period_end, r.standards_version,
-                         r.created_at, n_letters, r.source_file, r.mapping, r.note)
+                         r.created_at, n_letters, r.source_file, r.mapping, r.note, r.discharges)
 
     @staticmethod
     def _protect_value(field: str, value: Any) -> Any:
@@ -521,7 +522,15 @@ class Store:
         return self.get_round(r.id)
 
     def update_round(self, round_id: int, *, label: str | None = None, period_start: Any = None,
-                     period_end: Any = None, note: str | None = None) -> None:
+                     period_end: Any = None, note: str | None = None, discharges: Any = None) -> None:
+        """Change a round's label, period, note or number of discharges (0 or '' clears it)."""
+        if discharges is not None and discharges != "":
+            try:
+                n = float(discharges)
+            except (TypeError, ValueError):
+                raise StoreError(f"number of discharges must be a whole number, got {discharges!r}") from None
+            if n < 0 or not n.is_integer():
+                raise StoreError(f"number of discharges must be a whole number of 0 or more, got {discharges!r}")
         with self.write_session() as s, s.begin():
             r = s.get(AuditRound, round_id)
             if r is None:
@@ -537,6 +546,8 @@ class Store:
                 r.period_end = _d(period_end)
             if note is not None:
                 r.note = privacy.mask_text(note.strip()) or None
+            if discharges is not None:
+                r.discharges = int(float(discharges)) or None if discharges != "" else None
 
     def delete_round(self, round_id: int, *, user: str | None = None, reason: str | None = None) -> bool:
         """Delete a round and everything hanging off it (letters, text, extractions, results,
