@@ -658,6 +658,18 @@ def item_statements(f: "LetterFacts", i: int) -> list[tuple[str, str, int]]:
                 and 0 <= sp[0] < sp[1] <= len(f.text) and tuple(sp) not in seen:
             seen.add(tuple(sp))
             out.append((key, f.text[sp[0]:sp[1]], sp[0]))
+    if f.text and out and "statement_span" not in item:
+        # older extractions: the rest of the item's line, up to the next opioid item on it
+        start = out[0][2]
+        line_end = f.text.find("\n", start)
+        end = len(f.text) if line_end < 0 else line_end
+        for other in f.items:
+            sp = other.get("span")
+            if other is not item and isinstance(sp, (list, tuple)) and len(sp) == 2 and isinstance(sp[0], int) \
+                    and start < sp[0] < end:
+                end = sp[0]
+        if end > start + len(out[0][1]):
+            out.append(("line", f.text[start:end], start))
     if not out and item.get("text"):
         out.append(("text", item["text"], -1))
     names = {str(item.get(k) or "").lower() for k in ("generic", "brand")} - {""}
