@@ -38,6 +38,9 @@ from audit_app.standards.measures import SAFETY_FLAGS, programme_facts
 Z95 = 1.959963984540054
 AGE_BANDS = ("<18", "18-64", "65-74", ">=75")
 SUBGROUPS = ("sex", "age_band", "imd_quintile", "ethnicity", "mental_health", "substance_misuse")
+SUBGROUP_LABELS = {"sex": "Sex", "age_band": "Age band", "imd_quintile": "IMD quintile (1 = most deprived)",
+                   "ethnicity": "Ethnicity", "mental_health": "Mental-health diagnosis",
+                   "substance_misuse": "Substance misuse (incl. alcohol)"}
 UNKNOWN_GROUP = "unknown"
 SUPPRESSED = "<5"
 MIN_SPC_POINTS = 12  # run chart below this many points (qi_method.md)
@@ -80,7 +83,7 @@ def newcombe_interval(k1: int, n1: int, k2: int, n2: int, z: float = Z95) -> tup
 def round_half_up(x: float, ndigits: int = 0) -> float:
     """Round half away from zero (27.5 -> 28, -27.5 -> -28), as people expect in reports."""
     q = Decimal(1).scaleb(-ndigits)
-    return float(Decimal(repr(x)).quantize(q, rounding=ROUND_HALF_UP))
+    return float(Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP))  # numpy floats too
 
 
 def fmt_pct(p: float | None) -> str:
