@@ -517,12 +517,12 @@ def programme_measures(config: StandardsConfig | None = None) -> dict[str, dict[
                      "chart": "p", "improvement": "decrease",
                      "how": "New (or increased) opioid items that are MR / new opioid items."}
     out["new_starts_per_100"] = {
-        "label": "New opioid starts per 100 discharges", "kind": "rate", "unit": "per 100 discharges", "chart": "u",
+        "label": "New opioid starts per 100 discharges", "kind": "rate", "unit": "per 100 discharges", "chart": "i",
         "improvement": "decrease",
         "how": "Opioid items the letters call new this admission x 100 / the round's number of discharges "
                "(entered with the round; not charted when missing)."}
     out["items_per_100"] = {
-        "label": "Opioid items per 100 discharges", "kind": "rate", "unit": "per 100 discharges", "chart": "u",
+        "label": "Opioid items per 100 discharges", "kind": "rate", "unit": "per 100 discharges", "chart": "i",
         "improvement": "decrease",
         "how": "Opioid items on the letters x 100 / the round's number of discharges."}
     ref = cfg.param("referral_ome_mg")
@@ -680,9 +680,11 @@ def qi_series(measures: pd.DataFrame, measure_id: str) -> dict[str, Any]:
         out["denominators"] = [float(x) for x in m["denominator"]]
         if target is not None and not (isinstance(target, float) and math.isnan(target)):
             out["target"] = float(target) / 100.0
-    elif kind == "rate":  # per 100 discharges: u-chart with the exposure in hundreds of discharges
-        out["values"] = [float(x) if x is not None else math.nan for x in m["numerator"]]
-        out["denominators"] = [float(x) / 100.0 if x is not None and x == x else 0.0 for x in m["denominator"]]
+    elif kind == "rate":  # per 100 discharges: the rates themselves (XmR / run chart); periods without
+        keep = [i for i, v in enumerate(m["value"]) if v is not None and v == v]  # discharges are left out
+        out["values"] = [float(m["value"].iloc[i]) for i in keep]
+        out["labels"] = [out["labels"][i] for i in keep]
+        out["chart"] = m["chart"].iloc[0] if len(keep) >= MIN_SPC_POINTS else "run"
     else:
         out["values"] = [float(x) for x in m["value"]]
     return out

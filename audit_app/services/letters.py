@@ -11,6 +11,7 @@ import pandas as pd
 from audit_app.services.scope import Access, ServiceError, TrustScope
 from audit_app.services.standards import param_text, trust_config
 from audit_app.standards import evaluate_letter
+from audit_app.standards.definitions import code_words
 from audit_app.store.store import ConcurrentEditError, LetterRow, Store, StoreError
 from audit_app.ui.evidence import opioid_summary
 
@@ -237,7 +238,7 @@ def letter_results_table(letter: LetterRow) -> pd.DataFrame:
         rows.append({"Standard": r.get("standard_id"),
                      "Item": "" if r.get("item_index") is None else int(r["item_index"]) + 1,
                      "Outcome": OUTCOME_SYMBOLS.get(r.get("outcome"), r.get("outcome")),
-                     "Why": r.get("exclusion_code") or r.get("reason") or "", "Evidence": ev})
+                     "Why": code_words(r.get("exclusion_code") or r.get("reason")), "Evidence": ev})
     return pd.DataFrame(rows, columns=["Standard", "Item", "Outcome", "Why", "Evidence"])
 
 

@@ -45,14 +45,14 @@ def test_per_100_discharges_from_the_round_field():
     assert (starts.numerator, starts.denominator, starts.value) == (2, 200, 1.0)   # mst is continued: not a start
     assert (items.numerator, items.value) == (3, 1.5)
     kw = qi_series(m, "items_per_100")
-    assert kw["values"] == [3.0] and kw["denominators"] == [2.0]  # u-chart in hundreds of discharges
+    assert kw["values"] == [1.5] and "denominators" not in kw and kw["chart"] == "run"
 
 
 def test_per_100_discharges_missing_is_not_a_zero():
     m = qi_measures([(Round("R1"), [L(letter([rx()]))])])
     row = value(m, "new_starts_per_100")
     assert math.isnan(row.value)
-    assert qi_series(m, "new_starts_per_100")["denominators"] == [0.0]
+    assert qi_series(m, "new_starts_per_100")["values"] == []   # a round without discharges is not charted
 
 
 def test_increase_counts_as_escalation_not_as_a_start():
