@@ -489,33 +489,14 @@ def _standards_sheet(ws, cfg: StandardsConfig) -> None:
 
 
 def _measures_sheet(ws, round_info: Any, letters: list, cfg: StandardsConfig) -> None:
-    """The programme's measures for this round (scoring.programme_measures), in words."""
-    from audit_app.scoring import programme_measures
+    """The programme's measures for this round (scoring.programme_table), in words."""
+    from audit_app.scoring import programme_table
 
     _put(ws, 1, 1, "Programme measures for this round (MedSIP opioid programme): rates per 100 discharges, high "
                    "dose, dose reduced or escalated, the complex-pain referral prompt and prescribing safety flags.",
          font=BOLD)
-    rnd = round_info if not isinstance(round_info, str) else {"label": round_info}
-    m = qi_measures([(rnd, letters)], "round", cfg)
-    specs = programme_measures(cfg)
-    rows = []
-    for mid, spec in specs.items():
-        row = m[m.measure_id == mid]
-        if row.empty:
-            continue
-        x = row.iloc[0]
-        den = x["denominator"]
-        known = den is not None and den == den and den > 0
-        if spec["kind"] == "median":
-            shown = f"{x['value']:.0f} mg/day (of {int(den)} letters)" if known else "no letters"
-        elif spec["kind"] == "rate":
-            shown = f"{x['value']:.1f} per 100 discharges ({int(x['numerator'])}/{int(den)})" if known else \
-                "number of discharges not entered for this round"
-        else:
-            shown = f"{fmt_pct(x['value'] / 100)} ({int(x['numerator'])}/{int(den)})" if known else "no letters in scope"
-        better = {"decrease": "lower", "increase": "higher"}.get(spec["improvement"], "-")
-        rows.append([spec["label"], shown, better, spec["how"], mid])
-    _table(ws, 3, ["Measure", "This round", "Better", "How it is counted", "Measure id"], rows,
+    t = programme_table(round_info, letters, cfg)
+    _table(ws, 3, ["Measure", "This round", "Better", "How it is counted", "Measure id"], t.values.tolist(),
            widths={1: 50, 2: 40, 3: 8, 4: 90, 5: 24}, wrap_cols=(1, 4))
 
 

@@ -650,6 +650,36 @@ def qi_measures(rounds: Iterable[tuple[Any, Iterable[Any]]], period: str = "roun
     return pd.DataFrame(rows, columns=QI_COLUMNS)
 
 
+PROGRAMME_COLUMNS = ["Measure", "This round", "Better", "How it is counted", "measure_id"]
+
+
+def programme_table(round_info: Any, letters: Iterable[Any], config: StandardsConfig | None = None) -> pd.DataFrame:
+    """The programme's measures for one round in words (Compliance page, Excel report, slides):
+    Measure, This round ('8% (1/12)', '3.0 per 100 discharges (12/400)'), Better, How it is
+    counted, and the measure_id (machine column)."""
+    cfg = config or default_config()
+    rnd = {"label": round_info} if isinstance(round_info, str) else round_info
+    m = qi_measures([(rnd, list(letters))], "round", cfg)
+    rows = []
+    for mid, spec in programme_measures(cfg).items():
+        row = m[m.measure_id == mid]
+        if row.empty:
+            continue
+        x = row.iloc[0]
+        den = x["denominator"]
+        known = den is not None and den == den and den > 0
+        if spec["kind"] == "median":
+            shown = f"{x['value']:.0f} mg/day (of {int(den)} letters)" if known else "no letters"
+        elif spec["kind"] == "rate":
+            shown = (f"{x['value']:.1f} per 100 discharges ({int(x['numerator'])}/{int(den)})" if known
+                     else "number of discharges not entered for this round")
+        else:
+            shown = f"{fmt_pct(x['value'] / 100)} ({int(x['numerator'])}/{int(den)})" if known else "no letters in scope"
+        better = {"decrease": "lower", "increase": "higher"}.get(spec["improvement"], "-")
+        rows.append([spec["label"], shown, better, spec["how"], mid])
+    return pd.DataFrame(rows, columns=PROGRAMME_COLUMNS)
+
+
 def num_or_none(v: Any) -> float | None:
     """A positive count (e.g. a round's discharges) or None."""
     try:

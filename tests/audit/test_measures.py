@@ -186,3 +186,26 @@ def test_template_table_with_round_compliance():
     rows = {r["standard_id"]: r for r in template_table(default_config(), s)}
     assert rows["OD-04"]["compliance"] == "50% (1/2)"
     assert "oxycodone 5 mg" in rows["OD-04"]["example"]
+
+
+# ------------------------------------------------------------------------------- round discharges
+
+def test_round_discharges_are_stored_and_feed_the_rate(store):
+    from audit_app.store.store import StoreError
+
+    t = store.create_trust("Trust D")
+    rid = store.save_round(t.id, "R1", [{"letter_id": "A", "record": {"letter_id": "A"}, "extraction": letter([rx()]),
+                                        "standard_results": []}])
+    assert store.get_round(rid).discharges is None
+    store.update_round(rid, discharges="250")
+    rnd = store.get_round(rid)
+    assert rnd.discharges == 250
+    m = qi_measures([(rnd, store.letters(rid))])
+    assert value(m, "new_starts_per_100").value == pytest.approx(0.4)
+    with pytest.raises(StoreError, match="whole number"):
+        store.update_round(rid, discharges="lots")
+    with pytest.raises(StoreError, match="whole number"):
+        store.update_round(rid, discharges=-3)
+    assert store.get_round(rid).discharges == 250   # a bad value changes nothing
+    store.update_round(rid, discharges="")
+    assert store.get_round(rid).discharges is None
