@@ -32,7 +32,7 @@ from audit_app.services.letters import (OUTCOME_SYMBOLS, CorrectableField, Corre
                                         score_letter)
 from audit_app.services.pdsa import (ACT_CHOICES, PDSA_FIELDS, delete_pdsa, list_pdsa, pdsa_cycles, pdsa_table,
                                      save_pdsa)
-from audit_app.services.reports import report_filename, round_report, round_slides, slide_measures
+from audit_app.services.reports import change_ideas, report_filename, round_report, round_slides, slide_measures
 from audit_app.services.scope import (Access, ServiceError, TrustScope, access_for_user, access_from_key,
                                       require_letter, require_round, require_trust, single_user, user_label,
                                       visible_trusts)
