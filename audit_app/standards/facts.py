@@ -602,7 +602,7 @@ def ome_breakdown(extraction: dict | None) -> list[dict]:
 
 _N = (r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
       r"fourteen|twenty[- ]one|twenty[- ]eight|a|an)")
-_U = r"(?:\s*(?:days?|nights?|weeks?|wks?|d)\b|\s*/\s*(?:7|52)\b)"
+_U = r"(?:\s*(?:days?|nights?|weeks?|wks?|fortnights?|d)\b|\s*/\s*(?:7|52)\b)"
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE = (rf"(?:\d{{1,2}}\s*[/.-]\s*\d{{1,2}}(?:\s*[/.-]\s*\d{{2,4}})?|\d{{4}}-\d{{2}}-\d{{2}}|"
          rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:\s+\d{{4}})?|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?|"
@@ -616,13 +616,21 @@ _DURATION_RULES = tuple((kind, re.compile(p, re.I)) for kind, p in (
     ("length", rf"(?:\b|\s)(?:x|×)\s*{_N}{_U}"),
     ("length", rf"\b(?:duration|length\s+of\s+(?:course|treatment))\s*[:=-]?\s*{_N}{_U}"),
     ("length", rf"\b{_N}\s*/\s*(?:7|52)\b"),
+    ("length", rf"\b(?:do\s+not|don['’]t|not\s+to|never)\s+(?:continue|use|take|exceed|go|carry\s+on)\s+(?:it\s+|this\s+|them\s+)?"
+               rf"(?:beyond|for\s+(?:more|longer)\s+than|longer\s+than|more\s+than|past|after)\s+(?:the\s+)?(?:{_N}{_U}|{_DATE})"),
+    ("length", rf"\b(?:over|during|in)\s+the\s+(?:next|following|coming)\s+(?:{_N}\s*)?(?:days?|weeks?|fortnight)\b"),
+    ("length", rf"\bfor\s+(?:a|one|the\s+next)\s+fortnight\b"),
     ("stop", rf"\b(?:until|till|til|up\s+to\s+and\s+including)\s+(?:the\s+)?{_DATE}"),
     ("stop", rf"\b(?:stop(?:ped|ping|s)?|discontinue[ds]?|cease[ds]?|finish(?:ed|ing)?|end(?:s|ing)?|complete[ds]?)\s+"
-             rf"(?:(?:on|by|after|at|in|from)\s+)?(?:the\s+)?(?:{_DATE}|{_N}{_U})"),
+             rf"(?:(?:it|this|them|oxycodone|the\s+\w+)\s+)?(?:(?:on|by|after|at|in|from|within|before)\s+)?(?:the\s+)?"
+             rf"(?:{_DATE}|{_N}{_U})"),
     ("stop", rf"\b(?:stop|end|finish|last\s+dose)\s*(?:date|day|on)?\s*[:=-]\s*{_DATE}"),
 ))
 _SUPPLY_BEFORE = re.compile(r"(?:suppl(?:y|ied)|dispensed|qty|quantity|tto|issued?|given)\b[^.;\n]{0,16}$", re.I)
 _SUPPLY_AFTER = re.compile(r"^\s*(?:'s?|’s?)?\s*(?:supply|supplied|worth|of\s+(?:tablets|capsules|supply))\b", re.I)
+# '7/7 (28 caps)', 'x40, 7/7': a days figure written beside the quantity is the supply, not a duration
+_QUANTITY = re.compile(r"(?:\bx\s*\d+\b|\b\d+\s*(?:caps?|capsules?|tabs?|tablets?|mls?|patch(?:es)?|sachets?|ampoules?)\b)",
+                       re.I)
 _SUPPLY_ONLY = re.compile(rf"(?:suppl(?:y|ied)|dispensed|qty|quantity|tto)\b[^.;\n]{{0,16}}?{_N}{_U}|{_N}{_U}\s*(?:'s?|’s?)?\s*(?:supply|supplied|worth)\b", re.I)
 
 
@@ -635,8 +643,11 @@ def stated_duration(text: str | None) -> tuple[str, re.Match] | None:
     supply = None
     for kind, rx in _DURATION_RULES:
         for m in rx.finditer(text):
+            bare = kind == "length" and re.fullmatch(rf"\s*{_N}{_U}\s*", m.group(0), re.I)
             if kind == "length" and (_SUPPLY_BEFORE.search(text[max(0, m.start() - 24):m.start()])
-                                     or _SUPPLY_AFTER.match(text[m.end():m.end() + 16])):
+                                     or _SUPPLY_AFTER.match(text[m.end():m.end() + 16])
+                                     or (bare and (_QUANTITY.search(text[max(0, m.start() - 16):m.start()])
+                                                   or _QUANTITY.search(text[m.end():m.end() + 14])))):
                 supply = supply or m
                 continue
             return kind, m

@@ -281,3 +281,21 @@ def test_ome_breakdown_gives_factor_and_source_per_item():
                                          ome_factor=38.0, ome_factor_range=[30, 40], ome_factor_source="FPM; BNF")]))
     assert rows[0]["factor"] == 1.5 and rows[0]["factor_source"] == "FPM Opioids Aware"
     assert rows[1]["factor_range"] == [30, 40]
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("for 5 days", "length"), ("Max 5 days", "length"), ("maximum of 7 days", "length"), ("x5/7", "length"),
+    ("2/52", "length"), ("for up to a week", "length"), ("3-day course", "length"), ("7 days only", "length"),
+    ("course: 5 days", "length"), ("Duration: 5 days", "length"), ("do not continue beyond 5 days", "length"),
+    ("over the next fortnight", "length"), ("for five days then stop", "length"),
+    ("until 14/03/2026", "stop"), ("until Friday", "stop"), ("until 3rd March", "stop"), ("stop by day 7", "stop"),
+    ("stop after five days", "stop"), ("Stop date: 14/11", "stop"), ("stop within 7 days", "stop"),
+    ("Supply: 5 days (20 caps)", "supply"), ("5 days' supply", "supply"), ("Supply 5/7", "supply"),
+    ("7/7 (28 caps)", "supply"), ("56 tablets, 7/7", "supply"), ("TTO: 7 days", "supply"),
+    ("for pain", None), ("continue until review", None), ("1 tablet 4 times a day", None), ("max 4 doses in 24 hours", None),
+    ("4-6 hourly", None), ("Ⅱ tabs QDS", None), ("", None),
+])
+def test_stated_duration_wordings(text, kind):
+    from audit_app.standards.facts import stated_duration
+    hit = stated_duration(text)
+    assert (hit[0] if hit else None) == kind
