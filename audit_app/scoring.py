@@ -33,6 +33,7 @@ from audit_app.standards import (
     evaluate_letter, load_standards,
 )
 from audit_app.standards.definitions import code_words
+from audit_app.standards.facts import column_value, parse_yesno
 from audit_app.standards.measures import SAFETY_FLAGS, programme_facts
 
 Z95 = 1.959963984540054
@@ -179,35 +180,28 @@ def _letter_base(letter: Any) -> dict[str, Any]:
         "age": None if age in (None, "") else age,
         "age_band": age_band(age),
         "imd_quintile": _imd_quintile(record),
-        "ethnicity": _record_text(record, "ethnicity", "ethnic_group", "ethnic_origin"),
-        "mental_health": _record_flag(record, "mental_health_flag", "mental_health", "mental_health_diagnosis"),
-        "substance_misuse": _record_flag(record, "substance_misuse_flag", "substance_misuse", "substance_use"),
+        "ethnicity": _record_text(record, *ETHNICITY_COLUMNS),
+        "mental_health": _record_flag(record, *MENTAL_HEALTH_COLUMNS),
+        "substance_misuse": _record_flag(record, *SUBSTANCE_COLUMNS),
         "discharge_date": discharge if isinstance(discharge, dt.date) else None,
     }
 
 
-def _record_value(record: dict, *keys: str) -> Any:
-    """A field from the record, or from its unmapped columns under a matching heading."""
-    for k in keys:
-        if record.get(k) not in (None, ""):
-            return record[k]
-    norm = {str(k).strip().lower().replace(" ", "_").replace("-", "_"): v for k, v in (record.get("extra") or {}).items()}
-    for k in keys:
-        if norm.get(k) not in (None, ""):
-            return norm[k]
-    return None
+ETHNICITY_COLUMNS = ("ethnicity", "ethnic_group", "ethnic_origin", "ethnic_category", "ethnicity_code")
+MENTAL_HEALTH_COLUMNS = ("mental_health_flag", "mental_health", "mental_health_diagnosis", "mh_diagnosis",
+                         "mental_illness", "mental_health_condition")
+SUBSTANCE_COLUMNS = ("substance_misuse_flag", "substance_misuse", "substance_use", "alcohol_substance_misuse",
+                     "substance_alcohol_misuse", "drug_alcohol_misuse", "alcohol_or_substance_misuse")
 
 
 def _record_text(record: dict, *keys: str) -> str | None:
-    v = _record_value(record, *keys)
+    v = column_value(record, keys)
     return None if v is None else str(v).strip() or None
 
 
 def _record_flag(record: dict, *keys: str) -> str | None:
     """'yes' / 'no' group label for a yes/no subgroup column (None when blank or unknown)."""
-    from audit_app.standards.facts import parse_yesno
-
-    v = _record_value(record, *keys)
+    v = column_value(record, keys)
     if v is None:
         return None
     ans = parse_yesno(v).value

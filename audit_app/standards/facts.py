@@ -105,6 +105,27 @@ def item_evidence(i: int, item: dict, field_name: str, value: Any = None, note: 
               span=item.get("span"), note=note)
 
 
+def heading_key(heading: Any) -> str:
+    """A spreadsheet heading as a key: 'Mental health diagnosis (Y/N)' -> 'mental_health_diagnosis'."""
+    k = _norm_key(heading)
+    return re.sub(r"_(?:y_?n|yes_no|flag|\?)$", "", k)
+
+
+def column_value(record: dict | AuditRecord, names: tuple[str, ...]) -> Any:
+    """A record field, or an unmapped column whose heading is one of ``names`` (as heading_key
+    gives them); None when blank or absent."""
+    get = record.get if isinstance(record, dict) else (lambda k, d=None: getattr(record, k, d))
+    for n in names:
+        v = get(n)
+        if v not in (None, ""):
+            return v
+    extra = get("extra") or {}
+    for k, v in extra.items():
+        if heading_key(k) in names and v not in (None, ""):
+            return v
+    return None
+
+
 def auditor_answer(record: AuditRecord, name: str) -> tuple[YesNo, str | None]:
     """The auditor's yes/no for a canonical field, or for an unmapped column of that name.
 

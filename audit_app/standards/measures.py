@@ -17,7 +17,7 @@ from audit_app.records import AuditRecord, YesNo
 from audit_app.standards.config import StandardsConfig, default_config
 from audit_app.standards.definitions import standards_file
 from audit_app.standards.facts import (
-    auditor_answer, build_facts, coprescriptions, counts_in_pain_ome, item_change, item_label, item_ome, num,
+    auditor_answer, build_facts, column_value, coprescriptions, counts_in_pain_ome, item_change, item_label, item_ome, num,
     parse_yesno, total_ome,
 )
 
@@ -96,34 +96,14 @@ def safety_flags(items: list[dict], extraction: dict | None, version: int = 1) -
 
 
 def _repeat_admissions(record: AuditRecord) -> bool | None:
-    for key in _REPEAT_ADMISSION_KEYS:
-        a, found = auditor_answer(record, key)
-        if found:
-            return a is YesNo.YES if a is not YesNo.UNKNOWN else None
-    norm = {str(k).strip().lower().replace(" ", "_"): v for k, v in (record.extra or {}).items()}
-    for key in _ADMISSION_COUNT_KEYS:
-        if key in norm and num(norm[key]) is not None:
-            return num(norm[key]) >= 2
-    return None
-
-
-def _flag(record: AuditRecord, *keys: str) -> bool | None:
-    for key in keys:
-        a, found = auditor_answer(record, key)
-        if found:
-            return None if a is YesNo.UNKNOWN else a is YesNo.YES
-    return None
-
-
-def _text_field(record: AuditRecord, *keys: str) -> str | None:
-    for key in keys:
-        v = getattr(record, key, None)
-        if isinstance(v, str) and v.strip():
-            return v.strip()
-        for k, val in (record.extra or {}).items():
-            if str(k).strip().lower().replace(" ", "_") == key and val not in (None, ""):
-                return str(val).strip()
-    return None
+    """Repeat admissions where the sheet has them: a yes/no column, or a count of admissions (>= 2)."""
+    v = column_value(record, _REPEAT_ADMISSION_KEYS)
+    if v is not None:
+        ans = parse_yesno(v)
+        if ans is not YesNo.UNKNOWN:
+            return ans is YesNo.YES
+    n = num(column_value(record, _ADMISSION_COUNT_KEYS))
+    return None if n is None else n >= 2
 
 
 def programme_facts(record: AuditRecord | dict, extraction: dict | None,
@@ -187,9 +167,6 @@ def programme_facts(record: AuditRecord | dict, extraction: dict | None,
         "safety_flags": safety_flags(f.items, f.extraction, cfg.standards_version),
         "naloxone_supplied": _naloxone(f.extraction),
         "age": f.age,
-        "ethnicity": _text_field(rec, "ethnicity", "ethnic_group", "ethnic_origin"),
-        "mental_health": _flag(rec, "mental_health_flag", "mental_health", "mental_health_diagnosis"),
-        "substance_misuse": _flag(rec, "substance_misuse_flag", "substance_misuse", "substance_use"),
     }
 
 

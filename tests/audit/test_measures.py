@@ -120,8 +120,8 @@ def test_every_programme_measure_is_in_the_options_and_charts():
 def test_subgroups_for_ethnicity_mental_health_and_substance_misuse():
     letters = []
     for i in range(12):
-        rec = {"extra": {"Ethnicity": "White British" if i < 7 else "Asian", "Mental health": "Y" if i % 2 else "N",
-                         "Substance misuse": "?"}}
+        rec = {"extra": {"Ethnic group": "White British" if i < 7 else "Asian",
+                         "Mental health diagnosis (Y/N)": "Y" if i % 2 else "N", "Substance misuse?": "?"}}
         x = letter(weaning_plan=found("stop in 5 days")) if i % 3 else letter()
         letters.append(L(x, rec, i))
     df = results_frame(letters)
