@@ -93,13 +93,20 @@ class Finding:
 
 @dataclass
 class CoPrescription:
+    """A drug of an audited class (nlp.drug_classes) active on discharge beside the opioids."""
+
     drug: str
     drug_class: str
     text: str
     span: tuple[int, int]
+    classes: list[str] = field(default_factory=list)  # every class of the drug (citalopram: ssri, qt_prolonging)
+    justification: str | None = None  # stated reason (benzodiazepine / Z-drug / gabapentinoid only)
+    justification_span: tuple[int, int] | None = None
 
     def to_dict(self) -> dict:
-        return {"drug": self.drug, "class": self.drug_class, "text": self.text, "span": list(self.span)}
+        return {"drug": self.drug, "class": self.drug_class, "classes": list(self.classes or [self.drug_class]),
+                "text": self.text, "span": list(self.span), "justification": self.justification,
+                "justification_span": list(self.justification_span) if self.justification_span else None}
 
 
 @dataclass
@@ -165,7 +172,9 @@ def letter_from_dict(d: dict) -> LetterExtraction:
         opioids=ops, weaning_plan=finding(d.get("weaning_plan")), gp_instruction=finding(d.get("gp_instruction")),
         indication_documented=d.get("indication_documented", False), risk_flags=list(d.get("risk_flags", [])),
         distractors=[Distractor(x["text"], _tup(x["span"]), x["reason"], x["generic"]) for x in d.get("distractors", [])],
-        co_prescriptions=[CoPrescription(x["drug"], x["class"], x["text"], _tup(x["span"])) for x in d.get("co_prescriptions", [])],
+        co_prescriptions=[CoPrescription(x["drug"], x["class"], x["text"], _tup(x["span"]), list(x.get("classes") or []),
+                                         x.get("justification"), _tup(x.get("justification_span")))
+                          for x in d.get("co_prescriptions", [])],
         patient_age=d.get("patient_age"), scenario=d.get("scenario", "no_opioid"),
         ome_total_mg_per_day=d.get("ome_total_mg_per_day"), ome_regular_mg_per_day=d.get("ome_regular_mg_per_day"),
         ome_flags=list(d.get("ome_flags", [])), error=d.get("error"),

@@ -6,7 +6,8 @@ import math
 import re
 
 from nlp.context import LetterLayout, RE_BULLET, compiled
-from nlp.extraction import EXTRA_FLAG_ORDER, GOLD_FLAG_ORDER, Finding, LetterExtraction
+from nlp.drug_classes import CO_PRESCRIPTION_CLASSES, JUSTIFIED_CLASSES, find_class_mentions, justification
+from nlp.extraction import EXTRA_FLAG_ORDER, GOLD_FLAG_ORDER, CoPrescription, Finding, LetterExtraction
 from nlp.ome import HIGH_DOSE_THRESHOLDS, prescription_ome, total_ome
 
 _I = re.IGNORECASE
@@ -217,9 +218,40 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
     return None
 
 
+def co_prescriptions(layout: LetterLayout, mentions) -> tuple[list[CoPrescription], list]:
+    """Active drugs of the audited classes (one per drug, the discharge-list mention first), with the stated
+    reason for a benzodiazepine, Z-drug or gabapentinoid; and every class mention (any status)."""
+    text = layout.text
+    found = find_class_mentions(text, layout=layout, matches=[(m.start, m.end, m.surface) for m in mentions])
+    by_drug: dict[str, object] = {}
+    # a drug stopped or refused elsewhere in the letter is on discharge only if the discharge list names it
+    ended = {m.drug for m in found if m.status in ("stopped", "negated")}
+    for m in found:
+        if not m.active or not set(m.classes) & set(CO_PRESCRIPTION_CLASSES):
+            continue
+        if m.drug in ended and layout.section_kind(m.span[0]) != "discharge":
+            continue
+        prev = by_drug.get(m.drug)
+        if prev is None or (layout.section_kind(prev.span[0]) != "discharge" and layout.section_kind(m.span[0]) == "discharge"):
+            by_drug[m.drug] = m
+    out = []
+    for m in sorted(by_drug.values(), key=lambda x: x.span):
+        _ls, le = layout.line_bounds(m.span[0])
+        end = min(le, max(m.statement[1] if m.statement else m.span[1], m.span[1]))
+        snippet = text[m.span[0]:end].rstrip(" \t|,;")
+        co = CoPrescription(m.drug, m.drug_class, snippet, (m.span[0], m.span[0] + len(snippet)), list(m.classes))
+        if set(m.classes) & set(JUSTIFIED_CLASSES):
+            j = justification(text, found, m.drug)
+            if j:
+                co.justification, co.justification_span = j
+        out.append(co)
+    return out, found
+
+
 def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_factors: dict | None = None) -> None:
     text = layout.text
     c = compiled()
+    ex.co_prescriptions, _class_mentions = co_prescriptions(layout, mentions)
     for rx in ex.opioids:
         rx.ome_mg_per_day, rx.ome_factor, rx.ome_flag = prescription_ome(rx, ome_factors)
     ex.ome_total_mg_per_day = total_ome(ex.opioids)
