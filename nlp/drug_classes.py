@@ -106,6 +106,7 @@ class _Rules:
     active_cue: re.Pattern
     part_of_opioid: re.Pattern
     historical: re.Pattern
+    supplied: re.Pattern
     justification: re.Pattern
     by_name: dict = field(default_factory=dict)  # lower name -> ordered classes
     generic_of: dict = field(default_factory=dict)  # lower name -> generic
@@ -125,6 +126,7 @@ def _rules() -> _Rules:
         negated_before=_alt(st["negated_before"]), negated_after=_alt(st["negated_after"]),
         stopped=_alt(st["stopped"]), stopped_not=_alt(st["stopped_not"]), switched_from=_alt(st["switched_from"]),
         active_cue=_alt(st["active_cue"]), part_of_opioid=_alt(st["part_of_opioid"]), historical=_alt(st["historical"]),
+        supplied=_alt(st["supplied"]),
         justification=_alt(letter_rules()["justification"]),
     )
     by_name: dict[str, set] = {}
@@ -363,7 +365,7 @@ def _status(layout, text, s, e, st_s, st_e, before, after, r: _Rules, cue) -> st
     cs, _ce = layout.clause_bounds(s)
     if (cue("historical", text[cs:s]) or r.historical.search(text[cs:s])) and not r.active_cue.search(stmt):
         return "historical"  # "she was taking co-codamol, pregabalin and diazepam" covers the whole list
-    if kind == "discharge":
+    if kind == "discharge" or r.supplied.search(stmt):
         return "active"
     has_dose = bool(_DOSE.search(after[:60]))
     if kind in ("plan", "gp", "changes", "other"):
@@ -378,13 +380,10 @@ def justification(text: str, mentions: list[ClassMention], drug: str) -> tuple[s
     for m in mentions:
         if m.drug != drug or m.status in ("stopped", "negated", "allergy") or m.statement is None:
             continue
-        s, e = m.statement
-        s = min(s, m.span[0])
-        seg = text[m.span[0]:e]
-        if r.justification.search(seg) or r.justification.search(text[s:m.span[0]]):
-            out_s = s if r.justification.search(text[s:m.span[0]]) else m.span[0]
-            snippet = text[out_s:e].strip(" \t|,;.-")
+        e = max(m.statement[1], m.span[1])
+        if r.justification.search(text, m.span[1], e):  # the reason follows the drug it belongs to
+            snippet = text[m.span[0]:e].strip(" \t|,;.-")
             if snippet:
-                k = text.find(snippet, out_s)
+                k = text.find(snippet, m.span[0])
                 return snippet, (k, k + len(snippet))
     return None

@@ -6,7 +6,9 @@ import math
 import re
 
 from nlp.context import LetterLayout, RE_BULLET, compiled
-from nlp.drug_classes import CO_PRESCRIPTION_CLASSES, JUSTIFIED_CLASSES, find_class_mentions, justification
+from functools import lru_cache
+
+from nlp.drug_classes import CO_PRESCRIPTION_CLASSES, JUSTIFIED_CLASSES, find_class_mentions, justification, letter_rules
 from nlp.extraction import EXTRA_FLAG_ORDER, GOLD_FLAG_ORDER, CoPrescription, Finding, LetterExtraction
 from nlp.ome import HIGH_DOSE_THRESHOLDS, prescription_ome, total_ome
 
@@ -248,15 +250,113 @@ def co_prescriptions(layout: LetterLayout, mentions) -> tuple[list[CoPrescriptio
     return out, found
 
 
+# --------------------------------------------------------------------------------------------------------------
+# documented facts: patient informed, specialist review, transfer, naloxone
+# --------------------------------------------------------------------------------------------------------------
+NOT_CURRENT_SECTIONS = {"allergy", "family", "history", "admission"}
+
+
+@lru_cache(maxsize=None)
+def _phrase_rules(key: str):
+    """(present, absent, ignore, anchor) regexes. 'ignore' phrases make a present phrase about something else (a
+    physio leaflet, a past event); when 'anchor' is given, a statement must also name its topic (medicines, driving,
+    dependence...) unless it is a short item of a list ("Counselled", "Leaflet given")."""
+    r = letter_rules()[key]
+    alt = lambda ps: re.compile("|".join(f"(?:{p})" for p in ps), _I) if ps else None  # noqa: E731
+    return alt(r["present"]), alt(r["absent"]), alt(r.get("ignore")), alt(r.get("anchor"))
+
+
+def _statement_at(layout: LetterLayout, pos: int) -> tuple[int, int]:
+    """The sentence around pos, cut to its table cell, without bullets and surrounding blanks."""
+    text = layout.text
+    s, e = layout.sentence_bounds(pos)
+    ls, le = layout.line_bounds(pos)
+    line = text[ls:le]
+    if "|" in line or "\t" in line:
+        sep = "|" if "|" in line else "\t"
+        a, b = text.rfind(sep, ls, pos), text.find(sep, pos, le)
+        s, e = max(s, a + 1 if a >= 0 else ls), min(e, b if b >= 0 else le)
+    bm = RE_BULLET.match(text, s, e) if s < e else None
+    if bm:
+        s = bm.end()
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1] in " \t\r\n":
+        e -= 1
+    return s, e
+
+
+def phrase_finding(layout: LetterLayout, key: str, drug_positions=()) -> Finding:
+    """A documented fact from a phrase class in letter_rules.json[key]: the first statement with a 'present'
+    phrase and no 'absent' phrase; else the first 'absent' statement (negated or only requested) as negated_text."""
+    present, absent, ignore, anchor = _phrase_rules(key)
+    text = layout.text
+    negated = None
+    for m in present.finditer(text):
+        if layout.section_kind(m.start()) in NOT_CURRENT_SECTIONS:
+            continue
+        s, e = _statement_at(layout, m.start())
+        if ignore is not None and ignore.search(text, s, e):
+            continue
+        if anchor is not None and e - s > 40 and not anchor.search(text, s, e) and \
+                not any(s <= p < e for p in drug_positions):
+            continue
+        if absent.search(text, s, e):
+            negated = negated or (s, e)
+            continue
+        return Finding(True, text[s:e], (s, e))
+    if negated is None:
+        for m in absent.finditer(text):
+            if layout.section_kind(m.start()) not in NOT_CURRENT_SECTIONS:
+                negated = _statement_at(layout, m.start())
+                break
+    if negated:
+        return Finding(False, None, None, text[negated[0]:negated[1]], negated)
+    return Finding()
+
+
+def naloxone_finding(layout: LetterLayout, class_mentions) -> Finding:
+    """Take-home naloxone supplied: an active naloxone mention (not oxycodone/naloxone, not a reversal in hospital)."""
+    nal = [m for m in class_mentions if m.drug_class == "naloxone"]
+    for m in nal:
+        if m.active:
+            s, e = _statement_at(layout, m.span[0])
+            return Finding(True, layout.text[s:e], (s, e))
+    for m in nal:
+        if m.status in ("negated", "stopped"):
+            s, e = _statement_at(layout, m.span[0])
+            return Finding(False, None, None, layout.text[s:e], (s, e))
+    return Finding()
+
+
+OME_INCOMPLETE_REASONS = {"daily_dose_unknown", "patch_strength_unknown", "no_ome_factor", "prn_without_frequency"}
+
+
+def ome_incomplete_items(ex: LetterExtraction) -> list[dict]:
+    """Prescriptions whose OME/day could not be computed (methadone and substitution doses are left out of the
+    total by rule, not incomplete)."""
+    out = []
+    for i, rx in enumerate(ex.opioids):
+        if rx.ome_flag in OME_INCOMPLETE_REASONS or (rx.ome_mg_per_day is None and not (rx.ome_flag or "").endswith("not_converted")):
+            out.append({"index": i, "name": rx.brand or rx.generic, "reason": rx.ome_flag or "ome_unknown"})
+    return out
+
+
 def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_factors: dict | None = None) -> None:
     text = layout.text
     c = compiled()
-    ex.co_prescriptions, _class_mentions = co_prescriptions(layout, mentions)
+    ex.co_prescriptions, class_mentions = co_prescriptions(layout, mentions)
+    ex.naloxone_supplied = naloxone_finding(layout, class_mentions)
+    ex.patient_informed = phrase_finding(layout, "patient_informed", [m.start for m in mentions])
+    ex.specialist_review = phrase_finding(layout, "specialist_review")
+    ex.transfer = phrase_finding(layout, "transfer")
     for rx in ex.opioids:
         rx.ome_mg_per_day, rx.ome_factor, rx.ome_flag = prescription_ome(rx, ome_factors)
     ex.ome_total_mg_per_day = total_ome(ex.opioids)
     ex.ome_regular_mg_per_day = total_ome(ex.opioids, regular_only=True)
-    ex.ome_flags = sorted({rx.ome_flag for rx in ex.opioids if rx.ome_flag and "not_converted" in rx.ome_flag})
+    ex.ome_incomplete_items = ome_incomplete_items(ex)
+    ex.ome_flags = sorted({rx.ome_flag for rx in ex.opioids if rx.ome_flag and "not_converted" in rx.ome_flag} |
+                          ({"ome_incomplete"} if ex.ome_incomplete_items else set()))
     ex.indication_documented = any(rx.indication for rx in ex.opioids) or \
         _indication_elsewhere(layout, ex, mentions) is not None
     ex.patient_age = patient_age(text)
