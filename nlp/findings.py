@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
+from dataclasses import dataclass
 
 from nlp.context import LetterLayout, RE_BULLET, compiled
 from functools import lru_cache
@@ -14,28 +14,50 @@ from nlp.ome import HIGH_DOSE_THRESHOLDS, prescription_ome, total_ome
 
 _I = re.IGNORECASE
 EXCLUDED_FOR_PLANS = {"allergy", "history", "family", "admission", "stopped"}
-RE_DONT_STOP = re.compile(r"\bdo\s+not\s+stop\b|\bnot\s+(?:be\s+)?stopped\s+(?:abruptly|suddenly)\b|\bdon't\s+stop\b", _I)
-RE_REDUCE_ONLY = re.compile(r"\breduc(?:e|ing|tion)\b|\bdecrease\b", _I)
-RE_REDUCE_CONTEXT = re.compile(r"\bdose\b|\bby\s+\d|\d\s*%|\bgradually\b|\bslowly\b|\bevery\s+\d|\bstep\b|\bthen\s+stop\b|\bto\s+\d", _I)
 
 
-def _trigger_regex() -> re.Pattern:
+@dataclass
+class PlanRules:
+    """Phrase classes of letter_rules.json["plans"], each one regex."""
+
+    wean_words: re.Pattern
+    stop_verbs: re.Pattern
+    when: re.Pattern
+    limits: re.Pattern
+    not_plan: re.Pattern
+    gp_address: re.Pattern
+    gp_action: re.Pattern
+    gp_not: re.Pattern
+    opioid_words: re.Pattern
+    pronoun: re.Pattern
+    negated: re.Pattern
+    trigger: re.Pattern
+
+
+@lru_cache(maxsize=1)
+def plan_rules() -> PlanRules:
+    r = letter_rules()["plans"]
+    alt = lambda ps: "|".join(f"(?:{p})" for p in ps)  # noqa: E731
+    kw = {k: re.compile(alt(r[k]), _I) for k in ("wean_words", "stop_verbs", "when", "limits", "not_plan", "gp_address",
+                                                 "gp_action", "gp_not", "opioid_words", "pronoun")}
     c = compiled()
-    return re.compile("(?:" + c.wean_trigger.pattern + ")|(?:" + c.wean_negated.pattern + ")|\\bplease\\b|\\bGP\\b|practice\\s+pharmacist|district\\s+nurse|\\bopioids?\\b", _I)
+    kw["negated"] = re.compile(alt(r["negated"] + [c.wean_negated.pattern]), _I)
+    trig = "|".join([alt(r["wean_words"]), alt(r["stop_verbs"]), alt(r["limits"]), alt(r["gp_address"]),
+                     alt(r["opioid_words"]), alt(r["negated"]), c.wean_negated.pattern, r"\bGP\b", r"\br/v\b"])
+    return PlanRules(trigger=re.compile(trig, _I), **kw)
 
 
-_TRIGGER = None
 _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "short", "cease", "deprescrib", "come off",
-             "withdraw", "please", "gp", "pharmacist", "nurse", "opioid", "plan", "discontinu", "not discussed", "none")
+             "withdraw", "please", "gp", "pharmacist", "nurse", "opioid", "plan", "discontinu", "not discussed", "none",
+             "pls", "kindly", "grateful", "could you", "would you", "can you", "r/v", "remove", "off", "last dose",
+             "repeat", "analges", "suggest", "recommend", "care home", "practice", "ensure", "cut down", "tail")
 _KW_RE = re.compile("|".join(re.escape(k) for k in _KEYWORDS), re.IGNORECASE)
 
 
 def statements(layout: LetterLayout):
     """Candidate statements (start, end) around trigger words: sentence (or table cell) with bullets and
     lead-ins ("I would be grateful if you could action the following:") removed."""
-    global _TRIGGER
-    if _TRIGGER is None:
-        _TRIGGER = _trigger_regex()
+    trigger = plan_rules().trigger
     text = layout.text
     c = compiled()
     seen = set()
@@ -48,7 +70,7 @@ def statements(layout: LetterLayout):
         last_line = li
         ls = layout.line_starts[li]
         le = layout.line_starts[li + 1] - 1 if li + 1 < len(layout.line_starts) else len(text)
-        hits.extend(_TRIGGER.finditer(text, ls, le))
+        hits.extend(trigger.finditer(text, ls, le))
     for m in hits:
         s, e = layout.sentence_bounds(m.start())
         ls, le = layout.line_bounds(m.start())
@@ -82,10 +104,43 @@ def statements(layout: LetterLayout):
         yield s, e, lead_in
 
 
+def is_weaning_statement(st: str) -> bool:
+    """Explicit step-down or stop language: a wean word, a limit ("do not continue beyond", "not for repeat",
+    "last dose"), or a stop verb with a time or condition ("stop if settled", "after five days ... stop")."""
+    P = plan_rules()
+    cleaned = P.not_plan.sub(" ", compiled().wean_past.sub(" ", st))
+    if P.wean_words.search(cleaned) or P.limits.search(cleaned):
+        return True
+    for m in P.stop_verbs.finditer(cleaned):
+        window = cleaned[max(0, m.start() - 50): m.end() + 70]
+        if P.when.search(window) or re.search(r"\bto\s+\d", window):
+            if re.fullmatch(r"reduce|decrease", m.group(0).strip(), _I) and not re.search(
+                    r"\bto\s+\d|\bby\b|\bthen\b|\bstop|\bover\b|\bevery\b|\bgradually\b", window, _I):
+                continue  # "reduce" alone (reduced mobility, reduce if drowsy) is not a plan
+            return True
+    return False
+
+
+def _plan_object_is_other(st: str, s: int, mentions) -> bool:
+    """Whether the stop/wean words of a statement are about a non-opioid drug: the drug named just after the
+    first trigger ("stop the naproxen"), else the drug named before it. "stop after 3/7 then paracetamol only"
+    names paracetamol as what follows, not what stops."""
+    P = plan_rules()
+    m = P.wean_words.search(st) or P.stop_verbs.search(st) or P.limits.search(st)
+    if not m:
+        return True
+    drugs = [(x.start - s, x.category) for x in mentions if s <= x.start < s + len(st)]
+    after = [(p, cat) for p, cat in drugs if m.end() <= p <= m.end() + 30
+             and not re.search(r"\b(?:then|with|only|use|plus|and\s+use)\b", st[m.end():p], _I)]
+    before = [(p, cat) for p, cat in drugs if p < m.start()]
+    obj = after[0] if after else (before[-1] if before else None)
+    return obj is not None and obj[1] != "opioid"
+
+
 def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None:
     text = layout.text
     c = compiled()
-    rx_spans = [o.span for o in ex.opioids]
+    P = plan_rules()
     opioid_pos = [m.start for m in mentions if m.category == "opioid"]
     other_pos = [m.start for m in mentions if m.category in ("non_opioid", "benzodiazepine", "z_drug", "gabapentinoid")]
     wean, gp, negated = [], [], []
@@ -94,34 +149,31 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         if kind in EXCLUDED_FOR_PLANS:
             continue
         st = text[s:e]
-        has_opioid = any(s <= p < e for p in opioid_pos) or bool(c.gp_opioid_words.search(st))
+        named_opioid = any(s <= p < e for p in opioid_pos)
+        has_opioid = named_opioid or bool(P.opioid_words.search(st))
         has_other = any(s <= p < e for p in other_pos)
-        if c.wean_negated.search(st):
+        if P.negated.search(st):
             negated.append((s, e))
             continue
-        cleaned = c.wean_past.sub(" ", st)
-        is_wean = bool(c.wean_trigger.search(cleaned)) and not RE_DONT_STOP.search(st)
-        if is_wean:
-            trig = [x.group(0) for x in c.wean_trigger.finditer(cleaned)]
-            if all(RE_REDUCE_ONLY.fullmatch(t.strip()) for t in trig) and not (has_opioid and RE_REDUCE_CONTEXT.search(st)):
-                is_wean = False
-        if is_wean and has_other and not has_opioid:
+        if not (ex.opioids or named_opioid):
+            continue
+        if not has_opioid and P.pronoun.search(st):
+            ps, _pe = layout.sentence_bounds(max(0, s - 2))
+            has_opioid = any(ps <= p < s for p in opioid_pos) or (s - ps < 3 and any(
+                layout.line_bounds(s)[0] <= p < s for p in opioid_pos))
+        if not has_opioid and not has_other and ex.opioids and re.search(
+                r"\b(?:do\s+not|don't|not\s+to)\s+(?:be\s+)?(?:add|put|issue|re-?issue)\w*\b[^.;]{0,25}\brepeats?\b", st, _I):
+            has_opioid = True  # "GP - please do not add to repeats" in a letter whose only new drugs are opioids
+        is_wean = is_weaning_statement(st)
+        if is_wean and has_other and not named_opioid and _plan_object_is_other(st, s, mentions):
             is_wean = False
-        if is_wean and not ex.opioids:
-            is_wean = False
-        in_rx = any(a <= s < b for a, b in rx_spans)
-        if is_wean and in_rx and not re.search(r"\bwean|\btaper|\bstep(?:ping)?[- ]?down|\bthen\s+stop|\breduce\b", st, _I):
-            is_wean = False  # "for 5 days only" inside the prescription line is a duration, not a plan
         if is_wean and kind == "course" and not re.search(r"\bplan\b|\bplease\b|\bGP\b", st, _I):
             is_wean = False
         if is_wean:
             wean.append((s, e, kind))
-        directive = kind == "gp" or lead_in or bool(c.gp_directive.search(st))
-        if directive and (has_opioid or is_wean) and not (has_other and not has_opioid) and ex.opioids:
-            if kind == "plan" and not (re.search(r"^\s*(?:please|kindly|could)\b|\bGP\b|practice\s+pharmacist|district\s+nurse|primary\s+care", st, _I)):
-                continue
-            if re.match(r"^\s*GP\s*:", st):
-                continue
+        directive = kind == "gp" or lead_in or bool(P.gp_address.search(st))
+        if directive and P.gp_action.search(st) and not P.gp_not.search(st) and (has_opioid or is_wean) \
+                and not (has_other and not has_opioid):
             gp.append((s, e, kind))
     if wean:
         s, e, _ = sorted(wean, key=lambda x: (x[2] not in ("plan", "gp", "body"), x[0]))[0]
