@@ -190,45 +190,103 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
 # age
 # --------------------------------------------------------------------------------------------------------------
 MONTHS = {m: i + 1 for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
-DATE = r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2,4})|(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([A-Za-z]{3,9})\.?[\s\-,]+(\d{2,4})"
-RE_AGE = [re.compile(r"\bAge\s*[:=]?\s*(\d{1,3})\b", _I), re.compile(r"\((\d{1,3})\s*(?:y|yrs?|years?|yo)\)", _I),
-          re.compile(r"\b(\d{1,3})[- ](?:year|yr)s?[- ]old\b", _I), re.compile(r"\baged\s+(\d{1,3})\b", _I),
-          re.compile(r"\b(\d{1,3})\s*(?:yo|y/o)\b", _I)]
-RE_DOB = re.compile(r"\b(?:DOB|D\.O\.B\.?|date\s+of\s+birth)\s*[:=]?\s*(?:" + DATE + ")", _I)
-RE_DISCH = re.compile(r"\bdischarged?(?:\s+date)?\s*(?:on|:)?\s*(?:" + DATE + ")", _I)
+DATE = (r"(?<![\d/.])(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})(?![\d/])"
+        r"|(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([A-Za-z]{3,9})\.?[\s\-,]+(\d{4}|\d{2})(?!\d)")
+RE_DATE = re.compile(DATE)
 
 
-def _date(groups) -> dt.date | None:
+@lru_cache(maxsize=1)
+def _age_rules() -> dict:
+    """Age and date phrases of letter_rules.json["age"]: explicit ages ("84F", "67yo M", "aged 67"), DOB labels,
+    and labels of the reference date (discharge first, then the letter's event dates)."""
+    r = letter_rules()["age"]
+    alt = lambda ps: "|".join(f"(?:{p})" for p in ps)  # noqa: E731
+    return {
+        "terse": [re.compile(p) for p in r["explicit_case_sensitive"]],
+        "explicit": [re.compile(p, _I) for p in r["explicit"]],
+        "dob": re.compile(r"(?:" + alt(r["dob_label"]) + r")[\s.:=\-]*(?:" + DATE + ")", _I),
+        "ref": [re.compile(r"(?:" + alt(labels) + r")[\s.:=\-]*(?:on\s+)?(?:" + DATE + ")", _I) for labels in r["reference_labels"]],
+    }
+
+
+def _parts(groups) -> tuple[int, int, str] | None:
+    """(day, month, year as written) of a DATE match."""
+    if groups[0]:
+        d, mth, y = int(groups[0]), int(groups[1]), groups[2]
+    else:
+        d, y = int(groups[3]), groups[5]
+        mth = MONTHS.get(groups[4][:3].lower())
+        if not mth:
+            return None
+    if not (1 <= mth <= 12 and 1 <= d <= 31):
+        return None
+    return d, mth, y
+
+
+def _make_date(d: int, mth: int, year: int) -> dt.date | None:
     try:
-        if groups[0]:
-            d, mth, y = int(groups[0]), int(groups[1]), int(groups[2])
-        else:
-            d, y = int(groups[3]), int(groups[5])
-            mth = MONTHS.get(groups[4][:3].lower())
-            if not mth:
-                return None
-        if y < 100:
-            y += 2000 if y <= 30 else 1900
-        return dt.date(y, mth, d)
-    except (ValueError, TypeError):
+        return dt.date(year, mth, d)
+    except ValueError:
         return None
 
 
+def _ref_date(parts) -> dt.date | None:
+    d, mth, y = parts
+    year = int(y) if len(y) == 4 else 2000 + int(y) if int(y) < 70 else 1900 + int(y)
+    return _make_date(d, mth, year)
+
+
+def _dob(parts, ref: dt.date | None) -> dt.date | None:
+    """A two-digit birth year pivots on the reference date (12.4.57 -> 1957 on a 2025 letter; 22/06/09 -> 2009)."""
+    d, mth, y = parts
+    if len(y) == 4:
+        return _make_date(d, mth, int(y))
+    pivot_year = (ref or dt.date.today()).year
+    year = 2000 + int(y)
+    if year > pivot_year:
+        year -= 100
+    return _make_date(d, mth, year)
+
+
 def patient_age(text: str) -> int | None:
+    """Age in years at discharge: a stated age, else DOB and the discharge (or letter) date."""
+    rules = _age_rules()
     head = text[:4000]
-    for rx in RE_AGE:
-        m = rx.search(head)
+    for rx, region in [(x, text[:1000]) for x in rules["terse"]] + [(x, head) for x in rules["explicit"]]:
+        m = rx.search(region)
         if m:
             v = int(m.group(1))
             if 0 <= v <= 120:
                 return v
-    dob = RE_DOB.search(head)
-    dis = RE_DISCH.search(head)
-    if dob and dis:
-        b, d = _date(dob.groups()), _date(dis.groups())
-        if b and d and d >= b:
-            return d.year - b.year - ((d.month, d.day) < (b.month, b.day))
-    return None
+    dob_m = rules["dob"].search(head)
+    if not dob_m:
+        return None
+    dob_parts = _parts(dob_m.groups())
+    if not dob_parts:
+        return None
+    ref = None
+    for rx in rules["ref"]:
+        for m in rx.finditer(text[:6000]):
+            if m.start() <= dob_m.start() < m.end():
+                continue
+            p = _parts(m.groups())
+            ref = _ref_date(p) if p else None
+            if ref:
+                break
+        if ref:
+            break
+    if ref is None:  # the latest date near the top of the letter that is not the DOB
+        dates = [_ref_date(p) for m in RE_DATE.finditer(text, 0, min(len(text), 2500))
+                 if not (dob_m.start() <= m.start() < dob_m.end()) and (p := _parts(m.groups()))]
+        dates = [x for x in dates if x]
+        ref = max(dates) if dates else None
+    if ref is None:
+        return None
+    born = _dob(dob_parts, ref)
+    if born is None or born > ref:
+        return None
+    age = ref.year - born.year - ((ref.month, ref.day) < (born.month, born.day))
+    return age if 0 <= age <= 120 else None
 
 
 # --------------------------------------------------------------------------------------------------------------
