@@ -323,7 +323,8 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
         if m.generic not in generics:
             continue
         s, e = layout.sentence_bounds(m.start)
-        for f in c.ind_for.finditer(layout.text, m.end, e):
+        # "for breakthrough pain we have started Oramorph" puts the reason before the drug
+        for f in list(c.ind_for.finditer(layout.text, m.end, e)) + list(c.ind_for.finditer(layout.text, s, m.start)):
             phrase = f.group(1).strip()
             if not c.ind_not.match(phrase) and _SYMPTOM.search(phrase):
                 return phrase
@@ -452,6 +453,63 @@ def ome_incomplete_items(ex: LetterExtraction) -> list[dict]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _indication_rules() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    r = letter_rules()["indication"]
+    alt = lambda ps: re.compile("|".join(f"(?:{p})" for p in ps), _I)  # noqa: E731
+    return alt(r["symptom"]), alt(r["column"]), alt(r["empty_cell"])
+
+
+def _indication_column_cell(layout: LetterLayout, pos: int) -> str | None:
+    """The cell under an Indication/Reason heading on the table row at pos (pipe, tab or fixed-width columns)."""
+    _sym, column, _empty = _indication_rules()
+    text = layout.text
+    li = layout.line_index(pos)
+    for back in range(1, 40):
+        hi = li - back
+        if hi < 0:
+            return None
+        hs = layout.line_starts[hi]
+        he = layout.line_starts[hi + 1] - 1
+        head = text[hs:he]
+        if not head.strip():
+            if back > 1 and not any(ch in head for ch in "|\t"):
+                return None
+            continue
+        m = column.search(head)
+        if not m:
+            continue
+        rs, re_ = layout.line_bounds(pos)
+        row = text[rs:re_]
+        for sep in ("|", "\t"):
+            if sep in head and sep in row:
+                heads, cells = head.split(sep), row.split(sep)
+                idx = next((i for i, h in enumerate(heads) if column.search(h)), None)
+                if idx is not None and len(heads) == len(cells):
+                    return cells[idx].strip()
+                return None
+        col = m.start()  # fixed-width: the row's text from the heading's column to the next run of spaces
+        if col < len(row) and (col == 0 or row[col - 1] == " "):
+            return re.split(r"\s{2,}", row[col:].strip())[0] if row[col:].strip() else ""
+        return None
+    return None
+
+
+def indication_on_statement(layout: LetterLayout, rx) -> bool:
+    """A reason on the prescription itself: a symptom after the drug name ("prn pain", "for bone pain",
+    "breakthrough pain") or an Indication/Reason column cell on its row."""
+    symptom, _column, empty = _indication_rules()
+    text = layout.text
+    s, e = rx.span
+    ls, le = layout.line_bounds(s)
+    if "|" not in text[ls:le] and "\t" not in text[ls:le]:
+        le = min(le, layout.sentence_bounds(max(s, e - 1))[1])  # prose: the prescription's own sentence
+    if symptom.search(text, s, max(e, le)):
+        return True
+    cell = _indication_column_cell(layout, s)
+    return cell is not None and not empty.match(cell)
+
+
 def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_factors: dict | None = None) -> None:
     text = layout.text
     c = compiled()
@@ -468,6 +526,7 @@ def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_fa
     ex.ome_flags = sorted({rx.ome_flag for rx in ex.opioids if rx.ome_flag and "not_converted" in rx.ome_flag} |
                           ({"ome_incomplete"} if ex.ome_incomplete_items else set()))
     ex.indication_documented = any(rx.indication for rx in ex.opioids) or \
+        any(indication_on_statement(layout, rx) for rx in ex.opioids) or \
         _indication_elsewhere(layout, ex, mentions) is not None
     ex.patient_age = patient_age(text)
     weaning_and_gp(layout, mentions, ex)
