@@ -25,20 +25,14 @@ _NO = {"n", "no", "false", "0", "none", "nil", "not documented", "absent", "not 
 
 OST_BRANDS = {"espranor", "subutex", "suboxone", "buvidal", "sublocade", "physeptone"}
 _OST_TEXT = re.compile(r"\b(methadone|physeptone|espranor|subutex|suboxone|buvidal|sublocade)\b", re.I)
-_BZD_TEXT = re.compile(
-    r"\b(benzo\w*|diazepam|lorazepam|temazepam|clonazepam|midazolam|nitrazepam|oxazepam|"
-    r"chlordiazepoxide|alprazolam|lormetazepam|clobazam|loprazolam|zopiclone|zolpidem|zaleplon|z[- ]?drugs?)\b",
-    re.I,
-)
-_GABA_TEXT = re.compile(
-    r"\b(gabapentin\w*|pregabalin|lyrica|alzain|axalid|lecaent|rewisca|neurontin)\b", re.I,
-)
-_CODEINE_TEXT = re.compile(r"(?<![a-z])(codeine|co-?codamol|solpadol|zapain|kapake|tylex|codipar)\b", re.I)
 _PATCH_INTERVAL_DAYS = {"fentanyl": 3.0}
-STRONG_OPIOIDS = {
-    "morphine", "oxycodone", "fentanyl", "buprenorphine", "hydromorphone", "tapentadol", "methadone",
-    "diamorphine", "alfentanil", "pethidine", "levorphanol", "dipipanone", "papaveretum",
-}
+
+
+def is_strong_opioid(generic: str | None) -> bool:
+    """A strong opioid, from the one drug-class lexicon (nlp.drug_classes)."""
+    from nlp.drug_classes import generics_in
+
+    return str(generic or "").lower() in generics_in("strong_opioid")
 
 
 def ev(source: str, field_name: str, value: Any = None, *, text: str | None = None,
@@ -181,17 +175,20 @@ def combine_answer(record: AuditRecord, extraction: dict | None, auditor_field: 
 def classify_sedative_text(text: str | None) -> set[str] | None:
     """Auditor's 'benzo / gabapentinoid' column -> {'bzd', 'gaba'} subset; None when unknown.
 
-    'N'/'none' -> empty set; 'Y' without a drug class -> None (unknown which class).
+    Drug names and class words come from the drug-class lexicon (nlp.drug_classes); Z-drugs count
+    as 'bzd' (OD-10). 'N'/'none' -> empty set; 'Y' without a drug class -> None (unknown which class).
     """
+    from nlp.drug_classes import text_names_class
+
     if text is None:
         return None
     s = str(text).strip()
     if not s:
         return None
     found = set()
-    if _BZD_TEXT.search(s):
+    if text_names_class(s, "benzodiazepine") or text_names_class(s, "z_drug"):
         found.add("bzd")
-    if _GABA_TEXT.search(s):
+    if text_names_class(s, "gabapentinoid"):
         found.add("gaba")
     if found:
         return found
@@ -202,9 +199,14 @@ def classify_sedative_text(text: str | None) -> set[str] | None:
 
 
 def mentions_codeine(text: str | None) -> bool | None:
+    """Whether free text (the auditor's drug column) names codeine or a codeine product (co-codamol,
+    its brands), through the opioid lexicon. None for blank text."""
+    from nlp.drug_classes import generic_of
+    from nlp.lexicon import load_lexicon
+
     if text is None or not str(text).strip():
         return None
-    return bool(_CODEINE_TEXT.search(str(text)))
+    return any(generic_of(surface) == "codeine" for _s, _e, surface in load_lexicon().iter_matches(str(text)))
 
 
 def is_codeine_item(item: dict) -> bool:
@@ -730,14 +732,17 @@ def letter_indication_covers_all(text: str | None) -> re.Match | None:
 # ---------------------------------------------------------------------------------------------
 
 def coprescriptions(extraction: dict | None, classes: set[str]) -> list[tuple[int, dict]] | None:
-    """Active co-prescriptions of the given classes: [(index, entry)], or None when the
+    """Active co-prescriptions of the given classes (a drug's main class or any of its
+    ``classes``: citalopram is an SSRI and QT-prolonging): [(index, entry)], or None when the
     extraction has no ``co_prescriptions`` list (older extractions: not assessable from it)."""
     if not isinstance(extraction, dict) or not isinstance(extraction.get("co_prescriptions"), list):
         return None
     out = []
     for i, c in enumerate(extraction["co_prescriptions"]):
-        if isinstance(c, dict) and str(c.get("class") or "").lower() in classes \
-                and str(c.get("status") or "active").lower() == "active":
+        if not isinstance(c, dict):
+            continue
+        its = {str(c.get("class") or "").lower()} | {str(x).lower() for x in (c.get("classes") or [])}
+        if its & classes and str(c.get("status") or "active").lower() == "active":
             out.append((i, c))
     return out
 
