@@ -573,7 +573,9 @@ def total_ome(facts: LetterFacts) -> tuple[float | None, bool, list[dict]]:
         if complete and isinstance(flags, list) and "ome_incomplete" in flags:
             complete = False
             missing = x.get("ome_incomplete_items") if isinstance(x.get("ome_incomplete_items"), list) else []
-            evid.append(ev(EXTRACTION, "ome_incomplete_items", [str(m) for m in missing],
+            names = [str(m.get("name") or m.get("drug") or "an opioid") + (f" ({m['reason']})" if m.get("reason") else "")
+                     if isinstance(m, dict) else str(m) for m in missing]
+            evid.append(ev(EXTRACTION, "ome_incomplete_items", names,
                            note="the extractor could not convert every opioid: the total is incomplete"))
         return total, complete, evid
     if x is not None and num(x.get("ome_total_mg_per_day")) is not None:
@@ -599,8 +601,9 @@ def ome_words(value: float | None, complete: bool, evidence: list[dict]) -> str:
 
 
 def ome_breakdown(extraction: dict | None) -> list[dict]:
-    """Per item: drug, OME mg/day, factor and the factor's source, the range where sources
-    differ, and whether it enters the pain total. For the letter view and exports."""
+    """Per item: drug, OME mg/day, factor and the factor's source, the range where published
+    factors differ (``ome_range`` mg/day, ``factor_range``), and whether it enters the pain total.
+    For the letter view and exports."""
     rows = []
     raw = extraction.get("opioids") if isinstance(extraction, dict) else None
     for i, it in enumerate(raw if isinstance(raw, list) else []):
@@ -609,10 +612,12 @@ def ome_breakdown(extraction: dict | None) -> list[dict]:
         it = _clean_item(it)
         counts, why = counts_in_pain_ome(it)
         rng = it.get("ome_factor_range")
+        ome_rng = it.get("ome_range_mg_per_day")
         rows.append({
             "item_index": i, "drug": item_label(it), "ome_mg_per_day": item_ome(it),
             "factor": num(it.get("ome_factor")), "factor_source": it.get("ome_factor_source"),
             "factor_range": list(rng) if isinstance(rng, (list, tuple)) and len(rng) == 2 else None,
+            "ome_range": list(ome_rng) if isinstance(ome_rng, (list, tuple)) and len(ome_rng) == 2 else None,
             "flag": it.get("ome_flag") if isinstance(it.get("ome_flag"), str) else None,
             "in_total": counts, "note": why or ("OME could not be worked out" if item_ome(it) is None else None),
         })

@@ -299,3 +299,19 @@ def test_stated_duration_wordings(text, kind):
     from audit_app.standards.facts import stated_duration
     hit = stated_duration(text)
     assert (hit[0] if hit else None) == kind
+
+
+def test_ome_incomplete_items_from_the_extractor_are_named():
+    from audit_app.standards import as_record
+    from audit_app.standards.facts import build_facts, ome_words, total_ome
+    x = letter([mst()], ome_flags=["ome_incomplete"],
+               ome_incomplete_items=[{"index": 1, "name": "fentanyl lozenge", "reason": "no accepted factor"}])
+    f = build_facts(as_record({"letter_id": "T"}), x, default_config().parameters)
+    words = ome_words(*total_ome(f))
+    assert words == "at least 60 mg/day (incomplete: fentanyl lozenge (no accepted factor) not converted)"
+
+
+def test_ome_range_where_sources_differ():
+    from audit_app.standards.facts import ome_breakdown
+    rows = ome_breakdown(letter([rx(generic="buprenorphine", route="sublingual", ome_range_mg_per_day=[24.0, 32.0])]))
+    assert rows[0]["ome_range"] == [24.0, 32.0]

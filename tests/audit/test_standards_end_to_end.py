@@ -97,7 +97,7 @@ def test_letter_level_standards_from_text(extra, sid, expected):
 
 
 def test_high_dose_reviewed_from_text():
-    text = ("TTO\nMorphine sulfate MR 60mg tablets 60mg twice daily (new) for cancer-free back pain, 28 tablets\n"
+    text = ("TTO\nMorphine sulfate MR 60mg tablets 60mg twice daily (new) for back pain, 28 tablets\n"
             "Oramorph 10mg/5ml 10mg four times a day when required (new), 100ml\n")
     assert score(text, "OD-12") == ["not_met"]
     assert score(text + "Reviewed by the acute pain team before discharge.\n", "OD-12") == ["met"]
