@@ -463,7 +463,7 @@ def build_facts(record: AuditRecord, extraction: dict | None, params: dict[str, 
         if is_ost_item(item):
             ost_ev.append(item_evidence(i, item, "generic", item.get("generic"),
                                         note="opioid substitution therapy product"))
-    if record.drug and _OST_TEXT.search(str(record.drug)):
+    if record.drug and not f.items and _OST_TEXT.search(str(record.drug)):  # the letter's items say why, when known
         ost_ev.append(ev(AUDITOR, "drug", record.drug, note="opioid substitution therapy product named"))
     ost_a, ost_found = auditor_answer(record, "ost")
     if ost_a is YesNo.YES:
