@@ -524,6 +524,9 @@ def item_label(item: dict) -> str:
     return f"{name} {strength:g} mg" if strength is not None else name
 
 
+PRN_NO_FREQUENCY = "prn_without_frequency"
+
+
 def item_ome(item: dict) -> float | None:
     """An item's OME mg/day, or None when it could not be worked out (a 0 that comes with an
     extractor flag such as 'daily_dose_unknown' is not a real 0)."""
@@ -562,7 +565,11 @@ def total_ome(facts: LetterFacts) -> tuple[float | None, bool, list[dict]]:
                 evid.append(item_evidence(i, it, "ome_mg_per_day", num(it.get("ome_mg_per_day")), note=why))
                 continue
             o = item_ome(it)
-            if o is None:
+            if o is None and it.get("ome_flag") == PRN_NO_FREQUENCY:
+                # the audit convention (corpus rules, FPM): a PRN with no maximum frequency adds 0, said in words
+                evid.append(item_evidence(i, it, "ome_mg_per_day", 0.0,
+                                          note=f"{item_label(it)} PRN with no maximum frequency: not counted"))
+            elif o is None:
                 complete = False
                 evid.append(item_evidence(i, it, "ome_mg_per_day", None,
                                           note=f"OME of {item_label(it)} could not be worked out: the total is incomplete"))
@@ -570,9 +577,10 @@ def total_ome(facts: LetterFacts) -> tuple[float | None, bool, list[dict]]:
                 total += o
                 evid.append(item_evidence(i, it, "ome_mg_per_day", o))
         flags = x.get("ome_flags") if isinstance(x, dict) else None
-        if complete and isinstance(flags, list) and "ome_incomplete" in flags:
+        missing = x.get("ome_incomplete_items") if isinstance(x, dict) and isinstance(x.get("ome_incomplete_items"), list) else []
+        missing = [m for m in missing if not (isinstance(m, dict) and m.get("reason") == PRN_NO_FREQUENCY)]
+        if complete and isinstance(flags, list) and "ome_incomplete" in flags and (missing or not x.get("ome_incomplete_items")):
             complete = False
-            missing = x.get("ome_incomplete_items") if isinstance(x.get("ome_incomplete_items"), list) else []
             names = [str(m.get("name") or m.get("drug") or "an opioid") + (f" ({m['reason']})" if m.get("reason") else "")
                      if isinstance(m, dict) else str(m) for m in missing]
             evid.append(ev(EXTRACTION, "ome_incomplete_items", names,
@@ -589,6 +597,9 @@ def ome_words(value: float | None, complete: bool, evidence: list[dict]) -> str:
     if value is None:
         return "not known"
     figure = f"{value:.0f} mg/day" if abs(value - round(value)) < 0.05 else f"{value:.1f} mg/day"
+    uncounted = [e["note"] for e in evidence if str(e.get("note") or "").endswith("PRN with no maximum frequency: not counted")]
+    if uncounted:
+        figure += " (" + "; ".join(uncounted) + ")"
     if complete:
         return figure
     named = [e["note"].split(" could not")[0].replace("OME of ", "") for e in evidence
