@@ -54,41 +54,74 @@ class IdentifierSpan(NamedTuple):
 
 
 # ----------------------------------------------------------------------------- patterns
-# 10 digits, optionally grouped 3-3-4 with spaces or dashes; not part of a longer number.
-NHS_NUMBER_RE = re.compile(r"(?<!\d)(\d{3})[ \t-]?(\d{3})[ \t-]?(\d{4})(?!\d)")
+# Separators that may sit between the digits of a number: any horizontal space (NBSP, narrow
+# NBSP, thin space ...), dots, hyphens and dashes, slashes, underscores and invisible characters
+# (zero-width space/joiners, word joiner, BOM, soft hyphen). At most one line break in a number.
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
+_DASHES = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+_SEP_CHAR = rf"(?:[^\S\r\n\u2028\u2029\x85]|[./_\\{_DASHES}{_INVISIBLE}])"
+_LINE_BREAK = r"(?:\r\n|[\r\n\u2028\u2029\x85])"
+_NUMBER_SEP = rf"{_SEP_CHAR}{{0,4}}(?:{_LINE_BREAK}{_SEP_CHAR}{{0,8}})?"
+# A run of digit groups joined by separators. Separators and digits are disjoint classes and each
+# repetition is bounded, so matching is linear in the text length.
+_DIGIT_CHUNK_RE = re.compile(rf"(?<!\d)\d+(?:{_NUMBER_SEP}\d+)*")
+_DIGITS_RE = re.compile(r"\d+")
+_LINE_BREAK_RE = re.compile(_LINE_BREAK)
+NHS_NUMBER_RE = _DIGIT_CHUNK_RE  # kept for callers: candidates are checked by _nhs_spans
 
 # A hospital number / MRN in a common shape: 1-3 capitals then 6-9 digits (RX9450465, A009281).
 _HOSP_SHAPE_RE = re.compile(r"(?<![\w/.-])[A-Z]{1,3}\d{6,9}(?![\w/])")
-_HOSP_LABEL = (r"(?i:hosp(?:ital)?\.?\s*(?:no\b\.?|num(?:ber)?\b|id\b|#)|\bmrn\b|\bunit\s*(?:no\b\.?|number)"
-               r"|\bk\s*number|\brxx?\s*(?:no\b\.?|number)|\bpas\s*(?:no\b\.?|number|id\b)"
-               r"|\bcase\s*(?:no\b\.?|number)|\bcrn\b|\bpatient\s*(?:id\b|number|no\b\.?))")
-_HOSP_LABELLED_RE = re.compile(_HOSP_LABEL + r"[ \t]*[:#.=-]?[ \t]*(?P<value>[A-Za-z0-9][A-Za-z0-9/-]{3,15})")
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-_DATE = (r"(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{1,2}-\d{1,2}"
-         rf"|\d{{1,2}}(?:st|nd|rd|th)?[ \t-]+(?i:{_MONTH})[ \t,-]+\d{{2,4}}"
-         rf"|(?i:{_MONTH})[ \t]+\d{{1,2}}(?:st|nd|rd|th)?,?[ \t]+\d{{4}})")
-_DOB_LABEL = r"(?i:\bd\.?\s?o\.?\s?b\b\.?|\bdate\s+of\s+birth\b|\bbirth\s*date\b|\bborn(?:\s+on)?\b)"
-_DOB_RE = re.compile(_DOB_LABEL + r"[ \t]*[:=-]?[ \t]*(?P<value>" + _DATE + r")")
+_DSEP = rf"[ ./\\{_DASHES}\u00a0\u202f]"
+_DATE = (rf"(?:\d{{1,2}}{_DSEP}{{1,2}}\d{{1,2}}{_DSEP}{{1,2}}\d{{2,4}}|\d{{4}}{_DSEP}\d{{1,2}}{_DSEP}\d{{1,2}}"
+         rf"|\d{{1,2}}(?:st|nd|rd|th)?[ \t\u00a0,{_DASHES}]+(?i:{_MONTH})[ \t\u00a0,{_DASHES}]+\d{{2,4}}"
+         rf"|(?i:{_MONTH})[ \t\u00a0]+\d{{1,2}}(?:st|nd|rd|th)?,?[ \t\u00a0]+\d{{4}}"
+         r"|\d{8}(?!\d)|\d{6}(?!\d)|(?:18|19|20)\d{2}(?!\d))")
+_DATE_RE = re.compile(_DATE)
 
-_TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Master|Dr|Prof|Sir|Dame|Rev)"
-# Words that end a name (the next field's label), never part of one.
-_STOP_WORD = (r"(?:DOB|D\.O\.B|NHS|MRN|Hospital|Hosp|Sex|Age|Date|Ward|Unit|Address|Gender|Born|Admitted|"
-              r"Discharged|Consultant|Specialty|GP|Tel|Phone|Ref|Re|Dear|The|And)\b")
-_NAME_TOKEN = r"[A-Z][A-Za-z'’]*(?:-[A-Z][A-Za-z'’]*)?"
-_NAME_VALUE = (
-    rf"(?:{_TITLE}\.?[ \t]+)?"
-    rf"(?:[A-Z][A-Z'’-]+,[ \t]*{_NAME_TOKEN}(?:[ \t]{_NAME_TOKEN})?"  # SURNAME, Forename [Middle]
-    rf"|(?!{_STOP_WORD}){_NAME_TOKEN}(?:[ \t](?!{_STOP_WORD})(?:{_NAME_TOKEN}|[A-Z]\.?(?=[ \t]))){{0,3}})"
-)
-_NAME_LABEL = (r"(?i:\bpatient(?:'s)?[ \t]*(?:full[ \t]*)?name|\bfull[ \t]*name|\bpatient|\bname|\bsurname"
-               r"|\bforenames?|\bfirst[ \t]*name|\bre)")
-_NAME_LABELLED_RE = re.compile(rf"{_NAME_LABEL}[ \t]*:[ \t]*(?P<value>{_NAME_VALUE})")
-# Title + full forename + surname ('Mrs Nkechi Ellison'); a title + initial is a clinician's style.
-_SALUTATION_RE = re.compile(rf"\b(?P<title>Mr|Mrs|Ms|Miss|Mx|Master|Dr)\.?[ \t]+(?P<value>[A-Z][a-z][A-Za-z'’]*"
-                            rf"(?:-[A-Z][A-Za-z'’]*)?[ \t]+(?!{_STOP_WORD}){_NAME_TOKEN})")
-# 'SURNAME, Forename' (header only: 'CLARKE, Michael').
-_SURNAME_FIRST_RE = re.compile(rf"(?<![\w-])(?P<value>[A-Z][A-Z'’-]+,[ \t]?[A-Z][a-z][A-Za-z'’]*)\b")
+# Labels, one alternation with a group per kind; the value after the label is read by code
+# (same line, or the next line when the label ends its line).
+_LABELS_RE = re.compile(
+    r"(?i:(?<![^\W_])(?:"
+    r"(?P<dob>d\.?[ \t]?o\.?[ \t]?b\b\.?|date[ \t]+of[ \t]+birth|birth[ \t]*date|birth\b|born(?:[ \t]+on)?\b"
+    r"|dyddiad[ \t]+geni|geni\b)"
+    r"|(?P<nhs>nhs[ \t]*(?:no\b\.?|num(?:ber)?\b|#|id\b)?|rhif[ \t]+gig|chi[ \t]*(?:no\b\.?|number))"
+    r"|(?P<hosp>hosp(?:ital)?\.?[ \t]*(?:no\b\.?|num(?:ber)?\b|id\b|#)|mrn\b|unit[ \t]*(?:no\b\.?|number)"
+    r"|k[ \t]*number|rxx?[ \t]*(?:no\b\.?|number)|pas[ \t]*(?:no\b\.?|number|id\b)|case[ \t]*(?:no\b\.?|number)"
+    r"|crn\b|patient[ \t]*(?:id\b|number|no\b\.?)|medical[ \t]+record[ \t]*(?:no\b\.?|number)?)"
+    r"|(?P<name>(?:patient(?:'s)?[ \t]*)?(?:full[ \t]*)?name\b|surname|family[ \t]*name|forenames?"
+    r"|first[ \t]*name|last[ \t]*name|given[ \t]*names?|enw\b)"
+    r"|(?P<weak>patient\b|re\b)"
+    r"))")
+# A 'name' label after one of these words names something else ('Drug name: Zomorph').
+_NOT_PERSON_BEFORE_NAME = re.compile(
+    r"(?i:(?:drug|product|brand|medicine|medication|generic|ward|hospital|trust|practice|surgery|file|sheet|"
+    r"user|team|unit|site|service|specialty|department|round|audit)[ \t]*(?:'s)?[ \t]*)$")
+_LABEL_PUNCT_RE = re.compile(r"[ \t\u00a0\u202f]*(?P<p>[:#=\uff1a]|\.(?!\d)|[-\u2013\u2014](?=[ \t]))?[ \t\u00a0\u202f]*")
+_REST_OF_LINE_BLANK_RE = re.compile(r"[ \t\u00a0\u202f]*(?:\r\n|[\r\n\u2028\u2029\x85])[ \t\u00a0\u202f]*")
+_HOSP_VALUE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9/-]{3,15}")
+
+_TITLES = ("Mr", "Mrs", "Ms", "Miss", "Mx", "Master", "Mister", "Madam", "Dr", "Prof", "Sir", "Dame", "Rev",
+           "MRS", "MISS", "Mstr")
+_TITLE = "(?:" + "|".join(_TITLES) + ")"
+_CLINICIAN_TITLES = frozenset({"Dr", "Prof", "Rev"})
+_TITLE_RE = re.compile(r"(?<![^\W_])(?P<title>" + "|".join(sorted(_TITLES, key=len, reverse=True)) +
+                       r")(?![^\W_])\.?[ \t\u00a0\u202f]+")
+# A word in any script: letters joined by apostrophes or hyphens ('O'Brien', 'Shah-Jones', 'Siân').
+_WORD = r"[^\W\d_]+(?:['’\-][^\W\d_]+)*"
+_WORD_RE = re.compile(_WORD)
+_NAME_WORD_RE = re.compile(_WORD + r"\.?")
+_NAME_GAP_RE = re.compile(r"[ \t\u00a0\u202f]{1,3}|,[ \t\u00a0\u202f]{0,2}")
+_MAX_NAME_WORDS = 5
+# Words that end a name (the next field's label, a verb), never part of one.
+_STOP_WORDS = frozenset("""
+dob nhs mrn hospital hosp sex age date ward unit address gender born birth admitted discharged consultant
+specialty gp tel phone mobile ref re dear the and was is has had with for on at in to of from by who
+seen reviewed known presented patient name mrn no number id dyddiad geni rhif enw male female
+""".split())
+_NAME_PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "bin", "bint", "ibn",
+                             "al", "el", "ap", "ab", "ni", "nic", "mac", "mc", "o", "dos", "das", "del", "y"})
 _NOT_SURNAMES = {
     "TTO", "PRN", "NKDA", "NKA", "MR", "IR", "SR", "BD", "OD", "TDS", "QDS", "PO", "SC", "IV", "IM", "ON", "NHS",
     "GP", "MRN", "DOB", "AKI", "CKD", "COPD", "UTI", "LFT", "LFTS", "ED", "AMU", "SAU", "ICU", "HDU", "PCA", "OME",
@@ -101,68 +134,214 @@ _NOT_NAME_TOKENS = {
     "mr", "mrs", "ms", "miss", "mx", "master", "dr", "prof", "sir", "dame", "rev", "the", "and", "of", "for",
     "with", "ward", "hospital", "surgery", "practice", "centre", "center", "health", "medical", "nhs", "trust",
     "patient", "name", "unknown", "not", "known", "none", "nil", "stated", "see", "letter",
-}
+} | _NAME_PARTICLES
 _HEADER_CHARS = 1200
-_CAPITALISED_WORD_RE = re.compile(r"(?<![\w'’-])[A-Z][A-Za-z'’]*(?:-[A-Za-z'’]+)*")
+_SURNAME_FIRST_RE = re.compile(rf"(?<![^\W_])(?P<surname>{_WORD}),[ \t\u00a0]?(?P<forename>{_WORD})")
+
+
+def _is_capitalised(word: str) -> bool:
+    """Starts with a capital, or is in a script without case (Arabic, Hebrew, CJK...)."""
+    return not word[0].islower()
 
 
 def _name_tokens(value: str) -> list[str]:
-    out = []
-    for tok in re.findall(r"[A-Za-z'’]+(?:-[A-Za-z'’]+)*", value):
-        if len(tok) >= 2 and tok.lower() not in _NOT_NAME_TOKENS and not re.fullmatch(_TITLE, tok):
-            out.append(tok)
-    return out
+    return [t for t in _WORD_RE.findall(value)
+            if len(t) >= 2 and t.lower() not in _NOT_NAME_TOKENS and t not in _TITLES]
+
+
+# --------------------------------------------------------------------------- numbers
+def _digit_groups(chunk_start: int, chunk: str) -> list[tuple[int, int]]:
+    return [(chunk_start + m.start(), chunk_start + m.end()) for m in _DIGITS_RE.finditer(chunk)]
+
+
+def _ten_digit_windows(text: str, groups: list[tuple[int, int]], width: int = 10) -> Iterator[tuple[int, int]]:
+    """(first, last) group indexes of every run of whole groups holding exactly `width` digits
+    (two pointers: linear in the number of groups)."""
+    j, total = 0, 0
+    for i in range(len(groups)):
+        if j < i:
+            j, total = i, 0
+        while j < len(groups) and total < width:
+            total += groups[j][1] - groups[j][0]
+            j += 1
+        if total == width:
+            yield i, j - 1
+        total -= groups[i][1] - groups[i][0]
+
+
+def _digits_of(text: str, groups: list[tuple[int, int]]) -> str:
+    return "".join(text[a:b] for a, b in groups)
+
+
+def _nhs_spans(text: str) -> Iterator[IdentifierSpan]:
+    """10 digits in whole groups with a valid modulus-11 check digit, whatever the separators (one
+    line break at most); also 10 digits written as one run or 3-3-4 groups, check digit or not."""
+    for m in _DIGIT_CHUNK_RE.finditer(text):
+        if m.end() - m.start() < 10:
+            continue
+        groups = _digit_groups(m.start(), m.group())
+        for i, j in _ten_digit_windows(text, groups):
+            window = groups[i:j + 1]
+            start, end = window[0][0], window[-1][1]
+            if len(_LINE_BREAK_RE.findall(text, start, end)) > 1:
+                continue
+            digits = _digits_of(text, window)
+            lengths = [b - a for a, b in window]
+            if nhs_number_is_valid(digits) or lengths in ([10], [3, 3, 4]):
+                yield IdentifierSpan(NHS_NUMBER, start, end)
+
+
+def _labelled_nhs(text: str, pos: int) -> IdentifierSpan | None:
+    m = _DIGIT_CHUNK_RE.match(text, pos)
+    if not m:
+        return None
+    groups = _digit_groups(m.start(), m.group())
+    for i, j in _ten_digit_windows(text, groups):
+        if i == 0:
+            return IdentifierSpan(NHS_NUMBER, groups[0][0], groups[j][1])
+    return None
+
+
+# --------------------------------------------------------------------------- names
+def _read_name(text: str, pos: int, *, strong: bool, title_first: bool = False) -> tuple[int, int, list[str]] | None:
+    """The name starting at `pos`: up to five words (titles, initials, particles, 'SURNAME,
+    Forename'), stopping at a label or a word that cannot be part of a name. With `strong`
+    (after 'Name:') lower-case names count too. Returns (start, end, name tokens) or None."""
+    start = end = None
+    tokens: list[str] = []
+    commas = 0
+    p = pos
+    n = 0
+    while n < _MAX_NAME_WORDS:
+        m = _NAME_WORD_RE.match(text, p)
+        if not m:
+            break
+        word = m.group().rstrip(".")
+        low = word.lower()
+        is_title = word in _TITLES and not tokens
+        if is_title and start is None:
+            start = m.start()
+        if not is_title:
+            if low in _STOP_WORDS and not (title_first and not tokens and len(word) > 3):
+                break
+            if low in _NAME_PARTICLES and tokens:
+                pass
+            elif not _is_capitalised(word) and not (strong and (not tokens or all(t.islower() for t in tokens))):
+                break
+            if start is None:
+                start = m.start()
+            end = m.start() + len(word) if len(word) > 1 or not m.group().endswith(".") else m.end()
+            if len(word) >= 2 and low not in _NOT_NAME_TOKENS:
+                tokens.append(word)
+            n += 1
+        p = m.end()
+        g = _NAME_GAP_RE.match(text, p)
+        if not g:
+            break
+        if "," in g.group():
+            commas += 1
+            # 'SURNAME, Forename' only: one comma, straight after the first word
+            if commas > 1 or n != 1:
+                break
+        p = g.end()
+    if start is None or not tokens:
+        return None
+    return start, end, tokens
+
+
+def _value_start(text: str, m: re.Match, *, need_punct: bool) -> int | None:
+    """Where a label's value begins: after ':' (or '#', '=', '-'), on the same line, or at the
+    start of the next line when the label ends its line. None if the label has no value."""
+    pm = _LABEL_PUNCT_RE.match(text, m.end())
+    pos = pm.end()
+    nl = _REST_OF_LINE_BLANK_RE.match(text, pm.end())
+    if nl:
+        return nl.end()
+    if need_punct and not pm.group("p"):
+        return None
+    return pos
 
 
 def find_identifiers(text: str | None) -> list[IdentifierSpan]:
     """Every identifier in `text`, as (kind, start, end) spans sorted by position.
 
-    Spans may overlap (e.g. a labelled hospital number that also has the common shape)."""
+    Spans may overlap (e.g. a labelled hospital number that also has the common shape).
+    Linear in the length of the text: every pattern is bounded and scanned once."""
     if not text:
         return []
-    spans: list[IdentifierSpan] = []
-    for m in NHS_NUMBER_RE.finditer(text):
-        spans.append(IdentifierSpan(NHS_NUMBER, m.start(), m.end()))
-    for m in _HOSP_LABELLED_RE.finditer(text):
-        v = m.group("value")
-        if sum(c.isdigit() for c in v) >= 3:
-            spans.append(IdentifierSpan(HOSPITAL_NUMBER, m.start("value"), m.end("value")))
+    spans: list[IdentifierSpan] = list(_nhs_spans(text))
+    tokens: set[str] = set()
+
+    def add_name(found, propagate: bool = True) -> None:
+        if found:
+            start, end, toks = found
+            spans.append(IdentifierSpan(PATIENT_NAME, start, end))
+            if propagate:
+                tokens.update(toks)
+
+    for m in _LABELS_RE.finditer(text):
+        kind = m.lastgroup
+        if kind == "dob":
+            pos = _value_start(text, m, need_punct=False)
+            d = _DATE_RE.match(text, pos) if pos is not None else None
+            if d:
+                spans.append(IdentifierSpan(DATE_OF_BIRTH, d.start(), d.end()))
+        elif kind == "nhs":
+            pos = _value_start(text, m, need_punct=False)
+            sp = _labelled_nhs(text, pos) if pos is not None else None
+            if sp:
+                spans.append(sp)
+        elif kind == "hosp":
+            pos = _value_start(text, m, need_punct=False)
+            v = _HOSP_VALUE_RE.match(text, pos) if pos is not None else None
+            if v and sum(c.isdigit() for c in v.group()) >= 3:
+                spans.append(IdentifierSpan(HOSPITAL_NUMBER, v.start(), v.end()))
+        elif kind == "name":
+            if _NOT_PERSON_BEFORE_NAME.search(text, max(0, m.start() - 30), m.start()):
+                continue
+            pos = _value_start(text, m, need_punct=True)
+            if pos is not None:
+                add_name(_read_name(text, pos, strong=True))
+        else:  # 'Patient:' / 'Re:': a capitalised name only
+            pos = _value_start(text, m, need_punct=True)
+            if pos is not None:
+                add_name(_read_name(text, pos, strong=False))
     for m in _HOSP_SHAPE_RE.finditer(text):
         spans.append(IdentifierSpan(HOSPITAL_NUMBER, m.start(), m.end()))
-    for m in _DOB_RE.finditer(text):
-        spans.append(IdentifierSpan(DATE_OF_BIRTH, m.start("value"), m.end("value")))
-
-    tokens: set[str] = set()
-    for m in _NAME_LABELLED_RE.finditer(text):
-        value = m.group("value").rstrip()
-        if not _name_tokens(value):
+    for m in _TITLE_RE.finditer(text):
+        found = _read_name(text, m.end(), strong=False, title_first=True)
+        if not found:
             continue
-        spans.append(IdentifierSpan(PATIENT_NAME, m.start("value"), m.start("value") + len(value)))
-        tokens.update(_name_tokens(value))
-    for m in _SALUTATION_RE.finditer(text):
-        spans.append(IdentifierSpan(PATIENT_NAME, m.start("value"), m.end("value")))
-        if m.group("title") != "Dr" or m.start() < _HEADER_CHARS:
-            tokens.update(_name_tokens(m.group("value")))
+        if m.group("title") in _CLINICIAN_TITLES:
+            # 'Dr N Goldberg' is a clinician's style: only 'Dr Forename Surname', and spread
+            # through the letter only from its header (the patient's own title there).
+            words = _WORD_RE.findall(text[found[0]:found[1]])
+            if len(words) < 2 or len(words[0]) < 2:
+                continue
+            add_name(found, propagate=m.start() < _HEADER_CHARS)
+        else:
+            add_name(found)
     for m in _SURNAME_FIRST_RE.finditer(text, 0, min(len(text), _HEADER_CHARS)):
-        surname = m.group("value").split(",")[0]
-        if surname.upper() in _NOT_SURNAMES or len(surname) < 2:
+        surname, forename = m.group("surname"), m.group("forename")
+        if (not surname.isupper() or len(surname) < 2 or surname in _NOT_SURNAMES
+                or not forename[0].isupper() or forename.isupper()):
             continue
-        spans.append(IdentifierSpan(PATIENT_NAME, m.start("value"), m.end("value")))
-        tokens.update(_name_tokens(m.group("value")))
+        add_name((m.start(), m.end(), _name_tokens(m.group())))
     # Every later capitalised mention of a patient's name ('Mr Clarke has ...'): one pass over
-    # the capitalised words, so the cost stays linear however many names a text holds.
+    # the words, so the cost stays linear however many names a text holds.
     if tokens:
         lowered = {t.lower() for t in tokens}
-        for m in _CAPITALISED_WORD_RE.finditer(text):
+        for m in _WORD_RE.finditer(text):
             word = m.group()
+            if not _is_capitalised(word):
+                continue
             if word.lower() in lowered:
                 spans.append(IdentifierSpan(PATIENT_NAME, m.start(), m.end()))
             elif "-" in word or "'" in word or "’" in word:
-                for part in re.finditer(r"[A-Za-z]+", word):
-                    if part.group().lower() in lowered and part.group()[0].isupper():
+                for part in re.finditer(r"[^\W\d_]+", word):
+                    if part.group().lower() in lowered and _is_capitalised(part.group()):
                         spans.append(IdentifierSpan(PATIENT_NAME, m.start() + part.start(), m.start() + part.end()))
-    spans = sorted(set(spans), key=lambda s: (s.start, s.end, s.kind))
-    return spans
+    return sorted(set(spans), key=lambda s: (s.start, s.end, s.kind))
 
 
 def nhs_number_is_valid(digits: str) -> bool:
