@@ -28,6 +28,7 @@ Public API
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import hmac
@@ -44,6 +45,7 @@ NHS_NUMBER = "nhs_number"
 HOSPITAL_NUMBER = "hospital_number"
 PATIENT_NAME = "patient_name"
 DATE_OF_BIRTH = "date_of_birth"
+PHONE_NUMBER = "phone_number"
 IDENTIFIER_KINDS = (NHS_NUMBER, HOSPITAL_NUMBER, PATIENT_NAME, DATE_OF_BIRTH)
 
 
@@ -145,7 +147,8 @@ def _is_capitalised(word: str) -> bool:
 
 
 def _name_tokens(value: str) -> list[str]:
-    return [t for t in _WORD_RE.findall(value)
+    """The words of a name worth masking elsewhere, lower-cased."""
+    return [t.lower() for t in _WORD_RE.findall(value)
             if len(t) >= 2 and t.lower() not in _NOT_NAME_TOKENS and t not in _TITLES]
 
 
@@ -209,6 +212,7 @@ def _read_name(text: str, pos: int, *, strong: bool, title_first: bool = False) 
     (after 'Name:') lower-case names count too. Returns (start, end, name tokens) or None."""
     start = end = None
     tokens: list[str] = []
+    all_lower = True   # every word so far in lower case ('name: john smith')
     commas = 0
     p = pos
     n = 0
@@ -226,13 +230,14 @@ def _read_name(text: str, pos: int, *, strong: bool, title_first: bool = False) 
                 break
             if low in _NAME_PARTICLES and tokens:
                 pass
-            elif not _is_capitalised(word) and not (strong and (not tokens or all(t.islower() for t in tokens))):
+            elif not _is_capitalised(word) and not (strong and all_lower):
                 break
+            all_lower = all_lower and word[0].islower()
             if start is None:
                 start = m.start()
             end = m.start() + len(word) if len(word) > 1 or not m.group().endswith(".") else m.end()
             if len(word) >= 2 and low not in _NOT_NAME_TOKENS:
-                tokens.append(word)
+                tokens.append(low)
             n += 1
         p = m.end()
         g = _NAME_GAP_RE.match(text, p)
@@ -262,14 +267,25 @@ def _value_start(text: str, m: re.Match, *, need_punct: bool) -> int | None:
     return pos
 
 
-def find_identifiers(text: str | None) -> list[IdentifierSpan]:
+def find_identifiers(text: str | None, names: Iterable[str] = ()) -> list[IdentifierSpan]:
     """Every identifier in `text`, as (kind, start, end) spans sorted by position.
 
-    Spans may overlap (e.g. a labelled hospital number that also has the common shape).
-    Linear in the length of the text: every pattern is bounded and scanned once."""
-    if not text:
-        return []
+    `names`: lower-cased name words already known (from the sheet's name column), masked
+    wherever they appear capitalised, label or not. Spans may overlap (e.g. a labelled hospital
+    number that also has the common shape). Linear in the length of the text: every pattern is
+    bounded and scanned once."""
+    return _scan(text, names)[0] if text else []
+
+
+def name_tokens(text: str | None) -> frozenset[str]:
+    """The name words of the patient names found in `text` (to mask them elsewhere too)."""
+    return _scan(text, ())[1] if text else frozenset()
+
+
+def _scan(text: str, names: Iterable[str]) -> tuple[list[IdentifierSpan], frozenset[str]]:
     spans: list[IdentifierSpan] = list(_nhs_spans(text))
+    # `names` may be large (every patient of a sheet): used as given, never copied per text.
+    known = names if isinstance(names, (frozenset, set)) else frozenset(w.lower() for w in names)
     tokens: set[str] = set()
 
     def add_name(found, propagate: bool = True) -> None:
@@ -329,19 +345,22 @@ def find_identifiers(text: str | None) -> list[IdentifierSpan]:
         add_name((m.start(), m.end(), _name_tokens(m.group())))
     # Every later capitalised mention of a patient's name ('Mr Clarke has ...'): one pass over
     # the words, so the cost stays linear however many names a text holds.
-    if tokens:
-        lowered = {t.lower() for t in tokens}
+    if tokens or known:
+        def named(word: str) -> bool:
+            low = word.lower()
+            return low in tokens or low in known
+
         for m in _WORD_RE.finditer(text):
             word = m.group()
             if not _is_capitalised(word):
                 continue
-            if word.lower() in lowered:
+            if named(word):
                 spans.append(IdentifierSpan(PATIENT_NAME, m.start(), m.end()))
             elif "-" in word or "'" in word or "’" in word:
                 for part in re.finditer(r"[^\W\d_]+", word):
-                    if part.group().lower() in lowered and _is_capitalised(part.group()):
+                    if named(part.group()) and _is_capitalised(part.group()):
                         spans.append(IdentifierSpan(PATIENT_NAME, m.start() + part.start(), m.start() + part.end()))
-    return sorted(set(spans), key=lambda s: (s.start, s.end, s.kind))
+    return sorted(set(spans), key=lambda s: (s.start, s.end, s.kind)), frozenset(tokens)
 
 
 def nhs_number_is_valid(digits: str) -> bool:
@@ -441,10 +460,13 @@ def mask_spans(text: str, spans: Iterable[IdentifierSpan]) -> str:
     return "".join(chars)
 
 
-def mask_text(text: str | None) -> str | None:
-    """Mask identifiers in free text, character for character (spans stay valid)."""
+def mask_text(text: str | None, names: Iterable[str] = ()) -> str | None:
+    """Mask identifiers in free text, character for character (spans stay valid). `names`: name
+    words known for this patient (masked wherever they appear capitalised)."""
     if not text or not isinstance(text, str):
         return text
+    if names:
+        return mask_spans(text, find_identifiers(text, names))
     if len(text) <= 500:
         return _mask_short_text(text)  # evidence strings repeat a lot across a round
     return mask_spans(text, find_identifiers(text))
@@ -453,6 +475,59 @@ def mask_text(text: str | None) -> str | None:
 @functools.lru_cache(maxsize=65536)
 def _mask_short_text(text: str) -> str:
     return mask_spans(text, find_identifiers(text))
+
+
+def mask_file_name(name: str | None) -> str | None:
+    """A file or sheet name with identifiers masked: underscores count as spaces there
+    ('Mr_Whitfield_9434765919.xlsx')."""
+    if not name or not isinstance(name, str):
+        return name
+    spaced = name.replace("_", " ")
+    masked = mask_text(spaced)
+    return "".join("_" if c == "_" else m for c, m in zip(name, masked))
+
+
+_DESCRIPTIONS = {NHS_NUMBER: "a 10-digit number", DATE_OF_BIRTH: "a date", PATIENT_NAME: "a name",
+                 PHONE_NUMBER: "a phone number"}
+_QUOTES = {"'": "'", '"': '"', "‘": "’", "“": "”", "«": "»"}
+
+
+def describe_identifiers(text: Any) -> Any:
+    """`text` with every identifier replaced by what it is ('a 10-digit number', 'a name'): for
+    messages, which name the row and column and describe the value, never quote it. A quoted
+    identifier loses its quotes: "duplicate letter id '9434765919'" -> "duplicate letter id (a
+    10-digit number)"."""
+    if not isinstance(text, str) or not text:
+        return text
+    spans = find_identifiers(text)
+    if not spans:
+        return text
+    merged: list[list] = []
+    for sp in spans:
+        if merged and sp.start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], sp.end)
+        else:
+            merged.append([sp.start, sp.end, sp.kind])
+    out, pos = [], 0
+    for start, end, kind in merged:
+        if kind == HOSPITAL_NUMBER:
+            n = sum(c.isdigit() for c in text[start:end])
+            what = f"a {n}-digit number" if n == end - start else "an identifier code"
+        else:
+            what = _DESCRIPTIONS[kind]
+        # widen to the whole quoted value when the identifier sits inside quotes
+        q0 = text.rfind("'", pos, start), text.rfind('"', pos, start)
+        left = max(q0)
+        if left >= 0:
+            closing = _QUOTES.get(text[left], text[left])
+            right = text.find(closing, end)
+            if right >= 0 and "\n" not in text[left:right] and right - left < 200:
+                start, end, what = left, right + 1, f"({what})"
+        out.append(text[pos:start])
+        out.append(what)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
 
 
 # Keys whose values are codes from our own vocabularies (never patient text): not scanned.
@@ -464,12 +539,13 @@ _CODE_KEYS = frozenset({"standard_id", "outcome", "exclusion_code", "source", "f
 _SCALARS = frozenset({int, float, bool, type(None)})
 
 
-def mask_deep(obj: Any, letter: tuple[str, str] | None = None) -> Any:
+def mask_deep(obj: Any, letter: tuple[str, str] | None = None, names: frozenset[str] = frozenset()) -> Any:
     """`mask_text` applied to every string inside a JSON-like value (dicts, lists, tuples).
 
     With `letter=(text, masked_text)`, a string quoted from the letter (evidence, TTO lines) takes
     the letter's own masking at that place: the same answer as masking the whole letter (a name
-    seen in the header is masked in every quote too), and far cheaper than detecting again."""
+    seen in the header is masked in every quote too), and far cheaper than detecting again.
+    `names`: the patient's known name words (see `mask_text`)."""
     t = type(obj)
     if t in _SCALARS:
         return obj
@@ -480,17 +556,17 @@ def mask_deep(obj: Any, letter: tuple[str, str] | None = None) -> Any:
             i = letter[0].find(obj)
             if i >= 0:
                 return letter[1][i:i + len(obj)]
-        return mask_text(obj)
+        return mask_text(obj, names)
     if t is dict:
-        return {k: (v if k in _CODE_KEYS and type(v) is str else mask_deep(v, letter)) for k, v in obj.items()}
+        return {k: (v if k in _CODE_KEYS and type(v) is str else mask_deep(v, letter, names)) for k, v in obj.items()}
     if t is list or t is tuple:
-        return t(mask_deep(v, letter) for v in obj)
+        return t(mask_deep(v, letter, names) for v in obj)
     if isinstance(obj, str):
-        return mask_text(obj)
+        return mask_text(obj, names)
     if isinstance(obj, dict):
-        return {k: mask_deep(v) for k, v in obj.items()}
+        return {k: mask_deep(v, letter, names) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return type(obj)(mask_deep(v) for v in obj)
+        return type(obj)(mask_deep(v, letter, names) for v in obj)
     return obj
 
 
@@ -498,24 +574,64 @@ def mask_deep(obj: Any, letter: tuple[str, str] | None = None) -> Any:
 _COL_NHS = re.compile(r"\bnhs\b|\bchi\b")
 _COL_HOSP = re.compile(r"\bhosp|hospital\s*(?:no|num|id)|\bmrn\b|\bunit\s*(?:no|num)|\bk\s*no\b|\brxx?\b|\bpas\b"
                        r"|\bpatient\s*(?:id|no|num)|\bcase\s*(?:no|num)|\bcrn\b|\bmedical\s*record")
-_COL_DOB = re.compile(r"\bdob\b|d\.\s*o\.\s*b|date\s*of\s*birth|birth\s*date|\bborn\b|\bbirthday\b")
-_COL_NAME = re.compile(r"\bname\b|\bsurname\b|\bforenames?\b|\bfirst\s*name|\blast\s*name|^patient$|^pt$")
+_COL_DOB = re.compile(r"\bdob\b|d\.\s*o\.\s*b|date\s*of\s*birth|birth\s*date|\bborn\b|\bbirthday\b|dyddiad geni")
+_COL_PHONE = re.compile(r"\btel\b|phone|mobile|\bmob\b|contact\s*(?:no|num)")
+_COL_NAME = re.compile(r"\bname\b|\bsurname\b|\bforenames?\b|\bfirst\s*name|\blast\s*name|^patient$|^pt$|^enw$")
 _COL_NOT_NAME = re.compile(r"drug|opioid|medic|ward|consultant|pharmacist|auditor|\bgp\b|doctor|clinician|"
                            r"prescriber|trust|hospital|file|brand|generic|user|staff|sheet|specialt|practice|"
                            r"surgery|nurse|team|product")
-_VAL_NHS = re.compile(r"\d{3}[ -]?\d{3}[ -]?\d{4}")
+# Columns of quantities: large numbers there are odd answers, not identifiers.
+_COL_MEASURE = re.compile(r"\bdays?\b|\bdose|\bqty\b|quantit|\bmg\b|\bome\b|\bage\b|\bcount\b|tablets|"
+                          r"\btotal\b|\bamount\b|\bvolume\b|\bml\b|\bweight\b|\bscore\b|\bimd\b")
+# Dates in a column with one of these headings are events of the admission, not births.
+_COL_EVENT_DATE = re.compile(r"discharg|admi|audit|review|seen|letter|ward|clinic|visit|event|date\s*of\s*(?!birth)"
+                             r"|\bttos?\b|start|stop|end|follow")
 _VAL_HOSP = re.compile(r"[A-Za-z]{1,3}\d{5,9}")
 _VAL_DIGITS = re.compile(r"\d{6,9}")
-_VAL_NAME = re.compile(rf"(?:{_TITLE}\.?\s+)?(?:[A-Z][A-Z'’-]+,\s*[A-Z][A-Za-z'’-]+|[A-Z][a-z'’-]+\s+[A-Z][A-Za-z'’-]+)")
+_VAL_PHONE = re.compile(r"(?:\+?44|0)\d{9,10}")
+_VAL_NAME_WORD = re.compile(rf"{_WORD}\.?")
 _COL_ID_HINT = re.compile(r"\bid\b|\bno\b|number|\bref|\bnum\b|#")
+_MIN_AGE_YEARS = 16  # a column of dates all this old is read as dates of birth
 
 
 def _norm_heading(heading: Any) -> str:
     return re.sub(r"\s+", " ", str(heading or "")).strip().lower()
 
 
+def _is_nhs_value(v: str) -> bool:
+    return any(sp.start == 0 and sp.end == len(v) for sp in _nhs_spans(v))
+
+
+def _is_name_value(v: str) -> bool:
+    """'Mrs Joan Allen', 'CLARKE, Michael', 'Siân Llŷr', 'محمد الأحمد': 2-4 capitalised words."""
+    if "," in v:
+        surname, _, forename = v.partition(",")
+        return (bool(_WORD_RE.fullmatch(surname.strip())) and bool(_WORD_RE.fullmatch(forename.strip().split(" ")[0]))
+                and surname.strip().isupper() and _is_capitalised(forename.strip()))
+    words = v.split()
+    if words and words[0].rstrip(".") in _TITLES:
+        words = words[1:]
+    if not 2 <= len(words) <= 4:
+        return False
+    return all(_VAL_NAME_WORD.fullmatch(w) and _is_capitalised(w) for w in words) and \
+        any(len(w.rstrip(".")) > 1 and w.lower() not in _STOP_WORDS for w in words)
+
+
+def _birth_year(v: Any) -> int | None:
+    if isinstance(v, (dt.datetime, dt.date)):
+        return v.year
+    m = _DATE_RE.fullmatch(str(v).strip()[:10]) if v is not None else None
+    if not m or len(m.group()) < 8:
+        return None
+    years = re.findall(r"(?:18|19|20)\d{2}", m.group())
+    return int(years[-1]) if years else None
+
+
 def looks_like_identifier_column(heading: Any, values: Iterable[Any] = ()) -> str | None:
-    """The identifier kind of a spreadsheet column (by heading, then by value shape), else None."""
+    """The identifier kind of a spreadsheet column, by heading, then by its values' content:
+    NHS numbers (valid check digit whatever the separators), hospital-number shapes, columns of
+    6-9 digit numbers (unless the heading names a quantity), phone numbers, dates that are all
+    at least 16 years old (dates of birth, unless the heading names an event), names. Else None."""
     h = _norm_heading(heading)
     if h:
         if _COL_NHS.search(h):
@@ -524,54 +640,109 @@ def looks_like_identifier_column(heading: Any, values: Iterable[Any] = ()) -> st
             return DATE_OF_BIRTH
         if _COL_HOSP.search(h):
             return HOSPITAL_NUMBER
+        if _COL_PHONE.search(h):
+            return PHONE_NUMBER
         if _COL_NAME.search(h) and not _COL_NOT_NAME.search(h):
             return PATIENT_NAME
-    vals = [str(v).strip() for v in values if v is not None and str(v).strip() != ""]
-    vals = [v[:-2] if v.endswith(".0") and v[:-2].isdigit() else v for v in vals]  # 9990353482.0 from Excel
-    if not vals:
+    raw = [v for v in values if v is not None and str(v).strip() != ""]
+    if not raw:
         return None
+    vals = [str(v).strip() for v in raw]
+    vals = [v[:-2] if v.endswith(".0") and v[:-2].isdigit() else v for v in vals]  # 9990353482.0 from Excel
     n = len(vals)
 
-    def share(rx: re.Pattern) -> float:
-        return sum(1 for v in vals if rx.fullmatch(v)) / n
+    def share(test) -> float:
+        return sum(1 for v in vals if test(v)) / n
 
-    if share(_VAL_NHS) >= 0.6:
+    compact = [re.sub(r"[\s\-./()\u00a0\u202f]", "", v) for v in vals]
+    if share(_is_nhs_value) >= 0.6:
         return NHS_NUMBER
-    if share(_VAL_HOSP) >= 0.6:
+    if share(_VAL_HOSP.fullmatch) >= 0.6:
         return HOSPITAL_NUMBER
-    if share(_VAL_DIGITS) >= 0.6 and _COL_ID_HINT.search(h):
+    if sum(1 for c in compact if _VAL_PHONE.fullmatch(c)) / n >= 0.6:
+        return PHONE_NUMBER
+    if share(_VAL_DIGITS.fullmatch) >= 0.6 and not _COL_MEASURE.search(h) and (
+            _COL_ID_HINT.search(h) or len(set(vals)) >= 0.8 * n):
         return HOSPITAL_NUMBER
-    if share(_VAL_NAME) >= 0.6 and not _COL_NOT_NAME.search(h) and n >= 1:
+    if not _COL_EVENT_DATE.search(h):
+        years = [y for y in (_birth_year(v) for v in raw) if y is not None]
+        if years and len(years) >= 0.6 * n and max(years) <= dt.date.today().year - _MIN_AGE_YEARS:
+            return DATE_OF_BIRTH
+    if share(_is_name_value) >= 0.6 and not _COL_NOT_NAME.search(h):
         return PATIENT_NAME
     return None
+
+
+def identifier_columns(rows: Iterable[dict]) -> dict[str, str]:
+    """{heading: identifier kind} for the unmapped columns (`extra` dicts) of a whole sheet,
+    judged on all of each column's values (a name or date column is plain only as a column)."""
+    columns: dict[str, list] = {}
+    for extra in rows:
+        for k, v in (extra or {}).items():
+            if not isinstance(v, (dict, list)):
+                columns.setdefault(k, []).append(v)
+    return {k: kind for k, vals in columns.items() if (kind := looks_like_identifier_column(k, vals))}
 
 
 IDENTIFIER_FIELDS = IDENTIFIER_KINDS
 
 
-def mask_record(record: dict) -> dict:
+def record_names(record: dict, columns: dict[str, str] | None = None) -> frozenset[str]:
+    """The patient's name words in one audit record: its name field, name columns among the
+    unmapped ones, and names found in its letter text. Masked wherever else they appear."""
+    words: set[str] = set()
+    if record.get(PATIENT_NAME):
+        words.update(_name_tokens(str(record[PATIENT_NAME])))
+    for k, v in (record.get("extra") or {}).items():
+        kind = (columns or {}).get(k) or looks_like_identifier_column(k, [])
+        if kind == PATIENT_NAME and isinstance(v, str):
+            words.update(_name_tokens(v))
+    text = record.get("letter_text")
+    if isinstance(text, str):
+        words.update(name_tokens(text))
+    return frozenset(words)
+
+
+def mask_record(record: dict, columns: dict[str, str] | None = None) -> dict:
     """An audit-record dict as an export should show it: identifier fields masked, unmapped
-    columns in `extra` checked by heading and value shape, every other string through mask_text."""
+    columns in `extra` checked by heading and content, every other string through mask_text
+    (with the patient's own name words, see `record_names`)."""
+    names = record_names(record or {}, columns)
     out: dict = {}
     for k, v in (record or {}).items():
         if k in IDENTIFIER_FIELDS:
             out[k] = mask_identifier(k, v)
         elif k == "extra" and isinstance(v, dict):
-            out[k] = mask_extra(v)
+            out[k] = mask_extra(v, columns=columns, names=names)
+        elif k == "letter_id":
+            out[k] = mask_letter_id(v)
         else:
-            out[k] = mask_deep(v)
+            out[k] = mask_deep(v, names=names)
     return out
 
 
-def mask_extra(extra: dict, *, replace=None) -> dict:
-    """Unmapped spreadsheet columns: identifier columns masked (or `replace(kind, value)`), text masked."""
+def mask_letter_id(value: Any) -> Any:
+    """An audit ID as an export shows it: masked when it is (or holds) an identifier."""
+    if isinstance(value, (str, int)) and not isinstance(value, bool) and find_identifiers(str(value)):
+        return mask_text(str(value))
+    if isinstance(value, (str, int)) and not isinstance(value, bool) and \
+            looks_like_identifier_column("", [value]) in (NHS_NUMBER, HOSPITAL_NUMBER, PHONE_NUMBER):
+        return mask_identifier(HOSPITAL_NUMBER, value)
+    return value
+
+
+def mask_extra(extra: dict, *, replace=None, columns: dict[str, str] | None = None,
+               names: frozenset[str] = frozenset()) -> dict:
+    """Unmapped spreadsheet columns: identifier columns (`columns`, from `identifier_columns`
+    over the whole sheet, else judged by heading and this value) masked, or `replace(kind,
+    value)`; other text masked."""
     out = {}
     for k, v in (extra or {}).items():
-        kind = looks_like_identifier_column(k, [v] if not isinstance(v, (dict, list)) else [])
+        kind = (columns or {}).get(k) or looks_like_identifier_column(k, [v] if not isinstance(v, (dict, list)) else [])
         if kind and v not in (None, ""):
             out[k] = replace(kind, v) if replace else mask_identifier(kind, v)
         else:
-            out[k] = mask_deep(v)
+            out[k] = mask_deep(v, names=names)
     return out
 
 
