@@ -477,13 +477,13 @@ def _mask_short_text(text: str) -> str:
     return mask_spans(text, find_identifiers(text))
 
 
-def mask_file_name(name: str | None) -> str | None:
+def mask_file_name(name: str | None, names: Iterable[str] = ()) -> str | None:
     """A file or sheet name with identifiers masked: underscores count as spaces there
-    ('Mr_Whitfield_9434765919.xlsx')."""
+    ('Mr_Whitfield_9434765919.xlsx'). `names`: known name words, as for `mask_text`."""
     if not name or not isinstance(name, str):
         return name
     spaced = name.replace("_", " ")
-    masked = mask_text(spaced)
+    masked = mask_text(spaced, names)
     return "".join("_" if c == "_" else m for c, m in zip(name, masked))
 
 
