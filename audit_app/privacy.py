@@ -23,8 +23,9 @@ Public API
 - ``mask_deep(obj)``: ``mask_text`` over every string in a JSON-like structure.
 - ``keyed_hash(value, purpose)``: HMAC-SHA256 with the per-installation secret (kept in a file
   outside the database: ``$OPIOID_AUDIT_SECRET_FILE`` or ``~/.config/opioid-audit/secret.key``).
-- ``safe_cell(value)``, ``safe_csv_rows(rows)``, ``neutralise_workbook(wb)``: spreadsheet
-  (CSV/Excel) formula injection guards.
+- ``safe_cell(value)``, ``safe_csv_rows(rows)``, ``write_csv(fh, rows)``, ``safe_frame(df)``,
+  ``frame_to_csv(df, path)``, ``neutralise_workbook(wb)``: the one spreadsheet (CSV/Excel) formula
+  injection guard; every CSV and workbook the project writes goes through it.
 """
 from __future__ import annotations
 
@@ -777,6 +778,39 @@ def safe_csv_rows(rows: Iterable[Iterable[Any]]) -> Iterator[list[Any]]:
     """Rows for csv.writer with every text cell passed through `safe_cell`."""
     for row in rows:
         yield [safe_cell(v) for v in row]
+
+
+def write_csv(fh, rows: Iterable[Iterable[Any]]) -> None:
+    """Write rows (the first is the header) to a text file object through the formula guard:
+    the one way the project writes a CSV that people open in a spreadsheet."""
+    import csv
+
+    csv.writer(fh).writerows(safe_csv_rows(rows))
+
+
+def safe_frame(frame):
+    """A copy of a pandas DataFrame with every text cell and column name through `safe_cell`:
+    for tables offered for download (their CSV is opened in Excel) and `frame.to_csv`."""
+    from pandas.api.types import is_numeric_dtype, is_bool_dtype, is_datetime64_any_dtype
+
+    def textual(dtype) -> bool:
+        return not (is_numeric_dtype(dtype) or is_bool_dtype(dtype) or is_datetime64_any_dtype(dtype))
+
+    out = frame.copy()
+    out.columns = [safe_cell(c) if isinstance(c, str) else c for c in out.columns]
+    for i in range(out.shape[1]):
+        if textual(out.dtypes.iloc[i]):
+            out.isetitem(i, out.iloc[:, i].astype(object).map(safe_cell))
+    if textual(out.index.dtype):
+        out.index = out.index.map(safe_cell)
+    return out
+
+
+def frame_to_csv(frame, path_or_buffer=None, **kwargs):
+    """`DataFrame.to_csv` through the formula guard (same arguments; index off by default)."""
+    kwargs.setdefault("index", False)
+    kwargs.setdefault("lineterminator", "\r\n")  # RFC 4180; a CR inside a cell is then quoted too
+    return safe_frame(frame).to_csv(path_or_buffer, **kwargs)
 
 
 def neutralise_workbook(wb) -> int:
