@@ -282,7 +282,8 @@ def _letters_sheet(ws, letters: list, unmask: bool, defs: dict) -> None:
             r = r if isinstance(r, dict) else r.to_dict()
             ev = r.get("evidence") or []
             item = r.get("item_index")
-            rows.append([rec.get("letter_id"), key, *ids, rec.get("discharge_date"), drug, r["standard_id"],
+            audit_id = rec.get("letter_id") if unmask else privacy.mask_letter_id(rec.get("letter_id"))
+            rows.append([audit_id, key, *ids, rec.get("discharge_date"), drug, r["standard_id"],
                          None if item is None else item + 1, OUTCOME_LABELS.get(r["outcome"], r["outcome"]),
                          code_words(r.get("exclusion_code") or r.get("reason")) or None,
                          ev[0].get("source") if ev else None, _evidence_text(ev, unmask),
@@ -324,7 +325,8 @@ def _quality_sheet(ws, issues: list[dict] | None) -> None:
     issues = issues or []
     _put(ws, 1, 1, f"Data-quality issues from import: {len(issues)}", font=BOLD)
     _table(ws, 3, ["Severity", "Sheet", "Row", "Column", "Message"],
-           ([i.get("severity"), i.get("sheet"), i.get("row"), i.get("column"), i.get("message")] for i in issues),
+           ([i.get("severity"), privacy.mask_file_name(i.get("sheet")), i.get("row"), i.get("column"),
+             privacy.describe_identifiers(i.get("message"))] for i in issues),
            widths={1: 10, 2: 16, 3: 6, 4: 18, 5: 100}, wrap_cols=(5,))
 
 
