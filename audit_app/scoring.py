@@ -518,6 +518,18 @@ def qi_measures(rounds: Iterable[tuple[Any, Iterable[Any]]], period: str = "roun
     return pd.DataFrame(rows, columns=QI_COLUMNS)
 
 
+def qi_measure_labels(config: StandardsConfig | None = None) -> dict[str, str]:
+    """Every QI measure :func:`qi_measures` computes, in its order: id -> label for pickers, chart
+    titles and PDSA links (the one list of measures; the report charts them in this order)."""
+    cfg, defs = _definitions(config)
+    out = {sid: f"{sid} {defs[sid].title} (% of letters meeting it)" for sid in cfg.enabled_ids()}
+    out["median_ome"] = "Median discharge OME (mg/day) per opioid letter"
+    for t in cfg.param("high_dose_thresholds_reported"):
+        out[f"high_dose_{float(t):g}"] = f"% opioid letters with OME >= {float(t):g} mg/day (high dose)"
+    out["new_mr"] = "% new opioid items that are modified-release (MR)"
+    return out
+
+
 def qi_series(measures: pd.DataFrame, measure_id: str) -> dict[str, Any]:
     """Keyword arguments for ``qi.spc.analyse`` for one measure of :func:`qi_measures`.
 

@@ -109,10 +109,10 @@ def run_case(name: str, data: bytes, filename: str, store, *, extract: bool, n_p
               f"; import+score without the store save: {t_prep + prepared.timings['score']:.2f}s"
               f"; total {t_prep + t_acc:.2f}s")
     else:
-        from audit_app.standards import default_config, evaluate_letter
+        from audit_app.standards import default_config
 
         t1 = time.perf_counter()
-        rounds.score_records(prepared, evaluate_letter, default_config())
+        rounds.score_records(prepared, default_config())
         t_sc = time.perf_counter() - t1
         print(f"  score {t_sc:.2f}s; import+score {t_prep + t_sc:.2f}s")
 

@@ -533,9 +533,9 @@ def _classify(chart: str, rules: str, lim: Limits, run_length: int) -> dict:
         ra = R.anhoej_runs(y, cl)
         runs_signal = ra.runs_signal and chart != "mr"
         long_run = ra.long_run if chart != "mr" else np.zeros(m, dtype=bool)
-        sct = np.full(m, "Common Cause", dtype=object)
-        sct = np.where(long_run, np.where(rtm > 0, "Long Run Above CL", "Long Run Below CL"), sct)
-        sct = np.where(outside, np.where(above, "Above UCL", "Below LCL"), sct)
+        sct = np.full(m, R.COMMON_CAUSE, dtype=object)
+        sct = np.where(long_run, R.special_cause_labels("long_run", rtm > 0), sct)
+        sct = np.where(outside, R.special_cause_labels("limit", above), sct)
         v = np.where(outside, np.where(above, 1, -1), np.where(long_run, np.where(rtm > 0, 1, -1), 0))
         phase = dict(n_obs=ra.n_obs, n_useful=ra.n_useful, longest_run=ra.longest_run,
                      longest_run_max=ra.longest_run_max, crossings=ra.crossings,
@@ -566,11 +566,10 @@ def _classify(chart: str, rules: str, lim: Limits, run_length: int) -> dict:
     trend, tdir = R.ihi_trend(y, R.IHI_TREND)
     ra = R.anhoej_runs(y, cl)
     runs_min, runs_max, runs_sig = R.ihi_runs(ra.n_useful, ra.crossings)
-    sct = np.full(m, "Common Cause", dtype=object)
-    sct = np.where(shift, np.where(rtm > 0, f"{R.IHI_SHIFT} Points Above CL", f"{R.IHI_SHIFT} Points Below CL"), sct)
-    sct = np.where(trend, np.where(tdir > 0, f"{R.IHI_TREND} Point Trend (Increasing)",
-                                   f"{R.IHI_TREND} Point Trend (Decreasing)"), sct)
-    sct = np.where(outside, np.where(above, "Above UCL", "Below LCL"), sct)
+    sct = np.full(m, R.COMMON_CAUSE, dtype=object)
+    sct = np.where(shift, R.special_cause_labels("shift", rtm > 0, R.IHI_SHIFT), sct)
+    sct = np.where(trend, R.special_cause_labels("trend", tdir > 0, R.IHI_TREND), sct)
+    sct = np.where(outside, R.special_cause_labels("limit", above), sct)
     v = np.where(outside, np.where(above, 1, -1),
                  np.where(trend, np.where(tdir > 0, 1, -1), np.where(shift, np.where(rtm > 0, 1, -1), 0)))
     phase = dict(n_obs=m, n_useful=ra.n_useful, longest_run=ra.longest_run,

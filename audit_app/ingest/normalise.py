@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from audit_app.records import YesNo
+from audit_app.records import YesNo, yes_no_word
 
 
 @dataclass
@@ -51,10 +51,6 @@ def clean_text(value: Any) -> str | None:
 
 # ---------------------------------------------------------------- yes / no
 
-_YES = {"y", "yes", "true", "1", "ticked", "tick", "✓", "✔", "☑", "x", "present", "documented", "done",
-        "yes documented", "y documented", "recorded", "given", "informed", "ok"}
-_NO = {"n", "no", "false", "0", "none", "nil", "not documented", "absent", "not done", "not given", "✗", "✘",
-       "no plan", "not recorded", "not informed", "n documented"}
 _UNKNOWN = {
     "n/a": "n/a", "na": "n/a", "n.a.": "n/a", "n.a": "n/a", "not applicable": "n/a", "nk": "not known",
     "-": "-", "--": "-", "—": "-", "–": "-", ".": "-",
@@ -81,11 +77,10 @@ def parse_yes_no(value: Any) -> Parsed:
             return Parsed(YesNo.NO)
         return Parsed(YesNo.UNKNOWN, unknown="unrecognised", severity="warning",
                       message=f"'{clean_text(value)}' is not a yes/no answer; read as unknown")
+    word = yes_no_word(value)
+    if word is not None:
+        return Parsed(word)
     text = " ".join(str(value).strip().lower().split())
-    if text in _YES:
-        return Parsed(YesNo.YES)
-    if text in _NO:
-        return Parsed(YesNo.NO)
     if text in _UNKNOWN:
         kind = _UNKNOWN[text]
         sev = _UNKNOWN_SEVERITY.get(kind)
