@@ -34,8 +34,12 @@ def measure_options(store: Store, access: Access, trust_id: int) -> dict[str, st
 
 
 def measure_labels(scope: TrustScope) -> dict[str, str]:
-    """Measure id -> label for the scope's trust (its current standards; scoring.qi_measure_labels)."""
-    return scoring.qi_measure_labels(trust_config(scope)[1])
+    """Measure id -> label for the scope's trust (its current standards; scoring.measure_options),
+    proportions of the programme's measures said as '% ...'."""
+    cfg = trust_config(scope)[1]
+    programme = scoring.programme_measures(cfg)
+    return {mid: f"% {label[0].lower()}{label[1:]}" if programme.get(mid, {}).get("kind") == "proportion" else label
+            for mid, label in scoring.measure_options(cfg).items()}
 
 
 def measures(store: Store, access: Access, trust_id: int, grain: str = "round") -> pd.DataFrame:
@@ -97,6 +101,11 @@ def chart_view(scope: TrustScope, measure_id: str, *, grain: str = "round", char
         raise ServiceError("no data for this measure yet: import at least one round with letters")
     kwargs = scoring.qi_series(m, measure_id)
     kind = rows["kind"].iloc[0]
+    if kind == "rate":  # per 100 discharges: rounds without a number of discharges are not charted
+        rows = rows[rows["value"].notna()]
+        if rows.empty:
+            raise ServiceError("enter the number of discharges for a round (Trusts and rounds page) to chart "
+                               "this measure")
     if chart_type in ("p", "pp") and kind != "proportion":
         raise ServiceError(f"a {CHART_TYPES[chart_type]} needs a percentage measure; "
                            "use a run chart or an XmR chart for the median OME")
