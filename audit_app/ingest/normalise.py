@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from audit_app.records import YesNo, yes_no_word
+from nlp.drug_classes import text_names_class
 
 
 @dataclass
@@ -103,9 +104,9 @@ def parse_sedative(value: Any) -> dict[str, YesNo]:
     if is_blank(value):
         return out
     text = str(value).strip().lower()
-    benzo = re.search(r"benzo|bzd|azepam|azolam|diazepam|lorazepam|temazepam|clonazepam|midazolam|"
-                      r"nitrazepam|chlordiazepoxide|oxazepam|alprazolam|z[- ]?drug|zopiclone|zolpidem", text)
-    gaba = re.search(r"gaba|pregabalin|gabapentin|lyrica|neurontin|alzain|axalid|lecaent|rewisca", text)
+    # the drug-class lexicon (nlp/data/drug_classes.csv): generics, brands, class words; Z-drugs count with benzos
+    benzo = text_names_class(text, "benzodiazepine") or text_names_class(text, "z_drug")
+    gaba = text_names_class(text, "gabapentinoid")
     if benzo or gaba:
         out["any"] = YesNo.YES
         out["benzodiazepine"] = YesNo.YES if benzo else YesNo.UNKNOWN

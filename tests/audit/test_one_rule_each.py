@@ -47,3 +47,15 @@ def test_the_list_of_measures_is_what_qi_measures_computes():
     computed = set(scoring.qi_measures([("Round 1", letters)], config=cfg)["measure_id"])
     assert set(options) == computed
     assert "OD-02" not in options and "high_dose_50" in options and "high_dose_90" in options
+
+
+@pytest.mark.parametrize("cell, benzo, gaba", [
+    ("Rivotril 500mcg", "yes", "unknown"), ("Stilnoct", "yes", "unknown"), ("BZD", "yes", "unknown"),
+    ("GABA", "unknown", "yes"), ("Y (Neurontin)", "unknown", "yes"), ("lorazepam + Lyrica", "yes", "yes"),
+    ("temazepam only", "yes", "no"), ("no", "no", "no"), ("sertraline", "unknown", "unknown"),
+])
+def test_sedative_cells_read_through_the_drug_class_lexicon(cell, benzo, gaba):
+    from audit_app.ingest.normalise import parse_sedative
+
+    got = parse_sedative(cell)
+    assert (got["benzodiazepine"].value, got["gabapentinoid"].value) == (benzo, gaba)
