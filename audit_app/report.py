@@ -41,7 +41,7 @@ from audit_app.standards import (
     OUTCOME_LABELS, StandardsConfig, config_for, default_config, exclusion_codes, load_standards,
 )
 from audit_app.standards.definitions import code_words, reason_codes
-from audit_app.store.store import previous_round
+from audit_app.store.database import previous_round
 
 GREEN = PatternFill("solid", start_color="C6EFCE", end_color="C6EFCE")
 RED = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")

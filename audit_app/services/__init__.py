@@ -41,7 +41,7 @@ from audit_app.services.standards import (current_standards, save_standards, sta
 from audit_app.services.trusts import (create_round, create_trust, delete_round, delete_trust, grant_trust,
                                        list_rounds, rename_trust, revoke_trust, rounds_table, trust_users,
                                        update_round)
-from audit_app.store.store import LetterRow, RoundInfo, Store, StoreError, TrustInfo
+from audit_app.store.database import LetterRow, RoundInfo, Store, StoreError, TrustInfo
 from audit_app.ui.evidence import EVIDENCE_KINDS, evidence_html, evidence_legend_html, evidence_spans, opioid_summary
 from audit_app.ui.figures import compliance_figure
 from qi.explain import NO_SIGNAL

@@ -14,11 +14,11 @@ from typing import Any
 import pandas as pd
 
 from audit_app import scoring
-from audit_app.gcpause import gc_paused
+from audit_app.store.gcpause import gc_paused
 from audit_app.services.pdsa import cycles_of, linked_cycles
 from audit_app.services.scope import Access, ServiceError, TrustScope
 from audit_app.services.standards import trust_config
-from audit_app.store.store import Store, overlapping_periods
+from audit_app.store.database import Store, overlapping_periods
 from audit_app.ui.figures import measure_chart_figure
 from qi import explain, spc
 

@@ -9,10 +9,10 @@ from typing import Any
 import pandas as pd
 
 from audit_app import scoring
-from audit_app.gcpause import gc_paused
+from audit_app.store.gcpause import gc_paused
 from audit_app.services.scope import Access, TrustScope, visible_trusts
 from audit_app.services.standards import trust_config
-from audit_app.store.store import RoundInfo, Store, previous_round
+from audit_app.store.database import RoundInfo, Store, previous_round
 from audit_app.ui.figures import compliance_figure
 
 

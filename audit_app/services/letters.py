@@ -13,7 +13,7 @@ from audit_app.services.scope import Access, ServiceError, TrustScope
 from audit_app.services.standards import param_text, trust_config
 from audit_app.standards import evaluate_letter
 from audit_app.standards.definitions import code_words
-from audit_app.store.store import ConcurrentEditError, LetterRow, Store, StoreError, set_path
+from audit_app.store.database import ConcurrentEditError, LetterRow, Store, StoreError, set_path
 from audit_app.ui.evidence import opioid_summary
 
 

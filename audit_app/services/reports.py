@@ -13,7 +13,7 @@ from audit_app.services.compliance import compliance_view
 from audit_app.services.pdsa import cycles_of
 from audit_app.services.scope import Access, ServiceError, TrustScope
 from audit_app.services.standards import trust_config
-from audit_app.store.store import Store, StoreError
+from audit_app.store.database import Store, StoreError
 from qi import explain
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 from audit_app.records import YesNo, yes_no_word
 from audit_app.services.scope import Access, ServiceError, TrustScope
 from audit_app.standards import StandardsConfig, config_for, load_standards, parameter_specs
-from audit_app.store.store import Store
+from audit_app.store.database import Store
 
 
 def trust_config(scope: TrustScope, version: int | None = None) -> tuple[int, StandardsConfig]:

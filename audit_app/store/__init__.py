@@ -1,5 +1,5 @@
 """The audit store (SQLAlchemy 2 + Alembic). See `store.Store`."""
-from audit_app.store.store import (
+from audit_app.store.database import (
     ConcurrentEditError,
     LetterRow,
     RoundInfo,

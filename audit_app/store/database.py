@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from audit_app import privacy
-from audit_app.gcpause import gc_paused
+from audit_app.store.gcpause import gc_paused
 from audit_app.store.models import (
     AuditRound,
     ColumnMapping,

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from audit_app import second_reader
-from audit_app.gcpause import gc_paused
+from audit_app.store.gcpause import gc_paused
 from audit_app.ingest import (IngestError, Mapping, SheetData, ValidationReport, apply_user_mapping,
                               build_records, letter_kind, list_sheets as _list_sheets, read_table,
                               suggest_mapping)
