@@ -1,8 +1,8 @@
 """A collated workbook (several trusts' letters in one sheet, with a trust column) split into one
-round per trust: the same reading, mapping and validation report as any import (audit_app.rounds),
+round per trust: the same reading, mapping and validation report as any import (audit_app.importing),
 then the records grouped by the trust column.
 
-    prepared = rounds.prepare_import(data, "network_march.xlsx")
+    prepared = importing.prepare_import(data, "network_march.xlsx")
     heading = trust_heading(prepared, "Trust")         # or None to find a column headed 'Trust'
     parts = split_by_trust(prepared, heading)           # {'Trust A': PreparedImport, ...}
     round_ids = accept_collated(store, parts, label="March 2024")
@@ -18,7 +18,7 @@ import re
 from typing import Any
 
 from audit_app.ingest import IngestError, ValidationReport
-from audit_app.rounds import PreparedImport, accept_import
+from audit_app.importing import PreparedImport, accept_import
 
 #: headings taken as the trust column when none is named (compared without case or punctuation)
 TRUST_HEADINGS = ("trust", "trust name", "organisation", "organisation name", "provider", "site", "hospital trust")

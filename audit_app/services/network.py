@@ -17,7 +17,7 @@ import pandas as pd
 from audit_app import network as nw
 from audit_app.access import DEFAULT_NETWORK_ID, AccessDenied, NetworkScope
 from audit_app.services.scope import Access, ServiceError
-from audit_app.store.store import Store, StoreError
+from audit_app.store.database import Store, StoreError
 
 OVERDISPERSION = {"none": "none (exact binomial limits)", "additive": "additive (random effects, tau²)",
                   "multiplicative": "multiplicative (phi)"}

@@ -36,7 +36,7 @@ class ResultCount:
 
 
 def _error(msg: str) -> Exception:
-    from audit_app.store.store import StoreError
+    from audit_app.store.database import StoreError
 
     return StoreError(msg)
 
@@ -168,7 +168,7 @@ class NetworkRepository:
 
     def rounds_of_trusts(self, trust_ids: Iterable[int]) -> dict[int, list]:
         """Each trust's rounds (RoundInfo, in time order as ``list_rounds``), letters counted in the database."""
-        from audit_app.store.store import _in_time_order
+        from audit_app.store.database import _in_time_order
 
         ids = [int(t) for t in trust_ids]
         out: dict[int, list] = {t: [] for t in ids}
