@@ -36,13 +36,13 @@ def trust_heading(prepared: PreparedImport, heading: str | None = None) -> str:
         for h in headings:
             if _norm(h) == _norm(heading):
                 return h
-        raise IngestError(f"no column headed {heading!r}; the headings are: {', '.join(map(str, headings))}",
+        raise IngestError(f"no column headed {heading!r}; the headings are: {', '.join(repr(str(h)) for h in headings)}",
                           prepared.filename, sheet=prepared.sheet.sheet)
     for h in headings:
         if _norm(h) in TRUST_HEADINGS:
             return h
     raise IngestError("no trust column found (a heading such as 'Trust' or 'Organisation'); name it with "
-                      f"--trust-column. The headings are: {', '.join(map(str, headings))}",
+                      f"--trust-column. The headings are: {', '.join(repr(str(h)) for h in headings)}",
                       prepared.filename, sheet=prepared.sheet.sheet)
 
 

@@ -29,6 +29,7 @@ import pandas as pd
 
 from audit_app.standards import MET, NOT_APPLICABLE, NOT_ASSESSABLE, NOT_MET, StandardsConfig, default_config, load_standards
 from qi import spc
+from qi.explain import ASSURANCE_WORDS, CHART_NAMES, RULE_SET_NAMES, VARIATION_WORDS
 from qi.funnel import NO_ELIGIBLE, FunnelResult, funnel, outlier_sentences
 from qi.intervals import newcombe_interval, wilson_interval
 from qi.pdsa import PdsaCycle
@@ -39,15 +40,6 @@ _PDSA_FIELDS = {f.name for f in fields(PdsaCycle)}
 
 #: funnel position -> order in the league table, worst first for a 'higher is better' standard
 _POSITION_ORDER = {"below 99.8%": 0, "below 95%": 1, "within": 2, "above 95%": 3, "above 99.8%": 4, NO_ELIGIBLE: 5}
-
-VARIATION_WORDS = {
-    "common_cause": "common cause", "improvement_high": "improving (high)", "improvement_low": "improving (low)",
-    "concern_high": "concern (high)", "concern_low": "concern (low)", "neutral_high": "special cause (high)",
-    "neutral_low": "special cause (low)",
-}
-ASSURANCE_WORDS = {"consistent_pass": "target consistently met", "consistent_fail": "target consistently missed",
-                   "inconsistent": "target hit and miss"}
-
 
 @dataclass(frozen=True)
 class StandardInfo:
@@ -453,7 +445,7 @@ def trends_figure(panels: list[TrendPanel], standard: StandardInfo, *, columns: 
     chart = panels[0].result.chart if panels else "run"
     rules = panels[0].result.rules if panels else "mdc"
     title = (f"{standard.id} {standard.short_title}: each trust over time "
-             f"({figures.CHART_NAMES.get(chart, chart)}, {figures.RULE_NAMES.get(rules, rules)})")
+             f"({CHART_NAMES.get(chart, chart)}, {RULE_SET_NAMES.get(rules, rules)})")
     return figures.small_multiples_figure([(p.trust.name, p.result, p.cycles) for p in panels], title,
                                           columns=columns, percent=True, target=standard.target)
 

@@ -430,7 +430,7 @@ def small_multiples_figure(panels: list, title: str | None = None, *, columns: i
         values = pts["value"].to_numpy(dtype=float)
         all_values += [float(v) for v in values if v == v]
         # one trace for the line and its points, one for the centre line, one for both limits
-        hover = _hover_text(pts, result)
+        hover = _hover_text(pts)
         colours = [COLOURS["no_data"] if pt == "no_data" else _point_colour(pt) for pt in pts["point_type"]]
         traces.append(dict(
             type="scatter", x=x, y=[None if v != v else float(v) for v in values], mode="lines+markers",

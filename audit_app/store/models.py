@@ -211,7 +211,7 @@ class DeletedRound(Base):
 
 
 class Network(Base):
-    """A named set of trusts whose audits are collated and compared (an AHSN, an ICS). Revision 0003.
+    """A named set of trusts whose audits are collated and compared (an AHSN, an ICS). Revision 0004.
 
     ``name_trusts``: when False (the default) a member trust's users see the other trusts of the
     network anonymised ("Trust B"); when True, by name. Network leads always see names."""
