@@ -75,7 +75,7 @@ def render_charts(report: NetworkReport, *, funnels: bool = True, trends: bool =
     """PNG of every funnel and of the trends of ``trend_standards`` (default:
     :func:`default_trend_standards`); returns (pngs, notes): which trend pictures were drawn, and
     any chart that could not be."""
-    from qi.figures import figure_to_png
+    from qi.figures import figure_to_png, funnel_pngs
 
     pngs: dict[str, bytes] = {}
     notes: list[str] = []
@@ -86,24 +86,29 @@ def render_charts(report: NetworkReport, *, funnels: bool = True, trends: bool =
         notes.append("Trend pictures: " + (", ".join(drawn) if drawn else "none") +
                      "; the Trends sheet has every standard's figures for every trust and round.")
     jobs = []
-    for s in stds:
-        if funnels:
-            jobs.append((f"funnel:{s.id}", lambda s=s: funnel_figure(report.funnels[s.id])))
-        if trends and s.id in wanted_trends and report.panels[s.id]:
-            jobs.append((f"trends:{s.id}", lambda s=s: trends_figure(report.panels[s.id], s)))
-    if not jobs:
+    if trends:
+        for s in stds:
+            if s.id in wanted_trends and report.panels[s.id]:
+                jobs.append((f"trends:{s.id}", lambda s=s: trends_figure(report.panels[s.id], s)))
+    if not (jobs or (funnels and stds)):
         return pngs, notes
     with png_session():
-        for key, make in jobs:
-            try:
+        try:
+            if funnels and stds:
+                items = [(report.funnels[s.id].result, f"{s.id} {s.short_title}: funnel plot, {report.period}",
+                          f"{s.id} {s.short_title}") for s in stds]
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")   # kaleido: 'kopts ignored if using a server'
+                    for s, png in zip(stds, funnel_pngs(items)):
+                        pngs[f"funnel:{s.id}"] = png
+            for key, make in jobs:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
                     pngs[key] = figure_to_png(make())
-            except Exception as exc:  # noqa: BLE001 - one chart must not lose the report
-                notes.append(f"{key}: chart not drawn ({type(exc).__name__}: {str(exc).splitlines()[0][:160]})")
-                if isinstance(exc, RuntimeError) and "Chromium" in str(exc):
-                    notes.append("Charts need Chromium (apt-get install chromium); the tables are complete without them.")
-                    break
+        except Exception as exc:  # noqa: BLE001 - charts must not lose the report
+            notes.append(f"charts not drawn ({type(exc).__name__}: {str(exc).splitlines()[0][:160]})")
+            if isinstance(exc, RuntimeError) and "Chromium" in str(exc):
+                notes.append("Charts need Chromium (apt-get install chromium); the tables are complete without them.")
     return pngs, notes
 
 
@@ -177,7 +182,7 @@ def _funnels(ws: _Sheet, report: NetworkReport, pngs: dict[str, bytes]) -> None:
         _put(ws, r, 1, f"{s.id} {s.title}: funnel plot, {fv.period}", font=BOLD)
         r += 1
         if f"funnel:{s.id}" in pngs:
-            _image(ws, pngs[f"funnel:{s.id}"], f"A{r}", 760, 426)
+            _image(ws, pngs[f"funnel:{s.id}"], f"A{r}", 760, 365)
             r += 23
         for line in fv.sentences + [fv.result.overdispersion_text()] + fv.result.notes:
             _put(ws, r, 1, line)
