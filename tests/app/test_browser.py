@@ -286,7 +286,7 @@ def test_file_to_report_in_the_browser(tmp_path, corpora_dir):
     import pptx
 
     deck = pptx.Presentation(str(pptx_out))
-    assert pptx_out.suffix == ".pptx" and len(deck.slides) == 1 + 1 + 2 + 1
+    assert pptx_out.suffix == ".pptx" and len(deck.slides) == 1 + 1 + 1 + 2 + 1  # title, compliance, programme measures, 2 charts, method
     assert time.monotonic() - t0 < 240, "the browser walk-through should take a few minutes at most"
 
 
