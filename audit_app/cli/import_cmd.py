@@ -67,14 +67,14 @@ def _date(text: str | None, what: str):
 
 
 def run(args) -> int:
-    from audit_app import rounds
+    from audit_app import importing
     from audit_app.ingest import IngestError, max_upload_bytes
 
     path = existing_file(args.file)
     max_bytes = max_upload_bytes(args.max_mb) if args.max_mb else None
     if args.list_sheets:
         try:
-            sheets = rounds.list_sheets(path, max_bytes=max_bytes)
+            sheets = importing.list_sheets(path, max_bytes=max_bytes)
         except IngestError as exc:
             raise CliError(str(exc)) from None
         print("\n".join(sheets) if sheets else f"{path.name}: a CSV file has one unnamed sheet")
@@ -95,7 +95,7 @@ def run(args) -> int:
     try:
         trust = store.find_trust(args.trust) if args.trust else None
         try:
-            prepared = rounds.prepare_import(path, path.name, sheet=args.sheet, mapping=mapping,
+            prepared = importing.prepare_import(path, path.name, sheet=args.sheet, mapping=mapping,
                                              trust_id=trust.id if trust else None, store=store,
                                              extract=not args.no_extract, max_bytes=max_bytes)
         except IngestError as exc:
@@ -126,7 +126,7 @@ def run(args) -> int:
                 trust = store.create_trust(args.trust)
                 if not args.json:
                     print(f"Created trust '{trust.name}'.", file=out)
-            round_id = rounds.accept_import(store, prepared, trust_id=trust.id, label=args.round_label,
+            round_id = importing.accept_import(store, prepared, trust_id=trust.id, label=args.round_label,
                                             period_start=period_start, period_end=period_end)
             if args.discharges is not None:
                 store.update_round(round_id, discharges=args.discharges)

@@ -8,11 +8,12 @@ from typing import Any
 
 import pandas as pd
 
+from audit_app.records import YesNo, yes_no_word
 from audit_app.services.scope import Access, ServiceError, TrustScope
 from audit_app.services.standards import param_text, trust_config
 from audit_app.standards import evaluate_letter
 from audit_app.standards.definitions import code_words
-from audit_app.store.store import ConcurrentEditError, LetterRow, Store, StoreError
+from audit_app.store.database import ConcurrentEditError, LetterRow, Store, StoreError, set_path
 from audit_app.ui.evidence import opioid_summary
 
 
@@ -125,20 +126,17 @@ def _coerce(f: CorrectableField, value: Any) -> Any:
     if value is None or (isinstance(value, str) and value.strip() == ""):
         return "unknown" if f.kind == "yesno" else None
     if f.kind == "yesno":
-        v = str(value).strip().lower()
-        v = {"y": "yes", "true": "yes", "n": "no", "false": "no", "?": "unknown"}.get(v, v)
-        if v not in ("yes", "no", "unknown"):
+        if str(value).strip().lower() in ("unknown", "?"):
+            return "unknown"
+        word = yes_no_word(value)
+        if word is None:
             raise ServiceError(f"{f.label}: answer yes, no or unknown")
-        return v
+        return word.value
     if f.kind == "bool":
-        if isinstance(value, bool):
-            return value
-        v = str(value).strip().lower()
-        if v in ("yes", "true", "y", "1"):
-            return True
-        if v in ("no", "false", "n", "0"):
-            return False
-        raise ServiceError(f"{f.label}: answer yes or no")
+        word = yes_no_word(value)
+        if word is None:
+            raise ServiceError(f"{f.label}: answer yes or no")
+        return word is YesNo.YES
     if f.kind == "number":
         try:
             x = float(value)
@@ -155,15 +153,9 @@ def _coerce(f: CorrectableField, value: Any) -> Any:
 
 
 def _with_change(doc: Any, path: str, value: Any) -> Any:
+    """A copy of `doc` with doc[path] set (the store's setter, so the preview and the save agree)."""
     doc = copy.deepcopy(doc)
-    parts = path.split(".")
-    cur = doc
-    for p in parts[:-1]:
-        cur = cur[int(p)] if isinstance(cur, list) else cur.setdefault(p, {})
-    if isinstance(cur, list):
-        cur[int(parts[-1])] = value
-    else:
-        cur[parts[-1]] = value
+    set_path(doc, path, value)
     return doc
 
 
