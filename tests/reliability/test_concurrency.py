@@ -112,7 +112,7 @@ def _head_revision() -> str:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from audit_app.store.store import MIGRATIONS
+    from audit_app.store.database import MIGRATIONS
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
