@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from audit_app import second_reader
+from audit_app import privacy, second_reader
 from audit_app.gcpause import gc_paused
 from audit_app.ingest import (IngestError, Mapping, SheetData, ValidationReport, apply_user_mapping,
                               build_records, letter_kind, list_sheets as _list_sheets, read_table,
@@ -280,26 +280,39 @@ def accept_import(store, prepared: PreparedImport, *, trust_id: int, label: str,
     with gc_paused():
         t0 = time.perf_counter()
         evaluate, config, version = _standards(store, trust_id, standards_config)
-        results = score_records(prepared, evaluate, config, progress)
-        t_score = time.perf_counter()
         start, end = prepared.period
         period_start = period_start or start
         period_end = period_end or end
-        letters = [{"record": rec.to_dict(), "text": rec.letter_text, "extraction": ex, "standard_results": res,
-                    "comparisons": [c.to_dict() for c in comps]}
-                   for rec, ex, res, comps in zip(prepared.records, prepared.extractions, results, prepared.comparisons)]
         if evaluate is not None and version is None and hasattr(store, "save_standards_config"):
             version = store.save_standards_config(trust_id, config.to_dict(), user="defaults")
         mapping = prepared.mapping_dict()
+        records = [rec.to_dict() for rec in prepared.records]
+        scoring = [0.0]
+
+        def letters():
+            """Scored one by one as the store saves them: memory stays flat however long the round."""
+            scored = zip(records, prepared.records, prepared.extractions, prepared.comparisons)
+            total = len(records)
+            step = max(1, total // 100)
+            for k, (record, rec, ex, comps) in enumerate(scored):
+                t = time.perf_counter()
+                res = [] if evaluate is None else [r.to_dict() for r in evaluate(rec, ex, config, text=rec.letter_text)]
+                scoring[0] += time.perf_counter() - t
+                if progress and ((k + 1) % step == 0 or k + 1 == total):
+                    progress(k + 1, total)
+                yield {"record": record, "text": rec.letter_text, "extraction": ex, "standard_results": res,
+                       "comparisons": [c.to_dict() for c in comps]}
+
         kwargs: dict[str, Any] = dict(period_start=period_start, period_end=period_end, standards_version=version,
                                       source_file=prepared.filename, mapping=mapping,
                                       import_issues=prepared.report.store_issues())
         if prepared.extractor_version:
             kwargs["extractor_version"] = prepared.extractor_version
-        round_id = store.save_round(trust_id, label, letters, **kwargs)
+        kwargs["sheet_identifiers"] = privacy.sheet_identifiers(records)
+        round_id = store.save_round(trust_id, label, letters(), **kwargs)
         store.save_column_mapping(trust_id, mapping)
-        prepared.timings["score"] = t_score - t0
-        prepared.timings["save"] = time.perf_counter() - t_score
+        prepared.timings["score"] = scoring[0]
+        prepared.timings["save"] = time.perf_counter() - t0 - scoring[0]
     return round_id
 
 

@@ -399,10 +399,14 @@ class Store:
         mapping: dict | None = None,
         import_issues: list[dict] | None = None,
         extractor_version: str | None = None,
+        sheet_identifiers: tuple[dict[str, str], frozenset[str]] | None = None,
     ) -> int:
         """Save a whole round in one transaction: all letters or none.
 
         Each letter: {"record": AuditRecord.to_dict(), "text", "extraction", "standard_results", "comparisons"}.
+        `letters` may be any iterable (a generator scoring letters one by one keeps memory flat);
+        then pass `sheet_identifiers=privacy.sheet_identifiers(records)` so that unmapped columns
+        are judged over the whole sheet before the first letter is saved.
         """
         # Labels, file and sheet names are typed by people and end up in every chart, slide and
         # log: identifiers in them are masked whatever the trust keeps.
@@ -414,7 +418,7 @@ class Store:
             return self._save_round(trust_id, label, letters, period_start=period_start, period_end=period_end,
                                     standards_version=standards_version, source_file=source_file,
                                     mapping=mapping, import_issues=import_issues,
-                                    extractor_version=extractor_version)
+                                    extractor_version=extractor_version, sheet_identifiers=sheet_identifiers)
         except IntegrityError as exc:
             # Another user saved a round with this label between our check and our insert.
             if self.find_round(trust_id, label) is not None:
@@ -424,7 +428,7 @@ class Store:
                              f"({type(exc.orig).__name__})") from exc
 
     def _save_round(self, trust_id, label, letters, *, period_start, period_end, standards_version, source_file,
-                    mapping, import_issues, extractor_version) -> int:
+                    mapping, import_issues, extractor_version, sheet_identifiers) -> int:
         with self.write_session() as s, s.begin():
             trust = s.get(Trust, trust_id)
             if trust is None:
@@ -435,19 +439,23 @@ class Store:
                              standards_version=standards_version, source_file=source_file, mapping=mapping)
             s.add(rnd)
             s.flush()
-            # Core bulk inserts: one statement per table instead of ~17 ORM objects per letter.
-            columns = privacy.identifier_columns((item.get("record") or {}).get("extra") for item in letters)
-            # Every patient name of the sheet is masked in every letter's free text (a name column
-            # lists the patient; another patient's notes may name them too).
-            names = frozenset() if trust.keep_identifiers else frozenset().union(
-                *(privacy.record_names({**(item.get("record") or {}), "letter_text": None}, columns)
-                  for item in letters))
-            prepared = [self._letter_values(trust, rnd, item, columns, names) for item in letters]
-            if prepared:
-                conn = s.connection()
+            if sheet_identifiers is None:  # judged here when the caller did not scan the sheet first
+                letters = list(letters)
+                sheet_identifiers = privacy.sheet_identifiers([item.get("record") or {} for item in letters])
+            columns, names = sheet_identifiers
+            if trust.keep_identifiers:
+                names = frozenset()
+            # Core bulk inserts, a batch of letters at a time (memory stays flat however long the
+            # round), all in this one transaction.
+            conn = s.connection()
+            last_id = 0
+            for batch in _batches(letters, SAVE_BATCH):
+                prepared = [self._letter_values(trust, rnd, item, columns, names) for item in batch]
                 conn.execute(insert(Letter.__table__), [p["letter"] for p in prepared])
                 # The round is new and ours alone in this transaction: ids follow insertion order.
-                ids = conn.execute(select(Letter.id).where(Letter.round_id == rnd.id).order_by(Letter.id)).scalars().all()
+                ids = conn.execute(select(Letter.id).where(Letter.round_id == rnd.id, Letter.id > last_id)
+                                   .order_by(Letter.id)).scalars().all()
+                last_id = ids[-1]
                 extractions, results = [], []
                 for letter_id, p in zip(ids, prepared):
                     if p["extraction"] is not None:
@@ -828,6 +836,20 @@ class Store:
         with self.session() as s:
             ids = list(s.scalars(select(UserAccess.trust_id).where(UserAccess.user_email == email)))
         return self.list_trusts(ids)
+
+
+SAVE_BATCH = 2000  # letters per bulk insert when saving a round
+
+
+def _batches(items: Iterable, size: int) -> Iterable[list]:
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def overlapping_periods(rounds: Iterable[Any]) -> list[tuple[Any, Any]]:
