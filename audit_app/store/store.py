@@ -258,6 +258,10 @@ class Store:
             upgrade_schema(self.engine)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         self._write_session = sessionmaker(_write_engine(self.engine), expire_on_commit=False)
+        self.purge_pending = False
+        marker = self._purge_marker()
+        if marker is not None and marker.exists():  # a deletion's text is still in the log: purge now
+            self.purge_deleted_text(attempts=1)
 
     # -- plumbing ------------------------------------------------------------------------
     @property
@@ -285,7 +289,7 @@ class Store:
             with self.engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
                 conn.exec_driver_sql("VACUUM")
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.purge_deleted_text()
         elif self.dialect == "postgresql":
             with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 for table in ("letter", "extraction_result", "standard_result", "correction", "import_issue"):
@@ -588,10 +592,45 @@ class Store:
             s.execute(Letter.__table__.delete().where(Letter.__table__.c.round_id == round_id))
             s.execute(ImportIssue.__table__.delete().where(ImportIssue.__table__.c.round_id == round_id))
             s.execute(AuditRound.__table__.delete().where(AuditRound.__table__.c.id == round_id))
-        if self.dialect == "sqlite":
-            with self.engine.connect() as conn:  # move the zeroed pages from the WAL into the file
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.purge_deleted_text()
         return True
+
+    # How long delete_round waits for readers to let go of their snapshot before giving up and
+    # leaving the purge to the next open (the deletion itself is committed either way).
+    PURGE_ATTEMPTS = 5
+    PURGE_WAIT_S = 0.2
+
+    def _purge_marker(self) -> Path | None:
+        database = make_url(self.url).database if self.dialect == "sqlite" else None
+        if not database or database == ":memory:":
+            return None
+        return Path(database).with_name(Path(database).name + "-purge-pending")
+
+    def purge_deleted_text(self, attempts: int | None = None) -> bool:
+        """SQLite: checkpoint and truncate the write-ahead log, so that deleted letter text (the
+        zeroed pages) leaves the database files. A connection holding an older read snapshot
+        keeps the old pages in the log; then this retries, and if the log still cannot be
+        truncated returns False, sets `purge_pending` and leaves a marker so that the next
+        Store opened on this file finishes the purge. True when nothing is left to purge
+        (always on PostgreSQL, where VACUUM is `compact`'s job)."""
+        self.purge_pending = False
+        marker = self._purge_marker()
+        if marker is None:
+            return True
+        for attempt in range(attempts or self.PURGE_ATTEMPTS):
+            if attempt:
+                time.sleep(self.PURGE_WAIT_S)
+            raw = self.engine.raw_connection()
+            try:
+                busy, log_frames, _checkpointed = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                raw.close()
+            if busy == 0 and log_frames <= 0:  # TRUNCATE leaves an empty log on success
+                marker.unlink(missing_ok=True)
+                return True
+        marker.touch()
+        self.purge_pending = True
+        return False
 
     def deleted_rounds(self, trust_id: int) -> list[dict]:
         """The deletion log of a trust: who deleted which round label, when and why."""
