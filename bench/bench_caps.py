@@ -1,7 +1,7 @@
 """Caps and cost of reading hostile or huge inputs: prints figures, asserts nothing.
 
 Each case runs in a fresh Python process (so its peak memory is its own), through the same
-calls the CLI makes (`rounds.prepare_import`, then `rounds.accept_import` for the 200,000-row
+calls the CLI makes (`importing.prepare_import`, then `importing.accept_import` for the 200,000-row
 import), and prints wall time and peak RSS:
 
 1. a 500 MB stream on a pipe (`/dev/stdin`): refused at the 20 MB cap, never read whole;
@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 _CHILD = r'''
 import resource, sys, time
 sys.path.insert(0, {repo!r})
-from audit_app import rounds
+from audit_app import importing as rounds
 from audit_app.ingest import IngestError
 t0 = time.perf_counter()
 outcome = "read"

@@ -12,15 +12,15 @@ from audit_app import examples
 @pytest.fixture(autouse=True)
 def no_extraction(monkeypatch):
     """Keep the test fast: the examples are loaded without the spaCy extractor here."""
-    from audit_app import rounds
+    from audit_app import importing
 
-    original = rounds.prepare_import
+    original = importing.prepare_import
 
     def fast(*a, **kw):
         kw["extract"] = False
         return original(*a, **kw)
 
-    monkeypatch.setattr(rounds, "prepare_import", fast)
+    monkeypatch.setattr(importing, "prepare_import", fast)
 
 
 def test_loads_three_rounds_and_pdsa_cycles_into_an_empty_store(store):
@@ -60,7 +60,8 @@ def test_example_folder_contents():
         assert "Discharge" in text or "discharge" in text.lower()
 
 
-def test_example_workbooks_match_the_shared_copies(corpora_dir):
+def test_example_workbooks_are_the_tested_ones(rounds_dir):
+    """Users see the workbooks the suite tests (tests/data/audit_rounds)."""
     d = examples.example_dir()
     for _label, fname in examples.ROUNDS:
-        assert (d / fname).read_bytes() == (corpora_dir / "audit_rounds" / fname).read_bytes()
+        assert (d / fname).read_bytes() == (rounds_dir / fname).read_bytes()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from audit_app import rounds
+from audit_app import importing as rounds
 from audit_app.ingest import IngestError, readers
 
 REPO = Path(__file__).resolve().parents[2]
@@ -91,7 +91,7 @@ def test_a_large_import_keeps_memory_bounded(tmp_path):
     path.write_bytes(bigsheets.xlsx_bytes(bigsheets.audit_rows(5_000)))
     code = (
         "import resource, sys\n"
-        "from audit_app import rounds\nfrom audit_app.store import Store\n"
+        "from audit_app import importing as rounds\nfrom audit_app.store import Store\n"
         f"p = rounds.prepare_import({str(path)!r}, 'rows.xlsx', extract=False)\n"
         f"s = Store('sqlite:///{tmp_path / 'm.db'}')\nt = s.create_trust('M')\n"
         "rounds.accept_import(s, p, trust_id=t.id, label='R1')\n"

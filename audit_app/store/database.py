@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from audit_app import privacy
-from audit_app.gcpause import gc_paused
+from audit_app.store.gcpause import gc_paused
 from audit_app.store.models import (
     AuditRound,
     ColumnMapping,
@@ -83,6 +83,7 @@ class RoundInfo:
     source_file: str | None = None
     mapping: dict | None = None
     note: str | None = None
+    discharges: int | None = None  # discharges in the period (denominator of 'per 100 discharges')
 
 
 @dataclass(frozen=True)
@@ -352,7 +353,7 @@ class Store:
     @staticmethod
     def _round_info(r: AuditRound, n_letters: int) -> RoundInfo:
         return RoundInfo(r.id, r.trust_id, r.label, r.period_start, r.period_end, r.standards_version,
-                         r.created_at, n_letters, r.source_file, r.mapping, r.note)
+                         r.created_at, n_letters, r.source_file, r.mapping, r.note, r.discharges)
 
     @staticmethod
     def _protect_value(field: str, value: Any) -> Any:
@@ -554,7 +555,15 @@ class Store:
         return self.get_round(r.id)
 
     def update_round(self, round_id: int, *, label: str | None = None, period_start: Any = None,
-                     period_end: Any = None, note: str | None = None) -> None:
+                     period_end: Any = None, note: str | None = None, discharges: Any = None) -> None:
+        """Change a round's label, period, note or number of discharges (0 or '' clears it)."""
+        if discharges is not None and discharges != "":
+            try:
+                n = float(discharges)
+            except (TypeError, ValueError):
+                raise StoreError(f"number of discharges must be a whole number, got {discharges!r}") from None
+            if n < 0 or not n.is_integer():
+                raise StoreError(f"number of discharges must be a whole number of 0 or more, got {discharges!r}")
         with self.write_session() as s, s.begin():
             r = s.get(AuditRound, round_id)
             if r is None:
@@ -571,6 +580,8 @@ class Store:
                 r.period_end = _d(period_end)
             if note is not None:
                 r.note = privacy.mask_text(note.strip()) or None
+            if discharges is not None:
+                r.discharges = int(float(discharges)) or None if discharges != "" else None
 
     def delete_round(self, round_id: int, *, user: str | None = None, reason: str | None = None) -> bool:
         """Delete a round and everything hanging off it (letters, text, extractions, results,
@@ -740,7 +751,7 @@ class Store:
                 doc = copy.deepcopy(letter.extraction.result if letter.extraction else {})
             else:
                 raise StoreError(f"cannot correct {field!r}: fields start with 'record.' or 'extraction.'")
-            old = _set_path(doc, path, new_value)
+            old = set_path(doc, path, new_value)
             # The version check is in the UPDATE itself, so two writers cannot both pass it.
             res = s.execute(update(Letter).where(Letter.id == letter_id, Letter.version == expected_version)
                             .values(version=expected_version + 1, updated_at=dt.datetime.now(dt.timezone.utc),
@@ -899,6 +910,14 @@ def overlapping_periods(rounds: Iterable[Any]) -> list[tuple[Any, Any]]:
     return [(a, b) for a, b in zip(dated, dated[1:]) if b.period_start <= a.period_end]
 
 
+def previous_round(rounds: list[Any], round_id: int) -> Any | None:
+    """The round `round_id` is compared with: the latest round before it (in the order of
+    list_rounds) that has letters; None when there is none. The Compliance page and the Excel
+    report both use this, so they compare with the same round."""
+    idx = next(i for i, r in enumerate(rounds) if r.id == round_id)
+    return next((r for r in reversed(rounds[:idx]) if r.n_letters), None)
+
+
 def _in_time_order(rounds: list[AuditRound]) -> list[AuditRound]:
     """Rounds in the time order of their periods; where periods are missing or overlap, in the
     order they were saved."""
@@ -907,8 +926,8 @@ def _in_time_order(rounds: list[AuditRound]) -> list[AuditRound]:
     return sorted(rounds, key=lambda r: (r.period_start, r.id))
 
 
-def _set_path(doc: Any, path: str, value: Any) -> Any:
-    """Set doc[path] where path is 'a.0.b'; return the old value."""
+def set_path(doc: Any, path: str, value: Any) -> Any:
+    """Set doc[path] in place, where path is 'a.0.b' (dict keys and list indexes); return the old value."""
     parts = [p for p in path.split(".") if p]
     if not parts:
         raise StoreError("no field named")
