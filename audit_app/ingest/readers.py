@@ -489,7 +489,8 @@ def extract_table(raw: RawSheet) -> SheetData:
         letters.append(letter)
     rows = [DataRow(dr.row, [dr.values[c] for c in keep]) for dr in data_rows]
     if not rows:
-        issues.append(ValidationIssue("warning", "no data rows below the header", name, sheet,
+        # an error: a round of no letters is never saved (the CLI exits 1, as for any report error)
+        issues.append(ValidationIssue("error", "no data rows below the header", name, sheet,
                                       header_idx + 1, None, None, None, "no_rows"))
     return SheetData(name, sheet, raw.sheet_names, header_idx + 1, headings, letters, rows, issues, title,
                      raw.kind, raw.encoding, raw.delimiter, raw.date1904)

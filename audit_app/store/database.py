@@ -45,6 +45,9 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 IDENTIFIER_FIELDS = ("hospital_number", "nhs_number", "patient_name", "date_of_birth")
 
 
+_TRUST_EXISTS = "a trust with this name or code already exists; choose another name"
+
+
 class StoreError(Exception):
     """A store operation the user asked for cannot be done (unknown id, duplicate name...)."""
 
@@ -305,14 +308,22 @@ class Store:
         name = (name or "").strip()
         if not name:
             raise StoreError("a trust needs a name")
-        with self.write_session() as s, s.begin():
-            clash = s.scalar(select(Trust).where((Trust.name == name) | ((Trust.code == code) if code else False)))
-            if clash is not None:
-                raise StoreError(f"a trust named {clash.name!r} already exists")
-            t = Trust(name=name, code=code or None, keep_identifiers=keep_identifiers)
-            s.add(t)
-            s.flush()
-            return self._trust_info(t)
+        try:
+            with self.write_session() as s, s.begin():
+                return self._trust_info(self._add_trust(s, name, code, keep_identifiers))
+        except IntegrityError:  # created by someone else between our check and our insert
+            raise StoreError(_TRUST_EXISTS) from None
+
+    @staticmethod
+    def _add_trust(s: Session, name: str, code: str | None = None, keep_identifiers: bool = False) -> Trust:
+        """A new trust in session `s`. The refusal never names the other trust: the user may not
+        be allowed to see it (a clash on the code would otherwise reveal its name)."""
+        if s.scalar(select(Trust.id).where((Trust.name == name) | ((Trust.code == code) if code else False))):
+            raise StoreError(_TRUST_EXISTS)
+        t = Trust(name=name, code=code or None, keep_identifiers=keep_identifiers)
+        s.add(t)
+        s.flush()
+        return t
 
     def list_trusts(self, ids: Iterable[int] | None = None) -> list[TrustInfo]:
         with self.session() as s:
@@ -405,6 +416,7 @@ class Store:
         import_issues: list[dict] | None = None,
         extractor_version: str | None = None,
         sheet_identifiers: tuple[dict[str, str], frozenset[str]] | None = None,
+        new_trust: dict | None = None,
     ) -> int:
         """Save a whole round in one transaction: all letters or none.
 
@@ -412,6 +424,8 @@ class Store:
         `letters` may be any iterable (a generator scoring letters one by one keeps memory flat);
         then pass `sheet_identifiers=privacy.sheet_identifiers(records)` so that unmapped columns
         are judged over the whole sheet before the first letter is saved.
+        With `trust_id=None` and `new_trust={"name", "code"?, "standards_config"?}` the trust (and
+        its first standards version) is created in the same transaction: no trust without its round.
         """
         # Labels, file and sheet names are typed by people and end up in every chart, slide and
         # log: identifiers in them are masked whatever the trust keeps.
@@ -423,8 +437,11 @@ class Store:
             return self._save_round(trust_id, label, letters, period_start=period_start, period_end=period_end,
                                     standards_version=standards_version, source_file=source_file,
                                     mapping=mapping, import_issues=import_issues,
-                                    extractor_version=extractor_version, sheet_identifiers=sheet_identifiers)
+                                    extractor_version=extractor_version, sheet_identifiers=sheet_identifiers,
+                                    new_trust=new_trust)
         except IntegrityError as exc:
+            if trust_id is None:  # the new trust's name was taken meanwhile
+                raise StoreError(_TRUST_EXISTS + "; nothing was saved") from None
             # Another user saved a round with this label between our check and our insert.
             if self.find_round(trust_id, label) is not None:
                 raise StoreError(f"this trust already has a round labelled {label!r} "
@@ -433,8 +450,17 @@ class Store:
                              f"({type(exc.orig).__name__})") from exc
 
     def _save_round(self, trust_id, label, letters, *, period_start, period_end, standards_version, source_file,
-                    mapping, import_issues, extractor_version, sheet_identifiers) -> int:
+                    mapping, import_issues, extractor_version, sheet_identifiers, new_trust) -> int:
         with self.write_session() as s, s.begin():
+            if trust_id is None:
+                if not new_trust or not str(new_trust.get("name") or "").strip():
+                    raise StoreError("a round needs a trust")
+                created = self._add_trust(s, str(new_trust["name"]).strip(), new_trust.get("code"))
+                trust_id = created.id
+                if new_trust.get("standards_config") is not None:
+                    s.add(StandardsVersion(trust_id=trust_id, version=1,
+                                           config={**new_trust["standards_config"], "version": 1}, created_by="defaults"))
+                    standards_version = 1
             trust = s.get(Trust, trust_id)
             if trust is None:
                 raise StoreError(f"no trust with id {trust_id}")
