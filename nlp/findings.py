@@ -31,7 +31,6 @@ class PlanRules:
     opioid_words: re.Pattern
     pronoun: re.Pattern
     negated: re.Pattern
-    trigger: re.Pattern
 
 
 @lru_cache(maxsize=1)
@@ -42,45 +41,43 @@ def plan_rules() -> PlanRules:
                                                  "gp_action", "gp_not", "opioid_words", "pronoun")}
     c = compiled()
     kw["negated"] = re.compile(alt(r["negated"] + [c.wean_negated.pattern]), _I)
-    trig = "|".join([alt(r["wean_words"]), alt(r["stop_verbs"]), alt(r["limits"]), alt(r["gp_address"]),
-                     alt(r["opioid_words"]), alt(r["negated"]), c.wean_negated.pattern, r"\bGP\b", r"\br/v\b"])
-    return PlanRules(trigger=re.compile(trig, _I), **kw)
+    return PlanRules(**kw)
 
 
+# Cheap word starts that every plan or GP phrase class contains: candidate sentences are found with these, then
+# read with the full phrase classes (running the big alternation over whole notes was the slowest step).
 _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "short", "cease", "deprescrib", "come off",
-             "withdraw", "please", "gp", "pharmacist", "nurse", "opioid", "plan", "discontinu", "not discussed", "none",
-             "pls", "kindly", "grateful", "could you", "would you", "can you", "r/v", "remove", "off", "last dose",
-             "repeat", "analges", "suggest", "recommend", "care home", "practice", "ensure", "cut down", "tail")
-_KW_RE = re.compile("|".join(re.escape(k) for k in _KEYWORDS), re.IGNORECASE)
+             "be off", "off it", "off them", "withdraw", "please", "gp", "g.p", "general practi", "pharmacist", "nurse",
+             "opioid", "opiat", "plan", "discontinu", "not discussed", "none", "pls", "plz", "kindly", "grateful",
+             "could you", "would you", "can you", "r/v", "rv", "remove", "last dose", "repeat", "analges", "suggest",
+             "recommend", "advise", "care home", "practice", "surgery", "ensure", "cut down", "cutting down", "tail",
+             "down-titrat", "downtitrat", "down titrat", "jic", "just in case", "anticipatory", "painkill",
+             "pain killer", "pain relief", "patch", "weaning", "stopping", "taper", "step-down", "reduction",
+             "no longer", "no more", "do not", "not to", "then", "and stop", "& stop", "+ stop", "ask", "request",
+             "district", "community", "primary care")
+_KW_RE = re.compile(r"(?<![A-Za-z])(?:" + "|".join(re.escape(k) for k in sorted(set(_KEYWORDS), key=len, reverse=True))
+                    + ")", re.IGNORECASE)
 
 
 def statements(layout: LetterLayout):
-    """Candidate statements (start, end) around trigger words: sentence (or table cell) with bullets and
+    """Candidate statements (start, end) around plan/GP words: sentence (or table cell) with bullets and
     lead-ins ("I would be grateful if you could action the following:") removed."""
-    trigger = plan_rules().trigger
     text = layout.text
     c = compiled()
     seen = set()
-    hits = []
-    last_line = -1
-    for k in _KW_RE.finditer(text):
-        li = layout.line_index(k.start())
-        if li == last_line:
-            continue
-        last_line = li
-        ls = layout.line_starts[li]
-        le = layout.line_starts[li + 1] - 1 if li + 1 < len(layout.line_starts) else len(text)
-        hits.extend(trigger.finditer(text, ls, le))
-    for m in hits:
+    last_end = -1
+    for m in _KW_RE.finditer(text):
+        if m.start() < last_end:
+            continue  # another word of the statement just read
         s, e = layout.sentence_bounds(m.start())
         ls, le = layout.line_bounds(m.start())
-        line = text[ls:le]
-        if "|" in line or "\t" in line:
-            sep = "|" if "|" in line else "\t"
+        sep = "|" if text.find("|", ls, le) >= 0 else "\t" if text.find("\t", ls, le) >= 0 else None
+        if sep:
             a = text.rfind(sep, ls, m.start())
             b = text.find(sep, m.start(), le)
             s = max(s, a + 1 if a >= 0 else ls)
             e = min(e, b if b >= 0 else le)
+        last_end = e
         if (s, e) in seen:
             continue
         seen.add((s, e))
@@ -368,6 +365,11 @@ NOT_CURRENT_SECTIONS = {"allergy", "family", "history", "admission"}
 
 
 @lru_cache(maxsize=None)
+def _phrase_keywords(key: str) -> re.Pattern:
+    words = letter_rules()[key]["keywords"]
+    return re.compile(r"(?<![A-Za-z])(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")", _I)
+
+
 def _phrase_rules(key: str):
     """(present, absent, ignore, anchor) regexes. 'ignore' phrases make a present phrase about something else (a
     physio leaflet, a past event); when 'anchor' is given, a statement must also name its topic (medicines, driving,
@@ -382,9 +384,8 @@ def _statement_at(layout: LetterLayout, pos: int) -> tuple[int, int]:
     text = layout.text
     s, e = layout.sentence_bounds(pos)
     ls, le = layout.line_bounds(pos)
-    line = text[ls:le]
-    if "|" in line or "\t" in line:
-        sep = "|" if "|" in line else "\t"
+    sep = "|" if text.find("|", ls, le) >= 0 else "\t" if text.find("\t", ls, le) >= 0 else None
+    if sep:
         a, b = text.rfind(sep, ls, pos), text.find(sep, pos, le)
         s, e = max(s, a + 1 if a >= 0 else ls), min(e, b if b >= 0 else le)
     bm = RE_BULLET.match(text, s, e) if s < e else None
@@ -403,10 +404,21 @@ def phrase_finding(layout: LetterLayout, key: str, drug_positions=()) -> Finding
     present, absent, ignore, anchor = _phrase_rules(key)
     text = layout.text
     negated = None
-    for m in present.finditer(text):
-        if layout.section_kind(m.start()) in NOT_CURRENT_SECTIONS:
+    seen = set()
+    last_end = -1
+    for k in _phrase_keywords(key).finditer(text):  # candidate statements, then the full phrase classes
+        if k.start() < last_end:
+            continue  # still inside the statement just read
+        s, e = _statement_at(layout, k.start())
+        last_end = e
+        if (s, e) in seen or layout.section_kind(k.start()) in NOT_CURRENT_SECTIONS:
             continue
-        s, e = _statement_at(layout, m.start())
+        seen.add((s, e))
+        m = present.search(text, s, e)
+        if m is None:
+            if negated is None and absent.search(text, s, e):
+                negated = (s, e)
+            continue
         if ignore is not None and ignore.search(text, s, e):
             continue
         if anchor is not None and e - s > 40 and not anchor.search(text, s, e) and \
@@ -416,11 +428,6 @@ def phrase_finding(layout: LetterLayout, key: str, drug_positions=()) -> Finding
             negated = negated or (s, e)
             continue
         return Finding(True, text[s:e], (s, e))
-    if negated is None:
-        for m in absent.finditer(text):
-            if layout.section_kind(m.start()) not in NOT_CURRENT_SECTIONS:
-                negated = _statement_at(layout, m.start())
-                break
     if negated:
         return Finding(False, None, None, text[negated[0]:negated[1]], negated)
     return Finding()
