@@ -90,7 +90,7 @@ def statements(layout: LetterLayout):
         if li and li.start() - s < 5:
             s = li.end()
             lead_in = True
-        elif c.gp_lead_in.search(text, ls, s):
+        elif c.gp_lead_in.search(text, max(ls, s - 300), s):  # a lead-in earlier on the same line (bounded)
             lead_in = True
         while s < e and text[s].isspace():
             s += 1
