@@ -14,6 +14,7 @@ from nlp.ome import HIGH_DOSE_THRESHOLDS, prescription_ome, total_ome
 
 _I = re.IGNORECASE
 EXCLUDED_FOR_PLANS = {"allergy", "history", "family", "admission", "stopped"}
+PLAN_SECTIONS = {"plan", "gp", "discharge", "changes"}  # where a plan need not repeat the opioid's name
 
 
 @dataclass
@@ -30,6 +31,7 @@ class PlanRules:
     gp_not: re.Pattern
     opioid_words: re.Pattern
     pronoun: re.Pattern
+    gp_heading: re.Pattern
     negated: re.Pattern
 
 
@@ -38,7 +40,7 @@ def plan_rules() -> PlanRules:
     r = letter_rules()["plans"]
     alt = lambda ps: "|".join(f"(?:{p})" for p in ps)  # noqa: E731
     kw = {k: re.compile(alt(r[k]), _I) for k in ("wean_words", "stop_verbs", "when", "limits", "not_plan", "gp_address",
-                                                 "gp_action", "gp_not", "opioid_words", "pronoun")}
+                                                 "gp_action", "gp_not", "opioid_words", "pronoun", "gp_heading")}
     c = compiled()
     kw["negated"] = re.compile(alt(r["negated"] + [c.wean_negated.pattern]), _I)
     return PlanRules(**kw)
@@ -134,6 +136,23 @@ def _plan_object_is_other(st: str, s: int, mentions) -> bool:
     return obj is not None and obj[1] != "opioid"
 
 
+def _under_gp_heading(layout: LetterLayout, pos: int) -> bool:
+    """A GP heading written inside a box or table title ("| ACTIONS FOR GP |") up to three lines above."""
+    li = layout.line_index(pos)
+    start = layout.line_starts[max(0, li - 3)]
+    ls, _le = layout.line_bounds(pos)
+    return bool(plan_rules().gp_heading.search(layout.text, start, ls))
+
+
+def _opioid_on_row(layout: LetterLayout, pos: int, opioid_pos) -> bool:
+    """An opioid named on the same table row or short list line (a Comments cell, "- wean off as pain improves")."""
+    ls, le = layout.line_bounds(pos)
+    text = layout.text
+    if le - ls > 250 and text.find("|", ls, le) < 0 and text.find("\t", ls, le) < 0:
+        return False
+    return any(ls <= p < le for p in opioid_pos)
+
+
 def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None:
     text = layout.text
     c = compiled()
@@ -162,13 +181,16 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
                 r"\b(?:do\s+not|don't|not\s+to)\s+(?:be\s+)?(?:add|put|issue|re-?issue)\w*\b[^.;]{0,25}\brepeats?\b", st, _I):
             has_opioid = True  # "GP - please do not add to repeats" in a letter whose only new drugs are opioids
         is_wean = is_weaning_statement(st)
-        if is_wean and has_other and not named_opioid and _plan_object_is_other(st, s, mentions):
+        if is_wean and has_other and _plan_object_is_other(st, s, mentions):
             is_wean = False
+        if is_wean and not has_opioid and kind not in PLAN_SECTIONS and not lead_in and \
+                not _opioid_on_row(layout, s, opioid_pos):
+            is_wean = False  # prose outside plan/GP/medicine sections must name the opioid ("cease breast feeding")
         if is_wean and kind == "course" and not re.search(r"\bplan\b|\bplease\b|\bGP\b", st, _I):
             is_wean = False
         if is_wean:
             wean.append((s, e, kind))
-        directive = kind == "gp" or lead_in or bool(P.gp_address.search(st))
+        directive = kind == "gp" or lead_in or bool(P.gp_address.search(st)) or _under_gp_heading(layout, s)
         if directive and P.gp_action.search(st) and not P.gp_not.search(st) and (has_opioid or is_wean) \
                 and not (has_other and not has_opioid):
             gp.append((s, e, kind))
