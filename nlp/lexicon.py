@@ -14,6 +14,7 @@ from typing import Iterable
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from nlp.drug_classes import matcher_terms
 from nlp.rules import csv_records, json_rules
 
 OPIOID_GENERICS_NON_PAIN = {"pregabalin"}  # non-opioid rows kept in opioids.csv only to stop mis-mapping
@@ -214,7 +215,7 @@ def _trie_regex(words: Iterable[str]) -> str:
 
 @lru_cache(maxsize=1)
 def load_lexicon() -> Lexicon:
-    """Load opioids.csv, aliases.csv and related_drugs.csv (cached)."""
+    """Load opioids.csv, aliases.csv and the non-opioid names of drug_classes.csv (cached)."""
     rows = []
     for r in _read_csv("opioids.csv"):
         f = r["ome_factor"].strip()
@@ -252,8 +253,8 @@ def load_lexicon() -> Lexicon:
         form = a["formulation"] or (row.formulation if row and row.formulation in ("MR", "patch", "combination", "liquid") else None)
         for v in _variants(a["alias"]):
             add(v, Term(v, a["generic"], "opioid", brand=brand, formulation=form, row=row, resolvable=form is None))
-    for c in _read_csv("related_drugs.csv"):
-        add(c["term"], Term(c["term"], c["generic"], c["class"]))
+    for name, category, generic in matcher_terms():  # non-opioid drugs: nlp/data/drug_classes.csv
+        add(name, Term(name, generic, category))
 
     def pattern(words):
         return r"(?<![A-Za-z])" + _trie_regex(words) + r"(?![A-Za-z])"

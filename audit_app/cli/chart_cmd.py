@@ -15,6 +15,7 @@ import math
 from pathlib import Path
 
 from audit_app.cli.common import CliError, existing_file
+from audit_app.privacy import mask_text
 
 OUT_SUFFIXES = (".png", ".html", ".csv")
 
@@ -87,7 +88,7 @@ def read_chart_csv(path: Path) -> tuple[list[str], list[float], list[float] | No
         lab = r[i_lab].strip()
         if not lab:
             raise CliError(f"row {rownum}, column '{names[i_lab]}': the label is empty")
-        labels.append(lab)
+        labels.append(mask_text(lab))  # labels reach the chart, its axis and the CSV: no identifier
         values.append(_number(r[i_val], rownum, names[i_val], allow_empty=True))
         if i_den is not None:
             dens.append(_number(r[i_den], rownum, names[i_den], allow_empty=True))
@@ -110,7 +111,7 @@ def run(args) -> int:
             denominators=dens,
             labels=labels,
             chart=args.chart,
-            phases=args.phase or None,
+            phases=[mask_text(p) for p in args.phase] if args.phase else None,
             freeze=args.freeze,
             rules=args.rules,
             improvement=args.improvement,
@@ -126,11 +127,13 @@ def run(args) -> int:
         return 0
     suffix = out.suffix.lower()
     if suffix == ".csv":
-        result.points.to_csv(out, index=False)
+        from audit_app.privacy import frame_to_csv
+
+        frame_to_csv(result.points, out)  # labels come from the user's CSV: never a live formula
     else:
         from qi.figures import figure_to_png, spc_figure
 
-        fig = spc_figure(result, title=args.title, show_2sigma=args.show_2sigma)
+        fig = spc_figure(result, title=mask_text(args.title), show_2sigma=args.show_2sigma)
         if suffix == ".html":
             fig.write_html(out, include_plotlyjs="cdn")
         else:

@@ -1,5 +1,9 @@
 """`opioid-audit import FILE --trust T --round R [--sheet S] [--mapping JSON] [--accept]`
 
+A collated workbook (several trusts in one sheet): `--trust-column [HEADING]` instead of --trust
+splits the rows by that column (default: a column headed 'Trust' or 'Organisation') into one
+round per trust, with the same mapping and validation report (audit_app.collated_import).
+
 Prints the suggested column mapping and the validation report (never identifiers or letter
 text). Saves the round only with --accept, and only when the report has no errors (exit 1
 otherwise, nothing saved). A file that cannot be read at all is a one-line error (exit 2).
@@ -29,9 +33,14 @@ def register(sub) -> None:
                    help="do not run the letter extractor on letter text (no second reader)")
     p.add_argument("--period-start", metavar="DATE", help="round period start (default: earliest discharge date)")
     p.add_argument("--period-end", metavar="DATE", help="round period end (default: latest discharge date)")
+    p.add_argument("--discharges", type=int, metavar="N",
+                   help="number of discharges in the round's period (all patients), for rates per 100 discharges")
     p.add_argument("--max-mb", type=float, metavar="MB",
                    help="refuse files larger than this (default 20, or $OPIOID_AUDIT_MAX_UPLOAD_MB)")
     p.add_argument("--json", action="store_true", help="print the mapping and report as JSON")
+    p.add_argument("--trust-column", nargs="?", const="", metavar="HEADING",
+                   help="a collated workbook: split the rows by this column (default: the column headed "
+                        "'Trust' or 'Organisation') into one round per trust")
     p.set_defaults(func=run)
 
 
@@ -65,14 +74,14 @@ def _date(text: str | None, what: str):
 
 
 def run(args) -> int:
-    from audit_app import rounds
+    from audit_app import importing
     from audit_app.ingest import IngestError, max_upload_bytes
 
     path = existing_file(args.file)
     max_bytes = max_upload_bytes(args.max_mb) if args.max_mb else None
     if args.list_sheets:
         try:
-            sheets = rounds.list_sheets(path, max_bytes=max_bytes)
+            sheets = importing.list_sheets(path, max_bytes=max_bytes)
         except IngestError as exc:
             raise CliError(str(exc)) from None
         print("\n".join(sheets) if sheets else f"{path.name}: a CSV file has one unnamed sheet")
@@ -80,10 +89,15 @@ def run(args) -> int:
     mapping = _load_mapping(args.mapping)
     period_start = _date(args.period_start, "--period-start")
     period_end = _date(args.period_end, "--period-end")
-    if args.accept and not (args.trust and args.round_label):
-        raise CliError("--accept needs --trust and --round")
+    collated = args.trust_column is not None
+    if collated and args.trust:
+        raise CliError("use either --trust (one trust's round) or --trust-column (a collated workbook)")
+    if args.accept and not ((args.trust or collated) and args.round_label):
+        raise CliError("--accept needs --trust and --round (or --trust-column and --round for a collated workbook)")
     if period_start and period_end and period_start > period_end:
         raise CliError("--period-start is after --period-end")
+    if args.discharges is not None and args.discharges <= 0:
+        raise CliError(f"--discharges must be a whole number above 0, got {args.discharges}")
 
     from audit_app.store import StoreError
 
@@ -91,12 +105,14 @@ def run(args) -> int:
     try:
         trust = store.find_trust(args.trust) if args.trust else None
         try:
-            prepared = rounds.prepare_import(path, path.name, sheet=args.sheet, mapping=mapping,
+            prepared = importing.prepare_import(path, path.name, sheet=args.sheet, mapping=mapping,
                                              trust_id=trust.id if trust else None, store=store,
                                              extract=not args.no_extract, max_bytes=max_bytes)
         except IngestError as exc:
             raise CliError(str(exc)) from None
         out = sys.stdout
+        if collated:
+            return _run_collated(args, store, prepared, period_start, period_end, out)
         if args.json:
             doc = {"file": prepared.filename, "sheet": prepared.sheet.sheet, "header_row": prepared.sheet.header_row,
                    "mapping": prepared.mapping.to_dict(), "report": prepared.report.to_dict(),
@@ -118,12 +134,16 @@ def run(args) -> int:
             print(f"opioid-audit import: {msg}", file=sys.stderr)
             return 1
         try:
+            # A new trust is created in the round's own transaction: a failed import leaves none.
+            round_id = importing.accept_import(store, prepared, trust_id=trust.id if trust else None,
+                                               new_trust=None if trust else args.trust, label=args.round_label,
+                                               period_start=period_start, period_end=period_end)
             if trust is None:
-                trust = store.create_trust(args.trust)
+                trust = store.get_trust(store.trust_of_round(round_id))
                 if not args.json:
                     print(f"Created trust '{trust.name}'.", file=out)
-            round_id = rounds.accept_import(store, prepared, trust_id=trust.id, label=args.round_label,
-                                            period_start=period_start, period_end=period_end)
+            if args.discharges is not None:
+                store.update_round(round_id, discharges=args.discharges)
         except (IngestError, StoreError) as exc:
             raise CliError(str(exc)) from None
         if args.json:
@@ -131,7 +151,8 @@ def run(args) -> int:
             print(json.dumps(doc, indent=2, default=str), file=out)
         else:
             start, end = period_start or prepared.period[0], period_end or prepared.period[1]
-            print(f"\nSaved round '{args.round_label}' for trust '{trust.name}' (id {round_id}): "
+            saved_label = store.get_round(round_id).label  # identifiers in the label are masked
+            print(f"\nSaved round '{saved_label}' for trust '{trust.name}' (id {round_id}): "
                   f"{len(prepared.records)} letters, period {start} to {end}. "
                   "The column mapping is remembered for this trust's next import.", file=out)
         return 0
@@ -139,6 +160,53 @@ def run(args) -> int:
         close = getattr(store, "close", None)
         if close:
             close()
+
+
+def _run_collated(args, store, prepared, period_start, period_end, out) -> int:
+    from audit_app import collated_import
+    from audit_app.ingest import IngestError
+    from audit_app.store import StoreError
+
+    try:
+        heading = collated_import.trust_heading(prepared, args.trust_column or None)
+    except IngestError as exc:
+        raise CliError(str(exc)) from None
+    parts = collated_import.split_by_trust(prepared, heading)
+    doc = {"file": prepared.filename, "trust_column": heading, "mapping": prepared.mapping.to_dict(),
+           "report": prepared.report.to_dict(), "trusts": {n: len(p.records) for n, p in parts.items()},
+           "saved_round_ids": None}
+    if not args.json:
+        _print_preview(prepared, None, out)
+        print(f"\nCollated workbook: split by column '{heading}' into {len(parts)} trust(s):", file=out)
+        for name, part in parts.items():
+            known = store.find_trust(name)
+            print(f"  {name}: {len(part.records)} letter(s), {len(part.report.errors)} error(s)"
+                  + ("" if known else " (new trust: created on --accept)"), file=out)
+    if not args.accept:
+        if args.json:
+            print(json.dumps(doc, indent=2, default=str), file=out)
+        else:
+            print("\nNothing saved. Run again with --accept to save one round per trust.", file=out)
+        return 0
+    if prepared.report.has_errors:
+        if args.json:
+            print(json.dumps(doc, indent=2, default=str), file=out)
+        print(f"opioid-audit import: not saved: {len(prepared.report.errors)} error(s) in the report; fix the "
+              "spreadsheet and import it again", file=sys.stderr)
+        return 1
+    try:
+        saved = collated_import.accept_collated(store, parts, label=args.round_label, period_start=period_start,
+                                                period_end=period_end)
+    except (IngestError, StoreError) as exc:
+        raise CliError(str(exc)) from None
+    if args.json:
+        doc["saved_round_ids"] = saved
+        print(json.dumps(doc, indent=2, default=str), file=out)
+    else:
+        for name, rid in saved.items():
+            print(f"Saved round '{args.round_label}' for trust '{name}' (id {rid}): {len(parts[name].records)} letters.",
+                  file=out)
+    return 0
 
 
 def _print_preview(prepared, trust, out) -> None:

@@ -9,10 +9,10 @@ from typing import Any
 import pandas as pd
 
 from audit_app import scoring
-from audit_app.gcpause import gc_paused
+from audit_app.store.gcpause import gc_paused
 from audit_app.services.scope import Access, TrustScope, visible_trusts
 from audit_app.services.standards import trust_config
-from audit_app.store.store import RoundInfo, Store
+from audit_app.store.database import RoundInfo, Store, previous_round
 from audit_app.ui.figures import compliance_figure
 
 
@@ -27,6 +27,7 @@ class ComplianceView:
     previous_label: str | None
     trusts: pd.DataFrame           # comparisons with other visible trusts' latest rounds
     history: pd.DataFrame          # % per standard for every round of the trust (wide)
+    programme: pd.DataFrame | None = None  # scoring.programme_table: the programme's measures and safety flags
 
 
 def round_summary(scope: TrustScope, rnd: RoundInfo) -> pd.DataFrame:
@@ -66,7 +67,7 @@ def compliance_view(scope: TrustScope, rnd: RoundInfo) -> ComplianceView:
                                         "Not assessable", "Excluded"])
     rounds = store.list_rounds(trust_id)
     idx = next(i for i, r in enumerate(rounds) if r.id == rnd.id)
-    prev = next((r for r in reversed(rounds[:idx]) if r.n_letters), None)
+    prev = previous_round(rounds, rnd.id)
     round_cmp = pd.DataFrame()
     if prev is not None:
         round_cmp = scoring.compare_summaries(round_summary(scope, prev), summ, prev.label,
@@ -91,5 +92,8 @@ def compliance_view(scope: TrustScope, rnd: RoundInfo) -> ComplianceView:
                                         f"{other.name} ({latest.label})", f"{me.name} ({rnd.label})", kind="trusts")
         trust_rows.append(cmp.assign(other_trust=other.name))
     trusts = pd.concat(trust_rows, ignore_index=True) if trust_rows else pd.DataFrame()
+    _, cfg = trust_config(scope, rnd.standards_version)
+    with gc_paused():
+        programme = scoring.programme_table(rnd, store.letters(rnd.id), cfg)
     return ComplianceView(rnd.label, rnd.n_letters, table, summ, compliance_figure(summ, rnd.label), round_cmp,
-                          prev.label if prev else None, trusts, hist)
+                          prev.label if prev else None, trusts, hist, programme)

@@ -8,10 +8,12 @@ from typing import Any
 
 import pandas as pd
 
+from audit_app.records import YesNo, yes_no_word
 from audit_app.services.scope import Access, ServiceError, TrustScope
 from audit_app.services.standards import param_text, trust_config
 from audit_app.standards import evaluate_letter
-from audit_app.store.store import ConcurrentEditError, LetterRow, Store, StoreError
+from audit_app.standards.definitions import code_words
+from audit_app.store.database import ConcurrentEditError, LetterRow, Store, StoreError, set_path
 from audit_app.ui.evidence import opioid_summary
 
 
@@ -124,20 +126,17 @@ def _coerce(f: CorrectableField, value: Any) -> Any:
     if value is None or (isinstance(value, str) and value.strip() == ""):
         return "unknown" if f.kind == "yesno" else None
     if f.kind == "yesno":
-        v = str(value).strip().lower()
-        v = {"y": "yes", "true": "yes", "n": "no", "false": "no", "?": "unknown"}.get(v, v)
-        if v not in ("yes", "no", "unknown"):
+        if str(value).strip().lower() in ("unknown", "?"):
+            return "unknown"
+        word = yes_no_word(value)
+        if word is None:
             raise ServiceError(f"{f.label}: answer yes, no or unknown")
-        return v
+        return word.value
     if f.kind == "bool":
-        if isinstance(value, bool):
-            return value
-        v = str(value).strip().lower()
-        if v in ("yes", "true", "y", "1"):
-            return True
-        if v in ("no", "false", "n", "0"):
-            return False
-        raise ServiceError(f"{f.label}: answer yes or no")
+        word = yes_no_word(value)
+        if word is None:
+            raise ServiceError(f"{f.label}: answer yes or no")
+        return word is YesNo.YES
     if f.kind == "number":
         try:
             x = float(value)
@@ -154,15 +153,9 @@ def _coerce(f: CorrectableField, value: Any) -> Any:
 
 
 def _with_change(doc: Any, path: str, value: Any) -> Any:
+    """A copy of `doc` with doc[path] set (the store's setter, so the preview and the save agree)."""
     doc = copy.deepcopy(doc)
-    parts = path.split(".")
-    cur = doc
-    for p in parts[:-1]:
-        cur = cur[int(p)] if isinstance(cur, list) else cur.setdefault(p, {})
-    if isinstance(cur, list):
-        cur[int(parts[-1])] = value
-    else:
-        cur[parts[-1]] = value
+    set_path(doc, path, value)
     return doc
 
 
@@ -237,7 +230,40 @@ def letter_results_table(letter: LetterRow) -> pd.DataFrame:
         rows.append({"Standard": r.get("standard_id"),
                      "Item": "" if r.get("item_index") is None else int(r["item_index"]) + 1,
                      "Outcome": OUTCOME_SYMBOLS.get(r.get("outcome"), r.get("outcome")),
-                     "Why": r.get("exclusion_code") or r.get("reason") or "", "Evidence": ev})
+                     "Why": code_words(r.get("exclusion_code") or r.get("reason")), "Evidence": ev})
     return pd.DataFrame(rows, columns=["Standard", "Item", "Outcome", "Why", "Evidence"])
 
 
+
+
+def letter_ome_table(letter: LetterRow) -> tuple[pd.DataFrame, str]:
+    """Each opioid's OME with its factor and the factor's source (and the range where sources
+    differ), and the letter's total in words ('at least 60 mg/day (incomplete: ... not converted)')."""
+    from audit_app.standards import as_record
+    from audit_app.standards.facts import build_facts, ome_breakdown, ome_words, total_ome
+
+    rows = []
+    for r in ome_breakdown(letter.extraction):
+        rng = r["factor_range"]
+        ome_rng = r["ome_range"]
+        rows.append({"Opioid": r["drug"],
+                     "OME mg/day": r["ome_mg_per_day"],
+                     "Range where sources differ": f"{ome_rng[0]:g} to {ome_rng[1]:g} mg/day" if ome_rng else "",
+                     "Factor": "" if r["factor"] is None else f"{r['factor']:g}"
+                     + (f" (sources differ: {rng[0]:g} to {rng[1]:g})" if rng else ""),
+                     "Factor source": r["factor_source"] or "",
+                     "In the total": "yes" if r["in_total"] else "no",
+                     "Note": r["note"] or ""})
+    f = build_facts(as_record(letter.record or {"letter_id": letter.letter_key}), letter.extraction, {}, letter.text)
+    total = "no opioid" if f.opioid == "no" else ome_words(*total_ome(f))
+    return pd.DataFrame(rows, columns=["Opioid", "OME mg/day", "Factor", "Factor source", "Range where sources differ",
+                                       "In the total", "Note"]), total
+
+
+def letter_wording(store: Store, access: Access, trust_id: int, letter: LetterRow) -> list[dict]:
+    """The trust's suggested TTO wording for this letter's failed standards (OD-03, OD-04, OD-08,
+    ...), filled with its drug, strength and days: [{standard_id, title, drug, text}]."""
+    from audit_app.standards.change_ideas import suggested_wording
+
+    _, cfg = trust_config(TrustScope.check(store, access, trust_id))
+    return suggested_wording(letter.extraction, letter.standard_results, cfg)

@@ -8,12 +8,13 @@ import re
 
 import pandas as pd
 
-from audit_app.services.charts import NO_SIGNAL, chart_view, figure_png, icon_text, measure_labels, measure_table
+from audit_app.services.charts import chart_view, figure_png, icon_text, measure_labels, measure_table
 from audit_app.services.compliance import compliance_view
 from audit_app.services.pdsa import cycles_of
 from audit_app.services.scope import Access, ServiceError, TrustScope
 from audit_app.services.standards import trust_config
-from audit_app.store.store import Store, StoreError
+from audit_app.store.database import Store, StoreError
+from qi import explain
 
 
 def round_report(store: Store, access: Access, trust_id: int, round_id: int, *, mask: bool = True,
@@ -94,7 +95,7 @@ def round_slides(store: Store, access: Access, trust_id: int, round_id: int,
                 charts.append(slides.ChartSlide(name, None, [f"No chart: {exc}"]))
                 continue
             variation, assurance = icon_text(cv.variation, cv.assurance)
-            bullets = list(cv.signals) or [NO_SIGNAL]
+            bullets = list(cv.signals) or [explain.NO_SIGNAL]
             bullets += [f"Variation: {variation}."] if variation else []
             bullets += [f"Against target: {assurance}."] if assurance else []
             bullets += cv.notes
@@ -109,7 +110,10 @@ def round_slides(store: Store, access: Access, trust_id: int, round_id: int,
         "With fewer than about 10 points, read a chart as a picture of the data rather than a test.",
         f"Made by opioid-audit from audit round '{rnd.label}' of {trust.name}; charts show every round of the trust.",
     ]
-    return slides.build_deck(trust.name, rnd.label, rnd.n_letters, compliance_png, lines, charts, method_lines=method)
+    programme = [f"{r['Measure']}: {r['This round']}" for _, r in view.programme.iterrows()] \
+        if view.programme is not None else None
+    return slides.build_deck(trust.name, rnd.label, rnd.n_letters, compliance_png, lines, charts, method_lines=method,
+                             programme_lines=programme)
 
 
 def report_filename(store: Store, access: Access, trust_id: int, round_id: int, extension: str = "xlsx") -> str:
@@ -118,3 +122,17 @@ def report_filename(store: Store, access: Access, trust_id: int, round_id: int, 
     trust = scope.trust
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{trust.code or trust.name}_{rnd.label}").strip("_")
     return f"opioid_audit_{safe}.{extension}"
+
+
+def change_ideas(store: Store, access: Access, trust_id: int, round_id: int) -> pd.DataFrame:
+    """The trust's suggested TTO wording per standard with the round's compliance (the PDSA 'Plan')."""
+    from audit_app import scoring
+    from audit_app.standards.change_ideas import template_table
+
+    scope = TrustScope.check(store, access, trust_id)
+    rnd = scope.round(round_id)
+    _, cfg = trust_config(scope)
+    summary = scoring.summarise(scoring.results_frame(store.letters(rnd.id), rnd.label), cfg) if rnd.n_letters else None
+    rows = [{"Standard": t["standard_id"], "Title": t["title"], "This round": t["compliance"] or "-",
+             "Suggested wording": t["template"], "Example": t["example"]} for t in template_table(cfg, summary)]
+    return pd.DataFrame(rows, columns=["Standard", "Title", "This round", "Suggested wording", "Example"])

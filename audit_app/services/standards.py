@@ -6,24 +6,19 @@ from typing import Any
 
 import pandas as pd
 
+from audit_app.records import YesNo, yes_no_word
 from audit_app.services.scope import Access, ServiceError, TrustScope
-from audit_app.standards import StandardsConfig, default_config, load_standards, parameter_specs
-from audit_app.store.store import Store
+from audit_app.standards import StandardsConfig, config_for, load_standards, parameter_specs
+from audit_app.store.database import Store
 
 
 def trust_config(scope: TrustScope, version: int | None = None) -> tuple[int, StandardsConfig]:
-    """(version, StandardsConfig) of the scope's trust; the national defaults are saved as version 1 on first use."""
-    store, trust_id = scope.store, scope.trust_id
-    found = store.standards_config(trust_id, version)
-    if found is None:
-        if version is not None:
-            raise ServiceError(f"this trust has no standards version {version}")
-        v = store.save_standards_config(trust_id, default_config().to_dict(), user="defaults")
-        found = store.standards_config(trust_id, v)
-    v, cfg = found
-    cfg = dict(cfg)
-    cfg["version"] = v
-    return v, StandardsConfig.from_dict(cfg)
+    """(version, StandardsConfig) of the scope's trust (audit_app.standards.config_for)."""
+    try:
+        cfg = config_for(scope.store, scope.trust_id, version)
+    except LookupError as exc:
+        raise ServiceError(str(exc)) from None
+    return cfg.version, cfg
 
 
 def current_standards(store: Store, access: Access, trust_id: int, version: int | None = None):
@@ -52,6 +47,7 @@ def standards_table(store: Store, access: Access, trust_id: int, version: int | 
             "Exclusions": ", ".join(d.exclusions),
             "Sources": "; ".join(_source_text(src) for src in d.sources),
             "Local": d.local,
+            "How it is decided": d.notes,
         })
     return pd.DataFrame(rows)
 
@@ -83,14 +79,9 @@ def param_text(value: Any) -> str:
 
 def _parse_param(kind: str, text: Any) -> Any:
     if kind == "bool":
-        if isinstance(text, bool):
-            return text
-        t = str(text).strip().lower()
-        if t in ("true", "yes", "y", "1", "on"):
-            return True
-        if t in ("false", "no", "n", "0", "off"):
-            return False
-        return text  # StandardsConfig names the bad value
+        switch = {"on": YesNo.YES, "off": YesNo.NO}.get(str(text).strip().lower())
+        word = switch or yes_no_word(text)
+        return text if word is None else word is YesNo.YES  # StandardsConfig names a bad value
     if kind == "list":
         if isinstance(text, (list, tuple)):
             return list(text)
@@ -98,8 +89,24 @@ def _parse_param(kind: str, text: Any) -> Any:
     return text
 
 
+def standards_templates(store: Store, access: Access, trust_id: int, version: int | None = None) -> pd.DataFrame:
+    """The suggested TTO wording per standard: the trust's own (editable) and the default."""
+    from audit_app.standards.change_ideas import TEMPLATE_FIELDS
+
+    v, cfg = current_standards(store, access, trust_id, version)
+    rows = []
+    for d in load_standards(cfg.standards_version):
+        if d.change_idea or cfg.templates.get(d.id):
+            rows.append({"Standard": d.id, "Title": d.title, "Wording": cfg.templates.get(d.id) or d.change_idea,
+                         "Default": d.change_idea or ""})
+    out = pd.DataFrame(rows, columns=["Standard", "Title", "Wording", "Default"])
+    out.attrs["placeholders"] = ", ".join("{" + k + "}: " + v for k, v in TEMPLATE_FIELDS.items())
+    return out
+
+
 def save_standards(store: Store, access: Access, trust_id: int, standards: pd.DataFrame,
-                   parameters: pd.DataFrame | None = None, *, user: str | None = None) -> int:
+                   parameters: pd.DataFrame | None = None, *, user: str | None = None,
+                   templates: pd.DataFrame | None = None) -> int:
     """Save edited standards (On, Target %) and parameters as the trust's next standards version.
 
     Returns the new version number; nothing is saved when a value is invalid (ServiceError).
@@ -117,8 +124,14 @@ def save_standards(store: Store, access: Access, trust_id: int, standards: pd.Da
         for _, r in parameters.iterrows():
             name = str(r["Parameter"])
             params[name] = _parse_param(specs.get(name, {}).get("type", ""), r["Value"])
+    wording = {}
+    if templates is not None:  # the default wording (or a blank) is not stored as the trust's own
+        for _, r in templates.iterrows():
+            text = r.get("Wording")
+            text = "" if text is None or (isinstance(text, float) and math.isnan(text)) else str(text).strip()
+            wording[str(r["Standard"])] = None if text in ("", str(r.get("Default") or "").strip()) else text
     try:
-        new = cfg.with_changes(enable=enable, targets=targets, parameters=params)
+        new = cfg.with_changes(enable=enable, targets=targets, parameters=params, templates=wording)
     except ValueError as exc:
         raise ServiceError(str(exc)) from None
     if new.to_dict() | {"version": 0} == cfg.to_dict() | {"version": 0}:

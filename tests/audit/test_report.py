@@ -182,3 +182,24 @@ def test_chart_image_embedded():
                               pdsa_cycles=[{"cycle_no": 1, "change_idea": "TTO template", "date_start": "2026-01-10"}])
     wb = openpyxl.load_workbook(io.BytesIO(data))
     assert len(wb["Charts"]._images) == 1
+
+
+def test_measures_change_ideas_and_codes_in_words():
+    letters = _letters(evil=False)
+    letters[3]["extraction"]["opioids"][0]["ome_mg_per_day"] = 130
+    letters[3]["standard_results"] = score_letters([letters[3]])[letters[3]["id"]]
+    data = build_round_report("Trust A", {"label": "R", "discharges": 400}, letters, charts=False)
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    m = {wb["Measures"].cell(r, 5).value: wb["Measures"].cell(r, 2).value for r in range(4, wb["Measures"].max_row + 1)}
+    assert m["items_per_100"] == "3.0 per 100 discharges (12/400)"
+    assert m["high_dose_120"] == "8% (1/12)"
+    assert m["referral_prompt"] == "8% (1/12)"
+    ideas = {wb["Change ideas"].cell(r, 1).value: wb["Change ideas"].cell(r, 5).value
+             for r in range(4, wb["Change ideas"].max_row + 1)}
+    assert "oxycodone 5 mg" in ideas["OD-04"]
+    ws = wb["Letters"]
+    head = [c.value for c in ws[1]]
+    why, code = head.index("Exclusion / reason"), head.index("Code")
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+    assert any(r[code] == "NO_BZD" and r[why] and "benzodiazepine" in r[why] for r in rows)
+    assert not any(r[why] in ("NO_BZD", "LTOT", "NO_OPIOID") for r in rows)

@@ -24,7 +24,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from audit_app import privacy
-from audit_app.gcpause import gc_paused
+from audit_app.store.gcpause import gc_paused
+from audit_app.store.networks import NetworkRepository
 from audit_app.store.models import (
     AuditRound,
     ColumnMapping,
@@ -43,6 +44,9 @@ from audit_app.store.models import (
 DB_ENV = "OPIOID_AUDIT_DB"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 IDENTIFIER_FIELDS = ("hospital_number", "nhs_number", "patient_name", "date_of_birth")
+
+
+_TRUST_EXISTS = "a trust with this name or code already exists; choose another name"
 
 
 class StoreError(Exception):
@@ -83,6 +87,7 @@ class RoundInfo:
     source_file: str | None = None
     mapping: dict | None = None
     note: str | None = None
+    discharges: int | None = None  # discharges in the period (denominator of 'per 100 discharges')
 
 
 @dataclass(frozen=True)
@@ -250,7 +255,7 @@ def _d(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-class Store:
+class Store(NetworkRepository):
     def __init__(self, url: str | None = None, *, migrate: bool = True):
         self.url = url or default_url()
         self.engine = make_engine(self.url)
@@ -258,6 +263,10 @@ class Store:
             upgrade_schema(self.engine)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         self._write_session = sessionmaker(_write_engine(self.engine), expire_on_commit=False)
+        self.purge_pending = False
+        marker = self._purge_marker()
+        if marker is not None and marker.exists():  # a deletion's text is still in the log: purge now
+            self.purge_deleted_text(attempts=1)
 
     # -- plumbing ------------------------------------------------------------------------
     @property
@@ -285,7 +294,7 @@ class Store:
             with self.engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
                 conn.exec_driver_sql("VACUUM")
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.purge_deleted_text()
         elif self.dialect == "postgresql":
             with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 for table in ("letter", "extraction_result", "standard_result", "correction", "import_issue"):
@@ -300,14 +309,22 @@ class Store:
         name = (name or "").strip()
         if not name:
             raise StoreError("a trust needs a name")
-        with self.write_session() as s, s.begin():
-            clash = s.scalar(select(Trust).where((Trust.name == name) | ((Trust.code == code) if code else False)))
-            if clash is not None:
-                raise StoreError(f"a trust named {clash.name!r} already exists")
-            t = Trust(name=name, code=code or None, keep_identifiers=keep_identifiers)
-            s.add(t)
-            s.flush()
-            return self._trust_info(t)
+        try:
+            with self.write_session() as s, s.begin():
+                return self._trust_info(self._add_trust(s, name, code, keep_identifiers))
+        except IntegrityError:  # created by someone else between our check and our insert
+            raise StoreError(_TRUST_EXISTS) from None
+
+    @staticmethod
+    def _add_trust(s: Session, name: str, code: str | None = None, keep_identifiers: bool = False) -> Trust:
+        """A new trust in session `s`. The refusal never names the other trust: the user may not
+        be allowed to see it (a clash on the code would otherwise reveal its name)."""
+        if s.scalar(select(Trust.id).where((Trust.name == name) | ((Trust.code == code) if code else False))):
+            raise StoreError(_TRUST_EXISTS)
+        t = Trust(name=name, code=code or None, keep_identifiers=keep_identifiers)
+        s.add(t)
+        s.flush()
+        return t
 
     def list_trusts(self, ids: Iterable[int] | None = None) -> list[TrustInfo]:
         with self.session() as s:
@@ -348,7 +365,7 @@ class Store:
     @staticmethod
     def _round_info(r: AuditRound, n_letters: int) -> RoundInfo:
         return RoundInfo(r.id, r.trust_id, r.label, r.period_start, r.period_end, r.standards_version,
-                         r.created_at, n_letters, r.source_file, r.mapping, r.note)
+                         r.created_at, n_letters, r.source_file, r.mapping, r.note, r.discharges)
 
     @staticmethod
     def _protect_value(field: str, value: Any) -> Any:
@@ -360,25 +377,30 @@ class Store:
             return s if s.startswith("k:") else privacy.keyed_hash(s, field)
         return None
 
-    def _protect_identifiers(self, trust: Trust, record: dict) -> dict:
+    def _protect_identifiers(self, trust: Trust, record: dict, columns: dict[str, str] | None = None,
+                             names: frozenset[str] = frozenset()) -> dict:
         """Replace identifiers with keyed hashes unless the trust chose to keep them.
 
-        Identifier fields are hashed (numbers) or dropped (names, dates of birth); unmapped
-        columns in `extra` are checked by heading and value shape and treated the same way;
-        every other text value is masked with privacy.mask_text."""
+        Identifier fields are hashed (numbers) or dropped (names, dates of birth, phone numbers);
+        unmapped columns in `extra` are judged by heading and content over the whole sheet
+        (`columns`) and treated the same way; every other text value is masked with
+        privacy.mask_text, with the patient's own name words (`names`). The sheet name is masked
+        whatever the trust keeps: it is not a field of the letter."""
         rec = dict(record)
+        if rec.get("source_sheet"):
+            rec["source_sheet"] = privacy.mask_file_name(str(rec["source_sheet"]))
         if trust.keep_identifiers:
             return rec
         for k, v in list(rec.items()):
             if k in IDENTIFIER_FIELDS:
                 rec[k] = self._protect_value(k, v)
             elif k == "extra" and isinstance(v, dict):
-                rec[k] = privacy.mask_extra(v, replace=self._protect_value)
+                rec[k] = privacy.mask_extra(v, replace=self._protect_value, columns=columns, names=names)
             elif k == "letter_id":
-                if isinstance(v, (str, int)) and privacy.find_identifiers(str(v)):
+                if isinstance(v, (str, int)) and privacy.mask_letter_id(v) != v:
                     rec[k] = privacy.keyed_hash(str(v), "letter_id")  # an ID column that is an identifier
             elif k != "source_sheet":
-                rec[k] = privacy.mask_deep(v)
+                rec[k] = privacy.mask_deep(v, names=names)
         return rec
 
     def save_round(
@@ -394,20 +416,33 @@ class Store:
         mapping: dict | None = None,
         import_issues: list[dict] | None = None,
         extractor_version: str | None = None,
+        sheet_identifiers: tuple[dict[str, str], frozenset[str]] | None = None,
+        new_trust: dict | None = None,
     ) -> int:
         """Save a whole round in one transaction: all letters or none.
 
         Each letter: {"record": AuditRecord.to_dict(), "text", "extraction", "standard_results", "comparisons"}.
+        `letters` may be any iterable (a generator scoring letters one by one keeps memory flat);
+        then pass `sheet_identifiers=privacy.sheet_identifiers(records)` so that unmapped columns
+        are judged over the whole sheet before the first letter is saved.
+        With `trust_id=None` and `new_trust={"name", "code"?, "standards_config"?}` the trust (and
+        its first standards version) is created in the same transaction: no trust without its round.
         """
-        label = (label or "").strip()
+        # Labels, file and sheet names are typed by people and end up in every chart, slide and
+        # log: identifiers in them are masked whatever the trust keeps.
+        label = privacy.mask_text((label or "").strip())
         if not label:
             raise StoreError("a round needs a label")
+        source_file = privacy.mask_file_name(source_file)
         try:
             return self._save_round(trust_id, label, letters, period_start=period_start, period_end=period_end,
                                     standards_version=standards_version, source_file=source_file,
                                     mapping=mapping, import_issues=import_issues,
-                                    extractor_version=extractor_version)
+                                    extractor_version=extractor_version, sheet_identifiers=sheet_identifiers,
+                                    new_trust=new_trust)
         except IntegrityError as exc:
+            if trust_id is None:  # the new trust's name was taken meanwhile
+                raise StoreError(_TRUST_EXISTS + "; nothing was saved") from None
             # Another user saved a round with this label between our check and our insert.
             if self.find_round(trust_id, label) is not None:
                 raise StoreError(f"this trust already has a round labelled {label!r} "
@@ -416,8 +451,17 @@ class Store:
                              f"({type(exc.orig).__name__})") from exc
 
     def _save_round(self, trust_id, label, letters, *, period_start, period_end, standards_version, source_file,
-                    mapping, import_issues, extractor_version) -> int:
+                    mapping, import_issues, extractor_version, sheet_identifiers, new_trust) -> int:
         with self.write_session() as s, s.begin():
+            if trust_id is None:
+                if not new_trust or not str(new_trust.get("name") or "").strip():
+                    raise StoreError("a round needs a trust")
+                created = self._add_trust(s, str(new_trust["name"]).strip(), new_trust.get("code"))
+                trust_id = created.id
+                if new_trust.get("standards_config") is not None:
+                    s.add(StandardsVersion(trust_id=trust_id, version=1,
+                                           config={**new_trust["standards_config"], "version": 1}, created_by="defaults"))
+                    standards_version = 1
             trust = s.get(Trust, trust_id)
             if trust is None:
                 raise StoreError(f"no trust with id {trust_id}")
@@ -427,13 +471,23 @@ class Store:
                              standards_version=standards_version, source_file=source_file, mapping=mapping)
             s.add(rnd)
             s.flush()
-            # Core bulk inserts: one statement per table instead of ~17 ORM objects per letter.
-            prepared = [self._letter_values(trust, rnd, item) for item in letters]
-            if prepared:
-                conn = s.connection()
+            if sheet_identifiers is None:  # judged here when the caller did not scan the sheet first
+                letters = list(letters)
+                sheet_identifiers = privacy.sheet_identifiers([item.get("record") or {} for item in letters])
+            columns, names = sheet_identifiers
+            if trust.keep_identifiers:
+                names = frozenset()
+            # Core bulk inserts, a batch of letters at a time (memory stays flat however long the
+            # round), all in this one transaction.
+            conn = s.connection()
+            last_id = 0
+            for batch in _batches(letters, SAVE_BATCH):
+                prepared = [self._letter_values(trust, rnd, item, columns, names) for item in batch]
                 conn.execute(insert(Letter.__table__), [p["letter"] for p in prepared])
                 # The round is new and ours alone in this transaction: ids follow insertion order.
-                ids = conn.execute(select(Letter.id).where(Letter.round_id == rnd.id).order_by(Letter.id)).scalars().all()
+                ids = conn.execute(select(Letter.id).where(Letter.round_id == rnd.id, Letter.id > last_id)
+                                   .order_by(Letter.id)).scalars().all()
+                last_id = ids[-1]
                 extractions, results = [], []
                 for letter_id, p in zip(ids, prepared):
                     if p["extraction"] is not None:
@@ -449,19 +503,25 @@ class Store:
                 message = str(issue.get("message", ""))
                 if not trust.keep_identifiers:
                     message = privacy.mask_text(message)
+                sheet = issue.get("sheet")
                 issues.append(dict(round_id=rnd.id, severity=str(issue.get("severity", "info")),
-                                   sheet=issue.get("sheet"), row=issue.get("row"),
+                                   sheet=privacy.mask_file_name(str(sheet)) if sheet else sheet, row=issue.get("row"),
                                    column=None if issue.get("column") is None else str(issue.get("column")),
                                    message=message))
             if issues:
                 s.connection().execute(insert(ImportIssue.__table__), issues)
             return rnd.id
 
-    def _letter_values(self, trust: Trust, rnd: AuditRound, item: dict) -> dict:
+    def _letter_values(self, trust: Trust, rnd: AuditRound, item: dict, columns: dict[str, str] | None = None,
+                       sheet_names: frozenset[str] = frozenset()) -> dict:
         """Column values of one new letter (identifiers protected), its extraction and results."""
         raw = item.get("record") or {}
+        text = item.get("text") or raw.get("letter_text")
+        names = frozenset() if trust.keep_identifiers else (
+            sheet_names | privacy.name_tokens(text) if isinstance(text, str) else sheet_names)
         # The text lives in Letter.text (masked once below), not twice.
-        record = self._protect_identifiers(trust, {**raw, "letter_text": None} if raw.get("letter_text") else raw)
+        record = self._protect_identifiers(trust, {**raw, "letter_text": None} if raw.get("letter_text") else raw,
+                                           columns, names)
         patient = raw.get("nhs_number") or raw.get("hospital_number")
         key = (privacy.keyed_hash(str(patient), "patient") if patient
                else privacy.keyed_hash(f"{trust.id}:{rnd.label}:{raw.get('letter_id')}", "letter"))
@@ -473,7 +533,7 @@ class Store:
             # Masking is character for character, so evidence offsets into the text stay valid.
             letter = None
             if isinstance(txt, str):
-                masked = privacy.mask_text(txt)
+                masked = privacy.mask_text(txt, names)
                 letter, txt = (txt, masked), masked
             extraction = privacy.mask_deep(extraction, letter)
             comparisons = privacy.mask_deep(comparisons, letter)
@@ -515,28 +575,40 @@ class Store:
 
     def find_round(self, trust_id: int, label: str) -> RoundInfo | None:
         with self.session() as s:
-            r = s.scalar(select(AuditRound).where(AuditRound.trust_id == trust_id, AuditRound.label == label.strip()))
+            wanted = {label.strip(), privacy.mask_text(label.strip())}  # labels are stored masked
+            r = s.scalar(select(AuditRound).where(AuditRound.trust_id == trust_id, AuditRound.label.in_(wanted)))
             if r is None:
                 return None
         return self.get_round(r.id)
 
     def update_round(self, round_id: int, *, label: str | None = None, period_start: Any = None,
-                     period_end: Any = None, note: str | None = None) -> None:
+                     period_end: Any = None, note: str | None = None, discharges: Any = None) -> None:
+        """Change a round's label, period, note or number of discharges (0 or '' clears it)."""
+        if discharges is not None and discharges != "":
+            try:
+                n = float(discharges)
+            except (TypeError, ValueError):
+                raise StoreError(f"number of discharges must be a whole number, got {discharges!r}") from None
+            if n < 0 or not n.is_integer():
+                raise StoreError(f"number of discharges must be a whole number of 0 or more, got {discharges!r}")
         with self.write_session() as s, s.begin():
             r = s.get(AuditRound, round_id)
             if r is None:
                 raise StoreError(f"no audit round with id {round_id}")
-            if label is not None and label.strip() and label.strip() != r.label:
+            label = privacy.mask_text(label.strip()) if label is not None else None
+            if label and label != r.label:
                 if s.scalar(select(AuditRound.id).where(AuditRound.trust_id == r.trust_id,
-                                                        AuditRound.label == label.strip())):
-                    raise StoreError(f"this trust already has a round labelled {label.strip()!r}")
-                r.label = label.strip()
+                                                        AuditRound.label == label)):
+                    raise StoreError(f"this trust already has a round labelled {label!r}")
+                r.label = label
             if period_start is not None:
                 r.period_start = _d(period_start)
             if period_end is not None:
                 r.period_end = _d(period_end)
             if note is not None:
                 r.note = privacy.mask_text(note.strip()) or None
+            if discharges is not None:
+                r.discharges = int(float(discharges)) or None if discharges != "" else None
 
     def delete_round(self, round_id: int, *, user: str | None = None, reason: str | None = None) -> bool:
         """Delete a round and everything hanging off it (letters, text, extractions, results,
@@ -558,10 +630,45 @@ class Store:
             s.execute(Letter.__table__.delete().where(Letter.__table__.c.round_id == round_id))
             s.execute(ImportIssue.__table__.delete().where(ImportIssue.__table__.c.round_id == round_id))
             s.execute(AuditRound.__table__.delete().where(AuditRound.__table__.c.id == round_id))
-        if self.dialect == "sqlite":
-            with self.engine.connect() as conn:  # move the zeroed pages from the WAL into the file
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.purge_deleted_text()
         return True
+
+    # How long delete_round waits for readers to let go of their snapshot before giving up and
+    # leaving the purge to the next open (the deletion itself is committed either way).
+    PURGE_ATTEMPTS = 5
+    PURGE_WAIT_S = 0.2
+
+    def _purge_marker(self) -> Path | None:
+        database = make_url(self.url).database if self.dialect == "sqlite" else None
+        if not database or database == ":memory:":
+            return None
+        return Path(database).with_name(Path(database).name + "-purge-pending")
+
+    def purge_deleted_text(self, attempts: int | None = None) -> bool:
+        """SQLite: checkpoint and truncate the write-ahead log, so that deleted letter text (the
+        zeroed pages) leaves the database files. A connection holding an older read snapshot
+        keeps the old pages in the log; then this retries, and if the log still cannot be
+        truncated returns False, sets `purge_pending` and leaves a marker so that the next
+        Store opened on this file finishes the purge. True when nothing is left to purge
+        (always on PostgreSQL, where VACUUM is `compact`'s job)."""
+        self.purge_pending = False
+        marker = self._purge_marker()
+        if marker is None:
+            return True
+        for attempt in range(attempts or self.PURGE_ATTEMPTS):
+            if attempt:
+                time.sleep(self.PURGE_WAIT_S)
+            raw = self.engine.raw_connection()
+            try:
+                busy, log_frames, _checkpointed = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                raw.close()
+            if busy == 0 and log_frames <= 0:  # TRUNCATE leaves an empty log on success
+                marker.unlink(missing_ok=True)
+                return True
+        marker.touch()
+        self.purge_pending = True
+        return False
 
     def deleted_rounds(self, trust_id: int) -> list[dict]:
         """The deletion log of a trust: who deleted which round label, when and why."""
@@ -671,7 +778,7 @@ class Store:
                 doc = copy.deepcopy(letter.extraction.result if letter.extraction else {})
             else:
                 raise StoreError(f"cannot correct {field!r}: fields start with 'record.' or 'extraction.'")
-            old = _set_path(doc, path, new_value)
+            old = set_path(doc, path, new_value)
             # The version check is in the UPDATE itself, so two writers cannot both pass it.
             res = s.execute(update(Letter).where(Letter.id == letter_id, Letter.version == expected_version)
                             .values(version=expected_version + 1, updated_at=dt.datetime.now(dt.timezone.utc),
@@ -808,12 +915,34 @@ class Store:
         return self.list_trusts(ids)
 
 
+SAVE_BATCH = 2000  # letters per bulk insert when saving a round
+
+
+def _batches(items: Iterable, size: int) -> Iterable[list]:
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def overlapping_periods(rounds: Iterable[Any]) -> list[tuple[Any, Any]]:
     """Pairs (a, b) of rounds, in order of period start, where b starts on or before the day a
     ends (a re-audit that sampled discharges from the same months). Rounds (AuditRound or
     RoundInfo) without both dates are left out."""
     dated = sorted((r for r in rounds if r.period_start and r.period_end), key=lambda r: (r.period_start, r.id))
     return [(a, b) for a, b in zip(dated, dated[1:]) if b.period_start <= a.period_end]
+
+
+def previous_round(rounds: list[Any], round_id: int) -> Any | None:
+    """The round `round_id` is compared with: the latest round before it (in the order of
+    list_rounds) that has letters; None when there is none. The Compliance page and the Excel
+    report both use this, so they compare with the same round."""
+    idx = next(i for i, r in enumerate(rounds) if r.id == round_id)
+    return next((r for r in reversed(rounds[:idx]) if r.n_letters), None)
 
 
 def _in_time_order(rounds: list[AuditRound]) -> list[AuditRound]:
@@ -824,8 +953,8 @@ def _in_time_order(rounds: list[AuditRound]) -> list[AuditRound]:
     return sorted(rounds, key=lambda r: (r.period_start, r.id))
 
 
-def _set_path(doc: Any, path: str, value: Any) -> Any:
-    """Set doc[path] where path is 'a.0.b'; return the old value."""
+def set_path(doc: Any, path: str, value: Any) -> Any:
+    """Set doc[path] in place, where path is 'a.0.b' (dict keys and list indexes); return the old value."""
     parts = [p for p in path.split(".") if p]
     if not parts:
         raise StoreError("no field named")
