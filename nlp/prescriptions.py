@@ -119,6 +119,8 @@ def classify(layout: LetterLayout, m: Mention) -> str:
         return "historical"
     if cue("historical", clause) and not positive:
         return "historical"
+    if cue("pre_admission_before", before) and not positive:
+        return "historical"  # "admitted with back pain on OxyContin 20mg BD": what he took before
     if re.search(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended)\b", clause, _I) and not positive:
         if cue("stop_instruction", clause) and not _past_stop(clause):
             # "GP to review ... and ensure oxycodone stopped": a plan, never a stopped drug

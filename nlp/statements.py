@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from nlp.context import LetterLayout, compiled
+from nlp.context import RE_LIST_ITEM as RE_ITEM, LetterLayout, compiled
 from nlp.rules import json_rules
 
 _I = re.IGNORECASE
@@ -367,7 +367,38 @@ def segment(layout: LetterLayout, mentions: list) -> list[Statement]:
                             cue_start=cue_start)
             cur_bounds = bounds
             out.append(cur)
+    _join_wrapped_lines(layout, out, by_line, row_of)
     out.sort(key=lambda s: s.start)
     for st in out:
         st.end = max(st.end, st.start)
     return out
+
+
+_INDENT = re.compile(r"[ \t]*")
+
+
+def _join_wrapped_lines(layout: LetterLayout, statements: list[Statement], by_line: dict, row_of: dict) -> None:
+    """A line wrapped under its item ("Morphine 10mg/1ml inj  2.5-5mg SC 1-hourly PRN,\n<indent>max 4 doses in
+    24 hours") belongs to the last statement of the line above: deeper indentation, no drug, no bullet."""
+    text, starts = layout.text, layout.line_starts
+    last_on_line: dict[int, Statement] = {}
+    for st in statements:
+        if st.source != "table":
+            li = layout.line_index(st.start)
+            if li not in last_on_line or last_on_line[li].start < st.start:
+                last_on_line[li] = st
+    for li, st in last_on_line.items():
+        ls, le = layout.line_bounds(st.start)
+        if st.end < le - 1 and text[st.end:le].strip():
+            continue  # the statement ends before its line does
+        indent = _INDENT.match(text, ls).end() - ls
+        j = li + 1
+        while j < len(starts):
+            ns = starts[j]
+            ne = starts[j + 1] - 1 if j + 1 < len(starts) else len(text)
+            line = text[ns:ne]
+            ind = _INDENT.match(line).end()
+            if not line.strip() or ind < max(8, indent + 4) or j in by_line or RE_ITEM.match(line):
+                break
+            st.end = ne
+            j += 1

@@ -176,3 +176,29 @@ def test_statement_spans_on_a_blank_pipeline():
 def test_degenerate_tables_do_not_crash(text):
     d = extract_letter(text).to_dict()
     assert d["error"] is None and d["opioids"] == []
+
+
+WRAPPED = """Medicines for home - just in case
+  Oxycodone 10mg/1ml injection     1-2mg SC 2-hourly PRN pain,              5 amps
+                                   no more than 6 doses in 24 hours
+  Haloperidol 5mg/1ml injection    0.5-1mg SC 4-hourly PRN nausea           5 amps
+"""
+
+
+def test_wrapped_line_joins_the_statement_above():
+    o = rxs("Anticipatory medicines:\n" + WRAPPED.split("\n", 1)[1])[0]
+    assert (o["generic"], o["route"], o["dose_mg_max"], o["frequency_per_day_max"]) == ("oxycodone", "subcutaneous", 2, 6)
+
+
+def test_dose_route_frequency_heading():
+    table = ("Medicines to take home\n"
+             "  Drug                        Dose / route / frequency              Qty\n"
+             "  Codeine 30mg tablets        30-60mg PO 6-hourly PRN               28\n")
+    o = rxs(table)[0]
+    assert (o["dose_mg_min"], o["dose_mg_max"], o["frequency_per_day_max"], o["supply_quantity"]) == (30, 60, 4, "28 tablets")
+
+
+def test_what_he_was_admitted_on_is_not_the_discharge_prescription():
+    letter = ("Summary: Admitted with back pain and vomiting on OxyContin 20mg BD. Switched to tapentadol.\n\n"
+              "TTO:\n- Tapentadol 50mg qds prn\n")
+    assert [o["generic"] for o in rxs(letter)] == ["tapentadol"]
