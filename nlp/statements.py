@@ -73,6 +73,14 @@ class _Compiled:
     not_drug: frozenset
 
 
+def _drug_heading(pattern: str, seps: str) -> re.Pattern:
+    """A Drug column heading anywhere in the letter; the lookahead on the first letters of the heading words
+    lets the regex engine skip most positions (one pass over a long letter)."""
+    firsts = "".join(sorted(set(re.findall(r"(?:^|\(\?:|\|)([a-z])", pattern))))
+    return re.compile(r"\b(?=[" + firsts + firsts.upper() + r"])" + pattern
+                      + r"\s*:?\s*(?:$|[\t" + re.escape(seps) + r"]|\s\s)", _I | re.M)
+
+
 @lru_cache(maxsize=1)
 def rules() -> _Compiled:
     r = json_rules("statement_rules.json")
@@ -82,8 +90,7 @@ def rules() -> _Compiled:
         seps=seps,
         sep_split=re.compile("[" + re.escape(seps) + "]"),
         border=re.compile(r["border_line"]),
-        drug_heading=re.compile(r"(?:^|[\s" + re.escape(seps) + r"])" + next(p for role, p in r["table_columns"] if role == "drug")
-                                + r"\s*:?\s*(?:$|[\t" + re.escape(seps) + r"]|\s\s)", _I | re.M),
+        drug_heading=_drug_heading(next(p for role, p in r["table_columns"] if role == "drug"), seps),
         embedding=re.compile(r["embedding_cues"], _I),
         unlisted=re.compile(r["unlisted_drug"]),
         unlisted_after=re.compile(r["unlisted_drug_after"]),
