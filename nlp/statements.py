@@ -70,6 +70,7 @@ class _Compiled:
     embedding: re.Pattern
     unlisted: re.Pattern
     unlisted_after: re.Pattern
+    continuation: re.Pattern
     not_drug: frozenset
 
 
@@ -94,6 +95,7 @@ def rules() -> _Compiled:
         embedding=re.compile(r["embedding_cues"], _I),
         unlisted=re.compile(r["unlisted_drug"]),
         unlisted_after=re.compile(r["unlisted_drug_after"]),
+        continuation=re.compile(r["continuation_line"], _I),
         not_drug=frozenset(w.lower() for w in r["not_drug_words"]),
     )
 
@@ -388,6 +390,14 @@ def _join_wrapped_lines(layout: LetterLayout, statements: list[Statement], by_li
     """A line wrapped under its item ("Morphine 10mg/1ml inj  2.5-5mg SC 1-hourly PRN,\n<indent>max 4 doses in
     24 hours") belongs to the last statement of the line above: deeper indentation, no drug, no bullet."""
     text, starts = layout.text, layout.line_starts
+    row_lines = set()
+    for st in statements:
+        if st.source == "table":
+            row_lines.update(range(layout.line_index(st.start), layout.line_index(max(st.start, st.end - 1)) + 1))
+
+    def row_of_line(j: int) -> bool:
+        return j in row_lines
+
     last_on_line: dict[int, Statement] = {}
     for st in statements:
         if st.source != "table":
@@ -405,7 +415,10 @@ def _join_wrapped_lines(layout: LetterLayout, statements: list[Statement], by_li
             ne = starts[j + 1] - 1 if j + 1 < len(starts) else len(text)
             line = text[ns:ne]
             ind = _INDENT.match(line).end()
-            if not line.strip() or ind < max(8, indent + 4) or j in by_line or RE_ITEM.match(line):
+            if not line.strip() or j in by_line or row_of_line(j):
+                break
+            # deeper indentation under the item, or a line that starts like the rest of a sig ("#30  TTO 7/7")
+            if not ((ind >= max(8, indent + 4) and not RE_ITEM.match(line)) or rules().continuation.match(line)):
                 break
             st.end = ne
             j += 1

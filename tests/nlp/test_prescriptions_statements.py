@@ -202,3 +202,19 @@ def test_what_he_was_admitted_on_is_not_the_discharge_prescription():
     letter = ("Summary: Admitted with back pain and vomiting on OxyContin 20mg BD. Switched to tapentadol.\n\n"
               "TTO:\n- Tapentadol 50mg qds prn\n")
     assert [o["generic"] for o in rxs(letter)] == ["tapentadol"]
+
+
+CONTINUATIONS = [
+    # (letter, supply_days, supply_quantity, duration_days)
+    ("d/c meds:\n- tramadol 50mg caps 1-2 qds prn\n#30  TTO 7/7\n- paracetamol 1g qds\n", 7, "30 capsules", None),
+    ("TTO:\n- co-codamol 30/500 ii qds regular\nx5/7 #40\n", None, "40 tablets", 5),
+    ("Discharge medications:\n- MST 10mg tablets one twice daily (pre-admission 20mg BD), 14 tablets supplied\n", None, "14 tablets", None),
+]
+
+
+@pytest.mark.parametrize("letter,supply,qty,duration", CONTINUATIONS)
+def test_sig_continued_on_the_next_line_or_after_an_aside(letter, supply, qty, duration):
+    got = rxs(letter)
+    assert len(got) == 1
+    o = got[0]
+    assert (o["supply_days"], o["supply_quantity"], o["duration_days"]) == (supply, qty, duration)
