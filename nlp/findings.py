@@ -342,12 +342,20 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
         if m.generic not in generics:
             continue
         s, e = layout.sentence_bounds(m.start)
-        # "for breakthrough pain we have started Oramorph" puts the reason before the drug
-        for f in list(c.ind_for.finditer(layout.text, m.end, e)) + list(c.ind_for.finditer(layout.text, s, m.start)):
+        for f in c.ind_for.finditer(layout.text, m.end, e):
             phrase = f.group(1).strip()
             if not c.ind_not.match(phrase) and _SYMPTOM.search(phrase):
                 return phrase
+        # "for breakthrough pain we have started Oramorph" puts the reason before the drug
+        before = _reason_before().search(layout.text, max(s, m.start - 150), m.start)
+        if before:
+            return before.group(0)
     return None
+
+
+@lru_cache(maxsize=1)
+def _reason_before() -> re.Pattern:
+    return re.compile("|".join(f"(?:{p})" for p in letter_rules()["indication"]["reason_before"]), _I)
 
 
 def co_prescriptions(layout: LetterLayout, mentions) -> tuple[list[CoPrescription], list]:
