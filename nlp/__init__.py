@@ -15,5 +15,6 @@ from nlp.pipeline import (LetterInputError, build_pipeline, coerce_text, extract
 __all__ = [
     "extract_letter", "extract_many", "get_nlp", "worker_pool", "build_pipeline", "coerce_text", "LetterInputError",
     "LetterExtraction", "OpioidPrescription", "Distractor", "Finding", "CoPrescription", "letter_from_dict",
-    "load_lexicon", "related_terms", "classes_of", "find_class_mentions", "generics_in", "names_in", "ClassMention", "factor_for", "prescription_ome", "total_ome",
+    "load_lexicon", "related_terms", "factor_for", "prescription_ome", "total_ome",
+    "classes_of", "find_class_mentions", "generics_in", "names_in", "ClassMention",
 ]
