@@ -92,8 +92,18 @@ def letter_rules() -> dict:
         return json.load(fh)
 
 
-def _alt(patterns: Iterable[str]) -> re.Pattern:
-    return re.compile("|".join(f"(?:{p})" for p in patterns), _I)
+def alternation(patterns: Iterable[str]) -> str:
+    """One regex source for a phrase class (a list of patterns from letter_rules.json)."""
+    return "|".join(f"(?:{p})" for p in patterns)
+
+
+def phrase_regex(patterns: Iterable[str] | None) -> re.Pattern | None:
+    """A phrase class compiled case-insensitively (None for an empty or missing class)."""
+    patterns = list(patterns or [])
+    return re.compile(alternation(patterns), _I) if patterns else None
+
+
+_alt = phrase_regex  # short name inside this module
 
 
 @dataclass

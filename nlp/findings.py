@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from nlp.context import LetterLayout, RE_BULLET, compiled
 from functools import lru_cache
 
-from nlp.drug_classes import CO_PRESCRIPTION_CLASSES, JUSTIFIED_CLASSES, find_class_mentions, justification, letter_rules
+from nlp.drug_classes import (CO_PRESCRIPTION_CLASSES, JUSTIFIED_CLASSES, alternation, find_class_mentions,
+                              justification, letter_rules, phrase_regex)
 from nlp.extraction import EXTRA_FLAG_ORDER, GOLD_FLAG_ORDER, CoPrescription, Finding, LetterExtraction
 from nlp.ome import HIGH_DOSE_THRESHOLDS, prescription_ome, total_ome
 
@@ -38,11 +39,10 @@ class PlanRules:
 @lru_cache(maxsize=1)
 def plan_rules() -> PlanRules:
     r = letter_rules()["plans"]
-    alt = lambda ps: "|".join(f"(?:{p})" for p in ps)  # noqa: E731
-    kw = {k: re.compile(alt(r[k]), _I) for k in ("wean_words", "stop_verbs", "when", "limits", "not_plan", "gp_address",
+    kw = {k: phrase_regex(r[k]) for k in ("wean_words", "stop_verbs", "when", "limits", "not_plan", "gp_address",
                                                  "gp_action", "gp_not", "opioid_words", "pronoun", "gp_heading")}
     c = compiled()
-    kw["negated"] = re.compile(alt(r["negated"] + [c.wean_negated.pattern]), _I)
+    kw["negated"] = phrase_regex(r["negated"] + [c.wean_negated.pattern])
     return PlanRules(**kw)
 
 
@@ -219,7 +219,7 @@ def _age_rules() -> dict:
     """Age and date phrases of letter_rules.json["age"]: explicit ages ("84F", "67yo M", "aged 67"), DOB labels,
     and labels of the reference date (discharge first, then the letter's event dates)."""
     r = letter_rules()["age"]
-    alt = lambda ps: "|".join(f"(?:{p})" for p in ps)  # noqa: E731
+    alt = alternation
     return {
         "terse": [re.compile(p) for p in r["explicit_case_sensitive"]],
         "explicit": [re.compile(p, _I) for p in r["explicit"]],
@@ -355,7 +355,7 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
 
 @lru_cache(maxsize=1)
 def _reason_before() -> re.Pattern:
-    return re.compile("|".join(f"(?:{p})" for p in letter_rules()["indication"]["reason_before"]), _I)
+    return phrase_regex(letter_rules()["indication"]["reason_before"])
 
 
 def co_prescriptions(layout: LetterLayout, mentions) -> tuple[list[CoPrescription], list]:
@@ -405,8 +405,8 @@ def _phrase_rules(key: str):
     physio leaflet, a past event); when 'anchor' is given, a statement must also name its topic (medicines, driving,
     dependence...) unless it is a short item of a list ("Counselled", "Leaflet given")."""
     r = letter_rules()[key]
-    alt = lambda ps: re.compile("|".join(f"(?:{p})" for p in ps), _I) if ps else None  # noqa: E731
-    return alt(r["present"]), alt(r["absent"]), alt(r.get("ignore")), alt(r.get("anchor"))
+    return phrase_regex(r["present"]), phrase_regex(r["absent"]), phrase_regex(r.get("ignore")), \
+        phrase_regex(r.get("anchor"))
 
 
 def _statement_at(layout: LetterLayout, pos: int) -> tuple[int, int]:
@@ -493,8 +493,7 @@ def ome_incomplete_items(ex: LetterExtraction) -> list[dict]:
 @lru_cache(maxsize=1)
 def _indication_rules() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     r = letter_rules()["indication"]
-    alt = lambda ps: re.compile("|".join(f"(?:{p})" for p in ps), _I)  # noqa: E731
-    return alt(r["symptom"]), alt(r["column"]), alt(r["empty_cell"])
+    return phrase_regex(r["symptom"]), phrase_regex(r["column"]), phrase_regex(r["empty_cell"])
 
 
 def _indication_column_cell(layout: LetterLayout, pos: int) -> str | None:
