@@ -195,7 +195,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
                 and not (has_other and not has_opioid):
             gp.append((s, e, kind))
     if wean:
-        s, e, _ = sorted(wean, key=lambda x: (x[2] not in ("plan", "gp", "body"), x[0]))[0]
+        s, e, _ = min(wean, key=lambda x: x[0])
         ex.weaning_plan = Finding(True, text[s:e], (s, e))
     elif negated:
         s, e = negated[0]
