@@ -33,6 +33,7 @@ class PlanRules:
     opioid_words: re.Pattern
     pronoun: re.Pattern
     gp_heading: re.Pattern
+    gp_address_direct: re.Pattern
     negated: re.Pattern
 
 
@@ -40,7 +41,8 @@ class PlanRules:
 def plan_rules() -> PlanRules:
     r = letter_rules()["plans"]
     kw = {k: phrase_regex(r[k]) for k in ("wean_words", "stop_verbs", "when", "limits", "not_plan", "gp_address",
-                                                 "gp_action", "gp_not", "opioid_words", "pronoun", "gp_heading")}
+                                                 "gp_action", "gp_not", "opioid_words", "pronoun", "gp_heading",
+                                                 "gp_address_direct")}
     c = compiled()
     kw["negated"] = phrase_regex(r["negated"] + [c.wean_negated.pattern])
     return PlanRules(**kw)
@@ -201,7 +203,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         s, e = negated[0]
         ex.weaning_plan = Finding(False, None, None, text[s:e], (s, e))
     if gp:
-        s, e, _ = gp[0]
+        s, e, _ = min(gp, key=lambda x: (not P.gp_address_direct.search(text, x[0], x[1]), x[0]))
         ex.gp_instruction = Finding(True, text[s:e], (s, e))
 
 
