@@ -553,7 +553,8 @@ def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_fa
     c = compiled()
     ex.co_prescriptions, class_mentions = co_prescriptions(layout, mentions)
     ex.naloxone_supplied = naloxone_finding(layout, class_mentions)
-    ex.patient_informed = phrase_finding(layout, "patient_informed", [m.start for m in mentions])
+    opioid_names = [m.start for m in mentions if m.category == "opioid"]
+    ex.patient_informed = phrase_finding(layout, "patient_informed", opioid_names)
     ex.specialist_review = phrase_finding(layout, "specialist_review")
     ex.transfer = phrase_finding(layout, "transfer")
     for rx in ex.opioids:
