@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 
-from audit_app.cli import app_cmd, chart_cmd, extract_cmd, import_cmd, score_cmd
+from audit_app.cli import app_cmd, chart_cmd, extract_cmd, import_cmd, network_cmd, score_cmd
 from audit_app.cli.common import CliError
 from audit_app.privacy import describe_identifiers
 
@@ -40,7 +40,7 @@ def failure_line(exc: BaseException) -> str:
     return describe_identifiers(f"unexpected {type(exc).__name__}: {first} (set {DEBUG_ENV}=1 for details)")
 
 
-SUBCOMMANDS = (app_cmd, import_cmd, score_cmd, extract_cmd, chart_cmd)
+SUBCOMMANDS = (app_cmd, import_cmd, score_cmd, extract_cmd, chart_cmd, network_cmd)
 
 
 class _OneLineParser(argparse.ArgumentParser):

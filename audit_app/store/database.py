@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from audit_app import privacy
 from audit_app.store.gcpause import gc_paused
+from audit_app.store.networks import NetworkRepository
 from audit_app.store.models import (
     AuditRound,
     ColumnMapping,
@@ -254,7 +255,7 @@ def _d(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-class Store:
+class Store(NetworkRepository):
     def __init__(self, url: str | None = None, *, migrate: bool = True):
         self.url = url or default_url()
         self.engine = make_engine(self.url)
