@@ -14,10 +14,12 @@ draws (qi.figures funnel and small multiples), rendered once through kaleido.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import math
 import re
+import threading
 import warnings
 from pathlib import Path
 from typing import Iterable
@@ -70,6 +72,33 @@ def default_trend_standards(report: NetworkReport, limit: int = DEFAULT_TREND_CH
     return [stds[i].id for i in sorted(ranked[:limit])]
 
 
+_session = threading.local()
+
+
+@contextlib.contextmanager
+def chart_session():
+    """One Chromium for every chart of the report, started at once in the background (it takes
+    seconds) so that collating the report overlaps it; render_charts inside uses it."""
+    import plotly.graph_objects as go
+
+    from qi.figures import figure_to_png
+
+    def warm() -> None:
+        with contextlib.suppress(Exception), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            figure_to_png(go.Figure(layout={"width": 10, "height": 10}))
+
+    with png_session():
+        _session.active = True
+        thread = threading.Thread(target=warm, name="chromium-warm-up", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            thread.join()
+            _session.active = False
+
+
 def render_charts(report: NetworkReport, *, funnels: bool = True, trends: bool = True,
                   trend_standards: Iterable[str] | None = None) -> tuple[dict[str, bytes], list[str]]:
     """PNG of every funnel and of the trends of ``trend_standards`` (default:
@@ -92,7 +121,7 @@ def render_charts(report: NetworkReport, *, funnels: bool = True, trends: bool =
                 jobs.append((f"trends:{s.id}", lambda s=s: trends_figure(report.panels[s.id], s)))
     if not (jobs or (funnels and stds)):
         return pngs, notes
-    with png_session():
+    with (contextlib.nullcontext() if getattr(_session, "active", False) else png_session()):
         try:
             if funnels and stds:
                 items = [(report.funnels[s.id].result, f"{s.id} {s.short_title}: funnel plot, {report.period}",
