@@ -287,12 +287,7 @@ def build_workbook(report: NetworkReport, pngs: dict[str, bytes] | None = None, 
     wb = Workbook(write_only=True)
     for sh in sheets:
         sh.flush(wb)
-    buf = io.BytesIO()
-    wb.save(buf)
-    data = buf.getvalue()
-    if path is not None:
-        Path(path).write_bytes(data)
-    return data
+    return _save(wb, path)
 
 
 # =========================================================================== slides
@@ -321,9 +316,10 @@ def _feedback_slide(prs, fb: TrustFeedback, report: NetworkReport) -> None:
              ["What moved:"] + fb.moved + ["PDSA cycles run:"] + fb.pdsa, size=12)
 
 
-def _save(prs, path: str | Path | None) -> bytes:
+def _save(document, path: str | Path | None) -> bytes:
+    """The workbook or deck as bytes (also written to ``path`` when given)."""
     buf = io.BytesIO()
-    prs.save(buf)
+    document.save(buf)
     data = buf.getvalue()
     if path is not None:
         Path(path).write_bytes(data)
