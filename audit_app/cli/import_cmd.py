@@ -134,12 +134,14 @@ def run(args) -> int:
             print(f"opioid-audit import: {msg}", file=sys.stderr)
             return 1
         try:
+            # A new trust is created in the round's own transaction: a failed import leaves none.
+            round_id = importing.accept_import(store, prepared, trust_id=trust.id if trust else None,
+                                               new_trust=None if trust else args.trust, label=args.round_label,
+                                               period_start=period_start, period_end=period_end)
             if trust is None:
-                trust = store.create_trust(args.trust)
+                trust = store.get_trust(store.trust_of_round(round_id))
                 if not args.json:
                     print(f"Created trust '{trust.name}'.", file=out)
-            round_id = importing.accept_import(store, prepared, trust_id=trust.id, label=args.round_label,
-                                            period_start=period_start, period_end=period_end)
             if args.discharges is not None:
                 store.update_round(round_id, discharges=args.discharges)
         except (IngestError, StoreError) as exc:
