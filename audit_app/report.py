@@ -501,7 +501,7 @@ def _change_ideas_sheet(ws, cfg: StandardsConfig, summary: pd.DataFrame) -> None
 
     _put(ws, 1, 1, "Suggested TTO wording per standard (the trust's template; edit on the Standards page), with this "
                    "round's compliance. Placeholders {drug}, {strength}, {days}, {ome} are filled per letter.", font=BOLD)
-    rows = [[t["standard_id"], t["title"], t["compliance"] or "-", t["template"], t["example"],
+    rows = [[t["standard_id"], t["title"], t["compliance"] or "no letters in scope", t["template"], t["example"],
              "trust's own" if t["own"] else "default"] for t in template_table(cfg, summary)]
     _table(ws, 3, ["ID", "Standard", "This round", "Template", "Example", "Wording"], rows,
            widths={1: 8, 2: 36, 3: 14, 4: 70, 5: 70, 6: 12}, wrap_cols=(2, 4, 5))
