@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from nlp import sig as S
-from nlp.context import LetterLayout, compiled, context_rules, cue
+from nlp.context import RE_LIST_ITEM, LetterLayout, compiled, context_rules, cue
 from nlp.extraction import CoPrescription, Distractor, OpioidPrescription
 from nlp.lexicon import Term, load_lexicon
 from nlp.ome import OST_BRANDS as _OST_BRANDS
@@ -234,6 +234,38 @@ def _table_row_context(layout: LetterLayout, st) -> None:
     for m in st.mentions:
         if m.context in ("rx", "reference", "allergy", "stopped", "historical", "other") and m.category == "opioid":
             m.context = reason
+
+
+def _stopped_elsewhere(layout: LetterLayout, statements: list, mentions: list[Mention]) -> None:
+    """A drug described in prose outside the discharge list that the letter says was stopped ("the main driver
+    was her co-codamol 30/500 two tablets qds ... We have stopped the co-codamol") is the stopped drug, not a
+    discharge prescription, unless a discharge list prescribes it."""
+    text = layout.text
+    stopped = [m for m in mentions if m.context == "stopped" and m.category == "opioid"
+               and _past_stop(text[slice(*layout.clause_bounds(m.start))])]  # "we have stopped", not "to be stopped"
+    if not stopped:
+        return
+    listed = {m.generic for st in statements for m in st.mentions
+              if m.context == "rx" and layout.section_kind(st.start) == "discharge"}
+    for st in statements:
+        if st.source != "prose" or st.owner is None or st.owner.category != "opioid":
+            continue
+        if layout.section_kind(st.start) == "discharge" or st.owner.generic in listed:
+            continue
+        if RE_LIST_ITEM.match(layout.line_text(st.start)):
+            continue  # a list item is a list, whatever its heading
+        rx_ms = [m for m in st.mentions if m.context == "rx"]
+        if not rx_ms:
+            continue
+        for s_m in stopped:
+            if s_m.generic != st.owner.generic or s_m in st.mentions:
+                continue
+            fa, fb = st.owner.term.formulation, s_m.term.formulation
+            if fa and fb and fa != fb:
+                continue
+            for m in rx_ms:
+                m.context = "stopped"
+            break
 
 
 def statement_groups(statements: list) -> list[Group]:
@@ -715,6 +747,7 @@ def build(layout: LetterLayout, mentions: list[Mention], deadline: float | None 
     _promote_product_mentions(layout, mentions)
     statements = segment(layout, mentions)
     _statement_context(layout, statements)
+    _stopped_elsewhere(layout, statements, mentions)
     groups = statement_groups(statements)
     rxs: list[OpioidPrescription] = []
     group_of: list[Group] = []

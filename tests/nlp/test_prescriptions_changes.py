@@ -91,3 +91,23 @@ def test_a_stop_that_happened_is_a_stopped_distractor(letter):
     d = extract_letter(letter).to_dict()
     assert d["opioids"] == []
     assert [x["reason"] for x in d["distractors"]] == ["stopped"]
+
+
+NOT_DISCHARGE = [
+    # (letter, expected generics on discharge, expected distractor reasons)
+    ("Summary\n\nThe likely cause of her falls was her dihydrocodeine 30mg four times a day, started in May. "
+     "We have stopped the dihydrocodeine.\n\nTTO:\n- Paracetamol 1g qds\n", [], {"stopped"}),
+    ("Summary\n\nAdmitted after an intentional overdose of 30 codeine 30mg tablets.\n\nTTO:\n- Sertraline 50mg od\n",
+     [], {"other"}),
+    ("Background: prev on Zomorph 30mg bd -> switched to tapentadol 2023\n\nMeds on d/c:\n- Tapentadol MR 100mg bd\n",
+     ["tapentadol"], {"historical"}),
+    # a list under 'On discharge:' is a prescription even when the letter says another drug was stopped
+    ("We have stopped the codeine.\n\nOn discharge:\n- Codeine 15mg tablets 15mg qds prn\n", ["codeine"], {"stopped"}),
+]
+
+
+@pytest.mark.parametrize("letter,generics,reasons", NOT_DISCHARGE)
+def test_described_not_prescribed(letter, generics, reasons):
+    d = extract_letter(letter).to_dict()
+    assert [o["generic"] for o in d["opioids"]] == generics
+    assert {x["reason"] for x in d["distractors"]} == reasons
