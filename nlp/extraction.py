@@ -1,5 +1,15 @@
 """Result records. ``LetterExtraction.to_dict()`` uses the field names of the corpus gold labels
-(shared/corpora/README.md) plus OME, spans and a few extras the app uses."""
+(shared/corpora/README.md) plus OME, spans and a few extras the app uses.
+
+Letter-level keys for the standards (each a Finding dict ``{present, text, span}`` plus ``negated_text`` /
+``negated_span`` when the letter says it is absent or only requested):
+``weaning_plan``, ``gp_instruction``, ``patient_informed`` (OD-09), ``naloxone_supplied`` (OD-16),
+``specialist_review`` (OD-12; a review requested but not done is present=False with the request in negated_text),
+``transfer`` (global TRANSFER exclusion). ``ome_incomplete_items``: ``[{index, name, reason}]`` of prescriptions
+whose OME/day could not be computed (the total is the sum of the known items and ``ome_flags`` holds
+"ome_incomplete"). ``co_prescriptions``: active drugs of audited classes, ``{drug, class, classes, text, span,
+justification, justification_span}`` (justification for benzodiazepine / Z-drug / gabapentinoid, OD-10/11).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
