@@ -78,8 +78,9 @@ def classify(layout: LetterLayout, m: Mention) -> str:
     nxt = layout.next_section_start(m.start)
     if nxt is not None:
         ce = min(ce, nxt)
-    clause = text[cs:ce]
-    before = text[cs:m.start]
+    # a previous dose in the clause ("(was 30mg BD before admission)") dates the dose, not the drug
+    clause = _without_previous_dose(text[cs:ce])
+    before = _without_previous_dose(text[cs:m.start])
     near = text[max(cs, m.start - 40): min(ce, m.end + 40)]
     if m.category in ("naloxone", "loperamide"):
         if re.search(r"oxycodone\s*(?:/|with|and|-|\+)\s*$", text[max(0, m.start - 25):m.start], _I):
@@ -128,6 +129,9 @@ def classify(layout: LetterLayout, m: Mention) -> str:
         return "stopped"
     if cue("inpatient_only", near):
         return "inpatient_only"
+    if kind == "changes" and RE_LIST_ITEM.match(text[slice(*layout.line_bounds(m.start))]) \
+            and has_sig(_without_previous_dose(text[m.start:ce])):
+        return "rx"  # "Changes: - MST Continus - INCREASED to 60mg BD (was 30mg BD)": the new prescription
     if kind in ("plan", "gp", "changes", "other", "history"):
         return "reference"
     return "rx" if has_sig(text[m.start:ce]) else "reference"
@@ -236,6 +240,9 @@ def _table_row_context(layout: LetterLayout, st) -> None:
             m.context = reason
 
 
+_RE_NARRATIVE = re.compile(r"\b(?:was|were|her|his|their|had|has|have|taking|using|on)\b", _I)
+
+
 def _stopped_elsewhere(layout: LetterLayout, statements: list, mentions: list[Mention]) -> None:
     """A drug described in prose outside the discharge list that the letter says was stopped ("the main driver
     was her co-codamol 30/500 two tablets qds ... We have stopped the co-codamol") is the stopped drug, not a
@@ -254,6 +261,8 @@ def _stopped_elsewhere(layout: LetterLayout, statements: list, mentions: list[Me
             continue
         if RE_LIST_ITEM.match(layout.line_text(st.start)):
             continue  # a list item is a list, whatever its heading
+        if not _RE_NARRATIVE.search(layout.text, st.cue_start, st.owner.start):
+            continue  # "Zamadol SR 100mg bd - usual medicine": a line that states a prescription, not a story
         rx_ms = [m for m in st.mentions if m.context == "rx"]
         if not rx_ms:
             continue
@@ -536,6 +545,15 @@ def _purpose(text: str, g: Group, rx: OpioidPrescription) -> str:
 def _not_current() -> dict[str, re.Pattern]:
     r = context_rules()["previous_dose"]
     return {k: re.compile(v, _I) for k, v in r.items() if not k.startswith("_")}
+
+
+def _without_previous_dose(s: str) -> str:
+    rx = _not_current()
+    if "(" not in s and "[" not in s and not re.search(r"from|previous|was|had", s, _I):
+        return s
+    for key in ("bracket", "phrase"):
+        s = rx[key].sub(lambda m: " " * len(m.group()), s)
+    return s
 
 
 def _blank_not_current(seg: str, base: int, after_abs: int) -> str:
