@@ -25,6 +25,7 @@ from audit_app.ingest import (IngestError, Mapping, SheetData, ValidationReport,
                               suggest_mapping)
 from audit_app.records import AuditRecord
 from audit_app.standards import StandardsConfig, config_for, evaluate_letter
+from audit_app.store import StoreError
 
 Progress = Callable[[int, int], None]
 
@@ -245,9 +246,13 @@ def score_records(prepared: PreparedImport, config: StandardsConfig,
 
 
 def accept_import(store, prepared: PreparedImport, *, trust_id: int, label: str, period_start=None,
-                  period_end=None, standards_config=None, progress: Progress | None = None) -> int:
+                  period_end=None, standards_config=None, progress: Progress | None = None,
+                  into_round_id: int | None = None) -> int:
     """Score the standards and save the round (ONE transaction), then remember the mapping for the
-    trust. Refuses (IngestError, nothing saved) when the report has errors. Returns the round id."""
+    trust. Refuses (IngestError, nothing saved) when the report has errors. Returns the round id.
+
+    `into_round_id`: fill that existing EMPTY round (created on the Trusts page) in the same one
+    transaction; it keeps its id, label and creation date."""
     if prepared.report.has_errors:
         n = len(prepared.report.errors)
         raise IngestError(f"not saved: the validation report lists {n} error(s); fix them in the spreadsheet "
@@ -256,9 +261,7 @@ def accept_import(store, prepared: PreparedImport, *, trust_id: int, label: str,
         raise IngestError("not saved: no letters were read from the sheet", prepared.filename,
                           sheet=prepared.sheet.sheet)
     label = (label or "").strip()
-    if hasattr(store, "find_round") and label and store.find_round(trust_id, label) is not None:
-        from audit_app.store import StoreError
-
+    if into_round_id is None and label and store.find_round(trust_id, label) is not None:
         raise StoreError(f"this trust already has a round labelled '{label}'; choose another label")
     with gc_paused():
         t0 = time.perf_counter()
@@ -277,7 +280,7 @@ def accept_import(store, prepared: PreparedImport, *, trust_id: int, label: str,
                                       import_issues=prepared.report.store_issues())
         if prepared.extractor_version:
             kwargs["extractor_version"] = prepared.extractor_version
-        round_id = store.save_round(trust_id, label, letters, **kwargs)
+        round_id = store.save_round(trust_id, label, letters, into_round_id=into_round_id, **kwargs)
         store.save_column_mapping(trust_id, mapping)
         prepared.timings["score"] = t_score - t0
         prepared.timings["save"] = time.perf_counter() - t_score

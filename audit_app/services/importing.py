@@ -154,13 +154,12 @@ def save_import(store: Store, access: Access, trust_id: int, prepared, *, label:
                 progress: Callable[[int, int], None] | None = None) -> int:
     """Score and save the prepared import as a round (one transaction; nothing saved on failure).
 
-    `into_round_id`: an existing EMPTY round (created on the Trusts page) to fill; its label,
-    period and standards version are used.
+    `into_round_id`: an existing EMPTY round (created on the Trusts page) to fill, in the same
+    transaction; its label, period and standards version are used.
     """
     from audit_app import importing  # see the module docstring
 
     scope = TrustScope.check(store, access, trust_id)
-    empty = None
     if into_round_id is not None:
         empty = scope.round(into_round_id)
         if empty.n_letters:
@@ -173,15 +172,9 @@ def save_import(store: Store, access: Access, trust_id: int, prepared, *, label:
         raise ServiceError("give the round a label")
     check_period(period_start, period_end)
     _, config = trust_config(scope, standards_version)
-    if empty is not None:
-        store.delete_round(empty.id, user=scope.user, reason="filled by an import")  # re-created below, with its letters, under the same label
     try:
         return importing.accept_import(store, prepared, trust_id=trust_id, label=label, period_start=period_start,
-                                    period_end=period_end, standards_config=config, progress=progress)
+                                       period_end=period_end, standards_config=config, progress=progress,
+                                       into_round_id=into_round_id)
     except Exception as exc:  # noqa: BLE001
-        if empty is not None:
-            store.save_round(trust_id, empty.label, [], period_start=empty.period_start,
-                             period_end=empty.period_end, standards_version=empty.standards_version)
         raise _import_error(exc, prepared.filename) from None
-
-

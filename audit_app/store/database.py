@@ -400,10 +400,13 @@ class Store:
         mapping: dict | None = None,
         import_issues: list[dict] | None = None,
         extractor_version: str | None = None,
+        into_round_id: int | None = None,
     ) -> int:
         """Save a whole round in one transaction: all letters or none.
 
         Each letter: {"record": AuditRecord.to_dict(), "text", "extraction", "standard_results", "comparisons"}.
+        `into_round_id`: fill that EMPTY round of the trust instead of creating one (it keeps its id,
+        label and creation date; its period is kept where none is given).
         """
         # Labels, file and sheet names are typed by people and end up in every chart, slide and
         # log: identifiers in them are masked whatever the trust keeps.
@@ -415,7 +418,7 @@ class Store:
             return self._save_round(trust_id, label, letters, period_start=period_start, period_end=period_end,
                                     standards_version=standards_version, source_file=source_file,
                                     mapping=mapping, import_issues=import_issues,
-                                    extractor_version=extractor_version)
+                                    extractor_version=extractor_version, into_round_id=into_round_id)
         except IntegrityError as exc:
             # Another user saved a round with this label between our check and our insert.
             if self.find_round(trust_id, label) is not None:
@@ -425,16 +428,23 @@ class Store:
                              f"({type(exc.orig).__name__})") from exc
 
     def _save_round(self, trust_id, label, letters, *, period_start, period_end, standards_version, source_file,
-                    mapping, import_issues, extractor_version) -> int:
+                    mapping, import_issues, extractor_version, into_round_id) -> int:
         with self.write_session() as s, s.begin():
             trust = s.get(Trust, trust_id)
             if trust is None:
                 raise StoreError(f"no trust with id {trust_id}")
-            if s.scalar(select(AuditRound.id).where(AuditRound.trust_id == trust_id, AuditRound.label == label)):
-                raise StoreError(f"trust {trust.name!r} already has a round labelled {label!r}")
-            rnd = AuditRound(trust_id=trust_id, label=label, period_start=_d(period_start), period_end=_d(period_end),
-                             standards_version=standards_version, source_file=source_file, mapping=mapping)
-            s.add(rnd)
+            if into_round_id is not None:
+                rnd = self._empty_round_to_fill(s, trust, into_round_id)
+                rnd.period_start = _d(period_start) or rnd.period_start
+                rnd.period_end = _d(period_end) or rnd.period_end
+                rnd.standards_version, rnd.source_file, rnd.mapping = standards_version, source_file, mapping
+            else:
+                if s.scalar(select(AuditRound.id).where(AuditRound.trust_id == trust_id, AuditRound.label == label)):
+                    raise StoreError(f"trust {trust.name!r} already has a round labelled {label!r}")
+                rnd = AuditRound(trust_id=trust_id, label=label, period_start=_d(period_start),
+                                 period_end=_d(period_end), standards_version=standards_version,
+                                 source_file=source_file, mapping=mapping)
+                s.add(rnd)
             s.flush()
             # Core bulk inserts: one statement per table instead of ~17 ORM objects per letter.
             columns = privacy.identifier_columns((item.get("record") or {}).get("extra") for item in letters)
@@ -447,7 +457,7 @@ class Store:
             if prepared:
                 conn = s.connection()
                 conn.execute(insert(Letter.__table__), [p["letter"] for p in prepared])
-                # The round is new and ours alone in this transaction: ids follow insertion order.
+                # The round is new (or was empty and is locked) and ours alone: ids follow insertion order.
                 ids = conn.execute(select(Letter.id).where(Letter.round_id == rnd.id).order_by(Letter.id)).scalars().all()
                 extractions, results = [], []
                 for letter_id, p in zip(ids, prepared):
@@ -472,6 +482,15 @@ class Store:
             if issues:
                 s.connection().execute(insert(ImportIssue.__table__), issues)
             return rnd.id
+
+    @staticmethod
+    def _empty_round_to_fill(s, trust: Trust, round_id: int) -> AuditRound:
+        rnd = s.get(AuditRound, round_id, with_for_update=True)  # a second filler waits, then finds letters
+        if rnd is None or rnd.trust_id != trust.id:
+            raise StoreError(f"trust {trust.name!r} has no round with id {round_id}")
+        if s.scalar(select(Letter.id).where(Letter.round_id == rnd.id).limit(1)) is not None:
+            raise StoreError(f"round {rnd.label!r} already has letters; import into a new round")
+        return rnd
 
     def _letter_values(self, trust: Trust, rnd: AuditRound, item: dict, columns: dict[str, str] | None = None,
                        sheet_names: frozenset[str] = frozenset()) -> dict:
