@@ -191,7 +191,7 @@ def run_extraction(texts: list[str | None], *, report: ValidationReport | None =
             report.add("info", f"the letter extractor could not be loaded ({why}); letters were not read a "
                        "second time", code="no_extractor")
         return out, False, None
-    version = getattr(nlp, "__version__", None) or getattr(nlp, "EXTRACTOR_VERSION", None)
+    version = nlp.__version__  # nlp.version: package version + hash of the rule data
     idx = [i for i, t in enumerate(texts) if t and t.strip()]
     total = len(idx)
     if not total:

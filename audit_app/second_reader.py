@@ -18,7 +18,6 @@ from typing import Any, Iterable
 from audit_app.ingest.build import letter_kind
 from audit_app.ingest.normalise import parse_sedative
 from audit_app.records import AuditRecord, YesNo
-from nlp.lexicon import load_lexicon
 
 AGREE, DISAGREE, NOT_COMPARABLE = "agree", "disagree", "not-comparable"
 
@@ -99,6 +98,8 @@ def drug_generics(text: str | None) -> frozenset[str] | None:
         return None
     if _NONE_WRITTEN.match(text):
         return frozenset()
+    from nlp.lexicon import load_lexicon  # here: importing nlp loads spaCy (~1 s)
+
     lex = load_lexicon()
     found = {term.generic for _s, _e, matched in lex.iter_matches(text) for term in lex.lookup(matched)
              if term.category == "opioid"}

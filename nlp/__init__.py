@@ -10,6 +10,10 @@ from nlp.lexicon import load_lexicon, related_terms
 from nlp.ome import factor_for, prescription_ome, total_ome
 from nlp.pipeline import (LetterInputError, build_pipeline, coerce_text, extract_letter, extract_many, get_nlp,
                           worker_pool)
+from nlp.version import extractor_version
+
+#: which extractor read a letter (package version + hash of nlp/data), stored with every extraction
+__version__ = extractor_version()
 
 __all__ = [
     "extract_letter", "extract_many", "get_nlp", "worker_pool", "build_pipeline", "coerce_text", "LetterInputError",

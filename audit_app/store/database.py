@@ -661,6 +661,14 @@ class Store:
                               extractions.get(r.id), results.get(r.id, []), r.comparisons or [], r.version)
                     for r in letters]
 
+    def extractor_versions(self, round_id: int) -> dict[str | None, int]:
+        """How many of the round's extracted letters each extractor version read (nlp.version)."""
+        lt, ex = Letter.__table__, ExtractionResult.__table__
+        with self.session() as s:
+            rows = s.execute(select(ex.c.extractor_version, func.count()).join(lt, lt.c.id == ex.c.letter_id)
+                             .where(lt.c.round_id == round_id).group_by(ex.c.extractor_version)).all()
+        return {version: int(n) for version, n in rows}
+
     def get_letter(self, letter_id: int) -> LetterRow:
         with self.session() as s:
             l = s.get(Letter, letter_id)
