@@ -2,17 +2,19 @@
 
     sheets = list_sheets(data, "round3.xlsx")
     prepared = prepare_import(data, "round3.xlsx", sheet="data", trust_id=t.id, store=store)
+    # (or prepare_letters([(name, text), ...]) for free-text letters)
     # show prepared.mapping, prepared.report, prepared.comparisons; let the user edit the mapping:
-    prepared = prepare_import(data, "round3.xlsx", mapping={"Ward/Spec": "specialty", ...}, ...)
+    prepared = remap_import(prepared, {"Ward/Spec": "specialty", ...})   # no re-read, no re-extraction
     if prepared.can_accept:
         round_id = accept_import(store, prepared, trust_id=t.id, label="Round 3")
 
-`prepare_import` saves nothing. `accept_import` scores the standards and saves the whole round in
+`prepare_import` / `prepare_letters` / `remap_import` save nothing. `accept_import` scores the standards and saves the whole round in
 ONE store transaction (all letters or none), then remembers the confirmed mapping for the trust
 so the next round's import offers it first.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -20,7 +22,7 @@ from typing import Any, Callable
 
 from audit_app import second_reader
 from audit_app.store.gcpause import gc_paused
-from audit_app.ingest import (IngestError, Mapping, SheetData, ValidationReport, apply_user_mapping,
+from audit_app.ingest import (DataRow, IngestError, Mapping, SheetData, ValidationReport, apply_user_mapping,
                               build_records, letter_kind, list_sheets as _list_sheets, read_table,
                               suggest_mapping)
 from audit_app.records import AuditRecord
@@ -52,6 +54,7 @@ class PreparedImport:
     extractor_version: str | None = None
     remembered_mapping: dict | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    extract: bool = True                # whether letter texts are read by the extractor (remap keeps it)
 
     @property
     def headings(self) -> list[str]:
@@ -114,8 +117,49 @@ def prepare_import(path_or_bytes, filename: str | None = None, *, sheet: str | i
     t0 = time.perf_counter()
     with gc_paused():
         data = read_audit_file(path_or_bytes, filename, sheet, max_bytes=max_bytes)
+    return _prepare(data, mapping, remembered_mapping(store, trust_id), extract=extract, progress=progress,
+                    n_process=n_process, read_seconds=time.perf_counter() - t0)
+
+
+def prepare_letters(letters: list[tuple[str, str]], *, trust_id: int | None = None, store=None,
+                    extract: bool = True, progress: Progress | None = None,
+                    n_process: int | None = None) -> PreparedImport:
+    """Free-text letters, (name, text) each, as a two-column sheet (Letter ID, Letter text) that
+    goes through the same mapping, validation, extraction and one-transaction save as a
+    spreadsheet, without being written to a file and read back. Blank letters are left out."""
+    rows = [DataRow(k + 2, [name, text]) for k, (name, text) in
+            enumerate((name, text) for name, text in letters if text and text.strip())]
+    if not rows:
+        raise IngestError("no letter text: upload .txt files or paste at least one letter", LETTERS_FILE)
+    data = SheetData(LETTERS_FILE, None, [], 1, list(LETTER_HEADINGS), ["A", "B"], rows, kind="letters")
+    return _prepare(data, None, remembered_mapping(store, trust_id), extract=extract, progress=progress,
+                    n_process=n_process)
+
+
+def remap_import(prepared: PreparedImport, mapping: dict[str, Any] | None, *, progress: Progress | None = None,
+                 n_process: int | None = None) -> PreparedImport:
+    """The same sheet under a new mapping: records rebuilt and validated again; the file is not
+    read again and a letter text already read keeps its extraction (keyed by a hash of the text),
+    so only texts new to this mapping (e.g. a column newly mapped to letter text) are extracted."""
+    known = {text_key(r.letter_text): ex for r, ex in zip(prepared.records, prepared.extractions) if ex is not None}
+    return _prepare(prepared.sheet, mapping, prepared.remembered_mapping, extract=prepared.extract,
+                    progress=progress, n_process=n_process, known=known)
+
+
+LETTERS_FILE = "letters"
+LETTER_HEADINGS = ("Letter ID", "Letter text")
+
+
+def text_key(text: str | None) -> str:
+    """The key an extraction is kept under while the mapping changes: a hash of the letter text."""
+    return hashlib.sha256((text or "").encode("utf-8")).hexdigest()
+
+
+def _prepare(data: SheetData, mapping: dict[str, Any] | None, remembered: dict | None, *, extract: bool,
+             progress: Progress | None, n_process: int | None, read_seconds: float = 0.0,
+             known: dict[str, dict] | None = None) -> PreparedImport:
+    """Map, normalise, validate, extract (texts not in `known`) and compare: everything after reading."""
     t_read = time.perf_counter()
-    remembered = remembered_mapping(store, trust_id)
     suggested = suggest_mapping(data.headings, remembered=remembered)
     try:
         applied, notes = apply_user_mapping(suggested, mapping, file=data.file)
@@ -137,8 +181,12 @@ def prepare_import(path_or_bytes, filename: str | None = None, *, sheet: str | i
     extractions: list[dict | None] = [None] * len(records)
     available, version = False, None
     if extract and any(kinds):
-        extractions, available, version = run_extraction([r.letter_text for r in records], report=report,
-                                                         records=records, progress=progress, n_process=n_process)
+        known = known or {}
+        keys = [text_key(r.letter_text) if r.letter_text else None for r in records]
+        todo = [None if k in known else r.letter_text for r, k in zip(records, keys)]
+        extractions, available, version = run_extraction(todo, report=report, records=records, progress=progress,
+                                                         n_process=n_process)
+        extractions = [known.get(k) if ex is None and k else ex for ex, k in zip(extractions, keys)]
     t_extract = time.perf_counter()
     compared = [f for f in second_reader.COMPARED_FIELDS if applied.heading_for(f)]
     comparisons = [second_reader.compare(r, ex, excerpt=(k == "excerpt"), fields=compared) if ex else []
@@ -146,8 +194,8 @@ def prepare_import(path_or_bytes, filename: str | None = None, *, sheet: str | i
     t_end = time.perf_counter()
     return PreparedImport(
         data.file, data, suggested, applied, records, report, extractions, kinds, comparisons, available, version,
-        remembered, {"read": t_read - t0, "normalise": t_build - t_read, "extract": t_extract - t_build,
-                     "compare": t_end - t_extract, "total": t_end - t0})
+        remembered, {"read": read_seconds, "normalise": t_build - t_read, "extract": t_extract - t_build,
+                     "compare": t_end - t_extract, "total": read_seconds + t_end - t_read}, extract=extract)
 
 
 def _extract_chunk(texts: list[str]) -> list[tuple[dict | None, str | None]]:
