@@ -29,6 +29,8 @@ def register(sub) -> None:
                    help="do not run the letter extractor on letter text (no second reader)")
     p.add_argument("--period-start", metavar="DATE", help="round period start (default: earliest discharge date)")
     p.add_argument("--period-end", metavar="DATE", help="round period end (default: latest discharge date)")
+    p.add_argument("--discharges", type=int, metavar="N",
+                   help="number of discharges in the round's period (all patients), for rates per 100 discharges")
     p.add_argument("--max-mb", type=float, metavar="MB",
                    help="refuse files larger than this (default 20, or $OPIOID_AUDIT_MAX_UPLOAD_MB)")
     p.add_argument("--json", action="store_true", help="print the mapping and report as JSON")
@@ -84,6 +86,8 @@ def run(args) -> int:
         raise CliError("--accept needs --trust and --round")
     if period_start and period_end and period_start > period_end:
         raise CliError("--period-start is after --period-end")
+    if args.discharges is not None and args.discharges <= 0:
+        raise CliError(f"--discharges must be a whole number above 0, got {args.discharges}")
 
     from audit_app.store import StoreError
 
@@ -124,6 +128,8 @@ def run(args) -> int:
                     print(f"Created trust '{trust.name}'.", file=out)
             round_id = importing.accept_import(store, prepared, trust_id=trust.id, label=args.round_label,
                                             period_start=period_start, period_end=period_end)
+            if args.discharges is not None:
+                store.update_round(round_id, discharges=args.discharges)
         except (IngestError, StoreError) as exc:
             raise CliError(str(exc)) from None
         if args.json:

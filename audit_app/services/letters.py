@@ -245,8 +245,10 @@ def letter_ome_table(letter: LetterRow) -> tuple[pd.DataFrame, str]:
     rows = []
     for r in ome_breakdown(letter.extraction):
         rng = r["factor_range"]
+        ome_rng = r["ome_range"]
         rows.append({"Opioid": r["drug"],
                      "OME mg/day": r["ome_mg_per_day"],
+                     "Range where sources differ": f"{ome_rng[0]:g} to {ome_rng[1]:g} mg/day" if ome_rng else "",
                      "Factor": "" if r["factor"] is None else f"{r['factor']:g}"
                      + (f" (sources differ: {rng[0]:g} to {rng[1]:g})" if rng else ""),
                      "Factor source": r["factor_source"] or "",
@@ -254,7 +256,8 @@ def letter_ome_table(letter: LetterRow) -> tuple[pd.DataFrame, str]:
                      "Note": r["note"] or ""})
     f = build_facts(as_record(letter.record or {"letter_id": letter.letter_key}), letter.extraction, {}, letter.text)
     total = ome_words(*total_ome(f)) if f.items or f.record.ome_mg_per_day is not None else "no opioid"
-    return pd.DataFrame(rows, columns=["Opioid", "OME mg/day", "Factor", "Factor source", "In the total", "Note"]), total
+    return pd.DataFrame(rows, columns=["Opioid", "OME mg/day", "Factor", "Factor source", "Range where sources differ",
+                                       "In the total", "Note"]), total
 
 
 def letter_wording(store: Store, access: Access, trust_id: int, letter: LetterRow) -> list[dict]:
