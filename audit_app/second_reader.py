@@ -118,15 +118,9 @@ def _extractor_days(opioids: list[dict]) -> tuple[int | None, dict | None]:
 
 
 def _extractor_ome(extraction: dict) -> float | None:
-    for key in ("ome_mg_per_day", "ome_max_mg_per_day"):
-        v = extraction.get(key)
-        if isinstance(v, (int, float)):
-            return float(v)
-        if isinstance(v, dict):      # {'max': .., 'regular': ..}
-            for k in ("max", "total", "value"):
-                if isinstance(v.get(k), (int, float)):
-                    return float(v[k])
-    return None
+    """The letter's total OME/day as nlp.LetterExtraction.to_dict() writes it."""
+    v = extraction.get("ome_total_mg_per_day")
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
 
 def compare(record: AuditRecord, extraction: dict | None, *, excerpt: bool | None = None,
