@@ -333,13 +333,3 @@ def accept_import(store, prepared: PreparedImport, *, trust_id: int, label: str,
         prepared.timings["score"] = t_score - t0
         prepared.timings["save"] = time.perf_counter() - t_score
     return round_id
-
-
-def import_round(store, path_or_bytes, filename: str | None = None, *, trust_id: int, label: str,
-                 sheet: str | int | None = None, mapping: dict | None = None, extract: bool = True,
-                 progress: Progress | None = None, **accept_kwargs) -> tuple[int, PreparedImport]:
-    """prepare_import + accept_import in one call (for scripts and the example trust)."""
-    prepared = prepare_import(path_or_bytes, filename, sheet=sheet, mapping=mapping, trust_id=trust_id,
-                              store=store, extract=extract, progress=progress)
-    return accept_import(store, prepared, trust_id=trust_id, label=label, progress=progress,
-                         **accept_kwargs), prepared

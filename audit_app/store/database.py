@@ -623,13 +623,6 @@ class Store:
             return [dict(round_id=d.round_id, round_label=d.round_label, n_letters=d.n_letters,
                          deleted_by=d.deleted_by, reason=d.reason, deleted_at=d.deleted_at) for d in rows]
 
-    def trust_of_round(self, round_id: int) -> int:
-        with self.session() as s:
-            tid = s.scalar(select(AuditRound.trust_id).where(AuditRound.id == round_id))
-            if tid is None:
-                raise StoreError(f"no audit round with id {round_id}")
-            return tid
-
     # -- letters -------------------------------------------------------------------------
     @staticmethod
     def _letter_row(l: Letter) -> LetterRow:
