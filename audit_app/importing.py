@@ -206,14 +206,14 @@ def _extract_chunk(texts: list[str]) -> list[tuple[dict | None, str | None]]:
     out: list[tuple[dict | None, str | None]] = []
     try:
         for ex in nlp.extract_many(texts, n_process=1):
-            out.append((ex.to_dict() if hasattr(ex, "to_dict") else ex, None))
+            out.append((ex.to_dict(), None))
         return out
     except Exception:  # noqa: BLE001 - one letter at a time, keeping the failures
         out = []
         for t in texts:
             try:
                 ex = nlp.extract_letter(t)
-                out.append((ex.to_dict() if hasattr(ex, "to_dict") else ex, None))
+                out.append((ex.to_dict(), None))
             except Exception as exc:  # noqa: BLE001
                 out.append((None, type(exc).__name__))
         return out
@@ -228,17 +228,9 @@ def run_extraction(texts: list[str | None], *, report: ValidationReport | None =
     PARALLEL_EXTRACTION_FROM letters on a machine with 2+ cores); each worker runs
     `nlp.extract_many(chunk, n_process=1)` and sends back plain dicts. A failure on one letter is
     reported and leaves that letter without an extraction."""
+    import nlp  # here: importing nlp loads spaCy (~1 s)
+
     out: list[dict | None] = [None] * len(texts)
-    try:
-        import nlp
-        nlp.extract_many, nlp.extract_letter  # noqa: B018 - both are needed
-    except (ImportError, AttributeError) as exc:
-        if report is not None:
-            why = ("the installed 'nlp' package has no extract_many; reinstall with 'pip install -e .'"
-                   if isinstance(exc, AttributeError) else "not installed")
-            report.add("info", f"the letter extractor could not be loaded ({why}); letters were not read a "
-                       "second time", code="no_extractor")
-        return out, False, None
     version = nlp.__version__  # nlp.version: package version + hash of the rule data
     idx = [i for i, t in enumerate(texts) if t and t.strip()]
     total = len(idx)
