@@ -164,10 +164,10 @@ def compare(record: AuditRecord, extraction: dict | None, *, excerpt: bool | Non
         elif f == "drug":
             aud = drug_generics(record.drug)
             ext = frozenset(o.get("generic") for o in opioids if o.get("generic"))
-            ev = "; ".join(o["text"] for o in opioids if o.get("text")) or None
+            evidence = "; ".join(o["text"] for o in opioids if o.get("text")) or None
             if aud is None:
                 note = "no drug written" if not record.drug else "no opioid name recognised in the auditor's text"
-                add(f, record.drug, ext, NOT_COMPARABLE, ev, first if len(opioids) == 1 else None, note)
+                add(f, record.drug, ext, NOT_COMPARABLE, evidence, first if len(opioids) == 1 else None, note)
             else:
                 missing, added = aud - ext, ext - aud
                 note = []
@@ -175,17 +175,17 @@ def compare(record: AuditRecord, extraction: dict | None, *, excerpt: bool | Non
                     note.append("extractor did not find " + ", ".join(sorted(missing)))
                 if added:
                     note.append("extractor also found " + ", ".join(sorted(added)))
-                add(f, aud, ext, AGREE if aud == ext else DISAGREE, ev, first if len(opioids) == 1 else None,
+                add(f, aud, ext, AGREE if aud == ext else DISAGREE, evidence, first if len(opioids) == 1 else None,
                     "; ".join(note))
         elif f == "days_supplied":
             ext, item = _extractor_days(opioids)
             aud = record.days_supplied
-            ev = item.get("text") if item else None
+            evidence = item.get("text") if item else None
             if aud is None or ext is None:
                 why = "the auditor gave no number of days" if aud is None else "the letter states no days"
-                add(f, aud if aud is not None else record.days_supplied_raw, ext, NOT_COMPARABLE, ev, item, why)
+                add(f, aud if aud is not None else record.days_supplied_raw, ext, NOT_COMPARABLE, evidence, item, why)
             else:
-                add(f, aud, ext, AGREE if int(aud) == int(ext) else DISAGREE, ev, item)
+                add(f, aud, ext, AGREE if int(aud) == int(ext) else DISAGREE, evidence, item)
         elif f == "weaning_plan":
             wp = extraction.get("weaning_plan") or {}
             yes_no(f, record.weaning_plan, wp.get("present") if isinstance(wp, dict) else None,
@@ -196,8 +196,8 @@ def compare(record: AuditRecord, extraction: dict | None, *, excerpt: bool | Non
                    gp.get("text") if isinstance(gp, dict) else None, gp if isinstance(gp, dict) else None)
         elif f == "indication":
             ind = extraction.get("indication_documented")
-            ev = extraction.get("indication_text") if isinstance(extraction.get("indication_text"), str) else None
-            yes_no(f, record.indication, ind if isinstance(ind, bool) else None, ev)
+            evidence = extraction.get("indication_text") if isinstance(extraction.get("indication_text"), str) else None
+            yes_no(f, record.indication, ind if isinstance(ind, bool) else None, evidence)
         elif f == "co_prescribed_sedative":
             aud = parse_sedative(record.co_prescribed_sedative)
             flags = set(extraction.get("risk_flags") or [])

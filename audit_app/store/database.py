@@ -241,7 +241,7 @@ def downgrade_schema(engine: Engine, revision: str) -> None:
         command.downgrade(_alembic_config(conn), revision)
 
 
-def _d(value: Any) -> dt.date | None:
+def _as_date(value: Any) -> dt.date | None:
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
@@ -435,14 +435,14 @@ class Store:
                 raise StoreError(f"no trust with id {trust_id}")
             if into_round_id is not None:
                 rnd = self._empty_round_to_fill(s, trust, into_round_id)
-                rnd.period_start = _d(period_start) or rnd.period_start
-                rnd.period_end = _d(period_end) or rnd.period_end
+                rnd.period_start = _as_date(period_start) or rnd.period_start
+                rnd.period_end = _as_date(period_end) or rnd.period_end
                 rnd.standards_version, rnd.source_file, rnd.mapping = standards_version, source_file, mapping
             else:
                 if s.scalar(select(AuditRound.id).where(AuditRound.trust_id == trust_id, AuditRound.label == label)):
                     raise StoreError(f"trust {trust.name!r} already has a round labelled {label!r}")
-                rnd = AuditRound(trust_id=trust_id, label=label, period_start=_d(period_start),
-                                 period_end=_d(period_end), standards_version=standards_version,
+                rnd = AuditRound(trust_id=trust_id, label=label, period_start=_as_date(period_start),
+                                 period_end=_as_date(period_end), standards_version=standards_version,
                                  source_file=source_file, mapping=mapping)
                 s.add(rnd)
             s.flush()
@@ -582,9 +582,9 @@ class Store:
                     raise StoreError(f"this trust already has a round labelled {label!r}")
                 r.label = label
             if period_start is not None:
-                r.period_start = _d(period_start)
+                r.period_start = _as_date(period_start)
             if period_end is not None:
-                r.period_end = _d(period_end)
+                r.period_end = _as_date(period_end)
             if note is not None:
                 r.note = privacy.mask_text(note.strip()) or None
             if discharges is not None:
@@ -809,8 +809,8 @@ class Store:
                 s.add(row)
             row.cycle_no = data.get("cycle_no")
             row.change_idea = data.get("change_idea")
-            row.date_start = _d(data.get("date_start"))
-            row.date_end = _d(data.get("date_end"))
+            row.date_start = _as_date(data.get("date_start"))
+            row.date_end = _as_date(data.get("date_end"))
             row.data = data
             s.flush()
             return row.id
