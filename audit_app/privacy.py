@@ -688,6 +688,18 @@ def identifier_columns(rows: Iterable[dict]) -> dict[str, str]:
 IDENTIFIER_FIELDS = IDENTIFIER_KINDS
 
 
+def sheet_identifiers(records: Iterable[dict]) -> tuple[dict[str, str], frozenset[str]]:
+    """What the store needs to protect a whole sheet, judged before its first letter is saved:
+    ({unmapped heading: identifier kind}, every patient name word of the sheet). `records` are
+    audit-record dicts (iterated twice: pass a list)."""
+    records = records if isinstance(records, list) else list(records)
+    columns = identifier_columns(r.get("extra") for r in records)
+    names: set[str] = set()
+    for r in records:
+        names.update(record_names({**r, "letter_text": None}, columns))
+    return columns, frozenset(names)
+
+
 def record_names(record: dict, columns: dict[str, str] | None = None) -> frozenset[str]:
     """The patient's name words in one audit record: its name field, name columns among the
     unmapped ones, and names found in its letter text. Masked wherever else they appear."""

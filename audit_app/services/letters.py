@@ -255,7 +255,7 @@ def letter_ome_table(letter: LetterRow) -> tuple[pd.DataFrame, str]:
                      "In the total": "yes" if r["in_total"] else "no",
                      "Note": r["note"] or ""})
     f = build_facts(as_record(letter.record or {"letter_id": letter.letter_key}), letter.extraction, {}, letter.text)
-    total = ome_words(*total_ome(f)) if f.items or f.record.ome_mg_per_day is not None else "no opioid"
+    total = "no opioid" if f.opioid == "no" else ome_words(*total_ome(f))
     return pd.DataFrame(rows, columns=["Opioid", "OME mg/day", "Factor", "Factor source", "Range where sources differ",
                                        "In the total", "Note"]), total
 

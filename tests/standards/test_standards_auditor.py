@@ -165,7 +165,7 @@ CASES = [
     ("OD-15", "laxative prescribed", letter([mst()], co_prescriptions=[co("Laxido", "laxative")]), [MET]),
     ("OD-15", "laxative stopped", letter([mst()], co_prescriptions=[co("senna", "laxative", status="stopped")]), [NOT_MET]),
     ("OD-15", "no laxative", letter([mst()]), [NOT_MET]),
-    ("OD-15", "PRN only", letter([rx()]), [na("NO_REGULAR_STRONG_OPIOID")]),
+    ("OD-15", "PRN only", letter([rx()]), [na("NO_REGULAR_STRONG")]),
     # OD-17: compound analgesics for new supplies
     ("OD-17", "separate opioid", letter(), [MET]),
     ("OD-17", "new co-codamol", letter([rx(generic="codeine", formulation="combination", text="Co-codamol 30/500 2 QDS")]), [NOT_MET]),
@@ -206,7 +206,7 @@ def _with(code):
         "NO_GABAPENTINOID": ("OD-11", None, letter()),
         "BELOW_THRESHOLD": ("OD-12", None, letter([rx(ome_mg_per_day=10)])),
         "NOT_LTOT": ("OD-13", None, letter()),
-        "NO_REGULAR_STRONG_OPIOID": ("OD-15", None, letter([rx(generic="codeine", prn=False)])),
+        "NO_REGULAR_STRONG": ("OD-15", None, letter([rx(generic="codeine", prn=False)])),
     }[code]
 
 
@@ -327,3 +327,12 @@ def test_ome_range_where_sources_differ():
     from audit_app.standards.facts import ome_breakdown
     rows = ome_breakdown(letter([rx(generic="buprenorphine", route="sublingual", ome_range_mg_per_day=[24.0, 32.0])]))
     assert rows[0]["ome_range"] == [24.0, 32.0]
+
+
+def test_codes_fit_the_stores_column():
+    """Exclusion and reason codes are saved in a 20-character column (store models): PostgreSQL
+    refuses a longer value, so a longer code would lose the round on save."""
+    from audit_app.store.models import StandardResultRow
+    width = StandardResultRow.__table__.c.exclusion_code.type.length
+    for code in exclusion_codes():
+        assert len(code) <= width, code
