@@ -609,7 +609,7 @@ def build_round_report_from_store(store, trust_id: int, round_id: int, *, unmask
                                   config: StandardsConfig | None = None) -> bytes:
     """Gather the round, the previous round, the trust's rounds so far (charts), import issues
     and PDSA cycles from the store, and build the report."""
-    trust = store.get_trust(trust_id) if hasattr(store, "get_trust") else trust_id
+    trust = store.get_trust(trust_id)
     rounds = store.list_rounds(trust_id)
     idx = next((i for i, r in enumerate(rounds) if r.id == round_id), None)
     if idx is None:
