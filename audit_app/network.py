@@ -332,8 +332,9 @@ def league_table(data: NetworkData, standard_id: str, *, period: Any = LATEST, r
 
 # =========================================================================== words
 
-def trend_signals(panels: list[TrendPanel], standard: StandardInfo) -> list[str]:
-    """One sentence per trust whose latest point is a special cause."""
+def trend_signals(panels: list[TrendPanel], standard: StandardInfo, *, named: bool = True) -> list[str]:
+    """One sentence per trust whose latest point is a special cause (``named``: starting with the
+    trust's name, for the network; without it, for the trust's own feedback)."""
     out = []
     for p in panels:
         pts = p.result.points
@@ -343,8 +344,9 @@ def trend_signals(panels: list[TrendPanel], standard: StandardInfo) -> list[str]
         pt = str(last["point_type"])
         if pt.startswith("special_cause"):
             kind = ("an improvement" if "improvement" in pt else "a concern" if "concern" in pt else "a special cause")
-            out.append(f"{p.trust.name}: {standard.id} {standard.short_title} shows {kind} at its latest round "
-                       f"({p.labels[-1]}, {_pct(p.numerators[-1] / p.denominators[-1]) if p.denominators[-1] else NO_ELIGIBLE}).")
+            value = _pct(p.numerators[-1] / p.denominators[-1]) if p.denominators[-1] else NO_ELIGIBLE
+            sentence = f"{standard.id} {standard.short_title} shows {kind} at its latest round ({p.labels[-1]}, {value})."
+            out.append(f"{p.trust.name}: {sentence}" if named else sentence)
     return out
 
 
@@ -410,8 +412,7 @@ def trust_feedback(data: NetworkData, trust_id: int, *, funnels: dict[str, Funne
         ps = (panels or {}).get(std.id)
         if ps is None:
             ps = trend_panels(data, std.id, rules=rules)
-        moved.extend(s.split(": ", 1)[1][0].upper() + s.split(": ", 1)[1][1:]
-                     for s in trend_signals([p for p in ps if p.trust.id == trust_id], std))
+        moved.extend(trend_signals([p for p in ps if p.trust.id == trust_id], std, named=False))
         rows.append({"standard": name, "n/N": f"{k}/{n}" if n else NO_ELIGIBLE,
                      "%": round(100 * k / n, 1) if n else None,
                      "network %": round(100 * fv.result.centre, 1) if math.isfinite(fv.result.centre) else None,
