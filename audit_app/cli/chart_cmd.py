@@ -59,7 +59,13 @@ def _number(text: str, row: int, column: str, *, allow_empty: bool) -> float:
 def read_chart_csv(path: Path) -> tuple[list[str], list[float], list[float] | None]:
     """Labels, values and (optional) denominators from the CSV; errors name the row and column."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        from audit_app.ingest import IngestError
+        from audit_app.ingest.safety import load_bytes
+
+        try:
+            text = load_bytes(path)[0].decode("utf-8-sig")  # bounded: a pipe or device is refused at the cap
+        except IngestError as exc:
+            raise CliError(str(exc)) from None
     except UnicodeDecodeError:
         raise CliError(f"{path}: not a UTF-8 text CSV") from None
     rows = list(csv.reader(text.splitlines()))

@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from audit_app import privacy
+
 from audit_app import scoring
 from audit_app.store.gcpause import gc_paused
 from audit_app.services.pdsa import cycles_of, linked_cycles
@@ -155,7 +157,9 @@ def chart_view(scope: TrustScope, measure_id: str, *, grain: str = "round", char
     few = explain.few_points_note(len(pts))
     if few:
         notes.append(few)
-    return ChartView(fig, title, signals, result.variation_icon, result.assurance_icon, notes, data, len(pts))
+    # offered for download as CSV (opened in Excel): text through the formula guard
+    return ChartView(fig, title, signals, result.variation_icon, result.assurance_icon, notes,
+                     privacy.safe_frame(data), len(pts))
 
 
 def icon_text(variation: str | None, assurance: str | None) -> tuple[str | None, str | None]:

@@ -12,6 +12,8 @@ from typing import Any, Callable, Iterable
 
 import pandas as pd
 
+from audit_app import privacy
+
 from audit_app.records import CANONICAL_FIELDS
 from audit_app.services.scope import Access, ServiceError, TrustScope, check_period
 from audit_app.services.standards import trust_config
@@ -131,7 +133,7 @@ def issues_table(prepared) -> pd.DataFrame:
              "Message": i.message} for i in prepared.report.sorted()]
     df = pd.DataFrame(rows, columns=["Severity", "Sheet", "Row", "Column", "Message"])
     df["Row"] = df["Row"].astype("Int64")
-    return df
+    return privacy.safe_frame(df)  # every table shown may be downloaded as CSV
 
 
 def preview_table(prepared, limit: int = 200) -> pd.DataFrame:
@@ -146,7 +148,7 @@ def preview_table(prepared, limit: int = 200) -> pd.DataFrame:
         d["opioids found in the letter"] = ("; ".join(opioid_summary(o) for o in ex.get("opioids") or [])
                                             if ex else "")
         rows.append(d)
-    return pd.DataFrame(rows)
+    return privacy.safe_frame(pd.DataFrame(rows))
 
 
 def save_import(store: Store, access: Access, trust_id: int, prepared, *, label: str, period_start: Any = None,

@@ -8,6 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+from audit_app import privacy
+
 from audit_app.records import YesNo, yes_no_word
 from audit_app.services.scope import Access, ServiceError, TrustScope
 from audit_app.services.standards import param_text, trust_config
@@ -62,7 +64,7 @@ def letters_table(store: Store, access: Access, trust_id: int, round_id: int) ->
     df = pd.DataFrame(rows, columns=["id", "Letter", "Row", "Opioids", "OME mg/day", "Text", *std_ids])
     df["OME mg/day"] = pd.to_numeric(df["OME mg/day"], errors="coerce")
     df["Row"] = df["Row"].astype("Int64")
-    return df
+    return privacy.safe_frame(df)  # every table shown may be downloaded as CSV
 
 
 @dataclass(frozen=True)
@@ -216,7 +218,7 @@ def letter_corrections(store: Store, access: Access, trust_id: int, letter_id: i
              "Field": c["field"], "Old": param_text(c["old_value"]) if c["old_value"] is not None else "",
              "New": param_text(c["new_value"]) if c["new_value"] is not None else "",
              "Reason": c["reason"], "By": c["user"]} for c in store.corrections(letter_id=letter_id)]
-    return pd.DataFrame(rows, columns=["When", "Field", "Old", "New", "Reason", "By"])
+    return privacy.safe_frame(pd.DataFrame(rows, columns=["When", "Field", "Old", "New", "Reason", "By"]))
 
 
 def letter_results_table(letter: LetterRow) -> pd.DataFrame:
@@ -231,7 +233,7 @@ def letter_results_table(letter: LetterRow) -> pd.DataFrame:
                      "Item": "" if r.get("item_index") is None else int(r["item_index"]) + 1,
                      "Outcome": OUTCOME_SYMBOLS.get(r.get("outcome"), r.get("outcome")),
                      "Why": code_words(r.get("exclusion_code") or r.get("reason")), "Evidence": ev})
-    return pd.DataFrame(rows, columns=["Standard", "Item", "Outcome", "Why", "Evidence"])
+    return privacy.safe_frame(pd.DataFrame(rows, columns=["Standard", "Item", "Outcome", "Why", "Evidence"]))
 
 
 
@@ -256,8 +258,8 @@ def letter_ome_table(letter: LetterRow) -> tuple[pd.DataFrame, str]:
                      "Note": r["note"] or ""})
     f = build_facts(as_record(letter.record or {"letter_id": letter.letter_key}), letter.extraction, {}, letter.text)
     total = "no opioid" if f.opioid == "no" else ome_words(*total_ome(f))
-    return pd.DataFrame(rows, columns=["Opioid", "OME mg/day", "Factor", "Factor source", "Range where sources differ",
-                                       "In the total", "Note"]), total
+    return privacy.safe_frame(pd.DataFrame(rows, columns=["Opioid", "OME mg/day", "Factor", "Factor source",
+                                                          "Range where sources differ", "In the total", "Note"])), total
 
 
 def letter_wording(store: Store, access: Access, trust_id: int, letter: LetterRow) -> list[dict]:

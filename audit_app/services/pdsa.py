@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from audit_app import privacy
+
 from audit_app.access import AccessDenied
 from audit_app.services.scope import Access, ServiceError, TrustScope
 from audit_app.store.database import Store, StoreError
@@ -49,7 +51,7 @@ def pdsa_table(store: Store, access: Access, trust_id: int) -> pd.DataFrame:
             v = c.get(k)
             row[label] = ", ".join(map(str, v)) if isinstance(v, list) else v
         rows.append(row)
-    return pd.DataFrame(rows, columns=["id", *PDSA_FIELDS.values()])
+    return privacy.safe_frame(pd.DataFrame(rows, columns=["id", *PDSA_FIELDS.values()]))
 
 
 def save_pdsa(store: Store, access: Access, trust_id: int, cycle: dict, cycle_id: int | None = None) -> int:

@@ -52,7 +52,9 @@ def _confirm_delete_round(round_id: int, label: str, n_letters: int) -> None:
                "It cannot be undone.")
     if st.button("Delete round", type="primary"):
         with common.messages("Round not deleted"):
-            services.delete_round(store, acc, tid, round_id)
+            note = services.delete_round(store, acc, tid, round_id)
+            if note:  # the text could not yet be purged from the database files
+                st.toast(note, icon=":material/hourglass_top:")
             common.clear_caches()
             common.select_round(None)
             st.rerun()
