@@ -91,6 +91,8 @@ class LetterLayout:
     def __init__(self, text: str):
         self.text = text
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self._sentence_memo: dict[int, tuple[int, int]] = {}
+        self._clause_memo: dict[int, tuple[int, int]] = {}
         self.sections = self._sections()
         self._sec_starts = [s.start for s in self.sections]
 
@@ -203,9 +205,13 @@ class LetterLayout:
     # --- clauses -------------------------------------------------------------------------------------------
     def sentence_bounds(self, pos: int) -> tuple[int, int]:
         """The sentence around pos on its line, at most MAX_CLAUSE characters either side of pos (a letter
-        of one endless line must not make every mention read the whole line: extraction stays linear)."""
-        s, e = self._sentence_bounds(pos)
-        return max(s, pos - MAX_CLAUSE), min(e, pos + MAX_CLAUSE)
+        of one endless line must not make every mention read the whole line: extraction stays linear).
+        Answers are kept per position: every component asks about the same mentions and keywords."""
+        hit = self._sentence_memo.get(pos)
+        if hit is None:
+            s, e = self._sentence_bounds(pos)
+            hit = self._sentence_memo[pos] = (max(s, pos - MAX_CLAUSE), min(e, pos + MAX_CLAUSE))
+        return hit
 
     def _sentence_bounds(self, pos: int) -> tuple[int, int]:
         ls, le = self.line_bounds(pos)
@@ -236,20 +242,26 @@ class LetterLayout:
         return hit
 
     def clause_bounds(self, pos: int) -> tuple[int, int]:
+        hit = self._clause_memo.get(pos)
+        if hit is not None:
+            return hit
         s, e = self.sentence_bounds(pos)
-        seg = self.text[s:e]
-        rel = pos - s
-        cs, ce = 0, len(seg)
-        for m in re.finditer(r";\s*", seg):
-            if m.end() <= rel:
-                cs = m.end()
-            elif m.start() >= rel:
-                ce = m.start()
-                break
-        return s + cs, s + ce
+        cs, ce = s, e
+        if self.text.find(";", s, e) >= 0:
+            seg = self.text[s:e]
+            rel = pos - s
+            for m in _RE_SEMICOLON.finditer(seg):
+                if m.end() <= rel:
+                    cs = s + m.end()
+                elif m.start() >= rel:
+                    ce = s + m.start()
+                    break
+        hit = self._clause_memo[pos] = (cs, ce)
+        return hit
 
 
 MAX_CLAUSE = 400
+_RE_SEMICOLON = re.compile(r";\s*")
 _RE_SENT = re.compile(r"[.!?]+(?:\s+|$)|,\s*\d{1,2}\.\s+|\s{2,}(?=\d{1,2}\.\s)")
 _ABBR = re.compile(r"(?:^|\s)(?:(?:[a-z]\.){1,4}[a-z]?|q\.?\d[\w.\-]*|dr|mr|mrs|ms|prof|st|no|approx|e\.g|i\.e|etc|vs|p\.o|o\.d|b\.d|t\.d\.s|q\.d\.s|p\.r\.n|inj|tab|tabs|cap|caps|h\.s|q\.h\.s|a\.m|p\.m)$", _I)
 

@@ -36,7 +36,9 @@ if not Doc.has_extension("opioid_extraction"):
 
 # Words, numbers, whitespace runs, then any other single character. Every character of a letter
 # falls in exactly one token, so doc.text is the letter and every regex offset maps onto tokens.
-_TOKEN = re.compile(r"([^\W\d_]+|\d+(?:\.\d+)?)|(\s+)|((.)\4*)", re.S)  # a run of one symbol ("----") is one token
+# A word, number or symbol run takes one following space as its trailing whitespace (spaCy's convention);
+# groups: (whitespace run) | (word, number or symbol run)(symbol)(trailing space)
+_TOKEN = re.compile(r"(\s+)|([^\W\d_]+|\d+(?:\.\d+)?|(.)\3*)( ?)", re.S)  # a run of one symbol ("----") is one token
 
 
 class LetterTokenizer:
@@ -55,17 +57,9 @@ class LetterTokenizer:
         self.vocab = vocab
 
     def __call__(self, text: str) -> Doc:
-        words: list[str] = []
-        spaces: list[bool] = []
-        for m in _TOKEN.finditer(text):
-            w = m.group()
-            if m.lastindex == 2 and words and w[0] == " " and not spaces[-1]:
-                spaces[-1] = True
-                w = w[1:]
-                if not w:
-                    continue
-            words.append(w)
-            spaces.append(False)
+        parts = _TOKEN.findall(text)  # one regex pass, no per-token Python branching
+        words = [ws or tok for ws, tok, _sym, _sp in parts]
+        spaces = [bool(sp) for _ws, _tok, _sym, sp in parts]
         doc = Doc(self.vocab, words=words, spaces=spaces)
         doc.user_data[_RAW] = text
         return doc
