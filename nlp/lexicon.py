@@ -15,7 +15,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from nlp.drug_classes import matcher_terms
-from nlp.rules import csv_records, json_rules
+from nlp.rules import WordListPattern, csv_records, json_rules
 
 OPIOID_GENERICS_NON_PAIN = {"pregabalin"}  # non-opioid rows kept in opioids.csv only to stop mis-mapping
 
@@ -57,7 +57,7 @@ class Lexicon:
     rows: list[LexiconRow]
     terms: dict[str, list[Term]] = field(default_factory=dict)  # lower-cased text -> terms
     case_terms: dict[str, list[Term]] = field(default_factory=dict)  # exact text -> terms (case sensitive)
-    regex: re.Pattern | None = None
+    regex: WordListPattern | None = None  # the lower-case names (case-insensitive)
     case_regex: re.Pattern | None = None
     fuzzy_index: dict = field(default_factory=dict)  # (first letter, length) -> lexicon keys
     fuzzy_cache: dict = field(default_factory=dict)  # word -> key or None (bounded)
@@ -86,7 +86,7 @@ class Lexicon:
 
     def iter_matches(self, text: str) -> Iterable[tuple[int, int, str]]:
         """(start, end, matched text) of every lexicon term, longest match, left to right, no overlaps."""
-        found = [(m.start(), m.end(), m.group(0)) for m in self.regex.finditer(text)]
+        found = [(m.start(), m.end(), text[m.start():m.end()]) for m in self.regex.finditer(text)]
         if self.case_regex is not None:
             found += [(m.start(), m.end(), m.group(0)) for m in self.case_regex.finditer(text)]
             found.sort(key=lambda x: (x[0], -(x[1] - x[0])))
@@ -260,7 +260,7 @@ def load_lexicon() -> Lexicon:
         return r"(?<![A-Za-z])" + _trie_regex(words) + r"(?![A-Za-z])"
 
     # Longest match first is guaranteed by the trie (greedy optional suffixes) plus the trailing boundary.
-    lex.regex = re.compile(pattern(sorted(lex.terms)), re.IGNORECASE)
+    lex.regex = WordListPattern(_trie_regex(sorted(lex.terms)), end_boundary=True)  # case-insensitive, on folded text
     lex.case_regex = re.compile(pattern(sorted(lex.case_terms))) if lex.case_terms else None
     fz = _fuzzy_rules()
     for key, terms in lex.terms.items():
