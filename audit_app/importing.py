@@ -198,35 +198,14 @@ def _prepare(data: SheetData, mapping: dict[str, Any] | None, remembered: dict |
                      "compare": t_end - t_extract, "total": read_seconds + t_end - t_read}, extract=extract)
 
 
-def _extract_chunk(texts: list[str]) -> list[tuple[dict | None, str | None]]:
-    """Worker: extract a chunk of letters in this process; (extraction dict, error) per letter.
-    Plain dicts travel back to the parent, never spaCy Docs (which are costly to pickle)."""
-    import nlp
-
-    out: list[tuple[dict | None, str | None]] = []
-    try:
-        for ex in nlp.extract_many(texts, n_process=1):
-            out.append((ex.to_dict(), None))
-        return out
-    except Exception:  # noqa: BLE001 - one letter at a time, keeping the failures
-        out = []
-        for t in texts:
-            try:
-                ex = nlp.extract_letter(t)
-                out.append((ex.to_dict(), None))
-            except Exception as exc:  # noqa: BLE001
-                out.append((None, type(exc).__name__))
-        return out
-
-
 def run_extraction(texts: list[str | None], *, report: ValidationReport | None = None,
                    records: list[AuditRecord] | None = None, progress: Progress | None = None,
                    n_process: int | None = None) -> tuple[list[dict | None], bool, str | None]:
     """The extractor over the non-empty texts, in order. Returns (extractions, available, version).
 
     Large batches are split into chunks run by `n_process` worker processes (default: 2 from
-    PARALLEL_EXTRACTION_FROM letters on a machine with 2+ cores); each worker runs
-    `nlp.extract_many(chunk, n_process=1)` and sends back plain dicts. A failure on one letter is
+    PARALLEL_EXTRACTION_FROM letters on a machine with 2+ cores) with nlp's chunk worker
+    (`nlp.extract_chunk`), which sends back plain dicts. A failure on one letter is
     reported and leaves that letter without an extraction."""
     import nlp  # here: importing nlp loads spaCy (~1 s)
 
@@ -259,16 +238,16 @@ def run_extraction(texts: list[str | None], *, report: ValidationReport | None =
 
     if n_process > 1 and len(chunks) > 1:
         try:
-            with nlp.worker_pool(n_process) as pool:
-                for positions, res in zip(chunks, pool.map(_extract_chunk, [[texts[i] for i in c] for c in chunks])):
-                    collect(positions, res)
+            answers = nlp.extract_chunks_in_processes([[texts[i] for i in c] for c in chunks], n_process)
+            for positions, res in zip(chunks, answers):
+                collect(positions, res)
             results = []
         except Exception:  # noqa: BLE001 - no processes here (sandbox, broken pool): do it in-process
             done = 0
             results = None
     if results is None:
         for positions in chunks:
-            collect(positions, _extract_chunk([texts[i] for i in positions]))
+            collect(positions, nlp.extract_chunk([texts[i] for i in positions]))
     return out, True, version
 
 

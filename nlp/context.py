@@ -25,7 +25,7 @@ def context_rules() -> dict:
 
 
 @dataclass
-class Compiled:
+class ContextPatterns:
     header_line: re.Pattern
     header_mid: re.Pattern
     header_caps: re.Pattern
@@ -45,7 +45,7 @@ class Compiled:
 
 
 @lru_cache(maxsize=1)
-def compiled() -> Compiled:
+def context_patterns() -> ContextPatterns:
     r = context_rules()
     kinds = list(r["section_headers"])
     groups = []
@@ -59,7 +59,7 @@ def compiled() -> Compiled:
     header_caps = re.compile(r"(?i)(?:" + alts + r")\s*(?:\([^)\n]{0,40}\))?\s*:")
     cues = {k: re.compile(v, _I) for k, v in r["cues"].items()}
     w, g, ind = r["weaning"], r["gp"], r["indication"]
-    return Compiled(
+    return ContextPatterns(
         header_line=header_line, header_mid=header_mid, header_caps=header_caps, kinds=kinds, cues=cues,
         wean_trigger=re.compile(w["trigger"], _I), wean_past=re.compile(w["past_tense_exclude"], _I),
         wean_negated=re.compile(w["negated"], _I),
@@ -69,6 +69,9 @@ def compiled() -> Compiled:
         ind_not=re.compile(ind["not_indication"], _I),
         palliative=re.compile(r["palliative"], _I), chronic=re.compile(r["chronic"], _I),
     )
+
+
+compiled = context_patterns  # old name, still imported by nlp/findings.py; removed once it moves over
 
 
 _RE_CAPS_CAND = re.compile(r"[A-Z][A-Z/&() -]{1,50}:")
@@ -112,7 +115,7 @@ class LetterLayout:
 
     # --- sections ------------------------------------------------------------------------------------------
     def _sections(self) -> list[Section]:
-        c = compiled()
+        c = context_patterns()
         text = self.text
         heads = []
         for m in c.header_line.finditer(text):
@@ -277,4 +280,4 @@ def _is_boundary(line: str, m: re.Match) -> bool:
 
 
 def cue(kind: str, text: str) -> re.Match | None:
-    return compiled().cues[kind].search(text)
+    return context_patterns().cues[kind].search(text)

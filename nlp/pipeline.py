@@ -20,11 +20,11 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from nlp.context import LetterLayout, compiled
+from nlp.context import LetterLayout, context_patterns
 from nlp.extraction import LetterExtraction, letter_from_dict
 from nlp.findings import letter_findings
 from nlp.lexicon import load_lexicon
-from nlp.prescriptions import build, find_mentions
+from nlp.prescriptions import find_mentions, read_prescriptions
 
 _STATE = "_opioid_state"
 DEFAULT_MAX_CHARS = 1_000_000
@@ -119,7 +119,7 @@ def make_sections(nlp: Language, name: str, write_spans: bool):
 class SectionsComponent:
     def __init__(self, write_spans: bool):
         self.write_spans = write_spans
-        compiled()  # load the rules once
+        context_patterns()  # load the rules once
 
     def __call__(self, doc: Doc) -> Doc:
         st = _state(doc)
@@ -187,8 +187,9 @@ class PrescriptionsComponent:
             if "mentions" not in st:
                 st["mentions"] = find_mentions(_text(doc))
             deadline = st.setdefault("started", time.monotonic()) + self.time_limit_s
-            rxs, distractors, co, mentions, statements = build(st["layout"], st["mentions"], deadline)
-            st["rxs"], st["distractors"], st["co"] = rxs, distractors, co
+            found = read_prescriptions(st["layout"], st["mentions"], deadline)
+            rxs, distractors, statements = found.prescriptions, found.distractors, found.statements
+            st["rxs"], st["distractors"], st["co"] = rxs, distractors, found.co_prescriptions
             if self.write_spans:
                 _spans(doc, [(x.start, x.end, x.source) for x in statements if x.end > x.start],
                        "medication_statements", lambda x: x[2])
@@ -331,24 +332,40 @@ def extract_letter(text, nlp: Language | None = None) -> LetterExtraction:
     return _result(doc)
 
 
-def _extract_chunk(texts: list) -> list[dict]:
-    """Worker of the process pool: one chunk of letters, answered as plain dicts."""
-    return [x.to_dict() for x in extract_many(texts)]
+def extract_chunk(texts: list) -> list[tuple[dict | None, str | None]]:
+    """Worker of a process pool: one chunk of letters, answered as plain dicts (never spaCy Docs, which cost
+    more to pickle than to extract): (extraction dict, None) per letter, or (None, exception name) for a letter
+    the extractor failed on; the rest of the chunk is still read."""
+    try:
+        return [(x.to_dict(), None) for x in extract_many(texts)]
+    except Exception:  # noqa: BLE001 - one letter at a time, keeping the failures
+        out: list[tuple[dict | None, str | None]] = []
+        for t in texts:
+            try:
+                out.append((extract_letter(t).to_dict(), None))
+            except Exception as exc:  # noqa: BLE001
+                out.append((None, type(exc).__name__))
+        return out
 
 
-def _extract_in_processes(texts: Iterable, n_process: int, chunk_size: int) -> Iterator[LetterExtraction]:
-    """Chunks of letters in ``n_process`` worker processes, answers in input order.
+def extract_chunks_in_processes(chunks: Iterable[list], n_process: int) -> Iterator[list[tuple[dict | None, str | None]]]:
+    """``extract_chunk`` answers for each chunk, in order, from ``n_process`` worker processes.
 
     spaCy's own ``nlp.pipe(n_process=...)`` sends every Doc back to the parent, which costs more
     than extracting it (2 processes ran at half the speed of one); here the workers send back
     the extraction dicts only."""
+    with worker_pool(n_process) as pool:
+        yield from pool.map(extract_chunk, chunks)
+
+
+def _extract_in_processes(texts: Iterable, n_process: int, chunk_size: int) -> Iterator[LetterExtraction]:
+    """Chunks of letters in ``n_process`` worker processes, answers in input order."""
     items = list(texts)
     size = max(8, chunk_size)
     chunks = [items[k:k + size] for k in range(0, len(items), size)]
-    with worker_pool(n_process) as pool:
-        for answers in pool.map(_extract_chunk, chunks):
-            for d in answers:
-                yield letter_from_dict(d)
+    for answers in extract_chunks_in_processes(chunks, n_process):
+        for d, err in answers:
+            yield letter_from_dict(d) if d is not None else LetterExtraction(error=f"extractor failed: {err}")
 
 
 def extract_many(texts: Iterable, n_process: int = 1, batch_size: int = 64, nlp: Language | None = None) -> Iterator[LetterExtraction]:

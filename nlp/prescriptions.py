@@ -3,7 +3,7 @@
 Steps (all on character offsets of the original letter):
 1. ``find_mentions``: lexicon matches (opioids and related drugs).
 2. ``classify``: the context of each mention (section + cue phrases in its clause).
-3. ``build_prescriptions``: group the discharge mentions into prescriptions (list line, table row or prose clause),
+3. ``read_prescriptions``: group the discharge mentions into prescriptions (list line, table row or prose clause),
    parse each sig, decide new/continued, merge repeats, and collect the distractors.
 """
 from __future__ import annotations
@@ -12,9 +12,10 @@ import re
 import time
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from nlp import sig as S
-from nlp.context import RE_LIST_ITEM, LetterLayout, compiled, context_rules, cue
+from nlp.context import RE_LIST_ITEM, LetterLayout, context_patterns, context_rules, cue
 from nlp.extraction import CoPrescription, Distractor, OpioidPrescription
 from nlp.lexicon import Term, load_lexicon
 from nlp.ome import OST_BRANDS as _OST_BRANDS
@@ -593,7 +594,7 @@ def _previous_dose(text: str, g: Group) -> float | None:
 
 def _status(layout: LetterLayout, g: Group, cells: dict, has_previous: bool) -> str | None:
     """new | changed | continued | None, from a Status cell, the words of the statement or its heading."""
-    c = compiled()
+    c = context_patterns()
     text = layout.text
     zones = []
     if "status" in cells:
@@ -631,10 +632,7 @@ def _dose_change(text: str, g: Group, previous: float | None, current: float | N
 
 
 def _clean(v):
-    if v is None:
-        return None
-    v = round(float(v), 6)
-    return int(v) if v.is_integer() and False else v
+    return None if v is None else round(float(v), 6)
 
 
 _RE_CAPS = [S.RE_CAP_UNITS, S.RE_CAP_MG, S.RE_CAP_TIMES, S.RE_CAP_BARE, S.RE_CAP_ABBR]
@@ -662,7 +660,7 @@ RE_NEW_BRACKET = re.compile(r"\(\s*new\s*\)|\[\s*new\s*\]|\bNEW\b|\bnew\s+(?:med
 
 def _new_status(layout: LetterLayout, g: Group, cells: dict) -> bool | None:
     text = layout.text
-    c = compiled()
+    c = context_patterns()
     if g.source == "table":
         if "status" in cells:
             a, b = cells["status"]
@@ -688,7 +686,7 @@ def _new_status(layout: LetterLayout, g: Group, cells: dict) -> bool | None:
 
 
 def _indication(text: str, g: Group, cells: dict, sig: S.Sig) -> str | None:
-    c = compiled()
+    c = context_patterns()
     if "indication" in cells:
         a, b = cells["indication"]
         v = text[a:b].strip()
@@ -755,7 +753,17 @@ def _check_time(deadline: float | None, i: int) -> None:
                             "(too many drug mentions?)")
 
 
-def build(layout: LetterLayout, mentions: list[Mention], deadline: float | None = None):
+class PrescriptionReading(NamedTuple):
+    """What the prescription reader finds in one letter."""
+
+    prescriptions: list[OpioidPrescription]
+    distractors: list[Distractor]
+    co_prescriptions: list[CoPrescription]
+    mentions: list[Mention]
+    statements: list
+
+
+def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: float | None = None) -> PrescriptionReading:
     """Prescriptions, distractors, co-prescriptions, mentions and statements of one letter.
     ``deadline`` (time.monotonic()) stops a pathological letter with LetterTimeout."""
     text = layout.text
@@ -791,7 +799,7 @@ def build(layout: LetterLayout, mentions: list[Mention], deadline: float | None 
         cs, ce = layout.line_bounds(m.start)
         line = text[cs:ce]
         mr_hint = bool(S.RE_MR.search(line)) or m.term.formulation == "MR"
-        is_new = compiled().cues["new"].search(line)
+        is_new = context_patterns().cues["new"].search(line)
         is_cont = re.search(r"\b(?:dose\s+(?:reduced|increased|changed)|reduced|increased|continued)\b", line, _I)
         for rx in rxs:
             if rx.generic != m.generic or rx.new_on_admission is not None:
@@ -849,7 +857,7 @@ def build(layout: LetterLayout, mentions: list[Mention], deadline: float | None 
             ls, le = layout.line_bounds(m.start)
             e = min(le, m.end + 40)
             co.append(CoPrescription(m.generic, m.category, text[m.start:e].strip(), (m.start, e)))
-    return rxs, distractors, co, mentions, statements
+    return PrescriptionReading(rxs, distractors, co, mentions, statements)
 
 
 def _promote_product_mentions(layout: LetterLayout, mentions: list[Mention]) -> None:

@@ -124,7 +124,6 @@ RE_OWN = re.compile(r"\b(?:own\s+(?:supply|supplies|stock|drugs|medication)|pati
 
 # --- formulation / route cues -----------------------------------------------------------------------------------
 RE_MR = re.compile(r"\b(?:m/r|mr|modified[- ]release|prolonged[- ]release|slow[- ]release|sustained[- ]release|extended[- ]release|controlled[- ]release|sr|xl|cr|pr(?=\s+(?:tab|cap))|retard|continus|12[- ]hourly\s+release|24\s*hr|once[- ]daily\s+(?:tablets?|capsules?)|xr)\b", _I)
-RE_IR = re.compile(r"\b(?:ir|i/r|immediate[- ]release|normal[- ]release|instant[- ]release)\b", _I)
 RE_LIQ = re.compile(r"\b(?:oral\s+solution|solution|liquid|elixir|syrup|linctus|mixture|suspension|oral\s+sol|concentrate|drops)\b|mg\s*/\s*\d*\s*mls?\b|mg\s+in\s+\d+\s*mls?\b", _I)
 RE_INJ = re.compile(r"\b(?:injection|inj\.?|ampoules?|amps|vials?|solution\s+for\s+injection|s/c|subcut(?:aneous(?:ly)?)?|sc|s\.c\.|csci|syringe)\b", _I)
 RE_SC_ROUTE = re.compile(sig_rules()["subcutaneous_route"], _I)
@@ -132,12 +131,7 @@ RE_PATCHW = re.compile(r"\b(?:patch(?:es)?|transdermal|td)\b", _I)
 RE_SL = re.compile(r"\b(?:sublingual(?:ly)?|s/l|sl)\b", _I)
 RE_BUCCAL = re.compile(r"\b(?:buccal|oromucosal|lozenge)\b", _I)
 RE_NASAL = re.compile(r"\b(?:nasal|intranasal)\b", _I)
-RE_RECTAL = re.compile(r"\b(?:rectal(?:ly)?|suppositor(?:y|ies)|p\.r\.)\b", _I)
 RE_COMBO_WORD = re.compile(r"/\s*paracetamol|\bwith\s+paracetamol|\+\s*paracetamol|\bparacetamol\s*/|/\s*acetaminophen|\bwith\s+acetaminophen|\b(?:\d+(?:\.\d+)?)\s*/\s*(?:325|500|1000)\b", _I)
-
-
-def freq_terms() -> list[tuple[re.Pattern, int]]:
-    return _compiled_freq()
 
 
 @lru_cache(maxsize=1)
@@ -150,13 +144,6 @@ def _compiled_freq() -> list[tuple[re.Pattern, float]]:
 
 def _unit_name(word: str) -> str:
     return sig_rules()["unit_words"].get(word.lower().rstrip("."), word.lower())
-
-
-@dataclass
-class Found:
-    value: object
-    start: int
-    end: int
 
 
 @dataclass
@@ -195,14 +182,11 @@ class Masked:
         return "".join(self.chars)
 
     def take(self, s: int, e: int) -> None:
-        for i in range(s, e):
-            self.chars[i] = " "
-
-
-def _mask_re(m: Masked, rx: re.Pattern) -> None:
-    t = m.text
-    for x in rx.finditer(t):
-        m.take(x.start(), x.end())
+        if 0 <= s < e <= len(self.chars):
+            self.chars[s:e] = " " * (e - s)  # one slice, not a loop over the characters
+        else:
+            for i in range(s, e):
+                self.chars[i] = " "
 
 
 _RE_AFTER_VOLUME = re.compile(r"\d\s*(?:ml|mls)\s*[(\[=]\s*$", _I)

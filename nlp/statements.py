@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from nlp.context import RE_LIST_ITEM as RE_ITEM, LetterLayout, compiled
+from nlp.context import RE_LIST_ITEM as RE_ITEM, LetterLayout, context_patterns
 from nlp.rules import json_rules
 
 _I = re.IGNORECASE
@@ -61,7 +61,7 @@ class Statement:
 
 
 @dataclass
-class _Compiled:
+class StatementPatterns:
     columns: list[tuple[str, re.Pattern]]
     seps: str
     sep_split: re.Pattern
@@ -83,10 +83,10 @@ def _drug_heading(pattern: str, seps: str) -> re.Pattern:
 
 
 @lru_cache(maxsize=1)
-def rules() -> _Compiled:
+def statement_patterns() -> StatementPatterns:
     r = json_rules("statement_rules.json")
     seps = r["cell_separators"]
-    return _Compiled(
+    return StatementPatterns(
         columns=[(role, re.compile(r"(?:" + pat + r")\s*:?", _I)) for role, pat in r["table_columns"]],
         seps=seps,
         sep_split=re.compile("[" + re.escape(seps) + "]"),
@@ -105,7 +105,7 @@ def heading_role(cell: str) -> str | None:
     h = " ".join(cell.strip().split()).strip(" :*")
     if not h or len(h) > 40:
         return None
-    for role, rx in rules().columns:
+    for role, rx in statement_patterns().columns:
         if rx.fullmatch(h):
             return role
     return None
@@ -154,7 +154,7 @@ def _wide_chunks(line: str) -> list[tuple[int, int]]:
 
 def header_columns(line: str) -> TableColumns | None:
     """Column roles of a table heading line, or None if the line is not one."""
-    c = rules()
+    c = statement_patterns()
     if not c.drug_heading.search(line):
         return None
     if c.sep_split.search(line):
@@ -178,7 +178,7 @@ def header_columns(line: str) -> TableColumns | None:
 
 def row_cells(line: str, cols: TableColumns) -> list[tuple[str, int, int]]:
     """(role, start, end) of the non-empty cells of one row line, bound to the heading above."""
-    c = rules()
+    c = statement_patterns()
     out = []
     if cols.mode in ("sep", "tab"):
         cells = _sep_cells(line, c.sep_split) if cols.mode == "sep" else _tab_cells(line)
@@ -218,7 +218,7 @@ class _Row:
 def table_rows(layout: LetterLayout) -> list[_Row]:
     """Every table row of the letter (a heading line with a Drug column, then rows until a blank line,
     a line without separators or a section heading). Continuation lines (empty Drug cell) join the row above."""
-    text, c, heads = layout.text, rules(), compiled().header_line
+    text, c, heads = layout.text, statement_patterns(), context_patterns().header_line
     starts = layout.line_starts
     n = len(starts)
     rows: list[_Row] = []
@@ -291,7 +291,7 @@ def _same_product(text: str, a, b) -> bool:
 
 def _unlisted(text: str, s: int, e: int, taken: list[tuple[int, int]]) -> list[tuple[int, str]]:
     """Starts of drug-like words not in the lexicon ("senna 15mg") between s and e."""
-    c = rules()
+    c = statement_patterns()
     out = []
     if not _DIGIT.search(text, s, e):
         return out
@@ -308,7 +308,7 @@ def _unlisted(text: str, s: int, e: int, taken: list[tuple[int, int]]) -> list[t
 def segment(layout: LetterLayout, mentions: list) -> list[Statement]:
     """The medication statements of a letter, in text order. ``mentions`` are lexicon mentions (any drug)."""
     text = layout.text
-    c = rules()
+    c = statement_patterns()
     out: list[Statement] = []
     ms = sorted(mentions, key=lambda m: m.start)
     k = 0
@@ -424,7 +424,7 @@ def _join_wrapped_lines(layout: LetterLayout, statements: list[Statement], by_li
             if not line.strip() or j in by_line or row_of_line(j):
                 break
             # deeper indentation under the item, or a line that starts like the rest of a sig ("#30  TTO 7/7")
-            if not ((ind >= max(8, indent + 4) and not RE_ITEM.match(line)) or rules().continuation.match(line)):
+            if not ((ind >= max(8, indent + 4) and not RE_ITEM.match(line)) or statement_patterns().continuation.match(line)):
                 break
             st.end = ne
             j += 1

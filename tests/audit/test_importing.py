@@ -147,7 +147,14 @@ def _fake_nlp(monkeypatch, *, fail_on: str | None = None):
         for t in texts:
             yield extract_letter(t)
 
-    mod = types.SimpleNamespace(extract_letter=extract_letter, extract_many=extract_many, __version__="fake-1")
+    # nlp's own chunk worker runs over the fake extractor (importing has no chunk worker of its own)
+    import nlp.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "extract_letter", extract_letter)
+    monkeypatch.setattr(pipeline, "extract_many", extract_many)
+    mod = types.SimpleNamespace(extract_letter=extract_letter, extract_many=extract_many, __version__="fake-1",
+                                extract_chunk=pipeline.extract_chunk,
+                                extract_chunks_in_processes=pipeline.extract_chunks_in_processes)
     monkeypatch.setitem(sys.modules, "nlp", mod)
     return calls
 
@@ -210,8 +217,13 @@ def test_parallel_extraction_keeps_order_and_reports_progress(monkeypatch):
 
         return ProcessPoolExecutor(max_workers=n_process, mp_context=mp.get_context("fork"))
 
+    import nlp.pipeline as pipeline  # nlp's own chunk worker and pool runner, over the fake extractor
+
+    for name, fake in (("extract_letter", Ex), ("extract_many", extract_many), ("worker_pool", worker_pool)):
+        monkeypatch.setattr(pipeline, name, fake)
     mod = types.SimpleNamespace(extract_letter=Ex, extract_many=extract_many, worker_pool=worker_pool,
-                                __version__="fake-2")
+                                extract_chunk=pipeline.extract_chunk,
+                                extract_chunks_in_processes=pipeline.extract_chunks_in_processes, __version__="fake-2")
     monkeypatch.setitem(sys.modules, "nlp", mod)
     texts = [f"letter {i}" if i % 7 else None for i in range(300)]
     seen = []
