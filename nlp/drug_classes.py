@@ -102,7 +102,12 @@ def alternation(patterns: Iterable[str]) -> str:
 
 def phrase_regex(patterns: Iterable[str] | None) -> re.Pattern | None:
     """A phrase class compiled case-insensitively (None for an empty or missing class)."""
-    patterns = list(patterns or [])
+    return _phrase_regex(tuple(patterns or ()))
+
+
+@lru_cache(maxsize=256)
+def _phrase_regex(patterns: tuple[str, ...]) -> re.Pattern | None:
+    # phrase classes are asked for per letter: joined and compiled once (re's own cache is small and shared)
     return re.compile(alternation(patterns), _I) if patterns else None
 
 
