@@ -234,6 +234,7 @@ def _age_rules() -> dict:
         "ref": [re.compile(r"(?:" + alt(labels) + r")[\s.:=\-,;|]*(?:on\s+)?(?:" + DATE + ")", _I)
                 for labels in r["reference_labels"]],
         "header_age": [re.compile(p, _I | re.MULTILINE) for p in r["header_age"]],
+        "header_age_not": re.compile(alt(r["header_age_not"]), _I),
         "age_heading": re.compile(alt(r["age_heading"]), _I),
         "dob_heading": re.compile(r"^\s*(?:" + alt(r["dob_label"]) + r")\s*$", _I),
         "ref_heading": [re.compile(r"^\s*(?:" + alt(labels) + r")\s*$", _I) for labels in r["reference_labels"]],
@@ -320,9 +321,10 @@ def patient_age(text: str) -> int | None:
             if 0 <= v <= 120:
                 return v
     for rx in rules["header_age"]:
-        m = rx.search(text[:600])
-        if m and 0 <= int(m.group(1)) <= 120:
-            return int(m.group(1))
+        for m in rx.finditer(text[:600]):
+            line_before = text[text.rfind("\n", 0, m.start(1)) + 1:m.start(1)]
+            if int(m.group(1)) <= 120 and not rules["header_age_not"].search(line_before):
+                return int(m.group(1))
     cell = _cell_under_heading(head, rules["age_heading"])
     m = re.fullmatch(r"(\d{1,3})\s*(?:y|yrs?|years?)?", cell or "", _I)
     if m and int(m.group(1)) <= 120:

@@ -89,6 +89,10 @@ AGES = [
     ("Name | Age | Sex\nJ Example | - | F\n", None),
     ("Smoker, 40 pack years.\n", None),
     ("Stopped codeine 3 yrs ago.\n", None),
+    ("Ex-smoker, 30 years\n", None),
+    ("PMH: diabetic, 20 yrs\n", None),
+    ("Lives alone, widowed, 12 years\n", None),
+    ("Name: K Example,  88 yrs,  Ward 3\nEx-smoker, 30 years\n", 88),
 ]
 
 
