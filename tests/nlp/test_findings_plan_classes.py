@@ -26,6 +26,10 @@ GP_REQUESTS = [
     ("The community nursing team are asked to review the oxycodone on their next visit.", True),
     ("We'd ask the district nurses to check the oxycodone supply is finished by Friday.", True),
     ("Your help in reviewing her analgesia at 2 weeks would be much appreciated.", True),
+    ("Surgery: please look at the oxycodone again at one week.", True),
+    ("For the practice - would you follow up the oxycodone at 10 days.", True),
+    ("Community team will keep an eye on his oxycodone use.", True),
+    ("DNs - please supervise the oxycodone supply until finished.", True),
     # negatives: no opioid, or not addressed to anyone
     ("GP to continue usual care.", False),
     ("District nurse for wound care.", False),
@@ -33,6 +37,9 @@ GP_REQUESTS = [
     ("We would appreciate it if the surgery could arrange physiotherapy.", False),
     ("Community team to review the wound dressings on Monday.", False),
     ("She was grateful for the care of the ward team.", False),
+    ("Surgery: please arrange a follow up X-ray in 6 weeks.", False),
+    ("Practice nurse to follow up the wound.", False),
+    ("The oxycodone made her drowsy; the surgery was uneventful.", False),
 ]
 
 
