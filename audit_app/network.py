@@ -126,10 +126,26 @@ def _cycle(c: dict, named: bool) -> PdsaCycle | None:
     return cyc
 
 
+def _anonymous_rounds(rounds: list) -> list:
+    """Another trust's rounds under neutral labels ('Mar 2024', or 'Round 2'): a label such as
+    'Southmoor re-audit' would name an anonymised trust."""
+    import dataclasses
+
+    out, seen = [], {}
+    for i, r in enumerate(rounds, start=1):
+        label = f"{r.period_start:%b %Y}" if r.period_start else f"Round {i}"
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > 1:
+            label = f"{label} ({seen[label]})"
+        out.append(dataclasses.replace(r, label=label, source_file=None, mapping=None, note=None))
+    return out
+
+
 def build(network_id: int, name: str, trusts: Sequence[TrustEntry], rounds: dict[int, list],
           result_counts: Iterable[Any], pdsa_rows: dict[int, list[dict]] | None = None,
           config: StandardsConfig | None = None) -> NetworkData:
     named = {t.id: t.named for t in trusts}
+    rounds = {tid: (list(rs) if named.get(tid, False) else _anonymous_rounds(list(rs))) for tid, rs in rounds.items()}
     pdsa = {tid: [c for c in (_cycle(row, named.get(tid, False)) for row in rows) if c is not None]
             for tid, rows in (pdsa_rows or {}).items()}
     return NetworkData(network_id, name, list(trusts), {t.id: list(rounds.get(t.id, [])) for t in trusts},
@@ -332,8 +348,9 @@ def league_table(data: NetworkData, standard_id: str, *, period: Any = LATEST, r
 
 # =========================================================================== words
 
-def trend_signals(panels: list[TrendPanel], standard: StandardInfo) -> list[str]:
-    """One sentence per trust whose latest point is a special cause."""
+def trend_signals(panels: list[TrendPanel], standard: StandardInfo, *, named: bool = True) -> list[str]:
+    """One sentence per trust whose latest point is a special cause (``named``: starting with the
+    trust's name, for the network; without it, for the trust's own feedback)."""
     out = []
     for p in panels:
         pts = p.result.points
@@ -343,8 +360,9 @@ def trend_signals(panels: list[TrendPanel], standard: StandardInfo) -> list[str]
         pt = str(last["point_type"])
         if pt.startswith("special_cause"):
             kind = ("an improvement" if "improvement" in pt else "a concern" if "concern" in pt else "a special cause")
-            out.append(f"{p.trust.name}: {standard.id} {standard.short_title} shows {kind} at its latest round "
-                       f"({p.labels[-1]}, {_pct(p.numerators[-1] / p.denominators[-1]) if p.denominators[-1] else NO_ELIGIBLE}).")
+            value = _pct(p.numerators[-1] / p.denominators[-1]) if p.denominators[-1] else NO_ELIGIBLE
+            sentence = f"{standard.id} {standard.short_title} shows {kind} at its latest round ({p.labels[-1]}, {value})."
+            out.append(f"{p.trust.name}: {sentence}" if named else sentence)
     return out
 
 
@@ -410,8 +428,7 @@ def trust_feedback(data: NetworkData, trust_id: int, *, funnels: dict[str, Funne
         ps = (panels or {}).get(std.id)
         if ps is None:
             ps = trend_panels(data, std.id, rules=rules)
-        moved.extend(s.split(": ", 1)[1][0].upper() + s.split(": ", 1)[1][1:]
-                     for s in trend_signals([p for p in ps if p.trust.id == trust_id], std))
+        moved.extend(trend_signals([p for p in ps if p.trust.id == trust_id], std, named=False))
         rows.append({"standard": name, "n/N": f"{k}/{n}" if n else NO_ELIGIBLE,
                      "%": round(100 * k / n, 1) if n else None,
                      "network %": round(100 * fv.result.centre, 1) if math.isfinite(fv.result.centre) else None,

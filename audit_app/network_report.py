@@ -14,10 +14,12 @@ draws (qi.figures funnel and small multiples), rendered once through kaleido.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import math
 import re
+import threading
 import warnings
 from pathlib import Path
 from typing import Iterable
@@ -70,6 +72,33 @@ def default_trend_standards(report: NetworkReport, limit: int = DEFAULT_TREND_CH
     return [stds[i].id for i in sorted(ranked[:limit])]
 
 
+_session = threading.local()
+
+
+@contextlib.contextmanager
+def chart_session():
+    """One Chromium for every chart of the report, started at once in the background (it takes
+    seconds) so that collating the report overlaps it; render_charts inside uses it."""
+    import plotly.graph_objects as go
+
+    from qi.figures import figure_to_png
+
+    def warm() -> None:
+        with contextlib.suppress(Exception), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            figure_to_png(go.Figure(layout={"width": 10, "height": 10}))
+
+    with png_session():
+        _session.active = True
+        thread = threading.Thread(target=warm, name="chromium-warm-up", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            thread.join()
+            _session.active = False
+
+
 def render_charts(report: NetworkReport, *, funnels: bool = True, trends: bool = True,
                   trend_standards: Iterable[str] | None = None) -> tuple[dict[str, bytes], list[str]]:
     """PNG of every funnel and of the trends of ``trend_standards`` (default:
@@ -92,7 +121,7 @@ def render_charts(report: NetworkReport, *, funnels: bool = True, trends: bool =
                 jobs.append((f"trends:{s.id}", lambda s=s: trends_figure(report.panels[s.id], s)))
     if not (jobs or (funnels and stds)):
         return pngs, notes
-    with png_session():
+    with (contextlib.nullcontext() if getattr(_session, "active", False) else png_session()):
         try:
             if funnels and stds:
                 items = [(report.funnels[s.id].result, f"{s.id} {s.short_title}: funnel plot, {report.period}",
@@ -258,12 +287,7 @@ def build_workbook(report: NetworkReport, pngs: dict[str, bytes] | None = None, 
     wb = Workbook(write_only=True)
     for sh in sheets:
         sh.flush(wb)
-    buf = io.BytesIO()
-    wb.save(buf)
-    data = buf.getvalue()
-    if path is not None:
-        Path(path).write_bytes(data)
-    return data
+    return _save(wb, path)
 
 
 # =========================================================================== slides
@@ -292,9 +316,10 @@ def _feedback_slide(prs, fb: TrustFeedback, report: NetworkReport) -> None:
              ["What moved:"] + fb.moved + ["PDSA cycles run:"] + fb.pdsa, size=12)
 
 
-def _save(prs, path: str | Path | None) -> bytes:
+def _save(document, path: str | Path | None) -> bytes:
+    """The workbook or deck as bytes (also written to ``path`` when given)."""
     buf = io.BytesIO()
-    prs.save(buf)
+    document.save(buf)
     data = buf.getvalue()
     if path is not None:
         Path(path).write_bytes(data)

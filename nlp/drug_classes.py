@@ -30,7 +30,9 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 _I = re.IGNORECASE
 
 STATUSES = ("active", "stopped", "negated", "allergy", "historical", "mentioned")
-OPIOID_CLASSES = frozenset({"opioid", "strong_opioid", "weak_opioid", "paracetamol_combination"})
+OPIOID_CLASSES = frozenset({"opioid", "strong_opioid", "weak_opioid", "paracetamol_combination", "opioid_substitution"})
+# Classes of a product, not of its generic: codeine is not a paracetamol product, BuTrans is not substitution therapy.
+PRODUCT_CLASSES = frozenset({"paracetamol_combination", "opioid_substitution"})
 # Categories the drug matcher (nlp.lexicon / nlp.prescriptions) treats specially; every other class is
 # matched as "non_opioid" so that advice about it is never read as advice about an opioid.
 MATCHER_CATEGORIES = ("benzodiazepine", "z_drug", "gabapentinoid", "naloxone", "loperamide", "inpatient_opioid")
@@ -40,7 +42,8 @@ CO_PRESCRIPTION_CLASSES = ("benzodiazepine", "z_drug", "gabapentinoid", "laxativ
 JUSTIFIED_CLASSES = ("benzodiazepine", "z_drug", "gabapentinoid")
 # When a drug has several classes, the first of these names it (citalopram -> ssri, then qt_prolonging).
 _CLASS_PRIORITY = ("benzodiazepine", "z_drug", "gabapentinoid", "naloxone", "laxative", "ssri", "snri", "tricyclic",
-                   "serotonergic", "paracetamol", "paracetamol_combination", "strong_opioid", "weak_opioid",
+                   "serotonergic", "paracetamol", "paracetamol_combination", "opioid_substitution", "strong_opioid",
+                   "weak_opioid",
                    "qt_prolonging", "loperamide", "inpatient_opioid", "nsaid", "other")
 
 
@@ -92,8 +95,18 @@ def letter_rules() -> dict:
         return json.load(fh)
 
 
-def _alt(patterns: Iterable[str]) -> re.Pattern:
-    return re.compile("|".join(f"(?:{p})" for p in patterns), _I)
+def alternation(patterns: Iterable[str]) -> str:
+    """One regex source for a phrase class (a list of patterns from letter_rules.json)."""
+    return "|".join(f"(?:{p})" for p in patterns)
+
+
+def phrase_regex(patterns: Iterable[str] | None) -> re.Pattern | None:
+    """A phrase class compiled case-insensitively (None for an empty or missing class)."""
+    patterns = list(patterns or [])
+    return re.compile(alternation(patterns), _I) if patterns else None
+
+
+_alt = phrase_regex  # short name inside this module
 
 
 @dataclass
@@ -137,8 +150,8 @@ def _rules() -> _Rules:
         r.generic_of.setdefault(row.name.lower(), row.generic)
     # a brand or spelling carries every class of its generic (Cipramil -> ssri and qt_prolonging)
     for name, cls in by_name.items():
-        if "paracetamol_combination" not in cls:  # codeine itself is not a paracetamol product
-            cls |= by_generic.get(r.generic_of[name].lower(), set()) - {"paracetamol_combination"}
+        if not cls & PRODUCT_CLASSES:  # a generic inherits no product class (codeine is not co-codamol)
+            cls |= by_generic.get(r.generic_of[name].lower(), set()) - PRODUCT_CLASSES
     r.by_name = {k: _ordered(v) for k, v in by_name.items()}
     r.by_generic = {k: _ordered(v) for k, v in by_generic.items()}
     return r
@@ -176,10 +189,9 @@ def _opioid_classes(name: str) -> tuple[str, set[str]] | None:
     if not terms:
         return None
     t = terms[0]
-    cls = {"opioid"} | set(_rules().by_generic.get(t.generic, ())) - {"paracetamol_combination"}
+    cls = {"opioid"} | set(_rules().by_generic.get(t.generic, ())) - PRODUCT_CLASSES
     for n in filter(None, (name, t.text, t.brand)):
-        if "paracetamol_combination" in _rules().by_name.get(n.lower(), ()):
-            cls.add("paracetamol_combination")
+        cls |= set(_rules().by_name.get(n.lower(), ())) & PRODUCT_CLASSES
     if t.formulation == "combination" and any(n.lower().startswith(p.lower()) for n in (name,)
                                               for p in names_in("paracetamol_combination")):
         cls.add("paracetamol_combination")
@@ -314,9 +326,9 @@ def _statement(layout, matches, i: int) -> tuple[int, int, str, str]:
     text = layout.text
     s, e = matches[i][0], matches[i][1]
     ls, le = layout.line_bounds(s)
-    line = text[ls:le]
+    line = text[ls:le] if le - ls < 2000 else ""  # a row of a table is never this long
     if "|" in line or "\t" in line:
-        others = [m for m in matches if ls <= m[0] < le and m[0] != s]
+        others = [m for m in matches[max(0, i - 30):i + 30] if ls <= m[0] < le and m[0] != s]
         if not others:
             cs, ce = ls, le
         else:
@@ -331,10 +343,23 @@ def _statement(layout, matches, i: int) -> tuple[int, int, str, str]:
     else:
         cs, ce = layout.clause_bounds(s)
     mine = _same_drug_key(matches[i][2])
-    prev_end = max([m[1] for m in matches[:i] if cs < m[1] <= s and _same_drug_key(m[2]) != mine] or [cs])
-    # a brand in brackets after its generic ("naloxone (Prenoxad) supplied") stays in the same statement
-    nxt = [m[0] for m in matches[i + 1:] if m[0] >= e and _same_drug_key(m[2]) != mine]
-    next_start = min(nxt[0], ce) if nxt and nxt[0] < ce else ce
+    # neighbours are walked outwards only (a letter naming 500 drugs stays linear); a brand in brackets after its
+    # generic ("naloxone (Prenoxad) supplied") stays in the same statement
+    cs, ce = max(cs, s - 300), min(ce, e + 300)  # a statement is a line or clause, never a whole page
+    prev_end = cs
+    for j in range(i - 1, max(-1, i - 20), -1):
+        if matches[j][1] <= cs:
+            break
+        if matches[j][1] <= s and _same_drug_key(matches[j][2]) != mine:
+            prev_end = matches[j][1]
+            break
+    next_start = ce
+    for j in range(i + 1, min(len(matches), i + 20)):
+        if matches[j][0] >= ce:
+            break
+        if matches[j][0] >= e and _same_drug_key(matches[j][2]) != mine:
+            next_start = matches[j][0]
+            break
     return prev_end, next_start, text[prev_end:s], text[e:next_start]
 
 
@@ -363,6 +388,7 @@ def _status(layout, text, s, e, st_s, st_e, before, after, r: _Rules, cue) -> st
             r.historical.search(stmt):
         return "historical"
     cs, _ce = layout.clause_bounds(s)
+    cs = max(cs, s - 200)  # the list's lead-in ("she was taking ...") is near; bounded for very long lines
     if (cue("historical", text[cs:s]) or r.historical.search(text[cs:s])) and not r.active_cue.search(stmt):
         return "historical"  # "she was taking co-codamol, pregabalin and diazepam" covers the whole list
     if kind == "discharge" or r.supplied.search(stmt):

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from nlp.context import LetterLayout, RE_BULLET, compiled
 from functools import lru_cache
 
-from nlp.drug_classes import CO_PRESCRIPTION_CLASSES, JUSTIFIED_CLASSES, find_class_mentions, justification, letter_rules
+from nlp.drug_classes import (CO_PRESCRIPTION_CLASSES, JUSTIFIED_CLASSES, alternation, find_class_mentions,
+                              justification, letter_rules, phrase_regex)
 from nlp.extraction import EXTRA_FLAG_ORDER, GOLD_FLAG_ORDER, CoPrescription, Finding, LetterExtraction
 from nlp.ome import HIGH_DOSE_THRESHOLDS, prescription_ome, total_ome
 
@@ -32,17 +33,18 @@ class PlanRules:
     opioid_words: re.Pattern
     pronoun: re.Pattern
     gp_heading: re.Pattern
+    gp_address_direct: re.Pattern
     negated: re.Pattern
 
 
 @lru_cache(maxsize=1)
 def plan_rules() -> PlanRules:
     r = letter_rules()["plans"]
-    alt = lambda ps: "|".join(f"(?:{p})" for p in ps)  # noqa: E731
-    kw = {k: re.compile(alt(r[k]), _I) for k in ("wean_words", "stop_verbs", "when", "limits", "not_plan", "gp_address",
-                                                 "gp_action", "gp_not", "opioid_words", "pronoun", "gp_heading")}
+    kw = {k: phrase_regex(r[k]) for k in ("wean_words", "stop_verbs", "when", "limits", "not_plan", "gp_address",
+                                                 "gp_action", "gp_not", "opioid_words", "pronoun", "gp_heading",
+                                                 "gp_address_direct")}
     c = compiled()
-    kw["negated"] = re.compile(alt(r["negated"] + [c.wean_negated.pattern]), _I)
+    kw["negated"] = phrase_regex(r["negated"] + [c.wean_negated.pattern])
     return PlanRules(**kw)
 
 
@@ -195,13 +197,13 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
                 and not (has_other and not has_opioid):
             gp.append((s, e, kind))
     if wean:
-        s, e, _ = sorted(wean, key=lambda x: (x[2] not in ("plan", "gp", "body"), x[0]))[0]
+        s, e, _ = min(wean, key=lambda x: x[0])
         ex.weaning_plan = Finding(True, text[s:e], (s, e))
     elif negated:
         s, e = negated[0]
         ex.weaning_plan = Finding(False, None, None, text[s:e], (s, e))
     if gp:
-        s, e, _ = gp[0]
+        s, e, _ = min(gp, key=lambda x: (not P.gp_address_direct.search(text, x[0], x[1]), x[0]))
         ex.gp_instruction = Finding(True, text[s:e], (s, e))
 
 
@@ -219,7 +221,7 @@ def _age_rules() -> dict:
     """Age and date phrases of letter_rules.json["age"]: explicit ages ("84F", "67yo M", "aged 67"), DOB labels,
     and labels of the reference date (discharge first, then the letter's event dates)."""
     r = letter_rules()["age"]
-    alt = lambda ps: "|".join(f"(?:{p})" for p in ps)  # noqa: E731
+    alt = alternation
     return {
         "terse": [re.compile(p) for p in r["explicit_case_sensitive"]],
         "explicit": [re.compile(p, _I) for p in r["explicit"]],
@@ -342,12 +344,20 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
         if m.generic not in generics:
             continue
         s, e = layout.sentence_bounds(m.start)
-        # "for breakthrough pain we have started Oramorph" puts the reason before the drug
-        for f in list(c.ind_for.finditer(layout.text, m.end, e)) + list(c.ind_for.finditer(layout.text, s, m.start)):
+        for f in c.ind_for.finditer(layout.text, m.end, e):
             phrase = f.group(1).strip()
             if not c.ind_not.match(phrase) and _SYMPTOM.search(phrase):
                 return phrase
+        # "for breakthrough pain we have started Oramorph" puts the reason before the drug
+        before = _reason_before().search(layout.text, max(s, m.start - 150), m.start)
+        if before:
+            return before.group(0)
     return None
+
+
+@lru_cache(maxsize=1)
+def _reason_before() -> re.Pattern:
+    return phrase_regex(letter_rules()["indication"]["reason_before"])
 
 
 def co_prescriptions(layout: LetterLayout, mentions) -> tuple[list[CoPrescription], list]:
@@ -397,8 +407,8 @@ def _phrase_rules(key: str):
     physio leaflet, a past event); when 'anchor' is given, a statement must also name its topic (medicines, driving,
     dependence...) unless it is a short item of a list ("Counselled", "Leaflet given")."""
     r = letter_rules()[key]
-    alt = lambda ps: re.compile("|".join(f"(?:{p})" for p in ps), _I) if ps else None  # noqa: E731
-    return alt(r["present"]), alt(r["absent"]), alt(r.get("ignore")), alt(r.get("anchor"))
+    return phrase_regex(r["present"]), phrase_regex(r["absent"]), phrase_regex(r.get("ignore")), \
+        phrase_regex(r.get("anchor"))
 
 
 def _statement_at(layout: LetterLayout, pos: int) -> tuple[int, int]:
@@ -485,8 +495,7 @@ def ome_incomplete_items(ex: LetterExtraction) -> list[dict]:
 @lru_cache(maxsize=1)
 def _indication_rules() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     r = letter_rules()["indication"]
-    alt = lambda ps: re.compile("|".join(f"(?:{p})" for p in ps), _I)  # noqa: E731
-    return alt(r["symptom"]), alt(r["column"]), alt(r["empty_cell"])
+    return phrase_regex(r["symptom"]), phrase_regex(r["column"]), phrase_regex(r["empty_cell"])
 
 
 def _indication_column_cell(layout: LetterLayout, pos: int) -> str | None:
@@ -544,7 +553,8 @@ def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_fa
     c = compiled()
     ex.co_prescriptions, class_mentions = co_prescriptions(layout, mentions)
     ex.naloxone_supplied = naloxone_finding(layout, class_mentions)
-    ex.patient_informed = phrase_finding(layout, "patient_informed", [m.start for m in mentions])
+    opioid_names = [m.start for m in mentions if m.category == "opioid"]
+    ex.patient_informed = phrase_finding(layout, "patient_informed", opioid_names)
     ex.specialist_review = phrase_finding(layout, "specialist_review")
     ex.transfer = phrase_finding(layout, "transfer")
     for rx in ex.opioids:

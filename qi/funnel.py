@@ -345,17 +345,20 @@ def funnel(numerators: Sequence[float], denominators: Sequence[float], labels: S
 
     with np.errstate(divide="ignore", invalid="ignore"):
         value = np.where(has, k / np.where(has, n, 1.0), math.nan)
-    lims = {}
-    cols = {}
-    for level in LEVELS:
-        lo, hi = (funnel_limits(centre, n, level=level, limits=limits, overdispersion=od, phi=phi,
-                                tau2=tau2, scale=scale) if math.isfinite(centre)
-                  else (np.full(n.shape, math.nan), np.full(n.shape, math.nan)))
-        cols[f"lcl{level.replace('.', '')}"] = lo
-        cols[f"ucl{level.replace('.', '')}"] = hi
-        lims[level] = (lo, hi)
+
+    def limit_columns(denominators: np.ndarray) -> dict[str, np.ndarray]:
+        cols = {}
+        for level in LEVELS:
+            lo, hi = (funnel_limits(centre, denominators, level=level, limits=limits, overdispersion=od, phi=phi,
+                                    tau2=tau2, scale=scale) if math.isfinite(centre)
+                      else (np.full(denominators.shape, math.nan), np.full(denominators.shape, math.nan)))
+            cols[f"lcl{level.replace('.', '')}"], cols[f"ucl{level.replace('.', '')}"] = lo, hi
+        return cols
+
+    cols = limit_columns(n)
     positions = [
-        _position(value[i], n[i], {lv: (lims[lv][0][i], lims[lv][1][i]) for lv in LEVELS})
+        _position(value[i], n[i], {lv: (cols[f"lcl{lv.replace('.', '')}"][i], cols[f"ucl{lv.replace('.', '')}"][i])
+                                   for lv in LEVELS})
         for i in range(k.size)
     ]
     outlier_rank = {"95": ("above 95%", "below 95%", "above 99.8%", "below 99.8%"),
@@ -367,13 +370,7 @@ def funnel(numerators: Sequence[float], denominators: Sequence[float], labels: S
     points["outlier"] = points["position"].isin(outlier_rank)
 
     grid = _curve_grid(n[has]) if has.any() else np.array([1, 10])
-    curve = {"denominator": grid}
-    for level in LEVELS:
-        lo, hi = (funnel_limits(centre, grid, level=level, limits=limits, overdispersion=od, phi=phi,
-                                tau2=tau2, scale=scale) if math.isfinite(centre)
-                  else (np.full(grid.shape, math.nan), np.full(grid.shape, math.nan)))
-        curve[f"lcl{level.replace('.', '')}"] = lo
-        curve[f"ucl{level.replace('.', '')}"] = hi
+    curve = {"denominator": grid, **limit_columns(grid)}
     return FunnelResult(points=points, curve=pd.DataFrame(curve), centre=centre,
                         target=target, phi=phi, tau2=tau2 if math.isfinite(phi) else math.nan,
                         units_used=int(has.sum()), limits=limits, overdispersion=od, scale=scale,

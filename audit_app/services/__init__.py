@@ -25,9 +25,9 @@ from audit_app.services.charts import (CHART_TYPES, GRAINS, RULE_SETS, ChartView
                                        measure_options, measures)
 from audit_app.services.compliance import ComplianceView, compliance
 from audit_app.services.importing import (LETTER_SEPARATOR, decode_letter_file, field_choices, issues_table,
-                                          letters_to_csv, list_sheets, mapping_from_table, mapping_table,
-                                          prepare_upload, preview_table, save_import, split_pasted_letters,
-                                          warm_up)
+                                          list_sheets, mapping_from_table, mapping_table, prepare_letters,
+                                          prepare_upload, preview_table, remap_upload, save_import,
+                                          split_pasted_letters, warm_up)
 from audit_app.services.letters import (OUTCOME_SYMBOLS, CorrectableField, CorrectionResult, apply_correction,
                                         correctable_fields, current_value, letter_corrections, letter_ome_table,
                                         letter_outcome, letter_results_table, letter_wording, letters_table,

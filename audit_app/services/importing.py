@@ -5,10 +5,8 @@ warm_up loads it in the background.
 """
 from __future__ import annotations
 
-import csv
-import io
 import math
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -66,22 +64,6 @@ def split_pasted_letters(text: str) -> list[str]:
     return [l.strip("\n") for l in letters if l.strip()]
 
 
-def letters_to_csv(letters: Iterable[tuple[str, str]]) -> bytes:
-    """A set of letters as a two-column audit sheet (Letter ID, Letter text), so letters go through
-    the same import (validation, extraction, scoring, one-transaction save) as a spreadsheet."""
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(["Letter ID", "Letter text"])
-    n = 0
-    for name, text in letters:
-        if text and text.strip():
-            w.writerow([name, text])
-            n += 1
-    if not n:
-        raise ServiceError("no letter text: upload .txt files or paste at least one letter")
-    return buf.getvalue().encode("utf-8")
-
-
 def decode_letter_file(data: bytes, filename: str) -> str:
     for enc in ("utf-8-sig", "cp1252"):
         try:
@@ -103,6 +85,32 @@ def prepare_upload(store: Store, access: Access, trust_id: int, data: bytes, fil
                                      progress=progress)
     except Exception as exc:  # noqa: BLE001
         raise _import_error(exc, filename) from None
+
+
+def prepare_letters(store: Store, access: Access, trust_id: int, letters: list[tuple[str, str]], *,
+                    progress: Callable[[int, int], None] | None = None):
+    """Letters (name, text) from .txt files or pasted text, read like a two-column sheet
+    (audit_app.importing.prepare_letters); saves nothing."""
+    from audit_app import importing  # see the module docstring
+
+    TrustScope.check(store, access, trust_id)
+    try:
+        return importing.prepare_letters(letters, trust_id=trust_id, store=store, progress=progress)
+    except Exception as exc:  # noqa: BLE001
+        raise _import_error(exc, importing.LETTERS_FILE) from None
+
+
+def remap_upload(store: Store, access: Access, trust_id: int, prepared, mapping: dict | None, *,
+                 progress: Callable[[int, int], None] | None = None):
+    """The prepared import under the user's edited mapping (audit_app.importing.remap_import): the
+    file is not read again and letters already read keep their extraction; saves nothing."""
+    from audit_app import importing  # see the module docstring
+
+    TrustScope.check(store, access, trust_id)
+    try:
+        return importing.remap_import(prepared, mapping, progress=progress)
+    except Exception as exc:  # noqa: BLE001
+        raise _import_error(exc, prepared.filename) from None
 
 
 def mapping_table(prepared) -> pd.DataFrame:
@@ -156,13 +164,12 @@ def save_import(store: Store, access: Access, trust_id: int, prepared, *, label:
                 progress: Callable[[int, int], None] | None = None) -> int:
     """Score and save the prepared import as a round (one transaction; nothing saved on failure).
 
-    `into_round_id`: an existing EMPTY round (created on the Trusts page) to fill; its label,
-    period and standards version are used.
+    `into_round_id`: an existing EMPTY round (created on the Trusts page) to fill, in the same
+    transaction; its label, period and standards version are used.
     """
     from audit_app import importing  # see the module docstring
 
     scope = TrustScope.check(store, access, trust_id)
-    empty = None
     if into_round_id is not None:
         empty = scope.round(into_round_id)
         if empty.n_letters:
@@ -175,15 +182,9 @@ def save_import(store: Store, access: Access, trust_id: int, prepared, *, label:
         raise ServiceError("give the round a label")
     check_period(period_start, period_end)
     _, config = trust_config(scope, standards_version)
-    if empty is not None:
-        store.delete_round(empty.id, user=scope.user, reason="filled by an import")  # re-created below, with its letters, under the same label
     try:
         return importing.accept_import(store, prepared, trust_id=trust_id, label=label, period_start=period_start,
-                                    period_end=period_end, standards_config=config, progress=progress)
+                                       period_end=period_end, standards_config=config, progress=progress,
+                                       into_round_id=into_round_id)
     except Exception as exc:  # noqa: BLE001
-        if empty is not None:
-            store.save_round(trust_id, empty.label, [], period_start=empty.period_start,
-                             period_end=empty.period_end, standards_version=empty.standards_version)
         raise _import_error(exc, prepared.filename) from None
-
-

@@ -225,14 +225,14 @@ def letter_results_table(letter: LetterRow) -> pd.DataFrame:
     """The standards' verdicts on one letter, with the reason and evidence in words."""
     rows = []
     for r in letter.standard_results:
-        ev = "; ".join(
+        evidence = "; ".join(
             f"{e.get('source', '')}: {e.get('field', '')} = {param_text(e.get('value'))}"
             + (f" ({e['note']})" if e.get("note") else "")
             for e in r.get("evidence") or [])
         rows.append({"Standard": r.get("standard_id"),
                      "Item": "" if r.get("item_index") is None else int(r["item_index"]) + 1,
                      "Outcome": OUTCOME_SYMBOLS.get(r.get("outcome"), r.get("outcome")),
-                     "Why": code_words(r.get("exclusion_code") or r.get("reason")), "Evidence": ev})
+                     "Why": code_words(r.get("exclusion_code") or r.get("reason")), "Evidence": evidence})
     return privacy.safe_frame(pd.DataFrame(rows, columns=["Standard", "Item", "Outcome", "Why", "Evidence"]))
 
 

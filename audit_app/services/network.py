@@ -7,6 +7,7 @@ trust, round, standard and outcome in the database.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -184,9 +185,10 @@ def collated_report(store: Store, scope: NetworkScope, *, slides: bool = True, c
     send it to. Aggregates only."""
     from audit_app import network_report as nr
 
-    report = _report(store, scope, period=period, overdispersion=_overdispersion(overdispersion), rules=rules,
-                     trusts=feedback_trusts(scope))
-    pngs, notes = nr.render_charts(report, trend_standards=trend_standards) if charts else ({}, [])
+    with (nr.chart_session() if charts else contextlib.nullcontext()):
+        report = _report(store, scope, period=period, overdispersion=_overdispersion(overdispersion), rules=rules,
+                         trusts=feedback_trusts(scope))
+        pngs, notes = nr.render_charts(report, trend_standards=trend_standards) if charts else ({}, [])
     workbook = nr.build_workbook(report, pngs, notes=notes)
     deck = nr.build_deck(report, pngs) if slides else None
     return CollatedReport(workbook, deck, notes)

@@ -304,7 +304,9 @@ def test_ome_breakdown_gives_factor_and_source_per_item():
     ("stop after five days", "stop"), ("Stop date: 14/11", "stop"), ("stop within 7 days", "stop"),
     ("Supply: 5 days (20 caps)", "supply"), ("5 days' supply", "supply"), ("Supply 5/7", "supply"),
     ("7/7 (28 caps)", "supply"), ("56 tablets, 7/7", "supply"), ("TTO: 7 days", "supply"),
-    ("for pain", None), ("continue until review", None), ("1 tablet 4 times a day", None), ("max 4 doses in 24 hours", None),
+    ("for 3–5 days", "length"), ("Max\u00a05\u00a0days", "length"), ("FOR FIVE DAYS", "length"),
+    ("for 1-2 weeks then stop", "length"),
+    ("for pain", None), ("continue until review", None), ("1-2 tabs QDS", None), ("5-10mg four hourly", None), ("1 tablet 4 times a day", None), ("max 4 doses in 24 hours", None),
     ("4-6 hourly", None), ("Ⅱ tabs QDS", None), ("", None),
 ])
 def test_stated_duration_wordings(text, kind):
