@@ -770,15 +770,8 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 _LEADING_SPACE_RE = re.compile(r"^[\s\u00a0\u2000-\u200b\u3000\ufeff]*")
 
 
-# A signed number ('-5', '+2.5%') or a lone dash is a number or text to a spreadsheet, never a
-# formula: left as it is, so tables keep reading naturally.
-_PLAIN_SIGNED = re.compile(r"[+\-]?\d+(?:[.,]\d+)?%?|[-–—]+")
-
-
 def is_formula_like(value: Any) -> bool:
     if not isinstance(value, str) or not value:
-        return False
-    if _PLAIN_SIGNED.fullmatch(value):
         return False
     if value.startswith(_FORMULA_START):
         return True

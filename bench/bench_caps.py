@@ -42,7 +42,7 @@ try:
 except IngestError as exc:
     outcome = "refused: " + str(exc)[:110]
 dt = time.perf_counter() - t0
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+rss = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:')) / 1024  # own peak
 print(f"{{dt:7.1f}} s  {{rss:7.0f}} MB  {{outcome}}")
 '''
 

@@ -58,7 +58,8 @@ _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "sh
              "down-titrat", "downtitrat", "down titrat", "jic", "just in case", "anticipatory", "painkill",
              "pain killer", "pain relief", "patch", "weaning", "stopping", "taper", "step-down", "reduction",
              "no longer", "no more", "do not", "not to", "then", "and stop", "& stop", "+ stop", "ask", "request",
-             "district", "community", "primary care")
+             "district", "community", "primary care", "appreciat", "thank", "asked", "your help", "assistance",
+             "might you", "will you", "at most", "max", "exceed", "until", "down to", "down onto")
 _KW_RE = re.compile(r"(?<![A-Za-z])(?:" + "|".join(re.escape(k) for k in sorted(set(_KEYWORDS), key=len, reverse=True))
                     + ")", re.IGNORECASE)
 
@@ -131,8 +132,9 @@ def _plan_object_is_other(st: str, s: int, mentions) -> bool:
     if not m:
         return True
     drugs = [(x.start - s, x.category) for x in mentions if s <= x.start < s + len(st)]
+    # a drug after "to"/"onto" is where the plan goes ("step down to paracetamol"), not what it stops
     after = [(p, cat) for p, cat in drugs if m.end() <= p <= m.end() + 30
-             and not re.search(r"\b(?:then|with|only|use|plus|and\s+use)\b", st[m.end():p], _I)]
+             and not re.search(r"\b(?:then|with|only|use|plus|and\s+use|to|onto)\b", st[m.end():p], _I)]
     before = [(p, cat) for p, cat in drugs if p < m.start()]
     obj = after[0] if after else (before[-1] if before else None)
     return obj is not None and obj[1] != "opioid"
@@ -161,6 +163,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
     P = plan_rules()
     opioid_pos = [m.start for m in mentions if m.category == "opioid"]
     other_pos = [m.start for m in mentions if m.category in ("non_opioid", "benzodiazepine", "z_drug", "gabapentinoid")]
+    patch_opioid = any(rx.formulation == "patch" for rx in ex.opioids)
     wean, gp, negated = [], [], []
     for s, e, lead_in in statements(layout):
         kind = layout.section_kind(s)
@@ -182,6 +185,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         if not has_opioid and not has_other and ex.opioids and re.search(
                 r"\b(?:do\s+not|don't|not\s+to)\s+(?:be\s+)?(?:add|put|issue|re-?issue)\w*\b[^.;]{0,25}\brepeats?\b", st, _I):
             has_opioid = True  # "GP - please do not add to repeats" in a letter whose only new drugs are opioids
+        if not has_opioid and patch_opioid and re.search(r"\bpatch(?:es)?\b", st, _I):
+            has_opioid = True  # "remove after the 2nd patch" in a letter whose patch is the opioid
         is_wean = is_weaning_statement(st)
         if is_wean and has_other and _plan_object_is_other(st, s, mentions):
             is_wean = False
@@ -225,9 +230,45 @@ def _age_rules() -> dict:
     return {
         "terse": [re.compile(p) for p in r["explicit_case_sensitive"]],
         "explicit": [re.compile(p, _I) for p in r["explicit"]],
-        "dob": re.compile(r"(?:" + alt(r["dob_label"]) + r")[\s.:=\-]*(?:" + DATE + ")", _I),
-        "ref": [re.compile(r"(?:" + alt(labels) + r")[\s.:=\-]*(?:on\s+)?(?:" + DATE + ")", _I) for labels in r["reference_labels"]],
+        "dob": re.compile(r"(?:" + alt(r["dob_label"]) + r")[\s.:=\-,;|]*(?:" + DATE + ")", _I),
+        "ref": [re.compile(r"(?:" + alt(labels) + r")[\s.:=\-,;|]*(?:on\s+)?(?:" + DATE + ")", _I)
+                for labels in r["reference_labels"]],
+        "header_age": [re.compile(p, _I | re.MULTILINE) for p in r["header_age"]],
+        "header_age_not": re.compile(alt(r["header_age_not"]), _I),
+        "age_heading": re.compile(alt(r["age_heading"]), _I),
+        "dob_heading": re.compile(r"^\s*(?:" + alt(r["dob_label"]) + r")\s*$", _I),
+        "ref_heading": [re.compile(r"^\s*(?:" + alt(labels) + r")\s*$", _I) for labels in r["reference_labels"]],
     }
+
+
+_CELL_SEPARATORS = ("|", "\t", ",", ";")
+
+
+def _cell_under_heading(head: str, heading: re.Pattern) -> str | None:
+    """The cell under a column heading matching `heading` in a small table at the top of a letter (pipe, tab, CSV
+    or fixed-width columns): the first later row with as many cells as the heading row."""
+    lines = head.splitlines()[:40]
+    for i, line in enumerate(lines):
+        for sep in _CELL_SEPARATORS + (None,):
+            if sep is not None and sep not in line:
+                continue
+            heads = [c.strip() for c in (line.split(sep) if sep else re.split(r"\s{2,}", line.strip()))]
+            idx = next((k for k, h in enumerate(heads) if heading.match(h)), None)
+            if idx is None or len(heads) < 2:
+                continue
+            for row in lines[i + 1:i + 4]:
+                if not row.strip() or re.fullmatch(r"[\s|:+\-=]+", row):
+                    continue  # blank line or a markdown/box rule under the headings
+                cells = [c.strip() for c in (row.split(sep) if sep else re.split(r"\s{2,}", row.strip()))]
+                return cells[idx] if len(cells) == len(heads) else None
+            return None
+    return None
+
+
+def _table_date(head: str, heading: re.Pattern):
+    cell = _cell_under_heading(head, heading)
+    m = RE_DATE.search(cell) if cell else None
+    return _parts(m.groups()) if m else None
 
 
 def _parts(groups) -> tuple[int, int, str] | None:
@@ -279,9 +320,22 @@ def patient_age(text: str) -> int | None:
             v = int(m.group(1))
             if 0 <= v <= 120:
                 return v
+    for rx in rules["header_age"]:
+        for m in rx.finditer(text[:600]):
+            line_before = text[text.rfind("\n", 0, m.start(1)) + 1:m.start(1)]
+            if int(m.group(1)) <= 120 and not rules["header_age_not"].search(line_before):
+                return int(m.group(1))
+    cell = _cell_under_heading(head, rules["age_heading"])
+    m = re.fullmatch(r"(\d{1,3})\s*(?:y|yrs?|years?)?", cell or "", _I)
+    if m and int(m.group(1)) <= 120:
+        return int(m.group(1))
     dob_m = rules["dob"].search(head)
     if not dob_m:
-        return None
+        dob_parts = _table_date(head, rules["dob_heading"])
+        if not dob_parts:
+            return None
+        ref = next((r for rx in rules["ref_heading"] if (p := _table_date(head, rx)) and (r := _ref_date(p))), None)
+        return _age_on(_dob(dob_parts, ref), ref) if ref else None
     dob_parts = _parts(dob_m.groups())
     if not dob_parts:
         return None
@@ -303,7 +357,11 @@ def patient_age(text: str) -> int | None:
         ref = max(dates) if dates else None
     if ref is None:
         return None
-    born = _dob(dob_parts, ref)
+    return _age_on(_dob(dob_parts, ref), ref)
+
+
+def _age_on(born: dt.date | None, ref: dt.date) -> int | None:
+    """Whole years from birth to the reference date (None when the birth date is missing or after it)."""
     if born is None or born > ref:
         return None
     age = ref.year - born.year - ((ref.month, ref.day) < (born.month, born.day))

@@ -679,8 +679,11 @@ class Store(NetworkRepository):
                 time.sleep(self.PURGE_WAIT_S)
             raw = self.engine.raw_connection()
             try:
+                # a short wait per attempt: the usual 30 s busy timeout would hold the user for minutes
+                raw.execute(f"PRAGMA busy_timeout={int(self.PURGE_WAIT_S * 1000)}")
                 busy, log_frames, _checkpointed = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
             finally:
+                raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
                 raw.close()
             if busy == 0 and log_frames <= 0:  # TRUNCATE leaves an empty log on success
                 marker.unlink(missing_ok=True)

@@ -97,3 +97,16 @@ def test_report_of_a_trust_that_keeps_identifiers_is_masked(store):
     wb = openpyxl.load_workbook(io.BytesIO(data))
     cells = "\n".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None)
     assert _leaks(cells) == []
+
+
+def test_console_output_is_masked_line_by_line_with_the_line_before(capsys):
+    from audit_app.logging_setup import masked_output
+
+    with masked_output():
+        print("Hospital number:")           # the label ends its line...
+        print("7712345 and NHS 943", end="")  # ...the value is on the next, written in pieces
+        print("\u00a0476\u00a05919")
+        print("Mr_Whitfield_9434765919.xlsx", file=__import__("sys").stderr)
+    out, err = capsys.readouterr()
+    assert out == "Hospital number:\nXXXXXXX and NHS XXX\u00a0XXX\u00a0XXXX\n"
+    assert err == "Mr_XXXXXXXXX_XXXXXXXXXX.xlsx\n"

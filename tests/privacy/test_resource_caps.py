@@ -98,6 +98,9 @@ def test_a_large_import_keeps_memory_bounded(tmp_path):
         # VmHWM is this process's own peak: ru_maxrss would carry the (large) pytest parent's peak
         # across fork+exec on Linux
         "print(next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:')) // 1024)\n")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
+                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert int(proc.stdout.strip().splitlines()[-1]) < 600
+    peak_mb = int(proc.stdout.strip().splitlines()[-1])
+    print(f"5,000-row import peak {peak_mb} MB")
+    assert peak_mb < 600
