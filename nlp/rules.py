@@ -68,21 +68,21 @@ class WordListPattern:
     (which it falls back to when folding would move offsets); read matched text from the original by offset."""
 
     def __init__(self, body: str, end_boundary: bool = False):
-        """``body``: the alternation (lower-case ASCII literals); ``end_boundary`` adds ``(?![A-Za-z])``."""
+        """``body``: the alternation (lower-case literals); ``end_boundary`` adds ``(?![A-Za-z])``. A body with
+        characters other than ASCII is only ever run case-insensitively on the original text."""
         tail = r"(?![A-Za-z])" if end_boundary else ""
-        self.fast = re.compile(r"(?<![a-z])(?:" + body + ")" + tail.replace("A-Za-z", "a-z"))
         self.exact = re.compile(r"(?<![A-Za-z])(?:" + body + ")" + tail, re.IGNORECASE)
+        self.fast = re.compile(r"(?<![a-z])(?:" + body + ")" + tail.replace("A-Za-z", "a-z")) \
+            if body.isascii() and body == body.lower() else None
 
     @classmethod
     def of_words(cls, words, end_boundary: bool = False) -> "WordListPattern":
         """Longest word first, so a word is never cut short by its own prefix."""
         words = sorted({w.lower() for w in words}, key=lambda w: (-len(w), w))
-        if not all(w.isascii() for w in words):
-            raise ValueError("WordListPattern takes ASCII words")
         return cls("|".join(re.escape(w) for w in words), end_boundary)
 
     def finditer(self, text: str):
-        folded = fold_case(text)
+        folded = fold_case(text) if self.fast is not None else None
         if folded is None:
             return self.exact.finditer(text)
         return self.fast.finditer(folded)

@@ -39,9 +39,12 @@ def test_fold_case_keeps_offsets_or_declines():
     assert fold_case("abc") == "abc"
 
 
-def test_non_ascii_words_refused():
-    with pytest.raises(ValueError):
-        WordListPattern.of_words(["µg"])
+@pytest.mark.parametrize("text", ["5 µg and 5 μg, 10 ΜG", "Ärztin stop"])
+def test_non_ascii_words_run_on_the_original_text(text):
+    words = ["µg", "ärztin", "stop"]
+    fast = WordListPattern.of_words(words)
+    assert fast.fast is None
+    assert [m.span() for m in fast.finditer(text)] == [m.span() for m in exact(words).finditer(text)]
 
 
 @pytest.mark.parametrize("text", ["Patient on MORPHINE sulfate and OxyContin", "ZOMORPH İ zomorph",
