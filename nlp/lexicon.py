@@ -68,10 +68,14 @@ class Lexicon:
         return self.case_terms.get(matched) or self.terms.get(matched.lower(), [])
 
     def brand_row(self, brand: str) -> LexiconRow | None:
-        for r in self.rows:
-            if r.kind == "brand" and r.name == brand:
-                return r
-        return None
+        index = self.__dict__.get("_brand_index")
+        if index is None or index[0] != len(self.rows):  # built once (rows are fixed after loading)
+            by_name: dict[str, LexiconRow] = {}
+            for r in self.rows:
+                if r.kind == "brand":
+                    by_name.setdefault(r.name, r)  # the first row of a name, as the scan did
+            index = self.__dict__["_brand_index"] = (len(self.rows), by_name)
+        return index[1].get(brand)
 
     @property
     def opioid_generics(self) -> set[str]:
