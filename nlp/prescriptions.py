@@ -31,6 +31,17 @@ LINE_STOPPED = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held|suspe
 FREQ_OR_PRN = re.compile(r"\b(?:bd|bid|tds|tid|qds|qid|od|on|om|prn|p\.r\.n|hourly|hrly|hly|daily|times|twice|once|nocte|mane|at\s+night|q\.?\s?\d\w*|qhs|every|a\s+day|per\s+day|hours|weekly|as\s+(?:required|needed))\b", _I)
 
 
+# phrases read for every mention: compiled once
+_RE_OXY_PARTNER_BEFORE = re.compile(r"oxycodone\s*(?:/|with|and|-|\+)\s*$", _I)
+_RE_STOPPED_WHEN = re.compile(r"\bstopped\s+(?:after|at|in|once|when)\b", _I)
+_RE_STOP_WORD = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended)\b", _I)
+_RE_STOP_WORD_NOT_SUSPENDED = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held)\b", _I)
+_RE_SIG_OTHER = re.compile(r"patch|as\s+(?:required|needed)|when\s+required|if\s+required|supply|\bx\s*\d", _I)
+_RE_PREVIOUS_WORD = re.compile(r"from|previous|was|had", _I)
+_RE_ALLERGY_TAIL = re.compile(r"\s*(?:[-–:]\s*[A-Za-z][\w ]{0,30}|\([^)]{0,40}\))")
+_RE_CLAUSE_TAIL = re.compile(r"[^;\n]{0,60}")
+
+
 @dataclass
 class Mention:
     start: int
@@ -84,7 +95,7 @@ def classify(layout: LetterLayout, m: Mention) -> str:
     before = _without_previous_dose(text[cs:m.start])
     near = text[max(cs, m.start - 40): min(ce, m.end + 40)]
     if m.category in ("naloxone", "loperamide"):
-        if re.search(r"oxycodone\s*(?:/|with|and|-|\+)\s*$", text[max(0, m.start - 25):m.start], _I):
+        if _RE_OXY_PARTNER_BEFORE.search(text[max(0, m.start - 25):m.start]):
             return "part_of_rx"
         return "allergy" if kind == "allergy" else "other"
     if m.category == "inpatient_opioid":
@@ -107,7 +118,7 @@ def classify(layout: LetterLayout, m: Mention) -> str:
             return "inpatient_only"
         if cue("allergy", clause):
             return "allergy"
-        if LINE_STOPPED.search(line) and not re.search(r"\bstopped\s+(?:after|at|in|once|when)\b", line, _I):
+        if LINE_STOPPED.search(line) and not _RE_STOPPED_WHEN.search(line):
             return "stopped"
         if cue("other", clause) and not has_sig(text[m.start:le]):
             return "other"
@@ -123,7 +134,7 @@ def classify(layout: LetterLayout, m: Mention) -> str:
         return "historical"
     if cue("pre_admission_before", before) and not positive:
         return "historical"  # "admitted with back pain on OxyContin 20mg BD": what he took before
-    if re.search(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended)\b", clause, _I) and not positive:
+    if _RE_STOP_WORD.search(clause) and not positive:
         if cue("stop_instruction", clause) and not _past_stop(clause):
             # "GP to review ... and ensure oxycodone stopped": a plan, never a stopped drug
             return "rx" if has_sig(text[m.start:ce]) else "reference"
@@ -151,7 +162,7 @@ RE_HAS_DOSE = re.compile(r"\d\s*(?:mg|micrograms?|mcg|ml|tabs?|tablets?|caps?|ca
 
 def has_sig(s: str) -> bool:
     s = s[:160]
-    return bool(RE_HAS_DOSE.search(s)) and bool(FREQ_OR_PRN.search(s) or re.search(r"patch|as\s+(?:required|needed)|when\s+required|if\s+required|supply|\bx\s*\d", s, _I))
+    return bool(RE_HAS_DOSE.search(s)) and bool(FREQ_OR_PRN.search(s) or _RE_SIG_OTHER.search(s))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -550,7 +561,7 @@ def _not_current() -> dict[str, re.Pattern]:
 
 def _without_previous_dose(s: str) -> str:
     rx = _not_current()
-    if "(" not in s and "[" not in s and not re.search(r"from|previous|was|had", s, _I):
+    if "(" not in s and "[" not in s and not _RE_PREVIOUS_WORD.search(s):
         return s
     for key in ("bracket", "phrase"):
         s = rx[key].sub(lambda m: " " * len(m.group()), s)
@@ -727,10 +738,10 @@ def distractor_text(layout: LetterLayout, m: Mention, reason: str) -> tuple[int,
     ls, le = layout.line_bounds(m.start)
     cs, ce = layout.clause_bounds(m.start)
     if reason == "allergy":
-        x = re.compile(r"\s*(?:[-–:]\s*[A-Za-z][\w ]{0,30}|\([^)]{0,40}\))").match(text, m.end)
+        x = _RE_ALLERGY_TAIL.match(text, m.end)
         return m.start, (x.end() if x else m.end)
     if reason in ("stopped", "historical") and layout.section_kind(m.start) in ("stopped", "admission", "changes"):
-        x = re.compile(r"[^;\n]{0,60}").match(text, m.end)
+        x = _RE_CLAUSE_TAIL.match(text, m.end)
         end = x.end() if x else m.end
         return m.start, min(end, le)
     s = max(cs, m.start - 40)
@@ -889,7 +900,7 @@ def _on_discharge(layout: LetterLayout, m: Mention) -> bool:
         return not LINE_STOPPED.search(text[ls:le])
     if cue("allergy", clause) or cue("historical", clause) or cue("other", clause):
         return False
-    if re.search(r"\b(?:stopped|discontinued|ceased|withheld|held)\b", clause, _I):
+    if _RE_STOP_WORD_NOT_SUSPENDED.search(clause):
         return False
     if cue("inpatient_only", text[max(cs, m.start - 30): min(ce, m.end + 30)]):
         return False

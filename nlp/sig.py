@@ -448,6 +448,9 @@ def _patch_interval(sig: Sig, text: str) -> None:
         sig.patch_change_days = 7.0
 
 
+_RE_DAYS_FIGURE = re.compile(r"(?<![\d/])" + NUMW + r"\s*" + DAYS_UNIT, _I)  # "7 days", "five days"
+
+
 def parse_supply(sig: Sig, m: Masked, formulation: str | None, default_unit: str | None,
                  supply_only: bool = False, duration_only: bool = False) -> None:
     """Own supply, days supplied, quantity and intended duration (in that order, masking as it goes)."""
@@ -470,7 +473,7 @@ def parse_supply(sig: Sig, m: Masked, formulation: str | None, default_unit: str
         _quantity(sig, m, formulation, default_unit)
     if supply_only:
         # a bare "7 days" / "7/7" in a supply column is days supplied
-        x = re.search(r"(?<![\d/])" + NUMW + r"\s*" + DAYS_UNIT, m.text, _I)
+        x = _RE_DAYS_FIGURE.search(m.text)
         if x and sig.supply_days is None and not sig.own_supply:
             sig.supply_days = _days(to_number(x.group(1)), x.group(2))
             sig.spans["supply"] = [m.base + x.start(), m.base + x.end()]
@@ -491,7 +494,7 @@ def parse_supply(sig: Sig, m: Masked, formulation: str | None, default_unit: str
                 m.take(x.start(), x.end())
                 break
     if duration_only and sig.duration_days is None:
-        x = re.search(r"(?<![\d/])" + NUMW + r"\s*" + DAYS_UNIT, m.text, _I)
+        x = _RE_DAYS_FIGURE.search(m.text)
         if x:
             sig.duration_days = _days(to_number(x.group(1)), x.group(2))
             sig.spans["duration"] = [m.base + x.start(), m.base + x.end()]

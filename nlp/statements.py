@@ -274,17 +274,21 @@ def table_rows(layout: LetterLayout) -> list[_Row]:
     return rows
 
 
+_RE_GLUED_PARTNER = re.compile(r"\s*(?:[-/+&]|with|and)\s*", _I)
+_RE_OPEN_BEFORE = re.compile(r"[(\[/=]\s*$")
+
+
 def _same_product(text: str, a, b) -> bool:
     """b names the same product as a ("Oramorph (morphine 10mg/5ml)", "oxycodone MR (OxyContin)"), or the
     partner of a combination glued to it ("oxycodone-acetaminophen 5/325", "codeine/paracetamol")."""
-    if a.category == "opioid" and b.category != "opioid" and re.fullmatch(r"\s*(?:[-/+&]|with|and)\s*", text[a.end:b.start], _I):
+    if a.category == "opioid" and b.category != "opioid" and _RE_GLUED_PARTNER.fullmatch(text[a.end:b.start]):
         return True
     if a.generic != b.generic:
         return False
     if a.term.brand and b.term.brand and a.term.brand != b.term.brand:
         return False
     between = text[a.end:b.start]
-    if re.search(r"[(\[/=]\s*$", between):
+    if _RE_OPEN_BEFORE.search(between):
         return True
     return len(between) <= 60 and not _DOSE_BETWEEN.search(between)
 
