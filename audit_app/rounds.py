@@ -22,7 +22,7 @@ from audit_app import second_reader
 from audit_app.gcpause import gc_paused
 from audit_app.ingest import (IngestError, Mapping, SheetData, ValidationReport, apply_user_mapping,
                               build_records, letter_kind, list_sheets as _list_sheets, read_table,
-                              suggest_mapping)
+                              suggest_for_sheet)
 from audit_app.records import AuditRecord
 
 Progress = Callable[[int, int], None]
@@ -114,7 +114,7 @@ def prepare_import(path_or_bytes, filename: str | None = None, *, sheet: str | i
         data = read_audit_file(path_or_bytes, filename, sheet, max_bytes=max_bytes)
     t_read = time.perf_counter()
     remembered = remembered_mapping(store, trust_id)
-    suggested = suggest_mapping(data.headings, remembered=remembered)
+    suggested = suggest_for_sheet(data, remembered=remembered)
     try:
         applied, notes = apply_user_mapping(suggested, mapping, file=data.file)
     except ValueError as exc:
@@ -297,7 +297,7 @@ def accept_import(store, prepared: PreparedImport, *, trust_id: int, label: str,
         if prepared.extractor_version:
             kwargs["extractor_version"] = prepared.extractor_version
         round_id = store.save_round(trust_id, label, letters, **kwargs)
-        store.save_column_mapping(trust_id, mapping)
+        store.save_column_mapping(trust_id, prepared.mapping.decisions())  # unmapped columns too
         prepared.timings["score"] = t_score - t0
         prepared.timings["save"] = time.perf_counter() - t_score
     return round_id
