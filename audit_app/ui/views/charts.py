@@ -6,6 +6,24 @@ import streamlit as st
 from audit_app import services
 from audit_app.ui import common
 
+
+
+def _chart_csv(view, table, measure_id: str) -> str:
+    """The chart's data in the one CSV format `opioid-audit chart` reads back (qi.series_csv).
+    TODO(ux): move into the services package once it exists."""
+    from qi.series_csv import points_to_csv
+
+    rows = table[table["measure_id"] == measure_id]
+    target = rows["target"].iloc[0] if not rows.empty and "target" in rows else None
+    proportion = not rows.empty and rows["kind"].iloc[0] == "proportion"
+    if target is not None and (target != target):  # NaN: no target
+        target = None
+    if target is not None and proportion:
+        target = float(target) / 100.0
+    return points_to_csv(view.data, periods=[str(p) for p in view.data["period"]], target=target,
+                         measure=str(view.data["measure"].iloc[0]) if len(view.data) else None)
+
+
 store = common.get_store()
 acc = common.access()
 st.title("Charts")
@@ -34,10 +52,14 @@ with common.messages("Cannot draw the chart"):
                           phase_cycle_id=phase, show_2sigma=show2, table=table)
     st.plotly_chart(view.figure, key="spc_chart", config={"displaylogo": False})
 
-    variation, assurance = services.icon_text(view.variation, view.assurance)
-    a, b = st.columns(2)
-    a.metric("Variation (Making Data Count)", variation or "—")
-    b.metric("Assurance against target", assurance or "no target / no limits")
+    if view.n_points >= 2:
+        variation, assurance = services.icon_text(view.variation, view.assurance)
+        a, b = st.columns(2)
+        a.metric("Variation (Making Data Count)", variation or "—")
+        b.metric("Assurance against target", assurance or "no target / no limits")
+    else:  # one point says nothing about variation: no verdict in large type
+        st.caption("One point so far: variation and assurance are judged from two points on "
+                   "(choose one point per week or month to see more).")
     for note in view.notes:
         st.caption(f"ℹ️ {note}")
     st.subheader("Signals")
@@ -56,6 +78,6 @@ with common.messages("Cannot draw the chart"):
     fig = view.figure
     a.download_button("Download PNG", data=lambda: services.figure_png(fig), file_name=f"{measure}_{grain}.png",
                       mime="image/png", key="download_png", on_click="ignore", icon=":material/image:")
-    b.download_button("Download data (CSV)", data=view.data.to_csv(index=False).encode("utf-8"),
+    b.download_button("Download data (CSV)", data=_chart_csv(view, table, measure).encode("utf-8"),
                       file_name=f"{measure}_{grain}.csv", mime="text/csv", key="download_csv", on_click="ignore",
                       icon=":material/table:")
