@@ -32,16 +32,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def shared_dir() -> Path:
-    env = os.environ.get("OPIOID_AUDIT_SHARED")
-    return Path(env) if env else REPO.parent / "shared"
+def rounds_dir() -> Path:
+    """The fictional audit workbooks the test suite uses (tests/data/README.md)."""
+    return REPO / "tests" / "data" / "audit_rounds"
 
 
 def big_workbook(rows: int) -> bytes:
     """`rows` audit rows made from trust_a_round2.xlsx (cycled, new ids, dates over a year)."""
     from openpyxl import Workbook, load_workbook
 
-    src = load_workbook(shared_dir() / "corpora" / "audit_rounds" / "trust_a_round2.xlsx")
+    src = load_workbook(rounds_dir() / "trust_a_round2.xlsx")
     ws = src.worksheets[0]
     grid = [list(r) for r in ws.iter_rows(values_only=True)]
     header_i = next(i for i, r in enumerate(grid) if r and "ID" in [str(c).strip() for c in r if c is not None])

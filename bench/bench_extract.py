@@ -25,7 +25,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-SHARED = Path(os.environ.get("OPIOID_AUDIT_SHARED", REPO.parent / "shared"))
+DATA = REPO / "tests" / "data"  # the project's own test data (tests/data/README.md)
 MEDSPACY_VENV = Path(os.environ.get("MEDSPACY_VENV", "/tmp/medspacy-venv"))
 
 MEDSPACY_WORKER = r'''
@@ -47,8 +47,8 @@ print(json.dumps({"seconds": dt, "letters": len(texts), "entities": n}))
 
 
 def load_texts(repeat_to: int) -> dict[str, list[str]]:
-    dev = [json.loads(x)["text"] for x in (SHARED / "corpora" / "discharge_letters_dev.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
-    mts = [json.loads(x)["text"] for x in (SHARED / "corpora" / "mtsamples_opioid_notes.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
+    dev = [json.loads(x)["text"] for x in (DATA / "discharge_letters_dev.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
+    mts = [json.loads(x)["text"] for x in (DATA / "mtsamples_opioid_notes.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
     reps = (repeat_to + len(dev) - 1) // len(dev)
     return {f"dev letters x{repeat_to}": (dev * reps)[:repeat_to], "MTSamples notes (328)": mts}
 

@@ -61,14 +61,9 @@ def make_xlsx(n: int, seed: int = 1) -> bytes:
 
 
 def letter_texts() -> list[str]:
-    shared = Path(os.environ.get("OPIOID_AUDIT_SHARED", REPO.parent / "shared"))
-    dev = shared / "corpora" / "discharge_letters_dev.jsonl"
-    if dev.exists():
-        with open(dev, encoding="utf-8") as fh:
-            return [json.loads(line)["text"] for line in fh if line.strip()]
-    from audit_app.examples import example_letters
-
-    return [t for _n, t in example_letters()]
+    """The gold dev letters of the test data (tests/data/README.md)."""
+    with open(REPO / "tests" / "data" / "discharge_letters_dev.jsonl", encoding="utf-8") as fh:
+        return [json.loads(line)["text"] for line in fh if line.strip()]
 
 
 def make_letters_csv(n: int, seed: int = 2) -> bytes:

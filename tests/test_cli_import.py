@@ -9,11 +9,6 @@ import pytest
 from audit_app.cli import main
 
 
-@pytest.fixture(scope="module")
-def rounds_dir(corpora_dir):
-    return corpora_dir / "audit_rounds"
-
-
 def run(capsys, *argv):
     code = main(list(argv))
     out, err = capsys.readouterr()

@@ -27,7 +27,7 @@ def main() -> int:
     store = Store(url_db)
     acc = services.single_user()
     trust = services.create_trust(store, acc, "Trust A (example)")
-    rounds_dir = b.shared_dir() / "corpora" / "audit_rounds"
+    rounds_dir = b.rounds_dir()
     for n in (1, 2, 3):
         f = rounds_dir / f"trust_a_round{n}.xlsx"
         prepared = services.prepare_upload(store, acc, trust.id, f.read_bytes(), f.name)

@@ -60,7 +60,8 @@ def test_example_folder_contents():
         assert "Discharge" in text or "discharge" in text.lower()
 
 
-def test_example_workbooks_match_the_shared_copies(corpora_dir):
+def test_example_workbooks_are_the_tested_ones(rounds_dir):
+    """Users see the workbooks the suite tests (tests/data/audit_rounds)."""
     d = examples.example_dir()
     for _label, fname in examples.ROUNDS:
-        assert (d / fname).read_bytes() == (corpora_dir / "audit_rounds" / fname).read_bytes()
+        assert (d / fname).read_bytes() == (rounds_dir / fname).read_bytes()

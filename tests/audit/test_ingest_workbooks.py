@@ -9,11 +9,6 @@ from audit_app.ingest import build_records, list_sheets, read_table, suggest_map
 from audit_app.records import YesNo
 
 
-@pytest.fixture(scope="module")
-def rounds_dir(corpora_dir):
-    return corpora_dir / "audit_rounds"
-
-
 def _load(rounds_dir, n):
     sheet = read_table(rounds_dir / f"trust_a_round{n}.xlsx")
     mapping = suggest_mapping(sheet.headings)

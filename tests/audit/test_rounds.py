@@ -11,11 +11,6 @@ from audit_app import rounds
 from audit_app.ingest import IngestError
 
 
-@pytest.fixture(scope="module")
-def rounds_dir(corpora_dir):
-    return corpora_dir / "audit_rounds"
-
-
 def test_prepare_saves_nothing_and_accept_saves_the_round(store, rounds_dir):
     path = rounds_dir / "trust_a_round1.xlsx"
     trust = store.create_trust("Trust A")

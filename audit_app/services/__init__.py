@@ -1,0 +1,47 @@
+"""Plain functions the Streamlit pages call: the glue between the store and the audit domain.
+
+A page reads its widgets, calls one function here and shows the result. Nothing here imports
+Streamlit, so every function is testable without a browser. One module per thing the user sees:
+
+- scope: who may do what; :class:`TrustScope` is the store, the caller's access and one trust,
+  checked once per page call (every function below that takes a trust id builds one first)
+- trusts: trusts, who may see them, their rounds        - standards: the trust's standards versions
+- pdsa: the PDSA log                                     - letters: the letters table and corrections
+- importing: upload -> prepared import -> saved round    - compliance: one round against the standards
+- charts: a measure on a run/SPC chart                   - reports: the Excel report and the slides
+
+HTML and plotly building live in audit_app.ui (evidence, figures). Everything is re-exported here,
+so ``from audit_app import services; services.chart(...)`` works for pages and tests.
+
+Access: in single-user mode (no sign-in configured) every trust is allowed; with sign-in, only
+the trusts granted to the user's e-mail (``store.trusts_for_user``).
+"""
+from __future__ import annotations
+
+from audit_app.access import AccessContext, AccessDenied
+from audit_app.services.charts import (CHART_TYPES, GRAINS, NO_SIGNAL, RULE_SETS, ChartView, chart, figure_png,
+                                       icon_text, measure_options, measures)
+from audit_app.services.compliance import ComplianceView, compliance
+from audit_app.services.importing import (LETTER_SEPARATOR, decode_letter_file, field_choices, issues_table,
+                                          letters_to_csv, list_sheets, mapping_from_table, mapping_table,
+                                          prepare_upload, preview_table, save_import, split_pasted_letters,
+                                          warm_up)
+from audit_app.services.letters import (OUTCOME_SYMBOLS, CorrectableField, CorrectionResult, apply_correction,
+                                        correctable_fields, current_value, letter_corrections, letter_outcome,
+                                        letter_results_table, letters_table, score_letter)
+from audit_app.services.pdsa import (ACT_CHOICES, PDSA_FIELDS, delete_pdsa, list_pdsa, pdsa_cycles, pdsa_table,
+                                     save_pdsa)
+from audit_app.services.reports import report_filename, round_report, round_slides, slide_measures
+from audit_app.services.scope import (Access, ServiceError, TrustScope, access_for_user, access_from_key,
+                                      require_letter, require_round, require_trust, single_user, user_label,
+                                      visible_trusts)
+from audit_app.services.standards import (current_standards, save_standards, standards_parameters, standards_table,
+                                          standards_versions)
+from audit_app.services.trusts import (create_round, create_trust, delete_round, delete_trust, grant_trust,
+                                       list_rounds, rename_trust, revoke_trust, rounds_table, trust_users,
+                                       update_round)
+from audit_app.store.store import LetterRow, RoundInfo, Store, StoreError, TrustInfo
+from audit_app.ui.evidence import EVIDENCE_KINDS, evidence_html, evidence_legend_html, evidence_spans, opioid_summary
+from audit_app.ui.figures import compliance_figure
+
+_letter_outcome = letter_outcome  # the name tests written before the package used

@@ -1,0 +1,204 @@
+"""Charts page: a measure over rounds/weeks/months on a run or SPC chart (audit_app.scoring + qi).
+
+qi.figures (plotly) is imported on first use, not at app start: services.warm_up loads it in
+the background.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from audit_app import scoring
+from audit_app.gcpause import gc_paused
+from audit_app.services.pdsa import cycles_of, linked_cycles
+from audit_app.services.scope import Access, ServiceError, TrustScope
+from audit_app.services.standards import trust_config
+from audit_app.standards import load_standards
+from audit_app.store.store import Store, overlapping_periods
+from audit_app.ui.figures import measure_chart_figure
+from qi import spc
+
+CHART_TYPES = {"run": "Run chart", "p": "p-chart", "i": "XmR (individuals) chart", "pp": "Laney p′ chart"}
+RULE_SETS = {"anhoej": "Anhøj (qicharts2)", "mdc": "Making Data Count (NHS England)", "ihi": "IHI run chart rules"}
+GRAINS = {"round": "audit round", "week": "week of discharge", "month": "month of discharge"}
+
+
+def measure_options(store: Store, access: Access, trust_id: int) -> dict[str, str]:
+    """Measure id -> label, for the chart picker and PDSA links (ids as audit_app.scoring.qi_measures names them)."""
+    return measure_labels(TrustScope.check(store, access, trust_id))
+
+
+def measure_labels(scope: TrustScope) -> dict[str, str]:
+    """Measure id -> label for the scope's trust (its current standards)."""
+    _, cfg = trust_config(scope)
+    out = {}
+    for d in load_standards(cfg.standards_version, include_unscored=False):
+        if cfg.is_enabled(d.id):
+            out[d.id] = f"{d.id} {d.title} (% of letters meeting it)"
+    out["median_ome"] = "Median discharge OME (mg/day) per opioid letter"
+    for t in cfg.param("high_dose_thresholds_reported"):
+        out[f"high_dose_{float(t):g}"] = f"% opioid letters with OME >= {float(t):g} mg/day (high dose)"
+    out["new_mr"] = "% new opioid items that are modified-release (MR)"
+    return out
+
+
+def measures(store: Store, access: Access, trust_id: int, grain: str = "round") -> pd.DataFrame:
+    """The trust's QI measures over all its rounds (audit_app.scoring.qi_measures), tidy."""
+    return measure_table(TrustScope.check(store, access, trust_id), grain)
+
+
+def measure_table(scope: TrustScope, grain: str = "round") -> pd.DataFrame:
+    if grain not in GRAINS:
+        raise ServiceError(f"choose the grain: {', '.join(GRAINS)}")
+    _, cfg = trust_config(scope)
+    with gc_paused():
+        pairs = [(r, scope.store.letters(r.id)) for r in scope.store.list_rounds(scope.trust_id) if r.n_letters]
+        return scoring.qi_measures(pairs, period=grain, config=cfg)
+
+
+NO_SIGNAL = "No signal: the points vary as expected by chance (common cause variation)."
+
+
+@dataclass
+class ChartView:
+    figure: Any
+    title: str
+    signals: list[str]
+    variation: str | None
+    assurance: str | None
+    notes: list[str]
+    data: pd.DataFrame
+    n_points: int
+
+
+def _overlapping_rounds(scope: TrustScope, labels: list[str]) -> list[str]:
+    """'Round 2 (03/01/2024 to 13/10/2025) overlaps Round 1 (...)' for the charted rounds whose
+    periods overlap (store.overlapping_periods, the rule that also orders the rounds); [] when
+    they follow one another."""
+    wanted = set(labels)
+    charted = [r for r in scope.store.list_rounds(scope.trust_id) if r.label in wanted]
+    return [f"{b.label} ({b.period_start:%d/%m/%Y} to {b.period_end:%d/%m/%Y}) overlaps "
+            f"{a.label} ({a.period_start:%d/%m/%Y} to {a.period_end:%d/%m/%Y})"
+            for a, b in overlapping_periods(charted)]
+
+
+def chart(store: Store, access: Access, trust_id: int, measure_id: str, *, grain: str = "round",
+          chart_type: str = "run", rules: str = "anhoej", phase_cycle_id: int | None = None,
+          show_2sigma: bool = False, table: pd.DataFrame | None = None) -> ChartView:
+    """Analyse one measure (qi.spc.analyse) and draw it (qi.figures.spc_figure) with the trust's
+    PDSA cycles linked to it; optionally start a new phase at a chosen PDSA cycle."""
+    return chart_view(TrustScope.check(store, access, trust_id), measure_id, grain=grain, chart_type=chart_type,
+                      rules=rules, phase_cycle_id=phase_cycle_id, show_2sigma=show_2sigma, table=table)
+
+
+def chart_view(scope: TrustScope, measure_id: str, *, grain: str = "round", chart_type: str = "run",
+               rules: str = "anhoej", phase_cycle_id: int | None = None, show_2sigma: bool = False,
+               table: pd.DataFrame | None = None) -> ChartView:
+    from qi import figures  # plotly: see the module docstring
+
+    if chart_type not in CHART_TYPES:
+        raise ServiceError(f"choose a chart: {', '.join(CHART_TYPES.values())}")
+    if rules not in RULE_SETS:
+        raise ServiceError(f"choose a rule set: {', '.join(RULE_SETS.values())}")
+    m = table if table is not None else measure_table(scope, grain)
+    rows = m[m["measure_id"] == measure_id]
+    if rows.empty:
+        raise ServiceError("no data for this measure yet: import at least one round with letters")
+    kwargs = scoring.qi_series(m, measure_id)
+    kind = rows["kind"].iloc[0]
+    if chart_type in ("p", "pp") and kind != "proportion":
+        raise ServiceError(f"a {CHART_TYPES[chart_type]} needs a percentage measure; "
+                           "use a run chart or an XmR chart for the median OME")
+    kwargs["chart"] = chart_type
+    names = [str(x) for x in rows["period"]]
+    starts = list(rows["period_start"])
+    dated = grain == "round" and all(isinstance(x, dt.date) for x in starts) and len(set(starts)) == len(starts)
+    overlapping = _overlapping_rounds(scope, names) if grain == "round" else []
+    dated = dated and not overlapping
+    if dated:  # rounds sit at their start dates, so PDSA cycles fall between the right rounds
+        kwargs["labels"] = [pd.Timestamp(x) for x in starts]
+    name_of = dict(zip(kwargs["labels"], names))
+    cycles = linked_cycles(scope, measure_id)
+    extra_notes = []
+    if overlapping and cycles:
+        cycles = []
+        extra_notes.append(
+            f"The rounds' periods overlap ({'; '.join(overlapping)}), so a round has no single place in time and "
+            "PDSA cycles cannot be put between rounds. Choose one point per month of discharge to see them.")
+    phases = None
+    if phase_cycle_id is not None:
+        chosen = next((c for c in cycles_of(scope) if c["id"] == phase_cycle_id), None)
+        if chosen is None:
+            raise ServiceError("that PDSA cycle is not in this trust's log")
+        start = dt.date.fromisoformat(str(chosen["date_start"])[:10])
+        first = next((str(p) for p, s in zip(rows["period"], rows["period_start"])
+                      if s is not None and not (isinstance(s, float) and math.isnan(s)) and pd.Timestamp(s) >= pd.Timestamp(start)), None)
+        if first is None:
+            raise ServiceError(f"no data on or after the cycle's start ({start:%d/%m/%Y}), so no new phase can start there")
+        if first == str(rows["period"].iloc[0]):
+            raise ServiceError("the cycle starts at the first point: a new phase needs points before it")
+        phases = [kwargs["labels"][names.index(first)]]
+    try:
+        result = spc.analyse(rules=rules, phases=phases, **kwargs)
+    except ValueError as exc:
+        raise ServiceError(str(exc)) from None
+    label = measure_labels(scope).get(measure_id, rows["measure"].iloc[0])
+    title = f"{label} by {GRAINS[grain]}: {figures.CHART_NAMES.get(chart_type, chart_type)}, {RULE_SETS[rules]}"
+    fig = measure_chart_figure(result, cycles, title, show_2sigma=show_2sigma, percent=kind == "proportion",
+                               ticks=(kwargs["labels"], names) if dated else None)
+    pts = result.points
+    signals = []
+    for i, row in pts.iterrows():
+        if str(row["point_type"]).startswith("special_cause"):
+            value = row["value"]
+            shown = f"{value:.0%}" if kind == "proportion" else f"{value:.4g}"
+            signals.append(f"{name_of.get(row['label'], row['label'])} ({shown}): "
+                           f"{figures.signal_sentence(row, result)}")
+    for _, ph in result.phases.iterrows():
+        if bool(ph.get("runs_signal")):
+            bits = []
+            if ph.get("longest_run") is not None and ph.get("longest_run_max") is not None \
+                    and ph["longest_run"] > ph["longest_run_max"]:
+                bits.append(f"the longest run is {int(ph['longest_run'])} points (more than {int(ph['longest_run_max'])} "
+                            "would be expected by chance)")
+            if ph.get("crossings") is not None and ph.get("crossings_min") is not None \
+                    and ph["crossings"] < ph["crossings_min"]:
+                bits.append(f"the line crosses the centre only {int(ph['crossings'])} times (fewer than "
+                            f"{int(ph['crossings_min'])} expected)")
+            why = " and ".join(bits) or "the runs analysis finds non-random variation"
+            signals.append(f"Phase {int(ph['phase'])}: {why}: a sign of non-random variation (a shift).")
+    data = pts.copy()
+    data.insert(0, "measure", label)
+    data.insert(1, "period", names)
+    data["explanation"] = [figures.signal_sentence(r, result) for _, r in pts.iterrows()]
+    notes = list(result.notes) + extra_notes
+    if len(pts) < 10:
+        notes.append(f"Only {len(pts)} point(s): run-chart rules need about 10 points and SPC limits about 12-20 "
+                     "before signals can be trusted.")
+    return ChartView(fig, title, signals, result.variation_icon, result.assurance_icon, notes, data, len(pts))
+
+
+def icon_text(variation: str | None, assurance: str | None) -> tuple[str | None, str | None]:
+    from qi import figures  # plotly: see the module docstring
+
+    v = figures.VARIATION_ICON_TEXT.get(variation, (None,))[0] if variation else None
+    a = figures.ASSURANCE_ICON_TEXT.get(assurance, (None,))[0] if assurance else None
+    return v, a
+
+
+def figure_png(fig) -> bytes:
+    from qi import figures  # plotly: see the module docstring
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # kaleido: 'kopts ignored if using a server' (report.png_session)
+            return figures.figure_to_png(fig)
+    except Exception as exc:  # noqa: BLE001
+        raise ServiceError(f"the PNG could not be drawn ({exc}); download the CSV instead") from None
+
+

@@ -1,0 +1,243 @@
+"""Letters page: the round's letters with their verdicts, and corrections of one letter."""
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from audit_app.services.scope import Access, ServiceError, TrustScope
+from audit_app.services.standards import param_text, trust_config
+from audit_app.standards import evaluate_letter
+from audit_app.store.store import ConcurrentEditError, LetterRow, Store, StoreError
+from audit_app.ui.evidence import opioid_summary
+
+
+OUTCOME_SYMBOLS = {"met": "✓ met", "not_met": "✗ not met", "not_assessable": "? not assessable",
+                   "not_applicable": "– n/a"}
+_OUTCOME_ORDER = ("not_met", "met", "not_assessable", "not_applicable")
+
+
+def letter_outcome(results: list[dict], standard_id: str) -> str | None:
+    """One outcome per letter for a standard (item-level standards: any item not met = not met)."""
+    outcomes = {r.get("outcome") for r in results if r.get("standard_id") == standard_id}
+    for o in _OUTCOME_ORDER:
+        if o in outcomes:
+            return o
+    return None
+
+
+def letters_table(store: Store, access: Access, trust_id: int, round_id: int) -> pd.DataFrame:
+    """One row per letter: its extracted opioids, OME/day and one column per standard."""
+    rnd = TrustScope.check(store, access, trust_id).round(round_id)
+    letters = store.letters(rnd.id)
+    std_ids: list[str] = []
+    for l in letters:
+        for r in l.standard_results:
+            sid = r.get("standard_id")
+            if sid and sid not in std_ids:
+                std_ids.append(sid)
+    std_ids.sort()
+    rows = []
+    for l in letters:
+        ext = l.extraction or {}
+        ops = ext.get("opioids") or []
+        ome = ext.get("ome_total_mg_per_day")
+        row = {
+            "id": l.id,
+            "Letter": str(l.record.get("letter_id") or l.letter_key[:12]),
+            "Row": l.source_row,
+            "Opioids": "; ".join(opioid_summary(o) for o in ops) if ops else (l.record.get("drug") or ""),
+            "OME mg/day": None if ome is None else round(float(ome), 1),
+            "Text": "yes" if l.text else "",
+        }
+        for sid in std_ids:
+            o = letter_outcome(l.standard_results, sid)
+            row[sid] = OUTCOME_SYMBOLS.get(o, "") if o else ""
+        rows.append(row)
+    df = pd.DataFrame(rows, columns=["id", "Letter", "Row", "Opioids", "OME mg/day", "Text", *std_ids])
+    df["OME mg/day"] = pd.to_numeric(df["OME mg/day"], errors="coerce")
+    df["Row"] = df["Row"].astype("Int64")
+    return df
+
+
+@dataclass(frozen=True)
+class CorrectableField:
+    path: str
+    label: str
+    kind: str            # 'yesno' | 'bool' | 'number' | 'choice'
+    choices: tuple = ()
+
+
+_RECORD_FIELDS = (
+    ("weaning_plan", "Weaning / stopping plan documented (auditor)"),
+    ("gp_action", "GP action documented (auditor)"),
+    ("indication", "Indication documented (auditor)"),
+    ("new_opioid", "New opioid this admission (auditor)"),
+    ("opioid_prescribed", "Opioid on the TTO (auditor)"),
+    ("palliative", "Palliative / end of life (auditor)"),
+    ("cancer_pain", "Active cancer pain (auditor)"),
+)
+
+
+def correctable_fields(letter: LetterRow) -> list[CorrectableField]:
+    out = [CorrectableField(f"record.{k}", label, "yesno", ("yes", "no", "unknown")) for k, label in _RECORD_FIELDS]
+    out.append(CorrectableField("record.days_supplied", "Days supplied (auditor)", "number"))
+    ext = letter.extraction
+    if ext is not None:
+        out += [
+            CorrectableField("extraction.weaning_plan.present", "Weaning plan in the letter (extracted)", "bool"),
+            CorrectableField("extraction.gp_instruction.present", "GP instruction in the letter (extracted)", "bool"),
+            CorrectableField("extraction.indication_documented", "Indication in the letter (extracted)", "bool"),
+        ]
+        for i, op in enumerate(ext.get("opioids") or []):
+            name = f"opioid {i + 1} ({op.get('generic') or '?'})"
+            out += [
+                CorrectableField(f"extraction.opioids.{i}.formulation", f"{name}: formulation", "choice",
+                                 ("IR", "MR", "patch", "liquid", "combination")),
+                CorrectableField(f"extraction.opioids.{i}.duration_days", f"{name}: duration (days)", "number"),
+                CorrectableField(f"extraction.opioids.{i}.supply_days", f"{name}: supply (days)", "number"),
+                CorrectableField(f"extraction.opioids.{i}.frequency_per_day_max", f"{name}: max doses a day",
+                                 "number"),
+                CorrectableField(f"extraction.opioids.{i}.dose_mg_max", f"{name}: max dose (mg)", "number"),
+                CorrectableField(f"extraction.opioids.{i}.new_on_admission", f"{name}: new this admission", "bool"),
+            ]
+    return out
+
+
+def current_value(letter: LetterRow, path: str) -> Any:
+    root, _, rest = path.partition(".")
+    cur: Any = letter.record if root == "record" else (letter.extraction or {})
+    for p in rest.split("."):
+        if isinstance(cur, list):
+            cur = cur[int(p)] if int(p) < len(cur) else None
+        elif isinstance(cur, dict):
+            cur = cur.get(p)
+        else:
+            return None
+    return cur
+
+
+def _coerce(f: CorrectableField, value: Any) -> Any:
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        return "unknown" if f.kind == "yesno" else None
+    if f.kind == "yesno":
+        v = str(value).strip().lower()
+        v = {"y": "yes", "true": "yes", "n": "no", "false": "no", "?": "unknown"}.get(v, v)
+        if v not in ("yes", "no", "unknown"):
+            raise ServiceError(f"{f.label}: answer yes, no or unknown")
+        return v
+    if f.kind == "bool":
+        if isinstance(value, bool):
+            return value
+        v = str(value).strip().lower()
+        if v in ("yes", "true", "y", "1"):
+            return True
+        if v in ("no", "false", "n", "0"):
+            return False
+        raise ServiceError(f"{f.label}: answer yes or no")
+    if f.kind == "number":
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            raise ServiceError(f"{f.label}: {value!r} is not a number") from None
+        if x < 0 or not math.isfinite(x):
+            raise ServiceError(f"{f.label}: must be a positive number")
+        return int(x) if x.is_integer() else x
+    if f.kind == "choice":
+        if value not in f.choices:
+            raise ServiceError(f"{f.label}: choose one of {', '.join(f.choices)}")
+        return value
+    raise ServiceError(f"unknown field kind {f.kind!r}")
+
+
+def _with_change(doc: Any, path: str, value: Any) -> Any:
+    doc = copy.deepcopy(doc)
+    parts = path.split(".")
+    cur = doc
+    for p in parts[:-1]:
+        cur = cur[int(p)] if isinstance(cur, list) else cur.setdefault(p, {})
+    if isinstance(cur, list):
+        cur[int(parts[-1])] = value
+    else:
+        cur[parts[-1]] = value
+    return doc
+
+
+def score_letter(record: dict, extraction: dict | None, config, text: str | None = None) -> list[dict]:
+    """The standards' verdicts on one letter (audit_app.standards.evaluate_letter) as dicts."""
+    return [r.to_dict() for r in evaluate_letter(record or {}, extraction, config, text=text)]
+
+
+@dataclass
+class CorrectionResult:
+    version: int
+    changes: list[tuple[str, str | None, str | None]]   # (standard, outcome before, outcome after)
+
+
+def apply_correction(store: Store, access: Access, trust_id: int, letter_id: int, field: str, value: Any,
+                     reason: str, user: str | None, expected_version: int) -> CorrectionResult:
+    """Correct one field of a letter, re-score it with the round's standards and save both in one call.
+
+    The store keeps the old and new value, the time, the user and the reason; if someone else
+    changed the letter since `expected_version`, nothing is saved (ServiceError).
+    """
+    scope = TrustScope.check(store, access, trust_id)
+    letter = scope.letter(letter_id)
+    fields_ = {f.path: f for f in correctable_fields(letter)}
+    if field not in fields_:
+        raise ServiceError(f"{field!r} cannot be corrected here")
+    if not (reason or "").strip():
+        raise ServiceError("say why you are correcting this field (the reason is kept in the audit trail)")
+    new_value = _coerce(fields_[field], value)
+    root, _, rest = field.partition(".")
+    record, extraction = letter.record, letter.extraction
+    if root == "record":
+        record = _with_change(record, rest, new_value)
+    else:
+        extraction = _with_change(extraction or {}, rest, new_value)
+    rnd = store.get_round(letter.round_id)
+    version, config = trust_config(scope, rnd.standards_version)
+    results = score_letter(record, extraction, config, text=letter.text)
+    try:
+        new_version = store.correct_letter(letter_id, field, new_value, reason=reason.strip(),
+                                           user=user or scope.user, expected_version=expected_version,
+                                           standard_results=results, standards_version=version)
+    except ConcurrentEditError as exc:
+        raise ServiceError(str(exc)) from None
+    except StoreError as exc:
+        raise ServiceError(str(exc)) from None
+    before = {sid: letter_outcome(letter.standard_results, sid)
+              for sid in {r.get("standard_id") for r in letter.standard_results}}
+    after = {sid: letter_outcome(results, sid) for sid in {r.get("standard_id") for r in results}}
+    changes = [(sid, before.get(sid), after.get(sid)) for sid in sorted(set(before) | set(after))
+               if before.get(sid) != after.get(sid)]
+    return CorrectionResult(new_version, changes)
+
+
+def letter_corrections(store: Store, access: Access, trust_id: int, letter_id: int) -> pd.DataFrame:
+    TrustScope.check(store, access, trust_id).letter(letter_id)
+    rows = [{"When": c["created_at"].strftime("%Y-%m-%d %H:%M") if c.get("created_at") else "",
+             "Field": c["field"], "Old": param_text(c["old_value"]) if c["old_value"] is not None else "",
+             "New": param_text(c["new_value"]) if c["new_value"] is not None else "",
+             "Reason": c["reason"], "By": c["user"]} for c in store.corrections(letter_id=letter_id)]
+    return pd.DataFrame(rows, columns=["When", "Field", "Old", "New", "Reason", "By"])
+
+
+def letter_results_table(letter: LetterRow) -> pd.DataFrame:
+    """The standards' verdicts on one letter, with the reason and evidence in words."""
+    rows = []
+    for r in letter.standard_results:
+        ev = "; ".join(
+            f"{e.get('source', '')}: {e.get('field', '')} = {param_text(e.get('value'))}"
+            + (f" ({e['note']})" if e.get("note") else "")
+            for e in r.get("evidence") or [])
+        rows.append({"Standard": r.get("standard_id"),
+                     "Item": "" if r.get("item_index") is None else int(r["item_index"]) + 1,
+                     "Outcome": OUTCOME_SYMBOLS.get(r.get("outcome"), r.get("outcome")),
+                     "Why": r.get("exclusion_code") or r.get("reason") or "", "Evidence": ev})
+    return pd.DataFrame(rows, columns=["Standard", "Item", "Outcome", "Why", "Evidence"])
+
+

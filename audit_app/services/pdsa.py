@@ -1,0 +1,86 @@
+"""PDSA page: the trust's log of PDSA cycles (qi.pdsa.PdsaCycle records)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from audit_app.access import AccessDenied
+from audit_app.services.scope import Access, ServiceError, TrustScope
+from audit_app.store.store import Store, StoreError
+from qi.pdsa import PdsaCycle
+
+PDSA_FIELDS: dict[str, str] = {
+    "cycle_no": "Cycle no.", "change_idea": "Change idea", "date_start": "Start", "date_end": "End",
+    "project_id": "Project", "aim_id": "Aim", "change_idea_id": "Change idea id", "owner": "Owner",
+    "objective": "Objective", "prediction": "Prediction", "plan": "Plan", "do_observations": "Do: observations",
+    "study": "Study", "act": "Act", "next_steps": "Next steps", "measures_linked": "Measures linked",
+}
+ACT_CHOICES = ("", "adopt", "adapt", "abandon")
+
+
+def cycles_of(scope: TrustScope) -> list[dict]:
+    """The trust's PDSA cycles as stored (dicts)."""
+    return scope.store.list_pdsa_cycles(scope.trust_id)
+
+
+def linked_cycles(scope: TrustScope, measure: str | None = None) -> list[PdsaCycle]:
+    """The trust's cycles as qi.pdsa.PdsaCycle records; with `measure`, only those linked to it
+    (a cycle linked to no measure is drawn on every chart)."""
+    out = []
+    for c in cycles_of(scope):
+        data = {k: c.get(k) for k in PDSA_FIELDS if k in c}
+        try:
+            cyc = PdsaCycle.from_dict(data)
+        except (TypeError, ValueError):
+            continue
+        if measure is None or not cyc.measures_linked or measure in cyc.measures_linked:
+            out.append(cyc)
+    return out
+
+
+def list_pdsa(store: Store, access: Access, trust_id: int) -> list[dict]:
+    return cycles_of(TrustScope.check(store, access, trust_id))
+
+
+def pdsa_table(store: Store, access: Access, trust_id: int) -> pd.DataFrame:
+    rows = []
+    for c in list_pdsa(store, access, trust_id):
+        row = {"id": c["id"]}
+        for k, label in PDSA_FIELDS.items():
+            v = c.get(k)
+            row[label] = ", ".join(map(str, v)) if isinstance(v, list) else v
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["id", *PDSA_FIELDS.values()])
+
+
+def save_pdsa(store: Store, access: Access, trust_id: int, cycle: dict, cycle_id: int | None = None) -> int:
+    """Validate a PDSA cycle (qi.pdsa.PdsaCycle) and save it (new, or replacing `cycle_id`); returns its id."""
+    TrustScope.check(store, access, trust_id)
+    data = {}
+    for k in PDSA_FIELDS:
+        v = cycle.get(k)
+        if isinstance(v, str):
+            v = v.strip() or None
+        data[k] = v
+    data["measures_linked"] = list(cycle.get("measures_linked") or [])
+    try:
+        record = PdsaCycle.from_dict(data)
+    except (TypeError, ValueError) as exc:
+        raise ServiceError(str(exc)) from None
+    if cycle_id is not None and access.check_pdsa_cycle(store, cycle_id)["trust_id"] != int(trust_id):
+        raise AccessDenied(f"access denied: PDSA cycle {cycle_id} is not in the trust you chose")
+    try:
+        return store.save_pdsa_cycle(trust_id, record.to_dict(), cycle_id=cycle_id)
+    except StoreError as exc:
+        raise ServiceError(str(exc)) from None
+
+
+def pdsa_cycles(store: Store, access: Access, trust_id: int, measure: str | None = None) -> list[PdsaCycle]:
+    """The trust's cycles as qi.pdsa.PdsaCycle records; with `measure`, only those linked to it
+    (a cycle linked to no measure is drawn on every chart)."""
+    return linked_cycles(TrustScope.check(store, access, trust_id), measure)
+
+
+def delete_pdsa(store: Store, access: Access, trust_id: int, cycle_id: int) -> None:
+    TrustScope.check(store, access, trust_id)
+    store.delete_pdsa_cycle(trust_id, cycle_id)
+

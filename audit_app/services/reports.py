@@ -1,0 +1,120 @@
+"""Report page: the round's Excel report and its PowerPoint deck.
+
+audit_app.report and audit_app.slides (openpyxl, python-pptx) are imported on first use, not at app start.
+"""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from audit_app.services.charts import NO_SIGNAL, chart_view, figure_png, icon_text, measure_labels, measure_table
+from audit_app.services.compliance import compliance_view
+from audit_app.services.pdsa import cycles_of
+from audit_app.services.scope import Access, ServiceError, TrustScope
+from audit_app.services.standards import trust_config
+from audit_app.store.store import Store, StoreError
+
+
+def round_report(store: Store, access: Access, trust_id: int, round_id: int, *, mask: bool = True,
+                 charts: bool = True) -> bytes:
+    """The round's Excel report (audit_app.report), identifiers masked unless the trust keeps them
+    and the caller asks for them."""
+    from audit_app import report  # see the module docstring
+
+    scope = TrustScope.check(store, access, trust_id)
+    rnd = scope.round(round_id)
+    trust = scope.trust
+    if not rnd.n_letters:
+        raise ServiceError(f"round {rnd.label!r} has no letters yet: nothing to report")
+    _, cfg = trust_config(scope, rnd.standards_version)
+    try:
+        return report.build_round_report_from_store(store, trust_id, round_id, unmask=(not mask and
+                                                    trust.keep_identifiers), charts=charts, config=cfg)
+    except (ValueError, StoreError) as exc:
+        raise ServiceError(str(exc)) from None
+
+
+def slide_measures(store: Store, access: Access, trust_id: int) -> list[str]:
+    """The measures a deck shows unless the user picks: those linked to a PDSA cycle (the changes
+    being tested), else the first four standards; then the median OME."""
+    return _slide_measures(TrustScope.check(store, access, trust_id))
+
+
+def _slide_measures(scope: TrustScope) -> list[str]:
+    options = measure_labels(scope)
+    linked = [m for c in cycles_of(scope) for m in (c.get("measures_linked") or [])]
+    chosen = list(dict.fromkeys(m for m in linked if m in options))
+    if not chosen:
+        chosen = [m for m in options if m.startswith("OD-")][:4]
+    if "median_ome" in options and "median_ome" not in chosen:
+        chosen.append("median_ome")
+    return chosen
+
+
+def round_slides(store: Store, access: Access, trust_id: int, round_id: int,
+                 measure_ids: list[str] | None = None) -> bytes:
+    """A PowerPoint deck of the round for a QI meeting (audit_app.slides): compliance against
+    targets, then each measure's run chart over the trust's rounds with its PDSA cycles and
+    signals in words. Aggregates only: no letter text or identifier."""
+    from audit_app import report, slides  # see the module docstring
+
+    scope = TrustScope.check(store, access, trust_id)
+    rnd = scope.round(round_id)
+    trust = scope.trust
+    if not rnd.n_letters:
+        raise ServiceError(f"round {rnd.label!r} has no letters yet: nothing to present")
+    view = compliance_view(scope, rnd)
+    lines = []
+    for _, r in view.summary.iterrows():
+        if pd.isna(r["Compliance %"]):  # no eligible letters
+            continue
+        lines.append(f"{r['Standard']} {r['Title']}: {r['Compliance %']:.0f}% ({r['n']}; 95% CI {r['95% CI']})"
+                     + (f", target {r['Target']} {r['Against target'][:1]}" if r["Target"] else ""))
+    measure_ids = list(measure_ids or _slide_measures(scope))
+    options = measure_labels(scope)
+    table = measure_table(scope, "round")
+
+    def png(fig) -> tuple[bytes | None, str | None]:
+        try:
+            return figure_png(fig), None
+        except ServiceError as exc:
+            return None, f"Chart image unavailable: {exc}"
+
+    charts: list = []
+    with report.png_session():
+        compliance_png, problem = png(view.figure)
+        if problem:
+            lines.append(problem)
+        for mid in measure_ids:
+            name = options.get(mid, mid)
+            try:
+                cv = chart_view(scope, mid, table=table)
+            except ServiceError as exc:
+                charts.append(slides.ChartSlide(name, None, [f"No chart: {exc}"]))
+                continue
+            variation, assurance = icon_text(cv.variation, cv.assurance)
+            bullets = list(cv.signals) or [NO_SIGNAL]
+            bullets += [f"Variation: {variation}."] if variation else []
+            bullets += [f"Against target: {assurance}."] if assurance else []
+            bullets += cv.notes
+            image, problem = png(cv.figure)
+            charts.append(slides.ChartSlide(name, image, bullets + ([problem] if problem else [])))
+    method = [
+        "Compliance: the share of eligible letters (or opioid items) that meet each standard, with its 95% "
+        "Wilson interval; exclusions and 'not assessable' answers are left out of the percentage.",
+        "Run charts: one point per audit round; the line is the median. Anhøj rules flag a run of points on one "
+        "side of the median longer than chance allows, or too few crossings: signs that something changed.",
+        "Vertical lines mark the start of PDSA cycles linked to the measure.",
+        "With fewer than about 10 points, read a chart as a picture of the data rather than a test.",
+        f"Made by opioid-audit from audit round '{rnd.label}' of {trust.name}; charts show every round of the trust.",
+    ]
+    return slides.build_deck(trust.name, rnd.label, rnd.n_letters, compliance_png, lines, charts, method_lines=method)
+
+
+def report_filename(store: Store, access: Access, trust_id: int, round_id: int, extension: str = "xlsx") -> str:
+    scope = TrustScope.check(store, access, trust_id)
+    rnd = scope.round(round_id)
+    trust = scope.trust
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{trust.code or trust.name}_{rnd.label}").strip("_")
+    return f"opioid_audit_{safe}.{extension}"

@@ -1,0 +1,104 @@
+"""Who may do what: the caller's access and the one checked trust a page works in.
+
+audit_app.access does the checks; this module turns them into a :class:`TrustScope` built once
+per page call (the trust is checked once), and into messages fit for the page (ServiceError).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from audit_app.access import AccessContext, AccessDenied
+from audit_app.store.store import LetterRow, RoundInfo, Store, StoreError, TrustInfo
+
+
+class ServiceError(Exception):
+    """Something the user asked for cannot be done; ``str()`` is a message fit for the page."""
+
+
+Access = AccessContext
+
+
+def single_user() -> Access:
+    return AccessContext.single_user()
+
+
+def access_for_user(store: Store, email: str) -> Access:
+    """The access of a signed-in user: only the trusts granted to their e-mail."""
+    return AccessContext.for_user(store, email)
+
+
+def access_from_key(key: tuple) -> Access:
+    """Rebuild an Access from its ``cache_key`` (cached functions take the key, not the object)."""
+    user, ids = key
+    return AccessContext(user, None if ids is None else frozenset(ids))
+
+
+def user_label(access: Access) -> str:
+    return access.user_email or "local user"
+
+
+def visible_trusts(store: Store, access: Access) -> list[TrustInfo]:
+    return access.visible_trusts(store)
+
+
+@dataclass(frozen=True)
+class TrustScope:
+    """The store, the caller's access and one trust the caller may see, checked once when built
+    (:meth:`check`): functions that take a scope do not check the trust again."""
+    store: Store
+    access: Access
+    trust: TrustInfo
+
+    @classmethod
+    def check(cls, store: Store, access: Access, trust_id: int | None) -> "TrustScope":
+        if trust_id is None:
+            raise ServiceError("choose a trust first (Trusts and rounds page)")
+        access.check_trust(trust_id)
+        try:
+            trust = store.get_trust(int(trust_id))
+        except StoreError as exc:
+            raise ServiceError(str(exc)) from None
+        return cls(store, access, trust)
+
+    @property
+    def trust_id(self) -> int:
+        return self.trust.id
+
+    @property
+    def user(self) -> str:
+        return user_label(self.access)
+
+    def round(self, round_id: int | None) -> RoundInfo:
+        """The round, if it belongs to this trust."""
+        if round_id is None:
+            raise ServiceError("choose an audit round first (sidebar), or import one")
+        rnd = self.access.check_round(self.store, int(round_id))
+        if rnd.trust_id != self.trust.id:
+            raise AccessDenied(f"access denied: audit round {round_id} is not in the trust you chose")
+        return rnd
+
+    def letter(self, letter_id: int) -> LetterRow:
+        """The letter, if its round belongs to this trust."""
+        letter = self.access.check_letter(self.store, int(letter_id))
+        if self.store.get_round(letter.round_id).trust_id != self.trust.id:
+            raise AccessDenied(f"access denied: letter {letter_id} is not in the trust you chose")
+        return letter
+
+
+def require_trust(store: Store, access: Access, trust_id: int | None) -> TrustInfo:
+    return TrustScope.check(store, access, trust_id).trust
+
+
+def require_round(store: Store, access: Access, trust_id: int | None, round_id: int | None) -> RoundInfo:
+    """The round, if the caller may see its trust and it belongs to the current trust `trust_id`."""
+    return TrustScope.check(store, access, trust_id).round(round_id)
+
+
+def require_letter(store: Store, access: Access, trust_id: int | None, letter_id: int) -> LetterRow:
+    return TrustScope.check(store, access, trust_id).letter(letter_id)
+
+
+def check_period(start: Any, end: Any) -> None:
+    if start and end and start > end:
+        raise ServiceError("the period ends before it starts")

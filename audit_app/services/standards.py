@@ -1,0 +1,127 @@
+"""Standards page: the trust's standards configuration, its versions, and saving edits."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from audit_app.services.scope import Access, ServiceError, TrustScope
+from audit_app.standards import StandardsConfig, default_config, load_standards, parameter_specs
+from audit_app.store.store import Store
+
+
+def trust_config(scope: TrustScope, version: int | None = None) -> tuple[int, StandardsConfig]:
+    """(version, StandardsConfig) of the scope's trust; the national defaults are saved as version 1 on first use."""
+    store, trust_id = scope.store, scope.trust_id
+    found = store.standards_config(trust_id, version)
+    if found is None:
+        if version is not None:
+            raise ServiceError(f"this trust has no standards version {version}")
+        v = store.save_standards_config(trust_id, default_config().to_dict(), user="defaults")
+        found = store.standards_config(trust_id, v)
+    v, cfg = found
+    cfg = dict(cfg)
+    cfg["version"] = v
+    return v, StandardsConfig.from_dict(cfg)
+
+
+def current_standards(store: Store, access: Access, trust_id: int, version: int | None = None):
+    """(version, StandardsConfig) of the trust; the national defaults are saved as version 1 on first use."""
+    return trust_config(TrustScope.check(store, access, trust_id), version)
+
+
+def standards_versions(store: Store, access: Access, trust_id: int) -> list[int]:
+    latest = current_standards(store, access, trust_id)[0]
+    return list(range(latest, 0, -1))
+
+
+def standards_table(store: Store, access: Access, trust_id: int, version: int | None = None) -> pd.DataFrame:
+    """One row per scored standard: on/off, target, statement, measure and sources."""
+    v, cfg = current_standards(store, access, trust_id, version)
+    rows = []
+    for d in load_standards(cfg.standards_version):
+        if not d.scored:
+            continue
+        s = cfg.standards.get(d.id)
+        rows.append({
+            "Standard": d.id, "Title": d.title, "On": bool(s and s.enabled),
+            "Target %": None if s is None or s.target_pct is None else float(s.target_pct),
+            "Better": "lower" if d.direction == "lower" else "higher",
+            "Statement": d.statement, "Numerator": d.numerator, "Denominator": d.denominator,
+            "Exclusions": ", ".join(d.exclusions),
+            "Sources": "; ".join(_source_text(src) for src in d.sources),
+            "Local": d.local,
+        })
+    return pd.DataFrame(rows)
+
+
+def _source_text(src: dict) -> str:
+    cit = src.get("citation") or src.get("id") or ""
+    url = src.get("url")
+    return f"{cit} ({url})" if url else str(cit)
+
+
+def standards_parameters(store: Store, access: Access, trust_id: int, version: int | None = None) -> pd.DataFrame:
+    v, cfg = current_standards(store, access, trust_id, version)
+    specs = parameter_specs(cfg.standards_version)
+    rows = []
+    for name, spec in specs.items():
+        value = cfg.parameters.get(name, spec.get("default"))
+        rows.append({"Parameter": name, "Value": param_text(value), "Type": spec.get("type"),
+                     "Description": spec.get("description", "")})
+    return pd.DataFrame(rows)
+
+
+def param_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(param_text(v) for v in value)
+    return str(value)
+
+
+def _parse_param(kind: str, text: Any) -> Any:
+    if kind == "bool":
+        if isinstance(text, bool):
+            return text
+        t = str(text).strip().lower()
+        if t in ("true", "yes", "y", "1", "on"):
+            return True
+        if t in ("false", "no", "n", "0", "off"):
+            return False
+        return text  # StandardsConfig names the bad value
+    if kind == "list":
+        if isinstance(text, (list, tuple)):
+            return list(text)
+        return [p.strip() for p in str(text).replace(";", ",").split(",") if p.strip()]
+    return text
+
+
+def save_standards(store: Store, access: Access, trust_id: int, standards: pd.DataFrame,
+                   parameters: pd.DataFrame | None = None, *, user: str | None = None) -> int:
+    """Save edited standards (On, Target %) and parameters as the trust's next standards version.
+
+    Returns the new version number; nothing is saved when a value is invalid (ServiceError).
+    """
+    scope = TrustScope.check(store, access, trust_id)
+    _, cfg = trust_config(scope)
+    enable = {str(r["Standard"]): bool(r["On"]) for _, r in standards.iterrows()}
+    targets = {}
+    for _, r in standards.iterrows():
+        t = r.get("Target %")
+        targets[str(r["Standard"])] = None if t is None or (isinstance(t, float) and math.isnan(t)) else t
+    params = {}
+    if parameters is not None:
+        specs = parameter_specs(cfg.standards_version)
+        for _, r in parameters.iterrows():
+            name = str(r["Parameter"])
+            params[name] = _parse_param(specs.get(name, {}).get("type", ""), r["Value"])
+    try:
+        new = cfg.with_changes(enable=enable, targets=targets, parameters=params)
+    except ValueError as exc:
+        raise ServiceError(str(exc)) from None
+    if new.to_dict() | {"version": 0} == cfg.to_dict() | {"version": 0}:
+        raise ServiceError("nothing changed: no new standards version saved")
+    return store.save_standards_config(trust_id, new.to_dict(), user=user or scope.user)
+

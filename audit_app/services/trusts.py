@@ -1,0 +1,115 @@
+"""Trusts Hub: trusts, who may see them, and their audit rounds."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+
+from audit_app.services.scope import Access, ServiceError, TrustScope, check_period
+from audit_app.services.standards import trust_config
+from audit_app.store.store import RoundInfo, Store, StoreError, TrustInfo
+
+
+def create_trust(store: Store, access: Access, name: str, code: str | None = None) -> TrustInfo:
+    """Create a trust; a signed-in user is granted access to the trust they create."""
+    try:
+        trust = store.create_trust(name, (code or "").strip() or None)
+    except StoreError as exc:
+        raise ServiceError(str(exc)) from None
+    if access.user_email:
+        store.grant_access(access.user_email, trust.id)
+    return trust
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def trust_users(store: Store, access: Access, trust_id: int) -> list[str]:
+    """Who can see the trust when the app runs with sign-in (their e-mail addresses)."""
+    TrustScope.check(store, access, trust_id)
+    return store.users_of_trust(trust_id)
+
+
+def grant_trust(store: Store, access: Access, trust_id: int, email: str) -> str:
+    """Let a colleague see and work on this trust after they sign in. Anyone who can see a trust
+    can grant it (the NHS e-mail address is the identity the sign-in provider vouches for)."""
+    TrustScope.check(store, access, trust_id)
+    email = (email or "").strip().lower()
+    if not _EMAIL.fullmatch(email):
+        raise ServiceError(f"'{email}' is not an e-mail address; give the address the person signs in with")
+    store.grant_access(email, trust_id)
+    return email
+
+
+def revoke_trust(store: Store, access: Access, trust_id: int, email: str) -> None:
+    """Stop a colleague seeing this trust. You cannot remove yourself (ask a colleague), so a
+    trust is never left with nobody able to reach it by mistake."""
+    TrustScope.check(store, access, trust_id)
+    email = (email or "").strip().lower()
+    if access.user_email and email == access.user_email:
+        raise ServiceError("you cannot remove your own access; ask a colleague who can see this trust")
+    if email not in store.users_of_trust(trust_id):
+        raise ServiceError(f"{email} has no access to this trust")
+    store.revoke_access(email, trust_id)
+
+
+def rename_trust(store: Store, access: Access, trust_id: int, new_name: str) -> None:
+    TrustScope.check(store, access, trust_id)
+    if not (new_name or "").strip():
+        raise ServiceError("a trust needs a name")
+    clash = store.find_trust(new_name.strip())
+    if clash is not None and clash.id != trust_id:
+        raise ServiceError(f"a trust named {clash.name!r} already exists")
+    store.rename_trust(trust_id, new_name)
+
+
+def delete_trust(store: Store, access: Access, trust_id: int) -> None:
+    TrustScope.check(store, access, trust_id)
+    store.delete_trust(trust_id)
+
+
+def rounds_table(store: Store, access: Access, trust_id: int) -> pd.DataFrame:
+    TrustScope.check(store, access, trust_id)
+    rows = [{
+        "id": r.id, "Round": r.label, "From": r.period_start, "To": r.period_end,
+        "Standards version": r.standards_version, "Letters": r.n_letters,
+        "Source file": r.source_file or "", "Created": r.created_at.strftime("%Y-%m-%d %H:%M") if r.created_at else "",
+    } for r in store.list_rounds(trust_id)]
+    return pd.DataFrame(rows, columns=["id", "Round", "From", "To", "Standards version", "Letters", "Source file",
+                                       "Created"])
+
+
+def list_rounds(store: Store, access: Access, trust_id: int) -> list[RoundInfo]:
+    TrustScope.check(store, access, trust_id)
+    return store.list_rounds(trust_id)
+
+
+def create_round(store: Store, access: Access, trust_id: int, label: str, period_start: Any = None,
+                 period_end: Any = None, standards_version: int | None = None) -> int:
+    """An empty round (letters come later from the Import page)."""
+    scope = TrustScope.check(store, access, trust_id)
+    check_period(period_start, period_end)
+    if standards_version is None:
+        standards_version = trust_config(scope)[0]
+    try:
+        return store.save_round(trust_id, label, [], period_start=period_start, period_end=period_end,
+                                standards_version=standards_version)
+    except StoreError as exc:
+        raise ServiceError(str(exc)) from None
+
+
+def update_round(store: Store, access: Access, trust_id: int, round_id: int, *, label: str | None = None,
+                 period_start: Any = None, period_end: Any = None) -> None:
+    TrustScope.check(store, access, trust_id).round(round_id)
+    check_period(period_start, period_end)
+    try:
+        store.update_round(round_id, label=label, period_start=period_start, period_end=period_end)
+    except StoreError as exc:
+        raise ServiceError(str(exc)) from None
+
+
+def delete_round(store: Store, access: Access, trust_id: int, round_id: int) -> None:
+    scope = TrustScope.check(store, access, trust_id)
+    scope.round(round_id)
+    store.delete_round(round_id, user=scope.user)
