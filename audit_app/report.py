@@ -40,6 +40,7 @@ from audit_app.scoring import (
 from audit_app.standards import (
     OUTCOME_LABELS, StandardsConfig, default_config, exclusion_codes, load_standards,
 )
+from audit_app.wording import GRAINS as CHART_GRAINS
 
 GREEN = PatternFill("solid", start_color="C6EFCE", end_color="C6EFCE")
 RED = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")
@@ -389,7 +390,6 @@ def png_session():
                 kaleido.stop_sync_server(silence_warnings=True)
 
 
-CHART_GRAINS = {"round": "audit round", "week": "week of discharge", "month": "month of discharge"}
 
 
 def _charts_sheet(ws, history: list, cfg: StandardsConfig, pdsa_cycles, measures_wanted, enabled: bool,

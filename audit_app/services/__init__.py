@@ -19,8 +19,8 @@ the trusts granted to the user's e-mail (``store.trusts_for_user``).
 from __future__ import annotations
 
 from audit_app.access import AccessContext, AccessDenied
-from audit_app.services.charts import (CHART_TYPES, GRAINS, NO_SIGNAL, RULE_SETS, ChartView, chart, figure_png,
-                                       icon_text, measure_options, measures)
+from audit_app.services.charts import (CHART_TYPES, GRAINS, NO_SIGNAL, RULE_SETS, ChartView, chart, chart_csv,
+                                       figure_png, icon_text, measure_options, measures)
 from audit_app.services.compliance import ComplianceView, compliance
 from audit_app.services.importing import (LETTER_SEPARATOR, decode_letter_file, field_choices, issues_table,
                                           letters_to_csv, list_sheets, mapping_from_table, mapping_table,

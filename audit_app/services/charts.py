@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from audit_app import scoring
+from audit_app import scoring, wording
 from audit_app.gcpause import gc_paused
 from audit_app.services.pdsa import cycles_of, linked_cycles
 from audit_app.services.scope import Access, ServiceError, TrustScope
@@ -25,7 +25,7 @@ from qi import spc
 
 CHART_TYPES = {"run": "Run chart", "p": "p-chart", "i": "XmR (individuals) chart", "pp": "Laney p′ chart"}
 RULE_SETS = {"anhoej": "Anhøj (qicharts2)", "mdc": "Making Data Count (NHS England)", "ihi": "IHI run chart rules"}
-GRAINS = {"round": "audit round", "week": "week of discharge", "month": "month of discharge"}
+GRAINS = wording.GRAINS
 
 
 def measure_options(store: Store, access: Access, trust_id: int) -> dict[str, str]:
@@ -115,7 +115,7 @@ def chart_view(scope: TrustScope, measure_id: str, *, grain: str = "round", char
         raise ServiceError(f"a {CHART_TYPES[chart_type]} needs a percentage measure; "
                            "use a run chart or an XmR chart for the median OME")
     kwargs["chart"] = chart_type
-    names = [str(x) for x in rows["period"]]
+    names = [wording.period_words(x, grain) for x in rows["period"]]
     starts = list(rows["period_start"])
     dated = grain == "round" and all(isinstance(x, dt.date) for x in starts) and len(set(starts)) == len(starts)
     overlapping = _overlapping_rounds(scope, names) if grain == "round" else []
@@ -136,11 +136,11 @@ def chart_view(scope: TrustScope, measure_id: str, *, grain: str = "round", char
         if chosen is None:
             raise ServiceError("that PDSA cycle is not in this trust's log")
         start = dt.date.fromisoformat(str(chosen["date_start"])[:10])
-        first = next((str(p) for p, s in zip(rows["period"], rows["period_start"])
+        first = next((n for n, s in zip(names, rows["period_start"])
                       if s is not None and not (isinstance(s, float) and math.isnan(s)) and pd.Timestamp(s) >= pd.Timestamp(start)), None)
         if first is None:
             raise ServiceError(f"no data on or after the cycle's start ({start:%d/%m/%Y}), so no new phase can start there")
-        if first == str(rows["period"].iloc[0]):
+        if first == names[0]:
             raise ServiceError("the cycle starts at the first point: a new phase needs points before it")
         phases = [kwargs["labels"][names.index(first)]]
     try:
@@ -181,6 +181,21 @@ def chart_view(scope: TrustScope, measure_id: str, *, grain: str = "round", char
         notes.append(f"Only {len(pts)} point(s): run-chart rules need about 10 points and SPC limits about 12-20 "
                      "before signals can be trusted.")
     return ChartView(fig, title, signals, result.variation_icon, result.assurance_icon, notes, data, len(pts))
+
+
+def chart_csv(view: ChartView, table: pd.DataFrame, measure_id: str) -> str:
+    """The chart's data in the one CSV format `opioid-audit chart` reads back (qi.series_csv):
+    period, numerator, denominator, proportion, target (a fraction), then limits and signals."""
+    from qi.series_csv import points_to_csv
+
+    rows = table[table["measure_id"] == measure_id]
+    target = rows["target"].iloc[0] if not rows.empty and "target" in rows else None
+    if target is not None and (isinstance(target, float) and math.isnan(target)):
+        target = None
+    if target is not None and rows["kind"].iloc[0] == "proportion":
+        target = float(target) / 100.0
+    return points_to_csv(view.data, periods=[str(p) for p in view.data["period"]], target=target,
+                         measure=str(view.data["measure"].iloc[0]) if len(view.data) else None)
 
 
 def icon_text(variation: str | None, assurance: str | None) -> tuple[str | None, str | None]:

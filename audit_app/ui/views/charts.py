@@ -6,24 +6,6 @@ import streamlit as st
 from audit_app import services
 from audit_app.ui import common
 
-
-
-def _chart_csv(view, table, measure_id: str) -> str:
-    """The chart's data in the one CSV format `opioid-audit chart` reads back (qi.series_csv).
-    TODO(ux): move into the services package once it exists."""
-    from qi.series_csv import points_to_csv
-
-    rows = table[table["measure_id"] == measure_id]
-    target = rows["target"].iloc[0] if not rows.empty and "target" in rows else None
-    proportion = not rows.empty and rows["kind"].iloc[0] == "proportion"
-    if target is not None and (target != target):  # NaN: no target
-        target = None
-    if target is not None and proportion:
-        target = float(target) / 100.0
-    return points_to_csv(view.data, periods=[str(p) for p in view.data["period"]], target=target,
-                         measure=str(view.data["measure"].iloc[0]) if len(view.data) else None)
-
-
 store = common.get_store()
 acc = common.access()
 st.title("Charts")
@@ -78,6 +60,6 @@ with common.messages("Cannot draw the chart"):
     fig = view.figure
     a.download_button("Download PNG", data=lambda: services.figure_png(fig), file_name=f"{measure}_{grain}.png",
                       mime="image/png", key="download_png", on_click="ignore", icon=":material/image:")
-    b.download_button("Download data (CSV)", data=_chart_csv(view, table, measure).encode("utf-8"),
+    b.download_button("Download data (CSV)", data=services.chart_csv(view, table, measure).encode("utf-8"),
                       file_name=f"{measure}_{grain}.csv", mime="text/csv", key="download_csv", on_click="ignore",
                       icon=":material/table:")

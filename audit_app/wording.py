@@ -1,0 +1,208 @@
+"""Words for codes: the one place that turns an internal code into what a pharmacist reads.
+
+Pages, reports and slides show `words(code)`, never the code itself (NO_OPIOID, LTOT,
+ITEMS_UNKNOWN, record.gp_action, od08_exclude_palliative). Add a code here (or with
+`add_words`) when a new one appears; an unknown code still reads as words ("Missing weaning
+plan"), never as SHOUTED_SNAKE_CASE. Dates on screen are UK dates (`uk_date`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from typing import Any
+
+from audit_app.records import CANONICAL_FIELDS
+
+# one point per ... (Charts page, Excel report, slides)
+GRAINS = {"round": "audit round", "week": "week of discharge", "month": "month of discharge"}
+
+# Why a letter is outside a standard (exclusion / not-applicable codes) and why it could not be
+# judged (not-assessable reasons), as the standards name them.
+CODES: dict[str, str] = {
+    # exclusions and not applicable
+    "NO_OPIOID": "no opioid on the discharge letter",
+    "LTOT": "long-term opioid continued (not new)",
+    "NOT_LTOT": "not on a long-term opioid before admission",
+    "PALL": "palliative / end of life",
+    "CANCER": "active cancer pain",
+    "OST": "opioid substitution therapy",
+    "DIED": "patient died",
+    "TRANSFER": "transferred to another hospital",
+    "UNDER_18": "under 18",
+    "ADULT": "adult (standard is for under-18s)",
+    "NO_CODEINE": "no codeine prescribed",
+    "NOT_CODEINE": "not codeine",
+    "BELOW_THRESHOLD": "dose below the high-dose threshold",
+    "NO_REGULAR_STRONG_OPIOID": "no regular strong opioid",
+    "NOT_ENABLED": "standard switched off",
+    # not assessable
+    "ITEMS_UNKNOWN": "opioids not known (no letter text read)",
+    "OPIOID_UNKNOWN": "not known whether an opioid was prescribed",
+    "POPULATION_UNKNOWN": "not known whether the letter is in scope",
+    "NEW_STATUS_UNKNOWN": "not known whether the opioid is new",
+    "AGE_UNKNOWN": "age not known",
+    "MISSING_DURATION": "duration not recorded",
+    "MISSING_FORMULATION": "formulation not recorded",
+    "MISSING_QUANTITY": "quantity not recorded",
+    "MISSING_GP_ACTION": "GP action not recorded",
+    "MISSING_INDICATION": "indication not recorded",
+    "MISSING_JUSTIFICATION": "justification not recorded",
+    "MISSING_LAXATIVE": "laxative not recorded",
+    "MISSING_PATIENT_INFORMATION": "patient information not recorded",
+    "MISSING_RECONCILIATION": "reconciliation not recorded",
+    "MISSING_REVIEW": "high-dose review not recorded",
+    "MISSING_WEANING_PLAN": "weaning plan not recorded",
+    "CHECK_TONSILLECTOMY_INDICATION": "check: tonsillectomy / adenoidectomy indication",
+    # outcomes
+    "met": "met",
+    "not_met": "not met",
+    "not_assessable": "not assessable",
+    "not_applicable": "not applicable",
+    "excluded": "excluded",
+    # yes/no answers
+    "yes": "yes",
+    "no": "no",
+    "unknown": "not known",
+}
+
+# Extractor fields (letter level and per opioid item) named in evidence and comparisons.
+EXTRACTION_FIELDS: dict[str, str] = {
+    "opioids": "opioids found in the letter",
+    "weaning_plan": "weaning plan (letter)",
+    "gp_instruction": "GP instruction (letter)",
+    "indication_documented": "indication (letter)",
+    "patient_informed": "patient informed (letter)",
+    "ome_total_mg_per_day": "total OME mg/day (letter)",
+    "ome_mg_per_day": "OME mg/day",
+    "duration_days": "duration (days)",
+    "supply_days": "days supplied",
+    "supply_quantity": "quantity supplied",
+    "new_on_admission": "new this admission",
+    "missing_fields": "prescription details missing",
+    "generic": "drug",
+    "formulation": "formulation",
+    "strength_mg": "strength (mg)",
+    "frequency_per_day_max": "doses a day (max)",
+    "patient_age": "age (letter)",
+    "scenario": "scenario (letter)",
+    "laxative_coprescribed": "laxative (letter)",
+    "coprescription_justified": "co-prescription justified (letter)",
+    "high_dose_reviewed": "high dose reviewed (letter)",
+    "discharge_destination": "discharge destination",
+}
+
+# Standards parameters (the trust's settings).
+PARAMETERS: dict[str, str] = {
+    "od08_exclude_palliative": "OD-08: leave palliative patients out",
+    "high_dose_thresholds_reported": "High-dose thresholds reported (mg OME/day)",
+    "high_dose_threshold": "High-dose threshold (mg OME/day)",
+    "max_days_acute": "Most days of supply for acute pain",
+    "assume_new_when_unknown": "Count an opioid as new when not recorded",
+}
+
+
+def add_words(table: dict[str, str]) -> None:
+    """Let another module (e.g. the standards) add its own codes."""
+    CODES.update(table)
+
+
+def _humanise(code: str) -> str:
+    text = re.sub(r"[_\s]+", " ", code).strip().lower()
+    return text[:1].upper() + text[1:] if text else ""
+
+
+def field_words(path: str) -> str:
+    """'record.gp_action' -> 'GP action documented'; 'opioids[0].duration_days' -> 'opioid 1: duration (days)';
+    'extra.Notes' -> 'Notes (column not used)'."""
+    path = str(path or "")
+    if not path:
+        return ""
+    head, _, rest = path.partition(".")
+    if head == "record" and rest:
+        return field_words(rest)
+    if head == "extra" and rest:
+        return f"{rest} (column not used)"
+    m = re.match(r"^opioids\[(\d+)\]\.?(.*)$", path)
+    if m:
+        inner = field_words(m.group(2)) if m.group(2) else "opioid"
+        return f"opioid {int(m.group(1)) + 1}: {inner}"
+    if path in CANONICAL_FIELDS:
+        return CANONICAL_FIELDS[path][1]
+    if path in EXTRACTION_FIELDS:
+        return EXTRACTION_FIELDS[path]
+    if path.endswith(".present") and path[:-8] in EXTRACTION_FIELDS:
+        return EXTRACTION_FIELDS[path[:-8]]
+    if path in PARAMETERS:
+        return PARAMETERS[path]
+    return _humanise(path)
+
+
+def words(code: Any) -> str:
+    """A code as words; blank for None/NaN; text that is already words is returned as is."""
+    if code is None or (isinstance(code, float) and math.isnan(code)):
+        return ""
+    text = str(code).strip()
+    if not text or text in ("None", "nan", "NaT"):
+        return ""
+    if text in CODES:
+        return CODES[text]
+    if text in PARAMETERS:
+        return PARAMETERS[text]
+    if "_" in text and re.fullmatch(r"[A-Z][A-Z0-9_]+", text):
+        return _humanise(text)
+    if re.fullmatch(r"[a-z][a-z0-9_]*(\.[A-Za-z0-9_\[\]]+)*", text) and ("_" in text or "." in text):
+        return field_words(text)
+    return text
+
+
+def uk_date(value: Any) -> str:
+    """dd/mm/yyyy for a date, datetime or ISO string; blank for nothing; other text unchanged."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, dt.datetime):
+        return f"{value:%d/%m/%Y}"
+    if isinstance(value, dt.date):
+        return f"{value:%d/%m/%Y}"
+    if hasattr(value, "to_pydatetime"):  # pandas Timestamp
+        try:
+            return f"{value.to_pydatetime():%d/%m/%Y}"
+        except ValueError:
+            return ""
+    text = str(value).strip()
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:[ T].*)?", text)
+    if m:
+        return f"{m.group(3)}/{m.group(2)}/{m.group(1)}"
+    return "" if text in ("None", "nan", "NaT") else text
+
+
+def period_words(period: Any, grain: str) -> str:
+    """A chart period as people say it: 'w/c 01/09/2025' for a week, 'Sep 2025' for a month."""
+    text = str(period)
+    if grain == "week":
+        d = uk_date(text)
+        return f"w/c {d}" if d != text else text
+    if grain == "month":
+        m = re.fullmatch(r"(\d{4})-(\d{2})", text)
+        if m:
+            return dt.date(int(m.group(1)), int(m.group(2)), 1).strftime("%b %Y")
+    return text
+
+
+def cell_text(value: Any) -> str:
+    """Any value as one line of table text: lists joined with commas, None blank, dates UK."""
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(cell_text(v) for v in value if cell_text(v))
+    if isinstance(value, dict):
+        return ", ".join(f"{words(k)}: {cell_text(v)}" for k, v in value.items())
+    if isinstance(value, (dt.date, dt.datetime)):
+        return uk_date(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return f"{value:g}"
+    if value is None:
+        return ""
+    return str(value)  # people's text (ids, drugs) is shown as written
