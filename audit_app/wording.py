@@ -206,3 +206,8 @@ def cell_text(value: Any) -> str:
     if value is None:
         return ""
     return str(value)  # people's text (ids, drugs) is shown as written
+
+
+def counts_words(counts: dict[str, int] | None) -> str:
+    """{'NO_OPIOID': 6, 'LTOT': 3} -> 'no opioid on the discharge letter 6; long-term opioid continued (not new) 3'."""
+    return "; ".join(f"{words(k)}: {v}" for k, v in (counts or {}).items() if v)

@@ -21,14 +21,15 @@ from __future__ import annotations
 from audit_app.access import AccessContext, AccessDenied
 from audit_app.services.charts import (CHART_TYPES, GRAINS, NO_SIGNAL, RULE_SETS, ChartView, chart, chart_csv,
                                        figure_png, icon_text, measure_options, measures)
-from audit_app.services.compliance import ComplianceView, compliance
+from audit_app.services.compliance import (ComplianceView, RescorePreview, compliance, rescore_preview,
+                                          rescore_round)
 from audit_app.services.importing import (LETTER_SEPARATOR, decode_letter_file, field_choices, issues_table,
                                           letters_to_csv, list_sheets, mapping_from_table, mapping_table,
                                           prepare_upload, preview_table, save_import, split_pasted_letters,
                                           warm_up)
 from audit_app.services.letters import (OUTCOME_SYMBOLS, CorrectableField, CorrectionResult, apply_correction,
                                         correctable_fields, current_value, letter_corrections, letter_outcome,
-                                        letter_results_table, letters_table, score_letter)
+                                        letter_results_table, letters_table, score_letter, value_words)
 from audit_app.services.pdsa import (ACT_CHOICES, PDSA_FIELDS, delete_pdsa, list_pdsa, pdsa_cycles, pdsa_table,
                                      save_pdsa)
 from audit_app.services.reports import report_filename, round_report, round_slides, slide_measures

@@ -55,9 +55,12 @@ def measures(store: Store, access: Access, trust_id: int, grain: str = "round") 
 def measure_table(scope: TrustScope, grain: str = "round") -> pd.DataFrame:
     if grain not in GRAINS:
         raise ServiceError(f"choose the grain: {', '.join(GRAINS)}")
-    _, cfg = trust_config(scope)
+    rounds = [r for r in scope.store.list_rounds(scope.trust_id) if r.n_letters]
+    # targets as the latest round was scored (its standards version), so the chart's target line is
+    # the one the Compliance page, the report and the slides show for that round
+    _, cfg = trust_config(scope, rounds[-1].standards_version if rounds else None)
     with gc_paused():
-        pairs = [(r, scope.store.letters(r.id)) for r in scope.store.list_rounds(scope.trust_id) if r.n_letters]
+        pairs = [(r, scope.store.letters(r.id)) for r in rounds]
         return scoring.qi_measures(pairs, period=grain, config=cfg)
 
 

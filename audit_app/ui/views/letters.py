@@ -39,13 +39,14 @@ with common.messages("Cannot show the letters"):
         st.html(services.evidence_html(letter.text, letter.extraction))
     with right:
         st.markdown("**Standards on this letter**")
-        st.dataframe(services.letter_results_table(letter), hide_index=True, key="letter_results")
+        # a static table wraps its text: the Why and Evidence columns are read in full at any width
+        st.table(services.letter_results_table(letter), hide_index=True)
         st.markdown("**Correct a field**")
         fields = {f.path: f for f in services.correctable_fields(letter)}
         path = st.selectbox("Field", list(fields), format_func=lambda p: fields[p].label, key="corr_field")
         f = fields[path]
         now = services.current_value(letter, path)
-        st.caption(f"Current value: **{'(blank)' if now is None else now}**")
+        st.caption(f"Current value: **{services.value_words(now) or '(blank)'}**")
         key = f"corr_value_{letter.id}_{path}"
         if f.kind == "yesno":
             opts = list(f.choices)
