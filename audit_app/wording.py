@@ -211,3 +211,76 @@ def cell_text(value: Any) -> str:
 def counts_words(counts: dict[str, int] | None) -> str:
     """{'NO_OPIOID': 6, 'LTOT': 3} -> 'no opioid on the discharge letter 6; long-term opioid continued (not new) 3'."""
     return "; ".join(f"{words(k)}: {v}" for k, v in (counts or {}).items() if v)
+
+
+# ---------------------------------------------------------------- the column mapping editor
+
+NOT_USED = "(not used)"
+
+# One line on what each audit field is for, shown beside the field in the mapping editor.
+FIELD_HELP: dict[str, str] = {
+    "letter_id": "The letter's own reference: links corrections and later rounds to it.",
+    "hospital_number": "Identifier: stored only as a keyed hash unless the trust keeps identifiers.",
+    "nhs_number": "Identifier: stored only as a keyed hash unless the trust keeps identifiers.",
+    "patient_name": "Identifier: not stored unless the trust keeps identifiers.",
+    "date_of_birth": "Identifier: not stored unless the trust keeps identifiers.",
+    "discharge_date": "Puts each letter in its week and month on the charts.",
+    "ward": "For subgroups (compliance by ward).",
+    "specialty": "For subgroups (compliance by specialty).",
+    "age": "Age in years: under-18 standards (codeine) and age bands.",
+    "sex": "For the inequality subgroups.",
+    "imd_quintile": "Deprivation quintile (1 most deprived) for the inequality subgroups.",
+    "opioid_prescribed": "Yes/no: was an opioid on the discharge letter? Letters without one are left out.",
+    "drug": "The opioid(s) as the auditor wrote them.",
+    "dose": "Dose as written.",
+    "frequency": "How often, as written.",
+    "days_supplied": "A number of days ('7', '5/7', '2/52'): limited supply (OD-05).",
+    "quantity": "Tablets or packs supplied, as written.",
+    "weaning_plan": "Yes/no: the auditor's answer for OD-04 (weaning or stopping plan).",
+    "gp_action": "Yes/no: the auditor's answer for OD-08 (GP told what to do).",
+    "indication": "Yes/no: the auditor's answer for OD-01 (indication).",
+    "new_opioid": "Yes/no: started this admission (new) or taken before (long-term).",
+    "palliative": "Yes/no: palliative or end of life; such letters are left out.",
+    "cancer_pain": "Yes/no: active cancer pain; such letters are left out.",
+    "complete_prescription": "Yes/no: the auditor's answer for OD-02 (complete prescription).",
+    "duration_stated": "Yes/no: the auditor's answer for OD-03 (duration or stop date stated).",
+    "patient_informed": "Yes/no: the auditor's answer for OD-09 (patient informed).",
+    "coprescription_justified": "Yes/no: the auditor's answer for OD-10/OD-11 (co-prescription justified).",
+    "high_dose_reviewed": "Yes/no: the auditor's answer for OD-12 (high dose reviewed).",
+    "long_term_preadmission": "Yes/no: on a long-term opioid before admission (OD-13).",
+    "ltot_reconciled": "Yes/no: the auditor's answer for OD-13 (pre-admission opioid reconciled).",
+    "laxative": "Yes/no: the auditor's answer for OD-15 (laxative).",
+    "ost": "Yes/no: opioid substitution therapy; such letters are left out.",
+    "co_prescribed_sedative": "Benzodiazepine or gabapentinoid as written ('diazepam', 'Y - pregabalin').",
+    "ome_mg_per_day": "The auditor's oral morphine equivalent in mg a day.",
+    "auditor": "Who audited the letter.",
+    "comments": "Free text, kept with the letter.",
+    "letter_text": "The letter (or an excerpt): read by the extractor as a second reader.",
+}
+
+_MAPPING_SOURCES = {
+    "remembered": "remembered from this trust's last import",
+    "user": "your choice",
+    "synonym": "the heading names it",
+    "fuzzy": "the heading looks like it",
+    "keyword": "a word in the heading",
+    "none": "",
+}
+
+
+def field_label(field_name: str | None) -> str:
+    """What the mapping editor shows for a field: its name in words, '(not used)' for none."""
+    if not field_name:
+        return NOT_USED
+    return CANONICAL_FIELDS[field_name][1] if field_name in CANONICAL_FIELDS else words(field_name)
+
+
+def field_help(field_name: str | None) -> str:
+    if not field_name:
+        return "Kept with the letter as it is; not read by any standard."
+    return FIELD_HELP.get(field_name, field_label(field_name))
+
+
+def mapping_reason(source: str, note: str = "") -> str:
+    why = _MAPPING_SOURCES.get(source, source)
+    return "; ".join(x for x in (why, note) if x)

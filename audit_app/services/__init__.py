@@ -23,9 +23,11 @@ from audit_app.services.charts import (CHART_TYPES, GRAINS, NO_SIGNAL, RULE_SETS
                                        figure_png, icon_text, measure_options, measures)
 from audit_app.services.compliance import (ComplianceView, RescorePreview, compliance, rescore_preview,
                                           rescore_round)
-from audit_app.services.importing import (LETTER_SEPARATOR, decode_letter_file, field_choices, issues_table,
-                                          letters_to_csv, list_sheets, mapping_from_table, mapping_table,
-                                          prepare_upload, preview_table, save_import, split_pasted_letters,
+from audit_app.services.importing import (LETTER_SEPARATOR, MAPPING_MISFIT, already_stored, extraction_summary, decode_letter_file,
+                                          discharge_date_of, field_choices, issues_table, letters_to_csv,
+                                          list_sheets, mapping_from_table, mapping_table, mapping_with_edits,
+                                          prepare_upload, preview_table, review_table, save_import,
+                                          split_pasted_letters,
                                           warm_up)
 from audit_app.services.letters import (OUTCOME_SYMBOLS, CorrectableField, CorrectionResult, apply_correction,
                                         correctable_fields, current_value, letter_corrections, letter_outcome,

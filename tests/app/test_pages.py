@@ -63,10 +63,10 @@ def test_import_shows_mapping_and_report_then_saves_the_round(app_db, corpora_di
     at = _app("import_round")
     at.file_uploader(key="upload_sheet_0").upload("trust_a_round2.xlsx", data).run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    mapping = at.data_editor[0].value.set_index("Column")["Field"]
-    assert mapping["Tapering plan documented"] == "weaning_plan"
-    assert mapping["Duration (days)"] == "days_supplied"
-    assert mapping["Letter text"] == "letter_text"
+    mapping = at.data_editor[0].value.set_index("Column")["Field"]  # fields in words, as the user reads them
+    assert services.field_choices()[mapping["Tapering plan documented"]] == "weaning_plan"
+    assert services.field_choices()[mapping["Duration (days)"]] == "days_supplied"
+    assert services.field_choices()[mapping["Letter text"]] == "letter_text"
     assert any("warning" in w.value for w in at.warning)  # the validation report's summary
     issues = _frame(at, "Severity")
     assert {"Severity", "Row", "Column", "Message"} <= set(issues.columns)
@@ -83,6 +83,10 @@ def test_import_shows_mapping_and_report_then_saves_the_round(app_db, corpora_di
 
     # the same file again under the same label: a message under the form, nothing saved, the import kept
     at.file_uploader(key="upload_sheet_1").upload("trust_a_round2.xlsx", data).run()
+    # the same letters are already stored: the page says so and asks before saving them again
+    assert any("already stored for this trust (Round 2 holds 39)" in w.value for w in at.warning)
+    assert at.form_submit_button[0].disabled
+    next(c for c in at.checkbox if "anyway" in c.label).check().run()
     at.text_input(key="import_label").set_value("Round 2")
     at.form_submit_button[0].click().run()
     assert not at.exception

@@ -149,3 +149,9 @@ def test_cli_remembers_a_column_left_unmapped(tmp_path, capsys):
     out = capsys.readouterr().out
     line = next(x for x in out.splitlines() if "Notes" in x and "->" in x)
     assert "not used" in line and "remembered" in line
+
+
+def test_misfit_code_is_the_one_services_name():
+    from audit_app import services
+
+    assert services.MAPPING_MISFIT == MAPPING_MISFIT
