@@ -10,13 +10,20 @@ info -- go through `privacy.mask_text`:
   masked when they are created.
 
 Idempotent: calling it twice installs nothing twice. `uninstall_log_masking()` undoes it (tests).
+
+`masked_output()` does the same for the console: while it is active, everything written to
+stdout and stderr goes through `privacy.mask_text` (a line is masked together with the line
+before it, so a label at the end of one line still masks the value on the next).
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
+import sys
 import traceback
 
-from audit_app.privacy import mask_text
+from audit_app.privacy import mask_file_name, mask_text
 
 _MASKED = "_identifiers_masked"
 _state: dict = {"factory": None, "filter": None}
@@ -83,3 +90,61 @@ def uninstall_log_masking(logger: logging.Logger | None = None) -> None:
     if factory is not None and logging.getLogRecordFactory() is factory:
         logging.setLogRecordFactory(factory.previous)
     _state["factory"] = None
+
+
+class MaskedStream(io.TextIOBase):
+    """A text stream that masks identifiers in whole lines before passing them on."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self._pending = ""       # the unfinished last line
+        self._context = ""       # the previous line: a label there names the value on this one
+
+    def writable(self) -> bool:
+        return True
+
+    @property
+    def encoding(self):  # type: ignore[override]
+        return getattr(self._stream, "encoding", "utf-8")
+
+    def isatty(self) -> bool:
+        return bool(getattr(self._stream, "isatty", lambda: False)())
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    def _emit(self, text: str) -> None:
+        masked = mask_file_name(self._context + text)[len(self._context):]
+        self._stream.write(masked)
+        lines = text.rsplit("\n", 2)
+        self._context = (lines[-2] + "\n") if len(lines) >= 2 else ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        cut = self._pending.rfind("\n")
+        if cut >= 0:
+            done, self._pending = self._pending[:cut + 1], self._pending[cut + 1:]
+            self._emit(done)
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._emit(self._pending)
+            self._pending = ""
+        self._stream.flush()
+
+
+@contextlib.contextmanager
+def masked_output():
+    """Mask identifiers in everything printed to stdout and stderr inside the block."""
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = MaskedStream(out), MaskedStream(err)
+    try:
+        yield
+    finally:
+        for s in (sys.stdout, sys.stderr):
+            try:
+                s.flush()
+            except Exception:  # noqa: BLE001 - a closed pipe must not hide the real error
+                pass
+        sys.stdout, sys.stderr = out, err

@@ -23,11 +23,13 @@ Public API
 - ``mask_deep(obj)``: ``mask_text`` over every string in a JSON-like structure.
 - ``keyed_hash(value, purpose)``: HMAC-SHA256 with the per-installation secret (kept in a file
   outside the database: ``$OPIOID_AUDIT_SECRET_FILE`` or ``~/.config/opioid-audit/secret.key``).
-- ``safe_cell(value)``, ``safe_csv_rows(rows)``, ``neutralise_workbook(wb)``: spreadsheet
-  (CSV/Excel) formula injection guards.
+- ``safe_cell(value)``, ``safe_csv_rows(rows)``, ``write_csv(fh, rows)``, ``safe_frame(df)``,
+  ``frame_to_csv(df, path)``, ``neutralise_workbook(wb)``: the one spreadsheet (CSV/Excel) formula
+  injection guard; every CSV and workbook the project writes goes through it.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import hmac
@@ -44,6 +46,7 @@ NHS_NUMBER = "nhs_number"
 HOSPITAL_NUMBER = "hospital_number"
 PATIENT_NAME = "patient_name"
 DATE_OF_BIRTH = "date_of_birth"
+PHONE_NUMBER = "phone_number"
 IDENTIFIER_KINDS = (NHS_NUMBER, HOSPITAL_NUMBER, PATIENT_NAME, DATE_OF_BIRTH)
 
 
@@ -54,41 +57,74 @@ class IdentifierSpan(NamedTuple):
 
 
 # ----------------------------------------------------------------------------- patterns
-# 10 digits, optionally grouped 3-3-4 with spaces or dashes; not part of a longer number.
-NHS_NUMBER_RE = re.compile(r"(?<!\d)(\d{3})[ \t-]?(\d{3})[ \t-]?(\d{4})(?!\d)")
+# Separators that may sit between the digits of a number: any horizontal space (NBSP, narrow
+# NBSP, thin space ...), dots, hyphens and dashes, slashes, underscores and invisible characters
+# (zero-width space/joiners, word joiner, BOM, soft hyphen). At most one line break in a number.
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
+_DASHES = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+_SEP_CHAR = rf"(?:[^\S\r\n\u2028\u2029\x85]|[./_\\{_DASHES}{_INVISIBLE}])"
+_LINE_BREAK = r"(?:\r\n|[\r\n\u2028\u2029\x85])"
+_NUMBER_SEP = rf"{_SEP_CHAR}{{0,4}}(?:{_LINE_BREAK}{_SEP_CHAR}{{0,8}})?"
+# A run of digit groups joined by separators. Separators and digits are disjoint classes and each
+# repetition is bounded, so matching is linear in the text length.
+_DIGIT_CHUNK_RE = re.compile(rf"(?<!\d)\d+(?:{_NUMBER_SEP}\d+)*")
+_DIGITS_RE = re.compile(r"\d+")
+_LINE_BREAK_RE = re.compile(_LINE_BREAK)
+NHS_NUMBER_RE = _DIGIT_CHUNK_RE  # kept for callers: candidates are checked by _nhs_spans
 
 # A hospital number / MRN in a common shape: 1-3 capitals then 6-9 digits (RX9450465, A009281).
 _HOSP_SHAPE_RE = re.compile(r"(?<![\w/.-])[A-Z]{1,3}\d{6,9}(?![\w/])")
-_HOSP_LABEL = (r"(?i:hosp(?:ital)?\.?\s*(?:no\b\.?|num(?:ber)?\b|id\b|#)|\bmrn\b|\bunit\s*(?:no\b\.?|number)"
-               r"|\bk\s*number|\brxx?\s*(?:no\b\.?|number)|\bpas\s*(?:no\b\.?|number|id\b)"
-               r"|\bcase\s*(?:no\b\.?|number)|\bcrn\b|\bpatient\s*(?:id\b|number|no\b\.?))")
-_HOSP_LABELLED_RE = re.compile(_HOSP_LABEL + r"[ \t]*[:#.=-]?[ \t]*(?P<value>[A-Za-z0-9][A-Za-z0-9/-]{3,15})")
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-_DATE = (r"(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{1,2}-\d{1,2}"
-         rf"|\d{{1,2}}(?:st|nd|rd|th)?[ \t-]+(?i:{_MONTH})[ \t,-]+\d{{2,4}}"
-         rf"|(?i:{_MONTH})[ \t]+\d{{1,2}}(?:st|nd|rd|th)?,?[ \t]+\d{{4}})")
-_DOB_LABEL = r"(?i:\bd\.?\s?o\.?\s?b\b\.?|\bdate\s+of\s+birth\b|\bbirth\s*date\b|\bborn(?:\s+on)?\b)"
-_DOB_RE = re.compile(_DOB_LABEL + r"[ \t]*[:=-]?[ \t]*(?P<value>" + _DATE + r")")
+_DSEP = rf"[ ./\\{_DASHES}\u00a0\u202f]"
+_DATE = (rf"(?:\d{{1,2}}{_DSEP}{{1,2}}\d{{1,2}}{_DSEP}{{1,2}}\d{{2,4}}|\d{{4}}{_DSEP}\d{{1,2}}{_DSEP}\d{{1,2}}"
+         rf"|\d{{1,2}}(?:st|nd|rd|th)?[ \t\u00a0,{_DASHES}]+(?i:{_MONTH})[ \t\u00a0,{_DASHES}]+\d{{2,4}}"
+         rf"|(?i:{_MONTH})[ \t\u00a0]+\d{{1,2}}(?:st|nd|rd|th)?,?[ \t\u00a0]+\d{{4}}"
+         r"|\d{8}(?!\d)|\d{6}(?!\d)|(?:18|19|20)\d{2}(?!\d))")
+_DATE_RE = re.compile(_DATE)
 
-_TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Master|Dr|Prof|Sir|Dame|Rev)"
-# Words that end a name (the next field's label), never part of one.
-_STOP_WORD = (r"(?:DOB|D\.O\.B|NHS|MRN|Hospital|Hosp|Sex|Age|Date|Ward|Unit|Address|Gender|Born|Admitted|"
-              r"Discharged|Consultant|Specialty|GP|Tel|Phone|Ref|Re|Dear|The|And)\b")
-_NAME_TOKEN = r"[A-Z][A-Za-z'’]*(?:-[A-Z][A-Za-z'’]*)?"
-_NAME_VALUE = (
-    rf"(?:{_TITLE}\.?[ \t]+)?"
-    rf"(?:[A-Z][A-Z'’-]+,[ \t]*{_NAME_TOKEN}(?:[ \t]{_NAME_TOKEN})?"  # SURNAME, Forename [Middle]
-    rf"|(?!{_STOP_WORD}){_NAME_TOKEN}(?:[ \t](?!{_STOP_WORD})(?:{_NAME_TOKEN}|[A-Z]\.?(?=[ \t]))){{0,3}})"
-)
-_NAME_LABEL = (r"(?i:\bpatient(?:'s)?[ \t]*(?:full[ \t]*)?name|\bfull[ \t]*name|\bpatient|\bname|\bsurname"
-               r"|\bforenames?|\bfirst[ \t]*name|\bre)")
-_NAME_LABELLED_RE = re.compile(rf"{_NAME_LABEL}[ \t]*:[ \t]*(?P<value>{_NAME_VALUE})")
-# Title + full forename + surname ('Mrs Nkechi Ellison'); a title + initial is a clinician's style.
-_SALUTATION_RE = re.compile(rf"\b(?P<title>Mr|Mrs|Ms|Miss|Mx|Master|Dr)\.?[ \t]+(?P<value>[A-Z][a-z][A-Za-z'’]*"
-                            rf"(?:-[A-Z][A-Za-z'’]*)?[ \t]+(?!{_STOP_WORD}){_NAME_TOKEN})")
-# 'SURNAME, Forename' (header only: 'CLARKE, Michael').
-_SURNAME_FIRST_RE = re.compile(rf"(?<![\w-])(?P<value>[A-Z][A-Z'’-]+,[ \t]?[A-Z][a-z][A-Za-z'’]*)\b")
+# Labels, one alternation with a group per kind; the value after the label is read by code
+# (same line, or the next line when the label ends its line).
+_LABELS_RE = re.compile(
+    r"(?i:(?<![^\W_])(?:"
+    r"(?P<dob>d\.?[ \t]?o\.?[ \t]?b\b\.?|date[ \t]+of[ \t]+birth|birth[ \t]*date|birth\b|born(?:[ \t]+on)?\b"
+    r"|dyddiad[ \t]+geni|geni\b)"
+    r"|(?P<nhs>nhs[ \t]*(?:no\b\.?|num(?:ber)?\b|#|id\b)?|rhif[ \t]+gig|chi[ \t]*(?:no\b\.?|number))"
+    r"|(?P<hosp>hosp(?:ital)?\.?[ \t]*(?:no\b\.?|num(?:ber)?\b|id\b|#)|mrn\b|unit[ \t]*(?:no\b\.?|number)"
+    r"|k[ \t]*number|rxx?[ \t]*(?:no\b\.?|number)|pas[ \t]*(?:no\b\.?|number|id\b)|case[ \t]*(?:no\b\.?|number)"
+    r"|crn\b|patient[ \t]*(?:id\b|number|no\b\.?)|medical[ \t]+record[ \t]*(?:no\b\.?|number)?)"
+    r"|(?P<name>(?:patient(?:'s)?[ \t]*)?(?:full[ \t]*)?name\b|surname|family[ \t]*name|forenames?"
+    r"|first[ \t]*name|last[ \t]*name|given[ \t]*names?|enw\b)"
+    r"|(?P<weak>patient\b|re\b)"
+    r"))")
+# A 'name' label after one of these words names something else ('Drug name: Zomorph').
+_NOT_PERSON_BEFORE_NAME = re.compile(
+    r"(?i:(?:drug|product|brand|medicine|medication|generic|ward|hospital|trust|practice|surgery|file|sheet|"
+    r"user|team|unit|site|service|specialty|department|round|audit)[ \t]*(?:'s)?[ \t]*)$")
+_LABEL_PUNCT_RE = re.compile(r"[ \t\u00a0\u202f]*(?P<p>[:#=\uff1a]|\.(?!\d)|[-\u2013\u2014](?=[ \t]))?[ \t\u00a0\u202f]*")
+_REST_OF_LINE_BLANK_RE = re.compile(r"[ \t\u00a0\u202f]*(?:\r\n|[\r\n\u2028\u2029\x85])[ \t\u00a0\u202f]*")
+_HOSP_VALUE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9/-]{3,15}")
+
+_TITLES = ("Mr", "Mrs", "Ms", "Miss", "Mx", "Master", "Mister", "Madam", "Dr", "Prof", "Sir", "Dame", "Rev",
+           "MRS", "MISS", "Mstr")
+_TITLE = "(?:" + "|".join(_TITLES) + ")"
+_CLINICIAN_TITLES = frozenset({"Dr", "Prof", "Rev"})
+_TITLE_RE = re.compile(r"(?<![^\W_])(?P<title>" + "|".join(sorted(_TITLES, key=len, reverse=True)) +
+                       r")(?![^\W_])\.?[ \t\u00a0\u202f]+")
+# A word in any script: letters joined by apostrophes or hyphens ('O'Brien', 'Shah-Jones', 'Siân').
+_WORD = r"[^\W\d_]+(?:['’\-][^\W\d_]+)*"
+_WORD_RE = re.compile(_WORD)
+_NAME_WORD_RE = re.compile(_WORD + r"\.?")
+_NAME_GAP_RE = re.compile(r"[ \t\u00a0\u202f]{1,3}|,[ \t\u00a0\u202f]{0,2}")
+_MAX_NAME_WORDS = 5
+# Words that end a name (the next field's label, a verb), never part of one.
+_STOP_WORDS = frozenset("""
+dob nhs mrn hospital hosp sex age date ward unit address gender born birth admitted discharged consultant
+specialty gp tel phone mobile ref re dear the and was is has had with for on at in to of from by who
+seen reviewed known presented patient name mrn no number id dyddiad geni rhif enw male female
+""".split())
+_NAME_PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "bin", "bint", "ibn",
+                             "al", "el", "ap", "ab", "ni", "nic", "mac", "mc", "o", "dos", "das", "del", "y"})
 _NOT_SURNAMES = {
     "TTO", "PRN", "NKDA", "NKA", "MR", "IR", "SR", "BD", "OD", "TDS", "QDS", "PO", "SC", "IV", "IM", "ON", "NHS",
     "GP", "MRN", "DOB", "AKI", "CKD", "COPD", "UTI", "LFT", "LFTS", "ED", "AMU", "SAU", "ICU", "HDU", "PCA", "OME",
@@ -101,68 +137,231 @@ _NOT_NAME_TOKENS = {
     "mr", "mrs", "ms", "miss", "mx", "master", "dr", "prof", "sir", "dame", "rev", "the", "and", "of", "for",
     "with", "ward", "hospital", "surgery", "practice", "centre", "center", "health", "medical", "nhs", "trust",
     "patient", "name", "unknown", "not", "known", "none", "nil", "stated", "see", "letter",
-}
+} | _NAME_PARTICLES
 _HEADER_CHARS = 1200
-_CAPITALISED_WORD_RE = re.compile(r"(?<![\w'’-])[A-Z][A-Za-z'’]*(?:-[A-Za-z'’]+)*")
+_SURNAME_FIRST_RE = re.compile(rf"(?<![^\W_])(?P<surname>{_WORD}),[ \t\u00a0]?(?P<forename>{_WORD})")
+
+
+def _is_capitalised(word: str) -> bool:
+    """Starts with a capital, or is in a script without case (Arabic, Hebrew, CJK...)."""
+    return not word[0].islower()
 
 
 def _name_tokens(value: str) -> list[str]:
-    out = []
-    for tok in re.findall(r"[A-Za-z'’]+(?:-[A-Za-z'’]+)*", value):
-        if len(tok) >= 2 and tok.lower() not in _NOT_NAME_TOKENS and not re.fullmatch(_TITLE, tok):
-            out.append(tok)
-    return out
+    """The words of a name worth masking elsewhere, lower-cased."""
+    return [t.lower() for t in _WORD_RE.findall(value)
+            if len(t) >= 2 and t.lower() not in _NOT_NAME_TOKENS and t not in _TITLES]
 
 
-def find_identifiers(text: str | None) -> list[IdentifierSpan]:
+# --------------------------------------------------------------------------- numbers
+def _digit_groups(chunk_start: int, chunk: str) -> list[tuple[int, int]]:
+    return [(chunk_start + m.start(), chunk_start + m.end()) for m in _DIGITS_RE.finditer(chunk)]
+
+
+def _ten_digit_windows(text: str, groups: list[tuple[int, int]], width: int = 10) -> Iterator[tuple[int, int]]:
+    """(first, last) group indexes of every run of whole groups holding exactly `width` digits
+    (two pointers: linear in the number of groups)."""
+    j, total = 0, 0
+    for i in range(len(groups)):
+        if j < i:
+            j, total = i, 0
+        while j < len(groups) and total < width:
+            total += groups[j][1] - groups[j][0]
+            j += 1
+        if total == width:
+            yield i, j - 1
+        total -= groups[i][1] - groups[i][0]
+
+
+def _digits_of(text: str, groups: list[tuple[int, int]]) -> str:
+    return "".join(text[a:b] for a, b in groups)
+
+
+def _nhs_spans(text: str) -> Iterator[IdentifierSpan]:
+    """10 digits in whole groups with a valid modulus-11 check digit, whatever the separators (one
+    line break at most); also 10 digits written as one run or 3-3-4 groups, check digit or not."""
+    for m in _DIGIT_CHUNK_RE.finditer(text):
+        if m.end() - m.start() < 10:
+            continue
+        groups = _digit_groups(m.start(), m.group())
+        for i, j in _ten_digit_windows(text, groups):
+            window = groups[i:j + 1]
+            start, end = window[0][0], window[-1][1]
+            if len(_LINE_BREAK_RE.findall(text, start, end)) > 1:
+                continue
+            digits = _digits_of(text, window)
+            lengths = [b - a for a, b in window]
+            if nhs_number_is_valid(digits) or lengths in ([10], [3, 3, 4]):
+                yield IdentifierSpan(NHS_NUMBER, start, end)
+
+
+def _labelled_nhs(text: str, pos: int) -> IdentifierSpan | None:
+    m = _DIGIT_CHUNK_RE.match(text, pos)
+    if not m:
+        return None
+    groups = _digit_groups(m.start(), m.group())
+    for i, j in _ten_digit_windows(text, groups):
+        if i == 0:
+            return IdentifierSpan(NHS_NUMBER, groups[0][0], groups[j][1])
+    return None
+
+
+# --------------------------------------------------------------------------- names
+def _read_name(text: str, pos: int, *, strong: bool, title_first: bool = False) -> tuple[int, int, list[str]] | None:
+    """The name starting at `pos`: up to five words (titles, initials, particles, 'SURNAME,
+    Forename'), stopping at a label or a word that cannot be part of a name. With `strong`
+    (after 'Name:') lower-case names count too. Returns (start, end, name tokens) or None."""
+    start = end = None
+    tokens: list[str] = []
+    all_lower = True   # every word so far in lower case ('name: john smith')
+    commas = 0
+    p = pos
+    n = 0
+    while n < _MAX_NAME_WORDS:
+        m = _NAME_WORD_RE.match(text, p)
+        if not m:
+            break
+        word = m.group().rstrip(".")
+        low = word.lower()
+        is_title = word in _TITLES and not tokens
+        if is_title and start is None:
+            start = m.start()
+        if not is_title:
+            if low in _STOP_WORDS and not (title_first and not tokens and len(word) > 3):
+                break
+            if low in _NAME_PARTICLES and tokens:
+                pass
+            elif not _is_capitalised(word) and not (strong and all_lower):
+                break
+            all_lower = all_lower and word[0].islower()
+            if start is None:
+                start = m.start()
+            end = m.start() + len(word) if len(word) > 1 or not m.group().endswith(".") else m.end()
+            if len(word) >= 2 and low not in _NOT_NAME_TOKENS:
+                tokens.append(low)
+            n += 1
+        p = m.end()
+        g = _NAME_GAP_RE.match(text, p)
+        if not g:
+            break
+        if "," in g.group():
+            commas += 1
+            # 'SURNAME, Forename' only: one comma, straight after the first word
+            if commas > 1 or n != 1:
+                break
+        p = g.end()
+    if start is None or not tokens:
+        return None
+    return start, end, tokens
+
+
+def _value_start(text: str, m: re.Match, *, need_punct: bool) -> int | None:
+    """Where a label's value begins: after ':' (or '#', '=', '-'), on the same line, or at the
+    start of the next line when the label ends its line. None if the label has no value."""
+    pm = _LABEL_PUNCT_RE.match(text, m.end())
+    pos = pm.end()
+    nl = _REST_OF_LINE_BLANK_RE.match(text, pm.end())
+    if nl:
+        return nl.end()
+    if need_punct and not pm.group("p"):
+        return None
+    return pos
+
+
+def find_identifiers(text: str | None, names: Iterable[str] = ()) -> list[IdentifierSpan]:
     """Every identifier in `text`, as (kind, start, end) spans sorted by position.
 
-    Spans may overlap (e.g. a labelled hospital number that also has the common shape)."""
-    if not text:
-        return []
-    spans: list[IdentifierSpan] = []
-    for m in NHS_NUMBER_RE.finditer(text):
-        spans.append(IdentifierSpan(NHS_NUMBER, m.start(), m.end()))
-    for m in _HOSP_LABELLED_RE.finditer(text):
-        v = m.group("value")
-        if sum(c.isdigit() for c in v) >= 3:
-            spans.append(IdentifierSpan(HOSPITAL_NUMBER, m.start("value"), m.end("value")))
+    `names`: lower-cased name words already known (from the sheet's name column), masked
+    wherever they appear capitalised, label or not. Spans may overlap (e.g. a labelled hospital
+    number that also has the common shape). Linear in the length of the text: every pattern is
+    bounded and scanned once."""
+    return _scan(text, names)[0] if text else []
+
+
+def name_tokens(text: str | None) -> frozenset[str]:
+    """The name words of the patient names found in `text` (to mask them elsewhere too)."""
+    return _scan(text, ())[1] if text else frozenset()
+
+
+def _scan(text: str, names: Iterable[str]) -> tuple[list[IdentifierSpan], frozenset[str]]:
+    spans: list[IdentifierSpan] = list(_nhs_spans(text))
+    # `names` may be large (every patient of a sheet): used as given, never copied per text.
+    known = names if isinstance(names, (frozenset, set)) else frozenset(w.lower() for w in names)
+    tokens: set[str] = set()
+
+    def add_name(found, propagate: bool = True) -> None:
+        if found:
+            start, end, toks = found
+            spans.append(IdentifierSpan(PATIENT_NAME, start, end))
+            if propagate:
+                tokens.update(toks)
+
+    for m in _LABELS_RE.finditer(text):
+        kind = m.lastgroup
+        if kind == "dob":
+            pos = _value_start(text, m, need_punct=False)
+            d = _DATE_RE.match(text, pos) if pos is not None else None
+            if d:
+                spans.append(IdentifierSpan(DATE_OF_BIRTH, d.start(), d.end()))
+        elif kind == "nhs":
+            pos = _value_start(text, m, need_punct=False)
+            sp = _labelled_nhs(text, pos) if pos is not None else None
+            if sp:
+                spans.append(sp)
+        elif kind == "hosp":
+            pos = _value_start(text, m, need_punct=False)
+            v = _HOSP_VALUE_RE.match(text, pos) if pos is not None else None
+            if v and sum(c.isdigit() for c in v.group()) >= 3:
+                spans.append(IdentifierSpan(HOSPITAL_NUMBER, v.start(), v.end()))
+        elif kind == "name":
+            if _NOT_PERSON_BEFORE_NAME.search(text, max(0, m.start() - 30), m.start()):
+                continue
+            pos = _value_start(text, m, need_punct=True)
+            if pos is not None:
+                add_name(_read_name(text, pos, strong=True))
+        else:  # 'Patient:' / 'Re:': a capitalised name only
+            pos = _value_start(text, m, need_punct=True)
+            if pos is not None:
+                add_name(_read_name(text, pos, strong=False))
     for m in _HOSP_SHAPE_RE.finditer(text):
         spans.append(IdentifierSpan(HOSPITAL_NUMBER, m.start(), m.end()))
-    for m in _DOB_RE.finditer(text):
-        spans.append(IdentifierSpan(DATE_OF_BIRTH, m.start("value"), m.end("value")))
-
-    tokens: set[str] = set()
-    for m in _NAME_LABELLED_RE.finditer(text):
-        value = m.group("value").rstrip()
-        if not _name_tokens(value):
+    for m in _TITLE_RE.finditer(text):
+        found = _read_name(text, m.end(), strong=False, title_first=True)
+        if not found:
             continue
-        spans.append(IdentifierSpan(PATIENT_NAME, m.start("value"), m.start("value") + len(value)))
-        tokens.update(_name_tokens(value))
-    for m in _SALUTATION_RE.finditer(text):
-        spans.append(IdentifierSpan(PATIENT_NAME, m.start("value"), m.end("value")))
-        if m.group("title") != "Dr" or m.start() < _HEADER_CHARS:
-            tokens.update(_name_tokens(m.group("value")))
+        if m.group("title") in _CLINICIAN_TITLES:
+            # 'Dr N Goldberg' is a clinician's style: only 'Dr Forename Surname', and spread
+            # through the letter only from its header (the patient's own title there).
+            words = _WORD_RE.findall(text[found[0]:found[1]])
+            if len(words) < 2 or len(words[0]) < 2:
+                continue
+            add_name(found, propagate=m.start() < _HEADER_CHARS)
+        else:
+            add_name(found)
     for m in _SURNAME_FIRST_RE.finditer(text, 0, min(len(text), _HEADER_CHARS)):
-        surname = m.group("value").split(",")[0]
-        if surname.upper() in _NOT_SURNAMES or len(surname) < 2:
+        surname, forename = m.group("surname"), m.group("forename")
+        if (not surname.isupper() or len(surname) < 2 or surname in _NOT_SURNAMES
+                or not forename[0].isupper() or forename.isupper()):
             continue
-        spans.append(IdentifierSpan(PATIENT_NAME, m.start("value"), m.end("value")))
-        tokens.update(_name_tokens(m.group("value")))
+        add_name((m.start(), m.end(), _name_tokens(m.group())))
     # Every later capitalised mention of a patient's name ('Mr Clarke has ...'): one pass over
-    # the capitalised words, so the cost stays linear however many names a text holds.
-    if tokens:
-        lowered = {t.lower() for t in tokens}
-        for m in _CAPITALISED_WORD_RE.finditer(text):
+    # the words, so the cost stays linear however many names a text holds.
+    if tokens or known:
+        def named(word: str) -> bool:
+            low = word.lower()
+            return low in tokens or low in known
+
+        for m in _WORD_RE.finditer(text):
             word = m.group()
-            if word.lower() in lowered:
+            if not _is_capitalised(word):
+                continue
+            if named(word):
                 spans.append(IdentifierSpan(PATIENT_NAME, m.start(), m.end()))
             elif "-" in word or "'" in word or "’" in word:
-                for part in re.finditer(r"[A-Za-z]+", word):
-                    if part.group().lower() in lowered and part.group()[0].isupper():
+                for part in re.finditer(r"[^\W\d_]+", word):
+                    if named(part.group()) and _is_capitalised(part.group()):
                         spans.append(IdentifierSpan(PATIENT_NAME, m.start() + part.start(), m.start() + part.end()))
-    spans = sorted(set(spans), key=lambda s: (s.start, s.end, s.kind))
-    return spans
+    return sorted(set(spans), key=lambda s: (s.start, s.end, s.kind)), frozenset(tokens)
 
 
 def nhs_number_is_valid(digits: str) -> bool:
@@ -262,10 +461,13 @@ def mask_spans(text: str, spans: Iterable[IdentifierSpan]) -> str:
     return "".join(chars)
 
 
-def mask_text(text: str | None) -> str | None:
-    """Mask identifiers in free text, character for character (spans stay valid)."""
+def mask_text(text: str | None, names: Iterable[str] = ()) -> str | None:
+    """Mask identifiers in free text, character for character (spans stay valid). `names`: name
+    words known for this patient (masked wherever they appear capitalised)."""
     if not text or not isinstance(text, str):
         return text
+    if names:
+        return mask_spans(text, find_identifiers(text, names))
     if len(text) <= 500:
         return _mask_short_text(text)  # evidence strings repeat a lot across a round
     return mask_spans(text, find_identifiers(text))
@@ -274,6 +476,59 @@ def mask_text(text: str | None) -> str | None:
 @functools.lru_cache(maxsize=65536)
 def _mask_short_text(text: str) -> str:
     return mask_spans(text, find_identifiers(text))
+
+
+def mask_file_name(name: str | None, names: Iterable[str] = ()) -> str | None:
+    """A file or sheet name with identifiers masked: underscores count as spaces there
+    ('Mr_Whitfield_9434765919.xlsx'). `names`: known name words, as for `mask_text`."""
+    if not name or not isinstance(name, str):
+        return name
+    spaced = name.replace("_", " ")
+    masked = mask_text(spaced, names)
+    return "".join("_" if c == "_" else m for c, m in zip(name, masked))
+
+
+_DESCRIPTIONS = {NHS_NUMBER: "a 10-digit number", DATE_OF_BIRTH: "a date", PATIENT_NAME: "a name",
+                 PHONE_NUMBER: "a phone number"}
+_QUOTES = {"'": "'", '"': '"', "‘": "’", "“": "”", "«": "»"}
+
+
+def describe_identifiers(text: Any) -> Any:
+    """`text` with every identifier replaced by what it is ('a 10-digit number', 'a name'): for
+    messages, which name the row and column and describe the value, never quote it. A quoted
+    identifier loses its quotes: "duplicate letter id '9434765919'" -> "duplicate letter id (a
+    10-digit number)"."""
+    if not isinstance(text, str) or not text:
+        return text
+    spans = find_identifiers(text)
+    if not spans:
+        return text
+    merged: list[list] = []
+    for sp in spans:
+        if merged and sp.start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], sp.end)
+        else:
+            merged.append([sp.start, sp.end, sp.kind])
+    out, pos = [], 0
+    for start, end, kind in merged:
+        if kind == HOSPITAL_NUMBER:
+            n = sum(c.isdigit() for c in text[start:end])
+            what = f"a {n}-digit number" if n == end - start else "an identifier code"
+        else:
+            what = _DESCRIPTIONS[kind]
+        # widen to the whole quoted value when the identifier sits inside quotes
+        q0 = text.rfind("'", pos, start), text.rfind('"', pos, start)
+        left = max(q0)
+        if left >= 0:
+            closing = _QUOTES.get(text[left], text[left])
+            right = text.find(closing, end)
+            if right >= 0 and "\n" not in text[left:right] and right - left < 200:
+                start, end, what = left, right + 1, f"({what})"
+        out.append(text[pos:start])
+        out.append(what)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
 
 
 # Keys whose values are codes from our own vocabularies (never patient text): not scanned.
@@ -285,12 +540,13 @@ _CODE_KEYS = frozenset({"standard_id", "outcome", "exclusion_code", "source", "f
 _SCALARS = frozenset({int, float, bool, type(None)})
 
 
-def mask_deep(obj: Any, letter: tuple[str, str] | None = None) -> Any:
+def mask_deep(obj: Any, letter: tuple[str, str] | None = None, names: frozenset[str] = frozenset()) -> Any:
     """`mask_text` applied to every string inside a JSON-like value (dicts, lists, tuples).
 
     With `letter=(text, masked_text)`, a string quoted from the letter (evidence, TTO lines) takes
     the letter's own masking at that place: the same answer as masking the whole letter (a name
-    seen in the header is masked in every quote too), and far cheaper than detecting again."""
+    seen in the header is masked in every quote too), and far cheaper than detecting again.
+    `names`: the patient's known name words (see `mask_text`)."""
     t = type(obj)
     if t in _SCALARS:
         return obj
@@ -301,17 +557,17 @@ def mask_deep(obj: Any, letter: tuple[str, str] | None = None) -> Any:
             i = letter[0].find(obj)
             if i >= 0:
                 return letter[1][i:i + len(obj)]
-        return mask_text(obj)
+        return mask_text(obj, names)
     if t is dict:
-        return {k: (v if k in _CODE_KEYS and type(v) is str else mask_deep(v, letter)) for k, v in obj.items()}
+        return {k: (v if k in _CODE_KEYS and type(v) is str else mask_deep(v, letter, names)) for k, v in obj.items()}
     if t is list or t is tuple:
-        return t(mask_deep(v, letter) for v in obj)
+        return t(mask_deep(v, letter, names) for v in obj)
     if isinstance(obj, str):
-        return mask_text(obj)
+        return mask_text(obj, names)
     if isinstance(obj, dict):
-        return {k: mask_deep(v) for k, v in obj.items()}
+        return {k: mask_deep(v, letter, names) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return type(obj)(mask_deep(v) for v in obj)
+        return type(obj)(mask_deep(v, letter, names) for v in obj)
     return obj
 
 
@@ -319,24 +575,64 @@ def mask_deep(obj: Any, letter: tuple[str, str] | None = None) -> Any:
 _COL_NHS = re.compile(r"\bnhs\b|\bchi\b")
 _COL_HOSP = re.compile(r"\bhosp|hospital\s*(?:no|num|id)|\bmrn\b|\bunit\s*(?:no|num)|\bk\s*no\b|\brxx?\b|\bpas\b"
                        r"|\bpatient\s*(?:id|no|num)|\bcase\s*(?:no|num)|\bcrn\b|\bmedical\s*record")
-_COL_DOB = re.compile(r"\bdob\b|d\.\s*o\.\s*b|date\s*of\s*birth|birth\s*date|\bborn\b|\bbirthday\b")
-_COL_NAME = re.compile(r"\bname\b|\bsurname\b|\bforenames?\b|\bfirst\s*name|\blast\s*name|^patient$|^pt$")
+_COL_DOB = re.compile(r"\bdob\b|d\.\s*o\.\s*b|date\s*of\s*birth|birth\s*date|\bborn\b|\bbirthday\b|dyddiad geni")
+_COL_PHONE = re.compile(r"\btel\b|phone|mobile|\bmob\b|contact\s*(?:no|num)")
+_COL_NAME = re.compile(r"\bname\b|\bsurname\b|\bforenames?\b|\bfirst\s*name|\blast\s*name|^patient$|^pt$|^enw$")
 _COL_NOT_NAME = re.compile(r"drug|opioid|medic|ward|consultant|pharmacist|auditor|\bgp\b|doctor|clinician|"
                            r"prescriber|trust|hospital|file|brand|generic|user|staff|sheet|specialt|practice|"
                            r"surgery|nurse|team|product")
-_VAL_NHS = re.compile(r"\d{3}[ -]?\d{3}[ -]?\d{4}")
+# Columns of quantities: large numbers there are odd answers, not identifiers.
+_COL_MEASURE = re.compile(r"\bdays?\b|\bdose|\bqty\b|quantit|\bmg\b|\bome\b|\bage\b|\bcount\b|tablets|"
+                          r"\btotal\b|\bamount\b|\bvolume\b|\bml\b|\bweight\b|\bscore\b|\bimd\b")
+# Dates in a column with one of these headings are events of the admission, not births.
+_COL_EVENT_DATE = re.compile(r"discharg|admi|audit|review|seen|letter|ward|clinic|visit|event|date\s*of\s*(?!birth)"
+                             r"|\bttos?\b|start|stop|end|follow")
 _VAL_HOSP = re.compile(r"[A-Za-z]{1,3}\d{5,9}")
 _VAL_DIGITS = re.compile(r"\d{6,9}")
-_VAL_NAME = re.compile(rf"(?:{_TITLE}\.?\s+)?(?:[A-Z][A-Z'’-]+,\s*[A-Z][A-Za-z'’-]+|[A-Z][a-z'’-]+\s+[A-Z][A-Za-z'’-]+)")
+_VAL_PHONE = re.compile(r"(?:\+?44|0)\d{9,10}")
+_VAL_NAME_WORD = re.compile(rf"{_WORD}\.?")
 _COL_ID_HINT = re.compile(r"\bid\b|\bno\b|number|\bref|\bnum\b|#")
+_MIN_AGE_YEARS = 16  # a column of dates all this old is read as dates of birth
 
 
 def _norm_heading(heading: Any) -> str:
     return re.sub(r"\s+", " ", str(heading or "")).strip().lower()
 
 
+def _is_nhs_value(v: str) -> bool:
+    return any(sp.start == 0 and sp.end == len(v) for sp in _nhs_spans(v))
+
+
+def _is_name_value(v: str) -> bool:
+    """'Mrs Joan Allen', 'CLARKE, Michael', 'Siân Llŷr', 'محمد الأحمد': 2-4 capitalised words."""
+    if "," in v:
+        surname, _, forename = v.partition(",")
+        return (bool(_WORD_RE.fullmatch(surname.strip())) and bool(_WORD_RE.fullmatch(forename.strip().split(" ")[0]))
+                and surname.strip().isupper() and _is_capitalised(forename.strip()))
+    words = v.split()
+    if words and words[0].rstrip(".") in _TITLES:
+        words = words[1:]
+    if not 2 <= len(words) <= 4:
+        return False
+    return all(_VAL_NAME_WORD.fullmatch(w) and _is_capitalised(w) for w in words) and \
+        any(len(w.rstrip(".")) > 1 and w.lower() not in _STOP_WORDS for w in words)
+
+
+def _birth_year(v: Any) -> int | None:
+    if isinstance(v, (dt.datetime, dt.date)):
+        return v.year
+    m = _DATE_RE.fullmatch(str(v).strip()[:10]) if v is not None else None
+    if not m or len(m.group()) < 8:
+        return None
+    years = re.findall(r"(?:18|19|20)\d{2}", m.group())
+    return int(years[-1]) if years else None
+
+
 def looks_like_identifier_column(heading: Any, values: Iterable[Any] = ()) -> str | None:
-    """The identifier kind of a spreadsheet column (by heading, then by value shape), else None."""
+    """The identifier kind of a spreadsheet column, by heading, then by its values' content:
+    NHS numbers (valid check digit whatever the separators), hospital-number shapes, columns of
+    6-9 digit numbers (unless the heading names a quantity), phone numbers, dates that are all
+    at least 16 years old (dates of birth, unless the heading names an event), names. Else None."""
     h = _norm_heading(heading)
     if h:
         if _COL_NHS.search(h):
@@ -345,54 +641,109 @@ def looks_like_identifier_column(heading: Any, values: Iterable[Any] = ()) -> st
             return DATE_OF_BIRTH
         if _COL_HOSP.search(h):
             return HOSPITAL_NUMBER
+        if _COL_PHONE.search(h):
+            return PHONE_NUMBER
         if _COL_NAME.search(h) and not _COL_NOT_NAME.search(h):
             return PATIENT_NAME
-    vals = [str(v).strip() for v in values if v is not None and str(v).strip() != ""]
-    vals = [v[:-2] if v.endswith(".0") and v[:-2].isdigit() else v for v in vals]  # 9990353482.0 from Excel
-    if not vals:
+    raw = [v for v in values if v is not None and str(v).strip() != ""]
+    if not raw:
         return None
+    vals = [str(v).strip() for v in raw]
+    vals = [v[:-2] if v.endswith(".0") and v[:-2].isdigit() else v for v in vals]  # 9990353482.0 from Excel
     n = len(vals)
 
-    def share(rx: re.Pattern) -> float:
-        return sum(1 for v in vals if rx.fullmatch(v)) / n
+    def share(test) -> float:
+        return sum(1 for v in vals if test(v)) / n
 
-    if share(_VAL_NHS) >= 0.6:
+    compact = [re.sub(r"[\s\-./()\u00a0\u202f]", "", v) for v in vals]
+    if share(_is_nhs_value) >= 0.6:
         return NHS_NUMBER
-    if share(_VAL_HOSP) >= 0.6:
+    if share(_VAL_HOSP.fullmatch) >= 0.6:
         return HOSPITAL_NUMBER
-    if share(_VAL_DIGITS) >= 0.6 and _COL_ID_HINT.search(h):
+    if sum(1 for c in compact if _VAL_PHONE.fullmatch(c)) / n >= 0.6:
+        return PHONE_NUMBER
+    if share(_VAL_DIGITS.fullmatch) >= 0.6 and not _COL_MEASURE.search(h) and (
+            _COL_ID_HINT.search(h) or len(set(vals)) >= 0.8 * n):
         return HOSPITAL_NUMBER
-    if share(_VAL_NAME) >= 0.6 and not _COL_NOT_NAME.search(h) and n >= 1:
+    if not _COL_EVENT_DATE.search(h):
+        years = [y for y in (_birth_year(v) for v in raw) if y is not None]
+        if years and len(years) >= 0.6 * n and max(years) <= dt.date.today().year - _MIN_AGE_YEARS:
+            return DATE_OF_BIRTH
+    if share(_is_name_value) >= 0.6 and not _COL_NOT_NAME.search(h):
         return PATIENT_NAME
     return None
+
+
+def identifier_columns(rows: Iterable[dict]) -> dict[str, str]:
+    """{heading: identifier kind} for the unmapped columns (`extra` dicts) of a whole sheet,
+    judged on all of each column's values (a name or date column is plain only as a column)."""
+    columns: dict[str, list] = {}
+    for extra in rows:
+        for k, v in (extra or {}).items():
+            if not isinstance(v, (dict, list)):
+                columns.setdefault(k, []).append(v)
+    return {k: kind for k, vals in columns.items() if (kind := looks_like_identifier_column(k, vals))}
 
 
 IDENTIFIER_FIELDS = IDENTIFIER_KINDS
 
 
-def mask_record(record: dict) -> dict:
+def record_names(record: dict, columns: dict[str, str] | None = None) -> frozenset[str]:
+    """The patient's name words in one audit record: its name field, name columns among the
+    unmapped ones, and names found in its letter text. Masked wherever else they appear."""
+    words: set[str] = set()
+    if record.get(PATIENT_NAME):
+        words.update(_name_tokens(str(record[PATIENT_NAME])))
+    for k, v in (record.get("extra") or {}).items():
+        kind = (columns or {}).get(k) or looks_like_identifier_column(k, [])
+        if kind == PATIENT_NAME and isinstance(v, str):
+            words.update(_name_tokens(v))
+    text = record.get("letter_text")
+    if isinstance(text, str):
+        words.update(name_tokens(text))
+    return frozenset(words)
+
+
+def mask_record(record: dict, columns: dict[str, str] | None = None) -> dict:
     """An audit-record dict as an export should show it: identifier fields masked, unmapped
-    columns in `extra` checked by heading and value shape, every other string through mask_text."""
+    columns in `extra` checked by heading and content, every other string through mask_text
+    (with the patient's own name words, see `record_names`)."""
+    names = record_names(record or {}, columns)
     out: dict = {}
     for k, v in (record or {}).items():
         if k in IDENTIFIER_FIELDS:
             out[k] = mask_identifier(k, v)
         elif k == "extra" and isinstance(v, dict):
-            out[k] = mask_extra(v)
+            out[k] = mask_extra(v, columns=columns, names=names)
+        elif k == "letter_id":
+            out[k] = mask_letter_id(v)
         else:
-            out[k] = mask_deep(v)
+            out[k] = mask_deep(v, names=names)
     return out
 
 
-def mask_extra(extra: dict, *, replace=None) -> dict:
-    """Unmapped spreadsheet columns: identifier columns masked (or `replace(kind, value)`), text masked."""
+def mask_letter_id(value: Any) -> Any:
+    """An audit ID as an export shows it: masked when it is (or holds) an identifier."""
+    if isinstance(value, (str, int)) and not isinstance(value, bool) and find_identifiers(str(value)):
+        return mask_text(str(value))
+    if isinstance(value, (str, int)) and not isinstance(value, bool) and \
+            looks_like_identifier_column("", [value]) in (NHS_NUMBER, HOSPITAL_NUMBER, PHONE_NUMBER):
+        return mask_identifier(HOSPITAL_NUMBER, value)
+    return value
+
+
+def mask_extra(extra: dict, *, replace=None, columns: dict[str, str] | None = None,
+               names: frozenset[str] = frozenset()) -> dict:
+    """Unmapped spreadsheet columns: identifier columns (`columns`, from `identifier_columns`
+    over the whole sheet, else judged by heading and this value) masked, or `replace(kind,
+    value)`; other text masked."""
     out = {}
     for k, v in (extra or {}).items():
-        kind = looks_like_identifier_column(k, [v] if not isinstance(v, (dict, list)) else [])
+        kind = (columns or {}).get(k) or looks_like_identifier_column(k, [v] if not isinstance(v, (dict, list)) else [])
         if kind and v not in (None, ""):
             out[k] = replace(kind, v) if replace else mask_identifier(kind, v)
         else:
-            out[k] = mask_deep(v)
+            out[k] = mask_deep(v, names=names)
     return out
 
 
@@ -427,6 +778,39 @@ def safe_csv_rows(rows: Iterable[Iterable[Any]]) -> Iterator[list[Any]]:
     """Rows for csv.writer with every text cell passed through `safe_cell`."""
     for row in rows:
         yield [safe_cell(v) for v in row]
+
+
+def write_csv(fh, rows: Iterable[Iterable[Any]]) -> None:
+    """Write rows (the first is the header) to a text file object through the formula guard:
+    the one way the project writes a CSV that people open in a spreadsheet."""
+    import csv
+
+    csv.writer(fh).writerows(safe_csv_rows(rows))
+
+
+def safe_frame(frame):
+    """A copy of a pandas DataFrame with every text cell and column name through `safe_cell`:
+    for tables offered for download (their CSV is opened in Excel) and `frame.to_csv`."""
+    from pandas.api.types import is_numeric_dtype, is_bool_dtype, is_datetime64_any_dtype
+
+    def textual(dtype) -> bool:
+        return not (is_numeric_dtype(dtype) or is_bool_dtype(dtype) or is_datetime64_any_dtype(dtype))
+
+    out = frame.copy()
+    out.columns = [safe_cell(c) if isinstance(c, str) else c for c in out.columns]
+    for i in range(out.shape[1]):
+        if textual(out.dtypes.iloc[i]):
+            out.isetitem(i, out.iloc[:, i].astype(object).map(safe_cell))
+    if textual(out.index.dtype):
+        out.index = out.index.map(safe_cell)
+    return out
+
+
+def frame_to_csv(frame, path_or_buffer=None, **kwargs):
+    """`DataFrame.to_csv` through the formula guard (same arguments; index off by default)."""
+    kwargs.setdefault("index", False)
+    kwargs.setdefault("lineterminator", "\r\n")  # RFC 4180; a CR inside a cell is then quoted too
+    return safe_frame(frame).to_csv(path_or_buffer, **kwargs)
 
 
 def neutralise_workbook(wb) -> int:

@@ -35,12 +35,13 @@ from openpyxl.utils import get_column_letter
 
 from audit_app import privacy
 from audit_app.scoring import (
-    SUBGROUPS, compare_summaries, fmt_pct, qi_measures, qi_series, results_frame, subgroup_table, summarise,
+    SUBGROUP_LABELS, SUBGROUPS, compare_summaries, fmt_pct, qi_measures, qi_series, results_frame, subgroup_table, summarise,
 )
 from audit_app.standards import (
     OUTCOME_LABELS, StandardsConfig, default_config, exclusion_codes, load_standards,
 )
 from audit_app.wording import GRAINS as CHART_GRAINS
+from audit_app.standards.definitions import code_words, reason_codes
 
 GREEN = PatternFill("solid", start_color="C6EFCE", end_color="C6EFCE")
 RED = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")
@@ -52,7 +53,8 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 
 _CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
-SHEETS = ("Summary", "Letters", "Subgroups", "Data quality", "Comparison", "Charts", "Standards", "Notes")
+SHEETS = ("Summary", "Letters", "Subgroups", "Data quality", "Comparison", "Charts", "Standards", "Measures",
+          "Change ideas", "Notes")
 
 
 def _get(obj: Any, name: str, default=None):
@@ -225,7 +227,7 @@ def _summary_sheet(ws, meta: list[tuple[str, Any]], summary: pd.DataFrame) -> No
         r += 1
     r += 1
     headers = ["ID", "Standard", "Unit", "Numerator", "Denominator", "%", "95% CI low", "95% CI high",
-               "Target %", "Better", "Target met", "Not assessable", "Excluded (by code)", "Rate (see note)"]
+               "Target %", "Better", "Target met", "Not assessable", "Excluded (why)", "Rate (see note)"]
     top = r
     rows = []
     for _, s in summary.iterrows():
@@ -268,7 +270,7 @@ def _summary_sheet(ws, meta: list[tuple[str, Any]], summary: pd.DataFrame) -> No
 def _letters_sheet(ws, letters: list, unmask: bool, defs: dict) -> None:
     headers = ["Audit ID", "Patient key", "Hospital number", "NHS number", "Patient name", "Date of birth",
                "Discharge date", "Drug(s) as recorded", "Standard", "Item", "Outcome", "Exclusion / reason",
-               "Source", "Evidence"]
+               "Source", "Evidence", "Code"]
     rows = []
     for letter in letters:
         rec = _get(letter, "record") or {}
@@ -281,34 +283,37 @@ def _letters_sheet(ws, letters: list, unmask: bool, defs: dict) -> None:
             r = r if isinstance(r, dict) else r.to_dict()
             ev = r.get("evidence") or []
             item = r.get("item_index")
-            rows.append([rec.get("letter_id"), key, *ids, rec.get("discharge_date"), drug, r["standard_id"],
+            audit_id = rec.get("letter_id") if unmask else privacy.mask_letter_id(rec.get("letter_id"))
+            rows.append([audit_id, key, *ids, rec.get("discharge_date"), drug, r["standard_id"],
                          None if item is None else item + 1, OUTCOME_LABELS.get(r["outcome"], r["outcome"]),
-                         r.get("exclusion_code") or r.get("reason"), ev[0].get("source") if ev else None,
-                         _evidence_text(ev, unmask)])
+                         code_words(r.get("exclusion_code") or r.get("reason")) or None,
+                         ev[0].get("source") if ev else None, _evidence_text(ev, unmask),
+                         r.get("exclusion_code") or r.get("reason")])
     end = _table(ws, 1, headers, rows, widths={1: 10, 2: 14, 3: 14, 4: 14, 5: 14, 6: 12, 7: 12, 8: 30, 9: 8, 10: 5,
-                                               11: 14, 12: 24, 13: 11, 14: 90}, wrap_cols=(8, 14))
+                                               11: 14, 12: 40, 13: 11, 14: 90, 15: 14}, wrap_cols=(8, 12, 14))
     if rows:
         rng = f"K2:K{end - 1}"
         ws.conditional_formatting.add(rng, CellIsRule(operator="equal", formula=['"Met"'], fill=GREEN))
         ws.conditional_formatting.add(rng, CellIsRule(operator="equal", formula=['"Not met"'], fill=RED))
         ws.conditional_formatting.add(rng, CellIsRule(operator="equal", formula=['"Not assessable"'], fill=GREY))
-        ws.auto_filter.ref = f"A1:N{end - 1}"
+        ws.auto_filter.ref = f"A1:O{end - 1}"
     ws.freeze_panes = "B2"
 
 
 def _subgroups_sheet(ws, results: pd.DataFrame, cfg: StandardsConfig) -> None:
-    _put(ws, 1, 1, "Standards by sex, age band and IMD quintile (1 = most deprived). Counts under 5 are shown as "
+    _put(ws, 1, 1, "Standards by sex, age band, IMD quintile (1 = most deprived), ethnicity, mental-health diagnosis "
+                   "and substance misuse (where the sheet has them). Counts under 5 are shown as "
                    "'<5' (and a second cell is hidden where the total would reveal one).", font=BOLD)
     r = 3
     any_table = False
     for by in SUBGROUPS:
         t = subgroup_table(results, by, cfg)
         if t.empty:
-            _put(ws, r, 1, f"{by}: not recorded for this round.")
+            _put(ws, r, 1, f"{SUBGROUP_LABELS[by]}: not recorded for this round.")
             r += 2
             continue
         any_table = True
-        _put(ws, r, 1, {"sex": "Sex", "age_band": "Age band", "imd_quintile": "IMD quintile"}[by], font=BOLD)
+        _put(ws, r, 1, SUBGROUP_LABELS[by], font=BOLD)
         rows = [[x.standard_id, x.short_title, x.group, x.numerator, x.denominator,
                  None if x.suppressed or x.pct != x.pct else x.pct / 100, x.display] for x in t.itertuples()]
         r = _table(ws, r + 1, ["ID", "Standard", "Group", "Numerator", "Denominator", "%", "Result"], rows,
@@ -321,7 +326,8 @@ def _quality_sheet(ws, issues: list[dict] | None) -> None:
     issues = issues or []
     _put(ws, 1, 1, f"Data-quality issues from import: {len(issues)}", font=BOLD)
     _table(ws, 3, ["Severity", "Sheet", "Row", "Column", "Message"],
-           ([i.get("severity"), i.get("sheet"), i.get("row"), i.get("column"), i.get("message")] for i in issues),
+           ([i.get("severity"), privacy.mask_file_name(i.get("sheet")), i.get("row"), i.get("column"),
+             privacy.describe_identifiers(i.get("message"))] for i in issues),
            widths={1: 10, 2: 16, 3: 6, 4: 18, 5: 100}, wrap_cols=(5,))
 
 
@@ -483,6 +489,36 @@ def _standards_sheet(ws, cfg: StandardsConfig) -> None:
         r += 1
         _put(ws, r, 1, k)
         _put(ws, r, 2, v)
+    r += 2
+    _put(ws, r, 1, "Not assessable: reason codes", font=BOLD)
+    for k, v in reason_codes(cfg.standards_version).items():
+        r += 1
+        _put(ws, r, 1, k)
+        _put(ws, r, 2, v)
+
+
+def _measures_sheet(ws, round_info: Any, letters: list, cfg: StandardsConfig) -> None:
+    """The programme's measures for this round (scoring.programme_table), in words."""
+    from audit_app.scoring import programme_table
+
+    _put(ws, 1, 1, "Programme measures for this round (MedSIP opioid programme): rates per 100 discharges, high "
+                   "dose, dose reduced or escalated, the complex-pain referral prompt and prescribing safety flags.",
+         font=BOLD)
+    t = programme_table(round_info, letters, cfg)
+    _table(ws, 3, ["Measure", "This round", "Better", "How it is counted", "Measure id"], t.values.tolist(),
+           widths={1: 50, 2: 40, 3: 8, 4: 90, 5: 24}, wrap_cols=(1, 4))
+
+
+def _change_ideas_sheet(ws, cfg: StandardsConfig, summary: pd.DataFrame) -> None:
+    """The trust's TTO wording per standard with the round's compliance (the PDSA 'Plan')."""
+    from audit_app.standards.change_ideas import template_table
+
+    _put(ws, 1, 1, "Suggested TTO wording per standard (the trust's template; edit on the Standards page), with this "
+                   "round's compliance. Placeholders {drug}, {strength}, {days}, {ome} are filled per letter.", font=BOLD)
+    rows = [[t["standard_id"], t["title"], t["compliance"] or "-", t["template"], t["example"],
+             "trust's own" if t["own"] else "default"] for t in template_table(cfg, summary)]
+    _table(ws, 3, ["ID", "Standard", "This round", "Template", "Example", "Wording"], rows,
+           widths={1: 8, 2: 36, 3: 14, 4: 70, 5: 70, 6: 12}, wrap_cols=(2, 4, 5))
 
 
 NOTES = [
@@ -566,6 +602,8 @@ def build_round_report(
         history = ([previous] if previous is not None else []) + [(round_info, letters)]
     notes = _charts_sheet(sheets["Charts"], history, cfg, pdsa_cycles, chart_measures, charts, chart_grain)
     _standards_sheet(sheets["Standards"], cfg)
+    _measures_sheet(sheets["Measures"], round_info, letters, cfg)
+    _change_ideas_sheet(sheets["Change ideas"], cfg, summary)
     ns = sheets["Notes"]
     for i, n in enumerate(NOTES + notes, start=1):
         _put(ns, i, 1, n)

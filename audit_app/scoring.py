@@ -11,10 +11,11 @@ Public API
 - ``score_letters(letters, config) -> {letter_id: [StandardResult.to_dict(), ...]}`` (rescoring)
 - ``results_frame(letters, round_label=None) -> DataFrame`` one row per standard result
 - ``summarise(results, config=None, by=None) -> DataFrame`` one row per standard (and ``by`` group)
-- ``subgroup_table(results, by, config=None, min_cell=5) -> DataFrame`` (sex, age_band, imd_quintile)
+- ``subgroup_table(results, by, config=None, min_cell=5) -> DataFrame`` (SUBGROUPS)
 - ``compare_proportions(k1, n1, k2, n2, measure=..., name1=..., name2=..., kind='rounds'|'trusts')``
 - ``compare_summaries(before, after, name_before, name_after, kind='rounds') -> DataFrame``
 - ``qi_measures(rounds, period='round'|'week'|'month', config=None) -> DataFrame`` (tidy, for qi.spc.analyse)
+- ``programme_measures(config)`` / ``measure_options(config)``: the measures besides the standards, with words
 - ``qi_series(measures, measure_id) -> dict`` keyword arguments for ``qi.spc.analyse``
 """
 from __future__ import annotations
@@ -29,12 +30,18 @@ import pandas as pd
 
 from audit_app.standards import (
     MET, NOT_APPLICABLE, NOT_ASSESSABLE, NOT_MET, StandardsConfig, default_config,
-    evaluate_letter, letter_measures, load_standards,
+    evaluate_letter, load_standards,
 )
+from audit_app.standards.definitions import code_words
+from audit_app.standards.facts import column_value, parse_yesno
+from audit_app.standards.measures import SAFETY_FLAGS, programme_facts
 
 Z95 = 1.959963984540054
 AGE_BANDS = ("<18", "18-64", "65-74", ">=75")
-SUBGROUPS = ("sex", "age_band", "imd_quintile")
+SUBGROUPS = ("sex", "age_band", "imd_quintile", "ethnicity", "mental_health", "substance_misuse")
+SUBGROUP_LABELS = {"sex": "Sex", "age_band": "Age band", "imd_quintile": "IMD quintile (1 = most deprived)",
+                   "ethnicity": "Ethnicity", "mental_health": "Mental-health diagnosis",
+                   "substance_misuse": "Substance misuse (incl. alcohol)"}
 UNKNOWN_GROUP = "unknown"
 SUPPRESSED = "<5"
 MIN_SPC_POINTS = 12  # run chart below this many points (qi_method.md)
@@ -77,7 +84,7 @@ def newcombe_interval(k1: int, n1: int, k2: int, n2: int, z: float = Z95) -> tup
 def round_half_up(x: float, ndigits: int = 0) -> float:
     """Round half away from zero (27.5 -> 28, -27.5 -> -28), as people expect in reports."""
     q = Decimal(1).scaleb(-ndigits)
-    return float(Decimal(repr(x)).quantize(q, rounding=ROUND_HALF_UP))
+    return float(Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP))  # numpy floats too
 
 
 def fmt_pct(p: float | None) -> str:
@@ -89,6 +96,20 @@ def fmt_pct(p: float | None) -> str:
 
 def _pp(x: float) -> str:
     return f"{int(round_half_up(100 * x))}"
+
+
+def _pp_limit(x: float) -> str:
+    """A confidence limit in percentage points. A limit that is not zero never reads '0' (the
+    interval would seem to include no change while the label says it excludes it): it gets the
+    decimals it needs, e.g. -0.3 or 0.04."""
+    whole = _pp(x)
+    if x == 0 or whole not in ("0", "-0"):
+        return whole
+    for nd in (1, 2, 3):
+        v = round_half_up(100 * x, nd)
+        if v != 0:
+            return f"{v:.{nd}f}"
+    return "-0.001" if x < 0 else "0.001"
 
 
 # ============================================================================ frames
@@ -159,12 +180,37 @@ def _letter_base(letter: Any) -> dict[str, Any]:
         "age": None if age in (None, "") else age,
         "age_band": age_band(age),
         "imd_quintile": _imd_quintile(record),
+        "ethnicity": _record_text(record, *ETHNICITY_COLUMNS),
+        "mental_health": _record_flag(record, *MENTAL_HEALTH_COLUMNS),
+        "substance_misuse": _record_flag(record, *SUBSTANCE_COLUMNS),
         "discharge_date": discharge if isinstance(discharge, dt.date) else None,
     }
 
 
+ETHNICITY_COLUMNS = ("ethnicity", "ethnic_group", "ethnic_origin", "ethnic_category", "ethnicity_code")
+MENTAL_HEALTH_COLUMNS = ("mental_health_flag", "mental_health", "mental_health_diagnosis", "mh_diagnosis",
+                         "mental_illness", "mental_health_condition")
+SUBSTANCE_COLUMNS = ("substance_misuse_flag", "substance_misuse", "substance_use", "alcohol_substance_misuse",
+                     "substance_alcohol_misuse", "drug_alcohol_misuse", "alcohol_or_substance_misuse")
+
+
+def _record_text(record: dict, *keys: str) -> str | None:
+    v = column_value(record, keys)
+    return None if v is None else str(v).strip() or None
+
+
+def _record_flag(record: dict, *keys: str) -> str | None:
+    """'yes' / 'no' group label for a yes/no subgroup column (None when blank or unknown)."""
+    v = column_value(record, keys)
+    if v is None:
+        return None
+    ans = parse_yesno(v).value
+    return None if ans == "unknown" else ans
+
+
 RESULT_COLUMNS = ["round", "letter_id", "letter_key", "audit_id", "standard_id", "item_index", "outcome",
-                  "exclusion_code", "reason", "source", "sex", "age", "age_band", "imd_quintile", "discharge_date"]
+                  "exclusion_code", "reason", "source", "sex", "age", "age_band", "imd_quintile", "ethnicity",
+                  "mental_health", "substance_misuse", "discharge_date"]
 
 
 def results_frame(letters: Iterable[Any], round_label: str | None = None) -> pd.DataFrame:
@@ -231,7 +277,7 @@ def _counts(rows: list[tuple[str, Any, Any]], d, target_pct) -> dict[str, Any]:
     out = {
         "n_results": len(rows), "numerator": num, "denominator": den, "met": met, "not_met": not_met,
         "not_assessable": na, "excluded_total": int(sum(excluded.values())), "excluded": excluded,
-        "excluded_text": ", ".join(f"{k} {v}" for k, v in excluded.items()),
+        "excluded_text": "; ".join(f"{code_words(k)}: {v}" for k, v in excluded.items()),
         "proportion": p, "pct": 100 * p if den else math.nan,
         "ci_low_pct": 100 * lo if den else math.nan, "ci_high_pct": 100 * hi if den else math.nan,
         "target_pct": target_pct, "direction": d.direction, "target_met": target_met,
@@ -285,7 +331,8 @@ def summarise(results: pd.DataFrame, config: StandardsConfig | None = None, by: 
 
 def subgroup_table(results: pd.DataFrame, by: str, config: StandardsConfig | None = None,
                    min_cell: int = 5) -> pd.DataFrame:
-    """Each standard by ``by`` ('sex', 'age_band', 'imd_quintile'), with small-number suppression.
+    """Each standard by ``by`` (one of ``SUBGROUPS``: sex, age band, IMD quintile, ethnicity,
+    mental-health diagnosis, substance misuse), with small-number suppression.
 
     A count under ``min_cell`` is never shown: the cell reads '<5' and its percentage and interval
     are blank. The numerator is also suppressed when the 'not met' count (denominator - numerator)
@@ -378,7 +425,7 @@ def compare_proportions(k1: int, n1: int, k2: int, n2: int, *, measure: str, nam
                           "Not comparable.", kind, direction)
     d, lo, hi = newcombe_interval(k2, n2, k1, n1)
     p1, p2 = fmt_pct(k1 / n1), fmt_pct(k2 / n2)
-    ci = f"(95% CI {_pp(lo)} to {_pp(hi)})"
+    ci = f"(95% CI {_pp_limit(lo)} to {_pp_limit(hi)})"
     diff_words = f"a difference of {_pp(d)} percentage points {ci}"
     if kind == "rounds":
         if k1 / n1 == k2 / n2:
@@ -445,28 +492,89 @@ def _period_of(date: dt.date | None, period: str) -> dt.date | None:
     return date.replace(day=1)
 
 
+def programme_measures(config: StandardsConfig | None = None) -> dict[str, dict[str, Any]]:
+    """The programme's measures besides the standards: id -> {label, kind, unit, chart,
+    improvement, how}. One place for the chart picker, the report and the slides."""
+    cfg = config or default_config()
+    out: dict[str, dict[str, Any]] = {
+        "median_ome": {"label": "Median discharge OME (mg/day) per opioid letter", "kind": "median", "unit": "mg/day",
+                       "chart": "run", "improvement": "decrease",
+                       "how": "Median total OME of opioid letters whose OME could be worked out in full."},
+    }
+    for t in cfg.param("high_dose_thresholds_reported"):
+        out[f"high_dose_{t:g}"] = {
+            "label": f"Opioid letters with OME >= {t:g} mg/day", "kind": "proportion", "unit": "%", "chart": "p",
+            "improvement": "decrease",
+            "how": f"Opioid letters with a total of {t:g} mg OME/day or more (a lower bound over it counts) / opioid "
+                   "letters whose total is known or already over it."}
+    out["new_mr"] = {"label": "New opioid items that are modified-release", "kind": "proportion", "unit": "%",
+                     "chart": "p", "improvement": "decrease",
+                     "how": "New (or increased) opioid items that are MR / new opioid items."}
+    out["new_starts_per_100"] = {
+        "label": "New opioid starts per 100 discharges", "kind": "rate", "unit": "per 100 discharges", "chart": "i",
+        "improvement": "decrease",
+        "how": "Opioid items the letters call new this admission x 100 / the round's number of discharges "
+               "(entered with the round; not charted when missing)."}
+    out["items_per_100"] = {
+        "label": "Opioid items per 100 discharges", "kind": "rate", "unit": "per 100 discharges", "chart": "i",
+        "improvement": "decrease",
+        "how": "Opioid items on the letters x 100 / the round's number of discharges."}
+    ref = cfg.param("referral_ome_mg")
+    out["high_dose_reduced"] = {
+        "label": f"Patients on >= {ref:g} mg OME/day whose dose was reduced", "kind": "proportion", "unit": "%",
+        "chart": "p", "improvement": "increase",
+        "how": f"Letters with a pre-admission opioid of {ref:g} mg OME/day or more (at discharge when the previous "
+               "dose is not stated) whose dose was reduced / those letters."}
+    out["escalation"] = {
+        "label": "Pre-admission opioid escalated", "kind": "proportion", "unit": "%", "chart": "p",
+        "improvement": "decrease",
+        "how": "Letters with a pre-admission opioid whose dose was increased / letters with a pre-admission opioid."}
+    out["referral_prompt"] = {
+        "label": "Complex-pain referral prompt", "kind": "proportion", "unit": "%", "chart": "p",
+        "improvement": "neutral",
+        "how": f"Opioid letters at >= {ref:g} mg OME/day, with an escalated dose, or with repeat admissions (where the "
+               "sheet has them) / opioid letters."}
+    for flag, words in SAFETY_FLAGS.items():
+        out[f"flag_{flag}"] = {"label": words, "kind": "proportion", "unit": "%", "chart": "p",
+                               "improvement": "decrease", "how": f"Opioid letters flagged: {words.lower()} / opioid letters."}
+    return out
+
+
+def measure_options(config: StandardsConfig | None = None) -> dict[str, str]:
+    """Measure id -> label for pickers: each enabled standard, then the programme's measures."""
+    cfg, defs = _definitions(config)
+    out = {sid: f"{sid} {defs[sid].title} (% of letters meeting it)" for sid in cfg.enabled_ids()}
+    out.update({mid: m["label"] for mid, m in programme_measures(cfg).items()})
+    return out
+
+
 def qi_measures(rounds: Iterable[tuple[Any, Iterable[Any]]], period: str = "round",
                 config: StandardsConfig | None = None) -> pd.DataFrame:
     """Tidy QI measures over time, ready for ``qi.spc.analyse`` (see :func:`qi_series`).
 
     ``rounds``: (round, letters) pairs in time order; ``round`` is a RoundInfo (label,
-    period_start) or a label string. ``period``: 'round' (one point per round) or 'week' /
-    'month' of discharge date (letters without a discharge date are left out).
+    period_start, and ``discharges`` when known) or a label string. ``period``: 'round' (one
+    point per round) or 'week' / 'month' of discharge date (letters without a discharge date are
+    left out; rates per 100 discharges need the round's discharges, so they are 'round' only).
 
     Measures (``measure_id``): each enabled standard (numerator / denominator as scored, chart
-    'p'); 'median_ome' (median total OME mg/day per opioid letter, chart 'run'); 'high_dose_<t>'
-    (% opioid letters with OME >= t for each reported threshold); 'new_mr' (% new opioid items
-    that are modified-release).
+    'p'), then :func:`programme_measures` (median OME, high dose at each reported threshold, new
+    MR, starts and items per 100 discharges, high dose reduced, escalation, referral prompt,
+    safety flags). Letters with a global exclusion (palliative, cancer, OST, ...) are left out of
+    the programme measures.
     """
     if period not in ("round", "week", "month"):
         raise ValueError(f"period must be 'round', 'week' or 'month', not {period!r}")
     cfg, defs = _definitions(config)
     thresholds = cfg.param("high_dose_thresholds_reported")
+    ref = float(cfg.param("referral_ome_mg"))
+    specs = programme_measures(cfg)
     buckets: dict[Any, dict] = {}
     order: list[Any] = []
     for rnd, letters in rounds:
         label = _get(rnd, "label", rnd) if not isinstance(rnd, str) else rnd
         start = _get(rnd, "period_start") if not isinstance(rnd, str) else None
+        discharges = _get(rnd, "discharges") if not isinstance(rnd, str) else None
         for letter in letters:
             record = _get(letter, "record") or {}
             if period == "round":
@@ -478,21 +586,25 @@ def qi_measures(rounds: Iterable[tuple[Any, Iterable[Any]]], period: str = "roun
                     continue
                 key = kstart.isoformat() if period == "week" else kstart.strftime("%Y-%m")
             if key not in buckets:
-                buckets[key] = {"start": kstart, "results": [], "omes": [], "opioid": 0, "new": 0, "new_mr": 0}
+                buckets[key] = {"start": kstart, "results": [], "facts": [],
+                                "discharges": discharges if period == "round" else None}
                 order.append(key)
             b = buckets[key]
             b["results"].extend(r if isinstance(r, dict) else r.to_dict() for r in _get(letter, "standard_results") or [])
-            m = letter_measures(record, _get(letter, "extraction"), cfg)
-            if m["has_opioid"] and not m["excluded"]:
-                b["opioid"] += 1
-                if m["ome_mg_per_day"] is not None:
-                    b["omes"].append(m["ome_mg_per_day"])
-                if m["new_items"]:
-                    b["new"] += m["new_items"]
-                    b["new_mr"] += m["new_mr_items"]
+            m = programme_facts(record, _get(letter, "extraction"), cfg)
+            if m["has_opioid"] is not None and not m["excluded"]:
+                b["facts"].append(m)
     if period != "round":
         order.sort()
     rows = []
+
+    def add(key, b, mid, num, den, value=None):
+        spec = specs[mid]
+        if value is None:
+            value = (100 * num / den) if den else math.nan
+        rows.append([key, b["start"], mid, spec["label"], spec["kind"], num, den, value, spec["unit"],
+                     spec["chart"], spec["improvement"], None])
+
     for key in order:
         b = buckets[key]
         by_sid: dict[str, list] = {}
@@ -504,18 +616,71 @@ def qi_measures(rounds: Iterable[tuple[Any, Iterable[Any]]], period: str = "roun
             rows.append([key, b["start"], sid, d.title, "proportion", c["numerator"], c["denominator"],
                          c["pct"], "%", "p", "decrease" if d.direction == "lower" else "increase",
                          cfg.target_pct(sid)])
-        n_ome = len(b["omes"])
-        med = float(pd.Series(b["omes"]).median()) if n_ome else math.nan
-        rows.append([key, b["start"], "median_ome", "Median discharge OME (mg/day) per opioid letter", "median",
-                     None, n_ome, med, "mg/day", "run", "decrease", None])
+        opioid = [m for m in b["facts"] if m["has_opioid"]]
+        omes = [m["ome_mg_per_day"] for m in opioid if m["ome_mg_per_day"] is not None]
+        add(key, b, "median_ome", None, len(omes), float(pd.Series(omes).median()) if omes else math.nan)
         for t in thresholds:
-            k = sum(1 for o in b["omes"] if o >= t)
-            rows.append([key, b["start"], f"high_dose_{t:g}", f"Opioid letters with OME >= {t:g} mg/day", "proportion",
-                         k, n_ome, 100 * k / n_ome if n_ome else math.nan, "%", "p", "decrease", None])
-        rows.append([key, b["start"], "new_mr", "New opioid items that are modified-release", "proportion",
-                     b["new_mr"], b["new"], 100 * b["new_mr"] / b["new"] if b["new"] else math.nan, "%", "p",
-                     "decrease", None])
+            over = [m for m in opioid if max(m["ome_mg_per_day"] or 0, m["ome_lower_bound"] or 0) >= t]
+            known = len(omes) + sum(1 for m in opioid if m["ome_mg_per_day"] is None and (m["ome_lower_bound"] or 0) >= t)
+            add(key, b, f"high_dose_{t:g}", len(over), known)
+        new = sum(m["new_items"] or 0 for m in opioid)
+        add(key, b, "new_mr", sum(m["new_mr_items"] or 0 for m in opioid), new)
+        disc = num_or_none(b["discharges"])
+        for mid, field in (("new_starts_per_100", "new_starts"), ("items_per_100", "n_items")):
+            if period != "round":
+                continue
+            known_items = [m[field] for m in b["facts"] if m[field] is not None]
+            count = int(sum(known_items))
+            add(key, b, mid, count, disc, 100 * count / disc if disc else math.nan)
+        pre = [m for m in opioid if m["pre_admission_opioid"]]
+        on_high = [m for m in pre if (m["pre_admission_ome"] if m["pre_admission_ome"] is not None
+                                      else (m["ome_mg_per_day"] or m["ome_lower_bound"] or 0)) >= ref]
+        add(key, b, "high_dose_reduced", sum(1 for m in on_high if m["dose_reduced"]), len(on_high))
+        add(key, b, "escalation", sum(1 for m in pre if m["escalated"]), len(pre))
+        add(key, b, "referral_prompt", sum(1 for m in opioid if m["referral_prompt"]), len(opioid))
+        for flag in SAFETY_FLAGS:
+            add(key, b, f"flag_{flag}", sum(1 for m in opioid if any(x["flag"] == flag for x in m["safety_flags"])),
+                len(opioid))
     return pd.DataFrame(rows, columns=QI_COLUMNS)
+
+
+PROGRAMME_COLUMNS = ["Measure", "This round", "Better", "How it is counted", "measure_id"]
+
+
+def programme_table(round_info: Any, letters: Iterable[Any], config: StandardsConfig | None = None) -> pd.DataFrame:
+    """The programme's measures for one round in words (Compliance page, Excel report, slides):
+    Measure, This round ('8% (1/12)', '3.0 per 100 discharges (12/400)'), Better, How it is
+    counted, and the measure_id (machine column)."""
+    cfg = config or default_config()
+    rnd = {"label": round_info} if isinstance(round_info, str) else round_info
+    m = qi_measures([(rnd, list(letters))], "round", cfg)
+    rows = []
+    for mid, spec in programme_measures(cfg).items():
+        row = m[m.measure_id == mid]
+        if row.empty:
+            continue
+        x = row.iloc[0]
+        den = x["denominator"]
+        known = den is not None and den == den and den > 0
+        if spec["kind"] == "median":
+            shown = f"{x['value']:.0f} mg/day (of {int(den)} letters)" if known else "no letters"
+        elif spec["kind"] == "rate":
+            shown = (f"{x['value']:.1f} per 100 discharges ({int(x['numerator'])}/{int(den)})" if known
+                     else "number of discharges not entered for this round")
+        else:
+            shown = f"{fmt_pct(x['value'] / 100)} ({int(x['numerator'])}/{int(den)})" if known else "no letters in scope"
+        better = {"decrease": "lower", "increase": "higher"}.get(spec["improvement"], "-")
+        rows.append([spec["label"], shown, better, spec["how"], mid])
+    return pd.DataFrame(rows, columns=PROGRAMME_COLUMNS)
+
+
+def num_or_none(v: Any) -> float | None:
+    """A positive count (e.g. a round's discharges) or None."""
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) and f > 0 else None
 
 
 def qi_series(measures: pd.DataFrame, measure_id: str) -> dict[str, Any]:
@@ -539,6 +704,11 @@ def qi_series(measures: pd.DataFrame, measure_id: str) -> dict[str, Any]:
         out["denominators"] = [float(x) for x in m["denominator"]]
         if target is not None and not (isinstance(target, float) and math.isnan(target)):
             out["target"] = float(target) / 100.0
+    elif kind == "rate":  # per 100 discharges: the rates themselves (XmR / run chart); periods without
+        keep = [i for i, v in enumerate(m["value"]) if v is not None and v == v]  # discharges are left out
+        out["values"] = [float(m["value"].iloc[i]) for i in keep]
+        out["labels"] = [out["labels"][i] for i in keep]
+        out["chart"] = m["chart"].iloc[0] if len(keep) >= MIN_SPC_POINTS else "run"
     else:
         out["values"] = [float(x) for x in m["value"]]
     return out

@@ -72,7 +72,8 @@ def _picture(slide, png: bytes, left, top, max_width, max_height) -> None:
 
 
 def build_deck(trust_name: str, round_label: str, n_letters: int, compliance_png: bytes | None,
-               compliance_lines: list[str], charts: list[ChartSlide], *, method_lines: list[str]) -> bytes:
+               compliance_lines: list[str], charts: list[ChartSlide], *, method_lines: list[str],
+               programme_lines: list[str] | None = None) -> bytes:
     """The deck as .pptx bytes."""
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDE
@@ -91,6 +92,11 @@ def build_deck(trust_name: str, round_label: str, n_letters: int, compliance_png
         _picture(s, compliance_png, Inches(0.4), top, Inches(8.2), Inches(5.9))
     _bullets(s, Inches(8.8), top, Inches(4.2), Inches(5.9), compliance_lines or ["No standard had eligible letters."],
              size=12)
+
+    if programme_lines:  # the MedSIP programme's measures and prescribing safety flags, in words
+        s = prs.slides.add_slide(title_only)
+        _title(s, f"Programme measures and safety flags, {round_label}")
+        _bullets(s, Inches(0.6), top, Inches(12), Inches(5.6), programme_lines, size=14)
 
     for c in charts:
         s = prs.slides.add_slide(title_only)

@@ -17,43 +17,11 @@ from audit_app.records import CANONICAL_FIELDS
 # one point per ... (Charts page, Excel report, slides)
 GRAINS = {"round": "audit round", "week": "week of discharge", "month": "month of discharge"}
 
-# Why a letter is outside a standard (exclusion / not-applicable codes) and why it could not be
-# judged (not-assessable reasons), as the standards name them.
+# Codes that are not the standards' own. Exclusion and 'not assessable' reason codes (NO_OPIOID,
+# LTOT, ITEMS_UNKNOWN, ...) have their words in the standards file (standards.definitions.code_words),
+# which `words` reads first: one place for those.
 CODES: dict[str, str] = {
-    # exclusions and not applicable
-    "NO_OPIOID": "no opioid on the discharge letter",
-    "LTOT": "long-term opioid continued (not new)",
-    "NOT_LTOT": "not on a long-term opioid before admission",
-    "PALL": "palliative / end of life",
-    "CANCER": "active cancer pain",
-    "OST": "opioid substitution therapy",
-    "DIED": "patient died",
-    "TRANSFER": "transferred to another hospital",
-    "UNDER_18": "under 18",
-    "ADULT": "adult (standard is for under-18s)",
-    "NO_CODEINE": "no codeine prescribed",
-    "NOT_CODEINE": "not codeine",
-    "BELOW_THRESHOLD": "dose below the high-dose threshold",
-    "NO_REGULAR_STRONG_OPIOID": "no regular strong opioid",
     "NOT_ENABLED": "standard switched off",
-    # not assessable
-    "ITEMS_UNKNOWN": "opioids not known (no letter text read)",
-    "OPIOID_UNKNOWN": "not known whether an opioid was prescribed",
-    "POPULATION_UNKNOWN": "not known whether the letter is in scope",
-    "NEW_STATUS_UNKNOWN": "not known whether the opioid is new",
-    "AGE_UNKNOWN": "age not known",
-    "MISSING_DURATION": "duration not recorded",
-    "MISSING_FORMULATION": "formulation not recorded",
-    "MISSING_QUANTITY": "quantity not recorded",
-    "MISSING_GP_ACTION": "GP action not recorded",
-    "MISSING_INDICATION": "indication not recorded",
-    "MISSING_JUSTIFICATION": "justification not recorded",
-    "MISSING_LAXATIVE": "laxative not recorded",
-    "MISSING_PATIENT_INFORMATION": "patient information not recorded",
-    "MISSING_RECONCILIATION": "reconciliation not recorded",
-    "MISSING_REVIEW": "high-dose review not recorded",
-    "MISSING_WEANING_PLAN": "weaning plan not recorded",
-    "CHECK_TONSILLECTOMY_INDICATION": "check: tonsillectomy / adenoidectomy indication",
     # outcomes
     "met": "met",
     "not_met": "not met",
@@ -65,6 +33,14 @@ CODES: dict[str, str] = {
     "no": "no",
     "unknown": "not known",
 }
+
+
+def _standards_words(code: str) -> str | None:
+    from audit_app.standards.definitions import code_words
+
+    said = code_words(code)
+    return said if said and said != code else None
+
 
 # Extractor fields (letter level and per opioid item) named in evidence and comparisons.
 EXTRACTION_FIELDS: dict[str, str] = {
@@ -147,6 +123,9 @@ def words(code: Any) -> str:
         return ""
     if text in CODES:
         return CODES[text]
+    said = _standards_words(text) if re.fullmatch(r"[A-Z][A-Z0-9_]+", text) else None
+    if said:
+        return said
     if text in PARAMETERS:
         return PARAMETERS[text]
     if "_" in text and re.fullmatch(r"[A-Z][A-Z0-9_]+", text):

@@ -4,7 +4,10 @@
 
 Reports per-field precision/recall/F1 and exact-match rates over matched prescriptions, opioid detection
 (letter and prescription level), weaning plan / GP instruction / indication / risk-flag scores, the distractor
-false-positive rate and a list of misses (letter id, field, expected, predicted - never letter text).
+false-positive rate, the share of letters whose total OME/day is within 10% of gold, the letters whose >= 90 and
+>= 120 mg verdicts differ from gold, and the misses grouped by the error classes of issue 11 (misspellings,
+borrowed numbers, tablet counts, tables, GP/weaning phrasing, status, routes, age/dates...) with letter id, field,
+expected and predicted values - never letter text (plan misses show presence and spans).
 """
 from __future__ import annotations
 
@@ -25,7 +28,103 @@ THRESHOLDS = {
     "exact_supply": 0.95,
     "weaning_plan_f1": 0.95,
     "gp_instruction_f1": 0.95,
+    "ome_within_10pct": 0.95,
+    "wrong_120_verdicts_max": 0,
 }
+HIGH_DOSE_VERDICTS = (90.0, 120.0)
+# Error classes of issue 11, in the order a developer should read them.
+ERROR_CLASSES = ("misspellings", "borrowed_numbers", "tablet_counts", "tables", "gp_weaning_phrasing", "status",
+                 "routes", "age_dates", "ome_total", "indication", "co_prescription", "other")
+NUMERIC_FIELDS = {"dose_mg_min", "dose_mg_max", "frequency_per_day_max", "prn", "max_daily_dose_mg", "duration_days",
+                  "supply_days", "supply_quantity", "strength_mg"}
+
+
+def ome_within(gold: float, pred: float | None, tolerance: float = 0.10) -> bool:
+    """Predicted OME/day within 10% of gold (0 must be 0)."""
+    if pred is None:
+        return abs(gold) <= 1e-6
+    if abs(gold) <= 1e-6:
+        return abs(pred) <= 1e-6
+    return abs(pred - gold) <= tolerance * abs(gold) + 1e-9
+
+
+def _names_drug(text: str, generic: str) -> bool:
+    """Whether the lexicon (exact spellings) finds the generic in a piece of gold text."""
+    from nlp.lexicon import load_lexicon
+
+    lex = load_lexicon()
+    return any(t.generic == generic and t.category == "opioid" for _s, _e, w in lex.iter_matches(text or "")
+               for t in lex.lookup(w))
+
+
+def _drug_count(text: str) -> int:
+    from nlp.lexicon import load_lexicon
+
+    return sum(1 for _ in load_lexicon().iter_matches(text or ""))
+
+
+def classify_miss(m: dict, gold: dict) -> str:
+    """The issue-11 class of one miss (a heuristic that points at the likely cause, never at letter text)."""
+    f = m["field"]
+    if f in ("weaning_plan", "gp_instruction", "weaning_plan.text", "gp_instruction.text"):
+        return "gp_weaning_phrasing"
+    if f in ("risk_flag:age_over_65", "patient_age"):
+        return "age_dates"
+    if f.startswith("ome_") or f == "risk_flag:high_dose_120_ome":
+        return "ome_total"
+    if f == "risk_flag:mr_opioid_for_acute_pain":
+        return "status"
+    if f == "risk_flag:supply_over_7_days":
+        return "tables" if gold.get("letter_style") == "table" else "borrowed_numbers"
+    if f == "indication_documented":
+        return "indication"
+    if f in ("risk_flag:benzodiazepine_coprescribed", "risk_flag:gabapentinoid_coprescribed"):
+        return "co_prescription"
+    if f in ("distractor", "new_on_admission") or f.startswith("prescription_false_positive"):
+        return "status"
+    rx = next((g for g in gold.get("opioids", []) if g["generic"] == m.get("generic")), None)
+    if f in ("prescription_missed", "has_opioid"):
+        rxs = [g for g in gold.get("opioids", []) if f == "has_opioid" or f"{g['generic']} {g['formulation']}" == m["expected"]]
+        if rxs and any(not _names_drug(g["text"], g["generic"]) for g in rxs):
+            return "misspellings"
+        if rxs and any(g.get("route") not in ("oral", None) for g in rxs):
+            return "routes"
+        return "status" if f == "has_opioid" and not m["expected"] else "other"
+    if f in ("route", "formulation", "strength_mcg_per_hour"):
+        return "routes"
+    if f in NUMERIC_FIELDS:
+        e, p = m.get("expected"), m.get("predicted")
+        if f in ("dose_mg_min", "dose_mg_max", "max_daily_dose_mg") and isinstance(e, (int, float)) and isinstance(p, (int, float)) and p and e \
+                and not isinstance(e, bool) and abs(e / p - round(e / p)) < 1e-6 and round(e / p) in (2, 3, 4):
+            return "tablet_counts"
+        if rx is not None and ("|" in rx["text"] or "\t" in rx["text"] or gold.get("letter_style") == "table"):
+            return "tables"
+        if rx is not None and rx.get("route") not in ("oral", None):
+            return "routes"
+        return "borrowed_numbers" if rx is None or _drug_count(rx["text"]) > 1 or gold.get("letter_style") == "prose" \
+            else "other"
+    return "other"
+
+
+def classify_misses(misses: list[dict], records: list[dict], predictions: list[dict]) -> None:
+    gold_by_id = {r["id"]: r["gold"] for r in records}
+    for m in misses:
+        m["class"] = classify_miss(m, gold_by_id.get(m["id"], {}))
+
+
+def error_classes(misses: list[dict]) -> dict:
+    """{class: {count, letters, fields: {field: count}}}, classes in ERROR_CLASSES order."""
+    out = {}
+    for cls in ERROR_CLASSES:
+        ms = [m for m in misses if m.get("class") == cls]
+        if not ms:
+            continue
+        fields = defaultdict(int)
+        for m in ms:
+            fields[m["field"]] += 1
+        out[cls] = {"count": len(ms), "letters": len({m["id"] for m in ms}),
+                    "fields": dict(sorted(fields.items(), key=lambda kv: -kv[1]))}
+    return out
 GROUPS = {
     "dose": ("dose_mg_min", "dose_mg_max"),
     "frequency": ("frequency_per_day_max",),
@@ -92,6 +191,8 @@ def evaluate(records: list[dict], predictions: list[dict] | None = None, n_proce
     wean, gpi, ind = defaultdict(int), defaultdict(int), defaultdict(int)
     text_overlap = defaultdict(int)
     flags = {f: defaultdict(int) for f in GOLD_FLAG_ORDER}
+    ome = defaultdict(int)
+    verdicts: dict[float, list] = {thr: [] for thr in HIGH_DOSE_VERDICTS}
     n_distractors = 0
     distractor_fp = 0
     distr_found = 0
@@ -153,13 +254,15 @@ def evaluate(records: list[dict], predictions: list[dict] | None = None, n_proce
             gp_, pp_ = gold[key]["present"], pred[key]["present"]
             store["tp" if gp_ and pp_ else "fp" if pp_ else "fn" if gp_ else "tn"] += 1
             if gp_ != pp_:
-                misses.append({"id": lid, "field": key, "expected": gold[key]["text"], "predicted": pred[key]["text"]})
+                misses.append({"id": lid, "field": key, "expected": gp_, "predicted": pp_})
             elif gp_ and pp_:
                 s = text.find(gold[key]["text"])
                 if s >= 0 and _overlap((s, s + len(gold[key]["text"])), tuple(pred[key]["span"])):
                     text_overlap[key] += 1
                 else:
-                    misses.append({"id": lid, "field": key + ".text", "expected": gold[key]["text"], "predicted": pred[key]["text"]})
+                    misses.append({"id": lid, "field": key + ".text",
+                                   "expected": [s, s + len(gold[key]["text"])] if s >= 0 else None,
+                                   "predicted": pred[key]["span"]})
         gi, pi = gold["indication_documented"], pred["indication_documented"]
         ind["tp" if gi and pi else "fp" if pi else "fn" if gi else "tn"] += 1
         if gi != pi:
@@ -169,6 +272,18 @@ def evaluate(records: list[dict], predictions: list[dict] | None = None, n_proce
             flags[f]["tp" if gf and pf else "fp" if pf else "fn" if gf else "tn"] += 1
             if gf != pf:
                 misses.append({"id": lid, "field": "risk_flag:" + f, "expected": gf, "predicted": pf})
+        g_ome, p_ome = gold.get("ome_max_mg_per_day"), pred.get("ome_max_mg_per_day", pred.get("ome_total_mg_per_day"))
+        if g_ome is not None:
+            ome["letters"] += 1
+            if ome_within(g_ome, p_ome):
+                ome["within_10pct"] += 1
+            else:
+                misses.append({"id": lid, "field": "ome_total_mg_per_day", "expected": g_ome, "predicted": p_ome})
+        for thr in HIGH_DOSE_VERDICTS:
+            gv_, pv_ = (g_ome or 0.0) >= thr - 1e-9, (p_ome or 0.0) >= thr - 1e-9
+            if gv_ != pv_:
+                verdicts[thr].append(lid)
+                misses.append({"id": lid, "field": f"ome_verdict_{int(thr)}", "expected": gv_, "predicted": pv_})
         pd_ = [(d["generic"], d["reason"]) for d in pred["distractors"]]
         for d in gold["distractors"]:
             key = (d["generic"], d["reason"])
@@ -198,8 +313,14 @@ def evaluate(records: list[dict], predictions: list[dict] | None = None, n_proce
         "distractors": {"gold": n_distractors, "false_positive_prescriptions": distractor_fp,
                         "false_positive_rate": round(distractor_fp / n_distractors, 4) if n_distractors else 0.0,
                         "detected_same_generic_and_reason": distr_found},
+        "ome": {"letters_with_gold_ome": ome["letters"], "within_10pct": ome["within_10pct"],
+                "within_10pct_rate": round(ome["within_10pct"] / ome["letters"], 4) if ome["letters"] else None,
+                **{f"wrong_verdicts_{int(t)}": len(v) for t, v in verdicts.items()},
+                **{f"wrong_verdict_ids_{int(t)}": v for t, v in verdicts.items()}},
         "misses": misses,
     }
+    classify_misses(misses, records, predictions)
+    report["error_classes"] = error_classes(misses)
     report["thresholds"] = check_thresholds(report)
     return report
 
@@ -215,6 +336,8 @@ def check_thresholds(report: dict) -> dict:
         "exact_supply": report["exact_match"].get("supply"),
         "weaning_plan_f1": report["weaning_plan"]["f1"],
         "gp_instruction_f1": report["gp_instruction"]["f1"],
+        "ome_within_10pct": report["ome"]["within_10pct_rate"],
+        "wrong_120_verdicts_max": report["ome"]["wrong_verdicts_120"],
     }
     out = {}
     for k, target in THRESHOLDS.items():
@@ -249,16 +372,27 @@ def main(argv: list[str] | None = None) -> int:
     print("risk flags:")
     for f, r in rep["risk_flags"].items():
         print(f"  {f:28s} P={r['precision']:.3f} R={r['recall']:.3f} F1={r['f1']:.3f}")
+    o = rep["ome"]
+    if o["within_10pct_rate"] is not None:
+        print(f"OME/day within 10% of gold: {o['within_10pct']}/{o['letters_with_gold_ome']} letters "
+              f"(rate {o['within_10pct_rate']:.3f}); wrong >=90 verdicts: {o['wrong_verdicts_90']}, "
+              f"wrong >=120 verdicts: {o['wrong_verdicts_120']}")
     d = rep["distractors"]
     print(f"distractors: {d['gold']} gold, {d['false_positive_prescriptions']} extracted as prescriptions "
           f"(rate {d['false_positive_rate']:.3f}); {d['detected_same_generic_and_reason']} detected with the same generic and reason")
     print("thresholds:")
     for k, v in rep["thresholds"].items():
         print(f"  {k:26s} {v['value']!s:8s} target {v['target']}  {'PASS' if v['pass'] else 'FAIL'}")
-    if rep["misses"]:
-        print(f"misses ({len(rep['misses'])}, first {args.misses}):")
-        for m in rep["misses"][: args.misses]:
-            print(f"  {m['id']}  {m['field']}: expected={m['expected']!r} predicted={m['predicted']!r}")
+    if rep["error_classes"]:
+        print("errors by class (issue 11; where the next gain is):")
+        for cls, c in sorted(rep["error_classes"].items(), key=lambda kv: -kv[1]["count"]):
+            top = ", ".join(f"{k} {v}" for k, v in list(c["fields"].items())[:4])
+            print(f"  {cls:20s} {c['count']:4d} misses in {c['letters']:3d} letters  ({top})")
+    if rep["misses"] and args.misses:
+        print(f"misses ({len(rep['misses'])}, first {args.misses}, by class):")
+        ordered = sorted(rep["misses"], key=lambda m: (ERROR_CLASSES.index(m.get("class", "other")), m["id"]))
+        for m in ordered[: args.misses]:
+            print(f"  [{m.get('class', 'other')}] {m['id']}  {m['field']}: expected={m['expected']!r} predicted={m['predicted']!r}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump(rep, fh, indent=1, default=str)

@@ -75,7 +75,8 @@ class Distractor:
 
 @dataclass
 class Finding:
-    """A letter-level statement (weaning plan, GP instruction)."""
+    """A letter-level statement (weaning plan, GP instruction, patient informed, ...). ``negated_text`` holds a
+    statement that says it is absent or only requested ("no weaning plan", "referral to pain team requested")."""
 
     present: bool = False
     text: str | None = None
@@ -93,13 +94,20 @@ class Finding:
 
 @dataclass
 class CoPrescription:
+    """A drug of an audited class (nlp.drug_classes) active on discharge beside the opioids."""
+
     drug: str
     drug_class: str
     text: str
     span: tuple[int, int]
+    classes: list[str] = field(default_factory=list)  # every class of the drug (citalopram: ssri, qt_prolonging)
+    justification: str | None = None  # stated reason (benzodiazepine / Z-drug / gabapentinoid only)
+    justification_span: tuple[int, int] | None = None
 
     def to_dict(self) -> dict:
-        return {"drug": self.drug, "class": self.drug_class, "text": self.text, "span": list(self.span)}
+        return {"drug": self.drug, "class": self.drug_class, "classes": list(self.classes or [self.drug_class]),
+                "text": self.text, "span": list(self.span), "justification": self.justification,
+                "justification_span": list(self.justification_span) if self.justification_span else None}
 
 
 @dataclass
@@ -116,6 +124,11 @@ class LetterExtraction:
     ome_total_mg_per_day: float | None = None
     ome_regular_mg_per_day: float | None = None
     ome_flags: list[str] = field(default_factory=list)
+    ome_incomplete_items: list[dict] = field(default_factory=list)  # {index, name, reason}: OME not computed
+    patient_informed: Finding = field(default_factory=Finding)  # counselled / leaflet / risks discussed
+    naloxone_supplied: Finding = field(default_factory=Finding)  # take-home naloxone supplied
+    specialist_review: Finding = field(default_factory=Finding)  # pain-team / palliative / specialist review done
+    transfer: Finding = field(default_factory=Finding)  # to another hospital, community hospital, rehab, IC bed
     error: str | None = None
 
     @property
@@ -137,6 +150,11 @@ class LetterExtraction:
             "ome_max_mg_per_day": self.ome_total_mg_per_day,
             "ome_regular_mg_per_day": self.ome_regular_mg_per_day,
             "ome_flags": list(self.ome_flags),
+            "ome_incomplete_items": [dict(x) for x in self.ome_incomplete_items],
+            "patient_informed": self.patient_informed.to_dict(),
+            "naloxone_supplied": self.naloxone_supplied.to_dict(),
+            "specialist_review": self.specialist_review.to_dict(),
+            "transfer": self.transfer.to_dict(),
             "error": self.error,
         }
 
@@ -165,8 +183,12 @@ def letter_from_dict(d: dict) -> LetterExtraction:
         opioids=ops, weaning_plan=finding(d.get("weaning_plan")), gp_instruction=finding(d.get("gp_instruction")),
         indication_documented=d.get("indication_documented", False), risk_flags=list(d.get("risk_flags", [])),
         distractors=[Distractor(x["text"], _tup(x["span"]), x["reason"], x["generic"]) for x in d.get("distractors", [])],
-        co_prescriptions=[CoPrescription(x["drug"], x["class"], x["text"], _tup(x["span"])) for x in d.get("co_prescriptions", [])],
+        co_prescriptions=[CoPrescription(x["drug"], x["class"], x["text"], _tup(x["span"]), list(x.get("classes") or []),
+                                         x.get("justification"), _tup(x.get("justification_span")))
+                          for x in d.get("co_prescriptions", [])],
         patient_age=d.get("patient_age"), scenario=d.get("scenario", "no_opioid"),
         ome_total_mg_per_day=d.get("ome_total_mg_per_day"), ome_regular_mg_per_day=d.get("ome_regular_mg_per_day"),
-        ome_flags=list(d.get("ome_flags", [])), error=d.get("error"),
+        ome_flags=list(d.get("ome_flags", [])), ome_incomplete_items=[dict(x) for x in d.get("ome_incomplete_items", [])],
+        patient_informed=finding(d.get("patient_informed")), naloxone_supplied=finding(d.get("naloxone_supplied")),
+        specialist_review=finding(d.get("specialist_review")), transfer=finding(d.get("transfer")), error=d.get("error"),
     )

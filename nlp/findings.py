@@ -2,37 +2,62 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
+from dataclasses import dataclass
 
 from nlp.context import LetterLayout, RE_BULLET, compiled
-from nlp.extraction import EXTRA_FLAG_ORDER, GOLD_FLAG_ORDER, Finding, LetterExtraction
+from functools import lru_cache
+
+from nlp.drug_classes import CO_PRESCRIPTION_CLASSES, JUSTIFIED_CLASSES, find_class_mentions, justification, letter_rules
+from nlp.extraction import EXTRA_FLAG_ORDER, GOLD_FLAG_ORDER, CoPrescription, Finding, LetterExtraction
 from nlp.ome import HIGH_DOSE_THRESHOLDS, prescription_ome, total_ome
 
 _I = re.IGNORECASE
 EXCLUDED_FOR_PLANS = {"allergy", "history", "family", "admission", "stopped"}
-RE_DONT_STOP = re.compile(r"\bdo\s+not\s+stop\b|\bnot\s+(?:be\s+)?stopped\s+(?:abruptly|suddenly)\b|\bdon't\s+stop\b", _I)
-RE_REDUCE_ONLY = re.compile(r"\breduc(?:e|ing|tion)\b|\bdecrease\b", _I)
-RE_REDUCE_CONTEXT = re.compile(r"\bdose\b|\bby\s+\d|\d\s*%|\bgradually\b|\bslowly\b|\bevery\s+\d|\bstep\b|\bthen\s+stop\b|\bto\s+\d", _I)
 
 
-def _trigger_regex() -> re.Pattern:
+@dataclass
+class PlanRules:
+    """Phrase classes of letter_rules.json["plans"], each one regex."""
+
+    wean_words: re.Pattern
+    stop_verbs: re.Pattern
+    when: re.Pattern
+    limits: re.Pattern
+    not_plan: re.Pattern
+    gp_address: re.Pattern
+    gp_action: re.Pattern
+    gp_not: re.Pattern
+    opioid_words: re.Pattern
+    pronoun: re.Pattern
+    negated: re.Pattern
+    trigger: re.Pattern
+
+
+@lru_cache(maxsize=1)
+def plan_rules() -> PlanRules:
+    r = letter_rules()["plans"]
+    alt = lambda ps: "|".join(f"(?:{p})" for p in ps)  # noqa: E731
+    kw = {k: re.compile(alt(r[k]), _I) for k in ("wean_words", "stop_verbs", "when", "limits", "not_plan", "gp_address",
+                                                 "gp_action", "gp_not", "opioid_words", "pronoun")}
     c = compiled()
-    return re.compile("(?:" + c.wean_trigger.pattern + ")|(?:" + c.wean_negated.pattern + ")|\\bplease\\b|\\bGP\\b|practice\\s+pharmacist|district\\s+nurse|\\bopioids?\\b", _I)
+    kw["negated"] = re.compile(alt(r["negated"] + [c.wean_negated.pattern]), _I)
+    trig = "|".join([alt(r["wean_words"]), alt(r["stop_verbs"]), alt(r["limits"]), alt(r["gp_address"]),
+                     alt(r["opioid_words"]), alt(r["negated"]), c.wean_negated.pattern, r"\bGP\b", r"\br/v\b"])
+    return PlanRules(trigger=re.compile(trig, _I), **kw)
 
 
-_TRIGGER = None
 _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "short", "cease", "deprescrib", "come off",
-             "withdraw", "please", "gp", "pharmacist", "nurse", "opioid", "plan", "discontinu", "not discussed", "none")
+             "withdraw", "please", "gp", "pharmacist", "nurse", "opioid", "plan", "discontinu", "not discussed", "none",
+             "pls", "kindly", "grateful", "could you", "would you", "can you", "r/v", "remove", "off", "last dose",
+             "repeat", "analges", "suggest", "recommend", "care home", "practice", "ensure", "cut down", "tail")
 _KW_RE = re.compile("|".join(re.escape(k) for k in _KEYWORDS), re.IGNORECASE)
 
 
 def statements(layout: LetterLayout):
     """Candidate statements (start, end) around trigger words: sentence (or table cell) with bullets and
     lead-ins ("I would be grateful if you could action the following:") removed."""
-    global _TRIGGER
-    if _TRIGGER is None:
-        _TRIGGER = _trigger_regex()
+    trigger = plan_rules().trigger
     text = layout.text
     c = compiled()
     seen = set()
@@ -45,7 +70,7 @@ def statements(layout: LetterLayout):
         last_line = li
         ls = layout.line_starts[li]
         le = layout.line_starts[li + 1] - 1 if li + 1 < len(layout.line_starts) else len(text)
-        hits.extend(_TRIGGER.finditer(text, ls, le))
+        hits.extend(trigger.finditer(text, ls, le))
     for m in hits:
         s, e = layout.sentence_bounds(m.start())
         ls, le = layout.line_bounds(m.start())
@@ -79,10 +104,43 @@ def statements(layout: LetterLayout):
         yield s, e, lead_in
 
 
+def is_weaning_statement(st: str) -> bool:
+    """Explicit step-down or stop language: a wean word, a limit ("do not continue beyond", "not for repeat",
+    "last dose"), or a stop verb with a time or condition ("stop if settled", "after five days ... stop")."""
+    P = plan_rules()
+    cleaned = P.not_plan.sub(" ", compiled().wean_past.sub(" ", st))
+    if P.wean_words.search(cleaned) or P.limits.search(cleaned):
+        return True
+    for m in P.stop_verbs.finditer(cleaned):
+        window = cleaned[max(0, m.start() - 50): m.end() + 70]
+        if P.when.search(window) or re.search(r"\bto\s+\d", window):
+            if re.fullmatch(r"reduce|decrease", m.group(0).strip(), _I) and not re.search(
+                    r"\bto\s+\d|\bby\b|\bthen\b|\bstop|\bover\b|\bevery\b|\bgradually\b", window, _I):
+                continue  # "reduce" alone (reduced mobility, reduce if drowsy) is not a plan
+            return True
+    return False
+
+
+def _plan_object_is_other(st: str, s: int, mentions) -> bool:
+    """Whether the stop/wean words of a statement are about a non-opioid drug: the drug named just after the
+    first trigger ("stop the naproxen"), else the drug named before it. "stop after 3/7 then paracetamol only"
+    names paracetamol as what follows, not what stops."""
+    P = plan_rules()
+    m = P.wean_words.search(st) or P.stop_verbs.search(st) or P.limits.search(st)
+    if not m:
+        return True
+    drugs = [(x.start - s, x.category) for x in mentions if s <= x.start < s + len(st)]
+    after = [(p, cat) for p, cat in drugs if m.end() <= p <= m.end() + 30
+             and not re.search(r"\b(?:then|with|only|use|plus|and\s+use)\b", st[m.end():p], _I)]
+    before = [(p, cat) for p, cat in drugs if p < m.start()]
+    obj = after[0] if after else (before[-1] if before else None)
+    return obj is not None and obj[1] != "opioid"
+
+
 def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None:
     text = layout.text
     c = compiled()
-    rx_spans = [o.span for o in ex.opioids]
+    P = plan_rules()
     opioid_pos = [m.start for m in mentions if m.category == "opioid"]
     other_pos = [m.start for m in mentions if m.category in ("non_opioid", "benzodiazepine", "z_drug", "gabapentinoid")]
     wean, gp, negated = [], [], []
@@ -91,34 +149,31 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         if kind in EXCLUDED_FOR_PLANS:
             continue
         st = text[s:e]
-        has_opioid = any(s <= p < e for p in opioid_pos) or bool(c.gp_opioid_words.search(st))
+        named_opioid = any(s <= p < e for p in opioid_pos)
+        has_opioid = named_opioid or bool(P.opioid_words.search(st))
         has_other = any(s <= p < e for p in other_pos)
-        if c.wean_negated.search(st):
+        if P.negated.search(st):
             negated.append((s, e))
             continue
-        cleaned = c.wean_past.sub(" ", st)
-        is_wean = bool(c.wean_trigger.search(cleaned)) and not RE_DONT_STOP.search(st)
-        if is_wean:
-            trig = [x.group(0) for x in c.wean_trigger.finditer(cleaned)]
-            if all(RE_REDUCE_ONLY.fullmatch(t.strip()) for t in trig) and not (has_opioid and RE_REDUCE_CONTEXT.search(st)):
-                is_wean = False
-        if is_wean and has_other and not has_opioid:
+        if not (ex.opioids or named_opioid):
+            continue
+        if not has_opioid and P.pronoun.search(st):
+            ps, _pe = layout.sentence_bounds(max(0, s - 2))
+            has_opioid = any(ps <= p < s for p in opioid_pos) or (s - ps < 3 and any(
+                layout.line_bounds(s)[0] <= p < s for p in opioid_pos))
+        if not has_opioid and not has_other and ex.opioids and re.search(
+                r"\b(?:do\s+not|don't|not\s+to)\s+(?:be\s+)?(?:add|put|issue|re-?issue)\w*\b[^.;]{0,25}\brepeats?\b", st, _I):
+            has_opioid = True  # "GP - please do not add to repeats" in a letter whose only new drugs are opioids
+        is_wean = is_weaning_statement(st)
+        if is_wean and has_other and not named_opioid and _plan_object_is_other(st, s, mentions):
             is_wean = False
-        if is_wean and not ex.opioids:
-            is_wean = False
-        in_rx = any(a <= s < b for a, b in rx_spans)
-        if is_wean and in_rx and not re.search(r"\bwean|\btaper|\bstep(?:ping)?[- ]?down|\bthen\s+stop|\breduce\b", st, _I):
-            is_wean = False  # "for 5 days only" inside the prescription line is a duration, not a plan
         if is_wean and kind == "course" and not re.search(r"\bplan\b|\bplease\b|\bGP\b", st, _I):
             is_wean = False
         if is_wean:
             wean.append((s, e, kind))
-        directive = kind == "gp" or lead_in or bool(c.gp_directive.search(st))
-        if directive and (has_opioid or is_wean) and not (has_other and not has_opioid) and ex.opioids:
-            if kind == "plan" and not (re.search(r"^\s*(?:please|kindly|could)\b|\bGP\b|practice\s+pharmacist|district\s+nurse|primary\s+care", st, _I)):
-                continue
-            if re.match(r"^\s*GP\s*:", st):
-                continue
+        directive = kind == "gp" or lead_in or bool(P.gp_address.search(st))
+        if directive and P.gp_action.search(st) and not P.gp_not.search(st) and (has_opioid or is_wean) \
+                and not (has_other and not has_opioid):
             gp.append((s, e, kind))
     if wean:
         s, e, _ = sorted(wean, key=lambda x: (x[2] not in ("plan", "gp", "body"), x[0]))[0]
@@ -135,45 +190,103 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
 # age
 # --------------------------------------------------------------------------------------------------------------
 MONTHS = {m: i + 1 for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
-DATE = r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2,4})|(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([A-Za-z]{3,9})\.?[\s\-,]+(\d{2,4})"
-RE_AGE = [re.compile(r"\bAge\s*[:=]?\s*(\d{1,3})\b", _I), re.compile(r"\((\d{1,3})\s*(?:y|yrs?|years?|yo)\)", _I),
-          re.compile(r"\b(\d{1,3})[- ](?:year|yr)s?[- ]old\b", _I), re.compile(r"\baged\s+(\d{1,3})\b", _I),
-          re.compile(r"\b(\d{1,3})\s*(?:yo|y/o)\b", _I)]
-RE_DOB = re.compile(r"\b(?:DOB|D\.O\.B\.?|date\s+of\s+birth)\s*[:=]?\s*(?:" + DATE + ")", _I)
-RE_DISCH = re.compile(r"\bdischarged?(?:\s+date)?\s*(?:on|:)?\s*(?:" + DATE + ")", _I)
+DATE = (r"(?<![\d/.])(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})(?![\d/])"
+        r"|(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([A-Za-z]{3,9})\.?[\s\-,]+(\d{4}|\d{2})(?!\d)")
+RE_DATE = re.compile(DATE)
 
 
-def _date(groups) -> dt.date | None:
+@lru_cache(maxsize=1)
+def _age_rules() -> dict:
+    """Age and date phrases of letter_rules.json["age"]: explicit ages ("84F", "67yo M", "aged 67"), DOB labels,
+    and labels of the reference date (discharge first, then the letter's event dates)."""
+    r = letter_rules()["age"]
+    alt = lambda ps: "|".join(f"(?:{p})" for p in ps)  # noqa: E731
+    return {
+        "terse": [re.compile(p) for p in r["explicit_case_sensitive"]],
+        "explicit": [re.compile(p, _I) for p in r["explicit"]],
+        "dob": re.compile(r"(?:" + alt(r["dob_label"]) + r")[\s.:=\-]*(?:" + DATE + ")", _I),
+        "ref": [re.compile(r"(?:" + alt(labels) + r")[\s.:=\-]*(?:on\s+)?(?:" + DATE + ")", _I) for labels in r["reference_labels"]],
+    }
+
+
+def _parts(groups) -> tuple[int, int, str] | None:
+    """(day, month, year as written) of a DATE match."""
+    if groups[0]:
+        d, mth, y = int(groups[0]), int(groups[1]), groups[2]
+    else:
+        d, y = int(groups[3]), groups[5]
+        mth = MONTHS.get(groups[4][:3].lower())
+        if not mth:
+            return None
+    if not (1 <= mth <= 12 and 1 <= d <= 31):
+        return None
+    return d, mth, y
+
+
+def _make_date(d: int, mth: int, year: int) -> dt.date | None:
     try:
-        if groups[0]:
-            d, mth, y = int(groups[0]), int(groups[1]), int(groups[2])
-        else:
-            d, y = int(groups[3]), int(groups[5])
-            mth = MONTHS.get(groups[4][:3].lower())
-            if not mth:
-                return None
-        if y < 100:
-            y += 2000 if y <= 30 else 1900
-        return dt.date(y, mth, d)
-    except (ValueError, TypeError):
+        return dt.date(year, mth, d)
+    except ValueError:
         return None
 
 
+def _ref_date(parts) -> dt.date | None:
+    d, mth, y = parts
+    year = int(y) if len(y) == 4 else 2000 + int(y) if int(y) < 70 else 1900 + int(y)
+    return _make_date(d, mth, year)
+
+
+def _dob(parts, ref: dt.date | None) -> dt.date | None:
+    """A two-digit birth year pivots on the reference date (12.4.57 -> 1957 on a 2025 letter; 22/06/09 -> 2009)."""
+    d, mth, y = parts
+    if len(y) == 4:
+        return _make_date(d, mth, int(y))
+    pivot_year = (ref or dt.date.today()).year
+    year = 2000 + int(y)
+    if year > pivot_year:
+        year -= 100
+    return _make_date(d, mth, year)
+
+
 def patient_age(text: str) -> int | None:
+    """Age in years at discharge: a stated age, else DOB and the discharge (or letter) date."""
+    rules = _age_rules()
     head = text[:4000]
-    for rx in RE_AGE:
-        m = rx.search(head)
+    for rx, region in [(x, text[:1000]) for x in rules["terse"]] + [(x, head) for x in rules["explicit"]]:
+        m = rx.search(region)
         if m:
             v = int(m.group(1))
             if 0 <= v <= 120:
                 return v
-    dob = RE_DOB.search(head)
-    dis = RE_DISCH.search(head)
-    if dob and dis:
-        b, d = _date(dob.groups()), _date(dis.groups())
-        if b and d and d >= b:
-            return d.year - b.year - ((d.month, d.day) < (b.month, b.day))
-    return None
+    dob_m = rules["dob"].search(head)
+    if not dob_m:
+        return None
+    dob_parts = _parts(dob_m.groups())
+    if not dob_parts:
+        return None
+    ref = None
+    for rx in rules["ref"]:
+        for m in rx.finditer(text[:6000]):
+            if m.start() <= dob_m.start() < m.end():
+                continue
+            p = _parts(m.groups())
+            ref = _ref_date(p) if p else None
+            if ref:
+                break
+        if ref:
+            break
+    if ref is None:  # the latest date near the top of the letter that is not the DOB
+        dates = [_ref_date(p) for m in RE_DATE.finditer(text, 0, min(len(text), 2500))
+                 if not (dob_m.start() <= m.start() < dob_m.end()) and (p := _parts(m.groups()))]
+        dates = [x for x in dates if x]
+        ref = max(dates) if dates else None
+    if ref is None:
+        return None
+    born = _dob(dob_parts, ref)
+    if born is None or born > ref:
+        return None
+    age = ref.year - born.year - ((ref.month, ref.day) < (born.month, born.day))
+    return age if 0 <= age <= 120 else None
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -210,22 +323,210 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
         if m.generic not in generics:
             continue
         s, e = layout.sentence_bounds(m.start)
-        for f in c.ind_for.finditer(layout.text, m.end, e):
+        # "for breakthrough pain we have started Oramorph" puts the reason before the drug
+        for f in list(c.ind_for.finditer(layout.text, m.end, e)) + list(c.ind_for.finditer(layout.text, s, m.start)):
             phrase = f.group(1).strip()
             if not c.ind_not.match(phrase) and _SYMPTOM.search(phrase):
                 return phrase
     return None
 
 
+def co_prescriptions(layout: LetterLayout, mentions) -> tuple[list[CoPrescription], list]:
+    """Active drugs of the audited classes (one per drug, the discharge-list mention first), with the stated
+    reason for a benzodiazepine, Z-drug or gabapentinoid; and every class mention (any status)."""
+    text = layout.text
+    found = find_class_mentions(text, layout=layout, matches=[(m.start, m.end, m.surface) for m in mentions])
+    by_drug: dict[str, object] = {}
+    # a drug stopped or refused elsewhere in the letter is on discharge only if the discharge list names it
+    ended = {m.drug for m in found if m.status in ("stopped", "negated")}
+    for m in found:
+        if not m.active or not set(m.classes) & set(CO_PRESCRIPTION_CLASSES):
+            continue
+        if m.drug in ended and layout.section_kind(m.span[0]) != "discharge":
+            continue
+        prev = by_drug.get(m.drug)
+        if prev is None or (layout.section_kind(prev.span[0]) != "discharge" and layout.section_kind(m.span[0]) == "discharge"):
+            by_drug[m.drug] = m
+    out = []
+    for m in sorted(by_drug.values(), key=lambda x: x.span):
+        _ls, le = layout.line_bounds(m.span[0])
+        end = min(le, max(m.statement[1] if m.statement else m.span[1], m.span[1]))
+        snippet = text[m.span[0]:end].rstrip(" \t|,;")
+        co = CoPrescription(m.drug, m.drug_class, snippet, (m.span[0], m.span[0] + len(snippet)), list(m.classes))
+        if set(m.classes) & set(JUSTIFIED_CLASSES):
+            j = justification(text, found, m.drug)
+            if j:
+                co.justification, co.justification_span = j
+        out.append(co)
+    return out, found
+
+
+# --------------------------------------------------------------------------------------------------------------
+# documented facts: patient informed, specialist review, transfer, naloxone
+# --------------------------------------------------------------------------------------------------------------
+NOT_CURRENT_SECTIONS = {"allergy", "family", "history", "admission"}
+
+
+@lru_cache(maxsize=None)
+def _phrase_rules(key: str):
+    """(present, absent, ignore, anchor) regexes. 'ignore' phrases make a present phrase about something else (a
+    physio leaflet, a past event); when 'anchor' is given, a statement must also name its topic (medicines, driving,
+    dependence...) unless it is a short item of a list ("Counselled", "Leaflet given")."""
+    r = letter_rules()[key]
+    alt = lambda ps: re.compile("|".join(f"(?:{p})" for p in ps), _I) if ps else None  # noqa: E731
+    return alt(r["present"]), alt(r["absent"]), alt(r.get("ignore")), alt(r.get("anchor"))
+
+
+def _statement_at(layout: LetterLayout, pos: int) -> tuple[int, int]:
+    """The sentence around pos, cut to its table cell, without bullets and surrounding blanks."""
+    text = layout.text
+    s, e = layout.sentence_bounds(pos)
+    ls, le = layout.line_bounds(pos)
+    line = text[ls:le]
+    if "|" in line or "\t" in line:
+        sep = "|" if "|" in line else "\t"
+        a, b = text.rfind(sep, ls, pos), text.find(sep, pos, le)
+        s, e = max(s, a + 1 if a >= 0 else ls), min(e, b if b >= 0 else le)
+    bm = RE_BULLET.match(text, s, e) if s < e else None
+    if bm:
+        s = bm.end()
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1] in " \t\r\n":
+        e -= 1
+    return s, e
+
+
+def phrase_finding(layout: LetterLayout, key: str, drug_positions=()) -> Finding:
+    """A documented fact from a phrase class in letter_rules.json[key]: the first statement with a 'present'
+    phrase and no 'absent' phrase; else the first 'absent' statement (negated or only requested) as negated_text."""
+    present, absent, ignore, anchor = _phrase_rules(key)
+    text = layout.text
+    negated = None
+    for m in present.finditer(text):
+        if layout.section_kind(m.start()) in NOT_CURRENT_SECTIONS:
+            continue
+        s, e = _statement_at(layout, m.start())
+        if ignore is not None and ignore.search(text, s, e):
+            continue
+        if anchor is not None and e - s > 40 and not anchor.search(text, s, e) and \
+                not any(s <= p < e for p in drug_positions):
+            continue
+        if absent.search(text, s, e):
+            negated = negated or (s, e)
+            continue
+        return Finding(True, text[s:e], (s, e))
+    if negated is None:
+        for m in absent.finditer(text):
+            if layout.section_kind(m.start()) not in NOT_CURRENT_SECTIONS:
+                negated = _statement_at(layout, m.start())
+                break
+    if negated:
+        return Finding(False, None, None, text[negated[0]:negated[1]], negated)
+    return Finding()
+
+
+def naloxone_finding(layout: LetterLayout, class_mentions) -> Finding:
+    """Take-home naloxone supplied: an active naloxone mention (not oxycodone/naloxone, not a reversal in hospital)."""
+    nal = [m for m in class_mentions if m.drug_class == "naloxone"]
+    for m in nal:
+        if m.active:
+            s, e = _statement_at(layout, m.span[0])
+            return Finding(True, layout.text[s:e], (s, e))
+    for m in nal:
+        if m.status in ("negated", "stopped"):
+            s, e = _statement_at(layout, m.span[0])
+            return Finding(False, None, None, layout.text[s:e], (s, e))
+    return Finding()
+
+
+OME_INCOMPLETE_REASONS = {"daily_dose_unknown", "patch_strength_unknown", "no_ome_factor", "prn_without_frequency"}
+
+
+def ome_incomplete_items(ex: LetterExtraction) -> list[dict]:
+    """Prescriptions whose OME/day could not be computed (methadone and substitution doses are left out of the
+    total by rule, not incomplete)."""
+    out = []
+    for i, rx in enumerate(ex.opioids):
+        if rx.ome_flag in OME_INCOMPLETE_REASONS or (rx.ome_mg_per_day is None and not (rx.ome_flag or "").endswith("not_converted")):
+            out.append({"index": i, "name": rx.brand or rx.generic, "reason": rx.ome_flag or "ome_unknown"})
+    return out
+
+
+@lru_cache(maxsize=1)
+def _indication_rules() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    r = letter_rules()["indication"]
+    alt = lambda ps: re.compile("|".join(f"(?:{p})" for p in ps), _I)  # noqa: E731
+    return alt(r["symptom"]), alt(r["column"]), alt(r["empty_cell"])
+
+
+def _indication_column_cell(layout: LetterLayout, pos: int) -> str | None:
+    """The cell under an Indication/Reason heading on the table row at pos (pipe, tab or fixed-width columns)."""
+    _sym, column, _empty = _indication_rules()
+    text = layout.text
+    li = layout.line_index(pos)
+    for back in range(1, 40):
+        hi = li - back
+        if hi < 0:
+            return None
+        hs = layout.line_starts[hi]
+        he = layout.line_starts[hi + 1] - 1
+        head = text[hs:he]
+        if not head.strip():
+            if back > 1 and not any(ch in head for ch in "|\t"):
+                return None
+            continue
+        m = column.search(head)
+        if not m:
+            continue
+        rs, re_ = layout.line_bounds(pos)
+        row = text[rs:re_]
+        for sep in ("|", "\t"):
+            if sep in head and sep in row:
+                heads, cells = head.split(sep), row.split(sep)
+                idx = next((i for i, h in enumerate(heads) if column.search(h)), None)
+                if idx is not None and len(heads) == len(cells):
+                    return cells[idx].strip()
+                return None
+        col = m.start()  # fixed-width: the row's text from the heading's column to the next run of spaces
+        if col < len(row) and (col == 0 or row[col - 1] == " "):
+            return re.split(r"\s{2,}", row[col:].strip())[0] if row[col:].strip() else ""
+        return None
+    return None
+
+
+def indication_on_statement(layout: LetterLayout, rx) -> bool:
+    """A reason on the prescription itself: a symptom after the drug name ("prn pain", "for bone pain",
+    "breakthrough pain") or an Indication/Reason column cell on its row."""
+    symptom, _column, empty = _indication_rules()
+    text = layout.text
+    s, e = rx.span
+    ls, le = layout.line_bounds(s)
+    if "|" not in text[ls:le] and "\t" not in text[ls:le]:
+        le = min(le, layout.sentence_bounds(max(s, e - 1))[1])  # prose: the prescription's own sentence
+    if symptom.search(text, s, max(e, le)):
+        return True
+    cell = _indication_column_cell(layout, s)
+    return cell is not None and not empty.match(cell)
+
+
 def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_factors: dict | None = None) -> None:
     text = layout.text
     c = compiled()
+    ex.co_prescriptions, class_mentions = co_prescriptions(layout, mentions)
+    ex.naloxone_supplied = naloxone_finding(layout, class_mentions)
+    ex.patient_informed = phrase_finding(layout, "patient_informed", [m.start for m in mentions])
+    ex.specialist_review = phrase_finding(layout, "specialist_review")
+    ex.transfer = phrase_finding(layout, "transfer")
     for rx in ex.opioids:
         rx.ome_mg_per_day, rx.ome_factor, rx.ome_flag = prescription_ome(rx, ome_factors)
     ex.ome_total_mg_per_day = total_ome(ex.opioids)
     ex.ome_regular_mg_per_day = total_ome(ex.opioids, regular_only=True)
-    ex.ome_flags = sorted({rx.ome_flag for rx in ex.opioids if rx.ome_flag and "not_converted" in rx.ome_flag})
+    ex.ome_incomplete_items = ome_incomplete_items(ex)
+    ex.ome_flags = sorted({rx.ome_flag for rx in ex.opioids if rx.ome_flag and "not_converted" in rx.ome_flag} |
+                          ({"ome_incomplete"} if ex.ome_incomplete_items else set()))
     ex.indication_documented = any(rx.indication for rx in ex.opioids) or \
+        any(indication_on_statement(layout, rx) for rx in ex.opioids) or \
         _indication_elsewhere(layout, ex, mentions) is not None
     ex.patient_age = patient_age(text)
     weaning_and_gp(layout, mentions, ex)

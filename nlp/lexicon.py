@@ -14,6 +14,8 @@ from pathlib import Path
 DATA_DIR = Path(__file__).resolve().parent / "data"  # rules ship inside the package
 from typing import Iterable
 
+from nlp.drug_classes import matcher_terms
+
 OPIOID_GENERICS_NON_PAIN = {"pregabalin"}  # non-opioid rows kept in opioids.csv only to stop mis-mapping
 
 # Brands that are also ordinary words or surnames: matched only with the capitalisation of the lexicon.
@@ -152,7 +154,7 @@ def _trie_regex(words: Iterable[str]) -> str:
 
 @lru_cache(maxsize=1)
 def load_lexicon() -> Lexicon:
-    """Load opioids.csv, aliases.csv and related_drugs.csv (cached)."""
+    """Load opioids.csv, aliases.csv and the non-opioid names of drug_classes.csv (cached)."""
     rows = []
     for r in _read_csv("opioids.csv"):
         f = r["ome_factor"].strip()
@@ -190,8 +192,8 @@ def load_lexicon() -> Lexicon:
         form = a["formulation"] or (row.formulation if row and row.formulation in ("MR", "patch", "combination", "liquid") else None)
         for v in _variants(a["alias"]):
             add(v, Term(v, a["generic"], "opioid", brand=brand, formulation=form, row=row, resolvable=form is None))
-    for c in _read_csv("related_drugs.csv"):
-        add(c["term"], Term(c["term"], c["generic"], c["class"]))
+    for name, category, generic in matcher_terms():  # non-opioid drugs: nlp/data/drug_classes.csv
+        add(name, Term(name, generic, category))
 
     def pattern(words):
         return r"(?<![A-Za-z])" + _trie_regex(words) + r"(?![A-Za-z])"

@@ -48,19 +48,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from audit_app.logging_setup import install_log_masking
+    from audit_app.logging_setup import install_log_masking, masked_output
+    from audit_app.privacy import describe_identifiers
 
     install_log_masking()  # no identifier reaches a log line, whoever logs it
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except CliError as exc:
-        print(f"opioid-audit {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("opioid-audit: interrupted", file=sys.stderr)
-        return 130
+    with masked_output():  # ... nor the console: every line printed is masked
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        try:
+            return int(args.func(args) or 0)
+        except CliError as exc:
+            print(f"opioid-audit {args.command}: error: {describe_identifiers(str(exc))}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print("opioid-audit: interrupted", file=sys.stderr)
+            return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

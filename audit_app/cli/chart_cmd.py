@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from audit_app.cli.common import CliError, existing_file
+from audit_app.privacy import mask_text
 
 OUT_SUFFIXES = (".png", ".html", ".csv")
 
@@ -58,6 +59,7 @@ def read_chart_csv(path: Path):
         raise CliError(str(exc)) from None
     for w in series.warnings:
         print(f"opioid-audit chart: warning: {w}", file=sys.stderr)
+    series.labels = [mask_text(lab) for lab in series.labels]  # labels reach the chart, its axis and the CSV: no identifier
     return series
 
 
@@ -76,7 +78,7 @@ def run(args) -> int:
             denominators=series.denominators,
             labels=series.labels,
             chart=args.chart,
-            phases=args.phase or None,
+            phases=[mask_text(p) for p in args.phase] if args.phase else None,
             freeze=args.freeze,
             rules=args.rules,
             improvement=args.improvement,
@@ -92,11 +94,13 @@ def run(args) -> int:
         return 0
     suffix = out.suffix.lower()
     if suffix == ".csv":
-        result.points.to_csv(out, index=False)
+        from audit_app.privacy import frame_to_csv
+
+        frame_to_csv(result.points, out)  # labels come from the user's CSV: never a live formula
     else:
         from qi.figures import figure_to_png, spc_figure
 
-        fig = spc_figure(result, title=args.title, show_2sigma=args.show_2sigma)
+        fig = spc_figure(result, title=mask_text(args.title), show_2sigma=args.show_2sigma)
         if suffix == ".html":
             fig.write_html(out, include_plotlyjs="cdn")
         else:

@@ -4,6 +4,10 @@ INPUT is a folder of .txt letters, a .jsonl of {"id", "text"} records, or a spre
 letter-text column (--column, optional --id-column, --sheet). OUTPUT is .jsonl (full results), .csv or .xlsx (one
 row per discharge opioid, letter-level columns repeated; letters without an opioid get one row). A progress line per
 batch goes to stderr; a letter that cannot be read is reported by id and skipped, never stopping the batch.
+
+Identifiers (names, NHS and hospital numbers, dates of birth) are masked in every evidence text and
+in the letter ids unless --unmask is given; every cell of a .csv or .xlsx goes through the
+spreadsheet-formula guard (privacy.safe_cell).
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from pathlib import Path
 from typing import Iterator
 
 from audit_app.cli.common import CliError
+from audit_app.privacy import mask_deep, mask_file_name, mask_text, name_tokens, neutralise_workbook, safe_cell, safe_csv_rows
 
 OUTPUT_SUFFIXES = (".jsonl", ".csv", ".xlsx")
 SHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv")
@@ -37,6 +42,8 @@ def register(sub) -> None:
     p.add_argument("--sheet", help="worksheet name (default: the first sheet)")
     p.add_argument("--batch-size", type=int, default=64, help="letters per batch (default 64)")
     p.add_argument("--n-process", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--unmask", action="store_true",
+                   help="write names, NHS numbers and dates of birth as they are in the letters (masked by default)")
     p.set_defaults(func=run)
 
 
@@ -182,15 +189,14 @@ class _Writer:
             self.fh = path.open("w", encoding="utf-8")
         elif self.suffix == ".csv":
             self.fh = path.open("w", encoding="utf-8", newline="")
-            self.csv = csv.DictWriter(self.fh, fieldnames=ROW_COLUMNS, extrasaction="ignore")
-            self.csv.writeheader()
+            self.csv = csv.writer(self.fh)
+            self.csv.writerow(ROW_COLUMNS)
 
     def add(self, lid: str, d: dict) -> None:
         if self.suffix == ".jsonl":
             self.fh.write(json.dumps({"id": lid, **d}, ensure_ascii=False) + "\n")
         elif self.suffix == ".csv":
-            for r in rows_for(lid, d):
-                self.csv.writerow({k: _cell(r.get(k)) for k in ROW_COLUMNS})
+            self.csv.writerows(safe_csv_rows([_cell(r.get(k)) for k in ROW_COLUMNS] for r in rows_for(lid, d)))
         else:
             self.rows.extend(rows_for(lid, d))
 
@@ -205,6 +211,7 @@ class _Writer:
             for r in self.rows:
                 ws.append([_xl(r.get(k)) for k in ROW_COLUMNS])
             ws.freeze_panes = "A2"
+            neutralise_workbook(wb)
             wb.save(self.path)
         if self.fh:
             self.fh.close()
@@ -215,9 +222,9 @@ def _cell(v):
 
 
 def _xl(v):
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@"):
-        return "'" + v  # never let letter text become a formula
-    return v
+    if isinstance(v, (list, dict)):
+        v = json.dumps(v, ensure_ascii=False)
+    return safe_cell(v)  # never let letter text become a formula
 
 
 def run(args) -> int:
@@ -238,8 +245,14 @@ def run(args) -> int:
             batch = letters[start:start + args.batch_size]
             texts = [("" if isinstance(t, _Bad) else t) for _, t in batch]
             results = list(extract_many(texts, n_process=args.n_process, batch_size=args.batch_size))
-            for (lid, raw), res in zip(batch, results):
+            for (lid, raw), res, text in zip(batch, results, texts):
                 d = res.to_dict()
+                if not args.unmask:
+                    # char-for-char masking: evidence quoted from the letter takes the letter's masking
+                    if isinstance(text, bytes):
+                        text = text.decode("utf-8", "replace")
+                    d = mask_deep(d, (text, mask_text(text)) if text else None)
+                    lid = mask_file_name(str(lid), name_tokens(text))  # 'Llŷr_9434765919.txt'
                 if isinstance(raw, _Bad):
                     d["error"] = raw.reason
                 if d.get("error"):

@@ -130,7 +130,8 @@ def run(args) -> int:
             print(json.dumps(doc, indent=2, default=str), file=out)
         else:
             start, end = period_start or prepared.period[0], period_end or prepared.period[1]
-            print(f"\nSaved round '{args.round_label}' for trust '{trust.name}' (id {round_id}): "
+            saved_label = store.get_round(round_id).label  # identifiers in the label are masked
+            print(f"\nSaved round '{saved_label}' for trust '{trust.name}' (id {round_id}): "
                   f"{len(prepared.records)} letters, period {start} to {end}. "
                   "The column mapping is remembered for this trust's next import.", file=out)
         return 0

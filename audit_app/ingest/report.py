@@ -11,23 +11,34 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+from audit_app.privacy import describe_identifiers, find_identifiers, mask_file_name
+
 SEVERITIES = ("error", "warning", "info")
 
 
 def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
+    """One line, identifiers described rather than quoted ('a 10-digit number')."""
+    return describe_identifiers(" ".join(str(text).split()))
+
+
+def _safe_raw(raw: Any) -> Any:
+    """The value as written, or what it is when it holds an identifier."""
+    if raw is None or isinstance(raw, bool):
+        return raw
+    text = str(raw)
+    return describe_identifiers(text) if find_identifiers(text) else raw
 
 
 def _where(file: str | None, sheet: str | None, row: int | None, column: str | None) -> str:
     parts = []
     if file:
-        parts.append(str(file))
+        parts.append(mask_file_name(str(file)))
     if sheet:
-        parts.append(f"sheet '{sheet}'")
+        parts.append(f"sheet '{mask_file_name(str(sheet))}'")
     if row is not None:
         parts.append(f"row {row}")
     if column:
-        parts.append(f"column {column}")
+        parts.append(f"column {describe_identifiers(str(column))}")
     return ", ".join(parts)
 
 
@@ -67,6 +78,7 @@ class ValidationIssue:
         if self.severity not in SEVERITIES:
             raise ValueError(f"severity must be one of {SEVERITIES}, not {self.severity!r}")
         self.message = _one_line(self.message)
+        self.raw = _safe_raw(self.raw)
 
     def __str__(self) -> str:
         return self.format()
@@ -87,7 +99,8 @@ class ValidationIssue:
         if raw is not None and not isinstance(raw, (str, int, float, bool)):
             raw = str(raw)
         return {
-            "severity": self.severity, "file": self.file, "sheet": self.sheet, "row": self.row,
+            "severity": self.severity, "file": mask_file_name(self.file), "sheet": mask_file_name(self.sheet),
+            "row": self.row,
             "column": self.column, "message": self.message, "raw": raw, "field": self.field,
             "code": self.code,
         }
@@ -164,12 +177,12 @@ class ValidationReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "file": self.file, "sheet": self.sheet, "n_rows": self.n_rows,
+            "file": mask_file_name(self.file), "sheet": mask_file_name(self.sheet), "n_rows": self.n_rows,
             "issues": [i.to_dict() for i in self.sorted()],
             "unknown_counts": {k: dict(v) for k, v in self.unknown_counts.items()},
         }
 
     def store_issues(self) -> list[dict[str, Any]]:
         """The shape `store.save_round(import_issues=...)` takes."""
-        return [{"severity": i.severity, "sheet": i.sheet, "row": i.row, "column": i.column,
+        return [{"severity": i.severity, "sheet": mask_file_name(i.sheet), "row": i.row, "column": i.column,
                  "message": i.message} for i in self.sorted()]

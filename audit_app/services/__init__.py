@@ -30,16 +30,17 @@ from audit_app.services.importing import (LETTER_SEPARATOR, MAPPING_MISFIT, alre
                                           split_pasted_letters,
                                           warm_up)
 from audit_app.services.letters import (OUTCOME_SYMBOLS, CorrectableField, CorrectionResult, apply_correction,
-                                        correctable_fields, current_value, letter_corrections, letter_outcome,
-                                        letter_results_table, letters_table, score_letter, value_words)
+                                        correctable_fields, current_value, letter_corrections, letter_ome_table,
+                                        letter_outcome, letter_results_table, letter_wording, letters_table,
+                                        score_letter, value_words)
 from audit_app.services.pdsa import (ACT_CHOICES, PDSA_FIELDS, delete_pdsa, list_pdsa, pdsa_cycles, pdsa_table,
                                      save_pdsa)
-from audit_app.services.reports import report_filename, round_report, round_slides, slide_measures
+from audit_app.services.reports import change_ideas, report_filename, round_report, round_slides, slide_measures
 from audit_app.services.scope import (Access, ServiceError, TrustScope, access_for_user, access_from_key,
                                       require_letter, require_round, require_trust, single_user, user_label,
                                       visible_trusts)
 from audit_app.services.standards import (current_standards, save_standards, standards_parameters, standards_table,
-                                          standards_versions)
+                                          standards_templates, standards_versions)
 from audit_app.services.trusts import (create_round, create_trust, delete_round, delete_trust, grant_trust,
                                        list_rounds, rename_trust, revoke_trust, rounds_table, trust_users,
                                        update_round)

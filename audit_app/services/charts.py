@@ -44,6 +44,8 @@ def measure_labels(scope: TrustScope) -> dict[str, str]:
     for t in cfg.param("high_dose_thresholds_reported"):
         out[f"high_dose_{float(t):g}"] = f"% opioid letters with OME >= {float(t):g} mg/day (high dose)"
     out["new_mr"] = "% new opioid items that are modified-release (MR)"
+    for mid, spec in scoring.programme_measures(cfg).items():  # per 100 discharges, escalation, safety flags...
+        out.setdefault(mid, spec["label"] if spec["kind"] == "rate" else f"% {spec['label'][0].lower()}{spec['label'][1:]}")
     return out
 
 
@@ -114,6 +116,11 @@ def chart_view(scope: TrustScope, measure_id: str, *, grain: str = "round", char
         raise ServiceError("no data for this measure yet: import at least one round with letters")
     kwargs = scoring.qi_series(m, measure_id)
     kind = rows["kind"].iloc[0]
+    if kind == "rate":  # per 100 discharges: rounds without a number of discharges are not charted
+        rows = rows[rows["value"].notna()]
+        if rows.empty:
+            raise ServiceError("enter the number of discharges for a round (Trusts and rounds page) to chart "
+                               "this measure")
     if chart_type in ("p", "pp") and kind != "proportion":
         raise ServiceError(f"a {CHART_TYPES[chart_type]} needs a percentage measure; "
                            "use a run chart or an XmR chart for the median OME")

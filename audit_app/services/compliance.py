@@ -27,6 +27,7 @@ class ComplianceView:
     previous_label: str | None
     trusts: pd.DataFrame           # comparisons with other visible trusts' latest rounds
     history: pd.DataFrame          # % per standard for every round of the trust (wide)
+    programme: pd.DataFrame | None = None  # scoring.programme_table: the programme's measures and safety flags
 
 
 def round_summary(scope: TrustScope, rnd: RoundInfo) -> pd.DataFrame:
@@ -91,8 +92,11 @@ def compliance_view(scope: TrustScope, rnd: RoundInfo) -> ComplianceView:
                                         f"{other.name} ({latest.label})", f"{me.name} ({rnd.label})", kind="trusts")
         trust_rows.append(cmp.assign(other_trust=other.name))
     trusts = pd.concat(trust_rows, ignore_index=True) if trust_rows else pd.DataFrame()
+    _, cfg = trust_config(scope, rnd.standards_version)
+    with gc_paused():
+        programme = scoring.programme_table(rnd, store.letters(rnd.id), cfg)
     return ComplianceView(rnd.label, rnd.n_letters, table, summ, compliance_figure(summ, rnd.label), round_cmp,
-                          prev.label if prev else None, trusts, hist)
+                          prev.label if prev else None, trusts, hist, programme)
 
 
 @dataclass

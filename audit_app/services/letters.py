@@ -251,3 +251,33 @@ def letter_results_table(letter: LetterRow) -> pd.DataFrame:
                      "Why": wording.words(r.get("exclusion_code") or r.get("reason")),
                      "Evidence": "; ".join(evidence_words(e) for e in r.get("evidence") or [])})
     return pd.DataFrame(rows, columns=["Standard", "Item", "Outcome", "Why", "Evidence"])
+
+
+def letter_ome_table(letter: LetterRow) -> tuple[pd.DataFrame, str]:
+    """Each opioid's OME with its factor and the factor's source (and the range where sources
+    differ), and the letter's total in words ('at least 60 mg/day (incomplete: ... not converted)')."""
+    from audit_app.standards import as_record
+    from audit_app.standards.facts import build_facts, ome_breakdown, ome_words, total_ome
+
+    rows = []
+    for r in ome_breakdown(letter.extraction):
+        rng = r["factor_range"]
+        rows.append({"Opioid": r["drug"],
+                     "OME mg/day": r["ome_mg_per_day"],
+                     "Factor": "" if r["factor"] is None else f"{r['factor']:g}"
+                     + (f" (sources differ: {rng[0]:g} to {rng[1]:g})" if rng else ""),
+                     "Factor source": r["factor_source"] or "",
+                     "In the total": "yes" if r["in_total"] else "no",
+                     "Note": r["note"] or ""})
+    f = build_facts(as_record(letter.record or {"letter_id": letter.letter_key}), letter.extraction, {}, letter.text)
+    total = ome_words(*total_ome(f)) if f.items or f.record.ome_mg_per_day is not None else "no opioid"
+    return pd.DataFrame(rows, columns=["Opioid", "OME mg/day", "Factor", "Factor source", "In the total", "Note"]), total
+
+
+def letter_wording(store: Store, access: Access, trust_id: int, letter: LetterRow) -> list[dict]:
+    """The trust's suggested TTO wording for this letter's failed standards (OD-03, OD-04, OD-08,
+    ...), filled with its drug, strength and days: [{standard_id, title, drug, text}]."""
+    from audit_app.standards.change_ideas import suggested_wording
+
+    _, cfg = trust_config(TrustScope.check(store, access, trust_id))
+    return suggested_wording(letter.extraction, letter.standard_results, cfg)

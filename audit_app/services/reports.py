@@ -113,7 +113,10 @@ def round_slides(store: Store, access: Access, trust_id: int, round_id: int,
         "With fewer than about 10 points, read a chart as a picture of the data rather than a test.",
         f"Made by opioid-audit from audit round '{rnd.label}' of {trust.name}; charts show every round of the trust.",
     ]
-    return slides.build_deck(trust.name, rnd.label, rnd.n_letters, compliance_png, lines, charts, method_lines=method)
+    programme = [f"{r['Measure']}: {r['This round']}" for _, r in view.programme.iterrows()] \
+        if view.programme is not None else None
+    return slides.build_deck(trust.name, rnd.label, rnd.n_letters, compliance_png, lines, charts, method_lines=method,
+                             programme_lines=programme)
 
 
 def report_filename(store: Store, access: Access, trust_id: int, round_id: int, extension: str = "xlsx") -> str:
@@ -122,3 +125,17 @@ def report_filename(store: Store, access: Access, trust_id: int, round_id: int, 
     trust = scope.trust
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{trust.code or trust.name}_{rnd.label}").strip("_")
     return f"opioid_audit_{safe}.{extension}"
+
+
+def change_ideas(store: Store, access: Access, trust_id: int, round_id: int) -> pd.DataFrame:
+    """The trust's suggested TTO wording per standard with the round's compliance (the PDSA 'Plan')."""
+    from audit_app import scoring
+    from audit_app.standards.change_ideas import template_table
+
+    scope = TrustScope.check(store, access, trust_id)
+    rnd = scope.round(round_id)
+    _, cfg = trust_config(scope)
+    summary = scoring.summarise(scoring.results_frame(store.letters(rnd.id), rnd.label), cfg) if rnd.n_letters else None
+    rows = [{"Standard": t["standard_id"], "Title": t["title"], "This round": t["compliance"] or "-",
+             "Suggested wording": t["template"], "Example": t["example"]} for t in template_table(cfg, summary)]
+    return pd.DataFrame(rows, columns=["Standard", "Title", "This round", "Suggested wording", "Example"])

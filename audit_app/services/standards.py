@@ -53,6 +53,7 @@ def standards_table(store: Store, access: Access, trust_id: int, version: int | 
             "Exclusions": ", ".join(wording.words(x) for x in d.exclusions),
             "Sources": "; ".join(_source_text(src) for src in d.sources),
             "Local": d.local,
+            "How it is decided": d.notes,
         })
     return pd.DataFrame(rows)
 
@@ -99,8 +100,24 @@ def _parse_param(kind: str, text: Any) -> Any:
     return text
 
 
+def standards_templates(store: Store, access: Access, trust_id: int, version: int | None = None) -> pd.DataFrame:
+    """The suggested TTO wording per standard: the trust's own (editable) and the default."""
+    from audit_app.standards.change_ideas import TEMPLATE_FIELDS
+
+    v, cfg = current_standards(store, access, trust_id, version)
+    rows = []
+    for d in load_standards(cfg.standards_version):
+        if d.change_idea or cfg.templates.get(d.id):
+            rows.append({"Standard": d.id, "Title": d.title, "Wording": cfg.templates.get(d.id) or d.change_idea,
+                         "Default": d.change_idea or ""})
+    out = pd.DataFrame(rows, columns=["Standard", "Title", "Wording", "Default"])
+    out.attrs["placeholders"] = ", ".join("{" + k + "}: " + v for k, v in TEMPLATE_FIELDS.items())
+    return out
+
+
 def save_standards(store: Store, access: Access, trust_id: int, standards: pd.DataFrame,
-                   parameters: pd.DataFrame | None = None, *, user: str | None = None) -> int:
+                   parameters: pd.DataFrame | None = None, *, user: str | None = None,
+                   templates: pd.DataFrame | None = None) -> int:
     """Save edited standards (On, Target %) and parameters as the trust's next standards version.
 
     Returns the new version number; nothing is saved when a value is invalid (ServiceError).
@@ -118,8 +135,14 @@ def save_standards(store: Store, access: Access, trust_id: int, standards: pd.Da
         for _, r in parameters.iterrows():
             name = str(r["Parameter"])
             params[name] = _parse_param(specs.get(name, {}).get("type", ""), r["Value"])
+    wording = {}
+    if templates is not None:  # the default wording (or a blank) is not stored as the trust's own
+        for _, r in templates.iterrows():
+            text = r.get("Wording")
+            text = "" if text is None or (isinstance(text, float) and math.isnan(text)) else str(text).strip()
+            wording[str(r["Standard"])] = None if text in ("", str(r.get("Default") or "").strip()) else text
     try:
-        new = cfg.with_changes(enable=enable, targets=targets, parameters=params)
+        new = cfg.with_changes(enable=enable, targets=targets, parameters=params, templates=wording)
     except ValueError as exc:
         raise ServiceError(str(exc)) from None
     if new.to_dict() | {"version": 0} == cfg.to_dict() | {"version": 0}:

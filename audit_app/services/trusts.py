@@ -77,9 +77,10 @@ def rounds_table(store: Store, access: Access, trust_id: int) -> pd.DataFrame:
         "Standards version": "" if r.standards_version is None else f"version {r.standards_version}",
         "Letters": r.n_letters,
         "Source file": r.source_file or "", "Created": r.created_at.strftime("%d/%m/%Y %H:%M") if r.created_at else "",
+        "Discharges": r.discharges,
     } for r in store.list_rounds(trust_id)]
     return pd.DataFrame(rows, columns=["id", "Round", "From", "To", "Standards version", "Letters", "Source file",
-                                       "Created"])
+                                       "Created", "Discharges"])
 
 
 def list_rounds(store: Store, access: Access, trust_id: int) -> list[RoundInfo]:
@@ -102,11 +103,13 @@ def create_round(store: Store, access: Access, trust_id: int, label: str, period
 
 
 def update_round(store: Store, access: Access, trust_id: int, round_id: int, *, label: str | None = None,
-                 period_start: Any = None, period_end: Any = None) -> None:
+                 period_start: Any = None, period_end: Any = None, discharges: Any = None) -> None:
+    """Change a round; ``discharges`` (all discharges in the period) feeds the 'per 100 discharges' measures."""
     TrustScope.check(store, access, trust_id).round(round_id)
     check_period(period_start, period_end)
     try:
-        store.update_round(round_id, label=label, period_start=period_start, period_end=period_end)
+        store.update_round(round_id, label=label, period_start=period_start, period_end=period_end,
+                           discharges=discharges)
     except StoreError as exc:
         raise ServiceError(str(exc)) from None
 

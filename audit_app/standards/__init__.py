@@ -20,7 +20,7 @@ from audit_app.standards.definitions import (
     load_standards, parameter_specs, standards_file,
 )
 from audit_app.standards.evaluators import REGISTRY, get_evaluator, standard
-from audit_app.standards.facts import LetterFacts, build_facts, parse_yesno, supply_days, total_ome
+from audit_app.standards.facts import LetterFacts, build_facts, parse_yesno, supply_days, total_ome  # noqa: F401
 from audit_app.standards.results import (
     MET, NOT_APPLICABLE, NOT_ASSESSABLE, NOT_MET, OUTCOME_LABELS, OUTCOMES, StandardResult,
 )
@@ -80,23 +80,8 @@ def evaluate_letter(record: AuditRecord | dict[str, Any], extraction: dict | Non
 
 def letter_measures(record: AuditRecord | dict[str, Any], extraction: dict | None,
                     config: StandardsConfig | None = None) -> dict[str, Any]:
-    """Letter-level facts for QI measures: opioid yes/no, total OME, new items, new MR items."""
-    cfg = config or default_config()
-    rec = as_record(record)
-    f = build_facts(rec, extraction if isinstance(extraction, dict) else None, cfg.parameters)
-    ome, complete, _ = total_ome(f) if f.opioid == "yes" else (None, False, None)
-    n_new = n_new_mr = None
-    if f.items:
-        n_new = n_new_mr = 0
-        for i, it in enumerate(f.items):
-            if f.item_new(i)[0] == "new":
-                n_new += 1
-                n_new_mr += it.get("formulation") == "MR"
-    return {
-        "has_opioid": {"yes": True, "no": False}.get(f.opioid),
-        "ome_mg_per_day": ome if (ome is not None and complete) else None,
-        "new_items": n_new,
-        "new_mr_items": n_new_mr,
-        "excluded": sorted(f.exclusions),
-        "age": f.age,
-    }
+    """Letter-level facts for QI measures (opioid yes/no, total OME, new items, new MR items, ...):
+    ``audit_app.standards.measures.programme_facts``, which has the programme's measures too."""
+    from audit_app.standards.measures import programme_facts
+
+    return programme_facts(record, extraction, config)

@@ -28,6 +28,7 @@ class StandardsConfig:
     standards_version: int = CURRENT_VERSION
     standards: dict[str, StandardSetting] = field(default_factory=dict)
     parameters: dict[str, Any] = field(default_factory=dict)
+    templates: dict[str, str] = field(default_factory=dict)  # the trust's own TTO wording per standard
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
@@ -45,6 +46,7 @@ class StandardsConfig:
             "standards_version": self.standards_version,
             "standards": {k: v.to_dict() for k, v in self.standards.items()},
             "parameters": dict(self.parameters),
+            "templates": dict(self.templates),
         }
 
     @classmethod
@@ -54,7 +56,7 @@ class StandardsConfig:
         Unknown keys, standard ids or parameters raise ``ValueError`` naming them.
         """
         data = dict(data or {})
-        unknown = set(data) - {"version", "standards_version", "standards", "parameters"}
+        unknown = set(data) - {"version", "standards_version", "standards", "parameters", "templates"}
         if unknown:
             raise ValueError(f"unknown standards config keys: {sorted(unknown)}")
         sv = int(data.get("standards_version", CURRENT_VERSION))
@@ -76,6 +78,14 @@ class StandardsConfig:
             if name not in specs:
                 raise ValueError(f"unknown standards parameter: {name!r}")
             cfg.parameters[name] = _param(name, specs[name]["type"], value)
+        known_ids = {d.id for d in load_standards(sv)}
+        for sid, text in (data.get("templates") or {}).items():
+            if sid not in known_ids:
+                raise ValueError(f"wording template for an unknown standard: {sid!r}")
+            if text is None or not str(text).strip():
+                continue  # blank: the default wording applies
+            from audit_app.standards.change_ideas import check_template
+            cfg.templates[sid] = check_template(sid, text)
         return cfg
 
     # -- queries ------------------------------------------------------------------------------
@@ -102,8 +112,15 @@ class StandardsConfig:
 
     # -- edits (return a new config, version bumped by the store on save) ---------------------
     def with_changes(self, *, enable: dict[str, bool] | None = None, targets: dict[str, float] | None = None,
-                     parameters: dict[str, Any] | None = None) -> "StandardsConfig":
+                     parameters: dict[str, Any] | None = None,
+                     templates: dict[str, str | None] | None = None) -> "StandardsConfig":
+        """A new config with these changes; a template of None or '' goes back to the default."""
         d = self.to_dict()
+        for sid, text in (templates or {}).items():
+            if text is None or not str(text).strip():
+                d["templates"].pop(sid, None)
+            else:
+                d["templates"][sid] = text
         for sid, on in (enable or {}).items():
             d["standards"].setdefault(sid, {})["enabled"] = on
         for sid, t in (targets or {}).items():

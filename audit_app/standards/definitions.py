@@ -54,6 +54,7 @@ class StandardDefinition:
     auditor_fields: tuple[str, ...] = ()
     extraction_fields: tuple[str, ...] = ()
     notes: str = ""
+    change_idea: str | None = None  # default wording template for the TTO (see audit_app.standards.change_ideas)
     extra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -67,7 +68,7 @@ class StandardDefinition:
             "enabled_by_default": self.enabled_by_default, "local": self.local, "scored": self.scored,
             "report_rate": self.report_rate, "rate_label": self.rate_label,
             "auditor_fields": list(self.auditor_fields), "extraction_fields": list(self.extraction_fields),
-            "notes": self.notes,
+            "notes": self.notes, "change_idea": self.change_idea,
         }
 
 
@@ -75,7 +76,7 @@ _KNOWN_KEYS = {
     "id", "title", "short_title", "statement", "unit", "numerator", "denominator", "exclusions",
     "population_code", "target_pct", "direction", "numerator_counts", "parameters", "sources",
     "enabled_by_default", "local", "scored", "report_rate", "rate_label", "auditor_fields",
-    "extraction_fields", "notes",
+    "extraction_fields", "notes", "change_idea",
 }
 
 
@@ -114,6 +115,7 @@ def _definitions(version: int) -> tuple[StandardDefinition, ...]:
             scored=bool(s.get("scored", True)), report_rate=bool(s.get("report_rate", False)),
             rate_label=s.get("rate_label"), auditor_fields=tuple(s.get("auditor_fields", ())),
             extraction_fields=tuple(s.get("extraction_fields", ())), notes=s.get("notes", ""),
+            change_idea=s.get("change_idea"),
         ))
     return tuple(out)
 
@@ -134,6 +136,20 @@ def get_definition(standard_id: str, version: int = CURRENT_VERSION) -> Standard
 def exclusion_codes(version: int = CURRENT_VERSION) -> dict[str, str]:
     """Code -> description (PALL, CANCER, OST, ..., NO_OPIOID, UNDER_18, population codes)."""
     return dict(_raw(version)["exclusion_codes"])
+
+
+def reason_codes(version: int = CURRENT_VERSION) -> dict[str, str]:
+    """'Not assessable' reason code -> words."""
+    return dict(_raw(version).get("reason_codes", {}))
+
+
+def code_words(code: str | None, version: int = CURRENT_VERSION) -> str:
+    """Words for an exclusion or reason code ('LTOT' -> 'Long-term opioid, unchanged (...)');
+    codes stay in exports' machine columns only. Unknown codes are returned as they are."""
+    if not code:
+        return ""
+    raw = _raw(version)
+    return raw["exclusion_codes"].get(code) or raw.get("reason_codes", {}).get(code) or str(code)
 
 
 def parameter_specs(version: int = CURRENT_VERSION) -> dict[str, dict]:

@@ -15,8 +15,9 @@ from audit_app.standards.config import StandardsConfig
 from audit_app.standards.definitions import get_definition
 from audit_app.standards.facts import (
     AUDITOR, CONFIG, DERIVED, EXTRACTION, STRONG_OPIOIDS, LetterFacts, auditor_answer,
-    classify_sedative_text, combine_answer, ev, extraction_answer, is_codeine_item, item_evidence,
-    mentions_codeine, num, supply_days, total_ome,
+    classify_sedative_text, co_evidence, combine_answer, coprescriptions, ev, extraction_answer,
+    is_codeine_item, item_change, item_evidence, item_statements, justification, letter_indication_covers_all,
+    mentions_codeine, num, stated_duration, supply_days, total_ome,
 )
 from audit_app.standards.results import MET, NOT_APPLICABLE, NOT_ASSESSABLE, NOT_MET, StandardResult
 
@@ -80,7 +81,7 @@ def _gate(sid: str, f: LetterFacts, cfg: StandardsConfig, *, item_level: bool,
 
 def _letter_new_gate(sid: str, f: LetterFacts) -> list[StandardResult] | None:
     if f.letter_new == "not_new":
-        return [_r(sid, NOT_APPLICABLE, f.new_ev, code="LTOT")]
+        return [_r(sid, NOT_APPLICABLE, f.new_ev, code=f.letter_not_new_code)]
     if f.letter_new == "unknown":
         return [_r(sid, NOT_ASSESSABLE, f.new_ev, reason="NEW_STATUS_UNKNOWN")]
     return None
@@ -110,9 +111,9 @@ def _new_items(sid, f: LetterFacts, judge) -> list[StandardResult]:
     """Apply ``judge(i, item, new_evidence) -> StandardResult`` to each new item; LTOT for others."""
     out = []
     for i in range(len(f.items)):
-        status, new_ev = f.item_new(i)
+        status, code, new_ev = f.item_status(i)
         if status == "not_new":
-            out.append(_r(sid, NOT_APPLICABLE, new_ev, code="LTOT", item=i))
+            out.append(_r(sid, NOT_APPLICABLE, new_ev, code=code, item=i))
         elif status == "unknown":
             out.append(_r(sid, NOT_ASSESSABLE, new_ev, item=i, reason="NEW_STATUS_UNKNOWN"))
         else:
@@ -136,9 +137,38 @@ _NO_TEXT = "needs the letter text (no extraction) or an auditor column"
 
 @standard("OD-01")
 def od01_indication(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
+    """Per item: the item's own indication, or a letter-level one that covers it (the letter's
+    only opioid, or 'all analgesia / the opioids are for ...'). The auditor's column is per letter
+    and, when answered, is the audit's record for every item."""
     sid = "OD-01"
-    return _gate(sid, f, cfg, item_level=True) or _answer_for_letter(
-        sid, f, "indication", "indication_documented", "MISSING_INDICATION", item_level=True)
+    gated = _gate(sid, f, cfg, item_level=True)
+    if gated:
+        return gated
+    a, found = auditor_answer(f.record, "indication")
+    if a is not YesNo.UNKNOWN or not f.items:
+        return _answer_for_letter(sid, f, "indication", "indication_documented", "MISSING_INDICATION", item_level=True)
+    letter_level, _ = extraction_answer(f.extraction, "indication_documented")
+    covers_all = letter_indication_covers_all(f.text)
+    out = []
+    for i, item in enumerate(f.items):
+        if item.get("indication"):
+            out.append(_r(sid, MET, [item_evidence(i, item, "indication", item["indication"])], item=i))
+        elif covers_all:
+            out.append(_r(sid, MET, [ev(DERIVED, "letter_text", covers_all.group(0), text=covers_all.group(0),
+                                        span=[covers_all.start(), covers_all.end()],
+                                        note="an indication covering all the analgesia")], item=i))
+        elif letter_level is YesNo.YES and len(f.items) == 1:
+            out.append(_r(sid, MET, [ev(EXTRACTION, "indication_documented", True,
+                                        note="the letter's indication; this is its only opioid")], item=i))
+        elif "indication" not in item and letter_level is YesNo.UNKNOWN:
+            out.append(_r(sid, NOT_ASSESSABLE, [item_evidence(i, item, "indication", None,
+                                                          note="the extractor did not look for an indication")],
+                          item=i, reason="MISSING_INDICATION"))
+        else:
+            note = ("no indication for this opioid (the letter's indication does not name it)"
+                    if letter_level is YesNo.YES else "no indication found for this opioid")
+            out.append(_r(sid, NOT_MET, [item_evidence(i, item, "indication", None, note=note)], item=i))
+    return out
 
 
 _OD02_FIELDS = ("drug", "strength", "formulation", "dose", "frequency", "route", "quantity")
@@ -184,31 +214,69 @@ def od02_complete(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
 
 @standard("OD-03")
 def od03_duration(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
+    """Per item: any stated intended length or stop date, in any common wording, in the item's
+    line or statement (or a plan about it). A stated supply length counts only when the trust
+    sets ``od03_supply_counts_as_duration``. Excluded: pre-admission opioid continued unchanged."""
     sid = "OD-03"
     gated = _gate(sid, f, cfg, item_level=True)
     if gated:
         return gated
     a, found = auditor_answer(f.record, "duration_stated")
     if not f.items:
-        if f.letter_new == "not_new":
+        if f.letter_new == "not_new" and f.letter_not_new_code == "LTOT":
             return [_r(sid, NOT_APPLICABLE, f.new_ev, code="LTOT")]
         if a is not YesNo.UNKNOWN:
             return [_yesno_result(sid, a, [ev(AUDITOR, found, a)], "MISSING_DURATION")]
         return [_r(sid, NOT_ASSESSABLE, [ev(EXTRACTION, "opioids", None, note=_NO_TEXT + " 'duration_stated'")],
                    reason="ITEMS_UNKNOWN")]
+    supply_counts = bool(cfg.param("od03_supply_counts_as_duration"))
     out = []
     for i, item in enumerate(f.items):
-        status, new_ev = f.item_new(i)
-        if status == "not_new":
+        status, code, new_ev = f.item_status(i)
+        if status == "not_new" and code == "LTOT":
             out.append(_r(sid, NOT_APPLICABLE, new_ev, code="LTOT", item=i))
-        elif a is not YesNo.UNKNOWN:
+            continue
+        if a is not YesNo.UNKNOWN:
             out.append(_yesno_result(sid, a, [ev(AUDITOR, found, a)], "MISSING_DURATION", item=i))
-        elif num(item.get("duration_days")) is not None:
-            out.append(_r(sid, MET, [item_evidence(i, item, "duration_days", num(item["duration_days"]))], item=i))
+            continue
+        found_ev, supply_ev = _od03_statement(f, i, item)
+        if found_ev is None and supply_ev is not None and supply_counts:
+            found_ev = dict(supply_ev, note=supply_ev["note"] + "; counted (trust setting od03_supply_counts_as_duration)")
+            supply_ev = None
+        if found_ev is not None:
+            out.append(_r(sid, MET, [found_ev], item=i))
+        elif status == "unknown":
+            out.append(_r(sid, NOT_ASSESSABLE, new_ev + ([supply_ev] if supply_ev else []), item=i,
+                          reason="NEW_STATUS_UNKNOWN"))
         else:
-            out.append(_r(sid, NOT_MET, [item_evidence(i, item, "duration_days", None,
-                                                       note="no duration or stop date found")], item=i))
+            note = "no intended length or stop date found"
+            if supply_ev is not None:
+                note += " (a supply length is stated; the trust does not count it as a duration)"
+            out.append(_r(sid, NOT_MET, [item_evidence(i, item, "duration_days", None, note=note)]
+                          + ([supply_ev] if supply_ev else []), item=i))
     return out
+
+
+def _od03_statement(f: LetterFacts, i: int, item: dict) -> tuple[dict | None, dict | None]:
+    """(evidence of a stated length/stop date, evidence of a stated supply length)."""
+    if num(item.get("duration_days")) is not None:
+        return item_evidence(i, item, "duration_days", num(item["duration_days"])), None
+    supply_ev = None
+    for what, text, offset in item_statements(f, i):
+        hit = stated_duration(text)
+        if hit is None:
+            continue
+        kind, m = hit
+        span = [offset + m.start(), offset + m.end()] if offset >= 0 else None
+        e = ev(DERIVED, f"opioids[{i}].{what}", m.group(0), text=m.group(0), span=span,
+               note={"length": "intended length stated", "stop": "stop date stated",
+                     "supply": "supply length stated"}[kind])
+        if kind != "supply":
+            return e, None
+        supply_ev = supply_ev or e
+    if supply_ev is None and num(item.get("supply_days")) is not None:
+        supply_ev = item_evidence(i, item, "supply_days", num(item["supply_days"]), note="supply length stated")
+    return None, supply_ev
 
 
 @standard("OD-04")
@@ -319,44 +387,67 @@ def od09_patient_informed(f: LetterFacts, cfg: StandardsConfig) -> list[Standard
             or _answer_for_letter(sid, f, "patient_informed", "patient_informed", "MISSING_PATIENT_INFORMATION"))
 
 
-def _coprescription(sid: str, f: LetterFacts, cfg: StandardsConfig, cls: str, flag: str, code: str):
+def _coprescription(sid: str, f: LetterFacts, cfg: StandardsConfig, cls: str, classes: set[str], flag: str,
+                    code: str):
+    """Population: the auditor's 'co-prescribed' column when it names the class, else the
+    extractor's active co-prescriptions (stopped, negated and allergy mentions are not
+    co-prescriptions). Met when every co-prescribed drug of the class has a stated reason."""
     gated = _gate(sid, f, cfg, item_level=False)
     if gated:
         return gated
     raw = f.record.co_prescribed_sedative
-    classes = classify_sedative_text(raw)
-    if classes is not None:
-        present = cls in classes
+    auditor_classes = classify_sedative_text(raw)
+    found = coprescriptions(f.extraction, classes)
+    if auditor_classes is not None:
+        present = cls in auditor_classes
         pop_ev = [ev(AUDITOR, "co_prescribed_sedative", raw)]
+    elif found is not None:
+        present = bool(found)
+        pop_ev = [co_evidence(i, c, "class", c.get("class"), note=f"co-prescribed {c.get('drug') or c.get('class')}")
+                  for i, c in found] or [ev(EXTRACTION, "co_prescriptions", [], note=f"no active {' or '.join(sorted(classes))} on the letter")]
     elif f.extraction is not None:
         flags = f.extraction.get("risk_flags")
         present = isinstance(flags, list) and flag in flags
         pop_ev = [ev(EXTRACTION, "risk_flags", flag if present else None,
                      note=f"extractor {'found' if present else 'did not find'} {flag}")]
-        if raw:
-            pop_ev.insert(0, ev(AUDITOR, "co_prescribed_sedative", raw, note="drug class not stated by the auditor"))
     else:
         return [_r(sid, NOT_ASSESSABLE, [ev(AUDITOR, "co_prescribed_sedative", raw,
                                             note="co-prescription not recorded and no letter text")],
                    reason="POPULATION_UNKNOWN")]
+    if raw and auditor_classes is None:
+        pop_ev.insert(0, ev(AUDITOR, "co_prescribed_sedative", raw, note="drug class not stated by the auditor"))
     if not present:
         return [_r(sid, NOT_APPLICABLE, pop_ev, code=code)]
-    ans, evid = combine_answer(f.record, f.extraction, "coprescription_justified", "coprescription_justified")
+    a, a_found = auditor_answer(f.record, "coprescription_justified")
+    if a is not YesNo.UNKNOWN:
+        return [_yesno_result(sid, a, pop_ev + [ev(AUDITOR, a_found, a)], "MISSING_JUSTIFICATION")]
+    if found and any("justification" in c for _, c in found):
+        reasons = [(i, c) + justification(c) for i, c in found]
+        j_ev = [co_evidence(i, c, "justification", txt, note="reason stated" if ok else "no reason stated")
+                for i, c, ok, txt in reasons]
+        ok_all = all(ok for _, _, ok, _ in reasons)
+        return [_r(sid, MET if ok_all else NOT_MET, pop_ev + j_ev)]
+    ans, evid = combine_answer(f.record, f.extraction, None, "coprescription_justified")
     return [_yesno_result(sid, ans, pop_ev + evid, "MISSING_JUSTIFICATION")]
 
 
 @standard("OD-10")
 def od10_bzd(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
-    return _coprescription("OD-10", f, cfg, "bzd", "benzodiazepine_coprescribed", "NO_BZD")
+    return _coprescription("OD-10", f, cfg, "bzd", {"benzodiazepine", "z_drug"}, "benzodiazepine_coprescribed",
+                           "NO_BZD")
 
 
 @standard("OD-11")
 def od11_gabapentinoid(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
-    return _coprescription("OD-11", f, cfg, "gaba", "gabapentinoid_coprescribed", "NO_GABAPENTINOID")
+    return _coprescription("OD-11", f, cfg, "gaba", {"gabapentinoid"}, "gabapentinoid_coprescribed",
+                           "NO_GABAPENTINOID")
 
 
 @standard("OD-12")
 def od12_high_dose(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
+    """Population: total pain OME at or over the threshold (a lower bound over it counts; under
+    it with an item not converted is not assessable). Met: a documented senior / pain-team /
+    specialist review, or a taper (reduction) plan. A review requested but not done is not one."""
     sid = "OD-12"
     gated = _gate(sid, f, cfg, item_level=False)
     if gated:
@@ -365,60 +456,91 @@ def od12_high_dose(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]
     t_ev = ev(CONFIG, "high_dose_threshold_mg", cfg.param("high_dose_threshold_mg"))
     ome, complete, evid = total_ome(f)
     if ome is None or (ome < threshold and not complete):
-        return [_r(sid, NOT_ASSESSABLE, evid + [t_ev], reason="POPULATION_UNKNOWN")]
+        return [_r(sid, NOT_ASSESSABLE, evid + [t_ev], reason="OME_INCOMPLETE" if ome is not None else "POPULATION_UNKNOWN")]
     if ome < threshold:
         return [_r(sid, NOT_APPLICABLE, evid + [t_ev], code="BELOW_THRESHOLD")]
-    ans, a_ev = combine_answer(f.record, f.extraction, "high_dose_reviewed", "high_dose_reviewed")
-    return [_yesno_result(sid, ans, evid + [t_ev] + a_ev, "MISSING_REVIEW")]
+    pop = evid + [t_ev]
+    a, found = auditor_answer(f.record, "high_dose_reviewed")
+    if a is not YesNo.UNKNOWN:
+        return [_yesno_result(sid, a, pop + [ev(AUDITOR, found, a)], "MISSING_REVIEW")]
+    x = f.extraction
+    if x is None:
+        return [_r(sid, NOT_ASSESSABLE, pop + [ev(AUDITOR, "high_dose_reviewed", None, note="not recorded and no letter text")],
+                   reason="MISSING_REVIEW")]
+    review, r_ev = extraction_answer(x, "specialist_review")
+    if review is YesNo.UNKNOWN:
+        review, r_ev = extraction_answer(x, "high_dose_reviewed")
+    if review is YesNo.YES:
+        return [_r(sid, MET, pop + [dict(r_ev, note="senior / pain-team / specialist review documented")])]
+    plan, p_ev = extraction_answer(x, "weaning_plan")
+    if plan is YesNo.YES:
+        return [_r(sid, MET, pop + [dict(p_ev, note="reduction (taper) plan documented")])]
+    sr = x.get("specialist_review")
+    if sr is None and "high_dose_reviewed" not in x:  # an extraction that did not look for a review
+        return [_r(sid, NOT_ASSESSABLE, pop + [ev(EXTRACTION, "specialist_review", None,
+                                                  note="this extraction does not record reviews")],
+                   reason="MISSING_REVIEW")]
+    no_ev = [ev(EXTRACTION, "specialist_review", False, note="no review or reduction plan found")]
+    if isinstance(sr, dict) and sr.get("negated_text"):
+        no_ev = [ev(EXTRACTION, "specialist_review.negated_text", False, text=sr.get("negated_text"),
+                    span=sr.get("negated_span"), note="a review was requested or planned but not done: not met")]
+    return [_r(sid, NOT_MET, pop + no_ev)]
 
 
 @standard("OD-13")
 def od13_ltot(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
+    """Population: a pre-admission opioid (auditor: not new / long-term, or the letter says an
+    opioid is continued or changed from its pre-admission dose). Met when the letter states, for
+    each pre-admission opioid, whether it changed, and an increase comes with a plan (weaning /
+    return to the pre-admission dose)."""
     sid = "OD-13"
     gated = _gate(sid, f, cfg, item_level=False)
     if gated:
         return gated
     a_new, found = auditor_answer(f.record, "new_opioid")
     a_ltot, found_ltot = auditor_answer(f.record, "long_term_preadmission")
-    pre = [i for i, it in enumerate(f.items) if it.get("new_on_admission") is False]
+    changes = [item_change(i, it) for i, it in enumerate(f.items)]
+    pre = [i for i, (c, _) in enumerate(changes) if c in ("continued", "reduced", "increased", "changed")]
     if a_ltot is YesNo.YES or a_new is YesNo.NO or pre:
         pop_ev = ([ev(AUDITOR, found_ltot, a_ltot)] if a_ltot is YesNo.YES else []) + \
                  ([ev(AUDITOR, found or "new_opioid", a_new)] if a_new is YesNo.NO else []) + \
-                 [item_evidence(i, f.items[i], "new_on_admission", False) for i in pre]
-    elif a_ltot is YesNo.NO or (f.items and all(it.get("new_on_admission") is True for it in f.items)):
+                 [changes[i][1] for i in pre]
+    elif a_ltot is YesNo.NO or (f.items and all(c == "new" for c, _ in changes)):
         return [_r(sid, NOT_APPLICABLE, [ev(AUDITOR, found_ltot, a_ltot)] if a_ltot is YesNo.NO else
-                   [item_evidence(i, it, "new_on_admission", True) for i, it in enumerate(f.items)], code="NOT_LTOT")]
-    elif cfg.param("assume_new_when_unknown"):
+                   [e for _, e in changes], code="NOT_LTOT")]
+    elif cfg.param("assume_new_when_unknown") or (not f.items and cfg.param("assume_new_without_text")):
         return [_r(sid, NOT_APPLICABLE, [ev(DERIVED, "new_opioid", None,
-                                            note="no pre-admission opioid recorded; counted as new (assume_new_when_unknown)")],
+                                            note="no pre-admission opioid recorded; counted as new "
+                                                 f"({'assume_new_when_unknown' if f.items else 'assume_new_without_text'})")],
                    code="NOT_LTOT")]
     else:
-        return [_r(sid, NOT_ASSESSABLE, [ev(AUDITOR, "new_opioid", YesNo.UNKNOWN)], reason="POPULATION_UNKNOWN")]
+        return [_r(sid, NOT_ASSESSABLE, [ev(AUDITOR, "new_opioid", YesNo.UNKNOWN, note="long-term opioid before admission not recorded")]
+                   + [e for _, e in changes], reason="NEW_STATUS_UNKNOWN")]
     ans, found_rec = auditor_answer(f.record, "ltot_reconciled")
-    if ans is YesNo.UNKNOWN:
-        ans, x_ev = extraction_answer(f.extraction, "ltot_reconciled")
-        if ans is not YesNo.UNKNOWN:
-            return [_yesno_result(sid, ans, pop_ev + [x_ev], "MISSING_RECONCILIATION")]
-    else:
+    if ans is not YesNo.UNKNOWN:
         return [_yesno_result(sid, ans, pop_ev + [ev(AUDITOR, found_rec, ans)], "MISSING_RECONCILIATION")]
+    ans, x_ev = extraction_answer(f.extraction, "ltot_reconciled")
+    if ans is not YesNo.UNKNOWN:
+        return [_yesno_result(sid, ans, pop_ev + [x_ev], "MISSING_RECONCILIATION")]
     if not f.items:
         return [_r(sid, NOT_ASSESSABLE, pop_ev + [ev(EXTRACTION, "opioids", None, note=_NO_TEXT + " 'ltot_reconciled'")],
                    reason="MISSING_RECONCILIATION")]
-    unstated = [i for i, it in enumerate(f.items) if it.get("new_on_admission") is None]
+    unstated = [i for i, (c, _) in enumerate(changes) if c is None]
     if unstated:
-        return [_r(sid, NOT_MET, pop_ev + [item_evidence(i, f.items[i], "new_on_admission", None,
-                                                         note="letter does not say whether this opioid is new or unchanged")
-                                           for i in unstated])]
-    changed = [i for i, it in enumerate(f.items) if it.get("new_on_admission") is True]
-    if changed:
+        return [_r(sid, NOT_MET, pop_ev + [dict(changes[i][1], note="the letter does not say whether this opioid is new, "
+                                                "unchanged or changed from the pre-admission dose") for i in unstated])]
+    raised = [i for i, (c, _) in enumerate(changes) if c in ("increased", "changed", "new")]
+    if raised:
         w, w_ev = combine_answer(f.record, f.extraction, "weaning_plan", "weaning_plan")
-        ch_ev = [item_evidence(i, f.items[i], "new_on_admission", True, note="new or changed opioid in an LTOT patient")
-                 for i in changed]
+        ch_ev = [changes[i][1] for i in raised]
         if w is YesNo.UNKNOWN:
             return [_r(sid, NOT_ASSESSABLE, pop_ev + ch_ev + w_ev, reason="MISSING_WEANING_PLAN")]
+        if w is YesNo.NO:
+            w_ev = w_ev + [ev(DERIVED, "weaning_plan", False, note="dose increased or opioid added with no plan "
+                                                                      "to return to the pre-admission dose")]
         return [_r(sid, MET if w is YesNo.YES else NOT_MET, pop_ev + ch_ev + w_ev)]
-    return [_r(sid, MET, pop_ev + [ev(DERIVED, "opioids[].new_on_admission", "stated",
-                                      note="every opioid's status (continued unchanged) is stated")])]
+    return [_r(sid, MET, pop_ev + [ev(DERIVED, "opioids[].status", "stated",
+                                      note="each opioid's status against the pre-admission list is stated")])]
 
 
 _TONSIL = re.compile(r"\b(adeno)?tonsillectom\w*|\badenoidectom\w*|\bT\s*&\s*A\b", re.I)
@@ -510,13 +632,33 @@ def od15_laxative(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
     ans, a_ev = combine_answer(f.record, f.extraction, "laxative", "laxative_coprescribed")
     if ans is not YesNo.UNKNOWN:
         return [_yesno_result(sid, ans, pop_ev + a_ev, "MISSING_LAXATIVE")]
-    if f.text:
+    found = coprescriptions(f.extraction, {"laxative"})
+    if found:
+        return [_r(sid, MET, pop_ev + [co_evidence(i, c, "class", "laxative", note=f"laxative co-prescribed: {c.get('drug')}")
+                                       for i, c in found])]
+    if found is not None and _extractor_reads_laxatives(f.extraction):
+        return [_r(sid, NOT_MET, pop_ev + [ev(EXTRACTION, "co_prescriptions", [],
+                                              note="no laxative prescribed on discharge (stopped, declined or "
+                                                   "negated mentions do not count)")])]
+    if f.text:  # older extractions without laxatives in co_prescriptions: keyword search
         m = _LAXATIVE.search(f.text)
         if m:
             return [_r(sid, MET, pop_ev + [ev(DERIVED, "letter_text", m.group(0), text=m.group(0), span=[m.start(), m.end()],
                                               note="laxative named in the letter (keyword search; check the context)")])]
         return [_r(sid, NOT_MET, pop_ev + [ev(DERIVED, "letter_text", None, note="no laxative named in the letter")])]
     return [_r(sid, NOT_ASSESSABLE, pop_ev + a_ev, reason="MISSING_LAXATIVE")]
+
+
+def _extractor_reads_laxatives(extraction: dict | None) -> bool:
+    """Whether the extraction's co-prescriptions cover laxatives (a current extractor says so in
+    ``co_prescription_classes``; any laxative entry, active or not, also shows it)."""
+    if not isinstance(extraction, dict):
+        return False
+    declared = extraction.get("co_prescription_classes")
+    if isinstance(declared, list):
+        return "laxative" in declared
+    mentions = extraction.get("co_prescriptions") or []
+    return any(isinstance(c, dict) and c.get("class") == "laxative" for c in mentions)
 
 
 @standard("OD-17")

@@ -105,6 +105,27 @@ def item_evidence(i: int, item: dict, field_name: str, value: Any = None, note: 
               span=item.get("span"), note=note)
 
 
+def heading_key(heading: Any) -> str:
+    """A spreadsheet heading as a key: 'Mental health diagnosis (Y/N)' -> 'mental_health_diagnosis'."""
+    k = _norm_key(heading)
+    return re.sub(r"_(?:y_?n|yes_no|flag|\?)$", "", k)
+
+
+def column_value(record: dict | AuditRecord, names: tuple[str, ...]) -> Any:
+    """A record field, or an unmapped column whose heading is one of ``names`` (as heading_key
+    gives them); None when blank or absent."""
+    get = record.get if isinstance(record, dict) else (lambda k, d=None: getattr(record, k, d))
+    for n in names:
+        v = get(n)
+        if v not in (None, ""):
+            return v
+    extra = get("extra") or {}
+    for k, v in extra.items():
+        if heading_key(k) in names and v not in (None, ""):
+            return v
+    return None
+
+
 def auditor_answer(record: AuditRecord, name: str) -> tuple[YesNo, str | None]:
     """The auditor's yes/no for a canonical field, or for an unmapped column of that name.
 
@@ -191,6 +212,13 @@ def is_codeine_item(item: dict) -> bool:
 
 
 def is_ost_item(item: dict) -> bool:
+    """Opioid substitution therapy: the letter's stated purpose decides ('pain' - e.g. methadone
+    or buprenorphine from the pain team - is not OST); without one, OST products and strengths."""
+    purpose = item.get("purpose")
+    if purpose == "substitution":
+        return True
+    if purpose == "pain":
+        return False
     generic = str(item.get("generic") or "").lower()
     brand = str(item.get("brand") or "").lower()
     if generic == "methadone" or brand in OST_BRANDS:
@@ -259,7 +287,10 @@ def supply_days(item: dict) -> tuple[float | None, str]:
     return days, f"{n:g} {unit or 'units'} / ({units_per_dose:g} per dose x {freq:g} a day)"
 
 
-_TEXT_KEYS = ("generic", "brand", "formulation", "route", "supply_quantity", "text")
+_TEXT_KEYS = ("generic", "brand", "formulation", "route", "supply_quantity", "text", "indication",
+              "ome_factor_source")
+_ENUM_KEYS = {"status": ("new", "changed", "continued"), "dose_change": ("increased", "reduced", "unchanged"),
+              "purpose": ("pain", "substitution")}
 
 
 def _clean_item(item: dict) -> dict:
@@ -272,6 +303,10 @@ def _clean_item(item: dict) -> dict:
     for k in ("new_on_admission", "prn"):
         if out.get(k) not in (True, False, None):
             out[k] = None
+    for k, allowed in _ENUM_KEYS.items():
+        if k in out:
+            v = str(out[k]).strip().lower() if isinstance(out[k], str) else None
+            out[k] = v if v in allowed else None
     return out
 
 
@@ -288,6 +323,7 @@ class LetterFacts:
     age_ev: list[dict] = field(default_factory=list)
     exclusions: dict[str, list[dict]] = field(default_factory=dict)  # global exclusions found
     letter_new: str = "unknown"                  # 'new' | 'not_new' | 'unknown'
+    letter_not_new_code: str = "LTOT"            # LTOT (continued unchanged) or NOT_NEW (reduced)
     new_ev: list[dict] = field(default_factory=list)
 
     @property
@@ -296,22 +332,80 @@ class LetterFacts:
 
     # ---- per-item 'new' status -----------------------------------------------------------------
     def item_new(self, i: int) -> tuple[str, list[dict]]:
+        """'new' | 'not_new' | 'unknown' for item ``i`` with its evidence (see :meth:`item_status`)."""
+        status, _code, evid = self.item_status(i)
+        return status, evid
+
+    def item_status(self, i: int) -> tuple[str, str | None, list[dict]]:
+        """(status, exclusion code when not new, evidence) for item ``i``.
+
+        standards.md: a new opioid is one not on the pre-admission list, or the same opioid at a
+        higher dose or a different formulation. So an increase counts as new; a pre-admission
+        opioid continued unchanged is ``LTOT``; one reduced is ``NOT_NEW``. With no status word
+        the status is unknown (never silently 'not new'), unless ``assume_new_when_unknown``.
+        """
         item = self.items[i]
         a, found = auditor_answer(self.record, "new_opioid")
-        v = item.get("new_on_admission")
         if a is YesNo.NO:
-            return "not_new", [ev(AUDITOR, found or "new_opioid", a, note="auditor: not a new opioid")]
-        if a is YesNo.YES and (len(self.items) == 1 or v is None):
-            return "new", [ev(AUDITOR, found or "new_opioid", a)]
-        if v is True:
-            return "new", [item_evidence(i, item, "new_on_admission", True)]
-        if v is False:
-            return "not_new", [item_evidence(i, item, "new_on_admission", False,
-                                             note="pre-existing opioid continued: treated as LTOT unchanged")]
-        if self.params.get("assume_new_when_unknown", True):
-            return "new", [item_evidence(i, item, "new_on_admission", None,
-                                         note="new or pre-existing not stated; counted as new (assume_new_when_unknown)")]
-        return "unknown", [item_evidence(i, item, "new_on_admission", None, note="new or pre-existing not stated")]
+            return "not_new", "LTOT", [ev(AUDITOR, found or "new_opioid", a, note="auditor: not a new opioid")]
+        change, change_ev = item_change(i, item)
+        if a is YesNo.YES and (len(self.items) == 1 or change is None):
+            return "new", None, [ev(AUDITOR, found or "new_opioid", a)]
+        if change in ("new", "increased", "changed"):
+            return "new", None, [change_ev]
+        if change == "continued":
+            return "not_new", "LTOT", [change_ev]
+        if change == "reduced":
+            return "not_new", "NOT_NEW", [change_ev]
+        if self.params.get("assume_new_when_unknown", False):
+            return "new", None, [item_evidence(i, item, "status", None,
+                                               note="new or continued not stated; counted as new (assume_new_when_unknown)")]
+        return "unknown", None, [change_ev]
+
+
+_CHANGE_NOTES = {
+    "new": "new this admission",
+    "increased": "dose increased this admission: counts as a new opioid",
+    "changed": "changed this admission (not a dose reduction): counts as a new opioid",
+    "continued": "pre-admission opioid continued unchanged",
+    "reduced": "pre-admission opioid continued at a lower dose",
+}
+
+
+def item_change(i: int, item: dict) -> tuple[str | None, dict]:
+    """What the letter says about item ``i`` against the pre-admission list, with evidence:
+    'new' | 'increased' | 'changed' | 'continued' | 'reduced' | None (not stated).
+
+    Uses the extractor's ``status`` / ``dose_change`` / ``previous_dose_mg``; extractions
+    without a ``status`` key fall back to ``new_on_admission``.
+    """
+    status = item.get("status") if "status" in item else {
+        True: "new", False: "continued"}.get(item.get("new_on_admission"))
+    change = item.get("dose_change")
+    prev, dose = num(item.get("previous_dose_mg")), num(item.get("dose_mg_max"))
+    if change not in ("increased", "reduced", "unchanged") and prev is not None and dose is not None \
+            and status in ("changed", "continued"):
+        change = "increased" if dose > prev + 1e-9 else "reduced" if dose < prev - 1e-9 else "unchanged"
+    if status == "new":
+        out = "new"
+    elif status in ("changed", "continued") and change == "increased":
+        out = "increased"
+    elif status in ("changed", "continued") and change == "reduced":
+        out = "reduced"
+    elif status == "continued":
+        out = "continued"
+    elif status == "changed":
+        out = "changed" if change == "unchanged" else None
+    else:
+        out = None
+    if out is None:
+        note = ("changed this admission, but not whether the dose went up or down: status unknown"
+                if status == "changed" else "the letter does not say whether this opioid is new or continued: status unknown")
+        return None, item_evidence(i, item, "status", status, note=note)
+    e = item_evidence(i, item, "status", status, note=_CHANGE_NOTES[out])
+    if change in ("increased", "reduced") and prev is not None:
+        e["previous_dose_mg"] = prev
+    return out, e
 
 
 def build_facts(record: AuditRecord, extraction: dict | None, params: dict[str, Any],
@@ -386,56 +480,278 @@ def build_facts(record: AuditRecord, extraction: dict | None, params: dict[str, 
             if dest and any(w in str(dest).lower() for w in words):
                 f.exclusions[code] = [ev(src, f"{label}discharge_destination", dest)]
                 break
+    if "TRANSFER" not in f.exclusions and auditor_answer(record, "transferred")[0] is not YesNo.NO:
+        t, t_ev = extraction_answer(extraction, "transfer")
+        if t is YesNo.YES:
+            f.exclusions["TRANSFER"] = [dict(t_ev, note="letter says the patient is transferred, not discharged home")]
 
-    # -- new opioid (letter level)
+    # -- new opioid (letter level): any new (or increased) item makes the letter 'new'
     a, found = auditor_answer(record, "new_opioid")
     if a is not YesNo.UNKNOWN:
         f.letter_new = "new" if a is YesNo.YES else "not_new"
         f.new_ev = [ev(AUDITOR, found or "new_opioid", a)]
     elif f.items:
-        states = [it.get("new_on_admission") for it in f.items]
-        if any(s is True for s in states):
-            i = states.index(True)
-            f.letter_new, f.new_ev = "new", [item_evidence(i, f.items[i], "new_on_admission", True)]
-        elif all(s is False for s in states):
+        statuses = [f.item_status(i) for i in range(len(f.items))]
+        news = [e for st, _, e in statuses if st == "new"]
+        if news:
+            f.letter_new, f.new_ev = "new", news[0]
+        elif all(st == "not_new" for st, _, _ in statuses):
             f.letter_new = "not_new"
-            f.new_ev = [item_evidence(i, it, "new_on_admission", False,
-                                      note="pre-existing opioid continued: treated as LTOT unchanged")
-                        for i, it in enumerate(f.items)]
-    if f.letter_new == "unknown" and f.opioid == "yes":
-        if params.get("assume_new_when_unknown", True):
+            f.letter_not_new_code = "LTOT" if all(c == "LTOT" for _, c, _ in statuses) else "NOT_NEW"
+            f.new_ev = [e for _, _, ee in statuses for e in ee]
+        else:
+            f.new_ev = [e for st, _, ee in statuses if st == "unknown" for e in ee]
+    if f.letter_new == "unknown" and f.opioid == "yes" and not f.items:
+        if params.get("assume_new_without_text", True):
             f.letter_new = "new"
             f.new_ev = [ev(DERIVED, "new_opioid", None,
-                           note="new or pre-existing not recorded; counted as new (assume_new_when_unknown)")]
+                           note="new or pre-existing not recorded and no letter text; counted as new "
+                                "(assume_new_without_text)")]
         else:
-            f.new_ev = [ev(AUDITOR, "new_opioid", YesNo.UNKNOWN, note="new or pre-existing not recorded")]
+            f.new_ev = [ev(AUDITOR, "new_opioid", YesNo.UNKNOWN, note="new or pre-existing not recorded: status unknown")]
     return f
+
+
+def item_label(item: dict) -> str:
+    """'oxycodone 5 mg' style name of an item for messages (no letter text)."""
+    name = str(item.get("brand") or item.get("generic") or "opioid")
+    strength = num(item.get("strength_mg"))
+    mcg = num(item.get("strength_mcg_per_hour"))
+    if mcg is not None:
+        return f"{name} {mcg:g} micrograms/hour"
+    return f"{name} {strength:g} mg" if strength is not None else name
+
+
+def item_ome(item: dict) -> float | None:
+    """An item's OME mg/day, or None when it could not be worked out (a 0 that comes with an
+    extractor flag such as 'daily_dose_unknown' is not a real 0)."""
+    o = num(item.get("ome_mg_per_day"))
+    if o is not None and o <= 0 and item.get("ome_flag"):
+        return None
+    return o
+
+
+def counts_in_pain_ome(item: dict) -> tuple[bool, str | None]:
+    """Whether an item's OME enters the pain OME total, and why not: substitution doses never
+    do, and methadone is flagged, not summed (standards.md OD-12)."""
+    if is_ost_item(item):
+        return False, "opioid substitution dose: not part of the pain OME total"
+    if str(item.get("generic") or "").lower() == "methadone":
+        return False, "methadone flagged, not summed"
+    return True, None
 
 
 def total_ome(facts: LetterFacts) -> tuple[float | None, bool, list[dict]]:
     """Total discharge OME mg/day: (value or lower bound, complete?, evidence).
 
-    Auditor's figure first; else the extractor's total; else the sum of item OMEs (methadone
-    is flagged, not summed). ``complete`` is False when some item's OME is unknown (the value is
-    then a lower bound).
+    Auditor's figure first; else the sum of the items' OMEs (substitution doses and methadone
+    flagged, not summed); else the extractor's total. ``complete`` is False when some item's
+    OME could not be worked out (the value is then a lower bound and the evidence names the
+    item) or the extractor flags its total as incomplete.
     """
     r, x = facts.record, facts.extraction
     if num(r.ome_mg_per_day) is not None:
         return num(r.ome_mg_per_day), True, [ev(AUDITOR, "ome_mg_per_day", num(r.ome_mg_per_day))]
-    if x is not None and num(x.get("ome_total_mg_per_day")) is not None:
-        return num(x["ome_total_mg_per_day"]), True, [ev(EXTRACTION, "ome_total_mg_per_day", num(x["ome_total_mg_per_day"]))]
     if facts.items:
         total, complete, evid = 0.0, True, []
         for i, it in enumerate(facts.items):
-            if str(it.get("generic") or "").lower() == "methadone":
-                evid.append(item_evidence(i, it, "generic", "methadone", note="methadone flagged, not summed"))
+            counts, why = counts_in_pain_ome(it)
+            if not counts:
+                evid.append(item_evidence(i, it, "ome_mg_per_day", num(it.get("ome_mg_per_day")), note=why))
                 continue
-            o = num(it.get("ome_mg_per_day"))
+            o = item_ome(it)
             if o is None:
                 complete = False
-                evid.append(item_evidence(i, it, "ome_mg_per_day", None, note="OME unknown"))
+                evid.append(item_evidence(i, it, "ome_mg_per_day", None,
+                                          note=f"OME of {item_label(it)} could not be worked out: the total is incomplete"))
             else:
                 total += o
                 evid.append(item_evidence(i, it, "ome_mg_per_day", o))
+        flags = x.get("ome_flags") if isinstance(x, dict) else None
+        if complete and isinstance(flags, list) and "ome_incomplete" in flags:
+            complete = False
+            missing = x.get("ome_incomplete_items") if isinstance(x.get("ome_incomplete_items"), list) else []
+            evid.append(ev(EXTRACTION, "ome_incomplete_items", [str(m) for m in missing],
+                           note="the extractor could not convert every opioid: the total is incomplete"))
         return total, complete, evid
+    if x is not None and num(x.get("ome_total_mg_per_day")) is not None:
+        return num(x["ome_total_mg_per_day"]), True, [ev(EXTRACTION, "ome_total_mg_per_day", num(x["ome_total_mg_per_day"]))]
     return None, False, [ev(AUDITOR, "ome_mg_per_day", None, note="no OME recorded and no letter text")]
+
+
+def ome_words(value: float | None, complete: bool, evidence: list[dict]) -> str:
+    """The total OME in words: '45 mg/day', 'at least 45 mg/day (incomplete: fentanyl 12
+    micrograms/hour not converted)', or 'not known'."""
+    if value is None:
+        return "not known"
+    figure = f"{value:.0f} mg/day" if abs(value - round(value)) < 0.05 else f"{value:.1f} mg/day"
+    if complete:
+        return figure
+    named = [e["note"].split(" could not")[0].replace("OME of ", "") for e in evidence
+             if "could not be worked out" in str(e.get("note") or "")]
+    for e in evidence:
+        if e.get("field") == "ome_incomplete_items" and e.get("value"):
+            named.extend(e["value"])
+    what = ", ".join(named) if named else "an opioid"
+    return f"at least {figure} (incomplete: {what} not converted)"
+
+
+def ome_breakdown(extraction: dict | None) -> list[dict]:
+    """Per item: drug, OME mg/day, factor and the factor's source, the range where sources
+    differ, and whether it enters the pain total. For the letter view and exports."""
+    rows = []
+    raw = extraction.get("opioids") if isinstance(extraction, dict) else None
+    for i, it in enumerate(raw if isinstance(raw, list) else []):
+        if not isinstance(it, dict):
+            continue
+        it = _clean_item(it)
+        counts, why = counts_in_pain_ome(it)
+        rng = it.get("ome_factor_range")
+        rows.append({
+            "item_index": i, "drug": item_label(it), "ome_mg_per_day": item_ome(it),
+            "factor": num(it.get("ome_factor")), "factor_source": it.get("ome_factor_source"),
+            "factor_range": list(rng) if isinstance(rng, (list, tuple)) and len(rng) == 2 else None,
+            "flag": it.get("ome_flag") if isinstance(it.get("ome_flag"), str) else None,
+            "in_total": counts, "note": why or ("OME could not be worked out" if item_ome(it) is None else None),
+        })
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Statements about one item: stated length / stop date (OD-03), indication (OD-01)
+# ---------------------------------------------------------------------------------------------
+
+_N = (r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+      r"fourteen|twenty[- ]one|twenty[- ]eight|a|an)")
+_U = r"(?:\s*(?:days?|nights?|weeks?|wks?|fortnights?|d)\b|\s*/\s*(?:7|52)\b)"
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DATE = (rf"(?:\d{{1,2}}\s*[/.-]\s*\d{{1,2}}(?:\s*[/.-]\s*\d{{2,4}})?|\d{{4}}-\d{{2}}-\d{{2}}|"
+         rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:\s+\d{{4}})?|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?|"
+         rf"(?:next\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day|day\s+\d+|tomorrow|the\s+end\s+of\s+(?:the\s+)?(?:week|month|course))")
+# (kind, pattern): 'length' = intended length, 'stop' = stop date. Any common wording, any order.
+_DURATION_RULES = tuple((kind, re.compile(p, re.I)) for kind, p in (
+    ("length", rf"\bfor\s+(?:up\s+to\s+|a\s+further\s+|another\s+|the\s+next\s+|a\s+max(?:imum)?\s+of\s+|max(?:imum)?\.?\s+)?{_N}\s*(?:more\s+)?{_U}"),
+    ("length", rf"\b(?:max(?:imum)?\.?|up\s+to|no\s+(?:more|longer)\s+than|not\s+(?:more|longer)\s+than|at\s+most|limit(?:ed)?\s+to)\s*:?\s*(?:of\s+)?{_N}{_U}"),
+    ("length", rf"\b{_N}\s*[- ]?(?:days?|weeks?)(?:'s?)?\s+(?:course|only|max(?:imum)?|then\s+stop|in\s+total|total|treatment)\b"),
+    ("length", rf"\bcourse\s*(?:of|:|-)?\s*{_N}{_U}"),
+    ("length", rf"(?:\b|\s)(?:x|×)\s*{_N}{_U}"),
+    ("length", rf"\b(?:duration|length\s+of\s+(?:course|treatment))\s*[:=-]?\s*{_N}{_U}"),
+    ("length", rf"\b{_N}\s*/\s*(?:7|52)\b"),
+    ("length", rf"\b(?:do\s+not|don['’]t|not\s+to|never)\s+(?:continue|use|take|exceed|go|carry\s+on)\s+(?:it\s+|this\s+|them\s+)?"
+               rf"(?:beyond|for\s+(?:more|longer)\s+than|longer\s+than|more\s+than|past|after)\s+(?:the\s+)?(?:{_N}{_U}|{_DATE})"),
+    ("length", rf"\b(?:over|during|in)\s+the\s+(?:next|following|coming)\s+(?:{_N}\s*)?(?:days?|weeks?|fortnight)\b"),
+    ("length", rf"\bfor\s+(?:a|one|the\s+next)\s+fortnight\b"),
+    ("stop", rf"\b(?:until|till|til|up\s+to\s+and\s+including)\s+(?:the\s+)?{_DATE}"),
+    ("stop", rf"\b(?:stop(?:ped|ping|s)?|discontinue[ds]?|cease[ds]?|finish(?:ed|ing)?|end(?:s|ing)?|complete[ds]?)\s+"
+             rf"(?:(?:it|this|them|oxycodone|the\s+\w+)\s+)?(?:(?:on|by|after|at|in|from|within|before)\s+)?(?:the\s+)?"
+             rf"(?:{_DATE}|{_N}{_U})"),
+    ("stop", rf"\b(?:stop|end|finish|last\s+dose)\s*(?:date|day|on)?\s*[:=-]\s*{_DATE}"),
+))
+_SUPPLY_BEFORE = re.compile(r"(?:suppl(?:y|ied)|dispensed|qty|quantity|tto|issued?|given)\b[^.;\n]{0,16}$", re.I)
+_SUPPLY_AFTER = re.compile(r"^\s*(?:'s?|’s?)?\s*(?:supply|supplied|worth|of\s+(?:tablets|capsules|supply))\b", re.I)
+# '7/7 (28 caps)', 'x40, 7/7': a days figure written beside the quantity is the supply, not a duration
+_QUANTITY = re.compile(r"(?:\bx\s*\d+\b|\b\d+\s*(?:caps?|capsules?|tabs?|tablets?|mls?|patch(?:es)?|sachets?|ampoules?)\b)",
+                       re.I)
+_SUPPLY_ONLY = re.compile(rf"(?:suppl(?:y|ied)|dispensed|qty|quantity|tto)\b[^.;\n]{{0,16}}?{_N}{_U}|{_N}{_U}\s*(?:'s?|’s?)?\s*(?:supply|supplied|worth)\b", re.I)
+
+
+def stated_duration(text: str | None) -> tuple[str, re.Match] | None:
+    """The first stated intended length ('length') or stop date ('stop') in ``text``, else a
+    stated supply length ('supply'), else None. A days phrase in a supply context ('Supply: 5
+    days', '5 days' supply') is a supply length, not an intended duration."""
+    if not text:
+        return None
+    supply = None
+    for kind, rx in _DURATION_RULES:
+        for m in rx.finditer(text):
+            bare = kind == "length" and re.fullmatch(rf"\s*{_N}{_U}\s*", m.group(0), re.I)
+            if kind == "length" and (_SUPPLY_BEFORE.search(text[max(0, m.start() - 24):m.start()])
+                                     or _SUPPLY_AFTER.match(text[m.end():m.end() + 16])
+                                     or (bare and (_QUANTITY.search(text[max(0, m.start() - 16):m.start()])
+                                                   or _QUANTITY.search(text[m.end():m.end() + 14])))):
+                supply = supply or m
+                continue
+            return kind, m
+    if supply is None:
+        supply = _SUPPLY_ONLY.search(text)
+    return ("supply", supply) if supply else None
+
+
+def item_statements(f: "LetterFacts", i: int) -> list[tuple[str, str, int]]:
+    """Texts that speak about item ``i``: (what, text, offset in the letter or -1): its
+    prescription line, its statement (``statement_span``) and letter-level plans when the letter
+    has one opioid or the plan names the drug."""
+    item = f.items[i]
+    out: list[tuple[str, str, int]] = []
+    seen: set[tuple[int, int]] = set()
+    for key in ("span", "statement_span"):
+        sp = item.get(key)
+        if f.text and isinstance(sp, (list, tuple)) and len(sp) == 2 and all(isinstance(x, int) for x in sp) \
+                and 0 <= sp[0] < sp[1] <= len(f.text) and tuple(sp) not in seen:
+            seen.add(tuple(sp))
+            out.append((key, f.text[sp[0]:sp[1]], sp[0]))
+    if f.text and out and "statement_span" not in item:
+        # older extractions: the rest of the item's line, up to the next opioid item on it
+        start = out[0][2]
+        line_end = f.text.find("\n", start)
+        end = len(f.text) if line_end < 0 else line_end
+        for other in f.items:
+            sp = other.get("span")
+            if other is not item and isinstance(sp, (list, tuple)) and len(sp) == 2 and isinstance(sp[0], int) \
+                    and start < sp[0] < end:
+                end = sp[0]
+        if end > start + len(out[0][1]):
+            out.append(("line", f.text[start:end], start))
+    if not out and item.get("text"):
+        out.append(("text", item["text"], -1))
+    names = {str(item.get(k) or "").lower() for k in ("generic", "brand")} - {""}
+    for key in ("weaning_plan", "gp_instruction"):
+        plan = (f.extraction or {}).get(key)
+        if isinstance(plan, dict) and plan.get("present") and isinstance(plan.get("text"), str):
+            if len(f.items) == 1 or any(n in plan["text"].lower() for n in names):
+                sp = plan.get("span")
+                out.append((key, plan["text"], sp[0] if isinstance(sp, (list, tuple)) and sp else -1))
+    return out
+
+
+_ALL_ANALGESIA = re.compile(
+    r"\b(?:all|the(?:se)?|both|above|her|his|their)\s+(?:(?:the\s+)?(?:above\s+)?)?(?:analgesi[ac]s?|analgesia|pain[- ]?relief|painkillers?|"
+    r"opioids?|opiates?|pain\s+medications?)\b[^.\n]{0,20}?\b(?:for|to\s+treat|because\s+of|indicat\w*)\b", re.I)
+
+
+def letter_indication_covers_all(text: str | None) -> re.Match | None:
+    """'All analgesia is for post-op pain', 'the opioids are for ...': an indication that covers
+    every opioid on the letter."""
+    return _ALL_ANALGESIA.search(text) if text else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Co-prescriptions (active only, as the extractor reports them)
+# ---------------------------------------------------------------------------------------------
+
+def coprescriptions(extraction: dict | None, classes: set[str]) -> list[tuple[int, dict]] | None:
+    """Active co-prescriptions of the given classes: [(index, entry)], or None when the
+    extraction has no ``co_prescriptions`` list (older extractions: not assessable from it)."""
+    if not isinstance(extraction, dict) or not isinstance(extraction.get("co_prescriptions"), list):
+        return None
+    out = []
+    for i, c in enumerate(extraction["co_prescriptions"]):
+        if isinstance(c, dict) and str(c.get("class") or "").lower() in classes \
+                and str(c.get("status") or "active").lower() == "active":
+            out.append((i, c))
+    return out
+
+
+def co_evidence(i: int, c: dict, field_name: str, value: Any, note: str | None = None) -> dict:
+    return ev(EXTRACTION, f"co_prescriptions[{i}].{field_name}", value, text=c.get("text"), span=c.get("span"),
+              note=note)
+
+
+def justification(c: dict) -> tuple[bool, str | None]:
+    """A co-prescription's stated reason: (stated?, text). Accepts a string, {present, text} or a bool."""
+    j = c.get("justification")
+    if isinstance(j, dict):
+        return bool(j.get("present")) and bool(j.get("text") or j.get("present")), j.get("text")
+    if isinstance(j, str):
+        return bool(j.strip()), j.strip() or None
+    return bool(j), None

@@ -60,6 +60,9 @@ class AuditRound(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     # A free-text note about the round (e.g. 'after FY1 teaching'); added in revision 0002.
     note: Mapped[str | None] = mapped_column(Text)
+    # Number of discharges in the round's period (all discharges, not only the audited letters),
+    # the denominator of 'per 100 discharges' measures; added in revision 0003.
+    discharges: Mapped[int | None] = mapped_column(Integer)
 
     trust: Mapped[Trust] = relationship(back_populates="rounds")
     letters: Mapped[list["Letter"]] = relationship(

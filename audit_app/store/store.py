@@ -83,6 +83,7 @@ class RoundInfo:
     source_file: str | None = None
     mapping: dict | None = None
     note: str | None = None
+    discharges: int | None = None  # discharges in the period (denominator of 'per 100 discharges')
 
 
 @dataclass(frozen=True)
@@ -348,7 +349,7 @@ class Store:
     @staticmethod
     def _round_info(r: AuditRound, n_letters: int) -> RoundInfo:
         return RoundInfo(r.id, r.trust_id, r.label, r.period_start, r.period_end, r.standards_version,
-                         r.created_at, n_letters, r.source_file, r.mapping, r.note)
+                         r.created_at, n_letters, r.source_file, r.mapping, r.note, r.discharges)
 
     @staticmethod
     def _protect_value(field: str, value: Any) -> Any:
@@ -360,25 +361,30 @@ class Store:
             return s if s.startswith("k:") else privacy.keyed_hash(s, field)
         return None
 
-    def _protect_identifiers(self, trust: Trust, record: dict) -> dict:
+    def _protect_identifiers(self, trust: Trust, record: dict, columns: dict[str, str] | None = None,
+                             names: frozenset[str] = frozenset()) -> dict:
         """Replace identifiers with keyed hashes unless the trust chose to keep them.
 
-        Identifier fields are hashed (numbers) or dropped (names, dates of birth); unmapped
-        columns in `extra` are checked by heading and value shape and treated the same way;
-        every other text value is masked with privacy.mask_text."""
+        Identifier fields are hashed (numbers) or dropped (names, dates of birth, phone numbers);
+        unmapped columns in `extra` are judged by heading and content over the whole sheet
+        (`columns`) and treated the same way; every other text value is masked with
+        privacy.mask_text, with the patient's own name words (`names`). The sheet name is masked
+        whatever the trust keeps: it is not a field of the letter."""
         rec = dict(record)
+        if rec.get("source_sheet"):
+            rec["source_sheet"] = privacy.mask_file_name(str(rec["source_sheet"]))
         if trust.keep_identifiers:
             return rec
         for k, v in list(rec.items()):
             if k in IDENTIFIER_FIELDS:
                 rec[k] = self._protect_value(k, v)
             elif k == "extra" and isinstance(v, dict):
-                rec[k] = privacy.mask_extra(v, replace=self._protect_value)
+                rec[k] = privacy.mask_extra(v, replace=self._protect_value, columns=columns, names=names)
             elif k == "letter_id":
-                if isinstance(v, (str, int)) and privacy.find_identifiers(str(v)):
+                if isinstance(v, (str, int)) and privacy.mask_letter_id(v) != v:
                     rec[k] = privacy.keyed_hash(str(v), "letter_id")  # an ID column that is an identifier
             elif k != "source_sheet":
-                rec[k] = privacy.mask_deep(v)
+                rec[k] = privacy.mask_deep(v, names=names)
         return rec
 
     def save_round(
@@ -399,9 +405,12 @@ class Store:
 
         Each letter: {"record": AuditRecord.to_dict(), "text", "extraction", "standard_results", "comparisons"}.
         """
-        label = (label or "").strip()
+        # Labels, file and sheet names are typed by people and end up in every chart, slide and
+        # log: identifiers in them are masked whatever the trust keeps.
+        label = privacy.mask_text((label or "").strip())
         if not label:
             raise StoreError("a round needs a label")
+        source_file = privacy.mask_file_name(source_file)
         try:
             return self._save_round(trust_id, label, letters, period_start=period_start, period_end=period_end,
                                     standards_version=standards_version, source_file=source_file,
@@ -428,7 +437,13 @@ class Store:
             s.add(rnd)
             s.flush()
             # Core bulk inserts: one statement per table instead of ~17 ORM objects per letter.
-            prepared = [self._letter_values(trust, rnd, item) for item in letters]
+            columns = privacy.identifier_columns((item.get("record") or {}).get("extra") for item in letters)
+            # Every patient name of the sheet is masked in every letter's free text (a name column
+            # lists the patient; another patient's notes may name them too).
+            names = frozenset() if trust.keep_identifiers else frozenset().union(
+                *(privacy.record_names({**(item.get("record") or {}), "letter_text": None}, columns)
+                  for item in letters))
+            prepared = [self._letter_values(trust, rnd, item, columns, names) for item in letters]
             if prepared:
                 conn = s.connection()
                 conn.execute(insert(Letter.__table__), [p["letter"] for p in prepared])
@@ -449,19 +464,25 @@ class Store:
                 message = str(issue.get("message", ""))
                 if not trust.keep_identifiers:
                     message = privacy.mask_text(message)
+                sheet = issue.get("sheet")
                 issues.append(dict(round_id=rnd.id, severity=str(issue.get("severity", "info")),
-                                   sheet=issue.get("sheet"), row=issue.get("row"),
+                                   sheet=privacy.mask_file_name(str(sheet)) if sheet else sheet, row=issue.get("row"),
                                    column=None if issue.get("column") is None else str(issue.get("column")),
                                    message=message))
             if issues:
                 s.connection().execute(insert(ImportIssue.__table__), issues)
             return rnd.id
 
-    def _letter_values(self, trust: Trust, rnd: AuditRound, item: dict) -> dict:
+    def _letter_values(self, trust: Trust, rnd: AuditRound, item: dict, columns: dict[str, str] | None = None,
+                       sheet_names: frozenset[str] = frozenset()) -> dict:
         """Column values of one new letter (identifiers protected), its extraction and results."""
         raw = item.get("record") or {}
+        text = item.get("text") or raw.get("letter_text")
+        names = frozenset() if trust.keep_identifiers else (
+            sheet_names | privacy.name_tokens(text) if isinstance(text, str) else sheet_names)
         # The text lives in Letter.text (masked once below), not twice.
-        record = self._protect_identifiers(trust, {**raw, "letter_text": None} if raw.get("letter_text") else raw)
+        record = self._protect_identifiers(trust, {**raw, "letter_text": None} if raw.get("letter_text") else raw,
+                                           columns, names)
         patient = raw.get("nhs_number") or raw.get("hospital_number")
         key = (privacy.keyed_hash(str(patient), "patient") if patient
                else privacy.keyed_hash(f"{trust.id}:{rnd.label}:{raw.get('letter_id')}", "letter"))
@@ -473,7 +494,7 @@ class Store:
             # Masking is character for character, so evidence offsets into the text stay valid.
             letter = None
             if isinstance(txt, str):
-                masked = privacy.mask_text(txt)
+                masked = privacy.mask_text(txt, names)
                 letter, txt = (txt, masked), masked
             extraction = privacy.mask_deep(extraction, letter)
             comparisons = privacy.mask_deep(comparisons, letter)
@@ -515,28 +536,40 @@ class Store:
 
     def find_round(self, trust_id: int, label: str) -> RoundInfo | None:
         with self.session() as s:
-            r = s.scalar(select(AuditRound).where(AuditRound.trust_id == trust_id, AuditRound.label == label.strip()))
+            wanted = {label.strip(), privacy.mask_text(label.strip())}  # labels are stored masked
+            r = s.scalar(select(AuditRound).where(AuditRound.trust_id == trust_id, AuditRound.label.in_(wanted)))
             if r is None:
                 return None
         return self.get_round(r.id)
 
     def update_round(self, round_id: int, *, label: str | None = None, period_start: Any = None,
-                     period_end: Any = None, note: str | None = None) -> None:
+                     period_end: Any = None, note: str | None = None, discharges: Any = None) -> None:
+        """Change a round's label, period, note or number of discharges (0 or '' clears it)."""
+        if discharges is not None and discharges != "":
+            try:
+                n = float(discharges)
+            except (TypeError, ValueError):
+                raise StoreError(f"number of discharges must be a whole number, got {discharges!r}") from None
+            if n < 0 or not n.is_integer():
+                raise StoreError(f"number of discharges must be a whole number of 0 or more, got {discharges!r}")
         with self.write_session() as s, s.begin():
             r = s.get(AuditRound, round_id)
             if r is None:
                 raise StoreError(f"no audit round with id {round_id}")
-            if label is not None and label.strip() and label.strip() != r.label:
+            label = privacy.mask_text(label.strip()) if label is not None else None
+            if label and label != r.label:
                 if s.scalar(select(AuditRound.id).where(AuditRound.trust_id == r.trust_id,
-                                                        AuditRound.label == label.strip())):
-                    raise StoreError(f"this trust already has a round labelled {label.strip()!r}")
-                r.label = label.strip()
+                                                        AuditRound.label == label)):
+                    raise StoreError(f"this trust already has a round labelled {label!r}")
+                r.label = label
             if period_start is not None:
                 r.period_start = _d(period_start)
             if period_end is not None:
                 r.period_end = _d(period_end)
             if note is not None:
                 r.note = privacy.mask_text(note.strip()) or None
+            if discharges is not None:
+                r.discharges = int(float(discharges)) or None if discharges != "" else None
 
     def delete_round(self, round_id: int, *, user: str | None = None, reason: str | None = None) -> bool:
         """Delete a round and everything hanging off it (letters, text, extractions, results,

@@ -297,3 +297,27 @@ def test_rescore_preview_then_rescore_makes_one_target_everywhere(store, two_tru
     assert after.loc["OD-04", "Target"] == "55%"
     m = services.measures(store, single, a, "round")
     assert float(m[m["measure_id"] == "OD-04"]["target"].iloc[0]) == 55.0
+
+
+def test_change_ideas_wording_and_ome_table_for_the_pages(store, two_trusts):
+    """Std (issue 13): the Report page's wording list, the Letters page's filled wording and OME table,
+    the Standards page's template editing."""
+    single = services.single_user()
+    a, ra2 = two_trusts["a"], two_trusts["ra2"]
+    ideas = services.change_ideas(store, single, a, ra2)
+    assert {"OD-03", "OD-04", "OD-08"} <= set(ideas["Standard"])
+    assert all("{" not in x for x in ideas["Example"])
+    letter = store.letters(ra2)[0]
+    table, total = services.letter_ome_table(letter)
+    assert list(table.columns)[:4] == ["Opioid", "OME mg/day", "Factor", "Factor source"] and total
+    templates = services.standards_templates(store, single, a)
+    edited = templates.copy()
+    edited.loc[edited["Standard"] == "OD-04", "Wording"] = "{drug}: stop within {days} days (ward template)"
+    services.save_standards(store, single, a, services.standards_table(store, single, a),
+                            services.standards_parameters(store, single, a), templates=edited)
+    again = services.standards_templates(store, single, a)
+    assert again.loc[again["Standard"] == "OD-04", "Wording"].iloc[0].endswith("(ward template)")
+    edited.loc[edited["Standard"] == "OD-04", "Wording"] = "stop {when}"
+    with pytest.raises(services.ServiceError, match="unknown placeholder"):
+        services.save_standards(store, single, a, services.standards_table(store, single, a),
+                                services.standards_parameters(store, single, a), templates=edited)

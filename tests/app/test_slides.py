@@ -27,11 +27,13 @@ def test_deck_has_compliance_then_one_slide_per_measure(store, two_trusts, dev_l
     data = services.round_slides(store, single, a, ra2, ["OD-04", "median_ome", "OD-05"])
     deck = pptx.Presentation(io.BytesIO(data))
     slides = list(deck.slides)
-    assert len(slides) == 1 + 1 + 3 + 1
+    assert len(slides) == 1 + 1 + 1 + 3 + 1
     assert "Round 2" in _texts(slides[0]) and "6 letters" in _texts(slides[0])
     assert "Compliance" in slides[1].shapes.title.text
     assert any(line.startswith("OD-04") and "95% CI" in line for line in _texts(slides[1]).splitlines())
-    assert [s.shapes.title.text for s in slides[2:5]] == [
+    assert "Programme measures" in slides[2].shapes.title.text   # MedSIP measures and safety flags in words
+    assert any(line.startswith("Opioid items per 100 discharges: ") for line in _texts(slides[2]).splitlines())
+    assert [s.shapes.title.text for s in slides[3:6]] == [
         services.measure_options(store, single, a)[m] for m in ("OD-04", "median_ome", "OD-05")]
     assert "Anhøj" in _texts(slides[-1])
     for s in slides:  # 16:9 slides: every shape on the slide, none squashed
@@ -44,7 +46,7 @@ def test_deck_has_compliance_then_one_slide_per_measure(store, two_trusts, dev_l
         first = letter["text"].strip().splitlines()[0]
         assert len(first) < 12 or first not in everything
     if os.path.exists("/usr/bin/chromium"):
-        pictures = [sh for s in slides[1:5] for sh in s.shapes if sh.shape_type == 13]  # MSO_SHAPE_TYPE.PICTURE
+        pictures = [sh for s in slides[1:6] for sh in s.shapes if sh.shape_type == 13]  # MSO_SHAPE_TYPE.PICTURE
         assert len(pictures) == 4
 
 

@@ -213,3 +213,24 @@ def test_chart_in_percentages_by_the_chosen_grain(monkeypatch, grain, n_points):
 def test_unknown_chart_grain_is_refused():
     with pytest.raises(ValueError, match="chart_grain"):
         build_round_report("Trust A", "Round 2", _letters(n=2, evil=False), chart_grain="day")
+
+
+def test_measures_change_ideas_and_codes_in_words():
+    letters = _letters(evil=False)
+    letters[3]["extraction"]["opioids"][0]["ome_mg_per_day"] = 130
+    letters[3]["standard_results"] = score_letters([letters[3]])[letters[3]["id"]]
+    data = build_round_report("Trust A", {"label": "R", "discharges": 400}, letters, charts=False)
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    m = {wb["Measures"].cell(r, 5).value: wb["Measures"].cell(r, 2).value for r in range(4, wb["Measures"].max_row + 1)}
+    assert m["items_per_100"] == "3.0 per 100 discharges (12/400)"
+    assert m["high_dose_120"] == "8% (1/12)"
+    assert m["referral_prompt"] == "8% (1/12)"
+    ideas = {wb["Change ideas"].cell(r, 1).value: wb["Change ideas"].cell(r, 5).value
+             for r in range(4, wb["Change ideas"].max_row + 1)}
+    assert "oxycodone 5 mg" in ideas["OD-04"]
+    ws = wb["Letters"]
+    head = [c.value for c in ws[1]]
+    why, code = head.index("Exclusion / reason"), head.index("Code")
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+    assert any(r[code] == "NO_BZD" and r[why] and "benzodiazepine" in r[why] for r in rows)
+    assert not any(r[why] in ("NO_BZD", "LTOT", "NO_OPIOID") for r in rows)

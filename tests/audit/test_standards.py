@@ -279,7 +279,8 @@ CASES = [
     ("OD-02", rec(opioid_prescribed="yes", extra={"Complete prescription": "N"}), None, ("not_met", None)),
     # OD-03 duration
     ("OD-03", rec(), extraction(), ("met", None)),
-    ("OD-03", rec(), extraction([item(duration_days=None)]), ("not_met", None)),
+    ("OD-03", rec(), extraction([item(duration_days=None, text="OxyNorm 5mg capsules 1-2 caps PO 4-6 hourly PRN (new)")]),
+     ("not_met", None)),
     ("OD-03", rec(), LTOT_X, ("not_applicable", "LTOT")),
     ("OD-03", rec(new_opioid="no"), extraction(), ("not_applicable", "LTOT")),
     ("OD-03", rec(opioid_prescribed="yes"), None, ("not_assessable", "ITEMS_UNKNOWN")),
@@ -356,8 +357,8 @@ CASES = [
     ("OD-12", rec(opioid_prescribed="yes", ome_mg_per_day=150, extra={"high_dose_reviewed": "Y"}), None, ("met", None)),
     ("OD-12", rec(opioid_prescribed="yes", ome_mg_per_day=90, extra={"high_dose_reviewed": "N"}), None, ("not_met", None)),
     ("OD-12", rec(opioid_prescribed="yes", ome_mg_per_day=89.9), None, ("not_applicable", "BELOW_THRESHOLD")),
-    ("OD-12", rec(), extraction(ome_total_mg_per_day=120), ("not_assessable", "MISSING_REVIEW")),
-    ("OD-12", rec(), extraction([item(ome_mg_per_day=None)], ome_total_mg_per_day=None), ("not_assessable", "POPULATION_UNKNOWN")),
+    ("OD-12", rec(), extraction([item(ome_mg_per_day=120)], ome_total_mg_per_day=120), ("not_assessable", "MISSING_REVIEW")),
+    ("OD-12", rec(), extraction([item(ome_mg_per_day=None)], ome_total_mg_per_day=None), ("not_assessable", "OME_INCOMPLETE")),
     ("OD-12", rec(), extraction([item(ome_mg_per_day=100), item(ome_mg_per_day=None)], ome_total_mg_per_day=None),
      ("not_assessable", "MISSING_REVIEW")),  # lower bound already over the threshold
     ("OD-12", rec(opioid_prescribed="yes"), None, ("not_assessable", "POPULATION_UNKNOWN")),
@@ -461,11 +462,14 @@ def test_item_results_carry_item_index_and_span():
 
 def test_assume_new_when_unknown_is_a_setting():
     x = extraction([item(new_on_admission=None)])
-    res = run("OD-06", rec(), x)
+    assert outcome_of(run("OD-06", rec(), x)) == ("not_assessable", "NEW_STATUS_UNKNOWN")
+    cfg = CFG_ALL.with_changes(parameters={"assume_new_when_unknown": True})
+    res = run("OD-06", rec(), x, cfg)
     assert outcome_of(res) == ("met", None)
     assert any("assume_new_when_unknown" in e.get("note", "") for e in res[0].evidence)
-    cfg = CFG_ALL.with_changes(parameters={"assume_new_when_unknown": False})
-    assert outcome_of(run("OD-06", rec(), x, cfg)) == ("not_assessable", "NEW_STATUS_UNKNOWN")
+    # spreadsheet-only letters: a separate setting, on by default
+    assert outcome_of(run("OD-04", rec(opioid_prescribed="yes", weaning_plan="yes"), None)) == ("met", None)
+    cfg = CFG_ALL.with_changes(parameters={"assume_new_without_text": False})
     assert outcome_of(run("OD-04", rec(opioid_prescribed="yes", weaning_plan="yes"), None, cfg)) == \
         ("not_assessable", "NEW_STATUS_UNKNOWN")
 

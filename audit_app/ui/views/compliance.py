@@ -64,6 +64,14 @@ with common.messages("Cannot show compliance"):
     if st.toggle("Show as a chart (each standard with its 95% interval and target)", key="compliance_show_chart"):
         st.plotly_chart(view.figure, key="compliance_chart", config={"displaylogo": False})
 
+    if view.programme is not None and not view.programme.empty:
+        st.subheader("Programme measures and safety flags")
+        st.caption("MedSIP opioid programme: rates per 100 discharges (enter the round's discharges on the Trusts "
+                   "and rounds page), high dose, dose reduced or escalated, complex-pain referral prompt, "
+                   "prescribing safety flags. Chart any of them on the Charts page.")
+        st.dataframe(view.programme.drop(columns=["measure_id"]), hide_index=True, key="compliance_programme",
+                     column_config={"How it is counted": st.column_config.TextColumn(width="large")})
+
     st.subheader("Compared with earlier rounds")
     if view.rounds.empty:
         st.caption("This is the trust's first round with letters: nothing earlier to compare with.")

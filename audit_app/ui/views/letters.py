@@ -41,6 +41,15 @@ with common.messages("Cannot show the letters"):
         st.markdown("**Standards on this letter**")
         # a static table wraps its text: the Why and Evidence columns are read in full at any width
         st.table(services.letter_results_table(letter), hide_index=True)
+        ome_table, ome_total = services.letter_ome_table(letter)
+        with st.expander(f"OME per opioid (total: {ome_total})"):
+            st.dataframe(ome_table, hide_index=True, key="letter_ome")
+        wording = services.letter_wording(store, acc, tid, letter)
+        if wording:
+            st.markdown("**Suggested wording for the TTO** (the trust's template; copy into the discharge system)")
+            for w in wording:
+                st.caption(f"{w['standard_id']} {w['title']}")
+                st.code(w["text"], language=None, wrap_lines=True)
         st.markdown("**Correct a field**")
         fields = {f.path: f for f in services.correctable_fields(letter)}
         path = st.selectbox("Field", list(fields), format_func=lambda p: fields[p].label, key="corr_field")

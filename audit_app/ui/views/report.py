@@ -55,3 +55,10 @@ with common.messages("Cannot build the report"):
                            file_name=services.report_filename(store, acc, tid, rid, "pptx"),
                            mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
                            key="download_slides", on_click="ignore", icon=":material/slideshow:")
+
+    st.subheader("Change ideas: the trust's TTO wording")
+    st.caption("For the PDSA 'Plan': each standard's suggested discharge-letter wording (edit it on the Standards "
+               "page) beside this round's compliance. The Letters page offers it, filled in, for each failed letter.")
+    st.dataframe(services.change_ideas(store, acc, tid, rid), hide_index=True, key="report_change_ideas",
+                 column_config={"Suggested wording": st.column_config.TextColumn(width="large"),
+                                "Example": st.column_config.TextColumn(width="large")})

@@ -27,12 +27,14 @@ with common.messages("Cannot show the standards"):
                "An earlier version (read only). Rounds scored with it keep it.")
     edited = st.data_editor(
         table, hide_index=True, key=f"standards_editor_{version}", disabled=True if not current else
-        ["Standard", "Title", "Better", "Statement", "Numerator", "Denominator", "Exclusions", "Sources", "Local"],
+        ["Standard", "Title", "Better", "Statement", "Numerator", "Denominator", "Exclusions", "Sources", "Local",
+         "How it is decided"],
         column_config={
             "On": st.column_config.CheckboxColumn("On", help="Score this standard"),
             "Target %": st.column_config.NumberColumn("Target %", min_value=0, max_value=100, step=1),
             "Statement": st.column_config.TextColumn(width="large"),
             "Sources": st.column_config.TextColumn(width="large"),
+            "How it is decided": st.column_config.TextColumn(width="large"),
         })
     st.subheader("Parameters")
     edited_params = st.data_editor(
@@ -41,9 +43,19 @@ with common.messages("Cannot show the standards"):
         column_order=["Setting", "Value", "Type", "Description"],
         column_config={"Setting": st.column_config.TextColumn(width="medium"),
                        "Description": st.column_config.TextColumn(width="large")})
+    st.subheader("Suggested TTO wording (change ideas)")
+    templates = services.standards_templates(store, acc, tid, version)
+    st.caption("The wording the Letters page offers for a letter that fails the standard, filled in with that "
+               "letter's drug, strength and days. Placeholders: " + templates.attrs.get("placeholders", "")
+               + ". Clear a cell to go back to the default.")
+    edited_templates = st.data_editor(
+        templates, hide_index=True, key=f"templates_editor_{version}",
+        disabled=True if not current else ["Standard", "Title", "Default"],
+        column_config={"Wording": st.column_config.TextColumn(width="large"),
+                       "Default": st.column_config.TextColumn(width="large")})
     if current and st.button("Save as a new standards version", type="primary", key="save_standards"):
         with common.messages("Standards not saved"):
-            v = services.save_standards(store, acc, tid, edited, edited_params)
+            v = services.save_standards(store, acc, tid, edited, edited_params, templates=edited_templates)
             common.clear_caches()
             st.session_state["_standards_done"] = (f"Saved standards version {v}. New rounds use it; existing rounds "
                                                    "keep the version they were scored with.")

@@ -135,10 +135,12 @@ if current is not None:
             a, b = st.columns(2)
             start = a.date_input("Period from", value=current.period_start, format="DD/MM/YYYY")
             end = b.date_input("Period to", value=current.period_end, format="DD/MM/YYYY")
+            discharges = st.number_input("Discharges in the period (all patients, for rates per 100 discharges)",
+                                         min_value=0, step=1, value=current.discharges, key="round_discharges")
             if st.form_submit_button("Save changes"):
                 with common.messages("Round not changed"):
                     services.update_round(store, acc, trust.id, current.id, label=label, period_start=start,
-                                          period_end=end)
+                                          period_end=end, discharges="" if discharges is None else discharges)
                     common.clear_caches()
                     st.rerun()
         if st.button("Delete round…", key="delete_round"):

@@ -1,0 +1,53 @@
+"""Short letters through the real extractor (nlp.extract_letter) and the standards: the verdict
+a pharmacist would write down from the letter alone."""
+from __future__ import annotations
+
+import pytest
+
+import nlp
+from audit_app.standards import default_config, evaluate_letter
+from audit_app.standards.change_ideas import suggested_wording
+
+CFG = default_config().with_changes(enable={"OD-15": True})
+
+
+def score(text: str, sid: str, record: dict | None = None):
+    x = nlp.extract_letter(text).to_dict()
+    res = [r for r in evaluate_letter(record or {"letter_id": "E"}, x, CFG, text=text) if r.standard_id == sid]
+    return [r.outcome if r.outcome in ("met", "not_met") else (r.outcome, r.exclusion_code or r.reason) for r in res]
+
+
+@pytest.mark.parametrize("line,expected", [
+    ("Oxycodone 5mg capsules 5mg QDS PRN for pain (new). Max 5 days. 20 caps", "met"),
+    ("Oxycodone 5mg capsules 5mg QDS PRN for pain (new) until 14/03/2026. 20 caps", "met"),
+    ("Oxycodone 5mg capsules 5mg QDS PRN for pain (new), stop by day 7, 20 caps", "met"),
+    ("Oxycodone 5mg capsules 5mg QDS PRN for pain (new) for 5 days, 20 caps", "met"),
+    ("Oxycodone 5mg capsules 5mg QDS PRN for pain (new). Supply: 5 days (20 caps).", "not_met"),
+    ("Oxycodone 5mg capsules 5mg QDS PRN for pain (new), 5 days supply", "not_met"),
+    ("Oxycodone 5mg capsules 5mg QDS PRN for pain (new), 20 caps", "not_met"),
+])
+def test_od03_any_wording_of_a_length_or_stop_date(line, expected):
+    assert score("Discharge medication:\n" + line + "\n", "OD-03") == [expected]
+
+
+def test_od03_and_od01_are_decided_per_item():
+    text = ("TTO:\nOxycodone 5mg capsules 5mg four times a day when required for post-operative pain. "
+            "Max 5 days. 20 capsules (new)\nCodeine 30mg tablets 30mg QDS PRN (new). 28 tablets.\n")
+    assert score(text, "OD-03") == ["met", "not_met"]
+    assert score(text, "OD-01") == ["met", "not_met"]
+
+
+def test_long_term_opioid_continued_is_excluded_from_new_opioid_standards_and_reconciled():
+    text = ("Discharge medications\nMorphine sulfate MR 30mg tablets 30mg twice daily - continued, no change "
+            "(long-term for back pain). 56 tablets.\n")
+    for sid in ("OD-04", "OD-05", "OD-06", "OD-09"):
+        assert {v for v in score(text, sid)} == {("not_applicable", "LTOT")}, sid
+    assert score(text, "OD-13") == ["met"]
+
+
+def test_failed_letter_gets_the_trusts_wording_with_its_drug():
+    text = "Discharge medication:\nOxycodone 5mg capsules 5mg QDS PRN for pain (new), 20 caps\n"
+    x = nlp.extract_letter(text).to_dict()
+    res = evaluate_letter({"letter_id": "E"}, x, CFG, text=text)
+    lines = {w["standard_id"]: w["text"] for w in suggested_wording(x, res, CFG)}
+    assert "OD-03" in lines and "oxycodone 5 mg" in lines["OD-03"].lower()

@@ -1,0 +1,31 @@
+"""Age at discharge in terse and formal letters: stated ages, DOB with two-digit years, reference dates."""
+from __future__ import annotations
+
+import pytest
+
+from nlp.findings import patient_age
+
+
+@pytest.mark.parametrize("header, age", [
+    ("ED d/c\n\n84F  Edith Example   NHS 999 000 0000\n", 84),
+    ("Pt: J Example   15M   DOB 22/06/09\n", 15),
+    ("67yo M, fall at home\n", 67),
+    ("Summary: 67 y/o lady with hip fracture\n", 67),
+    ("Name: M Example   DOB 12.4.57   d/c: 03/03/25\n", 67),
+    ("Name: M Example   DOB 12.4.57   d/c: 13/04/25\n", 68),
+    ("Patient: A Example, born 25.12.1935\nDischarged ..... 19/06/2025\n", 89),
+    ("D.O.B ......... 02/10/1946\nDischarged ..... 19/06/2025 (home)\n", 78),
+    ("DOB 03/11/40     CDU 21/01/25 -> d/c 22/01/25\n", 84),
+    ("DOB: 30th Jan 1988\nseen 9 March 2025 in clinic\n", 37),
+    ("Re: Mr X, DOB 20/08/1959\n\nDear Dr Y,\nHe was discharged on 14 October 2024.\n", 65),
+    ("DOB 01/02/1950\n", None),
+    ("Apply 3M Tegaderm dressing. No age given.\n", None),
+    ("", None),
+])
+def test_patient_age(header, age):
+    assert patient_age(header) == age
+
+
+def test_two_digit_birth_year_never_lands_after_the_discharge():
+    assert patient_age("DOB 05/12/24  d/c 19/08/25\n") == 0
+    assert patient_age("DOB 05/12/97  d/c 19/08/25\n") == 27
