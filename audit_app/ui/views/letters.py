@@ -32,15 +32,15 @@ with common.messages("Cannot show the letters"):
     if done:
         st.success(done)
 
+    st.markdown("**Standards on this letter**")
+    # full width, and a static table wraps its text: the Why and Evidence columns are read in full at any width
+    st.table(services.letter_results_table(letter), hide_index=True)
     left, right = st.columns([3, 2])
     with left:
         st.markdown("**Letter text** (identifiers masked)")
         st.html(f"<div style='font-size:0.8rem;margin-bottom:6px'>{services.evidence_legend_html()}</div>")
         st.html(services.evidence_html(letter.text, letter.extraction))
     with right:
-        st.markdown("**Standards on this letter**")
-        # a static table wraps its text: the Why and Evidence columns are read in full at any width
-        st.table(services.letter_results_table(letter), hide_index=True)
         ome_table, ome_total = services.letter_ome_table(letter)
         with st.expander(f"OME per opioid (total: {ome_total})"):
             st.dataframe(ome_table, hide_index=True, key="letter_ome")
