@@ -190,6 +190,8 @@ def test_pdsa_cycles_are_validated_saved_and_filtered_by_measure(store):
                                              "measures_linked": ["OD-04"]}, cycle_id=cid)
     table = services.pdsa_table(store, single, t.id)
     assert len(table) == 2 and table["Act"].iloc[0] == "adapt"
+    assert "02/02/2026" in set(table.iloc[:, 3]) | set(table.iloc[:, 2]) | set(table.iloc[:, 4])  # UK dates
+    assert not table.drop(columns=["id"]).isin(["None", None]).any().any()  # blank, never 'None'
     assert [c.cycle_no for c in services.pdsa_cycles(store, single, t.id, "OD-04")] == [1]
     assert len(services.pdsa_cycles(store, single, t.id)) == 2
 
