@@ -92,7 +92,7 @@ def _cycle_dict(cycle: dict) -> dict:
 def load_example_audits_if_empty(store, *, extract: bool = True, progress=None) -> int:
     """If the store has no trusts: create 'Trust A (example)', import its three rounds with the
     suggested mapping, and add example PDSA cycles. Returns the number of rounds loaded."""
-    from audit_app import rounds
+    from audit_app import importing
     from audit_app.ingest import IngestError
 
     if store.list_trusts():
@@ -110,9 +110,9 @@ def load_example_audits_if_empty(store, *, extract: bool = True, progress=None) 
     loaded = 0
     for label, fname in ROUNDS:
         try:
-            prepared = rounds.prepare_import(folder / fname, fname, trust_id=trust.id, store=store,
+            prepared = importing.prepare_import(folder / fname, fname, trust_id=trust.id, store=store,
                                              extract=extract, progress=progress)
-            rounds.accept_import(store, prepared, trust_id=trust.id, label=label, progress=progress)
+            importing.accept_import(store, prepared, trust_id=trust.id, label=label, progress=progress)
             loaded += 1
         except (IngestError, ValueError) as exc:
             log.warning("example round %s not loaded: %s", label, exc)

@@ -29,6 +29,25 @@ class YesNo(str, Enum):
         return cls(str(value))
 
 
+# The words of a yes/no answer (lower case, spaces collapsed): the one list every reader uses
+# (spreadsheet cells, corrections on the Letters page, standards parameters).
+YES_WORDS = frozenset({"y", "yes", "true", "1", "ticked", "tick", "✓", "✔", "☑", "x", "present", "documented",
+                       "done", "yes documented", "y documented", "recorded", "given", "informed", "ok"})
+NO_WORDS = frozenset({"n", "no", "false", "0", "none", "nil", "not documented", "absent", "not done", "not given",
+                      "✗", "✘", "no plan", "not recorded", "not informed", "n documented"})
+
+
+def yes_no_word(value: Any) -> YesNo | None:
+    """YES or NO when `value` is a yes/no answer (True/False, 1/0, 'Y', 'yes', 'ticked', '✓',
+    'not done' ...); None when it is not (blank, '?', 'n/a', anything else)."""
+    if isinstance(value, bool):
+        return YesNo.YES if value else YesNo.NO
+    if isinstance(value, (int, float)):
+        return YesNo.YES if value == 1 else YesNo.NO if value == 0 else None
+    text = " ".join(str(value).strip().lower().split())
+    return YesNo.YES if text in YES_WORDS else YesNo.NO if text in NO_WORDS else None
+
+
 # Canonical field name -> (python type, short description for the mapping screen).
 # Order is the order shown to users.
 CANONICAL_FIELDS: dict[str, tuple[str, str]] = {

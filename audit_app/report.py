@@ -38,10 +38,11 @@ from audit_app.scoring import (
     SUBGROUP_LABELS, SUBGROUPS, compare_summaries, fmt_pct, qi_measures, qi_series, results_frame, subgroup_table, summarise,
 )
 from audit_app.standards import (
-    OUTCOME_LABELS, StandardsConfig, default_config, exclusion_codes, load_standards,
+    OUTCOME_LABELS, StandardsConfig, config_for, default_config, exclusion_codes, load_standards,
 )
 from audit_app.wording import GRAINS as CHART_GRAINS
 from audit_app.standards.definitions import code_words, reason_codes
+from audit_app.store.database import previous_round
 
 GREEN = PatternFill("solid", start_color="C6EFCE", end_color="C6EFCE")
 RED = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")
@@ -633,13 +634,10 @@ def build_round_report_from_store(store, trust_id: int, round_id: int, *, unmask
         raise ValueError(f"round {round_id} does not belong to trust {trust_id}")
     rnd = rounds[idx]
     if config is None:
-        stored = None
-        if rnd.standards_version is not None:
-            stored = store.standards_config(trust_id, rnd.standards_version)
-        stored = stored or store.standards_config(trust_id)
-        config = StandardsConfig.from_dict(stored[1]) if stored else default_config()
+        config = config_for(store, trust_id, rnd.standards_version)
     letters_by_round = {r.id: store.letters(r.id) for r in rounds[: idx + 1]}
-    previous = (rounds[idx - 1], letters_by_round[rounds[idx - 1].id]) if idx > 0 else None
+    prev = previous_round(rounds, round_id)
+    previous = (prev, letters_by_round[prev.id]) if prev is not None else None
     history = [(r, letters_by_round[r.id]) for r in rounds[: idx + 1]]
     return build_round_report(
         trust, rnd, letters_by_round[rnd.id], config=config, previous=previous, history=history,

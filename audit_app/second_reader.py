@@ -18,6 +18,7 @@ from typing import Any, Iterable
 from audit_app.ingest.build import letter_kind
 from audit_app.ingest.normalise import parse_sedative
 from audit_app.records import AuditRecord, YesNo
+from nlp.lexicon import load_lexicon
 
 AGREE, DISAGREE, NOT_COMPARABLE = "agree", "disagree", "not-comparable"
 
@@ -98,20 +99,9 @@ def drug_generics(text: str | None) -> frozenset[str] | None:
         return None
     if _NONE_WRITTEN.match(text):
         return frozenset()
-    found: set[str] = set()
-    try:
-        from nlp.lexicon import load_lexicon
-
-        lex = load_lexicon()
-        for _s, _e, matched in lex.iter_matches(text):
-            for term in lex.lookup(matched):
-                if term.category == "opioid":
-                    found.add(term.generic)
-    except Exception:  # noqa: BLE001 - nlp missing or its data unreadable: plain generic names only
-        for g in ("morphine", "oxycodone", "codeine", "dihydrocodeine", "tramadol", "tapentadol",
-                  "buprenorphine", "fentanyl", "hydromorphone", "methadone", "diamorphine", "pethidine"):
-            if re.search(rf"\b{g}\b", text, re.I):
-                found.add(g)
+    lex = load_lexicon()
+    found = {term.generic for _s, _e, matched in lex.iter_matches(text) for term in lex.lookup(matched)
+             if term.category == "opioid"}
     return frozenset(found) if found else None
 
 

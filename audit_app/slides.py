@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pptx import Presentation
 from pptx.util import Emu, Inches, Pt
 
+from qi import explain
+
 WIDE = (Inches(13.333), Inches(7.5))  # 16:9
 
 
@@ -103,7 +105,7 @@ def build_deck(trust_name: str, round_label: str, n_letters: int, compliance_png
         _title(s, c.title)
         if c.png:
             _picture(s, c.png, Inches(0.4), top, Inches(8.6), Inches(5.6))
-        _bullets(s, Inches(9.2), top, Inches(3.8), Inches(5.6), c.bullets or ["No signal: common cause variation."],
+        _bullets(s, Inches(9.2), top, Inches(3.8), Inches(5.6), c.bullets or [explain.NO_SIGNAL],
                  size=12)
 
     s = prs.slides.add_slide(title_only)

@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from audit_app import rounds  # noqa: E402
+from audit_app import importing  # noqa: E402
 
 YN = ["Y", "N", "Yes", "no", "y", "YES", "n/a", "N/A", "-", "?", "unclear", None]
 DAYS = [7, 14, "7 days", "5/7", "2/52", "own supply", "not stated", 3, 28, None, "10 days", "4/52"]
@@ -93,7 +93,7 @@ def cpu_seconds() -> float:
 
 def run_case(name: str, data: bytes, filename: str, store, *, extract: bool, n_process: int | None, save: bool):
     t0, c0 = time.perf_counter(), cpu_seconds()
-    prepared = rounds.prepare_import(data, filename, extract=extract, n_process=n_process, max_bytes=len(data) + 1)
+    prepared = importing.prepare_import(data, filename, extract=extract, n_process=n_process, max_bytes=len(data) + 1)
     t_prep, c_prep = time.perf_counter() - t0, cpu_seconds() - c0
     print(f"{name}: {len(prepared.records)} letters, {len(prepared.report.errors)} errors, "
           f"{len(prepared.report.warnings)} warnings; prepare {t_prep:.2f}s wall, {c_prep:.2f}s CPU "
@@ -103,16 +103,16 @@ def run_case(name: str, data: bytes, filename: str, store, *, extract: bool, n_p
     if save:
         trust = store.create_trust(f"bench {name} {time.time()}")
         t1 = time.perf_counter()
-        rounds.accept_import(store, prepared, trust_id=trust.id, label="bench")
+        importing.accept_import(store, prepared, trust_id=trust.id, label="bench")
         t_acc = time.perf_counter() - t1
         print(f"  accept {t_acc:.2f}s (score {prepared.timings['score']:.2f}s, save {prepared.timings['save']:.2f}s)"
               f"; import+score without the store save: {t_prep + prepared.timings['score']:.2f}s"
               f"; total {t_prep + t_acc:.2f}s")
     else:
-        from audit_app.standards import default_config, evaluate_letter
+        from audit_app.standards import default_config
 
         t1 = time.perf_counter()
-        rounds.score_records(prepared, evaluate_letter, default_config())
+        importing.score_records(prepared, default_config())
         t_sc = time.perf_counter() - t1
         print(f"  score {t_sc:.2f}s; import+score {t_prep + t_sc:.2f}s")
 
@@ -137,7 +137,7 @@ def main() -> None:
         if args.letters:
             # warm the spaCy pipeline once, as the app does on its first import
             t = time.perf_counter()
-            rounds.run_extraction(["warm up"])
+            importing.run_extraction(["warm up"])
             print(f"extractor load {time.perf_counter() - t:.2f}s")
             data = make_letters_csv(args.letters)
             print(f"generated {args.letters}-letter csv ({len(data) / 1e6:.1f} MB)")

@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from qi.explain import (ASSURANCE_WORDS, CHART_NAMES, POINT_TYPE_NAMES, RULE_SET_NAMES, VARIATION_WORDS, number,
+                        point_sentence)
 from qi.pdsa import PdsaCycle
 from qi.spc import SpcResult
 
@@ -40,92 +42,33 @@ COLOURS = {
     "no_data": "#ffffff",
 }
 
-POINT_TYPE_NAMES = {
-    "common_cause": "Common cause variation",
-    "special_cause_improvement": "Special cause: improvement",
-    "special_cause_concern": "Special cause: concern",
-    "special_cause_neutral_high": "Special cause: neutral (high)",
-    "special_cause_neutral_low": "Special cause: neutral (low)",
-    "no_data": "No data",
-}
-
-VARIATION_ICON_TEXT = {
-    "common_cause": ("Common cause", COLOURS["common_cause"], "~"),
-    "improvement_high": ("Special cause improvement (high)", COLOURS["special_cause_improvement"], "H"),
-    "improvement_low": ("Special cause improvement (low)", COLOURS["special_cause_improvement"], "L"),
-    "concern_high": ("Special cause concern (high)", COLOURS["special_cause_concern"], "H"),
-    "concern_low": ("Special cause concern (low)", COLOURS["special_cause_concern"], "L"),
-    "neutral_high": ("Special cause neither improvement nor concern (high)", COLOURS["special_cause_neutral"], "H"),
-    "neutral_low": ("Special cause neither improvement nor concern (low)", COLOURS["special_cause_neutral"], "L"),
+VARIATION_ICON_TEXT = {  # words (qi.explain), colour, glyph
+    "common_cause": (VARIATION_WORDS["common_cause"], COLOURS["common_cause"], "~"),
+    "improvement_high": (VARIATION_WORDS["improvement_high"], COLOURS["special_cause_improvement"], "H"),
+    "improvement_low": (VARIATION_WORDS["improvement_low"], COLOURS["special_cause_improvement"], "L"),
+    "concern_high": (VARIATION_WORDS["concern_high"], COLOURS["special_cause_concern"], "H"),
+    "concern_low": (VARIATION_WORDS["concern_low"], COLOURS["special_cause_concern"], "L"),
+    "neutral_high": (VARIATION_WORDS["neutral_high"], COLOURS["special_cause_neutral"], "H"),
+    "neutral_low": (VARIATION_WORDS["neutral_low"], COLOURS["special_cause_neutral"], "L"),
 }
 ASSURANCE_ICON_TEXT = {
-    "consistent_pass": ("Target consistently met", COLOURS["special_cause_improvement"], "P"),
-    "consistent_fail": ("Target consistently missed", COLOURS["special_cause_concern"], "F"),
-    "inconsistent": ("Target hit and miss", COLOURS["common_cause"], "?"),
+    "consistent_pass": (ASSURANCE_WORDS["consistent_pass"], COLOURS["special_cause_improvement"], "P"),
+    "consistent_fail": (ASSURANCE_WORDS["consistent_fail"], COLOURS["special_cause_concern"], "F"),
+    "inconsistent": (ASSURANCE_WORDS["inconsistent"], COLOURS["common_cause"], "?"),
 }
 
-CHART_NAMES = {
-    "run": "Run chart", "i": "XmR (individuals) chart", "mr": "Moving-range chart", "p": "p chart",
-    "pp": "Laney p\u2032 chart", "u": "u chart", "up": "Laney u\u2032 chart", "c": "c chart",
-    "g": "g chart", "t": "t chart",
-}
-RULE_NAMES = {"anhoej": "Anh\u00f8j rules (qicharts2)", "mdc": "Making Data Count rules", "ihi": "IHI run chart rules"}
 
+# =========================================================================== hover text (sentences: qi.explain)
 
-# =========================================================================== hover sentences
-
-def _fmt(v: float) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "n/a"
-    return f"{v:.4g}"
-
-
-def signal_sentence(row: pd.Series, result: SpcResult) -> str:
-    """One sentence saying why a point is (or is not) a signal, in a coach's words."""
-    pt = row["point_type"]
-    sct = row["special_cause_type"]
-    if pt == "no_data":
-        return "No data for this period (missing value or zero denominator); it is left out of the limits and rules."
-    if pt == "common_cause" or not isinstance(sct, str) or sct == "Common Cause":
-        return "Common cause: no rule signals at this point."
-    meaning = {
-        "special_cause_improvement": "an improvement",
-        "special_cause_concern": "a concern",
-        "special_cause_neutral_high": "a special cause (no improvement direction set)",
-        "special_cause_neutral_low": "a special cause (no improvement direction set)",
-    }.get(pt, "a special cause")
-    if sct == "Above UCL":
-        why = f"this point is above the upper limit ({_fmt(row['ucl'])})"
-    elif sct == "Below LCL":
-        why = f"this point is below the lower limit ({_fmt(row['lcl'])})"
-    elif "Long Run" in sct:
-        side = "above" if "Above" in sct else "below"
-        why = f"this point is part of an unusually long run {side} the centre line (Anh\u00f8j rule)"
-    elif "Point Trend" in sct:
-        n = sct.split(" ")[0]
-        way = "rising" if "Increasing" in sct else "falling"
-        why = f"this point is part of a trend of {n} or more points each {way}"
-    elif sct.startswith("2 in 3"):
-        side = "above" if "Above" in sct else "below"
-        why = f"two of three points in a row are close to the {'upper' if side == 'above' else 'lower'} limit (beyond 2 sigma)"
-    elif "Points" in sct:
-        n = sct.split(" ")[0]
-        side = "above" if "Above" in sct else "below"
-        why = f"this point is part of a run of {n} or more points {side} the centre line (a shift)"
-    else:
-        why = sct
-    return f"Signal, {meaning}: {why}."
-
-
-def _hover_text(points: pd.DataFrame, result: SpcResult) -> list[str]:
+def _hover_text(points: pd.DataFrame) -> list[str]:
     out = []
     for _, row in points.iterrows():
-        parts = [f"<b>{row['label']}</b>", f"value: {_fmt(row['value'])}"]
+        parts = [f"<b>{row['label']}</b>", f"value: {number(row['value'])}"]
         if row["denominator"] == row["denominator"]:
-            parts.append(f"denominator: {_fmt(row['denominator'])}")
-        parts.append(f"phase {int(row['phase'])}: centre {_fmt(row['cl'])}"
-                     + (f", limits {_fmt(row['lcl'])} to {_fmt(row['ucl'])}" if row["ucl"] == row["ucl"] else ""))
-        parts.append(signal_sentence(row, result))
+            parts.append(f"denominator: {number(row['denominator'])}")
+        parts.append(f"phase {int(row['phase'])}: centre {number(row['cl'])}"
+                     + (f", limits {number(row['lcl'])} to {number(row['ucl'])}" if row["ucl"] == row["ucl"] else ""))
+        parts.append(point_sentence(row))
         out.append("<br>".join(parts))
     return out
 
@@ -231,7 +174,7 @@ def spc_figure(
         x=x, y=[None if v != v else float(v) for v in pts["value"]], mode="lines",
         line=dict(color=COLOURS["value_line"], width=1.5), hoverinfo="skip", showlegend=False, name="value",
     ))
-    hover = _hover_text(pts, result)
+    hover = _hover_text(pts)
     for pt, name in POINT_TYPE_NAMES.items():
         mask = (pts["point_type"] == pt).to_numpy()
         if not mask.any() or pt == "no_data":
@@ -273,7 +216,7 @@ def spc_figure(
         tx = [x[0], x[-1]] if x else []
         fig.add_trace(go.Scatter(x=tx, y=[tgt, tgt],
                                  **_line_mode([tx[0]] if len(set(map(str, tx))) == 1 else tx, COLOURS["target"]),
-                                 name=f"target ({tgt:.0%})" if pct else f"target ({_fmt(tgt)})",
+                                 name=f"target ({tgt:.0%})" if pct else f"target ({number(tgt)})",
                                  line=dict(color=COLOURS["target"], width=1.5, dash="dash"), hoverinfo="skip"))
 
     # phase starts
@@ -323,7 +266,7 @@ def spc_figure(
         fig.add_annotation(**a)
 
     if title is None:
-        title = f"{CHART_NAMES.get(result.chart, result.chart)} \u2014 {RULE_NAMES.get(result.rules, result.rules)}"
+        title = f"{CHART_NAMES.get(result.chart, result.chart)} \u2014 {RULE_SET_NAMES.get(result.rules, result.rules)}"
     fig.update_layout(
         title=dict(text=title, x=0.01),
         template="plotly_white",

@@ -19,6 +19,48 @@ from qi._rmath import longest_run_max as _longest_run_max
 from qi._rmath import runs_table
 
 
+# --------------------------------------------------------------------------- special-cause labels
+# The point labels are NHSRplotthedots' strings (kept so results compare with it). One function
+# writes them and SPECIAL_CAUSES reads them back, so no caller takes a label apart.
+COMMON_CAUSE = "Common Cause"
+SPECIAL_CAUSE_RULES = ("limit", "long_run", "shift", "trend", "two_in_three")
+
+
+@dataclass(frozen=True)
+class SpecialCause:
+    rule: str            # one of SPECIAL_CAUSE_RULES
+    up: bool             # above the centre line / limit, or a rising trend
+    n: int | None = None  # points in the shift or trend rule
+
+
+def special_cause_label(rule: str, up: bool, n: int | None = None) -> str:
+    side = "Above" if up else "Below"
+    if rule == "limit":
+        return "Above UCL" if up else "Below LCL"
+    if rule == "long_run":
+        return f"Long Run {side} CL"
+    if rule == "shift":
+        return f"{n} Points {side} CL"
+    if rule == "trend":
+        return f"{n} Point Trend ({'Increasing' if up else 'Decreasing'})"
+    if rule == "two_in_three":
+        return f"2 in 3 {side} CL"
+    raise ValueError(f"unknown special-cause rule {rule!r}")
+
+
+def special_cause_labels(rule: str, up: np.ndarray, n: int | None = None) -> np.ndarray:
+    """special_cause_label for each point (`up` per point)."""
+    return np.where(up, special_cause_label(rule, True, n), special_cause_label(rule, False, n))
+
+
+#: every label a rule set can write -> what it means (shift and trend lengths 2-20 cover every option)
+SPECIAL_CAUSES: dict[str, SpecialCause] = {
+    special_cause_label(rule, up, n): SpecialCause(rule, up, n)
+    for rule in SPECIAL_CAUSE_RULES for up in (True, False)
+    for n in (range(2, 21) if rule in ("shift", "trend") else (None,))
+}
+
+
 def rle(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Start index and length of each run of equal consecutive values (NaN never equals NaN)."""
     m = a.size
@@ -155,16 +197,12 @@ def mdc_two_in_three(close: np.ndarray, rtm: np.ndarray) -> np.ndarray:
 
 def mdc_special_cause_type(outside, rtm, trend, trend_dir, two_in_three, shift, run_length=7) -> np.ndarray:
     """NHSRplotthedots ``ptd_special_cause_type``: priority outside > trend > 2-in-3 > shift."""
-    above = np.where(rtm > 0, "Above", "Below")
-    out = np.full(outside.size, "Common Cause", dtype=object)
-    shift_lbl = np.char.add(np.char.add(f"{run_length} Points ", above), " CL").astype(object)
-    two_lbl = np.char.add(np.char.add("2 in 3 ", above), " CL").astype(object)
-    trend_lbl = np.where(trend_dir == 1, f"{run_length} Point Trend (Increasing)",
-                         f"{run_length} Point Trend (Decreasing)").astype(object)
-    out = np.where(shift, shift_lbl, out)
-    out = np.where(two_in_three, two_lbl, out)
-    out = np.where(trend, trend_lbl, out)
-    out = np.where(outside, np.where(rtm == 1, "Above UCL", "Below LCL"), out)
+    label = special_cause_labels
+    out = np.full(outside.size, COMMON_CAUSE, dtype=object)
+    out = np.where(shift, label("shift", rtm > 0, run_length), out)
+    out = np.where(two_in_three, label("two_in_three", rtm > 0), out)
+    out = np.where(trend, label("trend", trend_dir == 1, run_length), out)
+    out = np.where(outside, label("limit", rtm == 1), out)
     return out.astype(object)
 
 

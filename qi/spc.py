@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -25,7 +25,6 @@ from qi import rules as R
 from qi.limits import CHART_LIMITS, Limits, mdc_i_limits
 
 CHARTS = ("run", "i", "mr", "p", "pp", "u", "up", "c", "g", "t")
-RULE_SETS = ("anhoej", "mdc", "ihi")
 IMPROVEMENT = ("increase", "decrease", "neutral")
 _DIRECTION = {"increase": 1, "decrease": -1, "neutral": 0}
 
@@ -271,27 +270,53 @@ def analyse(
         sigma estimate (i, t, pp, up; both packages' default). False = MDC Excel tool.
     run_length: 7 (default) or 6, the MDC shift/trend length; only for rules='mdc'.
     """
-    # ---------------------------------------------------------------- options
+    opts = _check_options(chart, rules, improvement, freeze, target, screen_moving_ranges, run_length)
+    series = _series(values, denominators, labels, opts)
+    starts = _phase_starts(phases, series.labels)
+    bounds = [0] + starts + [series.m]
+    parts = [_analyse_phase(opts, series, ph, a, b)
+             for ph, (a, b) in enumerate(zip(bounds[:-1], bounds[1:]), start=1) if b > a]
+    return _assemble(opts, series, parts)
+
+
+@dataclass(frozen=True)
+class _Options:
+    """analyse's checked options."""
+    chart: str
+    rules: str
+    improvement: str
+    freeze: int | None
+    target: float | None
+    screen_moving_ranges: bool
+    run_length: int
+
+    @property
+    def rule_set(self) -> "RuleSet":
+        return RULE_SET_REGISTRY[self.rules]
+
+
+def _check_options(chart, rules, improvement, freeze, target, screen_moving_ranges, run_length) -> _Options:
     if chart not in CHARTS:
         raise ValueError(f"unknown chart {chart!r}; choose one of {', '.join(CHARTS)}")
     if rules not in RULE_SETS:
         raise ValueError(f"unknown rules {rules!r}; choose one of {', '.join(RULE_SETS)}")
+    rule_set = RULE_SET_REGISTRY[rules]
     if improvement not in IMPROVEMENT:
         raise ValueError(f"unknown improvement {improvement!r}; choose one of {', '.join(IMPROVEMENT)}")
     if isinstance(run_length, bool) or run_length not in (6, 7):
         raise ValueError(f"run_length must be 6 or 7, not {run_length!r}")
-    if run_length != 7 and rules != "mdc":
+    if run_length not in rule_set.run_lengths:
         raise ValueError("run_length applies to rules='mdc' only (Anhøj and IHI rules fix their own lengths)")
-    if chart == "mr" and rules != "anhoej":
+    if chart == "mr" and not rule_set.reads_mr_chart:
         raise ValueError("the mr chart is read with rules='anhoej' (qicharts2 reports no runs signal for it)")
     if freeze is not None:
         if isinstance(freeze, bool) or not isinstance(freeze, numbers.Integral) or freeze < 1:
             raise ValueError(f"freeze must be a whole number of points >= 1, not {freeze!r}")
         freeze = int(freeze)
-        if rules == "mdc" and freeze < 12:
+        if freeze < rule_set.min_freeze:
             raise ValueError(
-                "freeze must be >= 12 with rules='mdc' (NHSRplotthedots' fix_after_n_points: "
-                "limits from fewer than 12 points are trial limits)"
+                f"freeze must be >= {rule_set.min_freeze} with rules={rules!r} (NHSRplotthedots' fix_after_n_points: "
+                f"limits from fewer than {rule_set.min_freeze} points are trial limits)"
             )
     if target is not None:
         if isinstance(target, bool) or not isinstance(target, numbers.Real) or not math.isfinite(float(target)):
@@ -299,8 +324,28 @@ def analyse(
         target = float(target)
     if not isinstance(screen_moving_ranges, (bool, np.bool_)):
         raise ValueError("screen_moving_ranges must be True or False")
+    return _Options(chart, rules, improvement, freeze, target, bool(screen_moving_ranges), run_length)
 
-    # ---------------------------------------------------------------- data
+
+@dataclass
+class _Series:
+    """The checked data: plotted values y, counts and sizes n for the limits, which points are missing."""
+    labels: pd.Index
+    label_view: "_LabelView"
+    denominators: np.ndarray | None
+    y: np.ndarray
+    count: np.ndarray
+    n: np.ndarray
+    missing: np.ndarray
+    notes: list[str]
+
+    @property
+    def m(self) -> int:
+        return len(self.y)
+
+
+def _series(values, denominators, labels, opts: _Options) -> _Series:
+    chart = opts.chart
     if isinstance(values, (str, bytes)):
         raise ValueError("values must be a sequence of numbers, not a string")
     m = len(values)
@@ -342,51 +387,53 @@ def analyse(
         if idx.size:
             notes.append("no data (missing value) at " + ", ".join(_label_text(labels_l[i]) for i in idx[:10])
                          + (" ..." if idx.size > 10 else ""))
+    return _Series(labels_idx, labels_l, den, y, count, n, missing, notes)
 
-    # ---------------------------------------------------------------- phases
-    starts = _phase_starts(phases, labels_idx)
-    bounds = [0] + starts + [m]
-    direction = _DIRECTION[improvement]
-    limit_fn = mdc_i_limits if (rules == "mdc" and chart == "i") else CHART_LIMITS[chart]
 
-    cols = {k: [] for k in ("value", "phase", "baseline", "cl", "lcl", "ucl", "lcl2", "ucl2",
-                            "sigma", "outside", "shift", "trend", "two", "sct", "v")}
-    phase_rows = []
-    for ph, (a, b) in enumerate(zip(bounds[:-1], bounds[1:]), start=1):
-        if b <= a:
-            continue
-        yp, np_, cp = y[a:b], n[a:b], count[a:b]
-        mlen = b - a
-        base = np.ones(mlen, dtype=bool) if freeze is None else (np.arange(mlen) < freeze)
-        if chart == "t":
-            _check_t(yp, labels_l, a)
-        lim = limit_fn(yp, np_, cp, base, bool(screen_moving_ranges))
-        _nan_nonfinite(lim)
-        if freeze is not None and freeze > mlen:
-            notes.append(f"phase {ph}: freeze={freeze} is longer than the phase ({mlen} points); all points used")
-        if rules == "mdc" and mlen < 13:
-            notes.append(f"phase {ph}: fewer than 12 points, the limits are trial limits")
-        res = _classify(chart, rules, lim, run_length)
-        cols["value"].append(lim.y)
-        cols["phase"].append(np.full(mlen, ph, dtype=int))
-        cols["baseline"].append(base)
-        cols["cl"].append(lim.cl)
-        cols["lcl"].append(lim.lcl)
-        cols["ucl"].append(lim.ucl)
-        cols["lcl2"].append(lim.lcl2)
-        cols["ucl2"].append(lim.ucl2)
-        for k in ("sigma", "outside", "shift", "trend", "two", "sct", "v"):
-            cols[k].append(res[k])
-        phase_rows.append({"phase": ph, **res["phase"]})
+@dataclass
+class _Phase:
+    """One phase's limits (qi.limits) and what its rule set found (qi.rules)."""
+    number: int
+    limits: Limits
+    baseline: np.ndarray
+    found: dict
+    notes: list[str]
 
-    cat = {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in cols.items()}
-    sct = cat["sct"].astype(object) if m else np.zeros(0, dtype=object)
-    no_data = np.isnan(cat["value"]) if m else np.zeros(0, dtype=bool)
+
+def _analyse_phase(opts: _Options, series: _Series, number: int, a: int, b: int) -> _Phase:
+    """Limits of points a..b-1 from the phase's own baseline, then the rule set's signals."""
+    mlen = b - a
+    freeze = opts.freeze
+    base = np.ones(mlen, dtype=bool) if freeze is None else (np.arange(mlen) < freeze)
+    limit_fn = opts.rule_set.limits.get(opts.chart) or CHART_LIMITS[opts.chart]
+    lim = limit_fn(series.y[a:b], series.n[a:b], series.count[a:b], base, opts.screen_moving_ranges)
+    _nan_nonfinite(lim)
+    notes = []
+    if freeze is not None and freeze > mlen:
+        notes.append(f"phase {number}: freeze={freeze} is longer than the phase ({mlen} points); all points used")
+    if mlen <= opts.rule_set.trial_limits_up_to:
+        notes.append(f"phase {number}: fewer than 12 points, the limits are trial limits")
+    found = opts.rule_set.classify(opts.chart, lim, opts.run_length)
+    return _Phase(number, lim, base, found, notes)
+
+
+def _assemble(opts: _Options, series: _Series, parts: list[_Phase]) -> SpcResult:
+    """The points and phases tables, point types and icons from every phase."""
+    m, chart = series.m, opts.chart
+
+    def joined(get, dtype=None) -> np.ndarray:
+        arrays = [get(p) for p in parts]
+        return np.concatenate(arrays) if arrays else np.zeros(0, dtype=dtype)
+
+    value = joined(lambda p: p.limits.y)
+    found = {k: joined(lambda p, k=k: p.found[k], object if k == "sct" else None)
+             for k in ("sigma", "outside", "shift", "trend", "two", "sct", "v")}
+    no_data = np.isnan(value) if m else np.zeros(0, dtype=bool)
     if chart == "mr":
-        no_data = missing.copy()          # the first moving range of a phase is undefined, not missing data
-    point_type = _point_type(cat["v"], direction)
+        no_data = series.missing.copy()   # the first moving range of a phase is undefined, not missing data
+    point_type = _point_type(found["v"], _DIRECTION[opts.improvement])
     point_type = np.where(no_data, NO_DATA, point_type).astype(object)
-    sct = np.where(no_data, None, sct).astype(object)
+    sct = np.where(no_data, None, found["sct"].astype(object)).astype(object)
 
     def flag(a):
         a = np.asarray(a)
@@ -394,25 +441,27 @@ def analyse(
             return a
         return np.where(no_data, False, a).astype(bool)
 
+    den = series.denominators
     points = _frame({
-        "label": labels_idx.to_numpy() if m else np.zeros(0, dtype=object),
-        "value": cat["value"].astype(float),
+        "label": series.labels.to_numpy() if m else np.zeros(0, dtype=object),
+        "value": value.astype(float),
         "denominator": den.astype(float) if den is not None else np.full(m, np.nan),
-        "phase": cat["phase"].astype(int),
-        "baseline": cat["baseline"].astype(bool),
-        "cl": cat["cl"].astype(float),
-        "lcl": cat["lcl"].astype(float),
-        "ucl": cat["ucl"].astype(float),
-        "lcl_2sigma": cat["lcl2"].astype(float),
-        "ucl_2sigma": cat["ucl2"].astype(float),
-        "sigma_signal": flag(cat["sigma"]),
-        "outside_limits": flag(cat["outside"]),
-        "shift": flag(cat["shift"]),
-        "trend": flag(cat["trend"]),
-        "two_in_three": flag(cat["two"]),
-        "special_cause_type": sct.astype(object),
-        "point_type": point_type.astype(object),
+        "phase": joined(lambda p: np.full(len(p.baseline), p.number, dtype=int), int).astype(int),
+        "baseline": joined(lambda p: p.baseline, bool).astype(bool),
+        "cl": joined(lambda p: p.limits.cl).astype(float),
+        "lcl": joined(lambda p: p.limits.lcl).astype(float),
+        "ucl": joined(lambda p: p.limits.ucl).astype(float),
+        "lcl_2sigma": joined(lambda p: p.limits.lcl2).astype(float),
+        "ucl_2sigma": joined(lambda p: p.limits.ucl2).astype(float),
+        "sigma_signal": flag(found["sigma"]),
+        "outside_limits": flag(found["outside"]),
+        "shift": flag(found["shift"]),
+        "trend": flag(found["trend"]),
+        "two_in_three": flag(found["two"]),
+        "special_cause_type": sct,
+        "point_type": point_type,
     }, m)
+    phase_rows = [{"phase": p.number, **p.found["phase"]} for p in parts]
     phases_df = _frame({
         c: np.array([r[c] for r in phase_rows],
                     dtype=int if c in ("phase", "n_obs", "n_useful") else bool if c == "runs_signal" else float)
@@ -422,16 +471,16 @@ def analyse(
     return SpcResult(
         points=points,
         phases=phases_df,
-        variation_icon=_variation_icon(point_type, improvement),
-        assurance_icon=_assurance_icon(points, chart, improvement, target),
+        variation_icon=_variation_icon(point_type, opts.improvement),
+        assurance_icon=_assurance_icon(points, chart, opts.improvement, opts.target),
         chart=chart,
-        rules=rules,
-        improvement=improvement,
-        target=target,
-        run_length=run_length,
-        screen_moving_ranges=bool(screen_moving_ranges),
-        freeze=freeze,
-        notes=notes,
+        rules=opts.rules,
+        improvement=opts.improvement,
+        target=opts.target,
+        run_length=opts.run_length,
+        screen_moving_ranges=opts.screen_moving_ranges,
+        freeze=opts.freeze,
+        notes=series.notes + [n for p in parts for n in p.notes],
     )
 
 
@@ -504,13 +553,6 @@ def _validate_counts(chart: str, raw: np.ndarray, den: np.ndarray | None, labels
             raise ValueError(f"time between events must be > 0: {raw[i]:g} at {_point_name(labels, i)}")
 
 
-def _check_t(yp, labels, offset) -> None:  # pragma: no cover - _validate_counts already checked
-    bad = np.flatnonzero(yp <= 0)
-    if bad.size:
-        i = int(bad[0]) + offset
-        raise ValueError(f"time between events must be > 0 at {_point_name(labels, i)}")
-
-
 def _nan_nonfinite(lim: Limits) -> None:
     for name in ("cl", "lcl", "ucl", "lcl2", "ucl2"):
         a = getattr(lim, name)
@@ -519,58 +561,69 @@ def _nan_nonfinite(lim: Limits) -> None:
 
 # =========================================================================== classify
 
-def _classify(chart: str, rules: str, lim: Limits, run_length: int) -> dict:
-    y, cl = lim.y, lim.cl
-    m = y.size
+def _against_limits(lim: Limits) -> tuple:
+    """What every rule set reads: above/below the 3-sigma limits and each point's side of the centre."""
     with np.errstate(invalid="ignore"):
-        above = y > lim.ucl
-        below = y < lim.lcl
+        above = lim.y > lim.ucl
+        below = lim.y < lim.lcl
     outside = above | below                       # NaN limits compare False
+    return above, outside, R.side_of_centre(lim.y, lim.cl)
+
+
+def _classify_anhoej(chart: str, lim: Limits, run_length: int) -> dict:
+    """Anhøj runs analysis (qicharts2) plus the 3-sigma points of control charts."""
+    y, cl, m = lim.y, lim.cl, lim.y.size
+    above, outside, rtm = _against_limits(lim)
     nan_col = np.full(m, np.nan)
-    rtm = R.side_of_centre(y, cl)
+    ra = R.anhoej_runs(y, cl)
+    runs_signal = ra.runs_signal and chart != "mr"
+    long_run = ra.long_run if chart != "mr" else np.zeros(m, dtype=bool)
+    sct = np.full(m, R.COMMON_CAUSE, dtype=object)
+    sct = np.where(long_run, R.special_cause_labels("long_run", rtm > 0), sct)
+    sct = np.where(outside, R.special_cause_labels("limit", above), sct)
+    v = np.where(outside, np.where(above, 1, -1), np.where(long_run, np.where(rtm > 0, 1, -1), 0))
+    phase = dict(n_obs=ra.n_obs, n_useful=ra.n_useful, longest_run=ra.longest_run,
+                 longest_run_max=ra.longest_run_max, crossings=ra.crossings,
+                 crossings_min=ra.crossings_min, runs_signal=runs_signal,
+                 runs=ra.crossings + 1, runs_min=np.nan, runs_max=np.nan)
+    return dict(sigma=outside, outside=outside, shift=nan_col, trend=nan_col, two=nan_col,
+                sct=sct.astype(object), v=v, phase=phase)
 
-    if rules == "anhoej":
-        ra = R.anhoej_runs(y, cl)
-        runs_signal = ra.runs_signal and chart != "mr"
-        long_run = ra.long_run if chart != "mr" else np.zeros(m, dtype=bool)
-        sct = np.full(m, "Common Cause", dtype=object)
-        sct = np.where(long_run, np.where(rtm > 0, "Long Run Above CL", "Long Run Below CL"), sct)
-        sct = np.where(outside, np.where(above, "Above UCL", "Below LCL"), sct)
-        v = np.where(outside, np.where(above, 1, -1), np.where(long_run, np.where(rtm > 0, 1, -1), 0))
-        phase = dict(n_obs=ra.n_obs, n_useful=ra.n_useful, longest_run=ra.longest_run,
-                     longest_run_max=ra.longest_run_max, crossings=ra.crossings,
-                     crossings_min=ra.crossings_min, runs_signal=runs_signal,
-                     runs=ra.crossings + 1, runs_min=np.nan, runs_max=np.nan)
-        return dict(sigma=outside, outside=outside, shift=nan_col, trend=nan_col, two=nan_col,
-                    sct=sct.astype(object), v=v, phase=phase)
 
-    if rules == "mdc":
-        with np.errstate(invalid="ignore"):
-            close = ~outside & ((y < lim.lcl2) | (y > lim.ucl2))
-        shift = R.mdc_shift(rtm, run_length)
-        trend, tdir = R.mdc_trend(y, run_length)
-        two = R.mdc_two_in_three(close, rtm)
-        sct = R.mdc_special_cause_type(outside, rtm, trend, tdir, two, shift, run_length)
-        side = np.where(rtm > 0, 1, -1)
-        v = np.where(outside, np.where(rtm == 1, 1, -1),
-                     np.where(trend, np.where(tdir == 1, 1, -1), np.where(two | shift, side, 0)))
-        ra = R.anhoej_runs(y, cl)
-        longest = _longest_mdc_run(rtm)
-        phase = dict(n_obs=m, n_useful=ra.n_useful, longest_run=float(longest) if ra.n_useful else np.nan,
-                     longest_run_max=float(run_length - 1), crossings=ra.crossings, crossings_min=np.nan,
-                     runs_signal=bool(shift.any()), runs=ra.crossings + 1, runs_min=np.nan, runs_max=np.nan)
-        return dict(sigma=outside, outside=outside, shift=shift, trend=trend, two=two, sct=sct, v=v, phase=phase)
+def _classify_mdc(chart: str, lim: Limits, run_length: int) -> dict:
+    """Making Data Count (NHSRplotthedots): outside limits, trend, two-in-three, shift."""
+    y, cl, m = lim.y, lim.cl, lim.y.size
+    above, outside, rtm = _against_limits(lim)
+    with np.errstate(invalid="ignore"):
+        close = ~outside & ((y < lim.lcl2) | (y > lim.ucl2))
+    shift = R.mdc_shift(rtm, run_length)
+    trend, tdir = R.mdc_trend(y, run_length)
+    two = R.mdc_two_in_three(close, rtm)
+    sct = R.mdc_special_cause_type(outside, rtm, trend, tdir, two, shift, run_length)
+    side = np.where(rtm > 0, 1, -1)
+    v = np.where(outside, np.where(rtm == 1, 1, -1),
+                 np.where(trend, np.where(tdir == 1, 1, -1), np.where(two | shift, side, 0)))
+    ra = R.anhoej_runs(y, cl)
+    longest = _longest_mdc_run(rtm)
+    phase = dict(n_obs=m, n_useful=ra.n_useful, longest_run=float(longest) if ra.n_useful else np.nan,
+                 longest_run_max=float(run_length - 1), crossings=ra.crossings, crossings_min=np.nan,
+                 runs_signal=bool(shift.any()), runs=ra.crossings + 1, runs_min=np.nan, runs_max=np.nan)
+    return dict(sigma=outside, outside=outside, shift=shift, trend=trend, two=two, sct=sct, v=v, phase=phase)
 
-    # ihi
-    shift, longest = R.ihi_shift(rtm, R.IHI_SHIFT)
+
+def _classify_ihi(chart: str, lim: Limits, run_length: int) -> dict:
+    """IHI run chart rules: shift 6, trend 5, runs table, plus the 3-sigma points of control charts."""
+    y, cl, m = lim.y, lim.cl, lim.y.size
+    above, outside, rtm = _against_limits(lim)
+    nan_col = np.full(m, np.nan)
+    shift, _longest = R.ihi_shift(rtm, R.IHI_SHIFT)
     trend, tdir = R.ihi_trend(y, R.IHI_TREND)
     ra = R.anhoej_runs(y, cl)
     runs_min, runs_max, runs_sig = R.ihi_runs(ra.n_useful, ra.crossings)
-    sct = np.full(m, "Common Cause", dtype=object)
-    sct = np.where(shift, np.where(rtm > 0, f"{R.IHI_SHIFT} Points Above CL", f"{R.IHI_SHIFT} Points Below CL"), sct)
-    sct = np.where(trend, np.where(tdir > 0, f"{R.IHI_TREND} Point Trend (Increasing)",
-                                   f"{R.IHI_TREND} Point Trend (Decreasing)"), sct)
-    sct = np.where(outside, np.where(above, "Above UCL", "Below LCL"), sct)
+    sct = np.full(m, R.COMMON_CAUSE, dtype=object)
+    sct = np.where(shift, R.special_cause_labels("shift", rtm > 0, R.IHI_SHIFT), sct)
+    sct = np.where(trend, R.special_cause_labels("trend", tdir > 0, R.IHI_TREND), sct)
+    sct = np.where(outside, R.special_cause_labels("limit", above), sct)
     v = np.where(outside, np.where(above, 1, -1),
                  np.where(trend, np.where(tdir > 0, 1, -1), np.where(shift, np.where(rtm > 0, 1, -1), 0)))
     phase = dict(n_obs=m, n_useful=ra.n_useful, longest_run=ra.longest_run,
@@ -580,6 +633,26 @@ def _classify(chart: str, rules: str, lim: Limits, run_length: int) -> dict:
                  runs_min=runs_min, runs_max=runs_max)
     return dict(sigma=outside, outside=outside, shift=shift, trend=trend, two=nan_col,
                 sct=sct.astype(object), v=v, phase=phase)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """How one rule set reads a phase (like qi.limits.CHART_LIMITS for limits)."""
+    classify: Callable[[str, Limits, int], dict]   # (chart, limits, run_length) -> flags, labels, phase row
+    run_lengths: tuple[int, ...] = (7,)            # shift/trend lengths it accepts
+    min_freeze: int = 1                            # fewest baseline points it accepts
+    trial_limits_up_to: int = 0                    # phases this short get a 'trial limits' note
+    reads_mr_chart: bool = False
+    limits: dict = field(default_factory=dict)      # chart -> limits function replacing CHART_LIMITS
+
+
+RULE_SET_REGISTRY: dict[str, RuleSet] = {
+    "anhoej": RuleSet(_classify_anhoej, reads_mr_chart=True),
+    "mdc": RuleSet(_classify_mdc, run_lengths=(6, 7), min_freeze=12, trial_limits_up_to=12,
+                   limits={"i": mdc_i_limits}),
+    "ihi": RuleSet(_classify_ihi),
+}
+RULE_SETS = tuple(RULE_SET_REGISTRY)
 
 
 def _longest_mdc_run(rtm: np.ndarray) -> int:

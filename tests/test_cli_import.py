@@ -133,3 +133,20 @@ def test_help_is_one_line_in_the_command_list(capsys):
     out = capsys.readouterr().out
     line = next(l for l in out.splitlines() if l.strip().startswith("import"))
     assert "import an audit spreadsheet" in line
+
+
+def test_accept_with_the_rounds_number_of_discharges(capsys, store_url, rounds_dir):
+    from audit_app.store import Store
+
+    code, out, err = run(capsys, "--db", store_url, "import", str(rounds_dir / "trust_a_round3.xlsx"),
+                         "--trust", "Trust A", "--round", "Round 3", "--accept", "--no-extract", "--discharges", "412")
+    assert code == 0, err
+    s = Store(store_url)
+    try:
+        t = s.list_trusts()[0]
+        assert [r.discharges for r in s.list_rounds(t.id)] == [412]
+    finally:
+        s.close()
+    code, out, err = run(capsys, "--db", store_url, "import", str(rounds_dir / "trust_a_round3.xlsx"),
+                         "--trust", "Trust A", "--round", "Round 3c", "--accept", "--no-extract", "--discharges", "0")
+    assert code == 2 and "--discharges" in err and err.count("\n") == 1

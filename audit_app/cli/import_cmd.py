@@ -29,6 +29,8 @@ def register(sub) -> None:
                    help="do not run the letter extractor on letter text (no second reader)")
     p.add_argument("--period-start", metavar="DATE", help="round period start (default: earliest discharge date)")
     p.add_argument("--period-end", metavar="DATE", help="round period end (default: latest discharge date)")
+    p.add_argument("--discharges", type=int, metavar="N",
+                   help="number of discharges in the round's period (all patients), for rates per 100 discharges")
     p.add_argument("--max-mb", type=float, metavar="MB",
                    help="refuse files larger than this (default 20, or $OPIOID_AUDIT_MAX_UPLOAD_MB)")
     p.add_argument("--json", action="store_true", help="print the mapping and report as JSON")
@@ -65,14 +67,14 @@ def _date(text: str | None, what: str):
 
 
 def run(args) -> int:
-    from audit_app import rounds
+    from audit_app import importing
     from audit_app.ingest import IngestError, max_upload_bytes
 
     path = existing_file(args.file)
     max_bytes = max_upload_bytes(args.max_mb) if args.max_mb else None
     if args.list_sheets:
         try:
-            sheets = rounds.list_sheets(path, max_bytes=max_bytes)
+            sheets = importing.list_sheets(path, max_bytes=max_bytes)
         except IngestError as exc:
             raise CliError(str(exc)) from None
         print("\n".join(sheets) if sheets else f"{path.name}: a CSV file has one unnamed sheet")
@@ -84,6 +86,8 @@ def run(args) -> int:
         raise CliError("--accept needs --trust and --round")
     if period_start and period_end and period_start > period_end:
         raise CliError("--period-start is after --period-end")
+    if args.discharges is not None and args.discharges <= 0:
+        raise CliError(f"--discharges must be a whole number above 0, got {args.discharges}")
 
     from audit_app.store import StoreError
 
@@ -91,7 +95,7 @@ def run(args) -> int:
     try:
         trust = store.find_trust(args.trust) if args.trust else None
         try:
-            prepared = rounds.prepare_import(path, path.name, sheet=args.sheet, mapping=mapping,
+            prepared = importing.prepare_import(path, path.name, sheet=args.sheet, mapping=mapping,
                                              trust_id=trust.id if trust else None, store=store,
                                              extract=not args.no_extract, max_bytes=max_bytes)
         except IngestError as exc:
@@ -121,8 +125,10 @@ def run(args) -> int:
                 trust = store.create_trust(args.trust)
                 if not args.json:
                     print(f"Created trust '{trust.name}'.", file=out)
-            round_id = rounds.accept_import(store, prepared, trust_id=trust.id, label=args.round_label,
+            round_id = importing.accept_import(store, prepared, trust_id=trust.id, label=args.round_label,
                                             period_start=period_start, period_end=period_end)
+            if args.discharges is not None:
+                store.update_round(round_id, discharges=args.discharges)
         except (IngestError, StoreError) as exc:
             raise CliError(str(exc)) from None
         if args.json:

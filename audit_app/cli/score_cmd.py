@@ -68,7 +68,7 @@ def format_summary(summary) -> str:
 def run(args) -> int:
     from audit_app.report import build_round_report_from_store
     from audit_app.scoring import results_frame, score_letters, summarise
-    from audit_app.standards import StandardsConfig, default_config
+    from audit_app.standards import config_for
 
     out = Path(args.out) if args.out else None
     if out is not None and out.suffix.lower() != ".xlsx":
@@ -85,23 +85,14 @@ def run(args) -> int:
     letters = store.letters(rnd.id)
     unscored = [lt for lt in letters if not lt.standard_results]
     if args.rescore or unscored:
-        stored = store.standards_config(trust.id)
-        if stored is None:  # record the defaults as version 1 so the round's version means something
-            version = store.save_standards_config(trust.id, default_config().to_dict())
-            stored = store.standards_config(trust.id, version)
-        config = StandardsConfig.from_dict(stored[1])
-        config.version = stored[0]
+        config = config_for(store, trust.id)
         todo = letters if args.rescore else unscored
         store.replace_standard_results(rnd.id, score_letters(todo, config), config.version)
         print(f"Scored {len(todo)} letter(s) of {trust.name} / {rnd.label} with standards configuration v{config.version}.")
         letters = store.letters(rnd.id)
         rnd = store.find_round(trust.id, rnd.label)
     else:
-        stored = (store.standards_config(trust.id, rnd.standards_version) if rnd.standards_version else None) \
-            or store.standards_config(trust.id)
-        config = StandardsConfig.from_dict(stored[1]) if stored else default_config()
-        if stored:
-            config.version = stored[0]
+        config = config_for(store, trust.id, rnd.standards_version)
 
     summary = summarise(results_frame(letters, rnd.label), config)
     print(f"{trust.name} - {rnd.label}: {len(letters)} letter(s); standards configuration "

@@ -12,7 +12,7 @@ Public API::
     IngestError(message, file, sheet=None, row=None, column=None)   # str() is one line
     ValidationReport / ValidationIssue
 
-`audit_app.rounds` strings these together for the CLI and the app.
+`audit_app.importing` strings these together for the CLI and the app.
 """
 from audit_app.ingest.build import build_records, jsonable, letter_kind
 from audit_app.ingest.mapping import (CANONICAL_FIELDS, ColumnSuggestion, Mapping, apply_user_mapping,

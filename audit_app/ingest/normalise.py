@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from audit_app.records import YesNo
+from audit_app.records import YesNo, yes_no_word
+from nlp.drug_classes import text_names_class
 
 
 @dataclass
@@ -51,10 +52,6 @@ def clean_text(value: Any) -> str | None:
 
 # ---------------------------------------------------------------- yes / no
 
-_YES = {"y", "yes", "true", "1", "ticked", "tick", "✓", "✔", "☑", "x", "present", "documented", "done",
-        "yes documented", "y documented", "recorded", "given", "informed", "ok"}
-_NO = {"n", "no", "false", "0", "none", "nil", "not documented", "absent", "not done", "not given", "✗", "✘",
-       "no plan", "not recorded", "not informed", "n documented"}
 _UNKNOWN = {
     "n/a": "n/a", "na": "n/a", "n.a.": "n/a", "n.a": "n/a", "not applicable": "n/a", "nk": "not known",
     "-": "-", "--": "-", "—": "-", "–": "-", ".": "-",
@@ -81,11 +78,10 @@ def parse_yes_no(value: Any) -> Parsed:
             return Parsed(YesNo.NO)
         return Parsed(YesNo.UNKNOWN, unknown="unrecognised", severity="warning",
                       message=f"'{clean_text(value)}' is not a yes/no answer; read as unknown")
+    word = yes_no_word(value)
+    if word is not None:
+        return Parsed(word)
     text = " ".join(str(value).strip().lower().split())
-    if text in _YES:
-        return Parsed(YesNo.YES)
-    if text in _NO:
-        return Parsed(YesNo.NO)
     if text in _UNKNOWN:
         kind = _UNKNOWN[text]
         sev = _UNKNOWN_SEVERITY.get(kind)
@@ -108,9 +104,9 @@ def parse_sedative(value: Any) -> dict[str, YesNo]:
     if is_blank(value):
         return out
     text = str(value).strip().lower()
-    benzo = re.search(r"benzo|bzd|azepam|azolam|diazepam|lorazepam|temazepam|clonazepam|midazolam|"
-                      r"nitrazepam|chlordiazepoxide|oxazepam|alprazolam|z[- ]?drug|zopiclone|zolpidem", text)
-    gaba = re.search(r"gaba|pregabalin|gabapentin|lyrica|neurontin|alzain|axalid|lecaent|rewisca", text)
+    # the drug-class lexicon (nlp/data/drug_classes.csv): generics, brands, class words; Z-drugs count with benzos
+    benzo = text_names_class(text, "benzodiazepine") or text_names_class(text, "z_drug")
+    gaba = text_names_class(text, "gabapentinoid")
     if benzo or gaba:
         out["any"] = YesNo.YES
         out["benzodiazepine"] = YesNo.YES if benzo else YesNo.UNKNOWN

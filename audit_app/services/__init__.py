@@ -19,15 +19,15 @@ the trusts granted to the user's e-mail (``store.trusts_for_user``).
 from __future__ import annotations
 
 from audit_app.access import AccessContext, AccessDenied
-from audit_app.services.charts import (CHART_TYPES, GRAINS, NO_SIGNAL, RULE_SETS, ChartView, chart, chart_csv,
-                                       figure_png, icon_text, measure_options, measures)
+from audit_app.services.charts import (CHART_TYPES, GRAINS, RULE_SETS, ChartView, chart, chart_csv, figure_png,
+                                       icon_text, measure_options, measures)
 from audit_app.services.compliance import (ComplianceView, RescorePreview, compliance, rescore_preview,
                                           rescore_round)
-from audit_app.services.importing import (LETTER_SEPARATOR, MAPPING_MISFIT, already_stored, extraction_summary, decode_letter_file,
-                                          discharge_date_of, field_choices, issues_table, letters_to_csv,
-                                          list_sheets, mapping_from_table, mapping_table, mapping_with_edits,
-                                          prepare_upload, preview_table, review_table, save_import,
-                                          split_pasted_letters,
+from audit_app.services.importing import (LETTER_SEPARATOR, MAPPING_MISFIT, already_stored, decode_letter_file,
+                                          discharge_date_of, extraction_summary, field_choices, issues_table,
+                                          letters_to_csv, list_sheets, mapping_from_table, mapping_table,
+                                          mapping_with_edits, prepare_upload, preview_table, review_table,
+                                          save_import, split_pasted_letters,
                                           warm_up)
 from audit_app.services.letters import (OUTCOME_SYMBOLS, CorrectableField, CorrectionResult, apply_correction,
                                         correctable_fields, current_value, letter_corrections, letter_ome_table,
@@ -44,8 +44,9 @@ from audit_app.services.standards import (current_standards, save_standards, sta
 from audit_app.services.trusts import (create_round, create_trust, delete_round, delete_trust, grant_trust,
                                        list_rounds, rename_trust, revoke_trust, rounds_table, trust_users,
                                        update_round)
-from audit_app.store.store import LetterRow, RoundInfo, Store, StoreError, TrustInfo
+from audit_app.store.database import LetterRow, RoundInfo, Store, StoreError, TrustInfo
 from audit_app.ui.evidence import EVIDENCE_KINDS, evidence_html, evidence_legend_html, evidence_spans, opioid_summary
 from audit_app.ui.figures import compliance_figure
+from qi.explain import NO_SIGNAL
 
 _letter_outcome = letter_outcome  # the name tests written before the package used

@@ -14,17 +14,17 @@ from typing import Any
 import pandas as pd
 
 from audit_app import scoring, wording
-from audit_app.gcpause import gc_paused
+from audit_app.store.gcpause import gc_paused
 from audit_app.services.pdsa import cycles_of, linked_cycles
 from audit_app.services.scope import Access, ServiceError, TrustScope
 from audit_app.services.standards import trust_config
-from audit_app.standards import load_standards
-from audit_app.store.store import Store, overlapping_periods
+from audit_app.store.database import Store, overlapping_periods
 from audit_app.ui.figures import measure_chart_figure
-from qi import spc
+from qi import explain, spc
 
-CHART_TYPES = {"run": "Run chart", "p": "p-chart", "i": "XmR (individuals) chart", "pp": "Laney p′ chart"}
-RULE_SETS = {"anhoej": "Anhøj (qicharts2)", "mdc": "Making Data Count (NHS England)", "ihi": "IHI run chart rules"}
+#: the charts the app offers, and every rule set, with their names (qi.explain)
+CHART_TYPES = {k: explain.CHART_NAMES[k] for k in ("run", "p", "i", "pp")}
+RULE_SETS = {k: explain.RULE_SET_NAMES[k] for k in spc.RULE_SETS}
 GRAINS = wording.GRAINS
 
 
@@ -34,19 +34,12 @@ def measure_options(store: Store, access: Access, trust_id: int) -> dict[str, st
 
 
 def measure_labels(scope: TrustScope) -> dict[str, str]:
-    """Measure id -> label for the scope's trust (its current standards)."""
-    _, cfg = trust_config(scope)
-    out = {}
-    for d in load_standards(cfg.standards_version, include_unscored=False):
-        if cfg.is_enabled(d.id):
-            out[d.id] = f"{d.id} {d.title} (% of letters meeting it)"
-    out["median_ome"] = "Median discharge OME (mg/day) per opioid letter"
-    for t in cfg.param("high_dose_thresholds_reported"):
-        out[f"high_dose_{float(t):g}"] = f"% opioid letters with OME >= {float(t):g} mg/day (high dose)"
-    out["new_mr"] = "% new opioid items that are modified-release (MR)"
-    for mid, spec in scoring.programme_measures(cfg).items():  # per 100 discharges, escalation, safety flags...
-        out.setdefault(mid, spec["label"] if spec["kind"] == "rate" else f"% {spec['label'][0].lower()}{spec['label'][1:]}")
-    return out
+    """Measure id -> label for the scope's trust (its current standards; scoring.measure_options),
+    proportions of the programme's measures said as '% ...'."""
+    cfg = trust_config(scope)[1]
+    programme = scoring.programme_measures(cfg)
+    return {mid: f"% {label[0].lower()}{label[1:]}" if programme.get(mid, {}).get("kind") == "proportion" else label
+            for mid, label in scoring.measure_options(cfg).items()}
 
 
 def measures(store: Store, access: Access, trust_id: int, grain: str = "round") -> pd.DataFrame:
@@ -64,9 +57,6 @@ def measure_table(scope: TrustScope, grain: str = "round") -> pd.DataFrame:
     with gc_paused():
         pairs = [(r, scope.store.letters(r.id)) for r in rounds]
         return scoring.qi_measures(pairs, period=grain, config=cfg)
-
-
-NO_SIGNAL = "No signal: the points vary as expected by chance (common cause variation)."
 
 
 @dataclass
@@ -104,8 +94,6 @@ def chart(store: Store, access: Access, trust_id: int, measure_id: str, *, grain
 def chart_view(scope: TrustScope, measure_id: str, *, grain: str = "round", chart_type: str = "run",
                rules: str = "anhoej", phase_cycle_id: int | None = None, show_2sigma: bool = False,
                table: pd.DataFrame | None = None) -> ChartView:
-    from qi import figures  # plotly: see the module docstring
-
     if chart_type not in CHART_TYPES:
         raise ServiceError(f"choose a chart: {', '.join(CHART_TYPES.values())}")
     if rules not in RULE_SETS:
@@ -132,7 +120,6 @@ def chart_view(scope: TrustScope, measure_id: str, *, grain: str = "round", char
     dated = dated and not overlapping
     if dated:  # rounds sit at their start dates, so PDSA cycles fall between the right rounds
         kwargs["labels"] = [pd.Timestamp(x) for x in starts]
-    name_of = dict(zip(kwargs["labels"], names))
     cycles = linked_cycles(scope, measure_id)
     extra_notes = []
     if overlapping and cycles:
@@ -158,38 +145,19 @@ def chart_view(scope: TrustScope, measure_id: str, *, grain: str = "round", char
     except ValueError as exc:
         raise ServiceError(str(exc)) from None
     label = measure_labels(scope).get(measure_id, rows["measure"].iloc[0])
-    title = f"{label} by {GRAINS[grain]}: {figures.CHART_NAMES.get(chart_type, chart_type)}, {RULE_SETS[rules]}"
+    title = f"{label} by {GRAINS[grain]}: {CHART_TYPES[chart_type]}, {RULE_SETS[rules]}"
     fig = measure_chart_figure(result, cycles, title, show_2sigma=show_2sigma, percent=kind == "proportion",
                                ticks=(kwargs["labels"], names) if dated else None)
     pts = result.points
-    signals = []
-    for i, row in pts.iterrows():
-        if str(row["point_type"]).startswith("special_cause"):
-            value = row["value"]
-            shown = f"{value:.0%}" if kind == "proportion" else f"{value:.4g}"
-            signals.append(f"{name_of.get(row['label'], row['label'])} ({shown}): "
-                           f"{figures.signal_sentence(row, result)}")
-    for _, ph in result.phases.iterrows():
-        if bool(ph.get("runs_signal")):
-            bits = []
-            if ph.get("longest_run") is not None and ph.get("longest_run_max") is not None \
-                    and ph["longest_run"] > ph["longest_run_max"]:
-                bits.append(f"the longest run is {int(ph['longest_run'])} points (more than {int(ph['longest_run_max'])} "
-                            "would be expected by chance)")
-            if ph.get("crossings") is not None and ph.get("crossings_min") is not None \
-                    and ph["crossings"] < ph["crossings_min"]:
-                bits.append(f"the line crosses the centre only {int(ph['crossings'])} times (fewer than "
-                            f"{int(ph['crossings_min'])} expected)")
-            why = " and ".join(bits) or "the runs analysis finds non-random variation"
-            signals.append(f"Phase {int(ph['phase'])}: {why}: a sign of non-random variation (a shift).")
+    signals = explain.point_signals(pts, names, percent=kind == "proportion") + explain.phase_sentences(result.phases)
     data = pts.copy()
     data.insert(0, "measure", label)
     data.insert(1, "period", names)
-    data["explanation"] = [figures.signal_sentence(r, result) for _, r in pts.iterrows()]
+    data["explanation"] = [explain.point_sentence(r) for _, r in pts.iterrows()]
     notes = list(result.notes) + extra_notes
-    if len(pts) < 10:
-        notes.append(f"Only {len(pts)} point(s): run-chart rules need about 10 points and SPC limits about 12-20 "
-                     "before signals can be trusted.")
+    few = explain.few_points_note(len(pts))
+    if few:
+        notes.append(few)
     return ChartView(fig, title, signals, result.variation_icon, result.assurance_icon, notes, data, len(pts))
 
 
@@ -209,11 +177,7 @@ def chart_csv(view: ChartView, table: pd.DataFrame, measure_id: str) -> str:
 
 
 def icon_text(variation: str | None, assurance: str | None) -> tuple[str | None, str | None]:
-    from qi import figures  # plotly: see the module docstring
-
-    v = figures.VARIATION_ICON_TEXT.get(variation, (None,))[0] if variation else None
-    a = figures.ASSURANCE_ICON_TEXT.get(assurance, (None,))[0] if assurance else None
-    return v, a
+    return explain.icon_words(variation, assurance)
 
 
 def figure_png(fig) -> bytes:

@@ -9,10 +9,10 @@ from typing import Any
 import pandas as pd
 
 from audit_app import scoring, wording
-from audit_app.gcpause import gc_paused
+from audit_app.store.gcpause import gc_paused
 from audit_app.services.scope import Access, TrustScope, visible_trusts
 from audit_app.services.standards import trust_config
-from audit_app.store.store import RoundInfo, Store
+from audit_app.store.database import RoundInfo, Store, previous_round
 from audit_app.ui.figures import compliance_figure
 
 
@@ -67,7 +67,7 @@ def compliance_view(scope: TrustScope, rnd: RoundInfo) -> ComplianceView:
                                         "Not assessable", "Excluded"])
     rounds = store.list_rounds(trust_id)
     idx = next(i for i, r in enumerate(rounds) if r.id == rnd.id)
-    prev = next((r for r in reversed(rounds[:idx]) if r.n_letters), None)
+    prev = previous_round(rounds, rnd.id)
     round_cmp = pd.DataFrame()
     if prev is not None:
         round_cmp = scoring.compare_summaries(round_summary(scope, prev), summ, prev.label,

@@ -1,6 +1,6 @@
-"""Import page: spreadsheets and letters -> a round (audit_app.rounds does the work).
+"""Import page: spreadsheets and letters -> a round (audit_app.importing does the work).
 
-audit_app.rounds (openpyxl, the extraction pipeline) is imported on first use, not at app start:
+audit_app.importing (openpyxl, the extraction pipeline) is imported on first use, not at app start:
 warm_up loads it in the background.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from audit_app import privacy, wording
 from audit_app.records import CANONICAL_FIELDS
 from audit_app.services.scope import Access, ServiceError, TrustScope, check_period
 from audit_app.services.standards import trust_config
-from audit_app.store.store import Store, StoreError
+from audit_app.store.database import Store, StoreError
 from audit_app.ui.evidence import opioid_summary
 
 
@@ -38,17 +38,17 @@ def warm_up() -> None:
     calls it once per process in the background after the first page has been drawn."""
     import openpyxl  # noqa: F401
 
-    from audit_app import rounds
+    from audit_app import importing
     from qi import figures  # noqa: F401 - plotly
 
-    rounds.run_extraction(["warm up"])
+    importing.run_extraction(["warm up"])
 
 
 def list_sheets(data: bytes, filename: str) -> list[str]:
-    from audit_app import rounds  # see the module docstring
+    from audit_app import importing  # see the module docstring
 
     try:
-        return rounds.list_sheets(data, filename)
+        return importing.list_sheets(data, filename)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a message naming the file
         raise _import_error(exc, filename) from None
 
@@ -180,12 +180,12 @@ def decode_letter_file(data: bytes, filename: str) -> str:
 def prepare_upload(store: Store, access: Access, trust_id: int, data: bytes, filename: str, *,
                    sheet: str | None = None, mapping: dict | None = None,
                    progress: Callable[[int, int], None] | None = None):
-    """Read, map, validate and extract an uploaded file (audit_app.rounds.prepare_import); saves nothing."""
-    from audit_app import rounds  # see the module docstring
+    """Read, map, validate and extract an uploaded file (audit_app.importing.prepare_import); saves nothing."""
+    from audit_app import importing  # see the module docstring
 
     TrustScope.check(store, access, trust_id)
     try:
-        return rounds.prepare_import(data, filename, sheet=sheet, mapping=mapping, trust_id=trust_id, store=store,
+        return importing.prepare_import(data, filename, sheet=sheet, mapping=mapping, trust_id=trust_id, store=store,
                                      progress=progress)
     except Exception as exc:  # noqa: BLE001
         raise _import_error(exc, filename) from None
@@ -330,7 +330,7 @@ def save_import(store: Store, access: Access, trust_id: int, prepared, *, label:
     `into_round_id`: an existing EMPTY round (created on the Trusts page) to fill; its label,
     period and standards version are used.
     """
-    from audit_app import rounds  # see the module docstring
+    from audit_app import importing  # see the module docstring
 
     scope = TrustScope.check(store, access, trust_id)
     empty = None
@@ -349,7 +349,7 @@ def save_import(store: Store, access: Access, trust_id: int, prepared, *, label:
     if empty is not None:
         store.delete_round(empty.id, user=scope.user, reason="filled by an import")  # re-created below, with its letters, under the same label
     try:
-        return rounds.accept_import(store, prepared, trust_id=trust_id, label=label, period_start=period_start,
+        return importing.accept_import(store, prepared, trust_id=trust_id, label=label, period_start=period_start,
                                     period_end=period_end, standards_config=config, progress=progress)
     except Exception as exc:  # noqa: BLE001
         if empty is not None:

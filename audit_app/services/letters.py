@@ -9,11 +9,11 @@ from typing import Any
 import pandas as pd
 
 from audit_app import wording
-from audit_app.records import CANONICAL_FIELDS
+from audit_app.records import CANONICAL_FIELDS, YesNo, yes_no_word
 from audit_app.services.scope import Access, ServiceError, TrustScope
 from audit_app.services.standards import trust_config
 from audit_app.standards import evaluate_letter
-from audit_app.store.store import ConcurrentEditError, LetterRow, Store, StoreError
+from audit_app.store.database import ConcurrentEditError, LetterRow, Store, StoreError, set_path
 from audit_app.ui.evidence import opioid_summary
 
 
@@ -122,20 +122,17 @@ def _coerce(f: CorrectableField, value: Any) -> Any:
     if value is None or (isinstance(value, str) and value.strip() == ""):
         return "unknown" if f.kind == "yesno" else None
     if f.kind == "yesno":
-        v = str(value).strip().lower()
-        v = {"y": "yes", "true": "yes", "n": "no", "false": "no", "?": "unknown"}.get(v, v)
-        if v not in ("yes", "no", "unknown"):
+        if str(value).strip().lower() in ("unknown", "?"):
+            return "unknown"
+        word = yes_no_word(value)
+        if word is None:
             raise ServiceError(f"{f.label}: answer yes, no or unknown")
-        return v
+        return word.value
     if f.kind == "bool":
-        if isinstance(value, bool):
-            return value
-        v = str(value).strip().lower()
-        if v in ("yes", "true", "y", "1"):
-            return True
-        if v in ("no", "false", "n", "0"):
-            return False
-        raise ServiceError(f"{f.label}: answer yes or no")
+        word = yes_no_word(value)
+        if word is None:
+            raise ServiceError(f"{f.label}: answer yes or no")
+        return word is YesNo.YES
     if f.kind == "number":
         try:
             x = float(value)
@@ -152,15 +149,9 @@ def _coerce(f: CorrectableField, value: Any) -> Any:
 
 
 def _with_change(doc: Any, path: str, value: Any) -> Any:
+    """A copy of `doc` with doc[path] set (the store's setter, so the preview and the save agree)."""
     doc = copy.deepcopy(doc)
-    parts = path.split(".")
-    cur = doc
-    for p in parts[:-1]:
-        cur = cur[int(p)] if isinstance(cur, list) else cur.setdefault(p, {})
-    if isinstance(cur, list):
-        cur[int(parts[-1])] = value
-    else:
-        cur[parts[-1]] = value
+    set_path(doc, path, value)
     return doc
 
 
@@ -262,8 +253,10 @@ def letter_ome_table(letter: LetterRow) -> tuple[pd.DataFrame, str]:
     rows = []
     for r in ome_breakdown(letter.extraction):
         rng = r["factor_range"]
+        ome_rng = r["ome_range"]
         rows.append({"Opioid": r["drug"],
                      "OME mg/day": r["ome_mg_per_day"],
+                     "Range where sources differ": f"{ome_rng[0]:g} to {ome_rng[1]:g} mg/day" if ome_rng else "",
                      "Factor": "" if r["factor"] is None else f"{r['factor']:g}"
                      + (f" (sources differ: {rng[0]:g} to {rng[1]:g})" if rng else ""),
                      "Factor source": r["factor_source"] or "",
@@ -271,7 +264,8 @@ def letter_ome_table(letter: LetterRow) -> tuple[pd.DataFrame, str]:
                      "Note": r["note"] or ""})
     f = build_facts(as_record(letter.record or {"letter_id": letter.letter_key}), letter.extraction, {}, letter.text)
     total = ome_words(*total_ome(f)) if f.items or f.record.ome_mg_per_day is not None else "no opioid"
-    return pd.DataFrame(rows, columns=["Opioid", "OME mg/day", "Factor", "Factor source", "In the total", "Note"]), total
+    return pd.DataFrame(rows, columns=["Opioid", "OME mg/day", "Factor", "Factor source", "Range where sources differ",
+                                       "In the total", "Note"]), total
 
 
 def letter_wording(store: Store, access: Access, trust_id: int, letter: LetterRow) -> list[dict]:

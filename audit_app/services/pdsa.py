@@ -6,7 +6,7 @@ import pandas as pd
 from audit_app import wording
 from audit_app.access import AccessDenied
 from audit_app.services.scope import Access, ServiceError, TrustScope
-from audit_app.store.store import Store, StoreError
+from audit_app.store.database import Store, StoreError
 from qi.pdsa import PdsaCycle
 
 PDSA_FIELDS: dict[str, str] = {

@@ -8,12 +8,13 @@ import re
 
 import pandas as pd
 
-from audit_app.services.charts import GRAINS, NO_SIGNAL, chart_view, figure_png, icon_text, measure_labels, measure_table
+from audit_app.services.charts import GRAINS, chart_view, figure_png, icon_text, measure_labels, measure_table
 from audit_app.services.compliance import compliance_view
 from audit_app.services.pdsa import cycles_of
 from audit_app.services.scope import Access, ServiceError, TrustScope
 from audit_app.services.standards import trust_config
-from audit_app.store.store import Store, StoreError
+from audit_app.store.database import Store, StoreError
+from qi import explain
 
 
 def round_report(store: Store, access: Access, trust_id: int, round_id: int, *, mask: bool = True,
@@ -98,7 +99,7 @@ def round_slides(store: Store, access: Access, trust_id: int, round_id: int,
                 charts.append(slides.ChartSlide(name, None, [f"No chart: {exc}"]))
                 continue
             variation, assurance = icon_text(cv.variation, cv.assurance)
-            bullets = list(cv.signals) or [NO_SIGNAL]
+            bullets = list(cv.signals) or [explain.NO_SIGNAL]
             bullets += [f"Variation: {variation}."] if variation else []
             bullets += [f"Against target: {assurance}."] if assurance else []
             bullets += cv.notes

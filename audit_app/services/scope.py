@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from audit_app.access import AccessContext, AccessDenied
-from audit_app.store.store import LetterRow, RoundInfo, Store, StoreError, TrustInfo
+from audit_app.store.database import LetterRow, RoundInfo, Store, StoreError, TrustInfo
 
 
 class ServiceError(Exception):

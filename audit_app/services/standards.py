@@ -7,24 +7,19 @@ from typing import Any
 import pandas as pd
 
 from audit_app import wording
+from audit_app.records import YesNo, yes_no_word
 from audit_app.services.scope import Access, ServiceError, TrustScope
-from audit_app.standards import StandardsConfig, default_config, load_standards, parameter_specs
-from audit_app.store.store import Store
+from audit_app.standards import StandardsConfig, config_for, load_standards, parameter_specs
+from audit_app.store.database import Store
 
 
 def trust_config(scope: TrustScope, version: int | None = None) -> tuple[int, StandardsConfig]:
-    """(version, StandardsConfig) of the scope's trust; the national defaults are saved as version 1 on first use."""
-    store, trust_id = scope.store, scope.trust_id
-    found = store.standards_config(trust_id, version)
-    if found is None:
-        if version is not None:
-            raise ServiceError(f"this trust has no standards version {version}")
-        v = store.save_standards_config(trust_id, default_config().to_dict(), user="defaults")
-        found = store.standards_config(trust_id, v)
-    v, cfg = found
-    cfg = dict(cfg)
-    cfg["version"] = v
-    return v, StandardsConfig.from_dict(cfg)
+    """(version, StandardsConfig) of the scope's trust (audit_app.standards.config_for)."""
+    try:
+        cfg = config_for(scope.store, scope.trust_id, version)
+    except LookupError as exc:
+        raise ServiceError(str(exc)) from None
+    return cfg.version, cfg
 
 
 def current_standards(store: Store, access: Access, trust_id: int, version: int | None = None):
@@ -85,14 +80,9 @@ def param_text(value: Any) -> str:
 
 def _parse_param(kind: str, text: Any) -> Any:
     if kind == "bool":
-        if isinstance(text, bool):
-            return text
-        t = str(text).strip().lower()
-        if t in ("true", "yes", "y", "1", "on"):
-            return True
-        if t in ("false", "no", "n", "0", "off"):
-            return False
-        return text  # StandardsConfig names the bad value
+        switch = {"on": YesNo.YES, "off": YesNo.NO}.get(str(text).strip().lower())
+        word = switch or yes_no_word(text)
+        return text if word is None else word is YesNo.YES  # StandardsConfig names a bad value
     if kind == "list":
         if isinstance(text, (list, tuple)):
             return list(text)

@@ -9,7 +9,7 @@ import pandas as pd
 from audit_app import wording
 from audit_app.services.scope import Access, ServiceError, TrustScope, check_period
 from audit_app.services.standards import trust_config
-from audit_app.store.store import RoundInfo, Store, StoreError, TrustInfo
+from audit_app.store.database import RoundInfo, Store, StoreError, TrustInfo
 
 
 def create_trust(store: Store, access: Access, name: str, code: str | None = None) -> TrustInfo:

@@ -5,6 +5,7 @@ Public API::
     evaluate_letter(record, extraction, config=None, *, text=None) -> list[StandardResult]
     StandardResult(standard_id, outcome, exclusion_code, evidence, item_index=None, reason=None)
     StandardsConfig (to_dict / from_dict, version), default_config()
+    config_for(store, trust_id, version=None) -> the trust's stored StandardsConfig
     load_standards(version=1) -> list[StandardDefinition]
     REGISTRY / get_evaluator(standard_id)
 """
@@ -14,7 +15,7 @@ import datetime as dt
 from typing import Any
 
 from audit_app.records import CANONICAL_FIELDS, AuditRecord, YesNo
-from audit_app.standards.config import StandardSetting, StandardsConfig, default_config
+from audit_app.standards.config import StandardSetting, StandardsConfig, config_for, default_config
 from audit_app.standards.definitions import (
     CURRENT_VERSION, StandardDefinition, exclusion_codes, get_definition, global_exclusions,
     load_standards, parameter_specs, standards_file,
@@ -27,7 +28,7 @@ from audit_app.standards.results import (
 
 __all__ = [
     "evaluate_letter", "letter_measures", "StandardResult", "StandardsConfig", "StandardSetting",
-    "default_config", "load_standards", "get_definition", "exclusion_codes", "parameter_specs",
+    "config_for", "default_config", "load_standards", "get_definition", "exclusion_codes", "parameter_specs",
     "standards_file", "StandardDefinition", "REGISTRY", "get_evaluator", "standard", "CURRENT_VERSION",
     "MET", "NOT_MET", "NOT_APPLICABLE", "NOT_ASSESSABLE", "OUTCOMES", "OUTCOME_LABELS", "as_record",
     "global_exclusions",

@@ -172,3 +172,17 @@ def _param(name: str, kind: str, value: Any) -> Any:
 def default_config() -> StandardsConfig:
     """The national defaults: OD-01..OD-14 on, local OD-15/OD-17 off, targets from the file."""
     return StandardsConfig.default()
+
+
+def config_for(store, trust_id: int, version: int | None = None) -> StandardsConfig:
+    """The trust's stored standards configuration: `version`, else its latest (``config.version``
+    says which). A trust with none gets the national defaults saved as its version 1 first, so
+    every scored round names a stored version. LookupError when `version` is not stored."""
+    found = store.standards_config(trust_id, version)
+    if found is None:
+        if version is not None:
+            raise LookupError(f"this trust has no standards version {version}")
+        store.save_standards_config(trust_id, default_config().to_dict(), user="defaults")
+        found = store.standards_config(trust_id)
+    number, data = found
+    return StandardsConfig.from_dict({**data, "version": number})

@@ -14,9 +14,9 @@ from audit_app.records import YesNo
 from audit_app.standards.config import StandardsConfig
 from audit_app.standards.definitions import get_definition
 from audit_app.standards.facts import (
-    AUDITOR, CONFIG, DERIVED, EXTRACTION, STRONG_OPIOIDS, LetterFacts, auditor_answer,
+    AUDITOR, CONFIG, DERIVED, EXTRACTION, LetterFacts, auditor_answer,
     classify_sedative_text, co_evidence, combine_answer, coprescriptions, ev, extraction_answer,
-    is_codeine_item, item_change, item_evidence, item_statements, justification, letter_indication_covers_all,
+    is_codeine_item, is_strong_opioid, item_change, item_evidence, item_statements, justification, letter_indication_covers_all,
     mentions_codeine, num, stated_duration, supply_days, total_ome,
 )
 from audit_app.standards.results import MET, NOT_APPLICABLE, NOT_ASSESSABLE, NOT_MET, StandardResult
@@ -608,12 +608,6 @@ def od14_codeine_children(f: LetterFacts, cfg: StandardsConfig) -> list[Standard
                   [ev(AUDITOR, "days_supplied", days, text=f.record.days_supplied_raw)])]
 
 
-_LAXATIVE = re.compile(
-    r"\b(laxatives?|senna|sennosides?|docusate|lactulose|macrogols?|laxido|movicol|cosmocol|bisacodyl|"
-    r"dulcolax|sodium picosulfate|ispaghula|fybogel|glycerol suppos\w*|glycerin suppos\w*|co-danthr\w*|"
-    r"naloxegol|moventig|methylnaltrexone|prucalopride)\b", re.I)
-
-
 @standard("OD-15")
 def od15_laxative(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
     sid = "OD-15"
@@ -623,7 +617,7 @@ def od15_laxative(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
     if not f.items:
         return [_r(sid, NOT_ASSESSABLE, [ev(EXTRACTION, "opioids", None, note=_NO_TEXT)], reason="POPULATION_UNKNOWN")]
     strong = [i for i, it in enumerate(f.items)
-              if str(it.get("generic") or "").lower() in STRONG_OPIOIDS and it.get("prn") is False]
+              if is_strong_opioid(it.get("generic")) and it.get("prn") is False]
     if not strong:
         return [_r(sid, NOT_APPLICABLE, [ev(EXTRACTION, "opioids[].prn", None, note="no regular strong opioid")],
                    code="NO_REGULAR_STRONG_OPIOID")]
@@ -636,29 +630,23 @@ def od15_laxative(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
     if found:
         return [_r(sid, MET, pop_ev + [co_evidence(i, c, "class", "laxative", note=f"laxative co-prescribed: {c.get('drug')}")
                                        for i, c in found])]
-    if found is not None and _extractor_reads_laxatives(f.extraction):
+    if found is not None:  # the extractor lists active co-prescriptions; stopped / negated ones are not among them
         return [_r(sid, NOT_MET, pop_ev + [ev(EXTRACTION, "co_prescriptions", [],
-                                              note="no laxative prescribed on discharge (stopped, declined or "
-                                                   "negated mentions do not count)")])]
-    if f.text:  # older extractions without laxatives in co_prescriptions: keyword search
-        m = _LAXATIVE.search(f.text)
-        if m:
-            return [_r(sid, MET, pop_ev + [ev(DERIVED, "letter_text", m.group(0), text=m.group(0), span=[m.start(), m.end()],
-                                              note="laxative named in the letter (keyword search; check the context)")])]
-        return [_r(sid, NOT_MET, pop_ev + [ev(DERIVED, "letter_text", None, note="no laxative named in the letter")])]
+                                              note="no laxative prescribed on discharge (stopped, declined, allergy "
+                                                   "or negated mentions do not count)")])]
+    if f.text:  # an extraction without co-prescriptions: read the letter text with the drug-class lexicon
+        from nlp.drug_classes import find_class_mentions
+
+        mentions = find_class_mentions(f.text, classes=["laxative"])
+        active = [m for m in mentions if m.active]
+        if active:
+            m = active[0]
+            return [_r(sid, MET, pop_ev + [ev(DERIVED, "letter_text", m.drug, text=f.text[m.span[0]:m.span[1]],
+                                              span=list(m.span), note="laxative on the letter")])]
+        why = "; ".join(sorted({f"{m.drug} {m.status}" for m in mentions}))
+        return [_r(sid, NOT_MET, pop_ev + [ev(DERIVED, "letter_text", None,
+                                              note="no laxative prescribed in the letter" + (f" ({why})" if why else ""))])]
     return [_r(sid, NOT_ASSESSABLE, pop_ev + a_ev, reason="MISSING_LAXATIVE")]
-
-
-def _extractor_reads_laxatives(extraction: dict | None) -> bool:
-    """Whether the extraction's co-prescriptions cover laxatives (a current extractor says so in
-    ``co_prescription_classes``; any laxative entry, active or not, also shows it)."""
-    if not isinstance(extraction, dict):
-        return False
-    declared = extraction.get("co_prescription_classes")
-    if isinstance(declared, list):
-        return "laxative" in declared
-    mentions = extraction.get("co_prescriptions") or []
-    return any(isinstance(c, dict) and c.get("class") == "laxative" for c in mentions)
 
 
 @standard("OD-17")

@@ -25,20 +25,14 @@ _NO = {"n", "no", "false", "0", "none", "nil", "not documented", "absent", "not 
 
 OST_BRANDS = {"espranor", "subutex", "suboxone", "buvidal", "sublocade", "physeptone"}
 _OST_TEXT = re.compile(r"\b(methadone|physeptone|espranor|subutex|suboxone|buvidal|sublocade)\b", re.I)
-_BZD_TEXT = re.compile(
-    r"\b(benzo\w*|diazepam|lorazepam|temazepam|clonazepam|midazolam|nitrazepam|oxazepam|"
-    r"chlordiazepoxide|alprazolam|lormetazepam|clobazam|loprazolam|zopiclone|zolpidem|zaleplon|z[- ]?drugs?)\b",
-    re.I,
-)
-_GABA_TEXT = re.compile(
-    r"\b(gabapentin\w*|pregabalin|lyrica|alzain|axalid|lecaent|rewisca|neurontin)\b", re.I,
-)
-_CODEINE_TEXT = re.compile(r"(?<![a-z])(codeine|co-?codamol|solpadol|zapain|kapake|tylex|codipar)\b", re.I)
 _PATCH_INTERVAL_DAYS = {"fentanyl": 3.0}
-STRONG_OPIOIDS = {
-    "morphine", "oxycodone", "fentanyl", "buprenorphine", "hydromorphone", "tapentadol", "methadone",
-    "diamorphine", "alfentanil", "pethidine", "levorphanol", "dipipanone", "papaveretum",
-}
+
+
+def is_strong_opioid(generic: str | None) -> bool:
+    """A strong opioid, from the one drug-class lexicon (nlp.drug_classes)."""
+    from nlp.drug_classes import generics_in
+
+    return str(generic or "").lower() in generics_in("strong_opioid")
 
 
 def ev(source: str, field_name: str, value: Any = None, *, text: str | None = None,
@@ -181,17 +175,20 @@ def combine_answer(record: AuditRecord, extraction: dict | None, auditor_field: 
 def classify_sedative_text(text: str | None) -> set[str] | None:
     """Auditor's 'benzo / gabapentinoid' column -> {'bzd', 'gaba'} subset; None when unknown.
 
-    'N'/'none' -> empty set; 'Y' without a drug class -> None (unknown which class).
+    Drug names and class words come from the drug-class lexicon (nlp.drug_classes); Z-drugs count
+    as 'bzd' (OD-10). 'N'/'none' -> empty set; 'Y' without a drug class -> None (unknown which class).
     """
+    from nlp.drug_classes import text_names_class
+
     if text is None:
         return None
     s = str(text).strip()
     if not s:
         return None
     found = set()
-    if _BZD_TEXT.search(s):
+    if text_names_class(s, "benzodiazepine") or text_names_class(s, "z_drug"):
         found.add("bzd")
-    if _GABA_TEXT.search(s):
+    if text_names_class(s, "gabapentinoid"):
         found.add("gaba")
     if found:
         return found
@@ -202,9 +199,14 @@ def classify_sedative_text(text: str | None) -> set[str] | None:
 
 
 def mentions_codeine(text: str | None) -> bool | None:
+    """Whether free text (the auditor's drug column) names codeine or a codeine product (co-codamol,
+    its brands), through the opioid lexicon. None for blank text."""
+    from nlp.drug_classes import generic_of
+    from nlp.lexicon import load_lexicon
+
     if text is None or not str(text).strip():
         return None
-    return bool(_CODEINE_TEXT.search(str(text)))
+    return any(generic_of(surface) == "codeine" for _s, _e, surface in load_lexicon().iter_matches(str(text)))
 
 
 def is_codeine_item(item: dict) -> bool:
@@ -461,7 +463,7 @@ def build_facts(record: AuditRecord, extraction: dict | None, params: dict[str, 
         if is_ost_item(item):
             ost_ev.append(item_evidence(i, item, "generic", item.get("generic"),
                                         note="opioid substitution therapy product"))
-    if record.drug and _OST_TEXT.search(str(record.drug)):
+    if record.drug and not f.items and _OST_TEXT.search(str(record.drug)):  # the letter's items say why, when known
         ost_ev.append(ev(AUDITOR, "drug", record.drug, note="opioid substitution therapy product named"))
     ost_a, ost_found = auditor_answer(record, "ost")
     if ost_a is YesNo.YES:
@@ -522,6 +524,9 @@ def item_label(item: dict) -> str:
     return f"{name} {strength:g} mg" if strength is not None else name
 
 
+PRN_NO_FREQUENCY = "prn_without_frequency"
+
+
 def item_ome(item: dict) -> float | None:
     """An item's OME mg/day, or None when it could not be worked out (a 0 that comes with an
     extractor flag such as 'daily_dose_unknown' is not a real 0)."""
@@ -560,7 +565,11 @@ def total_ome(facts: LetterFacts) -> tuple[float | None, bool, list[dict]]:
                 evid.append(item_evidence(i, it, "ome_mg_per_day", num(it.get("ome_mg_per_day")), note=why))
                 continue
             o = item_ome(it)
-            if o is None:
+            if o is None and it.get("ome_flag") == PRN_NO_FREQUENCY:
+                # the audit convention (corpus rules, FPM): a PRN with no maximum frequency adds 0, said in words
+                evid.append(item_evidence(i, it, "ome_mg_per_day", 0.0,
+                                          note=f"{item_label(it)} PRN with no maximum frequency: not counted"))
+            elif o is None:
                 complete = False
                 evid.append(item_evidence(i, it, "ome_mg_per_day", None,
                                           note=f"OME of {item_label(it)} could not be worked out: the total is incomplete"))
@@ -568,10 +577,13 @@ def total_ome(facts: LetterFacts) -> tuple[float | None, bool, list[dict]]:
                 total += o
                 evid.append(item_evidence(i, it, "ome_mg_per_day", o))
         flags = x.get("ome_flags") if isinstance(x, dict) else None
-        if complete and isinstance(flags, list) and "ome_incomplete" in flags:
+        missing = x.get("ome_incomplete_items") if isinstance(x, dict) and isinstance(x.get("ome_incomplete_items"), list) else []
+        missing = [m for m in missing if not (isinstance(m, dict) and m.get("reason") == PRN_NO_FREQUENCY)]
+        if complete and isinstance(flags, list) and "ome_incomplete" in flags and (missing or not x.get("ome_incomplete_items")):
             complete = False
-            missing = x.get("ome_incomplete_items") if isinstance(x.get("ome_incomplete_items"), list) else []
-            evid.append(ev(EXTRACTION, "ome_incomplete_items", [str(m) for m in missing],
+            names = [str(m.get("name") or m.get("drug") or "an opioid") + (f" ({m['reason']})" if m.get("reason") else "")
+                     if isinstance(m, dict) else str(m) for m in missing]
+            evid.append(ev(EXTRACTION, "ome_incomplete_items", names,
                            note="the extractor could not convert every opioid: the total is incomplete"))
         return total, complete, evid
     if x is not None and num(x.get("ome_total_mg_per_day")) is not None:
@@ -585,6 +597,9 @@ def ome_words(value: float | None, complete: bool, evidence: list[dict]) -> str:
     if value is None:
         return "not known"
     figure = f"{value:.0f} mg/day" if abs(value - round(value)) < 0.05 else f"{value:.1f} mg/day"
+    uncounted = [e["note"] for e in evidence if str(e.get("note") or "").endswith("PRN with no maximum frequency: not counted")]
+    if uncounted:
+        figure += " (" + "; ".join(uncounted) + ")"
     if complete:
         return figure
     named = [e["note"].split(" could not")[0].replace("OME of ", "") for e in evidence
@@ -597,8 +612,9 @@ def ome_words(value: float | None, complete: bool, evidence: list[dict]) -> str:
 
 
 def ome_breakdown(extraction: dict | None) -> list[dict]:
-    """Per item: drug, OME mg/day, factor and the factor's source, the range where sources
-    differ, and whether it enters the pain total. For the letter view and exports."""
+    """Per item: drug, OME mg/day, factor and the factor's source, the range where published
+    factors differ (``ome_range`` mg/day, ``factor_range``), and whether it enters the pain total.
+    For the letter view and exports."""
     rows = []
     raw = extraction.get("opioids") if isinstance(extraction, dict) else None
     for i, it in enumerate(raw if isinstance(raw, list) else []):
@@ -607,10 +623,12 @@ def ome_breakdown(extraction: dict | None) -> list[dict]:
         it = _clean_item(it)
         counts, why = counts_in_pain_ome(it)
         rng = it.get("ome_factor_range")
+        ome_rng = it.get("ome_range_mg_per_day")
         rows.append({
             "item_index": i, "drug": item_label(it), "ome_mg_per_day": item_ome(it),
             "factor": num(it.get("ome_factor")), "factor_source": it.get("ome_factor_source"),
             "factor_range": list(rng) if isinstance(rng, (list, tuple)) and len(rng) == 2 else None,
+            "ome_range": list(ome_rng) if isinstance(ome_rng, (list, tuple)) and len(ome_rng) == 2 else None,
             "flag": it.get("ome_flag") if isinstance(it.get("ome_flag"), str) else None,
             "in_total": counts, "note": why or ("OME could not be worked out" if item_ome(it) is None else None),
         })
@@ -730,14 +748,17 @@ def letter_indication_covers_all(text: str | None) -> re.Match | None:
 # ---------------------------------------------------------------------------------------------
 
 def coprescriptions(extraction: dict | None, classes: set[str]) -> list[tuple[int, dict]] | None:
-    """Active co-prescriptions of the given classes: [(index, entry)], or None when the
+    """Active co-prescriptions of the given classes (a drug's main class or any of its
+    ``classes``: citalopram is an SSRI and QT-prolonging): [(index, entry)], or None when the
     extraction has no ``co_prescriptions`` list (older extractions: not assessable from it)."""
     if not isinstance(extraction, dict) or not isinstance(extraction.get("co_prescriptions"), list):
         return None
     out = []
     for i, c in enumerate(extraction["co_prescriptions"]):
-        if isinstance(c, dict) and str(c.get("class") or "").lower() in classes \
-                and str(c.get("status") or "active").lower() == "active":
+        if not isinstance(c, dict):
+            continue
+        its = {str(c.get("class") or "").lower()} | {str(x).lower() for x in (c.get("classes") or [])}
+        if its & classes and str(c.get("status") or "active").lower() == "active":
             out.append((i, c))
     return out
 

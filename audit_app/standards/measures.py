@@ -8,9 +8,6 @@ words in ``SAFETY_FLAGS`` / ``REFERRAL_REASONS``.
 """
 from __future__ import annotations
 
-import csv
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from audit_app.records import AuditRecord, YesNo
@@ -36,31 +33,16 @@ _REPEAT_ADMISSION_KEYS = ("repeat_admission", "repeat_admissions", "readmission"
 _ADMISSION_COUNT_KEYS = ("admissions_12_months", "admissions_last_12_months", "admissions", "previous_admissions")
 
 
-@lru_cache(maxsize=1)
-def _paracetamol_products() -> frozenset[str]:
-    """Lower-case product names of the opioid lexicon's compounds that contain paracetamol
-    (the lexicon's own rows and notes; no separate list to keep in step)."""
-    names = set()
-    try:
-        text = resources.files("nlp").joinpath("data/opioids.csv").read_text(encoding="utf-8")
-    except (FileNotFoundError, ModuleNotFoundError):
-        return frozenset()
-    for row in csv.DictReader(text.splitlines()):
-        if row.get("formulation") != "combination":
-            continue
-        blob = f"{row.get('name', '')} {row.get('notes', '')}".lower()
-        if "paracetamol" in blob or "co-codamol" in blob or "co-dydramol" in blob:
-            names.add(row["name"].strip().lower())
-    return frozenset(names)
-
-
 def contains_paracetamol(item: dict) -> bool:
+    """A compound analgesic with paracetamol (co-codamol, co-dydramol, tramadol/paracetamol and their
+    brands), from the drug-class lexicon."""
+    from nlp.drug_classes import classes_of
+    from nlp.lexicon import load_lexicon
+
     if item.get("formulation") != "combination":
         return False
-    products = _paracetamol_products()
-    brand = str(item.get("brand") or "").lower()
-    text = str(item.get("text") or "").lower()
-    return brand in products or any(p in text for p in products) or "co-codamol" in text or "co-dydramol" in text
+    names = [item.get("brand")] + [surface for _s, _e, surface in load_lexicon().iter_matches(str(item.get("text") or ""))]
+    return any("paracetamol_combination" in classes_of(n) for n in names if n)
 
 
 def licensed_max_daily_mg(version: int = 1) -> dict[str, float]:
@@ -72,7 +54,7 @@ def safety_flags(items: list[dict], extraction: dict | None, version: int = 1) -
     """[{flag, words, item_index?, detail}] for the seeds' prescribing safety flags."""
     out: list[dict] = []
     generics = [str(it.get("generic") or "").lower() for it in items]
-    ssri = coprescriptions(extraction, {"ssri_snri"}) or []
+    ssri = coprescriptions(extraction, {"ssri", "snri", "ssri_snri"}) or []
     qt = coprescriptions(extraction, {"qt_prolonging"}) or []
     para = coprescriptions(extraction, {"paracetamol"}) or []
     for i, g in enumerate(generics):

@@ -1,5 +1,5 @@
 """The audit store (SQLAlchemy 2 + Alembic). See `store.Store`."""
-from audit_app.store.store import (
+from audit_app.store.database import (
     ConcurrentEditError,
     LetterRow,
     RoundInfo,
@@ -8,9 +8,13 @@ from audit_app.store.store import (
     TrustInfo,
     default_url,
     downgrade_schema,
+    overlapping_periods,
+    previous_round,
     schema_revision,
+    set_path,
     upgrade_schema,
 )
 
 __all__ = ["Store", "StoreError", "ConcurrentEditError", "TrustInfo", "RoundInfo", "LetterRow",
-           "default_url", "upgrade_schema", "downgrade_schema", "schema_revision"]
+           "default_url", "upgrade_schema", "downgrade_schema", "schema_revision", "overlapping_periods",
+           "previous_round", "set_path"]

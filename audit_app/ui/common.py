@@ -14,7 +14,7 @@ import streamlit as st
 
 from audit_app import services
 from audit_app.services import Access, ServiceError
-from audit_app.store.store import DB_ENV, Store, StoreError, default_url
+from audit_app.store.database import DB_ENV, Store, StoreError, default_url
 
 TRUST_KEY = "trust_id"
 ROUND_KEY = "round_id"

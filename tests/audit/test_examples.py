@@ -12,15 +12,15 @@ from audit_app import examples
 @pytest.fixture(autouse=True)
 def no_extraction(monkeypatch):
     """Keep the test fast: the examples are loaded without the spaCy extractor here."""
-    from audit_app import rounds
+    from audit_app import importing
 
-    original = rounds.prepare_import
+    original = importing.prepare_import
 
     def fast(*a, **kw):
         kw["extract"] = False
         return original(*a, **kw)
 
-    monkeypatch.setattr(rounds, "prepare_import", fast)
+    monkeypatch.setattr(importing, "prepare_import", fast)
 
 
 def test_loads_three_rounds_and_pdsa_cycles_into_an_empty_store(store):

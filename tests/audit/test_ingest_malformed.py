@@ -8,7 +8,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from audit_app import rounds
+from audit_app import importing
 from audit_app.ingest import IngestError, read_table
 
 HEADER = ["Audit ID", "Hosp No", "Date of discharge", "Age", "Opioid prescribed?", "Drug(s)", "Weaning plan",
@@ -44,8 +44,8 @@ def attempt(store, path, **kw):
     trust = store.find_trust("Trust M") or store.create_trust("Trust M")
     before = snapshot(store)
     with pytest.raises(IngestError) as exc:
-        prepared = rounds.prepare_import(path, path.name, trust_id=trust.id, store=store, extract=False, **kw)
-        rounds.accept_import(store, prepared, trust_id=trust.id, label="Round X")
+        prepared = importing.prepare_import(path, path.name, trust_id=trust.id, store=store, extract=False, **kw)
+        importing.accept_import(store, prepared, trust_id=trust.id, label="Round X")
     assert snapshot(store) == before
     assert "\n" not in str(exc.value)
     assert str(exc.value).startswith(path.name)
@@ -79,7 +79,7 @@ def test_text_in_a_number_column(store, tmp_path):
     data = [HEADER] + rows(3)
     data[2][3] = "forty"                      # Age on Excel row 4 (title row 1, header row 2)
     p = xlsx(tmp_path / "age.xlsx", data)
-    prepared = rounds.prepare_import(p, extract=False)
+    prepared = importing.prepare_import(p, extract=False)
     errs = prepared.report.errors
     assert len(errs) == 1
     assert (errs[0].row, errs[0].column, errs[0].sheet) == (4, 'D "Age"', "Audit")
@@ -93,7 +93,7 @@ def test_duplicate_letter_ids(store, tmp_path):
     data = [HEADER] + rows(3)
     data[3][0] = "T-001"
     p = xlsx(tmp_path / "dups.xlsx", data)
-    prepared = rounds.prepare_import(p, extract=False)
+    prepared = importing.prepare_import(p, extract=False)
     dup = prepared.report.by_code("duplicate_id")
     assert len(dup) == 1 and dup[0].severity == "error" and dup[0].row == 5 and "row 3" in dup[0].message
     assert dup[0].column == 'A "Audit ID"'

@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from audit_app import rounds
+from audit_app import importing as rounds
 from audit_app.ingest import suggest_mapping, value_kind
 from audit_app.ingest.build import MAPPING_MISFIT
 from audit_app.records import CANONICAL_FIELDS, AuditRecord, YesNo

@@ -191,7 +191,7 @@ def test_template_table_with_round_compliance():
 # ------------------------------------------------------------------------------- round discharges
 
 def test_round_discharges_are_stored_and_feed_the_rate(store):
-    from audit_app.store.store import StoreError
+    from audit_app.store.database import StoreError
 
     t = store.create_trust("Trust D")
     rid = store.save_round(t.id, "R1", [{"letter_id": "A", "record": {"letter_id": "A"}, "extraction": letter([rx()]),

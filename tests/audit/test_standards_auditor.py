@@ -266,13 +266,25 @@ def test_all_analgesia_indication_covers_every_item():
 def test_ome_total_incomplete_names_the_item_and_never_says_zero():
     from audit_app.standards.facts import LetterFacts, build_facts, ome_words, total_ome
     from audit_app.standards import as_record
-    x = letter([rx(ome_mg_per_day=0.0, ome_flag="prn_without_frequency"), mst()])
+    x = letter([rx(ome_mg_per_day=0.0, ome_flag="daily_dose_unknown"), mst()])
     f = build_facts(as_record({"letter_id": "T"}), x, default_config().parameters)
     value, complete, evid = total_ome(f)
     assert value == 60.0 and complete is False
     words = ome_words(value, complete, evid)
     assert words.startswith("at least 60 mg/day") and "oxycodone 5 mg" in words
     assert isinstance(f, LetterFacts)
+
+
+def test_prn_without_a_frequency_adds_nothing_and_says_so():
+    from audit_app.standards import as_record
+    from audit_app.standards.facts import build_facts, ome_words, total_ome
+    x = letter([rx(ome_mg_per_day=0.0, ome_flag="prn_without_frequency"), mst()], ome_flags=["ome_incomplete"],
+               ome_incomplete_items=[{"index": 0, "name": "oxycodone", "reason": "prn_without_frequency"}])
+    f = build_facts(as_record({"letter_id": "T"}), x, default_config().parameters)
+    value, complete, evid = total_ome(f)
+    assert (value, complete) == (60.0, True)
+    assert ome_words(value, complete, evid) == "60 mg/day (oxycodone 5 mg PRN with no maximum frequency: not counted)"
+    assert verdicts("OD-12", x) == [na("BELOW_THRESHOLD")]
 
 
 def test_ome_breakdown_gives_factor_and_source_per_item():
@@ -299,3 +311,19 @@ def test_stated_duration_wordings(text, kind):
     from audit_app.standards.facts import stated_duration
     hit = stated_duration(text)
     assert (hit[0] if hit else None) == kind
+
+
+def test_ome_incomplete_items_from_the_extractor_are_named():
+    from audit_app.standards import as_record
+    from audit_app.standards.facts import build_facts, ome_words, total_ome
+    x = letter([mst()], ome_flags=["ome_incomplete"],
+               ome_incomplete_items=[{"index": 1, "name": "fentanyl lozenge", "reason": "no accepted factor"}])
+    f = build_facts(as_record({"letter_id": "T"}), x, default_config().parameters)
+    words = ome_words(*total_ome(f))
+    assert words == "at least 60 mg/day (incomplete: fentanyl lozenge (no accepted factor) not converted)"
+
+
+def test_ome_range_where_sources_differ():
+    from audit_app.standards.facts import ome_breakdown
+    rows = ome_breakdown(letter([rx(generic="buprenorphine", route="sublingual", ome_range_mg_per_day=[24.0, 32.0])]))
+    assert rows[0]["ome_range"] == [24.0, 32.0]

@@ -1,7 +1,7 @@
 """Hostile and malformed audit files: each ends in a clean import or a clear message, store unchanged.
 
 The corpus (tests/hostile/corpus.py, >1,000 generated inputs) and a hypothesis property test go
-through the same path the app and the CLI use: `rounds.prepare_import` then `rounds.accept_import`.
+through the same path the app and the CLI use: `importing.prepare_import` then `importing.accept_import`.
 Outcomes are counted and printed; the assertions are 0 crashes and 0 partial rounds.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from audit_app.ingest import IngestError
-from audit_app.rounds import accept_import, prepare_import
+from audit_app.importing import accept_import, prepare_import
 from audit_app.store import Store, StoreError
 
 _spec = importlib.util.spec_from_file_location("hostile_corpus", Path(__file__).with_name("corpus.py"))

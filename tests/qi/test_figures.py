@@ -4,7 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from qi.figures import COLOURS, chromium_path, figure_to_png, signal_sentence, spc_figure
+from qi.explain import point_sentence
+from qi.figures import COLOURS, chromium_path, figure_to_png, spc_figure
 from qi.pdsa import PdsaCycle
 from qi.spc import analyse
 
@@ -56,8 +57,8 @@ def test_hover_explains_each_signal():
     r = analyse([10.0, 12.0] * 7 + [20.0], chart="i", rules="mdc")
     row = r.points.iloc[-1]
     # mean (154 + 20) / 15 = 11.6; MR 8 screened out, mean MR 2: ucl = 11.6 + 2.66 * 2 = 16.92
-    assert signal_sentence(row, r) == "Signal, an improvement: this point is above the upper limit (16.92)."
-    assert signal_sentence(r.points.iloc[0], r).startswith("Common cause")
+    assert point_sentence(row) == "Signal, an improvement: this point is above the upper limit (16.92)."
+    assert point_sentence(r.points.iloc[0]).startswith("Common cause")
     fig = spc_figure(r)
     imp = next(t for t in fig.data if t.name == "Special cause: improvement")
     assert "above the upper limit" in imp.text[0]

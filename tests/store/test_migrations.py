@@ -13,7 +13,7 @@ from alembic.config import Config
 
 from audit_app.store import Store, downgrade_schema, schema_revision, upgrade_schema
 from audit_app.store.models import Base
-from audit_app.store.store import MIGRATIONS, make_engine
+from audit_app.store.database import MIGRATIONS, make_engine
 
 NOW = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.timezone.utc)
 

@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from audit_app import second_reader
-from audit_app.gcpause import gc_paused
+from audit_app.store.gcpause import gc_paused
 from audit_app.ingest import (IngestError, Mapping, SheetData, ValidationReport, apply_user_mapping,
                               build_records, letter_kind, list_sheets as _list_sheets, read_table,
                               suggest_for_sheet)
 from audit_app.records import AuditRecord
+from audit_app.standards import StandardsConfig, config_for, evaluate_letter
 
 Progress = Callable[[int, int], None]
 
@@ -230,32 +231,14 @@ def run_extraction(texts: list[str | None], *, report: ValidationReport | None =
     return out, True, version
 
 
-def _standards(store, trust_id: int, config):
-    """(evaluate_letter, config, version) or (None, None, None) when the standards package is absent."""
-    try:
-        from audit_app.standards import StandardsConfig, default_config, evaluate_letter
-    except ImportError:
-        return None, None, None
-    if config is not None:
-        return evaluate_letter, config, getattr(config, "version", None)
-    found = store.standards_config(trust_id) if hasattr(store, "standards_config") else None
-    if found:
-        version, cfg = found
-        cfg = dict(cfg)
-        cfg["version"] = version
-        return evaluate_letter, StandardsConfig.from_dict(cfg), version
-    return evaluate_letter, default_config(), None
-
-
-def score_records(prepared: PreparedImport, evaluate, config, progress: Progress | None = None) -> list[list[dict]]:
+def score_records(prepared: PreparedImport, config: StandardsConfig,
+                  progress: Progress | None = None) -> list[list[dict]]:
+    """Every letter's standard results (audit_app.standards.evaluate_letter) as dicts."""
     out = []
     total = len(prepared.records)
     step = max(1, total // 100)
     for k, (rec, ex) in enumerate(zip(prepared.records, prepared.extractions)):
-        if evaluate is None:
-            out.append([])
-        else:
-            out.append([r.to_dict() for r in evaluate(rec, ex, config, text=rec.letter_text)])
+        out.append([r.to_dict() for r in evaluate_letter(rec, ex, config, text=rec.letter_text)])
         if progress and ((k + 1) % step == 0 or k + 1 == total):
             progress(k + 1, total)
     return out
@@ -279,8 +262,8 @@ def accept_import(store, prepared: PreparedImport, *, trust_id: int, label: str,
         raise StoreError(f"this trust already has a round labelled '{label}'; choose another label")
     with gc_paused():
         t0 = time.perf_counter()
-        evaluate, config, version = _standards(store, trust_id, standards_config)
-        results = score_records(prepared, evaluate, config, progress)
+        config = standards_config or config_for(store, trust_id)
+        results = score_records(prepared, config, progress)
         t_score = time.perf_counter()
         start, end = prepared.period
         period_start = period_start or start
@@ -288,10 +271,8 @@ def accept_import(store, prepared: PreparedImport, *, trust_id: int, label: str,
         letters = [{"record": rec.to_dict(), "text": rec.letter_text, "extraction": ex, "standard_results": res,
                     "comparisons": [c.to_dict() for c in comps]}
                    for rec, ex, res, comps in zip(prepared.records, prepared.extractions, results, prepared.comparisons)]
-        if evaluate is not None and version is None and hasattr(store, "save_standards_config"):
-            version = store.save_standards_config(trust_id, config.to_dict(), user="defaults")
         mapping = prepared.mapping_dict()
-        kwargs: dict[str, Any] = dict(period_start=period_start, period_end=period_end, standards_version=version,
+        kwargs: dict[str, Any] = dict(period_start=period_start, period_end=period_end, standards_version=config.version,
                                       source_file=prepared.filename, mapping=mapping,
                                       import_issues=prepared.report.store_issues())
         if prepared.extractor_version:

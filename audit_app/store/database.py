@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from audit_app import privacy
-from audit_app.gcpause import gc_paused
+from audit_app.store.gcpause import gc_paused
 from audit_app.store.models import (
     AuditRound,
     ColumnMapping,
@@ -704,7 +704,7 @@ class Store:
                 doc = copy.deepcopy(letter.extraction.result if letter.extraction else {})
             else:
                 raise StoreError(f"cannot correct {field!r}: fields start with 'record.' or 'extraction.'")
-            old = _set_path(doc, path, new_value)
+            old = set_path(doc, path, new_value)
             # The version check is in the UPDATE itself, so two writers cannot both pass it.
             res = s.execute(update(Letter).where(Letter.id == letter_id, Letter.version == expected_version)
                             .values(version=expected_version + 1, updated_at=dt.datetime.now(dt.timezone.utc),
@@ -849,6 +849,14 @@ def overlapping_periods(rounds: Iterable[Any]) -> list[tuple[Any, Any]]:
     return [(a, b) for a, b in zip(dated, dated[1:]) if b.period_start <= a.period_end]
 
 
+def previous_round(rounds: list[Any], round_id: int) -> Any | None:
+    """The round `round_id` is compared with: the latest round before it (in the order of
+    list_rounds) that has letters; None when there is none. The Compliance page and the Excel
+    report both use this, so they compare with the same round."""
+    idx = next(i for i, r in enumerate(rounds) if r.id == round_id)
+    return next((r for r in reversed(rounds[:idx]) if r.n_letters), None)
+
+
 def _in_time_order(rounds: list[AuditRound]) -> list[AuditRound]:
     """Rounds in the time order of their periods; where periods are missing or overlap, in the
     order they were saved."""
@@ -857,8 +865,8 @@ def _in_time_order(rounds: list[AuditRound]) -> list[AuditRound]:
     return sorted(rounds, key=lambda r: (r.period_start, r.id))
 
 
-def _set_path(doc: Any, path: str, value: Any) -> Any:
-    """Set doc[path] where path is 'a.0.b'; return the old value."""
+def set_path(doc: Any, path: str, value: Any) -> Any:
+    """Set doc[path] in place, where path is 'a.0.b' (dict keys and list indexes); return the old value."""
     parts = [p for p in path.split(".") if p]
     if not parts:
         raise StoreError("no field named")

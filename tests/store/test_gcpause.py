@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from audit_app.gcpause import gc_paused
+from audit_app.store.gcpause import gc_paused
 
 
 @pytest.fixture(autouse=True)
