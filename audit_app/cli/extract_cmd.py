@@ -87,6 +87,11 @@ def _read_sheet(path: Path, column: str | None, id_column: str | None, sheet: st
         data = read_table(path, path.name, sheet=sheet)
     except IngestError as exc:
         raise CliError(str(exc)) from None
+    named = [h for h in (column, id_column) if h]
+    if any(data.column_index(h) is None for h in named):
+        # the table found holds neither named heading (a hostile or odd first row fooled the header
+        # search): the row that holds the names is the header
+        return _read_sheet_by_names(path, column, id_column, sheet)
     mapping = suggest_for_sheet(data)
 
     def pick(heading: str | None, field: str, what: str) -> int | None:
@@ -129,6 +134,55 @@ def _longest_text_column(data, min_chars: int = 80) -> int | None:
         if mean > best_len:
             best, best_len = c, mean
     return best
+
+
+def _read_sheet_by_names(path: Path, column: str | None, id_column: str | None,
+                         sheet: str | None) -> list[tuple[str, object]]:
+    """The header is the first row (of 20) holding the named letter-text heading ('text' by default)."""
+    column = column or "text"
+    if path.suffix.lower() == ".csv":
+        with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+            rows = list(csv.reader(fh))
+    else:
+        try:
+            import openpyxl
+        except ImportError as exc:  # pragma: no cover
+            raise CliError("reading .xlsx needs openpyxl") from exc
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # noqa: BLE001 - corrupt or encrypted workbook
+            raise CliError(f"cannot open workbook {path.name}: {type(exc).__name__}") from exc
+        if sheet and sheet not in wb.sheetnames:
+            raise CliError(f"no sheet {sheet!r} in {path.name} (sheets: {', '.join(wb.sheetnames)})")
+        ws = wb[sheet] if sheet else wb.worksheets[0]
+        rows = [["" if v is None else v for v in r] for r in ws.iter_rows(values_only=True)]
+        wb.close()
+    header_idx = None
+    for i, r in enumerate(rows[:20]):
+        names = [str(v).strip().lower() for v in r]
+        if column.strip().lower() in names:
+            header_idx = i
+            break
+    if header_idx is None:
+        first = next((r for r in rows if any(str(v).strip() for v in r)), [])
+        raise CliError(f"column {column!r} not found in {path.name} (columns: {', '.join(str(v) for v in first if str(v).strip())})")
+    names = [str(v).strip().lower() for v in rows[header_idx]]
+    ci = names.index(column.strip().lower())
+    ii = None
+    if id_column:
+        if id_column.strip().lower() not in names:
+            raise CliError(f"id column {id_column!r} not found in {path.name}")
+        ii = names.index(id_column.strip().lower())
+    out = []
+    for n, r in enumerate(rows[header_idx + 1:], header_idx + 2):
+        text = r[ci] if ci < len(r) else ""
+        lid = str(r[ii]) if ii is not None and ii < len(r) and str(r[ii]).strip() else f"row-{n}"
+        if text is None or (isinstance(text, str) and not text.strip()):
+            continue
+        out.append((lid, text if isinstance(text, (str, bytes)) else str(text)))
+    if not out:
+        raise CliError(f"no letter text in column {column!r} of {path.name}")
+    return out
 
 
 class _Bad:

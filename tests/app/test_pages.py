@@ -130,16 +130,20 @@ def test_pasted_letters_become_a_round(app_db, dev_letters):
     tid = _trust(app_db)
     at = _app("import_round")
     at.radio(key="import_kind").set_value("Discharge letters (.txt or pasted)").run()
-    pasted = f"\n{services.LETTER_SEPARATOR}\n".join(l["text"] for l in dev_letters[:3])
+    pasted = "\n\n".join(l["text"] for l in dev_letters[:3])  # one after another, no separator
     at.text_area(key="paste_letters_0").set_value(pasted).run()
     assert not at.exception and not at.error, [e.value for e in at.error]
+    # no talk of a CSV or a mapping: each letter with what was found in it, before saving
+    assert any(h.value == "1. Letters read" for h in at.subheader)
+    assert not any("header on row" in c.value or "letters.csv" in c.value for c in at.caption)
+    assert len(at.expander) >= 3 and all("discharged" in e.label for e in list(at.expander)[:3])
     at.text_input(key="import_label").set_value("Letters batch 1")
     at.form_submit_button[0].click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     store = Store(app_db)
     (rnd,) = store.list_rounds(tid)
-    assert rnd.n_letters == 3
-    assert all(l.text for l in store.letters(rnd.id))
+    assert rnd.n_letters == 3 and rnd.period_start is not None  # dates taken from the letters
+    assert all(l.text and l.record.get("discharge_date") for l in store.letters(rnd.id))
     store.close()
 
 
@@ -150,6 +154,7 @@ def test_trusts_page_creates_and_renames(app_db):
     assert not at.exception
     assert at.session_state["trust_id"] is not None
     assert any(s.value == "Northshire" for s in at.subheader)
+    assert any("Created trust Northshire" in m.value for m in at.success)  # a confirmation that stays
     rename = next(t for t in at.text_input if t.label == "Rename trust")
     rename.set_value("Northshire NHS FT")
     next(b for b in at.form_submit_button if b.label == "Rename").click().run()

@@ -88,7 +88,10 @@ if letters_mode:
     dated = sum(1 for r in prepared.records if r.discharge_date)
     st.caption(f"{len(prepared.records)} letter(s); {dated} with a discharge date taken from the letter. "
                "Check what the extractor found in each before saving.")
-    for rec, ex in zip(prepared.records, prepared.extractions):
+    shown = 60  # enough to check by eye; the preview and the Letters page hold them all
+    if len(prepared.records) > shown:
+        st.caption(f"The first {shown} letters are shown here; all are in the preview below.")
+    for rec, ex in list(zip(prepared.records, prepared.extractions))[:shown]:
         title = (f"{rec.letter_id}: discharged {rec.discharge_date:%d/%m/%Y}" if rec.discharge_date
                  else f"{rec.letter_id}: no discharge date found")
         with st.expander(title):
