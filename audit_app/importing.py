@@ -18,13 +18,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from audit_app import second_reader
+from audit_app import privacy, second_reader
 from audit_app.store.gcpause import gc_paused
 from audit_app.ingest import (IngestError, Mapping, SheetData, ValidationReport, apply_user_mapping,
                               build_records, letter_kind, list_sheets as _list_sheets, read_table,
                               suggest_for_sheet)
 from audit_app.records import AuditRecord
-from audit_app.standards import StandardsConfig, config_for, evaluate_letter
+from audit_app.standards import StandardsConfig, config_for, default_config, evaluate_letter
 
 Progress = Callable[[int, int], None]
 
@@ -244,10 +244,13 @@ def score_records(prepared: PreparedImport, config: StandardsConfig,
     return out
 
 
-def accept_import(store, prepared: PreparedImport, *, trust_id: int, label: str, period_start=None,
-                  period_end=None, standards_config=None, progress: Progress | None = None) -> int:
+def accept_import(store, prepared: PreparedImport, *, trust_id: int | None, label: str, period_start=None,
+                  period_end=None, standards_config=None, progress: Progress | None = None,
+                  new_trust: str | None = None) -> int:
     """Score the standards and save the round (ONE transaction), then remember the mapping for the
-    trust. Refuses (IngestError, nothing saved) when the report has errors. Returns the round id."""
+    trust. Refuses (IngestError, nothing saved) when the report has errors. Returns the round id.
+    With `trust_id=None` and `new_trust` (a name), the trust is created in the round's transaction
+    (with the national default standards): a failed import leaves no empty trust behind."""
     if prepared.report.has_errors:
         n = len(prepared.report.errors)
         raise IngestError(f"not saved: the validation report lists {n} error(s); fix them in the spreadsheet "
@@ -256,31 +259,54 @@ def accept_import(store, prepared: PreparedImport, *, trust_id: int, label: str,
         raise IngestError("not saved: no letters were read from the sheet", prepared.filename,
                           sheet=prepared.sheet.sheet)
     label = (label or "").strip()
-    if hasattr(store, "find_round") and label and store.find_round(trust_id, label) is not None:
+    if trust_id is not None and hasattr(store, "find_round") and label and store.find_round(trust_id, label) is not None:
         from audit_app.store import StoreError
 
         raise StoreError(f"this trust already has a round labelled '{label}'; choose another label")
     with gc_paused():
         t0 = time.perf_counter()
-        config = standards_config or config_for(store, trust_id)
-        results = score_records(prepared, config, progress)
-        t_score = time.perf_counter()
+        if trust_id is None:
+            config = standards_config or default_config()
+            new = {"name": new_trust, "standards_config": config.to_dict()}
+        else:
+            config = standards_config or config_for(store, trust_id)
+            new = None
         start, end = prepared.period
         period_start = period_start or start
         period_end = period_end or end
-        letters = [{"record": rec.to_dict(), "text": rec.letter_text, "extraction": ex, "standard_results": res,
-                    "comparisons": [c.to_dict() for c in comps]}
-                   for rec, ex, res, comps in zip(prepared.records, prepared.extractions, results, prepared.comparisons)]
         mapping = prepared.mapping_dict()
+        scoring = [0.0]
+
+        def letters():
+            """Scored one by one as the store saves them: memory stays flat however long the round."""
+            scored = zip(prepared.records, prepared.extractions, prepared.comparisons)
+            total = len(prepared.records)
+            step = max(1, total // 100)
+            for k, (rec, ex, comps) in enumerate(scored):
+                record = rec.to_dict()
+                t = time.perf_counter()
+                res = [r.to_dict() for r in evaluate_letter(rec, ex, config, text=rec.letter_text)]
+                scoring[0] += time.perf_counter() - t
+                if progress and ((k + 1) % step == 0 or k + 1 == total):
+                    progress(k + 1, total)
+                yield {"record": record, "text": rec.letter_text, "extraction": ex, "standard_results": res,
+                       "comparisons": [c.to_dict() for c in comps]}
+
         kwargs: dict[str, Any] = dict(period_start=period_start, period_end=period_end, standards_version=config.version,
                                       source_file=prepared.filename, mapping=mapping,
                                       import_issues=prepared.report.store_issues())
         if prepared.extractor_version:
             kwargs["extractor_version"] = prepared.extractor_version
-        round_id = store.save_round(trust_id, label, letters, **kwargs)
-        store.save_column_mapping(trust_id, prepared.mapping.decisions())  # unmapped columns too
-        prepared.timings["score"] = t_score - t0
-        prepared.timings["save"] = time.perf_counter() - t_score
+        # unmapped columns judged over the whole sheet before the first letter is saved
+        kwargs["sheet_identifiers"] = privacy.sheet_identifiers(
+            [{"extra": rec.extra, "patient_name": rec.patient_name} for rec in prepared.records])
+        if new is not None:
+            kwargs["new_trust"] = new
+        round_id = store.save_round(trust_id, label, letters(), **kwargs)
+        store.save_column_mapping(store.trust_of_round(round_id) if trust_id is None else trust_id,
+                                  prepared.mapping.decisions())  # unmapped columns too
+        prepared.timings["score"] = scoring[0]
+        prepared.timings["save"] = time.perf_counter() - t0 - scoring[0]
     return round_id
 
 

@@ -7,19 +7,24 @@ masked character for character so that evidence spans still point at the right p
 
 Public API
 ----------
-- ``find_identifiers(text) -> list[IdentifierSpan(kind, start, end)]``: NHS numbers (10 digits,
-  spaced/dashed/unspaced, valid check digit or not), hospital numbers / MRNs (labelled, or the
-  common shapes ``RX9450465`` / ``A009281``; bare 6-9 digit numbers only when labelled), patient
-  names (labelled ``Name:``/``Patient:``/``Re:``, ``Mr/Mrs/Ms/Miss/Mx/Dr Forename Surname``,
-  ``SURNAME, Forename`` in the header, and every later capitalised mention of a name found so
-  far), dates of birth (labelled ``DOB``/``Date of birth``/``born``).
-- ``mask_text(text)``: the same text with every identifier's letters and digits replaced by
-  ``X`` (same length, punctuation and whitespace kept).
+- ``find_identifiers(text, names=()) -> list[IdentifierSpan(kind, start, end)]``: NHS numbers
+  (10 digits in whole groups with a valid modulus-11 check digit whatever the separators: any
+  Unicode space, dots, dashes, slashes, zero-width characters, one line break; or unbroken / 3-3-4
+  with any check digit), hospital numbers (labelled, or shapes ``RX9450465`` / ``A009281``), dates
+  of birth (after ``DOB``, ``Date of birth``, ``Birth:``, ``Born``, ``Dyddiad geni``...), patient
+  names in any script (after a label, a title, ``SURNAME, Forename`` in the header, and every later
+  capitalised mention of those words, or of the known ``names``). A value on the line after its
+  label counts. Linear in the length of the text.
+- ``mask_text(text, names=())`` / ``mask_file_name(name)``: the same text with every identifier's
+  letters and digits replaced by ``X`` (same length, punctuation and whitespace kept).
+- ``describe_identifiers(text)``: for messages: identifiers replaced by what they are ('a
+  10-digit number', 'a name'), never quoted.
 - ``mask_identifier(field, value)``: what an export shows instead of an identifier field value.
-- ``looks_like_identifier_column(heading, values) -> kind | None``: spreadsheet columns, by
-  heading and by value shape.
+- ``looks_like_identifier_column(heading, values) -> kind | None``, ``identifier_columns(extras)``,
+  ``sheet_identifiers(records)``: spreadsheet columns judged by heading and by content (NHS and
+  hospital numbers, phone numbers, old dates = dates of birth, names), and a sheet's name words.
 - ``mask_record(record)``: an audit-record dict ready for export (identifier fields masked,
-  unmapped ``extra`` columns detected and masked, free text masked).
+  unmapped ``extra`` columns detected and masked, free text masked with the patient's names).
 - ``mask_deep(obj)``: ``mask_text`` over every string in a JSON-like structure.
 - ``keyed_hash(value, purpose)``: HMAC-SHA256 with the per-installation secret (kept in a file
   outside the database: ``$OPIOID_AUDIT_SECRET_FILE`` or ``~/.config/opioid-audit/secret.key``).
@@ -70,7 +75,6 @@ _NUMBER_SEP = rf"{_SEP_CHAR}{{0,4}}(?:{_LINE_BREAK}{_SEP_CHAR}{{0,8}})?"
 _DIGIT_CHUNK_RE = re.compile(rf"(?<!\d)\d+(?:{_NUMBER_SEP}\d+)*")
 _DIGITS_RE = re.compile(r"\d+")
 _LINE_BREAK_RE = re.compile(_LINE_BREAK)
-NHS_NUMBER_RE = _DIGIT_CHUNK_RE  # kept for callers: candidates are checked by _nhs_spans
 
 # A hospital number / MRN in a common shape: 1-3 capitals then 6-9 digits (RX9450465, A009281).
 _HOSP_SHAPE_RE = re.compile(r"(?<![\w/.-])[A-Z]{1,3}\d{6,9}(?![\w/])")
@@ -107,7 +111,6 @@ _HOSP_VALUE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9/-]{3,15}")
 
 _TITLES = ("Mr", "Mrs", "Ms", "Miss", "Mx", "Master", "Mister", "Madam", "Dr", "Prof", "Sir", "Dame", "Rev",
            "MRS", "MISS", "Mstr")
-_TITLE = "(?:" + "|".join(_TITLES) + ")"
 _CLINICIAN_TITLES = frozenset({"Dr", "Prof", "Rev"})
 _TITLE_RE = re.compile(r"(?<![^\W_])(?P<title>" + "|".join(sorted(_TITLES, key=len, reverse=True)) +
                        r")(?![^\W_])\.?[ \t\u00a0\u202f]+")
@@ -688,6 +691,18 @@ def identifier_columns(rows: Iterable[dict]) -> dict[str, str]:
 IDENTIFIER_FIELDS = IDENTIFIER_KINDS
 
 
+def sheet_identifiers(records: Iterable[dict]) -> tuple[dict[str, str], frozenset[str]]:
+    """What the store needs to protect a whole sheet, judged before its first letter is saved:
+    ({unmapped heading: identifier kind}, every patient name word of the sheet). `records` are
+    audit-record dicts (iterated twice: pass a list)."""
+    records = records if isinstance(records, list) else list(records)
+    columns = identifier_columns(r.get("extra") for r in records)
+    names: set[str] = set()
+    for r in records:
+        names.update(record_names({**r, "letter_text": None}, columns))
+    return columns, frozenset(names)
+
+
 def record_names(record: dict, columns: dict[str, str] | None = None) -> frozenset[str]:
     """The patient's name words in one audit record: its name field, name columns among the
     unmapped ones, and names found in its letter text. Masked wherever else they appear."""
@@ -755,8 +770,15 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 _LEADING_SPACE_RE = re.compile(r"^[\s\u00a0\u2000-\u200b\u3000\ufeff]*")
 
 
+# A signed number ('-5', '+2.5%') or a lone dash is a number or text to a spreadsheet, never a
+# formula: left as it is, so tables keep reading naturally.
+_PLAIN_SIGNED = re.compile(r"[+\-]?\d+(?:[.,]\d+)?%?|[-–—]+")
+
+
 def is_formula_like(value: Any) -> bool:
     if not isinstance(value, str) or not value:
+        return False
+    if _PLAIN_SIGNED.fullmatch(value):
         return False
     if value.startswith(_FORMULA_START):
         return True

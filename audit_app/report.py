@@ -40,9 +40,9 @@ from audit_app.scoring import (
 from audit_app.standards import (
     OUTCOME_LABELS, StandardsConfig, config_for, default_config, exclusion_codes, load_standards,
 )
-from audit_app.wording import GRAINS as CHART_GRAINS
 from audit_app.standards.definitions import code_words, reason_codes
 from audit_app.store.database import previous_round
+from audit_app.wording import GRAINS as CHART_GRAINS
 
 GREEN = PatternFill("solid", start_color="C6EFCE", end_color="C6EFCE")
 RED = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")
@@ -395,8 +395,6 @@ def png_session():
                 import kaleido
 
                 kaleido.stop_sync_server(silence_warnings=True)
-
-
 
 
 def _charts_sheet(ws, history: list, cfg: StandardsConfig, pdsa_cycles, measures_wanted, enabled: bool,

@@ -28,6 +28,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
+from qi.intervals import Z95, newcombe_interval, wilson_interval  # noqa: F401 (re-exported)
 from audit_app.standards import (
     MET, NOT_APPLICABLE, NOT_ASSESSABLE, NOT_MET, StandardsConfig, default_config,
     evaluate_letter, load_standards,
@@ -36,7 +37,6 @@ from audit_app.standards.definitions import code_words
 from audit_app.standards.facts import column_value, parse_yesno
 from audit_app.standards.measures import SAFETY_FLAGS, programme_facts
 
-Z95 = 1.959963984540054
 AGE_BANDS = ("<18", "18-64", "65-74", ">=75")
 SUBGROUPS = ("sex", "age_band", "imd_quintile", "ethnicity", "mental_health", "substance_misuse")
 SUBGROUP_LABELS = {"sex": "Sex", "age_band": "Age band", "imd_quintile": "IMD quintile (1 = most deprived)",
@@ -48,38 +48,6 @@ MIN_SPC_POINTS = 12  # run chart below this many points (qi_method.md)
 
 
 # ============================================================================ intervals
-
-def wilson_interval(k: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for k/n (0-1). (nan, nan) when n == 0."""
-    if n < 0 or k < 0 or k > n:
-        raise ValueError(f"need 0 <= k <= n, got k={k}, n={n}")
-    if n == 0:
-        return (math.nan, math.nan)
-    p = k / n
-    z2 = z * z
-    denom = 1 + z2 / n
-    centre = (p + z2 / (2 * n)) / denom
-    half = z / denom * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
-    lo, hi = centre - half, centre + half
-    if k == 0:
-        lo = 0.0
-    if k == n:
-        hi = 1.0
-    return (max(0.0, lo), min(1.0, hi))
-
-
-def newcombe_interval(k1: int, n1: int, k2: int, n2: int, z: float = Z95) -> tuple[float, float, float]:
-    """Difference p1 - p2 with Newcombe's hybrid score interval (1998, method 10)."""
-    if n1 == 0 or n2 == 0:
-        return (math.nan, math.nan, math.nan)
-    p1, p2 = k1 / n1, k2 / n2
-    l1, u1 = wilson_interval(k1, n1, z)
-    l2, u2 = wilson_interval(k2, n2, z)
-    d = p1 - p2
-    lo = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
-    hi = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
-    return (d, max(-1.0, lo), min(1.0, hi))
-
 
 def round_half_up(x: float, ndigits: int = 0) -> float:
     """Round half away from zero (27.5 -> 28, -27.5 -> -28), as people expect in reports."""

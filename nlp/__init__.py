@@ -5,6 +5,7 @@
 
 Never imports streamlit or audit_app.
 """
+from nlp.drug_classes import ClassMention, classes_of, find_class_mentions, generics_in, names_in
 from nlp.extraction import CoPrescription, Distractor, Finding, LetterExtraction, OpioidPrescription, letter_from_dict
 from nlp.lexicon import load_lexicon, related_terms
 from nlp.ome import factor_for, prescription_ome, total_ome
@@ -15,4 +16,5 @@ __all__ = [
     "extract_letter", "extract_many", "get_nlp", "worker_pool", "build_pipeline", "coerce_text", "LetterInputError",
     "LetterExtraction", "OpioidPrescription", "Distractor", "Finding", "CoPrescription", "letter_from_dict",
     "load_lexicon", "related_terms", "factor_for", "prescription_ome", "total_ome",
+    "classes_of", "find_class_mentions", "generics_in", "names_in", "ClassMention",
 ]

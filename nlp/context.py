@@ -11,21 +11,17 @@
 from __future__ import annotations
 
 import bisect
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from nlp.rules import json_rules
 
-DATA_DIR = Path(__file__).resolve().parent / "data"  # rules ship inside the package
 
 _I = re.IGNORECASE
 
 
-@lru_cache(maxsize=1)
 def context_rules() -> dict:
-    with (DATA_DIR / "context_rules.json").open(encoding="utf-8") as fh:
-        return json.load(fh)
+    return json_rules("context_rules.json")
 
 
 @dataclass
@@ -206,6 +202,12 @@ class LetterLayout:
 
     # --- clauses -------------------------------------------------------------------------------------------
     def sentence_bounds(self, pos: int) -> tuple[int, int]:
+        """The sentence around pos on its line, at most MAX_CLAUSE characters either side of pos (a letter
+        of one endless line must not make every mention read the whole line: extraction stays linear)."""
+        s, e = self._sentence_bounds(pos)
+        return max(s, pos - MAX_CLAUSE), min(e, pos + MAX_CLAUSE)
+
+    def _sentence_bounds(self, pos: int) -> tuple[int, int]:
         ls, le = self.line_bounds(pos)
         rel = pos - ls
         starts, ends, cut = self._line_sentences(ls, le)
@@ -247,6 +249,7 @@ class LetterLayout:
         return s + cs, s + ce
 
 
+MAX_CLAUSE = 400
 _RE_SENT = re.compile(r"[.!?]+(?:\s+|$)|,\s*\d{1,2}\.\s+|\s{2,}(?=\d{1,2}\.\s)")
 _ABBR = re.compile(r"(?:^|\s)(?:(?:[a-z]\.){1,4}[a-z]?|q\.?\d[\w.\-]*|dr|mr|mrs|ms|prof|st|no|approx|e\.g|i\.e|etc|vs|p\.o|o\.d|b\.d|t\.d\.s|q\.d\.s|p\.r\.n|inj|tab|tabs|cap|caps|h\.s|q\.h\.s|a\.m|p\.m)$", _I)
 

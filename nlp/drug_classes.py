@@ -92,8 +92,18 @@ def letter_rules() -> dict:
         return json.load(fh)
 
 
-def _alt(patterns: Iterable[str]) -> re.Pattern:
-    return re.compile("|".join(f"(?:{p})" for p in patterns), _I)
+def alternation(patterns: Iterable[str]) -> str:
+    """One regex source for a phrase class (a list of patterns from letter_rules.json)."""
+    return "|".join(f"(?:{p})" for p in patterns)
+
+
+def phrase_regex(patterns: Iterable[str] | None) -> re.Pattern | None:
+    """A phrase class compiled case-insensitively (None for an empty or missing class)."""
+    patterns = list(patterns or [])
+    return re.compile(alternation(patterns), _I) if patterns else None
+
+
+_alt = phrase_regex  # short name inside this module
 
 
 @dataclass
@@ -314,9 +324,9 @@ def _statement(layout, matches, i: int) -> tuple[int, int, str, str]:
     text = layout.text
     s, e = matches[i][0], matches[i][1]
     ls, le = layout.line_bounds(s)
-    line = text[ls:le]
+    line = text[ls:le] if le - ls < 2000 else ""  # a row of a table is never this long
     if "|" in line or "\t" in line:
-        others = [m for m in matches if ls <= m[0] < le and m[0] != s]
+        others = [m for m in matches[max(0, i - 30):i + 30] if ls <= m[0] < le and m[0] != s]
         if not others:
             cs, ce = ls, le
         else:
@@ -331,10 +341,23 @@ def _statement(layout, matches, i: int) -> tuple[int, int, str, str]:
     else:
         cs, ce = layout.clause_bounds(s)
     mine = _same_drug_key(matches[i][2])
-    prev_end = max([m[1] for m in matches[:i] if cs < m[1] <= s and _same_drug_key(m[2]) != mine] or [cs])
-    # a brand in brackets after its generic ("naloxone (Prenoxad) supplied") stays in the same statement
-    nxt = [m[0] for m in matches[i + 1:] if m[0] >= e and _same_drug_key(m[2]) != mine]
-    next_start = min(nxt[0], ce) if nxt and nxt[0] < ce else ce
+    # neighbours are walked outwards only (a letter naming 500 drugs stays linear); a brand in brackets after its
+    # generic ("naloxone (Prenoxad) supplied") stays in the same statement
+    cs, ce = max(cs, s - 300), min(ce, e + 300)  # a statement is a line or clause, never a whole page
+    prev_end = cs
+    for j in range(i - 1, max(-1, i - 20), -1):
+        if matches[j][1] <= cs:
+            break
+        if matches[j][1] <= s and _same_drug_key(matches[j][2]) != mine:
+            prev_end = matches[j][1]
+            break
+    next_start = ce
+    for j in range(i + 1, min(len(matches), i + 20)):
+        if matches[j][0] >= ce:
+            break
+        if matches[j][0] >= e and _same_drug_key(matches[j][2]) != mine:
+            next_start = matches[j][0]
+            break
     return prev_end, next_start, text[prev_end:s], text[e:next_start]
 
 
@@ -363,6 +386,7 @@ def _status(layout, text, s, e, st_s, st_e, before, after, r: _Rules, cue) -> st
             r.historical.search(stmt):
         return "historical"
     cs, _ce = layout.clause_bounds(s)
+    cs = max(cs, s - 200)  # the list's lead-in ("she was taking ...") is near; bounded for very long lines
     if (cue("historical", text[cs:s]) or r.historical.search(text[cs:s])) and not r.active_cue.search(stmt):
         return "historical"  # "she was taking co-codamol, pregabalin and diazepam" covers the whole list
     if kind == "discharge" or r.supplied.search(stmt):

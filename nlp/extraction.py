@@ -1,5 +1,15 @@
 """Result records. ``LetterExtraction.to_dict()`` uses the field names of the corpus gold labels
-(shared/corpora/README.md) plus OME, spans and a few extras the app uses."""
+(shared/corpora/README.md) plus OME, spans and a few extras the app uses.
+
+Letter-level keys for the standards (each a Finding dict ``{present, text, span}`` plus ``negated_text`` /
+``negated_span`` when the letter says it is absent or only requested):
+``weaning_plan``, ``gp_instruction``, ``patient_informed`` (OD-09), ``naloxone_supplied`` (OD-16),
+``specialist_review`` (OD-12; a review requested but not done is present=False with the request in negated_text),
+``transfer`` (global TRANSFER exclusion). ``ome_incomplete_items``: ``[{index, name, reason}]`` of prescriptions
+whose OME/day could not be computed (the total is the sum of the known items and ``ome_flags`` holds
+"ome_incomplete"). ``co_prescriptions``: active drugs of audited classes, ``{drug, class, classes, text, span,
+justification, justification_span}`` (justification for benzodiazepine / Z-drug / gabapentinoid, OD-10/11).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -44,6 +54,15 @@ class OpioidPrescription:
     quantity_unit: str | None = None
     source: str = "list"  # list | table | prose
     spans: dict = field(default_factory=dict)
+    # the medication statement (list line, table row or prose clause) every value above was read from
+    statement_span: tuple[int, int] | None = None
+    status: str | None = None  # new | changed | continued | None (the letter does not say)
+    previous_dose_mg: float | None = None  # the dose before this admission's change ("previously 20mg BD")
+    dose_change: str | None = None  # increased | reduced | unchanged | None
+    purpose: str = "pain"  # pain | substitution (opioid substitution therapy: no pain OME, no high-dose flag)
+    ome_factor_source: str | None = None  # where the OME factor came from (lexicon row, override, ...)
+    ome_range_mg_per_day: tuple[float, float] | None = None  # when published factors differ
+    fuzzy_match: str | None = None  # the misspelt name as written, when the drug was matched by spelling distance
 
     def to_dict(self) -> dict:
         d = {"text": self.text, "span": list(self.span)}
@@ -56,6 +75,14 @@ class OpioidPrescription:
             "ome_flag": self.ome_flag,
             "source": self.source,
             "spans": {k: list(v) for k, v in self.spans.items()},
+            "statement_span": list(self.statement_span) if self.statement_span else None,
+            "status": self.status,
+            "previous_dose_mg": self.previous_dose_mg,
+            "dose_change": self.dose_change,
+            "purpose": self.purpose,
+            "ome_factor_source": self.ome_factor_source,
+            "ome_range_mg_per_day": list(self.ome_range_mg_per_day) if self.ome_range_mg_per_day else None,
+            "fuzzy_match": self.fuzzy_match,
         })
         return d
 
@@ -172,6 +199,12 @@ def letter_from_dict(d: dict) -> LetterExtraction:
         rx.indication, rx.ome_mg_per_day, rx.ome_factor, rx.ome_flag = o.get("indication"), o.get("ome_mg_per_day"), o.get("ome_factor"), o.get("ome_flag")
         rx.source = o.get("source", "list")
         rx.spans = {k: _tup(v) for k, v in (o.get("spans") or {}).items()}
+        rx.statement_span = _tup(o.get("statement_span"))
+        rx.status, rx.previous_dose_mg, rx.dose_change = o.get("status"), o.get("previous_dose_mg"), o.get("dose_change")
+        rx.purpose = o.get("purpose") or "pain"
+        rx.ome_factor_source = o.get("ome_factor_source")
+        rx.ome_range_mg_per_day = _tup(o.get("ome_range_mg_per_day"))
+        rx.fuzzy_match = o.get("fuzzy_match")
         ops.append(rx)
 
     def finding(x):

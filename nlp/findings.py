@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from nlp.context import LetterLayout, RE_BULLET, compiled
 from functools import lru_cache
 
-from nlp.drug_classes import CO_PRESCRIPTION_CLASSES, JUSTIFIED_CLASSES, find_class_mentions, justification, letter_rules
+from nlp.drug_classes import (CO_PRESCRIPTION_CLASSES, JUSTIFIED_CLASSES, alternation, find_class_mentions,
+                              justification, letter_rules, phrase_regex)
 from nlp.extraction import EXTRA_FLAG_ORDER, GOLD_FLAG_ORDER, CoPrescription, Finding, LetterExtraction
 from nlp.ome import HIGH_DOSE_THRESHOLDS, prescription_ome, total_ome
 
 _I = re.IGNORECASE
 EXCLUDED_FOR_PLANS = {"allergy", "history", "family", "admission", "stopped"}
+PLAN_SECTIONS = {"plan", "gp", "discharge", "changes"}  # where a plan need not repeat the opioid's name
 
 
 @dataclass
@@ -30,57 +32,56 @@ class PlanRules:
     gp_not: re.Pattern
     opioid_words: re.Pattern
     pronoun: re.Pattern
+    gp_heading: re.Pattern
+    gp_address_direct: re.Pattern
     negated: re.Pattern
-    trigger: re.Pattern
 
 
 @lru_cache(maxsize=1)
 def plan_rules() -> PlanRules:
     r = letter_rules()["plans"]
-    alt = lambda ps: "|".join(f"(?:{p})" for p in ps)  # noqa: E731
-    kw = {k: re.compile(alt(r[k]), _I) for k in ("wean_words", "stop_verbs", "when", "limits", "not_plan", "gp_address",
-                                                 "gp_action", "gp_not", "opioid_words", "pronoun")}
+    kw = {k: phrase_regex(r[k]) for k in ("wean_words", "stop_verbs", "when", "limits", "not_plan", "gp_address",
+                                                 "gp_action", "gp_not", "opioid_words", "pronoun", "gp_heading",
+                                                 "gp_address_direct")}
     c = compiled()
-    kw["negated"] = re.compile(alt(r["negated"] + [c.wean_negated.pattern]), _I)
-    trig = "|".join([alt(r["wean_words"]), alt(r["stop_verbs"]), alt(r["limits"]), alt(r["gp_address"]),
-                     alt(r["opioid_words"]), alt(r["negated"]), c.wean_negated.pattern, r"\bGP\b", r"\br/v\b"])
-    return PlanRules(trigger=re.compile(trig, _I), **kw)
+    kw["negated"] = phrase_regex(r["negated"] + [c.wean_negated.pattern])
+    return PlanRules(**kw)
 
 
+# Cheap word starts that every plan or GP phrase class contains: candidate sentences are found with these, then
+# read with the full phrase classes (running the big alternation over whole notes was the slowest step).
 _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "short", "cease", "deprescrib", "come off",
-             "withdraw", "please", "gp", "pharmacist", "nurse", "opioid", "plan", "discontinu", "not discussed", "none",
-             "pls", "kindly", "grateful", "could you", "would you", "can you", "r/v", "remove", "off", "last dose",
-             "repeat", "analges", "suggest", "recommend", "care home", "practice", "ensure", "cut down", "tail")
-_KW_RE = re.compile("|".join(re.escape(k) for k in _KEYWORDS), re.IGNORECASE)
+             "be off", "off it", "off them", "withdraw", "please", "gp", "g.p", "general practi", "pharmacist", "nurse",
+             "opioid", "opiat", "plan", "discontinu", "not discussed", "none", "pls", "plz", "kindly", "grateful",
+             "could you", "would you", "can you", "r/v", "rv", "remove", "last dose", "repeat", "analges", "suggest",
+             "recommend", "advise", "care home", "practice", "surgery", "ensure", "cut down", "cutting down", "tail",
+             "down-titrat", "downtitrat", "down titrat", "jic", "just in case", "anticipatory", "painkill",
+             "pain killer", "pain relief", "patch", "weaning", "stopping", "taper", "step-down", "reduction",
+             "no longer", "no more", "do not", "not to", "then", "and stop", "& stop", "+ stop", "ask", "request",
+             "district", "community", "primary care")
+_KW_RE = re.compile(r"(?<![A-Za-z])(?:" + "|".join(re.escape(k) for k in sorted(set(_KEYWORDS), key=len, reverse=True))
+                    + ")", re.IGNORECASE)
 
 
 def statements(layout: LetterLayout):
-    """Candidate statements (start, end) around trigger words: sentence (or table cell) with bullets and
+    """Candidate statements (start, end) around plan/GP words: sentence (or table cell) with bullets and
     lead-ins ("I would be grateful if you could action the following:") removed."""
-    trigger = plan_rules().trigger
     text = layout.text
     c = compiled()
     seen = set()
-    hits = []
-    last_line = -1
-    for k in _KW_RE.finditer(text):
-        li = layout.line_index(k.start())
-        if li == last_line:
-            continue
-        last_line = li
-        ls = layout.line_starts[li]
-        le = layout.line_starts[li + 1] - 1 if li + 1 < len(layout.line_starts) else len(text)
-        hits.extend(trigger.finditer(text, ls, le))
-    for m in hits:
+    last_end = -1
+    for m in _KW_RE.finditer(text):
+        if m.start() < last_end:
+            continue  # another word of the statement just read
         s, e = layout.sentence_bounds(m.start())
         ls, le = layout.line_bounds(m.start())
-        line = text[ls:le]
-        if "|" in line or "\t" in line:
-            sep = "|" if "|" in line else "\t"
+        sep = "|" if text.find("|", ls, le) >= 0 else "\t" if text.find("\t", ls, le) >= 0 else None
+        if sep:
             a = text.rfind(sep, ls, m.start())
             b = text.find(sep, m.start(), le)
             s = max(s, a + 1 if a >= 0 else ls)
             e = min(e, b if b >= 0 else le)
+        last_end = e
         if (s, e) in seen:
             continue
         seen.add((s, e))
@@ -93,7 +94,7 @@ def statements(layout: LetterLayout):
         if li and li.start() - s < 5:
             s = li.end()
             lead_in = True
-        elif c.gp_lead_in.search(text, ls, s):
+        elif c.gp_lead_in.search(text, max(ls, s - 300), s):  # a lead-in earlier on the same line (bounded)
             lead_in = True
         while s < e and text[s].isspace():
             s += 1
@@ -137,6 +138,23 @@ def _plan_object_is_other(st: str, s: int, mentions) -> bool:
     return obj is not None and obj[1] != "opioid"
 
 
+def _under_gp_heading(layout: LetterLayout, pos: int) -> bool:
+    """A GP heading written inside a box or table title ("| ACTIONS FOR GP |") up to three lines above."""
+    li = layout.line_index(pos)
+    start = layout.line_starts[max(0, li - 3)]
+    ls, _le = layout.line_bounds(pos)
+    return bool(plan_rules().gp_heading.search(layout.text, start, ls))
+
+
+def _opioid_on_row(layout: LetterLayout, pos: int, opioid_pos) -> bool:
+    """An opioid named on the same table row or short list line (a Comments cell, "- wean off as pain improves")."""
+    ls, le = layout.line_bounds(pos)
+    text = layout.text
+    if le - ls > 250 and text.find("|", ls, le) < 0 and text.find("\t", ls, le) < 0:
+        return False
+    return any(ls <= p < le for p in opioid_pos)
+
+
 def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None:
     text = layout.text
     c = compiled()
@@ -165,24 +183,27 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
                 r"\b(?:do\s+not|don't|not\s+to)\s+(?:be\s+)?(?:add|put|issue|re-?issue)\w*\b[^.;]{0,25}\brepeats?\b", st, _I):
             has_opioid = True  # "GP - please do not add to repeats" in a letter whose only new drugs are opioids
         is_wean = is_weaning_statement(st)
-        if is_wean and has_other and not named_opioid and _plan_object_is_other(st, s, mentions):
+        if is_wean and has_other and _plan_object_is_other(st, s, mentions):
             is_wean = False
+        if is_wean and not has_opioid and kind not in PLAN_SECTIONS and not lead_in and \
+                not _opioid_on_row(layout, s, opioid_pos):
+            is_wean = False  # prose outside plan/GP/medicine sections must name the opioid ("cease breast feeding")
         if is_wean and kind == "course" and not re.search(r"\bplan\b|\bplease\b|\bGP\b", st, _I):
             is_wean = False
         if is_wean:
             wean.append((s, e, kind))
-        directive = kind == "gp" or lead_in or bool(P.gp_address.search(st))
+        directive = kind == "gp" or lead_in or bool(P.gp_address.search(st)) or _under_gp_heading(layout, s)
         if directive and P.gp_action.search(st) and not P.gp_not.search(st) and (has_opioid or is_wean) \
                 and not (has_other and not has_opioid):
             gp.append((s, e, kind))
     if wean:
-        s, e, _ = sorted(wean, key=lambda x: (x[2] not in ("plan", "gp", "body"), x[0]))[0]
+        s, e, _ = min(wean, key=lambda x: x[0])
         ex.weaning_plan = Finding(True, text[s:e], (s, e))
     elif negated:
         s, e = negated[0]
         ex.weaning_plan = Finding(False, None, None, text[s:e], (s, e))
     if gp:
-        s, e, _ = gp[0]
+        s, e, _ = min(gp, key=lambda x: (not P.gp_address_direct.search(text, x[0], x[1]), x[0]))
         ex.gp_instruction = Finding(True, text[s:e], (s, e))
 
 
@@ -200,7 +221,7 @@ def _age_rules() -> dict:
     """Age and date phrases of letter_rules.json["age"]: explicit ages ("84F", "67yo M", "aged 67"), DOB labels,
     and labels of the reference date (discharge first, then the letter's event dates)."""
     r = letter_rules()["age"]
-    alt = lambda ps: "|".join(f"(?:{p})" for p in ps)  # noqa: E731
+    alt = alternation
     return {
         "terse": [re.compile(p) for p in r["explicit_case_sensitive"]],
         "explicit": [re.compile(p, _I) for p in r["explicit"]],
@@ -323,12 +344,20 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
         if m.generic not in generics:
             continue
         s, e = layout.sentence_bounds(m.start)
-        # "for breakthrough pain we have started Oramorph" puts the reason before the drug
-        for f in list(c.ind_for.finditer(layout.text, m.end, e)) + list(c.ind_for.finditer(layout.text, s, m.start)):
+        for f in c.ind_for.finditer(layout.text, m.end, e):
             phrase = f.group(1).strip()
             if not c.ind_not.match(phrase) and _SYMPTOM.search(phrase):
                 return phrase
+        # "for breakthrough pain we have started Oramorph" puts the reason before the drug
+        before = _reason_before().search(layout.text, max(s, m.start - 150), m.start)
+        if before:
+            return before.group(0)
     return None
+
+
+@lru_cache(maxsize=1)
+def _reason_before() -> re.Pattern:
+    return phrase_regex(letter_rules()["indication"]["reason_before"])
 
 
 def co_prescriptions(layout: LetterLayout, mentions) -> tuple[list[CoPrescription], list]:
@@ -368,13 +397,18 @@ NOT_CURRENT_SECTIONS = {"allergy", "family", "history", "admission"}
 
 
 @lru_cache(maxsize=None)
+def _phrase_keywords(key: str) -> re.Pattern:
+    words = letter_rules()[key]["keywords"]
+    return re.compile(r"(?<![A-Za-z])(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")", _I)
+
+
 def _phrase_rules(key: str):
     """(present, absent, ignore, anchor) regexes. 'ignore' phrases make a present phrase about something else (a
     physio leaflet, a past event); when 'anchor' is given, a statement must also name its topic (medicines, driving,
     dependence...) unless it is a short item of a list ("Counselled", "Leaflet given")."""
     r = letter_rules()[key]
-    alt = lambda ps: re.compile("|".join(f"(?:{p})" for p in ps), _I) if ps else None  # noqa: E731
-    return alt(r["present"]), alt(r["absent"]), alt(r.get("ignore")), alt(r.get("anchor"))
+    return phrase_regex(r["present"]), phrase_regex(r["absent"]), phrase_regex(r.get("ignore")), \
+        phrase_regex(r.get("anchor"))
 
 
 def _statement_at(layout: LetterLayout, pos: int) -> tuple[int, int]:
@@ -382,9 +416,8 @@ def _statement_at(layout: LetterLayout, pos: int) -> tuple[int, int]:
     text = layout.text
     s, e = layout.sentence_bounds(pos)
     ls, le = layout.line_bounds(pos)
-    line = text[ls:le]
-    if "|" in line or "\t" in line:
-        sep = "|" if "|" in line else "\t"
+    sep = "|" if text.find("|", ls, le) >= 0 else "\t" if text.find("\t", ls, le) >= 0 else None
+    if sep:
         a, b = text.rfind(sep, ls, pos), text.find(sep, pos, le)
         s, e = max(s, a + 1 if a >= 0 else ls), min(e, b if b >= 0 else le)
     bm = RE_BULLET.match(text, s, e) if s < e else None
@@ -403,10 +436,21 @@ def phrase_finding(layout: LetterLayout, key: str, drug_positions=()) -> Finding
     present, absent, ignore, anchor = _phrase_rules(key)
     text = layout.text
     negated = None
-    for m in present.finditer(text):
-        if layout.section_kind(m.start()) in NOT_CURRENT_SECTIONS:
+    seen = set()
+    last_end = -1
+    for k in _phrase_keywords(key).finditer(text):  # candidate statements, then the full phrase classes
+        if k.start() < last_end:
+            continue  # still inside the statement just read
+        s, e = _statement_at(layout, k.start())
+        last_end = e
+        if (s, e) in seen or layout.section_kind(k.start()) in NOT_CURRENT_SECTIONS:
             continue
-        s, e = _statement_at(layout, m.start())
+        seen.add((s, e))
+        m = present.search(text, s, e)
+        if m is None:
+            if negated is None and absent.search(text, s, e):
+                negated = (s, e)
+            continue
         if ignore is not None and ignore.search(text, s, e):
             continue
         if anchor is not None and e - s > 40 and not anchor.search(text, s, e) and \
@@ -416,11 +460,6 @@ def phrase_finding(layout: LetterLayout, key: str, drug_positions=()) -> Finding
             negated = negated or (s, e)
             continue
         return Finding(True, text[s:e], (s, e))
-    if negated is None:
-        for m in absent.finditer(text):
-            if layout.section_kind(m.start()) not in NOT_CURRENT_SECTIONS:
-                negated = _statement_at(layout, m.start())
-                break
     if negated:
         return Finding(False, None, None, text[negated[0]:negated[1]], negated)
     return Finding()
@@ -456,8 +495,7 @@ def ome_incomplete_items(ex: LetterExtraction) -> list[dict]:
 @lru_cache(maxsize=1)
 def _indication_rules() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     r = letter_rules()["indication"]
-    alt = lambda ps: re.compile("|".join(f"(?:{p})" for p in ps), _I)  # noqa: E731
-    return alt(r["symptom"]), alt(r["column"]), alt(r["empty_cell"])
+    return phrase_regex(r["symptom"]), phrase_regex(r["column"]), phrase_regex(r["empty_cell"])
 
 
 def _indication_column_cell(layout: LetterLayout, pos: int) -> str | None:
@@ -515,7 +553,8 @@ def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_fa
     c = compiled()
     ex.co_prescriptions, class_mentions = co_prescriptions(layout, mentions)
     ex.naloxone_supplied = naloxone_finding(layout, class_mentions)
-    ex.patient_informed = phrase_finding(layout, "patient_informed", [m.start for m in mentions])
+    opioid_names = [m.start for m in mentions if m.category == "opioid"]
+    ex.patient_informed = phrase_finding(layout, "patient_informed", opioid_names)
     ex.specialist_review = phrase_finding(layout, "specialist_review")
     ex.transfer = phrase_finding(layout, "transfer")
     for rx in ex.opioids:

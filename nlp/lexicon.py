@@ -5,16 +5,17 @@ the extractor and the evaluator agree. ``load_lexicon()`` is cached; the match r
 """
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
-DATA_DIR = Path(__file__).resolve().parent / "data"  # rules ship inside the package
 from typing import Iterable
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 from nlp.drug_classes import matcher_terms
+from nlp.rules import csv_records, json_rules
 
 OPIOID_GENERICS_NON_PAIN = {"pregabalin"}  # non-opioid rows kept in opioids.csv only to stop mis-mapping
 
@@ -58,6 +59,9 @@ class Lexicon:
     case_terms: dict[str, list[Term]] = field(default_factory=dict)  # exact text -> terms (case sensitive)
     regex: re.Pattern | None = None
     case_regex: re.Pattern | None = None
+    fuzzy_index: dict = field(default_factory=dict)  # (first letter, length) -> lexicon keys
+    fuzzy_cache: dict = field(default_factory=dict)  # word -> key or None (bounded)
+    fuzzy_prefixes: frozenset = frozenset()  # first two letters of the fuzzy targets
 
     # --- lookups -------------------------------------------------------------------------------------------
     def lookup(self, matched: str) -> list[Term]:
@@ -95,6 +99,68 @@ class Lexicon:
         return found
 
 
+    def fuzzy_key(self, word: str) -> str | None:
+        """The lexicon key a misspelt word stands for ("tramdol" -> "tramadol"), or None."""
+        low = word.lower()
+        hit = self.fuzzy_cache.get(low, "")
+        if hit != "":
+            return hit
+        rules = _fuzzy_rules()
+        key = None
+        if len(low) >= rules["min_length"] and low not in self.terms and low not in rules["never_fuzzy"]:
+            cands = []
+            for n in range(len(low) - rules["max_distance"], len(low) + rules["max_distance"] + 1):
+                cands.extend(self.fuzzy_index.get((low[:2], n), ()))
+            if cands:
+                best = process.extractOne(low, cands, scorer=OSA.distance, score_cutoff=rules["max_distance"])
+                key = best[0] if best else None
+        if len(self.fuzzy_cache) > 50_000:
+            self.fuzzy_cache.clear()
+        self.fuzzy_cache[low] = key
+        return key
+
+    def fuzzy_matches(self, text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, str, str]]:
+        """(start, end, written word, lexicon key) of misspelt drug names outside the exact matches ``taken``."""
+        out = []
+        k = 0
+        taken = sorted(taken)
+        prefixes = self.fuzzy_prefixes
+        if not prefixes:
+            return out
+        # only words just before a dose figure ("tramdol 50mg", "Oramorh 10mg/5ml", "Bupranorphine 5 micrograms")
+        # can start a prescription; looking at no other word keeps the pass cheap on long letters. Slips rarely
+        # hit the first two letters, so a word must begin like an opioid name.
+        seen = set()
+        for f in _RE_DOSE_FIGURE.finditer(text):
+            a = max(0, f.start() - 40)
+            for m in _RE_LONG_WORD.finditer(text, a, f.start()):
+                s, e = m.span()
+                w = m.group()
+                if s in seen or w[:2].lower() not in prefixes:
+                    continue
+                seen.add(s)
+                while k < len(taken) and taken[k][1] <= s:
+                    k += 1
+                if k < len(taken) and taken[k][0] < e:
+                    continue
+                key = self.fuzzy_key(w)
+                if key is not None:
+                    out.append((s, e, w, key))
+        return out
+
+
+_RE_LONG_WORD = re.compile(r"\b[A-Za-z][A-Za-z-]{4,}[A-Za-z]\b")
+_RE_DOSE_FIGURE = re.compile(r"\d\s*(?:mg|mcg|micro|µg|ml|tab|cap|patch|sachet|/\s*\d|%)", re.IGNORECASE)
+
+
+def _fuzzy_rules() -> dict:
+    r = json_rules("fuzzy_rules.json")
+    if "_never" not in r:
+        r["_never"] = True
+        r["never_fuzzy"] = frozenset(w.lower() for w in r["never_fuzzy"])
+    return r
+
+
 def form_class_of(formulation: str, route: str) -> str:
     """Form class used to choose an OME factor: patch, sublingual, buccal, nasal, oromucosal, rectal, injection, oral."""
     route = (route or "").lower()
@@ -107,13 +173,8 @@ def form_class_of(formulation: str, route: str) -> str:
     return "oral"
 
 
-def _data_path(name: str):
-    return DATA_DIR / name
-
-
-def _read_csv(name: str) -> list[dict]:
-    with _data_path(name).open(encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+def _read_csv(name: str) -> tuple[dict, ...]:
+    return csv_records(name)
 
 
 def _variants(name: str) -> set[str]:
@@ -201,6 +262,12 @@ def load_lexicon() -> Lexicon:
     # Longest match first is guaranteed by the trie (greedy optional suffixes) plus the trailing boundary.
     lex.regex = re.compile(pattern(sorted(lex.terms)), re.IGNORECASE)
     lex.case_regex = re.compile(pattern(sorted(lex.case_terms))) if lex.case_terms else None
+    fz = _fuzzy_rules()
+    for key, terms in lex.terms.items():
+        if len(key) >= fz["min_length"] - fz["max_distance"] and re.fullmatch(r"[a-z][a-z-]*[a-z]", key) \
+                and any(t.category in fz["categories"] for t in terms):
+            lex.fuzzy_index.setdefault((key[:2], len(key)), []).append(key)
+    lex.fuzzy_prefixes = frozenset(k[0] for k in lex.fuzzy_index)
     return lex
 
 

@@ -2,7 +2,8 @@
 
     opioid_sections      -> doc.spans["sections"]            (headings and their blocks)
     opioid_drug_matcher  -> doc.spans["drug_mentions"]        (lexicon matches, label = generic)
-    opioid_prescriptions -> doc.spans["opioid_prescriptions"], doc.spans["opioid_distractors"]
+    opioid_prescriptions -> doc.spans["medication_statements"] (label table | list | prose),
+                            doc.spans["opioid_prescriptions"], doc.spans["opioid_distractors"]
     opioid_letter        -> doc._.opioid_extraction           (LetterExtraction.to_dict(), msgpack-safe)
 
 Rules are data (``nlp/data``), read once per process. The pipeline is a module-level singleton.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from typing import Iterable, Iterator
 
 import spacy
@@ -26,6 +28,7 @@ from nlp.prescriptions import build, find_mentions
 
 _STATE = "_opioid_state"
 DEFAULT_MAX_CHARS = 1_000_000
+DEFAULT_TIME_LIMIT_S = 30.0  # per letter; a letter over it gets an error result and the batch moves on
 
 if not Doc.has_extension("opioid_extraction"):
     Doc.set_extension("opioid_extraction", default=None)
@@ -33,11 +36,12 @@ if not Doc.has_extension("opioid_extraction"):
 
 # Words, numbers, whitespace runs, then any other single character. Every character of a letter
 # falls in exactly one token, so doc.text is the letter and every regex offset maps onto tokens.
-_TOKEN = re.compile(r"([^\W\d_]+|\d+(?:\.\d+)?)|(\s+)|(.)", re.S)
+_TOKEN = re.compile(r"([^\W\d_]+|\d+(?:\.\d+)?)|(\s+)|((.)\4*)", re.S)  # a run of one symbol ("----") is one token
 
 
 class LetterTokenizer:
-    """A plain tokenizer for letters: alphabetic runs, numbers, whitespace, single symbols.
+    """A plain tokenizer for letters: alphabetic runs, numbers, whitespace, symbols (a run of the same one,
+    like a table rule "-----", is one token).
 
     The rule components read the letter's characters, not tokens; tokens only anchor the spans
     they write (``doc.char_span``). spaCy's English tokenizer spends most of its time on affix and
@@ -125,6 +129,7 @@ class SectionsComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         st = _state(doc)
+        st["started"] = time.monotonic()
         try:
             layout = LetterLayout(_text(doc))
             st["layout"] = layout
@@ -151,6 +156,8 @@ class DrugMatcherComponent:
         if "error" in st:
             return doc
         try:
+            if "layout" not in st:  # works alone on spacy.blank("en") too
+                st["layout"] = LetterLayout(_text(doc))
             mentions = find_mentions(_text(doc))
             st["mentions"] = mentions
             if self.write_spans:
@@ -160,23 +167,37 @@ class DrugMatcherComponent:
         return doc
 
 
-@Language.factory("opioid_prescriptions", default_config={"write_spans": True}, assigns=["doc.spans"])
-def make_prescriptions(nlp: Language, name: str, write_spans: bool):
-    return PrescriptionsComponent(write_spans)
+@Language.factory("opioid_prescriptions", default_config={"write_spans": True, "time_limit_s": DEFAULT_TIME_LIMIT_S},
+                  assigns=["doc.spans"])
+def make_prescriptions(nlp: Language, name: str, write_spans: bool, time_limit_s: float):
+    return PrescriptionsComponent(write_spans, time_limit_s)
 
 
 class PrescriptionsComponent:
-    def __init__(self, write_spans: bool):
+    """Medication statements -> prescriptions and distractors. A letter that takes longer than
+    ``time_limit_s`` gets an error (LetterTimeout) instead of a result."""
+
+    def __init__(self, write_spans: bool, time_limit_s: float = DEFAULT_TIME_LIMIT_S):
+        if not isinstance(time_limit_s, (int, float)) or time_limit_s <= 0:
+            raise ValueError(f"time_limit_s must be a positive number of seconds, got {time_limit_s!r}")
         self.write_spans = write_spans
+        self.time_limit_s = float(time_limit_s)
 
     def __call__(self, doc: Doc) -> Doc:
         st = _state(doc)
         if "error" in st:
             return doc
         try:
-            rxs, distractors, co, mentions = build(st["layout"], st["mentions"])
+            if "layout" not in st:  # works alone on spacy.blank("en") too
+                st["layout"] = LetterLayout(_text(doc))
+            if "mentions" not in st:
+                st["mentions"] = find_mentions(_text(doc))
+            deadline = st.setdefault("started", time.monotonic()) + self.time_limit_s
+            rxs, distractors, co, mentions, statements = build(st["layout"], st["mentions"], deadline)
             st["rxs"], st["distractors"], st["co"] = rxs, distractors, co
             if self.write_spans:
+                _spans(doc, [(x.start, x.end, x.source) for x in statements if x.end > x.start],
+                       "medication_statements", lambda x: x[2])
                 _spans(doc, [(r.span[0], r.span[1], r.generic) for r in rxs], "opioid_prescriptions", lambda x: x[2])
                 _spans(doc, [(d.span[0], d.span[1], d.reason) for d in distractors], "opioid_distractors", lambda x: x[2])
         except Exception as exc:  # noqa: BLE001
@@ -219,14 +240,16 @@ class LetterComponent:
 COMPONENTS = ("opioid_sections", "opioid_drug_matcher", "opioid_prescriptions", "opioid_letter")
 
 
-def build_pipeline(write_spans: bool = True, ome_factors: dict | None = None, serializable: bool = False) -> Language:
+def build_pipeline(write_spans: bool = True, ome_factors: dict | None = None, serializable: bool = False,
+                   time_limit_s: float = DEFAULT_TIME_LIMIT_S) -> Language:
     """A fresh pipeline: ``spacy.blank("en")`` with the letter tokenizer + the rule components
-    (``serializable`` for n_process > 1)."""
+    (``serializable`` for n_process > 1; ``time_limit_s`` per letter)."""
     nlp = spacy.blank("en")
     nlp.max_length = DEFAULT_MAX_CHARS + 1
     nlp.tokenizer = LetterTokenizer(nlp.vocab)
-    for name in COMPONENTS[:-1]:
+    for name in COMPONENTS[:-2]:
         nlp.add_pipe(name, config={"write_spans": write_spans})
+    nlp.add_pipe("opioid_prescriptions", config={"write_spans": write_spans, "time_limit_s": time_limit_s})
     nlp.add_pipe("opioid_letter", config={"ome_factors": {str(k): v for k, v in (ome_factors or {}).items()},
                                           "serializable": serializable})
     return nlp

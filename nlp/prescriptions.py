@@ -9,31 +9,24 @@ Steps (all on character offsets of the original letter):
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 from nlp import sig as S
-from nlp.context import LetterLayout, RE_BULLET, compiled, cue
+from nlp.context import LetterLayout, compiled, context_rules, cue
 from nlp.extraction import CoPrescription, Distractor, OpioidPrescription
 from nlp.lexicon import Term, load_lexicon
+from nlp.ome import OST_BRANDS as _OST_BRANDS
+from nlp.statements import segment
 
 _I = re.IGNORECASE
 STRONG_INPATIENT = re.compile(r"\b(?:IV|I\.V\.|IM|intravenous(?:ly)?|intramuscular(?:ly)?|intrathecal(?:ly)?|epidural|PCA|patient[- ]controlled|infusion|syringe\s+driver|CSCI)\b")
+# on a discharge list a syringe driver / CSCI goes home with the patient (palliative care): only these are ward-only
+DISCHARGE_INPATIENT = re.compile(r"\b(?:IV|I\.V\.|IM|intravenous(?:ly)?|intramuscular(?:ly)?|intrathecal(?:ly)?|epidural|PCA|patient[- ]controlled|infusion)\b")
 # a procedure note's "Medications:" line (US style): "Fentanyl 250 mcg and 9 mg of Versed"
 PROCEDURAL_SEDATION = re.compile(r"\b(?:Versed|propofol|(?:conscious|procedural|moderate)\s+sedation|an(?:a)?esthesia)\b", _I)
 LINE_STOPPED = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended|omitted|not\s+for\s+discharge|not\s+to\s+continue)\b", _I)
-TABLE_ROLE = [
-    ("drug", r"^(?:drug|medication|medicine|medicines|name|item|drug\s+name|medication\s+name|product)s?$"),
-    ("dose", r"^(?:dose|dosage|amount|strength/dose|dose\s+per\s+administration)$"),
-    ("route", r"^(?:route|rte)$"),
-    ("freq", r"^(?:freq|frequency|how\s+often|directions?|instructions?|sig|times)$"),
-    ("duration", r"^(?:duration|days|course|length|no\.?\s+of\s+days|duration\s+\(days\)|course\s+length|stop\s+date)$"),
-    ("quantity", r"^(?:qty(?:\s+supplied)?|quantity(?:\s+supplied)?|amount\s+supplied|dispensed|pack(?:\s+size)?|tto\s+qty|no\.?\s+supplied)$"),
-    ("supply", r"^(?:supply|supplied|tto\s+supply|days\s+supplied|supply\s+\(days\)|tto)$"),
-    ("indication", r"^(?:indication|reason|for|purpose)$"),
-    ("status", r"^(?:status|new/continued|change|changes|new\?|action)$"),
-    ("comments", r"^(?:comments?|notes?|remarks|pharmacy\s+notes?|additional\s+information|info)$"),
-]
-_RE_ITEM_BOUNDARY = re.compile(r"[,;.]\s*\d{1,2}\.\s+(?=[A-Za-z])")
 FREQ_OR_PRN = re.compile(r"\b(?:bd|bid|tds|tid|qds|qid|od|on|om|prn|p\.r\.n|hourly|hrly|hly|daily|times|twice|once|nocte|mane|at\s+night|q\.?\s?\d\w*|qhs|every|a\s+day|per\s+day|hours|weekly|as\s+(?:required|needed))\b", _I)
 
 
@@ -45,6 +38,7 @@ class Mention:
     term: Term
     context: str = ""
     line_start: int = 0
+    fuzzy_of: str | None = None  # the lexicon name a misspelt mention was read as
 
     @property
     def generic(self) -> str:
@@ -63,6 +57,11 @@ def find_mentions(text: str) -> list[Mention]:
         if not terms:
             continue
         out.append(Mention(s, e, surface, terms[0]))
+    fuzzy = lex.fuzzy_matches(text, [(m.start, m.end) for m in out])
+    if fuzzy:
+        for s, e, surface, key in fuzzy:
+            out.append(Mention(s, e, surface, lex.terms[key][0], fuzzy_of=key))
+        out.sort(key=lambda m: m.start)
     return out
 
 
@@ -101,7 +100,7 @@ def classify(layout: LetterLayout, m: Mention) -> str:
     if kind == "discharge":
         ls, le = layout.line_bounds(m.start)
         line = text[ls:le]
-        if STRONG_INPATIENT.search(text[max(ls, m.start - 30): min(le, m.end + 30)]) or \
+        if DISCHARGE_INPATIENT.search(text[max(ls, m.start - 30): min(le, m.end + 30)]) or \
                 PROCEDURAL_SEDATION.search(text[max(ls, m.start - 40): min(le, m.end + 40)]):
             return "inpatient_only"
         if cue("allergy", clause):
@@ -120,7 +119,12 @@ def classify(layout: LetterLayout, m: Mention) -> str:
         return "historical"
     if cue("historical", clause) and not positive:
         return "historical"
+    if cue("pre_admission_before", before) and not positive:
+        return "historical"  # "admitted with back pain on OxyContin 20mg BD": what he took before
     if re.search(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended)\b", clause, _I) and not positive:
+        if cue("stop_instruction", clause) and not _past_stop(clause):
+            # "GP to review ... and ensure oxycodone stopped": a plan, never a stopped drug
+            return "rx" if has_sig(text[m.start:ce]) else "reference"
         return "stopped"
     if cue("inpatient_only", near):
         return "inpatient_only"
@@ -129,57 +133,20 @@ def classify(layout: LetterLayout, m: Mention) -> str:
     return "rx" if has_sig(text[m.start:ce]) else "reference"
 
 
-RE_HAS_DOSE = re.compile(r"\d\s*(?:mg|micrograms?|mcg|ml|tabs?|tablets?|caps?|capsules?|caplets?)\b|\b(?:one|two|1|2)\s+(?:tabs?|tablets?|caps?|capsules?)\b|micrograms?/h", _I)
+_RE_PAST_STOP = re.compile(r"\b(?:(?:was|were|has\s+been|have\s+been|had\s+been|we|I|they|he|she)\s+(?:\w+\s+)?(?:stopped|discontinued|ceased)|stopped\s+(?:on|during|in)\s+(?:admission|hospital|the\s+ward))\b", _I)
+
+
+def _past_stop(clause: str) -> bool:
+    """'we stopped his tramadol', 'was discontinued on admission': a stop that happened (a distractor)."""
+    return bool(_RE_PAST_STOP.search(clause))
+
+
+RE_HAS_DOSE = re.compile(r"\d\s*(?:mg|micrograms?|mcg|ml|tabs?|tablets?|caps?|capsules?|caplets?|patch(?:es)?)\b|\b(?:one|two|1|2)\s+(?:tabs?|tablets?|caps?|capsules?)\b|micrograms?/h", _I)
 
 
 def has_sig(s: str) -> bool:
     s = s[:160]
     return bool(RE_HAS_DOSE.search(s)) and bool(FREQ_OR_PRN.search(s) or re.search(r"patch|as\s+(?:required|needed)|when\s+required|if\s+required|supply|\bx\s*\d", s, _I))
-
-
-# --------------------------------------------------------------------------------------------------------------
-# tables
-# --------------------------------------------------------------------------------------------------------------
-def split_cells(line: str, base: int) -> list[tuple[int, int]]:
-    """Cell (start, end) offsets of a table row, outer '|' removed, whitespace trimmed."""
-    sep = "|" if "|" in line else "\t"
-    cells = []
-    pos = 0
-    parts = line.split(sep)
-    for i, part in enumerate(parts):
-        s = pos
-        e = pos + len(part)
-        pos = e + 1
-        if sep == "|" and (i == 0 or i == len(parts) - 1) and not part.strip():
-            continue
-        lead = len(part) - len(part.lstrip())
-        trail = len(part.rstrip())
-        cells.append((base + s + lead, base + s + max(trail, lead)))
-    return cells
-
-
-def table_header(layout: LetterLayout, pos: int) -> list[str] | None:
-    """Column roles of the table that contains the row at `pos` (nearest header row above, same section)."""
-    text = layout.text
-    i = layout.line_index(pos) - 1
-    sec = layout.section_at(pos)
-    limit_line = layout.line_index(sec.start) if sec else max(0, i - 40)
-    while i >= limit_line and i >= 0:
-        ls = layout.line_starts[i]
-        le = layout.line_starts[i + 1] - 1 if i + 1 < len(layout.line_starts) else len(text)
-        line = text[ls:le]
-        if ("|" in line or "\t" in line) and re.search(r"\b(?:dose|drug|medication|medicine|freq)", line, _I):
-            roles = []
-            for cs, ce in split_cells(line, ls):
-                h = text[cs:ce].strip().lower()
-                role = next((r for r, rx in TABLE_ROLE if re.match(rx, h)), "other")
-                roles.append(role)
-            if "drug" in roles:
-                return roles
-        if not ("|" in line or "\t" in line) and line.strip():
-            return None
-        i -= 1
-    return None
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -192,80 +159,98 @@ class Group:
     seg_end: int
     cue_start: int
     source: str
-    cells: dict | None = None
+    cells: dict | None = None  # table: role -> (start, end) hull of the cell
+    pieces: dict | None = None  # table: role -> [(start, end), ...] (a cell may run over continuation lines)
+    statement: object | None = None
+
+    def cell(self, text: str, role: str) -> "S.Masked | None":
+        """The cell's text at its own offsets, other characters blanked (continuation lines join in place)."""
+        pcs = (self.pieces or {}).get(role)
+        if not pcs:
+            return None
+        a, b = pcs[0][0], pcs[-1][1]
+        chars = [" "] * (b - a)
+        for s, e in pcs:
+            chars[s - a:e - a] = text[s:e]
+        m = S.Masked("".join(chars), a)
+        return m
+
+    def cell_text(self, text: str, role: str) -> str:
+        m = self.cell(text, role)
+        return m.orig if m is not None else ""
 
 
-def _line_content_start(text: str, ls: int, le: int) -> int:
-    m = RE_BULLET.match(text[ls:le])
-    return ls + (m.end() if m else 0)
+_RE_PLAN_AFTER_NAME = re.compile(r"(?:\s+[A-Za-z/]+){0,2}?[\s:\-–]*(?:taper(?:ing)?|wean(?:ing)?|step[- ]?down|reduction|reducing|titration)\b(?:\s+(?:plan|regimen|schedule))?\s*[:\-–]", _I)
 
 
-def group_mentions(layout: LetterLayout, rx_mentions: list[Mention]) -> list[Group]:
+def _statement_context(layout: LetterLayout, statements: list) -> None:
+    """Statement-level reasons why a drug read as a prescription is not one: it was given on the ward
+    ("Oramorph 5mg PRN was used on the ward"), it sits in a GP request ("please put her MST 15mg bd on
+    repeat"), or the statement is a plan ("OxyContin taper: 10mg BD for 3 days, then ...")."""
     text = layout.text
-    groups: list[Group] = []
-    by_line: dict[int, list[Mention]] = {}
-    for m in rx_mentions:
-        by_line.setdefault(layout.line_index(m.start), []).append(m)
-    for li, ms in by_line.items():
-        ls = layout.line_starts[li]
-        le = layout.line_starts[li + 1] - 1 if li + 1 < len(layout.line_starts) else len(text)
-        line = text[ls:le]
-        kind = layout.section_kind(ms[0].start)
-        is_row = ("|" in line or "\t" in line.strip())
-        if is_row:
-            roles = table_header(layout, ms[0].start)
-            cells = split_cells(line, ls)
-            if roles:
-                cellmap: dict[str, tuple[int, int]] = {}
-                for role, span in zip(roles, cells):
-                    if role not in cellmap:
-                        cellmap[role] = span
-                    elif role == "other":
-                        continue
-                content_start = cells[0][0] if cells else ls
-                content_end = cells[-1][1] if cells else le
-                groups.append(Group(ms, content_start, content_end, content_start, "table", cellmap))
-                continue
-        if kind == "discharge" and len(line) < 400:
-            cs = _line_content_start(text, ls, le)
-            for sub in _split_same_segment(text, ms):
-                s0 = cs if sub is ms or sub[0] is ms[0] else sub[0].start
-                nxt = [x.start for x in ms if x.start > sub[-1].start and x not in sub]
-                e0 = min(nxt) if nxt else le
-                item = _RE_ITEM_BOUNDARY.search(text, sub[-1].end, e0)
-                if item:
-                    e0 = item.start()
-                groups.append(Group(sub, s0, e0, s0, "list"))
+    for st in statements:
+        if st.source == "table" and st.owner is not None and st.owner.category == "opioid":
+            _table_row_context(layout, st)
             continue
-        # prose: one group per sentence (split when a new product starts)
-        sentences: dict[tuple[int, int], list[Mention]] = {}
-        for m in ms:
-            sentences.setdefault(layout.sentence_bounds(m.start), []).append(m)
-        for (ss, se), sms in sentences.items():
-            subs = _split_same_segment(text, sms)
-            for k, sub in enumerate(subs):
-                s0 = sub[0].start
-                e0 = subs[k + 1][0].start if k + 1 < len(subs) else se
-                cue_start = ss if k == 0 else s0
-                groups.append(Group(sub, s0, e0, cue_start, "prose"))
-    groups.sort(key=lambda g: g.seg_start)
+        if st.source == "table" or st.owner is None or st.owner.category != "opioid":
+            continue
+        rx_ms = [m for m in st.mentions if m.context == "rx"]
+        if not rx_ms:
+            continue
+        if _RE_PLAN_AFTER_NAME.match(text, st.mentions[-1].end):
+            for m in rx_ms:
+                m.context = "reference"
+            continue
+        if layout.section_kind(st.start) == "discharge":
+            continue
+        zone = text[st.cue_start:st.end]
+        if cue("inpatient_past", zone) and not cue("discharge_positive", zone):
+            for m in st.mentions:
+                m.context = "inpatient_only"
+        elif cue("gp_request", zone):
+            for m in rx_ms:
+                m.context = "reference"
+
+
+_NOT_DISCHARGE_TABLE = ("admission", "stopped", "allergy", "history", "family")
+
+
+def _table_row_context(layout: LetterLayout, st) -> None:
+    """A row of a medicines table is read by its own cells: the section the table sits in, and its Status
+    cell ("Stopped", "Withheld"). Words in a Comments cell ("replaces co-codamol (intolerant)") never make
+    the row's drug an allergy or a stopped drug."""
+    text = layout.text
+    kind = layout.section_kind(st.start)
+    if kind in _NOT_DISCHARGE_TABLE:
+        return
+    status = " ".join(text[a:b] for a, b in st.cells.get("status", []))
+    drug = " ".join(text[a:b] for a, b in st.cells.get("drug", []))
+    if LINE_STOPPED.search(status) or LINE_STOPPED.search(drug):
+        reason = "stopped"
+    elif any(STRONG_INPATIENT.search(text[a:b]) for r in ("route", "drug", "dose", "freq") for a, b in st.cells.get(r, [])):
+        reason = "inpatient_only"
+    else:
+        reason = "rx"
+    for m in st.mentions:
+        if m.context in ("rx", "reference", "allergy", "stopped", "historical", "other") and m.category == "opioid":
+            m.context = reason
+
+
+def statement_groups(statements: list) -> list[Group]:
+    """One group per statement owned by an opioid mention read as a discharge prescription. Drugs named
+    inside another drug's statement (a comment, "instead of her tramadol") are context, never prescriptions."""
+    groups = []
+    for st in statements:
+        for m in st.context:
+            if m.context == "rx":
+                m.context = "reference"
+    for st in statements:
+        if st.owner is None or st.owner.category != "opioid" or not any(m.context == "rx" for m in st.mentions):
+            continue
+        hulls = {r: (p[0][0], p[-1][1]) for r, p in st.cells.items()} if st.source == "table" else None
+        groups.append(Group(list(st.mentions), st.start, st.end, st.cue_start, st.source, hulls,
+                            st.cells if st.source == "table" else None, st))
     return groups
-
-
-def _split_same_segment(text: str, ms: list[Mention]) -> list[list[Mention]]:
-    """Mentions of one product stay together ("Oramorph (morphine 10mg/5ml)"); a new generic, or a second
-    product after a completed sig, starts a new prescription."""
-    out: list[list[Mention]] = []
-    for m in sorted(ms, key=lambda x: x.start):
-        if out:
-            prev = out[-1][-1]
-            between = text[prev.end:m.start]
-            same = m.generic == prev.generic and not (len(between) > 25 and FREQ_OR_PRN.search(between))
-            if same:
-                out[-1].append(m)
-                continue
-        out.append([m])
-    return out
 
 
 def _default_unit(formulation: str, route_hint: str | None, seg: str, term: Term, dose_unit: str | None) -> str:
@@ -315,14 +300,21 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
     generic = lead.generic
     sig = S.Sig()
     cells = g.cells or {}
-    seg = text[g.seg_start:g.seg_end]
+    seg = raw_seg = text[g.seg_start:g.seg_end]
+    previous = _previous_dose(text, g)
+    if g.source != "table":
+        seg = _blank_not_current(seg, g.seg_start, ms[-1].end)
 
     # strength: from the drug cell (tables) or from the first mention on
     if g.source == "table":
         ds, de = cells.get("drug", (g.seg_start, g.seg_end))
-        drug_txt = text[ds:de]
+        drug_txt = g.cell_text(text, "drug") or text[ds:de]
         S.parse_strength(sig, drug_txt, ds, max(0, ms[0].start - ds), limit=max(70, de - ds))
-        form_txt = " ".join(text[a:b] for r, (a, b) in cells.items() if r in ("drug", "route", "dose", "freq"))
+        if sig.strength_kind is None and "strength" in cells:
+            a, _b = cells["strength"]
+            st_txt = g.cell_text(text, "strength")
+            S.parse_strength(sig, st_txt, a, 0, limit=len(st_txt))
+        form_txt = " ".join(g.cell_text(text, r) for r in ("drug", "strength", "route", "dose", "freq") if r in cells)
     else:
         rel = ms[0].start - g.seg_start
         span_len = (ms[-1].end - ms[0].start) + 45
@@ -346,59 +338,70 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
 
     # dose
     if g.source == "table":
-        m_all = S.Masked(text[g.seg_start:g.seg_end], g.seg_start)
-        if sig.spans.get("strength"):
-            a, b = sig.spans["strength"]
-            m_all.take(a - g.seg_start, b - g.seg_start)
-        dcs, dce = cells.get("dose", (None, None))
-        if dcs is not None:
-            md = S.Masked(text[dcs:dce], dcs)
+        md = g.cell(text, "dose")
+        if md is not None:
             S.parse_dose(sig, md, 0, formulation)
         if sig.dose_mg_max is None and sig.dose_units_max is None:
-            ds, de = cells.get("drug", (g.seg_start, g.seg_start))
-            md = S.Masked(text[ds:de], ds)
-            if sig.spans.get("strength"):
-                a, b = sig.spans["strength"]
-                md.take(a - ds, b - ds)
-            S.parse_dose(sig, md, 0, formulation)
-        fparts = [r for r in ("freq", "dose", "drug", "comments") if r in cells]
-        for r in fparts:
-            a, b = cells[r]
-            mf = S.Masked(text[a:b], a)
-            before = sig.frequency_per_day_max
+            for r in ("freq", "drug"):
+                md = g.cell(text, r)
+                if md is None:
+                    continue
+                if sig.spans.get("strength"):
+                    a, b = sig.spans["strength"]
+                    lo, hi = max(a - md.base, 0), min(b - md.base, len(md.chars))
+                    if lo < hi:
+                        md.take(lo, hi)
+                for mm in ms:
+                    lo, hi = max(mm.start - md.base, 0), min(mm.end - md.base, len(md.chars))
+                    if lo < hi:
+                        md.take(lo, hi)
+                S.parse_dose(sig, md, 0, formulation)
+                if sig.dose_mg_max is not None or sig.dose_units_max is not None:
+                    break
+        for r in ("freq", "dose", "drug", "comments"):
+            mf = g.cell(text, r)
+            if mf is None:
+                continue
+            if sig.dose_units_max is not None and r in ("freq", "dose"):
+                S.parse_cap(sig, mf)
             S.parse_frequency(sig, mf, formulation)
-            if sig.frequency_per_day_max is not None and before is None:
-                pass
             if sig.frequency_per_day_max is not None:
                 break
-        prn_any = S.RE_PRN.search(seg)
+        sig_zone = " ".join(g.cell_text(text, r) for r in ("dose", "freq", "drug", "comments") if r in cells)
+        prn_any = S.RE_PRN.search(sig_zone)
         if prn_any:
             sig.prn = True
-            sig.spans.setdefault("prn", [g.seg_start + prn_any.start(), g.seg_start + prn_any.end()])
         if formulation == "patch" and sig.patch_change_days is None:
-            S._patch_interval(sig, seg)
-        default_unit = _default_unit(formulation, route_hint, text[cells.get("drug", (0, 0))[0]:cells.get("dose", (0, 0))[1]] if "dose" in cells else seg, term, sig.dose_unit)
+            S._patch_interval(sig, sig_zone)
+        unit_zone = " ".join(g.cell_text(text, r) for r in ("drug", "strength", "dose") if r in cells) or seg
+        default_unit = _default_unit(formulation, route_hint, unit_zone, term, sig.dose_unit)
         if "supply" in cells:
-            a, b = cells["supply"]
-            S.parse_supply(sig, S.Masked(text[a:b], a), formulation, default_unit, supply_only=True)
+            S.parse_supply(sig, g.cell(text, "supply"), formulation, default_unit, supply_only=True)
         if "quantity" in cells:
-            a, b = cells["quantity"]
-            S.parse_quantity_cell(sig, S.Masked(text[a:b], a), formulation, default_unit)
+            S.parse_quantity_cell(sig, g.cell(text, "quantity"), formulation, default_unit)
         if "duration" in cells:
-            a, b = cells["duration"]
-            S.parse_supply(sig, S.Masked(text[a:b], a), formulation, default_unit, duration_only=True)
+            S.parse_supply(sig, g.cell(text, "duration"), formulation, default_unit, duration_only=True)
+        if "days" in cells:  # a bare Days column: days supplied, unless the quantity cell already gave them
+            if sig.supply_days is None and not sig.own_supply:
+                S.parse_supply(sig, g.cell(text, "days"), formulation, default_unit, supply_only=True)
+            else:
+                S.parse_supply(sig, g.cell(text, "days"), formulation, default_unit, duration_only=True)
         for r in ("drug", "comments", "other"):
-            if r in cells and (sig.supply_days is None or sig.duration_days is None):
-                a, b = cells[r]
+            if r in cells and (sig.supply_days is None or sig.duration_days is None or sig.quantity_n is None):
                 tmp = S.Sig()
                 tmp.dose_unit, tmp.strength_kind, tmp.strength_mg = sig.dose_unit, sig.strength_kind, sig.strength_mg
-                S.parse_supply(tmp, S.Masked(text[a:b], a), formulation, default_unit)
+                S.parse_supply(tmp, g.cell(text, r), formulation, default_unit)
                 if sig.supply_days is None and tmp.supply_days is not None and not sig.own_supply:
                     sig.supply_days = tmp.supply_days
                     sig.spans["supply"] = tmp.spans.get("supply")
                 if sig.duration_days is None and tmp.duration_days is not None:
                     sig.duration_days = tmp.duration_days
                     sig.spans["duration"] = tmp.spans.get("duration")
+                if sig.quantity_n is None and tmp.quantity_n is not None and not sig.own_supply and r == "comments":
+                    sig.quantity_n, sig.quantity_unit = tmp.quantity_n, tmp.quantity_unit
+                    sig.spans["quantity"] = tmp.spans.get("quantity")
+                if tmp.own_supply and r == "comments":
+                    sig.own_supply = True
     else:
         m_all = S.Masked(seg, g.seg_start)
         start_rel = ms[0].start - g.seg_start
@@ -436,6 +439,10 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
             and sig.strength_kind in ("mg", "combo") and sig.dose_units_max is None:
         sig.dose_mg_min = sig.dose_mg_max = sig.strength_mg
         sig.dose_units_max = 1
+    if route_hint == "injection" and sig.strength_kind == "mg" and sig.dose_mg_max is None and sig.strength_mg:
+        # "diamorphine 5mg subcut": with no mg per ml the figure is the dose, not the strength
+        sig.dose_mg_min = sig.dose_mg_max = sig.strength_mg
+        sig.strength_mg, sig.strength_kind = None, None
     if formulation == "patch":
         sig.dose_mg_min = sig.dose_mg_max = None
         sig.frequency_per_day_max = None
@@ -445,7 +452,8 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
         sig.dose_units_max = sig.dose_mg_max / sig.strength_mg
 
     rx = OpioidPrescription(
-        text=seg.strip(), span=(g.seg_start + (len(seg) - len(seg.lstrip())), g.seg_start + len(seg.rstrip())),
+        text=raw_seg.strip(),
+        span=(g.seg_start + (len(raw_seg) - len(raw_seg.lstrip())), g.seg_start + len(raw_seg.rstrip())),
         generic=generic, brand=brand, formulation=formulation, route=route,
         strength_mg=sig.strength_mg if formulation != "patch" else None,
         strength_mcg_per_hour=sig.strength_mcg_per_hour if formulation == "patch" else None,
@@ -462,11 +470,114 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
     spans = {"drug": [ms[0].start, ms[-1].end]}
     spans.update({k: v for k, v in sig.spans.items() if v})
     rx.spans = spans
+    rx.statement_span = (g.seg_start, g.seg_end)
+    fz = next((m for m in ms if m.fuzzy_of), None)
+    if fz is not None:
+        rx.fuzzy_match = f"{fz.surface} -> {fz.fuzzy_of}"
     rx.new_on_admission = _new_status(layout, g, cells)
+    rx.status = _status(layout, g, cells, previous is not None)
+    if rx.status in ("changed", "continued"):
+        rx.new_on_admission = False  # the gold schema: a changed dose is a pre-existing prescription
+    elif rx.status == "new":
+        rx.new_on_admission = True
+    rx.previous_dose_mg = previous
+    rx.dose_change = _dose_change(text, g, previous, rx.dose_mg_max)
     rx.indication = _indication(text, g, cells, sig)
-    if rx.indication:
-        pass
+    rx.purpose = _purpose(text, g, rx)
     return rx
+
+
+def _purpose(text: str, g: Group, rx: OpioidPrescription) -> str:
+    """substitution (opioid substitution treatment: no pain OME, never a high-dose flag) or pain."""
+    if rx.generic not in ("buprenorphine", "methadone"):
+        return "pain"
+    zone = text[g.cue_start:g.seg_end]
+    if cue("substitution", zone) or (rx.brand or "") in _OST_BRANDS:
+        return "substitution"
+    # sublingual buprenorphine at 2 mg or more a dose is a substitution dose (corpus labelling rule)
+    if rx.generic == "buprenorphine" and rx.route == "sublingual" and (rx.dose_mg_max or rx.strength_mg or 0) >= 2:
+        return "substitution"
+    return "pain"
+
+
+@lru_cache(maxsize=1)
+def _not_current() -> dict[str, re.Pattern]:
+    r = context_rules()["previous_dose"]
+    return {k: re.compile(v, _I) for k, v in r.items() if not k.startswith("_")}
+
+
+def _blank_not_current(seg: str, base: int, after_abs: int) -> str:
+    """The statement with numbers that are not the current prescription blanked (same offsets): a previous
+    dose ("(was 20mg bd before admission)", "reduced from 20mg BD to ...") and titration advice ("could be
+    increased to 20mg twice daily")."""
+    rx = _not_current()
+    chars = None
+    after = max(0, after_abs - base)
+    for key in ("bracket", "phrase", "titration"):
+        for m in rx[key].finditer(seg, after):
+            if chars is None:
+                chars = list(seg)
+            chars[m.start():m.end()] = " " * (m.end() - m.start())
+        if chars is not None:
+            seg = "".join(chars)
+            chars = None
+    return seg
+
+
+_RE_MG_VALUE = re.compile(r"(\d+(?:\.\d+)?)\s*(mg|micrograms?|mcg)", _I)
+
+
+def _previous_dose(text: str, g: Group) -> float | None:
+    """The dose before this admission's change, when the statement gives one (mg)."""
+    rx = _not_current()
+    zone = text[g.cue_start:g.seg_end]
+    for key in ("bracket", "phrase"):
+        m = rx[key].search(zone)
+        if m:
+            v = _RE_MG_VALUE.search(m.group())
+            if v:
+                val = float(v.group(1))
+                return val / 1000.0 if v.group(2).lower().startswith(("mcg", "micro")) else val
+    return None
+
+
+def _status(layout: LetterLayout, g: Group, cells: dict, has_previous: bool) -> str | None:
+    """new | changed | continued | None, from a Status cell, the words of the statement or its heading."""
+    c = compiled()
+    text = layout.text
+    zones = []
+    if "status" in cells:
+        zones.append(g.cell_text(text, "status"))
+    zones.append(text[g.cue_start:g.seg_end] if g.source != "table" else
+                 " ".join(g.cell_text(text, r) for r in ("drug", "comments", "other") if r in cells))
+    sec = layout.section_at(g.seg_start)
+    if sec is not None:  # the heading of the block: "Continued:", "New medicines"
+        zones.append(text[sec.start:sec.body_start])
+    for zone in zones:
+        if not zone.strip():
+            continue
+        if RE_NEW_BRACKET.search(zone) and not c.cues["changed"].search(zone):
+            return "new"
+        if c.cues["changed"].search(zone) or (has_previous and zone is zones[0]):
+            return "changed"
+        if c.cues["new"].search(zone):
+            return "new"
+        if c.cues["continued"].search(zone):
+            return "continued"
+    return "changed" if has_previous else None
+
+
+def _dose_change(text: str, g: Group, previous: float | None, current: float | None) -> str | None:
+    if previous is not None and current is not None:
+        if abs(previous - current) < 1e-9:
+            return "unchanged"
+        return "increased" if current > previous else "reduced"
+    rx = _not_current()
+    zone = text[g.cue_start:g.seg_end]
+    for key in ("increased", "reduced", "unchanged"):
+        if rx[key].search(zone):
+            return key
+    return None
 
 
 def _clean(v):
@@ -476,7 +587,7 @@ def _clean(v):
     return int(v) if v.is_integer() and False else v
 
 
-_RE_CAPS = [S.RE_CAP_UNITS, S.RE_CAP_MG, S.RE_CAP_TIMES, S.RE_CAP_ABBR]
+_RE_CAPS = [S.RE_CAP_UNITS, S.RE_CAP_MG, S.RE_CAP_TIMES, S.RE_CAP_BARE, S.RE_CAP_ABBR]
 
 
 def _mask_caps(m: S.Masked) -> None:
@@ -584,17 +695,31 @@ def distractor_text(layout: LetterLayout, m: Mention, reason: str) -> tuple[int,
     return s, e
 
 
-def build(layout: LetterLayout, mentions: list[Mention]):
-    """Prescriptions, distractors, co-prescriptions and references of one letter."""
+class LetterTimeout(RuntimeError):
+    """A letter took longer than the per-letter time limit (the batch moves on)."""
+
+
+def _check_time(deadline: float | None, i: int) -> None:
+    if deadline is not None and i % 64 == 0 and time.monotonic() > deadline:
+        raise LetterTimeout("extraction stopped: the letter took longer than the per-letter time limit "
+                            "(too many drug mentions?)")
+
+
+def build(layout: LetterLayout, mentions: list[Mention], deadline: float | None = None):
+    """Prescriptions, distractors, co-prescriptions, mentions and statements of one letter.
+    ``deadline`` (time.monotonic()) stops a pathological letter with LetterTimeout."""
     text = layout.text
-    for m in mentions:
+    for i, m in enumerate(mentions):
+        _check_time(deadline, i)
         m.context = classify(layout, m)
     _promote_product_mentions(layout, mentions)
-    rx_mentions = [m for m in mentions if m.context == "rx"]
-    groups = group_mentions(layout, rx_mentions)
+    statements = segment(layout, mentions)
+    _statement_context(layout, statements)
+    groups = statement_groups(statements)
     rxs: list[OpioidPrescription] = []
     group_of: list[Group] = []
-    for g in groups:
+    for i, g in enumerate(groups):
+        _check_time(deadline, i)
         rx = parse_group(layout, g)
         if rx.strength_mg is None and rx.strength_mcg_per_hour is None and rx.dose_mg_max is None \
                 and rx.frequency_per_day_max is None and not rx.prn and rx.units_per_dose_max is None:
@@ -673,7 +798,7 @@ def build(layout: LetterLayout, mentions: list[Mention]):
             ls, le = layout.line_bounds(m.start)
             e = min(le, m.end + 40)
             co.append(CoPrescription(m.generic, m.category, text[m.start:e].strip(), (m.start, e)))
-    return rxs, distractors, co, mentions
+    return rxs, distractors, co, mentions, statements
 
 
 def _promote_product_mentions(layout: LetterLayout, mentions: list[Mention]) -> None:

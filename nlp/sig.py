@@ -6,23 +6,20 @@ with its evidence span. Regexes run on short segments only (a few hundred charac
 """
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
-DATA_DIR = Path(__file__).resolve().parent / "data"  # rules ship inside the package
+from nlp.rules import json_rules
+
 
 NUM = r"(\d+(?:\.\d+)?)"
 _I = re.IGNORECASE
 
 
-@lru_cache(maxsize=1)
 def sig_rules() -> dict:
-    with (DATA_DIR / "sig_rules.json").open(encoding="utf-8") as fh:
-        return json.load(fh)
+    return json_rules("sig_rules.json")
 
 
 def _num_words() -> dict[str, float]:
@@ -38,14 +35,25 @@ def to_number(tok: str | None) -> float | None:
     try:
         return float(t)
     except ValueError:
-        return _num_words().get(t)
+        v = _num_words().get(t)
+        return v if v is not None else sig_rules()["tablet_count_words"].get(t)
 
 
-NUMW = r"(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|half|½)"
+_ADVERBS = {"once", "twice", "thrice"}  # number words that are frequencies, never counts
+NUMW = r"(\d+(?:\.\d+)?|" + "|".join(sorted((w.replace(" ", r"\s+") for w in _num_words() if w not in _ADVERBS),
+                                               key=len, reverse=True)) + r"|½)"
+# tablets per dose written without a unit, before the frequency: "ii qds", "1-2 qid", "one to two up to four times"
+_COUNT = r"(\d|" + "|".join(sorted(list(sig_rules()["tablet_count_words"]) + [w for w in _num_words() if w not in _ADVERBS],
+                                    key=len, reverse=True)) + r")"
+# (a run of blanks is a frequency or cap phrase already read and masked; the end is a Dose cell holding "1-2")
+RE_BARE_COUNT = re.compile(r"(?<![\w./-])" + _COUNT + r"(?:\s*(?:-|–|to|or)\s*" + _COUNT + r")?(?=\s*(?:,\s*)?(?:"
+                           + "|".join(sig_rules()["count_followers"]) + r")\b|\s{3,}|\s*$)", _I)
 
 # --- strength ---------------------------------------------------------------------------------------------
 MCG = r"(?:micro\s?grams?|mcg|µg|ug|microgram)"
 RE_PATCH = re.compile(NUM + r"\s*" + MCG + r"\s*(?:/|per|an|a)\s*(?:hour|hr|h)\b", _I)
+# "BuTrans 10 patch", "Butec 5 patch": a patch strength written without its unit is micrograms/hour
+RE_PATCH_BARE = re.compile(r"(?<![\d.])" + NUM + r"\s*(?:mcg\s+|micrograms?\s+)?(?:transdermal\s+|TD\s+|7[- ]day\s+|weekly\s+)?patch(?:es)?\b", _I)
 RE_LIQUID = re.compile(NUM + r"\s*(mg|" + MCG + r")\s*(?:/|in|per|in\s+each)\s*" + NUM + r"?\s*(?:ml|mls|millilitres?)\b", _I)
 RE_COMBO = re.compile(NUM + r"\s*(?:mg|" + MCG + r")?\s*/\s*" + NUM + r"(?![\d.])\s*(?:mg|" + MCG + r")?(?!\s*(?:ml|mls|h\b|hr|hour))", _I)
 RE_MG = re.compile(NUM + r"\s*(mg|milligrams?|" + MCG + r"|g|grams?)\b(?!\s*/\s*(?:\d|ml|h\b|hr|hour|24|day|d\b))", _I)
@@ -58,16 +66,19 @@ RE_ML = re.compile(NUM + r"(?:\s*(?:ml|mls)?\s*(?:-|–|to)\s*" + NUM + r")?\s*(
 
 # --- frequency ---------------------------------------------------------------------------------------------
 RE_EVERY_H = re.compile(r"\b(?:every|each|q\.?|q)\s*" + NUMW + r"(?:\s*(?:-|–|to|or)\s*" + NUMW + r")?\s*(?:hours?|hrs?|hly|h)\b\.?", _I)
-RE_HOURLY = re.compile(r"(?<![\d.])" + NUM + r"(?:\s*(?:-|–|to)\s*" + NUM + r")?\s*[- ]?\s*(?:hourly|hrly|hly|h(?:ou)?rly)\b", _I)
+RE_HOURLY = re.compile(r"(?<![\d.])\b" + NUMW + r"(?:\s*(?:-|–|to|or)\s*" + NUMW + r")?\s*[- ]?\s*(?:hourly|hrly|hly|h(?:ou)?rly)\b", _I)
 RE_BARE_HOURLY = re.compile(r"(?<![\d\-\s])\s*\bhourly\b|(?:^|(?<=[\s(|,]))hourly\b", _I)
 RE_TIMES = re.compile(r"\b" + NUMW + r"\s*(?:x\s*)?times?\s*(?:a|per|each|in\s+a|in\s+24\s*hours?)?\s*(?:day|daily|24\s*h(?:ours?|rs?)?)\b", _I)
 RE_CAP_TIMES = re.compile(r"\b(?:max(?:imum)?\.?|up\s+to|no\s+more\s+than|not\s+more\s+than|not\s+to\s+exceed)\s*(?:of\s+)?" + NUMW
                           + r"\s*(?:doses?|times?|administrations?)\s*(?:(?:in|per|/|a|every|each|in\s+any)\s*(?:24\s*h(?:ours?|rs?|r)?|day|24hrs?|twenty[- ]four\s+hours))?", _I)
+# "max 4/24", "no more than 8 in 24 hours": a count with no unit (doses, or tablets when the dose is tablets)
+RE_CAP_BARE = re.compile(r"\b(?:max(?:imum)?\.?|no\s+more\s+than|not\s+more\s+than|not\s+to\s+exceed|up\s+to)\s*(?:of\s+)?" + NUMW
+                         + r"\s*(?:/\s*24\s*(?:h(?:ours?|rs?)?)?|in\s+(?:any\s+)?(?:24\s*h(?:ours?|rs?|r)?|twenty[- ]four\s+hours|a\s+day|one\s+day)|(?:per|a)\s+day)(?![\w/])", _I)
 RE_CAP_ABBR = re.compile(r"\bmax(?:imum)?\.?\s*(?:of\s+)?(QDS|QID|TDS|TID|BD|BID|OD|four\s+times\s+(?:a\s+)?(?:day|daily)|three\s+times\s+(?:a\s+)?(?:day|daily)|twice\s+(?:a\s+)?(?:day|daily)|once\s+(?:a\s+)?(?:day|daily))\b", _I)
 RE_CAP_UNITS = re.compile(r"\b(?:max(?:imum)?\.?|no\s+more\s+than|not\s+more\s+than|up\s+to)\s*(?:of\s+)?" + NUMW
                           + r"\s*(tablets?|tabs|capsules?|caps|caplets)\s*(?:in|per|/|a|every|each|in\s+any)\s*(?:24|day|twenty)", _I)
 RE_CAP_MG = re.compile(r"\bmax(?:imum)?\.?\s*(?:daily\s+dose\s*)?(?:of\s+)?" + NUM + r"\s*(mg|" + MCG + r")\s*(?:in|per|/|a|daily|every|each)\s*(?:24|day|d\b)", _I)
-RE_PRN = re.compile(r"\b(?:prn|p\.r\.n\.?|when\s+required|as\s+required|if\s+required|as\s+needed|when\s+needed|if\s+needed|as\s+necessary|when\s+necessary|as\s+directed\s+when\s+required|on\s+demand|as\s+req(?:uired)?|when\s+req|if\s+req)\b", _I)
+RE_PRN = re.compile(r"\b(?:" + "|".join(sig_rules()["prn_phrases"]) + r")\b", _I)
 
 # --- duration / supply / quantity ------------------------------------------------------------------------------
 DAYS_UNIT = r"(days?|/7|/52|weeks?|/12|months?)"
@@ -115,6 +126,7 @@ RE_MR = re.compile(r"\b(?:m/r|mr|modified[- ]release|prolonged[- ]release|slow[-
 RE_IR = re.compile(r"\b(?:ir|i/r|immediate[- ]release|normal[- ]release|instant[- ]release)\b", _I)
 RE_LIQ = re.compile(r"\b(?:oral\s+solution|solution|liquid|elixir|syrup|linctus|mixture|suspension|oral\s+sol|concentrate|drops)\b|mg\s*/\s*\d*\s*mls?\b|mg\s+in\s+\d+\s*mls?\b", _I)
 RE_INJ = re.compile(r"\b(?:injection|inj\.?|ampoules?|amps|vials?|solution\s+for\s+injection|s/c|subcut(?:aneous(?:ly)?)?|sc|s\.c\.|csci|syringe)\b", _I)
+RE_SC_ROUTE = re.compile(sig_rules()["subcutaneous_route"], _I)
 RE_PATCHW = re.compile(r"\b(?:patch(?:es)?|transdermal|td)\b", _I)
 RE_SL = re.compile(r"\b(?:sublingual(?:ly)?|s/l|sl)\b", _I)
 RE_BUCCAL = re.compile(r"\b(?:buccal|oromucosal|lozenge)\b", _I)
@@ -192,6 +204,8 @@ def _mask_re(m: Masked, rx: re.Pattern) -> None:
         m.take(x.start(), x.end())
 
 
+_RE_AFTER_VOLUME = re.compile(r"\d\s*(?:ml|mls)\s*[(\[=]\s*$", _I)
+
 # paracetamol 325/500/1000 mg, aspirin 400/500 mg, ibuprofen 200/300 mg in fixed-dose combinations
 _NON_OPIOID_PARTNER_MG = {200.0, 300.0, 325.0, 400.0, 500.0, 1000.0}
 
@@ -200,8 +214,10 @@ def find_strength(seg: str, after: int = 0, limit: int = 70):
     """First strength expression at or after `after` (within `limit` characters). Returns (kind, value, s, e)."""
     window = seg[after: after + limit]
     cands = []
-    for kind, rx in (("mcg_per_hour", RE_PATCH), ("mg_per_ml", RE_LIQUID), ("combo", RE_COMBO), ("range", RE_RANGE_MG), ("mg", RE_MG)):
+    for kind, rx in (("mcg_per_hour", RE_PATCH), ("mcg_per_hour", RE_PATCH_BARE), ("mg_per_ml", RE_LIQUID), ("combo", RE_COMBO), ("range", RE_RANGE_MG), ("mg", RE_MG)):
         m = rx.search(window)
+        if m and kind == "mg" and _RE_AFTER_VOLUME.search(window, 0, m.start()):
+            m = rx.search(window, m.end())  # "5ml (10mg)": the mg is the dose of that volume, not a strength
         if not m:
             continue
         if kind == "mcg_per_hour":
@@ -285,6 +301,13 @@ def parse_dose(sig: Sig, m: Masked, start: int, formulation: str | None) -> None
         unit = _unit_name(units.group(3))
         if lo is not None and hi is not None and hi <= 6 and unit not in ("ampoules",):
             units_hit = (lo, hi, unit, units.start(), units.end())
+    if units_hit is None and sig.strength_kind in ("mg", "combo") and formulation not in ("liquid", "patch"):
+        for bc in RE_BARE_COUNT.finditer(region):
+            lo = to_number(bc.group(1))
+            hi = to_number(bc.group(2)) if bc.group(2) else lo
+            if lo and hi and lo <= hi <= 4 and (bc.group(1).isdigit() or bc.group(1).lower() != "i" or bc.group(2)):
+                units_hit = (lo, hi, None, bc.start(), bc.end())
+                break
     ml_hit = None
     if mls:
         lo = float(mls.group(1))
@@ -374,7 +397,7 @@ def parse_cap(sig: Sig, m: Masked) -> None:
     """An explicit maximum ("max 4 doses in 24 hours", "max 8 tablets/24h", "max QDS") overrides the interval."""
     text = m.text
     sig.cap, sig.cap_span = 0, None
-    for rx in (RE_CAP_UNITS, RE_CAP_MG, RE_CAP_TIMES, RE_CAP_ABBR):
+    for rx in (RE_CAP_UNITS, RE_CAP_MG, RE_CAP_TIMES, RE_CAP_BARE, RE_CAP_ABBR):
         c = rx.search(text)
         if not c:
             continue
@@ -393,6 +416,11 @@ def parse_cap(sig: Sig, m: Masked) -> None:
         elif rx is RE_CAP_TIMES:
             n = to_number(c.group(1))
             cap = int(n) if n else None
+        elif rx is RE_CAP_BARE:
+            n = to_number(c.group(1))
+            per = sig.dose_units_max or 1
+            # "no more than 8 in 24 hours" at 1-2 tablets caps tablets; "max 4/24" caps doses
+            cap = (int(math.floor(n / per + 1e-9)) if per > 1 and n >= 8 else int(n)) if n else None
         else:
             cap = _abbr_value(c.group(1))
         if cap:
@@ -460,6 +488,11 @@ def parse_supply(sig: Sig, m: Masked, formulation: str | None, default_unit: str
             sig.supply_days = _days(to_number(x.group(1)), x.group(2))
             sig.spans["supply"] = [m.base + x.start(), m.base + x.end()]
             m.take(x.start(), x.end())
+        # a bare number in a column of days supplied ("Supply (days)", "Days")
+        x = re.fullmatch(r"\s*(\d{1,3})\s*", m.text)
+        if x and sig.supply_days is None and not sig.own_supply and int(x.group(1)) > 0:
+            sig.supply_days = int(x.group(1))
+            sig.spans["supply"] = [m.base + x.start(1), m.base + x.end(1)]
         return
     for rx in RE_DURATION:
         x = rx.search(m.text)
@@ -538,6 +571,8 @@ def resolve_formulation(term_form: str | None, resolvable: bool, seg: str, gener
     inj = RE_INJ.search(seg)
     if term_form == "injection":
         return "liquid", "injection"
+    if term_form not in ("MR", "patch", "combination") and RE_SC_ROUTE.search(seg) and not re.search(r"\boral(?:ly)?\b|\bPO\b", seg):
+        return "liquid", "injection"  # anticipatory / syringe-driver doses given subcutaneously
     if term_form in ("MR", "patch", "combination", "liquid") and not resolvable:
         if term_form == "liquid" and inj and re.search(r"injection|inj\b|ampoule|vial", seg, _I):
             return "liquid", "injection"

@@ -323,3 +323,259 @@ def figure_to_png(fig: go.Figure, path: str | os.PathLike | None = None, *, scal
     if path is not None:
         Path(path).write_bytes(data)
     return data
+
+
+# =========================================================================== network figures
+
+def _funnel_hover(row: pd.Series, interval: tuple[float, float]) -> str:
+    from qi.funnel import NO_ELIGIBLE
+
+    if row["position"] == NO_ELIGIBLE:
+        return f"<b>{row['label']}</b><br>{NO_ELIGIBLE}"
+    lo, hi = interval
+    where = ("inside the 95% limits" if row["position"] == "within"
+             else f"{row['position']} limit")
+    return (f"<b>{row['label']}</b><br>{int(row['numerator'])}/{int(row['denominator'])} = {row['value']:.1%}"
+            f"<br>Wilson 95% CI {lo:.1%} to {hi:.1%}<br>{where}")
+
+
+def _funnel_point_colour(position: str, improvement: str) -> str:
+    if position == "within":
+        return COLOURS["common_cause"]
+    if improvement == "neutral":
+        return COLOURS["special_cause_neutral"]
+    good = position.startswith("above") == (improvement == "increase")
+    return COLOURS["special_cause_improvement"] if good else COLOURS["special_cause_concern"]
+
+
+def _funnel_traces(result, *, highlight: str | None = None, xaxis: str = "x", yaxis: str = "y",
+                   legend: bool = True) -> tuple[list[dict], list[dict]]:
+    """The traces of one funnel (limits, centre line, points) on the given axes, and the
+    annotation naming ``highlight`` when it lies inside the limits."""
+    from qi.funnel import NO_ELIGIBLE
+    from qi.intervals import wilson_interval
+
+    pts = result.points
+    curve = result.curve
+    traces: list[dict] = []
+    axes = dict(xaxis=xaxis, yaxis=yaxis)
+    styles = {"95": dict(dash="dash", width=1.2), "99.8": dict(dash="solid", width=1.2)}
+    for level, style in styles.items():
+        key = level.replace(".", "")
+        for side, name in (("ucl", f"{level}% limits"), ("lcl", None)):
+            traces.append(dict(
+                type="scatter", x=list(curve["denominator"]), y=list(curve[f"{side}{key}"]), mode="lines",
+                name=name or f"{level}% lower", showlegend=legend and name is not None, legendgroup=level,
+                hoverinfo="skip", line=dict(color=COLOURS["limits"] if level == "95" else "#7f7f7f", **style), **axes,
+            ))
+    xmax = float(curve["denominator"].max()) if len(curve) else 1.0
+    centre_name = "target" if result.target is not None else "network mean"
+    if math.isfinite(result.centre):
+        traces.append(dict(type="scatter", x=[0, xmax], y=[result.centre, result.centre], mode="lines",
+                           name=f"{centre_name} ({result.centre:.1%})", hoverinfo="skip", showlegend=legend,
+                           line=dict(color=COLOURS["target"] if result.target is not None else COLOURS["mean_line"],
+                                     width=1.5), **axes))
+    plotted = pts[pts["position"] != NO_ELIGIBLE]
+    for group_name, sel in (("within the limits", plotted["position"] == "within"),
+                            ("outside the limits", plotted["position"] != "within")):
+        part = plotted[sel]
+        if part.empty:
+            continue
+        hover = [_funnel_hover(row, wilson_interval(int(row["numerator"]), int(row["denominator"])))
+                 for _, row in part.iterrows()]
+        traces.append(dict(
+            type="scatter", x=list(part["denominator"]), y=list(part["value"]),
+            mode="markers+text" if group_name.startswith("outside") else "markers",
+            name=f"trusts {group_name}", showlegend=legend,
+            text=[lab if pos != "within" else "" for lab, pos in zip(part["label"], part["position"])],
+            textposition="top center",
+            marker=dict(size=11, color=[_funnel_point_colour(p, result.improvement) for p in part["position"]],
+                        line=dict(color=["black" if lab == highlight else "white" for lab in part["label"]],
+                                  width=[2.5 if lab == highlight else 0.5 for lab in part["label"]])),
+            hovertext=hover, hovertemplate="%{hovertext}<extra></extra>", **axes,
+        ))
+    annotations = []
+    if highlight is not None and (plotted["label"] == highlight).any():
+        row = plotted[plotted["label"] == highlight].iloc[0]
+        if row["position"] == "within":
+            annotations.append(dict(x=row["denominator"], y=row["value"], text=str(highlight), showarrow=True,
+                                    arrowhead=0, ay=-28, font=dict(size=11), xref=xaxis, yref=yaxis))
+    return traces, annotations
+
+
+def _funnel_notes(result, measure: str) -> str:
+    from qi.funnel import NO_ELIGIBLE, outlier_sentences
+
+    notes = [s for s in outlier_sentences(result, measure) if NO_ELIGIBLE in s]
+    notes.append(result.overdispersion_text())
+    return "<br>".join(notes)
+
+
+def funnel_figure(result, title: str | None = None, *, highlight: str | None = None,
+                  measure: str = "compliance") -> go.Figure:
+    """A plotly funnel plot of a :class:`qi.funnel.FunnelResult` in the Making Data Count colours.
+
+    Points inside the limits are grey; outside, blue (better) or orange (worse), or purple when the
+    measure has no improvement direction; every point outside the limits is named on the chart.
+    Hover: n/N, %, Wilson 95% interval, where the point lies. Trusts with no eligible letters are
+    listed under the chart, never drawn as 0%. ``highlight``: a label drawn with a ring.
+    """
+    traces, annotations = _funnel_traces(result, highlight=highlight)
+    annotations.append(dict(xref="paper", yref="paper", x=0, y=-0.2, xanchor="left", yanchor="top", showarrow=False,
+                            align="left", text=_funnel_notes(result, measure), font=dict(size=11, color="#444")))
+    layout = dict(
+        title=dict(text=title or f"Funnel plot \u2014 {measure}", x=0.01),
+        template="plotly_white", hovermode="closest",
+        margin=dict(l=60, r=30, t=70, b=130), width=1000, height=560,
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+        xaxis=dict(title=dict(text="eligible letters (denominator)"), rangemode="tozero"),
+        yaxis=dict(title=dict(text=measure), tickformat=".0%", range=[-0.02, 1.05]),
+        annotations=annotations,
+    )
+    return go.Figure(data=traces, layout=layout)
+
+
+FUNNEL_PANEL = (1000, 480)   # width, height in pixels of one funnel in funnel_pngs
+
+
+def funnel_pngs(funnels: list[tuple], *, scale: float = 1.0) -> list[bytes]:
+    """PNG pictures of several funnels, ``funnels`` = [(FunnelResult, title, measure), ...].
+
+    They are drawn as one tall figure (one panel per funnel) and exported once, then cut apart:
+    each export through Chromium costs a fixed 0.3-1 s, so a report with a funnel per standard
+    would otherwise spend most of its time starting exports."""
+    from PIL import Image
+    import io as _io
+
+    if not funnels:
+        return []
+    width, ph = FUNNEL_PANEL
+    n = len(funnels)
+    height = ph * n
+    traces: list[dict] = []
+    layout: dict = dict(template="plotly_white", width=width, height=height, showlegend=False,
+                        margin=dict(l=70, r=30, t=0, b=0), hovermode=False)
+    annotations: list[dict] = []
+    key = ("<span style='color:#a6a6a6'>- - 95% limits</span>  <span style='color:#7f7f7f'>\u2014 99.8% limits</span>  "
+           "\u2014 network mean or target  \u25cf grey: within, blue: better, orange: worse")
+    for k, (result, title, measure) in enumerate(funnels):
+        n_ = "" if k == 0 else str(k + 1)
+        top, bottom = k * ph + 78, (k + 1) * ph - 92       # pixels: title above, axis title and notes below
+        t, a = _funnel_traces(result, xaxis=f"x{n_}", yaxis=f"y{n_}", legend=False)
+        traces += t
+        annotations += a
+        layout[f"xaxis{n_}"] = dict(domain=[0, 1], anchor=f"y{n_}", rangemode="tozero",
+                                    title=dict(text="eligible letters (denominator)", standoff=4))
+        layout[f"yaxis{n_}"] = dict(domain=[1 - bottom / height, 1 - top / height], anchor=f"x{n_}",
+                                    tickformat=".0%", range=[-0.02, 1.05], title=dict(text=measure))
+        annotations.append(dict(xref="paper", yref="paper", x=0, y=1 - (k * ph + 12) / height, xanchor="left",
+                                yanchor="top", showarrow=False, align="left", font=dict(size=17),
+                                text=f"{title}<br><span style='font-size:11px'>{key}</span>"))
+        annotations.append(dict(xref="paper", yref="paper", x=0, y=1 - ((k + 1) * ph - 38) / height,
+                                xanchor="left", yanchor="top", showarrow=False, align="left",
+                                text=_funnel_notes(result, measure), font=dict(size=11, color="#444")))
+    layout["annotations"] = annotations
+    big = figure_to_png(go.Figure(data=traces, layout=layout), scale=scale)
+    img = Image.open(_io.BytesIO(big))
+    step = img.height / n
+    out = []
+    for k in range(n):
+        buf = _io.BytesIO()
+        img.crop((0, round(k * step), img.width, round((k + 1) * step))).save(buf, format="PNG")
+        out.append(buf.getvalue())
+    return out
+
+
+def small_multiples_figure(panels: list, title: str | None = None, *, columns: int = 4,
+                           percent: bool = True, target: float | None = None) -> go.Figure:
+    """Small multiples of SPC charts, one panel per trust, on the same y axis.
+
+    ``panels``: (name, SpcResult, PDSA cycles) per trust, all analysed with the same chart and
+    rule set by the caller; each panel shows that trust's points coloured as Making Data Count
+    colours them, centre line and limits broken at phases, and that trust's PDSA cycles only.
+    The figure is built in one go (traces on axes x2/y2 ..., domains computed here): plotly's
+    make_subplots + add_trace per panel takes seconds for 20 trusts.
+    """
+    panels = list(panels)
+    if not panels:
+        fig = go.Figure()
+        fig.update_layout(title=dict(text=title or "No trusts to show", x=0.01), template="plotly_white")
+        return fig
+    cols = max(1, min(columns, len(panels)))
+    rows = math.ceil(len(panels) / cols)
+    hgap, vgap = 0.03, min(0.12, 0.5 / rows)
+    width = (1.0 - hgap * (cols - 1)) / cols
+    height = (1.0 - vgap * (rows - 1)) / rows
+    traces: list[dict] = []
+    layout: dict = {}
+    annotations: list[dict] = []
+    shapes: list[dict] = []
+    all_values: list[float] = []
+    for i, (name, result, cycles) in enumerate(panels):
+        r, c = divmod(i, cols)
+        n = "" if i == 0 else str(i + 1)
+        xa, ya = f"x{n}", f"y{n}"
+        x0 = c * (width + hgap)
+        y1 = 1.0 - r * (height + vgap)
+        layout[f"xaxis{n}"] = dict(domain=[max(0.0, x0), min(1.0, x0 + width)], anchor=ya,
+                                   matches=None if i == 0 else "x")
+        layout[f"yaxis{n}"] = dict(domain=[max(0.0, y1 - height), min(1.0, y1)], anchor=xa, matches=None if i == 0 else "y",
+                                   showticklabels=c == 0)
+        annotations.append(dict(text=str(name), x=x0 + width / 2, y=y1, xref="paper", yref="paper",
+                                xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=11)))
+        pts = result.points
+        x = _x_values(pts)
+        phase = pts["phase"].to_numpy()
+        values = pts["value"].to_numpy(dtype=float)
+        all_values += [float(v) for v in values if v == v]
+        # one trace for the line and its points, one for the centre line, one for both limits
+        hover = _hover_text(pts)
+        colours = [COLOURS["no_data"] if pt == "no_data" else _point_colour(pt) for pt in pts["point_type"]]
+        traces.append(dict(
+            type="scatter", x=x, y=[None if v != v else float(v) for v in values], mode="lines+markers",
+            line=dict(color=COLOURS["value_line"], width=1), marker=dict(color=colours, size=6),
+            text=[f"{name}<br>" + h for h in hover], hovertemplate="%{text}<extra></extra>", showlegend=False,
+            xaxis=xa, yaxis=ya,
+        ))
+        if pts["cl"].notna().any():
+            xs, ys = _broken_line(x, pts["cl"].to_numpy(), phase)
+            traces.append(dict(type="scatter", x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
+                               line=dict(color=COLOURS["mean_line"], width=1), connectgaps=False,
+                               xaxis=xa, yaxis=ya))
+        if pts["ucl"].notna().any():
+            xu, yu = _broken_line(x, pts["ucl"].to_numpy(), phase)
+            xl, yl = _broken_line(x, pts["lcl"].to_numpy(), phase)
+            traces.append(dict(type="scatter", x=xu + [None] + xl, y=yu + [None] + yl, mode="lines",
+                               hoverinfo="skip", showlegend=False, connectgaps=False,
+                               line=dict(color=COLOURS["limits"], width=1, dash="dot"), xaxis=xa, yaxis=ya))
+        if target is not None and x:
+            shapes.append(dict(type="line", xref=f"{xa} domain", yref=ya, x0=0, x1=1, y0=target, y1=target,
+                               line=dict(color=COLOURS["target"], width=1, dash="dash")))
+        cx, chover = [], []
+        for cyc in cycles or []:
+            xc = _pdsa_x(cyc, x)
+            if xc is not None:
+                cx.append(xc)
+                chover.append(f"{name}: <b>{cyc.label}</b><br>start {cyc.date_start.isoformat()}")
+        if cx:
+            finite = values[np.isfinite(values)]
+            ypos = 1.04 if percent else (float(finite.max()) if finite.size else 0.0)
+            traces.append(dict(type="scatter", x=cx, y=[ypos] * len(cx), mode="markers", name="PDSA",
+                               marker=dict(symbol="triangle-down", size=9, color=COLOURS["pdsa"]),
+                               hovertext=chover, hoverinfo="text", showlegend=False, xaxis=xa, yaxis=ya))
+    if percent:
+        yaxis = dict(tickformat=".0%", range=[-0.02, 1.08])
+    elif all_values:
+        lo, hi = min(all_values), max(all_values)
+        pad = 0.1 * max(hi - lo, abs(hi) * 0.1, 1e-9)
+        yaxis = dict(range=[lo - pad, hi + pad])
+    else:
+        yaxis = {}
+    for key in [k for k in layout if k.startswith("yaxis")]:
+        layout[key].update(yaxis)
+    layout.update(
+        title=dict(text=title or "Trusts over time", x=0.01), template="plotly_white",
+        height=max(320, 230 * rows + 80), width=1100, margin=dict(l=50, r=20, t=80, b=40), hovermode="closest",
+        annotations=annotations, shapes=shapes,
+    )
+    return go.Figure(data=traces, layout=layout)

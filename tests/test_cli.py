@@ -8,7 +8,7 @@ import pytest
 
 from audit_app.cli import SUBCOMMANDS, build_parser, main
 
-EXPECTED = ["app", "import", "score", "extract", "chart"]
+EXPECTED = ["app", "import", "score", "extract", "chart", "network"]
 
 
 def test_help_lists_each_subcommand_with_one_line():

@@ -50,7 +50,13 @@ def read_chart_csv(path: Path):
     from qi.series_csv import SeriesCsvError, read_series_csv
 
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        from audit_app.ingest import IngestError
+        from audit_app.ingest.safety import load_bytes
+
+        try:
+            text = load_bytes(path)[0].decode("utf-8-sig")  # bounded: a pipe or device is refused at the cap
+        except IngestError as exc:
+            raise CliError(str(exc)) from None
     except UnicodeDecodeError:
         raise CliError(f"{path}: not a UTF-8 text CSV") from None
     try:

@@ -12,6 +12,7 @@ spreadsheet-formula guard (privacy.safe_cell).
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 from pathlib import Path
@@ -54,12 +55,12 @@ def _read_folder(folder: Path) -> list[tuple[str, object]]:
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".txt")
     if not files:
         raise CliError(f"no .txt letters in folder: {folder}")
-    return [(p.stem, p.read_bytes()) for p in files]
+    return [(p.stem, _bounded(p)) for p in files]
 
 
 def _read_jsonl(path: Path) -> list[tuple[str, object]]:
     out = []
-    with path.open(encoding="utf-8", errors="replace") as fh:
+    with io.StringIO(_bounded(path).decode("utf-8", errors="replace")) as fh:
         for n, line in enumerate(fh, 1):
             if not line.strip():
                 continue
@@ -141,7 +142,7 @@ def _read_sheet_by_names(path: Path, column: str | None, id_column: str | None,
     """The header is the first row (of 20) holding the named letter-text heading ('text' by default)."""
     column = column or "text"
     if path.suffix.lower() == ".csv":
-        with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+        with io.StringIO(_bounded(path).decode("utf-8-sig", errors="replace"), newline="") as fh:
             rows = list(csv.reader(fh))
     else:
         try:
@@ -149,7 +150,7 @@ def _read_sheet_by_names(path: Path, column: str | None, id_column: str | None,
         except ImportError as exc:  # pragma: no cover
             raise CliError("reading .xlsx needs openpyxl") from exc
         try:
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            wb = openpyxl.load_workbook(io.BytesIO(_bounded(path)), read_only=True, data_only=True)
         except Exception as exc:  # noqa: BLE001 - corrupt or encrypted workbook
             raise CliError(f"cannot open workbook {path.name}: {type(exc).__name__}") from exc
         if sheet and sheet not in wb.sheetnames:
@@ -185,6 +186,17 @@ def _read_sheet_by_names(path: Path, column: str | None, id_column: str | None,
     return out
 
 
+def _bounded(path: Path) -> bytes:
+    """The file's bytes, refused past the upload cap whatever the source (a pipe has no size)."""
+    from audit_app.ingest import IngestError
+    from audit_app.ingest.safety import load_bytes
+
+    try:
+        return load_bytes(path)[0]
+    except IngestError as exc:
+        raise CliError(str(exc)) from None
+
+
 class _Bad:
     """A record that could not be read; becomes an error row."""
 
@@ -204,7 +216,7 @@ def read_letters(args) -> list[tuple[str, object]]:
     if suffix in SHEET_SUFFIXES:
         return _read_sheet(src, args.column, args.id_column, args.sheet)
     if suffix == ".txt":
-        return [(src.stem, src.read_bytes())]
+        return [(src.stem, _bounded(src))]
     raise CliError(f"unknown input type {suffix or '(none)'}: use a folder of .txt, .jsonl, .xlsx or .csv")
 
 

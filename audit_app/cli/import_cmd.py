@@ -1,5 +1,9 @@
 """`opioid-audit import FILE --trust T --round R [--sheet S] [--mapping JSON] [--accept]`
 
+A collated workbook (several trusts in one sheet): `--trust-column [HEADING]` instead of --trust
+splits the rows by that column (default: a column headed 'Trust' or 'Organisation') into one
+round per trust, with the same mapping and validation report (audit_app.collated_import).
+
 Prints the suggested column mapping and the validation report (never identifiers or letter
 text). Saves the round only with --accept, and only when the report has no errors (exit 1
 otherwise, nothing saved). A file that cannot be read at all is a one-line error (exit 2).
@@ -34,6 +38,9 @@ def register(sub) -> None:
     p.add_argument("--max-mb", type=float, metavar="MB",
                    help="refuse files larger than this (default 20, or $OPIOID_AUDIT_MAX_UPLOAD_MB)")
     p.add_argument("--json", action="store_true", help="print the mapping and report as JSON")
+    p.add_argument("--trust-column", nargs="?", const="", metavar="HEADING",
+                   help="a collated workbook: split the rows by this column (default: the column headed "
+                        "'Trust' or 'Organisation') into one round per trust")
     p.set_defaults(func=run)
 
 
@@ -82,8 +89,11 @@ def run(args) -> int:
     mapping = _load_mapping(args.mapping)
     period_start = _date(args.period_start, "--period-start")
     period_end = _date(args.period_end, "--period-end")
-    if args.accept and not (args.trust and args.round_label):
-        raise CliError("--accept needs --trust and --round")
+    collated = args.trust_column is not None
+    if collated and args.trust:
+        raise CliError("use either --trust (one trust's round) or --trust-column (a collated workbook)")
+    if args.accept and not ((args.trust or collated) and args.round_label):
+        raise CliError("--accept needs --trust and --round (or --trust-column and --round for a collated workbook)")
     if period_start and period_end and period_start > period_end:
         raise CliError("--period-start is after --period-end")
     if args.discharges is not None and args.discharges <= 0:
@@ -101,6 +111,8 @@ def run(args) -> int:
         except IngestError as exc:
             raise CliError(str(exc)) from None
         out = sys.stdout
+        if collated:
+            return _run_collated(args, store, prepared, period_start, period_end, out)
         if args.json:
             doc = {"file": prepared.filename, "sheet": prepared.sheet.sheet, "header_row": prepared.sheet.header_row,
                    "mapping": prepared.mapping.to_dict(), "report": prepared.report.to_dict(),
@@ -121,12 +133,14 @@ def run(args) -> int:
             print(f"opioid-audit import: {msg}", file=sys.stderr)
             return 1
         try:
+            # A new trust is created in the round's own transaction: a failed import leaves none.
+            round_id = importing.accept_import(store, prepared, trust_id=trust.id if trust else None,
+                                               new_trust=None if trust else args.trust, label=args.round_label,
+                                               period_start=period_start, period_end=period_end)
             if trust is None:
-                trust = store.create_trust(args.trust)
+                trust = store.get_trust(store.trust_of_round(round_id))
                 if not args.json:
                     print(f"Created trust '{trust.name}'.", file=out)
-            round_id = importing.accept_import(store, prepared, trust_id=trust.id, label=args.round_label,
-                                            period_start=period_start, period_end=period_end)
             if args.discharges is not None:
                 store.update_round(round_id, discharges=args.discharges)
         except (IngestError, StoreError) as exc:
@@ -160,6 +174,53 @@ def _what_to_fix(prepared) -> str:
         return (f"change the mapping of column {', '.join(letters)} (--mapping) and fix the other errors "
                 "in the spreadsheet, then run again")
     return "fix the spreadsheet and import it again"
+
+
+def _run_collated(args, store, prepared, period_start, period_end, out) -> int:
+    from audit_app import collated_import
+    from audit_app.ingest import IngestError
+    from audit_app.store import StoreError
+
+    try:
+        heading = collated_import.trust_heading(prepared, args.trust_column or None)
+    except IngestError as exc:
+        raise CliError(str(exc)) from None
+    parts = collated_import.split_by_trust(prepared, heading)
+    doc = {"file": prepared.filename, "trust_column": heading, "mapping": prepared.mapping.to_dict(),
+           "report": prepared.report.to_dict(), "trusts": {n: len(p.records) for n, p in parts.items()},
+           "saved_round_ids": None}
+    if not args.json:
+        _print_preview(prepared, None, out)
+        print(f"\nCollated workbook: split by column '{heading}' into {len(parts)} trust(s):", file=out)
+        for name, part in parts.items():
+            known = store.find_trust(name)
+            print(f"  {name}: {len(part.records)} letter(s), {len(part.report.errors)} error(s)"
+                  + ("" if known else " (new trust: created on --accept)"), file=out)
+    if not args.accept:
+        if args.json:
+            print(json.dumps(doc, indent=2, default=str), file=out)
+        else:
+            print("\nNothing saved. Run again with --accept to save one round per trust.", file=out)
+        return 0
+    if prepared.report.has_errors:
+        if args.json:
+            print(json.dumps(doc, indent=2, default=str), file=out)
+        print(f"opioid-audit import: not saved: {len(prepared.report.errors)} error(s) in the report; "
+              + _what_to_fix(prepared), file=sys.stderr)
+        return 1
+    try:
+        saved = collated_import.accept_collated(store, parts, label=args.round_label, period_start=period_start,
+                                                period_end=period_end)
+    except (IngestError, StoreError) as exc:
+        raise CliError(str(exc)) from None
+    if args.json:
+        doc["saved_round_ids"] = saved
+        print(json.dumps(doc, indent=2, default=str), file=out)
+    else:
+        for name, rid in saved.items():
+            print(f"Saved round '{args.round_label}' for trust '{name}' (id {rid}): {len(parts[name].records)} letters.",
+                  file=out)
+    return 0
 
 
 def _print_preview(prepared, trust, out) -> None:

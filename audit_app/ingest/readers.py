@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import range_boundaries
 
 from audit_app.ingest import safety
 from audit_app.ingest.mapping import _score_heading
@@ -98,11 +99,8 @@ def list_sheets(path_or_bytes, filename: str | None = None, *, max_bytes: int | 
     data, name = safety.load_bytes(path_or_bytes, filename, max_bytes=max_bytes)
     if safety.file_kind(data, name) != "xlsx":
         return []
-    wb = _open_workbook(data, name, read_only=True)
-    try:
-        return list(wb.sheetnames)
-    finally:
-        wb.close()
+    with _Workbook(data, name) as wb:
+        return wb.sheet_names
 
 
 def read_raw(path_or_bytes, filename: str | None = None, *, sheet: str | int | None = None,
@@ -120,16 +118,138 @@ def read_table(path_or_bytes, filename: str | None = None, *, sheet: str | int |
     return extract_table(read_raw(path_or_bytes, filename, sheet=sheet, max_bytes=max_bytes))
 
 
-def _open_workbook(data: bytes, name: str, *, read_only: bool = False, data_only: bool = False):
-    import openpyxl
+class _Workbook:
+    """The parts of an .xlsx needed to stream one sheet: sheet names and paths, shared strings,
+    date styles. Unlike `openpyxl.load_workbook(read_only=True)`, opening parses no worksheet (a
+    sheet without a <dimension> would otherwise be parsed whole just to size it). XML goes
+    through openpyxl's parsers, which use defusedxml (no entity expansion, no external entities)."""
 
-    safety.check_xlsx_container(data, name)
-    try:
-        return openpyxl.load_workbook(io.BytesIO(data), read_only=read_only, data_only=data_only)
-    except IngestError:
-        raise
-    except Exception as exc:  # openpyxl wraps parse errors; look for defusedxml's refusal in the chain
-        _raise_workbook_error(exc, name)
+    def __init__(self, data: bytes, name: str, *, data_only: bool = False):
+        from openpyxl.reader.excel import ExcelReader
+        from openpyxl.styles.stylesheet import apply_stylesheet
+
+        safety.check_xlsx_container(data, name)
+        self.name = name
+        try:
+            self.reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=data_only)
+            self.reader.read_manifest()
+            self.reader.read_strings()
+            self.reader.read_workbook()
+            apply_stylesheet(self.reader.archive, self.reader.wb)
+            self._sheets = [(sheet.name, rel) for sheet, rel in self.reader.parser.find_sheets()
+                            if rel.target in self.reader.valid_files]
+        except IngestError:
+            raise
+        except Exception as exc:  # openpyxl wraps parse errors; look for defusedxml's refusal in the chain
+            _raise_workbook_error(exc, name)
+        self.data_only = data_only
+        self.wb = self.reader.wb
+
+    def __enter__(self) -> "_Workbook":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.reader.archive.close()
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return [n for n, _ in self._sheets]
+
+    def pick(self, sheet: str | int | None) -> tuple[str, Any]:
+        """(sheet name, relationship) of the sheet asked for: by name (case and spaces aside) or
+        1-based number; the first by default."""
+        names = self.sheet_names
+        if not names:
+            raise IngestError("the workbook has no sheets", self.name)
+        index = None
+        if sheet is None or sheet == "":
+            index = 0
+        elif isinstance(sheet, str) and sheet in names:
+            index = names.index(sheet)
+        elif isinstance(sheet, str):
+            folded = [n.strip().casefold() for n in names]
+            if sheet.strip().casefold() in folded:
+                index = folded.index(sheet.strip().casefold())
+            elif sheet.strip().isdigit():
+                sheet = int(sheet.strip())
+        if index is None and isinstance(sheet, int) and 1 <= sheet <= len(names):
+            index = sheet - 1
+        if index is None:
+            raise IngestError(f"no sheet called '{sheet}'; the sheets are: {', '.join(repr(n) for n in names)}",
+                              self.name)
+        return self._sheets[index]
+
+    def rows(self, title: str, rel, limits: safety.Limits):
+        """(row index 0-based, [(col index 0-based, value, data_type)]) for each row holding a
+        value, streamed (memory does not grow with the sheet); then (-1, merged cells)."""
+        from openpyxl.worksheet._reader import WorkSheetParser
+
+        with self.reader.archive.open(rel.target) as src:
+            parser = WorkSheetParser(src, self.reader.shared_strings, data_only=self.data_only, epoch=self.wb.epoch,
+                                     date_formats=self.wb._date_formats, timedelta_formats=self.wb._timedelta_formats)
+            filled = 0
+            for idx, row in parser.parse():
+                cells = [(c["column"] - 1, c["value"], c["data_type"]) for c in row if c["value"] is not None]
+                if not cells:
+                    continue
+                filled += 1
+                if filled > limits.max_rows + HEADER_SCAN_ROWS:
+                    raise _too_many_rows(self.name, title, limits)
+                widest = max(c for c, _, _ in cells)
+                if widest >= limits.max_columns:
+                    raise _too_many_columns(self.name, title, limits, get_column_letter(widest + 1), idx)
+                yield idx - 1, cells
+            yield -1, parser.merged_cells  # the merged ranges come after the rows in the XML
+
+    def prescan(self, title: str, rel, limits: safety.Limits) -> None:
+        """Refuse a sheet past the row or column caps before parsing it: a scan of the raw XML at
+        C speed (seconds for a million rows, where the parser would take minutes)."""
+        rows_with_values = 0
+        in_row_has_value = False
+        tail = b""
+        with self.reader.archive.open(rel.target) as src:
+            while True:
+                chunk = src.read(1 << 20)
+                if not chunk:
+                    break
+                buf = tail + chunk
+                cut = max(buf.rfind(b"<"), 0) if len(chunk) == 1 << 20 else len(buf)
+                tail, buf = buf[cut:], buf[:cut]
+                for m in _XML_TOKEN.finditer(buf):
+                    tag = m.group("tag")
+                    if tag == b"row":
+                        in_row_has_value = False
+                    elif tag == b"c":
+                        col = m.group("col")
+                        if col and not m.group("empty") and _column_number(col) > limits.max_columns:
+                            raise _too_many_columns(self.name, title, limits, col.decode(), None)
+                    elif not in_row_has_value:
+                        in_row_has_value = True
+                        rows_with_values += 1
+                        if rows_with_values > limits.max_rows + HEADER_SCAN_ROWS:
+                            raise _too_many_rows(self.name, title, limits)
+
+
+# A row, a cell (its column letters, and whether it is self-closing: a styled empty cell) or a
+# value / inline string / formula inside a cell. Namespace prefixes ('<x:row>') allowed.
+_XML_TOKEN = re.compile(rb"<(?:\w+:)?(?P<tag>row|c|v|is|f)\b(?:[^>]*?\br=\"(?P<col>[A-Z]{1,3})\d+\")?[^>]*?(?P<empty>/?)>")
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _too_many_rows(name: str, sheet: str, limits: safety.Limits) -> IngestError:
+    return IngestError(f"the sheet has more than {limits.max_rows:,} rows (the limit; split the file, or raise "
+                       f"{safety.MAX_ROWS_ENV})", name, sheet=sheet)
+
+
+def _too_many_columns(name: str, sheet: str, limits: safety.Limits, column: str, row: int | None) -> IngestError:
+    return IngestError(f"the sheet has data in column {column}, beyond the limit of {limits.max_columns} columns "
+                       f"(remove the extra columns, or raise {safety.MAX_COLUMNS_ENV})", name, sheet=sheet, row=row)
 
 
 def _raise_workbook_error(exc: BaseException, name: str):
@@ -145,59 +265,54 @@ def _raise_workbook_error(exc: BaseException, name: str):
                       "save it again as .xlsx", name) from None
 
 
-def _pick_sheet(wb, sheet: str | int | None, name: str):
-    names = list(wb.sheetnames)
-    if not names:
-        raise IngestError("the workbook has no sheets", name)
-    if sheet is None or sheet == "":
-        return wb[names[0]]
-    if isinstance(sheet, str) and sheet in names:
-        return wb[sheet]
-    if isinstance(sheet, str):
-        folded = {n.strip().casefold(): n for n in names}
-        if sheet.strip().casefold() in folded:
-            return wb[folded[sheet.strip().casefold()]]
-        if sheet.strip().isdigit():
-            sheet = int(sheet.strip())
-    if isinstance(sheet, int) and 1 <= sheet <= len(names):
-        return wb[names[sheet - 1]]
-    raise IngestError(f"no sheet called '{sheet}'; the sheets are: {', '.join(repr(n) for n in names)}", name)
-
-
 def _read_xlsx(data: bytes, name: str, sheet: str | int | None) -> RawSheet:
-    wb = _open_workbook(data, name)
-    try:
-        ws = _pick_sheet(wb, sheet, name)
-        if not hasattr(ws, "iter_rows"):
-            raise IngestError("is a chart sheet, not a data sheet", name, sheet=ws.title)
-        formulas: dict[tuple[int, int], str] = {}
-        cells: list[list[Any]] = []
-        for r, row in enumerate(ws.iter_rows()):
-            vals = []
-            for c, cell in enumerate(row):
-                v = cell.value
-                if cell.data_type == "f":
-                    formulas[(r, c)] = str(v)
-                    v = None
-                elif hasattr(v, "text") and not isinstance(v, str):   # ArrayFormula / DataTableFormula
-                    formulas[(r, c)] = str(getattr(v, "text", v))
-                    v = None
-                vals.append(v)
-            cells.append(vals)
-        merged = [(m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1) for m in ws.merged_cells.ranges]
-        date1904 = bool(getattr(wb, "epoch", None) and wb.epoch.year == 1904)
-        title = ws.title
-        sheet_names = list(wb.sheetnames)
-    finally:
-        wb.close()
-    if formulas:   # Excel's last calculated values; never evaluate formulas ourselves
-        wb2 = _open_workbook(data, name, data_only=True)
+    """Stream the sheet (a raw-XML pre-scan enforces the row and column caps first), twice only
+    when it has formulas: the second pass reads Excel's last calculated values."""
+    limits = safety.limits()
+    with _Workbook(data, name) as wb:
+        title, rel = wb.pick(sheet)
+        if "chartsheet" in (rel.Type or ""):
+            raise IngestError("is a chart sheet, not a data sheet", name, sheet=title)
         try:
-            ws2 = wb2[title]
-            for (r, c) in formulas:
-                cells[r][c] = ws2.cell(row=r + 1, column=c + 1).value
-        finally:
-            wb2.close()
+            wb.prescan(title, rel, limits)
+            formulas: dict[tuple[int, int], str] = {}
+            cells: list[list[Any]] = []
+            merged_xml = None
+            for r, row in wb.rows(title, rel, limits):
+                if r < 0:
+                    merged_xml = row
+                    continue
+                if len(cells) < r:
+                    cells.extend([] for _ in range(r - len(cells)))
+                vals: list[Any] = [None] * (max(c for c, _, _ in row) + 1)
+                for c, v, kind in row:
+                    if kind == "f" or (hasattr(v, "text") and not isinstance(v, str)):  # incl. ArrayFormula
+                        formulas[(r, c)] = str(getattr(v, "text", v))
+                        v = None
+                    vals[c] = v
+                cells.append(vals)
+        except IngestError:
+            raise
+        except Exception as exc:  # a damaged sheet part: one clear line, never a traceback
+            _raise_workbook_error(exc, name)
+        merged = []
+        for rng in getattr(merged_xml, "mergeCell", None) or ():
+            try:
+                c0, r0, c1, r1 = range_boundaries(rng.ref)
+            except (TypeError, ValueError):
+                continue
+            if r0 <= len(cells) and c0 <= limits.max_columns:
+                merged.append((r0 - 1, c0 - 1, min(r1, len(cells)) - 1, min(c1, limits.max_columns) - 1))
+        date1904 = bool(getattr(wb.wb, "epoch", None) and wb.wb.epoch.year == 1904)
+        sheet_names = wb.sheet_names
+    if formulas:   # Excel's last calculated values; never evaluate formulas ourselves
+        with _Workbook(data, name, data_only=True) as wb2:
+            for r, row in wb2.rows(title, rel, limits):
+                if r < 0:
+                    continue
+                for c, v, _ in row:
+                    if (r, c) in formulas:
+                        cells[r][c] = v
     return RawSheet(name, title, sheet_names, cells, merged, formulas, date1904, "xlsx")
 
 
@@ -211,11 +326,24 @@ def _read_csv(data: bytes, name: str) -> RawSheet:
         delimiter, text = m.group(1), rest
     else:
         delimiter = sniff_delimiter(text)
+    limits = safety.limits()
+    cells: list[list[Any]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        for row in reader:
+            if len(cells) >= limits.max_rows and any(v.strip() for v in row):
+                raise IngestError(f"the file has more than {limits.max_rows:,} rows (split it, or raise "
+                                  f"{safety.MAX_ROWS_ENV})", name, row=reader.line_num)
+            if len(row) > limits.max_columns and any(v.strip() for v in row[limits.max_columns:]):
+                raise IngestError(f"the row has more than {limits.max_columns} columns (remove the extra "
+                                  f"columns, or raise {safety.MAX_COLUMNS_ENV})", name, row=reader.line_num)
+            for c, v in enumerate(row):
+                if "\x00" in v:
+                    raise IngestError("a NUL byte (binary data) in the cell; export the sheet again as CSV",
+                                      name, row=reader.line_num, column=get_column_letter(c + 1))
+            cells.append([(v if v.strip() else None) for v in row[:limits.max_columns]])
     except csv.Error as exc:
-        raise IngestError(f"cannot read the CSV ({exc})", name) from None
-    cells = [[(v if v.strip() else None) for v in row] for row in rows]
+        raise IngestError(f"cannot read the CSV ({exc})", name, row=reader.line_num) from None
     return RawSheet(name, None, [], cells, [], {}, False, "csv", encoding, delimiter)
 
 
@@ -361,7 +489,8 @@ def extract_table(raw: RawSheet) -> SheetData:
         letters.append(letter)
     rows = [DataRow(dr.row, [dr.values[c] for c in keep]) for dr in data_rows]
     if not rows:
-        issues.append(ValidationIssue("warning", "no data rows below the header", name, sheet,
+        # an error: a round of no letters is never saved (the CLI exits 1, as for any report error)
+        issues.append(ValidationIssue("error", "no data rows below the header", name, sheet,
                                       header_idx + 1, None, None, None, "no_rows"))
     return SheetData(name, sheet, raw.sheet_names, header_idx + 1, headings, letters, rows, issues, title,
                      raw.kind, raw.encoding, raw.delimiter, raw.date1904)

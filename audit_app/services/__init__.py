@@ -9,6 +9,8 @@ Streamlit, so every function is testable without a browser. One module per thing
 - pdsa: the PDSA log                                     - letters: the letters table and corrections
 - importing: upload -> prepared import -> saved round    - compliance: one round against the standards
 - charts: a measure on a run/SPC chart                   - reports: the Excel report and the slides
+- network: several trusts compared (funnels, trends, league tables, the collated report), as
+  ``services.network.funnel_view(...)`` etc.
 
 HTML and plotly building live in audit_app.ui (evidence, figures). Everything is re-exported here,
 so ``from audit_app import services; services.chart(...)`` works for pages and tests.
@@ -33,11 +35,13 @@ from audit_app.services.letters import (OUTCOME_SYMBOLS, CorrectableField, Corre
                                         correctable_fields, current_value, letter_corrections, letter_ome_table,
                                         letter_outcome, letter_results_table, letter_wording, letters_table,
                                         score_letter, value_words)
+from audit_app.services import network
 from audit_app.services.pdsa import (ACT_CHOICES, PDSA_FIELDS, delete_pdsa, list_pdsa, pdsa_cycles, pdsa_table,
                                      save_pdsa)
 from audit_app.services.reports import change_ideas, report_filename, round_report, round_slides, slide_measures
 from audit_app.services.scope import (Access, ServiceError, TrustScope, access_for_user, access_from_key,
-                                      require_letter, require_round, require_trust, single_user, user_label,
+                                      require_letter, require_round, require_trust, single_user, test_signed_in_user,
+                                      user_label,
                                       visible_trusts)
 from audit_app.services.standards import (current_standards, save_standards, standards_parameters, standards_table,
                                           standards_templates, standards_versions)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from audit_app import scoring, wording
+from audit_app import privacy, scoring, wording
 from audit_app.store.gcpause import gc_paused
 from audit_app.services.pdsa import cycles_of, linked_cycles
 from audit_app.services.scope import Access, ServiceError, TrustScope
@@ -158,7 +158,9 @@ def chart_view(scope: TrustScope, measure_id: str, *, grain: str = "round", char
     few = explain.few_points_note(len(pts))
     if few:
         notes.append(few)
-    return ChartView(fig, title, signals, result.variation_icon, result.assurance_icon, notes, data, len(pts))
+    # offered for download as CSV (opened in Excel): text through the formula guard
+    return ChartView(fig, title, signals, result.variation_icon, result.assurance_icon, notes,
+                     privacy.safe_frame(data), len(pts))
 
 
 def chart_csv(view: ChartView, table: pd.DataFrame, measure_id: str) -> str:

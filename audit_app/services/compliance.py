@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from audit_app import scoring, wording
+from audit_app import privacy, scoring, wording
 from audit_app.store.gcpause import gc_paused
 from audit_app.services.scope import Access, TrustScope, visible_trusts
 from audit_app.services.standards import trust_config
@@ -95,8 +95,9 @@ def compliance_view(scope: TrustScope, rnd: RoundInfo) -> ComplianceView:
     _, cfg = trust_config(scope, rnd.standards_version)
     with gc_paused():
         programme = scoring.programme_table(rnd, store.letters(rnd.id), cfg)
-    return ComplianceView(rnd.label, rnd.n_letters, table, summ, compliance_figure(summ, rnd.label), round_cmp,
-                          prev.label if prev else None, trusts, hist, programme)
+    # the tables shown may be downloaded as CSV: text through the formula guard
+    return ComplianceView(rnd.label, rnd.n_letters, privacy.safe_frame(table), summ, compliance_figure(summ, rnd.label),
+                          round_cmp, prev.label if prev else None, trusts, privacy.safe_frame(hist), programme)
 
 
 @dataclass

@@ -255,7 +255,7 @@ def issues_table(prepared) -> pd.DataFrame:
              "Message": i.message} for i in prepared.report.sorted()]  # messages already in words
     df = pd.DataFrame(rows, columns=["Severity", "Sheet", "Row", "Column", "Message"])
     df["Row"] = df["Row"].astype("Int64")
-    return df
+    return privacy.safe_frame(df)  # every table shown may be downloaded as CSV
 
 
 def preview_table(prepared, limit: int = 200) -> pd.DataFrame:
@@ -273,7 +273,7 @@ def preview_table(prepared, limit: int = 200) -> pd.DataFrame:
         d["Opioids found in the letter"] = ("; ".join(opioid_summary(o) for o in ex.get("opioids") or [])
                                             if ex else "")
         rows.append(d)
-    return pd.DataFrame(rows)
+    return privacy.safe_frame(pd.DataFrame(rows))
 
 
 MAPPING_MISFIT = "mapping_misfit"  # = audit_app.ingest.build.MAPPING_MISFIT (not imported here: openpyxl)

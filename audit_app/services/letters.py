@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from audit_app import wording
+from audit_app import privacy, wording
 from audit_app.records import CANONICAL_FIELDS, YesNo, yes_no_word
 from audit_app.services.scope import Access, ServiceError, TrustScope
 from audit_app.services.standards import trust_config
@@ -62,7 +62,7 @@ def letters_table(store: Store, access: Access, trust_id: int, round_id: int) ->
     df = pd.DataFrame(rows, columns=["id", "Letter", "Row", "Opioids", "OME mg/day", "Text", *std_ids])
     df["OME mg/day"] = pd.to_numeric(df["OME mg/day"], errors="coerce")
     df["Row"] = df["Row"].astype("Int64")
-    return df
+    return privacy.safe_frame(df)  # every table shown may be downloaded as CSV
 
 
 @dataclass(frozen=True)
@@ -213,7 +213,7 @@ def letter_corrections(store: Store, access: Access, trust_id: int, letter_id: i
              "Field": labels.get(c["field"]) or wording.field_words(c["field"]),
              "Old": wording.cell_text(c["old_value"]), "New": wording.cell_text(c["new_value"]),
              "Reason": c["reason"] or "", "By": c["user"] or ""} for c in store.corrections(letter_id=letter_id)]
-    return pd.DataFrame(rows, columns=["When", "Field", "Old", "New", "Reason", "By"])
+    return privacy.safe_frame(pd.DataFrame(rows, columns=["When", "Field", "Old", "New", "Reason", "By"]))
 
 
 def value_words(value: Any) -> str:
@@ -241,7 +241,7 @@ def letter_results_table(letter: LetterRow) -> pd.DataFrame:
                      "Outcome": OUTCOME_SYMBOLS.get(r.get("outcome"), wording.words(r.get("outcome"))),
                      "Why": wording.words(r.get("exclusion_code") or r.get("reason")),
                      "Evidence": "; ".join(evidence_words(e) for e in r.get("evidence") or [])})
-    return pd.DataFrame(rows, columns=["Standard", "Item", "Outcome", "Why", "Evidence"])
+    return privacy.safe_frame(pd.DataFrame(rows, columns=["Standard", "Item", "Outcome", "Why", "Evidence"]))
 
 
 def letter_ome_table(letter: LetterRow) -> tuple[pd.DataFrame, str]:
@@ -263,9 +263,9 @@ def letter_ome_table(letter: LetterRow) -> tuple[pd.DataFrame, str]:
                      "In the total": "yes" if r["in_total"] else "no",
                      "Note": r["note"] or ""})
     f = build_facts(as_record(letter.record or {"letter_id": letter.letter_key}), letter.extraction, {}, letter.text)
-    total = ome_words(*total_ome(f)) if f.items or f.record.ome_mg_per_day is not None else "no opioid"
-    return pd.DataFrame(rows, columns=["Opioid", "OME mg/day", "Factor", "Factor source", "Range where sources differ",
-                                       "In the total", "Note"]), total
+    total = "no opioid" if f.opioid == "no" else ome_words(*total_ome(f))
+    return privacy.safe_frame(pd.DataFrame(rows, columns=["Opioid", "OME mg/day", "Factor", "Factor source",
+                                                          "Range where sources differ", "In the total", "Note"])), total
 
 
 def letter_wording(store: Store, access: Access, trust_id: int, letter: LetterRow) -> list[dict]:

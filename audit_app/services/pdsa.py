@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from audit_app import wording
+from audit_app import privacy, wording
 from audit_app.access import AccessDenied
 from audit_app.services.scope import Access, ServiceError, TrustScope
 from audit_app.store.database import Store, StoreError
@@ -51,7 +51,7 @@ def pdsa_table(store: Store, access: Access, trust_id: int) -> pd.DataFrame:
             # text cells only: dates dd/mm/yyyy, lists as text, nothing for None (no mixed-type column)
             row[label] = wording.uk_date(v) if k.startswith("date") else wording.cell_text(v)
         rows.append(row)
-    return pd.DataFrame(rows, columns=["id", *PDSA_FIELDS.values()])
+    return privacy.safe_frame(pd.DataFrame(rows, columns=["id", *PDSA_FIELDS.values()]))
 
 
 def save_pdsa(store: Store, access: Access, trust_id: int, cycle: dict, cycle_id: int | None = None) -> int:

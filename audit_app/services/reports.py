@@ -8,6 +8,7 @@ import re
 
 import pandas as pd
 
+from audit_app import privacy
 from audit_app.services.charts import GRAINS, chart_view, figure_png, icon_text, measure_labels, measure_table
 from audit_app.services.compliance import compliance_view
 from audit_app.services.pdsa import cycles_of
@@ -139,4 +140,5 @@ def change_ideas(store: Store, access: Access, trust_id: int, round_id: int) -> 
     summary = scoring.summarise(scoring.results_frame(store.letters(rnd.id), rnd.label), cfg) if rnd.n_letters else None
     rows = [{"Standard": t["standard_id"], "Title": t["title"], "This round": t["compliance"] or "-",
              "Suggested wording": t["template"], "Example": t["example"]} for t in template_table(cfg, summary)]
-    return pd.DataFrame(rows, columns=["Standard", "Title", "This round", "Suggested wording", "Example"])
+    return privacy.safe_frame(pd.DataFrame(rows, columns=["Standard", "Title", "This round", "Suggested wording",
+                                                          "Example"]))

@@ -30,8 +30,19 @@ def access_for_user(store: Store, email: str) -> Access:
 
 def access_from_key(key: tuple) -> Access:
     """Rebuild an Access from its ``cache_key`` (cached functions take the key, not the object)."""
-    user, ids = key
-    return AccessContext(user, None if ids is None else frozenset(ids))
+    return AccessContext.from_cache_key(key)
+
+
+#: test hook: the app treats every visitor as signed in with this e-mail address (browser tests of
+#: sign-in deployments without an OIDC provider). Never set it on a real deployment.
+TEST_SIGN_IN_ENV = "OPIOID_AUDIT_TEST_SIGNED_IN_AS"
+
+
+def test_signed_in_user() -> str | None:
+    import os
+
+    email = os.environ.get(TEST_SIGN_IN_ENV, "").strip()
+    return email or None
 
 
 def user_label(access: Access) -> str:

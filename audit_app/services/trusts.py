@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from audit_app import wording
+from audit_app import privacy, wording
 from audit_app.services.scope import Access, ServiceError, TrustScope, check_period
 from audit_app.services.standards import trust_config
 from audit_app.store.database import RoundInfo, Store, StoreError, TrustInfo
@@ -79,8 +79,8 @@ def rounds_table(store: Store, access: Access, trust_id: int) -> pd.DataFrame:
         "Source file": r.source_file or "", "Created": r.created_at.strftime("%d/%m/%Y %H:%M") if r.created_at else "",
         "Discharges": r.discharges,
     } for r in store.list_rounds(trust_id)]
-    return pd.DataFrame(rows, columns=["id", "Round", "From", "To", "Standards version", "Letters", "Source file",
-                                       "Created", "Discharges"])
+    return privacy.safe_frame(pd.DataFrame(rows, columns=["id", "Round", "From", "To", "Standards version", "Letters",
+                                                          "Source file", "Created", "Discharges"]))
 
 
 def list_rounds(store: Store, access: Access, trust_id: int) -> list[RoundInfo]:
@@ -114,11 +114,19 @@ def update_round(store: Store, access: Access, trust_id: int, round_id: int, *, 
         raise ServiceError(str(exc)) from None
 
 
-def delete_round(store: Store, access: Access, trust_id: int, round_id: int, reason: str | None = None) -> None:
-    """Delete a round completely; who, when, which label and why are recorded (no text)."""
+PURGE_PENDING = ("The round is deleted. Its letter text is still in the database's write-ahead log because "
+                 "another page was reading at that moment; it is purged automatically the next time the store "
+                 "is opened.")
+
+
+def delete_round(store: Store, access: Access, trust_id: int, round_id: int, reason: str | None = None) -> str | None:
+    """Delete a round completely; who, when, which label and why are recorded (no text). Returns a
+    note for the user when its text could not yet be purged from the database files (another
+    connection held a read snapshot), else None."""
     scope = TrustScope.check(store, access, trust_id)
     scope.round(round_id)
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError("say why this round is deleted (the reason is recorded with who deleted it and when)")
     store.delete_round(round_id, user=scope.user, reason=reason)
+    return PURGE_PENDING if getattr(store, "purge_pending", False) else None

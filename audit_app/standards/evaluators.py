@@ -620,7 +620,7 @@ def od15_laxative(f: LetterFacts, cfg: StandardsConfig) -> list[StandardResult]:
               if is_strong_opioid(it.get("generic")) and it.get("prn") is False]
     if not strong:
         return [_r(sid, NOT_APPLICABLE, [ev(EXTRACTION, "opioids[].prn", None, note="no regular strong opioid")],
-                   code="NO_REGULAR_STRONG_OPIOID")]
+                   code="NO_REGULAR_STRONG")]
     pop_ev = [item_evidence(i, f.items[i], "generic", f.items[i].get("generic"), note="regular strong opioid")
               for i in strong]
     ans, a_ev = combine_answer(f.record, f.extraction, "laxative", "laxative_coprescribed")

@@ -639,8 +639,9 @@ def ome_breakdown(extraction: dict | None) -> list[dict]:
 # Statements about one item: stated length / stop date (OD-03), indication (OD-01)
 # ---------------------------------------------------------------------------------------------
 
-_N = (r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
-      r"fourteen|twenty[- ]one|twenty[- ]eight|a|an)")
+_N1 = (r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+       r"fourteen|twenty[- ]one|twenty[- ]eight|a|an)")
+_N = rf"(?:{_N1}(?:\s*(?:-|–|—|to|or)\s*{_N1})?)"  # '5', 'five', '3-5', '3 to 5
 _U = r"(?:\s*(?:days?|nights?|weeks?|wks?|fortnights?|d)\b|\s*/\s*(?:7|52)\b)"
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE = (rf"(?:\d{{1,2}}\s*[/.-]\s*\d{{1,2}}(?:\s*[/.-]\s*\d{{2,4}})?|\d{{4}}-\d{{2}}-\d{{2}}|"

@@ -1,4 +1,5 @@
 """The audit store (SQLAlchemy 2 + Alembic). See `store.Store`."""
+from audit_app.store.networks import NetworkInfo, ResultCount
 from audit_app.store.database import (
     ConcurrentEditError,
     LetterRow,
@@ -17,4 +18,4 @@ from audit_app.store.database import (
 
 __all__ = ["Store", "StoreError", "ConcurrentEditError", "TrustInfo", "RoundInfo", "LetterRow",
            "default_url", "upgrade_schema", "downgrade_schema", "schema_revision", "overlapping_periods",
-           "previous_round", "set_path"]
+           "previous_round", "set_path", "NetworkInfo", "ResultCount"]

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from audit_app import privacy
 from audit_app.store.gcpause import gc_paused
+from audit_app.store.networks import NetworkRepository
 from audit_app.store.models import (
     AuditRound,
     ColumnMapping,
@@ -43,6 +44,9 @@ from audit_app.store.models import (
 DB_ENV = "OPIOID_AUDIT_DB"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 IDENTIFIER_FIELDS = ("hospital_number", "nhs_number", "patient_name", "date_of_birth")
+
+
+_TRUST_EXISTS = "a trust with this name or code already exists; choose another name"
 
 
 class StoreError(Exception):
@@ -251,7 +255,7 @@ def _d(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-class Store:
+class Store(NetworkRepository):
     def __init__(self, url: str | None = None, *, migrate: bool = True):
         self.url = url or default_url()
         self.engine = make_engine(self.url)
@@ -259,6 +263,10 @@ class Store:
             upgrade_schema(self.engine)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         self._write_session = sessionmaker(_write_engine(self.engine), expire_on_commit=False)
+        self.purge_pending = False
+        marker = self._purge_marker()
+        if marker is not None and marker.exists():  # a deletion's text is still in the log: purge now
+            self.purge_deleted_text(attempts=1)
 
     # -- plumbing ------------------------------------------------------------------------
     @property
@@ -286,7 +294,7 @@ class Store:
             with self.engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
                 conn.exec_driver_sql("VACUUM")
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.purge_deleted_text()
         elif self.dialect == "postgresql":
             with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 for table in ("letter", "extraction_result", "standard_result", "correction", "import_issue"):
@@ -301,14 +309,22 @@ class Store:
         name = (name or "").strip()
         if not name:
             raise StoreError("a trust needs a name")
-        with self.write_session() as s, s.begin():
-            clash = s.scalar(select(Trust).where((Trust.name == name) | ((Trust.code == code) if code else False)))
-            if clash is not None:
-                raise StoreError(f"a trust named {clash.name!r} already exists")
-            t = Trust(name=name, code=code or None, keep_identifiers=keep_identifiers)
-            s.add(t)
-            s.flush()
-            return self._trust_info(t)
+        try:
+            with self.write_session() as s, s.begin():
+                return self._trust_info(self._add_trust(s, name, code, keep_identifiers))
+        except IntegrityError:  # created by someone else between our check and our insert
+            raise StoreError(_TRUST_EXISTS) from None
+
+    @staticmethod
+    def _add_trust(s: Session, name: str, code: str | None = None, keep_identifiers: bool = False) -> Trust:
+        """A new trust in session `s`. The refusal never names the other trust: the user may not
+        be allowed to see it (a clash on the code would otherwise reveal its name)."""
+        if s.scalar(select(Trust.id).where((Trust.name == name) | ((Trust.code == code) if code else False))):
+            raise StoreError(_TRUST_EXISTS)
+        t = Trust(name=name, code=code or None, keep_identifiers=keep_identifiers)
+        s.add(t)
+        s.flush()
+        return t
 
     def list_trusts(self, ids: Iterable[int] | None = None) -> list[TrustInfo]:
         with self.session() as s:
@@ -400,10 +416,17 @@ class Store:
         mapping: dict | None = None,
         import_issues: list[dict] | None = None,
         extractor_version: str | None = None,
+        sheet_identifiers: tuple[dict[str, str], frozenset[str]] | None = None,
+        new_trust: dict | None = None,
     ) -> int:
         """Save a whole round in one transaction: all letters or none.
 
         Each letter: {"record": AuditRecord.to_dict(), "text", "extraction", "standard_results", "comparisons"}.
+        `letters` may be any iterable (a generator scoring letters one by one keeps memory flat);
+        then pass `sheet_identifiers=privacy.sheet_identifiers(records)` so that unmapped columns
+        are judged over the whole sheet before the first letter is saved.
+        With `trust_id=None` and `new_trust={"name", "code"?, "standards_config"?}` the trust (and
+        its first standards version) is created in the same transaction: no trust without its round.
         """
         # Labels, file and sheet names are typed by people and end up in every chart, slide and
         # log: identifiers in them are masked whatever the trust keeps.
@@ -415,8 +438,11 @@ class Store:
             return self._save_round(trust_id, label, letters, period_start=period_start, period_end=period_end,
                                     standards_version=standards_version, source_file=source_file,
                                     mapping=mapping, import_issues=import_issues,
-                                    extractor_version=extractor_version)
+                                    extractor_version=extractor_version, sheet_identifiers=sheet_identifiers,
+                                    new_trust=new_trust)
         except IntegrityError as exc:
+            if trust_id is None:  # the new trust's name was taken meanwhile
+                raise StoreError(_TRUST_EXISTS + "; nothing was saved") from None
             # Another user saved a round with this label between our check and our insert.
             if self.find_round(trust_id, label) is not None:
                 raise StoreError(f"this trust already has a round labelled {label!r} "
@@ -425,8 +451,17 @@ class Store:
                              f"({type(exc.orig).__name__})") from exc
 
     def _save_round(self, trust_id, label, letters, *, period_start, period_end, standards_version, source_file,
-                    mapping, import_issues, extractor_version) -> int:
+                    mapping, import_issues, extractor_version, sheet_identifiers, new_trust) -> int:
         with self.write_session() as s, s.begin():
+            if trust_id is None:
+                if not new_trust or not str(new_trust.get("name") or "").strip():
+                    raise StoreError("a round needs a trust")
+                created = self._add_trust(s, str(new_trust["name"]).strip(), new_trust.get("code"))
+                trust_id = created.id
+                if new_trust.get("standards_config") is not None:
+                    s.add(StandardsVersion(trust_id=trust_id, version=1,
+                                           config={**new_trust["standards_config"], "version": 1}, created_by="defaults"))
+                    standards_version = 1
             trust = s.get(Trust, trust_id)
             if trust is None:
                 raise StoreError(f"no trust with id {trust_id}")
@@ -436,19 +471,23 @@ class Store:
                              standards_version=standards_version, source_file=source_file, mapping=mapping)
             s.add(rnd)
             s.flush()
-            # Core bulk inserts: one statement per table instead of ~17 ORM objects per letter.
-            columns = privacy.identifier_columns((item.get("record") or {}).get("extra") for item in letters)
-            # Every patient name of the sheet is masked in every letter's free text (a name column
-            # lists the patient; another patient's notes may name them too).
-            names = frozenset() if trust.keep_identifiers else frozenset().union(
-                *(privacy.record_names({**(item.get("record") or {}), "letter_text": None}, columns)
-                  for item in letters))
-            prepared = [self._letter_values(trust, rnd, item, columns, names) for item in letters]
-            if prepared:
-                conn = s.connection()
+            if sheet_identifiers is None:  # judged here when the caller did not scan the sheet first
+                letters = list(letters)
+                sheet_identifiers = privacy.sheet_identifiers([item.get("record") or {} for item in letters])
+            columns, names = sheet_identifiers
+            if trust.keep_identifiers:
+                names = frozenset()
+            # Core bulk inserts, a batch of letters at a time (memory stays flat however long the
+            # round), all in this one transaction.
+            conn = s.connection()
+            last_id = 0
+            for batch in _batches(letters, SAVE_BATCH):
+                prepared = [self._letter_values(trust, rnd, item, columns, names) for item in batch]
                 conn.execute(insert(Letter.__table__), [p["letter"] for p in prepared])
                 # The round is new and ours alone in this transaction: ids follow insertion order.
-                ids = conn.execute(select(Letter.id).where(Letter.round_id == rnd.id).order_by(Letter.id)).scalars().all()
+                ids = conn.execute(select(Letter.id).where(Letter.round_id == rnd.id, Letter.id > last_id)
+                                   .order_by(Letter.id)).scalars().all()
+                last_id = ids[-1]
                 extractions, results = [], []
                 for letter_id, p in zip(ids, prepared):
                     if p["extraction"] is not None:
@@ -591,10 +630,45 @@ class Store:
             s.execute(Letter.__table__.delete().where(Letter.__table__.c.round_id == round_id))
             s.execute(ImportIssue.__table__.delete().where(ImportIssue.__table__.c.round_id == round_id))
             s.execute(AuditRound.__table__.delete().where(AuditRound.__table__.c.id == round_id))
-        if self.dialect == "sqlite":
-            with self.engine.connect() as conn:  # move the zeroed pages from the WAL into the file
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.purge_deleted_text()
         return True
+
+    # How long delete_round waits for readers to let go of their snapshot before giving up and
+    # leaving the purge to the next open (the deletion itself is committed either way).
+    PURGE_ATTEMPTS = 5
+    PURGE_WAIT_S = 0.2
+
+    def _purge_marker(self) -> Path | None:
+        database = make_url(self.url).database if self.dialect == "sqlite" else None
+        if not database or database == ":memory:":
+            return None
+        return Path(database).with_name(Path(database).name + "-purge-pending")
+
+    def purge_deleted_text(self, attempts: int | None = None) -> bool:
+        """SQLite: checkpoint and truncate the write-ahead log, so that deleted letter text (the
+        zeroed pages) leaves the database files. A connection holding an older read snapshot
+        keeps the old pages in the log; then this retries, and if the log still cannot be
+        truncated returns False, sets `purge_pending` and leaves a marker so that the next
+        Store opened on this file finishes the purge. True when nothing is left to purge
+        (always on PostgreSQL, where VACUUM is `compact`'s job)."""
+        self.purge_pending = False
+        marker = self._purge_marker()
+        if marker is None:
+            return True
+        for attempt in range(attempts or self.PURGE_ATTEMPTS):
+            if attempt:
+                time.sleep(self.PURGE_WAIT_S)
+            raw = self.engine.raw_connection()
+            try:
+                busy, log_frames, _checkpointed = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                raw.close()
+            if busy == 0 and log_frames <= 0:  # TRUNCATE leaves an empty log on success
+                marker.unlink(missing_ok=True)
+                return True
+        marker.touch()
+        self.purge_pending = True
+        return False
 
     def deleted_rounds(self, trust_id: int) -> list[dict]:
         """The deletion log of a trust: who deleted which round label, when and why."""
@@ -839,6 +913,20 @@ class Store:
         with self.session() as s:
             ids = list(s.scalars(select(UserAccess.trust_id).where(UserAccess.user_email == email)))
         return self.list_trusts(ids)
+
+
+SAVE_BATCH = 2000  # letters per bulk insert when saving a round
+
+
+def _batches(items: Iterable, size: int) -> Iterable[list]:
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def overlapping_periods(rounds: Iterable[Any]) -> list[tuple[Any, Any]]:

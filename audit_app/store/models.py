@@ -208,3 +208,37 @@ class DeletedRound(Base):
     deleted_by: Mapped[str | None] = mapped_column(String(320))
     reason: Mapped[str | None] = mapped_column(Text)
     deleted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class Network(Base):
+    """A named set of trusts whose audits are collated and compared (an AHSN, an ICS). Revision 0004.
+
+    ``name_trusts``: when False (the default) a member trust's users see the other trusts of the
+    network anonymised ("Trust B"); when True, by name. Network leads always see names."""
+
+    __tablename__ = "network"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name_trusts: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class NetworkTrust(Base):
+    """Membership of a trust in a network; ``id`` order is the order trusts joined (it fixes the
+    anonymous letters)."""
+
+    __tablename__ = "network_trust"
+    __table_args__ = (UniqueConstraint("network_id", "trust_id", name="uq_network_trust"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"), index=True)
+    trust_id: Mapped[int] = mapped_column(ForeignKey("trust.id", ondelete="CASCADE"), index=True)
+
+
+class NetworkLead(Base):
+    """Which networks a signed-in user leads (sees every member trust's aggregated results)."""
+
+    __tablename__ = "network_lead"
+    __table_args__ = (UniqueConstraint("user_email", "network_id", name="uq_network_lead"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_email: Mapped[str] = mapped_column(String(320), index=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"), index=True)

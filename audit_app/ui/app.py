@@ -87,6 +87,7 @@ def main() -> None:
         st.Page(VIEWS / "pdsa.py", title="PDSA log", icon=":material/autorenew:", url_path="pdsa"),
         st.Page(VIEWS / "standards.py", title="Standards", icon=":material/rule:", url_path="standards"),
         st.Page(VIEWS / "report.py", title="Report", icon=":material/download:", url_path="report"),
+        st.Page(VIEWS / "network.py", title="Network", icon=":material/hub:", url_path="network"),
     ]
     page = st.navigation(pages)
     _sidebar(store, acc)

@@ -74,6 +74,9 @@ def auth_configured() -> bool:
 
 def current_access() -> Access | None:
     """The caller's Access; None (after drawing a sign-in prompt) when sign-in is needed first."""
+    test_user = services.test_signed_in_user()
+    if test_user is not None:
+        return services.access_for_user(get_store(), test_user)
     if not auth_configured():
         return services.single_user()
     if not getattr(st.user, "is_logged_in", False):
@@ -232,3 +235,17 @@ def clear_caches() -> None:
     _round_letters.clear()
     for fn in CACHED:
         fn.clear()
+    network_data.clear()
+
+
+# -- the network view (aggregated counts, cached per user, network, standard and write) ----------
+@st.cache_data(show_spinner=False, max_entries=32)
+def network_data(url: str, access_key: tuple, network_id: int, standard_id: str | None, stamp: int):
+    acc = services.access_from_key(access_key)
+    store = CachedStore(_open_store(url))
+    scope = services.network.network_scope(store, acc, network_id)
+    return services.network.network_data(store, scope, standard_id)
+
+
+def network_args() -> tuple:
+    return (db_url(), access().cache_key)

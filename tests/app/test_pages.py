@@ -36,8 +36,8 @@ def _app(page: str | None = None) -> AppTest:
 
 
 def _frame(at: AppTest, column: str):
-    """The first dataframe on the page with this column (dataframes have no widget keys)."""
-    for df in at.dataframe:
+    """The first dataframe (or static table) on the page with this column (they have no widget keys)."""
+    for df in [*at.dataframe, *at.table]:
         if column in df.value.columns:
             return df.value
     raise AssertionError(f"no table with a {column!r} column on the page")

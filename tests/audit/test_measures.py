@@ -209,3 +209,15 @@ def test_round_discharges_are_stored_and_feed_the_rate(store):
     assert store.get_round(rid).discharges == 250   # a bad value changes nothing
     store.update_round(rid, discharges="")
     assert store.get_round(rid).discharges is None
+
+
+def test_a_round_with_local_standards_on_saves_on_every_database(store):
+    """OD-15's population code once exceeded the results column (PostgreSQL refused the round)."""
+    cfg = default_config().with_changes(enable={"OD-15": True, "OD-17": True})
+    x = letter([rx(prn=True)])
+    results = [r.to_dict() for r in evaluate_letter({"letter_id": "A"}, x, cfg)]
+    assert any(r["exclusion_code"] == "NO_REGULAR_STRONG" for r in results)
+    t = store.create_trust("Trust E")
+    rid = store.save_round(t.id, "R1", [{"letter_id": "A", "record": {"letter_id": "A"}, "extraction": x,
+                                        "standard_results": results}])
+    assert store.get_round(rid).n_letters == 1

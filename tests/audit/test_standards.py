@@ -385,8 +385,8 @@ CASES = [
     # OD-15 laxative (local)
     ("OD-15", rec(), extraction([item(prn=False)], laxative_coprescribed=True), ("met", None)),
     ("OD-15", rec(extra={"Laxative": "N"}), extraction([item(prn=False)]), ("not_met", None)),
-    ("OD-15", rec(), extraction([item(prn=True)]), ("not_applicable", "NO_REGULAR_STRONG_OPIOID")),
-    ("OD-15", rec(), extraction([codeine(prn=False)]), ("not_applicable", "NO_REGULAR_STRONG_OPIOID")),
+    ("OD-15", rec(), extraction([item(prn=True)]), ("not_applicable", "NO_REGULAR_STRONG")),
+    ("OD-15", rec(), extraction([codeine(prn=False)]), ("not_applicable", "NO_REGULAR_STRONG")),
     ("OD-15", rec(), extraction([item(prn=False)]), ("not_assessable", "MISSING_LAXATIVE")),
     ("OD-15", rec(opioid_prescribed="yes"), None, ("not_assessable", "POPULATION_UNKNOWN")),
     # OD-17 no compound analgesic (local)

@@ -165,7 +165,7 @@ CASES = [
     ("OD-15", "laxative prescribed", letter([mst()], co_prescriptions=[co("Laxido", "laxative")]), [MET]),
     ("OD-15", "laxative stopped", letter([mst()], co_prescriptions=[co("senna", "laxative", status="stopped")]), [NOT_MET]),
     ("OD-15", "no laxative", letter([mst()]), [NOT_MET]),
-    ("OD-15", "PRN only", letter([rx()]), [na("NO_REGULAR_STRONG_OPIOID")]),
+    ("OD-15", "PRN only", letter([rx()]), [na("NO_REGULAR_STRONG")]),
     # OD-17: compound analgesics for new supplies
     ("OD-17", "separate opioid", letter(), [MET]),
     ("OD-17", "new co-codamol", letter([rx(generic="codeine", formulation="combination", text="Co-codamol 30/500 2 QDS")]), [NOT_MET]),
@@ -206,7 +206,7 @@ def _with(code):
         "NO_GABAPENTINOID": ("OD-11", None, letter()),
         "BELOW_THRESHOLD": ("OD-12", None, letter([rx(ome_mg_per_day=10)])),
         "NOT_LTOT": ("OD-13", None, letter()),
-        "NO_REGULAR_STRONG_OPIOID": ("OD-15", None, letter([rx(generic="codeine", prn=False)])),
+        "NO_REGULAR_STRONG": ("OD-15", None, letter([rx(generic="codeine", prn=False)])),
     }[code]
 
 
@@ -304,7 +304,9 @@ def test_ome_breakdown_gives_factor_and_source_per_item():
     ("stop after five days", "stop"), ("Stop date: 14/11", "stop"), ("stop within 7 days", "stop"),
     ("Supply: 5 days (20 caps)", "supply"), ("5 days' supply", "supply"), ("Supply 5/7", "supply"),
     ("7/7 (28 caps)", "supply"), ("56 tablets, 7/7", "supply"), ("TTO: 7 days", "supply"),
-    ("for pain", None), ("continue until review", None), ("1 tablet 4 times a day", None), ("max 4 doses in 24 hours", None),
+    ("for 3–5 days", "length"), ("Max\u00a05\u00a0days", "length"), ("FOR FIVE DAYS", "length"),
+    ("for 1-2 weeks then stop", "length"),
+    ("for pain", None), ("continue until review", None), ("1-2 tabs QDS", None), ("5-10mg four hourly", None), ("1 tablet 4 times a day", None), ("max 4 doses in 24 hours", None),
     ("4-6 hourly", None), ("Ⅱ tabs QDS", None), ("", None),
 ])
 def test_stated_duration_wordings(text, kind):
@@ -327,3 +329,12 @@ def test_ome_range_where_sources_differ():
     from audit_app.standards.facts import ome_breakdown
     rows = ome_breakdown(letter([rx(generic="buprenorphine", route="sublingual", ome_range_mg_per_day=[24.0, 32.0])]))
     assert rows[0]["ome_range"] == [24.0, 32.0]
+
+
+def test_codes_fit_the_stores_column():
+    """Exclusion and reason codes are saved in a 20-character column (store models): PostgreSQL
+    refuses a longer value, so a longer code would lose the round on save."""
+    from audit_app.store.models import StandardResultRow
+    width = StandardResultRow.__table__.c.exclusion_code.type.length
+    for code in exclusion_codes():
+        assert len(code) <= width, code

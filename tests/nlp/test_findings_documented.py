@@ -109,3 +109,33 @@ def test_to_dict_keys_and_round_trip():
     assert isinstance(d["ome_incomplete_items"], list)
     assert all(set(c) >= {"drug", "class", "classes", "justification"} for c in d["co_prescriptions"])
     assert letter_from_dict(d).to_dict() == d
+
+
+# Abbreviations and other wordings written for these tests (APS, SPCT, THN, "Discharge to:", quoted leaflet titles).
+MORE_CASES = [
+ ("patient_informed", "Opioid counselling completed by pharmacist.", True),
+ ("patient_informed", "Pt counselled re: s/e, constipation, no driving.", True),
+ ("patient_informed", "Given 'Taking opioids for pain' leaflet.", True),
+ ("patient_informed", "Has been told not to drive while taking oxycodone.", True),
+ ("patient_informed", "Explained how to reduce and stop the oxycodone.", True),
+ ("patient_informed", "Patient understands this is a short course.", True),
+ ("patient_informed", "Medication counselling: not done (patient asleep).", False),
+ ("patient_informed", "Wound care advice given.", False),
+ ("specialist_review", "APS r/v: happy with oxycodone PRN.", True),
+ ("specialist_review", "Reviewed by Dr Khan (pain consultant) who advised weaning.", True),
+ ("specialist_review", "SPCT input appreciated - see plan.", True),
+ ("specialist_review", "Pain team referral sent - not yet seen.", False),
+ ("specialist_review", "Physio reviewed - safe for discharge.", False),
+ ("transfer", "Transferred to Ward 4, St Mary's Community Hospital.", True),
+ ("transfer", "Discharge to: Oakview Rehabilitation Centre", True),
+ ("transfer", "Going home today with family.", False),
+ ("transfer", "Stepped down to Pinewood intermediate care beds.", True),
+ ("naloxone_supplied", "THN kit supplied.", True),
+ ("naloxone_supplied", "Prenoxad injection given to take home.", True),
+]
+
+
+@pytest.mark.parametrize("key, sentence, present", MORE_CASES)
+def test_documented_facts_in_other_words(key, sentence, present):
+    ex = extract_letter(_letter(sentence))
+    assert getattr(ex, key).present is present

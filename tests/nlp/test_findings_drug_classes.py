@@ -126,3 +126,40 @@ def test_co_prescriptions_hold_only_active_drugs():
     assert set(drugs) == {"senna", "citalopram"}
     assert set(drugs["citalopram"].classes) == {"ssri", "qt_prolonging"}
     assert "benzodiazepine_coprescribed" not in ex.risk_flags and "gabapentinoid_coprescribed" not in ex.risk_flags
+
+
+# Status phrasings written for these tests, read under a discharge heading and in a prose summary alike.
+STATUS_CASES = [
+ ("Laxido 1 sachet BD while on opioids", "macrogol", "active"),
+ ("Bowels: opened, no laxatives needed.", "laxative", "negated"),
+ ("Laxatives - declined by patient", "laxative", "negated"),
+ ("Senna withheld due to diarrhoea", "senna", "stopped"),
+ ("| Senna 7.5mg tabs | 15mg | ON | 7 | STOPPED |", "senna", "stopped"),
+ ("| Senna 7.5mg tabs | 15mg | ON | 7 | Withheld |", "senna", "stopped"),
+ ("Docusate 100mg bd - new", "docusate", "active"),
+ ("Has been prescribed lactulose 10ml bd.", "lactulose", "active"),
+ ("Not on any laxative at present.", "laxative", "negated"),
+ ("Intolerant of lactulose (bloating).", "lactulose", "allergy"),
+ ("Sertraline 50mg od (usual)", "sertraline", "active"),
+ ("Continue citalopram 20mg.", "citalopram", "active"),
+ ("Zopiclone was discontinued.", "zopiclone", "stopped"),
+ ("Previously on pregabalin, stopped 2022.", "pregabalin", "stopped"),
+ ("Pregabalin 75mg bd started by pain team for neuropathic pain", "pregabalin", "active"),
+ ("No benzodiazepines on discharge.", "benzodiazepine", "negated"),
+ ("Avoid co-prescribing gabapentinoids.", "gabapentinoid", "negated"),
+ ("Diazepam PRN for muscle spasm", "diazepam", "active"),
+ ("Nil regular laxatives", "laxative", "negated"),
+ ("lorazepam - held", "lorazepam", "stopped"),
+]
+
+
+@pytest.mark.parametrize("prefix", ["Discharge medications:\n", "Summary\n"])
+@pytest.mark.parametrize("line, drug, status", STATUS_CASES)
+def test_status_phrasings(prefix, line, drug, status):
+    assert _status(prefix + line + "\n", drug)[:1] == [status]
+
+
+def test_a_letter_naming_many_drugs_reads_each_name():
+    letter = "diazepam " * 500 + "morphine 10mg bd " * 500
+    ms = find_class_mentions(letter)
+    assert len(ms) == 500 and all(m.drug == "diazepam" for m in ms)

@@ -70,3 +70,22 @@ def test_any_payload_in_a_downloadable_table_is_neutralised(payloads):
     buf = io.StringIO()
     privacy.write_csv(buf, [["h"], *([p] for p in payloads)])
     assert live_formulas(cells_of_csv(buf.getvalue())) == []
+
+
+def test_tables_the_pages_offer_for_download_are_neutralised(store):
+    from audit_app import services
+
+    access = services.single_user()
+    t = store.create_trust("Trust F")
+    rid = store.save_round(t.id, PAYLOADS[0], [
+        {"record": {"letter_id": p, "comments": p},
+         "standard_results": [{"standard_id": "OD-01", "outcome": "met", "reason": p,
+                               "evidence": [{"source": "auditor", "field": "x", "value": p, "note": p}]}]}
+        for p in PAYLOADS[1:]], source_file="=cmd|' /C calc'!A0.xlsx")
+    tables = [services.rounds_table(store, access, t.id), services.letters_table(store, access, t.id, rid)]
+    tables += [services.letter_results_table(letter) for letter in store.letters(rid)]
+    for table in tables:
+        text = privacy.frame_to_csv(table.drop(columns=["id"], errors="ignore"))
+        assert live_formulas(cells_of_csv(text)) == []
+        assert live_formulas(cells_of_csv(table.to_csv(index=False, lineterminator="\r\n"))) == []
+    assert services.delete_round(store, access, t.id, rid, "test") is None  # purged at once: no note

@@ -86,3 +86,47 @@ def test_png_export(result, tmp_path):
     out = tmp_path / "chart.png"
     data = figure_to_png(spc_figure(result), out)
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and out.read_bytes() == data
+
+
+# --------------------------------------------------------------------------- network figures
+
+def _funnel_result():
+    from qi.funnel import funnel
+
+    return funnel([70, 72, 68, 71, 0, 20], [100, 100, 100, 100, 0, 100],
+                  ["Trust A", "Trust B", "Trust C", "Trust D", "Trust E", "Trust F"], overdispersion="additive")
+
+
+def test_funnel_figure_names_outliers_and_hovers_wilson():
+    from qi.figures import funnel_figure
+    from qi.intervals import wilson_interval
+
+    r = _funnel_result()
+    fig = funnel_figure(r, measure="OD-04")
+    outside = next(t for t in fig.data if t.name == "trusts outside the limits")
+    assert list(outside.text) == ["Trust F"]
+    assert outside.marker.color[0] == COLOURS["special_cause_concern"]
+    lo, hi = wilson_interval(20, 100)
+    assert f"20/100 = 20.0%" in outside.hovertext[0] and f"{lo:.1%} to {hi:.1%}" in outside.hovertext[0]
+    # no eligible letters: not a point, said in words
+    xs = [x for t in fig.data if t.mode and "markers" in t.mode for x in t.x]
+    assert 0 not in xs
+    notes = " ".join(a.text for a in fig.layout.annotations)
+    assert "Trust E: no eligible letters" in notes and "tau" in notes
+    limit_names = {t.name for t in fig.data if t.showlegend is not False}
+    assert {"95% limits", "99.8% limits"} <= limit_names
+
+
+def test_small_multiples_share_axis_and_keep_each_trusts_pdsa():
+    from qi.figures import small_multiples_figure
+
+    labels = list(pd.date_range("2024-01-01", periods=12, freq="MS"))
+    a = analyse([5, 6, 5, 7, 6, 5, 6, 7, 6, 5, 6, 7], [10] * 12, labels=labels, chart="p", rules="mdc")
+    b = analyse([2, 3, 2, 3, 2, 8, 9, 8, 9, 8, 9, 9], [10] * 12, labels=labels, chart="p", rules="mdc")
+    cyc = PdsaCycle(1, "TTO template", "2024-06-01")
+    fig = small_multiples_figure([("Trust A", a, []), ("Trust B", b, [cyc])], columns=2)
+    assert [ann.text for ann in fig.layout.annotations][:2] == ["Trust A", "Trust B"]
+    pdsa = [t for t in fig.data if t.name == "PDSA"]
+    assert len(pdsa) == 1 and pdsa[0].xaxis == "x2"
+    assert fig.layout.yaxis.range == fig.layout.yaxis2.range
+    assert fig.layout.yaxis2.matches == "y" and fig.layout.yaxis2.showticklabels is False

@@ -58,7 +58,9 @@ def _confirm_delete_round(round_id: int, label: str, n_letters: int) -> None:
                            placeholder="e.g. imported the wrong file")
     if st.button("Delete round", type="primary", disabled=not reason.strip()):
         with common.messages("Round not deleted"):
-            services.delete_round(store, acc, tid, round_id, reason)
+            note = services.delete_round(store, acc, tid, round_id, reason)
+            if note:  # the text could not yet be purged from the database files
+                st.toast(note, icon=":material/hourglass_top:")
             common.clear_caches()
             common.select_round(None)
             st.session_state["_trusts_done"] = f"Deleted round {label}; the reason is recorded."

@@ -1,0 +1,483 @@
+"""The network view: several trusts' rounds compared on the same standards and statistics.
+
+Plain functions over aggregated counts (``Store.result_counts``: met / not met / not applicable /
+not assessable per trust, round and standard, counted in the database), so everything here is
+testable without a database and holds at network scale: nothing loads a letter.
+
+- :func:`build` turns the store's counts into a :class:`NetworkData` (trusts under the names the
+  viewer may see, their rounds, counts, PDSA cycles).
+- :func:`funnel_for` one standard's funnel (qi.funnel) for each trust's latest round or a period.
+- :func:`trend_panels` each trust's run/SPC chart of one standard on the same axis and rules.
+- :func:`league_table` one standard: n/N, %, Wilson CI, change from the previous round with its
+  Newcombe interval, variation and assurance icons, funnel position. Never ranked by % alone:
+  the default order is the funnel position, then the lower end of the interval.
+- :func:`trust_feedback` what one trust is told: its position, what moved, its PDSA cycles.
+- :func:`network_signals` what the network meeting should hear, in words.
+- :func:`collate` all of it for every standard (the collated report; audit_app.network_report writes it).
+
+Targets and definitions are the network's standards configuration (the default one unless the
+caller passes another), so every trust is measured against the same yardstick.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field, fields
+from typing import Any, Iterable, Sequence
+
+import pandas as pd
+
+from audit_app.standards import MET, NOT_APPLICABLE, NOT_ASSESSABLE, NOT_MET, StandardsConfig, default_config, load_standards
+from qi import spc
+from qi.explain import ASSURANCE_WORDS, CHART_NAMES, RULE_SET_NAMES, VARIATION_WORDS
+from qi.funnel import NO_ELIGIBLE, FunnelResult, funnel, outlier_sentences
+from qi.intervals import newcombe_interval, wilson_interval
+from qi.pdsa import PdsaCycle
+
+MIN_SPC_POINTS = 12  # run chart below this many points (shared/domain/qi_method.md)
+LATEST = "latest"
+_PDSA_FIELDS = {f.name for f in fields(PdsaCycle)}
+
+#: funnel position -> order in the league table, worst first for a 'higher is better' standard
+_POSITION_ORDER = {"below 99.8%": 0, "below 95%": 1, "within": 2, "above 95%": 3, "above 99.8%": 4, NO_ELIGIBLE: 5}
+
+@dataclass(frozen=True)
+class StandardInfo:
+    id: str
+    title: str
+    short_title: str
+    counts_not_met: bool      # numerator counts letters NOT meeting it (lower is better, e.g. OD-07)
+    improvement: str          # 'increase' or 'decrease'
+    target: float | None      # proportion 0-1
+
+
+@dataclass(frozen=True)
+class TrustEntry:
+    id: int
+    name: str                 # as this viewer may see it ('Trust C' when anonymised)
+    named: bool
+
+
+@dataclass
+class NetworkData:
+    network_id: int
+    name: str
+    trusts: list[TrustEntry]
+    rounds: dict[int, list]                  # trust id -> RoundInfo in time order
+    counts: pd.DataFrame                     # trust_id, round_id, standard_id, met, not_met, not_applicable, not_assessable
+    standards: list[StandardInfo]
+    pdsa: dict[int, list[PdsaCycle]] = field(default_factory=dict)
+    _by_round: dict[str, dict[int, tuple[int, int]]] = field(default_factory=dict, repr=False)
+
+    def standard(self, standard_id: str) -> StandardInfo:
+        for s in self.standards:
+            if s.id == standard_id:
+                return s
+        raise ValueError(f"unknown standard {standard_id!r}; choose one of {', '.join(s.id for s in self.standards)}")
+
+    def trust(self, trust_id: int) -> TrustEntry:
+        for t in self.trusts:
+            if t.id == trust_id:
+                return t
+        raise ValueError(f"trust {trust_id} is not in the network {self.name!r}")
+
+    @property
+    def n_letters(self) -> int:
+        return sum(r.n_letters for rs in self.rounds.values() for r in rs)
+
+
+# =========================================================================== building
+
+def network_standards(config: StandardsConfig | None = None) -> list[StandardInfo]:
+    cfg = config or default_config()
+    out = []
+    for d in load_standards(cfg.standards_version, include_unscored=False):
+        if not cfg.is_enabled(d.id):
+            continue
+        t = cfg.target_pct(d.id)
+        out.append(StandardInfo(d.id, d.title, d.short_title, d.numerator_counts == NOT_MET,
+                                "decrease" if d.direction == "lower" else "increase",
+                                None if t is None else float(t) / 100.0))
+    return out
+
+
+def counts_frame(result_counts: Iterable[Any]) -> pd.DataFrame:
+    """The store's (trust, round, standard, outcome, n) rows as one row per trust, round and standard."""
+    cols = ["trust_id", "round_id", "standard_id", MET, NOT_MET, NOT_APPLICABLE, NOT_ASSESSABLE]
+    rows: dict[tuple, dict] = {}
+    for c in result_counts:
+        key = (c.trust_id, c.round_id, c.standard_id)
+        row = rows.setdefault(key, {"trust_id": c.trust_id, "round_id": c.round_id, "standard_id": c.standard_id,
+                                    MET: 0, NOT_MET: 0, NOT_APPLICABLE: 0, NOT_ASSESSABLE: 0})
+        if c.outcome in row:
+            row[c.outcome] += c.n
+    return pd.DataFrame(list(rows.values()), columns=cols)
+
+
+def _cycle(c: dict, named: bool) -> PdsaCycle | None:
+    data = {k: c.get(k) for k in _PDSA_FIELDS if k in c}
+    try:
+        cyc = PdsaCycle.from_dict(data)
+    except (TypeError, ValueError):
+        return None
+    if not named:
+        # another trust's change ideas are its own business: only that a cycle started, and when
+        return PdsaCycle(cyc.cycle_no, "change idea not shared", cyc.date_start, measures_linked=cyc.measures_linked)
+    return cyc
+
+
+def build(network_id: int, name: str, trusts: Sequence[TrustEntry], rounds: dict[int, list],
+          result_counts: Iterable[Any], pdsa_rows: dict[int, list[dict]] | None = None,
+          config: StandardsConfig | None = None) -> NetworkData:
+    named = {t.id: t.named for t in trusts}
+    pdsa = {tid: [c for c in (_cycle(row, named.get(tid, False)) for row in rows) if c is not None]
+            for tid, rows in (pdsa_rows or {}).items()}
+    return NetworkData(network_id, name, list(trusts), {t.id: list(rounds.get(t.id, [])) for t in trusts},
+                       counts_frame(result_counts), network_standards(config), pdsa)
+
+
+# =========================================================================== per standard
+
+def _num_den(std: StandardInfo, met: int, not_met: int) -> tuple[int, int]:
+    return (not_met if std.counts_not_met else met), met + not_met
+
+
+def _round_counts(data: NetworkData, standard_id: str) -> dict[int, tuple[int, int]]:
+    """Round id -> (numerator, denominator) of one standard (computed once per NetworkData)."""
+    if standard_id not in data._by_round:
+        std = data.standard(standard_id)
+        c = data.counts[data.counts["standard_id"] == standard_id]
+        data._by_round[standard_id] = {int(r): _num_den(std, int(m), int(nm))
+                                       for r, m, nm in zip(c["round_id"], c[MET], c[NOT_MET])}
+    return data._by_round[standard_id]
+
+
+def _in_period(rnd, period: tuple[dt.date, dt.date]) -> bool:
+    start = rnd.period_start or rnd.period_end
+    return start is not None and period[0] <= start <= period[1]
+
+
+def period_rounds(data: NetworkData, trust_id: int, period: Any = LATEST) -> list:
+    """The trust's rounds in the period: its latest round, or those starting in (start, end)."""
+    rounds = data.rounds.get(trust_id, [])
+    if period in (None, LATEST):
+        return rounds[-1:]
+    return [r for r in rounds if _in_period(r, period)]
+
+
+def period_label(period: Any) -> str:
+    if period in (None, LATEST):
+        return "each trust's latest round"
+    a, b = period
+    return f"rounds starting {a:%d %b %Y} to {b:%d %b %Y}"
+
+
+@dataclass
+class FunnelView:
+    standard: StandardInfo
+    result: FunnelResult
+    sentences: list[str]          # trusts outside the limits / with no eligible letters, in words
+    period: str
+
+
+def funnel_for(data: NetworkData, standard_id: str, period: Any = LATEST,
+               overdispersion: str | None = None) -> FunnelView:
+    std = data.standard(standard_id)
+    by_round = _round_counts(data, standard_id)
+    labels, k, n = [], [], []
+    for t in data.trusts:
+        rs = period_rounds(data, t.id, period)
+        if not rs:
+            continue   # no round in the period: not a point, and not 'no eligible letters' either
+        kk = sum(by_round.get(r.id, (0, 0))[0] for r in rs)
+        nn = sum(by_round.get(r.id, (0, 0))[1] for r in rs)
+        labels.append(t.name)
+        k.append(kk)
+        n.append(nn)
+    result = funnel(k, n, labels, overdispersion=overdispersion, improvement=std.improvement)
+    measure = f"{std.id} {std.short_title}"
+    return FunnelView(std, result, outlier_sentences(result, measure), period_label(period))
+
+
+def _x_labels(data: NetworkData) -> tuple[bool, dict[int, Any]]:
+    """Round id -> x position: its start date when every round has one, else its label."""
+    all_rounds = [r for rs in data.rounds.values() for r in rs]
+    dated = bool(all_rounds) and all(r.period_start is not None for r in all_rounds)
+    return dated, {r.id: (pd.Timestamp(r.period_start) if dated else r.label) for r in all_rounds}
+
+
+@dataclass
+class TrendPanel:
+    trust: TrustEntry
+    result: Any                    # qi.spc.SpcResult
+    cycles: list[PdsaCycle]
+    labels: list[str]              # round labels, in order
+    numerators: list[int]
+    denominators: list[int]
+
+
+def _chart_for(n_points: int) -> str:
+    return "p" if n_points >= MIN_SPC_POINTS else "run"
+
+
+def trend_panels(data: NetworkData, standard_id: str, *, rules: str = "mdc", chart: str | None = None) -> list[TrendPanel]:
+    """Each trust's series of one standard over its rounds, analysed with the same chart and rules
+    (p chart when every trust has 12 rounds or more, else run charts). Trusts without rounds are
+    left out; rounds with no eligible letters are gaps ('no data'), never 0%."""
+    std = data.standard(standard_id)
+    by_round = _round_counts(data, standard_id)
+    _, xpos = _x_labels(data)
+    series = [(t, data.rounds.get(t.id, [])) for t in data.trusts if data.rounds.get(t.id)]
+    if chart is None:
+        chart = _chart_for(min((len(rs) for _, rs in series), default=0))
+    panels = []
+    for t, rs in series:
+        num = [by_round.get(r.id, (0, 0))[0] for r in rs]
+        den = [by_round.get(r.id, (0, 0))[1] for r in rs]
+        if not any(den):
+            continue   # no eligible letters in any round: nothing to chart (said in the funnel and table)
+        result = spc.analyse([float(k) for k in num], [float(d) for d in den], labels=[xpos[r.id] for r in rs],
+                             chart=chart, rules=rules, improvement=std.improvement, target=std.target)
+        cycles = [c for c in data.pdsa.get(t.id, []) if not c.measures_linked or standard_id in c.measures_linked]
+        panels.append(TrendPanel(t, result, cycles, [r.label for r in rs], num, den))
+    return panels
+
+
+def _pct(p: float) -> str:
+    return "n/a" if p is None or not math.isfinite(p) else f"{100 * p:.0f}%"
+
+
+def _signed_pp(x: float) -> str:
+    # a typographic minus: a cell starting with '-' would be guarded as a formula
+    return f"{100 * x:+.0f}".replace("-", "\u2212")
+
+
+@dataclass
+class Change:
+    previous_label: str | None
+    diff: float                 # p_latest - p_previous (nan when either has no eligible letters)
+    low: float
+    high: float
+    verdict: str                # 'improved' / 'worsened' / 'no clear change' / 'no previous round' / 'not comparable'
+
+
+def _change(std: StandardInfo, rounds: list, by_round: dict[int, tuple[int, int]]) -> Change:
+    if len(rounds) < 2:
+        return Change(None, math.nan, math.nan, math.nan, "no previous round")
+    prev, last = rounds[-2], rounds[-1]
+    k1, n1 = by_round.get(last.id, (0, 0))
+    k0, n0 = by_round.get(prev.id, (0, 0))
+    if not n0 or not n1:
+        return Change(prev.label, math.nan, math.nan, math.nan, "not comparable (no eligible letters)")
+    d, lo, hi = newcombe_interval(k1, n1, k0, n0)
+    if lo > 0 or hi < 0:
+        up = lo > 0
+        verdict = "improved" if up == (std.improvement == "increase") else "worsened"
+    else:
+        verdict = "no clear change"
+    return Change(prev.label, d, lo, hi, verdict)
+
+
+LEAGUE_COLUMNS = ["trust", "round", "n/N", "%", "95% CI", "change (points)", "95% CI of change", "change",
+                  "funnel position", "variation", "assurance", "numerator", "denominator", "proportion",
+                  "ci_low", "ci_high", "diff", "diff_low", "diff_high", "trust_id", "named"]
+
+
+def league_table(data: NetworkData, standard_id: str, *, period: Any = LATEST, rules: str = "mdc",
+                 funnel_view: FunnelView | None = None, panels: list[TrendPanel] | None = None) -> pd.DataFrame:
+    """One row per trust for one standard, in funnel-position order (worst first, then by the
+    lower end of the Wilson interval); never a rank by the point estimate."""
+    std = data.standard(standard_id)
+    by_round = _round_counts(data, standard_id)
+    fv = funnel_view or funnel_for(data, standard_id, period)
+    position = dict(zip(fv.result.points["label"], fv.result.points["position"]))
+    panels = panels if panels is not None else trend_panels(data, standard_id, rules=rules)
+    icons = {p.trust.id: (p.result.variation_icon, p.result.assurance_icon) for p in panels}
+    rows = []
+    for t in data.trusts:
+        rs = period_rounds(data, t.id, period)
+        if not rs:
+            continue
+        k = sum(by_round.get(r.id, (0, 0))[0] for r in rs)
+        n = sum(by_round.get(r.id, (0, 0))[1] for r in rs)
+        lo, hi = wilson_interval(k, n)
+        ch = _change(std, data.rounds.get(t.id, []), by_round)
+        var, ass = icons.get(t.id, (None, None))
+        rows.append({
+            "trust": t.name, "round": ", ".join(r.label for r in rs),
+            "n/N": f"{k}/{n}" if n else NO_ELIGIBLE,
+            "%": round(100 * k / n, 1) if n else None,
+            "95% CI": f"{_pct(lo)} to {_pct(hi)}" if n else "",
+            "change (points)": round(100 * ch.diff, 1) if math.isfinite(ch.diff) else None,
+            "95% CI of change": (f"{_signed_pp(ch.low)} to {_signed_pp(ch.high)}" if math.isfinite(ch.diff) else ""),
+            "change": ch.verdict if ch.previous_label is None or not math.isfinite(ch.diff)
+            else f"{ch.verdict} since {ch.previous_label}",
+            "funnel position": position.get(t.name, ""),
+            "variation": VARIATION_WORDS.get(var, "") if var else "",
+            "assurance": ASSURANCE_WORDS.get(ass, "") if ass else "",
+            "numerator": k, "denominator": n, "proportion": k / n if n else math.nan,
+            "ci_low": lo, "ci_high": hi, "diff": ch.diff, "diff_low": ch.low, "diff_high": ch.high,
+            "trust_id": t.id, "named": t.named,
+        })
+    table = pd.DataFrame(rows, columns=LEAGUE_COLUMNS)
+    if table.empty:
+        return table
+    order = table["funnel position"].map(lambda p: _POSITION_ORDER.get(p, 6))
+    if std.improvement == "decrease":   # 'above' is the worse side
+        order = order.map(lambda o: {0: 4, 1: 3, 3: 1, 4: 0}.get(o, o))
+    lower = table["ci_low"].fillna(2.0) if std.improvement == "increase" else -table["ci_high"].fillna(-2.0)
+    table = table.assign(_o=order, _l=lower).sort_values(["_o", "_l", "trust"]).drop(columns=["_o", "_l"])
+    return table.reset_index(drop=True)
+
+
+# =========================================================================== words
+
+def trend_signals(panels: list[TrendPanel], standard: StandardInfo, *, named: bool = True) -> list[str]:
+    """One sentence per trust whose latest point is a special cause (``named``: starting with the
+    trust's name, for the network; without it, for the trust's own feedback)."""
+    out = []
+    for p in panels:
+        pts = p.result.points
+        if pts.empty:
+            continue
+        last = pts.iloc[-1]
+        pt = str(last["point_type"])
+        if pt.startswith("special_cause"):
+            kind = ("an improvement" if "improvement" in pt else "a concern" if "concern" in pt else "a special cause")
+            value = _pct(p.numerators[-1] / p.denominators[-1]) if p.denominators[-1] else NO_ELIGIBLE
+            sentence = f"{standard.id} {standard.short_title} shows {kind} at its latest round ({p.labels[-1]}, {value})."
+            out.append(f"{p.trust.name}: {sentence}" if named else sentence)
+    return out
+
+
+def network_signals(data: NetworkData, funnels: dict[str, FunnelView] | None = None,
+                    panels: dict[str, list[TrendPanel]] | None = None) -> list[str]:
+    """What the network meeting should hear: funnel outliers, overdispersion, special causes."""
+    out = []
+    for std in data.standards:
+        fv = (funnels or {}).get(std.id) or funnel_for(data, std.id)
+        if fv.result.units_used == 0:
+            continue
+        for s in fv.sentences:
+            if NO_ELIGIBLE not in s:
+                out.append(s)
+        ps = (panels or {}).get(std.id)
+        if ps is None:
+            ps = trend_panels(data, std.id)
+        out.extend(trend_signals(ps, std))
+    if not out:
+        out.append("No trust lies outside the funnel limits on any standard, and no trust's latest round is a special cause.")
+    return out
+
+
+@dataclass
+class TrustFeedback:
+    trust: TrustEntry
+    latest_round: str | None
+    position: list[str]          # per standard: value, interval, where in the funnel
+    moved: list[str]             # changes with an interval clear of zero, and special causes
+    pdsa: list[str]              # the trust's PDSA cycles
+    table: pd.DataFrame          # standard, n/N, %, CI, network %, funnel position, change
+
+
+def trust_feedback(data: NetworkData, trust_id: int, *, funnels: dict[str, FunnelView] | None = None,
+                   panels: dict[str, list[TrendPanel]] | None = None, rules: str = "mdc") -> TrustFeedback:
+    t = data.trust(trust_id)
+    rounds = data.rounds.get(trust_id, [])
+    position, moved, rows = [], [], []
+    for std in data.standards:
+        fv = (funnels or {}).get(std.id) or funnel_for(data, std.id)
+        if fv.result.units_used == 0:
+            continue   # no trust has eligible letters for this standard
+        pts = fv.result.points
+        mine = pts[pts["label"] == t.name]
+        by_round = _round_counts(data, std.id)
+        name = f"{std.id} {std.short_title}"
+        if mine.empty:
+            continue
+        row = mine.iloc[0]
+        k, n = int(row["numerator"]), int(row["denominator"])
+        ch = _change(std, rounds, by_round)
+        if n == 0:
+            position.append(f"{name}: {NO_ELIGIBLE} in {rounds[-1].label if rounds else 'the period'}.")
+        else:
+            lo, hi = wilson_interval(k, n)
+            where = ("within the network's funnel limits" if row["position"] == "within"
+                     else f"{row['position']} limit of the network's funnel")
+            position.append(f"{name}: {_pct(k / n)} ({k}/{n}; 95% CI {_pct(lo)} to {_pct(hi)}), {where} "
+                            f"(network {_pct(fv.result.centre)}).")
+        if ch.verdict in ("improved", "worsened"):
+            moved.append(f"{name} {ch.verdict} since {ch.previous_label}: {_signed_pp(ch.diff)} points "
+                         f"(95% CI {_signed_pp(ch.low)} to {_signed_pp(ch.high)}).")
+        ps = (panels or {}).get(std.id)
+        if ps is None:
+            ps = trend_panels(data, std.id, rules=rules)
+        moved.extend(trend_signals([p for p in ps if p.trust.id == trust_id], std, named=False))
+        rows.append({"standard": name, "n/N": f"{k}/{n}" if n else NO_ELIGIBLE,
+                     "%": round(100 * k / n, 1) if n else None,
+                     "network %": round(100 * fv.result.centre, 1) if math.isfinite(fv.result.centre) else None,
+                     "funnel position": row["position"],
+                     "change": ch.verdict if not math.isfinite(ch.diff) else
+                     f"{ch.verdict} ({_signed_pp(ch.diff)} points, 95% CI {_signed_pp(ch.low)} to {_signed_pp(ch.high)})"})
+    if not moved:
+        moved.append("No standard changed by more than chance would explain since the previous round, "
+                     "and no latest round is a special cause.")
+    cycles = data.pdsa.get(trust_id, [])
+    pdsa = [f"{c.label}, started {c.date_start:%d %b %Y}" + (f", ended {c.date_end:%d %b %Y}" if c.date_end else "")
+            + (f"; measures: {', '.join(c.measures_linked)}" if c.measures_linked else "") for c in cycles]
+    if not pdsa:
+        pdsa.append("No PDSA cycle recorded.")
+    return TrustFeedback(t, rounds[-1].label if rounds else None, position, moved, pdsa, pd.DataFrame(rows))
+
+
+# =========================================================================== figures and the whole report
+
+def funnel_figure(fv: FunnelView, *, highlight: str | None = None):
+    from qi import figures
+
+    measure = f"{fv.standard.id} {fv.standard.short_title}"
+    return figures.funnel_figure(fv.result, f"{measure}: funnel plot, {fv.period}", highlight=highlight,
+                                 measure=measure)
+
+
+def trends_figure(panels: list[TrendPanel], standard: StandardInfo, *, columns: int = 4):
+    from qi import figures
+
+    chart = panels[0].result.chart if panels else "run"
+    rules = panels[0].result.rules if panels else "mdc"
+    title = (f"{standard.id} {standard.short_title}: each trust over time "
+             f"({CHART_NAMES.get(chart, chart)}, {RULE_SET_NAMES.get(rules, rules)})")
+    return figures.small_multiples_figure([(p.trust.name, p.result, p.cycles) for p in panels], title,
+                                          columns=columns, percent=True, target=standard.target)
+
+
+@dataclass
+class NetworkReport:
+    """Everything the collated report shows, computed once from a NetworkData."""
+    data: NetworkData
+    period: str
+    overdispersion: str | None
+    rules: str
+    funnels: dict[str, FunnelView]
+    panels: dict[str, list[TrendPanel]]
+    leagues: dict[str, pd.DataFrame]
+    feedback: dict[int, TrustFeedback]
+    signals: list[str]
+
+    @property
+    def standards_with_data(self) -> list[StandardInfo]:
+        return [s for s in self.data.standards if self.funnels[s.id].result.units_used > 0]
+
+
+def collate(data: NetworkData, *, period: Any = LATEST, overdispersion: str | None = None, rules: str = "mdc",
+            feedback_trusts: Iterable[int] | None = None) -> NetworkReport:
+    """Funnels, trends and league tables for every standard, feedback for ``feedback_trusts``
+    (default: every trust shown by name), and the network's signals."""
+    funnels = {s.id: funnel_for(data, s.id, period, overdispersion) for s in data.standards}
+    panels = {s.id: trend_panels(data, s.id, rules=rules) for s in data.standards}
+    leagues = {s.id: league_table(data, s.id, period=period, funnel_view=funnels[s.id], panels=panels[s.id])
+               for s in data.standards if funnels[s.id].result.units_used > 0}
+    wanted = [t.id for t in data.trusts if t.named] if feedback_trusts is None else list(feedback_trusts)
+    feedback = {tid: trust_feedback(data, tid, funnels=funnels, panels=panels, rules=rules) for tid in wanted}
+    return NetworkReport(data, period_label(period), overdispersion, rules, funnels, panels, leagues, feedback,
+                         network_signals(data, funnels, panels))

@@ -1,0 +1,235 @@
+"""Network page: several trusts' audits side by side (audit_app.network over aggregated counts).
+
+Every function takes a checked :class:`audit_app.access.NetworkScope` (built once per page call by
+:func:`network_scope`): which trusts, under which names (anonymised for a member trust's user
+unless the network names its trusts). Nothing here loads a letter: the store counts results per
+trust, round, standard and outcome in the database.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from audit_app import network as nw
+from audit_app.access import DEFAULT_NETWORK_ID, AccessDenied, NetworkScope
+from audit_app.services.scope import Access, ServiceError
+from audit_app.store.database import Store, StoreError
+
+OVERDISPERSION = {"none": "none (exact binomial limits)", "additive": "additive (random effects, tau²)",
+                  "multiplicative": "multiplicative (phi)"}
+LEAGUE_SORTS = {"position": "funnel position, then lower end of the 95% CI",
+                "name": "trust name", "denominator": "eligible letters (N)"}
+LEAGUE_SHOWN = ["trust", "round", "n/N", "%", "95% CI", "change (points)", "95% CI of change", "change",
+                "funnel position", "variation", "assurance"]
+
+
+def visible_networks(store: Store, access: Access) -> dict[int, str]:
+    """Network id -> name: the networks this user may open."""
+    return dict(access.visible_networks(store))
+
+
+def network_scope(store: Store, access: Access, network_id: int | None) -> NetworkScope:
+    if network_id is None:
+        raise ServiceError("choose a network first")
+    try:
+        return access.network_scope(store, network_id)
+    except AccessDenied:
+        raise
+    except StoreError as exc:
+        raise ServiceError(str(exc)) from None
+
+
+def network_by_name(store: Store, access: Access, name: str) -> NetworkScope:
+    """The network called ``name`` (the default network of a single user is 'All trusts')."""
+    for nid, nname in access.visible_networks(store):
+        if nname.strip().lower() == (name or "").strip().lower():
+            return network_scope(store, access, nid)
+    known = ", ".join(n for _, n in access.visible_networks(store)) or "none"
+    raise ServiceError(f"no network named {name!r} that you can see (networks: {known})")
+
+
+def network_data(store: Store, scope: NetworkScope, standard_id: str | None = None) -> nw.NetworkData:
+    """The network's counts (one standard's, or every standard's), rounds and PDSA cycles."""
+    trusts = [nw.TrustEntry(t, scope.name_of(t), scope.is_named(t)) for t in scope.trust_ids]
+    counts = store.result_counts(scope.trust_ids, standard_id=standard_id)
+    rounds = store.rounds_of_trusts(scope.trust_ids)
+    pdsa = {t: store.list_pdsa_cycles(t) for t in scope.trust_ids}
+    return nw.build(scope.network_id, scope.name, trusts, rounds, counts, pdsa)
+
+
+def standard_options() -> dict[str, str]:
+    return {s.id: f"{s.id} {s.title}" for s in nw.network_standards()}
+
+
+def period_options(data: nw.NetworkData) -> dict[str, str]:
+    """'latest' or a month ('2024-03') in which some trust's round starts."""
+    months = sorted({r.period_start.strftime("%Y-%m") for rs in data.rounds.values() for r in rs if r.period_start})
+    out = {nw.LATEST: "each trust's latest round"}
+    for m in reversed(months):
+        out[m] = f"rounds starting in {dt.date.fromisoformat(m + '-01'):%B %Y}"
+    return out
+
+
+def period_value(key: str | None) -> Any:
+    """A period_options key as audit_app.network takes it."""
+    if key in (None, nw.LATEST):
+        return nw.LATEST
+    if not re.fullmatch(r"\d{4}-\d{2}", str(key)):
+        raise ServiceError(f"a period is 'latest' or a month written YYYY-MM, not {key!r}")
+    start = dt.date.fromisoformat(f"{key}-01")
+    end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    return (start, end)
+
+
+def _standard(data: nw.NetworkData, standard_id: str) -> nw.StandardInfo:
+    try:
+        return data.standard(standard_id)
+    except ValueError as exc:
+        raise ServiceError(str(exc)) from None
+
+
+@dataclass
+class FunnelPageView:
+    figure: Any
+    sentences: list[str]
+    overdispersion: str
+    notes: list[str]
+    n_trusts: int
+
+
+def _overdispersion(key: str | None) -> str | None:
+    """An OVERDISPERSION key as qi.funnel takes it (None: not adjusted)."""
+    if key is None:
+        return None
+    if key not in OVERDISPERSION:
+        raise ServiceError(f"overdispersion is one of: {', '.join(OVERDISPERSION)}")
+    return None if key == "none" else key
+
+
+def funnel_view(data: nw.NetworkData, standard_id: str, *, period: str | None = nw.LATEST,
+                overdispersion: str | None = None, highlight: str | None = None) -> FunnelPageView:
+    _standard(data, standard_id)
+    fv = nw.funnel_for(data, standard_id, period_value(period), _overdispersion(overdispersion))
+    notes = list(fv.result.notes)
+    if fv.result.units_used == 0:
+        notes.append("No trust has eligible letters for this standard in this period.")
+    return FunnelPageView(nw.funnel_figure(fv, highlight=highlight), fv.sentences, fv.result.overdispersion_text(),
+                          notes, int(len(fv.result.points)))
+
+
+@dataclass
+class TrendsPageView:
+    figure: Any
+    signals: list[str]
+    chart: str
+    n_trusts: int
+
+
+def trends_view(data: nw.NetworkData, standard_id: str, *, rules: str = "mdc") -> TrendsPageView:
+    from qi.spc import RULE_SETS
+
+    if rules not in RULE_SETS:
+        raise ServiceError(f"rules are one of: {', '.join(RULE_SETS)}")
+    std = _standard(data, standard_id)
+    panels = nw.trend_panels(data, standard_id, rules=rules)
+    chart = panels[0].result.chart if panels else "run"
+    return TrendsPageView(nw.trends_figure(panels, std), nw.trend_signals(panels, std), chart, len(panels))
+
+
+def league_view(data: nw.NetworkData, standard_id: str, *, period: str | None = nw.LATEST, rules: str = "mdc",
+                sort: str = "position") -> pd.DataFrame:
+    """The league table as the page shows it (no rank column: the order is the funnel position)."""
+    if sort not in LEAGUE_SORTS:
+        raise ServiceError(f"sort by one of: {', '.join(LEAGUE_SORTS)}")
+    _standard(data, standard_id)
+    table = nw.league_table(data, standard_id, period=period_value(period), rules=rules)
+    if table.empty:
+        return table.reindex(columns=LEAGUE_SHOWN)
+    if sort == "name":
+        table = table.sort_values("trust", kind="stable")
+    elif sort == "denominator":
+        table = table.sort_values("denominator", ascending=False, kind="stable")
+    return table[LEAGUE_SHOWN].reset_index(drop=True)
+
+
+def feedback_trusts(scope: NetworkScope) -> list[int]:
+    """Whose feedback page this user may download: every trust for a lead or single user, their
+    own trusts for a member trust's user."""
+    return list(scope.trust_ids) if scope.role in ("lead", "single_user") else [t for t in scope.trust_ids
+                                                                                 if t in scope.own_trust_ids]
+
+
+def _report(store: Store, scope: NetworkScope, *, period: str | None, overdispersion: str | None, rules: str,
+            trusts: list[int]) -> nw.NetworkReport:
+    data = network_data(store, scope)
+    return nw.collate(data, period=period_value(period), overdispersion=overdispersion, rules=rules,
+                      feedback_trusts=trusts)
+
+
+@dataclass
+class CollatedReport:
+    workbook: bytes
+    slides: bytes | None
+    notes: list[str]
+
+
+def collated_report(store: Store, scope: NetworkScope, *, slides: bool = True, charts: bool = True,
+                    period: str | None = nw.LATEST, overdispersion: str | None = None, rules: str = "mdc",
+                    trend_standards: list[str] | None = None) -> CollatedReport:
+    """The collated network report: workbook (and slides), feedback for every trust this user may
+    send it to. Aggregates only."""
+    from audit_app import network_report as nr
+
+    with (nr.chart_session() if charts else contextlib.nullcontext()):
+        report = _report(store, scope, period=period, overdispersion=_overdispersion(overdispersion), rules=rules,
+                         trusts=feedback_trusts(scope))
+        pngs, notes = nr.render_charts(report, trend_standards=trend_standards) if charts else ({}, [])
+    workbook = nr.build_workbook(report, pngs, notes=notes)
+    deck = nr.build_deck(report, pngs) if slides else None
+    return CollatedReport(workbook, deck, notes)
+
+
+def trust_feedback(store: Store, scope: NetworkScope, trust_id: int, *, period: str | None = nw.LATEST,
+                   rules: str = "mdc") -> bytes:
+    """One trust's feedback page (PowerPoint, one slide) for the lead to send to that trust."""
+    from audit_app import network_report as nr
+
+    if trust_id not in feedback_trusts(scope):
+        raise AccessDenied("access denied: you may download the feedback of your own trust only")
+    report = _report(store, scope, period=period, overdispersion=None, rules=rules, trusts=[trust_id])
+    return nr.build_feedback_deck(report, trust_id)
+
+
+def feedback_filename(scope: NetworkScope, trust_id: int) -> str:
+    return f"{_safe(scope.name)}_feedback_{_safe(scope.name_of(trust_id))}.pptx"
+
+
+def report_filename(scope: NetworkScope, extension: str = "xlsx") -> str:
+    return f"{_safe(scope.name)}_network_report.{extension}"
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_") or "network"
+
+
+# -- managing networks (single-user installations, and the CLI) ------------------------------------
+def create_network(store: Store, access: Access, name: str, trust_ids: list[int], *, name_trusts: bool = False) -> int:
+    """A new network of trusts; with sign-in only trusts the user can see, and the user leads it."""
+    for t in trust_ids:
+        access.check_trust(t)
+    try:
+        net = store.create_network(name, trust_ids, name_trusts=name_trusts)
+    except StoreError as exc:
+        raise ServiceError(str(exc)) from None
+    if access.user_email:
+        store.grant_network(access.user_email, net.id)
+    return net.id
+
+
+def default_network_id() -> int:
+    return DEFAULT_NETWORK_ID

@@ -1,0 +1,424 @@
+"""Medication statements: the unit in which a prescription is read.
+
+A letter is cut into statements, each owned by exactly one drug mention:
+
+* a **table row** (pipes, box characters, tabs or fixed-width columns, continuation lines included) whose cells
+  are bound to their column headings (Drug, Strength/Form, Dose, Route, Frequency, Days, Supply, Qty, Status,
+  Comments ... in any order; headings are data: ``statement_rules.json``);
+* a **list line or prose clause** that starts at a drug name and ends where the next drug name begins (an opioid,
+  any drug of the lexicon, or a word followed by a strength such as "senna 15mg"), or at the end of the
+  sentence (prose) or line (lists).
+
+Dose, frequency, PRN, duration, supply and status are read only inside the statement that owns them. A drug named
+inside another drug's statement ("senna while on morphine", "instead of her tramadol", a Comments cell) is context
+of that statement, never a prescription of its own.
+
+``segment(layout, mentions)`` works on character offsets of the original letter and runs in time linear in its
+length (each line is looked at a bounded number of times).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from nlp.context import RE_LIST_ITEM as RE_ITEM, LetterLayout, compiled
+from nlp.rules import json_rules
+
+_I = re.IGNORECASE
+_DOSE_BETWEEN = re.compile(r"\d\s*(?:mg|g|mcg|micrograms?|ml|tabs?|tablets?|caps?|capsules?)\b|\b(?:one|two|ii|i)\s+(?:tabs?|tablets?|caps?|capsules?)\b", _I)
+
+
+@dataclass
+class TableColumns:
+    roles: list[str]
+    mode: str  # sep | tab | fixed
+    starts: list[int]  # fixed width: column start offsets within the line
+
+
+@dataclass
+class Statement:
+    start: int
+    end: int
+    source: str  # table | list | prose
+    owner: object | None = None  # the Mention that owns it (None: an unlisted drug, e.g. "senna 15mg")
+    mentions: list = field(default_factory=list)  # the owner's mentions (one product named twice counts once)
+    context: list = field(default_factory=list)  # other drug mentions inside: context, never prescriptions
+    cue_start: int = 0  # where status cues may be read from (sentence start for the first statement)
+    cells: dict = field(default_factory=dict)  # table: role -> list of (start, end) pieces
+    owner_name: str | None = None  # unlisted drug word
+
+    def cell_hull(self, role: str) -> tuple[int, int] | None:
+        pieces = self.cells.get(role)
+        if not pieces:
+            return None
+        return pieces[0][0], pieces[-1][1]
+
+    def to_dict(self) -> dict:
+        return {"start": self.start, "end": self.end, "source": self.source,
+                "owner": self.owner.generic if self.owner is not None else self.owner_name,
+                "cells": {k: [list(p) for p in v] for k, v in self.cells.items()}}
+
+
+@dataclass
+class _Compiled:
+    columns: list[tuple[str, re.Pattern]]
+    seps: str
+    sep_split: re.Pattern
+    border: re.Pattern
+    drug_heading: re.Pattern  # cheap pre-filter: a heading line names its Drug column
+    embedding: re.Pattern
+    unlisted: re.Pattern
+    unlisted_after: re.Pattern
+    continuation: re.Pattern
+    not_drug: frozenset
+
+
+def _drug_heading(pattern: str, seps: str) -> re.Pattern:
+    """A Drug column heading anywhere in the letter; the lookahead on the first letters of the heading words
+    lets the regex engine skip most positions (one pass over a long letter)."""
+    firsts = "".join(sorted(set(re.findall(r"(?:^|\(\?:|\|)([a-z])", pattern))))
+    return re.compile(r"\b(?=[" + firsts + firsts.upper() + r"])" + pattern
+                      + r"\s*:?\s*(?:$|[\t" + re.escape(seps) + r"]|\s\s)", _I | re.M)
+
+
+@lru_cache(maxsize=1)
+def rules() -> _Compiled:
+    r = json_rules("statement_rules.json")
+    seps = r["cell_separators"]
+    return _Compiled(
+        columns=[(role, re.compile(r"(?:" + pat + r")\s*:?", _I)) for role, pat in r["table_columns"]],
+        seps=seps,
+        sep_split=re.compile("[" + re.escape(seps) + "]"),
+        border=re.compile(r["border_line"]),
+        drug_heading=_drug_heading(next(p for role, p in r["table_columns"] if role == "drug"), seps),
+        embedding=re.compile(r["embedding_cues"], _I),
+        unlisted=re.compile(r["unlisted_drug"]),
+        unlisted_after=re.compile(r["unlisted_drug_after"]),
+        continuation=re.compile(r["continuation_line"], _I),
+        not_drug=frozenset(w.lower() for w in r["not_drug_words"]),
+    )
+
+
+def heading_role(cell: str) -> str | None:
+    """The column role of a table heading cell ("Supply (days)" -> supply), or None."""
+    h = " ".join(cell.strip().split()).strip(" :*")
+    if not h or len(h) > 40:
+        return None
+    for role, rx in rules().columns:
+        if rx.fullmatch(h):
+            return role
+    return None
+
+
+# --------------------------------------------------------------------------------------------------------------
+# cells of one line
+# --------------------------------------------------------------------------------------------------------------
+_DIGIT = re.compile(r"\d")
+_WIDE_GAP = re.compile(r"\S(?:[^\S\n]?\S)*")  # chunks separated by two or more spaces
+_TRIM = re.compile(r"\S(?:.*\S)?")
+
+
+def _sep_cells(line: str, split: re.Pattern) -> list[tuple[int, int]]:
+    """(start, end) of each cell between separators, trimmed; empty cells kept as (pos, pos)."""
+    bounds, pos = [], 0
+    for m in split.finditer(line):
+        bounds.append((pos, m.start()))
+        pos = m.end()
+    bounds.append((pos, len(line)))
+    # a leading/trailing separator leaves an empty outer cell: drop it
+    if bounds and not line[bounds[0][0]:bounds[0][1]].strip() and split.search(line[:bounds[0][1] + 1]):
+        bounds = bounds[1:]
+    if bounds and not line[bounds[-1][0]:bounds[-1][1]].strip():
+        bounds = bounds[:-1]
+    out = []
+    for s, e in bounds:
+        m = _TRIM.search(line, s, e)
+        out.append((m.start(), m.end()) if m else (s, s))
+    return out
+
+
+def _tab_cells(line: str) -> list[tuple[int, int]]:
+    out, pos = [], 0
+    for part in line.split("\t"):
+        s, e = pos, pos + len(part)
+        m = _TRIM.search(line, s, e)
+        out.append((m.start(), m.end()) if m else (s, s))
+        pos = e + 1
+    return out
+
+
+def _wide_chunks(line: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _WIDE_GAP.finditer(line)]
+
+
+def header_columns(line: str) -> TableColumns | None:
+    """Column roles of a table heading line, or None if the line is not one."""
+    c = rules()
+    if not c.drug_heading.search(line):
+        return None
+    if c.sep_split.search(line):
+        mode, cells = "sep", _sep_cells(line, c.sep_split)
+    elif "\t" in line.strip():
+        mode, cells = "tab", _tab_cells(line)
+    else:
+        mode, cells = "fixed", _wide_chunks(line)
+    cells = [x for x in cells if x[1] > x[0]] if mode == "fixed" else cells
+    if len(cells) < 2:
+        return None
+    roles = [heading_role(line[s:e]) for s, e in cells]
+    known = [r for r in roles if r]
+    if "drug" not in known or len(known) < 2 or len(known) < (len(roles) + 1) // 2:
+        return None
+    roles = [r or "other" for r in roles]
+    if "days" in roles and "supply" in roles:  # a bare Days column beside a supply column is the duration
+        roles = ["duration" if r == "days" else r for r in roles]
+    return TableColumns(roles, mode, [s for s, _ in cells])
+
+
+def row_cells(line: str, cols: TableColumns) -> list[tuple[str, int, int]]:
+    """(role, start, end) of the non-empty cells of one row line, bound to the heading above."""
+    c = rules()
+    out = []
+    if cols.mode in ("sep", "tab"):
+        cells = _sep_cells(line, c.sep_split) if cols.mode == "sep" else _tab_cells(line)
+        for i, (s, e) in enumerate(cells):
+            if e > s:
+                role = cols.roles[i] if i < len(cols.roles) else "other"
+                out.append((role, s, e))
+        return out
+    starts = cols.starts
+    for s, e in _wide_chunks(line):
+        # a chunk running over a later column start at a space is two cells written one space apart
+        pieces, a = [], s
+        for cs in starts:
+            if a < cs < e and line[cs - 1] == " ":
+                pieces.append((a, cs - 1))
+                a = cs
+        pieces.append((a, e))
+        for ps, pe in pieces:
+            k = 0
+            for i, cs in enumerate(starts):
+                if cs <= ps + 2:
+                    k = i
+            out.append((cols.roles[k], ps, pe))
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------------
+# segmentation
+# --------------------------------------------------------------------------------------------------------------
+@dataclass
+class _Row:
+    start: int
+    end: int
+    cells: dict
+
+
+def table_rows(layout: LetterLayout) -> list[_Row]:
+    """Every table row of the letter (a heading line with a Drug column, then rows until a blank line,
+    a line without separators or a section heading). Continuation lines (empty Drug cell) join the row above."""
+    text, c, heads = layout.text, rules(), compiled().header_line
+    starts = layout.line_starts
+    n = len(starts)
+    rows: list[_Row] = []
+    # heading lines name a Drug column: find those lines in one pass over the letter
+    candidates = sorted({layout.line_index(m.end() - 1) for m in c.drug_heading.finditer(text)})
+    ci = 0
+    i = 0
+    while ci < len(candidates):
+        i = candidates[ci]
+        ci += 1
+        ls = starts[i]
+        le = starts[i + 1] - 1 if i + 1 < n else len(text)
+        line = text[ls:le]
+        # a heading line has columns: a tab, a separator or a gap of two spaces
+        cols = header_columns(line) if ("  " in line or "\t" in line or c.sep_split.search(line)) else None
+        i += 1
+        if cols is None:
+            continue
+        current: _Row | None = None
+        while i < n:
+            ls = starts[i]
+            le = starts[i + 1] - 1 if i + 1 < n else len(text)
+            line = text[ls:le]
+            if not line.strip():
+                if cols.mode == "sep" and current is None:
+                    i += 1
+                    continue
+                break
+            if c.border.match(line):
+                i += 1
+                continue
+            if cols.mode == "sep" and not c.sep_split.search(line):
+                break
+            if cols.mode == "fixed" and heads.match(line) and not line[:1].isspace():
+                break
+            cells = row_cells(line, cols)
+            if not cells:
+                i += 1
+                continue
+            drug_here = any(r == "drug" for r, _, _ in cells)
+            if current is not None and not drug_here:
+                for r, s, e in cells:
+                    current.cells.setdefault(r, []).append((ls + s, ls + e))
+                current.end = ls + max(e for _, _, e in cells)
+            else:
+                current = _Row(ls + cells[0][1], ls + max(e for _, _, e in cells), {})
+                for r, s, e in cells:
+                    current.cells.setdefault(r, []).append((ls + s, ls + e))
+                rows.append(current)
+            i += 1
+        while ci < len(candidates) and candidates[ci] < i:  # headings inside the table just read
+            ci += 1
+    return rows
+
+
+def _same_product(text: str, a, b) -> bool:
+    """b names the same product as a ("Oramorph (morphine 10mg/5ml)", "oxycodone MR (OxyContin)")."""
+    if a.generic != b.generic:
+        return False
+    if a.term.brand and b.term.brand and a.term.brand != b.term.brand:
+        return False
+    between = text[a.end:b.start]
+    if re.search(r"[(\[/=]\s*$", between):
+        return True
+    return len(between) <= 60 and not _DOSE_BETWEEN.search(between)
+
+
+def _unlisted(text: str, s: int, e: int, taken: list[tuple[int, int]]) -> list[tuple[int, str]]:
+    """Starts of drug-like words not in the lexicon ("senna 15mg") between s and e."""
+    c = rules()
+    out = []
+    if not _DIGIT.search(text, s, e):
+        return out
+    for m in c.unlisted.finditer(text, s, e):
+        word = m.group(1)
+        if word.lower() in c.not_drug or not c.unlisted_after.search(text[max(s, m.start(1) - 12):m.start(1)]):
+            continue
+        if any(a <= m.start(1) < b for a, b in taken):
+            continue
+        out.append((m.start(1), word))
+    return out
+
+
+def segment(layout: LetterLayout, mentions: list) -> list[Statement]:
+    """The medication statements of a letter, in text order. ``mentions`` are lexicon mentions (any drug)."""
+    text = layout.text
+    c = rules()
+    out: list[Statement] = []
+    ms = sorted(mentions, key=lambda m: m.start)
+    k = 0
+    # tables first
+    row_of: dict[int, _Row] = {}
+    for row in table_rows(layout):
+        while k < len(ms) and ms[k].start < row.start:
+            k += 1
+        inside = []
+        j = k
+        while j < len(ms) and ms[j].start < row.end:
+            inside.append(ms[j])
+            j += 1
+        drug_cells = row.cells.get("drug", [])
+        owners = [m for m in inside if any(a <= m.start < b for a, b in drug_cells)]
+        st = Statement(row.start, row.end, "table", cells=row.cells, cue_start=row.start)
+        if owners:
+            lead = next((m for m in owners if m.category == "opioid"), owners[0])
+            st.owner = lead
+            st.mentions = [m for m in owners if m is lead or _same_product(text, lead, m) or m.generic == lead.generic]
+        elif drug_cells:  # a drug the lexicon does not know owns its row all the same
+            first = text[drug_cells[0][0]:drug_cells[0][1]].split()
+            st.owner_name = first[0] if first else None
+        st.context = [m for m in inside if m not in st.mentions]
+        out.append(st)
+        for m in inside:
+            row_of[id(m)] = row
+    # lines outside tables
+    free = [m for m in ms if id(m) not in row_of]
+    by_line: dict[int, list] = {}
+    for m in free:
+        by_line.setdefault(layout.line_index(m.start), []).append(m)
+    for li, lms in by_line.items():
+        ls, le = layout.line_bounds(lms[0].start)
+        kind = layout.section_kind(lms[0].start)
+        is_list = kind in ("discharge", "admission", "stopped", "changes") and (le - ls) < 400
+        taken = [(m.start, m.end) for m in lms]
+        unl = _unlisted(text, ls, le, taken)
+        events = sorted([(m.start, m) for m in lms] + [(p, w) for p, w in unl], key=lambda x: x[0])
+        cur: Statement | None = None
+        cur_bounds = None
+        for pos, item in events:
+            bounds = (ls, le) if is_list else layout.sentence_bounds(pos)
+            if cur is not None and cur_bounds != bounds:
+                cur.end = min(cur.end, cur_bounds[1])
+                cur = None
+            if isinstance(item, str):  # an unlisted drug starts a statement of its own
+                if cur is not None:
+                    cur.end = pos
+                cur = Statement(pos, bounds[1], "list" if is_list else "prose", owner_name=item, cue_start=pos)
+                cur_bounds = bounds
+                out.append(cur)
+                continue
+            m = item
+            if cur is not None:
+                before = text[max(cur.start, pos - 60):pos]
+                if c.embedding.search(before):
+                    cur.context.append(m)
+                    continue
+                if cur.owner is not None and _same_product(text, cur.mentions[-1], m):
+                    cur.mentions.append(m)
+                    continue
+                cur.end = pos
+            first = cur is None
+            start = pos
+            cue_start = (ls if is_list else bounds[0]) if first else pos
+            cur = Statement(start, bounds[1], "list" if is_list else "prose", owner=m, mentions=[m],
+                            cue_start=cue_start)
+            cur_bounds = bounds
+            out.append(cur)
+    _join_wrapped_lines(layout, out, by_line, row_of)
+    out.sort(key=lambda s: s.start)
+    for st in out:
+        st.end = max(st.end, st.start)
+    return out
+
+
+_INDENT = re.compile(r"[ \t]*")
+
+
+def _join_wrapped_lines(layout: LetterLayout, statements: list[Statement], by_line: dict, row_of: dict) -> None:
+    """A line wrapped under its item ("Morphine 10mg/1ml inj  2.5-5mg SC 1-hourly PRN,\n<indent>max 4 doses in
+    24 hours") belongs to the last statement of the line above: deeper indentation, no drug, no bullet."""
+    text, starts = layout.text, layout.line_starts
+    row_lines = set()
+    for st in statements:
+        if st.source == "table":
+            row_lines.update(range(layout.line_index(st.start), layout.line_index(max(st.start, st.end - 1)) + 1))
+
+    def row_of_line(j: int) -> bool:
+        return j in row_lines
+
+    last_on_line: dict[int, Statement] = {}
+    for st in statements:
+        if st.source != "table":
+            li = layout.line_index(st.start)
+            if li not in last_on_line or last_on_line[li].start < st.start:
+                last_on_line[li] = st
+    for li, st in last_on_line.items():
+        ls, le = layout.line_bounds(st.start)
+        if st.end < le - 1 and text[st.end:le].strip():
+            continue  # the statement ends before its line does
+        indent = _INDENT.match(text, ls).end() - ls
+        j = li + 1
+        while j < len(starts):
+            ns = starts[j]
+            ne = starts[j + 1] - 1 if j + 1 < len(starts) else len(text)
+            line = text[ns:ne]
+            ind = _INDENT.match(line).end()
+            if not line.strip() or j in by_line or row_of_line(j):
+                break
+            # deeper indentation under the item, or a line that starts like the rest of a sig ("#30  TTO 7/7")
+            if not ((ind >= max(8, indent + 4) and not RE_ITEM.match(line)) or rules().continuation.match(line)):
+                break
+            st.end = ne
+            j += 1
