@@ -11,7 +11,6 @@ the store's user_access grants, which allows only the trusts granted to that e-m
     rnd = ctx.check_round(store, rid)    # before showing or changing a round
     letter = ctx.check_letter(store, lid)
     ctx.check_pdsa_cycle(store, cid)
-    scoped = ctx.scoped(store)           # a read/write facade that runs these checks itself
     net = ctx.network_scope(store, nid)  # the network view: which trusts, under which names
 
 Networks: a network lead (``store.grant_network``) sees every member trust of the networks they
@@ -32,11 +31,10 @@ to another user with different trusts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
 
 from audit_app.store import StoreError
 
-__all__ = ["AccessDenied", "AccessContext", "ScopedStore", "NetworkScope", "DEFAULT_NETWORK_ID",
+__all__ = ["AccessDenied", "AccessContext", "NetworkScope", "DEFAULT_NETWORK_ID",
            "DEFAULT_NETWORK_NAME", "anonymous_label"]
 
 #: the network of every trust in the store (single-user installations); never stored
@@ -199,12 +197,6 @@ class AccessContext:
             return store.list_trusts()
         return store.list_trusts(sorted(self.allowed_trust_ids))
 
-    def filter_trust_ids(self, trust_ids: Iterable[int]) -> list[int]:
-        return [t for t in trust_ids if self.may_see(t)]
-
-    def scoped(self, store) -> "ScopedStore":
-        return ScopedStore(store, self)
-
     # -- networks --------------------------------------------------------------------------
     def visible_networks(self, store) -> list[tuple[int, str]]:
         """(network id, name) this user may open: the default network first for a single user,
@@ -249,107 +241,3 @@ class AccessContext:
         names = tuple((t, real[t] if t in named else _unclashing(anonymous_label(i), shown))
                       for i, t in enumerate(ids))
         return NetworkScope(net.id, net.name, ids, names, named, role, own)
-
-
-class ScopedStore:
-    """The store as one user may use it: every method checks the trust first.
-
-    Covers what the pages need; anything else should go through the AccessContext checks."""
-
-    def __init__(self, store, ctx: AccessContext):
-        self.store = store
-        self.ctx = ctx
-
-    # trusts
-    def list_trusts(self) -> list:
-        return self.ctx.visible_trusts(self.store)
-
-    def get_trust(self, trust_id: int):
-        return self.store.get_trust(self.ctx.check_trust(trust_id))
-
-    # rounds
-    def list_rounds(self, trust_id: int) -> list:
-        return self.store.list_rounds(self.ctx.check_trust(trust_id))
-
-    def get_round(self, round_id: int):
-        return self.ctx.check_round(self.store, round_id)
-
-    def find_round(self, trust_id: int, label: str):
-        return self.store.find_round(self.ctx.check_trust(trust_id), label)
-
-    def save_round(self, trust_id: int, label: str, letters: list[dict], **kw: Any) -> int:
-        return self.store.save_round(self.ctx.check_trust(trust_id), label, letters, **kw)
-
-    def update_round(self, round_id: int, **kw: Any) -> None:
-        self.ctx.check_round(self.store, round_id)
-        self.store.update_round(round_id, **kw)
-
-    def delete_round(self, round_id: int, **kw: Any) -> bool:
-        self.ctx.check_round(self.store, round_id)
-        kw.setdefault("user", self.ctx.user_email)
-        return self.store.delete_round(round_id, **kw)
-
-    def deleted_rounds(self, trust_id: int) -> list[dict]:
-        return self.store.deleted_rounds(self.ctx.check_trust(trust_id))
-
-    def replace_standard_results(self, round_id: int, results: dict, standards_version: int | None) -> None:
-        self.ctx.check_round(self.store, round_id)
-        self.store.replace_standard_results(round_id, results, standards_version)
-
-    def import_issues(self, round_id: int) -> list[dict]:
-        self.ctx.check_round(self.store, round_id)
-        return self.store.import_issues(round_id)
-
-    # letters
-    def letters(self, round_id: int) -> list:
-        self.ctx.check_round(self.store, round_id)
-        return self.store.letters(round_id)
-
-    def get_letter(self, letter_id: int):
-        return self.ctx.check_letter(self.store, letter_id)
-
-    def correct_letter(self, letter_id: int, field: str, new_value: Any, **kw: Any) -> int:
-        self.ctx.check_letter(self.store, letter_id)
-        kw.setdefault("user", self.ctx.user_email or "unknown")
-        return self.store.correct_letter(letter_id, field, new_value, **kw)
-
-    def corrections(self, *, letter_id: int | None = None, round_id: int | None = None) -> list[dict]:
-        if letter_id is None and round_id is None:
-            raise AccessDenied("name a letter or a round to see its corrections")
-        if letter_id is not None:
-            self.ctx.check_letter(self.store, letter_id)
-        if round_id is not None:
-            self.ctx.check_round(self.store, round_id)
-        return self.store.corrections(letter_id=letter_id, round_id=round_id)
-
-    # trust-level settings
-    def standards_config(self, trust_id: int, version: int | None = None):
-        return self.store.standards_config(self.ctx.check_trust(trust_id), version)
-
-    def save_standards_config(self, trust_id: int, config: dict, **kw: Any) -> int:
-        kw.setdefault("user", self.ctx.user_email)
-        return self.store.save_standards_config(self.ctx.check_trust(trust_id), config, **kw)
-
-    def latest_column_mapping(self, trust_id: int):
-        return self.store.latest_column_mapping(self.ctx.check_trust(trust_id))
-
-    def save_column_mapping(self, trust_id: int, mapping: dict) -> None:
-        self.store.save_column_mapping(self.ctx.check_trust(trust_id), mapping)
-
-    # PDSA
-    def list_pdsa_cycles(self, trust_id: int) -> list[dict]:
-        return self.store.list_pdsa_cycles(self.ctx.check_trust(trust_id))
-
-    def get_pdsa_cycle(self, cycle_id: int) -> dict:
-        return self.ctx.check_pdsa_cycle(self.store, cycle_id)
-
-    def save_pdsa_cycle(self, trust_id: int, cycle: dict, *, cycle_id: int | None = None) -> int:
-        self.ctx.check_trust(trust_id)
-        if cycle_id is not None:
-            self.ctx.check_pdsa_cycle(self.store, cycle_id)
-        return self.store.save_pdsa_cycle(trust_id, cycle, cycle_id=cycle_id)
-
-    def delete_pdsa_cycle(self, trust_id: int, cycle_id: int) -> None:
-        self.ctx.check_trust(trust_id)
-        self.ctx.check_pdsa_cycle(self.store, cycle_id)
-        self.store.delete_pdsa_cycle(trust_id, cycle_id)

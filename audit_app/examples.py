@@ -116,7 +116,6 @@ def load_example_audits_if_empty(store, *, extract: bool = True, progress=None) 
             loaded += 1
         except (IngestError, ValueError) as exc:
             log.warning("example round %s not loaded: %s", label, exc)
-    if hasattr(store, "save_pdsa_cycle"):
-        for cycle in PDSA_CYCLES:
-            store.save_pdsa_cycle(trust.id, _cycle_dict(cycle))
+    for cycle in PDSA_CYCLES:
+        store.save_pdsa_cycle(trust.id, _cycle_dict(cycle))
     return loaded

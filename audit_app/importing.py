@@ -2,29 +2,33 @@
 
     sheets = list_sheets(data, "round3.xlsx")
     prepared = prepare_import(data, "round3.xlsx", sheet="data", trust_id=t.id, store=store)
+    # (or prepare_letters([(name, text), ...]) for free-text letters)
     # show prepared.mapping, prepared.report, prepared.comparisons; let the user edit the mapping:
-    prepared = prepare_import(data, "round3.xlsx", mapping={"Ward/Spec": "specialty", ...}, ...)
+    prepared = remap_import(prepared, {"Ward/Spec": "specialty", ...})   # no re-read, no re-extraction
     if prepared.can_accept:
         round_id = accept_import(store, prepared, trust_id=t.id, label="Round 3")
 
-`prepare_import` saves nothing. `accept_import` scores the standards and saves the whole round in
+`prepare_import` / `prepare_letters` / `remap_import` save nothing. `accept_import` scores the standards and saves the whole round in
 ONE store transaction (all letters or none), then remembers the confirmed mapping for the trust
 so the next round's import offers it first.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from audit_app import privacy, second_reader
 from audit_app.store.gcpause import gc_paused
-from audit_app.ingest import (IngestError, Mapping, SheetData, ValidationReport, apply_user_mapping,
-                              build_records, letter_kind, list_sheets as _list_sheets, read_table,
+from audit_app.ingest import (DataRow, IngestError, Mapping, SheetData, ValidationReport, apply_user_mapping,
+                              build_records, letter_kind, list_sheets as _list_sheets, parse_date, read_table,
                               suggest_for_sheet)
 from audit_app.records import AuditRecord
 from audit_app.standards import StandardsConfig, config_for, default_config, evaluate_letter
+from audit_app.store import StoreError
 
 Progress = Callable[[int, int], None]
 
@@ -51,6 +55,7 @@ class PreparedImport:
     extractor_version: str | None = None
     remembered_mapping: dict | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    extract: bool = True                # whether letter texts are read by the extractor (remap keeps it)
 
     @property
     def headings(self) -> list[str]:
@@ -113,8 +118,64 @@ def prepare_import(path_or_bytes, filename: str | None = None, *, sheet: str | i
     t0 = time.perf_counter()
     with gc_paused():
         data = read_audit_file(path_or_bytes, filename, sheet, max_bytes=max_bytes)
+    return _prepare(data, mapping, remembered_mapping(store, trust_id), extract=extract, progress=progress,
+                    n_process=n_process, read_seconds=time.perf_counter() - t0)
+
+
+def prepare_letters(letters: list[tuple[str, str]], *, trust_id: int | None = None, store=None,
+                    extract: bool = True, progress: Progress | None = None,
+                    n_process: int | None = None) -> PreparedImport:
+    """Free-text letters, (name, text) each, as a sheet (Letter ID, the discharge date the letter
+    states, Letter text) that goes through the same mapping, validation, extraction and
+    one-transaction save as a spreadsheet, without being written to a file and read back. Blank
+    letters are left out; a letter whose stated date is not a date (a typo) gets no date rather
+    than blocking the import."""
+    kept = [(name, text) for name, text in letters if text and text.strip()]
+    rows = [DataRow(k + 2, [name, discharge_date_of(text) or "", text]) for k, (name, text) in enumerate(kept)]
+    if not rows:
+        raise IngestError("no letter text: upload .txt files or paste at least one letter", LETTERS_FILE)
+    data = SheetData(LETTERS_FILE, None, [], 1, list(LETTER_HEADINGS), ["A", "B", "C"], rows, kind="letters")
+    return _prepare(data, None, remembered_mapping(store, trust_id), extract=extract, progress=progress,
+                    n_process=n_process)
+
+
+# 'Discharged: 30 March 2024', 'Date of discharge 03/09/2025', 'discharged on 2025-09-03'
+_DISCHARGE_DATE = re.compile(
+    r"\b(?:date\s+of\s+discharge|discharge\s+date|discharged(?:\s+on)?|d/c\s+date)\s*[:\-]?\s*"
+    r"(\d{1,2}[./\-]\d{1,2}[./\-]\d{2,4}|\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9}\.?\s+\d{2,4}|\d{4}-\d{2}-\d{2})",
+    re.I)
+
+
+def discharge_date_of(text: str | None):
+    """The discharge date a letter states, as a date (None when not stated or not a date)."""
+    m = _DISCHARGE_DATE.search(text or "")
+    return parse_date(m.group(1)).value if m else None
+
+
+def remap_import(prepared: PreparedImport, mapping: dict[str, Any] | None, *, progress: Progress | None = None,
+                 n_process: int | None = None) -> PreparedImport:
+    """The same sheet under a new mapping: records rebuilt and validated again; the file is not
+    read again and a letter text already read keeps its extraction (keyed by a hash of the text),
+    so only texts new to this mapping (e.g. a column newly mapped to letter text) are extracted."""
+    known = {text_key(r.letter_text): ex for r, ex in zip(prepared.records, prepared.extractions) if ex is not None}
+    return _prepare(prepared.sheet, mapping, prepared.remembered_mapping, extract=prepared.extract,
+                    progress=progress, n_process=n_process, known=known)
+
+
+LETTERS_FILE = "letters"
+LETTER_HEADINGS = ("Letter ID", "Discharge date", "Letter text")
+
+
+def text_key(text: str | None) -> str:
+    """The key an extraction is kept under while the mapping changes: a hash of the letter text."""
+    return hashlib.sha256((text or "").encode("utf-8")).hexdigest()
+
+
+def _prepare(data: SheetData, mapping: dict[str, Any] | None, remembered: dict | None, *, extract: bool,
+             progress: Progress | None, n_process: int | None, read_seconds: float = 0.0,
+             known: dict[str, dict] | None = None) -> PreparedImport:
+    """Map, normalise, validate, extract (texts not in `known`) and compare: everything after reading."""
     t_read = time.perf_counter()
-    remembered = remembered_mapping(store, trust_id)
     suggested = suggest_for_sheet(data, remembered=remembered)
     try:
         applied, notes = apply_user_mapping(suggested, mapping, file=data.file)
@@ -136,8 +197,12 @@ def prepare_import(path_or_bytes, filename: str | None = None, *, sheet: str | i
     extractions: list[dict | None] = [None] * len(records)
     available, version = False, None
     if extract and any(kinds):
-        extractions, available, version = run_extraction([r.letter_text for r in records], report=report,
-                                                         records=records, progress=progress, n_process=n_process)
+        known = known or {}
+        keys = [text_key(r.letter_text) if r.letter_text else None for r in records]
+        todo = [None if k in known else r.letter_text for r, k in zip(records, keys)]
+        extractions, available, version = run_extraction(todo, report=report, records=records, progress=progress,
+                                                         n_process=n_process)
+        extractions = [known.get(k) if ex is None and k else ex for ex, k in zip(extractions, keys)]
     t_extract = time.perf_counter()
     compared = [f for f in second_reader.COMPARED_FIELDS if applied.heading_for(f)]
     comparisons = [second_reader.compare(r, ex, excerpt=(k == "excerpt"), fields=compared) if ex else []
@@ -145,8 +210,8 @@ def prepare_import(path_or_bytes, filename: str | None = None, *, sheet: str | i
     t_end = time.perf_counter()
     return PreparedImport(
         data.file, data, suggested, applied, records, report, extractions, kinds, comparisons, available, version,
-        remembered, {"read": t_read - t0, "normalise": t_build - t_read, "extract": t_extract - t_build,
-                     "compare": t_end - t_extract, "total": t_end - t0})
+        remembered, {"read": read_seconds, "normalise": t_build - t_read, "extract": t_extract - t_build,
+                     "compare": t_end - t_extract, "total": read_seconds + t_end - t_read}, extract=extract)
 
 
 def _extract_chunk(texts: list[str]) -> list[tuple[dict | None, str | None]]:
@@ -157,14 +222,14 @@ def _extract_chunk(texts: list[str]) -> list[tuple[dict | None, str | None]]:
     out: list[tuple[dict | None, str | None]] = []
     try:
         for ex in nlp.extract_many(texts, n_process=1):
-            out.append((ex.to_dict() if hasattr(ex, "to_dict") else ex, None))
+            out.append((ex.to_dict(), None))
         return out
     except Exception:  # noqa: BLE001 - one letter at a time, keeping the failures
         out = []
         for t in texts:
             try:
                 ex = nlp.extract_letter(t)
-                out.append((ex.to_dict() if hasattr(ex, "to_dict") else ex, None))
+                out.append((ex.to_dict(), None))
             except Exception as exc:  # noqa: BLE001
                 out.append((None, type(exc).__name__))
         return out
@@ -179,18 +244,10 @@ def run_extraction(texts: list[str | None], *, report: ValidationReport | None =
     PARALLEL_EXTRACTION_FROM letters on a machine with 2+ cores); each worker runs
     `nlp.extract_many(chunk, n_process=1)` and sends back plain dicts. A failure on one letter is
     reported and leaves that letter without an extraction."""
+    import nlp  # here: importing nlp loads spaCy (~1 s)
+
     out: list[dict | None] = [None] * len(texts)
-    try:
-        import nlp
-        nlp.extract_many, nlp.extract_letter  # noqa: B018 - both are needed
-    except (ImportError, AttributeError) as exc:
-        if report is not None:
-            why = ("the installed 'nlp' package has no extract_many; reinstall with 'pip install -e .'"
-                   if isinstance(exc, AttributeError) else "not installed")
-            report.add("info", f"the letter extractor could not be loaded ({why}); letters were not read a "
-                       "second time", code="no_extractor")
-        return out, False, None
-    version = getattr(nlp, "__version__", None) or getattr(nlp, "EXTRACTOR_VERSION", None)
+    version = nlp.__version__  # nlp.version: package version + hash of the rule data
     idx = [i for i, t in enumerate(texts) if t and t.strip()]
     total = len(idx)
     if not total:
@@ -246,11 +303,13 @@ def score_records(prepared: PreparedImport, config: StandardsConfig,
 
 def accept_import(store, prepared: PreparedImport, *, trust_id: int | None, label: str, period_start=None,
                   period_end=None, standards_config=None, progress: Progress | None = None,
-                  new_trust: str | None = None) -> int:
+                  new_trust: str | None = None, into_round_id: int | None = None) -> int:
     """Score the standards and save the round (ONE transaction), then remember the mapping for the
     trust. Refuses (IngestError, nothing saved) when the report has errors. Returns the round id.
     With `trust_id=None` and `new_trust` (a name), the trust is created in the round's transaction
-    (with the national default standards): a failed import leaves no empty trust behind."""
+    (with the national default standards): a failed import leaves no empty trust behind.
+    `into_round_id`: fill that existing EMPTY round (created on the Trusts page) in the same one
+    transaction; it keeps its id, label and creation date."""
     if prepared.report.has_errors:
         n = len(prepared.report.errors)
         raise IngestError(f"not saved: the validation report lists {n} error(s); fix them in the spreadsheet "
@@ -259,9 +318,7 @@ def accept_import(store, prepared: PreparedImport, *, trust_id: int | None, labe
         raise IngestError("not saved: no letters were read from the sheet", prepared.filename,
                           sheet=prepared.sheet.sheet)
     label = (label or "").strip()
-    if trust_id is not None and hasattr(store, "find_round") and label and store.find_round(trust_id, label) is not None:
-        from audit_app.store import StoreError
-
+    if trust_id is not None and into_round_id is None and label and store.find_round(trust_id, label) is not None:
         raise StoreError(f"this trust already has a round labelled '{label}'; choose another label")
     with gc_paused():
         t0 = time.perf_counter()
@@ -302,19 +359,9 @@ def accept_import(store, prepared: PreparedImport, *, trust_id: int | None, labe
             [{"extra": rec.extra, "patient_name": rec.patient_name} for rec in prepared.records])
         if new is not None:
             kwargs["new_trust"] = new
-        round_id = store.save_round(trust_id, label, letters(), **kwargs)
+        round_id = store.save_round(trust_id, label, letters(), into_round_id=into_round_id, **kwargs)
         store.save_column_mapping(store.trust_of_round(round_id) if trust_id is None else trust_id,
                                   prepared.mapping.decisions())  # unmapped columns too
         prepared.timings["score"] = scoring[0]
         prepared.timings["save"] = time.perf_counter() - t0 - scoring[0]
     return round_id
-
-
-def import_round(store, path_or_bytes, filename: str | None = None, *, trust_id: int, label: str,
-                 sheet: str | int | None = None, mapping: dict | None = None, extract: bool = True,
-                 progress: Progress | None = None, **accept_kwargs) -> tuple[int, PreparedImport]:
-    """prepare_import + accept_import in one call (for scripts and the example trust)."""
-    prepared = prepare_import(path_or_bytes, filename, sheet=sheet, mapping=mapping, trust_id=trust_id,
-                              store=store, extract=extract, progress=progress)
-    return accept_import(store, prepared, trust_id=trust_id, label=label, progress=progress,
-                         **accept_kwargs), prepared

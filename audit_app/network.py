@@ -126,10 +126,26 @@ def _cycle(c: dict, named: bool) -> PdsaCycle | None:
     return cyc
 
 
+def _anonymous_rounds(rounds: list) -> list:
+    """Another trust's rounds under neutral labels ('Mar 2024', or 'Round 2'): a label such as
+    'Southmoor re-audit' would name an anonymised trust."""
+    import dataclasses
+
+    out, seen = [], {}
+    for i, r in enumerate(rounds, start=1):
+        label = f"{r.period_start:%b %Y}" if r.period_start else f"Round {i}"
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > 1:
+            label = f"{label} ({seen[label]})"
+        out.append(dataclasses.replace(r, label=label, source_file=None, mapping=None, note=None))
+    return out
+
+
 def build(network_id: int, name: str, trusts: Sequence[TrustEntry], rounds: dict[int, list],
           result_counts: Iterable[Any], pdsa_rows: dict[int, list[dict]] | None = None,
           config: StandardsConfig | None = None) -> NetworkData:
     named = {t.id: t.named for t in trusts}
+    rounds = {tid: (list(rs) if named.get(tid, False) else _anonymous_rounds(list(rs))) for tid, rs in rounds.items()}
     pdsa = {tid: [c for c in (_cycle(row, named.get(tid, False)) for row in rows) if c is not None]
             for tid, rows in (pdsa_rows or {}).items()}
     return NetworkData(network_id, name, list(trusts), {t.id: list(rounds.get(t.id, [])) for t in trusts},

@@ -476,24 +476,16 @@ def _standards_sheet(ws, cfg: StandardsConfig) -> None:
     end = _table(ws, 1, ["ID", "Title", "Statement", "Unit", "Numerator", "Denominator", "Exclusions", "Target %",
                          "Better", "In this report", "Kind", "Sources", "Notes"], rows,
                  widths={1: 8, 2: 30, 3: 60, 5: 36, 6: 30, 7: 22, 12: 60, 13: 60}, wrap_cols=(2, 3, 5, 6, 12, 13))
-    r = end + 1
-    _put(ws, r, 1, "Parameters", font=BOLD)
-    for k, v in cfg.parameters.items():
-        r += 1
-        _put(ws, r, 1, k)
-        _put(ws, r, 2, str(v))
-    r += 2
-    _put(ws, r, 1, "Exclusion and population codes", font=BOLD)
-    for k, v in exclusion_codes(cfg.standards_version).items():
-        r += 1
-        _put(ws, r, 1, k)
-        _put(ws, r, 2, v)
-    r += 2
-    _put(ws, r, 1, "Not assessable: reason codes", font=BOLD)
-    for k, v in reason_codes(cfg.standards_version).items():
-        r += 1
-        _put(ws, r, 1, k)
-        _put(ws, r, 2, v)
+    r = end - 1
+    for heading, pairs in (("Parameters", {k: str(v) for k, v in cfg.parameters.items()}),
+                           ("Exclusion and population codes", exclusion_codes(cfg.standards_version)),
+                           ("Not assessable: reason codes", reason_codes(cfg.standards_version))):
+        r += 2
+        _put(ws, r, 1, heading, font=BOLD)
+        for k, v in pairs.items():
+            r += 1
+            _put(ws, r, 1, k)
+            _put(ws, r, 2, v)
 
 
 def _measures_sheet(ws, round_info: Any, letters: list, cfg: StandardsConfig) -> None:
@@ -514,7 +506,7 @@ def _change_ideas_sheet(ws, cfg: StandardsConfig, summary: pd.DataFrame) -> None
 
     _put(ws, 1, 1, "Suggested TTO wording per standard (the trust's template; edit on the Standards page), with this "
                    "round's compliance. Placeholders {drug}, {strength}, {days}, {ome} are filled per letter.", font=BOLD)
-    rows = [[t["standard_id"], t["title"], t["compliance"] or "-", t["template"], t["example"],
+    rows = [[t["standard_id"], t["title"], t["compliance"] or "no letters in scope", t["template"], t["example"],
              "trust's own" if t["own"] else "default"] for t in template_table(cfg, summary)]
     _table(ws, 3, ["ID", "Standard", "This round", "Template", "Example", "Wording"], rows,
            widths={1: 8, 2: 36, 3: 14, 4: 70, 5: 70, 6: 12}, wrap_cols=(2, 4, 5))
@@ -625,7 +617,7 @@ def build_round_report_from_store(store, trust_id: int, round_id: int, *, unmask
                                   config: StandardsConfig | None = None, chart_grain: str = "round") -> bytes:
     """Gather the round, the previous round, the trust's rounds so far (charts), import issues
     and PDSA cycles from the store, and build the report."""
-    trust = store.get_trust(trust_id) if hasattr(store, "get_trust") else trust_id
+    trust = store.get_trust(trust_id)
     rounds = store.list_rounds(trust_id)
     idx = next((i for i, r in enumerate(rounds) if r.id == round_id), None)
     if idx is None:

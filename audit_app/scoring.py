@@ -637,7 +637,7 @@ def programme_table(round_info: Any, letters: Iterable[Any], config: StandardsCo
                      else "number of discharges not entered for this round")
         else:
             shown = f"{fmt_pct(x['value'] / 100)} ({int(x['numerator'])}/{int(den)})" if known else "no letters in scope"
-        better = {"decrease": "lower", "increase": "higher"}.get(spec["improvement"], "-")
+        better = {"decrease": "lower", "increase": "higher"}.get(spec["improvement"], "neither")
         rows.append([spec["label"], shown, better, spec["how"], mid])
     return pd.DataFrame(rows, columns=PROGRAMME_COLUMNS)
 

@@ -18,7 +18,6 @@ from typing import Any, Iterable
 from audit_app.ingest.build import letter_kind
 from audit_app.ingest.normalise import parse_sedative
 from audit_app.records import AuditRecord, YesNo
-from nlp.lexicon import load_lexicon
 
 AGREE, DISAGREE, NOT_COMPARABLE = "agree", "disagree", "not-comparable"
 
@@ -99,6 +98,8 @@ def drug_generics(text: str | None) -> frozenset[str] | None:
         return None
     if _NONE_WRITTEN.match(text):
         return frozenset()
+    from nlp.lexicon import load_lexicon  # here: importing nlp loads spaCy (~1 s)
+
     lex = load_lexicon()
     found = {term.generic for _s, _e, matched in lex.iter_matches(text) for term in lex.lookup(matched)
              if term.category == "opioid"}
@@ -117,15 +118,9 @@ def _extractor_days(opioids: list[dict]) -> tuple[int | None, dict | None]:
 
 
 def _extractor_ome(extraction: dict) -> float | None:
-    for key in ("ome_mg_per_day", "ome_max_mg_per_day"):
-        v = extraction.get(key)
-        if isinstance(v, (int, float)):
-            return float(v)
-        if isinstance(v, dict):      # {'max': .., 'regular': ..}
-            for k in ("max", "total", "value"):
-                if isinstance(v.get(k), (int, float)):
-                    return float(v[k])
-    return None
+    """The letter's total OME/day as nlp.LetterExtraction.to_dict() writes it."""
+    v = extraction.get("ome_total_mg_per_day")
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
 
 def compare(record: AuditRecord, extraction: dict | None, *, excerpt: bool | None = None,
@@ -169,10 +164,10 @@ def compare(record: AuditRecord, extraction: dict | None, *, excerpt: bool | Non
         elif f == "drug":
             aud = drug_generics(record.drug)
             ext = frozenset(o.get("generic") for o in opioids if o.get("generic"))
-            ev = "; ".join(o["text"] for o in opioids if o.get("text")) or None
+            evidence = "; ".join(o["text"] for o in opioids if o.get("text")) or None
             if aud is None:
                 note = "no drug written" if not record.drug else "no opioid name recognised in the auditor's text"
-                add(f, record.drug, ext, NOT_COMPARABLE, ev, first if len(opioids) == 1 else None, note)
+                add(f, record.drug, ext, NOT_COMPARABLE, evidence, first if len(opioids) == 1 else None, note)
             else:
                 missing, added = aud - ext, ext - aud
                 note = []
@@ -180,17 +175,17 @@ def compare(record: AuditRecord, extraction: dict | None, *, excerpt: bool | Non
                     note.append("extractor did not find " + ", ".join(sorted(missing)))
                 if added:
                     note.append("extractor also found " + ", ".join(sorted(added)))
-                add(f, aud, ext, AGREE if aud == ext else DISAGREE, ev, first if len(opioids) == 1 else None,
+                add(f, aud, ext, AGREE if aud == ext else DISAGREE, evidence, first if len(opioids) == 1 else None,
                     "; ".join(note))
         elif f == "days_supplied":
             ext, item = _extractor_days(opioids)
             aud = record.days_supplied
-            ev = item.get("text") if item else None
+            evidence = item.get("text") if item else None
             if aud is None or ext is None:
                 why = "the auditor gave no number of days" if aud is None else "the letter states no days"
-                add(f, aud if aud is not None else record.days_supplied_raw, ext, NOT_COMPARABLE, ev, item, why)
+                add(f, aud if aud is not None else record.days_supplied_raw, ext, NOT_COMPARABLE, evidence, item, why)
             else:
-                add(f, aud, ext, AGREE if int(aud) == int(ext) else DISAGREE, ev, item)
+                add(f, aud, ext, AGREE if int(aud) == int(ext) else DISAGREE, evidence, item)
         elif f == "weaning_plan":
             wp = extraction.get("weaning_plan") or {}
             yes_no(f, record.weaning_plan, wp.get("present") if isinstance(wp, dict) else None,
@@ -201,8 +196,8 @@ def compare(record: AuditRecord, extraction: dict | None, *, excerpt: bool | Non
                    gp.get("text") if isinstance(gp, dict) else None, gp if isinstance(gp, dict) else None)
         elif f == "indication":
             ind = extraction.get("indication_documented")
-            ev = extraction.get("indication_text") if isinstance(extraction.get("indication_text"), str) else None
-            yes_no(f, record.indication, ind if isinstance(ind, bool) else None, ev)
+            evidence = extraction.get("indication_text") if isinstance(extraction.get("indication_text"), str) else None
+            yes_no(f, record.indication, ind if isinstance(ind, bool) else None, evidence)
         elif f == "co_prescribed_sedative":
             aud = parse_sedative(record.co_prescribed_sedative)
             flags = set(extraction.get("risk_flags") or [])

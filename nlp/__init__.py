@@ -9,8 +9,23 @@ from nlp.drug_classes import ClassMention, classes_of, find_class_mentions, gene
 from nlp.extraction import CoPrescription, Distractor, Finding, LetterExtraction, OpioidPrescription, letter_from_dict
 from nlp.lexicon import load_lexicon, related_terms
 from nlp.ome import factor_for, prescription_ome, total_ome
-from nlp.pipeline import (LetterInputError, build_pipeline, coerce_text, extract_letter, extract_many, get_nlp,
-                          worker_pool)
+from nlp.version import extractor_version
+
+#: which extractor read a letter (package version + hash of nlp/data), stored with every extraction
+__version__ = extractor_version()
+
+# nlp.pipeline loads spaCy (~1 s, several under load): its names are imported on first use, so the
+# lexicon, drug classes, OME and version (e.g. reading a spreadsheet's drug columns) do not wait for it.
+_PIPELINE_NAMES = ("LetterInputError", "build_pipeline", "coerce_text", "extract_letter", "extract_many", "get_nlp",
+                   "worker_pool")
+
+
+def __getattr__(name: str):
+    if name in _PIPELINE_NAMES:
+        from nlp import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(f"module 'nlp' has no attribute {name!r}")
 
 __all__ = [
     "extract_letter", "extract_many", "get_nlp", "worker_pool", "build_pipeline", "coerce_text", "LetterInputError",

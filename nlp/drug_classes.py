@@ -30,7 +30,9 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 _I = re.IGNORECASE
 
 STATUSES = ("active", "stopped", "negated", "allergy", "historical", "mentioned")
-OPIOID_CLASSES = frozenset({"opioid", "strong_opioid", "weak_opioid", "paracetamol_combination"})
+OPIOID_CLASSES = frozenset({"opioid", "strong_opioid", "weak_opioid", "paracetamol_combination", "opioid_substitution"})
+# Classes of a product, not of its generic: codeine is not a paracetamol product, BuTrans is not substitution therapy.
+PRODUCT_CLASSES = frozenset({"paracetamol_combination", "opioid_substitution"})
 # Categories the drug matcher (nlp.lexicon / nlp.prescriptions) treats specially; every other class is
 # matched as "non_opioid" so that advice about it is never read as advice about an opioid.
 MATCHER_CATEGORIES = ("benzodiazepine", "z_drug", "gabapentinoid", "naloxone", "loperamide", "inpatient_opioid")
@@ -40,7 +42,8 @@ CO_PRESCRIPTION_CLASSES = ("benzodiazepine", "z_drug", "gabapentinoid", "laxativ
 JUSTIFIED_CLASSES = ("benzodiazepine", "z_drug", "gabapentinoid")
 # When a drug has several classes, the first of these names it (citalopram -> ssri, then qt_prolonging).
 _CLASS_PRIORITY = ("benzodiazepine", "z_drug", "gabapentinoid", "naloxone", "laxative", "ssri", "snri", "tricyclic",
-                   "serotonergic", "paracetamol", "paracetamol_combination", "strong_opioid", "weak_opioid",
+                   "serotonergic", "paracetamol", "paracetamol_combination", "opioid_substitution", "strong_opioid",
+                   "weak_opioid",
                    "qt_prolonging", "loperamide", "inpatient_opioid", "nsaid", "other")
 
 
@@ -147,8 +150,8 @@ def _rules() -> _Rules:
         r.generic_of.setdefault(row.name.lower(), row.generic)
     # a brand or spelling carries every class of its generic (Cipramil -> ssri and qt_prolonging)
     for name, cls in by_name.items():
-        if "paracetamol_combination" not in cls:  # codeine itself is not a paracetamol product
-            cls |= by_generic.get(r.generic_of[name].lower(), set()) - {"paracetamol_combination"}
+        if not cls & PRODUCT_CLASSES:  # a generic inherits no product class (codeine is not co-codamol)
+            cls |= by_generic.get(r.generic_of[name].lower(), set()) - PRODUCT_CLASSES
     r.by_name = {k: _ordered(v) for k, v in by_name.items()}
     r.by_generic = {k: _ordered(v) for k, v in by_generic.items()}
     return r
@@ -186,10 +189,9 @@ def _opioid_classes(name: str) -> tuple[str, set[str]] | None:
     if not terms:
         return None
     t = terms[0]
-    cls = {"opioid"} | set(_rules().by_generic.get(t.generic, ())) - {"paracetamol_combination"}
+    cls = {"opioid"} | set(_rules().by_generic.get(t.generic, ())) - PRODUCT_CLASSES
     for n in filter(None, (name, t.text, t.brand)):
-        if "paracetamol_combination" in _rules().by_name.get(n.lower(), ()):
-            cls.add("paracetamol_combination")
+        cls |= set(_rules().by_name.get(n.lower(), ())) & PRODUCT_CLASSES
     if t.formulation == "combination" and any(n.lower().startswith(p.lower()) for n in (name,)
                                               for p in names_in("paracetamol_combination")):
         cls.add("paracetamol_combination")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from nlp import sig as S
-from nlp.context import LetterLayout, compiled, context_rules, cue
+from nlp.context import RE_LIST_ITEM, LetterLayout, compiled, context_rules, cue
 from nlp.extraction import CoPrescription, Distractor, OpioidPrescription
 from nlp.lexicon import Term, load_lexicon
 from nlp.ome import OST_BRANDS as _OST_BRANDS
@@ -78,8 +78,9 @@ def classify(layout: LetterLayout, m: Mention) -> str:
     nxt = layout.next_section_start(m.start)
     if nxt is not None:
         ce = min(ce, nxt)
-    clause = text[cs:ce]
-    before = text[cs:m.start]
+    # a previous dose in the clause ("(was 30mg BD before admission)") dates the dose, not the drug
+    clause = _without_previous_dose(text[cs:ce])
+    before = _without_previous_dose(text[cs:m.start])
     near = text[max(cs, m.start - 40): min(ce, m.end + 40)]
     if m.category in ("naloxone", "loperamide"):
         if re.search(r"oxycodone\s*(?:/|with|and|-|\+)\s*$", text[max(0, m.start - 25):m.start], _I):
@@ -128,6 +129,9 @@ def classify(layout: LetterLayout, m: Mention) -> str:
         return "stopped"
     if cue("inpatient_only", near):
         return "inpatient_only"
+    if kind == "changes" and RE_LIST_ITEM.match(text[slice(*layout.line_bounds(m.start))]) \
+            and has_sig(_without_previous_dose(text[m.start:ce])):
+        return "rx"  # "Changes: - MST Continus - INCREASED to 60mg BD (was 30mg BD)": the new prescription
     if kind in ("plan", "gp", "changes", "other", "history"):
         return "reference"
     return "rx" if has_sig(text[m.start:ce]) else "reference"
@@ -234,6 +238,43 @@ def _table_row_context(layout: LetterLayout, st) -> None:
     for m in st.mentions:
         if m.context in ("rx", "reference", "allergy", "stopped", "historical", "other") and m.category == "opioid":
             m.context = reason
+
+
+_RE_NARRATIVE = re.compile(r"\b(?:was|were|her|his|their|had|has|have|taking|using|on)\b", _I)
+
+
+def _stopped_elsewhere(layout: LetterLayout, statements: list, mentions: list[Mention]) -> None:
+    """A drug described in prose outside the discharge list that the letter says was stopped ("the main driver
+    was her co-codamol 30/500 two tablets qds ... We have stopped the co-codamol") is the stopped drug, not a
+    discharge prescription, unless a discharge list prescribes it."""
+    text = layout.text
+    stopped = [m for m in mentions if m.context == "stopped" and m.category == "opioid"
+               and _past_stop(text[slice(*layout.clause_bounds(m.start))])]  # "we have stopped", not "to be stopped"
+    if not stopped:
+        return
+    listed = {m.generic for st in statements for m in st.mentions
+              if m.context == "rx" and layout.section_kind(st.start) == "discharge"}
+    for st in statements:
+        if st.source != "prose" or st.owner is None or st.owner.category != "opioid":
+            continue
+        if layout.section_kind(st.start) == "discharge" or st.owner.generic in listed:
+            continue
+        if RE_LIST_ITEM.match(layout.line_text(st.start)):
+            continue  # a list item is a list, whatever its heading
+        if not _RE_NARRATIVE.search(layout.text, st.cue_start, st.owner.start):
+            continue  # "Zamadol SR 100mg bd - usual medicine": a line that states a prescription, not a story
+        rx_ms = [m for m in st.mentions if m.context == "rx"]
+        if not rx_ms:
+            continue
+        for s_m in stopped:
+            if s_m.generic != st.owner.generic or s_m in st.mentions:
+                continue
+            fa, fb = st.owner.term.formulation, s_m.term.formulation
+            if fa and fb and fa != fb:
+                continue
+            for m in rx_ms:
+                m.context = "stopped"
+            break
 
 
 def statement_groups(statements: list) -> list[Group]:
@@ -506,6 +547,15 @@ def _not_current() -> dict[str, re.Pattern]:
     return {k: re.compile(v, _I) for k, v in r.items() if not k.startswith("_")}
 
 
+def _without_previous_dose(s: str) -> str:
+    rx = _not_current()
+    if "(" not in s and "[" not in s and not re.search(r"from|previous|was|had", s, _I):
+        return s
+    for key in ("bracket", "phrase"):
+        s = rx[key].sub(lambda m: " " * len(m.group()), s)
+    return s
+
+
 def _blank_not_current(seg: str, base: int, after_abs: int) -> str:
     """The statement with numbers that are not the current prescription blanked (same offsets): a previous
     dose ("(was 20mg bd before admission)", "reduced from 20mg BD to ...") and titration advice ("could be
@@ -715,6 +765,7 @@ def build(layout: LetterLayout, mentions: list[Mention], deadline: float | None 
     _promote_product_mentions(layout, mentions)
     statements = segment(layout, mentions)
     _statement_context(layout, statements)
+    _stopped_elsewhere(layout, statements, mentions)
     groups = statement_groups(statements)
     rxs: list[OpioidPrescription] = []
     group_of: list[Group] = []

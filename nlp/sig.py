@@ -46,6 +46,7 @@ NUMW = r"(\d+(?:\.\d+)?|" + "|".join(sorted((w.replace(" ", r"\s+") for w in _nu
 _COUNT = r"(\d|" + "|".join(sorted(list(sig_rules()["tablet_count_words"]) + [w for w in _num_words() if w not in _ADVERBS],
                                     key=len, reverse=True)) + r")"
 # (a run of blanks is a frequency or cap phrase already read and masked; the end is a Dose cell holding "1-2")
+_RE_NOT_A_COUNT_BEFORE = re.compile(r"(?:up\s+to|max(?:imum)?\.?|no\s+more\s+than|not\s+more\s+than|every|each|q)\s*$", _I)
 RE_BARE_COUNT = re.compile(r"(?<![\w./-])" + _COUNT + r"(?:\s*(?:-|–|to|or)\s*" + _COUNT + r")?(?=\s*(?:,\s*)?(?:"
                            + "|".join(sig_rules()["count_followers"]) + r")\b|\s{3,}|\s*$)", _I)
 
@@ -303,6 +304,8 @@ def parse_dose(sig: Sig, m: Masked, start: int, formulation: str | None) -> None
             units_hit = (lo, hi, unit, units.start(), units.end())
     if units_hit is None and sig.strength_kind in ("mg", "combo") and formulation not in ("liquid", "patch"):
         for bc in RE_BARE_COUNT.finditer(region):
+            if _RE_NOT_A_COUNT_BEFORE.search(region, max(0, bc.start() - 20), bc.start()):
+                continue  # "up to four daily", "max 4": a frequency or a cap, not tablets per dose
             lo = to_number(bc.group(1))
             hi = to_number(bc.group(2)) if bc.group(2) else lo
             if lo and hi and lo <= hi <= 4 and (bc.group(1).isdigit() or bc.group(1).lower() != "i" or bc.group(2)):

@@ -275,7 +275,10 @@ def table_rows(layout: LetterLayout) -> list[_Row]:
 
 
 def _same_product(text: str, a, b) -> bool:
-    """b names the same product as a ("Oramorph (morphine 10mg/5ml)", "oxycodone MR (OxyContin)")."""
+    """b names the same product as a ("Oramorph (morphine 10mg/5ml)", "oxycodone MR (OxyContin)"), or the
+    partner of a combination glued to it ("oxycodone-acetaminophen 5/325", "codeine/paracetamol")."""
+    if a.category == "opioid" and b.category != "opioid" and re.fullmatch(r"\s*(?:[-/+&]|with|and)\s*", text[a.end:b.start], _I):
+        return True
     if a.generic != b.generic:
         return False
     if a.term.brand and b.term.brand and a.term.brand != b.term.brand:
@@ -350,7 +353,10 @@ def segment(layout: LetterLayout, mentions: list) -> list[Statement]:
         for pos, item in events:
             bounds = (ls, le) if is_list else layout.sentence_bounds(pos)
             if cur is not None and cur_bounds != bounds:
-                cur.end = min(cur.end, cur_bounds[1])
+                # a new sentence (or window of a long one): the statement never runs past the next drug
+                cur.end = min(cur.end, cur_bounds[1], pos)
+                if cur_bounds[1] > pos:
+                    bounds = (max(bounds[0], cur.end), bounds[1])
                 cur = None
             if isinstance(item, str):  # an unlisted drug starts a statement of its own
                 if cur is not None:

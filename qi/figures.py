@@ -195,20 +195,16 @@ def spc_figure(
                                        dash="dash" if runs_signal_phases else "solid"),
                              hoverinfo="skip", connectgaps=False))
     line_shape = "hv" if result.chart in ("p", "pp", "u", "up") else "linear"
-    for col, name in (("ucl", "upper limit"), ("lcl", "lower limit")):
+    lines = [("ucl", "upper limit", dict(color=COLOURS["limits"], width=1.2, dash="dot")),
+             ("lcl", "lower limit", dict(color=COLOURS["limits"], width=1.2, dash="dot"))]
+    if show_2sigma:
+        lines += [("ucl_2sigma", "upper 2-sigma", dict(color=COLOURS["two_sigma"], width=1, dash="dashdot")),
+                  ("lcl_2sigma", "lower 2-sigma", dict(color=COLOURS["two_sigma"], width=1, dash="dashdot"))]
+    for col, name, line in lines:
         if pts[col].notna().any():
             xs, ys = _broken_line(x, pts[col].to_numpy(), phase)
-            fig.add_trace(go.Scatter(x=xs, y=ys, **_line_mode(xs, COLOURS["limits"]), name=name, line_shape=line_shape,
-                                     line=dict(color=COLOURS["limits"], width=1.2, dash="dot"),
-                                     hoverinfo="skip", connectgaps=False))
-    if show_2sigma:
-        for col, name in (("ucl_2sigma", "upper 2-sigma"), ("lcl_2sigma", "lower 2-sigma")):
-            if pts[col].notna().any():
-                xs, ys = _broken_line(x, pts[col].to_numpy(), phase)
-                fig.add_trace(go.Scatter(x=xs, y=ys, **_line_mode(xs, COLOURS["two_sigma"]), name=name,
-                                         line_shape=line_shape,
-                                         line=dict(color=COLOURS["two_sigma"], width=1, dash="dashdot"),
-                                         hoverinfo="skip", connectgaps=False))
+            fig.add_trace(go.Scatter(x=xs, y=ys, **_line_mode(xs, line["color"]), name=name, line_shape=line_shape,
+                                     line=line, hoverinfo="skip", connectgaps=False))
 
     # target
     tgt = target if target is not None else result.target

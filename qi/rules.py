@@ -131,16 +131,26 @@ def anhoej_runs(y: np.ndarray, cl: np.ndarray) -> RunsAnalysis:
 
 # --------------------------------------------------------------------------- Making Data Count
 
-def mdc_shift(rtm: np.ndarray, run_length: int = 7) -> np.ndarray:
+def mdc_shift(side_of_mean: np.ndarray, run_length: int = 7) -> np.ndarray:
     """``run_length`` consecutive points on the same side of the mean (all of them flagged).
 
-    ``rtm`` is sign(y - mean). A point exactly on the mean (0) breaks the run, as in
+    ``side_of_mean`` is sign(y - mean). A point exactly on the mean (0) breaks the run, as in
     ``ptd_seven_point_one_side_mean``; a missing point (NaN) breaks it too.
     """
-    a = np.where(np.isnan(rtm), 0.0, rtm)
+    a = np.where(np.isnan(side_of_mean), 0.0, side_of_mean)
     starts, lengths = rle(a)
     keep = (lengths >= run_length) & (a[starts] != 0)
     return _expand(starts, lengths, keep, a.size)
+
+
+def _steps(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """No trend flags yet, no directions yet, and the sign of each step (None under 2 points)."""
+    flag = np.zeros(y.size, dtype=bool)
+    direction = np.zeros(y.size, dtype=float)
+    if y.size < 2:
+        return flag, direction, None
+    with np.errstate(invalid="ignore"):
+        return flag, direction, np.sign(np.diff(y))
 
 
 def mdc_trend(y: np.ndarray, run_length: int = 7) -> tuple[np.ndarray, np.ndarray]:
@@ -151,13 +161,10 @@ def mdc_trend(y: np.ndarray, run_length: int = 7) -> tuple[np.ndarray, np.ndarra
     the next point is also part of a trend, otherwise the sign of the step from the previous
     point (0 for the first point); +1 means "Increasing", anything else "Decreasing".
     """
-    m = y.size
-    flag = np.zeros(m, dtype=bool)
-    direction = np.zeros(m, dtype=float)
-    if m < 2:
+    flag, direction, d = _steps(y)
+    if d is None:
         return flag, direction
-    with np.errstate(invalid="ignore"):
-        d = np.sign(np.diff(y))
+    m = y.size
     d0 = np.where(np.isnan(d), 0.0, d)
     starts, lengths = rle(d0)
     keep = (lengths >= run_length - 1) & (d0[starts] != 0)
@@ -172,7 +179,7 @@ def mdc_trend(y: np.ndarray, run_length: int = 7) -> tuple[np.ndarray, np.ndarra
     return flag, direction
 
 
-def mdc_two_in_three(close: np.ndarray, rtm: np.ndarray) -> np.ndarray:
+def mdc_two_in_three(close: np.ndarray, side_of_mean: np.ndarray) -> np.ndarray:
     """Two of three consecutive points in the near-limit zone, all three on the same side.
 
     ``close`` is True between the 2-sigma line and the limit (not beyond the limit: a point
@@ -184,7 +191,7 @@ def mdc_two_in_three(close: np.ndarray, rtm: np.ndarray) -> np.ndarray:
     if m < 3:
         return flag
     c = close.astype(int)
-    r = np.where(np.isnan(rtm), 0.0, rtm)
+    r = np.where(np.isnan(side_of_mean), 0.0, side_of_mean)
     c3 = c[:-2] + c[1:-1] + c[2:]
     r3 = r[:-2] + r[1:-1] + r[2:]
     win = (c3 >= 2) & (np.abs(r3) == 3)
@@ -195,14 +202,14 @@ def mdc_two_in_three(close: np.ndarray, rtm: np.ndarray) -> np.ndarray:
     return cover & close
 
 
-def mdc_special_cause_type(outside, rtm, trend, trend_dir, two_in_three, shift, run_length=7) -> np.ndarray:
+def mdc_special_cause_type(outside, side_of_mean, trend, trend_dir, two_in_three, shift, run_length=7) -> np.ndarray:
     """NHSRplotthedots ``ptd_special_cause_type``: priority outside > trend > 2-in-3 > shift."""
     label = special_cause_labels
     out = np.full(outside.size, COMMON_CAUSE, dtype=object)
-    out = np.where(shift, label("shift", rtm > 0, run_length), out)
-    out = np.where(two_in_three, label("two_in_three", rtm > 0), out)
+    out = np.where(shift, label("shift", side_of_mean > 0, run_length), out)
+    out = np.where(two_in_three, label("two_in_three", side_of_mean > 0), out)
     out = np.where(trend, label("trend", trend_dir == 1, run_length), out)
-    out = np.where(outside, label("limit", rtm == 1), out)
+    out = np.where(outside, label("limit", side_of_mean == 1), out)
     return out.astype(object)
 
 
@@ -235,13 +242,10 @@ def ihi_trend(y: np.ndarray, length: int = IHI_TREND) -> tuple[np.ndarray, np.nd
     Ties are skipped (the tied points belong to the trend but do not count); a missing point
     breaks the trend. Returns the flags and the direction (+1 up, -1 down, 0 none) per point.
     """
-    m = y.size
-    flag = np.zeros(m, dtype=bool)
-    direction = np.zeros(m, dtype=float)
-    if m < 2:
+    flag, direction, d = _steps(y)         # step k joins points k and k+1
+    if d is None:
         return flag, direction
-    with np.errstate(invalid="ignore"):
-        d = np.sign(np.diff(y))          # step k joins points k and k+1
+    m = y.size
     nz = np.flatnonzero(d != 0)          # NaN != 0 is True: NaN steps are kept, then break below
     if nz.size == 0:
         return flag, direction

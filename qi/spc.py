@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from qi import rules as R
+from qi import rules as signal_rules
 from qi.limits import CHART_LIMITS, Limits, mdc_i_limits
 
 CHARTS = ("run", "i", "mr", "p", "pp", "u", "up", "c", "g", "t")
@@ -426,14 +426,14 @@ def _assemble(opts: _Options, series: _Series, parts: list[_Phase]) -> SpcResult
         return np.concatenate(arrays) if arrays else np.zeros(0, dtype=dtype)
 
     value = joined(lambda p: p.limits.y)
-    found = {k: joined(lambda p, k=k: p.found[k], object if k == "sct" else None)
-             for k in ("sigma", "outside", "shift", "trend", "two", "sct", "v")}
+    found = {k: joined(lambda p, k=k: p.found[k], object if k == "cause" else None)
+             for k in ("sigma", "outside", "shift", "trend", "two", "cause", "v")}
     no_data = np.isnan(value) if m else np.zeros(0, dtype=bool)
     if chart == "mr":
         no_data = series.missing.copy()   # the first moving range of a phase is undefined, not missing data
     point_type = _point_type(found["v"], _DIRECTION[opts.improvement])
     point_type = np.where(no_data, NO_DATA, point_type).astype(object)
-    sct = np.where(no_data, None, found["sct"].astype(object)).astype(object)
+    cause = np.where(no_data, None, found["cause"].astype(object)).astype(object)
 
     def flag(a):
         a = np.asarray(a)
@@ -458,7 +458,7 @@ def _assemble(opts: _Options, series: _Series, parts: list[_Phase]) -> SpcResult
         "shift": flag(found["shift"]),
         "trend": flag(found["trend"]),
         "two_in_three": flag(found["two"]),
-        "special_cause_type": sct,
+        "special_cause_type": cause,
         "point_type": point_type,
     }, m)
     phase_rows = [{"phase": p.number, **p.found["phase"]} for p in parts]
@@ -567,72 +567,72 @@ def _against_limits(lim: Limits) -> tuple:
         above = lim.y > lim.ucl
         below = lim.y < lim.lcl
     outside = above | below                       # NaN limits compare False
-    return above, outside, R.side_of_centre(lim.y, lim.cl)
+    return above, outside, signal_rules.side_of_centre(lim.y, lim.cl)
 
 
 def _classify_anhoej(chart: str, lim: Limits, run_length: int) -> dict:
     """Anhøj runs analysis (qicharts2) plus the 3-sigma points of control charts."""
     y, cl, m = lim.y, lim.cl, lim.y.size
-    above, outside, rtm = _against_limits(lim)
+    above, outside, side = _against_limits(lim)
     nan_col = np.full(m, np.nan)
-    ra = R.anhoej_runs(y, cl)
+    ra = signal_rules.anhoej_runs(y, cl)
     runs_signal = ra.runs_signal and chart != "mr"
     long_run = ra.long_run if chart != "mr" else np.zeros(m, dtype=bool)
-    sct = np.full(m, R.COMMON_CAUSE, dtype=object)
-    sct = np.where(long_run, R.special_cause_labels("long_run", rtm > 0), sct)
-    sct = np.where(outside, R.special_cause_labels("limit", above), sct)
-    v = np.where(outside, np.where(above, 1, -1), np.where(long_run, np.where(rtm > 0, 1, -1), 0))
+    cause = np.full(m, signal_rules.COMMON_CAUSE, dtype=object)
+    cause = np.where(long_run, signal_rules.special_cause_labels("long_run", side > 0), cause)
+    cause = np.where(outside, signal_rules.special_cause_labels("limit", above), cause)
+    v = np.where(outside, np.where(above, 1, -1), np.where(long_run, np.where(side > 0, 1, -1), 0))
     phase = dict(n_obs=ra.n_obs, n_useful=ra.n_useful, longest_run=ra.longest_run,
                  longest_run_max=ra.longest_run_max, crossings=ra.crossings,
                  crossings_min=ra.crossings_min, runs_signal=runs_signal,
                  runs=ra.crossings + 1, runs_min=np.nan, runs_max=np.nan)
     return dict(sigma=outside, outside=outside, shift=nan_col, trend=nan_col, two=nan_col,
-                sct=sct.astype(object), v=v, phase=phase)
+                cause=cause.astype(object), v=v, phase=phase)
 
 
 def _classify_mdc(chart: str, lim: Limits, run_length: int) -> dict:
     """Making Data Count (NHSRplotthedots): outside limits, trend, two-in-three, shift."""
     y, cl, m = lim.y, lim.cl, lim.y.size
-    above, outside, rtm = _against_limits(lim)
+    above, outside, side = _against_limits(lim)
     with np.errstate(invalid="ignore"):
         close = ~outside & ((y < lim.lcl2) | (y > lim.ucl2))
-    shift = R.mdc_shift(rtm, run_length)
-    trend, tdir = R.mdc_trend(y, run_length)
-    two = R.mdc_two_in_three(close, rtm)
-    sct = R.mdc_special_cause_type(outside, rtm, trend, tdir, two, shift, run_length)
-    side = np.where(rtm > 0, 1, -1)
-    v = np.where(outside, np.where(rtm == 1, 1, -1),
-                 np.where(trend, np.where(tdir == 1, 1, -1), np.where(two | shift, side, 0)))
-    ra = R.anhoej_runs(y, cl)
-    longest = _longest_mdc_run(rtm)
+    shift = signal_rules.mdc_shift(side, run_length)
+    trend, tdir = signal_rules.mdc_trend(y, run_length)
+    two = signal_rules.mdc_two_in_three(close, side)
+    cause = signal_rules.mdc_special_cause_type(outside, side, trend, tdir, two, shift, run_length)
+    above_or_below = np.where(side > 0, 1, -1)
+    v = np.where(outside, np.where(side == 1, 1, -1),
+                 np.where(trend, np.where(tdir == 1, 1, -1), np.where(two | shift, above_or_below, 0)))
+    ra = signal_rules.anhoej_runs(y, cl)
+    longest = _longest_mdc_run(side)
     phase = dict(n_obs=m, n_useful=ra.n_useful, longest_run=float(longest) if ra.n_useful else np.nan,
                  longest_run_max=float(run_length - 1), crossings=ra.crossings, crossings_min=np.nan,
                  runs_signal=bool(shift.any()), runs=ra.crossings + 1, runs_min=np.nan, runs_max=np.nan)
-    return dict(sigma=outside, outside=outside, shift=shift, trend=trend, two=two, sct=sct, v=v, phase=phase)
+    return dict(sigma=outside, outside=outside, shift=shift, trend=trend, two=two, cause=cause, v=v, phase=phase)
 
 
 def _classify_ihi(chart: str, lim: Limits, run_length: int) -> dict:
     """IHI run chart rules: shift 6, trend 5, runs table, plus the 3-sigma points of control charts."""
     y, cl, m = lim.y, lim.cl, lim.y.size
-    above, outside, rtm = _against_limits(lim)
+    above, outside, side = _against_limits(lim)
     nan_col = np.full(m, np.nan)
-    shift, _longest = R.ihi_shift(rtm, R.IHI_SHIFT)
-    trend, tdir = R.ihi_trend(y, R.IHI_TREND)
-    ra = R.anhoej_runs(y, cl)
-    runs_min, runs_max, runs_sig = R.ihi_runs(ra.n_useful, ra.crossings)
-    sct = np.full(m, R.COMMON_CAUSE, dtype=object)
-    sct = np.where(shift, R.special_cause_labels("shift", rtm > 0, R.IHI_SHIFT), sct)
-    sct = np.where(trend, R.special_cause_labels("trend", tdir > 0, R.IHI_TREND), sct)
-    sct = np.where(outside, R.special_cause_labels("limit", above), sct)
+    shift, _longest = signal_rules.ihi_shift(side, signal_rules.IHI_SHIFT)
+    trend, tdir = signal_rules.ihi_trend(y, signal_rules.IHI_TREND)
+    ra = signal_rules.anhoej_runs(y, cl)
+    runs_min, runs_max, runs_sig = signal_rules.ihi_runs(ra.n_useful, ra.crossings)
+    cause = np.full(m, signal_rules.COMMON_CAUSE, dtype=object)
+    cause = np.where(shift, signal_rules.special_cause_labels("shift", side > 0, signal_rules.IHI_SHIFT), cause)
+    cause = np.where(trend, signal_rules.special_cause_labels("trend", tdir > 0, signal_rules.IHI_TREND), cause)
+    cause = np.where(outside, signal_rules.special_cause_labels("limit", above), cause)
     v = np.where(outside, np.where(above, 1, -1),
-                 np.where(trend, np.where(tdir > 0, 1, -1), np.where(shift, np.where(rtm > 0, 1, -1), 0)))
+                 np.where(trend, np.where(tdir > 0, 1, -1), np.where(shift, np.where(side > 0, 1, -1), 0)))
     phase = dict(n_obs=m, n_useful=ra.n_useful, longest_run=ra.longest_run,
-                 longest_run_max=float(R.IHI_SHIFT - 1), crossings=ra.crossings,
+                 longest_run_max=float(signal_rules.IHI_SHIFT - 1), crossings=ra.crossings,
                  crossings_min=(runs_min - 1) if runs_min == runs_min else np.nan,
                  runs_signal=bool(shift.any() or runs_sig), runs=ra.crossings + 1,
                  runs_min=runs_min, runs_max=runs_max)
     return dict(sigma=outside, outside=outside, shift=shift, trend=trend, two=nan_col,
-                sct=sct.astype(object), v=v, phase=phase)
+                cause=cause.astype(object), v=v, phase=phase)
 
 
 @dataclass(frozen=True)
@@ -655,9 +655,9 @@ RULE_SET_REGISTRY: dict[str, RuleSet] = {
 RULE_SETS = tuple(RULE_SET_REGISTRY)
 
 
-def _longest_mdc_run(rtm: np.ndarray) -> int:
-    a = np.where(np.isnan(rtm), 0.0, rtm)
-    starts, lengths = R.rle(a)
+def _longest_mdc_run(side: np.ndarray) -> int:
+    a = np.where(np.isnan(side), 0.0, side)
+    starts, lengths = signal_rules.rle(a)
     keep = a[starts] != 0
     return int(lengths[keep].max()) if keep.any() else 0
 

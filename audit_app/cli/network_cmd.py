@@ -29,6 +29,13 @@ def register(sub) -> None:
     p.add_argument("--trends", metavar="IDS", help="standards whose trend pictures to draw, e.g. OD-04,OD-05 "
                                                    "(default: the four with most signals)")
     p.add_argument("--list", action="store_true", help="list the networks and their trusts, and stop")
+    p.add_argument("--create", action="store_true",
+                   help="create the network --network from the trusts named with --trust, and stop")
+    p.add_argument("--trust", action="append", default=[], metavar="TRUST", help="with --create: a member trust")
+    p.add_argument("--name-trusts", action="store_true",
+                   help="with --create: member trusts see each other by name (default: anonymised)")
+    p.add_argument("--grant-lead", metavar="EMAIL",
+                   help="make EMAIL a lead of --network (sign-in deployments), and stop")
     p.set_defaults(func=run)
 
 
@@ -39,6 +46,25 @@ def _writable(path: str, suffix: str) -> Path:
     if not p.parent.exists():
         raise CliError(f"{path}: folder {p.parent} does not exist")
     return p
+
+
+def _create(store, acc, args) -> int:
+    from audit_app import services
+
+    if not args.trust:
+        raise CliError("--create needs the member trusts: --trust NAME (repeat it)")
+    ids = []
+    for name in args.trust:
+        t = store.find_trust(name)
+        if t is None:
+            raise CliError(f"no trust named {name!r}")
+        ids.append(t.id)
+    try:
+        services.network.create_network(store, acc, args.network, ids, name_trusts=args.name_trusts)
+    except services.ServiceError as exc:
+        raise CliError(str(exc)) from None
+    print(f"Created network {args.network!r} of {len(ids)} trust(s).")
+    return 0
 
 
 def run(args) -> int:
@@ -53,6 +79,15 @@ def run(args) -> int:
             for nid, name in net.visible_networks(store, acc).items():
                 scope = net.network_scope(store, acc, nid)
                 print(f"{name}: {', '.join(scope.name_of(t) for t in scope.trust_ids) or 'no trust'}")
+            return 0
+        if args.create:
+            return _create(store, acc, args)
+        if args.grant_lead:
+            scope = net.network_by_name(store, acc, args.network)
+            if scope.network_id == net.default_network_id():
+                raise CliError("'All trusts' is the single-user view: create a named network to give it a lead")
+            store.grant_network(args.grant_lead, scope.network_id)
+            print(f"{args.grant_lead.strip().lower()} now leads {scope.name!r}.")
             return 0
         if not args.out:
             raise CliError("--out is required (the .xlsx workbook, or the .pptx page with --feedback)")

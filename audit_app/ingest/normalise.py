@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from audit_app.records import YesNo, yes_no_word
-from nlp.drug_classes import text_names_class
 
 
 @dataclass
@@ -103,6 +102,8 @@ def parse_sedative(value: Any) -> dict[str, YesNo]:
     out = {"any": YesNo.UNKNOWN, "benzodiazepine": YesNo.UNKNOWN, "gabapentinoid": YesNo.UNKNOWN}
     if is_blank(value):
         return out
+    from nlp.drug_classes import text_names_class  # here: importing nlp loads spaCy (~1 s)
+
     text = str(value).strip().lower()
     # the drug-class lexicon (nlp/data/drug_classes.csv): generics, brands, class words; Z-drugs count with benzos
     benzo = text_names_class(text, "benzodiazepine") or text_names_class(text, "z_drug")

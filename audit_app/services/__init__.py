@@ -27,10 +27,9 @@ from audit_app.services.compliance import (ComplianceView, RescorePreview, compl
                                           rescore_round)
 from audit_app.services.importing import (LETTER_SEPARATOR, MAPPING_MISFIT, already_stored, decode_letter_file,
                                           discharge_date_of, extraction_summary, field_choices, issues_table,
-                                          letters_to_csv, list_sheets, mapping_from_table, mapping_table,
-                                          mapping_with_edits, prepare_upload, preview_table, review_table,
-                                          save_import, split_pasted_letters,
-                                          warm_up)
+                                          list_sheets, mapping_from_table, mapping_table, mapping_with_edits,
+                                          prepare_letters, prepare_upload, preview_table, remap_upload,
+                                          review_table, save_import, split_pasted_letters, warm_up)
 from audit_app.services.letters import (OUTCOME_SYMBOLS, CorrectableField, CorrectionResult, apply_correction,
                                         correctable_fields, current_value, letter_corrections, letter_ome_table,
                                         letter_outcome, letter_results_table, letter_wording, letters_table,

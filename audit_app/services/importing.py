@@ -5,11 +5,9 @@ warm_up loads it in the background.
 """
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -58,10 +56,6 @@ _LETTER_TITLE = re.compile(
     r"^\s*(?:(?:inpatient|immediate|hospital|electronic|e-?|final|interim|ward)\s*)*"
     r"(?:discharge\s+(?:summary|letter|notification|advice\s+note|note)|tto\b|to\s+take\s+out)", re.I)
 _HEADER_WORDS = re.compile(r"\b(nhs|trust|hospital|infirmary|ward|foundation|healthcare|university)\b", re.I)
-_DISCHARGE_DATE = re.compile(
-    r"\b(?:date\s+of\s+discharge|discharge\s+date|discharged(?:\s+on)?|d/c\s+date)\s*[:\-]?\s*"
-    r"(\d{1,2}[./\-]\d{1,2}[./\-]\d{2,4}|\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9}\.?\s+\d{2,4}|\d{4}-\d{2}-\d{2})",
-    re.I)
 
 
 _IDENTITY = re.compile(r"\b(DOB|D\.O\.B\.?|date of birth|NHS\s*(?:no|number|num)\b)|^\s*(patient|name|pt)\s*:", re.I)
@@ -141,31 +135,11 @@ def _split_on_separator(text: str) -> list[str]:
 
 
 def discharge_date_of(text: str):
-    """The discharge date a letter states ('Discharged: 30 March 2024', 'Date of discharge 03/09/2025'), or None."""
-    from audit_app.ingest import parse_date  # see the module docstring
+    """The discharge date a letter states ('Discharged: 30 March 2024', 'Date of discharge 03/09/2025'),
+    or None: read by audit_app.importing.prepare_letters into each letter's Discharge date."""
+    from audit_app import importing  # see the module docstring
 
-    m = _DISCHARGE_DATE.search(text or "")
-    if not m:
-        return None
-    return parse_date(m.group(1)).value
-
-
-def letters_to_csv(letters: Iterable[tuple[str, str]]) -> bytes:
-    """A set of letters as an audit sheet (Letter ID, Discharge date from the letter, Letter text), so
-    letters go through the same import (validation, extraction, scoring, one-transaction save) as a
-    spreadsheet."""
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(["Letter ID", "Discharge date", "Letter text"])
-    n = 0
-    for name, text in letters:
-        if text and text.strip():
-            d = discharge_date_of(text)
-            w.writerow([name, d.strftime("%d/%m/%Y") if d else "", text])
-            n += 1
-    if not n:
-        raise ServiceError("no letter text: upload .txt files or paste at least one letter")
-    return buf.getvalue().encode("utf-8")
+    return importing.discharge_date_of(text)
 
 
 def decode_letter_file(data: bytes, filename: str) -> str:
@@ -189,6 +163,32 @@ def prepare_upload(store: Store, access: Access, trust_id: int, data: bytes, fil
                                      progress=progress)
     except Exception as exc:  # noqa: BLE001
         raise _import_error(exc, filename) from None
+
+
+def prepare_letters(store: Store, access: Access, trust_id: int, letters: list[tuple[str, str]], *,
+                    progress: Callable[[int, int], None] | None = None):
+    """Letters (name, text) from .txt files or pasted text, read like a two-column sheet
+    (audit_app.importing.prepare_letters); saves nothing."""
+    from audit_app import importing  # see the module docstring
+
+    TrustScope.check(store, access, trust_id)
+    try:
+        return importing.prepare_letters(letters, trust_id=trust_id, store=store, progress=progress)
+    except Exception as exc:  # noqa: BLE001
+        raise _import_error(exc, importing.LETTERS_FILE) from None
+
+
+def remap_upload(store: Store, access: Access, trust_id: int, prepared, mapping: dict | None, *,
+                 progress: Callable[[int, int], None] | None = None):
+    """The prepared import under the user's edited mapping (audit_app.importing.remap_import): the
+    file is not read again and letters already read keep their extraction; saves nothing."""
+    from audit_app import importing  # see the module docstring
+
+    TrustScope.check(store, access, trust_id)
+    try:
+        return importing.remap_import(prepared, mapping, progress=progress)
+    except Exception as exc:  # noqa: BLE001
+        raise _import_error(exc, prepared.filename) from None
 
 
 def mapping_table(prepared) -> pd.DataFrame:
@@ -327,13 +327,12 @@ def save_import(store: Store, access: Access, trust_id: int, prepared, *, label:
                 progress: Callable[[int, int], None] | None = None) -> int:
     """Score and save the prepared import as a round (one transaction; nothing saved on failure).
 
-    `into_round_id`: an existing EMPTY round (created on the Trusts page) to fill; its label,
-    period and standards version are used.
+    `into_round_id`: an existing EMPTY round (created on the Trusts page) to fill, in the same
+    transaction; its label, period and standards version are used.
     """
     from audit_app import importing  # see the module docstring
 
     scope = TrustScope.check(store, access, trust_id)
-    empty = None
     if into_round_id is not None:
         empty = scope.round(into_round_id)
         if empty.n_letters:
@@ -346,15 +345,9 @@ def save_import(store: Store, access: Access, trust_id: int, prepared, *, label:
         raise ServiceError("give the round a label")
     check_period(period_start, period_end)
     _, config = trust_config(scope, standards_version)
-    if empty is not None:
-        store.delete_round(empty.id, user=scope.user, reason="filled by an import")  # re-created below, with its letters, under the same label
     try:
         return importing.accept_import(store, prepared, trust_id=trust_id, label=label, period_start=period_start,
-                                    period_end=period_end, standards_config=config, progress=progress)
+                                       period_end=period_end, standards_config=config, progress=progress,
+                                       into_round_id=into_round_id)
     except Exception as exc:  # noqa: BLE001
-        if empty is not None:
-            store.save_round(trust_id, empty.label, [], period_start=empty.period_start,
-                             period_end=empty.period_end, standards_version=empty.standards_version)
         raise _import_error(exc, prepared.filename) from None
-
-

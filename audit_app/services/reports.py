@@ -138,7 +138,7 @@ def change_ideas(store: Store, access: Access, trust_id: int, round_id: int) -> 
     rnd = scope.round(round_id)
     _, cfg = trust_config(scope)
     summary = scoring.summarise(scoring.results_frame(store.letters(rnd.id), rnd.label), cfg) if rnd.n_letters else None
-    rows = [{"Standard": t["standard_id"], "Title": t["title"], "This round": t["compliance"] or "-",
+    rows = [{"Standard": t["standard_id"], "Title": t["title"], "This round": t["compliance"] or "no letters in scope",
              "Suggested wording": t["template"], "Example": t["example"]} for t in template_table(cfg, summary)]
     return privacy.safe_frame(pd.DataFrame(rows, columns=["Standard", "Title", "This round", "Suggested wording",
                                                           "Example"]))

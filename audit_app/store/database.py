@@ -245,7 +245,7 @@ def downgrade_schema(engine: Engine, revision: str) -> None:
         command.downgrade(_alembic_config(conn), revision)
 
 
-def _d(value: Any) -> dt.date | None:
+def _as_date(value: Any) -> dt.date | None:
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
@@ -418,6 +418,7 @@ class Store(NetworkRepository):
         extractor_version: str | None = None,
         sheet_identifiers: tuple[dict[str, str], frozenset[str]] | None = None,
         new_trust: dict | None = None,
+        into_round_id: int | None = None,
     ) -> int:
         """Save a whole round in one transaction: all letters or none.
 
@@ -427,6 +428,8 @@ class Store(NetworkRepository):
         are judged over the whole sheet before the first letter is saved.
         With `trust_id=None` and `new_trust={"name", "code"?, "standards_config"?}` the trust (and
         its first standards version) is created in the same transaction: no trust without its round.
+        `into_round_id`: fill that EMPTY round of the trust instead of creating one (it keeps its id,
+        label and creation date; its period is kept where none is given).
         """
         # Labels, file and sheet names are typed by people and end up in every chart, slide and
         # log: identifiers in them are masked whatever the trust keeps.
@@ -439,7 +442,7 @@ class Store(NetworkRepository):
                                     standards_version=standards_version, source_file=source_file,
                                     mapping=mapping, import_issues=import_issues,
                                     extractor_version=extractor_version, sheet_identifiers=sheet_identifiers,
-                                    new_trust=new_trust)
+                                    new_trust=new_trust, into_round_id=into_round_id)
         except IntegrityError as exc:
             if trust_id is None:  # the new trust's name was taken meanwhile
                 raise StoreError(_TRUST_EXISTS + "; nothing was saved") from None
@@ -451,7 +454,7 @@ class Store(NetworkRepository):
                              f"({type(exc.orig).__name__})") from exc
 
     def _save_round(self, trust_id, label, letters, *, period_start, period_end, standards_version, source_file,
-                    mapping, import_issues, extractor_version, sheet_identifiers, new_trust) -> int:
+                    mapping, import_issues, extractor_version, sheet_identifiers, new_trust, into_round_id) -> int:
         with self.write_session() as s, s.begin():
             if trust_id is None:
                 if not new_trust or not str(new_trust.get("name") or "").strip():
@@ -465,11 +468,18 @@ class Store(NetworkRepository):
             trust = s.get(Trust, trust_id)
             if trust is None:
                 raise StoreError(f"no trust with id {trust_id}")
-            if s.scalar(select(AuditRound.id).where(AuditRound.trust_id == trust_id, AuditRound.label == label)):
-                raise StoreError(f"trust {trust.name!r} already has a round labelled {label!r}")
-            rnd = AuditRound(trust_id=trust_id, label=label, period_start=_d(period_start), period_end=_d(period_end),
-                             standards_version=standards_version, source_file=source_file, mapping=mapping)
-            s.add(rnd)
+            if into_round_id is not None:
+                rnd = self._empty_round_to_fill(s, trust, into_round_id)
+                rnd.period_start = _as_date(period_start) or rnd.period_start
+                rnd.period_end = _as_date(period_end) or rnd.period_end
+                rnd.standards_version, rnd.source_file, rnd.mapping = standards_version, source_file, mapping
+            else:
+                if s.scalar(select(AuditRound.id).where(AuditRound.trust_id == trust_id, AuditRound.label == label)):
+                    raise StoreError(f"trust {trust.name!r} already has a round labelled {label!r}")
+                rnd = AuditRound(trust_id=trust_id, label=label, period_start=_as_date(period_start),
+                                 period_end=_as_date(period_end), standards_version=standards_version,
+                                 source_file=source_file, mapping=mapping)
+                s.add(rnd)
             s.flush()
             if sheet_identifiers is None:  # judged here when the caller did not scan the sheet first
                 letters = list(letters)
@@ -484,7 +494,7 @@ class Store(NetworkRepository):
             for batch in _batches(letters, SAVE_BATCH):
                 prepared = [self._letter_values(trust, rnd, item, columns, names) for item in batch]
                 conn.execute(insert(Letter.__table__), [p["letter"] for p in prepared])
-                # The round is new and ours alone in this transaction: ids follow insertion order.
+                # The round is new (or was empty and is locked) and ours alone: ids follow insertion order.
                 ids = conn.execute(select(Letter.id).where(Letter.round_id == rnd.id, Letter.id > last_id)
                                    .order_by(Letter.id)).scalars().all()
                 last_id = ids[-1]
@@ -511,6 +521,15 @@ class Store(NetworkRepository):
             if issues:
                 s.connection().execute(insert(ImportIssue.__table__), issues)
             return rnd.id
+
+    @staticmethod
+    def _empty_round_to_fill(s, trust: Trust, round_id: int) -> AuditRound:
+        rnd = s.get(AuditRound, round_id, with_for_update=True)  # a second filler waits, then finds letters
+        if rnd is None or rnd.trust_id != trust.id:
+            raise StoreError(f"trust {trust.name!r} has no round with id {round_id}")
+        if s.scalar(select(Letter.id).where(Letter.round_id == rnd.id).limit(1)) is not None:
+            raise StoreError(f"round {rnd.label!r} already has letters; import into a new round")
+        return rnd
 
     def _letter_values(self, trust: Trust, rnd: AuditRound, item: dict, columns: dict[str, str] | None = None,
                        sheet_names: frozenset[str] = frozenset()) -> dict:
@@ -602,9 +621,9 @@ class Store(NetworkRepository):
                     raise StoreError(f"this trust already has a round labelled {label!r}")
                 r.label = label
             if period_start is not None:
-                r.period_start = _d(period_start)
+                r.period_start = _as_date(period_start)
             if period_end is not None:
-                r.period_end = _d(period_end)
+                r.period_end = _as_date(period_end)
             if note is not None:
                 r.note = privacy.mask_text(note.strip()) or None
             if discharges is not None:
@@ -678,13 +697,6 @@ class Store(NetworkRepository):
             return [dict(round_id=d.round_id, round_label=d.round_label, n_letters=d.n_letters,
                          deleted_by=d.deleted_by, reason=d.reason, deleted_at=d.deleted_at) for d in rows]
 
-    def trust_of_round(self, round_id: int) -> int:
-        with self.session() as s:
-            tid = s.scalar(select(AuditRound.trust_id).where(AuditRound.id == round_id))
-            if tid is None:
-                raise StoreError(f"no audit round with id {round_id}")
-            return tid
-
     # -- letters -------------------------------------------------------------------------
     @staticmethod
     def _letter_row(l: Letter) -> LetterRow:
@@ -716,12 +728,27 @@ class Store(NetworkRepository):
                               extractions.get(r.id), results.get(r.id, []), r.comparisons or [], r.version)
                     for r in letters]
 
+    def extractor_versions(self, round_id: int) -> dict[str | None, int]:
+        """How many of the round's extracted letters each extractor version read (nlp.version)."""
+        lt, ex = Letter.__table__, ExtractionResult.__table__
+        with self.session() as s:
+            rows = s.execute(select(ex.c.extractor_version, func.count()).join(lt, lt.c.id == ex.c.letter_id)
+                             .where(lt.c.round_id == round_id).group_by(ex.c.extractor_version)).all()
+        return {version: int(n) for version, n in rows}
+
     def get_letter(self, letter_id: int) -> LetterRow:
         with self.session() as s:
             l = s.get(Letter, letter_id)
             if l is None:
                 raise StoreError(f"no letter with id {letter_id}")
             return self._letter_row(l)
+
+    def trust_of_round(self, round_id: int) -> int:
+        with self.session() as s:
+            tid = s.scalar(select(AuditRound.trust_id).where(AuditRound.id == round_id))
+            if tid is None:
+                raise StoreError(f"no audit round with id {round_id}")
+            return tid
 
     def trust_of_letter(self, letter_id: int) -> int:
         with self.session() as s:
@@ -863,8 +890,8 @@ class Store(NetworkRepository):
                 s.add(row)
             row.cycle_no = data.get("cycle_no")
             row.change_idea = data.get("change_idea")
-            row.date_start = _d(data.get("date_start"))
-            row.date_end = _d(data.get("date_end"))
+            row.date_start = _as_date(data.get("date_start"))
+            row.date_end = _as_date(data.get("date_end"))
             row.data = data
             s.flush()
             return row.id

@@ -249,3 +249,8 @@ def network_data(url: str, access_key: tuple, network_id: int, standard_id: str 
 
 def network_args() -> tuple:
     return (db_url(), access().cache_key)
+
+
+def write_stamp() -> int:
+    """Bumped by every write: part of the key of cached network data and built reports."""
+    return _write_stamp()["n"]

@@ -57,23 +57,34 @@ def test_one_letter_and_the_old_separator():
 def test_discharge_dates_come_from_the_letters():
     assert [services.discharge_date_of(t) for t in LETTERS] == [
         dt.date(2025, 9, 3), dt.date(2025, 9, 14), dt.date(2025, 9, 15)]
-    csv = services.letters_to_csv([(f"p{i}", t) for i, t in enumerate(LETTERS)]).decode()
-    assert csv.splitlines()[0] == "Letter ID,Discharge date,Letter text" and "03/09/2025" in csv
+    assert services.discharge_date_of("Discharged: 31/02/2025") is None       # not a date: no date
+    assert services.discharge_date_of("Date of birth 01/02/1960") is None
+
+
+def test_letters_read_with_their_discharge_dates(store):
+    single = services.single_user()
+    t = services.create_trust(store, single, "Trust D")
+    undated = "TTO\nMorphine sulfate MR 10mg BD, review by GP in 1 week."
+    prepared = services.prepare_letters(store, single, t.id, [(f"p{i}", x) for i, x in enumerate([*LETTERS, undated])])
+    assert prepared.headings == ["Letter ID", "Discharge date", "Letter text"]
+    assert [r.discharge_date for r in prepared.records] == [
+        dt.date(2025, 9, 3), dt.date(2025, 9, 14), dt.date(2025, 9, 15), None]
+    assert [r.letter_text for r in prepared.records] == [t.strip() for t in [*LETTERS, undated]]
+    assert prepared.period == (dt.date(2025, 9, 3), dt.date(2025, 9, 15))
 
 
 def test_same_letters_imported_twice_are_detected(store):
     single = services.single_user()
     t = services.create_trust(store, single, "Trust P")
-    data = services.letters_to_csv([(f"p{i}", x) for i, x in enumerate(LETTERS)])
-    prepared = services.prepare_upload(store, single, t.id, data, "letters.csv")
+    letters = [(f"p{i}", x) for i, x in enumerate(LETTERS)]
+    prepared = services.prepare_letters(store, single, t.id, letters)
     assert all(r.discharge_date for r in prepared.records)
     assert services.already_stored(store, single, t.id, prepared) == {}
     services.save_import(store, single, t.id, prepared, label="Sept")
-    again = services.prepare_upload(store, single, t.id, data, "letters.csv")
+    again = services.prepare_letters(store, single, t.id, letters)
     assert services.already_stored(store, single, t.id, again) == {"Sept": 3}
-    other = services.letters_to_csv([("p0", LETTERS[0].replace("5 days", "7 days"))])
-    assert services.already_stored(store, single, t.id, services.prepare_upload(store, single, t.id, other,
-                                                                                 "letters.csv")) == {}
+    other = services.prepare_letters(store, single, t.id, [("p0", LETTERS[0].replace("5 days", "7 days"))])
+    assert services.already_stored(store, single, t.id, other) == {}
 
 
 def test_mapping_editor_in_words_and_edits_applied(store, tmp_path):

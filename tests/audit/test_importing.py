@@ -214,7 +214,8 @@ def test_parallel_extraction_keeps_order_and_reports_progress(monkeypatch):
 
         return ProcessPoolExecutor(max_workers=n_process, mp_context=mp.get_context("fork"))
 
-    mod = types.SimpleNamespace(extract_letter=Ex, extract_many=extract_many, worker_pool=worker_pool)
+    mod = types.SimpleNamespace(extract_letter=Ex, extract_many=extract_many, worker_pool=worker_pool,
+                                __version__="fake-2")
     monkeypatch.setitem(sys.modules, "nlp", mod)
     texts = [f"letter {i}" if i % 7 else None for i in range(300)]
     seen = []

@@ -15,7 +15,7 @@ from audit_app.scoring import (
 from audit_app.standards import StandardsConfig, default_config, evaluate_letter
 from audit_app.standards.change_ideas import suggested_wording, template_for, template_table
 from audit_app.standards.measures import programme_facts
-from tests.audit.test_standards_auditor import co, found, letter, mst, rx
+from tests.standards.test_standards_auditor import co, found, letter, mst, rx
 
 
 @dataclass

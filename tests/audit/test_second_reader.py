@@ -25,7 +25,7 @@ def extraction(**over):
         "gp_instruction": {"present": True, "text": "please review the oxycodone at 1 week and do not add to repeat"},
         "indication_documented": True,
         "risk_flags": ["benzodiazepine_coprescribed"],
-        "ome_mg_per_day": 180.0,
+        "ome_total_mg_per_day": 180.0,   # the key nlp.LetterExtraction.to_dict writes
     }
     d.update(over)
     return d
@@ -67,7 +67,7 @@ def test_disagreements_flagged_for_review():
 def test_unknown_answers_are_not_comparable():
     rec = record(weaning_plan=YesNo.UNKNOWN, days_supplied=None, days_supplied_raw="own supply", drug=None,
                  co_prescribed_sedative=None, ome_mg_per_day=None)
-    comps = by_field(compare(rec, extraction(ome_mg_per_day=None)))
+    comps = by_field(compare(rec, extraction(ome_total_mg_per_day=None)))
     for f in ("weaning_plan", "days_supplied", "drug", "co_prescribed_sedative", "ome_mg_per_day"):
         assert comps[f].status == NOT_COMPARABLE, f
     assert comps["days_supplied"].auditor == "own supply"
@@ -75,7 +75,7 @@ def test_unknown_answers_are_not_comparable():
 
 def test_no_opioid_both_sides():
     rec = record(opioid_prescribed=YesNo.NO, drug="nil", weaning_plan=YesNo.UNKNOWN)
-    ex = extraction(opioids=[], weaning_plan={"present": False, "text": None}, risk_flags=[], ome_mg_per_day=None)
+    ex = extraction(opioids=[], weaning_plan={"present": False, "text": None}, risk_flags=[], ome_total_mg_per_day=None)
     comps = by_field(compare(rec, ex, fields=["opioid_prescribed", "drug"]))
     assert comps["opioid_prescribed"].status == AGREE
     assert comps["drug"].status == AGREE

@@ -39,7 +39,7 @@ def build_network(store: Store, *, letters: int = 60) -> dict:
         ids[name] = tid
         for m in range(3):
             start = dt.date(2024, m + 1, 1)
-            store.save_round(tid, f"{start:%b %Y}", _letters(rnd, OD04_P[name], letters,
+            store.save_round(tid, f"{name} round {m + 1}", _letters(rnd, OD04_P[name], letters,
                                                              no_od04=(name == "Empty Fields" and m == 2)),
                              period_start=start, period_end=start.replace(day=28))
     store.save_pdsa_cycle(ids["Northgate"], {"cycle_no": 1, "change_idea": "Weaning plan prompt",

@@ -44,6 +44,28 @@ def test_network_report_and_feedback(capsys, store_url, tmp_path):
     assert code == 0 and out.startswith("All trusts:") and "North network: Northgate, Southmoor" in out
 
 
+def test_create_network_and_grant_a_lead(capsys, store_url):
+    store = Store(store_url)
+    for name in ("Alpha", "Beta"):
+        store.create_trust(name)
+    store.close()
+    code, out, err = run(capsys, "--db", store_url, "network", "--create", "--network", "Pair", "--trust", "alpha",
+                         "--trust", "Beta")
+    assert code == 0, err
+    code, out, err = run(capsys, "--db", store_url, "network", "--network", "Pair", "--grant-lead", "Lead@X.nhs.uk")
+    assert code == 0 and "lead@x.nhs.uk now leads 'Pair'" in out
+    store = Store(store_url)
+    try:
+        (net,) = store.networks_for_lead("lead@x.nhs.uk")
+        assert [store.get_trust(t).name for t in net.trust_ids] == ["Alpha", "Beta"] and not net.name_trusts
+    finally:
+        store.close()
+    code, out, err = run(capsys, "--db", store_url, "network", "--create", "--network", "Pair", "--trust", "Alpha")
+    assert code == 2 and "already exists" in err
+    code, out, err = run(capsys, "--db", store_url, "network", "--create", "--network", "Solo", "--trust", "Gamma")
+    assert code == 2 and "no trust named 'Gamma'" in err
+
+
 def _collated(tmp_path, rows):
     wb = openpyxl.Workbook()
     ws = wb.active

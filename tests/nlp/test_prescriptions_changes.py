@@ -91,3 +91,42 @@ def test_a_stop_that_happened_is_a_stopped_distractor(letter):
     d = extract_letter(letter).to_dict()
     assert d["opioids"] == []
     assert [x["reason"] for x in d["distractors"]] == ["stopped"]
+
+
+NOT_DISCHARGE = [
+    # (letter, expected generics on discharge, expected distractor reasons)
+    ("Summary\n\nThe likely cause of her falls was her dihydrocodeine 30mg four times a day, started in May. "
+     "We have stopped the dihydrocodeine.\n\nTTO:\n- Paracetamol 1g qds\n", [], {"stopped"}),
+    ("Summary\n\nAdmitted after an intentional overdose of 30 codeine 30mg tablets.\n\nTTO:\n- Sertraline 50mg od\n",
+     [], {"other"}),
+    ("Background: prev on Zomorph 30mg bd -> switched to tapentadol 2023\n\nMeds on d/c:\n- Tapentadol MR 100mg bd\n",
+     ["tapentadol"], {"historical"}),
+    # a list under 'On discharge:' is a prescription even when the letter says another drug was stopped
+    ("We have stopped the codeine.\n\nOn discharge:\n- Codeine 15mg tablets 15mg qds prn\n", ["codeine"], {"stopped"}),
+]
+
+
+@pytest.mark.parametrize("letter,generics,reasons", NOT_DISCHARGE)
+def test_described_not_prescribed(letter, generics, reasons):
+    d = extract_letter(letter).to_dict()
+    assert [o["generic"] for o in d["opioids"]] == generics
+    assert {x["reason"] for x in d["distractors"]} == reasons
+
+
+def test_changes_list_with_a_full_sig_is_the_new_prescription():
+    letter = ("Changes to medicines:\n- Oxycodone MR - INCREASED to 20mg BD (was 10mg BD before admission)\n"
+              "- Laxido 1 sachet bd - started\n")
+    o = extract_letter(letter).to_dict()["opioids"]
+    assert len(o) == 1
+    assert (o[0]["dose_mg_max"], o[0]["frequency_per_day_max"], o[0]["previous_dose_mg"], o[0]["dose_change"]) == (20, 2, 10, "increased")
+
+
+def test_a_stated_line_is_not_undone_by_a_stop_elsewhere():
+    letter = ("Medicines\nTapentadol MR 50mg tablets ONE twice daily - usual medicine, continued\n"
+              "Co-codamol 30/500 - stopped on admission (not with tapentadol)\n")
+    assert [o["generic"] for o in extract_letter(letter).to_dict()["opioids"]] == ["tapentadol"]
+
+
+def test_started_on_the_ward_is_still_a_discharge_prescription():
+    letter = "Discharge summary\n\nShe goes home on Shortec 5mg capsules, one every 4-6 hours when needed (28 capsules), started on the ward.\n"
+    assert [o["generic"] for o in extract_letter(letter).to_dict()["opioids"]] == ["oxycodone"]

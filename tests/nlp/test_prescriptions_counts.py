@@ -45,3 +45,18 @@ NOT_COUNTS = [
 def test_numbers_that_are_not_counts(line, dmax, freq):
     rx = only_rx(line)
     assert (rx["dose_mg_max"], rx["frequency_per_day_max"]) == (dmax, freq)
+
+
+US_STYLE = [
+    # counts written with a route, and numbers that are frequencies or caps rather than counts
+    ("Tramadol 50 mg tablets two by mouth four times a day", 100, 4),
+    ("Vicodin 5/500 mg 1-2 p.o. q.4-6h. p.r.n. pain", 10, 6),
+    ("Lortab 7.5 mg tablets, up to four daily", 7.5, 1),
+    ("Oxycodone-acetaminophen 5/325 mg every four to six hours as needed for pain", 5, 6),
+]
+
+
+@pytest.mark.parametrize("line,dmax,freq", US_STYLE)
+def test_counts_with_route_and_numbers_that_are_not_counts(line, dmax, freq):
+    rx = only_rx(line)
+    assert (rx["dose_mg_max"], rx["frequency_per_day_max"]) == (dmax, freq)

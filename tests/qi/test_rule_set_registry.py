@@ -17,10 +17,10 @@ def _limits(values):
 def test_each_rule_set_classifies_a_phase_on_its_own(name):
     values = [10, 11, 9, 10, 12, 10, 9, 11, 10, 10, 25, 10, 11]
     found = RULE_SET_REGISTRY[name].classify("i", _limits(values), 7)
-    for key in ("sigma", "outside", "shift", "trend", "two", "sct", "v"):
+    for key in ("sigma", "outside", "shift", "trend", "two", "cause", "v"):
         assert len(found[key]) == len(values), key
     assert set(PHASE_COLUMNS) - {"phase"} <= set(found["phase"])
-    assert found["outside"][10] and found["v"][10] == 1 and found["sct"][10] == "Above UCL"
+    assert found["outside"][10] and found["v"][10] == 1 and found["cause"][10] == "Above UCL"
 
 
 def test_registry_settings_are_what_analyse_enforces():

@@ -26,6 +26,7 @@ kind = st.radio("What do you have?", ["Audit spreadsheet (xlsx or csv)", "Discha
                 horizontal=True, key="import_kind")
 
 data: bytes | None = None
+letters: list[tuple[str, str]] = []
 filename = ""
 sheet = None
 if kind.startswith("Audit"):
@@ -47,20 +48,21 @@ else:
                              key=f"upload_letters_{n}")
     pasted = st.text_area("…or paste letters (one after another: each letter starts at its own title, such as "
                           "'Discharge summary' or 'TTO')", height=160, key=f"paste_letters_{n}")
-    letters = []
     with common.messages("Letters not read"):
         for f in files or []:
             letters.append((Path(f.name).stem, services.decode_letter_file(f.getvalue(), f.name)))
         for i, text in enumerate(services.split_pasted_letters(pasted)):
             letters.append((f"pasted-{i + 1}", text))
         if letters:
-            data, filename = services.letters_to_csv(letters), "letters.csv"
+            filename = "letters"
+            st.caption(f"{len(letters)} letter(s) ready to read.")
 
-if data is None:
+if data is None and not letters:
     st.stop()
 
 # -- read, map, validate, extract (saves nothing) ----------------------------------------------
-file_key = f"{hashlib.sha256(data).hexdigest()[:16]}|{sheet}"
+source = data if data is not None else json.dumps(letters).encode("utf-8")
+file_key = f"{hashlib.sha256(source).hexdigest()[:16]}|{sheet}"
 if st.session_state.get("_import_file") != file_key:
     st.session_state["_import_mapping"] = None  # a new file or sheet: forget the previous mapping edits
 mapping = st.session_state.get("_import_mapping")
@@ -69,9 +71,16 @@ if st.session_state.get("_import_sig") != sig:
     _progress, _clear = common.progress_bar(
         "Reading the file…", lambda d, t: f"Reading letters with the extractor: {d} of {t}")
     prepared = None
+    # the same file under an edited mapping: not read again, letters already read keep their extraction
+    previous = st.session_state.get("_import_prepared") if st.session_state.get("_import_file") == file_key else None
     with common.messages("File not imported"):
-        prepared = services.prepare_upload(store, acc, tid, data, filename, sheet=sheet, mapping=mapping,
-                                           progress=_progress)
+        if previous is not None:
+            prepared = services.remap_upload(store, acc, tid, previous, mapping, progress=_progress)
+        elif letters:
+            prepared = services.prepare_letters(store, acc, tid, letters, progress=_progress)
+        else:
+            prepared = services.prepare_upload(store, acc, tid, data, filename, sheet=sheet, mapping=mapping,
+                                               progress=_progress)
     _clear()
     if prepared is None:
         st.session_state.pop("_import_prepared", None)

@@ -33,7 +33,7 @@ with common.messages("Cannot show the network"):
     a, b, c, d = st.columns([3, 2, 2, 2])
     standard = a.selectbox("Standard", list(options), format_func=options.get,
                            index=list(options).index("OD-04") if "OD-04" in options else 0, key="network_standard")
-    data = common.network_data(*common.network_args(), network_id, standard, common._write_stamp()["n"])
+    data = common.network_data(*common.network_args(), network_id, standard, common.write_stamp())
     periods = net.period_options(data)
     period = b.selectbox("Funnel of", list(periods), format_func=periods.get, key="network_period")
     od = c.selectbox("Overdispersion", list(net.OVERDISPERSION), format_func=net.OVERDISPERSION.get,
@@ -75,7 +75,7 @@ with common.messages("Cannot show the network"):
                 "tables, each trust's trend, the signals in words and one feedback page per trust. Figures only: "
                 "no letter text or identifier.")
     with_slides = st.checkbox("Slides as well", value=True, key="network_slides")
-    rkey = ("_network_report", network_id, period, od, rules, with_slides, common._write_stamp()["n"])
+    rkey = ("_network_report", network_id, period, od, rules, with_slides, common.write_stamp())
     if st.button("Build the collated report", type="primary", key="build_network_report"):
         with st.spinner("Collating the network's rounds and drawing the charts…"):
             built = net.collated_report(store, scope, slides=with_slides, period=period, overdispersion=od,
@@ -100,7 +100,7 @@ with common.messages("Cannot show the network"):
     if mine:
         a, b = st.columns([2, 3])
         fb_trust = a.selectbox("Feedback page for", mine, format_func=scope.name_of, key="network_feedback_trust")
-        fkey = ("_network_feedback", network_id, fb_trust, period, rules, common._write_stamp()["n"])
+        fkey = ("_network_feedback", network_id, fb_trust, period, rules, common.write_stamp())
         if b.button("Build the feedback page", key="build_network_feedback"):
             with st.spinner("Writing the feedback page…"):
                 page = net.trust_feedback(store, scope, fb_trust, period=period, rules=rules)

@@ -108,3 +108,11 @@ def test_safety_flag_tramadol_with_sertraline_from_text():
     text = "TTO\nTramadol 50mg capsules 50-100mg QDS PRN (new), 30 caps\nSertraline 50mg once daily\n"
     flags = programme_facts({"letter_id": "E"}, nlp.extract_letter(text).to_dict())["safety_flags"]
     assert [f["flag"] for f in flags] == ["tramadol_ssri_snri"]
+
+
+def test_increased_long_term_opioid_counts_as_new_and_needs_a_plan_back():
+    text = ("Discharge medications\nMorphine sulfate MR 30mg tablets 30mg twice daily (increased from 20mg BD this "
+            "admission) for back pain. 56 tablets.\n")
+    assert score(text, "OD-06") == ["not_met"]      # MR, and an increase is a new opioid (standards.md)
+    assert score(text, "OD-04") == ["not_met"]
+    assert score(text, "OD-13") == ["not_met"]      # increased with no plan to return to the previous dose
