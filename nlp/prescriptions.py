@@ -457,6 +457,7 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
         # weaning plan, not this prescription's dose or frequency
         taper = _TAPER_SENTENCE.search(seg, start_rel)
         if taper:
+            S.parse_stop_limit(sig, S.Masked(seg[taper.start(1):], g.seg_start + taper.start(1)))
             for i in range(taper.start(1), len(seg)):
                 m_all.chars[i] = " "
         # supply phrases first so that "(x28)" or "7/7" never read as a dose or frequency

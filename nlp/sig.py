@@ -82,7 +82,7 @@ RE_CAP_MG = re.compile(r"\bmax(?:imum)?\.?\s*(?:daily\s+dose\s*)?(?:of\s+)?" + N
 RE_PRN = re.compile(r"\b(?:" + "|".join(sig_rules()["prn_phrases"]) + r")\b", _I)
 
 # --- duration / supply / quantity ------------------------------------------------------------------------------
-DAYS_UNIT = r"(days?|/7|/52|weeks?|/12|months?)"
+DAYS_UNIT = r"(days?|/7|/52|weeks?|/12|months?|fortnights?)"
 
 
 def _days(n: float | None, unit: str) -> int | None:
@@ -95,7 +95,36 @@ def _days(n: float | None, unit: str) -> int | None:
         return int(round(n * 7))
     if u.startswith("month") or u == "/12":
         return int(round(n * 28))
+    if u.startswith("fortnight"):
+        return int(round(n * 14))
     return None
+
+
+# number words a stated period may use beside the counts ("for a week", "an extra fortnight")
+_NUM_DUR = r"(\d+(?:\.\d+)?|" + "|".join(sorted((w.replace(" ", r"\s+") for w in list(_num_words()) + list(sig_rules()["duration_number_words"])
+                                                  if w not in _ADVERBS), key=len, reverse=True)) + r")"
+
+
+def _phrase_rx(template: str) -> re.Pattern:
+    """A rule phrase of sig_rules.json: {N} is the number (digits or words), {U} the period unit (days when absent)."""
+    return re.compile(template.replace("{N}", _NUM_DUR).replace("{U}", DAYS_UNIT), _I)
+
+
+def _period_days(x: re.Match) -> int | None:
+    n = 1.0 if x.group(1) == "" else to_number(x.group(1))  # "over the next fortnight": an implied one
+    if n is None:
+        n = sig_rules()["duration_number_words"].get(" ".join(x.group(1).lower().split()))
+    unit = x.group(2) if x.re.groups >= 2 and x.group(2) else "days"
+    d = _days(n, unit)
+    return d if d and d <= 366 else None
+
+
+RE_DURATION_PHRASES = [_phrase_rx(t) for t in sig_rules()["duration_phrases"]]
+RE_SUPPLY_PHRASES = [_phrase_rx(t) for t in sig_rules()["supply_phrases"]]
+RE_NOT_DURATION_BEFORE = re.compile(sig_rules()["duration_not_after"], _I)
+RE_INDICATION_BEFORE = re.compile(sig_rules()["duration_indication_before"], _I)
+RE_STOP_LIMIT = [_phrase_rx(t) for t in sig_rules()["stop_limit_phrases"]]
+RE_PACK_QTY = re.compile(sig_rules()["pack_quantity"], _I)
 
 
 RE_SUPPLY = [
@@ -483,6 +512,8 @@ def parse_supply(sig: Sig, m: Masked, formulation: str | None, default_unit: str
                     sig.spans["supply"] = [m.base + x.start(), m.base + x.end()]
                 m.take(x.start(), x.end())
                 break
+        else:
+            _phrase_supply(sig, m)
         _quantity(sig, m, formulation, default_unit)
     if supply_only:
         # a bare "7 days" / "7/7" in a supply column is days supplied
@@ -499,13 +530,15 @@ def parse_supply(sig: Sig, m: Masked, formulation: str | None, default_unit: str
         return
     for rx in RE_DURATION:
         x = rx.search(m.text)
-        if x:
+        if x and not _symptom_period(m.text, x.start()):
             d = _days(to_number(x.group(1)), x.group(2))
             if d:
                 sig.duration_days = d
                 sig.spans["duration"] = [m.base + x.start(), m.base + x.end()]
                 m.take(x.start(), x.end())
                 break
+    if sig.duration_days is None:
+        _phrase_duration(sig, m)
     if duration_only and sig.duration_days is None:
         x = re.search(r"(?<![\d/])" + NUMW + r"\s*" + DAYS_UNIT, m.text, _I)
         if x:
@@ -513,9 +546,63 @@ def parse_supply(sig: Sig, m: Masked, formulation: str | None, default_unit: str
             sig.spans["duration"] = [m.base + x.start(), m.base + x.end()]
 
 
+def _phrase_supply(sig: Sig, m: Masked) -> None:
+    """Days supplied written with the rule phrases of sig_rules.json ("Days supplied: 7", "Cyflenwad / Supply 7")."""
+    for rx in RE_SUPPLY_PHRASES:
+        x = rx.search(m.text)
+        if x:
+            d = _period_days(x)
+            if d and not sig.own_supply:
+                sig.supply_days = d
+                sig.spans["supply"] = [m.base + x.start(), m.base + x.end()]
+                m.take(x.start(), x.end())
+            return
+
+
+def _symptom_period(text: str, start: int) -> bool:
+    """True when the period at ``start`` follows a symptom or history word ("pain for 3 days")."""
+    before = text[max(0, start - 40):start]
+    return RE_NOT_DURATION_BEFORE.search(before) is not None and RE_INDICATION_BEFORE.search(before) is None
+
+
+def _phrase_duration(sig: Sig, m: Masked) -> None:
+    """A stated limit or end point from the rule phrases ("for no more than five days", "stop within a week");
+    a period after a symptom or history word ("pain for 3 days") is not a duration."""
+    text = m.text
+    for rx in RE_DURATION_PHRASES:
+        for x in rx.finditer(text):
+            if _symptom_period(text, x.start()):
+                continue
+            d = _period_days(x)
+            if d:
+                sig.duration_days = d
+                sig.spans["duration"] = [m.base + x.start(), m.base + x.end()]
+                m.take(x.start(), x.end())
+                return
+
+
+def parse_stop_limit(sig: Sig, m: Masked) -> None:
+    """The end point of a step-down sentence ("wean and stop within 10 days") is the intended duration."""
+    for rx in RE_STOP_LIMIT:
+        x = rx.search(m.text)
+        if x:
+            d = _period_days(x)
+            if d:
+                sig.duration_days = d
+                sig.spans["duration"] = [m.base + x.start(), m.base + x.end()]
+                return
+
+
 def _quantity(sig: Sig, m: Masked, formulation: str | None, default_unit: str | None) -> None:
     text = m.text
     if sig.own_supply:
+        return
+    p = RE_PACK_QTY.search(text)
+    if p and default_unit and formulation != "liquid":
+        # "1 OP (100)", "2 boxes of 28": packs times the pack size, in the product's unit
+        sig.quantity_n, sig.quantity_unit = int(p.group(1)) * int(p.group(2)), default_unit
+        sig.spans["quantity"] = [m.base + p.start(), m.base + p.end()]
+        m.take(p.start(), p.end())
         return
     if formulation == "liquid" and (sig.dose_unit == "ml" or sig.strength_kind == "mg_per_ml" or True):
         for x in RE_QTY_ML.finditer(text):

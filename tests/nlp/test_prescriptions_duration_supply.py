@@ -1,0 +1,108 @@
+"""Stated duration, days supplied and quantity in prose limits, non-pipe tables and alternative labels
+(phrasings written for these tests, not taken from any corpus)."""
+from __future__ import annotations
+
+import pytest
+
+from nlp.pipeline import extract_letter
+
+
+def opioids(text: str) -> list[dict]:
+    return extract_letter(text).to_dict()["opioids"]
+
+
+def only_rx(line: str) -> dict:
+    rxs = opioids(f"Discharge medications:\n- {line}\n- Omeprazole 20mg od\n")
+    assert len(rxs) == 1, [r["generic"] for r in rxs]
+    return rxs[0]
+
+
+PROSE_LIMITS = [
+    # (line, duration_days)
+    ("Codeine 30mg qds prn. Do not use for more than one week.", 7),
+    ("Tramadol 50mg qds prn for no more than five days", 5),
+    ("Oramorph 10mg/5ml 2.5ml 4 hourly prn, maximum of 3 days", 3),
+    ("Dihydrocodeine 30mg qds for a fortnight", 14),
+    ("Codeine 30mg qds for a week then stop", 7),
+    ("Co-codamol 30/500 two tablets qds over the next fortnight", 14),
+    ("Oxycodone 5mg capsules qds prn, no longer than seven days", 7),
+    ("Tramadol 50mg caps qds; wean and stop within 10 days", 10),
+    ("Codeine 15mg qds prn for not more than 2 weeks", 14),
+    ("Morphine sulfate 10mg tabs 4 hourly prn, maximum duration 4 days", 4),
+    ("Codeine 30mg qds prn for pain for 3 days", 3),
+]
+
+
+@pytest.mark.parametrize("line,days", PROSE_LIMITS)
+def test_prose_duration_limits(line, days):
+    assert only_rx(line)["duration_days"] == days
+
+
+NOT_DURATIONS = [
+    # a dose cap, a symptom's history or a review date is never the intended duration
+    "Codeine 30mg 1-2 tabs qds prn max 8 in 24 hours",
+    "Codeine 30mg qds prn, reviewed in 2 weeks",
+    "Tramadol 50mg qds prn (had pain for 3 days before admission)",
+    "Oxycodone 5mg qds prn; headache for 2 weeks prior to admission",
+    "Morphine sulfate 10mg tabs 4 hourly prn, GP review in 1 week",
+    "Codeine 30mg qds prn; max 240mg per day",
+]
+
+
+@pytest.mark.parametrize("line", NOT_DURATIONS)
+def test_not_durations(line):
+    assert only_rx(line)["duration_days"] is None
+
+
+LABELS = [
+    # (line, duration_days, supply_days)
+    ("Codeine 30mg qds. Cyflenwad / Supply: 7 days", None, 7),
+    ("Codeine 30mg qds. Days supplied: 7", None, 7),
+    ("Tramadol 50mg qds prn. Length of course: 5 days", 5, None),
+    ("Dihydrocodeine 30mg qds. Days' supply - 10", None, 10),
+    ("Oxycodone 5mg qds prn. Length of treatment: 4 days", 4, None),
+    ("Codeine 30mg qds prn, 14 days dispensed", None, 14),
+]
+
+
+@pytest.mark.parametrize("line,duration,supply", LABELS)
+def test_alternative_labels(line, duration, supply):
+    rx = only_rx(line)
+    assert (rx["duration_days"], rx["supply_days"]) == (duration, supply)
+
+
+QUANTITIES = [
+    ("Buprenorphine 5 micrograms/hour patch weekly, Qty 4 patches", "4 patches"),
+    ("Codeine 30mg tablets qds 1 OP (100)", "100 tablets"),
+    ("Codeine 30mg tablets qds x 2 boxes of 28", "56 tablets"),
+    ("Tramadol 50mg capsules qds prn 1 OP (30)", "30 capsules"),
+    ("Dihydrocodeine 30mg tablets qds, 3 packs of 28", "84 tablets"),
+]
+
+
+@pytest.mark.parametrize("line,qty", QUANTITIES)
+def test_pack_quantities(line, qty):
+    assert only_rx(line)["supply_quantity"] == qty
+
+
+TABLES = [
+    # (letter, duration_days, supply_days): non-pipe tables whose day columns are read by heading
+    ("Medications\nDrug; Dose; Frequency; Duration\nCodeine 30mg; 30mg; qds; 5 days\nOmeprazole 20mg; 20mg; od; 28 days\n", 5, None),
+    ("TTO\nMedication;Dose;Freq;Supply (d)\nTramadol 50mg caps;50mg;qds prn;7\nOmeprazole 20mg;20mg;od;28\n", None, 7),
+    ("Medications\nDrug                 Dose   Freq   Dur.   Supply (d)\nCodeine 30mg tabs    30mg   qds    5/7    7\n"
+     "Omeprazole 20mg      20mg   od            28\n", 5, 7),
+    ("Drug; Dose; Frequency; Length of course; Days supplied\nOxycodone 5mg caps; 5mg; qds prn; 3 days; 5\n", 3, 5),
+    ("Medicine ; Dose ; Frequency ; Cyflenwad / Supply\nDihydrocodeine 30mg ; 30mg ; qds ; 7 days\n", None, 7),
+]
+
+
+@pytest.mark.parametrize("text,duration,supply", TABLES)
+def test_non_pipe_tables(text, duration, supply):
+    rxs = opioids(text)
+    assert len(rxs) == 1
+    assert (rxs[0]["duration_days"], rxs[0]["supply_days"]) == (duration, supply)
+
+
+def test_semicolons_in_prose_are_not_a_table():
+    rx = only_rx("Codeine 30mg qds prn; for 5 days; then stop")
+    assert rx["duration_days"] == 5
