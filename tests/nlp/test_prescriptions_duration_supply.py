@@ -106,3 +106,26 @@ def test_non_pipe_tables(text, duration, supply):
 def test_semicolons_in_prose_are_not_a_table():
     rx = only_rx("Codeine 30mg qds prn; for 5 days; then stop")
     assert rx["duration_days"] == 5
+
+
+CSV_EXPORTS = [
+    # (letter, duration_days, supply_days, supply_quantity)
+    ("Medications\nDrug,Dose,Frequency,Duration,Supply\nCodeine 30mg tablets,30mg,qds,5 days,7\nOmeprazole 20mg,20mg,od,,28\n", 5, 7, None),
+    ("Drug,Dose,Frequency,Duration\nTramadol 50mg capsules,50mg,qds prn,3/7\n", 3, None, None),
+    ("Medication,Dose,Route,Frequency,Duration,Qty\nOxycodone 5mg capsules,5mg,oral,\"4 hourly, prn\",7 days,28\n", 7, None, "28 capsules"),
+    ("Drug,Frequency,Days supplied\nDihydrocodeine 30mg tablets,qds,10\n", None, 10, None),
+    ("Drug,Dose,Frequency,Length of course\nCodeine 15mg tablets,15mg,qds,one week\n", 7, None, None),
+]
+
+
+@pytest.mark.parametrize("text,duration,supply,qty", CSV_EXPORTS)
+def test_csv_exports(text, duration, supply, qty):
+    rxs = opioids(text)
+    assert len(rxs) == 1
+    assert (rxs[0]["duration_days"], rxs[0]["supply_days"], rxs[0]["supply_quantity"]) == (duration, supply, qty)
+
+
+def test_prose_with_commas_is_not_a_csv_table():
+    rxs = opioids("Drug, dose and frequency were reviewed with her, and she understands.\n"
+                  "Codeine 30mg qds prn for 5 days.\n")
+    assert len(rxs) == 1 and rxs[0]["duration_days"] == 5
