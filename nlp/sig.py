@@ -111,7 +111,7 @@ def _phrase_rx(template: str) -> re.Pattern:
 
 
 def _period_days(x: re.Match) -> int | None:
-    n = 1.0 if x.group(1) == "" else to_number(x.group(1))  # "over the next fortnight": an implied one
+    n = 1.0 if not x.group(1) else to_number(x.group(1))  # "over the next fortnight", "for another week": one
     if n is None:
         n = sig_rules()["duration_number_words"].get(" ".join(x.group(1).lower().split()))
     unit = x.group(2) if x.re.groups >= 2 and x.group(2) else "days"

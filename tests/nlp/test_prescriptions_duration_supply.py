@@ -30,6 +30,11 @@ PROSE_LIMITS = [
     ("Codeine 15mg qds prn for not more than 2 weeks", 14),
     ("Morphine sulfate 10mg tabs 4 hourly prn, maximum duration 4 days", 4),
     ("Codeine 30mg qds prn for pain for 3 days", 3),
+    ("Codeine 30mg qds prn for a further 3 days", 3),
+    ("Tramadol 50mg caps qds prn for another week", 7),
+    ("Oxycodone 5mg caps qds prn for up to a week", 7),
+    ("Codeine 15mg qds, to finish in 5 days", 5),
+    ("Dihydrocodeine 30mg qds prn; come off it within a fortnight", 14),
 ]
 
 
@@ -46,6 +51,7 @@ NOT_DURATIONS = [
     "Oxycodone 5mg qds prn; headache for 2 weeks prior to admission",
     "Morphine sulfate 10mg tabs 4 hourly prn, GP review in 1 week",
     "Codeine 30mg qds prn; max 240mg per day",
+    "Codeine 30mg tablets qds prn (28 tablets, 7 days)",
 ]
 
 
@@ -62,6 +68,7 @@ LABELS = [
     ("Dihydrocodeine 30mg qds. Days' supply - 10", None, 10),
     ("Oxycodone 5mg qds prn. Length of treatment: 4 days", 4, None),
     ("Codeine 30mg qds prn, 14 days dispensed", None, 14),
+    ("Tramadol 50mg qds prn, a week's supply", None, 7),
 ]
 
 
@@ -77,6 +84,7 @@ QUANTITIES = [
     ("Codeine 30mg tablets qds x 2 boxes of 28", "56 tablets"),
     ("Tramadol 50mg capsules qds prn 1 OP (30)", "30 capsules"),
     ("Dihydrocodeine 30mg tablets qds, 3 packs of 28", "84 tablets"),
+    ("Codeine 30mg tabs qds prn x1 box (28)", "28 tablets"),
 ]
 
 
