@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -23,8 +24,8 @@ from typing import Any, Callable
 from audit_app import privacy, second_reader
 from audit_app.store.gcpause import gc_paused
 from audit_app.ingest import (DataRow, IngestError, Mapping, SheetData, ValidationReport, apply_user_mapping,
-                              build_records, letter_kind, list_sheets as _list_sheets, read_table,
-                              suggest_mapping)
+                              build_records, letter_kind, list_sheets as _list_sheets, parse_date, read_table,
+                              suggest_for_sheet)
 from audit_app.records import AuditRecord
 from audit_app.standards import StandardsConfig, config_for, default_config, evaluate_letter
 from audit_app.store import StoreError
@@ -124,16 +125,31 @@ def prepare_import(path_or_bytes, filename: str | None = None, *, sheet: str | i
 def prepare_letters(letters: list[tuple[str, str]], *, trust_id: int | None = None, store=None,
                     extract: bool = True, progress: Progress | None = None,
                     n_process: int | None = None) -> PreparedImport:
-    """Free-text letters, (name, text) each, as a two-column sheet (Letter ID, Letter text) that
-    goes through the same mapping, validation, extraction and one-transaction save as a
-    spreadsheet, without being written to a file and read back. Blank letters are left out."""
-    rows = [DataRow(k + 2, [name, text]) for k, (name, text) in
-            enumerate((name, text) for name, text in letters if text and text.strip())]
+    """Free-text letters, (name, text) each, as a sheet (Letter ID, the discharge date the letter
+    states, Letter text) that goes through the same mapping, validation, extraction and
+    one-transaction save as a spreadsheet, without being written to a file and read back. Blank
+    letters are left out; a letter whose stated date is not a date (a typo) gets no date rather
+    than blocking the import."""
+    kept = [(name, text) for name, text in letters if text and text.strip()]
+    rows = [DataRow(k + 2, [name, discharge_date_of(text) or "", text]) for k, (name, text) in enumerate(kept)]
     if not rows:
         raise IngestError("no letter text: upload .txt files or paste at least one letter", LETTERS_FILE)
-    data = SheetData(LETTERS_FILE, None, [], 1, list(LETTER_HEADINGS), ["A", "B"], rows, kind="letters")
+    data = SheetData(LETTERS_FILE, None, [], 1, list(LETTER_HEADINGS), ["A", "B", "C"], rows, kind="letters")
     return _prepare(data, None, remembered_mapping(store, trust_id), extract=extract, progress=progress,
                     n_process=n_process)
+
+
+# 'Discharged: 30 March 2024', 'Date of discharge 03/09/2025', 'discharged on 2025-09-03'
+_DISCHARGE_DATE = re.compile(
+    r"\b(?:date\s+of\s+discharge|discharge\s+date|discharged(?:\s+on)?|d/c\s+date)\s*[:\-]?\s*"
+    r"(\d{1,2}[./\-]\d{1,2}[./\-]\d{2,4}|\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9}\.?\s+\d{2,4}|\d{4}-\d{2}-\d{2})",
+    re.I)
+
+
+def discharge_date_of(text: str | None):
+    """The discharge date a letter states, as a date (None when not stated or not a date)."""
+    m = _DISCHARGE_DATE.search(text or "")
+    return parse_date(m.group(1)).value if m else None
 
 
 def remap_import(prepared: PreparedImport, mapping: dict[str, Any] | None, *, progress: Progress | None = None,
@@ -147,7 +163,7 @@ def remap_import(prepared: PreparedImport, mapping: dict[str, Any] | None, *, pr
 
 
 LETTERS_FILE = "letters"
-LETTER_HEADINGS = ("Letter ID", "Letter text")
+LETTER_HEADINGS = ("Letter ID", "Discharge date", "Letter text")
 
 
 def text_key(text: str | None) -> str:
@@ -160,7 +176,7 @@ def _prepare(data: SheetData, mapping: dict[str, Any] | None, remembered: dict |
              known: dict[str, dict] | None = None) -> PreparedImport:
     """Map, normalise, validate, extract (texts not in `known`) and compare: everything after reading."""
     t_read = time.perf_counter()
-    suggested = suggest_mapping(data.headings, remembered=remembered)
+    suggested = suggest_for_sheet(data, remembered=remembered)
     try:
         applied, notes = apply_user_mapping(suggested, mapping, file=data.file)
     except ValueError as exc:
@@ -344,7 +360,8 @@ def accept_import(store, prepared: PreparedImport, *, trust_id: int | None, labe
         if new is not None:
             kwargs["new_trust"] = new
         round_id = store.save_round(trust_id, label, letters(), into_round_id=into_round_id, **kwargs)
-        store.save_column_mapping(store.trust_of_round(round_id) if trust_id is None else trust_id, mapping)
+        store.save_column_mapping(store.trust_of_round(round_id) if trust_id is None else trust_id,
+                                  prepared.mapping.decisions())  # unmapped columns too
         prepared.timings["score"] = scoring[0]
         prepared.timings["save"] = time.perf_counter() - t0 - scoring[0]
     return round_id

@@ -71,6 +71,17 @@ CANONICAL_FIELDS: dict[str, tuple[str, str]] = {
     "weaning_plan": ("yesno", "Weaning / stopping plan documented"),
     "gp_action": ("yesno", "GP action documented"),
     "indication": ("yesno", "Indication documented"),
+    # The auditor's own judgements that standards read (OD-02, OD-03, OD-09 ... OD-15); each
+    # wins over the extractor's reading of the letter when answered.
+    "complete_prescription": ("yesno", "Prescription complete (drug, strength, form, dose, frequency, quantity)"),
+    "duration_stated": ("yesno", "Duration or stop date stated"),
+    "patient_informed": ("yesno", "Patient informed / counselled"),
+    "coprescription_justified": ("yesno", "Benzodiazepine / gabapentinoid co-prescription justified"),
+    "high_dose_reviewed": ("yesno", "High dose reviewed"),
+    "long_term_preadmission": ("yesno", "On a long-term opioid before admission"),
+    "ltot_reconciled": ("yesno", "Pre-admission opioid reconciled"),
+    "laxative": ("yesno", "Laxative co-prescribed"),
+    "ost": ("yesno", "Opioid substitution therapy (exclusion)"),
     "new_opioid": ("yesno", "New opioid this admission (vs pre-admission)"),
     "palliative": ("yesno", "Palliative / end of life (exclusion)"),
     "cancer_pain": ("yesno", "Active cancer pain (exclusion)"),
@@ -111,6 +122,15 @@ class AuditRecord:
     weaning_plan: YesNo = YesNo.UNKNOWN
     gp_action: YesNo = YesNo.UNKNOWN
     indication: YesNo = YesNo.UNKNOWN
+    complete_prescription: YesNo = YesNo.UNKNOWN
+    duration_stated: YesNo = YesNo.UNKNOWN
+    patient_informed: YesNo = YesNo.UNKNOWN
+    coprescription_justified: YesNo = YesNo.UNKNOWN
+    high_dose_reviewed: YesNo = YesNo.UNKNOWN
+    long_term_preadmission: YesNo = YesNo.UNKNOWN
+    ltot_reconciled: YesNo = YesNo.UNKNOWN
+    laxative: YesNo = YesNo.UNKNOWN
+    ost: YesNo = YesNo.UNKNOWN
     new_opioid: YesNo = YesNo.UNKNOWN
     palliative: YesNo = YesNo.UNKNOWN
     cancer_pain: YesNo = YesNo.UNKNOWN

@@ -42,6 +42,7 @@ from audit_app.standards import (
 )
 from audit_app.standards.definitions import code_words, reason_codes
 from audit_app.store.database import previous_round
+from audit_app.wording import GRAINS as CHART_GRAINS
 
 GREEN = PatternFill("solid", start_color="C6EFCE", end_color="C6EFCE")
 RED = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")
@@ -396,11 +397,14 @@ def png_session():
                 kaleido.stop_sync_server(silence_warnings=True)
 
 
-def _charts_sheet(ws, history: list, cfg: StandardsConfig, pdsa_cycles, measures_wanted, enabled: bool) -> list[str]:
+def _charts_sheet(ws, history: list, cfg: StandardsConfig, pdsa_cycles, measures_wanted, enabled: bool,
+                  grain: str = "round") -> list[str]:
     """Charts as images; returns notes (also written on the sheet) when charts are unavailable."""
     notes: list[str] = []
-    _put(ws, 1, 1, "Charts: each measure over this trust's rounds (qi.spc; run chart below 12 points, p-chart from 12; "
-                   "rounds in the store's order, by period start)", font=BOLD)
+    order = "rounds in the store's order, by period start" if grain == "round" else \
+        f"letters of this trust's rounds so far, by {CHART_GRAINS[grain]}"
+    _put(ws, 1, 1, f"Charts: each measure by {CHART_GRAINS[grain]} (qi.spc; run chart below 12 points, p-chart from "
+                   f"12; {order}; percentages of eligible letters)", font=BOLD)
     if not enabled:
         notes.append("Charts were not requested for this report.")
     else:
@@ -419,7 +423,7 @@ def _charts_sheet(ws, history: list, cfg: StandardsConfig, pdsa_cycles, measures
         if qs is not None and not history:
             notes.append("Charts unavailable: no rounds to chart.")
         elif qs is not None:
-            measures = qi_measures(history, "round", cfg)
+            measures = qi_measures(history, grain, cfg)
             wanted = measures_wanted or (cfg.enabled_ids() + ["median_ome"] +
                                          [f"high_dose_{t:g}" for t in cfg.param("high_dose_thresholds_reported")] + ["new_mr"])
             cycles = _pdsa(pdsa_cycles)
@@ -437,7 +441,8 @@ def _charts_sheet(ws, history: list, cfg: StandardsConfig, pdsa_cycles, measures
                             for k in ("values", "denominators", "labels"):
                                 kwargs[k] = [kwargs[k][i] for i in keep]
                         result = qs.analyse(**kwargs)
-                        fig = qf.spc_figure(result, pdsa_cycles=cycles, title=title)
+                        fig = qf.spc_figure(result, pdsa_cycles=cycles, title=title,
+                                            percent=m["kind"].iloc[0] == "proportion")
                         with warnings.catch_warnings():
                             warnings.simplefilter("ignore")  # kaleido: 'kopts ignored if using a server'
                             png = qf.figure_to_png(fig)
@@ -538,6 +543,7 @@ def build_round_report(
     unmask: bool = False,
     path: str | Path | None = None,
     generated_at: dt.datetime | None = None,
+    chart_grain: str = "round",
 ) -> bytes:
     """The round's Excel report as bytes (also written to ``path`` when given).
 
@@ -545,8 +551,10 @@ def build_round_report(
     standards_version) or a label; letters: LetterRows (or dicts with ``record``,
     ``standard_results``); previous: (round, letters) of the previous round, for the comparison
     sheet; history: [(round, letters), ...] in time order including this round, for the charts
-    (default: previous + this round).
+    (default: previous + this round); chart_grain: one chart point per 'round', 'week' or 'month'.
     """
+    if chart_grain not in CHART_GRAINS:
+        raise ValueError(f"chart_grain must be one of {', '.join(CHART_GRAINS)}, not {chart_grain!r}")
     cfg = config or default_config()
     label = round_info if isinstance(round_info, str) else _get(round_info, "label", str(round_info))
     trust_name = trust if isinstance(trust, str) else _get(trust, "name", str(trust))
@@ -583,7 +591,7 @@ def build_round_report(
     _comparison_sheet(sheets["Comparison"], comp, prev_label, label)
     if history is None:
         history = ([previous] if previous is not None else []) + [(round_info, letters)]
-    notes = _charts_sheet(sheets["Charts"], history, cfg, pdsa_cycles, chart_measures, charts)
+    notes = _charts_sheet(sheets["Charts"], history, cfg, pdsa_cycles, chart_measures, charts, chart_grain)
     _standards_sheet(sheets["Standards"], cfg)
     _measures_sheet(sheets["Measures"], round_info, letters, cfg)
     _change_ideas_sheet(sheets["Change ideas"], cfg, summary)
@@ -606,7 +614,7 @@ def build_round_report(
 def build_round_report_from_store(store, trust_id: int, round_id: int, *, unmask: bool = False,
                                   path: str | Path | None = None, charts: bool = True,
                                   chart_measures: list[str] | None = None,
-                                  config: StandardsConfig | None = None) -> bytes:
+                                  config: StandardsConfig | None = None, chart_grain: str = "round") -> bytes:
     """Gather the round, the previous round, the trust's rounds so far (charts), import issues
     and PDSA cycles from the store, and build the report."""
     trust = store.get_trust(trust_id)
@@ -624,5 +632,5 @@ def build_round_report_from_store(store, trust_id: int, round_id: int, *, unmask
     return build_round_report(
         trust, rnd, letters_by_round[rnd.id], config=config, previous=previous, history=history,
         import_issues=store.import_issues(round_id), pdsa_cycles=store.list_pdsa_cycles(trust_id),
-        charts=charts, chart_measures=chart_measures, unmask=unmask, path=path,
+        charts=charts, chart_measures=chart_measures, unmask=unmask, path=path, chart_grain=chart_grain,
     )

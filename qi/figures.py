@@ -106,6 +106,33 @@ def _broken_line(x: list, y: np.ndarray, phase: np.ndarray) -> tuple[list, list]
     return xs, ys
 
 
+def _lone_points(xs: list) -> bool:
+    """Does a broken line hold a segment of one point (which plotly draws as nothing)?"""
+    run = 0
+    for xi in xs + [None]:
+        if xi is None:
+            if run == 1:
+                return True
+            run = 0
+        else:
+            run += 1
+    return False
+
+
+def _line_mode(xs: list, colour: str) -> dict:
+    """Scatter arguments that make a line visible even where it spans one point: a short
+    horizontal dash marks it, so the chart draws every line its legend lists."""
+    if not _lone_points(xs):
+        return {"mode": "lines"}
+    return {"mode": "lines+markers", "marker": dict(symbol="line-ew", size=28, line=dict(color=colour, width=2))}
+
+
+def enough_points_for_icons(result: SpcResult) -> bool:
+    """Variation and assurance icons say something only about two or more points."""
+    values = result.points["value"].to_numpy(dtype=float)
+    return int(np.isfinite(values).sum()) >= 2
+
+
 def _point_colour(pt: str) -> str:
     if pt.startswith("special_cause_neutral"):
         return COLOURS["special_cause_neutral"]
@@ -163,7 +190,7 @@ def spc_figure(
     runs_signal_phases = set(int(p) for p, s in zip(result.phases["phase"], result.phases["runs_signal"]) if s)
     cl_name = "median" if result.chart == "run" or result.chart == "g" else "mean"
     xs, ys = _broken_line(x, pts["cl"].to_numpy(), phase)
-    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=f"centre line ({cl_name})",
+    fig.add_trace(go.Scatter(x=xs, y=ys, **_line_mode(xs, COLOURS["mean_line"]), name=f"centre line ({cl_name})",
                              line=dict(color=COLOURS["mean_line"], width=1.5,
                                        dash="dash" if runs_signal_phases else "solid"),
                              hoverinfo="skip", connectgaps=False))
@@ -176,13 +203,15 @@ def spc_figure(
     for col, name, line in lines:
         if pts[col].notna().any():
             xs, ys = _broken_line(x, pts[col].to_numpy(), phase)
-            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=name, line_shape=line_shape, line=line,
-                                     hoverinfo="skip", connectgaps=False))
+            fig.add_trace(go.Scatter(x=xs, y=ys, **_line_mode(xs, line["color"]), name=name, line_shape=line_shape,
+                                     line=line, hoverinfo="skip", connectgaps=False))
 
     # target
     tgt = target if target is not None else result.target
     if tgt is not None:
-        fig.add_trace(go.Scatter(x=[x[0], x[-1]] if x else [], y=[tgt, tgt], mode="lines",
+        tx = [x[0], x[-1]] if x else []
+        fig.add_trace(go.Scatter(x=tx, y=[tgt, tgt],
+                                 **_line_mode([tx[0]] if len(set(map(str, tx))) == 1 else tx, COLOURS["target"]),
                                  name=f"target ({tgt:.0%})" if pct else f"target ({number(tgt)})",
                                  line=dict(color=COLOURS["target"], width=1.5, dash="dash"), hoverinfo="skip"))
 
@@ -222,11 +251,11 @@ def spc_figure(
     # icons beside the chart
     annotations = []
     yicon = 1.0
-    if result.variation_icon:
+    if result.variation_icon and enough_points_for_icons(result):
         text, colour, glyph = VARIATION_ICON_TEXT[result.variation_icon]
         annotations.append(_icon(glyph, text, colour, yicon, "Variation"))
         yicon -= 0.22
-    if result.assurance_icon:
+    if result.assurance_icon and enough_points_for_icons(result):
         text, colour, glyph = ASSURANCE_ICON_TEXT[result.assurance_icon]
         annotations.append(_icon(glyph, text, colour, yicon, "Assurance"))
     for a in annotations:

@@ -43,6 +43,9 @@ def failure_line(exc: BaseException) -> str:
 SUBCOMMANDS = (app_cmd, import_cmd, score_cmd, extract_cmd, chart_cmd, network_cmd)
 
 
+DB_HELP = "SQLAlchemy database URL (default: $OPIOID_AUDIT_DB or the embedded SQLite file)"
+
+
 class _OneLineParser(argparse.ArgumentParser):
     """argparse prints usage plus the error; users asked for the error alone."""
 
@@ -58,12 +61,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--db",
         metavar="URL",
-        help="SQLAlchemy database URL (default: $OPIOID_AUDIT_DB or the embedded SQLite file)",
+        help=DB_HELP,
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_OneLineParser)
     sub.required = True
     for module in SUBCOMMANDS:
         module.register(sub)
+    # `opioid-audit import f.xlsx --db URL` is where most people type it: accept it after the
+    # subcommand too (SUPPRESS keeps a --db given before the subcommand when none is given after)
+    for subparser in sub.choices.values():
+        if "--db" not in subparser._option_string_actions:
+            subparser.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help=DB_HELP)
     return parser
 
 

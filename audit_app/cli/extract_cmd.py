@@ -36,8 +36,10 @@ def register(sub) -> None:
     p = sub.add_parser("extract", help="extract discharge opioids, doses, OME, weaning plans and GP actions from letters")
     p.add_argument("input", help="folder of .txt letters, .jsonl of {id, text}, or a spreadsheet (.xlsx/.csv)")
     p.add_argument("--out", required=True, help="output file: .jsonl, .csv or .xlsx")
-    p.add_argument("--column", help="spreadsheet column holding the letter text (default: 'text')")
-    p.add_argument("--id-column", help="spreadsheet column holding the letter id (default: row number)")
+    p.add_argument("--column", help="spreadsheet heading of the letter text (default: the column that looks like "
+                                    "letter text, as import suggests)")
+    p.add_argument("--id-column", help="spreadsheet heading of the letter id (default: the suggested id column, "
+                                       "else the row number)")
     p.add_argument("--sheet", help="worksheet name (default: the first sheet)")
     p.add_argument("--batch-size", type=int, default=64, help="letters per batch (default 64)")
     p.add_argument("--n-process", type=int, default=1, help="worker processes (default 1)")
@@ -78,6 +80,66 @@ def _read_jsonl(path: Path) -> list[tuple[str, object]]:
 
 
 def _read_sheet(path: Path, column: str | None, id_column: str | None, sheet: str | None) -> list[tuple[str, object]]:
+    """Find the table as `import` does (title rows, merged headings skipped), then the letter text
+    column: --column by heading, else the column the mapping suggests for letter text."""
+    from audit_app.ingest import IngestError, read_table, suggest_for_sheet
+
+    try:
+        data = read_table(path, path.name, sheet=sheet)
+    except IngestError as exc:
+        raise CliError(str(exc)) from None
+    named = [h for h in (column, id_column) if h]
+    if any(data.column_index(h) is None for h in named):
+        # the table found holds neither named heading (a hostile or odd first row fooled the header
+        # search): the row that holds the names is the header
+        return _read_sheet_by_names(path, column, id_column, sheet)
+    mapping = suggest_for_sheet(data)
+
+    def pick(heading: str | None, field: str, what: str) -> int | None:
+        if heading:
+            i = data.column_index(heading)
+            if i is None:
+                raise CliError(f"{what} {heading!r} not found in {path.name} (columns: {', '.join(data.headings)})")
+            return i
+        suggested = mapping.heading_for(field)
+        return data.column_index(suggested) if suggested else None
+
+    ci = pick(column, "letter_text", "column")
+    if ci is None:
+        ci = data.column_index("text")
+    if ci is None:
+        ci = _longest_text_column(data)
+    if ci is None:
+        raise CliError(f"no letter text column found in {path.name}: name it with --column "
+                       f"(columns: {', '.join(data.headings)})")
+    ii = pick(id_column, "letter_id", "id column")
+    out = []
+    for r in data.rows:
+        text = r.values[ci] if ci < len(r.values) else None
+        if text is None or (isinstance(text, str) and not text.strip()):
+            continue
+        lid = r.values[ii] if ii is not None and ii < len(r.values) else None
+        lid = str(lid).strip() if lid is not None and str(lid).strip() else f"row-{r.row}"
+        out.append((lid, text if isinstance(text, (str, bytes)) else str(text)))
+    if not out:
+        raise CliError(f"no letter text in column {data.headings[ci]!r} of {path.name}")
+    return out
+
+
+def _longest_text_column(data, min_chars: int = 80) -> int | None:
+    """The column whose cells are longest on average (letters are long), if they are long at all."""
+    best, best_len = None, float(min_chars)
+    for c in range(len(data.headings)):
+        cells = [v for v in (r.values[c] if c < len(r.values) else None for r in data.rows[:200]) if isinstance(v, str)]
+        mean = sum(len(v) for v in cells) / len(cells) if cells else 0.0
+        if mean > best_len:
+            best, best_len = c, mean
+    return best
+
+
+def _read_sheet_by_names(path: Path, column: str | None, id_column: str | None,
+                         sheet: str | None) -> list[tuple[str, object]]:
+    """The header is the first row (of 20) holding the named letter-text heading ('text' by default)."""
     column = column or "text"
     if path.suffix.lower() == ".csv":
         with io.StringIO(_bounded(path).decode("utf-8-sig", errors="replace"), newline="") as fh:

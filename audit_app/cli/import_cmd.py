@@ -127,8 +127,7 @@ def run(args) -> int:
                 print(json.dumps(doc, indent=2, default=str), file=out)
             return 0
         if prepared.report.has_errors:
-            msg = (f"not saved: {len(prepared.report.errors)} error(s) in the report; fix the spreadsheet "
-                   "and import it again")
+            msg = f"not saved: {len(prepared.report.errors)} error(s) in the report; " + _what_to_fix(prepared)
             if args.json:
                 print(json.dumps(doc, indent=2, default=str), file=out)
             print(f"opioid-audit import: {msg}", file=sys.stderr)
@@ -162,6 +161,21 @@ def run(args) -> int:
             close()
 
 
+def _what_to_fix(prepared) -> str:
+    """Errors a different mapping would clear name the columns to remap; the rest are in the file."""
+    from audit_app.ingest.build import MAPPING_MISFIT
+
+    misfits = [i for i in prepared.report.errors if i.code == MAPPING_MISFIT]
+    letters = [str(i.column).split(" ", 1)[0] for i in misfits]
+    if misfits and len(misfits) == len(prepared.report.errors):
+        return (f"change the mapping of column {', '.join(letters)} with --mapping "
+                '\'{"Heading": "field"}\' (null = not used), then run again')
+    if misfits:
+        return (f"change the mapping of column {', '.join(letters)} (--mapping) and fix the other errors "
+                "in the spreadsheet, then run again")
+    return "fix the spreadsheet and import it again"
+
+
 def _run_collated(args, store, prepared, period_start, period_end, out) -> int:
     from audit_app import collated_import
     from audit_app.ingest import IngestError
@@ -191,8 +205,8 @@ def _run_collated(args, store, prepared, period_start, period_end, out) -> int:
     if prepared.report.has_errors:
         if args.json:
             print(json.dumps(doc, indent=2, default=str), file=out)
-        print(f"opioid-audit import: not saved: {len(prepared.report.errors)} error(s) in the report; fix the "
-              "spreadsheet and import it again", file=sys.stderr)
+        print(f"opioid-audit import: not saved: {len(prepared.report.errors)} error(s) in the report; "
+              + _what_to_fix(prepared), file=sys.stderr)
         return 1
     try:
         saved = collated_import.accept_collated(store, parts, label=args.round_label, period_start=period_start,
@@ -219,10 +233,11 @@ def _print_preview(prepared, trust, out) -> None:
     print(f"\nColumn mapping ({origin}):", file=out)
     width = max((len(h) for h in sd.headings), default=10)
     for letter, col in zip(sd.column_letters, prepared.mapping.columns):
-        target = col.field or "(extra: kept as is)"
-        conf = f"{col.confidence:.2f} {col.source}" if col.field else ""
+        target = col.field or "(not used: kept as is)"
+        conf = f"{col.confidence:.2f} {col.source}" if col.field else ("remembered" if col.source == "remembered" else "")
         flag = "  <- check" if col.field and col.confidence < 0.85 else ""
-        print(f"  {letter:>3}  {col.heading:<{width}}  -> {target:<24} {conf}{flag}", file=out)
+        why = f"  ({col.note})" if col.note else ""
+        print(f"  {letter:>3}  {col.heading:<{width}}  -> {target:<24} {conf}{flag}{why}", file=out)
     rep = prepared.report
     print(f"\nValidation report: {rep.summary()}", file=out)
     for line in rep.format_lines(with_sheet=False):

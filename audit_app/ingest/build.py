@@ -73,6 +73,9 @@ def build_records(sheet: SheetData, mapping: Mapping, report: ValidationReport |
             report.add("warning", f"no column is mapped to '{essential}' ({CANONICAL_FIELDS[essential][1]}); "
                        "standards that need it will be 'not assessable'", code="missing_field", field=essential)
 
+    pending: list[tuple[int, str, str, int | None, Any, str, str]] = []  # row issues, said after the misfit check
+    answered: dict[int, int] = {}      # column -> non-blank cells
+    unreadable: dict[int, int] = {}    # column -> cells its field could not read
     for dr in sheet.rows:
         rec = AuditRecord(letter_id="", source_row=dr.row, source_sheet=sheet.sheet)
         answers_unknown: dict[str, str] = {}
@@ -140,14 +143,51 @@ def build_records(sheet: SheetData, mapping: Mapping, report: ValidationReport |
         _cross_checks(rec, answers_unknown, field_col, note)
 
         for sev, msg, c, raw, f, code in row_issues:
-            report.add(sev, msg, row=dr.row, column=sheet.column_label(c) if c is not None else None,
-                       raw=raw, field=f, code=code)
+            pending.append((dr.row, sev, msg, c, raw, f, code))
+            if c is not None and (code == "bad_value" or code == "unknown_unrecognised"):
+                unreadable[c] = unreadable.get(c, 0) + 1
+        for c, value in enumerate(dr.values[:len(col_field)]):
+            if col_field[c] and not is_blank(value):
+                answered[c] = answered.get(c, 0) + 1
         records.append(rec)
+
+    misfits = _mapping_misfits(sheet, col_field, answered, unreadable, pending, report)
+    for row, sev, msg, c, raw, f, code in pending:
+        if c in misfits and code in ("bad_value", "unknown_unrecognised"):
+            continue  # said once for the whole column: the mapping, not the cells, is wrong
+        report.add(sev, msg, row=row, column=sheet.column_label(c) if c is not None else None,
+                   raw=raw, field=f, code=code)
 
     _tidy_specialties(records)
     _duplicate_ids(records, sheet, field_col, report)
     report.n_rows = len(records)
     return records, report
+
+
+MAPPING_MISFIT = "mapping_misfit"   # code of an issue whose fix is a different mapping, not a different file
+_MISFIT_SHARE = 0.5                # share of a column's answers its field cannot read that blames the mapping
+
+
+def _mapping_misfits(sheet: SheetData, col_field: list[str | None], answered: dict[int, int],
+                     unreadable: dict[int, int], pending: list, report: ValidationReport) -> set[int]:
+    """Columns whose field cannot read most of their cells: the mapping is wrong, not the cells.
+    Each becomes one issue saying which column's mapping to change (an error when the cells were
+    errors, so nothing wrong is saved)."""
+    out: set[int] = set()
+    for c, bad in unreadable.items():
+        n = answered.get(c, 0)
+        if bad < 2 or bad <= _MISFIT_SHARE * n:
+            continue
+        out.add(c)
+        f = col_field[c]
+        letter = sheet.column_letters[c]
+        sev = "error" if any(p[3] == c and p[6] == "bad_value" for p in pending) else "warning"
+        example = next((p[4] for p in pending if p[3] == c and p[4] is not None), None)
+        eg = f" (e.g. '{clean_text(example)[:30]}')" if example is not None and f not in PRIVATE_FIELDS else ""
+        report.add(sev, f"{bad} of {n} values{eg} cannot be read as '{CANONICAL_FIELDS[f][1]}': change the mapping "
+                   f"of column {letter} (choose the field it holds, or '(not used)')",
+                   column=sheet.column_label(c), field=f, code=MAPPING_MISFIT)
+    return out
 
 
 def _code(f: str, p: Parsed) -> str:

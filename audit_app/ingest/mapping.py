@@ -5,16 +5,22 @@ Three ways to a suggestion, best first:
 2. an exact synonym after normalising the heading (case, punctuation, '(Y/N)', trailing '?'), 0.97;
 3. fuzzy similarity to a synonym (rapidfuzz) or a telling keyword ('wean', 'gp', 'benzo'), 0.6-0.9.
 Each field is given to at most one column (the most confident); the rest go to `extra`.
+
+A suggestion must also fit the column's values (`value_kind` of a sample): a column of yes/no
+answers never goes to a number or a date, a column of dates never to a yes/no; the next candidate
+that fits is taken instead. A column the user left unmapped is remembered as unmapped (None).
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from rapidfuzz import fuzz, process
 
-from audit_app.records import CANONICAL_FIELDS
+from audit_app.ingest.normalise import is_blank, parse_yes_no
+from audit_app.records import CANONICAL_FIELDS, YesNo
 
 MIN_CONFIDENCE = 0.6
 
@@ -27,7 +33,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                         "unit number", "unit no", "case note number", "casenote number", "case note no",
                         "hospital id", "pas number", "pas no", "pas id", "crn", "k number", "patient number",
                         "hosp id", "record number"),
-    "nhs_number": ("nhs number", "nhs no", "nhs", "nhs num", "nhs id"),
+    "nhs_number": ("nhs number", "nhs no", "nhs", "nhs num", "nhs id", "patient nhs no", "patient nhs number"),
     "patient_name": ("patient name", "name", "patient", "surname", "full name", "pt name", "forename surname"),
     "date_of_birth": ("dob", "date of birth", "birth date", "d o b", "birthdate"),
     "discharge_date": ("date of discharge", "discharge date", "date discharged", "discharged", "tto date",
@@ -63,6 +69,29 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                   "advice to gp", "gp review", "gp asked to review", "gp action documented", "instructions to gp",
                   "gp", "info for gp", "gp letter", "gp told", "gp review requested", "gp follow up",
                   "action for gp", "gp advised"),
+    "complete_prescription": ("complete prescription", "prescription complete", "prescription complete y n",
+                              "drug dose frequency stated", "complete rx", "rx complete", "all details stated",
+                              "full prescription", "prescription fully written"),
+    "duration_stated": ("duration stated", "duration documented", "duration specified", "duration on letter",
+                        "duration in letter", "stop date", "stop date stated", "duration or stop date",
+                        "duration stop date stated", "duration stop date", "course length stated",
+                        "max days stated", "review stop date stated", "duration given"),
+    "patient_informed": ("patient informed", "patient counselled", "counselling", "counselling documented",
+                         "patient counselling", "leaflet given", "information given to patient",
+                         "patient information", "patient advised", "patient educated", "opioid leaflet"),
+    "coprescription_justified": ("co prescription justified", "coprescription justified", "benzo justified",
+                                 "sedative justified", "combination justified", "justification documented",
+                                 "co prescribing justified", "benzo gabapentinoid justified"),
+    "high_dose_reviewed": ("high dose reviewed", "high dose review", "high dose documented",
+                           "high ome reviewed", "dose above threshold reviewed", "high dose justified"),
+    "long_term_preadmission": ("ltot", "long term opioid", "long term opioid therapy", "pre admission opioid",
+                               "on opioid before admission", "opioid before admission", "regular opioid pre admission",
+                               "existing opioid", "pre existing opioid", "long term opioid pre admission"),
+    "ltot_reconciled": ("ltot reconciled", "pre admission opioid reconciled", "opioid reconciled",
+                        "medicines reconciliation opioid", "long term opioid reconciled", "reconciled"),
+    "laxative": ("laxative", "laxative prescribed", "laxative co prescribed", "laxative on tto", "laxatives"),
+    "ost": ("ost", "opioid substitution therapy", "methadone buprenorphine ost", "substitution therapy",
+            "drug treatment service"),
     "indication": ("indication documented", "indication", "indication recorded", "reason for opioid",
                    "indication stated", "indication given", "reason documented"),
     "new_opioid": ("new opioid", "new", "new this admission", "new or existing", "started this admission",
@@ -91,24 +120,34 @@ KEYWORDS: tuple[tuple[str, str, float], ...] = (
     ("co_prescribed_sedative", r"\b(benzo\w*|gabapentin\w*|pregabalin|bzd|sedative\w*|z drug)\b", 0.85),
     ("weaning_plan", r"\b(wean\w*|taper\w*|step down|deprescrib\w*)\b", 0.85),
     ("ome_mg_per_day", r"\b(ome|mme|morphine equiv\w*)\b", 0.85),
-    ("letter_text", r"\b(letter|excerpt)\b", 0.8),
+    ("letter_text", r"\b(letter|excerpt|tto text|summary text)\b", 0.8),
     ("nhs_number", r"\bnhs\b", 0.8),
     ("hospital_number", r"\b(mrn|hosp\w*|unit no|pas)\b", 0.75),
     ("date_of_birth", r"\b(dob|birth)\b", 0.85),
     ("gp_action", r"\bgp\b", 0.8),
     ("indication", r"\bindication\w*\b", 0.85),
     ("discharge_date", r"\bdate\b", 0.7),
+    ("duration_stated", r"\b(duration|stop date)\b.*\b(stated|documented|given|specified|recorded)\b", 0.85),
     ("days_supplied", r"\b(duration|days|supply)\b", 0.75),
+    # a 'Duration' column of yes/no answers says whether a duration was stated
+    ("duration_stated", r"\b(duration|stop date)\b", 0.7),
     ("quantity", r"\b(qty|quantity|tablets)\b", 0.75),
     ("comments", r"\b(comment\w*|notes?|remarks?)\b", 0.75),
     ("auditor", r"\b(pharmacist|auditor|initials)\b", 0.75),
     ("specialty", r"\b(specialt\w*|speciality)\b", 0.8),
     ("palliative", r"\b(palliative|eol)\b", 0.75),
     ("drug", r"\b(drug\w*|medication|medicine)\b", 0.7),
+    ("patient_informed", r"\b(counsel\w*|leaflet|patient (informed|advised|told))\b", 0.8),
+    ("laxative", r"\blaxative\w*\b", 0.8),
     ("opioid_prescribed", r"^opioids?\b", 0.65),
 )
 
 _NOISE = re.compile(r"\b(y n|yes no|y n u|approx|approximately|please tick|tick|if applicable|documented y n)\b")
+
+
+# Abbreviations auditors write in headings, read as the word they stand for.
+_ABBREVIATIONS = {"pt": "patient", "pts": "patient", "pat": "patient", "dc": "discharge", "d/c": "discharge",
+                  "disch": "discharge", "hosp": "hospital", "doc": "documented", "docs": "documented"}
 
 
 def normalise_heading(heading: Any) -> str:
@@ -119,6 +158,7 @@ def normalise_heading(heading: Any) -> str:
     s2 = " ".join(_NOISE.sub(" ", s).split())
     s = s2 or s
     s = re.sub(r"\band\b", " ", s) if s not in ("and",) else s
+    s = " ".join(_ABBREVIATIONS.get(w, w) for w in s.split())
     return " ".join(s.split())
 
 
@@ -134,6 +174,7 @@ def _build_synonym_index() -> tuple[dict[str, str], list[str]]:
 
 
 _SYN_INDEX, _SYN_KEYS = _build_synonym_index()
+_LONG_SYN_KEYS = [k for k in _SYN_KEYS if len(k) >= 5]
 
 
 @dataclass
@@ -158,6 +199,11 @@ class Mapping:
     def as_dict(self) -> dict[str, str]:
         """heading -> canonical field, mapped columns only (the plain dict users confirm/edit)."""
         return {c.heading: c.field for c in self.columns if c.field}
+
+    def decisions(self) -> dict[str, str | None]:
+        """heading -> field for every named column, None where the column is not used: what is
+        remembered for the trust, so that a column left unmapped stays unmapped next time."""
+        return {c.heading: c.field for c in self.columns if c.heading.strip()}
 
     def field_for(self, heading: str) -> str | None:
         key = _heading_key(heading)
@@ -191,48 +237,172 @@ def _heading_key(h: Any) -> str:
     return " ".join(str(h or "").split()).casefold()
 
 
-def _score_heading(heading: str) -> tuple[str | None, float, str]:
+def _candidates(heading: str) -> list[tuple[str, float, str]]:
+    """Every field the heading could mean, most likely first: (field, confidence, source)."""
     norm = normalise_heading(heading)
     if not norm:
-        return None, 0.0, "none"
+        return []
+    found: dict[str, tuple[float, str]] = {}
+
+    def offer(f: str, conf: float, src: str) -> None:
+        if conf > found.get(f, (0.0, ""))[0]:
+            found[f] = (conf, src)
+
     if norm in _SYN_INDEX:
         # very short generic headings ('id', 'no', 'date') are a little less certain
         conf = 0.97 if len(norm) > 3 or norm in ("dob", "mrn", "ome", "age", "sex", "imd", "nhs", "qty") else 0.9
-        return _SYN_INDEX[norm], conf, "synonym"
-    best_field, best_conf, best_src = None, 0.0, "none"
+        offer(_SYN_INDEX[norm], conf, "synonym")
     if len(norm) >= 4:
-        hit = process.extractOne(norm, _SYN_KEYS, scorer=fuzz.ratio, score_cutoff=82)
-        if hit:
-            best_field, best_conf, best_src = _SYN_INDEX[hit[0]], 0.9 * hit[1] / 100, "fuzzy"
-        hit = process.extractOne(norm, [k for k in _SYN_KEYS if len(k) >= 5], scorer=fuzz.token_sort_ratio,
-                                 score_cutoff=85)
-        if hit and 0.88 * hit[1] / 100 > best_conf:
-            best_field, best_conf, best_src = _SYN_INDEX[hit[0]], 0.88 * hit[1] / 100, "fuzzy"
-    for f, pattern, conf in KEYWORDS:
-        if re.search(pattern, norm):
-            if conf > best_conf:
-                best_field, best_conf, best_src = f, conf, "keyword"
+        for key, score, _ in process.extract(norm, _SYN_KEYS, scorer=fuzz.ratio, score_cutoff=82, limit=8):
+            offer(_SYN_INDEX[key], 0.9 * score / 100, "fuzzy")
+        for key, score, _ in process.extract(norm, _LONG_SYN_KEYS, scorer=fuzz.token_sort_ratio, score_cutoff=85,
+                                             limit=8):
+            offer(_SYN_INDEX[key], 0.88 * score / 100, "fuzzy")
+    # The first keyword that matches is the heading's meaning; later ones are fallbacks for
+    # when the column's values rule the first out.
+    for rank, (f, _pattern, conf) in enumerate(k for k in KEYWORDS if re.search(k[1], norm)):
+        offer(f, conf - 0.05 * rank, "keyword")
+    ranked = sorted(found.items(), key=lambda kv: -kv[1][0])
+    return [(f, conf, src) for f, (conf, src) in ranked if conf >= MIN_CONFIDENCE]
+
+
+def _score_heading(heading: str) -> tuple[str | None, float, str]:
+    best = _candidates(heading)
+    return best[0] if best else (None, 0.0, "none")
+
+
+# ---------------------------------------------------------------- what the values look like
+
+SAMPLE_SIZE = 200          # cells read per column to judge what it holds
+_FIT_SHARE = 0.8           # share of answered cells that must look alike to call the column's kind
+_DATE_TEXT = re.compile(r"^\s*(\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{4}-\d{2}-\d{2}|"
+                        r"\d{1,2}(st|nd|rd|th)?[\s\-]*[a-z]{3,9}[\s\-,]*\d{2,4})\b", re.I)
+_NUMBER_TEXT = re.compile(r"^\s*[-+]?\d+(?:[.,]\d+)?\s*$")
+_KIND_WORDS = {"yesno": "yes/no answers", "date": "dates", "number": "numbers", "binary": "0/1 answers",
+               "text": "text"}
+_FIELD_KIND_WORDS = {"yesno": "a yes/no answer", "date": "a date", "int": "a number", "float": "a number",
+                     "str": "text"}
+
+
+def _cell_kind(value: Any) -> str | None:
+    """'yesno' | 'date' | 'number' | 'binary' | 'text' for one cell; None for a blank or an
+    'unknown' answer ('?', 'n/a'), which fits any column."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        return "yesno"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return "date"
+    if isinstance(value, (int, float)):
+        return "binary" if value in (0, 1) else "number"
+    text = str(value).strip()
+    if _NUMBER_TEXT.match(text):
+        return "binary" if text in ("0", "1") else "number"
+    if _DATE_TEXT.match(text):
+        return "date"
+    p = parse_yes_no(text)
+    if p.value in (YesNo.YES, YesNo.NO):
+        return "yesno"
+    if p.unknown and p.unknown != "unrecognised":
+        return None
+    return "text"
+
+
+def value_kind(values: Iterable[Any]) -> str | None:
+    """What a column holds, judged on a sample of its cells: 'yesno', 'date', 'number', 'binary'
+    (only 0 and 1: a number or a yes/no), 'text', or None when nothing is answered."""
+    kinds = [k for k in (_cell_kind(v) for v in values) if k]
+    if not kinds:
+        return None
+    n = len(kinds)
+    count = {k: kinds.count(k) for k in set(kinds)}
+    if count.get("binary", 0) == n:
+        return "binary"
+    if count.get("yesno", 0) + count.get("binary", 0) >= _FIT_SHARE * n:
+        return "yesno"
+    if count.get("date", 0) >= _FIT_SHARE * n:
+        return "date"
+    if count.get("number", 0) + count.get("binary", 0) >= _FIT_SHARE * n:
+        return "number"
+    return "text"
+
+
+# field kind -> column kinds that cannot hold it
+_MISFITS: dict[str, frozenset[str]] = {
+    "yesno": frozenset({"date", "number"}),
+    "int": frozenset({"yesno", "date"}),
+    "float": frozenset({"yesno", "date"}),
+    "date": frozenset({"yesno", "binary"}),
+}
+
+
+def fits(field_name: str, column_kind: str | None) -> bool:
+    """Can a column of this kind of values hold this field?"""
+    if column_kind is None or field_name not in CANONICAL_FIELDS:
+        return True
+    return column_kind not in _MISFITS.get(CANONICAL_FIELDS[field_name][0], frozenset())
+
+
+def misfit_note(field_name: str, column_kind: str | None) -> str:
+    """'holds yes/no answers, not a number (Days supplied / duration (days))'."""
+    kind, words = CANONICAL_FIELDS[field_name]
+    return (f"holds {_KIND_WORDS.get(column_kind or '', 'blanks')}, "
+            f"not {_FIELD_KIND_WORDS.get(kind, kind)} ({words})")
+
+
+def column_samples(rows: Iterable[Any], n_columns: int, limit: int = SAMPLE_SIZE) -> list[list[Any]]:
+    """The first `limit` non-blank cells of each column (rows: sequences of cells, or objects
+    with `.values` such as `DataRow`)."""
+    out: list[list[Any]] = [[] for _ in range(n_columns)]
+    for row in rows:
+        values = getattr(row, "values", row)
+        for c in range(min(n_columns, len(values))):
+            if len(out[c]) < limit and not is_blank(values[c]):
+                out[c].append(values[c])
+        if all(len(col) >= limit for col in out):
             break
-    if best_conf < MIN_CONFIDENCE:
-        return None, best_conf, "none"
-    return best_field, best_conf, best_src
+    return out
 
 
-def suggest_mapping(headings: Iterable[Any], remembered: dict[str, str] | None = None) -> Mapping:
-    """Suggest a canonical field for each heading. `remembered` (a mapping confirmed earlier for
-    the same trust) wins for headings that still exist."""
+def suggest_mapping(headings: Iterable[Any], remembered: dict[str, str | None] | None = None,
+                    values: list[list[Any]] | None = None) -> Mapping:
+    """Suggest a canonical field for each heading. `remembered` (the decisions confirmed earlier
+    for the same trust; None = left unmapped) wins for headings that still exist. `values`, a
+    sample of each column's cells (`column_samples`), rules out fields the values cannot be."""
     headings = ["" if h is None else str(h) for h in headings]
-    remembered_keys = {_heading_key(h): f for h, f in (remembered or {}).items() if f in CANONICAL_FIELDS}
+    remembered_keys = {_heading_key(h): f for h, f in (remembered or {}).items()
+                       if f is None or f in CANONICAL_FIELDS}
     cols: list[ColumnSuggestion] = []
-    for h in headings:
+    for i, h in enumerate(headings):
         key = _heading_key(h)
-        if key in remembered_keys:
-            cols.append(ColumnSuggestion(h, remembered_keys[key], 1.0, "remembered"))
+        kind = value_kind(values[i]) if values is not None and i < len(values) else None
+        if key and key in remembered_keys:
+            f = remembered_keys[key]
+            cols.append(ColumnSuggestion(h, f, 1.0, "remembered",
+                                         "" if f else "not used: left unmapped at the last import"))
+            continue
+        candidates = _candidates(h)
+        fitting = [c for c in candidates if fits(c[0], kind)]
+        if fitting:
+            f, conf, src = fitting[0]
+            note = ""
+            if fitting[0] != candidates[0]:
+                note = (f"the heading suggests '{CANONICAL_FIELDS[candidates[0][0]][1]}' but the column "
+                        + misfit_note(candidates[0][0], kind))
+            cols.append(ColumnSuggestion(h, f, conf, src, note))
+        elif candidates:
+            cols.append(ColumnSuggestion(h, None, candidates[0][1], "none",
+                                         "not mapped: the column " + misfit_note(candidates[0][0], kind)))
         else:
-            f, conf, src = _score_heading(h)
-            cols.append(ColumnSuggestion(h, f, conf, src))
+            cols.append(ColumnSuggestion(h, None, 0.0, "none"))
     _resolve_clashes(cols)
     return Mapping(cols)
+
+
+def suggest_for_sheet(sheet, remembered: dict[str, str | None] | None = None) -> Mapping:
+    """`suggest_mapping` for a read sheet (`SheetData`): its headings and a sample of each column."""
+    return suggest_mapping(sheet.headings, remembered=remembered,
+                           values=column_samples(sheet.rows, len(sheet.headings)))
 
 
 def _resolve_clashes(cols: list[ColumnSuggestion]) -> None:

@@ -21,17 +21,19 @@ the trusts granted to the user's e-mail (``store.trusts_for_user``).
 from __future__ import annotations
 
 from audit_app.access import AccessContext, AccessDenied
-from audit_app.services.charts import (CHART_TYPES, GRAINS, RULE_SETS, ChartView, chart, figure_png, icon_text,
-                                       measure_options, measures)
-from audit_app.services.compliance import ComplianceView, compliance
-from audit_app.services.importing import (LETTER_SEPARATOR, decode_letter_file, field_choices, issues_table,
-                                          list_sheets, mapping_from_table, mapping_table, prepare_letters,
-                                          prepare_upload, preview_table, remap_upload, save_import,
-                                          split_pasted_letters, warm_up)
+from audit_app.services.charts import (CHART_TYPES, GRAINS, RULE_SETS, ChartView, chart, chart_csv, figure_png,
+                                       icon_text, measure_options, measures)
+from audit_app.services.compliance import (ComplianceView, RescorePreview, compliance, rescore_preview,
+                                          rescore_round)
+from audit_app.services.importing import (LETTER_SEPARATOR, MAPPING_MISFIT, already_stored, decode_letter_file,
+                                          discharge_date_of, extraction_summary, field_choices, issues_table,
+                                          list_sheets, mapping_from_table, mapping_table, mapping_with_edits,
+                                          prepare_letters, prepare_upload, preview_table, remap_upload,
+                                          review_table, save_import, split_pasted_letters, warm_up)
 from audit_app.services.letters import (OUTCOME_SYMBOLS, CorrectableField, CorrectionResult, apply_correction,
                                         correctable_fields, current_value, letter_corrections, letter_ome_table,
                                         letter_outcome, letter_results_table, letter_wording, letters_table,
-                                        score_letter)
+                                        score_letter, value_words)
 from audit_app.services import network
 from audit_app.services.pdsa import (ACT_CHOICES, PDSA_FIELDS, delete_pdsa, list_pdsa, pdsa_cycles, pdsa_table,
                                      save_pdsa)

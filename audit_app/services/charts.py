@@ -13,9 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from audit_app import privacy
-
-from audit_app import scoring
+from audit_app import privacy, scoring, wording
 from audit_app.store.gcpause import gc_paused
 from audit_app.services.pdsa import cycles_of, linked_cycles
 from audit_app.services.scope import Access, ServiceError, TrustScope
@@ -27,7 +25,7 @@ from qi import explain, spc
 #: the charts the app offers, and every rule set, with their names (qi.explain)
 CHART_TYPES = {k: explain.CHART_NAMES[k] for k in ("run", "p", "i", "pp")}
 RULE_SETS = {k: explain.RULE_SET_NAMES[k] for k in spc.RULE_SETS}
-GRAINS = {"round": "audit round", "week": "week of discharge", "month": "month of discharge"}
+GRAINS = wording.GRAINS
 
 
 def measure_options(store: Store, access: Access, trust_id: int) -> dict[str, str]:
@@ -52,9 +50,12 @@ def measures(store: Store, access: Access, trust_id: int, grain: str = "round") 
 def measure_table(scope: TrustScope, grain: str = "round") -> pd.DataFrame:
     if grain not in GRAINS:
         raise ServiceError(f"choose the grain: {', '.join(GRAINS)}")
-    _, cfg = trust_config(scope)
+    rounds = [r for r in scope.store.list_rounds(scope.trust_id) if r.n_letters]
+    # targets as the latest round was scored (its standards version), so the chart's target line is
+    # the one the Compliance page, the report and the slides show for that round
+    _, cfg = trust_config(scope, rounds[-1].standards_version if rounds else None)
     with gc_paused():
-        pairs = [(r, scope.store.letters(r.id)) for r in scope.store.list_rounds(scope.trust_id) if r.n_letters]
+        pairs = [(r, scope.store.letters(r.id)) for r in rounds]
         return scoring.qi_measures(pairs, period=grain, config=cfg)
 
 
@@ -112,7 +113,7 @@ def chart_view(scope: TrustScope, measure_id: str, *, grain: str = "round", char
         raise ServiceError(f"a {CHART_TYPES[chart_type]} needs a percentage measure; "
                            "use a run chart or an XmR chart for the median OME")
     kwargs["chart"] = chart_type
-    names = [str(x) for x in rows["period"]]
+    names = [wording.period_words(x, grain) for x in rows["period"]]
     starts = list(rows["period_start"])
     dated = grain == "round" and all(isinstance(x, dt.date) for x in starts) and len(set(starts)) == len(starts)
     overlapping = _overlapping_rounds(scope, names) if grain == "round" else []
@@ -132,11 +133,11 @@ def chart_view(scope: TrustScope, measure_id: str, *, grain: str = "round", char
         if chosen is None:
             raise ServiceError("that PDSA cycle is not in this trust's log")
         start = dt.date.fromisoformat(str(chosen["date_start"])[:10])
-        first = next((str(p) for p, s in zip(rows["period"], rows["period_start"])
+        first = next((n for n, s in zip(names, rows["period_start"])
                       if s is not None and not (isinstance(s, float) and math.isnan(s)) and pd.Timestamp(s) >= pd.Timestamp(start)), None)
         if first is None:
             raise ServiceError(f"no data on or after the cycle's start ({start:%d/%m/%Y}), so no new phase can start there")
-        if first == str(rows["period"].iloc[0]):
+        if first == names[0]:
             raise ServiceError("the cycle starts at the first point: a new phase needs points before it")
         phases = [kwargs["labels"][names.index(first)]]
     try:
@@ -160,6 +161,21 @@ def chart_view(scope: TrustScope, measure_id: str, *, grain: str = "round", char
     # offered for download as CSV (opened in Excel): text through the formula guard
     return ChartView(fig, title, signals, result.variation_icon, result.assurance_icon, notes,
                      privacy.safe_frame(data), len(pts))
+
+
+def chart_csv(view: ChartView, table: pd.DataFrame, measure_id: str) -> str:
+    """The chart's data in the one CSV format `opioid-audit chart` reads back (qi.series_csv):
+    period, numerator, denominator, proportion, target (a fraction), then limits and signals."""
+    from qi.series_csv import points_to_csv
+
+    rows = table[table["measure_id"] == measure_id]
+    target = rows["target"].iloc[0] if not rows.empty and "target" in rows else None
+    if target is not None and (isinstance(target, float) and math.isnan(target)):
+        target = None
+    if target is not None and rows["kind"].iloc[0] == "proportion":
+        target = float(target) / 100.0
+    return points_to_csv(view.data, periods=[str(p) for p in view.data["period"]], target=target,
+                         measure=str(view.data["measure"].iloc[0]) if len(view.data) else None)
 
 
 def icon_text(variation: str | None, assurance: str | None) -> tuple[str | None, str | None]:

@@ -8,9 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from audit_app import privacy
-
-from audit_app import scoring
+from audit_app import privacy, scoring, wording
 from audit_app.store.gcpause import gc_paused
 from audit_app.services.scope import Access, TrustScope, visible_trusts
 from audit_app.services.standards import trust_config
@@ -63,7 +61,7 @@ def compliance_view(scope: TrustScope, rnd: RoundInfo) -> ComplianceView:
             "95% CI": f"{_pct_text(r['ci_low_pct'])} to {_pct_text(r['ci_high_pct'])}" if den else "no eligible letters",
             "n": f"{int(r['numerator'])}/{den}", "Target": _pct_text(r["target_pct"]) if r["target_pct"] is not None else "",
             "Against target": verdict, "Not assessable": int(r["not_assessable"]),
-            "Excluded": r["excluded_text"] or "",
+            "Excluded": wording.counts_words(r["excluded"]) if isinstance(r["excluded"], dict) else "",
         })
     table = pd.DataFrame(rows, columns=["Standard", "Title", "Compliance %", "95% CI", "n", "Target", "Against target",
                                         "Not assessable", "Excluded"])
@@ -100,3 +98,67 @@ def compliance_view(scope: TrustScope, rnd: RoundInfo) -> ComplianceView:
     # the tables shown may be downloaded as CSV: text through the formula guard
     return ComplianceView(rnd.label, rnd.n_letters, privacy.safe_frame(table), summ, compliance_figure(summ, rnd.label),
                           round_cmp, prev.label if prev else None, trusts, privacy.safe_frame(hist), programme)
+
+
+@dataclass
+class RescorePreview:
+    """What re-scoring a round with another standards version would change (nothing saved yet)."""
+    round_id: int
+    round_label: str
+    from_version: int | None
+    to_version: int
+    changes: pd.DataFrame          # one row per standard whose figure, target or verdicts change
+    n_letters_changed: int
+    results: dict[int, list[dict]]  # letter id -> new standard results, for rescore_round
+
+
+def rescore_preview(store: Store, access: Access, trust_id: int, round_id: int,
+                    version: int | None = None) -> RescorePreview:
+    """Score the round's letters again with standards `version` (default: the trust's current one)
+    and say, standard by standard, what would change: %, target, letters whose verdict moves."""
+    from audit_app.services.letters import score_letter
+
+    scope = TrustScope.check(store, access, trust_id)
+    rnd = scope.round(round_id)
+    v, cfg = trust_config(scope, version)
+    letters = store.letters(rnd.id)
+    with gc_paused():
+        new = {lt.id: score_letter(lt.record, lt.extraction, cfg, text=lt.text) for lt in letters}
+        before = round_summary(scope, rnd)
+        after = scoring.summarise(scoring.results_frame(
+            [{"id": lt.id, "letter_key": lt.letter_key, "record": lt.record, "standard_results": new[lt.id]}
+             for lt in letters], rnd.label), cfg)
+    changed_letters = {lt.id for lt in letters if _verdicts(lt.standard_results) != _verdicts(new[lt.id])}
+    b = before.set_index("standard_id")
+    a = after.set_index("standard_id")
+    rows = []
+    for sid in sorted(set(b.index) | set(a.index)):
+        pb = b["pct"].get(sid) if sid in b.index else None
+        pa = a["pct"].get(sid) if sid in a.index else None
+        tb = b["target_pct"].get(sid) if sid in b.index else None
+        ta = a["target_pct"].get(sid) if sid in a.index else None
+        moved = sum(1 for lt in letters if lt.id in changed_letters
+                    and _verdicts(lt.standard_results).get(sid) != _verdicts(new[lt.id]).get(sid))
+        if _pct_text(pb) == _pct_text(pa) and _pct_text(tb) == _pct_text(ta) and not moved:
+            continue
+        title = (a["title"].get(sid) if sid in a.index else b["title"].get(sid)) or ""
+        rows.append({"Standard": sid, "Title": title,
+                     "Now": _pct_text(pb) or "off", f"With version {v}": _pct_text(pa) or "off",
+                     "Target now": _pct_text(tb), f"Target in version {v}": _pct_text(ta),
+                     "Letters whose verdict changes": moved})
+    return RescorePreview(rnd.id, rnd.label, rnd.standards_version, v, pd.DataFrame(rows), len(changed_letters), new)
+
+
+def rescore_round(store: Store, access: Access, trust_id: int, round_id: int, version: int | None = None) -> int:
+    """Re-score the round with standards `version` and save every letter's results in one
+    transaction; the round then reports that version's targets everywhere. Returns the version."""
+    preview = rescore_preview(store, access, trust_id, round_id, version)
+    store.replace_standard_results(round_id, preview.results, preview.to_version)
+    return preview.to_version
+
+
+def _verdicts(results: list[dict]) -> dict[str, tuple]:
+    out: dict[str, list] = {}
+    for r in results or []:
+        out.setdefault(str(r.get("standard_id")), []).append((r.get("item_index"), r.get("outcome")))
+    return {k: tuple(sorted(v, key=str)) for k, v in out.items()}

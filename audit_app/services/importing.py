@@ -6,12 +6,12 @@ warm_up loads it in the background.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Callable
 
 import pandas as pd
 
-from audit_app import privacy
-
+from audit_app import privacy, wording
 from audit_app.records import CANONICAL_FIELDS
 from audit_app.services.scope import Access, ServiceError, TrustScope, check_period
 from audit_app.services.standards import trust_config
@@ -19,7 +19,7 @@ from audit_app.store.database import Store, StoreError
 from audit_app.ui.evidence import opioid_summary
 
 
-LETTER_SEPARATOR = "==="
+LETTER_SEPARATOR = "==="  # still honoured; letters are split on their own titles without it
 
 
 def _import_error(exc: Exception, filename: str | None) -> ServiceError:
@@ -51,17 +51,95 @@ def list_sheets(data: bytes, filename: str) -> list[str]:
         raise _import_error(exc, filename) from None
 
 
+# A letter's own title: where a new letter starts in pasted text.
+_LETTER_TITLE = re.compile(
+    r"^\s*(?:(?:inpatient|immediate|hospital|electronic|e-?|final|interim|ward)\s*)*"
+    r"(?:discharge\s+(?:summary|letter|notification|advice\s+note|note)|tto\b|to\s+take\s+out)", re.I)
+_HEADER_WORDS = re.compile(r"\b(nhs|trust|hospital|infirmary|ward|foundation|healthcare|university)\b", re.I)
+
+
+_IDENTITY = re.compile(r"\b(DOB|D\.O\.B\.?|date of birth|NHS\s*(?:no|number|num)\b)|^\s*(patient|name|pt)\s*:", re.I)
+# the end of the letter before: sign-off, author and grade, pharmacy screening
+_SIGN_OFF = re.compile(r"\b(signed|completed by|bleep|regards|thanks|sincerely|screened|pharmacy|pharmacist|"
+                       r"FY[12]|CT[1-3]|ST[1-8]|SpR|SHO|registrar|consultant|ext\.?\s*\d)\b", re.I)
+_SEPARATOR_LINE = re.compile(r"^\s*([-=_*~#]\s*){3,}$")
+_HEADER_REACH = 12  # lines above a letter's identity block that can be its header
+
+
+def _is_header_line(line: str) -> bool:
+    """Blank, a rule, a title, or a short address-like line (trust, hospital, date, 'Dr X', 'Dear Dr X,')
+    rather than a sentence or a list item of the letter before."""
+    t = line.strip()
+    if not t or _SEPARATOR_LINE.match(t) or _LETTER_TITLE.match(t):
+        return True
+    if t[0] in "-•*·>" or t.endswith((".", ";", ":")) or _SIGN_OFF.search(t):
+        return False
+    if t.endswith(",") and not re.match(r"^\s*dear\b", t, re.I):
+        return False
+    return len(t) < 70 or (len(t) < 90 and bool(_HEADER_WORDS.search(t)))
+
+
+def _body_between(lines: list[str], a: int, b: int) -> bool:
+    """Is there letter body (a sentence, a list, a section) between two identity lines? Then they
+    belong to two letters; a patient block spread over a few lines does not."""
+    between = lines[a + 1:b]
+    return any(not t.strip() for t in between) and any(t.strip() and not _is_header_line(t) for t in between)
+
+
+def _letter_start(lines: list[str], anchor: int, floor: int) -> int:
+    """Walk up from a letter's first identity line over its header (titles, trust and hospital
+    names, rules, blank lines) to its first line; never above `floor` (the previous letter's anchor)."""
+    i = anchor
+    while i - 1 > floor and anchor - (i - 1) <= _HEADER_REACH and _is_header_line(lines[i - 1]):
+        i -= 1
+    while i < anchor and not lines[i].strip():
+        i += 1
+    return i
+
+
 def split_pasted_letters(text: str) -> list[str]:
-    """Pasted text -> letters, split at lines that are only '===' (one letter when there is none)."""
-    letters, cur = [], []
-    for line in (text or "").splitlines():
+    """Pasted text -> letters, split on the letters' own headings: each letter has one patient
+    block (name, DOB, NHS number) under its header (trust, hospital, 'Discharge summary'); without
+    such blocks a letter starts at its title ('Inpatient discharge letter', 'TTO'). A line of only
+    '===' also separates letters. Text with none of these is one letter."""
+    letters: list[str] = []
+    for chunk in _split_on_separator(text or ""):
+        lines = chunk.splitlines()
+        anchors = [i for i, line in enumerate(lines) if _IDENTITY.search(line)]
+        clusters = [a for k, a in enumerate(anchors) if k == 0 or _body_between(lines, anchors[k - 1], a)]
+        if len(clusters) >= 2:
+            starts = [0] + [_letter_start(lines, a, prev) for prev, a in zip(clusters, clusters[1:])]
+        else:
+            # a title stands alone: 'TTO:' or 'Discharge summary:' ending in a colon heads a section
+            titles = [i for i, line in enumerate(lines) if len(line) < 90 and _LETTER_TITLE.match(line)
+                      and not line.rstrip().endswith(":")]
+            starts = [0] + titles[1:] if titles else [0]
+        starts = sorted(set(starts))
+        for a, b in zip(starts, starts[1:] + [len(lines)]):
+            piece = "\n".join(lines[a:b]).strip("\n")
+            if piece.strip():
+                letters.append(piece)
+    return letters
+
+
+def _split_on_separator(text: str) -> list[str]:
+    chunks, cur = [], []
+    for line in text.splitlines():
         if line.strip() and set(line.strip()) == {"="} and len(line.strip()) >= 3:
-            letters.append("\n".join(cur))
+            chunks.append("\n".join(cur))
             cur = []
         else:
             cur.append(line)
-    letters.append("\n".join(cur))
-    return [l.strip("\n") for l in letters if l.strip()]
+    chunks.append("\n".join(cur))
+    return [c for c in chunks if c.strip()]
+
+
+def discharge_date_of(text: str):
+    """The discharge date a letter states ('Discharged: 30 March 2024', 'Date of discharge 03/09/2025'),
+    or None: read by audit_app.importing.prepare_letters into each letter's Discharge date."""
+    from audit_app import importing  # see the module docstring
+
+    return importing.discharge_date_of(text)
 
 
 def decode_letter_file(data: bytes, filename: str) -> str:
@@ -114,49 +192,134 @@ def remap_upload(store: Store, access: Access, trust_id: int, prepared, mapping:
 
 
 def mapping_table(prepared) -> pd.DataFrame:
-    """One row per column heading: the suggested field, how sure, and why."""
+    """One row per column heading: the field in words ('(not used)' when unmapped), what that field
+    means in one line, how sure the suggestion is and why."""
     rows = []
     for c in prepared.mapping.columns:
-        rows.append({"Column": c.heading, "Field": c.field or "",
-                     "Means": CANONICAL_FIELDS.get(c.field, ("", ""))[1] if c.field else "(not used)",
-                     "Confidence": round(float(c.confidence), 2), "Why": c.source + (f": {c.note}" if c.note else "")})
+        rows.append({"Column": c.heading, "Field": wording.field_label(c.field),
+                     "Means": wording.field_help(c.field),
+                     "Confidence": round(float(c.confidence), 2),
+                     "Why": wording.mapping_reason(c.source, c.note)})
     return pd.DataFrame(rows, columns=["Column", "Field", "Means", "Confidence", "Why"])
 
 
 def field_choices() -> dict[str, str]:
-    return {"": "(not used)", **{k: v[1] for k, v in CANONICAL_FIELDS.items()}}
+    """Field label (what the mapping editor shows) -> field code; '(not used)' -> ''."""
+    return {wording.NOT_USED: "", **{wording.field_label(k): k for k in CANONICAL_FIELDS}}
 
 
 def mapping_from_table(table: pd.DataFrame) -> dict[str, str | None]:
-    """The user's edited mapping: heading -> field (None for a column they chose not to use)."""
+    """The user's edited mapping: heading -> field code (None for a column they chose not to use).
+    The Field column holds labels (field_choices); codes are accepted too."""
+    choices = field_choices()
     out: dict[str, str | None] = {}
     for _, r in table.iterrows():
         f = r.get("Field")
-        out[str(r["Column"])] = None if f is None or (isinstance(f, float) and math.isnan(f)) or f == "" else str(f)
+        if f is None or (isinstance(f, float) and math.isnan(f)) or f == "":
+            out[str(r["Column"])] = None
+            continue
+        code = choices.get(str(f), str(f) if str(f) in CANONICAL_FIELDS else None)
+        out[str(r["Column"])] = code or None
     return out
+
+
+def mapping_with_edits(prepared, edited_rows: dict) -> dict[str, str | None]:
+    """The mapping after the editor's edits ({row index: {"Field": label}}), applied as they are made."""
+    table = mapping_table(prepared)
+    for i, change in (edited_rows or {}).items():
+        if "Field" in change and 0 <= int(i) < len(table):
+            table.loc[int(i), "Field"] = change["Field"]
+    return mapping_from_table(table)
+
+
+def review_table(prepared) -> pd.DataFrame:
+    """Where the auditor and the extractor disagree: one text row per answer (lists shown as text,
+    so no column mixes types), letter id and Excel row, no identifier and no letter text."""
+    rows = []
+    for rec, comps in zip(prepared.records, prepared.comparisons):
+        for c in comps:
+            if c.needs_review:
+                rows.append({"Letter": str(rec.letter_id), "Row": "" if rec.source_row is None else str(rec.source_row),
+                             "Answer": c.label or wording.field_words(c.field),
+                             "Auditor": services_value(c.auditor), "Extractor": services_value(c.extractor),
+                             "Note": c.note or ("from an excerpt: read with care" if c.confidence == "low" else "")})
+    return pd.DataFrame(rows, columns=["Letter", "Row", "Answer", "Auditor", "Extractor", "Note"])
+
+
+def services_value(value: Any) -> str:
+    return wording.words(value) if isinstance(value, str) else wording.cell_text(value)
 
 
 def issues_table(prepared) -> pd.DataFrame:
     rows = [{"Severity": i.severity, "Sheet": i.sheet or "", "Row": i.row, "Column": i.column or "",
-             "Message": i.message} for i in prepared.report.sorted()]
+             "Message": i.message} for i in prepared.report.sorted()]  # messages already in words
     df = pd.DataFrame(rows, columns=["Severity", "Sheet", "Row", "Column", "Message"])
     df["Row"] = df["Row"].astype("Int64")
     return privacy.safe_frame(df)  # every table shown may be downloaded as CSV
 
 
 def preview_table(prepared, limit: int = 200) -> pd.DataFrame:
-    """The first records as read (identifiers left out), for a quick look before saving."""
-    from audit_app.ingest.build import jsonable  # see the module docstring
-
-    hidden = {"hospital_number", "nhs_number", "patient_name", "date_of_birth", "letter_text", "extra",
-              "source_sheet", "days_supplied_raw"}
+    """The first records as read, mapped fields only, in words (identifiers and letter text left
+    out; dates dd/mm/yyyy; every cell text, so no column mixes types)."""
+    hidden = {"hospital_number", "nhs_number", "patient_name", "date_of_birth", "letter_text"}
+    shown = [f for f in CANONICAL_FIELDS if f not in hidden and prepared.mapping.heading_for(f)]
     rows = []
     for rec, ex in list(zip(prepared.records, prepared.extractions))[:limit]:
-        d = {k: jsonable(v) for k, v in rec.to_dict().items() if k not in hidden}
-        d["opioids found in the letter"] = ("; ".join(opioid_summary(o) for o in ex.get("opioids") or [])
+        d = {"Row": "" if rec.source_row is None else str(rec.source_row)}
+        for f in shown:
+            v = getattr(rec, f)
+            d[CANONICAL_FIELDS[f][1]] = wording.uk_date(v) if CANONICAL_FIELDS[f][0] == "date" else services_value(
+                getattr(v, "value", v))
+        d["Opioids found in the letter"] = ("; ".join(opioid_summary(o) for o in ex.get("opioids") or [])
                                             if ex else "")
         rows.append(d)
     return privacy.safe_frame(pd.DataFrame(rows))
+
+
+MAPPING_MISFIT = "mapping_misfit"  # = audit_app.ingest.build.MAPPING_MISFIT (not imported here: openpyxl)
+
+
+def extraction_summary(extraction: dict | None) -> str:
+    """What the extractor found in one letter, in words (markdown), before anything is saved."""
+    if not extraction:
+        return "Not read by the extractor."
+    ops = extraction.get("opioids") or []
+    lines = [f"- **Opioids:** {'; '.join(opioid_summary(o) for o in ops) if ops else 'none found'}"]
+    ome = extraction.get("ome_total_mg_per_day")
+    if ome is not None:
+        lines.append(f"- **OME:** {float(ome):g} mg/day")
+    for key in ("weaning_plan", "gp_instruction", "indication_documented"):
+        v = extraction.get(key)
+        present = v.get("present") if isinstance(v, dict) else v
+        if present is not None:
+            lines.append(f"- **{wording.field_words(key)}:** {'found' if present else 'not found'}")
+    return "\n".join(lines)
+
+
+def _fingerprint(letter_id: Any, text: str | None, discharge_date: Any, *, masked: bool) -> str:
+    """Keyed hash of a letter's id and its text (as stored: masked unless the trust keeps
+    identifiers), or of its id and discharge date when there is no text."""
+    body = (privacy.mask_text(text) if masked else text) if text else f"date:{discharge_date or ''}"
+    return privacy.keyed_hash(f"{str(letter_id or '').strip()}\n{body}", "letter-content")
+
+
+def already_stored(store: Store, access: Access, trust_id: int, prepared) -> dict[str, int]:
+    """Round label -> how many of the prepared letters that round already holds (same letter id
+    and text, compared as keyed hashes): the same spreadsheet or letters imported twice."""
+    scope = TrustScope.check(store, access, trust_id)
+    masked = not scope.trust.keep_identifiers
+    incoming = {_fingerprint(r.letter_id, r.letter_text, r.discharge_date.isoformat() if r.discharge_date else None,
+                             masked=masked) for r in prepared.records}
+    found: dict[str, int] = {}
+    for rnd in store.list_rounds(trust_id):
+        if not rnd.n_letters:
+            continue
+        n = sum(1 for lt in store.letters(rnd.id)
+                if _fingerprint(lt.record.get("letter_id"), lt.text, lt.record.get("discharge_date"),
+                                masked=False) in incoming)
+        if n:
+            found[rnd.label] = n
+    return found
 
 
 def save_import(store: Store, access: Access, trust_id: int, prepared, *, label: str, period_start: Any = None,

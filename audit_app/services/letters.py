@@ -8,13 +8,11 @@ from typing import Any
 
 import pandas as pd
 
-from audit_app import privacy
-
-from audit_app.records import YesNo, yes_no_word
+from audit_app import privacy, wording
+from audit_app.records import CANONICAL_FIELDS, YesNo, yes_no_word
 from audit_app.services.scope import Access, ServiceError, TrustScope
-from audit_app.services.standards import param_text, trust_config
+from audit_app.services.standards import trust_config
 from audit_app.standards import evaluate_letter
-from audit_app.standards.definitions import code_words
 from audit_app.store.database import ConcurrentEditError, LetterRow, Store, StoreError, set_path
 from audit_app.ui.evidence import opioid_summary
 
@@ -75,15 +73,11 @@ class CorrectableField:
     choices: tuple = ()
 
 
-_RECORD_FIELDS = (
-    ("weaning_plan", "Weaning / stopping plan documented (auditor)"),
-    ("gp_action", "GP action documented (auditor)"),
-    ("indication", "Indication documented (auditor)"),
-    ("new_opioid", "New opioid this admission (auditor)"),
-    ("opioid_prescribed", "Opioid on the TTO (auditor)"),
-    ("palliative", "Palliative / end of life (auditor)"),
-    ("cancer_pain", "Active cancer pain (auditor)"),
-)
+# The auditor's yes/no answers a user may correct: every yes/no field of the audit record
+# (records.CANONICAL_FIELDS is the one list), the opioid question first.
+_RECORD_FIELDS = tuple(
+    (k, f"{words} (auditor)") for k, (kind, words) in sorted(
+        CANONICAL_FIELDS.items(), key=lambda kv: kv[0] != "opioid_prescribed") if kind == "yesno")
 
 
 def correctable_fields(letter: LetterRow) -> list[CorrectableField]:
@@ -213,29 +207,41 @@ def apply_correction(store: Store, access: Access, trust_id: int, letter_id: int
 
 
 def letter_corrections(store: Store, access: Access, trust_id: int, letter_id: int) -> pd.DataFrame:
-    TrustScope.check(store, access, trust_id).letter(letter_id)
-    rows = [{"When": c["created_at"].strftime("%Y-%m-%d %H:%M") if c.get("created_at") else "",
-             "Field": c["field"], "Old": param_text(c["old_value"]) if c["old_value"] is not None else "",
-             "New": param_text(c["new_value"]) if c["new_value"] is not None else "",
-             "Reason": c["reason"], "By": c["user"]} for c in store.corrections(letter_id=letter_id)]
+    letter = TrustScope.check(store, access, trust_id).letter(letter_id)
+    labels = {f.path: f.label for f in correctable_fields(letter)}
+    rows = [{"When": c["created_at"].strftime("%d/%m/%Y %H:%M") if c.get("created_at") else "",
+             "Field": labels.get(c["field"]) or wording.field_words(c["field"]),
+             "Old": wording.cell_text(c["old_value"]), "New": wording.cell_text(c["new_value"]),
+             "Reason": c["reason"] or "", "By": c["user"] or ""} for c in store.corrections(letter_id=letter_id)]
     return privacy.safe_frame(pd.DataFrame(rows, columns=["When", "Field", "Old", "New", "Reason", "By"]))
 
 
+def value_words(value: Any) -> str:
+    """A stored value as the page shows it: yes/no words, UK dates, lists as text, nothing for None."""
+    return wording.words(value) if isinstance(value, str) else wording.cell_text(value)
+
+
+_SOURCES = {"auditor": "auditor", "extraction": "letter", "derived": "worked out", "config": "setting"}
+
+
+def evidence_words(e: dict) -> str:
+    """One piece of evidence in words: 'auditor: GP action documented = no (not recorded by the auditor)'."""
+    shown = value_words(e.get("value"))
+    text = f"{_SOURCES.get(e.get('source', ''), e.get('source', ''))}: {wording.field_words(e.get('field', ''))}"
+    text += f" = {shown}" if shown else ""
+    return text + (f" ({e['note']})" if e.get("note") else "")
+
+
 def letter_results_table(letter: LetterRow) -> pd.DataFrame:
-    """The standards' verdicts on one letter, with the reason and evidence in words."""
+    """The standards' verdicts on one letter, with the reason and evidence in words (text columns only)."""
     rows = []
     for r in letter.standard_results:
-        evidence = "; ".join(
-            f"{e.get('source', '')}: {e.get('field', '')} = {param_text(e.get('value'))}"
-            + (f" ({e['note']})" if e.get("note") else "")
-            for e in r.get("evidence") or [])
-        rows.append({"Standard": r.get("standard_id"),
-                     "Item": "" if r.get("item_index") is None else int(r["item_index"]) + 1,
-                     "Outcome": OUTCOME_SYMBOLS.get(r.get("outcome"), r.get("outcome")),
-                     "Why": code_words(r.get("exclusion_code") or r.get("reason")), "Evidence": evidence})
+        rows.append({"Standard": str(r.get("standard_id") or ""),
+                     "Item": "" if r.get("item_index") is None else str(int(r["item_index"]) + 1),
+                     "Outcome": OUTCOME_SYMBOLS.get(r.get("outcome"), wording.words(r.get("outcome"))),
+                     "Why": wording.words(r.get("exclusion_code") or r.get("reason")),
+                     "Evidence": "; ".join(evidence_words(e) for e in r.get("evidence") or [])})
     return privacy.safe_frame(pd.DataFrame(rows, columns=["Standard", "Item", "Outcome", "Why", "Evidence"]))
-
-
 
 
 def letter_ome_table(letter: LetterRow) -> tuple[pd.DataFrame, str]:

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from audit_app import privacy
-
+from audit_app import privacy, wording
 from audit_app.access import AccessDenied
 from audit_app.services.scope import Access, ServiceError, TrustScope
 from audit_app.store.database import Store, StoreError
@@ -49,7 +48,8 @@ def pdsa_table(store: Store, access: Access, trust_id: int) -> pd.DataFrame:
         row = {"id": c["id"]}
         for k, label in PDSA_FIELDS.items():
             v = c.get(k)
-            row[label] = ", ".join(map(str, v)) if isinstance(v, list) else v
+            # text cells only: dates dd/mm/yyyy, lists as text, nothing for None (no mixed-type column)
+            row[label] = wording.uk_date(v) if k.startswith("date") else wording.cell_text(v)
         rows.append(row)
     return privacy.safe_frame(pd.DataFrame(rows, columns=["id", *PDSA_FIELDS.values()]))
 

@@ -9,8 +9,7 @@ import re
 import pandas as pd
 
 from audit_app import privacy
-
-from audit_app.services.charts import chart_view, figure_png, icon_text, measure_labels, measure_table
+from audit_app.services.charts import GRAINS, chart_view, figure_png, icon_text, measure_labels, measure_table
 from audit_app.services.compliance import compliance_view
 from audit_app.services.pdsa import cycles_of
 from audit_app.services.scope import Access, ServiceError, TrustScope
@@ -20,9 +19,9 @@ from qi import explain
 
 
 def round_report(store: Store, access: Access, trust_id: int, round_id: int, *, mask: bool = True,
-                 charts: bool = True) -> bytes:
+                 charts: bool = True, grain: str = "round") -> bytes:
     """The round's Excel report (audit_app.report), identifiers masked unless the trust keeps them
-    and the caller asks for them."""
+    and the caller asks for them; charts with one point per round, week or month (`grain`)."""
     from audit_app import report  # see the module docstring
 
     scope = TrustScope.check(store, access, trust_id)
@@ -33,7 +32,8 @@ def round_report(store: Store, access: Access, trust_id: int, round_id: int, *, 
     _, cfg = trust_config(scope, rnd.standards_version)
     try:
         return report.build_round_report_from_store(store, trust_id, round_id, unmask=(not mask and
-                                                    trust.keep_identifiers), charts=charts, config=cfg)
+                                                    trust.keep_identifiers), charts=charts, config=cfg,
+                                                    chart_grain=grain)
     except (ValueError, StoreError) as exc:
         raise ServiceError(str(exc)) from None
 
@@ -56,10 +56,11 @@ def _slide_measures(scope: TrustScope) -> list[str]:
 
 
 def round_slides(store: Store, access: Access, trust_id: int, round_id: int,
-                 measure_ids: list[str] | None = None) -> bytes:
+                 measure_ids: list[str] | None = None, grain: str = "round") -> bytes:
     """A PowerPoint deck of the round for a QI meeting (audit_app.slides): compliance against
     targets, then each measure's run chart over the trust's rounds with its PDSA cycles and
-    signals in words. Aggregates only: no letter text or identifier."""
+    signals in words, one point per round, week or month (`grain`). Aggregates only: no letter
+    text or identifier."""
     from audit_app import report, slides  # see the module docstring
 
     scope = TrustScope.check(store, access, trust_id)
@@ -76,7 +77,9 @@ def round_slides(store: Store, access: Access, trust_id: int, round_id: int,
                      + (f", target {r['Target']} {r['Against target'][:1]}" if r["Target"] else ""))
     measure_ids = list(measure_ids or _slide_measures(scope))
     options = measure_labels(scope)
-    table = measure_table(scope, "round")
+    if grain not in GRAINS:
+        raise ServiceError(f"choose the grain: {', '.join(GRAINS)}")
+    table = measure_table(scope, grain)
 
     def png(fig) -> tuple[bytes | None, str | None]:
         try:
@@ -92,7 +95,7 @@ def round_slides(store: Store, access: Access, trust_id: int, round_id: int,
         for mid in measure_ids:
             name = options.get(mid, mid)
             try:
-                cv = chart_view(scope, mid, table=table)
+                cv = chart_view(scope, mid, grain=grain, table=table)
             except ServiceError as exc:
                 charts.append(slides.ChartSlide(name, None, [f"No chart: {exc}"]))
                 continue
@@ -106,7 +109,7 @@ def round_slides(store: Store, access: Access, trust_id: int, round_id: int,
     method = [
         "Compliance: the share of eligible letters (or opioid items) that meet each standard, with its 95% "
         "Wilson interval; exclusions and 'not assessable' answers are left out of the percentage.",
-        "Run charts: one point per audit round; the line is the median. Anhøj rules flag a run of points on one "
+        f"Run charts: one point per {GRAINS[grain]}; the line is the median. Anhøj rules flag a run of points on one "
         "side of the median longer than chance allows, or too few crossings: signs that something changed.",
         "Vertical lines mark the start of PDSA cycles linked to the measure.",
         "With fewer than about 10 points, read a chart as a picture of the data rather than a test.",

@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from audit_app import wording
 from audit_app.records import YesNo, yes_no_word
 from audit_app.services.scope import Access, ServiceError, TrustScope
 from audit_app.standards import StandardsConfig, config_for, load_standards, parameter_specs
@@ -44,7 +45,7 @@ def standards_table(store: Store, access: Access, trust_id: int, version: int | 
             "Target %": None if s is None or s.target_pct is None else float(s.target_pct),
             "Better": "lower" if d.direction == "lower" else "higher",
             "Statement": d.statement, "Numerator": d.numerator, "Denominator": d.denominator,
-            "Exclusions": ", ".join(d.exclusions),
+            "Exclusions": ", ".join(wording.words(x) for x in d.exclusions),
             "Sources": "; ".join(_source_text(src) for src in d.sources),
             "Local": d.local,
             "How it is decided": d.notes,
@@ -64,8 +65,8 @@ def standards_parameters(store: Store, access: Access, trust_id: int, version: i
     rows = []
     for name, spec in specs.items():
         value = cfg.parameters.get(name, spec.get("default"))
-        rows.append({"Parameter": name, "Value": param_text(value), "Type": spec.get("type"),
-                     "Description": spec.get("description", "")})
+        rows.append({"Parameter": name, "Setting": wording.field_words(name), "Value": param_text(value),
+                     "Type": spec.get("type"), "Description": spec.get("description", "")})
     return pd.DataFrame(rows)
 
 

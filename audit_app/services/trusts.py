@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from audit_app import privacy
+from audit_app import privacy, wording
 from audit_app.services.scope import Access, ServiceError, TrustScope, check_period
 from audit_app.services.standards import trust_config
 from audit_app.store.database import RoundInfo, Store, StoreError, TrustInfo
@@ -73,9 +73,10 @@ def delete_trust(store: Store, access: Access, trust_id: int) -> None:
 def rounds_table(store: Store, access: Access, trust_id: int) -> pd.DataFrame:
     TrustScope.check(store, access, trust_id)
     rows = [{
-        "id": r.id, "Round": r.label, "From": r.period_start, "To": r.period_end,
-        "Standards version": r.standards_version, "Letters": r.n_letters,
-        "Source file": r.source_file or "", "Created": r.created_at.strftime("%Y-%m-%d %H:%M") if r.created_at else "",
+        "id": r.id, "Round": r.label, "From": wording.uk_date(r.period_start), "To": wording.uk_date(r.period_end),
+        "Standards version": "" if r.standards_version is None else f"version {r.standards_version}",
+        "Letters": r.n_letters,
+        "Source file": r.source_file or "", "Created": r.created_at.strftime("%d/%m/%Y %H:%M") if r.created_at else "",
         "Discharges": r.discharges,
     } for r in store.list_rounds(trust_id)]
     return privacy.safe_frame(pd.DataFrame(rows, columns=["id", "Round", "From", "To", "Standards version", "Letters",
@@ -118,10 +119,14 @@ PURGE_PENDING = ("The round is deleted. Its letter text is still in the database
                  "is opened.")
 
 
-def delete_round(store: Store, access: Access, trust_id: int, round_id: int) -> str | None:
-    """Delete the round; returns a note for the user when its text could not yet be purged from
-    the database files (another connection held a read snapshot), else None."""
+def delete_round(store: Store, access: Access, trust_id: int, round_id: int, reason: str | None = None) -> str | None:
+    """Delete a round completely; who, when, which label and why are recorded (no text). Returns a
+    note for the user when its text could not yet be purged from the database files (another
+    connection held a read snapshot), else None."""
     scope = TrustScope.check(store, access, trust_id)
     scope.round(round_id)
-    store.delete_round(round_id, user=scope.user)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("say why this round is deleted (the reason is recorded with who deleted it and when)")
+    store.delete_round(round_id, user=scope.user, reason=reason)
     return PURGE_PENDING if getattr(store, "purge_pending", False) else None

@@ -126,12 +126,12 @@ def auditor_answer(record: AuditRecord, name: str) -> tuple[YesNo, str | None]:
     Returns (answer, field name as found) - the field is None when nothing was recorded.
     """
     v = getattr(record, name, None)
-    if isinstance(v, YesNo):
+    if isinstance(v, YesNo) and v is not YesNo.UNKNOWN:
         return v, name
-    for k, val in (record.extra or {}).items():
+    for k, val in (record.extra or {}).items():  # an unmapped column of that name still counts
         if _norm_key(k) == name:
             return parse_yesno(val), f"extra.{k}"
-    return YesNo.UNKNOWN, None
+    return YesNo.UNKNOWN, (name if isinstance(v, YesNo) else None)
 
 
 def extraction_answer(extraction: dict | None, key: str) -> tuple[YesNo, dict | None]:

@@ -59,6 +59,8 @@ def _sidebar(store, acc: services.Access) -> None:
             ss[common.ROUND_KEY] = None
             return
         st.selectbox("Trust", ids, format_func=lambda i: names.get(i, str(i)), key=common.TRUST_KEY)
+        if len(names.get(ss[common.TRUST_KEY], "")) > 24:  # a long name is cut in the box: say it in full
+            st.caption(names[ss[common.TRUST_KEY]])
         rounds = services.list_rounds(store, acc, ss[common.TRUST_KEY])
         rids = [r.id for r in rounds]
         labels = {r.id: f"{r.label} ({r.n_letters} letters)" for r in rounds}

@@ -217,9 +217,9 @@ def measures(url: str, access_key: tuple, trust_id: int, grain: str):
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def round_report(url: str, access_key: tuple, trust_id: int, round_id: int, mask: bool = True,
-                 charts: bool = True) -> bytes:
+                 charts: bool = True, grain: str = "round") -> bytes:
     return services.round_report(CachedStore(_open_store(url)), services.access_from_key(access_key), trust_id, round_id,
-                                 mask=mask, charts=charts)
+                                 mask=mask, charts=charts, grain=grain)
 
 
 CACHED = (letters_table, compliance, measures, round_report)

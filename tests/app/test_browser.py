@@ -9,6 +9,7 @@ test_pages.py with AppTest.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import os
 import re
@@ -18,6 +19,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from audit_app.cli.app_cmd import streamlit_command
@@ -319,3 +321,281 @@ def _compliance_pct(db_url: str, standard: str) -> str:
         return f"{row['Compliance %']} {row['n']}"
     finally:
         store.close()
+
+
+# -- a new user's quarter ----------------------------------------------------------------------
+# A new user's quarter in a real (headless) Chromium, on a workbook laid out unlike the examples.
+# 
+# Create a trust and an empty round -> import the trust's own workbook into it (title row, merged
+# group headings, its own headings, Y/N/?, Excel dates, a column nobody maps) -> import next
+# quarter's workbook with no mapping work -> correct a letter -> change a target and re-score the
+# round -> chart a measure weekly with a PDSA cycle, download its data and read it back with the CLI
+# -> download the Excel report and the slides by week and check what is in them. The test fails if
+# the server log holds a traceback. With OPIOID_AUDIT_README_SHOTS=1 the run also rewrites the
+# README screenshots (docs/screenshots/compliance.png, chart.png).
+HEADINGS = ["Pt ref", "Date of d/c", "Opioid prescribed?", "Duration stated Y/N", "Weaning plan in letter?",
+            "GP asked to review?", "Bed manager code", "TTO text"]
+DRUGS = [("Oxycodone 5mg capsules", "5mg every 4 hours when required"),
+         ("Morphine sulfate oral solution 10mg/5ml", "5-10mg four times a day when required"),
+         ("Codeine phosphate 30mg tablets", "30-60mg four times a day when required"),
+         ("Tramadol 50mg capsules", "50mg every 6 hours when required")]
+
+
+def _letter(i: int, discharged: dt.date, wean: bool, gp: bool) -> str:
+    drug, sig = DRUGS[i % len(DRUGS)]
+    lines = [f"Discharge summary - Ward {7 + i % 3}", f"Discharged: {discharged:%d/%m/%Y}", "",
+             "Medications on discharge:", f"- {drug} {sig}, supply 5 days (new this admission)"]
+    if wean:
+        lines += ["", "Plan: reduce the dose over 3 days and stop by day 5."]
+    if gp:
+        lines += ["", "GP: please review and do not add to repeat prescription."]
+    return "\n".join(lines) + "\n"
+
+
+def _workbook(path: Path, quarter: str, start: dt.date, n: int = 18) -> Path:
+    """The trust's own layout: a title row, merged group headings over its own headings."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = f"{quarter} audit"
+    ws.append([f"Opioids on discharge – {quarter} (wards 7-9)"])
+    ws.append(["Patient", None, "Answers", None, None, None, "Admin", "Letter"])
+    ws.merge_cells("A2:B2")
+    ws.merge_cells("C2:F2")
+    ws.append(HEADINGS)
+    for i in range(n):
+        day = start + dt.timedelta(days=(i * 23) % 42)          # six weeks of discharges
+        wean, gp = i % 3 != 0, i % 2 == 0
+        ws.append([f"{quarter}-{i + 1:03d}", dt.datetime.combine(day, dt.time()), "Y",
+                   ["Y", "N", "?"][i % 3], "Y" if wean else ("N" if i % 6 else None), "Y" if gp else "N",
+                   f"BM{i % 4}", _letter(i, day, wean, gp)])
+    wb.save(path)
+    return path
+
+
+def _store(db_url: str):
+    from audit_app.store import Store
+
+    return Store(db_url)
+
+
+def test_a_new_users_quarter(tmp_path):
+    _need_browser()
+    from audit_app import services
+
+    q3 = _workbook(tmp_path / "ward_audit_q3.xlsx", "Q3", dt.date(2025, 8, 4))
+    q4 = _workbook(tmp_path / "ward_audit_q4.xlsx", "Q4", dt.date(2025, 11, 3))
+    db_url = f"sqlite:///{tmp_path / 'audit.db'}"
+    log = tmp_path / "app.log"
+    readme_shots = os.environ.get("OPIOID_AUDIT_README_SHOTS") == "1"
+    t0 = time.monotonic()
+    with running_app(db_url, tmp_path / "secret.key", log) as url, browser_page() as page:
+        # a trust, then an empty round for the quarter: each says it was created
+        page.goto(f"{url}/trusts")
+        page.get_by_role("heading", name="Trusts and rounds").wait_for()
+        settle(page)
+        page.get_by_label("Trust name").fill("Wyeford and District NHS Trust")
+        page.get_by_role("button", name="Create trust").click()
+        page.get_by_text("Created trust Wyeford and District NHS Trust").wait_for()
+        settle(page)
+        page.get_by_label("Round label").fill("Q3 2025")
+        page.get_by_role("button", name="Create round").click()
+        page.get_by_text("Created round Q3 2025").wait_for()
+        settle(page)
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        assert "Wyeford and District NHS Trust" in sidebar.inner_text()  # the whole name, not cut
+        shot(page, "q01_trust_and_round_created")
+
+        # import the workbook: header found under the title and merged headings; it goes into the empty round
+        go(page, "Import")
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(q3))
+        page.get_by_role("heading", name="1. Column mapping").wait_for(timeout=120_000)
+        settle(page, 120_000)
+        page.get_by_text("header on row 3, 18 rows read").wait_for()
+        page.get_by_text("Letters go into round Q3 2025.").wait_for()   # the selected empty round, by default
+        assert page.get_by_text("must be fixed").count() == 0
+        no_exception(page)
+        shot(page, "q02_import_mapping")
+        page.get_by_role("button", name="Accept and save the round").click()
+        page.get_by_text("Saved round Q3 2025 with 18 letters.").wait_for(timeout=120_000)
+        settle(page)
+
+        store = _store(db_url)
+        trust = store.list_trusts()[0]
+        remembered = store.latest_column_mapping(trust.id)
+        assert remembered["Duration stated Y/N"] == "duration_stated"     # a yes/no field, not days supplied
+        assert remembered["Bed manager code"] is None                      # left unmapped, and remembered so
+        assert [(r.label, r.n_letters) for r in store.list_rounds(trust.id)] == [("Q3 2025", 18)]
+        store.close()
+
+        # next quarter: the same layout needs no mapping work
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(q4))
+        page.get_by_role("heading", name="1. Column mapping").wait_for(timeout=120_000)
+        settle(page, 120_000)
+        page.get_by_text("header on row 3, 18 rows read").wait_for()
+        page.get_by_label("Round label").fill("Q4 2025")
+        page.get_by_role("button", name="Accept and save the round").click()
+        page.get_by_text("Saved round Q4 2025 with 18 letters.").wait_for(timeout=120_000)
+        settle(page)
+        store = _store(db_url)
+        rounds = store.list_rounds(trust.id)
+        assert [(r.label, r.n_letters) for r in rounds] == [("Q3 2025", 18), ("Q4 2025", 18)]
+        q4_round = rounds[-1]
+        assert store.latest_column_mapping(trust.id) == remembered
+        store.close()
+
+        # correct a letter of Q4 (the current round): the weaning-plan answer, with a reason
+        letter = _letter_whose_od04_moves(db_url, q4_round.id)
+        go(page, "Letters")
+        label = str(letter.record.get("letter_id"))
+        box = page.get_by_label("Open letter", exact=True)
+        box.click()
+        box.fill(f"{label} —")
+        page.get_by_role("option").filter(has_text=re.compile(rf"^{re.escape(label)} —")).first.click()
+        settle(page)
+        page.locator(".letter-text").wait_for()
+        body = page.locator('[data-testid="stMain"]').inner_text()
+        for code in ("ITEMS_UNKNOWN", "NO_OPIOID", "record.", "None"):
+            assert code not in body, f"{code!r} on the Letters page"
+        choose(page, "Field", "Weaning / stopping plan documented (auditor)")
+        page.get_by_label("New value").get_by_text("yes", exact=True).click()
+        settle(page)
+        page.get_by_label("Reason for the correction").fill("weaning plan is in the plan section")
+        page.get_by_role("button", name="Save correction").click()
+        page.get_by_text(re.compile(r"Correction saved .* Scores changed: .*OD-04")).wait_for()
+        no_exception(page)
+        shot(page, "q03_letter_corrected")
+
+        # change OD-04's target (a new standards version), then re-score Q4 with it from the Compliance page
+        store = _store(db_url)
+        acc = services.single_user()
+        table = services.standards_table(store, acc, trust.id)
+        table.loc[table["Standard"] == "OD-04", "Target %"] = 65.0
+        v2 = services.save_standards(store, acc, trust.id, table)
+        store.close()
+        go(page, "Compliance")
+        page.get_by_text(f"the current standards are version {v2}").wait_for()
+        page.get_by_text(f"Show what re-scoring with version {v2} changes").click()
+        settle(page)
+        page.get_by_text("Target in version").first.wait_for()
+        page.get_by_role("button", name=f"Re-score this round with version {v2}").click()
+        page.get_by_text(f"re-scored with standards version {v2}").wait_for()
+        settle(page)
+        page.locator('[data-testid="stDataFrame"]').first.wait_for()
+        body = page.locator('[data-testid="stMain"]').inner_text()
+        assert "NO_OPIOID" not in body and "LTOT" not in body
+        no_exception(page)
+        shot(page, "q04_compliance_rescored")
+        if readme_shots:
+            page.get_by_role("heading", name="Compliance").first.scroll_into_view_if_needed()
+            page.wait_for_timeout(800)
+            page.screenshot(path=str(REPO / "docs" / "screenshots" / "compliance.png"))
+        store = _store(db_url)
+        summary = services.compliance(store, acc, trust.id, q4_round.id).summary.set_index("Standard")
+        assert summary.loc["OD-04", "Target"] == "65%"
+        measures = services.measures(store, acc, trust.id, "week")
+        assert float(measures[measures["measure_id"] == "OD-04"]["target"].iloc[0]) == 65.0
+        store.close()
+
+        # a PDSA cycle on OD-04, then OD-04 by week with the cycle on it; the CSV reads back through the CLI
+        go(page, "PDSA log")
+        page.get_by_label("Change idea being tested").fill("Weaning line in the TTO template")
+        set_date(page, "Start date", "01", "11", "2025")
+        ms = page.get_by_label("Measures linked (the cycle appears on these charts)")
+        ms.click()
+        ms.fill("OD-04")
+        page.get_by_role("option", name=re.compile(r"^OD-04 ")).first.click()
+        page.keyboard.press("Escape")
+        page.get_by_role("button", name="Save cycle").click()
+        page.get_by_text("Saved PDSA 1: Weaning line in the TTO template.").wait_for()
+        go(page, "Charts")
+        choose(page, "Measure", "OD-04 Weaning / stopping plan")
+        choose(page, "One point per", "week of discharge")
+        plot = page.locator(".js-plotly-plot").first
+        plot.wait_for()
+        assert plot.locator("text", has_text="PDSA 1").count() >= 1, "the PDSA cycle is not drawn on the chart"
+        assert plot.locator("text", has_text="target (65%)").count() >= 1, "the chart's target is not the round's"
+        no_exception(page)
+        shot(page, "q05_weekly_chart")
+        if readme_shots:
+            plot.scroll_into_view_if_needed()
+            page.wait_for_timeout(800)
+            page.screenshot(path=str(REPO / "docs" / "screenshots" / "chart.png"))
+        with page.expect_download() as dl:
+            page.get_by_role("button", name="Download data (CSV)").click()
+        csv_path = tmp_path / "od04_week.csv"
+        dl.value.save_as(csv_path)
+
+        # the Excel report and the slides, by week
+        go(page, "Report")
+        page.get_by_text("week of discharge", exact=True).click()
+        settle(page)
+        xlsx_out = _build_and_download(page, "Build the report", "Download the Excel report", tmp_path)
+        pptx_out = _build_and_download(page, "Build the slides", "Download the slides", tmp_path)
+        no_exception(page)
+        shot(page, "q06_report_and_slides")
+
+    _check_chart_csv(csv_path, tmp_path)
+    _check_report(xlsx_out)
+    _check_slides(pptx_out)
+    text = log.read_text(errors="replace")
+    assert "Traceback" not in text, f"the server log holds a traceback:\n{text[-4000:]}"
+    assert time.monotonic() - t0 < 400
+
+
+def _letter_whose_od04_moves(db_url: str, round_id: int):
+    from audit_app import services
+
+    store = _store(db_url)
+    try:
+        acc = services.single_user()
+        rnd = store.get_round(round_id)
+        trust_id = store.trust_of_round(round_id)
+        _, cfg = services.current_standards(store, acc, trust_id, rnd.standards_version)
+        for letter in store.letters(round_id):
+            before = services.letter_outcome(letter.standard_results, "OD-04")
+            rec = dict(letter.record, weaning_plan="yes")
+            after = services.letter_outcome(services.score_letter(rec, letter.extraction, cfg, letter.text), "OD-04")
+            if before != after:
+                return letter
+    finally:
+        store.close()
+    raise AssertionError("no letter whose OD-04 verdict depends on the weaning-plan answer")
+
+
+def _check_chart_csv(path: Path, folder: Path) -> None:
+    """The downloaded chart data says what its columns are and `opioid-audit chart` reads it back exactly."""
+    import pandas as pd
+
+    from audit_app.cli import main
+
+    head = path.read_text().splitlines()[0].split(",")
+    assert head[:4] == ["period", "numerator", "denominator", "proportion"] and "target" in head
+    data = pd.read_csv(path)
+    assert len(data) >= 6 and data["period"].str.startswith("w/c ").all()
+    out = folder / "points.csv"
+    assert main(["chart", str(path), "--chart", "p", "--out", str(out)]) == 0
+    back = pd.read_csv(out)
+    assert list(back["value"].round(6)) == list(data["proportion"].round(6))
+
+
+def _check_report(path: Path) -> None:
+    wb = openpyxl.load_workbook(path)
+    charts = wb["Charts"]
+    heading = str(charts["A1"].value)
+    assert "week of discharge" in heading and "percentages" in heading
+    if Path("/usr/bin/chromium").exists():
+        assert charts._images, "no chart image in the report"
+    summary = " ".join(str(c.value) for row in wb["Summary"].iter_rows() for c in row if c.value is not None)
+    assert "OD-04" in summary and "Q4 2025" in summary
+
+
+def _check_slides(path: Path) -> None:
+    import pptx
+
+    deck = pptx.Presentation(str(path))
+    slides = list(deck.slides)
+    texts = ["\n".join(sh.text_frame.text for sh in s.shapes if sh.has_text_frame) for s in slides]
+    assert "Q4 2025" in texts[0]
+    assert any("OD-04" in t and "target 65%" in t for t in texts[1:2]), "slide 2 shows another target"
+    assert any(t.startswith("OD-04") or "OD-04 " in t.splitlines()[0] for t in texts[2:-1])
+    assert "week of discharge" in texts[-1]

@@ -36,8 +36,8 @@ def _app(page: str | None = None) -> AppTest:
 
 
 def _frame(at: AppTest, column: str):
-    """The first dataframe on the page with this column (dataframes have no widget keys)."""
-    for df in at.dataframe:
+    """The first dataframe (or static table) on the page with this column (they have no widget keys)."""
+    for df in [*at.dataframe, *at.table]:
         if column in df.value.columns:
             return df.value
     raise AssertionError(f"no table with a {column!r} column on the page")
@@ -63,10 +63,10 @@ def test_import_shows_mapping_and_report_then_saves_the_round(app_db, corpora_di
     at = _app("import_round")
     at.file_uploader(key="upload_sheet_0").upload("trust_a_round2.xlsx", data).run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    mapping = at.data_editor[0].value.set_index("Column")["Field"]
-    assert mapping["Tapering plan documented"] == "weaning_plan"
-    assert mapping["Duration (days)"] == "days_supplied"
-    assert mapping["Letter text"] == "letter_text"
+    mapping = at.data_editor[0].value.set_index("Column")["Field"]  # fields in words, as the user reads them
+    assert services.field_choices()[mapping["Tapering plan documented"]] == "weaning_plan"
+    assert services.field_choices()[mapping["Duration (days)"]] == "days_supplied"
+    assert services.field_choices()[mapping["Letter text"]] == "letter_text"
     assert any("warning" in w.value for w in at.warning)  # the validation report's summary
     issues = _frame(at, "Severity")
     assert {"Severity", "Row", "Column", "Message"} <= set(issues.columns)
@@ -83,6 +83,10 @@ def test_import_shows_mapping_and_report_then_saves_the_round(app_db, corpora_di
 
     # the same file again under the same label: a message under the form, nothing saved, the import kept
     at.file_uploader(key="upload_sheet_1").upload("trust_a_round2.xlsx", data).run()
+    # the same letters are already stored: the page says so and asks before saving them again
+    assert any("already stored for this trust (Round 2 holds 39)" in w.value for w in at.warning)
+    assert at.form_submit_button[0].disabled
+    next(c for c in at.checkbox if "anyway" in c.label).check().run()
     at.text_input(key="import_label").set_value("Round 2")
     at.form_submit_button[0].click().run()
     assert not at.exception
@@ -126,16 +130,20 @@ def test_pasted_letters_become_a_round(app_db, dev_letters):
     tid = _trust(app_db)
     at = _app("import_round")
     at.radio(key="import_kind").set_value("Discharge letters (.txt or pasted)").run()
-    pasted = f"\n{services.LETTER_SEPARATOR}\n".join(l["text"] for l in dev_letters[:3])
+    pasted = "\n\n".join(l["text"] for l in dev_letters[:3])  # one after another, no separator
     at.text_area(key="paste_letters_0").set_value(pasted).run()
     assert not at.exception and not at.error, [e.value for e in at.error]
+    # no talk of a CSV or a mapping: each letter with what was found in it, before saving
+    assert any(h.value == "1. Letters read" for h in at.subheader)
+    assert not any("header on row" in c.value or "letters.csv" in c.value for c in at.caption)
+    assert len(at.expander) >= 3 and all("discharged" in e.label for e in list(at.expander)[:3])
     at.text_input(key="import_label").set_value("Letters batch 1")
     at.form_submit_button[0].click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     store = Store(app_db)
     (rnd,) = store.list_rounds(tid)
-    assert rnd.n_letters == 3
-    assert all(l.text for l in store.letters(rnd.id))
+    assert rnd.n_letters == 3 and rnd.period_start is not None  # dates taken from the letters
+    assert all(l.text and l.record.get("discharge_date") for l in store.letters(rnd.id))
     store.close()
 
 
@@ -146,6 +154,7 @@ def test_trusts_page_creates_and_renames(app_db):
     assert not at.exception
     assert at.session_state["trust_id"] is not None
     assert any(s.value == "Northshire" for s in at.subheader)
+    assert any("Created trust Northshire" in m.value for m in at.success)  # a confirmation that stays
     rename = next(t for t in at.text_input if t.label == "Rename trust")
     rename.set_value("Northshire NHS FT")
     next(b for b in at.form_submit_button if b.label == "Rename").click().run()

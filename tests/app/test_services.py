@@ -42,7 +42,7 @@ def test_no_service_call_reads_another_trusts_data(store, two_trusts, alice):
         lambda: services.list_pdsa(store, alice, b),
         lambda: services.save_pdsa(store, alice, b, {"cycle_no": 1, "change_idea": "x", "date_start": "2026-01-01"}),
         lambda: services.standards_table(store, alice, b),
-        lambda: services.delete_round(store, alice, a, rb),
+        lambda: services.delete_round(store, alice, a, rb, "not mine"),
         lambda: services.delete_trust(store, alice, b),
         lambda: services.rename_trust(store, alice, b, "Mine now"),
         lambda: services.trust_users(store, alice, b),
@@ -138,12 +138,15 @@ def test_trusts_and_rounds_lifecycle(store):
     with pytest.raises(ServiceError, match="ends before"):
         services.create_round(store, single, t.id, "Bad", dt.date(2026, 2, 1), dt.date(2026, 1, 1))
     table = services.rounds_table(store, single, t.id)
-    assert list(table["Round"]) == ["Baseline"] and table["Standards version"].iloc[0] == 1
+    assert list(table["Round"]) == ["Baseline"] and table["Standards version"].iloc[0] == "version 1"
     services.update_round(store, single, t.id, rid, label="Round 1")
     services.rename_trust(store, single, t.id, "Northshire NHS FT")
     assert store.get_trust(t.id).name == "Northshire NHS FT"
-    services.delete_round(store, single, t.id, rid)
+    with pytest.raises(ServiceError, match="say why"):
+        services.delete_round(store, single, t.id, rid)
+    services.delete_round(store, single, t.id, rid, "created by mistake")
     assert services.list_rounds(store, single, t.id) == []
+    assert store.deleted_rounds(t.id)[0]["reason"] == "created by mistake"
     services.delete_trust(store, single, t.id)
     assert services.visible_trusts(store, single) == []
 
@@ -187,6 +190,8 @@ def test_pdsa_cycles_are_validated_saved_and_filtered_by_measure(store):
                                              "measures_linked": ["OD-04"]}, cycle_id=cid)
     table = services.pdsa_table(store, single, t.id)
     assert len(table) == 2 and table["Act"].iloc[0] == "adapt"
+    assert "02/02/2026" in set(table.iloc[:, 3]) | set(table.iloc[:, 2]) | set(table.iloc[:, 4])  # UK dates
+    assert not table.drop(columns=["id"]).isin(["None", None]).any().any()  # blank, never 'None'
     assert [c.cycle_no for c in services.pdsa_cycles(store, single, t.id, "OD-04")] == [1]
     assert len(services.pdsa_cycles(store, single, t.id)) == 2
 
@@ -271,6 +276,29 @@ def test_chart_refuses_p_chart_for_median_ome_with_a_message(store, two_trusts):
         services.chart(store, single, two_trusts["a"], "median_ome", chart_type="p")
     view = services.chart(store, single, two_trusts["a"], "median_ome", grain="week", chart_type="i", rules="mdc")
     assert view.n_points >= 2
+
+
+def test_rescore_preview_then_rescore_makes_one_target_everywhere(store, two_trusts):
+    """A target changed on Standards: Compliance keeps the round's scored version until the round
+    is re-scored; the preview says what changes; afterwards Compliance and Charts agree."""
+    single = services.single_user()
+    a, ra2 = two_trusts["a"], two_trusts["ra2"]
+    table = services.standards_table(store, single, a)
+    table.loc[table["Standard"] == "OD-04", "Target %"] = 55.0
+    v2 = services.save_standards(store, single, a, table)
+    before = services.compliance(store, single, a, ra2).summary.set_index("Standard")
+    assert before.loc["OD-04", "Target"] != "55%"
+    preview = services.rescore_preview(store, single, a, ra2, v2)
+    assert preview.to_version == v2 and "OD-04" in set(preview.changes["Standard"])
+    row = preview.changes.set_index("Standard").loc["OD-04"]
+    assert row[f"Target in version {v2}"] == "55%"
+    assert services.compliance(store, single, a, ra2).summary.set_index("Standard").loc["OD-04", "Target"] != "55%"
+    services.rescore_round(store, single, a, ra2, v2)
+    assert store.get_round(ra2).standards_version == v2
+    after = services.compliance(store, single, a, ra2).summary.set_index("Standard")
+    assert after.loc["OD-04", "Target"] == "55%"
+    m = services.measures(store, single, a, "round")
+    assert float(m[m["measure_id"] == "OD-04"]["target"].iloc[0]) == 55.0
 
 
 def test_change_ideas_wording_and_ome_table_for_the_pages(store, two_trusts):

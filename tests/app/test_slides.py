@@ -69,3 +69,19 @@ def test_bullet_text_shrinks_to_fit_its_box():
     size = _fitting_size(many, Inches(4.2), Inches(5.9), 14)
     assert 8 <= size < 12
     assert _fitting_size(many * 20, Inches(4.2), Inches(5.9), 14) == 8  # the floor: still legible
+
+
+@pytest.mark.parametrize("grain,points", [("round", 1), ("week", 3), ("month", 1)])
+def test_deck_charts_by_week_or_month(store, two_trusts, monkeypatch, grain, points):
+    """A trust with one round gets one-dot charts by round: week and month are offered as on the Charts page."""
+    single = services.single_user()
+    monkeypatch.setattr(services.reports, "figure_png", lambda fig: b"")  # counting points, not drawing
+    drawn = []
+    real = services.reports.chart_view
+    monkeypatch.setattr(services.reports, "chart_view", lambda *a, **k: drawn.append(real(*a, **k)) or drawn[-1])
+    data = services.round_slides(store, single, two_trusts["b"], two_trusts["rb"], ["OD-04"], grain=grain)
+    assert drawn and drawn[0].n_points >= points and (grain != "round" or drawn[0].n_points == 1)
+    deck = pptx.Presentation(io.BytesIO(data))
+    assert services.GRAINS[grain] in _texts(list(deck.slides)[-1])
+    with pytest.raises(services.ServiceError):
+        services.round_slides(store, single, two_trusts["b"], two_trusts["rb"], ["OD-04"], grain="day")

@@ -64,13 +64,15 @@ def test_mapping_remembered_per_trust(store, rounds_dir):
     assert commented and all(r.comments is None for r in p1.records)
     importing.accept_import(store, p1, trust_id=a.id, label="R2")
     remembered = store.latest_column_mapping(a.id)
-    assert "Comments" not in remembered and remembered["ID"] == "letter_id"
+    # leaving 'Comments' unmapped is a decision, remembered as such
+    assert remembered["Comments"] is None and remembered["ID"] == "letter_id"
     # next round for trust A: the remembered mapping is offered first (headings that still exist)
     p2 = importing.prepare_import(path, trust_id=a.id, store=store, extract=False)
     assert p2.remembered_mapping == remembered
     col = {c.heading: c for c in p2.mapping.columns}
     assert col["ID"].source == "remembered" and col["ID"].confidence == 1.0
-    assert col["Comments"].source != "remembered"
+    assert col["Comments"].source == "remembered" and col["Comments"].field is None
+    assert all(r.comments is None for r in p2.records)
     # trust B has nothing remembered
     p3 = importing.prepare_import(path, trust_id=b.id, store=store, extract=False)
     assert p3.remembered_mapping is None
@@ -93,8 +95,10 @@ def test_round_with_errors_is_refused_and_store_unchanged(store, rounds_dir, tmp
     # map 'Comments' to age: text in a number column on every commented row
     p = importing.prepare_import(rounds_dir / "trust_a_round1.xlsx", mapping={"Comments": "age"}, extract=False)
     assert p.report.has_errors and not p.can_accept
+    # most comments cannot be an age: the mapping is wrong, and the one error says which column to remap
     err = p.report.errors[0]
-    assert err.column == 'K "Comments"' and err.row and "number column" in err.message
+    assert err.column == 'K "Comments"' and err.row is None and "change the mapping of column K" in err.message
+    assert not [i for i in p.report.issues if i.column == 'K "Comments"' and i.row]
     with pytest.raises(IngestError, match="not saved"):
         importing.accept_import(store, p, trust_id=t.id, label="bad")
     assert store.list_rounds(t.id) == [] and store.latest_column_mapping(t.id) is None

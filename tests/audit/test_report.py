@@ -184,6 +184,37 @@ def test_chart_image_embedded():
     assert len(wb["Charts"]._images) == 1
 
 
+@pytest.mark.parametrize("grain,n_points", [("round", 2), ("week", 6), ("month", 2)])
+def test_chart_in_percentages_by_the_chosen_grain(monkeypatch, grain, n_points):
+    """Report charts show percentages (not 0.4-1 and 'target (1)') and can go by week or month."""
+    import qi.figures
+
+    drawn = []
+
+    def capture(fig, *a, **k):
+        drawn.append(fig)
+        return b"\x89PNG"
+
+    monkeypatch.setattr(qi.figures, "figure_to_png", capture)
+    monkeypatch.setattr(report, "png_session", contextlib.nullcontext)
+    prev = [dict(lt, record=dict(lt["record"], discharge_date=(dt.date(2025, 12, 1) + dt.timedelta(days=7 * i)).isoformat()))
+            for i, lt in enumerate(_letters(n=6, evil=False, seed=1))]
+    with contextlib.suppress(Exception):  # b"\x89PNG" is not an image openpyxl can embed: drawing is what counts
+        build_round_report("Trust A", "Round 2", _letters(n=6, evil=False), previous=("Round 1", prev),
+                           chart_measures=["OD-04"], chart_grain=grain)
+    assert drawn
+    fig = drawn[0]
+    assert fig.layout.yaxis.tickformat == ".0%"
+    assert all("(1)" not in (t.name or "") for t in fig.data)
+    values = [p for t in fig.data if t.mode == "lines" and t.name == "value" for p in t.x]
+    assert len(values) == n_points
+
+
+def test_unknown_chart_grain_is_refused():
+    with pytest.raises(ValueError, match="chart_grain"):
+        build_round_report("Trust A", "Round 2", _letters(n=2, evil=False), chart_grain="day")
+
+
 def test_measures_change_ideas_and_codes_in_words():
     letters = _letters(evil=False)
     letters[3]["extraction"]["opioids"][0]["ome_mg_per_day"] = 130

@@ -77,3 +77,34 @@ def test_user_errors(tmp_path, capsys, argv, msg):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert msg in err and len(err.strip().splitlines()) == 1
+
+
+def test_spreadsheet_header_found_as_import_does(tmp_path):
+    """Title rows and merged group headings above the table; no --column: the letter text column
+    is the one import would suggest, the id column too."""
+    src = tmp_path / "trust.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Opioid discharge audit – Q3 2025"])
+    ws.append([])
+    ws.append(["Patient", None, "Letter"])
+    ws.merge_cells("A3:B3")
+    ws.append(["Pt ref", "Ward", "TTO text (pasted)"])
+    ws.append(["Q3-01", "7", LETTER])
+    ws.append(["Q3-02", "9", NO_OPIOID])
+    wb.save(src)
+    out = tmp_path / "out.csv"
+    assert main(["extract", str(src), "--out", str(out)]) == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["id"] for r in rows] == ["Q3-01", "Q3-02"]
+    assert rows[0]["generic"] == "oxycodone" and rows[1]["n_opioids"] == "0"
+
+
+@pytest.mark.parametrize("before", [True, False])
+def test_db_accepted_before_or_after_the_subcommand(tmp_path, before):
+    from audit_app.cli import build_parser
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    argv = ["--db", url, "import", "f.xlsx"] if before else ["import", "f.xlsx", "--db", url]
+    assert build_parser().parse_args(argv).db == url
+    assert build_parser().parse_args(["import", "f.xlsx"]).db is None

@@ -96,7 +96,7 @@ def test_mapping_option_json_and_file(capsys, tmp_path, rounds_dir):
     db = f"sqlite:///{tmp_path / 'a.db'}"
     f = str(rounds_dir / "trust_a_round2.xlsx")
     code, out, _ = run(capsys, "--db", db, "import", f, "--no-extract", "--mapping", '{"Pharmacist": null}')
-    assert code == 0 and "Pharmacist" in out and "(extra: kept as is)" in out
+    assert code == 0 and "Pharmacist" in out and "(not used: kept as is)" in out
     mf = tmp_path / "map.json"
     mf.write_text(json.dumps({"Comments": "extra"}))
     code, out, _ = run(capsys, "--db", db, "import", f, "--no-extract", "--mapping", str(mf), "--json")

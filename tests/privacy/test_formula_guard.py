@@ -88,4 +88,4 @@ def test_tables_the_pages_offer_for_download_are_neutralised(store):
         text = privacy.frame_to_csv(table.drop(columns=["id"], errors="ignore"))
         assert live_formulas(cells_of_csv(text)) == []
         assert live_formulas(cells_of_csv(table.to_csv(index=False, lineterminator="\r\n"))) == []
-    assert services.delete_round(store, access, t.id, rid) is None  # purged at once: no note
+    assert services.delete_round(store, access, t.id, rid, "test") is None  # purged at once: no note

@@ -34,10 +34,14 @@ with common.messages("Cannot draw the chart"):
                           phase_cycle_id=phase, show_2sigma=show2, table=table)
     st.plotly_chart(view.figure, key="spc_chart", config={"displaylogo": False})
 
-    variation, assurance = services.icon_text(view.variation, view.assurance)
-    a, b = st.columns(2)
-    a.metric("Variation (Making Data Count)", variation or "—")
-    b.metric("Assurance against target", assurance or "no target / no limits")
+    if view.n_points >= 2:
+        variation, assurance = services.icon_text(view.variation, view.assurance)
+        a, b = st.columns(2)
+        a.metric("Variation (Making Data Count)", variation or "—")
+        b.metric("Assurance against target", assurance or "no target / no limits")
+    else:  # one point says nothing about variation: no verdict in large type
+        st.caption("One point so far: variation and assurance are judged from two points on "
+                   "(choose one point per week or month to see more).")
     for note in view.notes:
         st.caption(f"ℹ️ {note}")
     st.subheader("Signals")
@@ -56,6 +60,6 @@ with common.messages("Cannot draw the chart"):
     fig = view.figure
     a.download_button("Download PNG", data=lambda: services.figure_png(fig), file_name=f"{measure}_{grain}.png",
                       mime="image/png", key="download_png", on_click="ignore", icon=":material/image:")
-    b.download_button("Download data (CSV)", data=view.data.to_csv(index=False).encode("utf-8"),
+    b.download_button("Download data (CSV)", data=services.chart_csv(view, table, measure).encode("utf-8"),
                       file_name=f"{measure}_{grain}.csv", mime="text/csv", key="download_csv", on_click="ignore",
                       icon=":material/table:")

@@ -3,10 +3,47 @@ from __future__ import annotations
 
 import streamlit as st
 
+from audit_app import services
 from audit_app.ui import common
 
 st.title("Compliance")
 tid, rid = common.need_round()
+store = common.get_store()
+acc = common.access()
+done = st.session_state.pop("_rescore_done", None)
+if done:
+    st.success(done)
+
+
+def _rescore_box(trust_id: int, round_id: int) -> None:
+    """When the standards changed after this round was scored: what re-scoring would change, then
+    one button to re-score (the round then shows the new targets on every page, report and slide)."""
+    rnd = services.require_round(store, acc, trust_id, round_id)
+    latest = services.standards_versions(store, acc, trust_id)[0]
+    if rnd.standards_version == latest:
+        st.caption(f"Scored with standards version {latest} (the current one): targets as set on the "
+                   "Standards page.")
+        return
+    with st.container(border=True):
+        st.markdown(f"This round was scored with standards **version {rnd.standards_version}**; the current "
+                    f"standards are **version {latest}**. Its targets and verdicts stay as scored until you "
+                    "re-score it.")
+        if st.toggle(f"Show what re-scoring with version {latest} changes", key=f"rescore_show_{round_id}_{latest}"):
+            preview = services.rescore_preview(store, acc, trust_id, round_id, latest)
+            if preview.changes.empty:
+                st.caption("No figure, target or verdict changes.")
+            else:
+                st.table(preview.changes, hide_index=True)
+                st.caption(f"{preview.n_letters_changed} letter(s) change a verdict.")
+            if st.button(f"Re-score this round with version {latest}", type="primary", key="rescore_round"):
+                with common.messages("Round not re-scored"):
+                    services.rescore_round(store, acc, trust_id, round_id, latest)
+                    common.clear_caches()
+                    st.session_state["_rescore_done"] = (
+                        f"Round {rnd.label} re-scored with standards version {latest}: its targets and verdicts "
+                        "now follow that version on every page, the report and the slides.")
+                    st.rerun()
+
 
 with common.messages("Cannot show compliance"):
     view = common.compliance(*common.cache_args(tid), rid)
@@ -19,10 +56,11 @@ with common.messages("Cannot show compliance"):
     st.dataframe(view.summary, hide_index=True, key="compliance_table",
                  height=38 + 35 * len(view.summary),
                  column_config={
-                     "Title": st.column_config.TextColumn(width="medium"),
+                     "Title": st.column_config.TextColumn(width="large"),
                      "Compliance %": st.column_config.ProgressColumn("Compliance", min_value=0, max_value=100,
                                                                     format="%.0f%%", width="small"),
                      "Excluded": st.column_config.TextColumn(width="medium")})
+    _rescore_box(tid, rid)
     if st.toggle("Show as a chart (each standard with its 95% interval and target)", key="compliance_show_chart"):
         st.plotly_chart(view.figure, key="compliance_chart", config={"displaylogo": False})
 

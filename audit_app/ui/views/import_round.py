@@ -46,8 +46,8 @@ if kind.startswith("Audit"):
 else:
     files = st.file_uploader("Letters (one .txt file per letter)", type=["txt"], accept_multiple_files=True,
                              key=f"upload_letters_{n}")
-    pasted = st.text_area(f"…or paste letters (separate letters with a line containing only {services.LETTER_SEPARATOR})",
-                          height=160, key=f"paste_letters_{n}")
+    pasted = st.text_area("…or paste letters (one after another: each letter starts at its own title, such as "
+                          "'Discharge summary' or 'TTO')", height=160, key=f"paste_letters_{n}")
     with common.messages("Letters not read"):
         for f in files or []:
             letters.append((Path(f.name).stem, services.decode_letter_file(f.getvalue(), f.name)))
@@ -91,31 +91,57 @@ if st.session_state.get("_import_sig") != sig:
     st.session_state["_import_file"] = file_key
 prepared = st.session_state["_import_prepared"]
 
-st.subheader("1. Column mapping")
-st.caption(f"{filename}" + (f", sheet '{prepared.sheet.sheet}'" if prepared.sheet.sheet else "")
-           + f": header on row {prepared.sheet.header_row}, {len(prepared.records)} rows read. "
-           "Check what each column means; change a field if the suggestion is wrong.")
-choices = services.field_choices()
-edited = st.data_editor(
-    services.mapping_table(prepared), hide_index=True, key=f"mapping_editor_{abs(hash(sig))}",
-    disabled=["Column", "Means", "Confidence", "Why"],
-    column_config={
-        "Field": st.column_config.SelectboxColumn("Field", options=list(choices), required=False,
-                                                  help="The audit field this column holds"),
-        "Confidence": st.column_config.ProgressColumn("Confidence", min_value=0.0, max_value=1.0, format="%.2f"),
-    })
-new_mapping = services.mapping_from_table(edited)
-if new_mapping != services.mapping_from_table(services.mapping_table(prepared)):
-    if st.button("Apply the edited mapping", key="apply_mapping", type="primary"):
-        st.session_state["_import_mapping"] = new_mapping
-        st.rerun()
+letters_mode = not kind.startswith("Audit")
+if letters_mode:
+    st.subheader("1. Letters read")
+    dated = sum(1 for r in prepared.records if r.discharge_date)
+    st.caption(f"{len(prepared.records)} letter(s); {dated} with a discharge date taken from the letter. "
+               "Check what the extractor found in each before saving.")
+    shown = 60  # enough to check by eye; the preview and the Letters page hold them all
+    if len(prepared.records) > shown:
+        st.caption(f"The first {shown} letters are shown here; all are in the preview below.")
+    for rec, ex in list(zip(prepared.records, prepared.extractions))[:shown]:
+        title = (f"{rec.letter_id}: discharged {rec.discharge_date:%d/%m/%Y}" if rec.discharge_date
+                 else f"{rec.letter_id}: no discharge date found")
+        with st.expander(title):
+            st.markdown(services.extraction_summary(ex))
+else:
+    st.subheader("1. Column mapping")
+    st.caption(f"{filename}" + (f", sheet '{prepared.sheet.sheet}'" if prepared.sheet.sheet else "")
+               + f": header on row {prepared.sheet.header_row}, {len(prepared.records)} rows read. "
+               "Check what each column means; change a field if the suggestion is wrong (applied at once).")
+    choices = services.field_choices()
+    editor_key = f"mapping_editor_{abs(hash(sig))}"
+
+    def _apply_mapping_edit() -> None:
+        """Apply an edit as it is made: the import is read again with the new mapping."""
+        edits = st.session_state.get(editor_key, {}).get("edited_rows", {})
+        st.session_state["_import_mapping"] = services.mapping_with_edits(prepared, edits)
+
+    st.data_editor(
+        services.mapping_table(prepared), hide_index=True, key=editor_key, on_change=_apply_mapping_edit,
+        disabled=["Column", "Means", "Confidence", "Why"],
+        column_config={
+            "Field": st.column_config.SelectboxColumn("Field", options=list(choices), required=True, width="medium",
+                                                      help="The audit field this column holds"),
+            "Means": st.column_config.TextColumn(width="large"),
+            "Confidence": st.column_config.ProgressColumn("Confidence", min_value=0.0, max_value=1.0, format="%.2f",
+                                                          width="small"),
+            "Why": st.column_config.TextColumn(width="medium"),
+        })
 
 st.subheader("2. Validation report")
 report = prepared.report
 issues = services.issues_table(prepared)
 n_err, n_warn = len(report.errors), len(report.warnings)
-if n_err:
-    st.error(f"{n_err} error(s) must be fixed in the file before this round can be saved: {report.summary()}")
+n_mapping = len([i for i in report.errors if i.code == services.MAPPING_MISFIT])
+if n_err and n_mapping == n_err:
+    st.error(f"{n_err} column(s) cannot be read as the field they are mapped to: change the mapping above "
+             f"(each note below names the column). {report.summary()}")
+elif n_err:
+    st.error(f"{n_err} error(s) must be fixed before this round can be saved"
+             + (f" ({n_mapping} by changing the mapping above, the others in the file)" if n_mapping else
+                " in the file") + f": {report.summary()}")
 elif n_warn:
     st.warning(f"{n_warn} warning(s): the round can be saved; check them. {report.summary()}")
 else:
@@ -125,21 +151,33 @@ if not issues.empty:
         st.dataframe(issues, hide_index=True, key="issues_table")
 if prepared.extractor_available and any(prepared.extractions):
     n_text = sum(1 for e in prepared.extractions if e)
-    review = prepared.review_rows()
+    review = services.review_table(prepared)
     st.caption(f"The extractor read {n_text} letter text(s) as a second reader; "
                f"{len(review)} answer(s) differ from the auditor's.")
-    if review:
+    if len(review):
         with st.expander("Where the auditor and the extractor disagree"):
             st.dataframe(review, hide_index=True, key="review_table")
 with st.expander("Preview the records"):
     st.dataframe(services.preview_table(prepared), hide_index=True, key="preview_table")
 
+twice = services.already_stored(store, acc, tid, prepared)
+confirmed_twice = True
+if twice:
+    where = ", ".join(f"{k} holds {v}" for k, v in twice.items())
+    st.warning(f"Some of these letters are already stored for this trust ({where}): the same letter id and "
+               "text. Importing them again would count them twice in weekly and monthly figures.")
+    confirmed_twice = st.checkbox("Import them anyway (they are different letters, or this is deliberate)",
+                                  key=f"import_twice_{file_key}")
+
 st.subheader("3. Save the round")
 rounds = services.list_rounds(store, acc, tid)
 empty = {r.id: r for r in rounds if r.n_letters == 0}
-target = st.selectbox("Save into", [None, *empty],
+options = [None, *empty]
+selected = common.current_round_id()
+target = st.selectbox("Save into", options, index=options.index(selected) if selected in empty else 0,
                       format_func=lambda i: "a new round" if i is None else f"empty round {empty[i].label}",
-                      key="import_target")
+                      key=f"import_target_{selected}",
+                      help="The empty round chosen in the sidebar is filled by default.")
 start0, end0 = prepared.period
 
 
@@ -171,7 +209,7 @@ def _accept() -> None:
 
 with st.form("accept_import"):
     if target is None:
-        st.text_input("Round label", value=Path(filename).stem if filename != "letters.csv" else "",
+        st.text_input("Round label", value="" if letters_mode else Path(filename).stem,
                       key="import_label")
         a, b, c = st.columns(3)
         a.date_input("Period from", value=start0, format="DD/MM/YYYY", key=f"import_start_{file_key}")
@@ -180,8 +218,8 @@ with st.form("accept_import"):
                     format_func=lambda v: f"version {v}", key=f"import_version_{file_key}")
     else:
         st.caption(f"Letters go into round {empty[target].label}.")
-    st.form_submit_button("Accept and save the round", type="primary", disabled=not prepared.can_accept,
-                          on_click=_accept)
+    st.form_submit_button("Accept and save the round", type="primary",
+                          disabled=not (prepared.can_accept and confirmed_twice), on_click=_accept)
 save_error = st.session_state.pop("_import_error", None)
 if save_error:
     st.error(save_error)

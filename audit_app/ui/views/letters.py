@@ -32,14 +32,15 @@ with common.messages("Cannot show the letters"):
     if done:
         st.success(done)
 
+    st.markdown("**Standards on this letter**")
+    # full width, and a static table wraps its text: the Why and Evidence columns are read in full at any width
+    st.table(services.letter_results_table(letter), hide_index=True)
     left, right = st.columns([3, 2])
     with left:
         st.markdown("**Letter text** (identifiers masked)")
         st.html(f"<div style='font-size:0.8rem;margin-bottom:6px'>{services.evidence_legend_html()}</div>")
         st.html(services.evidence_html(letter.text, letter.extraction))
     with right:
-        st.markdown("**Standards on this letter**")
-        st.dataframe(services.letter_results_table(letter), hide_index=True, key="letter_results")
         ome_table, ome_total = services.letter_ome_table(letter)
         with st.expander(f"OME per opioid (total: {ome_total})"):
             st.dataframe(ome_table, hide_index=True, key="letter_ome")
@@ -54,7 +55,7 @@ with common.messages("Cannot show the letters"):
         path = st.selectbox("Field", list(fields), format_func=lambda p: fields[p].label, key="corr_field")
         f = fields[path]
         now = services.current_value(letter, path)
-        st.caption(f"Current value: **{'(blank)' if now is None else now}**")
+        st.caption(f"Current value: **{services.value_words(now) or '(blank)'}**")
         key = f"corr_value_{letter.id}_{path}"
         if f.kind == "yesno":
             opts = list(f.choices)

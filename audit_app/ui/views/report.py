@@ -19,13 +19,16 @@ with common.messages("Cannot build the report"):
                 "notes from the import, the comparison with the previous round, run/SPC charts with PDSA cycles, "
                 "and the standards used. No formulas; identifiers are masked.")
     charts = st.checkbox("Include chart images (takes a few seconds longer)", value=True, key="report_charts")
+    grain = st.radio("Charts in the report and the slides: one point per", list(services.GRAINS),
+                     format_func=services.GRAINS.get, horizontal=True, key="report_grain",
+                     help="A trust with one round gets one-point charts by round: choose week or month of discharge.")
     mask = True
     if trust.keep_identifiers:
         mask = not st.checkbox("Include identifiers (this trust keeps them)", value=False, key="report_unmask")
-    key = ("_report", tid, rid, mask, charts)
+    key = ("_report", tid, rid, mask, charts, grain)
     if st.button("Build the report", type="primary", key="build_report"):
         with st.spinner("Building the Excel report…"):
-            data = common.round_report(*common.cache_args(tid), rid, mask, charts)
+            data = common.round_report(*common.cache_args(tid), rid, mask, charts, grain)
         st.session_state["_report_bytes"] = (key, data)
     built = st.session_state.get("_report_bytes")
     if built and built[0] == key:
@@ -36,15 +39,15 @@ with common.messages("Cannot build the report"):
 
     st.subheader("Slides for a QI meeting")
     st.markdown("A PowerPoint deck: compliance against targets, then one slide per measure with its run chart "
-                "over the trust's rounds, the PDSA cycles and what the rules found, in words. Figures only: no "
+                "(by the period chosen above), the PDSA cycles and what the rules found, in words. Figures only: no "
                 "letter or identifier is on a slide.")
     options = services.measure_options(store, acc, tid)
     picked = st.multiselect("Measures (one slide each)", list(options), format_func=options.get,
                             default=services.slide_measures(store, acc, tid), key="slides_measures")
-    skey = ("_slides", tid, rid, tuple(picked))
+    skey = ("_slides", tid, rid, tuple(picked), grain)
     if st.button("Build the slides", key="build_slides"):
         with st.spinner("Drawing the charts…"):
-            deck = services.round_slides(store, acc, tid, rid, picked)
+            deck = services.round_slides(store, acc, tid, rid, picked, grain=grain)
         st.session_state["_slides_bytes"] = (skey, deck)
     built = st.session_state.get("_slides_bytes")
     if built and built[0] == skey:

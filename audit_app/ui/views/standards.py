@@ -16,8 +16,9 @@ with common.messages("Cannot show the standards"):
     done = st.session_state.pop("_standards_done", None)
     if done:
         st.success(done)
+    # keyed by the newest version: after a save the selector starts afresh on the saved version
     version = st.selectbox("Standards version", versions, format_func=lambda v: f"version {v}"
-                           + (" (current)" if v == versions[0] else ""), key="standards_version")
+                           + (" (current)" if v == versions[0] else ""), key=f"standards_version_{versions[0]}")
     current = version == versions[0]
     table = services.standards_table(store, acc, tid, version)
     params = services.standards_parameters(store, acc, tid, version)
@@ -38,8 +39,10 @@ with common.messages("Cannot show the standards"):
     st.subheader("Parameters")
     edited_params = st.data_editor(
         params, hide_index=True, key=f"parameters_editor_{version}",
-        disabled=True if not current else ["Parameter", "Type", "Description"],
-        column_config={"Description": st.column_config.TextColumn(width="large")})
+        disabled=True if not current else ["Parameter", "Setting", "Type", "Description"],
+        column_order=["Setting", "Value", "Type", "Description"],
+        column_config={"Setting": st.column_config.TextColumn(width="medium"),
+                       "Description": st.column_config.TextColumn(width="large")})
     st.subheader("Suggested TTO wording (change ideas)")
     templates = services.standards_templates(store, acc, tid, version)
     st.caption("The wording the Letters page offers for a letter that fails the standard, filled in with that "
@@ -56,5 +59,4 @@ with common.messages("Cannot show the standards"):
             common.clear_caches()
             st.session_state["_standards_done"] = (f"Saved standards version {v}. New rounds use it; existing rounds "
                                                    "keep the version they were scored with.")
-            st.session_state.pop("standards_version", None)
             st.rerun()

@@ -13,6 +13,9 @@ st.title("Trusts and rounds")
 
 trusts = services.visible_trusts(store, acc)
 tid = common.current_trust_id()
+done = st.session_state.pop("_trusts_done", None)  # said once, after the rerun that shows the change
+if done:
+    st.success(done)
 
 with st.expander("Add a trust", expanded=not trusts):
     with st.form("new_trust", clear_on_submit=True):
@@ -23,7 +26,8 @@ with st.expander("Add a trust", expanded=not trusts):
                 t = services.create_trust(store, acc, name, code)
                 common.clear_caches()
                 common.select_trust(t.id)
-                st.toast(f"Created {t.name}")
+                st.session_state["_trusts_done"] = (f"Created trust {t.name}: it is now the current trust. "
+                                                    "Next: import a spreadsheet or letters on the Import page.")
                 st.rerun()
 
 if not trusts or tid is None:
@@ -49,14 +53,17 @@ def _confirm_delete_trust(trust_id: int, trust_name: str) -> None:
 @st.dialog("Delete this audit round?")
 def _confirm_delete_round(round_id: int, label: str, n_letters: int) -> None:
     st.warning(f"This deletes round **{label}** and its {n_letters} letters, results and corrections. "
-               "It cannot be undone.")
-    if st.button("Delete round", type="primary"):
+               "It cannot be undone. Who deleted it, when and why are recorded (no letter text).")
+    reason = st.text_input("Why is this round deleted?", key="delete_round_reason",
+                           placeholder="e.g. imported the wrong file")
+    if st.button("Delete round", type="primary", disabled=not reason.strip()):
         with common.messages("Round not deleted"):
-            note = services.delete_round(store, acc, tid, round_id)
+            note = services.delete_round(store, acc, tid, round_id, reason)
             if note:  # the text could not yet be purged from the database files
                 st.toast(note, icon=":material/hourglass_top:")
             common.clear_caches()
             common.select_round(None)
+            st.session_state["_trusts_done"] = f"Deleted round {label}; the reason is recorded."
             st.rerun()
 
 
@@ -68,6 +75,7 @@ with c1:
             with common.messages("Not renamed"):
                 services.rename_trust(store, acc, trust.id, new_name)
                 common.clear_caches()
+                st.session_state["_trusts_done"] = f"Renamed the trust {new_name.strip()}."
                 st.rerun()
 with c2:
     if st.button("Delete trust…", key="delete_trust"):
@@ -115,6 +123,8 @@ with st.expander("New audit round", expanded=table.empty):
                 rid = services.create_round(store, acc, trust.id, label, start, end, version)
                 common.clear_caches()
                 common.select_round(rid)
+                st.session_state["_trusts_done"] = (f"Created round {label.strip()}: it is now the current round. "
+                                                    "Import its letters on the Import page.")
                 st.rerun()
 
 rounds = services.list_rounds(store, acc, trust.id)
