@@ -123,6 +123,7 @@ RE_DURATION_PHRASES = [_phrase_rx(t) for t in sig_rules()["duration_phrases"]]
 RE_SUPPLY_PHRASES = [_phrase_rx(t) for t in sig_rules()["supply_phrases"]]
 RE_NOT_DURATION_BEFORE = re.compile(sig_rules()["duration_not_after"], _I)
 RE_INDICATION_BEFORE = re.compile(sig_rules()["duration_indication_before"], _I)
+RE_TAPER_STEP = _phrase_rx(sig_rules()["taper_step"])
 RE_STOP_LIMIT = [_phrase_rx(t) for t in sig_rules()["stop_limit_phrases"]]
 RE_PACK_QTY = re.compile(sig_rules()["pack_quantity"], _I)
 
@@ -539,6 +540,8 @@ def parse_supply(sig: Sig, m: Masked, formulation: str | None, default_unit: str
                 break
     if sig.duration_days is None:
         _phrase_duration(sig, m)
+    if sig.duration_days is not None and not duration_only:
+        _add_taper_steps(sig, m)
     if duration_only and sig.duration_days is None:
         x = re.search(r"(?<![\d/])" + NUMW + r"\s*" + DAYS_UNIT, m.text, _I)
         if x:
@@ -579,6 +582,17 @@ def _phrase_duration(sig: Sig, m: Masked) -> None:
                 sig.spans["duration"] = [m.base + x.start(), m.base + x.end()]
                 m.take(x.start(), x.end())
                 return
+
+
+def _add_taper_steps(sig: Sig, m: Masked) -> None:
+    """A taper's duration is the sum of its steps: "10mg bd for 3 days, then 5mg bd for 3 days" is 6 days.
+    Steps are read from the whole segment (a step-down sentence may have been masked as the weaning plan)."""
+    a, b = sig.spans["duration"]
+    steps = [x for x in RE_TAPER_STEP.finditer(m.orig, b - m.base)]
+    extra = [d for d in (_period_days(x) for x in steps) if d]
+    if extra and len(extra) == len(steps):
+        sig.duration_days += sum(extra)
+        sig.spans["duration"] = [a, m.base + steps[-1].end()]
 
 
 def parse_stop_limit(sig: Sig, m: Masked) -> None:

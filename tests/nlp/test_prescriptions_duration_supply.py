@@ -137,3 +137,18 @@ def test_prose_with_commas_is_not_a_csv_table():
     rxs = opioids("Drug, dose and frequency were reviewed with her, and she understands.\n"
                   "Codeine 30mg qds prn for 5 days.\n")
     assert len(rxs) == 1 and rxs[0]["duration_days"] == 5
+
+
+TAPERS = [
+    # a taper's duration is the sum of its steps
+    ("Oxycodone MR 10mg bd for 3 days, then 5mg bd for 3 days, then stop", 6),
+    ("Oxycodone MR 10mg bd x3/7 then 5mg bd x3/7 then stop", 6),
+    ("Tramadol 50mg qds for 2 days then tds for 2 days then bd for 2 days then stop", 6),
+    ("Morphine MR 30mg bd for 1 week, then 15mg bd for one week, then stop", 14),
+    ("Codeine 30mg qds for 5 days then stop", 5),
+]
+
+
+@pytest.mark.parametrize("line,days", TAPERS)
+def test_taper_duration_is_the_sum_of_steps(line, days):
+    assert only_rx(line)["duration_days"] == days
