@@ -111,10 +111,13 @@ def _phrase_rx(template: str) -> re.Pattern:
 
 
 def _period_days(x: re.Match) -> int | None:
-    n = 1.0 if not x.group(1) else to_number(x.group(1))  # "over the next fortnight", "for another week": one
+    """Days of a rule phrase match: groups come in (number, unit) pairs, one pair per alternative of the phrase."""
+    k = next((i for i in range(1, x.re.groups, 2) if x.group(i) is not None or x.group(i + 1) is not None), 1)
+    num = x.group(k)
+    n = 1.0 if not num else to_number(num)  # "over the next fortnight", "for another week": one
     if n is None:
-        n = sig_rules()["duration_number_words"].get(" ".join(x.group(1).lower().split()))
-    unit = x.group(2) if x.re.groups >= 2 and x.group(2) else "days"
+        n = sig_rules()["duration_number_words"].get(" ".join(num.lower().split()))
+    unit = x.group(k + 1) if x.re.groups > k and x.group(k + 1) else "days"
     d = _days(n, unit)
     return d if d and d <= 366 else None
 
@@ -145,7 +148,8 @@ RE_DURATION = [
     # a bare "5/7" or "2/52" on the line (UK shorthand for days/weeks; never part of a date)
     re.compile(r"(?<![\d/.])(\d{1,2})\s*(/7|/52)(?![\d/])", _I),
 ]
-RE_QTY_X = re.compile(r"(?<![A-Za-z0-9])(?:x|qty\.?|quantity|#|no\.?)\s*[:=]?\s*(\d+)\b(?!\s*(?:days?|/|weeks?|\.\d|\s*ml|mg|mcg|micro))", _I)
+# ("Qty: 1 OP" with no pack size is no count of tablets)
+RE_QTY_X = re.compile(r"(?<![A-Za-z0-9])(?:x|qty\.?|quantity|#|no\.?)\s*[:=]?\s*(\d+)\b(?!\s*(?:days?|/|weeks?|\.\d|\s*ml|mg|mcg|micro|OP\b|O/P|packs?\b|box))", _I)
 RE_QTY_UNITS = re.compile(r"(?<![\d./-])\b(\d+)\s*(?:x\s*)?(tablets?|tabs|capsules?|caps|caplets|patch(?:es)?|ampoules?|amps|vials?|sachets?|suppositor(?:y|ies)|lozenges?|injections?)\b", _I)
 # "(28 supplied)", "56 dispensed": a count with no unit, after the days-supplied phrases were masked
 RE_QTY_SUPPLIED = re.compile(r"(?<![\d./-])\b(\d+)\s*(?:supplied|dispensed|issued)\b", _I)

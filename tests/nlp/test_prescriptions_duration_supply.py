@@ -52,6 +52,7 @@ NOT_DURATIONS = [
     "Morphine sulfate 10mg tabs 4 hourly prn, GP review in 1 week",
     "Codeine 30mg qds prn; max 240mg per day",
     "Codeine 30mg tablets qds prn (28 tablets, 7 days)",
+    "Codeine 30mg qds prn then review in 2 weeks",
 ]
 
 
@@ -69,6 +70,9 @@ LABELS = [
     ("Oxycodone 5mg qds prn. Length of treatment: 4 days", 4, None),
     ("Codeine 30mg qds prn, 14 days dispensed", None, 14),
     ("Tramadol 50mg qds prn, a week's supply", None, 7),
+    ("Codeine 30mg qds prn (10 days of both dispensed)", None, 10),
+    ("Codeine 30mg qds prn  Qty: 1 OP  Days: 5", None, 5),
+    ("Butrans 10 patch weekly, then remove (3/52 in total)", 21, None),
 ]
 
 
@@ -101,6 +105,7 @@ TABLES = [
      "Omeprazole 20mg      20mg   od            28\n", 5, 7),
     ("Drug; Dose; Frequency; Length of course; Days supplied\nOxycodone 5mg caps; 5mg; qds prn; 3 days; 5\n", 3, 5),
     ("Medicine ; Dose ; Frequency ; Cyflenwad / Supply\nDihydrocodeine 30mg ; 30mg ; qds ; 7 days\n", None, 7),
+    ("Drug | Dose | Freq | TTO days | Status\nCodeine 30mg | 30mg | qds prn | 6 | New\n", None, 6),
 ]
 
 
@@ -146,9 +151,15 @@ TAPERS = [
     ("Tramadol 50mg qds for 2 days then tds for 2 days then bd for 2 days then stop", 6),
     ("Morphine MR 30mg bd for 1 week, then 15mg bd for one week, then stop", 14),
     ("Codeine 30mg qds for 5 days then stop", 5),
+    ("tramadol 50mg caps 100mg qds 2/7 then 50mg qds 2/7 then stop", 4),
+    ("Codeine 30mg qds for 5 days then review in 2 weeks", 5),
 ]
 
 
 @pytest.mark.parametrize("line,days", TAPERS)
 def test_taper_duration_is_the_sum_of_steps(line, days):
     assert only_rx(line)["duration_days"] == days
+
+
+def test_an_original_pack_without_its_size_is_no_tablet_count():
+    assert only_rx("Codeine 30mg tablets qds prn  Qty: 1 OP  Days: 5")["supply_quantity"] is None
