@@ -717,6 +717,24 @@ def same_prescription(a: OpioidPrescription, b: OpioidPrescription) -> bool:
     return True
 
 
+def _limits_from_references(layout: LetterLayout, mentions: list[Mention], rxs: list[OpioidPrescription]) -> None:
+    """A later sentence naming a drug with a stated limit ("please do not continue the codeine beyond a week",
+    "reduce and stop oxycodone within 7 days") gives that duration to the one prescription of the drug, when it
+    has none of its own and the clause names no other opioid."""
+    for m in mentions:
+        if m.context not in ("reference", "rx") or m.category != "opioid" or any(r.span[0] <= m.start < r.span[1] for r in rxs):
+            continue
+        same = [r for r in rxs if r.generic == m.generic]
+        if len(same) != 1 or same[0].duration_days is not None:
+            continue
+        cs, ce = layout.clause_bounds(m.start)
+        if any(o is not m and o.category == "opioid" and o.generic != m.generic and cs <= o.start < ce for o in mentions):
+            continue
+        limit = S.stated_limit(layout.text[cs:ce], cs)
+        if limit is not None:
+            same[0].duration_days, same[0].spans["duration"] = limit
+
+
 def merge(a: OpioidPrescription, b: OpioidPrescription) -> None:
     """Fill a's missing fields from b (the same prescription mentioned twice)."""
     for f in ("brand", "strength_mg", "strength_mcg_per_hour", "dose_mg_min", "dose_mg_max", "frequency_per_day_max",
@@ -782,6 +800,8 @@ def build(layout: LetterLayout, mentions: list[Mention], deadline: float | None 
             continue
         rxs.append(rx)
         group_of.append(g)
+
+    _limits_from_references(layout, mentions, rxs)
 
     # references: changes / plan lines ("Started: oxycodone", "co-dydramol started")
     refs = [m for m in mentions if m.context == "reference" and m.category == "opioid"]

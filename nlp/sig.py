@@ -127,6 +127,7 @@ RE_SUPPLY_PHRASES = [_phrase_rx(t) for t in sig_rules()["supply_phrases"]]
 RE_NOT_DURATION_BEFORE = re.compile(sig_rules()["duration_not_after"], _I)
 RE_INDICATION_BEFORE = re.compile(sig_rules()["duration_indication_before"], _I)
 RE_TAPER_STEP = _phrase_rx(sig_rules()["taper_step"])
+RE_REFERENCE_LIMIT = [_phrase_rx(t) for t in sig_rules()["reference_limit_phrases"]]
 RE_STOP_LIMIT = [_phrase_rx(t) for t in sig_rules()["stop_limit_phrases"]]
 RE_PACK_QTY = re.compile(sig_rules()["pack_quantity"], _I)
 
@@ -597,6 +598,17 @@ def _add_taper_steps(sig: Sig, m: Masked) -> None:
     if extra and len(extra) == len(steps):
         sig.duration_days += sum(extra)
         sig.spans["duration"] = [a, m.base + steps[-1].end()]
+
+
+def stated_limit(text: str, base: int) -> tuple[int, list[int]] | None:
+    """(days, span) of an explicit limit in a sentence that only names the drug ("do not continue the codeine
+    beyond a week"); review timings ("r/v 1/52") and bare periods are not read here."""
+    for rx in RE_REFERENCE_LIMIT:
+        for x in rx.finditer(text):
+            d = _period_days(x)
+            if d:
+                return d, [base + x.start(), base + x.end()]
+    return None
 
 
 def parse_stop_limit(sig: Sig, m: Masked) -> None:

@@ -163,3 +163,26 @@ def test_taper_duration_is_the_sum_of_steps(line, days):
 
 def test_an_original_pack_without_its_size_is_no_tablet_count():
     assert only_rx("Codeine 30mg tablets qds prn  Qty: 1 OP  Days: 5")["supply_quantity"] is None
+
+
+LATER_SENTENCE_LIMITS = [
+    # a later sentence that only names the drug with a stated limit gives the duration; a review timing does not
+    ("Discharge medications:\n- Codeine 30mg qds prn.\nPlease do not continue the codeine beyond a week.\n", 7),
+    ("Discharge medications:\n- Oxycodone 5mg bd - reduce and stop oxycodone within 7 days\n", 7),
+    ("TTO: Tramadol 50mg caps qds prn.\n\nPlan: tramadol is not to be used for longer than 5 days.\n", 5),
+    ("TTO: Dihydrocodeine 30mg qds prn.\n\nPlan: dihydrocodeine for no more than ten days, then paracetamol only.\n", 10),
+    ("Discharge medications:\n- Codeine 15mg qds prn\nStop the codeine after 4 days.\n", 4),
+    ("Discharge medications:\n- Codeine 30mg qds prn.\nGP: pls r/v codeine at 1/52.\n", None),
+    ("Discharge medications:\n- Codeine 30mg qds prn.\nGP to review the codeine in 2 weeks.\n", None),
+    ("Discharge medications:\n- Codeine 30mg qds prn\n- Tramadol 50mg qds prn\nDo not continue the tramadol beyond 3 days.\n",
+     None),  # the limit belongs to tramadol, never to codeine (checked below)
+]
+
+
+@pytest.mark.parametrize("text,days", LATER_SENTENCE_LIMITS)
+def test_limits_in_a_later_sentence(text, days):
+    rxs = {r["generic"]: r for r in opioids(text)}
+    first = next(iter(rxs.values()))
+    assert first["duration_days"] == days
+    if "tramadol" in rxs and "codeine" in rxs:
+        assert rxs["tramadol"]["duration_days"] == 3
