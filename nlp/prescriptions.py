@@ -735,6 +735,20 @@ def _limits_from_references(layout: LetterLayout, mentions: list[Mention], rxs: 
             same[0].duration_days, same[0].spans["duration"] = limit
 
 
+def _shared_supply(layout: LetterLayout, rxs: list[OpioidPrescription]) -> None:
+    """A supply stated for several drugs at once ("7 days of each supplied") belongs to the prescriptions
+    written before it in the same paragraph that state no supply of their own."""
+    text = layout.text
+    if not rxs or not re.search(r"\b(?:each|both|all)\b", text, _I):
+        return
+    for days, s, e in S.shared_supplies(text):
+        para = max(text.rfind("\n\n", 0, s), 0)
+        for r in rxs:
+            if para <= r.span[0] < s and r.supply_days is None and r.supply_quantity is None:
+                r.supply_days = days
+                r.spans["supply"] = [s, e]
+
+
 def merge(a: OpioidPrescription, b: OpioidPrescription) -> None:
     """Fill a's missing fields from b (the same prescription mentioned twice)."""
     for f in ("brand", "strength_mg", "strength_mcg_per_hour", "dose_mg_min", "dose_mg_max", "frequency_per_day_max",
@@ -802,6 +816,7 @@ def build(layout: LetterLayout, mentions: list[Mention], deadline: float | None 
         group_of.append(g)
 
     _limits_from_references(layout, mentions, rxs)
+    _shared_supply(layout, rxs)
 
     # references: changes / plan lines ("Started: oxycodone", "co-dydramol started")
     refs = [m for m in mentions if m.context == "reference" and m.category == "opioid"]

@@ -128,6 +128,7 @@ RE_NOT_DURATION_BEFORE = re.compile(sig_rules()["duration_not_after"], _I)
 RE_INDICATION_BEFORE = re.compile(sig_rules()["duration_indication_before"], _I)
 RE_TAPER_STEP = _phrase_rx(sig_rules()["taper_step"])
 RE_REFERENCE_LIMIT = [_phrase_rx(t) for t in sig_rules()["reference_limit_phrases"]]
+RE_SHARED_SUPPLY = [_phrase_rx(t) for t in sig_rules()["shared_supply_phrases"]]
 RE_STOP_LIMIT = [_phrase_rx(t) for t in sig_rules()["stop_limit_phrases"]]
 RE_PACK_QTY = re.compile(sig_rules()["pack_quantity"], _I)
 
@@ -609,6 +610,18 @@ def stated_limit(text: str, base: int) -> tuple[int, list[int]] | None:
             if d:
                 return d, [base + x.start(), base + x.end()]
     return None
+
+
+def shared_supplies(text: str) -> list[tuple[int, int, int]]:
+    """(days, start, end) of each supply stated for several drugs at once ("7 days of each supplied",
+    "we have supplied 14 days of both")."""
+    out = []
+    for rx in RE_SHARED_SUPPLY:
+        for x in rx.finditer(text):
+            d = _period_days(x)
+            if d:
+                out.append((d, x.start(), x.end()))
+    return out
 
 
 def parse_stop_limit(sig: Sig, m: Masked) -> None:

@@ -186,3 +186,24 @@ def test_limits_in_a_later_sentence(text, days):
     assert first["duration_days"] == days
     if "tramadol" in rxs and "codeine" in rxs:
         assert rxs["tramadol"]["duration_days"] == 3
+
+
+SHARED_SUPPLIES = [
+    # (letter, {generic: supply_days}): a supply stated once for several drugs
+    ("He goes home on MST 10mg bd and Oramorph 10mg/5ml 2.5ml 4 hourly prn, with senna 15mg at night "
+     "(10 days of each supplied).\n", {"morphine": 10}),
+    ("She leaves on Zomorph 20mg bd and oxycodone 5mg capsules qds prn. We have dispensed 14 days of both.\n",
+     {"morphine": 14, "oxycodone": 14}),
+    ("Discharged on tramadol 50mg qds prn and codeine 30mg qds prn; both were supplied for 5 days.\n",
+     {"tramadol": 5, "codeine": 5}),
+    ("Codeine 30mg qds prn (7 days supply).\n\nOmeprazole and senna: 28 days of each supplied.\n", {"codeine": 7}),
+    ("Tramadol 50mg qds prn, 20 capsules.\n\nLaxatives: 14 days of all supplied.\n", {"tramadol": None}),
+]
+
+
+@pytest.mark.parametrize("text,expected", SHARED_SUPPLIES)
+def test_supply_stated_for_several_drugs(text, expected):
+    rxs = opioids(text)
+    got = {r["generic"]: r["supply_days"] for r in rxs}
+    for generic, days in expected.items():
+        assert got[generic] == days
