@@ -469,6 +469,7 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
         # weaning plan, not this prescription's dose or frequency
         taper = _TAPER_SENTENCE.search(seg, start_rel)
         if taper:
+            S.parse_stop_limit(sig, S.Masked(seg[taper.start(1):], g.seg_start + taper.start(1)))
             for i in range(taper.start(1), len(seg)):
                 m_all.chars[i] = " "
         # supply phrases first so that "(x28)" or "7/7" never read as a dose or frequency
@@ -725,6 +726,38 @@ def same_prescription(a: OpioidPrescription, b: OpioidPrescription) -> bool:
     return True
 
 
+def _limits_from_references(layout: LetterLayout, mentions: list[Mention], rxs: list[OpioidPrescription]) -> None:
+    """A later sentence naming a drug with a stated limit ("please do not continue the codeine beyond a week",
+    "reduce and stop oxycodone within 7 days") gives that duration to the one prescription of the drug, when it
+    has none of its own and the clause names no other opioid."""
+    for m in mentions:
+        if m.context not in ("reference", "rx") or m.category != "opioid" or any(r.span[0] <= m.start < r.span[1] for r in rxs):
+            continue
+        same = [r for r in rxs if r.generic == m.generic]
+        if len(same) != 1 or same[0].duration_days is not None:
+            continue
+        cs, ce = layout.clause_bounds(m.start)
+        if any(o is not m and o.category == "opioid" and o.generic != m.generic and cs <= o.start < ce for o in mentions):
+            continue
+        limit = S.stated_limit(layout.text[cs:ce], cs)
+        if limit is not None:
+            same[0].duration_days, same[0].spans["duration"] = limit
+
+
+def _shared_supply(layout: LetterLayout, rxs: list[OpioidPrescription]) -> None:
+    """A supply stated for several drugs at once ("7 days of each supplied") belongs to the prescriptions
+    written before it in the same paragraph that state no supply of their own."""
+    text = layout.text
+    if not rxs or not re.search(r"\b(?:each|both|all)\b", text, _I):
+        return
+    for days, s, e in S.shared_supplies(text):
+        para = max(text.rfind("\n\n", 0, s), 0)
+        for r in rxs:
+            if para <= r.span[0] < s and r.supply_days is None and r.supply_quantity is None:
+                r.supply_days = days
+                r.spans["supply"] = [s, e]
+
+
 def merge(a: OpioidPrescription, b: OpioidPrescription) -> None:
     """Fill a's missing fields from b (the same prescription mentioned twice)."""
     for f in ("brand", "strength_mg", "strength_mcg_per_hour", "dose_mg_min", "dose_mg_max", "frequency_per_day_max",
@@ -800,6 +833,9 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
             continue
         rxs.append(rx)
         group_of.append(g)
+
+    _limits_from_references(layout, mentions, rxs)
+    _shared_supply(layout, rxs)
 
     # references: changes / plan lines ("Started: oxycodone", "co-dydramol started")
     refs = [m for m in mentions if m.context == "reference" and m.category == "opioid"]

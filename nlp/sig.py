@@ -82,7 +82,7 @@ RE_CAP_MG = re.compile(r"\bmax(?:imum)?\.?\s*(?:daily\s+dose\s*)?(?:of\s+)?" + N
 RE_PRN = re.compile(r"\b(?:" + "|".join(sig_rules()["prn_phrases"]) + r")\b", _I)
 
 # --- duration / supply / quantity ------------------------------------------------------------------------------
-DAYS_UNIT = r"(days?|/7|/52|weeks?|/12|months?)"
+DAYS_UNIT = r"(days?|/7|/52|weeks?|/12|months?|fortnights?)"
 
 
 def _days(n: float | None, unit: str) -> int | None:
@@ -95,7 +95,42 @@ def _days(n: float | None, unit: str) -> int | None:
         return int(round(n * 7))
     if u.startswith("month") or u == "/12":
         return int(round(n * 28))
+    if u.startswith("fortnight"):
+        return int(round(n * 14))
     return None
+
+
+# number words a stated period may use beside the counts ("for a week", "an extra fortnight")
+_NUM_DUR = r"(\d+(?:\.\d+)?|" + "|".join(sorted((w.replace(" ", r"\s+") for w in list(_num_words()) + list(sig_rules()["duration_number_words"])
+                                                  if w not in _ADVERBS), key=len, reverse=True)) + r")"
+
+
+def _phrase_rx(template: str) -> re.Pattern:
+    """A rule phrase of sig_rules.json: {N} is the number (digits or words), {U} the period unit (days when absent)."""
+    return re.compile(template.replace("{N}", _NUM_DUR).replace("{U}", DAYS_UNIT), _I)
+
+
+def _period_days(x: re.Match) -> int | None:
+    """Days of a rule phrase match: groups come in (number, unit) pairs, one pair per alternative of the phrase."""
+    k = next((i for i in range(1, x.re.groups, 2) if x.group(i) is not None or x.group(i + 1) is not None), 1)
+    num = x.group(k)
+    n = 1.0 if not num else to_number(num)  # "over the next fortnight", "for another week": one
+    if n is None:
+        n = sig_rules()["duration_number_words"].get(" ".join(num.lower().split()))
+    unit = x.group(k + 1) if x.re.groups > k and x.group(k + 1) else "days"
+    d = _days(n, unit)
+    return d if d and d <= 366 else None
+
+
+RE_DURATION_PHRASES = [_phrase_rx(t) for t in sig_rules()["duration_phrases"]]
+RE_SUPPLY_PHRASES = [_phrase_rx(t) for t in sig_rules()["supply_phrases"]]
+RE_NOT_DURATION_BEFORE = re.compile(sig_rules()["duration_not_after"], _I)
+RE_INDICATION_BEFORE = re.compile(sig_rules()["duration_indication_before"], _I)
+RE_TAPER_STEP = _phrase_rx(sig_rules()["taper_step"])
+RE_REFERENCE_LIMIT = [_phrase_rx(t) for t in sig_rules()["reference_limit_phrases"]]
+RE_SHARED_SUPPLY = [_phrase_rx(t) for t in sig_rules()["shared_supply_phrases"]]
+RE_STOP_LIMIT = [_phrase_rx(t) for t in sig_rules()["stop_limit_phrases"]]
+RE_PACK_QTY = re.compile(sig_rules()["pack_quantity"], _I)
 
 
 RE_SUPPLY = [
@@ -115,7 +150,8 @@ RE_DURATION = [
     # a bare "5/7" or "2/52" on the line (UK shorthand for days/weeks; never part of a date)
     re.compile(r"(?<![\d/.])(\d{1,2})\s*(/7|/52)(?![\d/])", _I),
 ]
-RE_QTY_X = re.compile(r"(?<![A-Za-z0-9])(?:x|qty\.?|quantity|#|no\.?)\s*[:=]?\s*(\d+)\b(?!\s*(?:days?|/|weeks?|\.\d|\s*ml|mg|mcg|micro))", _I)
+# ("Qty: 1 OP" with no pack size is no count of tablets)
+RE_QTY_X = re.compile(r"(?<![A-Za-z0-9])(?:x|qty\.?|quantity|#|no\.?)\s*[:=]?\s*(\d+)\b(?!\s*(?:days?|/|weeks?|\.\d|\s*ml|mg|mcg|micro|OP\b|O/P|packs?\b|box))", _I)
 RE_QTY_UNITS = re.compile(r"(?<![\d./-])\b(\d+)\s*(?:x\s*)?(tablets?|tabs|capsules?|caps|caplets|patch(?:es)?|ampoules?|amps|vials?|sachets?|suppositor(?:y|ies)|lozenges?|injections?)\b", _I)
 # "(28 supplied)", "56 dispensed": a count with no unit, after the days-supplied phrases were masked
 RE_QTY_SUPPLIED = re.compile(r"(?<![\d./-])\b(\d+)\s*(?:supplied|dispensed|issued)\b", _I)
@@ -470,6 +506,8 @@ def parse_supply(sig: Sig, m: Masked, formulation: str | None, default_unit: str
                     sig.spans["supply"] = [m.base + x.start(), m.base + x.end()]
                 m.take(x.start(), x.end())
                 break
+        else:
+            _phrase_supply(sig, m)
         _quantity(sig, m, formulation, default_unit)
     if supply_only:
         # a bare "7 days" / "7/7" in a supply column is days supplied
@@ -486,13 +524,17 @@ def parse_supply(sig: Sig, m: Masked, formulation: str | None, default_unit: str
         return
     for rx in RE_DURATION:
         x = rx.search(m.text)
-        if x:
+        if x and not _symptom_period(m.text, x.start()):
             d = _days(to_number(x.group(1)), x.group(2))
             if d:
                 sig.duration_days = d
                 sig.spans["duration"] = [m.base + x.start(), m.base + x.end()]
                 m.take(x.start(), x.end())
                 break
+    if sig.duration_days is None:
+        _phrase_duration(sig, m)
+    if sig.duration_days is not None and not duration_only:
+        _add_taper_steps(sig, m)
     if duration_only and sig.duration_days is None:
         x = _RE_DAYS_FIGURE.search(m.text)
         if x:
@@ -500,9 +542,97 @@ def parse_supply(sig: Sig, m: Masked, formulation: str | None, default_unit: str
             sig.spans["duration"] = [m.base + x.start(), m.base + x.end()]
 
 
+def _phrase_supply(sig: Sig, m: Masked) -> None:
+    """Days supplied written with the rule phrases of sig_rules.json ("Days supplied: 7", "Cyflenwad / Supply 7")."""
+    for rx in RE_SUPPLY_PHRASES:
+        x = rx.search(m.text)
+        if x:
+            d = _period_days(x)
+            if d and not sig.own_supply:
+                sig.supply_days = d
+                sig.spans["supply"] = [m.base + x.start(), m.base + x.end()]
+                m.take(x.start(), x.end())
+            return
+
+
+def _symptom_period(text: str, start: int) -> bool:
+    """True when the period at ``start`` follows a symptom or history word ("pain for 3 days")."""
+    before = text[max(0, start - 40):start]
+    return RE_NOT_DURATION_BEFORE.search(before) is not None and RE_INDICATION_BEFORE.search(before) is None
+
+
+def _phrase_duration(sig: Sig, m: Masked) -> None:
+    """A stated limit or end point from the rule phrases ("for no more than five days", "stop within a week");
+    a period after a symptom or history word ("pain for 3 days") is not a duration."""
+    text = m.text
+    for rx in RE_DURATION_PHRASES:
+        for x in rx.finditer(text):
+            if _symptom_period(text, x.start()):
+                continue
+            d = _period_days(x)
+            if d:
+                sig.duration_days = d
+                sig.spans["duration"] = [m.base + x.start(), m.base + x.end()]
+                m.take(x.start(), x.end())
+                return
+
+
+def _add_taper_steps(sig: Sig, m: Masked) -> None:
+    """A taper's duration is the sum of its steps: "10mg bd for 3 days, then 5mg bd for 3 days" is 6 days.
+    Steps are read from the whole segment (a step-down sentence may have been masked as the weaning plan)."""
+    a, b = sig.spans["duration"]
+    steps = [x for x in RE_TAPER_STEP.finditer(m.orig, b - m.base)]
+    extra = [d for d in (_period_days(x) for x in steps) if d]
+    if extra and len(extra) == len(steps):
+        sig.duration_days += sum(extra)
+        sig.spans["duration"] = [a, m.base + steps[-1].end()]
+
+
+def stated_limit(text: str, base: int) -> tuple[int, list[int]] | None:
+    """(days, span) of an explicit limit in a sentence that only names the drug ("do not continue the codeine
+    beyond a week"); review timings ("r/v 1/52") and bare periods are not read here."""
+    for rx in RE_REFERENCE_LIMIT:
+        for x in rx.finditer(text):
+            d = _period_days(x)
+            if d:
+                return d, [base + x.start(), base + x.end()]
+    return None
+
+
+def shared_supplies(text: str) -> list[tuple[int, int, int]]:
+    """(days, start, end) of each supply stated for several drugs at once ("7 days of each supplied",
+    "we have supplied 14 days of both")."""
+    out = []
+    for rx in RE_SHARED_SUPPLY:
+        for x in rx.finditer(text):
+            d = _period_days(x)
+            if d:
+                out.append((d, x.start(), x.end()))
+    return out
+
+
+def parse_stop_limit(sig: Sig, m: Masked) -> None:
+    """The end point of a step-down sentence ("wean and stop within 10 days") is the intended duration."""
+    for rx in RE_STOP_LIMIT:
+        x = rx.search(m.text)
+        if x:
+            d = _period_days(x)
+            if d:
+                sig.duration_days = d
+                sig.spans["duration"] = [m.base + x.start(), m.base + x.end()]
+                return
+
+
 def _quantity(sig: Sig, m: Masked, formulation: str | None, default_unit: str | None) -> None:
     text = m.text
     if sig.own_supply:
+        return
+    p = RE_PACK_QTY.search(text)
+    if p and default_unit and formulation != "liquid":
+        # "1 OP (100)", "2 boxes of 28": packs times the pack size, in the product's unit
+        sig.quantity_n, sig.quantity_unit = int(p.group(1)) * int(p.group(2)), default_unit
+        sig.spans["quantity"] = [m.base + p.start(), m.base + p.end()]
+        m.take(p.start(), p.end())
         return
     if formulation == "liquid" and (sig.dose_unit == "ml" or sig.strength_kind == "mg_per_ml" or True):
         for x in RE_QTY_ML.finditer(text):

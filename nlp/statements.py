@@ -32,7 +32,7 @@ _DOSE_BETWEEN = re.compile(r"\d\s*(?:mg|g|mcg|micrograms?|ml|tabs?|tablets?|caps
 @dataclass
 class TableColumns:
     roles: list[str]
-    mode: str  # sep | tab | fixed
+    mode: str  # sep | tab | csv | fixed
     starts: list[int]  # fixed width: column start offsets within the line
 
 
@@ -79,7 +79,7 @@ def _drug_heading(pattern: str, seps: str) -> re.Pattern:
     lets the regex engine skip most positions (one pass over a long letter)."""
     firsts = "".join(sorted(set(re.findall(r"(?:^|\(\?:|\|)([a-z])", pattern))))
     return re.compile(r"\b(?=[" + firsts + firsts.upper() + r"])" + pattern
-                      + r"\s*:?\s*(?:$|[\t" + re.escape(seps) + r"]|\s\s)", _I | re.M)
+                      + r"\s*:?\s*(?:$|[\t," + re.escape(seps) + r"]|\s\s)", _I | re.M)
 
 
 @lru_cache(maxsize=1)
@@ -117,6 +117,12 @@ def heading_role(cell: str) -> str | None:
 _DIGIT = re.compile(r"\d")
 _WIDE_GAP = re.compile(r"\S(?:[^\S\n]?\S)*")  # chunks separated by two or more spaces
 _TRIM = re.compile(r"\S(?:.*\S)?")
+_CSV_SPLIT = re.compile(r',(?=(?:[^"]*"[^"]*")*[^"]*$)')  # a comma outside double quotes
+
+
+def _csv_heading(line: str) -> bool:
+    """A comma-separated export heading ("Drug,Dose,Frequency,Duration"): no other separator, two commas."""
+    return line.count(",") >= 2 and "\t" not in line and "  " not in line.strip()
 
 
 def _sep_cells(line: str, split: re.Pattern) -> list[tuple[int, int]]:
@@ -161,6 +167,8 @@ def header_columns(line: str) -> TableColumns | None:
         mode, cells = "sep", _sep_cells(line, c.sep_split)
     elif "\t" in line.strip():
         mode, cells = "tab", _tab_cells(line)
+    elif _csv_heading(line):
+        mode, cells = "csv", _sep_cells(line, _CSV_SPLIT)
     else:
         mode, cells = "fixed", _wide_chunks(line)
     cells = [x for x in cells if x[1] > x[0]] if mode == "fixed" else cells
@@ -169,6 +177,8 @@ def header_columns(line: str) -> TableColumns | None:
     roles = [heading_role(line[s:e]) for s, e in cells]
     known = [r for r in roles if r]
     if "drug" not in known or len(known) < 2 or len(known) < (len(roles) + 1) // 2:
+        return None
+    if mode == "csv" and len(known) < len(roles):  # prose with commas is not an export: every heading known
         return None
     roles = [r or "other" for r in roles]
     if "days" in roles and "supply" in roles:  # a bare Days column beside a supply column is the duration
@@ -180,8 +190,9 @@ def row_cells(line: str, cols: TableColumns) -> list[tuple[str, int, int]]:
     """(role, start, end) of the non-empty cells of one row line, bound to the heading above."""
     c = statement_patterns()
     out = []
-    if cols.mode in ("sep", "tab"):
-        cells = _sep_cells(line, c.sep_split) if cols.mode == "sep" else _tab_cells(line)
+    if cols.mode in ("sep", "tab", "csv"):
+        cells = (_sep_cells(line, c.sep_split) if cols.mode == "sep" else _tab_cells(line) if cols.mode == "tab"
+                 else _sep_cells(line, _CSV_SPLIT))
         for i, (s, e) in enumerate(cells):
             if e > s:
                 role = cols.roles[i] if i < len(cols.roles) else "other"
@@ -233,7 +244,7 @@ def table_rows(layout: LetterLayout) -> list[_Row]:
         le = starts[i + 1] - 1 if i + 1 < n else len(text)
         line = text[ls:le]
         # a heading line has columns: a tab, a separator or a gap of two spaces
-        cols = header_columns(line) if ("  " in line or "\t" in line or c.sep_split.search(line)) else None
+        cols = header_columns(line) if ("  " in line or "\t" in line or c.sep_split.search(line) or _csv_heading(line)) else None
         i += 1
         if cols is None:
             continue
@@ -250,7 +261,7 @@ def table_rows(layout: LetterLayout) -> list[_Row]:
             if c.border.match(line):
                 i += 1
                 continue
-            if cols.mode == "sep" and not c.sep_split.search(line):
+            if (cols.mode == "sep" and not c.sep_split.search(line)) or (cols.mode == "csv" and "," not in line):
                 break
             if cols.mode == "fixed" and heads.match(line) and not line[:1].isspace():
                 break

@@ -38,7 +38,10 @@ with common.messages("Cannot draw the chart"):
         variation, assurance = services.icon_text(view.variation, view.assurance)
         a, b = st.columns(2)
         a.metric("Variation (Making Data Count)", variation or "—")
-        b.metric("Assurance against target", assurance or "no target / no limits")
+        # assurance compares a target with process limits: say which of the two is missing
+        b.metric("Assurance against target",
+                 assurance or ("needs an SPC chart (a run chart has no limits)" if chart_type == "run"
+                               else "no target set"))
     else:  # one point says nothing about variation: no verdict in large type
         st.caption("One point so far: variation and assurance are judged from two points on "
                    "(choose one point per week or month to see more).")
