@@ -71,7 +71,6 @@ def context_patterns() -> ContextPatterns:
     )
 
 
-compiled = context_patterns  # old name, still imported by nlp/findings.py; removed once it moves over
 
 
 _RE_CAPS_CAND = re.compile(r"[A-Z][A-Z/&() -]{1,50}:")

@@ -5,13 +5,14 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from nlp.context import LetterLayout, RE_BULLET, compiled
+from nlp.context import LetterLayout, RE_BULLET, context_patterns
 from functools import lru_cache
 
 from nlp.drug_classes import (CO_PRESCRIPTION_CLASSES, JUSTIFIED_CLASSES, alternation, find_class_mentions,
                               justification, letter_rules, phrase_regex)
 from nlp.extraction import EXTRA_FLAG_ORDER, GOLD_FLAG_ORDER, CoPrescription, Finding, LetterExtraction
 from nlp.ome import HIGH_DOSE_THRESHOLDS, prescription_ome, total_ome
+from nlp.rules import WordListPattern
 
 _I = re.IGNORECASE
 EXCLUDED_FOR_PLANS = {"allergy", "history", "family", "admission", "stopped"}
@@ -43,7 +44,7 @@ def plan_rules() -> PlanRules:
     kw = {k: phrase_regex(r[k]) for k in ("wean_words", "stop_verbs", "when", "limits", "not_plan", "gp_address",
                                                  "gp_action", "gp_not", "opioid_words", "pronoun", "gp_heading",
                                                  "gp_address_direct")}
-    c = compiled()
+    c = context_patterns()
     kw["negated"] = phrase_regex(r["negated"] + [c.wean_negated.pattern])
     return PlanRules(**kw)
 
@@ -60,15 +61,14 @@ _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "sh
              "no longer", "no more", "do not", "not to", "then", "and stop", "& stop", "+ stop", "ask", "request",
              "district", "community", "primary care", "appreciat", "thank", "asked", "your help", "assistance",
              "might you", "will you", "at most", "max", "exceed", "until", "down to", "down onto")
-_KW_RE = re.compile(r"(?<![A-Za-z])(?:" + "|".join(re.escape(k) for k in sorted(set(_KEYWORDS), key=len, reverse=True))
-                    + ")", re.IGNORECASE)
+_KW_RE = WordListPattern.of_words(_KEYWORDS)  # run on the case-folded letter: same offsets, several times faster
 
 
 def statements(layout: LetterLayout):
     """Candidate statements (start, end) around plan/GP words: sentence (or table cell) with bullets and
     lead-ins ("I would be grateful if you could action the following:") removed."""
     text = layout.text
-    c = compiled()
+    c = context_patterns()
     seen = set()
     last_end = -1
     for m in _KW_RE.finditer(text):
@@ -110,7 +110,7 @@ def is_weaning_statement(st: str) -> bool:
     """Explicit step-down or stop language: a wean word, a limit ("do not continue beyond", "not for repeat",
     "last dose"), or a stop verb with a time or condition ("stop if settled", "after five days ... stop")."""
     P = plan_rules()
-    cleaned = P.not_plan.sub(" ", compiled().wean_past.sub(" ", st))
+    cleaned = P.not_plan.sub(" ", context_patterns().wean_past.sub(" ", st))
     if P.wean_words.search(cleaned) or P.limits.search(cleaned):
         return True
     for m in P.stop_verbs.finditer(cleaned):
@@ -159,7 +159,7 @@ def _opioid_on_row(layout: LetterLayout, pos: int, opioid_pos) -> bool:
 
 def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None:
     text = layout.text
-    c = compiled()
+    c = context_patterns()
     P = plan_rules()
     opioid_pos = [m.start for m in mentions if m.category == "opioid"]
     other_pos = [m.start for m in mentions if m.category in ("non_opioid", "benzodiazepine", "z_drug", "gabapentinoid")]
@@ -397,7 +397,7 @@ _SYMPTOM = re.compile(r"\b(?:pain|analgesi\w*|breathless\w*|dyspn\w*|cough)\b", 
 def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) -> str | None:
     """'for post-operative pain' in another sentence that names a discharge opioid (GP section, prose)."""
     generics = {rx.generic for rx in ex.opioids}
-    c = compiled()
+    c = context_patterns()
     for m in mentions:
         if m.generic not in generics:
             continue
@@ -455,11 +455,11 @@ NOT_CURRENT_SECTIONS = {"allergy", "family", "history", "admission"}
 
 
 @lru_cache(maxsize=None)
-def _phrase_keywords(key: str) -> re.Pattern:
-    words = letter_rules()[key]["keywords"]
-    return re.compile(r"(?<![A-Za-z])(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")", _I)
+def _phrase_keywords(key: str) -> WordListPattern:
+    return WordListPattern.of_words(letter_rules()[key]["keywords"])
 
 
+@lru_cache(maxsize=None)  # compiled once per phrase class, not once per letter
 def _phrase_rules(key: str):
     """(present, absent, ignore, anchor) regexes. 'ignore' phrases make a present phrase about something else (a
     physio leaflet, a past event); when 'anchor' is given, a statement must also name its topic (medicines, driving,
@@ -608,7 +608,7 @@ def indication_on_statement(layout: LetterLayout, rx) -> bool:
 
 def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_factors: dict | None = None) -> None:
     text = layout.text
-    c = compiled()
+    c = context_patterns()
     ex.co_prescriptions, class_mentions = co_prescriptions(layout, mentions)
     ex.naloxone_supplied = naloxone_finding(layout, class_mentions)
     opioid_names = [m.start for m in mentions if m.category == "opioid"]
