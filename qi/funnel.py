@@ -93,7 +93,7 @@ def binomial_limit(theta: float, n: int, p: float) -> float:
     """Spiegelhalter's interpolated exact binomial ``p``-quantile of ``R / n``, ``R ~ Bin(n, theta)``.
 
     ``(r_p - alpha) / n`` with ``r_p`` the smallest r where ``P(R <= r) >= p`` and
-    ``alpha = (P(R <= r_p) - p) / P(R = r_p)`` (Spiegelhalter 2005, Appendix A.1.1).
+    ``alpha = (P(R <= r_p) - p) / P(R = r_p)`` (Spiegelhalter 2005, Appendix A.1.1), clipped to [0, 1].
     """
     n = int(n)
     if n <= 0:
@@ -120,7 +120,8 @@ def binomial_limit(theta: float, n: int, p: float) -> float:
         # smallest r with P(R <= r) >= p, i.e. P(R > r) <= 1 - p
         r = int(np.flatnonzero(above <= 1.0 - p)[0])
         alpha = ((1.0 - p) - above[r]) / pmf[r]
-    return (r - alpha) / n
+    # at r_p = 0 (or n) the interpolation runs past the end of the scale: a proportion's limit stays in [0, 1]
+    return min(1.0, max(0.0, (r - alpha) / n))
 
 
 def normal_limit(theta: float, n: int, p: float) -> float:

@@ -29,7 +29,7 @@ def exact_limit(theta: Fraction, n: int, p: Fraction) -> float:
         prev, cdf = cdf, cdf + pmf
         if cdf >= p:
             alpha = (cdf - p) / (cdf - prev)
-            return float((r - alpha) / n)
+            return float(min(Fraction(1), max(Fraction(0), (r - alpha) / n)))  # a proportion's limit: in [0, 1]
     raise AssertionError("unreachable")
 
 
@@ -38,6 +38,15 @@ def exact_limit(theta: Fraction, n: int, p: Fraction) -> float:
 @pytest.mark.parametrize("p", [Fraction(1, 1000), Fraction(1, 40), Fraction(39, 40), Fraction(999, 1000)])
 def test_exact_binomial_limit_matches_rational_derivation(theta, n, p):
     assert binomial_limit(float(theta), n, float(p)) == pytest.approx(exact_limit(theta, n, p), abs=1e-9)
+
+
+@pytest.mark.parametrize("theta", [0.02, 0.3, 0.97])
+def test_exact_limits_never_leave_the_proportion_scale(theta):
+    # at r_p = 0 (or n) the interpolation alone would give a limit below 0% (or above 100%)
+    for n in range(1, 60):
+        for p in (0.001, 0.025, 0.975, 0.999):
+            assert 0.0 <= binomial_limit(theta, n, p) <= 1.0
+    assert binomial_limit(0.3, 10, 0.001) == 0.0  # P(R = 0) = 0.028 > 0.001: the limit sits on 0
 
 
 def test_exact_limits_large_n_agree_with_normal_approximation():

@@ -24,7 +24,8 @@ with common.messages("Cannot show the network"):
     who = {"lead": "You lead this network: every trust is shown by name.",
            "member": "Your trust is shown by name; the other trusts are anonymised unless the network names them.",
            "single_user": "Every trust in this store, by name."}[scope.role]
-    b.caption(f"{len(scope.trust_ids)} trusts. {who}")
+    n = len(scope.trust_ids)
+    b.caption(f"{n} trust{'' if n == 1 else 's'}. {who}")
     if not scope.trust_ids:
         st.info("This network has no trust yet.")
         st.stop()
