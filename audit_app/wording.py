@@ -263,3 +263,35 @@ def field_help(field_name: str | None) -> str:
 def mapping_reason(source: str, note: str = "") -> str:
     why = _MAPPING_SOURCES.get(source, source)
     return "; ".join(x for x in (why, note) if x)
+
+
+def _plain_number(v: Any) -> str:
+    if v is None:
+        return ""
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    return f"{f:g}"
+
+
+def opioid_summary(op: dict) -> str:
+    """'oxycodone (OxyNorm) IR 5-10 mg x4/day PRN, 5 days' from one extracted opioid."""
+    name = op.get("generic") or "opioid"
+    if op.get("brand"):
+        name += f" ({op['brand']})"
+    bits = [name]
+    if op.get("formulation"):
+        bits.append(str(op["formulation"]))
+    lo, hi = op.get("dose_mg_min"), op.get("dose_mg_max")
+    if hi is not None:
+        bits.append(f"{_plain_number(lo)}-{_plain_number(hi)} mg" if lo is not None and lo != hi else f"{_plain_number(hi)} mg")
+    elif op.get("strength_mcg_per_hour") is not None:
+        bits.append(f"{_plain_number(op['strength_mcg_per_hour'])} mcg/h")
+    if op.get("frequency_per_day_max"):
+        bits.append(f"x{_plain_number(op['frequency_per_day_max'])}/day")
+    if op.get("prn"):
+        bits.append("PRN")
+    days = op.get("duration_days") or op.get("supply_days")
+    text = " ".join(bits)
+    return f"{text}, {_plain_number(days)} days" if days else text

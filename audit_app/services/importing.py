@@ -16,7 +16,6 @@ from audit_app.records import CANONICAL_FIELDS
 from audit_app.services.scope import Access, ServiceError, TrustScope, check_period
 from audit_app.services.standards import trust_config
 from audit_app.store.database import Store, StoreError
-from audit_app.ui.evidence import opioid_summary
 
 
 LETTER_SEPARATOR = "==="  # still honoured; letters are split on their own titles without it
@@ -270,7 +269,7 @@ def preview_table(prepared, limit: int = 200) -> pd.DataFrame:
             v = getattr(rec, f)
             d[CANONICAL_FIELDS[f][1]] = wording.uk_date(v) if CANONICAL_FIELDS[f][0] == "date" else services_value(
                 getattr(v, "value", v))
-        d["Opioids found in the letter"] = ("; ".join(opioid_summary(o) for o in ex.get("opioids") or [])
+        d["Opioids found in the letter"] = ("; ".join(wording.opioid_summary(o) for o in ex.get("opioids") or [])
                                             if ex else "")
         rows.append(d)
     return privacy.safe_frame(pd.DataFrame(rows))
@@ -284,7 +283,7 @@ def extraction_summary(extraction: dict | None) -> str:
     if not extraction:
         return "Not read by the extractor."
     ops = extraction.get("opioids") or []
-    lines = [f"- **Opioids:** {'; '.join(opioid_summary(o) for o in ops) if ops else 'none found'}"]
+    lines = [f"- **Opioids:** {'; '.join(wording.opioid_summary(o) for o in ops) if ops else 'none found'}"]
     ome = extraction.get("ome_total_mg_per_day")
     if ome is not None:
         lines.append(f"- **OME:** {float(ome):g} mg/day")

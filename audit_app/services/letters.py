@@ -14,7 +14,6 @@ from audit_app.services.scope import Access, ServiceError, TrustScope
 from audit_app.services.standards import trust_config
 from audit_app.standards import evaluate_letter
 from audit_app.store.database import ConcurrentEditError, LetterRow, Store, StoreError, set_path
-from audit_app.ui.evidence import opioid_summary
 
 
 OUTCOME_SYMBOLS = {"met": "✓ met", "not_met": "✗ not met", "not_assessable": "? not assessable",
@@ -51,7 +50,7 @@ def letters_table(store: Store, access: Access, trust_id: int, round_id: int) ->
             "id": l.id,
             "Letter": str(l.record.get("letter_id") or l.letter_key[:12]),
             "Row": l.source_row,
-            "Opioids": "; ".join(opioid_summary(o) for o in ops) if ops else (l.record.get("drug") or ""),
+            "Opioids": "; ".join(wording.opioid_summary(o) for o in ops) if ops else (l.record.get("drug") or ""),
             "OME mg/day": None if ome is None else round(float(ome), 1),
             "Text": "yes" if l.text else "",
         }

@@ -5,37 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-
-def _num(v: Any) -> str:
-    if v is None:
-        return ""
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return str(v)
-    return f"{f:g}"
-
-
-def opioid_summary(op: dict) -> str:
-    """'oxycodone (OxyNorm) IR 5-10 mg x4/day PRN, 5 days' from one extracted opioid."""
-    name = op.get("generic") or "opioid"
-    if op.get("brand"):
-        name += f" ({op['brand']})"
-    bits = [name]
-    if op.get("formulation"):
-        bits.append(str(op["formulation"]))
-    lo, hi = op.get("dose_mg_min"), op.get("dose_mg_max")
-    if hi is not None:
-        bits.append(f"{_num(lo)}-{_num(hi)} mg" if lo is not None and lo != hi else f"{_num(hi)} mg")
-    elif op.get("strength_mcg_per_hour") is not None:
-        bits.append(f"{_num(op['strength_mcg_per_hour'])} mcg/h")
-    if op.get("frequency_per_day_max"):
-        bits.append(f"x{_num(op['frequency_per_day_max'])}/day")
-    if op.get("prn"):
-        bits.append("PRN")
-    days = op.get("duration_days") or op.get("supply_days")
-    text = " ".join(bits)
-    return f"{text}, {_num(days)} days" if days else text
+from audit_app.wording import opioid_summary  # the summary in words lives with the other words
 
 
 # Evidence kinds: colour, legend text and priority (higher wins where spans overlap).
