@@ -171,13 +171,16 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             continue
         st = text[s:e]
         named_opioid = any(s <= p < e for p in opioid_pos)
-        has_opioid = named_opioid or bool(P.opioid_words.search(st))
-        has_other = any(s <= p < e for p in other_pos)
+        if not (ex.opioids or named_opioid):
+            # nothing to plan: the statement only counts as the first "no weaning plan" statement
+            if not negated and P.negated.search(st):
+                negated.append((s, e))
+            continue
         if P.negated.search(st):
             negated.append((s, e))
             continue
-        if not (ex.opioids or named_opioid):
-            continue
+        has_opioid = named_opioid or bool(P.opioid_words.search(st))
+        has_other = any(s <= p < e for p in other_pos)
         if not has_opioid and P.pronoun.search(st):
             ps, _pe = layout.sentence_bounds(max(0, s - 2))
             has_opioid = any(ps <= p < s for p in opioid_pos) or (s - ps < 3 and any(
@@ -197,9 +200,10 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             is_wean = False
         if is_wean:
             wean.append((s, e, kind))
-        directive = kind == "gp" or lead_in or bool(P.gp_address.search(st)) or _under_gp_heading(layout, s)
-        if directive and P.gp_action.search(st) and not P.gp_not.search(st) and (has_opioid or is_wean) \
-                and not (has_other and not has_opioid):
+        # the cheap conditions first (each test is pure: the order changes nothing but the time)
+        if (has_opioid or is_wean) and not (has_other and not has_opioid) and \
+                (kind == "gp" or lead_in or P.gp_address.search(st) or _under_gp_heading(layout, s)) and \
+                P.gp_action.search(st) and not P.gp_not.search(st):
             gp.append((s, e, kind))
     if wean:
         s, e, _ = min(wean, key=lambda x: x[0])

@@ -42,23 +42,26 @@ def csv_records(name: str) -> tuple[dict, ...]:
 # (lexicon names, plan/GP keywords) are scanned over every letter: they run on the folded text instead.
 # --------------------------------------------------------------------------------------------------------------
 # characters that re.IGNORECASE equates with an ASCII letter but str.lower() leaves alone
-_FOLD_EXTRA = str.maketrans({"ſ": "s", "ı": "i"})
-_last_fold: tuple[str, str | None] = ("", "")
+_FOLD_EXTRA = (("ſ", "s"), ("ı", "i"))
+_fold_memo: list[tuple[str, str | None]] = []
 
 
 def fold_case(text: str) -> str | None:
     """``text`` lower-cased the way re.IGNORECASE compares ASCII letters, at the same offsets; None when
-    lower-casing would move offsets (e.g. "İ" lower-cases to two characters). The last answer is kept:
-    several scanners read the same letter in turn."""
-    global _last_fold
-    if _last_fold[0] is text:
-        return _last_fold[1]
+    lower-casing would move offsets (e.g. "İ" lower-cases to two characters). The last few answers are kept:
+    several scanners read the same letter (and a statement of it) in turn."""
+    for t, f in _fold_memo:
+        if t is text:
+            return f
     folded = text.lower()
     if len(folded) != len(text):
         folded = None
     elif not folded.isascii():
-        folded = folded.translate(_FOLD_EXTRA)
-    _last_fold = (text, folded)
+        for a, b in _FOLD_EXTRA:  # rare characters: replace() only when present (translate() reads every one)
+            if a in folded:
+                folded = folded.replace(a, b)
+    _fold_memo.insert(0, (text, folded))
+    del _fold_memo[3:]
     return folded
 
 
@@ -187,23 +190,6 @@ def _alternatives(sub) -> list[list[tuple[str, ...]]] | None:
     return kept
 
 
-_long_memo: list[tuple[str, str | None]] = []
-
-
-def _folded(text: str) -> str | None:
-    """fold_case, remembering the last two long strings (the letter is asked about again and again, between its
-    statements, which are short and cheaper to fold than to look up)."""
-    if len(text) < 2000:
-        return fold_case(text)
-    for t, f in _long_memo:
-        if t is text:
-            return f
-    f = fold_case(text)
-    _long_memo.insert(0, (text, f))
-    del _long_memo[2:]
-    return f
-
-
 class LiteralGate:
     """A compiled regex with a literal prefilter: ``search``, ``match``, ``fullmatch``, ``finditer``, ``findall``
     and ``sub`` answer exactly as the regex does, without running it on text that lacks the words it needs."""
@@ -219,7 +205,7 @@ class LiteralGate:
 
     def could_match(self, string: str, pos: int = 0, endpos: int = _sys.maxsize) -> bool:
         """False only when no match can lie inside string[pos:endpos]."""
-        folded = _folded(string)
+        folded = fold_case(string)
         if folded is None:
             return True  # lower-casing moves offsets: no prefilter
         if pos > 0 or endpos < len(folded):
