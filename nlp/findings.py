@@ -12,7 +12,7 @@ from nlp.drug_classes import (CO_PRESCRIPTION_CLASSES, JUSTIFIED_CLASSES, altern
                               justification, letter_rules, phrase_regex)
 from nlp.extraction import EXTRA_FLAG_ORDER, GOLD_FLAG_ORDER, CoPrescription, Finding, LetterExtraction
 from nlp.ome import HIGH_DOSE_THRESHOLDS, prescription_ome, total_ome
-from nlp.rules import WordListPattern, gated
+from nlp.rules import WordListPattern, could_match, gated
 
 _I = re.IGNORECASE
 EXCLUDED_FOR_PLANS = {"allergy", "history", "family", "admission", "stopped"}
@@ -231,17 +231,17 @@ def _age_rules() -> dict:
     and labels of the reference date (discharge first, then the letter's event dates)."""
     r = letter_rules()["age"]
     alt = alternation
-    return {
-        "terse": [re.compile(p) for p in r["explicit_case_sensitive"]],
-        "explicit": [re.compile(p, _I) for p in r["explicit"]],
-        "dob": re.compile(r"(?:" + alt(r["dob_label"]) + r")[\s.:=\-,;|]*(?:" + DATE + ")", _I),
-        "ref": [re.compile(r"(?:" + alt(labels) + r")[\s.:=\-,;|]*(?:on\s+)?(?:" + DATE + ")", _I)
+    return {  # searched over the letter's head one after another: behind literal gates ("age", "aged", "DOB")
+        "terse": [gated(re.compile(p)) for p in r["explicit_case_sensitive"]],
+        "explicit": [gated(re.compile(p, _I)) for p in r["explicit"]],
+        "dob": gated(re.compile(r"(?:" + alt(r["dob_label"]) + r")[\s.:=\-,;|]*(?:" + DATE + ")", _I)),
+        "ref": [gated(re.compile(r"(?:" + alt(labels) + r")[\s.:=\-,;|]*(?:on\s+)?(?:" + DATE + ")", _I))
                 for labels in r["reference_labels"]],
         "header_age": [re.compile(p, _I | re.MULTILINE) for p in r["header_age"]],
         "header_age_not": re.compile(alt(r["header_age_not"]), _I),
-        "age_heading": re.compile(alt(r["age_heading"]), _I),
-        "dob_heading": re.compile(r"^\s*(?:" + alt(r["dob_label"]) + r")\s*$", _I),
-        "ref_heading": [re.compile(r"^\s*(?:" + alt(labels) + r")\s*$", _I) for labels in r["reference_labels"]],
+        "age_heading": gated(re.compile(alt(r["age_heading"]), _I)),
+        "dob_heading": gated(re.compile(r"^\s*(?:" + alt(r["dob_label"]) + r")\s*$", _I)),
+        "ref_heading": [gated(re.compile(r"^\s*(?:" + alt(labels) + r")\s*$", _I)) for labels in r["reference_labels"]],
     }
 
 
@@ -251,6 +251,8 @@ _CELL_SEPARATORS = ("|", "\t", ",", ";")
 def _cell_under_heading(head: str, heading: re.Pattern) -> str | None:
     """The cell under a column heading matching `heading` in a small table at the top of a letter (pipe, tab, CSV
     or fixed-width columns): the first later row with as many cells as the heading row."""
+    if not could_match(heading, head):
+        return None  # no cell of the head can be the heading: it lacks the heading's words
     lines = head.splitlines()[:40]
     for i, line in enumerate(lines):
         for sep in _CELL_SEPARATORS + (None,):

@@ -275,6 +275,11 @@ class LiteralGate:
         return f"LiteralGate({self.pattern[:40]!r}..., {len(self.literals)} literals)"
 
 
+def could_match(regex, string: str, pos: int = 0, endpos: int = _sys.maxsize) -> bool:
+    """False only when ``regex`` (gated or not) cannot match inside string[pos:endpos] (any substring of it)."""
+    return regex.could_match(string, pos, endpos) if isinstance(regex, LiteralGate) else True
+
+
 def gated(regex: re.Pattern | None):
     """``regex`` behind a LiteralGate, or ``regex`` itself when every match can do without literals or the gate
     would look for too many (cached per pattern)."""
