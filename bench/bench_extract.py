@@ -69,9 +69,9 @@ def bench_tokenizer(texts):
 
 
 def bench_extractor(texts, n_process: int):
-    from nlp.pipeline import extract_many, get_nlp
+    from nlp.pipeline import extract_many, get_extractor
 
-    get_nlp()
+    get_extractor()
     list(extract_many(texts[:20]))
     return timed(lambda ts: [len(x.opioids) for x in extract_many(ts, n_process=n_process, batch_size=64)], texts)
 
