@@ -14,14 +14,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from audit_app.records import CANONICAL_FIELDS, AuditRecord, YesNo
+from audit_app.records import CANONICAL_FIELDS, AuditRecord, YesNo, yes_no
 from audit_app.standards.config import StandardSetting, StandardsConfig, config_for, default_config
 from audit_app.standards.definitions import (
     CURRENT_VERSION, StandardDefinition, exclusion_codes, get_definition, global_exclusions,
     load_standards, parameter_specs, standards_file,
 )
 from audit_app.standards.evaluators import REGISTRY, get_evaluator, standard
-from audit_app.standards.facts import LetterFacts, build_facts, parse_yesno, supply_days, total_ome  # noqa: F401
+from audit_app.standards.facts import LetterFacts, build_facts, supply_days, total_ome  # noqa: F401
 from audit_app.standards.results import (
     MET, NOT_APPLICABLE, NOT_ASSESSABLE, NOT_MET, OUTCOME_LABELS, OUTCOMES, StandardResult,
 )
@@ -55,7 +55,7 @@ def as_record(record: AuditRecord | dict[str, Any]) -> AuditRecord:
         for k in _YESNO_FIELDS:
             v = data.get(k)
             if v is not None and not isinstance(v, YesNo) and str(v) not in ("yes", "no", "unknown"):
-                data[k] = parse_yesno(v).value
+                data[k] = yes_no(v).value
         return AuditRecord.from_dict(data)
     raise TypeError(f"record must be an AuditRecord or a dict, not {type(record).__name__}")
 
