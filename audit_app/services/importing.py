@@ -13,9 +13,9 @@ import pandas as pd
 
 from audit_app import privacy, wording
 from audit_app.records import CANONICAL_FIELDS
-from audit_app.services.scope import Access, ServiceError, TrustScope, check_period
-from audit_app.services.standards import trust_config
-from audit_app.store.database import Store, StoreError
+from audit_app.services.scope import ServiceError, TrustScope, check_period
+from audit_app.services.standards import current_standards
+from audit_app.store.database import StoreError
 
 
 LETTER_SEPARATOR = "==="  # still honoured; letters are split on their own titles without it
@@ -150,40 +150,37 @@ def decode_letter_file(data: bytes, filename: str) -> str:
     raise ServiceError(f"{filename}: not a text file (letters must be plain .txt)")
 
 
-def prepare_upload(store: Store, access: Access, trust_id: int, data: bytes, filename: str, *,
+def prepare_upload(scope: TrustScope, data: bytes, filename: str, *,
                    sheet: str | None = None, mapping: dict | None = None,
                    progress: Callable[[int, int], None] | None = None):
     """Read, map, validate and extract an uploaded file (audit_app.importing.prepare_import); saves nothing."""
     from audit_app import importing  # see the module docstring
 
-    TrustScope.check(store, access, trust_id)
     try:
-        return importing.prepare_import(data, filename, sheet=sheet, mapping=mapping, trust_id=trust_id, store=store,
-                                     progress=progress)
+        return importing.prepare_import(data, filename, sheet=sheet, mapping=mapping, trust_id=scope.trust_id,
+                                        store=scope.store, progress=progress)
     except Exception as exc:  # noqa: BLE001
         raise _import_error(exc, filename) from None
 
 
-def prepare_letters(store: Store, access: Access, trust_id: int, letters: list[tuple[str, str]], *,
+def prepare_letters(scope: TrustScope, letters: list[tuple[str, str]], *,
                     progress: Callable[[int, int], None] | None = None):
     """Letters (name, text) from .txt files or pasted text, read like a two-column sheet
     (audit_app.importing.prepare_letters); saves nothing."""
     from audit_app import importing  # see the module docstring
 
-    TrustScope.check(store, access, trust_id)
     try:
-        return importing.prepare_letters(letters, trust_id=trust_id, store=store, progress=progress)
+        return importing.prepare_letters(letters, trust_id=scope.trust_id, store=scope.store, progress=progress)
     except Exception as exc:  # noqa: BLE001
         raise _import_error(exc, importing.LETTERS_FILE) from None
 
 
-def remap_upload(store: Store, access: Access, trust_id: int, prepared, mapping: dict | None, *,
+def remap_upload(scope: TrustScope, prepared, mapping: dict | None, *,
                  progress: Callable[[int, int], None] | None = None):
     """The prepared import under the user's edited mapping (audit_app.importing.remap_import): the
     file is not read again and letters already read keep their extraction; saves nothing."""
     from audit_app import importing  # see the module docstring
 
-    TrustScope.check(store, access, trust_id)
     try:
         return importing.remap_import(prepared, mapping, progress=progress)
     except Exception as exc:  # noqa: BLE001
@@ -302,18 +299,17 @@ def _fingerprint(letter_id: Any, text: str | None, discharge_date: Any, *, maske
     return privacy.keyed_hash(f"{str(letter_id or '').strip()}\n{body}", "letter-content")
 
 
-def already_stored(store: Store, access: Access, trust_id: int, prepared) -> dict[str, int]:
+def already_stored(scope: TrustScope, prepared) -> dict[str, int]:
     """Round label -> how many of the prepared letters that round already holds (same letter id
     and text, compared as keyed hashes): the same spreadsheet or letters imported twice."""
-    scope = TrustScope.check(store, access, trust_id)
     masked = not scope.trust.keep_identifiers
     incoming = {_fingerprint(r.letter_id, r.letter_text, r.discharge_date.isoformat() if r.discharge_date else None,
                              masked=masked) for r in prepared.records}
     found: dict[str, int] = {}
-    for rnd in store.list_rounds(trust_id):
+    for rnd in scope.store.list_rounds(scope.trust_id):
         if not rnd.n_letters:
             continue
-        n = sum(1 for lt in store.letters(rnd.id)
+        n = sum(1 for lt in scope.store.letters(rnd.id)
                 if _fingerprint(lt.record.get("letter_id"), lt.text, lt.record.get("discharge_date"),
                                 masked=False) in incoming)
         if n:
@@ -321,7 +317,7 @@ def already_stored(store: Store, access: Access, trust_id: int, prepared) -> dic
     return found
 
 
-def save_import(store: Store, access: Access, trust_id: int, prepared, *, label: str, period_start: Any = None,
+def save_import(scope: TrustScope, prepared, *, label: str, period_start: Any = None,
                 period_end: Any = None, standards_version: int | None = None, into_round_id: int | None = None,
                 progress: Callable[[int, int], None] | None = None) -> int:
     """Score and save the prepared import as a round (one transaction; nothing saved on failure).
@@ -331,7 +327,6 @@ def save_import(store: Store, access: Access, trust_id: int, prepared, *, label:
     """
     from audit_app import importing  # see the module docstring
 
-    scope = TrustScope.check(store, access, trust_id)
     if into_round_id is not None:
         empty = scope.round(into_round_id)
         if empty.n_letters:
@@ -343,9 +338,10 @@ def save_import(store: Store, access: Access, trust_id: int, prepared, *, label:
     if not (label or "").strip():
         raise ServiceError("give the round a label")
     check_period(period_start, period_end)
-    _, config = trust_config(scope, standards_version)
+    _, config = current_standards(scope, standards_version)
     try:
-        return importing.accept_import(store, prepared, trust_id=trust_id, label=label, period_start=period_start,
+        return importing.accept_import(scope.store, prepared, trust_id=scope.trust_id, label=label,
+                                       period_start=period_start,
                                        period_end=period_end, standards_config=config, progress=progress,
                                        into_round_id=into_round_id)
     except Exception as exc:  # noqa: BLE001
