@@ -1,8 +1,10 @@
 """The canonical audit record: one discharge letter as the auditor recorded it.
 
 This is where the auditor's answers (from a spreadsheet) and the extractor's answers (from the
-letter text) meet. Ingest produces `AuditRecord`s; standards read them together with the
-extraction dict (`nlp.extract_letter(text).to_dict()`); the store saves `to_dict()`.
+letter text) meet. Ingest produces `AuditRecord`s; the import carries each letter's
+`nlp.LetterExtraction` beside its record up to the store, which keeps both as dicts
+(`AuditRecord.to_dict()`, `stored_extraction`); standards read the record with the stored form of
+the extraction, so a new import and a re-score of a stored round are read by the same code.
 
 Yes/no answers are tri-state on purpose: a blank or '?' is *unknown*, which is not the same as
 *no* (a standard scored on an unknown answer is 'not assessable', not 'not met').
@@ -87,6 +89,15 @@ def yes_no(value: Any) -> YesNo:
     if m:
         return YesNo.YES if m.group(1).startswith("y") else YesNo.NO
     return YesNo.UNKNOWN
+
+
+def stored_extraction(extraction: Any) -> dict | None:
+    """An extraction in the form the store keeps and the standards read: nlp's
+    ``LetterExtraction.to_dict()`` (``nlp.letter_from_dict`` reads it back). A dict is already that
+    form (read from the store, or an older extractor's); None stays None."""
+    if extraction is None or isinstance(extraction, dict):
+        return extraction
+    return extraction.to_dict()
 
 
 # Canonical field name -> (python type, short description for the mapping screen).

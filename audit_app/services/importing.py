@@ -266,8 +266,7 @@ def preview_table(prepared, limit: int = 200) -> pd.DataFrame:
             v = getattr(rec, f)
             d[CANONICAL_FIELDS[f][1]] = wording.uk_date(v) if CANONICAL_FIELDS[f][0] == "date" else services_value(
                 getattr(v, "value", v))
-        d["Opioids found in the letter"] = ("; ".join(wording.opioid_summary(o) for o in ex.get("opioids") or [])
-                                            if ex else "")
+        d["Opioids found in the letter"] = "; ".join(wording.opioid_summary(o) for o in ex.opioids) if ex else ""
         rows.append(d)
     return privacy.safe_frame(pd.DataFrame(rows))
 
@@ -275,20 +274,19 @@ def preview_table(prepared, limit: int = 200) -> pd.DataFrame:
 MAPPING_MISFIT = "mapping_misfit"  # = audit_app.ingest.build.MAPPING_MISFIT (not imported here: openpyxl)
 
 
-def extraction_summary(extraction: dict | None) -> str:
-    """What the extractor found in one letter, in words (markdown), before anything is saved."""
-    if not extraction:
+def extraction_summary(extraction) -> str:
+    """What the extractor found in one letter (its nlp.LetterExtraction), in words (markdown),
+    before anything is saved."""
+    if extraction is None:
         return "Not read by the extractor."
-    ops = extraction.get("opioids") or []
+    ops = extraction.opioids
     lines = [f"- **Opioids:** {'; '.join(wording.opioid_summary(o) for o in ops) if ops else 'none found'}"]
-    ome = extraction.get("ome_total_mg_per_day")
-    if ome is not None:
-        lines.append(f"- **OME:** {float(ome):g} mg/day")
-    for key in ("weaning_plan", "gp_instruction", "indication_documented"):
-        v = extraction.get(key)
-        present = v.get("present") if isinstance(v, dict) else v
-        if present is not None:
-            lines.append(f"- **{wording.field_words(key)}:** {'found' if present else 'not found'}")
+    if extraction.ome_total_mg_per_day is not None:
+        lines.append(f"- **OME:** {float(extraction.ome_total_mg_per_day):g} mg/day")
+    for key, present in (("weaning_plan", extraction.weaning_plan.present),
+                         ("gp_instruction", extraction.gp_instruction.present),
+                         ("indication_documented", extraction.indication_documented)):
+        lines.append(f"- **{wording.field_words(key)}:** {'found' if present else 'not found'}")
     return "\n".join(lines)
 
 

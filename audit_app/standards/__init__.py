@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from audit_app.records import CANONICAL_FIELDS, AuditRecord, YesNo, yes_no
+from audit_app.records import CANONICAL_FIELDS, AuditRecord, YesNo, stored_extraction, yes_no
 from audit_app.standards.config import StandardSetting, StandardsConfig, config_for, default_config
 from audit_app.standards.definitions import (
     CURRENT_VERSION, StandardDefinition, exclusion_codes, get_definition, global_exclusions,
@@ -60,17 +60,18 @@ def as_record(record: AuditRecord | dict[str, Any]) -> AuditRecord:
     raise TypeError(f"record must be an AuditRecord or a dict, not {type(record).__name__}")
 
 
-def evaluate_letter(record: AuditRecord | dict[str, Any], extraction: dict | None,
+def evaluate_letter(record: AuditRecord | dict[str, Any], extraction: Any,
                     config: StandardsConfig | None = None, *, text: str | None = None) -> list[StandardResult]:
     """Evaluate every enabled standard on one letter, in standard order.
 
-    ``record``: the auditor's answers (``AuditRecord`` or its ``to_dict()``); ``extraction``:
-    ``nlp.extract_letter(text).to_dict()`` or None when there is no letter text; ``text``: the
+    ``record``: the auditor's answers (``AuditRecord`` or its ``to_dict()``); ``extraction``: the
+    letter's ``nlp.LetterExtraction`` or its stored dict (``records.stored_extraction``), None when
+    there is no letter text; ``text``: the
     letter text if not in ``record.letter_text`` (used for OD-14/OD-15 keyword checks).
     """
     cfg = config or default_config()
     rec = as_record(record)
-    facts = build_facts(rec, extraction if isinstance(extraction, dict) else None, cfg.parameters, text)
+    facts = build_facts(rec, stored_extraction(extraction), cfg.parameters, text)
     out: list[StandardResult] = []
     for d in load_standards(cfg.standards_version, include_unscored=False):
         if not cfg.is_enabled(d.id):
@@ -79,7 +80,7 @@ def evaluate_letter(record: AuditRecord | dict[str, Any], extraction: dict | Non
     return out
 
 
-def letter_measures(record: AuditRecord | dict[str, Any], extraction: dict | None,
+def letter_measures(record: AuditRecord | dict[str, Any], extraction: Any,
                     config: StandardsConfig | None = None) -> dict[str, Any]:
     """Letter-level facts for QI measures (opioid yes/no, total OME, new items, new MR items, ...):
     ``audit_app.standards.measures.programme_facts``, which has the programme's measures too."""

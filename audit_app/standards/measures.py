@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from audit_app.records import AuditRecord, YesNo, yes_no
+from audit_app.records import AuditRecord, YesNo, stored_extraction, yes_no
 from audit_app.standards.config import StandardsConfig, default_config
 from audit_app.standards.definitions import standards_file
 from audit_app.standards.facts import (
@@ -88,14 +88,14 @@ def _repeat_admissions(record: AuditRecord) -> bool | None:
     return None if n is None else n >= 2
 
 
-def programme_facts(record: AuditRecord | dict, extraction: dict | None,
+def programme_facts(record: AuditRecord | dict, extraction: Any,
                     config: StandardsConfig | None = None) -> dict[str, Any]:
     """One letter's facts for the programme measures (see the module docstring)."""
     from audit_app.standards import as_record  # the package's record coercion (no import cycle at load)
 
     cfg = config or default_config()
     rec = as_record(record)
-    f = build_facts(rec, extraction if isinstance(extraction, dict) else None, cfg.parameters)
+    f = build_facts(rec, stored_extraction(extraction), cfg.parameters)
     has_opioid = {"yes": True, "no": False}.get(f.opioid)
     ome, complete, ome_ev = total_ome(f) if f.opioid == "yes" else (None, False, [])
     changes = [item_change(i, it)[0] for i, it in enumerate(f.items)]
