@@ -151,7 +151,8 @@ RE_DURATION = [
     re.compile(r"(?<![\d/.])(\d{1,2})\s*(/7|/52)(?![\d/])", _I),
 ]
 # ("Qty: 1 OP" with no pack size is no count of tablets)
-RE_QTY_X = re.compile(r"(?<![A-Za-z0-9])(?:x|qty\.?|quantity|#|no\.?)\s*[:=]?\s*(\d+)\b(?!\s*(?:days?|/|weeks?|\.\d|\s*ml|mg|mcg|micro|OP\b|O/P|packs?\b|box))", _I)
+# ("tablets x 1-2 QDS": a range after x is tablets per dose, never a quantity)
+RE_QTY_X = re.compile(r"(?<![A-Za-z0-9])(?:x|qty\.?|quantity|#|no\.?)\s*[:=]?\s*(\d+)\b(?!\s*(?:days?|/|weeks?|\.\d|\s*ml|mg|mcg|micro|OP\b|O/P|packs?\b|box|(?:-|to|or)\s*\d))", _I)
 RE_QTY_UNITS = re.compile(r"(?<![\d./-])\b(\d+)\s*(?:x\s*)?(tablets?|tabs|capsules?|caps|caplets|patch(?:es)?|ampoules?|amps|vials?|sachets?|suppositor(?:y|ies)|lozenges?|injections?)\b", _I)
 # "(28 supplied)", "56 dispensed": a count with no unit, after the days-supplied phrases were masked
 RE_QTY_SUPPLIED = re.compile(r"(?<![\d./-])\b(\d+)\s*(?:supplied|dispensed|issued)\b", _I)
@@ -205,12 +206,16 @@ class Sig:
     spans: dict = field(default_factory=dict)
 
 
+_CHAR_FOLDS = str.maketrans(sig_rules()["char_folds"])
+
+
 class Masked:
     """The segment text with consumed parts blanked, so a number is read once."""
 
     def __init__(self, text: str, base: int):
         self.orig = text
-        self.chars = list(text)
+        # typographic variants read as their ASCII twin, one character for one so offsets stay put
+        self.chars = list(text.translate(_CHAR_FOLDS))
         self.base = base
 
     @property
@@ -402,7 +407,7 @@ def parse_frequency(sig: Sig, m: Masked, formulation: str | None) -> None:
     if b:
         cands.append((b.start(), b.end(), 24))
     if cands:
-        cands.sort()
+        cands.sort(key=lambda c: (c[0], -c[1]))  # first phrase; at one position the longest ("q.d.s" over "q.d")
         s, e, base = cands[0]
         base_span = (s, e)
     freq = cap if cap else base
