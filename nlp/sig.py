@@ -46,7 +46,7 @@ NUMW = r"(\d+(?:\.\d+)?|" + "|".join(sorted((w.replace(" ", r"\s+") for w in _nu
 _COUNT = r"(\d|" + "|".join(sorted(list(sig_rules()["tablet_count_words"]) + [w for w in _num_words() if w not in _ADVERBS],
                                     key=len, reverse=True)) + r")"
 # (a run of blanks is a frequency or cap phrase already read and masked; the end is a Dose cell holding "1-2")
-_RE_NOT_A_COUNT_BEFORE = re.compile(r"(?:up\s+to|max(?:imum)?\.?|no\s+more\s+than|not\s+more\s+than|every|each|q)\s*$", _I)
+_RE_NOT_A_COUNT_BEFORE = re.compile(r"(?:up\s+to|max(?:imum)?\.?\s*[:=]?|no\s+more\s+than|not\s+more\s+than|every|each|q)\s*$", _I)
 RE_BARE_COUNT = re.compile(r"(?<![\w./-])" + _COUNT + r"(?:\s*(?:-|–|to|or)\s*" + _COUNT + r")?(?=\s*(?:,\s*)?(?:"
                            + "|".join(sig_rules()["count_followers"]) + r")\b|\s{3,}|\s*$)", _I)
 
@@ -70,15 +70,15 @@ RE_EVERY_H = re.compile(r"\b(?:every|each|q\.?|q)\s*" + NUMW + r"(?:\s*(?:-|–|
 RE_HOURLY = re.compile(r"(?<![\d.])\b" + NUMW + r"(?:\s*(?:-|–|to|or)\s*" + NUMW + r")?\s*[- ]?\s*(?:hourly|hrly|hly|h(?:ou)?rly)\b", _I)
 RE_BARE_HOURLY = re.compile(r"(?<![\d\-\s])\s*\bhourly\b|(?:^|(?<=[\s(|,]))hourly\b", _I)
 RE_TIMES = re.compile(r"\b" + NUMW + r"\s*(?:x\s*)?times?\s*(?:a|per|each|in\s+a|in\s+24\s*hours?)?\s*(?:day|daily|24\s*h(?:ours?|rs?)?)\b", _I)
-RE_CAP_TIMES = re.compile(r"\b(?:max(?:imum)?\.?|up\s+to|no\s+more\s+than|not\s+more\s+than|not\s+to\s+exceed)\s*(?:of\s+)?" + NUMW
+RE_CAP_TIMES = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|up\s+to|no\s+more\s+than|not\s+more\s+than|not\s+to\s+exceed)\s*(?:of\s+)?" + NUMW
                           + r"\s*(?:doses?|times?|administrations?)\s*(?:(?:in|per|/|a|every|each|in\s+any)\s*(?:24\s*h(?:ours?|rs?|r)?|day|24hrs?|twenty[- ]four\s+hours))?", _I)
 # "max 4/24", "no more than 8 in 24 hours": a count with no unit (doses, or tablets when the dose is tablets)
-RE_CAP_BARE = re.compile(r"\b(?:max(?:imum)?\.?|no\s+more\s+than|not\s+more\s+than|not\s+to\s+exceed|up\s+to)\s*(?:of\s+)?" + NUMW
+RE_CAP_BARE = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|no\s+more\s+than|not\s+more\s+than|not\s+to\s+exceed|up\s+to)\s*(?:of\s+)?" + NUMW
                          + r"\s*(?:/\s*24\s*(?:h(?:ours?|rs?)?)?|in\s+(?:any\s+)?(?:24\s*h(?:ours?|rs?|r)?|twenty[- ]four\s+hours|a\s+day|one\s+day)|(?:per|a)\s+day)(?![\w/])", _I)
-RE_CAP_ABBR = re.compile(r"\bmax(?:imum)?\.?\s*(?:of\s+)?(QDS|QID|TDS|TID|BD|BID|OD|four\s+times\s+(?:a\s+)?(?:day|daily)|three\s+times\s+(?:a\s+)?(?:day|daily)|twice\s+(?:a\s+)?(?:day|daily)|once\s+(?:a\s+)?(?:day|daily))\b", _I)
-RE_CAP_UNITS = re.compile(r"\b(?:max(?:imum)?\.?|no\s+more\s+than|not\s+more\s+than|up\s+to)\s*(?:of\s+)?" + NUMW
+RE_CAP_ABBR = re.compile(r"\bmax(?:imum)?\.?\s*[:=]?\s*(?:of\s+)?(QDS|QID|TDS|TID|BD|BID|OD|four\s+times\s+(?:a\s+)?(?:day|daily)|three\s+times\s+(?:a\s+)?(?:day|daily)|twice\s+(?:a\s+)?(?:day|daily)|once\s+(?:a\s+)?(?:day|daily))\b", _I)
+RE_CAP_UNITS = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|no\s+more\s+than|not\s+more\s+than|up\s+to)\s*(?:of\s+)?" + NUMW
                           + r"\s*(tablets?|tabs|capsules?|caps|caplets)\s*(?:in|per|/|a|every|each|in\s+any)\s*(?:24|day|twenty)", _I)
-RE_CAP_MG = re.compile(r"\bmax(?:imum)?\.?\s*(?:daily\s+dose\s*)?(?:of\s+)?" + NUM + r"\s*(mg|" + MCG + r")\s*(?:in|per|/|a|daily|every|each)\s*(?:24|day|d\b)", _I)
+RE_CAP_MG = re.compile(r"\bmax(?:imum)?\.?\s*[:=]?\s*(?:daily\s+dose\s*)?(?:of\s+)?" + NUM + r"\s*(mg|" + MCG + r")\s*(?:in|per|/|a|daily|every|each)\s*(?:24|day|d\b)", _I)
 RE_PRN = re.compile(r"\b(?:" + "|".join(sig_rules()["prn_phrases"]) + r")\b", _I)
 
 # --- duration / supply / quantity ------------------------------------------------------------------------------
