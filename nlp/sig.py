@@ -489,7 +489,8 @@ def _patch_interval(sig: Sig, text: str) -> None:
         sig.patch_change_days = 7.0
 
 
-_RE_DAYS_FIGURE = re.compile(r"(?<![\d/])" + NUMW + r"\s*" + DAYS_UNIT, _I)  # "7 days", "five days"
+# "7 days", "five days"; never the upper end of a range ("1-2 weeks" states no duration)
+_RE_DAYS_FIGURE = re.compile(r"(?<![\d/])(?<!\d-)(?<!\d -)(?<!\d- )(?<!\d - )(?<!\bto )(?<!\bor )" + NUMW + r"\s*" + DAYS_UNIT, _I)
 
 
 def parse_supply(sig: Sig, m: Masked, formulation: str | None, default_unit: str | None,
@@ -596,6 +597,7 @@ def _add_taper_steps(sig: Sig, m: Masked) -> None:
 def stated_limit(text: str, base: int) -> tuple[int, list[int]] | None:
     """(days, span) of an explicit limit in a sentence that only names the drug ("do not continue the codeine
     beyond a week"); review timings ("r/v 1/52") and bare periods are not read here."""
+    text = text.translate(_CHAR_FOLDS)
     for rx in RE_REFERENCE_LIMIT:
         for x in rx.finditer(text):
             d = _period_days(x)
