@@ -671,7 +671,7 @@ def _mask_caps(m: S.Masked) -> None:
     for rx in S.RE_SUPPLY + [S.RE_QTY_X, S.RE_QTY_UNITS]:
         t = m.text
         for x in rx.finditer(t):
-            if rx is S.RE_QTY_UNITS and int(x.group(1)) <= 4:
+            if rx is S.RE_QTY_UNITS and (S.to_number(x.group(1)) or 0) <= 4:
                 continue
             m.take(x.start(), x.end())
     t = m.text

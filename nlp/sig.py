@@ -36,6 +36,10 @@ def to_number(tok: str | None) -> float | None:
         return float(t)
     except ValueError:
         v = _num_words().get(t)
+        if v is None and (parts := re.split(r"[\s-]+", t)) and len(parts) == 2:
+            tens, unit = _num_words().get(parts[0]), _num_words().get(parts[1])
+            if tens and unit and tens >= 20 and tens % 10 == 0 and 1 <= unit <= 9:
+                return tens + unit  # "twenty-four", "thirty two"
         return v if v is not None else sig_rules()["tablet_count_words"].get(t)
 
 
@@ -153,7 +157,9 @@ RE_DURATION = [
 # ("Qty: 1 OP" with no pack size is no count of tablets)
 # ("tablets x 1-2 QDS": a range after x is tablets per dose, never a quantity)
 RE_QTY_X = re.compile(r"(?<![A-Za-z0-9])(?:x|qty\.?|quantity|#|no\.?)\s*[:=]?\s*(\d+)\b(?!\s*(?:days?|/|weeks?|\.\d|\s*ml|mg|mcg|micro|OP\b|O/P|packs?\b|box|(?:-|to|or)\s*\d))", _I)
-RE_QTY_UNITS = re.compile(r"(?<![\d./-])\b(\d+)\s*(?:x\s*)?(tablets?|tabs|capsules?|caps|caplets|patch(?:es)?|ampoules?|amps|vials?|sachets?|suppositor(?:y|ies)|lozenges?|injections?)\b", _I)
+# a count of units, in figures or words ("Twenty-four tablets", "FOURTEEN (14) capsules": the figure echoed in brackets)
+_QTY_WORDS = r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-]+(?:one|two|three|four|five|six|seven|eight|nine))?|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
+RE_QTY_UNITS = re.compile(r"(?<![\d./-])\b(\d+|" + _QTY_WORDS + r")\s*(?:\(\s*\d+\s*\)\s*)?(?:x\s*)?(tablets?|tabs|capsules?|caps|caplets|patch(?:es)?|ampoules?|amps|vials?|sachets?|suppositor(?:y|ies)|lozenges?|injections?)\b", _I)
 # "(28 supplied)", "56 dispensed": a count with no unit, after the days-supplied phrases were masked
 RE_QTY_SUPPLIED = re.compile(r"(?<![\d./-])\b(\d+)\s*(?:supplied|dispensed|issued)\b", _I)
 RE_QTY_ML = re.compile(r"(?:(\d+)\s*x\s*)?(\d+(?:\.\d+)?)\s*(?:ml|mls|millilitres?)\b(?:\s*bottles?)?", _I)
@@ -652,7 +658,7 @@ def _quantity(sig: Sig, m: Masked, formulation: str | None, default_unit: str | 
     u = RE_QTY_UNITS.search(text)
     x = RE_QTY_X.search(text)
     if u and (not x or u.start() < x.start()):
-        n = int(u.group(1))
+        n = int(to_number(u.group(1)) or 0)
         unit = _unit_name(u.group(2))
         if formulation == "liquid" and unit == "ampoules":
             pass
