@@ -291,3 +291,53 @@ def create_network(store: Store, access: Access, name: str, trust_ids: list[int]
 
 def default_network_id() -> int:
     return DEFAULT_NETWORK_ID
+
+
+# -- membership: a network lead (or the single user) adds or removes trusts ------------------------
+def _manageable(store: Store, access: Access, network_id: int) -> NetworkScope:
+    """The network, if this user may change its trusts: its lead, or the single user; never the
+    default network of every trust (it is not stored)."""
+    if int(network_id) == DEFAULT_NETWORK_ID:
+        raise ServiceError("the network of every trust cannot be changed: create a network first")
+    scope = network_scope(store, access, network_id)
+    if scope.role not in ("lead", "single_user"):
+        raise AccessDenied(f"access denied: only a lead of {scope.name!r} may change its trusts")
+    return scope
+
+
+def addable_trusts(store: Store, access: Access, network_id: int) -> dict[int, str]:
+    """Trust id -> name: trusts this user may see that are not in the network yet (a lead adds
+    only trusts they have access to, as when creating a network)."""
+    try:
+        scope = _manageable(store, access, network_id)
+    except (ServiceError, AccessDenied):
+        return {}
+    return {t.id: t.name for t in access.visible_trusts(store) if t.id not in scope.trust_ids}
+
+
+def add_network_trust(store: Store, access: Access, network_id: int, trust_id: int) -> str:
+    """Add a trust to the network; returns a sentence saying so."""
+    scope = _manageable(store, access, network_id)
+    access.check_trust(trust_id)
+    if trust_id in scope.trust_ids:
+        raise ServiceError(f"{store.get_trust(trust_id).name!r} is already in {scope.name!r}")
+    try:
+        store.add_network_trust(scope.network_id, trust_id)
+    except StoreError as exc:
+        raise ServiceError(str(exc)) from None
+    return f"{store.get_trust(trust_id).name} added to {scope.name}."
+
+
+def remove_network_trust(store: Store, access: Access, network_id: int, trust_id: int) -> str:
+    """Take a trust out of the network (its rounds stay in the store); returns a sentence."""
+    scope = _manageable(store, access, network_id)
+    if trust_id not in scope.trust_ids:
+        raise ServiceError(f"trust {trust_id} is not in {scope.name!r}")
+    name = scope.name_of(trust_id)
+    store.remove_network_trust(scope.network_id, trust_id)
+    return f"{name} removed from {scope.name} (its audit rounds are kept)."
+
+
+def may_manage(scope: NetworkScope) -> bool:
+    """Whether the page offers to add or remove trusts (a lead or the single user, a stored network)."""
+    return scope.role in ("lead", "single_user") and scope.network_id != DEFAULT_NETWORK_ID
