@@ -60,7 +60,8 @@ _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "sh
              "pain killer", "pain relief", "patch", "weaning", "stopping", "taper", "step-down", "reduction",
              "no longer", "no more", "do not", "not to", "then", "and stop", "& stop", "+ stop", "ask", "request",
              "district", "community", "primary care", "appreciat", "thank", "asked", "your help", "assistance",
-             "might you", "will you", "at most", "max", "exceed", "until", "down to", "down onto")
+             "might you", "will you", "at most", "max", "exceed", "until", "down to", "down onto", "if you", "wonder",
+             "kind enough")
 _KW_RE = WordListPattern.of_words(_KEYWORDS)  # run on the case-folded letter: same offsets, several times faster
 
 
