@@ -560,7 +560,7 @@ def ome_incomplete_items(ex: LetterExtraction) -> list[dict]:
 @lru_cache(maxsize=1)
 def _indication_rules() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     r = letter_rules()["indication"]
-    return phrase_regex(r["symptom"]), phrase_regex(r["column"]), phrase_regex(r["empty_cell"])
+    return gated(phrase_regex(r["symptom"])), gated(phrase_regex(r["column"])), phrase_regex(r["empty_cell"])
 
 
 def _indication_column_cell(layout: LetterLayout, pos: int) -> str | None:
