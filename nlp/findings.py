@@ -70,6 +70,8 @@ def statements(layout: LetterLayout):
     lead-ins ("I would be grateful if you could action the following:") removed."""
     text = layout.text
     c = context_patterns()
+    # asked twice per statement: once per letter first (a letter without its words has no lead-in anywhere)
+    lead_in_rx = c.gp_lead_in if could_match(c.gp_lead_in, text) else None
     seen = set()
     last_end = -1
     for m in _KW_RE.finditer(text):
@@ -91,12 +93,12 @@ def statements(layout: LetterLayout):
         bm = RE_BULLET.match(seg)
         if bm:
             s += bm.end()
-        li = c.gp_lead_in.search(text, s, e)
+        li = lead_in_rx.search(text, s, e) if lead_in_rx is not None else None
         lead_in = False
         if li and li.start() - s < 5:
             s = li.end()
             lead_in = True
-        elif c.gp_lead_in.search(text, max(ls, s - 300), s):  # a lead-in earlier on the same line (bounded)
+        elif lead_in_rx is not None and lead_in_rx.search(text, max(ls, s - 300), s):  # earlier on the line
             lead_in = True
         while s < e and text[s].isspace():
             s += 1
@@ -166,6 +168,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
     other_pos = [m.start for m in mentions if m.category in ("non_opioid", "benzodiazepine", "z_drug", "gabapentinoid")]
     patch_opioid = any(rx.formulation == "patch" for rx in ex.opioids)
     wean, gp, negated = [], [], []
+    negated_rx = P.negated if could_match(P.negated, text) else None  # once per letter, then per statement
     for s, e, lead_in in statements(layout):
         kind = layout.section_kind(s)
         if kind in EXCLUDED_FOR_PLANS:
@@ -174,10 +177,10 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         named_opioid = any(s <= p < e for p in opioid_pos)
         if not (ex.opioids or named_opioid):
             # nothing to plan: the statement only counts as the first "no weaning plan" statement
-            if not negated and P.negated.search(st):
+            if not negated and negated_rx is not None and negated_rx.search(st):
                 negated.append((s, e))
             continue
-        if P.negated.search(st):
+        if negated_rx is not None and negated_rx.search(st):
             negated.append((s, e))
             continue
         has_opioid = named_opioid or bool(P.opioid_words.search(st))
