@@ -111,21 +111,27 @@ _SIGN_OFF = re.compile(
     r"vascular|colorectal|upper|lower|palliative|respiratory|acute|emergency|medical|surgical)|"
     r"pharmacist|pharmacy\s+technician|nurse\s+(?:practitioner|specialist|consultant)|"
     r"(?:advanced|clinical)\s+(?:nurse|clinical)\s+practitioner|physician\s+associate|"
-    r"discharging\s+(?:doctor|clinician|nurse)|doctor\s*$)", re.I)
+    r"discharging\s+(?:doctor|clinician|nurse)|doctor|physician|surgeon|anaesthetist|fellow|"
+    # 'for Dr A Khan', 'Letter by Dr B Oduya'
+    r"^(?:for|pp|p\.p\.)\s+(?:dr|mr|mrs|ms|miss|prof)\b|\bby\s+(?:dr|mr|mrs|ms|miss|prof)\b)", re.I)
 _CC = re.compile(r"^(?:cc|c\.c\.?|copy\s+to|copies\s+to|copied\s+to|distribution|enc(?:l|losures?)?)\b\s*[:.\-]?",
                  re.I)
 _END_MARK = re.compile(r"^(?:end\s+of\s+(?:letter|summary|report|document)|\[?end\]?|page\s+\d+\s+of\s+\d+)\b",
                        re.I)
 _NAME_LINE = re.compile(
-    r"^(?:(?:dr|mr|mrs|ms|miss|mx|prof|professor|sister|nurse|sr)\.?\s+)?"
+    r"^(?:(?i:dr|mr|mrs|ms|miss|mx|prof|professor|sister|nurse|sr)\.?\s+)?"
     r"[A-Z][\w'’\-.]*(?:\s+[A-Z][\w'’\-.]*){0,3}(?:\s*\([^)]{1,30}\))?\s*,?$"
     # 'Dr A Khan, Resident Doctor, Acute Medicine'
-    r"|^(?:dr|mr|mrs|ms|miss|prof|professor)\.?\s+[A-Z][\w'’\-.]*(?:\s+[A-Z][\w'’\-.]*){0,3}\s*,[^\n]{1,60}$")
+    r"|^(?i:dr|mr|mrs|ms|miss|prof|professor)\.?\s+[A-Z][\w'’\-.]*(?:\s+[A-Z][\w'’\-.]*){0,3}\s*,[^\n]{1,60}$")
 _TITLED_NAME = re.compile(r"^(?:dr|mr|mrs|ms|miss|mx|prof|professor)\.?\s+[A-Z]", re.I)
 # identity written as a label at the start of a line: 'Patient: Mr A Smith', 'Name: SMITH, Bo', 'Re: ...'
 _PATIENT_LABEL = re.compile(
     r"^\W{0,3}(?:patient(?:'s)?(?:\s+(?:name|details))?|name|pt|re|surname|full\s+name)\s*(?:[:\-]+|\.{2,}|\.?\s(?=(?:mr|mrs|ms|miss|mx|master)\b))\s*"
     r"(?P<value>(?:(?:mr|mrs|ms|miss|mx|master|dr|prof)\b\.?\s*)?(?-i:[A-Z])[^\d\n]{1,60})", re.I)
+# an instruction in note form ('GP to r/v U&E 2/52', 'Pt to stop codeine'): body, however it is capitalised
+_INSTRUCTION = re.compile(r"^(?:GP|pt|patient|plan|please|ward|team)\b[\s:,-]*(?:to|please|should|will|may|can|"
+                          r"review|check|stop|continue|reduce|restart|needs?)\b", re.I)
+_COLUMN_GAP = re.compile(r"\S {2,}(?=\S)")
 _LIST_ITEM = re.compile(r"^(?:[-–—•*·>▪◦‣+]|\(?\d{1,2}[.)]|\(?[a-z][.)]|\[[ xX✓]?\])\s")
 _LABEL = re.compile(r"^[^\W\d][\w /&'()-]{0,40}?\s*(?::|\.{2,})\s*\S")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
@@ -206,7 +212,7 @@ def _classify_one(ln: _Line) -> str:
         return "date"
     if _LIST_ITEM.match(p):
         return "body"
-    if p.count("|") >= 2 or p.count(";") >= 3:
+    if p.count("|") >= 2 or p.count(";") >= 3 or len(re.findall(r",(?=\S)", p)) >= 3:
         # a header laid out in cells ('Hillcrest Infirmary | Ward 9') is not a table
         return "org" if (_ORG.search(p) and len(words) <= 10 and p.count("|") <= 3) else "table"
     if p.endswith((".", "!", "?", ";")) and len(words) >= 2:
@@ -219,11 +225,15 @@ def _classify_one(ln: _Line) -> str:
         return "label"
     if len(words) >= 9 or len(p) > 90:
         return "body"
+    if _INSTRUCTION.match(p):
+        return "body"
+    if len(_COLUMN_GAP.findall(ln.text.strip())) >= 2:
+        return "table"  # columns aligned with spaces
     if _NAME_LINE.match(p):
         return "name"
     big = [w for w in words if w.lower() not in _SMALL_WORDS]
     if len(words) >= 3 and sum(w[0].islower() for w in big) * 2 >= len(big):
-        return "body"  # a note in lower case ('GP to r/v wound 2/52'), not a heading or a name
+        return "body"  # a note ('GP to r/v wound 2/52') or a drug line, not a heading or a name
     return "neutral"
 
 
@@ -234,6 +244,10 @@ def _mostly_capitalised(words: list[str]) -> bool:
     """A name ('Department of Medicine for Older People', 'RIVERSIDE NHS TRUST'), not a sentence."""
     big = [w for w in words if w.lower() not in _SMALL_WORDS]
     return bool(big) and sum(not w[0].islower() for w in big) >= 0.6 * len(big)
+
+
+def _is_prose(p: str) -> bool:
+    return len(_WORD.findall(p)) >= 14 and bool(re.search(r"[.;]\s", p + " "))
 
 
 def _dob_key(value: str) -> str | None:
@@ -366,6 +380,8 @@ def _starts(lines: list[_Line]) -> list[tuple[int, bool]]:
             if body and body_since_id and new_patient and (keys or had_id or ended or (titled and prose)):
                 start = (i, False)
             body_since_id = False
+            if _is_prose(ln.plain):  # 'Mr A Khan, 67, NHS ..., was discharged on ...': the body starts here
+                body = prose = body_since_id = True
         elif k in _START_CUES and (prose if k == "salutation" else body):
             start = (i, False)
         elif k == "rule" and body and _separator_rule(lines, i):
@@ -414,16 +430,29 @@ def _cut(lines: list[_Line], lo: int, hi: int, forced: bool) -> int:
     if forced:
         return hi
     # cost(c) = sum of 'before' costs of lines[lo:c] + 'after' costs of lines[c:hi]
-    after_total = sum(_COSTS[lines[i].kind][1] for i in range(lo, hi))
+    costs = [_COSTS[lines[i].kind] for i in range(lo, hi)]
+    # a table straight under a heading (no blank line between) is that letter's: EPMA letters open with
+    # their medicines table above the patient block
+    head = False
+    for j, i in enumerate(range(lo, hi)):
+        k = lines[i].kind
+        if k in ("org", "title", "subtitle"):
+            head = True
+        elif k == "table" and head:
+            costs[j] = (0, 0)
+        elif k != "table":
+            head = False
+    after_total = sum(c[1] for c in costs)
     best, best_key = hi, None
     before_sum, after_sum = 0, after_total
     for c in range(lo, hi + 1):
         if c > lo:
-            k = lines[c - 1].kind
-            before_sum += _COSTS[k][0]
-            after_sum -= _COSTS[k][1]
+            before_sum += costs[c - 1 - lo][0]
+            after_sum -= costs[c - 1 - lo][1]
         at_gap = c == lo or lines[c - 1].kind in ("blank", "rule") or (c < len(lines) and lines[c].kind == "rule")
-        key = (before_sum + after_sum, not at_gap, c)
+        # on a tie: just after a sign-off, then at a blank line or rule, then the earliest
+        after_sign_off = c > lo and lines[c - 1].kind in _SIGN_OFF_KINDS
+        key = (before_sum + after_sum, not after_sign_off, not at_gap, c)
         if best_key is None or key < best_key:
             best, best_key = c, key
     return best
@@ -437,7 +466,8 @@ def _split_chunk(lines: list[_Line]) -> list[list[_Line]]:
     for s, forced in starts:
         # the earliest the cut can be: after the first body of the letter before (its header, with
         # 'Dear Dr X' under 'Ward: 7' lines, is above that)
-        lo = next((i + 1 for i in range(prev, s) if lines[i].kind in ("body", "table")), None)
+        lo = next((i + 1 for i in range(prev, s) if lines[i].kind in ("body", "table")
+                   or (lines[i].identity and _is_prose(lines[i].plain))), None)
         if lo is None:
             lo = next((i + 1 for i in range(prev, s) if lines[i].kind in _BODY), s)
         # the letter before keeps its own patient lines (a repeated footer too)
