@@ -116,8 +116,8 @@ _SIGN_OFF = re.compile(
     r"^(?:for|pp|p\.p\.)\s+(?:dr|mr|mrs|ms|miss|prof)\b|\bby\s+(?:dr|mr|mrs|ms|miss|prof)\b)", re.I)
 _CC = re.compile(r"^(?:cc|c\.c\.?|copy\s+to|copies\s+to|copied\s+to|distribution|enc(?:l|losures?)?)\b\s*[:.\-]?",
                  re.I)
-_END_MARK = re.compile(r"^(?:end\s+of\s+(?:letter|summary|report|document)|\[?end\]?|page\s+\d+\s+of\s+\d+)\b",
-                       re.I)
+_END_MARK = re.compile(r"^\W*(?:end\s+of\s+(?:letter|summary|report|document|discharge\s+\w+)|\[end\]|"
+                       r"page\s+\d+\s+of\s+\d+)\W*$", re.I)
 _NAME_LINE = re.compile(
     r"^(?:(?i:dr|mr|mrs|ms|miss|mx|prof|professor|sister|nurse|sr)\.?\s+)?"
     r"[A-Z][\w'’\-.]*(?:\s+[A-Z][\w'’\-.]*){0,3}(?:\s*\([^)]{1,30}\))?\s*,?$"
@@ -415,9 +415,9 @@ def _starts(lines: list[_Line]) -> list[tuple[int, bool]]:
             had_id, ended = ln.identity, False
             titled = k in _START_CUES or start[1]
             keys = set(ln.keys) if ln.identity else set()
-            body = k in _BODY
+            body = k in _BODY or (ln.identity and _is_prose(ln.plain))
             prose = body and k != "label"
-            body_since_id = not ln.identity
+            body_since_id = not ln.identity or body
             signed_off = None
         elif ln.identity:
             keys |= ln.keys
