@@ -186,8 +186,9 @@ def _classify_one(ln: _Line) -> str:
         return "table"
     if _SALUTATION.match(p):
         return "salutation"
-    if _VALEDICTION.match(p) and len(p) < 80:
-        return "valediction"
+    m = _VALEDICTION.match(p)
+    if m and len(_WORD.findall(p[m.end():])) <= 5 and not p[m.end():].rstrip().endswith("."):
+        return "valediction"  # 'Yours sincerely,' / 'Kind regards, Dr A Khan', not 'Thank you for seeing ...'.
     if _CC.match(p):
         return "cc"
     if _END_MARK.match(p):
@@ -325,6 +326,8 @@ def _classify(lines: list[_Line]) -> None:
         elif ln.kind in ("org", "address", "header_label", "neutral") and prev in ("valediction", "signature") \
                 and _SIGN_OFF.search(ln.plain):
             ln.kind = "sign_off"
+        elif prev == "cc" and not gap and (ln.kind in ("neutral", "name") or ln.text[:1].isspace()):
+            ln.kind = "cc"  # the list of copies goes on, indented or one name a line
         gap = not ln.plain or (gap and ln.kind == "blank")
         if ln.kind != "blank":
             prev = ln.kind
@@ -395,8 +398,8 @@ def _starts(lines: list[_Line]) -> list[tuple[int, bool]]:
             signed_off = None
             # the sign-off block: signature, grade, contact and cc lines
             j = i + 1
-            while j < len(lines) and (lines[j].kind in _SIGN_OFF_KINDS or lines[j].kind in ("blank", "neutral")
-                                      and j - i <= 3):
+            while j < len(lines) and (lines[j].kind in _SIGN_OFF_KINDS or lines[j].kind == "blank"
+                                      or (lines[j].kind == "neutral" and j - i <= 3)):
                 j += 1
             if j < len(lines):
                 signed_off = j
