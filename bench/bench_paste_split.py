@@ -51,6 +51,11 @@ def main() -> None:
     for key in ["all"] + [f"style {s}" for s in pb.STYLES]:
         label = "all files, all styles" if key == "all" else f"  {key}"
         print(f"{label:32s}", scores[key].line())
+    whole = "\n\n".join(t for _, t in letters)  # every gold letter in one paste
+    t1 = time.perf_counter()
+    n = len(split(whole))
+    print(f"all {len(letters)} letters in one paste ({len(whole) / 1e3:.0f} kB): {n} found in "
+          f"{time.perf_counter() - t1:.2f} s")
     reports = pb.load([pb.REPORT_FILE])
     one = sum(len(split(t)) == 1 for _, t in reports)
     print(f"single transcribed reports kept whole: {one}/{len(reports)}")
