@@ -153,11 +153,11 @@ def _letter_to_correct(db_url: str):
         acc = services.single_user()
         trust = store.list_trusts()[0]
         rnd = store.list_rounds(trust.id)[0]
-        _, cfg = services.current_standards(store, acc, trust.id, rnd.standards_version)
+        _, cfg = services.current_standards(services.TrustScope.check(store, acc, trust.id), rnd.standards_version)
         for letter in store.letters(rnd.id):
-            before = services._letter_outcome(letter.standard_results, "OD-04")
+            before = services.letter_outcome(letter.standard_results, "OD-04")
             rec = dict(letter.record, weaning_plan="yes")
-            after = services._letter_outcome(services.score_letter(rec, letter.extraction, cfg, letter.text), "OD-04")
+            after = services.letter_outcome(services.score_letter(rec, letter.extraction, cfg, letter.text), "OD-04")
             if before != after and letter.record.get("weaning_plan") != "yes":
                 return letter, before, after
     finally:
@@ -316,7 +316,7 @@ def _compliance_pct(db_url: str, standard: str) -> str:
         acc = services.single_user()
         trust = store.list_trusts()[0]
         rnd = store.list_rounds(trust.id)[0]
-        view = services.compliance(store, acc, trust.id, rnd.id)
+        view = services.compliance(services.TrustScope.check(store, acc, trust.id), rnd.id)
         row = view.summary.set_index("Standard").loc[standard]
         return f"{row['Compliance %']} {row['n']}"
     finally:
@@ -499,9 +499,9 @@ def test_a_new_users_quarter(tmp_path):
         # change OD-04's target (a new standards version), then re-score Q4 with it from the Compliance page
         store = _store(db_url)
         acc = services.single_user()
-        table = services.standards_table(store, acc, trust.id)
+        table = services.standards_table(services.TrustScope.check(store, acc, trust.id))
         table.loc[table["Standard"] == "OD-04", "Target %"] = 65.0
-        v2 = services.save_standards(store, acc, trust.id, table)
+        v2 = services.save_standards(services.TrustScope.check(store, acc, trust.id), table)
         store.close()
         go(page, "Compliance")
         page.get_by_text(f"the current standards are version {v2}").wait_for()
@@ -521,9 +521,9 @@ def test_a_new_users_quarter(tmp_path):
             page.wait_for_timeout(800)
             page.screenshot(path=str(REPO / "docs" / "screenshots" / "compliance.png"))
         store = _store(db_url)
-        summary = services.compliance(store, acc, trust.id, q4_round.id).summary.set_index("Standard")
+        summary = services.compliance(services.TrustScope.check(store, acc, trust.id), q4_round.id).summary.set_index("Standard")
         assert summary.loc["OD-04", "Target"] == "65%"
-        measures = services.measures(store, acc, trust.id, "week")
+        measures = services.measures(services.TrustScope.check(store, acc, trust.id), "week")
         assert float(measures[measures["measure_id"] == "OD-04"]["target"].iloc[0]) == 65.0
         store.close()
 
@@ -581,7 +581,7 @@ def _letter_whose_od04_moves(db_url: str, round_id: int):
         acc = services.single_user()
         rnd = store.get_round(round_id)
         trust_id = store.trust_of_round(round_id)
-        _, cfg = services.current_standards(store, acc, trust_id, rnd.standards_version)
+        _, cfg = services.current_standards(services.TrustScope.check(store, acc, trust_id), rnd.standards_version)
         for letter in store.letters(round_id):
             before = services.letter_outcome(letter.standard_results, "OD-04")
             rec = dict(letter.record, weaning_plan="yes")
