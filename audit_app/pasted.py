@@ -96,6 +96,8 @@ _HEADER_LABEL = re.compile(
     r"referrer|to|from)\s*(?:[:\-]|\.{2,})?\s*" + _PERSON_IN +
     r"|(?:admitted|discharged|date\s+of\s+(?:admission|discharge|letter)|admission\s+date|discharge\s+date|date|"
     r"time|dictated|typed|transcribed|clinic\s+date|seen)\b\s*(?:on\s*)?(?:[:\-]|\.{2,})?\s*" + _DATE_IN + ")", re.I)
+# when a dictated letter was dictated or typed: header matter wherever it sits on its line
+_DICTATION = re.compile(r"\b(?:typed|dictated|transcribed|date\s+of\s+letter)\b\s*(?:on\s*)?[:.\-]?\s*" + _DATE_IN, re.I)
 # the end of a letter: valediction, author and grade, bleep, pharmacy screening, copies
 _VALEDICTION = re.compile(
     r"^(?:yours\s+(?:sincerely|faithfully|truly|ever)|(?:with\s+)?(?:very\s+)?(?:kind(?:est)?|best|warm(?:est)?|"
@@ -209,7 +211,7 @@ def _classify_one(ln: _Line) -> str:
     m = _SIGN_OFF.search(p)
     if m and (m.start() < 40 or len(words) <= 10) and not p.endswith((".", ";")):
         return "sign_off"
-    if _DATE_ONLY.match(p):
+    if _DATE_ONLY.match(p) or (_DICTATION.search(p) and len(words) <= 14):
         return "date"
     if _LIST_ITEM.match(p):
         return "body"

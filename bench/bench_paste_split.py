@@ -1,6 +1,6 @@
 """Pasted-letter splitting: how often a paste of 2-6 letters comes apart into the right letters.
 
-Batches of single gold letters (tests/data, all three gold files, held-out included) are joined as people
+Batches of single gold letters (tests/data, all four gold files, held-out and probe included) are joined as people
 paste them (bench/paste_batches.py: blank lines, no blank line, form feeds, rows of dashes, CRLF,
 non-breaking spaces, every blank line lost) and split again with audit_app.pasted.split_letters.
 Prints, per join style and per source file, how many batches get the right number of letters and how

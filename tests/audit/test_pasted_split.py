@@ -209,7 +209,7 @@ def test_blank_and_legacy_input():
 
 
 def test_seeded_sample_of_the_gold_letters():
-    """Batches of 2-6 gold letters (all three gold files), joined in every style, come apart again."""
+    """Batches of 2-6 gold letters (all four gold files), joined in every style, come apart again."""
     letters = pb.load()
     score = pb.evaluate(split_letters, pb.batches(letters, 160, seed=2026, styles=pb.STYLES))["all"]
     assert score.n == 160
