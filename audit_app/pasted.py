@@ -20,8 +20,8 @@ How the text is split (no Streamlit, no database; `split_letters` is the one ent
 4. Where exactly one letter ends and the next begins is chosen between the last body of the one
    and the start of the next: sign-off lines (valediction, signature, grade, bleep, 'cc') go with
    the letter before, header lines (title, trust, hospital, address, date, 'Dear') with the letter
-   after; the cut with the fewest lines on the wrong side wins, at a blank line or a rule when that
-   costs nothing.
+   after; the cut with the fewest lines on the wrong side wins (on a tie: just after a sign-off,
+   then at a blank line or a rule, then the earliest).
 
 Everything is linear in the length of the text. Nothing here logs or prints letter text.
 """
@@ -52,14 +52,16 @@ _TITLE = re.compile(
     r"|e-?discharge\b|electronic\s+discharge\b|transfer\s+of\s+care\s+(?:letter|summary|form))", re.I)
 # a part of the heading that ends in the word: 'Ward 9 - DISCHARGE', 'Surgical d/c (day case)' (not a label
 # 'Nurse discharge: ...')
-_TITLE_END = re.compile(r"^(?:[\w&'’./-]+\s+){0,4}?(?:discharge|d/c)\s*(?:\([^)]{0,40}\)|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4})?$",
-                        re.I)
+_TITLE_END = re.compile(r"^(?:[\w&'’./-]+\s+){0,4}?(?:discharge|d/c)\s*"
+                        r"(?:\([^)]{0,40}\)|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4})?$", re.I)
 _HEADING_SPLIT = re.compile(r"\s*(?:\|+|\s[-–—/]\s)\s*")
 # 'TTO' alone heads a letter's medicines section as often as a letter: only with 'discharge' is it a title
 _TITLE_ABBREV = re.compile(r"^(?:immediate\s+|electronic\s+|e-)?(?:IDL|EDL|EDN)\b(?!\s*:)(?!\s+\w+\s+\w+)|"
-                           r"^(?:[\w&'’.]+\s+){0,3}?discharge\s*\((?:TT[OA]|IDL)\)|^TT[OA]\s*(?:/|and|&)\s*discharge", re.I)
+                           r"^(?:[\w&'’.]+\s+){0,3}?discharge\s*\((?:TT[OA]|IDL)\)|"
+                           r"^TT[OA]\s*(?:/|and|&)\s*discharge", re.I)
 # 'Discharge medicines' heads a letter only beside its trust or hospital, else it is a section
-_TITLE_WEAK = re.compile(r"^(?:[\w&'’.]+\s+){0,4}?discharge\s+(?:medicines|medications?|meds|prescription|details)\b", re.I)
+_TITLE_WEAK = re.compile(r"^(?:[\w&'’.]+\s+){0,4}?discharge\s+(?:medicines|medications?|meds|prescription|details)\b",
+                         re.I)
 # 'Medications on discharge', 'Plan after discharge': a section, not a letter
 _DISCHARGE_AS_TIME = re.compile(r"\b(?:on|at|after|before|for|since|until|from|of|to|by|upon|post|pre|planned|"
                                 r"awaiting|delayed|safe)\s+(?:discharge|d/c)\b", re.I)
@@ -97,7 +99,8 @@ _HEADER_LABEL = re.compile(
     r"|(?:admitted|discharged|date\s+of\s+(?:admission|discharge|letter)|admission\s+date|discharge\s+date|date|"
     r"time|dictated|typed|transcribed|clinic\s+date|seen)\b\s*(?:on\s*)?(?:[:\-]|\.{2,})?\s*" + _DATE_IN + ")", re.I)
 # when a dictated letter was dictated or typed: header matter wherever it sits on its line
-_DICTATION = re.compile(r"\b(?:typed|dictated|transcribed|date\s+of\s+letter)\b\s*(?:on\s*)?[:.\-]?\s*" + _DATE_IN, re.I)
+_DICTATION = re.compile(r"\b(?:typed|dictated|transcribed|date\s+of\s+letter)\b\s*(?:on\s*)?[:.\-]?\s*" + _DATE_IN,
+                        re.I)
 # the end of a letter: valediction, author and grade, bleep, pharmacy screening, copies
 _VALEDICTION = re.compile(
     r"^(?:yours\s+(?:sincerely|faithfully|truly|ever)|(?:with\s+)?(?:very\s+)?(?:kind(?:est)?|best|warm(?:est)?|"
@@ -107,7 +110,8 @@ _SIGN_OFF = re.compile(
     r"\b(?:signed|e-?signed|completed\s+by|written\s+by|authored\s+by|author|dictated|typed|transcribed|"
     r"verified\s+by|authori[sz]ed\s+by|checked\s+by|screened|clinically\s+(?:checked|screened)|"
     r"on\s+behalf\s+of|p\.?p\.?|bleep|pager|ext(?:ension)?\.?\s*\d|GMC|NMC|GPhC|"
-    r"(?-i:F[Yy][12]|CT[1-3]|ST[1-8]|StR|SpR|SHO|ANP|ACP|CNS)|registrar|house\s+officer|junior\s+doctor|foundation\s+doctor|"
+    r"(?-i:F[Yy][12]|CT[1-3]|ST[1-8]|StR|SpR|SHO|ANP|ACP|CNS)|registrar|house\s+officer|junior\s+doctor|"
+    r"foundation\s+doctor|"
     r"consultant\s+(?:in|physician|surgeon|anaesthetist|geriatrician|psychiatrist|radiologist|oncologist|"
     r"haematologist|gastroenterologist|cardiologist|nephrologist|urologist|neurologist|orthopaedic|general|"
     r"vascular|colorectal|upper|lower|palliative|respiratory|acute|emergency|medical|surgical)|"
@@ -125,10 +129,10 @@ _NAME_LINE = re.compile(
     r"[A-Z][\w'’\-.]*(?:\s+[A-Z][\w'’\-.]*){0,3}(?:\s*\([^)]{1,30}\))?\s*,?$"
     # 'Dr A Khan, Resident Doctor, Acute Medicine'
     r"|^(?i:dr|mr|mrs|ms|miss|prof|professor)\.?\s+[A-Z][\w'’\-.]*(?:\s+[A-Z][\w'’\-.]*){0,3}\s*,[^\n]{1,60}$")
-_TITLED_NAME = re.compile(r"^(?:dr|mr|mrs|ms|miss|mx|prof|professor)\.?\s+[A-Z]", re.I)
 # identity written as a label at the start of a line: 'Patient: Mr A Smith', 'Name: SMITH, Bo', 'Re: ...'
 _PATIENT_LABEL = re.compile(
-    r"^\W{0,3}(?:patient(?:'s)?(?:\s+(?:name|details))?|name|pt|re|surname|full\s+name)\s*(?:[:\-]+|\.{2,}|\.?\s(?=(?:mr|mrs|ms|miss|mx|master)\b))\s*"
+    r"^\W{0,3}(?:patient(?:'s)?(?:\s+(?:name|details))?|name|pt|re|surname|full\s+name)"
+    r"\s*(?:[:\-]+|\.{2,}|\.?\s(?=(?:mr|mrs|ms|miss|mx|master)\b))\s*"
     r"(?P<value>(?:(?:mr|mrs|ms|miss|mx|master|dr|prof)\b\.?\s*)?(?-i:[A-Z])[^\d\n]{1,60})", re.I)
 # an instruction in note form ('GP to r/v U&E 2/52', 'Pt to stop codeine'): body, however it is capitalised
 _INSTRUCTION = re.compile(r"^(?:GP|pt|patient|plan|please|ward|team)\b[\s:,-]*(?:to|please|should|will|may|can|"
@@ -159,7 +163,8 @@ _COSTS = {
     "body": (0, 3), "label": (0, 2), "table": (0, 3),
     "sign_off": (0, 4), "valediction": (0, 6), "cc": (0, 4), "signature": (0, 2), "end": (0, 6),
     "title": (50, 0), "salutation": (50, 0), "memo": (20, 0), "confidential": (20, 0),
-    "identity": (20, 0), "org": (2, 0), "subtitle": (2, 0), "address": (1, 0), "date": (1, 0), "header_label": (1, 0),
+    "identity": (20, 0), "org": (2, 0), "subtitle": (2, 0),
+    "address": (1, 0), "date": (1, 0), "header_label": (1, 0),
 }
 _BODY = frozenset({"body", "label", "table"})
 _START_CUES = frozenset({"title", "salutation", "memo", "confidential"})
@@ -190,7 +195,7 @@ def _classify_one(ln: _Line) -> str:
         return "salutation"
     m = _VALEDICTION.match(p)
     if m and len(_WORD.findall(p[m.end():])) <= 5 and not p[m.end():].rstrip().endswith("."):
-        return "valediction"  # 'Yours sincerely,' / 'Kind regards, Dr A Khan', not 'Thank you for seeing ...'.
+        return "valediction"  # 'Yours sincerely,', 'Kind regards, Dr A Khan'; not 'Thank you for seeing ...'.
     if _CC.match(p):
         return "cc"
     if _END_MARK.match(p):
@@ -302,8 +307,8 @@ def _identify(lines: list[_Line]) -> None:
             ln.identity, ln.keys = True, frozenset(keys[i])
         else:
             m = _PATIENT_LABEL.match(ln.plain)
-            if m and len(ln.plain) < 120 and not ln.plain.endswith((".", ";")) and not _TITLE_IN_SENTENCE.search(
-                    m.group("value")):
+            if (m and len(ln.plain) < 120 and not ln.plain.endswith((".", ";"))
+                    and not _TITLE_IN_SENTENCE.search(m.group("value"))):
                 ln.identity = True
 
 
@@ -323,8 +328,9 @@ def _classify(lines: list[_Line]) -> None:
             # a name under a valediction or author line, or closing the body, is the signature; a name
             # over an address is the GP the next letter is addressed to
             after = lines[i + 1].kind if i + 1 < len(lines) else "blank"
-            ln.kind = ("signature" if (prev in _SIGN_OFF_KINDS and not gap) or prev == "valediction"
-                       or (prev in _BODY and after in ("blank", "rule")) else "neutral")
+            signs = ((prev in _SIGN_OFF_KINDS and not gap) or (prev == "valediction" and not signed)
+                     or (prev in _BODY and after in ("blank", "rule")))
+            ln.kind = "signature" if signs else "neutral"
         elif ln.kind in ("org", "address", "header_label", "neutral") and prev in ("valediction", "signature") \
                 and _SIGN_OFF.search(ln.plain):
             ln.kind = "sign_off"
@@ -350,7 +356,7 @@ def _classify(lines: list[_Line]) -> None:
 def _separator_rule(lines: list[_Line], i: int) -> bool:
     """A row of dashes/underscores/asterisks that separates two letters rather than underlining a
     title or framing a table: body or sign-off before it, a new header or patient block after it."""
-    before = next((ln for ln in reversed(lines[:i]) if ln.kind != "blank"), None)
+    before = next((lines[j] for j in range(i - 1, -1, -1) if lines[j].kind != "blank"), None)
     if before is None or before.kind not in _BODY | _SIGN_OFF_KINDS | {"neutral"}:
         return False
     for ln in lines[i + 1:]:
