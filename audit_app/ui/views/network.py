@@ -17,13 +17,13 @@ def members_section(scope, network_id: int) -> None:
     """A lead (or the single user) adds or removes trusts, each change confirmed first."""
     if not net.may_manage(scope):
         return
-    with st.expander(f"Trusts in {scope.name}"):
-        done = st.session_state.pop("_network_member_done", None)
+    done = st.session_state.pop("_network_member_done", None)
+    pending = st.session_state.get("_network_member_pending")
+    if pending and pending[1] != network_id:
+        pending = None
+    with st.expander(f"Trusts in {scope.name}", expanded=bool(done or pending)):
         if done:
             st.success(done)
-        pending = st.session_state.get("_network_member_pending")
-        if pending and pending[1] != network_id:
-            pending = None
         if pending:
             verb, _nid, tid, tname = pending
             st.warning(f"{'Add' if verb == 'add' else 'Remove'} {tname} {'to' if verb == 'add' else 'from'} "
@@ -72,9 +72,9 @@ with common.messages("Cannot show the network"):
            "single_user": "Every trust in this store, by name."}[scope.role]
     n = len(scope.trust_ids)
     b.caption(f"{n} trust{'' if n == 1 else 's'}. {who}")
+    members_section(scope, network_id)
     if not scope.trust_ids:
         st.info("This network has no trust yet.")
-        members_section(scope, network_id)
         st.stop()
 
     options = net.standard_options()
@@ -167,8 +167,6 @@ with common.messages("Cannot show the network"):
                                file_name=net.feedback_filename(scope, fb_trust),
                                mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
                                key="download_network_feedback", on_click="ignore", icon=":material/mail:")
-
-    members_section(scope, network_id)
 
     if acc.is_single_user:
         with st.expander("Manage networks"):
