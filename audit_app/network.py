@@ -69,6 +69,7 @@ class StandardInfo:
     unit: str = "%"
     is_standard: bool = True
     how: str = ""
+    headline: bool = True     # pictured in the collated report by default (scoring.programme_measures 'report')
 
     @property
     def name(self) -> str:
@@ -158,7 +159,7 @@ def network_measures(config: StandardsConfig | None = None) -> list[StandardInfo
     out = []
     for mid, m in programme_measures(config or default_config()).items():
         out.append(StandardInfo(mid, m["label"], m["label"], False, m["improvement"], None, kind=m["kind"],
-                                unit=m["unit"], is_standard=False, how=m["how"]))
+                                unit=m["unit"], is_standard=False, how=m["how"], headline=bool(m.get("report"))))
     return out
 
 
@@ -221,8 +222,10 @@ def measure_counts_by_round(rows: Iterable[dict], config: StandardsConfig | None
     return out
 
 
-def values_by_round(values: Iterable[tuple[int, float]]) -> dict[int, list[float]]:
-    """Round id -> values, from (round id, value) pairs."""
+def values_by_round(values: dict[int, list[float]] | Iterable[tuple[int, float]]) -> dict[int, list[float]]:
+    """Round id -> values, from such a dict or from (round id, value) pairs."""
+    if isinstance(values, dict):
+        return {int(k): list(v) for k, v in values.items()}
     by: dict[int, list[float]] = {}
     for rid, v in values:
         by.setdefault(int(rid), []).append(float(v))
@@ -276,7 +279,7 @@ def _anonymous_rounds(rounds: list) -> list:
 def build(network_id: int, name: str, trusts: Sequence[TrustEntry], rounds: dict[int, list],
           result_counts: Iterable[Any], pdsa_rows: dict[int, list[dict]] | None = None,
           config: StandardsConfig | None = None, *, measure_rows: Iterable[dict] | None = None,
-          ome_values: Iterable[tuple[int, float]] | None = None) -> NetworkData:
+          ome_values: dict[int, list[float]] | Iterable[tuple[int, float]] | None = None) -> NetworkData:
     """``measure_rows`` / ``ome_values``: ``Store.measure_counts`` / ``Store.opioid_ome_values``;
     without them the network shows the standards only."""
     named = {t.id: t.named for t in trusts}
@@ -342,6 +345,7 @@ class FunnelView:
     result: FunnelResult
     sentences: list[str]          # trusts outside the limits / with no eligible letters, in words
     period: str
+    _by_label: dict | None = field(default=None, repr=False)
 
 
 def funnel_for(data: NetworkData, standard_id: str, period: Any = LATEST,
@@ -654,6 +658,13 @@ class TrustFeedback:
     table: pd.DataFrame          # standard, n/N, %, CI, network %, funnel position, change
 
 
+def _points_by_label(fv: FunnelView) -> dict[str, dict]:
+    """The funnel's points by trust name (computed once per funnel: feedback looks up every trust)."""
+    if fv._by_label is None:
+        fv._by_label = {r["label"]: r for r in fv.result.points.to_dict("records")}
+    return fv._by_label
+
+
 def _value_feedback(data: NetworkData, std: StandardInfo, trust_id: int, period: Any,
                     panels: list[TrendPanel]) -> tuple[str | None, list[str], dict | None]:
     """A rate's or median's position line, signals and table row for one trust (no funnel: the
@@ -692,13 +703,11 @@ def trust_feedback(data: NetworkData, trust_id: int, *, funnels: dict[str, Funne
         fv = (funnels or {}).get(std.id) or funnel_for(data, std.id, period)
         if fv.result.units_used == 0:
             continue   # no trust has eligible letters for this standard
-        pts = fv.result.points
-        mine = pts[pts["label"] == t.name]
+        row = _points_by_label(fv).get(t.name)
         by_round = _round_counts(data, std.id)
         name = std.name
-        if mine.empty:
+        if row is None:
             continue
-        row = mine.iloc[0]
         k, n = int(row["numerator"]), int(row["denominator"])
         ch = _change(std, rounds, by_round)
         if n == 0:

@@ -133,21 +133,27 @@ def render_charts(report: NetworkReport, *, funnels: bool = True, trends: bool =
         drawn = [s.id for s in every if s.id in wanted_trends]
         notes.append("Trend pictures: " + (", ".join(drawn) if drawn else "none") +
                      "; the Trends sheet has every standard's and measure's figures for every trust and round.")
+    # funnel pictures: every standard and the programme's headline measures (each picture costs
+    # export time; the Funnels sheet has every proportion's limits and positions in figures)
+    pictured = [s for s in stds if s.headline]
+    if funnels and len(pictured) < len(stds):
+        notes.append("Funnel pictures: every standard and " + ", ".join(s.title for s in pictured if not s.is_standard)
+                     + "; the Funnels sheet has every measure's limits and positions.")
     jobs = []
     if trends:
         for s in every:
             if s.id in wanted_trends and report.panels[s.id]:
                 jobs.append((f"trends:{s.id}", lambda s=s: trends_figure(report.panels[s.id], s)))
-    if not (jobs or (funnels and stds)):
+    if not (jobs or (funnels and pictured)):
         return pngs, notes
     with (contextlib.nullcontext() if getattr(_session, "active", False) else png_session()):
         try:
-            if funnels and stds:
+            if funnels and pictured:
                 items = [(report.funnels[s.id].result, f"{s.name}: funnel plot, {report.period}", s.name)
-                         for s in stds]
+                         for s in pictured]
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")   # kaleido: 'kopts ignored if using a server'
-                    for s, png in zip(stds, funnel_pngs(items)):
+                    for s, png in zip(pictured, funnel_pngs(items)):
                         pngs[f"funnel:{s.id}"] = png
             for key, make in jobs:
                 with warnings.catch_warnings():
