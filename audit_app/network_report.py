@@ -254,7 +254,7 @@ def _funnels(ws: _Sheet, report: NetworkReport, pngs: dict[str, bytes]) -> None:
                 for lab, k, n, v, a, b, c, e, pos in zip(pts["label"], pts["numerator"], pts["denominator"], pts["value"],
                                                          pts["lcl998"], pts["lcl95"], pts["ucl95"], pts["ucl998"],
                                                          pts["position"])]
-        r = _table(ws, r + 1, ["Trust", "Met (n)", "Eligible (N)", "%", "99.8% lower", "95% lower", "95% upper",
+        r = _table(ws, r + 1, ["Trust", "n (counted)", "N (eligible)", "%", "99.8% lower", "95% lower", "95% upper",
                                "99.8% upper", "Position"], rows) + 2
     ws.column_dimensions["A"].width = 28
 
