@@ -656,6 +656,7 @@ class TrustFeedback:
     moved: list[str]             # changes with an interval clear of zero, and special causes
     pdsa: list[str]              # the trust's PDSA cycles
     table: pd.DataFrame          # standard, n/N, %, CI, network %, funnel position, change
+    measures: list[str] = field(default_factory=list)   # per programme measure: its value beside the network's
 
 
 def _points_by_label(fv: FunnelView) -> dict[str, dict]:
@@ -689,14 +690,14 @@ def trust_feedback(data: NetworkData, trust_id: int, *, funnels: dict[str, Funne
                    period: Any = LATEST) -> TrustFeedback:
     t = data.trust(trust_id)
     rounds = data.rounds.get(trust_id, [])
-    position, moved, rows = [], [], []
+    position, measures, moved, rows = [], [], [], []
     for std in data.all_measures:
         if not std.funnel:
             ps = (panels or {}).get(std.id)
             line, signals, row = _value_feedback(data, std, trust_id, period,
                                                  ps if ps is not None else trend_panels(data, std.id, rules=rules))
             if line:
-                position.append(line)
+                measures.append(line)
                 moved.extend(signals)
                 rows.append(row)
             continue
@@ -710,13 +711,14 @@ def trust_feedback(data: NetworkData, trust_id: int, *, funnels: dict[str, Funne
             continue
         k, n = int(row["numerator"]), int(row["denominator"])
         ch = _change(std, rounds, by_round)
+        lines = position if std.is_standard else measures
         if n == 0:
-            position.append(f"{name}: {NO_ELIGIBLE} in {rounds[-1].label if rounds else 'the period'}.")
+            lines.append(f"{name}: {NO_ELIGIBLE} in {rounds[-1].label if rounds else 'the period'}.")
         else:
             lo, hi = wilson_interval(k, n)
             where = ("within the network's funnel limits" if row["position"] == "within"
                      else f"{row['position']} limit of the network's funnel")
-            position.append(f"{name}: {_pct(k / n)} ({k}/{n}; 95% CI {_pct(lo)} to {_pct(hi)}), {where} "
+            lines.append(f"{name}: {_pct(k / n)} ({k}/{n}; 95% CI {_pct(lo)} to {_pct(hi)}), {where} "
                             f"(network {_pct(fv.result.centre)}).")
         if ch.verdict in ("improved", "worsened"):
             moved.append(f"{name} {ch.verdict} since {ch.previous_label}: {_signed_pp(ch.diff)} points "
@@ -739,7 +741,7 @@ def trust_feedback(data: NetworkData, trust_id: int, *, funnels: dict[str, Funne
             + (f"; measures: {', '.join(c.measures_linked)}" if c.measures_linked else "") for c in cycles]
     if not pdsa:
         pdsa.append("No PDSA cycle recorded.")
-    return TrustFeedback(t, rounds[-1].label if rounds else None, position, moved, pdsa, pd.DataFrame(rows))
+    return TrustFeedback(t, rounds[-1].label if rounds else None, position, moved, pdsa, pd.DataFrame(rows), measures)
 
 
 # =========================================================================== figures and the whole report

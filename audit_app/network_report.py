@@ -288,8 +288,11 @@ def _feedback_sheet(ws: _Sheet, fb: TrustFeedback, report: NetworkReport) -> Non
     _put(ws, 1, 1, f"Feedback for {fb.trust.name} from {report.data.name}", font=BOLD)
     _put(ws, 2, 1, f"Latest round: {fb.latest_round or 'none'}; funnel period: {report.period}")
     r = 4
-    for heading, lines in (("Position in the network", fb.position), ("What moved", fb.moved),
+    for heading, lines in (("Position in the network: standards", fb.position),
+                           ("Position in the network: programme measures", fb.measures), ("What moved", fb.moved),
                            ("PDSA cycles run", fb.pdsa)):
+        if not lines:
+            continue
         _put(ws, r, 1, heading, font=BOLD)
         for i, line in enumerate(lines, start=r + 1):
             _put(ws, i, 1, line)
@@ -350,6 +353,12 @@ def _feedback_slide(prs, fb: TrustFeedback, report: NetworkReport) -> None:
              [f"Latest round: {fb.latest_round or 'none'} (funnel: {report.period})"] + fb.position, size=12)
     _bullets(s, Inches(7.0), top, Inches(5.9), Inches(5.8),
              ["What moved:"] + fb.moved + ["PDSA cycles run:"] + fb.pdsa, size=12)
+    if fb.measures:   # the programme measures on a page of their own: one page would need a tiny font
+        s = prs.slides.add_slide(prs.slide_layouts[5])
+        _title(s, f"Feedback for {fb.trust.name}: programme measures")
+        half = (len(fb.measures) + 1) // 2
+        _bullets(s, Inches(0.5), top, Inches(6.3), Inches(5.8), fb.measures[:half], size=12)
+        _bullets(s, Inches(7.0), top, Inches(5.9), Inches(5.8), fb.measures[half:], size=12)
 
 
 def _save(document, path: str | Path | None) -> bytes:

@@ -192,3 +192,4 @@ def test_measures_in_report_and_feedback_anonymised_for_a_member(measures_store)
     with zipfile.ZipFile(io.BytesIO(page)) as z:
         slide = " ".join(z.read(n).decode() for n in z.namelist() if n.startswith("ppt/slides/slide"))
     assert "Median discharge OME" in slide and "(network " in slide
+    assert "Feedback for Northgate: programme measures" in slide   # a page of their own
