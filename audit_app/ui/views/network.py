@@ -107,8 +107,12 @@ with common.messages("Cannot show the network"):
             st.caption(f"ℹ️ {n}")
 
     st.subheader("League table")
-    sort = st.radio("Order", list(net.LEAGUE_SORTS), format_func=net.LEAGUE_SORTS.get, horizontal=True,
-                    key="network_sort")
+    if fv.figure is None:   # a rate or median: no funnel position to order by
+        sorts = {"name": net.LEAGUE_SORTS["name"], "denominator": "n (letters, or discharges for a rate)"}
+        sort = st.radio("Order", list(sorts), format_func=sorts.get, horizontal=True, key="network_sort_value")
+    else:
+        sort = st.radio("Order", list(net.LEAGUE_SORTS), format_func=net.LEAGUE_SORTS.get, horizontal=True,
+                        key="network_sort")
     table = net.league_view(data, standard, period=period, rules=rules, sort=sort)
     st.dataframe(table, hide_index=True, key="network_league",
                  column_config={"%": st.column_config.NumberColumn(format="%.1f"),
