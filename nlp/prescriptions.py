@@ -493,6 +493,7 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
         _mask_caps(m_sup)
         S.parse_dose(pre, S.Masked(m_sup.text, g.seg_start), 0, formulation)
         sig.dose_mg_min, sig.dose_mg_max, sig.dose_units_max, sig.dose_unit = pre.dose_mg_min, pre.dose_mg_max, pre.dose_units_max, pre.dose_unit
+        sig.timed_doses = pre.timed_doses
         if pre.spans.get("dose"):
             sig.spans["dose"] = pre.spans["dose"]
             a, b = pre.spans["dose"]

@@ -83,6 +83,11 @@ RE_CAP_ABBR = re.compile(r"\bmax(?:imum)?\.?\s*[:=]?\s*(?:of\s+)?(QDS|QID|TDS|TI
 RE_CAP_UNITS = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|no\s+more\s+than|not\s+more\s+than|up\s+to)\s*(?:of\s+)?" + NUMW
                           + r"\s*(tablets?|tabs|capsules?|caps|caplets)\s*(?:in|per|/|a|every|each|in\s+any)\s*(?:24|day|twenty)", _I)
 RE_CAP_MG = re.compile(r"\bmax(?:imum)?\.?\s*[:=]?\s*(?:daily\s+dose\s*)?(?:of\s+)?" + NUM + r"\s*(mg|" + MCG + r")\s*(?:in|per|/|a|daily|every|each)\s*(?:24|day|d\b)", _I)
+# doses at named times of day: "30 mg mane, 20 mg nocte", "10mg in the morning and 5mg at night"
+_TIME = r"(?:" + "|".join(sig_rules()["dose_times"]) + r")"
+_TIMED_DOSE = NUM + r"\s*(?:mg|" + MCG + r")\s*(?:in\s+the\s+|at\s+)?" + _TIME + r"(?![\w/])"
+RE_TIMED_DOSES = re.compile(r"(?<![\d.])" + _TIMED_DOSE + r"(?:\s*(?:,|;|&|\+|and|/|then)?\s*" + _TIMED_DOSE + r"){1,3}", _I)
+RE_TIMED_ONE = re.compile(_TIMED_DOSE, _I)
 RE_PRN = re.compile(r"\b(?:" + "|".join(sig_rules()["prn_phrases"]) + r")\b", _I)
 
 # --- duration / supply / quantity ------------------------------------------------------------------------------
@@ -209,6 +214,7 @@ class Sig:
     patch_change_days: float | None = None
     cap: int | None = None
     cap_span: tuple | None = None
+    timed_doses: int | None = None  # doses at named times of day: one administration each
     spans: dict = field(default_factory=dict)
 
 
@@ -250,6 +256,8 @@ def find_strength(seg: str, after: int = 0, limit: int = 70):
         m = rx.search(window)
         if m and kind == "mg" and _RE_AFTER_VOLUME.search(window, 0, m.start()):
             m = rx.search(window, m.end())  # "5ml (10mg)": the mg is the dose of that volume, not a strength
+        if m and kind == "mg" and RE_TIMED_DOSES.match(window, m.start()):
+            continue  # "10mg in the morning and 5mg at night": doses at named times, no strength
         if not m:
             continue
         if kind == "mcg_per_hour":
@@ -283,6 +291,9 @@ def find_strength(seg: str, after: int = 0, limit: int = 70):
     if not cands:
         return None
     cands.sort()
+    liquid = next((c for c in cands if c[2] == "mg_per_ml"), None)
+    if liquid is not None and cands[0][2] in ("mg", "range"):
+        cands[0] = liquid  # "methadone 5 mg bd as the 1 mg/ml solution": the concentration is the strength
     _, _, kind, val, s, e = cands[0]
     return kind, val, s, e
 
@@ -308,6 +319,19 @@ def parse_dose(sig: Sig, m: Masked, start: int, formulation: str | None) -> None
     text = m.text
     region = text[start:]
     if formulation == "patch":
+        return
+    timed = RE_TIMED_DOSES.search(region)
+    if timed:
+        vals = []
+        for t in RE_TIMED_ONE.finditer(timed.group(0)):
+            v = float(t.group(1))
+            vals.append(v / 1000.0 if re.search(MCG, t.group(0), _I) else v)
+        sig.dose_mg_min, sig.dose_mg_max = min(vals), max(vals)
+        sig.timed_doses = len(vals)
+        if sig.strength_mg and sig.strength_kind != "mg_per_ml":
+            sig.dose_units_max = sig.dose_mg_max / sig.strength_mg
+        sig.spans["dose"] = [m.base + start + timed.start(), m.base + start + timed.end()]
+        m.take(start + timed.start(), start + timed.end())
         return
     rng = RE_RANGE_MG.search(region)
     single = RE_MG.search(region)
@@ -416,13 +440,14 @@ def parse_frequency(sig: Sig, m: Masked, formulation: str | None) -> None:
         cands.sort(key=lambda c: (c[0], -c[1]))  # first phrase; at one position the longest ("q.d.s" over "q.d")
         s, e, base = cands[0]
         base_span = (s, e)
-    freq = cap if cap else base
+    freq = cap if cap else base if base else sig.timed_doses
     if freq:
         sig.frequency_per_day_max = int(freq)
         spans = [(m.base + a, m.base + b) for a, b in (base_span,) if a is not None] if base_span else []
         if cap_span:
             spans.append(cap_span)
-        sig.spans["frequency"] = [min(s for s, _ in spans), max(e for _, e in spans)]
+        if spans:  # (doses at named times: the dose span says it)
+            sig.spans["frequency"] = [min(s for s, _ in spans), max(e for _, e in spans)]
         if base_span:
             m.take(*base_span)
 
