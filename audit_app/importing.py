@@ -19,7 +19,7 @@ import os
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from audit_app import privacy, second_reader
 from audit_app.store.gcpause import gc_paused
@@ -29,6 +29,9 @@ from audit_app.ingest import (DataRow, IngestError, Mapping, SheetData, Validati
 from audit_app.records import AuditRecord
 from audit_app.standards import StandardsConfig, config_for, default_config, evaluate_letter
 from audit_app.store import StoreError
+
+if TYPE_CHECKING:
+    from nlp import LetterExtraction
 
 Progress = Callable[[int, int], None]
 
@@ -48,7 +51,7 @@ class PreparedImport:
     mapping: Mapping                    # what was applied (suggestion + the user's edits)
     records: list[AuditRecord]
     report: ValidationReport
-    extractions: list[dict | None]      # per record, None without letter text
+    extractions: list[LetterExtraction | None]  # per record (nlp's typed result), None without letter text
     letter_kinds: list[str | None]      # per record: 'letter' | 'excerpt' | None
     comparisons: list[list[second_reader.FieldComparison]]
     extractor_available: bool = False
@@ -173,7 +176,7 @@ def text_key(text: str | None) -> str:
 
 def _prepare(data: SheetData, mapping: dict[str, Any] | None, remembered: dict | None, *, extract: bool,
              progress: Progress | None, n_process: int | None, read_seconds: float = 0.0,
-             known: dict[str, dict] | None = None) -> PreparedImport:
+             known: dict[str, LetterExtraction] | None = None) -> PreparedImport:
     """Map, normalise, validate, extract (texts not in `known`) and compare: everything after reading."""
     t_read = time.perf_counter()
     suggested = suggest_for_sheet(data, remembered=remembered)
@@ -194,7 +197,7 @@ def _prepare(data: SheetData, mapping: dict[str, Any] | None, remembered: dict |
 
     letter_heading = applied.heading_for("letter_text")
     kinds = [letter_kind(r.letter_text, letter_heading) for r in records]
-    extractions: list[dict | None] = [None] * len(records)
+    extractions: list[LetterExtraction | None] = [None] * len(records)
     available, version = False, None
     if extract and any(kinds):
         known = known or {}
@@ -216,16 +219,17 @@ def _prepare(data: SheetData, mapping: dict[str, Any] | None, remembered: dict |
 
 def run_extraction(texts: list[str | None], *, report: ValidationReport | None = None,
                    records: list[AuditRecord] | None = None, progress: Progress | None = None,
-                   n_process: int | None = None) -> tuple[list[dict | None], bool, str | None]:
+                   n_process: int | None = None) -> tuple[list[LetterExtraction | None], bool, str | None]:
     """The extractor over the non-empty texts, in order. Returns (extractions, available, version).
 
     Large batches are split into chunks run by `n_process` worker processes (default: 2 from
     PARALLEL_EXTRACTION_FROM letters on a machine with 2+ cores) with nlp's chunk worker
-    (`nlp.extract_chunk`), which sends back plain dicts. A failure on one letter is
-    reported and leaves that letter without an extraction."""
+    (`nlp.extract_chunk`), which answers in nlp's dict form (cheaper to send between processes);
+    each answer becomes an `nlp.LetterExtraction` again here. A failure on one letter is reported
+    and leaves that letter without an extraction."""
     import nlp  # here: importing nlp loads spaCy (~1 s)
 
-    out: list[dict | None] = [None] * len(texts)
+    out: list[LetterExtraction | None] = [None] * len(texts)
     version = nlp.__version__  # nlp.version: package version + hash of the rule data
     idx = [i for i, t in enumerate(texts) if t and t.strip()]
     total = len(idx)
@@ -243,7 +247,7 @@ def run_extraction(texts: list[str | None], *, report: ValidationReport | None =
     def collect(positions: list[int], res: list[tuple[dict | None, str | None]]) -> None:
         nonlocal done
         for i, (ex, err) in zip(positions, res):
-            out[i] = ex
+            out[i] = nlp.letter_from_dict(ex) if ex is not None else None
             if err and report is not None:
                 rec = records[i] if records else None
                 report.add("warning", f"the extractor failed on this letter ({err}); it is imported without a "

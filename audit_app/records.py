@@ -1,8 +1,10 @@
 """The canonical audit record: one discharge letter as the auditor recorded it.
 
 This is where the auditor's answers (from a spreadsheet) and the extractor's answers (from the
-letter text) meet. Ingest produces `AuditRecord`s; standards read them together with the
-extraction dict (`nlp.extract_letter(text).to_dict()`); the store saves `to_dict()`.
+letter text) meet. Ingest produces `AuditRecord`s; the import carries each letter's
+`nlp.LetterExtraction` beside its record up to the store, which keeps both as dicts
+(`AuditRecord.to_dict()`, `stored_extraction`); standards read the record with the stored form of
+the extraction, so a new import and a re-score of a stored round are read by the same code.
 
 Yes/no answers are tri-state on purpose: a blank or '?' is *unknown*, which is not the same as
 *no* (a standard scored on an unknown answer is 'not assessable', not 'not met').
@@ -10,6 +12,7 @@ Yes/no answers are tri-state on purpose: a blank or '?' is *unknown*, which is n
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field, fields
 from enum import Enum
 from typing import Any
@@ -30,22 +33,71 @@ class YesNo(str, Enum):
 
 
 # The words of a yes/no answer (lower case, spaces collapsed): the one list every reader uses
-# (spreadsheet cells, corrections on the Letters page, standards parameters).
+# (spreadsheet cells, unmapped columns the standards read, corrections on the Letters page,
+# standards parameters), read by `yes_no` / `yes_no_word` below.
 YES_WORDS = frozenset({"y", "yes", "true", "1", "ticked", "tick", "✓", "✔", "☑", "x", "present", "documented",
                        "done", "yes documented", "y documented", "recorded", "given", "informed", "ok"})
 NO_WORDS = frozenset({"n", "no", "false", "0", "none", "nil", "not documented", "absent", "not done", "not given",
                       "✗", "✘", "no plan", "not recorded", "not informed", "n documented"})
+# Words that say the answer is not known, each with its kind (the validation report names the kind).
+UNKNOWN_WORDS = {
+    "n/a": "n/a", "na": "n/a", "n.a.": "n/a", "n.a": "n/a", "not applicable": "n/a", "nk": "not known",
+    "-": "-", "--": "-", "—": "-", "–": "-", ".": "-",
+    "?": "?", "??": "?", "???": "?", "unclear": "unclear", "uncertain": "unclear", "unsure": "unclear",
+    "not sure": "unclear", "unknown": "unknown", "not known": "not known", "u": "unknown", "dk": "unknown",
+    "not stated": "not stated", "not recorded on letter": "not stated", "ns": "not stated",
+    "not specified": "not stated", "no letter": "not stated", "cannot tell": "unclear", "can't tell": "unclear",
+}
+# an answer with a comment after it: 'Y (gabapentinoid)', 'Yes - verbal only', 'N - not on TTO', 'y.'
+_ANSWER_WITH_COMMENT = re.compile(r"^(yes|y|no|n)\b[\s\-–:;,.(/]*(.*)$")
+
+
+def _words(value: Any) -> str:
+    return " ".join(str(value).strip().lower().split())
 
 
 def yes_no_word(value: Any) -> YesNo | None:
-    """YES or NO when `value` is a yes/no answer (True/False, 1/0, 'Y', 'yes', 'ticked', '✓',
-    'not done' ...); None when it is not (blank, '?', 'n/a', anything else)."""
+    """YES or NO when `value` is exactly a yes/no answer (True/False, 1/0, 'Y', 'yes', 'ticked', '✓',
+    'not done' ...); None when it is not (blank, '?', 'n/a', 'Yes - verbal', anything else)."""
     if isinstance(value, bool):
         return YesNo.YES if value else YesNo.NO
     if isinstance(value, (int, float)):
         return YesNo.YES if value == 1 else YesNo.NO if value == 0 else None
-    text = " ".join(str(value).strip().lower().split())
+    text = _words(value)
     return YesNo.YES if text in YES_WORDS else YesNo.NO if text in NO_WORDS else None
+
+
+def yes_no(value: Any) -> YesNo:
+    """The one tolerant yes/no reader: a YesNo as it is; an extraction finding ``{present: ...}`` by
+    its flag; a yes/no word (`yes_no_word`); an answer with a comment ('Yes - verbal'); otherwise
+    UNKNOWN (blank, None, 'n/a', '?', anything else)."""
+    if isinstance(value, YesNo):
+        return value
+    if value is None:
+        return YesNo.UNKNOWN
+    if isinstance(value, dict):
+        return yes_no(value.get("present"))
+    word = yes_no_word(value)
+    if word is not None:
+        return word
+    if isinstance(value, (int, float)):
+        return YesNo.UNKNOWN
+    text = _words(value)
+    if text in UNKNOWN_WORDS:
+        return YesNo.UNKNOWN
+    m = _ANSWER_WITH_COMMENT.match(text)
+    if m:
+        return YesNo.YES if m.group(1).startswith("y") else YesNo.NO
+    return YesNo.UNKNOWN
+
+
+def stored_extraction(extraction: Any) -> dict | None:
+    """An extraction in the form the store keeps and the standards read: nlp's
+    ``LetterExtraction.to_dict()`` (``nlp.letter_from_dict`` reads it back). A dict is already that
+    form (read from the store, or an older extractor's); None stays None."""
+    if extraction is None or isinstance(extraction, dict):
+        return extraction
+    return extraction.to_dict()
 
 
 # Canonical field name -> (python type, short description for the mapping screen).

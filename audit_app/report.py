@@ -35,7 +35,8 @@ from openpyxl.utils import get_column_letter
 
 from audit_app import privacy
 from audit_app.scoring import (
-    SUBGROUP_LABELS, SUBGROUPS, compare_summaries, fmt_pct, qi_measures, qi_series, results_frame, subgroup_table, summarise,
+    SUBGROUP_LABELS, SUBGROUPS, compare_summaries, fmt_pct, qi_measures, qi_series, report_measures, results_frame,
+    subgroup_table, summarise,
 )
 from audit_app.standards import (
     OUTCOME_LABELS, StandardsConfig, config_for, default_config, exclusion_codes, load_standards,
@@ -424,8 +425,7 @@ def _charts_sheet(ws, history: list, cfg: StandardsConfig, pdsa_cycles, measures
             notes.append("Charts unavailable: no rounds to chart.")
         elif qs is not None:
             measures = qi_measures(history, grain, cfg)
-            wanted = measures_wanted or (cfg.enabled_ids() + ["median_ome"] +
-                                         [f"high_dose_{t:g}" for t in cfg.param("high_dose_thresholds_reported")] + ["new_mr"])
+            wanted = measures_wanted or report_measures(cfg)
             cycles = _pdsa(pdsa_cycles)
             row = 3
             with png_session():

@@ -34,7 +34,8 @@ from audit_app.standards import (
     evaluate_letter, load_standards,
 )
 from audit_app.standards.definitions import code_words
-from audit_app.standards.facts import column_value, parse_yesno
+from audit_app.records import yes_no
+from audit_app.standards.facts import column_value
 from audit_app.standards.measures import SAFETY_FLAGS, programme_facts
 
 AGE_BANDS = ("<18", "18-64", "65-74", ">=75")
@@ -172,7 +173,7 @@ def _record_flag(record: dict, *keys: str) -> str | None:
     v = column_value(record, keys)
     if v is None:
         return None
-    ans = parse_yesno(v).value
+    ans = yes_no(v).value
     return None if ans == "unknown" else ans
 
 
@@ -462,21 +463,22 @@ def _period_of(date: dt.date | None, period: str) -> dt.date | None:
 
 def programme_measures(config: StandardsConfig | None = None) -> dict[str, dict[str, Any]]:
     """The programme's measures besides the standards: id -> {label, kind, unit, chart,
-    improvement, how}. One place for the chart picker, the report and the slides."""
+    improvement, how, report}. One place for the chart picker, the report and the slides;
+    ``report`` marks the headline measures the Excel report charts unless asked for others."""
     cfg = config or default_config()
     out: dict[str, dict[str, Any]] = {
         "median_ome": {"label": "Median discharge OME (mg/day) per opioid letter", "kind": "median", "unit": "mg/day",
-                       "chart": "run", "improvement": "decrease",
+                       "chart": "run", "improvement": "decrease", "report": True,
                        "how": "Median total OME of opioid letters whose OME could be worked out in full."},
     }
     for t in cfg.param("high_dose_thresholds_reported"):
         out[f"high_dose_{t:g}"] = {
             "label": f"Opioid letters with OME >= {t:g} mg/day", "kind": "proportion", "unit": "%", "chart": "p",
-            "improvement": "decrease",
+            "improvement": "decrease", "report": True,
             "how": f"Opioid letters with a total of {t:g} mg OME/day or more (a lower bound over it counts) / opioid "
                    "letters whose total is known or already over it."}
     out["new_mr"] = {"label": "New opioid items that are modified-release", "kind": "proportion", "unit": "%",
-                     "chart": "p", "improvement": "decrease",
+                     "chart": "p", "improvement": "decrease", "report": True,
                      "how": "New (or increased) opioid items that are MR / new opioid items."}
     out["new_starts_per_100"] = {
         "label": "New opioid starts per 100 discharges", "kind": "rate", "unit": "per 100 discharges", "chart": "i",
@@ -514,6 +516,13 @@ def measure_options(config: StandardsConfig | None = None) -> dict[str, str]:
     out = {sid: f"{sid} {defs[sid].title} (% of letters meeting it)" for sid in cfg.enabled_ids()}
     out.update({mid: m["label"] for mid, m in programme_measures(cfg).items()})
     return out
+
+
+def report_measures(config: StandardsConfig | None = None) -> list[str]:
+    """The measures the Excel report charts by default: every enabled standard, then the
+    programme's headline measures (``report`` in :func:`programme_measures`), in picker order."""
+    cfg, _ = _definitions(config)
+    return cfg.enabled_ids() + [mid for mid, m in programme_measures(cfg).items() if m.get("report")]
 
 
 def qi_measures(rounds: Iterable[tuple[Any, Iterable[Any]]], period: str = "round",

@@ -1,6 +1,6 @@
 """The extractor as a second reader: its answer beside the auditor's, field by field.
 
-`compare(record, extraction)` returns one `FieldComparison` per comparable field (opioid on the
+`compare(record, extraction)` (the letter's `nlp.LetterExtraction`) returns one `FieldComparison` per comparable field (opioid on the
 TTO, drug(s), days supplied, weaning plan, GP action, indication, co-prescribed benzodiazepine /
 gabapentinoid, OME/day) with 'agree', 'disagree' or 'not-comparable' and the letter text that
 supports the extractor's answer. Disagreements are for a person to review: neither side is
@@ -13,11 +13,14 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from audit_app.ingest.build import letter_kind
 from audit_app.ingest.normalise import parse_sedative
 from audit_app.records import AuditRecord, YesNo
+
+if TYPE_CHECKING:  # nlp loads spaCy: the types only
+    from nlp import LetterExtraction, OpioidPrescription
 
 AGREE, DISAGREE, NOT_COMPARABLE = "agree", "disagree", "not-comparable"
 
@@ -75,14 +78,12 @@ def _yn(v: Any) -> str:
     return "unknown"
 
 
-def _find_span(text: str | None, evidence: str | None, obj: dict | None = None) -> tuple[int, int] | None:
-    if obj:
-        for key in ("span", "char_span", "offsets"):
-            sp = obj.get(key)
-            if isinstance(sp, (list, tuple)) and len(sp) == 2 and all(isinstance(x, int) for x in sp):
-                return int(sp[0]), int(sp[1])
-        if isinstance(obj.get("start"), int) and isinstance(obj.get("end"), int):
-            return obj["start"], obj["end"]
+def _find_span(text: str | None, evidence: str | None, obj: Any = None) -> tuple[int, int] | None:
+    """Where the evidence is in the letter: the extractor's own span (an OpioidPrescription or a
+    Finding), else the first place the evidence text appears."""
+    span = getattr(obj, "span", None)
+    if span is not None:
+        return int(span[0]), int(span[1])
     if text and evidence:
         i = text.find(evidence)
         if i >= 0:
@@ -106,24 +107,17 @@ def drug_generics(text: str | None) -> frozenset[str] | None:
     return frozenset(found) if found else None
 
 
-def _extractor_days(opioids: list[dict]) -> tuple[int | None, dict | None]:
+def _extractor_days(opioids: list[OpioidPrescription]) -> tuple[int | None, OpioidPrescription | None]:
+    """The longest supply (else duration) stated for any opioid, with that prescription."""
     best, best_item = None, None
     for o in opioids:
-        d = o.get("supply_days")
-        if d is None:
-            d = o.get("duration_days")
-        if isinstance(d, (int, float)) and (best is None or d > best):
+        d = o.supply_days if o.supply_days is not None else o.duration_days
+        if d is not None and (best is None or d > best):
             best, best_item = int(d), o
     return best, best_item
 
 
-def _extractor_ome(extraction: dict) -> float | None:
-    """The letter's total OME/day as nlp.LetterExtraction.to_dict() writes it."""
-    v = extraction.get("ome_total_mg_per_day")
-    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
-
-
-def compare(record: AuditRecord, extraction: dict | None, *, excerpt: bool | None = None,
+def compare(record: AuditRecord, extraction: LetterExtraction | None, *, excerpt: bool | None = None,
             fields: Iterable[str] | None = None, text: str | None = None) -> list[FieldComparison]:
     """The auditor's answer and the extractor's, field by field (see module docstring).
     `fields` limits the comparison (e.g. to the columns the spreadsheet has); `excerpt` defaults to
@@ -136,7 +130,7 @@ def compare(record: AuditRecord, extraction: dict | None, *, excerpt: bool | Non
     source = "excerpt" if excerpt else "letter"
     conf = "low" if excerpt else "normal"
     wanted = list(fields) if fields is not None else list(COMPARED_FIELDS)
-    opioids = [o for o in (extraction.get("opioids") or []) if isinstance(o, dict)]
+    opioids = list(extraction.opioids)
     has_opioid = bool(opioids)
     out: list[FieldComparison] = []
 
@@ -160,11 +154,11 @@ def compare(record: AuditRecord, extraction: dict | None, *, excerpt: bool | Non
     first = opioids[0] if opioids else None
     for f in wanted:
         if f == "opioid_prescribed":
-            yes_no(f, record.opioid_prescribed, has_opioid, first.get("text") if first else None, first)
+            yes_no(f, record.opioid_prescribed, has_opioid, first.text if first else None, first)
         elif f == "drug":
             aud = drug_generics(record.drug)
-            ext = frozenset(o.get("generic") for o in opioids if o.get("generic"))
-            evidence = "; ".join(o["text"] for o in opioids if o.get("text")) or None
+            ext = frozenset(o.generic for o in opioids if o.generic)
+            evidence = "; ".join(o.text for o in opioids if o.text) or None
             if aud is None:
                 note = "no drug written" if not record.drug else "no opioid name recognised in the auditor's text"
                 add(f, record.drug, ext, NOT_COMPARABLE, evidence, first if len(opioids) == 1 else None, note)
@@ -180,27 +174,23 @@ def compare(record: AuditRecord, extraction: dict | None, *, excerpt: bool | Non
         elif f == "days_supplied":
             ext, item = _extractor_days(opioids)
             aud = record.days_supplied
-            evidence = item.get("text") if item else None
+            evidence = item.text if item else None
             if aud is None or ext is None:
                 why = "the auditor gave no number of days" if aud is None else "the letter states no days"
                 add(f, aud if aud is not None else record.days_supplied_raw, ext, NOT_COMPARABLE, evidence, item, why)
             else:
                 add(f, aud, ext, AGREE if int(aud) == int(ext) else DISAGREE, evidence, item)
         elif f == "weaning_plan":
-            wp = extraction.get("weaning_plan") or {}
-            yes_no(f, record.weaning_plan, wp.get("present") if isinstance(wp, dict) else None,
-                   wp.get("text") if isinstance(wp, dict) else None, wp if isinstance(wp, dict) else None)
+            wp = extraction.weaning_plan
+            yes_no(f, record.weaning_plan, wp.present, wp.text, wp)
         elif f == "gp_action":
-            gp = extraction.get("gp_instruction") or {}
-            yes_no(f, record.gp_action, gp.get("present") if isinstance(gp, dict) else None,
-                   gp.get("text") if isinstance(gp, dict) else None, gp if isinstance(gp, dict) else None)
-        elif f == "indication":
-            ind = extraction.get("indication_documented")
-            evidence = extraction.get("indication_text") if isinstance(extraction.get("indication_text"), str) else None
-            yes_no(f, record.indication, ind if isinstance(ind, bool) else None, evidence)
+            gp = extraction.gp_instruction
+            yes_no(f, record.gp_action, gp.present, gp.text, gp)
+        elif f == "indication":  # a letter-level yes/no without a quoted sentence
+            yes_no(f, record.indication, extraction.indication_documented, None)
         elif f == "co_prescribed_sedative":
             aud = parse_sedative(record.co_prescribed_sedative)
-            flags = set(extraction.get("risk_flags") or [])
+            flags = set(extraction.risk_flags)
             benzo = "benzodiazepine_coprescribed" in flags
             gaba = "gabapentinoid_coprescribed" in flags
             ext_any = benzo or gaba
@@ -219,7 +209,7 @@ def compare(record: AuditRecord, extraction: dict | None, *, excerpt: bool | Non
                             status, note = DISAGREE, f"the auditor names a {kind}; the extractor found {ext_desc}"
                 add(f, raw, ext_desc, status, note=note)
         elif f == "ome_mg_per_day":
-            ext = _extractor_ome(extraction)
+            ext = extraction.ome_total_mg_per_day
             aud = record.ome_mg_per_day
             if aud is None or ext is None:
                 add(f, aud, ext, NOT_COMPARABLE,

@@ -275,23 +275,25 @@ def _plain_number(v: Any) -> str:
     return f"{f:g}"
 
 
-def opioid_summary(op: dict) -> str:
-    """'oxycodone (OxyNorm) IR 5-10 mg x4/day PRN, 5 days' from one extracted opioid."""
-    name = op.get("generic") or "opioid"
-    if op.get("brand"):
-        name += f" ({op['brand']})"
+def opioid_summary(op: Any) -> str:
+    """'oxycodone (OxyNorm) IR 5-10 mg x4/day PRN, 5 days' from one extracted opioid: an
+    nlp.OpioidPrescription (an import being reviewed) or its stored dict (a saved letter)."""
+    get = op.get if isinstance(op, dict) else (lambda k: getattr(op, k, None))
+    name = get("generic") or "opioid"
+    if get("brand"):
+        name += f" ({get('brand')})"
     bits = [name]
-    if op.get("formulation"):
-        bits.append(str(op["formulation"]))
-    lo, hi = op.get("dose_mg_min"), op.get("dose_mg_max")
+    if get("formulation"):
+        bits.append(str(get("formulation")))
+    lo, hi = get("dose_mg_min"), get("dose_mg_max")
     if hi is not None:
         bits.append(f"{_plain_number(lo)}-{_plain_number(hi)} mg" if lo is not None and lo != hi else f"{_plain_number(hi)} mg")
-    elif op.get("strength_mcg_per_hour") is not None:
-        bits.append(f"{_plain_number(op['strength_mcg_per_hour'])} mcg/h")
-    if op.get("frequency_per_day_max"):
-        bits.append(f"x{_plain_number(op['frequency_per_day_max'])}/day")
-    if op.get("prn"):
+    elif get("strength_mcg_per_hour") is not None:
+        bits.append(f"{_plain_number(get('strength_mcg_per_hour'))} mcg/h")
+    if get("frequency_per_day_max"):
+        bits.append(f"x{_plain_number(get('frequency_per_day_max'))}/day")
+    if get("prn"):
         bits.append("PRN")
-    days = op.get("duration_days") or op.get("supply_days")
+    days = get("duration_days") or get("supply_days")
     text = " ".join(bits)
     return f"{text}, {_plain_number(days)} days" if days else text

@@ -160,9 +160,11 @@ def spc_figure(
     show_2sigma: bool = False,
     target: float | None = None,
     percent: bool | None = None,
+    ticks: tuple[list, list[str]] | None = None,
 ) -> go.Figure:
     """A plotly figure of ``result`` (any chart, any rule set). ``percent``: values are proportions
-    shown as % (default: for p and p' charts; pass True for a run chart of a proportion)."""
+    shown as % (default: for p and p' charts; pass True for a run chart of a proportion).
+    ``ticks``: (positions, names) to label the x axis by name, e.g. dated audit rounds by their labels."""
     pct = result.chart in ("p", "pp") if percent is None else percent
     pts = result.points
     x = _x_values(pts)
@@ -273,6 +275,37 @@ def spc_figure(
     )
     if pct:
         fig.update_yaxes(tickformat=".0%")
+    if ticks is not None:
+        fig.update_xaxes(tickmode="array", tickvals=ticks[0], ticktext=ticks[1])
+    return fig
+
+
+def compliance_figure(summary: pd.DataFrame, title: str) -> go.Figure:
+    """A forest plot of compliance: each standard's % with its 95% interval (bars) and target (red
+    tick). ``summary``: one row per standard with standard_id, short_title, pct, numerator,
+    denominator, ci_low_pct, ci_high_pct, target_pct, target_met (the columns
+    audit_app.scoring.summarise writes); standards without eligible letters are left out."""
+    s = summary[summary["denominator"] > 0].iloc[::-1]
+    y = [f"{sid} {t}" for sid, t in zip(s["standard_id"], s["short_title"])]
+    colour = ["#2b8a3e" if m else "#c92a2a" if m is False else "#495057" for m in s["target_met"]]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=s["pct"], y=y, mode="markers", marker=dict(size=11, color=colour), name="compliance",
+        error_x=dict(type="data", symmetric=False, array=(s["ci_high_pct"] - s["pct"]).tolist(),
+                     arrayminus=(s["pct"] - s["ci_low_pct"]).tolist(), color="#868e96", thickness=1.5),
+        text=[f"{sid}: {p:.0f}% ({int(n)}/{int(d)}), 95% CI {lo:.0f}-{hi:.0f}%"
+              for sid, p, n, d, lo, hi in zip(s["standard_id"], s["pct"], s["numerator"], s["denominator"],
+                                               s["ci_low_pct"], s["ci_high_pct"])],
+        hovertemplate="%{text}<extra></extra>"))
+    t = s[s["target_pct"].notna()]
+    fig.add_trace(go.Scatter(x=t["target_pct"], y=[f"{sid} {tt}" for sid, tt in zip(t["standard_id"], t["short_title"])],
+                             mode="markers", marker=dict(symbol="line-ns-open", size=18, color="#e03131",
+                                                         line=dict(width=3)), name="target",
+                             hovertemplate="target %{x:.0f}%<extra></extra>"))
+    fig.update_layout(title=dict(text=f"Compliance by standard: {title} (95% CI; red tick = target)", x=0.01),
+                      template="plotly_white", height=max(320, 34 * len(y) + 120), margin=dict(l=10, r=20, t=60, b=40),
+                      xaxis=dict(range=[-2, 102], title="% of eligible letters or items", ticksuffix="%"),
+                      legend=dict(orientation="h", y=-0.12), showlegend=True)
     return fig
 
 

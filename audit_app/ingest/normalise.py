@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from audit_app.records import YesNo, yes_no_word
+from audit_app.records import UNKNOWN_WORDS, YesNo, yes_no
 
 
 @dataclass
@@ -51,14 +51,6 @@ def clean_text(value: Any) -> str | None:
 
 # ---------------------------------------------------------------- yes / no
 
-_UNKNOWN = {
-    "n/a": "n/a", "na": "n/a", "n.a.": "n/a", "n.a": "n/a", "not applicable": "n/a", "nk": "not known",
-    "-": "-", "--": "-", "—": "-", "–": "-", ".": "-",
-    "?": "?", "??": "?", "???": "?", "unclear": "unclear", "uncertain": "unclear", "unsure": "unclear",
-    "not sure": "unclear", "unknown": "unknown", "not known": "not known", "u": "unknown", "dk": "unknown",
-    "not stated": "not stated", "not recorded on letter": "not stated", "ns": "not stated",
-    "not specified": "not stated", "no letter": "not stated", "cannot tell": "unclear", "can't tell": "unclear",
-}
 _UNKNOWN_SEVERITY = {"blank": None, "n/a": None, "-": None, "?": "warning", "unclear": "warning",
                      "unknown": "warning", "not known": "warning", "not stated": "warning"}
 
@@ -68,30 +60,18 @@ def parse_yes_no(value: Any) -> Parsed:
     'not stated' -> unknown (with the kind kept); 'Y (gabapentinoid)', 'Yes - verbal' -> yes."""
     if is_blank(value):
         return Parsed(YesNo.UNKNOWN, unknown="blank")
-    if isinstance(value, bool):
-        return Parsed(YesNo.YES if value else YesNo.NO)
+    answer = yes_no(value)
+    if answer is not YesNo.UNKNOWN:
+        return Parsed(answer)
     if isinstance(value, (int, float)):
-        if value == 1:
-            return Parsed(YesNo.YES)
-        if value == 0:
-            return Parsed(YesNo.NO)
         return Parsed(YesNo.UNKNOWN, unknown="unrecognised", severity="warning",
                       message=f"'{clean_text(value)}' is not a yes/no answer; read as unknown")
-    word = yes_no_word(value)
-    if word is not None:
-        return Parsed(word)
     text = " ".join(str(value).strip().lower().split())
-    if text in _UNKNOWN:
-        kind = _UNKNOWN[text]
+    if text in UNKNOWN_WORDS:
+        kind = UNKNOWN_WORDS[text]
         sev = _UNKNOWN_SEVERITY.get(kind)
         return Parsed(YesNo.UNKNOWN, unknown=kind, severity=sev,
                       message=f"answer '{str(value).strip()}' read as unknown" if sev else "")
-    # 'Y (gabapentinoid)', 'Yes - verbal only', 'N - not on TTO', 'y.'
-    m = re.match(r"^(yes|y|no|n)\b[\s\-–:;,.(/]*(.*)$", text)
-    if m:
-        head, rest = m.groups()
-        v = YesNo.YES if head.startswith("y") else YesNo.NO
-        return Parsed(v)
     return Parsed(YesNo.UNKNOWN, unknown="unrecognised", severity="warning",
                   message=f"'{str(value).strip()[:40]}' is not a yes/no answer; read as unknown")
 
@@ -164,8 +144,8 @@ def parse_date(value: Any, *, date1904: bool = False) -> Parsed:
         return _from_serial(float(value), str(clean_text(value)), date1904)
     raw = str(value).strip()
     text = raw.lower()
-    if text in _UNKNOWN or text in ("?", "not known"):
-        return Parsed(None, unknown=_UNKNOWN.get(text, "?"))
+    if text in UNKNOWN_WORDS or text in ("?", "not known"):
+        return Parsed(None, unknown=UNKNOWN_WORDS.get(text, "?"))
     m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?", text)
     if m:
         y, mo, d = map(int, m.groups())
@@ -241,7 +221,7 @@ def parse_days(value: Any) -> Parsed:
     raw = " ".join(str(value).strip().split())
     text = raw.lower().rstrip(".")
     if text in _NOT_STATED:
-        kind = _UNKNOWN.get(text, "not stated")
+        kind = UNKNOWN_WORDS.get(text, "not stated")
         sev = "warning" if kind in ("?", "unclear", "unknown", "not known") else None
         return Parsed(None, unknown=kind, raw=raw, severity=sev,
                       message=f"answer '{raw}' read as unknown days" if sev else "")
@@ -310,8 +290,8 @@ def _read_number(value: Any, what: str, pattern: str, *, strip_commas: bool = Fa
     text = raw.lower()
     if strip_commas:
         text = text.replace(",", "")
-    if text in _UNKNOWN or text in _NOT_STATED:
-        kind = _UNKNOWN.get(text, text)
+    if text in UNKNOWN_WORDS or text in _NOT_STATED:
+        kind = UNKNOWN_WORDS.get(text, text)
         sev = "warning" if kind in ("?", "unclear", "unknown", "not known") else None
         return Parsed(None, unknown=kind, severity=sev, message=f"answer '{raw}' read as unknown" if sev else "")
     m = re.fullmatch(pattern, text)

@@ -4,7 +4,9 @@ A page reads its widgets, calls one function here and shows the result. Nothing 
 Streamlit, so every function is testable without a browser. One module per thing the user sees:
 
 - scope: who may do what; :class:`TrustScope` is the store, the caller's access and one trust,
-  checked once per page call (every function below that takes a trust id builds one first)
+  checked once when a page builds it (``TrustScope.check``); every function below that works in
+  a trust takes that scope first and does not check the trust again (rounds and letters are
+  checked against it: ``scope.round(id)``, ``scope.letter(id)``)
 - trusts: trusts, who may see them, their rounds        - standards: the trust's standards versions
 - pdsa: the PDSA log                                     - letters: the letters table and corrections
 - importing: upload -> prepared import -> saved round    - compliance: one round against the standards
@@ -12,8 +14,9 @@ Streamlit, so every function is testable without a browser. One module per thing
 - network: several trusts compared (funnels, trends, league tables, the collated report), as
   ``services.network.funnel_view(...)`` etc.
 
-HTML and plotly building live in audit_app.ui (evidence, figures). Everything is re-exported here,
-so ``from audit_app import services; services.chart(...)`` works for pages and tests.
+Services return data (tables, views, the arguments of a figure); the pages build HTML and plotly
+figures with audit_app.ui (evidence, figures). Everything is re-exported here, so
+``from audit_app import services; services.chart(scope, ...)`` works for pages and tests.
 
 Access: in single-user mode (no sign-in configured) every trust is allowed; with sign-in, only
 the trusts granted to the user's e-mail (``store.trusts_for_user``).
@@ -38,18 +41,12 @@ from audit_app.services import network
 from audit_app.services.pdsa import (ACT_CHOICES, PDSA_FIELDS, delete_pdsa, list_pdsa, pdsa_cycles, pdsa_table,
                                      save_pdsa)
 from audit_app.services.reports import change_ideas, report_filename, round_report, round_slides, slide_measures
-from audit_app.services.scope import (Access, ServiceError, TrustScope, access_for_user, access_from_key,
-                                      require_letter, require_round, require_trust, single_user, test_signed_in_user,
-                                      user_label,
-                                      visible_trusts)
+from audit_app.services.scope import (Access, ServiceError, TrustScope, access_for_user, access_from_key, single_user,
+                                      test_signed_in_user, user_label, visible_trusts)
 from audit_app.services.standards import (current_standards, save_standards, standards_parameters, standards_table,
                                           standards_templates, standards_versions)
 from audit_app.services.trusts import (create_round, create_trust, delete_round, delete_trust, grant_trust,
                                        list_rounds, rename_trust, revoke_trust, rounds_table, trust_users,
                                        update_round)
 from audit_app.store.database import LetterRow, RoundInfo, Store, StoreError, TrustInfo
-from audit_app.ui.evidence import EVIDENCE_KINDS, evidence_html, evidence_legend_html, evidence_spans, opioid_summary
-from audit_app.ui.figures import compliance_figure
 from qi.explain import NO_SIGNAL
-
-_letter_outcome = letter_outcome  # the name tests written before the package used

@@ -1,7 +1,8 @@
 """Charts page: a measure over rounds/weeks/months on a run or SPC chart (audit_app.scoring + qi).
 
-qi.figures (plotly) is imported on first use, not at app start: services.warm_up loads it in
-the background.
+A chart is returned as data (the analysis and the arguments of qi.figures.spc_figure); the page
+draws it (ui.figures). qi.figures (plotly) is imported on first use, not at app start:
+services.warm_up loads it in the background.
 """
 from __future__ import annotations
 
@@ -15,11 +16,10 @@ import pandas as pd
 
 from audit_app import privacy, scoring, wording
 from audit_app.store.gcpause import gc_paused
-from audit_app.services.pdsa import cycles_of, linked_cycles
-from audit_app.services.scope import Access, ServiceError, TrustScope
-from audit_app.services.standards import trust_config
-from audit_app.store.database import Store, overlapping_periods
-from audit_app.ui.figures import measure_chart_figure
+from audit_app.services.pdsa import list_pdsa, pdsa_cycles
+from audit_app.services.scope import ServiceError, TrustScope
+from audit_app.services.standards import current_standards
+from audit_app.store.database import overlapping_periods
 from qi import explain, spc
 
 #: the charts the app offers, and every rule set, with their names (qi.explain)
@@ -28,32 +28,23 @@ RULE_SETS = {k: explain.RULE_SET_NAMES[k] for k in spc.RULE_SETS}
 GRAINS = wording.GRAINS
 
 
-def measure_options(store: Store, access: Access, trust_id: int) -> dict[str, str]:
-    """Measure id -> label, for the chart picker and PDSA links (ids as audit_app.scoring.qi_measures names them)."""
-    return measure_labels(TrustScope.check(store, access, trust_id))
-
-
-def measure_labels(scope: TrustScope) -> dict[str, str]:
-    """Measure id -> label for the scope's trust (its current standards; scoring.measure_options),
-    proportions of the programme's measures said as '% ...'."""
-    cfg = trust_config(scope)[1]
+def measure_options(scope: TrustScope) -> dict[str, str]:
+    """Measure id -> label for the chart picker and PDSA links: the scope's trust's measures
+    (its current standards; scoring.measure_options), proportions said as '% ...'."""
+    cfg = current_standards(scope)[1]
     programme = scoring.programme_measures(cfg)
     return {mid: f"% {label[0].lower()}{label[1:]}" if programme.get(mid, {}).get("kind") == "proportion" else label
             for mid, label in scoring.measure_options(cfg).items()}
 
 
-def measures(store: Store, access: Access, trust_id: int, grain: str = "round") -> pd.DataFrame:
+def measures(scope: TrustScope, grain: str = "round") -> pd.DataFrame:
     """The trust's QI measures over all its rounds (audit_app.scoring.qi_measures), tidy."""
-    return measure_table(TrustScope.check(store, access, trust_id), grain)
-
-
-def measure_table(scope: TrustScope, grain: str = "round") -> pd.DataFrame:
     if grain not in GRAINS:
         raise ServiceError(f"choose the grain: {', '.join(GRAINS)}")
     rounds = [r for r in scope.store.list_rounds(scope.trust_id) if r.n_letters]
     # targets as the latest round was scored (its standards version), so the chart's target line is
     # the one the Compliance page, the report and the slides show for that round
-    _, cfg = trust_config(scope, rounds[-1].standards_version if rounds else None)
+    _, cfg = current_standards(scope, rounds[-1].standards_version if rounds else None)
     with gc_paused():
         pairs = [(r, scope.store.letters(r.id)) for r in rounds]
         return scoring.qi_measures(pairs, period=grain, config=cfg)
@@ -61,7 +52,7 @@ def measure_table(scope: TrustScope, grain: str = "round") -> pd.DataFrame:
 
 @dataclass
 class ChartView:
-    figure: Any
+    figure_args: dict[str, Any]   # keyword arguments of qi.figures.spc_figure (ui.figures.chart_figure draws it)
     title: str
     signals: list[str]
     variation: str | None
@@ -82,23 +73,17 @@ def _overlapping_rounds(scope: TrustScope, labels: list[str]) -> list[str]:
             for a, b in overlapping_periods(charted)]
 
 
-def chart(store: Store, access: Access, trust_id: int, measure_id: str, *, grain: str = "round",
-          chart_type: str = "run", rules: str = "anhoej", phase_cycle_id: int | None = None,
-          show_2sigma: bool = False, table: pd.DataFrame | None = None) -> ChartView:
-    """Analyse one measure (qi.spc.analyse) and draw it (qi.figures.spc_figure) with the trust's
-    PDSA cycles linked to it; optionally start a new phase at a chosen PDSA cycle."""
-    return chart_view(TrustScope.check(store, access, trust_id), measure_id, grain=grain, chart_type=chart_type,
-                      rules=rules, phase_cycle_id=phase_cycle_id, show_2sigma=show_2sigma, table=table)
-
-
-def chart_view(scope: TrustScope, measure_id: str, *, grain: str = "round", chart_type: str = "run",
-               rules: str = "anhoej", phase_cycle_id: int | None = None, show_2sigma: bool = False,
-               table: pd.DataFrame | None = None) -> ChartView:
+def chart(scope: TrustScope, measure_id: str, *, grain: str = "round", chart_type: str = "run",
+          rules: str = "anhoej", phase_cycle_id: int | None = None, show_2sigma: bool = False,
+          table: pd.DataFrame | None = None) -> ChartView:
+    """Analyse one measure (qi.spc.analyse) with the trust's PDSA cycles linked to it, ready to draw
+    (qi.figures.spc_figure); optionally start a new phase at a chosen PDSA cycle. `table`: the
+    trust's `measures` when the page already has them."""
     if chart_type not in CHART_TYPES:
         raise ServiceError(f"choose a chart: {', '.join(CHART_TYPES.values())}")
     if rules not in RULE_SETS:
         raise ServiceError(f"choose a rule set: {', '.join(RULE_SETS.values())}")
-    m = table if table is not None else measure_table(scope, grain)
+    m = table if table is not None else measures(scope, grain)
     rows = m[m["measure_id"] == measure_id]
     if rows.empty:
         raise ServiceError("no data for this measure yet: import at least one round with letters")
@@ -120,7 +105,7 @@ def chart_view(scope: TrustScope, measure_id: str, *, grain: str = "round", char
     dated = dated and not overlapping
     if dated:  # rounds sit at their start dates, so PDSA cycles fall between the right rounds
         kwargs["labels"] = [pd.Timestamp(x) for x in starts]
-    cycles = linked_cycles(scope, measure_id)
+    cycles = pdsa_cycles(scope, measure_id)
     extra_notes = []
     if overlapping and cycles:
         cycles = []
@@ -129,7 +114,7 @@ def chart_view(scope: TrustScope, measure_id: str, *, grain: str = "round", char
             "PDSA cycles cannot be put between rounds. Choose one point per month of discharge to see them.")
     phases = None
     if phase_cycle_id is not None:
-        chosen = next((c for c in cycles_of(scope) if c["id"] == phase_cycle_id), None)
+        chosen = next((c for c in list_pdsa(scope) if c["id"] == phase_cycle_id), None)
         if chosen is None:
             raise ServiceError("that PDSA cycle is not in this trust's log")
         start = dt.date.fromisoformat(str(chosen["date_start"])[:10])
@@ -144,10 +129,10 @@ def chart_view(scope: TrustScope, measure_id: str, *, grain: str = "round", char
         result = spc.analyse(rules=rules, phases=phases, **kwargs)
     except ValueError as exc:
         raise ServiceError(str(exc)) from None
-    label = measure_labels(scope).get(measure_id, rows["measure"].iloc[0])
+    label = measure_options(scope).get(measure_id, rows["measure"].iloc[0])
     title = f"{label} by {GRAINS[grain]}: {CHART_TYPES[chart_type]}, {RULE_SETS[rules]}"
-    fig = measure_chart_figure(result, cycles, title, show_2sigma=show_2sigma, percent=kind == "proportion",
-                               ticks=(kwargs["labels"], names) if dated else None)
+    figure_args = dict(result=result, pdsa_cycles=cycles, title=title, show_2sigma=show_2sigma,
+                       percent=kind == "proportion", ticks=(kwargs["labels"], names) if dated else None)
     pts = result.points
     signals = explain.point_signals(pts, names, percent=kind == "proportion") + explain.phase_sentences(result.phases)
     data = pts.copy()
@@ -159,7 +144,7 @@ def chart_view(scope: TrustScope, measure_id: str, *, grain: str = "round", char
     if few:
         notes.append(few)
     # offered for download as CSV (opened in Excel): text through the formula guard
-    return ChartView(fig, title, signals, result.variation_icon, result.assurance_icon, notes,
+    return ChartView(figure_args, title, signals, result.variation_icon, result.assurance_icon, notes,
                      privacy.safe_frame(data), len(pts))
 
 
@@ -183,6 +168,7 @@ def icon_text(variation: str | None, assurance: str | None) -> tuple[str | None,
 
 
 def figure_png(fig) -> bytes:
+    """A plotly figure (drawn by the page or the slides) as PNG; ServiceError when it cannot be drawn."""
     from qi import figures  # plotly: see the module docstring
 
     try:

@@ -10,10 +10,9 @@ import pandas as pd
 
 from audit_app import privacy, scoring, wording
 from audit_app.store.gcpause import gc_paused
-from audit_app.services.scope import Access, TrustScope, visible_trusts
-from audit_app.services.standards import trust_config
-from audit_app.store.database import RoundInfo, Store, previous_round
-from audit_app.ui.figures import compliance_figure
+from audit_app.services.scope import TrustScope, visible_trusts
+from audit_app.services.standards import current_standards
+from audit_app.store.database import RoundInfo, previous_round
 
 
 @dataclass
@@ -21,8 +20,7 @@ class ComplianceView:
     round_label: str
     n_letters: int
     summary: pd.DataFrame          # display table, one row per standard
-    raw: pd.DataFrame              # scoring.summarise output
-    figure: Any                    # plotly forest plot: % with 95% CI and target
+    raw: pd.DataFrame              # scoring.summarise output (ui.figures draws it as a forest plot)
     rounds: pd.DataFrame           # comparisons with the previous round (scoring.compare_summaries)
     previous_label: str | None
     trusts: pd.DataFrame           # comparisons with other visible trusts' latest rounds
@@ -32,7 +30,7 @@ class ComplianceView:
 
 def round_summary(scope: TrustScope, rnd: RoundInfo) -> pd.DataFrame:
     """scoring.summarise of one round of the scope's trust, with the standards version it was scored with."""
-    _, cfg = trust_config(scope, rnd.standards_version)
+    _, cfg = current_standards(scope, rnd.standards_version)
     with gc_paused():
         return scoring.summarise(scoring.results_frame(scope.store.letters(rnd.id), rnd.label), cfg)
 
@@ -41,8 +39,7 @@ def _pct_text(p: Any) -> str:
     return "" if p is None or (isinstance(p, float) and math.isnan(p)) else f"{p:.0f}%"
 
 
-def compliance(store: Store, access: Access, trust_id: int, round_id: int) -> ComplianceView:
-    scope = TrustScope.check(store, access, trust_id)
+def compliance(scope: TrustScope, round_id: int) -> ComplianceView:
     return compliance_view(scope, scope.round(round_id))
 
 
@@ -92,11 +89,11 @@ def compliance_view(scope: TrustScope, rnd: RoundInfo) -> ComplianceView:
                                         f"{other.name} ({latest.label})", f"{me.name} ({rnd.label})", kind="trusts")
         trust_rows.append(cmp.assign(other_trust=other.name))
     trusts = pd.concat(trust_rows, ignore_index=True) if trust_rows else pd.DataFrame()
-    _, cfg = trust_config(scope, rnd.standards_version)
+    _, cfg = current_standards(scope, rnd.standards_version)
     with gc_paused():
         programme = scoring.programme_table(rnd, store.letters(rnd.id), cfg)
     # the tables shown may be downloaded as CSV: text through the formula guard
-    return ComplianceView(rnd.label, rnd.n_letters, privacy.safe_frame(table), summ, compliance_figure(summ, rnd.label),
+    return ComplianceView(rnd.label, rnd.n_letters, privacy.safe_frame(table), summ,
                           round_cmp, prev.label if prev else None, trusts, privacy.safe_frame(hist), programme)
 
 
@@ -112,16 +109,14 @@ class RescorePreview:
     results: dict[int, list[dict]]  # letter id -> new standard results, for rescore_round
 
 
-def rescore_preview(store: Store, access: Access, trust_id: int, round_id: int,
-                    version: int | None = None) -> RescorePreview:
+def rescore_preview(scope: TrustScope, round_id: int, version: int | None = None) -> RescorePreview:
     """Score the round's letters again with standards `version` (default: the trust's current one)
     and say, standard by standard, what would change: %, target, letters whose verdict moves."""
     from audit_app.services.letters import score_letter
 
-    scope = TrustScope.check(store, access, trust_id)
     rnd = scope.round(round_id)
-    v, cfg = trust_config(scope, version)
-    letters = store.letters(rnd.id)
+    v, cfg = current_standards(scope, version)
+    letters = scope.store.letters(rnd.id)
     with gc_paused():
         new = {lt.id: score_letter(lt.record, lt.extraction, cfg, text=lt.text) for lt in letters}
         before = round_summary(scope, rnd)
@@ -149,11 +144,11 @@ def rescore_preview(store: Store, access: Access, trust_id: int, round_id: int,
     return RescorePreview(rnd.id, rnd.label, rnd.standards_version, v, pd.DataFrame(rows), len(changed_letters), new)
 
 
-def rescore_round(store: Store, access: Access, trust_id: int, round_id: int, version: int | None = None) -> int:
+def rescore_round(scope: TrustScope, round_id: int, version: int | None = None) -> int:
     """Re-score the round with standards `version` and save every letter's results in one
     transaction; the round then reports that version's targets everywhere. Returns the version."""
-    preview = rescore_preview(store, access, trust_id, round_id, version)
-    store.replace_standard_results(round_id, preview.results, preview.to_version)
+    preview = rescore_preview(scope, round_id, version)
+    scope.store.replace_standard_results(round_id, preview.results, preview.to_version)
     return preview.to_version
 
 

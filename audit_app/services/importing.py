@@ -6,19 +6,18 @@ warm_up loads it in the background.
 from __future__ import annotations
 
 import math
-import re
 from typing import Any, Callable
 
 import pandas as pd
 
-from audit_app import privacy, wording
+from audit_app import pasted, privacy, wording
 from audit_app.records import CANONICAL_FIELDS
-from audit_app.services.scope import Access, ServiceError, TrustScope, check_period
-from audit_app.services.standards import trust_config
-from audit_app.store.database import Store, StoreError
+from audit_app.services.scope import ServiceError, TrustScope, check_period
+from audit_app.services.standards import current_standards
+from audit_app.store.database import StoreError
 
 
-LETTER_SEPARATOR = "==="  # still honoured; letters are split on their own titles without it
+LETTER_SEPARATOR = pasted.SEPARATOR  # still honoured; letters are split on their own structure without it
 
 
 def _import_error(exc: Exception, filename: str | None) -> ServiceError:
@@ -50,87 +49,9 @@ def list_sheets(data: bytes, filename: str) -> list[str]:
         raise _import_error(exc, filename) from None
 
 
-# A letter's own title: where a new letter starts in pasted text.
-_LETTER_TITLE = re.compile(
-    r"^\s*(?:(?:inpatient|immediate|hospital|electronic|e-?|final|interim|ward)\s*)*"
-    r"(?:discharge\s+(?:summary|letter|notification|advice\s+note|note)|tto\b|to\s+take\s+out)", re.I)
-_HEADER_WORDS = re.compile(r"\b(nhs|trust|hospital|infirmary|ward|foundation|healthcare|university)\b", re.I)
-
-
-_IDENTITY = re.compile(r"\b(DOB|D\.O\.B\.?|date of birth|NHS\s*(?:no|number|num)\b)|^\s*(patient|name|pt)\s*:", re.I)
-# the end of the letter before: sign-off, author and grade, pharmacy screening
-_SIGN_OFF = re.compile(r"\b(signed|completed by|bleep|regards|thanks|sincerely|screened|pharmacy|pharmacist|"
-                       r"FY[12]|CT[1-3]|ST[1-8]|SpR|SHO|registrar|consultant|ext\.?\s*\d)\b", re.I)
-_SEPARATOR_LINE = re.compile(r"^\s*([-=_*~#]\s*){3,}$")
-_HEADER_REACH = 12  # lines above a letter's identity block that can be its header
-
-
-def _is_header_line(line: str) -> bool:
-    """Blank, a rule, a title, or a short address-like line (trust, hospital, date, 'Dr X', 'Dear Dr X,')
-    rather than a sentence or a list item of the letter before."""
-    t = line.strip()
-    if not t or _SEPARATOR_LINE.match(t) or _LETTER_TITLE.match(t):
-        return True
-    if t[0] in "-•*·>" or t.endswith((".", ";", ":")) or _SIGN_OFF.search(t):
-        return False
-    if t.endswith(",") and not re.match(r"^\s*dear\b", t, re.I):
-        return False
-    return len(t) < 70 or (len(t) < 90 and bool(_HEADER_WORDS.search(t)))
-
-
-def _body_between(lines: list[str], a: int, b: int) -> bool:
-    """Is there letter body (a sentence, a list, a section) between two identity lines? Then they
-    belong to two letters; a patient block spread over a few lines does not."""
-    between = lines[a + 1:b]
-    return any(not t.strip() for t in between) and any(t.strip() and not _is_header_line(t) for t in between)
-
-
-def _letter_start(lines: list[str], anchor: int, floor: int) -> int:
-    """Walk up from a letter's first identity line over its header (titles, trust and hospital
-    names, rules, blank lines) to its first line; never above `floor` (the previous letter's anchor)."""
-    i = anchor
-    while i - 1 > floor and anchor - (i - 1) <= _HEADER_REACH and _is_header_line(lines[i - 1]):
-        i -= 1
-    while i < anchor and not lines[i].strip():
-        i += 1
-    return i
-
-
 def split_pasted_letters(text: str) -> list[str]:
-    """Pasted text -> letters, split on the letters' own headings: each letter has one patient
-    block (name, DOB, NHS number) under its header (trust, hospital, 'Discharge summary'); without
-    such blocks a letter starts at its title ('Inpatient discharge letter', 'TTO'). A line of only
-    '===' also separates letters. Text with none of these is one letter."""
-    letters: list[str] = []
-    for chunk in _split_on_separator(text or ""):
-        lines = chunk.splitlines()
-        anchors = [i for i, line in enumerate(lines) if _IDENTITY.search(line)]
-        clusters = [a for k, a in enumerate(anchors) if k == 0 or _body_between(lines, anchors[k - 1], a)]
-        if len(clusters) >= 2:
-            starts = [0] + [_letter_start(lines, a, prev) for prev, a in zip(clusters, clusters[1:])]
-        else:
-            # a title stands alone: 'TTO:' or 'Discharge summary:' ending in a colon heads a section
-            titles = [i for i, line in enumerate(lines) if len(line) < 90 and _LETTER_TITLE.match(line)
-                      and not line.rstrip().endswith(":")]
-            starts = [0] + titles[1:] if titles else [0]
-        starts = sorted(set(starts))
-        for a, b in zip(starts, starts[1:] + [len(lines)]):
-            piece = "\n".join(lines[a:b]).strip("\n")
-            if piece.strip():
-                letters.append(piece)
-    return letters
-
-
-def _split_on_separator(text: str) -> list[str]:
-    chunks, cur = [], []
-    for line in text.splitlines():
-        if line.strip() and set(line.strip()) == {"="} and len(line.strip()) >= 3:
-            chunks.append("\n".join(cur))
-            cur = []
-        else:
-            cur.append(line)
-    chunks.append("\n".join(cur))
-    return [c for c in chunks if c.strip()]
+    """Pasted text -> letters, split on the letters' own structure (audit_app.pasted.split_letters)."""
+    return pasted.split_letters(text)
 
 
 def discharge_date_of(text: str):
@@ -150,40 +71,37 @@ def decode_letter_file(data: bytes, filename: str) -> str:
     raise ServiceError(f"{filename}: not a text file (letters must be plain .txt)")
 
 
-def prepare_upload(store: Store, access: Access, trust_id: int, data: bytes, filename: str, *,
+def prepare_upload(scope: TrustScope, data: bytes, filename: str, *,
                    sheet: str | None = None, mapping: dict | None = None,
                    progress: Callable[[int, int], None] | None = None):
     """Read, map, validate and extract an uploaded file (audit_app.importing.prepare_import); saves nothing."""
     from audit_app import importing  # see the module docstring
 
-    TrustScope.check(store, access, trust_id)
     try:
-        return importing.prepare_import(data, filename, sheet=sheet, mapping=mapping, trust_id=trust_id, store=store,
-                                     progress=progress)
+        return importing.prepare_import(data, filename, sheet=sheet, mapping=mapping, trust_id=scope.trust_id,
+                                        store=scope.store, progress=progress)
     except Exception as exc:  # noqa: BLE001
         raise _import_error(exc, filename) from None
 
 
-def prepare_letters(store: Store, access: Access, trust_id: int, letters: list[tuple[str, str]], *,
+def prepare_letters(scope: TrustScope, letters: list[tuple[str, str]], *,
                     progress: Callable[[int, int], None] | None = None):
     """Letters (name, text) from .txt files or pasted text, read like a two-column sheet
     (audit_app.importing.prepare_letters); saves nothing."""
     from audit_app import importing  # see the module docstring
 
-    TrustScope.check(store, access, trust_id)
     try:
-        return importing.prepare_letters(letters, trust_id=trust_id, store=store, progress=progress)
+        return importing.prepare_letters(letters, trust_id=scope.trust_id, store=scope.store, progress=progress)
     except Exception as exc:  # noqa: BLE001
         raise _import_error(exc, importing.LETTERS_FILE) from None
 
 
-def remap_upload(store: Store, access: Access, trust_id: int, prepared, mapping: dict | None, *,
+def remap_upload(scope: TrustScope, prepared, mapping: dict | None, *,
                  progress: Callable[[int, int], None] | None = None):
     """The prepared import under the user's edited mapping (audit_app.importing.remap_import): the
     file is not read again and letters already read keep their extraction; saves nothing."""
     from audit_app import importing  # see the module docstring
 
-    TrustScope.check(store, access, trust_id)
     try:
         return importing.remap_import(prepared, mapping, progress=progress)
     except Exception as exc:  # noqa: BLE001
@@ -269,8 +187,7 @@ def preview_table(prepared, limit: int = 200) -> pd.DataFrame:
             v = getattr(rec, f)
             d[CANONICAL_FIELDS[f][1]] = wording.uk_date(v) if CANONICAL_FIELDS[f][0] == "date" else services_value(
                 getattr(v, "value", v))
-        d["Opioids found in the letter"] = ("; ".join(wording.opioid_summary(o) for o in ex.get("opioids") or [])
-                                            if ex else "")
+        d["Opioids found in the letter"] = "; ".join(wording.opioid_summary(o) for o in ex.opioids) if ex else ""
         rows.append(d)
     return privacy.safe_frame(pd.DataFrame(rows))
 
@@ -278,20 +195,19 @@ def preview_table(prepared, limit: int = 200) -> pd.DataFrame:
 MAPPING_MISFIT = "mapping_misfit"  # = audit_app.ingest.build.MAPPING_MISFIT (not imported here: openpyxl)
 
 
-def extraction_summary(extraction: dict | None) -> str:
-    """What the extractor found in one letter, in words (markdown), before anything is saved."""
-    if not extraction:
+def extraction_summary(extraction) -> str:
+    """What the extractor found in one letter (its nlp.LetterExtraction), in words (markdown),
+    before anything is saved."""
+    if extraction is None:
         return "Not read by the extractor."
-    ops = extraction.get("opioids") or []
+    ops = extraction.opioids
     lines = [f"- **Opioids:** {'; '.join(wording.opioid_summary(o) for o in ops) if ops else 'none found'}"]
-    ome = extraction.get("ome_total_mg_per_day")
-    if ome is not None:
-        lines.append(f"- **OME:** {float(ome):g} mg/day")
-    for key in ("weaning_plan", "gp_instruction", "indication_documented"):
-        v = extraction.get(key)
-        present = v.get("present") if isinstance(v, dict) else v
-        if present is not None:
-            lines.append(f"- **{wording.field_words(key)}:** {'found' if present else 'not found'}")
+    if extraction.ome_total_mg_per_day is not None:
+        lines.append(f"- **OME:** {float(extraction.ome_total_mg_per_day):g} mg/day")
+    for key, present in (("weaning_plan", extraction.weaning_plan.present),
+                         ("gp_instruction", extraction.gp_instruction.present),
+                         ("indication_documented", extraction.indication_documented)):
+        lines.append(f"- **{wording.field_words(key)}:** {'found' if present else 'not found'}")
     return "\n".join(lines)
 
 
@@ -302,18 +218,17 @@ def _fingerprint(letter_id: Any, text: str | None, discharge_date: Any, *, maske
     return privacy.keyed_hash(f"{str(letter_id or '').strip()}\n{body}", "letter-content")
 
 
-def already_stored(store: Store, access: Access, trust_id: int, prepared) -> dict[str, int]:
+def already_stored(scope: TrustScope, prepared) -> dict[str, int]:
     """Round label -> how many of the prepared letters that round already holds (same letter id
     and text, compared as keyed hashes): the same spreadsheet or letters imported twice."""
-    scope = TrustScope.check(store, access, trust_id)
     masked = not scope.trust.keep_identifiers
     incoming = {_fingerprint(r.letter_id, r.letter_text, r.discharge_date.isoformat() if r.discharge_date else None,
                              masked=masked) for r in prepared.records}
     found: dict[str, int] = {}
-    for rnd in store.list_rounds(trust_id):
+    for rnd in scope.store.list_rounds(scope.trust_id):
         if not rnd.n_letters:
             continue
-        n = sum(1 for lt in store.letters(rnd.id)
+        n = sum(1 for lt in scope.store.letters(rnd.id)
                 if _fingerprint(lt.record.get("letter_id"), lt.text, lt.record.get("discharge_date"),
                                 masked=False) in incoming)
         if n:
@@ -321,7 +236,7 @@ def already_stored(store: Store, access: Access, trust_id: int, prepared) -> dic
     return found
 
 
-def save_import(store: Store, access: Access, trust_id: int, prepared, *, label: str, period_start: Any = None,
+def save_import(scope: TrustScope, prepared, *, label: str, period_start: Any = None,
                 period_end: Any = None, standards_version: int | None = None, into_round_id: int | None = None,
                 progress: Callable[[int, int], None] | None = None) -> int:
     """Score and save the prepared import as a round (one transaction; nothing saved on failure).
@@ -331,7 +246,6 @@ def save_import(store: Store, access: Access, trust_id: int, prepared, *, label:
     """
     from audit_app import importing  # see the module docstring
 
-    scope = TrustScope.check(store, access, trust_id)
     if into_round_id is not None:
         empty = scope.round(into_round_id)
         if empty.n_letters:
@@ -343,9 +257,10 @@ def save_import(store: Store, access: Access, trust_id: int, prepared, *, label:
     if not (label or "").strip():
         raise ServiceError("give the round a label")
     check_period(period_start, period_end)
-    _, config = trust_config(scope, standards_version)
+    _, config = current_standards(scope, standards_version)
     try:
-        return importing.accept_import(store, prepared, trust_id=trust_id, label=label, period_start=period_start,
+        return importing.accept_import(scope.store, prepared, trust_id=scope.trust_id, label=label,
+                                       period_start=period_start,
                                        period_end=period_end, standards_config=config, progress=progress,
                                        into_round_id=into_round_id)
     except Exception as exc:  # noqa: BLE001

@@ -10,10 +10,10 @@ import pandas as pd
 
 from audit_app import privacy, wording
 from audit_app.records import CANONICAL_FIELDS, YesNo, yes_no_word
-from audit_app.services.scope import Access, ServiceError, TrustScope
-from audit_app.services.standards import trust_config
+from audit_app.services.scope import ServiceError, TrustScope
+from audit_app.services.standards import current_standards
 from audit_app.standards import evaluate_letter
-from audit_app.store.database import ConcurrentEditError, LetterRow, Store, StoreError, set_path
+from audit_app.store.database import ConcurrentEditError, LetterRow, StoreError, set_path
 
 
 OUTCOME_SYMBOLS = {"met": "✓ met", "not_met": "✗ not met", "not_assessable": "? not assessable",
@@ -30,10 +30,10 @@ def letter_outcome(results: list[dict], standard_id: str) -> str | None:
     return None
 
 
-def letters_table(store: Store, access: Access, trust_id: int, round_id: int) -> pd.DataFrame:
+def letters_table(scope: TrustScope, round_id: int) -> pd.DataFrame:
     """One row per letter: its extracted opioids, OME/day and one column per standard."""
-    rnd = TrustScope.check(store, access, trust_id).round(round_id)
-    letters = store.letters(rnd.id)
+    rnd = scope.round(round_id)
+    letters = scope.store.letters(rnd.id)
     std_ids: list[str] = []
     for l in letters:
         for r in l.standard_results:
@@ -165,14 +165,13 @@ class CorrectionResult:
     changes: list[tuple[str, str | None, str | None]]   # (standard, outcome before, outcome after)
 
 
-def apply_correction(store: Store, access: Access, trust_id: int, letter_id: int, field: str, value: Any,
+def apply_correction(scope: TrustScope, letter_id: int, field: str, value: Any,
                      reason: str, user: str | None, expected_version: int) -> CorrectionResult:
     """Correct one field of a letter, re-score it with the round's standards and save both in one call.
 
     The store keeps the old and new value, the time, the user and the reason; if someone else
     changed the letter since `expected_version`, nothing is saved (ServiceError).
     """
-    scope = TrustScope.check(store, access, trust_id)
     letter = scope.letter(letter_id)
     fields_ = {f.path: f for f in correctable_fields(letter)}
     if field not in fields_:
@@ -186,11 +185,11 @@ def apply_correction(store: Store, access: Access, trust_id: int, letter_id: int
         record = _with_change(record, rest, new_value)
     else:
         extraction = _with_change(extraction or {}, rest, new_value)
-    rnd = store.get_round(letter.round_id)
-    version, config = trust_config(scope, rnd.standards_version)
+    rnd = scope.store.get_round(letter.round_id)
+    version, config = current_standards(scope, rnd.standards_version)
     results = score_letter(record, extraction, config, text=letter.text)
     try:
-        new_version = store.correct_letter(letter_id, field, new_value, reason=reason.strip(),
+        new_version = scope.store.correct_letter(letter_id, field, new_value, reason=reason.strip(),
                                            user=user or scope.user, expected_version=expected_version,
                                            standard_results=results, standards_version=version)
     except ConcurrentEditError as exc:
@@ -205,13 +204,13 @@ def apply_correction(store: Store, access: Access, trust_id: int, letter_id: int
     return CorrectionResult(new_version, changes)
 
 
-def letter_corrections(store: Store, access: Access, trust_id: int, letter_id: int) -> pd.DataFrame:
-    letter = TrustScope.check(store, access, trust_id).letter(letter_id)
+def letter_corrections(scope: TrustScope, letter_id: int) -> pd.DataFrame:
+    letter = scope.letter(letter_id)
     labels = {f.path: f.label for f in correctable_fields(letter)}
     rows = [{"When": c["created_at"].strftime("%d/%m/%Y %H:%M") if c.get("created_at") else "",
              "Field": labels.get(c["field"]) or wording.field_words(c["field"]),
              "Old": wording.cell_text(c["old_value"]), "New": wording.cell_text(c["new_value"]),
-             "Reason": c["reason"] or "", "By": c["user"] or ""} for c in store.corrections(letter_id=letter_id)]
+             "Reason": c["reason"] or "", "By": c["user"] or ""} for c in scope.store.corrections(letter_id=letter_id)]
     return privacy.safe_frame(pd.DataFrame(rows, columns=["When", "Field", "Old", "New", "Reason", "By"]))
 
 
@@ -267,10 +266,10 @@ def letter_ome_table(letter: LetterRow) -> tuple[pd.DataFrame, str]:
                                                           "Range where sources differ", "In the total", "Note"])), total
 
 
-def letter_wording(store: Store, access: Access, trust_id: int, letter: LetterRow) -> list[dict]:
+def letter_wording(scope: TrustScope, letter: LetterRow) -> list[dict]:
     """The trust's suggested TTO wording for this letter's failed standards (OD-03, OD-04, OD-08,
     ...), filled with its drug, strength and days: [{standard_id, title, drug, text}]."""
     from audit_app.standards.change_ideas import suggested_wording
 
-    _, cfg = trust_config(TrustScope.check(store, access, trust_id))
+    _, cfg = current_standards(scope)
     return suggested_wording(letter.extraction, letter.standard_results, cfg)

@@ -5,8 +5,8 @@ import pandas as pd
 
 from audit_app import privacy, wording
 from audit_app.access import AccessDenied
-from audit_app.services.scope import Access, ServiceError, TrustScope
-from audit_app.store.database import Store, StoreError
+from audit_app.services.scope import ServiceError, TrustScope
+from audit_app.store.database import StoreError
 from qi.pdsa import PdsaCycle
 
 PDSA_FIELDS: dict[str, str] = {
@@ -18,16 +18,16 @@ PDSA_FIELDS: dict[str, str] = {
 ACT_CHOICES = ("", "adopt", "adapt", "abandon")
 
 
-def cycles_of(scope: TrustScope) -> list[dict]:
+def list_pdsa(scope: TrustScope) -> list[dict]:
     """The trust's PDSA cycles as stored (dicts)."""
     return scope.store.list_pdsa_cycles(scope.trust_id)
 
 
-def linked_cycles(scope: TrustScope, measure: str | None = None) -> list[PdsaCycle]:
+def pdsa_cycles(scope: TrustScope, measure: str | None = None) -> list[PdsaCycle]:
     """The trust's cycles as qi.pdsa.PdsaCycle records; with `measure`, only those linked to it
     (a cycle linked to no measure is drawn on every chart)."""
     out = []
-    for c in cycles_of(scope):
+    for c in list_pdsa(scope):
         data = {k: c.get(k) for k in PDSA_FIELDS if k in c}
         try:
             cyc = PdsaCycle.from_dict(data)
@@ -38,13 +38,9 @@ def linked_cycles(scope: TrustScope, measure: str | None = None) -> list[PdsaCyc
     return out
 
 
-def list_pdsa(store: Store, access: Access, trust_id: int) -> list[dict]:
-    return cycles_of(TrustScope.check(store, access, trust_id))
-
-
-def pdsa_table(store: Store, access: Access, trust_id: int) -> pd.DataFrame:
+def pdsa_table(scope: TrustScope) -> pd.DataFrame:
     rows = []
-    for c in list_pdsa(store, access, trust_id):
+    for c in list_pdsa(scope):
         row = {"id": c["id"]}
         for k, label in PDSA_FIELDS.items():
             v = c.get(k)
@@ -54,9 +50,8 @@ def pdsa_table(store: Store, access: Access, trust_id: int) -> pd.DataFrame:
     return privacy.safe_frame(pd.DataFrame(rows, columns=["id", *PDSA_FIELDS.values()]))
 
 
-def save_pdsa(store: Store, access: Access, trust_id: int, cycle: dict, cycle_id: int | None = None) -> int:
+def save_pdsa(scope: TrustScope, cycle: dict, cycle_id: int | None = None) -> int:
     """Validate a PDSA cycle (qi.pdsa.PdsaCycle) and save it (new, or replacing `cycle_id`); returns its id."""
-    TrustScope.check(store, access, trust_id)
     data = {}
     for k in PDSA_FIELDS:
         v = cycle.get(k)
@@ -68,21 +63,13 @@ def save_pdsa(store: Store, access: Access, trust_id: int, cycle: dict, cycle_id
         record = PdsaCycle.from_dict(data)
     except (TypeError, ValueError) as exc:
         raise ServiceError(str(exc)) from None
-    if cycle_id is not None and access.check_pdsa_cycle(store, cycle_id)["trust_id"] != int(trust_id):
+    if cycle_id is not None and scope.access.check_pdsa_cycle(scope.store, cycle_id)["trust_id"] != scope.trust_id:
         raise AccessDenied(f"access denied: PDSA cycle {cycle_id} is not in the trust you chose")
     try:
-        return store.save_pdsa_cycle(trust_id, record.to_dict(), cycle_id=cycle_id)
+        return scope.store.save_pdsa_cycle(scope.trust_id, record.to_dict(), cycle_id=cycle_id)
     except StoreError as exc:
         raise ServiceError(str(exc)) from None
 
 
-def pdsa_cycles(store: Store, access: Access, trust_id: int, measure: str | None = None) -> list[PdsaCycle]:
-    """The trust's cycles as qi.pdsa.PdsaCycle records; with `measure`, only those linked to it
-    (a cycle linked to no measure is drawn on every chart)."""
-    return linked_cycles(TrustScope.check(store, access, trust_id), measure)
-
-
-def delete_pdsa(store: Store, access: Access, trust_id: int, cycle_id: int) -> None:
-    TrustScope.check(store, access, trust_id)
-    store.delete_pdsa_cycle(trust_id, cycle_id)
-
+def delete_pdsa(scope: TrustScope, cycle_id: int) -> None:
+    scope.store.delete_pdsa_cycle(scope.trust_id, cycle_id)

@@ -1,6 +1,7 @@
 """Report page: the round's Excel report and its PowerPoint deck.
 
 audit_app.report and audit_app.slides (openpyxl, python-pptx) are imported on first use, not at app start.
+The deck's pictures are drawn here with qi.figures (the pages draw theirs with audit_app.ui.figures).
 """
 from __future__ import annotations
 
@@ -9,44 +10,39 @@ import re
 import pandas as pd
 
 from audit_app import privacy
-from audit_app.services.charts import GRAINS, chart_view, figure_png, icon_text, measure_labels, measure_table
+from audit_app.services.charts import GRAINS, chart, figure_png, icon_text, measure_options, measures
 from audit_app.services.compliance import compliance_view
-from audit_app.services.pdsa import cycles_of
-from audit_app.services.scope import Access, ServiceError, TrustScope
-from audit_app.services.standards import trust_config
-from audit_app.store.database import Store, StoreError
+from audit_app.services.pdsa import list_pdsa
+from audit_app.services.scope import ServiceError, TrustScope
+from audit_app.services.standards import current_standards
+from audit_app.store.database import StoreError
 from qi import explain
 
 
-def round_report(store: Store, access: Access, trust_id: int, round_id: int, *, mask: bool = True,
-                 charts: bool = True, grain: str = "round") -> bytes:
+def round_report(scope: TrustScope, round_id: int, *, mask: bool = True, charts: bool = True,
+                 grain: str = "round") -> bytes:
     """The round's Excel report (audit_app.report), identifiers masked unless the trust keeps them
     and the caller asks for them; charts with one point per round, week or month (`grain`)."""
     from audit_app import report  # see the module docstring
 
-    scope = TrustScope.check(store, access, trust_id)
     rnd = scope.round(round_id)
     trust = scope.trust
     if not rnd.n_letters:
         raise ServiceError(f"round {rnd.label!r} has no letters yet: nothing to report")
-    _, cfg = trust_config(scope, rnd.standards_version)
+    _, cfg = current_standards(scope, rnd.standards_version)
     try:
-        return report.build_round_report_from_store(store, trust_id, round_id, unmask=(not mask and
+        return report.build_round_report_from_store(scope.store, scope.trust_id, rnd.id, unmask=(not mask and
                                                     trust.keep_identifiers), charts=charts, config=cfg,
                                                     chart_grain=grain)
     except (ValueError, StoreError) as exc:
         raise ServiceError(str(exc)) from None
 
 
-def slide_measures(store: Store, access: Access, trust_id: int) -> list[str]:
+def slide_measures(scope: TrustScope) -> list[str]:
     """The measures a deck shows unless the user picks: those linked to a PDSA cycle (the changes
     being tested), else the first four standards; then the median OME."""
-    return _slide_measures(TrustScope.check(store, access, trust_id))
-
-
-def _slide_measures(scope: TrustScope) -> list[str]:
-    options = measure_labels(scope)
-    linked = [m for c in cycles_of(scope) for m in (c.get("measures_linked") or [])]
+    options = measure_options(scope)
+    linked = [m for c in list_pdsa(scope) for m in (c.get("measures_linked") or [])]
     chosen = list(dict.fromkeys(m for m in linked if m in options))
     if not chosen:
         chosen = [m for m in options if m.startswith("OD-")][:4]
@@ -55,15 +51,15 @@ def _slide_measures(scope: TrustScope) -> list[str]:
     return chosen
 
 
-def round_slides(store: Store, access: Access, trust_id: int, round_id: int,
-                 measure_ids: list[str] | None = None, grain: str = "round") -> bytes:
+def round_slides(scope: TrustScope, round_id: int, measure_ids: list[str] | None = None,
+                 grain: str = "round") -> bytes:
     """A PowerPoint deck of the round for a QI meeting (audit_app.slides): compliance against
     targets, then each measure's run chart over the trust's rounds with its PDSA cycles and
     signals in words, one point per round, week or month (`grain`). Aggregates only: no letter
     text or identifier."""
     from audit_app import report, slides  # see the module docstring
+    from qi import figures
 
-    scope = TrustScope.check(store, access, trust_id)
     rnd = scope.round(round_id)
     trust = scope.trust
     if not rnd.n_letters:
@@ -75,11 +71,11 @@ def round_slides(store: Store, access: Access, trust_id: int, round_id: int,
             continue
         lines.append(f"{r['Standard']} {r['Title']}: {r['Compliance %']:.0f}% ({r['n']}; 95% CI {r['95% CI']})"
                      + (f", target {r['Target']} {r['Against target'][:1]}" if r["Target"] else ""))
-    measure_ids = list(measure_ids or _slide_measures(scope))
-    options = measure_labels(scope)
+    measure_ids = list(measure_ids or slide_measures(scope))
+    options = measure_options(scope)
     if grain not in GRAINS:
         raise ServiceError(f"choose the grain: {', '.join(GRAINS)}")
-    table = measure_table(scope, grain)
+    table = measures(scope, grain)
 
     def png(fig) -> tuple[bytes | None, str | None]:
         try:
@@ -89,13 +85,13 @@ def round_slides(store: Store, access: Access, trust_id: int, round_id: int,
 
     charts: list = []
     with report.png_session():
-        compliance_png, problem = png(view.figure)
+        compliance_png, problem = png(figures.compliance_figure(view.raw, rnd.label))
         if problem:
             lines.append(problem)
         for mid in measure_ids:
             name = options.get(mid, mid)
             try:
-                cv = chart_view(scope, mid, grain=grain, table=table)
+                cv = chart(scope, mid, grain=grain, table=table)
             except ServiceError as exc:
                 charts.append(slides.ChartSlide(name, None, [f"No chart: {exc}"]))
                 continue
@@ -104,7 +100,7 @@ def round_slides(store: Store, access: Access, trust_id: int, round_id: int,
             bullets += [f"Variation: {variation}."] if variation else []
             bullets += [f"Against target: {assurance}."] if assurance else []
             bullets += cv.notes
-            image, problem = png(cv.figure)
+            image, problem = png(figures.spc_figure(**cv.figure_args))
             charts.append(slides.ChartSlide(name, image, bullets + ([problem] if problem else [])))
     method = [
         "Compliance: the share of eligible letters (or opioid items) that meet each standard, with its 95% "
@@ -121,23 +117,21 @@ def round_slides(store: Store, access: Access, trust_id: int, round_id: int,
                              programme_lines=programme)
 
 
-def report_filename(store: Store, access: Access, trust_id: int, round_id: int, extension: str = "xlsx") -> str:
-    scope = TrustScope.check(store, access, trust_id)
+def report_filename(scope: TrustScope, round_id: int, extension: str = "xlsx") -> str:
     rnd = scope.round(round_id)
     trust = scope.trust
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{trust.code or trust.name}_{rnd.label}").strip("_")
     return f"opioid_audit_{safe}.{extension}"
 
 
-def change_ideas(store: Store, access: Access, trust_id: int, round_id: int) -> pd.DataFrame:
+def change_ideas(scope: TrustScope, round_id: int) -> pd.DataFrame:
     """The trust's suggested TTO wording per standard with the round's compliance (the PDSA 'Plan')."""
     from audit_app import scoring
     from audit_app.standards.change_ideas import template_table
 
-    scope = TrustScope.check(store, access, trust_id)
     rnd = scope.round(round_id)
-    _, cfg = trust_config(scope)
-    summary = scoring.summarise(scoring.results_frame(store.letters(rnd.id), rnd.label), cfg) if rnd.n_letters else None
+    _, cfg = current_standards(scope)
+    summary = scoring.summarise(scoring.results_frame(scope.store.letters(rnd.id), rnd.label), cfg) if rnd.n_letters else None
     rows = [{"Standard": t["standard_id"], "Title": t["title"], "This round": t["compliance"] or "no letters in scope",
              "Suggested wording": t["template"], "Example": t["example"]} for t in template_table(cfg, summary)]
     return privacy.safe_frame(pd.DataFrame(rows, columns=["Standard", "Title", "This round", "Suggested wording",

@@ -1,7 +1,8 @@
 """Who may do what: the caller's access and the one checked trust a page works in.
 
-audit_app.access does the checks; this module turns them into a :class:`TrustScope` built once
-per page call (the trust is checked once), and into messages fit for the page (ServiceError).
+audit_app.access does the checks; this module turns them into a :class:`TrustScope` that a page
+builds once per run (``TrustScope.check``: the only way to get one checks the trust) and passes to
+every service function it calls, and into messages fit for the page (ServiceError).
 """
 from __future__ import annotations
 
@@ -55,11 +56,15 @@ def visible_trusts(store: Store, access: Access) -> list[TrustInfo]:
 
 @dataclass(frozen=True)
 class TrustScope:
-    """The store, the caller's access and one trust the caller may see, checked once when built
-    (:meth:`check`): functions that take a scope do not check the trust again."""
+    """The store, the caller's access and one trust the caller may see, checked when built (a page
+    builds it once with :meth:`check`): functions that take a scope do not check the trust again."""
     store: Store
     access: Access
     trust: TrustInfo
+
+    def __post_init__(self) -> None:
+        # however a scope is made, the caller may see its trust (an in-memory check, no query)
+        self.access.check_trust(self.trust.id)
 
     @classmethod
     def check(cls, store: Store, access: Access, trust_id: int | None) -> "TrustScope":
@@ -95,19 +100,6 @@ class TrustScope:
         if self.store.get_round(letter.round_id).trust_id != self.trust.id:
             raise AccessDenied(f"access denied: letter {letter_id} is not in the trust you chose")
         return letter
-
-
-def require_trust(store: Store, access: Access, trust_id: int | None) -> TrustInfo:
-    return TrustScope.check(store, access, trust_id).trust
-
-
-def require_round(store: Store, access: Access, trust_id: int | None, round_id: int | None) -> RoundInfo:
-    """The round, if the caller may see its trust and it belongs to the current trust `trust_id`."""
-    return TrustScope.check(store, access, trust_id).round(round_id)
-
-
-def require_letter(store: Store, access: Access, trust_id: int | None, letter_id: int) -> LetterRow:
-    return TrustScope.check(store, access, trust_id).letter(letter_id)
 
 
 def check_period(start: Any, end: Any) -> None:

@@ -8,13 +8,13 @@ import pandas as pd
 
 from audit_app import wording
 from audit_app.records import YesNo, yes_no_word
-from audit_app.services.scope import Access, ServiceError, TrustScope
+from audit_app.services.scope import ServiceError, TrustScope
 from audit_app.standards import StandardsConfig, config_for, load_standards, parameter_specs
-from audit_app.store.database import Store
 
 
-def trust_config(scope: TrustScope, version: int | None = None) -> tuple[int, StandardsConfig]:
-    """(version, StandardsConfig) of the scope's trust (audit_app.standards.config_for)."""
+def current_standards(scope: TrustScope, version: int | None = None) -> tuple[int, StandardsConfig]:
+    """(version, StandardsConfig) of the scope's trust (audit_app.standards.config_for; the national
+    defaults are saved as version 1 on first use)."""
     try:
         cfg = config_for(scope.store, scope.trust_id, version)
     except LookupError as exc:
@@ -22,19 +22,14 @@ def trust_config(scope: TrustScope, version: int | None = None) -> tuple[int, St
     return cfg.version, cfg
 
 
-def current_standards(store: Store, access: Access, trust_id: int, version: int | None = None):
-    """(version, StandardsConfig) of the trust; the national defaults are saved as version 1 on first use."""
-    return trust_config(TrustScope.check(store, access, trust_id), version)
-
-
-def standards_versions(store: Store, access: Access, trust_id: int) -> list[int]:
-    latest = current_standards(store, access, trust_id)[0]
+def standards_versions(scope: TrustScope) -> list[int]:
+    latest = current_standards(scope)[0]
     return list(range(latest, 0, -1))
 
 
-def standards_table(store: Store, access: Access, trust_id: int, version: int | None = None) -> pd.DataFrame:
+def standards_table(scope: TrustScope, version: int | None = None) -> pd.DataFrame:
     """One row per scored standard: on/off, target, statement, measure and sources."""
-    v, cfg = current_standards(store, access, trust_id, version)
+    v, cfg = current_standards(scope, version)
     rows = []
     for d in load_standards(cfg.standards_version):
         if not d.scored:
@@ -59,8 +54,8 @@ def _source_text(src: dict) -> str:
     return f"{cit} ({url})" if url else str(cit)
 
 
-def standards_parameters(store: Store, access: Access, trust_id: int, version: int | None = None) -> pd.DataFrame:
-    v, cfg = current_standards(store, access, trust_id, version)
+def standards_parameters(scope: TrustScope, version: int | None = None) -> pd.DataFrame:
+    v, cfg = current_standards(scope, version)
     specs = parameter_specs(cfg.standards_version)
     rows = []
     for name, spec in specs.items():
@@ -90,11 +85,11 @@ def _parse_param(kind: str, text: Any) -> Any:
     return text
 
 
-def standards_templates(store: Store, access: Access, trust_id: int, version: int | None = None) -> pd.DataFrame:
+def standards_templates(scope: TrustScope, version: int | None = None) -> pd.DataFrame:
     """The suggested TTO wording per standard: the trust's own (editable) and the default."""
     from audit_app.standards.change_ideas import TEMPLATE_FIELDS
 
-    v, cfg = current_standards(store, access, trust_id, version)
+    v, cfg = current_standards(scope, version)
     rows = []
     for d in load_standards(cfg.standards_version):
         if d.change_idea or cfg.templates.get(d.id):
@@ -105,15 +100,14 @@ def standards_templates(store: Store, access: Access, trust_id: int, version: in
     return out
 
 
-def save_standards(store: Store, access: Access, trust_id: int, standards: pd.DataFrame,
+def save_standards(scope: TrustScope, standards: pd.DataFrame,
                    parameters: pd.DataFrame | None = None, *, user: str | None = None,
                    templates: pd.DataFrame | None = None) -> int:
     """Save edited standards (On, Target %) and parameters as the trust's next standards version.
 
     Returns the new version number; nothing is saved when a value is invalid (ServiceError).
     """
-    scope = TrustScope.check(store, access, trust_id)
-    _, cfg = trust_config(scope)
+    _, cfg = current_standards(scope)
     enable = {str(r["Standard"]): bool(r["On"]) for _, r in standards.iterrows()}
     targets = {}
     for _, r in standards.iterrows():
@@ -137,5 +131,5 @@ def save_standards(store: Store, access: Access, trust_id: int, standards: pd.Da
         raise ServiceError(str(exc)) from None
     if new.to_dict() | {"version": 0} == cfg.to_dict() | {"version": 0}:
         raise ServiceError("nothing changed: no new standards version saved")
-    return store.save_standards_config(trust_id, new.to_dict(), user=user or scope.user)
+    return scope.store.save_standards_config(scope.trust_id, new.to_dict(), user=user or scope.user)
 

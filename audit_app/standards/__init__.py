@@ -14,14 +14,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from audit_app.records import CANONICAL_FIELDS, AuditRecord, YesNo
+from audit_app.records import CANONICAL_FIELDS, AuditRecord, YesNo, stored_extraction, yes_no
 from audit_app.standards.config import StandardSetting, StandardsConfig, config_for, default_config
 from audit_app.standards.definitions import (
     CURRENT_VERSION, StandardDefinition, exclusion_codes, get_definition, global_exclusions,
     load_standards, parameter_specs, standards_file,
 )
 from audit_app.standards.evaluators import REGISTRY, get_evaluator, standard
-from audit_app.standards.facts import LetterFacts, build_facts, parse_yesno, supply_days, total_ome  # noqa: F401
+from audit_app.standards.facts import LetterFacts, build_facts, supply_days, total_ome  # noqa: F401
 from audit_app.standards.results import (
     MET, NOT_APPLICABLE, NOT_ASSESSABLE, NOT_MET, OUTCOME_LABELS, OUTCOMES, StandardResult,
 )
@@ -55,22 +55,23 @@ def as_record(record: AuditRecord | dict[str, Any]) -> AuditRecord:
         for k in _YESNO_FIELDS:
             v = data.get(k)
             if v is not None and not isinstance(v, YesNo) and str(v) not in ("yes", "no", "unknown"):
-                data[k] = parse_yesno(v).value
+                data[k] = yes_no(v).value
         return AuditRecord.from_dict(data)
     raise TypeError(f"record must be an AuditRecord or a dict, not {type(record).__name__}")
 
 
-def evaluate_letter(record: AuditRecord | dict[str, Any], extraction: dict | None,
+def evaluate_letter(record: AuditRecord | dict[str, Any], extraction: Any,
                     config: StandardsConfig | None = None, *, text: str | None = None) -> list[StandardResult]:
     """Evaluate every enabled standard on one letter, in standard order.
 
-    ``record``: the auditor's answers (``AuditRecord`` or its ``to_dict()``); ``extraction``:
-    ``nlp.extract_letter(text).to_dict()`` or None when there is no letter text; ``text``: the
+    ``record``: the auditor's answers (``AuditRecord`` or its ``to_dict()``); ``extraction``: the
+    letter's ``nlp.LetterExtraction`` or its stored dict (``records.stored_extraction``), None when
+    there is no letter text; ``text``: the
     letter text if not in ``record.letter_text`` (used for OD-14/OD-15 keyword checks).
     """
     cfg = config or default_config()
     rec = as_record(record)
-    facts = build_facts(rec, extraction if isinstance(extraction, dict) else None, cfg.parameters, text)
+    facts = build_facts(rec, stored_extraction(extraction), cfg.parameters, text)
     out: list[StandardResult] = []
     for d in load_standards(cfg.standards_version, include_unscored=False):
         if not cfg.is_enabled(d.id):
@@ -79,7 +80,7 @@ def evaluate_letter(record: AuditRecord | dict[str, Any], extraction: dict | Non
     return out
 
 
-def letter_measures(record: AuditRecord | dict[str, Any], extraction: dict | None,
+def letter_measures(record: AuditRecord | dict[str, Any], extraction: Any,
                     config: StandardsConfig | None = None) -> dict[str, Any]:
     """Letter-level facts for QI measures (opioid yes/no, total OME, new items, new MR items, ...):
     ``audit_app.standards.measures.programme_facts``, which has the programme's measures too."""

@@ -13,15 +13,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from audit_app.records import AuditRecord, YesNo
+from audit_app.records import AuditRecord, YesNo, yes_no
 
 AUDITOR = "auditor"
 EXTRACTION = "extraction"
 DERIVED = "derived"
 CONFIG = "config"
 
-_YES = {"y", "yes", "true", "1", "done", "present", "documented", "x", "✓", "✔"}
-_NO = {"n", "no", "false", "0", "none", "nil", "not documented", "absent", "not done"}
 
 OST_BRANDS = {"espranor", "subutex", "suboxone", "buvidal", "sublocade", "physeptone"}
 _OST_TEXT = re.compile(r"\b(methadone|physeptone|espranor|subutex|suboxone|buvidal|sublocade)\b", re.I)
@@ -60,28 +58,6 @@ def _jsonable(v: Any) -> Any:
 
 def _norm_key(k: Any) -> str:
     return re.sub(r"[^a-z0-9]+", "_", str(k).strip().lower()).strip("_")
-
-
-def parse_yesno(value: Any) -> YesNo:
-    """Tolerant yes/no: 'Y', 'yes', True, 1 -> YES; 'N', 'no', False, 0 -> NO; else UNKNOWN."""
-    if isinstance(value, YesNo):
-        return value
-    if value is None:
-        return YesNo.UNKNOWN
-    if isinstance(value, bool):
-        return YesNo.YES if value else YesNo.NO
-    if isinstance(value, (int, float)):
-        return YesNo.YES if value == 1 else YesNo.NO if value == 0 else YesNo.UNKNOWN
-    if isinstance(value, dict) and "present" in value:
-        return parse_yesno(value["present"])
-    s = str(value).strip().lower()
-    if s in _YES:
-        return YesNo.YES
-    if s in _NO:
-        return YesNo.NO
-    if s in {"yes", "y"} or s.startswith("yes ") or s.startswith("y "):
-        return YesNo.YES
-    return YesNo.UNKNOWN
 
 
 def num(value: Any) -> float | None:
@@ -130,7 +106,7 @@ def auditor_answer(record: AuditRecord, name: str) -> tuple[YesNo, str | None]:
         return v, name
     for k, val in (record.extra or {}).items():  # an unmapped column of that name still counts
         if _norm_key(k) == name:
-            return parse_yesno(val), f"extra.{k}"
+            return yes_no(val), f"extra.{k}"
     return YesNo.UNKNOWN, (name if isinstance(v, YesNo) else None)
 
 
@@ -139,7 +115,7 @@ def extraction_answer(extraction: dict | None, key: str) -> tuple[YesNo, dict | 
     if not extraction or key not in extraction or extraction[key] is None:
         return YesNo.UNKNOWN, None
     raw = extraction[key]
-    ans = parse_yesno(raw)
+    ans = yes_no(raw)
     if ans is YesNo.UNKNOWN:
         return ans, None
     if isinstance(raw, dict):
@@ -192,7 +168,7 @@ def classify_sedative_text(text: str | None) -> set[str] | None:
         found.add("gaba")
     if found:
         return found
-    yn = parse_yesno(s)
+    yn = yes_no(s)
     if yn is YesNo.NO:
         return set()
     return None
@@ -436,7 +412,7 @@ def build_facts(record: AuditRecord, extraction: dict | None, params: dict[str, 
         f.opioid = "yes"
         f.opioid_ev = [ev(AUDITOR, k, getattr(record, k),
                           note="'opioid prescribed' blank but the auditor answered an opioid question")]
-    elif record.drug and parse_yesno(record.drug) is not YesNo.NO and str(record.drug).strip() not in ("-", "?", "n/a", "N/A"):
+    elif record.drug and yes_no(record.drug) is not YesNo.NO and str(record.drug).strip() not in ("-", "?", "n/a", "N/A"):
         f.opioid = "yes"
         f.opioid_ev = [ev(AUDITOR, "drug", record.drug, note="'opioid prescribed' blank but a drug is recorded")]
     else:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from audit_app.records import AuditRecord, YesNo
+from audit_app.records import AuditRecord, YesNo, stored_extraction, yes_no
 from audit_app.standards.config import StandardsConfig, default_config
 from audit_app.standards.definitions import standards_file
 from audit_app.standards.facts import (
     auditor_answer, build_facts, column_value, coprescriptions, counts_in_pain_ome, item_change, item_label, item_ome, num,
-    parse_yesno, total_ome,
+    total_ome,
 )
 
 SAFETY_FLAGS = {
@@ -81,21 +81,21 @@ def _repeat_admissions(record: AuditRecord) -> bool | None:
     """Repeat admissions where the sheet has them: a yes/no column, or a count of admissions (>= 2)."""
     v = column_value(record, _REPEAT_ADMISSION_KEYS)
     if v is not None:
-        ans = parse_yesno(v)
+        ans = yes_no(v)
         if ans is not YesNo.UNKNOWN:
             return ans is YesNo.YES
     n = num(column_value(record, _ADMISSION_COUNT_KEYS))
     return None if n is None else n >= 2
 
 
-def programme_facts(record: AuditRecord | dict, extraction: dict | None,
+def programme_facts(record: AuditRecord | dict, extraction: Any,
                     config: StandardsConfig | None = None) -> dict[str, Any]:
     """One letter's facts for the programme measures (see the module docstring)."""
     from audit_app.standards import as_record  # the package's record coercion (no import cycle at load)
 
     cfg = config or default_config()
     rec = as_record(record)
-    f = build_facts(rec, extraction if isinstance(extraction, dict) else None, cfg.parameters)
+    f = build_facts(rec, stored_extraction(extraction), cfg.parameters)
     has_opioid = {"yes": True, "no": False}.get(f.opioid)
     ome, complete, ome_ev = total_ome(f) if f.opioid == "yes" else (None, False, [])
     changes = [item_change(i, it)[0] for i, it in enumerate(f.items)]
@@ -155,5 +155,5 @@ def programme_facts(record: AuditRecord | dict, extraction: dict | None,
 def _naloxone(extraction: dict | None) -> bool | None:
     if not isinstance(extraction, dict) or extraction.get("naloxone_supplied") is None:
         return None
-    v = parse_yesno(extraction["naloxone_supplied"])
+    v = yes_no(extraction["naloxone_supplied"])
     return None if v is YesNo.UNKNOWN else v is YesNo.YES

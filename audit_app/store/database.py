@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from audit_app import privacy
+from audit_app.records import stored_extraction
 from audit_app.store.gcpause import gc_paused
 from audit_app.store.networks import NetworkRepository
 from audit_app.store.models import (
@@ -422,7 +423,8 @@ class Store(NetworkRepository):
     ) -> int:
         """Save a whole round in one transaction: all letters or none.
 
-        Each letter: {"record": AuditRecord.to_dict(), "text", "extraction", "standard_results", "comparisons"}.
+        Each letter: {"record": AuditRecord.to_dict(), "text", "extraction" (an nlp.LetterExtraction, saved
+        as records.stored_extraction writes it, or that dict), "standard_results", "comparisons"}.
         `letters` may be any iterable (a generator scoring letters one by one keeps memory flat);
         then pass `sheet_identifiers=privacy.sheet_identifiers(records)` so that unmapped columns
         are judged over the whole sheet before the first letter is saved.
@@ -545,7 +547,7 @@ class Store(NetworkRepository):
         key = (privacy.keyed_hash(str(patient), "patient") if patient
                else privacy.keyed_hash(f"{trust.id}:{rnd.label}:{raw.get('letter_id')}", "letter"))
         txt = item.get("text")
-        extraction = item.get("extraction")
+        extraction = stored_extraction(item.get("extraction"))  # an nlp.LetterExtraction from an import
         comparisons = item.get("comparisons") or []
         results = list(item.get("standard_results") or ())
         if not trust.keep_identifiers:

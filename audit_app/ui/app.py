@@ -39,7 +39,8 @@ def _sign_in() -> services.Access | None:
     return acc
 
 
-def _sidebar(store, acc: services.Access) -> None:
+def _sidebar(store, acc: services.Access) -> services.TrustScope | None:
+    """The trust and round pickers; returns the run's one checked scope (None without a trust)."""
     ss = st.session_state
     if "_pending_trust" in ss:
         ss[common.TRUST_KEY] = ss.pop("_pending_trust")
@@ -57,11 +58,12 @@ def _sidebar(store, acc: services.Access) -> None:
         if not ids:
             st.info("No trust yet." if acc.user_email is None else "No trust is shared with you yet.")
             ss[common.ROUND_KEY] = None
-            return
+            return None
         st.selectbox("Trust", ids, format_func=lambda i: names.get(i, str(i)), key=common.TRUST_KEY)
         if len(names.get(ss[common.TRUST_KEY], "")) > 24:  # a long name is cut in the box: say it in full
             st.caption(names[ss[common.TRUST_KEY]])
-        rounds = services.list_rounds(store, acc, ss[common.TRUST_KEY])
+        scope = services.TrustScope.check(store, acc, ss[common.TRUST_KEY])
+        rounds = services.list_rounds(scope)
         rids = [r.id for r in rounds]
         labels = {r.id: f"{r.label} ({r.n_letters} letters)" for r in rounds}
         if ss.get(common.ROUND_KEY) not in rids:
@@ -71,6 +73,7 @@ def _sidebar(store, acc: services.Access) -> None:
         else:
             st.caption("No audit round yet: import one.")
             ss[common.ROUND_KEY] = None
+    return scope
 
 
 def main() -> None:
@@ -90,7 +93,8 @@ def main() -> None:
         st.Page(VIEWS / "network.py", title="Network", icon=":material/hub:", url_path="network"),
     ]
     page = st.navigation(pages)
-    _sidebar(store, acc)
+    common.set_scope(None)  # a page never sees the scope of an earlier run
+    common.set_scope(_sidebar(store, acc))
     try:
         page.run()
     finally:

@@ -108,21 +108,31 @@ def current_round_id() -> int | None:
     return st.session_state.get(ROUND_KEY)
 
 
-def need_trust() -> int:
-    tid = current_trust_id()
-    if tid is None:
+SCOPE_KEY = "_scope"
+
+
+def set_scope(scope: services.TrustScope | None) -> None:
+    """The app's sidebar builds the run's one checked scope (store, access, current trust) here."""
+    st.session_state[SCOPE_KEY] = scope
+
+
+def need_scope() -> services.TrustScope:
+    """The page's checked scope, built once per run (``services.TrustScope.check``); every service
+    call of the page takes it, so the trust is checked once."""
+    scope = st.session_state.get(SCOPE_KEY)
+    if scope is None or scope.trust_id != current_trust_id():
         st.info("Create or choose a trust first on the **Trusts and rounds** page.")
         st.stop()
-    return tid
+    return scope
 
 
-def need_round() -> tuple[int, int]:
-    tid = need_trust()
+def need_round() -> tuple[services.TrustScope, int]:
+    scope = need_scope()
     rid = current_round_id()
     if rid is None:
         st.info("This trust has no audit round yet: import one on the **Import** page.")
         st.stop()
-    return tid, rid
+    return scope, rid
 
 
 # -- background warm-up and progress -----------------------------------------------------------
@@ -199,34 +209,52 @@ def message_for(action: str, exc: Exception) -> str:
             "Nothing was saved.")
 
 
-# -- cached reads (trust id and the caller's access are part of every key) ----------------------
-@st.cache_data(show_spinner=False, max_entries=64)
-def letters_table(url: str, access_key: tuple, trust_id: int, round_id: int):
-    return services.letters_table(CachedStore(_open_store(url)), services.access_from_key(access_key), trust_id, round_id)
+# -- cached reads (the trust and the caller's access are part of every key) ------------------------
+# Each read runs once per key and is shared by every session: the page's scope is checked before the
+# read (it is built only by checking) and passed as `_scope`, which Streamlit leaves out of the key.
+def _key(scope: services.TrustScope) -> tuple:
+    return (db_url(), scope.access.cache_key, scope.trust_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def compliance(url: str, access_key: tuple, trust_id: int, round_id: int):
-    return services.compliance(CachedStore(_open_store(url)), services.access_from_key(access_key), trust_id, round_id)
+def _letters_table(url: str, access_key: tuple, trust_id: int, round_id: int, _scope):
+    return services.letters_table(_scope, round_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def measures(url: str, access_key: tuple, trust_id: int, grain: str):
-    return services.measures(CachedStore(_open_store(url)), services.access_from_key(access_key), trust_id, grain)
+def _compliance(url: str, access_key: tuple, trust_id: int, round_id: int, _scope):
+    return services.compliance(_scope, round_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _measures(url: str, access_key: tuple, trust_id: int, grain: str, _scope):
+    return services.measures(_scope, grain)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def round_report(url: str, access_key: tuple, trust_id: int, round_id: int, mask: bool = True,
-                 charts: bool = True, grain: str = "round") -> bytes:
-    return services.round_report(CachedStore(_open_store(url)), services.access_from_key(access_key), trust_id, round_id,
-                                 mask=mask, charts=charts, grain=grain)
+def _round_report(url: str, access_key: tuple, trust_id: int, round_id: int, mask: bool, charts: bool, grain: str,
+                  _scope) -> bytes:
+    return services.round_report(_scope, round_id, mask=mask, charts=charts, grain=grain)
 
 
-CACHED = (letters_table, compliance, measures, round_report)
+def letters_table(scope: services.TrustScope, round_id: int):
+    return _letters_table(*_key(scope), int(round_id), scope)
 
 
-def cache_args(trust_id: int) -> tuple:
-    return (db_url(), access().cache_key, trust_id)
+def compliance(scope: services.TrustScope, round_id: int):
+    return _compliance(*_key(scope), int(round_id), scope)
+
+
+def measures(scope: services.TrustScope, grain: str):
+    return _measures(*_key(scope), grain, scope)
+
+
+def round_report(scope: services.TrustScope, round_id: int, mask: bool = True, charts: bool = True,
+                 grain: str = "round") -> bytes:
+    return _round_report(*_key(scope), int(round_id), mask, charts, grain, scope)
+
+
+CACHED = (_letters_table, _compliance, _measures, _round_report)
 
 
 def clear_caches() -> None:

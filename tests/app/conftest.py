@@ -36,7 +36,7 @@ def gold_extraction(letter: dict) -> dict:
 
 
 def make_round(store, access, trust_id: int, label: str, letters: list[dict], start: dt.date) -> int:
-    version, config = services.current_standards(store, access, trust_id)
+    version, config = services.current_standards(services.TrustScope.check(store, access, trust_id))
     items = []
     for i, letter in enumerate(letters):
         ext = gold_extraction(letter)

@@ -11,7 +11,7 @@ from audit_app import importing, services
 
 def _empty_round(store, single):
     t = services.create_trust(store, single, "Trust Ø")
-    rid = services.create_round(store, single, t.id, "Round 2 — März", dt.date(2024, 1, 1), dt.date(2025, 12, 31))
+    rid = services.create_round(services.TrustScope.check(store, single, t.id), "Round 2 — März", dt.date(2024, 1, 1), dt.date(2025, 12, 31))
     return t, store.get_round(rid)
 
 
@@ -19,14 +19,14 @@ def test_import_fills_the_empty_round_in_place(store, rounds_dir):
     single = services.single_user()
     t, empty = _empty_round(store, single)
     prepared = importing.prepare_import(rounds_dir / "trust_a_round2.xlsx", trust_id=t.id, store=store, extract=False)
-    rid = services.save_import(store, single, t.id, prepared, label="ignored", into_round_id=empty.id)
+    rid = services.save_import(services.TrustScope.check(store, single, t.id), prepared, label="ignored", into_round_id=empty.id)
     filled = store.get_round(rid)
     assert rid == empty.id and filled.label == empty.label and filled.created_at == empty.created_at
     assert filled.n_letters == len(prepared.records) > 0
     assert (filled.period_start, filled.period_end) == (empty.period_start, empty.period_end)
     assert store.deleted_rounds(t.id) == []
     with pytest.raises(services.ServiceError, match="already has letters"):
-        services.save_import(store, single, t.id, prepared, label="x", into_round_id=empty.id)
+        services.save_import(services.TrustScope.check(store, single, t.id), prepared, label="x", into_round_id=empty.id)
 
 
 def test_a_failed_fill_leaves_the_empty_round_as_it_was(store, rounds_dir, monkeypatch):
@@ -44,7 +44,7 @@ def test_a_failed_fill_leaves_the_empty_round_as_it_was(store, rounds_dir, monke
 
     monkeypatch.setattr(type(store), "_letter_values", flaky)
     with pytest.raises(services.ServiceError):
-        services.save_import(store, single, t.id, prepared, label="ignored", into_round_id=empty.id)
+        services.save_import(services.TrustScope.check(store, single, t.id), prepared, label="ignored", into_round_id=empty.id)
     monkeypatch.undo()
     [again] = store.list_rounds(t.id)
     assert (again.id, again.label, again.created_at, again.n_letters) == (empty.id, empty.label, empty.created_at, 0)

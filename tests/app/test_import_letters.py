@@ -65,7 +65,7 @@ def test_letters_read_with_their_discharge_dates(store):
     single = services.single_user()
     t = services.create_trust(store, single, "Trust D")
     undated = "TTO\nMorphine sulfate MR 10mg BD, review by GP in 1 week."
-    prepared = services.prepare_letters(store, single, t.id, [(f"p{i}", x) for i, x in enumerate([*LETTERS, undated])])
+    prepared = services.prepare_letters(services.TrustScope.check(store, single, t.id), [(f"p{i}", x) for i, x in enumerate([*LETTERS, undated])])
     assert prepared.headings == ["Letter ID", "Discharge date", "Letter text"]
     assert [r.discharge_date for r in prepared.records] == [
         dt.date(2025, 9, 3), dt.date(2025, 9, 14), dt.date(2025, 9, 15), None]
@@ -77,21 +77,21 @@ def test_same_letters_imported_twice_are_detected(store):
     single = services.single_user()
     t = services.create_trust(store, single, "Trust P")
     letters = [(f"p{i}", x) for i, x in enumerate(LETTERS)]
-    prepared = services.prepare_letters(store, single, t.id, letters)
+    prepared = services.prepare_letters(services.TrustScope.check(store, single, t.id), letters)
     assert all(r.discharge_date for r in prepared.records)
-    assert services.already_stored(store, single, t.id, prepared) == {}
-    services.save_import(store, single, t.id, prepared, label="Sept")
-    again = services.prepare_letters(store, single, t.id, letters)
-    assert services.already_stored(store, single, t.id, again) == {"Sept": 3}
-    other = services.prepare_letters(store, single, t.id, [("p0", LETTERS[0].replace("5 days", "7 days"))])
-    assert services.already_stored(store, single, t.id, other) == {}
+    assert services.already_stored(services.TrustScope.check(store, single, t.id), prepared) == {}
+    services.save_import(services.TrustScope.check(store, single, t.id), prepared, label="Sept")
+    again = services.prepare_letters(services.TrustScope.check(store, single, t.id), letters)
+    assert services.already_stored(services.TrustScope.check(store, single, t.id), again) == {"Sept": 3}
+    other = services.prepare_letters(services.TrustScope.check(store, single, t.id), [("p0", LETTERS[0].replace("5 days", "7 days"))])
+    assert services.already_stored(services.TrustScope.check(store, single, t.id), other) == {}
 
 
 def test_mapping_editor_in_words_and_edits_applied(store, tmp_path):
     single = services.single_user()
     t = services.create_trust(store, single, "Trust Q")
     csv = "Ref,Duration stated Y/N,Notes\nA1,Y,x\nA2,N,\nA3,Y,y\n".encode()
-    prepared = services.prepare_upload(store, single, t.id, csv, "q.csv")
+    prepared = services.prepare_upload(services.TrustScope.check(store, single, t.id), csv, "q.csv")
     table = services.mapping_table(prepared)
     assert set(table["Field"]) <= set(services.field_choices())
     assert not any("_" in f for f in table["Field"])                     # words, never codes

@@ -102,7 +102,7 @@ def test_import_shows_mapping_and_report_then_saves_the_round(app_db, corpora_di
     assert letters["Opioids"].str.len().gt(0).sum() > 20
     comp = _frame(_app("compliance"), "95% CI").set_index("Standard")
     store = Store(app_db)
-    expected = services.compliance(store, services.single_user(), tid, rounds[0].id).summary.set_index("Standard")
+    expected = services.compliance(services.TrustScope.check(store, services.single_user(), tid), rounds[0].id).summary.set_index("Standard")
     store.close()
     assert comp.loc["OD-04", "Compliance %"] == expected.loc["OD-04", "Compliance %"]
     assert comp.loc["OD-04", "95% CI"] == expected.loc["OD-04", "95% CI"]

@@ -128,16 +128,12 @@ def test_save_is_one_transaction(store, rounds_dir, monkeypatch):
 
 
 def _fake_nlp(monkeypatch, *, fail_on: str | None = None):
-    class Ex:
-        def __init__(self, text):
-            self.text = text
+    from nlp.extraction import Finding, LetterExtraction, OpioidPrescription, letter_from_dict
 
-        def to_dict(self):
-            has = "oxycodone" in self.text.lower() or "morphine" in self.text.lower()
-            return {"opioids": [{"text": "oxycodone", "generic": "oxycodone", "supply_days": 7}] if has else [],
-                    "weaning_plan": {"present": "stop" in self.text, "text": None},
-                    "gp_instruction": {"present": False, "text": None},
-                    "indication_documented": False, "risk_flags": [], "ome_mg_per_day": None}
+    def Ex(text):  # a real LetterExtraction, found by keywords: the import path, not the reader, is tested
+        has = "oxycodone" in text.lower() or "morphine" in text.lower()
+        return LetterExtraction(opioids=[OpioidPrescription("oxycodone", (0, 9), "oxycodone", supply_days=7)]
+                                if has else [], weaning_plan=Finding("stop" in text))
 
     calls = {"many": 0}
 
@@ -157,7 +153,7 @@ def _fake_nlp(monkeypatch, *, fail_on: str | None = None):
     monkeypatch.setattr(pipeline, "extract_letter", extract_letter)
     monkeypatch.setattr(pipeline, "extract_many", extract_many)
     mod = types.SimpleNamespace(extract_letter=extract_letter, extract_many=extract_many, __version__="fake-1",
-                                extract_chunk=pipeline.extract_chunk,
+                                extract_chunk=pipeline.extract_chunk, letter_from_dict=letter_from_dict,
                                 extract_chunks_in_processes=pipeline.extract_chunks_in_processes)
     monkeypatch.setitem(sys.modules, "nlp", mod)
     return calls
@@ -208,8 +204,8 @@ def test_parallel_extraction_keeps_order_and_reports_progress(monkeypatch):
         def __init__(self, text):
             self.text = text
 
-        def to_dict(self):
-            return {"echo": self.text, "opioids": []}
+        def to_dict(self):  # the letter's text comes back as its scenario: the order is checked
+            return {"scenario": self.text, "opioids": []}
 
     def extract_many(texts, n_process=1):
         assert n_process == 1, "workers never nest spaCy multiprocessing"
@@ -221,18 +217,20 @@ def test_parallel_extraction_keeps_order_and_reports_progress(monkeypatch):
 
         return ProcessPoolExecutor(max_workers=n_process, mp_context=mp.get_context("fork"))
 
+    from nlp.extraction import letter_from_dict
     import nlp.pipeline as pipeline  # nlp's own chunk worker and pool runner, over the fake extractor
 
     for name, fake in (("extract_letter", Ex), ("extract_many", extract_many), ("worker_pool", worker_pool)):
         monkeypatch.setattr(pipeline, name, fake)
     mod = types.SimpleNamespace(extract_letter=Ex, extract_many=extract_many, worker_pool=worker_pool,
                                 extract_chunk=pipeline.extract_chunk,
-                                extract_chunks_in_processes=pipeline.extract_chunks_in_processes, __version__="fake-2")
+                                extract_chunks_in_processes=pipeline.extract_chunks_in_processes, __version__="fake-2",
+                                letter_from_dict=letter_from_dict)
     monkeypatch.setitem(sys.modules, "nlp", mod)
     texts = [f"letter {i}" if i % 7 else None for i in range(300)]
     seen = []
     out, available, _v = importing.run_extraction(texts, n_process=2, progress=lambda d, t: seen.append((d, t)))
     assert available
-    assert [o["echo"] if o else None for o in out] == texts
+    assert [o.scenario if o else None for o in out] == texts
     n = sum(1 for t in texts if t)
     assert seen[0] == (0, n) and seen[-1] == (n, n) and len(seen) > 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from audit_app import scoring
-from audit_app.records import YesNo, yes_no_word
+from audit_app.records import YesNo, yes_no, yes_no_word
 from audit_app.standards import config_for, default_config
 from audit_app.store import set_path
 
@@ -33,6 +33,23 @@ def test_yes_no_words(value, expected):
     assert yes_no_word(value) is expected
 
 
+@pytest.mark.parametrize("value, expected", [
+    ("Yes - verbal only", YesNo.YES), ("N (not on TTO)", YesNo.NO), ("ok", YesNo.YES), ({"present": True}, YesNo.YES),
+    ({"present": None}, YesNo.UNKNOWN), (YesNo.NO, YesNo.NO), (None, YesNo.UNKNOWN), ("n/a", YesNo.UNKNOWN),
+    ("no letter", YesNo.UNKNOWN), ("yesterday", YesNo.UNKNOWN), (2, YesNo.UNKNOWN),
+])
+def test_one_yes_no_reader_for_cells_unmapped_columns_and_findings(value, expected):
+    from audit_app.ingest import parse_yes_no
+    from audit_app.standards.facts import auditor_answer
+    from audit_app.records import AuditRecord
+
+    assert yes_no(value) is expected
+    if not isinstance(value, (dict, YesNo)) and value is not None:  # a spreadsheet cell, mapped or not
+        assert parse_yes_no(value).value is expected
+        record = AuditRecord(letter_id="L1", extra={"Laxative (Y/N)": value})
+        assert auditor_answer(record, "laxative_y_n")[0] is expected
+
+
 def test_set_path_sets_in_place_and_returns_the_old_value():
     doc = {"opioids": [{"dose_mg_max": 10}], "record": {}}
     assert set_path(doc, "opioids.0.dose_mg_max", 20) == 10
@@ -47,6 +64,10 @@ def test_the_list_of_measures_is_what_qi_measures_computes():
     computed = set(scoring.qi_measures([("Round 1", letters)], config=cfg)["measure_id"])
     assert set(options) == computed
     assert "OD-02" not in options and "high_dose_50" in options and "high_dose_90" in options
+    charted = scoring.report_measures(cfg)  # the report's default charts: a part of the same list, in its order
+    assert charted == [m for m in options if m in charted]
+    assert charted[:len(cfg.enabled_ids())] == cfg.enabled_ids() and "high_dose_90" in charted
+    assert "median_ome" in charted and "items_per_100" not in charted
 
 
 @pytest.mark.parametrize("cell, benzo, gaba", [

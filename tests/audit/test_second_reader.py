@@ -5,6 +5,7 @@ import pytest
 
 from audit_app.records import AuditRecord, YesNo
 from audit_app.second_reader import AGREE, DISAGREE, NOT_COMPARABLE, compare, drug_generics, summarise
+from nlp.extraction import letter_from_dict
 
 LETTER = ("Discharge Summary\nPatient: Mr Test PATIENT  NHS No: 999 000 0001\n"
           "Diagnosis: fractured neck of femur, hemiarthroplasty\n"
@@ -18,9 +19,10 @@ TTO = "Oxycodone IR 5mg 1-2 capsules every 4 hours when required for post-operat
 
 
 def extraction(**over):
+    """The letter's nlp.LetterExtraction, written as its stored dict for brevity."""
     d = {
-        "opioids": [{"text": TTO, "generic": "oxycodone", "formulation": "IR", "supply_days": 7,
-                     "duration_days": None}],
+        "opioids": [{"text": TTO, "span": [LETTER.rindex(TTO), LETTER.rindex(TTO) + len(TTO)], "generic": "oxycodone",
+                     "formulation": "IR", "supply_days": 7, "duration_days": None}],
         "weaning_plan": {"present": True, "text": "step down to codeine then stop within 7 days as pain settles"},
         "gp_instruction": {"present": True, "text": "please review the oxycodone at 1 week and do not add to repeat"},
         "indication_documented": True,
@@ -28,7 +30,7 @@ def extraction(**over):
         "ome_total_mg_per_day": 180.0,   # the key nlp.LetterExtraction.to_dict writes
     }
     d.update(over)
-    return d
+    return letter_from_dict(d)
 
 
 def record(**over):
@@ -51,6 +53,9 @@ def test_all_fields_agree_with_evidence_spans():
     wp = comps["weaning_plan"]
     assert LETTER[wp.span[0]:wp.span[1]] == wp.evidence
     assert comps["opioid_prescribed"].evidence == TTO
+    op = comps["opioid_prescribed"]  # the extractor's own span (the second copy), not the first text match
+    second = LETTER.rindex(TTO)
+    assert op.span == (second, second + len(TTO)) and second != LETTER.index(TTO)
     assert all(c.confidence == "normal" and c.source == "letter" for c in comps.values())
 
 

@@ -194,6 +194,7 @@ def test_no_planted_identifier_reaches_any_output(tmp_path_factory, monkeypatch,
 
         from audit_app import services
         from audit_app.services import reports as report_service
+        from audit_app.ui import figures as ui_figures
         from audit_app.store import Store
 
         figures: list[str] = []
@@ -208,14 +209,14 @@ def test_no_planted_identifier_reaches_any_output(tmp_path_factory, monkeypatch,
             access = services.single_user()
             (trust,) = store.list_trusts()
             (rnd,) = store.list_rounds(trust.id)
-            outputs["slides"] = _zip_text(services.round_slides(store, access, trust.id, rnd.id))
-            view = services.chart(store, access, trust.id, "OD-04", grain="round")
-            figures.append(view.figure.to_json())
+            outputs["slides"] = _zip_text(services.round_slides(services.TrustScope.check(store, access, trust.id), rnd.id))
+            view = services.chart(services.TrustScope.check(store, access, trust.id), "OD-04", grain="round")
+            figures.append(ui_figures.chart_figure(view).to_json())
             chart_csv = privacy.frame_to_csv(view.data)
             outputs["charts csv"] = chart_csv
             assert _live_formulas_csv(chart_csv) == []
-            for name, table in (("rounds", services.rounds_table(store, access, trust.id)),
-                                ("letters", services.letters_table(store, access, trust.id, rnd.id))):
+            for name, table in (("rounds", services.rounds_table(services.TrustScope.check(store, access, trust.id))),
+                                ("letters", services.letters_table(services.TrustScope.check(store, access, trust.id), rnd.id))):
                 text = table.to_csv(index=False, lineterminator="\r\n")  # what a page's CSV download gives
                 outputs[f"{name} table"] = text
                 assert _live_formulas_csv(text) == [], name

@@ -4,15 +4,13 @@ from __future__ import annotations
 import streamlit as st
 
 from audit_app import services
-from audit_app.ui import common
+from audit_app.ui import common, figures
 
-store = common.get_store()
-acc = common.access()
 st.title("Charts")
-tid = common.need_trust()
+scope = common.need_scope()
 
 with common.messages("Cannot draw the chart"):
-    options = services.measure_options(store, acc, tid)
+    options = services.measure_options(scope)
     a, b = st.columns([3, 1])
     measure = a.selectbox("Measure", list(options), format_func=options.get, key="chart_measure")
     grain = b.selectbox("One point per", list(services.GRAINS), format_func=services.GRAINS.get, key="chart_grain")
@@ -20,7 +18,7 @@ with common.messages("Cannot draw the chart"):
     chart_type = a.selectbox("Chart", list(services.CHART_TYPES), format_func=services.CHART_TYPES.get,
                              key="chart_type")
     rules = b.selectbox("Rules", list(services.RULE_SETS), format_func=services.RULE_SETS.get, key="chart_rules")
-    cycles = services.list_pdsa(store, acc, tid)
+    cycles = services.list_pdsa(scope)
     cyc_names = {cy["id"]: f"PDSA {cy.get('cycle_no')}: {cy.get('change_idea')} ({cy.get('date_start')})"
                  for cy in cycles}
     phase = c.selectbox("New phase (rebase limits) at", [None, *cyc_names],
@@ -29,10 +27,11 @@ with common.messages("Cannot draw the chart"):
                              "cycle's start: only after a sustained shift that matches an adopted change.")
     show2 = st.toggle("Show 2-sigma lines", key="chart_2sigma")
 
-    table = common.measures(*common.cache_args(tid), grain)
-    view = services.chart(store, acc, tid, measure, grain=grain, chart_type=chart_type, rules=rules,
+    table = common.measures(scope, grain)
+    view = services.chart(scope, measure, grain=grain, chart_type=chart_type, rules=rules,
                           phase_cycle_id=phase, show_2sigma=show2, table=table)
-    st.plotly_chart(view.figure, key="spc_chart", config={"displaylogo": False})
+    fig = figures.chart_figure(view)
+    st.plotly_chart(fig, key="spc_chart", config={"displaylogo": False})
 
     if view.n_points >= 2:
         variation, assurance = services.icon_text(view.variation, view.assurance)
@@ -60,7 +59,6 @@ with common.messages("Cannot draw the chart"):
         st.caption("No PDSA cycle is linked to this measure yet (PDSA log page).")
 
     a, b = st.columns(2)
-    fig = view.figure
     a.download_button("Download PNG", data=lambda: services.figure_png(fig), file_name=f"{measure}_{grain}.png",
                       mime="image/png", key="download_png", on_click="ignore", icon=":material/image:")
     b.download_button("Download data (CSV)", data=services.chart_csv(view, table, measure).encode("utf-8"),

@@ -4,22 +4,20 @@ from __future__ import annotations
 import streamlit as st
 
 from audit_app import services
-from audit_app.ui import common
+from audit_app.ui import common, figures
 
 st.title("Compliance")
-tid, rid = common.need_round()
-store = common.get_store()
-acc = common.access()
+scope, rid = common.need_round()
 done = st.session_state.pop("_rescore_done", None)
 if done:
     st.success(done)
 
 
-def _rescore_box(trust_id: int, round_id: int) -> None:
+def _rescore_box(round_id: int) -> None:
     """When the standards changed after this round was scored: what re-scoring would change, then
     one button to re-score (the round then shows the new targets on every page, report and slide)."""
-    rnd = services.require_round(store, acc, trust_id, round_id)
-    latest = services.standards_versions(store, acc, trust_id)[0]
+    rnd = scope.round(round_id)
+    latest = services.standards_versions(scope)[0]
     if rnd.standards_version == latest:
         st.caption(f"Scored with standards version {latest} (the current one): targets as set on the "
                    "Standards page.")
@@ -29,7 +27,7 @@ def _rescore_box(trust_id: int, round_id: int) -> None:
                     f"standards are **version {latest}**. Its targets and verdicts stay as scored until you "
                     "re-score it.")
         if st.toggle(f"Show what re-scoring with version {latest} changes", key=f"rescore_show_{round_id}_{latest}"):
-            preview = services.rescore_preview(store, acc, trust_id, round_id, latest)
+            preview = services.rescore_preview(scope, round_id, latest)
             if preview.changes.empty:
                 st.caption("No figure, target or verdict changes.")
             else:
@@ -37,7 +35,7 @@ def _rescore_box(trust_id: int, round_id: int) -> None:
                 st.caption(f"{preview.n_letters_changed} letter(s) change a verdict.")
             if st.button(f"Re-score this round with version {latest}", type="primary", key="rescore_round"):
                 with common.messages("Round not re-scored"):
-                    services.rescore_round(store, acc, trust_id, round_id, latest)
+                    services.rescore_round(scope, round_id, latest)
                     common.clear_caches()
                     st.session_state["_rescore_done"] = (
                         f"Round {rnd.label} re-scored with standards version {latest}: its targets and verdicts "
@@ -46,7 +44,7 @@ def _rescore_box(trust_id: int, round_id: int) -> None:
 
 
 with common.messages("Cannot show compliance"):
-    view = common.compliance(*common.cache_args(tid), rid)
+    view = common.compliance(scope, rid)
     if not view.n_letters:
         st.info(f"Round {view.round_label} has no letters yet: import them on the **Import** page.")
         st.stop()
@@ -60,9 +58,9 @@ with common.messages("Cannot show compliance"):
                      "Compliance %": st.column_config.ProgressColumn("Compliance", min_value=0, max_value=100,
                                                                     format="%.0f%%", width="small"),
                      "Excluded": st.column_config.TextColumn(width="medium")})
-    _rescore_box(tid, rid)
+    _rescore_box(rid)
     if st.toggle("Show as a chart (each standard with its 95% interval and target)", key="compliance_show_chart"):
-        st.plotly_chart(view.figure, key="compliance_chart", config={"displaylogo": False})
+        st.plotly_chart(figures.compliance_figure(view), key="compliance_chart", config={"displaylogo": False})
 
     if view.programme is not None and not view.programme.empty:
         st.subheader("Programme measures and safety flags")

@@ -10,10 +10,8 @@ import streamlit as st
 from audit_app import services
 from audit_app.ui import common
 
-store = common.get_store()
-acc = common.access()
 st.title("Import an audit round")
-tid = common.need_trust()
+scope = common.need_scope()
 
 done = st.session_state.pop("_import_done", None)
 if done:
@@ -75,11 +73,11 @@ if st.session_state.get("_import_sig") != sig:
     previous = st.session_state.get("_import_prepared") if st.session_state.get("_import_file") == file_key else None
     with common.messages("File not imported"):
         if previous is not None:
-            prepared = services.remap_upload(store, acc, tid, previous, mapping, progress=_progress)
+            prepared = services.remap_upload(scope, previous, mapping, progress=_progress)
         elif letters:
-            prepared = services.prepare_letters(store, acc, tid, letters, progress=_progress)
+            prepared = services.prepare_letters(scope, letters, progress=_progress)
         else:
-            prepared = services.prepare_upload(store, acc, tid, data, filename, sheet=sheet, mapping=mapping,
+            prepared = services.prepare_upload(scope, data, filename, sheet=sheet, mapping=mapping,
                                                progress=_progress)
     _clear()
     if prepared is None:
@@ -109,7 +107,8 @@ else:
     st.subheader("1. Column mapping")
     st.caption(f"{filename}" + (f", sheet '{prepared.sheet.sheet}'" if prepared.sheet.sheet else "")
                + f": header on row {prepared.sheet.header_row}, {len(prepared.records)} rows read. "
-               "Check what each column means; change a field if the suggestion is wrong (applied at once).")
+               "Check what each column means; if a suggestion is wrong, double-click its Field (or select it and "
+               "press Enter) and pick another, or '(not used)' to leave the column out. Applied at once.")
     choices = services.field_choices()
     editor_key = f"mapping_editor_{abs(hash(sig))}"
 
@@ -118,8 +117,9 @@ else:
         edits = st.session_state.get(editor_key, {}).get("edited_rows", {})
         st.session_state["_import_mapping"] = services.mapping_with_edits(prepared, edits)
 
+    table = services.mapping_table(prepared)
     st.data_editor(
-        services.mapping_table(prepared), hide_index=True, key=editor_key, on_change=_apply_mapping_edit,
+        table, hide_index=True, key=editor_key, on_change=_apply_mapping_edit,
         disabled=["Column", "Means", "Confidence", "Why"],
         column_config={
             "Field": st.column_config.SelectboxColumn("Field", options=list(choices), required=True, width="medium",
@@ -129,6 +129,10 @@ else:
                                                           width="small"),
             "Why": st.column_config.TextColumn(width="medium"),
         })
+    not_used = [str(c) for c, f in zip(table["Column"], table["Field"]) if not choices.get(f)]
+    if not_used:  # the decision in words, as it will be remembered for this trust's next import
+        st.caption(f"Not used: {', '.join(not_used)}. Kept with each letter, read by no standard; once the round "
+                   "is saved, the next import of this layout leaves them out too.")
 
 st.subheader("2. Validation report")
 report = prepared.report
@@ -160,7 +164,7 @@ if prepared.extractor_available and any(prepared.extractions):
 with st.expander("Preview the records"):
     st.dataframe(services.preview_table(prepared), hide_index=True, key="preview_table")
 
-twice = services.already_stored(store, acc, tid, prepared)
+twice = services.already_stored(scope, prepared)
 confirmed_twice = True
 if twice:
     where = ", ".join(f"{k} holds {v}" for k, v in twice.items())
@@ -170,7 +174,7 @@ if twice:
                                   key=f"import_twice_{file_key}")
 
 st.subheader("3. Save the round")
-rounds = services.list_rounds(store, acc, tid)
+rounds = services.list_rounds(scope)
 empty = {r.id: r for r in rounds if r.n_letters == 0}
 options = [None, *empty]
 selected = common.current_round_id()
@@ -193,7 +197,7 @@ def _accept() -> None:
     progress, clear = common.progress_bar(
         "Scoring the standards…", lambda d, t: f"Scoring the standards: {d} of {t} letters")
     try:
-        rid = services.save_import(store, acc, tid, prepared, label=label_, period_start=start_, period_end=end_,
+        rid = services.save_import(scope, prepared, label=label_, period_start=start_, period_end=end_,
                                    standards_version=version_, into_round_id=target, progress=progress)
     except Exception as exc:  # noqa: BLE001 - shown under the form; nothing was saved
         ss["_import_error"] = common.message_for("Round not saved", exc)
@@ -214,7 +218,7 @@ with st.form("accept_import"):
         a, b, c = st.columns(3)
         a.date_input("Period from", value=start0, format="DD/MM/YYYY", key=f"import_start_{file_key}")
         b.date_input("Period to", value=end0, format="DD/MM/YYYY", key=f"import_end_{file_key}")
-        c.selectbox("Standards version", services.standards_versions(store, acc, tid),
+        c.selectbox("Standards version", services.standards_versions(scope),
                     format_func=lambda v: f"version {v}", key=f"import_version_{file_key}")
     else:
         st.caption(f"Letters go into round {empty[target].label}.")

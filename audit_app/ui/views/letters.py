@@ -4,15 +4,13 @@ from __future__ import annotations
 import streamlit as st
 
 from audit_app import services
-from audit_app.ui import common
+from audit_app.ui import common, evidence
 
-store = common.get_store()
-acc = common.access()
 st.title("Letters")
-tid, rid = common.need_round()
+scope, rid = common.need_round()
 
 with common.messages("Cannot show the letters"):
-    table = common.letters_table(*common.cache_args(tid), rid)
+    table = common.letters_table(scope, rid)
     if table.empty:
         st.info("This round has no letters yet: import them on the **Import** page.")
         st.stop()
@@ -26,7 +24,7 @@ with common.messages("Cannot show the letters"):
     if st.session_state.get("letter_pick") not in names:
         st.session_state["letter_pick"] = next(iter(names))
     letter_id = st.selectbox("Open letter", list(names), format_func=names.get, key="letter_pick")
-    letter = services.require_letter(store, acc, tid, letter_id)
+    letter = scope.letter(letter_id)
 
     done = st.session_state.pop("_correction_done", None)
     if done:
@@ -38,13 +36,13 @@ with common.messages("Cannot show the letters"):
     left, right = st.columns([3, 2])
     with left:
         st.markdown("**Letter text** (identifiers masked)")
-        st.html(f"<div style='font-size:0.8rem;margin-bottom:6px'>{services.evidence_legend_html()}</div>")
-        st.html(services.evidence_html(letter.text, letter.extraction))
+        st.html(f"<div style='font-size:0.8rem;margin-bottom:6px'>{evidence.evidence_legend_html()}</div>")
+        st.html(evidence.evidence_html(letter.text, letter.extraction))
     with right:
         ome_table, ome_total = services.letter_ome_table(letter)
         with st.expander(f"OME per opioid (total: {ome_total})"):
             st.dataframe(ome_table, hide_index=True, key="letter_ome")
-        wording = services.letter_wording(store, acc, tid, letter)
+        wording = services.letter_wording(scope, letter)
         if wording:
             st.markdown("**Suggested wording for the TTO** (the trust's template; copy into the discharge system)")
             for w in wording:
@@ -73,8 +71,7 @@ with common.messages("Cannot show the letters"):
                                placeholder="e.g. weaning plan is in the GP actions section")
         if st.button("Save correction", type="primary", key="corr_save"):
             with common.messages("Correction not saved"):
-                res = services.apply_correction(store, acc, tid, letter.id, path, value, reason, services.user_label(acc),
-                                                letter.version)
+                res = services.apply_correction(scope, letter.id, path, value, reason, scope.user, letter.version)
                 common.clear_caches()
                 changed = ", ".join(f"{sid}: {services.OUTCOME_SYMBOLS.get(a, a or '—')} → "
                                     f"{services.OUTCOME_SYMBOLS.get(b, b or '—')}" for sid, a, b in res.changes)
@@ -82,7 +79,7 @@ with common.messages("Cannot show the letters"):
                     f"Correction saved (letter version {res.version}). "
                     + (f"Scores changed: {changed}." if changed else "No standard changed its verdict."))
                 st.rerun()
-        hist = services.letter_corrections(store, acc, tid, letter.id)
+        hist = services.letter_corrections(scope, letter.id)
         if not hist.empty:
             st.markdown("**Corrections to this letter**")
             st.dataframe(hist, hide_index=True, key="letter_corrections")

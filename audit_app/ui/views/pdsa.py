@@ -8,15 +8,13 @@ import streamlit as st
 from audit_app import services
 from audit_app.ui import common
 
-store = common.get_store()
-acc = common.access()
 st.title("PDSA log")
-tid = common.need_trust()
+scope = common.need_scope()
 
-cycles = services.list_pdsa(store, acc, tid)
-options = services.measure_options(store, acc, tid)
+cycles = services.list_pdsa(scope)
+options = services.measure_options(scope)
 
-table = services.pdsa_table(store, acc, tid)
+table = services.pdsa_table(scope)
 if table.empty:
     st.caption("No PDSA cycles yet. Each cycle is drawn on the charts of the measures it is linked to, "
                "at its start date.")
@@ -70,7 +68,7 @@ with st.form(f"pdsa_form_{choice}_{st.session_state.get('_pdsa_saves', 0)}"):
 
 if saved:
     with common.messages("PDSA cycle not saved"):
-        services.save_pdsa(store, acc, tid, {
+        services.save_pdsa(scope, {
             "change_idea": idea, "change_idea_id": idea_id, "project_id": project, "aim_id": aim, "cycle_no": int(cycle_no),
             "date_start": start, "date_end": end, "owner": owner, "objective": objective,
             "prediction": prediction, "plan": plan, "do_observations": do_obs, "study": study,
@@ -84,7 +82,7 @@ if saved:
 
 if choice is not None and st.button("Delete this cycle", key="pdsa_delete"):
     with common.messages("Cycle not deleted"):
-        services.delete_pdsa(store, acc, tid, choice)
+        services.delete_pdsa(scope, choice)
         common.clear_caches()
         st.session_state.pop("pdsa_choice", None)
         st.rerun()

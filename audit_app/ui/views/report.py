@@ -6,14 +6,13 @@ import streamlit as st
 from audit_app import services
 from audit_app.ui import common
 
-store = common.get_store()
-acc = common.access()
 st.title("Report")
-tid, rid = common.need_round()
+scope, rid = common.need_round()
+tid = scope.trust_id
 
 with common.messages("Cannot build the report"):
-    rnd = services.require_round(store, acc, tid, rid)
-    trust = services.require_trust(store, acc, tid)
+    rnd = scope.round(rid)
+    trust = scope.trust
     st.markdown(f"Excel report of round **{rnd.label}** ({rnd.n_letters} letters): summary against targets with "
                 "95% intervals, every letter with its evidence, subgroups (small numbers suppressed), data quality "
                 "notes from the import, the comparison with the previous round, run/SPC charts with PDSA cycles, "
@@ -28,12 +27,12 @@ with common.messages("Cannot build the report"):
     key = ("_report", tid, rid, mask, charts, grain)
     if st.button("Build the report", type="primary", key="build_report"):
         with st.spinner("Building the Excel report…"):
-            data = common.round_report(*common.cache_args(tid), rid, mask, charts, grain)
+            data = common.round_report(scope, rid, mask, charts, grain)
         st.session_state["_report_bytes"] = (key, data)
     built = st.session_state.get("_report_bytes")
     if built and built[0] == key:
         st.download_button("Download the Excel report", data=built[1],
-                           file_name=services.report_filename(store, acc, tid, rid),
+                           file_name=services.report_filename(scope, rid),
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            key="download_report", on_click="ignore", type="primary", icon=":material/download:")
 
@@ -41,24 +40,24 @@ with common.messages("Cannot build the report"):
     st.markdown("A PowerPoint deck: compliance against targets, then one slide per measure with its run chart "
                 "(by the period chosen above), the PDSA cycles and what the rules found, in words. Figures only: no "
                 "letter or identifier is on a slide.")
-    options = services.measure_options(store, acc, tid)
+    options = services.measure_options(scope)
     picked = st.multiselect("Measures (one slide each)", list(options), format_func=options.get,
-                            default=services.slide_measures(store, acc, tid), key="slides_measures")
+                            default=services.slide_measures(scope), key="slides_measures")
     skey = ("_slides", tid, rid, tuple(picked), grain)
     if st.button("Build the slides", key="build_slides"):
         with st.spinner("Drawing the charts…"):
-            deck = services.round_slides(store, acc, tid, rid, picked, grain=grain)
+            deck = services.round_slides(scope, rid, picked, grain=grain)
         st.session_state["_slides_bytes"] = (skey, deck)
     built = st.session_state.get("_slides_bytes")
     if built and built[0] == skey:
         st.download_button("Download the slides", data=built[1],
-                           file_name=services.report_filename(store, acc, tid, rid, "pptx"),
+                           file_name=services.report_filename(scope, rid, "pptx"),
                            mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
                            key="download_slides", on_click="ignore", icon=":material/slideshow:")
 
     st.subheader("Change ideas: the trust's TTO wording")
     st.caption("For the PDSA 'Plan': each standard's suggested discharge-letter wording (edit it on the Standards "
                "page) beside this round's compliance. The Letters page offers it, filled in, for each failed letter.")
-    st.dataframe(services.change_ideas(store, acc, tid, rid), hide_index=True, key="report_change_ideas",
+    st.dataframe(services.change_ideas(scope, rid), hide_index=True, key="report_change_ideas",
                  column_config={"Suggested wording": st.column_config.TextColumn(width="large"),
                                 "Example": st.column_config.TextColumn(width="large")})

@@ -6,13 +6,11 @@ import streamlit as st
 from audit_app import services
 from audit_app.ui import common
 
-store = common.get_store()
-acc = common.access()
 st.title("Standards")
-tid = common.need_trust()
+scope = common.need_scope()
 
 with common.messages("Cannot show the standards"):
-    versions = services.standards_versions(store, acc, tid)
+    versions = services.standards_versions(scope)
     done = st.session_state.pop("_standards_done", None)
     if done:
         st.success(done)
@@ -20,8 +18,8 @@ with common.messages("Cannot show the standards"):
     version = st.selectbox("Standards version", versions, format_func=lambda v: f"version {v}"
                            + (" (current)" if v == versions[0] else ""), key=f"standards_version_{versions[0]}")
     current = version == versions[0]
-    table = services.standards_table(store, acc, tid, version)
-    params = services.standards_parameters(store, acc, tid, version)
+    table = services.standards_table(scope, version)
+    params = services.standards_parameters(scope, version)
     st.caption("Switch standards on or off and set their targets; saving creates a new version. Rounds keep the "
                "version they were scored with." if current else
                "An earlier version (read only). Rounds scored with it keep it.")
@@ -44,7 +42,7 @@ with common.messages("Cannot show the standards"):
         column_config={"Setting": st.column_config.TextColumn(width="medium"),
                        "Description": st.column_config.TextColumn(width="large")})
     st.subheader("Suggested TTO wording (change ideas)")
-    templates = services.standards_templates(store, acc, tid, version)
+    templates = services.standards_templates(scope, version)
     st.caption("The wording the Letters page offers for a letter that fails the standard, filled in with that "
                "letter's drug, strength and days. Placeholders: " + templates.attrs.get("placeholders", "")
                + ". Clear a cell to go back to the default.")
@@ -55,7 +53,7 @@ with common.messages("Cannot show the standards"):
                        "Default": st.column_config.TextColumn(width="large")})
     if current and st.button("Save as a new standards version", type="primary", key="save_standards"):
         with common.messages("Standards not saved"):
-            v = services.save_standards(store, acc, tid, edited, edited_params, templates=edited_templates)
+            v = services.save_standards(scope, edited, edited_params, templates=edited_templates)
             common.clear_caches()
             st.session_state["_standards_done"] = (f"Saved standards version {v}. New rounds use it; existing rounds "
                                                    "keep the version they were scored with.")

@@ -33,18 +33,19 @@ with st.expander("Add a trust", expanded=not trusts):
 if not trusts or tid is None:
     st.stop()
 
-trust = services.require_trust(store, acc, tid)
+scope = common.need_scope()  # the run's checked scope of the current trust
+trust = scope.trust
 st.subheader(f"{trust.name}")
 
 
 @st.dialog("Delete this trust?")
-def _confirm_delete_trust(trust_id: int, trust_name: str) -> None:
+def _confirm_delete_trust(trust_name: str) -> None:
     st.warning(f"This deletes **{trust_name}** with all its rounds, letters, corrections and PDSA cycles. "
                "It cannot be undone.")
     typed = st.text_input("Type the trust's name to confirm")
     if st.button("Delete trust", type="primary", disabled=typed.strip() != trust_name):
         with common.messages("Trust not deleted"):
-            services.delete_trust(store, acc, trust_id)
+            services.delete_trust(scope)
             common.clear_caches()
             common.select_trust(None)
             st.rerun()
@@ -58,7 +59,7 @@ def _confirm_delete_round(round_id: int, label: str, n_letters: int) -> None:
                            placeholder="e.g. imported the wrong file")
     if st.button("Delete round", type="primary", disabled=not reason.strip()):
         with common.messages("Round not deleted"):
-            note = services.delete_round(store, acc, tid, round_id, reason)
+            note = services.delete_round(scope, round_id, reason)
             if note:  # the text could not yet be purged from the database files
                 st.toast(note, icon=":material/hourglass_top:")
             common.clear_caches()
@@ -73,26 +74,26 @@ with c1:
         new_name = st.text_input("Rename trust", value=trust.name)
         if st.form_submit_button("Rename"):
             with common.messages("Not renamed"):
-                services.rename_trust(store, acc, trust.id, new_name)
+                services.rename_trust(scope, new_name)
                 common.clear_caches()
                 st.session_state["_trusts_done"] = f"Renamed the trust {new_name.strip()}."
                 st.rerun()
 with c2:
     if st.button("Delete trust…", key="delete_trust"):
-        _confirm_delete_trust(trust.id, trust.name)
+        _confirm_delete_trust(trust.name)
 
 with st.expander("People who can see this trust"):
     if not common.auth_configured():
         st.caption("This installation runs without sign-in (one user, on this computer), so this list has no "
                    "effect yet. With sign-in configured (README, shared deployment), each person sees only "
                    "the trusts listed against their e-mail address.")
-    users = services.trust_users(store, acc, trust.id)
+    users = services.trust_users(scope)
     st.markdown("\n".join(f"- {u}" for u in users) if users else "Nobody has been given access yet.")
     with st.form("grant_access", clear_on_submit=True):
         email = st.text_input("Give access to (NHS e-mail address they sign in with)")
         if st.form_submit_button("Give access"):
             with common.messages("Access not given"):
-                added = services.grant_trust(store, acc, trust.id, email)
+                added = services.grant_trust(scope, email)
                 st.toast(f"{added} can now see {trust.name}")
                 st.rerun()
     if users:
@@ -100,17 +101,17 @@ with st.expander("People who can see this trust"):
         who = a.selectbox("Remove access", users, key="revoke_who")
         if b.button("Remove", key="revoke_access"):
             with common.messages("Access not removed"):
-                services.revoke_trust(store, acc, trust.id, who)
+                services.revoke_trust(scope, who)
                 st.rerun()
 
 st.subheader("Audit rounds")
-table = services.rounds_table(store, acc, trust.id)
+table = services.rounds_table(scope)
 if table.empty:
     st.caption("No rounds yet. Create one below, or go straight to **Import** with a spreadsheet or letters.")
 else:
     st.dataframe(table.drop(columns=["id"]), hide_index=True, key="rounds_table")
 
-versions = services.standards_versions(store, acc, trust.id)
+versions = services.standards_versions(scope)
 with st.expander("New audit round", expanded=table.empty):
     with st.form("new_round", clear_on_submit=True):
         label = st.text_input("Round label", placeholder="e.g. Round 3 (Jan 2027)")
@@ -120,14 +121,14 @@ with st.expander("New audit round", expanded=table.empty):
         version = c.selectbox("Standards version", versions, format_func=lambda v: f"version {v}")
         if st.form_submit_button("Create round", type="primary"):
             with common.messages("Round not created"):
-                rid = services.create_round(store, acc, trust.id, label, start, end, version)
+                rid = services.create_round(scope, label, start, end, version)
                 common.clear_caches()
                 common.select_round(rid)
                 st.session_state["_trusts_done"] = (f"Created round {label.strip()}: it is now the current round. "
                                                     "Import its letters on the Import page.")
                 st.rerun()
 
-rounds = services.list_rounds(store, acc, trust.id)
+rounds = services.list_rounds(scope)
 rid = common.current_round_id()
 current = next((r for r in rounds if r.id == rid), None)
 if current is not None:
@@ -141,7 +142,7 @@ if current is not None:
                                          min_value=0, step=1, value=current.discharges, key="round_discharges")
             if st.form_submit_button("Save changes"):
                 with common.messages("Round not changed"):
-                    services.update_round(store, acc, trust.id, current.id, label=label, period_start=start,
+                    services.update_round(scope, current.id, label=label, period_start=start,
                                           period_end=end, discharges="" if discharges is None else discharges)
                     common.clear_caches()
                     st.rerun()
