@@ -17,6 +17,7 @@ from typing import NamedTuple
 from nlp import sig as S
 from nlp.context import RE_LIST_ITEM, LetterLayout, context_patterns, context_rules, cue
 from nlp.extraction import CoPrescription, Distractor, OpioidPrescription
+from nlp.findings import discharge_date
 from nlp.lexicon import Term, load_lexicon
 from nlp.ome import OST_BRANDS as _OST_BRANDS
 from nlp.statements import segment
@@ -758,6 +759,31 @@ def _limits_from_references(layout: LetterLayout, mentions: list[Mention], rxs: 
             same[0].duration_days, same[0].spans["duration"] = limit
 
 
+def _end_dates(layout: LetterLayout, rxs: list[OpioidPrescription], groups: list[Group]) -> None:
+    """An end point written as a date in the prescription's own statement ("stop on 14/04", "until his operation on
+    20/04") or in a Stop column gives the duration, counted from the letter's discharge date."""
+    if not any(r.duration_days is None for r in rxs):
+        return
+    discharged = discharge_date(layout.text)
+    if discharged is None:
+        return
+    text = layout.text
+    for rx, g in zip(rxs, groups):
+        if rx.duration_days is not None:
+            continue
+        found = None
+        if g.source == "table" and g.pieces and "duration" in g.pieces:
+            cell = g.cell(text, "duration")
+            found = S.end_date_days(cell.orig, discharged, bare=True)
+            base = cell.base
+        if found is None:
+            found = S.end_date_days(text[g.seg_start:g.seg_end], discharged)
+            base = g.seg_start
+        if found is not None:
+            days, a, b = found
+            rx.duration_days, rx.spans["duration"] = days, [base + a, base + b]
+
+
 def _shared_supply(layout: LetterLayout, rxs: list[OpioidPrescription]) -> None:
     """A supply stated for several drugs at once ("7 days of each supplied") belongs to the prescriptions
     written before it in the same paragraph that state no supply of their own."""
@@ -849,6 +875,7 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
         group_of.append(g)
 
     _limits_from_references(layout, mentions, rxs)
+    _end_dates(layout, rxs, group_of)
     _shared_supply(layout, rxs)
 
     # references: changes / plan lines ("Started: oxycodone", "co-dydramol started")

@@ -6,6 +6,7 @@ with its evidence span. Regexes run on short segments only (a few hundred charac
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
@@ -140,6 +141,39 @@ RE_REFERENCE_LIMIT = [_phrase_rx(t) for t in sig_rules()["reference_limit_phrase
 RE_SHARED_SUPPLY = [_phrase_rx(t) for t in sig_rules()["shared_supply_phrases"]]
 RE_STOP_LIMIT = [_phrase_rx(t) for t in sig_rules()["stop_limit_phrases"]]
 RE_PACK_QTY = re.compile(sig_rules()["pack_quantity"], _I)
+# a day and month, optionally a year ("14/04", "14.04.2026"): an end point, never a ratio ("30/500") or a 5/7
+_END_DATE = r"(?<![\d/.])(\d{1,2})\s*[/.]\s*(\d{1,2})(?:\s*[/.]\s*(\d{4}|\d{2}))?(?![\d/.])"
+RE_END_DATE_PHRASES = [re.compile(t.replace("{D}", _END_DATE), _I) for t in sig_rules()["end_date_phrases"]]
+RE_BARE_END_DATE = re.compile(r"^\s*" + _END_DATE + r"\s*$")
+
+
+def days_until(day: int, month: int, year: str | None, discharged) -> int | None:
+    """Days from the discharge date to an end date written without (or with) its year; None unless 1-90 days."""
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    years = [int(year) + (2000 if len(year) == 2 else 0)] if year else [discharged.year, discharged.year + 1]
+    for y in years:
+        try:
+            d = (dt.date(y, month, day) - discharged).days
+        except ValueError:
+            return None
+        if 1 <= d <= 90:
+            return d
+    return None
+
+
+def end_date_days(text: str, discharged, bare: bool = False) -> tuple[int, int, int] | None:
+    """(days, start, end) of an end point written as a date in `text` ("stop on 14/04", "until ... 20/04"); with
+    `bare`, a cell holding only a date (a Stop column)."""
+    if discharged is None:
+        return None
+    found = RE_BARE_END_DATE.match(text) if bare else None
+    for x in ([found] if found else [y for rx in RE_END_DATE_PHRASES for y in rx.finditer(text)]):
+        d = days_until(int(x.group(1)), int(x.group(2)), x.group(3), discharged)
+        if d:
+            return d, x.start(), x.end()
+    return None
+
 
 
 RE_SUPPLY = [
