@@ -140,6 +140,25 @@ RE_TAPER_STEP = _phrase_rx(sig_rules()["taper_step"])
 RE_REFERENCE_LIMIT = [_phrase_rx(t) for t in sig_rules()["reference_limit_phrases"]]
 RE_SHARED_SUPPLY = [_phrase_rx(t) for t in sig_rules()["shared_supply_phrases"]]
 RE_STOP_LIMIT = [_phrase_rx(t) for t in sig_rules()["stop_limit_phrases"]]
+RE_TAPER_TOTAL = [_phrase_rx(t) for t in sig_rules()["taper_total_phrases"]]
+
+
+def _taper_total(text: str) -> tuple[int, int, int] | None:
+    """(days, start, end) of a step down then a stop, each after a period: the sum of the two periods."""
+    for rx in RE_TAPER_TOTAL:
+        x = rx.search(text)
+        if x:
+            total = 0
+            for k in range(1, x.re.groups, 2):
+                n = to_number(x.group(k)) if x.group(k) else 1.0
+                if n is None:
+                    n = sig_rules()["duration_number_words"].get(" ".join(x.group(k).lower().split()))
+                d = _days(n, x.group(k + 1) or "days")
+                if not d:
+                    return None
+                total += d
+            return (total, x.start(), x.end()) if total <= 366 else None
+    return None
 RE_PACK_QTY = re.compile(sig_rules()["pack_quantity"], _I)
 # a day and month, optionally a year ("14/04", "14.04.2026"): an end point, never a ratio ("30/500") or a 5/7
 _END_DATE = r"(?<![\d/.])(\d{1,2})\s*[/.]\s*(\d{1,2})(?:\s*[/.]\s*(\d{4}|\d{2}))?(?![\d/.])"
@@ -663,6 +682,9 @@ def stated_limit(text: str, base: int) -> tuple[int, list[int]] | None:
     """(days, span) of an explicit limit in a sentence that only names the drug ("do not continue the codeine
     beyond a week"); review timings ("r/v 1/52") and bare periods are not read here."""
     text = text.translate(_CHAR_FOLDS)
+    tt = _taper_total(text)
+    if tt:
+        return tt[0], [base + tt[1], base + tt[2]]
     for rx in RE_REFERENCE_LIMIT:
         for x in rx.finditer(text):
             d = _period_days(x)
@@ -685,6 +707,11 @@ def shared_supplies(text: str) -> list[tuple[int, int, int]]:
 
 def parse_stop_limit(sig: Sig, m: Masked) -> None:
     """The end point of a step-down sentence ("wean and stop within 10 days") is the intended duration."""
+    tt = _taper_total(m.text)
+    if tt:
+        sig.duration_days = tt[0]
+        sig.spans["duration"] = [m.base + tt[1], m.base + tt[2]]
+        return
     for rx in RE_STOP_LIMIT:
         x = rx.search(m.text)
         if x:
