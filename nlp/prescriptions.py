@@ -20,6 +20,7 @@ from nlp.extraction import CoPrescription, Distractor, OpioidPrescription
 from nlp.findings import discharge_date
 from nlp.lexicon import Term, load_lexicon
 from nlp.ome import OST_BRANDS as _OST_BRANDS
+from nlp.rules import json_rules
 from nlp.statements import segment
 
 _I = re.IGNORECASE
@@ -353,6 +354,7 @@ def _patch_default_days(generic: str, mcg: float | None, term: Term) -> float:
     return 7.0
 
 
+_RE_PRN_CELL_YES = re.compile(json_rules("statement_rules.json")["prn_cell_yes"], re.IGNORECASE)
 _TAPER_SENTENCE = re.compile(r"[.;]\s+((?:then\s+)?(?:reduce|reducing|decrease|step(?:ping)?\s+down|wean|taper|halve)\b)",
                              re.IGNORECASE)
 
@@ -438,6 +440,8 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
         prn_any = S.RE_PRN.search(sig_zone)
         if prn_any:
             sig.prn = True
+        if "prn" in cells and _RE_PRN_CELL_YES.match(g.cell_text(text, "prn")):
+            sig.prn = True  # a "When required?" column answered yes
         if formulation == "patch" and sig.patch_change_days is None:
             S._patch_interval(sig, sig_zone)
         unit_zone = " ".join(g.cell_text(text, r) for r in ("drug", "strength", "dose") if r in cells) or seg
