@@ -763,6 +763,27 @@ def _limits_from_references(layout: LetterLayout, mentions: list[Mention], rxs: 
             same[0].duration_days, same[0].spans["duration"] = limit
 
 
+def _quantities_before_references(layout: LetterLayout, mentions: list[Mention], rxs: list[OpioidPrescription]) -> None:
+    """A count written just before a later mention of the drug ("and we have supplied 56 tablets of the co-codamol")
+    is the quantity of the one prescription of that drug that states none."""
+    text = layout.text
+    for m in mentions:
+        if m.context not in ("reference", "rx") or m.category != "opioid" or any(r.span[0] <= m.start < r.span[1] for r in rxs):
+            continue
+        same = [r for r in rxs if r.generic == m.generic]
+        if len(same) != 1 or same[0].supply_quantity is not None or same[0].quantity_n is not None:
+            continue
+        x = S.RE_QUANTITY_OF_DRUG.search(text, max(0, m.start - 60), m.start)
+        n = S.to_number(x.group(1)) if x else None
+        if not n:
+            continue
+        rx = same[0]
+        unit = S._unit_name(x.group(2))
+        rx.quantity_n, rx.quantity_unit = int(n), "ml" if unit.startswith("ml") else unit
+        rx.supply_quantity = f"{int(n)} {rx.quantity_unit}"
+        rx.spans["quantity"] = [x.start(1), x.end(2)]
+
+
 def _end_dates(layout: LetterLayout, rxs: list[OpioidPrescription], groups: list[Group]) -> None:
     """An end point written as a date in the prescription's own statement ("stop on 14/04", "until his operation on
     20/04") or in a Stop column gives the duration, counted from the letter's discharge date."""
@@ -880,6 +901,7 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
 
     _limits_from_references(layout, mentions, rxs)
     _end_dates(layout, rxs, group_of)
+    _quantities_before_references(layout, mentions, rxs)
     _shared_supply(layout, rxs)
 
     # references: changes / plan lines ("Started: oxycodone", "co-dydramol started")
