@@ -124,6 +124,8 @@ def classify(layout: LetterLayout, m: Mention) -> str:
             return "inpatient_only"
         if cue("allergy", clause):
             return "allergy"
+        if LINE_STOPPED.search(line) and STRONG_INPATIENT.search(near) and _past_stop(line):
+            return "inpatient_only"  # a syringe driver / PCA that "was discontinued on the ward"
         if LINE_STOPPED.search(line) and not _RE_STOPPED_WHEN.search(line):
             return "stopped"
         if cue("other", clause) and not has_sig(text[m.start:le]):
@@ -140,6 +142,8 @@ def classify(layout: LetterLayout, m: Mention) -> str:
         return "historical"
     if cue("pre_admission_before", before) and not positive:
         return "historical"  # "admitted with back pain on OxyContin 20mg BD": what he took before
+    if _RE_STOP_WORD.search(clause) and not positive and STRONG_INPATIENT.search(near) and _past_stop(clause):
+        return "inpatient_only"  # "the syringe driver (morphine ...) was discontinued": a ward-only dose, now ended
     if _RE_STOP_WORD.search(clause) and not positive:
         if cue("stop_instruction", clause) and not _past_stop(clause):
             # "GP to review ... and ensure oxycodone stopped": a plan, never a stopped drug
@@ -157,7 +161,7 @@ def classify(layout: LetterLayout, m: Mention) -> str:
     return "rx" if has_sig(text[m.start:ce]) else "reference"
 
 
-_RE_PAST_STOP = re.compile(r"\b(?:(?:was|were|has\s+been|have\s+been|had\s+been|we|I|they|he|she)\s+(?:\w+\s+)?(?:stopped|discontinued|ceased)|stopped\s+(?:on|during|in)\s+(?:admission|hospital|the\s+ward))\b", _I)
+_RE_PAST_STOP = re.compile(r"\b(?:(?:was|were|has\s+been|have\s+been|had\s+been|we|I|they|he|she)\s+(?:\w+\s+){0,2}?(?:stopped|discontinued|ceased)|stopped\s+(?:on|during|in)\s+(?:admission|hospital|the\s+ward))\b", _I)
 
 
 def _past_stop(clause: str) -> bool:
