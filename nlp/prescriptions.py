@@ -790,17 +790,26 @@ def _quantities_before_references(layout: LetterLayout, mentions: list[Mention],
 
 def _end_dates(layout: LetterLayout, rxs: list[OpioidPrescription], groups: list[Group]) -> None:
     """An end point written as a date in the prescription's own statement ("stop on 14/04", "until his operation on
-    20/04") or in a Stop column gives the duration, counted from the letter's discharge date."""
+    20/04") or in a Stop column gives the duration, counted from the letter's discharge date; one written in
+    post-operative days ("until day 5 post-op") counts from the post-op day of discharge."""
     if not any(r.duration_days is None for r in rxs):
         return
-    discharged = discharge_date(layout.text)
-    if discharged is None:
-        return
     text = layout.text
+    discharged = discharge_date(text)
+    pod = None
     for rx, g in zip(rxs, groups):
         if rx.duration_days is not None:
             continue
         found = None
+        if S.RE_END_POSTOP_DAY[0].search(text, g.seg_start, g.seg_end) or S.RE_END_POSTOP_DAY[1].search(text, g.seg_start, g.seg_end):
+            pod = pod if pod is not None else S.discharge_postop_day(text, discharged)
+            found = S.end_postop_days(text[g.seg_start:g.seg_end], pod)
+            if found is not None:
+                days, a, b = found
+                rx.duration_days, rx.spans["duration"] = days, [g.seg_start + a, g.seg_start + b]
+                continue
+        if discharged is None:
+            continue
         if g.source == "table" and g.pieces and "duration" in g.pieces:
             cell = g.cell(text, "duration")
             found = S.end_date_days(cell.orig, discharged, bare=True)

@@ -181,6 +181,42 @@ def days_until(day: int, month: int, year: str | None, discharged) -> int | None
     return None
 
 
+RE_END_POSTOP_DAY = [re.compile(t, _I) for t in sig_rules()["end_postop_day_phrases"]]
+RE_DISCHARGE_POSTOP_DAY = [re.compile(t, _I) for t in sig_rules()["discharge_postop_day"]]
+RE_OPERATION_DATE_LINE = re.compile(sig_rules()["operation_date_line"], _I | re.MULTILINE)
+
+
+def discharge_postop_day(letter: str, discharged) -> int | None:
+    """Which post-operative day the patient went home on: stated ("(post-op day 2)", "home on POD 3"), else the
+    discharge date less the date on the Operation/Procedure line."""
+    head = letter[:3000]
+    for rx in RE_DISCHARGE_POSTOP_DAY:
+        x = rx.search(head)
+        if x:
+            return int(x.group(1))
+    x = RE_OPERATION_DATE_LINE.search(head)
+    if x and discharged is not None:
+        year = int(x.group(3)) + (2000 if len(x.group(3)) == 2 else 0)
+        try:
+            d = (discharged - dt.date(year, int(x.group(2)), int(x.group(1)))).days
+        except ValueError:
+            return None
+        return d if 0 <= d <= 60 else None
+    return None
+
+
+def end_postop_days(text: str, pod_at_discharge: int | None) -> tuple[int, int, int] | None:
+    """(days, start, end) of an end point in post-operative days ("until day 5 post-op") counted from discharge."""
+    if pod_at_discharge is None:
+        return None
+    for rx in RE_END_POSTOP_DAY:
+        x = rx.search(text)
+        if x:
+            d = int(x.group(1)) - pod_at_discharge
+            return (d, x.start(), x.end()) if 1 <= d <= 60 else None
+    return None
+
+
 def end_date_days(text: str, discharged, bare: bool = False) -> tuple[int, int, int] | None:
     """(days, start, end) of an end point written as a date in `text` ("stop on 14/04", "until ... 20/04"); with
     `bare`, a cell holding only a date (a Stop column)."""

@@ -57,3 +57,21 @@ def test_discharge_date(text, date):
 def test_end_date_across_the_new_year():
     assert days_until(3, 1, None, dt.date(2025, 12, 29)) == 5
     assert days_until(1, 12, None, dt.date(2025, 12, 29)) is None
+
+
+POSTOP = [
+    # (header, line, duration): the post-op day of discharge is stated, or counted from the Operation line's date
+    ("Discharged 12/05/2026 (post-op day 3)\n", "Codeine 30mg qds prn until day 7 post-op", 4),
+    ("Operation: laparoscopic appendicectomy 10/05/2026\nDate of discharge: 11/05/2026\n",
+     "Oxycodone 5mg caps 5mg 4-hourly prn, stop on post-op day 6", 5),
+    ("Home on POD 2. DOB 01/01/1970\n", "Tramadol 50mg qds prn up to and including day 5 after the operation", 3),
+    # no post-op day of discharge to count from, or an end point already past
+    ("DOB 01/01/1970\n", "Codeine 30mg qds prn until day 7 post-op", None),
+    ("Discharged 12/05/2026 (post-op day 8)\n", "Codeine 30mg qds prn until day 7 post-op", None),
+]
+
+
+@pytest.mark.parametrize("head,line,days", POSTOP)
+def test_end_point_in_post_operative_days(head, line, days):
+    rxs = extract_letter(head + "Discharge medications:\n- " + line + "\n").to_dict()["opioids"]
+    assert [r["duration_days"] for r in rxs] == [days]
