@@ -390,7 +390,8 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
         form_txt = " ".join(g.cell_text(text, r) for r in ("drug", "strength", "route", "dose", "freq") if r in cells)
     else:
         rel = ms[0].start - g.seg_start
-        span_len = (ms[-1].end - ms[0].start) + 45
+        # (a previous dose blanked out of the statement does not use up the window: "10 mcg/h -> now 5 mcg/h")
+        span_len = (ms[-1].end - ms[0].start) + 45 + sum(1 for a, b in zip(raw_seg, seg) if a != b)
         S.parse_strength(sig, seg, g.seg_start, rel, limit=span_len)
         form_txt = seg
     formulation, route_hint = S.resolve_formulation(term.formulation, term.resolvable if fixed is None else False,
