@@ -304,10 +304,6 @@ class LetterFacts:
     letter_not_new_code: str = "LTOT"            # LTOT (continued unchanged) or NOT_NEW (reduced)
     new_ev: list[dict] = field(default_factory=list)
 
-    @property
-    def has_items(self) -> bool:
-        return bool(self.items)
-
     # ---- per-item 'new' status -----------------------------------------------------------------
     def item_new(self, i: int) -> tuple[str, list[dict]]:
         """'new' | 'not_new' | 'unknown' for item ``i`` with its evidence (see :meth:`item_status`)."""
