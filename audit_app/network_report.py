@@ -26,7 +26,9 @@ from typing import Iterable
 
 from openpyxl import Workbook
 
-from audit_app.network import NetworkReport, TrustFeedback, funnel_figure, trends_figure
+from audit_app.network import (
+    VALUE_LEAGUE_COLUMNS, NetworkReport, TrustFeedback, funnel_figure, network_value, trends_figure, value_text,
+)
 from audit_app.report import BOLD, _put, _Sheet, _table, png_session
 
 METHOD = [
@@ -43,10 +45,18 @@ METHOD = [
     "League tables are ordered by funnel position (worst side first), then by the lower end of the Wilson 95% "
     "interval: never by the percentage alone. Change from the previous round with Newcombe's 95% interval "
     "(hybrid score); 'improved' or 'worsened' only when the interval excludes zero.",
+    "Programme measures beside the standards: proportions (opioid letters at or above 90 / 120 mg OME/day, new "
+    "items that are modified-release, escalation, referral prompt, safety flags, ...) have funnels like the "
+    "standards; rates per 100 discharges (only rounds whose number of discharges was entered) and the median "
+    "OME have no funnel: their league tables list trusts in name order with each trust's value and its n, and "
+    "their trends are XmR charts (rates, from 12 rounds) or run charts. Letters with a global exclusion "
+    "(palliative care, cancer pain, opioid substitution, ...) are left out of the programme measures.",
     "Aggregates only: no letter text, quote or patient identifier is in this report.",
 ]
 LEAGUE_SHOWN = ["trust", "round", "n/N", "%", "95% CI", "change (points)", "95% CI of change", "change",
                 "funnel position", "variation", "assurance"]
+VALUE_LEAGUE_SHOWN = [c for c in VALUE_LEAGUE_COLUMNS if c in ("trust", "round", "value", "n", "change", "variation",
+                                                               "assurance")]
 
 
 # =========================================================================== charts
@@ -54,6 +64,8 @@ LEAGUE_SHOWN = ["trust", "round", "n/N", "%", "95% CI", "change (points)", "95% 
 #: trend pictures drawn by default (a 20-panel picture takes ~1 s to export; the Trends sheet has
 #: every standard's numbers for every trust and round)
 DEFAULT_TREND_CHARTS = 4
+#: rates and medians pictured by default (they have no funnel): the letter-level dose
+DEFAULT_VALUE_TRENDS = ("median_ome",)
 
 
 def default_trend_standards(report: NetworkReport, limit: int = DEFAULT_TREND_CHARTS) -> list[str]:
@@ -69,7 +81,13 @@ def default_trend_standards(report: NetworkReport, limit: int = DEFAULT_TREND_CH
         return outside + special
 
     ranked = sorted(range(len(stds)), key=lambda i: (-weight(stds[i]), i))
-    return [stds[i].id for i in sorted(ranked[:limit])]
+    values = [s.id for s in report.values_with_data if s.id in DEFAULT_VALUE_TRENDS]
+    return [stds[i].id for i in sorted(ranked[:limit])] + values
+
+
+def _heading(s) -> str:
+    """'OD-04 Weaning plan documented' for a standard, the measure's label for a programme measure."""
+    return f"{s.id} {s.title}" if s.is_standard else s.title
 
 
 _session = threading.local()
@@ -109,14 +127,15 @@ def render_charts(report: NetworkReport, *, funnels: bool = True, trends: bool =
     pngs: dict[str, bytes] = {}
     notes: list[str] = []
     stds = report.standards_with_data
+    every = stds + report.values_with_data
     wanted_trends = set(default_trend_standards(report) if trend_standards is None else trend_standards)
-    if trends and stds:
-        drawn = [s.id for s in stds if s.id in wanted_trends]
+    if trends and every:
+        drawn = [s.id for s in every if s.id in wanted_trends]
         notes.append("Trend pictures: " + (", ".join(drawn) if drawn else "none") +
-                     "; the Trends sheet has every standard's figures for every trust and round.")
+                     "; the Trends sheet has every standard's and measure's figures for every trust and round.")
     jobs = []
     if trends:
-        for s in stds:
+        for s in every:
             if s.id in wanted_trends and report.panels[s.id]:
                 jobs.append((f"trends:{s.id}", lambda s=s: trends_figure(report.panels[s.id], s)))
     if not (jobs or (funnels and stds)):
@@ -124,8 +143,8 @@ def render_charts(report: NetworkReport, *, funnels: bool = True, trends: bool =
     with (contextlib.nullcontext() if getattr(_session, "active", False) else png_session()):
         try:
             if funnels and stds:
-                items = [(report.funnels[s.id].result, f"{s.id} {s.short_title}: funnel plot, {report.period}",
-                          f"{s.id} {s.short_title}") for s in stds]
+                items = [(report.funnels[s.id].result, f"{s.name}: funnel plot, {report.period}", s.name)
+                         for s in stds]
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")   # kaleido: 'kopts ignored if using a server'
                     for s, png in zip(stds, funnel_pngs(items)):
@@ -196,9 +215,15 @@ def _leagues(ws: _Sheet, report: NetworkReport) -> None:
     for s in report.standards_with_data:
         fv = report.funnels[s.id]
         target = "" if s.target is None else f", target {s.target:.0%}"
-        _put(ws, r, 1, f"{s.id} {s.title} (network {fv.result.centre:.1%}{target}; {report.period})", font=BOLD)
+        _put(ws, r, 1, f"{_heading(s)} (network {fv.result.centre:.1%}{target}; {report.period})", font=BOLD)
         table = report.leagues[s.id]
         r = _table(ws, r + 1, LEAGUE_SHOWN, table[LEAGUE_SHOWN].values.tolist()) + 1
+    for s in report.values_with_data:
+        nv, k, n = network_value(report.data, s, report.period_value)
+        _put(ws, r, 1, f"{_heading(s)} (network {value_text(s, nv, k, n)}; {report.period}; no funnel: "
+                       "trusts in name order)", font=BOLD)
+        table = report.leagues[s.id]
+        r = _table(ws, r + 1, VALUE_LEAGUE_SHOWN, table[VALUE_LEAGUE_SHOWN].values.tolist()) + 1
     widths = {1: 28, 2: 14, 3: 12, 4: 8, 5: 14, 6: 10, 7: 14, 8: 34, 9: 18, 10: 18, 11: 24}
     for j, w in widths.items():
         ws.column_dimensions[chr(64 + j)].width = w
@@ -208,7 +233,7 @@ def _funnels(ws: _Sheet, report: NetworkReport, pngs: dict[str, bytes]) -> None:
     r = 1
     for s in report.standards_with_data:
         fv = report.funnels[s.id]
-        _put(ws, r, 1, f"{s.id} {s.title}: funnel plot, {fv.period}", font=BOLD)
+        _put(ws, r, 1, f"{_heading(s)}: funnel plot, {fv.period}", font=BOLD)
         r += 1
         if f"funnel:{s.id}" in pngs:
             _image(ws, pngs[f"funnel:{s.id}"], f"A{r}", 760, 365)
@@ -231,19 +256,24 @@ def _funnels(ws: _Sheet, report: NetworkReport, pngs: dict[str, bytes]) -> None:
 def _trends(ws: _Sheet, report: NetworkReport, pngs: dict[str, bytes]) -> None:
     d = report.data
     r = 1
-    for s in report.standards_with_data:
+    for s in report.standards_with_data + report.values_with_data:
         if f"trends:{s.id}" in pngs:
-            _put(ws, r, 1, f"{s.id} {s.title}: each trust over time", font=BOLD)
+            _put(ws, r, 1, f"{_heading(s)}: each trust over time", font=BOLD)
             _image(ws, pngs[f"trends:{s.id}"], f"A{r + 1}", 880, 600 if len(d.trusts) > 8 else 420)
             r += 33 if len(d.trusts) > 8 else 24
-    _put(ws, r, 1, "Each trust's rounds, every standard (n = letters meeting it, or not meeting it for a "
-                   "lower-is-better standard; N = eligible letters)", font=BOLD)
+    _put(ws, r, 1, "Each trust's rounds, every standard and measure (n = letters meeting it, or not meeting it "
+                   "for a lower-is-better standard, or counted by the measure; N = eligible letters, or discharges "
+                   "for a rate; for the median, n = N = letters with a known total OME)", font=BOLD)
     rows = []
     for s in report.standards_with_data:
         for p in report.panels[s.id]:
             for label, k, n in zip(p.labels, p.numerators, p.denominators):
                 rows.append([p.trust.name, label, s.id, k, n, round(100 * k / n, 1) if n else "no eligible letters"])
-    _table(ws, r + 1, ["Trust", "Round", "Standard", "n", "N", "%"], rows)
+    for s in report.values_with_data:
+        for p in report.panels[s.id]:
+            for label, k, n, v in zip(p.labels, p.numerators, p.denominators, p.values):
+                rows.append([p.trust.name, label, s.id, k, n, round(v, 1)])
+    _table(ws, r + 1, ["Trust", "Round", "Standard or measure", "n", "N", "% or value"], rows)
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = 16
 
@@ -350,24 +380,31 @@ def build_deck(report: NetworkReport, pngs: dict[str, bytes] | None = None, *, p
     for std in report.standards_with_data:
         fv = report.funnels[std.id]
         s = prs.slides.add_slide(prs.slide_layouts[5])
-        _title(s, f"{std.id} {std.short_title}: where each trust lies")
+        _title(s, f"{std.name}: where each trust lies")
         if f"funnel:{std.id}" in pngs:
             _picture(s, pngs[f"funnel:{std.id}"], Inches(0.4), top, Inches(8.6), Inches(5.6))
         lines = [s_ for s_ in fv.sentences] or ["Every trust lies inside the 95% limits."]
         _bullets(s, Inches(9.2), top, Inches(3.8), Inches(5.6), lines + [fv.result.overdispersion_text()], size=12)
         if f"trends:{std.id}" in pngs:
             s = prs.slides.add_slide(prs.slide_layouts[5])
-            _title(s, f"{std.id} {std.short_title}: each trust over time")
+            _title(s, f"{std.name}: each trust over time")
+            _picture(s, pngs[f"trends:{std.id}"], Inches(0.4), Inches(1.3), Inches(12.5), Inches(6.0))
+    for std in report.values_with_data:
+        if f"trends:{std.id}" in pngs:
+            s = prs.slides.add_slide(prs.slide_layouts[5])
+            _title(s, f"{std.name}: each trust over time")
             _picture(s, pngs[f"trends:{std.id}"], Inches(0.4), Inches(1.3), Inches(12.5), Inches(6.0))
 
-    for std in report.standards_with_data:
+    funnel_cols = ["trust", "n/N", "%", "95% CI", "change (points)", "95% CI of change", "funnel position",
+                   "variation", "assurance"]
+    value_cols = ["trust", "value", "change", "variation", "assurance"]
+    for std in report.standards_with_data + report.values_with_data:
         table = report.leagues[std.id]
+        cols = funnel_cols if std.funnel else value_cols
         for start in range(0, len(table), 12):
             part = table.iloc[start:start + 12]
             s = prs.slides.add_slide(prs.slide_layouts[5])
-            _title(s, f"{std.id} {std.short_title}: league table" + (" (cont.)" if start else ""))
-            cols = ["trust", "n/N", "%", "95% CI", "change (points)", "95% CI of change", "funnel position",
-                    "variation", "assurance"]
+            _title(s, f"{std.name}: league table" + (" (cont.)" if start else ""))
             shape = s.shapes.add_table(len(part) + 1, len(cols), Inches(0.4), top, Inches(12.5),
                                        Inches(0.4) * (len(part) + 1))
             from pptx.util import Pt

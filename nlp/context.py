@@ -14,7 +14,7 @@ import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from nlp.rules import json_rules
+from nlp.rules import gated, json_rules
 
 
 _I = re.IGNORECASE
@@ -57,17 +57,23 @@ def context_patterns() -> ContextPatterns:
     mid = "|".join(f"(?P<{k}>" + "|".join(f"(?:{p})" for p in r["section_headers"][k]) + ")" for k in mid_kinds)
     header_mid = re.compile(r"(?i)(?:" + mid + r")\s*:")
     header_caps = re.compile(r"(?i)(?:" + alts + r")\s*(?:\([^)\n]{0,40}\))?\s*:")
-    cues = {k: re.compile(v, _I) for k, v in r["cues"].items()}
+    # cues and phrases are asked about clauses and statements: behind literal gates (nlp.rules.gated); the
+    # headings are matched at a position with no end, where a gate would read the rest of the letter
+    cues = {k: gated(re.compile(v, _I)) for k, v in r["cues"].items()}
     w, g, ind = r["weaning"], r["gp"], r["indication"]
+
+    def phrase(src: str):
+        return gated(re.compile(src, _I))
+
     return ContextPatterns(
         header_line=header_line, header_mid=header_mid, header_caps=header_caps, kinds=kinds, cues=cues,
-        wean_trigger=re.compile(w["trigger"], _I), wean_past=re.compile(w["past_tense_exclude"], _I),
-        wean_negated=re.compile(w["negated"], _I),
-        gp_directive=re.compile(g["directive"], _I), gp_opioid_words=re.compile(g["opioid_words"], _I),
-        gp_lead_in=re.compile(g["lead_in"], _I),
-        ind_for=re.compile(ind["for_reason"], _I), ind_labelled=re.compile(ind["labelled"], _I),
-        ind_not=re.compile(ind["not_indication"], _I),
-        palliative=re.compile(r["palliative"], _I), chronic=re.compile(r["chronic"], _I),
+        wean_trigger=phrase(w["trigger"]), wean_past=phrase(w["past_tense_exclude"]),
+        wean_negated=phrase(w["negated"]),
+        gp_directive=phrase(g["directive"]), gp_opioid_words=phrase(g["opioid_words"]),
+        gp_lead_in=phrase(g["lead_in"]),
+        ind_for=phrase(ind["for_reason"]), ind_labelled=phrase(ind["labelled"]),
+        ind_not=phrase(ind["not_indication"]),
+        palliative=phrase(r["palliative"]), chronic=phrase(r["chronic"]),
     )
 
 

@@ -12,7 +12,7 @@ from nlp.drug_classes import (CO_PRESCRIPTION_CLASSES, JUSTIFIED_CLASSES, altern
                               justification, letter_rules, phrase_regex)
 from nlp.extraction import EXTRA_FLAG_ORDER, GOLD_FLAG_ORDER, CoPrescription, Finding, LetterExtraction
 from nlp.ome import HIGH_DOSE_THRESHOLDS, prescription_ome, total_ome
-from nlp.rules import WordListPattern
+from nlp.rules import WordListPattern, gated
 
 _I = re.IGNORECASE
 EXCLUDED_FOR_PLANS = {"allergy", "history", "family", "admission", "stopped"}
@@ -41,11 +41,11 @@ class PlanRules:
 @lru_cache(maxsize=1)
 def plan_rules() -> PlanRules:
     r = letter_rules()["plans"]
-    kw = {k: phrase_regex(r[k]) for k in ("wean_words", "stop_verbs", "when", "limits", "not_plan", "gp_address",
+    kw = {k: gated(phrase_regex(r[k])) for k in ("wean_words", "stop_verbs", "when", "limits", "not_plan", "gp_address",
                                                  "gp_action", "gp_not", "opioid_words", "pronoun", "gp_heading",
                                                  "gp_address_direct")}
     c = context_patterns()
-    kw["negated"] = phrase_regex(r["negated"] + [c.wean_negated.pattern])
+    kw["negated"] = gated(phrase_regex(r["negated"] + [c.wean_negated.pattern]))
     return PlanRules(**kw)
 
 
@@ -60,7 +60,8 @@ _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "sh
              "pain killer", "pain relief", "patch", "weaning", "stopping", "taper", "step-down", "reduction",
              "no longer", "no more", "do not", "not to", "then", "and stop", "& stop", "+ stop", "ask", "request",
              "district", "community", "primary care", "appreciat", "thank", "asked", "your help", "assistance",
-             "might you", "will you", "at most", "max", "exceed", "until", "down to", "down onto")
+             "might you", "will you", "at most", "max", "exceed", "until", "down to", "down onto", "if you", "wonder",
+             "kind enough")
 _KW_RE = WordListPattern.of_words(_KEYWORDS)  # run on the case-folded letter: same offsets, several times faster
 
 
@@ -465,8 +466,8 @@ def _phrase_rules(key: str):
     physio leaflet, a past event); when 'anchor' is given, a statement must also name its topic (medicines, driving,
     dependence...) unless it is a short item of a list ("Counselled", "Leaflet given")."""
     r = letter_rules()[key]
-    return phrase_regex(r["present"]), phrase_regex(r["absent"]), phrase_regex(r.get("ignore")), \
-        phrase_regex(r.get("anchor"))
+    return gated(phrase_regex(r["present"])), gated(phrase_regex(r["absent"])), gated(phrase_regex(r.get("ignore"))), \
+        gated(phrase_regex(r.get("anchor")))
 
 
 def _statement_at(layout: LetterLayout, pos: int) -> tuple[int, int]:

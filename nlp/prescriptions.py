@@ -109,6 +109,10 @@ def classify(layout: LetterLayout, m: Mention) -> str:
     if kind == "stopped":
         return "stopped"
     if kind == "admission":
+        ls, le = layout.line_bounds(m.start)
+        line = text[ls:le]
+        if cue("continues_after", line) and not LINE_STOPPED.search(line) and has_sig(text[m.start:le]):
+            return "rx"  # "Regular medicines: MST 60mg bd - continued": the list item says it goes home
         return "admission"
     if kind == "discharge":
         ls, le = layout.line_bounds(m.start)
@@ -141,9 +145,11 @@ def classify(layout: LetterLayout, m: Mention) -> str:
         return "stopped"
     if cue("inpatient_only", near):
         return "inpatient_only"
-    if kind == "changes" and RE_LIST_ITEM.match(text[slice(*layout.line_bounds(m.start))]) \
-            and has_sig(_without_previous_dose(text[m.start:ce])):
-        return "rx"  # "Changes: - MST Continus - INCREASED to 60mg BD (was 30mg BD)": the new prescription
+    if kind == "changes" and (RE_LIST_ITEM.match(line := text[slice(*layout.line_bounds(m.start))])
+                              or cue("status_lead", line)) and has_sig(_without_previous_dose(text[m.start:ce])):
+        # "Changes: - MST Continus - INCREASED to 60mg BD (was 30mg BD)", "STARTED - codeine 30mg qds":
+        # the new prescription
+        return "rx"
     if kind in ("plan", "gp", "changes", "other", "history"):
         return "reference"
     return "rx" if has_sig(text[m.start:ce]) else "reference"
@@ -210,6 +216,13 @@ def _statement_context(layout: LetterLayout, statements: list) -> None:
             continue
         if st.source == "table" or st.owner is None or st.owner.category != "opioid":
             continue
+        if st.owner.context == "reference" and layout.section_kind(st.start) in ("body", "discharge") \
+                and st.end > layout.line_bounds(st.owner.start)[1] and has_sig(text[st.owner.start:st.end]) \
+                and all(m.context == "reference" for m in st.mentions):
+            # an item block ("Drug: Oxycodone 5 mg capsules / Directions: ONE capsule four-hourly ..."): the sig is
+            # on the labelled lines the statement runs over
+            for m in st.mentions:
+                m.context = "rx"
         rx_ms = [m for m in st.mentions if m.context == "rx"]
         if not rx_ms:
             continue
@@ -658,7 +671,7 @@ def _mask_caps(m: S.Masked) -> None:
     for rx in S.RE_SUPPLY + [S.RE_QTY_X, S.RE_QTY_UNITS]:
         t = m.text
         for x in rx.finditer(t):
-            if rx is S.RE_QTY_UNITS and int(x.group(1)) <= 4:
+            if rx is S.RE_QTY_UNITS and (S.to_number(x.group(1)) or 0) <= 4:
                 continue
             m.take(x.start(), x.end())
     t = m.text

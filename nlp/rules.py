@@ -86,3 +86,201 @@ class WordListPattern:
         if folded is None:
             return self.exact.finditer(text)
         return self.fast.finditer(folded)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Literal gates. A phrase class is a big alternation, and most of the text it is asked about cannot match it: no
+# word it needs is there. Every pattern needs some literal words ("seen|reviewed ... by ... pain|palliative"); a
+# gate reads them from the parsed pattern once and answers "no match" without running the regex when the folded
+# text lacks them (a plain substring search, many times cheaper). It only ever skips a regex that could not have
+# matched, so results are those of the regex.
+# --------------------------------------------------------------------------------------------------------------
+import sys as _sys
+from re import _constants as _C, _parser as _P  # the stdlib's own regex parser (stable since 3.11)
+
+_REPEATS = tuple(op for op in (_C.MAX_REPEAT, _C.MIN_REPEAT, getattr(_C, "POSSESSIVE_REPEAT", None)) if op is not None)
+_ATOMIC = getattr(_C, "ATOMIC_GROUP", None)
+_MAX_ALTERNATIVES = 64  # top-level branches checked one by one; more than this: one clause for all
+_MAX_LITERALS = 100  # a gate that would look for more words than this costs about what the regex does
+
+
+def _odds(clause) -> float:
+    """Rough chance that one of the literals occurs somewhere (short literals occur everywhere)."""
+    return sum(26.0 ** -len(x) for x in clause)
+
+
+def _minimal(lits) -> tuple[str, ...]:
+    """Literals that do not contain another literal of the set (containing one implies it)."""
+    out: list[str] = []
+    for x in sorted(set(lits), key=lambda s: (len(s), s)):
+        if not any(y in x for y in out):
+            out.append(x)
+    return tuple(out)
+
+
+def _clauses(sub) -> list[tuple[str, ...]]:
+    """Clauses every match satisfies: each a tuple of lower-case ASCII literals, one of which the matched text
+    contains. Zero-width items (\\b, ^, lookarounds) and anything not understood add nothing (never a wrong clause)."""
+    out: list[tuple[str, ...]] = []
+    run: list[str] = []
+
+    def flush():
+        if run:
+            out.append(("".join(run),))
+            run.clear()
+
+    for op, av in sub:
+        if op is _C.LITERAL:
+            ch = chr(av)
+            if ch.isascii():
+                run.append(ch.lower())
+                continue
+            flush()
+            continue
+        if op is _C.AT:
+            continue  # zero width: the literals either side are adjacent in the text
+        flush()
+        if op is _C.SUBPATTERN:
+            out.extend(_clauses(av[-1]))
+        elif op is _ATOMIC:
+            out.extend(_clauses(av))
+        elif op in _REPEATS and av[0] >= 1:
+            out.extend(_clauses(av[2]))
+        elif op is _C.BRANCH:
+            best = [_best(_clauses(b)) for b in av[1]]
+            if all(best):
+                out.append(_minimal(x for c in best for x in c))
+    flush()
+    return out
+
+
+def _best(clauses) -> tuple[str, ...] | None:
+    return min(clauses, key=_odds) if clauses else None
+
+
+def _alternatives(sub) -> list[list[tuple[str, ...]]] | None:
+    """The pattern as alternatives (the branches of its top-level alternation, with what surrounds it), each a
+    short list of clauses, most selective first; None when some alternative needs no literal at all."""
+    while len(sub) == 1 and sub[0][0] is _C.SUBPATTERN:
+        sub = sub[0][1][-1]
+    items = list(sub)
+    where = [i for i, (op, _av) in enumerate(items) if op is _C.BRANCH]
+    if len(where) == 1 and len(items[where[0]][1][1]) <= _MAX_ALTERNATIVES:
+        i = where[0]
+        around = _clauses(items[:i]) + _clauses(items[i + 1:])  # the parser moves a shared prefix (\b) out
+        branches = [around + _clauses(b) for b in items[i][1][1]]
+    else:
+        branches = [_clauses(items)]
+    alts = []
+    for cl in branches:
+        # a one-character literal is in almost any text: such a clause filters nothing
+        cl = sorted({m for c in cl if (m := _minimal(c)) and min(map(len, m)) >= 2}, key=_odds)
+        if not cl:
+            return None
+        alts.append(cl)
+    # each alternative's most selective clause; then more clauses while the gate stays cheap
+    kept = [[cl[0]] for cl in alts]
+    for k in (1, 2):
+        for alt, cl in zip(kept, alts):
+            if len(cl) > k and len({x for a in kept for c in a for x in c} | set(cl[k])) <= _MAX_LITERALS:
+                alt.append(cl[k])
+    return kept
+
+
+_long_memo: list[tuple[str, str | None]] = []
+
+
+def _folded(text: str) -> str | None:
+    """fold_case, remembering the last two long strings (the letter is asked about again and again, between its
+    statements, which are short and cheaper to fold than to look up)."""
+    if len(text) < 2000:
+        return fold_case(text)
+    for t, f in _long_memo:
+        if t is text:
+            return f
+    f = fold_case(text)
+    _long_memo.insert(0, (text, f))
+    del _long_memo[2:]
+    return f
+
+
+class LiteralGate:
+    """A compiled regex with a literal prefilter: ``search``, ``match``, ``fullmatch``, ``finditer``, ``findall``
+    and ``sub`` answer exactly as the regex does, without running it on text that lacks the words it needs."""
+
+    __slots__ = ("regex", "pattern", "flags", "alternatives", "literals", "first")
+
+    def __init__(self, regex: re.Pattern, alternatives):
+        self.regex, self.pattern, self.flags = regex, regex.pattern, regex.flags
+        self.alternatives = alternatives
+        self.literals = sorted({x for alt in alternatives for c in alt for x in c})
+        # every alternative's first clause: text with none of these words cannot match at all
+        self.first = tuple(sorted({x for alt in alternatives for x in alt[0]}, key=lambda x: (len(x), x)))
+
+    def could_match(self, string: str, pos: int = 0, endpos: int = _sys.maxsize) -> bool:
+        """False only when no match can lie inside string[pos:endpos]."""
+        folded = _folded(string)
+        if folded is None:
+            return True  # lower-casing moves offsets: no prefilter
+        if pos > 0 or endpos < len(folded):
+            folded = folded[max(pos, 0):endpos]
+        for lit in self.first:
+            if lit in folded:
+                break
+        else:
+            return False
+        for alt in self.alternatives:
+            for clause in alt:
+                for lit in clause:
+                    if lit in folded:
+                        break
+                else:
+                    break  # a clause with none of its literals: this alternative cannot match
+            else:
+                return True
+        return False
+
+    def search(self, string, pos=0, endpos=_sys.maxsize):
+        return self.regex.search(string, pos, endpos) if self.could_match(string, pos, endpos) else None
+
+    def match(self, string, pos=0, endpos=_sys.maxsize):
+        return self.regex.match(string, pos, endpos) if self.could_match(string, pos, endpos) else None
+
+    def fullmatch(self, string, pos=0, endpos=_sys.maxsize):
+        return self.regex.fullmatch(string, pos, endpos) if self.could_match(string, pos, endpos) else None
+
+    def finditer(self, string, pos=0, endpos=_sys.maxsize):
+        return self.regex.finditer(string, pos, endpos) if self.could_match(string, pos, endpos) else iter(())
+
+    def findall(self, string, pos=0, endpos=_sys.maxsize):
+        return self.regex.findall(string, pos, endpos) if self.could_match(string, pos, endpos) else []
+
+    def sub(self, repl, string, count=0):
+        return self.regex.sub(repl, string, count) if self.could_match(string) else string
+
+    def __repr__(self) -> str:
+        return f"LiteralGate({self.pattern[:40]!r}..., {len(self.literals)} literals)"
+
+
+def gated(regex: re.Pattern | None):
+    """``regex`` behind a LiteralGate, or ``regex`` itself when every match can do without literals or the gate
+    would look for too many (cached per pattern)."""
+    if regex is None or isinstance(regex, LiteralGate):
+        return regex
+    return _gated(regex)
+
+
+@lru_cache(maxsize=1024)
+def _gated(regex: re.Pattern):
+    if not isinstance(regex.pattern, str):
+        return regex
+    try:
+        alts = _alternatives(_P.parse(regex.pattern, regex.flags))
+    except Exception:  # noqa: BLE001 - a pattern the parser reads differently: no gate, same answers
+        return regex
+    if not alts:
+        return regex
+    gate = LiteralGate(regex, alts)
+    if len(gate.literals) > _MAX_LITERALS:
+        return regex
+    return gate

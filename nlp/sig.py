@@ -36,6 +36,10 @@ def to_number(tok: str | None) -> float | None:
         return float(t)
     except ValueError:
         v = _num_words().get(t)
+        if v is None and (parts := re.split(r"[\s-]+", t)) and len(parts) == 2:
+            tens, unit = _num_words().get(parts[0]), _num_words().get(parts[1])
+            if tens and unit and tens >= 20 and tens % 10 == 0 and 1 <= unit <= 9:
+                return tens + unit  # "twenty-four", "thirty two"
         return v if v is not None else sig_rules()["tablet_count_words"].get(t)
 
 
@@ -46,7 +50,7 @@ NUMW = r"(\d+(?:\.\d+)?|" + "|".join(sorted((w.replace(" ", r"\s+") for w in _nu
 _COUNT = r"(\d|" + "|".join(sorted(list(sig_rules()["tablet_count_words"]) + [w for w in _num_words() if w not in _ADVERBS],
                                     key=len, reverse=True)) + r")"
 # (a run of blanks is a frequency or cap phrase already read and masked; the end is a Dose cell holding "1-2")
-_RE_NOT_A_COUNT_BEFORE = re.compile(r"(?:up\s+to|max(?:imum)?\.?|no\s+more\s+than|not\s+more\s+than|every|each|q)\s*$", _I)
+_RE_NOT_A_COUNT_BEFORE = re.compile(r"(?:up\s+to|max(?:imum)?\.?\s*[:=]?|no\s+more\s+than|not\s+more\s+than|every|each|q)\s*$", _I)
 RE_BARE_COUNT = re.compile(r"(?<![\w./-])" + _COUNT + r"(?:\s*(?:-|–|to|or)\s*" + _COUNT + r")?(?=\s*(?:,\s*)?(?:"
                            + "|".join(sig_rules()["count_followers"]) + r")\b|\s{3,}|\s*$)", _I)
 
@@ -70,15 +74,15 @@ RE_EVERY_H = re.compile(r"\b(?:every|each|q\.?|q)\s*" + NUMW + r"(?:\s*(?:-|–|
 RE_HOURLY = re.compile(r"(?<![\d.])\b" + NUMW + r"(?:\s*(?:-|–|to|or)\s*" + NUMW + r")?\s*[- ]?\s*(?:hourly|hrly|hly|h(?:ou)?rly)\b", _I)
 RE_BARE_HOURLY = re.compile(r"(?<![\d\-\s])\s*\bhourly\b|(?:^|(?<=[\s(|,]))hourly\b", _I)
 RE_TIMES = re.compile(r"\b" + NUMW + r"\s*(?:x\s*)?times?\s*(?:a|per|each|in\s+a|in\s+24\s*hours?)?\s*(?:day|daily|24\s*h(?:ours?|rs?)?)\b", _I)
-RE_CAP_TIMES = re.compile(r"\b(?:max(?:imum)?\.?|up\s+to|no\s+more\s+than|not\s+more\s+than|not\s+to\s+exceed)\s*(?:of\s+)?" + NUMW
+RE_CAP_TIMES = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|up\s+to|no\s+more\s+than|not\s+more\s+than|not\s+to\s+exceed)\s*(?:of\s+)?" + NUMW
                           + r"\s*(?:doses?|times?|administrations?)\s*(?:(?:in|per|/|a|every|each|in\s+any)\s*(?:24\s*h(?:ours?|rs?|r)?|day|24hrs?|twenty[- ]four\s+hours))?", _I)
 # "max 4/24", "no more than 8 in 24 hours": a count with no unit (doses, or tablets when the dose is tablets)
-RE_CAP_BARE = re.compile(r"\b(?:max(?:imum)?\.?|no\s+more\s+than|not\s+more\s+than|not\s+to\s+exceed|up\s+to)\s*(?:of\s+)?" + NUMW
+RE_CAP_BARE = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|no\s+more\s+than|not\s+more\s+than|not\s+to\s+exceed|up\s+to)\s*(?:of\s+)?" + NUMW
                          + r"\s*(?:/\s*24\s*(?:h(?:ours?|rs?)?)?|in\s+(?:any\s+)?(?:24\s*h(?:ours?|rs?|r)?|twenty[- ]four\s+hours|a\s+day|one\s+day)|(?:per|a)\s+day)(?![\w/])", _I)
-RE_CAP_ABBR = re.compile(r"\bmax(?:imum)?\.?\s*(?:of\s+)?(QDS|QID|TDS|TID|BD|BID|OD|four\s+times\s+(?:a\s+)?(?:day|daily)|three\s+times\s+(?:a\s+)?(?:day|daily)|twice\s+(?:a\s+)?(?:day|daily)|once\s+(?:a\s+)?(?:day|daily))\b", _I)
-RE_CAP_UNITS = re.compile(r"\b(?:max(?:imum)?\.?|no\s+more\s+than|not\s+more\s+than|up\s+to)\s*(?:of\s+)?" + NUMW
+RE_CAP_ABBR = re.compile(r"\bmax(?:imum)?\.?\s*[:=]?\s*(?:of\s+)?(QDS|QID|TDS|TID|BD|BID|OD|four\s+times\s+(?:a\s+)?(?:day|daily)|three\s+times\s+(?:a\s+)?(?:day|daily)|twice\s+(?:a\s+)?(?:day|daily)|once\s+(?:a\s+)?(?:day|daily))\b", _I)
+RE_CAP_UNITS = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|no\s+more\s+than|not\s+more\s+than|up\s+to)\s*(?:of\s+)?" + NUMW
                           + r"\s*(tablets?|tabs|capsules?|caps|caplets)\s*(?:in|per|/|a|every|each|in\s+any)\s*(?:24|day|twenty)", _I)
-RE_CAP_MG = re.compile(r"\bmax(?:imum)?\.?\s*(?:daily\s+dose\s*)?(?:of\s+)?" + NUM + r"\s*(mg|" + MCG + r")\s*(?:in|per|/|a|daily|every|each)\s*(?:24|day|d\b)", _I)
+RE_CAP_MG = re.compile(r"\bmax(?:imum)?\.?\s*[:=]?\s*(?:daily\s+dose\s*)?(?:of\s+)?" + NUM + r"\s*(mg|" + MCG + r")\s*(?:in|per|/|a|daily|every|each)\s*(?:24|day|d\b)", _I)
 RE_PRN = re.compile(r"\b(?:" + "|".join(sig_rules()["prn_phrases"]) + r")\b", _I)
 
 # --- duration / supply / quantity ------------------------------------------------------------------------------
@@ -151,8 +155,11 @@ RE_DURATION = [
     re.compile(r"(?<![\d/.])(\d{1,2})\s*(/7|/52)(?![\d/])", _I),
 ]
 # ("Qty: 1 OP" with no pack size is no count of tablets)
-RE_QTY_X = re.compile(r"(?<![A-Za-z0-9])(?:x|qty\.?|quantity|#|no\.?)\s*[:=]?\s*(\d+)\b(?!\s*(?:days?|/|weeks?|\.\d|\s*ml|mg|mcg|micro|OP\b|O/P|packs?\b|box))", _I)
-RE_QTY_UNITS = re.compile(r"(?<![\d./-])\b(\d+)\s*(?:x\s*)?(tablets?|tabs|capsules?|caps|caplets|patch(?:es)?|ampoules?|amps|vials?|sachets?|suppositor(?:y|ies)|lozenges?|injections?)\b", _I)
+# ("tablets x 1-2 QDS": a range after x is tablets per dose, never a quantity)
+RE_QTY_X = re.compile(r"(?<![A-Za-z0-9])(?:x|qty\.?|quantity|#|no\.?)\s*[:=]?\s*(\d+)\b(?!\s*(?:days?|/|weeks?|\.\d|\s*ml|mg|mcg|micro|OP\b|O/P|packs?\b|box|(?:-|to|or)\s*\d))", _I)
+# a count of units, in figures or words ("Twenty-four tablets", "FOURTEEN (14) capsules": the figure echoed in brackets)
+_QTY_WORDS = r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-]+(?:one|two|three|four|five|six|seven|eight|nine))?|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
+RE_QTY_UNITS = re.compile(r"(?<![\d./-])\b(\d+|" + _QTY_WORDS + r")\s*(?:\(\s*\d+\s*\)\s*)?(?:x\s*)?(tablets?|tabs|capsules?|caps|caplets|patch(?:es)?|ampoules?|amps|vials?|sachets?|suppositor(?:y|ies)|lozenges?|injections?)\b", _I)
 # "(28 supplied)", "56 dispensed": a count with no unit, after the days-supplied phrases were masked
 RE_QTY_SUPPLIED = re.compile(r"(?<![\d./-])\b(\d+)\s*(?:supplied|dispensed|issued)\b", _I)
 RE_QTY_ML = re.compile(r"(?:(\d+)\s*x\s*)?(\d+(?:\.\d+)?)\s*(?:ml|mls|millilitres?)\b(?:\s*bottles?)?", _I)
@@ -205,12 +212,16 @@ class Sig:
     spans: dict = field(default_factory=dict)
 
 
+_CHAR_FOLDS = str.maketrans(sig_rules()["char_folds"])
+
+
 class Masked:
     """The segment text with consumed parts blanked, so a number is read once."""
 
     def __init__(self, text: str, base: int):
         self.orig = text
-        self.chars = list(text)
+        # typographic variants read as their ASCII twin, one character for one so offsets stay put
+        self.chars = list(text.translate(_CHAR_FOLDS))
         self.base = base
 
     @property
@@ -402,7 +413,7 @@ def parse_frequency(sig: Sig, m: Masked, formulation: str | None) -> None:
     if b:
         cands.append((b.start(), b.end(), 24))
     if cands:
-        cands.sort()
+        cands.sort(key=lambda c: (c[0], -c[1]))  # first phrase; at one position the longest ("q.d.s" over "q.d")
         s, e, base = cands[0]
         base_span = (s, e)
     freq = cap if cap else base
@@ -484,7 +495,8 @@ def _patch_interval(sig: Sig, text: str) -> None:
         sig.patch_change_days = 7.0
 
 
-_RE_DAYS_FIGURE = re.compile(r"(?<![\d/])" + NUMW + r"\s*" + DAYS_UNIT, _I)  # "7 days", "five days"
+# "7 days", "five days"; never the upper end of a range ("1-2 weeks" states no duration)
+_RE_DAYS_FIGURE = re.compile(r"(?<![\d/])(?<!\d-)(?<!\d -)(?<!\d- )(?<!\d - )(?<!\bto )(?<!\bor )" + NUMW + r"\s*" + DAYS_UNIT, _I)
 
 
 def parse_supply(sig: Sig, m: Masked, formulation: str | None, default_unit: str | None,
@@ -591,6 +603,7 @@ def _add_taper_steps(sig: Sig, m: Masked) -> None:
 def stated_limit(text: str, base: int) -> tuple[int, list[int]] | None:
     """(days, span) of an explicit limit in a sentence that only names the drug ("do not continue the codeine
     beyond a week"); review timings ("r/v 1/52") and bare periods are not read here."""
+    text = text.translate(_CHAR_FOLDS)
     for rx in RE_REFERENCE_LIMIT:
         for x in rx.finditer(text):
             d = _period_days(x)
@@ -645,7 +658,7 @@ def _quantity(sig: Sig, m: Masked, formulation: str | None, default_unit: str | 
     u = RE_QTY_UNITS.search(text)
     x = RE_QTY_X.search(text)
     if u and (not x or u.start() < x.start()):
-        n = int(u.group(1))
+        n = int(to_number(u.group(1)) or 0)
         unit = _unit_name(u.group(2))
         if formulation == "liquid" and unit == "ampoules":
             pass

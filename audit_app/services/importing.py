@@ -6,19 +6,18 @@ warm_up loads it in the background.
 from __future__ import annotations
 
 import math
-import re
 from typing import Any, Callable
 
 import pandas as pd
 
-from audit_app import privacy, wording
+from audit_app import pasted, privacy, wording
 from audit_app.records import CANONICAL_FIELDS
 from audit_app.services.scope import ServiceError, TrustScope, check_period
 from audit_app.services.standards import current_standards
 from audit_app.store.database import StoreError
 
 
-LETTER_SEPARATOR = "==="  # still honoured; letters are split on their own titles without it
+LETTER_SEPARATOR = pasted.SEPARATOR  # still honoured; letters are split on their own structure without it
 
 
 def _import_error(exc: Exception, filename: str | None) -> ServiceError:
@@ -50,87 +49,9 @@ def list_sheets(data: bytes, filename: str) -> list[str]:
         raise _import_error(exc, filename) from None
 
 
-# A letter's own title: where a new letter starts in pasted text.
-_LETTER_TITLE = re.compile(
-    r"^\s*(?:(?:inpatient|immediate|hospital|electronic|e-?|final|interim|ward)\s*)*"
-    r"(?:discharge\s+(?:summary|letter|notification|advice\s+note|note)|tto\b|to\s+take\s+out)", re.I)
-_HEADER_WORDS = re.compile(r"\b(nhs|trust|hospital|infirmary|ward|foundation|healthcare|university)\b", re.I)
-
-
-_IDENTITY = re.compile(r"\b(DOB|D\.O\.B\.?|date of birth|NHS\s*(?:no|number|num)\b)|^\s*(patient|name|pt)\s*:", re.I)
-# the end of the letter before: sign-off, author and grade, pharmacy screening
-_SIGN_OFF = re.compile(r"\b(signed|completed by|bleep|regards|thanks|sincerely|screened|pharmacy|pharmacist|"
-                       r"FY[12]|CT[1-3]|ST[1-8]|SpR|SHO|registrar|consultant|ext\.?\s*\d)\b", re.I)
-_SEPARATOR_LINE = re.compile(r"^\s*([-=_*~#]\s*){3,}$")
-_HEADER_REACH = 12  # lines above a letter's identity block that can be its header
-
-
-def _is_header_line(line: str) -> bool:
-    """Blank, a rule, a title, or a short address-like line (trust, hospital, date, 'Dr X', 'Dear Dr X,')
-    rather than a sentence or a list item of the letter before."""
-    t = line.strip()
-    if not t or _SEPARATOR_LINE.match(t) or _LETTER_TITLE.match(t):
-        return True
-    if t[0] in "-•*·>" or t.endswith((".", ";", ":")) or _SIGN_OFF.search(t):
-        return False
-    if t.endswith(",") and not re.match(r"^\s*dear\b", t, re.I):
-        return False
-    return len(t) < 70 or (len(t) < 90 and bool(_HEADER_WORDS.search(t)))
-
-
-def _body_between(lines: list[str], a: int, b: int) -> bool:
-    """Is there letter body (a sentence, a list, a section) between two identity lines? Then they
-    belong to two letters; a patient block spread over a few lines does not."""
-    between = lines[a + 1:b]
-    return any(not t.strip() for t in between) and any(t.strip() and not _is_header_line(t) for t in between)
-
-
-def _letter_start(lines: list[str], anchor: int, floor: int) -> int:
-    """Walk up from a letter's first identity line over its header (titles, trust and hospital
-    names, rules, blank lines) to its first line; never above `floor` (the previous letter's anchor)."""
-    i = anchor
-    while i - 1 > floor and anchor - (i - 1) <= _HEADER_REACH and _is_header_line(lines[i - 1]):
-        i -= 1
-    while i < anchor and not lines[i].strip():
-        i += 1
-    return i
-
-
 def split_pasted_letters(text: str) -> list[str]:
-    """Pasted text -> letters, split on the letters' own headings: each letter has one patient
-    block (name, DOB, NHS number) under its header (trust, hospital, 'Discharge summary'); without
-    such blocks a letter starts at its title ('Inpatient discharge letter', 'TTO'). A line of only
-    '===' also separates letters. Text with none of these is one letter."""
-    letters: list[str] = []
-    for chunk in _split_on_separator(text or ""):
-        lines = chunk.splitlines()
-        anchors = [i for i, line in enumerate(lines) if _IDENTITY.search(line)]
-        clusters = [a for k, a in enumerate(anchors) if k == 0 or _body_between(lines, anchors[k - 1], a)]
-        if len(clusters) >= 2:
-            starts = [0] + [_letter_start(lines, a, prev) for prev, a in zip(clusters, clusters[1:])]
-        else:
-            # a title stands alone: 'TTO:' or 'Discharge summary:' ending in a colon heads a section
-            titles = [i for i, line in enumerate(lines) if len(line) < 90 and _LETTER_TITLE.match(line)
-                      and not line.rstrip().endswith(":")]
-            starts = [0] + titles[1:] if titles else [0]
-        starts = sorted(set(starts))
-        for a, b in zip(starts, starts[1:] + [len(lines)]):
-            piece = "\n".join(lines[a:b]).strip("\n")
-            if piece.strip():
-                letters.append(piece)
-    return letters
-
-
-def _split_on_separator(text: str) -> list[str]:
-    chunks, cur = [], []
-    for line in text.splitlines():
-        if line.strip() and set(line.strip()) == {"="} and len(line.strip()) >= 3:
-            chunks.append("\n".join(cur))
-            cur = []
-        else:
-            cur.append(line)
-    chunks.append("\n".join(cur))
-    return [c for c in chunks if c.strip()]
+    """Pasted text -> letters, split on the letters' own structure (audit_app.pasted.split_letters)."""
+    return pasted.split_letters(text)
 
 
 def discharge_date_of(text: str):

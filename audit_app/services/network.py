@@ -2,8 +2,10 @@
 
 Every function takes a checked :class:`audit_app.access.NetworkScope` (built once per page call by
 :func:`network_scope`): which trusts, under which names (anonymised for a member trust's user
-unless the network names its trusts). Nothing here loads a letter: the store counts results per
-trust, round, standard and outcome in the database.
+unless the network names its trusts). Nothing here loads a letter text: the store counts results
+per trust, round, standard and outcome in the database, and the programme measures' per-letter
+facts (``letter_measure``, computed once per letter version by :func:`refresh_letter_measures`)
+per trust and round.
 """
 from __future__ import annotations
 
@@ -26,6 +28,9 @@ LEAGUE_SORTS = {"position": "funnel position, then lower end of the 95% CI",
                 "name": "trust name", "denominator": "eligible letters (N)"}
 LEAGUE_SHOWN = ["trust", "round", "n/N", "%", "95% CI", "change (points)", "95% CI of change", "change",
                 "funnel position", "variation", "assurance"]
+VALUE_LEAGUE_SHOWN = ["trust", "round", "value", "n", "change", "variation", "assurance"]
+#: letters whose facts are computed and written per transaction
+_FACTS_BATCH = 1000
 
 
 def visible_networks(store: Store, access: Access) -> dict[int, str]:
@@ -53,17 +58,59 @@ def network_by_name(store: Store, access: Access, name: str) -> NetworkScope:
     raise ServiceError(f"no network named {name!r} that you can see (networks: {known})")
 
 
+def refresh_letter_measures(store: Store, trust_ids, config=None) -> int:
+    """Compute the programme facts of the trusts' letters that have none, or whose letter was
+    corrected since (``letter_measure``), from each letter's record and extraction (never its
+    text), under the network's configuration. Returns how many letters were (re)computed."""
+    from audit_app.standards import default_config
+    from audit_app.standards.measures import programme_facts
+
+    cfg = config or default_config()
+    basis = nw.facts_basis(cfg)
+    stale = store.stale_letter_measures(trust_ids, basis)
+    for start in range(0, len(stale), _FACTS_BATCH):
+        rows = []
+        for lid, rid, version, record, extraction in store.letter_measure_inputs(stale[start:start + _FACTS_BATCH]):
+            try:
+                facts = programme_facts(record, extraction if isinstance(extraction, dict) else None, cfg)
+            except (TypeError, ValueError, KeyError, AttributeError):
+                facts = {"has_opioid": None}   # unreadable: out of the measures' scope, like an unknown opioid
+            rows.append(nw.letter_measure_row(lid, rid, version, basis, facts))
+        store.save_letter_measures(rows)
+    return len(stale)
+
+
 def network_data(store: Store, scope: NetworkScope, standard_id: str | None = None) -> nw.NetworkData:
-    """The network's counts (one standard's, or every standard's), rounds and PDSA cycles."""
+    """The network's counts (one standard's or measure's, or every one's), rounds and PDSA cycles.
+    The programme measures are loaded for every one, or when ``standard_id`` is one of them."""
+    from audit_app.standards import default_config
+
     trusts = [nw.TrustEntry(t, scope.name_of(t), scope.is_named(t)) for t in scope.trust_ids]
     counts = store.result_counts(scope.trust_ids, standard_id=standard_id)
     rounds = store.rounds_of_trusts(scope.trust_ids)
     pdsa = {t: store.list_pdsa_cycles(t) for t in scope.trust_ids}
-    return nw.build(scope.network_id, scope.name, trusts, rounds, counts, pdsa)
+    measure_rows = ome = None
+    if standard_id is None or standard_id in measure_ids():
+        cfg = default_config()
+        refresh_letter_measures(store, scope.trust_ids, cfg)
+        basis = nw.facts_basis(cfg)
+        measure_rows = store.measure_counts(scope.trust_ids, basis, **nw.measure_query_args(cfg))
+        if standard_id in (None, "median_ome"):
+            ome = store.opioid_ome_values(scope.trust_ids, basis)
+    return nw.build(scope.network_id, scope.name, trusts, rounds, counts, pdsa,
+                    measure_rows=measure_rows, ome_values=ome)
+
+
+def measure_ids() -> list[str]:
+    return [m.id for m in nw.network_measures()]
 
 
 def standard_options() -> dict[str, str]:
-    return {s.id: f"{s.id} {s.title}" for s in nw.network_standards()}
+    """Standards, then the programme's measures (the kind said for those without a funnel)."""
+    out = {s.id: f"{s.id} {s.title}" for s in nw.network_standards()}
+    kinds = {nw.RATE: " (rate: no funnel)", nw.MEDIAN: " (median: no funnel)"}
+    out.update({m.id: m.title + kinds.get(m.kind, "") for m in nw.network_measures()})
+    return out
 
 
 def period_options(data: nw.NetworkData) -> dict[str, str]:
@@ -95,7 +142,7 @@ def _standard(data: nw.NetworkData, standard_id: str) -> nw.StandardInfo:
 
 @dataclass
 class FunnelPageView:
-    figure: Any
+    figure: Any                  # None for a rate or a median (a funnel plot is for proportions)
     sentences: list[str]
     overdispersion: str
     notes: list[str]
@@ -113,7 +160,14 @@ def _overdispersion(key: str | None) -> str | None:
 
 def funnel_view(data: nw.NetworkData, standard_id: str, *, period: str | None = nw.LATEST,
                 overdispersion: str | None = None, highlight: str | None = None) -> FunnelPageView:
-    _standard(data, standard_id)
+    std = _standard(data, standard_id)
+    if not std.funnel:
+        v, k, n = nw.network_value(data, std, period_value(period))
+        what = ("a rate per 100 discharges" if std.kind == nw.RATE else "a median")
+        notes = [f"{std.name} is {what}, not a proportion: a funnel plot is for proportions. The league table "
+                 f"below gives each trust's value; network: {nw.value_text(std, v, k, n)}."]
+        n_trusts = sum(1 for t in data.trusts if nw.period_rounds(data, t.id, period_value(period)))
+        return FunnelPageView(None, [], "", notes, n_trusts)
     fv = nw.funnel_for(data, standard_id, period_value(period), _overdispersion(overdispersion))
     notes = list(fv.result.notes)
     if fv.result.units_used == 0:
@@ -146,8 +200,12 @@ def league_view(data: nw.NetworkData, standard_id: str, *, period: str | None = 
     """The league table as the page shows it (no rank column: the order is the funnel position)."""
     if sort not in LEAGUE_SORTS:
         raise ServiceError(f"sort by one of: {', '.join(LEAGUE_SORTS)}")
-    _standard(data, standard_id)
+    std = _standard(data, standard_id)
     table = nw.league_table(data, standard_id, period=period_value(period), rules=rules)
+    if not std.funnel:   # a rate or median: in trust-name order (no funnel position to order by)
+        if sort == "denominator" and not table.empty:
+            table = table.sort_values("denominator", ascending=False, kind="stable")
+        return table.reindex(columns=VALUE_LEAGUE_SHOWN).reset_index(drop=True)
     if table.empty:
         return table.reindex(columns=LEAGUE_SHOWN)
     if sort == "name":
@@ -233,3 +291,53 @@ def create_network(store: Store, access: Access, name: str, trust_ids: list[int]
 
 def default_network_id() -> int:
     return DEFAULT_NETWORK_ID
+
+
+# -- membership: a network lead (or the single user) adds or removes trusts ------------------------
+def _manageable(store: Store, access: Access, network_id: int) -> NetworkScope:
+    """The network, if this user may change its trusts: its lead, or the single user; never the
+    default network of every trust (it is not stored)."""
+    if int(network_id) == DEFAULT_NETWORK_ID:
+        raise ServiceError("the network of every trust cannot be changed: create a network first")
+    scope = network_scope(store, access, network_id)
+    if scope.role not in ("lead", "single_user"):
+        raise AccessDenied(f"access denied: only a lead of {scope.name!r} may change its trusts")
+    return scope
+
+
+def addable_trusts(store: Store, access: Access, network_id: int) -> dict[int, str]:
+    """Trust id -> name: trusts this user may see that are not in the network yet (a lead adds
+    only trusts they have access to, as when creating a network)."""
+    try:
+        scope = _manageable(store, access, network_id)
+    except (ServiceError, AccessDenied):
+        return {}
+    return {t.id: t.name for t in access.visible_trusts(store) if t.id not in scope.trust_ids}
+
+
+def add_network_trust(store: Store, access: Access, network_id: int, trust_id: int) -> str:
+    """Add a trust to the network; returns a sentence saying so."""
+    scope = _manageable(store, access, network_id)
+    access.check_trust(trust_id)
+    if trust_id in scope.trust_ids:
+        raise ServiceError(f"{store.get_trust(trust_id).name!r} is already in {scope.name!r}")
+    try:
+        store.add_network_trust(scope.network_id, trust_id)
+    except StoreError as exc:
+        raise ServiceError(str(exc)) from None
+    return f"{store.get_trust(trust_id).name} added to {scope.name}."
+
+
+def remove_network_trust(store: Store, access: Access, network_id: int, trust_id: int) -> str:
+    """Take a trust out of the network (its rounds stay in the store); returns a sentence."""
+    scope = _manageable(store, access, network_id)
+    if trust_id not in scope.trust_ids:
+        raise ServiceError(f"trust {trust_id} is not in {scope.name!r}")
+    name = scope.name_of(trust_id)
+    store.remove_network_trust(scope.network_id, trust_id)
+    return f"{name} removed from {scope.name} (its audit rounds are kept)."
+
+
+def may_manage(scope: NetworkScope) -> bool:
+    """Whether the page offers to add or remove trusts (a lead or the single user, a stored network)."""
+    return scope.role in ("lead", "single_user") and scope.network_id != DEFAULT_NETWORK_ID

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -242,3 +243,36 @@ class NetworkLead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_email: Mapped[str] = mapped_column(String(320), index=True)
     network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"), index=True)
+
+
+class LetterMeasure(Base):
+    """One letter's facts for the programme measures (``audit_app.standards.measures.programme_facts``
+    under the network's standards configuration), so a network aggregates them with GROUP BY
+    instead of reading every letter's record and extraction. Revision 0005.
+
+    A derived cache: ``letter_version`` and ``basis`` (a digest of the configuration and the facts'
+    definition) say what it was computed from; a row whose letter has moved on is recomputed.
+    Holds numbers and codes only, never letter text or an identifier."""
+
+    __tablename__ = "letter_measure"
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id", ondelete="CASCADE"), primary_key=True)
+    round_id: Mapped[int] = mapped_column(Integer, index=True)
+    letter_version: Mapped[int] = mapped_column(Integer)
+    basis: Mapped[str] = mapped_column(String(40))
+    has_opioid: Mapped[bool | None] = mapped_column(Boolean)
+    excluded: Mapped[bool] = mapped_column(Boolean, default=False)
+    # total OME (mg/day): complete, or a lower bound when some item's OME is unknown
+    ome: Mapped[float | None] = mapped_column(Float)
+    ome_complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    n_items: Mapped[int | None] = mapped_column(Integer)
+    new_items: Mapped[int | None] = mapped_column(Integer)
+    new_starts: Mapped[int | None] = mapped_column(Integer)
+    new_mr_items: Mapped[int | None] = mapped_column(Integer)
+    pre_admission: Mapped[bool] = mapped_column(Boolean, default=False)
+    pre_admission_ome: Mapped[float | None] = mapped_column(Float)
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    dose_reduced: Mapped[bool] = mapped_column(Boolean, default=False)
+    referral_prompt: Mapped[bool] = mapped_column(Boolean, default=False)
+    # safety flag codes, space-separated with a space at each end (' tramadol_ssri_snri '), so a
+    # flag is counted with LIKE '% code %' and a new flag needs no migration
+    safety_flags: Mapped[str] = mapped_column(String(400), default=" ")

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, insert, or_, select
 
 from audit_app.store.models import (
-    AuditRound, Letter, Network, NetworkLead, NetworkTrust, StandardResultRow, Trust,
+    AuditRound, ExtractionResult, Letter, LetterMeasure, Network, NetworkLead, NetworkTrust, StandardResultRow, Trust,
 )
 
 __all__ = ["NetworkInfo", "NetworkRepository", "ResultCount"]
@@ -184,3 +184,97 @@ class NetworkRepository:
             for t, rs in by_trust.items():
                 out[t] = [self._round_info(r, counts.get(r.id, 0)) for r in _in_time_order(rs)]
         return out
+
+    # -- letter measures (the programme measures' per-letter facts, a derived cache) ------------
+    def stale_letter_measures(self, trust_ids: Iterable[int], basis: str) -> list[int]:
+        """Ids of the trusts' letters whose measure row is missing or was computed from another
+        version of the letter or another ``basis`` (an indexed anti-join, no letter is loaded)."""
+        ids = [int(t) for t in trust_ids]
+        if not ids:
+            return []
+        lm = LetterMeasure
+        q = (select(Letter.id).join(AuditRound, AuditRound.id == Letter.round_id)
+             .outerjoin(lm, and_(lm.letter_id == Letter.id, lm.letter_version == Letter.version, lm.basis == basis))
+             .where(AuditRound.trust_id.in_(ids), lm.letter_id.is_(None)).order_by(Letter.id))
+        with self.session() as s:
+            return [int(x) for x in s.scalars(q)]
+
+    def letter_measure_inputs(self, letter_ids: Iterable[int]) -> list[tuple[int, int, int, dict, dict | None]]:
+        """(letter id, round id, version, record, extraction) of the letters: what the programme
+        facts are computed from. Never the letter text."""
+        ids = [int(x) for x in letter_ids]
+        if not ids:
+            return []
+        q = (select(Letter.id, Letter.round_id, Letter.version, Letter.record, ExtractionResult.result)
+             .outerjoin(ExtractionResult, ExtractionResult.letter_id == Letter.id)
+             .where(Letter.id.in_(ids)).order_by(Letter.id))
+        with self.session() as s:
+            return [(int(i), int(r), int(v), rec or {}, ex) for i, r, v, rec, ex in s.execute(q)]
+
+    def save_letter_measures(self, rows: list[dict]) -> None:
+        """Replace the measure rows of these letters (columns of ``LetterMeasure``) in one transaction.
+        A letter deleted meanwhile is skipped (its row would have no letter)."""
+        if not rows:
+            return
+        ids = [int(r["letter_id"]) for r in rows]
+        with self.write_session() as s, s.begin():
+            table = LetterMeasure.__table__
+            live = set(s.scalars(select(Letter.id).where(Letter.id.in_(ids))))
+            s.execute(table.delete().where(table.c.letter_id.in_(ids)))
+            keep = [r for r in rows if int(r["letter_id"]) in live]
+            if keep:
+                s.connection().execute(insert(table), keep)
+
+    def measure_counts(self, trust_ids: Iterable[int], basis: str, *, thresholds: Iterable[float],
+                       referral_ome: float, flags: Iterable[str]) -> list[dict]:
+        """Per trust and round, the sums the programme measures are made of (see
+        ``audit_app.network.measure_counts_frame``), counted in the database: letters in scope
+        ('included': opioid known, no global exclusion), opioid letters, OME known and over each
+        threshold, new and MR items, starts, items, pre-admission opioid, on a high dose, reduced,
+        escalated, referral prompt, each safety flag."""
+        ids = [int(t) for t in trust_ids]
+        if not ids:
+            return []
+        lm = LetterMeasure
+
+        def n(cond):
+            return func.sum(case((cond, 1), else_=0))
+
+        def total(cond, col):
+            return func.sum(case((cond, func.coalesce(col, 0)), else_=0))
+
+        included = and_(lm.has_opioid.is_not(None), lm.excluded.is_(False))
+        opioid = and_(lm.has_opioid.is_(True), lm.excluded.is_(False))
+        pre = and_(opioid, lm.pre_admission.is_(True))
+        on_high = and_(pre, func.coalesce(lm.pre_admission_ome, lm.ome, 0.0) >= float(referral_ome))
+        cols = {"included": n(included), "opioid": n(opioid), "ome_known": n(and_(opioid, lm.ome_complete.is_(True))),
+                "new_items": total(opioid, lm.new_items), "new_mr_items": total(opioid, lm.new_mr_items),
+                "new_starts": total(included, lm.new_starts), "n_items": total(included, lm.n_items),
+                "pre_admission": n(pre), "on_high": n(on_high),
+                "on_high_reduced": n(and_(on_high, lm.dose_reduced.is_(True))),
+                "escalated": n(and_(pre, lm.escalated.is_(True))),
+                "referral_prompt": n(and_(opioid, lm.referral_prompt.is_(True)))}
+        for i, t in enumerate(thresholds):
+            cols[f"over_{i}"] = n(and_(opioid, lm.ome >= float(t)))
+            cols[f"known_{i}"] = n(and_(opioid, or_(lm.ome_complete.is_(True), lm.ome >= float(t))))
+        for i, flag in enumerate(flags):
+            cols[f"flag_{i}"] = n(and_(opioid, lm.safety_flags.like(f"% {flag} %")))
+        q = (select(AuditRound.trust_id, lm.round_id, *[c.label(k) for k, c in cols.items()])
+             .join(AuditRound, AuditRound.id == lm.round_id)
+             .where(AuditRound.trust_id.in_(ids), lm.basis == basis)
+             .group_by(AuditRound.trust_id, lm.round_id))
+        with self.session() as s:
+            return [dict(row._mapping) for row in s.execute(q)]
+
+    def opioid_ome_values(self, trust_ids: Iterable[int], basis: str) -> list[tuple[int, float]]:
+        """(round id, total OME) of every in-scope opioid letter whose OME is complete: the one
+        column a median needs (SQLite has no median aggregate)."""
+        ids = [int(t) for t in trust_ids]
+        if not ids:
+            return []
+        lm = LetterMeasure
+        q = (select(lm.round_id, lm.ome).join(AuditRound, AuditRound.id == lm.round_id)
+             .where(AuditRound.trust_id.in_(ids), lm.basis == basis, lm.has_opioid.is_(True),
+                    lm.excluded.is_(False), lm.ome_complete.is_(True), lm.ome.is_not(None)))
+        with self.session() as s:
+            return [(int(r), float(o)) for r, o in s.execute(q)]

@@ -327,8 +327,9 @@ def _compliance_pct(db_url: str, standard: str) -> str:
 # A new user's quarter in a real (headless) Chromium, on a workbook laid out unlike the examples.
 # 
 # Create a trust and an empty round -> import the trust's own workbook into it (title row, merged
-# group headings, its own headings, Y/N/?, Excel dates, a column nobody maps) -> import next
-# quarter's workbook with no mapping work -> correct a letter -> change a target and re-score the
+# group headings, its own headings, Y/N/?, Excel dates, a column nobody maps), switching off in the
+# mapping grid a column the app mapped -> import next quarter's workbook with no mapping work (the
+# switched-off column stays unused) -> correct a letter -> change a target and re-score the
 # round -> chart a measure weekly with a PDSA cycle, download its data and read it back with the CLI
 # -> download the Excel report and the slides by week and check what is in them. The test fails if
 # the server log holds a traceback. With OPIOID_AUDIT_README_SHOTS=1 the run also rewrites the
@@ -372,6 +373,24 @@ def _workbook(path: Path, quarter: str, start: dt.date, n: int = 18) -> Path:
     return path
 
 
+def set_mapping_field(page, heading: str, field: str) -> None:
+    """Give the column `heading` the field `field` in the Import page's mapping grid, as a keyboard
+    user does: select the first row's cell, arrow across to Field and down to the column's row,
+    Enter opens the list of fields, type to filter, pick the field. The grid is drawn on a canvas;
+    its rows are in the sheet's column order (HEADINGS)."""
+    canvas = page.locator('[data-testid="stDataFrame"]').first.locator('[data-testid="data-grid-canvas"]')
+    box = canvas.bounding_box()
+    page.mouse.click(box["x"] + 20, box["y"] + 36 + 17)  # the first row, under the 36 px header
+    page.keyboard.press("ArrowRight")
+    for _ in range(HEADINGS.index(heading)):
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.locator('#portal [role="combobox"]').wait_for()
+    page.keyboard.type(field)
+    page.locator('#portal').get_by_role("option", name=field, exact=True).click()
+    settle(page, 120_000)
+
+
 def _store(db_url: str):
     from audit_app.store import Store
 
@@ -413,6 +432,11 @@ def test_a_new_users_quarter(tmp_path):
         page.get_by_text("header on row 3, 18 rows read").wait_for()
         page.get_by_text("Letters go into round Q3 2025.").wait_for()   # the selected empty round, by default
         assert page.get_by_text("must be fixed").count() == 0
+        page.get_by_text("Not used: Bed manager code.").wait_for()      # nobody maps it
+        # the app maps 'GP asked to review?' (a yes/no answer); this trust does not trust that column
+        set_mapping_field(page, "GP asked to review?", "(not used)")
+        page.get_by_text("Not used: GP asked to review?, Bed manager code.").wait_for()
+        page.get_by_text("header on row 3, 18 rows read").wait_for()
         no_exception(page)
         shot(page, "q02_import_mapping")
         page.get_by_role("button", name="Accept and save the round").click()
@@ -423,15 +447,21 @@ def test_a_new_users_quarter(tmp_path):
         trust = store.list_trusts()[0]
         remembered = store.latest_column_mapping(trust.id)
         assert remembered["Duration stated Y/N"] == "duration_stated"     # a yes/no field, not days supplied
+        assert remembered["GP asked to review?"] is None                   # switched off, and remembered so
         assert remembered["Bed manager code"] is None                      # left unmapped, and remembered so
+        assert remembered["Weaning plan in letter?"] == "weaning_plan"     # the other columns as mapped
         assert [(r.label, r.n_letters) for r in store.list_rounds(trust.id)] == [("Q3 2025", 18)]
+        q3_round = store.list_rounds(trust.id)[0]
+        # the auditor's GP-action answers were not read: every letter's is unknown (the file has Y and N)
+        assert {lt.record.get("gp_action") for lt in store.letters(q3_round.id)} == {"unknown"}
         store.close()
 
-        # next quarter: the same layout needs no mapping work
+        # next quarter: the same layout needs no mapping work; the switched-off column stays off
         page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(q4))
         page.get_by_role("heading", name="1. Column mapping").wait_for(timeout=120_000)
         settle(page, 120_000)
         page.get_by_text("header on row 3, 18 rows read").wait_for()
+        page.get_by_text("Not used: GP asked to review?, Bed manager code.").wait_for()
         page.get_by_label("Round label").fill("Q4 2025")
         page.get_by_role("button", name="Accept and save the round").click()
         page.get_by_text("Saved round Q4 2025 with 18 letters.").wait_for(timeout=120_000)
@@ -441,6 +471,7 @@ def test_a_new_users_quarter(tmp_path):
         assert [(r.label, r.n_letters) for r in rounds] == [("Q3 2025", 18), ("Q4 2025", 18)]
         q4_round = rounds[-1]
         assert store.latest_column_mapping(trust.id) == remembered
+        assert {lt.record.get("gp_action") for lt in store.letters(q4_round.id)} == {"unknown"}
         store.close()
 
         # correct a letter of Q4 (the current round): the weaning-plan answer, with a reason

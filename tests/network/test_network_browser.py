@@ -14,8 +14,8 @@ import pytest
 
 from audit_app.services.scope import TEST_SIGN_IN_ENV
 from audit_app.store import Store
-from tests.app.test_browser import (_build_and_download, _need_browser, browser_page, no_exception, running_app,
-                                    settle, shot)
+from tests.app.test_browser import (_build_and_download, _need_browser, browser_page, choose, no_exception,
+                                    running_app, settle, shot)
 from tests.network.conftest import LEAD, MARKER, MEMBER, OUTSIDER, TRUSTS, build_network
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -73,6 +73,22 @@ def test_lead_member_and_outsider(network_db, tmp_path, monkeypatch):
                                        tmp_path)
         no_exception(page)
         shot(page, "network_02_lead_downloads")
+        # the lead takes a trust out of the network, confirming first
+        page.get_by_text("Trusts in North network").click()
+        choose(page, "Remove a trust", "Eastbrook")
+        page.get_by_role("button", name="Remove…").click()
+        settle(page)
+        page.get_by_text("Remove Eastbrook from North network?").wait_for()
+        page.get_by_role("button", name="Yes, remove Eastbrook").click()
+        settle(page)
+        page.get_by_text("Eastbrook removed from North network").wait_for()
+        page.get_by_text("4 trusts.").first.wait_for()
+        no_exception(page)
+        shot(page, "network_02b_lead_removed_a_trust")
+    store = Store(network_db)
+    members = {t.name for t in store.list_trusts(store.find_network("North network").trust_ids)}
+    store.close()
+    assert members == set(TRUSTS) - {"Eastbrook"}
     import openpyxl
 
     wb = openpyxl.load_workbook(report)

@@ -2,6 +2,7 @@
 through the test sign-in hook)."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,32 @@ def test_other_network_user_sees_none(app_db, monkeypatch):
     text = _markdown(at) + " ".join(df.value.to_string() for df in at.dataframe)
     for name in ("Northgate", "Low Vale", "Trust C"):
         assert name not in text
+
+
+def test_a_median_measure_has_no_funnel_but_a_league_table(app_db):
+    at = _network_page()
+    at.selectbox(key="network_id").set_value(app_db["network_id"]).run()
+    at.selectbox(key="network_standard").set_value("median_ome").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("not a proportion" in i.value for i in at.info)
+    league = next(df.value for df in at.dataframe if "value" in df.value.columns)
+    assert set(league["trust"]) == {"Northgate", "Southmoor", "Low Vale", "Eastbrook", "Empty Fields"}
+
+
+def test_single_user_removes_a_trust_after_confirming(app_db):
+    at = _network_page()
+    at.selectbox(key="network_id").set_value(app_db["network_id"]).run()
+    at.selectbox(key="network_remove_trust").set_value(app_db["trusts"]["Eastbrook"]).run()
+    at.button(key="network_remove_button").click().run()
+    assert any("Remove Eastbrook from North network?" in w.value for w in at.warning)
+    at.button(key="network_member_cancel").click().run()       # cancelled: nothing changes
+    assert not at.warning and len(at.selectbox(key="network_remove_trust").options) == 5
+    at.selectbox(key="network_remove_trust").set_value(app_db["trusts"]["Eastbrook"]).run()
+    at.button(key="network_remove_button").click().run()
+    at.button(key="network_member_confirm").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Eastbrook removed from North network" in s.value for s in at.success), ([e.value for e in at.error], [w.value for w in at.warning], [s.value for s in at.success])
+    store = Store(os.environ["OPIOID_AUDIT_DB"])
+    members = {t.name for t in store.list_trusts(store.get_network(app_db["network_id"]).trust_ids)}
+    store.close()
+    assert "Eastbrook" not in members and "Northgate" in members

@@ -122,3 +122,48 @@ def test_periods(network_store):
     assert "Empty Fields" not in " ".join(jan.sentences)   # it had eligible letters in January
     with pytest.raises(services.ServiceError):
         net.period_value("March")
+
+
+def test_lead_adds_and_removes_a_trust_member_cannot(network_store):
+    store, ids = network_store
+    nid = ids["network_id"]
+    assert net.addable_trusts(store, AccessContext.for_user(store, LEAD), nid) == {}   # no trust of their own
+    store.grant_access(LEAD, ids["far"])          # a lead adds only a trust they have access to
+    lead = AccessContext.for_user(store, LEAD)
+    assert net.addable_trusts(store, lead, nid) == {ids["far"]: "Far Away"}
+    assert "Far Away added to North network" in net.add_network_trust(store, lead, nid, ids["far"])
+    assert ids["far"] in _scope(store, LEAD, nid).trust_ids
+    with pytest.raises(services.ServiceError, match="already in"):
+        net.add_network_trust(store, lead, nid, ids["far"])
+    msg = net.remove_network_trust(store, lead, nid, ids["trusts"]["Eastbrook"])
+    assert "Eastbrook removed from North network" in msg
+    assert ids["trusts"]["Eastbrook"] not in store.get_network(nid).trust_ids
+    assert store.list_rounds(ids["trusts"]["Eastbrook"])    # its rounds stay
+    # a member trust's user may not change the network, nor see what could be added
+    member = AccessContext.for_user(store, MEMBER)
+    assert net.addable_trusts(store, member, nid) == {}
+    with pytest.raises(AccessDenied):
+        net.remove_network_trust(store, member, nid, ids["trusts"]["Southmoor"])
+    with pytest.raises(AccessDenied):
+        net.add_network_trust(store, member, nid, ids["trusts"]["Eastbrook"])
+    # nor a user of another network; and a lead cannot add a trust they cannot see
+    outsider = AccessContext.for_user(store, OUTSIDER)
+    with pytest.raises(AccessDenied):
+        net.remove_network_trust(store, outsider, nid, ids["trusts"]["Southmoor"])
+    store.revoke_access(LEAD, ids["far"])
+    net.remove_network_trust(store, lead, nid, ids["far"])
+    with pytest.raises(AccessDenied):
+        net.add_network_trust(store, AccessContext.for_user(store, LEAD), nid, ids["far"])
+    assert ids["far"] not in store.get_network(nid).trust_ids
+
+
+def test_single_user_manages_stored_networks_not_the_default(network_store):
+    store, ids = network_store
+    acc = AccessContext.single_user()
+    with pytest.raises(services.ServiceError, match="every trust cannot be changed"):
+        net.add_network_trust(store, acc, net.default_network_id(), ids["far"])
+    assert not net.may_manage(_scope(store, None, net.default_network_id()))
+    assert net.may_manage(_scope(store, None, ids["other_id"]))
+    assert set(net.addable_trusts(store, acc, ids["other_id"])) == set(ids["trusts"].values())
+    net.add_network_trust(store, acc, ids["other_id"], ids["trusts"]["Northgate"])
+    assert store.get_network(ids["other_id"]).trust_ids == (ids["far"], ids["trusts"]["Northgate"])

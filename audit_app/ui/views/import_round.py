@@ -107,7 +107,8 @@ else:
     st.subheader("1. Column mapping")
     st.caption(f"{filename}" + (f", sheet '{prepared.sheet.sheet}'" if prepared.sheet.sheet else "")
                + f": header on row {prepared.sheet.header_row}, {len(prepared.records)} rows read. "
-               "Check what each column means; change a field if the suggestion is wrong (applied at once).")
+               "Check what each column means; if a suggestion is wrong, double-click its Field (or select it and "
+               "press Enter) and pick another, or '(not used)' to leave the column out. Applied at once.")
     choices = services.field_choices()
     editor_key = f"mapping_editor_{abs(hash(sig))}"
 
@@ -116,8 +117,9 @@ else:
         edits = st.session_state.get(editor_key, {}).get("edited_rows", {})
         st.session_state["_import_mapping"] = services.mapping_with_edits(prepared, edits)
 
+    table = services.mapping_table(prepared)
     st.data_editor(
-        services.mapping_table(prepared), hide_index=True, key=editor_key, on_change=_apply_mapping_edit,
+        table, hide_index=True, key=editor_key, on_change=_apply_mapping_edit,
         disabled=["Column", "Means", "Confidence", "Why"],
         column_config={
             "Field": st.column_config.SelectboxColumn("Field", options=list(choices), required=True, width="medium",
@@ -127,6 +129,10 @@ else:
                                                           width="small"),
             "Why": st.column_config.TextColumn(width="medium"),
         })
+    not_used = [str(c) for c, f in zip(table["Column"], table["Field"]) if not choices.get(f)]
+    if not_used:  # the decision in words, as it will be remembered for this trust's next import
+        st.caption(f"Not used: {', '.join(not_used)}. Kept with each letter, read by no standard; once the round "
+                   "is saved, the next import of this layout leaves them out too.")
 
 st.subheader("2. Validation report")
 report = prepared.report

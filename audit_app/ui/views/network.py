@@ -12,6 +12,52 @@ store = common.get_store()
 acc = common.access()
 st.title("Network")
 
+
+def members_section(scope, network_id: int) -> None:
+    """A lead (or the single user) adds or removes trusts, each change confirmed first."""
+    if not net.may_manage(scope):
+        return
+    with st.expander(f"Trusts in {scope.name}"):
+        done = st.session_state.pop("_network_member_done", None)
+        if done:
+            st.success(done)
+        pending = st.session_state.get("_network_member_pending")
+        if pending and pending[1] != network_id:
+            pending = None
+        if pending:
+            verb, _nid, tid, tname = pending
+            st.warning(f"{'Add' if verb == 'add' else 'Remove'} {tname} {'to' if verb == 'add' else 'from'} "
+                       f"{scope.name}? " + ("Its rounds will be compared with the network's."
+                                            if verb == "add" else "Its audit rounds stay in the store."))
+            a, b = st.columns(2)
+            if a.button(f"Yes, {verb} {tname}", type="primary", key="network_member_confirm"):
+                with common.messages("Cannot change the network"):
+                    fn = net.add_network_trust if verb == "add" else net.remove_network_trust
+                    st.session_state["_network_member_done"] = fn(store, acc, network_id, tid)
+                    st.session_state.pop("_network_member_pending", None)
+                    common.clear_caches()
+                    st.rerun()
+            if b.button("Cancel", key="network_member_cancel"):
+                st.session_state.pop("_network_member_pending", None)
+                st.rerun()
+        else:
+            a, b = st.columns(2)
+            addable = net.addable_trusts(store, acc, network_id)
+            if addable:
+                add = a.selectbox("Add a trust", list(addable), format_func=addable.get, key="network_add_trust")
+                if a.button("Add…", key="network_add_button"):
+                    st.session_state["_network_member_pending"] = ("add", network_id, add, addable[add])
+                    st.rerun()
+            else:
+                a.caption("Every trust you can see is in this network.")
+            members = {t: scope.name_of(t) for t in scope.trust_ids}
+            drop = b.selectbox("Remove a trust", list(members), format_func=members.get,
+                               key="network_remove_trust")
+            if b.button("Remove…", key="network_remove_button"):
+                st.session_state["_network_member_pending"] = ("remove", network_id, drop, members[drop])
+                st.rerun()
+
+
 with common.messages("Cannot show the network"):
     networks = net.visible_networks(store, acc)
     if not networks:
@@ -28,11 +74,12 @@ with common.messages("Cannot show the network"):
     b.caption(f"{n} trust{'' if n == 1 else 's'}. {who}")
     if not scope.trust_ids:
         st.info("This network has no trust yet.")
+        members_section(scope, network_id)
         st.stop()
 
     options = net.standard_options()
     a, b, c, d = st.columns([3, 2, 2, 2])
-    standard = a.selectbox("Standard", list(options), format_func=options.get,
+    standard = a.selectbox("Standard or measure", list(options), format_func=options.get,
                            index=list(options).index("OD-04") if "OD-04" in options else 0, key="network_standard")
     data = common.network_data(*common.network_args(), network_id, standard, common.write_stamp())
     periods = net.period_options(data)
@@ -45,15 +92,19 @@ with common.messages("Cannot show the network"):
 
     st.subheader("Where each trust lies")
     fv = net.funnel_view(data, standard, period=period, overdispersion=od)
-    st.plotly_chart(fv.figure, key="network_funnel", config={"displaylogo": False})
-    if fv.sentences:
-        for s in fv.sentences:
-            st.markdown(f"- {s}")
+    if fv.figure is None:   # a rate or a median: no funnel, the league table has each trust's value
+        for n in fv.notes:
+            st.info(n)
     else:
-        st.markdown("Every trust lies inside the 95% limits: the differences are within what chance explains.")
-    st.caption(fv.overdispersion)
-    for n in fv.notes:
-        st.caption(f"ℹ️ {n}")
+        st.plotly_chart(fv.figure, key="network_funnel", config={"displaylogo": False})
+        if fv.sentences:
+            for s in fv.sentences:
+                st.markdown(f"- {s}")
+        else:
+            st.markdown("Every trust lies inside the 95% limits: the differences are within what chance explains.")
+        st.caption(fv.overdispersion)
+        for n in fv.notes:
+            st.caption(f"ℹ️ {n}")
 
     st.subheader("League table")
     sort = st.radio("Order", list(net.LEAGUE_SORTS), format_func=net.LEAGUE_SORTS.get, horizontal=True,
@@ -62,8 +113,12 @@ with common.messages("Cannot show the network"):
     st.dataframe(table, hide_index=True, key="network_league",
                  column_config={"%": st.column_config.NumberColumn(format="%.1f"),
                                 "change (points)": st.column_config.NumberColumn(format="%+.1f")})
-    st.caption("Not a ranking: the order is each trust's position against the funnel limits, then the lower end "
-               "of its 95% interval. A change counts only when its 95% interval (Newcombe) excludes zero.")
+    if fv.figure is None:
+        st.caption("Not a ranking: without a funnel the trusts are in name order. Whether a trust's value moved "
+                   "beyond chance is in its chart below.")
+    else:
+        st.caption("Not a ranking: the order is each trust's position against the funnel limits, then the lower "
+                   "end of its 95% interval. A change counts only when its 95% interval (Newcombe) excludes zero.")
 
     st.subheader("Trusts over time")
     tv = net.trends_view(data, standard, rules=rules)
@@ -112,6 +167,8 @@ with common.messages("Cannot show the network"):
                                file_name=net.feedback_filename(scope, fb_trust),
                                mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
                                key="download_network_feedback", on_click="ignore", icon=":material/mail:")
+
+    members_section(scope, network_id)
 
     if acc.is_single_user:
         with st.expander("Manage networks"):
