@@ -120,4 +120,4 @@ def delete_round(scope: TrustScope, round_id: int, reason: str | None = None) ->
     if not reason:
         raise ServiceError("say why this round is deleted (the reason is recorded with who deleted it and when)")
     scope.store.delete_round(round_id, user=scope.user, reason=reason)
-    return PURGE_PENDING if getattr(scope.store, "purge_pending", False) else None
+    return PURGE_PENDING if scope.store.purge_pending else None
