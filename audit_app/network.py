@@ -69,6 +69,7 @@ class StandardInfo:
     unit: str = "%"
     is_standard: bool = True
     how: str = ""
+    headline: bool = True     # pictured in the collated report by default (scoring.programme_measures 'report')
 
     @property
     def name(self) -> str:
@@ -158,7 +159,7 @@ def network_measures(config: StandardsConfig | None = None) -> list[StandardInfo
     out = []
     for mid, m in programme_measures(config or default_config()).items():
         out.append(StandardInfo(mid, m["label"], m["label"], False, m["improvement"], None, kind=m["kind"],
-                                unit=m["unit"], is_standard=False, how=m["how"]))
+                                unit=m["unit"], is_standard=False, how=m["how"], headline=bool(m.get("report"))))
     return out
 
 
@@ -221,8 +222,10 @@ def measure_counts_by_round(rows: Iterable[dict], config: StandardsConfig | None
     return out
 
 
-def values_by_round(values: Iterable[tuple[int, float]]) -> dict[int, list[float]]:
-    """Round id -> values, from (round id, value) pairs."""
+def values_by_round(values: dict[int, list[float]] | Iterable[tuple[int, float]]) -> dict[int, list[float]]:
+    """Round id -> values, from such a dict or from (round id, value) pairs."""
+    if isinstance(values, dict):
+        return {int(k): list(v) for k, v in values.items()}
     by: dict[int, list[float]] = {}
     for rid, v in values:
         by.setdefault(int(rid), []).append(float(v))
@@ -276,7 +279,7 @@ def _anonymous_rounds(rounds: list) -> list:
 def build(network_id: int, name: str, trusts: Sequence[TrustEntry], rounds: dict[int, list],
           result_counts: Iterable[Any], pdsa_rows: dict[int, list[dict]] | None = None,
           config: StandardsConfig | None = None, *, measure_rows: Iterable[dict] | None = None,
-          ome_values: Iterable[tuple[int, float]] | None = None) -> NetworkData:
+          ome_values: dict[int, list[float]] | Iterable[tuple[int, float]] | None = None) -> NetworkData:
     """``measure_rows`` / ``ome_values``: ``Store.measure_counts`` / ``Store.opioid_ome_values``;
     without them the network shows the standards only."""
     named = {t.id: t.named for t in trusts}
@@ -342,6 +345,7 @@ class FunnelView:
     result: FunnelResult
     sentences: list[str]          # trusts outside the limits / with no eligible letters, in words
     period: str
+    _by_label: dict | None = field(default=None, repr=False)
 
 
 def funnel_for(data: NetworkData, standard_id: str, period: Any = LATEST,
@@ -652,6 +656,14 @@ class TrustFeedback:
     moved: list[str]             # changes with an interval clear of zero, and special causes
     pdsa: list[str]              # the trust's PDSA cycles
     table: pd.DataFrame          # standard, n/N, %, CI, network %, funnel position, change
+    measures: list[str] = field(default_factory=list)   # per programme measure: its value beside the network's
+
+
+def _points_by_label(fv: FunnelView) -> dict[str, dict]:
+    """The funnel's points by trust name (computed once per funnel: feedback looks up every trust)."""
+    if fv._by_label is None:
+        fv._by_label = {r["label"]: r for r in fv.result.points.to_dict("records")}
+    return fv._by_label
 
 
 def _value_feedback(data: NetworkData, std: StandardInfo, trust_id: int, period: Any,
@@ -678,36 +690,35 @@ def trust_feedback(data: NetworkData, trust_id: int, *, funnels: dict[str, Funne
                    period: Any = LATEST) -> TrustFeedback:
     t = data.trust(trust_id)
     rounds = data.rounds.get(trust_id, [])
-    position, moved, rows = [], [], []
+    position, measures, moved, rows = [], [], [], []
     for std in data.all_measures:
         if not std.funnel:
             ps = (panels or {}).get(std.id)
             line, signals, row = _value_feedback(data, std, trust_id, period,
                                                  ps if ps is not None else trend_panels(data, std.id, rules=rules))
             if line:
-                position.append(line)
+                measures.append(line)
                 moved.extend(signals)
                 rows.append(row)
             continue
         fv = (funnels or {}).get(std.id) or funnel_for(data, std.id, period)
         if fv.result.units_used == 0:
             continue   # no trust has eligible letters for this standard
-        pts = fv.result.points
-        mine = pts[pts["label"] == t.name]
+        row = _points_by_label(fv).get(t.name)
         by_round = _round_counts(data, std.id)
         name = std.name
-        if mine.empty:
+        if row is None:
             continue
-        row = mine.iloc[0]
         k, n = int(row["numerator"]), int(row["denominator"])
         ch = _change(std, rounds, by_round)
+        lines = position if std.is_standard else measures
         if n == 0:
-            position.append(f"{name}: {NO_ELIGIBLE} in {rounds[-1].label if rounds else 'the period'}.")
+            lines.append(f"{name}: {NO_ELIGIBLE} in {rounds[-1].label if rounds else 'the period'}.")
         else:
             lo, hi = wilson_interval(k, n)
             where = ("within the network's funnel limits" if row["position"] == "within"
                      else f"{row['position']} limit of the network's funnel")
-            position.append(f"{name}: {_pct(k / n)} ({k}/{n}; 95% CI {_pct(lo)} to {_pct(hi)}), {where} "
+            lines.append(f"{name}: {_pct(k / n)} ({k}/{n}; 95% CI {_pct(lo)} to {_pct(hi)}), {where} "
                             f"(network {_pct(fv.result.centre)}).")
         if ch.verdict in ("improved", "worsened"):
             moved.append(f"{name} {ch.verdict} since {ch.previous_label}: {_signed_pp(ch.diff)} points "
@@ -730,7 +741,7 @@ def trust_feedback(data: NetworkData, trust_id: int, *, funnels: dict[str, Funne
             + (f"; measures: {', '.join(c.measures_linked)}" if c.measures_linked else "") for c in cycles]
     if not pdsa:
         pdsa.append("No PDSA cycle recorded.")
-    return TrustFeedback(t, rounds[-1].label if rounds else None, position, moved, pdsa, pd.DataFrame(rows))
+    return TrustFeedback(t, rounds[-1].label if rounds else None, position, moved, pdsa, pd.DataFrame(rows), measures)
 
 
 # =========================================================================== figures and the whole report

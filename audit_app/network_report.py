@@ -133,21 +133,27 @@ def render_charts(report: NetworkReport, *, funnels: bool = True, trends: bool =
         drawn = [s.id for s in every if s.id in wanted_trends]
         notes.append("Trend pictures: " + (", ".join(drawn) if drawn else "none") +
                      "; the Trends sheet has every standard's and measure's figures for every trust and round.")
+    # funnel pictures: every standard and the programme's headline measures (each picture costs
+    # export time; the Funnels sheet has every proportion's limits and positions in figures)
+    pictured = [s for s in stds if s.headline]
+    if funnels and len(pictured) < len(stds):
+        notes.append("Funnel pictures: every standard and " + ", ".join(s.title for s in pictured if not s.is_standard)
+                     + "; the Funnels sheet has every measure's limits and positions.")
     jobs = []
     if trends:
         for s in every:
             if s.id in wanted_trends and report.panels[s.id]:
                 jobs.append((f"trends:{s.id}", lambda s=s: trends_figure(report.panels[s.id], s)))
-    if not (jobs or (funnels and stds)):
+    if not (jobs or (funnels and pictured)):
         return pngs, notes
     with (contextlib.nullcontext() if getattr(_session, "active", False) else png_session()):
         try:
-            if funnels and stds:
+            if funnels and pictured:
                 items = [(report.funnels[s.id].result, f"{s.name}: funnel plot, {report.period}", s.name)
-                         for s in stds]
+                         for s in pictured]
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")   # kaleido: 'kopts ignored if using a server'
-                    for s, png in zip(stds, funnel_pngs(items)):
+                    for s, png in zip(pictured, funnel_pngs(items)):
                         pngs[f"funnel:{s.id}"] = png
             for key, make in jobs:
                 with warnings.catch_warnings():
@@ -248,7 +254,7 @@ def _funnels(ws: _Sheet, report: NetworkReport, pngs: dict[str, bytes]) -> None:
                 for lab, k, n, v, a, b, c, e, pos in zip(pts["label"], pts["numerator"], pts["denominator"], pts["value"],
                                                          pts["lcl998"], pts["lcl95"], pts["ucl95"], pts["ucl998"],
                                                          pts["position"])]
-        r = _table(ws, r + 1, ["Trust", "Met (n)", "Eligible (N)", "%", "99.8% lower", "95% lower", "95% upper",
+        r = _table(ws, r + 1, ["Trust", "n (counted)", "N (eligible)", "%", "99.8% lower", "95% lower", "95% upper",
                                "99.8% upper", "Position"], rows) + 2
     ws.column_dimensions["A"].width = 28
 
@@ -282,8 +288,11 @@ def _feedback_sheet(ws: _Sheet, fb: TrustFeedback, report: NetworkReport) -> Non
     _put(ws, 1, 1, f"Feedback for {fb.trust.name} from {report.data.name}", font=BOLD)
     _put(ws, 2, 1, f"Latest round: {fb.latest_round or 'none'}; funnel period: {report.period}")
     r = 4
-    for heading, lines in (("Position in the network", fb.position), ("What moved", fb.moved),
+    for heading, lines in (("Position in the network: standards", fb.position),
+                           ("Position in the network: programme measures", fb.measures), ("What moved", fb.moved),
                            ("PDSA cycles run", fb.pdsa)):
+        if not lines:
+            continue
         _put(ws, r, 1, heading, font=BOLD)
         for i, line in enumerate(lines, start=r + 1):
             _put(ws, i, 1, line)
@@ -344,6 +353,12 @@ def _feedback_slide(prs, fb: TrustFeedback, report: NetworkReport) -> None:
              [f"Latest round: {fb.latest_round or 'none'} (funnel: {report.period})"] + fb.position, size=12)
     _bullets(s, Inches(7.0), top, Inches(5.9), Inches(5.8),
              ["What moved:"] + fb.moved + ["PDSA cycles run:"] + fb.pdsa, size=12)
+    if fb.measures:   # the programme measures on a page of their own: one page would need a tiny font
+        s = prs.slides.add_slide(prs.slide_layouts[5])
+        _title(s, f"Feedback for {fb.trust.name}: programme measures")
+        half = (len(fb.measures) + 1) // 2
+        _bullets(s, Inches(0.5), top, Inches(6.3), Inches(5.8), fb.measures[:half], size=12)
+        _bullets(s, Inches(7.0), top, Inches(5.9), Inches(5.8), fb.measures[half:], size=12)
 
 
 def _save(document, path: str | Path | None) -> bytes:

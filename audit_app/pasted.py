@@ -20,8 +20,8 @@ How the text is split (no Streamlit, no database; `split_letters` is the one ent
 4. Where exactly one letter ends and the next begins is chosen between the last body of the one
    and the start of the next: sign-off lines (valediction, signature, grade, bleep, 'cc') go with
    the letter before, header lines (title, trust, hospital, address, date, 'Dear') with the letter
-   after; the cut with the fewest lines on the wrong side wins, at a blank line or a rule when that
-   costs nothing.
+   after; the cut with the fewest lines on the wrong side wins (on a tie: just after a sign-off,
+   then at a blank line or a rule, then the earliest).
 
 Everything is linear in the length of the text. Nothing here logs or prints letter text.
 """
@@ -52,14 +52,16 @@ _TITLE = re.compile(
     r"|e-?discharge\b|electronic\s+discharge\b|transfer\s+of\s+care\s+(?:letter|summary|form))", re.I)
 # a part of the heading that ends in the word: 'Ward 9 - DISCHARGE', 'Surgical d/c (day case)' (not a label
 # 'Nurse discharge: ...')
-_TITLE_END = re.compile(r"^(?:[\w&'’./-]+\s+){0,4}?(?:discharge|d/c)\s*(?:\([^)]{0,40}\)|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4})?$",
-                        re.I)
+_TITLE_END = re.compile(r"^(?:[\w&'’./-]+\s+){0,4}?(?:discharge|d/c)\s*"
+                        r"(?:\([^)]{0,40}\)|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4})?$", re.I)
 _HEADING_SPLIT = re.compile(r"\s*(?:\|+|\s[-–—/]\s)\s*")
 # 'TTO' alone heads a letter's medicines section as often as a letter: only with 'discharge' is it a title
 _TITLE_ABBREV = re.compile(r"^(?:immediate\s+|electronic\s+|e-)?(?:IDL|EDL|EDN)\b(?!\s*:)(?!\s+\w+\s+\w+)|"
-                           r"^(?:[\w&'’.]+\s+){0,3}?discharge\s*\((?:TT[OA]|IDL)\)|^TT[OA]\s*(?:/|and|&)\s*discharge", re.I)
+                           r"^(?:[\w&'’.]+\s+){0,3}?discharge\s*\((?:TT[OA]|IDL)\)|"
+                           r"^TT[OA]\s*(?:/|and|&)\s*discharge", re.I)
 # 'Discharge medicines' heads a letter only beside its trust or hospital, else it is a section
-_TITLE_WEAK = re.compile(r"^(?:[\w&'’.]+\s+){0,4}?discharge\s+(?:medicines|medications?|meds|prescription|details)\b", re.I)
+_TITLE_WEAK = re.compile(r"^(?:[\w&'’.]+\s+){0,4}?discharge\s+(?:medicines|medications?|meds|prescription|details)\b",
+                         re.I)
 # 'Medications on discharge', 'Plan after discharge': a section, not a letter
 _DISCHARGE_AS_TIME = re.compile(r"\b(?:on|at|after|before|for|since|until|from|of|to|by|upon|post|pre|planned|"
                                 r"awaiting|delayed|safe)\s+(?:discharge|d/c)\b", re.I)
@@ -96,6 +98,9 @@ _HEADER_LABEL = re.compile(
     r"referrer|to|from)\s*(?:[:\-]|\.{2,})?\s*" + _PERSON_IN +
     r"|(?:admitted|discharged|date\s+of\s+(?:admission|discharge|letter)|admission\s+date|discharge\s+date|date|"
     r"time|dictated|typed|transcribed|clinic\s+date|seen)\b\s*(?:on\s*)?(?:[:\-]|\.{2,})?\s*" + _DATE_IN + ")", re.I)
+# when a dictated letter was dictated or typed: header matter wherever it sits on its line
+_DICTATION = re.compile(r"\b(?:typed|dictated|transcribed|date\s+of\s+letter)\b\s*(?:on\s*)?[:.\-]?\s*" + _DATE_IN,
+                        re.I)
 # the end of a letter: valediction, author and grade, bleep, pharmacy screening, copies
 _VALEDICTION = re.compile(
     r"^(?:yours\s+(?:sincerely|faithfully|truly|ever)|(?:with\s+)?(?:very\s+)?(?:kind(?:est)?|best|warm(?:est)?|"
@@ -105,27 +110,34 @@ _SIGN_OFF = re.compile(
     r"\b(?:signed|e-?signed|completed\s+by|written\s+by|authored\s+by|author|dictated|typed|transcribed|"
     r"verified\s+by|authori[sz]ed\s+by|checked\s+by|screened|clinically\s+(?:checked|screened)|"
     r"on\s+behalf\s+of|p\.?p\.?|bleep|pager|ext(?:ension)?\.?\s*\d|GMC|NMC|GPhC|"
-    r"(?-i:F[Yy][12]|CT[1-3]|ST[1-8]|StR|SpR|SHO|ANP|ACP|CNS)|registrar|house\s+officer|junior\s+doctor|foundation\s+doctor|"
+    r"(?-i:F[Yy][12]|CT[1-3]|ST[1-8]|StR|SpR|SHO|ANP|ACP|CNS)|registrar|house\s+officer|junior\s+doctor|"
+    r"foundation\s+doctor|"
     r"consultant\s+(?:in|physician|surgeon|anaesthetist|geriatrician|psychiatrist|radiologist|oncologist|"
     r"haematologist|gastroenterologist|cardiologist|nephrologist|urologist|neurologist|orthopaedic|general|"
     r"vascular|colorectal|upper|lower|palliative|respiratory|acute|emergency|medical|surgical)|"
     r"pharmacist|pharmacy\s+technician|nurse\s+(?:practitioner|specialist|consultant)|"
     r"(?:advanced|clinical)\s+(?:nurse|clinical)\s+practitioner|physician\s+associate|"
-    r"discharging\s+(?:doctor|clinician|nurse)|doctor\s*$)", re.I)
+    r"discharging\s+(?:doctor|clinician|nurse)|doctor|physician|surgeon|anaesthetist|fellow|"
+    # 'for Dr A Khan', 'Letter by Dr B Oduya'
+    r"^(?:for|pp|p\.p\.)\s+(?:dr|mr|mrs|ms|miss|prof)\b|\bby\s+(?:dr|mr|mrs|ms|miss|prof)\b)", re.I)
 _CC = re.compile(r"^(?:cc|c\.c\.?|copy\s+to|copies\s+to|copied\s+to|distribution|enc(?:l|losures?)?)\b\s*[:.\-]?",
                  re.I)
-_END_MARK = re.compile(r"^(?:end\s+of\s+(?:letter|summary|report|document)|\[?end\]?|page\s+\d+\s+of\s+\d+)\b",
-                       re.I)
+_END_MARK = re.compile(r"^\W*(?:end\s+of\s+(?:letter|summary|report|document|discharge\s+\w+)|\[end\]|"
+                       r"page\s+\d+\s+of\s+\d+)\W*$", re.I)
 _NAME_LINE = re.compile(
-    r"^(?:(?:dr|mr|mrs|ms|miss|mx|prof|professor|sister|nurse|sr)\.?\s+)?"
+    r"^(?:(?i:dr|mr|mrs|ms|miss|mx|prof|professor|sister|nurse|sr)\.?\s+)?"
     r"[A-Z][\w'’\-.]*(?:\s+[A-Z][\w'’\-.]*){0,3}(?:\s*\([^)]{1,30}\))?\s*,?$"
     # 'Dr A Khan, Resident Doctor, Acute Medicine'
-    r"|^(?:dr|mr|mrs|ms|miss|prof|professor)\.?\s+[A-Z][\w'’\-.]*(?:\s+[A-Z][\w'’\-.]*){0,3}\s*,[^\n]{1,60}$")
-_TITLED_NAME = re.compile(r"^(?:dr|mr|mrs|ms|miss|mx|prof|professor)\.?\s+[A-Z]", re.I)
+    r"|^(?i:dr|mr|mrs|ms|miss|prof|professor)\.?\s+[A-Z][\w'’\-.]*(?:\s+[A-Z][\w'’\-.]*){0,3}\s*,[^\n]{1,60}$")
 # identity written as a label at the start of a line: 'Patient: Mr A Smith', 'Name: SMITH, Bo', 'Re: ...'
 _PATIENT_LABEL = re.compile(
-    r"^\W{0,3}(?:patient(?:'s)?(?:\s+(?:name|details))?|name|pt|re|surname|full\s+name)\s*(?:[:\-]+|\.{2,}|\.?\s(?=(?:mr|mrs|ms|miss|mx|master)\b))\s*"
+    r"^\W{0,3}(?:patient(?:'s)?(?:\s+(?:name|details))?|name|pt|re|surname|full\s+name)"
+    r"\s*(?:[:\-]+|\.{2,}|\.?\s(?=(?:mr|mrs|ms|miss|mx|master)\b))\s*"
     r"(?P<value>(?:(?:mr|mrs|ms|miss|mx|master|dr|prof)\b\.?\s*)?(?-i:[A-Z])[^\d\n]{1,60})", re.I)
+# an instruction in note form ('GP to r/v U&E 2/52', 'Pt to stop codeine'): body, however it is capitalised
+_INSTRUCTION = re.compile(r"^(?:GP|pt|patient|plan|please|ward|team)\b[\s:,-]*(?:to|please|should|will|may|can|"
+                          r"review|check|stop|continue|reduce|restart|needs?)\b", re.I)
+_COLUMN_GAP = re.compile(r"\S {2,}(?=\S)")
 _LIST_ITEM = re.compile(r"^(?:[-–—•*·>▪◦‣+]|\(?\d{1,2}[.)]|\(?[a-z][.)]|\[[ xX✓]?\])\s")
 _LABEL = re.compile(r"^[^\W\d][\w /&'()-]{0,40}?\s*(?::|\.{2,})\s*\S")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
@@ -151,7 +163,8 @@ _COSTS = {
     "body": (0, 3), "label": (0, 2), "table": (0, 3),
     "sign_off": (0, 4), "valediction": (0, 6), "cc": (0, 4), "signature": (0, 2), "end": (0, 6),
     "title": (50, 0), "salutation": (50, 0), "memo": (20, 0), "confidential": (20, 0),
-    "identity": (20, 0), "org": (2, 0), "subtitle": (2, 0), "address": (1, 0), "date": (1, 0), "header_label": (1, 0),
+    "identity": (20, 0), "org": (2, 0), "subtitle": (2, 0),
+    "address": (1, 0), "date": (1, 0), "header_label": (1, 0),
 }
 _BODY = frozenset({"body", "label", "table"})
 _START_CUES = frozenset({"title", "salutation", "memo", "confidential"})
@@ -180,8 +193,9 @@ def _classify_one(ln: _Line) -> str:
         return "table"
     if _SALUTATION.match(p):
         return "salutation"
-    if _VALEDICTION.match(p) and len(p) < 80:
-        return "valediction"
+    m = _VALEDICTION.match(p)
+    if m and len(_WORD.findall(p[m.end():])) <= 5 and not p[m.end():].rstrip().endswith("."):
+        return "valediction"  # 'Yours sincerely,', 'Kind regards, Dr A Khan'; not 'Thank you for seeing ...'.
     if _CC.match(p):
         return "cc"
     if _END_MARK.match(p):
@@ -202,11 +216,11 @@ def _classify_one(ln: _Line) -> str:
     m = _SIGN_OFF.search(p)
     if m and (m.start() < 40 or len(words) <= 10) and not p.endswith((".", ";")):
         return "sign_off"
-    if _DATE_ONLY.match(p):
+    if _DATE_ONLY.match(p) or (_DICTATION.search(p) and len(words) <= 14):
         return "date"
     if _LIST_ITEM.match(p):
         return "body"
-    if p.count("|") >= 2 or p.count(";") >= 3:
+    if p.count("|") >= 2 or p.count(";") >= 3 or len(re.findall(r",(?=\S)", p)) >= 3:
         # a header laid out in cells ('Hillcrest Infirmary | Ward 9') is not a table
         return "org" if (_ORG.search(p) and len(words) <= 10 and p.count("|") <= 3) else "table"
     if p.endswith((".", "!", "?", ";")) and len(words) >= 2:
@@ -219,11 +233,15 @@ def _classify_one(ln: _Line) -> str:
         return "label"
     if len(words) >= 9 or len(p) > 90:
         return "body"
+    if _INSTRUCTION.match(p):
+        return "body"
+    if len(_COLUMN_GAP.findall(ln.text.strip())) >= 2:
+        return "table"  # columns aligned with spaces
     if _NAME_LINE.match(p):
         return "name"
     big = [w for w in words if w.lower() not in _SMALL_WORDS]
     if len(words) >= 3 and sum(w[0].islower() for w in big) * 2 >= len(big):
-        return "body"  # a note in lower case ('GP to r/v wound 2/52'), not a heading or a name
+        return "body"  # a note ('GP to r/v wound 2/52') or a drug line, not a heading or a name
     return "neutral"
 
 
@@ -234,6 +252,10 @@ def _mostly_capitalised(words: list[str]) -> bool:
     """A name ('Department of Medicine for Older People', 'RIVERSIDE NHS TRUST'), not a sentence."""
     big = [w for w in words if w.lower() not in _SMALL_WORDS]
     return bool(big) and sum(not w[0].islower() for w in big) >= 0.6 * len(big)
+
+
+def _is_prose(p: str) -> bool:
+    return len(_WORD.findall(p)) >= 14 and bool(re.search(r"[.;]\s", p + " "))
 
 
 def _dob_key(value: str) -> str | None:
@@ -285,8 +307,8 @@ def _identify(lines: list[_Line]) -> None:
             ln.identity, ln.keys = True, frozenset(keys[i])
         else:
             m = _PATIENT_LABEL.match(ln.plain)
-            if m and len(ln.plain) < 120 and not ln.plain.endswith((".", ";")) and not _TITLE_IN_SENTENCE.search(
-                    m.group("value")):
+            if (m and len(ln.plain) < 120 and not ln.plain.endswith((".", ";"))
+                    and not _TITLE_IN_SENTENCE.search(m.group("value"))):
                 ln.identity = True
 
 
@@ -306,11 +328,14 @@ def _classify(lines: list[_Line]) -> None:
             # a name under a valediction or author line, or closing the body, is the signature; a name
             # over an address is the GP the next letter is addressed to
             after = lines[i + 1].kind if i + 1 < len(lines) else "blank"
-            ln.kind = ("signature" if (prev in _SIGN_OFF_KINDS and not gap) or prev == "valediction"
-                       or (prev in _BODY and after in ("blank", "rule")) else "neutral")
+            signs = ((prev in _SIGN_OFF_KINDS and not gap) or (prev == "valediction" and not signed)
+                     or (prev in _BODY and after in ("blank", "rule")))
+            ln.kind = "signature" if signs else "neutral"
         elif ln.kind in ("org", "address", "header_label", "neutral") and prev in ("valediction", "signature") \
                 and _SIGN_OFF.search(ln.plain):
             ln.kind = "sign_off"
+        elif prev == "cc" and not gap and (ln.kind in ("neutral", "name") or ln.text[:1].isspace()):
+            ln.kind = "cc"  # the list of copies goes on, indented or one name a line
         gap = not ln.plain or (gap and ln.kind == "blank")
         if ln.kind != "blank":
             prev = ln.kind
@@ -331,7 +356,7 @@ def _classify(lines: list[_Line]) -> None:
 def _separator_rule(lines: list[_Line], i: int) -> bool:
     """A row of dashes/underscores/asterisks that separates two letters rather than underlining a
     title or framing a table: body or sign-off before it, a new header or patient block after it."""
-    before = next((ln for ln in reversed(lines[:i]) if ln.kind != "blank"), None)
+    before = next((lines[j] for j in range(i - 1, -1, -1) if lines[j].kind != "blank"), None)
     if before is None or before.kind not in _BODY | _SIGN_OFF_KINDS | {"neutral"}:
         return False
     for ln in lines[i + 1:]:
@@ -366,6 +391,8 @@ def _starts(lines: list[_Line]) -> list[tuple[int, bool]]:
             if body and body_since_id and new_patient and (keys or had_id or ended or (titled and prose)):
                 start = (i, False)
             body_since_id = False
+            if _is_prose(ln.plain):  # 'Mr A Khan, 67, NHS ..., was discharged on ...': the body starts here
+                body = prose = body_since_id = True
         elif k in _START_CUES and (prose if k == "salutation" else body):
             start = (i, False)
         elif k == "rule" and body and _separator_rule(lines, i):
@@ -379,8 +406,8 @@ def _starts(lines: list[_Line]) -> list[tuple[int, bool]]:
             signed_off = None
             # the sign-off block: signature, grade, contact and cc lines
             j = i + 1
-            while j < len(lines) and (lines[j].kind in _SIGN_OFF_KINDS or lines[j].kind in ("blank", "neutral")
-                                      and j - i <= 3):
+            while j < len(lines) and (lines[j].kind in _SIGN_OFF_KINDS or lines[j].kind == "blank"
+                                      or (lines[j].kind == "neutral" and j - i <= 3)):
                 j += 1
             if j < len(lines):
                 signed_off = j
@@ -399,9 +426,9 @@ def _starts(lines: list[_Line]) -> list[tuple[int, bool]]:
             had_id, ended = ln.identity, False
             titled = k in _START_CUES or start[1]
             keys = set(ln.keys) if ln.identity else set()
-            body = k in _BODY
+            body = k in _BODY or (ln.identity and _is_prose(ln.plain))
             prose = body and k != "label"
-            body_since_id = not ln.identity
+            body_since_id = not ln.identity or body
             signed_off = None
         elif ln.identity:
             keys |= ln.keys
@@ -414,16 +441,29 @@ def _cut(lines: list[_Line], lo: int, hi: int, forced: bool) -> int:
     if forced:
         return hi
     # cost(c) = sum of 'before' costs of lines[lo:c] + 'after' costs of lines[c:hi]
-    after_total = sum(_COSTS[lines[i].kind][1] for i in range(lo, hi))
+    costs = [_COSTS[lines[i].kind] for i in range(lo, hi)]
+    # a table straight under a heading (no blank line between) is that letter's: EPMA letters open with
+    # their medicines table above the patient block
+    head = False
+    for j, i in enumerate(range(lo, hi)):
+        k = lines[i].kind
+        if k in ("org", "title", "subtitle"):
+            head = True
+        elif k == "table" and head:
+            costs[j] = (0, 0)
+        elif k != "table":
+            head = False
+    after_total = sum(c[1] for c in costs)
     best, best_key = hi, None
     before_sum, after_sum = 0, after_total
     for c in range(lo, hi + 1):
         if c > lo:
-            k = lines[c - 1].kind
-            before_sum += _COSTS[k][0]
-            after_sum -= _COSTS[k][1]
+            before_sum += costs[c - 1 - lo][0]
+            after_sum -= costs[c - 1 - lo][1]
         at_gap = c == lo or lines[c - 1].kind in ("blank", "rule") or (c < len(lines) and lines[c].kind == "rule")
-        key = (before_sum + after_sum, not at_gap, c)
+        # on a tie: just after a sign-off, then at a blank line or rule, then the earliest
+        after_sign_off = c > lo and lines[c - 1].kind in _SIGN_OFF_KINDS
+        key = (before_sum + after_sum, not after_sign_off, not at_gap, c)
         if best_key is None or key < best_key:
             best, best_key = c, key
     return best
@@ -437,7 +477,8 @@ def _split_chunk(lines: list[_Line]) -> list[list[_Line]]:
     for s, forced in starts:
         # the earliest the cut can be: after the first body of the letter before (its header, with
         # 'Dear Dr X' under 'Ward: 7' lines, is above that)
-        lo = next((i + 1 for i in range(prev, s) if lines[i].kind in ("body", "table")), None)
+        lo = next((i + 1 for i in range(prev, s) if lines[i].kind in ("body", "table")
+                   or (lines[i].identity and _is_prose(lines[i].plain))), None)
         if lo is None:
             lo = next((i + 1 for i in range(prev, s) if lines[i].kind in _BODY), s)
         # the letter before keeps its own patient lines (a repeated footer too)

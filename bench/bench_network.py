@@ -247,7 +247,7 @@ def time_views(store: Store, network_id: int, *, report: bool = True, repeat: in
         out["report"] = dict(total=total, collate=t_collate, charts=t_png, xlsx=t_xlsx,
                              pptx=total - t_collate - t_png - t_xlsx, n_png=len(pngs),
                              n_funnels=len(rep.funnels), n_leagues=len(rep.leagues),
-                             xlsx_mb=len(xlsx) / 1e6, pptx_mb=len(pptx) / 1e6)
+                             xlsx_mb=len(xlsx) / 1e6, pptx_mb=len(pptx) / 1e6, notes=notes)
     if new_round_letters:
         _new_round(store, scope.trust_ids[0], new_round_letters)
         n, s_ = _t(lambda: net_services.refresh_letter_measures(store, scope.trust_ids))
@@ -279,6 +279,8 @@ def run(label: str, url: str, trusts: int, rounds: int, letters: int, report: bo
               f"{r['n_leagues']} league tables; {r['n_png']} PNG charts {r['charts']:.1f} s, workbook "
               f"{r['xlsx']:.1f} s / {r['xlsx_mb']:.1f} MB, slides {r['pptx']:.1f} s / {r['pptx_mb']:.1f} MB)   "
               "aim < 30 s")
+        for n in r["notes"]:
+            print(f"  {n}")
     if "new round" in res:
         n, s_ = res["new round"]
         print(f"new round: facts of {n} freshly imported letters computed and stored on the next load: {s_:.1f} s")

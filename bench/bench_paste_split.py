@@ -1,6 +1,6 @@
 """Pasted-letter splitting: how often a paste of 2-6 letters comes apart into the right letters.
 
-Batches of single gold letters (tests/data, all three gold files, held-out included) are joined as people
+Batches of single gold letters (tests/data, all four gold files, held-out and probe included) are joined as people
 paste them (bench/paste_batches.py: blank lines, no blank line, form feeds, rows of dashes, CRLF,
 non-breaking spaces, every blank line lost) and split again with audit_app.pasted.split_letters.
 Prints, per join style and per source file, how many batches get the right number of letters and how
@@ -51,6 +51,11 @@ def main() -> None:
     for key in ["all"] + [f"style {s}" for s in pb.STYLES]:
         label = "all files, all styles" if key == "all" else f"  {key}"
         print(f"{label:32s}", scores[key].line())
+    whole = "\n\n".join(t for _, t in letters)  # every gold letter in one paste
+    t1 = time.perf_counter()
+    n = len(split(whole))
+    print(f"all {len(letters)} letters in one paste ({len(whole) / 1e3:.0f} kB): {n} found in "
+          f"{time.perf_counter() - t1:.2f} s")
     reports = pb.load([pb.REPORT_FILE])
     one = sum(len(split(t)) == 1 for _, t in reports)
     print(f"single transcribed reports kept whole: {one}/{len(reports)}")

@@ -16,7 +16,7 @@ from typing import Callable, Iterable
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 GOLD_FILES = ("discharge_letters_dev.jsonl", "discharge_letters_handwritten_dev.jsonl",
-              "discharge_letters_heldout.jsonl")
+              "discharge_letters_heldout.jsonl", "discharge_letters_probe.jsonl")
 # transcribed sample reports (no gold labels, each a single line of prose, no header or sign-off): used
 # only to check that one report stays one, never to measure boundaries
 REPORT_FILE = "mtsamples_opioid_notes.jsonl"

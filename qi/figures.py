@@ -458,13 +458,27 @@ def funnel_figure(result, title: str | None = None, *, highlight: str | None = N
         margin=dict(l=60, r=30, t=70, b=130), width=1000, height=560,
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
         xaxis=dict(title=dict(text="eligible letters (denominator)"), rangemode="tozero"),
-        yaxis=dict(title=dict(text=measure), tickformat=".0%", range=[-0.02, 1.05]),
+        yaxis=dict(title=dict(text=measure), tickformat=".0%", range=funnel_y_range(result)),
         annotations=annotations,
     )
     return go.Figure(data=traces, layout=layout)
 
 
 FUNNEL_PANEL = (1000, 480)   # width, height in pixels of one funnel in funnel_pngs
+
+
+def funnel_y_range(result) -> list[float]:
+    """0-100%, or a closer view for a rare event (safety flags, high doses at a few per cent): up
+    to a quarter above the highest point or 99.8% limit at a trust's own denominator. The funnel's
+    mouth (tiny denominators) is then cut off at the top, as printed funnel plots do."""
+    pts = result.points
+    used = pts[pts["denominator"] > 0]
+    vals = np.concatenate([used["value"].to_numpy(dtype=float), used["ucl998"].to_numpy(dtype=float)])
+    vals = vals[np.isfinite(vals)]
+    top = float(vals.max()) if vals.size else 1.0
+    if top >= 0.5:
+        return [-0.02, 1.05]
+    return [-0.005, min(1.05, max(top * 1.25 + 0.01, 0.05))]
 
 
 def funnel_pngs(funnels: list[tuple], *, scale: float = 1.0) -> list[bytes]:
@@ -496,7 +510,7 @@ def funnel_pngs(funnels: list[tuple], *, scale: float = 1.0) -> list[bytes]:
         layout[f"xaxis{n_}"] = dict(domain=[0, 1], anchor=f"y{n_}", rangemode="tozero",
                                     title=dict(text="eligible letters (denominator)", standoff=4))
         layout[f"yaxis{n_}"] = dict(domain=[1 - bottom / height, 1 - top / height], anchor=f"x{n_}",
-                                    tickformat=".0%", range=[-0.02, 1.05], title=dict(text=measure))
+                                    tickformat=".0%", range=funnel_y_range(result), title=dict(text=measure))
         annotations.append(dict(xref="paper", yref="paper", x=0, y=1 - (k * ph + 12) / height, xanchor="left",
                                 yanchor="top", showarrow=False, align="left", font=dict(size=17),
                                 text=f"{title}<br><span style='font-size:11px'>{key}</span>"))

@@ -437,6 +437,8 @@ def apply_user_mapping(suggested: Mapping, user: dict[str, Any] | None, *, file:
         if c is None:
             notes.append(f"the mapping names heading '{heading}', which is not in this sheet; ignored")
             continue
+        if f == c.field:
+            continue  # the editor sends every row: a row left as suggested is still the suggestion, not 'your choice'
         c.field, c.confidence, c.source, c.note = f, 1.0, "user", ""
     user_fields = {}
     for c in cols:

@@ -266,15 +266,25 @@ class NetworkRepository:
         with self.session() as s:
             return [dict(row._mapping) for row in s.execute(q)]
 
-    def opioid_ome_values(self, trust_ids: Iterable[int], basis: str) -> list[tuple[int, float]]:
-        """(round id, total OME) of every in-scope opioid letter whose OME is complete: the one
-        column a median needs (SQLite has no median aggregate)."""
+    def opioid_ome_values(self, trust_ids: Iterable[int], basis: str) -> dict[int, list[float]]:
+        """Round id -> total OME of every in-scope opioid letter whose OME is complete: the one
+        column a median needs (SQLite has no median aggregate, and a period's median pools the
+        letters of its rounds). PostgreSQL sends one array per round instead of a row per letter."""
         ids = [int(t) for t in trust_ids]
         if not ids:
-            return []
+            return {}
         lm = LetterMeasure
-        q = (select(lm.round_id, lm.ome).join(AuditRound, AuditRound.id == lm.round_id)
-             .where(AuditRound.trust_id.in_(ids), lm.basis == basis, lm.has_opioid.is_(True),
-                    lm.excluded.is_(False), lm.ome_complete.is_(True), lm.ome.is_not(None)))
+        where = (AuditRound.trust_id.in_(ids), lm.basis == basis, lm.has_opioid.is_(True), lm.excluded.is_(False),
+                 lm.ome_complete.is_(True), lm.ome.is_not(None))
+        out: dict[int, list[float]] = {}
         with self.session() as s:
-            return [(int(r), float(o)) for r, o in s.execute(q)]
+            if self.dialect == "postgresql":
+                q = (select(lm.round_id, func.array_agg(lm.ome)).join(AuditRound, AuditRound.id == lm.round_id)
+                     .where(*where).group_by(lm.round_id))
+                for r, values in s.execute(q):
+                    out[int(r)] = [float(v) for v in values]
+            else:
+                q = select(lm.round_id, lm.ome).join(AuditRound, AuditRound.id == lm.round_id).where(*where)
+                for r, o in s.execute(q):
+                    out.setdefault(int(r), []).append(float(o))
+        return out

@@ -155,3 +155,24 @@ def test_misfit_code_is_the_one_services_name():
     from audit_app import services
 
     assert services.MAPPING_MISFIT == MAPPING_MISFIT
+
+
+def test_an_edit_in_the_grid_marks_only_that_row_as_your_choice():
+    """The editor sends every row back; rows left as suggested keep the suggestion's source and
+    confidence, so the screen does not call every row 'your choice'."""
+    from audit_app.ingest import apply_user_mapping
+
+    headings = ["Hosp No", "Opioid prescribed?", "GP asked to review?", "Days supplied"]
+    values = [["A1", "A2"], ["Y", "N"], ["Y", "N"], [5, 7]]
+    suggested = suggest_mapping(headings, values=values)
+    whole = {c.heading: c.field for c in suggested.columns}
+    edited_heading = "GP asked to review?"
+    assert whole[edited_heading] is not None
+    whole[edited_heading] = None                       # the user switches one column off
+    applied, notes = apply_user_mapping(suggested, whole)
+    by_heading = {c.heading: c for c in applied.columns}
+    assert not notes
+    assert by_heading[edited_heading].field is None and by_heading[edited_heading].source == "user"
+    for c, s in zip(applied.columns, suggested.columns):
+        if c.heading != edited_heading:
+            assert (c.field, c.source, c.confidence) == (s.field, s.source, s.confidence)

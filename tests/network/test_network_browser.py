@@ -4,7 +4,8 @@ Sign-in is simulated with the access layer's test hook (OPIOID_AUDIT_TEST_SIGNED
 visitor is that e-mail address; an OIDC provider is impractical here). One server per user:
 a network lead sees the OD-04 funnel with the outlying trust named, downloads the collated report
 and a trust's feedback page; a member trust's user sees their own trust named and the others
-anonymised; a user of another network sees none of it.
+anonymised; a user of another network sees none of it. The lead also takes a trust out of the
+network (confirming first).
 """
 from __future__ import annotations
 
@@ -75,6 +76,8 @@ def test_lead_member_and_outsider(network_db, tmp_path, monkeypatch):
         shot(page, "network_02_lead_downloads")
         # the lead takes a trust out of the network, confirming first
         page.get_by_text("Trusts in North network").click()
+        page.get_by_label("Remove a trust", exact=True).wait_for()
+        settle(page)
         choose(page, "Remove a trust", "Eastbrook")
         page.get_by_role("button", name="Remove…").click()
         settle(page)

@@ -149,6 +149,15 @@ def test_proportions_funnel_rates_and_medians_league(measures_store):
     assert view.figure is not None and view.n_trusts == 3
     pts = nw.funnel_for(data, "high_dose_90").result.points
     assert set(pts["label"]) == set(WEIGHTS)
+    # a rare event is drawn on a closer scale than 0-100%, with every point and its limits in view
+    rare = net.funnel_view(data, "flag_tramadol_ssri_snri").figure.layout.yaxis.range
+    pts = nw.funnel_for(data, "flag_tramadol_ssri_snri").result.points
+    assert rare[1] < 0.5 and rare[1] > max(pts["value"].max(), pts["ucl998"].max())
+    from qi.figures import funnel_y_range
+    from qi.funnel import funnel
+
+    assert funnel_y_range(funnel([60, 70, 40], [100, 100, 80])) == [-0.02, 1.05]
+    assert funnel_y_range(funnel([0, 0], [50, 60]))[1] == pytest.approx(0.05)   # nothing at all: still a scale
     # median and rate: no funnel, said why; league with value and n
     data = net.network_data(store, scope, "median_ome")
     view = net.funnel_view(data, "median_ome")
@@ -183,3 +192,4 @@ def test_measures_in_report_and_feedback_anonymised_for_a_member(measures_store)
     with zipfile.ZipFile(io.BytesIO(page)) as z:
         slide = " ".join(z.read(n).decode() for n in z.namelist() if n.startswith("ppt/slides/slide"))
     assert "Median discharge OME" in slide and "(network " in slide
+    assert "Feedback for Northgate: programme measures" in slide   # a page of their own

@@ -44,8 +44,9 @@ if kind.startswith("Audit"):
 else:
     files = st.file_uploader("Letters (one .txt file per letter)", type=["txt"], accept_multiple_files=True,
                              key=f"upload_letters_{n}")
-    pasted = st.text_area("…or paste letters (one after another: each letter starts at its own title, such as "
-                          "'Discharge summary' or 'TTO')", height=160, key=f"paste_letters_{n}")
+    pasted = st.text_area("…or paste letters, one after another (they are told apart by their own headings, "
+                          "patient details and sign-offs; blank lines, page breaks or rows of dashes between "
+                          "them are fine)", height=160, key=f"paste_letters_{n}")
     with common.messages("Letters not read"):
         for f in files or []:
             letters.append((Path(f.name).stem, services.decode_letter_file(f.getvalue(), f.name)))

@@ -17,13 +17,13 @@ def members_section(scope, network_id: int) -> None:
     """A lead (or the single user) adds or removes trusts, each change confirmed first."""
     if not net.may_manage(scope):
         return
-    with st.expander(f"Trusts in {scope.name}"):
-        done = st.session_state.pop("_network_member_done", None)
+    done = st.session_state.pop("_network_member_done", None)
+    pending = st.session_state.get("_network_member_pending")
+    if pending and pending[1] != network_id:
+        pending = None
+    with st.expander(f"Trusts in {scope.name}", expanded=bool(done or pending)):
         if done:
             st.success(done)
-        pending = st.session_state.get("_network_member_pending")
-        if pending and pending[1] != network_id:
-            pending = None
         if pending:
             verb, _nid, tid, tname = pending
             st.warning(f"{'Add' if verb == 'add' else 'Remove'} {tname} {'to' if verb == 'add' else 'from'} "
@@ -72,9 +72,9 @@ with common.messages("Cannot show the network"):
            "single_user": "Every trust in this store, by name."}[scope.role]
     n = len(scope.trust_ids)
     b.caption(f"{n} trust{'' if n == 1 else 's'}. {who}")
+    members_section(scope, network_id)
     if not scope.trust_ids:
         st.info("This network has no trust yet.")
-        members_section(scope, network_id)
         st.stop()
 
     options = net.standard_options()
@@ -107,8 +107,12 @@ with common.messages("Cannot show the network"):
             st.caption(f"ℹ️ {n}")
 
     st.subheader("League table")
-    sort = st.radio("Order", list(net.LEAGUE_SORTS), format_func=net.LEAGUE_SORTS.get, horizontal=True,
-                    key="network_sort")
+    if fv.figure is None:   # a rate or median: no funnel position to order by
+        sorts = {"name": net.LEAGUE_SORTS["name"], "denominator": "n (letters, or discharges for a rate)"}
+        sort = st.radio("Order", list(sorts), format_func=sorts.get, horizontal=True, key="network_sort_value")
+    else:
+        sort = st.radio("Order", list(net.LEAGUE_SORTS), format_func=net.LEAGUE_SORTS.get, horizontal=True,
+                        key="network_sort")
     table = net.league_view(data, standard, period=period, rules=rules, sort=sort)
     st.dataframe(table, hide_index=True, key="network_league",
                  column_config={"%": st.column_config.NumberColumn(format="%.1f"),
@@ -167,8 +171,6 @@ with common.messages("Cannot show the network"):
                                file_name=net.feedback_filename(scope, fb_trust),
                                mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
                                key="download_network_feedback", on_click="ignore", icon=":material/mail:")
-
-    members_section(scope, network_id)
 
     if acc.is_single_user:
         with st.expander("Manage networks"):
