@@ -81,12 +81,9 @@ def example_letters() -> list[tuple[str, str]]:
 
 
 def _cycle_dict(cycle: dict) -> dict:
-    try:
-        from qi.pdsa import PdsaCycle
+    from qi.pdsa import PdsaCycle
 
-        return PdsaCycle.from_dict(dict(cycle)).to_dict()
-    except ImportError:  # pragma: no cover - qi is part of the package
-        return dict(cycle)
+    return PdsaCycle.from_dict(dict(cycle)).to_dict()
 
 
 def load_example_audits_if_empty(store, *, extract: bool = True, progress=None) -> int:

@@ -19,7 +19,7 @@ import os
 import re
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from audit_app import privacy, second_reader
 from audit_app.store.gcpause import gc_paused
@@ -81,15 +81,6 @@ class PreparedImport:
 
     def comparison_summary(self) -> dict[str, dict[str, int]]:
         return second_reader.summarise(self.comparisons)
-
-    def review_rows(self) -> list[dict[str, Any]]:
-        """One row per disagreement, for a review table (letter id and Excel row, no identifiers)."""
-        rows = []
-        for rec, comps in zip(self.records, self.comparisons):
-            for c in comps:
-                if c.needs_review:
-                    rows.append({"letter_id": rec.letter_id, "row": rec.source_row, **c.to_dict()})
-        return rows
 
 
 def list_sheets(path_or_bytes, filename: str | None = None, *, max_bytes: int | None = None) -> list[str]:
@@ -272,16 +263,16 @@ def run_extraction(texts: list[str | None], *, report: ValidationReport | None =
 
 
 def score_records(prepared: PreparedImport, config: StandardsConfig,
-                  progress: Progress | None = None) -> list[list[dict]]:
-    """Every letter's standard results (audit_app.standards.evaluate_letter) as dicts."""
-    out = []
+                  progress: Progress | None = None) -> Iterator[list[dict]]:
+    """Every letter's standard results (audit_app.standards.evaluate_letter) as dicts, in record
+    order, one letter at a time (accept_import saves each as it is scored)."""
     total = len(prepared.records)
     step = max(1, total // 100)
     for k, (rec, ex) in enumerate(zip(prepared.records, prepared.extractions)):
-        out.append([r.to_dict() for r in evaluate_letter(rec, ex, config, text=rec.letter_text)])
+        results = [r.to_dict() for r in evaluate_letter(rec, ex, config, text=rec.letter_text)]
         if progress and ((k + 1) % step == 0 or k + 1 == total):
             progress(k + 1, total)
-    return out
+        yield results
 
 
 def accept_import(store, prepared: PreparedImport, *, trust_id: int | None, label: str, period_start=None,
@@ -319,17 +310,12 @@ def accept_import(store, prepared: PreparedImport, *, trust_id: int | None, labe
 
         def letters():
             """Scored one by one as the store saves them: memory stays flat however long the round."""
-            scored = zip(prepared.records, prepared.extractions, prepared.comparisons)
-            total = len(prepared.records)
-            step = max(1, total // 100)
-            for k, (rec, ex, comps) in enumerate(scored):
-                record = rec.to_dict()
+            results = score_records(prepared, config, progress)
+            for rec, ex, comps in zip(prepared.records, prepared.extractions, prepared.comparisons):
                 t = time.perf_counter()
-                res = [r.to_dict() for r in evaluate_letter(rec, ex, config, text=rec.letter_text)]
+                res = next(results)
                 scoring[0] += time.perf_counter() - t
-                if progress and ((k + 1) % step == 0 or k + 1 == total):
-                    progress(k + 1, total)
-                yield {"record": record, "text": rec.letter_text, "extraction": ex, "standard_results": res,
+                yield {"record": rec.to_dict(), "text": rec.letter_text, "extraction": ex, "standard_results": res,
                        "comparisons": [c.to_dict() for c in comps]}
 
         kwargs: dict[str, Any] = dict(period_start=period_start, period_end=period_end, standards_version=config.version,

@@ -355,10 +355,8 @@ def _comparison_sheet(ws, comp: pd.DataFrame | None, prev_label: str | None, cur
 def _pdsa(cycles: list[dict] | None):
     if not cycles:
         return None
-    try:
-        from qi.pdsa import PdsaCycle
-    except ImportError:
-        return None
+    from qi.pdsa import PdsaCycle
+
     out = []
     for c in cycles:
         try:
@@ -409,12 +407,9 @@ def _charts_sheet(ws, history: list, cfg: StandardsConfig, pdsa_cycles, measures
     if not enabled:
         notes.append("Charts were not requested for this report.")
     else:
-        try:
-            import qi.figures as qf
-            import qi.spc as qs
-        except ImportError as exc:
-            notes.append(f"Charts unavailable: the qi package could not be imported ({exc}).")
-            qs = qf = None
+        import qi.figures as qf  # plotly: only when charts are asked for
+        import qi.spc as qs
+
         try:
             from openpyxl.drawing.image import Image as XLImage
             import PIL  # noqa: F401 - openpyxl needs Pillow to embed images

@@ -112,7 +112,7 @@ def run_case(name: str, data: bytes, filename: str, store, *, extract: bool, n_p
         from audit_app.standards import default_config
 
         t1 = time.perf_counter()
-        importing.score_records(prepared, default_config())
+        list(importing.score_records(prepared, default_config()))
         t_sc = time.perf_counter() - t1
         print(f"  score {t_sc:.2f}s; import+score {t_prep + t_sc:.2f}s")
 

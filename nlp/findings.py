@@ -370,6 +370,19 @@ def patient_age(text: str) -> int | None:
     return _age_on(_dob(dob_parts, ref), ref)
 
 
+def discharge_date(text: str) -> dt.date | None:
+    """The discharge date the letter states (the first group of reference labels, or a column under such a heading):
+    the day from which an end point written as a date ("stop on 14/04") is counted."""
+    rules = _age_rules()
+    for m in rules["ref"][0].finditer(text, 0, min(len(text), 6000)):
+        p = _parts(m.groups())
+        d = _ref_date(p) if p else None
+        if d:
+            return d
+    p = _table_date(text[:4000], rules["ref_heading"][0])
+    return _ref_date(p) if p else None
+
+
 def _age_on(born: dt.date | None, ref: dt.date) -> int | None:
     """Whole years from birth to the reference date (None when the birth date is missing or after it)."""
     if born is None or born > ref:

@@ -17,8 +17,10 @@ from typing import NamedTuple
 from nlp import sig as S
 from nlp.context import RE_LIST_ITEM, LetterLayout, context_patterns, context_rules, cue
 from nlp.extraction import CoPrescription, Distractor, OpioidPrescription
+from nlp.findings import discharge_date
 from nlp.lexicon import Term, load_lexicon
 from nlp.ome import OST_BRANDS as _OST_BRANDS
+from nlp.rules import json_rules
 from nlp.statements import segment
 
 _I = re.IGNORECASE
@@ -122,6 +124,8 @@ def classify(layout: LetterLayout, m: Mention) -> str:
             return "inpatient_only"
         if cue("allergy", clause):
             return "allergy"
+        if LINE_STOPPED.search(line) and STRONG_INPATIENT.search(near) and _past_stop(line):
+            return "inpatient_only"  # a syringe driver / PCA that "was discontinued on the ward"
         if LINE_STOPPED.search(line) and not _RE_STOPPED_WHEN.search(line):
             return "stopped"
         if cue("other", clause) and not has_sig(text[m.start:le]):
@@ -138,6 +142,8 @@ def classify(layout: LetterLayout, m: Mention) -> str:
         return "historical"
     if cue("pre_admission_before", before) and not positive:
         return "historical"  # "admitted with back pain on OxyContin 20mg BD": what he took before
+    if _RE_STOP_WORD.search(clause) and not positive and STRONG_INPATIENT.search(near) and _past_stop(clause):
+        return "inpatient_only"  # "the syringe driver (morphine ...) was discontinued": a ward-only dose, now ended
     if _RE_STOP_WORD.search(clause) and not positive:
         if cue("stop_instruction", clause) and not _past_stop(clause):
             # "GP to review ... and ensure oxycodone stopped": a plan, never a stopped drug
@@ -155,7 +161,7 @@ def classify(layout: LetterLayout, m: Mention) -> str:
     return "rx" if has_sig(text[m.start:ce]) else "reference"
 
 
-_RE_PAST_STOP = re.compile(r"\b(?:(?:was|were|has\s+been|have\s+been|had\s+been|we|I|they|he|she)\s+(?:\w+\s+)?(?:stopped|discontinued|ceased)|stopped\s+(?:on|during|in)\s+(?:admission|hospital|the\s+ward))\b", _I)
+_RE_PAST_STOP = re.compile(r"\b(?:(?:was|were|has\s+been|have\s+been|had\s+been|we|I|they|he|she)\s+(?:\w+\s+){0,2}?(?:stopped|discontinued|ceased)|stopped\s+(?:on|during|in)\s+(?:admission|hospital|the\s+ward))\b", _I)
 
 
 def _past_stop(clause: str) -> bool:
@@ -352,6 +358,7 @@ def _patch_default_days(generic: str, mcg: float | None, term: Term) -> float:
     return 7.0
 
 
+_RE_PRN_CELL_YES = re.compile(json_rules("statement_rules.json")["prn_cell_yes"], re.IGNORECASE)
 _TAPER_SENTENCE = re.compile(r"[.;]\s+((?:then\s+)?(?:reduce|reducing|decrease|step(?:ping)?\s+down|wean|taper|halve)\b)",
                              re.IGNORECASE)
 
@@ -383,7 +390,8 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
         form_txt = " ".join(g.cell_text(text, r) for r in ("drug", "strength", "route", "dose", "freq") if r in cells)
     else:
         rel = ms[0].start - g.seg_start
-        span_len = (ms[-1].end - ms[0].start) + 45
+        # (a previous dose blanked out of the statement does not use up the window: "10 mcg/h -> now 5 mcg/h")
+        span_len = (ms[-1].end - ms[0].start) + 45 + sum(1 for a, b in zip(raw_seg, seg) if a != b)
         S.parse_strength(sig, seg, g.seg_start, rel, limit=span_len)
         form_txt = seg
     formulation, route_hint = S.resolve_formulation(term.formulation, term.resolvable if fixed is None else False,
@@ -437,6 +445,8 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
         prn_any = S.RE_PRN.search(sig_zone)
         if prn_any:
             sig.prn = True
+        if "prn" in cells and _RE_PRN_CELL_YES.match(g.cell_text(text, "prn")):
+            sig.prn = True  # a "When required?" column answered yes
         if formulation == "patch" and sig.patch_change_days is None:
             S._patch_interval(sig, sig_zone)
         unit_zone = " ".join(g.cell_text(text, r) for r in ("drug", "strength", "dose") if r in cells) or seg
@@ -493,6 +503,7 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
         _mask_caps(m_sup)
         S.parse_dose(pre, S.Masked(m_sup.text, g.seg_start), 0, formulation)
         sig.dose_mg_min, sig.dose_mg_max, sig.dose_units_max, sig.dose_unit = pre.dose_mg_min, pre.dose_mg_max, pre.dose_units_max, pre.dose_unit
+        sig.timed_doses = pre.timed_doses
         if pre.spans.get("dose"):
             sig.spans["dose"] = pre.spans["dose"]
             a, b = pre.spans["dose"]
@@ -757,6 +768,61 @@ def _limits_from_references(layout: LetterLayout, mentions: list[Mention], rxs: 
             same[0].duration_days, same[0].spans["duration"] = limit
 
 
+def _quantities_before_references(layout: LetterLayout, mentions: list[Mention], rxs: list[OpioidPrescription]) -> None:
+    """A count written just before a later mention of the drug ("and we have supplied 56 tablets of the co-codamol")
+    is the quantity of the one prescription of that drug that states none."""
+    text = layout.text
+    for m in mentions:
+        if m.context not in ("reference", "rx") or m.category != "opioid" or any(r.span[0] <= m.start < r.span[1] for r in rxs):
+            continue
+        same = [r for r in rxs if r.generic == m.generic]
+        if len(same) != 1 or same[0].supply_quantity is not None or same[0].quantity_n is not None:
+            continue
+        x = S.RE_QUANTITY_OF_DRUG.search(text, max(0, m.start - 60), m.start)
+        n = S.to_number(x.group(1)) if x else None
+        if not n:
+            continue
+        rx = same[0]
+        unit = S._unit_name(x.group(2))
+        rx.quantity_n, rx.quantity_unit = int(n), "ml" if unit.startswith("ml") else unit
+        rx.supply_quantity = f"{int(n)} {rx.quantity_unit}"
+        rx.spans["quantity"] = [x.start(1), x.end(2)]
+
+
+def _end_dates(layout: LetterLayout, rxs: list[OpioidPrescription], groups: list[Group]) -> None:
+    """An end point written as a date in the prescription's own statement ("stop on 14/04", "until his operation on
+    20/04") or in a Stop column gives the duration, counted from the letter's discharge date; one written in
+    post-operative days ("until day 5 post-op") counts from the post-op day of discharge."""
+    if not any(r.duration_days is None for r in rxs):
+        return
+    text = layout.text
+    discharged = discharge_date(text)
+    pod = None
+    for rx, g in zip(rxs, groups):
+        if rx.duration_days is not None:
+            continue
+        found = None
+        if S.RE_END_POSTOP_DAY[0].search(text, g.seg_start, g.seg_end) or S.RE_END_POSTOP_DAY[1].search(text, g.seg_start, g.seg_end):
+            pod = pod if pod is not None else S.discharge_postop_day(text, discharged)
+            found = S.end_postop_days(text[g.seg_start:g.seg_end], pod)
+            if found is not None:
+                days, a, b = found
+                rx.duration_days, rx.spans["duration"] = days, [g.seg_start + a, g.seg_start + b]
+                continue
+        if discharged is None:
+            continue
+        if g.source == "table" and g.pieces and "duration" in g.pieces:
+            cell = g.cell(text, "duration")
+            found = S.end_date_days(cell.orig, discharged, bare=True)
+            base = cell.base
+        if found is None:
+            found = S.end_date_days(text[g.seg_start:g.seg_end], discharged)
+            base = g.seg_start
+        if found is not None:
+            days, a, b = found
+            rx.duration_days, rx.spans["duration"] = days, [base + a, base + b]
+
+
 def _shared_supply(layout: LetterLayout, rxs: list[OpioidPrescription]) -> None:
     """A supply stated for several drugs at once ("7 days of each supplied") belongs to the prescriptions
     written before it in the same paragraph that state no supply of their own."""
@@ -848,6 +914,8 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
         group_of.append(g)
 
     _limits_from_references(layout, mentions, rxs)
+    _end_dates(layout, rxs, group_of)
+    _quantities_before_references(layout, mentions, rxs)
     _shared_supply(layout, rxs)
 
     # references: changes / plan lines ("Started: oxycodone", "co-dydramol started")

@@ -6,6 +6,7 @@ with its evidence span. Regexes run on short segments only (a few hundred charac
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
@@ -83,6 +84,11 @@ RE_CAP_ABBR = re.compile(r"\bmax(?:imum)?\.?\s*[:=]?\s*(?:of\s+)?(QDS|QID|TDS|TI
 RE_CAP_UNITS = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|no\s+more\s+than|not\s+more\s+than|up\s+to)\s*(?:of\s+)?" + NUMW
                           + r"\s*(tablets?|tabs|capsules?|caps|caplets)\s*(?:in|per|/|a|every|each|in\s+any)\s*(?:24|day|twenty)", _I)
 RE_CAP_MG = re.compile(r"\bmax(?:imum)?\.?\s*[:=]?\s*(?:daily\s+dose\s*)?(?:of\s+)?" + NUM + r"\s*(mg|" + MCG + r")\s*(?:in|per|/|a|daily|every|each)\s*(?:24|day|d\b)", _I)
+# doses at named times of day: "30 mg mane, 20 mg nocte", "10mg in the morning and 5mg at night"
+_TIME = r"(?:" + "|".join(sig_rules()["dose_times"]) + r")"
+_TIMED_DOSE = NUM + r"\s*(?:mg|" + MCG + r")\s*(?:in\s+the\s+|at\s+)?" + _TIME + r"(?![\w/])"
+RE_TIMED_DOSES = re.compile(r"(?<![\d.])" + _TIMED_DOSE + r"(?:\s*(?:,|;|&|\+|and|/|then)?\s*" + _TIMED_DOSE + r"){1,3}", _I)
+RE_TIMED_ONE = re.compile(_TIMED_DOSE, _I)
 RE_PRN = re.compile(r"\b(?:" + "|".join(sig_rules()["prn_phrases"]) + r")\b", _I)
 
 # --- duration / supply / quantity ------------------------------------------------------------------------------
@@ -134,7 +140,95 @@ RE_TAPER_STEP = _phrase_rx(sig_rules()["taper_step"])
 RE_REFERENCE_LIMIT = [_phrase_rx(t) for t in sig_rules()["reference_limit_phrases"]]
 RE_SHARED_SUPPLY = [_phrase_rx(t) for t in sig_rules()["shared_supply_phrases"]]
 RE_STOP_LIMIT = [_phrase_rx(t) for t in sig_rules()["stop_limit_phrases"]]
+RE_TAPER_TOTAL = [_phrase_rx(t) for t in sig_rules()["taper_total_phrases"]]
+
+
+def _taper_total(text: str) -> tuple[int, int, int] | None:
+    """(days, start, end) of a step down then a stop, each after a period: the sum of the two periods."""
+    for rx in RE_TAPER_TOTAL:
+        x = rx.search(text)
+        if x:
+            total = 0
+            for k in range(1, x.re.groups, 2):
+                n = to_number(x.group(k)) if x.group(k) else 1.0
+                if n is None:
+                    n = sig_rules()["duration_number_words"].get(" ".join(x.group(k).lower().split()))
+                d = _days(n, x.group(k + 1) or "days")
+                if not d:
+                    return None
+                total += d
+            return (total, x.start(), x.end()) if total <= 366 else None
+    return None
 RE_PACK_QTY = re.compile(sig_rules()["pack_quantity"], _I)
+# a day and month, optionally a year ("14/04", "14.04.2026"): an end point, never a ratio ("30/500") or a 5/7
+_END_DATE = r"(?<![\d/.])(\d{1,2})\s*[/.]\s*(\d{1,2})(?:\s*[/.]\s*(\d{4}|\d{2}))?(?![\d/.])"
+RE_END_DATE_PHRASES = [re.compile(t.replace("{D}", _END_DATE), _I) for t in sig_rules()["end_date_phrases"]]
+RE_BARE_END_DATE = re.compile(r"^\s*" + _END_DATE + r"\s*$")
+
+
+def days_until(day: int, month: int, year: str | None, discharged) -> int | None:
+    """Days from the discharge date to an end date written without (or with) its year; None unless 1-90 days."""
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    years = [int(year) + (2000 if len(year) == 2 else 0)] if year else [discharged.year, discharged.year + 1]
+    for y in years:
+        try:
+            d = (dt.date(y, month, day) - discharged).days
+        except ValueError:
+            return None
+        if 1 <= d <= 90:
+            return d
+    return None
+
+
+RE_END_POSTOP_DAY = [re.compile(t, _I) for t in sig_rules()["end_postop_day_phrases"]]
+RE_DISCHARGE_POSTOP_DAY = [re.compile(t, _I) for t in sig_rules()["discharge_postop_day"]]
+RE_OPERATION_DATE_LINE = re.compile(sig_rules()["operation_date_line"], _I | re.MULTILINE)
+
+
+def discharge_postop_day(letter: str, discharged) -> int | None:
+    """Which post-operative day the patient went home on: stated ("(post-op day 2)", "home on POD 3"), else the
+    discharge date less the date on the Operation/Procedure line."""
+    head = letter[:3000]
+    for rx in RE_DISCHARGE_POSTOP_DAY:
+        x = rx.search(head)
+        if x:
+            return int(x.group(1))
+    x = RE_OPERATION_DATE_LINE.search(head)
+    if x and discharged is not None:
+        year = int(x.group(3)) + (2000 if len(x.group(3)) == 2 else 0)
+        try:
+            d = (discharged - dt.date(year, int(x.group(2)), int(x.group(1)))).days
+        except ValueError:
+            return None
+        return d if 0 <= d <= 60 else None
+    return None
+
+
+def end_postop_days(text: str, pod_at_discharge: int | None) -> tuple[int, int, int] | None:
+    """(days, start, end) of an end point in post-operative days ("until day 5 post-op") counted from discharge."""
+    if pod_at_discharge is None:
+        return None
+    for rx in RE_END_POSTOP_DAY:
+        x = rx.search(text)
+        if x:
+            d = int(x.group(1)) - pod_at_discharge
+            return (d, x.start(), x.end()) if 1 <= d <= 60 else None
+    return None
+
+
+def end_date_days(text: str, discharged, bare: bool = False) -> tuple[int, int, int] | None:
+    """(days, start, end) of an end point written as a date in `text` ("stop on 14/04", "until ... 20/04"); with
+    `bare`, a cell holding only a date (a Stop column)."""
+    if discharged is None:
+        return None
+    found = RE_BARE_END_DATE.match(text) if bare else None
+    for x in ([found] if found else [y for rx in RE_END_DATE_PHRASES for y in rx.finditer(text)]):
+        d = days_until(int(x.group(1)), int(x.group(2)), x.group(3), discharged)
+        if d:
+            return d, x.start(), x.end()
+    return None
+
 
 
 RE_SUPPLY = [
@@ -162,6 +256,9 @@ _QTY_WORDS = r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\
 RE_QTY_UNITS = re.compile(r"(?<![\d./-])\b(\d+|" + _QTY_WORDS + r")\s*(?:\(\s*\d+\s*\)\s*)?(?:x\s*)?(tablets?|tabs|capsules?|caps|caplets|patch(?:es)?|ampoules?|amps|vials?|sachets?|suppositor(?:y|ies)|lozenges?|injections?)\b", _I)
 # "(28 supplied)", "56 dispensed": a count with no unit, after the days-supplied phrases were masked
 RE_QTY_SUPPLIED = re.compile(r"(?<![\d./-])\b(\d+)\s*(?:supplied|dispensed|issued)\b", _I)
+_QTY_UNIT = r"(tablets?|tabs|capsules?|caps|caplets|patch(?:es)?|ampoules?|amps|vials?|sachets?|ml|mls)"
+RE_QUANTITY_OF_DRUG = re.compile(sig_rules()["quantity_of_drug"].replace("{Q}", r"(\d+|" + _QTY_WORDS + r")")
+                                 .replace("{UNIT}", _QTY_UNIT), _I)
 RE_QTY_ML = re.compile(r"(?:(\d+)\s*x\s*)?(\d+(?:\.\d+)?)\s*(?:ml|mls|millilitres?)\b(?:\s*bottles?)?", _I)
 RE_OWN = re.compile(r"\b(?:own\s+(?:supply|supplies|stock|drugs|medication)|patient'?s\s+own|POD|PODs|not\s+supplied|has\s+own\s+supply|no\s+supply\s+(?:needed|required)|none\s+supplied)\b", _I)
 
@@ -209,6 +306,7 @@ class Sig:
     patch_change_days: float | None = None
     cap: int | None = None
     cap_span: tuple | None = None
+    timed_doses: int | None = None  # doses at named times of day: one administration each
     spans: dict = field(default_factory=dict)
 
 
@@ -250,6 +348,8 @@ def find_strength(seg: str, after: int = 0, limit: int = 70):
         m = rx.search(window)
         if m and kind == "mg" and _RE_AFTER_VOLUME.search(window, 0, m.start()):
             m = rx.search(window, m.end())  # "5ml (10mg)": the mg is the dose of that volume, not a strength
+        if m and kind == "mg" and RE_TIMED_DOSES.match(window, m.start()):
+            continue  # "10mg in the morning and 5mg at night": doses at named times, no strength
         if not m:
             continue
         if kind == "mcg_per_hour":
@@ -283,6 +383,9 @@ def find_strength(seg: str, after: int = 0, limit: int = 70):
     if not cands:
         return None
     cands.sort()
+    liquid = next((c for c in cands if c[2] == "mg_per_ml"), None)
+    if liquid is not None and cands[0][2] in ("mg", "range"):
+        cands[0] = liquid  # "methadone 5 mg bd as the 1 mg/ml solution": the concentration is the strength
     _, _, kind, val, s, e = cands[0]
     return kind, val, s, e
 
@@ -308,6 +411,19 @@ def parse_dose(sig: Sig, m: Masked, start: int, formulation: str | None) -> None
     text = m.text
     region = text[start:]
     if formulation == "patch":
+        return
+    timed = RE_TIMED_DOSES.search(region)
+    if timed:
+        vals = []
+        for t in RE_TIMED_ONE.finditer(timed.group(0)):
+            v = float(t.group(1))
+            vals.append(v / 1000.0 if re.search(MCG, t.group(0), _I) else v)
+        sig.dose_mg_min, sig.dose_mg_max = min(vals), max(vals)
+        sig.timed_doses = len(vals)
+        if sig.strength_mg and sig.strength_kind != "mg_per_ml":
+            sig.dose_units_max = sig.dose_mg_max / sig.strength_mg
+        sig.spans["dose"] = [m.base + start + timed.start(), m.base + start + timed.end()]
+        m.take(start + timed.start(), start + timed.end())
         return
     rng = RE_RANGE_MG.search(region)
     single = RE_MG.search(region)
@@ -416,13 +532,14 @@ def parse_frequency(sig: Sig, m: Masked, formulation: str | None) -> None:
         cands.sort(key=lambda c: (c[0], -c[1]))  # first phrase; at one position the longest ("q.d.s" over "q.d")
         s, e, base = cands[0]
         base_span = (s, e)
-    freq = cap if cap else base
+    freq = cap if cap else base if base else sig.timed_doses
     if freq:
         sig.frequency_per_day_max = int(freq)
         spans = [(m.base + a, m.base + b) for a, b in (base_span,) if a is not None] if base_span else []
         if cap_span:
             spans.append(cap_span)
-        sig.spans["frequency"] = [min(s for s, _ in spans), max(e for _, e in spans)]
+        if spans:  # (doses at named times: the dose span says it)
+            sig.spans["frequency"] = [min(s for s, _ in spans), max(e for _, e in spans)]
         if base_span:
             m.take(*base_span)
 
@@ -604,6 +721,9 @@ def stated_limit(text: str, base: int) -> tuple[int, list[int]] | None:
     """(days, span) of an explicit limit in a sentence that only names the drug ("do not continue the codeine
     beyond a week"); review timings ("r/v 1/52") and bare periods are not read here."""
     text = text.translate(_CHAR_FOLDS)
+    tt = _taper_total(text)
+    if tt:
+        return tt[0], [base + tt[1], base + tt[2]]
     for rx in RE_REFERENCE_LIMIT:
         for x in rx.finditer(text):
             d = _period_days(x)
@@ -626,6 +746,11 @@ def shared_supplies(text: str) -> list[tuple[int, int, int]]:
 
 def parse_stop_limit(sig: Sig, m: Masked) -> None:
     """The end point of a step-down sentence ("wean and stop within 10 days") is the intended duration."""
+    tt = _taper_total(m.text)
+    if tt:
+        sig.duration_days = tt[0]
+        sig.spans["duration"] = [m.base + tt[1], m.base + tt[2]]
+        return
     for rx in RE_STOP_LIMIT:
         x = rx.search(m.text)
         if x:

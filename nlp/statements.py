@@ -195,6 +195,9 @@ def header_columns(line: str) -> TableColumns | None:
     roles = [r or "other" for r in roles]
     if "days" in roles and "supply" in roles:  # a bare Days column beside a supply column is the duration
         roles = ["duration" if r == "days" else r for r in roles]
+    if roles.count("dose") > 1:  # "Dose ... Amount": the second dose-like column is the amount supplied
+        last = len(roles) - 1 - roles[::-1].index("dose")
+        roles[last] = "quantity"
     return TableColumns(roles, mode, [s for s, _ in cells])
 
 

@@ -156,9 +156,7 @@ def run(args) -> int:
                   "The column mapping is remembered for this trust's next import.", file=out)
         return 0
     finally:
-        close = getattr(store, "close", None)
-        if close:
-            close()
+        store.close()
 
 
 def _what_to_fix(prepared) -> str:

@@ -81,15 +81,15 @@ def list_rounds(scope: TrustScope) -> list[RoundInfo]:
     return scope.store.list_rounds(scope.trust_id)
 
 
-def create_round(scope: TrustScope, label: str, period_start: Any = None,
-                 period_end: Any = None, standards_version: int | None = None) -> int:
+def create_round(scope: TrustScope, label: str, period_start: Any = None, period_end: Any = None,
+                 standards_version: int | None = None) -> int:
     """An empty round (letters come later from the Import page)."""
     check_period(period_start, period_end)
     if standards_version is None:
         standards_version = current_standards(scope)[0]
     try:
         return scope.store.save_round(scope.trust_id, label, [], period_start=period_start, period_end=period_end,
-                                standards_version=standards_version)
+                                      standards_version=standards_version)
     except StoreError as exc:
         raise ServiceError(str(exc)) from None
 
@@ -101,7 +101,7 @@ def update_round(scope: TrustScope, round_id: int, *, label: str | None = None,
     check_period(period_start, period_end)
     try:
         scope.store.update_round(round_id, label=label, period_start=period_start, period_end=period_end,
-                           discharges=discharges)
+                                 discharges=discharges)
     except StoreError as exc:
         raise ServiceError(str(exc)) from None
 
@@ -120,4 +120,4 @@ def delete_round(scope: TrustScope, round_id: int, reason: str | None = None) ->
     if not reason:
         raise ServiceError("say why this round is deleted (the reason is recorded with who deleted it and when)")
     scope.store.delete_round(round_id, user=scope.user, reason=reason)
-    return PURGE_PENDING if getattr(scope.store, "purge_pending", False) else None
+    return PURGE_PENDING if scope.store.purge_pending else None

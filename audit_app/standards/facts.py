@@ -33,9 +33,10 @@ def is_strong_opioid(generic: str | None) -> bool:
     return str(generic or "").lower() in generics_in("strong_opioid")
 
 
-def ev(source: str, field_name: str, value: Any = None, *, text: str | None = None,
-       span: Any = None, note: str | None = None) -> dict[str, Any]:
-    """One evidence item (keys with None values are left out, except 'value')."""
+def cite(source: str, field_name: str, value: Any = None, *, text: str | None = None,
+         span: Any = None, note: str | None = None) -> dict[str, Any]:
+    """One evidence item: where an answer came from (auditor, extraction, derived, config), the
+    field, its value and the letter text behind it (keys with None values are left out, except 'value')."""
     out: dict[str, Any] = {"source": source, "field": field_name, "value": _jsonable(value)}
     if text is not None:
         out["text"] = text
@@ -71,7 +72,7 @@ def num(value: Any) -> float | None:
 
 
 def item_evidence(i: int, item: dict, field_name: str, value: Any = None, note: str | None = None) -> dict:
-    return ev(EXTRACTION, f"opioids[{i}].{field_name}", value, text=item.get("text"),
+    return cite(EXTRACTION, f"opioids[{i}].{field_name}", value, text=item.get("text"),
               span=item.get("span"), note=note)
 
 
@@ -119,8 +120,8 @@ def extraction_answer(extraction: dict | None, key: str) -> tuple[YesNo, dict | 
     if ans is YesNo.UNKNOWN:
         return ans, None
     if isinstance(raw, dict):
-        return ans, ev(EXTRACTION, f"{key}.present", ans == YesNo.YES, text=raw.get("text"), span=raw.get("span"))
-    return ans, ev(EXTRACTION, key, ans == YesNo.YES)
+        return ans, cite(EXTRACTION, f"{key}.present", ans == YesNo.YES, text=raw.get("text"), span=raw.get("span"))
+    return ans, cite(EXTRACTION, key, ans == YesNo.YES)
 
 
 def combine_answer(record: AuditRecord, extraction: dict | None, auditor_field: str | None,
@@ -129,7 +130,7 @@ def combine_answer(record: AuditRecord, extraction: dict | None, auditor_field: 
     a, found = auditor_answer(record, auditor_field) if auditor_field else (YesNo.UNKNOWN, None)
     x, x_ev = extraction_answer(extraction, extraction_key) if extraction_key else (YesNo.UNKNOWN, None)
     if a is not YesNo.UNKNOWN:
-        out = [ev(AUDITOR, found or auditor_field, a)]
+        out = [cite(AUDITOR, found or auditor_field, a)]
         if x is not YesNo.UNKNOWN and x != a and x_ev is not None:
             x_ev = dict(x_ev)
             x_ev["note"] = "extractor disagrees with the auditor; the auditor's answer is the audit's record"
@@ -141,9 +142,9 @@ def combine_answer(record: AuditRecord, extraction: dict | None, auditor_field: 
         return x, [x_ev]
     out = []
     if auditor_field:
-        out.append(ev(AUDITOR, found or auditor_field, YesNo.UNKNOWN, note="not recorded by the auditor"))
+        out.append(cite(AUDITOR, found or auditor_field, YesNo.UNKNOWN, note="not recorded by the auditor"))
     if extraction_key:
-        out.append(ev(EXTRACTION, extraction_key, None,
+        out.append(cite(EXTRACTION, extraction_key, None,
                       note="no letter text extracted" if extraction is None else "not found by the extractor"))
     return YesNo.UNKNOWN, out
 
@@ -304,10 +305,6 @@ class LetterFacts:
     letter_not_new_code: str = "LTOT"            # LTOT (continued unchanged) or NOT_NEW (reduced)
     new_ev: list[dict] = field(default_factory=list)
 
-    @property
-    def has_items(self) -> bool:
-        return bool(self.items)
-
     # ---- per-item 'new' status -----------------------------------------------------------------
     def item_new(self, i: int) -> tuple[str, list[dict]]:
         """'new' | 'not_new' | 'unknown' for item ``i`` with its evidence (see :meth:`item_status`)."""
@@ -325,10 +322,10 @@ class LetterFacts:
         item = self.items[i]
         a, found = auditor_answer(self.record, "new_opioid")
         if a is YesNo.NO:
-            return "not_new", "LTOT", [ev(AUDITOR, found or "new_opioid", a, note="auditor: not a new opioid")]
+            return "not_new", "LTOT", [cite(AUDITOR, found or "new_opioid", a, note="auditor: not a new opioid")]
         change, change_ev = item_change(i, item)
         if a is YesNo.YES and (len(self.items) == 1 or change is None):
-            return "new", None, [ev(AUDITOR, found or "new_opioid", a)]
+            return "new", None, [cite(AUDITOR, found or "new_opioid", a)]
         if change in ("new", "increased", "changed"):
             return "new", None, [change_ev]
         if change == "continued":
@@ -399,33 +396,33 @@ def build_facts(record: AuditRecord, extraction: dict | None, params: dict[str, 
     a = record.opioid_prescribed
     if a is not YesNo.UNKNOWN:
         f.opioid = "yes" if a is YesNo.YES else "no"
-        f.opioid_ev = [ev(AUDITOR, "opioid_prescribed", a)]
+        f.opioid_ev = [cite(AUDITOR, "opioid_prescribed", a)]
         if a is YesNo.NO and f.items:
-            f.opioid_ev.append(ev(EXTRACTION, "opioids", len(f.items),
+            f.opioid_ev.append(cite(EXTRACTION, "opioids", len(f.items),
                                   note="extractor found opioid(s); the auditor's 'no' is the audit's record"))
             f.items = []
     elif extraction is not None:
         f.opioid = "yes" if f.items else "no"
-        f.opioid_ev = [ev(EXTRACTION, "opioids", len(f.items), note="auditor's answer unknown; extractor used")]
+        f.opioid_ev = [cite(EXTRACTION, "opioids", len(f.items), note="auditor's answer unknown; extractor used")]
     elif any(getattr(record, k) is not YesNo.UNKNOWN for k in ("weaning_plan", "gp_action", "indication", "new_opioid")):
         k = next(k for k in ("weaning_plan", "gp_action", "indication", "new_opioid") if getattr(record, k) is not YesNo.UNKNOWN)
         f.opioid = "yes"
-        f.opioid_ev = [ev(AUDITOR, k, getattr(record, k),
+        f.opioid_ev = [cite(AUDITOR, k, getattr(record, k),
                           note="'opioid prescribed' blank but the auditor answered an opioid question")]
     elif record.drug and yes_no(record.drug) is not YesNo.NO and str(record.drug).strip() not in ("-", "?", "n/a", "N/A"):
         f.opioid = "yes"
-        f.opioid_ev = [ev(AUDITOR, "drug", record.drug, note="'opioid prescribed' blank but a drug is recorded")]
+        f.opioid_ev = [cite(AUDITOR, "drug", record.drug, note="'opioid prescribed' blank but a drug is recorded")]
     else:
         f.opioid = "unknown"
-        f.opioid_ev = [ev(AUDITOR, "opioid_prescribed", YesNo.UNKNOWN, note="not recorded and no letter text")]
+        f.opioid_ev = [cite(AUDITOR, "opioid_prescribed", YesNo.UNKNOWN, note="not recorded and no letter text")]
 
     # -- age
     if record.age is not None and num(record.age) is not None:
         f.age = int(num(record.age))
-        f.age_ev = [ev(AUDITOR, "age", f.age)]
+        f.age_ev = [cite(AUDITOR, "age", f.age)]
     elif extraction is not None and num(extraction.get("patient_age")) is not None:
         f.age = int(num(extraction.get("patient_age")))
-        f.age_ev = [ev(EXTRACTION, "patient_age", f.age)]
+        f.age_ev = [cite(EXTRACTION, "patient_age", f.age)]
 
     # -- global exclusions (need positive evidence)
     for code, afield, xkey in (("PALL", "palliative", "palliative"), ("CANCER", "cancer_pain", "cancer_pain")):
@@ -433,30 +430,30 @@ def build_facts(record: AuditRecord, extraction: dict | None, params: dict[str, 
         if ans is YesNo.YES:
             f.exclusions[code] = evid
         elif code == "PALL" and ans is YesNo.UNKNOWN and extraction and extraction.get("scenario") == "palliative":
-            f.exclusions[code] = [ev(EXTRACTION, "scenario", "palliative")]
+            f.exclusions[code] = [cite(EXTRACTION, "scenario", "palliative")]
     ost_ev = []
     for i, item in enumerate(f.items):
         if is_ost_item(item):
             ost_ev.append(item_evidence(i, item, "generic", item.get("generic"),
                                         note="opioid substitution therapy product"))
     if record.drug and not f.items and _OST_TEXT.search(str(record.drug)):  # the letter's items say why, when known
-        ost_ev.append(ev(AUDITOR, "drug", record.drug, note="opioid substitution therapy product named"))
+        ost_ev.append(cite(AUDITOR, "drug", record.drug, note="opioid substitution therapy product named"))
     ost_a, ost_found = auditor_answer(record, "ost")
     if ost_a is YesNo.YES:
-        ost_ev.insert(0, ev(AUDITOR, ost_found or "ost", ost_a))
+        ost_ev.insert(0, cite(AUDITOR, ost_found or "ost", ost_a))
     if ost_ev and ost_a is not YesNo.NO:
         f.exclusions["OST"] = ost_ev
     for code, key, words in (("DIED", "died", ("died", "deceased", "death")),
                              ("TRANSFER", "transferred", ("transfer",))):
         ans, found = auditor_answer(record, key)
         if ans is YesNo.YES:
-            f.exclusions[code] = [ev(AUDITOR, found or key, ans)]
+            f.exclusions[code] = [cite(AUDITOR, found or key, ans)]
             continue
         for src, holder, label in ((AUDITOR, {(_norm_key(k)): v for k, v in (record.extra or {}).items()}, "extra."),
                                    (EXTRACTION, extraction or {}, "")):
             dest = holder.get("discharge_destination")
             if dest and any(w in str(dest).lower() for w in words):
-                f.exclusions[code] = [ev(src, f"{label}discharge_destination", dest)]
+                f.exclusions[code] = [cite(src, f"{label}discharge_destination", dest)]
                 break
     if "TRANSFER" not in f.exclusions and auditor_answer(record, "transferred")[0] is not YesNo.NO:
         t, t_ev = extraction_answer(extraction, "transfer")
@@ -467,7 +464,7 @@ def build_facts(record: AuditRecord, extraction: dict | None, params: dict[str, 
     a, found = auditor_answer(record, "new_opioid")
     if a is not YesNo.UNKNOWN:
         f.letter_new = "new" if a is YesNo.YES else "not_new"
-        f.new_ev = [ev(AUDITOR, found or "new_opioid", a)]
+        f.new_ev = [cite(AUDITOR, found or "new_opioid", a)]
     elif f.items:
         statuses = [f.item_status(i) for i in range(len(f.items))]
         news = [e for st, _, e in statuses if st == "new"]
@@ -482,11 +479,11 @@ def build_facts(record: AuditRecord, extraction: dict | None, params: dict[str, 
     if f.letter_new == "unknown" and f.opioid == "yes" and not f.items:
         if params.get("assume_new_without_text", True):
             f.letter_new = "new"
-            f.new_ev = [ev(DERIVED, "new_opioid", None,
+            f.new_ev = [cite(DERIVED, "new_opioid", None,
                            note="new or pre-existing not recorded and no letter text; counted as new "
                                 "(assume_new_without_text)")]
         else:
-            f.new_ev = [ev(AUDITOR, "new_opioid", YesNo.UNKNOWN, note="new or pre-existing not recorded: status unknown")]
+            f.new_ev = [cite(AUDITOR, "new_opioid", YesNo.UNKNOWN, note="new or pre-existing not recorded: status unknown")]
     return f
 
 
@@ -532,7 +529,7 @@ def total_ome(facts: LetterFacts) -> tuple[float | None, bool, list[dict]]:
     """
     r, x = facts.record, facts.extraction
     if num(r.ome_mg_per_day) is not None:
-        return num(r.ome_mg_per_day), True, [ev(AUDITOR, "ome_mg_per_day", num(r.ome_mg_per_day))]
+        return num(r.ome_mg_per_day), True, [cite(AUDITOR, "ome_mg_per_day", num(r.ome_mg_per_day))]
     if facts.items:
         total, complete, evid = 0.0, True, []
         for i, it in enumerate(facts.items):
@@ -559,12 +556,12 @@ def total_ome(facts: LetterFacts) -> tuple[float | None, bool, list[dict]]:
             complete = False
             names = [str(m.get("name") or m.get("drug") or "an opioid") + (f" ({m['reason']})" if m.get("reason") else "")
                      if isinstance(m, dict) else str(m) for m in missing]
-            evid.append(ev(EXTRACTION, "ome_incomplete_items", names,
+            evid.append(cite(EXTRACTION, "ome_incomplete_items", names,
                            note="the extractor could not convert every opioid: the total is incomplete"))
         return total, complete, evid
     if x is not None and num(x.get("ome_total_mg_per_day")) is not None:
-        return num(x["ome_total_mg_per_day"]), True, [ev(EXTRACTION, "ome_total_mg_per_day", num(x["ome_total_mg_per_day"]))]
-    return None, False, [ev(AUDITOR, "ome_mg_per_day", None, note="no OME recorded and no letter text")]
+        return num(x["ome_total_mg_per_day"]), True, [cite(EXTRACTION, "ome_total_mg_per_day", num(x["ome_total_mg_per_day"]))]
+    return None, False, [cite(AUDITOR, "ome_mg_per_day", None, note="no OME recorded and no letter text")]
 
 
 def ome_words(value: float | None, complete: bool, evidence: list[dict]) -> str:
@@ -741,7 +738,7 @@ def coprescriptions(extraction: dict | None, classes: set[str]) -> list[tuple[in
 
 
 def co_evidence(i: int, c: dict, field_name: str, value: Any, note: str | None = None) -> dict:
-    return ev(EXTRACTION, f"co_prescriptions[{i}].{field_name}", value, text=c.get("text"), span=c.get("span"),
+    return cite(EXTRACTION, f"co_prescriptions[{i}].{field_name}", value, text=c.get("text"), span=c.get("span"),
               note=note)
 
 

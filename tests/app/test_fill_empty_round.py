@@ -19,14 +19,15 @@ def test_import_fills_the_empty_round_in_place(store, rounds_dir):
     single = services.single_user()
     t, empty = _empty_round(store, single)
     prepared = importing.prepare_import(rounds_dir / "trust_a_round2.xlsx", trust_id=t.id, store=store, extract=False)
-    rid = services.save_import(services.TrustScope.check(store, single, t.id), prepared, label="ignored", into_round_id=empty.id)
+    scope = services.TrustScope.check(store, single, t.id)
+    rid = services.save_import(scope, prepared, label="ignored", into_round_id=empty.id)
     filled = store.get_round(rid)
     assert rid == empty.id and filled.label == empty.label and filled.created_at == empty.created_at
     assert filled.n_letters == len(prepared.records) > 0
     assert (filled.period_start, filled.period_end) == (empty.period_start, empty.period_end)
     assert store.deleted_rounds(t.id) == []
     with pytest.raises(services.ServiceError, match="already has letters"):
-        services.save_import(services.TrustScope.check(store, single, t.id), prepared, label="x", into_round_id=empty.id)
+        services.save_import(scope, prepared, label="x", into_round_id=empty.id)
 
 
 def test_a_failed_fill_leaves_the_empty_round_as_it_was(store, rounds_dir, monkeypatch):

@@ -77,14 +77,15 @@ def test_same_letters_imported_twice_are_detected(store):
     single = services.single_user()
     t = services.create_trust(store, single, "Trust P")
     letters = [(f"p{i}", x) for i, x in enumerate(LETTERS)]
-    prepared = services.prepare_letters(services.TrustScope.check(store, single, t.id), letters)
+    scope = services.TrustScope.check(store, single, t.id)
+    prepared = services.prepare_letters(scope, letters)
     assert all(r.discharge_date for r in prepared.records)
-    assert services.already_stored(services.TrustScope.check(store, single, t.id), prepared) == {}
-    services.save_import(services.TrustScope.check(store, single, t.id), prepared, label="Sept")
-    again = services.prepare_letters(services.TrustScope.check(store, single, t.id), letters)
-    assert services.already_stored(services.TrustScope.check(store, single, t.id), again) == {"Sept": 3}
-    other = services.prepare_letters(services.TrustScope.check(store, single, t.id), [("p0", LETTERS[0].replace("5 days", "7 days"))])
-    assert services.already_stored(services.TrustScope.check(store, single, t.id), other) == {}
+    assert services.already_stored(scope, prepared) == {}
+    services.save_import(scope, prepared, label="Sept")
+    again = services.prepare_letters(scope, letters)
+    assert services.already_stored(scope, again) == {"Sept": 3}
+    other = services.prepare_letters(scope, [("p0", LETTERS[0].replace("5 days", "7 days"))])
+    assert services.already_stored(scope, other) == {}
 
 
 def test_mapping_editor_in_words_and_edits_applied(store, tmp_path):

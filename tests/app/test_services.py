@@ -111,24 +111,25 @@ def test_correction_is_stored_with_reason_and_changes_the_score(store, two_trust
             target = l
             break
     assert target is not None, "fixture round should have a letter failing OD-04"
-    res = services.apply_correction(services.TrustScope.check(store, single, a), target.id, "extraction.weaning_plan.present", "yes",
+    scope = services.TrustScope.check(store, single, a)
+    res = services.apply_correction(scope, target.id, "extraction.weaning_plan.present", "yes",
                                     "plan is in the GP section", "pharmacist", target.version)
     assert ("OD-04", "not_met", "met") in res.changes
     after = store.get_letter(target.id)
     assert after.version == target.version + 1
     assert services.letter_outcome(after.standard_results, "OD-04") == "met"
-    hist = services.letter_corrections(services.TrustScope.check(store, single, a), target.id)
+    hist = services.letter_corrections(scope, target.id)
     assert list(hist["Reason"]) == ["plan is in the GP section"]
     assert hist["When"].iloc[0]
     # a stale version is refused with a message, nothing saved
     with pytest.raises(ServiceError, match="changed by someone else"):
-        services.apply_correction(services.TrustScope.check(store, single, a), target.id, "extraction.weaning_plan.present", "no",
+        services.apply_correction(scope, target.id, "extraction.weaning_plan.present", "no",
                                   "oops", "pharmacist", target.version)
     with pytest.raises(ServiceError, match="reason"):
-        services.apply_correction(services.TrustScope.check(store, single, a), target.id, "record.weaning_plan", "yes", " ", "p",
+        services.apply_correction(scope, target.id, "record.weaning_plan", "yes", " ", "p",
                                   after.version)
     with pytest.raises(ServiceError, match="number"):
-        services.apply_correction(services.TrustScope.check(store, single, a), target.id, "record.days_supplied", "lots", "r", "p",
+        services.apply_correction(scope, target.id, "record.days_supplied", "lots", "r", "p",
                                   after.version)
     assert store.get_letter(target.id).version == after.version
 
@@ -163,64 +164,67 @@ def test_signed_in_user_gets_access_to_the_trust_they_create(store):
 
 def test_a_member_gives_and_removes_a_colleagues_access(store, two_trusts, alice):
     a = two_trusts["a"]
-    assert services.trust_users(services.TrustScope.check(store, alice, a)) == ["alice@a.nhs.uk"]
-    assert services.grant_trust(services.TrustScope.check(store, alice, a), "  Dan@A.nhs.uk ") == "dan@a.nhs.uk"
+    scope = services.TrustScope.check(store, alice, a)
+    assert services.trust_users(scope) == ["alice@a.nhs.uk"]
+    assert services.grant_trust(scope, "  Dan@A.nhs.uk ") == "dan@a.nhs.uk"
     dan = services.access_for_user(store, "dan@a.nhs.uk")
     assert [t.id for t in services.visible_trusts(store, dan)] == [a]
-    assert services.trust_users(services.TrustScope.check(store, alice, a)) == ["alice@a.nhs.uk", "dan@a.nhs.uk"]
+    assert services.trust_users(scope) == ["alice@a.nhs.uk", "dan@a.nhs.uk"]
     with pytest.raises(ServiceError, match="not an e-mail address"):
-        services.grant_trust(services.TrustScope.check(store, alice, a), "dan")
+        services.grant_trust(scope, "dan")
     with pytest.raises(ServiceError, match="your own access"):
-        services.revoke_trust(services.TrustScope.check(store, alice, a), "ALICE@a.nhs.uk")
+        services.revoke_trust(scope, "ALICE@a.nhs.uk")
     with pytest.raises(ServiceError, match="no access"):
-        services.revoke_trust(services.TrustScope.check(store, alice, a), "eve@a.nhs.uk")
-    services.revoke_trust(services.TrustScope.check(store, alice, a), "dan@a.nhs.uk")
+        services.revoke_trust(scope, "eve@a.nhs.uk")
+    services.revoke_trust(scope, "dan@a.nhs.uk")
     assert services.visible_trusts(store, services.access_for_user(store, "dan@a.nhs.uk")) == []
-    assert services.trust_users(services.TrustScope.check(store, alice, a)) == ["alice@a.nhs.uk"]
+    assert services.trust_users(scope) == ["alice@a.nhs.uk"]
 
 
 def test_pdsa_cycles_are_validated_saved_and_filtered_by_measure(store):
     single = services.single_user()
     t = services.create_trust(store, single, "T")
+    scope = services.TrustScope.check(store, single, t.id)
     with pytest.raises(ServiceError, match="change_idea"):
-        services.save_pdsa(services.TrustScope.check(store, single, t.id), {"cycle_no": 1, "date_start": dt.date(2026, 2, 1)})
-    cid = services.save_pdsa(services.TrustScope.check(store, single, t.id), {
+        services.save_pdsa(scope, {"cycle_no": 1, "date_start": dt.date(2026, 2, 1)})
+    cid = services.save_pdsa(scope, {
         "cycle_no": 1, "change_idea": "TTO template", "date_start": dt.date(2026, 2, 1), "act": "adopt",
         "prediction": "OD-04 to 60%", "measures_linked": ["OD-04"]})
-    services.save_pdsa(services.TrustScope.check(store, single, t.id), {"cycle_no": 2, "change_idea": "TTO template v2",
-                                             "date_start": dt.date(2026, 3, 1), "measures_linked": ["median_ome"]})
-    services.save_pdsa(services.TrustScope.check(store, single, t.id), {"cycle_no": 1, "change_idea": "TTO template",
-                                             "date_start": dt.date(2026, 2, 2), "act": "adapt",
-                                             "measures_linked": ["OD-04"]}, cycle_id=cid)
-    table = services.pdsa_table(services.TrustScope.check(store, single, t.id))
+    services.save_pdsa(scope, {"cycle_no": 2, "change_idea": "TTO template v2",
+                               "date_start": dt.date(2026, 3, 1), "measures_linked": ["median_ome"]})
+    services.save_pdsa(scope, {"cycle_no": 1, "change_idea": "TTO template",
+                               "date_start": dt.date(2026, 2, 2), "act": "adapt",
+                               "measures_linked": ["OD-04"]}, cycle_id=cid)
+    table = services.pdsa_table(scope)
     assert len(table) == 2 and table["Act"].iloc[0] == "adapt"
     assert "02/02/2026" in set(table.iloc[:, 3]) | set(table.iloc[:, 2]) | set(table.iloc[:, 4])  # UK dates
     assert not table.drop(columns=["id"]).isin(["None", None]).any().any()  # blank, never 'None'
-    assert [c.cycle_no for c in services.pdsa_cycles(services.TrustScope.check(store, single, t.id), "OD-04")] == [1]
-    assert len(services.pdsa_cycles(services.TrustScope.check(store, single, t.id))) == 2
+    assert [c.cycle_no for c in services.pdsa_cycles(scope, "OD-04")] == [1]
+    assert len(services.pdsa_cycles(scope)) == 2
 
 
 def test_standards_changes_create_a_new_version(store):
     single = services.single_user()
     t = services.create_trust(store, single, "T")
-    table = services.standards_table(services.TrustScope.check(store, single, t.id))
+    scope = services.TrustScope.check(store, single, t.id)
+    table = services.standards_table(scope)
     assert "OD-04" in set(table["Standard"]) and table["Sources"].str.len().min() > 0
-    params = services.standards_parameters(services.TrustScope.check(store, single, t.id))
+    params = services.standards_parameters(scope)
     edited = table.copy()
     edited.loc[edited["Standard"] == "OD-04", "Target %"] = 90.0
     edited.loc[edited["Standard"] == "OD-01", "On"] = False
     p2 = params.copy()
     p2.loc[p2["Parameter"] == "supply_limit_days", "Value"] = "5"
-    v = services.save_standards(services.TrustScope.check(store, single, t.id), edited, p2)
+    v = services.save_standards(scope, edited, p2)
     assert v == 2
-    _, cfg = services.current_standards(services.TrustScope.check(store, single, t.id))
+    _, cfg = services.current_standards(scope)
     assert cfg.target_pct("OD-04") == 90 and not cfg.is_enabled("OD-01") and cfg.param("supply_limit_days") == 5
     with pytest.raises(ServiceError, match="nothing changed"):
-        services.save_standards(services.TrustScope.check(store, single, t.id), services.standards_table(services.TrustScope.check(store, single, t.id)))
+        services.save_standards(scope, services.standards_table(scope))
     p2.loc[p2["Parameter"] == "supply_limit_days", "Value"] = "-3"
     with pytest.raises(ServiceError, match="supply_limit_days"):
-        services.save_standards(services.TrustScope.check(store, single, t.id), edited, p2)
-    assert services.standards_versions(services.TrustScope.check(store, single, t.id)) == [2, 1]
+        services.save_standards(scope, edited, p2)
+    assert services.standards_versions(scope) == [2, 1]
 
 
 def test_compliance_per_standard_with_interval_and_comparisons(store, two_trusts):
@@ -242,15 +246,16 @@ def test_compliance_per_standard_with_interval_and_comparisons(store, two_trusts
 def test_chart_draws_pdsa_cycles_and_explains_signals(store, two_trusts, chart_type):
     single = services.single_user()
     a = two_trusts["a"]
-    cid = services.save_pdsa(services.TrustScope.check(store, single, a), {"cycle_no": 1, "change_idea": "TTO template",
-                                                "date_start": dt.date(2026, 3, 1), "measures_linked": ["OD-04"]})
-    view = services.chart(services.TrustScope.check(store, single, a), "OD-04", grain="round", chart_type=chart_type, rules="anhoej")
+    scope = services.TrustScope.check(store, single, a)
+    cid = services.save_pdsa(scope, {"cycle_no": 1, "change_idea": "TTO template",
+                                     "date_start": dt.date(2026, 3, 1), "measures_linked": ["OD-04"]})
+    view = services.chart(scope, "OD-04", grain="round", chart_type=chart_type, rules="anhoej")
     names = [t.name for t in figures.chart_figure(view).data]
     assert "PDSA cycles" in names
     assert view.n_points == 2 and any("10 points" in n for n in view.notes)
     csv = view.data.to_csv(index=False)
     assert "explanation" in csv.splitlines()[0]
-    weekly = services.chart(services.TrustScope.check(store, single, a), "OD-04", grain="week", chart_type=chart_type, rules="mdc",
+    weekly = services.chart(scope, "OD-04", grain="week", chart_type=chart_type, rules="mdc",
                             phase_cycle_id=cid)
     assert weekly.n_points >= 3 and weekly.data["phase"].nunique() == 2
 
@@ -259,26 +264,28 @@ def test_round_chart_of_overlapping_rounds_says_why_pdsa_cycles_are_not_drawn(st
                                                                              add_round):
     single = services.single_user()
     a = two_trusts["a"]
-    services.save_pdsa(services.TrustScope.check(store, single, a), {"cycle_no": 1, "change_idea": "TTO template",
-                                          "date_start": dt.date(2026, 2, 1), "measures_linked": ["OD-04"]})
-    view = services.chart(services.TrustScope.check(store, single, a), "OD-04")
+    scope = services.TrustScope.check(store, single, a)
+    services.save_pdsa(scope, {"cycle_no": 1, "change_idea": "TTO template",
+                               "date_start": dt.date(2026, 2, 1), "measures_linked": ["OD-04"]})
+    view = services.chart(scope, "OD-04")
     assert "PDSA cycles" in [t.name for t in figures.chart_figure(view).data]       # rounds one after another: drawn
     assert any(t.name == "target (100%)" for t in figures.chart_figure(view).data)   # a proportion's target in %
     opioid_letters = [l for l in dev_letters if l["gold"]["opioids"]]
     add_round(single, a, "Round 3", opioid_letters[20:26], dt.date(2026, 1, 10))  # overlaps Rounds 1 and 2
-    view = services.chart(services.TrustScope.check(store, single, a), "OD-04")
+    view = services.chart(scope, "OD-04")
     assert "PDSA cycles" not in [t.name for t in figures.chart_figure(view).data]
     note = next(n for n in view.notes if "periods overlap" in n)
     assert "month of discharge" in note
-    monthly = services.chart(services.TrustScope.check(store, single, a), "OD-04", grain="month")
+    monthly = services.chart(scope, "OD-04", grain="month")
     assert "PDSA cycles" in [t.name for t in figures.chart_figure(monthly).data]
 
 
 def test_chart_refuses_p_chart_for_median_ome_with_a_message(store, two_trusts):
     single = services.single_user()
+    scope = services.TrustScope.check(store, single, two_trusts["a"])
     with pytest.raises(ServiceError, match="percentage"):
-        services.chart(services.TrustScope.check(store, single, two_trusts["a"]), "median_ome", chart_type="p")
-    view = services.chart(services.TrustScope.check(store, single, two_trusts["a"]), "median_ome", grain="week", chart_type="i", rules="mdc")
+        services.chart(scope, "median_ome", chart_type="p")
+    view = services.chart(scope, "median_ome", grain="week", chart_type="i", rules="mdc")
     assert view.n_points >= 2
 
 
@@ -287,21 +294,22 @@ def test_rescore_preview_then_rescore_makes_one_target_everywhere(store, two_tru
     is re-scored; the preview says what changes; afterwards Compliance and Charts agree."""
     single = services.single_user()
     a, ra2 = two_trusts["a"], two_trusts["ra2"]
-    table = services.standards_table(services.TrustScope.check(store, single, a))
+    scope = services.TrustScope.check(store, single, a)
+    table = services.standards_table(scope)
     table.loc[table["Standard"] == "OD-04", "Target %"] = 55.0
-    v2 = services.save_standards(services.TrustScope.check(store, single, a), table)
-    before = services.compliance(services.TrustScope.check(store, single, a), ra2).summary.set_index("Standard")
+    v2 = services.save_standards(scope, table)
+    before = services.compliance(scope, ra2).summary.set_index("Standard")
     assert before.loc["OD-04", "Target"] != "55%"
-    preview = services.rescore_preview(services.TrustScope.check(store, single, a), ra2, v2)
+    preview = services.rescore_preview(scope, ra2, v2)
     assert preview.to_version == v2 and "OD-04" in set(preview.changes["Standard"])
     row = preview.changes.set_index("Standard").loc["OD-04"]
     assert row[f"Target in version {v2}"] == "55%"
-    assert services.compliance(services.TrustScope.check(store, single, a), ra2).summary.set_index("Standard").loc["OD-04", "Target"] != "55%"
-    services.rescore_round(services.TrustScope.check(store, single, a), ra2, v2)
+    assert services.compliance(scope, ra2).summary.set_index("Standard").loc["OD-04", "Target"] != "55%"
+    services.rescore_round(scope, ra2, v2)
     assert store.get_round(ra2).standards_version == v2
-    after = services.compliance(services.TrustScope.check(store, single, a), ra2).summary.set_index("Standard")
+    after = services.compliance(scope, ra2).summary.set_index("Standard")
     assert after.loc["OD-04", "Target"] == "55%"
-    m = services.measures(services.TrustScope.check(store, single, a), "round")
+    m = services.measures(scope, "round")
     assert float(m[m["measure_id"] == "OD-04"]["target"].iloc[0]) == 55.0
 
 
@@ -310,20 +318,21 @@ def test_change_ideas_wording_and_ome_table_for_the_pages(store, two_trusts):
     the Standards page's template editing."""
     single = services.single_user()
     a, ra2 = two_trusts["a"], two_trusts["ra2"]
-    ideas = services.change_ideas(services.TrustScope.check(store, single, a), ra2)
+    scope = services.TrustScope.check(store, single, a)
+    ideas = services.change_ideas(scope, ra2)
     assert {"OD-03", "OD-04", "OD-08"} <= set(ideas["Standard"])
     assert all("{" not in x for x in ideas["Example"])
     letter = store.letters(ra2)[0]
     table, total = services.letter_ome_table(letter)
     assert list(table.columns)[:4] == ["Opioid", "OME mg/day", "Factor", "Factor source"] and total
-    templates = services.standards_templates(services.TrustScope.check(store, single, a))
+    templates = services.standards_templates(scope)
     edited = templates.copy()
     edited.loc[edited["Standard"] == "OD-04", "Wording"] = "{drug}: stop within {days} days (ward template)"
-    services.save_standards(services.TrustScope.check(store, single, a), services.standards_table(services.TrustScope.check(store, single, a)),
-                            services.standards_parameters(services.TrustScope.check(store, single, a)), templates=edited)
-    again = services.standards_templates(services.TrustScope.check(store, single, a))
+    services.save_standards(scope, services.standards_table(scope),
+                            services.standards_parameters(scope), templates=edited)
+    again = services.standards_templates(scope)
     assert again.loc[again["Standard"] == "OD-04", "Wording"].iloc[0].endswith("(ward template)")
     edited.loc[edited["Standard"] == "OD-04", "Wording"] = "stop {when}"
     with pytest.raises(services.ServiceError, match="unknown placeholder"):
-        services.save_standards(services.TrustScope.check(store, single, a), services.standards_table(services.TrustScope.check(store, single, a)),
-                                services.standards_parameters(services.TrustScope.check(store, single, a)), templates=edited)
+        services.save_standards(scope, services.standards_table(scope),
+                                services.standards_parameters(scope), templates=edited)

@@ -21,10 +21,11 @@ def _texts(slide) -> str:
 def test_deck_has_compliance_then_one_slide_per_measure(store, two_trusts, dev_letters):
     single = services.single_user()
     a, ra2 = two_trusts["a"], two_trusts["ra2"]
-    services.save_pdsa(services.TrustScope.check(store, single, a), {"cycle_no": 1, "change_idea": "TTO template", "date_start": dt.date(2026, 2, 1),
-                                          "measures_linked": ["OD-04"]})
-    assert services.slide_measures(services.TrustScope.check(store, single, a)) == ["OD-04", "median_ome"]  # the PDSA's measure first
-    data = services.round_slides(services.TrustScope.check(store, single, a), ra2, ["OD-04", "median_ome", "OD-05"])
+    scope = services.TrustScope.check(store, single, a)
+    services.save_pdsa(scope, {"cycle_no": 1, "change_idea": "TTO template", "date_start": dt.date(2026, 2, 1),
+                               "measures_linked": ["OD-04"]})
+    assert services.slide_measures(scope) == ["OD-04", "median_ome"]  # the PDSA's measure first
+    data = services.round_slides(scope, ra2, ["OD-04", "median_ome", "OD-05"])
     deck = pptx.Presentation(io.BytesIO(data))
     slides = list(deck.slides)
     assert len(slides) == 1 + 1 + 1 + 3 + 1
@@ -34,7 +35,7 @@ def test_deck_has_compliance_then_one_slide_per_measure(store, two_trusts, dev_l
     assert "Programme measures" in slides[2].shapes.title.text   # MedSIP measures and safety flags in words
     assert any(line.startswith("Opioid items per 100 discharges: ") for line in _texts(slides[2]).splitlines())
     assert [s.shapes.title.text for s in slides[3:6]] == [
-        services.measure_options(services.TrustScope.check(store, single, a))[m] for m in ("OD-04", "median_ome", "OD-05")]
+        services.measure_options(scope)[m] for m in ("OD-04", "median_ome", "OD-05")]
     assert "Anhøj" in _texts(slides[-1])
     for s in slides:  # 16:9 slides: every shape on the slide, none squashed
         for sh in s.shapes:
@@ -79,9 +80,10 @@ def test_deck_charts_by_week_or_month(store, two_trusts, monkeypatch, grain, poi
     drawn = []
     real = services.reports.chart
     monkeypatch.setattr(services.reports, "chart", lambda *a, **k: drawn.append(real(*a, **k)) or drawn[-1])
-    data = services.round_slides(services.TrustScope.check(store, single, two_trusts["b"]), two_trusts["rb"], ["OD-04"], grain=grain)
+    scope = services.TrustScope.check(store, single, two_trusts["b"])
+    data = services.round_slides(scope, two_trusts["rb"], ["OD-04"], grain=grain)
     assert drawn and drawn[0].n_points >= points and (grain != "round" or drawn[0].n_points == 1)
     deck = pptx.Presentation(io.BytesIO(data))
     assert services.GRAINS[grain] in _texts(list(deck.slides)[-1])
     with pytest.raises(services.ServiceError):
-        services.round_slides(services.TrustScope.check(store, single, two_trusts["b"]), two_trusts["rb"], ["OD-04"], grain="day")
+        services.round_slides(scope, two_trusts["rb"], ["OD-04"], grain="day")

@@ -48,3 +48,19 @@ def test_app_is_served_as_an_installed_app_with_the_import_size_cap(monkeypatch)
     assert option(cmd, "--server.fileWatcherType") == "none" and option(cmd, "--runner.postScriptGC") == "false"
     monkeypatch.setenv("OPIOID_AUDIT_MAX_UPLOAD_MB", "5.5")
     assert option(streamlit_command(), "--server.maxUploadSize") == "6"
+
+
+def test_the_cli_offers_every_rule_set_qi_has():
+    """The CLI names the rule sets itself (importing qi at start-up would slow every command); this
+    keeps its list equal to qi's registry."""
+    import argparse
+
+    from audit_app.cli import build_parser
+    from qi.spc import RULE_SETS
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    choices = {name: next((a.choices for a in p._actions if "--rules" in a.option_strings), None)
+               for name, p in sub.choices.items()}
+    assert set(choices["network"]) == set(RULE_SETS)
+    help_text = next(a.help for a in sub.choices["chart"]._actions if "--rules" in a.option_strings)
+    assert all(r in help_text for r in RULE_SETS)

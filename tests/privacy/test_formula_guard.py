@@ -82,10 +82,11 @@ def test_tables_the_pages_offer_for_download_are_neutralised(store):
          "standard_results": [{"standard_id": "OD-01", "outcome": "met", "reason": p,
                                "evidence": [{"source": "auditor", "field": "x", "value": p, "note": p}]}]}
         for p in PAYLOADS[1:]], source_file="=cmd|' /C calc'!A0.xlsx")
-    tables = [services.rounds_table(services.TrustScope.check(store, access, t.id)), services.letters_table(services.TrustScope.check(store, access, t.id), rid)]
+    scope = services.TrustScope.check(store, access, t.id)
+    tables = [services.rounds_table(scope), services.letters_table(scope, rid)]
     tables += [services.letter_results_table(letter) for letter in store.letters(rid)]
     for table in tables:
         text = privacy.frame_to_csv(table.drop(columns=["id"], errors="ignore"))
         assert live_formulas(cells_of_csv(text)) == []
         assert live_formulas(cells_of_csv(table.to_csv(index=False, lineterminator="\r\n"))) == []
-    assert services.delete_round(services.TrustScope.check(store, access, t.id), rid, "test") is None  # purged at once: no note
+    assert services.delete_round(scope, rid, "test") is None  # purged at once: no note

@@ -26,7 +26,9 @@ def _dump(store: Store) -> str:
     with store.engine.connect() as conn:
         for table in Base.metadata.sorted_tables:
             for row in conn.execute(sa.select(table)):
-                parts.append(repr(tuple(row)))
+                # timestamps are the machine's, not the sheet's: their microseconds could spell a
+                # birth year ('...319440' holds '1944') and fail the test by chance
+                parts.append(repr(tuple(v for v in row if not isinstance(v, dt.datetime))))
     return "\n".join(parts)
 
 
