@@ -117,6 +117,7 @@ _TITLE_RE = re.compile(r"(?<![^\W_])(?P<title>" + "|".join(sorted(_TITLES, key=l
 # A word in any script: letters joined by apostrophes or hyphens ('O'Brien', 'Shah-Jones', 'Siân').
 _WORD = r"[^\W\d_]+(?:['’\-][^\W\d_]+)*"
 _WORD_RE = re.compile(_WORD)
+_WORD_PART_RE = re.compile(r"[^\W\d_]+")  # the parts of 'Shah-Jones', "O'Brien"
 _NAME_WORD_RE = re.compile(_WORD + r"\.?")
 _NAME_GAP_RE = re.compile(r"[ \t\u00a0\u202f]{1,3}|,[ \t\u00a0\u202f]{0,2}")
 _MAX_NAME_WORDS = 5
@@ -296,10 +297,29 @@ def mask_letter(text: str | None, sheet_names: frozenset[str] = frozenset()) -> 
     return mask_spans(text, spans), sheet_names | tokens
 
 
+def _known_names(names: Iterable[str]) -> frozenset[str] | set[str]:
+    # `names` may be large (every patient of a sheet): used as given, never copied per text.
+    return names if isinstance(names, (frozenset, set)) else frozenset(w.lower() for w in names)
+
+
+def _mentions_known_name(text: str, known: frozenset[str] | set[str]) -> bool:
+    """Whether a word of `text`, or a part of a hyphenated or apostrophed word, is one of the `known` name
+    words (compared as `_scan` compares them, capitals or not). When False, `_scan(text, known)` finds
+    exactly what `_scan(text, ())` finds: `known` is read nowhere else."""
+    for m in _WORD_RE.finditer(text):
+        word = m.group()
+        if word.lower() in known:
+            return True
+        if "-" in word or "'" in word or "’" in word:
+            for part in _WORD_PART_RE.finditer(word):
+                if part.group().lower() in known:
+                    return True
+    return False
+
+
 def _scan(text: str, names: Iterable[str]) -> tuple[list[IdentifierSpan], frozenset[str]]:
     spans: list[IdentifierSpan] = list(_nhs_spans(text))
-    # `names` may be large (every patient of a sheet): used as given, never copied per text.
-    known = names if isinstance(names, (frozenset, set)) else frozenset(w.lower() for w in names)
+    known = _known_names(names)
     tokens: set[str] = set()
 
     def add_name(found, propagate: bool = True) -> None:
@@ -360,19 +380,19 @@ def _scan(text: str, names: Iterable[str]) -> tuple[list[IdentifierSpan], frozen
     # Every later capitalised mention of a patient's name ('Mr Clarke has ...'): one pass over
     # the words, so the cost stays linear however many names a text holds.
     if tokens or known:
-        def named(word: str) -> bool:
-            low = word.lower()
-            return low in tokens or low in known
-
+        # Inlined (`_is_capitalised`, set look-ups): this loop visits every word of every letter of a round.
         for m in _WORD_RE.finditer(text):
             word = m.group()
-            if not _is_capitalised(word):
+            if word[0].islower():
                 continue
-            if named(word):
+            low = word.lower()
+            if low in tokens or low in known:
                 spans.append(IdentifierSpan(PATIENT_NAME, m.start(), m.end()))
             elif "-" in word or "'" in word or "’" in word:
-                for part in re.finditer(r"[^\W\d_]+", word):
-                    if named(part.group()) and _is_capitalised(part.group()):
+                for part in _WORD_PART_RE.finditer(word):
+                    pw = part.group()
+                    low = pw.lower()
+                    if (low in tokens or low in known) and not pw[0].islower():
                         spans.append(IdentifierSpan(PATIENT_NAME, m.start() + part.start(), m.start() + part.end()))
     return sorted(set(spans), key=lambda s: (s.start, s.end, s.kind)), frozenset(tokens)
 
@@ -480,7 +500,11 @@ def mask_text(text: str | None, names: Iterable[str] = ()) -> str | None:
     if not text or not isinstance(text, str):
         return text
     if names:
-        return mask_spans(text, find_identifiers(text, names))
+        known = _known_names(names)
+        if _mentions_known_name(text, known):
+            return mask_spans(text, find_identifiers(text, known))
+        # No known name word in it: the same masking as without names (exact, see
+        # `_mentions_known_name`), so the cache below serves the short strings of every patient.
     if len(text) <= 500:
         return _mask_short_text(text)  # evidence strings repeat a lot across a round
     return mask_spans(text, find_identifiers(text))
