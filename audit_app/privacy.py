@@ -317,6 +317,20 @@ def _mentions_known_name(text: str, known: frozenset[str] | set[str]) -> bool:
     return False
 
 
+def _may_hold_surname_first(text: str) -> bool:
+    """False when no 'SURNAME, Forename' of the header can be accepted, found with a few `str.find` instead of
+    the slow word pattern: its surname ends right before a comma, on a letter (so an alphanumeric character),
+    and a surname ending on a lower-case letter is never all capitals."""
+    end = min(len(text), _HEADER_CHARS)
+    i = text.find(",", 1, end)
+    while i > 0:
+        c = text[i - 1]
+        if c.isalnum() and not c.islower():
+            return True
+        i = text.find(",", i + 1, end)
+    return False
+
+
 def _scan(text: str, names: Iterable[str]) -> tuple[list[IdentifierSpan], frozenset[str]]:
     spans: list[IdentifierSpan] = list(_nhs_spans(text))
     known = _known_names(names)
@@ -371,7 +385,8 @@ def _scan(text: str, names: Iterable[str]) -> tuple[list[IdentifierSpan], frozen
             add_name(found, propagate=m.start() < _HEADER_CHARS)
         else:
             add_name(found)
-    for m in _SURNAME_FIRST_RE.finditer(text, 0, min(len(text), _HEADER_CHARS)):
+    for m in (_SURNAME_FIRST_RE.finditer(text, 0, min(len(text), _HEADER_CHARS))
+              if _may_hold_surname_first(text) else ()):
         surname, forename = m.group("surname"), m.group("forename")
         if (not surname.isupper() or len(surname) < 2 or surname in _NOT_SURNAMES
                 or not forename[0].isupper() or forename.isupper()):
@@ -595,10 +610,12 @@ def mask_deep(obj: Any, letter: tuple[str, str] | None = None, names: frozenset[
             if i >= 0:
                 return letter[1][i:i + len(obj)]
         return mask_text(obj, names)
+    # Numbers, booleans and None are returned as they are without a call: most values of an extraction.
     if t is dict:
-        return {k: (v if k in _CODE_KEYS and type(v) is str else mask_deep(v, letter, names)) for k, v in obj.items()}
+        return {k: (v if type(v) in _SCALARS or (k in _CODE_KEYS and type(v) is str) else mask_deep(v, letter, names))
+                for k, v in obj.items()}
     if t is list or t is tuple:
-        return t(mask_deep(v, letter, names) for v in obj)
+        return t(v if type(v) in _SCALARS else mask_deep(v, letter, names) for v in obj)
     if isinstance(obj, str):
         return mask_text(obj, names)
     if isinstance(obj, dict):
