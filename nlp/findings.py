@@ -36,6 +36,8 @@ class PlanRules:
     gp_heading: re.Pattern
     gp_address_direct: re.Pattern
     negated: re.Pattern
+    reduce_qualifiers: re.Pattern
+    hedges: re.Pattern
 
 
 @lru_cache(maxsize=1)
@@ -43,7 +45,7 @@ def plan_rules() -> PlanRules:
     r = letter_rules()["plans"]
     kw = {k: gated(phrase_regex(r[k])) for k in ("wean_words", "stop_verbs", "when", "limits", "not_plan", "gp_address",
                                                  "gp_action", "gp_not", "opioid_words", "pronoun", "gp_heading",
-                                                 "gp_address_direct")}
+                                                 "gp_address_direct", "reduce_qualifiers", "hedges")}
     c = context_patterns()
     kw["negated"] = gated(phrase_regex(r["negated"] + [c.wean_negated.pattern]))
     return PlanRules(**kw)
@@ -61,7 +63,7 @@ _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "sh
              "no longer", "no more", "do not", "not to", "then", "and stop", "& stop", "+ stop", "ask", "request",
              "district", "community", "primary care", "appreciat", "thank", "asked", "your help", "assistance",
              "might you", "will you", "at most", "max", "exceed", "until", "down to", "down onto", "if you", "wonder",
-             "kind enough")
+             "kind enough", "back to", "make sure", "confirm", "is off")
 _KW_RE = WordListPattern.of_words(_KEYWORDS)  # run on the case-folded letter: same offsets, several times faster
 
 
@@ -116,9 +118,10 @@ def is_weaning_statement(st: str) -> bool:
         return True
     for m in P.stop_verbs.finditer(cleaned):
         window = cleaned[max(0, m.start() - 50): m.end() + 70]
+        if P.hedges.search(cleaned, max(0, m.start() - 40), m.start()):
+            continue  # a hope ("we hope to reduce it once healed") is not a plan
         if P.when.search(window) or re.search(r"\bto\s+\d", window):
-            if re.fullmatch(r"reduce|decrease", m.group(0).strip(), _I) and not re.search(
-                    r"\bto\s+\d|\bby\b|\bthen\b|\bstop|\bover\b|\bevery\b|\bgradually\b", window, _I):
+            if re.fullmatch(r"reduce|decrease", m.group(0).strip(), _I) and not P.reduce_qualifiers.search(window):
                 continue  # "reduce" alone (reduced mobility, reduce if drowsy) is not a plan
             return True
     return False

@@ -242,7 +242,8 @@ def _statement_context(layout: LetterLayout, statements: list) -> None:
         if cue("inpatient_past", zone) and not cue("discharge_positive", zone):
             for m in st.mentions:
                 m.context = "inpatient_only"
-        elif cue("gp_request", zone):
+        elif cue("gp_request", zone) or cue("step_down_target", zone):
+            # a GP request, or a planned step-down's target dose ("bring the MST down to 10 mg bd"): not the TTO
             for m in rx_ms:
                 m.context = "reference"
 
