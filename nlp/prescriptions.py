@@ -135,6 +135,9 @@ def classify(layout: LetterLayout, m: Mention) -> str:
         return "allergy"
     if cue("other", clause):
         return "other"
+    if _is_switch_target(text, cs, m) and not cue("historical", text[m.end:ce]):
+        # "switched him from tramadol to tapentadol", "converted her to OxyContin": what goes home
+        return "rx" if has_sig(text[m.start:ce]) else "reference"
     positive = cue("discharge_positive", clause)
     if kind == "history" and not positive:
         return "historical"
@@ -159,6 +162,35 @@ def classify(layout: LetterLayout, m: Mention) -> str:
     if kind in ("plan", "gp", "changes", "other", "history"):
         return "reference"
     return "rx" if has_sig(text[m.start:ce]) else "reference"
+
+
+_RE_TAKEN_BEFORE = re.compile(r"\b(?:on\s+admission|before\s+(?:this\s+)?admission|prior\s+to\s+(?:this\s+)?admission|"
+                              r"pre-?admission|(?:was|were|had\s+been)\s+taking)\b[^.;]*$", _I)
+
+
+def _is_switch_target(text: str, cs: int, m: Mention) -> bool:
+    """The drug named after "switched/converted/changed ... to" in its own sentence."""
+    a = max(cs, m.start - 120)
+    dot = max(text.rfind(".", a, m.start), text.rfind("\n", a, m.start))
+    return bool(cue("switch_target", text[max(a, dot + 1):m.start]))
+
+
+def _status_zone(text: str, g: "Group") -> tuple[str, bool]:
+    """The words that give a prose statement its status, and whether its drug is the target of a switch. A
+    status lead-in at the end of a statement ("..., which we left unchanged; we added") belongs to the next drug,
+    and the one just before this statement's first words is its own."""
+    zone = text[g.cue_start:g.seg_end]
+    tail = cue("status_lead_in", zone)
+    if tail and tail.end() == len(zone):
+        zone = zone[:tail.start()]
+    a = max(0, g.cue_start - 120)
+    dot = max(text.rfind(".", a, g.cue_start), text.rfind("\n", a, g.cue_start))
+    lead = text[max(a, dot + 1):g.cue_start]
+    switched = _is_switch_target(text, 0, g.mentions[0]) if g.mentions else bool(cue("switch_target", lead))
+    lm = cue("status_lead_in", lead)
+    if lm and lm.end() == len(lead):
+        zone = lead[lm.start():] + zone
+    return zone, switched
 
 
 _RE_PAST_STOP = re.compile(r"\b(?:(?:was|were|has\s+been|have\s+been|had\s+been|we|I|they|he|she)\s+(?:\w+\s+){0,2}?(?:stopped|discontinued|ceased)|stopped\s+(?:on|during|in)\s+(?:admission|hospital|the\s+ward))\b", _I)
@@ -636,8 +668,13 @@ def _status(layout: LetterLayout, g: Group, cells: dict, has_previous: bool) -> 
     zones = []
     if "status" in cells:
         zones.append(g.cell_text(text, "status"))
-    zones.append(text[g.cue_start:g.seg_end] if g.source != "table" else
-                 " ".join(g.cell_text(text, r) for r in ("drug", "comments", "other") if r in cells))
+    if g.source != "table":
+        zone, switched = _status_zone(text, g)
+        if switched:
+            return "new"  # a drug switched to is new to the patient
+        zones.append(zone)
+    else:
+        zones.append(" ".join(g.cell_text(text, r) for r in ("drug", "comments", "other") if r in cells))
     sec = layout.section_at(g.seg_start)
     if sec is not None:  # the heading of the block: "Continued:", "New medicines"
         zones.append(text[sec.start:sec.body_start])
@@ -708,7 +745,9 @@ def _new_status(layout: LetterLayout, g: Group, cells: dict) -> bool | None:
                 return False
         zone = text[g.seg_start:g.seg_end]
     else:
-        zone = text[g.cue_start:g.seg_end]
+        zone, switched = _status_zone(text, g)
+        if switched:
+            return True
     new = c.cues["new"].search(zone)
     cont = c.cues["continued"].search(zone)
     if new and cont:
@@ -961,6 +1000,16 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
                     r.new_on_admission = False
             continue
         m.context = "historical"
+    # a discharge prescription whose drug (and brand) the patient already took before admission, named in prose
+    # ("On admission she was taking MST 60 mg bd and OxyNorm 10 mg ...; ... OxyNorm 10 mg capsules ..."): pre-existing
+    for m in mentions:
+        if m.context != "historical" or m.category != "opioid":
+            continue
+        if not _RE_TAKEN_BEFORE.search(text, max(0, m.start - 80), m.start):
+            continue
+        for r in rxs:
+            if r.generic == m.generic and r.new_on_admission is None and m.term.brand and r.brand == m.term.brand:
+                r.new_on_admission = False
 
     seen = set()
     for m in mentions:
