@@ -106,6 +106,8 @@ def classify(layout: LetterLayout, m: Mention) -> str:
         return "codrug"
     if kind == "allergy":
         return "allergy"
+    if kind == "family" and not cue("family", clause) and cue("historical", clause):
+        return "historical"  # a social-history note of the patient's own past use ("SH: last heroin use 2019")
     if kind == "family" or cue("family", before):
         return "family"
     if kind == "stopped":
