@@ -161,6 +161,19 @@ def _opioid_on_row(layout: LetterLayout, pos: int, opioid_pos) -> bool:
     return any(ls <= p < le for p in opioid_pos)
 
 
+def _gp_not(st: str) -> bool:
+    """A generic or non-request phrase ("no change to ...", "please note") that makes a statement no GP action,
+    unless another clause of it (after a semicolon) is one: "no change to her X; review the Y at one week"."""
+    P = plan_rules()
+    m = P.gp_not.search(st)
+    if not m:
+        return False
+    clauses = [c for c in st.split(";") if c.strip()]
+    if len(clauses) < 2 or re.match(r"\s*please\s+note\b", st, _I):
+        return True  # one clause, or a leading "Please note: ..." that frames the whole statement
+    return not any(P.gp_action.search(c) and not P.gp_not.search(c) for c in clauses)
+
+
 def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None:
     text = layout.text
     c = context_patterns()
@@ -202,7 +215,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         if is_wean:
             wean.append((s, e, kind))
         directive = kind == "gp" or lead_in or bool(P.gp_address.search(st)) or _under_gp_heading(layout, s)
-        if directive and P.gp_action.search(st) and not P.gp_not.search(st) and (has_opioid or is_wean) \
+        if directive and P.gp_action.search(st) and not _gp_not(st) and (has_opioid or is_wean) \
                 and not (has_other and not has_opioid):
             gp.append((s, e, kind))
     if wean:
