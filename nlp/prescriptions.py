@@ -800,6 +800,8 @@ def _limits_from_references(layout: LetterLayout, mentions: list[Mention], rxs: 
         if m.context not in ("reference", "rx") or m.category != "opioid" or any(r.span[0] <= m.start < r.span[1] for r in rxs):
             continue
         same = [r for r in rxs if r.generic == m.generic]
+        if len(same) > 1 and m.term.brand:  # "Longtec: stop after 6 days" beside Shortec: the brand decides
+            same = [r for r in same if r.brand == m.term.brand]
         if len(same) != 1 or same[0].duration_days is not None:
             continue
         cs, ce = layout.clause_bounds(m.start)
