@@ -137,6 +137,8 @@ def classify(layout: LetterLayout, m: Mention) -> str:
         return "allergy"
     if cue("other", clause):
         return "other"
+    if cue("switch_source", text[max(cs, m.start - 60):m.start]):
+        return "stopped"  # "we switched him from tramadol to ...": what he no longer takes
     if _is_switch_target(text, cs, m) and not cue("historical", text[m.end:ce]):
         # "switched him from tramadol to tapentadol", "converted her to OxyContin": what goes home
         return "rx" if has_sig(text[m.start:ce]) else "reference"

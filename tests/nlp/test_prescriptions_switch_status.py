@@ -49,3 +49,13 @@ def test_an_opioid_taken_before_admission_makes_the_letter_chronic():
     assert status == {("oxycodone", "MR"): True, ("morphine", "liquid"): False}
     assert ex.scenario == "chronic_preexisting"
     assert "mr_opioid_for_acute_pain" not in ex.risk_flags
+
+
+@pytest.mark.parametrize("body, old", [
+    ("We switched her from codeine to morphine MR 10 mg twice a day for pain.", "codeine"),
+    ("He was converted from his usual tramadol to tapentadol MR 50 mg twice daily.", "tramadol"),
+])
+def test_the_drug_switched_from_is_stopped(body, old):
+    ex = extract_letter(HEAD + body + "\n")
+    assert len(ex.opioids) == 1 and ex.opioids[0].generic != old
+    assert (old, "stopped") in [(d.generic, d.reason) for d in ex.distractors]
