@@ -24,3 +24,10 @@ def test_past_illicit_use_is_historical(note):
 def test_as_before_admission_is_a_continued_prescription():
     ex = extract_letter("Discharge medicines:\nMethadone 10 mg tablets: 10 mg twice daily for pain, as before admission\n")
     assert [(rx.generic, rx.new_on_admission) for rx in ex.opioids] == [("methadone", False)]
+
+
+def test_a_past_use_note_in_the_clause_does_not_make_the_current_drug_historical():
+    text = ("Discharge medicines:\nHe is in recovery from heroin use (last used 2017) and remains on buprenorphine "
+            "8 mg sublingual tablets once daily for opioid dependence, dispensed daily.\n")
+    ex = extract_letter(text)
+    assert [rx.generic for rx in ex.opioids] == ["buprenorphine"]
