@@ -201,8 +201,16 @@ _RE_PAST_STOP = re.compile(r"\b(?:(?:was|were|has\s+been|have\s+been|had\s+been|
 
 
 def _past_stop(clause: str) -> bool:
-    """'we stopped his tramadol', 'was discontinued on admission': a stop that happened (a distractor)."""
-    return bool(_RE_PAST_STOP.search(clause))
+    """'we stopped his tramadol', 'was discontinued on admission': a stop that happened (a distractor); never one
+    the GP is asked to check ("make sure she has stopped the X by then")."""
+    m = _RE_PAST_STOP.search(clause)
+    if m and _RE_CHECK_BEFORE.search(clause, max(0, m.start() - 40), m.start()):
+        return False
+    return bool(m)
+
+
+_RE_CHECK_BEFORE = re.compile(r"\b(?:ensure|make\s+sure|check|confirm|see)\s+(?:that\s+)?(?:\w+\s+)?(?:has|have|is|are)?\s*$|"
+                              r"\b(?:ensure|make\s+sure|check|confirm)\s+(?:that\s+)?$", _I)
 
 
 RE_HAS_DOSE = re.compile(r"\d\s*(?:mg|micrograms?|mcg|ml|tabs?|tablets?|caps?|capsules?|caplets?|patch(?:es)?)\b|\b(?:one|two|1|2)\s+(?:tabs?|tablets?|caps?|capsules?)\b|micrograms?/h", _I)

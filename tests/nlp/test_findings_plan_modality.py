@@ -22,6 +22,9 @@ PLANS = [
     ("Please see her in two weeks with a view to stopping the tapentadol.", True),
     ("Could you ensure she is off the tapentadol by the end of the month.", True),
     ("Bring the tapentadol down to 25 mg twice daily after a fortnight.", True),
+    # a request to check that the patient has stopped is a plan, never a stop that happened
+    ("Kindly confirm that she has stopped the tapentadol before her operation.", True),
+    ("Please make sure she has come off the tapentadol by the end of the month.", True),
     # hopes, negations and side-effect conditions are not plans
     ("We hope to reduce the tapentadol once the fracture has united.", False),
     ("Perhaps the tapentadol might be reduced in the longer term.", False),
@@ -59,3 +62,8 @@ def test_a_step_down_target_dose_is_not_a_second_prescription(plan):
     ex = extract_letter(LETTER.format(plan=plan))
     assert [(rx.generic, rx.dose_mg_max) for rx in ex.opioids] == [("tapentadol", 50.0)]
     assert ex.weaning_plan.present
+
+
+def test_a_stop_that_happened_is_still_a_stopped_drug():
+    ex = extract_letter(LETTER.format(plan="We have stopped the tapentadol."))
+    assert not ex.opioids
