@@ -15,6 +15,8 @@ TTO = "Discharge medicines:\n- Codeine 30 mg tablets, one four times a day when 
     ("Her codeine will be discontinued in 2 weeks.", 14),
     ("He should come off the codeine completely over the next 10 days.", 10),
     ("The codeine can be withdrawn within 7 days.", 7),
+    ("The codeine should be weaned off over the coming fortnight.", 14),
+    ("Taper the codeine off over the next week.", 7),
     ("We will review the codeine in 2 weeks.", None),  # a review time is not a limit
 ])
 def test_limit_in_a_later_sentence(plan, days):
