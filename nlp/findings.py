@@ -662,7 +662,7 @@ def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_fa
         ex.scenario = "no_opioid"
     elif c.palliative.search(text):
         ex.scenario = "palliative"
-    elif any(rx.new_on_admission is False for rx in ex.opioids):
+    elif any(rx.new_on_admission is False for rx in ex.opioids) or c.chronic.search(text):
         # any opioid the patient already took before admission makes the opioid use pre-existing, whatever
         # was added to it ("MST continued; Oramorph added"), so an MR/patch among them is not for acute pain
         ex.scenario = "chronic_preexisting"
