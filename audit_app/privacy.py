@@ -286,6 +286,16 @@ def name_tokens(text: str | None) -> frozenset[str]:
     return _scan(text, ())[1] if text else frozenset()
 
 
+def mask_letter(text: str | None, sheet_names: frozenset[str] = frozenset()) -> tuple[str | None, frozenset[str]]:
+    """``(mask_text(text, names), names)`` with ``names = sheet_names | name_tokens(text)``, from one scan of the
+    letter instead of two: the name words a scan finds are masked by that same scan, so scanning again with
+    them finds nothing more (the save of a round scanned every letter twice)."""
+    if not text or not isinstance(text, str):
+        return text, sheet_names | name_tokens(text if isinstance(text, str) else None)
+    spans, tokens = _scan(text, sheet_names)
+    return mask_spans(text, spans), sheet_names | tokens
+
+
 def _scan(text: str, names: Iterable[str]) -> tuple[list[IdentifierSpan], frozenset[str]]:
     spans: list[IdentifierSpan] = list(_nhs_spans(text))
     # `names` may be large (every patient of a sheet): used as given, never copied per text.

@@ -16,7 +16,7 @@ __version__ = extractor_version()
 
 # nlp.pipeline loads spaCy (~1 s, several under load): its names are imported on first use, so the
 # lexicon, drug classes, OME and version (e.g. reading a spreadsheet's drug columns) do not wait for it.
-_PIPELINE_NAMES = ("LetterInputError", "build_pipeline", "coerce_text", "extract_letter", "extract_many", "get_nlp",
+_PIPELINE_NAMES = ("LetterInputError", "build_pipeline", "coerce_text", "extract_letter", "extract_many", "get_nlp", "get_extractor",
                    "worker_pool", "extract_chunk", "extract_chunks_in_processes")
 
 
@@ -28,7 +28,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'nlp' has no attribute {name!r}")
 
 __all__ = [
-    "extract_letter", "extract_many", "get_nlp", "worker_pool", "extract_chunk", "extract_chunks_in_processes", "build_pipeline", "coerce_text", "LetterInputError",
+    "extract_letter", "extract_many", "get_nlp", "get_extractor", "worker_pool", "extract_chunk", "extract_chunks_in_processes", "build_pipeline", "coerce_text", "LetterInputError",
     "LetterExtraction", "OpioidPrescription", "Distractor", "Finding", "CoPrescription", "letter_from_dict",
     "load_lexicon", "related_terms", "factor_for", "prescription_ome", "total_ome",
     "classes_of", "find_class_mentions", "generics_in", "names_in", "ClassMention",

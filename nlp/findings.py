@@ -12,7 +12,7 @@ from nlp.drug_classes import (CO_PRESCRIPTION_CLASSES, JUSTIFIED_CLASSES, altern
                               justification, letter_rules, phrase_regex)
 from nlp.extraction import EXTRA_FLAG_ORDER, GOLD_FLAG_ORDER, CoPrescription, Finding, LetterExtraction
 from nlp.ome import HIGH_DOSE_THRESHOLDS, prescription_ome, total_ome
-from nlp.rules import WordListPattern, gated
+from nlp.rules import WordListPattern, could_match, gated
 
 _I = re.IGNORECASE
 EXCLUDED_FOR_PLANS = {"allergy", "history", "family", "admission", "stopped"}
@@ -72,6 +72,8 @@ def statements(layout: LetterLayout):
     lead-ins ("I would be grateful if you could action the following:") removed."""
     text = layout.text
     c = context_patterns()
+    # asked twice per statement: once per letter first (a letter without its words has no lead-in anywhere)
+    lead_in_rx = c.gp_lead_in if could_match(c.gp_lead_in, text) else None
     seen = set()
     last_end = -1
     for m in _KW_RE.finditer(text):
@@ -93,12 +95,12 @@ def statements(layout: LetterLayout):
         bm = RE_BULLET.match(seg)
         if bm:
             s += bm.end()
-        li = c.gp_lead_in.search(text, s, e)
+        li = lead_in_rx.search(text, s, e) if lead_in_rx is not None else None
         lead_in = False
         if li and li.start() - s < 5:
             s = li.end()
             lead_in = True
-        elif c.gp_lead_in.search(text, max(ls, s - 300), s):  # a lead-in earlier on the same line (bounded)
+        elif lead_in_rx is not None and lead_in_rx.search(text, max(ls, s - 300), s):  # earlier on the line
             lead_in = True
         while s < e and text[s].isspace():
             s += 1
@@ -182,19 +184,23 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
     other_pos = [m.start for m in mentions if m.category in ("non_opioid", "benzodiazepine", "z_drug", "gabapentinoid")]
     patch_opioid = any(rx.formulation == "patch" for rx in ex.opioids)
     wean, gp, negated = [], [], []
+    negated_rx = P.negated if could_match(P.negated, text) else None  # once per letter, then per statement
     for s, e, lead_in in statements(layout):
         kind = layout.section_kind(s)
         if kind in EXCLUDED_FOR_PLANS:
             continue
         st = text[s:e]
         named_opioid = any(s <= p < e for p in opioid_pos)
-        has_opioid = named_opioid or bool(P.opioid_words.search(st))
-        has_other = any(s <= p < e for p in other_pos)
-        if P.negated.search(st):
+        if not (ex.opioids or named_opioid):
+            # nothing to plan: the statement only counts as the first "no weaning plan" statement
+            if not negated and negated_rx is not None and negated_rx.search(st):
+                negated.append((s, e))
+            continue
+        if negated_rx is not None and negated_rx.search(st):
             negated.append((s, e))
             continue
-        if not (ex.opioids or named_opioid):
-            continue
+        has_opioid = named_opioid or bool(P.opioid_words.search(st))
+        has_other = any(s <= p < e for p in other_pos)
         if not has_opioid and P.pronoun.search(st):
             ps, _pe = layout.sentence_bounds(max(0, s - 2))
             has_opioid = any(ps <= p < s for p in opioid_pos) or (s - ps < 3 and any(
@@ -214,9 +220,10 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             is_wean = False
         if is_wean:
             wean.append((s, e, kind))
-        directive = kind == "gp" or lead_in or bool(P.gp_address.search(st)) or _under_gp_heading(layout, s)
-        if directive and P.gp_action.search(st) and not _gp_not(st) and (has_opioid or is_wean) \
-                and not (has_other and not has_opioid):
+        # the cheap conditions first (each test is pure: the order changes nothing but the time)
+        if (has_opioid or is_wean) and not (has_other and not has_opioid) and \
+                (kind == "gp" or lead_in or P.gp_address.search(st) or _under_gp_heading(layout, s)) and \
+                P.gp_action.search(st) and not _gp_not(st):
             gp.append((s, e, kind))
     if wean:
         s, e, _ = min(wean, key=lambda x: x[0])
@@ -244,17 +251,17 @@ def _age_rules() -> dict:
     and labels of the reference date (discharge first, then the letter's event dates)."""
     r = letter_rules()["age"]
     alt = alternation
-    return {
-        "terse": [re.compile(p) for p in r["explicit_case_sensitive"]],
-        "explicit": [re.compile(p, _I) for p in r["explicit"]],
-        "dob": re.compile(r"(?:" + alt(r["dob_label"]) + r")[\s.:=\-,;|]*(?:" + DATE + ")", _I),
-        "ref": [re.compile(r"(?:" + alt(labels) + r")[\s.:=\-,;|]*(?:on\s+)?(?:" + DATE + ")", _I)
+    return {  # searched over the letter's head one after another: behind literal gates ("age", "aged", "DOB")
+        "terse": [gated(re.compile(p)) for p in r["explicit_case_sensitive"]],
+        "explicit": [gated(re.compile(p, _I)) for p in r["explicit"]],
+        "dob": gated(re.compile(r"(?:" + alt(r["dob_label"]) + r")[\s.:=\-,;|]*(?:" + DATE + ")", _I)),
+        "ref": [gated(re.compile(r"(?:" + alt(labels) + r")[\s.:=\-,;|]*(?:on\s+)?(?:" + DATE + ")", _I))
                 for labels in r["reference_labels"]],
         "header_age": [re.compile(p, _I | re.MULTILINE) for p in r["header_age"]],
         "header_age_not": re.compile(alt(r["header_age_not"]), _I),
-        "age_heading": re.compile(alt(r["age_heading"]), _I),
-        "dob_heading": re.compile(r"^\s*(?:" + alt(r["dob_label"]) + r")\s*$", _I),
-        "ref_heading": [re.compile(r"^\s*(?:" + alt(labels) + r")\s*$", _I) for labels in r["reference_labels"]],
+        "age_heading": gated(re.compile(alt(r["age_heading"]), _I)),
+        "dob_heading": gated(re.compile(r"^\s*(?:" + alt(r["dob_label"]) + r")\s*$", _I)),
+        "ref_heading": [gated(re.compile(r"^\s*(?:" + alt(labels) + r")\s*$", _I)) for labels in r["reference_labels"]],
     }
 
 
@@ -264,6 +271,8 @@ _CELL_SEPARATORS = ("|", "\t", ",", ";")
 def _cell_under_heading(head: str, heading: re.Pattern) -> str | None:
     """The cell under a column heading matching `heading` in a small table at the top of a letter (pipe, tab, CSV
     or fixed-width columns): the first later row with as many cells as the heading row."""
+    if not could_match(heading, head):
+        return None  # no cell of the head can be the heading: it lacks the heading's words
     lines = head.splitlines()[:40]
     for i, line in enumerate(lines):
         for sep in _CELL_SEPARATORS + (None,):
@@ -583,7 +592,7 @@ def ome_incomplete_items(ex: LetterExtraction) -> list[dict]:
 @lru_cache(maxsize=1)
 def _indication_rules() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     r = letter_rules()["indication"]
-    return phrase_regex(r["symptom"]), phrase_regex(r["column"]), phrase_regex(r["empty_cell"])
+    return gated(phrase_regex(r["symptom"])), gated(phrase_regex(r["column"])), phrase_regex(r["empty_cell"])
 
 
 def _indication_column_cell(layout: LetterLayout, pos: int) -> str | None:

@@ -15,7 +15,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from nlp.drug_classes import matcher_terms
-from nlp.rules import WordListPattern, csv_records, json_rules
+from nlp.rules import WordListPattern, csv_records, json_rules, trie_alternation as _trie_regex
 
 OPIOID_GENERICS_NON_PAIN = {"pregabalin"}  # non-opioid rows kept in opioids.csv only to stop mis-mapping
 
@@ -189,32 +189,6 @@ def _variants(name: str) -> set[str]:
     out.add(re.sub(r"(?<=[A-Za-z])(?=\d)", " ", name))
     out.add(re.sub(r"(?<=[A-Za-z])(?=\d)", "-", name))
     return {v for v in out if v}
-
-
-def _trie_regex(words: Iterable[str]) -> str:
-    """A compact alternation (character trie) so the regex engine branches on the first letter."""
-    trie: dict = {}
-    for w in words:
-        node = trie
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node) -> str:
-        alts, optional = [], False
-        for ch in sorted(node, key=lambda c: (c == "", c)):
-            if ch == "":
-                optional = True
-                continue
-            alts.append(re.escape(ch) + build(node[ch]))
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        if optional:
-            body = "(?:" + body + ")?" if len(alts) > 1 else "(?:" + body + ")?"
-        return body
-
-    return build(trie)
 
 
 @lru_cache(maxsize=1)

@@ -6,7 +6,8 @@
                             doc.spans["opioid_prescriptions"], doc.spans["opioid_distractors"]
     opioid_letter        -> doc._.opioid_extraction           (LetterExtraction.to_dict(), msgpack-safe)
 
-Rules are data (``nlp/data``), read once per process. The pipeline is a module-level singleton.
+Rules are data (``nlp/data``), read once per process. The pipeline is a module-level singleton
+(``get_nlp``); ``extract_letter``/``extract_many`` run its twin without doc.spans (``get_extractor``).
 Components never raise on a bad letter: the error is recorded in the extraction.
 """
 from __future__ import annotations
@@ -265,13 +266,29 @@ def get_nlp() -> Language:
         return _NLP
 
 
+_EXTRACTOR: Language | None = None
+
+
+def get_extractor() -> Language:
+    """The pipeline ``extract_letter`` and ``extract_many`` run (built once per process): ``get_nlp()`` without
+    ``doc.spans``. The extraction keeps its own offsets and the Doc is dropped once read, so building spaCy Spans
+    for it (about 5% of the time) bought nothing there; ``get_nlp()`` still writes them for callers of the Doc."""
+    global _EXTRACTOR
+    if _EXTRACTOR is not None:
+        return _EXTRACTOR
+    with _LOCK:
+        if _EXTRACTOR is None:
+            _EXTRACTOR = build_pipeline(write_spans=False)
+        return _EXTRACTOR
+
+
 def worker_pool(n_process: int):
     """A process pool for extraction: the pipeline is loaded first and the workers are forked
     from it (spawned where fork does not exist), so no worker builds its own."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    get_nlp()
+    get_extractor()
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     return ProcessPoolExecutor(max_workers=n_process, mp_context=ctx)
 
@@ -328,7 +345,7 @@ def extract_letter(text, nlp: Language | None = None) -> LetterExtraction:
         return LetterExtraction(error=str(exc))
     if not text.strip():
         return LetterExtraction()
-    doc = (nlp or get_nlp())(text)
+    doc = (nlp or get_extractor())(text)
     return _result(doc)
 
 
@@ -376,7 +393,7 @@ def extract_many(texts: Iterable, n_process: int = 1, batch_size: int = 64, nlp:
     if multi and nlp is None:
         yield from _extract_in_processes(texts, n_process, batch_size)
         return
-    nlp = nlp or get_nlp()
+    nlp = nlp or get_extractor()
     errors: dict[int, str] = {}
 
     empty: dict[int, bool] = {}

@@ -42,24 +42,54 @@ def csv_records(name: str) -> tuple[dict, ...]:
 # (lexicon names, plan/GP keywords) are scanned over every letter: they run on the folded text instead.
 # --------------------------------------------------------------------------------------------------------------
 # characters that re.IGNORECASE equates with an ASCII letter but str.lower() leaves alone
-_FOLD_EXTRA = str.maketrans({"ſ": "s", "ı": "i"})
-_last_fold: tuple[str, str | None] = ("", "")
+_FOLD_EXTRA = (("ſ", "s"), ("ı", "i"))
+_fold_memo: list[tuple[str, str | None]] = []
 
 
 def fold_case(text: str) -> str | None:
     """``text`` lower-cased the way re.IGNORECASE compares ASCII letters, at the same offsets; None when
-    lower-casing would move offsets (e.g. "İ" lower-cases to two characters). The last answer is kept:
-    several scanners read the same letter in turn."""
-    global _last_fold
-    if _last_fold[0] is text:
-        return _last_fold[1]
+    lower-casing would move offsets (e.g. "İ" lower-cases to two characters). The last few answers are kept:
+    several scanners read the same letter (and a statement of it) in turn."""
+    for t, f in _fold_memo:
+        if t is text:
+            return f
     folded = text.lower()
     if len(folded) != len(text):
         folded = None
     elif not folded.isascii():
-        folded = folded.translate(_FOLD_EXTRA)
-    _last_fold = (text, folded)
+        for a, b in _FOLD_EXTRA:  # rare characters: replace() only when present (translate() reads every one)
+            if a in folded:
+                folded = folded.replace(a, b)
+    _fold_memo.insert(0, (text, folded))
+    del _fold_memo[3:]
     return folded
+
+
+def trie_alternation(words) -> str:
+    """A compact alternation of literal words (a character trie) so the regex engine branches on each letter once.
+    Optional suffixes are greedy: at any position the longest word that matches there is the one matched."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node) -> str:
+        alts, optional = [], False
+        for ch in sorted(node, key=lambda c: (c == "", c)):
+            if ch == "":
+                optional = True
+                continue
+            alts.append(re.escape(ch) + build(node[ch]))
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        if optional:
+            body = "(?:" + body + ")?"
+        return body
+
+    return build(trie)
 
 
 class WordListPattern:
@@ -77,9 +107,9 @@ class WordListPattern:
 
     @classmethod
     def of_words(cls, words, end_boundary: bool = False) -> "WordListPattern":
-        """Longest word first, so a word is never cut short by its own prefix."""
-        words = sorted({w.lower() for w in words}, key=lambda w: (-len(w), w))
-        return cls("|".join(re.escape(w) for w in words), end_boundary)
+        """The words as a character trie: the longest word matching at a position wins, as in a longest-first
+        alternation, and the engine branches once per character instead of trying every word (2-3x faster)."""
+        return cls(trie_alternation({w.lower() for w in words}), end_boundary)
 
     def finditer(self, text: str):
         folded = fold_case(text) if self.fast is not None else None
@@ -187,23 +217,6 @@ def _alternatives(sub) -> list[list[tuple[str, ...]]] | None:
     return kept
 
 
-_long_memo: list[tuple[str, str | None]] = []
-
-
-def _folded(text: str) -> str | None:
-    """fold_case, remembering the last two long strings (the letter is asked about again and again, between its
-    statements, which are short and cheaper to fold than to look up)."""
-    if len(text) < 2000:
-        return fold_case(text)
-    for t, f in _long_memo:
-        if t is text:
-            return f
-    f = fold_case(text)
-    _long_memo.insert(0, (text, f))
-    del _long_memo[2:]
-    return f
-
-
 class LiteralGate:
     """A compiled regex with a literal prefilter: ``search``, ``match``, ``fullmatch``, ``finditer``, ``findall``
     and ``sub`` answer exactly as the regex does, without running it on text that lacks the words it needs."""
@@ -219,7 +232,7 @@ class LiteralGate:
 
     def could_match(self, string: str, pos: int = 0, endpos: int = _sys.maxsize) -> bool:
         """False only when no match can lie inside string[pos:endpos]."""
-        folded = _folded(string)
+        folded = fold_case(string)
         if folded is None:
             return True  # lower-casing moves offsets: no prefilter
         if pos > 0 or endpos < len(folded):
@@ -260,6 +273,11 @@ class LiteralGate:
 
     def __repr__(self) -> str:
         return f"LiteralGate({self.pattern[:40]!r}..., {len(self.literals)} literals)"
+
+
+def could_match(regex, string: str, pos: int = 0, endpos: int = _sys.maxsize) -> bool:
+    """False only when ``regex`` (gated or not) cannot match inside string[pos:endpos] (any substring of it)."""
+    return regex.could_match(string, pos, endpos) if isinstance(regex, LiteralGate) else True
 
 
 def gated(regex: re.Pattern | None):

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from nlp.rules import json_rules
+from nlp.rules import gated, json_rules
 
 
 NUM = r"(\d+(?:\.\d+)?)"
@@ -117,7 +117,7 @@ _NUM_DUR = r"(\d+(?:\.\d+)?|" + "|".join(sorted((w.replace(" ", r"\s+") for w in
 
 def _phrase_rx(template: str) -> re.Pattern:
     """A rule phrase of sig_rules.json: {N} is the number (digits or words), {U} the period unit (days when absent)."""
-    return re.compile(template.replace("{N}", _NUM_DUR).replace("{U}", DAYS_UNIT), _I)
+    return gated(re.compile(template.replace("{N}", _NUM_DUR).replace("{U}", DAYS_UNIT), _I))  # nlp.rules: literal gate
 
 
 def _period_days(x: re.Match) -> int | None:

@@ -118,6 +118,7 @@ _DIGIT = re.compile(r"\d")
 _WIDE_GAP = re.compile(r"\S(?:[^\S\n]?\S)*")  # chunks separated by two or more spaces
 _TRIM = re.compile(r"\S(?:.*\S)?")
 _CSV_SPLIT = re.compile(r',(?=(?:[^"]*"[^"]*")*[^"]*$)')  # a comma outside double quotes
+_COMMA = re.compile(",")  # the same split on a line without quotes (the lookahead reads the rest of the line)
 
 
 def _csv_heading(line: str) -> bool:
@@ -168,13 +169,24 @@ def header_columns(line: str) -> TableColumns | None:
     elif "\t" in line.strip():
         mode, cells = "tab", _tab_cells(line)
     elif _csv_heading(line):
-        mode, cells = "csv", _sep_cells(line, _CSV_SPLIT)
+        mode, cells = "csv", _sep_cells(line, _CSV_SPLIT if '"' in line else _COMMA)
     else:
         mode, cells = "fixed", _wide_chunks(line)
     cells = [x for x in cells if x[1] > x[0]] if mode == "fixed" else cells
     if len(cells) < 2:
         return None
-    roles = [heading_role(line[s:e]) for s, e in cells]
+    # a heading line has at least half its cells known (a csv export: all of them); a prose line with many
+    # chunks is given up at its first unknown cell too many instead of reading every chunk
+    n = len(cells)
+    unknown_left = 0 if mode == "csv" else n - (n + 1) // 2
+    roles = []
+    for s, e in cells:
+        role = heading_role(line[s:e])
+        if role is None:
+            unknown_left -= 1
+            if unknown_left < 0:
+                return None
+        roles.append(role)
     known = [r for r in roles if r]
     if "drug" not in known or len(known) < 2 or len(known) < (len(roles) + 1) // 2:
         return None
@@ -195,7 +207,7 @@ def row_cells(line: str, cols: TableColumns) -> list[tuple[str, int, int]]:
     out = []
     if cols.mode in ("sep", "tab", "csv"):
         cells = (_sep_cells(line, c.sep_split) if cols.mode == "sep" else _tab_cells(line) if cols.mode == "tab"
-                 else _sep_cells(line, _CSV_SPLIT))
+                 else _sep_cells(line, _CSV_SPLIT if '"' in line else _COMMA))
         for i, (s, e) in enumerate(cells):
             if e > s:
                 role = cols.roles[i] if i < len(cols.roles) else "other"

@@ -538,8 +538,13 @@ class Store(NetworkRepository):
         """Column values of one new letter (identifiers protected), its extraction and results."""
         raw = item.get("record") or {}
         text = item.get("text") or raw.get("letter_text")
-        names = frozenset() if trust.keep_identifiers else (
-            sheet_names | privacy.name_tokens(text) if isinstance(text, str) else sheet_names)
+        masked_text = None
+        if trust.keep_identifiers:
+            names = frozenset()
+        elif isinstance(text, str) and text is item.get("text"):  # one scan: the name words and the masked text
+            masked_text, names = privacy.mask_letter(text, sheet_names)
+        else:
+            names = sheet_names | privacy.name_tokens(text) if isinstance(text, str) else sheet_names
         # The text lives in Letter.text (masked once below), not twice.
         record = self._protect_identifiers(trust, {**raw, "letter_text": None} if raw.get("letter_text") else raw,
                                            columns, names)
@@ -554,7 +559,7 @@ class Store(NetworkRepository):
             # Masking is character for character, so evidence offsets into the text stay valid.
             letter = None
             if isinstance(txt, str):
-                masked = privacy.mask_text(txt, names)
+                masked = masked_text if masked_text is not None else privacy.mask_text(txt, names)
                 letter, txt = (txt, masked), masked
             extraction = privacy.mask_deep(extraction, letter)
             comparisons = privacy.mask_deep(comparisons, letter)

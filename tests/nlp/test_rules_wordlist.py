@@ -9,7 +9,7 @@ import pytest
 from nlp.lexicon import load_lexicon
 from nlp.rules import WordListPattern, fold_case
 
-WORDS = ["stop", "wean", "gp", "r/v", "come off", "step-down", "last dose", "kindly", "sk"]
+WORDS = ["stop", "wean", "gp", "r/v", "come off", "step-down", "last dose", "kindly", "sk", "stopping", "st", "step"]  # prefixes: longest wins
 
 TEXTS = [
     "GP to STOP the tramadol; Wean over 2/52. r/v in clinic",

@@ -362,3 +362,13 @@ def test_secret_file_is_created_once_and_private(tmp_path, monkeypatch):
     path.write_text("00")
     with pytest.raises(RuntimeError, match="damaged"):
         privacy.keyed_hash("x")
+
+
+@pytest.mark.parametrize("sheet_names", [frozenset(), frozenset({"whitfield", "okafor"})])
+def test_mask_letter_is_name_tokens_then_mask_text_in_one_scan(dev_letters, sheet_names):
+    """The store masks each letter with mask_letter: the same text and name words as finding the letter's name
+    words first and masking with them, from one scan instead of two."""
+    texts = [x["text"] for x in dev_letters] + ["Mr Okafor, 9434765919. Mr Whitfield-Okafor saw the GP.", "", "Seen."]
+    for text in texts:
+        names = sheet_names | privacy.name_tokens(text)
+        assert privacy.mask_letter(text, sheet_names) == (privacy.mask_text(text, names), names)
