@@ -36,6 +36,8 @@ class PlanRules:
     gp_heading: re.Pattern
     gp_address_direct: re.Pattern
     negated: re.Pattern
+    reduce_qualifiers: re.Pattern
+    hedges: re.Pattern
 
 
 @lru_cache(maxsize=1)
@@ -43,7 +45,7 @@ def plan_rules() -> PlanRules:
     r = letter_rules()["plans"]
     kw = {k: gated(phrase_regex(r[k])) for k in ("wean_words", "stop_verbs", "when", "limits", "not_plan", "gp_address",
                                                  "gp_action", "gp_not", "opioid_words", "pronoun", "gp_heading",
-                                                 "gp_address_direct")}
+                                                 "gp_address_direct", "reduce_qualifiers", "hedges")}
     c = context_patterns()
     kw["negated"] = gated(phrase_regex(r["negated"] + [c.wean_negated.pattern]))
     return PlanRules(**kw)
@@ -61,7 +63,7 @@ _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "sh
              "no longer", "no more", "do not", "not to", "then", "and stop", "& stop", "+ stop", "ask", "request",
              "district", "community", "primary care", "appreciat", "thank", "asked", "your help", "assistance",
              "might you", "will you", "at most", "max", "exceed", "until", "down to", "down onto", "if you", "wonder",
-             "kind enough")
+             "kind enough", "back to", "make sure", "confirm", "is off")
 _KW_RE = WordListPattern.of_words(_KEYWORDS)  # run on the case-folded letter: same offsets, several times faster
 
 
@@ -118,9 +120,10 @@ def is_weaning_statement(st: str) -> bool:
         return True
     for m in P.stop_verbs.finditer(cleaned):
         window = cleaned[max(0, m.start() - 50): m.end() + 70]
+        if P.hedges.search(cleaned, max(0, m.start() - 40), m.start()):
+            continue  # a hope ("we hope to reduce it once healed") is not a plan
         if P.when.search(window) or re.search(r"\bto\s+\d", window):
-            if re.fullmatch(r"reduce|decrease", m.group(0).strip(), _I) and not re.search(
-                    r"\bto\s+\d|\bby\b|\bthen\b|\bstop|\bover\b|\bevery\b|\bgradually\b", window, _I):
+            if re.fullmatch(r"reduce|decrease", m.group(0).strip(), _I) and not P.reduce_qualifiers.search(window):
                 continue  # "reduce" alone (reduced mobility, reduce if drowsy) is not a plan
             return True
     return False
@@ -158,6 +161,19 @@ def _opioid_on_row(layout: LetterLayout, pos: int, opioid_pos) -> bool:
     if le - ls > 250 and text.find("|", ls, le) < 0 and text.find("\t", ls, le) < 0:
         return False
     return any(ls <= p < le for p in opioid_pos)
+
+
+def _gp_not(st: str) -> bool:
+    """A generic or non-request phrase ("no change to ...", "please note") that makes a statement no GP action,
+    unless another clause of it (after a semicolon) is one: "no change to her X; review the Y at one week"."""
+    P = plan_rules()
+    m = P.gp_not.search(st)
+    if not m:
+        return False
+    clauses = [c for c in st.split(";") if c.strip()]
+    if len(clauses) < 2 or re.match(r"\s*please\s+note\b", st, _I):
+        return True  # one clause, or a leading "Please note: ..." that frames the whole statement
+    return not any(P.gp_action.search(c) and not P.gp_not.search(c) for c in clauses)
 
 
 def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None:
@@ -207,7 +223,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         # the cheap conditions first (each test is pure: the order changes nothing but the time)
         if (has_opioid or is_wean) and not (has_other and not has_opioid) and \
                 (kind == "gp" or lead_in or P.gp_address.search(st) or _under_gp_heading(layout, s)) and \
-                P.gp_action.search(st) and not P.gp_not.search(st):
+                P.gp_action.search(st) and not _gp_not(st):
             gp.append((s, e, kind))
     if wean:
         s, e, _ = min(wean, key=lambda x: x[0])
@@ -655,7 +671,9 @@ def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_fa
         ex.scenario = "no_opioid"
     elif c.palliative.search(text):
         ex.scenario = "palliative"
-    elif all(rx.new_on_admission is False for rx in ex.opioids):
+    elif any(rx.new_on_admission is False for rx in ex.opioids) or c.chronic.search(text):
+        # any opioid the patient already took before admission makes the opioid use pre-existing, whatever
+        # was added to it ("MST continued; Oramorph added"), so an MR/patch among them is not for acute pain
         ex.scenario = "chronic_preexisting"
     else:
         ex.scenario = "acute_new"

@@ -106,6 +106,8 @@ def classify(layout: LetterLayout, m: Mention) -> str:
         return "codrug"
     if kind == "allergy":
         return "allergy"
+    if kind == "family" and not cue("family", clause) and cue("historical", clause):
+        return "historical"  # a social-history note of the patient's own past use ("SH: last heroin use 2019")
     if kind == "family" or cue("family", before):
         return "family"
     if kind == "stopped":
@@ -135,6 +137,11 @@ def classify(layout: LetterLayout, m: Mention) -> str:
         return "allergy"
     if cue("other", clause):
         return "other"
+    if cue("switch_source", text[max(cs, m.start - 60):m.start]):
+        return "stopped"  # "we switched him from tramadol to ...": what he no longer takes
+    if _is_switch_target(text, cs, m) and not cue("historical", text[m.end:ce]):
+        # "switched him from tramadol to tapentadol", "converted her to OxyContin": what goes home
+        return "rx" if has_sig(text[m.start:ce]) else "reference"
     positive = cue("discharge_positive", clause)
     if kind == "history" and not positive:
         return "historical"
@@ -161,12 +168,49 @@ def classify(layout: LetterLayout, m: Mention) -> str:
     return "rx" if has_sig(text[m.start:ce]) else "reference"
 
 
+_RE_TAKEN_BEFORE = re.compile(r"\b(?:on\s+admission|before\s+(?:this\s+)?admission|prior\s+to\s+(?:this\s+)?admission|"
+                              r"pre-?admission|(?:was|were|had\s+been)\s+taking)\b[^.;]*$", _I)
+
+
+def _is_switch_target(text: str, cs: int, m: Mention) -> bool:
+    """The drug named after "switched/converted/changed ... to" in its own sentence."""
+    a = max(cs, m.start - 120)
+    dot = max(text.rfind(".", a, m.start), text.rfind("\n", a, m.start))
+    return bool(cue("switch_target", text[max(a, dot + 1):m.start]))
+
+
+def _status_zone(text: str, g: "Group") -> tuple[str, bool]:
+    """The words that give a prose statement its status, and whether its drug is the target of a switch. A
+    status lead-in at the end of a statement ("..., which we left unchanged; we added") belongs to the next drug,
+    and the one just before this statement's first words is its own."""
+    zone = text[g.cue_start:g.seg_end]
+    tail = cue("status_lead_in", zone)
+    if tail and tail.end() == len(zone):
+        zone = zone[:tail.start()]
+    a = max(0, g.cue_start - 120)
+    dot = max(text.rfind(".", a, g.cue_start), text.rfind("\n", a, g.cue_start))
+    lead = text[max(a, dot + 1):g.cue_start]
+    switched = _is_switch_target(text, 0, g.mentions[0]) if g.mentions else bool(cue("switch_target", lead))
+    lm = cue("status_lead_in", lead)
+    if lm and lm.end() == len(lead):
+        zone = lead[lm.start():] + zone
+    return zone, switched
+
+
 _RE_PAST_STOP = re.compile(r"\b(?:(?:was|were|has\s+been|have\s+been|had\s+been|we|I|they|he|she)\s+(?:\w+\s+){0,2}?(?:stopped|discontinued|ceased)|stopped\s+(?:on|during|in)\s+(?:admission|hospital|the\s+ward))\b", _I)
 
 
 def _past_stop(clause: str) -> bool:
-    """'we stopped his tramadol', 'was discontinued on admission': a stop that happened (a distractor)."""
-    return bool(_RE_PAST_STOP.search(clause))
+    """'we stopped his tramadol', 'was discontinued on admission': a stop that happened (a distractor); never one
+    the GP is asked to check ("make sure she has stopped the X by then")."""
+    m = _RE_PAST_STOP.search(clause)
+    if m and _RE_CHECK_BEFORE.search(clause, max(0, m.start() - 40), m.start()):
+        return False
+    return bool(m)
+
+
+_RE_CHECK_BEFORE = re.compile(r"\b(?:ensure|make\s+sure|check|confirm|see)\s+(?:that\s+)?(?:\w+\s+)?(?:has|have|is|are)?\s*$|"
+                              r"\b(?:ensure|make\s+sure|check|confirm)\s+(?:that\s+)?$", _I)
 
 
 RE_HAS_DOSE = re.compile(r"\d\s*(?:mg|micrograms?|mcg|ml|tabs?|tablets?|caps?|capsules?|caplets?|patch(?:es)?)\b|\b(?:one|two|1|2)\s+(?:tabs?|tablets?|caps?|capsules?)\b|micrograms?/h", _I)
@@ -242,7 +286,8 @@ def _statement_context(layout: LetterLayout, statements: list) -> None:
         if cue("inpatient_past", zone) and not cue("discharge_positive", zone):
             for m in st.mentions:
                 m.context = "inpatient_only"
-        elif cue("gp_request", zone):
+        elif cue("gp_request", zone) or cue("step_down_target", zone):
+            # a GP request, or a planned step-down's target dose ("bring the MST down to 10 mg bd"): not the TTO
             for m in rx_ms:
                 m.context = "reference"
 
@@ -635,8 +680,13 @@ def _status(layout: LetterLayout, g: Group, cells: dict, has_previous: bool) -> 
     zones = []
     if "status" in cells:
         zones.append(g.cell_text(text, "status"))
-    zones.append(text[g.cue_start:g.seg_end] if g.source != "table" else
-                 " ".join(g.cell_text(text, r) for r in ("drug", "comments", "other") if r in cells))
+    if g.source != "table":
+        zone, switched = _status_zone(text, g)
+        if switched:
+            return "new"  # a drug switched to is new to the patient
+        zones.append(zone)
+    else:
+        zones.append(" ".join(g.cell_text(text, r) for r in ("drug", "comments", "other") if r in cells))
     sec = layout.section_at(g.seg_start)
     if sec is not None:  # the heading of the block: "Continued:", "New medicines"
         zones.append(text[sec.start:sec.body_start])
@@ -707,7 +757,9 @@ def _new_status(layout: LetterLayout, g: Group, cells: dict) -> bool | None:
                 return False
         zone = text[g.seg_start:g.seg_end]
     else:
-        zone = text[g.cue_start:g.seg_end]
+        zone, switched = _status_zone(text, g)
+        if switched:
+            return True
     new = c.cues["new"].search(zone)
     cont = c.cues["continued"].search(zone)
     if new and cont:
@@ -758,6 +810,8 @@ def _limits_from_references(layout: LetterLayout, mentions: list[Mention], rxs: 
         if m.context not in ("reference", "rx") or m.category != "opioid" or any(r.span[0] <= m.start < r.span[1] for r in rxs):
             continue
         same = [r for r in rxs if r.generic == m.generic]
+        if len(same) > 1 and m.term.brand:  # "Longtec: stop after 6 days" beside Shortec: the brand decides
+            same = [r for r in same if r.brand == m.term.brand]
         if len(same) != 1 or same[0].duration_days is not None:
             continue
         cs, ce = layout.clause_bounds(m.start)
@@ -960,6 +1014,16 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
                     r.new_on_admission = False
             continue
         m.context = "historical"
+    # a discharge prescription whose drug (and brand) the patient already took before admission, named in prose
+    # ("On admission she was taking MST 60 mg bd and OxyNorm 10 mg ...; ... OxyNorm 10 mg capsules ..."): pre-existing
+    for m in mentions:
+        if m.context != "historical" or m.category != "opioid":
+            continue
+        if not _RE_TAKEN_BEFORE.search(text, max(0, m.start - 80), m.start):
+            continue
+        for r in rxs:
+            if r.generic == m.generic and r.new_on_admission is None and m.term.brand and r.brand == m.term.brand:
+                r.new_on_admission = False
 
     seen = set()
     for m in mentions:

@@ -715,6 +715,26 @@ def _add_taper_steps(sig: Sig, m: Masked) -> None:
     if extra and len(extra) == len(steps):
         sig.duration_days += sum(extra)
         sig.spans["duration"] = [a, m.base + steps[-1].end()]
+        _widen_to_taper_doses(sig, m, steps)
+
+
+_RE_STEP_DOSE = re.compile(r"\A\s*then\s+(?:(?:reduce|decrease|go|step|drop|down|to)\s+){0,3}(\d+(?:\.\d+)?)\s*mg\b", _I)
+
+
+def _widen_to_taper_doses(sig: Sig, m: Masked, steps) -> None:
+    """A taper's dose range spans its steps (corpus rule): "10mg bd for 7 days, then 5mg bd for 7 days" is 5-10 mg,
+    whether the first dose was written apart from the strength or is the strength itself."""
+    step_doses = [float(x.group(1)) for st in steps if (x := _RE_STEP_DOSE.match(st.group(0)))]
+    if not step_doses or sig.strength_kind not in ("mg", "combo") or not sig.strength_mg:
+        return
+    dose_at = sig.spans.get("dose")
+    if dose_at and sig.dose_mg_max is not None and dose_at[0] - m.base < steps[0].start():
+        first = [sig.dose_mg_min, sig.dose_mg_max]
+    else:
+        first = [sig.strength_mg]  # the first step's dose is the strength written with the name
+    vals = first + step_doses
+    sig.dose_mg_min, sig.dose_mg_max = min(vals), max(vals)
+    sig.dose_units_max = sig.dose_mg_max / sig.strength_mg
 
 
 def stated_limit(text: str, base: int) -> tuple[int, list[int]] | None:

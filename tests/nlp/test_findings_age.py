@@ -29,3 +29,18 @@ def test_patient_age(header, age):
 def test_two_digit_birth_year_never_lands_after_the_discharge():
     assert patient_age("DOB 05/12/24  d/c 19/08/25\n") == 0
     assert patient_age("DOB 05/12/97  d/c 19/08/25\n") == 27
+
+
+@pytest.mark.parametrize("header, age", [
+    ("Re: Mrs Ada EXAMPLE, 81, NHS 999 000 0001\n", 81),
+    ("Patient: Mr Bo Example (70; NHS 999 000 0002)\n", 70),
+    ("Ms Cara Van Example, 67 years. Discharged home.\n", 67),
+    ("Miss D. O'Example-Jones, 93\nWard 3\n", 93),
+    ("Mx Eli EXAMPLE, 66 yrs, seen in clinic\n", 66),
+    # an address, a date or the GP's name after a comma is not an age
+    ("Mrs Ada Example, 12 Church Lane, Exampletown\n", None),
+    ("Re: Mr Bo Example, 10.03.2026\n", None),
+    ("Dear Dr Example, 23, High Street\n", None),
+])
+def test_age_right_after_the_patients_title_and_name(header, age):
+    assert patient_age(header) == age
