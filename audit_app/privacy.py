@@ -616,8 +616,10 @@ def mask_deep(obj: Any, letter: tuple[str, str] | None = None, names: frozenset[
     if t is dict:
         return {k: (v if type(v) in _SCALARS or (k in _CODE_KEYS and type(v) is str) else mask_deep(v, letter, names))
                 for k, v in obj.items()}
-    if t is list or t is tuple:
-        return t(v if type(v) in _SCALARS else mask_deep(v, letter, names) for v in obj)
+    if t is list:  # a list comprehension, not a generator: cheaper per item
+        return [v if type(v) in _SCALARS else mask_deep(v, letter, names) for v in obj]
+    if t is tuple:
+        return tuple([v if type(v) in _SCALARS else mask_deep(v, letter, names) for v in obj])
     if isinstance(obj, str):
         return mask_text(obj, names)
     if isinstance(obj, dict):
