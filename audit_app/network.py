@@ -507,6 +507,15 @@ LEAGUE_COLUMNS = ["trust", "round", "n/N", "%", "95% CI", "change (points)", "95
                   "ci_low", "ci_high", "diff", "diff_low", "diff_high", "trust_id", "named"]
 
 
+def _icon_words(data: NetworkData, standard_id: str, rules: str,
+                panels: list[TrendPanel] | None) -> dict[int, tuple[str, str]]:
+    """Each trust's variation and assurance icons in words (from its trend panel), for the league tables."""
+    panels = panels if panels is not None else trend_panels(data, standard_id, rules=rules)
+    return {p.trust.id: (VARIATION_WORDS.get(p.result.variation_icon, "") if p.result.variation_icon else "",
+                         ASSURANCE_WORDS.get(p.result.assurance_icon, "") if p.result.assurance_icon else "")
+            for p in panels}
+
+
 def league_table(data: NetworkData, standard_id: str, *, period: Any = LATEST, rules: str = "mdc",
                  funnel_view: FunnelView | None = None, panels: list[TrendPanel] | None = None) -> pd.DataFrame:
     """One row per trust for one standard, in funnel-position order (worst first, then by the
@@ -517,8 +526,7 @@ def league_table(data: NetworkData, standard_id: str, *, period: Any = LATEST, r
     by_round = _round_counts(data, standard_id)
     fv = funnel_view or funnel_for(data, standard_id, period)
     position = dict(zip(fv.result.points["label"], fv.result.points["position"]))
-    panels = panels if panels is not None else trend_panels(data, standard_id, rules=rules)
-    icons = {p.trust.id: (p.result.variation_icon, p.result.assurance_icon) for p in panels}
+    icons = _icon_words(data, standard_id, rules, panels)
     rows = []
     for t in data.trusts:
         rs = period_rounds(data, t.id, period)
@@ -528,7 +536,7 @@ def league_table(data: NetworkData, standard_id: str, *, period: Any = LATEST, r
         n = sum(by_round.get(r.id, (0, 0))[1] for r in rs)
         lo, hi = wilson_interval(k, n)
         ch = _change(std, data.rounds.get(t.id, []), by_round)
-        var, ass = icons.get(t.id, (None, None))
+        variation, assurance = icons.get(t.id, ("", ""))
         rows.append({
             "trust": t.name, "round": ", ".join(r.label for r in rs),
             "n/N": f"{k}/{n}" if n else NO_ELIGIBLE,
@@ -539,8 +547,7 @@ def league_table(data: NetworkData, standard_id: str, *, period: Any = LATEST, r
             "change": ch.verdict if ch.previous_label is None or not math.isfinite(ch.diff)
             else f"{ch.verdict} since {ch.previous_label}",
             "funnel position": position.get(t.name, ""),
-            "variation": VARIATION_WORDS.get(var, "") if var else "",
-            "assurance": ASSURANCE_WORDS.get(ass, "") if ass else "",
+            "variation": variation, "assurance": assurance,
             "numerator": k, "denominator": n, "proportion": k / n if n else math.nan,
             "ci_low": lo, "ci_high": hi, "diff": ch.diff, "diff_low": ch.low, "diff_high": ch.high,
             "trust_id": t.id, "named": t.named,
@@ -579,20 +586,18 @@ def _value_league(data: NetworkData, std: StandardInfo, *, period: Any, rules: s
     """A rate or median per trust: value with its n, change, variation and assurance icons.
     Without a funnel there is no position to order by, so trusts are in name order: never a
     rank by the value."""
-    panels = panels if panels is not None else trend_panels(data, std.id, rules=rules)
-    icons = {p.trust.id: (p.result.variation_icon, p.result.assurance_icon) for p in panels}
+    icons = _icon_words(data, std.id, rules, panels)
     rows = []
     for t in data.trusts:
         rs = period_rounds(data, t.id, period)
         if not rs:
             continue
         v, k, n = period_value_of(data, std, rs)
-        var, ass = icons.get(t.id, (None, None))
+        variation, assurance = icons.get(t.id, ("", ""))
         rows.append({"trust": t.name, "round": ", ".join(r.label for r in rs), "value": value_text(std, v, k, n),
                      "n": (f"{n} discharges" if std.kind == RATE else f"{n} letters") if n else "",
                      "change": _value_change(data, std, data.rounds.get(t.id, [])),
-                     "variation": VARIATION_WORDS.get(var, "") if var else "",
-                     "assurance": ASSURANCE_WORDS.get(ass, "") if ass else "",
+                     "variation": variation, "assurance": assurance,
                      "numeric value": round(v, 2) if math.isfinite(v) else None, "numerator": k, "denominator": n,
                      "trust_id": t.id, "named": t.named})
     table = pd.DataFrame(rows, columns=VALUE_LEAGUE_COLUMNS)
