@@ -110,6 +110,13 @@ def settle(page, timeout: float = 60_000) -> None:
     page.wait_for_timeout(150)
 
 
+def upload_for_mapping(page, path) -> None:
+    """Drop a file on the Import page and wait for its suggested mapping (reading and extraction may take a while)."""
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(path))
+    page.get_by_role("heading", name="1. Column mapping").wait_for(timeout=120_000)
+    settle(page, 120_000)
+
+
 def go(page, title: str) -> None:
     page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
     page.get_by_role("heading", name=title if title != "Import" else "Import an audit round").wait_for()
@@ -183,9 +190,7 @@ def test_file_to_report_in_the_browser(tmp_path, corpora_dir):
 
         # 2. upload the spreadsheet and look at the suggested mapping and the validation report
         go(page, "Import")
-        page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(xlsx))
-        page.get_by_role("heading", name="1. Column mapping").wait_for(timeout=120_000)
-        settle(page, 120_000)
+        upload_for_mapping(page, xlsx)
         page.get_by_text("header on row 2, 39 rows read").wait_for()
         page.get_by_role("heading", name="2. Validation report").wait_for()
         no_exception(page)
@@ -426,9 +431,7 @@ def test_a_new_users_quarter(tmp_path):
 
         # import the workbook: header found under the title and merged headings; it goes into the empty round
         go(page, "Import")
-        page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(q3))
-        page.get_by_role("heading", name="1. Column mapping").wait_for(timeout=120_000)
-        settle(page, 120_000)
+        upload_for_mapping(page, q3)
         page.get_by_text("header on row 3, 18 rows read").wait_for()
         page.get_by_text("Letters go into round Q3 2025.").wait_for()   # the selected empty round, by default
         assert page.get_by_text("must be fixed").count() == 0
@@ -457,9 +460,7 @@ def test_a_new_users_quarter(tmp_path):
         store.close()
 
         # next quarter: the same layout needs no mapping work; the switched-off column stays off
-        page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(q4))
-        page.get_by_role("heading", name="1. Column mapping").wait_for(timeout=120_000)
-        settle(page, 120_000)
+        upload_for_mapping(page, q4)
         page.get_by_text("header on row 3, 18 rows read").wait_for()
         page.get_by_text("Not used: GP asked to review?, Bed manager code.").wait_for()
         page.get_by_label("Round label").fill("Q4 2025")
