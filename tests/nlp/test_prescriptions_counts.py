@@ -3,13 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.pipeline import extract_letter
-
-
-def only_rx(line: str) -> dict:
-    d = extract_letter(f"Discharge medications:\n- {line}\n- Omeprazole 20mg od\n").to_dict()
-    assert len(d["opioids"]) == 1, d["opioids"]
-    return d["opioids"][0]
+from tests.nlp.letters import only_rx
 
 
 COUNTS = [

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.pipeline import extract_letter
-
-
-def rx_of(text: str) -> list[dict]:
-    return extract_letter(text).to_dict()["opioids"]
+from tests.nlp.letters import opioids as rx_of
 
 
 ITEM_BLOCKS = [

@@ -5,10 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nlp.pipeline import extract_letter
-
-
-def opioids(text: str) -> list[dict]:
-    return extract_letter(text).to_dict()["opioids"]
+from tests.nlp.letters import opioids
 
 
 SUBCUT = [

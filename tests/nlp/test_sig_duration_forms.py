@@ -4,17 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.pipeline import extract_letter
-
-
-def opioids(text: str) -> list[dict]:
-    return extract_letter(text).to_dict()["opioids"]
-
-
-def only_rx(line: str) -> dict:
-    rxs = opioids(f"Discharge medications:\n- {line}\n- Omeprazole 20mg od\n")
-    assert len(rxs) == 1, [r["generic"] for r in rxs]
-    return rxs[0]
+from tests.nlp.letters import opioids, only_rx
 
 
 BARE_PERIODS = [

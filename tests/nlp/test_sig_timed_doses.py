@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.pipeline import extract_letter
+from tests.nlp.letters import only_rx as _only_rx
 
 
 def only_rx(line: str) -> dict:
-    rxs = extract_letter(f"Discharge medications:\n- {line}\n").to_dict()["opioids"]
-    assert len(rxs) == 1, [r["generic"] for r in rxs]
-    return rxs[0]
+    return _only_rx(line, companion=False)  # the line alone in its list
 
 
 TIMED = [

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.pipeline import extract_letter
+from tests.nlp.letters import only_rx
 
 NBSP, THIN, EN, EM, TIMES = "\u00a0", "\u2009", "\u2013", "\u2014", "\u00d7"
-
-
-def only_rx(line: str) -> dict:
-    rxs = extract_letter(f"Discharge medications:\n- {line}\n- Omeprazole 20mg od\n").to_dict()["opioids"]
-    assert len(rxs) == 1, [r["generic"] for r in rxs]
-    return rxs[0]
 
 
 # (line, frequency_per_day_max): at one position the longest abbreviation wins ("q.d.s." is not "q.d")

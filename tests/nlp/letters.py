@@ -1,0 +1,18 @@
+"""Shared helpers of the table-driven nlp tests: a letter (or one medicines-list line) in, its opioids out."""
+from __future__ import annotations
+
+from nlp.pipeline import extract_letter
+
+COMPANION = "- Omeprazole 20mg od\n"  # a non-opioid beside the line, so a list is read as a list
+
+
+def opioids(text: str) -> list[dict]:
+    """The opioids the extractor reports for a letter, as dicts."""
+    return extract_letter(text).to_dict()["opioids"]
+
+
+def only_rx(line: str, *, companion: bool = True) -> dict:
+    """The one opioid of a medicines list holding `line` (and, by default, a non-opioid line after it)."""
+    rxs = opioids(f"Discharge medications:\n- {line}\n" + (COMPANION if companion else ""))
+    assert len(rxs) == 1, [r["generic"] for r in rxs]
+    return rxs[0]
