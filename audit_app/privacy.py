@@ -80,8 +80,12 @@ _LINE_BREAK_RE = re.compile(_LINE_BREAK)
 _HOSP_SHAPE_RE = re.compile(r"(?<![\w/.-])[A-Z]{1,3}\d{6,9}(?![\w/])")
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+# A month in Roman numerals, as older hands write a date ('7.iii.1941', '07-XII-62'), longest first; only
+# between dots, slashes or dashes.
+_ROMAN_MONTH = r"(?i:xii|xi|x|ix|viii|vii|vi|v|iv|iii|ii|i)"
 _DSEP = rf"[ ./\\{_DASHES}\u00a0\u202f]"
 _DATE = (rf"(?:\d{{1,2}}{_DSEP}{{1,2}}\d{{1,2}}{_DSEP}{{1,2}}\d{{2,4}}|\d{{4}}{_DSEP}\d{{1,2}}{_DSEP}\d{{1,2}}"
+         rf"|\d{{1,2}}[./{_DASHES}]{_ROMAN_MONTH}[./{_DASHES}]\d{{2,4}}(?!\d)"  # not spaces: '30 x 28 tablets'
          rf"|\d{{1,2}}(?:st|nd|rd|th)?[ \t\u00a0,{_DASHES}]+(?i:{_MONTH})[ \t\u00a0,{_DASHES}]+\d{{2,4}}"
          rf"|(?i:{_MONTH})[ \t\u00a0]+\d{{1,2}}(?:st|nd|rd|th)?,?[ \t\u00a0]+\d{{4}}"
          r"|\d{8}(?!\d)|\d{6}(?!\d)|(?:18|19|20)\d{2}(?!\d))")
