@@ -240,8 +240,11 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
 # age
 # --------------------------------------------------------------------------------------------------------------
 MONTHS = {m: i + 1 for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
+# a month in Roman numerals ('7.iii.1941'), as older hands write a date of birth; longest first
+ROMAN_MONTHS = {r: i + 1 for i, r in enumerate(["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"])}
 DATE = (r"(?<![\d/.])(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})(?![\d/])"
-        r"|(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([A-Za-z]{3,9})\.?[\s\-,]+(\d{4}|\d{2})(?!\d)")
+        r"|(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([A-Za-z]{3,9})\.?[\s\-,]+(\d{4}|\d{2})(?!\d)"
+        r"|(?<![\d/.])(\d{1,2})[/.\-]((?i:xii|xi|x|ix|viii|vii|vi|v|iv|iii|ii|i))[/.\-](\d{4}|\d{2})(?![\d/])")
 RE_DATE = re.compile(DATE)
 
 
@@ -301,9 +304,11 @@ def _parts(groups) -> tuple[int, int, str] | None:
     """(day, month, year as written) of a DATE match."""
     if groups[0]:
         d, mth, y = int(groups[0]), int(groups[1]), groups[2]
+    elif groups[6]:
+        d, mth, y = int(groups[6]), ROMAN_MONTHS[groups[7].lower()], groups[8]
     else:
         d, y = int(groups[3]), groups[5]
-        mth = MONTHS.get(groups[4][:3].lower())
+        mth = MONTHS.get(groups[4][:3].lower()) or ROMAN_MONTHS.get(groups[4].lower())  # '07-XII-62'
         if not mth:
             return None
     if not (1 <= mth <= 12 and 1 <= d <= 31):

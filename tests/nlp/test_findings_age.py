@@ -18,6 +18,10 @@ from nlp.findings import patient_age
     ("DOB 03/11/40     CDU 21/01/25 -> d/c 22/01/25\n", 84),
     ("DOB: 30th Jan 1988\nseen 9 March 2025 in clinic\n", 37),
     ("Re: Mr X, DOB 20/08/1959\n\nDear Dr Y,\nHe was discharged on 14 October 2024.\n", 65),
+    ("D.O.B 7.iii.1941\nDischarged 03-Dec-2026\n", 85),            # month in Roman numerals
+    ("DOB: 07-XII-62   d/c 03/12/26\n", 63),
+    ("Born 12/v/50, discharged 03/12/2026\n", 76),
+    ("Supplied 30 x 28 tablets, d/c 03/12/26\n", None),             # not a date of birth
     ("DOB 01/02/1950\n", None),
     ("Apply 3M Tegaderm dressing. No age given.\n", None),
     ("", None),
