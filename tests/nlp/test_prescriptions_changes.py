@@ -67,6 +67,8 @@ STOP_INSTRUCTIONS = [
     "Discharge medications:\n- Oxycodone 5mg qds prn\n\nGP to review opioid requirement at 2 weeks and ensure oxycodone stopped.\n",
     "TTO\n- Dihydrocodeine 30mg qds prn\n\nGP - r/v DHC 1/52, stop if settled.\n",
     "TTO\n- Codeine 30mg qds prn\n\nPlan: codeine to be stopped once the pain settles.\n",
+    "TTO\n- Oxycodone 5mg caps 5mg q4h prn\n\nPlan: oxycodone to be tailed off and stopped by day 7 post-op.\n",
+    "TTO\n- Morphine sulfate oral solution 5mg 4 hourly prn\n\nThe morphine should be weaned down and then stopped.\n",
 ]
 
 
@@ -80,6 +82,7 @@ def test_an_instruction_to_stop_is_never_a_stopped_distractor(letter):
 PAST_STOPS = [
     "Discharge summary\n\nWe stopped his tramadol because of dizziness.\nTTO\n- Paracetamol 1g qds\n",
     "Discharge summary\n\nHer codeine was discontinued on admission.\n",
+    "Discharge summary\n\nHer codeine was tailed off and stopped last year.\nTTO\n- Paracetamol 1g qds\n",
 ]
 
 
