@@ -61,7 +61,11 @@ FUTURE_AND_LIMITS = [
     ("Expect him to be off the oxycodone within the week.", True),
     ("Oxycodone until 14/07 then stop.", True),
     ("Maximum duration of oxycodone: 5 days.", True),
+    ("Oxycodone will be weaned down and then stopped over a week.", True),   # future 'be weaned down/off'
+    ("Oxycodone to be weaned off over 5 days.", True),
+    ("Oxycodone is being weaned down by the pain team.", True),
     # negatives
+    ("She was weaned down to 10 mg of oxycodone last year.", False),         # past: not a plan
     ("No plan to reduce the oxycodone at present.", False),
     ("Continue oxycodone long term, no change.", False),
     ("Stop the naproxen after five days.", False),
