@@ -31,8 +31,6 @@ class ContextPatterns:
     header_caps: re.Pattern
     kinds: list[str]
     cues: dict[str, re.Pattern]
-    wean_trigger: re.Pattern
-    wean_past: re.Pattern
     wean_negated: re.Pattern
     gp_directive: re.Pattern
     gp_opioid_words: re.Pattern
@@ -67,7 +65,6 @@ def context_patterns() -> ContextPatterns:
 
     return ContextPatterns(
         header_line=header_line, header_mid=header_mid, header_caps=header_caps, kinds=kinds, cues=cues,
-        wean_trigger=phrase(w["trigger"]), wean_past=phrase(w["past_tense_exclude"]),
         wean_negated=phrase(w["negated"]),
         gp_directive=phrase(g["directive"]), gp_opioid_words=phrase(g["opioid_words"]),
         gp_lead_in=phrase(g["lead_in"]),

@@ -27,6 +27,7 @@ class PlanRules:
     stop_verbs: re.Pattern
     when: re.Pattern
     limits: re.Pattern
+    past_events: re.Pattern
     not_plan: re.Pattern
     gp_address: re.Pattern
     gp_action: re.Pattern
@@ -43,7 +44,7 @@ class PlanRules:
 @lru_cache(maxsize=1)
 def plan_rules() -> PlanRules:
     r = letter_rules()["plans"]
-    kw = {k: gated(phrase_regex(r[k])) for k in ("wean_words", "stop_verbs", "when", "limits", "not_plan", "gp_address",
+    kw = {k: gated(phrase_regex(r[k])) for k in ("wean_words", "stop_verbs", "when", "limits", "past_events", "not_plan", "gp_address",
                                                  "gp_action", "gp_not", "opioid_words", "pronoun", "gp_heading",
                                                  "gp_address_direct", "reduce_qualifiers", "hedges")}
     c = context_patterns()
@@ -115,7 +116,7 @@ def is_weaning_statement(st: str) -> bool:
     """Explicit step-down or stop language: a wean word, a limit ("do not continue beyond", "not for repeat",
     "last dose"), or a stop verb with a time or condition ("stop if settled", "after five days ... stop")."""
     P = plan_rules()
-    cleaned = P.not_plan.sub(" ", context_patterns().wean_past.sub(" ", st))
+    cleaned = P.not_plan.sub(" ", P.past_events.sub(" ", st))
     if P.wean_words.search(cleaned) or P.limits.search(cleaned):
         return True
     for m in P.stop_verbs.finditer(cleaned):

@@ -73,6 +73,15 @@ FUTURE_AND_LIMITS = [
     ("Maximum 4 doses in 24 hours.", False),
     ("Oxycodone was stopped on 12/06 because of drowsiness.", False),
     ("Stop smoking.", False),
+    # a step-down that already happened is history, whatever verb and time marker it uses
+    ("Codeine was tailed off and stopped last year.", False),
+    ("Her tramadol had been gradually tapered off before this admission.", False),
+    ("He tapered off his dihydrocodeine in 2022 without problems.", False),
+    ("MST was successfully weaned and stopped 3 years ago.", False),
+    ("Oxycodone got cut down by the pain clinic in the past.", False),
+    # ... and the same verbs as a plan still are
+    ("Oxycodone should have been tapered off by the clinic visit at 2 weeks.", True),
+    ("Oxycodone to be tailed off and stopped by day 7.", True),
 ]
 
 
