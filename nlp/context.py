@@ -40,6 +40,7 @@ class ContextPatterns:
     ind_not: re.Pattern
     palliative: re.Pattern
     chronic: re.Pattern
+    malignant_disease: re.Pattern
 
 
 @lru_cache(maxsize=1)
@@ -71,6 +72,7 @@ def context_patterns() -> ContextPatterns:
         ind_for=phrase(ind["for_reason"]), ind_labelled=phrase(ind["labelled"]),
         ind_not=phrase(ind["not_indication"]),
         palliative=phrase(r["palliative"]), chronic=phrase(r["chronic"]),
+        malignant_disease=phrase(r["malignant_disease"]),
     )
 
 

@@ -681,6 +681,8 @@ def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_fa
         # any opioid the patient already took before admission makes the opioid use pre-existing, whatever
         # was added to it ("MST continued; Oramorph added"), so an MR/patch among them is not for acute pain
         ex.scenario = "chronic_preexisting"
+    elif c.malignant_disease.search(text):
+        ex.scenario = "palliative"  # cancer pain (myeloma, metastases), not acute pain
     else:
         ex.scenario = "acute_new"
 
