@@ -445,6 +445,10 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
         sig.strength_mg = None
     if formulation != "patch" and sig.strength_kind == "mcg_per_hour":
         formulation = "patch"
+    if formulation == "liquid" and route_hint != "injection" and sig.strength_kind == "mg":
+        # an oral liquid's strength is a concentration: "Oramorph 5mg 2 hourly" states the dose, not the strength
+        sig.strength_mg = sig.strength_kind = None
+        sig.spans.pop("strength", None)
     brand = lead.term.brand if lead.term.brand else None
     if brand:
         row = load_lexicon().brand_row(brand)
