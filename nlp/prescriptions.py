@@ -305,7 +305,7 @@ def _table_row_context(layout: LetterLayout, st) -> None:
         return
     status = " ".join(text[a:b] for a, b in st.cells.get("status", []))
     drug = " ".join(text[a:b] for a, b in st.cells.get("drug", []))
-    if LINE_STOPPED.search(status) or LINE_STOPPED.search(drug):
+    if LINE_STOPPED.search(status) or LINE_STOPPED.search(drug) or _RE_STATUS_STOP.match(status):
         reason = "stopped"
     elif any(STRONG_INPATIENT.search(text[a:b]) for r in ("route", "drug", "dose", "freq") for a, b in st.cells.get(r, [])):
         reason = "inpatient_only"
@@ -315,6 +315,9 @@ def _table_row_context(layout: LetterLayout, st) -> None:
         if m.context in ("rx", "reference", "allergy", "stopped", "historical", "other") and m.category == "opioid":
             m.context = reason
 
+
+# an Action / Status cell in the imperative ("Stop", "STOP - drowsy", "Discontinue"): the row's drug is stopped
+_RE_STATUS_STOP = re.compile(r"\W*(?:stop|discontinue|cease|withhold|suspend)\b", _I)
 
 _RE_NARRATIVE = re.compile(r"\b(?:was|were|her|his|their|had|has|have|taking|using|on)\b", _I)
 
