@@ -777,6 +777,13 @@ def _new_status(layout: LetterLayout, g: Group, cells: dict) -> bool | None:
         return True
     if cont:
         return False
+    sec = layout.section_at(g.seg_start)
+    if sec is not None:  # the heading of the block: "New medicines", "START taking these", "Continued:"
+        head = text[sec.start:sec.body_start]
+        if c.cues["new"].search(head) and not c.cues["continued"].search(head):
+            return True
+        if c.cues["changed"].search(head) or c.cues["continued"].search(head):
+            return False
     return None
 
 

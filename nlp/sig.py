@@ -75,13 +75,15 @@ RE_EVERY_H = re.compile(r"\b(?:every|each|q\.?|q)\s*" + NUMW + r"(?:\s*(?:-|–|
 RE_HOURLY = re.compile(r"(?<![\d.])\b" + NUMW + r"(?:\s*(?:-|–|to|or)\s*" + NUMW + r")?\s*[- ]?\s*(?:hourly|hrly|hly|h(?:ou)?rly)\b", _I)
 RE_BARE_HOURLY = re.compile(r"(?<![\d\-\s])\s*\bhourly\b|(?:^|(?<=[\s(|,]))hourly\b", _I)
 RE_TIMES = re.compile(r"\b" + NUMW + r"\s*(?:x\s*)?times?\s*(?:a|per|each|in\s+a|in\s+24\s*hours?)?\s*(?:day|daily|24\s*h(?:ours?|rs?)?)\b", _I)
-RE_CAP_TIMES = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|up\s+to|no\s+more\s+than|not\s+more\s+than|not\s+to\s+exceed)\s*(?:of\s+)?" + NUMW
+# "no more than", "do not take more than", "must not have more than"
+_NO_MORE_THAN = r"(?:no|not)\s+more\s+than|(?:do\s+not|don't|never|must\s+not|should\s+not)\s+(?:take|use|have|give|exceed)\s+more\s+than"
+RE_CAP_TIMES = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|up\s+to|" + _NO_MORE_THAN + r"|not\s+to\s+exceed)\s*(?:of\s+)?" + NUMW
                           + r"\s*(?:doses?|times?|administrations?)\s*(?:(?:in|per|/|a|every|each|in\s+any)\s*(?:24\s*h(?:ours?|rs?|r)?|day|24hrs?|twenty[- ]four\s+hours))?", _I)
 # "max 4/24", "no more than 8 in 24 hours": a count with no unit (doses, or tablets when the dose is tablets)
-RE_CAP_BARE = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|no\s+more\s+than|not\s+more\s+than|not\s+to\s+exceed|up\s+to)\s*(?:of\s+)?" + NUMW
+RE_CAP_BARE = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|" + _NO_MORE_THAN + r"|not\s+to\s+exceed|up\s+to)\s*(?:of\s+)?" + NUMW
                          + r"\s*(?:/\s*24\s*(?:h(?:ours?|rs?)?)?|in\s+(?:any\s+)?(?:24\s*h(?:ours?|rs?|r)?|twenty[- ]four\s+hours|a\s+day|one\s+day)|(?:per|a)\s+day)(?![\w/])", _I)
 RE_CAP_ABBR = re.compile(r"\bmax(?:imum)?\.?\s*[:=]?\s*(?:of\s+)?(QDS|QID|TDS|TID|BD|BID|OD|four\s+times\s+(?:a\s+)?(?:day|daily)|three\s+times\s+(?:a\s+)?(?:day|daily)|twice\s+(?:a\s+)?(?:day|daily)|once\s+(?:a\s+)?(?:day|daily))\b", _I)
-RE_CAP_UNITS = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|no\s+more\s+than|not\s+more\s+than|up\s+to)\s*(?:of\s+)?" + NUMW
+RE_CAP_UNITS = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|" + _NO_MORE_THAN + r"|up\s+to)\s*(?:of\s+)?" + NUMW
                           + r"\s*(tablets?|tabs|capsules?|caps|caplets)\s*(?:in|per|/|a|every|each|in\s+any)\s*(?:24|day|twenty)", _I)
 RE_CAP_MG = re.compile(r"\bmax(?:imum)?\.?\s*[:=]?\s*(?:daily\s+dose\s*)?(?:of\s+)?" + NUM + r"\s*(mg|" + MCG + r")\s*(?:in|per|/|a|daily|every|each)\s*(?:24|day|d\b)", _I)
 # doses at named times of day: "30 mg mane, 20 mg nocte", "10mg in the morning and 5mg at night"
@@ -251,6 +253,8 @@ RE_DURATION = [
 # ("Qty: 1 OP" with no pack size is no count of tablets)
 # ("tablets x 1-2 QDS": a range after x is tablets per dose, never a quantity)
 RE_QTY_X = re.compile(r"(?<![A-Za-z0-9])(?:x|qty\.?|quantity|#|no\.?)\s*[:=]?\s*(\d+)\b(?!\s*(?:days?|/|weeks?|\.\d|\s*ml|mg|mcg|micro|OP\b|O/P|packs?\b|box|(?:-|to|or)\s*\d))", _I)
+# a quantity after its label: "Dispense: 24 capsule", "Qty: 28 tablets", "Quantity supplied = 56"
+RE_QTY_LABELLED = re.compile(r"\b(?:dispensed?|qty|quantity)(?:\s+(?:supplied|dispensed|issued))?\s*[:=]\s*(\d+)\b(?!\s*(?:days?|/|weeks?|\.\d|mg|mcg|micro|OP\b|O/P|packs?\b|box))(?:\s*(?:x\s*)?(tablets?|tabs|capsules?|caps|caplets|patch(?:es)?|ampoules?|amps|vials?|sachets?)\b)?", _I)
 # a count of units, in figures or words ("Twenty-four tablets", "FOURTEEN (14) capsules": the figure echoed in brackets)
 _QTY_WORDS = r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-]+(?:one|two|three|four|five|six|seven|eight|nine))?|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
 RE_QTY_UNITS = re.compile(r"(?<![\d./-])\b(\d+|" + _QTY_WORDS + r")\s*(?:\(\s*\d+\s*\)\s*)?(?:x\s*)?(tablets?|tabs|capsules?|caps|caplets|patch(?:es)?|ampoules?|amps|vials?|sachets?|suppositor(?:y|ies)|lozenges?|injections?)\b", _I)
@@ -313,13 +317,21 @@ class Sig:
 _CHAR_FOLDS = str.maketrans(sig_rules()["char_folds"])
 
 
+_RE_NUMBER_ECHO = re.compile(r"(?<=\d)[ \t]*\((?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                             r"fourteen|twenty(?:[ -]four)?|twenty-eight|thirty|fifty-six)\)", _I)
+
+
 class Masked:
     """The segment text with consumed parts blanked, so a number is read once."""
 
     def __init__(self, text: str, base: int):
         self.orig = text
         # typographic variants read as their ASCII twin, one character for one so offsets stay put
-        self.chars = list(text.translate(_CHAR_FOLDS))
+        folded = text.translate(_CHAR_FOLDS)
+        if "(" in folded:
+            # a figure echoed in words ("every 4 (four) hours", "2 (two) times daily"): the words are blanked
+            folded = _RE_NUMBER_ECHO.sub(lambda x: " " * len(x.group(0)), folded)
+        self.chars = list(folded)
         self.base = base
 
     @property
@@ -369,9 +381,14 @@ def find_strength(seg: str, after: int = 0, limit: int = 70):
             # the opioid is the first figure (30/500), unless it is written paracetamol-first (500/30)
             val = b if a in _NON_OPIOID_PARTNER_MG and b < a else a
         elif kind == "range":
-            if float(m.group(1)) >= float(m.group(2)):
+            a, b = float(m.group(1)), float(m.group(2))
+            if a == b:
                 continue  # "30mg - 30 mg": strength then dose, not a range
-            val = None
+            if a > b:
+                # "oxycodone-naloxone 10-5 mg": two components of one tablet, the opioid first (as "10/5")
+                kind, val = "combo", (b if a in _NON_OPIOID_PARTNER_MG else a)
+            else:
+                val = None
         else:
             val = float(m.group(1))
             u = m.group(2).lower()
@@ -800,6 +817,14 @@ def _quantity(sig: Sig, m: Masked, formulation: str | None, default_unit: str | 
                 sig.spans["quantity"] = [m.base + x.start(), m.base + x.end()]
                 m.take(x.start(), x.end())
                 return
+    lab = RE_QTY_LABELLED.search(text)
+    if lab and int(lab.group(1)) >= 1:
+        # a labelled quantity ("Dispense: 24 capsule", "Qty: 28") beats a count read elsewhere ("Take 1 capsule")
+        sig.quantity_n = int(lab.group(1))
+        sig.quantity_unit = _unit_name(lab.group(2)) if lab.group(2) else default_unit
+        sig.spans["quantity"] = [m.base + lab.start(), m.base + lab.end()]
+        m.take(lab.start(), lab.end())
+        return
     u = RE_QTY_UNITS.search(text)
     x = RE_QTY_X.search(text)
     if u and (not x or u.start() < x.start()):

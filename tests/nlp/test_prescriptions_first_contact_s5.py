@@ -38,3 +38,45 @@ def test_action_cell_in_the_imperative(action, note, is_rx):
     ex = _read(ACTION_TABLE.format(a=action, n=note))
     assert (_rx(ex) == [("tapentadol", "IR")]) is is_rx
     assert (("tapentadol", "stopped") in _distractors(ex)) is (not is_rx)
+
+
+AFTER_VISIT = """YOUR MEDICINES AFTER DISCHARGE
+START taking these medications
+  tapentadol 50 mg tablet
+     Take 1 tablet by mouth every 6 (six) hours if needed for pain. Do not take more than 3 tablets in 24 hours.
+     Dispense: 20 tablet
+CHANGE how you take these medications
+  oxycodone-naloxone 20-10 mg prolonged-release tablet (Targinact)
+     Take 1 tablet by mouth 2 (two) times daily.
+     Dispense: 56 tablet
+CONTINUE taking these medications
+  lansoprazole 15 mg capsule - Take 1 capsule by mouth daily.
+STOP taking these medications
+  co-dydramol 10/500 tablets
+     Reason: replaced by tapentadol
+"""
+
+
+def test_patient_summary_sections_and_wrapped_items():
+    """Sections named by what the patient does (START / CHANGE / CONTINUE / STOP taking), each item's directions
+    on indented lines under its name, a figure echoed in words, a labelled quantity."""
+    ex = _read(AFTER_VISIT)
+    rx = {r.generic: r for r in ex.opioids}
+    assert sorted(rx) == ["oxycodone", "tapentadol"]
+    t, o = rx["tapentadol"], rx["oxycodone"]
+    assert (t.dose_mg_max, t.frequency_per_day_max, t.prn, t.supply_quantity, t.new_on_admission) == \
+        (50.0, 3, True, "20 tablets", True)
+    assert (o.formulation, o.strength_mg, o.dose_mg_max, o.frequency_per_day_max, o.supply_quantity,
+            o.new_on_admission) == ("MR", 20.0, 20.0, 2, "56 tablets", False)
+    assert ("dihydrocodeine", "stopped") in _distractors(ex)
+
+
+@pytest.mark.parametrize("cap, freq", [
+    ("Do not take more than 4 capsules in 24 hours.", 4),
+    ("You must not take more than 3 capsules in 24 hours.", 3),
+    ("Never take more than 2 doses a day.", 2),
+    ("Take as needed.", 6),
+])
+def test_a_cap_written_as_an_instruction(cap, freq):
+    ex = _read("Discharge medicines\n- Oxycodone 5 mg capsules, one every 4 hours when required. " + cap + "\n")
+    assert [r.frequency_per_day_max for r in ex.opioids] == [freq]
