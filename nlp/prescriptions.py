@@ -82,7 +82,24 @@ def find_mentions(text: str) -> list[Mention]:
 # --------------------------------------------------------------------------------------------------------------
 # context
 # --------------------------------------------------------------------------------------------------------------
-def classify(layout: LetterLayout, m: Mention) -> str:
+def _own_part(text: str, cs: int, ce: int, m: Mention, others: list[Mention]) -> tuple[int, int]:
+    """The part of a clause that speaks of `m` when the clause names other opioids and starts `m` anew: "the
+    tramadol he had been taking, so we stopped it and started Zomorph 10 mg bd" -> from the start word after
+    the last other opioid before `m` to the next other opioid after it. Without a start word ("started", "added", "new") just before
+    `m`, the whole clause ("allergic to codeine and morphine")."""
+    prev = [o for o in others if cs <= o.end <= m.start and o.generic != m.generic]
+    if not prev:
+        return cs, ce
+    a = prev[-1].end
+    starts = list(context_patterns().cues["new"].finditer(text, a, m.start))
+    if not starts:
+        return cs, ce
+    a = starts[-1].start()  # from the start word on: "..., so we stopped it and | started X"
+    nxt = [o for o in others if m.end <= o.start < ce and o.generic != m.generic]
+    return a, (nxt[0].start if nxt else ce)
+
+
+def classify(layout: LetterLayout, m: Mention, others: list[Mention] | None = None) -> str:
     text = layout.text
     sec = layout.section_at(m.start)
     kind = sec.kind if sec else "body"
@@ -92,6 +109,8 @@ def classify(layout: LetterLayout, m: Mention) -> str:
     nxt = layout.next_section_start(m.start)
     if nxt is not None:
         ce = min(ce, nxt)
+    if others and m.category == "opioid":
+        cs, ce = _own_part(text, cs, ce, m, others)
     # a previous dose in the clause ("(was 30mg BD before admission)") dates the dose, not the drug
     clause = _without_previous_dose(text[cs:ce])
     before = _without_previous_dose(text[cs:m.start])
@@ -197,7 +216,7 @@ def _status_zone(text: str, g: "Group") -> tuple[str, bool]:
     return zone, switched
 
 
-_RE_PAST_STOP = re.compile(r"\b(?:(?:was|were|has\s+been|have\s+been|had\s+been|we|I|they|he|she)\s+(?:\w+\s+){0,2}?(?:stopped|discontinued|ceased)|stopped\s+(?:on|during|in)\s+(?:admission|hospital|the\s+ward))\b", _I)
+_RE_PAST_STOP = re.compile(r"\b(?:(?:was|were|has|have|had|we|I|they|he|she)\s+(?:\w+\s+){0,2}?(?:stopped|discontinued|ceased)|stopped\s+(?:on|during|in)\s+(?:admission|hospital|the\s+ward))\b", _I)
 
 
 def _past_stop(clause: str) -> bool:
@@ -816,6 +835,54 @@ def same_prescription(a: OpioidPrescription, b: OpioidPrescription) -> bool:
     return True
 
 
+_RE_PRE_EXISTING_CHANGE = re.compile(r"\b(?:(?:we|I|has\s+been|have\s+been|had\s+been|was|were|dose)\s+(?:\w+\s+)?"
+                                     r"(?:increased|reduced|decreased|halved|doubled|adjusted)|"
+                                     r"(?:her|his|their)\s+usual|long[- ](?:standing|term))\b", _I)
+
+
+def _prose_change_reference(layout: LetterLayout, m: Mention, rxs: list[OpioidPrescription],
+                            others: list[Mention]) -> None:
+    """A sentence about a prescription's drug that says its dose was changed or that it is the patient's usual
+    one ("we have reduced her Butec from 10 to 5 micrograms/hour", "increased her usual buprenorphine patch")
+    makes the prescription of that drug that states no status a pre-existing one (corpus rule)."""
+    text = layout.text
+    cs, ce = layout.clause_bounds(m.start)
+    before = [o.end for o in others if cs <= o.end <= m.start and o.generic != m.generic]
+    after = [o.start for o in others if m.end <= o.start < ce and o.generic != m.generic]
+    zone = text[max([cs] + before):min([ce] + after)]
+    if not _RE_PRE_EXISTING_CHANGE.search(zone):
+        return
+    match = [r for r in rxs if r.generic == m.generic and r.new_on_admission is None and
+             (not m.term.brand or r.brand == m.term.brand)]
+    if len(match) == 1:
+        match[0].new_on_admission = False
+        match[0].status = match[0].status or "changed"
+
+
+_RE_JOINED_BEFORE = re.compile(r"(?:[,;)]\s*(?:and\s+)?(?:with|together\s+with|alongside|plus|as\s+well\s+as|and)|\s(?:\+|&|plus))\s+"
+                               r"(?:(?!(?:he|she|they|we|I|it|also)\b)[\w/()-]+\s+){0,3}$", _I)
+
+
+def _shared_status(layout: LetterLayout, rxs: list[OpioidPrescription], groups: list[Group]) -> None:
+    """A prose prescription joined to the one before it in the same sentence ("we have started MST 10 mg bd,
+    with Oramorph 2.5-5 ml prn") shares its status when it states none of its own."""
+    text = layout.text
+    for i in range(1, len(rxs)):
+        rx, g = rxs[i], groups[i]
+        prev, pg = rxs[i - 1], groups[i - 1]
+        if rx.new_on_admission is not None or prev.new_on_admission is None or g.source == "table" or pg.source == "table":
+            continue
+        if layout.sentence_bounds(pg.mentions[0].start) != layout.sentence_bounds(g.mentions[0].start):
+            continue
+        between = text[pg.mentions[0].start:g.mentions[0].start]
+        c = context_patterns().cues
+        if c["new"].search(between) or c["continued"].search(between) or c["changed"].search(between):
+            continue  # the status belongs to the drug before ("OxyContin 40 mg bd (new) and OxyNorm ...")
+        if _RE_JOINED_BEFORE.search(text, max(pg.mentions[-1].end, g.mentions[0].start - 40), g.mentions[0].start):
+            rx.new_on_admission = prev.new_on_admission
+            rx.status = rx.status or prev.status
+
+
 def _limits_from_references(layout: LetterLayout, mentions: list[Mention], rxs: list[OpioidPrescription]) -> None:
     """A later sentence naming a drug with a stated limit ("please do not continue the codeine beyond a week",
     "reduce and stop oxycodone within 7 days") gives that duration to the one prescription of the drug, when it
@@ -844,13 +911,23 @@ def _quantities_before_references(layout: LetterLayout, mentions: list[Mention],
         if m.context not in ("reference", "rx") or m.category != "opioid" or any(r.span[0] <= m.start < r.span[1] for r in rxs):
             continue
         same = [r for r in rxs if r.generic == m.generic]
-        if len(same) != 1 or same[0].supply_quantity is not None or same[0].quantity_n is not None:
+        if len(same) > 1:  # "two weeks of Zomorph ... a bottle of Oramorph": the brand or form named picks one
+            same = [r for r in same if (m.term.brand and r.brand == m.term.brand) or
+                    (not m.term.brand and m.term.formulation and r.formulation == m.term.formulation)]
+        if len(same) != 1:
+            continue
+        rx = same[0]
+        p = S.RE_SUPPLY_OF_DRUG.search(text, max(0, m.start - 40), m.start)
+        if p and rx.supply_days is None and (d := S._period_days(p)):
+            rx.supply_days = d
+            rx.spans["supply"] = [p.start(), p.end()]
+            continue
+        if rx.supply_quantity is not None or rx.quantity_n is not None:
             continue
         x = S.RE_QUANTITY_OF_DRUG.search(text, max(0, m.start - 60), m.start)
         n = S.to_number(x.group(1)) if x else None
         if not n:
             continue
-        rx = same[0]
         unit = S._unit_name(x.group(2))
         rx.quantity_n, rx.quantity_unit = int(n), "ml" if unit.startswith("ml") else unit
         rx.supply_quantity = f"{int(n)} {rx.quantity_unit}"
@@ -958,9 +1035,10 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
     """Prescriptions, distractors, co-prescriptions, mentions and statements of one letter.
     ``deadline`` (time.monotonic()) stops a pathological letter with LetterTimeout."""
     text = layout.text
+    opioid_mentions = [m for m in mentions if m.category == "opioid"]
     for i, m in enumerate(mentions):
         _check_time(deadline, i)
-        m.context = classify(layout, m)
+        m.context = classify(layout, m, opioid_mentions)
     _promote_product_mentions(layout, mentions)
     statements = segment(layout, mentions)
     _statement_context(layout, statements)
@@ -981,12 +1059,16 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
         rxs.append(rx)
         group_of.append(g)
 
+    _shared_status(layout, rxs, group_of)
     _limits_from_references(layout, mentions, rxs)
     _end_dates(layout, rxs, group_of)
     _quantities_before_references(layout, mentions, rxs)
     _shared_supply(layout, rxs)
 
     # references: changes / plan lines ("Started: oxycodone", "co-dydramol started")
+    for m in opioid_mentions:
+        if m.context == "historical" or (m.context == "reference" and layout.section_kind(m.start) != "changes"):
+            _prose_change_reference(layout, m, rxs, opioid_mentions)
     refs = [m for m in mentions if m.context == "reference" and m.category == "opioid"]
     for m in refs:
         kind = layout.section_kind(m.start)

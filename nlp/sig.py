@@ -141,6 +141,8 @@ RE_INDICATION_BEFORE = re.compile(sig_rules()["duration_indication_before"], _I)
 RE_TAPER_STEP = _phrase_rx(sig_rules()["taper_step"])
 RE_REFERENCE_LIMIT = [_phrase_rx(t) for t in sig_rules()["reference_limit_phrases"]]
 RE_SHARED_SUPPLY = [_phrase_rx(t) for t in sig_rules()["shared_supply_phrases"]]
+# a period of supply written just before a later mention of the drug ("he has two weeks of Zomorph from us")
+RE_SUPPLY_OF_DRUG = _phrase_rx(sig_rules()["supply_of_drug"])
 RE_STOP_LIMIT = [_phrase_rx(t) for t in sig_rules()["stop_limit_phrases"]]
 RE_TAPER_TOTAL = [_phrase_rx(t) for t in sig_rules()["taper_total_phrases"]]
 

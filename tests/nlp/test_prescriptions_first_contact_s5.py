@@ -80,3 +80,58 @@ def test_patient_summary_sections_and_wrapped_items():
 def test_a_cap_written_as_an_instruction(cap, freq):
     ex = _read("Discharge medicines\n- Oxycodone 5 mg capsules, one every 4 hours when required. " + cap + "\n")
     assert [r.frequency_per_day_max for r in ex.opioids] == [freq]
+
+
+def test_a_drug_started_after_one_that_was_stopped_in_the_same_sentence():
+    """The history words of the first drug ("he had been taking") do not reach a drug started later in the
+    sentence; a drug joined to it (", with ...") shares its 'started' status."""
+    ex = _read("Her pain was not helped by the codeine she had been taking for years, so we stopped it and started "
+               "Longtec 10 mg twice daily, with Shortec 5 mg capsules every 4 hours as needed. She has ten days of "
+               "Longtec and a 56 capsule pack of Shortec.\n")
+    rx = {r.formulation: r for r in ex.opioids}
+    assert sorted(rx) == ["IR", "MR"]
+    assert (rx["MR"].new_on_admission, rx["IR"].new_on_admission) == (True, True)
+    assert rx["MR"].supply_days == 10
+    assert ("codeine", "historical") in _distractors(ex)
+
+
+@pytest.mark.parametrize("joined, new", [
+    (", with", True),
+    (" plus", True),
+    (". Separately, she uses her", None),          # another sentence: no shared status
+    (" (new) and", None),                           # the status is the first drug's own
+])
+def test_status_shared_only_by_a_joined_drug(joined, new):
+    ex = _read(f"We have started MST 10 mg twice a day{joined} Oramorph 10 mg/5 ml 2.5 ml every 4 hours when "
+               "needed.\n")
+    liquid = [r for r in ex.opioids if r.formulation == "liquid"]
+    assert len(liquid) == 1 and liquid[0].new_on_admission is new
+
+
+@pytest.mark.parametrize("sentence, pre_existing", [
+    ("We have reduced her Butec from 10 to 5 micrograms/hour because of drowsiness.", False),
+    ("We increased her usual buprenorphine patch.", False),
+    ("The Butec should be reduced to 5 micrograms/hour at the next change if she is still drowsy.", None),
+])
+def test_a_change_told_in_another_sentence(sentence, pre_existing):
+    ex = _read(sentence + "\n\nOn discharge:\n- Butec 5 micrograms/hour patch, one every 7 days\n")
+    assert [r.new_on_admission for r in ex.opioids] == [pre_existing]
+
+
+@pytest.mark.parametrize("line, new", [
+    ("BuTrans 5 micrograms/hour patch (new), changed every seven days", True),
+    ("BuTrans 5 micrograms/hour patch, changed weekly on Mondays", None),
+    ("BuTrans 5 micrograms/hour patch, dose changed from 10", False),
+])
+def test_a_patch_change_interval_is_not_a_status(line, new):
+    ex = _read("TTO:\n- " + line + "\n- Omeprazole 20 mg daily\n")
+    assert [r.new_on_admission for r in ex.opioids] == [new]
+
+
+@pytest.mark.parametrize("sentence, reason", [
+    ("She needed a morphine PCA for two days, which has now been stopped.", "inpatient_only"),
+    ("An oxycodone syringe driver was used and was then discontinued.", "inpatient_only"),
+])
+def test_a_ward_only_opioid_whose_stop_is_told_with_an_adverb(sentence, reason):
+    ex = _read(sentence + "\n\nDischarge medicines:\n- Paracetamol 1 g four times a day\n")
+    assert ex.opioids == [] and [d.reason for d in ex.distractors] == [reason]
