@@ -125,6 +125,10 @@ def classify(layout: LetterLayout, m: Mention, others: list[Mention] | None = No
         return "codrug"
     if kind == "allergy":
         return "allergy"
+    if "(" in text[max(0, m.start - 60):m.start] or "[" in text[max(0, m.start - 60):m.start]:
+        ls, le = layout.line_bounds(m.start)
+        if any(a.start() < m.start < a.end() for a in _not_current()["bracket"].finditer(text, max(ls, m.start - 100), min(le, m.end + 100))):
+            return "historical"  # "... 10 micrograms/hour (was BuTrans 15 micrograms/hour)": the dose before
     if kind == "family" and not cue("family", clause) and cue("historical", clause):
         return "historical"  # a social-history note of the patient's own past use ("SH: last heroin use 2019")
     if kind == "family" or cue("family", before):
@@ -1040,18 +1044,23 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
         _check_time(deadline, i)
         m.context = classify(layout, m, opioid_mentions)
     _promote_product_mentions(layout, mentions)
+    story = _listed_in_discharge_section(layout, opioid_mentions)
     statements = segment(layout, mentions)
     _statement_context(layout, statements)
     _stopped_elsewhere(layout, statements, mentions)
     groups = statement_groups(statements)
     rxs: list[OpioidPrescription] = []
     group_of: list[Group] = []
+    stories: list[OpioidPrescription] = []
     for i, g in enumerate(groups):
         _check_time(deadline, i)
         rx = parse_group(layout, g)
         if rx.strength_mg is None and rx.strength_mcg_per_hour is None and rx.dose_mg_max is None \
                 and rx.frequency_per_day_max is None and not rx.prn and rx.units_per_dose_max is None:
             continue  # a name without any prescription detail
+        if story and all(id(m) in story for m in g.mentions if m.context == "rx"):
+            stories.append(rx)
+            continue
         dup = next((r for r in rxs if same_prescription(r, rx)), None)
         if dup is not None:
             merge(dup, rx)
@@ -1059,6 +1068,14 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
         rxs.append(rx)
         group_of.append(g)
 
+    for st_rx in stories:  # the narrative of a listed prescription adds to it, or stands alone when nothing matched
+        same = [r for r in rxs if r.generic == st_rx.generic and r.formulation == st_rx.formulation
+                and (not st_rx.brand or not r.brand or r.brand == st_rx.brand)]
+        if same:
+            _fold_story(same[0], st_rx)
+        else:
+            rxs.append(st_rx)
+            group_of.append(next(g for g in groups if g.seg_start == st_rx.statement_span[0]))
     _shared_status(layout, rxs, group_of)
     _limits_from_references(layout, mentions, rxs)
     _end_dates(layout, rxs, group_of)
@@ -1146,6 +1163,55 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
             e = min(le, m.end + 40)
             co.append(CoPrescription(m.generic, m.category, text[m.start:e].strip(), (m.start, e)))
     return PrescriptionReading(rxs, distractors, co, mentions, statements)
+
+
+_NARRATIVE_KINDS = ("body", "course", "history", "plan", "changes", "other", "gp")
+
+
+def _mention_form(text: str, m: Mention) -> str | None:
+    """The form a mention names: its product's fixed form, else MR when the words after it say so."""
+    if m.term.formulation and not m.term.resolvable:
+        return m.term.formulation
+    return "MR" if S.RE_MR.search(text, m.end, min(len(text), m.end + 30)) else None
+
+
+def _listed_in_discharge_section(layout: LetterLayout, opioids: list[Mention]) -> set[int]:
+    """A letter with a discharge medicines section lists what goes home there: the same drug told about in the
+    narrative ("His MST Continus 20 mg bd was increased to 30 mg bd", "Tramadol reduced from 50 mg qds to 50 mg
+    bd", "Oxycodone MR plan: take as above for 7 days, then ...") is that prescription's story, not a second one.
+    Returns the ids of those narrative mentions (read_prescriptions folds what they add into the listed one)."""
+    text = layout.text
+    story: set[int] = set()
+    listed = [m for m in opioids if m.context == "rx" and layout.section_kind(m.start) == "discharge"
+              and has_sig(text[m.start:layout.line_bounds(m.start)[1]])]
+    if not listed:
+        return story
+    for m in opioids:
+        if m.context != "rx" or layout.section_kind(m.start) not in _NARRATIVE_KINDS:
+            continue
+        form = _mention_form(text, m)
+        for d in listed:
+            if d.generic != m.generic:
+                continue
+            if m.term.brand and d.term.brand and m.term.brand != d.term.brand:
+                continue
+            dform = _mention_form(text, d)
+            if form and dform and form != dform:
+                continue
+            story.add(id(m))
+            break
+    return story
+
+
+def _fold_story(listed: OpioidPrescription, story: OpioidPrescription) -> None:
+    """What a narrative about a listed prescription adds to it: supply, duration, quantity, indication and status,
+    never its numbers (often the dose before a change)."""
+    for f in ("duration_days", "supply_days", "supply_quantity", "quantity_n", "quantity_unit", "indication",
+              "new_on_admission", "status"):
+        if getattr(listed, f) is None and getattr(story, f) is not None:
+            setattr(listed, f, getattr(story, f))
+            if f in ("duration_days", "supply_days") and story.spans.get(f.split("_")[0]):
+                listed.spans[f.split("_")[0]] = story.spans[f.split("_")[0]]
 
 
 def _promote_product_mentions(layout: LetterLayout, mentions: list[Mention]) -> None:

@@ -135,3 +135,37 @@ def test_a_patch_change_interval_is_not_a_status(line, new):
 def test_a_ward_only_opioid_whose_stop_is_told_with_an_adverb(sentence, reason):
     ex = _read(sentence + "\n\nDischarge medicines:\n- Paracetamol 1 g four times a day\n")
     assert ex.opioids == [] and [d.reason for d in ex.distractors] == [reason]
+
+
+@pytest.mark.parametrize("narrative", [
+    "During the stay his Zomorph 20 mg twice daily was increased to 30 mg twice daily.",
+    "Zomorph dose raised from 20 mg bd to 30 mg bd on 03/02 because of pain.",
+    "Zomorph plan: 30 mg bd for one week, then 20 mg bd for one week, then stop.",
+])
+def test_the_story_of_a_listed_prescription_is_not_a_second_one(narrative):
+    ex = _read("Summary\n" + narrative + "\n\nDischarge medicines\n- Zomorph 30 mg capsules twice daily, 14 days\n"
+               "- Paracetamol 1 g four times daily\n")
+    assert [(r.generic, r.formulation, r.dose_mg_max) for r in ex.opioids] == [("morphine", "MR", 30.0)]
+
+
+def test_the_story_adds_what_the_list_lacks_but_never_its_numbers():
+    ex = _read("Summary\nWe started Zomorph 20 mg twice daily for his metastatic bone pain; 14 days supplied.\n\n"
+               "Discharge medicines\n- Zomorph 30 mg capsules twice daily\n")
+    (rx,) = ex.opioids
+    assert (rx.dose_mg_max, rx.supply_days, rx.new_on_admission) == (30.0, 14, True)
+
+
+def test_a_narrative_of_another_form_stays_its_own_prescription():
+    ex = _read("Summary\nWe also started oxycodone MR 10 mg twice daily.\n\n"
+               "Discharge medicines\n- OxyNorm 5 mg capsules every 4 hours when required\n")
+    assert sorted(r.formulation for r in ex.opioids) == ["IR", "MR"]
+
+
+@pytest.mark.parametrize("line, reason", [
+    ("- Butec 5 micrograms/hour patch weekly (was Butec 10 micrograms/hour until 02/03)", "historical"),
+    ("- Zomorph 20 mg twice daily [previously MST 30 mg bd]", "historical"),
+])
+def test_a_drug_inside_a_previous_dose_aside(line, reason):
+    ex = _read("Discharge medicines\n" + line + "\n- Omeprazole 20 mg daily\n")
+    assert len(ex.opioids) == 1
+    assert reason in [d.reason for d in ex.distractors]
