@@ -99,6 +99,22 @@ def _own_part(text: str, cs: int, ce: int, m: Mention, others: list[Mention]) ->
     return a, (nxt[0].start if nxt else ce)
 
 
+_RE_SWITCHED_AFTER = re.compile(r"[^.;\n]{0,60}?\b(?:was|were|has\s+been|have\s+been|had\s+been|is\s+being|got)\s+"
+                                r"(?:then\s+|now\s+)?(?:switched|converted|changed|rotated)\s+(?:over\s+)?(?:to|onto)\s+", _I)
+# the clause after a drug's that only says it ended ("...; stopped 17/01, no further requirement")
+_RE_STOP_NEXT_CLAUSE = re.compile(r"\s*[;,]\s*(?:and\s+)?(?:(?:this|it|which)\s+)?(?:was\s+|were\s+|then\s+|has\s+been\s+)?"
+                                  r"(?:stopped|discontinued|ceased)\b[^.;\n]{0,40}", _I)
+
+
+def _switched_away(text: str, m: Mention, ce: int, others: list[Mention] | None) -> bool:
+    """'her MST Continus 30 mg BD was converted to a fentanyl patch': the drug left for another one (a dose change
+    of the same drug, 'was changed to 20 mg bd', is not)."""
+    x = _RE_SWITCHED_AFTER.match(text, m.end, ce)
+    if not x or not others:
+        return False
+    return any(x.end() <= o.start <= x.end() + 25 and o.generic != m.generic for o in others)
+
+
 def classify(layout: LetterLayout, m: Mention, others: list[Mention] | None = None) -> str:
     text = layout.text
     sec = layout.section_at(m.start)
@@ -160,8 +176,11 @@ def classify(layout: LetterLayout, m: Mention, others: list[Mention] | None = No
         return "allergy"
     if cue("other", clause):
         return "other"
-    if cue("switch_source", text[max(cs, m.start - 60):m.start]):
-        return "stopped"  # "we switched him from tramadol to ...": what he no longer takes
+    if cue("switch_source", text[max(cs, m.start - 60):m.start]) or _switched_away(text, m, ce, others):
+        return "stopped"  # "we switched him from tramadol to ...", "her MST was converted to a fentanyl patch"
+    after = _RE_STOP_NEXT_CLAUSE.match(text, ce)
+    # "oxycodone 5 mg PRN for four days; stopped 17/01": the stop is told in the next clause
+    stop_clause = clause + text[ce:after.end()] if after and not cue("discharge_positive", clause) else clause
     if _is_switch_target(text, cs, m) and not cue("historical", text[m.end:ce]):
         # "switched him from tramadol to tapentadol", "converted her to OxyContin": what goes home
         return "rx" if has_sig(text[m.start:ce]) else "reference"
@@ -172,10 +191,12 @@ def classify(layout: LetterLayout, m: Mention, others: list[Mention] | None = No
         return "historical"
     if cue("pre_admission_before", before) and not positive:
         return "historical"  # "admitted with back pain on OxyContin 20mg BD": what he took before
-    if _RE_STOP_WORD.search(clause) and not positive and STRONG_INPATIENT.search(near) and _past_stop(clause):
+    if stop_clause is not clause and (cue("inpatient_past", clause) or cue("inpatient_only", near)):
+        return "inpatient_only"  # "had oral morphine 10 mg PRN on the ward for three days; this was stopped"
+    if _RE_STOP_WORD.search(stop_clause) and not positive and STRONG_INPATIENT.search(near) and _past_stop(stop_clause):
         return "inpatient_only"  # "the syringe driver (morphine ...) was discontinued": a ward-only dose, now ended
-    if _RE_STOP_WORD.search(clause) and not positive:
-        if cue("stop_instruction", clause) and not _past_stop(clause):
+    if _RE_STOP_WORD.search(stop_clause) and not positive:
+        if cue("stop_instruction", clause) and not _past_stop(stop_clause):
             # "GP to review ... and ensure oxycodone stopped": a plan, never a stopped drug
             return "rx" if has_sig(text[m.start:ce]) else "reference"
         return "stopped"

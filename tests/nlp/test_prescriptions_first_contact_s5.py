@@ -169,3 +169,27 @@ def test_a_drug_inside_a_previous_dose_aside(line, reason):
     ex = _read("Discharge medicines\n" + line + "\n- Omeprazole 20 mg daily\n")
     assert len(ex.opioids) == 1
     assert reason in [d.reason for d in ex.distractors]
+
+
+@pytest.mark.parametrize("sentence, gone", [
+    ("Because she was vomiting, her Zomorph 20 mg bd was converted to a fentanyl patch on 03/04.", True),
+    ("His tramadol 50 mg qds has been switched to tapentadol.", True),
+    ("Her Zomorph 20 mg bd was changed to 30 mg bd.", False),     # a dose change of the same drug
+])
+def test_a_drug_switched_away_from(sentence, gone):
+    ex = _read("Summary\n" + sentence + "\n\nDischarge medicines\n- Fentanyl 12 micrograms/hour patch every 72 hours\n"
+               "- Tapentadol 50 mg tablets four times a day when required\n")
+    named = {"Zomorph": "morphine", "tramadol": "tramadol"}
+    generic = next(v for k, v in named.items() if k in sentence)
+    assert (generic in [r.generic for r in ex.opioids]) is (not gone)
+
+
+@pytest.mark.parametrize("sentence, reason", [
+    ("Inpatient course: codeine 30 mg qds for the first three days; stopped 14/05, no longer needed.", "stopped"),
+    ("She had oral morphine 5 mg PRN on the ward for two days; this was stopped before discharge.", "inpatient_only"),
+    ("In hospital he had two doses of Oramorph 5 mg every 4 hours overnight.", "inpatient_only"),
+    ("She was given one dose of oxycodone 5 mg on the night of her operation.", "inpatient_only"),
+])
+def test_a_ward_dose_whose_end_or_setting_is_told_around_it(sentence, reason):
+    ex = _read(sentence + "\n\nDischarge medicines:\n- Paracetamol 1 g four times a day\n")
+    assert ex.opioids == [] and reason in [d.reason for d in ex.distractors]
