@@ -51,7 +51,9 @@ def context_patterns() -> ContextPatterns:
     for k in kinds:
         groups.append(f"(?P<{k}>" + "|".join(f"(?:{p})" for p in r["section_headers"][k]) + ")")
     alts = "|".join(groups)
-    header_line = re.compile(r"(?im)^[ \t]*(?:" + alts + r")[ \t]*(?:\([^)\n]{0,40}\))?[ \t]*(?P<colon>:|(?=\r?\n)|$)")
+    # (a numbered heading, "4. MEDICATION ON DISCHARGE", "6) Actions for GP", is the same heading)
+    header_line = re.compile(r"(?im)^[ \t]*(?:\d{1,2}(?:\.\d{1,2})?(?:[.)][ \t]*|[ \t]+))?(?:" + alts +
+                             r")[ \t]*(?:\([^)\n]{0,40}\))?[ \t]*(?P<colon>:|(?=\r?\n)|$)")
     mid_kinds = ("allergy", "family")
     mid = "|".join(f"(?P<{k}>" + "|".join(f"(?:{p})" for p in r["section_headers"][k]) + ")" for k in mid_kinds)
     header_mid = re.compile(r"(?i)(?:" + mid + r")\s*:")

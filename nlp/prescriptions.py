@@ -176,6 +176,8 @@ def classify(layout: LetterLayout, m: Mention, others: list[Mention] | None = No
         return "allergy"
     if cue("other", clause):
         return "other"
+    if cue("intolerance_after", text[m.end:ce]):
+        return "allergy"  # "oral morphine made her vomit repeatedly": an intolerance told in passing
     if cue("switch_source", text[max(cs, m.start - 60):m.start]) or _switched_away(text, m, ce, others):
         return "stopped"  # "we switched him from tramadol to ...", "her MST was converted to a fentanyl patch"
     after = _RE_STOP_NEXT_CLAUSE.match(text, ce)

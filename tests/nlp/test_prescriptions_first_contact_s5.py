@@ -193,3 +193,28 @@ def test_a_drug_switched_away_from(sentence, gone):
 def test_a_ward_dose_whose_end_or_setting_is_told_around_it(sentence, reason):
     ex = _read(sentence + "\n\nDischarge medicines:\n- Paracetamol 1 g four times a day\n")
     assert ex.opioids == [] and reason in [d.reason for d in ex.distractors]
+
+
+@pytest.mark.parametrize("heading", ["4. MEDICATION ON DISCHARGE", "3) Discharge medicines", "2.1 TTO"])
+def test_a_numbered_heading_is_the_same_heading(heading):
+    ex = _read("1. DIAGNOSIS\n   Fractured wrist (ORIF)\n" + heading + "\n   4.1 Tapentadol 50 mg tablets - 50 mg four "
+               "times a day when required - 20 tablets - NEW\n   4.2 Paracetamol 1 g QDS\n5. FOLLOW-UP\n   Clinic 2/52\n")
+    assert [(r.generic, r.dose_mg_max, r.frequency_per_day_max, r.new_on_admission) for r in ex.opioids] == \
+        [("tapentadol", 50.0, 4, True)]
+
+
+def test_started_on_the_day_of_discharge_is_not_a_ward_dose():
+    ex = _read("On the day of discharge the pain team started a buprenorphine 10 micrograms/hour seven-day patch "
+               "(BuTrans) for her hip pain; she was supplied with 2 patches, the first applied on the ward.\n")
+    assert [(r.generic, r.formulation, r.strength_mcg_per_hour) for r in ex.opioids] == \
+        [("buprenorphine", "patch", 10.0)]
+
+
+@pytest.mark.parametrize("sentence, reason", [
+    ("Oral morphine made her vomit, so it was not used.", "allergy"),
+    ("She says tramadol makes her very confused.", "allergy"),
+    ("Codeine makes her itch, so we avoided it.", "other"),        # avoided: the corpus' 'other' wins
+])
+def test_an_intolerance_told_in_passing(sentence, reason):
+    ex = _read(sentence + "\n\nDischarge medicines:\n- Paracetamol 1 g four times a day\n")
+    assert ex.opioids == [] and [d.reason for d in ex.distractors] == [reason]
