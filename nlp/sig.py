@@ -91,6 +91,11 @@ _TIME = r"(?:" + "|".join(sig_rules()["dose_times"]) + r")"
 _TIMED_DOSE = NUM + r"\s*(?:mg|" + MCG + r")\s*(?:in\s+the\s+|at\s+)?" + _TIME + r"(?![\w/])"
 RE_TIMED_DOSES = re.compile(r"(?<![\d.])" + _TIMED_DOSE + r"(?:\s*(?:,|;|&|\+|and|/|then)?\s*" + _TIMED_DOSE + r"){1,3}", _I)
 RE_TIMED_ONE = re.compile(_TIMED_DOSE, _I)
+# tablets at named times: "TWO in the morning, ONE at night", "3 caps mane and 2 caps nocte" (times the strength)
+_COUNT = r"(\d|one|two|three|four|half|½)"
+_TIMED_COUNT = _COUNT + r"\s*(?:tablets?|tabs?|capsules?|caps?)?\s*(?:in\s+the\s+|at\s+)?" + _TIME + r"(?![\w/])"
+RE_TIMED_COUNTS = re.compile(r"(?<![\d.])\b" + _TIMED_COUNT + r"(?:\s*(?:,|;|&|\+|and|/|then)?\s*" + _TIMED_COUNT + r"){1,3}", _I)
+RE_TIMED_COUNT_ONE = re.compile(r"\b" + _TIMED_COUNT, _I)
 RE_PRN = re.compile(r"\b(?:" + "|".join(sig_rules()["prn_phrases"]) + r")\b", _I)
 
 # --- duration / supply / quantity ------------------------------------------------------------------------------
@@ -444,6 +449,17 @@ def parse_dose(sig: Sig, m: Masked, start: int, formulation: str | None) -> None
         sig.spans["dose"] = [m.base + start + timed.start(), m.base + start + timed.end()]
         m.take(start + timed.start(), start + timed.end())
         return
+    counted = RE_TIMED_COUNTS.search(region) if sig.strength_mg and sig.strength_kind in ("mg", "combo") else None
+    if counted:
+        counts = [to_number(t.group(1)) if t.group(1) not in ("half", "½") else 0.5
+                  for t in RE_TIMED_COUNT_ONE.finditer(counted.group(0))]
+        if counts and all(counts):
+            sig.dose_mg_min = round(min(counts) * sig.strength_mg, 6)
+            sig.dose_mg_max = round(max(counts) * sig.strength_mg, 6)
+            sig.dose_units_max, sig.timed_doses = max(counts), len(counts)
+            sig.spans["dose"] = [m.base + start + counted.start(), m.base + start + counted.end()]
+            m.take(start + counted.start(), start + counted.end())
+            return
     rng = RE_RANGE_MG.search(region)
     single = RE_MG.search(region)
     units = RE_UNITS.search(region)

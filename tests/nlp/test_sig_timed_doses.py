@@ -18,6 +18,11 @@ TIMED = [
     ("Oxycodone MR 20mg am / 10mg pm (unchanged)", 10, 20, 2, 40),
     ("Tramadol MR 100mg mane, 50mg midday, 100mg at bedtime", 50, 100, 3, 300),
     ("Morphine MR 10mg mane", 10, 10, 1, 10),
+    # tablets at named times: the count times the strength
+    ("Longtec 5mg tablets - TWO in the morning, ONE at night", 5, 10, 2, 20),
+    ("Zomorph 10 mg capsules, three in the morning and two at night", 20, 30, 2, 60),
+    ("MST 10mg tabs 2 mane 1 nocte", 10, 20, 2, 40),
+    ("Tramadol MR 50mg tablets 2 caps am, 1 cap midday, 2 caps pm", 50, 100, 3, 300),
 ]
 
 
