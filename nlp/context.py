@@ -85,6 +85,9 @@ RE_LIST_ITEM = re.compile(r"^[ \t]*(?:[-*•·‣◦▪]|\d{1,2}[.)]|\(\d{1,2}\)
 RE_BULLET = re.compile(r"^[ \t]*(?:[-*•·‣◦▪]|\d{1,2}[.)]|\(\d{1,2}\)|[a-z][.)])[ \t]+")
 
 
+_LIST_KINDS = ("discharge", "admission", "stopped", "changes")
+
+
 @dataclass
 class Section:
     start: int  # start of the heading
@@ -156,6 +159,11 @@ class LetterLayout:
             dedup.append(h)
         sections: list[Section] = []
         for i, (s, e, kind, how) in enumerate(dedup):
+            if kind == "sub_list":
+                # "As required", "PRN", "Regular" under a list heading: more of the same list, else plain text
+                prev = sections[-1] if sections else None
+                kind = prev.kind if prev is not None and not prev.inline and prev.kind in _LIST_KINDS \
+                    and not text[prev.end:s].strip() else "body"
             nxt = dedup[i + 1][0] if i + 1 < len(dedup) else len(text)
             ls, le = self.line_bounds(s)
             rest = text[e:le].strip()

@@ -560,7 +560,7 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
                 S.parse_supply(sig, g.cell(text, "days"), formulation, default_unit, supply_only=True)
             else:
                 S.parse_supply(sig, g.cell(text, "days"), formulation, default_unit, duration_only=True)
-        for r in ("drug", "comments", "other"):
+        for r in ("drug", "comments", "other", "dose", "freq"):
             if r in cells and (sig.supply_days is None or sig.duration_days is None or sig.quantity_n is None):
                 tmp = S.Sig()
                 tmp.dose_unit, tmp.strength_kind, tmp.strength_mg = sig.dose_unit, sig.strength_kind, sig.strength_mg

@@ -261,7 +261,7 @@ RE_DURATION = [
 # ("tablets x 1-2 QDS": a range after x is tablets per dose, never a quantity)
 RE_QTY_X = re.compile(r"(?<![A-Za-z0-9])(?:x|qty\.?|quantity|#|no\.?)\s*[:=]?\s*(\d+)\b(?!\s*(?:days?|/|weeks?|\.\d|\s*ml|mg|mcg|micro|OP\b|O/P|packs?\b|box|(?:-|to|or)\s*\d))", _I)
 # a quantity after its label: "Dispense: 24 capsule", "Qty: 28 tablets", "Quantity supplied = 56"
-RE_QTY_LABELLED = re.compile(r"\b(?:dispensed?|qty|quantity)(?:\s+(?:supplied|dispensed|issued))?\s*[:=]\s*(\d+)\b(?!\s*(?:days?|/|weeks?|\.\d|mg|mcg|micro|OP\b|O/P|packs?\b|box))(?:\s*(?:x\s*)?(tablets?|tabs|capsules?|caps|caplets|patch(?:es)?|ampoules?|amps|vials?|sachets?)\b)?", _I)
+RE_QTY_LABELLED = re.compile(r"\b(?:dispensed?|qty|quantity|supplied|issued)(?:\s+(?:supplied|dispensed|issued))?\s*[:=]\s*(\d+)\b(?!\s*(?:days?|/|weeks?|\.\d|mg|mcg|micro|OP\b|O/P|packs?\b|box))(?:\s*(?:x\s*)?(tablets?|tabs|capsules?|caps|caplets|patch(?:es)?|ampoules?|amps|vials?|sachets?)\b)?", _I)
 # a count of units, in figures or words ("Twenty-four tablets", "FOURTEEN (14) capsules": the figure echoed in brackets)
 _QTY_WORDS = r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-]+(?:one|two|three|four|five|six|seven|eight|nine))?|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
 RE_QTY_UNITS = re.compile(r"(?<![\d./-])\b(\d+|" + _QTY_WORDS + r")\s*(?:\(\s*\d+\s*\)\s*)?(?:x\s*)?(tablets?|tabs|capsules?|caps|caplets|patch(?:es)?|ampoules?|amps|vials?|sachets?|suppositor(?:y|ies)|lozenges?|injections?)\b", _I)

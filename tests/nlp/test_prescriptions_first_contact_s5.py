@@ -218,3 +218,34 @@ def test_started_on_the_day_of_discharge_is_not_a_ward_dose():
 def test_an_intolerance_told_in_passing(sentence, reason):
     ex = _read(sentence + "\n\nDischarge medicines:\n- Paracetamol 1 g four times a day\n")
     assert ex.opioids == [] and [d.reason for d in ex.distractors] == [reason]
+
+
+PALLIATIVE = """Medicines on discharge
+  Zomorph 30 mg capsule - ONE twice a day for pain. New.  Supplied: 28 capsules
+
+As required
+  Oramorph 10 mg/5 ml oral solution - 5 ml (10 mg) every 2-4 hours when required. New.  Supplied: 100 ml
+
+Just-in-case medicines - kept in the home for the community nursing team
+  Morphine sulfate 10 mg/1 ml injection: 2.5-5 mg SC every hour when required for pain. New.  Supplied: 5 ampoules
+"""
+
+
+def test_sub_headings_belong_to_the_list_above_and_labelled_supplies():
+    ex = _read(PALLIATIVE)
+    got = sorted((r.route, r.frequency_per_day_max, r.supply_quantity, r.new_on_admission) for r in ex.opioids)
+    assert got == [("oral", 2, "28 capsules", True), ("oral", 12, "100 ml", True),
+                   ("subcutaneous", 24, "5 ampoules", True)]
+
+
+def test_an_as_required_heading_alone_is_plain_text():
+    """Without a list above it, 'As required' says nothing about discharge: a drug under it is read on its own."""
+    ex = _read("Summary\nShe is well.\n\nAs required\n  Oramorph 10 mg/5 ml 5 ml every 4 hours when needed\n")
+    assert [(r.generic, r.prn) for r in ex.opioids] == [("morphine", True)]
+
+
+def test_a_how_to_take_column():
+    ex = _read("Take-home medicines\nDrug | How to take | Supply\n"
+               "Tapentadol 50 mg tablets | ONE tablet four times a day when required for 5 days, then stop | 20 tablets\n"
+               "Senna 7.5 mg | TWO at night | 20 tablets\n")
+    assert [(r.dose_mg_max, r.frequency_per_day_max, r.prn, r.duration_days) for r in ex.opioids] == [(50.0, 4, True, 5)]
