@@ -855,6 +855,9 @@ def _indication(text: str, g: Group, cells: dict, sig: S.Sig) -> str | None:
 def same_prescription(a: OpioidPrescription, b: OpioidPrescription) -> bool:
     if a.generic != b.generic or a.formulation != b.formulation:
         return False
+    if a.strength_mg is not None and a.strength_mg == b.strength_mg and \
+            any(x.frequency_per_day_max is None and not x.prn and x.duration_days is None for x in (a, b)):
+        return True  # "TTO: codeine 30 mg tablets x24" and, below, how to take the codeine 30 mg tablets
     for f in ("strength_mg", "strength_mcg_per_hour", "dose_mg_max", "frequency_per_day_max"):
         va, vb = getattr(a, f), getattr(b, f)
         if va is not None and vb is not None and abs(va - vb) > 1e-6:
@@ -1086,7 +1089,12 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
             continue
         dup = next((r for r in rxs if same_prescription(r, rx)), None)
         if dup is not None:
-            merge(dup, rx)
+            if dup.frequency_per_day_max is None and not dup.prn and (rx.frequency_per_day_max is not None or rx.prn):
+                k = rxs.index(dup)  # the later statement holds the sig: it is the prescription, the first adds to it
+                merge(rx, dup)
+                rxs[k], group_of[k] = rx, g
+            else:
+                merge(dup, rx)
             continue
         rxs.append(rx)
         group_of.append(g)

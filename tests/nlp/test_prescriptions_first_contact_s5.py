@@ -249,3 +249,11 @@ def test_a_how_to_take_column():
                "Tapentadol 50 mg tablets | ONE tablet four times a day when required for 5 days, then stop | 20 tablets\n"
                "Senna 7.5 mg | TWO at night | 20 tablets\n")
     assert [(r.dose_mg_max, r.frequency_per_day_max, r.prn, r.duration_days) for r in ex.opioids] == [(50.0, 4, True, 5)]
+
+
+def test_a_tto_line_and_the_patients_instructions_are_one_prescription():
+    ex = _read("TTO: dihydrocodeine 30 mg tablets x28; ibuprofen 400 mg TDS x 21 tabs.\n\nINFORMATION FOR YOU\n"
+               "You have been given dihydrocodeine 30 mg tablets. Take one or two tablets up to four times a day if "
+               "you need them for pain. Stop taking it after 7 days.\n")
+    assert [(r.dose_mg_min, r.dose_mg_max, r.frequency_per_day_max, r.prn, r.duration_days, r.supply_quantity)
+            for r in ex.opioids] == [(30.0, 60.0, 4, True, 7, "28 tablets")]
