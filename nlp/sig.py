@@ -816,6 +816,9 @@ def parse_stop_limit(sig: Sig, m: Masked) -> None:
                 return
 
 
+_RE_MG_ECHO_AFTER = re.compile(r"\s*[(\[]\s*\d+(?:\.\d+)?\s*(?:mg|micrograms?|mcg)\b", _I)
+
+
 def _quantity(sig: Sig, m: Masked, formulation: str | None, default_unit: str | None) -> None:
     text = m.text
     if sig.own_supply:
@@ -830,6 +833,8 @@ def _quantity(sig: Sig, m: Masked, formulation: str | None, default_unit: str | 
     if formulation == "liquid" and (sig.dose_unit == "ml" or sig.strength_kind == "mg_per_ml" or True):
         for x in RE_QTY_ML.finditer(text):
             n = float(x.group(2)) * (float(x.group(1)) if x.group(1) else 1)
+            if _RE_MG_ECHO_AFTER.match(m.orig, x.end()):
+                continue  # "60 ml (60 mg) once daily": the volume of a dose, not the amount supplied
             if n >= 20:
                 sig.quantity_n, sig.quantity_unit = n, "ml"
                 sig.spans["quantity"] = [m.base + x.start(), m.base + x.end()]

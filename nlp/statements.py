@@ -335,6 +335,9 @@ def _unlisted(text: str, s: int, e: int, taken: list[tuple[int, int]]) -> list[t
     return out
 
 
+_RE_JOINED_TO_LAST = re.compile(r"\s*(?:,|and|or|&|/|\+|plus)\s*(?:(?:the|her|his|their)\s+)?", re.IGNORECASE)
+
+
 def segment(layout: LetterLayout, mentions: list) -> list[Statement]:
     """The medication statements of a letter, in text order. ``mentions`` are lexicon mentions (any drug)."""
     text = layout.text
@@ -398,7 +401,9 @@ def segment(layout: LetterLayout, mentions: list) -> list[Statement]:
             m = item
             if cur is not None:
                 before = text[max(cur.start, pos - 60):pos]
-                if c.embedding.search(before):
+                if c.embedding.search(before) or (cur.context and cur.context[-1].end >= cur.start and
+                                                   _RE_JOINED_TO_LAST.fullmatch(text, cur.context[-1].end, pos)):
+                    # "... when the paracetamol and ibuprofen are not enough": both are context
                     cur.context.append(m)
                     continue
                 if cur.owner is not None and _same_product(text, cur.mentions[-1], m):

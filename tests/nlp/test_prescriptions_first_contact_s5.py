@@ -257,3 +257,28 @@ def test_a_tto_line_and_the_patients_instructions_are_one_prescription():
                "you need them for pain. Stop taking it after 7 days.\n")
     assert [(r.dose_mg_min, r.dose_mg_max, r.frequency_per_day_max, r.prn, r.duration_days, r.supply_quantity)
             for r in ex.opioids] == [(30.0, 60.0, 4, True, 7, "28 tablets")]
+
+
+def test_drugs_named_in_a_condition_of_use_are_context():
+    """'... when the paracetamol and ibuprofen together are not enough, and she has been given 28 tablets': the
+    condition names two other drugs; the quantity after them is still this prescription's."""
+    ex = _read("I have prescribed codeine 30 mg tablets, one tablet up to four times a day when the paracetamol and "
+               "naproxen together are not enough, and she has been given 28 tablets.\n")
+    assert [(r.generic, r.prn, r.supply_quantity, r.new_on_admission) for r in ex.opioids] == \
+        [("codeine", True, "28 tablets", True)]
+
+
+@pytest.mark.parametrize("sentence, new", [
+    ("For his wound pain we have given oxycodone 5 mg capsules, one every 6 hours as needed.", True),
+    ("I have prescribed oxycodone 5 mg capsules, one every 6 hours as needed.", True),
+    ("He takes oxycodone 5 mg capsules, one every 6 hours as needed.", None),
+])
+def test_prescribed_or_given_by_us_is_new(sentence, new):
+    assert [r.new_on_admission for r in _read(sentence + "\n").opioids] == [new]
+
+
+def test_a_dose_volume_echoed_in_mg_is_not_a_quantity():
+    ex = _read("Discharge medicines\n- Methadone oral solution 1 mg/ml, 45 ml (45 mg) once daily, supervised\n"
+               "- Oramorph 10 mg/5 ml, 2.5 ml (5 mg) every 4 hours when required, 100 ml\n")
+    got = sorted((r.generic, r.dose_mg_max, r.supply_quantity) for r in ex.opioids)
+    assert got == [("methadone", 45.0, None), ("morphine", 5.0, "100 ml")]
