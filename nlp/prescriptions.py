@@ -720,6 +720,8 @@ def _previous_dose(text: str, g: Group) -> float | None:
         m = rx[key].search(zone)
         if m:
             v = _RE_MG_VALUE.search(m.group())
+            if v and re.match(r"\s*/\s*h", m.group()[v.end():], _I):
+                return None  # a patch's rate ("was 15 micrograms/hour") is no dose in mg
             if v:
                 val = float(v.group(1))
                 return val / 1000.0 if v.group(2).lower().startswith(("mcg", "micro")) else val
@@ -1126,7 +1128,7 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
         line = text[cs:ce]
         mr_hint = bool(S.RE_MR.search(line)) or m.term.formulation == "MR"
         is_new = context_patterns().cues["new"].search(line)
-        is_cont = re.search(r"\b(?:dose\s+(?:reduced|increased|changed)|reduced|increased|continued)\b", line, _I)
+        is_cont = re.search(r"\b(?:dose\s+(?:reduced|increased|changed)|reduced|increased|continued|restarted)\b", line, _I)
         for rx in rxs:
             if rx.generic != m.generic or rx.new_on_admission is not None:
                 continue
@@ -1176,7 +1178,7 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
             continue
         if m.category not in ("opioid", "naloxone", "loperamide", "inpatient_opioid"):
             continue
-        if any(r.span[0] <= m.start < r.span[1] for r in rxs) and reason not in ("allergy",):
+        if any(r.span[0] <= m.start < r.span[1] for r in rxs) and reason not in ("allergy", "historical"):
             continue
         key = (m.generic, reason, layout.line_index(m.start))
         if key in seen:

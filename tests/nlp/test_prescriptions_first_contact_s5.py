@@ -282,3 +282,26 @@ def test_a_dose_volume_echoed_in_mg_is_not_a_quantity():
                "- Oramorph 10 mg/5 ml, 2.5 ml (5 mg) every 4 hours when required, 100 ml\n")
     got = sorted((r.generic, r.dose_mg_max, r.supply_quantity) for r in ex.opioids)
     assert got == [("methadone", 45.0, None), ("morphine", 5.0, "100 ml")]
+
+
+def test_a_changes_list_with_short_heading_and_a_restart():
+    ex = _read("Meds changes:\n- Zomorph 10 mg BD STOPPED (drowsy)\n- co-codamol 30/500 2 tabs QDS PRN RESTARTED (usual, "
+               "held during AKI)\n\nTTO:\nco-codamol 30/500 2 tabs QDS PRN, 56 tabs\n")
+    assert [(r.generic, r.new_on_admission) for r in ex.opioids] == [("codeine", False)]
+    assert ("morphine", "stopped") in _distractors(ex)
+
+
+@pytest.mark.parametrize("condition", ["not controlled by the naproxen", "on top of regular paracetamol"])
+def test_a_drug_in_a_condition_does_not_end_the_statement(condition):
+    ex = _read(f"Discharge medicines:\n - Tramadol 50 mg capsules, 1-2 caps every 6 hours if needed for pain {condition} "
+               "(new), 30 capsules\n - Naproxen 250 mg TDS\n")
+    assert [(r.supply_quantity, r.new_on_admission) for r in ex.opioids] == [("30 capsules", True)]
+
+
+def test_a_previous_patch_in_an_aside_is_history_and_the_item_keeps_its_tail():
+    ex = _read("Medicines on transfer\n1. Buprenorphine 5 micrograms/hour 7-day patch (BuTrans) - REDUCED (was BuTrans "
+               "10 micrograms/hour) - 2 patches sent.\n2. Senna 15 mg at night.\n")
+    (rx,) = ex.opioids
+    assert (rx.strength_mcg_per_hour, rx.supply_quantity, rx.new_on_admission, rx.previous_dose_mg) == \
+        (5.0, "2 patches", False, None)
+    assert ("buprenorphine", "historical") in _distractors(ex)
