@@ -935,6 +935,11 @@ def _limits_from_references(layout: LetterLayout, mentions: list[Mention], rxs: 
             same[0].duration_days, same[0].spans["duration"] = limit
 
 
+_RE_COUNT_BEFORE = re.compile(r"(?:^|(?<=[\s(]))(\d+|" + S._QTY_WORDS + r")\s+$", _I)
+_RE_BARE_PERIOD = S._phrase_rx(r"^{N}\s*{U}(?:'s)?(?:\s+supply)?$")
+_RE_UNIT_AFTER = re.compile(r"\s+(tablets?|tabs|capsules?|caps|patch(?:es)?)\b(?:\s*\(\s*([^()\n]{1,20}?)\s*\))?", _I)
+
+
 def _quantities_before_references(layout: LetterLayout, mentions: list[Mention], rxs: list[OpioidPrescription]) -> None:
     """A count written just before a later mention of the drug ("and we have supplied 56 tablets of the co-codamol")
     is the quantity of the one prescription of that drug that states none."""
@@ -955,6 +960,18 @@ def _quantities_before_references(layout: LetterLayout, mentions: list[Mention],
             rx.spans["supply"] = [p.start(), p.end()]
             continue
         if rx.supply_quantity is not None or rx.quantity_n is not None:
+            continue
+        around = _RE_COUNT_BEFORE.search(text, max(0, m.start - 20), m.start)
+        unit_after = _RE_UNIT_AFTER.match(text, m.end) if around else None
+        if around and unit_after and (n := S.to_number(around.group(1))):
+            # "She has fourteen MST tablets (one week)": the count before the name, the unit (and days) after it
+            unit = S._unit_name(unit_after.group(1))
+            rx.quantity_n, rx.quantity_unit = int(n), unit
+            rx.supply_quantity = f"{int(n)} {unit}"
+            rx.spans["quantity"] = [around.start(1), unit_after.end(1)]
+            period = _RE_BARE_PERIOD.match(unit_after.group(2) or "")
+            if period and rx.supply_days is None and (d := S._period_days(period)):
+                rx.supply_days = d
             continue
         x = S.RE_QUANTITY_OF_DRUG.search(text, max(0, m.start - 60), m.start)
         n = S.to_number(x.group(1)) if x else None

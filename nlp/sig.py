@@ -816,6 +816,8 @@ def parse_stop_limit(sig: Sig, m: Masked) -> None:
                 return
 
 
+RE_QTY_SMALL_WORDS = re.compile(r"\b(?:with|supplied|sent|dispensed|given|issued|has|have|and)\s+(?:(?:a\s+(?:box|pack)\s+of|another)\s+)?"
+                                r"(two|three|four|five|six|seven|eight|nine)\s+(patch(?:es)?|ampoules?|amps|vials?)\b", _I)
 _RE_MG_ECHO_AFTER = re.compile(r"\s*[(\[]\s*\d+(?:\.\d+)?\s*(?:mg|micrograms?|mcg)\b", _I)
 
 
@@ -860,6 +862,13 @@ def _quantity(sig: Sig, m: Masked, formulation: str | None, default_unit: str | 
             sig.spans["quantity"] = [m.base + u.start(), m.base + u.end()]
             m.take(u.start(), u.end())
             return
+    w = RE_QTY_SMALL_WORDS.search(text)
+    if w and not x:
+        # "goes home with eight patches", "five ampoules supplied": a small count in words, said as a supply
+        sig.quantity_n, sig.quantity_unit = int(to_number(w.group(1))), _unit_name(w.group(2))
+        sig.spans["quantity"] = [m.base + w.start(1), m.base + w.end()]
+        m.take(w.start(1), w.end())
+        return
     x = x or RE_QTY_SUPPLIED.search(text)
     if x:
         sig.quantity_n = int(x.group(1))

@@ -305,3 +305,18 @@ def test_a_previous_patch_in_an_aside_is_history_and_the_item_keeps_its_tail():
     assert (rx.strength_mcg_per_hour, rx.supply_quantity, rx.new_on_admission, rx.previous_dose_mg) == \
         (5.0, "2 patches", False, None)
     assert ("buprenorphine", "historical") in _distractors(ex)
+
+
+@pytest.mark.parametrize("tail, qty, days", [
+    ("and she goes home with eight patches.", "8 patches", None),
+    ("She has ten Zomorph capsules (five days) from us.", "10 capsules", 5),
+    ("He has 28 Zomorph capsules (one week).", "28 capsules", 7),
+    ("and she is to apply one patch every 7 days.", None, None),          # a dose, not a supply
+])
+def test_quantities_told_around_the_drug_name(tail, qty, days):
+    sep = " " if tail.startswith("and") else ". "
+    ex = _read("We have started Zomorph 10 mg capsules twice a day and a Butec 5 micrograms/hour patch weekly" + sep
+               + tail + "\n")
+    got = {r.formulation: (r.supply_quantity, r.supply_days) for r in ex.opioids}
+    form = "patch" if "patch" in tail else "MR"
+    assert got[form] == (qty, days)
