@@ -52,8 +52,9 @@ def context_patterns() -> ContextPatterns:
         groups.append(f"(?P<{k}>" + "|".join(f"(?:{p})" for p in r["section_headers"][k]) + ")")
     alts = "|".join(groups)
     # (a numbered heading, "4. MEDICATION ON DISCHARGE", "6) Actions for GP", is the same heading)
-    header_line = re.compile(r"(?im)^[ \t]*(?:\d{1,2}(?:\.\d{1,2})?(?:[.)][ \t]*|[ \t]+))?(?:" + alts +
-                             r")[ \t]*(?:\([^)\n]{0,40}\))?[ \t]*(?P<colon>:|(?=\r?\n)|$)")
+    header_line = re.compile(r"(?im)^[ \t]*(?:\d{1,2}(?:\.\d{1,2})?(?:[.)][ \t]*|[ \t]+))?"
+                             r"(?:(?:your|the\s+patient'?s|her|his|their)\s+)?(?:" + alts +
+                             r")[ \t]*(?:\([^)\n]{0,80}\))?[ \t]*(?P<colon>:|(?=\r?\n)|$)")
     mid_kinds = ("allergy", "family")
     mid = "|".join(f"(?P<{k}>" + "|".join(f"(?:{p})" for p in r["section_headers"][k]) + ")" for k in mid_kinds)
     header_mid = re.compile(r"(?i)(?:" + mid + r")\s*:")
@@ -81,11 +82,29 @@ def context_patterns() -> ContextPatterns:
 
 
 _RE_CAPS_CAND = re.compile(r"[A-Z][A-Z/&() -]{1,50}:")
-RE_LIST_ITEM = re.compile(r"^[ \t]*(?:[-*•·‣◦▪]|\d{1,2}[.)]|\(\d{1,2}\)|\[[A-Za-z ]{1,10}\]|[a-z][.)])[ \t]+")
-RE_BULLET = re.compile(r"^[ \t]*(?:[-*•·‣◦▪]|\d{1,2}[.)]|\(\d{1,2}\)|[a-z][.)])[ \t]+")
+RE_LIST_ITEM = re.compile(r"^[ \t]*(?:[-*•·‣◦▪+−~=]|\d{1,2}[.)]|\(\d{1,2}\)|\[[A-Za-z ]{1,10}\]|[a-z][.)])[ \t]+")
+RE_BULLET = re.compile(r"^[ \t]*(?:[-*•·‣◦▪+−~=]|\d{1,2}[.)]|\(\d{1,2}\)|[a-z][.)])[ \t]+")
 
 
 _LIST_KINDS = ("discharge", "admission", "stopped", "changes")
+# a list's legend of item markers ("(+ started  − stopped  ~ dose changed  = unchanged)"): marker -> status
+_RE_LEGEND = re.compile(r"([+−~=*-])\s*(?:=\s*|:\s*)?(started|new|added|stopped|discontinued|ceased|dose\s+changed|changed|"
+                        r"increased|reduced|unchanged|continued)\b", re.IGNORECASE)
+_LEGEND_STATUS = {"started": "new", "new": "new", "added": "new", "stopped": "stopped", "discontinued": "stopped",
+                  "ceased": "stopped", "unchanged": "continued", "continued": "continued"}
+
+
+def legend_status(text: str, heading: str, line: str) -> str | None:
+    """The status an item's marker has in its list's legend ("− MST 20 mg BD" under "(+ started − stopped)"):
+    'new', 'stopped', 'changed' or 'continued'; None without a legend or marker."""
+    first = line.lstrip()[:1]
+    if not first or first.isalnum():
+        return None
+    for m in _RE_LEGEND.finditer(heading):
+        if m.group(1) == first:
+            word = " ".join(m.group(2).lower().split())
+            return _LEGEND_STATUS.get(word, "changed")
+    return None
 
 
 @dataclass

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from nlp import sig as S
-from nlp.context import RE_LIST_ITEM, LetterLayout, context_patterns, context_rules, cue
+from nlp.context import RE_LIST_ITEM, LetterLayout, context_patterns, context_rules, cue, legend_status
 from nlp.extraction import CoPrescription, Distractor, OpioidPrescription
 from nlp.findings import discharge_date
 from nlp.lexicon import Term, load_lexicon
@@ -82,6 +82,12 @@ def find_mentions(text: str) -> list[Mention]:
 # --------------------------------------------------------------------------------------------------------------
 # context
 # --------------------------------------------------------------------------------------------------------------
+# the last "LABEL:" before a mention on its line, and the labels that name what the patient took before
+_RE_LAST_LABEL = re.compile(r"(?:^|(?<=\s))([A-Za-z][A-Za-z -]{0,20}?)\s*:\s*(?:[^:\n]*?)$")
+_RE_BEFORE_LABEL = re.compile(r"(?:was|previously|previous(?:\s+dose)?|before(?:\s+admission)?|old(?:\s+dose)?|"
+                              r"pre-?admission(?:\s+dose)?|from)", _I)
+
+
 def _own_part(text: str, cs: int, ce: int, m: Mention, others: list[Mention]) -> tuple[int, int]:
     """The part of a clause that speaks of `m` when the clause names other opioids and starts `m` anew: "the
     tramadol he had been taking, so we stopped it and started Zomorph 10 mg bd" -> from the start word after
@@ -151,6 +157,18 @@ def classify(layout: LetterLayout, m: Mention, others: list[Mention] | None = No
         return "family"
     if kind == "stopped":
         return "stopped"
+    if sec is not None and kind in ("changes", "discharge", "admission"):
+        marked = legend_status(text, text[sec.start:sec.body_start], layout.line_text(m.start))
+        if marked == "stopped":
+            return "stopped"  # "− MST Continus 20 mg BD" under "(+ started − stopped ...)"
+        if marked and kind == "changes" and has_sig(text[m.start:layout.line_bounds(m.start)[1]]):
+            return "rx"
+    if kind == "inpatient":
+        return "inpatient_only"
+    ls = layout.line_bounds(m.start)[0]
+    label = _RE_LAST_LABEL.search(text, max(ls, m.start - 80), m.start)
+    if label and _RE_BEFORE_LABEL.fullmatch(label.group(1)):
+        return "historical"  # "WAS: BuTrans 10 micrograms/hour   NOW: BuTrans 5 ...": the dose before the change  # "In hospital: morphine NCA day 0-1, then oral morphine x2 doses"
     if kind == "admission":
         ls, le = layout.line_bounds(m.start)
         line = text[ls:le]
@@ -729,6 +747,9 @@ def _previous_dose(text: str, g: Group) -> float | None:
 
 
 def _status(layout: LetterLayout, g: Group, cells: dict, has_previous: bool) -> str | None:
+    marked = _legend_mark(layout, g)
+    if marked in ("new", "changed", "continued"):
+        return marked
     """new | changed | continued | None, from a Status cell, the words of the statement or its heading."""
     c = context_patterns()
     text = layout.text
@@ -799,9 +820,20 @@ def _mask_caps(m: S.Masked) -> None:
 RE_NEW_BRACKET = re.compile(r"\(\s*new\s*\)|\[\s*new\s*\]|\bNEW\b|\bnew\s+(?:medication|this\s+admission|drug|prescription)\b|\bstarted\s+this\s+admission\b|\bstarted\s+(?:during|on)\s+(?:this|the)\s+(?:stay|admission|ward)\b|\bhas\s+been\s+started\b|^\s*(?:new|started|we\s+have\s+started|commenced|added)\b|\bnew\s*:", _I)
 
 
+def _legend_mark(layout: LetterLayout, g: Group) -> str | None:
+    """The status the list's legend gives the item's marker ("+ Oxycodone ..." under "(+ started ...)")."""
+    sec = layout.section_at(g.seg_start)
+    if sec is None or g.source == "table":
+        return None
+    return legend_status(layout.text, layout.text[sec.start:sec.body_start], layout.line_text(g.seg_start))
+
+
 def _new_status(layout: LetterLayout, g: Group, cells: dict) -> bool | None:
     text = layout.text
     c = context_patterns()
+    marked = _legend_mark(layout, g)
+    if marked in ("new", "changed", "continued"):
+        return marked == "new"
     if g.source == "table":
         if "status" in cells:
             a, b = cells["status"]
@@ -1225,6 +1257,18 @@ def _mention_form(text: str, m: Mention) -> str | None:
     return "MR" if S.RE_MR.search(text, m.end, min(len(text), m.end + 30)) else None
 
 
+_RE_ORAL_WORDS = re.compile(r"\b(?:oral(?:ly)?|po|by\s+mouth|tablets?|tabs?|capsules?|caps|liquid|solution|sachets?)\b", _I)
+
+
+def _mention_route(text: str, m: Mention) -> str | None:
+    """'injection' or 'oral' as the words just after a mention (on its line) say, else None."""
+    end = text.find("\n", m.end)
+    window = text[m.end:min(m.end + 80, end if end >= 0 else len(text))]
+    if S.RE_INJ.search(window):
+        return "injection"
+    return "oral" if _RE_ORAL_WORDS.search(window) else None
+
+
 def _listed_in_discharge_section(layout: LetterLayout, opioids: list[Mention]) -> set[int]:
     """A letter with a discharge medicines section lists what goes home there: the same drug told about in the
     narrative ("His MST Continus 20 mg bd was increased to 30 mg bd", "Tramadol reduced from 50 mg qds to 50 mg
@@ -1248,6 +1292,9 @@ def _listed_in_discharge_section(layout: LetterLayout, opioids: list[Mention]) -
             dform = _mention_form(text, d)
             if form and dform and form != dform:
                 continue
+            route, droute = _mention_route(text, m), _mention_route(text, d)
+            if route and droute and route != droute:
+                continue  # oral OxyNorm liquid and a just-in-case oxycodone injection are two prescriptions
             story.add(id(m))
             break
     return story

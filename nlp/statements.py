@@ -374,8 +374,17 @@ def segment(layout: LetterLayout, mentions: list) -> list[Statement]:
     by_line: dict[int, list] = {}
     for m in free:
         by_line.setdefault(layout.line_index(m.start), []).append(m)
+    absorbed: set[int] = set()
+    line_owner: dict[int, Statement] = {}
     for li, lms in by_line.items():
         ls, le = layout.line_bounds(lms[0].start)
+        above = _field_line_owner(layout, li, line_owner, absorbed)
+        if above is not None:
+            # "   What it is for: pain, if paracetamol and ibuprofen are not enough" under "Medicine: X": the
+            # drugs of a field line of an item block are context of that item
+            above.context.extend(lms)
+            absorbed.add(li)
+            continue
         kind = layout.section_kind(lms[0].start)
         is_list = kind in ("discharge", "admission", "stopped", "changes") and (le - ls) < 400
         taken = [(m.start, m.end) for m in lms]
@@ -417,7 +426,9 @@ def segment(layout: LetterLayout, mentions: list) -> list[Statement]:
                             cue_start=cue_start)
             cur_bounds = bounds
             out.append(cur)
-    _join_wrapped_lines(layout, out, by_line, row_of)
+        if cur is not None and cur.owner is not None:
+            line_owner[li] = cur
+    _join_wrapped_lines(layout, out, {k: v for k, v in by_line.items() if k not in absorbed}, row_of)
     out.sort(key=lambda s: s.start)
     for st in out:
         st.end = max(st.end, st.start)
@@ -425,6 +436,25 @@ def segment(layout: LetterLayout, mentions: list) -> list[Statement]:
 
 
 _INDENT = re.compile(r"[ \t]*")
+_RE_FIELD_LINE = re.compile(r"[ \t]*(?:what\s+(?:it|they)\s+(?:is|are)\s+for|indication|reason|comments?|notes?|"
+                            r"how\s+(?:to|and\s+when\s+to)\s+(?:take|use|apply)\s+(?:it|them))\s*[:=]", re.IGNORECASE)
+
+
+def _field_line_owner(layout: LetterLayout, li: int, line_owner: dict, absorbed: set) -> "Statement | None":
+    """The item a field line ("What it is for: ...", "Comments: ...") belongs to: the statement that starts on
+    the closest line above, when every line between is a field or continuation line of that item."""
+    text, starts = layout.text, layout.line_starts
+    if not _RE_FIELD_LINE.match(text, starts[li]):
+        return None
+    for j in range(li - 1, max(-1, li - 5), -1):
+        if j in line_owner and j not in absorbed:
+            return line_owner[j]
+        ls = starts[j]
+        le = starts[j + 1] - 1 if j + 1 < len(starts) else len(text)
+        line = text[ls:le]
+        if not line.strip() or not (j in absorbed or statement_patterns().continuation.match(line)):
+            return None
+    return None
 
 
 def _join_wrapped_lines(layout: LetterLayout, statements: list[Statement], by_line: dict, row_of: dict) -> None:

@@ -320,3 +320,63 @@ def test_quantities_told_around_the_drug_name(tail, qty, days):
     got = {r.formulation: (r.supply_quantity, r.supply_days) for r in ex.opioids}
     form = "patch" if "patch" in tail else "MR"
     assert got[form] == (qty, days)
+
+
+ITEM_BLOCKS = """Your medicines to take home
+Medicine: Codeine 30 mg tablets (NEW)
+   What it is for: pain, if paracetamol and naproxen are not enough
+   How to take it: 1 tablet every 6 hours if needed - no more than 4 tablets in 24 hours
+   How many you have: 24 tablets
+Medicine: Naproxen 250 mg tablets
+   How to take it: 1 tablet twice a day with food
+"""
+
+
+def test_patient_item_blocks_with_field_lines():
+    (rx,) = _read(ITEM_BLOCKS).opioids
+    assert (rx.generic, rx.frequency_per_day_max, rx.prn, rx.supply_quantity, rx.new_on_admission) == \
+        ("codeine", 4, True, "24 tablets", True)
+
+
+def test_dotted_leaders_under_a_take_out_heading():
+    ex = _read("Medicines to take out (TTO) - all NEW unless marked\n"
+               "Longtec 10mg ........ 1 tab BD x 5 days only ........ 10 tabs\n"
+               "Shortec 5mg caps .... 1 cap up to QDS prn .......... 20 caps\n"
+               "Paracetamol 1g ...... QDS regular .................. 56\n")
+    got = sorted((r.formulation, r.frequency_per_day_max, r.supply_quantity, r.new_on_admission) for r in ex.opioids)
+    assert got == [("IR", 4, "20 capsules", True), ("MR", 2, "10 tablets", True)]
+
+
+@pytest.mark.parametrize("heading", ["In hospital:", "Inpatient analgesia (not for TTO):", "Analgesia during the admission:"])
+def test_a_heading_for_what_was_given_in_hospital(heading):
+    ex = _read(heading + " morphine 2.5 mg SC 4 hourly prn day 0-1, then oral morphine 5 mg x2 doses.\n"
+               "Home on:\n  paracetamol 1 g QDS\n")
+    assert ex.opioids == [] and {d.reason for d in ex.distractors} == {"inpatient_only"}
+
+
+def test_a_change_list_with_a_legend_of_markers():
+    ex = _read("MEDICATION CHANGES  (+ started   \u2212 stopped   ~ dose changed   = unchanged)\n"
+               "\u2212 Zomorph 30 mg BD - drowsy\n"
+               "+ Tapentadol 50 mg tablets 1 tab up to 4x/day when required for chronic back pain. 20 tabs\n"
+               "= Paracetamol 1 g QDS\n")
+    assert [(r.generic, r.frequency_per_day_max, r.new_on_admission) for r in ex.opioids] == [("tapentadol", 4, True)]
+    assert ("morphine", "stopped") in _distractors(ex)
+
+
+def test_was_now_labels():
+    ex = _read("WHAT HAS CHANGED\nWAS: Butec 10 micrograms/hour patch, weekly    NOW: Butec 5 micrograms/hour patch, "
+               "weekly    WHY: drowsy\n")
+    assert [r.strength_mcg_per_hour for r in ex.opioids] == [5.0]
+    assert ("buprenorphine", "historical") in _distractors(ex)
+
+
+def test_a_request_to_update_the_repeat_template_is_not_a_prescription():
+    ex = _read("Discharge medicines\n- MST 60 mg twice daily (increased from 40 mg)\n\nCould you please make sure the "
+               "repeat template is updated to MST 60 mg twice daily and the 40 mg tablets are removed.\n")
+    assert len(ex.opioids) == 1
+
+
+def test_prescribed_by_another_doctor_then_stopped_here():
+    ex = _read("He had been prescribed tramadol 50 mg four times a day by an out-of-hours doctor. We have stopped "
+               "the tramadol.\n\nDischarge medicines\n- Paracetamol 1 g QDS\n")
+    assert ex.opioids == []
