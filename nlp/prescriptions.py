@@ -30,7 +30,7 @@ DISCHARGE_INPATIENT = re.compile(r"\b(?:IV|I\.V\.|IM|intravenous(?:ly)?|intramus
 # a procedure note's "Medications:" line (US style): "Fentanyl 250 mcg and 9 mg of Versed"
 PROCEDURAL_SEDATION = re.compile(r"\b(?:Versed|propofol|(?:conscious|procedural|moderate)\s+sedation|an(?:a)?esthesia)\b", _I)
 LINE_STOPPED = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended|omitted|not\s+for\s+discharge|not\s+to\s+continue)\b", _I)
-FREQ_OR_PRN = re.compile(r"\b(?:bd|bid|tds|tid|qds|qid|od|on|om|prn|p\.r\.n|hourly|hrly|hly|daily|times|twice|once|nocte|mane|at\s+night|q\.?\s?\d\w*|qhs|every|a\s+day|per\s+day|hours|weekly|as\s+(?:required|needed))\b", _I)
+FREQ_OR_PRN = re.compile(r"\b(?:bd|bid|tds|tid|qds|qid|od|on|om|prn|p\.r\.n|hourly|hrly|hly|daily|times|twice|once|nocte|mane|at\s+night|q\.?\s?\d\w*|qhs|every|a\s+day|per\s+day|hours|weekly|(?:as|if|when)\s+(?:required|needed|necessary))\b", _I)
 
 
 # phrases read for every mention: compiled once
@@ -185,8 +185,9 @@ def classify(layout: LetterLayout, m: Mention, others: list[Mention] | None = No
             return "allergy"
         if LINE_STOPPED.search(line) and STRONG_INPATIENT.search(near) and _past_stop(line):
             return "inpatient_only"  # a syringe driver / PCA that "was discontinued on the ward"
-        if LINE_STOPPED.search(line) and not _RE_STOPPED_WHEN.search(line):
-            return "stopped"
+        if LINE_STOPPED.search(line) and not _RE_STOPPED_WHEN.search(line) and \
+                not _RE_RESTARTED.search(text, max(ls, m.start - 80), min(le, m.end + 200)):
+            return "stopped"  # (not "[RESTARTED day 3 after being held]": held, then given again)
         if cue("other", clause) and not has_sig(text[m.start:le]):
             return "other"
         return "rx"
@@ -229,9 +230,15 @@ def classify(layout: LetterLayout, m: Mention, others: list[Mention] | None = No
         return "rx"
     if kind in ("plan", "gp", "changes", "other", "history"):
         return "reference"
-    return "rx" if has_sig(text[m.start:ce]) else "reference"
+    if has_sig(text[m.start:ce]):
+        return "rx"
+    ls, le = layout.line_bounds(m.start)
+    if RE_LIST_ITEM.match(text, ls) and has_sig(text[m.start:le]):
+        return "rx"  # "• Oxycodone oral solution 1 mg/ml (OxyNorm liquid): 2.5-5 ml if needed ...": a list item
+    return "reference"
 
 
+_RE_RESTARTED = re.compile(r"(?<!not\s)(?<!never\s)\b(?:re-?started|resumed|re-?introduced|re-?commenced)\b", _I)
 _RE_TAKEN_BEFORE = re.compile(r"\b(?:on\s+admission|before\s+(?:this\s+)?admission|prior\s+to\s+(?:this\s+)?admission|"
                               r"pre-?admission|(?:was|were|had\s+been)\s+taking)\b[^.;]*$", _I)
 

@@ -93,7 +93,8 @@ RE_TIMED_DOSES = re.compile(r"(?<![\d.])" + _TIMED_DOSE + r"(?:\s*(?:,|;|&|\+|an
 RE_TIMED_ONE = re.compile(_TIMED_DOSE, _I)
 # tablets at named times: "TWO in the morning, ONE at night", "3 caps mane and 2 caps nocte" (times the strength)
 _COUNT = r"(\d|one|two|three|four|half|½)"
-_TIMED_COUNT = _COUNT + r"\s*(?:tablets?|tabs?|capsules?|caps?)?\s*(?:in\s+the\s+|at\s+)?" + _TIME + r"(?![\w/])"
+_TIMED_COUNT = (_COUNT + r"\s*(?:tablets?|tabs?|capsules?|caps?)?\s*(?:\(\s*\d+(?:\.\d+)?\s*mg\s*\)\s*)?"
+                r"(?:in\s+the\s+|at\s+)?" + _TIME + r"(?![\w/])")  # "TWO capsules (4 mg) in the morning"
 RE_TIMED_COUNTS = re.compile(r"(?<![\d.])\b" + _TIMED_COUNT + r"(?:\s*(?:,|;|&|\+|and|/|then)?\s*" + _TIMED_COUNT + r"){1,3}", _I)
 RE_TIMED_COUNT_ONE = re.compile(r"\b" + _TIMED_COUNT, _I)
 RE_PRN = re.compile(r"\b(?:" + "|".join(sig_rules()["prn_phrases"]) + r")\b", _I)

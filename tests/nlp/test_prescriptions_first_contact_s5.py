@@ -380,3 +380,23 @@ def test_prescribed_by_another_doctor_then_stopped_here():
     ex = _read("He had been prescribed tramadol 50 mg four times a day by an out-of-hours doctor. We have stopped "
                "the tramadol.\n\nDischarge medicines\n- Paracetamol 1 g QDS\n")
     assert ex.opioids == []
+
+
+def test_a_restarted_item_whose_aside_says_it_was_held():
+    ex = _read("Discharge medicines\n 1) Zomorph 10 mg capsules - TWO capsules (20 mg) in the morning and ONE capsule "
+               "(10 mg) at night [RESTARTED day 2 after being held] - own supply\n 2) Senna 15 mg at night\n")
+    assert [(r.formulation, r.dose_mg_min, r.dose_mg_max, r.frequency_per_day_max) for r in ex.opioids] == \
+        [("MR", 10.0, 20.0, 2)]
+
+
+def test_a_bulleted_item_whose_sig_follows_a_colon_and_says_if_needed():
+    ex = _read("Regular oral medicines\n  \u2022 Paracetamol 1 g QDS\n\nOther\n  \u2022 Morphine oral solution 2 mg/ml "
+               "(Oramorph): 2.5\u00a0ml (5\u00a0mg) if needed for pain, max four doses/24h \u2014 100 ml\n")
+    assert [(r.formulation, r.dose_mg_max, r.frequency_per_day_max, r.prn) for r in ex.opioids] == \
+        [("liquid", 5.0, 4, True)]
+
+
+def test_an_anticipatory_injections_heading():
+    ex = _read("Anticipatory (just in case) injections \u2013 community chart completed\n"
+               "  \u2022 Morphine injection 10 mg/ml: 2.5 mg SC hourly if needed for pain - 10 \u00d7 1 ml ampoules\n")
+    assert [(r.route, r.frequency_per_day_max) for r in ex.opioids] == [("subcutaneous", 24)]
