@@ -976,7 +976,7 @@ def _limits_from_references(layout: LetterLayout, mentions: list[Mention], rxs: 
 
 _RE_COUNT_BEFORE = re.compile(r"(?:^|(?<=[\s(]))(\d+|" + S._QTY_WORDS + r")\s+$", _I)
 _RE_BARE_PERIOD = S._phrase_rx(r"^{N}\s*{U}(?:'s)?(?:\s+supply)?$")
-_RE_UNIT_AFTER = re.compile(r"\s+(tablets?|tabs|capsules?|caps|patch(?:es)?)\b(?:\s*\(\s*([^()\n]{1,20}?)\s*\))?", _I)
+_RE_UNIT_AFTER = re.compile(r"\s+(?:\d+(?:\.\d+)?\s*(?:mg|micrograms?|mcg)(?:/h(?:ou)?r?)?\s+)?(tablets?|tabs|capsules?|caps|patch(?:es)?)\b(?:\s*\(\s*([^()\n]{1,20}?)\s*\))?", _I)
 
 
 def _quantities_before_references(layout: LetterLayout, mentions: list[Mention], rxs: list[OpioidPrescription]) -> None:

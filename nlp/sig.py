@@ -115,6 +115,8 @@ def _days(n: float | None, unit: str) -> int | None:
         return int(round(n * 28))
     if u.startswith("fortnight"):
         return int(round(n * 14))
+    if u[:1] == "h" and n >= 24 and n % 24 == 0:
+        return int(n // 24)  # "for the first 72 h only": whole days
     return None
 
 
@@ -689,7 +691,7 @@ def parse_supply(sig: Sig, m: Masked, formulation: str | None, default_unit: str
         return
     for rx in RE_DURATION:
         x = rx.search(m.text)
-        if x and not _symptom_period(m.text, x.start()):
+        if x and (_RE_LABELLED_PERIOD.match(x.group(0)) or not _symptom_period(m.text, x.start())):
             d = _days(to_number(x.group(1)), x.group(2))
             if d:
                 sig.duration_days = d
@@ -718,6 +720,10 @@ def _phrase_supply(sig: Sig, m: Masked) -> None:
                 sig.spans["supply"] = [m.base + x.start(), m.base + x.end()]
                 m.take(x.start(), x.end())
             return
+
+
+# a labelled period ("Course=5 days", "Duration: 7 days") is a duration whatever words come before it
+_RE_LABELLED_PERIOD = re.compile(r"(?:duration|course|length)\b", _I)
 
 
 def _symptom_period(text: str, start: int) -> bool:
@@ -817,6 +823,9 @@ def parse_stop_limit(sig: Sig, m: Masked) -> None:
                 return
 
 
+# "Qty twenty (20)", "Supplied: thirty (30) tablets": a count in words with its figure in brackets
+RE_QTY_WORD_ECHO = re.compile(r"\b(?:qty|quantity|supplied|dispensed)\s*[:=]?\s*[A-Za-z]+(?:[\s-][A-Za-z]+)?\s*\(\s*(\d+)\s*\)"
+                              r"(?:\s*(tablets?|tabs|capsules?|caps|caplets|patch(?:es)?|ampoules?|amps|vials?|sachets?)\b)?", _I)
 RE_QTY_SMALL_WORDS = re.compile(r"\b(?:with|supplied|sent|dispensed|given|issued|has|have|and)\s+(?:(?:a\s+(?:box|pack)\s+of|another)\s+)?"
                                 r"(two|three|four|five|six|seven|eight|nine)\s+(patch(?:es)?|ampoules?|amps|vials?)\b", _I)
 _RE_MG_ECHO_AFTER = re.compile(r"\s*[(\[]\s*\d+(?:\.\d+)?\s*(?:mg|micrograms?|mcg)\b", _I)
@@ -843,7 +852,7 @@ def _quantity(sig: Sig, m: Masked, formulation: str | None, default_unit: str | 
                 sig.spans["quantity"] = [m.base + x.start(), m.base + x.end()]
                 m.take(x.start(), x.end())
                 return
-    lab = RE_QTY_LABELLED.search(text)
+    lab = RE_QTY_LABELLED.search(text) or RE_QTY_WORD_ECHO.search(text)
     if lab and int(lab.group(1)) >= 1:
         # a labelled quantity ("Dispense: 24 capsule", "Qty: 28") beats a count read elsewhere ("Take 1 capsule")
         sig.quantity_n = int(lab.group(1))

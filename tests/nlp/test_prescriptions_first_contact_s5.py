@@ -400,3 +400,21 @@ def test_an_anticipatory_injections_heading():
     ex = _read("Anticipatory (just in case) injections \u2013 community chart completed\n"
                "  \u2022 Morphine injection 10 mg/ml: 2.5 mg SC hourly if needed for pain - 10 \u00d7 1 ml ampoules\n")
     assert [(r.route, r.frequency_per_day_max) for r in ex.opioids] == [("subcutaneous", 24)]
+
+
+@pytest.mark.parametrize("line, field, value", [
+    ("#1  DRUG=Tapentadol 50mg tablets  DOSE=50mg  FREQ=QDS PRN  IND=post-op pain  COURSE=5 days  QTY=20", "duration_days", 5),
+    ("Tapentadol 50mg tablets 1 tab QDS prn for pain. Qty twenty (20). NEW.", "supply_quantity", "20 tablets"),
+    ("Tapentadol 50mg tablets 1 tab QDS prn. For first 72 h only, thereafter plain paracetamol. Supplied x20",
+     "supply_quantity", "20 tablets"),
+    ("Tapentadol 50mg tablets 1 tab QDS prn. For first 72 h only, thereafter plain paracetamol.", "duration_days", 3),
+    ("Tapentadol 50mg tablets 1 tab QDS prn for the first 36 hours.", "duration_days", None),   # not whole days
+])
+def test_labels_words_and_hours(line, field, value):
+    (rx,) = _read("Discharge medicines\n1. " + line + "\n2. Omeprazole 20 mg OD\n").opioids
+    assert getattr(rx, field) == value
+
+
+def test_a_count_before_the_name_and_strength():
+    ex = _read("We have started Zomorph 30 mg twice daily and she goes home with 28 Zomorph 30 mg capsules.\n")
+    assert [r.supply_quantity for r in ex.opioids] == ["28 capsules"]
