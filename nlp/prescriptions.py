@@ -82,10 +82,9 @@ def find_mentions(text: str) -> list[Mention]:
 # --------------------------------------------------------------------------------------------------------------
 # context
 # --------------------------------------------------------------------------------------------------------------
-# the last "LABEL:" before a mention on its line, and the labels that name what the patient took before
-_RE_LAST_LABEL = re.compile(r"(?:^|(?<=\s))([A-Za-z][A-Za-z -]{0,20}?)\s*:\s*(?:[^:\n]*?)$")
-_RE_BEFORE_LABEL = re.compile(r"(?:was|previously|previous(?:\s+dose)?|before(?:\s+admission)?|old(?:\s+dose)?|"
-                              r"pre-?admission(?:\s+dose)?|from)", _I)
+# a label that names what the patient took before, just before the last colon ahead of a mention on its line
+_RE_BEFORE_LABEL = re.compile(r"(?:^|(?<=[\s(\[|]))(?:was|previously|previous(?:\s+dose)?|before(?:\s+admission)?|"
+                              r"old(?:\s+dose)?|pre-?admission(?:\s+dose)?|from)\s*$", _I)
 
 
 def _own_part(text: str, cs: int, ce: int, m: Mention, others: list[Mention]) -> tuple[int, int]:
@@ -166,8 +165,8 @@ def classify(layout: LetterLayout, m: Mention, others: list[Mention] | None = No
     if kind == "inpatient":
         return "inpatient_only"
     ls = layout.line_bounds(m.start)[0]
-    label = _RE_LAST_LABEL.search(text, max(ls, m.start - 80), m.start)
-    if label and _RE_BEFORE_LABEL.fullmatch(label.group(1)):
+    colon = text.rfind(":", max(ls, m.start - 80), m.start)
+    if colon > 0 and _RE_BEFORE_LABEL.search(text, max(ls, colon - 25), colon):
         return "historical"  # "WAS: BuTrans 10 micrograms/hour   NOW: BuTrans 5 ...": the dose before the change  # "In hospital: morphine NCA day 0-1, then oral morphine x2 doses"
     if kind == "admission":
         ls, le = layout.line_bounds(m.start)
