@@ -8,6 +8,7 @@ Steps (all on character offsets of the original letter):
 """
 from __future__ import annotations
 
+import bisect
 import re
 import time
 from dataclasses import dataclass
@@ -87,21 +88,54 @@ _RE_BEFORE_LABEL = re.compile(r"(?:^|(?<=[\s(\[|]))(?:was|previously|previous(?:
                               r"old(?:\s+dose)?|pre-?admission(?:\s+dose)?|from)\s*$", _I)
 
 
-def _own_part(text: str, cs: int, ce: int, m: Mention, others: list[Mention]) -> tuple[int, int]:
+class OtherOpioids:
+    """The opioid mentions of a letter in text order, with each one's nearest neighbours of another drug, so
+    that a mention's part of its clause is found in constant time (letters can hold thousands of mentions)."""
+
+    def __init__(self, mentions: list[Mention]):
+        self.mentions = mentions
+        self.starts = [m.start for m in mentions]
+        self.index = {id(m): i for i, m in enumerate(mentions)}
+        n = len(mentions)
+        self.prev_other: list[int] = [-1] * n
+        self.next_other: list[int] = [-1] * n
+        for i in range(1, n):
+            self.prev_other[i] = i - 1 if mentions[i - 1].generic != mentions[i].generic else self.prev_other[i - 1]
+        for i in range(n - 2, -1, -1):
+            self.next_other[i] = i + 1 if mentions[i + 1].generic != mentions[i].generic else self.next_other[i + 1]
+
+    def around(self, m: Mention) -> tuple[Mention | None, Mention | None]:
+        """The nearest opioid mention of another drug before and after ``m``."""
+        i = self.index.get(id(m))
+        if i is None:
+            return None, None
+        p, q = self.prev_other[i], self.next_other[i]
+        return (self.mentions[p] if p >= 0 else None), (self.mentions[q] if q >= 0 else None)
+
+    def other_between(self, m: Mention, a: int, b: int) -> bool:
+        """Whether an opioid mention of another drug than ``m`` starts inside [a, b]."""
+        k = bisect.bisect_left(self.starts, a)
+        while k < len(self.starts) and self.starts[k] <= b:
+            if self.mentions[k].generic != m.generic:
+                return True
+            k += 1
+        return False
+
+
+def _own_part(text: str, cs: int, ce: int, m: Mention, others: "OtherOpioids") -> tuple[int, int]:
     """The part of a clause that speaks of `m` when the clause names other opioids and starts `m` anew: "the
     tramadol he had been taking, so we stopped it and started Zomorph 10 mg bd" -> from the start word after
     the last other opioid before `m` to the next other opioid after it. Without a start word ("started", "added", "new") just before
     `m`, the whole clause ("allergic to codeine and morphine")."""
-    prev = [o for o in others if cs <= o.end <= m.start and o.generic != m.generic]
-    if not prev:
+    before, after = others.around(m)
+    if before is None or not cs <= before.end <= m.start:
         return cs, ce
-    a = prev[-1].end
+    a = before.end
     starts = list(context_patterns().cues["new"].finditer(text, a, m.start))
     if not starts:
         return cs, ce
     a = starts[-1].start()  # from the start word on: "..., so we stopped it and | started X"
-    nxt = [o for o in others if m.end <= o.start < ce and o.generic != m.generic]
-    return a, (nxt[0].start if nxt else ce)
+    return a, (after.start if after is not None and m.end <= after.start < ce else ce)
 
 
 _RE_SWITCHED_AFTER = re.compile(r"[^.;\n]{0,60}?\b(?:was|were|has\s+been|have\s+been|had\s+been|is\s+being|got)\s+"
@@ -111,16 +145,16 @@ _RE_STOP_NEXT_CLAUSE = re.compile(r"\s*[;,]\s*(?:and\s+)?(?:(?:this|it|which)\s+
                                   r"(?:stopped|discontinued|ceased)\b[^.;\n]{0,40}", _I)
 
 
-def _switched_away(text: str, m: Mention, ce: int, others: list[Mention] | None) -> bool:
+def _switched_away(text: str, m: Mention, ce: int, others: "OtherOpioids | None") -> bool:
     """'her MST Continus 30 mg BD was converted to a fentanyl patch': the drug left for another one (a dose change
     of the same drug, 'was changed to 20 mg bd', is not)."""
     x = _RE_SWITCHED_AFTER.match(text, m.end, ce)
     if not x or not others:
         return False
-    return any(x.end() <= o.start <= x.end() + 25 and o.generic != m.generic for o in others)
+    return others.other_between(m, x.end(), x.end() + 25)
 
 
-def classify(layout: LetterLayout, m: Mention, others: list[Mention] | None = None) -> str:
+def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = None) -> str:
     text = layout.text
     sec = layout.section_at(m.start)
     kind = sec.kind if sec else "body"
@@ -911,15 +945,16 @@ _RE_PRE_EXISTING_CHANGE = re.compile(r"\b(?:(?:we|I|has\s+been|have\s+been|had\s
 
 
 def _prose_change_reference(layout: LetterLayout, m: Mention, rxs: list[OpioidPrescription],
-                            others: list[Mention]) -> None:
+                            others: "OtherOpioids") -> None:
     """A sentence about a prescription's drug that says its dose was changed or that it is the patient's usual
     one ("we have reduced her Butec from 10 to 5 micrograms/hour", "increased her usual buprenorphine patch")
     makes the prescription of that drug that states no status a pre-existing one (corpus rule)."""
     text = layout.text
     cs, ce = layout.clause_bounds(m.start)
-    before = [o.end for o in others if cs <= o.end <= m.start and o.generic != m.generic]
-    after = [o.start for o in others if m.end <= o.start < ce and o.generic != m.generic]
-    zone = text[max([cs] + before):min([ce] + after)]
+    before, after = others.around(m)
+    a = before.end if before is not None and cs <= before.end <= m.start else cs
+    b = after.start if after is not None and m.end <= after.start < ce else ce
+    zone = text[a:b]
     if not _RE_PRE_EXISTING_CHANGE.search(zone):
         return
     match = [r for r in rxs if r.generic == m.generic and r.new_on_admission is None and
@@ -1123,9 +1158,10 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
     ``deadline`` (time.monotonic()) stops a pathological letter with LetterTimeout."""
     text = layout.text
     opioid_mentions = [m for m in mentions if m.category == "opioid"]
+    others = OtherOpioids(opioid_mentions)
     for i, m in enumerate(mentions):
         _check_time(deadline, i)
-        m.context = classify(layout, m, opioid_mentions)
+        m.context = classify(layout, m, others)
     _promote_product_mentions(layout, mentions)
     story = _listed_in_discharge_section(layout, opioid_mentions)
     statements = segment(layout, mentions)
@@ -1173,7 +1209,7 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
     # references: changes / plan lines ("Started: oxycodone", "co-dydramol started")
     for m in opioid_mentions:
         if m.context == "historical" or (m.context == "reference" and layout.section_kind(m.start) != "changes"):
-            _prose_change_reference(layout, m, rxs, opioid_mentions)
+            _prose_change_reference(layout, m, rxs, others)
     refs = [m for m in mentions if m.context == "reference" and m.category == "opioid"]
     for m in refs:
         kind = layout.section_kind(m.start)
@@ -1286,13 +1322,14 @@ def _listed_in_discharge_section(layout: LetterLayout, opioids: list[Mention]) -
               and has_sig(text[m.start:layout.line_bounds(m.start)[1]])]
     if not listed:
         return story
+    by_generic: dict[str, list[Mention]] = {}
+    for d in listed:
+        by_generic.setdefault(d.generic, []).append(d)
     for m in opioids:
-        if m.context != "rx" or layout.section_kind(m.start) not in _NARRATIVE_KINDS:
+        if m.context != "rx" or m.generic not in by_generic or layout.section_kind(m.start) not in _NARRATIVE_KINDS:
             continue
         form = _mention_form(text, m)
-        for d in listed:
-            if d.generic != m.generic:
-                continue
+        for d in by_generic[m.generic][:20]:  # (a bounded look: letters can list thousands of items)
             if m.term.brand and d.term.brand and m.term.brand != d.term.brand:
                 continue
             dform = _mention_form(text, d)
