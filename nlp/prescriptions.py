@@ -988,7 +988,8 @@ def _shared_status(layout: LetterLayout, rxs: list[OpioidPrescription], groups: 
             rx.status = rx.status or prev.status
 
 
-def _limits_from_references(layout: LetterLayout, mentions: list[Mention], rxs: list[OpioidPrescription]) -> None:
+def _limits_from_references(layout: LetterLayout, mentions: list[Mention], rxs: list[OpioidPrescription],
+                            others: OtherOpioids) -> None:
     """A later sentence naming a drug with a stated limit ("please do not continue the codeine beyond a week",
     "reduce and stop oxycodone within 7 days") gives that duration to the one prescription of the drug, when it
     has none of its own and the clause names no other opioid."""
@@ -1001,7 +1002,7 @@ def _limits_from_references(layout: LetterLayout, mentions: list[Mention], rxs: 
         if len(same) != 1 or same[0].duration_days is not None:
             continue
         cs, ce = layout.clause_bounds(m.start)
-        if any(o is not m and o.category == "opioid" and o.generic != m.generic and cs <= o.start < ce for o in mentions):
+        if others.other_between(m, cs, ce - 1):
             continue
         limit = S.stated_limit(layout.text[cs:ce], cs)
         if limit is not None:
@@ -1201,7 +1202,7 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
             rxs.append(st_rx)
             group_of.append(next(g for g in groups if g.seg_start == st_rx.statement_span[0]))
     _shared_status(layout, rxs, group_of)
-    _limits_from_references(layout, mentions, rxs)
+    _limits_from_references(layout, mentions, rxs, others)
     _end_dates(layout, rxs, group_of)
     _quantities_before_references(layout, mentions, rxs)
     _shared_supply(layout, rxs)

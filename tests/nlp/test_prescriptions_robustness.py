@@ -66,3 +66,15 @@ def test_extraction_time_grows_linearly_with_length():
     _, t_small = timed(extract_letter, small)
     _, t_big = timed(extract_letter, big)
     assert t_big < max(30 * t_small, 2.0), (t_small, t_big)
+
+
+def test_time_grows_linearly_with_a_long_narrative_beside_a_long_list():
+    # every narrative mention is checked against the list and its clause's other drugs: never against every mention
+    def letter(n):
+        return ("We increased her oxycodone 5mg bd, then converted it to morphine 10mg bd. " * n
+                + "\nDischarge medications:\n" + "- oxycodone 5mg bd\n- morphine 10mg bd\n" * n)
+    small, big = letter(150), letter(1200)
+    extract_letter(small)
+    _, t_small = timed(extract_letter, small)
+    _, t_big = timed(extract_letter, big)
+    assert t_big < max(30 * t_small, 2.0), (t_small, t_big)
