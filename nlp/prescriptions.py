@@ -88,6 +88,9 @@ _RE_BEFORE_LABEL = re.compile(r"(?:^|(?<=[\s(\[|]))(?:was|previously|previous(?:
                               r"old(?:\s+dose)?|pre-?admission(?:\s+dose)?|from)\s*$", _I)
 
 
+_RE_ARROW_AFTER = re.compile(r"[^\n\u2192]{0,40}?(?:\u2192|->|=>)\s*(?:to\s+|now\s+)?", _I)
+
+
 class OtherOpioids:
     """The opioid mentions of a letter in text order, with each one's nearest neighbours of another drug, so
     that a mention's part of its clause is found in constant time (letters can hold thousands of mentions)."""
@@ -111,6 +114,18 @@ class OtherOpioids:
             return None, None
         p, q = self.prev_other[i], self.next_other[i]
         return (self.mentions[p] if p >= 0 else None), (self.mentions[q] if q >= 0 else None)
+
+    def product_after_arrow(self, text: str, m: Mention) -> bool:
+        """'OxyContin 20 mg BD -> Targinact 20/10 mg ...': another product named just after an arrow that follows
+        this mention on its line (the drug switched from)."""
+        x = _RE_ARROW_AFTER.match(text, m.end)
+        if not x:
+            return False
+        k = bisect.bisect_left(self.starts, x.end())
+        if k < len(self.starts) and self.starts[k] <= x.end() + 12:
+            o = self.mentions[k]
+            return o.generic != m.generic or (o.term.brand or o.term.text.lower()) != (m.term.brand or m.term.text.lower())
+        return False
 
     def other_between(self, m: Mention, a: int, b: int) -> bool:
         """Whether an opioid mention of another drug than ``m`` starts inside [a, b]."""
@@ -243,6 +258,8 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         return "historical"
     if cue("historical", clause) and not positive:
         return "historical"
+    if others is not None and others.product_after_arrow(text, m):
+        return "stopped"  # "SWITCHED: OxyContin 20 mg BD -> Targinact 20/10 mg bd": the product left
     if cue("pre_admission_before", before) and not positive:
         return "historical"  # "admitted with back pain on OxyContin 20mg BD": what he took before
     if stop_clause is not clause and (cue("inpatient_past", clause) or cue("inpatient_only", near)):

@@ -418,3 +418,15 @@ def test_labels_words_and_hours(line, field, value):
 def test_a_count_before_the_name_and_strength():
     ex = _read("We have started Zomorph 30 mg twice daily and she goes home with 28 Zomorph 30 mg capsules.\n")
     assert [r.supply_quantity for r in ex.opioids] == ["28 capsules"]
+
+
+@pytest.mark.parametrize("line, brand, new, gone", [
+    ("SWITCHED: OxyContin 20 mg BD \u2192 Targinact 20 mg/10 mg prolonged-release tablets, ONE twice daily; 28 tabs",
+     "Targinact", True, "OxyContin"),
+    ("Zomorph 30 mg BD   ->  Longtec 20 mg BD (renal function)", "Longtec", None, "Zomorph"),
+    ("CHANGED: Butec 10 micrograms/hour -> now 5 micrograms/hour weekly", "Butec", False, None),  # same product
+])
+def test_an_arrow_to_another_product(line, brand, new, gone):
+    ex = _read("Medicines - changes\n" + line + "\n")
+    assert [(r.brand, r.new_on_admission) for r in ex.opioids] == [(brand, new)]
+    assert (gone is not None) is any(d.reason == "stopped" for d in ex.distractors)
