@@ -91,6 +91,10 @@ _RE_BEFORE_LABEL = re.compile(r"(?:^|(?<=[\s(\[|]))(?:was|previously|previous(?:
 _RE_ARROW_AFTER = re.compile(r"[^\n\u2192]{0,40}?(?:\u2192|->|=>)\s*(?:to\s+|now\s+)?", _I)
 
 
+# "(and) changed her to", "switched him over to": what follows is started
+_RE_SWITCHED_TO = re.compile(r"\b(?:switch|convert|chang|rotat|mov)\w*\s+(?:(?:him|her|them|it)\s+)?(?:over\s+)?(?:to|onto)\b", _I)
+
+
 class OtherOpioids:
     """The opioid mentions of a letter in text order, with each one's nearest neighbours of another drug, so
     that a mention's part of its clause is found in constant time (letters can hold thousands of mentions)."""
@@ -146,10 +150,11 @@ def _own_part(text: str, cs: int, ce: int, m: Mention, others: "OtherOpioids") -
     if before is None or not cs <= before.end <= m.start:
         return cs, ce
     a = before.end
-    starts = list(context_patterns().cues["new"].finditer(text, a, m.start))
+    starts = list(context_patterns().cues["new"].finditer(text, a, m.start)) + \
+        list(_RE_SWITCHED_TO.finditer(text, a, m.start))
     if not starts:
         return cs, ce
-    a = starts[-1].start()  # from the start word on: "..., so we stopped it and | started X"
+    a = max(x.start() for x in starts)  # from the start word on: "..., so we stopped it and | started X"
     return a, (after.start if after is not None and m.end <= after.start < ce else ce)
 
 
@@ -334,7 +339,7 @@ _RE_CHECK_BEFORE = re.compile(r"\b(?:ensure|make\s+sure|check|confirm|see)\s+(?:
                               r"\b(?:ensure|make\s+sure|check|confirm)\s+(?:that\s+)?$", _I)
 
 
-RE_HAS_DOSE = re.compile(r"\d\s*(?:mg|micrograms?|mcg|ml|tabs?|tablets?|caps?|capsules?|caplets?|patch(?:es)?)\b|\b(?:one|two|1|2)\s+(?:tabs?|tablets?|caps?|capsules?)\b|micrograms?/h", _I)
+RE_HAS_DOSE = re.compile(r"\d\s*(?:mg|micrograms?|mcg|[µμu]g|ml|tabs?|tablets?|caps?|capsules?|caplets?|patch(?:es)?)\b|\b(?:one|two|1|2)\s+(?:tabs?|tablets?|caps?|capsules?)\b|(?:micrograms?|mcg|[µμu]g)\s*/\s*h", _I)
 
 
 def has_sig(s: str) -> bool:
@@ -1108,6 +1113,23 @@ def _end_dates(layout: LetterLayout, rxs: list[OpioidPrescription], groups: list
             rx.duration_days, rx.spans["duration"] = days, [base + a, base + b]
 
 
+_RE_ALL_NEW = re.compile(r"\b(?:both|all(?:\s+(?:three|four|of\s+them|of\s+these|these))?|these|they)\s+(?:are|were)\s+"
+                         r"(?:all\s+)?(?:new(?:ly\s+started)?|started)(?:\s+(?:this|during\s+(?:this|the))\s+(?:admission|stay))?\b", _I)
+
+
+def _status_of_all(layout: LetterLayout, rxs: list[OpioidPrescription]) -> None:
+    """'Both are new this admission': the prescriptions told before it in the same paragraph that state no
+    status of their own are new."""
+    text = layout.text
+    if not rxs or "new" not in text.lower() and "started" not in text.lower():
+        return
+    for x in _RE_ALL_NEW.finditer(text):
+        para = max(text.rfind("\n\n", 0, x.start()), 0)
+        for r in rxs:
+            if para <= r.span[0] < x.start() and r.new_on_admission is None:
+                r.new_on_admission, r.status = True, r.status or "new"
+
+
 def _shared_supply(layout: LetterLayout, rxs: list[OpioidPrescription]) -> None:
     """A supply stated for several drugs at once ("7 days of each supplied") belongs to the prescriptions
     written before it in the same paragraph that state no supply of their own."""
@@ -1219,6 +1241,7 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
             rxs.append(st_rx)
             group_of.append(next(g for g in groups if g.seg_start == st_rx.statement_span[0]))
     _shared_status(layout, rxs, group_of)
+    _status_of_all(layout, rxs)
     _limits_from_references(layout, mentions, rxs, others)
     _end_dates(layout, rxs, group_of)
     _quantities_before_references(layout, mentions, rxs)

@@ -534,6 +534,12 @@ def parse_dose(sig: Sig, m: Masked, start: int, formulation: str | None) -> None
         m.take(start + units_hit[3], start + units_hit[4])
 
 
+_CLOCK = r"(?:(?:[01]?\d|2[0-3])[:.][0-5]\d(?:\s*h(?:rs)?)?|(?:1[0-2]|0?[1-9])(?:[:.][0-5]\d)?\s*(?:am|pm|a\.m\.|p\.m\.))"
+RE_CLOCK_ONE = re.compile(_CLOCK, _I)
+RE_CLOCK_TIMES = re.compile(r"(?<![\d:./])" + _CLOCK + r"(?:\s*(?:,|and|&|/|\+)\s*(?:(?:one|two|three|four|half|\d)\s+"
+                            r"(?:(?:tablets?|tabs?|capsules?|caps?)\s+)?)?(?:at\s+)?" + _CLOCK + r"){1,5}(?![\d:./])", _I)
+
+
 def parse_frequency(sig: Sig, m: Masked, formulation: str | None) -> None:
     text = m.text
     prn = RE_PRN.search(text)
@@ -566,6 +572,9 @@ def parse_frequency(sig: Sig, m: Masked, formulation: str | None) -> None:
     b = RE_BARE_HOURLY.search(text)
     if b:
         cands.append((b.start(), b.end(), 24))
+    clock = RE_CLOCK_TIMES.search(text)
+    if clock:  # "10 mg at 08:00 and 20:00", "(8am/8pm)": one administration per clock time
+        cands.append((clock.start(), clock.end(), len(RE_CLOCK_ONE.findall(clock.group(0)))))
     if cands:
         cands.sort(key=lambda c: (c[0], -c[1]))  # first phrase; at one position the longest ("q.d.s" over "q.d")
         s, e, base = cands[0]
@@ -826,8 +835,10 @@ def parse_stop_limit(sig: Sig, m: Masked) -> None:
 # "Qty twenty (20)", "Supplied: thirty (30) tablets": a count in words with its figure in brackets
 RE_QTY_WORD_ECHO = re.compile(r"\b(?:qty|quantity|supplied|dispensed)\s*[:=]?\s*[A-Za-z]+(?:[\s-][A-Za-z]+)?\s*\(\s*(\d+)\s*\)"
                               r"(?:\s*(tablets?|tabs|capsules?|caps|caplets|patch(?:es)?|ampoules?|amps|vials?|sachets?)\b)?", _I)
-RE_QTY_SMALL_WORDS = re.compile(r"\b(?:with|supplied|sent|dispensed|given|issued|has|have|and)\s+(?:(?:a\s+(?:box|pack)\s+of|another)\s+)?"
-                                r"(two|three|four|five|six|seven|eight|nine)\s+(patch(?:es)?|ampoules?|amps|vials?)\b", _I)
+RE_QTY_SMALL_WORDS = re.compile(r"(?:\b(?:with|supplied|sent|dispensed|given|issued|has|have|and)\s+(?:(?:a\s+(?:box|pack)\s+of|another)\s+)?"
+                                r"(two|three|four|five|six|seven|eight|nine)\s+(patch(?:es)?|ampoules?|amps|vials?)\b|"
+                                r"\b(two|three|four|five|six|seven|eight|nine)\s+(patch(?:es)?|ampoules?|amps|vials?)\s+"
+                                r"(?:supplied|dispensed|issued|sent|given)\b)", _I)
 _RE_MG_ECHO_AFTER = re.compile(r"\s*[(\[]\s*\d+(?:\.\d+)?\s*(?:mg|micrograms?|mcg)\b", _I)
 
 
@@ -875,9 +886,10 @@ def _quantity(sig: Sig, m: Masked, formulation: str | None, default_unit: str | 
     w = RE_QTY_SMALL_WORDS.search(text)
     if w and not x:
         # "goes home with eight patches", "five ampoules supplied": a small count in words, said as a supply
-        sig.quantity_n, sig.quantity_unit = int(to_number(w.group(1))), _unit_name(w.group(2))
-        sig.spans["quantity"] = [m.base + w.start(1), m.base + w.end()]
-        m.take(w.start(1), w.end())
+        k = 1 if w.group(1) else 3
+        sig.quantity_n, sig.quantity_unit = int(to_number(w.group(k))), _unit_name(w.group(k + 1))
+        sig.spans["quantity"] = [m.base + w.start(k), m.base + w.end()]
+        m.take(w.start(k), w.end())
         return
     x = x or RE_QTY_SUPPLIED.search(text)
     if x:

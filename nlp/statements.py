@@ -79,7 +79,7 @@ def _drug_heading(pattern: str, seps: str) -> re.Pattern:
     lets the regex engine skip most positions (one pass over a long letter)."""
     firsts = "".join(sorted(set(re.findall(r"(?:^|\(\?:|\|)([a-z])", pattern))))
     return re.compile(r"\b(?=[" + firsts + firsts.upper() + r"])" + pattern
-                      + r"\s*:?\s*(?:$|[\t," + re.escape(seps) + r"]|\s\s)", _I | re.M)
+                      + r"\s*:?\s*(?:$|[\t," + re.escape(seps) + r"]|\s\s|:)", _I | re.M)
 
 
 @lru_cache(maxsize=1)
@@ -89,7 +89,7 @@ def statement_patterns() -> StatementPatterns:
     return StatementPatterns(
         columns=[(role, re.compile(r"(?:" + pat + r")\s*:?", _I)) for role, pat in r["table_columns"]],
         seps=seps,
-        sep_split=re.compile("[" + re.escape(seps) + "]"),
+        sep_split=re.compile("::|[" + re.escape(seps) + "]"),  # (a double colon separates cells too: "Drug :: Dose")
         border=re.compile(r["border_line"]),
         drug_heading=_drug_heading(next(p for role, p in r["table_columns"] if role == "drug"), seps),
         embedding=re.compile(r["embedding_cues"], _I),

@@ -430,3 +430,37 @@ def test_an_arrow_to_another_product(line, brand, new, gone):
     ex = _read("Medicines - changes\n" + line + "\n")
     assert [(r.brand, r.new_on_admission) for r in ex.opioids] == [(brand, new)]
     assert (gone is not None) is any(d.reason == "stopped" for d in ex.distractors)
+
+
+ITEMS = """DISCHARGE ITEMS (2)
+ #1  TAPENTADOL 50 mg tablets
+     Take: ONE tablet every 6 hours only if needed, max 4 in 24 hours
+     For: post-op pain
+     Dispensed: 16 tablets          Origin: hospital-initiated
+ #2  OXYCODONE m/r (Longtec) 10 mg tablets
+     Take: 10 mg at 08:00 and 20:00
+     Dispensed: 10 tablets          Course: 5 days
+"""
+
+
+def test_numbered_items_with_take_and_dispensed_lines_and_clock_times():
+    got = sorted((r.generic, r.frequency_per_day_max, r.prn, r.supply_quantity, r.duration_days)
+                 for r in _read(ITEMS).opioids)
+    assert got == [("oxycodone", 2, False, "10 tablets", 5), ("tapentadol", 4, True, "16 tablets", None)]
+
+
+def test_a_double_colon_table():
+    ex = _read("Drug :: Directions :: Reason :: Dispensed :: Status\n"
+               "MST Continus 30 mg m/r tablets :: ONE at 08:00 and ONE at 20:00 :: pain :: 56 tablets :: increased\n"
+               "Senna 7.5 mg :: TWO at night :: constipation :: 20 :: new\n")
+    assert [(r.dose_mg_max, r.frequency_per_day_max, r.supply_quantity, r.new_on_admission) for r in ex.opioids] == \
+        [(30.0, 2, "56 tablets", False)]
+
+
+def test_switched_to_a_brand_named_after_its_generic_and_both_new():
+    ex = _read("We have stopped her Zomorph 30 mg twice daily and changed her to a fentanyl patch, Matrifen 12\u00a0\u00b5g/h, "
+               "one patch changed every 72 hours, five patches supplied. For breakthrough pain she has OxyNorm liquid "
+               "5 mg/5 ml, 2.5 ml up to hourly when required, one 100 ml bottle. Both are new this admission.\n")
+    got = sorted((r.generic, r.supply_quantity, r.new_on_admission) for r in ex.opioids)
+    assert got == [("fentanyl", "5 patches", True), ("oxycodone", "100 ml", True)]
+    assert ("morphine", "stopped") in _distractors(ex)
