@@ -39,6 +39,7 @@ class PlanRules:
     negated: re.Pattern
     reduce_qualifiers: re.Pattern
     hedges: re.Pattern
+    plan_reference: re.Pattern
 
 
 @lru_cache(maxsize=1)
@@ -46,7 +47,7 @@ def plan_rules() -> PlanRules:
     r = letter_rules()["plans"]
     kw = {k: gated(phrase_regex(r[k])) for k in ("wean_words", "stop_verbs", "when", "limits", "past_events", "not_plan", "gp_address",
                                                  "gp_action", "gp_not", "opioid_words", "pronoun", "gp_heading",
-                                                 "gp_address_direct", "reduce_qualifiers", "hedges")}
+                                                 "gp_address_direct", "reduce_qualifiers", "hedges", "plan_reference")}
     c = context_patterns()
     kw["negated"] = gated(phrase_regex(r["negated"] + [c.wean_negated.pattern]))
     return PlanRules(**kw)
@@ -177,6 +178,13 @@ def _gp_not(st: str) -> bool:
     return not any(P.gp_action.search(c) and not P.gp_not.search(c) for c in clauses)
 
 
+def _follows(text: str, end: int, start: int) -> bool:
+    """Whether a statement starting at `start` comes right after one ending at `end`: the next sentence, or the next
+    line or list item (one line break, no blank line between them)."""
+    gap = text[end:start]
+    return len(gap) < 12 and gap.count("\n") <= 1 and not gap.strip(" \t\r\n-*\u2022\u25b8\u00b7>")
+
+
 def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None:
     text = layout.text
     c = context_patterns()
@@ -185,6 +193,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
     other_pos = [m.start for m in mentions if m.category in ("non_opioid", "benzodiazepine", "z_drug", "gabapentinoid")]
     patch_opioid = any(rx.formulation == "patch" for rx in ex.opioids)
     wean, gp, negated = [], [], []
+    last_plan_end = None  # end of the last weaning statement about an opioid
     negated_rx = P.negated if could_match(P.negated, text) else None  # once per letter, then per statement
     for s, e, lead_in in statements(layout):
         kind = layout.section_kind(s)
@@ -206,6 +215,9 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             ps, _pe = layout.sentence_bounds(max(0, s - 2))
             has_opioid = any(ps <= p < s for p in opioid_pos) or (s - ps < 3 and any(
                 layout.line_bounds(s)[0] <= p < s for p in opioid_pos))
+        if not has_opioid and last_plan_end is not None and _follows(text, last_plan_end, s) and \
+                (P.plan_reference.search(st) or (not has_other and P.pronoun.search(st))):
+            has_opioid = True  # "could you supervise the taper" right after the opioid's plan refers back to it
         if not has_opioid and not has_other and ex.opioids and re.search(
                 r"\b(?:do\s+not|don't|not\s+to)\s+(?:be\s+)?(?:add|put|issue|re-?issue)\w*\b[^.;]{0,25}\brepeats?\b", st, _I):
             has_opioid = True  # "GP - please do not add to repeats" in a letter whose only new drugs are opioids
@@ -221,6 +233,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             is_wean = False
         if is_wean:
             wean.append((s, e, kind))
+            if has_opioid:
+                last_plan_end = e
         # the cheap conditions first (each test is pure: the order changes nothing but the time)
         if (has_opioid or is_wean) and not (has_other and not has_opioid) and \
                 (kind == "gp" or lead_in or P.gp_address.search(st) or _under_gp_heading(layout, s)) and \
