@@ -40,6 +40,8 @@ class PlanRules:
     reduce_qualifiers: re.Pattern
     hedges: re.Pattern
     plan_reference: re.Pattern
+    other_recipient_heading: re.Pattern
+    gp_named: re.Pattern
 
 
 @lru_cache(maxsize=1)
@@ -47,7 +49,8 @@ def plan_rules() -> PlanRules:
     r = letter_rules()["plans"]
     kw = {k: gated(phrase_regex(r[k])) for k in ("wean_words", "stop_verbs", "when", "limits", "past_events", "not_plan", "gp_address",
                                                  "gp_action", "gp_not", "opioid_words", "pronoun", "gp_heading",
-                                                 "gp_address_direct", "reduce_qualifiers", "hedges", "plan_reference")}
+                                                 "gp_address_direct", "reduce_qualifiers", "hedges", "plan_reference",
+                                                 "other_recipient_heading", "gp_named")}
     c = context_patterns()
     kw["negated"] = gated(phrase_regex(r["negated"] + [c.wean_negated.pattern]))
     return PlanRules(**kw)
@@ -156,6 +159,30 @@ def _under_gp_heading(layout: LetterLayout, pos: int) -> bool:
     return bool(plan_rules().gp_heading.search(layout.text, start, ls))
 
 
+_HEADING_STRIP = " \t\r-\u2013\u2014=*#\u2022\u25b8\u00b7>:|"
+
+
+def _for_other_recipient(layout: LetterLayout, pos: int) -> bool:
+    """Whether the nearest heading above pos (up to 12 lines) addresses someone other than the GP: the patient
+    ("Advice for the patient", "Your medicines") or another team ("Plan for the ward team"). A GP heading nearer to
+    the statement wins; a heading of neither kind ends the search."""
+    P = plan_rules()
+    text = layout.text
+    li = layout.line_index(pos)
+    for k in range(li - 1, max(-1, li - 13), -1):
+        ls = layout.line_starts[k]
+        le = layout.line_starts[k + 1] - 1 if k + 1 < len(layout.line_starts) else len(text)
+        line = text[ls:le].strip(_HEADING_STRIP)
+        if not line:
+            continue
+        if len(line) > 60 or line.endswith(".") or len(line.split()) > 8:
+            continue  # a sentence or list item, not a heading
+        if P.gp_heading.search(line) or P.gp_named.search(line):
+            return False  # the GP's own heading, or one shared with the GP ("Plan for the ward team and GP")
+        return bool(P.other_recipient_heading.search(line))
+    return False
+
+
 def _opioid_on_row(layout: LetterLayout, pos: int, opioid_pos) -> bool:
     """An opioid named on the same table row or short list line (a Comments cell, "- wean off as pain improves")."""
     ls, le = layout.line_bounds(pos)
@@ -238,7 +265,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         # the cheap conditions first (each test is pure: the order changes nothing but the time)
         if (has_opioid or is_wean) and not (has_other and not has_opioid) and \
                 (kind == "gp" or lead_in or P.gp_address.search(st) or _under_gp_heading(layout, s)) and \
-                P.gp_action.search(st) and not _gp_not(st):
+                P.gp_action.search(st) and not _gp_not(st) and \
+                not (kind != "gp" and not P.gp_named.search(st) and _for_other_recipient(layout, s)):
             gp.append((s, e, kind))
     if wean:
         s, e, _ = min(wean, key=lambda x: x[0])

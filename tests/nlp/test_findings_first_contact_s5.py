@@ -40,3 +40,25 @@ def test_a_request_referring_back_to_the_plan_is_a_gp_instruction(prose, gp):
     ex = extract_letter(LETTER + prose + "\n\nYours sincerely,\nDr Writer\n")
     assert ex.opioids
     assert ex.gp_instruction.present is gp
+
+
+# A "please" under a heading that addresses the patient ("Advice for the patient", "Your medicines") or another team
+# ("Plan for the ward team", "Handover to the rehab unit") is a request to them, not an instruction to the GP.
+OTHER_RECIPIENTS = [
+    ("ADVICE FOR THE PATIENT", "Please stop the oxycodone after four days and use paracetamol instead.", False),
+    ("Your medicines", "You are going home with oxycodone. Please reduce it to 5mg at night after 3 days.", False),
+    ("Plan for the community hospital team", "- Please review the oxycodone after one week and stop it if settled.", False),
+    ("Handover to the rehab unit:", "Please wean the oxycodone over 5 days.", False),
+    # near misses: the GP is named, or the heading is the GP's own
+    ("Your medicines", "Please ask your GP to stop the oxycodone after one week.", True),
+    ("Plan for the ward team and GP", "Please stop the oxycodone after one week.", True),
+    ("Actions for the practice", "Please review the oxycodone and stop it once the wound settles.", True),
+]
+
+
+@pytest.mark.parametrize("heading, plan, gp", OTHER_RECIPIENTS)
+def test_a_request_to_the_patient_or_another_team_is_no_gp_instruction(heading, plan, gp):
+    ex = extract_letter("Dear Dr Example,\n\n" + TTO + "\n" + heading + "\n" + plan + "\n")
+    assert ex.opioids
+    assert ex.weaning_plan.present
+    assert ex.gp_instruction.present is gp
