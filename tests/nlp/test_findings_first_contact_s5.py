@@ -62,3 +62,58 @@ def test_a_request_to_the_patient_or_another_team_is_no_gp_instruction(heading, 
     assert ex.opioids
     assert ex.weaning_plan.present
     assert ex.gp_instruction.present is gp
+
+
+# A return to a lower dose ("go back down to 5 mg", "drop back to her usual dose", "should come down slowly") with a
+# time or condition is a step-down plan; a reduction that already happened ("has come down to") is not.
+BACK_DOWN = [
+    ("Oxycodone - when she is walking again, go back down to 5mg at night.", True),
+    ("When the pain eases she can drop back to her previous dose of oxycodone.", True),
+    ("After the dressing change the oxycodone should come down gradually over about a week.", True),
+    ("Oxycodone - step back down to 5mg when mobile.", True),
+    # near misses: a past change, a movement, a dose going up
+    ("Since the operation her oxycodone has come down to 5mg at night.", False),
+    ("She can go back to work once the oxycodone is no longer needed.", False),
+    ("Oxycodone was put back up to 10mg when the pain flared.", False),
+]
+
+
+@pytest.mark.parametrize("plan, wean", BACK_DOWN)
+def test_a_return_to_a_lower_dose_is_a_plan(plan, wean):
+    assert _read(plan).weaning_plan.present is wean
+
+
+# An empty plan in other words ("weaning is not needed", "tapering not required", "no need to wean") is no plan; a stop
+# stated beside it still is.
+NOT_NEEDED = [
+    ("Oxycodone is only a few days' supply, so weaning is not needed.", False),
+    ("Tapering of the oxycodone is not required after only three days of use.", False),
+    ("No need to wean the oxycodone; she has only had it for two days.", False),
+    ("The oxycodone does not need tapering (three days of use).", False),
+    # near misses: a plan stated beside the empty field
+    ("Oxycodone: no weaning needed, just stop after 5 days.", True),
+    ("No need for a slow taper - stop the oxycodone once the wound has healed.", True),
+]
+
+
+@pytest.mark.parametrize("plan, wean", NOT_NEEDED)
+def test_no_weaning_needed_is_no_plan(plan, wean):
+    assert _read(plan).weaning_plan.present is wean
+
+
+# Paperwork for the opioid asked of the GP ("sign a chart for the oxycodone", "fill in the
+# paperwork for it") is an opioid-specific GP action.
+PAPERWORK = [
+    ("GP please sign a community prescription chart for the oxycodone for the visiting nurses.", True),
+    ("Please fill in the authorisation paperwork for the oxycodone before the nurses first visit.", True),
+    ("GP kindly countersign the oxycodone administration record.", True),
+    # near misses: paperwork about something else
+    ("GP please sign the fit note for six weeks.", False),
+    ("Please complete the DVLA form at your convenience.", False),
+    ("GP to complete the course of antibiotics.", False),
+]
+
+
+@pytest.mark.parametrize("plan, gp", PAPERWORK)
+def test_paperwork_for_the_opioid_is_a_gp_instruction(plan, gp):
+    assert _read(plan, "GP actions:").gp_instruction.present is gp
