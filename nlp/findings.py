@@ -497,7 +497,41 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
         before = _reason_before().search(layout.text, max(s, m.start - 150), m.start)
         if before:
             return before.group(0)
+        # "For his pain he takes paracetamol. In addition we have given him codeine": the reason of the
+        # sentence before carries over to a drug added to it
+        if s > 1 and _continuation().match(layout.text, s, e):
+            ps, _pe = layout.sentence_bounds(s - 2)
+            for f in c.ind_for.finditer(layout.text, ps, s):
+                phrase = f.group(1).strip()
+                if not c.ind_not.match(phrase) and _SYMPTOM.search(phrase):
+                    return phrase
+            before = _reason_before().search(layout.text, ps, s)
+            if before:
+                return before.group(0)
     return None
+
+
+@lru_cache(maxsize=1)
+def _continuation() -> re.Pattern:
+    return phrase_regex(letter_rules()["indication"]["continuation"])
+
+
+@lru_cache(maxsize=1)
+def _substitution() -> re.Pattern:
+    return gated(phrase_regex(letter_rules()["indication"]["substitution"]))
+
+
+def _substitution_documented(layout: LetterLayout, ex: LetterExtraction) -> bool:
+    """Methadone, or buprenorphine other than a patch, in a letter that says the patient is on opioid substitution
+    treatment ("receives opioid substitution treatment", "OST", "opioid dependence"): the reason is
+    stated, though not on the prescription's line."""
+    if not any(rx.generic == "methadone" or (rx.generic == "buprenorphine" and rx.formulation != "patch")
+               for rx in ex.opioids):
+        return False
+    sub = _substitution()
+    if not could_match(sub, layout.text):
+        return False
+    return any(layout.section_kind(m.start()) not in ("allergy", "family") for m in sub.finditer(layout.text))
 
 
 @lru_cache(maxsize=1)
@@ -711,7 +745,7 @@ def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_fa
                           ({"ome_incomplete"} if ex.ome_incomplete_items else set()))
     ex.indication_documented = any(rx.indication for rx in ex.opioids) or \
         any(indication_on_statement(layout, rx) for rx in ex.opioids) or \
-        _indication_elsewhere(layout, ex, mentions) is not None
+        _indication_elsewhere(layout, ex, mentions) is not None or _substitution_documented(layout, ex)
     ex.patient_age = patient_age(text)
     weaning_and_gp(layout, mentions, ex)
 

@@ -117,3 +117,71 @@ PAPERWORK = [
 @pytest.mark.parametrize("plan, gp", PAPERWORK)
 def test_paperwork_for_the_opioid_is_a_gp_instruction(plan, gp):
     assert _read(plan, "GP actions:").gp_instruction.present is gp
+
+
+def _indicated(letter: str) -> bool:
+    ex = extract_letter(letter)
+    assert ex.opioids
+    return ex.indication_documented
+
+
+# Pain as the subject of a progress report ("the pain remains mild", "pain is manageable now") is no reason for the
+# opioid written in the same sentence.
+PROGRESS = [
+    ("Summary: morphine MR 10mg bd was continued at the same dose and her hip pain remains mild.\n", False),
+    ("Summary: his codeine 30mg qds was kept the same; back pain is now manageable at rest.\n", False),
+    ("Summary: tramadol 50mg bd was continued and pain has been bearable with it.\n", False),
+    # near misses: the reason is written
+    ("Summary: morphine MR 10mg bd was continued for her back pain, which remains tolerable.\n", True),
+    ("Summary: codeine 30mg qds when required for pain.\n", True),
+]
+
+
+@pytest.mark.parametrize("prose, documented", PROGRESS)
+def test_pain_in_a_progress_report_is_no_indication(prose, documented):
+    letter = "Discharge summary\nPatient aged 70.\n" + prose + "\nDischarge medicines: as above.\n"
+    assert _indicated(letter) is documented
+
+
+# A letter saying the patient is on opioid substitution treatment states why the methadone or sublingual
+# buprenorphine is given, though the prescription's own line does not.
+SUBSTITUTION = [
+    ("She receives opioid substitution treatment from the addiction service.", "Methadone 1mg/ml oral solution 45ml once daily, "
+     "supervised", True),
+    ("Background: opioid dependence, stable for 4 years.", "Buprenorphine 8mg sublingual tablets, 12mg once daily", True),
+    ("He collects his OST daily from his local chemist.", "Methadone 1mg/ml oral solution 70ml once daily", True),
+    # near misses: a patch, or no word about substitution treatment
+    ("She receives opioid substitution treatment from the addiction service.", "Buprenorphine 10 micrograms/hour 7-day patch, "
+     "apply weekly", False),
+    ("He has been on this dose for several years.", "Methadone 1mg/ml oral solution 70ml once daily", False),
+]
+
+
+@pytest.mark.parametrize("history, line, documented", SUBSTITUTION)
+def test_opioid_substitution_treatment_is_the_indication(history, line, documented):
+    letter = "Discharge letter\n" + history + "\n\nDischarge medications:\n- " + line + "\n- Omeprazole 20mg od\n"
+    assert _indicated(letter) is documented
+
+
+# "For his pain he takes paracetamol. In addition we have given him codeine ...": the reason of a sentence
+# carries over to a drug the next sentence adds to it ("In addition", "Additionally", "As well as this").
+CONTINUATION = [
+    ("For his wrist pain he takes paracetamol regularly. In addition we have given him codeine 30mg up to four times a "
+     "day, 28 tablets.", True),
+    ("For her post-operative pain she has ibuprofen 400mg tds. Additionally she has oxycodone 5mg capsules, one every "
+     "six hours when needed, 12 capsules.", True),
+    ("For breakthrough pain he may use paracetamol. As well as this he goes home on morphine MR 10mg twice daily, 14 "
+     "tablets.", True),
+    # near misses: the sentence before gives no reason, or the drug's sentence does not continue it
+    ("He takes paracetamol regularly. In addition we have given him codeine 30mg up to four times a day, 28 tablets.",
+     False),
+    ("For his wrist pain he takes paracetamol regularly.\n\nHe was seen by the physiotherapists. We have given him "
+     "codeine 30mg up to four times a day, 28 tablets.", False),
+]
+
+
+@pytest.mark.parametrize("prose, documented", CONTINUATION)
+def test_a_reason_carries_over_to_a_drug_added_in_the_next_sentence(prose, documented):
+    letter = "Dear Dr Example,\n\nMr Test had an operation on his wrist and went home the next day.\n" + prose + \
+        "\n\nYours sincerely,\nDr Writer\n"
+    assert _indicated(letter) is documented
