@@ -27,6 +27,7 @@ class PlanRules:
     stop_verbs: re.Pattern
     when: re.Pattern
     limits: re.Pattern
+    duration_caps: re.Pattern
     past_events: re.Pattern
     not_plan: re.Pattern
     gp_address: re.Pattern
@@ -47,7 +48,7 @@ class PlanRules:
 @lru_cache(maxsize=1)
 def plan_rules() -> PlanRules:
     r = letter_rules()["plans"]
-    kw = {k: gated(phrase_regex(r[k])) for k in ("wean_words", "stop_verbs", "when", "limits", "past_events", "not_plan", "gp_address",
+    kw = {k: gated(phrase_regex(r[k])) for k in ("wean_words", "stop_verbs", "when", "limits", "duration_caps", "past_events", "not_plan", "gp_address",
                                                  "gp_action", "gp_not", "opioid_words", "pronoun", "gp_heading",
                                                  "gp_address_direct", "reduce_qualifiers", "hedges", "plan_reference",
                                                  "other_recipient_heading", "gp_named")}
@@ -118,11 +119,25 @@ def statements(layout: LetterLayout):
 
 def is_weaning_statement(st: str) -> bool:
     """Explicit step-down or stop language: a wean word, a limit ("do not continue beyond", "not for repeat",
-    "last dose"), or a stop verb with a time or condition ("stop if settled", "after five days ... stop")."""
+    "last dose") or a cap on the length of use ("short course", "for a maximum of 5 days"), or a stop verb with a
+    time or condition ("stop if settled", "after five days ... stop")."""
+    return _plan_strength(st) > 0
+
+
+def _plan_strength(st: str) -> int:
+    """2: explicit step-down or stop language; 1: only a cap on the length of use ("short course", "no longer than a
+    week"); 0: no plan. A letter with both shows the explicit one ("He should stop it within five days" over "for a
+    maximum of five days")."""
     P = plan_rules()
     cleaned = P.not_plan.sub(" ", P.past_events.sub(" ", st))
-    if P.wean_words.search(cleaned) or P.limits.search(cleaned):
-        return True
+    if P.wean_words.search(cleaned) or P.limits.search(cleaned) or _stop_with_condition(cleaned):
+        return 2
+    return 1 if P.duration_caps.search(cleaned) else 0
+
+
+def _stop_with_condition(cleaned: str) -> bool:
+    """A stop verb with a time or condition nearby, not hedged ("stop after 5 days", "reduce to 5 mg once settled")."""
+    P = plan_rules()
     for m in P.stop_verbs.finditer(cleaned):
         window = cleaned[max(0, m.start() - 50): m.end() + 70]
         if P.hedges.search(cleaned, max(0, m.start() - 40), m.start()):
@@ -139,7 +154,8 @@ def _plan_object_is_other(st: str, s: int, mentions) -> bool:
     first trigger ("stop the naproxen"), else the drug named before it. "stop after 3/7 then paracetamol only"
     names paracetamol as what follows, not what stops."""
     P = plan_rules()
-    m = P.wean_words.search(st) or P.stop_verbs.search(st) or P.limits.search(st)
+    m = P.wean_words.search(st) or P.stop_verbs.search(st) or \
+        min((x for x in (P.limits.search(st), P.duration_caps.search(st)) if x), key=lambda x: x.start(), default=None)
     if not m:
         return True
     drugs = [(x.start - s, x.category) for x in mentions if s <= x.start < s + len(st)]
@@ -250,7 +266,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             has_opioid = True  # "GP - please do not add to repeats" in a letter whose only new drugs are opioids
         if not has_opioid and patch_opioid and re.search(r"\bpatch(?:es)?\b", st, _I):
             has_opioid = True  # "remove after the 2nd patch" in a letter whose patch is the opioid
-        is_wean = is_weaning_statement(st)
+        strength = _plan_strength(st)
+        is_wean = strength > 0
         if is_wean and has_other and _plan_object_is_other(st, s, mentions):
             is_wean = False
         if is_wean and not has_opioid and kind not in PLAN_SECTIONS and not lead_in and \
@@ -259,7 +276,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         if is_wean and kind == "course" and not re.search(r"\bplan\b|\bplease\b|\bGP\b", st, _I):
             is_wean = False
         if is_wean:
-            wean.append((s, e, kind))
+            wean.append((s, e, strength))
             if has_opioid:
                 last_plan_end = e
         # the cheap conditions first (each test is pure: the order changes nothing but the time)
@@ -269,7 +286,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
                 not (kind != "gp" and not P.gp_named.search(st) and _for_other_recipient(layout, s)):
             gp.append((s, e, kind))
     if wean:
-        s, e, _ = min(wean, key=lambda x: x[0])
+        s, e, _ = min(wean, key=lambda x: (x[2] < 2, x[0]))  # explicit plans before bare caps on the length of use
         ex.weaning_plan = Finding(True, text[s:e], (s, e))
     elif negated:
         s, e = negated[0]

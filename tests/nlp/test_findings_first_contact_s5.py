@@ -185,3 +185,28 @@ def test_a_reason_carries_over_to_a_drug_added_in_the_next_sentence(prose, docum
     letter = "Dear Dr Example,\n\nMr Test had an operation on his wrist and went home the next day.\n" + prose + \
         "\n\nYours sincerely,\nDr Writer\n"
     assert _indicated(letter) is documented
+
+
+# A cap on the length of use ("a short course", "for a maximum of 5 days", "no longer than a week") is a plan, but a
+# weaker one: when the letter also states an explicit stop or step-down, that one is the plan shown.
+CAP_THEN_STOP = [
+    ("We have given her a short course of oxycodone. She should stop it once the wound has settled.",
+     "She should stop it once the wound has settled."),
+    ("Oxycodone is for a maximum of five days. Please wean it to 5mg at night after three days, then stop.",
+     "Please wean it to 5mg at night after three days, then stop."),
+    ("Oxycodone for no longer than a week. He will come off it as the pain eases.", "He will come off it as the pain eases."),
+    # near misses: a cap alone is still the plan; an explicit plan first stays first
+    ("We have given her a short course of oxycodone. She has a follow up in clinic.",
+     "We have given her a short course of oxycodone."),
+    ("Stop the oxycodone after 4 days. It is for a maximum of five days in any case.", "Stop the oxycodone after 4 days."),
+]
+
+
+@pytest.mark.parametrize("prose, shown", CAP_THEN_STOP)
+def test_an_explicit_stop_is_shown_before_a_cap_on_the_length_of_use(prose, shown):
+    ex = extract_letter("Dear Dr Example,\n\nMrs Test was admitted with a fractured wrist, fixed in theatre. She goes "
+                        "home on oxycodone 5mg capsules, one every 4 hours when required, 20 capsules.\n" + prose +
+                        "\n\nYours sincerely,\nDr Writer\n")
+    assert ex.opioids
+    assert ex.weaning_plan.present
+    assert ex.weaning_plan.text == shown
