@@ -210,3 +210,21 @@ def test_an_explicit_stop_is_shown_before_a_cap_on_the_length_of_use(prose, show
     assert ex.opioids
     assert ex.weaning_plan.present
     assert ex.weaning_plan.text == shown
+
+
+# A bare age in the cell after the patient's name in a pipe or tab header row ("Mrs Ada TEST | 81 | NHS ...").
+AGE_CELLS = [
+    ("Name | Mrs Ada TESTER | 81 | NHS 999 000 1234 | Ward 3\n", 81),
+    ("Patient\tMr Bill EXAMPLE\t69\tNHS 999 111 2222\n", 69),
+    ("Mx Sam SAMPLE | 72 yrs | Hosp no TT12345\n", 72),
+    # near misses: the number after the name is an NHS number or a ward
+    ("Name | Mrs Ada TESTER | 999 000 1234 | Ward 3\n", None),
+    ("Mr Bill EXAMPLE | 12B | Bay 4\n", None),
+]
+
+
+@pytest.mark.parametrize("head, age", AGE_CELLS)
+def test_an_age_cell_after_the_name(head, age):
+    from nlp.findings import patient_age
+
+    assert patient_age("Discharge summary\n" + head + "Diagnosis: fall\n") == age
