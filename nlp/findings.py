@@ -498,14 +498,24 @@ def days_of_supply(rx) -> float | None:
 _SYMPTOM = re.compile(r"\b(?:pain|analgesi\w*|breathless\w*|dyspn\w*|cough)\b", re.IGNORECASE)
 
 
+_RE_COMMA_SPLIT = re.compile(r"[,;]")
+
+
 def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) -> str | None:
     """'for post-operative pain' in another sentence that names a discharge opioid (GP section, prose)."""
     generics = {rx.generic for rx in ex.opioids}
     c = context_patterns()
+    rx_spans = [rx.span for rx in ex.opioids if rx.span]
     for m in mentions:
         if m.generic not in generics:
             continue
         s, e = layout.sentence_bounds(m.start)
+        if not any(a <= m.start < b for a, b in rx_spans):
+            ls, le = layout.line_bounds(m.start)
+            a, b = max(ls, s), min(le, e)
+            here = _RE_COMMA_SPLIT.split(layout.text[a:m.start])[-1] + _RE_COMMA_SPLIT.split(layout.text[m.start:b])[0]
+            if c.cues["historical"].search(here) or c.cues["stopped"].search(here):
+                continue  # "PMH: codeine for migraine, stopped years ago": the reason of a past use
         for f in c.ind_for.finditer(layout.text, m.end, e):
             phrase = f.group(1).strip()
             if not c.ind_not.match(phrase) and _SYMPTOM.search(phrase):

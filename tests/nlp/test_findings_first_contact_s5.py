@@ -228,3 +228,22 @@ def test_an_age_cell_after_the_name(head, age):
     from nlp.findings import patient_age
 
     assert patient_age("Discharge summary\n" + head + "Diagnosis: fall\n") == age
+
+
+# A reason written for a past or stopped use of the same drug ("Hx: used codeine for migraine years ago - stopped")
+# is not the reason for the discharge prescription.
+PAST_REASON = [
+    ("PMH: took codeine for knee pain some years ago, no longer taking it", False),
+    ("Hx: codeine for period pain in the past", False),
+    ("Codeine for dental pain discontinued last year", False),
+    # near misses: the reason is the current one
+    ("She will use the codeine for her knee pain until the swelling settles", True),
+    ("We have started codeine for her knee pain, stopped the naproxen", True),
+]
+
+
+@pytest.mark.parametrize("history, documented", PAST_REASON)
+def test_the_reason_of_a_past_use_is_not_the_indication(history, documented):
+    letter = ("ED discharge\n" + history + "\nTTO\n- Codeine phosphate 30mg tablets 1-2 qds prn, 28 tablets (new)\n"
+              "- Omeprazole 20mg od\n")
+    assert _indicated(letter) is documented
