@@ -544,6 +544,20 @@ def _continuation() -> re.Pattern:
 
 
 @lru_cache(maxsize=1)
+def _labelled_indication() -> re.Pattern:
+    return gated(phrase_regex(letter_rules()["indication"]["labelled"]))
+
+
+def _indication_labelled(layout: LetterLayout) -> bool:
+    """A labelled reason for the analgesia or opioids anywhere in the letter ("Analgesia indication: hip pain",
+    "Reason for opioid: post-operative pain"); an empty one ("Indication for opioid: n/a") is none."""
+    rx = _labelled_indication()
+    if not could_match(rx, layout.text):
+        return False
+    return any(layout.section_kind(m.start()) not in NOT_CURRENT_SECTIONS for m in rx.finditer(layout.text))
+
+
+@lru_cache(maxsize=1)
 def _substitution() -> re.Pattern:
     return gated(phrase_regex(letter_rules()["indication"]["substitution"]))
 
@@ -772,7 +786,8 @@ def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_fa
                           ({"ome_incomplete"} if ex.ome_incomplete_items else set()))
     ex.indication_documented = any(rx.indication for rx in ex.opioids) or \
         any(indication_on_statement(layout, rx) for rx in ex.opioids) or \
-        _indication_elsewhere(layout, ex, mentions) is not None or _substitution_documented(layout, ex)
+        _indication_elsewhere(layout, ex, mentions) is not None or _substitution_documented(layout, ex) or \
+        _indication_labelled(layout)
     ex.patient_age = patient_age(text)
     weaning_and_gp(layout, mentions, ex)
 

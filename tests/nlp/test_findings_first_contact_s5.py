@@ -247,3 +247,23 @@ def test_the_reason_of_a_past_use_is_not_the_indication(history, documented):
     letter = ("ED discharge\n" + history + "\nTTO\n- Codeine phosphate 30mg tablets 1-2 qds prn, 28 tablets (new)\n"
               "- Omeprazole 20mg od\n")
     assert _indicated(letter) is documented
+
+
+# A labelled reason for the analgesia or opioids anywhere in the letter ("Analgesia indication: ...", "Reason for
+# opioid: ...") documents the indication; an empty label does not.
+LABELLED = [
+    ("Analgesia indication: pain from the wrist fracture.", True),
+    ("Reason for opioid - post-operative pain", True),
+    ("Opioid indication: acute pain after ORIF", True),
+    # near misses: empty labels, or a label about another drug
+    ("Indication for opioid: n/a", False),
+    ("Analgesia indication: -", False),
+    ("Antibiotic indication: cellulitis", False),
+]
+
+
+@pytest.mark.parametrize("label, documented", LABELLED)
+def test_a_labelled_reason_for_the_analgesia(label, documented):
+    letter = "Discharge summary\nTTO\n- Codeine phosphate 30mg tablets 1-2 qds prn, 28 tablets (new)\n" \
+             "- Omeprazole 20mg od\n" + label + "\n"
+    assert _indicated(letter) is documented
