@@ -753,14 +753,18 @@ def _indication_column_cell(layout: LetterLayout, pos: int) -> str | None:
     return None
 
 
-def indication_on_statement(layout: LetterLayout, rx) -> bool:
+def indication_on_statement(layout: LetterLayout, rx, drug_pos=()) -> bool:
     """A reason on the prescription itself: a symptom after the drug name ("prn pain", "for bone pain",
-    "breakthrough pain") or an Indication/Reason column cell on its row."""
+    "breakthrough pain") or an Indication/Reason column cell on its row. A bulleted or numbered list item that names
+    no other drug (`drug_pos`: where drugs are named) is the prescription's whole, over several sentences
+    ("2) MR tablets ... 28 supplied. Unchanged - for back pain")."""
     symptom, _column, empty = _indication_rules()
     text = layout.text
     s, e = rx.span
     ls, le = layout.line_bounds(s)
-    if "|" not in text[ls:le] and "\t" not in text[ls:le]:
+    if "|" not in text[ls:le] and "\t" not in text[ls:le] and not (
+            le - ls <= 300 and RE_BULLET.match(text[ls:le])
+            and not any(ls <= p < le and not s <= p < e for p in drug_pos)):
         le = min(le, layout.sentence_bounds(max(s, e - 1))[1])  # prose: the prescription's own sentence
     if symptom.search(text, s, max(e, le)):
         return True
@@ -784,8 +788,9 @@ def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_fa
     ex.ome_incomplete_items = ome_incomplete_items(ex)
     ex.ome_flags = sorted({rx.ome_flag for rx in ex.opioids if rx.ome_flag and "not_converted" in rx.ome_flag} |
                           ({"ome_incomplete"} if ex.ome_incomplete_items else set()))
+    drug_pos = [m.start for m in mentions]
     ex.indication_documented = any(rx.indication for rx in ex.opioids) or \
-        any(indication_on_statement(layout, rx) for rx in ex.opioids) or \
+        any(indication_on_statement(layout, rx, drug_pos) for rx in ex.opioids) or \
         _indication_elsewhere(layout, ex, mentions) is not None or _substitution_documented(layout, ex) or \
         _indication_labelled(layout)
     ex.patient_age = patient_age(text)

@@ -267,3 +267,25 @@ def test_a_labelled_reason_for_the_analgesia(label, documented):
     letter = "Discharge summary\nTTO\n- Codeine phosphate 30mg tablets 1-2 qds prn, 28 tablets (new)\n" \
              "- Omeprazole 20mg od\n" + label + "\n"
     assert _indicated(letter) is documented
+
+
+# A numbered or bulleted medicine line is one item: a reason anywhere on it, after full stops, is that drug's.
+LIST_ITEMS = [
+    ("1) Butrans 5 micrograms/hour patch - one patch weekly (on Fridays). 4 patches supplied. Long-term, unchanged "
+     "(her pain clinic started it) - for arthritic knee pain", True),
+    ("1) Morphine MR 10mg tablets - ONE twice daily (8am and 8pm). Qty 28 tablets. UNCHANGED (long-term) - for back pain",
+     True),
+    ("1) Tramadol 50mg capsules - ONE four times a day. Qty 28 capsules. NEW (started day 2) - for nerve pain", True),
+    # near misses: another drug on the same line owns the reason, or the line is no list item
+    ("1) Morphine MR 10mg tablets - ONE twice daily (8am and 8pm). Qty 28 tablets. UNCHANGED - ibuprofen 200mg tds for "
+     "knee pain", False),
+    ("Morphine MR 10mg tablets - ONE twice daily (8am and 8pm). Qty 28 tablets. UNCHANGED. The physios will see her "
+     "about the knee pain", False),
+]
+
+
+@pytest.mark.parametrize("line, documented", LIST_ITEMS)
+def test_a_reason_anywhere_on_a_list_item_is_the_drugs(line, documented):
+    letter = "Discharge summary\nTTO items:\n" + line + "\n2) Paracetamol 500mg 2 tabs QDS\n3) Senna 7.5mg 2 at night\n" \
+        "\nFollow up in clinic.\n"
+    assert _indicated(letter) is documented
