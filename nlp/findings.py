@@ -792,7 +792,7 @@ def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_fa
     ex.indication_documented = any(rx.indication for rx in ex.opioids) or \
         any(indication_on_statement(layout, rx, drug_pos) for rx in ex.opioids) or \
         _indication_elsewhere(layout, ex, mentions) is not None or _substitution_documented(layout, ex) or \
-        _indication_labelled(layout)
+        (bool(ex.opioids) and _indication_labelled(layout))  # no opioid, no indication (corpus rule)
     ex.patient_age = patient_age(text)
     weaning_and_gp(layout, mentions, ex)
 

@@ -289,3 +289,10 @@ def test_a_reason_anywhere_on_a_list_item_is_the_drugs(line, documented):
     letter = "Discharge summary\nTTO items:\n" + line + "\n2) Paracetamol 500mg 2 tabs QDS\n3) Senna 7.5mg 2 at night\n" \
         "\nFollow up in clinic.\n"
     assert _indicated(letter) is documented
+
+
+def test_a_labelled_reason_without_an_opioid_is_no_indication():
+    letter = "Discharge summary\nTTO\n- Paracetamol 1g qds\n- Omeprazole 20mg od\nAnalgesia indication: sprained ankle pain.\n"
+    ex = extract_letter(letter)
+    assert not ex.opioids
+    assert ex.indication_documented is False
