@@ -69,7 +69,7 @@ _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "sh
              "no longer", "no more", "do not", "not to", "then", "and stop", "& stop", "+ stop", "ask", "request",
              "district", "community", "primary care", "appreciat", "thank", "asked", "your help", "assistance",
              "might you", "will you", "at most", "max", "exceed", "until", "down to", "down onto", "if you", "wonder",
-             "kind enough", "back to", "make sure", "confirm", "is off", "come down", "go down", "back down")
+             "kind enough", "back to", "make sure", "confirm", "is off", "come down", "go down", "back down", "long-term", "long term")
 _KW_RE = WordListPattern.of_words(_KEYWORDS)  # run on the case-folded letter: same offsets, several times faster
 
 

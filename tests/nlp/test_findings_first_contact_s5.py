@@ -296,3 +296,20 @@ def test_a_labelled_reason_without_an_opioid_is_no_indication():
     ex = extract_letter(letter)
     assert not ex.opioids
     assert ex.indication_documented is False
+
+
+# "Not for long-term use" is a limit of the plans class, but a statement holding only it had no candidate word
+# ("long-term" was no keyword), so it was never read.
+LONG_TERM = [
+    ("Oxycodone is not for long-term use.", True),
+    ("Oxycodone capsules: not for long term use.", True),
+    ("This oxycodone is not for long-term use after the wrist has healed.", True),
+    # near misses: long-term use as a fact, or a long-term plan about something else
+    ("She has taken long-term oxycodone for her back for years.", False),
+    ("Long-term plan: physiotherapy and a splint.", False),
+]
+
+
+@pytest.mark.parametrize("plan, wean", LONG_TERM)
+def test_not_for_long_term_use_is_read(plan, wean):
+    assert _read(plan).weaning_plan.present is wean
