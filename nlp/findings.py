@@ -27,6 +27,7 @@ class PlanRules:
     stop_verbs: re.Pattern
     when: re.Pattern
     limits: re.Pattern
+    duration_caps: re.Pattern
     past_events: re.Pattern
     not_plan: re.Pattern
     gp_address: re.Pattern
@@ -39,14 +40,18 @@ class PlanRules:
     negated: re.Pattern
     reduce_qualifiers: re.Pattern
     hedges: re.Pattern
+    plan_reference: re.Pattern
+    other_recipient_heading: re.Pattern
+    gp_named: re.Pattern
 
 
 @lru_cache(maxsize=1)
 def plan_rules() -> PlanRules:
     r = letter_rules()["plans"]
-    kw = {k: gated(phrase_regex(r[k])) for k in ("wean_words", "stop_verbs", "when", "limits", "past_events", "not_plan", "gp_address",
+    kw = {k: gated(phrase_regex(r[k])) for k in ("wean_words", "stop_verbs", "when", "limits", "duration_caps", "past_events", "not_plan", "gp_address",
                                                  "gp_action", "gp_not", "opioid_words", "pronoun", "gp_heading",
-                                                 "gp_address_direct", "reduce_qualifiers", "hedges")}
+                                                 "gp_address_direct", "reduce_qualifiers", "hedges", "plan_reference",
+                                                 "other_recipient_heading", "gp_named")}
     c = context_patterns()
     kw["negated"] = gated(phrase_regex(r["negated"] + [c.wean_negated.pattern]))
     return PlanRules(**kw)
@@ -64,7 +69,7 @@ _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "sh
              "no longer", "no more", "do not", "not to", "then", "and stop", "& stop", "+ stop", "ask", "request",
              "district", "community", "primary care", "appreciat", "thank", "asked", "your help", "assistance",
              "might you", "will you", "at most", "max", "exceed", "until", "down to", "down onto", "if you", "wonder",
-             "kind enough", "back to", "make sure", "confirm", "is off")
+             "kind enough", "back to", "make sure", "confirm", "is off", "come down", "go down", "back down", "long-term", "long term")
 _KW_RE = WordListPattern.of_words(_KEYWORDS)  # run on the case-folded letter: same offsets, several times faster
 
 
@@ -114,11 +119,25 @@ def statements(layout: LetterLayout):
 
 def is_weaning_statement(st: str) -> bool:
     """Explicit step-down or stop language: a wean word, a limit ("do not continue beyond", "not for repeat",
-    "last dose"), or a stop verb with a time or condition ("stop if settled", "after five days ... stop")."""
+    "last dose") or a cap on the length of use ("short course", "for a maximum of 5 days"), or a stop verb with a
+    time or condition ("stop if settled", "after five days ... stop")."""
+    return _plan_strength(st) > 0
+
+
+def _plan_strength(st: str) -> int:
+    """2: explicit step-down or stop language; 1: only a cap on the length of use ("short course", "no longer than a
+    week"); 0: no plan. A letter with both shows the explicit one ("He should stop it within five days" over "for a
+    maximum of five days")."""
     P = plan_rules()
     cleaned = P.not_plan.sub(" ", P.past_events.sub(" ", st))
-    if P.wean_words.search(cleaned) or P.limits.search(cleaned):
-        return True
+    if P.wean_words.search(cleaned) or P.limits.search(cleaned) or _stop_with_condition(cleaned):
+        return 2
+    return 1 if P.duration_caps.search(cleaned) else 0
+
+
+def _stop_with_condition(cleaned: str) -> bool:
+    """A stop verb with a time or condition nearby, not hedged ("stop after 5 days", "reduce to 5 mg once settled")."""
+    P = plan_rules()
     for m in P.stop_verbs.finditer(cleaned):
         window = cleaned[max(0, m.start() - 50): m.end() + 70]
         if P.hedges.search(cleaned, max(0, m.start() - 40), m.start()):
@@ -135,7 +154,8 @@ def _plan_object_is_other(st: str, s: int, mentions) -> bool:
     first trigger ("stop the naproxen"), else the drug named before it. "stop after 3/7 then paracetamol only"
     names paracetamol as what follows, not what stops."""
     P = plan_rules()
-    m = P.wean_words.search(st) or P.stop_verbs.search(st) or P.limits.search(st)
+    m = P.wean_words.search(st) or P.stop_verbs.search(st) or \
+        min((x for x in (P.limits.search(st), P.duration_caps.search(st)) if x), key=lambda x: x.start(), default=None)
     if not m:
         return True
     drugs = [(x.start - s, x.category) for x in mentions if s <= x.start < s + len(st)]
@@ -153,6 +173,30 @@ def _under_gp_heading(layout: LetterLayout, pos: int) -> bool:
     start = layout.line_starts[max(0, li - 3)]
     ls, _le = layout.line_bounds(pos)
     return bool(plan_rules().gp_heading.search(layout.text, start, ls))
+
+
+_HEADING_STRIP = " \t\r-\u2013\u2014=*#\u2022\u25b8\u00b7>:|"
+
+
+def _for_other_recipient(layout: LetterLayout, pos: int) -> bool:
+    """Whether the nearest heading above pos (up to 12 lines) addresses someone other than the GP: the patient
+    ("Advice for the patient", "Your medicines") or another team ("Plan for the ward team"). A GP heading nearer to
+    the statement wins; a heading of neither kind ends the search."""
+    P = plan_rules()
+    text = layout.text
+    li = layout.line_index(pos)
+    for k in range(li - 1, max(-1, li - 13), -1):
+        ls = layout.line_starts[k]
+        le = layout.line_starts[k + 1] - 1 if k + 1 < len(layout.line_starts) else len(text)
+        line = text[ls:le].strip(_HEADING_STRIP)
+        if not line:
+            continue
+        if len(line) > 60 or line.endswith(".") or len(line.split()) > 8:
+            continue  # a sentence or list item, not a heading
+        if P.gp_heading.search(line) or P.gp_named.search(line):
+            return False  # the GP's own heading, or one shared with the GP ("Plan for the ward team and GP")
+        return bool(P.other_recipient_heading.search(line))
+    return False
 
 
 def _opioid_on_row(layout: LetterLayout, pos: int, opioid_pos) -> bool:
@@ -177,6 +221,13 @@ def _gp_not(st: str) -> bool:
     return not any(P.gp_action.search(c) and not P.gp_not.search(c) for c in clauses)
 
 
+def _follows(text: str, end: int, start: int) -> bool:
+    """Whether a statement starting at `start` comes right after one ending at `end`: the next sentence, or the next
+    line or list item (one line break, no blank line between them)."""
+    gap = text[end:start]
+    return len(gap) < 12 and gap.count("\n") <= 1 and not gap.strip(" \t\r\n-*\u2022\u25b8\u00b7>")
+
+
 def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None:
     text = layout.text
     c = context_patterns()
@@ -185,6 +236,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
     other_pos = [m.start for m in mentions if m.category in ("non_opioid", "benzodiazepine", "z_drug", "gabapentinoid")]
     patch_opioid = any(rx.formulation == "patch" for rx in ex.opioids)
     wean, gp, negated = [], [], []
+    last_plan_end = None  # end of the last weaning statement about an opioid
     negated_rx = P.negated if could_match(P.negated, text) else None  # once per letter, then per statement
     for s, e, lead_in in statements(layout):
         kind = layout.section_kind(s)
@@ -206,12 +258,16 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             ps, _pe = layout.sentence_bounds(max(0, s - 2))
             has_opioid = any(ps <= p < s for p in opioid_pos) or (s - ps < 3 and any(
                 layout.line_bounds(s)[0] <= p < s for p in opioid_pos))
+        if not has_opioid and last_plan_end is not None and _follows(text, last_plan_end, s) and \
+                (P.plan_reference.search(st) or (not has_other and P.pronoun.search(st))):
+            has_opioid = True  # "could you supervise the taper" right after the opioid's plan refers back to it
         if not has_opioid and not has_other and ex.opioids and re.search(
                 r"\b(?:do\s+not|don't|not\s+to)\s+(?:be\s+)?(?:add|put|issue|re-?issue)\w*\b[^.;]{0,25}\brepeats?\b", st, _I):
             has_opioid = True  # "GP - please do not add to repeats" in a letter whose only new drugs are opioids
         if not has_opioid and patch_opioid and re.search(r"\bpatch(?:es)?\b", st, _I):
             has_opioid = True  # "remove after the 2nd patch" in a letter whose patch is the opioid
-        is_wean = is_weaning_statement(st)
+        strength = _plan_strength(st)
+        is_wean = strength > 0
         if is_wean and has_other and _plan_object_is_other(st, s, mentions):
             is_wean = False
         if is_wean and not has_opioid and kind not in PLAN_SECTIONS and not lead_in and \
@@ -220,14 +276,17 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         if is_wean and kind == "course" and not re.search(r"\bplan\b|\bplease\b|\bGP\b", st, _I):
             is_wean = False
         if is_wean:
-            wean.append((s, e, kind))
+            wean.append((s, e, strength))
+            if has_opioid:
+                last_plan_end = e
         # the cheap conditions first (each test is pure: the order changes nothing but the time)
         if (has_opioid or is_wean) and not (has_other and not has_opioid) and \
                 (kind == "gp" or lead_in or P.gp_address.search(st) or _under_gp_heading(layout, s)) and \
-                P.gp_action.search(st) and not _gp_not(st):
+                P.gp_action.search(st) and not _gp_not(st) and \
+                not (kind != "gp" and not P.gp_named.search(st) and _for_other_recipient(layout, s)):
             gp.append((s, e, kind))
     if wean:
-        s, e, _ = min(wean, key=lambda x: x[0])
+        s, e, _ = min(wean, key=lambda x: (x[2] < 2, x[0]))  # explicit plans before bare caps on the length of use
         ex.weaning_plan = Finding(True, text[s:e], (s, e))
     elif negated:
         s, e = negated[0]
@@ -439,14 +498,24 @@ def days_of_supply(rx) -> float | None:
 _SYMPTOM = re.compile(r"\b(?:pain|analgesi\w*|breathless\w*|dyspn\w*|cough)\b", re.IGNORECASE)
 
 
+_RE_COMMA_SPLIT = re.compile(r"[,;]")
+
+
 def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) -> str | None:
     """'for post-operative pain' in another sentence that names a discharge opioid (GP section, prose)."""
     generics = {rx.generic for rx in ex.opioids}
     c = context_patterns()
+    rx_spans = [rx.span for rx in ex.opioids if rx.span]
     for m in mentions:
         if m.generic not in generics:
             continue
         s, e = layout.sentence_bounds(m.start)
+        if not any(a <= m.start < b for a, b in rx_spans):
+            ls, le = layout.line_bounds(m.start)
+            a, b = max(ls, s), min(le, e)
+            here = _RE_COMMA_SPLIT.split(layout.text[a:m.start])[-1] + _RE_COMMA_SPLIT.split(layout.text[m.start:b])[0]
+            if c.cues["historical"].search(here) or c.cues["stopped"].search(here):
+                continue  # "PMH: codeine for migraine, stopped years ago": the reason of a past use
         for f in c.ind_for.finditer(layout.text, m.end, e):
             phrase = f.group(1).strip()
             if not c.ind_not.match(phrase) and _SYMPTOM.search(phrase):
@@ -455,7 +524,55 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
         before = _reason_before().search(layout.text, max(s, m.start - 150), m.start)
         if before:
             return before.group(0)
+        # "For his pain he takes paracetamol. In addition we have given him codeine": the reason of the
+        # sentence before carries over to a drug added to it
+        if s > 1 and _continuation().match(layout.text, s, e):
+            ps, _pe = layout.sentence_bounds(s - 2)
+            for f in c.ind_for.finditer(layout.text, ps, s):
+                phrase = f.group(1).strip()
+                if not c.ind_not.match(phrase) and _SYMPTOM.search(phrase):
+                    return phrase
+            before = _reason_before().search(layout.text, ps, s)
+            if before:
+                return before.group(0)
     return None
+
+
+@lru_cache(maxsize=1)
+def _continuation() -> re.Pattern:
+    return phrase_regex(letter_rules()["indication"]["continuation"])
+
+
+@lru_cache(maxsize=1)
+def _labelled_indication() -> re.Pattern:
+    return gated(phrase_regex(letter_rules()["indication"]["labelled"]))
+
+
+def _indication_labelled(layout: LetterLayout) -> bool:
+    """A labelled reason for the analgesia or opioids anywhere in the letter ("Analgesia indication: hip pain",
+    "Reason for opioid: post-operative pain"); an empty one ("Indication for opioid: n/a") is none."""
+    rx = _labelled_indication()
+    if not could_match(rx, layout.text):
+        return False
+    return any(layout.section_kind(m.start()) not in NOT_CURRENT_SECTIONS for m in rx.finditer(layout.text))
+
+
+@lru_cache(maxsize=1)
+def _substitution() -> re.Pattern:
+    return gated(phrase_regex(letter_rules()["indication"]["substitution"]))
+
+
+def _substitution_documented(layout: LetterLayout, ex: LetterExtraction) -> bool:
+    """Methadone, or buprenorphine other than a patch, in a letter that says the patient is on opioid substitution
+    treatment ("receives opioid substitution treatment", "OST", "opioid dependence"): the reason is
+    stated, though not on the prescription's line."""
+    if not any(rx.generic == "methadone" or (rx.generic == "buprenorphine" and rx.formulation != "patch")
+               for rx in ex.opioids):
+        return False
+    sub = _substitution()
+    if not could_match(sub, layout.text):
+        return False
+    return any(layout.section_kind(m.start()) not in ("allergy", "family") for m in sub.finditer(layout.text))
 
 
 @lru_cache(maxsize=1)
@@ -636,14 +753,18 @@ def _indication_column_cell(layout: LetterLayout, pos: int) -> str | None:
     return None
 
 
-def indication_on_statement(layout: LetterLayout, rx) -> bool:
+def indication_on_statement(layout: LetterLayout, rx, drug_pos=()) -> bool:
     """A reason on the prescription itself: a symptom after the drug name ("prn pain", "for bone pain",
-    "breakthrough pain") or an Indication/Reason column cell on its row."""
+    "breakthrough pain") or an Indication/Reason column cell on its row. A bulleted or numbered list item that names
+    no other drug (`drug_pos`: where drugs are named) is the prescription's whole, over several sentences
+    ("2) MR tablets ... 28 supplied. Unchanged - for back pain")."""
     symptom, _column, empty = _indication_rules()
     text = layout.text
     s, e = rx.span
     ls, le = layout.line_bounds(s)
-    if "|" not in text[ls:le] and "\t" not in text[ls:le]:
+    if "|" not in text[ls:le] and "\t" not in text[ls:le] and not (
+            le - ls <= 300 and RE_BULLET.match(text[ls:le])
+            and not any(ls <= p < le and not s <= p < e for p in drug_pos)):
         le = min(le, layout.sentence_bounds(max(s, e - 1))[1])  # prose: the prescription's own sentence
     if symptom.search(text, s, max(e, le)):
         return True
@@ -667,9 +788,11 @@ def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_fa
     ex.ome_incomplete_items = ome_incomplete_items(ex)
     ex.ome_flags = sorted({rx.ome_flag for rx in ex.opioids if rx.ome_flag and "not_converted" in rx.ome_flag} |
                           ({"ome_incomplete"} if ex.ome_incomplete_items else set()))
+    drug_pos = [m.start for m in mentions]
     ex.indication_documented = any(rx.indication for rx in ex.opioids) or \
-        any(indication_on_statement(layout, rx) for rx in ex.opioids) or \
-        _indication_elsewhere(layout, ex, mentions) is not None
+        any(indication_on_statement(layout, rx, drug_pos) for rx in ex.opioids) or \
+        _indication_elsewhere(layout, ex, mentions) is not None or _substitution_documented(layout, ex) or \
+        (bool(ex.opioids) and _indication_labelled(layout))  # no opioid, no indication (corpus rule)
     ex.patient_age = patient_age(text)
     weaning_and_gp(layout, mentions, ex)
 
