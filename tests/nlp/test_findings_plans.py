@@ -12,7 +12,7 @@ TTO = "Discharge medications:\n- Morphine sulfate 10mg/5ml oral solution 5ml up 
 @pytest.mark.parametrize("plan, wean, gp", [
     ("GP: kindly review the morphine in a week.", False, True),
     ("GP - r/v oramorph 1/52, stop if settled", True, True),
-    ("Morphine not for repeat prescribing.", True, False),
+    ("Morphine not for repeat prescribing.", False, True),   # a supply ban: GP instruction, not a plan (corpus)
     ("Please take the morphine off the repeat template.", False, True),
     ("Taper & stop over 10/7.", True, False),
     ("She ought to come off it once the pain eases.", True, False),
@@ -62,7 +62,7 @@ PLAN_CASES = [
  # (plan text, wean, gp)
  ("GP: kindly review the oxycodone in a week.", False, True),
  ("GP - r/v oxycodone 1/52, stop if settled", True, True),
- ("Oxycodone: not for repeat prescribing.", True, False),
+ ("Oxycodone: not for repeat prescribing.", False, True),
  ("Please take oxycodone off the repeat template.", False, True),
  ("Taper & stop over 10/7.", True, False),
  ("He ought to come off it once the pain eases.", True, False),
@@ -79,7 +79,7 @@ PLAN_CASES = [
  ("GP -> please review oxycodone at 1 week", False, True),
  ("Dear GP, please ensure that oxycodone is not continued long term.", True, True),
  ("Actions for GP:\n1. Review opioid need in 1/52 and discontinue if able", True, True),
- ("TTO oxycodone is for 5 days only - do not re-prescribe.", True, True),
+ ("TTO oxycodone is for 5 days only - do not re-prescribe.", False, True),
  ("We would recommend the practice does not add oxycodone to repeats.", False, True),
  ("Ask GP to wean oxycodone.", True, True),
  ("GP to stop oxycodone after 5 days", True, True),
@@ -100,7 +100,7 @@ PLAN_CASES = [
  ("Step down to co-codamol after 3 days then paracetamol only.", True, False),
  ("Oxycodone to cease when pain controlled with simple analgesia.", True, False),
  ("Patient advised to reduce & stop oxycodone over the next week.", True, False),
- ("GP please do not issue further supplies of oxycodone.", True, True),
+ ("GP please do not issue further supplies of oxycodone.", False, True),
 ]
 
 
