@@ -809,10 +809,11 @@ def _previous_dose(text: str, g: Group) -> float | None:
 
 
 def _status(layout: LetterLayout, g: Group, cells: dict, has_previous: bool) -> str | None:
+    """new | changed | continued | None, from a list's legend, a Status cell, the words of the statement or its
+    heading."""
     marked = _legend_mark(layout, g)
     if marked in ("new", "changed", "continued"):
         return marked
-    """new | changed | continued | None, from a Status cell, the words of the statement or its heading."""
     c = context_patterns()
     text = layout.text
     zones = []
@@ -831,6 +832,8 @@ def _status(layout: LetterLayout, g: Group, cells: dict, has_previous: bool) -> 
     for zone in zones:
         if not zone.strip():
             continue
+        if _RE_SWITCHED_FROM_HERE.search(zone):
+            return "new"  # "new 08/11 (converted from oxycodone)": this drug is what the patient was switched to
         if RE_NEW_BRACKET.search(zone) and not c.cues["changed"].search(zone):
             return "new"
         if c.cues["changed"].search(zone) or (has_previous and zone is zones[0]):
@@ -840,6 +843,9 @@ def _status(layout: LetterLayout, g: Group, cells: dict, has_previous: bool) -> 
         if c.cues["continued"].search(zone):
             return "continued"
     return "changed" if has_previous else None
+
+
+_RE_SWITCHED_FROM_HERE = re.compile(r"\b(?:converted|switched|changed|rotated)\s+(?:over\s+)?from\b|\b(?:replaces|in\s+place\s+of|instead\s+of)\b", _I)
 
 
 def _dose_change(text: str, g: Group, previous: float | None, current: float | None) -> str | None:

@@ -839,6 +839,7 @@ RE_QTY_SMALL_WORDS = re.compile(r"(?:\b(?:with|supplied|sent|dispensed|given|iss
                                 r"(two|three|four|five|six|seven|eight|nine)\s+(patch(?:es)?|ampoules?|amps|vials?)\b|"
                                 r"\b(two|three|four|five|six|seven|eight|nine)\s+(patch(?:es)?|ampoules?|amps|vials?)\s+"
                                 r"(?:supplied|dispensed|issued|sent|given)\b)", _I)
+_RE_MG_BEFORE_BRACKET = re.compile(r"\d\s*(?:mg|micrograms?|mcg)\s*[(\[]\s*$", _I)
 _RE_MG_ECHO_AFTER = re.compile(r"\s*[(\[]\s*\d+(?:\.\d+)?\s*(?:mg|micrograms?|mcg)\b", _I)
 
 
@@ -856,8 +857,8 @@ def _quantity(sig: Sig, m: Masked, formulation: str | None, default_unit: str | 
     if formulation == "liquid" and (sig.dose_unit == "ml" or sig.strength_kind == "mg_per_ml" or True):
         for x in RE_QTY_ML.finditer(text):
             n = float(x.group(2)) * (float(x.group(1)) if x.group(1) else 1)
-            if _RE_MG_ECHO_AFTER.match(m.orig, x.end()):
-                continue  # "60 ml (60 mg) once daily": the volume of a dose, not the amount supplied
+            if _RE_MG_ECHO_AFTER.match(m.orig, x.end()) or _RE_MG_BEFORE_BRACKET.search(m.orig, max(0, x.start() - 20), x.start()):
+                continue  # "60 ml (60 mg) once daily", "60 mg (60 ml)": the volume of a dose, not the amount supplied
             if n >= 20:
                 sig.quantity_n, sig.quantity_unit = n, "ml"
                 sig.spans["quantity"] = [m.base + x.start(), m.base + x.end()]

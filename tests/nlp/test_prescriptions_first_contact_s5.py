@@ -464,3 +464,23 @@ def test_switched_to_a_brand_named_after_its_generic_and_both_new():
     got = sorted((r.generic, r.supply_quantity, r.new_on_admission) for r in ex.opioids)
     assert got == [("fentanyl", "5 patches", True), ("oxycodone", "100 ml", True)]
     assert ("morphine", "stopped") in _distractors(ex)
+
+
+def test_a_new_lead_in_between_commas_and_a_trailing_new():
+    ex = _read("She goes home on paracetamol 1 g four times a day and, new this admission, codeine 30 mg, one or two "
+               "tablets every six hours as required, 28 tablets supplied.\n")
+    assert [r.new_on_admission for r in ex.opioids] == [True]
+    ex = _read("TTO: co-codamol 30/500 2 QDS PRN, 24 tabs, NEW\n     + ibuprofen 400 TDS\n")
+    assert [r.new_on_admission for r in ex.opioids] == [True]
+
+
+def test_a_status_cell_saying_what_it_replaced_is_new():
+    ex = _read("Drug :: Directions :: Dispensed :: Status\n"
+               "Hydromorphone m/r 2 mg capsules :: ONE every 12 hours :: 28 capsules :: new 08/11 (converted from "
+               "oxycodone)\n")
+    assert [(r.status, r.new_on_admission) for r in ex.opioids] == [("new", True)]
+
+
+def test_a_dose_volume_in_brackets_after_the_mg_is_not_a_quantity():
+    ex = _read("MEDICATION ON DISCHARGE\n\u2022 Methadone 1 mg/ml oral solution \u00b7 60 mg (60 ml) once daily, supervised\n")
+    assert [(r.dose_mg_max, r.supply_quantity) for r in ex.opioids] == [(60.0, None)]
