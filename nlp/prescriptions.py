@@ -845,7 +845,7 @@ def _status(layout: LetterLayout, g: Group, cells: dict, has_previous: bool) -> 
     return "changed" if has_previous else None
 
 
-_RE_SWITCHED_FROM_HERE = re.compile(r"\b(?:converted|switched|changed|rotated)\s+(?:over\s+)?from\b|\b(?:replaces|in\s+place\s+of|instead\s+of)\b", _I)
+_RE_SWITCHED_FROM_HERE = re.compile(r"(?<!dose\s)\b(?:converted|switched|changed|rotated)\s+(?:over\s+)?from\s+(?![\d.])|\b(?:replaces|in\s+place\s+of|instead\s+of)\b", _I)
 
 
 def _dose_change(text: str, g: Group, previous: float | None, current: float | None) -> str | None:
