@@ -845,6 +845,7 @@ def _status(layout: LetterLayout, g: Group, cells: dict, has_previous: bool) -> 
     return "changed" if has_previous else None
 
 
+_RE_TICKED = re.compile(r"\s*(?:\u2612|\u2611|\u2713|\u2714|\u2705|\[\s*[xX]\s*\]|yes|y)\s*$", _I)
 _RE_SWITCHED_FROM_HERE = re.compile(r"(?<!dose\s)\b(?:converted|switched|changed|rotated)\s+(?:over\s+)?from\s+(?![\d.])|\b(?:replaces|in\s+place\s+of|instead\s+of)\b", _I)
 
 
@@ -906,8 +907,8 @@ def _new_status(layout: LetterLayout, g: Group, cells: dict) -> bool | None:
         if "status" in cells:
             a, b = cells["status"]
             st = text[a:b]
-            if c.cues["new"].search(st):
-                return True
+            if c.cues["new"].search(st) or _RE_TICKED.match(st):
+                return True  # (a ticked box under "New?")
             if c.cues["continued"].search(st):
                 return False
         zone = text[g.seg_start:g.seg_end]

@@ -32,7 +32,7 @@ _DOSE_BETWEEN = re.compile(r"\d\s*(?:mg|g|mcg|micrograms?|ml|tabs?|tablets?|caps
 @dataclass
 class TableColumns:
     roles: list[str]
-    mode: str  # sep | tab | csv | fixed
+    mode: str  # sep | tab | csv | fixed | right (fixed width, read from the right: a title over the drug column)
     starts: list[int]  # fixed width: column start offsets within the line
 
 
@@ -198,6 +198,10 @@ def header_columns(line: str) -> TableColumns | None:
     if roles.count("dose") > 1:  # "Dose ... Amount": the second dose-like column is the amount supplied
         last = len(roles) - 1 - roles[::-1].index("dose")
         roles[last] = "quantity"
+    if mode == "fixed" and roles[0] == "drug" and cells[0][1] - cells[0][0] >= 16 and len(roles) >= 2:
+        # "MEDICINES TO TAKE HOME          New?   Days supplied   Qty": a title over the drug-and-directions text,
+        # short columns at the right whose cells do not sit under their headings
+        mode = "right"
     return TableColumns(roles, mode, [s for s, _ in cells])
 
 
@@ -212,6 +216,14 @@ def row_cells(line: str, cols: TableColumns) -> list[tuple[str, int, int]]:
             if e > s:
                 role = cols.roles[i] if i < len(cols.roles) else "other"
                 out.append((role, s, e))
+        return out
+    if cols.mode == "right":
+        chunks = _wide_chunks(line)
+        k = len(cols.roles) - 1
+        if len(chunks) <= k:
+            return [("drug", chunks[0][0], chunks[-1][1])] if chunks and not line[:1].isspace() else []
+        out.append(("drug", chunks[0][0], chunks[-k - 1][1]))
+        out.extend((role, s, e) for role, (s, e) in zip(cols.roles[1:], chunks[-k:]))
         return out
     starts = cols.starts
     for s, e in _wide_chunks(line):
@@ -278,7 +290,7 @@ def table_rows(layout: LetterLayout) -> list[_Row]:
                 continue
             if (cols.mode == "sep" and not c.sep_split.search(line)) or (cols.mode == "csv" and "," not in line):
                 break
-            if cols.mode == "fixed" and heads.match(line) and not line[:1].isspace():
+            if cols.mode in ("fixed", "right") and heads.match(line) and not line[:1].isspace():
                 break
             cells = row_cells(line, cols)
             if not cells:

@@ -484,3 +484,22 @@ def test_a_status_cell_saying_what_it_replaced_is_new():
 def test_a_dose_volume_in_brackets_after_the_mg_is_not_a_quantity():
     ex = _read("MEDICATION ON DISCHARGE\n\u2022 Methadone 1 mg/ml oral solution \u00b7 60 mg (60 ml) once daily, supervised\n")
     assert [(r.dose_mg_max, r.supply_quantity) for r in ex.opioids] == [(60.0, None)]
+
+
+TICK_FORM = """MEDICINES TO TAKE HOME                                   New?   Days supplied   Qty
+Paracetamol 500 mg tablets - 2 four times a day   \u2612   -   32
+Codeine phosphate 30 mg tablets: ONE or TWO every 6 hours when needed   \u2612   3   24
+Sertraline 50 mg tablets - 1 daily   \u2610   -   own
+"""
+
+
+def test_a_tick_box_form_titled_over_the_drug_column():
+    (rx,) = _read(TICK_FORM).opioids
+    assert (rx.dose_mg_max, rx.frequency_per_day_max, rx.prn, rx.supply_days, rx.supply_quantity, rx.new_on_admission) \
+        == (60.0, 4, True, 3, "24 tablets", True)
+
+
+def test_a_supplied_column_is_a_quantity():
+    ex = _read("Medicine                                      New?   Supplied\n"
+               "Tramadol 50 mg caps - 1 every 6 h if needed   \u2612      20\n")
+    assert [(r.supply_quantity, r.supply_days) for r in ex.opioids] == [("20 capsules", None)]
