@@ -772,10 +772,19 @@ def _add_taper_steps(sig: Sig, m: Masked) -> None:
 _RE_STEP_DOSE = re.compile(r"\A\s*then\s+(?:(?:reduce|decrease|go|step|drop|down|to)\s+){0,3}(\d+(?:\.\d+)?)\s*mg\b", _I)
 
 
+_RE_STEP_COUNT = re.compile(r"\A\s*then\s+(?:(?:reduce|decrease|go|step|drop|down|to)\s+){0,3}(one|two|three|four|half|½|\d)\s+"
+                            r"(?:(?:tablets?|tabs?|capsules?|caps?)\b|(?=(?:bd|b\.d|tds|qds|od|twice|once|daily|nocte|mane|"
+                            r"at\s+night|in\s+the\s+morning)\b))", _I)
+
+
 def _widen_to_taper_doses(sig: Sig, m: Masked, steps) -> None:
     """A taper's dose range spans its steps (corpus rule): "10mg bd for 7 days, then 5mg bd for 7 days" is 5-10 mg,
     whether the first dose was written apart from the strength or is the strength itself."""
     step_doses = [float(x.group(1)) for st in steps if (x := _RE_STEP_DOSE.match(st.group(0)))]
+    if sig.strength_mg:  # "then ONE tablet twice a day for four days": the count times the strength
+        step_doses += [(0.5 if x.group(1).lower() in ("half", "½") else to_number(x.group(1)) or 0) * sig.strength_mg
+                       for st in steps if (x := _RE_STEP_COUNT.match(st.group(0))) and not _RE_STEP_DOSE.match(st.group(0))]
+        step_doses = [d for d in step_doses if d]
     if not step_doses or sig.strength_kind not in ("mg", "combo") or not sig.strength_mg:
         return
     dose_at = sig.spans.get("dose")
