@@ -1137,6 +1137,36 @@ def _status_of_all(layout: LetterLayout, rxs: list[OpioidPrescription]) -> None:
                 r.new_on_admission, r.status = True, r.status or "new"
 
 
+_RE_LIST_SUPPLY = re.compile(r"\b(\d{1,2})\s*(?:days?|/7)(?:'s?)?\b(?=[^.\n]{0,40}?\b(?:each|unless\s+(?:otherwise\s+)?stated|below|all\s+items)\b)", _I)
+
+
+def _list_heading_supply(layout: LetterLayout, rxs: list[OpioidPrescription]) -> None:
+    """A supply stated once above a list for every item ("LEAVE MEDICATION: 14 days of each item below supplied",
+    "Medicines at discharge (dispensed from ward, 7 days unless stated)") is the days supplied of each listed
+    prescription that states none of its own."""
+    text, starts = layout.text, layout.line_starts
+    if not rxs or not _RE_LIST_SUPPLY.search(text):
+        return
+    for r in rxs:
+        if r.supply_days is not None or r.supply_quantity is None and r.quantity_n is None and _OWN_SUPPLY.search(r.text):
+            continue
+        li = layout.line_index(r.span[0])
+        for j in range(li - 1, max(-1, li - 15), -1):
+            line = text[starts[j]:(starts[j + 1] - 1 if j + 1 < len(starts) else len(text))]
+            if not line.strip():
+                break
+            if RE_LIST_ITEM.match(line) or line[:1].isspace():
+                continue  # another item of the list, or an item's wrapped line
+            x = _RE_LIST_SUPPLY.search(line)
+            if x:
+                r.supply_days = int(x.group(1))
+                r.spans["supply"] = [starts[j] + x.start(), starts[j] + x.end()]
+            break
+
+
+_OWN_SUPPLY = re.compile(r"\b(?:own\s+supply|patient'?s\s+own|POD|not\s+supplied)\b", _I)
+
+
 def _shared_supply(layout: LetterLayout, rxs: list[OpioidPrescription]) -> None:
     """A supply stated for several drugs at once ("7 days of each supplied") belongs to the prescriptions
     written before it in the same paragraph that state no supply of their own."""
@@ -1249,6 +1279,7 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
             group_of.append(next(g for g in groups if g.seg_start == st_rx.statement_span[0]))
     _shared_status(layout, rxs, group_of)
     _status_of_all(layout, rxs)
+    _list_heading_supply(layout, rxs)
     _limits_from_references(layout, mentions, rxs, others)
     _end_dates(layout, rxs, group_of)
     _quantities_before_references(layout, mentions, rxs)

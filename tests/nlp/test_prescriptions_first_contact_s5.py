@@ -503,3 +503,14 @@ def test_a_supplied_column_is_a_quantity():
     ex = _read("Medicine                                      New?   Supplied\n"
                "Tramadol 50 mg caps - 1 every 6 h if needed   \u2612      20\n")
     assert [(r.supply_quantity, r.supply_days) for r in ex.opioids] == [("20 capsules", None)]
+
+
+@pytest.mark.parametrize("heading, days", [
+    ("LEAVE MEDICATION: 14 days of each item below supplied from the unit pharmacy", 14),
+    ("Medicines at discharge (dispensed from ward, 7 days unless stated)", 7),
+    ("Medicines at discharge", None),
+])
+def test_a_supply_stated_once_above_the_list(heading, days):
+    ex = _read(heading + "\n\u2022 Sertraline 50 mg \u00b7 ONE daily\n\u2022 Tapentadol 50 mg tablets \u00b7 ONE twice a day "
+               "\u00b7 continuing\n\u2022 Senna 7.5 mg \u00b7 TWO at night\n")
+    assert [r.supply_days for r in ex.opioids] == [days]
