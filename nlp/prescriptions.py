@@ -706,6 +706,8 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
             sig.patch_change_days = _patch_default_days(generic, sig.strength_mcg_per_hour, term)
     if sig.dose_units_max is None and sig.dose_mg_max and sig.strength_mg:
         sig.dose_units_max = sig.dose_mg_max / sig.strength_mg
+    if sig.quantity_n is not None and sig.quantity_n > S.MAX_QUANTITY:
+        sig.quantity_n = sig.quantity_unit = None  # no TTO holds that many units: a number of something else
 
     rx = OpioidPrescription(
         text=raw_seg.strip(),
@@ -1038,9 +1040,10 @@ def _limits_from_references(layout: LetterLayout, mentions: list[Mention], rxs: 
             same[0].duration_days, same[0].spans["duration"] = limit
 
 
-_RE_COUNT_BEFORE = re.compile(r"(?:^|(?<=[\s(]))(\d+|" + S._QTY_WORDS + r")\s+$", _I)
+# (a count on the same line, at most three figures: a number on the line above is never a count of this drug)
+_RE_COUNT_BEFORE = re.compile(r"(?<=[ \t(])(\d{1,3}|" + S._QTY_WORDS + r")[ \t]+$", _I)
 _RE_BARE_PERIOD = S._phrase_rx(r"^{N}\s*{U}(?:'s)?(?:\s+supply)?$")
-_RE_UNIT_AFTER = re.compile(r"\s+(?:\d+(?:\.\d+)?\s*(?:mg|micrograms?|mcg)(?:/h(?:ou)?r?)?\s+)?(tablets?|tabs|capsules?|caps|patch(?:es)?)\b(?:\s*\(\s*([^()\n]{1,20}?)\s*\))?", _I)
+_RE_UNIT_AFTER = re.compile(r"[ \t]+(?:\d+(?:\.\d+)?[ \t]*(?:mg|micrograms?|mcg)[ \t]+)?(tablets?|tabs|capsules?|caps|patch(?:es)?)\b(?:\s*\(\s*([^()\n]{1,20}?)\s*\))?", _I)
 
 
 def _quantities_before_references(layout: LetterLayout, mentions: list[Mention], rxs: list[OpioidPrescription]) -> None:
@@ -1066,7 +1069,7 @@ def _quantities_before_references(layout: LetterLayout, mentions: list[Mention],
             continue
         around = _RE_COUNT_BEFORE.search(text, max(0, m.start - 20), m.start)
         unit_after = _RE_UNIT_AFTER.match(text, m.end) if around else None
-        if around and unit_after and (n := S.to_number(around.group(1))):
+        if around and unit_after and (n := S.to_number(around.group(1))) and n <= S.MAX_QUANTITY:
             # "She has fourteen MST tablets (one week)": the count before the name, the unit (and days) after it
             unit = S._unit_name(unit_after.group(1))
             rx.quantity_n, rx.quantity_unit = int(n), unit
@@ -1078,7 +1081,7 @@ def _quantities_before_references(layout: LetterLayout, mentions: list[Mention],
             continue
         x = S.RE_QUANTITY_OF_DRUG.search(text, max(0, m.start - 60), m.start)
         n = S.to_number(x.group(1)) if x else None
-        if not n:
+        if not n or n > S.MAX_QUANTITY:
             continue
         unit = S._unit_name(x.group(2))
         rx.quantity_n, rx.quantity_unit = int(n), "ml" if unit.startswith("ml") else unit

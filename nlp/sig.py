@@ -921,6 +921,9 @@ def parse_quantity_cell(sig: Sig, m: Masked, formulation: str | None, default_un
     parse_supply(sig, m, formulation, default_unit, supply_only=True)
 
 
+MAX_QUANTITY = 5000  # units or ml: more than any discharge supply; a larger figure is an identifier or a date
+
+
 def format_quantity(sig: Sig) -> str | None:
     if sig.quantity_n is None or not sig.quantity_unit:
         return None

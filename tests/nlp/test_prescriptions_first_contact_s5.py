@@ -514,3 +514,14 @@ def test_a_supply_stated_once_above_the_list(heading, days):
     ex = _read(heading + "\n\u2022 Sertraline 50 mg \u00b7 ONE daily\n\u2022 Tapentadol 50 mg tablets \u00b7 ONE twice a day "
                "\u00b7 continuing\n\u2022 Senna 7.5 mg \u00b7 TWO at night\n")
     assert [r.supply_days for r in ex.opioids] == [days]
+
+
+@pytest.mark.parametrize("letter", [
+    "Fentanyl 12 microgram/hour patch, change every 72 hours.\nDoB - 26021967\nFentanyl 12 microgram/hour patch, "
+    "change every 72 hours.\n",
+    "Discharge medicines\n- Oxycodone 5 mg capsules every 4 hours when required. Qty: 7444448\n",
+])
+def test_an_identifier_is_never_read_as_a_quantity(letter):
+    """A date of birth on the line above a drug, or a hospital number after a label, is no count of units (and
+    would reach exports as evidence)."""
+    assert all(r.supply_quantity is None and r.quantity_n is None for r in _read(letter).opioids)
