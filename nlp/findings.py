@@ -43,6 +43,7 @@ class PlanRules:
     plan_reference: re.Pattern
     other_recipient_heading: re.Pattern
     gp_named: re.Pattern
+    in_progress: re.Pattern
 
 
 @lru_cache(maxsize=1)
@@ -51,7 +52,7 @@ def plan_rules() -> PlanRules:
     kw = {k: gated(phrase_regex(r[k])) for k in ("wean_words", "stop_verbs", "when", "limits", "duration_caps", "past_events", "not_plan", "gp_address",
                                                  "gp_action", "gp_not", "opioid_words", "pronoun", "gp_heading",
                                                  "gp_address_direct", "reduce_qualifiers", "hedges", "plan_reference",
-                                                 "other_recipient_heading", "gp_named")}
+                                                 "other_recipient_heading", "gp_named", "in_progress")}
     c = context_patterns()
     kw["negated"] = gated(phrase_regex(r["negated"] + [c.wean_negated.pattern]))
     return PlanRules(**kw)
@@ -70,7 +71,7 @@ _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "sh
              "district", "community", "primary care", "appreciat", "thank", "asked", "your help", "assistance",
              "might you", "will you", "at most", "max", "exceed", "until", "down to", "down onto", "if you", "wonder",
              "kind enough", "back to", "make sure", "confirm", "is off", "come down", "go down", "back down", "long-term", "long term",
-             "thereafter", "manage on", "cope on", "get by on", "have finished")
+             "thereafter", "manage on", "cope on", "get by on", "manage with", "cope with", "have finished")
 _KW_RE = WordListPattern.of_words(_KEYWORDS)  # run on the case-folded letter: same offsets, several times faster
 
 
@@ -182,6 +183,7 @@ def _under_gp_heading(layout: LetterLayout, pos: int) -> bool:
     return bool(plan_rules().gp_heading.search(layout.text, start, ls))
 
 
+_RE_THE_COUNT = re.compile(r"\b(?:the|these|those|her|his|their)\s+(\d+)\s+(tablets?|capsules?|caps|tabs|patch(?:es)?|sachets?)\b", re.IGNORECASE)
 _RE_NO_NEED = re.compile(r"\bno\s+need\s+(?:to|for)\b|\bnot\s+(?:needed|necessary|required)\b", re.IGNORECASE)
 _RE_UNTICKED = re.compile(r"[\u2610\u25a1][^\u2610\u2611\u2612\u25a1\u25a0\n]*")
 _HEADING_STRIP = " \t\r-\u2013\u2014=*#\u2022\u25b8\u00b7>:|"
@@ -280,6 +282,11 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         if not has_opioid and not has_other and len(ex.opioids) == 1 and P.plan_reference.search(st) and \
                 P.wean_words.search(st):
             has_opioid = True  # "the practice continues the step-down" in a letter whose one opioid is the one stepped down
+        if not has_opioid and ex.opioids:
+            q = _RE_THE_COUNT.search(st)
+            if q and any(rx.supply_quantity and re.match(re.escape(q.group(1)) + r"\s*" + q.group(2)[:3], rx.supply_quantity, _I)
+                         for rx in ex.opioids):
+                has_opioid = True  # "the 12 capsules are the whole course": the count supplied of the opioid
         if not has_opioid and patch_opioid and re.search(r"\bpatch(?:es)?\b", st, _I):
             has_opioid = True  # "remove after the 2nd patch" in a letter whose patch is the opioid
         strength = _plan_strength(st)
@@ -303,7 +310,9 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
                 not (kind != "gp" and not P.gp_named.search(st) and _for_other_recipient(layout, s)):
             gp.append((s, e, kind))
     if wean:
-        s, e, _ = min(wean, key=lambda x: (x[2] < 2, x[0]))  # explicit plans before bare caps on the length of use
+        # explicit plans before bare caps on the length of use; a plan told as already under way ("she is part-way
+        # through their planned reduction") after one that says what to do next
+        s, e, _ = min(wean, key=lambda x: (x[2] < 2, bool(P.in_progress.search(text, x[0], x[1])), x[0]))
         ex.weaning_plan = Finding(True, text[s:e], (s, e))
     elif negated:
         s, e = negated[0]

@@ -308,3 +308,45 @@ def test_an_age_after_a_dot_leader(line, age):
     ex = extract_letter("Name ............ Mr Test Example\n" + line + "\n\nTTO:\n- Oxycodone 5mg capsules one every 4 hours when "
                         "required (20 capsules)\n")
     assert ex.patient_age == age
+
+
+# "The 20 capsules ..." names the count supplied of the opioid: the statement is about it.
+THE_SUPPLIED_COUNT = [
+    ("- The 20 capsules are the whole course; once they run out he should manage on paracetamol alone.", True),
+    ("- These 20 capsules should last the course, after which he should cope with paracetamol only.", True),
+    ("- His 20 capsules are all he needs: he can then get by on paracetamol alone.", True),
+    # near misses: a count that is not the opioid's, a present state
+    ("- The 28 tablets of omeprazole are a month's supply; he should manage on paracetamol alone after that.", False),
+    ("- The 30 capsules are a month's supply; he should manage on paracetamol alone later.", False),
+]
+
+
+@pytest.mark.parametrize("prose, plan", THE_SUPPLIED_COUNT)
+def test_the_supplied_count_refers_to_the_opioid(prose, plan):
+    ex = extract_letter("Discharge medications:\n- Oxycodone 5mg capsules 5mg every 4 hours when required for pain, "
+                        "20 capsules supplied\n- Omeprazole 20mg od, 28 tablets\n\nOTHER NOTES\n" + prose + "\n")
+    assert ex.opioids
+    assert ex.weaning_plan.present is plan
+
+
+# A plan told as already under way ("part-way through the clinic's reduction") gives way to one that says what to do
+# next, wherever the two stand in the letter.
+UNDER_WAY = [
+    ("She is part-way through the pain clinic's planned reduction of oxycodone.",
+     "Please continue the reduction of oxycodone, stopping it over the next month."),
+    ("He is half-way through a taper of his oxycodone set by the pain team.",
+     "GP to continue the oxycodone taper and stop at four weeks."),
+    ("She is midway through weaning the oxycodone.",
+     "Please continue to wean the oxycodone and stop it by Christmas."),
+]
+
+
+@pytest.mark.parametrize("narrative, instruction", UNDER_WAY)
+def test_a_plan_under_way_gives_way_to_the_next_step(narrative, instruction):
+    ex = extract_letter("Dear Dr Example,\n\n" + narrative + "\n\n" + TTO + "\nPlan:\n" + instruction + "\n")
+    assert ex.opioids
+    assert ex.weaning_plan.present
+    assert ex.weaning_plan.text == instruction
+    # near miss: without the narrative the instruction is the plan too
+    ex = extract_letter(TTO + "\nPlan:\n" + instruction + "\n")
+    assert ex.weaning_plan.text == instruction
