@@ -350,3 +350,21 @@ def test_a_plan_under_way_gives_way_to_the_next_step(narrative, instruction):
     # near miss: without the narrative the instruction is the plan too
     ex = extract_letter(TTO + "\nPlan:\n" + instruction + "\n")
     assert ex.weaning_plan.text == instruction
+
+
+# An adverb between the modal and "be stopped" ("should then be stopped", "can simply be stopped") keeps the stop.
+MODAL_ADVERB_STOP = [
+    ("The oxycodone is for one week only and should then be stopped.", True),
+    ("The oxycodone can simply be stopped once the fracture pain settles.", True),
+    ("The oxycodone should now be reduced to 5mg at night after 3 days.", True),
+    # near misses: a stop that is past or denied
+    ("The oxycodone should then be collected from his usual pharmacy.", False),
+    ("The oxycodone should not be stopped abruptly.", False),
+]
+
+
+@pytest.mark.parametrize("prose, plan", MODAL_ADVERB_STOP)
+def test_an_adverb_between_modal_and_stop_keeps_the_plan(prose, plan):
+    ex = extract_letter(LETTER + prose + "\n\nYours sincerely,\nDr Writer\n")
+    assert ex.opioids
+    assert ex.weaning_plan.present is plan
