@@ -43,6 +43,7 @@ class PlanRules:
     plan_reference: re.Pattern
     other_recipient_heading: re.Pattern
     gp_named: re.Pattern
+    in_progress: re.Pattern
 
 
 @lru_cache(maxsize=1)
@@ -51,7 +52,7 @@ def plan_rules() -> PlanRules:
     kw = {k: gated(phrase_regex(r[k])) for k in ("wean_words", "stop_verbs", "when", "limits", "duration_caps", "past_events", "not_plan", "gp_address",
                                                  "gp_action", "gp_not", "opioid_words", "pronoun", "gp_heading",
                                                  "gp_address_direct", "reduce_qualifiers", "hedges", "plan_reference",
-                                                 "other_recipient_heading", "gp_named")}
+                                                 "other_recipient_heading", "gp_named", "in_progress")}
     c = context_patterns()
     kw["negated"] = gated(phrase_regex(r["negated"] + [c.wean_negated.pattern]))
     return PlanRules(**kw)
@@ -69,7 +70,8 @@ _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "sh
              "no longer", "no more", "do not", "not to", "then", "and stop", "& stop", "+ stop", "ask", "request",
              "district", "community", "primary care", "appreciat", "thank", "asked", "your help", "assistance",
              "might you", "will you", "at most", "max", "exceed", "until", "down to", "down onto", "if you", "wonder",
-             "kind enough", "back to", "make sure", "confirm", "is off", "come down", "go down", "back down", "long-term", "long term")
+             "kind enough", "back to", "make sure", "confirm", "is off", "come down", "go down", "back down", "long-term", "long term",
+             "thereafter", "manage on", "cope on", "get by on", "manage with", "cope with", "have finished")
 _KW_RE = WordListPattern.of_words(_KEYWORDS)  # run on the case-folded letter: same offsets, several times faster
 
 
@@ -130,9 +132,15 @@ def _plan_strength(st: str) -> int:
     maximum of five days")."""
     P = plan_rules()
     cleaned = P.not_plan.sub(" ", P.past_events.sub(" ", st))
-    if P.wean_words.search(cleaned) or P.limits.search(cleaned) or _stop_with_condition(cleaned):
+    if P.wean_words.search(cleaned) or _unhedged_limit(cleaned) or _stop_with_condition(cleaned):
         return 2
     return 1 if P.duration_caps.search(cleaned) else 0
+
+
+def _unhedged_limit(cleaned: str) -> bool:
+    """A limit not spoken as a wish just before it ("he wants to stop it after a week" is no plan)."""
+    P = plan_rules()
+    return any(not P.hedges.search(cleaned, max(0, m.start() - 40), m.end()) for m in P.limits.finditer(cleaned))
 
 
 def _stop_with_condition(cleaned: str) -> bool:
@@ -175,6 +183,9 @@ def _under_gp_heading(layout: LetterLayout, pos: int) -> bool:
     return bool(plan_rules().gp_heading.search(layout.text, start, ls))
 
 
+_RE_THE_COUNT = re.compile(r"\b(?:the|these|those|her|his|their)\s+(\d+)\s+(tablets?|capsules?|caps|tabs|patch(?:es)?|sachets?)\b", re.IGNORECASE)
+_RE_NO_NEED = re.compile(r"\bno\s+need\s+(?:to|for)\b|\bnot\s+(?:needed|necessary|required)\b", re.IGNORECASE)
+_RE_UNTICKED = re.compile(r"[\u2610\u25a1][^\u2610\u2611\u2612\u25a1\u25a0\n]*")
 _HEADING_STRIP = " \t\r-\u2013\u2014=*#\u2022\u25b8\u00b7>:|"
 
 
@@ -249,10 +260,13 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             if not negated and negated_rx is not None and negated_rx.search(st):
                 negated.append((s, e))
             continue
-        if negated_rx is not None and negated_rx.search(st):
-            negated.append((s, e))
+        if negated_rx is not None and negated_rx.search(st) and not (
+                _RE_NO_NEED.search(st) and _plan_strength(negated_rx.sub(" ", st)) == 2):
+            negated.append((s, e))  # "7/7 course then off - no need to wean" still holds a stop plan
             continue
-        has_opioid = named_opioid or bool(P.opioid_words.search(st))
+        # an unticked box ("[ ] analgesia") offers an action nobody chose: its words are not the statement's
+        ticked = _RE_UNTICKED.sub(" ", st) if "\u2610" in st or "\u25a1" in st else st
+        has_opioid = named_opioid or bool(P.opioid_words.search(ticked))
         has_other = any(s <= p < e for p in other_pos)
         if not has_opioid and P.pronoun.search(st):
             ps, _pe = layout.sentence_bounds(max(0, s - 2))
@@ -262,8 +276,17 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
                 (P.plan_reference.search(st) or (not has_other and P.pronoun.search(st))):
             has_opioid = True  # "could you supervise the taper" right after the opioid's plan refers back to it
         if not has_opioid and not has_other and ex.opioids and re.search(
-                r"\b(?:do\s+not|don't|not\s+to)\s+(?:be\s+)?(?:add|put|issue|re-?issue)\w*\b[^.;]{0,25}\brepeats?\b", st, _I):
+                r"\b(?:do\s+not|don't|not\s+to)\s+(?:be\s+)?(?:add|put|issue|re-?issue)\w*\b[^.;]{0,25}\brepeats?\b"
+                r"|\bno\s+(?:further\s+)?repeats?\s+(?:of|for)\s+(?:item|line|no\.?)\s*#?\s*\d", st, _I):
             has_opioid = True  # "GP - please do not add to repeats" in a letter whose only new drugs are opioids
+        if not has_opioid and not has_other and len(ex.opioids) == 1 and P.plan_reference.search(st) and \
+                P.wean_words.search(st):
+            has_opioid = True  # "the practice continues the step-down" in a letter whose one opioid is the one stepped down
+        if not has_opioid and ex.opioids:
+            q = _RE_THE_COUNT.search(st)
+            if q and any(rx.supply_quantity and re.match(re.escape(q.group(1)) + r"\s*" + q.group(2)[:3], rx.supply_quantity, _I)
+                         for rx in ex.opioids):
+                has_opioid = True  # "the 12 capsules are the whole course": the count supplied of the opioid
         if not has_opioid and patch_opioid and re.search(r"\bpatch(?:es)?\b", st, _I):
             has_opioid = True  # "remove after the 2nd patch" in a letter whose patch is the opioid
         strength = _plan_strength(st)
@@ -273,7 +296,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         if is_wean and not has_opioid and kind not in PLAN_SECTIONS and not lead_in and \
                 not _opioid_on_row(layout, s, opioid_pos):
             is_wean = False  # prose outside plan/GP/medicine sections must name the opioid ("cease breast feeding")
-        if is_wean and kind == "course" and not re.search(r"\bplan\b|\bplease\b|\bGP\b", st, _I):
+        if is_wean and kind == "course" and not re.search(r"\bplan\b|\bplease\b|\bGP\b", st, _I) and \
+                not (named_opioid and P.limits.search(st)):  # "Rx given: X ... short course then stop" is a plan
             is_wean = False
         if is_wean:
             wean.append((s, e, strength))
@@ -286,7 +310,9 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
                 not (kind != "gp" and not P.gp_named.search(st) and _for_other_recipient(layout, s)):
             gp.append((s, e, kind))
     if wean:
-        s, e, _ = min(wean, key=lambda x: (x[2] < 2, x[0]))  # explicit plans before bare caps on the length of use
+        # explicit plans before bare caps on the length of use; a plan told as already under way ("she is part-way
+        # through their planned reduction") after one that says what to do next
+        s, e, _ = min(wean, key=lambda x: (x[2] < 2, bool(P.in_progress.search(text, x[0], x[1])), x[0]))
         ex.weaning_plan = Finding(True, text[s:e], (s, e))
     elif negated:
         s, e = negated[0]
@@ -501,6 +527,11 @@ _SYMPTOM = re.compile(r"\b(?:pain|analgesi\w*|breathless\w*|dyspn\w*|cough)\b", 
 _RE_COMMA_SPLIT = re.compile(r"[,;]")
 
 
+_RE_LABEL_BEFORE_DRUG = re.compile(r"\b(?:indication|reason)\s+for\s+(?:the\s+|his\s+|her\s+|their\s+)?$", re.IGNORECASE)
+_RE_LABEL_AFTER_DRUG = re.compile(r"[ \t]*(?:\([^)\n]{0,40}\)[ \t]*)?[:=\-\u2013][ \t]*(?!(?:n/?a|none|nil|not\s+(?:stated|documented|known)|-|\?)"
+                                  r"[ \t]*(?:[.;,]|$))([A-Za-z][^\n.;]{2,80})", re.IGNORECASE | re.MULTILINE)
+
+
 def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) -> str | None:
     """'for post-operative pain' in another sentence that names a discharge opioid (GP section, prose)."""
     generics = {rx.generic for rx in ex.opioids}
@@ -520,6 +551,11 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
             phrase = f.group(1).strip()
             if not c.ind_not.match(phrase) and _SYMPTOM.search(phrase):
                 return phrase
+        # "Indication for oxycodone: post-op knee pain": a label naming the drug, then a reason that is not empty
+        if _RE_LABEL_BEFORE_DRUG.search(layout.text, max(0, m.start - 40), m.start):
+            after = _RE_LABEL_AFTER_DRUG.match(layout.text, m.end)
+            if after:
+                return after.group(1)
         # "for breakthrough pain we have started Oramorph" puts the reason before the drug
         before = _reason_before().search(layout.text, max(s, m.start - 150), m.start)
         if before:
