@@ -27,6 +27,7 @@ def context_rules() -> dict:
 @dataclass
 class ContextPatterns:
     header_line: re.Pattern
+    header_line_prefixed: re.Pattern
     header_mid: re.Pattern
     header_caps: re.Pattern
     kinds: list[str]
@@ -51,10 +52,12 @@ def context_patterns() -> ContextPatterns:
     for k in kinds:
         groups.append(f"(?P<{k}>" + "|".join(f"(?:{p})" for p in r["section_headers"][k]) + ")")
     alts = "|".join(groups)
-    # (a numbered heading, "4. MEDICATION ON DISCHARGE", "6) Actions for GP", is the same heading)
-    header_line = re.compile(r"(?im)^[ \t]*(?:\d{1,2}(?:\.\d{1,2})?(?:[.)][ \t]*|[ \t]+))?"
-                             r"(?:(?:your|the\s+patient'?s|her|his|their)\s+)?(?:" + alts +
-                             r")[ \t]*(?:\([^)\n]{0,80}\))?[ \t]*(?P<colon>:|(?=\r?\n)|$)")
+    tail = r")[ \t]*(?:\([^)\n]{0,80}\))?[ \t]*(?P<colon>:|(?=\r?\n)|$)"
+    header_line = re.compile(r"(?im)^[ \t]*(?:" + alts + tail)
+    # a numbered or possessive heading ("4. MEDICATION ON DISCHARGE", "Your medicines to take home") is the same
+    # heading: a second pattern whose prefix is required, so the plain one keeps its fast literal scan
+    header_line_prefixed = re.compile(r"(?im)^[ \t]*(?:\d{1,2}(?:\.\d{1,2})?(?:[.)][ \t]*|[ \t]+)|"
+                                      r"(?:your|the\s+patient'?s|her|his|their)\s+)(?:" + alts + tail)
     mid_kinds = ("allergy", "family")
     mid = "|".join(f"(?P<{k}>" + "|".join(f"(?:{p})" for p in r["section_headers"][k]) + ")" for k in mid_kinds)
     header_mid = re.compile(r"(?i)(?:" + mid + r")\s*:")
@@ -68,7 +71,7 @@ def context_patterns() -> ContextPatterns:
         return gated(re.compile(src, _I))
 
     return ContextPatterns(
-        header_line=header_line, header_mid=header_mid, header_caps=header_caps, kinds=kinds, cues=cues,
+        header_line=header_line, header_line_prefixed=header_line_prefixed, header_mid=header_mid, header_caps=header_caps, kinds=kinds, cues=cues,
         wean_negated=phrase(w["negated"]),
         gp_directive=phrase(g["directive"]), gp_opioid_words=phrase(g["opioid_words"]),
         gp_lead_in=phrase(g["lead_in"]),
@@ -146,9 +149,10 @@ class LetterLayout:
         c = context_patterns()
         text = self.text
         heads = []
-        for m in c.header_line.finditer(text):
-            kind = next(k for k in c.kinds if m.group(k) is not None)
-            heads.append((m.start(), m.end(), kind, "line"))
+        for rx in (c.header_line, c.header_line_prefixed):
+            for m in rx.finditer(text):
+                kind = next(k for k in c.kinds if m.group(k) is not None)
+                heads.append((m.start(), m.end(), kind, "line"))
         low = text.lower()
         for kw in ("allerg", "intoleran", "family", "social", "adr"):
             i = low.find(kw)

@@ -1123,17 +1123,20 @@ def _end_dates(layout: LetterLayout, rxs: list[OpioidPrescription], groups: list
             rx.duration_days, rx.spans["duration"] = days, [base + a, base + b]
 
 
-_RE_ALL_NEW = re.compile(r"\b(?:both|all(?:\s+(?:three|four|of\s+them|of\s+these|these))?|these|they)\s+(?:are|were)\s+"
-                         r"(?:all\s+)?(?:new(?:ly\s+started)?|started)(?:\s+(?:this|during\s+(?:this|the))\s+(?:admission|stay))?\b", _I)
+# "Both are new this admission": found from its verb (a literal the regex engine scans for fast), then its subject
+_RE_ARE_NEW = re.compile(r"\b(?:are|were)\s+(?:all\s+)?(?:new(?:ly\s+started)?|started)\b", _I)
+_RE_ALL_SUBJECT = re.compile(r"\b(?:both|all(?:\s+(?:three|four|of\s+them|of\s+these|these))?|these|they)\s+$", _I)
 
 
 def _status_of_all(layout: LetterLayout, rxs: list[OpioidPrescription]) -> None:
     """'Both are new this admission': the prescriptions told before it in the same paragraph that state no
     status of their own are new."""
     text = layout.text
-    if not rxs or "new" not in text.lower() and "started" not in text.lower():
+    if not rxs:
         return
-    for x in _RE_ALL_NEW.finditer(text):
+    for x in _RE_ARE_NEW.finditer(text):
+        if not _RE_ALL_SUBJECT.search(text, max(0, x.start() - 25), x.start()):
+            continue
         para = max(text.rfind("\n\n", 0, x.start()), 0)
         for r in rxs:
             if para <= r.span[0] < x.start() and r.new_on_admission is None:
