@@ -96,6 +96,7 @@ _COUNT = r"(\d|one|two|three|four|half|½)"
 _TIMED_COUNT = (_COUNT + r"\s*(?:tablets?|tabs?|capsules?|caps?)?\s*(?:\(\s*\d+(?:\.\d+)?\s*mg\s*\)\s*)?"
                 r"(?:in\s+the\s+|at\s+)?" + _TIME + r"(?![\w/])")  # "TWO capsules (4 mg) in the morning"
 RE_TIMED_COUNTS = re.compile(r"(?<![\d.])\b" + _TIMED_COUNT + r"(?:\s*(?:,|;|&|\+|and|/|then)?\s*" + _TIMED_COUNT + r"){1,3}", _I)
+_RE_TIME_WORD = re.compile(_TIME, _I)  # (cheap first look: no time of day, no doses at named times)
 RE_TIMED_COUNT_ONE = re.compile(r"\b" + _TIMED_COUNT, _I)
 RE_PRN = re.compile(r"\b(?:" + "|".join(sig_rules()["prn_phrases"]) + r")\b", _I)
 
@@ -331,6 +332,19 @@ _RE_NUMBER_ECHO = re.compile(r"(?<=\d)[ \t]*\((?:one|two|three|four|five|six|sev
                              r"fourteen|twenty(?:[ -]four)?|twenty-eight|thirty|fifty-six)\)", _I)
 
 
+def _has_echo_bracket(text: str) -> bool:
+    """Whether a '(' follows a figure ('4 (four)'): a few string finds instead of a regex over the whole text."""
+    i = text.find("(")
+    while i >= 0:
+        j = i - 1
+        while j >= 0 and text[j] in " \t":
+            j -= 1
+        if j >= 0 and text[j].isdigit() and text[i + 1:i + 2].isalpha():
+            return True
+        i = text.find("(", i + 1)
+    return False
+
+
 class Masked:
     """The segment text with consumed parts blanked, so a number is read once."""
 
@@ -338,7 +352,7 @@ class Masked:
         self.orig = text
         # typographic variants read as their ASCII twin, one character for one so offsets stay put
         folded = text.translate(_CHAR_FOLDS)
-        if "(" in folded:
+        if "(" in folded and _has_echo_bracket(folded):
             # a figure echoed in words ("every 4 (four) hours", "2 (two) times daily"): the words are blanked
             folded = _RE_NUMBER_ECHO.sub(lambda x: " " * len(x.group(0)), folded)
         self.chars = list(folded)
@@ -452,7 +466,8 @@ def parse_dose(sig: Sig, m: Masked, start: int, formulation: str | None) -> None
         sig.spans["dose"] = [m.base + start + timed.start(), m.base + start + timed.end()]
         m.take(start + timed.start(), start + timed.end())
         return
-    counted = RE_TIMED_COUNTS.search(region) if sig.strength_mg and sig.strength_kind in ("mg", "combo") else None
+    counted = RE_TIMED_COUNTS.search(region) if sig.strength_mg and sig.strength_kind in ("mg", "combo") and \
+        _RE_TIME_WORD.search(region) else None
     if counted:
         counts = [to_number(t.group(1)) if t.group(1) not in ("half", "½") else 0.5
                   for t in RE_TIMED_COUNT_ONE.finditer(counted.group(0))]
@@ -572,7 +587,7 @@ def parse_frequency(sig: Sig, m: Masked, formulation: str | None) -> None:
     b = RE_BARE_HOURLY.search(text)
     if b:
         cands.append((b.start(), b.end(), 24))
-    clock = RE_CLOCK_TIMES.search(text)
+    clock = RE_CLOCK_TIMES.search(text) if (":" in text or "." in text or "m" in text) else None
     if clock:  # "10 mg at 08:00 and 20:00", "(8am/8pm)": one administration per clock time
         cands.append((clock.start(), clock.end(), len(RE_CLOCK_ONE.findall(clock.group(0)))))
     if cands:

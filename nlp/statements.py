@@ -65,6 +65,7 @@ class StatementPatterns:
     columns: list[tuple[str, re.Pattern]]
     seps: str
     sep_split: re.Pattern
+    sep_split_colons: re.Pattern
     border: re.Pattern
     drug_heading: re.Pattern  # cheap pre-filter: a heading line names its Drug column
     embedding: re.Pattern
@@ -89,7 +90,8 @@ def statement_patterns() -> StatementPatterns:
     return StatementPatterns(
         columns=[(role, re.compile(r"(?:" + pat + r")\s*:?", _I)) for role, pat in r["table_columns"]],
         seps=seps,
-        sep_split=re.compile("::|[" + re.escape(seps) + "]"),  # (a double colon separates cells too: "Drug :: Dose")
+        sep_split=re.compile("[" + re.escape(seps) + "]"),
+        sep_split_colons=re.compile("::|[" + re.escape(seps) + "]"),  # "Drug :: Dose": a double colon separates too
         border=re.compile(r["border_line"]),
         drug_heading=_drug_heading(next(p for role, p in r["table_columns"] if role == "drug"), seps),
         embedding=re.compile(r["embedding_cues"], _I),
@@ -159,13 +161,20 @@ def _wide_chunks(line: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _WIDE_GAP.finditer(line)]
 
 
+def _splitter(line: str) -> re.Pattern:
+    """The cell separator pattern for a line: with '::' only when the line holds one (a plain character class
+    scans far faster than an alternation)."""
+    c = statement_patterns()
+    return c.sep_split_colons if "::" in line else c.sep_split
+
+
 def header_columns(line: str) -> TableColumns | None:
     """Column roles of a table heading line, or None if the line is not one."""
     c = statement_patterns()
     if not c.drug_heading.search(line):
         return None
-    if c.sep_split.search(line):
-        mode, cells = "sep", _sep_cells(line, c.sep_split)
+    if _splitter(line).search(line):
+        mode, cells = "sep", _sep_cells(line, _splitter(line))
     elif "\t" in line.strip():
         mode, cells = "tab", _tab_cells(line)
     elif _csv_heading(line):
@@ -210,7 +219,7 @@ def row_cells(line: str, cols: TableColumns) -> list[tuple[str, int, int]]:
     c = statement_patterns()
     out = []
     if cols.mode in ("sep", "tab", "csv"):
-        cells = (_sep_cells(line, c.sep_split) if cols.mode == "sep" else _tab_cells(line) if cols.mode == "tab"
+        cells = (_sep_cells(line, _splitter(line)) if cols.mode == "sep" else _tab_cells(line) if cols.mode == "tab"
                  else _sep_cells(line, _CSV_SPLIT if '"' in line else _COMMA))
         for i, (s, e) in enumerate(cells):
             if e > s:
@@ -271,7 +280,7 @@ def table_rows(layout: LetterLayout) -> list[_Row]:
         le = starts[i + 1] - 1 if i + 1 < n else len(text)
         line = text[ls:le]
         # a heading line has columns: a tab, a separator or a gap of two spaces
-        cols = header_columns(line) if ("  " in line or "\t" in line or c.sep_split.search(line) or _csv_heading(line)) else None
+        cols = header_columns(line) if ("  " in line or "\t" in line or "::" in line or c.sep_split.search(line) or _csv_heading(line)) else None
         i += 1
         if cols is None:
             continue
@@ -288,7 +297,7 @@ def table_rows(layout: LetterLayout) -> list[_Row]:
             if c.border.match(line):
                 i += 1
                 continue
-            if (cols.mode == "sep" and not c.sep_split.search(line)) or (cols.mode == "csv" and "," not in line):
+            if (cols.mode == "sep" and not _splitter(line).search(line)) or (cols.mode == "csv" and "," not in line):
                 break
             if cols.mode in ("fixed", "right") and heads.match(line) and not line[:1].isspace():
                 break
