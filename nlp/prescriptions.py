@@ -21,7 +21,7 @@ from nlp.extraction import CoPrescription, Distractor, OpioidPrescription
 from nlp.findings import discharge_date
 from nlp.lexicon import Term, load_lexicon
 from nlp.ome import OST_BRANDS as _OST_BRANDS
-from nlp.rules import json_rules
+from nlp.rules import fold_case, json_rules
 from nlp.statements import segment
 
 _I = re.IGNORECASE
@@ -1125,6 +1125,7 @@ def _end_dates(layout: LetterLayout, rxs: list[OpioidPrescription], groups: list
 
 # "Both are new this admission": found from its verb (a literal the regex engine scans for fast), then its subject
 _RE_ARE_NEW = re.compile(r"\b(?:are|were)\s+(?:all\s+)?(?:new(?:ly\s+started)?|started)\b", _I)
+_ARE_NEW_WORDS = ("are new", "were new", "all new", "are newly", "were newly", "are started", "were started")
 _RE_ALL_SUBJECT = re.compile(r"\b(?:both|all(?:\s+(?:three|four|of\s+them|of\s+these|these))?|these|they)\s+$", _I)
 
 
@@ -1132,7 +1133,8 @@ def _status_of_all(layout: LetterLayout, rxs: list[OpioidPrescription]) -> None:
     """'Both are new this admission': the prescriptions told before it in the same paragraph that state no
     status of their own are new."""
     text = layout.text
-    if not rxs:
+    folded = fold_case(text) or text.lower()
+    if not rxs or not any(w in folded for w in _ARE_NEW_WORDS):
         return
     for x in _RE_ARE_NEW.finditer(text):
         if not _RE_ALL_SUBJECT.search(text, max(0, x.start() - 25), x.start()):
@@ -1151,7 +1153,8 @@ def _list_heading_supply(layout: LetterLayout, rxs: list[OpioidPrescription]) ->
     "Medicines at discharge (dispensed from ward, 7 days unless stated)") is the days supplied of each listed
     prescription that states none of its own."""
     text, starts = layout.text, layout.line_starts
-    if not rxs or not _RE_LIST_SUPPLY.search(text):
+    folded = fold_case(text) or text.lower()
+    if not rxs or not any(w in folded for w in ("each", "unless", "below", "all items")) or not _RE_LIST_SUPPLY.search(text):
         return
     for r in rxs:
         if r.supply_days is not None or r.supply_quantity is None and r.quantity_n is None and _OWN_SUPPLY.search(r.text):
