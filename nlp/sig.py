@@ -74,7 +74,8 @@ RE_ML = re.compile(NUM + r"(?:\s*(?:ml|mls)?\s*(?:-|–|to)\s*" + NUM + r")?\s*(
 RE_EVERY_H = re.compile(r"\b(?:every|each|q\.?|q)\s*" + NUMW + r"(?:\s*(?:-|–|to|or)\s*" + NUMW + r")?\s*(?:hours?|hrs?|hly|h)\b\.?", _I)
 RE_HOURLY = re.compile(r"(?<![\d.])\b" + NUMW + r"(?:\s*(?:-|–|to|or)\s*" + NUMW + r")?\s*[- ]?\s*(?:hourly|hrly|hly|h(?:ou)?rly)\b", _I)
 RE_BARE_HOURLY = re.compile(r"(?<![\d\-\s])\s*\bhourly\b|(?:^|(?<=[\s(|,]))hourly\b", _I)
-RE_TIMES = re.compile(r"\b" + NUMW + r"\s*(?:x\s*)?times?\s*(?:a|per|each|in\s+a|in\s+24\s*hours?)?\s*(?:day|daily|24\s*h(?:ours?|rs?)?)\b", _I)
+RE_TIMES = re.compile(r"\b" + NUMW + r"\s*(?:(?:x\s*)?times?\s*(?:a|per|each|in\s+a|in\s+24\s*hours?)?|x\s*(?:/\s*|\s+(?:a|per)\s+)?)"
+                      r"\s*(?:day|daily|24\s*h(?:ours?|rs?)?)\b", _I)  # "4 times a day", "4x/day", "2x daily"
 # "no more than", "do not take more than", "must not have more than"
 _NO_MORE_THAN = r"(?:no|not)\s+more\s+than|(?:do\s+not|don't|never|must\s+not|should\s+not)\s+(?:take|use|have|give|exceed)\s+more\s+than"
 RE_CAP_TIMES = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|up\s+to|" + _NO_MORE_THAN + r"|not\s+to\s+exceed)\s*(?:of\s+)?" + NUMW

@@ -80,7 +80,7 @@ def _drug_heading(pattern: str, seps: str) -> re.Pattern:
     lets the regex engine skip most positions (one pass over a long letter)."""
     firsts = "".join(sorted(set(re.findall(r"(?:^|\(\?:|\|)([a-z])", pattern))))
     return re.compile(r"\b(?=[" + firsts + firsts.upper() + r"])" + pattern
-                      + r"\s*:?\s*(?:$|[\t," + re.escape(seps) + r"]|\s\s|:)", _I | re.M)
+                      + r"\s*:?\s*(?:$|[\t," + re.escape(seps) + r"]|\s\s|(?<=:):)", _I | re.M)  # (or "Drug :: Dose")
 
 
 @lru_cache(maxsize=1)
