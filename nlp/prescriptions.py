@@ -732,8 +732,9 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
     fz = next((m for m in ms if m.fuzzy_of), None)
     if fz is not None:
         rx.fuzzy_match = f"{fz.surface} -> {fz.fuzzy_of}"
-    rx.new_on_admission = _new_status(layout, g, cells)
-    rx.status = _status(layout, g, cells, previous is not None)
+    marked = _legend_mark(layout, g)  # once for both readers of the status
+    rx.new_on_admission = _new_status(layout, g, cells, marked)
+    rx.status = _status(layout, g, cells, previous is not None, marked)
     if rx.status in ("changed", "continued"):
         rx.new_on_admission = False  # the gold schema: a changed dose is a pre-existing prescription
     elif rx.status == "new":
@@ -810,10 +811,9 @@ def _previous_dose(text: str, g: Group) -> float | None:
     return None
 
 
-def _status(layout: LetterLayout, g: Group, cells: dict, has_previous: bool) -> str | None:
+def _status(layout: LetterLayout, g: Group, cells: dict, has_previous: bool, marked: str | None) -> str | None:
     """new | changed | continued | None, from a list's legend, a Status cell, the words of the statement or its
     heading."""
-    marked = _legend_mark(layout, g)
     if marked in ("new", "changed", "continued"):
         return marked
     c = context_patterns()
@@ -899,10 +899,9 @@ def _legend_mark(layout: LetterLayout, g: Group) -> str | None:
     return legend_status(layout.text, layout.text[sec.start:sec.body_start], layout.line_text(g.seg_start))
 
 
-def _new_status(layout: LetterLayout, g: Group, cells: dict) -> bool | None:
+def _new_status(layout: LetterLayout, g: Group, cells: dict, marked: str | None) -> bool | None:
     text = layout.text
     c = context_patterns()
-    marked = _legend_mark(layout, g)
     if marked in ("new", "changed", "continued"):
         return marked == "new"
     if g.source == "table":
@@ -1157,7 +1156,7 @@ def _list_heading_supply(layout: LetterLayout, rxs: list[OpioidPrescription]) ->
     if not rxs or not any(w in folded for w in ("each", "unless", "below", "all items")) or not _RE_LIST_SUPPLY.search(text):
         return
     for r in rxs:
-        if r.supply_days is not None or r.supply_quantity is None and r.quantity_n is None and _OWN_SUPPLY.search(r.text):
+        if r.supply_days is not None or S.RE_OWN.search(r.text):
             continue
         li = layout.line_index(r.span[0])
         for j in range(li - 1, max(-1, li - 15), -1):
@@ -1172,8 +1171,6 @@ def _list_heading_supply(layout: LetterLayout, rxs: list[OpioidPrescription]) ->
                 r.spans["supply"] = [starts[j] + x.start(), starts[j] + x.end()]
             break
 
-
-_OWN_SUPPLY = re.compile(r"\b(?:own\s+supply|patient'?s\s+own|POD|not\s+supplied)\b", _I)
 
 
 def _shared_supply(layout: LetterLayout, rxs: list[OpioidPrescription]) -> None:
