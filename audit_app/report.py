@@ -374,11 +374,12 @@ def png_session():
         import os
 
         import kaleido
-        from qi.figures import chromium_path
+        from qi.figures import chromium_path, quiet_browser_goodbye
 
         browser = chromium_path()
         if browser:
             os.environ.setdefault("BROWSER_PATH", browser)
+            quiet_browser_goodbye()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 kaleido.start_sync_server(silence_warnings=True)

@@ -12,6 +12,7 @@ browser.
 """
 from __future__ import annotations
 
+import logging
 import math
 import os
 import shutil
@@ -336,6 +337,32 @@ def chromium_path() -> str | None:
     return None
 
 
+#: choreographer writes this into its own pipe when Chromium closes; its reader then logs the
+#: sentinel as an undecodable message ("JSONError decoding message. Ignoring") with a traceback
+CHOREOGRAPHER_GOODBYE = "{bye}"
+
+
+def _not_browser_goodbye(record: logging.LogRecord) -> bool:
+    """False for choreographer's log of its own shutdown sentinel; every other record is kept."""
+    exc = record.exc_info[1] if record.exc_info else None
+    cause = getattr(exc, "__cause__", None)
+    return not (isinstance(getattr(cause, "doc", None), str) and cause.doc.startswith(CHOREOGRAPHER_GOODBYE))
+
+
+def quiet_browser_goodbye() -> None:
+    """Keep a normal Chromium shutdown out of the server log (a traceback there reads as a crash).
+
+    Only that one record is dropped: any other message choreographer cannot decode is still logged.
+    """
+    try:   # choreographer first: its logging library sets the logger class the pipe's logger needs
+        from choreographer.channels import pipe
+    except ImportError:
+        return
+    pipe_logger = logging.getLogger(pipe.__name__)
+    if _not_browser_goodbye not in pipe_logger.filters:
+        pipe_logger.addFilter(_not_browser_goodbye)
+
+
 def figure_to_png(fig: go.Figure, path: str | os.PathLike | None = None, *, scale: float = 1.0) -> bytes:
     """Render ``fig`` to PNG bytes with kaleido and the system Chromium; write them to ``path`` if given.
 
@@ -348,6 +375,7 @@ def figure_to_png(fig: go.Figure, path: str | os.PathLike | None = None, *, scal
             "or set BROWSER_PATH; no browser is downloaded"
         )
     os.environ["BROWSER_PATH"] = browser   # choreographer reads it when kaleido starts Chromium
+    quiet_browser_goodbye()
     data = fig.to_image(format="png", scale=scale)
     if path is not None:
         Path(path).write_bytes(data)
