@@ -131,6 +131,8 @@ def _plan_strength(st: str) -> int:
     week"); 0: no plan. A letter with both shows the explicit one ("He should stop it within five days" over "for a
     maximum of five days")."""
     P = plan_rules()
+    if not any(could_match(rx, st) for rx in (P.wean_words, P.limits, P.stop_verbs, P.duration_caps)):
+        return 0  # most statements (GP requests, indications) have no plan words: skip the two rewrites below
     cleaned = P.not_plan.sub(" ", P.past_events.sub(" ", st))
     if P.wean_words.search(cleaned) or _unhedged_limit(cleaned) or _stop_with_condition(cleaned):
         return 2
