@@ -272,16 +272,16 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
     if _RE_STOP_WORD.search(stop_clause) and not positive and STRONG_INPATIENT.search(near) and _past_stop(stop_clause):
         return "inpatient_only"  # "the syringe driver (morphine ...) was discontinued": a ward-only dose, now ended
     if _RE_STOP_WORD.search(stop_clause) and not positive:
-        if cue("stop_instruction", clause) and not _past_stop(stop_clause):
+        if cue("stop_check", stop_clause) or (cue("stop_instruction", stop_clause) and not _past_stop(stop_clause)):
             # "GP to review ... and ensure oxycodone stopped": a plan, never a stopped drug
             return "rx" if has_sig(text[m.start:ce]) else "reference"
         return "stopped"
     if cue("inpatient_only", near):
         return "inpatient_only"
-    if kind == "changes" and (RE_LIST_ITEM.match(line := text[slice(*layout.line_bounds(m.start))])
+    if kind == "changes" and (positive or RE_LIST_ITEM.match(line := text[slice(*layout.line_bounds(m.start))])
                               or cue("status_lead", line)) and has_sig(_without_previous_dose(text[m.start:ce])):
-        # "Changes: - MST Continus - INCREASED to 60mg BD (was 30mg BD)", "STARTED - codeine 30mg qds":
-        # the new prescription
+        # "Changes: - MST Continus - INCREASED to 60mg BD (was 30mg BD)", "STARTED - codeine 30mg qds", a paragraph
+        # under "Medication changes" saying "we have started Oramorph 5 ml 4-hourly": the new prescription
         return "rx"
     if kind in ("plan", "gp", "changes", "other", "history"):
         return "reference"
