@@ -259,6 +259,8 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         # "switched him from tramadol to tapentadol", "converted her to OxyContin": what goes home
         return "rx" if has_sig(text[m.start:ce]) else "reference"
     positive = cue("discharge_positive", clause)
+    if not positive and cue("proposed_change", before):
+        return "reference"  # "we suggest a further reduction of the OxyContin to 5 mg bd in two weeks": a proposal
     if kind == "history" and not positive:
         return "historical"
     if cue("historical", clause) and not positive:
@@ -344,7 +346,9 @@ RE_HAS_DOSE = re.compile(r"\d\s*(?:mg|micrograms?|mcg|[µμu]g|ml|tabs?|tablets?
 
 def has_sig(s: str) -> bool:
     s = s[:160]
-    return bool(RE_HAS_DOSE.search(s)) and bool(FREQ_OR_PRN.search(s) or _RE_SIG_OTHER.search(s))
+    # (clock times are a frequency: "one at 8 am and one at 8 pm", "10 mg at 08:00 and 20:00")
+    return bool(RE_HAS_DOSE.search(s)) and bool(FREQ_OR_PRN.search(s) or _RE_SIG_OTHER.search(s)
+                                                or S.RE_CLOCK_TIMES.search(s))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -1283,6 +1287,7 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
         else:
             rxs.append(st_rx)
             group_of.append(next(g for g in groups if g.seg_start == st_rx.statement_span[0]))
+    _background_use(layout, rxs, group_of)
     _shared_status(layout, rxs, group_of)
     _status_of_all(layout, rxs)
     _list_heading_supply(layout, rxs)
@@ -1426,6 +1431,36 @@ def _listed_in_discharge_section(layout: LetterLayout, opioids: list[Mention]) -
             story.add(id(m))
             break
     return story
+
+
+def _background_use(layout: LetterLayout, rxs: list[OpioidPrescription], group_of: list[Group]) -> None:
+    """Background told in prose ("for which he has been on OxyContin 20 mg twice a day for some years") beside
+    another prescription of the same product: the other one is what goes home. The background adds to it like a
+    story; when its dose differs it is the dose before the change (a historical mention)."""
+    if len(rxs) < 2:
+        return
+    text = layout.text
+    for k in range(len(rxs) - 1, -1, -1):
+        b = rxs[k]
+        if b.new_on_admission or layout.section_kind(b.span[0]) not in _NARRATIVE_KINDS:
+            continue
+        ss, se = layout.sentence_bounds(b.span[0])
+        bg = cue("background_use", text[ss:se])
+        if not bg or ss + bg.start() > b.span[0] or cue("discharge_positive", text[ss:se]):
+            continue
+        same = [r for r in rxs if r is not b and r.generic == b.generic and r.formulation == b.formulation
+                and (not r.brand or not b.brand or r.brand == b.brand) and r.span[0] > b.span[1]]
+        if not same:
+            continue
+        if b.dose_mg_max is not None and same[0].dose_mg_max is not None and \
+                abs(b.dose_mg_max - same[0].dose_mg_max) > 1e-6:
+            for m in group_of[k].mentions:
+                m.context = "historical"
+            if same[0].new_on_admission is None:
+                same[0].new_on_admission = False  # a long-term drug whose dose was changed
+        else:
+            _fold_story(same[0], b)
+        del rxs[k], group_of[k]
 
 
 def _fold_story(listed: OpioidPrescription, story: OpioidPrescription) -> None:

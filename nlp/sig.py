@@ -93,11 +93,13 @@ _TIMED_DOSE = NUM + r"\s*(?:mg|" + MCG + r")\s*(?:in\s+the\s+|at\s+)?" + _TIME +
 RE_TIMED_DOSES = re.compile(r"(?<![\d.])" + _TIMED_DOSE + r"(?:\s*(?:,|;|&|\+|and|/|then)?\s*" + _TIMED_DOSE + r"){1,3}", _I)
 RE_TIMED_ONE = re.compile(_TIMED_DOSE, _I)
 # tablets at named times: "TWO in the morning, ONE at night", "3 caps mane and 2 caps nocte" (times the strength)
-_COUNT = r"(\d|one|two|three|four|half|½)"
+# a digit right before am/pm is a clock time ("one twice a day (8 am and 8 pm)"), never a tablet count
+_COUNT = r"(\d(?!\s*(?:a\.?m\.?|p\.?m\.?)(?![a-z]))|one|two|three|four|half|½)"
+_CLOCK = r"(?:(?:[01]?\d|2[0-3])[:.][0-5]\d(?:\s*h(?:rs)?)?|(?:1[0-2]|0?[1-9])(?:[:.][0-5]\d)?\s*(?:am|pm|a\.m\.|p\.m\.))"
 _TIMED_COUNT = (_COUNT + r"\s*(?:tablets?|tabs?|capsules?|caps?)?\s*(?:\(\s*\d+(?:\.\d+)?\s*mg\s*\)\s*)?"
-                r"(?:in\s+the\s+|at\s+)?" + _TIME + r"(?![\w/])")  # "TWO capsules (4 mg) in the morning"
+                r"(?:(?:in\s+the\s+|at\s+)?" + _TIME + r"|at\s+" + _CLOCK + r")(?![\w/])")  # "TWO capsules (4 mg) in the morning", "two at 8 am"
 RE_TIMED_COUNTS = re.compile(r"(?<![\d.])\b" + _TIMED_COUNT + r"(?:\s*(?:,|;|&|\+|and|/|then)?\s*" + _TIMED_COUNT + r"){1,3}", _I)
-_RE_TIME_WORD = re.compile(_TIME, _I)  # (cheap first look: no time of day, no doses at named times)
+_RE_TIME_WORD = re.compile(_TIME + "|" + _CLOCK, _I)  # (cheap first look: no time of day, no doses at named times)
 RE_TIMED_COUNT_ONE = re.compile(r"\b" + _TIMED_COUNT, _I)
 RE_PRN = re.compile(r"\b(?:" + "|".join(sig_rules()["prn_phrases"]) + r")\b", _I)
 
@@ -550,10 +552,9 @@ def parse_dose(sig: Sig, m: Masked, start: int, formulation: str | None) -> None
         m.take(start + units_hit[3], start + units_hit[4])
 
 
-_CLOCK = r"(?:(?:[01]?\d|2[0-3])[:.][0-5]\d(?:\s*h(?:rs)?)?|(?:1[0-2]|0?[1-9])(?:[:.][0-5]\d)?\s*(?:am|pm|a\.m\.|p\.m\.))"
 RE_CLOCK_ONE = re.compile(_CLOCK, _I)
 RE_CLOCK_TIMES = re.compile(r"(?<![\d:./])" + _CLOCK + r"(?:\s*(?:,|and|&|/|\+)\s*(?:(?:one|two|three|four|half|\d)\s+"
-                            r"(?:(?:tablets?|tabs?|capsules?|caps?)\s+)?)?(?:at\s+)?" + _CLOCK + r"){1,5}(?![\d:./])", _I)
+                            r"(?:(?:tablets?|tabs?|capsules?|caps?)\s+)?)?(?:at\s+)?" + _CLOCK + r"){1,5}(?![\d:/]|\.\d)", _I)  # (a full stop may end the sentence)
 
 
 def parse_frequency(sig: Sig, m: Masked, formulation: str | None) -> None:

@@ -1,0 +1,103 @@
+"""Classes of wording found by the first-contact gold sets fresh7/fresh8 (prose of many specialties; machine-made
+and hurried text). Every letter here was written for these tests, never copied from a gold letter."""
+from __future__ import annotations
+
+import pytest
+
+from nlp.pipeline import extract_letter
+
+
+def _rx(letter: str) -> list[tuple]:
+    return [(r.generic, r.formulation, r.dose_mg_min, r.dose_mg_max, r.frequency_per_day_max)
+            for r in extract_letter(letter).opioids]
+
+
+def _distractors(letter: str) -> list[tuple[str, str]]:
+    return sorted((d.generic, d.reason) for d in extract_letter(letter).distractors)
+
+
+# ---------------------------------------------------------------------------------------------- clock times
+@pytest.mark.parametrize("sig, dose, freq", [
+    ("one tablet twice daily (8 am and 8 pm)", (10.0, 10.0), 2),
+    ("one twice a day (8am & 8pm)", (10.0, 10.0), 2),
+    ("one at 8 am and one at 8 pm", (10.0, 10.0), 2),
+    ("one tablet at 08:00 and one at 20:00.", (10.0, 10.0), 2),
+    ("two at 8 am and one at 8 pm", (10.0, 20.0), 2),
+    ("TWO at 07:00 and ONE at 19:00.", (10.0, 20.0), 2),
+    ("1 cap 08.00 and 1 cap 20.00", (10.0, 10.0), 2),
+    ("2 tabs am and 1 tab pm", (10.0, 20.0), 2),
+])
+def test_clock_times_are_times_never_tablet_counts(sig, dose, freq):
+    """'(8 am and 8 pm)' once read as eight tablets; a clock time is one administration."""
+    [(generic, form, lo, hi, f)] = _rx(f"Discharge medicines\nZomorph 10 mg capsules, {sig}\n")
+    assert (generic, form) == ("morphine", "MR")
+    assert (lo, hi, f) == (*dose, freq)
+
+
+# ------------------------------------------------------------------- prose under a "Medication changes" heading
+@pytest.mark.parametrize("sentence, is_rx", [
+    ("In its place we have started Oramorph 10 mg/5 ml, 5 ml every four hours when required.", True),
+    ("We have started oxycodone 5 mg capsules, one every six hours if needed.", True),
+    ("Her tramadol 50 mg was stopped because of confusion.", False),
+    ("He asked whether he could have morphine; we felt this was not needed.", False),
+])
+def test_changes_paragraph_started_drug(sentence, is_rx):
+    letter = f"Medication changes\nHis usual naproxen has been stopped. {sentence}\n\nFollow-up in clinic.\n"
+    assert bool(_rx(letter)) is is_rx
+
+
+# ----------------------------------------------------------------------- a stop that is a plan, not an event
+@pytest.mark.parametrize("letter", [
+    "We have given her oxycodone 5 mg capsules, one every six hours if needed, 28 supplied; it is to be used for "
+    "one week and then stopped.",
+    "Codeine 30 mg tablets, one or two four times a day when required; to be taken for five days and then stopped.",
+    "Dihydrocodeine 30 mg one qds prn, 20 tablets supplied.\n\nGP: please check at the review in a fortnight that "
+    "he has stopped the dihydrocodeine.",
+    "Tramadol 50 mg capsules one to be taken up to four times a day as needed.\nCould the practice confirm at the "
+    "two-week call that the tramadol has been discontinued?",
+])
+def test_planned_or_checked_stop_keeps_the_prescription(letter):
+    assert _rx(letter), "a stop that is planned or to be checked is not a stopped drug"
+    assert not [r for g, r in _distractors(letter) if r == "stopped"]
+
+
+@pytest.mark.parametrize("letter", [
+    "We stopped his tramadol 50 mg qds on admission because of confusion.",
+    "Codeine 30 mg qds was discontinued on the ward.",
+])
+def test_stop_that_happened_is_still_a_stop(letter):
+    assert not _rx(letter)
+    assert ("stopped" in [r for _, r in _distractors(letter)])
+
+
+# ----------------------------------------------------------------------------- proposals are not prescriptions
+@pytest.mark.parametrize("proposal", [
+    "If he stays comfortable, we suggest a further reduction of the OxyContin to 5 mg twice a day in about two weeks.",
+    "We would recommend reducing the OxyContin to 5 mg bd at the next review.",
+    "Consider switching the OxyContin to 5 mg twice daily in a fortnight if pain allows.",
+])
+def test_suggested_change_is_not_a_second_prescription(proposal):
+    letter = f"We have reduced his OxyContin to 10 mg tablets, one twice a day, 14 tablets supplied. {proposal}"
+    assert _rx(letter) == [("oxycodone", "MR", 10.0, 10.0, 2)]
+
+
+# ------------------------------------------------------------------------------ background told in the story
+def test_background_at_the_old_dose_is_historical():
+    letter = ("He has chronic back pain, for which he has been on MST Continus 30 mg twice a day for several years.\n"
+              "We have reduced this to MST Continus 15 mg tablets, one twice a day (56 tablets supplied).\n")
+    assert _rx(letter) == [("morphine", "MR", 15.0, 15.0, 2)]
+    assert ("morphine", "historical") in _distractors(letter)
+    assert extract_letter(letter).opioids[0].new_on_admission is False
+
+
+def test_background_at_the_same_dose_is_the_same_prescription():
+    letter = ("She has been taking BuTrans 10 micrograms/hour patches, one every seven days, since 2019.\n"
+              "Discharged on her BuTrans 10 micrograms/hour patch weekly, 4 patches supplied.\n")
+    rx = extract_letter(letter).opioids
+    assert len(rx) == 1 and rx[0].generic == "buprenorphine"
+
+
+def test_background_alone_stays_a_prescription():
+    """With no other prescription of the drug, 'has been on X for years' is the long-term prescription."""
+    letter = "He has been on tapentadol 50 mg twice a day for some years and this continues unchanged.\n"
+    assert _rx(letter) == [("tapentadol", "IR", 50.0, 50.0, 2)]
