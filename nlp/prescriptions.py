@@ -614,11 +614,13 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
                 S.parse_dose(sig, md, 0, formulation)
                 if sig.dose_mg_max is not None or sig.dose_units_max is not None:
                     break
+        if "comments" in cells:  # "MAX 4 CAPS/24H" in a Notes cell caps the Freq cell's "4-6 HRLY PRN"
+            S.parse_cap(sig, g.cell(text, "comments"))
         for r in ("freq", "dose", "drug", "comments"):
             mf = g.cell(text, r)
             if mf is None:
                 continue
-            if sig.dose_units_max is not None and r in ("freq", "dose"):
+            if sig.dose_units_max is not None and r in ("freq", "dose") and not sig.cap:
                 S.parse_cap(sig, mf)
             S.parse_frequency(sig, mf, formulation)
             if sig.frequency_per_day_max is not None:

@@ -82,10 +82,10 @@ RE_CAP_TIMES = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|up\s+to|" + _NO_MORE_TH
                           + r"\s*(?:doses?|times?|administrations?)\s*(?:(?:in|per|/|a|every|each|in\s+any)\s*(?:24\s*h(?:ours?|rs?|r)?|day|24hrs?|twenty[- ]four\s+hours))?", _I)
 # "max 4/24", "no more than 8 in 24 hours": a count with no unit (doses, or tablets when the dose is tablets)
 RE_CAP_BARE = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|" + _NO_MORE_THAN + r"|not\s+to\s+exceed|up\s+to)\s*(?:of\s+)?" + NUMW
-                         + r"\s*(?:/\s*24\s*(?:h(?:ours?|rs?)?)?|in\s+(?:any\s+)?(?:24\s*h(?:ours?|rs?|r)?|twenty[- ]four\s+hours|a\s+day|one\s+day)|(?:per|a)\s+day)(?![\w/])", _I)
+                         + r"\s*(?:/\s*24\s*(?:h(?:ours?|rs?)?)?|/\s*day|in\s+(?:any\s+)?(?:24\s*h(?:ours?|rs?|r)?|twenty[- ]four\s+hours|a\s+day|one\s+day)|(?:per|a)\s+day)(?![\w/])", _I)
 RE_CAP_ABBR = re.compile(r"\bmax(?:imum)?\.?\s*[:=]?\s*(?:of\s+)?(QDS|QID|TDS|TID|BD|BID|OD|four\s+times\s+(?:a\s+)?(?:day|daily)|three\s+times\s+(?:a\s+)?(?:day|daily)|twice\s+(?:a\s+)?(?:day|daily)|once\s+(?:a\s+)?(?:day|daily))\b", _I)
 RE_CAP_UNITS = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|" + _NO_MORE_THAN + r"|up\s+to)\s*(?:of\s+)?" + NUMW
-                          + r"\s*(tablets?|tabs|capsules?|caps|caplets)\s*(?:in|per|/|a|every|each|in\s+any)\s*(?:24|day|twenty)", _I)
+                          + r"\s*(tablets?|tabs|capsules?|caps|caplets)\s*(?:in\s+(?:any\s+|a\s+|one\s+)?|per|/|a|every|each)\s*(?:24|day|twenty)", _I)
 RE_CAP_MG = re.compile(r"\bmax(?:imum)?\.?\s*[:=]?\s*(?:daily\s+dose\s*)?(?:of\s+)?" + NUM + r"\s*(mg|" + MCG + r")\s*(?:in|per|/|a|daily|every|each)\s*(?:24|day|d\b)", _I)
 # doses at named times of day: "30 mg mane, 20 mg nocte", "10mg in the morning and 5mg at night"
 _TIME = r"(?:" + "|".join(sig_rules()["dose_times"]) + r")"
@@ -601,6 +601,8 @@ def parse_frequency(sig: Sig, m: Masked, formulation: str | None) -> None:
         sig.frequency_per_day_max = int(freq)
         spans = [(m.base + a, m.base + b) for a, b in (base_span,) if a is not None] if base_span else []
         if cap_span:
+            if not m.base <= cap_span[0] < m.base + len(m.text):
+                spans = []  # a cap in another table cell: it alone set the figure (no hull over the cells between)
             spans.append(cap_span)
         if spans:  # (doses at named times: the dose span says it)
             sig.spans["frequency"] = [min(s for s, _ in spans), max(e for _, e in spans)]

@@ -101,3 +101,29 @@ def test_background_alone_stays_a_prescription():
     """With no other prescription of the drug, 'has been on X for years' is the long-term prescription."""
     letter = "He has been on tapentadol 50 mg twice a day for some years and this continues unchanged.\n"
     assert _rx(letter) == [("tapentadol", "IR", 50.0, 50.0, 2)]
+
+
+# ------------------------------------------------------------------------------------------------------ caps
+@pytest.mark.parametrize("sig, freq", [
+    ("one capsule when required, no more often than every 4 hours and no more than four capsules in a day", 4),
+    ("1 cap 4-6 hourly PRN, max 4/day", 4),
+    ("1-2 caps 4 hourly prn, no more than 8 capsules in any 24 hours", 4),
+    ("one capsule four-hourly when required", 6),
+])
+def test_caps_written_per_day(sig, freq):
+    [(_, _, _, _, f)] = _rx(f"Oxycodone 5 mg capsules {sig}.")
+    assert f == freq
+
+
+@pytest.mark.parametrize("notes, freq", [
+    ("NEW - MAX 4 CAPS/24H", 4),
+    ("max 3 doses in 24 hours", 3),
+    ("new, post-op pain", 6),
+])
+def test_cap_in_a_notes_cell_caps_the_frequency_cell(notes, freq):
+    letter = ("DISCHARGE MEDICATIONS\n"
+              "DRUG                 DOSE   FREQ            QTY   NOTES\n"
+              f"OXYNORM 5MG CAPS     5MG    4-HRLY PRN      20    {notes}\n"
+              "PARACETAMOL 500MG    1G     QDS             32    USUAL\n")
+    [(generic, _, _, _, f)] = _rx(letter)
+    assert (generic, f) == ("oxycodone", freq)
