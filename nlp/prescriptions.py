@@ -37,7 +37,11 @@ FREQ_OR_PRN = re.compile(r"\b(?:bd|bid|tds|tid|qds|qid|od|on|om|prn|p\.r\.n|hour
 # phrases read for every mention: compiled once
 _RE_OXY_PARTNER_BEFORE = re.compile(r"oxycodone\s*(?:/|with|and|-|\+)\s*$", _I)
 _RE_STOPPED_WHEN = re.compile(r"\bstopped\s+(?:after|at|in|once|when)\b", _I)
-_RE_STOP_WORD = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended)\b", _I)
+_RE_STOP_WORD = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended|"
+                           r"not\s+(?:for|to\s+be)\s+re-?start(?:ed|ing)?)\b", _I)
+# a drug (a patch, an epidural) "removed" or "taken off" just after its name: stopped ("Fentanyl 25 patch removed on
+# admission"); further away the word is about something else ("... and the old 60 mg tablets are removed")
+_RE_REMOVED_AFTER = re.compile(r"[^.;\n]{0,40}?\b(?:removed|taken\s+off)\b", _I)
 _RE_STOP_WORD_NOT_SUSPENDED = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held)\b", _I)
 _RE_SIG_OTHER = re.compile(r"patch|as\s+(?:required|needed)|when\s+required|if\s+required|supply|\bx\s*\d", _I)
 _RE_PREVIOUS_WORD = re.compile(r"from|previous|was|had", _I)
@@ -271,9 +275,10 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         return "historical"  # "admitted with back pain on OxyContin 20mg BD": what he took before
     if stop_clause is not clause and (cue("inpatient_past", clause) or cue("inpatient_only", near)):
         return "inpatient_only"  # "had oral morphine 10 mg PRN on the ward for three days; this was stopped"
-    if _RE_STOP_WORD.search(stop_clause) and not positive and STRONG_INPATIENT.search(near) and _past_stop(stop_clause):
+    stop_word = _RE_STOP_WORD.search(stop_clause) or _RE_REMOVED_AFTER.match(text, m.end, ce)
+    if stop_word and not positive and STRONG_INPATIENT.search(near) and _past_stop(stop_clause):
         return "inpatient_only"  # "the syringe driver (morphine ...) was discontinued": a ward-only dose, now ended
-    if _RE_STOP_WORD.search(stop_clause) and not positive:
+    if stop_word and not positive:
         if cue("stop_check", stop_clause) or (cue("stop_instruction", stop_clause) and not _past_stop(stop_clause)):
             # "GP to review ... and ensure oxycodone stopped": a plan, never a stopped drug
             return "rx" if has_sig(text[m.start:ce]) else "reference"
@@ -325,7 +330,7 @@ def _status_zone(text: str, g: "Group") -> tuple[str, bool]:
     return zone, switched
 
 
-_RE_PAST_STOP = re.compile(r"\b(?:(?:was|were|has|have|had|we|I|they|he|she)\s+(?:\w+\s+){0,2}?(?:stopped|discontinued|ceased)|stopped\s+(?:on|during|in)\s+(?:admission|hospital|the\s+ward))\b", _I)
+_RE_PAST_STOP = re.compile(r"\b(?:(?:was|were|has|have|had|we|I|they|he|she)\s+(?:\w+\s+){0,2}?(?:stopped|discontinued|ceased|removed)|(?:stopped|removed)\s+(?:on|during|in)\s+(?:admission|hospital|the\s+ward|theatre|recovery|ED|A&E)|removed\s+(?:on\s+)?(?:day|POD|d)\s*\d)\b", _I)
 
 
 def _past_stop(clause: str) -> bool:

@@ -127,3 +127,29 @@ def test_cap_in_a_notes_cell_caps_the_frequency_cell(notes, freq):
               "PARACETAMOL 500MG    1G     QDS             32    USUAL\n")
     [(generic, _, _, _, f)] = _rx(letter)
     assert (generic, f) == ("oxycodone", freq)
+
+
+# ------------------------------------------------------------------------------------- removed, not for restart
+@pytest.mark.parametrize("line, reason", [
+    ("Fentanyl 25 patch removed on admission (drowsy) - not for restart.", "stopped"),
+    ("BuTrans 10 patch taken off in ED because of confusion.", "stopped"),
+    ("Her Oramorph has been removed from her repeat list.", "stopped"),
+    ("Post-op: epidural (fentanyl/bupivacaine) removed day 2, then oral analgesia.", "inpatient_only"),
+])
+def test_removed_just_after_the_name_is_a_stop(line, reason):
+    letter = f"{line}\nDischarge medicines\nParacetamol 1 g four times a day\n"
+    assert not _rx(letter)
+    assert _distractors(letter)[0][1] == reason
+
+
+def test_removed_far_from_the_name_is_about_something_else():
+    letter = ("Discharge medicines\nMST Continus 30 mg tablets, two twice a day\n\nGP: could you please make sure the "
+              "repeat template is updated to MST 60 mg twice daily (two 30 mg tablets) and the old 20 mg tablets are "
+              "removed, so he does not end up with both.")
+    assert _rx(letter) == [("morphine", "MR", 60.0, 60.0, 2)]
+    assert not _distractors(letter)
+
+
+def test_patch_to_be_removed_later_is_a_plan():
+    letter = "Discharge medicines\nButec 5 micrograms/hour patch, change weekly; to be removed after two weeks.\n"
+    assert [g for g, *_ in _rx(letter)] == ["buprenorphine"]
