@@ -266,7 +266,8 @@ RE_DURATION = [
 ]
 # ("Qty: 1 OP" with no pack size is no count of tablets)
 # ("tablets x 1-2 QDS": a range after x is tablets per dose, never a quantity)
-RE_QTY_X = re.compile(r"(?<![A-Za-z0-9])(?:x|qty\.?|quantity|#|no\.?)\s*[:=]?\s*(\d+)\b(?!\s*(?:days?|/|weeks?|\.\d|\s*ml|mg|mcg|micro|OP\b|O/P|packs?\b|box|(?:-|to|or)\s*\d))", _I)
+# ("1 × 4-hourly", "1 x 4 daily": a count times a frequency, not a quantity)
+RE_QTY_X = re.compile(r"(?<![A-Za-z0-9])(?:x|×|qty\.?|quantity|#|no\.?)\s*[:=]?\s*(\d+)\b(?!\s*(?:days?|/|weeks?|\.\d|\s*ml|mg|mcg|micro|OP\b|O/P|packs?\b|box|(?:-|to|or)\s*\d|-?\s*(?:hourly|hrly|hly|h\b|hrs?\b|hours?|daily|times|a\s+day)))", _I)
 # a quantity after its label: "Dispense: 24 capsule", "Qty: 28 tablets", "Quantity supplied = 56"
 RE_QTY_LABELLED = re.compile(r"\b(?:dispensed?|qty|quantity|supplied|issued)(?:\s+(?:supplied|dispensed|issued))?\s*[:=]\s*(\d+)\b(?!\s*(?:days?|/|weeks?|\.\d|mg|mcg|micro|OP\b|O/P|packs?\b|box))(?:\s*(?:x\s*)?(tablets?|tabs|capsules?|caps|caplets|patch(?:es)?|ampoules?|amps|vials?|sachets?)\b)?", _I)
 # a count of units, in figures or words ("Twenty-four tablets", "FOURTEEN (14) capsules": the figure echoed in brackets)
@@ -682,6 +683,25 @@ def _patch_interval(sig: Sig, text: str) -> None:
 _RE_DAYS_FIGURE = re.compile(r"(?<![\d/])(?<!\d-)(?<!\d -)(?<!\d- )(?<!\d - )(?<!\bto )(?<!\bor )" + NUMW + r"\s*" + DAYS_UNIT, _I)
 
 
+# the days a quantity lasts, written beside it: "(56 tablets, 28 days)", "56 tablets = 28 days", "x14 (7 days)"
+_RE_DAYS_BESIDE_QTY = re.compile(r"\s*(?:,|=|;|-|–|—)?\s*\(?\s*(\d{1,3})\s*(days?|d)\b(?!\s*(?:then|and\s+then|after|later))", _I)
+
+
+def _days_beside_quantity(sig: Sig, m: Masked) -> None:
+    """Days written right after the quantity are days supplied (corpus rule: "Days: 5" beside a quantity)."""
+    q = sig.spans.get("quantity")
+    if not q or sig.supply_days is not None or sig.own_supply:
+        return
+    end = q[1] - m.base
+    if not 0 < end <= len(m.text):
+        return
+    x = _RE_DAYS_BESIDE_QTY.match(m.text, end)
+    if x and int(x.group(1)) > 0:
+        sig.supply_days = int(x.group(1))
+        sig.spans["supply"] = [m.base + x.start(1), m.base + x.end()]
+        m.take(x.start(), x.end())
+
+
 def parse_supply(sig: Sig, m: Masked, formulation: str | None, default_unit: str | None,
                  supply_only: bool = False, duration_only: bool = False) -> None:
     """Own supply, days supplied, quantity and intended duration (in that order, masking as it goes)."""
@@ -704,6 +724,7 @@ def parse_supply(sig: Sig, m: Masked, formulation: str | None, default_unit: str
         else:
             _phrase_supply(sig, m)
         _quantity(sig, m, formulation, default_unit)
+        _days_beside_quantity(sig, m)
     if supply_only:
         # a bare "7 days" / "7/7" in a supply column is days supplied
         x = _RE_DAYS_FIGURE.search(m.text)

@@ -153,3 +153,35 @@ def test_removed_far_from_the_name_is_about_something_else():
 def test_patch_to_be_removed_later_is_a_plan():
     letter = "Discharge medicines\nButec 5 micrograms/hour patch, change weekly; to be removed after two weeks.\n"
     assert [g for g, *_ in _rx(letter)] == ["buprenorphine"]
+
+
+# ------------------------------------------------------------------------------------------ quantities and days
+@pytest.mark.parametrize("line, qty", [
+    ("Dihydrocodeine 30 mg tablets – 1 × 4-hourly when req’d (max 4 in 24 h) – ×20 – for pain", 20),
+    ("Dihydrocodeine 30 mg tablets - 1 x 6 hourly prn - x 24", 24),
+    ("Codeine 30 mg tablets 1 qds prn ×28", 28),
+])
+def test_times_sign_before_an_interval_is_not_a_quantity(line, qty):
+    rx = extract_letter(line).opioids[0]
+    assert (rx.quantity_n, rx.quantity_unit) == (qty, "tablets")
+
+
+@pytest.mark.parametrize("line, supply", [
+    ("MST Continus 10 mg tablets, one twice a day (28 tablets, 14 days)", 14),
+    ("MST Continus 10 mg tablets, one twice a day - 28 tablets = 14 days", 14),
+    ("Zomorph 10 mg caps 1 bd x14 (7 days)", 7),
+    ("Codeine 30 mg qds, 28 tablets, 7 days then stop", None),
+])
+def test_days_beside_a_quantity_are_days_supplied(line, supply):
+    rx = extract_letter(line).opioids[0]
+    assert rx.supply_days == supply
+
+
+@pytest.mark.parametrize("when, prn", [
+    ("four-hourly if breathless or in pain", True),
+    ("up to hourly when distressed", True),
+    ("four times a day", False),
+])
+def test_symptom_conditions_are_as_required(when, prn):
+    rx = extract_letter(f"Oramorph 10 mg/5 ml oral solution, 2.5 mg (1.25 ml) {when}, 100 ml").opioids[0]
+    assert rx.prn is prn
