@@ -1050,6 +1050,54 @@ def _limits_from_references(layout: LetterLayout, mentions: list[Mention], rxs: 
             same[0].duration_days, same[0].spans["duration"] = limit
 
 
+# the words after a prose prescription that still speak of it: a pronoun or the product's own noun
+_RE_FOLLOW_ON_REF = re.compile(r"\b(?:it|them|this|these|(?:the|his|her|their|this|these)\s+(?:patch(?:es)?|tablets?|"
+                               r"capsules?|caps|liquid|solution|medicines?|painkillers?|opioids?|course|supply)|"
+                               r"\d+\s+(?:tablets?|capsules?|caps|patch(?:es)?))\b", _I)
+_RE_FOLLOW_ON_QTY = re.compile(r"\b(?:(?:has|have|with|given|supplied|dispensed)\s+)?(\d{1,3}|" + S._QTY_WORDS +
+                               r"|one|two|three|four|five|six|seven|eight|nine)\s+"
+                               r"(tablets?|capsules?|caps|patch(?:es)?|ampoules?)\b(?:\s+(?:are|have\s+been|were|was|is)\s+)?"
+                               r"(?=[^.;\n]{0,12}\b(?:supplied|dispensed|given|issued)\b|[ ,]|$)", _I)
+
+
+def _follow_on(layout: LetterLayout, mentions: list[Mention], rxs: list[OpioidPrescription],
+               group_of: list[Group]) -> None:
+    """Prose goes on about a prescription after its statement ends: "...; two patches are supplied.", "He has 12
+    capsules, for three days only.", "We would expect him to need it for no more than a week." Up to two
+    sentences after a prose statement, in its paragraph and before any other drug is named, give a stated limit
+    and a quantity the prescription lacks, when they speak of it (a pronoun, "the patch", a count of units)."""
+    text = layout.text
+    starts = sorted(m.start for m in mentions)
+    for rx, g in zip(rxs, group_of):
+        if g.source != "prose" or (rx.duration_days is not None and rx.quantity_n is not None):
+            continue
+        a = g.seg_end
+        nxt = next((x for x in starts if x >= a), len(text))
+        sec = layout.next_section_start(a)
+        para = text.find("\n\n", a)
+        b = min(nxt, sec if sec is not None else len(text), para if para != -1 else len(text))
+        for _ in range(2):  # at most two sentence ends after the statement
+            dot = text.find(".", a if _ == 0 else dot + 1, b)
+            if dot == -1:
+                break
+        else:
+            b = min(b, dot + 1)
+        zone = text[a:b]
+        if not zone.strip() or not _RE_FOLLOW_ON_REF.search(zone):
+            continue
+        if rx.duration_days is None:
+            limit = S.stated_limit(zone, a)
+            if limit is not None:
+                rx.duration_days, rx.spans["duration"] = limit
+        if rx.quantity_n is None and rx.supply_quantity is None:
+            q = _RE_FOLLOW_ON_QTY.search(zone)
+            n = S.to_number(q.group(1)) if q else None
+            if n and 0 < n <= S.MAX_QUANTITY:
+                rx.quantity_n, rx.quantity_unit = int(n), S._unit_name(q.group(2))
+                rx.supply_quantity = f"{int(n)} {rx.quantity_unit}"
+                rx.spans["quantity"] = [a + q.start(1), a + q.end(2)]
+
+
 # (a count on the same line, at most three figures: a number on the line above is never a count of this drug)
 _RE_COUNT_BEFORE = re.compile(r"(?<=[ \t(])(\d{1,3}|" + S._QTY_WORDS + r")[ \t]+$", _I)
 _RE_BARE_PERIOD = S._phrase_rx(r"^{N}\s*{U}(?:'s)?(?:\s+supply)?$")
@@ -1299,6 +1347,7 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
     _status_of_all(layout, rxs)
     _list_heading_supply(layout, rxs)
     _limits_from_references(layout, mentions, rxs, others)
+    _follow_on(layout, mentions, rxs, group_of)
     _end_dates(layout, rxs, group_of)
     _quantities_before_references(layout, mentions, rxs)
     _shared_supply(layout, rxs)

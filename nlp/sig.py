@@ -887,7 +887,7 @@ RE_QTY_WORD_ECHO = re.compile(r"\b(?:qty|quantity|supplied|dispensed)\s*[:=]?\s*
 RE_QTY_SMALL_WORDS = re.compile(r"(?:\b(?:with|supplied|sent|dispensed|given|issued|has|have|and)\s+(?:(?:a\s+(?:box|pack)\s+of|another)\s+)?"
                                 r"(two|three|four|five|six|seven|eight|nine)\s+(patch(?:es)?|ampoules?|amps|vials?)\b|"
                                 r"\b(two|three|four|five|six|seven|eight|nine)\s+(patch(?:es)?|ampoules?|amps|vials?)\s+"
-                                r"(?:supplied|dispensed|issued|sent|given)\b)", _I)
+                                r"(?:(?:are|were|was|is|have\s+been|has\s+been)\s+)?(?:supplied|dispensed|issued|sent|given)\b)", _I)
 _RE_MG_BEFORE_BRACKET = re.compile(r"\d\s*(?:mg|micrograms?|mcg)\s*[(\[]\s*$", _I)
 _RE_MG_ECHO_AFTER = re.compile(r"\s*[(\[]\s*\d+(?:\.\d+)?\s*(?:mg|micrograms?|mcg)\b", _I)
 

@@ -185,3 +185,45 @@ def test_days_beside_a_quantity_are_days_supplied(line, supply):
 def test_symptom_conditions_are_as_required(when, prn):
     rx = extract_letter(f"Oramorph 10 mg/5 ml oral solution, 2.5 mg (1.25 ml) {when}, 100 ml").opioids[0]
     assert rx.prn is prn
+
+
+# ---------------------------------------------------------------------- prose that goes on about a prescription
+@pytest.mark.parametrize("after, duration, qty", [
+    (" He has 10 tablets, for five days only, and should then stop.", 5, (10, "tablets")),
+    (" We would expect her to need it for no more than a week.", 7, None),
+    (" Fourteen capsules are supplied; the course is for seven days only.", 7, (14, "capsules")),
+    (" The capsules are for three days only.", 3, None),
+])
+def test_sentences_after_a_prose_prescription_add_to_it(after, duration, qty):
+    letter = ("After the operation we started oxycodone 5 mg capsules, one every four to six hours when required."
+              + after + "\n\nFollow-up in clinic in six weeks.\n")
+    rx = extract_letter(letter).opioids[0]
+    assert rx.duration_days == duration
+    assert ((rx.quantity_n, rx.quantity_unit) if qty else rx.quantity_n) == (qty if qty else None)
+
+
+@pytest.mark.parametrize("after", [
+    " Ibuprofen 400 mg three times a day for five days only.",            # another drug's statement
+    "\n\nHe had pain for five days only before admission.",                # another paragraph
+    " Follow-up in clinic in two weeks; stitches out after 10 days.",     # no reference to the prescription
+])
+def test_follow_on_stops_at_another_drug_paragraph_or_topic(after):
+    letter = "We started oxycodone 5 mg capsules, one every four to six hours when required." + after
+    rx = [r for r in extract_letter(letter).opioids if r.generic == "oxycodone"][0]
+    assert rx.duration_days is None and rx.quantity_n is None
+
+
+@pytest.mark.parametrize("sentence, days", [
+    ("The Longtec is for five days only and should then be stopped.", 5),
+    ("Our plan is that the patch is removed after two weeks.", 14),
+])
+def test_later_sentence_naming_or_pointing_at_the_drug_gives_its_limit(sentence, days):
+    letter = ("She was started on a Longtec 10 mg tablet twice a day and a BuTrans 5 microgram/hour patch weekly. "
+              if "Longtec" in sentence else
+              "She has been started on a BuTrans 5 microgram/hour seven-day patch, applied on Monday; two patches are "
+              "supplied. ") + sentence
+    wanted = "Longtec" if "Longtec" in sentence else "BuTrans"
+    rx = [r for r in extract_letter(letter).opioids if r.brand == wanted][0]
+    assert rx.duration_days == days
+    if "patch" in sentence:
+        assert (rx.quantity_n, rx.quantity_unit) == (2, "patches")
