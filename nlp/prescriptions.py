@@ -421,10 +421,20 @@ def _statement_context(layout: LetterLayout, statements: list) -> None:
         if cue("inpatient_past", zone) and not cue("discharge_positive", zone):
             for m in st.mentions:
                 m.context = "inpatient_only"
-        elif cue("gp_request", zone) or cue("step_down_target", zone):
+        elif cue("gp_request", zone) or _step_down_only(text, st, zone):
             # a GP request, or a planned step-down's target dose ("bring the MST down to 10 mg bd"): not the TTO
             for m in rx_ms:
                 m.context = "reference"
+
+
+def _step_down_only(text: str, st, zone: str) -> bool:
+    """A statement whose only dose is a planned step-down's target ("bring the MST down to 10 mg bd"); one that
+    gives the dose first ("MST 30 mg bd; then reduce to 15 mg bd after a week") is the prescription and its plan."""
+    x = cue("step_down_target", zone)
+    if not x:
+        return False
+    before = text[st.mentions[-1].end:st.cue_start + x.start()]
+    return not (S.RE_MG.search(before) and FREQ_OR_PRN.search(before))
 
 
 _NOT_DISCHARGE_TABLE = ("admission", "stopped", "allergy", "history", "family")
@@ -717,6 +727,8 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
             sig.patch_change_days = _patch_default_days(generic, sig.strength_mcg_per_hour, term)
     if sig.dose_units_max is None and sig.dose_mg_max and sig.strength_mg:
         sig.dose_units_max = sig.dose_mg_max / sig.strength_mg
+    if sig.dose_mg_min is not None and formulation != "patch" and g.source != "table":
+        S.widen_to_step_down(sig, raw_seg, sig.spans.get("dose"), g.seg_start)
     if sig.quantity_n is not None and sig.quantity_n > S.MAX_QUANTITY:
         sig.quantity_n = sig.quantity_unit = None  # no TTO holds that many units: a number of something else
 

@@ -817,6 +817,31 @@ _RE_STEP_COUNT = re.compile(r"\A\s*then\s+(?:(?:reduce|decrease|go|step|drop|dow
                             r"at\s+night|in\s+the\s+morning)\b))", _I)
 
 
+# a step down still to come in the prescription's own statement ("TWO capsules QDS - REDUCE TO ONE capsule QDS after
+# 1/52, then stop", "10 mg bd; then reduce to 5 mg bd"); a step that happened ("reduced to") is the dose itself
+RE_STEP_DOWN_TO = re.compile(r"\b(?:then\s+)?(?:(?:to|will|should|can|may)\s+be\s+(?:reduced|decreased|stepped\s+down|weaned)|"
+                             r"reduce|reducing|decrease|decreasing|step(?:ping)?\s+down|drop|dropping|"
+                             r"wean(?:ing)?|cut(?:ting)?\s+down)\s+(?:the\s+dose\s+|it\s+|them\s+|this\s+)?(?:down\s+)?to\s+"
+                             r"(?:(\d+(?:\.\d+)?)\s*mg\b|(one|two|three|half|½|\d)\s+(?:tablets?|tabs?|capsules?|caps?)\b)", _I)
+
+
+def widen_to_step_down(sig: Sig, text: str, dose_span, base: int) -> None:
+    """A taper's dose range spans its steps (corpus rule): a step down written after the dose lowers the minimum."""
+    start = dose_span[1] - base if dose_span else 0
+    x = RE_STEP_DOWN_TO.search(text, max(start, 0))
+    if not x:
+        return
+    if x.group(1):
+        step = float(x.group(1))
+    elif sig.strength_mg and sig.strength_kind in ("mg", "combo"):
+        n = 0.5 if x.group(2) in ("half", "½") else to_number(x.group(2))
+        step = n * sig.strength_mg if n else None
+    else:
+        return
+    if step and 0 < step < sig.dose_mg_min:
+        sig.dose_mg_min = round(step, 6)
+
+
 def _widen_to_taper_doses(sig: Sig, m: Masked, steps) -> None:
     """A taper's dose range spans its steps (corpus rule): "10mg bd for 7 days, then 5mg bd for 7 days" is 5-10 mg,
     whether the first dose was written apart from the strength or is the strength itself."""

@@ -227,3 +227,25 @@ def test_later_sentence_naming_or_pointing_at_the_drug_gives_its_limit(sentence,
     assert rx.duration_days == days
     if "patch" in sentence:
         assert (rx.quantity_n, rx.quantity_unit) == (2, "patches")
+
+
+# ------------------------------------------------------------------------------------ a step down still to come
+@pytest.mark.parametrize("line, dose", [
+    ("MST Continus 30 mg bd; then reduce to 15 mg bd after a week", (15.0, 30.0)),
+    ("MST Continus 30 mg bd, then reduce to 15 mg bd after a week", (15.0, 30.0)),
+    ("ZAPAIN 30/500 CAPSULES  TWO CAPSULES FOUR TIMES A DAY - REDUCE TO ONE CAPSULE FOUR TIMES A DAY AFTER 1/52, "
+     "THEN STOP.", (30.0, 60.0)),
+    ("Oxycodone MR 10 mg bd, to be reduced to 5 mg bd after 3 days", (5.0, 10.0)),
+    ("Oxycodone MR 10 mg bd (reduced to 10 mg from 20 mg this admission)", (10.0, 10.0)),
+])
+def test_step_down_in_the_statement_spans_the_dose_range(line, dose):
+    """Corpus rule: a taper's dose range spans its steps; a step that already happened is the dose itself. The
+    first two once lost the whole prescription (the statement was taken for a step-down target only)."""
+    [rx] = extract_letter(line).opioids
+    assert (rx.dose_mg_min, rx.dose_mg_max) == dose
+
+
+def test_a_step_down_target_alone_is_not_a_prescription():
+    letter = ("Discharge medicines\nMST Continus 20 mg tablets, one twice a day\n\n"
+              "Plan: please bring the MST down to 10 mg bd over the next fortnight.\n")
+    assert _rx(letter) == [("morphine", "MR", 20.0, 20.0, 2)]
