@@ -179,11 +179,37 @@ def _plan_object_is_other(st: str, s: int, mentions) -> bool:
 
 
 def _under_gp_heading(layout: LetterLayout, pos: int) -> bool:
-    """A GP heading written inside a box or table title ("| ACTIONS FOR GP |") up to three lines above."""
+    """A GP heading written inside a box or table title ("| ACTIONS FOR GP |") up to three lines above, or at the
+    start of the statement's own line ("Plan for GP: please review her in a week. The X can then be stopped")."""
     li = layout.line_index(pos)
     start = layout.line_starts[max(0, li - 3)]
     ls, _le = layout.line_bounds(pos)
-    return bool(plan_rules().gp_heading.search(layout.text, start, ls))
+    rx = plan_rules().gp_heading
+    if rx.search(layout.text, start, ls):
+        return True
+    m = rx.search(layout.text, ls, pos) if pos > ls else None
+    return m is not None and m.start() - ls <= 30 and not re.search(r"[.;!?]", layout.text[ls:m.start()])
+
+
+def _under_request_lead_in(layout: LetterLayout, pos: int) -> bool:
+    """A list item under a request to the GP that ends in a colon ("I would be grateful if you could:", "Could
+    you please:"), the items between them being more of the same list (no blank line)."""
+    text = layout.text
+    ls, le = layout.line_bounds(pos)
+    if not RE_BULLET.match(text[ls:le]):
+        return False
+    li = layout.line_index(pos)
+    for k in range(li - 1, max(-1, li - 12), -1):
+        a = layout.line_starts[k]
+        b = layout.line_starts[k + 1] - 1
+        line = text[a:b]
+        if not line.strip():
+            return False
+        if RE_BULLET.match(line):
+            continue
+        line = line.rstrip()
+        return line.endswith(":") and len(line) <= 120 and bool(plan_rules().gp_address.search(line))
+    return False
 
 
 _RE_THE_COUNT = re.compile(r"\b(?:the|these|those|her|his|their)\s+(\d+)\s+(tablets?|capsules?|caps|tabs|patch(?:es)?|sachets?)\b", re.IGNORECASE)
@@ -308,7 +334,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
                 last_plan_end = e
         # the cheap conditions first (each test is pure: the order changes nothing but the time)
         if (has_opioid or is_wean) and not (has_other and not has_opioid) and \
-                (kind == "gp" or lead_in or P.gp_address.search(st) or _under_gp_heading(layout, s)) and \
+                (kind == "gp" or lead_in or P.gp_address.search(st) or _under_gp_heading(layout, s)
+                 or _under_request_lead_in(layout, s)) and \
                 P.gp_action.search(st) and not _gp_not(st) and \
                 not (kind != "gp" and not P.gp_named.search(st) and _for_other_recipient(layout, s)):
             gp.append((s, e, kind))

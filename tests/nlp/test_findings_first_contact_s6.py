@@ -37,3 +37,45 @@ def test_you_may_wish_to_is_a_request_to_the_gp(prose, wean, gp):
     ex = _letter(prose)
     assert ex.weaning_plan.present is wean
     assert ex.gp_instruction.present is gp
+
+
+# A numbered or bulleted list under a request to the GP that ends in a colon ("I would be grateful if you could:")
+# is a list of requests: an item about the opioid is a GP instruction though it does not address the GP itself.
+LEAD_IN_LISTS = [
+    ("I would be grateful if you could:\n1. Check his sodium in a week.\n2. Review the oxycodone at one week and "
+     "stop it once the ankle settles.\n", True),
+    ("Could you please:\n- book a wound check\n- reduce the oxycodone to 5mg at night after five days, then stop\n", True),
+    ("We would be grateful if you would:\na) see him in a fortnight;\nb) wean the oxycodone as the pain settles.\n", True),
+    # near misses: a lead-in that is not a request, a blank line after it, a request that does not end in a colon
+    ("On the ward the following was done:\n1. Bloods taken.\n2. The oxycodone was started and should stop after "
+     "five days.\n", False),
+    ("I would be grateful if you could:\n\n1. The oxycodone should stop after five days.\n", False),
+    ("I would be grateful if you could check his sodium.\n1. The oxycodone should stop after five days.\n", False),
+]
+
+
+@pytest.mark.parametrize("prose, gp", LEAD_IN_LISTS)
+def test_an_item_under_a_request_lead_in_is_a_gp_instruction(prose, gp):
+    ex = _letter(prose)
+    assert ex.weaning_plan.present
+    assert ex.gp_instruction.present is gp
+
+
+# A GP heading at the start of the statement's own line ("Plan for GP: please see him in a week. The X can then be
+# stopped") addresses the whole line to the GP, as a heading on the line above would.
+INLINE_GP_HEADINGS = [
+    ("Plan for GP: please see him in a week. If the ankle has settled by then, the oxycodone can be stopped.", True),
+    ("For the GP: he will need a wound check. The oxycodone should then be reduced to 5mg at night and stopped after "
+     "a further week.", True),
+    ("Actions for GP: bloods in one week; the oxycodone is to stop after five days.", True),
+    # near misses: a heading for someone else, or a GP heading that is not at the start of the line
+    ("Plan for physio: mobilise daily. If the ankle has settled, the oxycodone can be stopped.", False),
+    ("He saw us in clinic. Letter copied for GP: the oxycodone can be stopped after five days.", False),
+]
+
+
+@pytest.mark.parametrize("prose, gp", INLINE_GP_HEADINGS)
+def test_a_gp_heading_at_the_start_of_the_line(prose, gp):
+    ex = _letter(prose)
+    assert ex.weaning_plan.present
+    assert ex.gp_instruction.present is gp
