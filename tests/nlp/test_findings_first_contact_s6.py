@@ -79,3 +79,40 @@ def test_a_gp_heading_at_the_start_of_the_line(prose, gp):
     ex = _letter(prose)
     assert ex.weaning_plan.present
     assert ex.gp_instruction.present is gp
+
+
+# What community or district nurses (or the practice nurse or pharmacist) "will" do is care already arranged, told to
+# the GP, not a request to the GP ("The district nurses will change the patch on Monday"); "GP will ...", "community
+# team will ..." (the primary-care team, test_findings_plan_classes) and "district nurses to ..." stay requests.
+ARRANGED_CARE = [
+    ("The district nurses will visit and review the oxycodone on Monday.", False),
+    ("The practice nurse will check the wound and the oxycodone supply at one week.", False),
+    ("Community nurses will call daily and remove the dressing; the oxycodone is to stop after five days.", False),
+    # near misses: requests to the GP or to the community team
+    ("District nurses to review the oxycodone at one week.", True),
+    ("GP will review the oxycodone at one week and stop it if settled.", True),
+    ("Community nurses: please stop the oxycodone after five days.", True),
+]
+
+
+@pytest.mark.parametrize("prose, gp", ARRANGED_CARE)
+def test_care_a_community_team_will_give_is_no_gp_instruction(prose, gp):
+    assert _letter(prose).gp_instruction.present is gp
+
+
+# A request to refer the patient about the opioid ("GP: please refer back to the pain clinic re his opioids") is an
+# opioid-specific action; a referral about something else, or one only to consider for the pain, is not (README).
+REFERRALS = [
+    ("GP: please refer him back to the pain clinic about his opioids.", True),
+    ("Could you re-refer him to the pain team regarding the oxycodone dose?", True),
+    ("Please refer to the community pain service if he still needs the oxycodone in a month.", True),
+    # near misses
+    ("Please refer him to physiotherapy.", False),
+    ("If the pain persists, you may wish to consider a referral to the pain clinic.", False),
+    ("We have referred him to the pain clinic about the oxycodone.", False),
+]
+
+
+@pytest.mark.parametrize("prose, gp", REFERRALS)
+def test_a_referral_about_the_opioid_is_a_gp_instruction(prose, gp):
+    assert _letter(prose).gp_instruction.present is gp
