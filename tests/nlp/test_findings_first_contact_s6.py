@@ -116,3 +116,55 @@ REFERRALS = [
 @pytest.mark.parametrize("prose, gp", REFERRALS)
 def test_a_referral_about_the_opioid_is_a_gp_instruction(prose, gp):
     assert _letter(prose).gp_instruction.present is gp
+
+
+# A step-down told as a noun with its target ("a further reduction of the X to 5 mg in two weeks") is a plan; a
+# reduction of a symptom, or one that already happened, is not.
+NOUN_REDUCTIONS = [
+    ("If he stays comfortable we suggest a further reduction of the oxycodone to 5mg at night in a week.", True),
+    ("The next oxycodone reduction to 5mg at night should follow in a week.", True),
+    ("Please arrange a reduction in his oxycodone to 5mg daily once the ankle settles.", True),
+    # near misses
+    ("There has been a reduction in his pain since the operation.", False),
+    ("A reduction of the swelling was seen on the ward.", False),
+    ("His oxycodone dose was reduced to 5mg on the ward.", False),
+]
+
+
+@pytest.mark.parametrize("prose, wean", NOUN_REDUCTIONS)
+def test_a_reduction_to_a_target_is_a_plan(prose, wean):
+    assert _letter(prose).weaning_plan.present is wean
+
+
+# A course told in the passive with its end ("it is to be taken for five days and then stopped") is a stop plan;
+# the same words about the past are not.
+PASSIVE_COURSES = [
+    ("The oxycodone is to be taken for five days and then stopped.", True),
+    ("The oxycodone capsules should be used for one week, then discontinued.", True),
+    ("The oxycodone will be given for three days and then stopped.", True),
+    # near misses: the past
+    ("Before admission codeine was taken for five days and then stopped.", False),
+    ("On the ward the morphine was used for a week then stopped.", False),
+]
+
+
+@pytest.mark.parametrize("prose, wean", PASSIVE_COURSES)
+def test_a_passive_course_then_stopped_is_a_plan(prose, wean):
+    assert _letter(prose).weaning_plan.present is wean
+
+
+# Telling the patient to stop a drug at once ("told to stop it now that he has X", "advised to stop the codeine
+# completely") is a stop that happens at discharge, not a plan to step down or stop later.
+IMMEDIATE_STOPS = [
+    ("He had been buying co-codamol; he was told to stop it now that he has oxycodone.", False),
+    ("Advised to stop the over-the-counter codeine immediately.", False),
+    ("She was asked to stop taking the tramadol straight away.", False),
+    # near misses: a stop with a time or condition
+    ("Advised to stop the oxycodone completely within five days.", True),
+    ("Advised to stop the oxycodone completely once the ankle has healed.", True),
+]
+
+
+@pytest.mark.parametrize("prose, wean", IMMEDIATE_STOPS)
+def test_an_immediate_stop_told_to_the_patient_is_no_plan(prose, wean):
+    assert _letter(prose).weaning_plan.present is wean
