@@ -168,3 +168,23 @@ IMMEDIATE_STOPS = [
 @pytest.mark.parametrize("prose, wean", IMMEDIATE_STOPS)
 def test_an_immediate_stop_told_to_the_patient_is_no_plan(prose, wean):
     assert _letter(prose).weaning_plan.present is wean
+
+
+# A date of birth written "b. 12/03/1950", and an age after the patient's name followed by a run of spaces (a
+# fixed-width header: "Mr A EXAMPLE, 41   NHS No ..."), are read; a "b." that is no birth date, and a number after
+# the name that runs into words with one space, are not.
+AGES = [
+    ("MR ALAN EXAMPLE   b. 12/03/1950   NHS No 999 000 0000\nAdmitted 01/04/2026, discharged 05/04/2026\n", 76),
+    ("Mrs Jo Test  b. 02/11/1960\nDischarged: 10/01/2026\n", 65),
+    ("Mr Ben TESTER, 41   NHS No: 999 000 0001   Hosp No: X-1\n", 41),
+    ("Ms Ann Sample (58)    Ward 4\n", 58),
+    # near misses
+    ("Mr Ben TESTER, 12 High Street, Testtown\n", None),
+    ("Ward b. 3 beds, Mr Ben TESTER\n", None),
+]
+
+
+@pytest.mark.parametrize("head, age", AGES)
+def test_birth_date_after_b_and_an_age_before_spaces(head, age):
+    from nlp.findings import patient_age
+    assert patient_age(head + "\nDear Dr Example,\n") == age
