@@ -586,6 +586,11 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
             after = _RE_LABEL_AFTER_DRUG.match(layout.text, m.end)
             if after:
                 return after.group(1)
+        # "GP to stop X by 2/52. Indication: post-op pain.": a bare label opening the next sentence of the line
+        if e < len(layout.text) and layout.text[e - 1] in ".;":
+            nxt = _next_label().match(layout.text, e, layout.line_bounds(m.start)[1])
+            if nxt and _SYMPTOM.search(nxt.group(1)):
+                return nxt.group(1).strip()
         # "for breakthrough pain we have started Oramorph" puts the reason before the drug
         before = _reason_before().search(layout.text, max(s, m.start - 150), m.start)
         if before:
@@ -602,6 +607,11 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
             if before:
                 return before.group(0)
     return None
+
+
+@lru_cache(maxsize=1)
+def _next_label() -> re.Pattern:
+    return phrase_regex(letter_rules()["indication"]["next_label"])
 
 
 @lru_cache(maxsize=1)
@@ -819,6 +829,21 @@ def _indication_column_cell(layout: LetterLayout, pos: int) -> str | None:
     return None
 
 
+def _wrapped_item_end(layout: LetterLayout, le: int) -> int:
+    """The end of a list item wrapped onto indented lines below it ("- X patch, apply every 72 hours\n  (long-term,
+    back pain)"): up to two following lines that start with a blank and are no new item."""
+    text = layout.text
+    for _ in range(2):
+        if le >= len(text):
+            break
+        ns, ne = layout.line_bounds(le + 1)
+        line = text[ns:ne]
+        if not line.strip() or line[:1] not in " \t" or RE_BULLET.match(line) or "|" in line or "\t" in line.strip():
+            break
+        le = ne
+    return le
+
+
 def indication_on_statement(layout: LetterLayout, rx, drug_pos=()) -> bool:
     """A reason on the prescription itself: a symptom after the drug name ("prn pain", "for bone pain",
     "breakthrough pain") or an Indication/Reason column cell on its row. A bulleted or numbered list item that names
@@ -828,10 +853,13 @@ def indication_on_statement(layout: LetterLayout, rx, drug_pos=()) -> bool:
     text = layout.text
     s, e = rx.span
     ls, le = layout.line_bounds(s)
-    if "|" not in text[ls:le] and "\t" not in text[ls:le] and not (
-            le - ls <= 300 and RE_BULLET.match(text[ls:le])
-            and not any(ls <= p < le and not s <= p < e for p in drug_pos)):
-        le = min(le, layout.sentence_bounds(max(s, e - 1))[1])  # prose: the prescription's own sentence
+    if "|" not in text[ls:le] and "\t" not in text[ls:le]:
+        # a bullet may be followed by a no-break space ("\u2022\u00a0Matrifen ...") after a copy and paste
+        if le - ls <= 300 and RE_BULLET.match(text[ls:le].replace("\u00a0", " ")) \
+                and not any(ls <= p < le and not s <= p < e for p in drug_pos):
+            le = _wrapped_item_end(layout, le)
+        else:
+            le = min(le, layout.sentence_bounds(max(s, e - 1))[1])  # prose: the prescription's own sentence
     if symptom.search(text, s, max(e, le)):
         return True
     cell = _indication_column_cell(layout, s)

@@ -188,3 +188,64 @@ AGES = [
 def test_birth_date_after_b_and_an_age_before_spaces(head, age):
     from nlp.findings import patient_age
     assert patient_age(head + "\nDear Dr Example,\n") == age
+
+
+NO_REASON_TTO = ("Dear Dr Example,\n\nDischarge medications:\n- Oxycodone 5mg capsules, one every 4 hours when required "
+                 "(20 capsules)\n- Omeprazole 20mg od\n\n")
+
+
+def _indicated(letter: str) -> bool:
+    ex = extract_letter(letter + END)
+    assert ex.opioids
+    return ex.indication_documented
+
+
+# A reason label with its scope in brackets ("Indication (all analgesics): hip pain") is a labelled reason for the
+# analgesia; an empty one, or one scoped to other drugs, is not.
+SCOPED_LABELS = [
+    ("Indication (all analgesics): fractured hip pain.", True),
+    ("Reason (opioids) - post-operative pain", True),
+    ("Indications (for the painkillers): ankle fracture", True),
+    # near misses
+    ("Indication (all analgesics): n/a", False),
+    ("Indication (antibiotics): cellulitis", False),
+]
+
+
+@pytest.mark.parametrize("label, documented", SCOPED_LABELS)
+def test_a_reason_label_scoped_in_brackets(label, documented):
+    assert _indicated(NO_REASON_TTO + label + "\n") is documented
+
+
+# A bare reason label opening the sentence after one that names the opioid, on the same line ("GP to stop the X
+# after 5 days. Indication: post-op pain."), is that opioid's reason when it names a symptom.
+NEXT_LABELS = [
+    ("GP to stop the oxycodone after 5 days. Indication: post-operative pain.", True),
+    ("Please review the oxycodone at one week. Reason: ankle fracture pain.", True),
+    # near misses: no symptom, or the sentence before names another drug
+    ("GP to stop the oxycodone after 5 days. Indication: cellulitis.", False),
+    ("Please check the omeprazole at one week. Indication: epigastric pain.", False),
+]
+
+
+@pytest.mark.parametrize("prose, documented", NEXT_LABELS)
+def test_a_bare_reason_label_after_the_opioids_sentence(prose, documented):
+    assert _indicated(NO_REASON_TTO + prose + "\n") is documented
+
+
+# A list item wrapped onto an indented line below it keeps its reason ("- X patch, one every 72 hours\n  (long-term,
+# back pain)"), also after a bullet followed by a no-break space; a new item or an unindented line is not the item.
+WRAPPED_ITEMS = [
+    ("\u2022\u00a0Oxycodone 5mg capsules \u2014 one every 4 hours when required (20 capsules)\n"
+     " (new, ankle fracture pain)\n", True),
+    ("- Oxycodone 5mg capsules, one every 4 hours when required (20 capsules)\n   for the ankle pain after the fall\n",
+     True),
+    # near misses
+    ("- Oxycodone 5mg capsules, one every 4 hours when required (20 capsules)\n- Paracetamol 1g qds for pain\n", False),
+    ("- Oxycodone 5mg capsules, one every 4 hours when required (20 capsules)\nPain score 2/10 on discharge.\n", False),
+]
+
+
+@pytest.mark.parametrize("items, documented", WRAPPED_ITEMS)
+def test_a_reason_on_the_wrapped_line_of_a_list_item(items, documented):
+    assert _indicated("Dear Dr Example,\n\nDischarge medications:\n" + items + "- Omeprazole 20mg od\n\n") is documented
