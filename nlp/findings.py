@@ -9,7 +9,7 @@ from nlp.context import LetterLayout, RE_BULLET, context_patterns
 from functools import lru_cache
 
 from nlp.drug_classes import (CO_PRESCRIPTION_CLASSES, JUSTIFIED_CLASSES, alternation, find_class_mentions,
-                              justification, letter_rules, phrase_regex)
+                              fuzzy_class_matches, justification, letter_rules, phrase_regex)
 from nlp.extraction import EXTRA_FLAG_ORDER, GOLD_FLAG_ORDER, CoPrescription, Finding, LetterExtraction
 from nlp.ome import HIGH_DOSE_THRESHOLDS, prescription_ome, total_ome
 from nlp.rules import WordListPattern, could_match, gated
@@ -660,7 +660,10 @@ def co_prescriptions(layout: LetterLayout, mentions) -> tuple[list[CoPrescriptio
     """Active drugs of the audited classes (one per drug, the discharge-list mention first), with the stated
     reason for a benzodiazepine, Z-drug or gabapentinoid; and every class mention (any status)."""
     text = layout.text
-    found = find_class_mentions(text, layout=layout, matches=[(m.start, m.end, m.surface) for m in mentions])
+    matches = [(m.start, m.end, m.surface) for m in mentions]
+    # a misspelt pregabalin or diazepam before its dose ("Pregablin 75mg bd") is read under the generic's name
+    matches += fuzzy_class_matches(text, [(m[0], m[1]) for m in matches])
+    found = find_class_mentions(text, layout=layout, matches=matches)
     by_drug: dict[str, object] = {}
     # a drug stopped or refused elsewhere in the letter is on discharge only if the discharge list names it
     ended = {m.drug for m in found if m.status in ("stopped", "negated")}

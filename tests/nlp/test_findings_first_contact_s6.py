@@ -249,3 +249,26 @@ WRAPPED_ITEMS = [
 @pytest.mark.parametrize("items, documented", WRAPPED_ITEMS)
 def test_a_reason_on_the_wrapped_line_of_a_list_item(items, documented):
     assert _indicated("Dear Dr Example,\n\nDischarge medications:\n" + items + "- Omeprazole 20mg od\n\n") is documented
+
+
+# A misspelt generic of a co-prescription class just before its dose ("Pregablin 75mg bd", "Diazepan 2mg") is read
+# with the opioid names' safety rules: six letters or more, one edit, same first two letters, a dose figure after it,
+# never a brand (brands are often ordinary words) and never a word without a dose.
+FUZZY_CO_DRUGS = [
+    ("- Pregablin 75mg bd (usual)\n", "gabapentinoid_coprescribed", True),
+    ("- Gabapentn 300mg tds\n", "gabapentinoid_coprescribed", True),
+    ("- Diazepan 2mg tds prn, 10 tablets\n", "benzodiazepine_coprescribed", True),
+    ("- Temazepm 10mg nocte\n", "benzodiazepine_coprescribed", True),
+    # near misses: two edits, a misspelt brand, no dose after the word
+    ("- Prgablin 75mg bd\n", "gabapentinoid_coprescribed", False),
+    ("- Lyrika 75mg bd\n", "gabapentinoid_coprescribed", False),
+    ("- Paracetamol 1g qds\nPMH: neuralgia (on pregablin via the pain clinic)\n", "gabapentinoid_coprescribed", False),
+]
+
+
+@pytest.mark.parametrize("line, flag, flagged", FUZZY_CO_DRUGS)
+def test_a_misspelt_co_prescribed_drug_before_its_dose(line, flag, flagged):
+    ex = extract_letter("Dear Dr Example,\n\nDischarge medications:\n- Oxycodone 5mg capsules, one every 4 hours when "
+                        "required for pain (20 capsules)\n" + line + "\n" + END)
+    assert ex.opioids
+    assert (flag in ex.risk_flags) is flagged
