@@ -261,6 +261,26 @@ def _gp_not(st: str) -> bool:
     return not any(P.gp_action.search(c) and not P.gp_not.search(c) for c in clauses)
 
 
+_RE_LAST_DOSE_DATE = re.compile(r"\blast\s+dose\s*(?:was\s+|given\s+|taken\s+|on\s+|:\s*)*(\d{1,2})[/.](\d{1,2})"
+                                r"(?:[/.](\d{4}|\d{2}))?(?![\d/.])", re.IGNORECASE)
+
+
+def _mask_past_last_dose(st: str, text: str) -> str:
+    """A last dose dated on or before the discharge date ("oxycodone prn (last dose 04/03)" on a letter discharging
+    on 06/03) happened in hospital: blanked out, it is no limit on future use."""
+    ref = discharge_date(text)
+    if ref is None:
+        return st
+
+    def past(m: re.Match) -> bool:
+        y = m.group(3)
+        year = ref.year if not y else int(y) if len(y) == 4 else 2000 + int(y)
+        d = _make_date(int(m.group(1)), int(m.group(2)), year)
+        return d is not None and d <= ref
+
+    return _RE_LAST_DOSE_DATE.sub(lambda m: " " * len(m.group(0)) if past(m) else m.group(0), st)
+
+
 def _follows(text: str, end: int, start: int) -> bool:
     """Whether a statement starting at `start` comes right after one ending at `end`: the next sentence, or the next
     line or list item (one line break, no blank line between them)."""
@@ -318,6 +338,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
                 has_opioid = True  # "the 12 capsules are the whole course": the count supplied of the opioid
         if not has_opioid and patch_opioid and re.search(r"\bpatch(?:es)?\b", st, _I):
             has_opioid = True  # "remove after the 2nd patch" in a letter whose patch is the opioid
+        if "last dose" in st.lower():
+            st = _mask_past_last_dose(st, text)
         strength = _plan_strength(st)
         is_wean = strength > 0
         if is_wean and has_other and _plan_object_is_other(st, s, mentions):

@@ -272,3 +272,23 @@ def test_a_misspelt_co_prescribed_drug_before_its_dose(line, flag, flagged):
                         "required for pain (20 capsules)\n" + line + "\n" + END)
     assert ex.opioids
     assert (flag in ex.risk_flags) is flagged
+
+
+# A last dose dated on or before the discharge date ("morphine prn (last dose 08/03)" on a letter discharging on
+# 10/03) was given in hospital: no limit on future use; a last dose after discharge, or on a day of the course, is.
+PAST_LAST_DOSES = [
+    ("Inpatient analgesia: morphine prn (last dose 08/03) - stopped before discharge.", False),
+    ("Oxycodone: last dose 10/03 in the morning, then home.", False),
+    ("Ward morphine last dose 07/03/2026, not needed since.", False),
+    # near misses
+    ("Oxycodone: last dose on 15/03, then stop.", True),
+    ("Oxycodone: last dose on day 5.", True),
+]
+
+
+@pytest.mark.parametrize("prose, wean", PAST_LAST_DOSES)
+def test_a_last_dose_before_discharge_is_no_plan(prose, wean):
+    ex = extract_letter("Discharged: 10/03/2026\n\nDischarge medications:\n- Oxycodone 5mg capsules, one every 4 hours "
+                        "when required for pain (20 capsules)\n\n" + prose + END)
+    assert ex.opioids
+    assert ex.weaning_plan.present is wean
