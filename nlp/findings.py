@@ -261,6 +261,8 @@ def _gp_not(st: str) -> bool:
     return not any(P.gp_action.search(c) and not P.gp_not.search(c) for c in clauses)
 
 
+# a statement opening with a plan label ("Analgesia plan:", "Weaning plan -") is where the letter states its plan
+_RE_PLAN_LABEL = re.compile(r"(?:[A-Za-z]+\s+){0,2}plan\s*[:\-\u2013]", re.IGNORECASE)
 _RE_LAST_DOSE_DATE = re.compile(r"\blast\s+dose\s*(?:was\s+|given\s+|taken\s+|on\s+|:\s*)*(\d{1,2})[/.](\d{1,2})"
                                 r"(?:[/.](\d{4}|\d{2}))?(?![\d/.])", re.IGNORECASE)
 
@@ -364,7 +366,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
     if wean:
         # explicit plans before bare caps on the length of use; a plan told as already under way ("she is part-way
         # through their planned reduction") after one that says what to do next
-        s, e, _ = min(wean, key=lambda x: (x[2] < 2, bool(P.in_progress.search(text, x[0], x[1])), x[0]))
+        s, e, _ = min(wean, key=lambda x: (x[2] < 2, bool(P.in_progress.search(text, x[0], x[1])),
+                                           not _RE_PLAN_LABEL.match(text, x[0], x[1]), x[0]))
         ex.weaning_plan = Finding(True, text[s:e], (s, e))
     elif negated:
         s, e = negated[0]

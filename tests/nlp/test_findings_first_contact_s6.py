@@ -292,3 +292,24 @@ def test_a_last_dose_before_discharge_is_no_plan(prose, wean):
                         "when required for pain (20 capsules)\n\n" + prose + END)
     assert ex.opioids
     assert ex.weaning_plan.present is wean
+
+
+# When several statements are explicit plans, one that opens with a plan label ("Analgesia plan:", "Plan -") is the
+# letter's plan, over a stop written earlier in a prescription line; a bare cap under a label does not beat an
+# explicit plan.
+LABELLED_PLANS = [
+    ("Analgesia plan: oxycodone for 5 days then stop, then paracetamol only.", "Analgesia plan:"),
+    ("Plan - reduce the oxycodone to 5mg at night after 3 days, then stop.", "Plan - "),
+    ("Weaning plan: stop the oxycodone once the ankle settles.", "Weaning plan:"),
+    # near miss: only a cap on the length of use under the label; the explicit stop on the item stays
+    ("Plan: oxycodone is a short course.", "- Oxycodone"),
+]
+
+
+@pytest.mark.parametrize("prose, start", LABELLED_PLANS)
+def test_a_labelled_plan_is_shown_first(prose, start):
+    ex = extract_letter("Dear Dr Example,\n\nDischarge medications:\n- Oxycodone 5mg capsules, one every 4 hours when "
+                        "required for pain (20 capsules), for 5 days then stop\n- Omeprazole 20mg od\n\n" + prose + END)
+    assert ex.opioids
+    assert ex.weaning_plan.present
+    assert ex.weaning_plan.text.startswith(start.lstrip("- ")) or ex.weaning_plan.text.startswith(start)
