@@ -325,6 +325,60 @@ def find_class_mentions(text_or_doc, classes: Iterable[str] | None = None, layou
     return out
 
 
+# Misspelt names of the audited co-prescription classes ("Pregablin 75mg bd") are read with the opioid names' safety
+# rules (data/fuzzy_rules.json): a word of min_length letters or more, not a lexicon term nor a never_fuzzy word,
+# starting with the same two letters as a generic of the class, within max_distance edits of it (optimal string
+# alignment) and just before a dose figure. Only generics take part: brands are often ordinary words ("Lyrica").
+FUZZY_CLASSES = ("benzodiazepine", "z_drug", "gabapentinoid")
+_RE_FUZZY_WORD = re.compile(r"\b[A-Za-z][A-Za-z-]{4,}[A-Za-z]\b")
+_RE_FUZZY_DOSE = re.compile(r"\d\s*(?:mg|mcg|micro|\u00b5g|ml|tab|cap|/\s*\d)", _I)
+
+
+@lru_cache(maxsize=1)
+def _fuzzy_targets() -> tuple[dict, dict]:
+    from nlp.rules import json_rules
+
+    fz = json_rules("fuzzy_rules.json")
+    index: dict[tuple[str, int], list[str]] = {}
+    for row in class_rows():
+        name = row.name.lower()
+        if row.drug_class in FUZZY_CLASSES and name == row.generic.lower() and re.fullmatch(r"[a-z]+", name) \
+                and len(name) >= fz["min_length"]:
+            index.setdefault((name[:2], len(name)), []).append(name)
+    return index, {"min_length": fz["min_length"], "max_distance": fz["max_distance"],
+                   "never": frozenset(w.lower() for w in fz["never_fuzzy"])}
+
+
+def fuzzy_class_matches(text: str, taken: Iterable[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    """(start, end, generic) of misspelt names of FUZZY_CLASSES just before a dose figure, outside ``taken``."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    from nlp.lexicon import load_lexicon
+
+    index, rules = _fuzzy_targets()
+    if not index:
+        return []
+    prefixes = {k[0] for k in index}
+    taken = sorted(taken)
+    terms = load_lexicon().terms
+    out, seen = [], set()
+    for f in _RE_FUZZY_DOSE.finditer(text):
+        for m in _RE_FUZZY_WORD.finditer(text, max(0, f.start() - 40), f.start()):
+            s, e = m.span()
+            low = m.group().lower()
+            if s in seen or low[:2] not in prefixes or len(low) < rules["min_length"] or low in terms \
+                    or low in rules["never"] or any(a < e and s < b for a, b in taken):
+                continue
+            seen.add(s)
+            d = rules["max_distance"]
+            cands = [c for n in range(len(low) - d, len(low) + d + 1) for c in index.get((low[:2], n), ())]
+            best = process.extractOne(low, cands, scorer=OSA.distance, score_cutoff=d) if cands else None
+            if best:
+                out.append((s, e, best[0]))
+    return out
+
+
 def _statement(layout, matches, i: int) -> tuple[int, int, str, str]:
     """The stretch of text owned by match i: its table row (or cell when the row names other drugs), else its
     clause cut at the neighbouring drug names. Returns (start, end, text before the name, text after it)."""

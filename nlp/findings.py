@@ -9,7 +9,7 @@ from nlp.context import LetterLayout, RE_BULLET, context_patterns
 from functools import lru_cache
 
 from nlp.drug_classes import (CO_PRESCRIPTION_CLASSES, JUSTIFIED_CLASSES, alternation, find_class_mentions,
-                              justification, letter_rules, phrase_regex)
+                              fuzzy_class_matches, justification, letter_rules, phrase_regex)
 from nlp.extraction import EXTRA_FLAG_ORDER, GOLD_FLAG_ORDER, CoPrescription, Finding, LetterExtraction
 from nlp.ome import HIGH_DOSE_THRESHOLDS, prescription_ome, total_ome
 from nlp.rules import WordListPattern, could_match, gated
@@ -71,7 +71,8 @@ _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "sh
              "district", "community", "primary care", "appreciat", "thank", "asked", "your help", "assistance",
              "might you", "will you", "at most", "max", "exceed", "until", "down to", "down onto", "if you", "wonder",
              "kind enough", "back to", "make sure", "confirm", "is off", "come down", "go down", "back down", "long-term", "long term",
-             "thereafter", "manage on", "cope on", "get by on", "manage with", "cope with", "have finished")
+             "thereafter", "manage on", "cope on", "get by on", "manage with", "cope with", "have finished",
+             "you may", "you might")
 _KW_RE = WordListPattern.of_words(_KEYWORDS)  # run on the case-folded letter: same offsets, several times faster
 
 
@@ -178,11 +179,37 @@ def _plan_object_is_other(st: str, s: int, mentions) -> bool:
 
 
 def _under_gp_heading(layout: LetterLayout, pos: int) -> bool:
-    """A GP heading written inside a box or table title ("| ACTIONS FOR GP |") up to three lines above."""
+    """A GP heading written inside a box or table title ("| ACTIONS FOR GP |") up to three lines above, or at the
+    start of the statement's own line ("Plan for GP: please review her in a week. The X can then be stopped")."""
     li = layout.line_index(pos)
     start = layout.line_starts[max(0, li - 3)]
     ls, _le = layout.line_bounds(pos)
-    return bool(plan_rules().gp_heading.search(layout.text, start, ls))
+    rx = plan_rules().gp_heading
+    if rx.search(layout.text, start, ls):
+        return True
+    m = rx.search(layout.text, ls, pos) if pos > ls else None
+    return m is not None and m.start() - ls <= 30 and not re.search(r"[.;!?]", layout.text[ls:m.start()])
+
+
+def _under_request_lead_in(layout: LetterLayout, pos: int) -> bool:
+    """A list item under a request to the GP that ends in a colon ("I would be grateful if you could:", "Could
+    you please:"), the items between them being more of the same list (no blank line)."""
+    text = layout.text
+    ls, le = layout.line_bounds(pos)
+    if not RE_BULLET.match(text[ls:le]):
+        return False
+    li = layout.line_index(pos)
+    for k in range(li - 1, max(-1, li - 12), -1):
+        a = layout.line_starts[k]
+        b = layout.line_starts[k + 1] - 1
+        line = text[a:b]
+        if not line.strip():
+            return False
+        if RE_BULLET.match(line):
+            continue
+        line = line.rstrip()
+        return line.endswith(":") and len(line) <= 120 and bool(plan_rules().gp_address.search(line))
+    return False
 
 
 _RE_THE_COUNT = re.compile(r"\b(?:the|these|those|her|his|their)\s+(\d+)\s+(tablets?|capsules?|caps|tabs|patch(?:es)?|sachets?)\b", re.IGNORECASE)
@@ -232,6 +259,28 @@ def _gp_not(st: str) -> bool:
     if len(clauses) < 2 or re.match(r"\s*please\s+note\b", st, _I):
         return True  # one clause, or a leading "Please note: ..." that frames the whole statement
     return not any(P.gp_action.search(c) and not P.gp_not.search(c) for c in clauses)
+
+
+# a statement opening with a plan label ("Analgesia plan:", "Weaning plan -") is where the letter states its plan
+_RE_PLAN_LABEL = re.compile(r"(?:[A-Za-z]+\s+){0,2}plan\s*[:\-\u2013]", re.IGNORECASE)
+_RE_LAST_DOSE_DATE = re.compile(r"\blast\s+dose\s*(?:was\s+|given\s+|taken\s+|on\s+|:\s*)*(\d{1,2})[/.](\d{1,2})"
+                                r"(?:[/.](\d{4}|\d{2}))?(?![\d/.])", re.IGNORECASE)
+
+
+def _mask_past_last_dose(st: str, text: str) -> str:
+    """A last dose dated on or before the discharge date ("oxycodone prn (last dose 04/03)" on a letter discharging
+    on 06/03) happened in hospital: blanked out, it is no limit on future use."""
+    ref = discharge_date(text)
+    if ref is None:
+        return st
+
+    def past(m: re.Match) -> bool:
+        y = m.group(3)
+        year = ref.year if not y else int(y) if len(y) == 4 else 2000 + int(y)
+        d = _make_date(int(m.group(1)), int(m.group(2)), year)
+        return d is not None and d <= ref
+
+    return _RE_LAST_DOSE_DATE.sub(lambda m: " " * len(m.group(0)) if past(m) else m.group(0), st)
 
 
 def _follows(text: str, end: int, start: int) -> bool:
@@ -291,6 +340,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
                 has_opioid = True  # "the 12 capsules are the whole course": the count supplied of the opioid
         if not has_opioid and patch_opioid and re.search(r"\bpatch(?:es)?\b", st, _I):
             has_opioid = True  # "remove after the 2nd patch" in a letter whose patch is the opioid
+        if "last dose" in st.lower():
+            st = _mask_past_last_dose(st, text)
         strength = _plan_strength(st)
         is_wean = strength > 0
         if is_wean and has_other and _plan_object_is_other(st, s, mentions):
@@ -307,14 +358,16 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
                 last_plan_end = e
         # the cheap conditions first (each test is pure: the order changes nothing but the time)
         if (has_opioid or is_wean) and not (has_other and not has_opioid) and \
-                (kind == "gp" or lead_in or P.gp_address.search(st) or _under_gp_heading(layout, s)) and \
+                (kind == "gp" or lead_in or P.gp_address.search(st) or _under_gp_heading(layout, s)
+                 or _under_request_lead_in(layout, s)) and \
                 P.gp_action.search(st) and not _gp_not(st) and \
                 not (kind != "gp" and not P.gp_named.search(st) and _for_other_recipient(layout, s)):
             gp.append((s, e, kind))
     if wean:
         # explicit plans before bare caps on the length of use; a plan told as already under way ("she is part-way
         # through their planned reduction") after one that says what to do next
-        s, e, _ = min(wean, key=lambda x: (x[2] < 2, bool(P.in_progress.search(text, x[0], x[1])), x[0]))
+        s, e, _ = min(wean, key=lambda x: (x[2] < 2, bool(P.in_progress.search(text, x[0], x[1])),
+                                           not _RE_PLAN_LABEL.match(text, x[0], x[1]), x[0]))
         ex.weaning_plan = Finding(True, text[s:e], (s, e))
     elif negated:
         s, e = negated[0]
@@ -558,6 +611,11 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
             after = _RE_LABEL_AFTER_DRUG.match(layout.text, m.end)
             if after:
                 return after.group(1)
+        # "GP to stop X by 2/52. Indication: post-op pain.": a bare label opening the next sentence of the line
+        if e < len(layout.text) and layout.text[e - 1] in ".;":
+            nxt = _next_label().match(layout.text, e, layout.line_bounds(m.start)[1])
+            if nxt and _SYMPTOM.search(nxt.group(1)):
+                return nxt.group(1).strip()
         # "for breakthrough pain we have started Oramorph" puts the reason before the drug
         before = _reason_before().search(layout.text, max(s, m.start - 150), m.start)
         if before:
@@ -574,6 +632,11 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
             if before:
                 return before.group(0)
     return None
+
+
+@lru_cache(maxsize=1)
+def _next_label() -> re.Pattern:
+    return phrase_regex(letter_rules()["indication"]["next_label"])
 
 
 @lru_cache(maxsize=1)
@@ -622,7 +685,10 @@ def co_prescriptions(layout: LetterLayout, mentions) -> tuple[list[CoPrescriptio
     """Active drugs of the audited classes (one per drug, the discharge-list mention first), with the stated
     reason for a benzodiazepine, Z-drug or gabapentinoid; and every class mention (any status)."""
     text = layout.text
-    found = find_class_mentions(text, layout=layout, matches=[(m.start, m.end, m.surface) for m in mentions])
+    matches = [(m.start, m.end, m.surface) for m in mentions]
+    # a misspelt pregabalin or diazepam before its dose ("Pregablin 75mg bd") is read under the generic's name
+    matches += fuzzy_class_matches(text, [(m[0], m[1]) for m in matches])
+    found = find_class_mentions(text, layout=layout, matches=matches)
     by_drug: dict[str, object] = {}
     # a drug stopped or refused elsewhere in the letter is on discharge only if the discharge list names it
     ended = {m.drug for m in found if m.status in ("stopped", "negated")}
@@ -791,6 +857,21 @@ def _indication_column_cell(layout: LetterLayout, pos: int) -> str | None:
     return None
 
 
+def _wrapped_item_end(layout: LetterLayout, le: int) -> int:
+    """The end of a list item wrapped onto indented lines below it ("- X patch, apply every 72 hours\n  (long-term,
+    back pain)"): up to two following lines that start with a blank and are no new item."""
+    text = layout.text
+    for _ in range(2):
+        if le >= len(text):
+            break
+        ns, ne = layout.line_bounds(le + 1)
+        line = text[ns:ne]
+        if not line.strip() or line[:1] not in " \t" or RE_BULLET.match(line) or "|" in line or "\t" in line.strip():
+            break
+        le = ne
+    return le
+
+
 def indication_on_statement(layout: LetterLayout, rx, drug_pos=()) -> bool:
     """A reason on the prescription itself: a symptom after the drug name ("prn pain", "for bone pain",
     "breakthrough pain") or an Indication/Reason column cell on its row. A bulleted or numbered list item that names
@@ -800,10 +881,13 @@ def indication_on_statement(layout: LetterLayout, rx, drug_pos=()) -> bool:
     text = layout.text
     s, e = rx.span
     ls, le = layout.line_bounds(s)
-    if "|" not in text[ls:le] and "\t" not in text[ls:le] and not (
-            le - ls <= 300 and RE_BULLET.match(text[ls:le])
-            and not any(ls <= p < le and not s <= p < e for p in drug_pos)):
-        le = min(le, layout.sentence_bounds(max(s, e - 1))[1])  # prose: the prescription's own sentence
+    if "|" not in text[ls:le] and "\t" not in text[ls:le]:
+        # a bullet may be followed by a no-break space ("\u2022\u00a0Matrifen ...") after a copy and paste
+        if le - ls <= 300 and RE_BULLET.match(text[ls:le].replace("\u00a0", " ")) \
+                and not any(ls <= p < le and not s <= p < e for p in drug_pos):
+            le = _wrapped_item_end(layout, le)
+        else:
+            le = min(le, layout.sentence_bounds(max(s, e - 1))[1])  # prose: the prescription's own sentence
     if symptom.search(text, s, max(e, le)):
         return True
     cell = _indication_column_cell(layout, s)
