@@ -90,6 +90,7 @@ RE_BULLET = re.compile(r"^[ \t]*(?:[-*•·‣◦▪+−~=]|\d{1,2}[.)]|\(\d{1,2
 
 
 _LIST_KINDS = ("discharge", "admission", "stopped", "changes")
+_TAKE_HOME_KINDS = ("discharge", "changes")
 # a list's legend of item markers ("(+ started  − stopped  ~ dose changed  = unchanged)"): marker -> status
 _RE_LEGEND = re.compile(r"([+−~=*-])\s*(?:=\s*|:\s*)?(started|new|added|stopped|discontinued|ceased|dose\s+changed|changed|"
                         r"increased|reduced|unchanged|continued)\b", re.IGNORECASE)
@@ -196,15 +197,17 @@ class LetterLayout:
             else:
                 end = min(nxt, le) if how != "caps" else nxt
                 if how == "caps" and "\n" in text[e:nxt]:
-                    end = min(nxt, self._block_end(e, nxt))
+                    # ("ALLERGIES: MORPHINE", "STOPPED: GABAPENTIN ..." hold their content on their own line: a blank
+                    # line and prose after it end them; a discharge list's inline title keeps the old reach, where
+                    # the patient's instructions below it still belong to its items)
+                    end = min(nxt, self._block_end(e, nxt, seen_content=bool(rest) and kind not in _TAKE_HOME_KINDS))
                 sections.append(Section(s, e, end, kind, True))
         return sections
 
-    def _block_end(self, body_start: int, limit: int) -> int:
+    def _block_end(self, body_start: int, limit: int, seen_content: bool = False) -> int:
         """A heading-only block ends at the next heading or at a new prose paragraph after a blank line."""
         text = self.text
         i = self.line_index(body_start) + 1
-        seen_content = False
         blank = False
         while i < len(self.line_starts):
             ls = self.line_starts[i]

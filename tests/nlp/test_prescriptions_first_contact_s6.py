@@ -249,3 +249,30 @@ def test_a_step_down_target_alone_is_not_a_prescription():
     letter = ("Discharge medicines\nMST Continus 20 mg tablets, one twice a day\n\n"
               "Plan: please bring the MST down to 10 mg bd over the next fortnight.\n")
     assert _rx(letter) == [("morphine", "MR", 20.0, 20.0, 2)]
+
+
+# --------------------------------------------------------------------- an inline heading ends at a blank line
+def test_inline_allergy_heading_does_not_swallow_the_next_paragraph():
+    letter = ("ALLERGIES: MORPHINE (HALLUCINATIONS)\n\n"
+              "HISTORY: FALL, NOW MOBILE. LONG-TERM CO-CODAMOL FOR KNEE PAIN, CONTINUED.\n\n"
+              "MEDICATION ON DISCHARGE\n  CO-CODAMOL 30/500 TABLETS  TWO TABLETS FOUR TIMES A DAY\n")
+    assert _distractors(letter) == [("morphine", "allergy")]
+    assert [g for g, *_ in _rx(letter)] == ["codeine"]
+
+
+def test_inline_stopped_heading_ends_before_the_gp_line():
+    letter = ("MEDICATION ON DISCHARGE\n  CO-CODAMOL 30/500 TABLETS  TWO TABLETS FOUR TIMES A DAY\n\n"
+              "STOPPED: GABAPENTIN 300MG TDS (FALLS)\n\n"
+              "GP TO CONTINUE WEANING OF CO-CODAMOL AND STOP.\n")
+    ex = extract_letter(letter)
+    assert ex.gp_instruction.present and "GP TO CONTINUE" in ex.gp_instruction.text
+
+
+def test_inline_allergy_heading_above_a_table_leaves_the_table_its_own():
+    letter = ("ALLERGY  : Latex (rash)\n\n"
+              "DRUG                      DOSE   FREQ   QTY   STATUS\n"
+              "Oxycodone 5mg capsules    5mg    QDS    20    NEW\n"
+              "Paracetamol 500mg tabs    1g     QDS    56    NEW\n")
+    ex = extract_letter(letter)
+    assert [r.generic for r in ex.opioids] == ["oxycodone"]
+    assert "paracetamol" in [c.drug for c in ex.co_prescriptions]
