@@ -1017,6 +1017,39 @@ def _prose_change_reference(layout: LetterLayout, m: Mention, rxs: list[OpioidPr
         match[0].status = match[0].status or "changed"
 
 
+# "we started low-dose modified-release morphine on the ward", "(we) added oral morphine", "oxycodone was started"
+_RE_STARTED_BEFORE = re.compile(r"(?:\b(?:we|I|was|were|has\s+been|have\s+been|is\s+being)\s+(?:\w+\s+){0,2}?|\band\s+)"
+                                r"(?:started|commenced|initiated|added|introduced)\b[^.;\n]{0,60}$", _I)
+_RE_STARTED_AFTER = re.compile(r"[^.;\n]{0,30}?\b(?:was|were|has\s+been|have\s+been)\s+(?:started|commenced|initiated|added|"
+                               r"introduced)\b", _I)
+
+
+def _started_in_prose(layout: LetterLayout, opioids: list[Mention], rxs: list[OpioidPrescription],
+                      others: "OtherOpioids") -> None:
+    """A sentence elsewhere that says this admission started the drug ("we started low-dose modified-release morphine
+    on the ward ... She goes home on MST Continus 5 mg") makes its one prescription that states no status new."""
+    if not rxs or all(r.new_on_admission is not None for r in rxs):
+        return
+    text = layout.text
+    for m in opioids:
+        if any(r.span[0] <= m.start < r.span[1] for r in rxs) or \
+                layout.section_kind(m.start) not in ("body", "course", "plan", "changes", "other"):
+            continue
+        cs, ce = layout.clause_bounds(m.start)
+        before, after = others.around(m)
+        a = before.end if before is not None and cs <= before.end <= m.start else cs
+        b = after.start if after is not None and m.end <= after.start < ce else ce
+        if not (_RE_STARTED_BEFORE.search(text, a, m.start) or _RE_STARTED_AFTER.match(text, m.end, b)):
+            continue
+        if cue("historical", text[cs:ce]) or cue("stopped", text[cs:ce]):
+            continue
+        form = _mention_form(text, m)
+        match = [r for r in rxs if r.generic == m.generic and r.new_on_admission is None
+                 and (not m.term.brand or r.brand == m.term.brand) and (not form or r.formulation == form)]
+        if len(match) == 1:
+            match[0].new_on_admission = True
+
+
 _RE_JOINED_BEFORE = re.compile(r"(?:[,;)]\s*(?:and\s+)?(?:with|together\s+with|alongside|plus|as\s+well\s+as|and)|\s(?:\+|&|plus))\s+"
                                r"(?:(?!(?:he|she|they|we|I|it|also)\b)[\w/()-]+\s+){0,3}$", _I)
 
@@ -1368,6 +1401,7 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
     for m in opioid_mentions:
         if m.context == "historical" or (m.context == "reference" and layout.section_kind(m.start) != "changes"):
             _prose_change_reference(layout, m, rxs, others)
+    _started_in_prose(layout, opioid_mentions, rxs, others)
     refs = [m for m in mentions if m.context == "reference" and m.category == "opioid"]
     for m in refs:
         kind = layout.section_kind(m.start)

@@ -276,3 +276,17 @@ def test_inline_allergy_heading_above_a_table_leaves_the_table_its_own():
     ex = extract_letter(letter)
     assert [r.generic for r in ex.opioids] == ["oxycodone"]
     assert "paracetamol" in [c.drug for c in ex.co_prescriptions]
+
+
+# ------------------------------------------------------------------------------ started, told in another sentence
+@pytest.mark.parametrize("story, new", [
+    ("On the ward we started low-dose modified-release morphine and the pain settled.", True),
+    ("We gave regular paracetamol and added oral morphine for the fracture pain.", True),
+    ("Modified-release morphine was started by the pain team on day 3.", True),
+    ("She had been started on modified-release morphine by her GP in 2019.", None),
+    ("We stopped the modified-release morphine she used to take years ago.", None),
+])
+def test_start_told_elsewhere_makes_the_prescription_new(story, new):
+    letter = f"{story} She goes home on MST Continus 10 mg tablets, one twice a day (28 tablets).\n"
+    rx = [r for r in extract_letter(letter).opioids if r.brand == "MST Continus"][0]
+    assert rx.new_on_admission is new
