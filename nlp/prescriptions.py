@@ -552,7 +552,7 @@ def _patch_default_days(generic: str, mcg: float | None, term: Term) -> float:
 
 
 _RE_PRN_CELL_YES = re.compile(json_rules("statement_rules.json")["prn_cell_yes"], re.IGNORECASE)
-_TAPER_SENTENCE = re.compile(r"[.;]\s+((?:then\s+)?(?:reduce|reducing|decrease|step(?:ping)?\s+down|wean|taper|halve)\b)",
+_TAPER_SENTENCE = re.compile(r"(?:[.;]|\s[-–—])\s+((?:then\s+)?(?:reduce|reducing|decrease|step(?:ping)?\s+down|wean|taper|halve)\b)",
                              re.IGNORECASE)
 
 

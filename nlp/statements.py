@@ -457,6 +457,9 @@ def segment(layout: LetterLayout, mentions: list) -> list[Statement]:
 
 
 _INDENT = re.compile(r"[ \t]*")
+# a line that breaks off mid-phrase: a trailing joining word or mark ("FOUR TIMES A", "REDUCE TO", "bd and")
+_RE_BROKEN_OFF = re.compile(r"(?:\b(?:a|an|the|to|of|and|or|for|with|then|per|in|at|by|after|every|up|than|times)|[,(&+/–-])"
+                            r"[ \t]*\n?$", re.IGNORECASE)
 _RE_FIELD_LINE = re.compile(r"[ \t]*(?:what\s+(?:it|they)\s+(?:is|are)\s+for|indication|reason|comments?|notes?|"
                             r"how\s+(?:to|and\s+when\s+to)\s+(?:take|use|apply)\s+(?:it|them))\s*[:=]", re.IGNORECASE)
 
@@ -509,8 +512,10 @@ def _join_wrapped_lines(layout: LetterLayout, statements: list[Statement], by_li
             ind = _INDENT.match(line).end()
             if not line.strip() or j in by_line or row_of_line(j):
                 break
-            # deeper indentation under the item, or a line that starts like the rest of a sig ("#30  TTO 7/7")
-            if not ((ind >= max(8, indent + 4) and not RE_ITEM.match(line)) or statement_patterns().continuation.match(line)):
+            # deeper indentation under the item, or a line that starts like the rest of a sig ("#30  TTO 7/7"), or
+            # the rest of a sentence the line above broke off mid-phrase ("... FOUR TIMES A" / "DAY AFTER 1/52")
+            if not ((ind >= max(8, indent + 4) and not RE_ITEM.match(line)) or statement_patterns().continuation.match(line)
+                    or (_RE_BROKEN_OFF.search(text, max(ls, st.end - 40), st.end) and not RE_ITEM.match(line))):
                 break
             st.end = ne
             j += 1

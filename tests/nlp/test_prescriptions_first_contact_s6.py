@@ -290,3 +290,28 @@ def test_start_told_elsewhere_makes_the_prescription_new(story, new):
     letter = f"{story} She goes home on MST Continus 10 mg tablets, one twice a day (28 tablets).\n"
     rx = [r for r in extract_letter(letter).opioids if r.brand == "MST Continus"][0]
     assert rx.new_on_admission is new
+
+
+# -------------------------------------------------------------------------- a list item wrapped mid-sentence
+@pytest.mark.parametrize("first, second, status", [
+    ("  ZAPAIN 30/500 CAPSULES  TWO CAPSULES FOUR TIMES A", "DAY. (LONG-TERM - PRE-ADMISSION)", "continued"),
+    ("  Co-codamol 30/500 two tablets four times a day for knee pain, continued from", "before admission", "continued"),
+    ("  Codeine 30 mg one tablet qds prn, started this admission for", "wound pain (new)", "new"),
+])
+def test_a_line_broken_off_mid_phrase_continues_on_the_next(first, second, status):
+    letter = f"MEDICATION ON DISCHARGE\n{first}\n{second}\n  AMLODIPINE 10MG OD\n"
+    [rx] = extract_letter(letter).opioids
+    assert rx.status == status
+
+
+def test_a_complete_line_does_not_swallow_the_next_item():
+    letter = ("MEDICATION ON DISCHARGE\n  Codeine 30 mg one tablet qds prn\nLONG-TERM: amlodipine 10 mg od\n")
+    [rx] = extract_letter(letter).opioids
+    assert rx.status is None
+
+
+def test_step_down_after_a_dash_is_not_the_duration():
+    """'REDUCE TO ONE ... AFTER 1/52, THEN STOP': the step comes after a week, the stop at a time not stated."""
+    [rx] = extract_letter("Zapain 30/500 two caps qds - reduce to one cap qds after 1/52, then stop.").opioids
+    assert rx.duration_days is None
+    assert (rx.dose_mg_min, rx.dose_mg_max) == (30.0, 60.0)
