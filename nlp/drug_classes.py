@@ -349,33 +349,51 @@ def _fuzzy_targets() -> tuple[dict, dict]:
                    "never": frozenset(w.lower() for w in fz["never_fuzzy"])}
 
 
+@lru_cache(maxsize=1)
+def _fuzzy_word_rx() -> re.Pattern | None:
+    """Words of six letters or more that start like a generic of the classes (the only ones worth a distance)."""
+    index, _ = _fuzzy_targets()
+    prefixes = sorted({k[0] for k in index})
+    if not prefixes:
+        return None
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, prefixes)) + r")[a-z-]{3,}[a-z]\b")  # on folded text
+
+
 def fuzzy_class_matches(text: str, taken: Iterable[tuple[int, int]]) -> list[tuple[int, int, str]]:
     """(start, end, generic) of misspelt names of FUZZY_CLASSES just before a dose figure, outside ``taken``."""
+    import bisect
+
     from rapidfuzz import process
     from rapidfuzz.distance import OSA
 
     from nlp.lexicon import load_lexicon
+    from nlp.rules import fold_case
 
     index, rules = _fuzzy_targets()
-    if not index:
+    words = _fuzzy_word_rx()
+    if not index or words is None:
         return []
-    prefixes = {k[0] for k in index}
+    doses = [f.start() for f in _RE_FUZZY_DOSE.finditer(text)]
+    if not doses:
+        return []
     taken = sorted(taken)
     terms = load_lexicon().terms
-    out, seen = [], set()
-    for f in _RE_FUZZY_DOSE.finditer(text):
-        for m in _RE_FUZZY_WORD.finditer(text, max(0, f.start() - 40), f.start()):
-            s, e = m.span()
-            low = m.group().lower()
-            if s in seen or low[:2] not in prefixes or len(low) < rules["min_length"] or low in terms \
-                    or low in rules["never"] or any(a < e and s < b for a, b in taken):
-                continue
-            seen.add(s)
-            d = rules["max_distance"]
-            cands = [c for n in range(len(low) - d, len(low) + d + 1) for c in index.get((low[:2], n), ())]
-            best = process.extractOne(low, cands, scorer=OSA.distance, score_cutoff=d) if cands else None
-            if best:
-                out.append((s, e, best[0]))
+    out = []
+    folded = fold_case(text)  # (same offsets; a case-insensitive scan of the whole letter is several times slower)
+    for m in (words.finditer(folded) if folded is not None else re.finditer(words.pattern, text, _I)):
+        s, e = m.span()
+        i = bisect.bisect_left(doses, e)  # the first dose figure after the word: within 40 characters of its start
+        if i == len(doses) or doses[i] - 40 > s:
+            continue
+        low = m.group().lower()
+        if len(low) < rules["min_length"] or low in terms or low in rules["never"] or \
+                any(a < e and s < b for a, b in taken):
+            continue
+        d = rules["max_distance"]
+        cands = [c for n in range(len(low) - d, len(low) + d + 1) for c in index.get((low[:2], n), ())]
+        best = process.extractOne(low, cands, scorer=OSA.distance, score_cutoff=d) if cands else None
+        if best:
+            out.append((s, e, best[0]))
     return out
 
 

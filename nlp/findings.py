@@ -12,7 +12,7 @@ from nlp.drug_classes import (CO_PRESCRIPTION_CLASSES, JUSTIFIED_CLASSES, altern
                               fuzzy_class_matches, justification, letter_rules, phrase_regex)
 from nlp.extraction import EXTRA_FLAG_ORDER, GOLD_FLAG_ORDER, CoPrescription, Finding, LetterExtraction
 from nlp.ome import HIGH_DOSE_THRESHOLDS, prescription_ome, total_ome
-from nlp.rules import WordListPattern, could_match, gated
+from nlp.rules import WordListPattern, could_match, fold_case, gated, trie_alternation
 
 _I = re.IGNORECASE
 EXCLUDED_FOR_PLANS = {"allergy", "history", "family", "admission", "stopped"}
@@ -132,12 +132,27 @@ def _plan_strength(st: str) -> int:
     week"); 0: no plan. A letter with both shows the explicit one ("He should stop it within five days" over "for a
     maximum of five days")."""
     P = plan_rules()
-    if not any(could_match(rx, st) for rx in (P.wean_words, P.limits, P.stop_verbs, P.duration_caps)):
+    gate = _plan_word_gate()
+    folded = fold_case(st) if gate is not None else None
+    if folded is not None and not gate.search(folded):
         return 0  # most statements (GP requests, indications) have no plan words: skip the two rewrites below
     cleaned = P.not_plan.sub(" ", P.past_events.sub(" ", st))
     if P.wean_words.search(cleaned) or _unhedged_limit(cleaned) or _stop_with_condition(cleaned):
         return 2
     return 1 if P.duration_caps.search(cleaned) else 0
+
+
+@lru_cache(maxsize=1)
+def _plan_word_gate() -> re.Pattern | None:
+    """One scan for the words any plan class needs first (the literal gates' first clauses, nlp.rules): a statement
+    with none of them holds no plan. None when a class has no gate (then every statement is read)."""
+    words = set()
+    for rx in (plan_rules().wean_words, plan_rules().limits, plan_rules().stop_verbs, plan_rules().duration_caps):
+        first = getattr(rx, "first", None)
+        if not first:
+            return None
+        words.update(first)
+    return re.compile(trie_alternation(words))
 
 
 def _unhedged_limit(cleaned: str) -> bool:
