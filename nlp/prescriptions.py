@@ -39,9 +39,6 @@ _RE_OXY_PARTNER_BEFORE = re.compile(r"oxycodone\s*(?:/|with|and|-|\+)\s*$", _I)
 _RE_STOPPED_WHEN = re.compile(r"\bstopped\s+(?:after|at|in|once|when)\b", _I)
 _RE_STOP_WORD = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended|"
                            r"not\s+(?:for|to\s+be)\s+re-?start(?:ed|ing)?)\b", _I)
-# a drug (a patch, an epidural) "removed" or "taken off" just after its name: stopped ("Fentanyl 25 patch removed on
-# admission"); further away the word is about something else ("... and the old 60 mg tablets are removed")
-_RE_REMOVED_AFTER = re.compile(r"[^.;\n]{0,40}?\b(?:removed|taken\s+off)\b", _I)
 _RE_STOP_WORD_NOT_SUSPENDED = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held)\b", _I)
 _RE_SIG_OTHER = re.compile(r"patch|as\s+(?:required|needed)|when\s+required|if\s+required|supply|\bx\s*\d", _I)
 _RE_PREVIOUS_WORD = re.compile(r"from|previous|was|had", _I)
@@ -275,7 +272,9 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         return "historical"  # "admitted with back pain on OxyContin 20mg BD": what he took before
     if stop_clause is not clause and (cue("inpatient_past", clause) or cue("inpatient_only", near)):
         return "inpatient_only"  # "had oral morphine 10 mg PRN on the ward for three days; this was stopped"
-    stop_word = _RE_STOP_WORD.search(stop_clause) or _RE_REMOVED_AFTER.match(text, m.end, ce)
+    # (cue removed_after: "Fentanyl 25 patch removed on admission" is stopped; "removed" further away is about
+    # something else, "... and the old 60 mg tablets are removed")
+    stop_word = _RE_STOP_WORD.search(stop_clause) or context_patterns().cues["removed_after"].match(text, m.end, ce)
     if stop_word and not positive and STRONG_INPATIENT.search(near) and _past_stop(stop_clause):
         return "inpatient_only"  # "the syringe driver (morphine ...) was discontinued": a ward-only dose, now ended
     if stop_word and not positive:
@@ -1017,11 +1016,6 @@ def _prose_change_reference(layout: LetterLayout, m: Mention, rxs: list[OpioidPr
         match[0].status = match[0].status or "changed"
 
 
-# "we started low-dose modified-release morphine on the ward", "(we) added oral morphine", "oxycodone was started"
-_RE_STARTED_BEFORE = re.compile(r"(?:\b(?:we|I|was|were|has\s+been|have\s+been|is\s+being)\s+(?:\w+\s+){0,2}?|\band\s+)"
-                                r"(?:started|commenced|initiated|added|introduced)\b[^.;\n]{0,60}$", _I)
-_RE_STARTED_AFTER = re.compile(r"[^.;\n]{0,30}?\b(?:was|were|has\s+been|have\s+been)\s+(?:started|commenced|initiated|added|"
-                               r"introduced)\b", _I)
 
 
 def _started_in_prose(layout: LetterLayout, opioids: list[Mention], rxs: list[OpioidPrescription],
@@ -1031,6 +1025,7 @@ def _started_in_prose(layout: LetterLayout, opioids: list[Mention], rxs: list[Op
     if not rxs or all(r.new_on_admission is not None for r in rxs):
         return
     text = layout.text
+    cues = context_patterns().cues
     for m in opioids:
         if any(r.span[0] <= m.start < r.span[1] for r in rxs) or \
                 layout.section_kind(m.start) not in ("body", "course", "plan", "changes", "other"):
@@ -1039,7 +1034,7 @@ def _started_in_prose(layout: LetterLayout, opioids: list[Mention], rxs: list[Op
         before, after = others.around(m)
         a = before.end if before is not None and cs <= before.end <= m.start else cs
         b = after.start if after is not None and m.end <= after.start < ce else ce
-        if not (_RE_STARTED_BEFORE.search(text, a, m.start) or _RE_STARTED_AFTER.match(text, m.end, b)):
+        if not (cues["started_before"].search(text, a, m.start) or cues["started_after"].match(text, m.end, b)):
             continue
         if cue("historical", text[cs:ce]) or cue("stopped", text[cs:ce]):
             continue
@@ -1095,10 +1090,7 @@ def _limits_from_references(layout: LetterLayout, mentions: list[Mention], rxs: 
             same[0].duration_days, same[0].spans["duration"] = limit
 
 
-# the words after a prose prescription that still speak of it: a pronoun or the product's own noun
-_RE_FOLLOW_ON_REF = re.compile(r"\b(?:it|them|this|these|(?:the|his|her|their|this|these)\s+(?:patch(?:es)?|tablets?|"
-                               r"capsules?|caps|liquid|solution|medicines?|painkillers?|opioids?|course|supply)|"
-                               r"\d+\s+(?:tablets?|capsules?|caps|patch(?:es)?))\b", _I)
+# a count of units said as given or supplied in the sentences after a prose prescription ("He has 12 capsules")
 _RE_FOLLOW_ON_QTY = re.compile(r"\b(?:(?:has|have|with|given|supplied|dispensed)\s+)?(\d{1,3}|" + S._QTY_WORDS +
                                r"|one|two|three|four|five|six|seven|eight|nine)\s+"
                                r"(tablets?|capsules?|caps|patch(?:es)?|ampoules?)\b(?:\s+(?:are|have\s+been|were|was|is)\s+)?"
@@ -1128,7 +1120,7 @@ def _follow_on(layout: LetterLayout, mentions: list[Mention], rxs: list[OpioidPr
         else:
             b = min(b, dot + 1)
         zone = text[a:b]
-        if not zone.strip() or not _RE_FOLLOW_ON_REF.search(zone):
+        if not zone.strip() or not context_patterns().cues["follow_on_reference"].search(zone):
             continue
         if rx.duration_days is None:
             limit = S.stated_limit(zone, a)
