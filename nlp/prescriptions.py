@@ -175,6 +175,16 @@ def _switched_away(text: str, m: Mention, ce: int, others: "OtherOpioids | None"
     return others.other_between(m, x.end(), x.end() + 25)
 
 
+_RE_NEGATED_BEFORE = re.compile(r"\b(?:not|no|nothing|without|never)\b[^.;\n]{0,30}$", _I)
+
+
+def _discharge_positive(clause: str) -> re.Match | None:
+    """A words-that-say-it-goes-home cue ("goes home on", "TTO", "to take home"), unless negated just before it
+    ("she has not been given any opioid to take home")."""
+    x = cue("discharge_positive", clause)
+    return None if x and _RE_NEGATED_BEFORE.search(clause, max(0, x.start() - 40), x.start()) else x
+
+
 def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = None) -> str:
     text = layout.text
     sec = layout.section_at(m.start)
@@ -247,19 +257,20 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         return "rx"
     if cue("allergy", clause):
         return "allergy"
-    if cue("other", clause):
-        return "other"
+    other = cue("other", clause)
+    if other and not _RE_STOP_WORD.search(clause, 0, other.start()):
+        return "other"  # (a stop told first is the reason: "... have both been stopped and she has not been given any")
     if cue("intolerance_after", text[m.end:ce]):
         return "allergy"  # "oral morphine made her vomit repeatedly": an intolerance told in passing
     if cue("switch_source", text[max(cs, m.start - 60):m.start]) or _switched_away(text, m, ce, others):
         return "stopped"  # "we switched him from tramadol to ...", "her MST was converted to a fentanyl patch"
     after = _RE_STOP_NEXT_CLAUSE.match(text, ce)
     # "oxycodone 5 mg PRN for four days; stopped 17/01": the stop is told in the next clause
-    stop_clause = clause + text[ce:after.end()] if after and not cue("discharge_positive", clause) else clause
+    positive = _discharge_positive(clause)
+    stop_clause = clause + text[ce:after.end()] if after and not positive else clause
     if _is_switch_target(text, cs, m) and not cue("historical", text[m.end:ce]):
         # "switched him from tramadol to tapentadol", "converted her to OxyContin": what goes home
         return "rx" if has_sig(text[m.start:ce]) else "reference"
-    positive = cue("discharge_positive", clause)
     if not positive and cue("proposed_change", before):
         return "reference"  # "we suggest a further reduction of the OxyContin to 5 mg bd in two weeks": a proposal
     if kind == "history" and not positive:

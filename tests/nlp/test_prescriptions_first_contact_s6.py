@@ -315,3 +315,32 @@ def test_step_down_after_a_dash_is_not_the_duration():
     [rx] = extract_letter("Zapain 30/500 two caps qds - reduce to one cap qds after 1/52, then stop.").opioids
     assert rx.duration_days is None
     assert (rx.dose_mg_min, rx.dose_mg_max) == (30.0, 60.0)
+
+
+# ------------------------------------------------------------------------------- what she took, what was not hers
+@pytest.mark.parametrize("sentence, reason", [
+    ("She had also been taking her own MST 30 mg twice daily before admission.", "historical"),
+    ("He had previously been on tramadol 50 mg four times a day.", "historical"),
+    ("We found a fentanyl 25 microgram patch on her back which had not been prescribed to her.", "other"),
+    ("Her codeine 30 mg qds has been stopped and she has not been given any opioid to take home.", "stopped"),
+])
+def test_past_use_and_drugs_not_hers_are_not_prescriptions(sentence, reason):
+    letter = f"{sentence}\n\nDischarge medicines: paracetamol 1 g four times a day.\n"
+    assert not _rx(letter)
+    assert [r for _, r in _distractors(letter)] == [reason]
+
+
+@pytest.mark.parametrize("line", [
+    "INPATIENT ONLY (not for TTO): oxycodone PCA - discontinued day 1.",
+    "Ward only: morphine 2.5 mg SC hourly prn, last given on day 2.",
+])
+def test_inpatient_only_heading(line):
+    letter = f"{line}\nDischarge medicines\nParacetamol 1 g qds\n"
+    assert not _rx(letter)
+    assert [r for _, r in _distractors(letter)] == ["inpatient_only"]
+
+
+def test_a_negated_take_home_is_no_discharge_cue():
+    letter = "Her tramadol 50 mg qds was stopped; she has no opioids to take home."
+    assert not _rx(letter)
+    assert _distractors(letter) == [("tramadol", "stopped")]
