@@ -229,6 +229,13 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
             return "rx"
     if kind == "inpatient":
         return "inpatient_only"
+    if kind == "calculation":
+        # a conversion table's rows ("OxyContin 60mg BD (pre-adm, STOPPED)  120mg  x 1.5  180mg") work out doses
+        # told elsewhere: the stopped ones are stopped, the others are the letter's prescriptions named again
+        ls, le = layout.line_bounds(m.start)
+        nxt = text[le + 1:layout.line_bounds(le + 1)[1]] if le + 1 < len(text) else ""
+        wrapped = nxt if nxt[:1] in (" ", "\t") and not RE_LIST_ITEM.match(nxt) else ""
+        return "stopped" if LINE_STOPPED.search(text[ls:le] + " " + wrapped) else "reference"
     ls = layout.line_bounds(m.start)[0]
     colon = text.rfind(":", max(ls, m.start - 80), m.start)
     if colon > 0 and _RE_BEFORE_LABEL.search(text, max(ls, colon - 25), colon):

@@ -344,3 +344,21 @@ def test_a_negated_take_home_is_no_discharge_cue():
     letter = "Her tramadol 50 mg qds was stopped; she has no opioids to take home."
     assert not _rx(letter)
     assert _distractors(letter) == [("tramadol", "stopped")]
+
+
+# ----------------------------------------------------------------------------------------- conversion tables
+@pytest.mark.parametrize("heading", [
+    "Opioid conversion (pain team calculation; OME = oral morphine equivalent)",
+    "OME calculation",
+    "Conversion table:",
+])
+def test_conversion_table_rows_are_not_prescriptions(heading):
+    letter = (f"{heading}\n"
+              "  Drug / dose                         Daily dose   Factor   OME/day\n"
+              "  MST 60mg BD (pre-admission, STOPPED)   120mg      x 1      120mg\n"
+              "  OxyContin 40mg BD (discharge)          80mg       x 1.5    120mg\n\n"
+              "Discharge medicines\n"
+              "  1) OxyContin 40 mg tablets - ONE tablet twice a day - 14 days supplied - NEW\n")
+    ex = extract_letter(letter)
+    assert [(r.generic, r.dose_mg_max, r.frequency_per_day_max) for r in ex.opioids] == [("oxycodone", 40.0, 2)]
+    assert ("morphine", "stopped") in [(d.generic, d.reason) for d in ex.distractors]
