@@ -917,6 +917,9 @@ _RE_MG_BEFORE_BRACKET = re.compile(r"\d\s*(?:mg|micrograms?|mcg)\s*[(\[]\s*$", _
 _RE_MG_ECHO_AFTER = re.compile(r"\s*[(\[]\s*\d+(?:\.\d+)?\s*(?:mg|micrograms?|mcg)\b", _I)
 
 
+_RE_STRENGTH_NAMED = re.compile(r"\b(?:the|this|that|her|his|their|a|each|new|old)\s+$", _I)
+
+
 def _quantity(sig: Sig, m: Masked, formulation: str | None, default_unit: str | None) -> None:
     text = m.text
     if sig.own_supply:
@@ -947,6 +950,8 @@ def _quantity(sig: Sig, m: Masked, formulation: str | None, default_unit: str | 
         m.take(lab.start(), lab.end())
         return
     u = RE_QTY_UNITS.search(text)
+    while u and _RE_STRENGTH_NAMED.search(text, max(0, u.start() - 12), u.start()) and u.group(2).lower() == "patch":
+        u = RE_QTY_UNITS.search(text, u.end())  # "apply ONE together with the 70 patch": a strength named, no count
     x = RE_QTY_X.search(text)
     if u and (not x or u.start() < x.start()):
         n = int(to_number(u.group(1)) or 0)

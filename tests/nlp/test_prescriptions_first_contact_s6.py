@@ -362,3 +362,22 @@ def test_conversion_table_rows_are_not_prescriptions(heading):
     ex = extract_letter(letter)
     assert [(r.generic, r.dose_mg_max, r.frequency_per_day_max) for r in ex.opioids] == [("oxycodone", 40.0, 2)]
     assert ("morphine", "stopped") in [(d.generic, d.reason) for d in ex.distractors]
+
+
+@pytest.mark.parametrize("sentence, inpatient", [
+    ("In ED, before his medicines were confirmed, he was given oxycodone 5mg once.", True),
+    ("Oramorph 10mg given once on day 1.", True),
+    ("She was given morphine sulfate 10 mg as a single dose in recovery.", True),
+    ("Oxycodone 5 mg given once daily at night.", False),
+])
+def test_a_dose_given_once_in_hospital_is_inpatient_only(sentence, inpatient):
+    letter = f"{sentence}\n\nDischarge medicines: paracetamol 1 g qds.\n"
+    assert (not _rx(letter)) is inpatient
+    if inpatient:
+        assert [r for _, r in _distractors(letter)] == ["inpatient_only"]
+
+
+def test_a_patch_strength_named_with_the_is_not_a_quantity():
+    letter = ("Medicines on discharge\n - Transtec 70 micrograms/hour patch - apply ONE every 3.5 days - 4 patches supplied\n"
+              " - Transtec 35 micrograms/hour patch - apply ONE together with the 70 patch, same days - 4 patches supplied\n")
+    assert [(r.strength_mcg_per_hour, r.quantity_n) for r in extract_letter(letter).opioids] == [(70.0, 4), (35.0, 4)]
