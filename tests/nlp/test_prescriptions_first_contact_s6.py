@@ -381,3 +381,29 @@ def test_a_patch_strength_named_with_the_is_not_a_quantity():
     letter = ("Medicines on discharge\n - Transtec 70 micrograms/hour patch - apply ONE every 3.5 days - 4 patches supplied\n"
               " - Transtec 35 micrograms/hour patch - apply ONE together with the 70 patch, same days - 4 patches supplied\n")
     assert [(r.strength_mcg_per_hour, r.quantity_n) for r in extract_letter(letter).opioids] == [(70.0, 4), (35.0, 4)]
+
+
+# ------------------------------------------------------------------------ previous dose >> discharge dose
+@pytest.mark.parametrize("line, dose, freq, previous", [
+    ("Longtec (oxycodone MR) 60mg tabs: 40mg 12-hourly  >>  60mg 12-hourly  [INCREASED]  TTO 56 tabs", 60.0, 2, 40.0),
+    ("Shortec oral solution 5mg/5ml: 10mg (10ml)  >>  15mg (15ml) 2-hourly PRN, max 6 doses/24h", 15.0, 6, 10.0),
+    ("MST Continus 30mg bd → 20mg bd", 20.0, 2, 30.0),
+    ("Zomorph 60mg caps: 30mg bd --> 60mg bd", 60.0, 2, 30.0),
+])
+def test_arrow_from_the_previous_to_the_discharge_dose(line, dose, freq, previous):
+    [rx] = extract_letter(line).opioids
+    assert (rx.dose_mg_max, rx.frequency_per_day_max, rx.previous_dose_mg) == (dose, freq, previous)
+
+
+def test_reconciliation_table_reads_the_on_discharge_column():
+    letter = ("MEDICINES RECONCILIATION\n"
+              "| Medicine | Pre-admission | On discharge | Change | TTO supply |\n"
+              "|---|---|---|---|---|\n"
+              "| Oramorph 10mg/5ml oral solution | 5ml (10mg) 2-hourly PRN | 10ml (20mg) 2-hourly PRN, max 6 doses/24h "
+              "| Dose increased | 300ml |\n"
+              "| MST Continus 30mg tablets | 30mg BD | 30mg BD | No change | Own supply |\n"
+              "| Co-codamol 30/500 tablets | 2 tablets QDS | - | STOPPED | - |\n")
+    ex = extract_letter(letter)
+    assert [(r.generic, r.dose_mg_max, r.frequency_per_day_max) for r in ex.opioids] == [("morphine", 20.0, 6),
+                                                                                          ("morphine", 30.0, 2)]
+    assert ("codeine", "stopped") in [(d.generic, d.reason) for d in ex.distractors]
