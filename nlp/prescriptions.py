@@ -1109,10 +1109,10 @@ def _limits_from_references(layout: LetterLayout, mentions: list[Mention], rxs: 
 
 
 # a count of units said as given or supplied in the sentences after a prose prescription ("He has 12 capsules")
-_RE_FOLLOW_ON_QTY = re.compile(r"\b(?:(?:has|have|with|given|supplied|dispensed)\s+)?(\d{1,3}|" + S._QTY_WORDS +
+_RE_FOLLOW_ON_QTY = re.compile(r"\b(?:(?:has|have|with|given|supplied|dispensed)\s*:?\s+)?(\d{1,3}|" + S._QTY_WORDS +
                                r"|one|two|three|four|five|six|seven|eight|nine)\s+"
                                r"(tablets?|capsules?|caps|patch(?:es)?|ampoules?)\b(?:\s+(?:are|have\s+been|were|was|is)\s+)?"
-                               r"(?=[^.;\n]{0,12}\b(?:supplied|dispensed|given|issued)\b|[ ,]|$)", _I)
+                               r"(?=[^.;\n]{0,12}\b(?:supplied|dispensed|given|issued)\b|[ ,.;)]|$)", _I)
 
 
 def _follow_on(layout: LetterLayout, mentions: list[Mention], rxs: list[OpioidPrescription],
@@ -1124,19 +1124,23 @@ def _follow_on(layout: LetterLayout, mentions: list[Mention], rxs: list[OpioidPr
     text = layout.text
     starts = sorted(m.start for m in mentions)
     for rx, g in zip(rxs, group_of):
-        if g.source != "prose" or (rx.duration_days is not None and rx.quantity_n is not None):
+        if g.source == "table" or (rx.duration_days is not None and rx.quantity_n is not None):
             continue
         a = g.seg_end
         nxt = next((x for x in starts if x >= a), len(text))
         sec = layout.next_section_start(a)
         para = text.find("\n\n", a)
         b = min(nxt, sec if sec is not None else len(text), para if para != -1 else len(text))
-        for _ in range(2):  # at most two sentence ends after the statement
-            dot = text.find(".", a if _ == 0 else dot + 1, b)
-            if dot == -1:
-                break
+        ls, le = layout.line_bounds(max(g.seg_start, 0))
+        if g.source != "prose" or not text[ls:g.seg_start].strip(" \t-•*·0123456789.)"):
+            b = min(b, le)  # a list item or a line of its own goes on to the end of its line, no further
         else:
-            b = min(b, dot + 1)
+            for _ in range(2):  # prose: at most two sentence ends after the statement
+                dot = text.find(".", a if _ == 0 else dot + 1, b)
+                if dot == -1:
+                    break
+            else:
+                b = min(b, dot + 1)
         zone = text[a:b]
         if not zone.strip() or not context_patterns().cues["follow_on_reference"].search(zone):
             continue

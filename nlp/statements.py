@@ -110,6 +110,11 @@ def heading_role(cell: str) -> str | None:
     for role, rx in statement_patterns().columns:
         if rx.fullmatch(h):
             return role
+    if " / " in h:  # a bilingual heading ("Meddyginiaeth / Medicine", "Cyflenwad / Supply"): either language names it
+        for part in h.split(" / "):
+            role = heading_role(part) if " / " not in part else None
+            if role:
+                return role
     return None
 
 

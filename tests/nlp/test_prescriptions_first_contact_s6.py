@@ -407,3 +407,25 @@ def test_reconciliation_table_reads_the_on_discharge_column():
     assert [(r.generic, r.dose_mg_max, r.frequency_per_day_max) for r in ex.opioids] == [("morphine", 20.0, 6),
                                                                                           ("morphine", 30.0, 2)]
     assert ("codeine", "stopped") in [(d.generic, d.reason) for d in ex.distractors]
+
+
+def test_bilingual_headings_name_their_columns():
+    letter = ("Meddyginiaethau / Medicines\n"
+              "Meddyginiaeth / Medicine | Dos / Dose | Pa mor aml / How often | Statws / Status | Cyflenwad / Supply\n"
+              "Co-codamol 30/500 tablets | 1-2 tablets | up to 4 times a day when required | Newydd / New | 7 days\n"
+              "Ramipril 2.5mg | 1 tablet | once a day | Parhau / Continue | Own supply\n")
+    [rx] = extract_letter(letter).opioids
+    assert (rx.supply_days, rx.frequency_per_day_max, rx.prn) == (7, 4, True)
+
+
+@pytest.mark.parametrize("rest, qty", [
+    (" Next change due 20/11 at 10:00. Rotate sites and record on the patch chart. Supplied: 5 patches.", (5, "patches")),
+    (" Change on Mondays. Qty 4 patches.", (4, "patches")),
+    (" Change on Mondays.", None),
+])
+def test_a_medicine_line_goes_on_to_its_end(rest, qty):
+    letter = ("Medicines - please give as follows\n"
+              f"  Matrifen 25 micrograms/hour patch: apply ONE patch every 72 hours.{rest}\n"
+              "  Paracetamol 1 g four times a day.\n")
+    [rx] = extract_letter(letter).opioids
+    assert ((rx.quantity_n, rx.quantity_unit) if qty else rx.quantity_n) == (qty if qty else None)
