@@ -1,0 +1,37 @@
+"""Classes of plan, GP-instruction, indication and co-prescription wording found missing by the first-contact gold
+set fresh9 (session 6). Every sentence here was written for these tests; none is taken from a gold letter."""
+from __future__ import annotations
+
+import pytest
+
+from nlp.pipeline import extract_letter
+
+LETTER = ("Dear Dr Example,\n\nMrs Test was admitted with a fractured wrist, fixed in theatre. She goes home on "
+          "oxycodone 5mg capsules, one every 4 hours when required for pain, 20 capsules, and paracetamol 1g qds.\n\n")
+END = "\n\nYours sincerely,\nDr Writer\n"
+
+
+def _letter(prose: str):
+    ex = extract_letter(LETTER + prose + END)
+    assert ex.opioids
+    return ex
+
+
+# A step-down told with the verb's -ing form and a rate or interval ("we will start reducing the X by 5mg every
+# week", "begin decreasing it each fortnight") is a plan, like "reduce the X by 5mg". A reduction of the pain or of
+# a symptom, and a reduction that already happened ("was reduced by 5mg"), are not.
+REDUCING_WITH_A_RATE = [
+    ("At clinic we will start reducing the oxycodone by 5mg every week.", True),
+    ("The plan is to begin decreasing her oxycodone dose by a quarter each fortnight.", True),
+    ("We would then suggest lowering the oxycodone by one capsule a day every 3 days.", True),
+    ("She will keep reducing the oxycodone every few days until she no longer needs it.", True),
+    # near misses: a reduction of pain or a symptom, or one in the past
+    ("The splint is reducing her pain by about half.", False),
+    ("Elevation is reducing the swelling every day.", False),
+    ("On the ward the oxycodone was reduced by 5mg after day two.", False),
+]
+
+
+@pytest.mark.parametrize("prose, wean", REDUCING_WITH_A_RATE)
+def test_reducing_with_a_rate_is_a_plan(prose, wean):
+    assert _letter(prose).weaning_plan.present is wean
