@@ -312,6 +312,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
     opioid_pos = [m.start for m in mentions if m.category == "opioid"]
     other_pos = [m.start for m in mentions if m.category in ("non_opioid", "benzodiazepine", "z_drug", "gabapentinoid")]
     patch_opioid = any(rx.formulation == "patch" for rx in ex.opioids)
+    discharge_generics = {rx.generic for rx in ex.opioids}
     wean, gp, negated = [], [], []
     last_plan_end = None  # end of the last weaning statement about an opioid
     negated_rx = P.negated if could_match(P.negated, text) else None  # once per letter, then per statement
@@ -368,7 +369,10 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
                 not (named_opioid and P.limits.search(st)):  # "Rx given: X ... short course then stop" is a plan
             is_wean = False
         if is_wean:
-            wean.append((s, e, strength))
+            # a plan naming only opioids that are not on discharge ("advised to stop the over-the-counter X" when
+            # the letter discharges Y) ranks after one about a discharge opioid
+            named = {m.generic for m in mentions if m.category == "opioid" and s <= m.start < e}
+            wean.append((s, e, strength, bool(named) and not named & discharge_generics))
             if has_opioid:
                 last_plan_end = e
         # the cheap conditions first (each test is pure: the order changes nothing but the time)
@@ -381,7 +385,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
     if wean:
         # explicit plans before bare caps on the length of use; a plan told as already under way ("she is part-way
         # through their planned reduction") after one that says what to do next
-        s, e, _ = min(wean, key=lambda x: (x[2] < 2, bool(P.in_progress.search(text, x[0], x[1])),
+        s, e, _, _ = min(wean, key=lambda x: (x[3], x[2] < 2, bool(P.in_progress.search(text, x[0], x[1])),
                                            not _RE_PLAN_LABEL.match(text, x[0], x[1]), x[0]))
         ex.weaning_plan = Finding(True, text[s:e], (s, e))
     elif negated:

@@ -35,3 +35,24 @@ REDUCING_WITH_A_RATE = [
 @pytest.mark.parametrize("prose, wean", REDUCING_WITH_A_RATE)
 def test_reducing_with_a_rate_is_a_plan(prose, wean):
     assert _letter(prose).weaning_plan.present is wean
+
+
+# A stop of an opioid that is not on discharge (one bought over the counter, a relative's, a stopped one) is no
+# plan for the discharge opioid: a plan about a discharge opioid is shown before it, wherever it comes.
+OTHER_OPIOID_FIRST = [
+    "She is to stop the co-codamol she had been buying from the chemist.",
+    "We advised her to stop the tramadol that her husband had given her.",
+    "Please stop any over-the-counter codeine she still has at home.",
+]
+DISCHARGE_PLAN = [
+    "Please stop the oxycodone after five days.",
+    "The oxycodone should be reduced to night-time doses once the pain settles, then stopped.",
+]
+
+
+@pytest.mark.parametrize("other", OTHER_OPIOID_FIRST)
+@pytest.mark.parametrize("plan", DISCHARGE_PLAN)
+def test_plan_about_the_discharge_opioid_is_shown_first(other, plan):
+    ex = _letter(other + "\n\n" + plan)
+    assert ex.weaning_plan.present
+    assert ex.weaning_plan.text == plan
