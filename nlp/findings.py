@@ -44,6 +44,7 @@ class PlanRules:
     other_recipient_heading: re.Pattern
     gp_named: re.Pattern
     in_progress: re.Pattern
+    patient_address: re.Pattern
 
 
 @lru_cache(maxsize=1)
@@ -52,7 +53,7 @@ def plan_rules() -> PlanRules:
     kw = {k: gated(phrase_regex(r[k])) for k in ("wean_words", "stop_verbs", "when", "limits", "duration_caps", "past_events", "not_plan", "gp_address",
                                                  "gp_action", "gp_not", "opioid_words", "pronoun", "gp_heading",
                                                  "gp_address_direct", "reduce_qualifiers", "hedges", "plan_reference",
-                                                 "other_recipient_heading", "gp_named", "in_progress")}
+                                                 "other_recipient_heading", "gp_named", "in_progress", "patient_address")}
     c = context_patterns()
     kw["negated"] = gated(phrase_regex(r["negated"] + [c.wean_negated.pattern]))
     return PlanRules(**kw)
@@ -379,7 +380,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         if (has_opioid or is_wean) and not (has_other and not has_opioid) and \
                 (kind == "gp" or lead_in or P.gp_address.search(st) or _under_gp_heading(layout, s)
                  or _under_request_lead_in(layout, s)) and \
-                P.gp_action.search(st) and not _gp_not(st) and \
+                P.gp_action.search(st) and not _gp_not(st) and not P.patient_address.search(st) and \
                 not (kind != "gp" and not P.gp_named.search(st) and _for_other_recipient(layout, s)):
             gp.append((s, e, kind))
     if wean:

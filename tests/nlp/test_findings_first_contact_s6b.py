@@ -56,3 +56,27 @@ def test_plan_about_the_discharge_opioid_is_shown_first(other, plan):
     ex = _letter(other + "\n\n" + plan)
     assert ex.weaning_plan.present
     assert ex.weaning_plan.text == plan
+
+
+# A statement that speaks to the patient about their own pain or medicines ("if you still need strong painkillers",
+# "see your GP", "your tablets") is advice for the patient, even when it says "please" and holds a stop: the weaning
+# plan stands, but it is no action for the GP. A request to the GP with "you" in it is still one.
+PATIENT_ADDRESSED = [
+    ("Please stop the oxycodone after five days - if you still need strong painkillers then, please ring the ward.",
+     True, False),
+    ("Do not continue the oxycodone beyond five days; please see your GP if the pain is no better.", True, False),
+    ("Please cut down your painkillers over the next week and stop the oxycodone by day 7.", True, False),
+    ("Please keep taking your tablets for five days, then stop the oxycodone.", True, False),
+    # near misses: the GP is the "you" of the request
+    ("Please review the oxycodone at one week and stop it if she no longer needs it.", True, True),
+    ("Could you review the oxycodone in a week and stop it if you feel it is no longer needed?", True, True),
+    ("If you feel she still needs the oxycodone after a week, please reduce it to night-time only.", False, True),
+    ("Please stop the oxycodone after five days; if you have any questions please call the ward.", True, True),
+]
+
+
+@pytest.mark.parametrize("prose, wean, gp", PATIENT_ADDRESSED)
+def test_advice_to_the_patient_is_no_gp_instruction(prose, wean, gp):
+    ex = _letter(prose)
+    assert ex.weaning_plan.present is wean
+    assert ex.gp_instruction.present is gp
