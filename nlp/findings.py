@@ -679,6 +679,31 @@ def _indication_labelled(layout: LetterLayout) -> bool:
 
 
 @lru_cache(maxsize=1)
+def _generic_reason() -> tuple[re.Pattern, tuple[str, ...]]:
+    r = letter_rules()["indication"]
+    return gated(phrase_regex(r["generic_reason"])), tuple(r["generic_words"])
+
+
+def _indication_by_class_word(layout: LetterLayout) -> bool:
+    """A present-tense sentence giving the reason for the patient's opioids or analgesia by a class word ("she takes
+    her analgesia for arthritic pain", "the painkillers are for her rib pain"), outside allergy, family, history and
+    admission sections. Read only around the class words (found with str.find on the folded letter)."""
+    rx, words = _generic_reason()
+    text = layout.text
+    folded = fold_case(text)
+    if folded is None:
+        folded = text.lower()  # offsets may move: only used to find where to look
+    for w in words:
+        i = folded.find(w)
+        while i >= 0:
+            m = rx.search(text, max(0, i - 60), min(len(text), i + 160))
+            if m and layout.section_kind(m.start()) not in NOT_CURRENT_SECTIONS:
+                return True
+            i = folded.find(w, i + len(w))
+    return False
+
+
+@lru_cache(maxsize=1)
 def _substitution() -> re.Pattern:
     return gated(phrase_regex(letter_rules()["indication"]["substitution"]))
 
@@ -934,7 +959,7 @@ def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_fa
     ex.indication_documented = any(rx.indication for rx in ex.opioids) or \
         any(indication_on_statement(layout, rx, drug_pos) for rx in ex.opioids) or \
         _indication_elsewhere(layout, ex, mentions) is not None or _substitution_documented(layout, ex) or \
-        (bool(ex.opioids) and _indication_labelled(layout))  # no opioid, no indication (corpus rule)
+        (bool(ex.opioids) and (_indication_labelled(layout) or _indication_by_class_word(layout)))  # none without opioid
     ex.patient_age = patient_age(text)
     weaning_and_gp(layout, mentions, ex)
 

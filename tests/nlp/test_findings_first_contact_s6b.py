@@ -80,3 +80,38 @@ def test_advice_to_the_patient_is_no_gp_instruction(prose, wean, gp):
     ex = _letter(prose)
     assert ex.weaning_plan.present is wean
     assert ex.gp_instruction.present is gp
+
+
+# The reason for the patient's opioids given by a class word in the present ("he takes his analgesia for arthritic
+# knee pain", "the painkillers are for ...") documents the indication when no prescription line states one. A
+# class word with no reason, a past or avoided use, a reason in an allergy line, and a letter with no discharge opioid
+# do not.
+IND_LETTER = ("Dear Dr Example,\n\nMr Test, 58, was admitted with a chest infection, treated with antibiotics.\n\n{p}\n\n"
+              "Discharge medications:\n- Amoxicillin 500mg tds for 5 days\n{rx}\n\nYours sincerely,\nDr Writer\n")
+MR_LINE = "- Morphine sulfate MR 20mg tablets, one twice daily, continued"
+CLASS_WORD_REASON = [
+    ("He takes his regular analgesia for chronic lower back pain.", True),
+    ("He has been on opioids for post-herpetic neuralgia pain for several years.", True),
+    ("His painkillers are for the arthritic pain in both knees.", True),
+    ("He remains on long-term opioids for his spinal pain.", True),
+    # near misses
+    ("He has had no analgesia for pain since Tuesday.", False),
+    ("He was seen by the pain team for advice on his analgesia.", False),
+    ("Opioids for pain were avoided in the past because of confusion.", False),
+    ("He needs analgesia for 3 days after the procedure.", False),
+    ("Analgesia for pain was given in the emergency department.", False),
+    ("Allergies: opioids for pain cause vomiting.", False),
+]
+
+
+@pytest.mark.parametrize("prose, documented", CLASS_WORD_REASON)
+def test_reason_given_by_a_class_word(prose, documented):
+    ex = extract_letter(IND_LETTER.format(p=prose, rx=MR_LINE))
+    assert len(ex.opioids) == 1
+    assert ex.indication_documented is documented
+
+
+def test_class_word_reason_without_a_discharge_opioid_documents_nothing():
+    ex = extract_letter(IND_LETTER.format(p="He takes his regular analgesia for chronic lower back pain.", rx=""))
+    assert not ex.opioids
+    assert ex.indication_documented is False
