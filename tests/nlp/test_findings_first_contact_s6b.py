@@ -115,3 +115,28 @@ def test_class_word_reason_without_a_discharge_opioid_documents_nothing():
     ex = extract_letter(IND_LETTER.format(p="He takes his regular analgesia for chronic lower back pain.", rx=""))
     assert not ex.opioids
     assert ex.indication_documented is False
+
+
+# In a list of medication changes, a status tag after a drug's name ("[NEW]", "(new)", "- NEW", "(dose increased)")
+# says the drug goes home: a benzodiazepine so tagged is co-prescribed. A stopped one is not, nor one named after
+# another drug's tag.
+CHANGES_LETTER = ("Dear Dr Example,\n\nMrs Test, 58, was admitted with pain from a rib fracture.\n\n"
+                  "Medication changes:\n- Oxycodone MR 10mg tablets, one twice daily [NEW]\n{line}\n\n"
+                  "Yours sincerely,\nDr Writer\n")
+CHANGE_TAGS = [
+    ("- Diazepam 2mg tablets, one at night when required for muscle spasm [NEW]", True),
+    ("- Lorazepam 0.5mg tablets PRN for anxiety (new)", True),
+    ("- Temazepam 10mg at night - NEW", True),
+    ("- Clonazepam 0.5mg at night (dose increased)", True),
+    # near misses
+    ("- Diazepam 5mg tablets three times a day [STOPPED]", False),
+    ("- Lorazepam 1mg at night: stopped (drowsy) - the new oxycodone is enough", False),
+    ("- Paracetamol 1g qds (NEW) - discuss diazepam at clinic", False),
+]
+
+
+@pytest.mark.parametrize("line, flagged", CHANGE_TAGS)
+def test_a_changes_tag_puts_the_benzodiazepine_on_discharge(line, flagged):
+    ex = extract_letter(CHANGES_LETTER.format(line=line))
+    assert len(ex.opioids) == 1
+    assert ("benzodiazepine_coprescribed" in ex.risk_flags) is flagged
