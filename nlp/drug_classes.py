@@ -122,6 +122,7 @@ class _Rules:
     stopped_not: re.Pattern
     switched_from: re.Pattern
     active_cue: re.Pattern
+    changed_tag: re.Pattern
     part_of_opioid: re.Pattern
     historical: re.Pattern
     supplied: re.Pattern
@@ -143,7 +144,7 @@ def _rules() -> _Rules:
     r = _Rules(
         negated_before=_alt(st["negated_before"]), negated_after=_alt(st["negated_after"]),
         stopped=_alt(st["stopped"]), stopped_not=_alt(st["stopped_not"]), switched_from=_alt(st["switched_from"]),
-        active_cue=_alt(st["active_cue"]), part_of_opioid=_alt(st["part_of_opioid"]), historical=_alt(st["historical"]),
+        active_cue=_alt(st["active_cue"]), changed_tag=_alt(st["changed_tag"]), part_of_opioid=_alt(st["part_of_opioid"]), historical=_alt(st["historical"]),
         supplied=_alt(st["supplied"]),
         justification=_alt(letter_rules()["justification"]),
     )
@@ -471,9 +472,11 @@ def _status(layout, text, s, e, st_s, st_e, before, after, r: _Rules, cue) -> st
     if kind == "discharge" or r.supplied.search(stmt):
         return "active"
     has_dose = bool(_DOSE.search(after[:60]))
+    # a status tag after the name ("Lorazepam 0.5mg PRN [NEW]") is the drug's own; before it, another drug's
+    cued = bool(r.active_cue.search(stmt) or r.changed_tag.search(after))
     if kind in ("plan", "gp", "changes", "other"):
-        return "active" if r.active_cue.search(stmt) and (has_dose or kind == "changes") else "mentioned"
-    return "active" if has_dose or r.active_cue.search(stmt) else "mentioned"
+        return "active" if cued and (has_dose or kind == "changes") else "mentioned"
+    return "active" if has_dose or cued else "mentioned"
 
 
 def justification(text: str, mentions: list[ClassMention], drug: str) -> tuple[str, tuple[int, int]] | None:

@@ -44,6 +44,7 @@ class PlanRules:
     other_recipient_heading: re.Pattern
     gp_named: re.Pattern
     in_progress: re.Pattern
+    patient_address: re.Pattern
 
 
 @lru_cache(maxsize=1)
@@ -52,7 +53,7 @@ def plan_rules() -> PlanRules:
     kw = {k: gated(phrase_regex(r[k])) for k in ("wean_words", "stop_verbs", "when", "limits", "duration_caps", "past_events", "not_plan", "gp_address",
                                                  "gp_action", "gp_not", "opioid_words", "pronoun", "gp_heading",
                                                  "gp_address_direct", "reduce_qualifiers", "hedges", "plan_reference",
-                                                 "other_recipient_heading", "gp_named", "in_progress")}
+                                                 "other_recipient_heading", "gp_named", "in_progress", "patient_address")}
     c = context_patterns()
     kw["negated"] = gated(phrase_regex(r["negated"] + [c.wean_negated.pattern]))
     return PlanRules(**kw)
@@ -312,6 +313,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
     opioid_pos = [m.start for m in mentions if m.category == "opioid"]
     other_pos = [m.start for m in mentions if m.category in ("non_opioid", "benzodiazepine", "z_drug", "gabapentinoid")]
     patch_opioid = any(rx.formulation == "patch" for rx in ex.opioids)
+    discharge_generics = {rx.generic for rx in ex.opioids}
     wean, gp, negated = [], [], []
     last_plan_end = None  # end of the last weaning statement about an opioid
     negated_rx = P.negated if could_match(P.negated, text) else None  # once per letter, then per statement
@@ -368,20 +370,23 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
                 not (named_opioid and P.limits.search(st)):  # "Rx given: X ... short course then stop" is a plan
             is_wean = False
         if is_wean:
-            wean.append((s, e, strength))
+            # a plan naming only opioids that are not on discharge ("advised to stop the over-the-counter X" when
+            # the letter discharges Y) ranks after one about a discharge opioid
+            named = {m.generic for m in mentions if m.category == "opioid" and s <= m.start < e}
+            wean.append((s, e, strength, bool(named) and not named & discharge_generics))
             if has_opioid:
                 last_plan_end = e
         # the cheap conditions first (each test is pure: the order changes nothing but the time)
         if (has_opioid or is_wean) and not (has_other and not has_opioid) and \
                 (kind == "gp" or lead_in or P.gp_address.search(st) or _under_gp_heading(layout, s)
                  or _under_request_lead_in(layout, s)) and \
-                P.gp_action.search(st) and not _gp_not(st) and \
+                P.gp_action.search(st) and not _gp_not(st) and not P.patient_address.search(st) and \
                 not (kind != "gp" and not P.gp_named.search(st) and _for_other_recipient(layout, s)):
             gp.append((s, e, kind))
     if wean:
         # explicit plans before bare caps on the length of use; a plan told as already under way ("she is part-way
         # through their planned reduction") after one that says what to do next
-        s, e, _ = min(wean, key=lambda x: (x[2] < 2, bool(P.in_progress.search(text, x[0], x[1])),
+        s, e, _, _ = min(wean, key=lambda x: (x[3], x[2] < 2, bool(P.in_progress.search(text, x[0], x[1])),
                                            not _RE_PLAN_LABEL.match(text, x[0], x[1]), x[0]))
         ex.weaning_plan = Finding(True, text[s:e], (s, e))
     elif negated:
@@ -674,6 +679,31 @@ def _indication_labelled(layout: LetterLayout) -> bool:
 
 
 @lru_cache(maxsize=1)
+def _generic_reason() -> tuple[re.Pattern, tuple[str, ...]]:
+    r = letter_rules()["indication"]
+    return gated(phrase_regex(r["generic_reason"])), tuple(r["generic_words"])
+
+
+def _indication_by_class_word(layout: LetterLayout) -> bool:
+    """A present-tense sentence giving the reason for the patient's opioids or analgesia by a class word ("she takes
+    her analgesia for arthritic pain", "the painkillers are for her rib pain"), outside allergy, family, history and
+    admission sections. Read only around the class words (found with str.find on the folded letter)."""
+    rx, words = _generic_reason()
+    text = layout.text
+    folded = fold_case(text)
+    if folded is None:
+        folded = text.lower()  # offsets may move: only used to find where to look
+    for w in words:
+        i = folded.find(w)
+        while i >= 0:
+            m = rx.search(text, max(0, i - 60), min(len(text), i + 160))
+            if m and layout.section_kind(m.start()) not in NOT_CURRENT_SECTIONS:
+                return True
+            i = folded.find(w, i + len(w))
+    return False
+
+
+@lru_cache(maxsize=1)
 def _substitution() -> re.Pattern:
     return gated(phrase_regex(letter_rules()["indication"]["substitution"]))
 
@@ -929,7 +959,7 @@ def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_fa
     ex.indication_documented = any(rx.indication for rx in ex.opioids) or \
         any(indication_on_statement(layout, rx, drug_pos) for rx in ex.opioids) or \
         _indication_elsewhere(layout, ex, mentions) is not None or _substitution_documented(layout, ex) or \
-        (bool(ex.opioids) and _indication_labelled(layout))  # no opioid, no indication (corpus rule)
+        (bool(ex.opioids) and (_indication_labelled(layout) or _indication_by_class_word(layout)))  # none without opioid
     ex.patient_age = patient_age(text)
     weaning_and_gp(layout, mentions, ex)
 
