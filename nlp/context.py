@@ -309,12 +309,15 @@ _RE_SENT = re.compile(r"[.!?]+(?:\s+|$)|,\s*\d{1,2}\.\s+|\s{2,}(?=\d{1,2}\.\s)")
 _ABBR = re.compile(r"(?:^|\s)(?:(?:[a-z]\.){1,4}[a-z]?|q\.?\d[\w.\-]*|dr|mr|mrs|ms|prof|st|no|approx|e\.g|i\.e|etc|vs|p\.o|o\.d|b\.d|t\.d\.s|q\.d\.s|p\.r\.n|inj|tab|tabs|cap|caps|h\.s|q\.h\.s|a\.m|p\.m)$", _I)
 
 
+_RE_MILLISECONDS = re.compile(r"\d\s*ms$")
+
+
 def _is_boundary(line: str, m: re.Match) -> bool:
     if line[m.start()] not in ".!?":
         return True
     before = line[max(0, m.start() - 12): m.start()]
-    if _ABBR.search(before):
-        return False
+    if _ABBR.search(before) and not _RE_MILLISECONDS.search(before):
+        return False  # (a title or Latin abbreviation; "QTc of 428 ms." ends its sentence)
     # decimal numbers never reach here (no whitespace after the dot)
     return True
 

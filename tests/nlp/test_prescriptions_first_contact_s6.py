@@ -429,3 +429,10 @@ def test_a_medicine_line_goes_on_to_its_end(rest, qty):
               "  Paracetamol 1 g four times a day.\n")
     [rx] = extract_letter(letter).opioids
     assert ((rx.quantity_n, rx.quantity_unit) if qty else rx.quantity_n) == (qty if qty else None)
+
+
+def test_milliseconds_end_a_sentence_titles_do_not():
+    letter = ("She started methadone 1 mg/ml oral solution 5 mg (5 ml) twice daily; her QTc was 428 ms. For breakthrough "
+              "pain she has OxyNorm 10 mg capsules, one up to every two hours when required.\nSeen by Ms. Jones.")
+    rx = {r.generic: r for r in extract_letter(letter).opioids}
+    assert rx["methadone"].prn is False and rx["oxycodone"].prn is True
