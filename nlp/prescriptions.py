@@ -697,8 +697,7 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
     else:
         m_all = S.Masked(seg, g.seg_start)
         start_rel = ms[0].start - g.seg_start
-        for i in range(0, start_rel):
-            m_all.chars[i] = " "  # text before the drug name (bullets, "Started") is not the sig
+        m_all.take(0, start_rel)  # text before the drug name (bullets, "Started") is not the sig
         if sig.spans.get("strength"):
             a, b = sig.spans["strength"]
             m_all.take(a - g.seg_start, b - g.seg_start)
@@ -709,8 +708,7 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
         taper = _TAPER_SENTENCE.search(seg, start_rel)
         if taper:
             S.parse_stop_limit(sig, S.Masked(seg[taper.start(1):], g.seg_start + taper.start(1)))
-            for i in range(taper.start(1), len(seg)):
-                m_all.chars[i] = " "
+            m_all.take(taper.start(1), len(seg))
         # supply phrases first so that "(x28)" or "7/7" never read as a dose or frequency
         default_unit_guess = _default_unit(formulation, route_hint, seg, term, None)
         pre = S.Sig()

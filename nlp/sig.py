@@ -253,6 +253,7 @@ RE_SUPPLY = [
     re.compile(r"\b(?:TTOs?|TTA)\s*(?:supply|of|:|-)?\s*" + NUMW + r"\s*" + DAYS_UNIT, _I),
     re.compile(r"\b(?:supplied|dispensed)\s*(?:for|:)?\s*" + NUMW + r"\s*" + DAYS_UNIT, _I),
 ]
+_RE_ANY_PERIOD_UNIT = re.compile(r"day|/7|/52|week|/12|month|fortnight", _I)
 RE_DURATION = [
     re.compile(r"\b(?:do\s+not|don't|not\s+to)\s+(?:be\s+)?(?:continue[d]?|use[d]?|take[n]?)\s+(?:[\w/-]+\s+){0,3}(?:beyond|for\s+(?:more|longer)\s+than|after|past)\s*" + NUMW + r"\s*" + DAYS_UNIT, _I),
     re.compile(r"\bstop\s+(?:\w+\s+){0,2}(?:after|at|in)\s*" + NUMW + r"\s*" + DAYS_UNIT, _I),
@@ -361,12 +362,19 @@ class Masked:
             folded = _RE_NUMBER_ECHO.sub(lambda x: " " * len(x.group(0)), folded)
         self.chars = list(folded)
         self.base = base
+        self._text: str | None = folded
 
     @property
     def text(self) -> str:
-        return "".join(self.chars)
+        """The text as masked so far (kept until the next take(): readers ask for it a dozen times a segment).
+        Change ``chars`` only through take()."""
+        t = self._text
+        if t is None:
+            t = self._text = "".join(self.chars)
+        return t
 
     def take(self, s: int, e: int) -> None:
+        self._text = None
         if 0 <= s < e <= len(self.chars):
             self.chars[s:e] = " " * (e - s)  # one slice, not a loop over the characters
         else:
@@ -711,8 +719,10 @@ def parse_supply(sig: Sig, m: Masked, formulation: str | None, default_unit: str
         sig.own_supply = True
         sig.spans["supply"] = [m.base + own.start(), m.base + own.end()]
         m.take(own.start(), own.end())
+    # every RE_SUPPLY / RE_DURATION pattern needs a period unit: text without one skips both lists
+    units = _RE_ANY_PERIOD_UNIT.search(text) is not None
     if not duration_only:
-        for rx in RE_SUPPLY:
+        for rx in (RE_SUPPLY if units else ()):
             x = rx.search(m.text)
             if x:
                 d = _days(to_number(x.group(1)), x.group(2))
@@ -738,7 +748,7 @@ def parse_supply(sig: Sig, m: Masked, formulation: str | None, default_unit: str
             sig.supply_days = int(x.group(1))
             sig.spans["supply"] = [m.base + x.start(1), m.base + x.end(1)]
         return
-    for rx in RE_DURATION:
+    for rx in (RE_DURATION if units else ()):
         x = rx.search(m.text)
         if x and (_RE_LABELLED_PERIOD.match(x.group(0)) or not _symptom_period(m.text, x.start())):
             d = _days(to_number(x.group(1)), x.group(2))
