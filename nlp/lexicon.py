@@ -118,10 +118,25 @@ class Lexicon:
             if cands:
                 best = process.extractOne(low, cands, scorer=OSA.distance, score_cutoff=rules["max_distance"])
                 key = best[0] if best else None
+            if key is None:
+                key = self._ocr_key(low, rules.get("ocr_confusions", ()))
         if len(self.fuzzy_cache) > 50_000:
             self.fuzzy_cache.clear()
         self.fuzzy_cache[low] = key
         return key
+
+    def _ocr_key(self, low: str, confusions) -> str | None:
+        """The fuzzy target a word becomes when one OCR confusion in it is undone ("co-dydrarnol" -> "co-dydramol")."""
+        for written, meant in confusions:
+            i = low.find(written)
+            while i >= 0:
+                variant = low[:i] + meant + low[i + len(written):]
+                if variant[:2] == low[:2] or i < 2:
+                    if variant in self.terms and any(variant in keys for keys in
+                                                     (self.fuzzy_index.get((variant[:2], len(variant)), ()),)):
+                        return variant
+                i = low.find(written, i + 1)
+        return None
 
     def fuzzy_matches(self, text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, str, str]]:
         """(start, end, written word, lexicon key) of misspelt drug names outside the exact matches ``taken``."""

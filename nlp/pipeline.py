@@ -26,6 +26,7 @@ from nlp.extraction import LetterExtraction, letter_from_dict
 from nlp.findings import letter_findings
 from nlp.lexicon import load_lexicon
 from nlp.prescriptions import find_mentions, read_prescriptions
+from nlp.spoken import figures_for_spoken_amounts
 
 _STATE = "_opioid_state"
 DEFAULT_MAX_CHARS = 1_000_000
@@ -94,6 +95,31 @@ def _text(doc: Doc) -> str:
     return t
 
 
+_READING = "_opioid_reading_text"
+
+
+def _reading(doc: Doc) -> str:
+    """The letter as the rules read it: dictated amounts written as figures, same length (nlp.spoken), so every
+    offset is an offset into the letter too."""
+    t = doc.user_data.get(_READING)
+    if t is None:
+        t = doc.user_data[_READING] = figures_for_spoken_amounts(_text(doc))
+    return t
+
+
+def _restore_letter_text(ex, raw: str) -> None:
+    """Evidence read off the reading text is shown as the letter wrote it (same offsets, see ``_reading``)."""
+    items = list(ex.opioids) + list(ex.distractors) + list(ex.co_prescriptions)
+    items += [v for v in vars(ex).values() if hasattr(v, "span") and hasattr(v, "text")]
+    for it in items:
+        span = getattr(it, "span", None)
+        if span and getattr(it, "text", None) is not None:
+            it.text = raw[span[0]:span[1]]
+        nspan = getattr(it, "negated_span", None)
+        if nspan and getattr(it, "negated_text", None) is not None:
+            it.negated_text = raw[nspan[0]:nspan[1]]
+
+
 def _state(doc: Doc) -> dict:
     st = doc.user_data.get(_STATE)
     if st is None:
@@ -126,7 +152,7 @@ class SectionsComponent:
         st = _state(doc)
         st["started"] = time.monotonic()
         try:
-            layout = LetterLayout(_text(doc))
+            layout = LetterLayout(_reading(doc))
             st["layout"] = layout
             if self.write_spans:
                 _spans(doc, [(s.body_start, s.end, s.kind) for s in layout.sections if s.end > s.body_start],
@@ -152,7 +178,7 @@ class DrugMatcherComponent:
             return doc
         try:
             if "layout" not in st:  # works alone on spacy.blank("en") too
-                st["layout"] = LetterLayout(_text(doc))
+                st["layout"] = LetterLayout(_reading(doc))
             mentions = find_mentions(_text(doc))
             st["mentions"] = mentions
             if self.write_spans:
@@ -184,7 +210,7 @@ class PrescriptionsComponent:
             return doc
         try:
             if "layout" not in st:  # works alone on spacy.blank("en") too
-                st["layout"] = LetterLayout(_text(doc))
+                st["layout"] = LetterLayout(_reading(doc))
             if "mentions" not in st:
                 st["mentions"] = find_mentions(_text(doc))
             deadline = st.setdefault("started", time.monotonic()) + self.time_limit_s
@@ -227,6 +253,8 @@ class LetterComponent:
             else:
                 ex.opioids, ex.distractors, ex.co_prescriptions = st["rxs"], st["distractors"], st["co"]
                 letter_findings(st["layout"], ex, st["mentions"], self.ome_factors or None)
+                if st["layout"].text is not _text(doc) and st["layout"].text != _text(doc):
+                    _restore_letter_text(ex, _text(doc))
         except Exception as exc:  # noqa: BLE001
             ex = LetterExtraction(error=f"letter: {type(exc).__name__}: {exc}")
         doc._.opioid_extraction = ex.to_dict() if self.serializable else ex

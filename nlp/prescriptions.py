@@ -363,7 +363,7 @@ _RE_CHECK_BEFORE = re.compile(r"\b(?:ensure|make\s+sure|check|confirm|see)\s+(?:
                               r"\b(?:ensure|make\s+sure|check|confirm)\s+(?:that\s+)?$", _I)
 
 
-RE_HAS_DOSE = re.compile(r"\d\s*(?:mg|micrograms?|mcg|[µμu]g|ml|tabs?|tablets?|caps?|capsules?|caplets?|patch(?:es)?)\b|\b(?:one|two|1|2)\s+(?:tabs?|tablets?|caps?|capsules?)\b|(?:micrograms?|mcg|[µμu]g)\s*/\s*h", _I)
+RE_HAS_DOSE = re.compile(r"\d\s*(?:mg|milligrams?|micrograms?|mcg|[µμu]g|mls?|millilitres?|tabs?|tablets?|caps?|capsules?|caplets?|patch(?:es)?)\b|\b(?:one|two|1|2)\s+(?:tabs?|tablets?|caps?|capsules?)\b|(?:micrograms?|mcg|[µμu]g)\s*/\s*h", _I)
 
 
 def has_sig(s: str) -> bool:

@@ -60,7 +60,7 @@ MCG = r"(?:micro\s?grams?|mcg|µg|ug|microgram)"
 RE_PATCH = re.compile(NUM + r"\s*" + MCG + r"\s*(?:/|per|an|a)\s*(?:hour|hr|h)\b", _I)
 # "BuTrans 10 patch", "Butec 5 patch": a patch strength written without its unit is micrograms/hour
 RE_PATCH_BARE = re.compile(r"(?<![\d.])" + NUM + r"\s*(?:mcg\s+|micrograms?\s+)?(?:transdermal\s+|TD\s+|7[- ]day\s+|weekly\s+)?patch(?:es)?\b", _I)
-RE_LIQUID = re.compile(NUM + r"\s*(mg|" + MCG + r")\s*(?:/|in|per|in\s+each)\s*" + NUM + r"?\s*(?:ml|mls|millilitres?)\b", _I)
+RE_LIQUID = re.compile(NUM + r"\s*(mg|milligrams?|" + MCG + r")\s*(?:/|in|per|in\s+each)\s*" + NUM + r"?\s*(?:ml|mls|millilitres?)\b", _I)
 RE_COMBO = re.compile(NUM + r"\s*(?:mg|" + MCG + r")?\s*/\s*" + NUM + r"(?![\d.])\s*(?:mg|" + MCG + r")?(?!\s*(?:ml|mls|h\b|hr|hour))", _I)
 RE_MG = re.compile(NUM + r"\s*(mg|milligrams?|" + MCG + r"|g|grams?)\b(?!\s*/\s*(?:\d|ml|h\b|hr|hour|24|day|d\b))", _I)
 RE_RANGE_MG = re.compile(NUM + r"\s*(?:mg|" + MCG + r")?\s*(?:-|–|to|or)\s*" + NUM + r"\s*(mg|" + MCG + r")\b(?!\s*/\s*(?:\d|ml|h\b|hr|hour|24|day))", _I)
@@ -404,7 +404,7 @@ def find_strength(seg: str, after: int = 0, limit: int = 70):
             val = float(m.group(1))
         elif kind == "mg_per_ml":
             amount = float(m.group(1))
-            if not m.group(2).lower().startswith("mg"):
+            if not m.group(2).lower().startswith(("mg", "milligram")):
                 amount /= 1000.0
             vol = float(m.group(3)) if m.group(3) else 1.0
             if vol == 0:

@@ -1,0 +1,92 @@
+"""Doses dictated in words ("thirty milligrams", "two point five to five mls", "one hundred ml bottle") read as
+figures, for letters that came through speech recognition.
+
+``figures_for_spoken_amounts`` rewrites a run of number words right before a unit of amount into its figure,
+padded with spaces to the same length, so every offset in the letter stays where it was (spans, evidence and
+the statement boundaries are all offsets into the letter). The number words come from ``sig_rules.json``
+(``number_words``, the one list the sig readers use); the units from ``spoken_amount_units`` there. Counts of
+tablets ("two tablets") are read in words already and are left alone.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from nlp.rules import json_rules
+
+_JOINERS = ("and", "point")
+
+
+@lru_cache(maxsize=1)
+def _words() -> dict[str, float]:
+    r = json_rules("sig_rules.json")
+    return {w: float(v) for w, v in r["number_words"].items() if " " not in w and v >= 1 and float(v).is_integer()
+            and w not in ("once", "twice", "thrice")}
+
+
+@lru_cache(maxsize=1)
+def _pattern() -> re.Pattern:
+    r = json_rules("sig_rules.json")
+    words = sorted(list(_words()) + ["hundred", "zero", "nought"], key=len, reverse=True)
+    word = r"(?:" + "|".join(words) + r")"
+    run = word + r"(?:(?:[\s-]+|\s+(?:and|point)\s+)" + word + r")*"
+    units = r"(?:" + "|".join(r["spoken_amount_units"]) + r")"
+    # the run, then (optionally "to" and a second run: "two point five to five mls"), then the unit
+    return re.compile(r"(?<![A-Za-z])(" + run + r")(?:(\s+to\s+)(" + run + r"))?(?=\s*" + units + r"(?![A-Za-z]))",
+                      re.IGNORECASE)
+
+
+def _value(run: str) -> float | None:
+    """The number a run of words says: "thirty", "one hundred", "twenty five", "two point five", "one point two five"."""
+    toks = [t for t in re.split(r"[\s-]+", run.lower()) if t and t != "and"]
+    if "point" in toks:
+        i = toks.index("point")
+        whole = _value(" ".join(toks[:i])) if i else 0.0
+        digits = [_words().get(t, 0.0 if t in ("zero", "nought") else None) for t in toks[i + 1:]]
+        if whole is None or not digits or any(d is None or d > 9 for d in digits):
+            return None
+        return float(f"{int(whole)}." + "".join(str(int(d)) for d in digits))
+    total, current = 0.0, 0.0
+    for t in toks:
+        if t == "hundred":
+            current = (current or 1.0) * 100
+        elif t in ("zero", "nought"):
+            continue
+        else:
+            v = _words().get(t)
+            if v is None:
+                return None
+            if current and v >= 10 and current % 100 == 0 and current >= 100:
+                current += v
+            elif current and v < 10 and current % 10 == 0 and current >= 20:
+                current += v  # "twenty five"
+            elif current:
+                return None  # "five five": not one number
+            else:
+                current = v
+    total += current
+    return total or None
+
+
+def _figure(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else f"{v:g}"
+
+
+def figures_for_spoken_amounts(text: str) -> str:
+    """``text`` with dictated amounts before a unit written as figures, the same length (see the module doc)."""
+    if not any(u in text.lower() for u in ("milligram", "microgram", "ml", "millilitre", "mg")):
+        return text
+    out = None
+    for m in _pattern().finditer(text):
+        pieces = [(m.start(1), m.end(1))] + ([(m.start(3), m.end(3))] if m.group(3) else [])
+        values = [_value(text[a:b]) for a, b in pieces]
+        if any(v is None for v in values):
+            continue
+        if out is None:
+            out = list(text)
+        for (a, b), v in zip(pieces, values):
+            fig = _figure(v)
+            if len(fig) > b - a:
+                break
+            out[a:b] = fig + " " * (b - a - len(fig))
+    return "".join(out) if out is not None else text
