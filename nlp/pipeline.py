@@ -26,7 +26,7 @@ from nlp.extraction import LetterExtraction, letter_from_dict
 from nlp.findings import letter_findings
 from nlp.lexicon import load_lexicon
 from nlp.prescriptions import find_mentions, read_prescriptions
-from nlp.spoken import figures_for_spoken_amounts
+from nlp.spoken import reading_text
 
 _STATE = "_opioid_state"
 DEFAULT_MAX_CHARS = 1_000_000
@@ -99,11 +99,11 @@ _READING = "_opioid_reading_text"
 
 
 def _reading(doc: Doc) -> str:
-    """The letter as the rules read it: dictated amounts written as figures, same length (nlp.spoken), so every
-    offset is an offset into the letter too."""
+    """The letter as the rules read it: spelt-out letters closed up and dictated amounts written as figures, same
+    length (nlp.spoken), so every offset is an offset into the letter too."""
     t = doc.user_data.get(_READING)
     if t is None:
-        t = doc.user_data[_READING] = figures_for_spoken_amounts(_text(doc))
+        t = doc.user_data[_READING] = reading_text(_text(doc))
     return t
 
 
@@ -115,9 +115,11 @@ def _restore_letter_text(ex, raw: str) -> None:
         span = getattr(it, "span", None)
         if span and getattr(it, "text", None) is not None:
             it.text = raw[span[0]:span[1]]
-        nspan = getattr(it, "negated_span", None)
-        if nspan and getattr(it, "negated_text", None) is not None:
-            it.negated_text = raw[nspan[0]:nspan[1]]
+        for attr in ("negated", "justification"):  # Finding.negated_text, CoPrescription.justification
+            sp = getattr(it, f"{attr}_span", None)
+            name = "negated_text" if attr == "negated" else attr
+            if sp and getattr(it, name, None) is not None:
+                setattr(it, name, raw[sp[0]:sp[1]])
 
 
 def _state(doc: Doc) -> dict:
@@ -179,7 +181,7 @@ class DrugMatcherComponent:
         try:
             if "layout" not in st:  # works alone on spacy.blank("en") too
                 st["layout"] = LetterLayout(_reading(doc))
-            mentions = find_mentions(_text(doc))
+            mentions = find_mentions(_reading(doc))
             st["mentions"] = mentions
             if self.write_spans:
                 _spans(doc, [(m.start, m.end, m.generic) for m in mentions], "drug_mentions", lambda x: x[2])
@@ -212,7 +214,7 @@ class PrescriptionsComponent:
             if "layout" not in st:  # works alone on spacy.blank("en") too
                 st["layout"] = LetterLayout(_reading(doc))
             if "mentions" not in st:
-                st["mentions"] = find_mentions(_text(doc))
+                st["mentions"] = find_mentions(_reading(doc))
             deadline = st.setdefault("started", time.monotonic()) + self.time_limit_s
             found = read_prescriptions(st["layout"], st["mentions"], deadline)
             rxs, distractors, statements = found.prescriptions, found.distractors, found.statements

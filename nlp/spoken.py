@@ -72,6 +72,27 @@ def _figure(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
+# letters spelt out one by one, as dictation writes abbreviations: "M.S.T.", "M S T", "S R", "P.R.N.", "B.D."
+_RE_SPELT = re.compile(r"(?<![A-Za-z0-9.])[A-Z](?:(?:\.\s?|\s)[A-Z]){1,5}\.?(?![A-Za-z0-9])")
+
+
+def closed_up_letters(text: str) -> str:
+    """Letters spelt out one by one closed up into the abbreviation, padded to the same length ("M S T" -> "MST  ",
+    "Zamadol S R" -> "Zamadol SR "), so the lexicon and the frequency words read them."""
+    out = None
+    for m in _RE_SPELT.finditer(text):
+        word = "".join(ch for ch in m.group(0) if ch.isalpha())
+        if out is None:
+            out = list(text)
+        out[m.start():m.end()] = word + " " * (m.end() - m.start() - len(word))
+    return "".join(out) if out is not None else text
+
+
+def reading_text(text: str) -> str:
+    """The letter as the rules read it: spelt-out letters closed up and dictated amounts as figures, same length."""
+    return figures_for_spoken_amounts(closed_up_letters(text))
+
+
 def figures_for_spoken_amounts(text: str) -> str:
     """``text`` with dictated amounts before a unit written as figures, the same length (see the module doc)."""
     if not any(u in text.lower() for u in ("milligram", "microgram", "ml", "millilitre", "mg")):

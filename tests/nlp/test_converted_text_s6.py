@@ -56,3 +56,24 @@ def test_one_ocr_confusion_in_a_drug_name(written, generic):
 @pytest.mark.parametrize("words", ["Convulsion 5 mg", "Chlorine 10 mg", "Cornflour 5 g"])
 def test_ocr_undoing_never_turns_ordinary_words_into_opioids(words):
     assert not extract_letter(words).opioids
+
+
+@pytest.mark.parametrize("said, read", [
+    ("M.S.T. continuous", "MST    continuous"),
+    ("Zamadol S R fifty", "Zamadol SR  fifty"),
+    ("P.R.N. for pain", "PRN    for pain"),
+    ("OxyContin 10mg BD", "OxyContin 10mg BD"),   # an abbreviation written closed is left alone
+    ("NHS No. 999", "NHS No. 999"),
+])
+def test_letters_spelt_out_are_closed_up_in_place(said, read):
+    from nlp.spoken import closed_up_letters
+
+    out = closed_up_letters(said)
+    assert out == read and len(out) == len(said)
+
+
+def test_spelt_out_brand_and_dictated_dose():
+    letter = "Her Zamadol S R has been reduced to fifty milligrams B.D., which she is tolerating well."
+    [rx] = extract_letter(letter).opioids
+    assert (rx.generic, rx.formulation, rx.dose_mg_max, rx.frequency_per_day_max) == ("tramadol", "MR", 50.0, 2)
+    assert rx.text == letter[rx.span[0]:rx.span[1]] and "S R" in letter[rx.span[0]:rx.span[1] + 20]
