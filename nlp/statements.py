@@ -519,7 +519,9 @@ def _join_wrapped_lines(layout: LetterLayout, statements: list[Statement], by_li
                 break
             # deeper indentation under the item, or a line that starts like the rest of a sig ("#30  TTO 7/7"), or
             # the rest of a sentence the line above broke off mid-phrase ("... FOUR TIMES A" / "DAY AFTER 1/52")
-            if not ((ind >= max(8, indent + 4) and not RE_ITEM.match(line)) or statement_patterns().continuation.match(line)
+            # (an indented item's sub-bullet with no drug of its own, "       -  28 capsules  (new)", goes on it too)
+            deeper = ind >= max(8, indent + 4) or (indent >= 1 and ind >= indent + 4)
+            if not ((deeper and (not RE_ITEM.match(line) or indent >= 1)) or statement_patterns().continuation.match(line)
                     or (_RE_BROKEN_OFF.search(text, max(ls, st.end - 40), st.end) and not RE_ITEM.match(line))):
                 break
             st.end = ne

@@ -77,3 +77,12 @@ def test_spelt_out_brand_and_dictated_dose():
     [rx] = extract_letter(letter).opioids
     assert (rx.generic, rx.formulation, rx.dose_mg_max, rx.frequency_per_day_max) == ("tramadol", "MR", 50.0, 2)
     assert rx.text == letter[rx.span[0]:rx.span[1]] and "S R" in letter[rx.span[0]:rx.span[1] + 20]
+
+
+def test_an_indented_items_sub_bullets_belong_to_it():
+    letter = ("Medication on discharge:\n"
+              "  Hydromorphone (Palladone) 2.6mg capsules   TWO capsules (5.2mg) up to every 4 hours\n"
+              "       when required for breakthrough pain  -  56 capsules  (new)\n"
+              "  Paracetamol 1g QDS\n")
+    [rx] = extract_letter(letter).opioids
+    assert (rx.prn, rx.quantity_n, rx.new_on_admission) == (True, 56, True)
