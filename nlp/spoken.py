@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from nlp.rules import json_rules
+from nlp.rules import fold_case, json_rules
 
 _JOINERS = ("and", "point")
 
@@ -32,8 +32,7 @@ def _pattern() -> re.Pattern:
     run = word + r"(?:(?:[\s-]+|\s+(?:and|point)\s+)" + word + r")*"
     units = r"(?:" + "|".join(r["spoken_amount_units"]) + r")"
     # the run, then (optionally "to" and a second run: "two point five to five mls"), then the unit
-    return re.compile(r"(?<![A-Za-z])(" + run + r")(?:(\s+to\s+)(" + run + r"))?(?=\s*" + units + r"(?![A-Za-z]))",
-                      re.IGNORECASE)
+    return re.compile(r"(?<![a-z])(" + run + r")(?:(\s+to\s+)(" + run + r"))?(?=\s*" + units + r"(?![a-z]))")  # folded text
 
 
 def _value(run: str) -> float | None:
@@ -93,12 +92,21 @@ def reading_text(text: str) -> str:
     return figures_for_spoken_amounts(closed_up_letters(text))
 
 
+# a unit of amount right after a word (a figure before it is the usual case): the only letters worth the full scan
+_RE_WORD_BEFORE_UNIT = re.compile(r"[a-z][ \t]+(?:milligram|microgram|mcg|mls?\b|millilit|mgs?\b)")
+
+
 def figures_for_spoken_amounts(text: str) -> str:
     """``text`` with dictated amounts before a unit written as figures, the same length (see the module doc)."""
-    if not any(u in text.lower() for u in ("milligram", "microgram", "ml", "millilitre", "mg")):
+    folded = fold_case(text)
+    if folded is None:
+        folded = text.lower()
+        if len(folded) != len(text):
+            return text
+    if not _RE_WORD_BEFORE_UNIT.search(folded):
         return text
     out = None
-    for m in _pattern().finditer(text):
+    for m in _pattern().finditer(folded):
         pieces = [(m.start(1), m.end(1))] + ([(m.start(3), m.end(3))] if m.group(3) else [])
         values = [_value(text[a:b]) for a, b in pieces]
         if any(v is None for v in values):
