@@ -247,7 +247,8 @@ class LetterComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         st = doc.user_data.pop(_STATE, {}) or {}
-        doc.user_data.pop(_RAW, None)
+        raw = doc.user_data.pop(_RAW, None)  # (read here: doc.text would rebuild the letter from its tokens)
+        reading = doc.user_data.pop(_READING, None)
         ex = LetterExtraction()
         try:
             if "error" in st:
@@ -255,8 +256,8 @@ class LetterComponent:
             else:
                 ex.opioids, ex.distractors, ex.co_prescriptions = st["rxs"], st["distractors"], st["co"]
                 letter_findings(st["layout"], ex, st["mentions"], self.ome_factors or None)
-                if st["layout"].text is not _text(doc) and st["layout"].text != _text(doc):
-                    _restore_letter_text(ex, _text(doc))
+                if reading is not None and raw is not None and reading is not raw and reading != raw:
+                    _restore_letter_text(ex, raw)
         except Exception as exc:  # noqa: BLE001
             ex = LetterExtraction(error=f"letter: {type(exc).__name__}: {exc}")
         doc._.opioid_extraction = ex.to_dict() if self.serializable else ex
