@@ -333,6 +333,7 @@ def find_class_mentions(text_or_doc, classes: Iterable[str] | None = None, layou
 FUZZY_CLASSES = ("benzodiazepine", "z_drug", "gabapentinoid")
 _RE_FUZZY_WORD = re.compile(r"\b[A-Za-z][A-Za-z-]{4,}[A-Za-z]\b")
 _RE_FUZZY_DOSE = re.compile(r"\d\s*(?:mg|mcg|micro|\u00b5g|ml|tab|cap|/\s*\d)", _I)
+_RE_FUZZY_DOSE_FOLDED = re.compile(r"\d\s*(?:mg|mcg|micro|[\u00b5\u03bc]g|ml|tab|cap|/\s*\d)")  # on folded text
 
 
 @lru_cache(maxsize=1)
@@ -362,8 +363,6 @@ def _fuzzy_word_rx() -> re.Pattern | None:
 
 def fuzzy_class_matches(text: str, taken: Iterable[tuple[int, int]]) -> list[tuple[int, int, str]]:
     """(start, end, generic) of misspelt names of FUZZY_CLASSES just before a dose figure, outside ``taken``."""
-    import bisect
-
     from rapidfuzz import process
     from rapidfuzz.distance import OSA
 
@@ -374,27 +373,28 @@ def fuzzy_class_matches(text: str, taken: Iterable[tuple[int, int]]) -> list[tup
     words = _fuzzy_word_rx()
     if not index or words is None:
         return []
-    doses = [f.start() for f in _RE_FUZZY_DOSE.finditer(text)]
+    folded = fold_case(text)  # (same offsets; a case-insensitive scan is several times slower)
+    doses = [f.start() for f in (_RE_FUZZY_DOSE_FOLDED.finditer(folded) if folded is not None
+                                 else _RE_FUZZY_DOSE.finditer(text))]
     if not doses:
         return []
     taken = sorted(taken)
     terms = load_lexicon().terms
-    out = []
-    folded = fold_case(text)  # (same offsets; a case-insensitive scan of the whole letter is several times slower)
-    for m in (words.finditer(folded) if folded is not None else re.finditer(words.pattern, text, _I)):
-        s, e = m.span()
-        i = bisect.bisect_left(doses, e)  # the first dose figure after the word: within 40 characters of its start
-        if i == len(doses) or doses[i] - 40 > s:
-            continue
-        low = m.group().lower()
-        if len(low) < rules["min_length"] or low in terms or low in rules["never"] or \
-                any(a < e and s < b for a, b in taken):
-            continue
-        d = rules["max_distance"]
-        cands = [c for n in range(len(low) - d, len(low) + d + 1) for c in index.get((low[:2], n), ())]
-        best = process.extractOne(low, cands, scorer=OSA.distance, score_cutoff=d) if cands else None
-        if best:
-            out.append((s, e, best[0]))
+    scan, read = (words, folded) if folded is not None else (re.compile(words.pattern, _I), text)
+    d = rules["max_distance"]
+    out, seen = [], set()
+    for f in doses:  # only the 40 characters before each dose figure can hold the name
+        for m in scan.finditer(read, max(0, f - 40), f):
+            s, e = m.span()
+            low = m.group().lower()
+            if s in seen or len(low) < rules["min_length"] or low in terms or low in rules["never"] or \
+                    any(a < e and s < b for a, b in taken):
+                continue
+            seen.add(s)
+            cands = [c for n in range(len(low) - d, len(low) + d + 1) for c in index.get((low[:2], n), ())]
+            best = process.extractOne(low, cands, scorer=OSA.distance, score_cutoff=d) if cands else None
+            if best:
+                out.append((s, e, best[0]))
     return out
 
 
