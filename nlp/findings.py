@@ -137,6 +137,8 @@ def _plan_strength(st: str) -> int:
     folded = fold_case(st) if gate is not None else None
     if folded is not None and not gate.search(folded):
         return 0  # most statements (GP requests, indications) have no plan words: skip the two rewrites below
+    if not any(could_match(rx, st) for rx in (P.wean_words, P.limits, P.stop_verbs, P.duration_caps)):
+        return 0  # (the gates' later clauses: a plan word alone, "off" or "days", is not yet a plan)
     cleaned = P.not_plan.sub(" ", P.past_events.sub(" ", st))
     if P.wean_words.search(cleaned) or _unhedged_limit(cleaned) or _stop_with_condition(cleaned):
         return 2

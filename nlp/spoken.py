@@ -93,7 +93,7 @@ def reading_text(text: str) -> str:
 
 
 # a unit of amount right after a word (a figure before it is the usual case): the only letters worth the full scan
-_RE_WORD_BEFORE_UNIT = re.compile(r"[a-z][ \t]+(?:milligram|microgram|mcg|mls?\b|millilit|mgs?\b)")
+_RE_WORD_BEFORE_UNIT = re.compile(r"(?<=[a-z] )(?:milligram|microgram|millilit|mcg\b|mgs?\b|mls?\b)")
 
 
 def figures_for_spoken_amounts(text: str) -> str:
