@@ -87,9 +87,34 @@ def closed_up_letters(text: str) -> str:
     return "".join(out) if out is not None else text
 
 
+# a word hyphenated across a line end by a PDF converter: "oxy-" / "codone", "co-coda-" / "mol"
+_RE_HYPHEN_WRAP = re.compile(r"([A-Za-z][A-Za-z-]*)-[ \t]*\n[ \t]*([a-z]+)")
+
+
+def joined_drug_hyphenation(text: str) -> str:
+    """A drug name hyphenated across a line end joined up, in place: the word's two halves written together and the
+    hyphen, line break and indentation moved after it as spaces ("oxy-\ncodone IR" -> "oxycodone   IR"). Only
+    when the joined word is a name of the drug lexicon, so no other line is ever joined."""
+    if "-\n" not in text and "- \n" not in text:
+        return text
+    from nlp.lexicon import load_lexicon
+
+    terms = load_lexicon().terms
+    out = None
+    for m in _RE_HYPHEN_WRAP.finditer(text):
+        word = m.group(1) + m.group(2)
+        if word.lower() not in terms:
+            continue
+        if out is None:
+            out = list(text)
+        out[m.start():m.end()] = word + " " * (m.end() - m.start() - len(word))
+    return "".join(out) if out is not None else text
+
+
 def reading_text(text: str) -> str:
-    """The letter as the rules read it: spelt-out letters closed up and dictated amounts as figures, same length."""
-    return figures_for_spoken_amounts(closed_up_letters(text))
+    """The letter as the rules read it: drug names hyphenated across a line end joined, spelt-out letters closed
+    up and dictated amounts as figures, all in place (same length)."""
+    return figures_for_spoken_amounts(closed_up_letters(joined_drug_hyphenation(text)))
 
 
 # a unit of amount right after a word (a figure before it is the usual case): the only letters worth the full scan

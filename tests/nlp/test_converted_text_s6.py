@@ -86,3 +86,22 @@ def test_an_indented_items_sub_bullets_belong_to_it():
               "  Paracetamol 1g QDS\n")
     [rx] = extract_letter(letter).opioids
     assert (rx.prn, rx.quantity_n, rx.new_on_admission) == (True, 56, True)
+
+
+@pytest.mark.parametrize("said, read", [
+    ("OxyNorm (oxy-\ncodone IR) 20mg", "OxyNorm (oxycodone   IR) 20mg"),
+    ("Her usual co-coda-\nmol 30/500", "Her usual co-codamol   30/500"),
+    ("was con-\nverted to", "was con-\nverted to"),        # not a drug name: the line break stays
+    ("twice dai-\nly", "twice dai-\nly"),
+])
+def test_drug_names_hyphenated_across_a_line_end_are_joined_in_place(said, read):
+    from nlp.spoken import joined_drug_hyphenation
+
+    out = joined_drug_hyphenation(said)
+    assert out == read and len(out) == len(said)
+
+
+def test_a_hyphenated_drug_name_is_read_and_shown_as_written():
+    letter = "Her usual co-coda-\nmol 30/500 was stopped on admission (drowsy).\nDischarge medicines: paracetamol 1 g qds"
+    [d] = extract_letter(letter).distractors
+    assert (d.generic, d.reason) == ("codeine", "stopped") and d.text.startswith("Her usual co-coda-\nmol")
