@@ -178,10 +178,16 @@ def _switched_away(text: str, m: Mention, ce: int, others: "OtherOpioids | None"
 _RE_NEGATED_BEFORE = re.compile(r"\b(?:not|no|nothing|without|never)\b[^.;\n]{0,30}$", _I)
 
 
+def _goes_home(text: str) -> re.Match | None:
+    """The first words that say the drug goes home: a discharge cue ("goes home on", "TTO") or a restart."""
+    a, b = cue("discharge_positive", text), cue("restarted", text)
+    return a if b is None or (a is not None and a.start() <= b.start()) else b
+
+
 def _discharge_positive(clause: str) -> re.Match | None:
     """A words-that-say-it-goes-home cue ("goes home on", "TTO", "to take home"), unless negated just before it
     ("she has not been given any opioid to take home")."""
-    x = cue("discharge_positive", clause)
+    x = _goes_home(clause)
     return None if x and _RE_NEGATED_BEFORE.search(clause, max(0, x.start() - 40), x.start()) else x
 
 
@@ -257,7 +263,7 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         if LINE_STOPPED.search(line) and STRONG_INPATIENT.search(near) and _past_stop(line):
             return "inpatient_only"  # a syringe driver / PCA that "was discontinued on the ward"
         if LINE_STOPPED.search(line) and not _RE_STOPPED_WHEN.search(line) and \
-                not _RE_RESTARTED.search(text, max(ls, m.start - 80), min(le, m.end + 200)):
+                not cue("restarted", text[max(ls, m.start - 80):min(le, m.end + 200)]):
             return "stopped"  # (not "[RESTARTED day 3 after being held]": held, then given again)
         if cue("other", clause) and not has_sig(text[m.start:le]):
             return "other"
@@ -317,7 +323,6 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
     return "reference"
 
 
-_RE_RESTARTED = re.compile(r"(?<!not\s)(?<!never\s)\b(?:re-?started|resumed|re-?introduced|re-?commenced)\b", _I)
 _RE_TAKEN_BEFORE = re.compile(r"\b(?:on\s+admission|before\s+(?:this\s+)?admission|prior\s+to\s+(?:this\s+)?admission|"
                               r"pre-?admission|(?:was|were|had\s+been)\s+taking)\b[^.;]*$", _I)
 
@@ -435,7 +440,7 @@ def _statement_context(layout: LetterLayout, statements: list) -> None:
         if layout.section_kind(st.start) == "discharge":
             continue
         zone = text[st.cue_start:st.end]
-        if cue("inpatient_past", zone) and not cue("discharge_positive", zone):
+        if cue("inpatient_past", zone) and not _goes_home(zone):
             for m in st.mentions:
                 m.context = "inpatient_only"
         elif cue("gp_request", zone) or _step_down_only(text, st, zone):
@@ -1560,7 +1565,7 @@ def _background_use(layout: LetterLayout, rxs: list[OpioidPrescription], group_o
             continue
         ss, se = layout.sentence_bounds(b.span[0])
         bg = cue("background_use", text[ss:se])
-        if not bg or ss + bg.start() > b.span[0] or cue("discharge_positive", text[ss:se]):
+        if not bg or ss + bg.start() > b.span[0] or _goes_home(text[ss:se]):
             continue
         same = [r for r in rxs if r is not b and r.generic == b.generic and r.formulation == b.formulation
                 and (not r.brand or not b.brand or r.brand == b.brand) and r.span[0] > b.span[1]]
