@@ -1244,8 +1244,6 @@ def _end_dates(layout: LetterLayout, rxs: list[OpioidPrescription], groups: list
 
 
 # "Both are new this admission": found from its verb (a literal the regex engine scans for fast), then its subject
-_RE_ARE_NEW = re.compile(r"\b(?:are|were)\s+(?:all\s+)?(?:new(?:ly\s+started)?|started)\b", _I)
-_ARE_NEW_WORDS = ("are new", "were new", "all new", "are newly", "were newly", "are started", "were started")
 _RE_ALL_SUBJECT = re.compile(r"\b(?:both|all(?:\s+(?:three|four|of\s+them|of\s+these|these))?|these|they)\s+$", _I)
 
 
@@ -1253,10 +1251,9 @@ def _status_of_all(layout: LetterLayout, rxs: list[OpioidPrescription]) -> None:
     """'Both are new this admission': the prescriptions told before it in the same paragraph that state no
     status of their own are new."""
     text = layout.text
-    folded = fold_case(text) or text.lower()
-    if not rxs or not any(w in folded for w in _ARE_NEW_WORDS):
+    if not rxs:
         return
-    for x in _RE_ARE_NEW.finditer(text):
+    for x in context_patterns().cues["are_new"].finditer(text):  # (behind its literal gate: most letters skip it)
         if not _RE_ALL_SUBJECT.search(text, max(0, x.start() - 25), x.start()):
             continue
         para = max(text.rfind("\n\n", 0, x.start()), 0)
@@ -1265,7 +1262,7 @@ def _status_of_all(layout: LetterLayout, rxs: list[OpioidPrescription]) -> None:
                 r.new_on_admission, r.status = True, r.status or "new"
 
 
-_RE_LIST_SUPPLY = re.compile(r"\b(\d{1,2})\s*(?:days?|/7)(?:'s?)?\b(?=[^.\n]{0,40}?\b(?:each|unless\s+(?:otherwise\s+)?stated|below|all\s+items)\b)", _I)
+_RE_LIST_SUPPLY = re.compile(S.sig_rules()["list_supply"], _I)  # "14 days of each item below supplied"
 
 
 def _list_heading_supply(layout: LetterLayout, rxs: list[OpioidPrescription]) -> None:
