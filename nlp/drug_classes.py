@@ -331,7 +331,6 @@ def find_class_mentions(text_or_doc, classes: Iterable[str] | None = None, layou
 # starting with the same two letters as a generic of the class, within max_distance edits of it (optimal string
 # alignment) and just before a dose figure. Only generics take part: brands are often ordinary words ("Lyrica").
 FUZZY_CLASSES = ("benzodiazepine", "z_drug", "gabapentinoid")
-_RE_FUZZY_WORD = re.compile(r"\b[A-Za-z][A-Za-z-]{4,}[A-Za-z]\b")
 _RE_FUZZY_DOSE = re.compile(r"\d\s*(?:mg|mcg|micro|\u00b5g|ml|tab|cap|/\s*\d)", _I)
 _RE_FUZZY_DOSE_FOLDED = re.compile(r"\d\s*(?:mg|mcg|micro|[\u00b5\u03bc]g|ml|tab|cap|/\s*\d)")  # on folded text
 

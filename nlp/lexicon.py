@@ -131,10 +131,8 @@ class Lexicon:
             i = low.find(written)
             while i >= 0:
                 variant = low[:i] + meant + low[i + len(written):]
-                if variant[:2] == low[:2] or i < 2:
-                    if variant in self.terms and any(variant in keys for keys in
-                                                     (self.fuzzy_index.get((variant[:2], len(variant)), ()),)):
-                        return variant
+                if variant in self.fuzzy_index.get((variant[:2], len(variant)), ()):  # (its keys are lexicon terms)
+                    return variant
                 i = low.find(written, i + 1)
         return None
 

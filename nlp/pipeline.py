@@ -111,15 +111,12 @@ def _restore_letter_text(ex, raw: str) -> None:
     """Evidence read off the reading text is shown as the letter wrote it (same offsets, see ``_reading``)."""
     items = list(ex.opioids) + list(ex.distractors) + list(ex.co_prescriptions)
     items += [v for v in vars(ex).values() if hasattr(v, "span") and hasattr(v, "text")]
+    pairs = (("span", "text"), ("negated_span", "negated_text"), ("justification_span", "justification"))
     for it in items:
-        span = getattr(it, "span", None)
-        if span and getattr(it, "text", None) is not None:
-            it.text = raw[span[0]:span[1]]
-        for attr in ("negated", "justification"):  # Finding.negated_text, CoPrescription.justification
-            sp = getattr(it, f"{attr}_span", None)
-            name = "negated_text" if attr == "negated" else attr
-            if sp and getattr(it, name, None) is not None:
-                setattr(it, name, raw[sp[0]:sp[1]])
+        for span_attr, text_attr in pairs:
+            sp = getattr(it, span_attr, None)
+            if sp and getattr(it, text_attr, None) is not None:
+                setattr(it, text_attr, raw[sp[0]:sp[1]])
 
 
 def _state(doc: Doc) -> dict:
@@ -256,7 +253,7 @@ class LetterComponent:
             else:
                 ex.opioids, ex.distractors, ex.co_prescriptions = st["rxs"], st["distractors"], st["co"]
                 letter_findings(st["layout"], ex, st["mentions"], self.ome_factors or None)
-                if reading is not None and raw is not None and reading is not raw and reading != raw:
+                if reading is not None and raw is not None and reading != raw:
                     _restore_letter_text(ex, raw)
         except Exception as exc:  # noqa: BLE001
             ex = LetterExtraction(error=f"letter: {type(exc).__name__}: {exc}")

@@ -1017,16 +1017,27 @@ _RE_PRE_EXISTING_CHANGE = re.compile(r"\b(?:(?:we|I|has\s+been|have\s+been|had\s
                                      r"(?:her|his|their)\s+usual|long[- ](?:standing|term))\b", _I)
 
 
+def _clause_between_others(layout: LetterLayout, m: Mention, others: "OtherOpioids") -> tuple[int, int]:
+    """The part of m's clause between the other opioids named before and after it (the whole clause if none)."""
+    cs, ce = layout.clause_bounds(m.start)
+    before, after = others.around(m)
+    a = before.end if before is not None and cs <= before.end <= m.start else cs
+    b = after.start if after is not None and m.end <= after.start < ce else ce
+    return a, b
+
+
+def _same_product(a: OpioidPrescription, b: OpioidPrescription) -> bool:
+    """Same generic and form, and no two different brands."""
+    return a.generic == b.generic and a.formulation == b.formulation and (not a.brand or not b.brand or a.brand == b.brand)
+
+
 def _prose_change_reference(layout: LetterLayout, m: Mention, rxs: list[OpioidPrescription],
                             others: "OtherOpioids") -> None:
     """A sentence about a prescription's drug that says its dose was changed or that it is the patient's usual
     one ("we have reduced her Butec from 10 to 5 micrograms/hour", "increased her usual buprenorphine patch")
     makes the prescription of that drug that states no status a pre-existing one (corpus rule)."""
     text = layout.text
-    cs, ce = layout.clause_bounds(m.start)
-    before, after = others.around(m)
-    a = before.end if before is not None and cs <= before.end <= m.start else cs
-    b = after.start if after is not None and m.end <= after.start < ce else ce
+    a, b = _clause_between_others(layout, m, others)
     zone = text[a:b]
     if not _RE_PRE_EXISTING_CHANGE.search(zone):
         return
@@ -1052,9 +1063,7 @@ def _started_in_prose(layout: LetterLayout, opioids: list[Mention], rxs: list[Op
                 layout.section_kind(m.start) not in ("body", "course", "plan", "changes", "other"):
             continue
         cs, ce = layout.clause_bounds(m.start)
-        before, after = others.around(m)
-        a = before.end if before is not None and cs <= before.end <= m.start else cs
-        b = after.start if after is not None and m.end <= after.start < ce else ce
+        a, b = _clause_between_others(layout, m, others)
         if not (cues["started_before"].search(text, a, m.start) or cues["started_after"].match(text, m.end, b)):
             continue
         if cue("historical", text[cs:ce]) or cue("stopped", text[cs:ce]):
@@ -1130,7 +1139,8 @@ def _follow_on(layout: LetterLayout, mentions: list[Mention], rxs: list[OpioidPr
         if g.source == "table" or (rx.duration_days is not None and rx.quantity_n is not None):
             continue
         a = g.seg_end
-        nxt = next((x for x in starts if x >= a), len(text))
+        i = bisect.bisect_left(starts, a)
+        nxt = starts[i] if i < len(starts) else len(text)
         sec = layout.next_section_start(a)
         para = text.find("\n\n", a)
         b = min(nxt, sec if sec is not None else len(text), para if para != -1 else len(text))
@@ -1394,8 +1404,7 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
         group_of.append(g)
 
     for st_rx in stories:  # the narrative of a listed prescription adds to it, or stands alone when nothing matched
-        same = [r for r in rxs if r.generic == st_rx.generic and r.formulation == st_rx.formulation
-                and (not st_rx.brand or not r.brand or r.brand == st_rx.brand)]
+        same = [r for r in rxs if _same_product(r, st_rx)]
         if same:
             _fold_story(same[0], st_rx)
         else:
@@ -1564,8 +1573,7 @@ def _background_use(layout: LetterLayout, rxs: list[OpioidPrescription], group_o
         bg = cue("background_use", text[ss:se])
         if not bg or ss + bg.start() > b.span[0] or _goes_home(text[ss:se]):
             continue
-        same = [r for r in rxs if r is not b and r.generic == b.generic and r.formulation == b.formulation
-                and (not r.brand or not b.brand or r.brand == b.brand) and r.span[0] > b.span[1]]
+        same = [r for r in rxs if r is not b and _same_product(r, b) and r.span[0] > b.span[1]]
         if not same:
             continue
         if b.dose_mg_max is not None and same[0].dose_mg_max is not None and \

@@ -178,8 +178,9 @@ def header_columns(line: str) -> TableColumns | None:
     c = statement_patterns()
     if not c.drug_heading.search(line):
         return None
-    if _splitter(line).search(line):
-        mode, cells = "sep", _sep_cells(line, _splitter(line))
+    split = _splitter(line)
+    if split.search(line):
+        mode, cells = "sep", _sep_cells(line, split)
     elif "\t" in line.strip():
         mode, cells = "tab", _tab_cells(line)
     elif _csv_heading(line):
@@ -520,8 +521,8 @@ def _join_wrapped_lines(layout: LetterLayout, statements: list[Statement], by_li
             # deeper indentation under the item, or a line that starts like the rest of a sig ("#30  TTO 7/7"), or
             # the rest of a sentence the line above broke off mid-phrase ("... FOUR TIMES A" / "DAY AFTER 1/52")
             # (an indented item's sub-bullet with no drug of its own, "       -  28 capsules  (new)", goes on it too)
-            deeper = ind >= max(8, indent + 4) or (indent >= 1 and ind >= indent + 4)
-            if not ((deeper and (not RE_ITEM.match(line) or indent >= 1)) or statement_patterns().continuation.match(line)
+            deeper = ind >= (indent + 4 if indent else 8)
+            if not ((deeper and (indent or not RE_ITEM.match(line))) or statement_patterns().continuation.match(line)
                     or (_RE_BROKEN_OFF.search(text, max(ls, st.end - 40), st.end) and not RE_ITEM.match(line))):
                 break
             st.end = ne
