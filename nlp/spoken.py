@@ -113,8 +113,86 @@ def joined_drug_hyphenation(text: str) -> str:
 
 def reading_text(text: str) -> str:
     """The letter as the rules read it: drug names hyphenated across a line end joined, spelt-out letters closed
-    up and dictated amounts as figures, all in place (same length)."""
-    return figures_for_spoken_amounts(closed_up_letters(joined_drug_hyphenation(text)))
+    up, dictated amounts and combination strengths as figures, all in place (same length)."""
+    return figures_for_spoken_amounts(figures_for_spoken_strengths(closed_up_letters(joined_drug_hyphenation(text))))
+
+
+@lru_cache(maxsize=1)
+def _combination_strengths() -> dict[str, frozenset[tuple[float, float]]]:
+    """The strengths each combination product comes in, from the lexicon's rows ("co-codamol 30/500" ->
+    {"codamol": {(30, 500), ...}}): a dictated strength is read only as one of these."""
+    from nlp.lexicon import load_lexicon
+
+    out: dict[str, set] = {}
+    for row in load_lexicon().rows:
+        m = re.fullmatch(r"co-([a-z]+) ([\d.]+)/(\d+)", row.name)
+        if m:
+            out.setdefault(m.group(1), set()).add((float(m.group(2)), float(m.group(3))))
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+_STRENGTH_JOINERS = ("slash", "over", "stroke", "and", "point")
+
+
+@lru_cache(maxsize=1)
+def _strength_pattern() -> re.Pattern:
+    words = sorted(list(_words()) + ["hundred", "thousand", "zero", "nought"] + list(_STRENGTH_JOINERS), key=len,
+                   reverse=True)
+    word = r"(?:" + "|".join(words) + r")"
+    stems = "|".join(sorted(_combination_strengths(), key=len, reverse=True))
+    # "cocodamol thirty five hundred", "co-dydramol ten slash five hundred" (folded text)
+    return re.compile(r"(?<![a-z])co[-\s]?(?:" + stems + r")[\s,:]+(" + word + r"(?:[\s-]+" + word + r")*)(?![a-z])")
+
+
+def _run_value(toks: list[str]) -> float | None:
+    if toks and toks[-1] == "thousand":
+        v = _value(" ".join(toks[:-1])) if len(toks) > 1 else 1.0
+        return v * 1000 if v is not None else None
+    return _value(" ".join(toks))
+
+
+def _split_strength(run: str, known: frozenset) -> tuple[str, int] | None:
+    """The strength a dictated run of words begins with, when exactly one split of its first words into a drug
+    part and a paracetamol part is a strength the product comes in ("thirty five hundred" -> "30/500"), with the
+    length of the words it used; None otherwise ("eight five hundred two" -> 8/500, its last word left alone)."""
+    words = [(m.group(0), m.end()) for m in re.finditer(r"[a-z]+", run)]
+    toks = [w for w, _ in words]
+    for end in range(len(toks), 1, -1):  # the longest reading first
+        found = set()
+        for k in range(1, end):
+            head, tail = toks[:k], toks[k:end]
+            if tail[0] in ("slash", "over", "stroke"):
+                tail = tail[1:]
+            if not tail or any(t in _STRENGTH_JOINERS[:3] for t in head + tail):
+                continue
+            num, den = _run_value(head), _run_value(tail)
+            if num is not None and den is not None and (num, den) in known:
+                found.add((num, den))
+        if len(found) == 1:
+            num, den = found.pop()
+            return f"{_figure(num)}/{_figure(den)}", words[end - 1][1]
+        if found:
+            return None
+    return None
+
+
+def figures_for_spoken_strengths(text: str) -> str:
+    """A combination product's strength dictated in words written as figures, in place ("cocodamol thirty five
+    hundred" -> "cocodamol 30/500" and spaces). Only strengths the lexicon lists for the product are written."""
+    folded = fold_case(text)
+    if folded is None or ("hundred" not in folded and "thousand" not in folded):
+        return text
+    out = None
+    for m in _strength_pattern().finditer(folded):
+        stem = re.match(r"co[-\s]?([a-z]+)", m.group(0)).group(1)
+        read = _split_strength(m.group(1), _combination_strengths()[stem])
+        if read is None or len(read[0]) > read[1]:
+            continue
+        fig, used = read
+        if out is None:
+            out = list(text)
+        out[m.start(1):m.start(1) + used] = fig + " " * (used - len(fig))
+    return "".join(out) if out is not None else text
 
 
 # a unit of amount right after a word (a figure before it is the usual case): the only letters worth the full scan
