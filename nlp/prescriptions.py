@@ -619,6 +619,12 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
         # an oral liquid's strength is a concentration: "Oramorph 5mg 2 hourly" states the dose, not the strength
         sig.strength_mg = sig.strength_kind = None
         sig.spans.pop("strength", None)
+    if formulation == "liquid" and sig.strength_kind is None and g.source != "table":
+        # the concentration told later in the statement: "Oramorph 2.5 mg, which is 1.25 ml of the 10 mg in 5 ml"
+        conc = S.find_concentration(seg, ms[-1].end - g.seg_start, len(seg))
+        if conc is not None:
+            sig.strength_mg, sig.strength_kind = round(conc[0], 6), "mg_per_ml"
+            sig.spans["strength"] = [g.seg_start + conc[1], g.seg_start + conc[2]]
     brand = lead.term.brand if lead.term.brand else None
     if brand:
         row = load_lexicon().brand_row(brand)
@@ -1000,8 +1006,8 @@ def _indication(text: str, g: Group, cells: dict, sig: S.Sig) -> str | None:
 
 
 def same_prescription(a: OpioidPrescription, b: OpioidPrescription) -> bool:
-    if a.generic != b.generic or a.formulation != b.formulation:
-        return False
+    if a.generic != b.generic or a.formulation != b.formulation or (a.route and b.route and a.route != b.route):
+        return False  # (an oral solution and an injection of one strength and dose are two prescriptions)
     if a.strength_mg is not None and a.strength_mg == b.strength_mg and \
             any(x.frequency_per_day_max is None and not x.prn and x.duration_days is None for x in (a, b)):
         return True  # "TTO: codeine 30 mg tablets x24" and, below, how to take the codeine 30 mg tablets

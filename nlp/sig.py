@@ -63,7 +63,7 @@ RE_PATCH_BARE = re.compile(r"(?<![\d.])" + NUM + r"\s*(?:mcg\s+|micrograms?\s+)?
 RE_LIQUID = re.compile(NUM + r"\s*(mg|milligrams?|" + MCG + r")\s*(?:/|in|per|in\s+each)\s*" + NUM + r"?\s*(?:ml|mls|millilitres?)\b", _I)
 RE_COMBO = re.compile(NUM + r"\s*(?:mg|" + MCG + r")?\s*/\s*" + NUM + r"(?![\d.])\s*(?:mg|" + MCG + r")?(?!\s*(?:ml|mls|h\b|hr|hour))", _I)
 RE_MG = re.compile(NUM + r"\s*(mg|milligrams?|" + MCG + r"|g|grams?)\b(?!\s*/\s*(?:\d|ml|h\b|hr|hour|24|day|d\b))", _I)
-RE_RANGE_MG = re.compile(NUM + r"\s*(?:mg|" + MCG + r")?\s*(?:-|–|to|or)\s*" + NUM + r"\s*(mg|" + MCG + r")\b(?!\s*/\s*(?:\d|ml|h\b|hr|hour|24|day))", _I)
+RE_RANGE_MG = re.compile(NUM + r"\s*(?:mg|milligrams?|" + MCG + r")?\s*(?:-|–|to|or)\s*" + NUM + r"\s*(mg|milligrams?|" + MCG + r")\b(?!\s*/\s*(?:\d|ml|h\b|hr|hour|24|day))", _I)
 
 # --- dose --------------------------------------------------------------------------------------------------
 UNIT = r"(tablets?|tabs?|capsules?|caps?|caplets?|sachets?|suppositor(?:y|ies)|patch(?:es)?|lozenges?|films?|sprays?|puffs?|vials?|ampoules?|amps?)"
@@ -388,6 +388,24 @@ _RE_AFTER_VOLUME = re.compile(r"\d\s*(?:ml|mls)\s*[(\[=]\s*$", _I)
 _NON_OPIOID_PARTNER_MG = {200.0, 300.0, 325.0, 400.0, 500.0, 1000.0}
 
 
+def _concentration(m: re.Match) -> float | None:
+    """mg per ml of a RE_LIQUID match ("10mg/5ml" -> 2.0, "500 micrograms in 1 ml" -> 0.5)."""
+    amount = float(m.group(1))
+    if not m.group(2).lower().startswith(("mg", "milligram")):
+        amount /= 1000.0
+    vol = float(m.group(3)) if m.group(3) else 1.0
+    return amount / vol if vol else None
+
+
+def find_concentration(seg: str, start: int, end: int) -> tuple[float, int, int] | None:
+    """The first concentration ("10 mg in 5 ml") in seg[start:end]: (mg per ml, s, e)."""
+    for m in RE_LIQUID.finditer(seg, start, end):
+        val = _concentration(m)
+        if val is not None:
+            return val, m.start(), m.end()
+    return None
+
+
 def find_strength(seg: str, after: int = 0, limit: int = 70):
     """First strength expression at or after `after` (within `limit` characters). Returns (kind, value, s, e)."""
     window = seg[after: after + limit]
@@ -403,13 +421,9 @@ def find_strength(seg: str, after: int = 0, limit: int = 70):
         if kind == "mcg_per_hour":
             val = float(m.group(1))
         elif kind == "mg_per_ml":
-            amount = float(m.group(1))
-            if not m.group(2).lower().startswith(("mg", "milligram")):
-                amount /= 1000.0
-            vol = float(m.group(3)) if m.group(3) else 1.0
-            if vol == 0:
+            val = _concentration(m)
+            if val is None:
                 continue
-            val = amount / vol
         elif kind == "combo":
             a, b = float(m.group(1)), float(m.group(2))
             if b in (7, 52, 12, 24) or b < 1 or a > 1000:
@@ -922,7 +936,10 @@ RE_QTY_WORD_ECHO = re.compile(r"\b(?:qty|quantity|supplied|dispensed)\s*[:=]?\s*
 RE_QTY_SMALL_WORDS = re.compile(r"(?:\b(?:with|supplied|sent|dispensed|given|issued|has|have|and)\s+(?:(?:a\s+(?:box|pack)\s+of|another)\s+)?"
                                 r"(two|three|four|five|six|seven|eight|nine)\s+(patch(?:es)?|ampoules?|amps|vials?)\b|"
                                 r"\b(two|three|four|five|six|seven|eight|nine)\s+(patch(?:es)?|ampoules?|amps|vials?)\s+"
-                                r"(?:(?:are|were|was|is|have\s+been|has\s+been)\s+)?(?:supplied|dispensed|issued|sent|given)\b)", _I)
+                                r"(?:(?:are|were|was|is|have\s+been|has\s+been)\s+)?(?:supplied|dispensed|issued|sent|given)\b|"
+                                # "..., every hour when required, five ampoules;": a count closing the item's clause
+                                r"(?<=,)\s*(two|three|four|five|six|seven|eight|nine)\s+(patch(?:es)?|ampoules?|amps|vials?)"
+                                r"\s*(?=[;.]|$))", _I)
 _RE_MG_BEFORE_BRACKET = re.compile(r"\d\s*(?:mg|micrograms?|mcg)\s*[(\[]\s*$", _I)
 _RE_MG_ECHO_AFTER = re.compile(r"\s*[(\[]\s*\d+(?:\.\d+)?\s*(?:mg|micrograms?|mcg)\b", _I)
 
@@ -976,7 +993,7 @@ def _quantity(sig: Sig, m: Masked, formulation: str | None, default_unit: str | 
     w = RE_QTY_SMALL_WORDS.search(text)
     if w and not x:
         # "goes home with eight patches", "five ampoules supplied": a small count in words, said as a supply
-        k = 1 if w.group(1) else 3
+        k = next(k for k in (1, 3, 5) if w.group(k))
         sig.quantity_n, sig.quantity_unit = int(to_number(w.group(k))), _unit_name(w.group(k + 1))
         sig.spans["quantity"] = [m.base + w.start(k), m.base + w.end()]
         m.take(w.start(k), w.end())

@@ -1,0 +1,49 @@
+"""Prescription-level classes found at first contact in session 7 (converted and dictated text first). Letters
+written for these tests."""
+from __future__ import annotations
+
+import pytest
+
+from nlp.pipeline import extract_letter
+
+
+def _read(letter):
+    return [(rx.generic, rx.route, rx.strength_mg, rx.dose_mg_min, rx.dose_mg_max, rx.supply_quantity)
+            for rx in extract_letter(letter).opioids]
+
+
+def test_an_oral_solution_and_an_injection_of_one_dose_are_two_prescriptions():
+    letter = ("Discharge medicines: morphine oral solution 10 mg/5 ml, 2.5 mg up to hourly when required, 100 ml.\n\n"
+              "Just in case medicines for the community nurses: morphine sulfate injection 10 mg/ml, 2.5 mg "
+              "subcutaneously up to hourly when required, 5 ampoules.")
+    assert [(g, r) for g, r, *_ in _read(letter)] == [("morphine", "oral"), ("morphine", "subcutaneous")]
+
+
+@pytest.mark.parametrize("dose", ["1.25 to 2.5 milligrams", "1.25 - 2.5 milligram", "1.25 milligrams to 2.5 milligrams"])
+def test_a_dose_range_with_the_unit_spelt_out(dose):
+    [rx] = _read(f"On discharge: morphine sulfate injection 10 mg/ml, {dose} subcutaneously hourly when required.")
+    assert rx[3:5] == (1.25, 2.5)
+
+
+@pytest.mark.parametrize("tail, quantity", [
+    (", five ampoules;", "5 ampoules"),
+    (", three ampoules.", "3 ampoules"),
+    (", two vials", "2 ampoules"),
+    ("; give two ampoules if needed.", None),   # not a count closing the item after a comma
+])
+def test_a_count_in_words_closing_the_item_is_its_quantity(tail, quantity):
+    [rx] = _read("Supplied for the district nurses: diamorphine injection 5 mg, 2.5 mg subcutaneously hourly "
+                 f"when required{tail}")
+    assert rx[5] == quantity
+
+
+@pytest.mark.parametrize("letter, strength, dose", [
+    ("Started Oramorph 2.5 mg, which is 1.25 ml of the 10 mg in 5 ml solution, up to every four hours when "
+     "required, new.", 2.0, 2.5),
+    ("Started Oramorph 5 ml up to four-hourly when required; the bottle is the 10mg in 5ml solution, new.", 2.0, 10.0),
+    ("Oxycodone liquid 2.5 mg up to four-hourly when required for pain (we have given the 5 mg in 5 ml strength), "
+     "new.", 1.0, 2.5),
+])
+def test_an_oral_solutions_concentration_told_later_in_its_statement(letter, strength, dose):
+    [rx] = _read(letter)
+    assert rx[2:4] == (strength, dose)
