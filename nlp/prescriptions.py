@@ -578,6 +578,19 @@ _TAPER_SENTENCE = re.compile(r"(?:[.;]|\s[-–—])\s+((?:then\s+)?(?:reduce|red
                              re.IGNORECASE)
 
 
+def _soft_wrapped(text: str, g: Group) -> str:
+    """The statement's text with the line breaks that cut one sentence (a wrap) read as spaces."""
+    seg = text[g.seg_start:g.seg_end]
+    breaks = g.statement.soft_breaks if g.statement is not None else ()
+    if not breaks:
+        return seg
+    chars = list(seg)
+    for k in breaks:
+        if g.seg_start <= k < g.seg_end:
+            chars[k - g.seg_start] = " "
+    return "".join(chars)
+
+
 def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
     text = layout.text
     ms = g.mentions
@@ -588,7 +601,7 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
     generic = lead.generic
     sig = S.Sig()
     cells = g.cells or {}
-    seg = raw_seg = text[g.seg_start:g.seg_end]
+    seg = raw_seg = _soft_wrapped(text, g)
     previous = _previous_dose(text, g)
     if g.source != "table":
         seg = _blank_not_current(seg, g.seg_start, ms[-1].end)
@@ -759,7 +772,7 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
         sig.quantity_n = sig.quantity_unit = None  # no TTO holds that many units: a number of something else
 
     rx = OpioidPrescription(
-        text=raw_seg.strip(),
+        text=text[g.seg_start:g.seg_end].strip(),  # (as written: a wrap's line break stays)
         span=(g.seg_start + (len(raw_seg) - len(raw_seg.lstrip())), g.seg_start + len(raw_seg.rstrip())),
         generic=generic, brand=brand, formulation=formulation, route=route,
         strength_mg=sig.strength_mg if formulation != "patch" else None,
