@@ -145,6 +145,21 @@ class LetterLayout:
         s, e = self.line_bounds(pos)
         return self.text[s:e]
 
+    def wraps_into_next(self, i: int) -> bool:
+        """Line i's last sentence goes on at the start of line i + 1: the letter was hard-wrapped at a margin
+        (see Margins; worked out once, when first asked)."""
+        if i + 1 >= len(self.line_starts):
+            return False
+        a = self.line_starts[i + 1]
+        b = self.line_starts[i + 2] - 1 if i + 2 < len(self.line_starts) else len(self.text)
+        line = self.text[a:b]
+        if not _RE_LOWER_START.match(line):
+            return False
+        margins = self.__dict__.get("_margins")
+        if margins is None:
+            margins = self._margins = Margins(self.text, self.line_starts)
+        return margins.wrapped(i, line)
+
     # --- sections ------------------------------------------------------------------------------------------
     def _sections(self) -> list[Section]:
         c = context_patterns()
@@ -267,7 +282,25 @@ class LetterLayout:
         j = bisect.bisect_left(starts, rel)  # first boundary starting at or after pos
         if j < len(starts):
             end = cut[j]
-        return ls + start, ls + end
+        s, e = ls + start, ls + end
+        # a sentence a printout's margin cut goes on over the line break (a few lines at most)
+        k = self.line_index(pos)
+        for _ in range(3):
+            if e != le or not self.wraps_into_next(k):
+                break
+            k += 1
+            ls, le = self.line_bounds(self.line_starts[k])
+            starts, _ends, cut = self._line_sentences(ls, le)
+            e = ls + (cut[0] if starts else le - ls)
+        k = self.line_index(pos)
+        for _ in range(3):
+            if k == 0 or s != self.line_starts[k] or not self.wraps_into_next(k - 1):
+                break
+            k -= 1
+            ls, le = self.line_bounds(self.line_starts[k])
+            _starts, ends, _cut = self._line_sentences(ls, le)
+            s = ls + (ends[-1] if ends else 0)
+        return s, e
 
     def _line_sentences(self, ls: int, le: int):
         """Sentence boundaries of one line, found once (long US-style lines are asked about often)."""
@@ -301,6 +334,71 @@ class LetterLayout:
                     break
         hit = self._clause_memo[pos] = (cs, ce)
         return hit
+
+
+_RE_LOWER_START = re.compile(r"[ \t]*[a-z]")
+_RE_COLUMN_START = re.compile(r"(?<=\S)[ \t]{2,}(?=\S)")
+
+
+def _side_column_cuts(lines: list[str]) -> dict[int, int]:
+    """Lines of a flattened two-column page (a PDF's side box beside the body): line index -> the column where
+    the side text starts, when at least four lines close together (at most two lines apart, none of the lines
+    between running across that column) have text starting there after a gap."""
+    at: dict[int, list[int]] = {}
+    for i, x in enumerate(lines):
+        for m in _RE_COLUMN_START.finditer(x):
+            if m.end() >= 30:
+                at.setdefault(m.end(), []).append(i)
+    cuts: dict[int, int] = {}
+    for c, rows in at.items():
+        if len(rows) < 4:
+            continue
+        run = [rows[0]]
+        for i in rows[1:] + [None]:
+            if i is not None and i - run[-1] <= 3 and all(len(lines[k].rstrip()) < c - 1 for k in range(run[-1] + 1, i)):
+                run.append(i)
+                continue
+            if len(run) >= 4:
+                cuts.update({k: c for k in run if k not in cuts})
+            if i is not None:
+                run = [i]
+    return cuts
+
+
+class Margins:
+    """Where a hard-wrapped letter (a PDF's or a printout's text) was cut: per line, the left text (a side column
+    set apart) and the margin of its part of the page. A line was cut by the margin when it ends mid-sentence
+    near the margin and the next line's first word would not have fitted on it; a part of the page has a
+    margin only when at least three lines were cut so (lists and shorthand end lines where they end)."""
+
+    def __init__(self, text: str, starts: list[int]):
+        raw = [text[a:(starts[i + 1] - 1 if i + 1 < len(starts) else len(text))] for i, a in enumerate(starts)]
+        cuts = _side_column_cuts(raw)
+        self.raw = raw
+        self.left = [(x[:cuts[i]] if i in cuts else x).rstrip() for i, x in enumerate(raw)]
+        self.width: list[int | None] = [None] * len(raw)
+        for part in (sorted(cuts), [i for i in range(len(raw)) if i not in cuts]):
+            if not part:
+                continue
+            width = max(len(self.left[i]) for i in part)
+            if width >= 40 and sum(1 for i in part if self._cut(i, width)) >= 3:
+                for i in part:
+                    self.width[i] = width
+
+    def _cut(self, i: int, width: int | None) -> bool:
+        if width is None or i + 1 >= len(self.raw):
+            return False
+        prev, nxt = self.left[i], self.raw[i + 1]
+        first = _RE_LOWER_START.match(nxt)
+        if first is None or len(prev) < width - 12 or not prev[-1:].isalnum() or RE_LIST_ITEM.match(nxt):
+            return False
+        word = nxt[first.end() - 1:].split(None, 1)[0]
+        return len(prev) + 1 + len(word) > width  # (the word would have fitted: the writer ended the line)
+
+    def wrapped(self, i: int, line: str) -> bool:
+        """Line i + 1 goes on with the sentence the margin cut at the end of line i ("... when required for
+        breakthrough" / "pain, max 6 doses/24h"): a printout's wrap, not a new item."""
+        return self._cut(i, self.width[i])
 
 
 MAX_CLAUSE = 400

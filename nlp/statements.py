@@ -467,63 +467,6 @@ _INDENT = re.compile(r"[ \t]*")
 # a line that breaks off mid-phrase: a trailing joining word or mark ("FOUR TIMES A", "REDUCE TO", "bd and")
 _RE_BROKEN_OFF = re.compile(r"(?:\b(?:a|an|the|to|of|and|or|for|with|then|per|in|at|by|after|every|up|than|times)|[,(&+/–-])"
                             r"[ \t]*\n?$", re.IGNORECASE)
-_RE_LOWER_START = re.compile(r"[ \t]*[a-z]")
-_RE_COLUMN_START = re.compile(r"(?<=\S)[ \t]{2,}(?=\S)")
-
-
-def _side_column_cuts(lines: list[str]) -> dict[int, int]:
-    """Lines of a flattened two-column page (a PDF's side box beside the body): line index -> the column where
-    the side text starts, when at least four lines close together (at most two lines apart, none of the lines
-    between running across that column) have text starting there after a gap."""
-    at: dict[int, list[int]] = {}
-    for i, x in enumerate(lines):
-        for m in _RE_COLUMN_START.finditer(x, 28):
-            if m.end() >= 30:
-                at.setdefault(m.end(), []).append(i)
-    cuts: dict[int, int] = {}
-    for c, rows in at.items():
-        if len(rows) < 4:
-            continue
-        run = [rows[0]]
-        for i in rows[1:] + [None]:
-            if i is not None and i - run[-1] <= 3 and all(len(lines[k].rstrip()) < c - 1 for k in range(run[-1] + 1, i)):
-                run.append(i)
-                continue
-            if len(run) >= 4:
-                cuts.update({k: c for k in run if k not in cuts})
-            if i is not None:
-                run = [i]
-    return cuts
-
-
-class _Margins:
-    """Where a hard-wrapped letter (a PDF's or a printout's text) was cut: per line, the left text (a side column
-    set apart) and the margin of its part of the page; a margin only where at least three lines near it end
-    mid-sentence and the next line goes on in lower case (lists and shorthand end lines where they end)."""
-
-    def __init__(self, text: str, starts: list[int]):
-        raw = [text[a:(starts[i + 1] - 1 if i + 1 < len(starts) else len(text))] for i, a in enumerate(starts)]
-        cuts = _side_column_cuts(raw)
-        self.left = [(x[:cuts[i]] if i in cuts else x).rstrip() for i, x in enumerate(raw)]
-        self.width: list[int | None] = [None] * len(raw)
-        for part in (sorted(cuts), [i for i in range(len(raw)) if i not in cuts]):
-            if not part:
-                continue
-            width = max(len(self.left[i]) for i in part)
-            cut = sum(1 for i in part if i + 1 < len(raw) and len(self.left[i]) >= width - 12
-                      and self.left[i][-1:].isalnum() and _RE_LOWER_START.match(raw[i + 1]))
-            if width >= 40 and cut >= 3:
-                for i in part:
-                    self.width[i] = width
-
-    def wrapped(self, i: int, line: str) -> bool:
-        """Line i + 1 goes on with the sentence the margin cut at the end of line i ("... when required for
-        breakthrough" / "pain, max 6 doses/24h"): a printout's wrap, not a new item."""
-        w, prev = self.width[i], self.left[i]
-        return (w is not None and len(prev) >= w - 12 and prev[-1:].isalnum()
-                and _RE_LOWER_START.match(line) is not None and not RE_ITEM.match(line))
-
-
 _RE_FIELD_LINE = re.compile(r"[ \t]*(?:what\s+(?:it|they)\s+(?:is|are)\s+for|indication|reason|comments?|notes?|"
                             r"how\s+(?:to|and\s+when\s+to)\s+(?:take|use|apply)\s+(?:it|them))\s*[:=]", re.IGNORECASE)
 
@@ -557,15 +500,6 @@ def _join_wrapped_lines(layout: LetterLayout, statements: list[Statement], by_li
     def row_of_line(j: int) -> bool:
         return j in row_lines
 
-    margins: list = []  # the letter's wrap margins, worked out when first needed
-
-    def wrapped(j: int, line: str) -> bool:
-        if not _RE_LOWER_START.match(line):
-            return False
-        if not margins:
-            margins.append(_Margins(text, starts))
-        return margins[0].wrapped(j - 1, line)
-
     last_on_line: dict[int, Statement] = {}
     for st in statements:
         if st.source != "table":
@@ -592,7 +526,7 @@ def _join_wrapped_lines(layout: LetterLayout, statements: list[Statement], by_li
             if (deeper and (indent or not RE_ITEM.match(line))) or statement_patterns().continuation.match(line):
                 pass
             elif (_RE_BROKEN_OFF.search(text, max(ls, st.end - 40), st.end) and not RE_ITEM.match(line)) \
-                    or wrapped(j, line):
+                    or layout.wraps_into_next(j - 1):
                 st.soft_breaks += (ns - 1,)  # one sentence cut by the line end: read as if the break were a space
             else:
                 break
