@@ -294,6 +294,10 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         return "stopped"  # "SWITCHED: OxyContin 20 mg BD -> Targinact 20/10 mg bd": the product left
     if cue("pre_admission_before", before) and not positive:
         return "historical"  # "admitted with back pain on OxyContin 20mg BD": what he took before
+    if cue("amount_after", text[m.end:ce]) and not positive:
+        return "reference"  # "a total morphine dose of 100 mg a day", "his oxycodone requirement is 40 mg": an amount
+    if cue("while_on_before", before) and not positive:
+        return "reference"  # "respiratory depression while on Zomorph 50mg BD": the time of an event, no prescription
     if stop_clause is not clause and (cue("inpatient_past", clause) or cue("inpatient_only", near)):
         return "inpatient_only"  # "had oral morphine 10 mg PRN on the ward for three days; this was stopped"
     # (cue removed_after: "Fentanyl 25 patch removed on admission" is stopped; "removed" further away is about

@@ -114,7 +114,36 @@ def joined_drug_hyphenation(text: str) -> str:
 def reading_text(text: str) -> str:
     """The letter as the rules read it: drug names hyphenated across a line end joined, spelt-out letters closed
     up, dictated amounts and combination strengths as figures, all in place (same length)."""
-    return figures_for_spoken_amounts(figures_for_spoken_strengths(closed_up_letters(joined_drug_hyphenation(text))))
+    return figures_for_spoken_amounts(figures_for_spoken_strengths(closed_up_letters(joined_drug_hyphenation(
+        plain_figures(text)))))
+
+
+# "30mgs", "5 mcgs": a plural unit; "five (5) mg", "twenty (20) capsules": a number written twice
+_RE_PLURAL_UNIT = re.compile(r"(?<=\d)(\s?)(mg|mcg|ml)s\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _echo_pattern() -> re.Pattern:
+    word = r"(?:" + "|".join(sorted(list(_words()) + ["hundred"], key=len, reverse=True)) + r")"
+    return re.compile(r"\b(" + word + r"(?:[ -]" + word + r")*)\s*\(\s*(\d{1,3})\s*\)", re.IGNORECASE)
+
+
+def plain_figures(text: str) -> str:
+    """Units in the plural written as the rules read them ("30mgs" -> "30mg ") and a number written in words with
+    its figure in brackets read as the figure alone ("five (5) mg" -> "      5  mg"), in place."""
+    out = None
+    if "s" in text and _RE_PLURAL_UNIT.search(text):
+        out = list(text)
+        for m in _RE_PLURAL_UNIT.finditer(text):
+            out[m.end() - 1] = " "
+    if "(" in text:
+        for m in _echo_pattern().finditer(text):
+            if _value(m.group(1)) != float(m.group(2)):
+                continue
+            if out is None:
+                out = list(text)
+            out[m.start():m.end()] = " " * (m.start(2) - m.start()) + m.group(2) + " " * (m.end() - m.end(2))
+    return "".join(out) if out is not None else text
 
 
 @lru_cache(maxsize=1)

@@ -47,3 +47,24 @@ def test_a_count_in_words_closing_the_item_is_its_quantity(tail, quantity):
 def test_an_oral_solutions_concentration_told_later_in_its_statement(letter, strength, dose):
     [rx] = _read(letter)
     assert rx[2:4] == (strength, dose)
+
+
+@pytest.mark.parametrize("item, strength, dose", [
+    ("MORPHINE SULFATE 30mgs M/R capsule (Zomorph)  Dose: 1 cap(s)  Freq: BD", 30.0, 30.0),
+    ("Tramadol 100 mgs m/r tablets, one tablet b.d.", 100.0, 100.0),
+    ("OxyNorm (oxycodone) capsules five (5) mg, one capsule 4-hourly if required", 5.0, 5.0),
+    ("Oxycodone 5mg capsules, two (2) capsules four times a day when required", 5.0, 10.0),
+])
+def test_plural_units_and_numbers_written_twice(item, strength, dose):
+    [rx] = _read("Discharge medication:\n" + item + "\n")
+    assert rx[2:5:2] == (strength, dose)
+
+
+@pytest.mark.parametrize("sentence", [
+    "He had a fall on 06/07 while on Zomorph 50 mg BD plus Sevredol; the Sevredol has been stopped.",
+    "Please review whether she still needs a total morphine dose of 100 mg a day.",
+    "Her oxycodone requirement was 40 mg a day before the operation.",
+])
+def test_amounts_and_times_of_events_are_not_prescriptions(sentence):
+    letter = "Discharge medication:\nZomorph 30 mg capsules, one twice a day, continued.\n\nComments to GP:\n" + sentence
+    assert [(g, s) for g, _r, s, *_ in _read(letter)] == [("morphine", 30.0)]
