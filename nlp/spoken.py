@@ -128,10 +128,25 @@ def _echo_pattern() -> re.Pattern:
     return re.compile(r"\b(" + word + r"(?:[ -]" + word + r")*)\s*\(\s*(\d{1,3})\s*\)", re.IGNORECASE)
 
 
+# "2,5 mg", "0·5 ml", "2,5–5 mg": a decimal comma or a raised point before an amount
+_RE_DECIMAL_MARK = re.compile(r"(?<![\d,.·])\d{1,3}([,·])\d{1,2}(?![\d,])(?=\s*(?:(?:-|–|—|to)\s*\d+(?:[.,·]\d+)?\s*)?"
+                              r"(?:mg|mcg|ml|micro|milli|g\b))", re.IGNORECASE)
+_RE_TBL = re.compile(r"(?<![A-Za-z])(t)(b)(ls?)(?![A-Za-z])", re.IGNORECASE)  # "tbl.", "tbls": tablets
+
+
 def plain_figures(text: str) -> str:
-    """Units in the plural written as the rules read them ("30mgs" -> "30mg ") and a number written in words with
-    its figure in brackets read as the figure alone ("five (5) mg" -> "      5  mg"), in place."""
+    """Numbers and units as the rules read them, in place: a unit in the plural ("30mgs" -> "30mg "), a number
+    written in words with its figure in brackets ("five (5) mg" -> "      5  mg"), a decimal comma or raised point
+    before an amount ("2,5 mg", "0·5 ml" -> "2.5 mg"), and "tbl" for tablets ("20 tbl." -> "20 tab.")."""
     out = None
+    for rx, fix in ((_RE_DECIMAL_MARK, lambda m: [(m.start(1), ".")]),
+                    (_RE_TBL, lambda m: [(m.start(2), "a"), (m.start(3), "b")])):
+        if rx.search(text) is None:
+            continue
+        out = out if out is not None else list(text)
+        for m in rx.finditer(text):
+            for k, ch in fix(m):
+                out[k] = ch.lower() if text[k].islower() or not text[k].isalpha() else ch.upper()
     if "s" in text and _RE_PLURAL_UNIT.search(text):
         out = list(text)
         for m in _RE_PLURAL_UNIT.finditer(text):

@@ -68,3 +68,24 @@ def test_plural_units_and_numbers_written_twice(item, strength, dose):
 def test_amounts_and_times_of_events_are_not_prescriptions(sentence):
     letter = "Discharge medication:\nZomorph 30 mg capsules, one twice a day, continued.\n\nComments to GP:\n" + sentence
     assert [(g, s) for g, _r, s, *_ in _read(letter)] == [("morphine", 30.0)]
+
+
+@pytest.mark.parametrize("item, expected", [
+    # (strength, dose min, dose max, doses a day, quantity)
+    ("Oxycodone 5 mg tbl.: ½–1 tbl. (2,5–5 mg) every 4–6 h if needed, max. 4x daily — 20 tbl. (new)",
+     (5.0, 2.5, 5.0, 4, "20 tablets")),
+    ("Buprenorphine 0·2 mg sublingual tablets, one up to three times a day when required for pain",
+     (0.2, 0.2, 0.2, 3, None)),
+    ("Codeine phosphate 30 mg tabs | i-ii q.d.s. p.r.n. | 20 tabs | new", (30.0, 30.0, 60.0, 4, "20 tablets")),
+    ("Morphine sulfate oral solution 10 mg/5 ml, 2,5 ml up to 4 times a day when required", (2.0, 5.0, 5.0, 4, None)),
+])
+def test_numbers_written_the_continental_or_the_latin_way(item, expected):
+    letter = "Medicines to take home (new unless stated):\n- " + item + "\n- Paracetamol 1 g four times a day\n"
+    [rx] = extract_letter(letter).opioids
+    assert (rx.strength_mg, rx.dose_mg_min, rx.dose_mg_max, rx.frequency_per_day_max, rx.supply_quantity) == expected
+
+
+def test_a_comma_between_figures_is_a_decimal_only_before_an_amount():
+    from nlp.spoken import plain_figures
+
+    assert plain_figures("days 2,5 and 7; 1,000 mg; 2,5 mg") == "days 2,5 and 7; 1,000 mg; 2.5 mg"
