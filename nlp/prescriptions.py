@@ -213,6 +213,8 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         return "allergy" if kind == "allergy" else "other"
     if m.category == "inpatient_opioid":
         return "allergy" if kind == "allergy" else "inpatient_only"
+    if _RE_FREE_OF.match(text, m.end):
+        return "other"  # "Simple Linctus (codeine-free)": the product has none of the drug
     if m.category != "opioid":
         return "codrug"
     if kind == "allergy":
@@ -327,6 +329,7 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
     return "reference"
 
 
+_RE_FREE_OF = re.compile(r"[ \t]?-?[ \t]?free\b", _I)
 _RE_TAKEN_BEFORE = re.compile(r"\b(?:on\s+admission|before\s+(?:this\s+)?admission|prior\s+to\s+(?:this\s+)?admission|"
                               r"pre-?admission|(?:was|were|had\s+been)\s+taking)\b[^.;]*$", _I)
 
@@ -478,7 +481,8 @@ def _table_row_context(layout: LetterLayout, st) -> None:
     drug = " ".join(text[a:b] for a, b in st.cells.get("drug", []))
     if LINE_STOPPED.search(status) or LINE_STOPPED.search(drug) or _RE_STATUS_STOP.match(status):
         reason = "stopped"
-    elif any(STRONG_INPATIENT.search(text[a:b]) for r in ("route", "drug", "dose", "freq") for a, b in st.cells.get(r, [])):
+    elif _RE_STATUS_INPATIENT.match(status) or \
+            any(STRONG_INPATIENT.search(text[a:b]) for r in ("route", "drug", "dose", "freq") for a, b in st.cells.get(r, [])):
         reason = "inpatient_only"
     else:
         reason = "rx"
@@ -487,6 +491,8 @@ def _table_row_context(layout: LetterLayout, st) -> None:
             m.context = reason
 
 
+# a Status cell that keeps the row on the ward: "Inpatient PRN - not used", "Ward only", "Inpatient use"
+_RE_STATUS_INPATIENT = re.compile(r"\W*(?:in-?patient|ward|hospital)\s+(?:only|use|PRN|stock|supply\s+only)\b", _I)
 # an Action / Status cell in the imperative ("Stop", "STOP - drowsy", "Discontinue"): the row's drug is stopped
 _RE_STATUS_STOP = re.compile(r"\W*(?:stop|discontinue|cease|withhold|suspend)\b", _I)
 

@@ -89,3 +89,35 @@ def test_a_comma_between_figures_is_a_decimal_only_before_an_amount():
     from nlp.spoken import plain_figures
 
     assert plain_figures("days 2,5 and 7; 1,000 mg; 2,5 mg") == "days 2,5 and 7; 1,000 mg; 2.5 mg"
+
+
+@pytest.mark.parametrize("heading", [
+    "-------- Previous letter (for reference only - not current) --------",
+    "---------- Earlier letter on file (January 2026) ----------",
+    "Previous discharge summary:",
+    "== Letter from a previous admission ==",
+])
+def test_an_earlier_letter_quoted_below_is_history(heading):
+    letter = ("Discharge medicines:\n- Morphine sulfate 10 mg MR tablets, one twice a day, continued\n\n"
+              f"{heading}\n> Discharge medications:\n> - OxyContin 20mg twice daily (NEW - for pancreatic pain)\n"
+              "> - OxyNorm 5mg capsules, one every 4 hours when required\n")
+    result = extract_letter(letter)
+    assert [rx.generic for rx in result.opioids] == ["morphine"]
+    assert {(d.generic, d.reason) for d in result.distractors} == {("oxycodone", "historical")}
+
+
+@pytest.mark.parametrize("item", ["Simple Linctus (codeine-free) 5 ml four times a day when required for cough",
+                                  "Simple linctus, codeine free, 5 ml qds prn"])
+def test_a_product_free_of_the_drug_is_not_that_drug(item):
+    result = extract_letter("Medicines on discharge:\n• " + item + "\n• Senna 7.5 mg at night\n")
+    assert result.opioids == [] and [(d.generic, d.reason) for d in result.distractors] == [("codeine", "other")]
+
+
+@pytest.mark.parametrize("status", ["Inpatient PRN – not used during admission", "Ward only", "Inpatient use"])
+def test_a_table_status_that_keeps_the_row_on_the_ward(status):
+    letter = ("| Medicine | Dose | Route | Frequency | Status |\n|---|---|---|---|---|\n"
+              "| Oxycodone 5mg capsules | 5mg | Oral | 4-hourly PRN | NEW |\n"
+              f"| Morphine sulfate oral solution 10mg/5ml | 2.5-5mg | Oral | PRN | {status} |\n")
+    result = extract_letter(letter)
+    assert [rx.generic for rx in result.opioids] == ["oxycodone"]
+    assert ("morphine", "inpatient_only") in {(d.generic, d.reason) for d in result.distractors}
