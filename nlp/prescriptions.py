@@ -296,6 +296,8 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         return "stopped"  # "SWITCHED: OxyContin 20 mg BD -> Targinact 20/10 mg bd": the product left
     if cue("pre_admission_before", before) and not positive:
         return "historical"  # "admitted with back pain on OxyContin 20mg BD": what he took before
+    if cue("reduction_verb_before", before) and cue("reduction_rate_after", text[m.end:ce]) and not positive:
+        return "reference"  # "reduce the Zomorph by 10mg per dose every two weeks (50mg BD -> 40mg BD)": a plan
     if cue("amount_after", text[m.end:ce]) and not positive:
         return "reference"  # "a total morphine dose of 100 mg a day", "his oxycodone requirement is 40 mg": an amount
     if cue("while_on_before", before) and not positive:

@@ -121,3 +121,31 @@ def test_a_table_status_that_keeps_the_row_on_the_ward(status):
     result = extract_letter(letter)
     assert [rx.generic for rx in result.opioids] == ["oxycodone"]
     assert ("morphine", "inpatient_only") in {(d.generic, d.reason) for d in result.distractors}
+
+
+_LIST = "Medicines on discharge:\n- Zomorph 50mg MR capsules, one twice daily, 28 capsules, continued\n\n"
+
+
+@pytest.mark.parametrize("plan", [
+    "Reduction plan: reduce the Zomorph by 10mg per dose every two weeks (50mg BD → 40mg BD → 30mg BD).",
+    "Please taper his Zomorph over the next six weeks, to 30 mg BD and then 10 mg BD.",
+    "Wean the Zomorph by 10 mg each fortnight to 20 mg twice daily.",
+])
+def test_a_reduction_plan_with_its_rate_is_no_second_prescription(plan):
+    [rx] = extract_letter(_LIST + plan).opioids
+    assert (rx.dose_mg_max, rx.frequency_per_day_max) == (50.0, 2)
+
+
+def test_a_medicines_reconciliation_list_is_what_he_took_before():
+    letter = ("Medicines reconciliation (pharmacy technician, 22/01 - sources: GP record, patient's own drugs):\n"
+              "• Tramadol 50mg capsules – 1 when required – on repeat but he says he rarely takes it\n"
+              "• Amlodipine 10mg daily\n\n" + _LIST)
+    assert [rx.generic for rx in extract_letter(letter).opioids] == ["morphine"]
+
+
+@pytest.mark.parametrize("sentence", ["Oramorph 10mg taken three times on the postnatal ward, last dose 30/06.",
+                                      "She needed oral morphine 5 mg twice in hospital for the wound pain."])
+def test_doses_taken_on_the_ward_are_inpatient_only(sentence):
+    result = extract_letter("Course: uneventful. " + sentence + "\n\n" + _LIST)
+    assert [rx.dose_mg_max for rx in result.opioids] == [50.0]
+    assert ("morphine", "inpatient_only") in {(d.generic, d.reason) for d in result.distractors}
