@@ -136,13 +136,6 @@ def test_a_reduction_plan_with_its_rate_is_no_second_prescription(plan):
     assert (rx.dose_mg_max, rx.frequency_per_day_max) == (50.0, 2)
 
 
-def test_a_medicines_reconciliation_list_is_what_he_took_before():
-    letter = ("Medicines reconciliation (pharmacy technician, 22/01 - sources: GP record, patient's own drugs):\n"
-              "• Tramadol 50mg capsules – 1 when required – on repeat but he says he rarely takes it\n"
-              "• Amlodipine 10mg daily\n\n" + _LIST)
-    assert [rx.generic for rx in extract_letter(letter).opioids] == ["morphine"]
-
-
 @pytest.mark.parametrize("sentence", ["Oramorph 10mg taken three times on the postnatal ward, last dose 30/06.",
                                       "She needed oral morphine 5 mg twice in hospital for the wound pain."])
 def test_doses_taken_on_the_ward_are_inpatient_only(sentence):
