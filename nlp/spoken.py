@@ -115,7 +115,30 @@ def reading_text(text: str) -> str:
     """The letter as the rules read it: drug names hyphenated across a line end joined, spelt-out letters closed
     up, dictated amounts and combination strengths as figures, all in place (same length)."""
     return figures_for_spoken_amounts(figures_for_spoken_strengths(closed_up_letters(joined_drug_hyphenation(
-        plain_figures(text)))))
+        plain_figures(html_entities_as_text(text))))))
+
+
+_RE_ENTITY = re.compile(r"&(?:#(\d{1,5})|#x([0-9a-fA-F]{1,4})|([a-zA-Z]{2,8}));")
+
+
+def html_entities_as_text(text: str) -> str:
+    """HTML entities left in by a web or email export read as the characters they stand for, padded with spaces
+    in place ("20mg&nbsp;BD" -> "20mg      BD", "A&amp;E" -> "A&    E")."""
+    if "&" not in text:
+        return text
+    import html
+
+    out = None
+    for m in _RE_ENTITY.finditer(text):
+        ch = html.unescape(m.group(0))
+        if ch == m.group(0) or len(ch) != 1:
+            continue
+        if ch in "\u00a0\u2009\u202f":
+            ch = " "
+        if out is None:
+            out = list(text)
+        out[m.start():m.end()] = ch + " " * (m.end() - m.start() - 1)
+    return "".join(out) if out is not None else text
 
 
 # "30mgs", "5 mcgs": a plural unit; "five (5) mg", "twenty (20) capsules": a number written twice

@@ -94,3 +94,16 @@ def test_a_side_box_beside_the_list_does_not_hide_the_wrap():
     letter = "\n".join(f"{b:<58}{s}".rstrip() for b, s in zip(body, side)) + "\n"
     rx = next(r for r in extract_letter(letter).opioids if r.brand == "OxyNorm")
     assert (rx.frequency_per_day_max, rx.supply_quantity) == (6, "56 capsules")
+
+
+def test_html_entities_left_in_by_an_export_are_read_as_their_characters():
+    from nlp.spoken import html_entities_as_text
+
+    assert html_entities_as_text("20mg&nbsp;BD A&amp;E &lt;br&gt; &bogus; Tom & Jerry") == \
+        "20mg      BD A&    E <   br>    &bogus; Tom & Jerry"
+    letter = ("<b>Medicines&nbsp;on&nbsp;discharge</b>&lt;br&gt;\n"
+              "&bull;&nbsp;Oxycodone 5mg&nbsp;capsules&nbsp;&ndash;&nbsp;1 capsule every 4 hours when required for "
+              "wound pain, max 4 in 24 hours&nbsp;&ndash;&nbsp;20 capsules&nbsp;&ndash;&nbsp;NEW\n")
+    [rx] = extract_letter(letter).opioids
+    assert (rx.dose_mg_max, rx.frequency_per_day_max, rx.supply_quantity) == (5.0, 4, "20 capsules")
+    assert rx.text == letter[rx.span[0]:rx.span[1]] and "&nbsp;" in rx.text  # shown as exported
