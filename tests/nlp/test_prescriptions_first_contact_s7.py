@@ -142,3 +142,16 @@ def test_doses_taken_on_the_ward_are_inpatient_only(sentence):
     result = extract_letter("Course: uneventful. " + sentence + "\n\n" + _LIST)
     assert [rx.dose_mg_max for rx in result.opioids] == [50.0]
     assert ("morphine", "inpatient_only") in {(d.generic, d.reason) for d in result.distractors}
+
+
+@pytest.mark.parametrize("sig, doses", [
+    ("250 mg o.m. and 250 mg o.n.", (250.0, 250.0)),
+    ("200 mg o.m. and 100 mg o.n", (100.0, 200.0)),
+])
+def test_doses_at_dotted_times_of_day(sig, doses):
+    [rx] = _read_rx(f"Medicines on discharge:\n- Palexia SR (tapentadol MR) {sig}, long-term, unchanged\n")
+    assert (rx.dose_mg_min, rx.dose_mg_max, rx.frequency_per_day_max) == (*doses, 2)
+
+
+def _read_rx(letter):
+    return extract_letter(letter).opioids
