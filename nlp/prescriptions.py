@@ -1081,6 +1081,90 @@ def _prose_change_reference(layout: LetterLayout, m: Mention, rxs: list[OpioidPr
 
 
 
+_RE_NOT_VALUE = re.compile(r"(\d+(?:\.\d+)?)\s*(mg|micrograms?|mcg)\b[^.;\n]{0,60}?\b(?:not|rather\s+than|instead\s+of)\s+"
+                           r"(?:the\s+)?(\d+(?:\.\d+)?)\s*(?:mg|micrograms?|mcg)\b", _I)
+_RE_FREQ_NOT = re.compile(r"\b(?:is|are|should\s+(?:read|be)|to\s+be|corrected\s+to|changed\s+to|amended\s+to|clarified\s+to)\s+"
+                          r"([^.;\n]{1,60}?)[\s,(–-]+(?:not|rather\s+than|instead\s+of)\s+([^.;\n]{1,40})", _I)
+_RE_TO_VALUE = re.compile(r"\b(?:corrected|changed|amended|clarified|reduced|increased)\s+(?:from\s+[^.;\n]{1,40}?\s+)?to\s+"
+                          r"[\"“']?([^.;\n\"”']{1,60})", _I)
+_RE_ITEM_REF = re.compile(r"\bitem\s+(\d{1,2})\b", _I)
+
+
+def _corrections(layout: LetterLayout, mentions: list[Mention], rxs: list[OpioidPrescription]) -> list[OpioidPrescription]:
+    """A correction later in the letter ("Correction: the oxycodone should read 5 mg, not 10 mg", "her OxyContin is
+    60 mg twice daily, not three times daily", "TTO amended by pharmacist: item 2 frequency clarified to 'maximum 4
+    doses in 24 hours' and quantity reduced from 56 to 20 capsules") changes the prescription it names; the
+    corrected prescription told again inside the correction is not a second one. Returns the prescriptions."""
+    text = layout.text
+    if not rxs or not context_patterns().cues["correction"].search(text):
+        return rxs
+    for cm in context_patterns().cues["correction"].finditer(text):
+        s, e = layout.sentence_bounds(cm.start())
+        sentence = text[s:e]
+        targets = {id(r): r for r in rxs for m in mentions
+                   if m.category == "opioid" and s <= m.start < e and m.generic == r.generic
+                   and not (r.span[0] <= m.start < r.span[1]) and (not m.term.brand or r.brand in (None, m.term.brand))}
+        item = _RE_ITEM_REF.search(sentence)
+        if item:
+            numbered = re.compile(r"^[ \t]*\[?" + item.group(1) + r"[.)\]][ \t]", re.M)
+            targets.update({id(r): r for r in rxs if numbered.match(text, layout.line_bounds(r.span[0])[0])})
+        para_end = text.find("\n\n", e)
+        para_end = len(text) if para_end < 0 else para_end
+        outside = [r for r in targets.values() if not (s <= r.span[0] < para_end)]
+        brands = {m.term.brand for m in mentions if s <= m.start < e and m.term.brand}
+        if len(outside) > 1 and brands:  # "her OxyContin is ...": the product named, not every oxycodone
+            outside = [r for r in outside if r.brand in brands] or outside
+        v = _RE_NOT_VALUE.search(sentence)
+        if len(outside) > 1 and v:  # the one that has the value the correction says is wrong
+            old = float(v.group(3))
+            outside = [r for r in outside if old in (r.strength_mg, r.dose_mg_max)]
+        if len(outside) != 1:
+            continue
+        rx = outside[0]
+        _apply_correction(rx, sentence)
+        # the corrected prescription told again in the correction's paragraph: the same one
+        rxs = [r for r in rxs if r is rx or not (s <= r.span[0] < para_end and same_prescription(r, rx))]
+    return rxs
+
+
+def _apply_correction(rx: OpioidPrescription, sentence: str) -> None:
+    changed = False
+    v = _RE_NOT_VALUE.search(sentence)
+    if v:
+        new, old = float(v.group(1)), float(v.group(3))
+        if rx.strength_mg is not None and abs(rx.strength_mg - old) < 1e-6:
+            scale = new / old
+            rx.strength_mg = new
+            rx.dose_mg_min = _clean(rx.dose_mg_min * scale) if rx.dose_mg_min is not None else None
+            rx.dose_mg_max = _clean(rx.dose_mg_max * scale) if rx.dose_mg_max is not None else None
+            changed = True
+        elif rx.dose_mg_max is not None and abs(rx.dose_mg_max - old) < 1e-6:
+            rx.dose_mg_max = new
+            rx.dose_mg_min = new if rx.dose_mg_min is None or rx.dose_mg_min >= new else rx.dose_mg_min
+            changed = True
+    for rx_pat in (_RE_FREQ_NOT, _RE_TO_VALUE):
+        for f in rx_pat.finditer(sentence):
+            sig = S.Sig()
+            S.parse_frequency(sig, S.Masked(f.group(1), 0), rx.formulation)
+            if sig.frequency_per_day_max and not rx.prn or sig.cap:
+                per_day = sig.cap or sig.frequency_per_day_max
+                if per_day and per_day != rx.frequency_per_day_max:
+                    rx.frequency_per_day_max = int(per_day)
+                    changed = True
+            q = S.Sig()
+            S.read_quantity(q, S.Masked(f.group(1), 0), rx.formulation, rx.quantity_unit)
+            if q.quantity_n and q.quantity_unit:
+                rx.quantity_n, rx.quantity_unit = q.quantity_n, q.quantity_unit
+                rx.supply_quantity = S.format_quantity(q)
+                changed = True
+    days = re.search(r"=\s*(\d{1,2})\s*days?'?\s*(?:'s\s*)?supply", sentence, _I)
+    if days:
+        rx.supply_days = int(days.group(1))
+        changed = True
+    if changed and rx.dose_mg_max is not None and rx.frequency_per_day_max:
+        rx.max_daily_dose_mg = _clean(rx.dose_mg_max * rx.frequency_per_day_max)
+
+
 def _started_in_prose(layout: LetterLayout, opioids: list[Mention], rxs: list[OpioidPrescription],
                       others: "OtherOpioids") -> None:
     """A sentence elsewhere that says this admission started the drug ("we started low-dose modified-release morphine
@@ -1450,6 +1534,7 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
     _end_dates(layout, rxs, group_of)
     _quantities_before_references(layout, mentions, rxs)
     _shared_supply(layout, rxs)
+    rxs[:] = _corrections(layout, mentions, rxs)
 
     # references: changes / plan lines ("Started: oxycodone", "co-dydramol started")
     for m in opioid_mentions:

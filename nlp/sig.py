@@ -1006,6 +1006,11 @@ def _quantity(sig: Sig, m: Masked, formulation: str | None, default_unit: str | 
         m.take(x.start(), x.end())
 
 
+def read_quantity(sig: Sig, m: Masked, formulation: str | None, default_unit: str | None) -> None:
+    """The quantity supplied said in a piece of text ("20 capsules", "Qty: 28"), into sig."""
+    _quantity(sig, m, formulation, default_unit)
+
+
 def parse_quantity_cell(sig: Sig, m: Masked, formulation: str | None, default_unit: str | None) -> None:
     """A Qty column: a bare count ('30') takes the product's unit; anything else ('7/7 (28 caps)',
     '100ml', 'own supply') is read as a supply cell."""

@@ -155,3 +155,33 @@ def test_doses_at_dotted_times_of_day(sig, doses):
 
 def _read_rx(letter):
     return extract_letter(letter).opioids
+
+
+_TTO = ("Medicines on discharge:\n1. Paracetamol 1g four times a day\n"
+        "2. Oxycodone 10 mg capsules, one capsule every 4 hours when required for pain, 56 capsules, new\n"
+        "3. OxyContin 20 mg tablets, one tablet three times a day, continued (own supply)\n\n")
+
+
+@pytest.mark.parametrize("correction, oxycodone_ir, oxycontin", [
+    # (strength, dose, doses a day, quantity) of the IR capsules; doses a day of the OxyContin
+    ("ADDENDUM: Correction - the oxycodone capsules should read 5 mg, not 10 mg.", (5.0, 5.0, 6, "56 capsules"), 3),
+    ("Correction to the list above: her OxyContin is 20 mg twice daily, not three times daily.",
+     (10.0, 10.0, 6, "56 capsules"), 2),
+    ("TTO amended by pharmacist: item 2 frequency clarified to 'maximum 4 doses in 24 hours' and quantity reduced "
+     "from 56 to 20 capsules = 5 days' supply.", (10.0, 10.0, 4, "20 capsules"), 3),
+    ("The ward round was moved and the letter should read that she goes home on Friday.",  # no drug named: nothing
+     (10.0, 10.0, 6, "56 capsules"), 3),
+])
+def test_a_correction_later_in_the_letter_changes_the_prescription_it_names(correction, oxycodone_ir, oxycontin):
+    rxs = extract_letter(_TTO + correction + "\n").opioids
+    ir = next(r for r in rxs if r.formulation == "IR")
+    mr = next(r for r in rxs if r.formulation == "MR")
+    assert (ir.strength_mg, ir.dose_mg_max, ir.frequency_per_day_max, ir.supply_quantity) == oxycodone_ir
+    assert mr.frequency_per_day_max == oxycontin and len(rxs) == 2
+
+
+def test_a_corrected_prescription_told_again_is_not_a_second_one():
+    letter = (_TTO + "Correction: the oxycodone should read 5 mg, not 10 mg. The TTO was dispensed correctly as "
+              "oxycodone 5 mg capsules, one capsule up to 4-hourly when required, 56 capsules.\n")
+    rxs = extract_letter(letter).opioids
+    assert sorted((r.formulation, r.strength_mg) for r in rxs) == [("IR", 5.0), ("MR", 20.0)]
