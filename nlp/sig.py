@@ -944,6 +944,7 @@ _RE_MG_BEFORE_BRACKET = re.compile(r"\d\s*(?:mg|micrograms?|mcg)\s*[(\[]\s*$", _
 _RE_MG_ECHO_AFTER = re.compile(r"\s*[(\[]\s*\d+(?:\.\d+)?\s*(?:mg|micrograms?|mcg)\b", _I)
 
 
+_RE_DOSE_VERB_BEFORE = re.compile(r"\b(?:apply|take|use|give|chew|inject|insert|place|dissolve)\s+$", _I)
 _RE_STRENGTH_NAMED = re.compile(r"\b(?:the|this|that|her|his|their|a|each|new|old)\s+$", _I)
 
 
@@ -977,8 +978,10 @@ def _quantity(sig: Sig, m: Masked, formulation: str | None, default_unit: str | 
         m.take(lab.start(), lab.end())
         return
     u = RE_QTY_UNITS.search(text)
-    while u and _RE_STRENGTH_NAMED.search(text, max(0, u.start() - 12), u.start()) and u.group(2).lower() == "patch":
-        u = RE_QTY_UNITS.search(text, u.end())  # "apply ONE together with the 70 patch": a strength named, no count
+    while u and (_RE_STRENGTH_NAMED.search(text, max(0, u.start() - 12), u.start()) and u.group(2).lower() == "patch"
+                 or _RE_DOSE_VERB_BEFORE.search(text, max(0, u.start() - 12), u.start())):
+        # "apply ONE together with the 70 patch": a strength named, no count; "apply 1 patch every 72 hrs": a dose
+        u = RE_QTY_UNITS.search(text, u.end())
     x = RE_QTY_X.search(text)
     if u and (not x or u.start() < x.start()):
         n = int(to_number(u.group(1)) or 0)

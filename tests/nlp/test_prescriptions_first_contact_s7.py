@@ -185,3 +185,18 @@ def test_a_corrected_prescription_told_again_is_not_a_second_one():
               "oxycodone 5 mg capsules, one capsule up to 4-hourly when required, 56 capsules.\n")
     rxs = extract_letter(letter).opioids
     assert sorted((r.formulation, r.strength_mg) for r in rxs) == [("IR", 5.0), ("MR", 20.0)]
+
+
+def test_a_dose_count_after_apply_or_take_is_not_the_quantity():
+    letter = ("Discharge medication:\nMatrifen (fentanyl) 75 micrograms/hr patch — apply 1 patch every 72 hrs — "
+              "long-term — supplied 2/52 (5 patches)\n")
+    [rx] = extract_letter(letter).opioids
+    assert (rx.supply_quantity, rx.supply_days) == ("5 patches", 14)
+
+
+@pytest.mark.parametrize("status, is_rx", [("NOT continued (unused for 10 days)", False),
+                                           ("not continued beyond 5 days", True)])
+def test_not_continued_is_a_stop_unless_it_limits(status, is_rx):
+    letter = ("Medicines on discharge:\n- Paracetamol 1 g qds\n- Oramorph 10mg/5ml 2.5–5ml PRN up to four times a "
+              f"day — {status}\n")
+    assert bool(extract_letter(letter).opioids) is is_rx
