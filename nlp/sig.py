@@ -474,9 +474,16 @@ def parse_strength(sig: Sig, seg: str, base: int, after: int, limit: int = 70) -
     return e
 
 
+# another product named by its strength inside the sig: "ONE tablet twice daily, taken with the 40mg/20mg tablet"
+_RE_OTHER_PRODUCT = re.compile(r"\b(?:with|and|plus|as\s+well\s+as|than)\s+(?:the|his|her|their)\s+"
+                               r"(\d+(?:\.\d+)?\s*(?:mg|micrograms?|mcg)(?:\s*/\s*\d+(?:\.\d+)?\s*(?:mg|micrograms?|mcg)?)?)", _I)
+
+
 def parse_dose(sig: Sig, m: Masked, start: int, formulation: str | None) -> None:
     text = m.text
     region = text[start:]
+    if "the" in region:
+        region = _RE_OTHER_PRODUCT.sub(lambda x: x.group(0)[:x.start(1) - x.start()] + " " * len(x.group(1)), region)
     if formulation == "patch":
         return
     timed = RE_TIMED_DOSES.search(region)

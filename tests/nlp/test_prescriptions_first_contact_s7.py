@@ -200,3 +200,14 @@ def test_not_continued_is_a_stop_unless_it_limits(status, is_rx):
     letter = ("Medicines on discharge:\n- Paracetamol 1 g qds\n- Oramorph 10mg/5ml 2.5–5ml PRN up to four times a "
               f"day — {status}\n")
     assert bool(extract_letter(letter).opioids) is is_rx
+
+
+@pytest.mark.parametrize("sig, dose", [
+    ("ONE tablet twice daily, taken with the 40mg/20mg tablet", 10.0),
+    ("one tablet twice daily together with his 40 mg tablet", 10.0),
+    ("20 mg twice daily (with the 40mg/20mg tablet)", 20.0),
+])
+def test_another_product_named_by_its_strength_is_not_the_dose(sig, dose):
+    [rx] = extract_letter(f"Discharge medicines:\n* Targinact 10mg/5mg prolonged-release tablets – {sig} – "
+                          "long-term – unchanged\n").opioids
+    assert rx.dose_mg_max == dose
