@@ -1082,6 +1082,59 @@ def _prose_change_reference(layout: LetterLayout, m: Mention, rxs: list[OpioidPr
 
 
 
+_RE_SCHEDULE_REF = re.compile(r"\b(?:calendar|schedule|chart|timetable|table)\s+(?:below|overleaf|attached|as\s+follows)|"
+                              r"\b(?:below|following|attached)\s+(?:\w+\s+)?(?:calendar|schedule|chart|timetable|table)|"
+                              r"\bas\s+per\s+(?:the\s+)?(?:\w+\s+)?(?:calendar|schedule|chart|timetable)", _I)
+_RE_SCHEDULE_ROW = re.compile(r"^[ \t|]*(day|days|week|weeks|wk)s?\s*(\d{1,2})(?:\s*(?:-|–|—|to)\s*(\d{1,2}))?", _I)
+_RE_CELL_MG = re.compile(r"(\d+(?:\.\d+)?)\s*mg\b", _I)
+_RE_TOTAL_HEAD = re.compile(r"\b(?:total|daily|per\s+day|24\s*h)", _I)
+
+
+def _schedule_tables(layout: LetterLayout, rxs: list[OpioidPrescription]) -> None:
+    """An item that says to follow a reducing calendar or schedule below ("Longtec 5 mg tablets - follow the
+    reducing calendar below") takes its doses from that table: the largest and smallest dose in the time-of-day
+    columns, the most doses in a day, and the last day with a dose as the duration."""
+    text = layout.text
+    for rx in rxs:
+        if rx.frequency_per_day_max is not None or not _RE_SCHEDULE_REF.search(rx.text):
+            continue
+        li = layout.line_index(rx.statement_span[1] if rx.statement_span else rx.span[1])
+        starts = layout.line_starts
+        head_cells, rows = None, []
+        for j in range(li + 1, min(len(starts), li + 25)):
+            line = text[starts[j]:(starts[j + 1] - 1 if j + 1 < len(starts) else len(text))]
+            cells = [c.strip() for c in (line.strip().strip("|").split("|") if "|" in line else re.split(r"\t|\s{2,}", line.strip()))]
+            row = _RE_SCHEDULE_ROW.match(line)
+            if row:
+                rows.append((row, cells))
+            elif rows and line.strip():
+                break
+            elif head_cells is None and len(cells) >= 3 and re.match(r"(?i)(?:day|week|wk|date)s?\b", cells[0]):
+                head_cells = cells
+        if not rows:
+            continue
+        per_row, last_day = [], 0
+        for row, cells in rows:
+            doses = []
+            for k, cell in enumerate(cells[1:], 1):
+                if head_cells and k < len(head_cells) and _RE_TOTAL_HEAD.search(head_cells[k]):
+                    continue
+                doses += [float(x.group(1)) for x in _RE_CELL_MG.finditer(cell)][:1]
+            doses = [d for d in doses if d > 0]
+            if doses:
+                per_row.append(doses)
+                end = int(row.group(3) or row.group(2))
+                last_day = max(last_day, end * (7 if row.group(1).lower().startswith("w") else 1))
+        if not per_row:
+            continue
+        all_doses = [d for ds in per_row for d in ds]
+        rx.dose_mg_min, rx.dose_mg_max = _clean(min(all_doses)), _clean(max(all_doses))
+        rx.frequency_per_day_max = max(len(ds) for ds in per_row)
+        rx.max_daily_dose_mg = _clean(rx.dose_mg_max * rx.frequency_per_day_max)
+        if rx.duration_days is None and last_day:
+            rx.duration_days = last_day
+
+
 _RE_NOT_VALUE = re.compile(r"(\d+(?:\.\d+)?)\s*(mg|micrograms?|mcg)\b[^.;\n]{0,60}?\b(?:not|rather\s+than|instead\s+of)\s+"
                            r"(?:the\s+)?(\d+(?:\.\d+)?)\s*(?:mg|micrograms?|mcg)\b", _I)
 _RE_FREQ_NOT = re.compile(r"\b(?:is|are|should\s+(?:read|be)|to\s+be|corrected\s+to|changed\s+to|amended\s+to|clarified\s+to)\s+"
@@ -1536,6 +1589,7 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
     _quantities_before_references(layout, mentions, rxs)
     _shared_supply(layout, rxs)
     rxs[:] = _corrections(layout, mentions, rxs)
+    _schedule_tables(layout, rxs)
 
     # references: changes / plan lines ("Started: oxycodone", "co-dydramol started")
     for m in opioid_mentions:

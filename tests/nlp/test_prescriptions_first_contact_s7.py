@@ -211,3 +211,32 @@ def test_another_product_named_by_its_strength_is_not_the_dose(sig, dose):
     [rx] = extract_letter(f"Discharge medicines:\n* Targinact 10mg/5mg prolonged-release tablets – {sig} – "
                           "long-term – unchanged\n").opioids
     assert rx.dose_mg_max == dose
+
+
+_CALENDARS = {
+    "pipes": ("| Day      | Morning          | Night            | Total per day |\n"
+              "| Days 1-4 | 2 tablets (20 mg) | 2 tablets (20 mg) | 40 mg |\n"
+              "| Days 5-8 | 1 tablet (10 mg)  | 1 tablet (10 mg)  | 20 mg |\n"
+              "| Days 9-10 | -               | 1 tablet (10 mg)  | 10 mg |\n"
+              "| Day 11   | STOP             | STOP              | 0 |\n", (10.0, 20.0, 2, 10)),
+    "columns": ("Week      08:00     14:00     22:00\n"
+                "Week 1    10 mg     10 mg     10 mg\n"
+                "Week 2    10 mg     -         10 mg\n"
+                "Week 3    -         -         10 mg\n", (10.0, 10.0, 3, 21)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_CALENDARS))
+def test_an_item_that_follows_a_reducing_calendar_below_takes_its_doses_from_it(name):
+    table, expected = _CALENDARS[name]
+    letter = ("Medicines on discharge:\n• Zomorph 10 mg capsules — follow the weaning schedule below — NEW\n"
+              "• Paracetamol 1 g four times a day\n\nWEANING SCHEDULE\n" + table + "\nThen stop.\n")
+    [rx] = extract_letter(letter).opioids
+    assert (rx.dose_mg_min, rx.dose_mg_max, rx.frequency_per_day_max, rx.duration_days) == expected
+
+
+def test_a_table_below_without_day_rows_gives_nothing():
+    letter = ("Medicines on discharge:\n• Zomorph 10 mg capsules — see the table below — NEW\n\n"
+              "| Drug | Indication |\n| Zomorph | back pain |\n")
+    [rx] = extract_letter(letter).opioids
+    assert (rx.frequency_per_day_max, rx.duration_days) == (None, None)
