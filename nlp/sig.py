@@ -713,7 +713,9 @@ _RE_DAYS_FIGURE = re.compile(r"(?<![\d/])(?<!\d-)(?<!\d -)(?<!\d- )(?<!\d - )(?<
 
 
 # the days a quantity lasts, written beside it: "(56 tablets, 28 days)", "56 tablets = 28 days", "x14 (7 days)"
-_RE_DAYS_BESIDE_QTY = re.compile(r"\s*(?:,|=|;|-|–|—)?\s*\(?\s*(\d{1,3})\s*(days?|d)\b(?!\s*(?:then|and\s+then|after|later))", _I)
+_RE_DAYS_BESIDE_QTY = re.compile(r"(?:\s+(?:supplied|dispensed|issued|given))?\s*(?:,|=|;|-|–|—)?\s*\(?\s*(\d{1,3})\s*(days?|d)\b"
+                                 r"(?!\s*[,;]?\s*(?:then|and\s+then|after|later|max(?:imum)?\b|only\b))", _I)
+# ("24 tablets - 3 days, then stop", "20 capsules - 5 days maximum": a course, its duration)
 
 
 def _days_beside_quantity(sig: Sig, m: Masked) -> None:

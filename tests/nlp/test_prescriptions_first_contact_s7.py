@@ -240,3 +240,16 @@ def test_a_table_below_without_day_rows_gives_nothing():
               "| Drug | Indication |\n| Zomorph | back pain |\n")
     [rx] = extract_letter(letter).opioids
     assert (rx.frequency_per_day_max, rx.duration_days) == (None, None)
+
+
+@pytest.mark.parametrize("tail, duration, supply", [
+    ("24 tablets — 3 days, then stop", 3, None),
+    ("20 capsules, 5 days maximum", 5, None),
+    ("14 tablets supplied (7 days)", None, 7),
+    ("56 tablets, 28 days", None, 28),
+    ("100 ml; reduce to twice daily after 1 week, then stop", None, None),
+])
+def test_days_beside_a_quantity_are_supply_unless_they_end_a_course(tail, duration, supply):
+    [rx] = extract_letter("Discharge medicines:\nOxycodone 5 mg capsules, one capsule up to four times a day when "
+                          f"required — {tail}\n").opioids
+    assert (rx.duration_days, rx.supply_days) == (duration, supply)
