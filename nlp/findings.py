@@ -405,7 +405,9 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
 MONTHS = {m: i + 1 for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
 # a month in Roman numerals ('7.iii.1941'), as older hands write a date of birth; longest first
 ROMAN_MONTHS = {r: i + 1 for i, r in enumerate(["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"])}
-DATE = (r"(?<![\d/.])(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})(?![\d/])"
+# the separators of a numeric date: slash, point, hyphen, or a raised point ('05\u00b710\u00b71954', as a word
+# processor's middle dot or a typed decimal point of some keyboards renders it)
+DATE = (r"(?<![\d/.\u00b7])(\d{1,2})\s*[/.\-\u00b7]\s*(\d{1,2})\s*[/.\-\u00b7]\s*(\d{4}|\d{2})(?![\d/])"
         r"|(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([A-Za-z]{3,9})\.?[\s\-,]+(\d{4}|\d{2})(?!\d)"
         r"|(?<![\d/.])(\d{1,2})[/.\-]((?i:xii|xi|x|ix|viii|vii|vi|v|iv|iii|ii|i))[/.\-](\d{4}|\d{2})(?![\d/])")
 RE_DATE = re.compile(DATE)
@@ -420,8 +422,10 @@ def _age_rules() -> dict:
     return {  # searched over the letter's head one after another: behind literal gates ("age", "aged", "DOB")
         "terse": [gated(re.compile(p)) for p in r["explicit_case_sensitive"]],
         "explicit": [gated(re.compile(p, _I)) for p in r["explicit"]],
-        "dob": gated(re.compile(r"(?:" + alt(r["dob_label"]) + r")[\s.:=\-,;|]*(?:" + DATE + ")", _I)),
-        "ref": [gated(re.compile(r"(?:" + alt(labels) + r")[\s.:=\-,;|]*(?:on\s+)?(?:" + DATE + ")", _I))
+        # between a label and its date: punctuation, and the emphasis marks of markdown or a web export
+        # ('**DOB:** 03/09/1937', '__Discharged__: ...')
+        "dob": gated(re.compile(r"(?:" + alt(r["dob_label"]) + r")[\s.:=\-,;|*_]*(?:" + DATE + ")", _I)),
+        "ref": [gated(re.compile(r"(?:" + alt(labels) + r")[\s.:=\-,;|*_]*(?:on\s+)?(?:" + DATE + ")", _I))
                 for labels in r["reference_labels"]],
         "header_age": [re.compile(p, _I | re.MULTILINE) for p in r["header_age"]],
         "header_age_not": re.compile(alt(r["header_age_not"]), _I),
