@@ -26,3 +26,62 @@ AGE_LAYOUTS = [
 @pytest.mark.parametrize("header, age", AGE_LAYOUTS)
 def test_age_from_marked_up_or_raised_point_dates(header, age):
     assert patient_age(header) == age
+
+
+LETTER = ("Dear Dr Example,\n\nMr Test was admitted with a fractured wrist, fixed in theatre. He goes home on "
+          "oxycodone 5mg capsules, one every 4 hours when required for pain, 20 capsules, and paracetamol 1g qds.\n\n")
+END = "\n\nYours sincerely,\nDr Writer\n"
+
+
+def _letter(prose: str):
+    ex = extract_letter(LETTER + prose + END)
+    assert ex.opioids
+    return ex
+
+
+# A request to the GP told in the passive without its auxiliary, as a checklist or a note writes it ("GP asked to
+# review ...", "practice requested to ..."), speaks to the GP like "the GP is asked to". Someone the GP asked is not.
+GP_ASKED = [
+    ("GP asked to review the oxycodone at one week and stop it if it is no longer needed.", True),
+    ("Practice requested to take the oxycodone off repeat once the course is finished.", True),
+    ("Surgery has been asked to review his oxycodone in clinic next week.", True),
+    # near miss: the GP asked someone else, in the past
+    ("His GP asked us to see him because of the wrist pain.", False),
+]
+
+
+@pytest.mark.parametrize("prose, gp", GP_ASKED)
+def test_gp_asked_without_auxiliary(prose, gp):
+    assert _letter(prose).gp_instruction.present is gp
+
+
+# "Do not restart / recommence / resume / reintroduce" an opioid is an action for the GP about it, like "do not
+# re-issue". The same words about another drug are not an opioid instruction.
+GP_RESTART = [
+    ("GP: please do not restart the codeine he was taking before admission.", True),
+    ("Please do not recommence his old tramadol; the oxycodone replaces it.", True),
+    ("We would ask that the practice does not reintroduce the codeine.", True),
+    # near miss: the restart is of a non-opioid drug
+    ("Please do not restart the ramipril until his kidney function is rechecked.", False),
+]
+
+
+@pytest.mark.parametrize("prose, gp", GP_RESTART)
+def test_do_not_restart_an_opioid_is_a_gp_instruction(prose, gp):
+    assert _letter(prose).gp_instruction.present is gp
+
+
+# "please" followed by an action verb ("please consider ...", "please check ...") speaks to the GP directly, even in
+# the middle of a sentence, so it is shown before a later "GP to ..." line, as "please review ..." already was.
+DIRECT_PLEASE = [
+    "We have kept the dose as it is, but please consider stopping the oxycodone at your next review.",
+    "If the pain settles, please check that he has come off the oxycodone within a week.",
+    "The fracture clinic will see him; meanwhile please monitor the oxycodone use and stop it when he is comfortable.",
+]
+
+
+@pytest.mark.parametrize("first", DIRECT_PLEASE)
+def test_please_with_an_action_is_direct_address(first):
+    ex = _letter(first + "\n\nFollow-up: GP to review the oxycodone in two weeks.")
+    assert ex.gp_instruction.present
+    assert ex.gp_instruction.text == first
