@@ -85,3 +85,21 @@ def test_please_with_an_action_is_direct_address(first):
     ex = _letter(first + "\n\nFollow-up: GP to review the oxycodone in two weeks.")
     assert ex.gp_instruction.present
     assert ex.gp_instruction.text == first
+
+
+# A step-down told with the verb's -ing form and a target ("consider reducing the X to 5mg", "we suggest lowering
+# his X dose to one capsule at night") is a plan, like "reduce the X to 5mg" and "reducing the X by 5mg". A
+# reduction of pain, swelling or risk, or of another drug, is not.
+REDUCING_TO_A_TARGET = [
+    ("If he is still sleepy next week, consider reducing the oxycodone to one capsule at night.", True),
+    ("We suggest decreasing the oxycodone to 5mg twice a day from next Monday.", True),
+    ("Please think about lowering his oxycodone dose to 2.5mg when you see him.", True),
+    # near misses
+    ("Elevation is reducing the swelling to a minimum.", False),
+    ("We are reducing the ramipril to 2.5mg because his blood pressure was low.", False),
+]
+
+
+@pytest.mark.parametrize("prose, wean", REDUCING_TO_A_TARGET)
+def test_reducing_to_a_target_is_a_plan(prose, wean):
+    assert _letter(prose).weaning_plan.present is wean
