@@ -282,7 +282,7 @@ def _gp_not(st: str) -> bool:
 # a statement opening with a plan label ("Analgesia plan:", "Weaning plan -") is where the letter states its plan
 _RE_PLAN_LABEL = re.compile(r"(?:[A-Za-z]+\s+){0,2}plan\s*[:\-\u2013]", re.IGNORECASE)
 _RE_LAST_DOSE_DATE = re.compile(r"\blast\s+dose\s*(?:was\s+|given\s+|taken\s+|on\s+|:\s*)*(\d{1,2})[/.](\d{1,2})"
-                                r"(?:[/.](\d{4}|\d{2}))?(?![\d/.])", re.IGNORECASE)
+                                r"(?:[/.](\d{4}|\d{2}))?(?![\d/]|\.\d)", re.IGNORECASE)  # a full stop may end it ('last dose 30/06.')
 
 
 def _mask_past_last_dose(st: str, text: str) -> str:

@@ -103,3 +103,25 @@ REDUCING_TO_A_TARGET = [
 @pytest.mark.parametrize("prose, wean", REDUCING_TO_A_TARGET)
 def test_reducing_to_a_target_is_a_plan(prose, wean):
     assert _letter(prose).weaning_plan.present is wean
+
+
+# A last dose dated on or before the discharge date happened in hospital, also when a full stop ends the sentence
+# right after the date ('..., last dose 04/03.'): it is no limit on future use. A last dose dated after discharge is.
+def _dated_letter(last_dose_sentence: str):
+    text = ("Discharged: 06/03/2026\n\nDear Dr Example,\n\nMr Test had a fractured wrist fixed in theatre. "
+            + last_dose_sentence + "\n\nHe goes home on oxycodone 5mg capsules, one every 4 hours when required "
+            "for pain, 20 capsules.\n\nYours sincerely,\nDr Writer\n")
+    ex = extract_letter(text)
+    assert ex.opioids
+    return ex
+
+
+@pytest.mark.parametrize("sentence, wean", [
+    ("On the ward he needed morphine 10mg twice, last dose 04/03.", False),
+    ("Oramorph was used overnight after surgery, last dose 05.03.", False),
+    ("He had IV morphine in recovery; last dose 06/03/2026.", False),
+    # near miss: a last dose still to come is a limit
+    ("The oxycodone is for a few days only, last dose 10/03.", True),
+])
+def test_dated_last_dose_before_a_full_stop(sentence, wean):
+    assert _dated_letter(sentence).weaning_plan.present is wean
