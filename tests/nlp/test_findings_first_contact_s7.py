@@ -125,3 +125,21 @@ def _dated_letter(last_dose_sentence: str):
 ])
 def test_dated_last_dose_before_a_full_stop(sentence, wean):
     assert _dated_letter(sentence).weaning_plan.present is wean
+
+
+# A patient's agreement to stop, told with no time, condition or step after it ("he has agreed to stop it"), reports
+# consent to stop at once (often an opioid bought or taken before admission), not a plan for the discharge opioid.
+# With a time or step it is still a plan.
+AGREED_TO_STOP = [
+    ("He had been taking his wife's codeine at home and has agreed to stop it.", False),
+    ("He admits to buying co-codamol from the chemist most days; he agrees to stop buying it.", False),
+    ("He is happy to come off the tramadol he was given by a friend.", False),
+    # near misses: the agreement has a time or a step
+    ("He has agreed to stop the oxycodone after five days.", True),
+    ("He is happy to come off the oxycodone once the cast is off.", True),
+]
+
+
+@pytest.mark.parametrize("prose, wean", AGREED_TO_STOP)
+def test_agreed_to_stop_without_a_time_is_no_plan(prose, wean):
+    assert _letter(prose).weaning_plan.present is wean
