@@ -143,3 +143,39 @@ AGREED_TO_STOP = [
 @pytest.mark.parametrize("prose, wean", AGREED_TO_STOP)
 def test_agreed_to_stop_without_a_time_is_no_plan(prose, wean):
     assert _letter(prose).weaning_plan.present is wean
+
+
+# Advice on how to stop a drug should it ever be stopped ("taper if stopping", "if discontinuing, wean it gradually")
+# is a caution that goes with the drug, not a plan to stop it; a taper with its own time or step is a plan.
+STOP_CAUTION = [
+    ("Oxycodone: do not stop suddenly; taper if stopping.", False),
+    ("If discontinuing the oxycodone, wean it gradually.", False),
+    ("The oxycodone should be weaned when it is to be stopped, never stopped at once.", False),
+    # near misses: a taper with a time or step
+    ("Taper the oxycodone over two weeks, then stop.", True),
+    ("Wean the oxycodone by one capsule a day if the pain allows.", True),
+]
+
+
+@pytest.mark.parametrize("prose, wean", STOP_CAUTION)
+def test_caution_on_how_to_stop_is_no_plan(prose, wean):
+    assert _letter(prose).weaning_plan.present is wean
+
+
+# A patch named earlier in the sentence and then removed on a condition ("review the patch ... and remove it if
+# the pain has settled") is a stop plan, like "remove the patch if ...". A routine change ("remove it after seven
+# days") is not.
+PATCH_LETTER = ("Dear Dr Example,\n\nMr Test has shoulder pain after a stroke. He goes home on a buprenorphine "
+                "10 micrograms/hour 7-day patch, one patch every 7 days, 4 patches supplied.\n\n")
+
+
+@pytest.mark.parametrize("prose, wean", [
+    ("GP: please review the patch at four weeks and remove it if the pain has settled.", True),
+    ("We would be grateful if you could check the buprenorphine patch and remove it once he is comfortable.", True),
+    # near miss: the routine weekly change
+    ("Apply the new patch on Friday and remove it after seven days.", False),
+])
+def test_patch_removed_on_a_condition_is_a_plan(prose, wean):
+    ex = extract_letter(PATCH_LETTER + prose + END)
+    assert ex.opioids
+    assert ex.weaning_plan.present is wean
