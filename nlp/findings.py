@@ -77,6 +77,9 @@ _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "sh
 _KW_RE = WordListPattern.of_words(_KEYWORDS)  # run on the case-folded letter: same offsets, several times faster
 
 
+_CELL_SEPS = ("|", "\t", "\u25aa")
+
+
 def statements(layout: LetterLayout):
     """Candidate statements (start, end) around plan/GP words: sentence (or table cell) with bullets and
     lead-ins ("I would be grateful if you could action the following:") removed."""
@@ -91,7 +94,9 @@ def statements(layout: LetterLayout):
             continue  # another word of the statement just read
         s, e = layout.sentence_bounds(m.start())
         ls, le = layout.line_bounds(m.start())
-        sep = "|" if text.find("|", ls, le) >= 0 else "\t" if text.find("\t", ls, le) >= 0 else None
+        # a table row's cells: pipes, tabs, or the small squares/bullets a flattened web table puts between its
+        # fields ('Medicine: X \u25aa Directions: ... \u25aa Status: NEW')
+        sep = next((c for c in _CELL_SEPS if text.find(c, ls, le) >= 0), None)
         if sep:
             a = text.rfind(sep, ls, m.start())
             b = text.find(sep, m.start(), le)
@@ -112,10 +117,10 @@ def statements(layout: LetterLayout):
             lead_in = True
         elif lead_in_rx is not None and lead_in_rx.search(text, max(ls, s - 300), s):  # earlier on the line
             lead_in = True
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
+        while s < e and (text[s].isspace() or text.startswith("&nbsp;", s)):  # spacing, also as pasted web text
+            s += 6 if text[s] == "&" else 1
+        while e > s and (text[e - 1].isspace() or text.endswith("&nbsp;", s, e)):
+            e -= 6 if text[e - 1] == ";" else 1
         if e - s < 4:
             continue
         yield s, e, lead_in

@@ -179,3 +179,22 @@ def test_patch_removed_on_a_condition_is_a_plan(prose, wean):
     ex = extract_letter(PATCH_LETTER + prose + END)
     assert ex.opioids
     assert ex.weaning_plan.present is wean
+
+
+# A flattened web table puts a small square between its fields ('Medicine: X \u25aa Directions: ... \u25aa Status:
+# NEW'), sometimes wrapped in HTML non-breaking spaces: each field is a cell, like a pipe-separated one, so a plan or
+# a GP request is the field that says it, not the whole row.
+SQUARE_ROW = ("Discharge summary\n\nMedicines on discharge\n"
+              "\u25aa Medicine: Morphine sulfate 10mg/5ml oral solution \u25aa Directions: 5ml every 4 hours when "
+              "required for 5 days, then stop \u25aa Status: NEW \u25aa Supplied: 100ml\n"
+              "\u25aa Medicine: Paracetamol 500mg tablets \u25aa Directions: TWO tablets four times a day \u25aa Status: NEW\n\n"
+              "GP actions \u25aa Please do not put the morphine on her repeat prescriptions. \u25aa Bloods in 1 week.\n")
+
+
+@pytest.mark.parametrize("spacing", [" ", "&nbsp;"])
+def test_square_separated_fields_are_cells(spacing):
+    text = SQUARE_ROW.replace(" \u25aa ", spacing + "\u25aa" + spacing)
+    ex = extract_letter(text)
+    assert ex.opioids
+    assert ex.weaning_plan.text == "Directions: 5ml every 4 hours when required for 5 days, then stop"
+    assert ex.gp_instruction.text == "Please do not put the morphine on her repeat prescriptions."
