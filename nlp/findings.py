@@ -45,6 +45,7 @@ class PlanRules:
     gp_named: re.Pattern
     in_progress: re.Pattern
     patient_address: re.Pattern
+    plan_named: re.Pattern
 
 
 @lru_cache(maxsize=1)
@@ -53,7 +54,8 @@ def plan_rules() -> PlanRules:
     kw = {k: gated(phrase_regex(r[k])) for k in ("wean_words", "stop_verbs", "when", "limits", "duration_caps", "past_events", "not_plan", "gp_address",
                                                  "gp_action", "gp_not", "opioid_words", "pronoun", "gp_heading",
                                                  "gp_address_direct", "reduce_qualifiers", "hedges", "plan_reference",
-                                                 "other_recipient_heading", "gp_named", "in_progress", "patient_address")}
+                                                 "other_recipient_heading", "gp_named", "in_progress", "patient_address",
+                                                 "plan_named")}
     c = context_patterns()
     kw["negated"] = gated(phrase_regex(r["negated"] + [c.wean_negated.pattern]))
     return PlanRules(**kw)
@@ -392,8 +394,10 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             gp.append((s, e, kind))
     if wean:
         # explicit plans before bare caps on the length of use; a plan told as already under way ("she is part-way
-        # through their planned reduction") after one that says what to do next
-        s, e, _, _ = min(wean, key=lambda x: (x[3], x[2] < 2, bool(P.in_progress.search(text, x[0], x[1])),
+        # through their planned reduction") or only named ("added with a planned taper") after one that says what
+        # to do next
+        s, e, _, _ = min(wean, key=lambda x: (x[3], x[2] < 2, bool(P.in_progress.search(text, x[0], x[1])
+                                                                    or P.plan_named.search(text, x[0], x[1])),
                                            not _RE_PLAN_LABEL.match(text, x[0], x[1]), x[0]))
         ex.weaning_plan = Finding(True, text[s:e], (s, e))
     elif negated:

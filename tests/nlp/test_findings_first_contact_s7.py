@@ -198,3 +198,20 @@ def test_square_separated_fields_are_cells(spacing):
     assert ex.opioids
     assert ex.weaning_plan.text == "Directions: 5ml every 4 hours when required for 5 days, then stop"
     assert ex.gp_instruction.text == "Please do not put the morphine on her repeat prescriptions."
+
+
+# A plan only named in the story of the admission ("he was started on oxycodone with a planned taper") ranks after
+# the statement that tells the steps, wherever that comes; a named plan that tells its own time ("with a planned
+# taper over two weeks") keeps its place.
+STEPS = "He should take the oxycodone four times a day for three days, then twice a day for three days, then stop."
+
+
+@pytest.mark.parametrize("named, shown_first", [
+    ("On the ward he was started on oxycodone with a planned taper.", False),
+    ("She went home on the oxycodone and a planned wean.", False),
+    ("He was started on oxycodone with a planned taper over two weeks.", True),
+])
+def test_named_plan_ranks_after_told_steps(named, shown_first):
+    ex = _letter(named + "\n\n" + STEPS)
+    assert ex.weaning_plan.present
+    assert ex.weaning_plan.text == (named if shown_first else STEPS)
