@@ -273,6 +273,22 @@ def _opioid_on_row(layout: LetterLayout, pos: int, opioid_pos) -> bool:
     return any(ls <= p < le for p in opioid_pos)
 
 
+def _opioid_last_named_in_paragraph(layout: LetterLayout, pos: int, mentions) -> bool:
+    """Whether the drug named last before pos in the same paragraph (no blank line between, at most 600
+    characters back) is an opioid, pos going on a line of prose: a plan that names no drug ("Patient counselled:
+    short course only, then stop") is about the drug the paragraph was telling of."""
+    text = layout.text
+    ls, _le = layout.line_bounds(pos)
+    if not text[ls:pos].strip(_HEADING_STRIP):
+        return False  # a list item or a line of its own: its subject is its own (an unlisted drug, a test)
+    lo = max(0, pos - 600)
+    blank = max(text.rfind("\n\n", lo, pos), text.rfind("\n \n", lo, pos), text.rfind("\n\r\n", lo, pos))
+    if blank >= 0:
+        lo = blank
+    before = [m for m in mentions if lo <= m.start < pos]
+    return bool(before) and max(before, key=lambda m: m.start).category == "opioid"
+
+
 def _gp_not(st: str) -> bool:
     """A generic or non-request phrase ("no change to ...", "please note") that makes a statement no GP action,
     unless another clause of it (after a semicolon) is one: "no change to her X; review the Y at one week"."""
@@ -373,8 +389,12 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         if is_wean and has_other and _plan_object_is_other(st, s, mentions):
             is_wean = False
         if is_wean and not has_opioid and kind not in PLAN_SECTIONS and not lead_in and \
-                not _opioid_on_row(layout, s, opioid_pos):
-            is_wean = False  # prose outside plan/GP/medicine sections must name the opioid ("cease breast feeding")
+                not _opioid_on_row(layout, s, opioid_pos) and \
+                not (strength == 2 and not has_other and _opioid_last_named_in_paragraph(layout, s, mentions)):
+            # prose outside plan/GP/medicine sections must name the opioid ("cease breast feeding"), or tell an
+            # explicit plan right after its paragraph named one ("... Zomorph not supplied. Patient counselled:
+            # short course only, then stop.")
+            is_wean = False
         if is_wean and kind == "course" and not re.search(r"\bplan\b|\bplease\b|\bGP\b", st, _I) and \
                 not (named_opioid and P.limits.search(st)):  # "Rx given: X ... short course then stop" is a plan
             is_wean = False

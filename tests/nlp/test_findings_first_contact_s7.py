@@ -215,3 +215,22 @@ def test_named_plan_ranks_after_told_steps(named, shown_first):
     ex = _letter(named + "\n\n" + STEPS)
     assert ex.weaning_plan.present
     assert ex.weaning_plan.text == (named if shown_first else STEPS)
+
+
+# An explicit plan that names no drug, going on a line of prose after its paragraph named the opioid on an earlier
+# line or far back on a long one ("... oxycodone supply cut to 12 capsules ... Patient counselled: short course only,
+# then stop.") is about that opioid. After another drug, or as a list item or a line of its own, it is not.
+PHARMACY_NOTE = ("Pharmacy check\nThe pharmacist cut the {drug} supply on the discharge prescription from 56 to 12 "
+                 "capsules, which is three days at the most he should need, in line with the trust guideline on "
+                 "medicines after orthopaedic surgery; the team were told and agree with the change. {plan}")
+
+
+@pytest.mark.parametrize("drug, plan, wean", [
+    ("oxycodone", "Patient counselled: short course only, then stop.", True),
+    ("oxycodone", "Advised: a few days only and then stop.", True),
+    # near misses: the last drug named is another one; the plan is a list item of its own
+    ("amoxicillin", "Patient counselled: short course only, then stop.", False),
+    ("oxycodone", "\n- Bloods: short course only, then stop.", False),
+])
+def test_plan_after_a_paragraph_about_the_opioid(drug, plan, wean):
+    assert _letter(PHARMACY_NOTE.format(drug=drug, plan=plan)).weaning_plan.present is wean
