@@ -45,6 +45,7 @@ class PlanRules:
     gp_named: re.Pattern
     in_progress: re.Pattern
     patient_address: re.Pattern
+    plan_named: re.Pattern
 
 
 @lru_cache(maxsize=1)
@@ -53,7 +54,8 @@ def plan_rules() -> PlanRules:
     kw = {k: gated(phrase_regex(r[k])) for k in ("wean_words", "stop_verbs", "when", "limits", "duration_caps", "past_events", "not_plan", "gp_address",
                                                  "gp_action", "gp_not", "opioid_words", "pronoun", "gp_heading",
                                                  "gp_address_direct", "reduce_qualifiers", "hedges", "plan_reference",
-                                                 "other_recipient_heading", "gp_named", "in_progress", "patient_address")}
+                                                 "other_recipient_heading", "gp_named", "in_progress", "patient_address",
+                                                 "plan_named")}
     c = context_patterns()
     kw["negated"] = gated(phrase_regex(r["negated"] + [c.wean_negated.pattern]))
     return PlanRules(**kw)
@@ -77,6 +79,9 @@ _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "sh
 _KW_RE = WordListPattern.of_words(_KEYWORDS)  # run on the case-folded letter: same offsets, several times faster
 
 
+_CELL_SEPS = ("|", "\t", "\u25aa")
+
+
 def statements(layout: LetterLayout):
     """Candidate statements (start, end) around plan/GP words: sentence (or table cell) with bullets and
     lead-ins ("I would be grateful if you could action the following:") removed."""
@@ -91,7 +96,9 @@ def statements(layout: LetterLayout):
             continue  # another word of the statement just read
         s, e = layout.sentence_bounds(m.start())
         ls, le = layout.line_bounds(m.start())
-        sep = "|" if text.find("|", ls, le) >= 0 else "\t" if text.find("\t", ls, le) >= 0 else None
+        # a table row's cells: pipes, tabs, or the small squares/bullets a flattened web table puts between its
+        # fields ('Medicine: X \u25aa Directions: ... \u25aa Status: NEW')
+        sep = next((c for c in _CELL_SEPS if text.find(c, ls, le) >= 0), None)
         if sep:
             a = text.rfind(sep, ls, m.start())
             b = text.find(sep, m.start(), le)
@@ -112,10 +119,10 @@ def statements(layout: LetterLayout):
             lead_in = True
         elif lead_in_rx is not None and lead_in_rx.search(text, max(ls, s - 300), s):  # earlier on the line
             lead_in = True
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
+        while s < e and (text[s].isspace() or text.startswith("&nbsp;", s)):  # spacing, also as pasted web text
+            s += 6 if text[s] == "&" else 1
+        while e > s and (text[e - 1].isspace() or text.endswith("&nbsp;", s, e)):
+            e -= 6 if text[e - 1] == ";" else 1
         if e - s < 4:
             continue
         yield s, e, lead_in
@@ -266,6 +273,22 @@ def _opioid_on_row(layout: LetterLayout, pos: int, opioid_pos) -> bool:
     return any(ls <= p < le for p in opioid_pos)
 
 
+def _opioid_last_named_in_paragraph(layout: LetterLayout, pos: int, mentions) -> bool:
+    """Whether the drug named last before pos in the same paragraph (no blank line between, at most 600
+    characters back) is an opioid, pos going on a line of prose: a plan that names no drug ("Patient counselled:
+    short course only, then stop") is about the drug the paragraph was telling of."""
+    text = layout.text
+    ls, _le = layout.line_bounds(pos)
+    if not text[ls:pos].strip(_HEADING_STRIP):
+        return False  # a list item or a line of its own: its subject is its own (an unlisted drug, a test)
+    lo = max(0, pos - 600)
+    blank = max(text.rfind("\n\n", lo, pos), text.rfind("\n \n", lo, pos), text.rfind("\n\r\n", lo, pos))
+    if blank >= 0:
+        lo = blank
+    before = [m for m in mentions if lo <= m.start < pos]
+    return bool(before) and max(before, key=lambda m: m.start).category == "opioid"
+
+
 def _gp_not(st: str) -> bool:
     """A generic or non-request phrase ("no change to ...", "please note") that makes a statement no GP action,
     unless another clause of it (after a semicolon) is one: "no change to her X; review the Y at one week"."""
@@ -282,7 +305,7 @@ def _gp_not(st: str) -> bool:
 # a statement opening with a plan label ("Analgesia plan:", "Weaning plan -") is where the letter states its plan
 _RE_PLAN_LABEL = re.compile(r"(?:[A-Za-z]+\s+){0,2}plan\s*[:\-\u2013]", re.IGNORECASE)
 _RE_LAST_DOSE_DATE = re.compile(r"\blast\s+dose\s*(?:was\s+|given\s+|taken\s+|on\s+|:\s*)*(\d{1,2})[/.](\d{1,2})"
-                                r"(?:[/.](\d{4}|\d{2}))?(?![\d/.])", re.IGNORECASE)
+                                r"(?:[/.](\d{4}|\d{2}))?(?![\d/]|\.\d)", re.IGNORECASE)  # a full stop may end it ('last dose 30/06.')
 
 
 def _mask_past_last_dose(st: str, text: str) -> str:
@@ -366,8 +389,12 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         if is_wean and has_other and _plan_object_is_other(st, s, mentions):
             is_wean = False
         if is_wean and not has_opioid and kind not in PLAN_SECTIONS and not lead_in and \
-                not _opioid_on_row(layout, s, opioid_pos):
-            is_wean = False  # prose outside plan/GP/medicine sections must name the opioid ("cease breast feeding")
+                not _opioid_on_row(layout, s, opioid_pos) and \
+                not (strength == 2 and not has_other and _opioid_last_named_in_paragraph(layout, s, mentions)):
+            # prose outside plan/GP/medicine sections must name the opioid ("cease breast feeding"), or tell an
+            # explicit plan right after its paragraph named one ("... Zomorph not supplied. Patient counselled:
+            # short course only, then stop.")
+            is_wean = False
         if is_wean and kind == "course" and not re.search(r"\bplan\b|\bplease\b|\bGP\b", st, _I) and \
                 not (named_opioid and P.limits.search(st)):  # "Rx given: X ... short course then stop" is a plan
             is_wean = False
@@ -387,8 +414,10 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             gp.append((s, e, kind))
     if wean:
         # explicit plans before bare caps on the length of use; a plan told as already under way ("she is part-way
-        # through their planned reduction") after one that says what to do next
-        s, e, _, _ = min(wean, key=lambda x: (x[3], x[2] < 2, bool(P.in_progress.search(text, x[0], x[1])),
+        # through their planned reduction") or only named ("added with a planned taper") after one that says what
+        # to do next
+        s, e, _, _ = min(wean, key=lambda x: (x[3], x[2] < 2, bool(P.in_progress.search(text, x[0], x[1])
+                                                                    or P.plan_named.search(text, x[0], x[1])),
                                            not _RE_PLAN_LABEL.match(text, x[0], x[1]), x[0]))
         ex.weaning_plan = Finding(True, text[s:e], (s, e))
     elif negated:
@@ -405,7 +434,9 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
 MONTHS = {m: i + 1 for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
 # a month in Roman numerals ('7.iii.1941'), as older hands write a date of birth; longest first
 ROMAN_MONTHS = {r: i + 1 for i, r in enumerate(["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"])}
-DATE = (r"(?<![\d/.])(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})(?![\d/])"
+# the separators of a numeric date: slash, point, hyphen, or a raised point ('05\u00b710\u00b71954', as a word
+# processor's middle dot or a typed decimal point of some keyboards renders it)
+DATE = (r"(?<![\d/.\u00b7])(\d{1,2})\s*[/.\-\u00b7]\s*(\d{1,2})\s*[/.\-\u00b7]\s*(\d{4}|\d{2})(?![\d/])"
         r"|(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([A-Za-z]{3,9})\.?[\s\-,]+(\d{4}|\d{2})(?!\d)"
         r"|(?<![\d/.])(\d{1,2})[/.\-]((?i:xii|xi|x|ix|viii|vii|vi|v|iv|iii|ii|i))[/.\-](\d{4}|\d{2})(?![\d/])")
 RE_DATE = re.compile(DATE)
@@ -420,8 +451,10 @@ def _age_rules() -> dict:
     return {  # searched over the letter's head one after another: behind literal gates ("age", "aged", "DOB")
         "terse": [gated(re.compile(p)) for p in r["explicit_case_sensitive"]],
         "explicit": [gated(re.compile(p, _I)) for p in r["explicit"]],
-        "dob": gated(re.compile(r"(?:" + alt(r["dob_label"]) + r")[\s.:=\-,;|]*(?:" + DATE + ")", _I)),
-        "ref": [gated(re.compile(r"(?:" + alt(labels) + r")[\s.:=\-,;|]*(?:on\s+)?(?:" + DATE + ")", _I))
+        # between a label and its date: punctuation, and the emphasis marks of markdown or a web export
+        # ('**DOB:** 03/09/1937', '__Discharged__: ...')
+        "dob": gated(re.compile(r"(?:" + alt(r["dob_label"]) + r")[\s.:=\-,;|*_]*(?:" + DATE + ")", _I)),
+        "ref": [gated(re.compile(r"(?:" + alt(labels) + r")[\s.:=\-,;|*_]*(?:on\s+)?(?:" + DATE + ")", _I))
                 for labels in r["reference_labels"]],
         "header_age": [re.compile(p, _I | re.MULTILINE) for p in r["header_age"]],
         "header_age_not": re.compile(alt(r["header_age_not"]), _I),
