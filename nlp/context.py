@@ -148,17 +148,12 @@ class LetterLayout:
     def wraps_into_next(self, i: int) -> bool:
         """Line i's last sentence goes on at the start of line i + 1: the letter was hard-wrapped at a margin
         (see Margins; worked out once, when first asked)."""
-        if i + 1 >= len(self.line_starts):
-            return False
-        a = self.line_starts[i + 1]
-        b = self.line_starts[i + 2] - 1 if i + 2 < len(self.line_starts) else len(self.text)
-        line = self.text[a:b]
-        if not _RE_LOWER_START.match(line):
-            return False
+        if i + 1 >= len(self.line_starts) or not _RE_LOWER_START.match(self.text, self.line_starts[i + 1]):
+            return False  # (the next line must go on in lower case: most lines are ruled out here, cheaply)
         margins = self.__dict__.get("_margins")
         if margins is None:
             margins = self._margins = Margins(self.text, self.line_starts)
-        return margins.wrapped(i, line)
+        return margins.wrapped(i)
 
     # --- sections ------------------------------------------------------------------------------------------
     def _sections(self) -> list[Section]:
@@ -395,7 +390,7 @@ class Margins:
         word = nxt[first.end() - 1:].split(None, 1)[0]
         return len(prev) + 1 + len(word) > width  # (the word would have fitted: the writer ended the line)
 
-    def wrapped(self, i: int, line: str) -> bool:
+    def wrapped(self, i: int) -> bool:
         """Line i + 1 goes on with the sentence the margin cut at the end of line i ("... when required for
         breakthrough" / "pain, max 6 doses/24h"): a printout's wrap, not a new item."""
         return self._cut(i, self.width[i])

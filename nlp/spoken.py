@@ -154,6 +154,8 @@ def _echo_pattern() -> re.Pattern:
 # "2,5 mg", "0·5 ml", "2,5–5 mg": a decimal comma or a raised point before an amount
 _RE_DECIMAL_MARK = re.compile(r"(?<![\d,.·])\d{1,3}([,·])\d{1,2}(?![\d,])(?=\s*(?:(?:-|–|—|to)\s*\d+(?:[.,·]\d+)?\s*)?"
                               r"(?:mg|mcg|ml|micro|milli|g\b))", re.IGNORECASE)
+_RE_DECIMAL_QUICK = re.compile(r"\d[,·]\d")
+_RE_BRACKETED_FIGURE = re.compile(r"\(\s*\d{1,3}\s*\)")
 _RE_TBL = re.compile(r"(?<![A-Za-z])(t)(b)(ls?)(?![A-Za-z])", re.IGNORECASE)  # "tbl.", "tbls": tablets
 
 
@@ -162,19 +164,20 @@ def plain_figures(text: str) -> str:
     written in words with its figure in brackets ("five (5) mg" -> "      5  mg"), a decimal comma or raised point
     before an amount ("2,5 mg", "0·5 ml" -> "2.5 mg"), and "tbl" for tablets ("20 tbl." -> "20 tab.")."""
     out = None
-    for rx, fix in ((_RE_DECIMAL_MARK, lambda m: [(m.start(1), ".")]),
-                    (_RE_TBL, lambda m: [(m.start(2), "a"), (m.start(3), "b")])):
-        if rx.search(text) is None:
+    low = text.lower()  # (one pass in C; the literal tests below rule most letters out of every regex)
+    for rx, wanted, fix in ((_RE_DECIMAL_MARK, _RE_DECIMAL_QUICK.search(text), lambda m: [(m.start(1), ".")]),
+                            (_RE_TBL, "tbl" in low, lambda m: [(m.start(2), "a"), (m.start(3), "b")])):
+        if not wanted or rx.search(text) is None:
             continue
         out = out if out is not None else list(text)
         for m in rx.finditer(text):
             for k, ch in fix(m):
                 out[k] = ch.lower() if text[k].islower() or not text[k].isalpha() else ch.upper()
-    if "s" in text and _RE_PLURAL_UNIT.search(text):
-        out = list(text)
+    if ("mgs" in low or "mcgs" in low or "mls" in low) and _RE_PLURAL_UNIT.search(text):
+        out = out if out is not None else list(text)
         for m in _RE_PLURAL_UNIT.finditer(text):
             out[m.end() - 1] = " "
-    if "(" in text:
+    if _RE_BRACKETED_FIGURE.search(text):
         for m in _echo_pattern().finditer(text):
             if _value(m.group(1)) != float(m.group(2)):
                 continue
