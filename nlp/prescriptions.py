@@ -22,7 +22,7 @@ from nlp.findings import discharge_date
 from nlp.lexicon import Term, load_lexicon
 from nlp.ome import OST_BRANDS as _OST_BRANDS
 from nlp.rules import fold_case, json_rules
-from nlp.statements import segment
+from nlp.statements import segment, unlisted_drugs
 
 _I = re.IGNORECASE
 STRONG_INPATIENT = re.compile(r"\b(?:IV|I\.V\.|IM|intravenous(?:ly)?|intramuscular(?:ly)?|intrathecal(?:ly)?|epidural|PCA|patient[- ]controlled|infusion|syringe\s+driver|CSCI)\b")
@@ -299,6 +299,8 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         return "historical"  # "admitted with back pain on OxyContin 20mg BD": what he took before
     if cue("reduction_verb_before", before) and cue("reduction_rate_after", text[m.end:ce]) and not positive:
         return "reference"  # "reduce the Zomorph by 10mg per dose every two weeks (50mg BD -> 40mg BD)": a plan
+    if cue("unused_taken_away", text[m.end:ce]) and not positive:
+        return "inpatient_only"  # "OxyNorm ... was never needed and was taken away at discharge": it stayed behind
     if cue("amount_after", text[m.end:ce]) and not positive:
         return "reference"  # "a total morphine dose of 100 mg a day", "his oxycodone requirement is 40 mg": an amount
     if cue("while_on_before", before) and not positive:
@@ -589,6 +591,40 @@ def _patch_default_days(generic: str, mcg: float | None, term: Term) -> float:
 _RE_PRN_CELL_YES = re.compile(json_rules("statement_rules.json")["prn_cell_yes"], re.IGNORECASE)
 _TAPER_SENTENCE = re.compile(r"(?:[.;]|\s[-–—])\s+((?:then\s+)?(?:reduce|reducing|decrease|step(?:ping)?\s+down|wean|taper|halve)\b)",
                              re.IGNORECASE)
+
+
+_RE_TAKES_NOW = re.compile(r"\b(?:takes|is\s+taking|uses|is\s+using|is\s+to\s+take|will\s+(?:take|use)|should\s+take|"
+                           r"goes\s+home\s+on|going\s+home\s+on|to\s+continue)\b", _I)
+
+
+def _sig_in_next_sentence(layout: LetterLayout, statements: list, mentions: list[Mention]) -> None:
+    """A drug named in one sentence and dosed in the next, which names no drug ("he has gone back to his usual
+    Zomorph. He takes one 100 mg capsule at breakfast and one at bedtime, and that is what he goes home on"): the
+    statement runs on over that sentence, and the drug is prescribed when the sentence says it is taken now."""
+    text = layout.text
+    starts = sorted(m.start for m in mentions)
+    for st in statements:
+        owner = st.owner
+        if st.source != "prose" or owner is None or owner.category != "opioid" or owner.context not in ("rx", "reference"):
+            continue
+        s, e = layout.sentence_bounds(owner.start)
+        if st.end < e - 1 or has_sig(text[st.start:st.end]):
+            continue
+        gap = re.match(r"[.!?]?[ \t]*\n?[ \t]*", text[e:e + 40])
+        ns = e + gap.end()
+        if ns >= len(text) or ns == e or "\n\n" in text[e:ns]:
+            continue
+        ns, ne = layout.sentence_bounds(ns)
+        if bisect.bisect_left(starts, ns) != bisect.bisect_left(starts, ne) or unlisted_drugs(text, ns, ne, []):
+            continue  # (the next sentence names a drug of its own: "She continues her pregabalin 75mg bd")
+        nxt = text[ns:ne]
+        if not (RE_HAS_DOSE.search(nxt) and (FREQ_OR_PRN.search(nxt) or S.RE_TIME_WORD.search(nxt))
+                and (_RE_TAKES_NOW.search(nxt) or context_patterns().cues["discharge_positive"].search(nxt))):
+            continue
+        st.end = ne
+        if owner.context == "reference":
+            for m in st.mentions:
+                m.context = "rx"
 
 
 def _soft_wrapped(text: str, g: Group) -> str:
@@ -1545,6 +1581,7 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
     _promote_product_mentions(layout, mentions)
     story = _listed_in_discharge_section(layout, opioid_mentions)
     statements = segment(layout, mentions)
+    _sig_in_next_sentence(layout, statements, mentions)
     _statement_context(layout, statements)
     _stopped_elsewhere(layout, statements, mentions)
     groups = statement_groups(statements)

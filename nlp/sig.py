@@ -96,10 +96,10 @@ RE_TIMED_ONE = re.compile(_TIMED_DOSE, _I)
 # a digit right before am/pm is a clock time ("one twice a day (8 am and 8 pm)"), never a tablet count
 _COUNT = r"(\d(?!\s*(?:a\.?m\.?|p\.?m\.?)(?![a-z]))|one|two|three|four|half|½)"
 _CLOCK = r"(?:(?:[01]?\d|2[0-3])[:.][0-5]\d(?:\s*h(?:rs)?)?|(?:1[0-2]|0?[1-9])(?:[:.][0-5]\d)?\s*(?:am|pm|a\.m\.|p\.m\.))"
-_TIMED_COUNT = (_COUNT + r"\s*(?:tablets?|tabs?|capsules?|caps?)?\s*(?:\(\s*\d+(?:\.\d+)?\s*mg\s*\)\s*)?"
+_TIMED_COUNT = (_COUNT + r"\s*(?:\d+(?:\.\d+)?\s*mg\s+)?(?:tablets?|tabs?|capsules?|caps?)?\s*(?:\(\s*\d+(?:\.\d+)?\s*mg\s*\)\s*)?"
                 r"(?:(?:in\s+the\s+|at\s+)?" + _TIME + r"|at\s+" + _CLOCK + r")(?![\w/])")  # "TWO capsules (4 mg) in the morning", "two at 8 am"
 RE_TIMED_COUNTS = re.compile(r"(?<![\d.])\b" + _TIMED_COUNT + r"(?:\s*(?:,|;|&|\+|and|/|then)?\s*" + _TIMED_COUNT + r"){1,3}", _I)
-_RE_TIME_WORD = re.compile(_TIME + "|" + _CLOCK, _I)  # (cheap first look: no time of day, no doses at named times)
+RE_TIME_WORD = re.compile(_TIME + "|" + _CLOCK, _I)  # (cheap first look: no time of day, no doses at named times)
 RE_TIMED_COUNT_ONE = re.compile(r"\b" + _TIMED_COUNT, _I)
 RE_PRN = re.compile(r"\b(?:" + "|".join(sig_rules()["prn_phrases"]) + r")\b", _I)
 
@@ -500,7 +500,7 @@ def parse_dose(sig: Sig, m: Masked, start: int, formulation: str | None) -> None
         m.take(start + timed.start(), start + timed.end())
         return
     counted = RE_TIMED_COUNTS.search(region) if sig.strength_mg and sig.strength_kind in ("mg", "combo") and \
-        _RE_TIME_WORD.search(region) else None
+        RE_TIME_WORD.search(region) else None
     if counted:
         counts = [to_number(t.group(1)) if t.group(1) not in ("half", "½") else 0.5
                   for t in RE_TIMED_COUNT_ONE.finditer(counted.group(0))]

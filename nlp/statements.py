@@ -347,7 +347,7 @@ def _same_product(text: str, a, b) -> bool:
     return len(between) <= 60 and not _DOSE_BETWEEN.search(between)
 
 
-def _unlisted(text: str, s: int, e: int, taken: list[tuple[int, int]]) -> list[tuple[int, str]]:
+def unlisted_drugs(text: str, s: int, e: int, taken: list[tuple[int, int]]) -> list[tuple[int, str]]:
     """Starts of drug-like words not in the lexicon ("senna 15mg") between s and e."""
     c = statement_patterns()
     out = []
@@ -416,7 +416,7 @@ def segment(layout: LetterLayout, mentions: list) -> list[Statement]:
         kind = layout.section_kind(lms[0].start)
         is_list = kind in ("discharge", "admission", "stopped", "changes") and (le - ls) < 400
         taken = [(m.start, m.end) for m in lms]
-        unl = _unlisted(text, ls, le, taken)
+        unl = unlisted_drugs(text, ls, le, taken)
         events = sorted([(m.start, m) for m in lms] + [(p, w) for p, w in unl], key=lambda x: x[0])
         cur: Statement | None = None
         cur_bounds = None

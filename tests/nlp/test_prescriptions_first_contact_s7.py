@@ -253,3 +253,41 @@ def test_days_beside_a_quantity_are_supply_unless_they_end_a_course(tail, durati
     [rx] = extract_letter("Discharge medicines:\nOxycodone 5 mg capsules, one capsule up to four times a day when "
                           f"required — {tail}\n").opioids
     assert (rx.duration_days, rx.supply_days) == (duration, supply)
+
+
+def test_a_drug_named_in_one_sentence_and_dosed_in_the_next():
+    letter = ("He came in with a flare and has gone back to his usual Zomorph for his chronic pain. He takes one "
+              "100 mg capsule at breakfast and one at bedtime, and that is what he goes home on.\n")
+    [rx] = extract_letter(letter).opioids
+    assert (rx.dose_mg_max, rx.frequency_per_day_max) == (100.0, 2)
+
+
+@pytest.mark.parametrize("second", [
+    "She continues her pregabalin 75mg twice daily for the neuropathic element.",   # another drug's sig
+    "He took 30 mg twice a day for many years.",                                   # not taken now
+])
+def test_the_next_sentence_gives_no_dose_when_it_is_another_drugs_or_the_past(second):
+    letter = f"Background: chronic back pain, previously on oxycodone preparations. {second}\n"
+    assert extract_letter(letter).opioids == []
+
+
+@pytest.mark.parametrize("sentence, reason", [
+    ("OxyNorm 2.5 mg liquid was kept in the house as required but was never needed and was taken away at "
+     "discharge.", "inpatient_only"),
+    ("The GP is asked to write to the pain clinic asking whether a trial reduction of the MXL to 90 mg once "
+     "daily would now be appropriate.", None),
+])
+def test_unused_supplies_taken_away_and_questions_about_a_reduction(sentence, reason):
+    letter = "Discharge medicines:\n- MXL 100 mg capsules, one each morning, continued (own supply)\n\n" + sentence
+    result = extract_letter(letter)
+    assert [(r.generic, r.dose_mg_max) for r in result.opioids] == [("morphine", 100.0)]
+    assert (reason is None) or any(d.reason == reason for d in result.distractors)
+
+
+@pytest.mark.parametrize("sig, doses", [
+    ("one at breakfast and one at bedtime", (100.0, 100.0, 2)),
+    ("one 100 mg capsule with breakfast and one with supper", (100.0, 100.0, 2)),
+])
+def test_doses_at_meal_times(sig, doses):
+    [rx] = extract_letter(f"Discharge medicines:\nZomorph 100 mg capsules: {sig}.\n").opioids
+    assert (rx.dose_mg_min, rx.dose_mg_max, rx.frequency_per_day_max) == doses
