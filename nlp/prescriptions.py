@@ -40,6 +40,7 @@ _RE_OXY_PARTNER_BEFORE = re.compile(r"oxycodone\s*(?:/|with|and|-|\+)\s*$", _I)
 _RE_STOPPED_WHEN = re.compile(r"\bstopped\s+(?:after|at|in|once|when)\b", _I)
 _RE_STOP_WORD = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended|"
                            r"not\s+(?:for|to\s+be)\s+re-?start(?:ed|ing)?)\b", _I)
+_RE_TAPERED_OFF = re.compile(r"\b(?:tapered|weaned|tailed)\s+off\b", _I)
 _RE_STOP_WORD_NOT_SUSPENDED = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held)\b", _I)
 _RE_SIG_OTHER = re.compile(r"patch|as\s+(?:required|needed)|when\s+required|if\s+required|supply|\bx\s*\d", _I)
 _RE_PREVIOUS_WORD = re.compile(r"from|previous|was|had", _I)
@@ -309,7 +310,8 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         return "inpatient_only"  # "had oral morphine 10 mg PRN on the ward for three days; this was stopped"
     # (cue removed_after: "Fentanyl 25 patch removed on admission" is stopped; "removed" further away is about
     # something else, "... and the old 60 mg tablets are removed")
-    stop_word = _RE_STOP_WORD.search(stop_clause) or context_patterns().cues["removed_after"].match(text, m.end, ce)
+    stop_word = _RE_STOP_WORD.search(stop_clause) or context_patterns().cues["removed_after"].match(text, m.end, ce) \
+        or (_RE_TAPERED_OFF.search(stop_clause) and _past_stop(stop_clause))  # "was tapered off over the admission"
     if stop_word and not positive and STRONG_INPATIENT.search(near) and _past_stop(stop_clause):
         return "inpatient_only"  # "the syringe driver (morphine ...) was discontinued": a ward-only dose, now ended
     if stop_word and not positive:
@@ -364,7 +366,7 @@ def _status_zone(text: str, g: "Group") -> tuple[str, bool]:
     return zone, switched
 
 
-_RE_PAST_STOP = re.compile(r"\b(?:(?:was|were|has|have|had|we|I|they|he|she)\s+(?:\w+\s+){0,2}?(?:stopped|discontinued|ceased|removed)|(?:stopped|removed)\s+(?:on|during|in)\s+(?:admission|hospital|the\s+ward|theatre|recovery|ED|A&E)|removed\s+(?:on\s+)?(?:day|POD|d)\s*\d)\b", _I)
+_RE_PAST_STOP = re.compile(r"\b(?:(?:was|were|has|have|had|we|I|they|he|she)\s+(?:\w+\s+){0,2}?(?:stopped|discontinued|ceased|removed|(?:tapered|weaned|tailed)\s+off)|(?:stopped|removed)\s+(?:on|during|in)\s+(?:admission|hospital|the\s+ward|theatre|recovery|ED|A&E)|removed\s+(?:on\s+)?(?:day|POD|d)\s*\d)\b", _I)
 
 
 def _past_stop(clause: str) -> bool:
@@ -1673,7 +1675,8 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
                         continue
                     r.new_on_admission = False
             continue
-        m.context = "historical"
+        # a pre-admission item marked stopped on its own line ("co-codamol 30/500 2 QDS - stopped, switched to X")
+        m.context = "stopped" if LINE_STOPPED.search(text, m.end, layout.line_bounds(m.start)[1]) else "historical"
     # a discharge prescription whose drug (and brand) the patient already took before admission, named in prose
     # ("On admission she was taking MST 60 mg bd and OxyNorm 10 mg ...; ... OxyNorm 10 mg capsules ..."): pre-existing
     for m in mentions:

@@ -291,3 +291,33 @@ def test_unused_supplies_taken_away_and_questions_about_a_reduction(sentence, re
 def test_doses_at_meal_times(sig, doses):
     [rx] = extract_letter(f"Discharge medicines:\nZomorph 100 mg capsules: {sig}.\n").opioids
     assert (rx.dose_mg_min, rx.dose_mg_max, rx.frequency_per_day_max) == doses
+
+
+@pytest.mark.parametrize("sentence, reason", [
+    ("Her tramadol was tapered off over the admission (50 mg QDS to nil by day 7).", "stopped"),
+    ("His codeine has been weaned off on the ward.", "stopped"),
+])
+def test_a_drug_tapered_off_during_the_admission_is_stopped(sentence, reason):
+    letter = "Summary: " + sentence + "\n\nDischarge medicines:\n- Paracetamol 1 g qds\n"
+    result = extract_letter(letter)
+    assert result.opioids == [] and [d.reason for d in result.distractors] == [reason]
+
+
+def test_a_taper_still_to_come_is_a_plan_not_a_stop():
+    letter = ("Discharge medicines:\n- Tramadol 50 mg capsules, one four times a day, to be tapered off over the "
+              "next two weeks\n")
+    [rx] = extract_letter(letter).opioids
+    assert rx.generic == "tramadol"
+
+
+@pytest.mark.parametrize("letter", [
+    "MEDICINES STOPPED / WITHHELD\nMedicine                          Reason\n"
+    "Tramadol 50 mg capsules (1 QDS)   Held on admission (confusion) and not restarted\n",
+    "Main problem: delirium on a background of knee pain and long-term co-codamol 30/500 (two tablets four "
+    "times a day).\n",
+    "Pre-admission analgesia: tramadol 50 mg QDS and codeine 30 mg PRN (both on GP repeat).\n",
+    "Pre-admission medicines:\n- co-codamol 30/500 2 QDS - stopped, switched\n",
+])
+def test_what_he_took_before_or_what_was_stopped_is_no_prescription(letter):
+    result = extract_letter(letter + "\nDischarge medicines:\n- Targinact 10 mg/5 mg tablets, one twice a day, new\n")
+    assert [rx.brand for rx in result.opioids] == ["Targinact"] and result.distractors
