@@ -591,8 +591,9 @@ def _patch_default_days(generic: str, mcg: float | None, term: Term) -> float:
 
 
 _RE_PRN_CELL_YES = re.compile(json_rules("statement_rules.json")["prn_cell_yes"], re.IGNORECASE)
-_TAPER_SENTENCE = re.compile(r"(?:[.;]|\s[-–—])\s+((?:then\s+)?(?:reduce|reducing|decrease|step(?:ping)?\s+down|wean|taper|halve)\b)",
-                             re.IGNORECASE)
+# (not "wean as follows: 2 tablets twice daily for 7 days, then ...": a schedule that starts now, its first step the dose)
+_TAPER_SENTENCE = re.compile(r"(?:[.;]|\s[-–—])\s+((?:then\s+)?(?:reduce|reducing|decrease|step(?:ping)?\s+down|wean|taper|halve)\b)"
+                             r"(?!\s*(?:as\s+follows|(?:plan|regimen|schedule))?\s*:)", re.IGNORECASE)
 
 
 _RE_TAKES_NOW = re.compile(r"\b(?:takes|is\s+taking|uses|is\s+using|is\s+to\s+take|will\s+(?:take|use)|should\s+take|"

@@ -78,12 +78,14 @@ RE_TIMES = re.compile(r"\b" + NUMW + r"\s*(?:(?:x\s*)?times?\s*(?:a|per|each|in\
                       r"\s*(?:day|daily|24\s*h(?:ours?|rs?)?)\b", _I)  # "4 times a day", "4x/day", "2x daily"
 # "no more than", "do not take more than", "must not have more than"
 _NO_MORE_THAN = r"(?:no|not)\s+more\s+than|(?:do\s+not|don't|never|must\s+not|should\s+not)\s+(?:take|use|have|give|exceed)\s+more\s+than"
-RE_CAP_TIMES = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|up\s+to|" + _NO_MORE_THAN + r"|not\s+to\s+exceed)\s*(?:of\s+)?" + NUMW
+RE_CAP_TIMES = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|up\s+to|at\s+most|" + _NO_MORE_THAN + r"|not\s+to\s+exceed)\s*(?:of\s+)?" + NUMW
                           + r"\s*(?:doses?|times?|administrations?|x(?=\s*(?:daily|a\s+day|/\s*day|per\s+day|in\s+24)))\s*(?:(?:in|per|/|a|every|each|in\s+any)\s*(?:24\s*h(?:ours?|rs?|r)?|day|24hrs?|twenty[- ]four\s+hours))?", _I)
 # "max 4/24", "no more than 8 in 24 hours": a count with no unit (doses, or tablets when the dose is tablets)
-RE_CAP_BARE = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|" + _NO_MORE_THAN + r"|not\s+to\s+exceed|up\s+to)\s*(?:of\s+)?" + NUMW
+RE_CAP_BARE = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|at\s+most|" + _NO_MORE_THAN + r"|not\s+to\s+exceed|up\s+to)\s*(?:of\s+)?" + NUMW
                          + r"\s*(?:/\s*24\s*(?:h(?:ours?|rs?)?)?|/\s*day|in\s+(?:any\s+)?(?:24\s*h(?:ours?|rs?|r)?|twenty[- ]four\s+hours|a\s+day|one\s+day)|(?:per|a)\s+day)(?![\w/])", _I)
-RE_CAP_ABBR = re.compile(r"\bmax(?:imum)?\.?\s*[:=]?\s*(?:of\s+)?(QDS|QID|TDS|TID|BD|BID|OD|four\s+times\s+(?:a\s+)?(?:day|daily)|three\s+times\s+(?:a\s+)?(?:day|daily)|twice\s+(?:a\s+)?(?:day|daily)|once\s+(?:a\s+)?(?:day|daily))\b", _I)
+RE_CAP_ABBR = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|at\s+most|" + _NO_MORE_THAN + r")\s*(?:of\s+)?(QDS|QID|TDS|TID|BD|BID|OD|"
+                         r"four\s+times\s+(?:a\s+)?(?:day|daily)|three\s+times\s+(?:a\s+)?(?:day|daily)|"
+                         r"(?:twice|once|thrice)\s+(?:a\s+day|daily|in\s+(?:any\s+|a\s+|one\s+)?(?:24\s*h(?:ours?|rs?)?|twenty[- ]four\s+hours|day)|per\s+day))\b", _I)
 RE_CAP_UNITS = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|" + _NO_MORE_THAN + r"|up\s+to)\s*(?:of\s+)?" + NUMW
                           + r"\s*(tablets?|tabs|capsules?|caps|caplets)\s*(?:in\s+(?:any\s+|a\s+|one\s+)?|per|/|a|every|each)\s*(?:24|day|twenty)", _I)
 RE_CAP_MG = re.compile(r"\bmax(?:imum)?\.?\s*[:=]?\s*(?:daily\s+dose\s*)?(?:of\s+)?" + NUM + r"\s*(mg|" + MCG + r")\s*(?:in|per|/|a|daily|every|each)\s*(?:24|day|d\b)", _I)
@@ -680,7 +682,7 @@ def _abbr_value(s: str) -> int | None:
     s = s.lower()
     if s.startswith(("qds", "qid", "four")):
         return 4
-    if s.startswith(("tds", "tid", "three")):
+    if s.startswith(("tds", "tid", "three", "thrice")):
         return 3
     if s.startswith(("bd", "bid", "twice")):
         return 2
@@ -1078,9 +1080,15 @@ def resolve_formulation(term_form: str | None, resolvable: bool, seg: str, gener
     return "IR", None
 
 
+_RE_BY_MOUTH = re.compile(r"\b(?:by\s+mouth|orally|swallow(?:ed)?|PO)\b", _I)
+_RE_INJECTED = re.compile(r"\b(?:inject(?:ion|ed)?|s/c|s\.c\.|SC|subcut\w*|IV|IM|intravenous\w*|intramuscular\w*|CSCI|syringe)\b")
+
+
 def resolve_route(formulation: str, route_hint: str | None, seg: str, row_route: str | None, generic: str) -> str:
     if formulation == "patch":
         return "transdermal"
+    if route_hint == "injection" and _RE_BY_MOUTH.search(seg) and not _RE_INJECTED.search(seg):
+        route_hint = None  # "Oramorph unit-dose vials - the contents of one vial by mouth": an oral liquid
     if route_hint == "injection":
         if re.search(r"\b(?:IV|intravenous\w*)\b", seg):
             return "intravenous"

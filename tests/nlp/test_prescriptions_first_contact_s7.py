@@ -321,3 +321,35 @@ def test_a_taper_still_to_come_is_a_plan_not_a_stop():
 def test_what_he_took_before_or_what_was_stopped_is_no_prescription(letter):
     result = extract_letter(letter + "\nDischarge medicines:\n- Targinact 10 mg/5 mg tablets, one twice a day, new\n")
     assert [rx.brand for rx in result.opioids] == ["Targinact"] and result.distractors
+
+
+def test_a_kardex_at_discharge_heading_and_breakthrough_doses_are_prn():
+    letter = ("Kardex at discharge - medicines to continue at home\n"
+              "1. Fentanyl 75 micrograms/hour patch - change every 72 hours - long-term - 5 patches supplied\n"
+              "2. Abstral (fentanyl) 200 microgram sublingual tablets - 1 tablet under the tongue for an episode of "
+              "breakthrough pain; no more than 4 doses in 24 hours - NEW - 20 tablets\n")
+    rxs = extract_letter(letter).opioids
+    abstral = next(r for r in rxs if r.brand == "Abstral")
+    assert len(rxs) == 2 and (abstral.prn, abstral.route, abstral.frequency_per_day_max) == (True, "sublingual", 4)
+
+
+@pytest.mark.parametrize("item, expected", [
+    # (route, dose max, doses a day)
+    ("Oramorph 10 mg/5 ml unit-dose vials - the contents of one vial (10 mg) by mouth when needed, at most twice "
+     "in 24 hours - 10 vials", ("oral", 10.0, 2)),
+    ("Morphine sulfate 10 mg/ml injection vials - 2.5 mg SC when needed, at most six times a day",
+     ("subcutaneous", 2.5, 6)),
+    ("Co-codamol 30/500 effervescent tablets: dissolve 1 or 2 in half a glass of water up to four times a day "
+     "when needed", ("oral", 60.0, 4)),
+])
+def test_vials_by_mouth_caps_at_most_and_doses_dissolved_in_water(item, expected):
+    [rx] = extract_letter("Discharge medicines:\n- " + item + "\n").opioids
+    assert (rx.route, rx.dose_mg_max, rx.frequency_per_day_max) == expected
+
+
+def test_a_weaning_schedule_as_follows_starts_with_the_current_dose():
+    letter = ("Discharge medicines:\n- OxyContin 5 mg prolonged-release tablets, for his back pain - wean as "
+              "follows: 2 tablets twice daily for 7 days, then 1 tablet twice daily for 7 days, then 1 tablet at "
+              "night for 7 days, then stop.\n")
+    [rx] = extract_letter(letter).opioids
+    assert (rx.dose_mg_min, rx.dose_mg_max, rx.frequency_per_day_max, rx.duration_days) == (5.0, 10.0, 2, 21)
