@@ -501,8 +501,15 @@ def parse_dose(sig: Sig, m: Masked, start: int, formulation: str | None) -> None
         sig.spans["dose"] = [m.base + start + timed.start(), m.base + start + timed.end()]
         m.take(start + timed.start(), start + timed.end())
         return
-    counted = RE_TIMED_COUNTS.search(region) if sig.strength_mg and sig.strength_kind in ("mg", "combo") and \
-        RE_TIME_WORD.search(region) else None
+    counted = RE_TIMED_COUNTS.search(region) if RE_TIME_WORD.search(region) and (
+        sig.strength_mg is None or sig.strength_kind in ("mg", "combo")) else None
+    if counted and sig.strength_mg is None:
+        # "one 100 mg capsule at breakfast and one at bedtime": the strength told with the first count
+        inner = re.search(r"(\d+(?:\.\d+)?)\s*mg\b", counted.group(0), _I)
+        if inner is None:
+            counted = None
+        else:
+            sig.strength_mg, sig.strength_kind = float(inner.group(1)), "mg"
     if counted:
         counts = [to_number(t.group(1)) if t.group(1) not in ("half", "½") else 0.5
                   for t in RE_TIMED_COUNT_ONE.finditer(counted.group(0))]
@@ -955,6 +962,9 @@ _RE_MG_BEFORE_BRACKET = re.compile(r"\d\s*(?:mg|micrograms?|mcg)\s*[(\[]\s*$", _
 _RE_MG_ECHO_AFTER = re.compile(r"\s*[(\[]\s*\d+(?:\.\d+)?\s*(?:mg|micrograms?|mcg)\b", _I)
 
 
+_RE_FREQ_AFTER_COUNT = re.compile(r"\s*(?:twice|once|three\s+times|four\s+times|daily|a\s+day|bd|b\.d|tds|t\.d\.s|qds|q\.d\.s|od|"
+                                  r"every|at\s+night|in\s+the\s+(?:morning|evening)|mane|nocte|at\s+bedtime|"
+                                  r"when\s+(?:required|needed)|as\s+(?:required|needed)|prn|up\s+to)\b", _I)
 _RE_DOSE_VERB_BEFORE = re.compile(r"\b(?:apply|take|use|give|chew|inject|insert|place|dissolve)\s+$", _I)
 _RE_STRENGTH_NAMED = re.compile(r"\b(?:the|this|that|her|his|their|a|each|new|old)\s+$", _I)
 
@@ -990,8 +1000,10 @@ def _quantity(sig: Sig, m: Masked, formulation: str | None, default_unit: str | 
         return
     u = RE_QTY_UNITS.search(text)
     while u and (_RE_STRENGTH_NAMED.search(text, max(0, u.start() - 12), u.start()) and u.group(2).lower() == "patch"
-                 or _RE_DOSE_VERB_BEFORE.search(text, max(0, u.start() - 12), u.start())):
-        # "apply ONE together with the 70 patch": a strength named, no count; "apply 1 patch every 72 hrs": a dose
+                 or _RE_DOSE_VERB_BEFORE.search(text, max(0, u.start() - 12), u.start())
+                 or _RE_FREQ_AFTER_COUNT.match(text, u.end())):
+        # "apply ONE together with the 70 patch": a strength named, no count; "apply 1 patch every 72 hrs",
+        # "2 tablets twice daily for 7 days": a dose
         u = RE_QTY_UNITS.search(text, u.end())
     x = RE_QTY_X.search(text)
     if u and (not x or u.start() < x.start()):

@@ -353,3 +353,17 @@ def test_a_weaning_schedule_as_follows_starts_with_the_current_dose():
               "night for 7 days, then stop.\n")
     [rx] = extract_letter(letter).opioids
     assert (rx.dose_mg_min, rx.dose_mg_max, rx.frequency_per_day_max, rx.duration_days) == (5.0, 10.0, 2, 21)
+
+
+def test_a_count_with_its_strength_at_times_of_day_in_prose():
+    letter = ("He has gone back to his usual Zomorph for his back pain. He takes one 100 mg capsule at breakfast and "
+              "one at bedtime, and that is what he goes home on.\n")
+    [rx] = extract_letter(letter).opioids
+    assert (rx.strength_mg, rx.dose_mg_max, rx.frequency_per_day_max) == (100.0, 100.0, 2)
+
+
+def test_a_count_followed_by_its_frequency_is_the_dose_not_the_quantity():
+    letter = ("Medicines at discharge\n1. OxyContin 5 mg tablets - 2 tablets twice daily for 7 days, then 1 tablet "
+              "twice daily for 7 days, then stop. 28 tablets supplied.\n")
+    [rx] = extract_letter(letter).opioids
+    assert (rx.supply_quantity, rx.dose_mg_max) == ("28 tablets", 10.0)
