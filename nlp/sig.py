@@ -538,10 +538,20 @@ def parse_dose(sig: Sig, m: Masked, start: int, formulation: str | None) -> None
             v *= 1000.0
         mg_hit = (v, v, single.start(), single.end())
     units_hit = None
+    if units is None:
+        a_or = _RE_A_UNIT_OR_MORE.search(region)  # "a tablet or two"
+        if a_or:
+            units_hit = (1.0, to_number(a_or.group(2)), _unit_name(a_or.group(1)), a_or.start(), a_or.end())
     if units:
         lo = to_number(units.group(1))
         hi = to_number(units.group(2)) if units.group(2) else lo
         unit = _unit_name(units.group(3))
+        if lo is not None and lo == hi and not units.group(2):
+            more = _RE_OR_MORE_UNITS.match(region, units.end())
+            if more:  # "a tablet or two"
+                hi = to_number(more.group(1)) or hi
+            elif lo > 1 and _RE_UP_TO_BEFORE.search(region, max(0, units.start() - 12), units.start()):
+                lo = 1.0  # "take up to 2 tablets": one or two
         if lo is not None and hi is not None and hi <= 6 and unit not in ("ampoules",):
             units_hit = (lo, hi, unit, units.start(), units.end())
     if units_hit is None and sig.strength_kind in ("mg", "combo") and formulation not in ("liquid", "patch"):
@@ -962,6 +972,10 @@ _RE_MG_BEFORE_BRACKET = re.compile(r"\d\s*(?:mg|micrograms?|mcg)\s*[(\[]\s*$", _
 _RE_MG_ECHO_AFTER = re.compile(r"\s*[(\[]\s*\d+(?:\.\d+)?\s*(?:mg|micrograms?|mcg)\b", _I)
 
 
+_RE_OR_MORE_UNITS = re.compile(r"\s+or\s+(two|three|2|3)\b(?!\s*(?:times|days?|weeks?|hours?|mg|ml))", _I)
+_RE_A_UNIT_OR_MORE = re.compile(r"\ban?\s+(tablet|capsule|caplet|sachet|tab|cap)\s+or\s+(two|three|2|3)\b"
+                                r"(?!\s*(?:times|days?|weeks?|hours?))", _I)
+_RE_UP_TO_BEFORE = re.compile(r"\bup\s+to\s+$", _I)
 _RE_FREQ_AFTER_COUNT = re.compile(r"\s*(?:twice|once|three\s+times|four\s+times|daily|a\s+day|bd|b\.d|tds|t\.d\.s|qds|q\.d\.s|od|"
                                   r"every|at\s+night|in\s+the\s+(?:morning|evening)|mane|nocte|at\s+bedtime|"
                                   r"when\s+(?:required|needed)|as\s+(?:required|needed)|prn|up\s+to)\b", _I)

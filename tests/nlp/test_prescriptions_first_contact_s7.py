@@ -367,3 +367,14 @@ def test_a_count_followed_by_its_frequency_is_the_dose_not_the_quantity():
               "twice daily for 7 days, then stop. 28 tablets supplied.\n")
     [rx] = extract_letter(letter).opioids
     assert (rx.supply_quantity, rx.dose_mg_max) == ("28 tablets", 10.0)
+
+
+@pytest.mark.parametrize("sig, doses", [
+    ("take up to 2 tablets four times a day when needed", (30.0, 60.0)),
+    ("a tablet or two four times a day when needed", (30.0, 60.0)),
+    ("2 tablets up to four times a day", (60.0, 60.0)),      # "up to" the frequency: two tablets a dose
+    ("a tablet or two times a day", (30.0, 30.0)),           # "or two times": a frequency, one tablet
+])
+def test_up_to_two_tablets_and_a_tablet_or_two(sig, doses):
+    [rx] = extract_letter(f"Discharge medicines:\n- Codeine 30 mg tablets: {sig}\n").opioids
+    assert (rx.dose_mg_min, rx.dose_mg_max) == doses
