@@ -193,6 +193,10 @@ class LetterLayout:
             dedup.append(h)
         sections: list[Section] = []
         for i, (s, e, kind, how) in enumerate(dedup):
+            if kind == "reconciliation":
+                # a reconciliation list above the discharge list is what the patient took before; one with no
+                # discharge list after it holds the decisions itself (Action / On discharge columns)
+                kind = "admission" if any(h[2] == "discharge" for h in dedup[i + 1:]) else "body"
             if kind == "sub_list":
                 # "As required", "PRN", "Regular" under a list heading: more of the same list, else plain text
                 prev = sections[-1] if sections else None

@@ -378,3 +378,11 @@ def test_a_count_followed_by_its_frequency_is_the_dose_not_the_quantity():
 def test_up_to_two_tablets_and_a_tablet_or_two(sig, doses):
     [rx] = extract_letter(f"Discharge medicines:\n- Codeine 30 mg tablets: {sig}\n").opioids
     assert (rx.dose_mg_min, rx.dose_mg_max) == doses
+
+
+def test_a_reconciliation_list_above_the_discharge_list_is_what_he_took_before():
+    letter = ("Medicines reconciliation (pharmacy technician, 22/01 - sources: GP record, patient's own drugs):\n"
+              "• Tramadol 50mg capsules – 1 when required – on repeat but he says he rarely takes it\n"
+              "• Amlodipine 10mg daily\n\nMedicines on discharge:\n"
+              "- Zomorph 50mg MR capsules, one twice daily, 28 capsules, continued\n")
+    assert [rx.generic for rx in extract_letter(letter).opioids] == ["morphine"]
