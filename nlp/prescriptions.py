@@ -1572,6 +1572,108 @@ class PrescriptionReading(NamedTuple):
     statements: list
 
 
+@dataclass
+class _Reading:
+    """What the passes after the statements read and change: the letter, its mentions and the prescriptions."""
+
+    layout: LetterLayout
+    mentions: list
+    opioid_mentions: list
+    others: "OtherOpioids"
+    rxs: list
+    group_of: list
+
+
+def _status_from_change_lines(r: _Reading) -> None:
+    """References on changes / plan lines ("Started: oxycodone", "co-dydramol started") and prose that tells a
+    change or a start give the prescriptions of that drug their status."""
+    layout, mentions, rxs, others = r.layout, r.mentions, r.rxs, r.others
+    text = layout.text
+    for m in r.opioid_mentions:
+        if m.context == "historical" or (m.context == "reference" and layout.section_kind(m.start) != "changes"):
+            _prose_change_reference(layout, m, rxs, others)
+    _started_in_prose(layout, r.opioid_mentions, rxs, others)
+    refs = [m for m in mentions if m.context == "reference" and m.category == "opioid"]
+    for m in refs:
+        kind = layout.section_kind(m.start)
+        if kind != "changes":
+            continue
+        cs, ce = layout.line_bounds(m.start)
+        line = text[cs:ce]
+        mr_hint = bool(S.RE_MR.search(line)) or m.term.formulation == "MR"
+        is_new = context_patterns().cues["new"].search(line)
+        is_cont = re.search(r"\b(?:dose\s+(?:reduced|increased|changed)|reduced|increased|continued|restarted)\b", line, _I)
+        for rx in rxs:
+            if rx.generic != m.generic or rx.new_on_admission is not None:
+                continue
+            if m.term.brand and rx.brand != m.term.brand:
+                continue
+            if mr_hint and rx.formulation != "MR":
+                continue
+            if not mr_hint and not m.term.brand and rx.formulation == "MR" and any(
+                    r2.generic == m.generic and r2.formulation != "MR" for r2 in rxs):
+                continue
+            if m.term.formulation == "combination" and rx.formulation != "combination":
+                continue
+            if is_new:
+                rx.new_on_admission = True
+            elif is_cont:
+                rx.new_on_admission = False
+
+
+def _admission_list(r: _Reading) -> None:
+    """The pre-admission list: an item that goes home is a pre-existing prescription, else it is historical (or
+    stopped, when its line says so); a discharge prescription of a product the patient took before admission,
+    told in prose, is pre-existing."""
+    layout, mentions, rxs = r.layout, r.mentions, r.rxs
+    text = layout.text
+    adm = [m for m in mentions if m.context == "admission" and m.category == "opioid"]
+    for m in adm:
+        match = [rx for rx in rxs if rx.generic == m.generic]
+        if match:
+            for rx in match:
+                if rx.new_on_admission is None:
+                    line = text[slice(*layout.line_bounds(m.start))]
+                    if S.RE_MR.search(line) and rx.formulation != "MR":
+                        continue
+                    rx.new_on_admission = False
+            continue
+        # a pre-admission item marked stopped on its own line ("co-codamol 30/500 2 QDS - stopped, switched to X")
+        m.context = "stopped" if LINE_STOPPED.search(text, m.end, layout.line_bounds(m.start)[1]) else "historical"
+    # ("On admission she was taking MST 60 mg bd and OxyNorm 10 mg ...; ... OxyNorm 10 mg capsules ...")
+    for m in mentions:
+        if m.context != "historical" or m.category != "opioid":
+            continue
+        if not _RE_TAKEN_BEFORE.search(text, max(0, m.start - 80), m.start):
+            continue
+        for rx in rxs:
+            if rx.generic == m.generic and rx.new_on_admission is None and m.term.brand and rx.brand == m.term.brand:
+                rx.new_on_admission = False
+
+
+def _corrected(r: _Reading) -> None:
+    r.rxs = _corrections(r.layout, r.mentions, r.rxs)
+
+
+# After the statements are read, in this order: each pass reads what the passes before it decided (a later
+# correction needs the supplies and statuses told elsewhere in place; the admission list needs every status).
+_PASSES = (
+    ("background use", lambda r: _background_use(r.layout, r.rxs, r.group_of)),
+    ("shared status", lambda r: _shared_status(r.layout, r.rxs, r.group_of)),
+    ("status of all", lambda r: _status_of_all(r.layout, r.rxs)),
+    ("supply above a list", lambda r: _list_heading_supply(r.layout, r.rxs)),
+    ("limits from references", lambda r: _limits_from_references(r.layout, r.mentions, r.rxs, r.others)),
+    ("follow-on sentences", lambda r: _follow_on(r.layout, r.mentions, r.rxs, r.group_of)),
+    ("end dates", lambda r: _end_dates(r.layout, r.rxs, r.group_of)),
+    ("quantities before references", lambda r: _quantities_before_references(r.layout, r.mentions, r.rxs)),
+    ("shared supply", lambda r: _shared_supply(r.layout, r.rxs)),
+    ("corrections", _corrected),
+    ("schedule tables", lambda r: _schedule_tables(r.layout, r.rxs)),
+    ("status from change lines", _status_from_change_lines),
+    ("admission list", _admission_list),
+)
+
+
 def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: float | None = None) -> PrescriptionReading:
     """Prescriptions, distractors, co-prescriptions, mentions and statements of one letter.
     ``deadline`` (time.monotonic()) stops a pathological letter with LetterTimeout."""
@@ -1619,75 +1721,11 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
         else:
             rxs.append(st_rx)
             group_of.append(next(g for g in groups if g.seg_start == st_rx.statement_span[0]))
-    _background_use(layout, rxs, group_of)
-    _shared_status(layout, rxs, group_of)
-    _status_of_all(layout, rxs)
-    _list_heading_supply(layout, rxs)
-    _limits_from_references(layout, mentions, rxs, others)
-    _follow_on(layout, mentions, rxs, group_of)
-    _end_dates(layout, rxs, group_of)
-    _quantities_before_references(layout, mentions, rxs)
-    _shared_supply(layout, rxs)
-    rxs[:] = _corrections(layout, mentions, rxs)
-    _schedule_tables(layout, rxs)
-
-    # references: changes / plan lines ("Started: oxycodone", "co-dydramol started")
-    for m in opioid_mentions:
-        if m.context == "historical" or (m.context == "reference" and layout.section_kind(m.start) != "changes"):
-            _prose_change_reference(layout, m, rxs, others)
-    _started_in_prose(layout, opioid_mentions, rxs, others)
-    refs = [m for m in mentions if m.context == "reference" and m.category == "opioid"]
-    for m in refs:
-        kind = layout.section_kind(m.start)
-        if kind != "changes":
-            continue
-        cs, ce = layout.line_bounds(m.start)
-        line = text[cs:ce]
-        mr_hint = bool(S.RE_MR.search(line)) or m.term.formulation == "MR"
-        is_new = context_patterns().cues["new"].search(line)
-        is_cont = re.search(r"\b(?:dose\s+(?:reduced|increased|changed)|reduced|increased|continued|restarted)\b", line, _I)
-        for rx in rxs:
-            if rx.generic != m.generic or rx.new_on_admission is not None:
-                continue
-            if m.term.brand and rx.brand != m.term.brand:
-                continue
-            if mr_hint and rx.formulation != "MR":
-                continue
-            if not mr_hint and not m.term.brand and rx.formulation == "MR" and any(
-                    r.generic == m.generic and r.formulation != "MR" for r in rxs):
-                continue
-            if m.term.formulation == "combination" and rx.formulation != "combination":
-                continue
-            if is_new:
-                rx.new_on_admission = True
-            elif is_cont:
-                rx.new_on_admission = False
-
-    # admission list: merged into the discharge prescription, else historical
+    reading = _Reading(layout, mentions, opioid_mentions, others, rxs, group_of)
+    for _name, read in _PASSES:
+        read(reading)
+    rxs = reading.rxs
     distractors: list[Distractor] = []
-    adm = [m for m in mentions if m.context == "admission" and m.category == "opioid"]
-    for m in adm:
-        match = [r for r in rxs if r.generic == m.generic]
-        if match:
-            for r in match:
-                if r.new_on_admission is None:
-                    line = text[slice(*layout.line_bounds(m.start))]
-                    if S.RE_MR.search(line) and r.formulation != "MR":
-                        continue
-                    r.new_on_admission = False
-            continue
-        # a pre-admission item marked stopped on its own line ("co-codamol 30/500 2 QDS - stopped, switched to X")
-        m.context = "stopped" if LINE_STOPPED.search(text, m.end, layout.line_bounds(m.start)[1]) else "historical"
-    # a discharge prescription whose drug (and brand) the patient already took before admission, named in prose
-    # ("On admission she was taking MST 60 mg bd and OxyNorm 10 mg ...; ... OxyNorm 10 mg capsules ..."): pre-existing
-    for m in mentions:
-        if m.context != "historical" or m.category != "opioid":
-            continue
-        if not _RE_TAKEN_BEFORE.search(text, max(0, m.start - 80), m.start):
-            continue
-        for r in rxs:
-            if r.generic == m.generic and r.new_on_admission is None and m.term.brand and r.brand == m.term.brand:
-                r.new_on_admission = False
 
     seen = set()
     for m in mentions:
