@@ -269,9 +269,11 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         if LINE_STOPPED.search(line) and not _RE_STOPPED_WHEN.search(line) and \
                 not cue("restarted", text[max(ls, m.start - 80):min(le, m.end + 200)]):
             return "stopped"  # (not "[RESTARTED day 3 after being held]": held, then given again)
-        if cue("other", clause) and not has_sig(text[m.start:le]):
-            return "other"
+        if cue("other", clause) and not has_sig(text[m.start:le]) or cue("not_given_already_on", text[m.end:le]):
+            return "other"  # ("Codeine linctus 5 ml qds - NOT supplied, already on co-codamol": not given)
         return "rx"
+    if cue("not_given_already_on", text[m.end:ce]):
+        return "other"
     if cue("allergy", clause):
         return "allergy"
     other = cue("other", clause)

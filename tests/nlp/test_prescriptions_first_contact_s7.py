@@ -386,3 +386,13 @@ def test_a_reconciliation_list_above_the_discharge_list_is_what_he_took_before()
               "• Amlodipine 10mg daily\n\nMedicines on discharge:\n"
               "- Zomorph 50mg MR capsules, one twice daily, 28 capsules, continued\n")
     assert [rx.generic for rx in extract_letter(letter).opioids] == ["morphine"]
+
+
+@pytest.mark.parametrize("status, is_rx", [
+    ("NOT supplied – already on co-codamol", False),
+    ("not prescribed as she is already taking co-codamol", False),
+    ("not supplied (own supply at home)", True),
+])
+def test_not_supplied_because_already_on_another_opioid(status, is_rx):
+    letter = f"Medicines on discharge:\n▪ Codeine linctus 15mg/5ml 5 ml four times a day ▪ {status}\n"
+    assert bool(extract_letter(letter).opioids) is is_rx
