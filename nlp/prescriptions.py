@@ -269,6 +269,8 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         if LINE_STOPPED.search(line) and not _RE_STOPPED_WHEN.search(line) and \
                 not cue("restarted", text[max(ls, m.start - 80):min(le, m.end + 200)]):
             return "stopped"  # (not "[RESTARTED day 3 after being held]": held, then given again)
+        if cue("reduction_verb_before", before) and cue("reduction_rate_after", text[m.end:ce]):
+            return "reference"  # "recommend reducing Palexia SR by 50 mg per dose every 2 weeks": a plan
         if cue("other", clause) and not has_sig(text[m.start:le]) or cue("not_given_already_on", text[m.end:le]):
             return "other"  # ("Codeine linctus 5 ml qds - NOT supplied, already on co-codamol": not given)
         return "rx"

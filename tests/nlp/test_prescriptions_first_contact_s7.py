@@ -396,3 +396,12 @@ def test_a_reconciliation_list_above_the_discharge_list_is_what_he_took_before()
 def test_not_supplied_because_already_on_another_opioid(status, is_rx):
     letter = f"Medicines on discharge:\n▪ Codeine linctus 15mg/5ml 5 ml four times a day ▪ {status}\n"
     assert bool(extract_letter(letter).opioids) is is_rx
+
+
+@pytest.mark.parametrize("heading", ["PAIN TEAM PLAN", "Analgesia plan:", "Opioid plan"])
+def test_a_recommended_reduction_under_a_plan_heading_is_no_prescription(heading):
+    letter = ("Discharge medications\nPalexia SR 250mg tablets 250mg Oral BD Continued\n"
+              f"{heading}\nPain team recommend reducing Palexia SR by 50 mg per dose every 2 weeks once this flare "
+              "has settled, aiming for 150 mg BD.\n")
+    [rx] = extract_letter(letter).opioids
+    assert (rx.dose_mg_max, rx.frequency_per_day_max) == (250.0, 2)
