@@ -70,7 +70,7 @@ _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "sh
              "recommend", "advise", "care home", "practice", "surgery", "ensure", "cut down", "cutting down", "tail",
              "down-titrat", "downtitrat", "down titrat", "jic", "just in case", "anticipatory", "painkill",
              "pain killer", "pain relief", "patch", "weaning", "stopping", "taper", "step-down", "reduction",
-             "no longer", "no more", "do not", "not to", "then", "and stop", "& stop", "+ stop", "ask", "request",
+             "no longer", "no more", "do not", "not to", "down by", "back by", "then", "and stop", "& stop", "+ stop", "ask", "request",
              "district", "community", "primary care", "appreciat", "thank", "asked", "your help", "assistance",
              "might you", "will you", "at most", "max", "exceed", "until", "down to", "down onto", "if you", "wonder",
              "kind enough", "back to", "make sure", "confirm", "is off", "come down", "go down", "back down", "long-term", "long term",
