@@ -70,7 +70,7 @@ _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "sh
              "recommend", "advise", "care home", "practice", "surgery", "ensure", "cut down", "cutting down", "tail",
              "down-titrat", "downtitrat", "down titrat", "jic", "just in case", "anticipatory", "painkill",
              "pain killer", "pain relief", "patch", "weaning", "stopping", "taper", "step-down", "reduction",
-             "no longer", "no more", "do not", "not to", "down by", "back by", "then", "and stop", "& stop", "+ stop", "ask", "request",
+             "no longer", "no more", "do not", "not to", "down by", "back by", "issue", "then", "and stop", "& stop", "+ stop", "ask", "request",
              "district", "community", "primary care", "appreciat", "thank", "asked", "your help", "assistance",
              "might you", "will you", "at most", "max", "exceed", "until", "down to", "down onto", "if you", "wonder",
              "kind enough", "back to", "make sure", "confirm", "is off", "come down", "go down", "back down", "long-term", "long term",
@@ -348,7 +348,12 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             continue
         st = text[s:e]
         named_opioid = any(s <= p < e for p in opioid_pos)
-        if not (ex.opioids or named_opioid):
+        # a request right after a plan about a named opioid that refers back to it ("... bring the Zomorph down by
+        # 10 mg each fortnight. I would be grateful if your practice could oversee that reduction") is about that
+        # opioid, even in a letter that discharges none (the patient's own supply goes on)
+        refers_back = last_plan_end is not None and _follows(text, last_plan_end, s) and \
+            bool(P.plan_reference.search(st))
+        if not (ex.opioids or named_opioid or refers_back):
             # nothing to plan: the statement only counts as the first "no weaning plan" statement
             if not negated and negated_rx is not None and negated_rx.search(st):
                 negated.append((s, e))

@@ -1,4 +1,4 @@
-"""Classes of letter-level wording (weaning plan) found missing by the first-contact gold sets
+"""Classes of letter-level wording (weaning plan, GP instruction) found missing by the first-contact gold sets
 fresh13 and fresh14 (session 7). Every line here was written for these tests; none is taken from a gold letter."""
 from __future__ import annotations
 
@@ -62,3 +62,69 @@ WHETHER_REDUCE = [
 @pytest.mark.parametrize("prose, wean", WHETHER_REDUCE)
 def test_question_whether_to_reduce_is_no_plan(prose, wean):
     assert _letter(prose).weaning_plan.present is wean
+
+
+# Passive instructions on repeat prescribing ("not to be added to repeats", "not for issuing on repeat") address
+# whoever issues repeats, the GP.
+NOT_TO_REPEATS = [
+    ("The oxycodone is not to be added to repeat prescribing.", True),
+    ("Oxycodone not to be put on her repeats.", True),
+    # near miss: the same words about a drug that is not an opioid, in a separate line
+    ("Her laxative is something she buys herself.", False),
+]
+
+
+@pytest.mark.parametrize("prose, gp", NOT_TO_REPEATS)
+def test_not_to_be_added_to_repeats_is_a_gp_instruction(prose, gp):
+    assert _letter(prose).gp_instruction.present is gp
+
+
+# Asking the GP to ask, write to or liaise with a specialist team, or to revisit a dose, is an action for the GP.
+GP_ASKS_SPECIALIST = [
+    ("Could the practice please ask the pain team to look again at her oxycodone at clinic?", True),
+    ("Could the surgery liaise with the orthopaedic clinic about her oxycodone if she still needs it in a month?", True),
+    ("Would you kindly revisit the oxycodone dose when you see her?", True),
+]
+
+
+@pytest.mark.parametrize("prose, gp", GP_ASKS_SPECIALIST)
+def test_gp_asked_to_involve_a_specialist(prose, gp):
+    assert _letter(prose).gp_instruction.present is gp
+
+
+# "analgesics" (plural) names the opioids like "analgesia": "please continue both analgesics on repeat".
+def test_plural_analgesics_names_the_opioid():
+    ex = _letter("Please continue her analgesics on repeat until fracture clinic.")
+    assert ex.gp_instruction.present
+
+
+# A practice's own action list ("Practice actions", "Surgery tasks") heads GP instructions like "GP actions".
+PRACTICE_ACTIONS = [
+    ("Practice actions\n- Oxycodone can be issued from here if she runs short; no repeat template.", True),
+    ("Surgery tasks:\n- issue oxycodone from here only as an acute item.", True),
+    # near miss: no heading, a past fact
+    ("Notes\n- Oxycodone was issued by the ward.", False),
+]
+
+
+@pytest.mark.parametrize("prose, gp", PRACTICE_ACTIONS)
+def test_practice_actions_heading(prose, gp):
+    assert _letter(prose).gp_instruction.present is gp
+
+
+# A request right after a plan about an opioid that refers back to it ("oversee that reduction") is a GP instruction
+# even when the letter supplies no opioid (the patient's own supply goes on).
+OWN_SUPPLY = ("Dear Dr Example,\n\nMr Test came in with a flare of chronic back pain and goes home on his usual "
+              "MST, his own supply at home, none dispensed.\n\nWe agreed to bring the MST down by 10 mg each "
+              "fortnight from next month. {}\n\nYours sincerely,\nDr Writer\n")
+
+
+@pytest.mark.parametrize("request_line, gp", [
+    ("I would be grateful if you could supervise that reduction with fortnightly scripts.", True),
+    # near miss: no reference back to the plan, no opioid
+    ("I would be grateful if you could check his blood pressure.", False),
+])
+def test_request_referring_back_to_a_plan(request_line, gp):
+    ex = extract_letter(OWN_SUPPLY.format(request_line))
+    assert ex.weaning_plan.present
+    assert ex.gp_instruction.present is gp
