@@ -366,6 +366,14 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         ticked = _RE_UNTICKED.sub(" ", st) if "\u2610" in st or "\u25a1" in st else st
         has_opioid = named_opioid or bool(P.opioid_words.search(ticked))
         has_other = any(s <= p < e for p in other_pos)
+        row_other = False
+        if not named_opioid and not has_other:
+            # a table cell that names no drug ('| taper per haematology |', '| 15 mg OD, then reduce by 2.5 mg every
+            # 2 weeks |') is about the drug of its row: a row naming only other drugs makes it no opioid statement
+            ls, le = layout.line_bounds(s)
+            if any(text.find(sep, ls, le) >= 0 for sep in _CELL_SEPS) and \
+                    any(ls <= p < le for p in other_pos) and not any(ls <= p < le for p in opioid_pos):
+                has_other = row_other = True
         if not has_opioid and P.pronoun.search(st):
             ps, _pe = layout.sentence_bounds(max(0, s - 2))
             has_opioid = any(ps <= p < s for p in opioid_pos) or (s - ps < 3 and any(
@@ -391,7 +399,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             st = _mask_past_last_dose(st, text)
         strength = _plan_strength(st)
         is_wean = strength > 0
-        if is_wean and has_other and _plan_object_is_other(st, s, mentions):
+        if is_wean and has_other and ((row_other and not has_opioid) or _plan_object_is_other(st, s, mentions)):
             is_wean = False
         if is_wean and not has_opioid and kind not in PLAN_SECTIONS and not lead_in and \
                 not _opioid_on_row(layout, s, opioid_pos) and \

@@ -128,3 +128,36 @@ def test_request_referring_back_to_a_plan(request_line, gp):
     ex = extract_letter(OWN_SUPPLY.format(request_line))
     assert ex.weaning_plan.present
     assert ex.gp_instruction.present is gp
+
+
+# A table cell that names no drug ('| wean per rheumatology |', '| 20 mg OD, then reduce by 5 mg weekly |') is about
+# the drug of its row: on a row naming only another drug it is no opioid plan; on the opioid's row it is one.
+TABLE = ("Dear Dr Example,\n\nMrs Test was admitted with a flare of arthritis and a hip fracture.\n\nDischarge medicines\n"
+         "Drug | Dose | Comment\n"
+         "Morphine sulfate 10 mg/5 ml oral solution | 5 mg every 4 hours if needed for hip pain | {opioid_cell}\n"
+         "Prednisolone 5 mg tablets | {steroid_dose} | {steroid_cell}\n"
+         "Paracetamol 500 mg tablets | 1 g four times a day | continue\n\nYours sincerely,\nDr Writer\n")
+
+
+@pytest.mark.parametrize("opioid_cell, steroid_dose, steroid_cell, wean", [
+    ("new, 100 ml", "20 mg daily", "wean per rheumatology", False),
+    ("new, 100 ml", "20 mg OD, then reduce by 5 mg every week", "changed", False),
+    # near miss: the plan cell on the opioid's own row
+    ("new, 100 ml; reduce by 2.5 mg every week then stop", "20 mg daily", "continue", True),
+])
+def test_table_cell_plan_belongs_to_its_row(opioid_cell, steroid_dose, steroid_cell, wean):
+    ex = extract_letter(TABLE.format(opioid_cell=opioid_cell, steroid_dose=steroid_dose, steroid_cell=steroid_cell))
+    assert ex.opioids
+    assert ex.weaning_plan.present is wean
+
+
+# A plan label shared with another word ('Weaning/opioid plan:', 'Taper/analgesia plan -') followed by 'nil' or 'none'
+# says no plan, like 'Weaning plan: none'.
+@pytest.mark.parametrize("line", [
+    "Weaning/opioid plan: nil change to the oxycodone; fracture clinic to review.",
+    "Weaning/analgesia plan - none at present.",
+])
+def test_shared_plan_label_with_nil_is_no_plan(line):
+    ex = _letter(line)
+    assert not ex.weaning_plan.present
+    assert ex.weaning_plan.negated_text
