@@ -668,7 +668,10 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
             ls, le = layout.line_bounds(m.start)
             a, b = max(ls, s), min(le, e)
             here = _RE_COMMA_SPLIT.split(layout.text[a:m.start])[-1] + _RE_COMMA_SPLIT.split(layout.text[m.start:b])[0]
-            if c.cues["historical"].search(here) or c.cues["stopped"].search(here):
+            stop = c.cues["stopped"].search(here)
+            if stop and _RE_NOT_BEFORE.search(here, max(0, stop.start() - 12), stop.start()):
+                stop = None  # "we have not stopped her Zomorph": it goes on
+            if c.cues["historical"].search(here) or stop:
                 continue  # "PMH: codeine for migraine, stopped years ago": the reason of a past use
         for f in c.ind_for.finditer(layout.text, m.end, e):
             phrase = f.group(1).strip()
@@ -699,7 +702,35 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
             before = _reason_before().search(layout.text, ps, s)
             if before:
                 return before.group(0)
+        # "We have not stopped her Zomorph. She has taken it for years for her back pain.": the next sentence of the
+        # paragraph names no drug and refers back to this one by a pronoun before its reason
+        phrase = _reason_in_next_sentence(layout, e, mentions)
+        if phrase:
+            return phrase
     return None
+
+
+_RE_BACK_PRONOUN = re.compile(r"\b(?:it|them)\b", re.IGNORECASE)
+_RE_NOT_BEFORE = re.compile(r"\b(?:not|never)\s+(?:been\s+)?$|n't\s+(?:been\s+)?$", re.IGNORECASE)
+
+
+def _reason_in_next_sentence(layout: LetterLayout, e: int, mentions) -> str | None:
+    """The reason given by the sentence right after pos e when it goes on along the same line, names no drug and
+    refers back by a pronoun before a 'for ... pain' phrase."""
+    text = layout.text
+    ns = e
+    while ns < len(text) and text[ns] in " \t":
+        ns += 1
+    if ns >= len(text) or text[ns] in "\r\n" or text[e - 1:e] not in (".", "!"):
+        return None  # the next sentence must go on along the same line of prose
+    _s, ne = layout.sentence_bounds(ns)
+    if ne <= ns or any(ns <= m.start < ne for m in mentions):
+        return None
+    pro = _RE_BACK_PRONOUN.search(text, ns, ne)
+    if not pro:
+        return None
+    m = _reason_before().search(text, pro.end(), ne)
+    return m.group(0) if m else None
 
 
 @lru_cache(maxsize=1)

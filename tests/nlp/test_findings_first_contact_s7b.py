@@ -161,3 +161,44 @@ def test_shared_plan_label_with_nil_is_no_plan(line):
     ex = _letter(line)
     assert not ex.weaning_plan.present
     assert ex.weaning_plan.negated_text
+
+
+# Indication: a prescription to take only if the pain comes back, returns or gets worse ('start only if the nerve
+# block wears off and the pain returns') gives pain as its reason, though 'the pain settles' does not.
+def _rx_letter(item: str):
+    return extract_letter("Dear Dr Example,\n\nDay-case wrist surgery under a nerve block.\n\nMedicines to take home\n"
+                          "1) " + item + "\n2) Paracetamol 1 g four times a day\n\nYours sincerely,\nDr Writer\n")
+
+
+@pytest.mark.parametrize("item, documented", [
+    ("Oxycodone 5 mg capsules - start only if the block wears off and the pain comes back: one every 4 hours, max 4 a "
+     "day - 12 capsules", True),
+    ("Oxycodone 5 mg capsules - one every 4 hours if her pain gets worse, max 4 a day - 12 capsules", True),
+    # near miss: no reason at all
+    ("Oxycodone 5 mg capsules - one every 4 hours, max 4 a day - 12 capsules", False),
+])
+def test_pain_coming_back_is_the_reason(item, documented):
+    ex = _rx_letter(item)
+    assert ex.opioids
+    assert ex.indication_documented is documented
+
+
+# Indication: the sentence right after one naming the opioid, on the same line, names no drug and refers back to it
+# by a pronoun before 'for ... pain' ('We have kept his MST. He has taken it for years for his knee pain.'). A
+# negated stop ('we have not stopped her MST') does not make it a past use.
+PRONOUN_REASON = ("Dear Dr Example,\n\nMr Test came in after a fall.\n\n{prose}\n\nMedicines on discharge\n"
+                  "MST Continus 30 mg tablets   one twice daily   continued\nSenna 15 mg at night\n\n"
+                  "Yours sincerely,\nDr Writer\n")
+
+
+@pytest.mark.parametrize("prose, documented", [
+    ("We have not stopped his MST. He has taken it for several years for his arthritic knee pain and it goes on.", True),
+    ("His MST is unchanged. He has used it since 2019 for his back pain.", True),
+    # near misses: no pronoun referring back; the next sentence on a line of its own
+    ("His MST is unchanged. His brother has back pain.", False),
+    ("His MST is unchanged.\nHe has used it since 2019 for his back pain.", False),
+])
+def test_reason_in_the_next_sentence_by_pronoun(prose, documented):
+    ex = extract_letter(PRONOUN_REASON.format(prose=prose))
+    assert ex.opioids
+    assert ex.indication_documented is documented
