@@ -437,7 +437,10 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         s, e = negated[0]
         ex.weaning_plan = Finding(False, None, None, text[s:e], (s, e))
     if gp:
-        s, e, _ = min(gp, key=lambda x: (not P.gp_address_direct.search(text, x[0], x[1]), x[0]))
+        # direct address first; among those, one the letter puts under the GP's own heading or section ("Requests to
+        # GP: - please add ...") before a note addressed by someone else elsewhere ("Renal pharmacist: please avoid ...")
+        s, e, _ = min(gp, key=lambda x: (not P.gp_address_direct.search(text, x[0], x[1]),
+                                         not (x[2] == "gp" or _under_gp_heading(layout, x[0])), x[0]))
         ex.gp_instruction = Finding(True, text[s:e], (s, e))
 
 

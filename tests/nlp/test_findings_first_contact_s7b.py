@@ -202,3 +202,23 @@ def test_reason_in_the_next_sentence_by_pronoun(prose, documented):
     ex = extract_letter(PRONOUN_REASON.format(prose=prose))
     assert ex.opioids
     assert ex.indication_documented is documented
+
+
+# Which GP instruction is shown: among statements that speak to the reader directly, one under the GP's own heading
+# ("Actions for GP", "Requests to GP") comes before a note someone else addressed earlier in the letter.
+RANKED = ("Dear Dr Example,\n\nMrs Test had a fractured wrist fixed.\nPain team note: please avoid tramadol, she had "
+          "a seizure on it.\n\nMedicines: oxycodone 5mg capsules, one every 4 hours when required for pain, 20 "
+          "capsules.\n\n{heading}\n- Blood pressure check in a week.\n- Please stop the oxycodone after five days "
+          "if her pain has settled.\n\nYours sincerely,\nDr Writer\n")
+
+
+@pytest.mark.parametrize("heading, shown", [
+    ("Requests to GP", "Please stop the oxycodone"),
+    ("Actions for the practice", "Please stop the oxycodone"),
+    # near miss: a heading that is not the GP's: the first direct request is shown
+    ("Notes", "Pain team note: please avoid tramadol"),
+])
+def test_gp_heading_item_shown_first(heading, shown):
+    ex = extract_letter(RANKED.format(heading=heading))
+    assert ex.gp_instruction.present
+    assert ex.gp_instruction.text.startswith(shown)
