@@ -289,6 +289,12 @@ def _opioid_last_named_in_paragraph(layout: LetterLayout, pos: int, mentions) ->
     return bool(before) and max(before, key=lambda m: m.start).category == "opioid"
 
 
+@lru_cache(maxsize=1)
+def _step_down_to_other() -> re.Pattern:
+    """A stop said of a pronoun until a non-opioid is enough ("stop them once plain paracetamol is enough")."""
+    return gated(phrase_regex(letter_rules()["plans"]["step_down_to_other"]))
+
+
 def _gp_not(st: str) -> bool:
     """A generic or non-request phrase ("no change to ...", "please note") that makes a statement no GP action,
     unless another clause of it (after a semicolon) is one: "no change to her X; review the Y at one week"."""
@@ -395,6 +401,10 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
                 has_opioid = True  # "the 12 capsules are the whole course": the count supplied of the opioid
         if not has_opioid and patch_opioid and re.search(r"\bpatch(?:es)?\b", st, _I):
             has_opioid = True  # "remove after the 2nd patch" in a letter whose patch is the opioid
+        if not has_opioid and has_other and ex.opioids and _step_down_to_other().search(st):
+            # "stop them altogether once plain paracetamol is enough": the drug named is where the step-down goes,
+            # what stops is the letter's opioid
+            has_opioid, has_other = True, False
         if "last dose" in st.lower():
             st = _mask_past_last_dose(st, text)
         strength = _plan_strength(st)

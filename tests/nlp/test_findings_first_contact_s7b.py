@@ -222,3 +222,25 @@ def test_gp_heading_item_shown_first(heading, shown):
     ex = extract_letter(RANKED.format(heading=heading))
     assert ex.gp_instruction.present
     assert ex.gp_instruction.text.startswith(shown)
+
+
+# A stop said of a pronoun until a non-opioid is enough ("stop them once plain paracetamol is enough", "cut down on
+# it when ibuprofen alone controls the pain") steps the opioid down to that drug: a plan about the opioid, though
+# the only drug the sentence names is the other one.
+STEP_DOWN_TO_OTHER = ("Dear Dr Example,\n\nDay-case hernia repair.\n\nMedicines to take home\n- Codeine 30 mg tablets: "
+                      "one or two up to four times a day when needed for wound pain. 28 tablets.\n- Paracetamol 1 g "
+                      "four times a day.\n\nAdvice\nTake extra fluids and fibre. {advice}\n\nYours sincerely,\n"
+                      "Dr Writer\n")
+
+
+@pytest.mark.parametrize("advice, wean", [
+    ("Take fewer as the wound settles and stop them once plain paracetamol is enough.", True),
+    ("Stop taking them when paracetamol on its own controls the pain.", True),
+    # near misses: the paracetamol itself stopped; a pronoun without the step-down
+    ("Stop the paracetamol once the pain is gone.", False),
+    ("Keep them away from children, with the paracetamol.", False),
+])
+def test_stop_until_a_non_opioid_is_enough(advice, wean):
+    ex = extract_letter(STEP_DOWN_TO_OTHER.format(advice=advice))
+    assert ex.opioids
+    assert ex.weaning_plan.present is wean
