@@ -80,10 +80,13 @@ def test_not_to_be_added_to_repeats_is_a_gp_instruction(prose, gp):
 
 
 # Asking the GP to ask, write to or liaise with a specialist team, or to revisit a dose, is an action for the GP.
+# Telling the patient to contact a team is not.
 GP_ASKS_SPECIALIST = [
     ("Could the practice please ask the pain team to look again at her oxycodone at clinic?", True),
     ("Could the surgery liaise with the orthopaedic clinic about her oxycodone if she still needs it in a month?", True),
     ("Would you kindly revisit the oxycodone dose when you see her?", True),
+    # near miss: advice to the patient to contact a team
+    ("If the pain from the oxycodone gets worse, please contact the fracture clinic team.", False),
 ]
 
 
