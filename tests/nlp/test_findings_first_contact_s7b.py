@@ -107,6 +107,8 @@ PRACTICE_ACTIONS = [
     ("Surgery tasks:\n- issue oxycodone from here only as an acute item.", True),
     # near miss: no heading, a past fact
     ("Notes\n- Oxycodone was issued by the ward.", False),
+    # near miss: a surgical team's follow-up heading is not the practice's
+    ("Surgery follow-up\n- Fracture clinic will review the oxycodone and stop it when the pain allows.", False),
 ]
 
 
