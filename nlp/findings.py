@@ -70,7 +70,7 @@ _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "sh
              "recommend", "advise", "care home", "practice", "surgery", "ensure", "cut down", "cutting down", "tail",
              "down-titrat", "downtitrat", "down titrat", "jic", "just in case", "anticipatory", "painkill",
              "pain killer", "pain relief", "patch", "weaning", "stopping", "taper", "step-down", "reduction",
-             "no longer", "no more", "do not", "not to", "then", "and stop", "& stop", "+ stop", "ask", "request",
+             "no longer", "no more", "do not", "not to", "down by", "back by", "issue", "then", "and stop", "& stop", "+ stop", "ask", "request",
              "district", "community", "primary care", "appreciat", "thank", "asked", "your help", "assistance",
              "might you", "will you", "at most", "max", "exceed", "until", "down to", "down onto", "if you", "wonder",
              "kind enough", "back to", "make sure", "confirm", "is off", "come down", "go down", "back down", "long-term", "long term",
@@ -289,6 +289,12 @@ def _opioid_last_named_in_paragraph(layout: LetterLayout, pos: int, mentions) ->
     return bool(before) and max(before, key=lambda m: m.start).category == "opioid"
 
 
+@lru_cache(maxsize=1)
+def _step_down_to_other() -> re.Pattern:
+    """A stop said of a pronoun until a non-opioid is enough ("stop them once plain paracetamol is enough")."""
+    return gated(phrase_regex(letter_rules()["plans"]["step_down_to_other"]))
+
+
 def _gp_not(st: str) -> bool:
     """A generic or non-request phrase ("no change to ...", "please note") that makes a statement no GP action,
     unless another clause of it (after a semicolon) is one: "no change to her X; review the Y at one week"."""
@@ -348,7 +354,12 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             continue
         st = text[s:e]
         named_opioid = any(s <= p < e for p in opioid_pos)
-        if not (ex.opioids or named_opioid):
+        # a request right after a plan about a named opioid that refers back to it ("... bring the Zomorph down by
+        # 10 mg each fortnight. I would be grateful if your practice could oversee that reduction") is about that
+        # opioid, even in a letter that discharges none (the patient's own supply goes on)
+        refers_back = last_plan_end is not None and _follows(text, last_plan_end, s) and \
+            bool(P.plan_reference.search(st))
+        if not (ex.opioids or named_opioid or refers_back):
             # nothing to plan: the statement only counts as the first "no weaning plan" statement
             if not negated and negated_rx is not None and negated_rx.search(st):
                 negated.append((s, e))
@@ -361,6 +372,14 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         ticked = _RE_UNTICKED.sub(" ", st) if "\u2610" in st or "\u25a1" in st else st
         has_opioid = named_opioid or bool(P.opioid_words.search(ticked))
         has_other = any(s <= p < e for p in other_pos)
+        row_other = False
+        if not named_opioid and not has_other:
+            # a table cell that names no drug ('| taper per haematology |', '| 15 mg OD, then reduce by 2.5 mg every
+            # 2 weeks |') is about the drug of its row: a row naming only other drugs makes it no opioid statement
+            ls, le = layout.line_bounds(s)
+            if any(text.find(sep, ls, le) >= 0 for sep in _CELL_SEPS) and \
+                    any(ls <= p < le for p in other_pos) and not any(ls <= p < le for p in opioid_pos):
+                has_other = row_other = True
         if not has_opioid and P.pronoun.search(st):
             ps, _pe = layout.sentence_bounds(max(0, s - 2))
             has_opioid = any(ps <= p < s for p in opioid_pos) or (s - ps < 3 and any(
@@ -382,11 +401,15 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
                 has_opioid = True  # "the 12 capsules are the whole course": the count supplied of the opioid
         if not has_opioid and patch_opioid and re.search(r"\bpatch(?:es)?\b", st, _I):
             has_opioid = True  # "remove after the 2nd patch" in a letter whose patch is the opioid
+        if not has_opioid and has_other and ex.opioids and _step_down_to_other().search(st):
+            # "stop them altogether once plain paracetamol is enough": the drug named is where the step-down goes,
+            # what stops is the letter's opioid
+            has_opioid, has_other = True, False
         if "last dose" in st.lower():
             st = _mask_past_last_dose(st, text)
         strength = _plan_strength(st)
         is_wean = strength > 0
-        if is_wean and has_other and _plan_object_is_other(st, s, mentions):
+        if is_wean and has_other and ((row_other and not has_opioid) or _plan_object_is_other(st, s, mentions)):
             is_wean = False
         if is_wean and not has_opioid and kind not in PLAN_SECTIONS and not lead_in and \
                 not _opioid_on_row(layout, s, opioid_pos) and \
@@ -424,7 +447,10 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         s, e = negated[0]
         ex.weaning_plan = Finding(False, None, None, text[s:e], (s, e))
     if gp:
-        s, e, _ = min(gp, key=lambda x: (not P.gp_address_direct.search(text, x[0], x[1]), x[0]))
+        # direct address first; among those, one the letter puts under the GP's own heading or section ("Requests to
+        # GP: - please add ...") before a note addressed by someone else elsewhere ("Renal pharmacist: please avoid ...")
+        s, e, _ = min(gp, key=lambda x: (not P.gp_address_direct.search(text, x[0], x[1]),
+                                         not (x[2] == "gp" or _under_gp_heading(layout, x[0])), x[0]))
         ex.gp_instruction = Finding(True, text[s:e], (s, e))
 
 
@@ -655,7 +681,10 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
             ls, le = layout.line_bounds(m.start)
             a, b = max(ls, s), min(le, e)
             here = _RE_COMMA_SPLIT.split(layout.text[a:m.start])[-1] + _RE_COMMA_SPLIT.split(layout.text[m.start:b])[0]
-            if c.cues["historical"].search(here) or c.cues["stopped"].search(here):
+            stop = c.cues["stopped"].search(here)
+            if stop and _RE_NOT_BEFORE.search(here, max(0, stop.start() - 12), stop.start()):
+                stop = None  # "we have not stopped her Zomorph": it goes on
+            if c.cues["historical"].search(here) or stop:
                 continue  # "PMH: codeine for migraine, stopped years ago": the reason of a past use
         for f in c.ind_for.finditer(layout.text, m.end, e):
             phrase = f.group(1).strip()
@@ -686,7 +715,35 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
             before = _reason_before().search(layout.text, ps, s)
             if before:
                 return before.group(0)
+        # "We have not stopped her Zomorph. She has taken it for years for her back pain.": the next sentence of the
+        # paragraph names no drug and refers back to this one by a pronoun before its reason
+        phrase = _reason_in_next_sentence(layout, e, mentions)
+        if phrase:
+            return phrase
     return None
+
+
+_RE_BACK_PRONOUN = re.compile(r"\b(?:it|them)\b", re.IGNORECASE)
+_RE_NOT_BEFORE = re.compile(r"\b(?:not|never)\s+(?:been\s+)?$|n't\s+(?:been\s+)?$", re.IGNORECASE)
+
+
+def _reason_in_next_sentence(layout: LetterLayout, e: int, mentions) -> str | None:
+    """The reason given by the sentence right after pos e when it goes on along the same line, names no drug and
+    refers back by a pronoun before a 'for ... pain' phrase."""
+    text = layout.text
+    ns = e
+    while ns < len(text) and text[ns] in " \t":
+        ns += 1
+    if ns >= len(text) or text[ns] in "\r\n" or text[e - 1:e] not in (".", "!"):
+        return None  # the next sentence must go on along the same line of prose
+    _s, ne = layout.sentence_bounds(ns)
+    if ne <= ns or any(ns <= m.start < ne for m in mentions):
+        return None
+    pro = _RE_BACK_PRONOUN.search(text, ns, ne)
+    if not pro:
+        return None
+    m = _reason_before().search(text, pro.end(), ne)
+    return m.group(0) if m else None
 
 
 @lru_cache(maxsize=1)
