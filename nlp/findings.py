@@ -1,6 +1,7 @@
 """Letter-level findings: weaning plan, GP instruction, indication, age, scenario, OME totals and risk flags."""
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -673,6 +674,7 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
     generics = {rx.generic for rx in ex.opioids}
     c = context_patterns()
     rx_spans = [rx.span for rx in ex.opioids if rx.span]
+    starts = sorted(m.start for m in mentions)
     for m in mentions:
         if m.generic not in generics:
             continue
@@ -717,7 +719,7 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
                 return before.group(0)
         # "We have not stopped her Zomorph. She has taken it for years for her back pain.": the next sentence of the
         # paragraph names no drug and refers back to this one by a pronoun before its reason
-        phrase = _reason_in_next_sentence(layout, e, mentions)
+        phrase = _reason_in_next_sentence(layout, e, starts)
         if phrase:
             return phrase
     return None
@@ -727,9 +729,9 @@ _RE_BACK_PRONOUN = re.compile(r"\b(?:it|them)\b", re.IGNORECASE)
 _RE_NOT_BEFORE = re.compile(r"\b(?:not|never)\s+(?:been\s+)?$|n't\s+(?:been\s+)?$", re.IGNORECASE)
 
 
-def _reason_in_next_sentence(layout: LetterLayout, e: int, mentions) -> str | None:
+def _reason_in_next_sentence(layout: LetterLayout, e: int, starts: list[int]) -> str | None:
     """The reason given by the sentence right after pos e when it goes on along the same line, names no drug and
-    refers back by a pronoun before a 'for ... pain' phrase."""
+    refers back by a pronoun before a 'for ... pain' phrase (``starts``: the mentions' offsets, sorted)."""
     text = layout.text
     ns = e
     while ns < len(text) and text[ns] in " \t":
@@ -737,7 +739,7 @@ def _reason_in_next_sentence(layout: LetterLayout, e: int, mentions) -> str | No
     if ns >= len(text) or text[ns] in "\r\n" or text[e - 1:e] not in (".", "!"):
         return None  # the next sentence must go on along the same line of prose
     _s, ne = layout.sentence_bounds(ns)
-    if ne <= ns or any(ns <= m.start < ne for m in mentions):
+    if ne <= ns or bisect.bisect_left(starts, ns) != bisect.bisect_left(starts, ne):
         return None
     pro = _RE_BACK_PRONOUN.search(text, ns, ne)
     if not pro:

@@ -9,6 +9,7 @@ Steps (all on character offsets of the original letter):
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 import time
 from dataclasses import dataclass
@@ -1187,6 +1188,9 @@ _RE_TO_VALUE = re.compile(r"\b(?:corrected|changed|amended|clarified|reduced|inc
 _RE_ITEM_REF = re.compile(r"\bitem\s+(\d{1,2})\b", _I)
 
 
+_MAX_CORRECTIONS = 50  # corrections read per letter (a real letter has one or two)
+
+
 def _corrections(layout: LetterLayout, mentions: list[Mention], rxs: list[OpioidPrescription]) -> list[OpioidPrescription]:
     """A correction later in the letter ("Correction: the oxycodone should read 5 mg, not 10 mg", "her OxyContin is
     60 mg twice daily, not three times daily", "TTO amended by pharmacist: item 2 frequency clarified to 'maximum 4
@@ -1195,12 +1199,19 @@ def _corrections(layout: LetterLayout, mentions: list[Mention], rxs: list[Opioid
     text = layout.text
     if not rxs or not context_patterns().cues["correction"].search(text):
         return rxs
-    for cm in context_patterns().cues["correction"].finditer(text):
+    opioid_ms = sorted((m for m in mentions if m.category == "opioid"), key=lambda m: m.start)
+    starts = [m.start for m in opioid_ms]
+    done = set()
+    for cm in itertools.islice(context_patterns().cues["correction"].finditer(text), _MAX_CORRECTIONS):
         s, e = layout.sentence_bounds(cm.start())
+        if (s, e) in done:
+            continue
+        done.add((s, e))
         sentence = text[s:e]
-        targets = {id(r): r for r in rxs for m in mentions
-                   if m.category == "opioid" and s <= m.start < e and m.generic == r.generic
-                   and not (r.span[0] <= m.start < r.span[1]) and (not m.term.brand or r.brand in (None, m.term.brand))}
+        named = opioid_ms[bisect.bisect_left(starts, s):bisect.bisect_left(starts, e)]  # (bounded: a letter of
+        targets = {id(r): r for m in named for r in rxs                                   # junk stays linear)
+                   if m.generic == r.generic and not (r.span[0] <= m.start < r.span[1])
+                   and (not m.term.brand or r.brand in (None, m.term.brand))}
         item = _RE_ITEM_REF.search(sentence)
         if item:
             numbered = re.compile(r"^[ \t]*\[?" + item.group(1) + r"[.)\]][ \t]", re.M)
@@ -1208,7 +1219,7 @@ def _corrections(layout: LetterLayout, mentions: list[Mention], rxs: list[Opioid
         para_end = text.find("\n\n", e)
         para_end = len(text) if para_end < 0 else para_end
         outside = [r for r in targets.values() if not (s <= r.span[0] < para_end)]
-        brands = {m.term.brand for m in mentions if s <= m.start < e and m.term.brand}
+        brands = {m.term.brand for m in named if m.term.brand}
         if len(outside) > 1 and brands:  # "her OxyContin is ...": the product named, not every oxycodone
             outside = [r for r in outside if r.brand in brands] or outside
         v = _RE_NOT_VALUE.search(sentence)

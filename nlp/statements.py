@@ -18,6 +18,7 @@ length (each line is looked at a bounded number of times).
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -348,7 +349,8 @@ def _same_product(text: str, a, b) -> bool:
 
 
 def unlisted_drugs(text: str, s: int, e: int, taken: list[tuple[int, int]]) -> list[tuple[int, str]]:
-    """Starts of drug-like words not in the lexicon ("senna 15mg") between s and e."""
+    """Starts of drug-like words not in the lexicon ("senna 15mg") between s and e (``taken``: sorted spans of the
+    lexicon mentions there)."""
     c = statement_patterns()
     out = []
     if not _DIGIT.search(text, s, e):
@@ -357,7 +359,8 @@ def unlisted_drugs(text: str, s: int, e: int, taken: list[tuple[int, int]]) -> l
         word = m.group(1)
         if word.lower() in c.not_drug or not c.unlisted_after.search(text[max(s, m.start(1) - 12):m.start(1)]):
             continue
-        if any(a <= m.start(1) < b for a, b in taken):
+        k = bisect.bisect_right(taken, (m.start(1), float("inf"))) - 1  # (taken is sorted: one look, not a scan)
+        if k >= 0 and taken[k][0] <= m.start(1) < taken[k][1]:
             continue
         out.append((m.start(1), word))
     return out
@@ -415,7 +418,7 @@ def segment(layout: LetterLayout, mentions: list) -> list[Statement]:
             continue
         kind = layout.section_kind(lms[0].start)
         is_list = kind in ("discharge", "admission", "stopped", "changes") and (le - ls) < 400
-        taken = [(m.start, m.end) for m in lms]
+        taken = sorted((m.start, m.end) for m in lms)
         unl = unlisted_drugs(text, ls, le, taken)
         events = sorted([(m.start, m) for m in lms] + [(p, w) for p, w in unl], key=lambda x: x[0])
         cur: Statement | None = None
