@@ -727,7 +727,13 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
                 S.parse_dose(sig, md, 0, formulation)
                 if sig.dose_mg_max is not None or sig.dose_units_max is not None:
                     break
-        if "comments" in cells:  # "MAX 4 CAPS/24H" in a Notes cell caps the Freq cell's "4-6 HRLY PRN"
+        if "cap" in cells and g.cell_text(text, "cap").strip():
+            # a "Max/24h" column ("4 doses", "8 tabs", "40mg"): the cap the Freq cell's interval is read under
+            cap_txt = "max " + g.cell_text(text, "cap").strip() + " in 24 hours"
+            S.parse_cap(sig, S.Masked(cap_txt, 0))
+            if sig.cap:
+                sig.cap_span = tuple(cells["cap"])  # (the evidence is the cell, not the words read around it)
+        if "comments" in cells and not sig.cap:  # "MAX 4 CAPS/24H" in a Notes cell caps the Freq cell's "4-6 HRLY PRN"
             S.parse_cap(sig, g.cell(text, "comments"))
         for r in ("freq", "dose", "drug", "comments"):
             mf = g.cell(text, r)

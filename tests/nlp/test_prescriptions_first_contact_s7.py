@@ -405,3 +405,12 @@ def test_a_recommended_reduction_under_a_plan_heading_is_no_prescription(heading
               "has settled, aiming for 150 mg BD.\n")
     [rx] = extract_letter(letter).opioids
     assert (rx.dose_mg_max, rx.frequency_per_day_max) == (250.0, 2)
+
+
+@pytest.mark.parametrize("cap, per_day, daily", [("4 doses", 4, 40.0), ("8 caps", 4, 40.0), ("", 6, 60.0)])
+def test_a_max_per_24h_column_caps_the_frequency_column(cap, per_day, daily):
+    letter = ("DISCHARGE MEDICINES\nLn | Medicine | Route | Dose | Frequency | PRN | Max/24h | Qty | Status\n"
+              f"04 | Oxycodone 5mg capsules (OxyNorm) | Oral | 5-10mg | 4 hourly | Y | {cap} | 20 caps | New\n"
+              "05 | Senna 7.5mg tablets | Oral | 15mg | ON | Y | | 20 tabs | New\n")
+    [rx] = extract_letter(letter).opioids
+    assert (rx.frequency_per_day_max, rx.max_daily_dose_mg) == (per_day, daily)
