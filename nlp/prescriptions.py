@@ -1676,6 +1676,26 @@ def _corrected(r: _Reading) -> None:
     r.rxs = _corrections(r.layout, r.mentions, r.rxs)
 
 
+def _made_up_of_parts(r: _Reading) -> None:
+    """A dose told as a total and then made up of products listed after it ("Zomorph, 50 mg twice daily, made up
+    as below: - Zomorph 30 mg ONE twice daily - Zomorph 10 mg TWO twice daily") is those products: the total is
+    no prescription of its own, and what it says of their status and supply holds for them."""
+    rxs = r.rxs
+    for total in list(rxs):
+        if total.dose_mg_max is None or not total.frequency_per_day_max:
+            continue
+        parts = [p for p in rxs if p is not total and p.generic == total.generic and p.formulation == total.formulation
+                 and p.frequency_per_day_max == total.frequency_per_day_max and p.dose_mg_max is not None
+                 and 0 < p.span[0] - total.span[1] < 400]
+        if len(parts) < 2 or abs(sum(p.dose_mg_max for p in parts) - total.dose_mg_max) > 1e-6:
+            continue
+        for p in parts:
+            for f in ("new_on_admission", "status", "supply_days", "indication"):
+                if getattr(p, f) is None and getattr(total, f) is not None:
+                    setattr(p, f, getattr(total, f))
+        rxs.remove(total)
+
+
 # After the statements are read, in this order: each pass reads what the passes before it decided (a later
 # correction needs the supplies and statuses told elsewhere in place; the admission list needs every status).
 _PASSES = (
@@ -1692,6 +1712,7 @@ _PASSES = (
     ("schedule tables", lambda r: _schedule_tables(r.layout, r.rxs)),
     ("status from change lines", _status_from_change_lines),
     ("admission list", _admission_list),
+    ("a total made up of parts", _made_up_of_parts),
 )
 
 

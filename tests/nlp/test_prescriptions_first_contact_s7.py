@@ -414,3 +414,18 @@ def test_a_max_per_24h_column_caps_the_frequency_column(cap, per_day, daily):
               "05 | Senna 7.5mg tablets | Oral | 15mg | ON | Y | | 20 tabs | New\n")
     [rx] = extract_letter(letter).opioids
     assert (rx.frequency_per_day_max, rx.max_daily_dose_mg) == (per_day, daily)
+
+
+def test_a_total_made_up_of_products_listed_below_is_those_products():
+    letter = ("He goes home on his usual Zomorph, 50 mg twice daily, made up as below - unchanged, own supply.\n"
+              "- Zomorph 30 mg MR capsules: ONE capsule twice daily\n"
+              "- Zomorph 10 mg MR capsules: TWO capsules twice daily\n")
+    rxs = extract_letter(letter).opioids
+    assert sorted((r.strength_mg, r.dose_mg_max) for r in rxs) == [(10.0, 20.0), (30.0, 30.0)]
+    assert all(r.new_on_admission is False for r in rxs) and sum(r.ome_mg_per_day for r in rxs) == 100.0
+
+
+def test_two_different_doses_of_one_product_are_not_a_total():
+    letter = ("Discharge medicines:\n- Zomorph 50 mg MR capsules, one twice daily\n"
+              "- Zomorph 30 mg MR capsules: ONE capsule twice daily\n- Zomorph 10 mg MR capsules: ONE capsule twice daily\n")
+    assert len(extract_letter(letter).opioids) == 3
