@@ -181,6 +181,11 @@ def _switched_away(text: str, m: Mention, ce: int, others: "OtherOpioids | None"
 _RE_NEGATED_BEFORE = re.compile(r"\b(?:not|no|nothing|without|never)\b[^.;\n]{0,30}$", _I)
 
 
+# the first dose or patch of a discharge prescription given before the patient left
+_RE_FIRST_ON_WARD = re.compile(r"\b(?:applied|put\s+on|first\s+(?:dose|patch)|(?<!not\s)continued(?:\s+unchanged)?)\b[^.;\n]{0,30}"
+                               r"\bon\s+the\s+ward\b", _I)
+
+
 def _goes_home(text: str) -> re.Match | None:
     """The first words that say the drug goes home: a discharge cue ("goes home on", "TTO") or a restart."""
     a, b = cue("discharge_positive", text), cue("restarted", text)
@@ -459,7 +464,8 @@ def _statement_context(layout: LetterLayout, statements: list) -> None:
         if layout.section_kind(st.start) == "discharge":
             continue
         zone = text[st.cue_start:st.end]
-        if cue("inpatient_past", zone) and not _goes_home(zone):
+        if cue("inpatient_past", zone) and not _goes_home(zone) \
+                and not _RE_FIRST_ON_WARD.search(zone):  # ("was continued unchanged on the ward", "applied ... on the ward")
             for m in st.mentions:
                 m.context = "inpatient_only"
         elif cue("gp_request", zone) or _step_down_only(text, st, zone):

@@ -429,3 +429,19 @@ def test_two_different_doses_of_one_product_are_not_a_total():
     letter = ("Discharge medicines:\n- Zomorph 50 mg MR capsules, one twice daily\n"
               "- Zomorph 30 mg MR capsules: ONE capsule twice daily\n- Zomorph 10 mg MR capsules: ONE capsule twice daily\n")
     assert len(extract_letter(letter).opioids) == 3
+
+
+@pytest.mark.parametrize("sentence, brand", [
+    ("She takes MST Continus 100mg twice daily, which is prescribed by you and was continued unchanged on the "
+     "ward.", "MST Continus"),
+    ("New medicines\n  BuTrans 5 micrograms/hour patch - apply one patch every 7 days (applied Mon 19/10 on the "
+     "ward) for rib pain. 2 patches sent.", "BuTrans"),
+])
+def test_a_dose_continued_or_first_applied_on_the_ward_goes_home(sentence, brand):
+    assert [rx.brand for rx in extract_letter(sentence + "\n").opioids] == [brand]
+
+
+def test_a_dose_used_on_the_ward_stays_there():
+    letter = "Her pain was managed with Oramorph 5mg when required on the ward (last dose 02/03).\n"
+    result = extract_letter(letter)
+    assert result.opioids == [] and [d.reason for d in result.distractors] == ["inpatient_only"]
