@@ -445,3 +445,10 @@ def test_a_dose_used_on_the_ward_stays_there():
     letter = "Her pain was managed with Oramorph 5mg when required on the ward (last dose 02/03).\n"
     result = extract_letter(letter)
     assert result.opioids == [] and [d.reason for d in result.distractors] == ["inpatient_only"]
+
+
+def test_drugs_named_after_only_if_are_the_condition_not_new_statements():
+    letter = ("Discharge medicines:\n- Dihydrocodeine 30mg tablets: 1 tablet up to 4 times a day only if paracetamol "
+              "and ibuprofen are not enough for wound pain. TTO 12 tabs. Do not continue beyond 3 days.\n")
+    [rx] = extract_letter(letter).opioids
+    assert (rx.supply_quantity, rx.duration_days) == ("12 tablets", 3)
