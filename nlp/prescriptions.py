@@ -308,7 +308,8 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         return "stopped"  # "SWITCHED: OxyContin 20 mg BD -> Targinact 20/10 mg bd": the product left
     if cue("pre_admission_before", before) and not positive:
         return "historical"  # "admitted with back pain on OxyContin 20mg BD": what he took before
-    if cue("reduction_verb_before", before) and cue("reduction_rate_after", text[m.end:ce]) and not positive:
+    if (cue("reduction_verb_before", before) or _RE_PASSIVE_AFTER.match(text, m.end, ce)) \
+            and cue("reduction_rate_after", text[m.end:ce]) and not positive:
         return "reference"  # "reduce the Zomorph by 10mg per dose every two weeks (50mg BD -> 40mg BD)": a plan
     if cue("unused_taken_away", text[m.end:ce]) and not positive:
         return "inpatient_only"  # "OxyNorm ... was never needed and was taken away at discharge": it stayed behind
@@ -346,6 +347,7 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
     return "reference"
 
 
+_RE_PASSIVE_AFTER = re.compile(r"\s*(?:is|be|should\s+be|to\s+be|will\s+be|can\s+be|must\s+be)\s", _I)
 _RE_FREE_OF = re.compile(r"[ \t]?-?[ \t]?free\b", _I)
 _RE_TAKEN_BEFORE = re.compile(r"\b(?:on\s+admission|before\s+(?:this\s+)?admission|prior\s+to\s+(?:this\s+)?admission|"
                               r"pre-?admission|(?:was|were|had\s+been)\s+taking)\b[^.;]*$", _I)

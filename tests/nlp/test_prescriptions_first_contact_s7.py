@@ -452,3 +452,13 @@ def test_drugs_named_after_only_if_are_the_condition_not_new_statements():
               "and ibuprofen are not enough for wound pain. TTO 12 tabs. Do not continue beyond 3 days.\n")
     [rx] = extract_letter(letter).opioids
     assert (rx.supply_quantity, rx.duration_days) == ("12 tablets", 3)
+
+
+@pytest.mark.parametrize("plan", [
+    "The pain team have asked that the OxyContin is reduced by 10mg per dose every three days.",
+    "The OxyContin should be weaned by 10 mg every week.",
+])
+def test_a_passive_reduction_with_its_rate_is_a_plan(plan):
+    letter = "Discharge medicines:\n- OxyContin 60mg tablets, one tablet twice daily, new\n\n" + plan + "\n"
+    [rx] = extract_letter(letter).opioids
+    assert rx.dose_mg_max == 60.0
