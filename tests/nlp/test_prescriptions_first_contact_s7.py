@@ -462,3 +462,15 @@ def test_a_passive_reduction_with_its_rate_is_a_plan(plan):
     letter = "Discharge medicines:\n- OxyContin 60mg tablets, one tablet twice daily, new\n\n" + plan + "\n"
     [rx] = extract_letter(letter).opioids
     assert rx.dose_mg_max == 60.0
+
+
+@pytest.mark.parametrize("tail, duration", [
+    ("100 ml supplied. Use for the first week only, then stop.", 7),
+    ("30 capsules - and she should not continue it beyond five days", 5),
+    ("30 capsules - not to be taken past 10 days", 10),
+    ("30 capsules - review in clinic in 6 weeks", None),
+])
+def test_limits_told_after_the_supply(tail, duration):
+    [rx] = extract_letter("Discharge medicines:\n- Tramadol 50 mg capsules, one or two up to four times a day when "
+                          f"required for pain, {tail}\n").opioids
+    assert rx.duration_days == duration
