@@ -181,11 +181,6 @@ def _switched_away(text: str, m: Mention, ce: int, others: "OtherOpioids | None"
 _RE_NEGATED_BEFORE = re.compile(r"\b(?:not|no|nothing|without|never)\b[^.;\n]{0,30}$", _I)
 
 
-# the first dose or patch of a discharge prescription given before the patient left
-_RE_FIRST_ON_WARD = re.compile(r"\b(?:applied|put\s+on|first\s+(?:dose|patch)|(?<!not\s)continued(?:\s+unchanged)?)\b[^.;\n]{0,30}"
-                               r"\bon\s+the\s+ward\b", _I)
-
-
 def _goes_home(text: str) -> re.Match | None:
     """The first words that say the drug goes home: a discharge cue ("goes home on", "TTO") or a restart."""
     a, b = cue("discharge_positive", text), cue("restarted", text)
@@ -466,8 +461,8 @@ def _statement_context(layout: LetterLayout, statements: list) -> None:
         if layout.section_kind(st.start) == "discharge":
             continue
         zone = text[st.cue_start:st.end]
-        if cue("inpatient_past", zone) and not _goes_home(zone) \
-                and not _RE_FIRST_ON_WARD.search(zone):  # ("was continued unchanged on the ward", "applied ... on the ward")
+        # (not "was continued unchanged on the ward", "applied ... on the ward": the first dose of what goes home)
+        if cue("inpatient_past", zone) and not _goes_home(zone) and not cue("first_dose_on_ward", zone):
             for m in st.mentions:
                 m.context = "inpatient_only"
         elif cue("gp_request", zone) or _step_down_only(text, st, zone):
@@ -609,10 +604,6 @@ _TAPER_SENTENCE = re.compile(r"(?:[.;]|\s[-–—])\s+((?:then\s+)?(?:reduce|red
                              r"(?!\s*(?:as\s+follows|(?:plan|regimen|schedule))?\s*:)", re.IGNORECASE)
 
 
-_RE_TAKES_NOW = re.compile(r"\b(?:takes|is\s+taking|uses|is\s+using|is\s+to\s+take|will\s+(?:take|use)|should\s+take|"
-                           r"goes\s+home\s+on|going\s+home\s+on|to\s+continue)\b", _I)
-
-
 def _sig_in_next_sentence(layout: LetterLayout, statements: list, mentions: list[Mention]) -> None:
     """A drug named in one sentence and dosed in the next, which names no drug ("he has gone back to his usual
     Zomorph. He takes one 100 mg capsule at breakfast and one at bedtime, and that is what he goes home on"): the
@@ -635,7 +626,7 @@ def _sig_in_next_sentence(layout: LetterLayout, statements: list, mentions: list
             continue  # (the next sentence names a drug of its own: "She continues her pregabalin 75mg bd")
         nxt = text[ns:ne]
         if not (RE_HAS_DOSE.search(nxt) and (FREQ_OR_PRN.search(nxt) or S.RE_TIME_WORD.search(nxt))
-                and (_RE_TAKES_NOW.search(nxt) or context_patterns().cues["discharge_positive"].search(nxt))):
+                and (cue("taken_now", nxt) or cue("discharge_positive", nxt))):
             continue
         st.end = ne
         if owner.context == "reference":
@@ -1138,11 +1129,6 @@ def _prose_change_reference(layout: LetterLayout, m: Mention, rxs: list[OpioidPr
         match[0].status = match[0].status or "changed"
 
 
-
-
-_RE_SCHEDULE_REF = re.compile(r"\b(?:calendar|schedule|chart|timetable|table)\s+(?:below|overleaf|attached|as\s+follows)|"
-                              r"\b(?:below|following|attached)\s+(?:\w+\s+)?(?:calendar|schedule|chart|timetable|table)|"
-                              r"\bas\s+per\s+(?:the\s+)?(?:\w+\s+)?(?:calendar|schedule|chart|timetable)", _I)
 _RE_SCHEDULE_ROW = re.compile(r"^[ \t|]*(day|days|week|weeks|wk)s?\s*(\d{1,2})(?:\s*(?:-|–|—|to)\s*(\d{1,2}))?", _I)
 _RE_CELL_MG = re.compile(r"(\d+(?:\.\d+)?)\s*mg\b", _I)
 _RE_TOTAL_HEAD = re.compile(r"\b(?:total|daily|per\s+day|24\s*h)", _I)
@@ -1154,7 +1140,7 @@ def _schedule_tables(layout: LetterLayout, rxs: list[OpioidPrescription]) -> Non
     columns, the most doses in a day, and the last day with a dose as the duration."""
     text = layout.text
     for rx in rxs:
-        if rx.frequency_per_day_max is not None or not _RE_SCHEDULE_REF.search(rx.text):
+        if rx.frequency_per_day_max is not None or not cue("schedule_below", rx.text):
             continue
         li = layout.line_index(rx.statement_span[1] if rx.statement_span else rx.span[1])
         starts = layout.line_starts
@@ -1535,7 +1521,6 @@ def _list_heading_supply(layout: LetterLayout, rxs: list[OpioidPrescription]) ->
                 r.supply_days = int(x.group(1))
                 r.spans["supply"] = [starts[j] + x.start(), starts[j] + x.end()]
             break
-
 
 
 def _shared_supply(layout: LetterLayout, rxs: list[OpioidPrescription]) -> None:
