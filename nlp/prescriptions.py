@@ -1386,6 +1386,8 @@ def _follow_on(layout: LetterLayout, mentions: list[Mention], rxs: list[OpioidPr
                 rx.duration_days, rx.spans["duration"] = limit
         if rx.quantity_n is None and rx.supply_quantity is None:
             q = _RE_FOLLOW_ON_QTY.search(zone)
+            if q and _RE_OF_NEXT_DRUG.match(zone, q.end()):
+                q = None  # "... 28 tablets of the OxyContin": the count of the drug named next, not of this one
             n = S.to_number(q.group(1)) if q else None
             if n and 0 < n <= S.MAX_QUANTITY:
                 rx.quantity_n, rx.quantity_unit = int(n), S._unit_name(q.group(2))
@@ -1393,6 +1395,7 @@ def _follow_on(layout: LetterLayout, mentions: list[Mention], rxs: list[OpioidPr
                 rx.spans["quantity"] = [a + q.start(1), a + q.end(2)]
 
 
+_RE_OF_NEXT_DRUG = re.compile(r"\s+of\s+(?:the\s+|his\s+|her\s+|their\s+)?$", _I)
 # (a count on the same line, at most three figures: a number on the line above is never a count of this drug)
 _RE_COUNT_BEFORE = re.compile(r"(?<=[ \t(])(\d{1,3}|" + S._QTY_WORDS + r")[ \t]+$", _I)
 _RE_BARE_PERIOD = S._phrase_rx(r"^{N}\s*{U}(?:'s)?(?:\s+supply)?$")

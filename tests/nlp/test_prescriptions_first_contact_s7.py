@@ -474,3 +474,11 @@ def test_limits_told_after_the_supply(tail, duration):
     [rx] = extract_letter("Discharge medicines:\n- Tramadol 50 mg capsules, one or two up to four times a day when "
                           f"required for pain, {tail}\n").opioids
     assert rx.duration_days == duration
+
+
+def test_counts_told_for_each_drug_in_one_sentence_go_to_their_own_drug():
+    letter = ("He goes home on OxyContin 60mg tablets, one tablet twice daily, with OxyNorm 10mg capsules, one capsule "
+              "every four hours if needed for breakthrough pain. Both were started on this admission and fourteen "
+              "days' supply has been given: 28 tablets of the OxyContin and 84 capsules of the OxyNorm.\n")
+    assert sorted((r.brand, r.supply_quantity) for r in extract_letter(letter).opioids) == [
+        ("OxyContin", "28 tablets"), ("OxyNorm", "84 capsules")]
