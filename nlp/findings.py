@@ -351,6 +351,15 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
     negated_rx = P.negated if could_match(P.negated, text) else None  # once per letter, then per statement
     for s, e, lead_in in statements(layout):
         kind = layout.section_kind(s)
+        if kind == "stopped":
+            # a request to the GP written about a stopped or withheld opioid ("Held on admission and not restarted
+            # - please do not reissue") is a GP instruction, never a plan (the drug is already off)
+            st = text[s:e]
+            if P.gp_address.search(st) and P.gp_action.search(st) and not _gp_not(st) and \
+                    (any(s <= p < e for p in opioid_pos) or _opioid_on_row(layout, s, opioid_pos)) and \
+                    not any(s <= p < e for p in other_pos) and not P.patient_address.search(st):
+                gp.append((s, e, kind))
+            continue
         if kind in EXCLUDED_FOR_PLANS:
             continue
         st = text[s:e]

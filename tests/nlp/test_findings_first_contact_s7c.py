@@ -1,0 +1,39 @@
+"""Classes of GP-instruction wording found missing by the first-contact gold sets fresh14, fresh15 and fresh16
+(session 7, letters9). Every line here was written for these tests; none is taken from a gold letter."""
+from __future__ import annotations
+
+import pytest
+
+from nlp.pipeline import extract_letter
+
+
+LETTER = ("Dear Dr Example,\n\nMr Test was admitted with a fractured wrist, treated in a cast. He goes home on "
+          "oxycodone 5mg capsules, one every 4 hours when required for pain, 20 capsules, and paracetamol 1g qds.\n\n")
+END = "\n\nYours sincerely,\nDr Writer\n"
+
+
+def _letter(prose: str):
+    ex = extract_letter(LETTER + prose + END)
+    assert ex.opioids
+    return ex
+
+
+# A request to the GP written in a stopped/withheld-medicines list about an opioid there ("not restarted - please do
+# not reissue") is a GP instruction; the section still gives no weaning plan, and a request there about another
+# drug is none.
+STOPPED_TABLE = ("\n\nMEDICINES STOPPED / WITHHELD\nMedicine                       Reason\n"
+                 "{row}\n\n")
+STOPPED_ROWS = [
+    ("Morphine MR 10 mg (1 BD)       Stopped on admission (drowsy) - please do not re-prescribe", True),
+    ("Tramadol 50 mg capsules        Withheld, not restarted. GP please do not reissue", True),
+    # near misses: a stopped opioid with no request, and a request about another drug
+    ("Tramadol 50 mg capsules        Stopped on admission (confusion)", False),
+    ("Naproxen 250 mg tablets        Stopped (renal function) - please do not reissue", False),
+]
+
+
+@pytest.mark.parametrize("row, gp", STOPPED_ROWS)
+def test_gp_request_in_a_stopped_medicines_list(row, gp):
+    ex = extract_letter(LETTER + "Plan: fracture clinic in one week." + STOPPED_TABLE.format(row=row) + END)
+    assert ex.gp_instruction.present is gp
+    assert ex.weaning_plan.present is not True
