@@ -303,10 +303,19 @@ def _gp_not(st: str) -> bool:
     m = P.gp_not.search(st)
     if not m:
         return False
+    if re.match(r"\s*please\s+note\b", st, _I):
+        return True  # a leading "Please note: ..." frames the whole statement
     clauses = [c for c in st.split(";") if c.strip()]
-    if len(clauses) < 2 or re.match(r"\s*please\s+note\b", st, _I):
-        return True  # one clause, or a leading "Please note: ..." that frames the whole statement
-    return not any(P.gp_action.search(c) and not P.gp_not.search(c) for c in clauses)
+    if len(clauses) > 1 and any(P.gp_action.search(c) and not P.gp_not.search(c) for c in clauses):
+        return False
+    # a clause after a dash that itself addresses the GP ("X: no change - GP to continue prescribing")
+    if " - " in st or "\u2013" in st or "\u2014" in st:
+        parts = _RE_DASH_CLAUSE.split(st)
+        return not any(P.gp_address.search(c) and P.gp_action.search(c) and not P.gp_not.search(c) for c in parts[1:])
+    return True
+
+
+_RE_DASH_CLAUSE = re.compile(r"\s[-\u2013\u2014]\s|\s?[\u2013\u2014]\s?")
 
 
 # a statement opening with a plan label ("Analgesia plan:", "Weaning plan -") is where the letter states its plan

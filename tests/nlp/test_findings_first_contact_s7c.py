@@ -18,6 +18,22 @@ def _letter(prose: str):
     return ex
 
 
+# "no change" makes a statement no GP action, unless a clause after a dash addresses the GP with an action of its
+# own ("X: no change - GP to continue prescribing"): keeping up the prescribing is a GP instruction.
+NO_CHANGE_THEN_GP = [
+    ("Oxycodone: no change - GP to continue prescribing as before.", True),
+    ("Oxycodone \u2013 no change \u2013 practice please continue the repeat at this dose.", True),
+    # near misses: "no change" alone, and a dash clause that addresses nobody
+    ("Oxycodone: no change to the dose.", False),
+    ("Oxycodone: no change - continued at the same dose.", False),
+]
+
+
+@pytest.mark.parametrize("prose, gp", NO_CHANGE_THEN_GP)
+def test_no_change_then_a_gp_clause_after_a_dash(prose, gp):
+    assert _letter(prose).gp_instruction.present is gp
+
+
 # A request to the GP written in a stopped/withheld-medicines list about an opioid there ("not restarted - please do
 # not reissue") is a GP instruction; the section still gives no weaning plan, and a request there about another
 # drug is none.
