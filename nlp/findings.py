@@ -315,6 +315,8 @@ def _gp_not(st: str) -> bool:
     return True
 
 
+# "no repeats" on an opioid's own line (a TTO item, not a plan): the GP is told not to issue more
+_RE_NO_REPEATS = re.compile(r"\bno\s+(?:further\s+)?(?:repeats\b|repeat\s+(?:prescriptions?|prescribing|supply|supplies|issues?)\b)", _I)
 _RE_DASH_CLAUSE = re.compile(r"\s[-\u2013\u2014]\s|\s?[\u2013\u2014]\s?")
 
 
@@ -450,7 +452,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         # the cheap conditions first (each test is pure: the order changes nothing but the time)
         if (has_opioid or is_wean) and not (has_other and not has_opioid) and \
                 (kind == "gp" or lead_in or P.gp_address.search(st) or _under_gp_heading(layout, s)
-                 or _under_request_lead_in(layout, s)) and \
+                 or _under_request_lead_in(layout, s)
+                 or (named_opioid and not is_wean and "repeat" in st.lower() and _RE_NO_REPEATS.search(st))) and \
                 P.gp_action.search(st) and not _gp_not(st) and not P.patient_address.search(st) and \
                 not (kind != "gp" and not P.gp_named.search(st) and _for_other_recipient(layout, s)):
             gp.append((s, e, kind))

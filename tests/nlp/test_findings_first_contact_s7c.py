@@ -34,6 +34,24 @@ def test_no_change_then_a_gp_clause_after_a_dash(prose, gp):
     assert _letter(prose).gp_instruction.present is gp
 
 
+# "no repeats" / "no repeat prescriptions" on an opioid's line tells the GP not to issue more: a GP instruction
+# (as "not for repeat"), and no weaning plan.
+NO_REPEATS = [
+    ("TTO:\n- Codeine 30mg tablets, 1-2 four times a day when required, 28 tablets, no repeats\n", True),
+    ("TTO:\n- Codeine 30mg tablets, 1-2 four times a day when required, 28 tablets - no further repeats\n", True),
+    ("Codeine 30mg tablets were supplied for a week, no repeat prescriptions.", True),
+    # near miss: a repeat test, not a repeat prescription
+    ("TTO:\n- Codeine 30mg tablets, 1-2 four times a day when required, 28 tablets. No repeat X-ray needed\n", False),
+]
+
+
+@pytest.mark.parametrize("prose, gp", NO_REPEATS)
+def test_no_repeats_on_an_opioid_line(prose, gp):
+    ex = _letter(prose)
+    assert ex.gp_instruction.present is gp
+    assert ex.weaning_plan.present is not True
+
+
 # A request to the GP written in a stopped/withheld-medicines list about an opioid there ("not restarted - please do
 # not reissue") is a GP instruction; the section still gives no weaning plan, and a request there about another
 # drug is none.
