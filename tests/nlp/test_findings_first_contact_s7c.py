@@ -52,6 +52,23 @@ def test_no_repeats_on_an_opioid_line(prose, gp):
     assert ex.weaning_plan.present is not True
 
 
+# A recommendation in the present tense ("we suggest weaning it", "we recommend stopping it") in a letter to the GP
+# asks the GP to act, as "we would suggest" does.
+WE_SUGGEST = [
+    ("If he still needs the oxycodone at review, we suggest weaning it over a fortnight.", True),
+    ("We recommend stopping the oxycodone at his one-week review.", True),
+    # near miss: a recommendation to another team
+    ("We recommend that the hand therapy team reviews his oxycodone at their clinic.", False),
+    # near miss: a past recommendation to the patient, no request to the GP
+    ("We recommended that he keeps the cast dry.", False),
+]
+
+
+@pytest.mark.parametrize("prose, gp", WE_SUGGEST)
+def test_we_suggest_is_a_gp_request(prose, gp):
+    assert _letter(prose).gp_instruction.present is gp
+
+
 # A request to the GP written in a stopped/withheld-medicines list about an opioid there ("not restarted - please do
 # not reissue") is a GP instruction; the section still gives no weaning plan, and a request there about another
 # drug is none.
