@@ -685,8 +685,12 @@ _SYMPTOM = re.compile(r"\b(?:pain|analgesi\w*|breathless\w*|dyspn\w*|cough)\b", 
 _RE_COMMA_SPLIT = re.compile(r"[,;]")
 
 
-_RE_LABEL_BEFORE_DRUG = re.compile(r"\b(?:indication|reason)\s+for\s+(?:the\s+|his\s+|her\s+|their\s+)?$", re.IGNORECASE)
-_RE_LABEL_AFTER_DRUG = re.compile(r"[ \t]*(?:\([^)\n]{0,40}\)[ \t]*)?[:=\-\u2013][ \t]*(?!(?:n/?a|none|nil|not\s+(?:stated|documented|known)|-|\?)"
+_RE_LABEL_BEFORE_DRUG = re.compile(r"\b(?:indication|reason)\s+for\s+(?:the\s+|his\s+|her\s+|their\s+)?"
+                                   r"(?:[A-Za-z][\w-]*(?:[ \t]+[A-Za-z0-9][\w-]*)?[ \t]*(?:/|,|&|\+|\band\b)[ \t]*){0,3}$",
+                                   re.IGNORECASE)
+# (the label may name more drugs after this one: "Indication for OxyContin / co-codamol: wound pain")
+_RE_LABEL_AFTER_DRUG = re.compile(r"(?:[ \t]*(?:/|,|&|\+|\band\b)[ \t]*[A-Za-z][\w-]*(?![\w-])(?:[ \t]+[A-Za-z0-9][\w-]*(?![\w-]))?){0,3}"
+                                  r"[ \t]*(?:\([^)\n]{0,40}\)[ \t]*)?[:=\-\u2013][ \t]*(?!(?:n/?a|none|nil|not\s+(?:stated|documented|known)|-|\?)"
                                   r"[ \t]*(?:[.;,]|$))([A-Za-z][^\n.;]{2,80})", re.IGNORECASE | re.MULTILINE)
 
 
@@ -714,7 +718,7 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
             if not c.ind_not.match(phrase) and _SYMPTOM.search(phrase):
                 return phrase
         # "Indication for oxycodone: post-op knee pain": a label naming the drug, then a reason that is not empty
-        if _RE_LABEL_BEFORE_DRUG.search(layout.text, max(0, m.start - 40), m.start):
+        if _RE_LABEL_BEFORE_DRUG.search(layout.text, max(0, m.start - 90), m.start):
             after = _RE_LABEL_AFTER_DRUG.match(layout.text, m.end)
             if after:
                 return after.group(1)

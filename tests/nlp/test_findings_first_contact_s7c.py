@@ -88,3 +88,25 @@ def test_gp_request_in_a_stopped_medicines_list(row, gp):
     ex = extract_letter(LETTER + "Plan: fracture clinic in one week." + STOPPED_TABLE.format(row=row) + END)
     assert ex.gp_instruction.present is gp
     assert ex.weaning_plan.present is not True
+
+
+# A label naming the opioid among several drugs before its colon ("Indication for X / Y: ...", "Reason for X and Y
+# - ...") gives the reason of each, as "Indication for X: ..." does; an empty label gives none.
+IND_LETTER = ("Dear Dr Example,\n\nMr Test had a laparotomy. Medicines on discharge:\n"
+              "- Oxycodone MR 10 mg tablets, one twice a day, 14 tablets\n"
+              "- Paracetamol 1 g four times a day\n\n{label}\n" + END)
+LABELS = [
+    ("Indication for oxycodone / paracetamol: post-operative wound pain.", True),
+    ("Reason for paracetamol and oxycodone - abdominal wound pain", True),
+    ("Indication for oxycodone, paracetamol & laxido: pain after surgery", True),
+    # near misses: an empty label, and no label at all
+    ("Indication for oxycodone / paracetamol: n/a", False),
+    ("Oxycodone and co-codamol were discussed with the pharmacist.", False),
+]
+
+
+@pytest.mark.parametrize("label, ind", LABELS)
+def test_indication_label_naming_several_drugs(label, ind):
+    ex = extract_letter(IND_LETTER.format(label=label))
+    assert ex.opioids
+    assert ex.indication_documented is ind
