@@ -727,6 +727,12 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
             nxt = _next_label().match(layout.text, e, layout.line_bounds(m.start)[1])
             if nxt and _SYMPTOM.search(nxt.group(1)):
                 return nxt.group(1).strip()
+        # "His hip pain has been well controlled on paracetamol and tramadol", "knee pain managed with X", "chronic
+        # back pain on long-term Zomorph": the pain is what the drug named after it treats
+        ctl = _RE_PAIN_CONTROLLED_ON.search(layout.text, max(s, m.start - 120), m.start) \
+            if "pain" in layout.text[max(s, m.start - 120):m.start].lower() else None
+        if ctl:
+            return ctl.group(0)
         # "for breakthrough pain we have started Oramorph" puts the reason before the drug
         before = _reason_before().search(layout.text, max(s, m.start - 150), m.start)
         if before:
@@ -750,6 +756,13 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
     return None
 
 
+_RE_PAIN_CONTROLLED_ON = re.compile(
+    r"(?<!\bno\s)(?<!\bnil\s)\b(?:pain|aches?)\s+(?:(?:is|was|are|were|has\s+been|have\s+been|being|now|remains?)\s+){0,2}"
+    r"(?:(?:well|adequately|reasonably|fully|now|largely|mainly)\s+){0,2}(?:controlled|managed|treated)\s+(?:on|with|by)\s+"
+    r"(?:[^.;:\n]{0,60}?\s(?:and|with|plus|&|\+)\s+|[^.;:\n]{0,60}?,\s*)?(?:(?:the|his|her|their|a|an|regular|lower|low|usual|oral)\s+){0,3}"
+    r"(?:(?:dose|doses)\s+of\s+(?:(?:the|his|her|their|regular|oral)\s+)?)?$"
+    r"|(?<!\bno\s)(?<!\bnil\s)\b(?:pain|aches?)\s+on\s+(?:(?:long[- ]term|regular|usual|his|her|their|oral)\s+){0,2}$",
+    re.IGNORECASE)
 _RE_BACK_PRONOUN = re.compile(r"\b(?:it|them)\b", re.IGNORECASE)
 _RE_NOT_BEFORE = re.compile(r"\b(?:not|never)\s+(?:been\s+)?$|n't\s+(?:been\s+)?$", re.IGNORECASE)
 

@@ -110,3 +110,25 @@ def test_indication_label_naming_several_drugs(label, ind):
     ex = extract_letter(IND_LETTER.format(label=label))
     assert ex.opioids
     assert ex.indication_documented is ind
+
+
+# A pain told as controlled, managed or treated on or with the opioid ("her back pain is well managed with
+# paracetamol and a small dose of morphine"), or as the pain the patient is on it for ("chronic neck pain on
+# long-term tapentadol"), states the opioid's reason; pain controlled with another drug only, or "no pain on X", does not.
+CTL_LETTER = ("Dear Dr Example,\n\nMrs Test was admitted with a chest infection, treated with antibiotics.\n{prose}\n"
+              "She goes home on her usual {drug} and amoxicillin for 5 more days.\n" + END)
+CONTROLLED = [
+    ("Her back pain has been well controlled on paracetamol and a lower dose of tapentadol.", "tapentadol MR 50 mg twice daily", True),
+    ("Her knee pain is managed with regular morphine.", "Zomorph 10 mg twice daily", True),
+    ("Background: chronic neck pain on long-term tapentadol; asthma.", "tapentadol MR 50 mg twice daily", True),
+    # near misses: the pain controlled with another drug, and no pain on the opioid
+    ("Her knee pain is managed with paracetamol; she also takes tapentadol.", "tapentadol MR 50 mg twice daily", False),
+    ("She had no pain on tapentadol and no side effects.", "tapentadol MR 50 mg twice daily", False),
+]
+
+
+@pytest.mark.parametrize("prose, drug, ind", CONTROLLED)
+def test_pain_controlled_on_the_opioid_is_its_indication(prose, drug, ind):
+    ex = extract_letter(CTL_LETTER.format(prose=prose, drug=drug))
+    assert ex.opioids
+    assert ex.indication_documented is ind
