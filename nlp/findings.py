@@ -763,6 +763,24 @@ _RE_PAIN_CONTROLLED_ON = re.compile(
     r"(?:(?:dose|doses)\s+of\s+(?:(?:the|his|her|their|regular|oral)\s+)?)?$"
     r"|(?<!\bno\s)(?<!\bnil\s)\b(?:pain|aches?)\s+on\s+(?:(?:long[- ]term|regular|usual|his|her|their|oral)\s+){0,2}$",
     re.IGNORECASE)
+_RE_THE_PATCH = re.compile(r"\b(?:the|his|her|their)\s+(?:\w+\s+)?patch(?:es)?\b", re.IGNORECASE)
+
+
+def _pain_controlled_by_the_patch(layout: LetterLayout, ex: LetterExtraction) -> bool:
+    """'His knee pain is managed with the patch and paracetamol' in a letter whose discharge opioid is a patch: the
+    patch named by its form, not its drug, is what the pain is controlled with."""
+    if not any(rx.formulation == "patch" for rx in ex.opioids):
+        return False
+    text = layout.text
+    for p in _RE_THE_PATCH.finditer(text):
+        s, _e = layout.sentence_bounds(p.start())
+        lo = max(s, p.start() - 120)
+        if layout.section_kind(p.start()) not in NOT_CURRENT_SECTIONS and "pain" in text[lo:p.start()].lower() and \
+                _RE_PAIN_CONTROLLED_ON.search(text, lo, p.start()):
+            return True
+    return False
+
+
 _RE_BACK_PRONOUN = re.compile(r"\b(?:it|them)\b", re.IGNORECASE)
 _RE_NOT_BEFORE = re.compile(r"\b(?:not|never)\s+(?:been\s+)?$|n't\s+(?:been\s+)?$", re.IGNORECASE)
 
@@ -1091,7 +1109,8 @@ def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_fa
     ex.indication_documented = any(rx.indication for rx in ex.opioids) or \
         any(indication_on_statement(layout, rx, drug_pos) for rx in ex.opioids) or \
         _indication_elsewhere(layout, ex, mentions) is not None or _substitution_documented(layout, ex) or \
-        (bool(ex.opioids) and (_indication_labelled(layout) or _indication_by_class_word(layout)))  # none without opioid
+        (bool(ex.opioids) and (_indication_labelled(layout) or _indication_by_class_word(layout))) or \
+        _pain_controlled_by_the_patch(layout, ex)  # none without opioid
     ex.patient_age = patient_age(text)
     weaning_and_gp(layout, mentions, ex)
 

@@ -132,3 +132,23 @@ def test_pain_controlled_on_the_opioid_is_its_indication(prose, drug, ind):
     ex = extract_letter(CTL_LETTER.format(prose=prose, drug=drug))
     assert ex.opioids
     assert ex.indication_documented is ind
+
+
+# The same wording with the discharge opioid named by its form ("managed with the patch") when it is a patch.
+PATCH_LETTER = ("Dear Dr Example,\n\nMrs Test was admitted with a urinary infection, treated with antibiotics.\n"
+                "Discharge medicines: BuTrans 10 micrograms/hour patch, one patch every 7 days (unchanged); "
+                "paracetamol 1 g four times a day.\n{prose}\n" + END)
+PATCH = [
+    ("Her hip pain is managed with the patch and paracetamol.", True),
+    ("Her arthritic pain has been well controlled by the BuTrans patch.", True),
+    # near misses: the patch named but no pain controlled with it, and pain controlled with another drug
+    ("The patch was changed on the ward on Monday.", False),
+    ("Her hip pain is managed with paracetamol; the patch site is clean.", False),
+]
+
+
+@pytest.mark.parametrize("prose, ind", PATCH)
+def test_pain_managed_with_the_patch(prose, ind):
+    ex = extract_letter(PATCH_LETTER.format(prose=prose))
+    assert ex.opioids and ex.opioids[0].formulation == "patch"
+    assert ex.indication_documented is ind
