@@ -152,3 +152,18 @@ def test_pain_managed_with_the_patch(prose, ind):
     ex = extract_letter(PATCH_LETTER.format(prose=prose))
     assert ex.opioids and ex.opioids[0].formulation == "patch"
     assert ex.indication_documented is ind
+
+
+# "step <the drug> (back) down to/by <dose>" is a step-down like "bring it down to" and "step down to".
+STEP_BACK_DOWN = [
+    ("If the fracture pain has settled by then, please consider stepping the oxycodone back down to 5 mg as needed.", True),
+    ("Once he is walking, step his oxycodone down by one capsule a day each week.", True),
+    # near miss: stairs, no drug, nothing stepped down to a dose
+    ("He managed to step down from the kerb with his frame.", False),
+]
+
+
+@pytest.mark.parametrize("prose, wean", STEP_BACK_DOWN)
+def test_stepping_the_drug_back_down_is_a_plan(prose, wean):
+    assert _letter(prose).weaning_plan.present is wean
+
