@@ -167,3 +167,20 @@ STEP_BACK_DOWN = [
 def test_stepping_the_drug_back_down_is_a_plan(prose, wean):
     assert _letter(prose).weaning_plan.present is wean
 
+
+# A patch removed at a time and not replaced ("remove it after two weeks and do not replace it") is a stop plan; the
+# routine weekly change ("remove it after seven days") is not.
+REMOVE_AFTER = [
+    ("Plan for the patch: remove it after ten days and do not replace it.", True),
+    ("BuTrans: remove the patch on 14/11 without applying a new one if the pain has gone.", True),
+    # near misses: the routine change, and a patch removed in the past
+    ("Remove it after seven days and apply the next one.", False),
+    ("The old patch was removed on admission.", False),
+]
+
+
+@pytest.mark.parametrize("prose, wean", REMOVE_AFTER)
+def test_patch_removed_and_not_replaced_is_a_plan(prose, wean):
+    ex = extract_letter(PATCH_LETTER.format(prose=prose))
+    assert ex.opioids
+    assert ex.weaning_plan.present is wean
