@@ -321,7 +321,7 @@ _RE_DASH_CLAUSE = re.compile(r"\s[-\u2013\u2014]\s|\s?[\u2013\u2014]\s?")
 
 
 # a statement opening with a plan label ("Analgesia plan:", "Weaning plan -") is where the letter states its plan
-_RE_PLAN_LABEL = re.compile(r"(?:[A-Za-z]+\s+){0,2}plan\s*[:\-\u2013]", re.IGNORECASE)
+_RE_PLAN_LABEL = re.compile(r"(?:[A-Za-z]+\s+){0,2}plan\s*(?:\([^()\n]{1,40}\)\s*)?[:\-\u2013]", re.IGNORECASE)  # "Weaning plan (Zomorph):"
 _RE_LAST_DOSE_DATE = re.compile(r"\blast\s+dose\s*(?:was\s+|given\s+|taken\s+|on\s+|:\s*)*(\d{1,2})[/.](\d{1,2})"
                                 r"(?:[/.](\d{4}|\d{2}))?(?![\d/]|\.\d)", re.IGNORECASE)  # a full stop may end it ('last dose 30/06.')
 

@@ -184,3 +184,21 @@ def test_patch_removed_and_not_replaced_is_a_plan(prose, wean):
     ex = extract_letter(PATCH_LETTER.format(prose=prose))
     assert ex.opioids
     assert ex.weaning_plan.present is wean
+
+
+# A plan label naming its drug in brackets ("Weaning plan (oxycodone): ...") labels the plan as "Weaning plan:"
+# does: it is the plan shown, before a table row that only points to it ("see weaning plan").
+LABELLED_PLAN_LETTER = (
+    "Discharge medicines\n"
+    "DRUG                      DOSE    FREQ   QTY   STATUS   COMMENTS\n"
+    "Oxycodone MR 10mg tab     10mg    BD     28    New      wrist pain; see weaning plan\n"
+    "Paracetamol 500mg tab     1g      QDS    100   New\n\n"
+    "{label} 10mg BD for one week, then 10mg at night for one week, then stop.\n" + END)
+
+
+@pytest.mark.parametrize("label", ["Weaning plan (oxycodone):", "Reducing plan (Oxycodone MR) -", "Plan (oxycodone):"])
+def test_plan_label_naming_its_drug_in_brackets_is_the_plan_shown(label):
+    ex = extract_letter(LABELLED_PLAN_LETTER.format(label=label))
+    assert ex.opioids
+    assert ex.weaning_plan.present
+    assert ex.weaning_plan.text.startswith(label)
