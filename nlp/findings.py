@@ -303,14 +303,25 @@ def _gp_not(st: str) -> bool:
     m = P.gp_not.search(st)
     if not m:
         return False
+    if re.match(r"\s*please\s+note\b", st, _I):
+        return True  # a leading "Please note: ..." frames the whole statement
     clauses = [c for c in st.split(";") if c.strip()]
-    if len(clauses) < 2 or re.match(r"\s*please\s+note\b", st, _I):
-        return True  # one clause, or a leading "Please note: ..." that frames the whole statement
-    return not any(P.gp_action.search(c) and not P.gp_not.search(c) for c in clauses)
+    if len(clauses) > 1 and any(P.gp_action.search(c) and not P.gp_not.search(c) for c in clauses):
+        return False
+    # a clause after a dash that itself addresses the GP ("X: no change - GP to continue prescribing")
+    if " - " in st or "\u2013" in st or "\u2014" in st:
+        parts = _RE_DASH_CLAUSE.split(st)
+        return not any(P.gp_address.search(c) and P.gp_action.search(c) and not P.gp_not.search(c) for c in parts[1:])
+    return True
+
+
+# "no repeats" on an opioid's own line (a TTO item, not a plan): the GP is told not to issue more
+_RE_NO_REPEATS = re.compile(r"\bno\s+(?:further\s+)?(?:repeats\b|repeat\s+(?:prescriptions?|prescribing|supply|supplies|issues?)\b)", _I)
+_RE_DASH_CLAUSE = re.compile(r"\s[-\u2013\u2014]\s|\s?[\u2013\u2014]\s?")
 
 
 # a statement opening with a plan label ("Analgesia plan:", "Weaning plan -") is where the letter states its plan
-_RE_PLAN_LABEL = re.compile(r"(?:[A-Za-z]+\s+){0,2}plan\s*[:\-\u2013]", re.IGNORECASE)
+_RE_PLAN_LABEL = re.compile(r"(?:[A-Za-z]+\s+){0,2}plan\s*(?:\([^()\n]{1,40}\)\s*)?[:\-\u2013]", re.IGNORECASE)  # "Weaning plan (Zomorph):"
 _RE_LAST_DOSE_DATE = re.compile(r"\blast\s+dose\s*(?:was\s+|given\s+|taken\s+|on\s+|:\s*)*(\d{1,2})[/.](\d{1,2})"
                                 r"(?:[/.](\d{4}|\d{2}))?(?![\d/]|\.\d)", re.IGNORECASE)  # a full stop may end it ('last dose 30/06.')
 
@@ -351,6 +362,15 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
     negated_rx = P.negated if could_match(P.negated, text) else None  # once per letter, then per statement
     for s, e, lead_in in statements(layout):
         kind = layout.section_kind(s)
+        if kind == "stopped":
+            # a request to the GP written about a stopped or withheld opioid ("Held on admission and not restarted
+            # - please do not reissue") is a GP instruction, never a plan (the drug is already off)
+            st = text[s:e]
+            if P.gp_address.search(st) and P.gp_action.search(st) and not _gp_not(st) and \
+                    (any(s <= p < e for p in opioid_pos) or _opioid_on_row(layout, s, opioid_pos)) and \
+                    not any(s <= p < e for p in other_pos) and not P.patient_address.search(st):
+                gp.append((s, e, kind))
+            continue
         if kind in EXCLUDED_FOR_PLANS:
             continue
         st = text[s:e]
@@ -432,7 +452,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         # the cheap conditions first (each test is pure: the order changes nothing but the time)
         if (has_opioid or is_wean) and not (has_other and not has_opioid) and \
                 (kind == "gp" or lead_in or P.gp_address.search(st) or _under_gp_heading(layout, s)
-                 or _under_request_lead_in(layout, s)) and \
+                 or _under_request_lead_in(layout, s)
+                 or (named_opioid and not is_wean and "repeat" in st.lower() and _RE_NO_REPEATS.search(st))) and \
                 P.gp_action.search(st) and not _gp_not(st) and not P.patient_address.search(st) and \
                 not (kind != "gp" and not P.gp_named.search(st) and _for_other_recipient(layout, s)):
             gp.append((s, e, kind))
@@ -664,8 +685,12 @@ _SYMPTOM = re.compile(r"\b(?:pain|analgesi\w*|breathless\w*|dyspn\w*|cough)\b", 
 _RE_COMMA_SPLIT = re.compile(r"[,;]")
 
 
-_RE_LABEL_BEFORE_DRUG = re.compile(r"\b(?:indication|reason)\s+for\s+(?:the\s+|his\s+|her\s+|their\s+)?$", re.IGNORECASE)
-_RE_LABEL_AFTER_DRUG = re.compile(r"[ \t]*(?:\([^)\n]{0,40}\)[ \t]*)?[:=\-\u2013][ \t]*(?!(?:n/?a|none|nil|not\s+(?:stated|documented|known)|-|\?)"
+_RE_LABEL_BEFORE_DRUG = re.compile(r"\b(?:indication|reason)\s+for\s+(?:the\s+|his\s+|her\s+|their\s+)?"
+                                   r"(?:[A-Za-z][\w-]*(?:[ \t]+[A-Za-z0-9][\w-]*)?[ \t]*(?:/|,|&|\+|\band\b)[ \t]*){0,3}$",
+                                   re.IGNORECASE)
+# (the label may name more drugs after this one: "Indication for OxyContin / co-codamol: wound pain")
+_RE_LABEL_AFTER_DRUG = re.compile(r"(?:[ \t]*(?:/|,|&|\+|\band\b)[ \t]*[A-Za-z][\w-]*(?![\w-])(?:[ \t]+[A-Za-z0-9][\w-]*(?![\w-]))?){0,3}"
+                                  r"[ \t]*(?:\([^)\n]{0,40}\)[ \t]*)?[:=\-\u2013][ \t]*(?!(?:n/?a|none|nil|not\s+(?:stated|documented|known)|-|\?)"
                                   r"[ \t]*(?:[.;,]|$))([A-Za-z][^\n.;]{2,80})", re.IGNORECASE | re.MULTILINE)
 
 
@@ -693,7 +718,7 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
             if not c.ind_not.match(phrase) and _SYMPTOM.search(phrase):
                 return phrase
         # "Indication for oxycodone: post-op knee pain": a label naming the drug, then a reason that is not empty
-        if _RE_LABEL_BEFORE_DRUG.search(layout.text, max(0, m.start - 40), m.start):
+        if _RE_LABEL_BEFORE_DRUG.search(layout.text, max(0, m.start - 90), m.start):
             after = _RE_LABEL_AFTER_DRUG.match(layout.text, m.end)
             if after:
                 return after.group(1)
@@ -702,6 +727,12 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
             nxt = _next_label().match(layout.text, e, layout.line_bounds(m.start)[1])
             if nxt and _SYMPTOM.search(nxt.group(1)):
                 return nxt.group(1).strip()
+        # "His hip pain has been well controlled on paracetamol and tramadol", "knee pain managed with X", "chronic
+        # back pain on long-term Zomorph": the pain is what the drug named after it treats
+        ctl = _RE_PAIN_CONTROLLED_ON.search(layout.text, max(s, m.start - 120), m.start) \
+            if "pain" in layout.text[max(s, m.start - 120):m.start].lower() else None
+        if ctl:
+            return ctl.group(0)
         # "for breakthrough pain we have started Oramorph" puts the reason before the drug
         before = _reason_before().search(layout.text, max(s, m.start - 150), m.start)
         if before:
@@ -723,6 +754,31 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
         if phrase:
             return phrase
     return None
+
+
+_RE_PAIN_CONTROLLED_ON = re.compile(
+    r"(?<!\bno\s)(?<!\bnil\s)\b(?:pain|aches?)\s+(?:(?:is|was|are|were|has\s+been|have\s+been|being|now|remains?)\s+){0,2}"
+    r"(?:(?:well|adequately|reasonably|fully|now|largely|mainly)\s+){0,2}(?:controlled|managed|treated)\s+(?:on|with|by)\s+"
+    r"(?:[^.;:\n]{0,60}?\s(?:and|with|plus|&|\+)\s+|[^.;:\n]{0,60}?,\s*)?(?:(?:the|his|her|their|a|an|regular|lower|low|usual|oral)\s+){0,3}"
+    r"(?:(?:dose|doses)\s+of\s+(?:(?:the|his|her|their|regular|oral)\s+)?)?$"
+    r"|(?<!\bno\s)(?<!\bnil\s)\b(?:pain|aches?)\s+on\s+(?:(?:long[- ]term|regular|usual|his|her|their|oral)\s+){0,2}$",
+    re.IGNORECASE)
+_RE_THE_PATCH = re.compile(r"\b(?:the|his|her|their)\s+(?:\w+\s+)?patch(?:es)?\b", re.IGNORECASE)
+
+
+def _pain_controlled_by_the_patch(layout: LetterLayout, ex: LetterExtraction) -> bool:
+    """'His knee pain is managed with the patch and paracetamol' in a letter whose discharge opioid is a patch: the
+    patch named by its form, not its drug, is what the pain is controlled with."""
+    if not any(rx.formulation == "patch" for rx in ex.opioids):
+        return False
+    text = layout.text
+    for p in _RE_THE_PATCH.finditer(text):
+        s, _e = layout.sentence_bounds(p.start())
+        lo = max(s, p.start() - 120)
+        if layout.section_kind(p.start()) not in NOT_CURRENT_SECTIONS and "pain" in text[lo:p.start()].lower() and \
+                _RE_PAIN_CONTROLLED_ON.search(text, lo, p.start()):
+            return True
+    return False
 
 
 _RE_BACK_PRONOUN = re.compile(r"\b(?:it|them)\b", re.IGNORECASE)
@@ -1053,7 +1109,8 @@ def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_fa
     ex.indication_documented = any(rx.indication for rx in ex.opioids) or \
         any(indication_on_statement(layout, rx, drug_pos) for rx in ex.opioids) or \
         _indication_elsewhere(layout, ex, mentions) is not None or _substitution_documented(layout, ex) or \
-        (bool(ex.opioids) and (_indication_labelled(layout) or _indication_by_class_word(layout)))  # none without opioid
+        (bool(ex.opioids) and (_indication_labelled(layout) or _indication_by_class_word(layout))) or \
+        _pain_controlled_by_the_patch(layout, ex)  # none without opioid
     ex.patient_age = patient_age(text)
     weaning_and_gp(layout, mentions, ex)
 
