@@ -235,17 +235,17 @@ class LiteralGate:
         folded = fold_case(string)
         if folded is None:
             return True  # lower-casing moves offsets: no prefilter
-        a, b = max(pos, 0), min(endpos, len(folded))  # (find within bounds: no copy of the window)
-        find = folded.find
+        if pos > 0 or endpos < len(folded):
+            folded = folded[max(pos, 0):endpos]
         for lit in self.first:
-            if find(lit, a, b) >= 0:
+            if lit in folded:
                 break
         else:
             return False
         for alt in self.alternatives:
             for clause in alt:
                 for lit in clause:
-                    if find(lit, a, b) >= 0:
+                    if lit in folded:
                         break
                 else:
                     break  # a clause with none of its literals: this alternative cannot match
