@@ -1526,6 +1526,12 @@ def _list_heading_supply(layout: LetterLayout, rxs: list[OpioidPrescription]) ->
             break
 
 
+def _told_with_quantities(text: str, s: int, e: int) -> bool:
+    """'fourteen days' supply has been given: 28 tablets of the X and 84 capsules of the Y': the days and each drug's
+    count told together, so a count read for a drug does not keep the shared days from it."""
+    return re.match(r"\s*:\s*\d", text[e:e + 10]) is not None
+
+
 def _shared_supply(layout: LetterLayout, rxs: list[OpioidPrescription]) -> None:
     """A supply stated for several drugs at once ("7 days of each supplied") belongs to the prescriptions
     written before it in the same paragraph that state no supply of their own."""
@@ -1535,7 +1541,7 @@ def _shared_supply(layout: LetterLayout, rxs: list[OpioidPrescription]) -> None:
     for days, s, e in S.shared_supplies(text):
         para = max(text.rfind("\n\n", 0, s), 0)
         for r in rxs:
-            if para <= r.span[0] < s and r.supply_days is None and r.supply_quantity is None:
+            if para <= r.span[0] < s and r.supply_days is None and (r.supply_quantity is None or _told_with_quantities(text, s, e)):
                 r.supply_days = days
                 r.spans["supply"] = [s, e]
 

@@ -480,5 +480,11 @@ def test_counts_told_for_each_drug_in_one_sentence_go_to_their_own_drug():
     letter = ("He goes home on OxyContin 60mg tablets, one tablet twice daily, with OxyNorm 10mg capsules, one capsule "
               "every four hours if needed for breakthrough pain. Both were started on this admission and fourteen "
               "days' supply has been given: 28 tablets of the OxyContin and 84 capsules of the OxyNorm.\n")
-    assert sorted((r.brand, r.supply_quantity) for r in extract_letter(letter).opioids) == [
-        ("OxyContin", "28 tablets"), ("OxyNorm", "84 capsules")]
+    assert sorted((r.brand, r.supply_quantity, r.supply_days) for r in extract_letter(letter).opioids) == [
+        ("OxyContin", "28 tablets", 14), ("OxyNorm", "84 capsules", 14)]  # "Both ... fourteen days' supply"
+
+
+def test_a_supply_for_both_told_once_goes_to_each():
+    letter = ("She goes home on codeine 30 mg tablets, one four times a day when required, and tramadol 50 mg "
+              "capsules, one twice a day. Both are new and seven days' supply has been given.\n")
+    assert [r.supply_days for r in extract_letter(letter).opioids] == [7, 7]
