@@ -23,7 +23,7 @@ from nlp.findings import discharge_date
 from nlp.lexicon import Term, load_lexicon
 from nlp.ome import OST_BRANDS as _OST_BRANDS
 from nlp.rules import fold_case, json_rules
-from nlp.statements import segment, unlisted_drugs
+from nlp.statements import cell_texts, segment, unlisted_drugs
 
 _I = re.IGNORECASE
 STRONG_INPATIENT = re.compile(r"\b(?:IV|I\.V\.|IM|intravenous(?:ly)?|intramuscular(?:ly)?|intrathecal(?:ly)?|epidural|PCA|patient[- ]controlled|infusion|syringe\s+driver|CSCI)\b")
@@ -1147,7 +1147,7 @@ def _schedule_tables(layout: LetterLayout, rxs: list[OpioidPrescription]) -> Non
         head_cells, rows = None, []
         for j in range(li + 1, min(len(starts), li + 25)):
             line = text[starts[j]:(starts[j + 1] - 1 if j + 1 < len(starts) else len(text))]
-            cells = [c.strip() for c in (line.strip().strip("|").split("|") if "|" in line else re.split(r"\t|\s{2,}", line.strip()))]
+            cells = cell_texts(line)
             row = _RE_SCHEDULE_ROW.match(line)
             if row:
                 rows.append((row, cells))
@@ -1229,15 +1229,15 @@ def _corrections(layout: LetterLayout, mentions: list[Mention], rxs: list[Opioid
         if len(outside) != 1:
             continue
         rx = outside[0]
-        _apply_correction(rx, sentence)
+        _apply_correction(rx, sentence, v)
         # the corrected prescription told again in the correction's paragraph: the same one
         rxs = [r for r in rxs if r is rx or not (s <= r.span[0] < para_end and same_prescription(r, rx))]
     return rxs
 
 
-def _apply_correction(rx: OpioidPrescription, sentence: str) -> None:
+def _apply_correction(rx: OpioidPrescription, sentence: str, v: re.Match | None) -> None:
+    """``v``: the sentence's "<new> mg, not <old> mg" (read once by the caller), or None."""
     changed = False
-    v = _RE_NOT_VALUE.search(sentence)
     if v:
         new, old = float(v.group(1)), float(v.group(3))
         if rx.strength_mg is not None and abs(rx.strength_mg - old) < 1e-6:

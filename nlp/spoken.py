@@ -201,7 +201,8 @@ def _combination_strengths() -> dict[str, frozenset[tuple[float, float]]]:
     return {k: frozenset(v) for k, v in out.items()}
 
 
-_STRENGTH_JOINERS = ("slash", "over", "stroke", "and", "point")
+_STRENGTH_SLASHES = ("slash", "over", "stroke")  # between the drug part and the paracetamol part only
+_STRENGTH_JOINERS = _STRENGTH_SLASHES + ("and", "point")
 
 
 @lru_cache(maxsize=1)
@@ -231,9 +232,9 @@ def _split_strength(run: str, known: frozenset) -> tuple[str, int] | None:
         found = set()
         for k in range(1, end):
             head, tail = toks[:k], toks[k:end]
-            if tail[0] in ("slash", "over", "stroke"):
+            if tail[0] in _STRENGTH_SLASHES:
                 tail = tail[1:]
-            if not tail or any(t in _STRENGTH_JOINERS[:3] for t in head + tail):
+            if not tail or any(t in _STRENGTH_SLASHES for t in head + tail):
                 continue
             num, den = _run_value(head), _run_value(tail)
             if num is not None and den is not None and (num, den) in known:

@@ -175,21 +175,30 @@ def _splitter(line: str) -> re.Pattern:
     return c.sep_split_colons if "::" in line else c.sep_split
 
 
+def _cell_spans(line: str, csv: bool = False) -> tuple[str, list[tuple[int, int]]]:
+    """How a table line splits into cells, and the (start, end) of each: separators, tabs, a comma-separated
+    export (when ``csv``), or chunks between runs of spaces (empty chunks dropped)."""
+    split = _splitter(line)
+    if split.search(line):
+        return "sep", _sep_cells(line, split)
+    if "\t" in line.strip():
+        return "tab", _tab_cells(line)
+    if csv and _csv_heading(line):
+        return "csv", _sep_cells(line, _CSV_SPLIT if '"' in line else _COMMA)
+    return "fixed", [x for x in _wide_chunks(line) if x[1] > x[0]]
+
+
+def cell_texts(line: str) -> list[str]:
+    """The trimmed text of each cell of one table line (a reducing calendar's row, a heading)."""
+    return [line[s:e] for s, e in _cell_spans(line)[1]]
+
+
 def header_columns(line: str) -> TableColumns | None:
     """Column roles of a table heading line, or None if the line is not one."""
     c = statement_patterns()
     if not c.drug_heading.search(line):
         return None
-    split = _splitter(line)
-    if split.search(line):
-        mode, cells = "sep", _sep_cells(line, split)
-    elif "\t" in line.strip():
-        mode, cells = "tab", _tab_cells(line)
-    elif _csv_heading(line):
-        mode, cells = "csv", _sep_cells(line, _CSV_SPLIT if '"' in line else _COMMA)
-    else:
-        mode, cells = "fixed", _wide_chunks(line)
-    cells = [x for x in cells if x[1] > x[0]] if mode == "fixed" else cells
+    mode, cells = _cell_spans(line, csv=True)
     if len(cells) < 2:
         return None
     # a heading line has at least half its cells known (a csv export: all of them); a prose line with many
