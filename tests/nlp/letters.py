@@ -16,3 +16,14 @@ def only_rx(line: str, *, companion: bool = True) -> dict:
     rxs = opioids(f"Discharge medications:\n- {line}\n" + (COMPANION if companion else ""))
     assert len(rxs) == 1, [r["generic"] for r in rxs]
     return rxs[0]
+
+
+SIGN_OFF = "\n\nYours sincerely,\nDr Writer\n"
+
+
+def letter_with_opioid(opening: str, prose: str):
+    """The extraction of a letter made of ``opening`` (which prescribes an opioid), ``prose`` and a sign-off; the
+    letter-level tests read what ``prose`` adds to it."""
+    ex = extract_letter(opening + prose + SIGN_OFF)
+    assert ex.opioids
+    return ex

@@ -5,16 +5,15 @@ from __future__ import annotations
 import pytest
 
 from nlp.pipeline import extract_letter
+from tests.nlp.letters import SIGN_OFF, letter_with_opioid
 
 LETTER = ("Dear Dr Example,\n\nMrs Test was admitted with a fractured wrist, fixed in theatre. She goes home on "
           "oxycodone 5mg capsules, one every 4 hours when required for pain, 20 capsules, and paracetamol 1g qds.\n\n")
-END = "\n\nYours sincerely,\nDr Writer\n"
+END = SIGN_OFF
 
 
 def _letter(prose: str):
-    ex = extract_letter(LETTER + prose + END)
-    assert ex.opioids
-    return ex
+    return letter_with_opioid(LETTER, prose)
 
 
 # A step-down told with the verb's -ing form and a rate or interval ("we will start reducing the X by 5mg every

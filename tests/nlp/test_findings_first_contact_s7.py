@@ -6,6 +6,7 @@ import pytest
 
 from nlp.findings import patient_age
 from nlp.pipeline import extract_letter
+from tests.nlp.letters import SIGN_OFF, letter_with_opioid
 
 
 # A date of birth or discharge written in a web or markdown export keeps the emphasis marks round its label
@@ -30,13 +31,11 @@ def test_age_from_marked_up_or_raised_point_dates(header, age):
 
 LETTER = ("Dear Dr Example,\n\nMr Test was admitted with a fractured wrist, fixed in theatre. He goes home on "
           "oxycodone 5mg capsules, one every 4 hours when required for pain, 20 capsules, and paracetamol 1g qds.\n\n")
-END = "\n\nYours sincerely,\nDr Writer\n"
+END = SIGN_OFF
 
 
 def _letter(prose: str):
-    ex = extract_letter(LETTER + prose + END)
-    assert ex.opioids
-    return ex
+    return letter_with_opioid(LETTER, prose)
 
 
 # A request to the GP told in the passive without its auxiliary, as a checklist or a note writes it ("GP asked to

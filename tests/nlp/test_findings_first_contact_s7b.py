@@ -5,17 +5,16 @@ from __future__ import annotations
 import pytest
 
 from nlp.pipeline import extract_letter
+from tests.nlp.letters import SIGN_OFF, letter_with_opioid
 
 
 LETTER = ("Dear Dr Example,\n\nMrs Test was admitted with a fractured humerus, treated in a sling. She goes home on "
           "oxycodone 5mg capsules, one every 4 hours when required for pain, 20 capsules, and paracetamol 1g qds.\n\n")
-END = "\n\nYours sincerely,\nDr Writer\n"
+END = SIGN_OFF
 
 
 def _letter(prose: str):
-    ex = extract_letter(LETTER + prose + END)
-    assert ex.opioids
-    return ex
+    return letter_with_opioid(LETTER, prose)
 
 
 # A step-down told as bringing a dose down BY an amount at a rate ("bring it down by 5 mg each week") is a plan like
