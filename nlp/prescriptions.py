@@ -1134,10 +1134,11 @@ _RE_CELL_MG = re.compile(r"(\d+(?:\.\d+)?)\s*mg\b", _I)
 _RE_TOTAL_HEAD = re.compile(r"\b(?:total|daily|per\s+day|24\s*h)", _I)
 
 
-def _schedule_tables(layout: LetterLayout, rxs: list[OpioidPrescription]) -> None:
+def _schedule_tables(reading: _Reading) -> None:
     """An item that says to follow a reducing calendar or schedule below ("Longtec 5 mg tablets - follow the
     reducing calendar below") takes its doses from that table: the largest and smallest dose in the time-of-day
     columns, the most doses in a day, and the last day with a dose as the duration."""
+    layout, rxs = reading.layout, reading.rxs
     text = layout.text
     for rx in rxs:
         if rx.frequency_per_day_max is not None or not cue("schedule_below", rx.text):
@@ -1191,14 +1192,15 @@ _RE_ITEM_REF = re.compile(r"\bitem\s+(\d{1,2})\b", _I)
 _MAX_CORRECTIONS = 50  # corrections read per letter (a real letter has one or two)
 
 
-def _corrections(layout: LetterLayout, mentions: list[Mention], rxs: list[OpioidPrescription]) -> list[OpioidPrescription]:
+def _corrections(reading: _Reading) -> None:
     """A correction later in the letter ("Correction: the oxycodone should read 5 mg, not 10 mg", "her OxyContin is
     60 mg twice daily, not three times daily", "TTO amended by pharmacist: item 2 frequency clarified to 'maximum 4
     doses in 24 hours' and quantity reduced from 56 to 20 capsules") changes the prescription it names; the
-    corrected prescription told again inside the correction is not a second one. Returns the prescriptions."""
+    corrected prescription told again inside the correction is not a second one."""
+    layout, mentions, rxs = reading.layout, reading.mentions, reading.rxs
     text = layout.text
     if not rxs or not context_patterns().cues["correction"].search(text):
-        return rxs
+        return
     opioid_ms = sorted((m for m in mentions if m.category == "opioid"), key=lambda m: m.start)
     starts = [m.start for m in opioid_ms]
     done = set()
@@ -1231,8 +1233,8 @@ def _corrections(layout: LetterLayout, mentions: list[Mention], rxs: list[Opioid
         rx = outside[0]
         _apply_correction(rx, sentence, v)
         # the corrected prescription told again in the correction's paragraph: the same one
-        rxs = [r for r in rxs if r is rx or not (s <= r.span[0] < para_end and same_prescription(r, rx))]
-    return rxs
+        rxs = [r2 for r2 in rxs if r2 is rx or not (s <= r2.span[0] < para_end and same_prescription(r2, rx))]
+    reading.rxs = rxs
 
 
 def _apply_correction(rx: OpioidPrescription, sentence: str, v: re.Match | None) -> None:
@@ -1302,9 +1304,10 @@ _RE_JOINED_BEFORE = re.compile(r"(?:[,;)]\s*(?:and\s+)?(?:with|together\s+with|a
                                r"(?:(?!(?:he|she|they|we|I|it|also)\b)[\w/()-]+\s+){0,3}$", _I)
 
 
-def _shared_status(layout: LetterLayout, rxs: list[OpioidPrescription], groups: list[Group]) -> None:
+def _shared_status(reading: _Reading) -> None:
     """A prose prescription joined to the one before it in the same sentence ("we have started MST 10 mg bd,
     with Oramorph 2.5-5 ml prn") shares its status when it states none of its own."""
+    layout, rxs, groups = reading.layout, reading.rxs, reading.group_of
     text = layout.text
     for i in range(1, len(rxs)):
         rx, g = rxs[i], groups[i]
@@ -1322,11 +1325,11 @@ def _shared_status(layout: LetterLayout, rxs: list[OpioidPrescription], groups: 
             rx.status = rx.status or prev.status
 
 
-def _limits_from_references(layout: LetterLayout, mentions: list[Mention], rxs: list[OpioidPrescription],
-                            others: OtherOpioids) -> None:
+def _limits_from_references(reading: _Reading) -> None:
     """A later sentence naming a drug with a stated limit ("please do not continue the codeine beyond a week",
     "reduce and stop oxycodone within 7 days") gives that duration to the one prescription of the drug, when it
     has none of its own and the clause names no other opioid."""
+    layout, mentions, rxs, others = reading.layout, reading.mentions, reading.rxs, reading.others
     for m in mentions:
         if m.context not in ("reference", "rx") or m.category != "opioid" or any(r.span[0] <= m.start < r.span[1] for r in rxs):
             continue
@@ -1350,12 +1353,12 @@ _RE_FOLLOW_ON_QTY = re.compile(r"\b(?:(?:has|have|with|given|supplied|dispensed)
                                r"(?=[^.;\n]{0,12}\b(?:supplied|dispensed|given|issued)\b|[ ,.;)]|$)", _I)
 
 
-def _follow_on(layout: LetterLayout, mentions: list[Mention], rxs: list[OpioidPrescription],
-               group_of: list[Group]) -> None:
+def _follow_on(reading: _Reading) -> None:
     """Prose goes on about a prescription after its statement ends: "...; two patches are supplied.", "He has 12
     capsules, for three days only.", "We would expect him to need it for no more than a week." Up to two
     sentences after a prose statement, in its paragraph and before any other drug is named, give a stated limit
     and a quantity the prescription lacks, when they speak of it (a pronoun, "the patch", a count of units)."""
+    layout, mentions, rxs, group_of = reading.layout, reading.mentions, reading.rxs, reading.group_of
     text = layout.text
     starts = sorted(m.start for m in mentions)
     for rx, g in zip(rxs, group_of):
@@ -1402,9 +1405,10 @@ _RE_BARE_PERIOD = S._phrase_rx(r"^{N}\s*{U}(?:'s)?(?:\s+supply)?$")
 _RE_UNIT_AFTER = re.compile(r"[ \t]+(?:\d+(?:\.\d+)?[ \t]*(?:mg|micrograms?|mcg)[ \t]+)?(tablets?|tabs|capsules?|caps|patch(?:es)?)\b(?:\s*\(\s*([^()\n]{1,20}?)\s*\))?", _I)
 
 
-def _quantities_before_references(layout: LetterLayout, mentions: list[Mention], rxs: list[OpioidPrescription]) -> None:
+def _quantities_before_references(reading: _Reading) -> None:
     """A count written just before a later mention of the drug ("and we have supplied 56 tablets of the co-codamol")
     is the quantity of the one prescription of that drug that states none."""
+    layout, mentions, rxs = reading.layout, reading.mentions, reading.rxs
     text = layout.text
     for m in mentions:
         if m.context not in ("reference", "rx") or m.category != "opioid" or any(r.span[0] <= m.start < r.span[1] for r in rxs):
@@ -1445,10 +1449,11 @@ def _quantities_before_references(layout: LetterLayout, mentions: list[Mention],
         rx.spans["quantity"] = [x.start(1), x.end(2)]
 
 
-def _end_dates(layout: LetterLayout, rxs: list[OpioidPrescription], groups: list[Group]) -> None:
+def _end_dates(reading: _Reading) -> None:
     """An end point written as a date in the prescription's own statement ("stop on 14/04", "until his operation on
     20/04") or in a Stop column gives the duration, counted from the letter's discharge date; one written in
     post-operative days ("until day 5 post-op") counts from the post-op day of discharge."""
+    layout, rxs, groups = reading.layout, reading.rxs, reading.group_of
     if not any(r.duration_days is None for r in rxs):
         return
     text = layout.text
@@ -1483,9 +1488,10 @@ def _end_dates(layout: LetterLayout, rxs: list[OpioidPrescription], groups: list
 _RE_ALL_SUBJECT = re.compile(r"\b(?:both|all(?:\s+(?:three|four|of\s+them|of\s+these|these))?|these|they)\s+$", _I)
 
 
-def _status_of_all(layout: LetterLayout, rxs: list[OpioidPrescription]) -> None:
+def _status_of_all(reading: _Reading) -> None:
     """'Both are new this admission': the prescriptions told before it in the same paragraph that state no
     status of their own are new."""
+    layout, rxs = reading.layout, reading.rxs
     text = layout.text
     if not rxs:
         return
@@ -1501,10 +1507,11 @@ def _status_of_all(layout: LetterLayout, rxs: list[OpioidPrescription]) -> None:
 _RE_LIST_SUPPLY = re.compile(S.sig_rules()["list_supply"], _I)  # "14 days of each item below supplied"
 
 
-def _list_heading_supply(layout: LetterLayout, rxs: list[OpioidPrescription]) -> None:
+def _list_heading_supply(reading: _Reading) -> None:
     """A supply stated once above a list for every item ("LEAVE MEDICATION: 14 days of each item below supplied",
     "Medicines at discharge (dispensed from ward, 7 days unless stated)") is the days supplied of each listed
     prescription that states none of its own."""
+    layout, rxs = reading.layout, reading.rxs
     text, starts = layout.text, layout.line_starts
     folded = fold_case(text) or text.lower()
     if not rxs or not any(w in folded for w in ("each", "unless", "below", "all items")) or not _RE_LIST_SUPPLY.search(text):
@@ -1532,9 +1539,10 @@ def _told_with_quantities(text: str, s: int, e: int) -> bool:
     return re.match(r"\s*:\s*\d", text[e:e + 10]) is not None
 
 
-def _shared_supply(layout: LetterLayout, rxs: list[OpioidPrescription]) -> None:
+def _shared_supply(reading: _Reading) -> None:
     """A supply stated for several drugs at once ("7 days of each supplied") belongs to the prescriptions
     written before it in the same paragraph that state no supply of their own."""
+    layout, rxs = reading.layout, reading.rxs
     text = layout.text
     if not rxs or not re.search(r"\b(?:each|both|all)\b", text, _I):
         return
@@ -1607,15 +1615,15 @@ class _Reading:
     group_of: list
 
 
-def _status_from_change_lines(r: _Reading) -> None:
+def _status_from_change_lines(reading: _Reading) -> None:
     """References on changes / plan lines ("Started: oxycodone", "co-dydramol started") and prose that tells a
     change or a start give the prescriptions of that drug their status."""
-    layout, mentions, rxs, others = r.layout, r.mentions, r.rxs, r.others
+    layout, mentions, rxs, others = reading.layout, reading.mentions, reading.rxs, reading.others
     text = layout.text
-    for m in r.opioid_mentions:
+    for m in reading.opioid_mentions:
         if m.context == "historical" or (m.context == "reference" and layout.section_kind(m.start) != "changes"):
             _prose_change_reference(layout, m, rxs, others)
-    _started_in_prose(layout, r.opioid_mentions, rxs, others)
+    _started_in_prose(layout, reading.opioid_mentions, rxs, others)
     refs = [m for m in mentions if m.context == "reference" and m.category == "opioid"]
     for m in refs:
         kind = layout.section_kind(m.start)
@@ -1644,11 +1652,11 @@ def _status_from_change_lines(r: _Reading) -> None:
                 rx.new_on_admission = False
 
 
-def _admission_list(r: _Reading) -> None:
+def _admission_list(reading: _Reading) -> None:
     """The pre-admission list: an item that goes home is a pre-existing prescription, else it is historical (or
     stopped, when its line says so); a discharge prescription of a product the patient took before admission,
     told in prose, is pre-existing."""
-    layout, mentions, rxs = r.layout, r.mentions, r.rxs
+    layout, mentions, rxs = reading.layout, reading.mentions, reading.rxs
     text = layout.text
     adm = [m for m in mentions if m.context == "admission" and m.category == "opioid"]
     for m in adm:
@@ -1674,15 +1682,11 @@ def _admission_list(r: _Reading) -> None:
                 rx.new_on_admission = False
 
 
-def _corrected(r: _Reading) -> None:
-    r.rxs = _corrections(r.layout, r.mentions, r.rxs)
-
-
-def _made_up_of_parts(r: _Reading) -> None:
+def _made_up_of_parts(reading: _Reading) -> None:
     """A dose told as a total and then made up of products listed after it ("Zomorph, 50 mg twice daily, made up
     as below: - Zomorph 30 mg ONE twice daily - Zomorph 10 mg TWO twice daily") is those products: the total is
     no prescription of its own, and what it says of their status and supply holds for them."""
-    rxs = r.rxs
+    rxs = reading.rxs
     for total in list(rxs):
         if total.dose_mg_max is None or not total.frequency_per_day_max:
             continue
@@ -1698,20 +1702,50 @@ def _made_up_of_parts(r: _Reading) -> None:
         rxs.remove(total)
 
 
+def _background_use(reading: _Reading) -> None:
+    """Background told in prose ("for which he has been on OxyContin 20 mg twice a day for some years") beside
+    another prescription of the same product: the other one is what goes home. The background adds to it like a
+    story; when its dose differs it is the dose before the change (a historical mention)."""
+    layout, rxs, group_of = reading.layout, reading.rxs, reading.group_of
+    if len(rxs) < 2:
+        return
+    text = layout.text
+    for k in range(len(rxs) - 1, -1, -1):
+        b = rxs[k]
+        if b.new_on_admission or layout.section_kind(b.span[0]) not in _NARRATIVE_KINDS:
+            continue
+        ss, se = layout.sentence_bounds(b.span[0])
+        bg = cue("background_use", text[ss:se])
+        if not bg or ss + bg.start() > b.span[0] or _goes_home(text[ss:se]):
+            continue
+        same = [r for r in rxs if r is not b and _same_product(r, b) and r.span[0] > b.span[1]]
+        if not same:
+            continue
+        if b.dose_mg_max is not None and same[0].dose_mg_max is not None and \
+                abs(b.dose_mg_max - same[0].dose_mg_max) > 1e-6:
+            for m in group_of[k].mentions:
+                m.context = "historical"
+            if same[0].new_on_admission is None:
+                same[0].new_on_admission = False  # a long-term drug whose dose was changed
+        else:
+            _fold_story(same[0], b)
+        del rxs[k], group_of[k]
+
+
 # After the statements are read, in this order: each pass reads what the passes before it decided (a later
 # correction needs the supplies and statuses told elsewhere in place; the admission list needs every status).
 _PASSES = (
-    ("background use", lambda r: _background_use(r.layout, r.rxs, r.group_of)),
-    ("shared status", lambda r: _shared_status(r.layout, r.rxs, r.group_of)),
-    ("status of all", lambda r: _status_of_all(r.layout, r.rxs)),
-    ("supply above a list", lambda r: _list_heading_supply(r.layout, r.rxs)),
-    ("limits from references", lambda r: _limits_from_references(r.layout, r.mentions, r.rxs, r.others)),
-    ("follow-on sentences", lambda r: _follow_on(r.layout, r.mentions, r.rxs, r.group_of)),
-    ("end dates", lambda r: _end_dates(r.layout, r.rxs, r.group_of)),
-    ("quantities before references", lambda r: _quantities_before_references(r.layout, r.mentions, r.rxs)),
-    ("shared supply", lambda r: _shared_supply(r.layout, r.rxs)),
-    ("corrections", _corrected),
-    ("schedule tables", lambda r: _schedule_tables(r.layout, r.rxs)),
+    ("background use", _background_use),
+    ("shared status", _shared_status),
+    ("status of all", _status_of_all),
+    ("supply above a list", _list_heading_supply),
+    ("limits from references", _limits_from_references),
+    ("follow-on sentences", _follow_on),
+    ("end dates", _end_dates),
+    ("quantities before references", _quantities_before_references),
+    ("shared supply", _shared_supply),
+    ("corrections", _corrections),
+    ("schedule tables", _schedule_tables),
     ("status from change lines", _status_from_change_lines),
     ("admission list", _admission_list),
     ("a total made up of parts", _made_up_of_parts),
@@ -1850,35 +1884,6 @@ def _listed_in_discharge_section(layout: LetterLayout, opioids: list[Mention]) -
             story.add(id(m))
             break
     return story
-
-
-def _background_use(layout: LetterLayout, rxs: list[OpioidPrescription], group_of: list[Group]) -> None:
-    """Background told in prose ("for which he has been on OxyContin 20 mg twice a day for some years") beside
-    another prescription of the same product: the other one is what goes home. The background adds to it like a
-    story; when its dose differs it is the dose before the change (a historical mention)."""
-    if len(rxs) < 2:
-        return
-    text = layout.text
-    for k in range(len(rxs) - 1, -1, -1):
-        b = rxs[k]
-        if b.new_on_admission or layout.section_kind(b.span[0]) not in _NARRATIVE_KINDS:
-            continue
-        ss, se = layout.sentence_bounds(b.span[0])
-        bg = cue("background_use", text[ss:se])
-        if not bg or ss + bg.start() > b.span[0] or _goes_home(text[ss:se]):
-            continue
-        same = [r for r in rxs if r is not b and _same_product(r, b) and r.span[0] > b.span[1]]
-        if not same:
-            continue
-        if b.dose_mg_max is not None and same[0].dose_mg_max is not None and \
-                abs(b.dose_mg_max - same[0].dose_mg_max) > 1e-6:
-            for m in group_of[k].mentions:
-                m.context = "historical"
-            if same[0].new_on_admission is None:
-                same[0].new_on_admission = False  # a long-term drug whose dose was changed
-        else:
-            _fold_story(same[0], b)
-        del rxs[k], group_of[k]
 
 
 def _fold_story(listed: OpioidPrescription, story: OpioidPrescription) -> None:
