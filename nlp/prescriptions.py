@@ -1449,6 +1449,36 @@ def _quantities_before_references(reading: _Reading) -> None:
         rx.spans["quantity"] = [x.start(1), x.end(2)]
 
 
+def _supply_before_the_name(reading: _Reading) -> None:
+    """A prose prescription whose supply is told before its name, in its own sentence ("We have given him fourteen
+    days of Zomorph, 10 mg twice a day", "a week's supply of Oramorph ...", "supplied 28 capsules of oxycodone
+    5 mg ..."): the days or the count, when the prescription states none of its own. Never across another
+    prescription nor the sentence's start."""
+    layout, rxs = reading.layout, reading.rxs
+    text = layout.text
+    for rx in rxs:
+        if rx.supply_days is not None and rx.supply_quantity is not None:
+            continue
+        start = rx.span[0]
+        lo = max([layout.sentence_bounds(start)[0], start - 80]
+                 + [r.span[1] for r in rxs if r is not rx and r.span[1] <= start])
+        if lo >= start or S.RE_OWN.search(rx.text):  # (own supply: nothing was given)
+            continue
+        if rx.supply_days is None:
+            p = next((p for rx_p in S.RE_SUPPLY_LEAD_IN if (p := rx_p.search(text, lo, start))), None)
+            if p and (d := S._period_days(p)):
+                rx.supply_days = d
+                rx.spans["supply"] = [p.start(), p.end()]
+        if rx.supply_quantity is None and rx.quantity_n is None:
+            x = S.RE_QUANTITY_LEAD_IN.search(text, lo, start)
+            n = S.to_number(x.group(1)) if x else None
+            if n and n <= S.MAX_QUANTITY:
+                unit = S._unit_name(x.group(2))
+                rx.quantity_n, rx.quantity_unit = int(n), "ml" if unit.startswith("ml") else unit
+                rx.supply_quantity = f"{int(n)} {rx.quantity_unit}"
+                rx.spans["quantity"] = [x.start(1), x.end(2)]
+
+
 def _end_dates(reading: _Reading) -> None:
     """An end point written as a date in the prescription's own statement ("stop on 14/04", "until his operation on
     20/04") or in a Stop column gives the duration, counted from the letter's discharge date; one written in
@@ -1743,6 +1773,7 @@ _PASSES = (
     ("follow-on sentences", _follow_on),
     ("end dates", _end_dates),
     ("quantities before references", _quantities_before_references),
+    ("supply before the name", _supply_before_the_name),
     ("shared supply", _shared_supply),
     ("corrections", _corrections),
     ("schedule tables", _schedule_tables),

@@ -281,6 +281,10 @@ RE_QTY_SUPPLIED = re.compile(r"(?<![\d./-])\b(\d+)\s*(?:supplied|dispensed|issue
 _QTY_UNIT = r"(tablets?|tabs|capsules?|caps|caplets|patch(?:es)?|ampoules?|amps|vials?|sachets?|ml|mls)"
 RE_QUANTITY_OF_DRUG = re.compile(sig_rules()["quantity_of_drug"].replace("{Q}", r"(\d+|" + _QTY_WORDS + r")")
                                  .replace("{UNIT}", _QTY_UNIT), _I)
+# a supply told before the drug's name in its own sentence ("We have given him fourteen days of Zomorph ...")
+RE_SUPPLY_LEAD_IN = [_phrase_rx(t) for t in sig_rules()["supply_lead_in"]]
+RE_QUANTITY_LEAD_IN = gated(re.compile(sig_rules()["quantity_lead_in"].replace("{Q}", r"(\d+|" + _QTY_WORDS + r")")
+                                       .replace("{UNIT}", _QTY_UNIT), _I))
 RE_QTY_ML = re.compile(r"(?:(\d+)\s*x\s*)?(\d+(?:\.\d+)?)\s*(?:ml|mls|millilitres?)\b(?:\s*bottles?)?", _I)
 RE_OWN = re.compile(r"\b(?:own\s+(?:supply|supplies|stock|drugs|medication)|patient'?s\s+own|POD|PODs|not\s+supplied|has\s+own\s+supply|no\s+supply\s+(?:needed|required)|none\s+supplied)\b", _I)
 
