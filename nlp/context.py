@@ -335,7 +335,7 @@ class LetterLayout:
         return hit
 
 
-_RE_LOWER_START = re.compile(r"[ \t]*[a-z]")
+_RE_LOWER_START = re.compile(r"[ \t]*[a-z0-9]")  # (a wrapped sentence goes on in lower case or with a figure: "Palexia SR" / "200mg at night")
 _RE_COLUMN_START = re.compile(r"(?<=\S)[ \t]{2,}(?=\S)")
 
 

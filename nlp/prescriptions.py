@@ -738,7 +738,7 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
             mf = g.cell(text, r)
             if mf is None:
                 continue
-            if sig.dose_units_max is not None and r in ("freq", "dose") and not sig.cap:
+            if (sig.dose_units_max is not None or sig.dose_mg_max is not None) and r in ("freq", "dose") and not sig.cap:
                 S.parse_cap(sig, mf)
             S.parse_frequency(sig, mf, formulation)
             if sig.frequency_per_day_max is not None:
@@ -813,6 +813,8 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
         S.parse_supply(sig, m_all, formulation, default_unit)
         S.parse_frequency(sig, m_all, formulation)
 
+    if formulation not in ("patch", "liquid") and sig.strength_kind in ("mg", None) and "mg" in raw_seg:
+        S.parse_made_up_dose(sig, raw_seg, g.seg_start)
     if sig.dose_mg_max is None and sig.strength_mg is not None and formulation not in ("patch", "liquid") \
             and sig.strength_kind in ("mg", "combo") and sig.dose_units_max is None:
         sig.dose_mg_min = sig.dose_mg_max = sig.strength_mg
@@ -1068,7 +1070,7 @@ def _indication(text: str, g: Group, cells: dict, sig: S.Sig) -> str | None:
         v = text[a:b].strip()
         if v and v not in ("-", "–", "n/a", "N/A", "?"):
             return v
-    zone = text[g.seg_start:g.seg_end]
+    zone = _soft_wrapped(text, g)
     for m in c.ind_for.finditer(zone):
         phrase = m.group(1).strip()
         if c.ind_not.match(phrase) or len(phrase) < 3:

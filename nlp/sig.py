@@ -88,16 +88,18 @@ RE_CAP_ABBR = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|at\s+most|" + _NO_MORE_T
                          r"(?:twice|once|thrice)\s+(?:a\s+day|daily|in\s+(?:any\s+|a\s+|one\s+)?(?:24\s*h(?:ours?|rs?)?|twenty[- ]four\s+hours|day)|per\s+day))\b", _I)
 RE_CAP_UNITS = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|" + _NO_MORE_THAN + r"|up\s+to)\s*(?:of\s+)?" + NUMW
                           + r"\s*(tablets?|tabs|capsules?|caps|caplets)\s*(?:in\s+(?:any\s+|a\s+|one\s+)?|per|/|a|every|each)\s*(?:24|day|twenty)", _I)
-RE_CAP_MG = re.compile(r"\bmax(?:imum)?\.?\s*[:=]?\s*(?:daily\s+dose\s*)?(?:of\s+)?" + NUM + r"\s*(mg|" + MCG + r")\s*(?:in|per|/|a|daily|every|each)\s*(?:24|day|d\b)", _I)
+RE_CAP_MG = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|at\s+most|" + _NO_MORE_THAN + r")\s*(?:daily\s+dose\s*)?(?:of\s+)?" + NUM + r"\s*(mg|" + MCG + r")\s*(?:in|per|/|a|daily|every|each)\s*(?:24|day|d\b)", _I)
 # doses at named times of day: "30 mg mane, 20 mg nocte", "10mg in the morning and 5mg at night"
 _TIME = r"(?:" + "|".join(sig_rules()["dose_times"]) + r")"
-_TIMED_DOSE = NUM + r"\s*(?:mg|" + MCG + r")\s*(?:in\s+the\s+|at\s+)?" + _TIME + r"(?![\w/])"
+_CLOCK = r"(?:(?:[01]?\d|2[0-3])[:.][0-5]\d(?:\s*h(?:rs)?)?|(?:1[0-2]|0?[1-9])(?:[:.][0-5]\d)?\s*(?:am|pm|a\.m\.|p\.m\.))"
+# (a count in brackets may sit between the amount and its time: "60mg (3 tabs) at 08:00")
+_TIMED_DOSE = (NUM + r"\s*(?:mg|" + MCG + r")\s*(?:\(\s*[\w ./]{1,16}\)\s*)?(?:(?:in\s+the\s+|at\s+)?" + _TIME
+               + r"|at\s+" + _CLOCK + r")(?![\w/])")
 RE_TIMED_DOSES = re.compile(r"(?<![\d.])" + _TIMED_DOSE + r"(?:\s*(?:,|;|&|\+|and|/|then)?\s*" + _TIMED_DOSE + r"){1,3}", _I)
 RE_TIMED_ONE = re.compile(_TIMED_DOSE, _I)
 # tablets at named times: "TWO in the morning, ONE at night", "3 caps mane and 2 caps nocte" (times the strength)
 # a digit right before am/pm is a clock time ("one twice a day (8 am and 8 pm)"), never a tablet count
 _COUNT = r"(\d(?!\s*(?:a\.?m\.?|p\.?m\.?)(?![a-z]))|one|two|three|four|half|½)"
-_CLOCK = r"(?:(?:[01]?\d|2[0-3])[:.][0-5]\d(?:\s*h(?:rs)?)?|(?:1[0-2]|0?[1-9])(?:[:.][0-5]\d)?\s*(?:am|pm|a\.m\.|p\.m\.))"
 _TIMED_COUNT = (_COUNT + r"\s*(?:\d+(?:\.\d+)?\s*mg\s+)?(?:tablets?|tabs?|capsules?|caps?)?\s*(?:\(\s*\d+(?:\.\d+)?\s*mg\s*\)\s*)?"
                 r"(?:(?:in\s+the\s+|at\s+)?" + _TIME + r"|at\s+" + _CLOCK + r")(?![\w/])")  # "TWO capsules (4 mg) in the morning", "two at 8 am"
 RE_TIMED_COUNTS = re.compile(r"(?<![\d.])\b" + _TIMED_COUNT + r"(?:\s*(?:,|;|&|\+|and|/|then)?\s*" + _TIMED_COUNT + r"){1,3}", _I)
@@ -285,6 +287,31 @@ RE_QUANTITY_OF_DRUG = re.compile(sig_rules()["quantity_of_drug"].replace("{Q}", 
 RE_SUPPLY_LEAD_IN = [_phrase_rx(t) for t in sig_rules()["supply_lead_in"]]
 RE_QUANTITY_LEAD_IN = gated(re.compile(sig_rules()["quantity_lead_in"].replace("{Q}", r"(\d+|" + _QTY_WORDS + r")")
                                        .replace("{UNIT}", _QTY_UNIT), _I))
+# a dose made up of two tablet strengths: "90mg = 1 x 60mg + 1 x 30mg", "made up as 1 x 150mg + 1 x 30mg capsule"
+_MADE_UP_PART = (r"(\d|one|two|three|four)\s*(?:x|×)?\s*(\d+(?:\.\d+)?)\s*mg\b"
+                 r"(?:\s*(?:tablets?|tabs?|capsules?|caps?))?")
+RE_MADE_UP_DOSE = gated(re.compile(sig_rules()["made_up_dose"].replace("{PART}", _MADE_UP_PART), _I))
+
+
+def parse_made_up_dose(sig: Sig, text: str, base: int) -> None:
+    """A dose told as the tablets that make it up: the dose is their sum (unless doses at named times already
+    gave a range), the strength the larger tablet, the units per dose their count."""
+    x = RE_MADE_UP_DOSE.search(text)
+    if not x:
+        return
+    n1, n2 = to_number(x.group(1)), to_number(x.group(3))
+    a, b = float(x.group(2)), float(x.group(4))
+    if not n1 or not n2 or n1 > 4 or n2 > 4:
+        return
+    total = round(n1 * a + n2 * b, 6)
+    sig.strength_mg, sig.strength_kind = max(a, b), "mg"
+    sig.spans["strength"] = [base + x.start(2), base + x.end(4)]
+    if not sig.timed_doses:
+        sig.dose_mg_min = sig.dose_mg_max = total
+        sig.dose_units_max = n1 + n2
+        sig.spans["dose"] = [base + x.start(), base + x.end()]
+
+
 RE_QTY_ML = re.compile(r"(?:(\d+)\s*x\s*)?(\d+(?:\.\d+)?)\s*(?:ml|mls|millilitres?)\b(?:\s*bottles?)?", _I)
 RE_OWN = re.compile(r"\b(?:own\s+(?:supply|supplies|stock|drugs|medication)|patient'?s\s+own|POD|PODs|not\s+supplied|has\s+own\s+supply|no\s+supply\s+(?:needed|required)|none\s+supplied)\b", _I)
 
@@ -649,7 +676,9 @@ def parse_frequency(sig: Sig, m: Masked, formulation: str | None) -> None:
         cands.sort(key=lambda c: (c[0], -c[1]))  # first phrase; at one position the longest ("q.d.s" over "q.d")
         s, e, base = cands[0]
         base_span = (s, e)
-    freq = cap if cap else base if base else sig.timed_doses
+    # doses at named times are at least that many a day ("200mg in the morning and 250mg at night", a "morning" told
+    # again elsewhere in the statement is no once-daily frequency)
+    freq = cap if cap else max(base or 0, sig.timed_doses or 0) or None
     if freq:
         sig.frequency_per_day_max = int(freq)
         spans = [(m.base + a, m.base + b) for a, b in (base_span,) if a is not None] if base_span else []

@@ -68,6 +68,7 @@ class StatementPatterns:
     seps: str
     sep_split: re.Pattern
     sep_split_colons: re.Pattern
+    bar_split: re.Pattern  # the separators but ';' (a line ruled with bars keeps "WHEN REQUIRED; max 300 mg" in one cell)
     border: re.Pattern
     drug_heading: re.Pattern  # cheap pre-filter: a heading line names its Drug column
     embedding: re.Pattern
@@ -94,6 +95,7 @@ def statement_patterns() -> StatementPatterns:
         seps=seps,
         sep_split=re.compile("[" + re.escape(seps) + "]"),
         sep_split_colons=re.compile("::|[" + re.escape(seps) + "]"),  # "Drug :: Dose": a double colon separates too
+        bar_split=re.compile("[" + re.escape(seps.replace(";", "")) + "]"),
         border=re.compile(r["border_line"]),
         drug_heading=_drug_heading(next(p for role, p in r["table_columns"] if role == "drug"), seps),
         embedding=re.compile(r["embedding_cues"], _I),
@@ -170,9 +172,13 @@ def _wide_chunks(line: str) -> list[tuple[int, int]]:
 
 def _splitter(line: str) -> re.Pattern:
     """The cell separator pattern for a line: with '::' only when the line holds one (a plain character class
-    scans far faster than an alternation)."""
+    scans far faster than an alternation); without ';' when bars rule the line."""
     c = statement_patterns()
-    return c.sep_split_colons if "::" in line else c.sep_split
+    if "::" in line:
+        return c.sep_split_colons
+    if ";" in line and c.bar_split.search(line):
+        return c.bar_split  # a line ruled with bars: a semicolon inside a cell is text
+    return c.sep_split
 
 
 def _cell_spans(line: str, csv: bool = False) -> tuple[str, list[tuple[int, int]]]:
@@ -534,9 +540,10 @@ def _join_wrapped_lines(layout: LetterLayout, statements: list[Statement], by_li
             # deeper indentation under the item, or a line that starts like the rest of a sig ("#30  TTO 7/7"), or
             # the rest of a sentence the line above broke off mid-phrase ("... FOUR TIMES A" / "DAY AFTER 1/52")
             # (an indented item's sub-bullet with no drug of its own, "       -  28 capsules  (new)", goes on it too)
-            deeper = ind >= (indent + 4 if indent else 8)
+            deeper = ind >= (indent + 3 if indent else 8)
             if (deeper and (indent or not RE_ITEM.match(line))) or statement_patterns().continuation.match(line):
-                pass
+                if deeper and text[ns - 2:ns - 1].isalpha() and line[ind:ind + 1].islower():
+                    st.soft_breaks += (ns - 1,)  # "... for breakthrough" / "     bone pain; ...": one phrase
             elif (_RE_BROKEN_OFF.search(text, max(ls, st.end - 40), st.end) and not RE_ITEM.match(line)) \
                     or layout.wraps_into_next(j - 1):
                 st.soft_breaks += (ns - 1,)  # one sentence cut by the line end: read as if the break were a space

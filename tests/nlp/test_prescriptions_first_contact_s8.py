@@ -1,6 +1,8 @@
 """Prescription-level classes found at first contact in session 8. Letters written for these tests."""
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 
 from nlp.pipeline import extract_letter
@@ -34,3 +36,69 @@ def test_what_is_no_supply_of_the_prescription_before_its_name(sentence):
     rx = _supply("Discharge medication:\n" + sentence + "\n")[-1]
     assert rx[1] is None
     assert rx[2] in (None, "100 ml")
+
+
+def _dose(letter):
+    return [(rx.strength_mg, rx.dose_mg_min, rx.dose_mg_max, rx.frequency_per_day_max, rx.max_daily_dose_mg)
+            for rx in extract_letter(letter).opioids]
+
+
+@pytest.mark.parametrize("item, expected", [
+    ("OxyContin 10mg tablets, 30mg (3 tabs) at 07:00, 20mg (2 tabs) at 19:00", (10.0, 20.0, 30.0, 2, 60.0)),
+    ("Zomorph 30 mg at 8am and 20 mg at 8pm", (None, 20.0, 30.0, 2, 60.0)),
+    ("MST 10 mg at 06:00, 10 mg at 14:00 and 20 mg at 22:00", (None, 10.0, 20.0, 3, 60.0)),
+])
+def test_unequal_doses_at_clock_times(item, expected):
+    [rx] = _dose("Discharge medication:\n" + item + "\n")
+    assert rx == expected
+
+
+def test_doses_at_named_times_are_not_undone_by_a_time_told_again():
+    letter = ("Dear Dr Amos,\n\nShe will take Palexia SR 100mg in the morning and 150mg at night (one 100mg tablet in "
+              "the morning; one 100mg and one 50mg tablet at night), starting the morning after her last dose.\n")
+    [rx] = _dose(letter)
+    assert rx[1:4] == (100.0, 150.0, 2)
+
+
+@pytest.mark.parametrize("item, expected", [
+    ("MST Continus tablets 70mg = 1 x 60mg + 1 x 10mg tablet, twice a day", (60.0, 70.0, 70.0, 2, 140.0)),
+    ("Zomorph 50 mg twice a day, given as one 30 mg capsule and two 10 mg capsules", (30.0, 50.0, 50.0, 2, 100.0)),
+    ("MXL 120mg - TWO capsules together at night (made up as 1 x 90mg + 1 x 30mg capsule)", (90.0, 120.0, 120.0, 1, 120.0)),
+])
+def test_a_dose_made_up_of_two_tablet_strengths(item, expected):
+    [rx] = _dose("Discharge medication:\n" + item + "\n")
+    assert rx == expected
+
+
+def test_a_prose_sentence_wrapped_before_a_figure_goes_on():
+    # a printout cut at its margin: the dose goes on at the start of the next line
+    paragraph = ("We saw him again on the ward round this morning and talked through the pain he has had in his back "
+                 "since the fall, and after a long talk with him and his wife we agreed on a new long-acting "
+                 "painkiller. He will take Palexia SR 100mg twice a day from tomorrow, and he knows how to take it and "
+                 "what to look out for in the first few days after he gets home, which we went through with him and "
+                 "his wife together before he left the ward today.")
+    body = textwrap.fill(paragraph, 75)
+    assert "Palexia SR\n100mg" in body  # (the margin falls between the name and its dose)
+    [rx] = _dose("Dear Dr Amos,\n\n" + body + "\n")
+    assert rx[2:4] == (100.0, 2)
+
+
+def test_an_item_line_goes_on_under_it_three_spaces_deeper():
+    letter = ("Medicines on discharge:\n"
+              "  Sevredol 10mg tablets - 1-2 tablets up to 4-hourly if needed for breakthrough\n"
+              "     pain; maximum 6 tablets in 24 hours .................. NEW, 24 tablets\n"
+              "  Laxido 1 sachet BD .................................... NEW\n")
+    [rx] = extract_letter(letter).opioids
+    assert (rx.frequency_per_day_max, rx.supply_quantity, rx.new_on_admission) == (3, "24 tablets", True)
+    assert "breakthrough" in rx.indication and "pain" in rx.indication
+
+
+@pytest.mark.parametrize("cell", ["50-100 mg every 6 hours WHEN REQUIRED; max 300 mg in 24 hours",
+                                  "50-100 mg six-hourly prn; no more than 300 mg a day"])
+def test_a_semicolon_inside_a_cell_of_a_table_ruled_with_bars(cell):
+    letter = ("MEDICINES ON DISCHARGE\n"
+              "Medicine       | Form | Dose & frequency | Route | Supply     | Status\n"
+              "Paracetamol    | tab  | 1 g four times a day | PO | 7 days | New\n"
+              f"Tramadol 50 mg | cap  | {cell} | PO | 7 days (30 caps) | New\n")
+    [rx] = extract_letter(letter).opioids
+    assert (rx.frequency_per_day_max, rx.max_daily_dose_mg, rx.supply_days, rx.supply_quantity) == (3, 300.0, 7, "30 capsules")
