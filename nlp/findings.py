@@ -1083,6 +1083,7 @@ def indication_on_statement(layout: LetterLayout, rx, drug_pos=()) -> bool:
             le = _wrapped_item_end(layout, le)
         else:
             le = min(le, layout.sentence_bounds(max(s, e - 1))[1])  # prose: the prescription's own sentence
+            le = min([le] + [p for p in drug_pos if e <= p < le])  # ... up to the next drug it names
     if symptom.search(text, s, max(e, le)):
         return True
     cell = _indication_column_cell(layout, s)

@@ -33,7 +33,6 @@ DISCHARGE_INPATIENT = re.compile(r"\b(?:IV|I\.V\.|IM|intravenous(?:ly)?|intramus
 PROCEDURAL_SEDATION = re.compile(r"\b(?:Versed|propofol|(?:conscious|procedural|moderate)\s+sedation|an(?:a)?esthesia)\b", _I)
 LINE_STOPPED = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended|omitted|not\s+for\s+discharge|not\s+to\s+continue|"
                           r"not\s+continued(?!\s+(?:beyond|after|past|for\s+(?:more|longer))))\b", _I)
-FREQ_OR_PRN = re.compile(r"\b(?:bd|bid|tds|tid|qds|qid|od|on|om|prn|p\.r\.n|hourly|hrly|hly|daily|times|twice|once|nocte|mane|at\s+night|q\.?\s?\d\w*|qhs|every|a\s+day|per\s+day|hours|weekly|(?:as|if|when)\s+(?:required|needed|necessary))\b", _I)
 
 
 # phrases read for every mention: compiled once
@@ -395,7 +394,7 @@ RE_HAS_DOSE = re.compile(r"\d\s*(?:mg|milligrams?|micrograms?|mcg|[µμu]g|mls?|
 def has_sig(s: str) -> bool:
     s = s[:160]
     # (clock times are a frequency: "one at 8 am and one at 8 pm", "10 mg at 08:00 and 20:00")
-    return bool(RE_HAS_DOSE.search(s)) and bool(FREQ_OR_PRN.search(s) or _RE_SIG_OTHER.search(s)
+    return bool(RE_HAS_DOSE.search(s)) and bool(S.has_frequency_or_prn(s) or _RE_SIG_OTHER.search(s)
                                                 or S.RE_CLOCK_TIMES.search(s))
 
 
@@ -478,7 +477,7 @@ def _step_down_only(text: str, st, zone: str) -> bool:
     if not x:
         return False
     before = text[st.mentions[-1].end:st.cue_start + x.start()]
-    return not (S.RE_MG.search(before) and FREQ_OR_PRN.search(before))
+    return not (S.RE_MG.search(before) and S.has_frequency_or_prn(before))
 
 
 _NOT_DISCHARGE_TABLE = ("admission", "stopped", "allergy", "history", "family")
@@ -625,7 +624,7 @@ def _sig_in_next_sentence(layout: LetterLayout, statements: list, mentions: list
         if bisect.bisect_left(starts, ns) != bisect.bisect_left(starts, ne) or unlisted_drugs(text, ns, ne, []):
             continue  # (the next sentence names a drug of its own: "She continues her pregabalin 75mg bd")
         nxt = text[ns:ne]
-        if not (RE_HAS_DOSE.search(nxt) and (FREQ_OR_PRN.search(nxt) or S.RE_TIME_WORD.search(nxt))
+        if not (RE_HAS_DOSE.search(nxt) and (S.has_frequency_or_prn(nxt) or S.RE_TIME_WORD.search(nxt))
                 and (cue("taken_now", nxt) or cue("discharge_positive", nxt))):
             continue
         st.end = ne
@@ -645,6 +644,36 @@ def _soft_wrapped(text: str, g: Group) -> str:
         if g.seg_start <= k < g.seg_end:
             chars[k - g.seg_start] = " "
     return "".join(chars)
+
+
+_RE_GRID_CELL = re.compile(r"\s*(?:(\d+(?:\.\d+)?|½|one|two|three|four|half)\s*(?:(mg)|tabs?|tablets?|caps?|capsules?)?|[-–—x0]?)\s*", _I)
+
+
+def _drug_round_grid(sig: S.Sig, text: str, cells: list) -> None:
+    """A drug-round grid ("M  L  T  N" / "1  -  -  1"): each time column's cell is the units (or mg) given then;
+    one administration per filled time."""
+    units, mgs = [], []
+    for a, b in cells:
+        x = _RE_GRID_CELL.fullmatch(text, a, b)
+        if x is None:
+            return  # a cell that is not a count: not a grid row
+        if x.group(1) is None:
+            continue
+        v = 0.5 if x.group(1) in ("½", "half") else S.to_number(x.group(1))
+        if not v:
+            continue
+        (mgs if x.group(2) else units).append(v)
+    if not (units or mgs) or (units and mgs) or len(units or mgs) > 6:
+        return
+    if mgs:
+        sig.dose_mg_min, sig.dose_mg_max = min(mgs), max(mgs)
+    elif sig.strength_mg and sig.strength_kind in ("mg", "combo") and max(units) <= 6:
+        sig.dose_mg_min, sig.dose_mg_max = round(min(units) * sig.strength_mg, 6), round(max(units) * sig.strength_mg, 6)
+        sig.dose_units_max = max(units)
+    else:
+        return
+    sig.timed_doses = len(units or mgs)
+    sig.spans["dose"] = [cells[0][0], cells[-1][1]]
 
 
 def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
@@ -726,6 +755,8 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
                 S.parse_dose(sig, md, 0, formulation)
                 if sig.dose_mg_max is not None or sig.dose_units_max is not None:
                     break
+        if len((g.pieces or {}).get("time", ())) >= 2:
+            _drug_round_grid(sig, text, g.pieces["time"])
         if "cap" in cells and g.cell_text(text, "cap").strip():
             # a "Max/24h" column ("4 doses", "8 tabs", "40mg"): the cap the Freq cell's interval is read under
             cap_txt = "max " + g.cell_text(text, "cap").strip() + " in 24 hours"
@@ -743,6 +774,8 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
             S.parse_frequency(sig, mf, formulation)
             if sig.frequency_per_day_max is not None:
                 break
+        if sig.frequency_per_day_max is None and sig.timed_doses and not sig.cap:
+            sig.frequency_per_day_max = sig.timed_doses
         sig_zone = " ".join(g.cell_text(text, r) for r in ("dose", "freq", "drug", "comments") if r in cells)
         prn_any = S.RE_PRN.search(sig_zone)
         if prn_any:
@@ -1560,7 +1593,7 @@ def _list_heading_supply(reading: _Reading) -> None:
                 continue  # another item of the list, or an item's wrapped line
             x = _RE_LIST_SUPPLY.search(line)
             if x:
-                r.supply_days = int(x.group(1))
+                r.supply_days = int(x.group(1) or x.group(2))  # ("all items 7d supply" / "14 days of each item")
                 r.spans["supply"] = [starts[j] + x.start(), starts[j] + x.end()]
             break
 

@@ -512,12 +512,36 @@ _RE_OTHER_PRODUCT = re.compile(r"\b(?:with|and|plus|as\s+well\s+as|than)\s+(?:th
                                r"(\d+(?:\.\d+)?\s*(?:mg|micrograms?|mcg)(?:\s*/\s*\d+(?:\.\d+)?\s*(?:mg|micrograms?|mcg)?)?)", _I)
 
 
+RE_DOSE_SCHEME = re.compile(sig_rules()["dose_scheme"])
+RE_COUNTED_FREQUENCY = [gated(re.compile(p, _I)) for p in sig_rules()["counted_frequency_phrases"]]
+_RE_FREQ_OR_PRN_WORDS = re.compile(r"\b(?:" + "|".join(sig_rules()["frequency_or_prn_words"]) + r")\b", _I)
+
+
+def has_frequency_or_prn(s: str) -> bool:
+    """A frequency or PRN is told somewhere in ``s`` (a word, "3x1", "3dd" or a "1-0-1" scheme)."""
+    return bool(_RE_FREQ_OR_PRN_WORDS.search(s) or any(rx.search(s) for rx in RE_COUNTED_FREQUENCY)
+                or ("-" in s and RE_DOSE_SCHEME.search(s)))
+
+
+def _scheme_units(x: re.Match) -> list[float]:
+    return [0.5 if g in ("½", "0.5") else float(g) for g in x.groups() if g is not None]
+
+
 def parse_dose(sig: Sig, m: Masked, start: int, formulation: str | None) -> None:
     text = m.text
     region = text[start:]
     if "the" in region:
         region = _RE_OTHER_PRODUCT.sub(lambda x: x.group(0)[:x.start(1) - x.start()] + " " * len(x.group(1)), region)
     if formulation == "patch":
+        return
+    scheme = RE_DOSE_SCHEME.search(region) if "-" in region else None
+    if scheme and (units := [u for u in _scheme_units(scheme) if u]) and len(units) >= 1 \
+            and sig.strength_mg and sig.strength_kind in ("mg", "combo"):
+        # "1-0-1" (morning-noon-evening): one dose per non-zero place, of that many tablets
+        sig.dose_mg_min, sig.dose_mg_max = round(min(units) * sig.strength_mg, 6), round(max(units) * sig.strength_mg, 6)
+        sig.dose_units_max, sig.timed_doses = max(units), len(units)
+        sig.spans["dose"] = [m.base + start + scheme.start(), m.base + start + scheme.end()]
+        m.take(start + scheme.start(), start + scheme.end())
         return
     timed = RE_TIMED_DOSES.search(region)
     if timed:
@@ -663,6 +687,9 @@ def parse_frequency(sig: Sig, m: Masked, formulation: str | None) -> None:
         n = to_number(x.group(1))
         if n:
             cands.append((x.start(), x.end(), int(n)))
+    for rx in RE_COUNTED_FREQUENCY:  # "3x1", "3dd"
+        for x in rx.finditer(text):
+            cands.append((x.start(), x.end(), int(x.group(1))))
     for rx, n in _compiled_freq():
         for x in rx.finditer(text):
             cands.append((x.start(), x.end(), int(n)))

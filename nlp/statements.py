@@ -432,7 +432,8 @@ def segment(layout: LetterLayout, mentions: list) -> list[Statement]:
             absorbed.add(li)
             continue
         kind = layout.section_kind(lms[0].start)
-        is_list = kind in ("discharge", "admission", "stopped", "changes") and (le - ls) < 400
+        is_list = (le - ls) < 400 and (kind in ("discharge", "admission", "stopped", "changes")
+                                       or _bulleted_drug_line(text, ls, lms[0].start))
         taken = sorted((m.start, m.end) for m in lms)
         unl = unlisted_drugs(text, ls, le, taken)
         events = sorted([(m.start, m) for m in lms] + [(p, w) for p, w in unl], key=lambda x: x[0])
@@ -479,6 +480,13 @@ def segment(layout: LetterLayout, mentions: list) -> list[Statement]:
     for st in out:
         st.end = max(st.end, st.start)
     return out
+
+
+def _bulleted_drug_line(text: str, ls: int, first: int) -> bool:
+    """A bullet that opens with a drug's name ("  ~ Shortec 5 mg capsules ~ Take ONE ... Max 4 in 24 hours. Qty: 14.")
+    is one item, whatever the heading above it: its sentences are one statement."""
+    b = RE_ITEM.match(text[ls:first + 1]) if first - ls < 16 else None  # (^ anchors only at the string's start)
+    return b is not None and first - ls - b.end() <= 2
 
 
 _INDENT = re.compile(r"[ \t]*")

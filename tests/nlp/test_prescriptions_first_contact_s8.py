@@ -102,3 +102,53 @@ def test_a_semicolon_inside_a_cell_of_a_table_ruled_with_bars(cell):
               f"Tramadol 50 mg | cap  | {cell} | PO | 7 days (30 caps) | New\n")
     [rx] = extract_letter(letter).opioids
     assert (rx.frequency_per_day_max, rx.max_daily_dose_mg, rx.supply_days, rx.supply_quantity) == (3, 300.0, 7, "30 capsules")
+
+
+@pytest.mark.parametrize("item, expected", [
+    ("Tapentadol retard 50 mg    1-0-1  for post-op pain (new, 20 Tbl.)", (50.0, 50.0, 50.0, 2, 100.0)),
+    ("Oxycodone 5 mg tablets  1-1-1-1", (5.0, 5.0, 5.0, 4, 20.0)),
+    ("Oxycodone 5 mg tablets  ½-0-½-1", (5.0, 2.5, 5.0, 3, 15.0)),
+    ("Tramadol 50 mg caps 3x1 if strong pain, 15 caps", (50.0, 50.0, 50.0, 3, 150.0)),
+    ("Tramadol 50 mg caps 3dd 1-2 caps z.n. (if needed) for pain, disp 30 caps", (50.0, 50.0, 100.0, 3, 300.0)),
+])
+def test_dose_schemes_written_the_european_way(item, expected):
+    [rx] = _dose("Discharge medication:\n" + item + "\n")
+    assert rx == expected
+
+
+@pytest.mark.parametrize("item", ["Oxycodone 5 mg tablets, one four times a day, review 1-2-2027",  # a date
+                                  "Codeine 30 mg tablets, one four times a day, 1 x 100 tablet pack",
+                                  "Codeine 30 mg tablets 2 x 1 week courses, one four times a day"])
+def test_what_is_no_dose_scheme(item):
+    [rx] = _dose("Discharge medication:\n" + item + "\n")
+    assert rx[3] == 4
+
+
+def test_a_drug_round_grid_of_times():
+    letter = ("TTO - all items 5d supply (M = morning, L = lunch, T = teatime, N = night)\n"
+              " Drug                              M  L  T  N   Status  Note\n"
+              " Paracetamol 500 mg tabs x2        2  2  2  2   new     regular\n"
+              " Dihydrocodeine 30 mg tabs         1  1  1  1   new     PRN for pain only; 20 tabs\n"
+              " Oxycodone MR 5 mg tabs            2  -  -  1   new     x 3 days then stop; 9 tabs\n")
+    dhc, oxy = extract_letter(letter).opioids
+    assert (dhc.frequency_per_day_max, dhc.prn, dhc.supply_days, dhc.supply_quantity) == (4, True, 5, "20 tablets")
+    assert (oxy.dose_mg_min, oxy.dose_mg_max, oxy.frequency_per_day_max, oxy.duration_days) == (5.0, 10.0, 2, 3)
+
+
+@pytest.mark.parametrize("sig, freq", [
+    ("Take ONE capsule stat then ONE every 4 hours if needed. Max 4 in 24 hours.", 4),
+    ("Take ONE capsule stat, then ONE every 6 hours when required.", 4),
+    ("One capsule stat.", 1),
+])
+def test_a_stat_dose_then_a_frequency(sig, freq):
+    [rx] = _dose("Medication on discharge:\nShortec 5 mg capsules " + sig + "\n")
+    assert rx[3] == freq
+
+
+def test_a_bulleted_drug_line_is_one_item_under_any_heading():
+    letter = ("Labels as dispensed:\n"
+              "  ~ OxyNorm 5 mg capsules ~ Take ONE capsule every 4-6 hours if needed for severe pain. Max 4 in 24 "
+              "hours. Qty: 12. NEW.\n"
+              "  ~ Paracetamol 500 mg ~ TWO tablets four times a day. Qty: 32.\n")
+    [rx] = extract_letter(letter).opioids
+    assert (rx.frequency_per_day_max, rx.supply_quantity, rx.new_on_admission) == (4, "12 capsules", True)
