@@ -47,6 +47,11 @@ class PlanRules:
     in_progress: re.Pattern
     patient_address: re.Pattern
     plan_named: re.Pattern
+    no_repeats: re.Pattern
+    gp_prohibition: re.Pattern
+    other_recipient_label: re.Pattern
+    patient_told: re.Pattern
+    checklist_no: re.Pattern
 
 
 @lru_cache(maxsize=1)
@@ -56,7 +61,8 @@ def plan_rules() -> PlanRules:
                                                  "gp_action", "gp_not", "opioid_words", "pronoun", "gp_heading",
                                                  "gp_address_direct", "reduce_qualifiers", "hedges", "plan_reference",
                                                  "other_recipient_heading", "gp_named", "in_progress", "patient_address",
-                                                 "plan_named")}
+                                                 "plan_named", "no_repeats", "gp_prohibition",
+                                                 "other_recipient_label", "patient_told", "checklist_no")}
     c = context_patterns()
     kw["negated"] = gated(phrase_regex(r["negated"] + [c.wean_negated.pattern]))
     return PlanRules(**kw)
@@ -76,7 +82,7 @@ _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "sh
              "might you", "will you", "at most", "max", "exceed", "until", "down to", "down onto", "if you", "wonder",
              "kind enough", "back to", "make sure", "confirm", "is off", "come down", "go down", "back down", "long-term", "long term",
              "thereafter", "manage on", "cope on", "get by on", "manage with", "cope with", "have finished",
-             "you may", "you might")
+             "you may", "you might", "refill")
 _KW_RE = WordListPattern.of_words(_KEYWORDS)  # run on the case-folded letter: same offsets, several times faster
 
 
@@ -251,12 +257,19 @@ def _for_other_recipient(layout: LetterLayout, pos: int) -> bool:
     P = plan_rules()
     text = layout.text
     li = layout.line_index(pos)
+    own = layout.line_starts[li]
+    m = P.gp_heading.search(text, own, min(pos, own + 40)) if pos > own else None
+    if m and m.start() - own <= 5:
+        return False  # the statement's own line opens with the GP's label ("For your GP: ... please ...")
     for k in range(li - 1, max(-1, li - 13), -1):
         ls = layout.line_starts[k]
         le = layout.line_starts[k + 1] - 1 if k + 1 < len(layout.line_starts) else len(text)
         line = text[ls:le].strip(_HEADING_STRIP)
         if not line:
             continue
+        m = P.gp_heading.search(line, 0, 40)
+        if m and m.start() <= 5:
+            return False  # a line opening with the GP's label ("For your GP: routine procedure. ...")
         if len(line) > 60 or line.endswith(".") or len(line.split()) > 8:
             continue  # a sentence or list item, not a heading
         if P.gp_heading.search(line) or P.gp_named.search(line):
@@ -300,11 +313,15 @@ def _gp_not(st: str) -> bool:
     """A generic or non-request phrase ("no change to ...", "please note") that makes a statement no GP action,
     unless another clause of it (after a semicolon) is one: "no change to her X; review the Y at one week"."""
     P = plan_rules()
+    if P.other_recipient_label.match(st):
+        return True  # "District nurses: ... please stop ..." is a task for them, not the GP (a plan still)
     m = P.gp_not.search(st)
     if not m:
         return False
     if re.match(r"\s*please\s+note\b", st, _I):
-        return True  # a leading "Please note: ..." frames the whole statement
+        # a leading "Please note: ..." frames the whole statement, unless what it notes is a ban on going back to
+        # a drug ("Please note she must not go back onto X"): that is the GP's to keep
+        return not P.gp_prohibition.search(st)
     clauses = [c for c in st.split(";") if c.strip()]
     if len(clauses) > 1 and any(P.gp_action.search(c) and not P.gp_not.search(c) for c in clauses):
         return False
@@ -315,9 +332,32 @@ def _gp_not(st: str) -> bool:
     return True
 
 
-# "no repeats" on an opioid's own line (a TTO item, not a plan): the GP is told not to issue more
-_RE_NO_REPEATS = re.compile(r"\bno\s+(?:further\s+)?(?:repeats\b|repeat\s+(?:prescriptions?|prescribing|supply|supplies|issues?)\b)", _I)
 _RE_DASH_CLAUSE = re.compile(r"\s[-\u2013\u2014]\s|\s?[\u2013\u2014]\s?")
+
+
+def _no_repeats(st: str) -> bool:
+    """"no repeats" / "no refills" / "0 refills" on an opioid's own line (a TTO item): the GP is told not to issue
+    more (a GP instruction, whether or not the line also holds a plan: "7d course only then stop; no repeats")."""
+    low = st.lower()
+    return ("repeat" in low or "refill" in low) and bool(plan_rules().no_repeats.search(st))
+
+
+def _patient_told(text: str, s: int, st: str) -> bool:
+    """A statement reporting what the patient was told or asked ("He was told ... to stop it as the pain
+    settles"), its sentence read back over a wrapped line: advice given to the patient, no GP action, unless it
+    also speaks to the GP directly ("she has been asked to stop it in 5 days - please do not add it to repeats")."""
+    P = plan_rules()
+    back = text[max(0, s - 160):s]
+    cut = max(back.rfind(". "), back.rfind(".\n"), back.rfind(":"), back.rfind("\n\n"))
+    sentence = (back[cut + 1:] if cut >= 0 else back) + st
+    low = sentence.lower()
+    if not any(w in low for w in ("told", "advised", "asked", "counsel", "instructed", "reminded")):
+        return False
+    m = P.patient_told.search(sentence)
+    if not m or P.gp_address_direct.search(st):
+        return False
+    # the GP or practice as the one asked ("The practice is asked to take over prescribing") is a request to them
+    return not P.gp_named.search(sentence, max(0, m.start() - 30), m.start())
 
 
 # a statement opening with a plan label ("Analgesia plan:", "Weaning plan -") is where the letter states its plan
@@ -369,7 +409,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             if P.gp_address.search(st) and P.gp_action.search(st) and not _gp_not(st) and \
                     (any(s <= p < e for p in opioid_pos) or _opioid_on_row(layout, s, opioid_pos)) and \
                     not any(s <= p < e for p in other_pos) and not P.patient_address.search(st):
-                gp.append((s, e, kind))
+                gp.append((s, e, kind, True))
             continue
         if kind in EXCLUDED_FOR_PLANS:
             continue
@@ -388,6 +428,11 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         if negated_rx is not None and negated_rx.search(st) and not (
                 _RE_NO_NEED.search(st) and _plan_strength(negated_rx.sub(" ", st)) == 2):
             negated.append((s, e))  # "7/7 course then off - no need to wean" still holds a stop plan
+            continue
+        if st.endswith("?") and P.checklist_no.match(text, e, layout.line_bounds(s)[1]):
+            # a checklist question answered no on its row ("Weaning plan documented?  [ ] Yes  [x] No")
+            if not negated:
+                negated.append((s, e))
             continue
         # an unticked box ("[ ] analgesia") offers an action nobody chose: its words are not the statement's
         ticked = _RE_UNTICKED.sub(" ", st) if "\u2610" in st or "\u25a1" in st else st
@@ -430,6 +475,13 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             st = _mask_past_last_dose(st, text)
         strength = _plan_strength(st)
         is_wean = strength > 0
+        if strength == 1 and not named_opioid and not lead_in and kind not in ("plan", "gp"):
+            # a bare cap in a cell of the opioid's table row ("| NEW. Max 7 days |" under Endorsement) is the line's
+            # duration, not a plan
+            ls, le = layout.line_bounds(s)
+            if any(text.find(sep, ls, le) >= 0 for sep in _CELL_SEPS) and _opioid_on_row(layout, s, opioid_pos) and \
+                    not re.search(r"\bplan\b|\bplease\b|\bGP\b", st, _I):
+                is_wean = False
         if is_wean and has_other and ((row_other and not has_opioid) or _plan_object_is_other(st, s, mentions)):
             is_wean = False
         if is_wean and not has_opioid and kind not in PLAN_SECTIONS and not lead_in and \
@@ -446,24 +498,26 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             # a plan naming only opioids that are not on discharge ("advised to stop the over-the-counter X" when
             # the letter discharges Y) ranks after one about a discharge opioid
             named = {m.generic for m in mentions if m.category == "opioid" and s <= m.start < e}
-            wean.append((s, e, strength, bool(named) and not named & discharge_generics))
+            wean.append((s, e, strength, bool(named) and not named & discharge_generics, kind))
             if has_opioid:
                 last_plan_end = e
         # the cheap conditions first (each test is pure: the order changes nothing but the time)
         if (has_opioid or is_wean) and not (has_other and not has_opioid) and \
                 (kind == "gp" or lead_in or P.gp_address.search(st) or _under_gp_heading(layout, s)
                  or _under_request_lead_in(layout, s)
-                 or (named_opioid and not is_wean and "repeat" in st.lower() and _RE_NO_REPEATS.search(st))) and \
+                 or (named_opioid and _no_repeats(st))) and \
                 P.gp_action.search(st) and not _gp_not(st) and not P.patient_address.search(st) and \
-                not (kind != "gp" and not P.gp_named.search(st) and _for_other_recipient(layout, s)):
-            gp.append((s, e, kind))
+                not (kind != "gp" and not P.gp_named.search(st) and _for_other_recipient(layout, s)) and \
+                not _patient_told(text, s, st):
+            gp.append((s, e, kind, bool(kind == "gp" or lead_in or P.gp_address.search(st))))
     if wean:
         # explicit plans before bare caps on the length of use; a plan told as already under way ("she is part-way
         # through their planned reduction") or only named ("added with a planned taper") after one that says what
         # to do next
-        s, e, _, _ = min(wean, key=lambda x: (x[3], x[2] < 2, bool(P.in_progress.search(text, x[0], x[1])
-                                                                    or P.plan_named.search(text, x[0], x[1])),
-                                           not _RE_PLAN_LABEL.match(text, x[0], x[1]), x[0]))
+        # then one under the letter's plan heading before the same stop told on a medicine line
+        s, e, _, _, _ = min(wean, key=lambda x: (x[3], x[2] < 2, bool(P.in_progress.search(text, x[0], x[1])
+                                                                       or P.plan_named.search(text, x[0], x[1])),
+                                              not _RE_PLAN_LABEL.match(text, x[0], x[1]), x[4] != "plan", x[0]))
         ex.weaning_plan = Finding(True, text[s:e], (s, e))
     elif negated:
         s, e = negated[0]
@@ -471,7 +525,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
     if gp:
         # direct address first; among those, one the letter puts under the GP's own heading or section ("Requests to
         # GP: - please add ...") before a note addressed by someone else elsewhere ("Renal pharmacist: please avoid ...")
-        s, e, _ = min(gp, key=lambda x: (not P.gp_address_direct.search(text, x[0], x[1]),
+        # a bare "no repeats" / "no refills" on a medicine line after any statement that addresses the GP
+        s, e, _, _ = min(gp, key=lambda x: (not x[3], not P.gp_address_direct.search(text, x[0], x[1]),
                                          not (x[2] == "gp" or _under_gp_heading(layout, x[0])), x[0]))
         ex.gp_instruction = Finding(True, text[s:e], (s, e))
 
