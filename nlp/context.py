@@ -214,12 +214,14 @@ class LetterLayout:
                     # ("ALLERGIES: MORPHINE", "STOPPED: GABAPENTIN ..." hold their content on their own line: a blank
                     # line and prose after it end them; a discharge list's inline title keeps the old reach, where
                     # the patient's instructions below it still belong to its items)
-                    end = min(nxt, self._block_end(e, nxt, seen_content=bool(rest) and kind not in _TAKE_HOME_KINDS))
+                    end = min(nxt, self._block_end(e, nxt, seen_content=bool(rest) and kind not in _TAKE_HOME_KINDS,
+                                                   table_ends=kind not in _LIST_KINDS))
                 sections.append(Section(s, e, end, kind, True))
         return sections
 
-    def _block_end(self, body_start: int, limit: int, seen_content: bool = False) -> int:
-        """A heading-only block ends at the next heading or at a new prose paragraph after a blank line."""
+    def _block_end(self, body_start: int, limit: int, seen_content: bool = False, table_ends: bool = False) -> int:
+        """A heading-only block ends at the next heading or at a new prose paragraph after a blank line; with
+        ``table_ends``, also at a medicines table's heading line ("ADR: morphine - itch" / "| Drug | Dose | ...")."""
         text = self.text
         i = self.line_index(body_start) + 1
         blank = False
@@ -231,6 +233,8 @@ class LetterLayout:
             line = text[ls:le]
             if not line.strip():
                 blank = True
+            elif table_ends and _RE_DRUG_TABLE_HEAD.match(line):
+                return ls
             else:
                 is_item = bool(RE_LIST_ITEM.match(line)) or "|" in line or "\t" in line or line.startswith((" ", "\t"))
                 if blank and seen_content and not is_item:
@@ -335,6 +339,8 @@ class LetterLayout:
         return hit
 
 
+# the heading line of a medicines table: its first cell names the drug column
+_RE_DRUG_TABLE_HEAD = re.compile(r"[ \t]*[|│┃║]?[ \t]*(?:drugs?|medicines?|medications?|meds|items?|name)[ \t]*(?:[|│┃║\t]|[ ]{2,})", _I)
 _RE_LOWER_START = re.compile(r"[ \t]*[a-z0-9]")  # (a wrapped sentence goes on in lower case or with a figure: "Palexia SR" / "200mg at night")
 _RE_COLUMN_START = re.compile(r"(?<=\S)[ \t]{2,}(?=\S)")
 

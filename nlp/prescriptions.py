@@ -1000,6 +1000,9 @@ def _status(layout: LetterLayout, g: Group, cells: dict, has_previous: bool, mar
         if c.cues["changed"].search(zone) or (has_previous and zone is zones[0]):
             return "changed"
         if c.cues["new"].search(zone):
+            # ("started by oncology before admission, unchanged": a start told of the past, the item goes on)
+            if c.cues["continued"].search(zone) and c.cues["started_elsewhere"].search(zone):
+                return "continued"
             return "new"
         if c.cues["continued"].search(zone):
             return "continued"
@@ -1079,6 +1082,8 @@ def _new_status(layout: LetterLayout, g: Group, cells: dict, marked: str | None)
     new = c.cues["new"].search(zone)
     cont = c.cues["continued"].search(zone)
     if new and cont:
+        if c.cues["started_elsewhere"].search(zone):
+            return False  # "CONTINUED (usual, started by GP 2025)"
         if RE_NEW_BRACKET.search(zone):
             return True
         return False

@@ -1050,7 +1050,8 @@ def _quantity(sig: Sig, m: Masked, formulation: str | None, default_unit: str | 
     p = RE_PACK_QTY.search(text)
     if p and default_unit and formulation != "liquid":
         # "1 OP (100)", "2 boxes of 28": packs times the pack size, in the product's unit
-        sig.quantity_n, sig.quantity_unit = int(p.group(1)) * int(p.group(2)), default_unit
+        packs, size = (p.group(1), p.group(2)) if p.group(1) else (p.group(3), p.group(4))  # ("1 x 32 OP")
+        sig.quantity_n, sig.quantity_unit = int(packs) * int(size), default_unit
         sig.spans["quantity"] = [m.base + p.start(), m.base + p.end()]
         m.take(p.start(), p.end())
         return

@@ -490,6 +490,7 @@ def _bulleted_drug_line(text: str, ls: int, first: int) -> bool:
 
 
 _INDENT = re.compile(r"[ \t]*")
+_BOX_SIDES = "|│┃║"
 # a line that breaks off mid-phrase: a trailing joining word or mark ("FOUR TIMES A", "REDUCE TO", "bd and")
 _RE_BROKEN_OFF = re.compile(r"(?:\b(?:a|an|the|to|of|and|or|for|with|then|per|in|at|by|after|every|up|than|times)|[,(&+/–-])"
                             r"[ \t]*\n?$", re.IGNORECASE)
@@ -552,6 +553,16 @@ def _join_wrapped_lines(layout: LetterLayout, statements: list[Statement], by_li
             if (deeper and (indent or not RE_ITEM.match(line))) or statement_patterns().continuation.match(line):
                 if deeper and text[ns - 2:ns - 1].isalpha() and line[ind:ind + 1].islower():
                     st.soft_breaks += (ns - 1,)  # "... for breakthrough" / "     bone pain; ...": one phrase
+                if line[ind:ind + 1] in _BOX_SIDES:
+                    # a label box's lines ("| Take ONE ... WHEN    |" / "| REQUIRED. ...  |"): its sides are no text
+                    prev_end = len(text[:ns - 1].rstrip())
+                    st.soft_breaks += tuple(k for k in (prev_end - 1, ns - 1, ns + ind)
+                                            if text[k] in _BOX_SIDES or k == ns - 1)
+            elif line[ind:ind + 1] in _BOX_SIDES and text[ls:le].lstrip()[:1] in _BOX_SIDES \
+                    and sum(line.count(ch) for ch in _BOX_SIDES) <= 2:  # (a box's two sides, no table's cells)
+                # the next line of the same label box, no drug of its own: the label goes on
+                prev_end = len(text[:ns - 1].rstrip())
+                st.soft_breaks += tuple(k for k in (prev_end - 1, ns - 1, ns + ind) if text[k] in _BOX_SIDES or k == ns - 1)
             elif (_RE_BROKEN_OFF.search(text, max(ls, st.end - 40), st.end) and not RE_ITEM.match(line)) \
                     or layout.wraps_into_next(j - 1):
                 st.soft_breaks += (ns - 1,)  # one sentence cut by the line end: read as if the break were a space

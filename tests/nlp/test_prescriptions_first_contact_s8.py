@@ -152,3 +152,41 @@ def test_a_bulleted_drug_line_is_one_item_under_any_heading():
               "  ~ Paracetamol 500 mg ~ TWO tablets four times a day. Qty: 32.\n")
     [rx] = extract_letter(letter).opioids
     assert (rx.frequency_per_day_max, rx.supply_quantity, rx.new_on_admission) == (4, "12 capsules", True)
+
+
+def test_a_medicines_table_ends_an_allergy_line_above_it():
+    letter = ("Dx: mucositis after chemoradiotherapy\n"
+              "ADR: codeine - vomiting (2023)\n"
+              "| Drug | Dose | Route | Frequency | Days | Notes |\n"
+              "| Morphine sulfate 10mg/5ml oral solution | 5-10mg (2.5-5ml) | PEG | 4-hourly PRN | 7 | for mouth pain |\n"
+              "| Laxido | 1 sachet | PEG | BD | 7 | |\n")
+    ex = extract_letter(letter)
+    assert [(rx.generic, rx.dose_mg_max, rx.frequency_per_day_max) for rx in ex.opioids] == [("morphine", 10.0, 6)]
+    assert [(d.generic, d.reason) for d in ex.distractors] == [("codeine", "allergy")]
+
+
+@pytest.mark.parametrize("note, new", [
+    ("back pain; started by her GP in 2024, unchanged", False),
+    ("CONTINUED (usual, started by the pain clinic before admission)", False),
+    ("started this admission for back pain", True),
+    ("NEW - started on the ward day 2; do not continue beyond 5 days", True),
+])
+def test_a_start_told_of_the_past_beside_a_continuing_item(note, new):
+    letter = ("MEDICINES ON DISCHARGE\n"
+              "| Drug | Dose | Frequency | Notes |\n"
+              f"| Tramadol 50mg capsules | 50mg | QDS | {note} |\n")
+    [rx] = extract_letter(letter).opioids
+    assert rx.new_on_admission is new
+
+
+def test_the_directions_of_a_dispensing_label_box_under_its_product():
+    letter = ("Medicines supplied (copy of dispensing labels):\n"
+              " ---------------------------------------------------------\n"
+              " | DIHYDROCODEINE 30MG TABLETS                1 x 28 OP  |\n"
+              " | Take ONE or TWO tablets up to FOUR times a day WHEN    |\n"
+              " | REQUIRED. Do not take more than 8 tablets in 24 hours. |\n"
+              " | A N Other          02/03/26      Pharmacy  #B1234     |\n"
+              " ---------------------------------------------------------\n")
+    [rx] = extract_letter(letter).opioids
+    assert (rx.dose_mg_min, rx.dose_mg_max, rx.frequency_per_day_max, rx.prn, rx.supply_quantity) == \
+        (30.0, 60.0, 4, True, "28 tablets")
