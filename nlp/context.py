@@ -385,17 +385,24 @@ class Margins:
         for part in (sorted(cuts), [i for i in range(len(raw)) if i not in cuts]):
             if not part:
                 continue
-            width = max(len(self.left[i]) for i in part)
-            if width >= 40 and sum(1 for i in part if self._cut(i, width)) >= 3:
+            # the margin is the longest line, unless a few longer lines were never wrapped (a heading typed on
+            # one line): of the five longest line lengths, the one that explains the most cuts
+            lengths = sorted({len(self.left[i]) for i in part if len(self.left[i]) >= 40}, reverse=True)[:5]
+            best, best_cuts = None, 2
+            for width in lengths:
+                cuts = sum(1 for i in part if self._cut(i, width))
+                if cuts > best_cuts:
+                    best, best_cuts = width, cuts
+            if best is not None:
                 for i in part:
-                    self.width[i] = width
+                    self.width[i] = best
 
     def _cut(self, i: int, width: int | None) -> bool:
         if width is None or i + 1 >= len(self.raw):
             return False
         prev, nxt = self.left[i], self.raw[i + 1]
         first = _RE_LOWER_START.match(nxt)
-        if first is None or len(prev) < width - 12 or not prev[-1:].isalnum() or RE_LIST_ITEM.match(nxt):
+        if first is None or not width - 12 <= len(prev) <= width or not prev[-1:].isalnum() or RE_LIST_ITEM.match(nxt):
             return False
         word = nxt[first.end() - 1:].split(None, 1)[0]
         return len(prev) + 1 + len(word) > width  # (the word would have fitted: the writer ended the line)

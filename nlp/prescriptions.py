@@ -432,6 +432,9 @@ class Group:
 _RE_PLAN_AFTER_NAME = re.compile(r"(?:\s+[A-Za-z/]+){0,2}?[\s:\-–]*(?:taper(?:ing)?|wean(?:ing)?|step[- ]?down|reduction|reducing|titration)\b(?:\s+(?:plan|regimen|schedule))?\s*[:\-–]", _I)
 
 
+_RE_MG_A_DAY = re.compile(r"mg\s*(?:/|per|a)\s*day\b|mg\s+daily\b", _I)  # a daily total, no frequency
+
+
 def _statement_context(layout: LetterLayout, statements: list) -> None:
     """Statement-level reasons why a drug read as a prescription is not one: it was given on the ward
     ("Oramorph 5mg PRN was used on the ward"), it sits in a GP request ("please put her MST 15mg bd on
@@ -442,6 +445,15 @@ def _statement_context(layout: LetterLayout, statements: list) -> None:
             _table_row_context(layout, st)
             continue
         if st.source == "table" or st.owner is None or st.owner.category != "opioid":
+            continue
+        after = text[st.mentions[-1].end:min(st.end, st.mentions[-1].end + 80)]
+        conv = cue("conversion_arithmetic", after)
+        if (conv and not S.has_frequency_or_prn(_RE_MG_A_DAY.sub("mg", after[:conv.end()]))) \
+                or cue("conversion_arithmetic_before", text[max(0, st.owner.start - 30):st.owner.start]):
+            # "oxycodone 120mg/day x 1.5 = 180mg oral morphine per day": a conversion's sum, no prescription
+            for m in st.mentions:
+                if m.context == "rx":
+                    m.context = "reference"
             continue
         if st.owner.context == "reference" and layout.section_kind(st.start) in ("body", "discharge") \
                 and st.end > layout.line_bounds(st.owner.start)[1] and has_sig(text[st.owner.start:st.end]) \
@@ -817,6 +829,8 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
         m_all = S.Masked(seg, g.seg_start)
         start_rel = ms[0].start - g.seg_start
         m_all.take(0, start_rel)  # text before the drug name (bullets, "Started") is not the sig
+        for x in context_patterns().cues["conversion_sum"].finditer(seg, start_rel):
+            m_all.take(x.start(), x.end())  # "(40mg/day x 1.5 = 60mg oral morphine per day)": a sum, not the sig
         if sig.spans.get("strength"):
             a, b = sig.spans["strength"]
             m_all.take(a - g.seg_start, b - g.seg_start)

@@ -190,3 +190,37 @@ def test_the_directions_of_a_dispensing_label_box_under_its_product():
     [rx] = extract_letter(letter).opioids
     assert (rx.dose_mg_min, rx.dose_mg_max, rx.frequency_per_day_max, rx.prn, rx.supply_quantity) == \
         (30.0, 60.0, 4, True, "28 tablets")
+
+
+@pytest.mark.parametrize("sentence", [
+    "The conversion: oxycodone 60mg/day x 1.5 = 90mg oral morphine per day.",
+    "Equivalence: tramadol 200mg/day x 0.1 = 20mg oral morphine/day.",
+    "Her morphine 60mg per day divided by 5 = 12mg hydromorphone per day.",
+])
+def test_a_conversion_sum_is_no_prescription(sentence):
+    letter = ("Dear Dr Amos,\n\n" + sentence + " She goes home on Palexia SR 50mg twice a day, new.\n")
+    assert [rx.generic for rx in extract_letter(letter).opioids] == ["tapentadol"]
+
+
+def test_a_prescription_is_still_read_beside_its_conversion():
+    letter = ("Dear Dr Amos,\n\nShe goes home on oxycodone MR 20mg twice a day (40mg/day x 1.5 = 60mg oral morphine "
+              "per day), new this admission.\n")
+    [rx] = extract_letter(letter).opioids
+    assert (rx.generic, rx.dose_mg_max, rx.frequency_per_day_max) == ("oxycodone", 20.0, 2)
+
+
+def test_the_heading_for_the_medicines_on_arrival_is_the_admission_list():
+    letter = ("Current medication on arrival: codeine 30mg QDS, sertraline 50mg OD.\n"
+              "Codeine stopped on admission.\nDischarge medication:\n - tramadol 50mg QDS PRN for the leg pain, 20 capsules\n")
+    assert [rx.generic for rx in extract_letter(letter).opioids] == ["tramadol"]
+
+
+def test_a_margin_set_by_most_lines_not_by_one_long_heading():
+    paragraph = ("She came in with confusion on her previous opioid and we changed her treatment with the help of the "
+                 "palliative care team over several days on the ward. She goes home on Palladone SR 16mg capsules, one "
+                 "capsule every twelve hours, new this admission, 14 days' supply. The confusion settled within two "
+                 "days of the change and she was walking with a frame by the time she went home to her daughter.")
+    body = textwrap.fill(paragraph, 100)
+    long_heading = "Diagnosis: " + "metastatic breast cancer with bone metastases in the right hip and ribs, " * 2
+    [rx] = extract_letter("Dear Dr Amos,\n" + long_heading + "\n\n" + body + "\n").opioids
+    assert rx.supply_days == 14
