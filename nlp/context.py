@@ -425,6 +425,8 @@ _RE_MILLISECONDS = re.compile(r"\d\s*ms$")
 def _is_boundary(line: str, m: re.Match) -> bool:
     if line[m.start()] not in ".!?":
         return True
+    if line.startswith("...", m.start()):
+        return False  # a dotted leader ("Dihydrocodeine 30mg tablets ........ Take ONE ...") or an ellipsis
     before = line[max(0, m.start() - 12): m.start()]
     if _ABBR.search(before) and not _RE_MILLISECONDS.search(before):
         return False  # (a title or Latin abbreviation; "QTc of 428 ms." ends its sentence)

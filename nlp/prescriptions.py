@@ -253,8 +253,10 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
     if kind == "admission":
         ls, le = layout.line_bounds(m.start)
         line = text[ls:le]
-        if cue("continues_after", line) and not LINE_STOPPED.search(line) and has_sig(text[m.start:le]):
-            return "rx"  # "Regular medicines: MST 60mg bd - continued": the list item says it goes home
+        if (cue("continues_after", line) or _RE_NEW_MARK.search(text, m.end, le)) and not LINE_STOPPED.search(line) \
+                and has_sig(text[m.start:le]):
+            # "Regular medicines: MST 60mg bd - continued", "Home medicines: - Oramorph ... (new)": the item goes home
+            return "rx"
         return "admission"
     if kind == "discharge":
         ls, le = layout.line_bounds(m.start)
@@ -343,6 +345,7 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
 
 _RE_PASSIVE_AFTER = re.compile(r"\s*(?:is|be|should\s+be|to\s+be|will\s+be|can\s+be|must\s+be)\s", _I)
 _RE_FREE_OF = re.compile(r"[ \t]?-?[ \t]?free\b", _I)
+_RE_NEW_MARK = re.compile(r"\(\s*new\s*\)|\[\s*new\s*\]|(?-i:\bNEW\b)", _I)  # a list item marked new: never a pre-admission drug
 _RE_TAKEN_BEFORE = re.compile(r"\b(?:on\s+admission|before\s+(?:this\s+)?admission|prior\s+to\s+(?:this\s+)?admission|"
                               r"pre-?admission|(?:was|were|had\s+been)\s+taking)\b[^.;]*$", _I)
 

@@ -433,7 +433,8 @@ def segment(layout: LetterLayout, mentions: list) -> list[Statement]:
             continue
         kind = layout.section_kind(lms[0].start)
         is_list = (le - ls) < 400 and (kind in ("discharge", "admission", "stopped", "changes")
-                                       or _bulleted_drug_line(text, ls, lms[0].start))
+                                       or _bulleted_drug_line(text, ls, lms[0].start)
+                                       or _leader_drug_line(text, ls, le, lms[0].start))
         taken = sorted((m.start, m.end) for m in lms)
         unl = unlisted_drugs(text, ls, le, taken)
         events = sorted([(m.start, m) for m in lms] + [(p, w) for p, w in unl], key=lambda x: x[0])
@@ -487,6 +488,12 @@ def _bulleted_drug_line(text: str, ls: int, first: int) -> bool:
     is one item, whatever the heading above it: its sentences are one statement."""
     b = RE_ITEM.match(text[ls:first + 1]) if first - ls < 16 else None  # (^ anchors only at the string's start)
     return b is not None and first - ls - b.end() <= 2
+
+
+def _leader_drug_line(text: str, ls: int, le: int, first: int) -> bool:
+    """A line that opens with a drug's name and runs on in dotted leaders ("  Codeine 30mg tablets ....... ONE
+    four times a day ....... 28 tablet") is one item of a printed list, whatever the heading above it."""
+    return not text[ls:first].strip() and "...." in text[first:le]
 
 
 _INDENT = re.compile(r"[ \t]*")

@@ -224,3 +224,21 @@ def test_a_margin_set_by_most_lines_not_by_one_long_heading():
     long_heading = "Diagnosis: " + "metastatic breast cancer with bone metastases in the right hip and ribs, " * 2
     [rx] = extract_letter("Dear Dr Amos,\n" + long_heading + "\n\n" + body + "\n").opioids
     assert rx.supply_days == 14
+
+
+def test_a_home_medicines_item_marked_new_goes_home():
+    letter = ("Home medicines:\n"
+              " - Morphine sulfate 10 mg/5 ml oral solution 2.5 mg p.o. q4h p.r.n. pain - 1 x 100 ml (new)\n"
+              " - Ramipril 5 mg o.d.\n"
+              " - Codeine 30 mg q.d.s. p.r.n.\n")
+    ex = extract_letter(letter)
+    assert [(rx.generic, rx.formulation, rx.supply_quantity) for rx in ex.opioids] == [("morphine", "liquid", "100 ml")]
+
+
+def test_a_printed_list_with_dotted_leaders_under_any_heading():
+    letter = ("Knee pathway pack - contents dispensed:\n"
+              "  Paracetamol 500mg tablets ............ 2 tablets four times a day ............ 32 tablet\n"
+              "  Codeine 30mg tablets ................. Take ONE or TWO tablets every FOUR to SIX hours WHEN REQUIRED. "
+              "Do not take more than EIGHT tablets in 24 hours ............ 24 tablet\n")
+    [rx] = extract_letter(letter).opioids
+    assert (rx.dose_mg_max, rx.frequency_per_day_max, rx.prn, rx.supply_quantity) == (60.0, 4, True, "24 tablets")
