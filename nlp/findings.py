@@ -772,6 +772,10 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
             phrase = f.group(1).strip()
             if not c.ind_not.match(phrase) and _SYMPTOM.search(phrase):
                 return phrase
+        # "The tramadol is only for the stent discomfort", "use the Oramorph ... if the pain comes back"
+        after = _after_drug().search(layout.text, m.end, e)
+        if after:
+            return after.group(0)
         # "Indication for oxycodone: post-op knee pain": a label naming the drug, then a reason that is not empty
         if _RE_LABEL_BEFORE_DRUG.search(layout.text, max(0, m.start - 90), m.start):
             after = _RE_LABEL_AFTER_DRUG.match(layout.text, m.end)
@@ -789,7 +793,7 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
         if ctl:
             return ctl.group(0)
         # "for breakthrough pain we have started Oramorph" puts the reason before the drug
-        before = _reason_before().search(layout.text, max(s, m.start - 150), m.start)
+        before = _reason_before().search(layout.text, max(_wrapped_start(layout, s), m.start - 150), m.start)
         if before:
             return before.group(0)
         # "For his pain he takes paracetamol. In addition we have given him codeine": the reason of the
@@ -857,6 +861,33 @@ def _reason_in_next_sentence(layout: LetterLayout, e: int, starts: list[int]) ->
         return None
     m = _reason_before().search(text, pro.end(), ne)
     return m.group(0) if m else None
+
+
+def _wrapped_start(layout: LetterLayout, s: int) -> int:
+    """The start of a prose sentence that began on the line above when the sentence at s opens its line in lower
+    case and the line above ends without a stop ("... For breakthrough pain he may" / "take Palexia 50mg ..."):
+    the margin check of the layout can miss a wrap on a line a few characters short."""
+    text = layout.text
+    if s < 2 or text[s - 1] != "\n" or not text[s:s + 1].islower():
+        return s
+    prev_end = s - 1
+    if prev_end > 0 and text[prev_end - 1] == "\r":
+        prev_end -= 1
+    ps, pe = layout.sentence_bounds(prev_end - 1)
+    tail = text[ps:pe].rstrip()
+    if not tail or tail[-1] in ".!?:;|" or pe < prev_end - 2 or "|" in tail or "\t" in tail:
+        return s
+    return ps
+
+
+@lru_cache(maxsize=1)
+def _after_drug() -> re.Pattern:
+    return gated(phrase_regex(letter_rules()["indication"]["after_drug"]))
+
+
+@lru_cache(maxsize=1)
+def _label_line() -> re.Pattern:
+    return phrase_regex(letter_rules()["indication"]["label_line"])
 
 
 @lru_cache(maxsize=1)
@@ -931,6 +962,15 @@ def _reason_before() -> re.Pattern:
     return phrase_regex(letter_rules()["indication"]["reason_before"])
 
 
+def _hospital_only(layout: LetterLayout, m) -> bool:
+    """A class mention named within an in-hospital administration (syringe driver, CSCI, infusion, PCA, IV): read
+    45 characters either side of the name, on its line (a mixture's other drug may sit between: 'CSCI (oxycodone
+    50mg + midazolam 10mg)')."""
+    ls, le = layout.line_bounds(m.span[0])
+    return bool(context_patterns().cues["inpatient_only"].search(layout.text, max(ls, m.span[0] - 45),
+                                                                   min(le, m.span[1] + 45)))
+
+
 def co_prescriptions(layout: LetterLayout, mentions) -> tuple[list[CoPrescription], list]:
     """Active drugs of the audited classes (one per drug, the discharge-list mention first), with the stated
     reason for a benzodiazepine, Z-drug or gabapentinoid; and every class mention (any status)."""
@@ -941,7 +981,9 @@ def co_prescriptions(layout: LetterLayout, mentions) -> tuple[list[CoPrescriptio
     found = find_class_mentions(text, layout=layout, matches=matches)
     by_drug: dict[str, object] = {}
     # a drug stopped or refused elsewhere in the letter is on discharge only if the discharge list names it
-    ended = {m.drug for m in found if m.status in ("stopped", "negated")}
+    # ... but a stop of a hospital-only administration ("CSCI (oxycodone + midazolam) discontinued") ends only that
+    # infusion, not the same drug written up for home ("Midazolam ampoules ... SC when required" in a just-in-case box)
+    ended = {m.drug for m in found if m.status == "negated" or (m.status == "stopped" and not _hospital_only(layout, m))}
     for m in found:
         if not m.active or not set(m.classes) & set(CO_PRESCRIPTION_CLASSES):
             continue
@@ -1141,8 +1183,41 @@ def indication_on_statement(layout: LetterLayout, rx, drug_pos=()) -> bool:
             le = min([le] + [p for p in drug_pos if e <= p < le])  # ... up to the next drug it names
     if symptom.search(text, s, max(e, le)):
         return True
+    # a dispensing label printed on the line under the item ('Label: "Take ONE ... WHEN REQUIRED for pain"')
+    _ls2, le2 = layout.line_bounds(s)
+    if le2 + 1 < len(text):
+        ns, ne = layout.line_bounds(le2 + 1)
+        if _label_line().match(text, ns, ne) and symptom.search(text, ns, ne):
+            return True
     cell = _indication_column_cell(layout, s)
     return cell is not None and not empty.match(cell)
+
+
+@lru_cache(maxsize=1)
+def _scenario_rules() -> tuple[re.Pattern, re.Pattern]:
+    r = letter_rules()["scenario"]
+    return gated(phrase_regex(r["palliative"])), gated(phrase_regex(r["long_term_use"]))
+
+
+def _scenario_palliative(text: str) -> bool:
+    rx, _lt = _scenario_rules()
+    return could_match(rx, text) and rx.search(text) is not None
+
+
+def _long_term_opioid_stopped(layout: LetterLayout, ex: LetterExtraction) -> bool:
+    """An opioid stopped this admission that the letter says was taken long-term ('(long-term; ...)', 'for the last
+    two years') in its sentence: the discharge opioid carries on pre-existing use."""
+    _pal, rx = _scenario_rules()
+    text = layout.text
+    for d in ex.distractors:
+        if d.reason != "stopped":
+            continue
+        if layout.section_kind(d.span[0]) in ("allergy", "family"):
+            continue
+        s, e = layout.sentence_bounds(d.span[0])
+        if rx.search(text, min(s, d.span[0]), max(e, d.span[1])):
+            return True
+    return False
 
 
 def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_factors: dict | None = None) -> None:
@@ -1172,9 +1247,10 @@ def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_fa
 
     if not ex.opioids:
         ex.scenario = "no_opioid"
-    elif c.palliative.search(text):
+    elif c.palliative.search(text) or _scenario_palliative(text):
         ex.scenario = "palliative"
-    elif any(rx.new_on_admission is False for rx in ex.opioids) or c.chronic.search(text):
+    elif any(rx.new_on_admission is False for rx in ex.opioids) or c.chronic.search(text) or \
+            _long_term_opioid_stopped(layout, ex):
         # any opioid the patient already took before admission makes the opioid use pre-existing, whatever
         # was added to it ("MST continued; Oramorph added"), so an MR/patch among them is not for acute pain
         ex.scenario = "chronic_preexisting"
