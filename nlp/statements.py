@@ -477,6 +477,7 @@ def segment(layout: LetterLayout, mentions: list) -> list[Statement]:
         if cur is not None and cur.owner is not None:
             line_owner[li] = cur
     _join_wrapped_lines(layout, out, {k: v for k, v in by_line.items() if k not in absorbed}, row_of)
+    _field_blocks(layout, out)
     out.sort(key=lambda s: s.start)
     for st in out:
         st.end = max(st.end, st.start)
@@ -494,6 +495,100 @@ def _leader_drug_line(text: str, ls: int, le: int, first: int) -> bool:
     """A line that opens with a drug's name and runs on in dotted leaders ("  Codeine 30mg tablets ....... ONE
     four times a day ....... 28 tablet") is one item of a printed list, whatever the heading above it."""
     return not text[ls:first].strip() and "...." in text[first:le]
+
+
+_RE_FIELD = re.compile(r"([ \t]*)(?:[|│>*-][ \t]*)?([A-Za-z][A-Za-z /()&._-]{0,40}?)[ \t]*[:=][ \t]*(\S[^\n]*?)[ \t]*$")
+_RE_MORE_FIELDS = re.compile(r"(?:\s{2,}|\t|\s\|\s)([A-Za-z][A-Za-z /()&._-]{0,30}?)[ \t]*:[ \t]*")
+_RE_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_RE_DIRECTIONS = re.compile(r"\b(?:\d+(?:\.\d+)?\s*(?:mg|ml|micrograms?|mcg)|one|two|1|2)\b[^\n]{0,60}?\b(?:daily|hourly|hrly|"
+                            r"times|twice|once|bd|tds|qds|od|prn|every|a\s+day|at\s+night|when\s+required|if\s+needed)\b",
+                            re.IGNORECASE)
+# labels of item blocks that are no table heading: "Take: ...", "How many you have: 20", "What it is for: ..."
+_FIELD_WORDS = {"take": "dose", "use": "dose", "apply": "dose", "give": "dose", "sig": "dose", "how": None, "what": "indication"}
+_SIG_ROLES = ("dose", "freq", "strength", "quantity", "duration", "supply", "days", "cap", "prn")
+
+
+def field_role(label: str) -> str | None:
+    """The role of an exported field's label, read like a table heading: "Strength", "Qty supplied", and the
+    dotted or camel-case names of structured exports ("dosageInstruction.text" -> dose, "reasonCode" -> indication):
+    the whole label, then its words from the first on."""
+    role = heading_role(label)
+    if role is not None:
+        return role
+    words = _RE_CAMEL.sub(" ", label).replace(".", " ").replace("_", " ").lower().split()
+    if words and words[0] in _FIELD_WORDS:
+        return _FIELD_WORDS[words[0]]
+    for k in range(len(words) - 1, 0, -1):
+        role = heading_role(" ".join(words[:k]))
+        if role is not None:
+            return role
+    return None
+
+
+def _field_blocks(layout: LetterLayout, statements: list[Statement]) -> None:
+    """An item exported one field to a line ("Medication name: Oxycodone" / "Strength: 5 mg" / "Dose: 5 mg to 10 mg" /
+    "Frequency: ..." / "Quantity: 28 capsules" / "Status: New", or a structured export's "medication:" /
+    "dosageInstruction.text:" / "dispenseRequest:"): the labelled lines around the drug's line, up to a blank line,
+    a line that is no field or another drug's line, are the cells of one table row read by their headings (at
+    least two sig fields); the drug's own line is the drug cell."""
+    text, starts = layout.text, layout.line_starts
+    drug_lines = {layout.line_index(st.start) for st in statements if st.owner is not None or st.owner_name}
+
+    def field(j: int):
+        a = starts[j]
+        b = starts[j + 1] - 1 if j + 1 < len(starts) else len(text)
+        return _RE_FIELD.match(text, a, b) if b - a < 300 else None
+
+    def chunks(f: re.Match) -> list[tuple[str, int, int]]:
+        """(label, value start, value end) of each field on the line ("Dispensed: 10 tablets   Course: 5 days")."""
+        out = [(f.group(2), f.start(3), f.end(3))]
+        for g in _RE_MORE_FIELDS.finditer(text, f.start(3), f.end(3)):
+            label, vs, ve = out[-1]
+            out[-1] = (label, vs, g.start())
+            out.append((g.group(1), g.end(), ve))
+        return [(lb, vs, len(text[:ve].rstrip()) if ve > vs else ve) for lb, vs, ve in out]
+
+    for st in statements:
+        if st.source == "table" or st.owner is None:
+            continue
+        li = layout.line_index(st.start)
+        own = field(li)
+        if own is not None and own.start(3) <= st.start and field_role(own.group(2)) != "drug":
+            continue  # a drug named in another field ("Duration: while taking oxycodone", "GP action: ..."): not an item
+        ind = len(own.group(1)) if own else len(text[starts[li]:st.start]) - len(text[starts[li]:st.start].lstrip())
+        ls, le = layout.line_bounds(st.start)
+        cells: dict = {"drug": [(st.start, le)]}
+        lines = []
+        j = li - 1
+        while j >= 0 and j not in drug_lines and (f := field(j)) and len(f.group(1)) == ind \
+                and field_role(f.group(2)) != "drug":  # (another item's name line: its block, not this one)
+            lines.append(f)
+            j -= 1
+        j = li + 1
+        while j < len(starts) and j not in drug_lines and (f := field(j)) and len(f.group(1)) >= ind \
+                and field_role(f.group(2)) != "drug":
+            lines.append(f)
+            j += 1
+        if own is not None:  # the drug's own line may hold more fields after the name
+            lines.append(own)
+        for f in lines:
+            for k, (label, vs, ve) in enumerate(chunks(f)):
+                if f is own and k == 0:
+                    continue
+                # (an unknown label whose value reads as directions: "Take: ONE capsule every 4-6 hours" is the dose)
+                role = field_role(label) or ("dose" if _RE_DIRECTIONS.search(text, vs, ve) else "other")
+                if role != "drug" and ve > vs:
+                    cells.setdefault(role, []).append((vs, ve))
+                if f is own and k == 1:
+                    cells["drug"] = [(st.start, min(le, max(st.start, vs - len(label) - 1)))]
+        sig_roles = sum(1 for r in cells if r in _SIG_ROLES)
+        # (a stopped item's block has a status and no sig: "status: stopped" / "medication: Tramadol 50 mg")
+        if sig_roles >= 2 or (sig_roles and len(lines) >= 3) or ("status" in cells and len(lines) >= 2):
+            for pcs in cells.values():
+                pcs.sort()
+            st.source, st.cells = "table", cells
+            st.start = min(st.start, min(a for pcs in cells.values() for a, _b in pcs))
+            st.end = max(st.end, max(b for pcs in cells.values() for _a, b in pcs))
 
 
 _INDENT = re.compile(r"[ \t]*")

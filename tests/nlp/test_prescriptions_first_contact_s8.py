@@ -242,3 +242,64 @@ def test_a_printed_list_with_dotted_leaders_under_any_heading():
               "Do not take more than EIGHT tablets in 24 hours ............ 24 tablet\n")
     [rx] = extract_letter(letter).opioids
     assert (rx.dose_mg_max, rx.frequency_per_day_max, rx.prn, rx.supply_quantity) == (60.0, 4, True, "24 tablets")
+
+
+FIELD_BLOCK = """---------- DISCHARGE MEDICATION: ITEM 1 OF 2 ----------
+Medication name: Morphine sulfate
+Form: Tablet (immediate release)
+Strength: 10 mg
+Dose: 10 mg to 20 mg
+Frequency: Every 4 hours when required - maximum 4 doses in 24 hours
+Route: Oral
+Duration: 5 days
+Quantity: 24 tablets
+Status: New
+Indication: Post-operative knee pain
+---------- DISCHARGE MEDICATION: ITEM 2 OF 2 ----------
+Medication name: Senna
+Dose: 15 mg
+Frequency: At night
+Duration: While taking morphine
+Status: New
+---------- FOLLOW-UP ----------
+GP action: Please do not add the morphine 10 mg to repeat; review at 2 weeks.
+Review date: 01/04/2026
+"""
+
+
+def test_an_item_exported_one_field_to_a_line():
+    [rx] = extract_letter(FIELD_BLOCK).opioids
+    assert (rx.generic, rx.strength_mg, rx.dose_mg_min, rx.dose_mg_max, rx.frequency_per_day_max, rx.prn,
+            rx.duration_days, rx.supply_quantity, rx.new_on_admission) == \
+        ("morphine", 10.0, 10.0, 20.0, 4, True, 5, "24 tablets", True)
+
+
+STRUCTURED_EXPORT = """--- MedicationRequest resources (category = discharge) ---
+[1] MedicationRequest/mr-01
+    status: active | intent: order | category: discharge
+    medication: Oxycodone hydrochloride 5 mg capsules (OxyNorm)
+    dosageInstruction.text: "5 mg every 6 hours if required for pain"
+    reasonCode: post-operative pain
+    dispenseRequest: quantity 12 capsule
+    note: New this admission.
+[2] MedicationRequest/mr-02
+    status: stopped | intent: order | category: community
+    medication: Codeine phosphate 30 mg tablets
+    statusReason: pre-admission medicine, stopped
+"""
+
+
+def test_a_structured_exports_named_fields():
+    ex = extract_letter(STRUCTURED_EXPORT)
+    assert [(rx.generic, rx.dose_mg_max, rx.frequency_per_day_max, rx.prn, rx.supply_quantity) for rx in ex.opioids] \
+        == [("oxycodone", 5.0, 4, True, "12 capsules")]
+    assert ("codeine", "stopped") in [(d.generic, d.reason) for d in ex.distractors]
+
+
+def test_several_fields_on_one_line_of_an_item_block():
+    letter = ("DISCHARGE ITEMS\n"
+              " #1  CODEINE 30 mg tablets\n"
+              "     Take: 30 mg at 08:00, 14:00 and 20:00\n"
+              "     Dispensed: 15 tablets          Origin: hospital-initiated      Course: 5 days\n")
+    [rx] = extract_letter(letter).opioids
+    assert (rx.frequency_per_day_max, rx.supply_quantity, rx.duration_days, rx.supply_days) == (3, "15 tablets", 5, None)
