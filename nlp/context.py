@@ -388,24 +388,33 @@ class Margins:
             # the margin is the longest line, unless a few longer lines were never wrapped (a heading typed on
             # one line): of the five longest line lengths, the one that explains the most cuts
             lengths = sorted({len(self.left[i]) for i in part if len(self.left[i]) >= 40}, reverse=True)[:5]
+            # (each line's test once: its length and the next word's, when it could be cut at all)
+            ends = [(len(self.left[i]), w) for i in part if len(self.left[i]) >= 28 and (w := self._next_word(i))]
             best, best_cuts = None, 2
             for width in lengths:
-                cuts = sum(1 for i in part if self._cut(i, width))
+                cuts = sum(1 for n, w in ends if width - 12 <= n <= width and n + 1 + w > width)
                 if cuts > best_cuts:
                     best, best_cuts = width, cuts
             if best is not None:
                 for i in part:
                     self.width[i] = best
 
-    def _cut(self, i: int, width: int | None) -> bool:
-        if width is None or i + 1 >= len(self.raw):
-            return False
+    def _next_word(self, i: int) -> int:
+        """The length of line i + 1's first word, when line i ends mid-sentence and the next goes on in lower case
+        or a figure (else 0: the line cannot have been cut)."""
+        if i + 1 >= len(self.raw):
+            return 0
         prev, nxt = self.left[i], self.raw[i + 1]
         first = _RE_LOWER_START.match(nxt)
-        if first is None or not width - 12 <= len(prev) <= width or not prev[-1:].isalnum() or RE_LIST_ITEM.match(nxt):
+        if first is None or not prev[-1:].isalnum() or RE_LIST_ITEM.match(nxt):
+            return 0
+        return len(nxt[first.end() - 1:].split(None, 1)[0])
+
+    def _cut(self, i: int, width: int | None) -> bool:
+        if width is None:
             return False
-        word = nxt[first.end() - 1:].split(None, 1)[0]
-        return len(prev) + 1 + len(word) > width  # (the word would have fitted: the writer ended the line)
+        n, w = len(self.left[i]), self._next_word(i)
+        return bool(w) and width - 12 <= n <= width and n + 1 + w > width  # (the word would have fitted: the writer ended the line)
 
     def wrapped(self, i: int) -> bool:
         """Line i + 1 goes on with the sentence the margin cut at the end of line i ("... when required for

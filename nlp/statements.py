@@ -552,11 +552,14 @@ def _field_blocks(layout: LetterLayout, statements: list[Statement]) -> None:
         if st.source == "table" or st.owner is None:
             continue
         li = layout.line_index(st.start)
+        ls, le = layout.line_bounds(st.start)
+        if ":" not in text[ls:st.start] and text.find(":", le + 1, le + 48) < 0 and \
+                (li == 0 or ":" not in text[starts[li - 1]:starts[li - 1] + 48]):
+            continue  # (no field label beside the drug's line: most statements are left here, cheaply)
         own = field(li)
         if own is not None and own.start(3) <= st.start and field_role(own.group(2)) != "drug":
             continue  # a drug named in another field ("Duration: while taking oxycodone", "GP action: ..."): not an item
         ind = len(own.group(1)) if own else len(text[starts[li]:st.start]) - len(text[starts[li]:st.start].lstrip())
-        ls, le = layout.line_bounds(st.start)
         cells: dict = {"drug": [(st.start, le)]}
         lines = []
         j = li - 1
