@@ -1217,14 +1217,17 @@ def _schedule_tables(reading: _Reading) -> None:
             continue
         per_row, last_day = [], 0
         for row, cells in rows:
-            doses = []
+            doses, per_day = [], 0
             for k, cell in enumerate(cells[1:], 1):
                 if head_cells and k < len(head_cells) and _RE_TOTAL_HEAD.search(head_cells[k]):
                     continue
                 doses += [float(x.group(1)) for x in _RE_CELL_MG.finditer(cell)][:1]
+                f = S.Sig()  # "Days 1-2:  5 ml (10 mg) four times a day": one dose told with its frequency
+                S.parse_frequency(f, S.Masked(cell, 0), None)
+                per_day = max(per_day, f.frequency_per_day_max or 0)
             doses = [d for d in doses if d > 0]
             if doses:
-                per_row.append(doses)
+                per_row.append(doses * per_day if len(doses) == 1 and per_day > 1 else doses)
                 end = int(row.group(3) or row.group(2))
                 last_day = max(last_day, end * (7 if row.group(1).lower().startswith("w") else 1))
         if not per_row:

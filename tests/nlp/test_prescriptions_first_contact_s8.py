@@ -303,3 +303,14 @@ def test_several_fields_on_one_line_of_an_item_block():
               "     Dispensed: 15 tablets          Origin: hospital-initiated      Course: 5 days\n")
     [rx] = extract_letter(letter).opioids
     assert (rx.frequency_per_day_max, rx.supply_quantity, rx.duration_days, rx.supply_days) == (3, "15 tablets", 5, None)
+
+
+def test_a_reducing_course_told_in_rows_of_days_with_their_frequency():
+    letter = ("TAKE-HOME MEDICINES\n"
+              "Oxycodone 5 mg/5 ml oral solution - REDUCING COURSE - NEW - for pain after surgery\n"
+              "      Days 1-3:  10 ml (10 mg) four times a day\n"
+              "      Days 4-5:  5 ml (5 mg) three times a day\n"
+              "      Days 6-7:  5 ml (5 mg) at night\n"
+              "      Then stop.   Supplied: 1 x 250 ml bottle\n")
+    [rx] = extract_letter(letter).opioids
+    assert (rx.dose_mg_min, rx.dose_mg_max, rx.frequency_per_day_max, rx.duration_days) == (5.0, 10.0, 4, 7)
