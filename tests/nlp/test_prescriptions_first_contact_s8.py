@@ -314,3 +314,21 @@ def test_a_reducing_course_told_in_rows_of_days_with_their_frequency():
               "      Then stop.   Supplied: 1 x 250 ml bottle\n")
     [rx] = extract_letter(letter).opioids
     assert (rx.dose_mg_min, rx.dose_mg_max, rx.frequency_per_day_max, rx.duration_days) == (5.0, 10.0, 4, 7)
+
+
+def test_an_unticked_item_of_a_pack_list_is_not_given():
+    letter = ("Knee replacement pathway pack (tick items supplied):\n"
+              "[x] Paracetamol 500mg tablets  TWO tablets FOUR times a day   32 tablet\n"
+              "[x] Tramadol 50mg capsules  ONE or TWO up to FOUR times a day WHEN REQUIRED   20 capsule\n"
+              "[ ] Codeine phosphate 30mg tablets  -- crossed out (not tolerated)\n")
+    ex = extract_letter(letter)
+    assert [rx.generic for rx in ex.opioids] == ["tramadol"]
+    assert ("codeine", "other") in [(d.generic, d.reason) for d in ex.distractors]
+
+
+def test_an_inpatient_only_heading_written_with_a_hyphen():
+    letter = ("Discharge medicines:\n- Codeine 30mg tablets, one four times a day when required, 20 tablets\n\n"
+              "Inpatient-only (not for TTO): Oramorph 10mg/5ml 2.5ml PRN - used once on admission.\n")
+    ex = extract_letter(letter)
+    assert [rx.generic for rx in ex.opioids] == ["codeine"]
+    assert ("morphine", "inpatient_only") in [(d.generic, d.reason) for d in ex.distractors]
