@@ -207,10 +207,10 @@ def header_columns(line: str) -> TableColumns | None:
     mode, cells = _cell_spans(line, csv=True)
     if len(cells) < 2:
         return None
-    # a heading line has at least half its cells known (a csv export: all of them); a prose line with many
+    # a heading line has at least half its cells known (a csv export: all but a quarter); a prose line with many
     # chunks is given up at its first unknown cell too many instead of reading every chunk
     n = len(cells)
-    unknown_left = 0 if mode == "csv" else n - (n + 1) // 2
+    unknown_left = n // 4 if mode == "csv" else n - (n + 1) // 2  # (a csv export: nearly all of them, "Seq" aside)
     roles = []
     for s, e in cells:
         role = heading_role(line[s:e])
@@ -222,8 +222,8 @@ def header_columns(line: str) -> TableColumns | None:
     known = [r for r in roles if r]
     if "drug" not in known or len(known) < 2 or len(known) < (len(roles) + 1) // 2:
         return None
-    if mode == "csv" and len(known) < len(roles):  # prose with commas is not an export: every heading known
-        return None
+    if mode == "csv" and (len(known) < len(roles) - n // 4 or roles[0] not in ("drug", None)):
+        return None  # prose with commas is not an export: nearly every heading known ("Seq,Drug,...")
     roles = [r or "other" for r in roles]
     if "days" in roles and "supply" in roles:  # a bare Days column beside a supply column is the duration
         roles = ["duration" if r == "days" else r for r in roles]

@@ -332,3 +332,20 @@ def test_an_inpatient_only_heading_written_with_a_hyphen():
     ex = extract_letter(letter)
     assert [rx.generic for rx in ex.opioids] == ["codeine"]
     assert ("morphine", "inpatient_only") in [(d.generic, d.reason) for d in ex.distractors]
+
+
+def test_a_csv_export_with_a_sequence_column():
+    letter = ("Discharge medicines (CSV export)\n"
+              "Seq,Drug,Strength,Dose,Route,Frequency,PRN,Max in 24h,Qty,Status\n"
+              "1,Paracetamol,500 mg,1 g,oral,four times daily,N,,32,NEW\n"
+              "2,Morphine sulfate MR (Zomorph),10 mg,10 mg,oral,12-hourly,N,,14,NEW\n"
+              "3,Oramorph 10mg/5ml,2 mg/ml,5 mg,oral,4-hourly,Y,4 doses,100 ml,NEW\n")
+    ex = extract_letter(letter)
+    assert [(rx.formulation, rx.frequency_per_day_max, rx.prn) for rx in ex.opioids] == \
+        [("MR", 2, False), ("liquid", 4, True)]
+
+
+def test_prose_with_commas_is_still_no_csv_table():
+    letter = ("Plan: drug, dose, route, frequency and status were all checked with her, and the discharge list is "
+              "below.\nDischarge medicines:\n- Codeine 30mg tablets, one four times a day when required\n")
+    assert [rx.generic for rx in extract_letter(letter).opioids] == ["codeine"]
