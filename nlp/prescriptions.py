@@ -239,7 +239,7 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
             return "rx"
     if kind == "inpatient":
         return "inpatient_only"
-    if _RE_EMPTY_BOX.match(text, layout.line_bounds(m.start)[0], m.start) and _RE_TICKED_BOX.search(text):
+    if _RE_EMPTY_BOX.match(text, layout.line_bounds(m.start)[0], m.start) and _has_ticked_box(layout):
         return "other"  # "[ ] Codeine 30mg tablets -- crossed out" on a pack list whose given items are ticked
     if kind == "calculation":
         # a conversion table's rows ("OxyContin 60mg BD (pre-adm, STOPPED)  120mg  x 1.5  180mg") work out doses
@@ -349,6 +349,14 @@ _RE_PASSIVE_AFTER = re.compile(r"\s*(?:is|be|should\s+be|to\s+be|will\s+be|can\s
 _RE_FREE_OF = re.compile(r"[ \t]?-?[ \t]?free\b", _I)
 _RE_EMPTY_BOX = re.compile(r"[ \t]*(?:\[[ \t]\]|☐|□)[ \t]*[^\n]*$")  # (matched up to the drug's name)
 _RE_TICKED_BOX = re.compile(r"\[\s*[xX✓✔]\s*\]|☒|☑")
+
+
+def _has_ticked_box(layout: LetterLayout) -> bool:
+    """The letter ticks some box (looked for once per letter: a letter of many unticked lines stays linear)."""
+    found = layout.__dict__.get("_ticked_box")
+    if found is None:
+        found = layout._ticked_box = _RE_TICKED_BOX.search(layout.text) is not None
+    return found
 _RE_NEW_MARK = re.compile(r"\(\s*new\s*\)|\[\s*new\s*\]|(?-i:\bNEW\b)", _I)  # a list item marked new: never a pre-admission drug
 _RE_TAKEN_BEFORE = re.compile(r"\b(?:on\s+admission|before\s+(?:this\s+)?admission|prior\s+to\s+(?:this\s+)?admission|"
                               r"pre-?admission|(?:was|were|had\s+been)\s+taking)\b[^.;]*$", _I)

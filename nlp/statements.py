@@ -546,9 +546,10 @@ def _field_blocks(layout: LetterLayout, statements: list[Statement]) -> None:
             label, vs, ve = out[-1]
             out[-1] = (label, vs, g.start())
             out.append((g.group(1), g.end(), ve))
-        return [(lb, vs, len(text[:ve].rstrip()) if ve > vs else ve) for lb, vs, ve in out]
+        return [(lb, vs, max(vs, _end_before_blanks(text, ve))) for lb, vs, ve in out]
 
-    for st in statements:
+    taken: set[int] = set()  # lines an item above already read as its fields
+    for st in sorted(statements, key=lambda x: x.start):
         if st.source == "table" or st.owner is None:
             continue
         li = layout.line_index(st.start)
@@ -562,15 +563,17 @@ def _field_blocks(layout: LetterLayout, statements: list[Statement]) -> None:
         ind = len(own.group(1)) if own else len(text[starts[li]:st.start]) - len(text[starts[li]:st.start].lstrip())
         cells: dict = {"drug": [(st.start, le)]}
         lines = []
+        below = []
         j = li - 1
-        while j >= 0 and j not in drug_lines and (f := field(j)) and len(f.group(1)) == ind \
-                and field_role(f.group(2)) != "drug":  # (another item's name line: its block, not this one)
+        while j >= 0 and j not in drug_lines and j not in taken and (f := field(j)) and len(f.group(1)) == ind \
+                and field_role(f.group(2)) != "drug":  # (another item's name line or fields: its block, not this one)
             lines.append(f)
             j -= 1
         j = li + 1
         while j < len(starts) and j not in drug_lines and (f := field(j)) and len(f.group(1)) >= ind \
                 and field_role(f.group(2)) != "drug":
             lines.append(f)
+            below.append(j)
             j += 1
         if own is not None:  # the drug's own line may hold more fields after the name
             lines.append(own)
@@ -587,6 +590,7 @@ def _field_blocks(layout: LetterLayout, statements: list[Statement]) -> None:
         sig_roles = sum(1 for r in cells if r in _SIG_ROLES)
         # (a stopped item's block has a status and no sig: "status: stopped" / "medication: Tramadol 50 mg")
         if sig_roles >= 2 or (sig_roles and len(lines) >= 3) or ("status" in cells and len(lines) >= 2):
+            taken.update(below)
             for pcs in cells.values():
                 pcs.sort()
             st.source, st.cells = "table", cells
@@ -596,6 +600,20 @@ def _field_blocks(layout: LetterLayout, statements: list[Statement]) -> None:
 
 _INDENT = re.compile(r"[ \t]*")
 _BOX_SIDES = "|│┃║"
+
+
+def _end_before_blanks(text: str, end: int) -> int:
+    """``end`` moved back over spaces and tabs (without copying the text before it)."""
+    while end > 0 and text[end - 1] in " \t":
+        end -= 1
+    return end
+
+
+def _box_side_breaks(text: str, ns: int, ind: int) -> tuple:
+    """Offsets read as spaces where a box's line goes on at line ``ns`` (indent ``ind``): the side closing the line
+    above, the line break and the side opening this line."""
+    prev_end = _end_before_blanks(text, ns - 1)
+    return tuple(k for k in (prev_end - 1, ns - 1, ns + ind) if k >= 0 and (text[k] in _BOX_SIDES or k == ns - 1))
 # a line that breaks off mid-phrase: a trailing joining word or mark ("FOUR TIMES A", "REDUCE TO", "bd and")
 _RE_BROKEN_OFF = re.compile(r"(?:\b(?:a|an|the|to|of|and|or|for|with|then|per|in|at|by|after|every|up|than|times)|[,(&+/–-])"
                             r"[ \t]*\n?$", re.IGNORECASE)
@@ -660,14 +678,11 @@ def _join_wrapped_lines(layout: LetterLayout, statements: list[Statement], by_li
                     st.soft_breaks += (ns - 1,)  # "... for breakthrough" / "     bone pain; ...": one phrase
                 if line[ind:ind + 1] in _BOX_SIDES:
                     # a label box's lines ("| Take ONE ... WHEN    |" / "| REQUIRED. ...  |"): its sides are no text
-                    prev_end = len(text[:ns - 1].rstrip())
-                    st.soft_breaks += tuple(k for k in (prev_end - 1, ns - 1, ns + ind)
-                                            if text[k] in _BOX_SIDES or k == ns - 1)
+                    st.soft_breaks += _box_side_breaks(text, ns, ind)
             elif line[ind:ind + 1] in _BOX_SIDES and text[ls:le].lstrip()[:1] in _BOX_SIDES \
                     and sum(line.count(ch) for ch in _BOX_SIDES) <= 2:  # (a box's two sides, no table's cells)
                 # the next line of the same label box, no drug of its own: the label goes on
-                prev_end = len(text[:ns - 1].rstrip())
-                st.soft_breaks += tuple(k for k in (prev_end - 1, ns - 1, ns + ind) if text[k] in _BOX_SIDES or k == ns - 1)
+                st.soft_breaks += _box_side_breaks(text, ns, ind)
             elif (_RE_BROKEN_OFF.search(text, max(ls, st.end - 40), st.end) and not RE_ITEM.match(line)) \
                     or layout.wraps_into_next(j - 1):
                 st.soft_breaks += (ns - 1,)  # one sentence cut by the line end: read as if the break were a space
