@@ -349,3 +349,14 @@ def test_prose_with_commas_is_still_no_csv_table():
     letter = ("Plan: drug, dose, route, frequency and status were all checked with her, and the discharge list is "
               "below.\nDischarge medicines:\n- Codeine 30mg tablets, one four times a day when required\n")
     assert [rx.generic for rx in extract_letter(letter).opioids] == ["codeine"]
+
+
+@pytest.mark.parametrize("item, days", [
+    ("Codeine 30 mg tablets 30-60 mg QDS PRN for pain - a five-day course - 40 tablets", 5),
+    ("Oxycodone 5mg caps, 1 four-hourly prn, 7 day course, 20 caps", 7),
+    ("Dihydrocodeine 30mg tds prn; a course of 5 days only", 5),
+    ("Tramadol 50mg qds prn, 20 caps; finish the 7-day course of antibiotics as well", None),
+])
+def test_a_course_of_so_many_days_is_a_duration(item, days):
+    [rx] = extract_letter("Discharge medication:\n" + item + "\n").opioids
+    assert rx.duration_days == days
