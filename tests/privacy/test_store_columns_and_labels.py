@@ -3,6 +3,7 @@ masked before they reach the store (and so every chart, slide and log drawn from
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -32,6 +33,14 @@ def _dump(store: Store) -> str:
     return "\n".join(parts)
 
 
+def _leaks(secret: str, dump: str) -> bool:
+    """The secret is in the dump; a number only as a number of its own, never as digits inside a keyed
+    pseudonym or hash (those are random per run: '503809344' is no leak of '1944', '12/08/1944' is)."""
+    if secret.replace(" ", "").isdigit():
+        return re.search(r"(?<!\d)" + re.escape(secret) + r"(?!\d)", dump) is not None
+    return secret in dump
+
+
 @pytest.mark.parametrize("heading, values, kind", [
     ("Column F", ["1951-03-12", "12/08/1944", dt.date(1938, 1, 5), "03/07/1962"], privacy.DATE_OF_BIRTH),
     ("Discharged", ["1951-03-12", "12/08/1944"], None),            # an event, however old
@@ -57,7 +66,7 @@ def test_unmapped_identifier_columns_never_reach_the_store(store):
     dump = _dump(store)
     secrets = ["Kowalczyk", "1951", "1944", "1938", "1962", "900123", "4960000", "900456", "7712345", "7700123",
                "Siân", "Llŷr", "Wiśniewski", "محمد", "Smith", "9434765919", "943 476 5919", "Whitfield"]
-    assert [s for s in secrets if s in dump] == []
+    assert [s for s in secrets if _leaks(s, dump)] == []
     letters = store.letters(rid)
     assert [l.record["extra"]["Ward"] for l in letters] == ["Elm", "Oak", "Ash", "Elm"]
     assert letters[3].record["extra"]["Notes"] == "no concerns"
