@@ -1477,6 +1477,15 @@ _RE_BARE_PERIOD = S._phrase_rx(r"^{N}\s*{U}(?:'s)?(?:\s+supply)?$")
 _RE_UNIT_AFTER = re.compile(r"[ \t]+(?:\d+(?:\.\d+)?[ \t]*(?:mg|micrograms?|mcg)[ \t]+)?(tablets?|tabs|capsules?|caps|patch(?:es)?)\b(?:\s*\(\s*([^()\n]{1,20}?)\s*\))?", _I)
 
 
+def _count_of_drug(rx: OpioidPrescription, n: float, x: re.Match) -> None:
+    """The quantity a count written before the drug's name gives it ("56 tablets of the co-codamol", "supplied 28
+    capsules of oxycodone"): ``x`` holds the count (group 1) and its unit word (group 2)."""
+    unit = S._unit_name(x.group(2))
+    rx.quantity_n, rx.quantity_unit = int(n), "ml" if unit.startswith("ml") else unit
+    rx.supply_quantity = f"{int(n)} {rx.quantity_unit}"
+    rx.spans["quantity"] = [x.start(1), x.end(2)]
+
+
 def _quantities_before_references(reading: _Reading) -> None:
     """A count written just before a later mention of the drug ("and we have supplied 56 tablets of the co-codamol")
     is the quantity of the one prescription of that drug that states none."""
@@ -1515,10 +1524,7 @@ def _quantities_before_references(reading: _Reading) -> None:
         n = S.to_number(x.group(1)) if x else None
         if not n or n > S.MAX_QUANTITY:
             continue
-        unit = S._unit_name(x.group(2))
-        rx.quantity_n, rx.quantity_unit = int(n), "ml" if unit.startswith("ml") else unit
-        rx.supply_quantity = f"{int(n)} {rx.quantity_unit}"
-        rx.spans["quantity"] = [x.start(1), x.end(2)]
+        _count_of_drug(rx, n, x)
 
 
 def _supply_before_the_name(reading: _Reading) -> None:
@@ -1545,10 +1551,7 @@ def _supply_before_the_name(reading: _Reading) -> None:
             x = S.RE_QUANTITY_LEAD_IN.search(text, lo, start)
             n = S.to_number(x.group(1)) if x else None
             if n and n <= S.MAX_QUANTITY:
-                unit = S._unit_name(x.group(2))
-                rx.quantity_n, rx.quantity_unit = int(n), "ml" if unit.startswith("ml") else unit
-                rx.supply_quantity = f"{int(n)} {rx.quantity_unit}"
-                rx.spans["quantity"] = [x.start(1), x.end(2)]
+                _count_of_drug(rx, n, x)
 
 
 def _end_dates(reading: _Reading) -> None:
