@@ -340,7 +340,9 @@ class LetterLayout:
 
 
 # the heading line of a medicines table: its first cell names the drug column
-_RE_DRUG_TABLE_HEAD = re.compile(r"[ \t]*[|│┃║]?[ \t]*(?:drugs?|medicines?|medications?|meds|items?|name)[ \t]*(?:[|│┃║\t]|[ ]{2,})", _I)
+# a medicines table's heading row: its first cell is the drug column's heading (statement_rules table_columns)
+_RE_DRUG_TABLE_HEAD = re.compile(r"[ \t]*[|│┃║]?[ \t]*(?:" + dict(json_rules("statement_rules.json")["table_columns"])["drug"]
+                                 + r"|meds)[ \t]*(?:[|│┃║\t]|[ ]{2,})", _I)
 _RE_LOWER_START = re.compile(r"[ \t]*[a-z0-9]")  # (a wrapped sentence goes on in lower case or with a figure: "Palexia SR" / "200mg at night")
 _RE_COLUMN_START = re.compile(r"(?<=\S)[ \t]{2,}(?=\S)")
 

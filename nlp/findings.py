@@ -389,6 +389,10 @@ def _follows(text: str, end: int, start: int) -> bool:
     return len(gap) < 12 and gap.count("\n") <= 1 and not gap.strip(" \t\r\n-*\u2022\u25b8\u00b7>")
 
 
+# a statement that names a plan, asks or speaks to the GP: a cap in it is a plan, not a bare course length
+_RE_ADDRESSED_PLAN = re.compile(r"\bplan\b|\bplease\b|\bGP\b", _I)
+
+
 def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None:
     text = layout.text
     c = context_patterns()
@@ -480,7 +484,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             # duration, not a plan
             ls, le = layout.line_bounds(s)
             if any(text.find(sep, ls, le) >= 0 for sep in _CELL_SEPS) and _opioid_on_row(layout, s, opioid_pos) and \
-                    not re.search(r"\bplan\b|\bplease\b|\bGP\b", st, _I):
+                    not _RE_ADDRESSED_PLAN.search(st):
                 is_wean = False
         if is_wean and has_other and ((row_other and not has_opioid) or _plan_object_is_other(st, s, mentions)):
             is_wean = False
@@ -491,7 +495,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             # explicit plan right after its paragraph named one ("... Zomorph not supplied. Patient counselled:
             # short course only, then stop.")
             is_wean = False
-        if is_wean and kind == "course" and not re.search(r"\bplan\b|\bplease\b|\bGP\b", st, _I) and \
+        if is_wean and kind == "course" and not _RE_ADDRESSED_PLAN.search(st) and \
                 not (named_opioid and P.limits.search(st)):  # "Rx given: X ... short course then stop" is a plan
             is_wean = False
         if is_wean:

@@ -1465,9 +1465,7 @@ def _follow_on(reading: _Reading) -> None:
                 q = None  # "... 28 tablets of the OxyContin": the count of the drug named next, not of this one
             n = S.to_number(q.group(1)) if q else None
             if n and 0 < n <= S.MAX_QUANTITY:
-                rx.quantity_n, rx.quantity_unit = int(n), S._unit_name(q.group(2))
-                rx.supply_quantity = f"{int(n)} {rx.quantity_unit}"
-                rx.spans["quantity"] = [a + q.start(1), a + q.end(2)]
+                _count_of_drug(rx, n, q, offset=a)
 
 
 _RE_OF_NEXT_DRUG = re.compile(r"\s+of\s+(?:the\s+|his\s+|her\s+|their\s+)?$", _I)
@@ -1477,13 +1475,14 @@ _RE_BARE_PERIOD = S._phrase_rx(r"^{N}\s*{U}(?:'s)?(?:\s+supply)?$")
 _RE_UNIT_AFTER = re.compile(r"[ \t]+(?:\d+(?:\.\d+)?[ \t]*(?:mg|micrograms?|mcg)[ \t]+)?(tablets?|tabs|capsules?|caps|patch(?:es)?)\b(?:\s*\(\s*([^()\n]{1,20}?)\s*\))?", _I)
 
 
-def _count_of_drug(rx: OpioidPrescription, n: float, x: re.Match) -> None:
-    """The quantity a count written before the drug's name gives it ("56 tablets of the co-codamol", "supplied 28
-    capsules of oxycodone"): ``x`` holds the count (group 1) and its unit word (group 2)."""
+def _count_of_drug(rx: OpioidPrescription, n: float, x: re.Match, offset: int = 0) -> None:
+    """The quantity a count of units gives a prescription ("56 tablets of the co-codamol", "supplied 28 capsules of
+    oxycodone", "He has 12 capsules"): ``x`` holds the count (group 1) and its unit word (group 2); ``offset`` is
+    where the text ``x`` searched starts in the letter."""
     unit = S._unit_name(x.group(2))
     rx.quantity_n, rx.quantity_unit = int(n), "ml" if unit.startswith("ml") else unit
     rx.supply_quantity = f"{int(n)} {rx.quantity_unit}"
-    rx.spans["quantity"] = [x.start(1), x.end(2)]
+    rx.spans["quantity"] = [offset + x.start(1), offset + x.end(2)]
 
 
 def _quantities_before_references(reading: _Reading) -> None:

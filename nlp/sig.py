@@ -514,7 +514,9 @@ _RE_OTHER_PRODUCT = re.compile(r"\b(?:with|and|plus|as\s+well\s+as|than)\s+(?:th
 
 RE_DOSE_SCHEME = re.compile(sig_rules()["dose_scheme"])
 RE_COUNTED_FREQUENCY = [gated(re.compile(p, _I)) for p in sig_rules()["counted_frequency_phrases"]]
-_RE_FREQ_OR_PRN_WORDS = re.compile(r"\b(?:" + "|".join(sig_rules()["frequency_or_prn_words"]) + r")\b", _I)
+# the words that tell a frequency or PRN (sig_rules frequency_or_prn_words), as one regex source for other readers
+FREQ_OR_PRN_WORDS = r"\b(?:" + "|".join(sig_rules()["frequency_or_prn_words"]) + r")\b"
+_RE_FREQ_OR_PRN_WORDS = re.compile(FREQ_OR_PRN_WORDS, _I)
 
 
 def has_frequency_or_prn(s: str) -> bool:
@@ -1036,9 +1038,9 @@ _RE_OR_MORE_UNITS = re.compile(r"\s+or\s+(two|three|2|3)\b(?!\s*(?:times|days?|w
 _RE_A_UNIT_OR_MORE = re.compile(r"\ban?\s+(tablet|capsule|caplet|sachet|tab|cap)\s+or\s+(two|three|2|3)\b"
                                 r"(?!\s*(?:times|days?|weeks?|hours?))", _I)
 _RE_UP_TO_BEFORE = re.compile(r"\bup\s+to\s+$", _I)
-_RE_FREQ_AFTER_COUNT = re.compile(r"\s*(?:twice|once|three\s+times|four\s+times|daily|a\s+day|bd|b\.d|tds|t\.d\.s|qds|q\.d\.s|od|"
-                                  r"every|at\s+night|in\s+the\s+(?:morning|evening)|mane|nocte|at\s+bedtime|"
-                                  r"when\s+(?:required|needed)|as\s+(?:required|needed)|prn|up\s+to)\b", _I)
+# a frequency or PRN right after a count ("two twice a day", "1 at bedtime", "2 up to qds"): the count is of units
+_RE_FREQ_AFTER_COUNT = re.compile(r"\s*(?:" + FREQ_OR_PRN_WORDS + r"|\b(?:(?:three|four)\s+times|b\.d|t\.d\.s|q\.d\.s|"
+                                  r"in\s+the\s+(?:morning|evening)|at\s+bedtime|up\s+to)\b)", _I)
 _RE_DOSE_VERB_BEFORE = re.compile(r"\b(?:apply|take|use|give|chew|inject|insert|place|dissolve)\s+$", _I)
 _RE_STRENGTH_NAMED = re.compile(r"\b(?:the|this|that|her|his|their|a|each|new|old)\s+$", _I)
 

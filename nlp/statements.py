@@ -25,6 +25,7 @@ from functools import lru_cache
 
 from nlp.context import RE_LIST_ITEM as RE_ITEM, LetterLayout, context_patterns
 from nlp.rules import json_rules
+from nlp.sig import FREQ_OR_PRN_WORDS
 
 _I = re.IGNORECASE
 _DOSE_BETWEEN = re.compile(r"\d\s*(?:mg|g|mcg|micrograms?|ml|tabs?|tablets?|caps?|capsules?)\b|\b(?:one|two|ii|i)\s+(?:tabs?|tablets?|caps?|capsules?)\b", _I)
@@ -500,8 +501,8 @@ def _leader_drug_line(text: str, ls: int, le: int, first: int) -> bool:
 _RE_FIELD = re.compile(r"([ \t]*)(?:[|│>*-][ \t]*)?([A-Za-z][A-Za-z /()&._-]{0,40}?)[ \t]*[:=][ \t]*(\S[^\n]*?)[ \t]*$")
 _RE_MORE_FIELDS = re.compile(r"(?:\s{2,}|\t|\s\|\s)([A-Za-z][A-Za-z /()&._-]{0,30}?)[ \t]*:[ \t]*")
 _RE_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
-_RE_DIRECTIONS = re.compile(r"\b(?:\d+(?:\.\d+)?\s*(?:mg|ml|micrograms?|mcg)|one|two|1|2)\b[^\n]{0,60}?\b(?:daily|hourly|hrly|"
-                            r"times|twice|once|bd|tds|qds|od|prn|every|a\s+day|at\s+night|when\s+required|if\s+needed)\b",
+# a value that reads as directions: a dose figure, then a frequency or PRN word (the sig vocabulary)
+_RE_DIRECTIONS = re.compile(r"\b(?:\d+(?:\.\d+)?\s*(?:mg|ml|micrograms?|mcg)|one|two|1|2)\b[^\n]{0,60}?" + FREQ_OR_PRN_WORDS,
                             re.IGNORECASE)
 # labels of item blocks that are no table heading: "Take: ...", "How many you have: 20", "What it is for: ..."
 _FIELD_WORDS = {"take": "dose", "use": "dose", "apply": "dose", "give": "dose", "sig": "dose", "how": None, "what": "indication"}
