@@ -108,16 +108,17 @@ RE_TIMED_COUNT_ONE = re.compile(r"\b" + _TIMED_COUNT, _I)
 RE_PRN = re.compile(r"\b(?:" + "|".join(sig_rules()["prn_phrases"]) + r")\b", _I)
 
 # --- duration / supply / quantity ------------------------------------------------------------------------------
-DAYS_UNIT = r"(days?|/7|/52|weeks?|/12|months?|fortnights?)"
+# (terse "7d", "2 wks", "1wk": a short unit after a figure or a space, never letters of a word: "and", "awkward")
+DAYS_UNIT = r"(days?|/7|/52|weeks?|(?<![a-z])wks?(?![a-z])|/12|months?|fortnights?|(?<=\d)d(?![a-z]))"
 
 
 def _days(n: float | None, unit: str) -> int | None:
     if n is None:
         return None
     u = unit.lower()
-    if u.startswith("day") or u == "/7":
+    if u.startswith("day") or u in ("/7", "d"):
         return int(round(n))
-    if u.startswith("week") or u == "/52":
+    if u.startswith(("week", "wk")) or u == "/52":
         return int(round(n * 7))
     if u.startswith("month") or u == "/12":
         return int(round(n * 28))
@@ -257,7 +258,7 @@ RE_SUPPLY = [
     re.compile(r"\b(?:TTOs?|TTA)\s*(?:supply|of|:|-)?\s*" + NUMW + r"\s*" + DAYS_UNIT, _I),
     re.compile(r"\b(?:supplied|dispensed)\s*(?:for|:)?\s*" + NUMW + r"\s*" + DAYS_UNIT, _I),
 ]
-_RE_ANY_PERIOD_UNIT = re.compile(r"day|/7|/52|week|/12|month|fortnight", _I)
+_RE_ANY_PERIOD_UNIT = re.compile(r"day|/7|/52|week|wk|/12|month|fortnight|\dd(?![a-z])", _I)  # (the units of DAYS_UNIT)
 RE_DURATION = [
     re.compile(r"\b(?:do\s+not|don't|not\s+to)\s+(?:be\s+)?(?:continue[d]?|use[d]?|take[n]?)\s+(?:[\w/-]+\s+){0,3}(?:beyond|for\s+(?:more|longer)\s+than|after|past)\s*" + NUMW + r"\s*" + DAYS_UNIT, _I),
     re.compile(r"\bstop\s+(?:\w+\s+){0,2}(?:after|at|in)\s*" + NUMW + r"\s*" + DAYS_UNIT, _I),

@@ -1,0 +1,39 @@
+"""Prescription-level classes found at first contact in session 9. Letters written for these tests."""
+from __future__ import annotations
+
+import pytest
+
+from nlp.pipeline import extract_letter
+
+
+def _fields(letter, *names):
+    return [tuple(getattr(rx, n) for n in names) for rx in extract_letter(letter).opioids]
+
+
+@pytest.mark.parametrize("line, duration, supply", [
+    ("Oxycodone 5mg caps 1 4hrly prn x5d", 5, None),
+    ("Codeine 30mg tabs 1-2 qds prn - 7d supply", None, 7),
+    ("Tramadol 50mg caps 1 qds prn for 1wk", 7, None),
+    ("Morphine sulfate oral soln 10mg/5ml 2.5ml 4hrly prn x 2wks", 14, None),
+    ("DHC 30mg 1 QDS PRN, 3d only", 3, None),
+    ("Co-codamol 30/500 2 QDS PRN (supplied 4d)", None, 4),
+])
+def test_terse_period_units_after_a_figure(line, duration, supply):
+    [(d, s)] = _fields("TTO:\n  " + line + "\n", "duration_days", "supply_days")
+    assert (d, s) == (duration, supply)
+
+
+@pytest.mark.parametrize("line", [
+    "Oxycodone 5mg caps 1 4hrly prn and review at clinic",         # "and": never 'an' + 'd'
+    "Codeine 30mg 1 QDS PRN; awkward to swallow, crush if needed",  # "awkward": never 'a' + 'wk'
+    "Tramadol 50mg 1 QDS PRN with Vit D 800 units od",
+])
+def test_letters_of_a_word_are_no_period(line):
+    [(d, s)] = _fields("TTO:\n  " + line + "\n", "duration_days", "supply_days")
+    assert (d, s) == (None, None)
+
+
+def test_a_list_heading_supply_in_terse_days_applies_to_each_item():
+    letter = "TTO (7d supply unless stated)\nDrug\tDose\tFrequency\tQty\nCodeine 30 mg tabs\t30 mg\tQDS PRN\t28\n"
+    [(s,)] = _fields(letter, "supply_days")
+    assert s == 7
