@@ -23,7 +23,7 @@ from nlp.findings import discharge_date
 from nlp.lexicon import Term, load_lexicon
 from nlp.ome import OST_BRANDS as _OST_BRANDS
 from nlp.rules import fold_case, json_rules
-from nlp.statements import cell_texts, segment, unlisted_drugs
+from nlp.statements import cell_texts, letter_key, segment, unlisted_drugs
 
 _I = re.IGNORECASE
 STRONG_INPATIENT = re.compile(r"\b(?:IV|I\.V\.|IM|intravenous(?:ly)?|intramuscular(?:ly)?|intrathecal(?:ly)?|epidural|PCA|patient[- ]controlled|infusion|syringe\s+driver|CSCI)\b")
@@ -519,6 +519,8 @@ def _table_row_context(layout: LetterLayout, st) -> None:
     if kind in _NOT_DISCHARGE_TABLE:
         return
     status = " ".join(text[a:b] for a, b in st.cells.get("status", []))
+    if status and (key := letter_key(layout)) is not None:
+        status = key.expand(status)  # "XX" under "Flag key: ... XX = discontinued"
     drug = " ".join(text[a:b] for a, b in st.cells.get("drug", []))
     if LINE_STOPPED.search(status) or LINE_STOPPED.search(drug) or _RE_STATUS_STOP.match(status):
         reason = "stopped"
@@ -807,7 +809,7 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
         prn_any = S.RE_PRN.search(sig_zone)
         if prn_any:
             sig.prn = True
-        if "prn" in cells and _RE_PRN_CELL_YES.match(g.cell_text(text, "prn")):
+        if "prn" in cells and _RE_PRN_CELL_YES.match(_coded_cell(layout, g, "prn")):
             sig.prn = True  # a "When required?" column answered yes
         if formulation == "patch" and sig.patch_change_days is None:
             S._patch_interval(sig, sig_zone)
@@ -999,6 +1001,13 @@ def _previous_dose(text: str, g: Group) -> float | None:
     return None
 
 
+def _coded_cell(layout: LetterLayout, g: Group, role: str) -> str:
+    """A cell's text with the letter key's codes read as their explanation ("ASREQ" -> "as required")."""
+    cell = g.cell_text(layout.text, role)
+    key = letter_key(layout)
+    return key.expand(cell) if key is not None and cell else cell
+
+
 def _status(layout: LetterLayout, g: Group, cells: dict, has_previous: bool, marked: str | None) -> str | None:
     """new | changed | continued | None, from a list's legend, a Status cell, the words of the statement or its
     heading."""
@@ -1008,7 +1017,7 @@ def _status(layout: LetterLayout, g: Group, cells: dict, has_previous: bool, mar
     text = layout.text
     zones = []
     if "status" in cells:
-        zones.append(g.cell_text(text, "status"))
+        zones.append(_coded_cell(layout, g, "status"))
     if g.source != "table":
         zone, switched = _status_zone(text, g)
         if switched:

@@ -278,7 +278,7 @@ RE_QTY_X = re.compile(r"(?<![A-Za-z0-9])(?:x|×|qty\.?|quantity|#|no\.?)\s*[:=]?
 RE_QTY_LABELLED = re.compile(r"\b(?:dispensed?|qty|quantity|supplied|issued)(?:\s+(?:supplied|dispensed|issued))?\s*[:=]\s*(\d+)\b(?!\s*(?:days?|/|weeks?|\.\d|mg|mcg|micro|OP\b|O/P|packs?\b|box))(?:\s*(?:x\s*)?(tablets?|tabs|capsules?|caps|caplets|patch(?:es)?|ampoules?|amps|vials?|sachets?)\b)?", _I)
 # a count of units, in figures or words ("Twenty-four tablets", "FOURTEEN (14) capsules": the figure echoed in brackets)
 _QTY_WORDS = r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-]+(?:one|two|three|four|five|six|seven|eight|nine))?|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
-RE_QTY_UNITS = re.compile(r"(?<![\d./-])\b(\d+|" + _QTY_WORDS + r")\s*(?:\(\s*\d+\s*\)\s*)?(?:x\s*)?(?:\d+(?:\.\d+)?\s*ml\s+)?(tablets?|tabs?|capsules?|caps|caplets|patch(?:es)?|ampoules?|amps|vials?|sachets?|suppositor(?:y|ies)|lozenges?|injections?)\b", _I)
+RE_QTY_UNITS = re.compile(r"(?<![\d./-])\b(\d+|" + _QTY_WORDS + r")\s*(?:\(\s*\d+\s*\)\s*)?(?:x\s*)?(?:\d+(?:\.\d+)?\s*ml\s+)?(tablets?|tabs?|capsules?|caps?|caplets|patch(?:es)?|ampoules?|amps|vials?|sachets?|suppositor(?:y|ies)|lozenges?|injections?)\b", _I)
 # "(28 supplied)", "56 dispensed": a count with no unit, after the days-supplied phrases were masked
 RE_QTY_SUPPLIED = re.compile(r"(?<![\d./-])\b(\d+)\s*(?:supplied|dispensed|issued)\b", _I)
 _QTY_UNIT = r"(tablets?|tabs|capsules?|caps|caplets|patch(?:es)?|ampoules?|amps|vials?|sachets?|ml|mls)"

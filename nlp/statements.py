@@ -77,13 +77,14 @@ class StatementPatterns:
     unlisted_after: re.Pattern
     continuation: re.Pattern
     not_drug: frozenset
+    key_explanations: list[tuple[str, re.Pattern]]
 
 
 def _drug_heading(pattern: str, seps: str) -> re.Pattern:
     """A Drug column heading anywhere in the letter; the lookahead on the first letters of the heading words
     lets the regex engine skip most positions (one pass over a long letter)."""
     firsts = "".join(sorted(set(re.findall(r"(?:^|\(\?:|\|)([a-z])", pattern))))
-    return re.compile(r"\b(?=[" + firsts + firsts.upper() + r"])" + pattern
+    return re.compile(r"\b(?=[" + firsts + firsts.upper() + r"])" + pattern + r"(?:\s*\([^()\n]{1,30}\))?"
                       + r"\s*:?\s*(?:$|[\t," + re.escape(seps) + r"]|\s\s|(?<=:):)", _I | re.M)  # (or "Drug :: Dose")
 
 
@@ -104,16 +105,25 @@ def statement_patterns() -> StatementPatterns:
         unlisted_after=re.compile(r["unlisted_drug_after"]),
         continuation=re.compile(r["continuation_line"], _I),
         not_drug=frozenset(w.lower() for w in r["not_drug_words"]),
+        key_explanations=[(role, re.compile(pat, _I)) for role, pat in r["key_explanations"]],
     )
 
 
-def heading_role(cell: str) -> str | None:
-    """The column role of a table heading cell ("Supply (days)" -> supply), or None."""
+def heading_role(cell: str, key: "LetterKey | None" = None) -> str | None:
+    """The column role of a table heading cell ("Supply (days)" -> supply, "Medicine (as dispensed)" -> drug), or
+    the role the letter's key gives it ("Cover" under "Cover = days issued"), or None."""
     h = " ".join(cell.strip().split()).strip(" :*")
     if not h or len(h) > 40:
         return None
     for role, rx in statement_patterns().columns:
         if rx.fullmatch(h):
+            return role
+    bare = _RE_QUALIFIER.sub("", h)
+    if bare != h and bare:
+        return heading_role(bare, key)
+    if key is not None:
+        role = key.heading_role(h)
+        if role:
             return role
     if " / " in h:  # a bilingual heading ("Meddyginiaeth / Medicine", "Cyflenwad / Supply"): either language names it
         for part in h.split(" / "):
@@ -200,8 +210,9 @@ def cell_texts(line: str) -> list[str]:
     return [line[s:e] for s, e in _cell_spans(line)[1]]
 
 
-def header_columns(line: str) -> TableColumns | None:
-    """Column roles of a table heading line, or None if the line is not one."""
+def header_columns(line: str, key: "LetterKey | None" = None) -> TableColumns | None:
+    """Column roles of a table heading line, or None if the line is not one (``key``: the letter's key to its
+    headings and codes, if it has one)."""
     c = statement_patterns()
     if not c.drug_heading.search(line):
         return None
@@ -214,7 +225,7 @@ def header_columns(line: str) -> TableColumns | None:
     unknown_left = n // 4 if mode == "csv" else n - (n + 1) // 2  # (a csv export: nearly all of them, "Seq" aside)
     roles = []
     for s, e in cells:
-        role = heading_role(line[s:e])
+        role = heading_role(line[s:e], key)
         if role is None:
             unknown_left -= 1
             if unknown_left < 0:
@@ -223,7 +234,7 @@ def header_columns(line: str) -> TableColumns | None:
     known = [r for r in roles if r]
     if "drug" not in known or len(known) < 2 or len(known) < (len(roles) + 1) // 2:
         return None
-    if mode == "csv" and (len(known) < len(roles) - n // 4 or roles[0] not in ("drug", None)):
+    if mode == "csv" and (len(known) < len(roles) - n // 4 or roles[0] not in ("drug", "row_number", None)):
         return None  # prose with commas is not an export: nearly every heading known ("Seq,Drug,...")
     roles = [r or "other" for r in roles]
     if "days" in roles and "supply" in roles:  # a bare Days column beside a supply column is the duration
@@ -276,6 +287,77 @@ def row_cells(line: str, cols: TableColumns) -> list[tuple[str, int, int]]:
     return out
 
 
+_RE_QUALIFIER = re.compile(r"\s*\([^()]{1,30}\)\s*$")  # "Medicine (as dispensed)": the heading without it
+# a key line: one or more "CODE = explanation" definitions ("Cover = days issued", "NW = commenced this episode")
+_RE_KEY_LINE = re.compile(r"^[^\n=]{0,40}?[A-Za-z/][^\s=]{0,11}[ \t]*=[ \t]*[A-Za-z][^\n]*$", re.M)
+_RE_KEY_SENTENCES = re.compile(r"\.\s+|;\s*|\s{3,}")  # a label's group ends with its sentence
+_RE_KEY_PIECES = re.compile(r"\s*(?:\||,\s+)\s*")
+_RE_KEY_DEF = re.compile(r"^(?:([A-Za-z][\w /]{0,20}?)\s*:\s*)?([A-Za-z/][^\s=]{0,11}(?: [A-Za-z][^\s=]{0,11})?)\s*=\s*"
+                         r"([A-Za-z][^=]{1,80}?)\.?$")
+_RE_KEY_LABEL_WORDS = re.compile(r"\s+(?:key|legend|codes?)$", _I)
+
+
+@dataclass
+class LetterKey:
+    """A letter's key to its table: codes and headings with their explanation ("Cover = days issued"), and groups
+    of codes under a label ("Flag key: NW = commenced this episode | CF = carried forward unchanged")."""
+    codes: dict[str, str]
+    groups: dict[str, list[str]]
+
+    def _explained_role(self, explanation: str) -> str | None:
+        for role, rx in statement_patterns().key_explanations:
+            if rx.search(explanation):
+                return role
+        return None
+
+    def heading_role(self, heading: str) -> str | None:
+        h = heading.lower()
+        if h in self.codes:
+            return heading_role(self.codes[h]) or self._explained_role(self.codes[h])
+        expl = self.groups.get(h)
+        if expl:
+            roles = [self._explained_role(x) for x in expl]
+            if "prn" in roles:
+                return "prn"  # "Basis: REG = regular, ASREQ = as required"
+            if roles.count("status") * 2 >= len(roles):
+                return "status"
+        return None
+
+    def expand(self, cell: str) -> str:
+        """A cell's codes read as their explanation ("NW" -> "commenced this episode")."""
+        if not self.codes:
+            return cell
+        return re.sub(r"[A-Za-z/][^\s|,;]{0,11}", lambda m: self.codes.get(m.group(0).lower(), m.group(0)), cell)
+
+
+def letter_key(layout: LetterLayout) -> LetterKey | None:
+    """The letter's key to its tables, read once per letter (None when it has none)."""
+    if "_letter_key" in layout.__dict__:
+        return layout.__dict__["_letter_key"]
+    key = None
+    text = layout.text
+    if "=" in text:
+        codes: dict[str, str] = {}
+        groups: dict[str, list[str]] = {}
+        for line in _RE_KEY_LINE.finditer(text):
+            for sentence in _RE_KEY_SENTENCES.split(line.group(0).strip()):
+                label = None  # ("Basis: REG = regular, ASREQ = as required.  Term = intended course.")
+                for piece in _RE_KEY_PIECES.split(sentence.strip()):
+                    d = _RE_KEY_DEF.match(piece)
+                    if d is None:
+                        continue
+                    if d.group(1):
+                        label = _RE_KEY_LABEL_WORDS.sub("", d.group(1).strip()).lower()
+                    code, expl = d.group(2).lower(), d.group(3).strip()
+                    codes.setdefault(code, expl)
+                    if label:
+                        groups.setdefault(label, []).append(expl)
+        if codes:
+            key = LetterKey(codes, groups)
+    layout.__dict__["_letter_key"] = key
+    return key
+
+
 # --------------------------------------------------------------------------------------------------------------
 # segmentation
 # --------------------------------------------------------------------------------------------------------------
@@ -304,7 +386,7 @@ def table_rows(layout: LetterLayout) -> list[_Row]:
         le = starts[i + 1] - 1 if i + 1 < n else len(text)
         line = text[ls:le]
         # a heading line has columns: a tab, a separator or a gap of two spaces
-        cols = header_columns(line) if ("  " in line or "\t" in line or "::" in line or c.sep_split.search(line) or _csv_heading(line)) else None
+        cols = header_columns(line, letter_key(layout)) if ("  " in line or "\t" in line or "::" in line or c.sep_split.search(line) or _csv_heading(line)) else None
         i += 1
         if cols is None:
             continue

@@ -37,3 +37,32 @@ def test_a_list_heading_supply_in_terse_days_applies_to_each_item():
     letter = "TTO (7d supply unless stated)\nDrug\tDose\tFrequency\tQty\nCodeine 30 mg tabs\t30 mg\tQDS PRN\t28\n"
     [(s,)] = _fields(letter, "supply_days")
     assert s == 7
+
+
+_KEYED_TABLE = """MEDICINES ISSUED
+No | Product (as supplied)   | Each dose | Via | Max/24h | Type | Plan   | Supplied | Covers | Code
+1  | Morphine 10mg/5ml oral solution | 5ml | PO | 6 | WR | 5d | 100ml    | 5d | ST
+2  | Tramadol 50mg capsules  | 50mg      | PO  | 4       | RG   | -      | 28 cap   | 7d     | UC
+3  | Codeine 30mg tablets    | 30mg      | PO  | 4       | WR   | -      | -        | -      | DC
+
+Code key: ST = started on this admission | UC = unchanged from home | DC = discontinued
+Type: RG = regular, WR = when required.  Plan = planned length of course.  Covers = days supplied.
+"""
+
+
+def test_a_table_read_through_the_letters_own_key():
+    rxs = {rx.generic: rx for rx in extract_letter(_KEYED_TABLE).opioids}
+    assert set(rxs) == {"morphine", "tramadol"}  # codeine's row is coded discontinued
+    m, t = rxs["morphine"], rxs["tramadol"]
+    assert (m.dose_mg_max, m.frequency_per_day_max, m.prn, m.duration_days, m.supply_days) == (10.0, 6, True, 5, 5)
+    assert m.supply_quantity == "100 ml"
+    assert m.new_on_admission is True
+    assert (t.frequency_per_day_max, t.prn, t.supply_days, t.supply_quantity) == (4, False, 7, "28 capsules")
+    assert t.new_on_admission is False
+
+
+def test_without_its_key_an_unknown_heading_stays_unknown():
+    no_key = _KEYED_TABLE.split("\nCode key")[0] + "\n"
+    rxs = {rx.generic: rx for rx in extract_letter(no_key).opioids}
+    assert rxs["morphine"].prn is False and rxs["morphine"].duration_days is None  # "WR", "Plan" mean nothing
+    assert rxs["tramadol"].new_on_admission is None
