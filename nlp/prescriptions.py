@@ -335,6 +335,11 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         # "Changes: - MST Continus - INCREASED to 60mg BD (was 30mg BD)", "STARTED - codeine 30mg qds", a paragraph
         # under "Medication changes" saying "we have started Oramorph 5 ml 4-hourly": the new prescription
         return "rx"
+    if kind == "plan" and RE_LIST_ITEM.match(line := text[slice(*layout.line_bounds(m.start))]) \
+            and has_sig(text[m.start:layout.line_bounds(m.start)[1]]) \
+            and not cue("plan_item_proposal", text[layout.line_bounds(m.start)[0]:m.start]) \
+            and not any(sec.kind == "discharge" for sec in layout.sections):
+        return "rx"  # a terse letter's Plan list is its TTO ("- codeine 30mg 1-2 qds prn x 2/52 - 56 tabs")
     if kind in ("plan", "gp", "changes", "other", "history"):
         return "reference"
     if has_sig(text[m.start:ce]):
@@ -403,7 +408,10 @@ _RE_CHECK_BEFORE = re.compile(r"\b(?:ensure|make\s+sure|check|confirm|see)\s+(?:
                               r"\b(?:ensure|make\s+sure|check|confirm)\s+(?:that\s+)?$", _I)
 
 
-RE_HAS_DOSE = re.compile(r"\d\s*(?:mg|milligrams?|micrograms?|mcg|[µμu]g|mls?|millilitres?|tabs?|tablets?|caps?|capsules?|caplets?|patch(?:es)?)\b|\b(?:one|two|1|2)\s+(?:tabs?|tablets?|caps?|capsules?)\b|(?:micrograms?|mcg|[µμu]g)\s*/\s*h", _I)
+# a dose, a count of units, or a combination product's strength ("co-codamol 30/500 ii QDS PRN": the product's
+# strength and a count in roman figures)
+RE_HAS_DOSE = re.compile(r"\d\s*(?:mg|milligrams?|micrograms?|mcg|[µμu]g|mls?|millilitres?|tabs?|tablets?|caps?|capsules?|caplets?|patch(?:es)?)\b|\b(?:one|two|1|2)\s+(?:tabs?|tablets?|caps?|capsules?)\b|(?:micrograms?|mcg|[µμu]g)\s*/\s*h"
+                         r"|\b\d{1,2}\s*/\s*(?:325|500|650|1000)\b(?=\s*(?:mg\s*)?(?:tabs?\b|tablets?|caps?\b|capsules?|i{1,3}\b|[1-4]\b|one\b|two\b|qds|tds|bd\b|od\b|prn|q\.?\d))|\b(?:i|ii|iii)\b(?=\s*(?:tabs?|caps?|qds|tds|bd|od|prn|nocte|mane))", _I)
 
 
 def has_sig(s: str) -> bool:

@@ -66,3 +66,32 @@ def test_without_its_key_an_unknown_heading_stays_unknown():
     rxs = {rx.generic: rx for rx in extract_letter(no_key).opioids}
     assert rxs["morphine"].prn is False and rxs["morphine"].duration_days is None  # "WR", "Plan" mean nothing
     assert rxs["tramadol"].new_on_admission is None
+
+
+_TERSE = """PC: fall onto outstretched hand
+Imp: # distal radius, MUA in ED
+Plan:
+- POP backslab, fracture clinic 1/52
+- {line}
+- GP r/v if pain not settling
+"""
+
+
+@pytest.mark.parametrize("line, generic, dose_max", [
+    ("dihydrocodeine 30mg 1 qds prn x 5/7 - 20 tabs", "dihydrocodeine", 30.0),
+    ("Cocodamol 30/500 ii QDS PRN, 3/7", "codeine", 60.0),
+    ("oramorph 10mg/5ml 5ml 4hrly prn, 100ml", "morphine", 10.0),
+])
+def test_a_terse_letters_plan_list_is_its_tto(line, generic, dose_max):
+    [rx] = extract_letter(_TERSE.format(line=line)).opioids
+    assert (rx.generic, rx.dose_mg_max) == (generic, dose_max)
+
+
+@pytest.mark.parametrize("letter", [
+    _TERSE.format(line="consider codeine 30mg qds prn if pain persists"),  # a proposal, not a supply
+    "Discharge medication:\n- Paracetamol 1g qds\n\n" + _TERSE.format(line="codeine 30mg qds prn was stopped, constipated"),
+    "TTO:\n- Paracetamol 1g qds\n\nPlan:\n- wean oxycodone 5mg qds prn over a week, then stop\n",  # a plan beside a TTO
+    "Plan:\n- she has been buying co-codamol 8/500 over the counter and agreed to stop it\n",
+])
+def test_what_a_plan_list_holds_that_is_no_prescription(letter):
+    assert extract_letter(letter).opioids == []
