@@ -134,6 +134,14 @@ class OtherOpioids:
             return o.generic != m.generic or (o.term.brand or o.term.text.lower()) != (m.term.brand or m.term.text.lower())
         return False
 
+    def subject_of_change(self, text: str, m: Mention) -> bool:
+        """'Her morphine was titrated from Zomorph 60mg BD up to MXL 150mg': the drug is the subject of a change
+        between products named next, whose own mentions carry the doses (the first one left, the second goes home)."""
+        k = bisect.bisect_right(self.starts, m.start)
+        if k >= len(self.starts) or self.starts[k] - m.end > 80:
+            return False
+        return bool(context_patterns().cues["changed_from_after"].match(text[m.end:self.starts[k]]))
+
     def other_between(self, m: Mention, a: int, b: int) -> bool:
         """Whether an opioid mention of another drug than ``m`` starts inside [a, b]."""
         k = bisect.bisect_left(self.starts, a)
@@ -293,6 +301,8 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
     # "oxycodone 5 mg PRN for four days; stopped 17/01": the stop is told in the next clause
     positive = _discharge_positive(clause)
     stop_clause = clause + text[ce:after.end()] if after and not positive else clause
+    if others is not None and others.subject_of_change(text, m):
+        return "reference"
     if _is_switch_target(text, cs, m) and not cue("historical", text[m.end:ce]):
         # "switched him from tramadol to tapentadol", "converted her to OxyContin": what goes home
         return "rx" if has_sig(text[m.start:ce]) else "reference"

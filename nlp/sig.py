@@ -660,6 +660,12 @@ def parse_dose(sig: Sig, m: Masked, start: int, formulation: str | None) -> None
 
 
 RE_CLOCK_ONE = re.compile(_CLOCK, _I)
+_RE_CLOCK_EVENT_BEFORE = re.compile(r"\b(?:given|taken|had|last|administered|due|next|seen|discharged?|printed|dated?|arrived|"
+                                    r"admitted|reviewed|on|from|until|till|by|before|after)\W*$", _I)
+# one dose at one clock time ("ONE capsule at 08:00", "150mg @ 8am"): once a day
+# (the dose before it may be masked already; "given at 14:00", "last dose at 06:00" are events, not a schedule)
+RE_CLOCK_SINGLE = re.compile(r"(?:^|(?<=\s))(?:at|@)\s*" + _CLOCK
+                             + r"(?![\d:/]|\.\d)(?!\s*(?:,|and|&|/|\+|or|-|to)\s*(?:(?:one|two|\d)\b|at\b))", _I)
 RE_CLOCK_TIMES = re.compile(r"(?<![\d:./])" + _CLOCK + r"(?:\s*(?:,|and|&|/|\+)\s*(?:(?:one|two|three|four|half|\d)\s+"
                             r"(?:(?:tablets?|tabs?|capsules?|caps?)\s+)?)?(?:at\s+)?" + _CLOCK + r"){1,5}(?![\d:/]|\.\d)", _I)  # (a full stop may end the sentence)
 
@@ -702,6 +708,9 @@ def parse_frequency(sig: Sig, m: Masked, formulation: str | None) -> None:
     clock = RE_CLOCK_TIMES.search(text) if (":" in text or "." in text or "m" in text) else None
     if clock:  # "10 mg at 08:00 and 20:00", "(8am/8pm)": one administration per clock time
         cands.append((clock.start(), clock.end(), len(RE_CLOCK_ONE.findall(clock.group(0)))))
+    elif not cands and (":" in text or "m" in text) and (one := RE_CLOCK_SINGLE.search(text)) \
+            and not _RE_CLOCK_EVENT_BEFORE.search(text, max(0, one.start() - 30), one.start()):
+        cands.append((one.start(), one.end(), 1))
     if cands:
         cands.sort(key=lambda c: (c[0], -c[1]))  # first phrase; at one position the longest ("q.d.s" over "q.d")
         s, e, base = cands[0]

@@ -95,3 +95,44 @@ def test_a_terse_letters_plan_list_is_its_tto(line, generic, dose_max):
 ])
 def test_what_a_plan_list_holds_that_is_no_prescription(letter):
     assert extract_letter(letter).opioids == []
+
+
+_WITH_TTO = "{sentence}\n\nDischarge medicines:\n- Paracetamol 1g qds\n- Oxycodone 5mg capsules 1 four-hourly prn, 20 caps\n"
+
+
+@pytest.mark.parametrize("sentence, generic, reason", [
+    ("Admitted drowsy; this was put down to confusion on his fentanyl 25 microgram patch.", "fentanyl", None),
+    ("Her tramadol was up-titrated from Zydol 50mg qds to the oxycodone below.", "tramadol", "stopped"),
+    ("A switch to MST 20mg bd was considered by the pain team and not pursued.", "morphine", "other"),
+    ("We looked at codeine 30mg qds but decided against it (CYP2D6).", "codeine", "other"),
+    ("He had two doses of Oramorph 10mg before theatre.", "morphine", "inpatient_only"),
+    ("ED: Penthrox x1, then Oramorph 10mg PO x2.", "morphine", "inpatient_only"),
+])
+def test_opioids_named_around_the_tto_that_are_not_on_it(sentence, generic, reason):
+    ex = extract_letter(_WITH_TTO.format(sentence=sentence))
+    assert [rx.generic for rx in ex.opioids] == ["oxycodone"]
+    if reason:
+        assert (generic, reason) in [(d.generic, d.reason) for d in ex.distractors]
+
+
+def test_sedation_with_an_opioid_is_still_a_ward_dose():
+    ex = extract_letter(_WITH_TTO.format(sentence="Procedure under intravenous sedation with morphine and midazolam."))
+    assert ("morphine", "inpatient_only") in [(d.generic, d.reason) for d in ex.distractors]
+
+
+@pytest.mark.parametrize("line, freq", [
+    ("Zomorph 30mg capsules - ONE capsule at 08:00 - for pain", 1),
+    ("Morphine MR 30mg 1 @ 10pm", 1),
+    ("MST 10mg one at 8am and one at 8pm", 2),
+    ("Oramorph 10mg/5ml 5mg PRN, last dose given at 14:00", None),
+])
+def test_one_dose_at_one_clock_time_is_once_a_day(line, freq):
+    [(f,)] = _fields("TTO:\n- " + line + "\n", "frequency_per_day_max")
+    assert f == freq
+
+
+def test_the_subject_of_a_change_between_products_is_no_prescription():
+    letter = ("Summary: his oxycodone was switched from OxyNorm 10mg qds to Longtec 20mg bd.\n\n"
+              "Medicines to take home:\n- Longtec 20mg bd, 14 days supplied\n")
+    rxs = extract_letter(letter).opioids
+    assert [(rx.generic, rx.formulation, rx.dose_mg_max) for rx in rxs] == [("oxycodone", "MR", 20.0)]
