@@ -52,6 +52,10 @@ class PlanRules:
     other_recipient_label: re.Pattern
     patient_told: re.Pattern
     checklist_no: re.Pattern
+    object_bridge: re.Pattern
+    other_as_condition: re.Pattern
+    plan_label: re.Pattern
+    item_field_label: re.Pattern
 
 
 @lru_cache(maxsize=1)
@@ -63,6 +67,8 @@ def plan_rules() -> PlanRules:
                                                  "other_recipient_heading", "gp_named", "in_progress", "patient_address",
                                                  "plan_named", "no_repeats", "gp_prohibition",
                                                  "other_recipient_label", "patient_told", "checklist_no")}
+    # read at a known place (after a drug's name, at a statement's start): plain compiled classes, no gate
+    kw.update({k: phrase_regex(r[k]) for k in ("object_bridge", "other_as_condition", "plan_label", "item_field_label")})
     c = context_patterns()
     kw["negated"] = gated(phrase_regex(r["negated"] + [c.wean_negated.pattern]))
     return PlanRules(**kw)
@@ -201,13 +207,28 @@ def _plan_object_is_other(st: str, s: int, mentions) -> bool:
         min((x for x in (P.limits.search(st), P.duration_caps.search(st)) if x), key=lambda x: x.start(), default=None)
     if not m:
         return True
-    drugs = [(x.start - s, x.category) for x in mentions if s <= x.start < s + len(st)]
-    # a drug after "to"/"onto" is where the plan goes ("step down to paracetamol"), not what it stops
+    drugs = [(x.start - s, x.category) for x in mentions if s <= x.start < s + len(st)
+             and not _named_as_condition(st, x.end - s)]
+    # a drug after "to"/"onto" is where the plan goes ("step down to paracetamol"), one after "alongside"/"with"
+    # goes on beside it: neither is what the plan stops
     after = [(p, cat) for p, cat in drugs if m.end() <= p <= m.end() + 30
-             and not re.search(r"\b(?:then|with|only|use|plus|and\s+use|to|onto)\b", st[m.end():p], _I)]
+             and not P.object_bridge.search(st, m.end(), p)]
     before = [(p, cat) for p, cat in drugs if p < m.start()]
     obj = after[0] if after else (before[-1] if before else None)
     return obj is not None and obj[1] != "opioid"
+
+
+def _labelled_plan(st: str) -> bool:
+    """A statement opening with a plan's own label ("Step-down: after a week go back to ...", "Taper - ..."), what
+    follows the label holding a plan by itself (the label's wean word alone is none: "Weaning: not for now")."""
+    m = plan_rules().plan_label.match(st)
+    return m is not None and _plan_strength(st[m.end():]) > 0
+
+
+def _named_as_condition(st: str, end: int) -> bool:
+    """A drug named as the condition of a plan, not its object ("take X only if the paracetamol is not enough,
+    then stop"): its name is followed by a phrase saying it falls short."""
+    return 0 <= end <= len(st) and plan_rules().other_as_condition.match(st, end) is not None
 
 
 def _under_gp_heading(layout: LetterLayout, pos: int) -> bool:
@@ -293,14 +314,30 @@ def _opioid_last_named_in_paragraph(layout: LetterLayout, pos: int, mentions) ->
     short course only, then stop") is about the drug the paragraph was telling of."""
     text = layout.text
     ls, _le = layout.line_bounds(pos)
-    if not text[ls:pos].strip(_HEADING_STRIP):
-        return False  # a list item or a line of its own: its subject is its own (an unlisted drug, a test)
+    if not text[ls:pos].strip(_HEADING_STRIP) and not plan_rules().item_field_label.match(text, pos) and \
+            not _wrapped_continuation(text, ls, pos):
+        # a list item or a line of its own: its subject is its own (an unlisted drug, a test); but a field of an
+        # item block ("Comments: ...") is about the block's drug, and a line a wrapped sentence runs on to is prose
+        return False
     lo = max(0, pos - 600)
     blank = max(text.rfind("\n\n", lo, pos), text.rfind("\n \n", lo, pos), text.rfind("\n\r\n", lo, pos))
     if blank >= 0:
         lo = blank
     before = [m for m in mentions if lo <= m.start < pos]
     return bool(before) and max(before, key=lambda m: m.start).category == "opioid"
+
+
+def _wrapped_continuation(text: str, ls: int, pos: int) -> bool:
+    """Whether the line at ls carries on a sentence wrapped from the line above: the statement opens the line in
+    lower case and the line above is text that does not end a sentence or a heading ("... only if the" /
+    "paracetamol is not enough, ...")."""
+    if ls == 0 or pos >= len(text) or not text[pos].islower() or text[ls:pos].strip():
+        return False
+    prev = text[text.rfind("\n", 0, ls - 1) + 1:ls - 1].rstrip()
+    le = text.find("\n", pos)
+    # a run of spaces inside either line is a fixed-width table's columns, not wrapped prose
+    return bool(prev) and prev[-1].isalpha() and "   " not in prev.strip() and \
+        "   " not in text[pos:le if le >= 0 else len(text)]
 
 
 @lru_cache(maxsize=1)
@@ -398,7 +435,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
     c = context_patterns()
     P = plan_rules()
     opioid_pos = [m.start for m in mentions if m.category == "opioid"]
-    other_pos = [m.start for m in mentions if m.category in ("non_opioid", "benzodiazepine", "z_drug", "gabapentinoid")]
+    other_mentions = [m for m in mentions if m.category in ("non_opioid", "benzodiazepine", "z_drug", "gabapentinoid")]
+    other_pos = [m.start for m in other_mentions]
     patch_opioid = any(rx.formulation == "patch" for rx in ex.opioids)
     discharge_generics = {rx.generic for rx in ex.opioids}
     wean, gp, negated = [], [], []
@@ -441,7 +479,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         # an unticked box ("[ ] analgesia") offers an action nobody chose: its words are not the statement's
         ticked = _RE_UNTICKED.sub(" ", st) if "\u2610" in st or "\u25a1" in st else st
         has_opioid = named_opioid or bool(P.opioid_words.search(ticked))
-        has_other = any(s <= p < e for p in other_pos)
+        # a drug named only as the condition of the plan ("only if the paracetamol is not enough") is not its subject
+        has_other = any(s <= m.start < e and not _named_as_condition(text, m.end) for m in other_mentions)
         row_other = False
         if not named_opioid and not has_other:
             # a table cell that names no drug ('| taper per haematology |', '| 15 mg OD, then reduce by 2.5 mg every
@@ -489,6 +528,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         if is_wean and has_other and ((row_other and not has_opioid) or _plan_object_is_other(st, s, mentions)):
             is_wean = False
         if is_wean and not has_opioid and kind not in PLAN_SECTIONS and not lead_in and \
+                not (not has_other and ex.opioids and _labelled_plan(st)) and \
                 not _opioid_on_row(layout, s, opioid_pos) and \
                 not (strength == 2 and not has_other and _opioid_last_named_in_paragraph(layout, s, mentions)):
             # prose outside plan/GP/medicine sections must name the opioid ("cease breast feeding"), or tell an

@@ -1,0 +1,109 @@
+"""Classes of weaning-plan, GP-instruction and indication wording found wrong by the first-contact gold sets fresh21
+to fresh25 (session 9, letters). Every line here was written for these tests; none is taken from a gold letter."""
+from __future__ import annotations
+
+import pytest
+
+from nlp.pipeline import extract_letter
+from tests.nlp.letters import SIGN_OFF, letter_with_opioid
+
+LETTER = ("Dear Dr Example,\n\nMr Test had his appendix removed. He goes home on morphine sulfate 10mg/5ml oral "
+          "solution, 5 ml every 4 hours when required for pain, 100 ml supplied, and paracetamol 1g qds.\n\n")
+
+
+# a field of a one-field-per-line item block ("Comments: ...", "Instructions: ...") is about the block's drug: a stop
+# plan there need not name the opioid again; the same field under a non-opioid's block is no opioid plan
+def _item_block(drug: str, comment: str) -> str:
+    return ("Discharge summary\n\n==== ITEM 1 ====\nDrug: Codeine phosphate 30 mg tablets\nDose: one tablet\n"
+            "Frequency: four times a day when needed\nSupply: 20 tablets\nStatus: New\n\n==== ITEM 2 ====\n"
+            f"Drug: {drug}\nDose: one tablet\nFrequency: twice a day\nStatus: New\n{comment}\n" + SIGN_OFF)
+
+
+ITEM_FIELDS = [
+    ("Tapentadol 50 mg tablets", "Comments: cut back as the wound heals; stop after five days.", True),
+    ("Tapentadol 50 mg tablets", "Notes: finish within a week, then stop.", True),
+    ("Tapentadol 50 mg tablets", "Comments: swallow whole with water.", False),
+    ("Naproxen 250 mg tablets", "Comments: cut back as the wound heals; stop after five days.", False),
+]
+
+
+@pytest.mark.parametrize("drug, comment, wean", ITEM_FIELDS)
+def test_a_stop_in_an_item_blocks_field_is_about_that_items_drug(drug, comment, wean):
+    assert extract_letter(_item_block(drug, comment)).weaning_plan.present is wean
+
+
+# a sentence a line wrap carries on to the next line ("... only if the\nparacetamol is not enough, ...") is still prose
+# about the opioid the paragraph named; a line of a fixed-width table is not wrapped prose
+WRAPPED = [
+    ("He may use the morphine liquid for his pain, but only for a\nfew days at most and then stop.\n", True),
+    ("He may use the morphine liquid for his pain, but only for a\nfew days at most and then he should stop.\n", True),
+    ("He may use the morphine liquid for his pain.\n\nfew days at most and then stop.\n", False),
+]
+
+
+@pytest.mark.parametrize("prose, wean", WRAPPED)
+def test_a_plan_wrapped_onto_the_next_line_keeps_its_paragraphs_opioid(prose, wean):
+    assert _letter(prose).weaning_plan.present is wean
+
+
+def _letter(prose: str):
+    return letter_with_opioid(LETTER, prose)
+
+
+# a non-opioid named as the condition of a plan ("only if the paracetamol is not enough") is not what the plan stops;
+# named as the object ("stop the paracetamol after three days") it is
+CONDITIONS = [
+    ("He should use the morphine liquid only when the paracetamol is not enough, for three days at most, then stop.", True),
+    ("Morphine liquid only if ibuprofen does not help; no more than four days, then stop.", True),
+    ("He should stop the ibuprofen after three days.", False),
+    ("Please stop the paracetamol after three days if the pain has settled.", False),
+]
+
+
+@pytest.mark.parametrize("prose, wean", CONDITIONS)
+def test_a_drug_named_as_the_plans_condition_is_not_its_object(prose, wean):
+    assert _letter(prose).weaning_plan.present is wean
+
+
+# a drug named after "alongside", "as well as" goes on beside the stopped opioid: it is not what stops
+ALONGSIDE = [
+    ("We supplied the morphine liquid for four days and then stop, alongside regular paracetamol.", True),
+    ("Morphine liquid for four days then stop, as well as paracetamol as needed.", True),
+    ("Stop the naproxen after four days.", False),
+]
+
+
+@pytest.mark.parametrize("prose, wean", ALONGSIDE)
+def test_a_drug_going_on_alongside_is_not_the_object_of_a_stop(prose, wean):
+    assert _letter(prose).weaning_plan.present is wean
+
+
+# a line labelled as the plan itself ("Step-down:", "Taper -") is the letter's plan for its opioid, as under a plan
+# heading; the label's own wean word is no plan ("Weaning: not for now"), and a label over another drug is no opioid plan
+LABELLED = [
+    ("Step-down: after five days go back down to the usual 5 ml twice a day.", True),
+    ("Taper - from day 4 reduce to 2.5 ml each dose, then stop on day 7.", True),
+    ("Weaning: not for now, he prefers to stay on it until clinic.", False),
+    ("Step-down: after five days stop the naproxen.", False),
+]
+
+
+@pytest.mark.parametrize("prose, wean", LABELLED)
+def test_a_line_labelled_as_the_plan_is_an_opioid_plan(prose, wean):
+    ex = extract_letter("Discharge summary\n\nMedication\n1. Morphine sulfate 10mg/5ml oral solution 5 ml four times a "
+                        "day for 5 days, 100 ml\n2. Naproxen 250 mg twice a day\n\n" + prose + "\n" + SIGN_OFF)
+    assert ex.weaning_plan.present is wean
+
+
+# advice to the patient to go to their own GP is no GP instruction; "GP to switch ..." is one
+GP_ADDRESS = [
+    ("Please do not ask for more from your GP once the bottle is finished.", False),
+    ("Please do not request a further supply from your own doctor.", False),
+    ("GP to switch the morphine liquid to a weaker strength after one week.", True),
+    ("GP please switch the morphine liquid to tablets at his review.", True),
+]
+
+
+@pytest.mark.parametrize("prose, gp", GP_ADDRESS)
+def test_patient_told_to_ask_their_gp_and_gp_told_to_switch(prose, gp):
+    assert _letter(prose).gp_instruction.present is gp
