@@ -492,7 +492,9 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         if not has_opioid and P.pronoun.search(st):
             ps, _pe = layout.sentence_bounds(max(0, s - 2))
             has_opioid = any(ps <= p < s for p in opioid_pos) or (s - ps < 3 and any(
-                layout.line_bounds(s)[0] <= p < s for p in opioid_pos))
+                layout.line_bounds(s)[0] <= p < s for p in opioid_pos)) or \
+                (patch_opioid and re.search(r"\bpatch(?:es)?\b", text[ps:s], _I) is not None)
+            # ("The patch is for the fractures only. Please stop it when ..." in a letter whose patch is the opioid)
         if not has_opioid and last_plan_end is not None and _follows(text, last_plan_end, s) and \
                 (P.plan_reference.search(st) or (not has_other and P.pronoun.search(st))):
             has_opioid = True  # "could you supervise the taper" right after the opioid's plan refers back to it

@@ -107,3 +107,52 @@ GP_ADDRESS = [
 @pytest.mark.parametrize("prose, gp", GP_ADDRESS)
 def test_patient_told_to_ask_their_gp_and_gp_told_to_switch(prose, gp):
     assert _letter(prose).gp_instruction.present is gp
+
+
+# weaning a non-drug support (oxygen, CPAP, sedation) is ward care, not an opioid plan; weaning the opioid still is one
+SUPPORTS = [
+    ("On the ward he needed morphine for pain on day 1. Oxygen weaned day 3.", False),
+    ("On the ward he needed morphine for pain on day 1. CPAP gradually weaned by day 4.", False),
+    ("Oxygen weaned on day 3; please wean the morphine liquid over the next week.", True),
+]
+
+
+@pytest.mark.parametrize("prose, wean", SUPPORTS)
+def test_weaning_oxygen_or_ventilation_is_no_opioid_plan(prose, wean):
+    assert _letter(prose).weaning_plan.present is wean
+
+
+# "safe / compatible for a short course" is a safety note, not a cap on use; "for a short course, then stop" is a plan
+SAFETY = [
+    ("Morphine liquid is compatible with breastfeeding for a short course at this dose.", False),
+    ("The morphine liquid is considered safe for short term use in her kidney disease.", False),
+    ("Morphine liquid for a short course only, then stop.", True),
+]
+
+
+@pytest.mark.parametrize("prose, wean", SAFETY)
+def test_safe_for_a_short_course_is_a_safety_note(prose, wean):
+    assert _letter(prose).weaning_plan.present is wean
+
+
+# a request to reduce to a stated dose, or "with a view to gradually reducing", is a plan for the GP to carry out
+REDUCE_REQUESTS = [
+    ("GP: please consider reducing the morphine liquid to 2.5 ml four times a day next month.", True),
+    ("GP - please review the morphine liquid with a view to slowly reducing it.", True),
+    ("His pain score was reducing to 3/10 by discharge on morphine liquid.", False),
+    ("GP - please review the morphine liquid at two weeks.", False),
+]
+
+
+@pytest.mark.parametrize("prose, wean", REDUCE_REQUESTS)
+def test_a_request_to_reduce_to_a_dose_is_a_plan(prose, wean):
+    assert _letter(prose).weaning_plan.present is wean
+
+
+# "it" after a sentence about "the patch" in a letter whose opioid is a patch is the patch
+def test_a_pronoun_after_the_patch_sentence_refers_to_the_opioid_patch():
+    text = ("Dear Dr Example,\n\nMrs Test fractured two ribs. We started a buprenorphine 5 micrograms/hour patch, "
+            "changed every 7 days, 2 patches supplied, for rib pain.\n\nThe patch is meant only for the fractures. "
+            "Could you please review it after two weeks and stop it if her pain has settled?\n" + SIGN_OFF)
+    ex = extract_letter(text)
+    assert ex.weaning_plan.present and ex.gp_instruction.present
