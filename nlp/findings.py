@@ -53,6 +53,8 @@ class PlanRules:
     patient_told: re.Pattern
     checklist_no: re.Pattern
     object_bridge: re.Pattern
+    other_recipient_request: re.Pattern
+    generic_request: re.Pattern
     other_as_condition: re.Pattern
     plan_label: re.Pattern
     item_field_label: re.Pattern
@@ -68,7 +70,8 @@ def plan_rules() -> PlanRules:
                                                  "plan_named", "no_repeats", "gp_prohibition",
                                                  "other_recipient_label", "patient_told", "checklist_no")}
     # read at a known place (after a drug's name, at a statement's start): plain compiled classes, no gate
-    kw.update({k: phrase_regex(r[k]) for k in ("object_bridge", "other_as_condition", "plan_label", "item_field_label")})
+    kw.update({k: phrase_regex(r[k]) for k in ("object_bridge", "other_as_condition", "plan_label", "item_field_label",
+                                                   "other_recipient_request", "generic_request")})
     c = context_patterns()
     kw["negated"] = gated(phrase_regex(r["negated"] + [c.wean_negated.pattern]))
     return PlanRules(**kw)
@@ -350,8 +353,10 @@ def _gp_not(st: str) -> bool:
     """A generic or non-request phrase ("no change to ...", "please note") that makes a statement no GP action,
     unless another clause of it (after a semicolon) is one: "no change to her X; review the Y at one week"."""
     P = plan_rules()
-    if P.other_recipient_label.match(st):
+    if P.other_recipient_label.match(st) or (P.other_recipient_request.search(st) and not P.gp_named.search(st)):
         return True  # "District nurses: ... please stop ..." is a task for them, not the GP (a plan still)
+    if P.generic_request.match(st):
+        return True  # "Please continue analgesia as required", "GP: review analgesia at 2 weeks": no opioid named
     m = P.gp_not.search(st)
     if not m:
         return False
@@ -423,7 +428,12 @@ def _follows(text: str, end: int, start: int) -> bool:
     """Whether a statement starting at `start` comes right after one ending at `end`: the next sentence, or the next
     line or list item (one line break, no blank line between them)."""
     gap = text[end:start]
-    return len(gap) < 12 and gap.count("\n") <= 1 and not gap.strip(" \t\r\n-*\u2022\u25b8\u00b7>")
+    # (the next item of a numbered or lettered list: "...stop it.\n2. Could the practice oversee this reduction")
+    return len(gap) < 12 and gap.count("\n") <= 1 and \
+        _RE_LIST_NUMBER.fullmatch(gap.strip(" \t\r\n-*\u2022\u25b8\u00b7>")) is not None
+
+
+_RE_LIST_NUMBER = re.compile(r"(?:\(?(?:\d{1,2}|[a-h])[.)])?")
 
 
 # a statement that names a plan, asks or speaks to the GP: a cap in it is a plan, not a bare course length

@@ -156,3 +156,47 @@ def test_a_pronoun_after_the_patch_sentence_refers_to_the_opioid_patch():
             "Could you please review it after two weeks and stop it if her pain has settled?\n" + SIGN_OFF)
     ex = extract_letter(text)
     assert ex.weaning_plan.present and ex.gp_instruction.present
+
+
+# "make sure X is stopped on <date>" and "with a view to removing" (a patch) are plans for the GP
+GP_PLANS = [
+    ("GP: please make sure the morphine liquid is stopped on 20/05 (one week).", True),
+    ("GP to review the morphine liquid at one week with a view to removing it from his list.", True),
+    ("GP: please make sure his blood pressure is checked on 20/05.", False),
+]
+
+
+@pytest.mark.parametrize("prose, wean", GP_PLANS)
+def test_make_sure_it_is_stopped_on_a_date_is_a_plan(prose, wean):
+    assert _letter(prose).weaning_plan.present is wean
+
+
+# a request to a nursing home or hospice team is their task, not the GP's (a plan still); one to the GP is the GP's;
+# a bare "continue / review analgesia" names no opioid action
+RECIPIENTS = [
+    ("Could the care home staff please reduce the morphine liquid over a week and then stop it?", False),
+    ("Hospice team to wean the morphine liquid as his pain settles.", False),
+    ("Could the GP please reduce the morphine liquid over a week and then stop it?", True),
+    ("Please continue analgesia as required.", False),
+    ("GP: please review analgesia at 2 weeks.", False),
+    ("GP: please review the morphine liquid at 2 weeks.", True),
+]
+
+
+@pytest.mark.parametrize("prose, gp", RECIPIENTS)
+def test_requests_to_a_home_team_or_generic_requests_are_no_gp_instruction(prose, gp):
+    assert _letter(prose).gp_instruction.present is gp
+
+
+# the next item of a numbered plan list refers back to the item before it ("2. ... oversee this reduction")
+def test_a_numbered_request_after_the_plan_item_refers_to_its_opioid():
+    ex = _letter("Plan:\n1. After one week reduce the morphine liquid to 2.5 ml, then stop it.\n"
+                 "2. We would be grateful if the practice could supervise this reduction.\n3. Wound check at 10 days.\n")
+    assert ex.gp_instruction.present and "supervise" in ex.gp_instruction.text
+
+
+# a stop plan on the line of a non-opioid throat spray is not an opioid plan
+def test_a_stop_on_a_throat_spray_line_is_not_an_opioid_plan():
+    ex = extract_letter("Discharge summary\n\nTTO:\nDihydrocodeine 30 mg tablets: one every 6 hours when needed, 20 tablets\n"
+                        "Benzydamine spray: 4 sprays every 3 h, use for up to a week then stop\n" + SIGN_OFF)
+    assert ex.weaning_plan.present is False
