@@ -790,7 +790,9 @@ def days_of_supply(rx) -> float | None:
     return None
 
 
-_SYMPTOM = re.compile(r"\b(?:pain|analgesi\w*|breathless\w*|dyspn\w*|cough)\b", re.IGNORECASE)
+# (a headache or migraine is a pain; "for knee OA" names the painful condition the drug is for)
+_SYMPTOM = re.compile(r"\b(?:pain|analgesi\w*|breathless\w*|dyspn\w*|cough|headaches?|migraines?|(?:osteo)?arthritis|OA)\b",
+                      re.IGNORECASE)
 
 
 _RE_COMMA_SPLIT = re.compile(r"[,;]")
@@ -824,7 +826,7 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
                 stop = None  # "we have not stopped her Zomorph": it goes on
             if c.cues["historical"].search(here) or stop:
                 continue  # "PMH: codeine for migraine, stopped years ago": the reason of a past use
-        for f in c.ind_for.finditer(layout.text, m.end, e):
+        for f in c.ind_for.finditer(layout.text, m.end, _wrapped_end(layout, e)):
             phrase = f.group(1).strip()
             if not c.ind_not.match(phrase) and _SYMPTOM.search(phrase):
                 return phrase
@@ -917,6 +919,20 @@ def _reason_in_next_sentence(layout: LetterLayout, e: int, starts: list[int]) ->
         return None
     m = _reason_before().search(text, pro.end(), ne)
     return m.group(0) if m else None
+
+
+def _wrapped_end(layout: LetterLayout, e: int) -> int:
+    """The end of a prose sentence that runs on to the next line when the sentence ending at e stops at a line break
+    with no stop ("... applied every 7 days" / "(Thursdays) for rib pain, and ..."): the wrapped line's sentence end."""
+    text = layout.text
+    if e >= len(text) - 1 or text[e:e + 1] != "\n" or e < 1 or not text[e - 1].isalnum():
+        return e
+    ls = text.rfind("\n", 0, e) + 1
+    line = text[ls:e]
+    if len(line) < 60 or "|" in line or "\t" in line or "   " in line.strip() or not text[e + 1:e + 2].strip():
+        return e  # a short line (a heading, a field) or a table row ends where it ends
+    _ns, ne = layout.sentence_bounds(e + 1)
+    return max(e, ne)
 
 
 def _wrapped_start(layout: LetterLayout, s: int) -> int:

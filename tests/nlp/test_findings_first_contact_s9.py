@@ -200,3 +200,29 @@ def test_a_stop_on_a_throat_spray_line_is_not_an_opioid_plan():
     ex = extract_letter("Discharge summary\n\nTTO:\nDihydrocodeine 30 mg tablets: one every 6 hours when needed, 20 tablets\n"
                         "Benzydamine spray: 4 sprays every 3 h, use for up to a week then stop\n" + SIGN_OFF)
     assert ex.weaning_plan.present is False
+
+
+# indication told in prose around a sentence naming the listed opioid (its list line gives no reason)
+def _ind(prose: str) -> bool:
+    return extract_letter("Discharge summary\n\nDischarge medications:\n- Tramadol 50 mg capsules, one four times a day "
+                          "(unchanged)\n- Omeprazole 20mg od\n\n" + prose + SIGN_OFF).indication_documented
+
+
+INDICATIONS = [
+    ("The tramadol is only there to cover the wound pain for the first few days.", True),  # "to cover ... pain"
+    ("He has had hip pain since a fall in 2020, for which he takes tramadol.", True),  # "pain ..., for which he takes X"
+    ("He has taken tramadol for tension headaches for a year.", True),  # a headache is a pain
+    ("He takes the tramadol for knee arthritis.", True),  # the painful condition it is for
+    # a reason on the line a wrapped sentence of prose runs on to
+    ("We talked through the tramadol with him at length today, and he has been taking it\n"
+     "regularly for hip pain, with good effect and no side effects.", True),
+    # near misses: a diagnosis alone, a cover that is no reason, a heading line that is not wrapped prose
+    ("He takes the tramadol. Diagnosis: knee arthritis.", False),
+    ("The tramadol is there to cover the weekend until clinic.", False),
+    ("Tramadol\nfor hip pain clinic review in 6 weeks.", False),
+]
+
+
+@pytest.mark.parametrize("prose, documented", INDICATIONS)
+def test_indication_told_around_the_opioids_sentence(prose, documented):
+    assert _ind(prose) is documented
