@@ -963,6 +963,11 @@ def _label_line() -> re.Pattern:
 
 
 @lru_cache(maxsize=1)
+def _field_directions() -> re.Pattern:
+    return phrase_regex(letter_rules()["indication"]["field_directions"])
+
+
+@lru_cache(maxsize=1)
 def _next_label() -> re.Pattern:
     return phrase_regex(letter_rules()["indication"]["next_label"])
 
@@ -1261,6 +1266,18 @@ def indication_on_statement(layout: LetterLayout, rx, drug_pos=()) -> bool:
         ns, ne = layout.line_bounds(le2 + 1)
         if _label_line().match(text, ns, ne) and symptom.search(text, ns, ne):
             return True
+    # a directions field of a one-field-per-line item block ("Medication item  X" / "Dosage instruction  ONE ... for
+    # wrist pain"): the lines under the item up to a blank line or the next drug
+    k = le2
+    for _ in range(6):
+        if k + 1 >= len(text):
+            break
+        ns, ne = layout.line_bounds(k + 1)
+        if not text[ns:ne].strip() or any(ns <= p < ne for p in drug_pos):
+            break
+        if _field_directions().match(text, ns, ne) and symptom.search(text, ns, ne):
+            return True
+        k = ne
     cell = _indication_column_cell(layout, s)
     return cell is not None and not empty.match(cell)
 

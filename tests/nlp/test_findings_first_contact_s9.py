@@ -226,3 +226,25 @@ INDICATIONS = [
 @pytest.mark.parametrize("prose, documented", INDICATIONS)
 def test_indication_told_around_the_opioids_sentence(prose, documented):
     assert _ind(prose) is documented
+
+
+# a directions field under the item's name in a one-field-per-line export gives the reason; a reason field of another
+# item, or a directions field with no symptom, does not
+def _export(fields: str) -> bool:
+    return extract_letter("Discharge summary (structured export)\n\nSTARTED\n    Medication item      Codeine phosphate "
+                          "30mg tablets\n" + fields + "\n\n    Medication item      Omeprazole 20mg capsules\n"
+                          "    Dosage instruction   ONE each morning for reflux\n" + SIGN_OFF).indication_documented
+
+
+FIELD_REASONS = [
+    ("    Dosage instruction   ONE or TWO tablets up to four times a day when required for ankle pain\n"
+     "    Quantity             28 tablet", True),
+    ("    Quantity             28 tablet\n    Directions: one tablet four times a day when needed for back pain", True),
+    ("    Dosage instruction   ONE or TWO tablets up to four times a day when required\n    Quantity             28 tablet",
+     False),
+]
+
+
+@pytest.mark.parametrize("fields, documented", FIELD_REASONS)
+def test_a_directions_field_under_the_item_gives_the_reason(fields, documented):
+    assert _export(fields) is documented
