@@ -248,3 +248,16 @@ FIELD_REASONS = [
 @pytest.mark.parametrize("fields, documented", FIELD_REASONS)
 def test_a_directions_field_under_the_item_gives_the_reason(fields, documented):
     assert _export(fields) is documented
+
+
+# "go back to the X alone" once the extra opioid is no longer needed is a step-down plan; going back home alone is not
+BACK_TO_ALONE = [
+    ("Once he no longer needs the morphine liquid he should go back to his regular paracetamol alone.", True),
+    ("When the pain settles he can drop back to the usual tablets only, without the morphine liquid.", True),
+    ("He will go back to the flat alone; his daughter visits daily.", False),
+]
+
+
+@pytest.mark.parametrize("prose, wean", BACK_TO_ALONE)
+def test_going_back_to_one_drug_alone_is_a_step_down(prose, wean):
+    assert _letter(prose).weaning_plan.present is wean
