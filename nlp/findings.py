@@ -52,6 +52,12 @@ class PlanRules:
     other_recipient_label: re.Pattern
     patient_told: re.Pattern
     checklist_no: re.Pattern
+    object_bridge: re.Pattern
+    other_recipient_request: re.Pattern
+    generic_request: re.Pattern
+    other_as_condition: re.Pattern
+    plan_label: re.Pattern
+    item_field_label: re.Pattern
 
 
 @lru_cache(maxsize=1)
@@ -63,6 +69,9 @@ def plan_rules() -> PlanRules:
                                                  "other_recipient_heading", "gp_named", "in_progress", "patient_address",
                                                  "plan_named", "no_repeats", "gp_prohibition",
                                                  "other_recipient_label", "patient_told", "checklist_no")}
+    # read at a known place (after a drug's name, at a statement's start): plain compiled classes, no gate
+    kw.update({k: phrase_regex(r[k]) for k in ("object_bridge", "other_as_condition", "plan_label", "item_field_label",
+                                                   "other_recipient_request", "generic_request")})
     c = context_patterns()
     kw["negated"] = gated(phrase_regex(r["negated"] + [c.wean_negated.pattern]))
     return PlanRules(**kw)
@@ -201,13 +210,28 @@ def _plan_object_is_other(st: str, s: int, mentions) -> bool:
         min((x for x in (P.limits.search(st), P.duration_caps.search(st)) if x), key=lambda x: x.start(), default=None)
     if not m:
         return True
-    drugs = [(x.start - s, x.category) for x in mentions if s <= x.start < s + len(st)]
-    # a drug after "to"/"onto" is where the plan goes ("step down to paracetamol"), not what it stops
+    drugs = [(x.start - s, x.category) for x in mentions if s <= x.start < s + len(st)
+             and not _named_as_condition(st, x.end - s)]
+    # a drug after "to"/"onto" is where the plan goes ("step down to paracetamol"), one after "alongside"/"with"
+    # goes on beside it: neither is what the plan stops
     after = [(p, cat) for p, cat in drugs if m.end() <= p <= m.end() + 30
-             and not re.search(r"\b(?:then|with|only|use|plus|and\s+use|to|onto)\b", st[m.end():p], _I)]
+             and not P.object_bridge.search(st, m.end(), p)]
     before = [(p, cat) for p, cat in drugs if p < m.start()]
     obj = after[0] if after else (before[-1] if before else None)
     return obj is not None and obj[1] != "opioid"
+
+
+def _labelled_plan(st: str) -> bool:
+    """A statement opening with a plan's own label ("Step-down: after a week go back to ...", "Taper - ..."), what
+    follows the label holding a plan by itself (the label's wean word alone is none: "Weaning: not for now")."""
+    m = plan_rules().plan_label.match(st)
+    return m is not None and _plan_strength(st[m.end():]) > 0
+
+
+def _named_as_condition(st: str, end: int) -> bool:
+    """A drug named as the condition of a plan, not its object ("take X only if the paracetamol is not enough,
+    then stop"): its name is followed by a phrase saying it falls short."""
+    return 0 <= end <= len(st) and plan_rules().other_as_condition.match(st, end) is not None
 
 
 def _under_gp_heading(layout: LetterLayout, pos: int) -> bool:
@@ -293,14 +317,30 @@ def _opioid_last_named_in_paragraph(layout: LetterLayout, pos: int, mentions) ->
     short course only, then stop") is about the drug the paragraph was telling of."""
     text = layout.text
     ls, _le = layout.line_bounds(pos)
-    if not text[ls:pos].strip(_HEADING_STRIP):
-        return False  # a list item or a line of its own: its subject is its own (an unlisted drug, a test)
+    if not text[ls:pos].strip(_HEADING_STRIP) and not plan_rules().item_field_label.match(text, pos) and \
+            not _wrapped_continuation(text, ls, pos):
+        # a list item or a line of its own: its subject is its own (an unlisted drug, a test); but a field of an
+        # item block ("Comments: ...") is about the block's drug, and a line a wrapped sentence runs on to is prose
+        return False
     lo = max(0, pos - 600)
     blank = max(text.rfind("\n\n", lo, pos), text.rfind("\n \n", lo, pos), text.rfind("\n\r\n", lo, pos))
     if blank >= 0:
         lo = blank
     before = [m for m in mentions if lo <= m.start < pos]
     return bool(before) and max(before, key=lambda m: m.start).category == "opioid"
+
+
+def _wrapped_continuation(text: str, ls: int, pos: int) -> bool:
+    """Whether the line at ls carries on a sentence wrapped from the line above: the statement opens the line in
+    lower case and the line above is text that does not end a sentence or a heading ("... only if the" /
+    "paracetamol is not enough, ...")."""
+    if ls == 0 or pos >= len(text) or not text[pos].islower() or text[ls:pos].strip():
+        return False
+    prev = text[text.rfind("\n", 0, ls - 1) + 1:ls - 1].rstrip()
+    le = text.find("\n", pos)
+    # a run of spaces inside either line is a fixed-width table's columns, not wrapped prose
+    return bool(prev) and prev[-1].isalpha() and "   " not in prev.strip() and \
+        "   " not in text[pos:le if le >= 0 else len(text)]
 
 
 @lru_cache(maxsize=1)
@@ -313,8 +353,10 @@ def _gp_not(st: str) -> bool:
     """A generic or non-request phrase ("no change to ...", "please note") that makes a statement no GP action,
     unless another clause of it (after a semicolon) is one: "no change to her X; review the Y at one week"."""
     P = plan_rules()
-    if P.other_recipient_label.match(st):
+    if P.other_recipient_label.match(st) or (P.other_recipient_request.search(st) and not P.gp_named.search(st)):
         return True  # "District nurses: ... please stop ..." is a task for them, not the GP (a plan still)
+    if P.generic_request.match(st):
+        return True  # "Please continue analgesia as required", "GP: review analgesia at 2 weeks": no opioid named
     m = P.gp_not.search(st)
     if not m:
         return False
@@ -386,7 +428,12 @@ def _follows(text: str, end: int, start: int) -> bool:
     """Whether a statement starting at `start` comes right after one ending at `end`: the next sentence, or the next
     line or list item (one line break, no blank line between them)."""
     gap = text[end:start]
-    return len(gap) < 12 and gap.count("\n") <= 1 and not gap.strip(" \t\r\n-*\u2022\u25b8\u00b7>")
+    # (the next item of a numbered or lettered list: "...stop it.\n2. Could the practice oversee this reduction")
+    return len(gap) < 12 and gap.count("\n") <= 1 and \
+        _RE_LIST_NUMBER.fullmatch(gap.strip(" \t\r\n-*\u2022\u25b8\u00b7>")) is not None
+
+
+_RE_LIST_NUMBER = re.compile(r"(?:\(?(?:\d{1,2}|[a-h])[.)])?")
 
 
 # a statement that names a plan, asks or speaks to the GP: a cap in it is a plan, not a bare course length
@@ -398,7 +445,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
     c = context_patterns()
     P = plan_rules()
     opioid_pos = [m.start for m in mentions if m.category == "opioid"]
-    other_pos = [m.start for m in mentions if m.category in ("non_opioid", "benzodiazepine", "z_drug", "gabapentinoid")]
+    other_mentions = [m for m in mentions if m.category in ("non_opioid", "benzodiazepine", "z_drug", "gabapentinoid")]
+    other_pos = [m.start for m in other_mentions]
     patch_opioid = any(rx.formulation == "patch" for rx in ex.opioids)
     discharge_generics = {rx.generic for rx in ex.opioids}
     wean, gp, negated = [], [], []
@@ -441,7 +489,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         # an unticked box ("[ ] analgesia") offers an action nobody chose: its words are not the statement's
         ticked = _RE_UNTICKED.sub(" ", st) if "\u2610" in st or "\u25a1" in st else st
         has_opioid = named_opioid or bool(P.opioid_words.search(ticked))
-        has_other = any(s <= p < e for p in other_pos)
+        # a drug named only as the condition of the plan ("only if the paracetamol is not enough") is not its subject
+        has_other = any(s <= m.start < e and not _named_as_condition(text, m.end) for m in other_mentions)
         row_other = False
         if not named_opioid and not has_other:
             # a table cell that names no drug ('| taper per haematology |', '| 15 mg OD, then reduce by 2.5 mg every
@@ -453,7 +502,9 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         if not has_opioid and P.pronoun.search(st):
             ps, _pe = layout.sentence_bounds(max(0, s - 2))
             has_opioid = any(ps <= p < s for p in opioid_pos) or (s - ps < 3 and any(
-                layout.line_bounds(s)[0] <= p < s for p in opioid_pos))
+                layout.line_bounds(s)[0] <= p < s for p in opioid_pos)) or \
+                (patch_opioid and re.search(r"\bpatch(?:es)?\b", text[ps:s], _I) is not None)
+            # ("The patch is for the fractures only. Please stop it when ..." in a letter whose patch is the opioid)
         if not has_opioid and last_plan_end is not None and _follows(text, last_plan_end, s) and \
                 (P.plan_reference.search(st) or (not has_other and P.pronoun.search(st))):
             has_opioid = True  # "could you supervise the taper" right after the opioid's plan refers back to it
@@ -489,6 +540,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         if is_wean and has_other and ((row_other and not has_opioid) or _plan_object_is_other(st, s, mentions)):
             is_wean = False
         if is_wean and not has_opioid and kind not in PLAN_SECTIONS and not lead_in and \
+                not (not has_other and ex.opioids and _labelled_plan(st)) and \
                 not _opioid_on_row(layout, s, opioid_pos) and \
                 not (strength == 2 and not has_other and _opioid_last_named_in_paragraph(layout, s, mentions)):
             # prose outside plan/GP/medicine sections must name the opioid ("cease breast feeding"), or tell an
@@ -738,7 +790,9 @@ def days_of_supply(rx) -> float | None:
     return None
 
 
-_SYMPTOM = re.compile(r"\b(?:pain|analgesi\w*|breathless\w*|dyspn\w*|cough)\b", re.IGNORECASE)
+# (a headache or migraine is a pain; "for knee OA" names the painful condition the drug is for)
+_SYMPTOM = re.compile(r"\b(?:pain|analgesi\w*|breathless\w*|dyspn\w*|cough|headaches?|migraines?|(?:osteo)?arthritis|OA)\b",
+                      re.IGNORECASE)
 
 
 _RE_COMMA_SPLIT = re.compile(r"[,;]")
@@ -772,7 +826,7 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
                 stop = None  # "we have not stopped her Zomorph": it goes on
             if c.cues["historical"].search(here) or stop:
                 continue  # "PMH: codeine for migraine, stopped years ago": the reason of a past use
-        for f in c.ind_for.finditer(layout.text, m.end, e):
+        for f in c.ind_for.finditer(layout.text, m.end, _wrapped_end(layout, e)):
             phrase = f.group(1).strip()
             if not c.ind_not.match(phrase) and _SYMPTOM.search(phrase):
                 return phrase
@@ -867,6 +921,20 @@ def _reason_in_next_sentence(layout: LetterLayout, e: int, starts: list[int]) ->
     return m.group(0) if m else None
 
 
+def _wrapped_end(layout: LetterLayout, e: int) -> int:
+    """The end of a prose sentence that runs on to the next line when the sentence ending at e stops at a line break
+    with no stop ("... applied every 7 days" / "(Thursdays) for rib pain, and ..."): the wrapped line's sentence end."""
+    text = layout.text
+    if e >= len(text) - 1 or text[e:e + 1] != "\n" or e < 1 or not text[e - 1].isalnum():
+        return e
+    ls = text.rfind("\n", 0, e) + 1
+    line = text[ls:e]
+    if len(line) < 60 or "|" in line or "\t" in line or "   " in line.strip() or not text[e + 1:e + 2].strip():
+        return e  # a short line (a heading, a field) or a table row ends where it ends
+    _ns, ne = layout.sentence_bounds(e + 1)
+    return max(e, ne)
+
+
 def _wrapped_start(layout: LetterLayout, s: int) -> int:
     """The start of a prose sentence that began on the line above when the sentence at s opens its line in lower
     case and the line above ends without a stop ("... For breakthrough pain he may" / "take Palexia 50mg ..."):
@@ -892,6 +960,11 @@ def _after_drug() -> re.Pattern:
 @lru_cache(maxsize=1)
 def _label_line() -> re.Pattern:
     return phrase_regex(letter_rules()["indication"]["label_line"])
+
+
+@lru_cache(maxsize=1)
+def _field_directions() -> re.Pattern:
+    return phrase_regex(letter_rules()["indication"]["field_directions"])
 
 
 @lru_cache(maxsize=1)
@@ -1193,6 +1266,18 @@ def indication_on_statement(layout: LetterLayout, rx, drug_pos=()) -> bool:
         ns, ne = layout.line_bounds(le2 + 1)
         if _label_line().match(text, ns, ne) and symptom.search(text, ns, ne):
             return True
+    # a directions field of a one-field-per-line item block ("Medication item  X" / "Dosage instruction  ONE ... for
+    # wrist pain"): the lines under the item up to a blank line or the next drug
+    k = le2
+    for _ in range(6):
+        if k + 1 >= len(text):
+            break
+        ns, ne = layout.line_bounds(k + 1)
+        if not text[ns:ne].strip() or any(ns <= p < ne for p in drug_pos):
+            break
+        if _field_directions().match(text, ns, ne) and symptom.search(text, ns, ne):
+            return True
+        k = ne
     cell = _indication_column_cell(layout, s)
     return cell is not None and not empty.match(cell)
 
