@@ -48,7 +48,7 @@ _ADVERBS = {"once", "twice", "thrice"}  # number words that are frequencies, nev
 NUMW = r"(\d+(?:\.\d+)?|" + "|".join(sorted((w.replace(" ", r"\s+") for w in _num_words() if w not in _ADVERBS),
                                                key=len, reverse=True)) + r"|½)"
 # tablets per dose written without a unit, before the frequency: "ii qds", "1-2 qid", "one to two up to four times"
-_COUNT = r"(\d|" + "|".join(sorted(list(sig_rules()["tablet_count_words"]) + [w for w in _num_words() if w not in _ADVERBS],
+_COUNT = r"(\d(?!\d)|" + "|".join(sorted(list(sig_rules()["tablet_count_words"]) + [w for w in _num_words() if w not in _ADVERBS],
                                     key=len, reverse=True)) + r")"
 # (a run of blanks is a frequency or cap phrase already read and masked; the end is a Dose cell holding "1-2")
 _RE_NOT_A_COUNT_BEFORE = re.compile(r"(?:up\s+to|max(?:imum)?\.?\s*[:=]?|no\s+more\s+than|not\s+more\s+than|every|each|q)\s*$", _I)

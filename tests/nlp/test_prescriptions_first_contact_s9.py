@@ -136,3 +136,15 @@ def test_the_subject_of_a_change_between_products_is_no_prescription():
               "Medicines to take home:\n- Longtec 20mg bd, 14 days supplied\n")
     rxs = extract_letter(letter).opioids
     assert [(rx.generic, rx.formulation, rx.dose_mg_max) for rx in rxs] == [("oxycodone", "MR", 20.0)]
+
+
+@pytest.mark.parametrize("line, dose, freq", [
+    ("Zomorph 30mg 12-hourly", 30.0, 2),
+    ("Morphgesic SR 100mg 12 hourly (for pain)", 100.0, 2),
+    ("OxyContin 10mg 12-hrly", 10.0, 2),
+    ("Codeine 30mg 1-2 qds prn", 60.0, 4),
+    ("Oxycodone 5mg 1 4-hourly prn", 5.0, 6),
+])
+def test_the_first_figure_of_an_interval_is_no_tablet_count(line, dose, freq):
+    [(d, f)] = _fields("TTO:\n- " + line + "\n", "dose_mg_max", "frequency_per_day_max")
+    assert (d, f) == (dose, freq)
