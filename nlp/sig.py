@@ -848,6 +848,7 @@ def parse_supply(sig: Sig, m: Masked, formulation: str | None, default_unit: str
         else:
             _phrase_supply(sig, m)
         _quantity(sig, m, formulation, default_unit)
+        _count_after_supply(sig, m, formulation, default_unit)
         _days_beside_quantity(sig, m)
     if supply_only:
         # a bare "7 days" / "7/7" in a supply column is days supplied
@@ -880,6 +881,23 @@ def parse_supply(sig: Sig, m: Masked, formulation: str | None, default_unit: str
         if x:
             sig.duration_days = _days(to_number(x.group(1)), x.group(2))
             sig.spans["duration"] = [m.base + x.start(), m.base + x.end()]
+
+
+_RE_COUNT_IN_BRACKETS = re.compile(r"\s*\(\s*(\d{1,4})\s*\)")
+
+
+def _count_after_supply(sig: Sig, m: Masked, formulation: str | None, default_unit: str | None) -> None:
+    """A bare count in brackets right after the days supplied ("7 days' supply (28)", "TTO 7/7 (14)") is the quantity,
+    in the product's unit."""
+    if sig.quantity_n is not None or sig.supply_days is None or not default_unit or formulation == "liquid" \
+            or not sig.spans.get("supply"):
+        return
+    e = sig.spans["supply"][1] - m.base
+    x = _RE_COUNT_IN_BRACKETS.match(m.text, e) if 0 <= e <= len(m.text) else None
+    if x and 0 < int(x.group(1)) <= MAX_QUANTITY:
+        sig.quantity_n, sig.quantity_unit = int(x.group(1)), default_unit
+        sig.spans["quantity"] = [m.base + x.start(1), m.base + x.end(1)]
+        m.take(x.start(), x.end())
 
 
 def _phrase_supply(sig: Sig, m: Masked) -> None:
@@ -921,11 +939,17 @@ def _phrase_duration(sig: Sig, m: Masked) -> None:
                 return
 
 
+# "for 5 days then stop, 7/7 supply": after a stop no step follows, and a period of supply is no step
+_RE_NOT_A_STEP = re.compile(r"\b(?:stop|stopped|cease|discontinue|off|supply|supplied|TTO)\b", _I)
+_RE_SUPPLY_AFTER = re.compile(r"(?:'s?)?\s*(?:supply|supplied|worth|TTO)\b", _I)
+
+
 def _add_taper_steps(sig: Sig, m: Masked) -> None:
     """A taper's duration is the sum of its steps: "10mg bd for 3 days, then 5mg bd for 3 days" is 6 days.
     Steps are read from the whole segment (a step-down sentence may have been masked as the weaning plan)."""
     a, b = sig.spans["duration"]
-    steps = [x for x in RE_TAPER_STEP.finditer(m.orig, b - m.base)]
+    steps = [x for x in RE_TAPER_STEP.finditer(m.orig, b - m.base)
+             if not _RE_NOT_A_STEP.search(x.group(0)) and not _RE_SUPPLY_AFTER.match(m.orig, x.end())]
     extra = [d for d in (_period_days(x) for x in steps) if d]
     if extra and len(extra) == len(steps):
         sig.duration_days += sum(extra)

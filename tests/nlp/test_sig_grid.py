@@ -66,3 +66,26 @@ def test_label_directions_grid(sep):
         if _read(line) != [(float(mg * k), per_day, is_prn)]:
             wrong.append((line, _read(line)))
     assert wrong == []
+
+
+DURATIONS = [("for 5 days", 5), ("x5/7", 5), ("5/7", 5), ("for one week", 7), ("for a week", 7), ("x 2/52", 14),
+             ("for a fortnight", 14), ("for up to 5 days", 5), ("max 5 days", 5), ("for no more than 7 days", 7),
+             ("stop after 5 days", 5), ("for the next 3 days", 3), ("5 day course", 5), ("for 3d", 3), ("(5 days)", 5),
+             ("course: 5 days", 5), ("for 10/7", 10), ("for three days only", 3), ("for 72 hours", 3),
+             ("for 5 days then stop", 5), ("for a maximum of 5 days", 5), ("until review", None), ("", None)]
+SUPPLIES = [("7 days supply", 7, None), ("7/7 supply", 7, None), ("supply: 7 days", 7, None), ("TTO 7 days", 7, None),
+            ("14 days' supply", 14, None), ("supplied for 7 days", 7, None), ("7d supply", 7, None),
+            ("a week's supply", 7, None), ("28 tablets", None, 28), ("x28", None, 28), ("qty 28", None, 28),
+            ("(28 caps)", None, 28), ("TTO x20", None, 20), ("7 days' supply (28)", 7, 28), ("", None, None)]
+
+
+@pytest.mark.parametrize("base", ["Oxycodone 5mg capsules 1 4-hourly prn", "Zomorph 10mg capsules 1 bd"])
+def test_duration_and_supply_grid(base):
+    wrong = []
+    for (dur, days), (sup, sdays, qty) in itertools.product(DURATIONS, SUPPLIES):
+        line = ", ".join(x for x in (base, dur, sup) if x)
+        got = [(r.duration_days, r.supply_days, int(r.supply_quantity.split()[0]) if r.supply_quantity else None)
+               for r in extract_letter("TTO:\n- " + line + "\n").opioids]
+        if got != [(days, sdays, qty)]:
+            wrong.append((line, got))
+    assert wrong == []
