@@ -228,6 +228,13 @@ def _labelled_plan(st: str) -> bool:
     return m is not None and _plan_strength(st[m.end():]) > 0
 
 
+def _bare_plan_label(st: str) -> bool:
+    """A statement whose only plan word is its own label ("Weaning: she will attend the clinic on Tuesdays"): it names
+    where the plan is told, and ranks after the statement that tells it."""
+    m = plan_rules().plan_label.match(st)
+    return m is not None and _plan_strength(st[m.end():]) == 0
+
+
 def _named_as_condition(st: str, end: int) -> bool:
     """A drug named as the condition of a plan, not its object ("take X only if the paracetamol is not enough,
     then stop"): its name is followed by a phrase saying it falls short."""
@@ -596,8 +603,10 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         # to do next
         # then one under the letter's plan heading before the same stop told on a medicine line
         s, e, _, _, _ = min(wean, key=lambda x: (x[3], x[2] < 2, bool(P.in_progress.search(text, x[0], x[1])
-                                                                       or P.plan_named.search(text, x[0], x[1])),
-                                              not _RE_PLAN_LABEL.match(text, x[0], x[1]), x[4] != "plan", x[0]))
+                                                                       or P.plan_named.search(text, x[0], x[1])
+                                                                       or _bare_plan_label(text[x[0]:x[1]])),
+                                              not (_RE_PLAN_LABEL.match(text, x[0], x[1]) or _labelled_plan(text[x[0]:x[1]])),
+                                              x[4] != "plan", x[0]))
         ex.weaning_plan = Finding(True, text[s:e], (s, e))
     elif negated:
         s, e = negated[0]

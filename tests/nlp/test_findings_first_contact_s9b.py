@@ -128,3 +128,34 @@ def _table(drug_row: str) -> str:
 ])
 def test_no_repeats_in_an_opioid_rows_note(row, gp):
     assert extract_letter(_table(row)).gp_instruction.present is gp
+
+
+# which statement is shown as the plan: one that tells the steps over a clinic's name ("the opioid weaning clinic"), a
+# bare label ("Weaning: she will see the clinic"), a possibility for another team ("the pain team would consider a
+# reduction ...") or a refusal to stop ("it is not reasonable to stop it now"); a statement under the plan's own label
+# ("Step down: stop the X after ...") over the same stop on a medicine line
+CHOSEN = [
+    ("He has been referred to the opioid weaning clinic.\nThe clinic will bring the morphine down by 2.5 mg each week.\n",
+     "bring the morphine down"),
+    ("Weaning: he will see the clinic on Fridays.\nThe clinic will bring the morphine down by 2.5 mg each week.\n",
+     "bring the morphine down"),
+    ("If things worsen the pain team would consider a reduction of the morphine to 2.5 mg.\nHe should use the morphine "
+     "for no more than four days.\n", "no more than four days"),
+    ("I do not think it is reasonable to stop the morphine yet.\nCould you consider reducing the morphine, with a view "
+     "to stopping it, over the coming months?\n", "with a view"),
+    ("Opioid plan: the morphine is for the first week only and should be finished then, not continued.\n",
+     "finished then"),
+]
+
+
+@pytest.mark.parametrize("prose, shown", CHOSEN)
+def test_the_statement_that_tells_the_plan_is_shown(prose, shown):
+    ex = _letter(prose)
+    assert ex.weaning_plan.present and shown in ex.weaning_plan.text
+
+
+def test_a_step_down_label_ranks_before_the_same_stop_on_a_medicine_line():
+    text = ("Discharge medicines:\n- Oxycodone MR 5mg tablets - one twice daily - 10 tablets - stop after 5 days\n"
+            "- Omeprazole 20mg od\n\nStep down: stop the oxycodone MR after the 5 days; paracetamol only after that.\n"
+            + SIGN_OFF)
+    assert extract_letter(text).weaning_plan.text.startswith("Step down:")
