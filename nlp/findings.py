@@ -228,6 +228,13 @@ def _labelled_plan(st: str) -> bool:
     return m is not None and _plan_strength(st[m.end():]) > 0
 
 
+def _bare_plan_label(st: str) -> bool:
+    """A statement whose only plan word is its own label ("Weaning: she will attend the clinic on Tuesdays"): it names
+    where the plan is told, and ranks after the statement that tells it."""
+    m = plan_rules().plan_label.match(st)
+    return m is not None and _plan_strength(st[m.end():]) == 0
+
+
 def _named_as_condition(st: str, end: int) -> bool:
     """A drug named as the condition of a plan, not its object ("take X only if the paracetamol is not enough,
     then stop"): its name is followed by a phrase saying it falls short."""
@@ -269,6 +276,7 @@ def _under_request_lead_in(layout: LetterLayout, pos: int) -> bool:
 
 
 _RE_THE_COUNT = re.compile(r"\b(?:the|these|those|her|his|their)\s+(\d+)\s+(tablets?|capsules?|caps|tabs|patch(?:es)?|sachets?)\b", re.IGNORECASE)
+_RE_PATCH_RATE = re.compile(r"\b(?:micrograms?|mcg|\u00b5g|ug)\s*/\s*(?:hour|hr|h)\b", re.IGNORECASE)
 _RE_NO_NEED = re.compile(r"\bno\s+need\s+(?:to|for)\b|\bnot\s+(?:needed|necessary|required)\b", re.IGNORECASE)
 _RE_UNTICKED = re.compile(r"[\u2610\u25a1][^\u2610\u2611\u2612\u25a1\u25a0\n]*")
 _HEADING_STRIP = " \t\r-\u2013\u2014=*#\u2022\u25b8\u00b7>:|"
@@ -372,6 +380,24 @@ def _gp_not(st: str) -> bool:
         parts = _RE_DASH_CLAUSE.split(st)
         return not any(P.gp_address.search(c) and P.gp_action.search(c) and not P.gp_not.search(c) for c in parts[1:])
     return True
+
+
+def _action_about_other_clause(st: str, s: int, opioid_pos) -> bool:
+    """A GP request whose only clause naming the opioid says to leave it be ("please arrange a repeat X-ray; no
+    change to his X"): the action is about something else, the opioid clause is no action."""
+    if ";" not in st or not any(s <= p < s + len(st) for p in opioid_pos):
+        return False
+    P = plan_rules()
+    off = s
+    named_not, named_act = False, False
+    for c in st.split(";"):
+        if any(off <= p < off + len(c) for p in opioid_pos):
+            if P.gp_not.search(c):
+                named_not = True
+            elif P.gp_action.search(c):
+                named_act = True
+        off += len(c) + 1
+    return named_not and not named_act
 
 
 _RE_DASH_CLAUSE = re.compile(r"\s[-\u2013\u2014]\s|\s?[\u2013\u2014]\s?")
@@ -522,6 +548,10 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
                 has_opioid = True  # "the 12 capsules are the whole course": the count supplied of the opioid
         if not has_opioid and patch_opioid and re.search(r"\bpatch(?:es)?\b", st, _I):
             has_opioid = True  # "remove after the 2nd patch" in a letter whose patch is the opioid
+        if not has_opioid and patch_opioid and _RE_PATCH_RATE.search(st):
+            has_opioid = True  # "the next step is 5 micrograms/hour": a patch's rate in a letter whose patch is the opioid
+        if not has_opioid and not has_other and _no_repeats(st) and _opioid_on_row(layout, s, opioid_pos):
+            has_opioid = True  # a "no repeats" note in the cell of an opioid's table row
         if not has_opioid and has_other and ex.opioids and _step_down_to_other().search(st):
             # "stop them altogether once plain paracetamol is enough": the drug named is where the step-down goes,
             # what stops is the letter's opioid
@@ -561,8 +591,9 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         if (has_opioid or is_wean) and not (has_other and not has_opioid) and \
                 (kind == "gp" or lead_in or P.gp_address.search(st) or _under_gp_heading(layout, s)
                  or _under_request_lead_in(layout, s)
-                 or (named_opioid and _no_repeats(st))) and \
+                 or ((named_opioid or _opioid_on_row(layout, s, opioid_pos)) and _no_repeats(st))) and \
                 P.gp_action.search(st) and not _gp_not(st) and not P.patient_address.search(st) and \
+                not _action_about_other_clause(st, s, opioid_pos) and \
                 not (kind != "gp" and not P.gp_named.search(st) and _for_other_recipient(layout, s)) and \
                 not _patient_told(text, s, st):
             gp.append((s, e, kind, bool(kind == "gp" or lead_in or P.gp_address.search(st))))
@@ -572,8 +603,10 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         # to do next
         # then one under the letter's plan heading before the same stop told on a medicine line
         s, e, _, _, _ = min(wean, key=lambda x: (x[3], x[2] < 2, bool(P.in_progress.search(text, x[0], x[1])
-                                                                       or P.plan_named.search(text, x[0], x[1])),
-                                              not _RE_PLAN_LABEL.match(text, x[0], x[1]), x[4] != "plan", x[0]))
+                                                                       or P.plan_named.search(text, x[0], x[1])
+                                                                       or _bare_plan_label(text[x[0]:x[1]])),
+                                              not (_RE_PLAN_LABEL.match(text, x[0], x[1]) or _labelled_plan(text[x[0]:x[1]])),
+                                              x[4] != "plan", x[0]))
         ex.weaning_plan = Finding(True, text[s:e], (s, e))
     elif negated:
         s, e = negated[0]
