@@ -162,7 +162,7 @@ def _own_part(text: str, cs: int, ce: int, m: Mention, others: "OtherOpioids") -
         return cs, ce
     a = before.end
     starts = list(context_patterns().cues["new"].finditer(text, a, m.start)) + \
-        list(_RE_SWITCHED_TO.finditer(text, a, m.start))
+        list(_RE_SWITCHED_TO.finditer(text, a, m.start)) + list(context_patterns().cues["own_part_start"].finditer(text, a, m.start))
     if not starts:
         return cs, ce
     a = max(x.start() for x in starts)  # from the start word on: "..., so we stopped it and | started X"
@@ -192,6 +192,19 @@ def _goes_home(text: str) -> re.Match | None:
     """The first words that say the drug goes home: a discharge cue ("goes home on", "TTO") or a restart."""
     a, b = cue("discharge_positive", text), cue("restarted", text)
     return a if b is None or (a is not None and a.start() <= b.start()) else b
+
+
+_RE_SUBCLAUSE_BREAK = re.compile(r",\s*(?:and|but|while|whilst|whereas|although)\b|;\s", _I)
+
+
+def _own_subclause_start(text: str, cs: int, start: int) -> int:
+    """Where the mention's own coordinated part of its clause begins, relative to ``cs``: "Her pregabalin has been
+    stopped altogether, and | her tapentadol has been reduced to 25 mg bd" (a stop told of the drug before the
+    break is not this drug's)."""
+    last = None
+    for last in _RE_SUBCLAUSE_BREAK.finditer(text, cs, start):
+        pass
+    return last.end() - cs if last is not None else 0
 
 
 def _discharge_positive(clause: str) -> re.Match | None:
@@ -329,7 +342,8 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         return "inpatient_only"  # "had oral morphine 10 mg PRN on the ward for three days; this was stopped"
     # (cue removed_after: "Fentanyl 25 patch removed on admission" is stopped; "removed" further away is about
     # something else, "... and the old 60 mg tablets are removed")
-    stop_word = _RE_STOP_WORD.search(stop_clause) or context_patterns().cues["removed_after"].match(text, m.end, ce) \
+    own_from = _own_subclause_start(text, cs, m.start)
+    stop_word = _RE_STOP_WORD.search(stop_clause, own_from) or context_patterns().cues["removed_after"].match(text, m.end, ce) \
         or (_RE_TAPERED_OFF.search(stop_clause) and _past_stop(stop_clause))  # "was tapered off over the admission"
     if stop_word and not positive and STRONG_INPATIENT.search(near) and _past_stop(stop_clause):
         return "inpatient_only"  # "the syringe driver (morphine ...) was discontinued": a ward-only dose, now ended

@@ -148,3 +148,24 @@ def test_the_subject_of_a_change_between_products_is_no_prescription():
 def test_the_first_figure_of_an_interval_is_no_tablet_count(line, dose, freq):
     [(d, f)] = _fields("TTO:\n- " + line + "\n", "dose_mg_max", "frequency_per_day_max")
     assert (d, f) == (dose, freq)
+
+
+def test_a_stop_told_of_the_drug_before_a_coordinated_break_is_not_this_drugs():
+    letter = ("We changed two of his medicines. His gabapentin 300 mg tds has been stopped, and his Zomorph has been "
+              "reduced from 30 mg twice daily to 20 mg twice daily, which he takes from his own supply.\n")
+    [rx] = extract_letter(letter).opioids
+    assert (rx.generic, rx.formulation, rx.dose_mg_max, rx.frequency_per_day_max) == ("morphine", "MR", 20.0, 2)
+
+
+def test_a_drug_managed_with_after_drugs_avoided_is_prescribed():
+    letter = ("Because of his kidneys we avoided morphine and codeine, and managed his pain with oxycodone 5 mg "
+              "capsules, one four-hourly when required; 20 capsules supplied.\n")
+    ex = extract_letter(letter)
+    assert [(rx.generic, rx.dose_mg_max) for rx in ex.opioids] == [("oxycodone", 5.0)]
+    assert {(d.generic, d.reason) for d in ex.distractors} >= {("morphine", "other"), ("codeine", "other")}
+
+
+def test_a_stop_of_the_drug_itself_after_the_break_still_counts():
+    letter = "His paracetamol continues, and his tramadol 50 mg qds has been stopped because of confusion.\n"
+    ex = extract_letter(letter)
+    assert ex.opioids == [] and [(d.generic, d.reason) for d in ex.distractors] == [("tramadol", "stopped")]
