@@ -214,6 +214,28 @@ def _discharge_positive(clause: str) -> re.Match | None:
     return None if x and _RE_NEGATED_BEFORE.search(clause, max(0, x.start() - 40), x.start()) else x
 
 
+_RE_LINE_CODE = re.compile(r"[ \t]*([A-Za-z][A-Za-z/]{0,5})(?:[ \t]{2,}|[ \t]*[:\-][ \t]+)")
+_RE_CODE_WARD_ONLY = re.compile(r"\bward\b|\binpatient|\bnot\s+(?:issued|supplied|dispensed|for\s+(?:TTO|discharge))\b", _I)
+
+
+def _key_coded_line(layout: LetterLayout, m: Mention) -> str | None:
+    """A line that starts with one of the letter key's codes ("XX   Codeine ...", "W/O  Oramorph ..."), whose
+    explanation stops the drug or keeps it on the ward: 'stopped' or 'inpatient_only'."""
+    key = letter_key(layout)
+    if key is None:
+        return None
+    ls = layout.line_bounds(m.start)[0]
+    x = _RE_LINE_CODE.match(layout.text, ls, m.start)
+    expl = key.codes.get(x.group(1).lower()) if x and x.end() <= m.start else None
+    if not expl:
+        return None
+    if _RE_CODE_WARD_ONLY.search(expl):
+        return "inpatient_only"
+    if LINE_STOPPED.search(expl):
+        return "stopped"
+    return None
+
+
 def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = None) -> str:
     text = layout.text
     sec = layout.section_at(m.start)
@@ -260,6 +282,9 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
             return "rx"
     if kind == "inpatient":
         return "inpatient_only"
+    coded = _key_coded_line(layout, m)
+    if coded:
+        return coded  # "XX   Codeine 30mg ..." under "Flag key: ... XX = discontinued", "W/O  Oramorph ..." (ward only)
     if _RE_EMPTY_BOX.match(text, layout.line_bounds(m.start)[0], m.start) and _has_ticked_box(layout):
         return "other"  # "[ ] Codeine 30mg tablets -- crossed out" on a pack list whose given items are ticked
     if kind == "calculation":

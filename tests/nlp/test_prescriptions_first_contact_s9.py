@@ -169,3 +169,13 @@ def test_a_stop_of_the_drug_itself_after_the_break_still_counts():
     letter = "His paracetamol continues, and his tramadol 50 mg qds has been stopped because of confusion.\n"
     ex = extract_letter(letter)
     assert ex.opioids == [] and [(d.generic, d.reason) for d in ex.distractors] == [("tramadol", "stopped")]
+
+
+def test_a_line_marked_with_a_key_code_that_stops_or_keeps_on_the_ward():
+    letter = _KEYED_TABLE + ("\nDC   Tramadol 50mg capsules 50mg QDS PRN (from GP) - made her sick\n"
+                             "WO   Oramorph 10mg/5ml 5mg PO PRN - two doses in recovery\n"
+                             "Code key: WO = ward only, not issued\n")
+    ex = extract_letter(letter)
+    assert sorted(rx.generic for rx in ex.opioids) == ["morphine", "tramadol"]  # the table's rows only
+    reasons = {(d.generic, d.reason) for d in ex.distractors}
+    assert ("tramadol", "stopped") in reasons and ("morphine", "inpatient_only") in reasons
