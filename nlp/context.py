@@ -339,7 +339,6 @@ class LetterLayout:
         return hit
 
 
-# the heading line of a medicines table: its first cell names the drug column
 # a medicines table's heading row: its first cell is the drug column's heading (statement_rules table_columns)
 _RE_DRUG_TABLE_HEAD = re.compile(r"[ \t]*[|│┃║]?[ \t]*(?:" + dict(json_rules("statement_rules.json")["table_columns"])["drug"]
                                  + r"|meds)[ \t]*(?:[|│┃║\t]|[ ]{2,})", _I)
@@ -372,6 +371,9 @@ def _side_column_cuts(lines: list[str]) -> dict[int, int]:
     return cuts
 
 
+_WIDE_MARGIN = 90
+
+
 class Margins:
     """Where a hard-wrapped letter (a PDF's or a printout's text) was cut: per line, the left text (a side column
     set apart) and the margin of its part of the page. A line was cut by the margin when it ends mid-sentence
@@ -395,20 +397,21 @@ class Margins:
             best, best_cuts = None, 2
             for width in lengths:
                 cuts = sum(1 for n, w in ends if width - 12 <= n <= width and n + 1 + w > width)
-                if cuts > best_cuts:
+                # (two cuts are enough for a page of long lines: a short letter typed at a wide margin)
+                if cuts > best_cuts or (cuts == 2 and best is None and width >= _WIDE_MARGIN):
                     best, best_cuts = width, cuts
             if best is not None:
                 for i in part:
                     self.width[i] = best
 
     def _next_word(self, i: int) -> int:
-        """The length of line i + 1's first word, when line i ends mid-sentence and the next goes on in lower case
-        or a figure (else 0: the line cannot have been cut)."""
+        """The length of line i + 1's first word, when line i ends mid-sentence (a word or a comma) and the next goes
+        on in lower case or a figure (else 0: the line cannot have been cut)."""
         if i + 1 >= len(self.raw):
             return 0
         prev, nxt = self.left[i], self.raw[i + 1]
         first = _RE_LOWER_START.match(nxt)
-        if first is None or not prev[-1:].isalnum() or RE_LIST_ITEM.match(nxt):
+        if first is None or not (prev[-1:].isalnum() or prev[-1:] == ",") or RE_LIST_ITEM.match(nxt):
             return 0
         return len(nxt[first.end() - 1:].split(None, 1)[0])
 

@@ -179,3 +179,42 @@ def test_a_line_marked_with_a_key_code_that_stops_or_keeps_on_the_ward():
     assert sorted(rx.generic for rx in ex.opioids) == ["morphine", "tramadol"]  # the table's rows only
     reasons = {(d.generic, d.reason) for d in ex.distractors}
     assert ("tramadol", "stopped") in reasons and ("morphine", "inpatient_only") in reasons
+
+
+_WIDE = ("Dear Dr Amadi,\n\n"
+         "Mr Reyes was admitted with a fractured left humerus after slipping on the stairs at home and is managed in a\n"
+         "collar and cuff; he was kept in overnight for pain control and to make sure he could manage the stairs again.\n"
+         "We have given him dihydrocodeine 30mg tablets, one tablet up to four times a day when needed for arm pain (new,\n"
+         "twenty tablets), with a laxative while he takes it.\n\n"
+         "Yours sincerely,\nDr Okafor\n")
+
+
+def test_a_short_letter_typed_at_a_wide_margin_reads_its_wrapped_sentences_whole():
+    [rx] = extract_letter(_WIDE).opioids
+    assert (rx.generic, rx.dose_mg_max, rx.frequency_per_day_max, rx.prn, rx.supply_quantity) == \
+        ("dihydrocodeine", 30.0, 4, True, "20 tablets")
+
+
+def test_lines_of_a_list_are_not_a_margin():
+    letter = ("Medicines on discharge (all 14 days supplied unless stated otherwise, from the ward pharmacy):\n"
+              "- Oxycodone 5mg capsules, one capsule four-hourly when required for post-operative pain, 20 caps\n"
+              "- paracetamol 1g four times a day\n"
+              "- Laxido one sachet twice a day while on oxycodone, hold if loose stools develop at any time\n"
+              "- enoxaparin 40mg once daily\n")
+    [rx] = extract_letter(letter).opioids
+    assert (rx.generic, rx.frequency_per_day_max, rx.supply_quantity) == ("oxycodone", 6, "20 capsules")
+
+
+def test_a_dose_under_an_inpatient_treatment_label_is_a_ward_dose():
+    letter = ("Inpatient Tx: IV co-amoxiclav; morphine sulfate 2.5mg SC given twice overnight.\n\n"
+              "Medicines to take home:\n- Co-codamol 30/500 two tablets qds prn\n")
+    ex = extract_letter(letter)
+    assert [rx.generic for rx in ex.opioids] == ["codeine"]
+    assert ("morphine", "inpatient_only") in [(d.generic, d.reason) for d in ex.distractors]
+
+
+def test_please_take_it_speaks_to_the_patient_not_the_gp():
+    letter = ("TTO:\n- Codeine 30mg tablets 1 qds prn, 28 tablets\n\n"
+              "The codeine is for the first week only: please take it for no more than 7 days.\n")
+    ex = extract_letter(letter)
+    assert ex.gp_instruction.present is False and ex.weaning_plan.present is True
