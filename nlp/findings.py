@@ -646,7 +646,9 @@ def _age_rules() -> dict:
         # between a label and its date: punctuation, and the emphasis marks of markdown or a web export
         # ('**DOB:** 03/09/1937', '__Discharged__: ...')
         "dob": gated(re.compile(r"(?:" + alt(r["dob_label"]) + r")[\s.:=\-,;|*_]*(?:" + DATE + ")", _I)),
-        "ref": [gated(re.compile(r"(?:" + alt(labels) + r")[\s.:=\-,;|*_]*(?:on\s+)?(?:" + DATE + ")", _I))
+        # ('Discharged: Tue 08/04/2025': a weekday may stand before the date)
+        "ref": [gated(re.compile(r"(?:" + alt(labels) + r")[\s.:=\-,;|*_]*(?:on\s+)?"
+                                 r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?,?\s+)?(?:" + DATE + ")", _I))
                 for labels in r["reference_labels"]],
         "header_age": [re.compile(p, _I | re.MULTILINE) for p in r["header_age"]],
         "header_age_not": re.compile(alt(r["header_age_not"]), _I),

@@ -185,6 +185,7 @@ RE_PACK_QTY = re.compile(sig_rules()["pack_quantity"], _I)
 _END_DATE = r"(?<![\d/.])(\d{1,2})\s*[/.]\s*(\d{1,2})(?:\s*[/.]\s*(\d{4}|\d{2}))?(?![\d/.])"
 RE_END_DATE_PHRASES = [re.compile(t.replace("{D}", _END_DATE), _I) for t in sig_rules()["end_date_phrases"]]
 RE_BARE_END_DATE = re.compile(r"^\s*" + _END_DATE + r"\s*$")
+RE_ONE_DATE = re.compile(_END_DATE)
 
 
 def days_until(day: int, month: int, year: str | None, discharged) -> int | None:
@@ -244,6 +245,9 @@ def end_date_days(text: str, discharged, bare: bool = False) -> tuple[int, int, 
     if discharged is None:
         return None
     found = RE_BARE_END_DATE.match(text) if bare else None
+    if bare and found is None:  # a cell whose one date is the end point ("post-op clinic 24/04/2025", "Fri 11/04")
+        dates = list(RE_ONE_DATE.finditer(text))
+        found = dates[0] if len(dates) == 1 else None
     for x in ([found] if found else [y for rx in RE_END_DATE_PHRASES for y in rx.finditer(text)]):
         d = days_until(int(x.group(1)), int(x.group(2)), x.group(3), discharged)
         if d:
@@ -804,7 +808,8 @@ _RE_DAYS_FIGURE = re.compile(r"(?<![\d/])(?<!\d-)(?<!\d -)(?<!\d- )(?<!\d - )(?<
 
 
 # the days a quantity lasts, written beside it: "(56 tablets, 28 days)", "56 tablets = 28 days", "x14 (7 days)"
-_RE_DAYS_BESIDE_QTY = re.compile(r"(?:\s+(?:supplied|dispensed|issued|given))?\s*(?:,|=|;|-|–|—)?\s*\(?\s*(\d{1,3})\s*(days?|d)\b"
+_RE_DAYS_BESIDE_QTY = re.compile(r"(?:\s+(?:supplied|dispensed|issued|given))?\s*(?:,|=|;|-|–|—)?\s*\(?\s*"
+                                 r"(\d{1,3}|one|two|three|four|five|six|seven|ten|fourteen|a)\s*(days?|d|weeks?|(?<=\(\d)/7|(?<=\(\d\d)/7|(?<=\(\d)/52)(?![\w/])"
                                  r"(?!\s*[,;]?\s*(?:then|and\s+then|after|later|max(?:imum)?\b|only\b))", _I)
 # ("24 tablets - 3 days, then stop", "20 capsules - 5 days maximum": a course, its duration)
 
@@ -818,8 +823,9 @@ def _days_beside_quantity(sig: Sig, m: Masked) -> None:
     if not 0 < end <= len(m.text):
         return
     x = _RE_DAYS_BESIDE_QTY.match(m.text, end)
-    if x and int(x.group(1)) > 0:
-        sig.supply_days = int(x.group(1))
+    d = _days(1.0 if x.group(1).lower() == "a" else to_number(x.group(1)), x.group(2)) if x else None
+    if d:  # "28 tablets (7 days)", "8 tablets (two days)", "14 tabs (7/7)" (a bare ", 5/7" after the count is the course)
+        sig.supply_days = d
         sig.spans["supply"] = [m.base + x.start(1), m.base + x.end()]
         m.take(x.start(), x.end())
 

@@ -218,3 +218,30 @@ def test_please_take_it_speaks_to_the_patient_not_the_gp():
               "The codeine is for the first week only: please take it for no more than 7 days.\n")
     ex = extract_letter(letter)
     assert ex.gp_instruction.present is False and ex.weaning_plan.present is True
+
+
+def test_an_end_column_with_a_date_gives_the_course_from_the_discharge_date():
+    letter = ("Discharged: Mon 02/06/2025\n\nTake-home medicines\n"
+              "Medicine ~ How taken ~ Course ends ~ Amount given ~ Notes\n"
+              "Oxycodone 5mg capsules ~ 1 four-hourly when required ~ review clinic 09/06/2025 ~ 20 caps ~ new\n")
+    [rx] = extract_letter(letter).opioids
+    assert (rx.frequency_per_day_max, rx.prn, rx.duration_days, rx.supply_quantity) == (6, True, 7, "20 capsules")
+
+
+def test_an_end_date_on_the_wrapped_line_under_a_numbered_item():
+    letter = ("Discharged: Thursday 10/07/2025\n\nDISCHARGE PRESCRIPTION\n"
+              "1) Oramorph 10mg/5ml oral solution - 5ml every 4 hours when required\n"
+              "   Take until seen in clinic on Monday 14/07/2025 - 100ml (four days) supplied\n")
+    [rx] = extract_letter(letter).opioids
+    assert (rx.duration_days, rx.supply_quantity) == (4, "100 ml")
+
+
+@pytest.mark.parametrize("line, supply, duration", [
+    ("Codeine 30mg tabs 1 qds prn - 16 tabs (four days)", 4, None),
+    ("Codeine 30mg tabs 1 qds prn - 28 tabs (7/7)", 7, None),
+    ("Codeine 30mg tabs 1 qds prn - x28, 7/7", None, 7),   # a bare course after the count
+    ("Codeine 30mg tabs 1 qds prn - 28 tablets (a week)", 7, None),
+])
+def test_days_beside_the_count_are_the_supply(line, supply, duration):
+    [(s, d)] = _fields("TTO:\n- " + line + "\n", "supply_days", "duration_days")
+    assert (s, d) == (supply, duration)
