@@ -296,15 +296,27 @@ RE_QUANTITY_LEAD_IN = gated(re.compile(sig_rules()["quantity_lead_in"].replace("
 _MADE_UP_PART = (r"(\d|one|two|three|four)\s*(?:x|×)?\s*(\d+(?:\.\d+)?)\s*mg\b"
                  r"(?:\s*(?:tablets?|tabs?|capsules?|caps?))?")
 RE_MADE_UP_DOSE = gated(re.compile(sig_rules()["made_up_dose"].replace("{PART}", _MADE_UP_PART), _I))
+# the same told in brackets after the dose, a tablet's count left out when one: "80mg twice daily (60mg + 20mg
+# tablets)", "70mg bd (one 60mg and one 10mg tablet)"; read only when the parts add up to the dose just before it
+_MADE_UP_PART_OPT = (r"(?:(\d|one|two|three|four)(?:\s*(?:x|×)\s*|\s+))?(\d+(?:\.\d+)?)\s*mg\b"
+                     r"(?:\s*(?:tablets?|tabs?|capsules?|caps?))?")
+RE_MADE_UP_BRACKET = re.compile(r"\(\s*(?:as\s+|i\.e\.?\s+|=\s*)?" + _MADE_UP_PART_OPT + r"\s*(?:\+|plus|and|&)\s*"
+                                + _MADE_UP_PART_OPT + r"\s*(?:tablets?|tabs?|capsules?|caps?)?\s*\)", _I)
+_RE_MG_FIGURE = re.compile(r"(\d+(?:\.\d+)?)\s*mg\b(?!\s*(?:/|per|a)\s*(?:day|24))", _I)  # (a dose: never "100mg/day")
 
 
 def parse_made_up_dose(sig: Sig, text: str, base: int) -> None:
     """A dose told as the tablets that make it up: the dose is their sum (unless doses at named times already
     gave a range), the strength the larger tablet, the units per dose their count."""
     x = RE_MADE_UP_DOSE.search(text)
+    if not x and "(" in text and (x := RE_MADE_UP_BRACKET.search(text)):
+        total = (to_number(x.group(1)) or 1.0) * float(x.group(2)) + (to_number(x.group(3)) or 1.0) * float(x.group(4))
+        told = [float(f.group(1)) for f in _RE_MG_FIGURE.finditer(text, max(0, x.start() - 40), x.start())]
+        if not told or abs(told[-1] - total) > 1e-6:
+            x = None  # the parts are not the dose told just before them
     if not x:
         return
-    n1, n2 = to_number(x.group(1)), to_number(x.group(3))
+    n1, n2 = to_number(x.group(1)) or 1.0, to_number(x.group(3)) or 1.0
     a, b = float(x.group(2)), float(x.group(4))
     if not n1 or not n2 or n1 > 4 or n2 > 4:
         return

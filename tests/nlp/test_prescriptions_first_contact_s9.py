@@ -245,3 +245,14 @@ def test_an_end_date_on_the_wrapped_line_under_a_numbered_item():
 def test_days_beside_the_count_are_the_supply(line, supply, duration):
     [(s, d)] = _fields("TTO:\n- " + line + "\n", "supply_days", "duration_days")
     assert (s, d) == (supply, duration)
+
+
+@pytest.mark.parametrize("line, strength, dose", [
+    ("MST Continus 80mg twice daily (60mg + 20mg tablets)", 60.0, 80.0),
+    ("Morphine sulfate MR 70mg bd (one 60mg and one 10mg tablet)", 60.0, 70.0),
+    ("Zomorph 50mg bd (2 x 20mg + 1 x 10mg)", 20.0, 50.0),
+    ("MST 30mg bd (was 20mg + 10mg)", 30.0, 30.0),          # a previous split, not this dose's
+])
+def test_a_dose_and_the_tablets_that_make_it_up_in_brackets(line, strength, dose):
+    [(s, d)] = _fields("TTO:\n- " + line + "\n", "strength_mg", "dose_mg_max")
+    assert (s, d) == (strength, dose)
