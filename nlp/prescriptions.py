@@ -214,24 +214,35 @@ def _discharge_positive(clause: str) -> re.Match | None:
     return None if x and _RE_NEGATED_BEFORE.search(clause, max(0, x.start() - 40), x.start()) else x
 
 
-_RE_LINE_CODE = re.compile(r"[ \t]*([A-Za-z][A-Za-z/]{0,5})(?:[ \t]{2,}|[ \t]*[:\-][ \t]+)")
+_RE_LINE_CODE = re.compile(r"[ \t]*([A-Za-z][A-Za-z/]{0,5}[=+\-*~]?|[^\w\s]{1,2})(?:[ \t]{2,}|[ \t]*[:\-][ \t]+|(?<=[^\w\s])[ \t]+)")
+_RE_CODE_NEW = re.compile(r"\b(?:new|started|commenced|added|initiated)\b", _I)
+_RE_CODE_CONTINUED = re.compile(r"\b(?:continued?|unchanged|carried\s+(?:on|forward)|as\s+before|retained|kept|usual)\b", _I)
+_RE_CODE_CHANGED = re.compile(r"\b(?:changed|adjusted|altered|modified|increased|reduced|raised|lowered)\b", _I)
 _RE_CODE_WARD_ONLY = re.compile(r"\bward\b|\binpatient|\bnot\s+(?:issued|supplied|dispensed|for\s+(?:TTO|discharge))\b", _I)
+
+
+def _key_code_explanation(layout: LetterLayout, pos: int) -> str | None:
+    """The letter key's explanation of the code the line at ``pos`` starts with ("XX   Codeine ...", "▲ CODEINE")."""
+    key = letter_key(layout)
+    if key is None:
+        return None
+    ls = layout.line_bounds(pos)[0]
+    x = _RE_LINE_CODE.match(layout.text, ls, max(pos, ls))
+    if not x or x.end() > pos:
+        return None
+    code = x.group(1).lower()
+    return key.codes.get(code) or key.codes.get(code.rstrip("=+-*~."))
 
 
 def _key_coded_line(layout: LetterLayout, m: Mention) -> str | None:
     """A line that starts with one of the letter key's codes ("XX   Codeine ...", "W/O  Oramorph ..."), whose
     explanation stops the drug or keeps it on the ward: 'stopped' or 'inpatient_only'."""
-    key = letter_key(layout)
-    if key is None:
-        return None
-    ls = layout.line_bounds(m.start)[0]
-    x = _RE_LINE_CODE.match(layout.text, ls, m.start)
-    expl = key.codes.get(x.group(1).lower()) if x and x.end() <= m.start else None
+    expl = _key_code_explanation(layout, m.start)
     if not expl:
         return None
     if _RE_CODE_WARD_ONLY.search(expl):
         return "inpatient_only"
-    if LINE_STOPPED.search(expl):
+    if LINE_STOPPED.search(expl) or re.search(r"\b(?:paused|on\s+hold|suspended)\b", expl, _I):
         return "stopped"
     return None
 
@@ -849,7 +860,9 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
             S.parse_cap(sig, S.Masked(cap_txt, 0))
             if sig.cap:
                 sig.cap_span = tuple(cells["cap"])  # (the evidence is the cell, not the words read around it)
-        if "comments" in cells and not sig.cap:  # "MAX 4 CAPS/24H" in a Notes cell caps the Freq cell's "4-6 HRLY PRN"
+        if "comments" in cells and not sig.cap and not _RE_LATER_STEP.search(g.cell_text(text, "comments")):
+            # "MAX 4 CAPS/24H" in a Notes cell caps the Freq cell's "4-6 HRLY PRN" (never a later step: "Reduce to
+            # max twice daily after 1 week")
             S.parse_cap(sig, g.cell(text, "comments"))
         for r in ("freq", "dose", "drug", "comments"):
             mf = g.cell(text, r)
@@ -1058,6 +1071,9 @@ def _previous_dose(text: str, g: Group) -> float | None:
     return None
 
 
+_RE_LATER_STEP = re.compile(r"\b(?:reduce|reducing|decrease|step(?:ping)?\s+down|wean|taper|cut\s+down|then|after|from\s+day)\b", _I)
+
+
 def _coded_cell(layout: LetterLayout, g: Group, role: str) -> str:
     """A cell's text with the letter key's codes read as their explanation ("ASREQ" -> "as required")."""
     cell = g.cell_text(layout.text, role)
@@ -1149,11 +1165,17 @@ RE_NEW_BRACKET = re.compile(r"\(\s*new\s*\)|\[\s*new\s*\]|\bNEW\b|\bnew\s+(?:med
 
 
 def _legend_mark(layout: LetterLayout, g: Group) -> str | None:
-    """The status the list's legend gives the item's marker ("+ Oxycodone ..." under "(+ started ...)")."""
-    sec = layout.section_at(g.seg_start)
-    if sec is None or g.source == "table":
+    """The status the list's legend gives the item's marker ("+ Oxycodone ..." under "(+ started ...)"), or the
+    letter's key gives the code the item's line starts with ("N+  Oxycodone ...", "▲ CODEINE ...")."""
+    if g.source == "table":
         return None
-    return legend_status(layout.text, layout.text[sec.start:sec.body_start], layout.line_text(g.seg_start))
+    sec = layout.section_at(g.seg_start)
+    marked = legend_status(layout.text, layout.text[sec.start:sec.body_start], layout.line_text(g.seg_start)) \
+        if sec is not None else None
+    if marked is None and (expl := _key_code_explanation(layout, g.seg_start)):
+        marked = "new" if _RE_CODE_NEW.search(expl) else "continued" if _RE_CODE_CONTINUED.search(expl) else \
+            "changed" if _RE_CODE_CHANGED.search(expl) else None
+    return marked
 
 
 def _new_status(layout: LetterLayout, g: Group, cells: dict, marked: str | None) -> bool | None:

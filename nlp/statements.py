@@ -289,12 +289,22 @@ def row_cells(line: str, cols: TableColumns) -> list[tuple[str, int, int]]:
 
 _RE_QUALIFIER = re.compile(r"\s*\([^()]{1,30}\)\s*$")  # "Medicine (as dispensed)": the heading without it
 # a key line: one or more "CODE = explanation" definitions ("Cover = days issued", "NW = commenced this episode")
+# a key line: one or more "CODE = explanation" definitions ("Cover = days issued", "NW = commenced this episode"), or a
+# line labelled as a key ("KEY  ST: N+ new this episode | C= continued", "Legend: A active, S stopped") whose indented
+# lines below go on with it
 _RE_KEY_LINE = re.compile(r"^[^\n=]{0,40}?[A-Za-z/][^\s=]{0,11}[ \t]*=[ \t]*[A-Za-z][^\n]*$", re.M)
-_RE_KEY_SENTENCES = re.compile(r"\.\s+|;\s*|\s{3,}")  # a label's group ends with its sentence
-_RE_KEY_PIECES = re.compile(r"\s*(?:\||,\s+)\s*")
+_RE_KEY_LABELLED = re.compile(r"^[ \t]*(?:[-=*]+[ \t]*)?(?:([A-Za-z][\w .\-]{0,20}?)[ \t]+)?(?:key|legend|abbreviations?|codes?)\b[ \t]*[:\-\u2013]?[ \t]*(?=\S)",
+                              re.M | re.I)
+_RE_KEY_SENTENCES = re.compile(r"\.\s+|\s{3,}(?!\S{1,12}\s*=)")  # a label's group ends with its sentence
+# (definitions one after another: "A=added  R=retained", "COMMENCED = new; CARRIED ON = as before")
+_RE_KEY_PIECES = re.compile(r"\s*(?:\||;|,\s+|\s{2,}(?=[^\s=]{1,12}(?: [A-Z]{2,12})?\s*=))\s*")
 _RE_KEY_DEF = re.compile(r"^(?:([A-Za-z][\w /]{0,20}?)\s*:\s*)?([A-Za-z/][^\s=]{0,11}(?: [A-Za-z][^\s=]{0,11})?)\s*=\s*"
                          r"([A-Za-z][^=]{1,80}?)\.?$")
+# in a labelled key a code may stand before its explanation with no sign: "N+ new this episode", "W* ward only"
+_RE_KEY_BARE_DEF = re.compile(r"^(?:([A-Za-z][\w /]{0,20}?)\s*:\s*)?([A-Z][A-Z0-9]{0,3}[^\w\s]{0,2}|[^\w\s|]{1,3})\s*(?:=|-|\u2013|:)?\s+"
+                              r"([A-Za-z][^=|]{1,80}?)\.?$")
 _RE_KEY_LABEL_WORDS = re.compile(r"\s+(?:key|legend|codes?)$", _I)
+_RE_KEY_DEF_ANY = re.compile(r"[A-Za-z/][^\s=]{0,11}[ \t]*=[ \t]*[A-Za-z]")
 
 
 @dataclass
@@ -327,7 +337,10 @@ class LetterKey:
         """A cell's codes read as their explanation ("NW" -> "commenced this episode")."""
         if not self.codes:
             return cell
-        return re.sub(r"[A-Za-z/][^\s|,;]{0,11}", lambda m: self.codes.get(m.group(0).lower(), m.group(0)), cell)
+        def word(m: re.Match) -> str:
+            w = m.group(0).lower()
+            return self.codes.get(w) or self.codes.get(w.rstrip("=+-*~.")) or m.group(0)
+        return re.sub(r"[A-Za-z/][^\s|,;]{0,11}", word, cell)
 
 
 def letter_key(layout: LetterLayout) -> LetterKey | None:
@@ -336,24 +349,44 @@ def letter_key(layout: LetterLayout) -> LetterKey | None:
         return layout.__dict__["_letter_key"]
     key = None
     text = layout.text
+    codes: dict[str, str] = {}
+    groups: dict[str, list[str]] = {}
+
+    def read(region: str, label: str | None, bare: bool) -> None:
+        for sentence in _RE_KEY_SENTENCES.split(region.strip()):
+            group = label  # ("Basis: REG = regular, ASREQ = as required.  Term = intended course.")
+            for piece in _RE_KEY_PIECES.split(sentence.strip()):
+                piece = piece.strip(" -\u2013")
+                d = _RE_KEY_DEF.match(piece) or (_RE_KEY_BARE_DEF.match(piece) if bare else None)
+                if d is None:
+                    continue
+                if d.group(1):
+                    group = _RE_KEY_LABEL_WORDS.sub("", d.group(1).strip()).lower()
+                code, expl = d.group(2).lower(), d.group(3).strip()
+                codes.setdefault(code, expl)
+                if group:
+                    groups.setdefault(group, []).append(expl)
+
     if "=" in text:
-        codes: dict[str, str] = {}
-        groups: dict[str, list[str]] = {}
         for line in _RE_KEY_LINE.finditer(text):
-            for sentence in _RE_KEY_SENTENCES.split(line.group(0).strip()):
-                label = None  # ("Basis: REG = regular, ASREQ = as required.  Term = intended course.")
-                for piece in _RE_KEY_PIECES.split(sentence.strip()):
-                    d = _RE_KEY_DEF.match(piece)
-                    if d is None:
-                        continue
-                    if d.group(1):
-                        label = _RE_KEY_LABEL_WORDS.sub("", d.group(1).strip()).lower()
-                    code, expl = d.group(2).lower(), d.group(3).strip()
-                    codes.setdefault(code, expl)
-                    if label:
-                        groups.setdefault(label, []).append(expl)
-        if codes:
-            key = LetterKey(codes, groups)
+            if len(_RE_KEY_DEF_ANY.findall(line.group(0))) >= 2 and not _RE_KEY_LABELLED.match(line.group(0)):
+                read(line.group(0), None, False)  # (one "C=  Buprenorphine ..." is a table row, not a key)
+    low = text.lower()
+    if "key" in low or "legend" in low or "code" in low or "abbreviation" in low:
+        for x in _RE_KEY_LABELLED.finditer(text):
+            ls, le = layout.line_bounds(x.start())
+            region = [text[x.end():le]]
+            k = layout.line_index(x.start()) + 1
+            while k < len(layout.line_starts) and len(region) < 6:  # its indented lines go on with it
+                a, b = layout.line_bounds(layout.line_starts[k])
+                if not text[a:b].strip() or not text[a:a + 1].isspace():
+                    break
+                region.append(text[a:b])
+                k += 1
+            label = x.group(1).strip().lower() if x.group(1) and x.group(1).strip().lower() not in ("flag", "code", "status") else None
+            read(" | ".join(r.strip() for r in region), label or (x.group(1) or "").strip().lower() or None, True)
+    if codes:
+        key = LetterKey(codes, groups)
     layout.__dict__["_letter_key"] = key
     return key
 
@@ -366,6 +399,9 @@ class _Row:
     start: int
     end: int
     cells: dict
+
+
+_RE_CARRIED_OVER = re.compile(r"[ \t]*(?:[|¦│][ \t]*)?(?:\.{3}|…|»|>>|~~|\+[ \t])")
 
 
 def table_rows(layout: LetterLayout) -> list[_Row]:
@@ -411,7 +447,8 @@ def table_rows(layout: LetterLayout) -> list[_Row]:
             if not cells:
                 i += 1
                 continue
-            drug_here = any(r == "drug" for r, _, _ in cells)
+            # a line a printout marks as carried over ("    ... (MST Continus)", "¦» hours when needed", "~~ ...")
+            drug_here = any(r == "drug" for r, _, _ in cells) and not (current is not None and _RE_CARRIED_OVER.match(line))
             if current is not None and not drug_here:
                 for r, s, e in cells:
                     current.cells.setdefault(r, []).append((ls + s, ls + e))

@@ -256,3 +256,34 @@ def test_days_beside_the_count_are_the_supply(line, supply, duration):
 def test_a_dose_and_the_tablets_that_make_it_up_in_brackets(line, strength, dose):
     [(s, d)] = _fields("TTO:\n- " + line + "\n", "strength_mg", "dose_mg_max")
     assert (s, d) == (strength, dose)
+
+
+_PRINTOUT = """MEDICINES ON DISCHARGE
+CD  DRUG / FORM                    STRENGTH  DOSE      ROUTE  FREQ        PRN  MAX/24H  DAYS.S  QTY
+NW  Oxycodone capsules             5 mg      5-10 mg   PO     4-6 hrly    Y    30 mg    5       20 cap
+CU  Zomorph capsules               10 mg     10 mg     PO     BD          N    -        14      28 cap
+    ... (was 20 mg BD before admission)
+ST  Codeine tablets                30 mg     30 mg     PO     QDS         N    -        -       -
+WO  Morphine injection             10mg/ml   2 mg      SC     once        N    -        -       -
+KEY  CD: NW new this stay | CU continued unchanged | ST stopped, not issued | WO ward only, not issued
+     DAYS.S = days supplied.  ... = line carried over from the row above.
+"""
+
+
+def test_a_printout_read_through_a_key_without_equals_signs():
+    rxs = {rx.generic: rx for rx in extract_letter(_PRINTOUT).opioids}
+    assert set(rxs) == {"oxycodone", "morphine"}  # codeine stopped, the injection ward-only
+    o, z = rxs["oxycodone"], rxs["morphine"]
+    assert (o.frequency_per_day_max, o.prn, o.supply_days, o.supply_quantity, o.new_on_admission) == \
+        (3, True, 5, "20 capsules", True)
+    assert (z.formulation, z.dose_mg_max, z.supply_days, z.new_on_admission) == ("MR", 10.0, 14, False)
+
+
+def test_items_marked_with_the_keys_symbols():
+    letter = ("Medicines\n"
+              "▲ OXYCODONE · capsule · 5 mg · oral\n    5 mg every 4 h if needed · 20 caps\n"
+              "✕ TRAMADOL · capsule · 50 mg · oral\n    50 mg four times a day\n"
+              "Key:  ▲ new   ● as before   ✕ stopped\n")
+    ex = extract_letter(letter)
+    assert [(rx.generic, rx.new_on_admission) for rx in ex.opioids] == [("oxycodone", True)]
+    assert ("tramadol", "stopped") in [(d.generic, d.reason) for d in ex.distractors]
