@@ -372,6 +372,7 @@ def _side_column_cuts(lines: list[str]) -> dict[int, int]:
 
 
 _WIDE_MARGIN = 90
+_FIT_SLACK = 2  # (a hand or a program may wrap a word or two characters short of the longest line)
 
 
 class Margins:
@@ -396,7 +397,7 @@ class Margins:
             ends = [(len(self.left[i]), w) for i in part if len(self.left[i]) >= 28 and (w := self._next_word(i))]
             best, best_cuts = None, 2
             for width in lengths:
-                cuts = sum(1 for n, w in ends if width - 12 <= n <= width and n + 1 + w > width)
+                cuts = sum(1 for n, w in ends if width - 12 <= n <= width and n + 1 + w > width - _FIT_SLACK)
                 # (two cuts are enough for a page of long lines: a short letter typed at a wide margin)
                 if cuts > best_cuts or (cuts == 2 and best is None and width >= _WIDE_MARGIN):
                     best, best_cuts = width, cuts
@@ -419,7 +420,7 @@ class Margins:
         if width is None:
             return False
         n, w = len(self.left[i]), self._next_word(i)
-        return bool(w) and width - 12 <= n <= width and n + 1 + w > width  # (the word would have fitted: the writer ended the line)
+        return bool(w) and width - 12 <= n <= width and n + 1 + w > width - _FIT_SLACK  # (the word would have fitted: the writer ended the line)
 
     def wrapped(self, i: int) -> bool:
         """Line i + 1 goes on with the sentence the margin cut at the end of line i ("... when required for

@@ -247,6 +247,15 @@ def _key_coded_line(layout: LetterLayout, m: Mention) -> str | None:
     return None
 
 
+_RE_LINE_LEAD = re.compile(r"[ \t]*(?:[A-Z]{2,8}\b[ \t:.-]*)?$")
+
+
+def _fielded_line(text: str, ls: int, m: Mention) -> bool:
+    """A line the drug opens (at most a status word before it) whose fields are set apart by semicolons."""
+    le = text.find("\n", m.end)
+    return bool(_RE_LINE_LEAD.match(text, ls, m.start)) and text.count(";", m.end, le if le >= 0 else len(text)) >= 2
+
+
 def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = None) -> str:
     text = layout.text
     sec = layout.section_at(m.start)
@@ -405,8 +414,10 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
     if has_sig(text[m.start:ce]):
         return "rx"
     ls, le = layout.line_bounds(m.start)
-    if RE_LIST_ITEM.match(text, ls) and has_sig(text[m.start:le]):
-        return "rx"  # "• Oxycodone oral solution 1 mg/ml (OxyNorm liquid): 2.5-5 ml if needed ...": a list item
+    if (RE_LIST_ITEM.match(text, ls) or _fielded_line(text, ls, m)) and has_sig(text[m.start:le]):
+        # "• Oxycodone oral solution 1 mg/ml (OxyNorm liquid): 2.5-5 ml if needed ...": a list item; " NEW Palexia
+        # 50mg tab; 1 bd-tds prn severe pain; x14; 5/7;": a line of fields the drug opens
+        return "rx"
     return "reference"
 
 
@@ -471,7 +482,7 @@ _RE_CHECK_BEFORE = re.compile(r"\b(?:ensure|make\s+sure|check|confirm|see)\s+(?:
 # a dose, a count of units, or a combination product's strength ("co-codamol 30/500 ii QDS PRN": the product's
 # strength and a count in roman figures)
 RE_HAS_DOSE = re.compile(r"\d\s*(?:mg|milligrams?|micrograms?|mcg|[µμu]g|mls?|millilitres?|tabs?|tablets?|caps?|capsules?|caplets?|patch(?:es)?)\b|\b(?:one|two|1|2)\s+(?:tabs?|tablets?|caps?|capsules?)\b|(?:micrograms?|mcg|[µμu]g)\s*/\s*h"
-                         r"|\b\d{1,2}\s*/\s*(?:325|500|650|1000)\b(?=\s*(?:mg\s*)?(?:tabs?\b|tablets?|caps?\b|capsules?|i{1,3}\b|[1-4]\b|one\b|two\b|qds|tds|bd\b|od\b|prn|q\.?\d))|\b(?:i|ii|iii)\b(?=\s*(?:tabs?|caps?|qds|tds|bd|od|prn|nocte|mane))", _I)
+                         r"|\b\d{1,2}\s*/\s*(?:325|500|650|1000)\b(?=\s*(?:mg\s*)?(?:x\s*\d+\s*)?[-–,:]?\s*(?:tabs?\b|tablets?|caps?\b|capsules?|i{1,3}\b|[1-4]\b|one\b|two\b|qds|tds|bd\b|od\b|prn|q\.?\d))|\b(?:i|ii|iii)\b(?=\s*(?:tabs?|caps?|qds|tds|bd|od|prn|nocte|mane))", _I)
 
 
 def has_sig(s: str) -> bool:

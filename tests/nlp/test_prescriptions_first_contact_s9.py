@@ -287,3 +287,17 @@ def test_items_marked_with_the_keys_symbols():
     ex = extract_letter(letter)
     assert [(rx.generic, rx.new_on_admission) for rx in ex.opioids] == [("oxycodone", True)]
     assert ("tramadol", "stopped") in [(d.generic, d.reason) for d in ex.distractors]
+
+
+@pytest.mark.parametrize("letter, generic, dose_max, freq", [
+    ("Meds on d/c; NEW = started here;\n NEW Oxycodone 5mg cap; 1 qds prn severe pain; x12; 3/7;\n", "oxycodone", 5.0, 4),
+    ("TAKE HOME PACK (pre-labelled):\n  - Co-codamol 30/500 x24 - 1-2 four times daily if required\n", "codeine", 60.0, 4),
+])
+def test_terse_lines_without_a_discharge_heading(letter, generic, dose_max, freq):
+    [rx] = extract_letter(letter).opioids
+    assert (rx.generic, rx.dose_mg_max, rx.frequency_per_day_max) == (generic, dose_max, freq)
+
+
+def test_a_line_of_fields_without_directions_is_no_prescription():
+    letter = "Pain team r/v;\n Oxycodone; discussed; not started; review in clinic;\n"
+    assert extract_letter(letter).opioids == []
