@@ -302,6 +302,8 @@ _MADE_UP_PART_OPT = (r"(?:(\d|one|two|three|four)(?:\s*(?:x|×)\s*|\s+))?(\d+(?:
                      r"(?:\s*(?:tablets?|tabs?|capsules?|caps?))?")
 RE_MADE_UP_BRACKET = re.compile(r"\(\s*(?:as\s+|i\.e\.?\s+|=\s*)?" + _MADE_UP_PART_OPT + r"\s*(?:\+|plus|and|&)\s*"
                                 + _MADE_UP_PART_OPT + r"\s*(?:tablets?|tabs?|capsules?|caps?)?\s*\)", _I)
+_RE_PARTS_THEN_TOTAL = re.compile(r"(\d+(?:\.\d+)?)\s*mg\s*(?:\+|plus|and|&)\s*(\d+(?:\.\d+)?)\s*mg\s*\(\s*(?:=\s*)?"
+                                  r"(\d+(?:\.\d+)?)\s*mg(?:\s+(?:in\s+)?total)?\s*\)", _I)
 _RE_MG_FIGURE = re.compile(r"(\d+(?:\.\d+)?)\s*mg\b(?!\s*(?:/|per|a)\s*(?:day|24))", _I)  # (a dose: never "100mg/day")
 
 
@@ -309,6 +311,14 @@ def parse_made_up_dose(sig: Sig, text: str, base: int) -> None:
     """A dose told as the tablets that make it up: the dose is their sum (unless doses at named times already
     gave a range), the strength the larger tablet, the units per dose their count."""
     x = RE_MADE_UP_DOSE.search(text)
+    if not x and "(" in text and (y := _RE_PARTS_THEN_TOTAL.search(text)):
+        a, b, total = float(y.group(1)), float(y.group(2)), float(y.group(3))
+        if abs(a + b - total) < 1e-6 and not sig.timed_doses:  # "MST 60 mg plus 10 mg (70 mg) twice daily"
+            sig.strength_mg, sig.strength_kind = max(a, b), "mg"
+            sig.dose_mg_min = sig.dose_mg_max = total
+            sig.dose_units_max = 2
+            sig.spans["dose"] = [base + y.start(), base + y.end()]
+            return
     if not x and "(" in text and (x := RE_MADE_UP_BRACKET.search(text)):
         total = (to_number(x.group(1)) or 1.0) * float(x.group(2)) + (to_number(x.group(3)) or 1.0) * float(x.group(4))
         told = [float(f.group(1)) for f in _RE_MG_FIGURE.finditer(text, max(0, x.start() - 40), x.start())]

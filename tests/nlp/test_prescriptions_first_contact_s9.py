@@ -301,3 +301,20 @@ def test_terse_lines_without_a_discharge_heading(letter, generic, dose_max, freq
 def test_a_line_of_fields_without_directions_is_no_prescription():
     letter = "Pain team r/v;\n Oxycodone; discussed; not started; review in clinic;\n"
     assert extract_letter(letter).opioids == []
+
+
+@pytest.mark.parametrize("letter, generic, dose_max", [
+    ("TTO:\n- codeine phos 30mg 1-2 qds PRN → 5/7   40 tabs   NEW\n", "codeine", 60.0),   # an arrow to a course
+    ("TTO:\n- Oxycodone MR 20mg bd → 30mg bd\n", "oxycodone", 30.0),                     # an arrow to a new dose
+    ("TTO:\n- MST Continus 60 mg plus 10 mg (70 mg) twice daily\n", "morphine", 70.0),
+])
+def test_arrows_and_parts_with_their_total(letter, generic, dose_max):
+    [rx] = extract_letter(letter).opioids
+    assert (rx.generic, rx.dose_mg_max) == (generic, dose_max)
+
+
+def test_a_dose_taken_before_an_event_is_not_the_current_one():
+    letter = ("Before the fall she was taking Zomorph 60 mg twice daily; because she was drowsy we reduced this "
+              "to Zomorph 30 mg twice daily, which she continues.\n")
+    [rx] = extract_letter(letter).opioids
+    assert rx.dose_mg_max == 30.0
