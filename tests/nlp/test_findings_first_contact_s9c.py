@@ -70,3 +70,49 @@ LIST_HEADING_REASON = [
 @pytest.mark.parametrize("body, ind", LIST_HEADING_REASON)
 def test_a_heading_or_pain_line_gives_the_reason(body, ind):
     assert _ex(body).indication_documented is ind
+
+
+RX = ("Medicines on discharge\n- Oxycodone 5 mg capsules, 5 mg every 6 hours when required for pain, 16 capsules\n"
+      "- Paracetamol 1 g four times a day\n\n")
+PATCH_RX = ("Medicines on discharge\n- Butec 5 micrograms/hour patch, one every 7 days, for back pain, 4 patches\n"
+            "- Paracetamol 1 g four times a day\n\n")
+
+
+# plan wording: halving a dose and 'none after <date>' step down and stop; wanting the patch off after a time stops
+# it; a check that the patient has stopped buying a remedy, a cap on days of use per week and a blank plan field
+# are no plans
+PLAN_FORMS = [
+    (RX, "Oxycodone: halve the dose from 03.05, none after 06.05.\n", True),
+    (RX, "Oxycodone plan: halving the dose on Friday.\n", True),
+    (PATCH_RX, "We want the patch off after three weeks; the physios will review her walking.\n", True),
+    (PATCH_RX, "The patch fell off in the shower on Tuesday and was replaced.\n", False),
+    (RX, "GP: please check she has stopped buying codeine linctus from the chemist.\n", False),
+    (RX, "GP: please check she has stopped the oxycodone by her clinic date.\n", True),
+    (RX, "Oxycodone for the headaches on no more than 3 days a week, as agreed with neurology.\n", False),
+    (RX, "Oxycodone for no more than 3 days, then paracetamol alone.\n", True),
+    (RX, "Weaning plan: ________\n", False),
+    (RX, "Weaning plan: ...... (not filled in)\n", False),
+]
+
+
+@pytest.mark.parametrize("rx, prose, wean", PLAN_FORMS)
+def test_plan_forms(rx, prose, wean):
+    assert _ex(rx + prose).weaning_plan.present is wean
+
+
+# a plan labelled for another team (rehab, ward, physio) is a plan but no GP instruction; advice to avoid
+# X-containing products is a caution, not a GP action; a plain request to the GP stays one
+OTHER_RECIPIENT = [
+    ("Pain plan for the rehab unit: as his walking improves, please bring the oxycodone down to 5 mg at night.\n",
+     True, False),
+    ("Plan for GP: as his walking improves, please bring the oxycodone down to 5 mg at night.\n", True, True),
+    ("She is breastfeeding - please avoid codeine-containing remedies.\n", False, False),
+    ("Please do not restart the oxycodone without speaking to us.\n", False, True),
+]
+
+
+@pytest.mark.parametrize("prose, wean, gp", OTHER_RECIPIENT)
+def test_other_recipient_and_cautions(prose, wean, gp):
+    ex = _ex(RX + prose)
+    assert ex.weaning_plan.present is wean
+    assert ex.gp_instruction.present is gp
