@@ -221,6 +221,18 @@ def _plan_object_is_other(st: str, s: int, mentions) -> bool:
     return obj is not None and obj[1] != "opioid"
 
 
+@lru_cache(maxsize=1)
+def _end_fields() -> re.Pattern:
+    return phrase_regex(letter_rules()["plans"]["end_fields"])
+
+
+def _end_field_only(st: str) -> bool:
+    """A statement that is a plan only by an end-date field of a medicine line ("... 20 caps - stop date 09/10 -
+    NEW"): it ranks with the bare caps on the length of use, after a statement that tells the steps."""
+    rx = _end_fields()
+    return rx is not None and rx.search(st) is not None and _plan_strength(rx.sub(" ", st)) < 2
+
+
 def _labelled_plan(st: str) -> bool:
     """A statement opening with a plan's own label ("Step-down: after a week go back to ...", "Taper - ..."), what
     follows the label holding a plan by itself (the label's wean word alone is none: "Weaning: not for now")."""
@@ -602,7 +614,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         # through their planned reduction") or only named ("added with a planned taper") after one that says what
         # to do next
         # then one under the letter's plan heading before the same stop told on a medicine line
-        s, e, _, _, _ = min(wean, key=lambda x: (x[3], x[2] < 2, bool(P.in_progress.search(text, x[0], x[1])
+        s, e, _, _, _ = min(wean, key=lambda x: (x[3], x[2] < 2 or _end_field_only(text[x[0]:x[1]]), bool(P.in_progress.search(text, x[0], x[1])
                                                                        or P.plan_named.search(text, x[0], x[1])
                                                                        or _bare_plan_label(text[x[0]:x[1]])),
                                               not (_RE_PLAN_LABEL.match(text, x[0], x[1]) or _labelled_plan(text[x[0]:x[1]])),

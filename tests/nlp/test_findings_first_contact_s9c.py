@@ -116,3 +116,19 @@ def test_other_recipient_and_cautions(prose, wean, gp):
     ex = _ex(RX + prose)
     assert ex.weaning_plan.present is wean
     assert ex.gp_instruction.present is gp
+
+
+# an end-date field on a medicine line ranks after a statement that tells the steps; alone, it is still shown
+END_FIELD = [
+    ("TTO\n1. Oxycodone 5 mg caps - 1 cap 6-hourly if needed - 12 caps - stop date 21/05/2026\n\n"
+     "Notes: wound checked. Halve the oxycodone after 2 days, then stop it.\n", "Halve the oxycodone"),
+    ("TTO\n1. Oxycodone 5 mg caps - 1 cap 6-hourly if needed - 12 caps - stop date 21/05/2026\n\n"
+     "Plan: home with physio follow-up.\n", "stop date"),
+]
+
+
+@pytest.mark.parametrize("body, shown", END_FIELD)
+def test_an_end_date_field_ranks_after_told_steps(body, shown):
+    ex = _ex(body)
+    assert ex.weaning_plan.present is True
+    assert shown in ex.weaning_plan.text
