@@ -91,7 +91,7 @@ _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "sh
              "might you", "will you", "at most", "max", "exceed", "until", "down to", "down onto", "if you", "wonder",
              "kind enough", "back to", "make sure", "confirm", "is off", "come down", "go down", "back down", "long-term", "long term",
              "thereafter", "manage on", "cope on", "get by on", "manage with", "cope with", "have finished",
-             "you may", "you might", "refill")
+             "you may", "you might", "refill", "halv")
 _KW_RE = WordListPattern.of_words(_KEYWORDS)  # run on the case-folded letter: same offsets, several times faster
 
 
@@ -219,6 +219,18 @@ def _plan_object_is_other(st: str, s: int, mentions) -> bool:
     before = [(p, cat) for p, cat in drugs if p < m.start()]
     obj = after[0] if after else (before[-1] if before else None)
     return obj is not None and obj[1] != "opioid"
+
+
+@lru_cache(maxsize=1)
+def _end_fields() -> re.Pattern:
+    return phrase_regex(letter_rules()["plans"]["end_fields"])
+
+
+def _end_field_only(st: str) -> bool:
+    """A statement that is a plan only by an end-date field of a medicine line ("... 20 caps - stop date 09/10 -
+    NEW"): it ranks with the bare caps on the length of use, after a statement that tells the steps."""
+    rx = _end_fields()
+    return rx is not None and rx.search(st) is not None and _plan_strength(rx.sub(" ", st)) < 2
 
 
 def _labelled_plan(st: str) -> bool:
@@ -602,7 +614,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         # through their planned reduction") or only named ("added with a planned taper") after one that says what
         # to do next
         # then one under the letter's plan heading before the same stop told on a medicine line
-        s, e, _, _, _ = min(wean, key=lambda x: (x[3], x[2] < 2, bool(P.in_progress.search(text, x[0], x[1])
+        s, e, _, _, _ = min(wean, key=lambda x: (x[3], x[2] < 2 or _end_field_only(text[x[0]:x[1]]), bool(P.in_progress.search(text, x[0], x[1])
                                                                        or P.plan_named.search(text, x[0], x[1])
                                                                        or _bare_plan_label(text[x[0]:x[1]])),
                                               not (_RE_PLAN_LABEL.match(text, x[0], x[1]) or _labelled_plan(text[x[0]:x[1]])),
@@ -861,12 +873,13 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
                 stop = None  # "we have not stopped her Zomorph": it goes on
             if c.cues["historical"].search(here) or stop:
                 continue  # "PMH: codeine for migraine, stopped years ago": the reason of a past use
-        for f in c.ind_for.finditer(layout.text, m.end, _wrapped_end(layout, e)):
+        we = _wrapped_end(layout, e)
+        for f in c.ind_for.finditer(layout.text, m.end, we):
             phrase = f.group(1).strip()
             if not c.ind_not.match(phrase) and _SYMPTOM.search(phrase):
                 return phrase
         # "The tramadol is only for the stent discomfort", "use the Oramorph ... if the pain comes back"
-        after = _after_drug().search(layout.text, m.end, e)
+        after = _after_drug().search(layout.text, m.end, we)
         if after:
             return after.group(0)
         # "Indication for oxycodone: post-op knee pain": a label naming the drug, then a reason that is not empty
@@ -960,7 +973,9 @@ def _wrapped_end(layout: LetterLayout, e: int) -> int:
     """The end of a prose sentence that runs on to the next line when the sentence ending at e stops at a line break
     with no stop ("... applied every 7 days" / "(Thursdays) for rib pain, and ..."): the wrapped line's sentence end."""
     text = layout.text
-    if e >= len(text) - 1 or text[e:e + 1] != "\n" or e < 1 or not text[e - 1].isalnum():
+    if e >= len(text) - 1 or text[e:e + 1] != "\n" or e < 1 or not (text[e - 1].isalnum() or text[e - 1] == ")"):
+        return e  # a line may end on a bracket closed inside the sentence ('... a patch (5 micrograms/hour)' / 'for ...')
+    if text[e - 1] == ")" and not text[e + 1:e + 2].islower():
         return e
     ls = text.rfind("\n", 0, e) + 1
     line = text[ls:e]
@@ -1276,6 +1291,29 @@ def _wrapped_item_end(layout: LetterLayout, le: int) -> int:
     return le
 
 
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def _indented_continuation_reason(layout: LetterLayout, pos: int, drug_pos, symptom: re.Pattern) -> bool:
+    """A symptom on one of up to three lines right under the item at pos, each indented deeper than the item's line,
+    naming no drug and reached before a blank line: the item's own wrapped fields."""
+    text = layout.text
+    ls, le = layout.line_bounds(pos)
+    base = _indent(text[ls:le])
+    for _ in range(3):
+        if le + 1 >= len(text):
+            return False
+        ns, ne = layout.line_bounds(le + 1)
+        line = text[ns:ne]
+        if not line.strip() or _indent(line) <= base or "|" in line or any(ns <= p < ne for p in drug_pos):
+            return False
+        if symptom.search(text, ns, ne):
+            return True
+        le = ne
+    return False
+
+
 def indication_on_statement(layout: LetterLayout, rx, drug_pos=()) -> bool:
     """A reason on the prescription itself: a symptom after the drug name ("prn pain", "for bone pain",
     "breakthrough pain") or an Indication/Reason column cell on its row. A bulleted or numbered list item that names
@@ -1294,6 +1332,10 @@ def indication_on_statement(layout: LetterLayout, rx, drug_pos=()) -> bool:
             le = min(le, layout.sentence_bounds(max(s, e - 1))[1])  # prose: the prescription's own sentence
             le = min([le] + [p for p in drug_pos if e <= p < le])  # ... up to the next drug it names
     if symptom.search(text, s, max(e, le)):
+        return True
+    # lines indented deeper than the item's own line, right under it, carry on the item ('▲ CODEINE · tablet · 30 mg'
+    # / '    30-60 mg every 6 h if needed · for: hand pain', '[01] X / MR tablet / ...' / '     + for back pain')
+    if _indented_continuation_reason(layout, s, drug_pos, symptom):
         return True
     # a dispensing label printed on the line under the item ('Label: "Take ONE ... WHEN REQUIRED for pain"')
     _ls2, le2 = layout.line_bounds(s)
