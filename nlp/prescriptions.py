@@ -31,7 +31,7 @@ STRONG_INPATIENT = re.compile(r"\b(?:IV|I\.V\.|IM|intravenous(?:ly)?|intramuscul
 DISCHARGE_INPATIENT = re.compile(r"\b(?:IV|I\.V\.|IM|intravenous(?:ly)?|intramuscular(?:ly)?|intrathecal(?:ly)?|epidural|PCA|patient[- ]controlled|infusion)\b")
 # a procedure note's "Medications:" line (US style): "Fentanyl 250 mcg and 9 mg of Versed"
 PROCEDURAL_SEDATION = re.compile(r"\b(?:Versed|propofol|(?:conscious|procedural|moderate)\s+sedation|an(?:a)?esthesia)\b", _I)
-LINE_STOPPED = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended|omitted|not\s+for\s+discharge|not\s+to\s+continue|"
+LINE_STOPPED = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended|paused|on\s+hold|omitted|not\s+for\s+discharge|not\s+to\s+continue|"
                           r"not\s+continued(?!\s+(?:beyond|after|past|for\s+(?:more|longer))))\b", _I)
 
 
@@ -215,10 +215,11 @@ def _discharge_positive(clause: str) -> re.Match | None:
 
 
 _RE_LINE_CODE = re.compile(r"[ \t]*([A-Za-z][A-Za-z/]{0,5}[=+\-*~]?|[^\w\s]{1,2})(?:[ \t]{2,}|[ \t]*[:\-][ \t]+|(?<=[^\w\s])[ \t]+)")
+_RE_LAST_FIELD_CODE = re.compile(r"[/|~¦][ \t]*([A-Za-z][A-Za-z/]{0,5}[=+\-*~]?)[ \t]*$")
 _RE_CODE_NEW = re.compile(r"\b(?:new|started|commenced|added|initiated)\b", _I)
 _RE_CODE_CONTINUED = re.compile(r"\b(?:continued?|unchanged|carried\s+(?:on|forward)|as\s+before|retained|kept|usual)\b", _I)
 _RE_CODE_CHANGED = re.compile(r"\b(?:changed|adjusted|altered|modified|increased|reduced|raised|lowered)\b", _I)
-_RE_CODE_WARD_ONLY = re.compile(r"\bward\b|\binpatient|\bnot\s+(?:issued|supplied|dispensed|for\s+(?:TTO|discharge))\b", _I)
+_RE_CODE_WARD_ONLY = re.compile(r"\bward\b|\bin-?patient|\bnot\s+(?:issued|supplied|dispensed|for\s+(?:TTO|discharge))\b", _I)
 
 
 def _key_code_explanation(layout: LetterLayout, pos: int) -> str | None:
@@ -226,10 +227,13 @@ def _key_code_explanation(layout: LetterLayout, pos: int) -> str | None:
     key = letter_key(layout)
     if key is None:
         return None
-    ls = layout.line_bounds(pos)[0]
+    ls, le = layout.line_bounds(pos)
     x = _RE_LINE_CODE.match(layout.text, ls, max(pos, ls))
     if not x or x.end() > pos:
-        return None
+        # a line of fields whose last field is the code ("[05] Tramadol / capsule / 50 mg / ... / D")
+        x = _RE_LAST_FIELD_CODE.search(layout.text, max(pos, le - 12), le)
+        if not x or layout.text.count("/", ls, le) + layout.text.count("|", ls, le) < 3:
+            return None
     code = x.group(1).lower()
     return key.codes.get(code) or key.codes.get(code.rstrip("=+-*~."))
 
@@ -242,7 +246,7 @@ def _key_coded_line(layout: LetterLayout, m: Mention) -> str | None:
         return None
     if _RE_CODE_WARD_ONLY.search(expl):
         return "inpatient_only"
-    if LINE_STOPPED.search(expl) or re.search(r"\b(?:paused|on\s+hold|suspended)\b", expl, _I):
+    if LINE_STOPPED.search(expl) or re.search(r"\b(?:paused|on\s+hold|suspended|discontinued)\b", expl, _I):
         return "stopped"
     return None
 

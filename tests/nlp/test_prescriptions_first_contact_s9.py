@@ -318,3 +318,27 @@ def test_a_dose_taken_before_an_event_is_not_the_current_one():
               "to Zomorph 30 mg twice daily, which she continues.\n")
     [rx] = extract_letter(letter).opioids
     assert rx.dose_mg_max == 30.0
+
+
+def test_a_row_whose_last_field_is_a_key_code():
+    letter = ("Discharge medicines\n"
+              "#    Drug / Form / Str / Dose / Route / Freq / Qty / St\n"
+              "[01] Oxycodone / capsule / 5 mg / 5 mg / oral / 4-hourly PRN / 20 caps / A\n"
+              "[02] Tramadol / capsule / 50 mg / 50 mg / oral / QDS PRN / - / D\n"
+              "[03] Morphine injection / inj / 10 mg/ml / 2 mg / IV / once / - / I\n"
+              "-- St: A=added this stay  D=discontinued  I=in-patient use only --\n")
+    ex = extract_letter(letter)
+    assert [rx.generic for rx in ex.opioids] == ["oxycodone"]
+    reasons = {(d.generic, d.reason) for d in ex.distractors}
+    assert ("tramadol", "stopped") in reasons and ("morphine", "inpatient_only") in reasons
+
+
+@pytest.mark.parametrize("block, reason", [
+    ("CEASED / PAUSED - not supplied, do not take\nPAUSED   Zomorph 10 mg capsules   ONE twice a day\n", "stopped"),
+    ("Given on the ward only (not supplied): oxycodone injection PRN.\n", "inpatient_only"),
+])
+def test_blocks_of_what_does_not_go_home(block, reason):
+    letter = "TTO:\n- Codeine 30mg tablets 1 qds prn, 28 tablets\n\n" + block
+    ex = extract_letter(letter)
+    assert [rx.generic for rx in ex.opioids] == ["codeine"]
+    assert reason in [d.reason for d in ex.distractors]
