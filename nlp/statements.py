@@ -148,15 +148,16 @@ def _csv_heading(line: str) -> bool:
     return line.count(",") >= 2 and "\t" not in line and "  " not in line.strip()
 
 
-def _sep_cells(line: str, split: re.Pattern) -> list[tuple[int, int]]:
-    """(start, end) of each cell between separators, trimmed; empty cells kept as (pos, pos)."""
+def _sep_cells(line: str, split: re.Pattern, keep_leading: bool = False) -> list[tuple[int, int]]:
+    """(start, end) of each cell between separators, trimmed; empty cells kept as (pos, pos). ``keep_leading``: the
+    table has no left border, so an empty first cell is the first column left blank (a carried-over line)."""
     bounds, pos = [], 0
     for m in split.finditer(line):
         bounds.append((pos, m.start()))
         pos = m.end()
     bounds.append((pos, len(line)))
     # a leading/trailing separator leaves an empty outer cell: drop it
-    if bounds and not line[bounds[0][0]:bounds[0][1]].strip() and split.search(line[:bounds[0][1] + 1]):
+    if bounds and not keep_leading and not line[bounds[0][0]:bounds[0][1]].strip() and split.search(line[:bounds[0][1] + 1]):
         bounds = bounds[1:]
     if bounds and not line[bounds[-1][0]:bounds[-1][1]].strip():
         bounds = bounds[:-1]
@@ -254,7 +255,8 @@ def row_cells(line: str, cols: TableColumns) -> list[tuple[str, int, int]]:
     c = statement_patterns()
     out = []
     if cols.mode in ("sep", "tab", "csv"):
-        cells = (_sep_cells(line, _splitter(line)) if cols.mode == "sep" else _tab_cells(line) if cols.mode == "tab"
+        cells = (_sep_cells(line, _splitter(line), keep_leading=cols.starts[:1] == [0]) if cols.mode == "sep"
+                 else _tab_cells(line) if cols.mode == "tab"
                  else _sep_cells(line, _CSV_SPLIT if '"' in line else _COMMA))
         for i, (s, e) in enumerate(cells):
             if e > s:

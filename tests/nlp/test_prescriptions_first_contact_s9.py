@@ -342,3 +342,20 @@ def test_blocks_of_what_does_not_go_home(block, reason):
     ex = extract_letter(letter)
     assert [rx.generic for rx in ex.opioids] == ["codeine"]
     assert reason in [d.reason for d in ex.distractors]
+
+
+def test_an_item_block_whose_directions_line_starts_with_the_dose():
+    letter = ("Medicines\n● MORPHINE SULFATE MR · capsule · 10 mg · oral\n"
+              "    10 mg twice a day · course 5 days · 10 caps · for: rib pain\n"
+              "Key:  ▲ new   ● continue as before   ✕ stopped\n")
+    [rx] = extract_letter(letter).opioids
+    assert (rx.dose_mg_max, rx.frequency_per_day_max, rx.duration_days, rx.supply_quantity, rx.new_on_admission) == \
+        (10.0, 2, 5, "10 capsules", False)
+
+
+def test_a_carried_over_row_in_a_table_without_a_left_border_keeps_its_columns():
+    letter = ("STATE       ¦ MEDICINE        ¦ HOW TO TAKE                    ¦ SUPPLIED\n"
+              "COMMENCED   ¦ Oxycodone 5 mg  ¦ ONE every 4 hours              ¦ 20 caps\n"
+              "            ¦                 ¦ when needed for pain           ¦\n")
+    [rx] = extract_letter(letter).opioids
+    assert (rx.frequency_per_day_max, rx.prn, rx.supply_quantity) == (6, True, "20 capsules")
