@@ -173,7 +173,10 @@ _RE_SWITCHED_AFTER = re.compile(r"[^.;\n]{0,60}?\b(?:was|were|has\s+been|have\s+
                                 r"(?:then\s+|now\s+)?(?:switched|converted|changed|rotated)\s+(?:over\s+)?(?:to|onto)\s+", _I)
 # the clause after a drug's that only says it ended ("...; stopped 17/01, no further requirement")
 _RE_STOP_NEXT_CLAUSE = re.compile(r"\s*[;,]\s*(?:and\s+)?(?:(?:this|it|which)\s+)?(?:was\s+|were\s+|then\s+|has\s+been\s+)?"
-                                  r"(?:stopped|discontinued|ceased)\b[^.;\n]{0,40}", _I)
+                                  r"(?:stopped|discontinued|ceased)\b[^.;\n]{0,40}"
+                                  # ("...; we have stopped this as it was adding to the confusion")
+                                  r"|\s*[;,]\s*(?:and\s+|so\s+)?(?:I|we)\s+(?:have\s+)?(?:now\s+)?(?:stopped|discontinued|ceased)\s+"
+                                  r"(?:this|it|them|these|both)\b[^.;\n]{0,40}", _I)
 
 
 def _switched_away(text: str, m: Mention, ce: int, others: "OtherOpioids | None") -> bool:

@@ -359,3 +359,14 @@ def test_a_carried_over_row_in_a_table_without_a_left_border_keeps_its_columns()
               "            ¦                 ¦ when needed for pain           ¦\n")
     [rx] = extract_letter(letter).opioids
     assert (rx.frequency_per_day_max, rx.prn, rx.supply_quantity) == (6, True, "20 capsules")
+
+
+@pytest.mark.parametrize("sentence", [
+    "Oramorph 5 mg PRN was charted here but never needed and is not supplied.",
+    "Oxynorm 5mg PRN on ward for pain - last needed 02/03, not for TTO",
+    "The care home chart showed co-codamol 30/500 two tablets qds; we have stopped this as it was constipating her.",
+])
+def test_opioids_charted_in_hospital_or_stopped_in_the_next_clause(sentence):
+    letter = sentence + "\n\nDischarge medicines:\n- Paracetamol 1g qds\n- Laxido one sachet bd\n"
+    ex = extract_letter(letter)
+    assert ex.opioids == [] and ex.distractors
