@@ -152,6 +152,9 @@ class OtherOpioids:
         return False
 
 
+_RE_RELATIVE_BEFORE = re.compile(r"\b(?:which|that|who)\b[^,;.\n]{0,25}$", _I)
+
+
 def _own_part(text: str, cs: int, ce: int, m: Mention, others: "OtherOpioids") -> tuple[int, int]:
     """The part of a clause that speaks of `m` when the clause names other opioids and starts `m` anew: "the
     tramadol he had been taking, so we stopped it and started Zomorph 10 mg bd" -> from the start word after
@@ -163,6 +166,8 @@ def _own_part(text: str, cs: int, ce: int, m: Mention, others: "OtherOpioids") -
     a = before.end
     starts = list(context_patterns().cues["new"].finditer(text, a, m.start)) + \
         list(_RE_SWITCHED_TO.finditer(text, a, m.start)) + list(context_patterns().cues["own_part_start"].finditer(text, a, m.start))
+    # (not a start word of a relative clause about the drug before: "the patch, which her GP started in the summer")
+    starts = [x for x in starts if not _RE_RELATIVE_BEFORE.search(text, max(a, x.start() - 30), x.start())]
     if not starts:
         return cs, ce
     a = max(x.start() for x in starts)  # from the start word on: "..., so we stopped it and | started X"
@@ -375,7 +380,12 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         return "reference"  # "we suggest a further reduction of the OxyContin to 5 mg bd in two weeks": a proposal
     if kind == "history" and not positive:
         return "historical"
-    if cue("historical", clause) and not positive:
+    own_from = _own_subclause_start(text, cs, m.start)
+    if own_from and others is not None and others.other_between(m, cs, cs + own_from):
+        hist_zone = clause[own_from:]  # "... the patch, which her GP started in the summer, and her Oramorph ..."
+    else:
+        hist_zone = clause
+    if cue("historical", hist_zone) and not positive:
         return "historical"
     if others is not None and others.product_after_arrow(text, m):
         return "stopped"  # "SWITCHED: OxyContin 20 mg BD -> Targinact 20/10 mg bd": the product left
@@ -394,7 +404,6 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         return "inpatient_only"  # "had oral morphine 10 mg PRN on the ward for three days; this was stopped"
     # (cue removed_after: "Fentanyl 25 patch removed on admission" is stopped; "removed" further away is about
     # something else, "... and the old 60 mg tablets are removed")
-    own_from = _own_subclause_start(text, cs, m.start)
     stop_word = _RE_STOP_WORD.search(stop_clause, own_from) or context_patterns().cues["removed_after"].match(text, m.end, ce) \
         or (_RE_TAPERED_OFF.search(stop_clause) and _past_stop(stop_clause))  # "was tapered off over the admission"
     if stop_word and not positive and STRONG_INPATIENT.search(near) and _past_stop(stop_clause):

@@ -370,3 +370,18 @@ def test_opioids_charted_in_hospital_or_stopped_in_the_next_clause(sentence):
     letter = sentence + "\n\nDischarge medicines:\n- Paracetamol 1g qds\n- Laxido one sachet bd\n"
     ex = extract_letter(letter)
     assert ex.opioids == [] and ex.distractors
+
+
+def test_a_continued_item_under_medication_changes_marked_cont():
+    letter = ("Medication changes\n"
+              "  REDUCED  Zomorph - now 10 mg twice a day (was 20 mg BD) - 14 caps\n"
+              "  CONT.    OxyNorm 5 mg capsules - 5 mg up to four times a day when required - own supply\n"
+              "  STOPPED  Naproxen 500 mg BD\n")
+    rxs = sorted((rx.formulation, rx.dose_mg_max, rx.frequency_per_day_max) for rx in extract_letter(letter).opioids)
+    assert rxs == [("IR", 5.0, 4), ("MR", 10.0, 2)]
+
+
+def test_a_past_told_of_the_drug_before_a_coordinated_break_is_not_this_drugs():
+    letter = ("Discharge: she continues her BuTrans 10 micrograms/hour patch, which was started years ago by her GP, "
+              "and her Oramorph 10 mg in 5 ml, 2.5 ml when required at night; 100 ml supplied.\n")
+    assert sorted(rx.generic for rx in extract_letter(letter).opioids) == ["buprenorphine", "morphine"]
