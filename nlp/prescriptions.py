@@ -32,13 +32,14 @@ DISCHARGE_INPATIENT = re.compile(r"\b(?:IV|I\.V\.|IM|intravenous(?:ly)?|intramus
 # a procedure note's "Medications:" line (US style): "Fentanyl 250 mcg and 9 mg of Versed"
 PROCEDURAL_SEDATION = re.compile(r"\b(?:Versed|propofol|(?:conscious|procedural|moderate)\s+sedation|an(?:a)?esthesia)\b", _I)
 LINE_STOPPED = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended|paused|on\s+hold|omitted|not\s+for\s+discharge|not\s+to\s+continue|"
+                          r"(?-i:REMOVED|DELETED)|removed\s+from\s+(?:the\s+)?(?:TTO|discharge|list)|"
                           r"not\s+continued(?!\s+(?:beyond|after|past|for\s+(?:more|longer))))\b", _I)
 
 
 # phrases read for every mention: compiled once
 _RE_OXY_PARTNER_BEFORE = re.compile(r"oxycodone\s*(?:/|with|and|-|\+)\s*$", _I)
 _RE_STOPPED_WHEN = re.compile(r"\bstopped\s+(?:after|at|in|once|when)\b", _I)
-_RE_STOP_WORD = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended|"
+_RE_STOP_WORD = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended|(?-i:REMOVED|DELETED)|"
                            r"not\s+(?:for|to\s+be)\s+re-?start(?:ed|ing)?)\b", _I)
 _RE_TAPERED_OFF = re.compile(r"\b(?:tapered|weaned|tailed)\s+off\b", _I)
 _RE_STOP_WORD_NOT_SUSPENDED = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held)\b", _I)
@@ -1373,7 +1374,15 @@ _RE_FREQ_NOT = re.compile(r"\b(?:is|are|should\s+(?:read|be)|to\s+be|corrected\s
                           r"([^.;\n]{1,60}?)[\s,(–-]+(?:not|rather\s+than|instead\s+of)\s+([^.;\n]{1,40})", _I)
 _RE_TO_VALUE = re.compile(r"\b(?:corrected|changed|amended|clarified|reduced|increased)\s+(?:from\s+[^.;\n]{1,40}?\s+)?to\s+"
                           r"[\"“']?([^.;\n\"”']{1,60})", _I)
-_RE_ITEM_REF = re.compile(r"\bitem\s+(\d{1,2})\b", _I)
+_RE_ITEM_REF = re.compile(r"\b(?:item|line|row)\s+(?:no\.?\s*)?(\d{1,2})\b", _I)
+_RE_DOSE_TOLD = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:mg)?\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)\s*mg\b|\s*(\d+(?:\.\d+)?)\s*mg\b", _I)
+
+
+def _last_match(rx: re.Pattern, text: str, a: int, b: int) -> re.Match | None:
+    last = None
+    for last in rx.finditer(text, a, b):
+        pass
+    return last
 
 
 _MAX_CORRECTIONS = 50  # corrections read per letter (a real letter has one or two)
@@ -1401,12 +1410,23 @@ def _corrections(reading: _Reading) -> None:
         targets = {id(r): r for m in named for r in rxs                                   # junk stays linear)
                    if m.generic == r.generic and not (r.span[0] <= m.start < r.span[1])
                    and (not m.term.brand or r.brand in (None, m.term.brand))}
-        item = _RE_ITEM_REF.search(sentence)
+        # (the item may be named just before, in the same note: "Item 3 queried: ... Clarified: amended to ...")
+        lead = text.rfind("\n\n", max(0, s - 240), s)
+        item = _RE_ITEM_REF.search(sentence) or (
+            None if named else _last_match(_RE_ITEM_REF, text, max(lead, s - 240, layout.line_bounds(s)[0] - 240), s))
         if item:
-            numbered = re.compile(r"^[ \t]*\[?" + item.group(1) + r"[.)\]][ \t]", re.M)
+            numbered = re.compile(r"^[ \t]*\[?0?" + item.group(1) + r"(?:[.);\]][ \t]?|[ \t]*\|)", re.M)
             targets.update({id(r): r for r in rxs if numbered.match(text, layout.line_bounds(r.span[0])[0])})
         para_end = text.find("\n\n", e)
         para_end = len(text) if para_end < 0 else para_end
+        if not targets:  # a Pharmacist action column beside the row: "OxyContin 10mg TDS x 28 | CORRECTED to BD"
+            ls, le = layout.line_bounds(cm.start())
+            row = [r for r in rxs if ls <= r.span[0] < cm.start()]
+            if len(row) == 1:
+                rx = row[0]
+                cs_, ce_ = cm.start(), min(e, le)
+                _apply_correction(rx, text[cs_:max(ce_, cs_ + 1)], _RE_NOT_VALUE.search(text, cs_, max(ce_, cs_ + 1)))
+                continue
         outside = [r for r in targets.values() if not (s <= r.span[0] < para_end)]
         brands = {m.term.brand for m in named if m.term.brand}
         if len(outside) > 1 and brands:  # "her OxyContin is ...": the product named, not every oxycodone
@@ -1441,6 +1461,16 @@ def _apply_correction(rx: OpioidPrescription, sentence: str, v: re.Match | None)
             changed = True
     for rx_pat in (_RE_FREQ_NOT, _RE_TO_VALUE):
         for f in rx_pat.finditer(sentence):
+            d = _RE_DOSE_TOLD.match(f.group(1))
+            if d and rx.strength_mg and rx.formulation != "patch":  # "amended to 50 mg up to three times a day"
+                lo = float(d.group(1) or d.group(3))
+                hi = float(d.group(2)) if d.group(2) else lo
+                if 0 < lo <= hi <= 4 * rx.strength_mg and (lo, hi) != (rx.dose_mg_min, rx.dose_mg_max):
+                    rx.dose_mg_min, rx.dose_mg_max = _clean(lo), _clean(hi)
+                    changed = True
+            if S.RE_PRN.search(f.group(1)) and not rx.prn:
+                rx.prn = True
+                changed = True
             sig = S.Sig()
             S.parse_frequency(sig, S.Masked(f.group(1), 0), rx.formulation)
             if sig.frequency_per_day_max and not rx.prn or sig.cap:

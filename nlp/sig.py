@@ -852,6 +852,10 @@ def _days_beside_quantity(sig: Sig, m: Masked) -> None:
         m.take(x.start(), x.end())
 
 
+_RE_DAYS_SLASH_COUNT = re.compile(r"\b(\d{1,3})\s*(?:d|days?)\s*/\s*(\d{1,4})\s*(tablets?|tabs?|capsules?|caps?|patch(?:es)?|"
+                                  r"ampoules?|amps?|ml|sachets?)\b", _I)
+
+
 def parse_supply(sig: Sig, m: Masked, formulation: str | None, default_unit: str | None,
                  supply_only: bool = False, duration_only: bool = False) -> None:
     """Own supply, days supplied, quantity and intended duration (in that order, masking as it goes)."""
@@ -878,6 +882,14 @@ def parse_supply(sig: Sig, m: Masked, formulation: str | None, default_unit: str
         _quantity(sig, m, formulation, default_unit)
         _count_after_supply(sig, m, formulation, default_unit)
         _days_beside_quantity(sig, m)
+    if supply_only and sig.supply_days is None and not sig.own_supply and \
+            (x := _RE_DAYS_SLASH_COUNT.search(m.text)):  # a Sup cell "5d/40tab": days issued / units issued
+        sig.supply_days = int(x.group(1))
+        sig.spans["supply"] = [m.base + x.start(1), m.base + x.end(1)]
+        if sig.quantity_n is None and 0 < int(x.group(2)) <= MAX_QUANTITY:
+            sig.quantity_n, sig.quantity_unit = int(x.group(2)), _unit_name(x.group(3))
+            sig.spans["quantity"] = [m.base + x.start(2), m.base + x.end(3)]
+        m.take(x.start(), x.end())
     if supply_only:
         # a bare "7 days" / "7/7" in a supply column is days supplied
         x = _RE_DAYS_FIGURE.search(m.text)

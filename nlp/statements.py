@@ -306,6 +306,7 @@ _RE_KEY_DEF = re.compile(r"^(?:([A-Za-z][\w /]{0,20}?)\s*:\s*)?([A-Za-z/][^\s=]{
 _RE_KEY_BARE_DEF = re.compile(r"^(?:([A-Za-z][\w /]{0,20}?)\s*:\s*)?([A-Z][A-Z0-9]{0,3}[^\w\s]{0,2}|[^\w\s|]{1,3})\s*(?:=|-|\u2013|:)?\s+"
                               r"([A-Za-z][^=|]{1,80}?)\.?$")
 _RE_KEY_LABEL_WORDS = re.compile(r"\s+(?:key|legend|codes?)$", _I)
+_RE_KEY_RULE_PREFIX = re.compile(r"^(?:--|\*\*|##|//)[ \t]+")  # ("-- KEY: ...", "--      S stopped, ...")
 _RE_KEY_DEF_ANY = re.compile(r"[A-Za-z/][^\s=]{0,11}[ \t]*=[ \t]*[A-Za-z]")
 
 
@@ -381,9 +382,10 @@ def letter_key(layout: LetterLayout) -> LetterKey | None:
             k = layout.line_index(x.start()) + 1
             while k < len(layout.line_starts) and len(region) < 6:  # its indented lines go on with it
                 a, b = layout.line_bounds(layout.line_starts[k])
-                if not text[a:b].strip() or not text[a:a + 1].isspace():
+                line = text[a:b]
+                if not line.strip() or not (line[:1].isspace() or _RE_KEY_RULE_PREFIX.match(line)):
                     break
-                region.append(text[a:b])
+                region.append(_RE_KEY_RULE_PREFIX.sub("", line, count=1))
                 k += 1
             label = x.group(1).strip().lower() if x.group(1) and x.group(1).strip().lower() not in ("flag", "code", "status") else None
             read(" | ".join(r.strip() for r in region), label or (x.group(1) or "").strip().lower() or None, True)

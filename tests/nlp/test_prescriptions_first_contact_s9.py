@@ -385,3 +385,31 @@ def test_a_past_told_of_the_drug_before_a_coordinated_break_is_not_this_drugs():
     letter = ("Discharge: she continues her BuTrans 10 micrograms/hour patch, which was started years ago by her GP, "
               "and her Oramorph 10 mg in 5 ml, 2.5 ml when required at night; 100 ml supplied.\n")
     assert sorted(rx.generic for rx in extract_letter(letter).opioids) == ["buprenorphine", "morphine"]
+
+
+_SCREEN = """Seq;Product;Amt/dose;Sig;Rte;PRN;Sup;St;Note
+1;PARACETAMOL 500MG TABLETS;1G;QDS;PO;N;POD;C;
+2;OXYCODONE 5MG CAPSULES;5-10MG;4HRLY;PO;Y;5d/30cap;N;post-op pain
+3;MORPHINE SULFATE 10MG/5ML ORAL SOLUTION;5MG;2HRLY;PO;Y;-;W;
+-- KEY: Sup = days issued / units issued.  St: N new this episode, C carried over,
+--      W ward use only (not dispensed).
+
+PHARMACY SCREEN
+  - Item 2 queried: 10 mg 4-hourly is more than needed after a day case.
+    Clarified with the surgeon: amended to 5 mg up to four times a day when required.
+"""
+
+
+def test_a_pharmacy_screen_amends_the_item_it_names_on_the_line_before():
+    [rx] = extract_letter(_SCREEN).opioids
+    assert (rx.generic, rx.dose_mg_max, rx.frequency_per_day_max, rx.prn, rx.supply_days, rx.supply_quantity) == \
+        ("oxycodone", 5.0, 4, True, 5, "30 capsules")
+
+
+def test_a_pharmacist_action_column_corrects_or_removes_its_row():
+    letter = ("TTO as written by team                        Pharmacist action\n"
+              "Zomorph 10mg capsules  10mg  TDS  x 28 caps    CORRECTED to 12-hourly (BD) - MR product\n"
+              "Tramadol 50mg capsules  50mg QDS PRN  x 30     REMOVED - duplicate PRN opioid\n")
+    ex = extract_letter(letter)
+    assert [(rx.generic, rx.frequency_per_day_max) for rx in ex.opioids] == [("morphine", 2)]
+    assert ("tramadol", "stopped") in [(d.generic, d.reason) for d in ex.distractors]
