@@ -413,3 +413,11 @@ def test_a_pharmacist_action_column_corrects_or_removes_its_row():
     ex = extract_letter(letter)
     assert [(rx.generic, rx.frequency_per_day_max) for rx in ex.opioids] == [("morphine", 2)]
     assert ("tramadol", "stopped") in [(d.generic, d.reason) for d in ex.distractors]
+
+
+def test_items_stopped_this_admission_heading():
+    letter = ("Take home:\nCodeine phosphate 30mg tablets   ONE or TWO four times a day when required   28\n\n"
+              "Items stopped this admission:\nTramadol 50mg capsules   (GP acute issue)   Stopped - vomiting\n")
+    ex = extract_letter(letter)
+    assert [rx.generic for rx in ex.opioids] == ["codeine"]
+    assert ("tramadol", "stopped") in [(d.generic, d.reason) for d in ex.distractors]
