@@ -211,6 +211,20 @@ def cell_texts(line: str) -> list[str]:
     return [line[s:e] for s, e in _cell_spans(line)[1]]
 
 
+def _split_glued_headings(line: str, cells: list[tuple[int, int]], key: "LetterKey | None") -> list[tuple[int, int]]:
+    """Fixed-width headings printed one space apart ("Crs DoS Iss"): a chunk no role knows whose every word is a
+    known heading is that many columns."""
+    out = []
+    for s, e in cells:
+        words = [(w.start(), w.end()) for w in re.finditer(r"\S+", line[s:e])]
+        if len(words) > 1 and heading_role(line[s:e], key) is None and \
+                all(heading_role(line[s + a:s + b], key) for a, b in words):
+            out.extend((s + a, s + b) for a, b in words)
+        else:
+            out.append((s, e))
+    return out
+
+
 def header_columns(line: str, key: "LetterKey | None" = None) -> TableColumns | None:
     """Column roles of a table heading line, or None if the line is not one (``key``: the letter's key to its
     headings and codes, if it has one)."""
@@ -220,6 +234,8 @@ def header_columns(line: str, key: "LetterKey | None" = None) -> TableColumns | 
     mode, cells = _cell_spans(line, csv=True)
     if len(cells) < 2:
         return None
+    if mode == "fixed":
+        cells = _split_glued_headings(line, cells, key)
     # a heading line has at least half its cells known (a csv export: all but a quarter); a prose line with many
     # chunks is given up at its first unknown cell too many instead of reading every chunk
     n = len(cells)
@@ -306,6 +322,7 @@ _RE_KEY_DEF = re.compile(r"^(?:([A-Za-z][\w /]{0,20}?)\s*:\s*)?([A-Za-z/][^\s=]{
 _RE_KEY_BARE_DEF = re.compile(r"^(?:([A-Za-z][\w /]{0,20}?)\s*:\s*)?([A-Z][A-Z0-9]{0,3}[^\w\s]{0,2}|[^\w\s|]{1,3})\s*(?:=|-|\u2013|:)?\s+"
                               r"([A-Za-z][^=|]{1,80}?)\.?$")
 _RE_KEY_LABEL_WORDS = re.compile(r"\s+(?:key|legend|codes?)$", _I)
+_RE_KEY_ASIDE = re.compile(r"\s*\([^()\n]{0,40}=[^()\n]{0,40}\)")
 _RE_KEY_RULE_PREFIX = re.compile(r"^(?:--|\*\*|##|//)[ \t]+")  # ("-- KEY: ...", "--      S stopped, ...")
 _RE_KEY_DEF_ANY = re.compile(r"[A-Za-z/][^\s=]{0,11}[ \t]*=[ \t]*[A-Za-z]")
 
@@ -359,7 +376,7 @@ def letter_key(layout: LetterLayout) -> LetterKey | None:
         for sentence in _RE_KEY_SENTENCES.split(region.strip()):
             group = label  # ("Basis: REG = regular, ASREQ = as required.  Term = intended course.")
             for piece in _RE_KEY_PIECES.split(sentence.strip()):
-                piece = piece.strip(" -\u2013")
+                piece = _RE_KEY_ASIDE.sub("", piece).strip(" -\u2013")  # ("Crs = course (blank = none)")
                 d = _RE_KEY_DEF.match(piece) or (_RE_KEY_BARE_DEF.match(piece) if bare else None)
                 if d is None:
                     continue

@@ -421,3 +421,13 @@ def test_items_stopped_this_admission_heading():
     ex = extract_letter(letter)
     assert [rx.generic for rx in ex.opioids] == ["codeine"]
     assert ("tramadol", "stopped") in [(d.generic, d.reason) for d in ex.distractors]
+
+
+def test_fixed_width_headings_one_space_apart_read_through_the_key():
+    letter = (" Ln  Medicine / form                 Dose   Rt  Freq            Crs DoS Iss     St\n"
+              " 01  OXYCODONE 5MG CAP (SHORTEC)     5mg    PO  4HRLY PRN       5   5   20 cap  N\n"
+              " 02  PARACETAMOL 500MG TAB           1g     PO  QDS             -   14  56 tab  N\n"
+              " KEY  Crs = intended course in days (blank = no end date)   DoS = days of supply issued\n"
+              "      Iss = quantity issued (POD = own drugs)     St: N new | C continued\n")
+    [rx] = extract_letter(letter).opioids
+    assert (rx.duration_days, rx.supply_days, rx.supply_quantity, rx.new_on_admission) == (5, 5, "20 capsules", True)
