@@ -921,6 +921,9 @@ def parse_supply(sig: Sig, m: Masked, formulation: str | None, default_unit: str
         if x:
             sig.duration_days = _days(to_number(x.group(1)), x.group(2))
             sig.spans["duration"] = [m.base + x.start(), m.base + x.end()]
+        elif (x := re.fullmatch(r"\s*(\d{1,3})\s*", m.text)) and 0 < int(x.group(1)) <= 366:
+            sig.duration_days = int(x.group(1))  # a bare number in a course column ("Crs" = course in days)
+            sig.spans["duration"] = [m.base + x.start(1), m.base + x.end(1)]
 
 
 _RE_COUNT_IN_BRACKETS = re.compile(r"\s*\(\s*(\d{1,4})\s*\)")
