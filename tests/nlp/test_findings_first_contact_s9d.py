@@ -1,0 +1,101 @@
+"""Classes of weaning-plan and GP-instruction wording found wrong by the first-contact gold sets fresh34 to fresh37
+(session 9, fourth letter pass). Every line here was written for these tests; none is taken from a gold letter."""
+from __future__ import annotations
+
+import pytest
+
+from nlp.pipeline import extract_letter
+
+HEAD = "Dear Dr Example,\n\nMr Test, aged 58, was admitted with a fractured ankle and goes home today.\n\n"
+RX = "He goes home on oxycodone 5 mg capsules, one every six hours when needed for ankle pain, 20 capsules.\n"
+END = "\nKind regards,\n\nDr Writer\nCT1\n"
+
+
+def _ex(body: str, rx: str = RX):
+    return extract_letter(HEAD + rx + body + END)
+
+
+# a first-person request that asks the reader ('May we ask you to ...', 'I'd ask you to ...') addresses the GP
+ASK_YOU_TO = [
+    ("May we ask you to stop the oxycodone when you see him next week?\n", True),
+    ("I'd ask you to take the oxycodone off his repeat list once the cast is off.\n", True),
+    ("We may ask the fracture clinic about his ankle at the next visit.\n", False),
+    ("He asked us to stop the oxycodone early, which we did not.\n", False),
+]
+
+
+@pytest.mark.parametrize("body, gp", ASK_YOU_TO)
+def test_a_first_person_ask_you_to_is_a_gp_request(body, gp):
+    assert _ex(body).gp_instruction.present is gp
+
+
+# a request to an intermediate-care, reablement or virtual-ward team is a plan for them, no GP instruction
+OTHER_TEAM = [
+    ("We would be grateful if the reablement team could reduce and then stop the oxycodone over the next week.\n",
+     True, False),
+    ("Could the virtual ward nurses stop the oxycodone after five more days?\n", True, False),
+    ("We would be grateful if you could reduce and then stop the oxycodone over the next week.\n", True, True),
+]
+
+
+@pytest.mark.parametrize("body, wean, gp", OTHER_TEAM)
+def test_a_request_to_another_community_team_is_no_gp_instruction(body, wean, gp):
+    ex = _ex(body)
+    assert ex.weaning_plan.present is wean
+    assert ex.gp_instruction.present is gp
+
+
+# 'GP: please note ...' under a GP label informs and asks nothing; asking to record a reaction as an intolerance
+# is an allergy record, not an action on an opioid, unless another request of the sentence is one
+NOTE_AND_RECORD = [
+    ("GP: please note the oxycodone was started by us and the dose is unchanged.\n", False),
+    ("Codeine made him sick on the ward and was stopped; please code this as an intolerance.\n", False),
+    ("Please stop the oxycodone after five days, and please record codeine as an adverse reaction.\n", True),
+    ("GP: please stop the oxycodone after five days.\n", True),
+]
+
+
+@pytest.mark.parametrize("body, gp", NOTE_AND_RECORD)
+def test_notes_and_intolerance_records_are_no_gp_action(body, gp):
+    assert _ex(body).gp_instruction.present is gp
+
+
+# asking the GP to have the patient hand back what is left of the opioid is an opioid action for the GP
+HAND_BACK = [
+    ("Please ask him to return the oxycodone to a chemist once he no longer needs it.\n", True),
+    ("Please ask him to return to the fracture clinic in two weeks.\n", False),
+]
+
+
+@pytest.mark.parametrize("body, gp", HAND_BACK)
+def test_asking_the_patient_to_hand_back_the_opioid_is_a_gp_request(body, gp):
+    assert _ex(body).gp_instruction.present is gp
+
+
+# a stop whose condition is that simple analgesics now suffice ('once paracetamol and naproxen are enough', 'once
+# he manages on paracetamol alone') is a plan for the opioid; so is being told to stop it once that is so, while being
+# told to stop it (now, in the past) is none
+SUFFICIENT_OTHERS = [
+    ("Most people need the oxycodone for a few days only - stop as soon as paracetamol and naproxen are enough.\n",
+     True),
+    ("He has been told to stop the oxycodone once he is coping on paracetamol alone.\n", True),
+    ("He was told to stop the oxycodone by his physio last year.\n", False),
+    ("Paracetamol and naproxen are enough for most people after this operation.\n", False),
+]
+
+
+@pytest.mark.parametrize("body, wean", SUFFICIENT_OTHERS)
+def test_a_stop_once_simple_analgesics_suffice_is_a_plan(body, wean):
+    assert _ex(body).weaning_plan.present is wean
+
+
+# a unit's custom of not prescribing an opioid after an operation is no plan to stop the one given
+POLICY = [
+    ("Our unit does not routinely prescribe codeine after adenoidectomy, as he knew.\n", False),
+    ("Please do not continue the oxycodone after the fifth day.\n", True),
+]
+
+
+@pytest.mark.parametrize("body, wean", POLICY)
+def test_a_units_custom_is_no_plan(body, wean):
+    assert _ex(body).weaning_plan.present is wean
