@@ -99,3 +99,47 @@ POLICY = [
 @pytest.mark.parametrize("body, wean", POLICY)
 def test_a_units_custom_is_no_plan(body, wean):
     assert _ex(body).weaning_plan.present is wean
+
+
+# 'codeine-containing medicines are best avoided' is advice about a class to keep off, and 'GP: nothing to do about
+# the painkillers' hands nothing over: neither is a GP action; a real request beside them still is
+GP_NOTHING = [
+    ("Codeine-containing medicines are best avoided while she feeds the baby; please use paracetamol instead.\n",
+     False),
+    ("GP: nothing further to do about his painkillers - he will stop them himself.\n", False),
+    ("GP: no action needed.\n", False),
+    ("GP: please stop the oxycodone at the one-week review.\n", True),
+]
+
+
+@pytest.mark.parametrize("body, gp", GP_NOTHING)
+def test_avoid_advice_and_nothing_to_do_are_no_gp_action(body, gp):
+    assert _ex(body).gp_instruction.present is gp
+
+
+# being told to stop a removed item, with no time or condition, is a stop done now: the plan told elsewhere is the
+# letter's; 'start reducing X at two weeks' is itself a step-down plan
+PLAN_CHOICE = [
+    ("His old co-codamol was taken off the list today. He was told to stop it.\n"
+     "Plan: please review the oxycodone at two weeks with a view to stopping it once walking is easier.\n",
+     "with a view to stopping"),
+    ("Plan: please start reducing the oxycodone after two weeks if the ankle is comfortable.\n"
+     "Note the oxycodone is for short-term use only.\n", "start reducing"),
+]
+
+
+@pytest.mark.parametrize("body, phrase", PLAN_CHOICE)
+def test_the_explicit_plan_is_chosen_over_a_bare_told_to_stop_or_a_cap(body, phrase):
+    plan = _ex(body).weaning_plan
+    assert plan.present and phrase in plan.text
+
+
+BARE_TOLD_TO_STOP = [
+    ("The codeine he brought in was not restarted. He was told to stop it.\n", False),
+    ("He has been told to stop the oxycodone once his cast is off.\n", True),
+]
+
+
+@pytest.mark.parametrize("body, wean", BARE_TOLD_TO_STOP)
+def test_a_bare_told_to_stop_is_no_plan(body, wean):
+    assert _ex(body).weaning_plan.present is wean
