@@ -143,3 +143,17 @@ BARE_TOLD_TO_STOP = [
 @pytest.mark.parametrize("body, wean", BARE_TOLD_TO_STOP)
 def test_a_bare_told_to_stop_is_no_plan(body, wean):
     assert _ex(body).weaning_plan.present is wean
+
+
+# 'whether both are still needed' refers back to the opioids named just before
+BOTH_REFER_BACK = [
+    ("She goes home on codeine 30 mg four times a day and a Butec 5 microgram/hour patch weekly.\n"
+     "The practice may wish to review whether both are still needed once the hip has settled.\n", True),
+    ("She goes home on codeine 30 mg four times a day and a Butec 5 microgram/hour patch weekly.\n"
+     "The practice may wish to review whether both knees need physiotherapy.\n", False),
+]
+
+
+@pytest.mark.parametrize("body, gp", BOTH_REFER_BACK)
+def test_both_refers_back_to_the_opioids(body, gp):
+    assert _ex(body, rx="").gp_instruction.present is gp
