@@ -369,6 +369,9 @@ def _step_down_to_other() -> re.Pattern:
     return gated(phrase_regex(letter_rules()["plans"]["step_down_to_other"]))
 
 
+_RE_GP_CLAUSE = re.compile(r";|,?\s+and\s+(?=(?:please|pls|kindly)\b)", re.I)
+
+
 def _gp_not(st: str) -> bool:
     """A generic or non-request phrase ("no change to ...", "please note") that makes a statement no GP action,
     unless another clause of it (after a semicolon) is one: "no change to her X; review the Y at one week"."""
@@ -384,8 +387,11 @@ def _gp_not(st: str) -> bool:
         # a leading "Please note: ..." frames the whole statement, unless what it notes is a ban on going back to
         # a drug ("Please note she must not go back onto X"): that is the GP's to keep
         return not P.gp_prohibition.search(st)
-    clauses = [c for c in st.split(";") if c.strip()]
-    if len(clauses) > 1 and any(P.gp_action.search(c) and not P.gp_not.search(c) for c in clauses):
+    # clauses: after a semicolon, or a second request joined by "and please" ("please add X ..., and please record
+    # Y as an intolerance"); an action word told as past ("it was stopped") is no action of a clause
+    clauses = [c for c in _RE_GP_CLAUSE.split(st) if c and c.strip()]
+    if len(clauses) > 1 and any(P.gp_action.search(P.past_events.sub(" ", c)) and not P.gp_not.search(c)
+                                for c in clauses):
         return False
     # a clause after a dash that itself addresses the GP ("X: no change - GP to continue prescribing")
     if " - " in st or "\u2013" in st or "\u2014" in st:
@@ -564,7 +570,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             has_opioid = True  # "the next step is 5 micrograms/hour": a patch's rate in a letter whose patch is the opioid
         if not has_opioid and not has_other and _no_repeats(st) and _opioid_on_row(layout, s, opioid_pos):
             has_opioid = True  # a "no repeats" note in the cell of an opioid's table row
-        if not has_opioid and has_other and ex.opioids and _step_down_to_other().search(st):
+        if not has_opioid and ex.opioids and _step_down_to_other().search(st):
             # "stop them altogether once plain paracetamol is enough": the drug named is where the step-down goes,
             # what stops is the letter's opioid
             has_opioid, has_other = True, False
