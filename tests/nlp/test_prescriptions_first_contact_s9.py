@@ -431,3 +431,14 @@ def test_fixed_width_headings_one_space_apart_read_through_the_key():
               "      Iss = quantity issued (POD = own drugs)     St: N new | C continued\n")
     [rx] = extract_letter(letter).opioids
     assert (rx.duration_days, rx.supply_days, rx.supply_quantity, rx.new_on_admission) == (5, 5, "20 capsules", True)
+
+
+@pytest.mark.parametrize("plan, days", [
+    ("Plan: stop oxycodone by day 7 post op.", 4),
+    ("Plan: stop the oxycodone after day 6 post-op.", 3),
+    ("Plan: review in clinic on day 10 post op.", None),   # a review, not an end point
+])
+def test_an_end_point_in_post_operative_days_told_in_the_plan(plan, days):
+    letter = ("Lap appendicectomy 12/04/26 (day 3 post-op today)\nTTO: oxycodone 5mg caps 1 4hrly prn x12\n" + plan + "\n")
+    [rx] = extract_letter(letter).opioids
+    assert rx.duration_days == days
