@@ -186,6 +186,11 @@ _END_DATE = r"(?<![\d/.])(\d{1,2})\s*[/.]\s*(\d{1,2})(?:\s*[/.]\s*(\d{4}|\d{2}))
 RE_END_DATE_PHRASES = [re.compile(t.replace("{D}", _END_DATE), _I) for t in sig_rules()["end_date_phrases"]]
 RE_BARE_END_DATE = re.compile(r"^\s*" + _END_DATE + r"\s*$")
 RE_ONE_DATE = re.compile(_END_DATE)
+# an end date with the month in words ("on 30th June", "until 2 June 2026", "by the 14th of April")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_END_DATE_WORDS = (r"(?<!\d)(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(" + "|".join(_MONTHS) + r")[a-z]{0,6}\.?"
+                   r"(?:\s+(\d{4}))?(?![\w/])")
+RE_END_DATE_PHRASES_WORDS = [re.compile(t.replace("{D}", _END_DATE_WORDS), _I) for t in sig_rules()["end_date_phrases"]]
 
 
 def days_until(day: int, month: int, year: str | None, discharged) -> int | None:
@@ -248,8 +253,12 @@ def end_date_days(text: str, discharged, bare: bool = False) -> tuple[int, int, 
     if bare and found is None:  # a cell whose one date is the end point ("post-op clinic 24/04/2025", "Fri 11/04")
         dates = list(RE_ONE_DATE.finditer(text))
         found = dates[0] if len(dates) == 1 else None
-    for x in ([found] if found else [y for rx in RE_END_DATE_PHRASES for y in rx.finditer(text)]):
-        d = days_until(int(x.group(1)), int(x.group(2)), x.group(3), discharged)
+    words = [] if found else [y for rx in RE_END_DATE_PHRASES_WORDS for y in rx.finditer(text)] \
+        if any(mo in text.lower() for mo in _MONTHS) else []
+    for x in ([found] if found else [y for rx in RE_END_DATE_PHRASES for y in rx.finditer(text)]) + words:
+        month = x.group(2)
+        month = _MONTHS.index(month[:3].lower()) + 1 if month[:1].isalpha() else int(month)
+        d = days_until(int(x.group(1)), month, x.group(3), discharged)
         if d:
             return d, x.start(), x.end()
     return None

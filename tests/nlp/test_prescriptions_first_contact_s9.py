@@ -442,3 +442,14 @@ def test_an_end_point_in_post_operative_days_told_in_the_plan(plan, days):
     letter = ("Lap appendicectomy 12/04/26 (day 3 post-op today)\nTTO: oxycodone 5mg caps 1 4hrly prn x12\n" + plan + "\n")
     [rx] = extract_letter(letter).opioids
     assert rx.duration_days == days
+
+
+@pytest.mark.parametrize("tail, days", [
+    ("until clinic on 27 June 2026", 7),
+    ("until the 24th of June", 4),
+    ("stop on 1st July", 11),
+    ("until 2 June", None),            # before the discharge date: no end point
+])
+def test_an_end_date_with_the_month_in_words(tail, days):
+    [rx] = extract_letter("Discharged: 20/06/2026\nTTO: Oxycodone 5mg 1 qds prn " + tail + "\n").opioids
+    assert rx.duration_days == days
