@@ -453,3 +453,12 @@ def test_an_end_point_in_post_operative_days_told_in_the_plan(plan, days):
 def test_an_end_date_with_the_month_in_words(tail, days):
     [rx] = extract_letter("Discharged: 20/06/2026\nTTO: Oxycodone 5mg 1 qds prn " + tail + "\n").opioids
     assert rx.duration_days == days
+
+
+def test_a_last_dose_column_gives_the_course_from_the_discharge_date():
+    letter = ("Discharged: 14/06/2025\n\n"
+              "    Medicine                    Dose    When                 Start     Last dose   Qty\n"
+              "(+) Oxycodone 5mg capsules      5mg     4-6 hourly PRN       14/06/25  19/06/25    16\n"
+              "(+) Paracetamol 500mg tablets   1g      QDS                  14/06/25  -           56\n")
+    [rx] = extract_letter(letter).opioids
+    assert (rx.duration_days, rx.supply_quantity) == (5, "16 capsules")
