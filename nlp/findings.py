@@ -1312,7 +1312,49 @@ def _indented_continuation_reason(layout: LetterLayout, pos: int, drug_pos, symp
             return False
         ns, ne = layout.line_bounds(le + 1)
         line = text[ns:ne]
-        if not line.strip() or _indent(line) <= base or "|" in line or any(ns <= p < ne for p in drug_pos):
+        if not line.strip() or _indent(line) <= base or "|" in line:
+            return False
+        # a note under the row may name another drug after its reason ('   ^ for wound pain - not with the X'): read
+        # it up to the first drug it names, and go no further down
+        named = [p for p in drug_pos if ns <= p < ne]
+        if named and text[ns:min(named)].strip() in ("", "-", "*", "+"):
+            return False  # a line opening with a drug is an item of its own
+        if symptom.search(text, ns, min(named) if named else ne):
+            return True
+        if named:
+            return False
+        le = ne
+    return False
+
+
+_RE_FIXED_GAP = re.compile(r"[^\s.,:;] {2,}(?=\S)")
+_RE_RULE_LINE = re.compile(r"^[ \t]*[-=_*~.]{3,}[ \t]*$")
+
+
+def _fixed_width_row(text: str, ls: int, end: int) -> bool:
+    """A fixed-width table row: three or more runs of two or more spaces between cells (not after a stop or a comma,
+    as between sentences) from `ls` to `end`."""
+    n = 0
+    for _ in _RE_FIXED_GAP.finditer(text, ls, end):
+        n += 1
+        if n >= 3:
+            return True
+    return False
+
+
+def _wrapped_row_reason(layout: LetterLayout, le: int, drug_pos, symptom: re.Pattern) -> bool:
+    """A fixed-width row whose cells wrap onto the lines under it ('X 30mg    ONE ... FOUR times a    28' /
+    'tablets       day (when required) for renal' / '              colic pain'): up to three lines that name no
+    drug, are no rule line, and either start with a blank or are cells themselves (a run of three spaces)."""
+    text = layout.text
+    for _ in range(3):
+        if le + 1 >= len(text):
+            return False
+        ns, ne = layout.line_bounds(le + 1)
+        line = text[ns:ne]
+        if not line.strip() or _RE_RULE_LINE.match(line) or "|" in line or any(ns <= p < ne for p in drug_pos):
+            return False
+        if line[:1] not in " \t" and "   " not in line.strip():
             return False
         if symptom.search(text, ns, ne):
             return True
@@ -1329,15 +1371,22 @@ def indication_on_statement(layout: LetterLayout, rx, drug_pos=()) -> bool:
     text = layout.text
     s, e = rx.span
     ls, le = layout.line_bounds(s)
+    fixed = False
     if "|" not in text[ls:le] and "\t" not in text[ls:le]:
         # a bullet may be followed by a no-break space ("\u2022\u00a0Matrifen ...") after a copy and paste
         if le - ls <= 300 and RE_BULLET.match(text[ls:le].replace("\u00a0", " ")) \
                 and not any(ls <= p < le and not s <= p < e for p in drug_pos):
             le = _wrapped_item_end(layout, le)
+        elif le - ls <= 250 and _fixed_width_row(text, s, min(le, layout.sentence_bounds(max(s, e - 1))[1])):
+            # a fixed-width row: its cells are not sentences ('x 20  OK. For breakthrough pain.')
+            le = min([le] + [p for p in drug_pos if e <= p < le])
+            fixed = True
         else:
             le = min(le, layout.sentence_bounds(max(s, e - 1))[1])  # prose: the prescription's own sentence
             le = min([le] + [p for p in drug_pos if e <= p < le])  # ... up to the next drug it names
     if symptom.search(text, s, max(e, le)):
+        return True
+    if fixed and _wrapped_row_reason(layout, layout.line_bounds(s)[1], drug_pos, symptom):
         return True
     # lines indented deeper than the item's own line, right under it, carry on the item ('▲ CODEINE · tablet · 30 mg'
     # / '    30-60 mg every 6 h if needed · for: hand pain', '[01] X / MR tablet / ...' / '     + for back pain')
