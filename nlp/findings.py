@@ -570,9 +570,9 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             has_opioid = True  # "the next step is 5 micrograms/hour": a patch's rate in a letter whose patch is the opioid
         if not has_opioid and not has_other and _no_repeats(st) and _opioid_on_row(layout, s, opioid_pos):
             has_opioid = True  # a "no repeats" note in the cell of an opioid's table row
-        if not has_opioid and ex.opioids and _step_down_to_other().search(st):
-            # "stop them altogether once plain paracetamol is enough": the drug named is where the step-down goes,
-            # what stops is the letter's opioid
+        if (not has_opioid or has_other) and ex.opioids and _step_down_to_other().search(st):
+            # "stop them altogether once plain paracetamol is enough", "step her down to paracetamol only": the drug
+            # named is where the step-down goes, what stops is the letter's opioid (also when the paragraph names it)
             has_opioid, has_other = True, False
         if "last dose" in st.lower():
             st = _mask_past_last_dose(st, text)

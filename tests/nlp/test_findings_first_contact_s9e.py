@@ -93,3 +93,66 @@ NOTE_UNDER_ROW = [
 @pytest.mark.parametrize("body, ind", NOTE_UNDER_ROW)
 def test_a_note_under_a_row_gives_its_reason_before_another_drug(body, ind):
     assert _ind(body) is ind
+
+
+HEAD = "Dear Dr Example,\n\nMr Test, aged 61, was admitted with a fractured humerus and goes home today.\n\n"
+RX = "He goes home on oxycodone 5 mg capsules, one every six hours when needed for arm pain, 20 capsules.\n"
+SIGN = "\nKind regards,\n\nDr Writer\nCT1\n"
+
+
+def _letter(body: str):
+    return extract_letter(HEAD + RX + body + SIGN)
+
+
+# 'please take it off' asks for a removal (a patch, a repeat): it is no advice to the patient on taking a medicine
+TAKE_IT_OFF = [
+    ("He also has a buprenorphine 5 micrograms/hour patch. Please take it off after two weeks and do not replace it.\n",
+     True),
+    ("He also has a buprenorphine 5 micrograms/hour patch. Please take it with food.\n", False),
+]
+
+
+@pytest.mark.parametrize("body, gp", TAKE_IT_OFF)
+def test_please_take_it_off_is_a_gp_request(body, gp):
+    assert _letter(body).gp_instruction.present is gp
+
+
+# a repeat brought in line with the dose this letter gives is no step-down plan; a repeat reduced later is one
+REPEAT_TO_MATCH = [
+    ("Please reduce his repeat oxycodone to 5 mg QDS to match this letter.\n", False),
+    ("Please reduce his repeat oxycodone to 5 mg QDS\n", False),
+    ("Please reduce his repeat oxycodone to 5 mg QDS after two weeks, then stop.\n", True),
+]
+
+
+@pytest.mark.parametrize("body, wean", REPEAT_TO_MATCH)
+def test_a_repeat_matched_to_the_letter_is_no_plan(body, wean):
+    assert _letter(body).weaning_plan.present is wean
+
+
+# an unconditional 'do not continue it' after a short supply stops the opioid; one with a condition does not
+DO_NOT_CONTINUE = [
+    ("The oxycodone is a five-day supply - please do not continue it.\n", True),
+    ("The oxycodone is a five-day supply - please do not continue it if he is drowsy.\n", False),
+]
+
+
+@pytest.mark.parametrize("body, wean", DO_NOT_CONTINUE)
+def test_do_not_continue_it_is_a_stop(body, wean):
+    assert _letter(body).weaning_plan.present is wean
+
+
+# a step-down to a non-opioid alone ('bring him down to paracetamol only') stops the opioid; 'would it be possible to'
+# asks the reader
+STEP_TO_OTHER = [
+    ("Would it be possible to bring him down to paracetamol only once the sling comes off?\n", True, True),
+    ("Would it be possible to step him down to ibuprofen alone after his clinic visit?\n", True, True),
+    ("He has been taking paracetamol alone at home before this admission.\n", False, False),
+]
+
+
+@pytest.mark.parametrize("body, wean, gp", STEP_TO_OTHER)
+def test_a_step_down_to_a_non_opioid_alone_is_a_plan(body, wean, gp):
+    ex = _letter(body)
+    assert ex.weaning_plan.present is wean
+    assert ex.gp_instruction.present is gp
