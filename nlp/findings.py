@@ -98,6 +98,32 @@ _KW_RE = WordListPattern.of_words(_KEYWORDS)  # run on the case-folded letter: s
 _CELL_SEPS = ("|", "\t", "\u25aa")
 
 
+_RE_WRAP_NEXT = re.compile(r"[ \t]*[a-z]+\b(?![)\].:])")
+_WRAP_WIDTH = 90
+
+
+def _wrapped_sentence_end(layout: LetterLayout, s: int, e: int) -> int:
+    """A prose sentence the layout ends at a line break after a word on a line filled to the page's width, whose next
+    line goes on in lower case and is no list item ('a)') or label ('plan:') ('... and
+    at the same time consider whether she' / 'still needs the morphine at all?'), ends where that line's sentence
+    ends (twice at most)."""
+    text = layout.text
+    for _ in range(2):
+        ls, le = layout.line_bounds(max(s, e - 1))
+        if text[e:le].strip() or e <= s or not text[e - 1].isalpha() or le + 1 >= len(text) or \
+                le - ls < _WRAP_WIDTH:
+            return e  # only a line filled to the page's width wraps; a short one ends where it ends
+        ns, ne = layout.line_bounds(le + 1)
+        m = _RE_WRAP_NEXT.match(text, ns, ne)
+        if not m or "|" in text[ns:ne] or "\t" in text[ns:ne]:
+            return e
+        e2 = layout.sentence_bounds(m.end() - 1)[1]
+        if e2 <= le:
+            return e
+        e = min(e2, ne)
+    return e
+
+
 def statements(layout: LetterLayout):
     """Candidate statements (start, end) around plan/GP words: sentence (or table cell) with bullets and
     lead-ins ("I would be grateful if you could action the following:") removed."""
@@ -120,6 +146,8 @@ def statements(layout: LetterLayout):
             b = text.find(sep, m.start(), le)
             s = max(s, a + 1 if a >= 0 else ls)
             e = min(e, b if b >= 0 else le)
+        else:
+            e = _wrapped_sentence_end(layout, s, e)
         last_end = e
         if (s, e) in seen:
             continue
@@ -305,6 +333,8 @@ def _for_other_recipient(layout: LetterLayout, pos: int) -> bool:
     m = P.gp_heading.search(text, own, min(pos, own + 40)) if pos > own else None
     if m and m.start() - own <= 5:
         return False  # the statement's own line opens with the GP's label ("For your GP: ... please ...")
+    if pos > own and P.other_recipient_label.match(text[own:pos]):
+        return True  # ... or with another recipient's ("Message to the community pharmacist: '... Please check ...'")
     for k in range(li - 1, max(-1, li - 13), -1):
         ls = layout.line_starts[k]
         le = layout.line_starts[k + 1] - 1 if k + 1 < len(layout.line_starts) else len(text)

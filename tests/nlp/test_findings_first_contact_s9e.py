@@ -156,3 +156,33 @@ def test_a_step_down_to_a_non_opioid_alone_is_a_plan(body, wean, gp):
     ex = _letter(body)
     assert ex.weaning_plan.present is wean
     assert ex.gp_instruction.present is gp
+
+
+# a request wrapped onto the next line of a page-wide paragraph names its opioid there ('... and at the same time
+# think about whether he' / 'still needs the oxycodone'); a short line or a list item under it is no wrap
+WRAPPED_REQUEST = [
+    ("His blood pressure was low on the ward. Would you be able to check his lying and standing readings, and then think\n"
+     "about whether he still needs the oxycodone at all?\n", True),
+    ("His blood pressure was low on the ward. Would you be able to check his lying and standing readings\n"
+     "a) the oxycodone is on his list\n", False),
+    ("Would you be able to check his lying and standing readings\n"
+     "oxycodone stays as it is\n", False),
+]
+
+
+@pytest.mark.parametrize("body, gp", WRAPPED_REQUEST)
+def test_a_request_wrapped_onto_the_next_line_names_its_opioid_there(body, gp):
+    assert _letter(body).gp_instruction.present is gp
+
+
+# a request on a line opened by a message to the community pharmacist is theirs, not the GP's
+PHARMACIST_MESSAGE = [
+    ("Message to the community pharmacist: he takes the oxycodone for five days at most. Please check he knows to stop it then.\n",
+     False),
+    ("Message to the practice: he takes the oxycodone for five days at most. Please check he knows to stop it then.\n", True),
+]
+
+
+@pytest.mark.parametrize("body, gp", PHARMACIST_MESSAGE)
+def test_a_message_to_the_community_pharmacist_is_no_gp_request(body, gp):
+    assert _letter(body).gp_instruction.present is gp
