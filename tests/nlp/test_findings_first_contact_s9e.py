@@ -186,3 +186,15 @@ PHARMACIST_MESSAGE = [
 @pytest.mark.parametrize("body, gp", PHARMACIST_MESSAGE)
 def test_a_message_to_the_community_pharmacist_is_no_gp_request(body, gp):
     assert _letter(body).gp_instruction.present is gp
+
+
+# a when-required dose taken 'if the pain wakes him' names pain as what the dose is for; 'if the pain settles' does not
+PAIN_WAKES = [
+    ("Medicines to take home:\n- morphine sulfate 10mg/5ml 2.5ml at night PRN if the pain wakes him (new)\n", True),
+    ("Medicines to take home:\n- morphine sulfate 10mg/5ml 2.5ml at night PRN, stop if pain settles (new)\n", False),
+]
+
+
+@pytest.mark.parametrize("body, ind", PAIN_WAKES)
+def test_a_dose_if_the_pain_wakes_the_patient_is_for_pain(body, ind):
+    assert _ind(body) is ind
