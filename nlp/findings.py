@@ -1117,7 +1117,15 @@ def _substitution_documented(layout: LetterLayout, ex: LetterExtraction) -> bool
     sub = _substitution()
     if not could_match(sub, layout.text):
         return False
-    return any(layout.section_kind(m.start()) not in ("allergy", "family") for m in sub.finditer(layout.text))
+    neg = _substitution_negated()
+    return any(layout.section_kind(m.start()) not in ("allergy", "family") and
+               not neg.search(layout.text, max(layout.line_bounds(m.start())[0], m.start() - 40), m.start())
+               for m in sub.finditer(layout.text))
+
+
+@lru_cache(maxsize=1)
+def _substitution_negated() -> re.Pattern:
+    return phrase_regex(letter_rules()["indication"]["substitution_negated_before"])
 
 
 @lru_cache(maxsize=1)

@@ -198,3 +198,17 @@ PAIN_WAKES = [
 @pytest.mark.parametrize("body, ind", PAIN_WAKES)
 def test_a_dose_if_the_pain_wakes_the_patient_is_for_pain(body, ind):
     assert _ind(body) is ind
+
+
+# substitution treatment gives methadone its reason only when the letter does not deny it on the line ('no OST since')
+OST_DENIED = [
+    ("Medicines to take home:\n- methadone 1mg/ml oral solution 30 ml once daily, supervised\n"
+     "He is on OST with the community team, dose confirmed.\n", True),
+    ("Medicines to take home:\n- methadone 1mg/ml oral solution 30 ml once daily, supervised\n"
+     "The community team say there has been no OST since last spring.\n", False),
+]
+
+
+@pytest.mark.parametrize("body, ind", OST_DENIED)
+def test_a_denied_substitution_treatment_is_no_reason(body, ind):
+    assert _ind(body) is ind
