@@ -212,3 +212,17 @@ OST_DENIED = [
 @pytest.mark.parametrize("body, ind", OST_DENIED)
 def test_a_denied_substitution_treatment_is_no_reason(body, ind):
     assert _ind(body) is ind
+
+
+# 'agreed to a slow reduction' names a plan without telling it: a later sentence giving the steps is the plan shown
+AGREED_TO_A_REDUCTION = [
+    ("He agreed to a gradual reduction of the oxycodone, led by the fracture clinic. "
+     "The clinic will reduce the oxycodone by one capsule a day every 3 days.\n", "every 3 days"),
+    ("He agreed to a gradual reduction of the oxycodone, led by the fracture clinic.\n", "agreed"),
+]
+
+
+@pytest.mark.parametrize("body, shown", AGREED_TO_A_REDUCTION)
+def test_a_plan_agreed_but_not_told_ranks_after_its_steps(body, shown):
+    ex = _letter(body)
+    assert ex.weaning_plan.present and shown in ex.weaning_plan.text
