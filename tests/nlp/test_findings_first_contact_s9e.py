@@ -226,3 +226,24 @@ AGREED_TO_A_REDUCTION = [
 def test_a_plan_agreed_but_not_told_ranks_after_its_steps(body, shown):
     ex = _letter(body)
     assert ex.weaning_plan.present and shown in ex.weaning_plan.text
+
+
+# a comment or sentence that opens with the class word and its reason ('REMARKS: PAIN RELIEF FOR WOUND PAIN.') gives
+# the reason of the discharge opioids; the class word in the middle of another sentence does not
+CLASS_WORD_OPENS = [
+    ("Medicines to take home:\n- oxycodone 5mg caps 5mg 4hrly PRN x 12 (new)\nREMARKS: PAIN RELIEF FOR WOUND PAIN. "
+     "CLINIC 2 WEEKS.\n", True),
+    ("Medicines to take home:\n- oxycodone 5mg caps 5mg 4hrly PRN x 12 (new)\nShe asked about pain relief for later "
+     "in the week if the wound pain returns after clinic.\n", False),
+]
+
+
+@pytest.mark.parametrize("body, ind", CLASS_WORD_OPENS)
+def test_a_sentence_opening_with_the_class_word_and_reason_is_a_reason(body, ind):
+    assert _ind(body) is ind
+
+
+def test_a_class_word_opening_a_sentence_told_in_the_past_is_no_reason():
+    body = ("Medicines to take home:\n- oxycodone 5mg caps 5mg 4hrly PRN x 12 (new)\n"
+            "Pain relief for back pain was hard to find last year.\n")
+    assert _ind(body) is False
