@@ -98,6 +98,32 @@ _KW_RE = WordListPattern.of_words(_KEYWORDS)  # run on the case-folded letter: s
 _CELL_SEPS = ("|", "\t", "\u25aa")
 
 
+_RE_WRAP_NEXT = re.compile(r"[ \t]*[a-z]+\b(?![)\].:])")
+_WRAP_WIDTH = 90
+
+
+def _wrapped_sentence_end(layout: LetterLayout, s: int, e: int) -> int:
+    """A prose sentence the layout ends at a line break after a word on a line filled to the page's width, whose next
+    line goes on in lower case and is no list item ('a)') or label ('plan:') ('... and
+    at the same time consider whether she' / 'still needs the morphine at all?'), ends where that line's sentence
+    ends (twice at most)."""
+    text = layout.text
+    for _ in range(2):
+        ls, le = layout.line_bounds(max(s, e - 1))
+        if text[e:le].strip() or e <= s or not text[e - 1].isalpha() or le + 1 >= len(text) or \
+                le - ls < _WRAP_WIDTH:
+            return e  # only a line filled to the page's width wraps; a short one ends where it ends
+        ns, ne = layout.line_bounds(le + 1)
+        m = _RE_WRAP_NEXT.match(text, ns, ne)
+        if not m or "|" in text[ns:ne] or "\t" in text[ns:ne]:
+            return e
+        e2 = layout.sentence_bounds(m.end() - 1)[1]
+        if e2 <= le:
+            return e
+        e = min(e2, ne)
+    return e
+
+
 def statements(layout: LetterLayout):
     """Candidate statements (start, end) around plan/GP words: sentence (or table cell) with bullets and
     lead-ins ("I would be grateful if you could action the following:") removed."""
@@ -120,6 +146,8 @@ def statements(layout: LetterLayout):
             b = text.find(sep, m.start(), le)
             s = max(s, a + 1 if a >= 0 else ls)
             e = min(e, b if b >= 0 else le)
+        else:
+            e = _wrapped_sentence_end(layout, s, e)
         last_end = e
         if (s, e) in seen:
             continue
@@ -305,6 +333,8 @@ def _for_other_recipient(layout: LetterLayout, pos: int) -> bool:
     m = P.gp_heading.search(text, own, min(pos, own + 40)) if pos > own else None
     if m and m.start() - own <= 5:
         return False  # the statement's own line opens with the GP's label ("For your GP: ... please ...")
+    if pos > own and P.other_recipient_label.match(text[own:pos]):
+        return True  # ... or with another recipient's ("Message to the community pharmacist: '... Please check ...'")
     for k in range(li - 1, max(-1, li - 13), -1):
         ls = layout.line_starts[k]
         le = layout.line_starts[k + 1] - 1 if k + 1 < len(layout.line_starts) else len(text)
@@ -570,9 +600,9 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             has_opioid = True  # "the next step is 5 micrograms/hour": a patch's rate in a letter whose patch is the opioid
         if not has_opioid and not has_other and _no_repeats(st) and _opioid_on_row(layout, s, opioid_pos):
             has_opioid = True  # a "no repeats" note in the cell of an opioid's table row
-        if not has_opioid and ex.opioids and _step_down_to_other().search(st):
-            # "stop them altogether once plain paracetamol is enough": the drug named is where the step-down goes,
-            # what stops is the letter's opioid
+        if (not has_opioid or has_other) and ex.opioids and _step_down_to_other().search(st):
+            # "stop them altogether once plain paracetamol is enough", "step her down to paracetamol only": the drug
+            # named is where the step-down goes, what stops is the letter's opioid (also when the paragraph names it)
             has_opioid, has_other = True, False
         if "last dose" in st.lower():
             st = _mask_past_last_dose(st, text)
@@ -1087,7 +1117,15 @@ def _substitution_documented(layout: LetterLayout, ex: LetterExtraction) -> bool
     sub = _substitution()
     if not could_match(sub, layout.text):
         return False
-    return any(layout.section_kind(m.start()) not in ("allergy", "family") for m in sub.finditer(layout.text))
+    neg = _substitution_negated()
+    return any(layout.section_kind(m.start()) not in ("allergy", "family") and
+               not neg.search(layout.text, max(layout.line_bounds(m.start())[0], m.start() - 40), m.start())
+               for m in sub.finditer(layout.text))
+
+
+@lru_cache(maxsize=1)
+def _substitution_negated() -> re.Pattern:
+    return phrase_regex(letter_rules()["indication"]["substitution_negated_before"])
 
 
 @lru_cache(maxsize=1)
@@ -1312,7 +1350,49 @@ def _indented_continuation_reason(layout: LetterLayout, pos: int, drug_pos, symp
             return False
         ns, ne = layout.line_bounds(le + 1)
         line = text[ns:ne]
-        if not line.strip() or _indent(line) <= base or "|" in line or any(ns <= p < ne for p in drug_pos):
+        if not line.strip() or _indent(line) <= base or "|" in line:
+            return False
+        # a note under the row may name another drug after its reason ('   ^ for wound pain - not with the X'): read
+        # it up to the first drug it names, and go no further down
+        named = [p for p in drug_pos if ns <= p < ne]
+        if named and text[ns:min(named)].strip() in ("", "-", "*", "+"):
+            return False  # a line opening with a drug is an item of its own
+        if symptom.search(text, ns, min(named) if named else ne):
+            return True
+        if named:
+            return False
+        le = ne
+    return False
+
+
+_RE_FIXED_GAP = re.compile(r"[^\s.,:;] {2,}(?=\S)")
+_RE_RULE_LINE = re.compile(r"^[ \t]*[-=_*~.]{3,}[ \t]*$")
+
+
+def _fixed_width_row(text: str, ls: int, end: int) -> bool:
+    """A fixed-width table row: three or more runs of two or more spaces between cells (not after a stop or a comma,
+    as between sentences) from `ls` to `end`."""
+    n = 0
+    for _ in _RE_FIXED_GAP.finditer(text, ls, end):
+        n += 1
+        if n >= 3:
+            return True
+    return False
+
+
+def _wrapped_row_reason(layout: LetterLayout, le: int, drug_pos, symptom: re.Pattern) -> bool:
+    """A fixed-width row whose cells wrap onto the lines under it ('X 30mg    ONE ... FOUR times a    28' /
+    'tablets       day (when required) for renal' / '              colic pain'): up to three lines that name no
+    drug, are no rule line, and either start with a blank or are cells themselves (a run of three spaces)."""
+    text = layout.text
+    for _ in range(3):
+        if le + 1 >= len(text):
+            return False
+        ns, ne = layout.line_bounds(le + 1)
+        line = text[ns:ne]
+        if not line.strip() or _RE_RULE_LINE.match(line) or "|" in line or any(ns <= p < ne for p in drug_pos):
+            return False
+        if line[:1] not in " \t" and "   " not in line.strip():
             return False
         if symptom.search(text, ns, ne):
             return True
@@ -1329,15 +1409,22 @@ def indication_on_statement(layout: LetterLayout, rx, drug_pos=()) -> bool:
     text = layout.text
     s, e = rx.span
     ls, le = layout.line_bounds(s)
+    fixed = False
     if "|" not in text[ls:le] and "\t" not in text[ls:le]:
         # a bullet may be followed by a no-break space ("\u2022\u00a0Matrifen ...") after a copy and paste
         if le - ls <= 300 and RE_BULLET.match(text[ls:le].replace("\u00a0", " ")) \
                 and not any(ls <= p < le and not s <= p < e for p in drug_pos):
             le = _wrapped_item_end(layout, le)
+        elif le - ls <= 250 and _fixed_width_row(text, s, min(le, layout.sentence_bounds(max(s, e - 1))[1])):
+            # a fixed-width row: its cells are not sentences ('x 20  OK. For breakthrough pain.')
+            le = min([le] + [p for p in drug_pos if e <= p < le])
+            fixed = True
         else:
             le = min(le, layout.sentence_bounds(max(s, e - 1))[1])  # prose: the prescription's own sentence
             le = min([le] + [p for p in drug_pos if e <= p < le])  # ... up to the next drug it names
     if symptom.search(text, s, max(e, le)):
+        return True
+    if fixed and _wrapped_row_reason(layout, layout.line_bounds(s)[1], drug_pos, symptom):
         return True
     # lines indented deeper than the item's own line, right under it, carry on the item ('▲ CODEINE · tablet · 30 mg'
     # / '    30-60 mg every 6 h if needed · for: hand pain', '[01] X / MR tablet / ...' / '     + for back pain')
