@@ -190,10 +190,19 @@ def _plan_strength(st: str) -> int:
         return 0  # most statements (GP requests, indications) have no plan words: skip the two rewrites below
     if not any(could_match(rx, st) for rx in (P.wean_words, P.limits, P.stop_verbs, P.duration_caps)):
         return 0  # (the gates' later clauses: a plan word alone, "off" or "days", is not yet a plan)
-    cleaned = P.not_plan.sub(" ", P.past_events.sub(" ", st))
+    cleaned = P.past_events.sub(" ", st)
+    for rx in _not_plan_parts():  # (each phrase behind its own literal gate: most statements run two or three of them)
+        cleaned = rx.sub(" ", cleaned)
     if P.wean_words.search(cleaned) or _unhedged_limit(cleaned) or _stop_with_condition(cleaned):
         return 2
     return 1 if P.duration_caps.search(cleaned) else 0
+
+
+@lru_cache(maxsize=1)
+def _not_plan_parts() -> tuple:
+    """The not_plan phrases one by one, each behind its own literal gate (nlp.rules): a union of them all is tried at
+    every word of every plan statement, and its gate opens on any of their common words."""
+    return tuple(gated(re.compile(p, _I)) for p in letter_rules()["plans"]["not_plan"])
 
 
 @lru_cache(maxsize=1)

@@ -134,9 +134,15 @@ _NUM_DUR = r"(\d+(?:\.\d+)?|" + "|".join(sorted((w.replace(" ", r"\s+") for w in
                                                   if w not in _ADVERBS), key=len, reverse=True)) + r")"
 
 
+# the units of the rule phrases: DAYS_UNIT without the one-letter "7d" (a one-letter literal takes the literal gate
+# off a phrase; "x5d", "for 3d" are read by RE_DURATION and RE_SUPPLY)
+_PHRASE_UNIT = DAYS_UNIT.replace("|(?<=\\d)d(?![a-z])", "")
+assert _PHRASE_UNIT != DAYS_UNIT
+
+
 def _phrase_rx(template: str) -> re.Pattern:
     """A rule phrase of sig_rules.json: {N} is the number (digits or words), {U} the period unit (days when absent)."""
-    return gated(re.compile(template.replace("{N}", _NUM_DUR).replace("{U}", DAYS_UNIT), _I))  # nlp.rules: literal gate
+    return gated(re.compile(template.replace("{N}", _NUM_DUR).replace("{U}", _PHRASE_UNIT), _I))  # nlp.rules: literal gate
 
 
 def _period_days(x: re.Match) -> int | None:
