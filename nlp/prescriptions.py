@@ -210,9 +210,7 @@ def _own_subclause_start(text: str, cs: int, start: int) -> int:
     """Where the mention's own coordinated part of its clause begins, relative to ``cs``: "Her pregabalin has been
     stopped altogether, and | her tapentadol has been reduced to 25 mg bd" (a stop told of the drug before the
     break is not this drug's)."""
-    last = None
-    for last in _RE_SUBCLAUSE_BREAK.finditer(text, cs, start):
-        pass
+    last = _last_match(_RE_SUBCLAUSE_BREAK, text, cs, start)
     return last.end() - cs if last is not None else 0
 
 
@@ -255,7 +253,7 @@ def _key_coded_line(layout: LetterLayout, m: Mention) -> str | None:
         return None
     if _RE_CODE_WARD_ONLY.search(expl):
         return "inpatient_only"
-    if LINE_STOPPED.search(expl) or re.search(r"\b(?:paused|on\s+hold|suspended|discontinued)\b", expl, _I):
+    if LINE_STOPPED.search(expl):  # (paused, on hold, suspended, discontinued)
         return "stopped"
     return None
 
