@@ -214,6 +214,27 @@ def _own_subclause_start(text: str, cs: int, start: int) -> int:
     return last.end() - cs if last is not None else 0
 
 
+_RE_COMPARED_WITH = re.compile(r"\b(?:instead\s+of|rather\s+than|in\s+place\s+of|compared\s+(?:with|to)|replacing)\b", _I)
+
+
+def _own_subclause_end(text: str, zs: int, m: Mention, ce: int, others: "OtherOpioids") -> int:
+    """Where the mention's own words end in the zone text[zs:ce] (relative to ``zs``): at the break before the next
+    opioid's coordinated part ("reduced her OxyContin to 15 mg bd, and | she has OxyNorm 5 mg ..."), and at a
+    comparison ("..., instead of | the higher doses she had been taking"): a time told there is not this drug's."""
+    end = ce
+    k = others.index.get(id(m))
+    if k is not None and k + 1 < len(others.mentions):
+        nxt = others.mentions[k + 1].start
+        if m.end <= nxt < ce:
+            brk = _last_match(_RE_SUBCLAUSE_BREAK, text, m.end, nxt)
+            if brk is not None and has_sig(text[m.start:brk.start()]):  # (a bare name keeps the whole clause)
+                end = brk.start()
+    cmp_ = _RE_COMPARED_WITH.search(text, m.end, end)
+    if cmp_ is not None:
+        end = cmp_.start()
+    return max(0, end - zs)
+
+
 def _discharge_positive(clause: str) -> re.Match | None:
     """A words-that-say-it-goes-home cue ("goes home on", "TTO", "to take home"), unless negated just before it
     ("she has not been given any opioid to take home")."""
@@ -384,6 +405,8 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         hist_zone = clause[own_from:]  # "... the patch, which her GP started in the summer, and her Oramorph ..."
     else:
         hist_zone = clause
+    if others is not None:
+        hist_zone = hist_zone[:_own_subclause_end(text, cs + len(clause) - len(hist_zone), m, ce, others)]
     if cue("historical", hist_zone) and not positive:
         return "historical"
     if others is not None and others.product_after_arrow(text, m):
@@ -613,12 +636,15 @@ def _table_row_context(layout: LetterLayout, st) -> None:
     if kind in _NOT_DISCHARGE_TABLE:
         return
     status = " ".join(text[a:b] for a, b in st.cells.get("status", []))
+    statuses = [status]
     if status and (key := letter_key(layout)) is not None:
-        status = key.expand(status)  # "XX" under "Flag key: ... XX = discontinued"
+        # "XX" under "Flag key: ... XX = discontinued"; a word the key explains keeps its own meaning too
+        # ("WITHHELD" under "WITHHELD = not to be taken until reviewed")
+        statuses.append(key.expand(status))
     drug = " ".join(text[a:b] for a, b in st.cells.get("drug", []))
-    if LINE_STOPPED.search(status) or LINE_STOPPED.search(drug) or _RE_STATUS_STOP.match(status):
+    if any(LINE_STOPPED.search(x) or _RE_STATUS_STOP.match(x) for x in statuses) or LINE_STOPPED.search(drug):
         reason = "stopped"
-    elif _RE_STATUS_INPATIENT.match(status) or \
+    elif any(_RE_STATUS_INPATIENT.match(x) for x in statuses) or \
             any(STRONG_INPATIENT.search(text[a:b]) for r in ("route", "drug", "dose", "freq") for a, b in st.cells.get(r, [])):
         reason = "inpatient_only"
     else:

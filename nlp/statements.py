@@ -36,6 +36,8 @@ class TableColumns:
     roles: list[str]
     mode: str  # sep | tab | csv | fixed | right (fixed width, read from the right: a title over the drug column)
     starts: list[int]  # fixed width: column start offsets within the line
+    open_left: bool = False  # separated cells with no border left of the first ("Drug | Dose"): a row whose first
+    # cell is blank continues the row above ("                | required, max 4 doses/24h |")
 
 
 @dataclass
@@ -115,17 +117,36 @@ def heading_role(cell: str, key: "LetterKey | None" = None) -> str | None:
     h = " ".join(cell.strip().split()).strip(" :*")
     if not h or len(h) > 40:
         return None
+    if key is None:
+        return _known_heading_role(h)
     for role, rx in statement_patterns().columns:
         if rx.fullmatch(h):
             return role
     bare = _RE_QUALIFIER.sub("", h)
     if bare != h and bare:
         return heading_role(bare, key)
-    if key is not None:
-        role = key.heading_role(h)
-        if role:
+    role = key.heading_role(h)
+    if role:
+        return role
+    return _bilingual_role(h)
+
+
+@lru_cache(maxsize=4096)
+def _known_heading_role(h: str) -> str | None:
+    """heading_role of a normalised cell without a letter's key: the same few headings recur in every table, so the
+    answer is kept (the ~20 column patterns were tried on every cell of every candidate heading line)."""
+    for role, rx in statement_patterns().columns:
+        if rx.fullmatch(h):
             return role
-    if " / " in h:  # a bilingual heading ("Meddyginiaeth / Medicine", "Cyflenwad / Supply"): either language names it
+    bare = _RE_QUALIFIER.sub("", h)
+    if bare != h and bare:
+        return heading_role(bare)
+    return _bilingual_role(h)
+
+
+def _bilingual_role(h: str) -> str | None:
+    """A bilingual heading ("Meddyginiaeth / Medicine", "Cyflenwad / Supply"): either language names it."""
+    if " / " in h:
         for part in h.split(" / "):
             role = heading_role(part) if " / " not in part else None
             if role:
@@ -263,7 +284,7 @@ def header_columns(line: str, key: "LetterKey | None" = None) -> TableColumns | 
         # "MEDICINES TO TAKE HOME          New?   Days supplied   Qty": a title over the drug-and-directions text,
         # short columns at the right whose cells do not sit under their headings
         mode = "right"
-    return TableColumns(roles, mode, [s for s, _ in cells])
+    return TableColumns(roles, mode, [s for s, _ in cells], open_left=not line[:cells[0][0]].strip())
 
 
 def row_cells(line: str, cols: TableColumns) -> list[tuple[str, int, int]]:
@@ -271,7 +292,7 @@ def row_cells(line: str, cols: TableColumns) -> list[tuple[str, int, int]]:
     c = statement_patterns()
     out = []
     if cols.mode in ("sep", "tab", "csv"):
-        cells = (_sep_cells(line, _splitter(line), keep_leading=cols.starts[:1] == [0]) if cols.mode == "sep"
+        cells = (_sep_cells(line, _splitter(line), keep_leading=cols.open_left) if cols.mode == "sep"
                  else _tab_cells(line) if cols.mode == "tab"
                  else _sep_cells(line, _CSV_SPLIT if '"' in line else _COMMA))
         for i, (s, e) in enumerate(cells):
