@@ -41,6 +41,33 @@ _RE_OXY_PARTNER_BEFORE = re.compile(r"oxycodone\s*(?:/|with|and|-|\+)\s*$", _I)
 _RE_STOPPED_WHEN = re.compile(r"\bstopped\s+(?:after|at|in|once|when)\b", _I)
 _RE_STOP_WORD = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended|(?-i:REMOVED|DELETED)|"
                            r"not\s+(?:for|to\s+be)\s+re-?start(?:ed|ing)?)\b", _I)
+# "- drowsy, not continued", "(not continued)": a status told after the drug; not a plan's "should be finished then,
+# not continued" (a modal before it)
+_RE_NOT_CONTINUED = re.compile(r"\bnot\s+continued\b(?!\s+(?:beyond|after|past|for\s+(?:more|longer)))", _I)
+_RE_MODAL = re.compile(r"\b(?:should|must|will|would|can|could|to\s+be)\b", _I)
+
+
+# a medicine taken before admission ("Codeine (pre-admission, occasional) stopped - ... on the ward"): its stop is
+# a stopped drug, whatever happened on the ward
+_RE_HOME_MEDICINE = re.compile(r"\b(?:pre-?adm(?:ission)?|usual|long[- ](?:term|standing)|at\s+home|from\s+home|before\s+admission|"
+                               r"for\s+(?:many|several|some|a\s+few|\d+|two|three|four|five)\s+years)\b", _I)
+
+
+def _ward_use_then_stop(clause: str, own_from: int) -> bool:
+    """A use on the ward told before the stop ("used x2 on ward overnight - drowsy, not continued", "given ... on
+    the ward, not continued"), or a ward-only route or setting beside the drug: an inpatient-only dose. Not where a
+    stop happened ("was stopped on the ward": a home medicine stopped)."""
+    stop = _RE_STOP_WORD.search(clause, own_from) or _status_not_continued(clause, own_from)
+    if stop is None:
+        return False
+    # (a label "Not continued: IV morphine ..." stands before everything it labels)
+    head = clause if clause[stop.end():stop.end() + 3].lstrip().startswith(":") else clause[:stop.start()]
+    return bool(STRONG_INPATIENT.search(head) or cue("inpatient_only", head) or cue("inpatient_past", head))
+
+
+def _status_not_continued(clause: str, start: int = 0) -> re.Match | None:
+    x = _RE_NOT_CONTINUED.search(clause, start)
+    return x if x is not None and not _RE_MODAL.search(clause, start, x.start()) else None
 _RE_TAPERED_OFF = re.compile(r"\b(?:tapered|weaned|tailed)\s+off\b", _I)
 _RE_STOP_WORD_NOT_SUSPENDED = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held)\b", _I)
 _RE_SIG_OTHER = re.compile(r"patch|as\s+(?:required|needed)|when\s+required|if\s+required|supply|\bx\s*\d", _I)
@@ -366,6 +393,8 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
             return "inpatient_only"
         if cue("allergy", clause):
             return "allergy"
+        if cue("historical", before) and not _discharge_positive(clause):
+            return "historical"  # "Pre-adm dose was Zomorph 20mg bd." under the discharge list: the dose before
         if LINE_STOPPED.search(line) and STRONG_INPATIENT.search(near) and _past_stop(line):
             return "inpatient_only"  # a syringe driver / PCA that "was discontinued on the ward"
         if LINE_STOPPED.search(line) and not _RE_STOPPED_WHEN.search(line) and \
@@ -427,9 +456,13 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
     # (cue removed_after: "Fentanyl 25 patch removed on admission" is stopped; "removed" further away is about
     # something else, "... and the old 60 mg tablets are removed")
     stop_word = _RE_STOP_WORD.search(stop_clause, own_from) or context_patterns().cues["removed_after"].match(text, m.end, ce) \
+        or _status_not_continued(stop_clause, own_from) \
         or (_RE_TAPERED_OFF.search(stop_clause) and _past_stop(stop_clause))  # "was tapered off over the admission"
     if stop_word and not positive and STRONG_INPATIENT.search(near) and _past_stop(stop_clause):
         return "inpatient_only"  # "the syringe driver (morphine ...) was discontinued": a ward-only dose, now ended
+    if stop_word and not positive and _ward_use_then_stop(stop_clause, own_from) \
+            and not _RE_HOME_MEDICINE.search(text, cs, ce):
+        return "inpatient_only"  # "Oxycodone 2.5mg prn used x2 on ward overnight - drowsy, not continued"
     if stop_word and not positive:
         if cue("stop_check", stop_clause) or (cue("stop_instruction", stop_clause) and not _past_stop(stop_clause)):
             # "GP to review ... and ensure oxycodone stopped": a plan, never a stopped drug
@@ -459,7 +492,7 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
     return "reference"
 
 
-_RE_PASSIVE_AFTER = re.compile(r"\s*(?:is|be|should\s+be|to\s+be|will\s+be|can\s+be|must\s+be)\s", _I)
+_RE_PASSIVE_AFTER = re.compile(r"\s*(?:is|be|should\s+be|to\s+be|will\s+be|can\s+be|must\s+be|to\s+(?:come|go|step)\s+down)\s", _I)
 _RE_FREE_OF = re.compile(r"[ \t]?-?[ \t]?free\b", _I)
 _RE_EMPTY_BOX = re.compile(r"[ \t]*(?:\[[ \t]\]|☐|□)[ \t]*[^\n]*$")  # (matched up to the drug's name)
 _RE_TICKED_BOX = re.compile(r"\[\s*[xX✓✔]\s*\]|☒|☑")

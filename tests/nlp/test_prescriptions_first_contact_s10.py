@@ -1,0 +1,120 @@
+"""Prescription-level classes found at first contact in session 10 (fresh38-41). Letters written for these tests."""
+from __future__ import annotations
+
+import pytest
+
+from nlp.pipeline import extract_letter
+
+
+def _rxs(letter):
+    return extract_letter(letter).opioids
+
+
+def _reasons(letter):
+    return sorted((d.generic, d.reason) for d in extract_letter(letter).distractors)
+
+
+# a table with no border left of its first column: a row whose first cell is blank carries on the row above
+@pytest.mark.parametrize("indent", ["", " ", "   "])
+def test_a_wrapped_row_of_an_open_left_table_keeps_its_cells(indent):
+    letter = (
+        "MEDICINES ON DISCHARGE\n"
+        f"{indent}Drug / form            | Dose + directions         | Rte | Status  | Issue\n"
+        f"{indent}-----------------------+---------------------------+-----+---------+---------------\n"
+        f"{indent}Oxycodone 5mg capsules | 5mg every 4-6 hours when  | PO  | STARTED | 20 caps (5 days)\n"
+        f"{indent}                       | required, max 4 doses/24h |     |         |\n"
+        f"{indent}Senna 7.5mg tablets    | 2 at night                | PO  | STARTED | 20 tabs\n"
+    )
+    [rx] = _rxs(letter)
+    assert (rx.dose_mg_max, rx.frequency_per_day_max, rx.prn) == (5.0, 4, True)
+    assert (rx.supply_quantity, rx.supply_days, rx.new_on_admission) == ("20 capsules", 5, True)
+
+
+@pytest.mark.parametrize("code, explanation", [
+    ("WITHHELD", "not to be taken until reviewed"),
+    ("SUSPENDED", "do not take until the GP reviews"),
+    ("STOPPED", "no longer needed"),
+])
+def test_a_status_word_explained_by_the_key_keeps_its_own_meaning(code, explanation):
+    letter = (
+        "Drug                     | Dose              | Status\n"
+        "Zomorph 10mg capsules    | 10mg twice a day  | CONTINUED\n"
+        f"Co-codamol 30/500 tablets| 2 four times a day| {code}\n"
+        f"Status key: CONTINUED = as before admission; {code} = {explanation}.\n"
+    )
+    assert [rx.generic for rx in _rxs(letter)] == ["morphine"]
+    assert ("codeine", "stopped") in _reasons(letter)
+
+
+@pytest.mark.parametrize("lead", ["Pre-adm dose was", "Pre-admission dose was", "Before admission she took"])
+def test_a_previous_dose_told_under_the_discharge_list_is_historical(lead):
+    letter = f"Meds on d/c:\n Zomorph 30mg bd for pain (incr this adm)\n{lead} Zomorph 20mg bd.\n"
+    [rx] = _rxs(letter)
+    assert (rx.dose_mg_max, rx.new_on_admission) == (30.0, False)  # "incr": a changed, pre-existing prescription
+    assert ("morphine", "historical") in _reasons(letter)
+
+
+def test_a_discharge_item_told_with_its_previous_dose_still_goes_home():
+    [rx] = _rxs("Meds on d/c:\n Zomorph 30mg bd (previously 20mg bd)\n")
+    assert rx.dose_mg_max == 30.0
+
+
+@pytest.mark.parametrize("sentence, current", [
+    ("We have reduced her OxyContin from 20 mg to 15 mg twice daily, and she has OxyNorm 5 mg capsules, one up to "
+     "twice a day when required, instead of the higher doses she had been taking.", 2),
+    ("He stays on MST 30 mg twice daily, and Oramorph 5 mg up to four times a day when required rather than the "
+     "larger doses he was on at home.", 2),
+])
+def test_a_past_told_in_a_comparison_or_in_the_next_drugs_part_is_not_this_drugs(sentence, current):
+    assert len(_rxs(sentence)) == current
+
+
+@pytest.mark.parametrize("sentence", [
+    "Her MST had crept up to 60 mg twice daily over the last year.",
+    "His oxycodone had drifted up to 40 mg twice daily before this admission.",
+    "She took OxyContin 30 mg twice daily over the past two years.",
+])
+def test_a_dose_that_grew_in_the_past_is_historical(sentence):
+    assert _rxs(sentence + " She goes home on paracetamol.") == []
+
+
+@pytest.mark.parametrize("sentence", [
+    "He asked for his OxyContin to be increased to 80 mg twice daily, but we have not done this.",
+    "She requested MST 60 mg twice daily but we did not agree to the increase.",
+])
+def test_a_request_that_was_refused_is_no_prescription(sentence):
+    letter = "He remains on OxyContin 60 mg twice daily, unchanged. " + sentence
+    rxs = _rxs(letter)
+    assert [rx.dose_mg_max for rx in rxs if rx.generic == "oxycodone"] in ([60.0], [])
+    assert all(rx.dose_mg_max not in (80.0,) for rx in rxs)
+
+
+@pytest.mark.parametrize("plan", [
+    "we would like the MST to come down gently: reduce by 10 mg a dose every two weeks, so 20 mg twice daily from "
+    "10 March, then review.",
+    "we would like the Zomorph to step down by 10 mg every fortnight (20 mg twice daily, then 10 mg twice daily).",
+])
+def test_a_reduction_plan_told_as_coming_down_is_no_second_prescription(plan):
+    letter = "She leaves on MST Continus 30 mg twice daily. Going forward " + plan
+    [rx] = _rxs(letter)
+    assert rx.dose_mg_max == 30.0
+
+
+@pytest.mark.parametrize("line, reason", [
+    ("Oxycodone 2.5mg prn used x2 on ward overnight - drowsy, not continued.", "inpatient_only"),
+    ("She was given Oramorph 2.5ml on two nights on the ward for leg pain, not continued.", "inpatient_only"),
+    ("ED analgesia: intranasal fentanyl and ketamine for the dressing (not continued).", "inpatient_only"),
+    ("Codeine (pre-admission, occasional) stopped - made her drowsy on the ward.", "stopped"),
+])
+def test_a_ward_dose_not_continued_is_inpatient_only(line, reason):
+    letter = line + "\nTTO:\n Paracetamol 1g qds\n"
+    assert _rxs(letter) == []
+    assert [r for _, r in _reasons(letter)] == [reason]
+
+
+def test_not_continued_in_a_plan_is_no_stop():
+    letter = ("TTO:\n OxyNorm 5mg 1 cap 4-hourly prn x10 days\n"
+              "Opioid plan: the oxycodone is for the first ten days only and should be finished then, not continued.\n")
+    [rx] = _rxs(letter)
+    assert rx.duration_days == 10
+    assert _reasons(letter) == []
