@@ -79,6 +79,7 @@ class StatementPatterns:
     unlisted_after: re.Pattern
     continuation: re.Pattern
     not_drug: frozenset
+    wrapped_name: frozenset
     key_explanations: list[tuple[str, re.Pattern]]
 
 
@@ -107,6 +108,7 @@ def statement_patterns() -> StatementPatterns:
         unlisted_after=re.compile(r["unlisted_drug_after"]),
         continuation=re.compile(r["continuation_line"], _I),
         not_drug=frozenset(w.lower() for w in r["not_drug_words"]),
+        wrapped_name=frozenset(w.lower() for w in r["wrapped_name_words"]),
         key_explanations=[(role, re.compile(pat, _I)) for role, pat in r["key_explanations"]],
     )
 
@@ -446,6 +448,32 @@ class _Row:
 _RE_CARRIED_OVER = re.compile(r"[ \t]*(?:[|¦│][ \t]*)?(?:\.{3}|…|»|>>|~~|\+[ \t])")
 
 
+_RE_FIRST_WORD = re.compile(r"[\w-]+")
+
+
+_RE_STRENGTH_START = re.compile(r"\d+(?:\.\d+)?\s*(?:mg|micrograms?|mcg|ml)\b", _I)
+
+
+def _cell_text(text: str, row: "_Row", role: str) -> str:
+    return " ".join(text[a:b] for a, b in row.cells.get(role, []))
+
+
+def _wrapped_name(line: str, cells: list[tuple[str, int, int]], above: str) -> bool:
+    """The rest of the row above's drug name wrapped onto its own line ("tabs (MST Continus)", "solution", a
+    strength under a name printed without one: "Morphine sulfate" / "10 mg MR capsules"): the name cell starts
+    with a bracket, a form word or that strength, and its other cells hold only fragments (a wrapped "times a day
+    when required", "- long term"), never a row's own "PO", "STARTED" or "100ml"."""
+    name = next(((s, e) for r, s, e in cells if r == "drug"), None)
+    if name is None or any(r != "drug" and (line[s:s + 1].isupper() or line[s:s + 1].isdigit()) for r, s, e in cells):
+        return False
+    if line[name[0]:name[0] + 1] in "([":
+        return True
+    if _RE_STRENGTH_START.match(line, name[0]):
+        return not _DIGIT.search(above)
+    word = _RE_FIRST_WORD.match(line, name[0])
+    return word is not None and word.group().lower() in statement_patterns().wrapped_name
+
+
 def table_rows(layout: LetterLayout) -> list[_Row]:
     """Every table row of the letter (a heading line with a Drug column, then rows until a blank line,
     a line without separators or a section heading). Continuation lines (empty Drug cell) join the row above."""
@@ -490,7 +518,8 @@ def table_rows(layout: LetterLayout) -> list[_Row]:
                 i += 1
                 continue
             # a line a printout marks as carried over ("    ... (MST Continus)", "¦» hours when needed", "~~ ...")
-            drug_here = any(r == "drug" for r, _, _ in cells) and not (current is not None and _RE_CARRIED_OVER.match(line))
+            drug_here = any(r == "drug" for r, _, _ in cells) and not (current is not None and _RE_CARRIED_OVER.match(line)) \
+                and not (current is not None and _wrapped_name(line, cells, _cell_text(text, current, "drug")))
             if current is not None and not drug_here:
                 for r, s, e in cells:
                     current.cells.setdefault(r, []).append((ls + s, ls + e))

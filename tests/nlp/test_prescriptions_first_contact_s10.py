@@ -118,3 +118,35 @@ def test_not_continued_in_a_plan_is_no_stop():
     [rx] = _rxs(letter)
     assert rx.duration_days == 10
     assert _reasons(letter) == []
+
+
+_WRAPPED_NAMES = (
+    " Drug / form                 | Dose + directions           | Rte | Status    | Issue   | Notes\n"
+    "-----------------------------+-----------------------------+-----+-----------+---------+-------------\n"
+    " Morphine sulfate MR 10mg    | 10mg twice a day            | PO  | CONTINUED | POD     | back pain\n"
+    " tabs (MST Continus)         |                             |     |           |         | - long term\n"
+    " Oramorph 10mg/5ml oral      | 2.5mg (1.25ml) up to four   | PO  | STARTED   | 100ml   | breathless\n"
+    " solution                    | times a day when required   |     |           |         |\n"
+    " oxycodone 5mg capsules      | 5mg four times a day        | PO  | STARTED   | 20 caps |\n"
+)
+
+
+def test_a_drug_name_wrapped_onto_the_next_line_stays_in_its_row():
+    rxs = _rxs(_WRAPPED_NAMES)
+    assert [(rx.generic, rx.brand, rx.frequency_per_day_max, rx.prn) for rx in rxs] == [
+        ("morphine", "MST Continus", 2, False), ("morphine", "Oramorph", 4, True), ("oxycodone", None, 4, False)]
+
+
+def test_a_strength_wrapped_under_a_name_printed_without_one_stays_in_its_row():
+    letter = (
+        "Medicine             Dose / frequency       Route     Supply       Status\n"
+        "Morphine sulfate     10 mg every 12 hours   Oral      56           Started this\n"
+        "10 mg MR capsules    (08:00 and 20:00)                capsules     admission\n"
+        "(Zomorph)            for pain\n"
+        "Codeine phosphate    30 mg four times a     Oral      28           Started this\n"
+        "30 mg tablets        day when required                tablets      admission\n"
+    )
+    rxs = _rxs(letter)
+    assert [(rx.generic, rx.brand, rx.strength_mg, rx.frequency_per_day_max) for rx in rxs] == [
+        ("morphine", "Zomorph", 10.0, 2), ("codeine", None, 30.0, 4)]
+    assert rxs[1].prn is True
