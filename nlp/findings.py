@@ -91,7 +91,7 @@ _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "sh
              "might you", "will you", "at most", "max", "exceed", "until", "down to", "down onto", "if you", "wonder",
              "kind enough", "back to", "make sure", "confirm", "is off", "come down", "go down", "back down", "long-term", "long term",
              "thereafter", "manage on", "cope on", "get by on", "manage with", "cope with", "have finished",
-             "you may", "you might", "refill", "halv")
+             "you may", "you might", "refill", "halv", "w/d")
 _KW_RE = WordListPattern.of_words(_KEYWORDS)  # run on the case-folded letter: same offsets, several times faster
 
 
@@ -290,6 +290,20 @@ def _named_as_condition(st: str, end: int) -> bool:
     return 0 <= end <= len(st) and plan_rules().other_as_condition.match(st, end) is not None
 
 
+_RE_GP_LABEL = re.compile(r"[ \t]*(?:GP|G\.P\.|general\s+practitioner)[ \t]*[:\-\u2013>][ \t]*(?=\S)", re.IGNORECASE)
+
+
+def _opens_with_gp_label(text: str, s: int, line: tuple[int, int]) -> bool:
+    """A statement opening its own line with a GP label ("GP: pls step down ..."), naming no practice (a header's
+    "GP: Dr A Smith, X Surgery" is no request)."""
+    ls, le = line
+    if text[ls:s].strip(_HEADING_STRIP):
+        return False
+    m = _RE_GP_LABEL.match(text, ls, le)
+    return m is not None and not re.match(r"Dr\b|Doctor\b", text[m.end():le]) and \
+        plan_rules().gp_action.search(text, m.end(), le) is not None
+
+
 def _under_gp_heading(layout: LetterLayout, pos: int) -> bool:
     """A GP heading written inside a box or table title ("| ACTIONS FOR GP |") up to three lines above, or at the
     start of the statement's own line ("Plan for GP: please review her in a week. The X can then be stopped")."""
@@ -326,7 +340,9 @@ def _under_request_lead_in(layout: LetterLayout, pos: int) -> bool:
 
 _RE_THE_COUNT = re.compile(r"\b(?:the|these|those|her|his|their)\s+(\d+)\s+(tablets?|capsules?|caps|tabs|patch(?:es)?|sachets?)\b", re.IGNORECASE)
 _RE_PATCH_RATE = re.compile(r"\b(?:micrograms?|mcg|\u00b5g|ug)\s*/\s*(?:hour|hr|h)\b", re.IGNORECASE)
-_RE_NO_NEED = re.compile(r"\bno\s+need\s+(?:to|for)\b|\bnot\s+(?:needed|necessary|required)\b", re.IGNORECASE)
+_RE_NO_NEED = re.compile(r"\bno\s+need\s+(?:to|for)\b|\bnot\s+(?:needed|necessary|required)\b"
+                         r"|\bno\s+(?:further\s+)?(?:weaning|tapering|taper|step[- ]?down|dose\s+reduction|reduction)\s+"
+                         r"(?:is\s+|was\s+)?(?:needed|necessary|required)\b", re.IGNORECASE)
 _RE_UNTICKED = re.compile(r"[\u2610\u25a1][^\u2610\u2611\u2612\u25a1\u25a0\n]*")
 _HEADING_STRIP = " \t\r-\u2013\u2014=*#\u2022\u25b8\u00b7>:|"
 
@@ -537,6 +553,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
     negated_rx = P.negated if could_match(P.negated, text) else None  # once per letter, then per statement
     for s, e, lead_in in statements(layout):
         kind = layout.section_kind(s)
+        if kind == "stopped" and _opens_with_gp_label(text, s, layout.line_bounds(s)):
+            kind = "gp"  # "GP: pls step down X ..." on its own line after a STOPPED list opens the GP's section
         if kind == "stopped":
             # a request to the GP written about a stopped or withheld opioid ("Held on admission and not restarted
             # - please do not reissue") is a GP instruction, never a plan (the drug is already off)
@@ -550,6 +568,12 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             continue
         st = text[s:e]
         named_opioid = any(s <= p < e for p in opioid_pos)
+        if not named_opioid:
+            # a prose sentence begun on the line above ("... given her oxycodone 5 mg ..., one every four hours" /
+            # "if needed, twenty capsules, for no more than five days"): its drug named there is its own
+            ws = _wrapped_start(layout, s)
+            named_opioid = ws < s and any(ws <= p < s for p in opioid_pos) and \
+                not any(ws <= p < s for p in other_pos)
         # a request right after a plan about a named opioid that refers back to it ("... bring the Zomorph down by
         # 10 mg each fortnight. I would be grateful if your practice could oversee that reduction") is about that
         # opioid, even in a letter that discharges none (the patient's own supply goes on)
