@@ -943,10 +943,13 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
             if c.cues["historical"].search(here) or stop:
                 continue  # "PMH: codeine for migraine, stopped years ago": the reason of a past use
         we = _wrapped_end(layout, e)
-        for f in c.ind_for.finditer(layout.text, m.end, we):
-            phrase = f.group(1).strip()
-            if not c.ind_not.match(phrase) and _SYMPTOM.search(phrase):
-                return phrase
+        # a reason that ends its line ("oxycodone liquid for breakthrough pain" / "instead - ...") is read up to the
+        # line's end as well as in the wrapped sentence (whose next line runs the phrase on)
+        for end in ((e, we) if we > e else (e,)):
+            for f in c.ind_for.finditer(layout.text, m.end, end):
+                phrase = f.group(1).strip()
+                if not c.ind_not.match(phrase) and _SYMPTOM.search(phrase):
+                    return phrase
         # "The tramadol is only for the stent discomfort", "use the Oramorph ... if the pain comes back"
         after = _after_drug().search(layout.text, m.end, we)
         if after:
@@ -982,6 +985,12 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
             before = _reason_before().search(layout.text, ps, s)
             if before:
                 return before.group(0)
+        # "Knee pain had been poorly controlled at home ... To control this we increased his X": a purpose clause opening
+        # the drug's sentence refers back to the pain told in the sentence or two before it, in the same paragraph
+        if _reason_by_reference().match(layout.text, s) and m.start - s < 120:
+            lo = max(s - 400, layout.text.rfind("\n\n", 0, s) + 1)
+            if _RE_PAIN_WORD.search(layout.text, lo, s):
+                return layout.text[s:m.start]
         # "We have not stopped her Zomorph. She has taken it for years for her back pain.": the next sentence of the
         # paragraph names no drug and refers back to this one by a pronoun before its reason
         phrase = _reason_in_next_sentence(layout, e, starts)
@@ -991,7 +1000,7 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
 
 
 _RE_PAIN_CONTROLLED_ON = re.compile(
-    r"(?<!\bno\s)(?<!\bnil\s)\b(?:pain|aches?)\s+(?:(?:is|was|are|were|has\s+been|have\s+been|being|now|remains?)\s+){0,2}"
+    r"(?<!\bno\s)(?<!\bnil\s)\b(?:pain|aches?|painful(?:\s+[\w-]+){1,3}?)\s+(?:(?:is|was|are|were|has\s+been|have\s+been|being|now|remains?)\s+){0,2}"
     r"(?:(?:well|adequately|reasonably|fully|now|largely|mainly)\s+){0,2}(?:controlled|managed|treated)\s+(?:on|with|by)\s+"
     r"(?:[^.;:\n]{0,60}?\s(?:and|with|plus|&|\+)\s+|[^.;:\n]{0,60}?,\s*)?(?:(?:the|his|her|their|a|an|regular|lower|low|usual|oral)\s+){0,3}"
     r"(?:(?:dose|doses)\s+of\s+(?:(?:the|his|her|their|regular|oral)\s+)?)?$"
@@ -1159,6 +1168,14 @@ def _substitution_documented(layout: LetterLayout, ex: LetterExtraction) -> bool
 @lru_cache(maxsize=1)
 def _substitution_negated() -> re.Pattern:
     return phrase_regex(letter_rules()["indication"]["substitution_negated_before"])
+
+
+@lru_cache(maxsize=1)
+def _reason_by_reference() -> re.Pattern:
+    return phrase_regex(letter_rules()["indication"]["reason_by_reference"])
+
+
+_RE_PAIN_WORD = re.compile(r"\b(?:pain|painful|aches?|breathless\w*|dyspn\w*)\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -1512,6 +1529,58 @@ def _long_term_opioid_stopped(layout: LetterLayout, ex: LetterExtraction) -> boo
     return False
 
 
+@lru_cache(maxsize=1)
+def _rotation_rules() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    r = letter_rules()["scenario"]
+    return phrase_regex(r["rotated_from_before"]), phrase_regex(r["rotated_from_after"]), phrase_regex(r["not_prescribed"])
+
+
+def _rotated_from_preadmission(layout: LetterLayout, ex: LetterExtraction, mentions) -> bool:
+    """A discharge opioid said to replace another opioid the patient was taking ("switched him from the tramadol to
+    tapentadol", "Fentanyl patch - started (switched from MST)", "| replaces Zomorph |"): a rotation of pre-existing
+    use. The opioid replaced must be no discharge one (a change of form of the same drug says nothing), not given in
+    hospital only ("switched from IV morphine") and not bought or non-prescribed ("co-codamol (OTC) replaced by")."""
+    if not ex.opioids:
+        return False
+    text = layout.text
+    before_rx, after_rx, not_rx = _rotation_rules()
+    if not could_match(before_rx, text) and not could_match(after_rx, text):
+        return False
+    generics = {rx.generic for rx in ex.opioids}
+    c = context_patterns()
+    for m in mentions:
+        if m.category != "opioid" or m.generic in generics or \
+                layout.section_kind(m.start) in ("allergy", "family"):
+            continue
+        ls, le = layout.line_bounds(m.start)
+        if not (before_rx.search(text, max(ls, m.start - 60), m.start) or after_rx.match(text, m.end, le)):
+            continue
+        s, e = layout.sentence_bounds(m.start)
+        near = text[max(ls, m.start - 45):min(le, m.end + 45)]
+        if c.cues["inpatient_only"].search(near) or not_rx.search(text, max(ls, min(s, m.start - 60)), max(e, m.end)):
+            continue
+        if _regular_release_form(layout, m, mentions):
+            return True
+    return False
+
+
+_RE_MR_AFTER = re.compile(r"[ \t]*(?:\d+(?:\.\d+)?\s*(?:mg|micrograms?|mcg)\s*)?(?:MR|SR|XL|CR|m/r|modified[- ]release|"
+                          r"prolonged[- ]release|slow[- ]release|sustained[- ]release|[\w ]{0,20}patch)\b", re.IGNORECASE)
+
+
+def _regular_release_form(layout: LetterLayout, m, mentions) -> bool:
+    """Whether the opioid of mention m was a modified-release product or a patch (the regular treatment of ongoing
+    pain): the name's own form (MST, Zomorph, BuTrans) or a form written after the same drug elsewhere in the letter
+    ("he had been taking tramadol MR 200 mg ...")."""
+    if getattr(m.term, "formulation", None) in ("MR", "patch"):
+        return True
+    for o in mentions:
+        if o.category == "opioid" and o.generic == m.generic and \
+                layout.section_kind(o.start) not in ("allergy", "family") and _RE_MR_AFTER.match(layout.text, o.end):
+            return True
+    return False
+
+
 def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_factors: dict | None = None) -> None:
     text = layout.text
     c = context_patterns()
@@ -1542,7 +1611,7 @@ def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_fa
     elif c.palliative.search(text) or _scenario_palliative(text):
         ex.scenario = "palliative"
     elif any(rx.new_on_admission is False for rx in ex.opioids) or c.chronic.search(text) or \
-            _long_term_opioid_stopped(layout, ex):
+            _long_term_opioid_stopped(layout, ex) or _rotated_from_preadmission(layout, ex, mentions):
         # any opioid the patient already took before admission makes the opioid use pre-existing, whatever
         # was added to it ("MST continued; Oramorph added"), so an MR/patch among them is not for acute pain
         ex.scenario = "chronic_preexisting"

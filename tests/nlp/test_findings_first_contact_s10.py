@@ -158,3 +158,67 @@ def test_a_patch_removed_and_not_replaced_is_a_plan(body, wean):
     rx = ("Medicines on discharge:\n- BuTrans 5 micrograms/hour patch, one every 7 days, 2 patches (new)\n"
           "- Paracetamol 1g four times a day\n\n")
     assert _letter(body, rx).weaning_plan.present is wean
+
+
+# a reason phrase that ends its line, the sentence running on to the next line, is still read
+LINE_END_REASON = [
+    ("Medicines on discharge:\n- Morphine sulfate 10mg/5ml oral solution 2.5-5ml 4-hourly PRN, 100ml (new)\n"
+     "- Paracetamol 1g four times a day\n\nPHARMACY CHECK: naproxen stopped (renal), morphine solution for incident pain\n"
+     "instead - 2.5 to 5 ml per dose.\n", True),
+    ("Medicines on discharge:\n- Morphine sulfate 10mg/5ml oral solution 2.5-5ml 4-hourly PRN, 100ml (new)\n"
+     "- Paracetamol 1g four times a day\n\nPHARMACY CHECK: naproxen stopped (renal), morphine solution from the ward\n"
+     "instead - 2.5 to 5 ml per dose.\n", False),
+]
+
+
+@pytest.mark.parametrize("body, ind", LINE_END_REASON)
+def test_a_reason_at_the_end_of_a_wrapped_line_is_read(body, ind):
+    ex = extract_letter(HEAD + body + SIGN)
+    assert ex.opioids
+    assert ex.indication_documented is ind
+
+
+# "To control this we increased his X" refers back to the pain told just before in the paragraph; "painful
+# <condition> is managed with X" states the reason
+REFERS_BACK = [
+    ("Her hip pain had been poorly controlled at home. Paracetamol alone was not enough. To control this we started "
+     "morphine sulfate MR 10 mg twice a day, 14 tablets supplied.\n", True),
+    ("Her sodium had been low at home. To correct this we stopped the diuretic. We also started morphine sulfate MR "
+     "10 mg twice a day, 14 tablets supplied.\n", False),
+    ("Her sodium had been low at home. To treat this we started morphine sulfate MR 10 mg twice a day, 14 tablets "
+     "supplied.\n", False),
+    ("Her painful peripheral neuropathy is managed with morphine sulfate MR 10 mg twice a day, 14 tablets "
+     "supplied.\n", True),
+    ("Her peripheral neuropathy is managed with morphine sulfate MR 10 mg twice a day, 14 tablets supplied.\n", False),
+]
+
+
+@pytest.mark.parametrize("body, ind", REFERS_BACK)
+def test_a_reason_told_by_reference_or_as_a_painful_condition(body, ind):
+    ex = extract_letter(HEAD + "Dear Dr Smith,\n\n" + body + SIGN)
+    assert ex.opioids
+    assert ex.indication_documented is ind
+
+
+# a discharge opioid that replaces a modified-release opioid or patch the patient was taking is a rotation of
+# pre-existing use (no MR-for-acute-pain flag); replacing an immediate-release, bought or in-hospital opioid is not
+ROTATION = [
+    ("Medicines on discharge:\n- Oxycodone MR 10mg bd, 14 tablets - started this admission (switched from MST)\n"
+     "- Paracetamol 1g qds\n", "chronic_preexisting"),
+    ("He had been taking morphine MR 30 mg twice daily. We have switched him from the morphine to oxycodone MR "
+     "10 mg twice daily, started today, 14 tablets supplied.\n", "chronic_preexisting"),
+    ("Medicines on discharge:\n- Oxycodone MR 10mg bd, 14 tablets - new, replaces Zomorph\n- Paracetamol 1g qds\n",
+     "chronic_preexisting"),
+    ("Medicines on discharge:\n- Oxycodone MR 10mg bd, 14 tablets - new, replaces co-codamol\n- Paracetamol 1g qds\n",
+     "acute_new"),
+    ("Medicines on discharge:\n- Oxycodone MR 10mg bd, 14 tablets - new (switched from IV morphine PCA)\n"
+     "- Paracetamol 1g qds\n", "acute_new"),
+    ("Medicines on discharge:\n- Oxycodone MR 10mg bd, 14 tablets - new\n- Paracetamol 1g qds\n", "acute_new"),
+]
+
+
+@pytest.mark.parametrize("body, scenario", ROTATION)
+def test_replacing_a_regular_release_opioid_is_pre_existing_use(body, scenario):
+    ex = extract_letter(HEAD + body + SIGN)
+    assert ex.scenario == scenario
+    assert ("mr_opioid_for_acute_pain" in ex.risk_flags) is (scenario == "acute_new")
