@@ -91,7 +91,7 @@ _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "sh
              "might you", "will you", "at most", "max", "exceed", "until", "down to", "down onto", "if you", "wonder",
              "kind enough", "back to", "make sure", "confirm", "is off", "come down", "go down", "back down", "long-term", "long term",
              "thereafter", "manage on", "cope on", "get by on", "manage with", "cope with", "have finished",
-             "you may", "you might", "refill", "halv")
+             "you may", "you might", "refill", "halv", "w/d")
 _KW_RE = WordListPattern.of_words(_KEYWORDS)  # run on the case-folded letter: same offsets, several times faster
 
 
@@ -290,6 +290,20 @@ def _named_as_condition(st: str, end: int) -> bool:
     return 0 <= end <= len(st) and plan_rules().other_as_condition.match(st, end) is not None
 
 
+_RE_GP_LABEL = re.compile(r"[ \t]*(?:GP|G\.P\.|general\s+practitioner)[ \t]*[:\-\u2013>][ \t]*(?=\S)", re.IGNORECASE)
+
+
+def _opens_with_gp_label(text: str, s: int, line: tuple[int, int]) -> bool:
+    """A statement opening its own line with a GP label ("GP: pls step down ..."), naming no practice (a header's
+    "GP: Dr A Smith, X Surgery" is no request)."""
+    ls, le = line
+    if text[ls:s].strip(_HEADING_STRIP):
+        return False
+    m = _RE_GP_LABEL.match(text, ls, le)
+    return m is not None and not re.match(r"Dr\b|Doctor\b", text[m.end():le]) and \
+        plan_rules().gp_action.search(text, m.end(), le) is not None
+
+
 def _under_gp_heading(layout: LetterLayout, pos: int) -> bool:
     """A GP heading written inside a box or table title ("| ACTIONS FOR GP |") up to three lines above, or at the
     start of the statement's own line ("Plan for GP: please review her in a week. The X can then be stopped")."""
@@ -326,7 +340,9 @@ def _under_request_lead_in(layout: LetterLayout, pos: int) -> bool:
 
 _RE_THE_COUNT = re.compile(r"\b(?:the|these|those|her|his|their)\s+(\d+)\s+(tablets?|capsules?|caps|tabs|patch(?:es)?|sachets?)\b", re.IGNORECASE)
 _RE_PATCH_RATE = re.compile(r"\b(?:micrograms?|mcg|\u00b5g|ug)\s*/\s*(?:hour|hr|h)\b", re.IGNORECASE)
-_RE_NO_NEED = re.compile(r"\bno\s+need\s+(?:to|for)\b|\bnot\s+(?:needed|necessary|required)\b", re.IGNORECASE)
+_RE_NO_NEED = re.compile(r"\bno\s+need\s+(?:to|for)\b|\bnot\s+(?:needed|necessary|required)\b"
+                         r"|\bno\s+(?:further\s+)?(?:weaning|tapering|taper|step[- ]?down|dose\s+reduction|reduction)\s+"
+                         r"(?:is\s+|was\s+)?(?:needed|necessary|required)\b", re.IGNORECASE)
 _RE_UNTICKED = re.compile(r"[\u2610\u25a1][^\u2610\u2611\u2612\u25a1\u25a0\n]*")
 _HEADING_STRIP = " \t\r-\u2013\u2014=*#\u2022\u25b8\u00b7>:|"
 
@@ -537,6 +553,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
     negated_rx = P.negated if could_match(P.negated, text) else None  # once per letter, then per statement
     for s, e, lead_in in statements(layout):
         kind = layout.section_kind(s)
+        if kind == "stopped" and _opens_with_gp_label(text, s, layout.line_bounds(s)):
+            kind = "gp"  # "GP: pls step down X ..." on its own line after a STOPPED list opens the GP's section
         if kind == "stopped":
             # a request to the GP written about a stopped or withheld opioid ("Held on admission and not restarted
             # - please do not reissue") is a GP instruction, never a plan (the drug is already off)
@@ -550,6 +568,12 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             continue
         st = text[s:e]
         named_opioid = any(s <= p < e for p in opioid_pos)
+        if not named_opioid:
+            # a prose sentence begun on the line above ("... given her oxycodone 5 mg ..., one every four hours" /
+            # "if needed, twenty capsules, for no more than five days"): its drug named there is its own
+            ws = _wrapped_start(layout, s)
+            named_opioid = ws < s and any(ws <= p < s for p in opioid_pos) and \
+                not any(ws <= p < s for p in other_pos)
         # a request right after a plan about a named opioid that refers back to it ("... bring the Zomorph down by
         # 10 mg each fortnight. I would be grateful if your practice could oversee that reduction") is about that
         # opioid, even in a letter that discharges none (the patient's own supply goes on)
@@ -919,10 +943,13 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
             if c.cues["historical"].search(here) or stop:
                 continue  # "PMH: codeine for migraine, stopped years ago": the reason of a past use
         we = _wrapped_end(layout, e)
-        for f in c.ind_for.finditer(layout.text, m.end, we):
-            phrase = f.group(1).strip()
-            if not c.ind_not.match(phrase) and _SYMPTOM.search(phrase):
-                return phrase
+        # a reason that ends its line ("oxycodone liquid for breakthrough pain" / "instead - ...") is read up to the
+        # line's end as well as in the wrapped sentence (whose next line runs the phrase on)
+        for end in ((e, we) if we > e else (e,)):
+            for f in c.ind_for.finditer(layout.text, m.end, end):
+                phrase = f.group(1).strip()
+                if not c.ind_not.match(phrase) and _SYMPTOM.search(phrase):
+                    return phrase
         # "The tramadol is only for the stent discomfort", "use the Oramorph ... if the pain comes back"
         after = _after_drug().search(layout.text, m.end, we)
         if after:
@@ -958,6 +985,12 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
             before = _reason_before().search(layout.text, ps, s)
             if before:
                 return before.group(0)
+        # "Knee pain had been poorly controlled at home ... To control this we increased his X": a purpose clause opening
+        # the drug's sentence refers back to the pain told in the sentence or two before it, in the same paragraph
+        if _reason_by_reference().match(layout.text, s) and m.start - s < 120:
+            lo = max(s - 400, layout.text.rfind("\n\n", 0, s) + 1)
+            if _RE_PAIN_WORD.search(layout.text, lo, s):
+                return layout.text[s:m.start]
         # "We have not stopped her Zomorph. She has taken it for years for her back pain.": the next sentence of the
         # paragraph names no drug and refers back to this one by a pronoun before its reason
         phrase = _reason_in_next_sentence(layout, e, starts)
@@ -967,7 +1000,7 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
 
 
 _RE_PAIN_CONTROLLED_ON = re.compile(
-    r"(?<!\bno\s)(?<!\bnil\s)\b(?:pain|aches?)\s+(?:(?:is|was|are|were|has\s+been|have\s+been|being|now|remains?)\s+){0,2}"
+    r"(?<!\bno\s)(?<!\bnil\s)\b(?:pain|aches?|painful(?:\s+[\w-]+){1,3}?)\s+(?:(?:is|was|are|were|has\s+been|have\s+been|being|now|remains?)\s+){0,2}"
     r"(?:(?:well|adequately|reasonably|fully|now|largely|mainly)\s+){0,2}(?:controlled|managed|treated)\s+(?:on|with|by)\s+"
     r"(?:[^.;:\n]{0,60}?\s(?:and|with|plus|&|\+)\s+|[^.;:\n]{0,60}?,\s*)?(?:(?:the|his|her|their|a|an|regular|lower|low|usual|oral)\s+){0,3}"
     r"(?:(?:dose|doses)\s+of\s+(?:(?:the|his|her|their|regular|oral)\s+)?)?$"
@@ -1135,6 +1168,14 @@ def _substitution_documented(layout: LetterLayout, ex: LetterExtraction) -> bool
 @lru_cache(maxsize=1)
 def _substitution_negated() -> re.Pattern:
     return phrase_regex(letter_rules()["indication"]["substitution_negated_before"])
+
+
+@lru_cache(maxsize=1)
+def _reason_by_reference() -> re.Pattern:
+    return phrase_regex(letter_rules()["indication"]["reason_by_reference"])
+
+
+_RE_PAIN_WORD = re.compile(r"\b(?:pain|painful|aches?|breathless\w*|dyspn\w*)\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -1488,6 +1529,58 @@ def _long_term_opioid_stopped(layout: LetterLayout, ex: LetterExtraction) -> boo
     return False
 
 
+@lru_cache(maxsize=1)
+def _rotation_rules() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    r = letter_rules()["scenario"]
+    return phrase_regex(r["rotated_from_before"]), phrase_regex(r["rotated_from_after"]), phrase_regex(r["not_prescribed"])
+
+
+def _rotated_from_preadmission(layout: LetterLayout, ex: LetterExtraction, mentions) -> bool:
+    """A discharge opioid said to replace another opioid the patient was taking ("switched him from the tramadol to
+    tapentadol", "Fentanyl patch - started (switched from MST)", "| replaces Zomorph |"): a rotation of pre-existing
+    use. The opioid replaced must be no discharge one (a change of form of the same drug says nothing), not given in
+    hospital only ("switched from IV morphine") and not bought or non-prescribed ("co-codamol (OTC) replaced by")."""
+    if not ex.opioids:
+        return False
+    text = layout.text
+    before_rx, after_rx, not_rx = _rotation_rules()
+    if not could_match(before_rx, text) and not could_match(after_rx, text):
+        return False
+    generics = {rx.generic for rx in ex.opioids}
+    c = context_patterns()
+    for m in mentions:
+        if m.category != "opioid" or m.generic in generics or \
+                layout.section_kind(m.start) in ("allergy", "family"):
+            continue
+        ls, le = layout.line_bounds(m.start)
+        if not (before_rx.search(text, max(ls, m.start - 60), m.start) or after_rx.match(text, m.end, le)):
+            continue
+        s, e = layout.sentence_bounds(m.start)
+        near = text[max(ls, m.start - 45):min(le, m.end + 45)]
+        if c.cues["inpatient_only"].search(near) or not_rx.search(text, max(ls, min(s, m.start - 60)), max(e, m.end)):
+            continue
+        if _regular_release_form(layout, m, mentions):
+            return True
+    return False
+
+
+_RE_MR_AFTER = re.compile(r"[ \t]*(?:\d+(?:\.\d+)?\s*(?:mg|micrograms?|mcg)\s*)?(?:MR|SR|XL|CR|m/r|modified[- ]release|"
+                          r"prolonged[- ]release|slow[- ]release|sustained[- ]release|[\w ]{0,20}patch)\b", re.IGNORECASE)
+
+
+def _regular_release_form(layout: LetterLayout, m, mentions) -> bool:
+    """Whether the opioid of mention m was a modified-release product or a patch (the regular treatment of ongoing
+    pain): the name's own form (MST, Zomorph, BuTrans) or a form written after the same drug elsewhere in the letter
+    ("he had been taking tramadol MR 200 mg ...")."""
+    if getattr(m.term, "formulation", None) in ("MR", "patch"):
+        return True
+    for o in mentions:
+        if o.category == "opioid" and o.generic == m.generic and \
+                layout.section_kind(o.start) not in ("allergy", "family") and _RE_MR_AFTER.match(layout.text, o.end):
+            return True
+    return False
+
+
 def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_factors: dict | None = None) -> None:
     text = layout.text
     c = context_patterns()
@@ -1518,7 +1611,7 @@ def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_fa
     elif c.palliative.search(text) or _scenario_palliative(text):
         ex.scenario = "palliative"
     elif any(rx.new_on_admission is False for rx in ex.opioids) or c.chronic.search(text) or \
-            _long_term_opioid_stopped(layout, ex):
+            _long_term_opioid_stopped(layout, ex) or _rotated_from_preadmission(layout, ex, mentions):
         # any opioid the patient already took before admission makes the opioid use pre-existing, whatever
         # was added to it ("MST continued; Oramorph added"), so an MR/patch among them is not for acute pain
         ex.scenario = "chronic_preexisting"
