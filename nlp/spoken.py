@@ -115,7 +115,28 @@ def reading_text(text: str) -> str:
     """The letter as the rules read it: drug names hyphenated across a line end joined, spelt-out letters closed
     up, dictated amounts and combination strengths as figures, all in place (same length)."""
     return figures_for_spoken_amounts(figures_for_spoken_strengths(closed_up_letters(joined_drug_hyphenation(
-        plain_figures(html_entities_as_text(text))))))
+        plain_figures(dot_leaders_as_colons(html_entities_as_text(text)))))))
+
+
+# "Dose ............ 50 mg", "Status .......... New": a printout's dot leader between a field label and its value
+# (a label of up to three words without figures, at the line start or after a wide gap, then a space: never a
+# drug line's "Dihydrocodeine 30mg tablets .......... Take ONE", nor a heading's "DRUG........DOSE")
+_RE_DOT_LEADER = re.compile(r"(?:^|(?<=[ \t]{2}))[ \t]*[A-Za-z][A-Za-z()'/&-]*(?:[ \t][A-Za-z()'/&-]+){0,2}"
+                            r"([ \t]+(?:\.{4,}|…{2,})[ \t]*)(?=\S)", re.MULTILINE)
+
+
+def dot_leaders_as_colons(text: str) -> str:
+    """A dot leader after a field label read as a colon, padded in place ("Dose ....... 50 mg" -> "Dose :      50
+    mg"), so that item blocks printed with leaders read like "Dose: 50 mg"."""
+    if "...." not in text and "……" not in text:
+        return text
+    out = None
+    for m in _RE_DOT_LEADER.finditer(text):
+        if out is None:
+            out = list(text)
+        a, b = m.span(1)
+        out[a:b] = " :" + " " * (b - a - 2)
+    return "".join(out) if out is not None else text
 
 
 _RE_ENTITY = re.compile(r"&(?:#(\d{1,5})|#x([0-9a-fA-F]{1,4})|([a-zA-Z]{2,8}));")

@@ -150,3 +150,37 @@ def test_a_strength_wrapped_under_a_name_printed_without_one_stays_in_its_row():
     assert [(rx.generic, rx.brand, rx.strength_mg, rx.frequency_per_day_max) for rx in rxs] == [
         ("morphine", "Zomorph", 10.0, 2), ("codeine", None, 30.0, 4)]
     assert rxs[1].prn is True
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Dose ............ 50 mg twice daily", "Dose :            50 mg twice daily"),
+    ("Status .......... New          Days .......... 14", "Status :          New          Days :          14"),
+    ("Hosp no ..... SO-661", "Hosp no :     SO-661"),
+    # not a label: a drug line's directions, a heading glued with dots, a prose ellipsis
+    ("  Dihydrocodeine 30mg tablets .......... Take ONE", "  Dihydrocodeine 30mg tablets .......... Take ONE"),
+    ("DRUG.......DOSE.....WHEN", "DRUG.......DOSE.....WHEN"),
+    ("the pain ... settled", "the pain ... settled"),
+])
+def test_a_dot_leader_after_a_field_label_reads_as_a_colon(text, expected):
+    from nlp.spoken import dot_leaders_as_colons
+
+    assert dot_leaders_as_colons(text) == expected
+
+
+def test_an_item_block_printed_with_dot_leaders_is_read_field_by_field():
+    letter = (
+        "Age / Sex ....... 71 yrs / M\n\n[1]\n"
+        "Medicine ........ Palexia SR 50 mg prolonged-release tablets\n"
+        "Dose ............ 50 mg twice daily for 7 days, then 50 mg at night for 7 days, then stop\n"
+        "Route ........... Oral\n"
+        "Status .......... New\n"
+        "Days ............ 14\n"
+        "Qty ............. 21 tablets\n\n[2]\n"
+        "Medicine ........ Paracetamol 500 mg tablets\n"
+        "Dose ............ 1 g four times a day\n"
+    )
+    ex = extract_letter(letter)
+    [rx] = ex.opioids
+    assert (rx.brand, rx.dose_mg_max, rx.frequency_per_day_max, rx.duration_days) == ("Palexia SR", 50.0, 2, 14)
+    assert (rx.supply_days, rx.supply_quantity, rx.new_on_admission) == (14, "21 tablets", True)
+    assert ex.patient_age == 71
