@@ -458,20 +458,33 @@ def _cell_text(text: str, row: "_Row", role: str) -> str:
     return " ".join(text[a:b] for a, b in row.cells.get(role, []))
 
 
-def _wrapped_name(line: str, cells: list[tuple[str, int, int]], above: str) -> bool:
+def _column_of(text: str, row: "_Row", role: str) -> int | None:
+    pieces = row.cells.get(role)
+    if not pieces:
+        return None
+    return pieces[0][0] - (text.rfind("\n", 0, pieces[0][0]) + 1)
+
+
+def _wrapped_name(line: str, cells: list[tuple[str, int, int]], above: str, above_col: int | None) -> bool:
     """The rest of the row above's drug name wrapped onto its own line ("tabs (MST Continus)", "solution", a
     strength under a name printed without one: "Morphine sulfate" / "10 mg MR capsules"): the name cell starts
     with a bracket, a form word or that strength, and its other cells hold only fragments (a wrapped "times a day
-    when required", "- long term"), never a row's own "PO", "STARTED" or "100ml"."""
+    when required", "- long term"), never a row's own "PO", "STARTED" or "100ml" -- unless the line is indented
+    under the name above ("| MST Continus 60 mg |" / "|  MR tablets  | ... | 28 tabs |"), as wrapped cells are."""
     name = next(((s, e) for r, s, e in cells if r == "drug"), None)
-    if name is None or any(r != "drug" and (line[s:s + 1].isupper() or line[s:s + 1].isdigit()) for r, s, e in cells):
+    if name is None:
+        return False
+    word = _RE_FIRST_WORD.match(line, name[0])
+    form_word = word is not None and word.group().lower() in statement_patterns().wrapped_name
+    if form_word and above_col is not None and name[0] > above_col:
+        return True
+    if any(r != "drug" and (line[s:s + 1].isupper() or line[s:s + 1].isdigit()) for r, s, e in cells):
         return False
     if line[name[0]:name[0] + 1] in "([":
         return True
     if _RE_STRENGTH_START.match(line, name[0]):
         return not _DIGIT.search(above)
-    word = _RE_FIRST_WORD.match(line, name[0])
-    return word is not None and word.group().lower() in statement_patterns().wrapped_name
+    return form_word
 
 
 def table_rows(layout: LetterLayout) -> list[_Row]:
@@ -519,7 +532,8 @@ def table_rows(layout: LetterLayout) -> list[_Row]:
                 continue
             # a line a printout marks as carried over ("    ... (MST Continus)", "¦» hours when needed", "~~ ...")
             drug_here = any(r == "drug" for r, _, _ in cells) and not (current is not None and _RE_CARRIED_OVER.match(line)) \
-                and not (current is not None and _wrapped_name(line, cells, _cell_text(text, current, "drug")))
+                and not (current is not None and _wrapped_name(line, cells, _cell_text(text, current, "drug"),
+                                                               _column_of(text, current, "drug")))
             if current is not None and not drug_here:
                 for r, s, e in cells:
                     current.cells.setdefault(r, []).append((ls + s, ls + e))

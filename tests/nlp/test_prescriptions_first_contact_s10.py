@@ -184,3 +184,20 @@ def test_an_item_block_printed_with_dot_leaders_is_read_field_by_field():
     assert (rx.brand, rx.dose_mg_max, rx.frequency_per_day_max, rx.duration_days) == ("Palexia SR", 50.0, 2, 14)
     assert (rx.supply_days, rx.supply_quantity, rx.new_on_admission) == (14, "21 tablets", True)
     assert ex.patient_age == 71
+
+
+def test_wrapped_cells_indented_under_their_row_in_a_bordered_table():
+    letter = (
+        "| Medicine / form     | Dose        | Route  | Frequency     | Status        | Supply   |\n"
+        "+---------------------+-------------+--------+---------------+---------------+----------+\n"
+        "| MST Continus 60 mg  | 60 mg       | oral   | BD (08:00 &   | CHANGED (was  | 14 days  |\n"
+        "|  MR tablets         |             |        |  20:00)       |  30 mg BD)    | 28 tabs  |\n"
+        "| Oramorph 10mg/5ml   | 10-20 mg    | oral   | 2-4 hourly    | CONTINUED     | 2 x      |\n"
+        "|  oral solution      | (5-10 ml)   |        | PRN, max 6/24h|               | 100 ml   |\n"
+        "| Oral morphine 10mg/5ml | 5 mg     | oral   | 4 hourly PRN  | NEW           | 100 ml   |\n"
+    )
+    rxs = _rxs(letter)
+    assert [(rx.brand, rx.dose_mg_max, rx.frequency_per_day_max, rx.prn) for rx in rxs] == [
+        ("MST Continus", 60.0, 2, False), ("Oramorph", 20.0, 6, True), (None, 5.0, 6, True)]
+    assert (rxs[0].supply_days, rxs[0].supply_quantity) == (14, "28 tablets")
+    assert rxs[1].supply_quantity == "200 ml"
