@@ -684,6 +684,11 @@ def segment(layout: LetterLayout, mentions: list) -> list[Statement]:
     _join_wrapped_lines(layout, out, {k: v for k, v in by_line.items() if k not in absorbed}, row_of)
     _field_blocks(layout, out)
     out.sort(key=lambda s: s.start)
+    for st, nxt in zip(out, out[1:]):
+        # a sentence wrapped over lines never carries one drug's statement past the next drug's: "we increased his
+        # MST Continus to 60 mg twice daily, which he will\ncontinue at home, and we have started Oramorph ..."
+        if st.source != "table" and st.start < nxt.start < st.end:
+            st.end = nxt.start
     for st in out:
         st.end = max(st.end, st.start)
     return out
@@ -843,6 +848,9 @@ def _field_line_owner(layout: LetterLayout, li: int, line_owner: dict, absorbed:
     return None
 
 
+_RE_SENTENCE_END = re.compile(r"(?<![\d.])[.!?](?=\s+[A-Z]|\s*$)", re.MULTILINE)
+
+
 def _join_wrapped_lines(layout: LetterLayout, statements: list[Statement], by_line: dict, row_of: dict) -> None:
     """A line wrapped under its item ("Morphine 10mg/1ml inj  2.5-5mg SC 1-hourly PRN,\n<indent>max 4 doses in
     24 hours") belongs to the last statement of the line above: deeper indentation, no drug, no bullet."""
@@ -891,6 +899,9 @@ def _join_wrapped_lines(layout: LetterLayout, statements: list[Statement], by_li
             elif (_RE_BROKEN_OFF.search(text, max(ls, st.end - 40), st.end) and not RE_ITEM.match(line)) \
                     or layout.wraps_into_next(j - 1):
                 st.soft_breaks += (ns - 1,)  # one sentence cut by the line end: read as if the break were a space
+                if st.source == "prose" and (stop := _RE_SENTENCE_END.search(text, ns, ne)) is not None:
+                    st.end = stop.end()  # a prose sentence wrapped at a margin ends at its full stop, not its line
+                    break
             else:
                 break
             st.end = ne

@@ -201,3 +201,20 @@ def test_wrapped_cells_indented_under_their_row_in_a_bordered_table():
         ("MST Continus", 60.0, 2, False), ("Oramorph", 20.0, 6, True), (None, 5.0, 6, True)]
     assert (rxs[0].supply_days, rxs[0].supply_quantity) == (14, "28 tablets")
     assert rxs[1].supply_quantity == "200 ml"
+
+
+_WRAPPED_PROSE = (
+    "Mr Dearden's pain has been much harder to control over the last month and he came in on MST Continus 30 mg\n"
+    "twice daily. Over the admission we increased his MST Continus to 60 mg twice daily, which he will\n"
+    "continue at home, and we have started Oramorph 10 mg/5 ml solution, 10-20 mg every four hours as needed for\n"
+    "breakthrough pain. He has not needed a syringe driver or any subcutaneous doses since the radiotherapy and\n"
+    "his pain has improved considerably since then, so we expect him to stay on these doses for some weeks.\n"
+)
+
+
+def test_a_margin_wrapped_sentence_gives_each_drug_only_its_own_words():
+    rxs = {rx.brand: rx for rx in _rxs(_WRAPPED_PROSE)}
+    mst, oramorph = rxs["MST Continus"], rxs["Oramorph"]
+    assert (mst.dose_mg_max, mst.frequency_per_day_max, mst.prn) == (60.0, 2, False)
+    assert (oramorph.dose_mg_max, oramorph.frequency_per_day_max, oramorph.prn) == (20.0, 6, True)
+    assert oramorph.route == "oral"  # the next sentence's "subcutaneous doses" is not this drug's
