@@ -629,7 +629,7 @@ def segment(layout: LetterLayout, mentions: list) -> list[Statement]:
     line_owner: dict[int, Statement] = {}
     for li, lms in by_line.items():
         ls, le = layout.line_bounds(lms[0].start)
-        above = _field_line_owner(layout, li, line_owner, absorbed)
+        above = _field_line_owner(layout, li, line_owner, absorbed) or _embedding_wrap_owner(layout, li, lms, line_owner)
         if above is not None:
             # "   What it is for: pain, if paracetamol and ibuprofen are not enough" under "Medicine: X": the
             # drugs of a field line of an item block are context of that item
@@ -829,6 +829,26 @@ _RE_BROKEN_OFF = re.compile(r"(?:\b(?:a|an|the|to|of|and|or|for|with|then|per|in
                             r"[ \t]*\n?$", re.IGNORECASE)
 _RE_FIELD_LINE = re.compile(r"[ \t]*(?:what\s+(?:it|they)\s+(?:is|are)\s+for|indication|reason|comments?|notes?|"
                             r"how\s+(?:to|and\s+when\s+to)\s+(?:take|use|apply)\s+(?:it|them))\s*[:=]", re.IGNORECASE)
+
+
+def _embedding_wrap_owner(layout: LetterLayout, li: int, lms: list, line_owner: dict) -> "Statement | None":
+    """The item whose wrapped line this is, when the line's drugs are only context of it: "- Oramorph ... for pain
+    not\n   relieved by co-dydramol - 100 ml supplied" (deeper indentation, goes on in lower case, the drug
+    embedded by the words just before it)."""
+    prev = line_owner.get(li - 1)
+    if prev is None or prev.owner is None or prev.source == "table":
+        return None
+    text, starts = layout.text, layout.line_starts
+    ls, pls = starts[li], starts[li - 1]
+    ind, pind = _INDENT.match(text, ls).end() - ls, _INDENT.match(text, pls).end() - pls
+    if ind <= pind or not text[ls + ind:ls + ind + 1].islower() or prev.end < ls - 1:
+        return None
+    before = text[max(prev.start, lms[0].start - 60):lms[0].start]
+    if not statement_patterns().embedding.search(before):
+        return None
+    prev.end = starts[li + 1] - 1 if li + 1 < len(starts) else len(text)
+    prev.soft_breaks += (ls - 1,)
+    return prev
 
 
 def _field_line_owner(layout: LetterLayout, li: int, line_owner: dict, absorbed: set) -> "Statement | None":

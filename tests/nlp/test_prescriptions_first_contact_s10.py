@@ -218,3 +218,24 @@ def test_a_margin_wrapped_sentence_gives_each_drug_only_its_own_words():
     assert (mst.dose_mg_max, mst.frequency_per_day_max, mst.prn) == (60.0, 2, False)
     assert (oramorph.dose_mg_max, oramorph.frequency_per_day_max, oramorph.prn) == (20.0, 6, True)
     assert oramorph.route == "oral"  # the next sentence's "subcutaneous doses" is not this drug's
+
+
+@pytest.mark.parametrize("wrap", [
+    "for pain not\n   relieved by co-dydramol - 100 ml supplied",
+    "for pain not controlled by the\n   co-dydramol, 100 ml supplied",
+    "for pain\n   while on the co-dydramol - 100 ml supplied",
+])
+def test_a_wrapped_line_whose_drug_is_only_context_stays_with_its_item(wrap):
+    letter = ("When required (NEW)\n"
+              f" - Oramorph 10 mg/5 ml oral solution: 1.25 ml (2.5 mg) up to four times a day when required {wrap}\n"
+              " - Co-dydramol 10/500 two tablets four times a day\n")
+    rxs = _rxs(letter)
+    assert [(rx.brand, rx.supply_quantity) for rx in rxs if rx.generic == "morphine"] == [("Oramorph", "100 ml")]
+
+
+@pytest.mark.parametrize("heading", ["Qty iss.", "Qty issued", "Qty disp", "Qty supp.", "Amt iss'd", "Quantity dispensed"])
+def test_quantity_headings_with_a_qualifier(heading):
+    letter = (f"Medicine                    | Dose   | When        | {heading} | Cover\n"
+              "Oxycodone 5mg/5ml oral soln | 2.5mg  | 4-hrly PRN  | 100ml | 7\n")
+    [rx] = _rxs(letter)
+    assert rx.supply_quantity == "100 ml"
