@@ -65,6 +65,22 @@ def _ward_use_then_stop(clause: str, own_from: int) -> bool:
     return bool(STRONG_INPATIENT.search(head) or cue("inpatient_only", head) or cue("inpatient_past", head))
 
 
+# "after discussion with her son", "explained to his wife", "by her daughter": a relative spoken with, not one whose
+# medicine it is
+_RE_RELATIVE_SPOKEN_WITH = re.compile(
+    r"\b(?:discuss(?:ion|ions|ed|ing)?|spoke|speaking|spoken|talked|talking|explained|agreed|agreement|consent(?:ed)?|"
+    r"conversation|meeting|met|liais(?:ed|ing)|reviewed)\b(?:\s+\w+){0,2}?\s+(?:with|to|by)\s+"
+    r"(?:(?:the|her|his|their|patient's|pt's)\s+)?$"
+    r"|\b(?:told|informed|called|phoned|rang)\s+(?:(?:the|her|his|their|patient's|pt's)\s+)?$", _I)
+
+
+def _relative_takes(before: str) -> bool:
+    """A relative named before the drug as the one who has it ("his wife's tramadol", "Mother: codeine"), not a
+    relative the team spoke with or who helped."""
+    return any(not _RE_RELATIVE_SPOKEN_WITH.search(before, max(0, f.start() - 30), f.start())
+               for f in context_patterns().cues["family"].finditer(before))
+
+
 def _status_not_continued(clause: str, start: int = 0) -> re.Match | None:
     x = _RE_NOT_CONTINUED.search(clause, start)
     return x if x is not None and not _RE_MODAL.search(clause, start, x.start()) else None
@@ -349,7 +365,7 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
             return "historical"  # "... 10 micrograms/hour (was BuTrans 15 micrograms/hour)": the dose before
     if kind == "family" and not cue("family", clause) and cue("historical", clause):
         return "historical"  # a social-history note of the patient's own past use ("SH: last heroin use 2019")
-    if kind == "family" or cue("family", before):
+    if kind == "family" or _relative_takes(before):
         return "family"
     if kind == "stopped":
         return "stopped"
@@ -636,7 +652,11 @@ def _statement_context(layout: LetterLayout, statements: list) -> None:
             continue
         if layout.section_kind(st.start) == "discharge":
             continue
-        zone = text[st.cue_start:st.end]
+        zone_start = st.cue_start
+        brk = _last_match(_RE_CLAUSE_BREAK_BEFORE, text, st.cue_start, st.owner.start) if st.owner.start > st.cue_start else None
+        if brk is not None:
+            zone_start = brk.end()  # "struggled with tablets on the ward, so | we switched her to a patch": not its words
+        zone = text[zone_start:st.end]
         # (not "was continued unchanged on the ward", "applied ... on the ward": the first dose of what goes home)
         if cue("inpatient_past", zone) and not _goes_home(zone) and not cue("first_dose_on_ward", zone):
             for m in st.mentions:
@@ -645,6 +665,9 @@ def _statement_context(layout: LetterLayout, statements: list) -> None:
             # a GP request, or a planned step-down's target dose ("bring the MST down to 10 mg bd"): not the TTO
             for m in rx_ms:
                 m.context = "reference"
+
+
+_RE_CLAUSE_BREAK_BEFORE = re.compile(r",\s*(?:and\s+)?(?:so|therefore|hence|but|whereas|although)\b|;\s", _I)
 
 
 def _step_down_only(text: str, st, zone: str) -> bool:

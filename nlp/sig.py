@@ -77,7 +77,8 @@ RE_BARE_HOURLY = re.compile(r"(?<![\d\-\s])\s*\bhourly\b|(?:^|(?<=[\s(|,]))hourl
 RE_TIMES = re.compile(r"\b" + NUMW + r"\s*(?:(?:x\s*)?times?\s*(?:a|per|each|in\s+a|in\s+24\s*hours?)?|x\s*(?:/\s*|\s+(?:a|per)\s+)?)"
                       r"\s*(?:day|daily|24\s*h(?:ours?|rs?)?)\b", _I)  # "4 times a day", "4x/day", "2x daily"
 # "no more than", "do not take more than", "must not have more than"
-_NO_MORE_THAN = r"(?:no|not)\s+more\s+than|(?:do\s+not|don't|never|must\s+not|should\s+not)\s+(?:take|use|have|give|exceed)\s+more\s+than"
+_NO_MORE_THAN = r"(?:no|not)\s+more\s+than|(?:do\s+not|don't|never|must\s+not|should\s+not)\s+(?:take|use|have|give|exceed)\s+more\s+than" \
+    r"|(?:a\s+)?(?:limit(?:ed)?|capped|ceiling)\s+(?:of|to|at)"  # "with a limit of four doses in any 24 hours"
 RE_CAP_TIMES = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|up\s+to|at\s+most|" + _NO_MORE_THAN + r"|not\s+to\s+exceed)\s*(?:of\s+)?" + NUMW
                           + r"\s*(?:doses?|times?|administrations?|x(?=\s*(?:daily|a\s+day|/\s*day|per\s+day|in\s+24)))\s*(?:(?:in|per|/|a|every|each|in\s+any)\s*(?:24\s*h(?:ours?|rs?|r)?|day|24hrs?|twenty[- ]four\s+hours))?", _I)
 # "max 4/24", "no more than 8 in 24 hours": a count with no unit (doses, or tablets when the dose is tablets)

@@ -239,3 +239,38 @@ def test_quantity_headings_with_a_qualifier(heading):
               "Oxycodone 5mg/5ml oral soln | 2.5mg  | 4-hrly PRN  | 100ml | 7\n")
     [rx] = _rxs(letter)
     assert rx.supply_quantity == "100 ml"
+
+
+@pytest.mark.parametrize("cap, freq", [
+    ("with a limit of four doses in any 24 hours", 4),
+    ("up to a limit of 4 doses a day", 4),
+    ("limited to three doses a day", 3),
+    ("capped at 8 capsules in 24 hours", 4),   # 1-2 capsules a dose
+    ("with no limit stated", 6),                # the interval alone
+])
+def test_a_limit_told_in_words_caps_the_doses(cap, freq):
+    [rx] = _rxs(f"TTO:\n Oxycodone 5mg capsules 5-10 mg up to four-hourly when required for pain, {cap}.\n")
+    assert rx.frequency_per_day_max == freq
+
+
+@pytest.mark.parametrize("lead", [
+    "after discussion with her son we switched her to",
+    "having spoken to his daughter, we have started",
+    "we told her husband and started",
+])
+def test_a_relative_spoken_with_does_not_make_the_drug_theirs(lead):
+    letter = (f"She struggled to take tablets reliably on the ward, so {lead} a buprenorphine patch, BuTrans "
+              "5 micrograms/hour, one patch every seven days; four patches supplied.")
+    [rx] = _rxs(letter)
+    assert (rx.brand, rx.strength_mcg_per_hour, rx.supply_quantity) == ("BuTrans", 5.0, "4 patches")
+
+
+@pytest.mark.parametrize("sentence", [
+    "She lives with her husband, who takes co-codamol 30/500 for his back.",
+    "His wife's tramadol 50 mg capsules are kept in the house.",
+    "She told us that her brother, who lives with her, is on a methadone programme.",
+])
+def test_a_relatives_medicine_stays_family(sentence):
+    letter = sentence + "\nTTO:\n Paracetamol 1g qds\n"
+    assert _rxs(letter) == []
+    assert [r for _, r in _reasons(letter)] == ["family"]
