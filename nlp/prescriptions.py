@@ -71,14 +71,22 @@ _RE_RELATIVE_SPOKEN_WITH = re.compile(
     r"\b(?:discuss(?:ion|ions|ed|ing)?|spoke|speaking|spoken|talked|talking|explained|agreed|agreement|consent(?:ed)?|"
     r"conversation|meeting|met|liais(?:ed|ing)|reviewed)\b(?:\s+\w+){0,2}?\s+(?:with|to|by)\s+"
     r"(?:(?:the|her|his|their|patient's|pt's)\s+)?$"
-    r"|\b(?:told|informed|called|phoned|rang)\s+(?:(?:the|her|his|their|patient's|pt's)\s+)?$", _I)
+    r"|\b(?:told|informed|called|phoned|rang|according\s+to)\s+(?:(?:the|her|his|their|patient's|pt's)\s+)?$", _I)
+# "Her daughter has agreed to return the remaining co-codamol", "his wife will collect the OxyNorm": a relative who
+# handles the patient's medicine
+_RE_RELATIVE_HANDLES = re.compile(r"\s+(?:(?:has|have|had|will|would|can|is|was)\s+)?(?:agreed\s+to\s+|kindly\s+|going\s+to\s+)?"
+                                  r"(?:return|collect|bring|fetch|give|administer|help|remove|dispose|supervise)(?:s|ed|ing)?\b", _I)
 
 
 def _relative_takes(before: str) -> bool:
     """A relative named before the drug as the one who has it ("his wife's tramadol", "Mother: codeine"), not a
     relative the team spoke with or who helped."""
     return any(not _RE_RELATIVE_SPOKEN_WITH.search(before, max(0, f.start() - 30), f.start())
+               and (not _RE_RELATIVE_HANDLES.match(before, f.end()) or _RE_THEIR_OWN.search(before, f.end()))
                for f in context_patterns().cues["family"].finditer(before))
+
+
+_RE_THEIR_OWN = re.compile(r"\b(?:his|her|their)\s+own\b", _I)
 
 
 def _status_not_continued(clause: str, start: int = 0) -> re.Match | None:

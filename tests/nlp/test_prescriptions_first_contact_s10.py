@@ -274,3 +274,13 @@ def test_a_relatives_medicine_stays_family(sentence):
     letter = sentence + "\nTTO:\n Paracetamol 1g qds\n"
     assert _rxs(letter) == []
     assert [r for _, r in _reasons(letter)] == ["family"]
+
+
+@pytest.mark.parametrize("sentence, reasons", [
+    ("Her daughter has agreed to return the remaining co-codamol to the community pharmacy.", []),
+    ("The tramadol made her confused according to her daughter.", ["allergy"]),
+    ("His wife collects his BuTrans from the pharmacy together with her own tramadol.", ["family"]),
+])
+def test_a_relative_who_handles_or_reports_is_no_owner(sentence, reasons):
+    letter = "We have stopped the co-codamol.\n" + sentence + "\nTTO:\n Paracetamol 1g qds\n"
+    assert sorted(r for g, r in _reasons(letter) if g != "codeine" or r != "stopped") == reasons
