@@ -700,6 +700,12 @@ def _table_row_context(layout: LetterLayout, st) -> None:
     if kind in _NOT_DISCHARGE_TABLE:
         return
     status = " ".join(text[a:b] for a, b in st.cells.get("status", []))
+    if not status and st.cells.get("comments"):
+        # no Status column: a comment that opens with a status ("WARD ONLY - not for TTO", "STOPPED - drowsy") says it
+        a, b = st.cells["comments"][0]
+        if _RE_STATUS_INPATIENT.match(text, a, b) or _RE_STATUS_STOP.match(text, a, b) \
+                or _RE_COMMENT_STATUS.match(text, a, b):
+            status = text[a:b]
     statuses = [status]
     if status and (key := letter_key(layout)) is not None:
         # "XX" under "Flag key: ... XX = discontinued"; a word the key explains keeps its own meaning too
@@ -720,6 +726,9 @@ def _table_row_context(layout: LetterLayout, st) -> None:
 
 # a Status cell that keeps the row on the ward: "Inpatient PRN - not used", "Ward only", "Inpatient use"
 _RE_STATUS_INPATIENT = re.compile(r"\W*(?:in-?patient|ward|hospital)\s+(?:only|use|PRN|stock|supply\s+only)\b", _I)
+# a comment that opens with the row's status: "Stopped - drowsy", "Discontinued", "Not continued" (never "Not supplied -
+# has own": a prescription from the patient's own supply)
+_RE_COMMENT_STATUS = re.compile(r"\W*(?:stopped|discontinued|ceased|withheld|suspended|held|omitted|not\s+continued)\b", _I)
 # an Action / Status cell in the imperative ("Stop", "STOP - drowsy", "Discontinue"): the row's drug is stopped
 _RE_STATUS_STOP = re.compile(r"\W*(?:stop|discontinue|cease|withhold|suspend)\b", _I)
 

@@ -248,6 +248,9 @@ def _split_glued_headings(line: str, cells: list[tuple[int, int]], key: "LetterK
     return out
 
 
+_RE_ITEM_HEADING = re.compile(r"(?:item|itm|no\.?|#)", _I)
+
+
 def header_columns(line: str, key: "LetterKey | None" = None) -> TableColumns | None:
     """Column roles of a table heading line, or None if the line is not one (``key``: the letter's key to its
     headings and codes, if it has one)."""
@@ -277,6 +280,10 @@ def header_columns(line: str, key: "LetterKey | None" = None) -> TableColumns | 
     if mode == "csv" and (len(known) < len(roles) - n // 4 or roles[0] not in ("drug", "row_number", None)):
         return None  # prose with commas is not an export: nearly every heading known ("Seq,Drug,...")
     roles = [r or "other" for r in roles]
+    if roles.count("drug") > 1:  # "ITEM  MEDICATION ...": a short item column beside the drug's is the row number
+        for i, (s, e) in enumerate(cells):
+            if roles[i] == "drug" and _RE_ITEM_HEADING.fullmatch(line[s:e].strip(" :*")):
+                roles[i] = "row_number"
     if "days" in roles and "supply" in roles:  # a bare Days column beside a supply column is the duration
         roles = ["duration" if r == "days" else r for r in roles]
     if roles.count("dose") > 1:  # "Dose ... Amount": the second dose-like column is the amount supplied
@@ -452,6 +459,7 @@ _RE_FIRST_WORD = re.compile(r"[\w-]+")
 
 
 _RE_STRENGTH_START = re.compile(r"\d+(?:\.\d+)?\s*(?:mg|micrograms?|mcg|ml)\b", _I)
+_RE_FORM_DESCRIPTOR = re.compile(r"\d+[- ](?:day|hour|hr)\b", _I)  # "7-day patch (BuTrans)", "72-hour patch"
 
 
 def _cell_text(text: str, row: "_Row", role: str) -> str:
@@ -475,7 +483,8 @@ def _wrapped_name(line: str, cells: list[tuple[str, int, int]], above: str, abov
     if name is None:
         return False
     word = _RE_FIRST_WORD.match(line, name[0])
-    form_word = word is not None and word.group().lower() in statement_patterns().wrapped_name
+    form_word = (word is not None and word.group().lower() in statement_patterns().wrapped_name) \
+        or bool(_RE_FORM_DESCRIPTOR.match(line, name[0]))
     if form_word and above_col is not None and name[0] > above_col:
         return True
     if any(r != "drug" and (line[s:s + 1].isupper() or line[s:s + 1].isdigit()) for r, s, e in cells):

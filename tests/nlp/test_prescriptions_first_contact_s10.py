@@ -284,3 +284,40 @@ def test_a_relatives_medicine_stays_family(sentence):
 def test_a_relative_who_handles_or_reports_is_no_owner(sentence, reasons):
     letter = "We have stopped the co-codamol.\n" + sentence + "\nTTO:\n Paracetamol 1g qds\n"
     assert sorted(r for g, r in _reasons(letter) if g != "codeine" or r != "stopped") == reasons
+
+
+@pytest.mark.parametrize("comment, reason", [
+    ("WARD ONLY - not for TTO", "inpatient_only"),
+    ("Stopped - drowsy on the ward", "stopped"),
+    ("Discontinued - nausea", "stopped"),
+])
+def test_a_comment_opening_with_a_status_sets_a_row_without_a_status_column(comment, reason):
+    letter = (
+        "│ Medicine             │ Dose                          │ Days │ Qty  │ Notes                        │\n"
+        "│ Co-codamol 30/500    │ TWO tablets FOUR times a day  │ 5    │ 40   │ for wound pain               │\n"
+        f"│ Tramadol 50 mg caps  │ ONE capsule 6-hourly PRN      │ --   │ --   │ {comment:<28} │\n"
+    )
+    assert [rx.generic for rx in _rxs(letter)] == ["codeine"]
+    assert ("tramadol", reason) in _reasons(letter)
+
+
+def test_a_comment_that_only_mentions_a_stop_keeps_the_row():
+    letter = (
+        "│ Medicine             │ Dose                          │ Days │ Qty  │ Notes                           │\n"
+        "│ Oxycodone 5mg caps   │ ONE capsule 4-hourly PRN      │ 5    │ 20   │ for pain; stop after 5 days     │\n"
+    )
+    [rx] = _rxs(letter)
+    assert rx.generic == "oxycodone"
+
+
+def test_an_item_column_beside_the_medication_column_is_the_row_number():
+    letter = (
+        "ITEM  MEDICATION                         DOSE        FREQ          RTE   DAYS  QTY   STAT\n"
+        "----  ---------------------------------  ----------  ------------  ----  ----  ----  ----\n"
+        "  1   Buprenorphine 10microgram/hour     1 patch     every 7 days  TD    28    4     CONT\n"
+        "      7-day patch (BuTrans)\n"
+        "  2   Co-codamol 30/500 tablets          2 tabs      QDS PRN       PO    --    --    STOP\n"
+    )
+    [rx] = _rxs(letter)
+    assert (rx.brand, rx.strength_mcg_per_hour, rx.supply_days, rx.supply_quantity) == ("BuTrans", 10.0, 28, "4 patches")
+    assert ("codeine", "stopped") in _reasons(letter)
