@@ -959,6 +959,13 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
     starts = sorted(m.start for m in mentions)
     for m in mentions:
         if m.generic not in generics:
+            # an opioid the letter says was started for a reason ("we have added oxycodone oral solution ..., 5-10 mg
+            # every two hours if needed for breakthrough pain") in a letter that discharges an opioid: the reason is
+            # stated even where its prescription was not read
+            if ex.opioids and m.category == "opioid" and layout.section_kind(m.start) not in NOT_CURRENT_SECTIONS:
+                phrase = _reason_of_started(layout, m, starts, c)
+                if phrase:
+                    return phrase
             continue
         s, e = layout.sentence_bounds(m.start)
         if not any(a <= m.start < b for a, b in rx_spans):
@@ -1023,6 +1030,39 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
         # paragraph names no drug and refers back to this one by a pronoun before its reason
         phrase = _reason_in_next_sentence(layout, e, starts)
         if phrase:
+            return phrase
+    return None
+
+
+@lru_cache(maxsize=1)
+def _started_before() -> re.Pattern:
+    return phrase_regex(letter_rules()["indication"]["started_before"])
+
+
+def _reason_of_started(layout: LetterLayout, m, starts: list[int], c) -> str | None:
+    """A 'for ... pain' phrase after an opioid whose own clause says it was started ('we have added X', 'started on
+    X'), read up to the next drug named or the sentence's end."""
+    text = layout.text
+    s, e = layout.sentence_bounds(m.start)
+    if not _started_before().search(text, max(s, m.start - 40), m.start):
+        return None
+    k = bisect.bisect_right(starts, m.start)
+    end = min(e, starts[k]) if k < len(starts) else e
+    if end == e:
+        end = _wrapped_end(layout, e)
+        if end == e and e + 1 < len(text) and text[e] == "\n" and text[e - 1:e] in (",", "(", "-"):
+            # a clause broken at the margin after a comma ('... oral solution 5 mg/5 ml,' / '5-10 mg ... for breakthrough
+            # pain') runs on to the next line
+            end = layout.sentence_bounds(e + 1)[1]
+            if k < len(starts):
+                end = min(end, starts[k])
+    hi = max(e, end)
+    if c.cues["stopped"].search(text, s, hi) or c.cues["historical"].search(text, s, hi) or \
+            c.cues["inpatient_only"].search(text, s, hi):
+        return None  # "we started tramadol for the pain but it was stopped": the reason of a drug that did not go home
+    for f in c.ind_for.finditer(text, m.end, end):
+        phrase = f.group(1).strip()
+        if not c.ind_not.match(phrase) and _SYMPTOM.search(phrase):
             return phrase
     return None
 

@@ -1,4 +1,4 @@
-"""Classes of weaning-plan and GP-instruction wording found wrong by the first-contact gold sets fresh42 to
+"""Classes of weaning-plan, GP-instruction and indication wording found wrong by the first-contact gold sets fresh42 to
 fresh45 (session 10, second wave). Every line here was written for these tests; none is taken from a gold letter."""
 from __future__ import annotations
 
@@ -114,6 +114,20 @@ def test_a_pronoun_after_a_non_opioid_refers_to_it(body, gp):
     assert _letter(body).gp_instruction.present is gp
 
 
+# the pain a patient has, joined to the opioid they take ("has chronic back pain and has been on X for years")
+PAIN_AND_ON = [
+    ("He has long-standing arthritic knee pain and has been on morphine MR for two years.\n", True),
+    ("She has chronic neck pain, and is on regular morphine MR at the dose above.\n", True),
+    ("He has no pain and is on morphine MR as listed.\n", False),
+    ("He had chest pain on arrival and the ECG was normal. He goes home on morphine MR.\n", False),
+]
+
+
+@pytest.mark.parametrize("body, ind", PAIN_AND_ON)
+def test_pain_joined_to_the_opioid_taken_is_its_reason(body, ind):
+    assert _letter(body).indication_documented is ind
+
+
 # stop advice for an antispasmodic on a medicine list is its own, not an opioid plan
 ANTISPASMODIC = [
     ("- Buscopan 10mg three times a day when required - stop once the colic has settled\n", False),
@@ -142,3 +156,17 @@ REMOVE_WHEN = [
 @pytest.mark.parametrize("body, rx, wean", REMOVE_WHEN)
 def test_remove_with_a_condition_is_a_plan(body, rx, wean):
     assert _letter(body, rx).weaning_plan.present is wean
+
+
+# the reason given for an opioid the letter says was started is a documented reason
+STARTED_FOR = [
+    ("We have increased his morphine MR and we have added oxycodone oral solution 5 mg/5 ml,\n"
+     "2.5 mg every four hours if needed for breakthrough pain, at most four doses a day.\n", True),
+    ("We started tramadol for his pain on the ward but it made him sick and it was stopped.\n", False),
+    ("We have added oxycodone liquid 2.5 mg every four hours if needed.\n", False),
+]
+
+
+@pytest.mark.parametrize("body, ind", STARTED_FOR)
+def test_the_reason_of_an_opioid_said_to_be_started(body, ind):
+    assert _letter(body).indication_documented is ind
