@@ -58,6 +58,7 @@ class PlanRules:
     other_as_condition: re.Pattern
     plan_label: re.Pattern
     item_field_label: re.Pattern
+    gp_none: re.Pattern
 
 
 @lru_cache(maxsize=1)
@@ -68,7 +69,7 @@ def plan_rules() -> PlanRules:
                                                  "gp_address_direct", "reduce_qualifiers", "hedges", "plan_reference",
                                                  "other_recipient_heading", "gp_named", "in_progress", "patient_address",
                                                  "plan_named", "no_repeats", "gp_prohibition",
-                                                 "other_recipient_label", "patient_told", "checklist_no")}
+                                                 "other_recipient_label", "patient_told", "checklist_no", "gp_none")}
     # read at a known place (after a drug's name, at a statement's start): plain compiled classes, no gate
     kw.update({k: phrase_regex(r[k]) for k in ("object_bridge", "other_as_condition", "plan_label", "item_field_label",
                                                    "other_recipient_request", "generic_request")})
@@ -476,6 +477,22 @@ def _action_about_other_clause(st: str, s: int, opioid_pos) -> bool:
 _RE_DASH_CLAUSE = re.compile(r"\s[-\u2013\u2014]\s|\s?[\u2013\u2014]\s?")
 
 
+def _no_gp_action(st: str, s: int, opioid_pos) -> bool:
+    """A statement saying the GP has nothing to do ("Nothing for the GP to action on opioids; the GP will do the
+    new-resident review as usual", "No GP action needed - routine review"): its other clauses are a GP action only
+    where they name an opioid (by name or by a class word) and an action for it."""
+    P = plan_rules()
+    if not P.gp_none.search(st):
+        return False
+    off = s
+    for c in re.split(r";|\.\s|\s[-\u2013\u2014]\s", st):
+        named = any(off <= p < off + len(c) for p in opioid_pos) or P.opioid_words.search(c)
+        if named and not P.gp_none.search(c) and P.gp_action.search(P.past_events.sub(" ", c)) and not P.gp_not.search(c):
+            return False
+        off += len(c) + 1
+    return True
+
+
 def _no_repeats(st: str) -> bool:
     """"no repeats" / "no refills" / "0 refills" on an opioid's own line (a TTO item): the GP is told not to issue
     more (a GP instruction, whether or not the line also holds a plan: "7d course only then stop; no repeats")."""
@@ -562,7 +579,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             if P.gp_address.search(st) and P.gp_action.search(st) and not _gp_not(st) and \
                     (any(s <= p < e for p in opioid_pos) or _opioid_on_row(layout, s, opioid_pos)) and \
                     not any(s <= p < e for p in other_pos) and not P.patient_address.search(st):
-                gp.append((s, e, kind, True))
+                named = {m.generic for m in mentions if m.category == "opioid" and s <= m.start < e}
+                gp.append((s, e, kind, True, bool(named) and not named & discharge_generics))  # (a stopped drug's)
             continue
         if kind in EXCLUDED_FOR_PLANS:
             continue
@@ -606,7 +624,10 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             if any(text.find(sep, ls, le) >= 0 for sep in _CELL_SEPS) and \
                     any(ls <= p < le for p in other_pos) and not any(ls <= p < le for p in opioid_pos):
                 has_other = row_other = True
-        if not has_opioid and P.pronoun.search(st):
+        pro = P.pronoun.search(st) if not has_opioid else None
+        if pro and any(s <= p < s + pro.start() for p in other_pos):
+            pro = None  # "we have started pregabalin ...; please increase it to ...": 'it' is the drug just named
+        if pro:
             ps, _pe = layout.sentence_bounds(max(0, s - 2))
             has_opioid = any(ps <= p < s for p in opioid_pos) or (s - ps < 3 and any(
                 layout.line_bounds(s)[0] <= p < s for p in opioid_pos)) or \
@@ -659,7 +680,10 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             # short course only, then stop.")
             is_wean = False
         if is_wean and kind == "course" and not _RE_ADDRESSED_PLAN.search(st) and \
-                not (named_opioid and P.limits.search(st)):  # "Rx given: X ... short course then stop" is a plan
+                not (named_opioid and P.limits.search(st)) and \
+                not (strength == 2 and P.item_field_label.match(st) and _opioid_last_named_in_paragraph(layout, s, mentions)):
+            # "Rx given: X ... short course then stop" is a plan; so is an item block's own field ("Drug: X" / ... /
+            # "Course: 5 days then stop"), though a 'Course:' line reads as a hospital-course heading
             is_wean = False
         if is_wean:
             # a plan naming only opioids that are not on discharge ("advised to stop the over-the-counter X" when
@@ -674,10 +698,12 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
                  or _under_request_lead_in(layout, s)
                  or ((named_opioid or _opioid_on_row(layout, s, opioid_pos)) and _no_repeats(st))) and \
                 P.gp_action.search(st) and not _gp_not(st) and not P.patient_address.search(st) and \
-                not _action_about_other_clause(st, s, opioid_pos) and \
+                not _action_about_other_clause(st, s, opioid_pos) and not _no_gp_action(st, s, opioid_pos) and \
                 not (kind != "gp" and not P.gp_named.search(st) and _for_other_recipient(layout, s)) and \
                 not _patient_told(text, s, st):
-            gp.append((s, e, kind, bool(kind == "gp" or lead_in or P.gp_address.search(st))))
+            named = {m.generic for m in mentions if m.category == "opioid" and s <= m.start < e}
+            gp.append((s, e, kind, bool(kind == "gp" or lead_in or P.gp_address.search(st)),
+                       bool(named) and not named & discharge_generics and bool(c.cues["stopped"].search(st))))
     if wean:
         # explicit plans before bare caps on the length of use; a plan told as already under way ("she is part-way
         # through their planned reduction") or only named ("added with a planned taper") after one that says what
@@ -696,7 +722,9 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         # direct address first; among those, one the letter puts under the GP's own heading or section ("Requests to
         # GP: - please add ...") before a note addressed by someone else elsewhere ("Renal pharmacist: please avoid ...")
         # a bare "no repeats" / "no refills" on a medicine line after any statement that addresses the GP
-        s, e, _, _ = min(gp, key=lambda x: (not x[3], not P.gp_address_direct.search(text, x[0], x[1]),
+        # a request about an opioid the letter stopped and does not discharge ("Oxycodone ... - stopped; please remove
+        # from her repeat list") after one about a discharge opioid ("please continue to issue Palexia SR 50 mg ...")
+        s, e, _, _, _ = min(gp, key=lambda x: (not x[3], x[4], not P.gp_address_direct.search(text, x[0], x[1]),
                                          not (x[2] == "gp" or _under_gp_heading(layout, x[0])), x[0]))
         ex.gp_instruction = Finding(True, text[s:e], (s, e))
 
@@ -931,6 +959,13 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
     starts = sorted(m.start for m in mentions)
     for m in mentions:
         if m.generic not in generics:
+            # an opioid the letter says was started for a reason ("we have added oxycodone oral solution ..., 5-10 mg
+            # every two hours if needed for breakthrough pain") in a letter that discharges an opioid: the reason is
+            # stated even where its prescription was not read
+            if ex.opioids and m.category == "opioid" and layout.section_kind(m.start) not in NOT_CURRENT_SECTIONS:
+                phrase = _reason_of_started(layout, m, starts, c)
+                if phrase:
+                    return phrase
             continue
         s, e = layout.sentence_bounds(m.start)
         if not any(a <= m.start < b for a, b in rx_spans):
@@ -995,6 +1030,39 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
         # paragraph names no drug and refers back to this one by a pronoun before its reason
         phrase = _reason_in_next_sentence(layout, e, starts)
         if phrase:
+            return phrase
+    return None
+
+
+@lru_cache(maxsize=1)
+def _started_before() -> re.Pattern:
+    return phrase_regex(letter_rules()["indication"]["started_before"])
+
+
+def _reason_of_started(layout: LetterLayout, m, starts: list[int], c) -> str | None:
+    """A 'for ... pain' phrase after an opioid whose own clause says it was started ('we have added X', 'started on
+    X'), read up to the next drug named or the sentence's end."""
+    text = layout.text
+    s, e = layout.sentence_bounds(m.start)
+    if not _started_before().search(text, max(s, m.start - 40), m.start):
+        return None
+    k = bisect.bisect_right(starts, m.start)
+    end = min(e, starts[k]) if k < len(starts) else e
+    if end == e:
+        end = _wrapped_end(layout, e)
+        if end == e and e + 1 < len(text) and text[e] == "\n" and text[e - 1:e] in (",", "(", "-"):
+            # a clause broken at the margin after a comma ('... oral solution 5 mg/5 ml,' / '5-10 mg ... for breakthrough
+            # pain') runs on to the next line
+            end = layout.sentence_bounds(e + 1)[1]
+            if k < len(starts):
+                end = min(end, starts[k])
+    hi = max(e, end)
+    if c.cues["stopped"].search(text, s, hi) or c.cues["historical"].search(text, s, hi) or \
+            c.cues["inpatient_only"].search(text, s, hi):
+        return None  # "we started tramadol for the pain but it was stopped": the reason of a drug that did not go home
+    for f in c.ind_for.finditer(text, m.end, end):
+        phrase = f.group(1).strip()
+        if not c.ind_not.match(phrase) and _SYMPTOM.search(phrase):
             return phrase
     return None
 
