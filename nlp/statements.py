@@ -884,6 +884,7 @@ def _join_wrapped_lines(layout: LetterLayout, statements: list[Statement], by_li
     """A line wrapped under its item ("Morphine 10mg/1ml inj  2.5-5mg SC 1-hourly PRN,\n<indent>max 4 doses in
     24 hours") belongs to the last statement of the line above: deeper indentation, no drug, no bullet."""
     text, starts = layout.text, layout.line_starts
+    heads = context_patterns().header_line
     row_lines = set()
     for st in statements:
         if st.source == "table":
@@ -909,8 +910,8 @@ def _join_wrapped_lines(layout: LetterLayout, statements: list[Statement], by_li
             ne = starts[j + 1] - 1 if j + 1 < len(starts) else len(text)
             line = text[ns:ne]
             ind = _INDENT.match(line).end()
-            if not line.strip() or j in by_line or row_of_line(j):
-                break
+            if not line.strip() or j in by_line or row_of_line(j) or (not ind and heads.match(text, ns)):
+                break  # (nor a heading line at the margin: "TTO:" under a sentence is the next section)
             # deeper indentation under the item, or a line that starts like the rest of a sig ("#30  TTO 7/7"), or
             # the rest of a sentence the line above broke off mid-phrase ("... FOUR TIMES A" / "DAY AFTER 1/52")
             # (an indented item's sub-bullet with no drug of its own, "       -  28 capsules  (new)", goes on it too)

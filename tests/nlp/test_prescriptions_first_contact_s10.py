@@ -321,3 +321,20 @@ def test_an_item_column_beside_the_medication_column_is_the_row_number():
     [rx] = _rxs(letter)
     assert (rx.brand, rx.strength_mcg_per_hour, rx.supply_days, rx.supply_quantity) == ("BuTrans", 10.0, 28, "4 patches")
     assert ("codeine", "stopped") in _reasons(letter)
+
+
+@pytest.mark.parametrize("line", [
+    "Had oramorph 10mg once overnight on ward for perineal pain.",
+    "On ward: paracetamol, ibuprofen, oramorph 10mg x3 doses",
+    "Oramorph 10 mg was given twice on the delivery suite.",
+    "Morphine 5 mg was given in recovery.",
+])
+def test_a_dose_told_as_given_in_a_hospital_setting_is_inpatient_only(line):
+    letter = line + "\nTTO:\n Paracetamol 1g qds\n"
+    assert _rxs(letter) == []
+    assert ("morphine", "inpatient_only") in _reasons(letter)
+
+
+def test_a_drug_started_on_the_ward_round_still_goes_home():
+    [rx] = _rxs("Oramorph 5mg 4-hourly when required was started on ward round and continues at home.\n")
+    assert rx.dose_mg_max == 5.0
