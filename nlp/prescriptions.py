@@ -735,13 +735,20 @@ _RE_STATUS_STOP = re.compile(r"\W*(?:stop|discontinue|cease|withhold|suspend)\b"
 _RE_NARRATIVE = re.compile(r"\b(?:was|were|her|his|their|had|has|have|taking|using|on)\b", _I)
 
 
+# a terse status after the name: "Tramadol STOPPED.", "Co-codamol - discontinued (falls)"; not a stop still to come
+# ("Tramadol stopped once the pain settles")
+_RE_STATUS_STOP_AFTER = re.compile(r"[ \t]*[:\-–]?[ \t]*(?:stopped|discontinued|ceased|withdrawn)\b"
+                                   r"(?![^.;\n]{0,25}\b(?:if|when|once|after|by|until)\b)", _I)
+
+
 def _stopped_elsewhere(layout: LetterLayout, statements: list, mentions: list[Mention]) -> None:
     """A drug described in prose outside the discharge list that the letter says was stopped ("the main driver
     was her co-codamol 30/500 two tablets qds ... We have stopped the co-codamol") is the stopped drug, not a
     discharge prescription, unless a discharge list prescribes it."""
     text = layout.text
     stopped = [m for m in mentions if m.context == "stopped" and m.category == "opioid"
-               and _past_stop(text[slice(*layout.clause_bounds(m.start))])]  # "we have stopped", not "to be stopped"
+               and (_past_stop(text[slice(*layout.clause_bounds(m.start))])  # "we have stopped", not "to be stopped"
+                    or _RE_STATUS_STOP_AFTER.match(text, m.end))]  # "Tramadol STOPPED."
     if not stopped:
         return
     listed = {m.generic for st in statements for m in st.mentions

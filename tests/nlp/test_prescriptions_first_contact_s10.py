@@ -338,3 +338,15 @@ def test_a_dose_told_as_given_in_a_hospital_setting_is_inpatient_only(line):
 def test_a_drug_started_on_the_ward_round_still_goes_home():
     [rx] = _rxs("Oramorph 5mg 4-hourly when required was started on ward round and continues at home.\n")
     assert rx.dose_mg_max == 5.0
+
+
+@pytest.mark.parametrize("status", ["Tramadol STOPPED.", "Tramadol - discontinued (delirium).", "Tramadol: stopped"])
+def test_a_terse_stop_on_its_own_line_stops_the_drug_told_before(status):
+    letter = ("Fall + delirium ?opioid toxicity: on tramadol 50 qds from GP, drowsy, pinpoint pupils in ED.\n"
+              f"{status}\nMeds on d/c: paracetamol 1g qds, amlodipine 5mg od\n")
+    assert _rxs(letter) == []
+
+
+def test_a_stop_still_to_come_does_not_stop_the_drug_told_before():
+    letter = "He takes tramadol 50 mg qds for his back.\nTramadol stopped once the pain settles, GP to review.\n"
+    assert [rx.generic for rx in _rxs(letter)] == ["tramadol"]
