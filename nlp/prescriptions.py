@@ -119,6 +119,9 @@ class Mention:
         return self.term.category
 
 
+_RE_NEXT_WORD = re.compile(r"[ \t]+([A-Za-z0-9]{2,6})\b")
+
+
 def find_mentions(text: str) -> list[Mention]:
     lex = load_lexicon()
     out = []
@@ -130,6 +133,11 @@ def find_mentions(text: str) -> list[Mention]:
     fuzzy = lex.fuzzy_matches(text, [(m.start, m.end) for m in out])
     if fuzzy:
         for s, e, surface, key in fuzzy:
+            nxt = _RE_NEXT_WORD.match(text, e)
+            if nxt and f"{key} {nxt.group(1).lower()}" in lex.terms:
+                # "Palexai SR", "Zamadl SR": the misspelt brand with the word that makes it a product of its own
+                key, e = f"{key} {nxt.group(1).lower()}", nxt.end()
+                surface = text[s:e]
             out.append(Mention(s, e, surface, lex.terms[key][0], fuzzy_of=key))
         out.sort(key=lambda m: m.start)
     return out

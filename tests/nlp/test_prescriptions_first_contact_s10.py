@@ -350,3 +350,14 @@ def test_a_terse_stop_on_its_own_line_stops_the_drug_told_before(status):
 def test_a_stop_still_to_come_does_not_stop_the_drug_told_before():
     letter = "He takes tramadol 50 mg qds for his back.\nTramadol stopped once the pain settles, GP to review.\n"
     assert [rx.generic for rx in _rxs(letter)] == ["tramadol"]
+
+
+@pytest.mark.parametrize("line, brand", [
+    ("Palexai SR 50mg bd for back pain", "Palexia SR"),
+    ("Zamadl SR 100mg bd", "Zamadol SR"),
+    ("Palexai 50mg qds prn", "Palexia"),
+])
+def test_a_misspelt_brand_keeps_the_word_that_makes_it_its_own_product(line, brand):
+    [rx] = _rxs("TTO:\n " + line + "\n")
+    assert rx.brand == brand
+    assert rx.fuzzy_match is not None
