@@ -982,9 +982,11 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
                     continue
                 if sig.spans.get("strength"):
                     a, b = sig.spans["strength"]
-                    lo, hi = max(a - md.base, 0), min(b - md.base, len(md.chars))
-                    if lo < hi:
-                        md.take(lo, hi)
+                    # (only where the strength was read: a drug cell wrapped over lines spans the other cells between)
+                    for ps, pe in (g.pieces or {}).get("drug", [(a, b)]):
+                        lo, hi = max(max(a, ps) - md.base, 0), min(min(b, pe) - md.base, len(md.chars))
+                        if lo < hi:
+                            md.take(lo, hi)
                 for mm in ms:
                     lo, hi = max(mm.start - md.base, 0), min(mm.end - md.base, len(md.chars))
                     if lo < hi:
@@ -1498,6 +1500,50 @@ def _last_match(rx: re.Pattern, text: str, a: int, b: int) -> re.Match | None:
 
 
 _MAX_CORRECTIONS = 50  # corrections read per letter (a real letter has one or two)
+
+
+def _caps_told_apart(reading: _Reading) -> None:
+    """A maximum told in a note of its own ("Ward pharmacist amendment: codeine - maximum of 6 tablets in 24 hours
+    added", "Note: oxycodone limited to four doses a day") caps the one listed prescription of that drug; the note,
+    read alone as a name and a frequency, is no prescription of its own."""
+    layout, text, rxs, group_of = reading.layout, reading.layout.text, reading.rxs, reading.group_of
+
+    def apply_cap(zone: str, base: int, target: OpioidPrescription) -> bool:
+        if _RE_LATER_STEP.search(zone):
+            return False  # "reduce to a maximum of 4 tablets a day after a week": a later step, not today's cap
+        cap = S.RE_CAP_UNITS.search(zone) or S.RE_CAP_TIMES.search(zone) or S.RE_CAP_BARE.search(zone)
+        n = S.to_number(cap.group(1)) if cap is not None else None
+        if not n:
+            return False
+        per = (target.units_per_dose_max or 1) if cap.re is S.RE_CAP_UNITS or cap.re is S.RE_CAP_BARE else 1
+        freq = int(n // per)
+        if freq >= 1 and (target.frequency_per_day_max is None or freq < target.frequency_per_day_max):
+            target.frequency_per_day_max = freq
+            target.max_daily_dose_mg = target.dose_mg_max * freq
+            target.spans["frequency"] = [base + cap.start(), base + cap.end()]
+        return True
+
+    def the_one(generic: str, but=None) -> OpioidPrescription | None:
+        same = [r for r in rxs if r is not but and r.generic == generic and r.dose_mg_max is not None]
+        return same[0] if len(same) == 1 else None
+
+    keep = []
+    for i, (rx, g) in enumerate(zip(rxs, group_of)):
+        target = None if g.source == "table" or rx.strength_mg is not None or rx.dose_mg_max is not None \
+            or rx.strength_mcg_per_hour is not None or rx.quantity_n is not None or rx.frequency_per_day_max is None \
+            else the_one(rx.generic, rx)
+        if target is None or not apply_cap(text[g.seg_start:g.seg_end], g.seg_start, target):
+            keep.append(i)
+    if len(keep) < len(rxs):
+        rxs[:] = [rxs[i] for i in keep]
+        group_of[:] = [group_of[i] for i in keep]
+    for m in reading.mentions:  # "Pharmacist note: codeine limited to three doses a day" (a reference)
+        if m.context != "reference" or m.category != "opioid" or any(r.span[0] <= m.start < r.span[1] for r in rxs):
+            continue
+        target = the_one(m.generic)
+        cs, ce = layout.clause_bounds(m.start)
+        if target is not None and not reading.others.other_between(m, cs, ce - 1) and not _RE_LATER_STEP.search(text, cs, m.start):
+            apply_cap(text[m.end:ce], m.end, target)
 
 
 def _corrections(reading: _Reading) -> None:
@@ -2111,6 +2157,7 @@ _PASSES = (
     ("quantities before references", _quantities_before_references),
     ("supply before the name", _supply_before_the_name),
     ("shared supply", _shared_supply),
+    ("caps told apart", _caps_told_apart),
     ("corrections", _corrections),
     ("schedule tables", _schedule_tables),
     ("status from change lines", _status_from_change_lines),

@@ -473,6 +473,15 @@ def _column_of(text: str, row: "_Row", role: str) -> int | None:
     return pieces[0][0] - (text.rfind("\n", 0, pieces[0][0]) + 1)
 
 
+_RE_BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+
+
+def _only_form_words(cell: str) -> bool:
+    words = _RE_FIRST_WORD.findall(_RE_BRACKETED.sub(" ", cell))
+    forms = statement_patterns().wrapped_name
+    return bool(words) and all(w.lower() in forms or _RE_FORM_DESCRIPTOR.fullmatch(w) for w in words)
+
+
 def _wrapped_name(line: str, cells: list[tuple[str, int, int]], above: str, above_col: int | None) -> bool:
     """The rest of the row above's drug name wrapped onto its own line ("tabs (MST Continus)", "solution", a
     strength under a name printed without one: "Morphine sulfate" / "10 mg MR capsules"): the name cell starts
@@ -487,6 +496,8 @@ def _wrapped_name(line: str, cells: list[tuple[str, int, int]], above: str, abov
         or bool(_RE_FORM_DESCRIPTOR.match(line, name[0]))
     if form_word and above_col is not None and name[0] > above_col:
         return True
+    if form_word and _only_form_words(line[name[0]:name[1]]):
+        return True  # "tablets", "oral solution", "MR tablets (Zomorph)": no row of its own is named that
     if any(r != "drug" and (line[s:s + 1].isupper() or line[s:s + 1].isdigit()) for r, s, e in cells):
         return False
     if line[name[0]:name[0] + 1] in "([":

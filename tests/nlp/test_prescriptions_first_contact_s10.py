@@ -361,3 +361,40 @@ def test_a_misspelt_brand_keeps_the_word_that_makes_it_its_own_product(line, bra
     [rx] = _rxs("TTO:\n " + line + "\n")
     assert rx.brand == brand
     assert rx.fuzzy_match is not None
+
+
+def test_a_form_only_line_wraps_its_row_even_with_capitals_in_the_directions():
+    letter = (
+        "│ Drug / strength      │ Directions                    │ Days │ Qty  │\n"
+        "│ Co-codamol 30/500    │ TWO tablets FOUR times a day  │ 5    │ 40   │\n"
+        "│ tablets              │ WHEN REQUIRED                 │      │      │\n"
+        "│ Codeine phosphate 30mg │ ONE to TWO tablets up to    │ 7    │ 28   │\n"
+        "│ tablets              │ FOUR times a day PRN          │      │      │\n"
+    )
+    rxs = _rxs(letter)
+    assert [(rx.dose_mg_min, rx.dose_mg_max, rx.frequency_per_day_max, rx.prn) for rx in rxs] == [
+        (60.0, 60.0, 4, True), (30.0, 60.0, 4, True)]
+
+
+@pytest.mark.parametrize("note, freq", [
+    ("Ward pharmacist amendment: codeine - maximum of 6 tablets in 24 hours added (low weight).", 3),
+    ("Pharmacist note: codeine limited to three doses a day.", 3),
+    ("Pharmacist note: codeine maximum 8 tablets in 24 hours.", 4),  # no tighter than the directions
+])
+def test_a_cap_told_in_a_note_caps_the_listed_prescription(note, freq):
+    letter = ("| Medicine                | Dose / Directions                         | Supply |\n"
+              "| Codeine phosphate 30mg  | ONE to TWO tablets FOUR times a day PRN   | 7 days |\n\n" + note + "\n")
+    [rx] = _rxs(letter)
+    assert rx.frequency_per_day_max == freq
+    assert rx.max_daily_dose_mg == 60.0 * freq
+
+
+@pytest.mark.parametrize("note", [
+    "Plan: reduce the codeine to a maximum of 4 tablets a day after one week, then stop.",
+    "Please wean the codeine down to no more than two doses a day.",
+])
+def test_a_later_steps_maximum_does_not_cap_todays_prescription(note):
+    letter = ("| Medicine                | Dose / Directions                         | Supply |\n"
+              "| Codeine phosphate 30mg  | ONE to TWO tablets FOUR times a day PRN   | 7 days |\n\n" + note + "\n")
+    [rx] = _rxs(letter)
+    assert rx.frequency_per_day_max == 4
