@@ -573,9 +573,13 @@ def _past_stop(clause: str) -> bool:
     """'we stopped his tramadol', 'was discontinued on admission': a stop that happened (a distractor); never one
     the GP is asked to check ("make sure she has stopped the X by then")."""
     m = _RE_PAST_STOP.search(clause)
-    if m and _RE_CHECK_BEFORE.search(clause, max(0, m.start() - 40), m.start()):
-        return False
+    if m and (_RE_CHECK_BEFORE.search(clause, max(0, m.start() - 40), m.start())
+              or _RE_WHEN_BEFORE.search(clause, max(0, m.start() - 40), m.start())):
+        return False  # (nor a stop still to come: "once the OxyNorm has stopped, you could ...")
     return bool(m)
+
+
+_RE_WHEN_BEFORE = re.compile(r"\b(?:once|when|after|if|until|unless|before|by\s+the\s+time)\b[^.;,\n]{0,30}$", _I)
 
 
 _RE_CHECK_BEFORE = re.compile(r"\b(?:ensure|make\s+sure|check|confirm|see)\s+(?:that\s+)?(?:\w+\s+)?(?:has|have|is|are)?\s*$|"
@@ -654,7 +658,10 @@ def _statement_context(layout: LetterLayout, statements: list) -> None:
             continue
         if st.owner.context == "reference" and layout.section_kind(st.start) in ("body", "discharge") \
                 and st.end > layout.line_bounds(st.owner.start)[1] and has_sig(text[st.owner.start:st.end]) \
-                and all(m.context == "reference" for m in st.mentions):
+                and all(m.context == "reference" for m in st.mentions) \
+                and not layout.wraps_into_next(layout.line_index(st.owner.start)):
+            # (never a sentence hard-wrapped at a margin, "... consider increasing the OxyContin to
+            # 15 mg twice daily, but please discuss\nwith us first")
             # an item block ("Drug: Oxycodone 5 mg capsules / Directions: ONE capsule four-hourly ..."): the sig is
             # on the labelled lines the statement runs over
             for m in st.mentions:

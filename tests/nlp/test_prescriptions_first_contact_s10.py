@@ -398,3 +398,28 @@ def test_a_later_steps_maximum_does_not_cap_todays_prescription(note):
               "| Codeine phosphate 30mg  | ONE to TWO tablets FOUR times a day PRN   | 7 days |\n\n" + note + "\n")
     [rx] = _rxs(letter)
     assert rx.frequency_per_day_max == 4
+
+
+_HARD_WRAPPED = (
+    "She has taken OxyContin 10 mg twice daily for neck and arm pain since 2024,\n"
+    "and this is unchanged. For the post-operative pain we have added OxyNorm 5 mg\n"
+    "capsules, one up to four times a day when required, 20 capsules.\n\n"
+    "If her arm pain is not controlled once the OxyNorm has stopped, you could\n"
+    "consider increasing the OxyContin to 15 mg twice daily, but please discuss\n"
+    "with us first. Please make sure the OxyNorm has stopped by two weeks.\n"
+)
+
+
+def test_hard_wrapped_prose_with_a_stop_still_to_come_and_titration_advice():
+    rxs = _rxs(_HARD_WRAPPED)
+    assert sorted((rx.brand, rx.dose_mg_max, rx.frequency_per_day_max) for rx in rxs) == [
+        ("OxyContin", 10.0, 2), ("OxyNorm", 5.0, 4)]
+
+
+@pytest.mark.parametrize("plan, days", [
+    ("Taper the oxycodone over the next 10 days and then stop.", 10),
+    ("Wean the oxycodone down over 2 weeks, then stop.", 14),
+])
+def test_a_taper_over_a_period_that_ends_in_a_stop_is_a_duration(plan, days):
+    [rx] = _rxs("TTO:\n Oxycodone 5mg caps 1 qds prn\n" + plan + "\n")
+    assert rx.duration_days == days
