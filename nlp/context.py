@@ -148,8 +148,12 @@ class LetterLayout:
     def wraps_into_next(self, i: int) -> bool:
         """Line i's last sentence goes on at the start of line i + 1: the letter was hard-wrapped at a margin
         (see Margins; worked out once, when first asked)."""
-        if i + 1 >= len(self.line_starts) or not _RE_LOWER_START.match(self.text, self.line_starts[i + 1]):
-            return False  # (the next line must go on in lower case: most lines are ruled out here, cheaply)
+        if i + 1 >= len(self.line_starts):
+            return False
+        if not _RE_LOWER_START.match(self.text, self.line_starts[i + 1]) and \
+                not _RE_DANGLING_END.search(self.text, self.line_starts[i], self.line_starts[i + 1]):
+            return False  # (the next line goes on in lower case, or this one ends mid-phrase: "... in place of" /
+            # "MST 30 mg ..."; most lines are ruled out here, cheaply)
         margins = self.__dict__.get("_margins")
         if margins is None:
             margins = self._margins = Margins(self.text, self.line_starts)
@@ -342,6 +346,12 @@ class LetterLayout:
 # a medicines table's heading row: its first cell is the drug column's heading (statement_rules table_columns)
 _RE_DRUG_TABLE_HEAD = re.compile(r"[ \t]*[|│┃║]?[ \t]*(?:" + dict(json_rules("statement_rules.json")["table_columns"])["drug"]
                                  + r"|meds)[ \t]*(?:[|│┃║\t]|[ ]{2,})", _I)
+# a line that ends mid-phrase ("... in place of" / "MST 30 mg ..."): the next may go on with a capital (a brand)
+_DANGLING = (r"(?:of|in|to|and|or|the|a|an|with|on|for|from|at|by|her|his|their|than|as|instead|was|were|is|are|"
+             r"has|have|had|we|she|he|they|started|stopped|increased|reduced|added)")
+_RE_DANGLING_END = re.compile(r"[ \t]" + _DANGLING + r"[ \t]*\n", re.IGNORECASE)
+_RE_DANGLING_WORD = re.compile(r"(?<![\w-])" + _DANGLING + r"$", re.IGNORECASE)
+_RE_ANY_START = re.compile(r"[ \t]*[A-Za-z0-9]")
 _RE_LOWER_START = re.compile(r"[ \t]*[a-z0-9]")  # (a wrapped sentence goes on in lower case or with a figure: "Palexia SR" / "200mg at night")
 _RE_COLUMN_START = re.compile(r"(?<=\S)[ \t]{2,}(?=\S)")
 
@@ -411,7 +421,7 @@ class Margins:
         if i + 1 >= len(self.raw):
             return 0
         prev, nxt = self.left[i], self.raw[i + 1]
-        first = _RE_LOWER_START.match(nxt)
+        first = _RE_LOWER_START.match(nxt) or (_RE_ANY_START.match(nxt) if _RE_DANGLING_WORD.search(prev) else None)
         if first is None or not (prev[-1:].isalnum() or prev[-1:] == ",") or RE_LIST_ITEM.match(nxt):
             return 0
         return len(nxt[first.end() - 1:].split(None, 1)[0])

@@ -288,10 +288,31 @@ def _own_subclause_end(text: str, zs: int, m: Mention, ce: int, others: "OtherOp
             brk = _last_match(_RE_SUBCLAUSE_BREAK, text, m.end, nxt)
             if brk is not None and has_sig(text[m.start:brk.start()]):  # (a bare name keeps the whole clause)
                 end = brk.start()
+    if end == ce:
+        # "uses Oramorph 10 mg/5 ml, 2.5 ml when required ..., and | the remaining 60 ml of the bottle he was using on
+        # the unit has gone home": once the drug's own sig is told, a coordinated part after it tells of something else
+        for brk in _RE_AND_SUBJECT.finditer(text, m.end, ce):
+            if has_sig(text[m.start:brk.start()]):
+                end = brk.start()
+                break
     cmp_ = _RE_COMPARED_WITH.search(text, m.end, end)
     if cmp_ is not None:
         end = cmp_.start()
     return max(0, end - zs)
+
+
+# a coordinated part with a subject of its own: ", and the remaining 60 ml ...", ", but she ..."
+_RE_AND_SUBJECT = re.compile(r",\s*(?:and|but)\s+(?=(?:the|this|that|these|those|her|his|their|she|he|they|it|we|I)\b)", _I)
+
+
+_RE_OTHER_PART_BREAK = re.compile(r",\s*(?:and\s+)?(?:so|therefore|hence|thus)\b|;\s|^\s*(?:as|because|since|given\s+that)\b[^,.;\n]{3,80},", _I)
+
+
+def _other_part_start(clause: str, rel: int) -> int:
+    """Where the mention's own part of its clause starts (relative), after a consequence (", so"), a semicolon or an
+    opening reason clause ("As he must avoid NSAIDs, ...") told before it."""
+    last = _last_match(_RE_OTHER_PART_BREAK, clause, 0, max(0, rel))
+    return last.end() if last is not None else 0
 
 
 def _discharge_positive(clause: str) -> re.Match | None:
@@ -441,8 +462,11 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         return "other"
     if cue("allergy", clause):
         return "allergy"
-    other = cue("other", clause)
-    if other and not _RE_STOP_WORD.search(clause, 0, other.start()):
+    # (the drug's own part of the clause: "Codeine should be avoided, so her take-home analgesia is ... Oramorph",
+    # "As he must avoid NSAIDs, we have supplied buprenorphine": the avoided thing is another's)
+    other_from = _other_part_start(clause, m.start - cs)
+    other = cue("other", clause[other_from:])
+    if other and not _RE_STOP_WORD.search(clause, 0, other_from + other.start()):
         return "other"  # (a stop told first is the reason: "... have both been stopped and she has not been given any")
     if cue("intolerance_after", text[m.end:ce]):
         return "allergy"  # "oral morphine made her vomit repeatedly": an intolerance told in passing
@@ -487,7 +511,11 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         return "inpatient_only"  # "had oral morphine 10 mg PRN on the ward for three days; this was stopped"
     # (cue removed_after: "Fentanyl 25 patch removed on admission" is stopped; "removed" further away is about
     # something else, "... and the old 60 mg tablets are removed")
-    stop_word = _RE_STOP_WORD.search(stop_clause, own_from) or context_patterns().cues["removed_after"].match(text, m.end, ce) \
+    stop_word = _RE_STOP_WORD.search(stop_clause, own_from)
+    if stop_word is not None and others is not None and stop_word.end() < m.start - cs \
+            and others.other_between(m, cs + stop_word.end(), m.start - 1):
+        stop_word = None  # "We stopped the Zomorph on 15 March and reduced the BuTrans to ...": the stop is the Zomorph's
+    stop_word = stop_word or context_patterns().cues["removed_after"].match(text, m.end, ce) \
         or _status_not_continued(stop_clause, own_from) \
         or (_RE_TAPERED_OFF.search(stop_clause) and _past_stop(stop_clause))  # "was tapered off over the admission"
     if stop_word and not positive and STRONG_INPATIENT.search(near) and _past_stop(stop_clause):

@@ -665,6 +665,14 @@ def segment(layout: LetterLayout, mentions: list) -> list[Statement]:
         events = sorted([(m.start, m) for m in lms] + [(p, w) for p, w in unl], key=lambda x: x[0])
         cur: Statement | None = None
         cur_bounds = None
+        carried = None
+        prev = next((st for st in reversed(out) if st.source == "prose" and st.start < ls), None) if out else None
+        if not is_list and prev is not None and prev.owner is not None and prev.end >= ls \
+                and layout.sentence_bounds(events[0][0]) == layout.sentence_bounds(prev.owner.start):
+            # a sentence hard-wrapped at a margin goes on here: the statement of the line above is still open, so
+            # a drug the wrapped words embed ("... in place of\nMST 30 mg twice daily") is its context
+            cur, cur_bounds = prev, layout.sentence_bounds(prev.owner.start)
+        carried = cur
         for pos, item in events:
             bounds = (ls, le) if is_list else layout.sentence_bounds(pos)
             if cur is not None and cur_bounds != bounds:
@@ -695,6 +703,13 @@ def segment(layout: LetterLayout, mentions: list) -> list[Statement]:
             first = cur is None
             start = pos
             cue_start = (ls if is_list else bounds[0]) if first else pos
+            if carried is not None and cur is carried:
+                # the first drug on a line a wrapped sentence goes on to: its status words may end the line above
+                # ("..., so for the first few nights we have given her\noxycodone 5 mg ..."), after the last break
+                brk = None
+                for brk in _RE_CLAUSE_BREAK.finditer(text, carried.owner.end, pos):
+                    pass
+                cue_start = brk.end() if brk is not None else carried.owner.end
             cur = Statement(start, bounds[1], "list" if is_list else "prose", owner=m, mentions=[m],
                             cue_start=cue_start)
             cur_bounds = bounds
@@ -849,6 +864,9 @@ _RE_BROKEN_OFF = re.compile(r"(?:\b(?:a|an|the|to|of|and|or|for|with|then|per|in
                             r"[ \t]*\n?$", re.IGNORECASE)
 _RE_FIELD_LINE = re.compile(r"[ \t]*(?:what\s+(?:it|they)\s+(?:is|are)\s+for|indication|reason|comments?|notes?|"
                             r"how\s+(?:to|and\s+when\s+to)\s+(?:take|use|apply)\s+(?:it|them))\s*[:=]", re.IGNORECASE)
+
+
+_RE_CLAUSE_BREAK = re.compile(r"[,;:]\s*(?:and\s+|but\s+|so\s+)?|\s(?:and|but|so)\s", re.IGNORECASE)
 
 
 def _embedding_wrap_owner(layout: LetterLayout, li: int, lms: list, line_owner: dict) -> "Statement | None":

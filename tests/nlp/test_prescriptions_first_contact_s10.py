@@ -423,3 +423,58 @@ def test_hard_wrapped_prose_with_a_stop_still_to_come_and_titration_advice():
 def test_a_taper_over_a_period_that_ends_in_a_stop_is_a_duration(plan, days):
     [rx] = _rxs("TTO:\n Oxycodone 5mg caps 1 qds prn\n" + plan + "\n")
     assert rx.duration_days == days
+
+
+def test_a_drug_a_wrapped_sentence_embeds_on_the_next_line_is_context():
+    import textwrap
+
+    prose = ("Mrs Kaur has had low back pain for many years and was admitted with a flare after a fall at home. Her "
+             "fentanyl patch (Matrifen 12 micrograms/hour, changed every 72 hours) was started by our clinic in "
+             "January in place of MST 30 mg twice daily, and she continues it at home. For the flare she now has "
+             "oxycodone 5 mg capsules, one up to four times a day when required. Physiotherapy will see her at home "
+             "next week and we will review her in the spinal clinic in six weeks with a repeat scan.")
+    for width in (56, 58, 75):
+        letter = textwrap.fill(prose, width) + "\n"
+        assert "of\nMST" in letter or "place\nof" in letter  # the wrap falls between the cue and the drug
+        rxs = _rxs(letter)
+        assert sorted(rx.generic for rx in rxs) == ["fentanyl", "oxycodone"], width
+
+
+@pytest.mark.parametrize("sentence", [
+    "Codeine-containing medicines should be avoided after tonsillectomy, so her take-home analgesia is Oramorph "
+    "10 mg/5 ml, 2.5 ml up to four times a day when required.",
+    "As he must avoid NSAIDs, we have supplied Oramorph 10 mg/5 ml, 2.5 ml up to four times a day when required.",
+])
+def test_an_avoided_drug_told_in_another_part_of_the_sentence_is_not_this_drugs(sentence):
+    [rx] = [r for r in _rxs(sentence) if r.generic == "morphine"]
+    assert (rx.dose_mg_max, rx.frequency_per_day_max) == (5.0, 4)
+
+
+@pytest.mark.parametrize("line", [
+    "Temgesic 200 microgram sublingual tablets, one or two under the tongue every six hours when required",
+    "Buprenorphine 200 microgram sublingual tablets - ONE or TWO to dissolve under the tongue up to four times a day prn",
+])
+def test_a_count_before_under_the_tongue(line):
+    [rx] = _rxs("TTO:\n " + line + "\n")
+    assert (rx.dose_mg_min, rx.dose_mg_max, rx.frequency_per_day_max) == (0.2, 0.4, 4)
+
+
+def test_a_past_told_of_something_else_after_the_sig_is_not_the_drugs():
+    letter = ("He also uses Oramorph 10 mg/5 ml, 2.5 ml when required before his exercises, no more than twice a day, "
+              "and the remaining 60 ml of the bottle he was using on the unit has gone home with him.")
+    [rx] = _rxs(letter)
+    assert (rx.dose_mg_max, rx.frequency_per_day_max, rx.supply_quantity) == (5.0, 2, "60 ml")
+
+
+def test_a_stop_of_one_drug_does_not_stop_the_next_in_a_wrapped_sentence():
+    import textwrap
+
+    prose = ("She has used a BuTrans 10 micrograms/hour patch for some years. On this admission she was drowsy "
+             "and hallucinating at night. We stopped the Zomorph on 15 March and reduced the BuTrans to the 5 "
+             "micrograms/hour patch, still changed on Wednesdays; two patches are supplied. Her physiotherapy "
+             "continues at home with the community team and the falls service will see her next month.")
+    for width in (61, 90):
+        letter = textwrap.fill(prose, width) + "\n"
+        assert "the\nBuTrans" in letter
+        [rx] = _rxs(letter)
+        assert (rx.brand, rx.strength_mcg_per_hour, rx.supply_quantity) == ("BuTrans", 5.0, "2 patches")
