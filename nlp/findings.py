@@ -92,7 +92,7 @@ _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "sh
              "might you", "will you", "at most", "max", "exceed", "until", "down to", "down onto", "if you", "wonder",
              "kind enough", "back to", "make sure", "confirm", "is off", "come down", "go down", "back down", "long-term", "long term",
              "thereafter", "manage on", "cope on", "get by on", "manage with", "cope with", "have finished",
-             "you may", "you might", "refill", "halv", "w/d")
+             "you may", "you might", "refill", "halv", "w/d", "consider", "not be")
 _KW_RE = WordListPattern.of_words(_KEYWORDS)  # run on the case-folded letter: same offsets, several times faster
 
 
@@ -239,6 +239,11 @@ def _stop_with_condition(cleaned: str) -> bool:
     return False
 
 
+# what a stop word is followed by when it stops every drug just named ("stop both", "stop them all", "wean all of these")
+_RE_ALL_OF_THEM = re.compile(r"\s+(?:both(?:\s+of\s+them)?|them\s+(?:both|all)|all\s+(?:of\s+)?(?:them|these|those|three)|"
+                             r"(?:the\s+)?(?:two|three)\s+of\s+them)\b", _I)
+
+
 def _plan_object_is_other(st: str, s: int, mentions) -> bool:
     """Whether the stop/wean words of a statement are about a non-opioid drug: the drug named just after the
     first trigger ("stop the naproxen"), else the drug named before it. "stop after 3/7 then paracetamol only"
@@ -250,6 +255,8 @@ def _plan_object_is_other(st: str, s: int, mentions) -> bool:
         return True
     drugs = [(x.start - s, x.category) for x in mentions if s <= x.start < s + len(st)
              and not _named_as_condition(st, x.end - s)]
+    if _RE_ALL_OF_THEM.match(st, m.end()) and any(cat == "opioid" for p, cat in drugs if p < m.start()):
+        return False  # "review the oramorph and lorazepam ... - if not using, stop both": the opioid is one of those stopped
     # a drug after "to"/"onto" is where the plan goes ("step down to paracetamol"), one after "alongside"/"with"
     # goes on beside it: neither is what the plan stops
     after = [(p, cat) for p, cat in drugs if m.end() <= p <= m.end() + 30
