@@ -525,6 +525,25 @@ def _patient_told(text: str, s: int, st: str) -> bool:
     return not P.gp_named.search(sentence, max(0, m.start() - 30), m.start())
 
 
+@lru_cache(maxsize=1)
+def _rx_line_directions() -> re.Pattern:
+    return phrase_regex(letter_rules()["plans"]["rx_line_directions"])
+
+
+def _direction_on_rx_line(layout: LetterLayout, s: int, st: str, ex: LetterExtraction) -> bool:
+    """A request on an opioid's own medicine line that the patient carries out ("- Dihydrocodeine 30mg ... Twenty
+    tablets given. Please stop after 5 days."), naming no GP or practice: the line's directions, no GP action."""
+    if not _rx_line_directions().match(st) or plan_rules().gp_named.search(st):
+        return False
+    for rx in ex.opioids:
+        if rx.source == "prose":
+            continue  # (a sentence of prose after the one that names the drug is the letter's own, not a line's)
+        a, b = rx.statement_span or rx.span
+        if layout.line_bounds(a)[0] <= s < layout.line_bounds(max(a, b - 1))[1]:
+            return True
+    return False
+
+
 # a statement opening with a plan label ("Analgesia plan:", "Weaning plan -") is where the letter states its plan
 _RE_PLAN_LABEL = re.compile(r"(?:[A-Za-z]+\s+){0,2}plan\s*(?:\([^()\n]{1,40}\)\s*)?[:\-\u2013]", re.IGNORECASE)  # "Weaning plan (Zomorph):"
 _RE_LAST_DOSE_DATE = re.compile(r"\blast\s+dose\s*(?:was\s+|given\s+|taken\s+|on\s+|:\s*)*(\d{1,2})[/.](\d{1,2})"
@@ -707,7 +726,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
                 P.gp_action.search(st) and not _gp_not(st) and not P.patient_address.search(st) and \
                 not _action_about_other_clause(st, s, opioid_pos) and not _no_gp_action(st, s, opioid_pos) and \
                 not (kind != "gp" and not P.gp_named.search(st) and _for_other_recipient(layout, s)) and \
-                not _patient_told(text, s, st):
+                not _patient_told(text, s, st) and not _direction_on_rx_line(layout, s, st, ex):
             named = {m.generic for m in mentions if m.category == "opioid" and s <= m.start < e}
             gp.append((s, e, kind, bool(kind == "gp" or lead_in or P.gp_address.search(st)),
                        bool(named) and not named & discharge_generics and bool(c.cues["stopped"].search(st))))

@@ -115,3 +115,37 @@ ITEM_STATUS = [
 def test_a_stop_in_an_item_blocks_status_field_is_a_plan(status, wean):
     x = extract_letter(HEAD + ITEM.format(status=status) + "Follow-up in clinic.\n" + SIGN)
     assert x.weaning_plan.present is wean
+
+
+# a request on the opioid's own medicine line that the patient carries out is the line's directions, no GP action; a
+# review or a restart asked on the line, or a stop asked of the GP in the letter's prose, still is one
+def _line(extra: str) -> str:
+    return ("Medicines to take home:\n * Paracetamol 500mg - two tablets four times a day\n"
+            f" * Codeine 30mg tablets - one or two tablets up to four times a day if needed for pain. 24 tablets. {extra}\n"
+            " * Lansoprazole 15mg once a day\n\n")
+
+
+RX_LINE_DIRECTIONS = [
+    (_line("Please stop after 4 days."), True, False),
+    (_line("Please take with food and stop after 4 days."), True, False),
+    (_line("Please review the codeine at one week and stop it if the pain has settled."), True, True),
+    (_line("GP: please stop after 4 days if still taking."), True, True),
+    (_line("") + "Please stop the codeine after 4 days if she is still taking it.\n", True, True),
+]
+
+
+@pytest.mark.parametrize("rx, wean, gp", RX_LINE_DIRECTIONS)
+def test_a_direction_on_the_opioids_line_is_no_gp_instruction(rx, wean, gp):
+    x = extract_letter(HEAD + rx + "Follow-up with the midwife.\n" + SIGN)
+    assert (x.weaning_plan.present, x.gp_instruction.present) == (wean, gp)
+
+
+RX_LINE_NOT_DIRECTIONS = [
+    (_line("Please take the codeine off repeats after this course."), True),
+    (_line("Please take over prescribing the codeine at one week."), True),
+]
+
+
+@pytest.mark.parametrize("rx, gp", RX_LINE_NOT_DIRECTIONS)
+def test_a_gp_action_on_the_opioids_line_stays_one(rx, gp):
+    assert extract_letter(HEAD + rx + SIGN).gp_instruction.present is gp
