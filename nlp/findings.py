@@ -1429,6 +1429,9 @@ def _indication_rules() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     return gated(phrase_regex(r["symptom"])), gated(phrase_regex(r["column"])), phrase_regex(r["empty_cell"])
 
 
+_RE_FIELD_VALUE = re.compile(r"[ \t]*(?:for\s+)?(?:admission|attendance|referral|visit)?[ \t]*[:=][ \t]*\S")
+
+
 def _indication_column_cell(layout: LetterLayout, pos: int) -> str | None:
     """The cell under an Indication/Reason heading on the table row at pos (pipe, tab or fixed-width columns)."""
     _sym, column, _empty = _indication_rules()
@@ -1448,6 +1451,8 @@ def _indication_column_cell(layout: LetterLayout, pos: int) -> str | None:
         m = column.search(head)
         if not m:
             continue
+        if "|" not in head and "\t" not in head and _RE_FIELD_VALUE.match(head, m.end()):
+            continue  # a label with its value on the line ("Reason: fall, ?UTI"): a field of the letter, no column
         rs, re_ = layout.line_bounds(pos)
         row = text[rs:re_]
         for sep in ("|", "\t"):

@@ -149,3 +149,21 @@ RX_LINE_NOT_DIRECTIONS = [
 @pytest.mark.parametrize("rx, gp", RX_LINE_NOT_DIRECTIONS)
 def test_a_gp_action_on_the_opioids_line_stays_one(rx, gp):
     assert extract_letter(HEAD + rx + SIGN).gp_instruction.present is gp
+
+
+# a "Reason: ..." field of the letter (why the patient came) is no Reason column over the medicines below it; a
+# fixed-width table's own Reason column still is one
+REASON_FIELD = [
+    ("Reason: reduced mobility, ?UTI -> urine clear.\nMeds on d/c (from GP list):\n"
+     "  Morphine sulfate MR 10mg BD - continue\n  Paracetamol 1g QDS\n\n", False),
+    ("Reason for admission: fall at home\nMeds on d/c:\n  Morphine sulfate MR 10mg BD - continue\n"
+     "  Paracetamol 1g QDS\n\n", False),
+    ("Meds on d/c:\nDrug                        Dose     Reason\n"
+     "Morphine sulfate MR 10mg    BD       hip fracture pain\nParacetamol 1g              QDS      fever\n\n", True),
+]
+
+
+@pytest.mark.parametrize("body, ind", REASON_FIELD)
+def test_a_reason_field_is_no_reason_column(body, ind):
+    x = extract_letter("Frailty unit - discharge\n80F  Test Person  DOB 01/02/45  seen 14/03/26\n" + body + SIGN)
+    assert x.opioids and x.indication_documented is ind
