@@ -92,7 +92,7 @@ _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "sh
              "might you", "will you", "at most", "max", "exceed", "until", "down to", "down onto", "if you", "wonder",
              "kind enough", "back to", "make sure", "confirm", "is off", "come down", "go down", "back down", "long-term", "long term",
              "thereafter", "manage on", "cope on", "get by on", "manage with", "cope with", "have finished",
-             "you may", "you might", "refill", "halv", "w/d")
+             "you may", "you might", "refill", "halv", "w/d", "consider", "not be")
 _KW_RE = WordListPattern.of_words(_KEYWORDS)  # run on the case-folded letter: same offsets, several times faster
 
 
@@ -239,6 +239,11 @@ def _stop_with_condition(cleaned: str) -> bool:
     return False
 
 
+# what a stop word is followed by when it stops every drug just named ("stop both", "stop them all", "wean all of these")
+_RE_ALL_OF_THEM = re.compile(r"\s+(?:both(?:\s+of\s+them)?|them\s+(?:both|all)|all\s+(?:of\s+)?(?:them|these|those|three)|"
+                             r"(?:the\s+)?(?:two|three)\s+of\s+them)\b", _I)
+
+
 def _plan_object_is_other(st: str, s: int, mentions) -> bool:
     """Whether the stop/wean words of a statement are about a non-opioid drug: the drug named just after the
     first trigger ("stop the naproxen"), else the drug named before it. "stop after 3/7 then paracetamol only"
@@ -250,6 +255,8 @@ def _plan_object_is_other(st: str, s: int, mentions) -> bool:
         return True
     drugs = [(x.start - s, x.category) for x in mentions if s <= x.start < s + len(st)
              and not _named_as_condition(st, x.end - s)]
+    if _RE_ALL_OF_THEM.match(st, m.end()) and any(cat == "opioid" for p, cat in drugs if p < m.start()):
+        return False  # "review the oramorph and lorazepam ... - if not using, stop both": the opioid is one of those stopped
     # a drug after "to"/"onto" is where the plan goes ("step down to paracetamol"), one after "alongside"/"with"
     # goes on beside it: neither is what the plan stops
     after = [(p, cat) for p, cat in drugs if m.end() <= p <= m.end() + 30
@@ -518,6 +525,25 @@ def _patient_told(text: str, s: int, st: str) -> bool:
     return not P.gp_named.search(sentence, max(0, m.start() - 30), m.start())
 
 
+@lru_cache(maxsize=1)
+def _rx_line_directions() -> re.Pattern:
+    return phrase_regex(letter_rules()["plans"]["rx_line_directions"])
+
+
+def _direction_on_rx_line(layout: LetterLayout, s: int, st: str, ex: LetterExtraction) -> bool:
+    """A request on an opioid's own medicine line that the patient carries out ("- Dihydrocodeine 30mg ... Twenty
+    tablets given. Please stop after 5 days."), naming no GP or practice: the line's directions, no GP action."""
+    if not _rx_line_directions().match(st) or plan_rules().gp_named.search(st):
+        return False
+    for rx in ex.opioids:
+        if rx.source == "prose":
+            continue  # (a sentence of prose after the one that names the drug is the letter's own, not a line's)
+        a, b = rx.statement_span or rx.span
+        if layout.line_bounds(a)[0] <= s < layout.line_bounds(max(a, b - 1))[1]:
+            return True
+    return False
+
+
 # a statement opening with a plan label ("Analgesia plan:", "Weaning plan -") is where the letter states its plan
 _RE_PLAN_LABEL = re.compile(r"(?:[A-Za-z]+\s+){0,2}plan\s*(?:\([^()\n]{1,40}\)\s*)?[:\-\u2013]", re.IGNORECASE)  # "Weaning plan (Zomorph):"
 _RE_LAST_DOSE_DATE = re.compile(r"\blast\s+dose\s*(?:was\s+|given\s+|taken\s+|on\s+|:\s*)*(\d{1,2})[/.](\d{1,2})"
@@ -700,7 +726,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
                 P.gp_action.search(st) and not _gp_not(st) and not P.patient_address.search(st) and \
                 not _action_about_other_clause(st, s, opioid_pos) and not _no_gp_action(st, s, opioid_pos) and \
                 not (kind != "gp" and not P.gp_named.search(st) and _for_other_recipient(layout, s)) and \
-                not _patient_told(text, s, st):
+                not _patient_told(text, s, st) and not _direction_on_rx_line(layout, s, st, ex):
             named = {m.generic for m in mentions if m.category == "opioid" and s <= m.start < e}
             gp.append((s, e, kind, bool(kind == "gp" or lead_in or P.gp_address.search(st)),
                        bool(named) and not named & discharge_generics and bool(c.cues["stopped"].search(st))))
@@ -1403,6 +1429,9 @@ def _indication_rules() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     return gated(phrase_regex(r["symptom"])), gated(phrase_regex(r["column"])), phrase_regex(r["empty_cell"])
 
 
+_RE_FIELD_VALUE = re.compile(r"[ \t]*(?:for\s+)?(?:admission|attendance|referral|visit)?[ \t]*[:=][ \t]*\S")
+
+
 def _indication_column_cell(layout: LetterLayout, pos: int) -> str | None:
     """The cell under an Indication/Reason heading on the table row at pos (pipe, tab or fixed-width columns)."""
     _sym, column, _empty = _indication_rules()
@@ -1422,6 +1451,8 @@ def _indication_column_cell(layout: LetterLayout, pos: int) -> str | None:
         m = column.search(head)
         if not m:
             continue
+        if "|" not in head and "\t" not in head and _RE_FIELD_VALUE.match(head, m.end()):
+            continue  # a label with its value on the line ("Reason: fall, ?UTI"): a field of the letter, no column
         rs, re_ = layout.line_bounds(pos)
         row = text[rs:re_]
         for sep in ("|", "\t"):
