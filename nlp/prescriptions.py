@@ -89,6 +89,15 @@ def _relative_takes(before: str) -> bool:
 _RE_THEIR_OWN = re.compile(r"\b(?:his|her|their)\s+own\b", _I)
 
 
+# (a printed code in capitals, or a past participle: never an instruction, "stop codeine once the stone has passed")
+_RE_LEAD_STATUS = re.compile(r"[ \t]*(?:\d{1,2}[.)]?[ \t]+)?(SUSP(?:ENDED)?|STOP(?:PED)?|HELD|HOLD|WITHHELD|OMIT(?:TED)?|"
+                             r"DISC(?:ONTINUED)?|WARD(?:[ \t]+ONLY)?|[Ss]topped|[Ss]uspended|[Hh]eld|[Ww]ithheld|[Oo]mitted|"
+                             r"[Dd]iscontinued)[ \t]*[:\-–|]?[ \t]*$")
+_RE_ENDED_BEFORE = re.compile(r"\buntil\s+(?:(?:early|mid|late|last)\s+)?(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+)?"
+                             r"(?:19|20)\d\d\b|\b(?:weaned|tapered|tailed)\s+off\b"
+                             r"(?![^.;\n]{0,20}\b(?:over|within|in)\s|\s+by\s+(?:\d|day|the\s+end|end|next|one|two|three|four|a\s+week))", _I)
+
+
 def _status_not_continued(clause: str, start: int = 0) -> re.Match | None:
     x = _RE_NOT_CONTINUED.search(clause, start)
     return x if x is not None and not _RE_MODAL.search(clause, start, x.start()) else None
@@ -416,7 +425,10 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         return "inpatient_only"
     coded = _key_coded_line(layout, m)
     if coded:
-        return coded  # "XX   Codeine 30mg ..." under "Flag key: ... XX = discontinued", "W/O  Oramorph ..." (ward only)
+        return coded
+    lead = _RE_LEAD_STATUS.match(text, layout.line_bounds(m.start)[0], m.start)
+    if lead:  # "SUSP  Co-codamol 30/500 tablets  2 tabs QDS ...", "WARD  Morphine ...": a status printed before the name
+        return "inpatient_only" if lead.group(1).upper().startswith("WARD") else "stopped"  # "XX   Codeine 30mg ..." under "Flag key: ... XX = discontinued", "W/O  Oramorph ..." (ward only)
     if _RE_EMPTY_BOX.match(text, layout.line_bounds(m.start)[0], m.start) and _has_ticked_box(layout):
         return "other"  # "[ ] Codeine 30mg tablets -- crossed out" on a pack list whose given items are ticked
     if kind == "calculation":
@@ -448,6 +460,8 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
             return "allergy"
         if cue("historical", before) and not _discharge_positive(clause):
             return "historical"  # "Pre-adm dose was Zomorph 20mg bd." under the discharge list: the dose before
+        if _RE_ENDED_BEFORE.search(text, m.end, min(le, ce)):
+            return "historical"  # "OxyContin 20mg BD until 2024 - weaned off by pain clinic" on the list: long gone
         if LINE_STOPPED.search(line) and STRONG_INPATIENT.search(near) and _past_stop(line):
             return "inpatient_only"  # a syringe driver / PCA that "was discontinued on the ward"
         if LINE_STOPPED.search(line) and not _RE_STOPPED_WHEN.search(line) and \
@@ -768,20 +782,24 @@ def _table_row_context(layout: LetterLayout, st) -> None:
 
 
 # a Status cell that keeps the row on the ward: "Inpatient PRN - not used", "Ward only", "Inpatient use"
-_RE_STATUS_INPATIENT = re.compile(r"\W*(?:in-?patient|ward|hospital)\s+(?:only|use|PRN|stock|supply\s+only)\b", _I)
+_RE_STATUS_INPATIENT = re.compile(r"\W*(?:in-?patient|ward|hospital)\s+(?:only|use|PRN|stock|supply\s+only)\b|"
+                                  r"\W*(?:ward|in-?pt|in-?patient)\W*$", _I)  # (a bare "WARD" status)
 # a comment that opens with the row's status: "Stopped - drowsy", "Discontinued", "Not continued" (never "Not supplied -
 # has own": a prescription from the patient's own supply)
 _RE_COMMENT_STATUS = re.compile(r"\W*(?:stopped|discontinued|ceased|withheld|suspended|held|omitted|not\s+continued)\b", _I)
 # an Action / Status cell in the imperative ("Stop", "STOP - drowsy", "Discontinue"): the row's drug is stopped
-_RE_STATUS_STOP = re.compile(r"\W*(?:stop|discontinue|cease|withhold|suspend)\b", _I)
+_RE_STATUS_STOP = re.compile(r"\W*(?:stop|discontinue|cease|withhold|suspend|susp|hold|held|omit(?:ted)?)\b", _I)
 
-_RE_NARRATIVE = re.compile(r"\b(?:was|were|her|his|their|had|has|have|taking|using|on)\b", _I)
+_RE_NARRATIVE = re.compile(r"\b(?:was|were|her|his|their|had|has|have|taking|using|on|started|commenced|prescribed|took)\b", _I)
 
 
 # a terse status after the name: "Tramadol STOPPED.", "Co-codamol - discontinued (falls)"; not a stop still to come
 # ("Tramadol stopped once the pain settles")
 _RE_STATUS_STOP_AFTER = re.compile(r"[ \t]*[:\-–]?[ \t]*(?:stopped|discontinued|ceased|withdrawn)\b"
                                    r"(?![^.;\n]{0,25}\b(?:if|when|once|after|by|until)\b)", _I)
+
+
+_RE_STATUS_STOP_BEFORE = re.compile(r"^[ \t\-*•]*(?:stopped|discontinued|ceased|withdrawn)[ \t]*[:\-–][ \t]*$", _I | re.M)
 
 
 def _stopped_elsewhere(layout: LetterLayout, statements: list, mentions: list[Mention]) -> None:
@@ -791,7 +809,8 @@ def _stopped_elsewhere(layout: LetterLayout, statements: list, mentions: list[Me
     text = layout.text
     stopped = [m for m in mentions if m.context == "stopped" and m.category == "opioid"
                and (_past_stop(text[slice(*layout.clause_bounds(m.start))])  # "we have stopped", not "to be stopped"
-                    or _RE_STATUS_STOP_AFTER.match(text, m.end))]  # "Tramadol STOPPED."
+                    or _RE_STATUS_STOP_AFTER.match(text, m.end)  # "Tramadol STOPPED."
+                    or _RE_STATUS_STOP_BEFORE.search(text, layout.line_bounds(m.start)[0], m.start))]
     if not stopped:
         return
     listed = {m.generic for st in statements for m in st.mentions
@@ -1581,6 +1600,38 @@ def _caps_told_apart(reading: _Reading) -> None:
             apply_cap(text[m.end:ce], m.end, target)
 
 
+_RE_REMOVED_FROM_TTO = re.compile(r"\b(?:removed|deleted|taken\s+off|struck\s+off|crossed\s+off)\s+(?:from\s+|off\s+)?(?:the\s+)?"
+                                  r"(?:TTO|discharge\s+(?:list|medicines|prescription)|TTA|list)\b", _I)
+
+
+def _removed_at_screening(reading: _Reading) -> None:
+    """A note after the list that takes an item off it ("Pharmacy screening note: Co-codamol REMOVED from TTO after
+    discussion with Dr F ... Do not supply."): the listed prescription of that drug does not go home; it is a stopped
+    drug. Only the one listed prescription of that drug (and product, when the note names one)."""
+    layout, text, rxs, group_of = reading.layout, reading.layout.text, reading.rxs, reading.group_of
+    if not _RE_REMOVED_FROM_TTO.search(text):
+        return
+    drop = set()
+    for m in reading.mentions:
+        if m.category != "opioid" or any(r.span[0] <= m.start < r.span[1] for r in rxs):
+            continue
+        cs, ce = layout.clause_bounds(m.start)
+        x = _RE_REMOVED_FROM_TTO.search(text, m.end, ce)
+        if x is None or reading.others.other_between(m, m.end, x.start()) or _RE_WHEN_BEFORE.search(text, cs, m.start):
+            continue
+        form = m.term.formulation  # (co-codamol is never the codeine phosphate tablets listed beside it)
+        same = [i for i, r in enumerate(rxs) if r.generic == m.generic and r.span[0] < m.start
+                and (not m.term.brand or not r.brand or r.brand == m.term.brand) and (form is None or r.formulation == form or (form != "combination" and r.formulation != "combination"))]
+        if len(same) == 1:
+            drop.add(same[0])
+    if drop:
+        for i in drop:
+            for gm in group_of[i].mentions:
+                gm.context = "stopped"
+        rxs[:] = [r for i, r in enumerate(rxs) if i not in drop]
+        group_of[:] = [g for i, g in enumerate(group_of) if i not in drop]
+
+
 def _corrections(reading: _Reading) -> None:
     """A correction later in the letter ("Correction: the oxycodone should read 5 mg, not 10 mg", "her OxyContin is
     60 mg twice daily, not three times daily", "TTO amended by pharmacist: item 2 frequency clarified to 'maximum 4
@@ -2194,6 +2245,7 @@ _PASSES = (
     ("shared supply", _shared_supply),
     ("caps told apart", _caps_told_apart),
     ("corrections", _corrections),
+    ("removed at screening", _removed_at_screening),
     ("schedule tables", _schedule_tables),
     ("status from change lines", _status_from_change_lines),
     ("admission list", _admission_list),

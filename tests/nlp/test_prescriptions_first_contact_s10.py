@@ -478,3 +478,45 @@ def test_a_stop_of_one_drug_does_not_stop_the_next_in_a_wrapped_sentence():
         assert "the\nBuTrans" in letter
         [rx] = _rxs(letter)
         assert (rx.brand, rx.strength_mcg_per_hour, rx.supply_quantity) == ("BuTrans", 5.0, "2 patches")
+
+
+@pytest.mark.parametrize("note, kept", [
+    ("Pharmacy screening note: Co-codamol REMOVED from TTO after discussion with Dr Ferris. Do not supply.", []),
+    ("Pharmacist: co-codamol 30/500 removed from the TTO at screening; codeine phosphate supplied instead.",
+     ["codeine"]),
+])
+def test_an_item_a_note_takes_off_the_list_does_not_go_home(note, kept):
+    letter = ("Drug                          Dose        Freq     Qty      Status\n"
+              "Apixaban 5mg tablets          5 mg        BD       56       New\n"
+              "Co-codamol 8/500 tablets      2 tabs      QDS PRN  30       New\n"
+              + ("Codeine phosphate 30mg tablets 30 mg      QDS PRN  28       New\n" if kept else "")
+              + "\n" + note + "\n")
+    rxs = _rxs(letter)
+    assert [rx.generic for rx in rxs] == kept
+    assert all(rx.formulation != "combination" for rx in rxs)
+    assert ("codeine", "stopped") in _reasons(letter)
+
+
+@pytest.mark.parametrize("code, reason", [("SUSP", "stopped"), ("HELD", "stopped"), ("WARD", "inpatient_only"),
+                                          ("Stopped", "stopped")])
+def test_a_status_code_printed_before_the_name(code, reason):
+    letter = ("CONT  Matrifen 12 micrograms/hour transdermal patch     1 patch every 72 hours   TD   5 patches\n"
+              f"{code:<5} Co-codamol 30/500 tablets                       2 tabs QDS               PO   -\n")
+    assert [rx.generic for rx in _rxs(letter)] == ["fentanyl"]
+    assert ("codeine", reason) in _reasons(letter)
+
+
+def test_an_instruction_to_stop_at_the_start_of_a_line_is_no_status():
+    letter = "TTO:\n Codeine 30mg 1-2 qds prn x20\nPlan:\n stop codeine once stone passed.\n"
+    [rx] = _rxs(letter)
+    assert rx.generic == "codeine"
+    assert _reasons(letter) == []
+
+
+@pytest.mark.parametrize("line", [
+    "OxyContin 20mg BD until 2024 - weaned off by pain clinic.",
+    "Tramadol 50mg qds - weaned off by the GP last year",
+])
+def test_a_list_item_long_ended_is_historical(line):
+    letter = "Meds on d/c:\n Oxynorm 5mg 1 cap QDS PRN - continue\n " + line + "\n"
+    assert [rx.brand for rx in _rxs(letter)] == ["OxyNorm"]
