@@ -136,6 +136,14 @@ class Lexicon:
                 i = low.find(written, i + 1)
         return None
 
+    def _confused_prefix(self, head: str) -> bool:
+        """Whether undoing one confusion in a word's first letters gives an opioid's first two ("Dyhydro-" -> "di")."""
+        for written, meant in _fuzzy_rules().get("ocr_confusions", ()):
+            i = head.find(written)
+            if 0 <= i < 2 and (head[:i] + meant + head[i + len(written):])[:2] in self.fuzzy_prefixes:
+                return True
+        return False
+
     def fuzzy_matches(self, text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, str, str]]:
         """(start, end, written word, lexicon key) of misspelt drug names outside the exact matches ``taken``."""
         out = []
@@ -153,7 +161,7 @@ class Lexicon:
             for m in _RE_LONG_WORD.finditer(text, a, f.start()):
                 s, e = m.span()
                 w = m.group()
-                if s in seen or w[:2].lower() not in prefixes:
+                if s in seen or (w[:2].lower() not in prefixes and not self._confused_prefix(w[:3].lower())):
                     continue
                 seen.add(s)
                 while k < len(taken) and taken[k][1] <= s:

@@ -33,7 +33,10 @@ DISCHARGE_INPATIENT = re.compile(r"\b(?:IV|I\.V\.|IM|intravenous(?:ly)?|intramus
 PROCEDURAL_SEDATION = re.compile(r"\b(?:Versed|propofol|(?:conscious|procedural|moderate)\s+sedation|an(?:a)?esthesia)\b", _I)
 LINE_STOPPED = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended|paused|on\s+hold|omitted|not\s+for\s+discharge|not\s+to\s+continue|"
                           r"(?-i:REMOVED|DELETED)|removed\s+from\s+(?:the\s+)?(?:TTO|discharge|list)|"
-                          r"not\s+continued(?!\s+(?:beyond|after|past|for\s+(?:more|longer))))\b", _I)
+                          r"not\s+continued(?!\s+(?:beyond|after|past|for\s+(?:more|longer)))|"
+                          # a status in capitals on the item's line: "- Tramadol 50mg (GP acute Rx) - STOP while on ..."
+                          r"(?<=[-–:|(]\s)(?-i:STOP)(?!\s+(?:date|after|at|by|on|in|when|if|once|within|dose))|"
+                          r"(?<=[-–:|(])(?-i:STOP)(?!\s+(?:date|after|at|by|on|in|when|if|once|within|dose)))\b", _I)
 
 
 # phrases read for every mention: compiled once
@@ -90,6 +93,9 @@ _RE_THEIR_OWN = re.compile(r"\b(?:his|her|their)\s+own\b", _I)
 
 
 # (a printed code in capitals, or a past participle: never an instruction, "stop codeine once the stone has passed")
+_RE_HOME_MEDS_HEADING = re.compile(r"\bhome\s+(?:meds|medications?|medicines)\b(?![^:\n]{0,20}\b(?:on|before|pre-?)\s*admission)", _I)
+_RE_ITEM_SUPPLY = re.compile(r"\b\d+\s*(?:tabs?|tablets?|caps?|capsules?|ml|patch(?:es)?)\s*(?:supplied|given|dispensed)?\s*[,;.)]?\s*$|"
+                             r"\bx\s*\d+\s*(?:d|days?|/7)\b|\b(?:supply|supplied|TTO)\b", _I)
 _RE_LEAD_STATUS = re.compile(r"[ \t]*(?:\d{1,2}[.)]?[ \t]+)?(SUSP(?:ENDED)?|STOP(?:PED)?|HELD|HOLD|WITHHELD|OMIT(?:TED)?|"
                              r"DISC(?:ONTINUED)?|WARD(?:[ \t]+ONLY)?|[Ss]topped|[Ss]uspended|[Hh]eld|[Ww]ithheld|[Oo]mitted|"
                              r"[Dd]iscontinued)[ \t]*[:\-–|]?[ \t]*$")
@@ -445,8 +451,11 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
     if kind == "admission":
         ls, le = layout.line_bounds(m.start)
         line = text[ls:le]
-        if (cue("continues_after", line) or _RE_NEW_MARK.search(text, m.end, le)) and not LINE_STOPPED.search(line) \
-                and has_sig(text[m.start:le]):
+        # ("Home meds:" of a day-case letter is what goes home when its items carry a supply: "... x3d, 24 tabs")
+        home_supplied = sec is not None and _RE_HOME_MEDS_HEADING.search(text, sec.start, sec.body_start) \
+            and _RE_ITEM_SUPPLY.search(text, m.end, le)
+        if (cue("continues_after", line) or _RE_NEW_MARK.search(text, m.end, le) or home_supplied) \
+                and not LINE_STOPPED.search(line) and has_sig(text[m.start:le]):
             # "Regular medicines: MST 60mg bd - continued", "Home medicines: - Oramorph ... (new)": the item goes home
             return "rx"
         return "admission"
@@ -542,8 +551,8 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
             # "GP to review ... and ensure oxycodone stopped": a plan, never a stopped drug
             return "rx" if has_sig(text[m.start:ce]) else "reference"
         return "stopped"
-    if cue("inpatient_only", near):
-        return "inpatient_only"
+    if cue("inpatient_only", near) and (not positive or STRONG_INPATIENT.search(near)):
+        return "inpatient_only"  # (not "Before surgery you had been prescribing X ..., and he goes home on this dose")
     if kind == "changes" and (positive or RE_LIST_ITEM.match(line := text[slice(*layout.line_bounds(m.start))])
                               or cue("status_lead", line)) and has_sig(_without_previous_dose(text[m.start:ce])):
         # "Changes: - MST Continus - INCREASED to 60mg BD (was 30mg BD)", "STARTED - codeine 30mg qds", a paragraph

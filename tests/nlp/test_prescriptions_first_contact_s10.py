@@ -520,3 +520,32 @@ def test_an_instruction_to_stop_at_the_start_of_a_line_is_no_status():
 def test_a_list_item_long_ended_is_historical(line):
     letter = "Meds on d/c:\n Oxynorm 5mg 1 cap QDS PRN - continue\n " + line + "\n"
     assert [rx.brand for rx in _rxs(letter)] == ["OxyNorm"]
+
+
+def test_home_meds_of_a_day_case_letter_with_a_supply_go_home():
+    letter = ("Drug allergies: none known\nHome meds:\nDyhydrocodeine 30mg 1-2 tabs QDS PRN x3d, 24 tabs\n"
+              "Ibuprofen 400mg TDS with food 5 days\n")
+    [rx] = _rxs(letter)
+    assert (rx.generic, rx.dose_mg_max, rx.duration_days, rx.supply_quantity) == ("dihydrocodeine", 60.0, 3, "24 tablets")
+    assert rx.fuzzy_match is not None
+
+
+def test_home_meds_without_a_supply_are_the_admission_list():
+    letter = "Home meds:\n Tramadol 50mg 1 qds\n\nTTO:\n Paracetamol 1g qds\n"
+    assert _rxs(letter) == []
+
+
+@pytest.mark.parametrize("line, kept", [
+    ("- Tramadol 50mg (GP acute Rx) - STOP while on cocodamol", False),
+    ("- Tramadol 50mg qds prn - STOP after 5 days", True),
+])
+def test_a_capital_stop_status_on_a_list_item(line, kept):
+    letter = "Medications on discharge:\n- Cocodamol 30/500 ii QDS prn (NEW)\n" + line + "\n"
+    assert ("tramadol" in [rx.generic for rx in _rxs(letter)]) == kept
+
+
+def test_a_surgery_told_before_the_drug_does_not_keep_it_on_the_ward_when_it_goes_home():
+    letter = ("Before surgery you had been prescribing Palexia SR 50mg twice daily for his sciatica, and he goes home "
+              "on this same dose for the time being.")
+    [rx] = _rxs(letter)
+    assert (rx.brand, rx.dose_mg_max) == ("Palexia SR", 50.0)
