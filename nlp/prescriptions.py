@@ -811,6 +811,10 @@ _RE_STATUS_STOP_AFTER = re.compile(r"[ \t]*[:\-–]?[ \t]*(?:stopped|discontinue
 _RE_STATUS_STOP_BEFORE = re.compile(r"^[ \t\-*•]*(?:stopped|discontinued|ceased|withdrawn)[ \t]*[:\-–][ \t]*$", _I | re.M)
 
 
+# "Zomorph 10 mg twice daily was added for the same pain": the story of the drug, told in the passive
+_RE_PASSIVE_PAST_AFTER = re.compile(r"[^.;\n]{0,60}?\b(?:was|were|had\s+been)\s+(?:added|started|commenced|begun|prescribed|introduced)\b", _I)
+
+
 def _stopped_elsewhere(layout: LetterLayout, statements: list, mentions: list[Mention]) -> None:
     """A drug described in prose outside the discharge list that the letter says was stopped ("the main driver
     was her co-codamol 30/500 two tablets qds ... We have stopped the co-codamol") is the stopped drug, not a
@@ -831,7 +835,8 @@ def _stopped_elsewhere(layout: LetterLayout, statements: list, mentions: list[Me
             continue
         if RE_LIST_ITEM.match(layout.line_text(st.start)):
             continue  # a list item is a list, whatever its heading
-        if not _RE_NARRATIVE.search(layout.text, st.cue_start, st.owner.start):
+        if not _RE_NARRATIVE.search(layout.text, st.cue_start, st.owner.start) and \
+                not _RE_PASSIVE_PAST_AFTER.match(layout.text, st.owner.end, st.end):
             continue  # "Zamadol SR 100mg bd - usual medicine": a line that states a prescription, not a story
         rx_ms = [m for m in st.mentions if m.context == "rx"]
         if not rx_ms:
@@ -2407,6 +2412,9 @@ def _fold_story(listed: OpioidPrescription, story: OpioidPrescription) -> None:
                 listed.spans[f.split("_")[0]] = story.spans[f.split("_")[0]]
 
 
+_RE_NEW_PART = re.compile(r";|\b(?:we|I|will|plan|then|should|would|please|could)\b", _I)
+
+
 def _promote_product_mentions(layout: LetterLayout, mentions: list[Mention]) -> None:
     """A brand named after its generic ("buprenorphine 5 micrograms/hour patch (BuTrans)") belongs to the same
     prescription even though no dose follows the brand itself."""
@@ -2420,7 +2428,8 @@ def _promote_product_mentions(layout: LetterLayout, mentions: list[Mention]) -> 
                 break
             if prev.context == "rx" and prev.generic == m.generic and \
                     layout.sentence_bounds(prev.start) == layout.sentence_bounds(m.start):
-                m.context = "rx"
+                if not _RE_NEW_PART.search(layout.text, prev.end, m.start):  # (not "...; we will step the MST down")
+                    m.context = "rx"
                 break
 
 

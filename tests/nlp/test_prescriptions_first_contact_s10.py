@@ -549,3 +549,26 @@ def test_a_surgery_told_before_the_drug_does_not_keep_it_on_the_ward_when_it_goe
               "on this same dose for the time being.")
     [rx] = _rxs(letter)
     assert (rx.brand, rx.dose_mg_max) == ("Palexia SR", 50.0)
+
+
+@pytest.mark.parametrize("plan", [
+    "the plan agreed with her and the pain team is to bring the MST down by 10 mg a dose every fortnight.",
+    "we will step the MST down by 10 mg each week.",
+])
+def test_bringing_a_drug_down_by_a_rate_is_a_plan(plan):
+    letter = "We reduced the MST Continus to 30 mg twice daily and she goes home on that dose; " + plan
+    [rx] = _rxs(letter)
+    assert rx.dose_mg_max == 30.0
+
+
+def test_take_the_drug_every_so_often_is_still_a_prescription():
+    [rx] = _rxs("TTO: take the MST 10 mg every 12 hours.")
+    assert rx.frequency_per_day_max == 2
+
+
+@pytest.mark.parametrize("sentence", [
+    "Tramadol was considered for these, but we used oxybutynin 5 mg three times daily instead.",
+    "Codeine 30 mg was considered for the pain but not started.",
+])
+def test_a_drug_considered_but_not_used_is_other(sentence):
+    assert _rxs(sentence) == []
