@@ -1580,7 +1580,7 @@ def _caps_told_apart(reading: _Reading) -> None:
         if _RE_LATER_STEP.search(zone):
             return False  # "reduce to a maximum of 4 tablets a day after a week": a later step, not today's cap
         cap = S.RE_CAP_UNITS.search(zone) or S.RE_CAP_TIMES.search(zone) or S.RE_CAP_BARE.search(zone)
-        n = S.to_number(cap.group(1)) if cap is not None else None
+        n = S.to_number(next((g for g in cap.groups() if g), None)) if cap is not None else None
         if not n:
             return False
         per = (target.units_per_dose_max or 1) if cap.re is S.RE_CAP_UNITS or cap.re is S.RE_CAP_BARE else 1

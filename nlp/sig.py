@@ -73,6 +73,8 @@ RE_ML = re.compile(NUM + r"(?:\s*(?:ml|mls)?\s*(?:-|–|to)\s*" + NUM + r")?\s*(
 # --- frequency ---------------------------------------------------------------------------------------------
 RE_EVERY_H = re.compile(r"\b(?:every|each|q\.?|q)\s*" + NUMW + r"(?:\s*(?:-|–|to|or)\s*" + NUMW + r")?\s*(?:hours?|hrs?|hly|h)\b\.?", _I)
 RE_HOURLY = re.compile(r"(?<![\d.])\b" + NUMW + r"(?:\s*(?:-|–|to|or)\s*" + NUMW + r")?\s*[- ]?\s*(?:hourly|hrly|hly|h(?:ou)?rly)\b", _I)
+# "4h PRN", "2-4h prn max 4": an interval in hours written with a bare h, before PRN, a cap or the cell's end
+RE_H_INTERVAL = re.compile(r"(?<![\d./:(])\b([1-9]|1[0-2])(?:\s*(?:-|–|to)\s*(?:[1-9]|1[0-2]))?\s*h\b(?=\s*(?:prn|p\.r\.n|when|if|as\s+req|max|$|[,;]))", _I)
 RE_BARE_HOURLY = re.compile(r"(?<![\d\-\s])\s*\bhourly\b|(?:^|(?<=[\s(|,]))hourly\b", _I)
 RE_TIMES = re.compile(r"\b" + NUMW + r"\s*(?:(?:x\s*)?times?\s*(?:a|per|each|in\s+a|in\s+24\s*hours?)?|x\s*(?:/\s*|\s+(?:a|per)\s+)?)"
                       r"\s*(?:day|daily|24\s*h(?:ours?|rs?)?)\b", _I)  # "4 times a day", "4x/day", "2x daily"
@@ -83,7 +85,9 @@ RE_CAP_TIMES = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|up\s+to|at\s+most|" + _
                           + r"\s*(?:doses?|times?|administrations?|x(?=\s*(?:daily|a\s+day|/\s*day|per\s+day|in\s+24)))\s*(?:(?:in|per|/|a|every|each|in\s+any)\s*(?:24\s*h(?:ours?|rs?|r)?|day|24hrs?|twenty[- ]four\s+hours))?", _I)
 # "max 4/24", "no more than 8 in 24 hours": a count with no unit (doses, or tablets when the dose is tablets)
 RE_CAP_BARE = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|at\s+most|" + _NO_MORE_THAN + r"|not\s+to\s+exceed|up\s+to)\s*(?:of\s+)?" + NUMW
-                         + r"\s*(?:/\s*24\s*(?:h(?:ours?|rs?)?)?|/\s*day|in\s+(?:any\s+)?(?:24\s*h(?:ours?|rs?|r)?|twenty[- ]four\s+hours|a\s+day|one\s+day)|(?:per|a)\s+day)(?![\w/])", _I)
+                         + r"\s*(?:/\s*24\s*(?:h(?:ours?|rs?)?)?|/\s*day|in\s+(?:any\s+)?(?:24\s*h(?:ours?|rs?|r)?|twenty[- ]four\s+hours|a\s+day|one\s+day)|(?:per|a)\s+day)(?![\w/])"
+                         # "4h PRN max 4": a bare maximum closing the directions is doses a day
+                         + r"|\bmax\.?\s*(\d{1,2})\s*$", _I)
 RE_CAP_ABBR = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|at\s+most|" + _NO_MORE_THAN + r")\s*(?:of\s+)?(QDS|QID|TDS|TID|BD|BID|OD|"
                          r"four\s+times\s+(?:a\s+)?(?:day|daily)|three\s+times\s+(?:a\s+)?(?:day|daily)|"
                          r"(?:twice|once|thrice)\s+(?:a\s+day|daily|in\s+(?:any\s+|a\s+|one\s+)?(?:24\s*h(?:ours?|rs?)?|twenty[- ]four\s+hours|day)|per\s+day))\b", _I)
@@ -728,7 +732,7 @@ def parse_frequency(sig: Sig, m: Masked, formulation: str | None) -> None:
     base = None
     base_span = None
     cands = []
-    for rx in (RE_EVERY_H, RE_HOURLY):
+    for rx in (RE_EVERY_H, RE_HOURLY, RE_H_INTERVAL):
         for x in rx.finditer(text):
             lo = to_number(x.group(1))  # 'every two hours' as well as 'every 2 hours'
             if not lo or lo <= 0 or lo > 72:
@@ -797,7 +801,7 @@ def parse_cap(sig: Sig, m: Masked) -> None:
             n = to_number(c.group(1))
             cap = int(n) if n else None
         elif rx is RE_CAP_BARE:
-            n = to_number(c.group(1))
+            n = to_number(c.group(1) or c.group(2))
             per = sig.dose_units_max or 1
             # "no more than 8 in 24 hours" at 1-2 tablets caps tablets; "max 4/24" caps doses
             cap = (int(math.floor(n / per + 1e-9)) if per > 1 and n >= 8 else int(n)) if n else None

@@ -240,11 +240,24 @@ def _split_glued_headings(line: str, cells: list[tuple[int, int]], key: "LetterK
     out = []
     for s, e in cells:
         words = [(w.start(), w.end()) for w in re.finditer(r"\S+", line[s:e])]
-        if len(words) > 1 and heading_role(line[s:e], key) is None and \
-                all(heading_role(line[s + a:s + b], key) for a, b in words):
-            out.extend((s + a, s + b) for a, b in words)
+        parts = _known_heading_runs(line, s, words, key) if len(words) > 1 and heading_role(line[s:e], key) is None else None
+        out.extend(parts or [(s, e)])
+    return out
+
+
+def _known_heading_runs(line: str, s: int, words: list, key) -> list | None:
+    """The chunk's words cut into runs that are each a known heading, longest first ("DAYS LEFT ST" under a key that
+    explains "DAYS LEFT" -> "DAYS LEFT" + "ST"), or None when some word belongs to no known heading."""
+    out, i = [], 0
+    while i < len(words):
+        for j in range(min(len(words), i + 4), i, -1):
+            a, b = words[i][0], words[j - 1][1]
+            if heading_role(line[s + a:s + b], key):
+                out.append((s + a, s + b))
+                i = j
+                break
         else:
-            out.append((s, e))
+            return None
     return out
 
 

@@ -572,3 +572,27 @@ def test_take_the_drug_every_so_often_is_still_a_prescription():
 ])
 def test_a_drug_considered_but_not_used_is_other(sentence):
     assert _rxs(sentence) == []
+
+
+@pytest.mark.parametrize("freq, expected", [
+    ("4h PRN max 4", 4), ("4h PRN", 6), ("2-4h prn", 12), ("QDS max 4", 4), ("2h prn, max 6", 6),
+])
+def test_an_interval_in_bare_hours_and_a_bare_maximum(freq, expected):
+    [rx] = _rxs(f"TTO:\n Oramorph 10mg/5ml oral solution 2.5 mg {freq}\n")
+    assert rx.frequency_per_day_max == expected
+
+
+def test_a_phone_line_open_24_h_is_no_interval():
+    letter = ("Discharge medication                           Community contacts\n"
+              "OxyContin 60mg tablets                         Hospice advice line (24 h):\n"
+              "ONE tablet twice a day (08:00 & 20:00)         01632 960 882\n")
+    [rx] = _rxs(letter)
+    assert rx.frequency_per_day_max == 2
+
+
+def test_glued_headings_cut_into_known_runs():
+    letter = ("MEDICINE                          DOSE       FREQ          ROUTE  DAYS LEFT ST    INDICATION\n"
+              "ORAMORPH 10mg/5ml oral solution   2.5 mg     4h PRN max 4  oral   14       C     breathlessness\n"
+              "ST: C = continued unchanged, N = new, S = stopped.  DAYS LEFT = days' supply issued at discharge.\n")
+    [rx] = _rxs(letter)
+    assert (rx.frequency_per_day_max, rx.supply_days, rx.new_on_admission) == (4, 14, False)
