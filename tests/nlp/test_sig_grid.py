@@ -14,7 +14,8 @@ FREQUENCIES = [("od", 1), ("bd", 2), ("12-hourly", 2), ("12 hourly", 2), ("twice
                ("every 12 hours", 2), ("nocte", 1), ("at night", 1), ("in the morning", 1), ("3 times daily", 3),
                ("three times a day", 3), ("24-hourly", 1), ("q4h", 6), ("q12h", 2), ("q6h", 4), ("q8h", 3), ("QDS", 4),
                ("every 6-8 hours", 4), ("up to 4 times a day", 4), ("2-hourly", 12), ("3-hourly", 8), ("bd-tds", 3),
-               ("tds-qds", 4), ("TDS/QDS", 4), ("od-bd", 2)]
+               ("tds-qds", 4), ("TDS/QDS", 4), ("od-bd", 2), ("4h", 6), ("6h", 4), ("4-6h", 6), ("4h max 4", 4),
+               ("with a limit of 4 doses in 24 hours", 4)]
 COUNTS = [("", 1), ("1", 1), ("one", 1), ("2", 2), ("two", 2), ("1-2", 2), ("one or two", 2), ("ii", 2), ("2 tabs", 2)]
 PRODUCTS = [("Zomorph 30mg", 30.0), ("Oxycodone 5mg", 5.0), ("Codeine 30mg", 30.0), ("Morphine sulfate MR 15mg", 15.0)]
 
