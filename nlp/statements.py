@@ -310,7 +310,12 @@ def header_columns(line: str, key: "LetterKey | None" = None) -> TableColumns | 
 
 
 def row_cells(line: str, cols: TableColumns) -> list[tuple[str, int, int]]:
-    """(role, start, end) of the non-empty cells of one row line, bound to the heading above."""
+    """(role, start, end) of the non-empty cells of one row line, bound to the heading above (a Unit column's
+    cell is read with the dose: "30-60 | mg")."""
+    return [("dose" if r == "dose_unit" else r, s, e) for r, s, e in _row_cells(line, cols)]
+
+
+def _row_cells(line: str, cols: TableColumns) -> list[tuple[str, int, int]]:
     c = statement_patterns()
     out = []
     if cols.mode in ("sep", "tab", "csv"):
@@ -641,6 +646,10 @@ def segment(layout: LetterLayout, mentions: list) -> list[Statement]:
             j += 1
         drug_cells = row.cells.get("drug", [])
         owners = [m for m in inside if any(a <= m.start < b for a, b in drug_cells)]
+        if len(owners) > 1:
+            # "MACROGOL compound sachets - while on oxycodone": a drug the cell's own words embed is its context
+            cell_start = {m.start: next(a for a, b in drug_cells if a <= m.start < b) for m in owners}
+            owners = [m for m in owners if not c.embedding.search(text[max(cell_start[m.start], m.start - 60):m.start])] or owners
         st = Statement(row.start, row.end, "table", cells=row.cells, cue_start=row.start)
         if owners:
             lead = next((m for m in owners if m.category == "opioid"), owners[0])

@@ -596,3 +596,19 @@ def test_glued_headings_cut_into_known_runs():
               "ST: C = continued unchanged, N = new, S = stopped.  DAYS LEFT = days' supply issued at discharge.\n")
     [rx] = _rxs(letter)
     assert (rx.frequency_per_day_max, rx.supply_days, rx.new_on_admission) == (4, 14, False)
+
+
+def test_an_amount_and_unit_column_make_the_dose():
+    letter = ("│Drug             │Form   │Strength│Amount│Unit│Route│Frequency │Supply │Status                │\n"
+              "│Codeine phosphate│tablet │30 mg   │30-60 │mg  │oral │QDS PRN   │40 tabs│NEW - stop after 5 days│\n"
+              "│Oramorph 10mg/5ml│liquid │2 mg/ml │2.5   │ml  │oral │4-hrly PRN│100 ml │NEW                   │\n")
+    rxs = _rxs(letter)
+    assert [(rx.dose_mg_min, rx.dose_mg_max) for rx in rxs] == [(30.0, 60.0), (5.0, 5.0)]
+
+
+def test_a_drug_a_name_cell_embeds_is_not_the_rows_owner():
+    letter = ("| Status | Qty     | Frequency | Dose     | Drug |\n"
+              "| NEW    | 20 sach | BD        | 1 sachet | MACROGOL compound sachets - while on oxycodone |\n"
+              "| NEW    | 28 caps | 4-hrly PRN| 5-10 mg  | OXYCODONE 5mg capsules |\n")
+    rxs = _rxs(letter)
+    assert [(rx.generic, rx.dose_mg_max) for rx in rxs] == [("oxycodone", 10.0)]
