@@ -248,6 +248,8 @@ def _split_glued_headings(line: str, cells: list[tuple[int, int]], key: "LetterK
 def _known_heading_runs(line: str, s: int, words: list, key) -> list | None:
     """The chunk's words cut into runs that are each a known heading, longest first ("DAYS LEFT ST" under a key that
     explains "DAYS LEFT" -> "DAYS LEFT" + "ST"), or None when some word belongs to no known heading."""
+    if len(words) > 6 or _DIGIT.search(line, s, words[-1][1] + s):
+        return None  # (a heading line's chunk is a few words without figures: prose chunks are given up at once)
     out, i = [], 0
     while i < len(words):
         for j in range(min(len(words), i + 4), i, -1):
