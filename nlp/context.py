@@ -151,7 +151,7 @@ class LetterLayout:
         if i + 1 >= len(self.line_starts):
             return False
         if not _RE_LOWER_START.match(self.text, self.line_starts[i + 1]) and \
-                not _RE_DANGLING_END.search(self.text, self.line_starts[i], self.line_starts[i + 1]):
+                not _ends_dangling(self.text[max(self.line_starts[i], self.line_starts[i + 1] - 16):self.line_starts[i + 1]]):
             return False  # (the next line goes on in lower case, or this one ends mid-phrase: "... in place of" /
             # "MST 30 mg ..."; most lines are ruled out here, cheaply)
         margins = self.__dict__.get("_margins")
@@ -349,8 +349,13 @@ _RE_DRUG_TABLE_HEAD = re.compile(r"[ \t]*[|│┃║]?[ \t]*(?:" + dict(json_rul
 # a line that ends mid-phrase ("... in place of" / "MST 30 mg ..."): the next may go on with a capital (a brand)
 _DANGLING = (r"(?:of|in|to|and|or|the|a|an|with|on|for|from|at|by|her|his|their|than|as|instead|was|were|is|are|"
              r"has|have|had|we|she|he|they|started|stopped|increased|reduced|added)")
-_RE_DANGLING_END = re.compile(r"[ \t]" + _DANGLING + r"[ \t]*\n", re.IGNORECASE)
-_RE_DANGLING_WORD = re.compile(r"(?<![\w-])" + _DANGLING + r"$", re.IGNORECASE)
+_DANGLING_WORDS = frozenset(_DANGLING[3:-1].split("|"))
+
+
+def _ends_dangling(tail: str) -> bool:
+    """Whether a line ends mid-phrase, on a word that cannot end a sentence ("... in place of")."""
+    words = tail.split()
+    return bool(words) and len(words) > 1 and words[-1].lower() in _DANGLING_WORDS
 _RE_ANY_START = re.compile(r"[ \t]*[A-Za-z0-9]")
 _RE_LOWER_START = re.compile(r"[ \t]*[a-z0-9]")  # (a wrapped sentence goes on in lower case or with a figure: "Palexia SR" / "200mg at night")
 _RE_COLUMN_START = re.compile(r"(?<=\S)[ \t]{2,}(?=\S)")
@@ -421,7 +426,7 @@ class Margins:
         if i + 1 >= len(self.raw):
             return 0
         prev, nxt = self.left[i], self.raw[i + 1]
-        first = _RE_LOWER_START.match(nxt) or (_RE_ANY_START.match(nxt) if _RE_DANGLING_WORD.search(prev) else None)
+        first = _RE_LOWER_START.match(nxt) or (_RE_ANY_START.match(nxt) if _ends_dangling(prev[-16:]) else None)
         if first is None or not (prev[-1:].isalnum() or prev[-1:] == ",") or RE_LIST_ITEM.match(nxt):
             return 0
         return len(nxt[first.end() - 1:].split(None, 1)[0])
