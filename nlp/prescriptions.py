@@ -249,8 +249,11 @@ def _own_part(text: str, cs: int, ce: int, m: Mention, others: "OtherOpioids") -
     return a, (after.start if after is not None and m.end <= after.start < ce else ce)
 
 
-_RE_SWITCHED_AFTER = re.compile(r"[^.;\n]{0,60}?\b(?:was|were|has\s+been|have\s+been|had\s+been|is\s+being|got)\s+"
-                                r"(?:then\s+|now\s+)?(?:switched|converted|changed|rotated)\s+(?:over\s+)?(?:to|onto)\s+", _I)
+_RE_SWITCHED_AFTER = re.compile(r"[^.;\n]{0,60}?\b(?:(?:was|were|has\s+been|have\s+been|had\s+been|is\s+being|got)\s+"
+                                r"(?:then\s+|now\s+)?(?:switched|converted|changed|rotated)|"
+                                # (active: "she has taken co-codamol for years, and we switched her to a BuTrans patch")
+                                r"(?:we|I|they|the\s+team)\s+(?:have\s+|then\s+|now\s+)?(?:switched|converted|changed|rotated|moved)"
+                                r"\s+(?:him|her|them)\b)\s+(?:over\s+)?(?:to|onto)\s+", _I)
 # the clause after a drug's that only says it ended ("...; stopped 17/01, no further requirement")
 _RE_STOP_NEXT_CLAUSE = re.compile(r"\s*[;,]\s*(?:and\s+)?(?:(?:this|it|which)\s+)?(?:was\s+|were\s+|then\s+|has\s+been\s+)?"
                                   r"(?:stopped|discontinued|ceased)\b[^.;\n]{0,40}"

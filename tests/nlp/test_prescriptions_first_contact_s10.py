@@ -612,3 +612,14 @@ def test_a_drug_a_name_cell_embeds_is_not_the_rows_owner():
               "| NEW    | 28 caps | 4-hrly PRN| 5-10 mg  | OXYCODONE 5mg capsules |\n")
     rxs = _rxs(letter)
     assert [(rx.generic, rx.dose_mg_max) for rx in rxs] == [("oxycodone", 10.0)]
+
+
+@pytest.mark.parametrize("sentence", [
+    "She has taken co-codamol 30/500 for her knees for years, and on this admission we switched her to a "
+    "buprenorphine patch (BuTrans 5 micrograms/hour, changed every Tuesday); two patches are supplied.",
+    "He was on tramadol 50 mg qds from his GP, and the team moved him to a BuTrans 5 micrograms/hour patch, "
+    "changed weekly; two patches supplied.",
+])
+def test_a_drug_switched_away_from_in_the_active_voice_does_not_go_home(sentence):
+    rxs = _rxs(sentence)
+    assert [(rx.brand, rx.strength_mcg_per_hour) for rx in rxs] == [("BuTrans", 5.0)]
