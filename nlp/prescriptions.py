@@ -1820,6 +1820,10 @@ def _limits_from_references(reading: _Reading) -> None:
         if others.other_between(m, cs, ce - 1):
             continue
         limit = S.stated_limit(layout.text[cs:ce], cs)
+        if limit is None and (discharged := discharge_date(layout.text)) is not None:
+            # "GP: please stop the oxycodone by 08/12": an end date told in a sentence naming the one prescription
+            found = S.end_date_days(layout.text[cs:ce], discharged)
+            limit = (found[0], [cs + found[1], cs + found[2]]) if found else None
         if limit is None and (S.RE_END_POSTOP_DAY[0].search(layout.text, cs, ce) or S.RE_END_POSTOP_DAY[1].search(layout.text, cs, ce)):
             # "Plan: stop oxycodone by day 7 post op": counted from the discharge's own post-operative day
             pod = S.discharge_postop_day(layout.text, discharge_date(layout.text))

@@ -193,7 +193,7 @@ def _taper_total(text: str) -> tuple[int, int, int] | None:
     return None
 RE_PACK_QTY = re.compile(sig_rules()["pack_quantity"], _I)
 # a day and month, optionally a year ("14/04", "14.04.2026"): an end point, never a ratio ("30/500") or a 5/7
-_END_DATE = r"(?<![\d/.])(\d{1,2})\s*[/.]\s*(\d{1,2})(?:\s*[/.]\s*(\d{4}|\d{2}))?(?![\d/.])"
+_END_DATE = r"(?<![\d/.])(\d{1,2})\s*[/.]\s*(\d{1,2})(?:\s*[/.]\s*(\d{4}|\d{2}))?(?![\d/]|\.\d)"
 RE_END_DATE_PHRASES = [re.compile(t.replace("{D}", _END_DATE), _I) for t in sig_rules()["end_date_phrases"]]
 RE_BARE_END_DATE = re.compile(r"^\s*" + _END_DATE + r"\s*$")
 RE_ONE_DATE = re.compile(_END_DATE)

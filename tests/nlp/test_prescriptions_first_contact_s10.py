@@ -623,3 +623,14 @@ def test_a_drug_a_name_cell_embeds_is_not_the_rows_owner():
 def test_a_drug_switched_away_from_in_the_active_voice_does_not_go_home(sentence):
     rxs = _rxs(sentence)
     assert [(rx.brand, rx.strength_mcg_per_hour) for rx in rxs] == [("BuTrans", 5.0)]
+
+
+@pytest.mark.parametrize("line, days", [
+    ("GP: please stop the oxycodone by 08/12.", 4),
+    ("Plan: the oxycodone is to be stopped on 11/12/2026.", 7),
+    ("Oxycodone until 06/12.", 2),
+])
+def test_an_end_date_at_a_sentence_end_or_in_a_gp_line(line, days):
+    letter = "Discharged: 04/12/2026\nTTO:\n Oxycodone 5mg caps 1 qds prn x20\n" + line + "\n"
+    [rx] = _rxs(letter)
+    assert rx.duration_days == days
