@@ -1621,13 +1621,17 @@ _RE_REMOVED_FROM_TTO = re.compile(r"\b(?:removed|deleted|taken\s+off|struck\s+of
                                   r"(?:TTO|discharge\s+(?:list|medicines|prescription)|TTA|list)\b", _I)
 
 
+_REMOVED_WORDS = ("removed", "deleted", "taken", "struck", "crossed")  # (each phrase of _RE_REMOVED_FROM_TTO holds one)
+
+
 def _removed_at_screening(reading: _Reading) -> None:
     """A note after the list that takes an item off it ("Pharmacy screening note: Co-codamol REMOVED from TTO after
     discussion with Dr F ... Do not supply."): the listed prescription of that drug does not go home; it is a stopped
     drug. Only the one listed prescription of that drug (and product, when the note names one)."""
     layout, text, rxs, group_of = reading.layout, reading.layout.text, reading.rxs, reading.group_of
-    if not _RE_REMOVED_FROM_TTO.search(text):
-        return
+    low = fold_case(text) or text.lower()
+    if not rxs or not any(w in low for w in _REMOVED_WORDS) or not _RE_REMOVED_FROM_TTO.search(text):
+        return  # (a literal look first: the phrase search over a whole letter is slow)
     drop = set()
     for m in reading.mentions:
         if m.category != "opioid" or any(r.span[0] <= m.start < r.span[1] for r in rxs):
@@ -1808,6 +1812,7 @@ def _limits_from_references(reading: _Reading) -> None:
     "reduce and stop oxycodone within 7 days") gives that duration to the one prescription of the drug, when it
     has none of its own and the clause names no other opioid."""
     layout, mentions, rxs, others = reading.layout, reading.mentions, reading.rxs, reading.others
+    discharged: list = []  # (worked out once, when a clause holds a date)
     for m in mentions:
         if m.context not in ("reference", "rx") or m.category != "opioid" or any(r.span[0] <= m.start < r.span[1] for r in rxs):
             continue
@@ -1820,9 +1825,12 @@ def _limits_from_references(reading: _Reading) -> None:
         if others.other_between(m, cs, ce - 1):
             continue
         limit = S.stated_limit(layout.text[cs:ce], cs)
-        if limit is None and (discharged := discharge_date(layout.text)) is not None:
+        clause = layout.text[cs:ce]
+        if limit is None and (S.RE_ONE_DATE.search(clause) or any(mo in clause.lower() for mo in S._MONTHS)):
             # "GP: please stop the oxycodone by 08/12": an end date told in a sentence naming the one prescription
-            found = S.end_date_days(layout.text[cs:ce], discharged)
+            if not discharged:
+                discharged.append(discharge_date(layout.text))
+            found = S.end_date_days(clause, discharged[0])
             limit = (found[0], [cs + found[1], cs + found[2]]) if found else None
         if limit is None and (S.RE_END_POSTOP_DAY[0].search(layout.text, cs, ce) or S.RE_END_POSTOP_DAY[1].search(layout.text, cs, ce)):
             # "Plan: stop oxycodone by day 7 post op": counted from the discharge's own post-operative day
