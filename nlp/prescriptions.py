@@ -22,7 +22,7 @@ from nlp.extraction import CoPrescription, Distractor, OpioidPrescription
 from nlp.findings import discharge_date
 from nlp.lexicon import Term, load_lexicon
 from nlp.ome import OST_BRANDS as _OST_BRANDS
-from nlp.rules import fold_case, json_rules
+from nlp.rules import fold_case, json_rules, last_match
 from nlp.statements import cell_texts, letter_key, segment, unlisted_drugs
 
 _I = re.IGNORECASE
@@ -31,12 +31,12 @@ STRONG_INPATIENT = re.compile(r"\b(?:IV|I\.V\.|IM|intravenous(?:ly)?|intramuscul
 DISCHARGE_INPATIENT = re.compile(r"\b(?:IV|I\.V\.|IM|intravenous(?:ly)?|intramuscular(?:ly)?|intrathecal(?:ly)?|epidural|PCA|patient[- ]controlled|infusion)\b")
 # a procedure note's "Medications:" line (US style): "Fentanyl 250 mcg and 9 mg of Versed"
 PROCEDURAL_SEDATION = re.compile(r"\b(?:Versed|propofol|(?:conscious|procedural|moderate)\s+sedation|an(?:a)?esthesia)\b", _I)
+# "not continued" as a status, never "not continued beyond 5 days" (one source for LINE_STOPPED and the prose test)
+_NOT_CONTINUED = r"not\s+continued(?!\s+(?:beyond|after|past|for\s+(?:more|longer)))"
 LINE_STOPPED = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended|paused|on\s+hold|omitted|not\s+for\s+discharge|not\s+to\s+continue|"
-                          r"(?-i:REMOVED|DELETED)|removed\s+from\s+(?:the\s+)?(?:TTO|discharge|list)|"
-                          r"not\s+continued(?!\s+(?:beyond|after|past|for\s+(?:more|longer)))|"
+                          r"(?-i:REMOVED|DELETED)|removed\s+from\s+(?:the\s+)?(?:TTO|discharge|list)|" + _NOT_CONTINUED + "|"
                           # a status in capitals on the item's line: "- Tramadol 50mg (GP acute Rx) - STOP while on ..."
-                          r"(?<=[-–:|(]\s)(?-i:STOP)(?!\s+(?:date|after|at|by|on|in|when|if|once|within|dose))|"
-                          r"(?<=[-–:|(])(?-i:STOP)(?!\s+(?:date|after|at|by|on|in|when|if|once|within|dose)))\b", _I)
+                          r"(?:(?<=[-–:|(]\s)|(?<=[-–:|(]))(?-i:STOP)(?!\s+(?:date|after|at|by|on|in|when|if|once|within|dose)))\b", _I)
 
 
 # phrases read for every mention: compiled once
@@ -46,7 +46,7 @@ _RE_STOP_WORD = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held|susp
                            r"not\s+(?:for|to\s+be)\s+re-?start(?:ed|ing)?)\b", _I)
 # "- drowsy, not continued", "(not continued)": a status told after the drug; not a plan's "should be finished then,
 # not continued" (a modal before it)
-_RE_NOT_CONTINUED = re.compile(r"\bnot\s+continued\b(?!\s+(?:beyond|after|past|for\s+(?:more|longer)))", _I)
+_RE_NOT_CONTINUED = re.compile(r"\b" + _NOT_CONTINUED + r"\b", _I)
 _RE_MODAL = re.compile(r"\b(?:should|must|will|would|can|could|to\s+be)\b", _I)
 
 
@@ -287,7 +287,7 @@ def _own_subclause_start(text: str, cs: int, start: int) -> int:
     """Where the mention's own coordinated part of its clause begins, relative to ``cs``: "Her pregabalin has been
     stopped altogether, and | her tapentadol has been reduced to 25 mg bd" (a stop told of the drug before the
     break is not this drug's)."""
-    last = _last_match(_RE_SUBCLAUSE_BREAK, text, cs, start)
+    last = last_match(_RE_SUBCLAUSE_BREAK, text, cs, start)
     return last.end() - cs if last is not None else 0
 
 
@@ -303,7 +303,7 @@ def _own_subclause_end(text: str, zs: int, m: Mention, ce: int, others: "OtherOp
     if k is not None and k + 1 < len(others.mentions):
         nxt = others.mentions[k + 1].start
         if m.end <= nxt < ce:
-            brk = _last_match(_RE_SUBCLAUSE_BREAK, text, m.end, nxt)
+            brk = last_match(_RE_SUBCLAUSE_BREAK, text, m.end, nxt)
             if brk is not None and has_sig(text[m.start:brk.start()]):  # (a bare name keeps the whole clause)
                 end = brk.start()
     if end == ce:
@@ -329,7 +329,7 @@ _RE_OTHER_PART_BREAK = re.compile(r",\s*(?:and\s+)?(?:so|therefore|hence|thus)\b
 def _other_part_start(clause: str, rel: int) -> int:
     """Where the mention's own part of its clause starts (relative), after a consequence (", so"), a semicolon or an
     opening reason clause ("As he must avoid NSAIDs, ...") told before it."""
-    last = _last_match(_RE_OTHER_PART_BREAK, clause, 0, max(0, rel))
+    last = last_match(_RE_OTHER_PART_BREAK, clause, 0, max(0, rel))
     return last.end() if last is not None else 0
 
 
@@ -730,7 +730,7 @@ def _statement_context(layout: LetterLayout, statements: list) -> None:
         if layout.section_kind(st.start) == "discharge":
             continue
         zone_start = st.cue_start
-        brk = _last_match(_RE_CLAUSE_BREAK_BEFORE, text, st.cue_start, st.owner.start) if st.owner.start > st.cue_start else None
+        brk = last_match(_RE_CLAUSE_BREAK_BEFORE, text, st.cue_start, st.owner.start) if st.owner.start > st.cue_start else None
         if brk is not None:
             zone_start = brk.end()  # "struggled with tablets on the ward, so | we switched her to a patch": not its words
         zone = text[zone_start:st.end]
@@ -1563,13 +1563,6 @@ _RE_ITEM_REF = re.compile(r"\b(?:item|line|row)\s+(?:no\.?\s*)?(\d{1,2})\b", _I)
 _RE_DOSE_TOLD = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:mg)?\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)\s*mg\b|\s*(\d+(?:\.\d+)?)\s*mg\b", _I)
 
 
-def _last_match(rx: re.Pattern, text: str, a: int, b: int) -> re.Match | None:
-    last = None
-    for last in rx.finditer(text, a, b):
-        pass
-    return last
-
-
 _MAX_CORRECTIONS = 50  # corrections read per letter (a real letter has one or two)
 
 
@@ -1582,16 +1575,15 @@ def _caps_told_apart(reading: _Reading) -> None:
     def apply_cap(zone: str, base: int, target: OpioidPrescription) -> bool:
         if _RE_LATER_STEP.search(zone):
             return False  # "reduce to a maximum of 4 tablets a day after a week": a later step, not today's cap
-        cap = S.RE_CAP_UNITS.search(zone) or S.RE_CAP_TIMES.search(zone) or S.RE_CAP_BARE.search(zone)
-        n = S.to_number(next((g for g in cap.groups() if g), None)) if cap is not None else None
-        if not n:
+        sig = S.Sig()  # (read by the sig reader's own cap rules, for the target's tablets and mg a dose)
+        sig.dose_units_max, sig.dose_mg_max = target.units_per_dose_max, target.dose_mg_max
+        S.parse_cap(sig, S.Masked(zone, base))
+        if not sig.cap:
             return False
-        per = (target.units_per_dose_max or 1) if cap.re is S.RE_CAP_UNITS or cap.re is S.RE_CAP_BARE else 1
-        freq = int(n // per)
-        if freq >= 1 and (target.frequency_per_day_max is None or freq < target.frequency_per_day_max):
-            target.frequency_per_day_max = freq
-            target.max_daily_dose_mg = target.dose_mg_max * freq
-            target.spans["frequency"] = [base + cap.start(), base + cap.end()]
+        if target.frequency_per_day_max is None or sig.cap < target.frequency_per_day_max:
+            target.frequency_per_day_max = sig.cap
+            target.max_daily_dose_mg = target.dose_mg_max * sig.cap
+            target.spans["frequency"] = list(sig.cap_span)
         return True
 
     def the_one(generic: str, but=None) -> OpioidPrescription | None:
@@ -1678,7 +1670,7 @@ def _corrections(reading: _Reading) -> None:
         # (the item may be named just before, in the same note: "Item 3 queried: ... Clarified: amended to ...")
         lead = text.rfind("\n\n", max(0, s - 240), s)
         item = _RE_ITEM_REF.search(sentence) or (
-            None if named else _last_match(_RE_ITEM_REF, text, max(lead, s - 240, layout.line_bounds(s)[0] - 240), s))
+            None if named else last_match(_RE_ITEM_REF, text, max(lead, s - 240, layout.line_bounds(s)[0] - 240), s))
         if item:
             numbered = re.compile(r"^[ \t]*\[?0?" + item.group(1) + r"(?:[.);\]][ \t]?|[ \t]*\|)", re.M)
             targets.update({id(r): r for r in rxs if numbered.match(text, layout.line_bounds(r.span[0])[0])})
@@ -1812,7 +1804,13 @@ def _limits_from_references(reading: _Reading) -> None:
     "reduce and stop oxycodone within 7 days") gives that duration to the one prescription of the drug, when it
     has none of its own and the clause names no other opioid."""
     layout, mentions, rxs, others = reading.layout, reading.mentions, reading.rxs, reading.others
-    discharged: list = []  # (worked out once, when a clause holds a date)
+    discharged: list = []  # (worked out once, when a clause holds a date or a post-op day)
+
+    def discharge():
+        if not discharged:
+            discharged.append(discharge_date(layout.text))
+        return discharged[0]
+
     for m in mentions:
         if m.context not in ("reference", "rx") or m.category != "opioid" or any(r.span[0] <= m.start < r.span[1] for r in rxs):
             continue
@@ -1824,18 +1822,16 @@ def _limits_from_references(reading: _Reading) -> None:
         cs, ce = layout.clause_bounds(m.start)
         if others.other_between(m, cs, ce - 1):
             continue
-        limit = S.stated_limit(layout.text[cs:ce], cs)
         clause = layout.text[cs:ce]
+        limit = S.stated_limit(clause, cs)
         if limit is None and (S.RE_ONE_DATE.search(clause) or any(mo in clause.lower() for mo in S._MONTHS)):
             # "GP: please stop the oxycodone by 08/12": an end date told in a sentence naming the one prescription
-            if not discharged:
-                discharged.append(discharge_date(layout.text))
-            found = S.end_date_days(clause, discharged[0])
+            found = S.end_date_days(clause, discharge())
             limit = (found[0], [cs + found[1], cs + found[2]]) if found else None
         if limit is None and (S.RE_END_POSTOP_DAY[0].search(layout.text, cs, ce) or S.RE_END_POSTOP_DAY[1].search(layout.text, cs, ce)):
             # "Plan: stop oxycodone by day 7 post op": counted from the discharge's own post-operative day
-            pod = S.discharge_postop_day(layout.text, discharge_date(layout.text))
-            found = S.end_postop_days(layout.text[cs:ce], pod)
+            pod = S.discharge_postop_day(layout.text, discharge())
+            found = S.end_postop_days(clause, pod)
             limit = (found[0], [cs + found[1], cs + found[2]]) if found else None
         if limit is not None:
             same[0].duration_days, same[0].spans["duration"] = limit

@@ -302,3 +302,11 @@ def _gated(regex: re.Pattern):
     if len(gate.literals) > _MAX_LITERALS:
         return regex
     return gate
+
+
+def last_match(rx, text: str, a: int, b: int) -> "re.Match | None":
+    """The last match of ``rx`` (a compiled pattern or a LiteralGate) inside text[a:b], or None."""
+    last = None
+    for last in rx.finditer(text, a, b):
+        pass
+    return last

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from nlp.context import RE_LIST_ITEM as RE_ITEM, LetterLayout, context_patterns
-from nlp.rules import json_rules
+from nlp.rules import json_rules, last_match
 from nlp.sig import FREQ_OR_PRN_WORDS
 
 _I = re.IGNORECASE
@@ -730,9 +730,7 @@ def segment(layout: LetterLayout, mentions: list) -> list[Statement]:
             if carried is not None and cur is carried:
                 # the first drug on a line a wrapped sentence goes on to: its status words may end the line above
                 # ("..., so for the first few nights we have given her\noxycodone 5 mg ..."), after the last break
-                brk = None
-                for brk in _RE_CLAUSE_BREAK.finditer(text, carried.owner.end, pos):
-                    pass
+                brk = last_match(_RE_CLAUSE_BREAK, text, carried.owner.end, pos)
                 cue_start = brk.end() if brk is not None else carried.owner.end
             cur = Statement(start, bounds[1], "list" if is_list else "prose", owner=m, mentions=[m],
                             cue_start=cue_start)
