@@ -347,15 +347,14 @@ class LetterLayout:
 _RE_DRUG_TABLE_HEAD = re.compile(r"[ \t]*[|│┃║]?[ \t]*(?:" + dict(json_rules("statement_rules.json")["table_columns"])["drug"]
                                  + r"|meds)[ \t]*(?:[|│┃║\t]|[ ]{2,})", _I)
 # a line that ends mid-phrase ("... in place of" / "MST 30 mg ..."): the next may go on with a capital (a brand)
-_DANGLING = (r"(?:of|in|to|and|or|the|a|an|with|on|for|from|at|by|her|his|their|than|as|instead|was|were|is|are|"
-             r"has|have|had|we|she|he|they|started|stopped|increased|reduced|added)")
-_DANGLING_WORDS = frozenset(_DANGLING[3:-1].split("|"))
+_DANGLING_WORDS = frozenset("of in to and or the a an with on for from at by her his their than as instead was were is "
+                            "are has have had we she he they started stopped increased reduced added".split())
 
 
 def _ends_dangling(tail: str) -> bool:
     """Whether a line ends mid-phrase, on a word that cannot end a sentence ("... in place of")."""
     words = tail.split()
-    return bool(words) and len(words) > 1 and words[-1].lower() in _DANGLING_WORDS
+    return len(words) > 1 and words[-1].lower() in _DANGLING_WORDS
 _RE_ANY_START = re.compile(r"[ \t]*[A-Za-z0-9]")
 _RE_LOWER_START = re.compile(r"[ \t]*[a-z0-9]")  # (a wrapped sentence goes on in lower case or with a figure: "Palexia SR" / "200mg at night")
 _RE_COLUMN_START = re.compile(r"(?<=\S)[ \t]{2,}(?=\S)")

@@ -23,7 +23,7 @@ from nlp.findings import discharge_date
 from nlp.lexicon import Term, load_lexicon
 from nlp.ome import OST_BRANDS as _OST_BRANDS
 from nlp.rules import fold_case, json_rules, last_match
-from nlp.statements import cell_texts, letter_key, segment, unlisted_drugs
+from nlp.statements import cell_texts, letter_key, role_text, segment, unlisted_drugs
 
 _I = re.IGNORECASE
 STRONG_INPATIENT = re.compile(r"\b(?:IV|I\.V\.|IM|intravenous(?:ly)?|intramuscular(?:ly)?|intrathecal(?:ly)?|epidural|PCA|patient[- ]controlled|infusion|syringe\s+driver|CSCI)\b")
@@ -768,7 +768,7 @@ def _table_row_context(layout: LetterLayout, st) -> None:
     kind = layout.section_kind(st.start)
     if kind in _NOT_DISCHARGE_TABLE:
         return
-    status = " ".join(text[a:b] for a, b in st.cells.get("status", []))
+    status = role_text(text, st, "status")
     if not status and st.cells.get("comments"):
         # no Status column: a comment that opens with a status ("WARD ONLY - not for TTO", "STOPPED - drowsy") says it
         a, b = st.cells["comments"][0]
@@ -780,7 +780,7 @@ def _table_row_context(layout: LetterLayout, st) -> None:
         # "XX" under "Flag key: ... XX = discontinued"; a word the key explains keeps its own meaning too
         # ("WITHHELD" under "WITHHELD = not to be taken until reviewed")
         statuses.append(key.expand(status))
-    drug = " ".join(text[a:b] for a, b in st.cells.get("drug", []))
+    drug = role_text(text, st, "drug")
     if any(LINE_STOPPED.search(x) or _RE_STATUS_STOP.match(x) for x in statuses) or LINE_STOPPED.search(drug):
         reason = "stopped"
     elif any(_RE_STATUS_INPATIENT.match(x) for x in statuses) or \

@@ -119,16 +119,17 @@ def heading_role(cell: str, key: "LetterKey | None" = None) -> str | None:
     h = " ".join(cell.strip().split()).strip(" :*")
     if not h or len(h) > 40:
         return None
-    if key is None:
-        return _known_heading_role(h)
+    return _known_heading_role(h) if key is None else _heading_role(h, key)
+
+
+def _heading_role(h: str, key: "LetterKey | None") -> str | None:
     for role, rx in statement_patterns().columns:
         if rx.fullmatch(h):
             return role
     bare = _RE_QUALIFIER.sub("", h)
     if bare != h and bare:
         return heading_role(bare, key)
-    role = key.heading_role(h)
-    if role:
+    if key is not None and (role := key.heading_role(h)):
         return role
     return _bilingual_role(h)
 
@@ -137,13 +138,7 @@ def heading_role(cell: str, key: "LetterKey | None" = None) -> str | None:
 def _known_heading_role(h: str) -> str | None:
     """heading_role of a normalised cell without a letter's key: the same few headings recur in every table, so the
     answer is kept (the ~20 column patterns were tried on every cell of every candidate heading line)."""
-    for role, rx in statement_patterns().columns:
-        if rx.fullmatch(h):
-            return role
-    bare = _RE_QUALIFIER.sub("", h)
-    if bare != h and bare:
-        return heading_role(bare)
-    return _bilingual_role(h)
+    return _heading_role(h, None)
 
 
 def _bilingual_role(h: str) -> str | None:
@@ -482,7 +477,8 @@ _RE_STRENGTH_START = re.compile(r"\d+(?:\.\d+)?\s*(?:mg|micrograms?|mcg|ml)\b", 
 _RE_FORM_DESCRIPTOR = re.compile(r"\d+[- ](?:day|hour|hr)\b", _I)  # "7-day patch (BuTrans)", "72-hour patch"
 
 
-def _cell_text(text: str, row: "_Row", role: str) -> str:
+def role_text(text: str, row, role: str) -> str:
+    """The text of a table row's (or statement's) cells of one role, its pieces joined by a space."""
     return " ".join(text[a:b] for a, b in row.cells.get(role, []))
 
 
@@ -502,10 +498,10 @@ def _only_form_words(cell: str) -> bool:
     return bool(words) and all(w.lower() in forms or _RE_FORM_DESCRIPTOR.fullmatch(w) for w in words)
 
 
-def _wrapped_name(line: str, cells: list[tuple[str, int, int]], above: str, above_col: int | None) -> bool:
+def _wrapped_name(text: str, line: str, cells: list[tuple[str, int, int]], above: "_Row") -> bool:
     """The rest of the row above's drug name wrapped onto its own line ("tabs (MST Continus)", "solution", a
     strength under a name printed without one: "Morphine sulfate" / "10 mg MR capsules"): the name cell starts
-    with a bracket, a form word or that strength, and its other cells hold only fragments (a wrapped "times a day
+    with a bracket, a form word or that strength (``above``: the row above), and its other cells hold only fragments (a wrapped "times a day
     when required", "- long term"), never a row's own "PO", "STARTED" or "100ml" -- unless the line is indented
     under the name above ("| MST Continus 60 mg |" / "|  MR tablets  | ... | 28 tabs |"), as wrapped cells are."""
     name = next(((s, e) for r, s, e in cells if r == "drug"), None)
@@ -514,7 +510,7 @@ def _wrapped_name(line: str, cells: list[tuple[str, int, int]], above: str, abov
     word = _RE_FIRST_WORD.match(line, name[0])
     form_word = (word is not None and word.group().lower() in statement_patterns().wrapped_name) \
         or bool(_RE_FORM_DESCRIPTOR.match(line, name[0]))
-    if form_word and above_col is not None and name[0] > above_col:
+    if form_word and (above_col := _column_of(text, above, "drug")) is not None and name[0] > above_col:
         return True
     if form_word and _only_form_words(line[name[0]:name[1]]):
         return True  # "tablets", "oral solution", "MR tablets (Zomorph)": no row of its own is named that
@@ -523,7 +519,7 @@ def _wrapped_name(line: str, cells: list[tuple[str, int, int]], above: str, abov
     if line[name[0]:name[0] + 1] in "([":
         return True
     if _RE_STRENGTH_START.match(line, name[0]):
-        return not _DIGIT.search(above)
+        return not _DIGIT.search(role_text(text, above, "drug"))
     return form_word
 
 
@@ -572,8 +568,7 @@ def table_rows(layout: LetterLayout) -> list[_Row]:
                 continue
             # a line a printout marks as carried over ("    ... (MST Continus)", "¦» hours when needed", "~~ ...")
             drug_here = any(r == "drug" for r, _, _ in cells) and not (current is not None and _RE_CARRIED_OVER.match(line)) \
-                and not (current is not None and _wrapped_name(line, cells, _cell_text(text, current, "drug"),
-                                                               _column_of(text, current, "drug")))
+                and not (current is not None and _wrapped_name(text, line, cells, current))
             if current is not None and not drug_here:
                 for r, s, e in cells:
                     current.cells.setdefault(r, []).append((ls + s, ls + e))
