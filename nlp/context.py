@@ -355,6 +355,8 @@ def _ends_dangling(tail: str) -> bool:
     """Whether a line ends mid-phrase, on a word that cannot end a sentence ("... in place of")."""
     words = tail.split()
     return len(words) > 1 and words[-1].lower() in _DANGLING_WORDS
+# a dose in brackets ends the line mid-sig ("... 5 to 10 mg (2.5 to 5 ml)" / "up to every four hours")
+_RE_BRACKETED_AMOUNT_END = re.compile(r"\d\s*(?:mg|mls?|mcg|micrograms?|g)\)$", _I)
 _RE_ANY_START = re.compile(r"[ \t]*[A-Za-z0-9]")
 _RE_LOWER_START = re.compile(r"[ \t]*[a-z0-9]")  # (a wrapped sentence goes on in lower case or with a figure: "Palexia SR" / "200mg at night")
 _RE_COLUMN_START = re.compile(r"(?<=\S)[ \t]{2,}(?=\S)")
@@ -420,13 +422,14 @@ class Margins:
                     self.width[i] = best
 
     def _next_word(self, i: int) -> int:
-        """The length of line i + 1's first word, when line i ends mid-sentence (a word or a comma) and the next goes
+        """The length of line i + 1's first word, when line i ends mid-sentence (a word, a comma or a dose in brackets) and the next goes
         on in lower case or a figure (else 0: the line cannot have been cut)."""
         if i + 1 >= len(self.raw):
             return 0
         prev, nxt = self.left[i], self.raw[i + 1]
         first = _RE_LOWER_START.match(nxt) or (_RE_ANY_START.match(nxt) if _ends_dangling(prev[-16:]) else None)
-        if first is None or not (prev[-1:].isalnum() or prev[-1:] == ",") or RE_LIST_ITEM.match(nxt):
+        if first is None or not (prev[-1:].isalnum() or prev[-1:] == "," or _RE_BRACKETED_AMOUNT_END.search(prev[-16:])) \
+                or RE_LIST_ITEM.match(nxt):
             return 0
         return len(nxt[first.end() - 1:].split(None, 1)[0])
 

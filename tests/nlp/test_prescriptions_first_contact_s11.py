@@ -1,0 +1,48 @@
+"""Prescription-level classes found in session 11 (fresh50-51 after their first contact, fresh52-55). Letters
+written for these tests."""
+from __future__ import annotations
+
+import pytest
+
+from nlp.pipeline import extract_letter
+
+
+def _rxs(letter):
+    return extract_letter(letter).opioids
+
+
+def _reasons(letter):
+    return sorted((d.generic, d.reason) for d in extract_letter(letter).distractors)
+
+
+# a hard-wrapped prose letter whose line ends on a dose in brackets: the sig goes on on the next line
+@pytest.mark.parametrize("bracket", ["(2.5 to 5 ml)", "(2.5 to 5 mL)", "(2.5 - 5 ml)", "(5 to 10 mg)"])
+def test_a_wrapped_line_ending_on_a_bracketed_dose_goes_on_with_its_sig(bracket):
+    letter = (
+        "Dear Dr Okafor,\n\n"
+        "He has done well and his grafts have taken (about 95% take). His\n"
+        "dressing changes in theatre were done under ketamine and alfentanil and,\n"
+        "on the ward, with Entonox and oral morphine. He goes home to be seen in\n"
+        "the burns dressing clinic on alternate days.\n\n"
+        "For background burn pain he has Zomorph 10 mg capsules twice a day,\n"
+        "which we started on the unit, and for the dressing changes and\n"
+        f"breakthrough pain he has Oramorph 10 mg/5 ml, 5 to 10 mg {bracket}\n"
+        "up to every four hours when required, ideally half an hour before each\n"
+        "dressing; a 300 ml bottle has been supplied. For the itch that troubles\n"
+        "him at night we started cetirizine 10 mg daily alongside emollients.\n"
+    )
+    rxs = {rx.brand: rx for rx in _rxs(letter)}
+    assert set(rxs) == {"Zomorph", "Oramorph"}
+    oramorph = rxs["Oramorph"]
+    assert (oramorph.frequency_per_day_max, oramorph.prn, oramorph.supply_quantity) == (6, True, "300 ml")
+
+
+def test_a_line_ending_on_a_bracketed_time_is_not_taken_as_wrapped():
+    # (a terse note's line ending "(time known 2130)" ends its own entry)
+    letter = (
+        "adm after OD ~20 x co-codamol 30/500 (time known 2130)\n"
+        "paracetamol level 142 -> NAC completed, LFTs normal\n"
+        "no resp depression, no naloxone needed\n"
+        "TTO: nil\n"
+    )
+    assert _rxs(letter) == []
