@@ -68,12 +68,12 @@ def _ward_use_then_stop(clause: str, own_from: int) -> bool:
     return bool(STRONG_INPATIENT.search(head) or cue("inpatient_only", head) or cue("inpatient_past", head))
 
 
-# "after discussion with her son", "explained to his wife", "by her daughter": a relative spoken with, not one whose
-# medicine it is
+# "after discussion with her son", "explained to his wife", "as agreed with her and her husband": a relative spoken
+# with, not one whose medicine it is
 _RE_RELATIVE_SPOKEN_WITH = re.compile(
     r"\b(?:discuss(?:ion|ions|ed|ing)?|spoke|speaking|spoken|talked|talking|explained|agreed|agreement|consent(?:ed)?|"
     r"conversation|meeting|met|liais(?:ed|ing)|reviewed)\b(?:\s+\w+){0,2}?\s+(?:with|to|by)\s+"
-    r"(?:(?:the|her|his|their|patient's|pt's)\s+)?$"
+    r"(?:(?:her|him|them|the\s+patient|pt)\s+(?:and|&)\s+)?(?:(?:the|her|his|their|patient's|pt's)\s+)?$"
     r"|\b(?:told|informed|called|phoned|rang|according\s+to)\s+(?:(?:the|her|his|their|patient's|pt's)\s+)?$", _I)
 # "Her daughter has agreed to return the remaining co-codamol", "his wife will collect the OxyNorm": a relative who
 # handles the patient's medicine
@@ -84,7 +84,7 @@ _RE_RELATIVE_HANDLES = re.compile(r"\s+(?:(?:has|have|had|will|would|can|is|was)
 def _relative_takes(before: str) -> bool:
     """A relative named before the drug as the one who has it ("his wife's tramadol", "Mother: codeine"), not a
     relative the team spoke with or who helped."""
-    return any(not _RE_RELATIVE_SPOKEN_WITH.search(before, max(0, f.start() - 30), f.start())
+    return any(not _RE_RELATIVE_SPOKEN_WITH.search(before, max(0, f.start() - 50), f.start())
                and (not _RE_RELATIVE_HANDLES.match(before, f.end()) or _RE_THEIR_OWN.search(before, f.end()))
                for f in context_patterns().cues["family"].finditer(before))
 
@@ -464,6 +464,7 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         return "admission"
     if kind == "discharge":
         ls, le = layout.line_bounds(m.start)
+        ls = max(ls, sec.body_start)  # ("... PCA, which was then stopped. TTO: co-dydramol ...": the list starts at its heading)
         line = text[ls:le]
         if DISCHARGE_INPATIENT.search(text[max(ls, m.start - 30): min(le, m.end + 30)]) or \
                 PROCEDURAL_SEDATION.search(text[max(ls, m.start - 40): min(le, m.end + 40)]):

@@ -46,3 +46,44 @@ def test_a_line_ending_on_a_bracketed_time_is_not_taken_as_wrapped():
         "TTO: nil\n"
     )
     assert _rxs(letter) == []
+
+
+# a discharge list that starts mid-paragraph ("... TTO: ...") is read from its heading: a stop told before it is not its own
+@pytest.mark.parametrize("before, heading", [
+    ("She had a morphine PCA for 36 hours, which was then stopped.", "TTO:"),
+    ("The epidural was discontinued on day 2.", "Discharge medications:"),
+    ("His tramadol was stopped because of confusion.", "TTOs:"),
+])
+def test_an_inline_discharge_list_is_read_from_its_heading(before, heading):
+    letter = (
+        "Dear Dr Lane,\n\n"
+        f"Her recovery was straightforward. {before} {heading} co-dydramol 10/500 two tablets four times a day "
+        "when required, maximum eight tablets in 24 hours, 5/7, 40 tablets; and oxycodone 5 mg capsules, one capsule "
+        "when required for severe pain, no more than 20 mg in 24 hours, x10. Follow-up in clinic in 6 weeks.\n"
+    )
+    rxs = {rx.generic: rx for rx in _rxs(letter)}
+    assert set(rxs) == {"dihydrocodeine", "oxycodone"}
+    assert (rxs["oxycodone"].frequency_per_day_max, rxs["dihydrocodeine"].supply_quantity) == (4, "40 tablets")
+
+
+# "as agreed with her and her husband": a relative spoken with, not the owner of the drug that follows
+@pytest.mark.parametrize("lead", [
+    "As agreed with her and her husband, anticipatory medicines have been supplied for the district nurses:",
+    "After discussion with him and his daughter we have started",
+    "Having spoken with the patient and her son, we have supplied",
+])
+def test_a_relative_spoken_with_alongside_the_patient_is_not_the_owner(lead):
+    letter = (
+        "Dear Dr Gillies,\n\n"
+        f"{lead} morphine sulfate 10 mg/ml injection, 2.5 to 5 mg subcutaneously every two hours as required for "
+        "pain, maximum six doses in 24 hours (10 ampoules).\n"
+    )
+    [rx] = _rxs(letter)
+    assert (rx.generic, rx.route, rx.frequency_per_day_max) == ("morphine", "subcutaneous", 6)
+    assert ("morphine", "family") not in _reasons(letter)
+
+
+def test_a_relatives_own_medicine_is_still_family():
+    letter = "Social: lives with her husband, who takes tramadol 50 mg for his back.\n\nTTO: paracetamol 1 g qds.\n"
+    assert _rxs(letter) == []
+    assert ("tramadol", "family") in _reasons(letter)
