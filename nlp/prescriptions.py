@@ -42,6 +42,9 @@ LINE_STOPPED = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held|suspe
 # phrases read for every mention: compiled once
 _RE_OXY_PARTNER_BEFORE = re.compile(r"oxycodone\s*(?:/|with|and|-|\+)\s*$", _I)
 _RE_STOPPED_WHEN = re.compile(r"\bstopped\s+(?:after|at|in|once|when)\b", _I)
+# the auxiliary of a passive stop ("has been stopped", "was discontinued"): the stop is its subject's, told before it
+_RE_PASSIVE_AUX_END = re.compile(r"\b(?:(?:has|have|had)\s+(?:(?:now|also|since|then)\s+)?been|was|were|is|are)\s+"
+                                 r"(?:(?:now|also|since|then)\s+)?$", _I)
 _RE_STOP_WORD = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended|(?-i:REMOVED|DELETED)|"
                            r"not\s+(?:for|to\s+be)\s+re-?start(?:ed|ing)?)\b", _I)
 # "- drowsy, not continued", "(not continued)": a status told after the drug; not a plan's "should be finished then,
@@ -542,6 +545,10 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
     if stop_word is not None and others is not None and stop_word.end() < m.start - cs \
             and others.other_between(m, cs + stop_word.end(), m.start - 1):
         stop_word = None  # "We stopped the Zomorph on 15 March and reduced the BuTrans to ...": the stop is the Zomorph's
+    if stop_word is not None and others is not None and stop_word.end() <= m.start - cs \
+            and _RE_PASSIVE_AUX_END.search(stop_clause, 0, stop_word.start()) \
+            and others.other_between(m, cs, cs + stop_word.start()):
+        stop_word = None  # "Her co-codamol has been stopped and she should not take it alongside the oxycodone"
     stop_word = stop_word or context_patterns().cues["removed_after"].match(text, m.end, ce) \
         or _status_not_continued(stop_clause, own_from) \
         or (_RE_TAPERED_OFF.search(stop_clause) and _past_stop(stop_clause))  # "was tapered off over the admission"
@@ -1800,10 +1807,14 @@ def _shared_status(reading: _Reading) -> None:
             rx.status = rx.status or prev.status
 
 
+_RE_ALL_OF_BEFORE = re.compile(r"\b(?:all|both)\s+(?:(?:of\s+)?(?:the|her|his|their)\s+)?$", _I)
+
+
 def _limits_from_references(reading: _Reading) -> None:
     """A later sentence naming a drug with a stated limit ("please do not continue the codeine beyond a week",
     "reduce and stop oxycodone within 7 days") gives that duration to the one prescription of the drug, when it
-    has none of its own and the clause names no other opioid."""
+    has none of its own and the clause names no other opioid; "all"/"both" before the drug give it to each one
+    without its own."""
     layout, mentions, rxs, others = reading.layout, reading.mentions, reading.rxs, reading.others
     discharged: list = []  # (worked out once, when a clause holds a date or a post-op day)
 
@@ -1818,7 +1829,11 @@ def _limits_from_references(reading: _Reading) -> None:
         same = [r for r in rxs if r.generic == m.generic]
         if len(same) > 1 and m.term.brand:  # "Longtec: stop after 6 days" beside Shortec: the brand decides
             same = [r for r in same if r.brand == m.term.brand]
-        if len(same) != 1 or same[0].duration_days is not None:
+        if _RE_ALL_OF_BEFORE.search(layout.text, max(0, m.start - 20), m.start):
+            same = [r for r in same if r.duration_days is None]  # "off all oxycodone within two weeks": every one without its own
+        elif len(same) != 1 or same[0].duration_days is not None:
+            continue
+        if not same:
             continue
         cs, ce = layout.clause_bounds(m.start)
         if others.other_between(m, cs, ce - 1):
@@ -1835,7 +1850,8 @@ def _limits_from_references(reading: _Reading) -> None:
             found = S.end_postop_days(clause, pod)
             limit = (found[0], [cs + found[1], cs + found[2]]) if found else None
         if limit is not None:
-            same[0].duration_days, same[0].spans["duration"] = limit
+            for r in same:
+                r.duration_days, r.spans["duration"] = limit
 
 
 # a count of units said as given or supplied in the sentences after a prose prescription ("He has 12 capsules")

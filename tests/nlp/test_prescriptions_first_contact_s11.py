@@ -87,3 +87,37 @@ def test_a_relatives_own_medicine_is_still_family():
     letter = "Social: lives with her husband, who takes tramadol 50 mg for his back.\n\nTTO: paracetamol 1 g qds.\n"
     assert _rxs(letter) == []
     assert ("tramadol", "family") in _reasons(letter)
+
+
+# a passive stop belongs to the drug before it: "X has been stopped and she should not take it alongside Y"
+@pytest.mark.parametrize("stop", ["has been stopped", "was stopped", "has now been discontinued", "is stopped"])
+def test_a_passive_stop_is_its_subjects_not_the_drug_after_it(stop):
+    letter = (
+        "Dear Dr Petrie,\n\n"
+        "For pain I have prescribed OxyContin 10 mg twice daily for five days and then stop, ten tablets supplied. "
+        f"Her pre-operative co-codamol 30/500 {stop} and she should not take it alongside the oxycodone.\n"
+    )
+    [rx] = _rxs(letter)
+    assert (rx.brand, rx.dose_mg_max, rx.duration_days) == ("OxyContin", 10.0, 5)
+    assert ("codeine", "stopped") in _reasons(letter)
+
+
+def test_an_active_stop_still_stops_the_drug_after_it():
+    letter = "Dear Dr Petrie,\n\nShe has a BuTrans patch, and we have stopped the co-codamol.\n\nTTO: BuTrans 5 micrograms/hour patch weekly.\n"
+    assert ("codeine", "stopped") in _reasons(letter)
+
+
+# "off all oxycodone within two weeks": a limit for every prescription of the drug that has none of its own
+@pytest.mark.parametrize("sentence", [
+    "She should be off all oxycodone within two weeks of discharge.",
+    "GP: please stop all of her oxycodone within 14 days.",
+])
+def test_a_limit_on_all_of_a_drug_reaches_each_prescription_without_its_own(sentence):
+    letter = (
+        "Dear Dr Petrie,\n\n"
+        "For pain I have prescribed OxyContin 10 mg twice daily for five days and then stop, ten tablets supplied, "
+        "together with OxyNorm 5 mg capsules, one capsule up to four times a day if needed for pain, 28 capsules. "
+        f"{sentence}\n"
+    )
+    rxs = {rx.brand: rx for rx in _rxs(letter)}
+    assert (rxs["OxyContin"].duration_days, rxs["OxyNorm"].duration_days) == (5, 14)
