@@ -121,3 +121,29 @@ def test_a_limit_on_all_of_a_drug_reaches_each_prescription_without_its_own(sent
     )
     rxs = {rx.brand: rx for rx in _rxs(letter)}
     assert (rxs["OxyContin"].duration_days, rxs["OxyNorm"].duration_days) == (5, 14)
+
+
+# noun-first list headings ("MEDICINES UNCHANGED", "Meds started", "Medications amended") are discharge lists: an item
+# under them is not under the "stopped" list above
+@pytest.mark.parametrize("started, changed, unchanged", [
+    ("MEDICINES STARTED", "MEDICINES CHANGED", "MEDICINES UNCHANGED"),
+    ("Medications started", "Medications amended", "Medications continued"),
+    ("Meds new", "Meds changed", "Meds unchanged"),
+])
+def test_noun_first_list_headings_are_discharge_lists(started, changed, unchanged):
+    letter = (
+        "Allergies: Nil known\n\n"
+        f"{started}\n"
+        "  > Doxycycline 100mg - 100mg once a day, 3 more days (3 capsules)\n"
+        f"{changed}\n"
+        "  > Oramorph 10mg/5ml oral solution - now 5-10mg (2.5-5ml) up to 4 times a day as needed (previously 2.5-5 mg); 200ml supplied\n"
+        "MEDICINES STOPPED\n"
+        "  > Salbutamol nebules - back to inhaler\n"
+        f"{unchanged}\n"
+        "  > MST Continus 20mg tablets - 20mg twice a day (own supply)\n"
+        "  > Atorvastatin 20mg - at night\n"
+    )
+    rxs = {rx.brand: rx for rx in _rxs(letter)}
+    assert set(rxs) == {"Oramorph", "MST Continus"}
+    assert (rxs["MST Continus"].dose_mg_max, rxs["MST Continus"].new_on_admission) == (20.0, False)
+    assert (rxs["Oramorph"].dose_mg_max, rxs["Oramorph"].frequency_per_day_max) == (10.0, 4)
