@@ -850,8 +850,8 @@ def _stopped_elsewhere(layout: LetterLayout, statements: list, mentions: list[Me
                 not _RE_PASSIVE_PAST_AFTER.match(layout.text, st.owner.end, st.end):
             continue  # "Zamadol SR 100mg bd - usual medicine": a line that states a prescription, not a story
         rx_ms = [m for m in st.mentions if m.context == "rx"]
-        if not rx_ms:
-            continue
+        if not rx_ms or _discharge_positive(text[st.cue_start:st.end]):
+            continue  # ("We have continued the tapentadol MR 50 mg twice daily": it goes home, whatever stopped)
         for s_m in stopped:
             if s_m.generic != st.owner.generic or s_m in st.mentions:
                 continue

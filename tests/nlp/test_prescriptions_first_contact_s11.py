@@ -147,3 +147,20 @@ def test_noun_first_list_headings_are_discharge_lists(started, changed, unchange
     assert set(rxs) == {"Oramorph", "MST Continus"}
     assert (rxs["MST Continus"].dose_mg_max, rxs["MST Continus"].new_on_admission) == (20.0, False)
     assert (rxs["Oramorph"].dose_mg_max, rxs["Oramorph"].frequency_per_day_max) == (10.0, 4)
+
+
+# a prose statement that says the drug goes on ("We have continued the tapentadol ...") is not undone by a stop told
+# of the same drug elsewhere in the letter
+@pytest.mark.parametrize("kept", [
+    "We have continued the tapentadol modified-release 50 mg twice daily unchanged (own supply).",
+    "I have continued her tapentadol modified-release 50 mg twice daily (own supply).",
+])
+def test_a_drug_said_to_go_on_is_not_undone_by_a_stop_elsewhere(kept):
+    letter = (
+        "Dear Dr Whitcombe,\n\n"
+        "She has severe osteoarthritis of both knees; she has been on Palexia SR 50 mg twice a day for the knee pain, "
+        f"started by the orthopaedic team about a year ago. {kept} She took tramadol before the Palexia, but it was "
+        "stopped because of the interaction risk with her sertraline.\n"
+    )
+    [rx] = _rxs(letter)
+    assert (rx.generic, rx.formulation, rx.dose_mg_max, rx.frequency_per_day_max) == ("tapentadol", "MR", 50.0, 2)
