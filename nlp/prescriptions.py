@@ -1486,8 +1486,10 @@ def _clause_between_others(layout: LetterLayout, m: Mention, others: "OtherOpioi
 
 
 def _same_product(a: OpioidPrescription, b: OpioidPrescription) -> bool:
-    """Same generic and form, and no two different brands."""
-    return a.generic == b.generic and a.formulation == b.formulation and (not a.brand or not b.brand or a.brand == b.brand)
+    """Same generic and form, no two different brands and no two different routes (an oral solution is not the
+    injection of the same drug)."""
+    return a.generic == b.generic and a.formulation == b.formulation and (not a.brand or not b.brand or a.brand == b.brand) \
+        and (not a.route or not b.route or a.route == b.route)
 
 
 def _prose_change_reference(layout: LetterLayout, m: Mention, rxs: list[OpioidPrescription],

@@ -164,3 +164,20 @@ def test_a_drug_said_to_go_on_is_not_undone_by_a_stop_elsewhere(kept):
     )
     [rx] = _rxs(letter)
     assert (rx.generic, rx.formulation, rx.dose_mg_max, rx.frequency_per_day_max) == ("tapentadol", "MR", 50.0, 2)
+
+
+# an oral solution told before an anticipatory list is its own prescription, not the story of the injection of the
+# same drug listed under the anticipatory heading
+@pytest.mark.parametrize("heading", ["JIC (anticipatory) meds - supplied:", "Anticipatory medicines:", "Just in case meds:"])
+def test_an_oral_solution_is_not_folded_into_the_injection_of_the_same_drug(heading):
+    letter = (
+        "Rapid d/c home - PPC\n\n"
+        "Meds:\n"
+        "MST continus 60mg bd (up from 40mg bd) - TTO 14/7\n"
+        "oramorph 10mg/5ml 10-20mg 2hrly prn for breakthrough pain, 300ml\n"
+        f"{heading}\n"
+        "  morphine sulfate 10mg/ml inj 2.5-5mg SC 1hrly prn pain/SOB, 10 amps\n"
+        "  midazolam 10mg/2ml inj 2.5-5mg SC 1hrly prn agitation, 10 amps\n"
+    )
+    rxs = sorted(((rx.formulation, rx.route, rx.dose_mg_max) for rx in _rxs(letter)), key=str)
+    assert rxs == [("MR", "oral", 60.0), ("liquid", "oral", 20.0), ("liquid", "subcutaneous", 5.0)]
