@@ -427,6 +427,45 @@ def _wrapped_continuation(text: str, ls: int, pos: int) -> bool:
 
 
 @lru_cache(maxsize=1)
+def _medicine_item_head() -> re.Pattern:
+    return phrase_regex(letter_rules()["plans"]["medicine_item_head"])
+
+
+def _other_drug_item(layout: LetterLayout, s: int, ex: LetterExtraction, opioid_pos) -> bool:
+    """Whether a statement naming no opioid sits on another drug's medicine line ("- Nimodipine 60mg 4hrly (... then
+    STOP)") or in the fields under it ("1. Budesonide 3mg capsules" / "   Directions: ... then taper"): a name and a
+    strength open the item, so the plan is that drug's even when the lexicon does not know it. An item holding an
+    opioid (by mention or by a prescription read there, misspelt names too) is the opioid's."""
+    text = layout.text
+    ls, le = layout.line_bounds(s)
+    if any(text.find(sep, ls, le) >= 0 for sep in _CELL_SEPS):
+        return False  # a table row: its cells are read as a row's elsewhere
+    head = ls
+    if text[ls:ls + 1] in (" ", "\t") and not RE_BULLET.match(text[ls:le]):
+        # an indented field line: its item's head is the nearest line above at a smaller indent (no blank between)
+        indent = _indent(text[ls:le])
+        li = layout.line_index(s)
+        head = None
+        for k in range(li - 1, max(-1, li - 8), -1):
+            a = layout.line_starts[k]
+            line = text[a:layout.line_starts[k + 1] - 1]
+            if not line.strip():
+                return False
+            if _indent(line) < indent:
+                head = a
+                break
+        if head is None:
+            return False
+    he = layout.line_bounds(head)[1]
+    bm = RE_BULLET.match(text[head:he])  # (anchored at a line's start: read on the line itself)
+    if not _medicine_item_head().match(text, head + bm.end() if bm else head, he):
+        return False
+    if any(head <= p < le for p in opioid_pos):
+        return False
+    return not any(head <= (rx.statement_span or rx.span)[0] < le for rx in ex.opioids if rx.span)
+
+
+@lru_cache(maxsize=1)
 def _step_down_to_other() -> re.Pattern:
     """A stop said of a pronoun until a non-opioid is enough ("stop them once plain paracetamol is enough")."""
     return gated(phrase_regex(letter_rules()["plans"]["step_down_to_other"]))
@@ -697,6 +736,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
                 is_wean = False
         if is_wean and has_other and ((row_other and not has_opioid) or _plan_object_is_other(st, s, mentions)):
             is_wean = False
+        if is_wean and not named_opioid and _other_drug_item(layout, s, ex, opioid_pos):
+            is_wean = False  # a stop or taper on another drug's medicine line or item block is that drug's plan
         if is_wean and not has_opioid and kind not in PLAN_SECTIONS and not lead_in and \
                 not (not has_other and ex.opioids and _labelled_plan(st)) and \
                 not _opioid_on_row(layout, s, opioid_pos) and \

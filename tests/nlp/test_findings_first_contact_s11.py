@@ -1,0 +1,59 @@
+"""Classes of weaning-plan, GP-instruction, indication and risk-flag wording found wrong by the first-contact gold
+sets fresh50 to fresh54 (session 11). Every line here was written for these tests; none is taken from a gold
+letter."""
+from __future__ import annotations
+
+import pytest
+
+from nlp.pipeline import extract_letter
+
+HEAD = ("NORTHFIELD INFIRMARY - Discharge summary\nPatient: Test Person   DOB 03/04/1970   Discharged 10/03/2026\n\n"
+        "Diagnosis: fractured left neck of humerus\n\n")
+SIGN = "\nRegards,\n\nDr Writer\nFY2\n"
+OPIOID = "- Oxycodone 5mg capsules, one every 4 hours when required for pain, 20 capsules (new)\n"
+
+
+def _letter(body: str):
+    return extract_letter(HEAD + body + SIGN)
+
+
+# a stop or taper told on another drug's medicine line, or in the fields of its item block, is that drug's plan
+# (known to the lexicon or not); the same words on the opioid's own line, or a plan line of its own, are the opioid's
+OTHER_DRUG_ITEM = [
+    ("Medicines on discharge:\n- Ticagrelor 90mg BD (12 months then STOP)\n" + OPIOID, False),
+    ("TTO:\n - ceftriax 1g od 3/7 then stop\n" + OPIOID, False),
+    ("Medicines on discharge:\n1. Prednisolone 30mg tablets\n   Directions: 30mg each morning for 1 week, then taper"
+     " by 5mg weekly\n2. Oxycodone 5mg capsules\n   Directions: one every 4 hours when required for pain\n", False),
+    ("Discharge medication\n1. Paracetamol 500mg tablets\n   Take: 1g QDS (reduce to 500mg QDS if weight falls below"
+     " 50kg)\n" + OPIOID, False),
+    # near misses: the opioid's own line or item, and a plan line naming no drug
+    ("Medicines on discharge:\n- Oxycodone 5mg capsules, one every 4 hours when required, 20 capsules - 5 days then"
+     " STOP\n", True),
+    ("Medicines on discharge:\n1. Oxycodone 5mg capsules\n   Directions: one every 4 hours when required for 5 days,"
+     " then stop\n", True),
+    ("Medicines on discharge:\n" + OPIOID + "\nPlan:\n- Step down to 5mg BD after 3 days then stop.\n", True),
+    ("Medicines on discharge:\n" + OPIOID + "- Reduce to 5mg QDS after 3 days, then stop\n", True),
+]
+
+
+@pytest.mark.parametrize("body, present", OTHER_DRUG_ITEM)
+def test_a_plan_on_another_drugs_item_is_not_the_opioids(body, present):
+    assert _letter(body).weaning_plan.present is present
+
+
+# advice already given to stop, with no time or condition, is history ("advised to stop and see the GP"); told with
+# when to stop, it is the plan; a step-down told as done by someone ("weaned by the drug service") is history too
+TOLD_TO_STOP = [
+    ("He had been using his partner's dihydrocodeine at home; advised to stop and see his GP.\n", False),
+    ("Past history: tramadol dependence 2021 (weaned by the community drug team).\n", False),
+    ("She was advised to stop buying codeine linctus.\n", False),
+    ("She has been told to stop the oxycodone when the current box runs out.\n", True),
+    ("Advised to stop the oxycodone as the pain settles.\n", True),
+    ("He was advised to stop the oxycodone after 5 days.\n", True),
+    ("The oxycodone is to be weaned by the GP over 2 weeks.\n", True),
+]
+
+
+@pytest.mark.parametrize("body, present", TOLD_TO_STOP)
+def test_advice_already_given_to_stop_is_no_plan_without_a_when(body, present):
+    assert _letter("Medicines on discharge:\n" + OPIOID + "\n" + body).weaning_plan.present is present
