@@ -57,3 +57,21 @@ TOLD_TO_STOP = [
 @pytest.mark.parametrize("body, present", TOLD_TO_STOP)
 def test_advice_already_given_to_stop_is_no_plan_without_a_when(body, present):
     assert _letter("Medicines on discharge:\n" + OPIOID + "\n" + body).weaning_plan.present is present
+
+
+# a benzodiazepine course told as run and finished on the ward ("regime completed on ward", "a reducing regimen of
+# X, completed on the ward", "course complete") is no co-prescription; one still to be completed at home is
+BENZO_COURSE_DONE = [
+    ("Alcohol withdrawal - chlordiazepoxide regime completed on ward 06/03, nil further.\n", False),
+    ("He was given a reducing regimen of chlordiazepoxide, completed on the ward.\n", False),
+    ("She had a short chlordiazepoxide reducing regimen for withdrawal, completed two days before discharge.\n", False),
+    ("Withdrawal covered with chlordiazepoxide on the ward, course complete.\n", False),
+    ("Chlordiazepoxide 10mg QDS reducing regimen - to complete the course at home, 12 capsules supplied (new).\n", True),
+    ("Diazepam 2mg three times a day for muscle spasm, 9 tablets (new) - course to be completed by 13/03.\n", True),
+]
+
+
+@pytest.mark.parametrize("body, flag", BENZO_COURSE_DONE)
+def test_a_benzodiazepine_course_completed_on_the_ward_is_not_coprescribed(body, flag):
+    letter = _letter("Medicines on discharge:\n" + OPIOID + "\n" + body)
+    assert ("benzodiazepine_coprescribed" in letter.risk_flags) is flag
