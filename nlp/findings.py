@@ -1042,8 +1042,11 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
             stop = c.cues["stopped"].search(here)
             if stop and _RE_NOT_BEFORE.search(here, max(0, stop.start() - 12), stop.start()):
                 stop = None  # "we have not stopped her Zomorph": it goes on
-            if c.cues["historical"].search(here) or stop:
-                continue  # "PMH: codeine for migraine, stopped years ago": the reason of a past use
+            if stop or (c.cues["historical"].search(here) and _past_use_ended().search(layout.text, s, e)):
+                # "PMH: codeine for migraine, stopped years ago", "prescribed in the past for knee pain - not currently
+                # taking": the reason of a use that ended; a use that went on up to admission ("before admission she
+                # was on X for it", "had been taking X for years for knee pain") gives the reason of the X continued
+                continue
         we = _wrapped_end(layout, e)
         # a reason that ends its line ("oxycodone liquid for breakthrough pain" / "instead - ...") is read up to the
         # line's end as well as in the wrapped sentence (whose next line runs the phrase on)
@@ -1056,6 +1059,11 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
         after = _after_drug().search(layout.text, m.end, we)
         if after:
             return after.group(0)
+        # "She has chronic back pain ..., and before admission she was on X for it": 'for it' after the drug refers back
+        # to the pain the sentence told before it
+        back = _RE_FOR_IT.match(layout.text, m.end, we)
+        if back and _RE_PAIN_WORD.search(layout.text, s, m.start):
+            return back.group(0)
         # "Indication for oxycodone: post-op knee pain": a label naming the drug, then a reason that is not empty
         if _RE_LABEL_BEFORE_DRUG.search(layout.text, max(0, m.start - 90), m.start):
             after = _RE_LABEL_AFTER_DRUG.match(layout.text, m.end)
@@ -1099,6 +1107,11 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
         if phrase:
             return phrase
     return None
+
+
+@lru_cache(maxsize=1)
+def _past_use_ended() -> re.Pattern:
+    return phrase_regex(letter_rules()["indication"]["past_use_ended"])
 
 
 @lru_cache(maxsize=1)
@@ -1310,6 +1323,7 @@ def _reason_by_reference() -> re.Pattern:
     return phrase_regex(letter_rules()["indication"]["reason_by_reference"])
 
 
+_RE_FOR_IT = re.compile(r"[^.;:\n]{0,60}?\bfor\s+(?:it|this|that|them)\b(?!\s+to\b)", re.IGNORECASE)
 _RE_PAIN_WORD = re.compile(r"\b(?:pain|painful|aches?|breathless\w*|dyspn\w*)\b", re.IGNORECASE)
 
 

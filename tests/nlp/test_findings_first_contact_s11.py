@@ -75,3 +75,28 @@ BENZO_COURSE_DONE = [
 def test_a_benzodiazepine_course_completed_on_the_ward_is_not_coprescribed(body, flag):
     letter = _letter("Medicines on discharge:\n" + OPIOID + "\n" + body)
     assert ("benzodiazepine_coprescribed" in letter.risk_flags) is flag
+
+
+TRAMADOL = "Medicines on discharge:\n- Tramadol 50mg capsules, one or two four times a day when required, 30 capsules\n\n"
+CODAMOL = ("Discharge medicines\nDrug\tDose\tFreq\tRoute\tQty\tStatus\nCo-codamol 30/500 tablets\t2 tablets\tQDS PRN\tOral"
+           "\t56\tNew\n\n")
+
+
+# the reason the opioid is given, told by a pain-relief label before it ("Pain relief for the wrist fracture:
+# co-codamol"), by 'for it' back to a pain the sentence named, or by a use that went on up to admission; a use
+# told as ended, or the diagnosis alone, is no reason for the drug discharged
+INDICATION = [
+    (CODAMOL, "Pain relief for the wrist fracture: co-codamol as above.\n", True),
+    (CODAMOL, "Analgesia for rib fractures - co-codamol as listed.\n", True),
+    (CODAMOL, "Diagnosis: wrist fracture. Co-codamol as above.\n", False),
+    (CODAMOL, "Pain relief for the wrist fracture: paracetamol was not enough.\n", False),
+    (TRAMADOL, "She has long-standing knee pain, and before admission she was on tramadol 50mg QDS for it.\n", True),
+    (TRAMADOL, "She had been taking tramadol for several years for hip pain. We have restarted it.\n", True),
+    (TRAMADOL, "Tramadol had been prescribed in the past for knee pain - not currently taking.\n", False),
+    (TRAMADOL, "He was on tramadol for it years ago but it was stopped.\n", False),
+]
+
+
+@pytest.mark.parametrize("rx, body, documented", INDICATION)
+def test_the_reason_for_the_opioid_told_away_from_its_line(rx, body, documented):
+    assert _letter(rx + body).indication_documented is documented
