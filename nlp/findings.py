@@ -312,6 +312,26 @@ def _opens_with_gp_label(text: str, s: int, line: tuple[int, int]) -> bool:
         plan_rules().gp_action.search(text, m.end(), le) is not None
 
 
+_RE_LINE_LABEL = re.compile(r"[ \t]*[A-Za-z][\w'/()&+ -]{0,40}?[ \t]*:[ \t]*\S")
+
+
+def _labelled_line_after_inline_stopped(layout: LetterLayout, pos: int) -> bool:
+    """A statement on a line of its own label ("JIC meds not yet in home: GP to prescribe ...") below a stopped list
+    told on its heading's own line ("STOPPED: X (disliked)"): the one-line list ended at its line; the layout
+    runs its section on to the next heading."""
+    sec = layout.section_at(pos)
+    if sec is None or sec.kind != "stopped":
+        return False
+    text = layout.text
+    _hs, he = layout.line_bounds(sec.start)
+    ls, le = layout.line_bounds(pos)
+    if ls <= he or not text[sec.body_start:he].strip(_HEADING_STRIP):
+        return False  # the heading's own line, or a heading standing alone over its list
+    m = _RE_LINE_LABEL.match(text, ls, le)
+    return m is not None and pos <= m.end() + 80 and \
+        not context_patterns().cues["stopped"].search(text, ls, m.end())
+
+
 def _under_gp_heading(layout: LetterLayout, pos: int) -> bool:
     """A GP heading written inside a box or table title ("| ACTIONS FOR GP |") up to three lines above, or at the
     start of the statement's own line ("Plan for GP: please review her in a week. The X can then be stopped")."""
@@ -637,6 +657,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         kind = layout.section_kind(s)
         if kind == "stopped" and _opens_with_gp_label(text, s, layout.line_bounds(s)):
             kind = "gp"  # "GP: pls step down X ..." on its own line after a STOPPED list opens the GP's section
+        elif kind == "stopped" and _labelled_line_after_inline_stopped(layout, s):
+            kind = "body"  # "STOPPED: X (...)" / "JIC meds not yet in home: GP to prescribe ...": a new label, a new topic
         if kind == "stopped":
             # a request to the GP written about a stopped or withheld opioid ("Held on admission and not restarted
             # - please do not reissue") is a GP instruction, never a plan (the drug is already off)

@@ -100,3 +100,41 @@ INDICATION = [
 @pytest.mark.parametrize("rx, body, documented", INDICATION)
 def test_the_reason_for_the_opioid_told_away_from_its_line(rx, body, documented):
     assert _letter(rx + body).indication_documented is documented
+
+
+NO_OPIOID = "Medicines on discharge:\n- Sertraline 50mg once daily\n- Omeprazole 20mg once daily\n\n"
+
+
+# advice to keep clear of a class of products ("avoiding codeine-containing products", "no codeine-containing
+# analgesia") is a caution, no GP action on an opioid; a request that names the opioid itself still is one
+AVOID_CONTAINING = [
+    (NO_OPIOID, "We would advise avoiding codeine-containing products in future.\n", False),
+    (NO_OPIOID, "GP: please issue weekly prescriptions of sertraline only; no codeine-containing analgesia.\n", False),
+    (NO_OPIOID, "Avoidance of codeine-containing medicines is recommended.\n", False),
+    (NO_OPIOID, "GP: please do not prescribe codeine or tramadol again.\n", True),
+    ("Medicines on discharge:\n" + OPIOID + "\n", "GP: please review the oxycodone at 1 week; no codeine-containing"
+     " products alongside it.\n", True),
+]
+
+
+@pytest.mark.parametrize("rx, body, present", AVOID_CONTAINING)
+def test_avoiding_containing_products_is_no_gp_instruction(rx, body, present):
+    assert _letter(rx + body).gp_instruction.present is present
+
+
+# a stopped list told on its heading's own line ("STOPPED: X (reason)") ends there: a next line opening with a label
+# of its own is a new topic, and a GP request in it is read as one
+PAL = ("Symptom control on d/c:\n - Fentanyl 12 mcg/hr patch q72h - usual, cont. Own supply\n"
+       " - Oxycodone oral soln 5mg/5ml 2.5ml 4hrly PRN breathlessness - NEW - 100ml\n")
+INLINE_STOPPED = [
+    (PAL + "STOPPED: Abstral 100mcg SL (pt disliked)\nAnticipatory meds not at home yet: GP to prescribe JIC pack "
+     "(morphine, midazolam, glyco) before weekend pls\n", True),
+    (PAL + "Stopped: naproxen (gastritis)\nEnd of life meds: GP please prescribe anticipatory morphine, midazolam and "
+     "levomepromazine.\n", True),
+    (PAL + "STOPPED: Abstral 100mcg SL (pt disliked)\nNext of kin: wife, aware of plan.\n", False),
+]
+
+
+@pytest.mark.parametrize("body, present", INLINE_STOPPED)
+def test_a_labelled_line_after_an_inline_stopped_list_is_read_on_its_own(body, present):
+    assert _letter(body).gp_instruction.present is present
