@@ -641,6 +641,16 @@ _RE_LIST_NUMBER = re.compile(r"(?:\(?(?:\d{1,2}|[a-h])[.)])?")
 _RE_ADDRESSED_PLAN = re.compile(r"\bplan\b|\bplease\b|\bGP\b", _I)
 
 
+_RE_PLEASE = re.compile(r"\b(?:please|pls|plz|kindly)\b", _I)
+
+
+def _asks_the_gp_by_name(text: str, s: int, e: int) -> bool:
+    """A request that both names the GP or practice and asks ("GP please do not continue X beyond the TTO"): among
+    requests alike on address and heading it is the GP's, where a bare "Please ..." under a shared plan heading may
+    be the ward's or the patient's (a "GP to ..." line without a please keeps its place after a direct please)."""
+    return bool(_RE_PLEASE.search(text, s, e)) and bool(plan_rules().gp_named.search(text, s, e))
+
+
 def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None:
     text = layout.text
     c = context_patterns()
@@ -814,7 +824,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         # a request about an opioid the letter stopped and does not discharge ("Oxycodone ... - stopped; please remove
         # from her repeat list") after one about a discharge opioid ("please continue to issue Palexia SR 50 mg ...")
         s, e, _, _, _ = min(gp, key=lambda x: (not x[3], x[4], not P.gp_address_direct.search(text, x[0], x[1]),
-                                         not (x[2] == "gp" or _under_gp_heading(layout, x[0])), x[0]))
+                                         not (x[2] == "gp" or _under_gp_heading(layout, x[0])),
+                                         not _asks_the_gp_by_name(text, x[0], x[1]), x[0]))
         ex.gp_instruction = Finding(True, text[s:e], (s, e))
 
 

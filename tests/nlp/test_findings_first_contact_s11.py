@@ -138,3 +138,21 @@ INLINE_STOPPED = [
 @pytest.mark.parametrize("body, present", INLINE_STOPPED)
 def test_a_labelled_line_after_an_inline_stopped_list_is_read_on_its_own(body, present):
     assert _letter(body).gp_instruction.present is present
+
+
+# of two requests under the same plan heading, the one that names the GP or practice is the GP's instruction; a bare
+# "Please ..." there may be the ward's or the patient's
+GP_NAMED_FIRST = [
+    ("Plan:\n- Please wean the oxycodone down and stop it over the next week.\n"
+     "- GP please do not continue oxycodone beyond the TTO supply.\n", "GP please do not continue"),
+    ("Plan:\n- Please bring the oxycodone down to 5 mg twice a day after 3 days.\n"
+     "- I would be grateful if your practice could stop the oxycodone at 1 week.\n", "I would be grateful if your practice"),
+    ("Plan:\n- Please review the oxycodone at 1 week.\n- Please add the laxative to the repeat list.\n",
+     "Please review the oxycodone"),
+]
+
+
+@pytest.mark.parametrize("body, start", GP_NAMED_FIRST)
+def test_the_request_naming_the_gp_is_shown(body, start):
+    gp = _letter("Medicines on discharge:\n" + OPIOID + "\n" + body).gp_instruction
+    assert gp.present and gp.text.startswith(start)
