@@ -312,6 +312,26 @@ def _opens_with_gp_label(text: str, s: int, line: tuple[int, int]) -> bool:
         plan_rules().gp_action.search(text, m.end(), le) is not None
 
 
+_RE_LINE_LABEL = re.compile(r"[ \t]*[A-Za-z][\w'/()&+ -]{0,40}?[ \t]*:[ \t]*\S")
+
+
+def _labelled_line_after_inline_stopped(layout: LetterLayout, pos: int) -> bool:
+    """A statement on a line of its own label ("JIC meds not yet in home: GP to prescribe ...") below a stopped list
+    told on its heading's own line ("STOPPED: X (disliked)"): the one-line list ended at its line; the layout
+    runs its section on to the next heading."""
+    sec = layout.section_at(pos)
+    if sec is None or sec.kind != "stopped":
+        return False
+    text = layout.text
+    _hs, he = layout.line_bounds(sec.start)
+    ls, le = layout.line_bounds(pos)
+    if ls <= he or not text[sec.body_start:he].strip(_HEADING_STRIP):
+        return False  # the heading's own line, or a heading standing alone over its list
+    m = _RE_LINE_LABEL.match(text, ls, le)
+    return m is not None and pos <= m.end() + 80 and \
+        not context_patterns().cues["stopped"].search(text, ls, m.end())
+
+
 def _under_gp_heading(layout: LetterLayout, pos: int) -> bool:
     """A GP heading written inside a box or table title ("| ACTIONS FOR GP |") up to three lines above, or at the
     start of the statement's own line ("Plan for GP: please review her in a week. The X can then be stopped")."""
@@ -424,6 +444,45 @@ def _wrapped_continuation(text: str, ls: int, pos: int) -> bool:
     # a run of spaces inside either line is a fixed-width table's columns, not wrapped prose
     return bool(prev) and prev[-1].isalpha() and "   " not in prev.strip() and \
         "   " not in text[pos:le if le >= 0 else len(text)]
+
+
+@lru_cache(maxsize=1)
+def _medicine_item_head() -> re.Pattern:
+    return phrase_regex(letter_rules()["plans"]["medicine_item_head"])
+
+
+def _other_drug_item(layout: LetterLayout, s: int, ex: LetterExtraction, opioid_pos) -> bool:
+    """Whether a statement naming no opioid sits on another drug's medicine line ("- Nimodipine 60mg 4hrly (... then
+    STOP)") or in the fields under it ("1. Budesonide 3mg capsules" / "   Directions: ... then taper"): a name and a
+    strength open the item, so the plan is that drug's even when the lexicon does not know it. An item holding an
+    opioid (by mention or by a prescription read there, misspelt names too) is the opioid's."""
+    text = layout.text
+    ls, le = layout.line_bounds(s)
+    if any(text.find(sep, ls, le) >= 0 for sep in _CELL_SEPS):
+        return False  # a table row: its cells are read as a row's elsewhere
+    head = ls
+    if text[ls:ls + 1] in (" ", "\t") and not RE_BULLET.match(text[ls:le]):
+        # an indented field line: its item's head is the nearest line above at a smaller indent (no blank between)
+        indent = _indent(text[ls:le])
+        li = layout.line_index(s)
+        head = None
+        for k in range(li - 1, max(-1, li - 8), -1):
+            a = layout.line_starts[k]
+            line = text[a:layout.line_starts[k + 1] - 1]
+            if not line.strip():
+                return False
+            if _indent(line) < indent:
+                head = a
+                break
+        if head is None:
+            return False
+    he = layout.line_bounds(head)[1]
+    bm = RE_BULLET.match(text[head:he])  # (anchored at a line's start: read on the line itself)
+    if not _medicine_item_head().match(text, head + bm.end() if bm else head, he):
+        return False
+    if any(head <= p < le for p in opioid_pos):
+        return False
+    return not any(head <= (rx.statement_span or rx.span)[0] < le for rx in ex.opioids if rx.span)
 
 
 @lru_cache(maxsize=1)
@@ -582,6 +641,16 @@ _RE_LIST_NUMBER = re.compile(r"(?:\(?(?:\d{1,2}|[a-h])[.)])?")
 _RE_ADDRESSED_PLAN = re.compile(r"\bplan\b|\bplease\b|\bGP\b", _I)
 
 
+_RE_PLEASE = re.compile(r"\b(?:please|pls|plz|kindly)\b", _I)
+
+
+def _asks_the_gp_by_name(text: str, s: int, e: int) -> bool:
+    """A request that both names the GP or practice and asks ("GP please do not continue X beyond the TTO"): among
+    requests alike on address and heading it is the GP's, where a bare "Please ..." under a shared plan heading may
+    be the ward's or the patient's (a "GP to ..." line without a please keeps its place after a direct please)."""
+    return bool(_RE_PLEASE.search(text, s, e)) and bool(plan_rules().gp_named.search(text, s, e))
+
+
 def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None:
     text = layout.text
     c = context_patterns()
@@ -598,6 +667,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         kind = layout.section_kind(s)
         if kind == "stopped" and _opens_with_gp_label(text, s, layout.line_bounds(s)):
             kind = "gp"  # "GP: pls step down X ..." on its own line after a STOPPED list opens the GP's section
+        elif kind == "stopped" and _labelled_line_after_inline_stopped(layout, s):
+            kind = "body"  # "STOPPED: X (...)" / "JIC meds not yet in home: GP to prescribe ...": a new label, a new topic
         if kind == "stopped":
             # a request to the GP written about a stopped or withheld opioid ("Held on admission and not restarted
             # - please do not reissue") is a GP instruction, never a plan (the drug is already off)
@@ -697,6 +768,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
                 is_wean = False
         if is_wean and has_other and ((row_other and not has_opioid) or _plan_object_is_other(st, s, mentions)):
             is_wean = False
+        if is_wean and not named_opioid and _other_drug_item(layout, s, ex, opioid_pos):
+            is_wean = False  # a stop or taper on another drug's medicine line or item block is that drug's plan
         if is_wean and not has_opioid and kind not in PLAN_SECTIONS and not lead_in and \
                 not (not has_other and ex.opioids and _labelled_plan(st)) and \
                 not _opioid_on_row(layout, s, opioid_pos) and \
@@ -751,7 +824,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         # a request about an opioid the letter stopped and does not discharge ("Oxycodone ... - stopped; please remove
         # from her repeat list") after one about a discharge opioid ("please continue to issue Palexia SR 50 mg ...")
         s, e, _, _, _ = min(gp, key=lambda x: (not x[3], x[4], not P.gp_address_direct.search(text, x[0], x[1]),
-                                         not (x[2] == "gp" or _under_gp_heading(layout, x[0])), x[0]))
+                                         not (x[2] == "gp" or _under_gp_heading(layout, x[0])),
+                                         not _asks_the_gp_by_name(text, x[0], x[1]), x[0]))
         ex.gp_instruction = Finding(True, text[s:e], (s, e))
 
 
@@ -1001,8 +1075,11 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
             stop = c.cues["stopped"].search(here)
             if stop and _RE_NOT_BEFORE.search(here, max(0, stop.start() - 12), stop.start()):
                 stop = None  # "we have not stopped her Zomorph": it goes on
-            if c.cues["historical"].search(here) or stop:
-                continue  # "PMH: codeine for migraine, stopped years ago": the reason of a past use
+            if stop or (c.cues["historical"].search(here) and _past_use_ended().search(layout.text, s, e)):
+                # "PMH: codeine for migraine, stopped years ago", "prescribed in the past for knee pain - not currently
+                # taking": the reason of a use that ended; a use that went on up to admission ("before admission she
+                # was on X for it", "had been taking X for years for knee pain") gives the reason of the X continued
+                continue
         we = _wrapped_end(layout, e)
         # a reason that ends its line ("oxycodone liquid for breakthrough pain" / "instead - ...") is read up to the
         # line's end as well as in the wrapped sentence (whose next line runs the phrase on)
@@ -1015,6 +1092,11 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
         after = _after_drug().search(layout.text, m.end, we)
         if after:
             return after.group(0)
+        # "She has chronic back pain ..., and before admission she was on X for it": 'for it' after the drug refers back
+        # to the pain the sentence told before it
+        back = _RE_FOR_IT.match(layout.text, m.end, we)
+        if back and _RE_PAIN_WORD.search(layout.text, s, m.start):
+            return back.group(0)
         # "Indication for oxycodone: post-op knee pain": a label naming the drug, then a reason that is not empty
         if _RE_LABEL_BEFORE_DRUG.search(layout.text, max(0, m.start - 90), m.start):
             after = _RE_LABEL_AFTER_DRUG.match(layout.text, m.end)
@@ -1058,6 +1140,11 @@ def _indication_elsewhere(layout: LetterLayout, ex: LetterExtraction, mentions) 
         if phrase:
             return phrase
     return None
+
+
+@lru_cache(maxsize=1)
+def _past_use_ended() -> re.Pattern:
+    return phrase_regex(letter_rules()["indication"]["past_use_ended"])
 
 
 @lru_cache(maxsize=1)
@@ -1269,6 +1356,7 @@ def _reason_by_reference() -> re.Pattern:
     return phrase_regex(letter_rules()["indication"]["reason_by_reference"])
 
 
+_RE_FOR_IT = re.compile(r"[^.;:\n]{0,60}?\bfor\s+(?:it|this|that|them)\b(?!\s+to\b)", re.IGNORECASE)
 _RE_PAIN_WORD = re.compile(r"\b(?:pain|painful|aches?|breathless\w*|dyspn\w*)\b", re.IGNORECASE)
 
 

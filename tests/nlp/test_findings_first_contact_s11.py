@@ -1,0 +1,158 @@
+"""Classes of weaning-plan, GP-instruction, indication and risk-flag wording found wrong by the first-contact gold
+sets fresh50 to fresh54 (session 11). Every line here was written for these tests; none is taken from a gold
+letter."""
+from __future__ import annotations
+
+import pytest
+
+from nlp.pipeline import extract_letter
+
+HEAD = ("NORTHFIELD INFIRMARY - Discharge summary\nPatient: Test Person   DOB 03/04/1970   Discharged 10/03/2026\n\n"
+        "Diagnosis: fractured left neck of humerus\n\n")
+SIGN = "\nRegards,\n\nDr Writer\nFY2\n"
+OPIOID = "- Oxycodone 5mg capsules, one every 4 hours when required for pain, 20 capsules (new)\n"
+
+
+def _letter(body: str):
+    return extract_letter(HEAD + body + SIGN)
+
+
+# a stop or taper told on another drug's medicine line, or in the fields of its item block, is that drug's plan
+# (known to the lexicon or not); the same words on the opioid's own line, or a plan line of its own, are the opioid's
+OTHER_DRUG_ITEM = [
+    ("Medicines on discharge:\n- Ticagrelor 90mg BD (12 months then STOP)\n" + OPIOID, False),
+    ("TTO:\n - ceftriax 1g od 3/7 then stop\n" + OPIOID, False),
+    ("Medicines on discharge:\n1. Prednisolone 30mg tablets\n   Directions: 30mg each morning for 1 week, then taper"
+     " by 5mg weekly\n2. Oxycodone 5mg capsules\n   Directions: one every 4 hours when required for pain\n", False),
+    ("Discharge medication\n1. Paracetamol 500mg tablets\n   Take: 1g QDS (reduce to 500mg QDS if weight falls below"
+     " 50kg)\n" + OPIOID, False),
+    # near misses: the opioid's own line or item, and a plan line naming no drug
+    ("Medicines on discharge:\n- Oxycodone 5mg capsules, one every 4 hours when required, 20 capsules - 5 days then"
+     " STOP\n", True),
+    ("Medicines on discharge:\n1. Oxycodone 5mg capsules\n   Directions: one every 4 hours when required for 5 days,"
+     " then stop\n", True),
+    ("Medicines on discharge:\n" + OPIOID + "\nPlan:\n- Step down to 5mg BD after 3 days then stop.\n", True),
+    ("Medicines on discharge:\n" + OPIOID + "- Reduce to 5mg QDS after 3 days, then stop\n", True),
+]
+
+
+@pytest.mark.parametrize("body, present", OTHER_DRUG_ITEM)
+def test_a_plan_on_another_drugs_item_is_not_the_opioids(body, present):
+    assert _letter(body).weaning_plan.present is present
+
+
+# advice already given to stop, with no time or condition, is history ("advised to stop and see the GP"); told with
+# when to stop, it is the plan; a step-down told as done by someone ("weaned by the drug service") is history too
+TOLD_TO_STOP = [
+    ("He had been using his partner's dihydrocodeine at home; advised to stop and see his GP.\n", False),
+    ("Past history: tramadol dependence 2021 (weaned by the community drug team).\n", False),
+    ("She was advised to stop buying codeine linctus.\n", False),
+    ("She has been told to stop the oxycodone when the current box runs out.\n", True),
+    ("Advised to stop the oxycodone as the pain settles.\n", True),
+    ("He was advised to stop the oxycodone after 5 days.\n", True),
+    ("The oxycodone is to be weaned by the GP over 2 weeks.\n", True),
+]
+
+
+@pytest.mark.parametrize("body, present", TOLD_TO_STOP)
+def test_advice_already_given_to_stop_is_no_plan_without_a_when(body, present):
+    assert _letter("Medicines on discharge:\n" + OPIOID + "\n" + body).weaning_plan.present is present
+
+
+# a benzodiazepine course told as run and finished on the ward ("regime completed on ward", "a reducing regimen of
+# X, completed on the ward", "course complete") is no co-prescription; one still to be completed at home is
+BENZO_COURSE_DONE = [
+    ("Alcohol withdrawal - chlordiazepoxide regime completed on ward 06/03, nil further.\n", False),
+    ("He was given a reducing regimen of chlordiazepoxide, completed on the ward.\n", False),
+    ("She had a short chlordiazepoxide reducing regimen for withdrawal, completed two days before discharge.\n", False),
+    ("Withdrawal covered with chlordiazepoxide on the ward, course complete.\n", False),
+    ("Chlordiazepoxide 10mg QDS reducing regimen - to complete the course at home, 12 capsules supplied (new).\n", True),
+    ("Diazepam 2mg three times a day for muscle spasm, 9 tablets (new) - course to be completed by 13/03.\n", True),
+]
+
+
+@pytest.mark.parametrize("body, flag", BENZO_COURSE_DONE)
+def test_a_benzodiazepine_course_completed_on_the_ward_is_not_coprescribed(body, flag):
+    letter = _letter("Medicines on discharge:\n" + OPIOID + "\n" + body)
+    assert ("benzodiazepine_coprescribed" in letter.risk_flags) is flag
+
+
+TRAMADOL = "Medicines on discharge:\n- Tramadol 50mg capsules, one or two four times a day when required, 30 capsules\n\n"
+CODAMOL = ("Discharge medicines\nDrug\tDose\tFreq\tRoute\tQty\tStatus\nCo-codamol 30/500 tablets\t2 tablets\tQDS PRN\tOral"
+           "\t56\tNew\n\n")
+
+
+# the reason the opioid is given, told by a pain-relief label before it ("Pain relief for the wrist fracture:
+# co-codamol"), by 'for it' back to a pain the sentence named, or by a use that went on up to admission; a use
+# told as ended, or the diagnosis alone, is no reason for the drug discharged
+INDICATION = [
+    (CODAMOL, "Pain relief for the wrist fracture: co-codamol as above.\n", True),
+    (CODAMOL, "Analgesia for rib fractures - co-codamol as listed.\n", True),
+    (CODAMOL, "Diagnosis: wrist fracture. Co-codamol as above.\n", False),
+    (CODAMOL, "Pain relief for the wrist fracture: paracetamol was not enough.\n", False),
+    (TRAMADOL, "She has long-standing knee pain, and before admission she was on tramadol 50mg QDS for it.\n", True),
+    (TRAMADOL, "She had been taking tramadol for several years for hip pain. We have restarted it.\n", True),
+    (TRAMADOL, "Tramadol had been prescribed in the past for knee pain - not currently taking.\n", False),
+    (TRAMADOL, "He was on tramadol for it years ago but it was stopped.\n", False),
+]
+
+
+@pytest.mark.parametrize("rx, body, documented", INDICATION)
+def test_the_reason_for_the_opioid_told_away_from_its_line(rx, body, documented):
+    assert _letter(rx + body).indication_documented is documented
+
+
+NO_OPIOID = "Medicines on discharge:\n- Sertraline 50mg once daily\n- Omeprazole 20mg once daily\n\n"
+
+
+# advice to keep clear of a class of products ("avoiding codeine-containing products", "no codeine-containing
+# analgesia") is a caution, no GP action on an opioid; a request that names the opioid itself still is one
+AVOID_CONTAINING = [
+    (NO_OPIOID, "We would advise avoiding codeine-containing products in future.\n", False),
+    (NO_OPIOID, "GP: please issue weekly prescriptions of sertraline only; no codeine-containing analgesia.\n", False),
+    (NO_OPIOID, "Avoidance of codeine-containing medicines is recommended.\n", False),
+    (NO_OPIOID, "GP: please do not prescribe codeine or tramadol again.\n", True),
+    ("Medicines on discharge:\n" + OPIOID + "\n", "GP: please review the oxycodone at 1 week; no codeine-containing"
+     " products alongside it.\n", True),
+]
+
+
+@pytest.mark.parametrize("rx, body, present", AVOID_CONTAINING)
+def test_avoiding_containing_products_is_no_gp_instruction(rx, body, present):
+    assert _letter(rx + body).gp_instruction.present is present
+
+
+# a stopped list told on its heading's own line ("STOPPED: X (reason)") ends there: a next line opening with a label
+# of its own is a new topic, and a GP request in it is read as one
+PAL = ("Symptom control on d/c:\n - Fentanyl 12 mcg/hr patch q72h - usual, cont. Own supply\n"
+       " - Oxycodone oral soln 5mg/5ml 2.5ml 4hrly PRN breathlessness - NEW - 100ml\n")
+INLINE_STOPPED = [
+    (PAL + "STOPPED: Abstral 100mcg SL (pt disliked)\nAnticipatory meds not at home yet: GP to prescribe JIC pack "
+     "(morphine, midazolam, glyco) before weekend pls\n", True),
+    (PAL + "Stopped: naproxen (gastritis)\nEnd of life meds: GP please prescribe anticipatory morphine, midazolam and "
+     "levomepromazine.\n", True),
+    (PAL + "STOPPED: Abstral 100mcg SL (pt disliked)\nNext of kin: wife, aware of plan.\n", False),
+]
+
+
+@pytest.mark.parametrize("body, present", INLINE_STOPPED)
+def test_a_labelled_line_after_an_inline_stopped_list_is_read_on_its_own(body, present):
+    assert _letter(body).gp_instruction.present is present
+
+
+# of two requests under the same plan heading, the one that names the GP or practice is the GP's instruction; a bare
+# "Please ..." there may be the ward's or the patient's
+GP_NAMED_FIRST = [
+    ("Plan:\n- Please wean the oxycodone down and stop it over the next week.\n"
+     "- GP please do not continue oxycodone beyond the TTO supply.\n", "GP please do not continue"),
+    ("Plan:\n- Please bring the oxycodone down to 5 mg twice a day after 3 days.\n"
+     "- I would be grateful if your practice could stop the oxycodone at 1 week.\n", "I would be grateful if your practice"),
+    ("Plan:\n- Please review the oxycodone at 1 week.\n- Please add the laxative to the repeat list.\n",
+     "Please review the oxycodone"),
+]
+
+
+@pytest.mark.parametrize("body, start", GP_NAMED_FIRST)
+def test_the_request_naming_the_gp_is_shown(body, start):
+    gp = _letter("Medicines on discharge:\n" + OPIOID + "\n" + body).gp_instruction
+    assert gp.present and gp.text.startswith(start)
