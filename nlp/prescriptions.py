@@ -1378,7 +1378,7 @@ def _mask_caps(m: S.Masked) -> None:
             m.take(x.start(), x.end())
     t = m.text
     for x in S.RE_QTY_ML.finditer(t):
-        if float(x.group(2)) >= 20:
+        if float(x.group(2)) >= 20 and not S.RE_FREQ_AFTER_VOLUME.match(t, x.end()):  # ("60ml OD" is a dose)
             m.take(x.start(), x.end())
 
 

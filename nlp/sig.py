@@ -462,6 +462,8 @@ class Masked:
                 self.chars[i] = " "
 
 
+RE_FREQ_AFTER_VOLUME = re.compile(r"\s*(?:od|o\.d\.?|once\s+(?:a\s+)?da(?:il)?y|daily|mane|nocte|om|bd|b\.d\.?|"
+                                   r"twice\s+(?:a\s+)?da(?:il)?y|tds|qds)\b", _I)
 _RE_AFTER_VOLUME = re.compile(r"\d\s*(?:ml|mls)\s*[(\[=]\s*$", _I)
 
 # paracetamol 325/500/1000 mg, aspirin 400/500 mg, ibuprofen 200/300 mg in fixed-dose combinations
@@ -671,8 +673,8 @@ def parse_dose(sig: Sig, m: Masked, start: int, formulation: str | None) -> None
     if mls:
         lo = float(mls.group(1))
         hi = float(mls.group(2)) if mls.group(2) else lo
-        if hi <= 30:
-            ml_hit = (lo, hi, mls.start(), mls.end())
+        if hi <= 30 or (hi <= 200 and RE_FREQ_AFTER_VOLUME.match(region, mls.end())):
+            ml_hit = (lo, hi, mls.start(), mls.end())  # ("methadone 1mg/ml 60ml od": a volume told with its frequency is a dose)
     if mg_hit and (formulation not in ("liquid",) or not ml_hit or mg_hit[2] < ml_hit[2] + 40):
         lo, hi, s, e = mg_hit
         sig.dose_mg_min, sig.dose_mg_max = lo, hi
@@ -1159,7 +1161,7 @@ def _quantity(sig: Sig, m: Masked, formulation: str | None, default_unit: str | 
             n = float(x.group(2)) * (float(x.group(1)) if x.group(1) else 1)
             if _RE_MG_ECHO_AFTER.match(m.orig, x.end()) or _RE_MG_BEFORE_BRACKET.search(m.orig, max(0, x.start() - 20), x.start()):
                 continue  # "60 ml (60 mg) once daily", "60 mg (60 ml)": the volume of a dose, not the amount supplied
-            if n >= 20:
+            if n >= 20 and not RE_FREQ_AFTER_VOLUME.match(text, x.end()):  # (not "60ml OD": a dose)
                 sig.quantity_n, sig.quantity_unit = n, "ml"
                 sig.spans["quantity"] = [m.base + x.start(), m.base + x.end()]
                 m.take(x.start(), x.end())

@@ -181,3 +181,20 @@ def test_an_oral_solution_is_not_folded_into_the_injection_of_the_same_drug(head
     )
     rxs = sorted(((rx.formulation, rx.route, rx.dose_mg_max) for rx in _rxs(letter)), key=str)
     assert rxs == [("MR", "oral", 60.0), ("liquid", "oral", 20.0), ("liquid", "subcutaneous", 5.0)]
+
+
+# a volume told with its frequency is the dose of a liquid, however large ("methadone 1mg/ml 60ml OD"); a volume alone
+# is the amount supplied
+@pytest.mark.parametrize("line, dose", [
+    ("methadone 1mg/ml 60ml OD - cont via Boots (supervised)", 60.0),
+    ("methadone 1 mg/ml oral solution 70 ml once daily, supervised", 70.0),
+    ("Methadone mixture 1mg/1ml - 45mls daily (pick up from pharmacy)", 45.0),
+])
+def test_a_large_volume_with_its_frequency_is_a_liquid_dose(line, dose):
+    [rx] = _rxs(f"Discharge medications:\n- {line}\n")
+    assert (rx.dose_mg_max, rx.frequency_per_day_max, rx.supply_quantity) == (dose, 1, None)
+
+
+def test_a_large_volume_without_a_frequency_is_still_the_supply():
+    [rx] = _rxs("Discharge medications:\n- Oramorph 10mg/5ml 2.5-5ml 4-hourly prn, 100ml\n")
+    assert (rx.dose_mg_max, rx.supply_quantity) == (10.0, "100 ml")
