@@ -759,7 +759,7 @@ def _leader_drug_line(text: str, ls: int, le: int, first: int) -> bool:
     return not text[ls:first].strip() and "...." in text[first:le]
 
 
-_RE_FIELD = re.compile(r"([ \t]*)(?:[|│>*-][ \t]*)?([A-Za-z][A-Za-z /()&._-]{0,40}?)[ \t]*[:=][ \t]*(\S[^\n]*?)[ \t]*$")
+_RE_FIELD = re.compile(r"([ \t]*)(?:[|│>*•◦·▪‣–-][ \t]*)?([A-Za-z][A-Za-z /()&._-]{0,40}?)[ \t]*[:=][ \t]*(\S[^\n]*?)[ \t]*$")
 _RE_MORE_FIELDS = re.compile(r"(?:\s{2,}|\t|\s\|\s)([A-Za-z][A-Za-z /()&._-]{0,30}?)[ \t]*:[ \t]*")
 _RE_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 # a value that reads as directions: a dose figure, then a frequency or PRN word (the sig vocabulary)

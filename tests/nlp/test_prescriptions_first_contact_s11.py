@@ -198,3 +198,26 @@ def test_a_large_volume_with_its_frequency_is_a_liquid_dose(line, dose):
 def test_a_large_volume_without_a_frequency_is_still_the_supply():
     [rx] = _rxs("Discharge medications:\n- Oramorph 10mg/5ml 2.5-5ml 4-hourly prn, 100ml\n")
     assert (rx.dose_mg_max, rx.supply_quantity) == (10.0, "100 ml")
+
+
+# an item's fields on bulleted sub-lines ("   • Dose: 5mg (5ml)") are its cells, whatever the bullet
+@pytest.mark.parametrize("bullet", ["•", "◦", "▪", "–"])
+def test_bulleted_field_lines_under_an_item_are_its_cells(bullet):
+    letter = (
+        "Medicines to take home\n"
+        "1. Fentanyl 12 micrograms/hour transdermal patch (Matrifen)\n"
+        f"   {bullet} Dose: one patch\n"
+        f"   {bullet} Directions: change every 72 hours\n"
+        f"   {bullet} Supply: 5 patches\n"
+        f"   {bullet} Status: usual - continued\n"
+        "2. Oxycodone 5mg/5ml oral solution (OxyNorm liquid)\n"
+        f"   {bullet} Dose: 5mg (5ml)\n"
+        f"   {bullet} Directions: every 4 hours when required for pain, maximum 4 doses in 24 hours\n"
+        f"   {bullet} Supply: 250ml\n"
+        f"   {bullet} Status: new\n"
+    )
+    rxs = {rx.generic: rx for rx in _rxs(letter)}
+    oxy, fent = rxs["oxycodone"], rxs["fentanyl"]
+    assert (oxy.dose_mg_max, oxy.frequency_per_day_max, oxy.prn, oxy.supply_quantity, oxy.new_on_admission) == \
+        (5.0, 4, True, "250 ml", True)
+    assert (fent.supply_quantity, fent.new_on_admission) == ("5 patches", False)
