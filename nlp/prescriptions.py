@@ -1567,8 +1567,16 @@ _RE_NOT_VALUE = re.compile(r"(\d+(?:\.\d+)?)\s*(mg|micrograms?|mcg)\b[^.;\n]{0,6
                            r"(?:the\s+)?(\d+(?:\.\d+)?)\s*(?:mg|micrograms?|mcg)\b", _I)
 _RE_FREQ_NOT = re.compile(r"\b(?:is|are|should\s+(?:read|be)|to\s+be|corrected\s+to|changed\s+to|amended\s+to|clarified\s+to)\s+"
                           r"([^.;\n]{1,60}?)[\s,(–-]+(?:not|rather\s+than|instead\s+of)\s+([^.;\n]{1,40})", _I)
-_RE_TO_VALUE = re.compile(r"\b(?:corrected|changed|amended|clarified|reduced|increased)\s+(?:from\s+[^.;\n]{1,40}?\s+)?to\s+"
+_RE_TO_VALUE = re.compile(r"\b(?:corrected|changed|amended|clarified|reduced|increased)\s+"
+                          r"(?:(?:with|by|after)\s+[^.;\n\"“]{1,30}?\s+)?(?:from\s+[^.;\n]{1,40}?\s+)?to\s+"
                           r"[\"“']?([^.;\n\"”']{1,60})", _I)
+# '"max 4 doses in 24 hours" added': a direction written into the item
+_RE_QUOTED_ADDED = re.compile(r"[\"“']([^\"”'\n]{1,60})[\"”']\s+(?:added|inserted|written\s+in)\b", _I)
+# an item note that takes the item off the list ("Item 2: deleted - two opioids not needed")
+_RE_ITEM_DELETED = re.compile(r"\b(?:deleted|removed|cancell?ed|omitted|struck\s+off|crossed\s+off|"
+                              r"not\s+(?:to\s+be\s+)?(?:supplied|dispensed))\b", _I)
+# the days a correction sets the supply to ("supply reduced to 7 days (28 capsules)")
+_RE_SUPPLY_TO_DAYS = re.compile(r"\bsupply\b[^.;\n]{0,30}?\bto\s+(\d{1,2})\s*days?\b", _I)
 _RE_ITEM_REF = re.compile(r"\b(?:item|line|row)\s+(?:no\.?\s*)?(\d{1,2})\b", _I)
 _RE_DOSE_TOLD = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:mg)?\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)\s*mg\b|\s*(\d+(?:\.\d+)?)\s*mg\b", _I)
 
@@ -1667,8 +1675,9 @@ def _corrections(reading: _Reading) -> None:
     opioid_ms = sorted((m for m in mentions if m.category == "opioid"), key=lambda m: m.start)
     starts = [m.start for m in opioid_ms]
     done = set()
-    for cm in itertools.islice(context_patterns().cues["correction"].finditer(text), _MAX_CORRECTIONS):
-        s, e = layout.sentence_bounds(cm.start())
+    listed = list(rxs)
+    deleted: set[int] = set()
+    for cm, s, e in _correction_sentences(layout):
         if (s, e) in done:
             continue
         done.add((s, e))
@@ -1682,11 +1691,14 @@ def _corrections(reading: _Reading) -> None:
         item = _RE_ITEM_REF.search(sentence) or (
             None if named else last_match(_RE_ITEM_REF, text, max(lead, s - 240, layout.line_bounds(s)[0] - 240), s))
         if item:
-            numbered = re.compile(r"^[ \t]*\[?0?" + item.group(1) + r"(?:[.);\]][ \t]?|[ \t]*\|)", re.M)
+            numbered = re.compile(r"^[ \t]*\[?0?" + item.group(1) + r"(?:[.);\]][ \t]?|[ \t]*\||[ \t]{2,}|\t)", re.M)
             targets.update({id(r): r for r in rxs if numbered.match(text, layout.line_bounds(r.span[0])[0])})
         para_end = text.find("\n\n", e)
         para_end = len(text) if para_end < 0 else para_end
-        if not targets:  # a Pharmacist action column beside the row: "OxyContin 10mg TDS x 28 | CORRECTED to BD"
+        if cm is None and item and len(targets) == 1 and _RE_ITEM_DELETED.search(sentence):
+            deleted.add(id(next(iter(targets.values()))))  # "- Item 2: deleted - two opioids not needed"
+            continue
+        if not targets and cm is not None:  # a Pharmacist action column beside the row: "OxyContin 10mg TDS x 28 | CORRECTED to BD"
             ls, le = layout.line_bounds(cm.start())
             row = [r for r in rxs if ls <= r.span[0] < cm.start()]
             if len(row) == 1:
@@ -1708,7 +1720,34 @@ def _corrections(reading: _Reading) -> None:
         _apply_correction(rx, sentence, v)
         # the corrected prescription told again in the correction's paragraph: the same one
         rxs = [r2 for r2 in rxs if r2 is rx or not (s <= r2.span[0] < para_end and same_prescription(r2, rx))]
-    reading.rxs = rxs
+    for i, r in enumerate(listed):
+        if id(r) in deleted:
+            for gm in reading.group_of[i].mentions:
+                gm.context = "stopped"  # (a stopped drug: the screening took it off the list)
+    kept = {id(r) for r in rxs if id(r) not in deleted}
+    reading.group_of[:] = [g for r, g in zip(listed, reading.group_of) if id(r) in kept]
+    reading.rxs = [r for r in listed if id(r) in kept]
+
+
+def _correction_sentences(layout: LetterLayout):
+    """(cue, start, end) of each sentence holding a correction cue, and (None, start, end) of each line of the list a
+    cue's heading line opens ("Screening pharmacist - AMENDED before dispensing:" / "  - Item 1: supply reduced to
+    7 days ..." / "  - Item 2: deleted ..."), up to a blank line."""
+    text = layout.text
+    for cm in itertools.islice(context_patterns().cues["correction"].finditer(text), _MAX_CORRECTIONS):
+        yield cm, *layout.sentence_bounds(cm.start())
+        ls, le = layout.line_bounds(cm.start())
+        if not text[ls:le].rstrip().endswith(":"):
+            continue
+        j = le + 1
+        for _ in range(12):
+            if j >= len(text):
+                break
+            a, b = layout.line_bounds(j)
+            if not text[a:b].strip():
+                break
+            yield None, a, b
+            j = b + 1
 
 
 def _apply_correction(rx: OpioidPrescription, sentence: str, v: re.Match | None) -> None:
@@ -1726,7 +1765,7 @@ def _apply_correction(rx: OpioidPrescription, sentence: str, v: re.Match | None)
             rx.dose_mg_max = new
             rx.dose_mg_min = new if rx.dose_mg_min is None or rx.dose_mg_min >= new else rx.dose_mg_min
             changed = True
-    for rx_pat in (_RE_FREQ_NOT, _RE_TO_VALUE):
+    for rx_pat in (_RE_FREQ_NOT, _RE_TO_VALUE, _RE_QUOTED_ADDED):
         for f in rx_pat.finditer(sentence):
             d = _RE_DOSE_TOLD.match(f.group(1))
             if d and rx.strength_mg and rx.formulation != "patch":  # "amended to 50 mg up to three times a day"
@@ -1751,7 +1790,7 @@ def _apply_correction(rx: OpioidPrescription, sentence: str, v: re.Match | None)
                 rx.quantity_n, rx.quantity_unit = q.quantity_n, q.quantity_unit
                 rx.supply_quantity = S.format_quantity(q)
                 changed = True
-    days = re.search(r"=\s*(\d{1,2})\s*days?'?\s*(?:'s\s*)?supply", sentence, _I)
+    days = re.search(r"=\s*(\d{1,2})\s*days?'?\s*(?:'s\s*)?supply", sentence, _I) or _RE_SUPPLY_TO_DAYS.search(sentence)
     if days:
         rx.supply_days = int(days.group(1))
         changed = True

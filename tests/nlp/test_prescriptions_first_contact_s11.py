@@ -221,3 +221,39 @@ def test_bulleted_field_lines_under_an_item_are_its_cells(bullet):
     assert (oxy.dose_mg_max, oxy.frequency_per_day_max, oxy.prn, oxy.supply_quantity, oxy.new_on_admission) == \
         (5.0, 4, True, "250 ml", True)
     assert (fent.supply_quantity, fent.new_on_admission) == ("5 patches", False)
+
+
+# a screening pharmacist's item notes under an "AMENDED ...:" line change the numbered rows they name
+@pytest.mark.parametrize("heading", [
+    "Screening pharmacist (D. Mwangi) - AMENDED before dispensing:",
+    "TTO amended by pharmacy at clinical check:",
+])
+def test_numbered_item_notes_under_an_amended_heading_change_their_rows(heading):
+    letter = (
+        "TTO\n"
+        "No  Drug                         Dose      Freq              Days  Qty       New/Cont\n"
+        "1   OxyNorm 5mg capsules          5-10mg    4-hrly PRN        14    56 caps   New\n"
+        "2   Codeine phosphate 30mg tabs   30mg      QDS PRN           7     28 tabs   New\n"
+        "3   Paracetamol 500mg tabs        1g        QDS               14    112 tabs  New\n"
+        "\n"
+        f"{heading}\n"
+        "  - Item 1: supply reduced to 7 days (28 capsules) per trust post-op opioid policy; \"max 4 doses in 24 hours\" added.\n"
+        "  - Item 2: deleted - two opioids not needed, team agreed.\n"
+        "  - Item 3: checked, no change.\n"
+    )
+    [rx] = _rxs(letter)
+    assert (rx.brand, rx.frequency_per_day_max, rx.supply_days, rx.supply_quantity) == ("OxyNorm", 4, 7, "28 capsules")
+    assert ("codeine", "stopped") in _reasons(letter)
+
+
+def test_a_correction_told_with_who_agreed_it_still_changes_the_item():
+    letter = (
+        "TTO as prescribed:\n"
+        "- OxyContin 10mg MR tablets, 10mg twice daily - usual, continued (patient's own supply)\n"
+        "- Oxycodone 5mg capsules (OxyNorm), 5mg every 4 hours PRN for pleuritic pain, 30 caps - NEW\n\n"
+        "Pharmacist screening note: OxyNorm amended with the team to \"max 4 doses in 24 hours\" given his age, and the\n"
+        "quantity reduced to 20 capsules. Nothing else changed.\n"
+    )
+    rxs = {rx.brand: rx for rx in _rxs(letter)}
+    assert set(rxs) == {"OxyContin", "OxyNorm"}
+    assert rxs["OxyNorm"].frequency_per_day_max == 4
