@@ -257,3 +257,19 @@ def test_a_correction_told_with_who_agreed_it_still_changes_the_item():
     rxs = {rx.brand: rx for rx in _rxs(letter)}
     assert set(rxs) == {"OxyContin", "OxyNorm"}
     assert rxs["OxyNorm"].frequency_per_day_max == 4
+
+
+# "Meds:" heads the medicines list: the allergy line above it does not run on over the list
+@pytest.mark.parametrize("allergy", ['ADR: codeine - "did not get on with it" (drowsy)', "Allergies: morphine (itch)",
+                                     "Intolerances: tramadol - confusion"])
+def test_a_meds_heading_ends_the_allergy_line_above(allergy):
+    letter = (
+        "Spinal day case - L4/5 microdiscectomy, d/c 04/11/25\n59M\n"
+        f"{allergy}\n"
+        "Meds:\n"
+        "Palexia SR 50mg BD x 7/7 then stop - NEW (14 tabs)\n"
+        "Oxynorm 5mg 1 cap 4hrly prn, max 3 caps/24h - NEW (10 caps)\n"
+    )
+    rxs = {rx.generic: rx for rx in _rxs(letter)}
+    assert set(rxs) == {"tapentadol", "oxycodone"}
+    assert (rxs["oxycodone"].frequency_per_day_max, rxs["tapentadol"].duration_days) == (3, 7)
