@@ -826,6 +826,10 @@ _RE_STATUS_STOP_BEFORE = re.compile(r"^[ \t\-*•]*(?:stopped|discontinued|cease
 _RE_PASSIVE_PAST_AFTER = re.compile(r"[^.;\n]{0,60}?\b(?:was|were|had\s+been)\s+(?:added|started|commenced|begun|prescribed|introduced)\b", _I)
 
 
+# words that make a product immediate release, whatever its name ("OxyNorm liquid", "oxycodone 10mg/ml injection")
+_RE_NOT_MR_FORM = re.compile(r"\b(?:liquid|(?:oral\s+)?solution|injection|inj|immediate[- ]release|IR)\b", _I)
+
+
 def _stopped_elsewhere(layout: LetterLayout, statements: list, mentions: list[Mention]) -> None:
     """A drug described in prose outside the discharge list that the letter says was stopped ("the main driver
     was her co-codamol 30/500 two tablets qds ... We have stopped the co-codamol") is the stopped drug, not a
@@ -855,9 +859,11 @@ def _stopped_elsewhere(layout: LetterLayout, statements: list, mentions: list[Me
         for s_m in stopped:
             if s_m.generic != st.owner.generic or s_m in st.mentions:
                 continue
-            fa, fb = st.owner.term.formulation, s_m.term.formulation
+            fa = _mention_form(text, st.owner) or ("MR" if S.RE_MR.search(text, st.owner.end, st.end) else
+                                                   "IR" if _RE_NOT_MR_FORM.search(text, st.owner.end, st.end) else None)
+            fb = _mention_form(text, s_m)
             if fa and fb and fa != fb:
-                continue
+                continue  # ("the oxycodone MR was stopped during the switch": not the OxyNorm liquid told after it)
             for m in rx_ms:
                 m.context = "stopped"
             break

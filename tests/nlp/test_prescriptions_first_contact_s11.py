@@ -273,3 +273,20 @@ def test_a_meds_heading_ends_the_allergy_line_above(allergy):
     rxs = {rx.generic: rx for rx in _rxs(letter)}
     assert set(rxs) == {"tapentadol", "oxycodone"}
     assert (rxs["oxycodone"].frequency_per_day_max, rxs["tapentadol"].duration_days) == (3, 7)
+
+
+# a stop told of one form ("the oxycodone MR was stopped during the switch") does not undo another form of the same
+# drug told after it in prose (the OxyNorm liquid, the injection)
+@pytest.mark.parametrize("stop", ["the oxycodone MR was stopped during the switch.",
+                                  "his oxycodone modified-release has been stopped."])
+def test_a_stop_of_one_form_does_not_undo_another_form_of_the_drug(stop):
+    letter = (
+        "Dear Dr Trelawny,\n\n"
+        "Before coming in he was on oxycodone MR 40 mg twice a day with poor effect. We converted him to methadone, "
+        "which he now takes as methadone 1mg/ml oral solution 10 mg (10 ml) three times a day, 300 ml supplied; "
+        f"{stop} For breakthrough pain he has OxyNorm liquid 5mg/5ml, 5 mg (5 ml) when required, up to six doses in "
+        "24 hours, 250 ml. We have left him with oxycodone 10mg/ml injection, 2.5 mg subcutaneously when required "
+        "for pain, 5 ampoules, for the district nurses.\n"
+    )
+    forms = sorted((rx.generic, rx.formulation, rx.route) for rx in _rxs(letter))
+    assert forms == [("methadone", "liquid", "oral"), ("oxycodone", "liquid", "oral"), ("oxycodone", "liquid", "subcutaneous")]
