@@ -290,3 +290,20 @@ def test_a_stop_of_one_form_does_not_undo_another_form_of_the_drug(stop):
     )
     forms = sorted((rx.generic, rx.formulation, rx.route) for rx in _rxs(letter))
     assert forms == [("methadone", "liquid", "oral"), ("oxycodone", "liquid", "oral"), ("oxycodone", "liquid", "subcutaneous")]
+
+
+# a drug heading joined to a strength or form heading ("Medicine & strength", "Drug + form") and a row-number heading
+# "Rx#" are table headings: the table is read by its columns
+@pytest.mark.parametrize("num, drug", [("Rx#", "Medicine & strength"), ("Item no.", "Drug + form"),
+                                       ("No", "Medication and strength")])
+def test_joined_drug_headings_make_a_table(num, drug):
+    letter = (
+        "MEDICINES TO TAKE OUT (TTO)\n"
+        f"{num:<4}| {drug:<30} | Amount  | Directions            | Via | Days | Issue | State   | Note\n"
+        "----+--------------------------------+---------+-----------------------+-----+------+-------+---------+------\n"
+        "01  | Oxycodone 5mg caps (Shortec)   | 5-10mg  | 4-6 hrly PRN, max 4   | PO  | 7    | 28    | STARTED | hip pain\n"
+        "    |                                |         | doses in 24h          |     |      |       |         |\n"
+        "02  | Codeine phosphate 30mg tabs    | 30mg    | QDS                   | PO  | -    | -     | STOPPED | drowsy\n"
+    )
+    [rx] = _rxs(letter)
+    assert (rx.generic, rx.frequency_per_day_max, rx.supply_days, rx.supply_quantity) == ("oxycodone", 4, 7, "28 capsules")
