@@ -464,6 +464,8 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
                 and not LINE_STOPPED.search(line) and has_sig(text[m.start:le]):
             # "Regular medicines: MST 60mg bd - continued", "Home medicines: - Oramorph ... (new)": the item goes home
             return "rx"
+        if cue("allergy", clause):
+            return "allergy"  # "Meds on adm: nil regular. Tramadol tried by GP 2024 - vomited, didn't tolerate."
         return "admission"
     if kind == "discharge":
         ls, le = layout.line_bounds(m.start)

@@ -307,3 +307,36 @@ def test_joined_drug_headings_make_a_table(num, drug):
     )
     [rx] = _rxs(letter)
     assert (rx.generic, rx.frequency_per_day_max, rx.supply_days, rx.supply_quantity) == ("oxycodone", 4, 7, "28 capsules")
+
+
+# ward doses told by their count or place in a terse note are not the TTO
+@pytest.mark.parametrize("line, generic", [
+    ("Analgesia: Oramorph 10mg x1 on day 1 only. Happy w/ para + ibu.", "morphine"),
+    ("Oramorph 10mg given x1 by AMU before r/v - not helpful.", "morphine"),
+    ("Oxycodone 2.5mg prn given x2 on obs ward - not for TTO (pain controlled w/ paracetamol).", "oxycodone"),
+    ("Inpt: aciclovir IV->PO completed. oramorph 5mg used x3.", "morphine"),
+])
+def test_ward_doses_told_by_count_or_place_are_inpatient_only(line, generic):
+    letter = f"SDEC d/c 13/10/25\n45F\n{line}\nTTO:\n  paracetamol 1g qds prn\n"
+    assert _rxs(letter) == []
+    assert (generic, "inpatient_only") in _reasons(letter)
+
+
+@pytest.mark.parametrize("heading", ["Ward only - NOT on TTO:", "Inpatient only - not for discharge:"])
+def test_a_ward_only_heading_with_not_on_tto_is_inpatient(heading):
+    letter = f"TTO: paracetamol 1g qds\n\n{heading} oxycodone 5mg PRN (used x3 during admission).\n"
+    assert _rxs(letter) == []
+    assert ("oxycodone", "inpatient_only") in _reasons(letter)
+
+
+@pytest.mark.parametrize("line", ["On adm: co-codamol 8/500 prn OTC - not taking now",
+                                  "the GP list has co-codamol 8/500 prn but she has not taken it for months"])
+def test_a_drug_not_taken_now_is_historical(line):
+    letter = f"PMH: OA knees\n{line}\nTTO:\n 1) Oxycontin 10mg bd x 7/7 (14 tabs)\n"
+    assert [rx.generic for rx in _rxs(letter)] == ["oxycodone"]
+    assert any(g == "codeine" and r in ("historical", "admission") for g, r in _reasons(letter))
+
+
+def test_an_intolerance_under_an_admission_heading_is_an_allergy():
+    letter = "Meds on adm: nil regular. Tramadol tried by GP 2024 - vomited, didn't tolerate.\n\nTTA:\n paracetamol 1g qds\n"
+    assert ("tramadol", "allergy") in _reasons(letter)
