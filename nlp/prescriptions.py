@@ -262,7 +262,10 @@ _RE_STOP_NEXT_CLAUSE = re.compile(r"\s*[;,]\s*(?:and\s+)?(?:(?:this|it|which)\s+
                                   r"(?:stopped|discontinued|ceased)\b[^.;\n]{0,40}"
                                   # ("...; we have stopped this as it was adding to the confusion")
                                   r"|\s*[;,]\s*(?:and\s+|so\s+)?(?:I|we)\s+(?:have\s+)?(?:now\s+)?(?:stopped|discontinued|ceased)\s+"
-                                  r"(?:this|it|them|these|both)\b[^.;\n]{0,40}", _I)
+                                  r"(?:this|it|them|these|both)\b[^.;\n]{0,40}"
+                                  # ("... morphine MR 10mg BD plus codeine 30mg QDS from her GP. Both stopped;")
+                                  r"|\s*\.?\s+(?:both|all\s+(?:of\s+)?(?:these|them|three)|these|they)\s+(?:(?:were|have\s+been|had\s+been|are)\s+)?"
+                                  r"(?:now\s+)?(?:stopped|discontinued|ceased|withdrawn)\b[^.;\n]{0,40}", _I)
 
 
 def _switched_away(text: str, m: Mention, ce: int, others: "OtherOpioids | None") -> bool:
@@ -274,7 +277,9 @@ def _switched_away(text: str, m: Mention, ce: int, others: "OtherOpioids | None"
     return others.other_between(m, x.end(), x.end() + 25)
 
 
-_RE_NEGATED_BEFORE = re.compile(r"\b(?:not|no|nothing|without|never)\b[^.;\n]{0,30}$", _I)
+# (a hard wrap may fall between the negation and the cue: "should not\nbe restarted"; not a new list item)
+_RE_NEGATED_BEFORE = re.compile(r"\b(?:not|no|nothing|without|never)\b(?:[^.;\n]|\n(?![ \t]*(?:\n|[-*•]|\d+[.)])))"
+                                r"{0,30}$", _I)
 
 
 def _goes_home(text: str) -> re.Match | None:

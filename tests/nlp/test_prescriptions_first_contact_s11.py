@@ -340,3 +340,33 @@ def test_a_drug_not_taken_now_is_historical(line):
 def test_an_intolerance_under_an_admission_heading_is_an_allergy():
     letter = "Meds on adm: nil regular. Tramadol tried by GP 2024 - vomited, didn't tolerate.\n\nTTA:\n paracetamol 1g qds\n"
     assert ("tramadol", "allergy") in _reasons(letter)
+
+
+# "Both stopped." told in the next sentence stops the drugs of the sentence before it
+@pytest.mark.parametrize("after", ["Both stopped; two doses of naloxone were needed.", "Both were stopped on day 1.",
+                                   "These have been discontinued."])
+def test_both_stopped_in_the_next_sentence_stops_the_drugs_before(after):
+    letter = (
+        "Dear Dr Ames,\n\n"
+        f"Admitted drowsy with myoclonus on morphine MR 10mg BD plus codeine 30mg QDS from her GP. {after}\n\n"
+        "TTO: paracetamol 1g qds\n"
+    )
+    assert _rxs(letter) == []
+    reasons = dict(_reasons(letter))
+    assert reasons.get("codeine") == "stopped" and reasons.get("morphine") in ("stopped", "historical")
+
+
+# a negation hard-wrapped away from its cue still negates it ("should not\nbe restarted")
+def test_a_negation_wrapped_onto_the_line_above_still_negates():
+    letter = (
+        "Dear Dr Ames,\n\n"
+        "Mrs Carter, 88, was admitted with hypoactive delirium secondary to a\n"
+        "urinary tract infection and constipation. Her medicines were reviewed by the\n"
+        "ward pharmacist and by me. Her regular codeine phosphate 15 mg four times a\n"
+        "day, which she had been taking for knee pain, has been stopped and should not\n"
+        "be restarted; her knee pain has been well controlled on regular paracetamol\n"
+        "and topical diclofenac. We avoided further opioids on the ward and she is much\n"
+        "brighter now; she goes back to her care home with her usual medicines.\n"
+    )
+    assert _rxs(letter) == []
+    assert dict(_reasons(letter)).get("codeine") in ("stopped", "historical")
