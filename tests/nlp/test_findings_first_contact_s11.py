@@ -156,3 +156,87 @@ GP_NAMED_FIRST = [
 def test_the_request_naming_the_gp_is_shown(body, start):
     gp = _letter("Medicines on discharge:\n" + OPIOID + "\n" + body).gp_instruction
     assert gp.present and gp.text.startswith(start)
+
+
+# Session 11b (fresh56-59). A step-down only hoped for, with when it might come ("we would hope in time to reduce
+# it"), or a plan said not to have been made ("we have not made any plans to reduce it further") is no plan; a plan
+# that was made and told is one
+HOPED_OR_NOT_MADE = [
+    ("We would hope in time to reduce the oxycodone once the fracture heals.\n", False),
+    ("We hope eventually to reduce her oxycodone as the pain settles.\n", False),
+    ("We have not made any plans to reduce the oxycodone further.\n", False),
+    ("No formal plan has been made to stop the oxycodone after discharge.\n", False),
+    ("He has not yet agreed a plan to reduce the oxycodone over the coming weeks.\n", False),
+    # near misses: the plan told
+    ("We plan to reduce the oxycodone to 5mg QDS once the fracture heals.\n", True),
+    ("We have made a plan to reduce the oxycodone further over the next two weeks, then stop.\n", True),
+]
+
+
+@pytest.mark.parametrize("body, present", HOPED_OR_NOT_MADE)
+def test_a_hoped_for_or_unmade_step_down_is_no_plan(body, present):
+    assert _letter("Medicines on discharge:\n" + OPIOID + "\n" + body).weaning_plan.present is present
+
+
+# a stop told as what to do if a side effect appears is safety advice ("stop the tramadol if she becomes confused or
+# drowsy"), not a step-down; a stop told with when the need ends is the plan
+STOP_ON_SIDE_EFFECT = [
+    ("Please stop the oxycodone if she becomes confused or drowsy.\n", False),
+    ("Stop the oxycodone straight away if he is drowsy or muddled.\n", False),
+    ("Stop taking the oxycodone if you feel very sleepy.\n", False),
+    ("Stop the oxycodone should he become increasingly confused.\n", False),
+    # near misses
+    ("Please stop the oxycodone if the pain has settled by day 5.\n", True),
+    ("Stop the oxycodone once the pain settles.\n", True),
+]
+
+
+@pytest.mark.parametrize("body, present", STOP_ON_SIDE_EFFECT)
+def test_a_stop_on_a_side_effect_is_no_weaning_plan(body, present):
+    assert _letter("Medicines on discharge:\n" + OPIOID + "\n" + body).weaning_plan.present is present
+
+
+# what the letter suggests the patient does, told in the third person ("we would suggest she stops X within a week")
+SUGGESTED_STOP = [
+    ("We would suggest she stops the oxycodone within a week of going home.\n", True),
+    ("We recommend that he comes off the oxycodone over the next fortnight.\n", True),
+    ("I would advise he stops the oxycodone after five days.\n", True),
+    # near misses: no time or condition, or not the opioid
+    ("We suggest she stops smoking.\n", False),
+    ("If the pain stops she can return to work.\n", False),
+]
+
+
+@pytest.mark.parametrize("body, present", SUGGESTED_STOP)
+def test_a_suggested_stop_with_a_when_is_a_plan(body, present):
+    assert _letter("Medicines on discharge:\n" + OPIOID + "\n" + body).weaning_plan.present is present
+
+
+# a "GP:" line under a drug-history list is the GP's section ("DH: ... stopped 2022" / "GP: pls do not restart X"),
+# also in a letter that discharges no opioid; a header's "GP: Dr A Smith, X Surgery" is no request
+NO_OPIOID = "Medicines on discharge:\n- Omeprazole 40mg once daily\n- Paracetamol 1g four times a day when required\n\n"
+GP_LINE_UNDER_HISTORY = [
+    ("DH: tramadol 50mg QDS for back pain - stopped by GP 2022.\nGP: pls do not restart tramadol.\n", True),
+    ("Drug history: codeine 30mg QDS, stopped 3 months ago (constipation).\nGP - please do not re-prescribe codeine.\n",
+     True),
+    ("DH: tramadol 50mg QDS for back pain - stopped by GP 2022.\nGP: Dr A Smith, Church View Surgery\n", False),
+]
+
+
+@pytest.mark.parametrize("body, present", GP_LINE_UNDER_HISTORY)
+def test_a_gp_line_under_the_drug_history_is_the_gps(body, present):
+    assert _letter(body + "\n" + NO_OPIOID).gp_instruction.present is present
+
+
+# avoiding a class of products is advice for the patient; avoiding issuing or prescribing it is the GP's action
+AVOID_ISSUING = [
+    ("GP: pls avoid issuing codeine-containing analgesia in large quantities - weekly scripts if needed.\n", True),
+    ("Please avoid prescribing codeine-containing painkillers in future.\n", True),
+    ("Please avoid codeine-containing products.\n", False),
+    ("GP: please note she should avoid codeine-containing medicines.\n", False),
+]
+
+
+@pytest.mark.parametrize("body, present", AVOID_ISSUING)
+def test_avoid_issuing_a_class_is_a_gp_action(body, present):
+    assert _letter("Medicines on discharge:\n" + OPIOID + "\n" + body).gp_instruction.present is present
