@@ -240,3 +240,22 @@ AVOID_ISSUING = [
 @pytest.mark.parametrize("body, present", AVOID_ISSUING)
 def test_avoid_issuing_a_class_is_a_gp_action(body, present):
     assert _letter("Medicines on discharge:\n" + OPIOID + "\n" + body).gp_instruction.present is present
+
+
+# 'for this' opening the opioid's sentence refers back to the pain told just before it ("... chronic neck pain from
+# spondylosis. For this he takes X"); with no pain told before, it names no reason
+RX_PROSE = "oxycodone 5mg capsules, one up to four times a day when required, 28 capsules (long-term, unchanged).\n"
+FOR_THIS = [
+    ("He has chronic neck pain from cervical spondylosis.\nFor this he takes " + RX_PROSE, True),
+    ("She has had painful knee osteoarthritis for years. For this, she has been taking " + RX_PROSE, True),
+    ("Her hip pain was poorly controlled at home. For this we have started " + RX_PROSE, True),
+    # near misses: nothing painful told before 'for this'
+    ("He was admitted after a fall at home. For this he takes " + RX_PROSE, False),
+    ("She has atrial fibrillation. For this she takes apixaban 5mg twice a day. She also takes " + RX_PROSE, False),
+]
+
+
+@pytest.mark.parametrize("body, documented", FOR_THIS)
+def test_for_this_refers_back_to_the_pain_told_before(body, documented):
+    head = ("NORTHFIELD INFIRMARY - Discharge summary\nPatient: Test Person   DOB 03/04/1970   Discharged 10/03/2026\n\n")
+    assert extract_letter(head + body + SIGN).indication_documented is documented
