@@ -259,3 +259,22 @@ FOR_THIS = [
 def test_for_this_refers_back_to_the_pain_told_before(body, documented):
     head = ("NORTHFIELD INFIRMARY - Discharge summary\nPatient: Test Person   DOB 03/04/1970   Discharged 10/03/2026\n\n")
     assert extract_letter(head + body + SIGN).indication_documented is documented
+
+
+# a discharge list's heading that gives its analgesia's reason ("TTO (analgesia for mech back pain):") documents the
+# reason of the opioid under it; a heading with no reason, or a reason that is not a pain, does not
+TTO_ITEMS = " - naproxen 500mg BD with food 7/7\n - codeine 30mg 1-2 QDS PRN, 28 tabs (new)\n"
+LIST_HEADING_REASON = [
+    ("TTO (analgesia for mech back pain):\n" + TTO_ITEMS, True),
+    ("Discharge medications (pain relief for his rib fractures pain):\n" + TTO_ITEMS, True),
+    ("Medicines on discharge (analgesia for left wrist pain)\n" + TTO_ITEMS, True),
+    # near misses
+    ("TTO (7 days):\n" + TTO_ITEMS, False),
+    ("TTO (antibiotics for cellulitis):\n" + TTO_ITEMS, False),
+]
+
+
+@pytest.mark.parametrize("body, documented", LIST_HEADING_REASON)
+def test_a_reason_in_the_discharge_lists_heading(body, documented):
+    head = ("SDEC discharge summary   22/03/26\n41F. Mechanical low back pain after lifting.\n\n")
+    assert extract_letter(head + body + SIGN).indication_documented is documented
