@@ -278,3 +278,17 @@ LIST_HEADING_REASON = [
 def test_a_reason_in_the_discharge_lists_heading(body, documented):
     head = ("SDEC discharge summary   22/03/26\n41F. Mechanical low back pain after lifting.\n\n")
     assert extract_letter(head + body + SIGN).indication_documented is documented
+
+
+# "for the district nurses to use if he cannot swallow" says what a supply is for; it asks no one anything
+SUPPLY = "We have left a small supply of oxycodone 10mg/ml injection, 2.5mg SC when required, 5 ampoules, "
+DISTRICT_NURSES = [
+    (SUPPLY + "for the district nurses to use if she cannot swallow.\n", False),
+    (SUPPLY + "for her district nurses to give if she is unable to take oral medicines.\n", False),
+    (SUPPLY + "for the district nurses to use.\nGP: please review the oxycodone at 2 weeks.\n", True),
+]
+
+
+@pytest.mark.parametrize("body, present", DISTRICT_NURSES)
+def test_a_supply_for_the_district_nurses_is_no_request(body, present):
+    assert _letter("Medicines on discharge:\n" + OPIOID + "\n" + body).gp_instruction.present is present
