@@ -292,3 +292,23 @@ DISTRICT_NURSES = [
 @pytest.mark.parametrize("body, present", DISTRICT_NURSES)
 def test_a_supply_for_the_district_nurses_is_no_request(body, present):
     assert _letter("Medicines on discharge:\n" + OPIOID + "\n" + body).gp_instruction.present is present
+
+
+# which GP request is shown: one told as the last clause of the sentence that gives a prescription ("For breakthrough
+# pain she has X ..., but please discuss with us first") comes after a request sentence of its own
+PROSE_RX = ("For breakthrough pain she has oxycodone 5mg capsules, one every 4 hours when required, 20 capsules; if she "
+            "needs more than three doses a day, the dose could go up to 10mg, but please discuss with us first.\n")
+REQUEST_SHOWN = [
+    (PROSE_RX + "Please add the oxycodone to her repeat prescription for the next month.\n", "Please add"),
+    (PROSE_RX + "I would be grateful if you could review the oxycodone at two weeks.\n", "I would be grateful"),
+    # near misses: the prescription's clause is the only request; two requests of their own keep the letter's order
+    (PROSE_RX, "For breakthrough pain"),
+    ("She has oxycodone 5mg capsules, one every 4 hours when required, 20 capsules.\nPlease review the oxycodone at "
+     "two weeks.\nPlease add the oxycodone to her repeat prescription.\n", "Please review"),
+]
+
+
+@pytest.mark.parametrize("body, shown", REQUEST_SHOWN)
+def test_a_request_of_its_own_is_shown_before_one_on_a_prescription(body, shown):
+    gp = extract_letter(HEAD + body + SIGN).gp_instruction
+    assert gp.present and gp.text.startswith(shown)
