@@ -665,8 +665,10 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
     negated_rx = P.negated if could_match(P.negated, text) else None  # once per letter, then per statement
     for s, e, lead_in in statements(layout):
         kind = layout.section_kind(s)
-        if kind == "stopped" and _opens_with_gp_label(text, s, layout.line_bounds(s)):
-            kind = "gp"  # "GP: pls step down X ..." on its own line after a STOPPED list opens the GP's section
+        if kind in ("stopped", "admission", "history") and _opens_with_gp_label(text, s, layout.line_bounds(s)):
+            # "GP: pls step down X ..." / "GP: pls do not restart X" on its own line after a STOPPED list or a drug
+            # history opens the GP's section
+            kind = "gp"
         elif kind == "stopped" and _labelled_line_after_inline_stopped(layout, s):
             kind = "body"  # "STOPPED: X (...)" / "JIC meds not yet in home: GP to prescribe ...": a new label, a new topic
         if kind == "stopped":
@@ -823,9 +825,14 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         # a bare "no repeats" / "no refills" on a medicine line after any statement that addresses the GP
         # a request about an opioid the letter stopped and does not discharge ("Oxycodone ... - stopped; please remove
         # from her repeat list") after one about a discharge opioid ("please continue to issue Palexia SR 50 mg ...")
+        # a request told as the last clause of the sentence that gives a prescription ("For breakthrough pain she has
+        # X 10 mg ...; if she needs more ... the patch could go up, but please discuss with us first") after a
+        # request sentence of its own
+        rx_spans = [rx.span for rx in ex.opioids if rx.span]
         s, e, _, _, _ = min(gp, key=lambda x: (not x[3], x[4], not P.gp_address_direct.search(text, x[0], x[1]),
                                          not (x[2] == "gp" or _under_gp_heading(layout, x[0])),
-                                         not _asks_the_gp_by_name(text, x[0], x[1]), x[0]))
+                                         not _asks_the_gp_by_name(text, x[0], x[1]),
+                                         any(a <= x[0] < b or x[0] <= a < x[1] for a, b in rx_spans), x[0]))
         ex.gp_instruction = Finding(True, text[s:e], (s, e))
 
 

@@ -156,3 +156,159 @@ GP_NAMED_FIRST = [
 def test_the_request_naming_the_gp_is_shown(body, start):
     gp = _letter("Medicines on discharge:\n" + OPIOID + "\n" + body).gp_instruction
     assert gp.present and gp.text.startswith(start)
+
+
+# Session 11b (fresh56-59). A step-down only hoped for, with when it might come ("we would hope in time to reduce
+# it"), or a plan said not to have been made ("we have not made any plans to reduce it further") is no plan; a plan
+# that was made and told is one
+HOPED_OR_NOT_MADE = [
+    ("We would hope in time to reduce the oxycodone once the fracture heals.\n", False),
+    ("We hope eventually to reduce her oxycodone as the pain settles.\n", False),
+    ("We have not made any plans to reduce the oxycodone further.\n", False),
+    ("No formal plan has been made to stop the oxycodone after discharge.\n", False),
+    ("He has not yet agreed a plan to reduce the oxycodone over the coming weeks.\n", False),
+    # near misses: the plan told
+    ("We plan to reduce the oxycodone to 5mg QDS once the fracture heals.\n", True),
+    ("We have made a plan to reduce the oxycodone further over the next two weeks, then stop.\n", True),
+]
+
+
+@pytest.mark.parametrize("body, present", HOPED_OR_NOT_MADE)
+def test_a_hoped_for_or_unmade_step_down_is_no_plan(body, present):
+    assert _letter("Medicines on discharge:\n" + OPIOID + "\n" + body).weaning_plan.present is present
+
+
+# a stop told as what to do if a side effect appears is safety advice ("stop the tramadol if she becomes confused or
+# drowsy"), not a step-down; a stop told with when the need ends is the plan
+STOP_ON_SIDE_EFFECT = [
+    ("Please stop the oxycodone if she becomes confused or drowsy.\n", False),
+    ("Stop the oxycodone straight away if he is drowsy or muddled.\n", False),
+    ("Stop taking the oxycodone if you feel very sleepy.\n", False),
+    ("Stop the oxycodone should he become increasingly confused.\n", False),
+    # near misses
+    ("Please stop the oxycodone if the pain has settled by day 5.\n", True),
+    ("Stop the oxycodone once the pain settles.\n", True),
+]
+
+
+@pytest.mark.parametrize("body, present", STOP_ON_SIDE_EFFECT)
+def test_a_stop_on_a_side_effect_is_no_weaning_plan(body, present):
+    assert _letter("Medicines on discharge:\n" + OPIOID + "\n" + body).weaning_plan.present is present
+
+
+# what the letter suggests the patient does, told in the third person ("we would suggest she stops X within a week")
+SUGGESTED_STOP = [
+    ("We would suggest she stops the oxycodone within a week of going home.\n", True),
+    ("We recommend that he comes off the oxycodone over the next fortnight.\n", True),
+    ("I would advise he stops the oxycodone after five days.\n", True),
+    # near misses: no time or condition, or not the opioid
+    ("We suggest she stops smoking.\n", False),
+    ("If the pain stops she can return to work.\n", False),
+]
+
+
+@pytest.mark.parametrize("body, present", SUGGESTED_STOP)
+def test_a_suggested_stop_with_a_when_is_a_plan(body, present):
+    assert _letter("Medicines on discharge:\n" + OPIOID + "\n" + body).weaning_plan.present is present
+
+
+# a "GP:" line under a drug-history list is the GP's section ("DH: ... stopped 2022" / "GP: pls do not restart X"),
+# also in a letter that discharges no opioid; a header's "GP: Dr A Smith, X Surgery" is no request
+NO_OPIOID = "Medicines on discharge:\n- Omeprazole 40mg once daily\n- Paracetamol 1g four times a day when required\n\n"
+GP_LINE_UNDER_HISTORY = [
+    ("DH: tramadol 50mg QDS for back pain - stopped by GP 2022.\nGP: pls do not restart tramadol.\n", True),
+    ("Drug history: codeine 30mg QDS, stopped 3 months ago (constipation).\nGP - please do not re-prescribe codeine.\n",
+     True),
+    ("DH: tramadol 50mg QDS for back pain - stopped by GP 2022.\nGP: Dr A Smith, Church View Surgery\n", False),
+]
+
+
+@pytest.mark.parametrize("body, present", GP_LINE_UNDER_HISTORY)
+def test_a_gp_line_under_the_drug_history_is_the_gps(body, present):
+    assert _letter(body + "\n" + NO_OPIOID).gp_instruction.present is present
+
+
+# avoiding a class of products is advice for the patient; avoiding issuing or prescribing it is the GP's action
+AVOID_ISSUING = [
+    ("GP: pls avoid issuing codeine-containing analgesia in large quantities - weekly scripts if needed.\n", True),
+    ("Please avoid prescribing codeine-containing painkillers in future.\n", True),
+    ("Please avoid codeine-containing products.\n", False),
+    ("GP: please note she should avoid codeine-containing medicines.\n", False),
+]
+
+
+@pytest.mark.parametrize("body, present", AVOID_ISSUING)
+def test_avoid_issuing_a_class_is_a_gp_action(body, present):
+    assert _letter("Medicines on discharge:\n" + OPIOID + "\n" + body).gp_instruction.present is present
+
+
+# 'for this' opening the opioid's sentence refers back to the pain told just before it ("... chronic neck pain from
+# spondylosis. For this he takes X"); with no pain told before, it names no reason
+RX_PROSE = "oxycodone 5mg capsules, one up to four times a day when required, 28 capsules (long-term, unchanged).\n"
+FOR_THIS = [
+    ("He has chronic neck pain from cervical spondylosis.\nFor this he takes " + RX_PROSE, True),
+    ("She has had painful knee osteoarthritis for years. For this, she has been taking " + RX_PROSE, True),
+    ("Her hip pain was poorly controlled at home. For this we have started " + RX_PROSE, True),
+    # near misses: nothing painful told before 'for this'
+    ("He was admitted after a fall at home. For this he takes " + RX_PROSE, False),
+    ("She has atrial fibrillation. For this she takes apixaban 5mg twice a day. She also takes " + RX_PROSE, False),
+]
+
+
+@pytest.mark.parametrize("body, documented", FOR_THIS)
+def test_for_this_refers_back_to_the_pain_told_before(body, documented):
+    head = ("NORTHFIELD INFIRMARY - Discharge summary\nPatient: Test Person   DOB 03/04/1970   Discharged 10/03/2026\n\n")
+    assert extract_letter(head + body + SIGN).indication_documented is documented
+
+
+# a discharge list's heading that gives its analgesia's reason ("TTO (analgesia for mech back pain):") documents the
+# reason of the opioid under it; a heading with no reason, or a reason that is not a pain, does not
+TTO_ITEMS = " - naproxen 500mg BD with food 7/7\n - codeine 30mg 1-2 QDS PRN, 28 tabs (new)\n"
+LIST_HEADING_REASON = [
+    ("TTO (analgesia for mech back pain):\n" + TTO_ITEMS, True),
+    ("Discharge medications (pain relief for his rib fractures pain):\n" + TTO_ITEMS, True),
+    ("Medicines on discharge (analgesia for left wrist pain)\n" + TTO_ITEMS, True),
+    # near misses
+    ("TTO (7 days):\n" + TTO_ITEMS, False),
+    ("TTO (antibiotics for cellulitis):\n" + TTO_ITEMS, False),
+]
+
+
+@pytest.mark.parametrize("body, documented", LIST_HEADING_REASON)
+def test_a_reason_in_the_discharge_lists_heading(body, documented):
+    head = ("SDEC discharge summary   22/03/26\n41F. Mechanical low back pain after lifting.\n\n")
+    assert extract_letter(head + body + SIGN).indication_documented is documented
+
+
+# "for the district nurses to use if he cannot swallow" says what a supply is for; it asks no one anything
+SUPPLY = "We have left a small supply of oxycodone 10mg/ml injection, 2.5mg SC when required, 5 ampoules, "
+DISTRICT_NURSES = [
+    (SUPPLY + "for the district nurses to use if she cannot swallow.\n", False),
+    (SUPPLY + "for her district nurses to give if she is unable to take oral medicines.\n", False),
+    (SUPPLY + "for the district nurses to use.\nGP: please review the oxycodone at 2 weeks.\n", True),
+]
+
+
+@pytest.mark.parametrize("body, present", DISTRICT_NURSES)
+def test_a_supply_for_the_district_nurses_is_no_request(body, present):
+    assert _letter("Medicines on discharge:\n" + OPIOID + "\n" + body).gp_instruction.present is present
+
+
+# which GP request is shown: one told as the last clause of the sentence that gives a prescription ("For breakthrough
+# pain she has X ..., but please discuss with us first") comes after a request sentence of its own
+PROSE_RX = ("For breakthrough pain she has oxycodone 5mg capsules, one every 4 hours when required, 20 capsules; if she "
+            "needs more than three doses a day, the dose could go up to 10mg, but please discuss with us first.\n")
+REQUEST_SHOWN = [
+    (PROSE_RX + "Please add the oxycodone to her repeat prescription for the next month.\n", "Please add"),
+    (PROSE_RX + "I would be grateful if you could review the oxycodone at two weeks.\n", "I would be grateful"),
+    # near misses: the prescription's clause is the only request; two requests of their own keep the letter's order
+    (PROSE_RX, "For breakthrough pain"),
+    ("She has oxycodone 5mg capsules, one every 4 hours when required, 20 capsules.\nPlease review the oxycodone at "
+     "two weeks.\nPlease add the oxycodone to her repeat prescription.\n", "Please review"),
+]
+
+
+@pytest.mark.parametrize("body, shown", REQUEST_SHOWN)
+def test_a_request_of_its_own_is_shown_before_one_on_a_prescription(body, shown):
+    gp = extract_letter(HEAD + body + SIGN).gp_instruction
+    assert gp.present and gp.text.startswith(shown)
