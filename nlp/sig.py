@@ -320,6 +320,9 @@ RE_MADE_UP_DOSE = gated(re.compile(sig_rules()["made_up_dose"].replace("{PART}",
 # tablets)", "70mg bd (one 60mg and one 10mg tablet)"; read only when the parts add up to the dose just before it
 _MADE_UP_PART_OPT = (r"(?:(\d|one|two|three|four)(?:\s*(?:x|×)\s*|\s+))?(\d+(?:\.\d+)?)\s*mg\b"
                      r"(?:\s*(?:tablets?|tabs?|capsules?|caps?))?")
+# a dose told, then in brackets the tablets that make it: "(2 x 20 mg tablets per dose)", "(two 20mg tabs)"
+_RE_ONE_PART_BRACKET = re.compile(r"\(\s*(?:as\s+|i\.e\.?\s+|=\s*|given\s+as\s+)?(\d|two|three|four)\s*(?:x|×)?\s*"
+                                  r"(\d+(?:\.\d+)?)\s*mg\b[^()\n]{0,30}\)", _I)
 RE_MADE_UP_BRACKET = re.compile(r"\(\s*(?:as\s+|i\.e\.?\s+|=\s*)?" + _MADE_UP_PART_OPT + r"\s*(?:\+|plus|and|&)\s*"
                                 + _MADE_UP_PART_OPT + r"\s*(?:tablets?|tabs?|capsules?|caps?)?\s*\)", _I)
 _RE_PARTS_THEN_TOTAL = re.compile(r"(\d+(?:\.\d+)?)\s*mg\s*(?:\+|plus|and|&)\s*(\d+(?:\.\d+)?)\s*mg\s*\(\s*(?:=\s*)?"
@@ -344,6 +347,16 @@ def parse_made_up_dose(sig: Sig, text: str, base: int) -> None:
         told = [float(f.group(1)) for f in _RE_MG_FIGURE.finditer(text, max(0, x.start() - 40), x.start())]
         if not told or abs(told[-1] - total) > 1e-6:
             x = None  # the parts are not the dose told just before them
+    if not x and "(" in text and (y := _RE_ONE_PART_BRACKET.search(text)):
+        n, each = to_number(y.group(1)), float(y.group(2))
+        told = [float(f.group(1)) for f in _RE_MG_FIGURE.finditer(text, max(0, y.start() - 40), y.start())]
+        if n and 1 < n <= 4 and told and abs(told[-1] - n * each) < 1e-6 and not sig.timed_doses:
+            # "MST Continus 40 mg twice daily (2 x 20 mg tablets per dose)": the dose told, of tablets of that strength
+            sig.strength_mg, sig.strength_kind = each, "mg"
+            sig.dose_mg_min = sig.dose_mg_max = told[-1]
+            sig.dose_units_max = n
+            sig.spans["strength"] = [base + y.start(2), base + y.end(2)]
+        return
     if not x:
         return
     n1, n2 = to_number(x.group(1)) or 1.0, to_number(x.group(3)) or 1.0

@@ -370,3 +370,22 @@ def test_a_negation_wrapped_onto_the_line_above_still_negates():
     )
     assert _rxs(letter) == []
     assert dict(_reasons(letter)).get("codeine") in ("stopped", "historical")
+
+
+# a dose told, then the tablets that make it up in brackets: the strength is the tablet's, the dose the one told
+@pytest.mark.parametrize("line, strength, dose", [
+    ("MST Continus 40 mg twice daily (2 x 20 mg tablets per dose), 56 tablets", 20.0, 40.0),
+    ("Zomorph 30mg bd (two 15mg capsules)", 15.0, 30.0),
+    ("Oxycodone 10mg (2 x 5mg caps) qds prn", 5.0, 10.0),
+])
+def test_a_dose_made_of_tablets_told_in_brackets(line, strength, dose):
+    [rx] = _rxs(f"Discharge medications:\n- {line}\n")
+    assert (rx.strength_mg, rx.dose_mg_max) == (strength, dose)
+
+
+# a taper told in words ("for a further five days before stopping"): the dose spans the steps, the duration sums them
+@pytest.mark.parametrize("further", ["for a further five days", "for another 5 days", "for the next five days"])
+def test_a_taper_step_for_a_further_period(further):
+    [rx] = _rxs("TTO:\n- oxycodone modified-release 10 mg twice a day for five days and then 5 mg twice a day "
+                f"{further} before stopping\n")
+    assert (rx.dose_mg_min, rx.dose_mg_max, rx.duration_days) == (5.0, 10.0, 10)
