@@ -288,7 +288,10 @@ def _goes_home(text: str) -> re.Match | None:
     return a if b is None or (a is not None and a.start() <= b.start()) else b
 
 
-_RE_SUBCLAUSE_BREAK = re.compile(r",\s*(?:and|but|while|whilst|whereas|although)\b|;\s", _I)
+_RE_SUBCLAUSE_BREAK = re.compile(r",\s*(?:and|but|while|whilst|whereas|although|so|hence|therefore)\b|;\s", _I)
+
+
+_RE_RESULT_BREAK = re.compile(r",\s*(?:so|hence|therefore)$", _I)
 
 
 def _own_subclause_start(text: str, cs: int, start: int) -> int:
@@ -523,8 +526,11 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
     if kind == "history" and not positive:
         return "historical"
     own_from = _own_subclause_start(text, cs, m.start)
-    if own_from and others is not None and others.other_between(m, cs, cs + own_from):
-        hist_zone = clause[own_from:]  # "... the patch, which her GP started in the summer, and her Oramorph ..."
+    if own_from and ((others is not None and others.other_between(m, cs, cs + own_from))
+                     or _RE_RESULT_BREAK.search(text, cs + max(own_from - 12, 0), cs + own_from)):
+        # "... the patch, which her GP started in the summer, and her Oramorph ...", "He was using four or five
+        # breakthrough doses a day, so the Zomorph has been increased to ...": the earlier part is another story
+        hist_zone = clause[own_from:]
     else:
         hist_zone = clause
     if others is not None:
@@ -874,6 +880,14 @@ def _stopped_elsewhere(layout: LetterLayout, statements: list, mentions: list[Me
             for m in rx_ms:
                 m.context = "stopped"
             break
+
+
+def _told_going_home(layout: LetterLayout, g: Group) -> bool:
+    """Whether a prose statement's sentence says its drug goes home ("He goes home on Longtec 40mg twice a day")."""
+    if g.source != "prose":
+        return False
+    s, _e = layout.sentence_bounds(g.seg_start)
+    return _discharge_positive(layout.text[s:g.seg_end]) is not None
 
 
 def statement_groups(statements: list) -> list[Group]:
@@ -2151,7 +2165,8 @@ def _shared_supply(reading: _Reading) -> None:
 def merge(a: OpioidPrescription, b: OpioidPrescription) -> None:
     """Fill a's missing fields from b (the same prescription mentioned twice)."""
     for f in ("brand", "strength_mg", "strength_mcg_per_hour", "dose_mg_min", "dose_mg_max", "frequency_per_day_max",
-              "max_daily_dose_mg", "duration_days", "supply_days", "supply_quantity", "new_on_admission", "indication"):
+              "max_daily_dose_mg", "duration_days", "supply_days", "supply_quantity", "new_on_admission", "indication",
+              "status", "dose_change", "previous_dose_mg"):
         if getattr(a, f) is None and getattr(b, f) is not None:
             setattr(a, f, getattr(b, f))
 
@@ -2379,7 +2394,10 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
             continue
         dup = next((r for r in rxs if same_prescription(r, rx)), None)
         if dup is not None:
-            if dup.frequency_per_day_max is None and not dup.prn and (rx.frequency_per_day_max is not None or rx.prn):
+            if (dup.frequency_per_day_max is None and not dup.prn and (rx.frequency_per_day_max is not None or rx.prn)) \
+                    or (_told_going_home(layout, g) and not _told_going_home(layout, group_of[rxs.index(dup)])):
+                # ("we increased his Longtec from 30mg to 40mg ... He goes home on Longtec 40mg twice a day": the
+                # statement that sends it home is the prescription; the story before it adds to it)
                 k = rxs.index(dup)  # the later statement holds the sig: it is the prescription, the first adds to it
                 merge(rx, dup)
                 rxs[k], group_of[k] = rx, g

@@ -389,3 +389,29 @@ def test_a_taper_step_for_a_further_period(further):
     [rx] = _rxs("TTO:\n- oxycodone modified-release 10 mg twice a day for five days and then 5 mg twice a day "
                 f"{further} before stopping\n")
     assert (rx.dose_mg_min, rx.dose_mg_max, rx.duration_days) == (5.0, 10.0, 10)
+
+
+# ", so ..." begins a part of its own: a past told before it ("He was using four doses a day") is not this drug's
+@pytest.mark.parametrize("conj", ["so", "hence", "therefore"])
+def test_a_result_clause_is_not_dated_by_the_clause_before(conj):
+    letter = (
+        "Dear Dr Ash,\n\n"
+        "He had been taking Zomorph 40 mg twice daily. He was using four or five breakthrough doses a day, "
+        f"{conj} the Zomorph has been increased to Zomorph 60 mg twice daily, continuing his usual Oramorph 10 mg/5 ml, "
+        "10 ml (20 mg) two-hourly as required for breakthrough pain.\n"
+    )
+    doses = sorted((rx.formulation, rx.dose_mg_max) for rx in _rxs(letter))
+    assert doses == [("MR", 60.0), ("liquid", 20.0)]
+
+
+# the statement that sends a drug home is the prescription; a change told of it before adds its story
+def test_the_going_home_statement_is_the_prescription_and_the_change_story_adds_to_it():
+    letter = (
+        "Dear Dr Ash,\n\n"
+        "He was already on Longtec 30mg twice daily when he came in. He was using four or five doses of OxyNorm a day, "
+        "so we increased his Longtec from 30mg to 40mg twice daily, and over the last three days he has needed one or "
+        "two breakthrough doses a day.\n\n"
+        "He goes home on Longtec 40mg twice a day and paracetamol 1g QDS (7 days of each supplied).\n"
+    )
+    [rx] = _rxs(letter)
+    assert (rx.dose_mg_max, rx.supply_days, rx.dose_change, rx.previous_dose_mg) == (40.0, 7, "increased", 30.0)
