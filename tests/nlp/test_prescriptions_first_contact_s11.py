@@ -415,3 +415,19 @@ def test_the_going_home_statement_is_the_prescription_and_the_change_story_adds_
     )
     [rx] = _rxs(letter)
     assert (rx.dose_mg_max, rx.supply_days, rx.dose_change, rx.previous_dose_mg) == (40.0, 7, "increased", 30.0)
+
+
+# "last dose given on the ward" tells when the next dose is due, not a ward-only drug
+@pytest.mark.parametrize("line", [
+    "Confirmed dose w/ pharmacy: methadone 1mg/ml 60ml OD - cont, last dose given on ward 08:40 20/10/25, next from pharmacy 21/10.",
+    "He takes methadone 1 mg/ml oral solution 60 mg once daily, supervised; his last dose was given on the ward at 08:30.",
+])
+def test_a_last_dose_given_on_the_ward_goes_on_at_home(line):
+    letter = f"AMU d/c 20/10/25\n52M\n{line}\nTTO:\nflucloxacillin 1g qds 7/7\n"
+    [rx] = _rxs(letter)
+    assert (rx.generic, rx.dose_mg_max, rx.frequency_per_day_max) == ("methadone", 60.0, 1)
+
+
+def test_a_dose_only_given_on_the_ward_is_still_inpatient():
+    letter = "AMU d/c\nOramorph 5mg given x2 on the ward overnight, not needed since.\nTTO:\nparacetamol 1g qds\n"
+    assert _rxs(letter) == []
