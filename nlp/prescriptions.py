@@ -882,6 +882,10 @@ def _stopped_elsewhere(layout: LetterLayout, statements: list, mentions: list[Me
             break
 
 
+_RE_FORM_WORDS = re.compile(r"\b(?:tablets?|tabs?|capsules?|caps|liquid|solution|mixture|linctus|syrup|patch(?:es)?|"
+                            r"injection|inj|MR|SR|XL|CR|modified|prolonged|slow)\b", _I)
+
+
 def _told_going_home(layout: LetterLayout, g: Group) -> bool:
     """Whether a prose statement's sentence says its drug goes home ("He goes home on Longtec 40mg twice a day")."""
     if g.source != "prose":
@@ -2408,7 +2412,11 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
         group_of.append(g)
 
     for st_rx in stories:  # the narrative of a listed prescription adds to it, or stands alone when nothing matched
-        same = [r for r in rxs if _same_product(r, st_rx)]
+        same = [r for r in rxs if _same_product(r, st_rx)] or [
+            # ("Methadone dose confirmed with his pharmacy (60 mg daily)" beside the listed oral solution: the form
+            # the narrative does not name is no other product when the dose is the same)
+            r for r in rxs if r.generic == st_rx.generic and st_rx.dose_mg_max is not None
+            and r.dose_mg_max == st_rx.dose_mg_max and not _RE_FORM_WORDS.search(st_rx.text)]
         if same:
             _fold_story(same[0], st_rx)
         else:

@@ -431,3 +431,15 @@ def test_a_last_dose_given_on_the_ward_goes_on_at_home(line):
 def test_a_dose_only_given_on_the_ward_is_still_inpatient():
     letter = "AMU d/c\nOramorph 5mg given x2 on the ward overnight, not needed since.\nTTO:\nparacetamol 1g qds\n"
     assert _rxs(letter) == []
+
+
+# "pre-adm X" / "Her pre-admission X" and "at home on her X" tell the drug taken before admission
+@pytest.mark.parametrize("line, generic", [
+    ("pre-adm codeine 30mg qds - changed to co-codamol 15/500", "codeine"),
+    ("Pre-adm MST 30mg BD.", "morphine"),
+    ("Her pre-admission Palexia SR dose was 100 mg twice daily.", "tapentadol"),
+])
+def test_a_drug_told_as_pre_admission_is_historical(line, generic):
+    letter = f"R intertroch #NOF -> DHS. FWB.\n{line}\nNKDA\n\nTTO:\nparacetamol 1g qds\n"
+    assert _rxs(letter) == []
+    assert (generic, "historical") in _reasons(letter)
