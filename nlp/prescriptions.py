@@ -291,6 +291,9 @@ def _goes_home(text: str) -> re.Match | None:
 _RE_SUBCLAUSE_BREAK = re.compile(r",\s*(?:and|but|while|whilst|whereas|although|so|hence|therefore)\b|;\s", _I)
 
 
+# a change proposed after the drug's name: "... the MST in two weeks and increase it to 10mg twice daily"
+_RE_PROPOSED_AFTER = re.compile(r"[^.;]{0,40}?\b(?:and|then)\s+(?:to\s+)?(?:increase|reduce|decrease|(?:up-?)?titrate)\s+"
+                                r"(?:it|this|them|the\s+dose)\s+to\b", _I)
 _RE_RESULT_BREAK = re.compile(r",\s*(?:so|hence|therefore)$", _I)
 
 
@@ -521,8 +524,10 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
     if _is_switch_target(text, cs, m) and not cue("historical", text[m.end:ce]):
         # "switched him from tramadol to tapentadol", "converted her to OxyContin": what goes home
         return "rx" if has_sig(text[m.start:ce]) else "reference"
-    if not positive and cue("proposed_change", before):
-        return "reference"  # "we suggest a further reduction of the OxyContin to 5 mg bd in two weeks": a proposal
+    if not positive and (cue("proposed_change", before) or _RE_PROPOSED_AFTER.match(text, m.end, ce)):
+        # "we suggest a further reduction of the OxyContin to 5 mg bd in two weeks", "review his response to the MST in
+        # two weeks and increase it to 10mg twice daily if he is tolerating it": a proposal
+        return "reference"
     if kind == "history" and not positive:
         return "historical"
     own_from = _own_subclause_start(text, cs, m.start)
@@ -756,7 +761,7 @@ def _statement_context(layout: LetterLayout, statements: list) -> None:
             zone_start = brk.end()  # "struggled with tablets on the ward, so | we switched her to a patch": not its words
         zone = text[zone_start:st.end]
         # (not "was continued unchanged on the ward", "applied ... on the ward": the first dose of what goes home)
-        if cue("inpatient_past", zone) and not _goes_home(zone) and not cue("first_dose_on_ward", zone):
+        if cue("inpatient_past", zone) and not _discharge_positive(zone) and not cue("first_dose_on_ward", zone):
             for m in st.mentions:
                 m.context = "inpatient_only"
         elif cue("gp_request", zone) or _step_down_only(text, st, zone):

@@ -443,3 +443,26 @@ def test_a_drug_told_as_pre_admission_is_historical(line, generic):
     letter = f"R intertroch #NOF -> DHS. FWB.\n{line}\nNKDA\n\nTTO:\nparacetamol 1g qds\n"
     assert _rxs(letter) == []
     assert (generic, "historical") in _reasons(letter)
+
+
+# a change proposed after the drug's name is a proposal, not the prescription
+@pytest.mark.parametrize("request_", [
+    "We would be grateful if you could review his response to the MST in two weeks and increase it to 10mg twice daily if he is tolerating it.",
+    "Please review the MST at one week and then reduce it to 2.5 mg twice daily if the pain has settled.",
+])
+def test_a_change_proposed_after_the_name_is_no_prescription(request_):
+    letter = ("Dear Dr Lowe,\n\nFor his breathlessness we have started MST Continus 5mg twice daily, 14 tablets supplied, "
+              f"and lorazepam 0.5mg sublingually when required.\n\n{request_}\n")
+    [rx] = _rxs(letter)
+    assert rx.dose_mg_max == 5.0
+
+
+# a dose used on the ward and "not on TTO" is inpatient only, whatever the TTO word; a heading "Medicines prescribed in
+# hospital but NOT for discharge" heads inpatient doses
+@pytest.mark.parametrize("letter", [
+    "Inpatient course: IV fluids. Oxycodone 5mg PRN was used on the ward, not needed for 48h before d/c and not on TTO.\n\nTTO: paracetamol 1g qds\n",
+    "Medicines prescribed in hospital but NOT for discharge:\n  Oxycodone 5mg capsules 5-10mg 4-hourly PRN\n  Ondansetron 4mg PRN\n\nTTO pack: paracetamol 1g qds\n",
+])
+def test_ward_doses_said_not_to_go_home(letter):
+    assert _rxs(letter) == []
+    assert ("oxycodone", "inpatient_only") in _reasons(letter)
