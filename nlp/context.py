@@ -358,7 +358,9 @@ def _ends_dangling(tail: str) -> bool:
 # a dose in brackets ends the line mid-sig ("... 5 to 10 mg (2.5 to 5 ml)" / "up to every four hours")
 _RE_BRACKETED_AMOUNT_END = re.compile(r"\d\s*(?:mg|mls?|mcg|micrograms?|g)\)$", _I)
 _RE_ANY_START = re.compile(r"[ \t]*[A-Za-z0-9]")
-_RE_LOWER_START = re.compile(r"[ \t]*[a-z0-9]")  # (a wrapped sentence goes on in lower case or with a figure: "Palexia SR" / "200mg at night")
+# (a wrapped sentence goes on in lower case, with a figure or a bracket: "Palexia SR" / "200mg at night", "2.5 ml" /
+# "(2.5 mg) up to 4-hourly"; never a list label such as "(b)" or "(ii)")
+_RE_LOWER_START = re.compile(r"[ \t]*(?:\((?![a-z0-9]{1,3}\)))?[a-z0-9]")
 _RE_COLUMN_START = re.compile(r"(?<=\S)[ \t]{2,}(?=\S)")
 
 

@@ -466,3 +466,28 @@ def test_a_change_proposed_after_the_name_is_no_prescription(request_):
 def test_ward_doses_said_not_to_go_home(letter):
     assert _rxs(letter) == []
     assert ("oxycodone", "inpatient_only") in _reasons(letter)
+
+
+# a margin-wrapped sentence may go on with a bracket ("2.5 ml" / "(2.5 mg) up to 4-hourly"), never with a list label
+def test_a_wrapped_sentence_goes_on_with_a_bracket():
+    letter = (
+        "Dear Dr Pike,\n\n"
+        "Mr Lane could not stand for pain when he came in. He was reluctant to take tablets and found the liquid\n"
+        "easier, so for his osteoporotic L2 collapse pain I started a fentanyl patch, Matrifen 12 micrograms/hour, changed\n"
+        "every 72 hours, and we have given him 5 patches. He also goes home with oxycodone oral solution 1 mg/ml, 2.5 ml\n"
+        "(2.5 mg) up to 4-hourly as needed, a 250 ml bottle. For the spasm, diazepam 2 mg three times a day for 5 days.\n"
+        "All three are new. He is now walking with a frame and the district nurses will change the patches.\n"
+    )
+    rxs = {rx.generic: rx for rx in _rxs(letter)}
+    assert set(rxs) == {"fentanyl", "oxycodone"}
+    assert (rxs["oxycodone"].frequency_per_day_max, rxs["oxycodone"].supply_quantity) == (6, "250 ml")
+
+
+def test_a_list_label_in_brackets_starts_its_own_item():
+    letter = (
+        "Discharge medicines (all supplied by pharmacy, the team has checked each one with the patient and his wife):\n"
+        "(a) Paracetamol 500mg tablets - 2 tablets four times a day when required for pain - 32 tablets\n"
+        "(b) Dihydrocodeine 30mg tablets - 1 or 2 tablets four times a day when required - 56 tablets - stop after 7 days\n"
+    )
+    [rx] = _rxs(letter)
+    assert (rx.generic, rx.dose_mg_max, rx.duration_days) == ("dihydrocodeine", 60.0, 7)
