@@ -491,3 +491,11 @@ def test_a_list_label_in_brackets_starts_its_own_item():
     )
     [rx] = _rxs(letter)
     assert (rx.generic, rx.dose_mg_max, rx.duration_days) == ("dihydrocodeine", 60.0, 7)
+
+
+# bracketed arithmetic that explains the largest dose ("(2 x 5 mg = 10 mg max per dose)") is no dose of its own
+@pytest.mark.parametrize("bracket", ["(2 x 5 mg = 10 mg max per dose)", "(2 × 5mg = 10mg)"])
+def test_bracketed_dose_arithmetic_is_not_the_dose(bracket):
+    [rx] = _rxs("TTO:\n- Shortec 5 mg capsules, one or two every four to six hours when required "
+                f"{bracket}, no more than 30 mg in 24 hours, x20 capsules.\n")
+    assert (rx.dose_mg_min, rx.dose_mg_max, rx.frequency_per_day_max) == (5.0, 10.0, 3)
