@@ -956,6 +956,14 @@ def _join_wrapped_lines(layout: LetterLayout, statements: list[Statement], by_li
             ne = starts[j + 1] - 1 if j + 1 < len(starts) else len(text)
             line = text[ns:ne]
             ind = _INDENT.match(line).end()
+            if j in by_line and st.source == "prose" and layout.wraps_into_next(j - 1) \
+                    and (stop := _RE_SENTENCE_END.search(text, ns, ne)) is not None \
+                    and stop.end() <= min(m.start for m in by_line[j]):
+                # the sentence the margin cut ends on the next line before that line's own drug: "... no more than
+                # 30 mg in 24 hours," / "x20 capsules (5 days). We have also started Laxido ..."
+                st.soft_breaks += (ns - 1,)
+                st.end = stop.end()
+                break
             if not line.strip() or j in by_line or row_of_line(j) or (not ind and heads.match(text, ns)):
                 break  # (nor a heading line at the margin: "TTO:" under a sentence is the next section)
             # deeper indentation under the item, or a line that starts like the rest of a sig ("#30  TTO 7/7"), or

@@ -499,3 +499,19 @@ def test_bracketed_dose_arithmetic_is_not_the_dose(bracket):
     [rx] = _rxs("TTO:\n- Shortec 5 mg capsules, one or two every four to six hours when required "
                 f"{bracket}, no more than 30 mg in 24 hours, x20 capsules.\n")
     assert (rx.dose_mg_min, rx.dose_mg_max, rx.frequency_per_day_max) == (5.0, 10.0, 3)
+
+
+# a sentence the margin cut ends on the next line before that line's own drug: its words are still its statement's
+def test_a_wrapped_sentence_ends_on_a_line_that_names_another_drug():
+    letter = (
+        "Dear Dr Mackintosh,\n\n"
+        "Mrs Abbot, 82, was admitted after a fall with a left pubic ramus fracture. She\n"
+        "had been taking co-codamol 30/500 two tablets four times a day from the practice,\n"
+        "which made her drowsy, so it was stopped on admission and should not be restarted.\n"
+        "On the ward she needed oxycodone 2.5 mg x3 overnight, not continued. For pain on\n"
+        "mobilising she goes home on Shortec 5 mg capsules, one or two every four to six\n"
+        "hours when required (2 x 5 mg = 10 mg max per dose), no more than 30 mg in 24 hours,\n"
+        "x20 capsules (5 days). We have also started Laxido one sachet twice daily.\n"
+    )
+    [rx] = _rxs(letter)
+    assert (rx.brand, rx.dose_mg_max, rx.frequency_per_day_max, rx.supply_quantity) == ("Shortec", 10.0, 3, "20 capsules")
