@@ -288,21 +288,18 @@ def _goes_home(text: str) -> re.Match | None:
     return a if b is None or (a is not None and a.start() <= b.start()) else b
 
 
-_RE_SUBCLAUSE_BREAK = re.compile(r",\s*(?:and|but|while|whilst|whereas|although|so|hence|therefore)\b|;\s", _I)
+# (a result break, ", so ...", begins a part of its own whatever was named before it)
+_RE_SUBCLAUSE_BREAK = re.compile(r",\s*(?:and|but|while|whilst|whereas|although|(?P<result>so|hence|therefore))\b|;\s", _I)
 
 
 # a change proposed after the drug's name: "... the MST in two weeks and increase it to 10mg twice daily"
 _RE_PROPOSED_AFTER = re.compile(r"[^.;]{0,40}?\b(?:and|then)\s+(?:to\s+)?(?:increase|reduce|decrease|(?:up-?)?titrate)\s+"
                                 r"(?:it|this|them|the\s+dose)\s+to\b", _I)
-_RE_RESULT_BREAK = re.compile(r",\s*(?:so|hence|therefore)$", _I)
-
-
-def _own_subclause_start(text: str, cs: int, start: int) -> int:
-    """Where the mention's own coordinated part of its clause begins, relative to ``cs``: "Her pregabalin has been
-    stopped altogether, and | her tapentadol has been reduced to 25 mg bd" (a stop told of the drug before the
-    break is not this drug's)."""
-    last = last_match(_RE_SUBCLAUSE_BREAK, text, cs, start)
-    return last.end() - cs if last is not None else 0
+def _own_subclause_break(text: str, cs: int, start: int) -> re.Match | None:
+    """The break where the mention's own coordinated part of its clause begins: "Her pregabalin has been stopped
+    altogether, and | her tapentadol has been reduced to 25 mg bd" (a stop told of the drug before the break is not
+    this drug's)."""
+    return last_match(_RE_SUBCLAUSE_BREAK, text, cs, start)
 
 
 _RE_COMPARED_WITH = re.compile(r"\b(?:instead\s+of|rather\s+than|in\s+place\s+of|compared\s+(?:with|to)|replacing)\b", _I)
@@ -530,9 +527,10 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         return "reference"
     if kind == "history" and not positive:
         return "historical"
-    own_from = _own_subclause_start(text, cs, m.start)
-    if own_from and ((others is not None and others.other_between(m, cs, cs + own_from))
-                     or _RE_RESULT_BREAK.search(text, cs + max(own_from - 12, 0), cs + own_from)):
+    own_break = _own_subclause_break(text, cs, m.start)
+    own_from = own_break.end() - cs if own_break is not None else 0
+    if own_break is not None and ((others is not None and others.other_between(m, cs, own_break.end()))
+                                  or own_break.group("result")):
         # "... the patch, which her GP started in the summer, and her Oramorph ...", "He was using four or five
         # breakthrough doses a day, so the Zomorph has been increased to ...": the earlier part is another story
         hist_zone = clause[own_from:]
@@ -2401,13 +2399,13 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
         if story and all(id(m) in story for m in g.mentions if m.context == "rx"):
             stories.append(rx)
             continue
-        dup = next((r for r in rxs if same_prescription(r, rx)), None)
-        if dup is not None:
+        k = next((i for i, r in enumerate(rxs) if same_prescription(r, rx)), None)
+        if k is not None:
+            dup = rxs[k]
             if (dup.frequency_per_day_max is None and not dup.prn and (rx.frequency_per_day_max is not None or rx.prn)) \
-                    or (_told_going_home(layout, g) and not _told_going_home(layout, group_of[rxs.index(dup)])):
-                # ("we increased his Longtec from 30mg to 40mg ... He goes home on Longtec 40mg twice a day": the
-                # statement that sends it home is the prescription; the story before it adds to it)
-                k = rxs.index(dup)  # the later statement holds the sig: it is the prescription, the first adds to it
+                    or (_told_going_home(layout, g) and not _told_going_home(layout, group_of[k])):
+                # the later statement holds the sig, or sends the drug home ("we increased his Longtec from 30mg to
+                # 40mg ... He goes home on Longtec 40mg twice a day"): it is the prescription, the first adds to it
                 merge(rx, dup)
                 rxs[k], group_of[k] = rx, g
             else:

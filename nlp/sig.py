@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from nlp.rules import gated, json_rules
+from nlp.rules import gated, json_rules, last_match
 
 
 NUM = r"(\d+(?:\.\d+)?)"
@@ -330,6 +330,12 @@ _RE_PARTS_THEN_TOTAL = re.compile(r"(\d+(?:\.\d+)?)\s*mg\s*(?:\+|plus|and|&)\s*(
 _RE_MG_FIGURE = re.compile(r"(\d+(?:\.\d+)?)\s*mg\b(?!\s*(?:/|per|a)\s*(?:day|24))", _I)  # (a dose: never "100mg/day")
 
 
+def _mg_told_before(text: str, pos: int) -> float | None:
+    """The last mg figure in the 40 characters before ``pos``: the dose a bracket of tablets that follows explains."""
+    last = last_match(_RE_MG_FIGURE, text, max(0, pos - 40), pos)
+    return float(last.group(1)) if last is not None else None
+
+
 def parse_made_up_dose(sig: Sig, text: str, base: int) -> None:
     """A dose told as the tablets that make it up: the dose is their sum (unless doses at named times already
     gave a range), the strength the larger tablet, the units per dose their count."""
@@ -344,19 +350,18 @@ def parse_made_up_dose(sig: Sig, text: str, base: int) -> None:
             return
     if not x and "(" in text and (x := RE_MADE_UP_BRACKET.search(text)):
         total = (to_number(x.group(1)) or 1.0) * float(x.group(2)) + (to_number(x.group(3)) or 1.0) * float(x.group(4))
-        told = [float(f.group(1)) for f in _RE_MG_FIGURE.finditer(text, max(0, x.start() - 40), x.start())]
-        if not told or abs(told[-1] - total) > 1e-6:
+        told = _mg_told_before(text, x.start())
+        if told is None or abs(told - total) > 1e-6:
             x = None  # the parts are not the dose told just before them
     if not x and "(" in text and (y := _RE_ONE_PART_BRACKET.search(text)):
         n, each = to_number(y.group(1)), float(y.group(2))
-        told = [float(f.group(1)) for f in _RE_MG_FIGURE.finditer(text, max(0, y.start() - 40), y.start())]
-        if n and 1 < n <= 4 and told and abs(told[-1] - n * each) < 1e-6 and not sig.timed_doses:
+        told = _mg_told_before(text, y.start())
+        if n and 1 < n <= 4 and told is not None and abs(told - n * each) < 1e-6 and not sig.timed_doses:
             # "MST Continus 40 mg twice daily (2 x 20 mg tablets per dose)": the dose told, of tablets of that strength
             sig.strength_mg, sig.strength_kind = each, "mg"
-            sig.dose_mg_min = sig.dose_mg_max = told[-1]
+            sig.dose_mg_min = sig.dose_mg_max = told
             sig.dose_units_max = n
             sig.spans["strength"] = [base + y.start(2), base + y.end(2)]
-        return
     if not x:
         return
     n1, n2 = to_number(x.group(1)) or 1.0, to_number(x.group(3)) or 1.0

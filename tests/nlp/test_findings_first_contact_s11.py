@@ -17,6 +17,11 @@ def _letter(body: str):
     return extract_letter(HEAD + body + SIGN)
 
 
+def _listed(body: str):
+    """A letter whose discharge list holds the oxycodone, with ``body`` after it."""
+    return _letter("Medicines on discharge:\n" + OPIOID + "\n" + body)
+
+
 # a stop or taper told on another drug's medicine line, or in the fields of its item block, is that drug's plan
 # (known to the lexicon or not); the same words on the opioid's own line, or a plan line of its own, are the opioid's
 OTHER_DRUG_ITEM = [
@@ -56,7 +61,7 @@ TOLD_TO_STOP = [
 
 @pytest.mark.parametrize("body, present", TOLD_TO_STOP)
 def test_advice_already_given_to_stop_is_no_plan_without_a_when(body, present):
-    assert _letter("Medicines on discharge:\n" + OPIOID + "\n" + body).weaning_plan.present is present
+    assert _listed(body).weaning_plan.present is present
 
 
 # a benzodiazepine course told as run and finished on the ward ("regime completed on ward", "a reducing regimen of
@@ -73,7 +78,7 @@ BENZO_COURSE_DONE = [
 
 @pytest.mark.parametrize("body, flag", BENZO_COURSE_DONE)
 def test_a_benzodiazepine_course_completed_on_the_ward_is_not_coprescribed(body, flag):
-    letter = _letter("Medicines on discharge:\n" + OPIOID + "\n" + body)
+    letter = _listed(body)
     assert ("benzodiazepine_coprescribed" in letter.risk_flags) is flag
 
 
@@ -154,7 +159,7 @@ GP_NAMED_FIRST = [
 
 @pytest.mark.parametrize("body, start", GP_NAMED_FIRST)
 def test_the_request_naming_the_gp_is_shown(body, start):
-    gp = _letter("Medicines on discharge:\n" + OPIOID + "\n" + body).gp_instruction
+    gp = _listed(body).gp_instruction
     assert gp.present and gp.text.startswith(start)
 
 
@@ -175,7 +180,7 @@ HOPED_OR_NOT_MADE = [
 
 @pytest.mark.parametrize("body, present", HOPED_OR_NOT_MADE)
 def test_a_hoped_for_or_unmade_step_down_is_no_plan(body, present):
-    assert _letter("Medicines on discharge:\n" + OPIOID + "\n" + body).weaning_plan.present is present
+    assert _listed(body).weaning_plan.present is present
 
 
 # a stop told as what to do if a side effect appears is safety advice ("stop the tramadol if she becomes confused or
@@ -193,7 +198,7 @@ STOP_ON_SIDE_EFFECT = [
 
 @pytest.mark.parametrize("body, present", STOP_ON_SIDE_EFFECT)
 def test_a_stop_on_a_side_effect_is_no_weaning_plan(body, present):
-    assert _letter("Medicines on discharge:\n" + OPIOID + "\n" + body).weaning_plan.present is present
+    assert _listed(body).weaning_plan.present is present
 
 
 # what the letter suggests the patient does, told in the third person ("we would suggest she stops X within a week")
@@ -209,7 +214,7 @@ SUGGESTED_STOP = [
 
 @pytest.mark.parametrize("body, present", SUGGESTED_STOP)
 def test_a_suggested_stop_with_a_when_is_a_plan(body, present):
-    assert _letter("Medicines on discharge:\n" + OPIOID + "\n" + body).weaning_plan.present is present
+    assert _listed(body).weaning_plan.present is present
 
 
 # a "GP:" line under a drug-history list is the GP's section ("DH: ... stopped 2022" / "GP: pls do not restart X"),
@@ -239,7 +244,7 @@ AVOID_ISSUING = [
 
 @pytest.mark.parametrize("body, present", AVOID_ISSUING)
 def test_avoid_issuing_a_class_is_a_gp_action(body, present):
-    assert _letter("Medicines on discharge:\n" + OPIOID + "\n" + body).gp_instruction.present is present
+    assert _listed(body).gp_instruction.present is present
 
 
 # 'for this' opening the opioid's sentence refers back to the pain told just before it ("... chronic neck pain from
@@ -291,7 +296,7 @@ DISTRICT_NURSES = [
 
 @pytest.mark.parametrize("body, present", DISTRICT_NURSES)
 def test_a_supply_for_the_district_nurses_is_no_request(body, present):
-    assert _letter("Medicines on discharge:\n" + OPIOID + "\n" + body).gp_instruction.present is present
+    assert _listed(body).gp_instruction.present is present
 
 
 # which GP request is shown: one told as the last clause of the sentence that gives a prescription ("For breakthrough
