@@ -840,13 +840,25 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
 # age
 # --------------------------------------------------------------------------------------------------------------
 MONTHS = {m: i + 1 for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
+# a month-first date must name its month in full or by its usual short form, so 'Tramadol 50 2025' or 'Seen 12 2025'
+# is no date
+_MONTH_WORDS = {w for m in ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+                            "october", "november", "december"] for w in (m, m[:3], m[:4] if m == "september" else m[:3])}
 # a month in Roman numerals ('7.iii.1941'), as older hands write a date of birth; longest first
 ROMAN_MONTHS = {r: i + 1 for i, r in enumerate(["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"])}
 # the separators of a numeric date: slash, point, hyphen, or a raised point ('05\u00b710\u00b71954', as a word
 # processor's middle dot or a typed decimal point of some keyboards renders it)
+# Day-first forms as British letters write them ('3rd July 1951', '3rd of July 1951', '03JUL1951' as EPMA systems
+# print it), then month-first with a four-digit year ('July 3rd, 1951') and ISO year-first ('1951-07-03'), as exports
+# and American-configured systems write them. The word must open like a month, so a time and the next label ('22:10
+# Disch 15/02/26') never hide the date after them.
 DATE = (r"(?<![\d/.\u00b7])(\d{1,2})\s*[/.\-\u00b7]\s*(\d{1,2})\s*[/.\-\u00b7]\s*(\d{4}|\d{2})(?![\d/])"
-        r"|(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([A-Za-z]{3,9})\.?[\s\-,]+(\d{4}|\d{2})(?!\d)"
-        r"|(?<![\d/.])(\d{1,2})[/.\-]((?i:xii|xi|x|ix|viii|vii|vi|v|iv|iii|ii|i))[/.\-](\d{4}|\d{2})(?![\d/])")
+        r"|(?<![\d/.])(\d{1,2})(?:st|nd|rd|th)?(?:\s+of)?(?:[\s\-]+|(?=[A-Za-z]{3,9}\.?[\s\-,]*\d))"
+        r"(?=(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|[ivx]{1,4}\b))([A-Za-z]{3,9})\.?"
+        r"[\s\-,]*(\d{4}|\d{2})(?!\d)"
+        r"|(?<![\d/.])(\d{1,2})[/.\-]((?i:xii|xi|x|ix|viii|vii|vi|v|iv|iii|ii|i))[/.\-](\d{4}|\d{2})(?![\d/])"
+        r"|\b([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})(?!\d)"
+        r"|(?<![\d/.])(\d{4})-(\d{1,2})-(\d{1,2})(?![\d/])")
 RE_DATE = re.compile(DATE)
 
 
@@ -912,6 +924,13 @@ def _parts(groups) -> tuple[int, int, str] | None:
         d, mth, y = int(groups[0]), int(groups[1]), groups[2]
     elif groups[6]:
         d, mth, y = int(groups[6]), ROMAN_MONTHS[groups[7].lower()], groups[8]
+    elif groups[9]:
+        d, y = int(groups[10]), groups[11]
+        mth = MONTHS.get(groups[9][:3].lower()) if groups[9].lower() in _MONTH_WORDS else None
+        if not mth:
+            return None
+    elif groups[12]:
+        d, mth, y = int(groups[14]), int(groups[13]), groups[12]
     else:
         d, y = int(groups[3]), groups[5]
         mth = MONTHS.get(groups[4][:3].lower()) or ROMAN_MONTHS.get(groups[4].lower())  # '07-XII-62'
