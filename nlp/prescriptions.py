@@ -23,7 +23,7 @@ from nlp.findings import discharge_date
 from nlp.lexicon import Term, load_lexicon
 from nlp.ome import OST_BRANDS as _OST_BRANDS
 from nlp.rules import fold_case, json_rules, last_match
-from nlp.statements import cell_texts, letter_key, role_text, segment, unlisted_drugs
+from nlp.statements import RE_DIRECTIONS_NEXT, cell_texts, letter_key, role_text, segment, unlisted_drugs
 
 _I = re.IGNORECASE
 STRONG_INPATIENT = re.compile(r"\b(?:IV|I\.V\.|IM|intravenous(?:ly)?|intramuscular(?:ly)?|intrathecal(?:ly)?|epidural|PCA|patient[- ]controlled|infusion|syringe\s+driver|CSCI)\b")
@@ -594,12 +594,32 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         return "reference"
     if has_sig(text[m.start:ce]):
         return "rx"
+    if _directions_follow(text, m, ce, others):
+        return "rx"  # "You have been given tramadol 50mg capsules. Take one or two capsules up to four times a day ..."
     ls, le = layout.line_bounds(m.start)
     if (RE_LIST_ITEM.match(text, ls) or _fielded_line(text, ls, m)) and has_sig(text[m.start:le]):
         # "• Oxycodone oral solution 1 mg/ml (OxyNorm liquid): 2.5-5 ml if needed ...": a list item; " NEW Palexia
         # 50mg tab; 1 bd-tds prn severe pain; x14; 5/7;": a line of fields the drug opens
         return "rx"
     return "reference"
+
+
+def _directions_follow(text: str, m, ce: int, others) -> bool:
+    """A drug told without its sig, whose next sentence gives the directions: "You have been given tramadol 50mg
+    capsules. Take one or two capsules up to four times a day if you need them." The directions stop at the sentence
+    end, and must name no other drug."""
+    if "." not in text[max(0, ce - 1):ce + 1]:
+        return False  # (the drug's clause ends its sentence)
+    d = RE_DIRECTIONS_NEXT.match(text, ce)
+    if d is None:
+        return False
+    end = text.find(".", d.end())
+    end = len(text) if end < 0 else end
+    nl = text.find("\n", d.end(), end)
+    end = end if nl < 0 else nl
+    if others is not None and others.other_between(m, d.start(), end):
+        return False
+    return has_sig(text[d.start():end])
 
 
 _RE_PASSIVE_AFTER = re.compile(r"\s*(?:is|be|should\s+be|to\s+be|will\s+be|can\s+be|must\s+be|to\s+(?:come|go|step)\s+down)\s", _I)
@@ -762,7 +782,8 @@ def _statement_context(layout: LetterLayout, statements: list) -> None:
         if cue("inpatient_past", zone) and not _discharge_positive(zone) and not cue("first_dose_on_ward", zone):
             for m in st.mentions:
                 m.context = "inpatient_only"
-        elif cue("gp_request", zone) or _step_down_only(text, st, zone):
+        elif cue("gp_request", text[zone_start:st.directions_start or st.end]) or _step_down_only(text, st, zone):
+            # (not the patient's own directions: "... Please take one or two tablets four times a day")
             # a GP request, or a planned step-down's target dose ("bring the MST down to 10 mg bd"): not the TTO
             for m in rx_ms:
                 m.context = "reference"
@@ -1162,7 +1183,11 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
                 if sig.duration_days is None and tmp.duration_days is not None:
                     sig.duration_days = tmp.duration_days
                     sig.spans["duration"] = tmp.spans.get("duration")
-                if sig.quantity_n is None and tmp.quantity_n is not None and not sig.own_supply and r == "comments":
+                # (a quantity told after the directions in a dose cell: "1-2 tablets QDS when required, 20 tablets")
+                if sig.quantity_n is None and tmp.quantity_n is not None and not sig.own_supply and (
+                        r == "comments" or (r == "dose" and "quantity" not in cells and tmp.spans.get("quantity")
+                                            and sig.spans.get("frequency")
+                                            and tmp.spans["quantity"][0] > sig.spans["frequency"][1])):
                     sig.quantity_n, sig.quantity_unit = tmp.quantity_n, tmp.quantity_unit
                     sig.spans["quantity"] = tmp.spans.get("quantity")
                 if tmp.own_supply and r == "comments":

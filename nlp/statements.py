@@ -52,6 +52,7 @@ class Statement:
     cells: dict = field(default_factory=dict)  # table: role -> list of (start, end) pieces
     owner_name: str | None = None  # unlisted drug word
     soft_breaks: tuple = ()  # offsets of line breaks inside one sentence (a wrap), read as spaces
+    directions_start: int | None = None  # where the patient's directions told in the next sentence begin
 
     def cell_hull(self, role: str) -> tuple[int, int] | None:
         pieces = self.cells.get(role)
@@ -735,6 +736,7 @@ def segment(layout: LetterLayout, mentions: list) -> list[Statement]:
             line_owner[li] = cur
     _join_wrapped_lines(layout, out, {k: v for k, v in by_line.items() if k not in absorbed}, row_of)
     _field_blocks(layout, out)
+    _extend_to_directions(layout, out)
     out.sort(key=lambda s: s.start)
     for st, nxt in zip(out, out[1:]):
         # a sentence wrapped over lines never carries one drug's statement past the next drug's: "we increased his
@@ -744,6 +746,32 @@ def segment(layout: LetterLayout, mentions: list) -> list[Statement]:
     for st in out:
         st.end = max(st.end, st.start)
     return out
+
+
+# the next sentence opens with the patient's directions (an imperative naming no drug): the drug's sig, told apart
+# from its name as patient-facing letters write it
+RE_DIRECTIONS_NEXT = re.compile(r"[ \t]*\.?[ \t]*\n?[ \t]*(?:please\s+)?(?:take|use|apply|put\s+on|swallow|dissolve|"
+                                 r"spray|place|have)\s+(?:one|two|three|half|a|an|\d|\u00bd|up\s+to|1-2|one\s+or\s+two)\b",
+                                 re.IGNORECASE)
+
+
+
+
+def _extend_to_directions(layout: LetterLayout, statements: list[Statement]) -> None:
+    """A prose statement whose sentence names the drug without its sig goes on over the next sentence when that one
+    gives the patient's directions ("You have been given X 50mg capsules. Take one or two capsules ... You have 30
+    capsules."): the directions, and the sentences after them on the same line that name no drug, are its words."""
+    text = layout.text
+    for st in statements:
+        if st.source != "prose" or st.owner is None or "." not in text[max(0, st.end - 1):st.end + 1]:
+            continue
+        d = RE_DIRECTIONS_NEXT.match(text, st.end)
+        if d is None:
+            continue
+        st.soft_breaks += tuple(k for k in range(st.end, d.end()) if text[k] == "\n")
+        st.directions_start = d.start()
+        le = text.find("\n", d.end())
+        st.end = len(text) if le < 0 else le
 
 
 def _bulleted_drug_line(text: str, ls: int, first: int) -> bool:
@@ -851,7 +879,9 @@ def _field_blocks(layout: LetterLayout, statements: list[Statement]) -> None:
                     cells["drug"] = [(st.start, min(le, max(st.start, vs - len(label) - 1)))]
         sig_roles = sum(1 for r in cells if r in _SIG_ROLES)
         # (a stopped item's block has a status and no sig: "status: stopped" / "medication: Tramadol 50 mg")
-        if sig_roles >= 2 or (sig_roles and len(lines) >= 3) or ("status" in cells and len(lines) >= 2):
+        # (a medicines reconciliation's "Was: 20mg OD   Now: 20mg OD" under the drug: the dose before and the dose now)
+        if sig_roles >= 2 or (sig_roles and len(lines) >= 3) or ("status" in cells and len(lines) >= 2) or \
+                (sig_roles and "previous" in cells):
             taken.update(below)
             for pcs in cells.values():
                 pcs.sort()

@@ -1,0 +1,81 @@
+"""Prescription-level classes found in session 12 (first contact of fresh60-63). Letters written for these tests;
+none is taken from a gold letter."""
+from __future__ import annotations
+
+import pytest
+
+from nlp.pipeline import extract_letter
+
+HEAD = "CASTLEWOOD HOSPITAL - Discharge summary\nPatient: Test Person  DOB 02/03/1958  Discharged 14/05/2026\n\n"
+
+
+def _rxs(body: str):
+    return extract_letter(HEAD + body).opioids
+
+
+# a medicines reconciliation item: the drug's line, then "Was: ...   Now: ..." under it
+WAS_NOW = [
+    ("Oxycodone 5mg capsules\n  Was: not taking   Now: one capsule every 4 hours when required for pain, 20 capsules"
+     " (NEW)\n", (5.0, 5.0, 6, True, "20 capsules")),
+    ("Morphine sulfate 10mg/5ml oral solution\n  Was: -    Now: 2.5-5ml up to four times a day if needed, 100ml\n",
+     (5.0, 10.0, 4, True, "100 ml")),
+    ("Dihydrocodeine 30mg tablets\n    Was: 30mg QDS PRN    Now: 1-2 tablets three times a day when required,"
+     " 28 tablets\n", (30.0, 60.0, 3, True, "28 tablets")),
+]
+
+
+@pytest.mark.parametrize("item, expected", WAS_NOW)
+def test_a_was_now_item_is_read_by_its_now(item, expected):
+    body = ("Medicines reconciliation (admission vs discharge)\n\nLansoprazole 30mg\n  Was: 30mg OD   Now: 30mg OD\n"
+            + item + "Sertraline 50mg\n  Was: 50mg OD   Now: 50mg OD\n")
+    rxs = _rxs(body)
+    assert len(rxs) == 1
+    rx = rxs[0]
+    assert (rx.dose_mg_min, rx.dose_mg_max, rx.frequency_per_day_max, rx.prn, rx.supply_quantity) == expected
+
+
+def test_a_quantity_in_a_dose_cell_is_read_only_after_the_directions():
+    # the dose's own count ("2 tablets") is no quantity
+    body = ("Tramadol 50mg capsules\n  Was: none   Now: 2 capsules four times a day when required\n")
+    rxs = _rxs(body)
+    assert len(rxs) == 1 and rxs[0].supply_quantity is None and rxs[0].dose_mg_max == 100.0
+
+
+# a patient-facing letter: the drug told in one sentence, its directions in the next
+DIRECTIONS_NEXT = [
+    ("You have been given oxycodone 5mg capsules. Take one capsule every four hours if you need it for pain."
+     " You have 20 capsules.\n", (5.0, 5.0, 6, True, "20 capsules")),
+    ("We have started codeine 30mg tablets. Please take one or two tablets four times a day when needed.\n",
+     (30.0, 60.0, 4, True, None)),
+    ("NEW: morphine liquid 10mg in 5ml.\nTake 2.5ml to 5ml up to every 4 hours if needed for pain.\n",
+     (5.0, 10.0, 6, True, None)),
+]
+
+
+@pytest.mark.parametrize("body, expected", DIRECTIONS_NEXT)
+def test_directions_in_the_next_sentence_are_the_drugs(body, expected):
+    rxs = _rxs("What has changed since you came into hospital\n\n" + body + "\nPlease see your GP if you have any problems.\n")
+    assert len(rxs) == 1
+    rx = rxs[0]
+    assert (rx.dose_mg_min, rx.dose_mg_max, rx.frequency_per_day_max, rx.prn, rx.supply_quantity) == expected
+
+
+DIRECTIONS_NOT_ITS_OWN = [
+    # the next sentence's directions are another drug's
+    "You told us codeine makes you sick. Take paracetamol 1g four times a day.\n",
+    # a past mention: no directions follow
+    "You were given morphine 10mg in the emergency department. Rest and keep the leg raised.\n",
+]
+
+
+@pytest.mark.parametrize("body", DIRECTIONS_NOT_ITS_OWN)
+def test_directions_naming_another_drug_or_none_make_no_prescription(body):
+    assert _rxs("What has changed since you came into hospital\n\n" + body) == []
+
+
+@pytest.mark.parametrize("heading, new", [("New medicines to take at home:", True), ("Your medicines to take home:", None),
+                                          ("Medicines to take at home:", None)])
+def test_a_qualified_take_home_heading_is_the_discharge_list(heading, new):
+    rxs = _rxs(heading + "\n* Tramadol 50mg capsules - one or two up to four times a day when needed, 20 capsules\n"
+               "* Paracetamol 500mg tablets - two tablets four times a day\n\nFor the GP: no actions.\n")
+    assert len(rxs) == 1 and rxs[0].source == "list" and rxs[0].new_on_admission is new
