@@ -581,9 +581,11 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
     if cue("inpatient_only", near) and (not positive or STRONG_INPATIENT.search(near)):
         return "inpatient_only"  # (not "Before surgery you had been prescribing X ..., and he goes home on this dose")
     if kind == "changes" and (positive or RE_LIST_ITEM.match(line := text[slice(*layout.line_bounds(m.start))])
-                              or cue("status_lead", line)) and has_sig(_without_previous_dose(text[m.start:ce])):
+                              or cue("status_lead", line) or not line[:m.start - layout.line_bounds(m.start)[0]].strip()) \
+            and has_sig(_without_previous_dose(text[m.start:ce])):
         # "Changes: - MST Continus - INCREASED to 60mg BD (was 30mg BD)", "STARTED - codeine 30mg qds", a paragraph
-        # under "Medication changes" saying "we have started Oramorph 5 ml 4-hourly": the new prescription
+        # under "Medication changes" saying "we have started Oramorph 5 ml 4-hourly", a line the drug's name opens
+        # ("  Oramorph 10mg/5ml ... when required, 100ml - new"): the new prescription
         return "rx"
     if kind == "plan" and RE_LIST_ITEM.match(line := text[slice(*layout.line_bounds(m.start))]) \
             and has_sig(text[m.start:layout.line_bounds(m.start)[1]]) \
@@ -620,6 +622,9 @@ def _directions_follow(text: str, m, ce: int, others) -> bool:
     if others is not None and others.other_between(m, d.start(), end):
         return False
     return has_sig(text[d.start():end])
+
+
+_RE_RATIO_LEAD = re.compile(r"\s*\d{1,2}(?:\.\d)?\s*/\s*\d{3,4}(?:\s*mg)?\b", _I)
 
 
 _RE_PASSIVE_AFTER = re.compile(r"\s*(?:is|be|should\s+be|to\s+be|will\s+be|can\s+be|must\s+be|to\s+(?:come|go|step)\s+down)\s", _I)
@@ -1071,6 +1076,13 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
             a, _b = cells["strength"]
             st_txt = g.cell_text(text, "strength")
             S.parse_strength(sig, st_txt, a, 0, limit=len(st_txt))
+        if sig.strength_kind is None and "dose" in cells:
+            # a combination's strength opening the dose cell, as reconciliation tables tell a change of strength
+            # ("Co-codamol | 30/500 two tablets QDS | 15/500 two tablets QDS | Strength reduced")
+            a, _b = cells["dose"]
+            ratio = _RE_RATIO_LEAD.match(g.cell_text(text, "dose"))
+            if ratio:
+                S.parse_strength(sig, ratio.group(0), a, 0, limit=ratio.end())
         form_txt = " ".join(g.cell_text(text, r) for r in ("drug", "strength", "route", "dose", "freq") if r in cells)
     else:
         rel = ms[0].start - g.seg_start

@@ -262,6 +262,11 @@ def _known_heading_runs(line: str, s: int, words: list, key) -> list | None:
 _RE_ITEM_HEADING = re.compile(r"(?:item|itm|no\.?|#)", _I)
 
 
+_RE_REC_BEFORE = re.compile(r"(?:on\s+|at\s+|before\s+|pre-?)?admission|was|before|previously|pre-?admission\s+dose",
+                            re.IGNORECASE)
+_RE_REC_NOW = re.compile(r"(?:on\s+|at\s+)?discharge|now|going\s+home|discharge\s+(?:dose|directions)", re.IGNORECASE)
+
+
 def header_columns(line: str, key: "LetterKey | None" = None) -> TableColumns | None:
     """Column roles of a table heading line, or None if the line is not one (``key``: the letter's key to its
     headings and codes, if it has one)."""
@@ -278,8 +283,14 @@ def header_columns(line: str, key: "LetterKey | None" = None) -> TableColumns | 
     n = len(cells)
     unknown_left = n // 4 if mode == "csv" else n - (n + 1) // 2  # (a csv export: nearly all of them, "Seq" aside)
     roles = []
-    for s, e in cells:
+    # a medicines reconciliation's pair of columns ("Admission | Discharge", "Was | Now"): the dose before and the
+    # dose that goes home; either word alone is no heading ("DISCHARGE   SUMMARY" over a letter)
+    texts = [line[s:e].strip(" :*") for s, e in cells]
+    rec_pair = any(_RE_REC_BEFORE.fullmatch(x) for x in texts) and any(_RE_REC_NOW.fullmatch(x) for x in texts)
+    for (s, e), x in zip(cells, texts):
         role = heading_role(line[s:e], key)
+        if role is None and rec_pair:
+            role = "dose" if _RE_REC_NOW.fullmatch(x) else "previous" if _RE_REC_BEFORE.fullmatch(x) else None
         if role is None:
             unknown_left -= 1
             if unknown_left < 0:

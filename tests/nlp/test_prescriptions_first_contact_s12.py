@@ -79,3 +79,40 @@ def test_a_qualified_take_home_heading_is_the_discharge_list(heading, new):
     rxs = _rxs(heading + "\n* Tramadol 50mg capsules - one or two up to four times a day when needed, 20 capsules\n"
                "* Paracetamol 500mg tablets - two tablets four times a day\n\nFor the GP: no actions.\n")
     assert len(rxs) == 1 and rxs[0].source == "list" and rxs[0].new_on_admission is new
+
+
+# a reconciliation table: "Admission | Discharge" (or "Was | Now") columns are the dose before and the dose going home
+REC_TABLE = [
+    ("Drug\tAdmission\tDischarge\tChange\nCo-codamol\t30/500 two tablets QDS\t15/500 two tablets QDS\tStrength reduced\n"
+     "Ramipril 5mg\t5mg OD\t5mg OD\tUnchanged\n", (15.0, 30.0, 30.0, 4)),
+    ("| Medicine | Was | Now | Change |\n| Oxycodone 5mg capsules | - | 5mg every 4 hours when required | New |\n"
+     "| Ramipril 5mg | 5mg OD | 5mg OD | Unchanged |\n", (5.0, 5.0, 5.0, 6)),
+    ("Drug                      Admission        Discharge                      Change\n"
+     "Morphine MR 10mg tabs      20mg BD          10mg BD                        Reduced\n"
+     "Ramipril 5mg               5mg OD           5mg OD                         Unchanged\n", (10.0, 10.0, 10.0, 2)),
+]
+
+
+@pytest.mark.parametrize("table, expected", REC_TABLE)
+def test_a_reconciliation_table_is_read_by_its_discharge_column(table, expected):
+    rxs = _rxs("Medicines reconciliation\n\n" + table + "\nGP: please review at 2 weeks.\n")
+    assert len(rxs) == 1
+    rx = rxs[0]
+    assert (rx.strength_mg, rx.dose_mg_min, rx.dose_mg_max, rx.frequency_per_day_max) == expected
+
+
+def test_a_lone_discharge_word_is_no_table_heading():
+    # "DISCHARGE   SUMMARY" over a letter: no column of doses
+    body = ("                    DISCHARGE   SUMMARY   -   SURGERY\n\nDischarge medication (TTO)\n"
+            "  Codeine 30mg tablets  1-2 tablets four times a day when required for pain - 28 tablets - NEW\n")
+    rxs = _rxs(body)
+    assert len(rxs) == 1 and (rxs[0].dose_mg_max, rxs[0].frequency_per_day_max) == (60.0, 4)
+
+
+# a line that opens with the drug's name under a "changes" heading is an item of that list
+def test_an_unbulleted_line_under_a_changes_heading_is_an_item():
+    body = ("Medicines changes:\n  Oramorph 10mg/5ml oral solution 2.5-5mg up to four times a day when required for pain,"
+            " 100ml - new\n  Tramadol 50mg BD - stopped on admission (drowsy)\n  Mirtazapine 15mg ON - continued\n")
+    rxs = _rxs(body)
+    assert [(rx.generic, rx.dose_mg_max, rx.frequency_per_day_max, rx.supply_quantity) for rx in rxs] == \
+        [("morphine", 5.0, 4, "100 ml")]
