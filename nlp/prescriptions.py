@@ -830,6 +830,14 @@ def _table_row_context(layout: LetterLayout, st) -> None:
         # "XX" under "Flag key: ... XX = discontinued"; a word the key explains keeps its own meaning too
         # ("WITHHELD" under "WITHHELD = not to be taken until reviewed")
         statuses.append(key.expand(status))
+    if "previous" in st.cells and "dose" in st.cells:
+        # a reconciliation table's discharge column that stops the drug ("| 30mg BD | STOPPED |", "| 30mg BD | - |"):
+        # the dose before goes no further
+        now = role_text(text, st, "dose").strip()
+        if _RE_COMMENT_STATUS.match(now) or _RE_STATUS_STOP.match(now):
+            statuses.append(now)
+        elif now.strip("-\u2013\u2014 ").lower() in ("", "nil", "none") and role_text(text, st, "previous").strip("-\u2013\u2014 "):
+            statuses.append("stopped")
     drug = role_text(text, st, "drug")
     if any(LINE_STOPPED.search(x) or _RE_STATUS_STOP.match(x) for x in statuses) or LINE_STOPPED.search(drug):
         reason = "stopped"
@@ -2534,6 +2542,9 @@ def _listed_in_discharge_section(layout: LetterLayout, opioids: list[Mention]) -
     for m in opioids:
         if m.context != "rx" or m.generic not in by_generic or layout.section_kind(m.start) not in _NARRATIVE_KINDS:
             continue
+        ls, le = layout.line_bounds(m.start)
+        if text.count("|", ls, le) >= 2 or text.count("\t", ls, le) >= 2:
+            continue  # a row of another medicines table is no narrative: it is read by its own cells
         form = _mention_form(text, m)
         for d in by_generic[m.generic][:20]:  # (a bounded look: letters can list thousands of items)
             if m.term.brand and d.term.brand and m.term.brand != d.term.brand:

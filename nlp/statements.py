@@ -262,8 +262,8 @@ def _known_heading_runs(line: str, s: int, words: list, key) -> list | None:
 _RE_ITEM_HEADING = re.compile(r"(?:item|itm|no\.?|#)", _I)
 
 
-_RE_REC_BEFORE = re.compile(r"(?:on\s+|at\s+|before\s+|pre-?)?admission|was|before|previously|pre-?admission\s+dose",
-                            re.IGNORECASE)
+_RE_REC_BEFORE = re.compile(r"(?:(?:on\s+|at\s+|before\s+|pre-?)?admission|was|before|previously|pre-?admission\s+dose)"
+                            r"(?:\s*\([^)\n]{0,20}\))?", re.IGNORECASE)
 _RE_REC_NOW = re.compile(r"(?:on\s+|at\s+)?discharge|now|going\s+home|discharge\s+(?:dose|directions)", re.IGNORECASE)
 
 
@@ -286,7 +286,8 @@ def header_columns(line: str, key: "LetterKey | None" = None) -> TableColumns | 
     # a medicines reconciliation's pair of columns ("Admission | Discharge", "Was | Now"): the dose before and the
     # dose that goes home; either word alone is no heading ("DISCHARGE   SUMMARY" over a letter)
     texts = [line[s:e].strip(" :*") for s, e in cells]
-    rec_pair = any(_RE_REC_BEFORE.fullmatch(x) for x in texts) and any(_RE_REC_NOW.fullmatch(x) for x in texts)
+    rec_pair = any(_RE_REC_NOW.fullmatch(x) for x in texts) and \
+        any(_RE_REC_BEFORE.fullmatch(x) or heading_role(x, key) == "previous" for x in texts)
     for (s, e), x in zip(cells, texts):
         role = heading_role(line[s:e], key)
         if role is None and rec_pair:

@@ -116,3 +116,25 @@ def test_an_unbulleted_line_under_a_changes_heading_is_an_item():
     rxs = _rxs(body)
     assert [(rx.generic, rx.dose_mg_max, rx.frequency_per_day_max, rx.supply_quantity) for rx in rxs] == \
         [("morphine", 5.0, 4, "100 ml")]
+
+
+def _reasons(body: str):
+    return sorted((d.generic, d.reason) for d in extract_letter(HEAD + body).distractors)
+
+
+@pytest.mark.parametrize("now", ["STOPPED", "Withheld", "-", "nil"])
+def test_a_reconciliation_rows_stop_in_the_discharge_column(now):
+    body = ("| Medicine | On admission | On discharge | Comment |\n|---|---|---|---|\n"
+            f"| MST Continus 30mg | 30mg BD | {now} | drowsy |\n| Paracetamol 1g | - | QDS | new |\n")
+    assert _rxs(body) == []
+    assert ("morphine", "stopped") in _reasons(body)
+
+
+def test_a_changes_table_row_does_not_replace_the_lists_row():
+    body = ("| Medicine | Dose | Freq | Qty | Status |\n|---|---|---|---|---|\n"
+            "| Oxycodone 10mg MR tablets | 10mg | BD | 14 | Changed |\n| Paracetamol 500mg | 1g | QDS | 56 | New |\n\n"
+            "Medicines changed\n| Medicine | Previous | Now | Reason |\n|---|---|---|---|\n"
+            "| Oxycodone MR | 5mg BD | 10mg BD | post-operative pain |\n")
+    rxs = _rxs(body)
+    assert [(rx.strength_mg, rx.dose_mg_max, rx.frequency_per_day_max, rx.supply_quantity) for rx in rxs] == \
+        [(10.0, 10.0, 2, "14 tablets")]
