@@ -490,6 +490,8 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
             return "historical"  # "OxyContin 20mg BD until 2024 - weaned off by pain clinic" on the list: long gone
         if LINE_STOPPED.search(line) and STRONG_INPATIENT.search(near) and _past_stop(line):
             return "inpatient_only"  # a syringe driver / PCA that "was discontinued on the ward"
+        if LINE_STOPPED.search(line) and cue("switch_target", text[max(ls, m.start - 60):m.start]):
+            return "reference"  # "Tramadol 100mg QDS - STOPPED (replaced by tapentadol)": the drug that took its place
         if LINE_STOPPED.search(line) and not _RE_STOPPED_WHEN.search(line) and \
                 not cue("restarted", text[max(ls, m.start - 80):min(le, m.end + 200)]):
             return "stopped"  # (not "[RESTARTED day 3 after being held]": held, then given again)

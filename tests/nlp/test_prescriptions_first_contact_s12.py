@@ -138,3 +138,21 @@ def test_a_changes_table_row_does_not_replace_the_lists_row():
     rxs = _rxs(body)
     assert [(rx.strength_mg, rx.dose_mg_max, rx.frequency_per_day_max, rx.supply_quantity) for rx in rxs] == \
         [(10.0, 10.0, 2, "14 tablets")]
+
+
+@pytest.mark.parametrize("line", ["- Tramadol 100mg QDS - STOPPED (replaced by tapentadol)",
+                                  "- Tramadol 100mg QDS - stopped, replaced with Palexia",
+                                  "- Tramadol 100mg QDS - discontinued (switched to tapentadol)"])
+def test_the_replacement_named_on_a_stopped_line_is_not_stopped(line):
+    body = ("Discharge medicines:\n- Tapentadol 50mg tablets ONE twice daily when required for pain, 14 tablets - NEW\n"
+            + line + "\n")
+    assert [(rx.generic, rx.dose_mg_max) for rx in _rxs(body)] == [("tapentadol", 50.0)]
+    assert _reasons(body) == [("tramadol", "stopped")]
+
+
+@pytest.mark.parametrize("label", ["Admission list (GP record + patient):", "Home medicines list:", "Usual meds list:"])
+def test_an_inline_admission_list_label_makes_its_drugs_pre_admission(label):
+    body = (f"{label} tramadol 100mg QDS (long-term), sertraline 100mg OD.\n\nDischarge list:\n"
+            "- Tapentadol 50mg tablets ONE twice daily when required for pain, 14 tablets - NEW\n"
+            "- Tramadol - STOPPED\n")
+    assert [rx.generic for rx in _rxs(body)] == ["tapentadol"]
