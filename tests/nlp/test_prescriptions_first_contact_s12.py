@@ -156,3 +156,11 @@ def test_an_inline_admission_list_label_makes_its_drugs_pre_admission(label):
             "- Tapentadol 50mg tablets ONE twice daily when required for pain, 14 tablets - NEW\n"
             "- Tramadol - STOPPED\n")
     assert [rx.generic for rx in _rxs(body)] == ["tapentadol"]
+
+
+@pytest.mark.parametrize("place", ["came in through ED, where he was given", "was seen in A&E, where she was given",
+                                   "went to theatre, where he was treated with"])
+def test_a_dose_given_where_the_patient_was_seen_is_inpatient_only(place):
+    body = f"Dear Dr Test,\n\nHe {place} Oramorph 10 mg for renal colic. He went home with paracetamol.\n"
+    assert _rxs(body) == []
+    assert ("morphine", "inpatient_only") in _reasons(body)
