@@ -263,7 +263,16 @@ def _plan_object_is_other(st: str, s: int, mentions) -> bool:
              and not P.object_bridge.search(st, m.end(), p)]
     before = [(p, cat) for p, cat in drugs if p < m.start()]
     obj = after[0] if after else (before[-1] if before else None)
+    if obj is not None and obj[1] != "opioid" and not after and len(before) >= 2 and before[-2][1] == "opioid":
+        # "review the tramadol and gabapentin at 2 weeks and reduce if ...": the drugs joined by 'and' are one object
+        prev = next(x for x in mentions if x.start - s == before[-2][0])
+        if _RE_DRUG_JOIN.fullmatch(st, prev.end - s, obj[0]):
+            return False
     return obj is not None and obj[1] != "opioid"
+
+
+# what joins two drugs named as one object ("the tramadol and gabapentin", "oxycodone & pregabalin")
+_RE_DRUG_JOIN = re.compile(r"\s*(?:,\s*)?(?:and|&|\+|/)\s*(?:the\s+|her\s+|his\s+|their\s+)?", _I)
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,37 @@
+"""Classes of weaning-plan, GP-instruction, indication and age wording found on the first contact with fresh60-63
+(session 12b). Every line here was written for these tests; none is taken from a gold letter."""
+from __future__ import annotations
+
+import pytest
+
+from nlp.findings import patient_age
+from nlp.pipeline import extract_letter
+
+HEAD = "Ward 3 discharge. Pt: Test Person  DOB 01/01/1950. Discharged 12/10/2025.\nDiagnosis: L wrist fracture.\n"
+RX = "TTO: Oxycodone 5mg caps 1 four hourly PRN for pain, max 4 doses/day, x20 caps. New.\n"
+
+# weaning plans told in forms the rules missed
+PLANS = [
+    # 'reduce' waiting on the pain settling, said with 'if'
+    (RX + "GP to see her at one week and reduce the oxycodone if the pain is improving.\n", True),
+    (RX + "Please review the oxycodone and naproxen at 10 days and reduce if settled.\n", True),
+    # third person 'steps down'
+    (RX + "Our plan is that he steps down from oxycodone to paracetamol over the next week.\n", True),
+    # a course then back to the usual drug alone, no verb
+    ("TTO: Oxycodone 5mg caps 1 four hourly PRN for pain, x20 caps. New.\nMorphine MR 10mg BD - usual.\n"
+     "Plan: oxycodone for four days, then back to his usual morphine alone.\n", True),
+    # a taper told in the frequency field of a one-field-per-line item block
+    ("Items supplied\nMedication: Oxycodone MR 20 mg tablets\nDose: 20 mg\n"
+     "Frequency: twice a day for 4 days, then 10 mg twice a day for 3 days, then STOP\nQuantity: 14\n", True),
+    # near misses: 'reduce if drowsy' is no plan; the other drug joined by 'and' is not the opioid's object alone
+    (RX + "GP to review and reduce the oxycodone if drowsy.\n", False),
+    (RX + "Please review the naproxen at 10 days and reduce if settled.\n", False),
+    # weaning off a walking aid is no drug's plan
+    (RX + "Advice: elevate, wean off crutches as able.\n", False),
+    (RX + "Physio: wean off the frame over the next week.\n", False),
+]
+
+
+@pytest.mark.parametrize("body, present", PLANS)
+def test_weaning_plan_classes(body, present):
+    assert extract_letter(HEAD + body).weaning_plan.present is present
