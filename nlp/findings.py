@@ -674,9 +674,9 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
     negated_rx = P.negated if could_match(P.negated, text) else None  # once per letter, then per statement
     for s, e, lead_in in statements(layout):
         kind = layout.section_kind(s)
-        if kind in ("stopped", "admission", "history") and _opens_with_gp_label(text, s, layout.line_bounds(s)):
-            # "GP: pls step down X ..." / "GP: pls do not restart X" on its own line after a STOPPED list or a drug
-            # history opens the GP's section
+        if kind in ("stopped", "admission", "history", "family") and _opens_with_gp_label(text, s, layout.line_bounds(s)):
+            # "GP: pls step down X ..." / "GP: pls do not restart X" on its own line after a STOPPED list, a drug
+            # history or a social/family history ("SH: lives with ...") opens the GP's section
             kind = "gp"
         elif kind == "stopped" and _labelled_line_after_inline_stopped(layout, s):
             kind = "body"  # "STOPPED: X (...)" / "JIC meds not yet in home: GP to prescribe ...": a new label, a new topic

@@ -35,3 +35,19 @@ PLANS = [
 @pytest.mark.parametrize("body, present", PLANS)
 def test_weaning_plan_classes(body, present):
     assert extract_letter(HEAD + body).weaning_plan.present is present
+
+
+# a GP label line after a social history, and a request put to a nursing or prison healthcare team
+GP_REQUESTS = [
+    ("Meds r/v:\n - Morphine MR 10mg BD (GP repeat) - STOPPED, confused\nSH: lives alone, daughter visits daily.\n"
+     "GP: please do not restart the morphine, remove from repeats.\n", True),
+    (RX + "Do not continue oxycodone past day 5 - nursing team pls ensure it is removed from the chart.\n", False),
+    (RX + "Prison healthcare to supervise each oxycodone dose and stop after 5 days.\n", False),
+    # near miss: the GP named in the same request keeps it the GP's
+    (RX + "Nursing team and GP please ensure the oxycodone is stopped after 5 days.\n", True),
+]
+
+
+@pytest.mark.parametrize("body, present", GP_REQUESTS)
+def test_gp_instruction_classes(body, present):
+    assert extract_letter(HEAD + body).gp_instruction.present is present
