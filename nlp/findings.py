@@ -1711,7 +1711,7 @@ def indication_on_statement(layout: LetterLayout, rx, drug_pos=()) -> bool:
     # a directions field of a one-field-per-line item block ("Medication item  X" / "Dosage instruction  ONE ... for
     # wrist pain"): the lines under the item up to a blank line or the next drug
     k = le2
-    for _ in range(6):
+    for _ in range(10):  # (an EPMA block may hold dose, route, frequency, duration, quantity and status first)
         if k + 1 >= len(text):
             break
         ns, ne = layout.line_bounds(k + 1)

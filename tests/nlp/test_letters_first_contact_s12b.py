@@ -51,3 +51,26 @@ GP_REQUESTS = [
 @pytest.mark.parametrize("body, present", GP_REQUESTS)
 def test_gp_instruction_classes(body, present):
     assert extract_letter(HEAD + body).gp_instruction.present is present
+
+
+# an Indication field of a one-field-per-line item block, several fields under the item, labelled with dot leaders
+# or in two languages
+def _block(label: str, value: str) -> str:
+    return ("TTO\n-----------\nMed: Oxycodone 5mg capsules\n  Dose ......... 5mg (ONE capsule)\n  Route ........ PO\n"
+            "  Freq ......... four hourly when required\n  Duration ..... 5 days\n  Qty .......... 20 capsules\n"
+            "  Status ....... NEW\n  " + label + value + "\n-----------\nMed: Senna 7.5mg tablets\n  Dose ......... two at night\n")
+
+
+INDICATION_FIELDS = [
+    (_block("Indication ... ", "wrist fracture pain"), True),
+    (_block("Indication\u2026 ", "wrist fracture pain"), True),
+    (_block("Rheswm/Reason: ", "pain after surgery"), True),
+    # near misses: an empty field; a reason under the next drug's item is that drug's
+    (_block("Indication ... ", "n/a"), False),
+    (_block("Notes ... ", "none") + "  Indication ... laxative with pain relief\n", False),
+]
+
+
+@pytest.mark.parametrize("body, documented", INDICATION_FIELDS)
+def test_indication_field_of_an_item_block(body, documented):
+    assert extract_letter(HEAD.replace("Diagnosis: L wrist fracture.\n", "") + body).indication_documented is documented
