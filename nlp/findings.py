@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import bisect
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -967,12 +968,17 @@ def _dob(parts, ref: dt.date | None) -> dt.date | None:
     """A two-digit birth year pivots on the reference date (12.4.57 -> 1957 on a 2025 letter; 22/06/09 -> 2009)."""
     d, mth, y = parts
     if len(y) == 4:
-        return _make_date(d, mth, int(y))
-    pivot_year = (ref or dt.date.today()).year
-    year = 2000 + int(y)
-    if year > pivot_year:
-        year -= 100
-    return _make_date(d, mth, year)
+        year = int(y)
+    else:
+        pivot_year = (ref or dt.date.today()).year
+        year = 2000 + int(y)
+        if year > pivot_year:
+            year -= 100
+    # a day past the month's end as written ('29/02/1951', a year with no 29 February): the month's last day
+    born = _make_date(d, mth, year)
+    if born is None and dt.MINYEAR <= year <= dt.MAXYEAR:
+        born = _make_date(min(d, calendar.monthrange(year, mth)[1]), mth, year)
+    return born
 
 
 def patient_age(text: str) -> int | None:

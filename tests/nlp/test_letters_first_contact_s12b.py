@@ -74,3 +74,22 @@ INDICATION_FIELDS = [
 @pytest.mark.parametrize("body, documented", INDICATION_FIELDS)
 def test_indication_field_of_an_item_block(body, documented):
     assert extract_letter(HEAD.replace("Diagnosis: L wrist fracture.\n", "") + body).indication_documented is documented
+
+
+# ages in headers: after the name and a run of spaces, between bullets or middle dots; a DOB past its month's end
+AGES = [
+    ("Pt: Mrs Ada TESTPERSON   67   NHS 999 000 0000\nDischarged 12/10/2025", 67),
+    ("Mr Bo Example-Person   81   Hosp no X123\nSeen 01/02/2025", 81),
+    ("Mrs Cy Example \u2022 52 yrs \u2022 NHS No: 999 000 0001\nDischarged 12/10/2025", 52),
+    ("Mr Di Example \u00b7 44 y \u00b7 NHS 999 000 0002\nHome 12/10/2025", 44),
+    ("Mr Ed Example   DOB 29/02/1951   D/C 26/06/2024", 73),
+    ("Mr Ed Example   DOB 31/04/1960   D/C 26/06/2024", 64),
+    # near misses: an address number after a run of spaces; a duration between bullets
+    ("Mr Fi Example   12 Hill Road, Testtown\nDischarged 12/10/2025", None),
+    ("Mrs Gi Example \u2022 smoker for 30 yrs \u2022 NHS 999 000 0003\nDischarged 12/10/2025", None),
+]
+
+
+@pytest.mark.parametrize("head, age", AGES)
+def test_age_in_header_forms(head, age):
+    assert patient_age(head + "\n\nTTO: paracetamol 1g QDS\n") == age
