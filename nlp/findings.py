@@ -1758,6 +1758,33 @@ def _long_term_opioid_stopped(layout: LetterLayout, ex: LetterExtraction) -> boo
 
 
 @lru_cache(maxsize=1)
+def _used_for_years() -> re.Pattern:
+    return gated(phrase_regex(letter_rules()["scenario"]["used_for_years"]))
+
+
+def _discharge_opioid_used_for_years(layout: LetterLayout, ex: LetterExtraction, mentions) -> bool:
+    """A sentence naming a discharge opioid (not one read as new) that says the patient has been using it for months
+    or years ("He has been using a X 10 microgram/hour patch for back pain for two years. His X was increased ..."):
+    the use is pre-existing."""
+    rx = _used_for_years()
+    text = layout.text
+    if not could_match(rx, text):
+        return False
+    generics = {o.generic for o in ex.opioids if o.new_on_admission is not True}
+    for m in mentions:
+        if m.category != "opioid" or m.generic not in generics or \
+                layout.section_kind(m.start) in ("allergy", "family"):
+            continue
+        s, e = layout.sentence_bounds(m.start)
+        # the opioid named inside the phrase, between the use verb and the length of use, or just before its
+        # 'which she has taken ...': its own use
+        if any(u.start() < m.start < u.end() or 0 <= u.start() - m.end <= 12 and text[m.end:u.start()].strip(" ,") == ""
+               for u in rx.finditer(text, s, e)):
+            return True
+    return False
+
+
+@lru_cache(maxsize=1)
 def _rotation_rules() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     r = letter_rules()["scenario"]
     return phrase_regex(r["rotated_from_before"]), phrase_regex(r["rotated_from_after"]), phrase_regex(r["not_prescribed"])
@@ -1839,7 +1866,8 @@ def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_fa
     elif c.palliative.search(text) or _scenario_palliative(text):
         ex.scenario = "palliative"
     elif any(rx.new_on_admission is False for rx in ex.opioids) or c.chronic.search(text) or \
-            _long_term_opioid_stopped(layout, ex) or _rotated_from_preadmission(layout, ex, mentions):
+            _long_term_opioid_stopped(layout, ex) or _rotated_from_preadmission(layout, ex, mentions) or \
+            _discharge_opioid_used_for_years(layout, ex, mentions):
         # any opioid the patient already took before admission makes the opioid use pre-existing, whatever
         # was added to it ("MST continued; Oramorph added"), so an MR/patch among them is not for acute pain
         ex.scenario = "chronic_preexisting"

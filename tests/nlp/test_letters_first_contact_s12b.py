@@ -93,3 +93,25 @@ AGES = [
 @pytest.mark.parametrize("head, age", AGES)
 def test_age_in_header_forms(head, age):
     assert patient_age(head + "\n\nTTO: paracetamol 1g QDS\n") == age
+
+
+# a discharge opioid the letter says has been used for months or years is pre-existing use: an MR or patch opioid
+# among the discharge drugs is then no MR opioid for acute pain
+USED_FOR_YEARS = [
+    ("He has been using a Matrifen 12 microgram/hour patch for back pain for two years. His Matrifen was increased "
+     "this admission to 25 micrograms/hour,\nchanged every 72 hours, and we supplied 5 patches.\n", "chronic_preexisting"),
+    ("There is no plan to alter the Zomorph, which he has taken for back pain for two years.\n"
+     "Zomorph 30mg BD, 56 capsules supplied.\n", "chronic_preexisting"),
+    # near misses: the years are another drug's; a plan not to use it long-term
+    ("She continues diazepam, which she has taken for many years; we discussed the risks with the Zomorph. "
+     "Started Zomorph 10mg BD for the fracture, 14 capsules (new).\n", "acute_new"),
+    ("Started Zomorph 10mg BD for the fracture, 14 capsules (new). Not for long-term use.\n", "acute_new"),
+]
+
+
+@pytest.mark.parametrize("body, scenario", USED_FOR_YEARS)
+def test_discharge_opioid_used_for_years(body, scenario):
+    ex = extract_letter("Ward 3 discharge. Pt: Test Person  DOB 01/01/1970. Discharged 12/10/2025.\n"
+                        "Diagnosis: L wrist fracture.\n\n" + body)
+    assert ex.scenario == scenario
+    assert ("mr_opioid_for_acute_pain" in ex.risk_flags) is (scenario == "acute_new")
