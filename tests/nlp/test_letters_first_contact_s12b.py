@@ -115,3 +115,20 @@ def test_discharge_opioid_used_for_years(body, scenario):
                         "Diagnosis: L wrist fracture.\n\n" + body)
     assert ex.scenario == scenario
     assert ("mr_opioid_for_acute_pain" in ex.risk_flags) is (scenario == "acute_new")
+
+
+# a course told with the cap after its length ('for five days at most') and a bare 'to be taken ... then stopped'
+CAPS = [
+    ("He goes home with oxycodone 5mg capsules, one every four hours when required, 20 capsules, to be taken for "
+     "five days at most and then stopped.\n", True),
+    ("He goes home with oxycodone 5mg capsules, one every four hours when required, 20 capsules, for four days "
+     "at most.\n", True),
+    # near miss: a course that already happened
+    ("He was told to take oxycodone 5mg capsules, 20 capsules. On the ward morphine was given for two days and "
+     "then stopped.\n", False),
+]
+
+
+@pytest.mark.parametrize("body, present", CAPS)
+def test_cap_after_the_course_length(body, present):
+    assert extract_letter(HEAD + body).weaning_plan.present is present
