@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import bisect
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -263,7 +264,16 @@ def _plan_object_is_other(st: str, s: int, mentions) -> bool:
              and not P.object_bridge.search(st, m.end(), p)]
     before = [(p, cat) for p, cat in drugs if p < m.start()]
     obj = after[0] if after else (before[-1] if before else None)
+    if obj is not None and obj[1] != "opioid" and not after and len(before) >= 2 and before[-2][1] == "opioid":
+        # "review the tramadol and gabapentin at 2 weeks and reduce if ...": the drugs joined by 'and' are one object
+        prev = next(x for x in mentions if x.start - s == before[-2][0])
+        if _RE_DRUG_JOIN.fullmatch(st, prev.end - s, obj[0]):
+            return False
     return obj is not None and obj[1] != "opioid"
+
+
+# what joins two drugs named as one object ("the tramadol and gabapentin", "oxycodone & pregabalin")
+_RE_DRUG_JOIN = re.compile(r"\s*(?:,\s*)?(?:and|&|\+|/)\s*(?:the\s+|her\s+|his\s+|their\s+)?", _I)
 
 
 @lru_cache(maxsize=1)
@@ -665,9 +675,9 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
     negated_rx = P.negated if could_match(P.negated, text) else None  # once per letter, then per statement
     for s, e, lead_in in statements(layout):
         kind = layout.section_kind(s)
-        if kind in ("stopped", "admission", "history") and _opens_with_gp_label(text, s, layout.line_bounds(s)):
-            # "GP: pls step down X ..." / "GP: pls do not restart X" on its own line after a STOPPED list or a drug
-            # history opens the GP's section
+        if kind in ("stopped", "admission", "history", "family") and _opens_with_gp_label(text, s, layout.line_bounds(s)):
+            # "GP: pls step down X ..." / "GP: pls do not restart X" on its own line after a STOPPED list, a drug
+            # history or a social/family history ("SH: lives with ...") opens the GP's section
             kind = "gp"
         elif kind == "stopped" and _labelled_line_after_inline_stopped(layout, s):
             kind = "body"  # "STOPPED: X (...)" / "JIC meds not yet in home: GP to prescribe ...": a new label, a new topic
@@ -958,12 +968,17 @@ def _dob(parts, ref: dt.date | None) -> dt.date | None:
     """A two-digit birth year pivots on the reference date (12.4.57 -> 1957 on a 2025 letter; 22/06/09 -> 2009)."""
     d, mth, y = parts
     if len(y) == 4:
-        return _make_date(d, mth, int(y))
-    pivot_year = (ref or dt.date.today()).year
-    year = 2000 + int(y)
-    if year > pivot_year:
-        year -= 100
-    return _make_date(d, mth, year)
+        year = int(y)
+    else:
+        pivot_year = (ref or dt.date.today()).year
+        year = 2000 + int(y)
+        if year > pivot_year:
+            year -= 100
+    # a day past the month's end as written ('29/02/1951', a year with no 29 February): the month's last day
+    born = _make_date(d, mth, year)
+    if born is None and dt.MINYEAR <= year <= dt.MAXYEAR:
+        born = _make_date(min(d, calendar.monthrange(year, mth)[1]), mth, year)
+    return born
 
 
 def patient_age(text: str) -> int | None:
@@ -1702,7 +1717,7 @@ def indication_on_statement(layout: LetterLayout, rx, drug_pos=()) -> bool:
     # a directions field of a one-field-per-line item block ("Medication item  X" / "Dosage instruction  ONE ... for
     # wrist pain"): the lines under the item up to a blank line or the next drug
     k = le2
-    for _ in range(6):
+    for _ in range(10):  # (an EPMA block may hold dose, route, frequency, duration, quantity and status first)
         if k + 1 >= len(text):
             break
         ns, ne = layout.line_bounds(k + 1)
@@ -1738,6 +1753,33 @@ def _long_term_opioid_stopped(layout: LetterLayout, ex: LetterExtraction) -> boo
             continue
         s, e = layout.sentence_bounds(d.span[0])
         if rx.search(text, min(s, d.span[0]), max(e, d.span[1])):
+            return True
+    return False
+
+
+@lru_cache(maxsize=1)
+def _used_for_years() -> re.Pattern:
+    return gated(phrase_regex(letter_rules()["scenario"]["used_for_years"]))
+
+
+def _discharge_opioid_used_for_years(layout: LetterLayout, ex: LetterExtraction, mentions) -> bool:
+    """A sentence naming a discharge opioid (not one read as new) that says the patient has been using it for months
+    or years ("He has been using a X 10 microgram/hour patch for back pain for two years. His X was increased ..."):
+    the use is pre-existing."""
+    rx = _used_for_years()
+    text = layout.text
+    if not could_match(rx, text):
+        return False
+    generics = {o.generic for o in ex.opioids if o.new_on_admission is not True}
+    for m in mentions:
+        if m.category != "opioid" or m.generic not in generics or \
+                layout.section_kind(m.start) in ("allergy", "family"):
+            continue
+        s, e = layout.sentence_bounds(m.start)
+        # the opioid named inside the phrase, between the use verb and the length of use, or just before its
+        # 'which she has taken ...': its own use
+        if any(u.start() < m.start < u.end() or 0 <= u.start() - m.end <= 12 and text[m.end:u.start()].strip(" ,") == ""
+               for u in rx.finditer(text, s, e)):
             return True
     return False
 
@@ -1824,7 +1866,8 @@ def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_fa
     elif c.palliative.search(text) or _scenario_palliative(text):
         ex.scenario = "palliative"
     elif any(rx.new_on_admission is False for rx in ex.opioids) or c.chronic.search(text) or \
-            _long_term_opioid_stopped(layout, ex) or _rotated_from_preadmission(layout, ex, mentions):
+            _long_term_opioid_stopped(layout, ex) or _rotated_from_preadmission(layout, ex, mentions) or \
+            _discharge_opioid_used_for_years(layout, ex, mentions):
         # any opioid the patient already took before admission makes the opioid use pre-existing, whatever
         # was added to it ("MST continued; Oramorph added"), so an MR/patch among them is not for acute pain
         ex.scenario = "chronic_preexisting"
