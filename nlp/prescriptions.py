@@ -265,7 +265,11 @@ _RE_STOP_NEXT_CLAUSE = re.compile(r"\s*[;,]\s*(?:and\s+)?(?:(?:this|it|which)\s+
                                   r"(?:this|it|them|these|both)\b[^.;\n]{0,40}"
                                   # ("... morphine MR 10mg BD plus codeine 30mg QDS from her GP. Both stopped;")
                                   r"|\s*\.?\s+(?:both|all\s+(?:of\s+)?(?:these|them|three)|these|they)\s+(?:(?:were|have\s+been|had\s+been|are)\s+)?"
-                                  r"(?:now\s+)?(?:stopped|discontinued|ceased|withdrawn)\b[^.;\n]{0,40}", _I)
+                                  r"(?:now\s+)?(?:stopped|discontinued|ceased|withdrawn)\b[^.;\n]{0,40}"
+                                  # ("We had written him up for codeine ..., but this was taken off his TTO before ...")
+                                  r"|\s*[;,]\s*(?:and\s+|but\s+)?(?:this|it|which)\s+(?:was|were|has\s+been|had\s+been)\s+"
+                                  r"(?:taken\s+off|removed\s+from|deleted\s+from|struck\s+off|crossed\s+off)\s+"
+                                  r"(?:the\s+|his\s+|her\s+|their\s+)?(?:TTO|TTA|discharge\s+(?:list|medicines|prescription))\b", _I)
 
 
 def _switched_away(text: str, m: Mention, ce: int, others: "OtherOpioids | None") -> bool:
@@ -516,7 +520,10 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         return "stopped"  # "we switched him from tramadol to ...", "her MST was converted to a fentanyl patch"
     after = _RE_STOP_NEXT_CLAUSE.match(text, ce)
     # "oxycodone 5 mg PRN for four days; stopped 17/01": the stop is told in the next clause
-    positive = _discharge_positive(clause)
+    # (a removal from the TTO names the TTO without sending anything home: "this was taken off his TTO")
+    positive = _discharge_positive(_RE_REMOVED_FROM_TTO.sub(" ", clause) if "TT" in clause else clause)
+    if after and not positive and _RE_REMOVED_FROM_TTO.search(after.group(0)):
+        return "stopped"  # "... codeine 30 mg ..., but this was taken off his TTO": written up, never sent home
     stop_clause = clause + text[ce:after.end()] if after and not positive else clause
     if others is not None and others.subject_of_change(text, m):
         return "reference"
@@ -568,6 +575,7 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
             and others.other_between(m, cs, cs + stop_word.start()):
         stop_word = None  # "Her co-codamol has been stopped and she should not take it alongside the oxycodone"
     stop_word = stop_word or context_patterns().cues["removed_after"].match(text, m.end, ce) \
+        or _RE_REMOVED_FROM_TTO.search(stop_clause, own_from) \
         or _status_not_continued(stop_clause, own_from) \
         or (_RE_TAPERED_OFF.search(stop_clause) and _past_stop(stop_clause))  # "was tapered off over the admission"
     if stop_word and not positive and STRONG_INPATIENT.search(near) and _past_stop(stop_clause):
@@ -1708,7 +1716,7 @@ def _caps_told_apart(reading: _Reading) -> None:
             apply_cap(text[m.end:ce], m.end, target)
 
 
-_RE_REMOVED_FROM_TTO = re.compile(r"\b(?:removed|deleted|taken\s+off|struck\s+off|crossed\s+off)\s+(?:from\s+|off\s+)?(?:the\s+)?"
+_RE_REMOVED_FROM_TTO = re.compile(r"\b(?:removed|deleted|taken\s+off|struck\s+off|crossed\s+off)\s+(?:from\s+|off\s+)?(?:the\s+|his\s+|her\s+|their\s+)?"
                                   r"(?:TTO|discharge\s+(?:list|medicines|prescription)|TTA|list)\b", _I)
 
 

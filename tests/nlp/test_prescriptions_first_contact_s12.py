@@ -164,3 +164,14 @@ def test_a_dose_given_where_the_patient_was_seen_is_inpatient_only(place):
     body = f"Dear Dr Test,\n\nHe {place} Oramorph 10 mg for renal colic. He went home with paracetamol.\n"
     assert _rxs(body) == []
     assert ("morphine", "inpatient_only") in _reasons(body)
+
+
+@pytest.mark.parametrize("removal", ["but this was taken off his TTO before he went home",
+                                     "but it was removed from the TTO at screening",
+                                     "which was struck off her TTO by the pharmacist"])
+def test_a_drug_written_up_then_taken_off_the_tto_is_stopped(removal):
+    body = ("Dear Dr Test,\n\nWe had written him up for codeine phosphate 30 mg, one or two tablets four times a day, "
+            f"{removal}. Instead we gave him Oramorph 10 mg/5 ml, 2.5 to 5 ml up to four times a day when required, "
+            "100 ml.\n")
+    assert [rx.generic for rx in _rxs(body)] == ["morphine"]
+    assert ("codeine", "stopped") in _reasons(body)
