@@ -175,3 +175,11 @@ def test_a_drug_written_up_then_taken_off_the_tto_is_stopped(removal):
             "100 ml.\n")
     assert [rx.generic for rx in _rxs(body)] == ["morphine"]
     assert ("codeine", "stopped") in _reasons(body)
+
+
+@pytest.mark.parametrize("kept, found", [("and we continued it", True), ("and we restarted it", True),
+                                         ("and we continued it on the ward until day 3", False)])
+def test_a_long_used_drug_we_continued_goes_home(kept, found):
+    body = ("Dear Dr Test,\n\nHe has used a Matrifen 12 microgram/hour patch, changed every 72 hours, for a year for "
+            f"neck pain, {kept}.\n")
+    assert [rx.generic for rx in _rxs(body)] == (["fentanyl"] if found else [])
