@@ -501,10 +501,12 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
             return "stopped"  # (not "[RESTARTED day 3 after being held]": held, then given again)
         if cue("reduction_verb_before", before) and cue("reduction_rate_after", text[m.end:ce]):
             return "reference"  # "recommend reducing Palexia SR by 50 mg per dose every 2 weeks": a plan
-        if cue("other", clause) and not has_sig(text[m.start:le]) or cue("not_given_already_on", text[m.end:le]):
+        if cue("other", clause) and not has_sig(text[m.start:le]) or cue("not_given_already_on", text[m.end:le]) \
+                or cue("not_supplied_other", text[m.end:le]):
+            # ("Alfentanil JIC - not supplied, hospice team to arrange if needed", "... - not supplied, not on formulary")
             return "other"  # ("Codeine linctus 5 ml qds - NOT supplied, already on co-codamol": not given)
         return "rx"
-    if cue("not_given_already_on", text[m.end:ce]):
+    if cue("not_given_already_on", text[m.end:ce]) or cue("not_supplied_other", text[m.end:ce]):
         return "other"
     if cue("allergy", clause):
         return "allergy"

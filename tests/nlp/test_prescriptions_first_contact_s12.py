@@ -183,3 +183,16 @@ def test_a_long_used_drug_we_continued_goes_home(kept, found):
     body = ("Dear Dr Test,\n\nHe has used a Matrifen 12 microgram/hour patch, changed every 72 hours, for a year for "
             f"neck pain, {kept}.\n")
     assert [rx.generic for rx in _rxs(body)] == (["fentanyl"] if found else [])
+
+
+@pytest.mark.parametrize("line, other", [
+    ("Alfentanil JIC - not supplied, hospice team to arrange if needed.", True),
+    ("Hosp also suggested oxycodone 5mg PRN - not supplied, not on prison formulary.", True),
+    ("Oxycodone 5mg capsules 1 four hourly PRN - not supplied: not needed, pain settled.", True),
+    # near misses: the patient's own supply or another dispenser: still what goes home
+    ("Oxycodone 5mg capsules 1 four hourly PRN - not supplied, own supply at home.", False),
+    ("Methadone 1mg/ml 40ml OD - not supplied - dispensed by community pharmacy.", False),
+])
+def test_not_supplied_with_a_reason_it_is_not_given(line, other):
+    body = "TTO:\n Paracetamol 1g QDS\n " + line + "\n"
+    assert (_rxs(body) == []) is other
