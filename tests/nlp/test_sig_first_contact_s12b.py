@@ -1,0 +1,43 @@
+"""Session 12b: how long and how much, read from terse notes and dictated prose (wording written for these tests,
+not copied from any gold letter)."""
+from __future__ import annotations
+
+import pytest
+
+from tests.nlp.letters import only_rx
+
+# a bare period on an item's line: a short one is the course, a long one the days supplied, a review timing neither
+BARE_PERIODS = [
+    # (line, duration_days, supply_days)
+    ("Morphine MR 20mg caps 1 BD  28/7", None, 28),
+    ("Tapentadol SR 50mg tabs 1 BD (0900/2100) - 14/7 - continued", None, 14),
+    ("Buprenorphine 5mcg/hr patch weekly - 4/52", None, 28),
+    ("Oxycodone MR 10mg tabs 1 BD - for back pain - 1/12", None, 30),
+    ("Oxycodone MR 10mg tabs 1 BD, 2/12", None, 60),
+    ("Codeine 30mg tabs 1-2 QDS PRN  5/7", 5, None),
+    ("Tramadol 50mg caps 1 QDS PRN - 7/7 - 28 caps", 7, None),
+    ("Morphine MR 10mg caps 1 BD - 2/52 then stop", 14, None),
+    ("Morphine MR 10mg caps 1 BD - max 3/52", 21, None),
+    ("Oxycodone 5mg caps 1 QDS PRN, r/v at 2/52", None, None),
+    ("Oxycodone MR 10mg BD; pain clinic review in 6/52", None, None),
+    ("Morphine MR 20mg caps 1 BD, GP f/u 4/52", None, None),
+]
+
+
+@pytest.mark.parametrize("line,duration,supply", BARE_PERIODS)
+def test_a_bare_period_on_the_line(line, duration, supply):
+    rx = only_rx(line)
+    assert (rx["duration_days"], rx["supply_days"]) == (duration, supply)
+
+
+# a day of December written bare is no number of months
+DECEMBER_DAYS = [
+    "Morphine MR 20mg caps 1 BD, last dose given 01/12 08:30",
+    "Morphine MR 20mg caps 1 BD, started on 3/12",
+]
+
+
+@pytest.mark.parametrize("line", DECEMBER_DAYS)
+def test_a_december_day_is_no_supply(line):
+    rx = only_rx(line)
+    assert rx["supply_days"] is None and rx["duration_days"] is None
