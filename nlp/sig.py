@@ -156,7 +156,8 @@ def _period_days(x: re.Match) -> int | None:
     num = x.group(k)
     n = 1.0 if not num else to_number(num)  # "over the next fortnight", "for another week": one
     if n is None:
-        n = sig_rules()["duration_number_words"].get(" ".join(num.lower().split()))
+        w = " ".join(num.lower().split())
+        n = sig_rules()["duration_number_words"].get(w) or sig_rules()["ordinal_words"].get(w)  # ("first week")
     unit = x.group(k + 1) if x.re.groups > k and x.group(k + 1) else "days"
     d = _days(n, unit)
     return d if d and d <= 366 else None

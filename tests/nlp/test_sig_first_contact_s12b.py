@@ -41,3 +41,37 @@ DECEMBER_DAYS = [
 def test_a_december_day_is_no_supply(line):
     rx = only_rx(line)
     assert rx["supply_days"] is None and rx["duration_days"] is None
+
+
+# an end point told in prose after the prescription: counted as the intended duration
+OPENING = ("Discharged 02/03/2026\nDear Dr Writer,\nWe sent him home with oxycodone 5 mg capsules, one up to four times a "
+           "day when required, 20 capsules supplied.\n")
+PROSE_END_POINTS = [
+    # (sentence, duration_days)
+    ("He may stop the oxycodone once he is walking comfortably, and in any case after six days.", 6),
+    ("He should stop the oxycodone when the pain eases, or at the latest within ten days.", 10),
+    ("The plan is that he steps down from oxycodone to paracetamol within a fortnight of getting home.", 14),
+    ("Plan: the oxycodone should be tapered and stopped within 3 weeks of discharge.", 21),
+    ("He is to take fewer doses and stop the oxycodone altogether by the end of the second week.", 14),
+    ("He should wean himself off the oxycodone over the next nine days.", 9),
+]
+
+
+@pytest.mark.parametrize("sentence,days", PROSE_END_POINTS)
+def test_an_end_point_in_prose(sentence, days):
+    from tests.nlp.letters import letter_with_opioid
+    ex = letter_with_opioid(OPENING, sentence)
+    assert [r.duration_days for r in ex.opioids] == [days]
+
+
+PROSE_NO_END_POINT = [
+    "He had stopped taking codeine in the past, and in any case it never helped.",
+    "He will be seen in clinic six weeks after discharge.",
+]
+
+
+@pytest.mark.parametrize("sentence", PROSE_NO_END_POINT)
+def test_no_end_point_in_prose(sentence):
+    from tests.nlp.letters import letter_with_opioid
+    ex = letter_with_opioid(OPENING, sentence)
+    assert [r.duration_days for r in ex.opioids] == [None]
