@@ -75,3 +75,17 @@ def test_no_end_point_in_prose(sentence):
     from tests.nlp.letters import letter_with_opioid
     ex = letter_with_opioid(OPENING, sentence)
     assert [r.duration_days for r in ex.opioids] == [None]
+
+
+# a cap on how much the GP issues at a time is neither the course nor the days supplied at discharge
+PER_ISSUE_CAPS = [
+    "Please could you issue no more than a fortnight's supply of oxycodone at a time.",
+    "We would ask that she has not more than 7 days' supply of the oxycodone at once.",
+]
+
+
+@pytest.mark.parametrize("sentence", PER_ISSUE_CAPS)
+def test_a_cap_per_issue_is_no_duration_nor_supply(sentence):
+    from tests.nlp.letters import letter_with_opioid
+    ex = letter_with_opioid(OPENING, sentence)
+    assert [(r.duration_days, r.supply_days) for r in ex.opioids] == [(None, None)]
