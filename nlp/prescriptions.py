@@ -1882,6 +1882,9 @@ def _shared_status(reading: _Reading) -> None:
             rx.status = rx.status or prev.status
 
 
+# "the Shortec should be reduced gradually and stopped within 2 weeks of discharge": a stop still to come, after the name
+_RE_STOP_TO_COME = re.compile(r"[^.;\n]{0,12}?\b(?:should|must|is\s+to|are\s+to|will|can)\s+be\s+(?:[\w-]+\s+){0,4}?"
+                              r"(?:and\s+)?(?:stopped|discontinued|ceased|withdrawn)\b", _I)
 _RE_ALL_OF_BEFORE = re.compile(r"\b(?:all|both)\s+(?:(?:of\s+)?(?:the|her|his|their)\s+)?$", _I)
 
 
@@ -1899,8 +1902,10 @@ def _limits_from_references(reading: _Reading) -> None:
         return discharged[0]
 
     for m in mentions:
-        if m.context not in ("reference", "rx") or m.category != "opioid" or any(r.span[0] <= m.start < r.span[1] for r in rxs):
+        if m.context not in ("reference", "rx", "stopped") or m.category != "opioid" or any(r.span[0] <= m.start < r.span[1] for r in rxs):
             continue
+        if m.context == "stopped" and not _RE_STOP_TO_COME.match(layout.text, m.end, layout.clause_bounds(m.start)[1]):
+            continue  # (a drug stopped is read for a limit only when its stop is still to come: "should be ... stopped within")
         same = [r for r in rxs if r.generic == m.generic]
         if len(same) > 1 and m.term.brand:  # "Longtec: stop after 6 days" beside Shortec: the brand decides
             same = [r for r in same if r.brand == m.term.brand]

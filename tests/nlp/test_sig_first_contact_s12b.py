@@ -89,3 +89,18 @@ def test_a_cap_per_issue_is_no_duration_nor_supply(sentence):
     from tests.nlp.letters import letter_with_opioid
     ex = letter_with_opioid(OPENING, sentence)
     assert [(r.duration_days, r.supply_days) for r in ex.opioids] == [(None, None)]
+
+
+# a plan line whose drug reads as stopped, when the stop is still to come, gives the listed prescription its duration
+LISTED = ("Discharged 02/03/2026\nMedicines on discharge:\n- Oxycodone 5mg capsules 5mg every 4 hours when required, "
+          "20 capsules (NEW)\n- Omeprazole 20mg od\n\n")
+PLAN_STOPS_TO_COME = [
+    ("Plan: the oxycodone should be tapered slowly and stopped within 10 days of discharge.\n", 10),
+    ("Plan: the oxycodone is to be reduced and stopped within 3 weeks of going home.\n", 21),
+]
+
+
+@pytest.mark.parametrize("plan,days", PLAN_STOPS_TO_COME)
+def test_a_stop_still_to_come_on_a_plan_line(plan, days):
+    from tests.nlp.letters import opioids
+    assert [r["duration_days"] for r in opioids(LISTED + plan)] == [days]
