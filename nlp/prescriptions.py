@@ -2102,6 +2102,10 @@ def _end_dates(reading: _Reading) -> None:
         if found is not None:
             days, a, b = found
             rx.duration_days, rx.spans["duration"] = days, [base + a, base + b]
+    if any(r.duration_days is None for r in rxs) and (found := S.all_opioids_end(text, discharged)):
+        for rx in rxs:  # "aim off all opioids by 27/03": each prescription without an end of its own
+            if rx.duration_days is None:
+                rx.duration_days, rx.spans["duration"] = found[0], [found[1], found[2]]
 
 
 # "Both are new this admission": found from its verb (a literal the regex engine scans for fast), then its subject

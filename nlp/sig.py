@@ -220,6 +220,22 @@ def days_until(day: int, month: int, year: str | None, discharged) -> int | None
     return None
 
 
+RE_ALL_OPIOIDS_END = re.compile(sig_rules()["all_opioids_end"], _I)
+_RE_PERIOD_HERE = _phrase_rx(r"{N}\s*{U}\b")
+
+
+def all_opioids_end(text: str, discharged) -> tuple[int, int, int] | None:
+    """(days, start, end) of an end point told for every opioid at once ("aim off all opioids by 27/03", "stop all
+    opioids within two weeks"): a date counts from discharge, a period is the days."""
+    for x in RE_ALL_OPIOIDS_END.finditer(text):
+        if (y := _RE_PERIOD_HERE.match(text, x.end())) and (d := _period_days(y)):  # ("over 3/52": never a date)
+            return d, x.start(), y.end()
+        y = RE_ONE_DATE.match(text, x.end())
+        if y and discharged is not None and (d := days_until(int(y.group(1)), int(y.group(2)), y.group(3), discharged)):
+            return d, x.start(), y.end()
+    return None
+
+
 RE_END_POSTOP_DAY = [re.compile(t, _I) for t in sig_rules()["end_postop_day_phrases"]]
 RE_DISCHARGE_POSTOP_DAY = [re.compile(t, _I) for t in sig_rules()["discharge_postop_day"]]
 RE_OPERATION_DATE_LINE = re.compile(sig_rules()["operation_date_line"], _I | re.MULTILINE)

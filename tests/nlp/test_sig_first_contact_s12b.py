@@ -104,3 +104,19 @@ PLAN_STOPS_TO_COME = [
 def test_a_stop_still_to_come_on_a_plan_line(plan, days):
     from tests.nlp.letters import opioids
     assert [r["duration_days"] for r in opioids(LISTED + plan)] == [days]
+
+
+# an end point told for every opioid at once gives each prescription without its own that duration
+TWO_LISTED = ("Discharged 02/03/2026\nMedicines on discharge:\n- Oxycodone MR 10mg tablets 1 BD (NEW)\n"
+              "- Morphine sulfate 10mg/5ml oral solution 2.5-5ml 4 hourly PRN, 100ml (NEW)\n- Omeprazole 20mg od\n\n")
+ALL_OPIOIDS_END = [
+    ("Plan: reduce as pain allows, aim off all opioids by 12/03.\n", 10),
+    ("Weaning: she should be off all opioid analgesia within two weeks.\n", 14),
+    ("GP to stop all opioids over 3/52.\n", 21),
+]
+
+
+@pytest.mark.parametrize("plan,days", ALL_OPIOIDS_END)
+def test_an_end_point_for_all_opioids(plan, days):
+    from tests.nlp.letters import opioids
+    assert [r["duration_days"] for r in opioids(TWO_LISTED + plan)] == [days, days]
