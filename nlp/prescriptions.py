@@ -2163,6 +2163,9 @@ def _told_with_quantities(text: str, s: int, e: int) -> bool:
     return re.match(r"\s*:\s*\d", text[e:e + 10]) is not None
 
 
+_RE_ALL_MEDICINES = re.compile(r"all\s+(?:(?:the|her|his|their|other)\s+)?(regular\s+)?(?:medicines|medications|meds|items|drugs)\b", _I)
+
+
 def _shared_supply(reading: _Reading) -> None:
     """A supply stated for several drugs at once ("7 days of each supplied") belongs to the prescriptions
     written before it in the same paragraph that state no supply of their own."""
@@ -2172,7 +2175,12 @@ def _shared_supply(reading: _Reading) -> None:
         return
     for days, s, e in S.shared_supplies(text):
         para = max(text.rfind("\n\n", 0, s), 0)
+        every = _RE_ALL_MEDICINES.match(text, s, e)
+        if every:  # "All regular medicines supplied in dosette: 28 days": every one listed before it in the letter
+            para = 0
         for r in rxs:
+            if every and every.group(1) and r.prn:
+                continue  # ("all regular medicines": a when-required one is not among them)
             if para <= r.span[0] < s and r.supply_days is None and (r.supply_quantity is None or _told_with_quantities(text, s, e)):
                 r.supply_days = days
                 r.spans["supply"] = [s, e]

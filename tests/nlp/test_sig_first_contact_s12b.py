@@ -120,3 +120,18 @@ ALL_OPIOIDS_END = [
 def test_an_end_point_for_all_opioids(plan, days):
     from tests.nlp.letters import opioids
     assert [r["duration_days"] for r in opioids(TWO_LISTED + plan)] == [days, days]
+
+
+# a supply told once for every (regular) medicine, in a paragraph of its own after the list
+ONE_LIST = ("Discharged 02/03/2026\nMedicines on discharge:\n- Morphine MR 10mg tablets 1 BD\n"
+            "- Oxycodone 5mg capsules 1 QDS PRN\n- Omeprazole 20mg od\n\n")
+ALL_MEDICINES_SUPPLY = [
+    ("All regular medicines supplied in blister packs: 14 days from the ward.\n", [14, None]),
+    ("All medicines dispensed for 7 days.\n", [7, 7]),
+]
+
+
+@pytest.mark.parametrize("note,days", ALL_MEDICINES_SUPPLY)
+def test_a_supply_for_all_medicines(note, days):
+    from tests.nlp.letters import opioids
+    assert [r["supply_days"] for r in opioids(ONE_LIST + note)] == days
