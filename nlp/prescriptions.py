@@ -1939,6 +1939,9 @@ def _shared_status(reading: _Reading) -> None:
             rx.status = rx.status or prev.status
 
 
+# "the Shortec should be reduced gradually and stopped within 2 weeks of discharge": a stop still to come, after the name
+_RE_STOP_TO_COME = re.compile(r"[^.;\n]{0,12}?\b(?:should|must|is\s+to|are\s+to|will|can)\s+be\s+(?:[\w-]+\s+){0,4}?"
+                              r"(?:and\s+)?(?:stopped|discontinued|ceased|withdrawn)\b", _I)
 _RE_ALL_OF_BEFORE = re.compile(r"\b(?:all|both)\s+(?:(?:of\s+)?(?:the|her|his|their)\s+)?$", _I)
 
 
@@ -1956,8 +1959,10 @@ def _limits_from_references(reading: _Reading) -> None:
         return discharged[0]
 
     for m in mentions:
-        if m.context not in ("reference", "rx") or m.category != "opioid" or any(r.span[0] <= m.start < r.span[1] for r in rxs):
+        if m.context not in ("reference", "rx", "stopped") or m.category != "opioid" or any(r.span[0] <= m.start < r.span[1] for r in rxs):
             continue
+        if m.context == "stopped" and not _RE_STOP_TO_COME.match(layout.text, m.end, layout.clause_bounds(m.start)[1]):
+            continue  # (a drug stopped is read for a limit only when its stop is still to come: "should be ... stopped within")
         same = [r for r in rxs if r.generic == m.generic]
         if len(same) > 1 and m.term.brand:  # "Longtec: stop after 6 days" beside Shortec: the brand decides
             same = [r for r in same if r.brand == m.term.brand]
@@ -2154,6 +2159,10 @@ def _end_dates(reading: _Reading) -> None:
         if found is not None:
             days, a, b = found
             rx.duration_days, rx.spans["duration"] = days, [base + a, base + b]
+    if any(r.duration_days is None for r in rxs) and (found := S.all_opioids_end(text, discharged)):
+        for rx in rxs:  # "aim off all opioids by 27/03": each prescription without an end of its own
+            if rx.duration_days is None:
+                rx.duration_days, rx.spans["duration"] = found[0], [found[1], found[2]]
 
 
 # "Both are new this admission": found from its verb (a literal the regex engine scans for fast), then its subject
@@ -2211,6 +2220,9 @@ def _told_with_quantities(text: str, s: int, e: int) -> bool:
     return re.match(r"\s*:\s*\d", text[e:e + 10]) is not None
 
 
+_RE_ALL_MEDICINES = re.compile(r"all\s+(?:(?:the|her|his|their|other)\s+)?(regular\s+)?(?:medicines|medications|meds|items|drugs)\b", _I)
+
+
 def _shared_supply(reading: _Reading) -> None:
     """A supply stated for several drugs at once ("7 days of each supplied") belongs to the prescriptions
     written before it in the same paragraph that state no supply of their own."""
@@ -2220,7 +2232,12 @@ def _shared_supply(reading: _Reading) -> None:
         return
     for days, s, e in S.shared_supplies(text):
         para = max(text.rfind("\n\n", 0, s), 0)
+        every = _RE_ALL_MEDICINES.match(text, s, e)
+        if every:  # "All regular medicines supplied in dosette: 28 days": every one listed before it in the letter
+            para = 0
         for r in rxs:
+            if every and every.group(1) and r.prn:
+                continue  # ("all regular medicines": a when-required one is not among them)
             if para <= r.span[0] < s and r.supply_days is None and (r.supply_quantity is None or _told_with_quantities(text, s, e)):
                 r.supply_days = days
                 r.spans["supply"] = [s, e]

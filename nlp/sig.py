@@ -126,7 +126,7 @@ def _days(n: float | None, unit: str) -> int | None:
     if u.startswith(("week", "wk")) or u == "/52":
         return int(round(n * 7))
     if u.startswith("month") or u == "/12":
-        return int(round(n * 28))
+        return int(round(n * 30))  # (corpus: a "1/12" supply is 30 days)
     if u.startswith("fortnight"):
         return int(round(n * 14))
     if u[:1] == "h" and n >= 24 and n % 24 == 0:
@@ -156,7 +156,8 @@ def _period_days(x: re.Match) -> int | None:
     num = x.group(k)
     n = 1.0 if not num else to_number(num)  # "over the next fortnight", "for another week": one
     if n is None:
-        n = sig_rules()["duration_number_words"].get(" ".join(num.lower().split()))
+        w = " ".join(num.lower().split())
+        n = sig_rules()["duration_number_words"].get(w) or sig_rules()["ordinal_words"].get(w)  # ("first week")
     unit = x.group(k + 1) if x.re.groups > k and x.group(k + 1) else "days"
     d = _days(n, unit)
     return d if d and d <= 366 else None
@@ -216,6 +217,22 @@ def days_until(day: int, month: int, year: str | None, discharged) -> int | None
             return None
         if 1 <= d <= 90:
             return d
+    return None
+
+
+RE_ALL_OPIOIDS_END = re.compile(sig_rules()["all_opioids_end"], _I)
+_RE_PERIOD_HERE = _phrase_rx(r"{N}\s*{U}\b")
+
+
+def all_opioids_end(text: str, discharged) -> tuple[int, int, int] | None:
+    """(days, start, end) of an end point told for every opioid at once ("aim off all opioids by 27/03", "stop all
+    opioids within two weeks"): a date counts from discharge, a period is the days."""
+    for x in RE_ALL_OPIOIDS_END.finditer(text):
+        if (y := _RE_PERIOD_HERE.match(text, x.end())) and (d := _period_days(y)):  # ("over 3/52": never a date)
+            return d, x.start(), y.end()
+        y = RE_ONE_DATE.match(text, x.end())
+        if y and discharged is not None and (d := days_until(int(y.group(1)), int(y.group(2)), y.group(3), discharged)):
+            return d, x.start(), y.end()
     return None
 
 
@@ -291,9 +308,12 @@ RE_DURATION = [
     re.compile(r"(?<![A-Za-z0-9])x\s*" + NUMW + r"\s*" + DAYS_UNIT, _I),
     re.compile(r"\b" + NUMW + r"\s*" + DAYS_UNIT + r"\s+only\b", _I),
     re.compile(r"\(\s*" + NUMW + r"\s*" + DAYS_UNIT + r"\s*\)", _I),
-    # a bare "5/7" or "2/52" on the line (UK shorthand for days/weeks; never part of a date)
-    re.compile(r"(?<![\d/.])(\d{1,2})\s*(/7|/52)(?![\d/])", _I),
 ]
+# a bare "5/7", "2/52" or "1/12" on the line (UK shorthand for days/weeks/months; never part of a date): a short
+# one is the course, a long one ("28/7", "2/52", "1/12") the days supplied; read after RE_DURATION (see _bare_period)
+RE_BARE_PERIOD = re.compile(r"(?<![\d/.])(\d{1,2})\s*(/7|/52|/12)(?![\d/])", _I)
+RE_BARE_PERIOD_REVIEW = re.compile(sig_rules()["bare_period_review_before"], _I)
+RE_BARE_PERIOD_COURSE = re.compile(sig_rules()["bare_period_course_around"], _I)
 # ("Qty: 1 OP" with no pack size is no count of tablets)
 # ("tablets x 1-2 QDS": a range after x is tablets per dose, never a quantity)
 # ("1 × 4-hourly", "1 x 4 daily": a count times a frequency, not a quantity)
@@ -952,6 +972,9 @@ def parse_supply(sig: Sig, m: Masked, formulation: str | None, default_unit: str
                 sig.spans["duration"] = [m.base + x.start(), m.base + x.end()]
                 m.take(x.start(), x.end())
                 break
+    else:
+        if units and "/" in m.text:
+            _bare_period(sig, m, supply_too=not duration_only)
     if sig.duration_days is None:
         _phrase_duration(sig, m)
     if sig.duration_days is not None and not duration_only:
@@ -964,6 +987,45 @@ def parse_supply(sig: Sig, m: Masked, formulation: str | None, default_unit: str
         elif (x := re.fullmatch(r"\s*(\d{1,3})\s*", m.text)) and 0 < int(x.group(1)) <= 366:
             sig.duration_days = int(x.group(1))  # a bare number in a course column ("Crs" = course in days)
             sig.spans["duration"] = [m.base + x.start(1), m.base + x.end(1)]
+
+
+# the longest bare period still read as a course: "5/7", "7/7", "10/7", "1/52"; "14/7", "28/7", "2/52", "1/12" on an
+# item's line are the days supplied (a course told that long says so: "x 2/52", "for 14/7", "2/52 then stop")
+_BARE_COURSE_MAX_DAYS = 10
+# a bare "1/12" is months only set off as an item's own field ("... pain - 1/12", ", 2/12"): a date says "on 1/12"
+_RE_BARE_MONTH_BEFORE = re.compile(r"(?:^|[-,;(|])\s*$")
+_RE_TIME_AFTER = re.compile(r"\s*(?:\d{1,2}[:.]\d{2}|/\d)")
+
+
+def _bare_period(sig: Sig, m: Masked, supply_too: bool = True) -> None:
+    """A bare "5/7", "28/7", "2/52" or "1/12" on the line: a review timing ("r/v at 2/52", "OPA 6/52") is neither; a
+    short period, or one told as a course ("2/52 then stop", "max 2/52"), is the duration; a long one the days
+    supplied (corpus: "Supply: 7/7", "28/7" after a regular drug)."""
+    text = m.text
+    for x in RE_BARE_PERIOD.finditer(text):
+        if _symptom_period(text, x.start()):
+            continue
+        if RE_BARE_PERIOD_REVIEW.search(text[max(0, x.start() - 60):x.start()]):
+            m.take(x.start(), x.end())  # "r/v in 2/52": when to look again, no period of the drug
+            continue
+        if x.group(2) == "/12" and (x.group(1).startswith("0") or int(x.group(1)) > 6
+                                    or not _RE_BARE_MONTH_BEFORE.search(text, max(0, x.start() - 4), x.start())
+                                    or _RE_TIME_AFTER.match(text, x.end())):
+            continue  # "given 01/12 08:30", "seen 3/12": a day of December, never months
+        d = _days(to_number(x.group(1)), x.group(2))
+        if not d:
+            continue
+        course = RE_BARE_PERIOD_COURSE.search(text[max(0, x.start() - 30):x.start()] + "#" + text[x.end():x.end() + 30])
+        if d <= _BARE_COURSE_MAX_DAYS or course or not supply_too:
+            sig.duration_days = d
+            sig.spans["duration"] = [m.base + x.start(), m.base + x.end()]
+        elif sig.supply_days is None and not sig.own_supply:
+            sig.supply_days = d
+            sig.spans["supply"] = [m.base + x.start(), m.base + x.end()]
+        else:
+            continue
+        m.take(x.start(), x.end())
+        return
 
 
 _RE_COUNT_IN_BRACKETS = re.compile(r"\s*\(\s*(\d{1,4})\s*\)")
