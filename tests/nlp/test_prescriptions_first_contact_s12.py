@@ -196,3 +196,22 @@ def test_a_long_used_drug_we_continued_goes_home(kept, found):
 def test_not_supplied_with_a_reason_it_is_not_given(line, other):
     body = "TTO:\n Paracetamol 1g QDS\n " + line + "\n"
     assert (_rxs(body) == []) is other
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("Zomorph 60mg capsules - was 40mg BD, now 60mg twice daily (increased for bone pain), 14 days supplied",
+     (60.0, 60.0, 2, 40.0)),
+    ("Oxynorm liquid 5mg/5ml - was 2.5mg (2.5ml) up to QDS PRN - now increased to 2.5-5mg (2.5-5ml) QDS PRN",
+     (2.5, 5.0, 4, 2.5)),
+])
+def test_was_then_now_on_one_line_reads_the_now(line, expected):
+    rx, = _rxs("Discharge medicines:\n1) " + line + "\n2) Laxido 1 sachet BD\n")
+    assert (rx.dose_mg_min, rx.dose_mg_max, rx.frequency_per_day_max, rx.previous_dose_mg) == expected
+
+
+@pytest.mark.parametrize("status, found", [("- cont, PODs", True), ("- continued (own supply)", True),
+                                           ("- now increased to 25 mcg/hr", True), ("", False)])
+def test_a_drug_history_line_marked_continued_goes_home(status, found):
+    body = ("DH:\n Matrifen 12 mcg/hr patch every 72h (GP, long term) " + status + "\n Amlodipine 5mg OD\n\n"
+            "GP: pls r/v in 1/52.\n")
+    assert [rx.generic for rx in _rxs(body)] == (["fentanyl"] if found else [])
