@@ -2243,6 +2243,33 @@ def _shared_supply(reading: _Reading) -> None:
                 r.spans["supply"] = [s, e]
 
 
+def _changed_later(rxs: list[OpioidPrescription], rx: OpioidPrescription) -> int | None:
+    """The earlier prose prescription of the same product that a later sentence changes ("We sent him home on
+    Longtec 15 mg twice daily ... I should add that we reduced the Longtec to 10 mg twice daily on the morning of
+    discharge"): the later one says what goes home, the earlier keeps its course."""
+    if rx.source != "prose" or rx.dose_change not in ("reduced", "increased") or rx.status != "changed":
+        return None
+    found = [i for i, r in enumerate(rxs) if r.source == "prose" and _same_product(r, rx) and r.span[0] < rx.span[0]
+             and r.dose_mg_max is not None and rx.dose_mg_max is not None and r.dose_mg_max != rx.dose_mg_max
+             and (r.dose_mg_max > rx.dose_mg_max) == (rx.dose_change == "reduced")]
+    return found[-1] if len(found) == 1 else None
+
+
+def _apply_later_change(first: OpioidPrescription, later: OpioidPrescription) -> None:
+    """The later sentence's numbers replace the first's; what the first told of the course stays."""
+    first.previous_dose_mg = first.previous_dose_mg if first.previous_dose_mg is not None else first.dose_mg_max
+    for f in ("strength_mg", "dose_mg_min", "dose_mg_max", "frequency_per_day_max", "max_daily_dose_mg",
+              "units_per_dose_max"):
+        if getattr(later, f) is not None:
+            setattr(first, f, getattr(later, f))
+    if later.quantity_n is not None:
+        first.quantity_n, first.quantity_unit, first.supply_quantity = later.quantity_n, later.quantity_unit, later.supply_quantity
+    first.dose_change = later.dose_change
+    for key in ("strength", "dose", "frequency", "quantity"):
+        if later.spans.get(key):
+            first.spans[key] = later.spans[key]
+
+
 def merge(a: OpioidPrescription, b: OpioidPrescription) -> None:
     """Fill a's missing fields from b (the same prescription mentioned twice)."""
     for f in ("brand", "strength_mg", "strength_mcg_per_hour", "dose_mg_min", "dose_mg_max", "frequency_per_day_max",
@@ -2474,6 +2501,9 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
             stories.append(rx)
             continue
         k = next((i for i, r in enumerate(rxs) if same_prescription(r, rx)), None)
+        if k is None and (k2 := _changed_later(rxs, rx)) is not None:
+            _apply_later_change(rxs[k2], rx)  # "I should add that we reduced the Longtec to 10 mg twice daily ..."
+            continue
         if k is not None:
             dup = rxs[k]
             if (dup.frequency_per_day_max is None and not dup.prn and (rx.frequency_per_day_max is not None or rx.prn)) \

@@ -215,3 +215,24 @@ def test_a_drug_history_line_marked_continued_goes_home(status, found):
     body = ("DH:\n Matrifen 12 mcg/hr patch every 72h (GP, long term) " + status + "\n Amlodipine 5mg OD\n\n"
             "GP: pls r/v in 1/52.\n")
     assert [rx.generic for rx in _rxs(body)] == (["fentanyl"] if found else [])
+
+
+LATER_CHANGE = ("Dear Dr Test,\n\nWe sent him home on Longtec 15 mg twice daily for five days, then stop, with Shortec "
+                "5 mg capsules, one up to four times a day when required, 20 capsules. I should add that we {verb} the "
+                "Longtec to {dose} mg twice daily on the morning of discharge because he was {why}, and 10 tablets of "
+                "the {dose} mg strength were supplied.\n")
+
+
+@pytest.mark.parametrize("verb, dose, why", [("reduced", 10, "drowsy"), ("increased", 20, "in more pain")])
+def test_a_later_sentence_changing_the_dose_corrects_the_prescription(verb, dose, why):
+    rxs = {rx.brand: rx for rx in _rxs(LATER_CHANGE.format(verb=verb, dose=dose, why=why))}
+    assert set(rxs) == {"Longtec", "Shortec"}
+    longtec = rxs["Longtec"]
+    assert (longtec.dose_mg_max, longtec.frequency_per_day_max, longtec.duration_days, longtec.supply_quantity,
+            longtec.previous_dose_mg) == (float(dose), 2, 5, "10 tablets", 15.0)
+
+
+def test_a_change_the_wrong_way_is_no_correction():
+    # "reduced ... to 20 mg" from 15 mg is no reduction of this prescription: both stay
+    rxs = _rxs(LATER_CHANGE.format(verb="reduced", dose=20, why="drowsy"))
+    assert sorted(rx.dose_mg_max for rx in rxs if rx.brand == "Longtec") == [15.0, 20.0]
