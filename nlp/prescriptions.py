@@ -2246,7 +2246,8 @@ def _shared_supply(reading: _Reading) -> None:
 def _changed_later(rxs: list[OpioidPrescription], rx: OpioidPrescription) -> int | None:
     """The earlier prose prescription of the same product that a later sentence changes ("We sent him home on
     Longtec 15 mg twice daily ... I should add that we reduced the Longtec to 10 mg twice daily on the morning of
-    discharge"): the later one says what goes home, the earlier keeps its course."""
+    discharge"): the later one says what goes home, the earlier keeps its course (the caller checks that the earlier
+    sentence sent the drug home: a background dose, "has been on MST 30 mg for years", is history instead)."""
     if rx.source != "prose" or rx.dose_change not in ("reduced", "increased") or rx.status != "changed":
         return None
     found = [i for i, r in enumerate(rxs) if r.source == "prose" and _same_product(r, rx) and r.span[0] < rx.span[0]
@@ -2501,7 +2502,7 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
             stories.append(rx)
             continue
         k = next((i for i, r in enumerate(rxs) if same_prescription(r, rx)), None)
-        if k is None and (k2 := _changed_later(rxs, rx)) is not None:
+        if k is None and (k2 := _changed_later(rxs, rx)) is not None and _told_going_home(layout, group_of[k2]):
             _apply_later_change(rxs[k2], rx)  # "I should add that we reduced the Longtec to 10 mg twice daily ..."
             continue
         if k is not None:
