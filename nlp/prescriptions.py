@@ -501,6 +501,8 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
             return "stopped"  # (not "[RESTARTED day 3 after being held]": held, then given again)
         if cue("reduction_verb_before", before) and cue("reduction_rate_after", text[m.end:ce]):
             return "reference"  # "recommend reducing Palexia SR by 50 mg per dose every 2 weeks": a plan
+        if _RE_ASKED_TO_PRESCRIBE.search(text, max(ls, cs), m.start) and not has_sig(text[m.start:min(le, ce)]):
+            return "other"  # "Please could the GP prescribe a just-in-case pack (morphine 10mg/ml injection, ...)"
         if cue("other", clause) and not has_sig(text[m.start:le]) or cue("not_given_already_on", text[m.end:le]) \
                 or cue("not_supplied_other", text[m.end:le]):
             # ("Alfentanil JIC - not supplied, hospice team to arrange if needed", "... - not supplied, not on formulary")
@@ -636,6 +638,10 @@ def _directions_follow(text: str, m, ce: int, others) -> bool:
     return has_sig(text[d.start():end])
 
 
+# someone else asked to prescribe or supply what the letter names ("Please could the GP prescribe a just-in-case pack
+# (morphine ...)"): not supplied from here
+_RE_ASKED_TO_PRESCRIBE = re.compile(r"\b(?:please|kindly|could|can|would|grateful\s+if)\b[^.;\n]{0,30}?\b(?:prescribe|issue|"
+                                    r"supply|provide|arrange)\b[^.;\n]{0,50}$", _I)
 _RE_RATIO_LEAD = re.compile(r"\s*\d{1,2}(?:\.\d)?\s*/\s*\d{3,4}(?:\s*mg)?\b", _I)
 
 

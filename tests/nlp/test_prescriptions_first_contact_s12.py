@@ -236,3 +236,22 @@ def test_a_change_the_wrong_way_is_no_correction():
     # "reduced ... to 20 mg" from 15 mg is no reduction of this prescription: both stay
     rxs = _rxs(LATER_CHANGE.format(verb="reduced", dose=20, why="drowsy"))
     assert sorted(rx.dose_mg_max for rx in rxs if rx.brand == "Longtec") == [15.0, 20.0]
+
+
+@pytest.mark.parametrize("arrived", ["He came to us on", "She was transferred to us on", "He arrived on"])
+def test_what_the_patient_arrived_on_is_history(arrived):
+    body = (f"{arrived} dihydrocodeine 30mg one tablet QDS from the acute trust after a humeral fracture.\n"
+            "Medicines going home: paracetamol 1g QDS PRN, amlodipine 5mg OD.\n")
+    assert _rxs(body) == []
+
+
+@pytest.mark.parametrize("ask, other", [
+    ("Please could the GP prescribe a just-in-case pack (morphine sulfate 10mg/ml injection, midazolam) for the home.", True),
+    ("We would be grateful if the practice could issue anticipatory medicines (morphine 10mg/ml injection).", True),
+    ("Please stop taking the codeine after 5 days.", False),
+])
+def test_a_pack_the_gp_is_asked_to_prescribe_is_not_supplied(ask, other):
+    body = "Anticipatory medicines: we have not supplied these. " + ask + "\n"
+    reasons = _reasons("TTO:\n Codeine 30mg tablets 1-2 QDS PRN 28 tablets\n\n" + body)
+    generic = "morphine" if other else "codeine"
+    assert ((generic, "other") in reasons) is other
