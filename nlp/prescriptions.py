@@ -256,7 +256,10 @@ _RE_SWITCHED_AFTER = re.compile(r"[^.;\n]{0,60}?\b(?:(?:was|were|has\s+been|have
                                 r"(?:then\s+|now\s+)?(?:switched|converted|changed|rotated)|"
                                 # (active: "she has taken co-codamol for years, and we switched her to a BuTrans patch")
                                 r"(?:we|I|they|the\s+team)\s+(?:have\s+|then\s+|now\s+)?(?:switched|converted|changed|rotated|moved)"
-                                r"\s+(?:him|her|them)\b)\s+(?:over\s+)?(?:to|onto)\s+", _I)
+                                r"\s+(?:him|her|them)\b)"
+                                # (where it happened may stand between: "was switched on the IPU to MST")
+                                r"(?:\s+(?:on|in|at|during)\s+(?:the\s+|this\s+)?[\w-]+(?:\s+(?:ward|unit|stay|admission))?)?"
+                                r"\s+(?:over\s+)?(?:to|onto)\s+", _I)
 # the clause after a drug's that only says it ended ("...; stopped 17/01, no further requirement")
 _RE_STOP_NEXT_CLAUSE = re.compile(r"\s*[;,]\s*(?:and\s+)?(?:(?:this|it|which)\s+)?(?:was\s+|were\s+|then\s+|has\s+been\s+)?"
                                   r"(?:stopped|discontinued|ceased)\b[^.;\n]{0,40}"
@@ -657,7 +660,10 @@ def _has_ticked_box(layout: LetterLayout) -> bool:
     if found is None:
         found = layout._ticked_box = _RE_TICKED_BOX.search(layout.text) is not None
     return found
-_RE_NEW_MARK = re.compile(r"\(\s*new\s*\)|\[\s*new\s*\]|(?-i:\bNEW\b)", _I)  # a list item marked new: never a pre-admission drug
+# a list item marked new ("(new)", "NEW", "- started here"): never a pre-admission drug
+_RE_NEW_MARK = re.compile(r"\(\s*new\s*\)|\[\s*new\s*\]|(?-i:\bNEW\b)|\b(?:started|commenced|initiated|begun)\s+(?:here|"
+                          r"on\s+(?:the\s+|this\s+)?(?:ward|unit|IPU)|this\s+admission|in\s+hospital|during\s+(?:this\s+|her\s+|his\s+)?"
+                          r"(?:admission|stay))\b", _I)
 _RE_TAKEN_BEFORE = re.compile(r"\b(?:on\s+admission|before\s+(?:this\s+)?admission|prior\s+to\s+(?:this\s+)?admission|"
                               r"pre-?admission|(?:was|were|had\s+been)\s+taking)\b[^.;]*$", _I)
 

@@ -255,3 +255,25 @@ def test_a_pack_the_gp_is_asked_to_prescribe_is_not_supplied(ask, other):
     reasons = _reasons("TTO:\n Codeine 30mg tablets 1-2 QDS PRN 28 tablets\n\n" + body)
     generic = "morphine" if other else "codeine"
     assert ((generic, "other") in reasons) is other
+
+
+@pytest.mark.parametrize("story", [
+    "Her oxycodone MR 10mg BD was switched on the IPU to MST because of vivid dreams.",
+    "His oxycodone MR 10mg BD was converted during the admission to MST.",
+])
+def test_a_switch_told_with_where_it_happened_stops_the_old_drug(story):
+    body = (story + "\n\nRegular medicines\n   MST Continus 15mg tablet - 08:00 and 20:00 (12-hourly) for pain - started here\n"
+            "   Lansoprazole 30mg OD\n")
+    assert [(rx.brand, rx.dose_mg_max, rx.frequency_per_day_max) for rx in _rxs(body)] == [("MST Continus", 15.0, 2)]
+    assert ("oxycodone", "stopped") in _reasons(body)
+
+
+@pytest.mark.parametrize("story", [
+    "While here he had oxycodone 2.5mg PRN on two nights for back spasm.",
+    "While on the ward she was given oxycodone 2.5mg PRN twice.",
+    "Oxycodone 2.5mg PRN was a ward-only prescription and has not been supplied.",
+])
+def test_a_dose_while_here_is_inpatient_only(story):
+    body = "Patch to continue:\n  BuTrans 10 micrograms/hour patch - apply ONE every 7 days.\n\n" + story + "\n"
+    assert [rx.generic for rx in _rxs(body)] == ["buprenorphine"]
+    assert ("oxycodone", "inpatient_only") in _reasons(body)
