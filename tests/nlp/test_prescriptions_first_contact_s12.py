@@ -277,3 +277,11 @@ def test_a_dose_while_here_is_inpatient_only(story):
     body = "Patch to continue:\n  BuTrans 10 micrograms/hour patch - apply ONE every 7 days.\n\n" + story + "\n"
     assert [rx.generic for rx in _rxs(body)] == ["buprenorphine"]
     assert ("oxycodone", "inpatient_only") in _reasons(body)
+
+
+@pytest.mark.parametrize("before", ["was not controlled on her usual", "was poorly controlled on her",
+                                    "remained inadequately controlled despite her regular"])
+def test_the_dose_the_pain_was_not_controlled_on_is_the_dose_before(before):
+    body = (f"Back pain {before} Butec 5 micrograms/hour patch, so we have increased it.\n\nTRANSDERMAL PATCH\n"
+            "Butec 10 micrograms/hour 7-day patch - change every WEDNESDAY. Increased this admission. Supply: 2 patches.\n")
+    assert [rx.strength_mcg_per_hour for rx in _rxs(body)] == [10.0]
