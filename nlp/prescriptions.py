@@ -760,6 +760,8 @@ class Group:
 _RE_PLAN_AFTER_NAME = re.compile(r"(?:\s+[A-Za-z/]+){0,2}?[\s:\-–]*(?:taper(?:ing)?|wean(?:ing)?|step[- ]?down|reduction|reducing|titration)\b(?:\s+(?:plan|regimen|schedule))?\s*[:\-–]", _I)
 
 
+# a sum: a figure, then '=' and a figure ("30mg BD = 60mg", "60 / 1.5 = 40mg"); not an export's "DOSE=2.5ml"
+_RE_SUM = re.compile(r"\d[^=\n;]{0,30}?\s=\s*\d")
 _RE_MG_A_DAY = re.compile(r"mg\s*(?:/|per|a)\s*day\b|mg\s+daily\b", _I)  # a daily total, no frequency
 
 
@@ -776,7 +778,10 @@ def _statement_context(layout: LetterLayout, statements: list) -> None:
             continue
         after = text[st.mentions[-1].end:min(st.end, st.mentions[-1].end + 80)]
         conv = cue("conversion_arithmetic", after)
+        # (a worked conversion with more than one sum, "MST 30mg BD = 60mg oral morphine a day; 60 / 1.5 = 40mg
+        # oxycodone a day", is arithmetic even where the first term states a frequency)
         if (conv and not S.has_frequency_or_prn(_RE_MG_A_DAY.sub("mg", after[:conv.end()]))) \
+                or (_RE_SUM.search(after) and len(_RE_SUM.findall(text, st.owner.end, layout.sentence_bounds(st.owner.start)[1])) >= 2) \
                 or cue("conversion_arithmetic_before", text[max(0, st.owner.start - 30):st.owner.start]):
             # "oxycodone 120mg/day x 1.5 = 180mg oral morphine per day": a conversion's sum, no prescription
             for m in st.mentions:
@@ -808,7 +813,10 @@ def _statement_context(layout: LetterLayout, statements: list) -> None:
             zone_start = brk.end()  # "struggled with tablets on the ward, so | we switched her to a patch": not its words
         zone = text[zone_start:st.end]
         # (not "was continued unchanged on the ward", "applied ... on the ward": the first dose of what goes home)
-        if cue("inpatient_past", zone) and not _discharge_positive(zone) and not cue("first_dose_on_ward", zone):
+        # (a titration day on the ward: "... then Palexia SR 50mg twice daily on day 4, increased to 75mg on day 5",
+        # "Day 4 he started OxyContin 10mg twice daily")
+        if (cue("inpatient_past", zone) or cue("ward_day_event", zone)) and not _discharge_positive(zone) \
+                and not cue("first_dose_on_ward", zone):
             for m in st.mentions:
                 m.context = "inpatient_only"
         elif cue("gp_request", text[zone_start:st.directions_start or st.end]) or _step_down_only(text, st, zone):

@@ -285,3 +285,33 @@ def test_the_dose_the_pain_was_not_controlled_on_is_the_dose_before(before):
     body = (f"Back pain {before} Butec 5 micrograms/hour patch, so we have increased it.\n\nTRANSDERMAL PATCH\n"
             "Butec 10 micrograms/hour 7-day patch - change every WEDNESDAY. Increased this admission. Supply: 2 patches.\n")
     assert [rx.strength_mcg_per_hour for rx in _rxs(body)] == [10.0]
+
+
+TITRATION = ("Dear Dr Test,\n\nOnce the catheter came out we started tapentadol: Palexia 50mg IR doses on day 3 to gauge "
+             "her needs, then Palexia SR 50mg twice daily on day 4, increased to 75mg twice daily on day 5.\n\n"
+             "She goes home on Palexia SR 75mg tablets, one twice a day for rib fracture pain, 28 tablets (new).\n\n"
+             "Plan for the tapentadol: reduce to Palexia SR 50mg twice a day on 28/11/2026, then stop on 05/12/2026.\n")
+
+
+def test_ward_titration_days_and_the_step_down_target_are_no_prescriptions():
+    rxs = _rxs(TITRATION)
+    assert [(rx.brand, rx.dose_mg_max, rx.frequency_per_day_max) for rx in rxs] == [("Palexia SR", 75.0, 2)]
+
+
+def test_a_day_started_on_the_ward_is_no_second_prescription():
+    body = ("Dear Dr Test,\n\nDay 4 he started OxyContin 10mg twice daily for his knee pain.\n\nGoing home:\n"
+            "  - OxyContin 10mg tablets, one twice daily (new), 14 tablets\n")
+    assert [(rx.brand, rx.supply_quantity) for rx in _rxs(body)] == [("OxyContin", "14 tablets")]
+
+
+def test_a_worked_conversion_is_arithmetic_even_with_a_frequency():
+    body = ("Dear Dr Test,\n\nWe stopped the MST. We worked out a replacement:\nMST 30mg BD = 60mg oral morphine a day; "
+            "60 / 1.5 = 40mg oxycodone a day, rounded down to 20mg a day.\n\nGoing home:\n"
+            "  - OxyContin 10mg tablets, one twice daily (new), 14 tablets\n")
+    assert [rx.generic for rx in _rxs(body)] == ["oxycodone"]
+
+
+def test_a_key_value_export_is_no_sum():
+    body = ("#1  DRUG=Oramorph 10mg/5ml oral solution  DOSE=2.5-5ml (5-10mg)  ROUTE=PO  FREQ=4 hourly PRN, max 4 doses/24h"
+            "  QTY=100ml  STATUS=New\n")
+    assert [(rx.dose_mg_max, rx.frequency_per_day_max) for rx in _rxs(body)] == [(10.0, 4)]
