@@ -2470,10 +2470,43 @@ def _background_use(reading: _Reading) -> None:
         del rxs[k], group_of[k]
 
 
+def _left_out_of_the_list(reading: _Reading) -> None:
+    """A letter whose discharge list holds its take-home opioids: a drug told only in the narrative, whose generic
+    the list does not hold, with no words that send it home or start it ("could no longer swallow his usual
+    OxyContin 60mg twice daily", "His only new drug in the month before was Zamadol SR 100mg twice daily",
+    "Stopping OxyContin: 30mg oxycodone/day x 1.5 = ..."), is part of the story (the dose before), not a second
+    prescription the list forgot."""
+    layout, rxs, group_of = reading.layout, reading.rxs, reading.group_of
+    listed = {r.generic for r in rxs if r.source in ("list", "table") and layout.section_kind(r.span[0]) == "discharge"}
+    if not listed:
+        return
+    text = layout.text
+    for k in range(len(rxs) - 1, -1, -1):
+        b = rxs[k]
+        if b.source != "prose" or b.generic in listed or b.new_on_admission or b.status in ("new", "changed") \
+                or layout.section_kind(b.span[0]) not in _NARRATIVE_KINDS:
+            continue
+        ss, se = layout.sentence_bounds(b.span[0])
+        lead = text[max(ss, layout.line_bounds(b.span[0])[0]):b.span[0]]
+        if len(_RE_WORD.findall(lead)) < 2 or lead.rstrip().endswith(":") or b.purpose != "pain":
+            continue  # (told in a sentence, after its own words: an item that opens its line is listed, wherever)
+        if _goes_home(text[ss:se]) or _RE_STARTED_HERE.search(text, ss, se):
+            continue
+        for m in group_of[k].mentions:
+            m.context = "historical"
+        del rxs[k], group_of[k]
+
+
+_RE_WORD = re.compile(r"[A-Za-z]{2,}")
+_RE_STARTED_HERE = re.compile(r"\b(?:we|I)\s+(?:have\s+)?(?:also\s+)?(?:started|added|commenced|prescribed|given|gave|supplied)\b|"
+                              r"\b(?:was|were|has\s+been|have\s+been)\s+(?:started|added|commenced|prescribed|supplied)\b", _I)
+
+
 # After the statements are read, in this order: each pass reads what the passes before it decided (a later
 # correction needs the supplies and statuses told elsewhere in place; the admission list needs every status).
 _PASSES = (
     ("background use", _background_use),
+    ("left out of the list", _left_out_of_the_list),
     ("shared status", _shared_status),
     ("status of all", _status_of_all),
     ("supply above a list", _list_heading_supply),

@@ -315,3 +315,19 @@ def test_a_key_value_export_is_no_sum():
     body = ("#1  DRUG=Oramorph 10mg/5ml oral solution  DOSE=2.5-5ml (5-10mg)  ROUTE=PO  FREQ=4 hourly PRN, max 4 doses/24h"
             "  QTY=100ml  STATUS=New\n")
     assert [(rx.dose_mg_max, rx.frequency_per_day_max) for rx in _rxs(body)] == [(10.0, 4)]
+
+
+LISTED = ("\n\nDischarge medicines\n * Durogesic 75 micrograms/hour patch, change every 72 hours, 5 patches (new)\n"
+          " * Oramorph 10mg/5ml oral solution 15ml (30mg) every 2-4 hours PRN, max 6 doses/24h, 300ml (new)\n")
+
+
+@pytest.mark.parametrize("story, found", [
+    ("He came in with mucositis and could no longer swallow his usual OxyContin 60mg twice daily.", []),
+    ("The orthopaedic clinic had prescribed Zamadol SR 100mg twice daily for his hip, far too much for his kidneys.", []),
+    # near misses: a drug the story sends home or starts, and a listed item of its own
+    ("We have also started tramadol 50mg up to four times a day when required for his knee.", ["tramadol"]),
+    ("He goes home with tramadol 50mg capsules, one up to four times a day when required.", ["tramadol"]),
+])
+def test_a_drug_told_only_in_the_story_of_a_listed_letter(story, found):
+    rxs = _rxs("Dear Dr Test,\n\n" + story + LISTED)
+    assert sorted(rx.generic for rx in rxs if rx.generic not in ("fentanyl", "morphine")) == found
