@@ -331,3 +331,11 @@ LISTED = ("\n\nDischarge medicines\n * Durogesic 75 micrograms/hour patch, chang
 def test_a_drug_told_only_in_the_story_of_a_listed_letter(story, found):
     rxs = _rxs("Dear Dr Test,\n\n" + story + LISTED)
     assert sorted(rx.generic for rx in rxs if rx.generic not in ("fentanyl", "morphine")) == found
+
+
+@pytest.mark.parametrize("verb", ["added", "prescribed", "supplied"])
+def test_a_drug_we_have_added_goes_home_though_first_taken_on_the_ward(verb):
+    body = (f"Dear Dr Test,\n\nFor the evenings when she is breathless we have {verb} Oramorph 10 mg/5 ml, 1.25 ml (2.5 mg)"
+            " up to four times a day as required for breathlessness, 50 ml supplied (new); she took it twice on the ward"
+            " with good effect.\n")
+    assert [(rx.dose_mg_max, rx.frequency_per_day_max, rx.supply_quantity) for rx in _rxs(body)] == [(2.5, 4, "50 ml")]
