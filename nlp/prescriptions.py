@@ -1570,6 +1570,12 @@ def _indication(text: str, g: Group, cells: dict, sig: S.Sig) -> str | None:
 
 
 def same_prescription(a: OpioidPrescription, b: OpioidPrescription) -> bool:
+    if a.generic == b.generic and a.dose_mg_max is not None and a.dose_mg_max == b.dose_mg_max \
+            and a.frequency_per_day_max == b.frequency_per_day_max and (a.brand is None or b.brand is None) \
+            and any(_dose_only_prose(x) for x in (a, b)):
+        # "on methadone 60mg daily" in a summary beside "Methadone 1mg/ml oral solution ... 60ml (60mg) once a day":
+        # prose that names only the dose tells neither a strength nor a form of its own
+        return True
     if a.generic != b.generic or a.formulation != b.formulation or (a.route and b.route and a.route != b.route):
         return False  # (an oral solution and an injection of one strength and dose are two prescriptions)
     if a.strength_mg is not None and a.strength_mg == b.strength_mg and \
@@ -2263,6 +2269,11 @@ def _shared_supply(reading: _Reading) -> None:
                 r.spans["supply"] = [s, e]
 
 
+def _dose_only_prose(x: OpioidPrescription) -> bool:
+    return x.source == "prose" and x.strength_mg is not None and x.strength_mg == x.dose_mg_max \
+        and x.strength_mcg_per_hour is None and not _RE_FORM_WORDS.search(x.text)
+
+
 def _changed_later(rxs: list[OpioidPrescription], rx: OpioidPrescription) -> int | None:
     """The earlier prose prescription of the same product that a later sentence changes ("We sent him home on
     Longtec 15 mg twice daily ... I should add that we reduced the Longtec to 10 mg twice daily on the morning of
@@ -2561,7 +2572,8 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
         if k is not None:
             dup = rxs[k]
             if (dup.frequency_per_day_max is None and not dup.prn and (rx.frequency_per_day_max is not None or rx.prn)) \
-                    or (_told_going_home(layout, g) and not _told_going_home(layout, group_of[k])):
+                    or (_told_going_home(layout, g) and not _told_going_home(layout, group_of[k])) \
+                    or (_dose_only_prose(dup) and rx.source != "prose"):
                 # the later statement holds the sig, or sends the drug home ("we increased his Longtec from 30mg to
                 # 40mg ... He goes home on Longtec 40mg twice a day"): it is the prescription, the first adds to it
                 merge(rx, dup)

@@ -339,3 +339,12 @@ def test_a_drug_we_have_added_goes_home_though_first_taken_on_the_ward(verb):
             " up to four times a day as required for breathlessness, 50 ml supplied (new); she took it twice on the ward"
             " with good effect.\n")
     assert [(rx.dose_mg_max, rx.frequency_per_day_max, rx.supply_quantity) for rx in _rxs(body)] == [(2.5, 4, "50 ml")]
+
+
+def test_a_summary_naming_only_the_daily_dose_is_the_listed_item():
+    body = ("Summary: known opioid dependence on methadone 60mg daily, supervised at his community pharmacy.\n\n"
+            "Item  Product                                  Qty      Directions\n"
+            "1     METHADONE 1MG/ML ORAL SOLUTION            NIL      Take 60ml (60mg) ONCE a day, supervised. Continued.\n"
+            "2     DIHYDROCODEINE 30MG TABLETS               12       Take ONE tablet up to FOUR times a day when required.\n")
+    rxs = _rxs(body)
+    assert sorted((rx.generic, rx.formulation) for rx in rxs) == [("dihydrocodeine", "IR"), ("methadone", "liquid")]
