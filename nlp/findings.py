@@ -415,6 +415,43 @@ def _for_other_recipient(layout: LetterLayout, pos: int) -> bool:
     return False
 
 
+@lru_cache(maxsize=1)
+def _addressee_rules() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern]:
+    r = letter_rules()["plans"]
+    return tuple(phrase_regex(r[k]) for k in ("addressee_lead", "addressee_other", "addressee_gp", "addressee_copy"))
+
+
+_ADDRESSEE_LINES = 8
+
+
+def _addressed_to_other(layout: LetterLayout) -> bool:
+    """Whether the letter's first lines send it to someone other than the GP ("To: X Intermediate Care", "Transfer
+    back to: X Care Home", "Referral to District Nursing Team"): then a bare request ("please remove it from the MAR
+    chart") is that recipient's task. The first addressing line decides; one naming a GP, a doctor or a practice (a
+    copy to the GP aside) is the GP's."""
+    lead, other, gp, copy = _addressee_rules()
+    text = layout.text
+    seen = 0
+    for k in range(len(layout.line_starts)):
+        ls = layout.line_starts[k]
+        le = layout.line_starts[k + 1] - 1 if k + 1 < len(layout.line_starts) else len(text)
+        line = text[ls:le]
+        if not line.strip():
+            continue
+        seen += 1
+        if seen > _ADDRESSEE_LINES:
+            return False
+        m = lead.search(line)
+        if not m:
+            continue
+        rest = copy.sub("", line[m.end():])
+        if gp.search(rest):
+            return False
+        if other.search(rest):
+            return True
+    return False
+
+
 def _opioid_on_row(layout: LetterLayout, pos: int, opioid_pos) -> bool:
     """An opioid named on the same table row or short list line (a Comments cell, "- wean off as pain improves")."""
     ls, le = layout.line_bounds(pos)
@@ -673,6 +710,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
     wean, gp, negated = [], [], []
     last_plan_end = None  # end of the last weaning statement about an opioid
     negated_rx = P.negated if could_match(P.negated, text) else None  # once per letter, then per statement
+    # a letter sent to a care home, district nurses or a visiting team: its bare requests are theirs, not the GP's
+    to_other = _addressed_to_other(layout)
     for s, e, lead_in in statements(layout):
         kind = layout.section_kind(s)
         if kind in ("stopped", "admission", "history", "family") and _opens_with_gp_label(text, s, layout.line_bounds(s)):
@@ -686,6 +725,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             # - please do not reissue") is a GP instruction, never a plan (the drug is already off)
             st = text[s:e]
             if P.gp_address.search(st) and P.gp_action.search(st) and not _gp_not(st) and \
+                    not (to_other and not P.gp_named.search(st) and not _under_gp_heading(layout, s)) and \
                     (any(s <= p < e for p in opioid_pos) or _opioid_on_row(layout, s, opioid_pos)) and \
                     not any(s <= p < e for p in other_pos) and not P.patient_address.search(st):
                 named = {m.generic for m in mentions if m.category == "opioid" and s <= m.start < e}
@@ -811,6 +851,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
                 P.gp_action.search(st) and not _gp_not(st) and not P.patient_address.search(st) and \
                 not _action_about_other_clause(st, s, opioid_pos) and not _no_gp_action(st, s, opioid_pos) and \
                 not (kind != "gp" and not P.gp_named.search(st) and _for_other_recipient(layout, s)) and \
+                not (to_other and kind != "gp" and not P.gp_named.search(st) and not _under_gp_heading(layout, s)) and \
                 not _patient_told(text, s, st) and not _direction_on_rx_line(layout, s, st, ex):
             named = {m.generic for m in mentions if m.category == "opioid" and s <= m.start < e}
             gp.append((s, e, kind, bool(kind == "gp" or lead_in or P.gp_address.search(st)),

@@ -1,0 +1,60 @@
+"""Session 12b: letter-level findings of transfer letters, label printouts and the like (wording written for these
+tests, not copied from any gold letter)."""
+from __future__ import annotations
+
+import pytest
+
+from nlp.pipeline import extract_letter
+
+# a letter sent to a care home, district nurses or a visiting team: its bare requests are theirs, not the GP's
+OTHER_ADDRESSEES = [
+    "TO: Oakfield Intermediate Care Unit (step-down beds)\nDate: 03/03/2025\n",
+    "Transfer back to: Willow Bank Care Home      Date: 01/02/2025\n",
+    "Referral to the District Nursing Team (South)\n",
+    "Hospice at home referral to District Nurses (West Locality)\n",
+    "To: Manager, Elm House Nursing Home     cc: Dr Q Smith, Hill Surgery\n",
+    "Discharge to: Beech Court Residential Home\n",
+]
+REQUESTS = [
+    "Please remove the oxycodone from the MAR chart.",
+    "Please continue the patch chart and change the fentanyl patch every 72 hours.",
+    "Please do not give the oxycodone MR with the co-codamol.",
+]
+BODY = ("Resident: Mrs Ada Test, aged 88\n\nMedicines on transfer:\n"
+        "- Oxycodone MR 10mg tablets one twice a day for hip pain, 14 tablets supplied\n"
+        "- Fentanyl 12 micrograms/hour patch every 72 hours for back pain\n"
+        "- Omeprazole 20mg once daily\n\n")
+
+
+@pytest.mark.parametrize("header", OTHER_ADDRESSEES)
+@pytest.mark.parametrize("request_", REQUESTS)
+def test_a_bare_request_in_a_letter_to_another_team_is_not_the_gps(header, request_):
+    ex = extract_letter(header + BODY + request_ + "\n\nStaff Nurse Writer\n")
+    assert ex.opioids
+    assert not ex.gp_instruction.present, ex.gp_instruction.text
+
+
+GP_NAMED = [
+    "GP: please review the oxycodone MR at two weeks.",
+    "Please could the GP review the oxycodone MR at two weeks.",
+]
+
+
+@pytest.mark.parametrize("header", OTHER_ADDRESSEES)
+@pytest.mark.parametrize("request_", GP_NAMED)
+def test_a_request_naming_the_gp_stays_the_gps(header, request_):
+    ex = extract_letter(header + BODY + request_ + "\n\nStaff Nurse Writer\n")
+    assert ex.gp_instruction.present
+
+
+GP_ADDRESSEES = [
+    "To: Dr Q Smith, Hill Surgery     cc: District Nurses\n",
+    "Discharge to: own home with district nurse support\n",
+    "Dear Dr Smith,\n",
+]
+
+
+@pytest.mark.parametrize("header", GP_ADDRESSEES)
+def test_a_bare_request_in_a_letter_to_the_gp_is_the_gps(header):
+    ex = extract_letter(header + BODY + "Please review the oxycodone MR at two weeks.\n\nDr Writer\n")
+    assert ex.gp_instruction.present
