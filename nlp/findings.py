@@ -1782,6 +1782,18 @@ def _scenario_palliative(text: str) -> bool:
     return could_match(rx, text) and rx.search(text) is not None
 
 
+@lru_cache(maxsize=1)
+def _advanced_cancer_rule() -> re.Pattern:
+    return gated(phrase_regex(letter_rules()["scenario"]["advanced_cancer"]))
+
+
+def _advanced_cancer(text: str) -> bool:
+    """A stage IV cancer ('Stage IV non-small cell lung cancer', 'carcinoma of the breast, stage 4', 'lymphangitis
+    carcinomatosa'): spread disease, like the malignant-disease words of context_rules.json."""
+    rx = _advanced_cancer_rule()
+    return could_match(rx, text) and rx.search(text) is not None
+
+
 def _long_term_opioid_stopped(layout: LetterLayout, ex: LetterExtraction) -> bool:
     """An opioid stopped this admission that the letter says was taken long-term ('(long-term; ...)', 'for the last
     two years') in its sentence: the discharge opioid carries on pre-existing use."""
@@ -1912,8 +1924,8 @@ def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_fa
         # any opioid the patient already took before admission makes the opioid use pre-existing, whatever
         # was added to it ("MST continued; Oramorph added"), so an MR/patch among them is not for acute pain
         ex.scenario = "chronic_preexisting"
-    elif c.malignant_disease.search(text):
-        ex.scenario = "palliative"  # cancer pain (myeloma, metastases), not acute pain
+    elif c.malignant_disease.search(text) or _advanced_cancer(text):
+        ex.scenario = "palliative"  # cancer pain (myeloma, metastases, a stage IV cancer), not acute pain
     else:
         ex.scenario = "acute_new"
 

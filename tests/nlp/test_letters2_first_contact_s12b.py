@@ -58,3 +58,22 @@ GP_ADDRESSEES = [
 def test_a_bare_request_in_a_letter_to_the_gp_is_the_gps(header):
     ex = extract_letter(header + BODY + "Please review the oxycodone MR at two weeks.\n\nDr Writer\n")
     assert ex.gp_instruction.present
+
+
+# a stage IV cancer is spread disease: an MR opioid there is no opioid for acute pain
+ADVANCED = [
+    ("Stage IV adenocarcinoma of the lung with pleural disease.", "palliative"),
+    ("Carcinoma of the breast, stage 4, on letrozole.", "palliative"),
+    ("Known lymphangitis carcinomatosa.", "palliative"),
+    ("T2 N1 M0 stage IV squamous cell carcinoma of the larynx, for surgery.", "acute_new"),
+    ("CKD stage 4, on no dialysis.", "acute_new"),
+]
+
+
+@pytest.mark.parametrize("line,scenario", ADVANCED)
+def test_a_stage_four_cancer_is_not_acute_pain(line, scenario):
+    ex = extract_letter("Discharge summary\nDiagnosis: " + line + "\nBreathless on exertion.\n\n"
+                        "Medicines on discharge:\n- Morphine MR 10mg tablets one twice a day, 14 tablets (new)\n"
+                        "- Omeprazole 20mg once daily\n\nDr Writer\n")
+    assert ex.scenario == scenario
+    assert ("mr_opioid_for_acute_pain" in ex.risk_flags) == (scenario == "acute_new")
