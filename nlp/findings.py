@@ -1843,6 +1843,31 @@ def _rotation_rules() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     return phrase_regex(r["rotated_from_before"]), phrase_regex(r["rotated_from_after"]), phrase_regex(r["not_prescribed"])
 
 
+@lru_cache(maxsize=1)
+def _rotated_to_rule() -> re.Pattern:
+    return phrase_regex(letter_rules()["scenario"]["rotated_to_after"])
+
+
+def _own_regular_form(layout: LetterLayout, m) -> bool:
+    """The mention's own product is a regular-release one: an MR or patch name (BuTrans, Zomorph) or such a form
+    written right after it."""
+    return getattr(m.term, "formulation", None) in ("MR", "patch") or _RE_MR_AFTER.match(layout.text, m.end) is not None
+
+
+def _switched_to_discharge_opioid(layout: LetterLayout, m, mentions, ex: LetterExtraction) -> bool:
+    """After mention m, in its sentence, a switch ('... this was switched to') whose object is a discharge opioid."""
+    text = layout.text
+    s, e = layout.sentence_bounds(m.start)
+    generics = {rx.generic for rx in ex.opioids}
+    rx = _rotated_to_rule()
+    for o in mentions:
+        if o.category != "opioid" or o.generic not in generics or not (m.end < o.start < e) or o.start - m.end > 160:
+            continue
+        if rx.search(text[m.end:o.start]):
+            return True
+    return False
+
+
 def _rotated_from_preadmission(layout: LetterLayout, ex: LetterExtraction, mentions) -> bool:
     """A discharge opioid said to replace another opioid the patient was taking ("switched him from the tramadol to
     tapentadol", "Fentanyl patch - started (switched from MST)", "| replaces Zomorph |"): a rotation of pre-existing
@@ -1852,16 +1877,28 @@ def _rotated_from_preadmission(layout: LetterLayout, ex: LetterExtraction, menti
         return False
     text = layout.text
     before_rx, after_rx, not_rx = _rotation_rules()
-    if not could_match(before_rx, text) and not could_match(after_rx, text):
+    if not could_match(before_rx, text) and not could_match(after_rx, text) and \
+            not could_match(_rotated_to_rule(), text):
         return False
     generics = {rx.generic for rx in ex.opioids}
+    regular = {rx.generic: rx.formulation for rx in ex.opioids if rx.formulation in ("MR", "patch")}
+    rx_spans = [rx.span for rx in ex.opioids if rx.span]
     c = context_patterns()
     for m in mentions:
-        if m.category != "opioid" or m.generic in generics or \
-                layout.section_kind(m.start) in ("allergy", "family"):
+        if m.category != "opioid" or layout.section_kind(m.start) in ("allergy", "family"):
             continue
+        if m.generic in generics:
+            # the same drug: only a switch between two regular-release products of it (BuTrans patch to another
+            # buprenorphine patch, Zomorph to MST) tells of pre-existing use; a change of form tells nothing
+            if m.generic not in regular or any(a <= m.start < b for a, b in rx_spans) or \
+                    not _own_regular_form(layout, m) or \
+                    (getattr(m.term, "formulation", None) not in (None, regular[m.generic])):
+                continue
         ls, le = layout.line_bounds(m.start)
-        if not (before_rx.search(text, max(ls, m.start - 60), m.start) or after_rx.match(text, m.end, le)):
+        if not (before_rx.search(text, max(ls, m.start - 60), m.start) or after_rx.match(text, m.end, le)
+                or (m.generic in generics and _switched_to_discharge_opioid(layout, m, mentions, ex))):
+            # ('switched to' only between two regular-release products of one drug: a different drug switched to
+            # from a pre-admission MR opioid after surgery is read as new acute use)
             continue
         s, e = layout.sentence_bounds(m.start)
         near = text[max(ls, m.start - 45):min(le, m.end + 45)]

@@ -77,3 +77,25 @@ def test_a_stage_four_cancer_is_not_acute_pain(line, scenario):
                         "- Omeprazole 20mg once daily\n\nDr Writer\n")
     assert ex.scenario == scenario
     assert ("mr_opioid_for_acute_pain" in ex.risk_flags) == (scenario == "acute_new")
+
+
+# a switch between two regular-release products of one drug carries on pre-existing use
+BRAND_SWITCHES = [
+    ("He had been on BuTrans 10 micrograms/hour for years but the adhesive irritated; on the ward this was changed "
+     "to a Transtec patch.\n", "chronic_preexisting"),
+    ("She was on Zomorph 20mg twice daily before admission; the team switched her to MST Continus.\n",
+     "chronic_preexisting"),
+    # from an immediate-release form of the same drug: nothing pre-existing
+    ("Oramorph 5mg was given on the ward and she was then switched to MST Continus.\n", "acute_new"),
+]
+PATCH_RX = "- Buprenorphine (Transtec) 35 micrograms/hour patch twice weekly for knee pain, 8 patches (new)\n"
+MR_RX = "- MST Continus 20mg tablets one twice a day for knee pain, 28 tablets (new)\n"
+
+
+@pytest.mark.parametrize("story,scenario", BRAND_SWITCHES)
+def test_a_switch_between_regular_products_of_one_drug(story, scenario):
+    rx = PATCH_RX if "Transtec" in story else MR_RX
+    ex = extract_letter("Discharge summary\nDiagnosis: knee osteoarthritis flare.\n" + story +
+                        "\nMedicines on discharge:\n" + rx + "- Omeprazole 20mg once daily\n\nDr Writer\n")
+    assert ex.scenario == scenario
+    assert ("mr_opioid_for_acute_pain" in ex.risk_flags) == (scenario == "acute_new")
