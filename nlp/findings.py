@@ -532,6 +532,36 @@ def _other_drug_item(layout: LetterLayout, s: int, ex: LetterExtraction, opioid_
     return not any(head <= (rx.statement_span or rx.span)[0] < le for rx in ex.opioids if rx.span)
 
 
+def _opioid_item_field(layout: LetterLayout, s: int, ex: LetterExtraction, opioid_pos, other_pos) -> bool:
+    """Whether a statement naming no drug sits on an indented line under an opioid's item line (a dispensing label's
+    directions: "Lbl 12  OXYCODONE 5MG CAPSULES  20" / "     Take ONE ... DO NOT USE FOR MORE THAN 3 DAYS."): the
+    item's head is the nearest line above at a smaller indent, no blank line between, and it names an opioid (or
+    holds a prescription read there) and no other drug."""
+    text = layout.text
+    ls, le = layout.line_bounds(s)
+    if text[ls:ls + 1] not in (" ", "\t") or RE_BULLET.match(text[ls:le]) or \
+            any(text.find(sep, ls, le) >= 0 for sep in _CELL_SEPS):
+        return False
+    indent = _indent(text[ls:le])
+    li = layout.line_index(s)
+    for k in range(li - 1, max(-1, li - 6), -1):
+        a = layout.line_starts[k]
+        line = text[a:layout.line_starts[k + 1] - 1]
+        if not line.strip():
+            return False
+        if _indent(line) < indent:
+            he = a + len(line)
+            if any(a <= p < he for p in other_pos):
+                return False
+            first = min([p for p in opioid_pos if a <= p < he] +
+                        [(rx.statement_span or rx.span)[0] for rx in ex.opioids
+                         if rx.span and a <= (rx.statement_span or rx.span)[0] < he], default=None)
+            # an item's head opens with the drug (after a number or label code at most), not with a label of the GP's
+            # ("GP ACTION   OxyNorm ... " / "   Please check U&E ..." is a field of requests, each its own)
+            return first is not None and not plan_rules().gp_named.search(text, a, first)
+    return False
+
+
 @lru_cache(maxsize=1)
 def _step_down_to_other() -> re.Pattern:
     """A stop said of a pronoun until a non-opioid is enough ("stop them once plain paracetamol is enough")."""
@@ -803,6 +833,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             has_opioid = True  # "the next step is 5 micrograms/hour": a patch's rate in a letter whose patch is the opioid
         if not has_opioid and not has_other and _no_repeats(st) and _opioid_on_row(layout, s, opioid_pos):
             has_opioid = True  # a "no repeats" note in the cell of an opioid's table row
+        if not has_opioid and not has_other and _opioid_item_field(layout, s, ex, opioid_pos, other_pos):
+            has_opioid = True  # a direction on the indented line under an opioid's item or label line
         if (not has_opioid or has_other) and ex.opioids and _step_down_to_other().search(st):
             # "stop them altogether once plain paracetamol is enough", "step her down to paracetamol only": the drug
             # named is where the step-down goes, what stops is the letter's opioid (also when the paragraph names it)

@@ -99,3 +99,28 @@ def test_a_switch_between_regular_products_of_one_drug(story, scenario):
                         "\nMedicines on discharge:\n" + rx + "- Omeprazole 20mg once daily\n\nDr Writer\n")
     assert ex.scenario == scenario
     assert ("mr_opioid_for_acute_pain" in ex.risk_flags) == (scenario == "acute_new")
+
+
+# a limit on the indented direction line under an opioid's label or item line is the opioid's plan
+LABEL_LIMITS = [
+    ("Label 101   TRAMADOL 50MG CAPSULES        20 x 50mg capsules\n"
+     "            Take ONE or TWO capsules up to FOUR times a day when required for pain.\n"
+     "            DO NOT USE FOR MORE THAN 5 DAYS.  May cause drowsiness.\n", True),
+    ("Oxycodone 5mg capsules\n"
+     "  Before: not taking   After: one capsule every 6 hours when required, 12 capsules, for 3 days then stop\n",
+     True),
+    # the limit under another drug's label is that drug's
+    ("Label 101   TRAMADOL 50MG CAPSULES        20 x 50mg capsules\n"
+     "            Take ONE capsule up to FOUR times a day when required for pain.\n"
+     "Label 102   NAPROXEN 500MG TABLETS        10 tablets\n"
+     "            Take ONE tablet twice a day. DO NOT USE FOR MORE THAN 5 DAYS.\n", False),
+]
+
+
+@pytest.mark.parametrize("block,plan", LABEL_LIMITS)
+def test_a_limit_under_an_opioid_label(block, plan):
+    ex = extract_letter("Pharmacy discharge prescription\nPatient: A Test  DOB 02/02/1980\n\n" + block +
+                        "Label 103   OMEPRAZOLE 20MG CAPSULES      28 capsules\n"
+                        "            Take ONE capsule daily.\n")
+    assert ex.opioids
+    assert ex.weaning_plan.present == plan, ex.weaning_plan.text
