@@ -124,3 +124,17 @@ def test_a_limit_under_an_opioid_label(block, plan):
                         "            Take ONE capsule daily.\n")
     assert ex.opioids
     assert ex.weaning_plan.present == plan, ex.weaning_plan.text
+
+
+# the terse age and sex ending a sentence of the header
+TERSE_AGES = [
+    ("ED discharge note\n47M. Fell from a ladder.\n", 47),
+    ("Ward 4 summary\nPatient: Mrs Jane Example, 91F. Admitted with a fall.\n", 91),
+    ("Ward 4 summary\nTemp 38.2, HR 110. Hb 10.5M units.\n", None),
+]
+
+
+@pytest.mark.parametrize("head,age", TERSE_AGES)
+def test_a_terse_age_ending_a_sentence(head, age):
+    from nlp.findings import patient_age
+    assert patient_age(head + "Discharged on codeine 30mg QDS PRN.\n") == age
