@@ -138,3 +138,20 @@ TERSE_AGES = [
 def test_a_terse_age_ending_a_sentence(head, age):
     from nlp.findings import patient_age
     assert patient_age(head + "Discharged on codeine 30mg QDS PRN.\n") == age
+
+
+# a course told as completed before the drug's name has ended: no co-prescription on discharge
+COMPLETED_COURSES = [
+    ("He completed an inpatient chlordiazepoxide reducing regimen on 02/02 for alcohol withdrawal.", False),
+    ("He has finished the diazepam 5mg reducing course started on the ward.", False),
+    ("She finished a short course of lorazepam for agitation on the ward.", False),
+    ("He will complete a diazepam reducing regimen at home: diazepam 5mg TDS for 3 days, then 5mg BD.", True),
+]
+
+
+@pytest.mark.parametrize("story,flag", COMPLETED_COURSES)
+def test_a_completed_course_is_no_coprescription(story, flag):
+    ex = extract_letter("Discharge summary\nAdmitted with pancreatitis. " + story + "\n\nMedicines on discharge:\n"
+                        "- Dihydrocodeine 30mg tablets one every 6 hours as required for pain, 28 tablets (new)\n"
+                        "- Omeprazole 20mg once daily\n\nDr Writer\n")
+    assert ("benzodiazepine_coprescribed" in ex.risk_flags) == flag
