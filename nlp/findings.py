@@ -1386,6 +1386,11 @@ def _label_line() -> re.Pattern:
 
 
 @lru_cache(maxsize=1)
+def _label_directions() -> re.Pattern:
+    return phrase_regex(letter_rules()["indication"]["label_directions"])
+
+
+@lru_cache(maxsize=1)
 def _field_directions() -> re.Pattern:
     return phrase_regex(letter_rules()["indication"]["field_directions"])
 
@@ -1787,6 +1792,9 @@ def indication_on_statement(layout: LetterLayout, rx, drug_pos=()) -> bool:
         ns, ne = layout.line_bounds(le2 + 1)
         if _label_line().match(text, ns, ne) and symptom.search(text, ns, ne):
             return True
+        if _label_directions().match(text, ns, ne) and not any(ns <= p < ne for p in drug_pos) and \
+                symptom.search(text, ns, ne):
+            return True  # the label's directions under the item's name line ('Take 5ml ... when required for pain')
     # a directions field of a one-field-per-line item block ("Medication item  X" / "Dosage instruction  ONE ... for
     # wrist pain"): the lines under the item up to a blank line or the next drug
     k = le2

@@ -155,3 +155,23 @@ def test_a_completed_course_is_no_coprescription(story, flag):
                         "- Dihydrocodeine 30mg tablets one every 6 hours as required for pain, 28 tablets (new)\n"
                         "- Omeprazole 20mg once daily\n\nDr Writer\n")
     assert ("benzodiazepine_coprescribed" in ex.risk_flags) == flag
+
+
+# a dispensing label's directions on the line under the item's name line carry its reason
+LABEL_REASONS = [
+    ("MORPHINE 10MG/5ML ORAL SOLUTION   1 x 100ml\n"
+     "Take 5ml every FOUR hours when required for leg pain. Maximum SIX doses in 24 hours.\n", True),
+    ("TRAMADOL 50MG CAPSULES   20 capsules\n"
+     "Take ONE or TWO capsules FOUR times a day when required for back pain.\n", True),
+    ("TRAMADOL 50MG CAPSULES   20 capsules\n"
+     "Take ONE or TWO capsules FOUR times a day when required.\n", False),
+]
+
+
+@pytest.mark.parametrize("label,documented", LABEL_REASONS)
+def test_a_reason_on_the_label_directions(label, documented):
+    ex = extract_letter("Pharmacy discharge labels\nPatient: B Test  DOB 03/03/1990\nDiagnosis: fall.\n\n"
+                        "LABEL 1 | Rx 1001\n" + label + "LABEL 2 | Rx 1002\nOMEPRAZOLE 20MG CAPSULES   28 capsules\n"
+                        "Take ONE capsule ONCE a day.\n")
+    assert ex.opioids
+    assert ex.indication_documented == documented
