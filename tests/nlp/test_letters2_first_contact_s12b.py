@@ -145,6 +145,8 @@ COMPLETED_COURSES = [
     ("He completed an inpatient chlordiazepoxide reducing regimen on 02/02 for alcohol withdrawal.", False),
     ("He has finished the diazepam 5mg reducing course started on the ward.", False),
     ("She finished a short course of lorazepam for agitation on the ward.", False),
+    ("Withdrawal was covered with diazepam, finished on the ward.", False),
+    ("Lorazepam 1mg BD for agitation - completed during this admission.", False),
     ("He will complete a diazepam reducing regimen at home: diazepam 5mg TDS for 3 days, then 5mg BD.", True),
 ]
 
