@@ -415,6 +415,43 @@ def _for_other_recipient(layout: LetterLayout, pos: int) -> bool:
     return False
 
 
+@lru_cache(maxsize=1)
+def _addressee_rules() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern]:
+    r = letter_rules()["plans"]
+    return tuple(phrase_regex(r[k]) for k in ("addressee_lead", "addressee_other", "addressee_gp", "addressee_copy"))
+
+
+_ADDRESSEE_LINES = 8
+
+
+def _addressed_to_other(layout: LetterLayout) -> bool:
+    """Whether the letter's first lines send it to someone other than the GP ("To: X Intermediate Care", "Transfer
+    back to: X Care Home", "Referral to District Nursing Team"): then a bare request ("please remove it from the MAR
+    chart") is that recipient's task. The first addressing line decides; one naming a GP, a doctor or a practice (a
+    copy to the GP aside) is the GP's."""
+    lead, other, gp, copy = _addressee_rules()
+    text = layout.text
+    seen = 0
+    for k in range(len(layout.line_starts)):
+        ls = layout.line_starts[k]
+        le = layout.line_starts[k + 1] - 1 if k + 1 < len(layout.line_starts) else len(text)
+        line = text[ls:le]
+        if not line.strip():
+            continue
+        seen += 1
+        if seen > _ADDRESSEE_LINES:
+            return False
+        m = lead.search(line)
+        if not m:
+            continue
+        rest = copy.sub("", line[m.end():])
+        if gp.search(rest):
+            return False
+        if other.search(rest):
+            return True
+    return False
+
+
 def _opioid_on_row(layout: LetterLayout, pos: int, opioid_pos) -> bool:
     """An opioid named on the same table row or short list line (a Comments cell, "- wean off as pain improves")."""
     ls, le = layout.line_bounds(pos)
@@ -493,6 +530,36 @@ def _other_drug_item(layout: LetterLayout, s: int, ex: LetterExtraction, opioid_
     if any(head <= p < le for p in opioid_pos):
         return False
     return not any(head <= (rx.statement_span or rx.span)[0] < le for rx in ex.opioids if rx.span)
+
+
+def _opioid_item_field(layout: LetterLayout, s: int, ex: LetterExtraction, opioid_pos, other_pos) -> bool:
+    """Whether a statement naming no drug sits on an indented line under an opioid's item line (a dispensing label's
+    directions: "Lbl 12  OXYCODONE 5MG CAPSULES  20" / "     Take ONE ... DO NOT USE FOR MORE THAN 3 DAYS."): the
+    item's head is the nearest line above at a smaller indent, no blank line between, and it names an opioid (or
+    holds a prescription read there) and no other drug."""
+    text = layout.text
+    ls, le = layout.line_bounds(s)
+    if text[ls:ls + 1] not in (" ", "\t") or RE_BULLET.match(text[ls:le]) or \
+            any(text.find(sep, ls, le) >= 0 for sep in _CELL_SEPS):
+        return False
+    indent = _indent(text[ls:le])
+    li = layout.line_index(s)
+    for k in range(li - 1, max(-1, li - 6), -1):
+        a = layout.line_starts[k]
+        line = text[a:layout.line_starts[k + 1] - 1]
+        if not line.strip():
+            return False
+        if _indent(line) < indent:
+            he = a + len(line)
+            if any(a <= p < he for p in other_pos):
+                return False
+            first = min([p for p in opioid_pos if a <= p < he] +
+                        [(rx.statement_span or rx.span)[0] for rx in ex.opioids
+                         if rx.span and a <= (rx.statement_span or rx.span)[0] < he], default=None)
+            # an item's head opens with the drug (after a number or label code at most), not with a label of the GP's
+            # ("GP ACTION   OxyNorm ... " / "   Please check U&E ..." is a field of requests, each its own)
+            return first is not None and not plan_rules().gp_named.search(text, a, first)
+    return False
 
 
 @lru_cache(maxsize=1)
@@ -673,6 +740,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
     wean, gp, negated = [], [], []
     last_plan_end = None  # end of the last weaning statement about an opioid
     negated_rx = P.negated if could_match(P.negated, text) else None  # once per letter, then per statement
+    # a letter sent to a care home, district nurses or a visiting team: its bare requests are theirs, not the GP's
+    to_other = _addressed_to_other(layout)
     for s, e, lead_in in statements(layout):
         kind = layout.section_kind(s)
         if kind in ("stopped", "admission", "history", "family") and _opens_with_gp_label(text, s, layout.line_bounds(s)):
@@ -686,6 +755,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             # - please do not reissue") is a GP instruction, never a plan (the drug is already off)
             st = text[s:e]
             if P.gp_address.search(st) and P.gp_action.search(st) and not _gp_not(st) and \
+                    not (to_other and not P.gp_named.search(st) and not _under_gp_heading(layout, s)) and \
                     (any(s <= p < e for p in opioid_pos) or _opioid_on_row(layout, s, opioid_pos)) and \
                     not any(s <= p < e for p in other_pos) and not P.patient_address.search(st):
                 named = {m.generic for m in mentions if m.category == "opioid" and s <= m.start < e}
@@ -763,6 +833,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             has_opioid = True  # "the next step is 5 micrograms/hour": a patch's rate in a letter whose patch is the opioid
         if not has_opioid and not has_other and _no_repeats(st) and _opioid_on_row(layout, s, opioid_pos):
             has_opioid = True  # a "no repeats" note in the cell of an opioid's table row
+        if not has_opioid and not has_other and _opioid_item_field(layout, s, ex, opioid_pos, other_pos):
+            has_opioid = True  # a direction on the indented line under an opioid's item or label line
         if (not has_opioid or has_other) and ex.opioids and _step_down_to_other().search(st):
             # "stop them altogether once plain paracetamol is enough", "step her down to paracetamol only": the drug
             # named is where the step-down goes, what stops is the letter's opioid (also when the paragraph names it)
@@ -811,6 +883,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
                 P.gp_action.search(st) and not _gp_not(st) and not P.patient_address.search(st) and \
                 not _action_about_other_clause(st, s, opioid_pos) and not _no_gp_action(st, s, opioid_pos) and \
                 not (kind != "gp" and not P.gp_named.search(st) and _for_other_recipient(layout, s)) and \
+                not (to_other and kind != "gp" and not P.gp_named.search(st) and not _under_gp_heading(layout, s)) and \
                 not _patient_told(text, s, st) and not _direction_on_rx_line(layout, s, st, ex):
             named = {m.generic for m in mentions if m.category == "opioid" and s <= m.start < e}
             gp.append((s, e, kind, bool(kind == "gp" or lead_in or P.gp_address.search(st)),
@@ -1313,6 +1386,11 @@ def _label_line() -> re.Pattern:
 
 
 @lru_cache(maxsize=1)
+def _label_directions() -> re.Pattern:
+    return phrase_regex(letter_rules()["indication"]["label_directions"])
+
+
+@lru_cache(maxsize=1)
 def _field_directions() -> re.Pattern:
     return phrase_regex(letter_rules()["indication"]["field_directions"])
 
@@ -1714,6 +1792,9 @@ def indication_on_statement(layout: LetterLayout, rx, drug_pos=()) -> bool:
         ns, ne = layout.line_bounds(le2 + 1)
         if _label_line().match(text, ns, ne) and symptom.search(text, ns, ne):
             return True
+        if _label_directions().match(text, ns, ne) and not any(ns <= p < ne for p in drug_pos) and \
+                symptom.search(text, ns, ne):
+            return True  # the label's directions under the item's name line ('Take 5ml ... when required for pain')
     # a directions field of a one-field-per-line item block ("Medication item  X" / "Dosage instruction  ONE ... for
     # wrist pain"): the lines under the item up to a blank line or the next drug
     k = le2
@@ -1738,6 +1819,18 @@ def _scenario_rules() -> tuple[re.Pattern, re.Pattern]:
 
 def _scenario_palliative(text: str) -> bool:
     rx, _lt = _scenario_rules()
+    return could_match(rx, text) and rx.search(text) is not None
+
+
+@lru_cache(maxsize=1)
+def _advanced_cancer_rule() -> re.Pattern:
+    return gated(phrase_regex(letter_rules()["scenario"]["advanced_cancer"]))
+
+
+def _advanced_cancer(text: str) -> bool:
+    """A stage IV cancer ('Stage IV non-small cell lung cancer', 'carcinoma of the breast, stage 4', 'lymphangitis
+    carcinomatosa'): spread disease, like the malignant-disease words of context_rules.json."""
+    rx = _advanced_cancer_rule()
     return could_match(rx, text) and rx.search(text) is not None
 
 
@@ -1790,6 +1883,31 @@ def _rotation_rules() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     return phrase_regex(r["rotated_from_before"]), phrase_regex(r["rotated_from_after"]), phrase_regex(r["not_prescribed"])
 
 
+@lru_cache(maxsize=1)
+def _rotated_to_rule() -> re.Pattern:
+    return phrase_regex(letter_rules()["scenario"]["rotated_to_after"])
+
+
+def _own_regular_form(layout: LetterLayout, m) -> bool:
+    """The mention's own product is a regular-release one: an MR or patch name (BuTrans, Zomorph) or such a form
+    written right after it."""
+    return getattr(m.term, "formulation", None) in ("MR", "patch") or _RE_MR_AFTER.match(layout.text, m.end) is not None
+
+
+def _switched_to_discharge_opioid(layout: LetterLayout, m, mentions, ex: LetterExtraction) -> bool:
+    """After mention m, in its sentence, a switch ('... this was switched to') whose object is a discharge opioid."""
+    text = layout.text
+    s, e = layout.sentence_bounds(m.start)
+    generics = {rx.generic for rx in ex.opioids}
+    rx = _rotated_to_rule()
+    for o in mentions:
+        if o.category != "opioid" or o.generic not in generics or not (m.end < o.start < e) or o.start - m.end > 160:
+            continue
+        if rx.search(text[m.end:o.start]):
+            return True
+    return False
+
+
 def _rotated_from_preadmission(layout: LetterLayout, ex: LetterExtraction, mentions) -> bool:
     """A discharge opioid said to replace another opioid the patient was taking ("switched him from the tramadol to
     tapentadol", "Fentanyl patch - started (switched from MST)", "| replaces Zomorph |"): a rotation of pre-existing
@@ -1799,16 +1917,28 @@ def _rotated_from_preadmission(layout: LetterLayout, ex: LetterExtraction, menti
         return False
     text = layout.text
     before_rx, after_rx, not_rx = _rotation_rules()
-    if not could_match(before_rx, text) and not could_match(after_rx, text):
+    if not could_match(before_rx, text) and not could_match(after_rx, text) and \
+            not could_match(_rotated_to_rule(), text):
         return False
     generics = {rx.generic for rx in ex.opioids}
+    regular = {rx.generic: rx.formulation for rx in ex.opioids if rx.formulation in ("MR", "patch")}
+    rx_spans = [rx.span for rx in ex.opioids if rx.span]
     c = context_patterns()
     for m in mentions:
-        if m.category != "opioid" or m.generic in generics or \
-                layout.section_kind(m.start) in ("allergy", "family"):
+        if m.category != "opioid" or layout.section_kind(m.start) in ("allergy", "family"):
             continue
+        if m.generic in generics:
+            # the same drug: only a switch between two regular-release products of it (BuTrans patch to another
+            # buprenorphine patch, Zomorph to MST) tells of pre-existing use; a change of form tells nothing
+            if m.generic not in regular or any(a <= m.start < b for a, b in rx_spans) or \
+                    not _own_regular_form(layout, m) or \
+                    (getattr(m.term, "formulation", None) not in (None, regular[m.generic])):
+                continue
         ls, le = layout.line_bounds(m.start)
-        if not (before_rx.search(text, max(ls, m.start - 60), m.start) or after_rx.match(text, m.end, le)):
+        if not (before_rx.search(text, max(ls, m.start - 60), m.start) or after_rx.match(text, m.end, le)
+                or (m.generic in generics and _switched_to_discharge_opioid(layout, m, mentions, ex))):
+            # ('switched to' only between two regular-release products of one drug: a different drug switched to
+            # from a pre-admission MR opioid after surgery is read as new acute use)
             continue
         s, e = layout.sentence_bounds(m.start)
         near = text[max(ls, m.start - 45):min(le, m.end + 45)]
@@ -1871,8 +2001,8 @@ def letter_findings(layout: LetterLayout, ex: LetterExtraction, mentions, ome_fa
         # any opioid the patient already took before admission makes the opioid use pre-existing, whatever
         # was added to it ("MST continued; Oramorph added"), so an MR/patch among them is not for acute pain
         ex.scenario = "chronic_preexisting"
-    elif c.malignant_disease.search(text):
-        ex.scenario = "palliative"  # cancer pain (myeloma, metastases), not acute pain
+    elif c.malignant_disease.search(text) or _advanced_cancer(text):
+        ex.scenario = "palliative"  # cancer pain (myeloma, metastases, a stage IV cancer), not acute pain
     else:
         ex.scenario = "acute_new"
 
