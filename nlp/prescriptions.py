@@ -1467,6 +1467,8 @@ def _mask_caps(m: S.Masked) -> None:
             if rx is S.RE_QTY_UNITS and (S.to_number(x.group(1)) or 0) <= 4:
                 continue
             m.take(x.start(), x.end())
+    for x in list(S.packs_of_strength(m.text)):
+        m.take(x.start(), x.end())  # "20 x 5mg capsules": the label's pack line, not the dose
     t = m.text
     for x in S.RE_QTY_ML.finditer(t):
         if float(x.group(2)) >= 20 and not S.RE_FREQ_AFTER_VOLUME.match(t, x.end()):  # ("60ml OD" is a dose)

@@ -1,0 +1,67 @@
+"""Session 12b: pharmacy dispensing-label printouts (a pack line 'N x <strength> <unit>' beside the product's name,
+the directions in capitals on the next line). Wording written for these tests, not copied from any gold letter."""
+from __future__ import annotations
+
+import pytest
+
+from tests.nlp.letters import opioids
+
+
+def _label(header: str, directions: str) -> dict:
+    text = ("PHARMACY - DISCHARGE MEDICATION\n\n"
+            f"{header}\n{directions}\n"
+            "Warning: May cause drowsiness.\n\n"
+            "OMEPRAZOLE 20MG CAPSULES    28 x 20mg capsules\nTake ONE capsule ONCE a day.\n")
+    rxs = opioids(text)
+    assert len(rxs) == 1, [r["generic"] for r in rxs]
+    return rxs[0]
+
+
+# the pack line's count and strength are the quantity supplied, never the dose
+PACK_LINES = [
+    # (header, directions, dose min, dose max, frequency, quantity)
+    ("TRAMADOL 50MG CAPSULES          30 x 50mg capsules",
+     "Take ONE or TWO capsules every SIX hours when required. Do not take more than EIGHT capsules in 24 hours.",
+     50, 100, 4, "30 capsules"),
+    ("CODEINE PHOSPHATE 30MG TABLETS     24 x 30mg tablets",
+     "Take TWO tablets FOUR times a day when required for pain.", 60, 60, 4, "24 tablets"),
+    ("CO-CODAMOL 15MG/500MG TABLETS      60 x 15/500 tablets",
+     "Take TWO tablets up to FOUR times a day when required.", 30, 30, 4, "60 tablets"),
+    ("CO-CODAMOL 30MG/500MG TABLETS      30 x 30/500mg tablets",
+     "Take ONE tablet FOUR times a day.", 30, 30, 4, "30 tablets"),
+    ("ZOMORPH 30MG CAPSULES     14 x 30mg",
+     "Take ONE capsule TWICE a day.", 30, 30, 2, "14 capsules"),
+]
+
+
+@pytest.mark.parametrize("header,directions,lo,hi,freq,qty", PACK_LINES)
+def test_a_label_pack_line_is_the_quantity(header, directions, lo, hi, freq, qty):
+    rx = _label(header, directions)
+    assert (rx["dose_mg_min"], rx["dose_mg_max"], rx["frequency_per_day_max"], rx["supply_quantity"]) \
+        == (lo, hi, freq, qty)
+
+
+# a liquid's or an injection's directions that open with a volume or an amount ("Take 5ml to 10ml", "Inject 2.5mg")
+# are the next line of the label: its sig
+VOLUME_DIRECTIONS = [
+    ("MORPHINE SULFATE 10MG/5ML ORAL SOLUTION    1 x 300ml",
+     "Take 2.5ml to 5ml (5mg to 10mg) every THREE hours when required. Maximum FIVE doses in 24 hours.",
+     5, 10, 5, True, "300 ml"),
+    ("ORAMORPH 10MG/5ML ORAL SOLUTION   1 x 100ml",
+     "Take 10ml (20mg) every FOUR hours when required for pain.", 20, 20, 6, True, "100 ml"),
+    ("OXYCODONE 10MG/1ML INJECTION    5 x 1ml ampoules",
+     "Inject 2mg to 4mg SUBCUTANEOUSLY when required. Maximum FOUR doses in 24 hours.", 2, 4, 4, True, "5 ampoules"),
+]
+
+
+@pytest.mark.parametrize("header,directions,lo,hi,freq,prn,qty", VOLUME_DIRECTIONS)
+def test_directions_opening_with_an_amount_are_the_sig(header, directions, lo, hi, freq, prn, qty):
+    rx = _label(header, directions)
+    assert (rx["dose_mg_min"], rx["dose_mg_max"], rx["frequency_per_day_max"], rx["prn"], rx["supply_quantity"]) \
+        == (lo, hi, freq, prn, qty)
+
+
+# a dose told as tablets of a strength is no pack line
+def test_a_dose_of_two_tablets_is_no_pack():
+    rx = _label("MST CONTINUS 20MG TABLETS", "Take 40mg (2 x 20mg tablets per dose) TWICE a day.")
+    assert (rx["dose_mg_max"], rx["frequency_per_day_max"]) == (40, 2)
