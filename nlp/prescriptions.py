@@ -1457,6 +1457,8 @@ _RE_CAPS = [S.RE_CAP_UNITS, S.RE_CAP_MG, S.RE_CAP_TIMES, S.RE_CAP_BARE, S.RE_CAP
 
 
 def _mask_caps(m: S.Masked) -> None:
+    for x in list(S.packs_of_strength(m.text)):
+        m.take(x.start(), x.end())  # "20 x 5mg capsules": the label's pack line, not the dose (first: "Qty: 30 x 50mg")
     for rx in _RE_CAPS:
         t = m.text
         for x in rx.finditer(t):
@@ -1467,8 +1469,6 @@ def _mask_caps(m: S.Masked) -> None:
             if rx is S.RE_QTY_UNITS and (S.to_number(x.group(1)) or 0) <= 4:
                 continue
             m.take(x.start(), x.end())
-    for x in list(S.packs_of_strength(m.text)):
-        m.take(x.start(), x.end())  # "20 x 5mg capsules": the label's pack line, not the dose
     t = m.text
     for x in S.RE_QTY_ML.finditer(t):
         if float(x.group(2)) >= 20 and not S.RE_FREQ_AFTER_VOLUME.match(t, x.end()):  # ("60ml OD" is a dose)

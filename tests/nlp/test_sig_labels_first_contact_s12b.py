@@ -65,3 +65,12 @@ def test_directions_opening_with_an_amount_are_the_sig(header, directions, lo, h
 def test_a_dose_of_two_tablets_is_no_pack():
     rx = _label("MST CONTINUS 20MG TABLETS", "Take 40mg (2 x 20mg tablets per dose) TWICE a day.")
     assert (rx["dose_mg_max"], rx["frequency_per_day_max"]) == (40, 2)
+
+
+# a pack line after a 'Qty:' label is read whole: its count is the quantity, its strength never the dose
+def test_a_labelled_pack_line_is_no_dose():
+    rx = _label("[1] Dihydrocodeine 30mg tablets           Qty: 28 x 30mg tablets",
+                "    Take ONE or TWO tablets up to THREE times a day when required for pain.")
+    assert (rx["dose_mg_min"], rx["dose_mg_max"], rx["frequency_per_day_max"], rx["supply_quantity"]) \
+        == (30, 60, 3, "28 tablets")
+
