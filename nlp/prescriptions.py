@@ -1042,23 +1042,30 @@ def _soft_wrapped(text: str, g: Group) -> str:
     return "".join(chars)
 
 
-_RE_GRID_CELL = re.compile(r"\s*(?:(\d+(?:\.\d+)?|½|one|two|three|four|half)\s*(?:(mg)|tabs?|tablets?|caps?|capsules?)?|[-–—x0]?)\s*", _I)
+_RE_GRID_CELL = re.compile(r"\s*(?:(\d+(?:\.\d+)?|½|one|two|three|four|half)\s*(?:(mg)|tabs?|tablets?|caps?|capsules?)?|([x✓✔])|[-–—0]?)\s*", _I)
 
 
 def _drug_round_grid(sig: S.Sig, text: str, cells: list) -> None:
     """A drug-round grid ("M  L  T  N" / "1  -  -  1"): each time column's cell is the units (or mg) given then;
     one administration per filled time."""
-    units, mgs = [], []
+    units, mgs, ticks = [], [], 0
     for a, b in cells:
         x = _RE_GRID_CELL.fullmatch(text, a, b)
         if x is None:
             return  # a cell that is not a count: not a grid row
+        if x.group(3):
+            ticks += 1
+            continue
         if x.group(1) is None:
             continue
         v = 0.5 if x.group(1) in ("½", "half") else S.to_number(x.group(1))
         if not v:
             continue
         (mgs if x.group(2) else units).append(v)
+    if ticks and not (units or mgs) and ticks <= 6:
+        # "| 10mg | X |  |  | X |": a mark under a time is one administration then, of the dose the row tells
+        sig.timed_doses = ticks
+        return
     if not (units or mgs) or (units and mgs) or len(units or mgs) > 6:
         return
     if mgs:

@@ -74,3 +74,23 @@ def test_a_labelled_pack_line_is_no_dose():
     assert (rx["dose_mg_min"], rx["dose_mg_max"], rx["frequency_per_day_max"], rx["supply_quantity"]) \
         == (30, 60, 3, "28 tablets")
 
+
+# a drug-round grid whose time cells are marked ("X", a tick) rather than counted: one administration per mark,
+# of the dose the row's Dose cell tells
+GRID_MARKS = [
+    ("| Zomorph 20mg capsules | 20mg | X | | | X | for back pain |", 20, 2),
+    ("| Oxycodone MR 5mg tablets | 5mg | x | | x | | new |", 5, 2),
+    ("| Tapentadol MR 50mg tablets | 50mg | ✓ | ✓ | ✓ | | |", 50, 3),
+    ("| Morphine MR 30mg tablets | 30mg | | | | X | at night |", 30, 1),
+]
+
+
+@pytest.mark.parametrize("row,dose,freq", GRID_MARKS)
+def test_marked_time_cells_are_administrations(row, dose, freq):
+    text = ("Medicines sent with resident\n"
+            "| Medicine | Dose | 08:00 | 12:00 | 18:00 | 22:00 | Comments |\n"
+            f"{row}\n"
+            "| Senna 7.5mg tablets | 15mg | | | | X | |\n")
+    rxs = opioids(text)
+    assert len(rxs) == 1
+    assert (rxs[0]["dose_mg_max"], rxs[0]["frequency_per_day_max"]) == (dose, freq)
