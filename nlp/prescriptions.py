@@ -2214,8 +2214,9 @@ def _list_heading_supply(reading: _Reading) -> None:
             line = text[starts[j]:(starts[j + 1] - 1 if j + 1 < len(starts) else len(text))]
             if not line.strip():
                 break
-            if RE_LIST_ITEM.match(line) or line[:1].isspace() or "\t" in line or "|" in line:
-                continue  # another item of the list, an item's wrapped line, a table's row or heading
+            if RE_LIST_ITEM.match(line) or line[:1].isspace() or "\t" in line or "|" in line \
+                    or re.search(r"\S {3,}\S", line):
+                continue  # another item of the list, an item's wrapped line, a table's row or heading (fixed-width too)
             x = _RE_LIST_SUPPLY.search(line)
             if x:
                 r.supply_days = int(x.group(1) or x.group(2))  # ("all items 7d supply" / "14 days of each item")
