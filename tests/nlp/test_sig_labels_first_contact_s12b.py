@@ -94,3 +94,34 @@ def test_marked_time_cells_are_administrations(row, dose, freq):
     rxs = opioids(text)
     assert len(rxs) == 1
     assert (rxs[0]["dose_mg_max"], rxs[0]["frequency_per_day_max"]) == (dose, freq)
+
+
+# a label's later lines (a warning, the status word NEW, a short course) are the item's own: its course and status
+LABEL_TAILS = [
+    # (lines after the directions, duration_days, new_on_admission)
+    ("Warning: May cause drowsiness. Avoid alcoholic drink.\nNEW this admission. Short course - stop after 4 days.", 4, True),
+    ("NEW.   Dispensed by: AB   Checked by: CD", None, True),
+    ("Warning: Do not drive if affected.\nNEW - first supply.   Disp: AB", None, True),
+    ("Short course - stop after 3 days.", 3, None),
+]
+
+
+@pytest.mark.parametrize("tail,duration,new", LABEL_TAILS)
+def test_a_label_tail_belongs_to_its_item(tail, duration, new):
+    text = ("PHARMACY - DISCHARGE MEDICATION\n\n"
+            "OXYCODONE 5MG CAPSULES          12 x 5mg capsules\n"
+            "Take ONE capsule every SIX hours when required for pain.\n"
+            f"{tail}\n\n"
+            "OMEPRAZOLE 20MG CAPSULES    28 x 20mg capsules\nTake ONE capsule ONCE a day.\n")
+    rxs = opioids(text)
+    assert len(rxs) == 1
+    assert (rxs[0]["duration_days"], rxs[0]["new_on_admission"]) == (duration, new)
+
+
+def test_a_capital_heading_after_an_item_is_not_its_status():
+    text = ("Discharge medicines:\n"
+            "Morphine MR 10mg tablets - ONE tablet TWICE a day\n"
+            "NEW MEDICINES\n"
+            "Omeprazole 20mg OD\n")
+    rxs = opioids(text)
+    assert rxs[0]["new_on_admission"] is not True
