@@ -2197,6 +2197,11 @@ def _status_of_all(reading: _Reading) -> None:
 _RE_LIST_SUPPLY = re.compile(S.sig_rules()["list_supply"], _I)  # "14 days of each item below supplied"
 
 
+# an unnumbered item of a list: a name, then a strength ("Omeprazole 20 mg once daily", "Laxido 1-2 sachets daily")
+_RE_MEDICINE_LINE = re.compile(r"[A-Za-z][\w/()-]*(?:[ \t]+[A-Za-z][\w/()-]*){0,3}[ \t]+\d+(?:\.\d+)?(?:-\d+)?[ \t]*"
+                               r"(?:mg|micrograms?|mcg|g|ml|sachets?|tablets?|capsules?)\b")
+
+
 def _list_heading_supply(reading: _Reading) -> None:
     """A supply stated once above a list for every item ("LEAVE MEDICATION: 14 days of each item below supplied",
     "Medicines at discharge (dispensed from ward, 7 days unless stated)") is the days supplied of each listed
@@ -2204,8 +2209,9 @@ def _list_heading_supply(reading: _Reading) -> None:
     layout, rxs = reading.layout, reading.rxs
     text, starts = layout.text, layout.line_starts
     folded = fold_case(text) or text.lower()
-    if not rxs or not any(w in folded for w in ("each", "unless", "below", "all items")) or not _RE_LIST_SUPPLY.search(text):
+    if not rxs or not any(w in folded for w in ("each", "unless", "below", "all items", "suppl")) or not _RE_LIST_SUPPLY.search(text):
         return
+    rx_lines = {layout.line_index(r.span[0]) for r in rxs}
     for r in rxs:
         if r.supply_days is not None or S.RE_OWN.search(r.text):
             continue
@@ -2215,11 +2221,12 @@ def _list_heading_supply(reading: _Reading) -> None:
             if not line.strip():
                 break
             if RE_LIST_ITEM.match(line) or line[:1].isspace() or "\t" in line or "|" in line \
-                    or re.search(r"\S {3,}\S", line):
-                continue  # another item of the list, an item's wrapped line, a table's row or heading (fixed-width too)
+                    or re.search(r"\S {3,}\S", line) or j in rx_lines or _RE_MEDICINE_LINE.match(line):
+                continue  # another item of the list (numbered or not), an item's wrapped line, a table's row or heading
             x = _RE_LIST_SUPPLY.search(line)
             if x:
-                r.supply_days = int(x.group(1) or x.group(2))  # ("all items 7d supply" / "14 days of each item")
+                # ("all items 7d supply" / "14 days of each item" / "Medicines on discharge (14 days supply)")
+                r.supply_days = int(next(v for v in x.groups() if v))
                 r.spans["supply"] = [starts[j] + x.start(), starts[j] + x.end()]
             break
 
