@@ -1278,6 +1278,9 @@ def _quantity(sig: Sig, m: Masked, formulation: str | None, default_unit: str | 
         # "apply ONE together with the 70 patch": a strength named, no count; "apply 1 patch every 72 hrs",
         # "2 tablets twice daily for 7 days": a dose
         u = RE_QTY_UNITS.search(text, u.end())
+    while u and sig.dose_units_max and (to_number(u.group(1)) or 0) <= min(sig.dose_units_max, 2):
+        # "1 cap  -  -  1 cap" in a drug-round grid: a count no larger than one dose is a dose, never the supply
+        u = RE_QTY_UNITS.search(text, u.end())
     x = RE_QTY_X.search(text)
     if u and (not x or u.start() < x.start()):
         n = int(to_number(u.group(1)) or 0)
