@@ -1079,6 +1079,11 @@ def _drug_round_grid(sig: S.Sig, text: str, cells: list) -> None:
     sig.spans["dose"] = [cells[0][0], cells[-1][1]]
 
 
+_RE_BEEN_ON = re.compile(r"\b(?:has|have|had)\s+been\s+(?:on|taking|using)\b(?![^.;\n]*\b(?:should|will|to\s+continue|please)\b)", _I)
+_RE_FOR_PERIOD = re.compile(r"for\b", _I)
+_RE_PLAN_WORD = re.compile(r"\b(?:should|will|continue|please|then|plan|now|reduce[ds]?|increase[ds]?|start(?:ed)?)\b", _I)
+
+
 def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
     text = layout.text
     ms = g.mentions
@@ -1287,6 +1292,12 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
         S.widen_to_step_down(sig, raw_seg, sig.spans.get("dose"), g.seg_start)
     if sig.quantity_n is not None and sig.quantity_n > S.MAX_QUANTITY:
         sig.quantity_n = sig.quantity_unit = None  # no TTO holds that many units: a number of something else
+    dur = sig.spans.get("duration")
+    if g.source == "prose" and sig.duration_days and dur and _RE_FOR_PERIOD.match(text, dur[0]) \
+            and _RE_BEEN_ON.search(text, g.cue_start, ms[0].start) and not _RE_PLAN_WORD.search(text, ms[-1].end, dur[0]):
+        # "has been on Targinact 10mg/5mg twice daily for 18 months": how long she has taken it, not a course
+        sig.duration_days = None
+        sig.spans.pop("duration", None)
 
     rx = OpioidPrescription(
         text=text[g.seg_start:g.seg_end].strip(),  # (as written: a wrap's line break stays)
