@@ -1062,23 +1062,30 @@ def _soft_wrapped(text: str, g: Group) -> str:
     return "".join(chars)
 
 
-_RE_GRID_CELL = re.compile(r"\s*(?:(\d+(?:\.\d+)?|½|one|two|three|four|half)\s*(?:(mg)|tabs?|tablets?|caps?|capsules?)?|[-–—x0]?)\s*", _I)
+_RE_GRID_CELL = re.compile(r"\s*(?:(\d+(?:\.\d+)?|½|one|two|three|four|half)\s*(?:(mg)|tabs?|tablets?|caps?|capsules?)?|([x✓✔])|[-–—0]?)\s*", _I)
 
 
 def _drug_round_grid(sig: S.Sig, text: str, cells: list) -> None:
     """A drug-round grid ("M  L  T  N" / "1  -  -  1"): each time column's cell is the units (or mg) given then;
     one administration per filled time."""
-    units, mgs = [], []
+    units, mgs, ticks = [], [], 0
     for a, b in cells:
         x = _RE_GRID_CELL.fullmatch(text, a, b)
         if x is None:
             return  # a cell that is not a count: not a grid row
+        if x.group(3):
+            ticks += 1
+            continue
         if x.group(1) is None:
             continue
         v = 0.5 if x.group(1) in ("½", "half") else S.to_number(x.group(1))
         if not v:
             continue
         (mgs if x.group(2) else units).append(v)
+    if ticks and not (units or mgs) and ticks <= 6:
+        # "| 10mg | X |  |  | X |": a mark under a time is one administration then, of the dose the row tells
+        sig.timed_doses = ticks
+        return
     if not (units or mgs) or (units and mgs) or len(units or mgs) > 6:
         return
     if mgs:
@@ -1090,6 +1097,11 @@ def _drug_round_grid(sig: S.Sig, text: str, cells: list) -> None:
         return
     sig.timed_doses = len(units or mgs)
     sig.spans["dose"] = [cells[0][0], cells[-1][1]]
+
+
+_RE_BEEN_ON = re.compile(r"\b(?:has|have|had)\s+been\s+(?:on|taking|using)\b(?![^.;\n]*\b(?:should|will|to\s+continue|please)\b)", _I)
+_RE_FOR_PERIOD = re.compile(r"for\b", _I)
+_RE_PLAN_WORD = re.compile(r"\b(?:should|will|continue|please|then|plan|now|reduce[ds]?|increase[ds]?|start(?:ed)?)\b", _I)
 
 
 def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
@@ -1300,6 +1312,12 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
         S.widen_to_step_down(sig, raw_seg, sig.spans.get("dose"), g.seg_start)
     if sig.quantity_n is not None and sig.quantity_n > S.MAX_QUANTITY:
         sig.quantity_n = sig.quantity_unit = None  # no TTO holds that many units: a number of something else
+    dur = sig.spans.get("duration")
+    if g.source == "prose" and sig.duration_days and dur and _RE_FOR_PERIOD.match(text, dur[0]) \
+            and _RE_BEEN_ON.search(text, g.cue_start, ms[0].start) and not _RE_PLAN_WORD.search(text, ms[-1].end, dur[0]):
+        # "has been on Targinact 10mg/5mg twice daily for 18 months": how long she has taken it, not a course
+        sig.duration_days = None
+        sig.spans.pop("duration", None)
 
     rx = OpioidPrescription(
         text=text[g.seg_start:g.seg_end].strip(),  # (as written: a wrap's line break stays)
@@ -1477,6 +1495,8 @@ _RE_CAPS = [S.RE_CAP_UNITS, S.RE_CAP_MG, S.RE_CAP_TIMES, S.RE_CAP_BARE, S.RE_CAP
 
 
 def _mask_caps(m: S.Masked) -> None:
+    for x in list(S.packs_of_strength(m.text)):
+        m.take(x.start(), x.end())  # "20 x 5mg capsules": the label's pack line, not the dose (first: "Qty: 30 x 50mg")
     for rx in _RE_CAPS:
         t = m.text
         for x in rx.finditer(t):
@@ -2214,6 +2234,11 @@ def _status_of_all(reading: _Reading) -> None:
 _RE_LIST_SUPPLY = re.compile(S.sig_rules()["list_supply"], _I)  # "14 days of each item below supplied"
 
 
+# an unnumbered item of a list: a name, then a strength ("Omeprazole 20 mg once daily", "Laxido 1-2 sachets daily")
+_RE_MEDICINE_LINE = re.compile(r"[A-Za-z][\w/()-]*(?:[ \t]+[A-Za-z][\w/()-]*){0,3}[ \t]+\d+(?:\.\d+)?(?:-\d+)?[ \t]*"
+                               r"(?:mg|micrograms?|mcg|g|ml|sachets?|tablets?|capsules?)\b")
+
+
 def _list_heading_supply(reading: _Reading) -> None:
     """A supply stated once above a list for every item ("LEAVE MEDICATION: 14 days of each item below supplied",
     "Medicines at discharge (dispensed from ward, 7 days unless stated)") is the days supplied of each listed
@@ -2221,8 +2246,9 @@ def _list_heading_supply(reading: _Reading) -> None:
     layout, rxs = reading.layout, reading.rxs
     text, starts = layout.text, layout.line_starts
     folded = fold_case(text) or text.lower()
-    if not rxs or not any(w in folded for w in ("each", "unless", "below", "all items")) or not _RE_LIST_SUPPLY.search(text):
+    if not rxs or not any(w in folded for w in ("each", "unless", "below", "all items", "suppl")) or not _RE_LIST_SUPPLY.search(text):
         return
+    rx_lines = {layout.line_index(r.span[0]) for r in rxs}
     for r in rxs:
         if r.supply_days is not None or S.RE_OWN.search(r.text):
             continue
@@ -2231,11 +2257,13 @@ def _list_heading_supply(reading: _Reading) -> None:
             line = text[starts[j]:(starts[j + 1] - 1 if j + 1 < len(starts) else len(text))]
             if not line.strip():
                 break
-            if RE_LIST_ITEM.match(line) or line[:1].isspace() or "\t" in line or "|" in line:
-                continue  # another item of the list, an item's wrapped line, a table's row or heading
+            if RE_LIST_ITEM.match(line) or line[:1].isspace() or "\t" in line or "|" in line \
+                    or re.search(r"\S {3,}\S", line) or j in rx_lines or _RE_MEDICINE_LINE.match(line):
+                continue  # another item of the list (numbered or not), an item's wrapped line, a table's row or heading
             x = _RE_LIST_SUPPLY.search(line)
             if x:
-                r.supply_days = int(x.group(1) or x.group(2))  # ("all items 7d supply" / "14 days of each item")
+                # ("all items 7d supply" / "14 days of each item" / "Medicines on discharge (14 days supply)")
+                r.supply_days = int(next(v for v in x.groups() if v))
                 r.spans["supply"] = [starts[j] + x.start(), starts[j] + x.end()]
             break
 

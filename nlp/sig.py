@@ -193,6 +193,15 @@ def _taper_total(text: str) -> tuple[int, int, int] | None:
             return (total, x.start(), x.end()) if total <= 366 else None
     return None
 RE_PACK_QTY = re.compile(sig_rules()["pack_quantity"], _I)
+RE_PACK_OF_STRENGTH = re.compile(sig_rules()["pack_of_strength"], _I)
+
+
+def packs_of_strength(text: str):
+    """A pharmacy label's pack line ("20 x 5mg capsules", "100 x 8/500 tablets", "28 x 5mg"): a count of five or
+    more times the strength, with an mg figure or a unit word. It is the quantity supplied, never a dose."""
+    for x in RE_PACK_OF_STRENGTH.finditer(text):
+        if int(x.group(1)) >= 5 and (x.group(2) or x.group(3)):
+            yield x
 # a day and month, optionally a year ("14/04", "14.04.2026"): an end point, never a ratio ("30/500") or a 5/7
 _END_DATE = r"(?<![\d/.])(\d{1,2})\s*[/.]\s*(\d{1,2})(?:\s*[/.]\s*(\d{4}|\d{2}))?(?![\d/]|\.\d)"
 RE_END_DATE_PHRASES = [re.compile(t.replace("{D}", _END_DATE), _I) for t in sig_rules()["end_date_phrases"]]
@@ -1246,6 +1255,14 @@ def _quantity(sig: Sig, m: Masked, formulation: str | None, default_unit: str | 
                 sig.spans["quantity"] = [m.base + x.start(), m.base + x.end()]
                 m.take(x.start(), x.end())
                 return
+    pk = next(packs_of_strength(text), None) if formulation != "liquid" else None
+    if pk is not None and (pk.group(3) or default_unit):
+        # "56 x 60mg tablets", "100 x 8/500 tablets": the label's pack line
+        sig.quantity_n = int(pk.group(1))
+        sig.quantity_unit = _unit_name(pk.group(3)) if pk.group(3) else default_unit
+        sig.spans["quantity"] = [m.base + pk.start(), m.base + pk.end()]
+        m.take(pk.start(), pk.end())
+        return
     lab = RE_QTY_LABELLED.search(text) or RE_QTY_WORD_ECHO.search(text)
     if lab and int(lab.group(1)) >= 1:
         # a labelled quantity ("Dispense: 24 capsule", "Qty: 28") beats a count read elsewhere ("Take 1 capsule")
@@ -1260,6 +1277,9 @@ def _quantity(sig: Sig, m: Masked, formulation: str | None, default_unit: str | 
                  or _RE_FREQ_AFTER_COUNT.match(text, u.end())):
         # "apply ONE together with the 70 patch": a strength named, no count; "apply 1 patch every 72 hrs",
         # "2 tablets twice daily for 7 days": a dose
+        u = RE_QTY_UNITS.search(text, u.end())
+    while u and sig.dose_units_max and (to_number(u.group(1)) or 0) <= min(sig.dose_units_max, 2):
+        # "1 cap  -  -  1 cap" in a drug-round grid: a count no larger than one dose is a dose, never the supply
         u = RE_QTY_UNITS.search(text, u.end())
     x = RE_QTY_X.search(text)
     if u and (not x or u.start() < x.start()):
