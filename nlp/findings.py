@@ -510,17 +510,7 @@ def _other_drug_item(layout: LetterLayout, s: int, ex: LetterExtraction, opioid_
     head = ls
     if text[ls:ls + 1] in (" ", "\t") and not RE_BULLET.match(text[ls:le]):
         # an indented field line: its item's head is the nearest line above at a smaller indent (no blank between)
-        indent = _indent(text[ls:le])
-        li = layout.line_index(s)
-        head = None
-        for k in range(li - 1, max(-1, li - 8), -1):
-            a = layout.line_starts[k]
-            line = text[a:layout.line_starts[k + 1] - 1]
-            if not line.strip():
-                return False
-            if _indent(line) < indent:
-                head = a
-                break
+        head = _head_line_above(layout, s, 8)
         if head is None:
             return False
     he = layout.line_bounds(head)[1]
@@ -542,24 +532,35 @@ def _opioid_item_field(layout: LetterLayout, s: int, ex: LetterExtraction, opioi
     if text[ls:ls + 1] not in (" ", "\t") or RE_BULLET.match(text[ls:le]) or \
             any(text.find(sep, ls, le) >= 0 for sep in _CELL_SEPS):
         return False
+    a = _head_line_above(layout, s, 6)
+    if a is None:
+        return False
+    he = layout.line_bounds(a)[1]
+    if any(a <= p < he for p in other_pos):
+        return False
+    first = min([p for p in opioid_pos if a <= p < he] +
+                [(rx.statement_span or rx.span)[0] for rx in ex.opioids
+                 if rx.span and a <= (rx.statement_span or rx.span)[0] < he], default=None)
+    # an item's head opens with the drug (after a number or label code at most), not with a label of the GP's
+    # ("GP ACTION   OxyNorm ... " / "   Please check U&E ..." is a field of requests, each its own)
+    return first is not None and not plan_rules().gp_named.search(text, a, first)
+
+
+def _head_line_above(layout: LetterLayout, s: int, lines: int) -> int | None:
+    """Where the item line of the indented line holding ``s`` starts: the nearest of the ``lines`` lines above at a
+    smaller indent, with no blank line between (None if there is none)."""
+    text = layout.text
+    ls, le = layout.line_bounds(s)
     indent = _indent(text[ls:le])
     li = layout.line_index(s)
-    for k in range(li - 1, max(-1, li - 6), -1):
+    for k in range(li - 1, max(-1, li - lines), -1):
         a = layout.line_starts[k]
         line = text[a:layout.line_starts[k + 1] - 1]
         if not line.strip():
-            return False
+            return None
         if _indent(line) < indent:
-            he = a + len(line)
-            if any(a <= p < he for p in other_pos):
-                return False
-            first = min([p for p in opioid_pos if a <= p < he] +
-                        [(rx.statement_span or rx.span)[0] for rx in ex.opioids
-                         if rx.span and a <= (rx.statement_span or rx.span)[0] < he], default=None)
-            # an item's head opens with the drug (after a number or label code at most), not with a label of the GP's
-            # ("GP ACTION   OxyNorm ... " / "   Please check U&E ..." is a field of requests, each its own)
-            return first is not None and not plan_rules().gp_named.search(text, a, first)
-    return False
+            return a
+    return None
 
 
 @lru_cache(maxsize=1)

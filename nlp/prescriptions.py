@@ -23,7 +23,7 @@ from nlp.findings import discharge_date
 from nlp.lexicon import Term, load_lexicon
 from nlp.ome import OST_BRANDS as _OST_BRANDS
 from nlp.rules import fold_case, json_rules, last_match
-from nlp.statements import RE_DIRECTIONS_NEXT, cell_texts, letter_key, role_text, segment, unlisted_drugs
+from nlp.statements import cell_texts, letter_key, role_text, segment, statement_patterns, unlisted_drugs
 
 _I = re.IGNORECASE
 STRONG_INPATIENT = re.compile(r"\b(?:IV|I\.V\.|IM|intravenous(?:ly)?|intramuscular(?:ly)?|intrathecal(?:ly)?|epidural|PCA|patient[- ]controlled|infusion|syringe\s+driver|CSCI)\b")
@@ -504,7 +504,7 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
             return "stopped"  # (not "[RESTARTED day 3 after being held]": held, then given again)
         if cue("reduction_verb_before", before) and cue("reduction_rate_after", text[m.end:ce]):
             return "reference"  # "recommend reducing Palexia SR by 50 mg per dose every 2 weeks": a plan
-        if _RE_ASKED_TO_PRESCRIBE.search(text, max(ls, cs), m.start) and not has_sig(text[m.start:min(le, ce)]):
+        if cue("asked_to_prescribe", text[max(ls, cs):m.start]) and not has_sig(text[m.start:min(le, ce)]):
             return "other"  # "Please could the GP prescribe a just-in-case pack (morphine 10mg/ml injection, ...)"
         if cue("other", clause) and not has_sig(text[m.start:le]) or cue("not_given_already_on", text[m.end:le]) \
                 or cue("not_supplied_other", text[m.end:le]):
@@ -629,7 +629,7 @@ def _directions_follow(text: str, m, ce: int, others) -> bool:
     end, and must name no other drug."""
     if "." not in text[max(0, ce - 1):ce + 1]:
         return False  # (the drug's clause ends its sentence)
-    d = RE_DIRECTIONS_NEXT.match(text, ce)
+    d = statement_patterns().directions_next.match(text, ce)
     if d is None:
         return False
     end = text.find(".", d.end())
@@ -641,10 +641,6 @@ def _directions_follow(text: str, m, ce: int, others) -> bool:
     return has_sig(text[d.start():end])
 
 
-# someone else asked to prescribe or supply what the letter names ("Please could the GP prescribe a just-in-case pack
-# (morphine ...)"): not supplied from here
-_RE_ASKED_TO_PRESCRIBE = re.compile(r"\b(?:please|kindly|could|can|would|grateful\s+if)\b[^.;\n]{0,30}?\b(?:prescribe|issue|"
-                                    r"supply|provide|arrange)\b[^.;\n]{0,50}$", _I)
 _RE_RATIO_LEAD = re.compile(r"\s*\d{1,2}(?:\.\d)?\s*/\s*\d{3,4}(?:\s*mg)?\b", _I)
 
 
@@ -2529,7 +2525,7 @@ def _left_out_of_the_list(reading: _Reading) -> None:
         lead = text[max(ss, layout.line_bounds(b.span[0])[0]):b.span[0]]
         if len(_RE_WORD.findall(lead)) < 2 or lead.rstrip().endswith(":") or b.purpose != "pain":
             continue  # (told in a sentence, after its own words: an item that opens its line is listed, wherever)
-        if _goes_home(text[ss:se]) or _RE_STARTED_HERE.search(text, ss, se):
+        if _goes_home(text[ss:se]) or cue("started_by_us", text[ss:se]):
             continue
         for m in group_of[k].mentions:
             m.context = "historical"
@@ -2537,8 +2533,6 @@ def _left_out_of_the_list(reading: _Reading) -> None:
 
 
 _RE_WORD = re.compile(r"[A-Za-z]{2,}")
-_RE_STARTED_HERE = re.compile(r"\b(?:we|I)\s+(?:have\s+)?(?:also\s+)?(?:started|added|commenced|prescribed|given|gave|supplied)\b|"
-                              r"\b(?:was|were|has\s+been|have\s+been)\s+(?:started|added|commenced|prescribed|supplied)\b", _I)
 
 
 # After the statements are read, in this order: each pass reads what the passes before it decided (a later

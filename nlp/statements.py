@@ -82,6 +82,9 @@ class StatementPatterns:
     not_drug: frozenset
     wrapped_name: frozenset
     key_explanations: list[tuple[str, re.Pattern]]
+    rec_before: re.Pattern  # a reconciliation's "before" column heading ("Admission", "Was")
+    rec_now: re.Pattern  # ... and its "now" column heading ("Discharge", "Now", "Going home")
+    directions_next: re.Pattern  # the next sentence gives the patient's directions ("Take one or two ...")
 
 
 def _drug_heading(pattern: str, seps: str) -> re.Pattern:
@@ -111,6 +114,9 @@ def statement_patterns() -> StatementPatterns:
         not_drug=frozenset(w.lower() for w in r["not_drug_words"]),
         wrapped_name=frozenset(w.lower() for w in r["wrapped_name_words"]),
         key_explanations=[(role, re.compile(pat, _I)) for role, pat in r["key_explanations"]],
+        rec_before=re.compile(r["reconciliation_columns"]["before"], _I),
+        rec_now=re.compile(r["reconciliation_columns"]["now"], _I),
+        directions_next=re.compile(r["directions_next"], _I),
     )
 
 
@@ -262,11 +268,6 @@ def _known_heading_runs(line: str, s: int, words: list, key) -> list | None:
 _RE_ITEM_HEADING = re.compile(r"(?:item|itm|no\.?|#)", _I)
 
 
-_RE_REC_BEFORE = re.compile(r"(?:(?:on\s+|at\s+|before\s+|pre-?)?admission|was|before|previously|pre-?admission\s+dose)"
-                            r"(?:\s*\([^)\n]{0,20}\))?", re.IGNORECASE)
-_RE_REC_NOW = re.compile(r"(?:on\s+|at\s+)?discharge|now|going\s+home|discharge\s+(?:dose|directions)", re.IGNORECASE)
-
-
 def header_columns(line: str, key: "LetterKey | None" = None) -> TableColumns | None:
     """Column roles of a table heading line, or None if the line is not one (``key``: the letter's key to its
     headings and codes, if it has one)."""
@@ -286,12 +287,12 @@ def header_columns(line: str, key: "LetterKey | None" = None) -> TableColumns | 
     # a medicines reconciliation's pair of columns ("Admission | Discharge", "Was | Now"): the dose before and the
     # dose that goes home; either word alone is no heading ("DISCHARGE   SUMMARY" over a letter)
     texts = [line[s:e].strip(" :*") for s, e in cells]
-    rec_pair = any(_RE_REC_NOW.fullmatch(x) for x in texts) and \
-        any(_RE_REC_BEFORE.fullmatch(x) or heading_role(x, key) == "previous" for x in texts)
+    rec_pair = any(c.rec_now.fullmatch(x) for x in texts) and \
+        any(c.rec_before.fullmatch(x) or heading_role(x, key) == "previous" for x in texts)
     for (s, e), x in zip(cells, texts):
         role = heading_role(line[s:e], key)
         if role is None and rec_pair:
-            role = "dose" if _RE_REC_NOW.fullmatch(x) else "previous" if _RE_REC_BEFORE.fullmatch(x) else None
+            role = "dose" if c.rec_now.fullmatch(x) else "previous" if c.rec_before.fullmatch(x) else None
         if role is None:
             unknown_left -= 1
             if unknown_left < 0:
@@ -760,13 +761,6 @@ def segment(layout: LetterLayout, mentions: list) -> list[Statement]:
     return out
 
 
-# the next sentence opens with the patient's directions (an imperative naming no drug): the drug's sig, told apart
-# from its name as patient-facing letters write it
-RE_DIRECTIONS_NEXT = re.compile(r"[ \t]*\.?[ \t]*\n?[ \t]*(?:please\s+)?(?:take|use|apply|put\s+on|swallow|dissolve|"
-                                 r"spray|place|have)\s+(?:one|two|three|half|a|an|\d|\u00bd|up\s+to|1-2|one\s+or\s+two)\b",
-                                 re.IGNORECASE)
-
-
 
 
 def _extend_to_directions(layout: LetterLayout, statements: list[Statement]) -> None:
@@ -777,7 +771,7 @@ def _extend_to_directions(layout: LetterLayout, statements: list[Statement]) -> 
     for st in statements:
         if st.source != "prose" or st.owner is None or "." not in text[max(0, st.end - 1):st.end + 1]:
             continue
-        d = RE_DIRECTIONS_NEXT.match(text, st.end)
+        d = statement_patterns().directions_next.match(text, st.end)
         if d is None:
             continue
         st.soft_breaks += tuple(k for k in range(st.end, d.end()) if text[k] == "\n")
