@@ -348,3 +348,13 @@ def test_a_summary_naming_only_the_daily_dose_is_the_listed_item():
             "2     DIHYDROCODEINE 30MG TABLETS               12       Take ONE tablet up to FOUR times a day when required.\n")
     rxs = _rxs(body)
     assert sorted((rx.generic, rx.formulation) for rx in rxs) == [("dihydrocodeine", "IR"), ("methadone", "liquid")]
+
+
+@pytest.mark.parametrize("plan, days", [
+    ("Stop the oxycodone when the pain settles and within 5 days at the latest.", 5),
+    ("Stop the oxycodone once settled, and after 7 days at most.", 7),
+    ("Stop the oxycodone when the pain settles.", None),
+])
+def test_a_latest_end_told_after_its_period(plan, days):
+    rx, = _rxs("TTO: Oxycodone 5mg caps 1 four hourly PRN for pain, max 4 doses/day, 20 caps. New.\n" + plan + "\n")
+    assert rx.duration_days == days
