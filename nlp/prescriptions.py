@@ -1066,6 +1066,8 @@ def _drug_round_grid(sig: S.Sig, text: str, cells: list) -> None:
     one administration per filled time."""
     units, mgs, ticks = [], [], 0
     for a, b in cells:
+        if text.startswith("(", a) and text.endswith(")", a, b):
+            continue  # a note beyond the last time column ("60mg    (80mg = one 60mg + one 20mg tab)")
         x = _RE_GRID_CELL.fullmatch(text, a, b)
         if x is None:
             return  # a cell that is not a count: not a grid row

@@ -358,3 +358,14 @@ def test_a_summary_naming_only_the_daily_dose_is_the_listed_item():
 def test_a_latest_end_told_after_its_period(plan, days):
     rx, = _rxs("TTO: Oxycodone 5mg caps 1 four hourly PRN for pain, max 4 doses/day, 20 caps. New.\n" + plan + "\n")
     assert rx.duration_days == days
+
+
+@pytest.mark.parametrize("heading, note", [("Medicines chart", "    (80mg = one 60mg + one 20mg tab)"),
+                                           ("MAR chart", "    (80mg = one 60mg + one 20mg tab)"),
+                                           ("Drug round", ""), ("Medication grid (times):", "")])
+def test_a_time_grid_under_a_chart_heading(heading, note):
+    body = (f"{heading:<36}08:00    12:00    18:00    22:00\n"
+            f"MST Continus tablets                80mg     -        -        60mg{note}\n"
+            "Pregabalin 75mg capsules            75mg     -        -        75mg\n")
+    rx, = _rxs(body)
+    assert (rx.dose_mg_min, rx.dose_mg_max, rx.frequency_per_day_max) == (60.0, 80.0, 2)
