@@ -369,3 +369,15 @@ def test_a_time_grid_under_a_chart_heading(heading, note):
             "Pregabalin 75mg capsules            75mg     -        -        75mg\n")
     rx, = _rxs(body)
     assert (rx.dose_mg_min, rx.dose_mg_max, rx.frequency_per_day_max) == (60.0, 80.0, 2)
+
+
+@pytest.mark.parametrize("heads", ["|BRAND|GENERIC / STRENGTH / FORM|DOSE|FREQUENCY|DAYS|QTY|STATUS|",
+                                   "| Generic name | Dose | Frequency | Days | Qty | Status |",
+                                   "| Approved name / form | Dose | Frequency | Days | Qty | Status |"])
+def test_brand_and_generic_name_columns_are_drug_columns(heads):
+    row = ("|LONGTEC | oxycodone 10mg modified-release tablet | 10mg | 12-hourly | 5 | 10 | NEW |" if "BRAND" in heads
+           else "| oxycodone 10mg modified-release tablet | 10mg | 12-hourly | 5 | 10 | NEW |")
+    body = "ALLERGIES: codeine - itching\n\n" + heads + "\n" + row + "\n"
+    rx, = _rxs(body)
+    assert (rx.generic, rx.formulation, rx.dose_mg_max, rx.frequency_per_day_max, rx.supply_quantity) == \
+        ("oxycodone", "MR", 10.0, 2, "10 tablets")
