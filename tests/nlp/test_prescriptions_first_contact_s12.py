@@ -381,3 +381,11 @@ def test_brand_and_generic_name_columns_are_drug_columns(heads):
     rx, = _rxs(body)
     assert (rx.generic, rx.formulation, rx.dose_mg_max, rx.frequency_per_day_max, rx.supply_quantity) == \
         ("oxycodone", "MR", 10.0, 2, "10 tablets")
+
+
+@pytest.mark.parametrize("trial", ["for a trial of passage", "for a trial of void", "after a trial of voiding"])
+def test_a_trial_of_passage_is_no_drug_history(trial):
+    body = (f"Dear Dr Test,\n\nShe was discharged the following morning {trial} with tamsulosin 400 micrograms daily,"
+            " diclofenac 50mg three times a day, and Zamadol 50mg capsules, one or two up to four times a day as needed"
+            " for the pain; 20 capsules supplied.\n")
+    assert [(rx.generic, rx.supply_quantity) for rx in _rxs(body)] == [("tramadol", "20 capsules")]
