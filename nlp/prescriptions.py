@@ -811,8 +811,11 @@ def _statement_context(layout: LetterLayout, statements: list) -> None:
         # (not "was continued unchanged on the ward", "applied ... on the ward": the first dose of what goes home)
         # (a titration day on the ward: "... then Palexia SR 50mg twice daily on day 4, increased to 75mg on day 5",
         # "Day 4 he started OxyContin 10mg twice daily")
+        # (nor where the statement names its product again as what the patient takes now: "His Targinact was
+        # increased on the ward and he now takes Targinact 40mg/20mg twice daily")
         if (cue("inpatient_past", zone) or cue("ward_day_event", zone)) and not _discharge_positive(zone) \
-                and not cue("first_dose_on_ward", zone):
+                and not cue("first_dose_on_ward", zone) \
+                and not any(cue("taken_now_before", text[max(st.start, mm.start - 30):mm.start]) for mm in st.mentions[1:]):
             for m in st.mentions:
                 m.context = "inpatient_only"
         elif cue("gp_request", text[zone_start:st.directions_start or st.end]) or _step_down_only(text, st, zone):

@@ -389,3 +389,10 @@ def test_a_trial_of_passage_is_no_drug_history(trial):
             " diclofenac 50mg three times a day, and Zamadol 50mg capsules, one or two up to four times a day as needed"
             " for the pain; 20 capsules supplied.\n")
     assert [(rx.generic, rx.supply_quantity) for rx in _rxs(body)] == [("tramadol", "20 capsules")]
+
+
+@pytest.mark.parametrize("now, found", [("he now takes", True), ("she goes home on", True), ("we then gave", False)])
+def test_a_ward_change_then_the_dose_taken_now(now, found):
+    body = (f"Dear Dr Test,\n\nHis Targinact was increased on the ward and {now} Targinact 40mg/20mg twice daily "
+            "(previously 20mg/10mg twice daily).\n")
+    assert [rx.dose_mg_max for rx in _rxs(body)] == ([40.0] if found else [])
