@@ -23,7 +23,7 @@ from nlp.findings import discharge_date
 from nlp.lexicon import Term, load_lexicon
 from nlp.ome import OST_BRANDS as _OST_BRANDS
 from nlp.rules import fold_case, json_rules, last_match
-from nlp.statements import cell_texts, letter_key, role_text, segment, statement_patterns, unlisted_drugs
+from nlp.statements import cell_texts, directions_after, letter_key, role_text, segment, unlisted_drugs
 
 _I = re.IGNORECASE
 STRONG_INPATIENT = re.compile(r"\b(?:IV|I\.V\.|IM|intravenous(?:ly)?|intramuscular(?:ly)?|intrathecal(?:ly)?|epidural|PCA|patient[- ]controlled|infusion|syringe\s+driver|CSCI)\b")
@@ -269,7 +269,8 @@ _RE_STOP_NEXT_CLAUSE = re.compile(r"\s*[;,]\s*(?:and\s+)?(?:(?:this|it|which)\s+
                                   # ("... morphine MR 10mg BD plus codeine 30mg QDS from her GP. Both stopped;")
                                   r"|\s*\.?\s+(?:both|all\s+(?:of\s+)?(?:these|them|three)|these|they)\s+(?:(?:were|have\s+been|had\s+been|are)\s+)?"
                                   r"(?:now\s+)?(?:stopped|discontinued|ceased|withdrawn)\b[^.;\n]{0,40}"
-                                  # ("We had written him up for codeine ..., but this was taken off his TTO before ...")
+                                  # ("We had written him up for codeine ...; this was taken off his TTO before ...": the
+                                  # stop-word reading then finds the removal, _RE_REMOVED_FROM_TTO, in the joined clause)
                                   r"|\s*[;,]\s*(?:and\s+|but\s+)?(?:this|it|which)\s+(?:was|were|has\s+been|had\s+been)\s+"
                                   r"(?:taken\s+off|removed\s+from|deleted\s+from|struck\s+off|crossed\s+off)\s+"
                                   r"(?:the\s+|his\s+|her\s+|their\s+)?(?:TTO|TTA|discharge\s+(?:list|medicines|prescription))\b", _I)
@@ -529,8 +530,6 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
     # "oxycodone 5 mg PRN for four days; stopped 17/01": the stop is told in the next clause
     # (a removal from the TTO names the TTO without sending anything home: "this was taken off his TTO")
     positive = _discharge_positive(_RE_REMOVED_FROM_TTO.sub(" ", clause) if "TT" in clause else clause)
-    if after and not positive and _RE_REMOVED_FROM_TTO.search(after.group(0)):
-        return "stopped"  # "... codeine 30 mg ..., but this was taken off his TTO": written up, never sent home
     stop_clause = clause + text[ce:after.end()] if after and not positive else clause
     if others is not None and others.subject_of_change(text, m):
         return "reference"
@@ -627,9 +626,7 @@ def _directions_follow(text: str, m, ce: int, others) -> bool:
     """A drug told without its sig, whose next sentence gives the directions: "You have been given tramadol 50mg
     capsules. Take one or two capsules up to four times a day if you need them." The directions stop at the sentence
     end, and must name no other drug."""
-    if "." not in text[max(0, ce - 1):ce + 1]:
-        return False  # (the drug's clause ends its sentence)
-    d = statement_patterns().directions_next.match(text, ce)
+    d = directions_after(text, ce)
     if d is None:
         return False
     end = text.find(".", d.end())

@@ -763,16 +763,21 @@ def segment(layout: LetterLayout, mentions: list) -> list[Statement]:
 
 
 
+def directions_after(text: str, end: int) -> re.Match | None:
+    """The patient's directions opening the sentence after a drug's clause or statement that ends its sentence at
+    ``end`` ("... 50mg capsules. Take one or two capsules ..."), else None."""
+    if "." not in text[max(0, end - 1):end + 1]:
+        return None
+    return statement_patterns().directions_next.match(text, end)
+
+
 def _extend_to_directions(layout: LetterLayout, statements: list[Statement]) -> None:
     """A prose statement whose sentence names the drug without its sig goes on over the next sentence when that one
     gives the patient's directions ("You have been given X 50mg capsules. Take one or two capsules ... You have 30
     capsules."): the directions, and the sentences after them on the same line that name no drug, are its words."""
     text = layout.text
     for st in statements:
-        if st.source != "prose" or st.owner is None or "." not in text[max(0, st.end - 1):st.end + 1]:
-            continue
-        d = statement_patterns().directions_next.match(text, st.end)
-        if d is None:
+        if st.source != "prose" or st.owner is None or (d := directions_after(text, st.end)) is None:
             continue
         st.soft_breaks += tuple(k for k in range(st.end, d.end()) if text[k] == "\n")
         st.directions_start = d.start()
