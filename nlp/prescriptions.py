@@ -2244,7 +2244,8 @@ def _list_heading_supply(reading: _Reading) -> None:
     layout, rxs = reading.layout, reading.rxs
     text, starts = layout.text, layout.line_starts
     folded = fold_case(text) or text.lower()
-    if not rxs or not any(w in folded for w in ("each", "unless", "below", "all items", "suppl")) or not _RE_LIST_SUPPLY.search(text):
+    if not rxs or not any(w in folded for w in ("each", "unless", "below", "all items", "suppl", "tto", "tta", "discharge", "leave")) \
+            or not _RE_LIST_SUPPLY.search(text):
         return
     rx_lines = {layout.line_index(r.span[0]) for r in rxs}
     for r in rxs:
@@ -2260,7 +2261,7 @@ def _list_heading_supply(reading: _Reading) -> None:
                 continue  # another item of the list (numbered or not), an item's wrapped line, a table's row or heading
             x = _RE_LIST_SUPPLY.search(line)
             if x:
-                # ("all items 7d supply" / "14 days of each item" / "Medicines on discharge (14 days supply)")
+                # ("all items 7d supply" / "14 days of each item" / "Medicines on discharge (14 days supply)" / "TTO (14/7)")
                 r.supply_days = int(next(v for v in x.groups() if v))
                 r.spans["supply"] = [starts[j] + x.start(), starts[j] + x.end()]
             break
