@@ -23,7 +23,7 @@ from nlp.findings import discharge_date
 from nlp.lexicon import Term, load_lexicon
 from nlp.ome import OST_BRANDS as _OST_BRANDS
 from nlp.rules import fold_case, json_rules, last_match
-from nlp.statements import cell_texts, directions_after, letter_key, role_text, segment, unlisted_drugs
+from nlp.statements import cell_texts, directions_after, letter_key, role_text, segment, statement_patterns, unlisted_drugs
 
 _I = re.IGNORECASE
 STRONG_INPATIENT = re.compile(r"\b(?:IV|I\.V\.|IM|intravenous(?:ly)?|intramuscular(?:ly)?|intrathecal(?:ly)?|epidural|PCA|patient[- ]controlled|infusion|syringe\s+driver|CSCI)\b")
@@ -2257,8 +2257,9 @@ def _list_heading_supply(reading: _Reading) -> None:
             if not line.strip():
                 break
             if RE_LIST_ITEM.match(line) or line[:1].isspace() or "\t" in line or "|" in line \
-                    or re.search(r"\S {3,}\S", line) or j in rx_lines or _RE_MEDICINE_LINE.match(line):
-                continue  # another item of the list (numbered or not), an item's wrapped line, a table's row or heading
+                    or re.search(r"\S {3,}\S", line) or j in rx_lines or _RE_MEDICINE_LINE.match(line) \
+                    or statement_patterns().border.match(line):
+                continue  # another item of the list (numbered or not), an item's wrapped line, a table's row, heading or rule
             x = _RE_LIST_SUPPLY.search(line)
             if x:
                 # ("all items 7d supply" / "14 days of each item" / "Medicines on discharge (14 days supply)" / "TTO (14/7)")

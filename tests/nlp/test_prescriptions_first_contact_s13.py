@@ -41,3 +41,14 @@ def test_a_period_on_an_item_line_is_no_heading_supply(line):
     body = "Medicines:\n" + line + "Codeine 30mg qds prn\n"
     rxs = _rxs(body)
     assert rxs[-1].generic == "codeine" and rxs[-1].supply_days is None
+
+
+def test_a_heading_supply_reaches_a_fixed_width_table_under_its_rule_line():
+    # the ruled line under the column headings is part of the table, not the end of the list
+    body = ("Medicines to take home (7 days supplied unless stated)\n"
+            "Medicine                     Dose     Frequency        Status\n"
+            "---------------------------- -------- ---------------- --------\n"
+            "Lansoprazole 15mg capsules   15mg     OD               Continued\n"
+            "Oxycodone 5mg capsules       5mg      4-hourly PRN     New\n")
+    rxs = _rxs(body)
+    assert [(r.generic, r.supply_days) for r in rxs] == [("oxycodone", 7)]
