@@ -52,3 +52,17 @@ def test_a_heading_supply_reaches_a_fixed_width_table_under_its_rule_line():
             "Oxycodone 5mg capsules       5mg      4-hourly PRN     New\n")
     rxs = _rxs(body)
     assert [(r.generic, r.supply_days) for r in rxs] == [("oxycodone", 7)]
+
+
+LIST = "TTO\nParacetamol 1g qds\nOxycodone 5mg capsules 4-hourly when required, 20 capsules - new\n\n"
+
+
+@pytest.mark.parametrize("block", [
+    "WITHHELD ON DISCHARGE\nDrug\tReason\tPlan\nCo-codamol 30/500 tablets 2 QDS\tdrowsy\tdo not restart\n",
+    "Held for discharge:\nMST Continus 10mg bd - sedated on the ward\n",
+    "Stopped / ward only\n| Morphine sulfate 10mg/5ml 2.5ml PRN | 1 dose day 0 |\n| Tramadol 50mg | nausea |\n",
+    "Not on TTO: Oramorph 2.5mg PRN used on the ward twice.\n",
+])
+def test_a_block_headed_as_not_going_home_holds_no_prescription(block):
+    rxs = _rxs(LIST + block + "\nGP: please review.\n")
+    assert [r.generic for r in rxs] == ["oxycodone"]
