@@ -52,7 +52,8 @@ def context_patterns() -> ContextPatterns:
     for k in kinds:
         groups.append(f"(?P<{k}>" + "|".join(f"(?:{p})" for p in r["section_headers"][k]) + ")")
     alts = "|".join(groups)
-    tail = r")[ \t]*(?:\([^)\n]{0,80}\))?[ \t]*(?P<colon>:|(?=\r?\n)|$)"
+    # a bracketed or dashed qualifier before the colon ("DH (POD, all cont):", "DH - unchanged, POD:"): words only
+    tail = r")[ \t]*(?:\([^)\n]{0,80}\)|[-\u2013\u2014][ \t]*[A-Za-z/&']+(?:(?:,[ \t]*|[ \t])[A-Za-z/&']+){0,3}(?=[ \t]*:))?[ \t]*(?P<colon>:|(?=\r?\n)|$)"
     header_line = re.compile(r"(?im)^[ \t]*(?:" + alts + tail)
     # a numbered or possessive heading ("4. MEDICATION ON DISCHARGE", "Your medicines to take home") is the same
     # heading: a second pattern whose prefix is required, so the plain one keeps its fast literal scan
@@ -201,6 +202,8 @@ class LetterLayout:
                 # a reconciliation list above the discharge list is what the patient took before; one with no
                 # discharge list after it holds the decisions itself (Action / On discharge columns)
                 kind = "admission" if any(h[2] == "discharge" for h in dedup[i + 1:]) else "body"
+            if kind == "admission" and how == "line" and cue("list_goes_home", text[s:e]):
+                kind = "discharge"  # a drug history whose heading says it all goes home ("DH (POD, all cont):")
             if kind == "sub_list":
                 # "As required", "PRN", "Regular" under a list heading: more of the same list, else plain text
                 prev = sections[-1] if sections else None

@@ -1289,7 +1289,7 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
         S.parse_supply(sig, m_all, formulation, default_unit)
         S.parse_frequency(sig, m_all, formulation)
 
-    if formulation not in ("patch", "liquid") and sig.strength_kind in ("mg", None) and "mg" in raw_seg:
+    if formulation not in ("patch", "liquid") and sig.strength_kind in ("mg", "combo", None) and "mg" in raw_seg:
         S.parse_made_up_dose(sig, raw_seg, g.seg_start)
     if sig.dose_mg_max is None and sig.strength_mg is not None and formulation not in ("patch", "liquid") \
             and sig.strength_kind in ("mg", "combo") and sig.dose_units_max is None:

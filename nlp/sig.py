@@ -356,6 +356,11 @@ RE_MADE_UP_BRACKET = re.compile(r"\(\s*(?:as\s+|i\.e\.?\s+|=\s*)?" + _MADE_UP_PA
                                 + _MADE_UP_PART_OPT + r"\s*(?:tablets?|tabs?|capsules?|caps?)?\s*\)", _I)
 _RE_PARTS_THEN_TOTAL = re.compile(r"(\d+(?:\.\d+)?)\s*mg\s*(?:\+|plus|and|&)\s*(\d+(?:\.\d+)?)\s*mg\s*\(\s*(?:=\s*)?"
                                   r"(\d+(?:\.\d+)?)\s*mg(?:\s+(?:in\s+)?total)?\s*\)", _I)
+# two strengths joined by a plus, no count: "MST 60mg + 10mg bd", "Targinact 40/20mg + 10/5mg bd" (a ratio product's
+# first figure is its opioid): one of each makes the dose
+_RE_STRENGTHS_SUMMED = re.compile(r"(?<![\d./])(\d+(?:\.\d+)?)(?:/\d+(?:\.\d+)?)?\s*mg\s*(?:\+|\bplus\b)\s*"
+                                  r"(\d+(?:\.\d+)?)(?:/\d+(?:\.\d+)?)?\s*mg\b(?!\s*/\s*\d)", _I)
+_RE_COUNT_BEFORE = re.compile(r"(?:\d|one|two|three|four)\s*(?:x|×)\s*$", _I)  # "1 x 60mg + ...": the counted form above
 _RE_MG_FIGURE = re.compile(r"(\d+(?:\.\d+)?)\s*mg\b(?!\s*(?:/|per|a)\s*(?:day|24))", _I)  # (a dose: never "100mg/day")
 
 
@@ -365,9 +370,28 @@ def _mg_told_before(text: str, pos: int) -> float | None:
     return float(last.group(1)) if last is not None else None
 
 
+def _summed_strengths(sig: Sig, text: str, base: int) -> bool:
+    """Two strengths joined by a plus and no count ("MST 60mg + 10mg bd"): one tablet of each is the dose."""
+    if ("+" not in text and "plus" not in text.lower()) or sig.timed_doses:
+        return False
+    y = _RE_STRENGTHS_SUMMED.search(text)
+    if y is None or _RE_COUNT_BEFORE.search(text, max(0, y.start() - 12), y.start()) \
+            or _RE_MG_FIGURE.search(text, 0, y.start()):
+        return False  # (the counted form; or a dose told before, "MST 30mg bd (was 20mg + 10mg)")
+    a, b = float(y.group(1)), float(y.group(2))
+    sig.strength_mg, sig.strength_kind = max(a, b), sig.strength_kind or "mg"
+    sig.dose_mg_min = sig.dose_mg_max = round(a + b, 6)
+    sig.dose_units_max = 2
+    sig.spans["dose"] = [base + y.start(), base + y.end()]
+    return True
+
+
 def parse_made_up_dose(sig: Sig, text: str, base: int) -> None:
     """A dose told as the tablets that make it up: the dose is their sum (unless doses at named times already
     gave a range), the strength the larger tablet, the units per dose their count."""
+    if sig.strength_kind == "combo":
+        _summed_strengths(sig, text, base)  # a fixed-dose product: only "Targinact 40/20mg + 10/5mg" applies
+        return
     x = RE_MADE_UP_DOSE.search(text)
     if not x and "(" in text and (y := _RE_PARTS_THEN_TOTAL.search(text)):
         a, b, total = float(y.group(1)), float(y.group(2)), float(y.group(3))
@@ -391,6 +415,8 @@ def parse_made_up_dose(sig: Sig, text: str, base: int) -> None:
             sig.dose_mg_min = sig.dose_mg_max = told
             sig.dose_units_max = n
             sig.spans["strength"] = [base + y.start(2), base + y.end(2)]
+    if not x and _summed_strengths(sig, text, base):
+        return
     if not x:
         return
     n1, n2 = to_number(x.group(1)) or 1.0, to_number(x.group(3)) or 1.0

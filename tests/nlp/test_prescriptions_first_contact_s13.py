@@ -66,3 +66,43 @@ LIST = "TTO\nParacetamol 1g qds\nOxycodone 5mg capsules 4-hourly when required, 
 def test_a_block_headed_as_not_going_home_holds_no_prescription(block):
     rxs = _rxs(LIST + block + "\nGP: please review.\n")
     assert [r.generic for r in rxs] == ["oxycodone"]
+
+
+def test_a_started_today_heading_ends_a_social_history_note_above_it():
+    body = ("SH: lives with husband, who takes MST for his back\nStarted today:\n"
+            "- co-dydramol 10/500 ii qds prn for wrist pain, sixty tabs\n- Adcal D3 i bd\n")
+    rxs = _rxs(body)
+    assert [(r.generic, r.dose_mg_max, r.frequency_per_day_max) for r in rxs] == [("dihydrocodeine", 20.0, 4)]
+
+
+@pytest.mark.parametrize("heading", ["DH (POD, all cont):", "DH - unchanged, POD:", "Usual meds - all continued:",
+                                     "Medicines on admission (no changes):"])
+def test_a_drug_history_headed_as_all_continued_goes_home(heading):
+    body = heading + "\n  Zomorph 30mg bd\n  Pregabalin 75mg bd\n  Sertraline 50mg od\n\nGP: please review.\n"
+    x = extract_letter(HEAD + body)
+    assert [(r.generic, r.dose_mg_max) for r in x.opioids] == [("morphine", 30.0)]
+    assert "gabapentinoid_coprescribed" in x.risk_flags
+
+
+@pytest.mark.parametrize("heading", ["DH:", "DH - stopped all:", "Medicines on admission:"])
+def test_a_plain_drug_history_still_does_not_go_home(heading):
+    body = heading + "\n  Zomorph 30mg bd\n  Sertraline 50mg od\n\nTTO:\nParacetamol 1g qds\n"
+    assert _rxs(body) == []
+
+
+@pytest.mark.parametrize("line, strength, dose", [
+    ("MST Continus 60mg + 10mg tablets twice daily", 60.0, 70.0),
+    ("Targinact 40/20mg + 10/5mg MR tablets bd", 40.0, 50.0),
+    ("OxyContin 20mg plus 5mg twelve-hourly", 20.0, 25.0),
+    ("MST 90mg = 1 x 60mg + 1 x 30mg bd", 60.0, 90.0),
+])
+def test_two_strengths_joined_by_a_plus_make_one_dose(line, strength, dose):
+    rxs = _rxs("TTO:\n" + line + "\n")
+    assert [(r.strength_mg, r.dose_mg_min, r.dose_mg_max, r.frequency_per_day_max) for r in rxs] == [(strength, dose, dose, 2)]
+
+
+def test_a_total_of_the_day_under_a_table_is_no_prescription():
+    body = ("TTO:\nOxyContin 40mg tablets one twice daily\nOxyContin 10mg tablets one twice daily\n\n"
+            "Total regular oxycodone = 100mg/day (80mg + 20mg).\n")
+    rxs = _rxs(body)
+    assert [r.dose_mg_max for r in rxs] == [40.0, 10.0]
