@@ -106,3 +106,13 @@ def test_a_total_of_the_day_under_a_table_is_no_prescription():
             "Total regular oxycodone = 100mg/day (80mg + 20mg).\n")
     rxs = _rxs(body)
     assert [r.dose_mg_max for r in rxs] == [40.0, 10.0]
+
+
+@pytest.mark.parametrize("head", ["Route | Medicine | Dose | Frequency | Days", "Route\tDrug\tDose\tFrequency\tDays",
+                                  "No.  Medication   Dose   Frequency   Days"])
+def test_an_allergy_line_ends_at_a_table_whose_drug_column_is_not_first(head):
+    sep = " | " if "|" in head else ("\t" if "\t" in head else "   ")
+    row = sep.join(["PO" if "Route" in head else "1", "Oxycodone 5mg capsules", "5mg", "4-hourly PRN", "5"])
+    body = "ADR: codeine - vomiting (2019)\n\n" + head + "\n" + row + "\n"
+    rxs = _rxs(body)
+    assert [(r.generic, r.dose_mg_max) for r in rxs] == [("oxycodone", 5.0)]
