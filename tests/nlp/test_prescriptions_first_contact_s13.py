@@ -116,3 +116,10 @@ def test_an_allergy_line_ends_at_a_table_whose_drug_column_is_not_first(head):
     body = "ADR: codeine - vomiting (2019)\n\n" + head + "\n" + row + "\n"
     rxs = _rxs(body)
     assert [(r.generic, r.dose_mg_max) for r in rxs] == [("oxycodone", 5.0)]
+
+
+@pytest.mark.parametrize("note", ["(new - take with the 60mg = 70mg BD)", "(with her 60mg tablet = 70mg twice a day)"])
+def test_a_total_told_with_another_tablet_is_not_this_items_dose(note):
+    body = "TTO:\n1. MST Continus 60mg tab BD\n2. MST Continus 10mg tab BD  " + note + "\n"
+    rxs = _rxs(body)
+    assert [(r.strength_mg, r.dose_mg_max, r.frequency_per_day_max) for r in rxs] == [(60.0, 60.0, 2), (10.0, 10.0, 2)]
