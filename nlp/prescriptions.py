@@ -2617,7 +2617,7 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
             r for r in rxs if r.generic == st_rx.generic and st_rx.dose_mg_max is not None
             and r.dose_mg_max == st_rx.dose_mg_max and not _RE_FORM_WORDS.search(st_rx.text)]
         if same:
-            _fold_story(same[0], st_rx)
+            _fold_story(same[0], st_rx, text)
         else:
             rxs.append(st_rx)
             group_of.append(next(g for g in groups if g.seg_start == st_rx.statement_span[0]))
@@ -2711,9 +2711,18 @@ def _listed_in_discharge_section(layout: LetterLayout, opioids: list[Mention]) -
     return story
 
 
-def _fold_story(listed: OpioidPrescription, story: OpioidPrescription) -> None:
+def _fold_story(listed: OpioidPrescription, story: OpioidPrescription, text: str = "") -> None:
     """What a narrative about a listed prescription adds to it: supply, duration, quantity, indication and status,
-    never its numbers (often the dose before a change)."""
+    never its numbers (often the dose before a change), unless the list sends the reader to it ("co-codamol 30/500
+    as above") and gives no directions of its own."""
+    if text and listed.frequency_per_day_max is None and not listed.prn \
+            and (story.frequency_per_day_max is not None or story.prn) \
+            and cue("as_told_above", text[listed.span[0]:listed.span[1]]):
+        for f in ("dose_mg_min", "dose_mg_max", "frequency_per_day_max", "prn", "max_daily_dose_mg", "units_per_dose_max"):
+            setattr(listed, f, getattr(story, f))
+        for k in ("dose", "frequency"):
+            if story.spans.get(k):
+                listed.spans[k] = story.spans[k]
     for f in ("duration_days", "supply_days", "supply_quantity", "quantity_n", "quantity_unit", "indication",
               "new_on_admission", "status"):
         if getattr(listed, f) is None and getattr(story, f) is not None:

@@ -353,7 +353,8 @@ _MADE_UP_PART_OPT = (r"(?:(\d|one|two|three|four)(?:\s*(?:x|×)\s*|\s+))?(\d+(?:
 _RE_ONE_PART_BRACKET = re.compile(r"\(\s*(?:as\s+|i\.e\.?\s+|=\s*|given\s+as\s+)?(\d|two|three|four)\s*(?:x|×)?\s*"
                                   r"(\d+(?:\.\d+)?)\s*mg\b[^()\n]{0,30}\)", _I)
 RE_MADE_UP_BRACKET = re.compile(r"\(\s*(?:as\s+|i\.e\.?\s+|=\s*)?" + _MADE_UP_PART_OPT + r"\s*(?:\+|plus|and|&)\s*"
-                                + _MADE_UP_PART_OPT + r"\s*(?:tablets?|tabs?|capsules?|caps?)?\s*\)", _I)
+                                + _MADE_UP_PART_OPT + r"\s*(?:(?:prolonged|modified|immediate)[- ]release\s+|m/?r\s+|s/?r\s+)?"
+                                r"(?:tablets?|tabs?|capsules?|caps?)?(?:\s+(?:for|per|at)\s+each\s+dose|\s+per\s+dose)?\s*[),;]", _I)
 _RE_PARTS_THEN_TOTAL = re.compile(r"(\d+(?:\.\d+)?)\s*mg\s*(?:\+|plus|and|&)\s*(\d+(?:\.\d+)?)\s*mg\s*\(\s*(?:=\s*)?"
                                   r"(\d+(?:\.\d+)?)\s*mg(?:\s+(?:in\s+)?total)?\s*\)", _I)
 # two strengths joined by a plus, no count: "MST 60mg + 10mg bd", "Targinact 40/20mg + 10/5mg bd" (a ratio product's

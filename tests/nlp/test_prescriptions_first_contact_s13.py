@@ -123,3 +123,20 @@ def test_a_total_told_with_another_tablet_is_not_this_items_dose(note):
     body = "TTO:\n1. MST Continus 60mg tab BD\n2. MST Continus 10mg tab BD  " + note + "\n"
     rxs = _rxs(body)
     assert [(r.strength_mg, r.dose_mg_max, r.frequency_per_day_max) for r in rxs] == [(60.0, 60.0, 2), (10.0, 10.0, 2)]
+
+
+@pytest.mark.parametrize("line, strength, dose", [
+    ("Palexia SR 250 mg twice daily (one 200 mg and one 50 mg prolonged-release tablet for each dose, to allow reductions)", 200.0, 250.0),
+    ("Zomorph 70 mg twice daily (one 60 mg and one 10 mg modified-release capsule per dose)", 60.0, 70.0),
+])
+def test_the_tablets_that_make_a_dose_may_be_told_with_their_release_form(line, strength, dose):
+    rxs = _rxs("TTO:\n" + line + "\n")
+    assert [(r.strength_mg, r.dose_mg_max, r.frequency_per_day_max) for r in rxs] == [(strength, dose, 2)]
+
+
+def test_a_list_item_told_as_above_takes_the_directions_told_above():
+    body = ("For her knees she continues her usual co-codamol 30/500, two tablets in the morning, one at lunchtime and "
+            "two at bedtime, from her own supply.\n\nMedicines on discharge: apixaban 5 mg BD, co-codamol 30/500 as above, "
+            "sertraline 50 mg OD.\n")
+    rxs = _rxs(body)
+    assert [(r.dose_mg_min, r.dose_mg_max, r.frequency_per_day_max) for r in rxs] == [(30.0, 60.0, 3)]
