@@ -450,6 +450,13 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         if marked and kind == "changes" and has_sig(text[m.start:layout.line_bounds(m.start)[1]]):
             return "rx"
     if kind == "inpatient":
+        # (an ED / SDEC line also tells what was declined, avoided or not tolerated, and what the GP gave before)
+        if cue("other", clause) and not cue("other", text[cs:sec.body_start] if sec.body_start > cs else ""):
+            return "other"
+        if cue("allergy", clause):
+            return "allergy"
+        if cue("historical", before) or cue("historical", text[m.end:ce]):
+            return "historical"  # ("Analgesia in dept: ... Tramadol had been prescribed by GP in the past")
         return "inpatient_only"
     coded = _key_coded_line(layout, m)
     if coded:

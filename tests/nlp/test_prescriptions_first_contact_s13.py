@@ -140,3 +140,26 @@ def test_a_list_item_told_as_above_takes_the_directions_told_above():
             "sertraline 50 mg OD.\n")
     rxs = _rxs(body)
     assert [(r.dose_mg_min, r.dose_mg_max, r.frequency_per_day_max) for r in rxs] == [(30.0, 60.0, 3)]
+
+
+@pytest.mark.parametrize("line", ["in SDEC: oramorph 2.5mg x1 po - helped", "Given in AMU: morphine 5mg IV",
+                                  "At the UTC: codeine 30mg x1"])
+def test_a_dose_given_in_a_same_day_unit_is_no_prescription(line):
+    x = extract_letter(HEAD + line + "\n\nTTO:\n- paracetamol 1g qds\n- naproxen 250mg bd\n")
+    assert x.opioids == [] and [d.reason for d in x.distractors] == ["inpatient_only"]
+
+
+@pytest.mark.parametrize("line, reason", [
+    ("Analgesia in dept: IM morphine 10 mg. Tramadol had been prescribed by GP in the past - not taking.", "historical"),
+    ("In ED: declined IM morphine.", "other"),
+])
+def test_an_ed_line_also_tells_what_was_declined_or_taken_before(line, reason):
+    x = extract_letter(HEAD + line + "\n\nTTO:\n- paracetamol 1g qds\n")
+    assert x.opioids == [] and reason in [d.reason for d in x.distractors]
+
+
+def test_a_liquid_recently_given_before_admission_and_stopped_is_no_prescription():
+    body = ("Before admission she was taking co-codamol 30/500, two tablets four times a day, and she had recently been "
+            "given morphine sulfate 10 mg/5 ml oral solution, 5 ml as required, for knee pain. All of these have now "
+            "been stopped.\n\nShe goes home on paracetamol 500 mg four times a day.\n")
+    assert _rxs(body) == []
