@@ -854,11 +854,14 @@ def _table_row_context(layout: LetterLayout, st) -> None:
     if kind in _NOT_DISCHARGE_TABLE:
         return
     status = role_text(text, st, "status")
-    if not status and st.cells.get("comments"):
-        # no Status column: a comment that opens with a status ("WARD ONLY - not for TTO", "STOPPED - drowsy") says it
-        a, b = st.cells["comments"][0]
-        if _RE_STATUS_INPATIENT.match(text, a, b) or _RE_STATUS_STOP.match(text, a, b) \
-                or _RE_COMMENT_STATUS.match(text, a, b):
+    for role in ("comments", "indication"):
+        if status or not st.cells.get(role):
+            continue
+        # no Status column: a comment or a Reason cell that opens with a status ("WARD ONLY - not for TTO",
+        # "STOPPED - drowsy", "| Drug | Reason |" rows "Stopped - duplicates paracetamol") says it
+        a, b = st.cells[role][0]
+        if _RE_STATUS_INPATIENT.match(text, a, b) or _RE_COMMENT_STATUS.match(text, a, b) \
+                or (role == "comments" and _RE_STATUS_STOP.match(text, a, b)):  # (a reason "hold if drowsy" is no stop)
             status = text[a:b]
     statuses = [status]
     if status and (key := letter_key(layout)) is not None:

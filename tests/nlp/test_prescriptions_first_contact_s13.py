@@ -163,3 +163,17 @@ def test_a_liquid_recently_given_before_admission_and_stopped_is_no_prescription
             "given morphine sulfate 10 mg/5 ml oral solution, 5 ml as required, for knee pain. All of these have now "
             "been stopped.\n\nShe goes home on paracetamol 500 mg four times a day.\n")
     assert _rxs(body) == []
+
+
+@pytest.mark.parametrize("heading", ["OTHER CHANGES MADE", "MEDICATIONS STOPPED / NOT TO BE GIVEN"])
+def test_a_reason_cell_that_opens_with_stopped_stops_the_row(heading):
+    body = ("TTO\n| Drug | Dose | Frequency |\n|---|---|---|\n| Oxycodone 5mg caps | 5mg | 4-hourly PRN |\n\n" + heading +
+            "\n| Drug | Reason |\n|---|---|\n| Co-codamol 30/500 tablets | Stopped - duplicates paracetamol |\n")
+    x = extract_letter(HEAD + body)
+    assert [r.generic for r in x.opioids] == ["oxycodone"]
+    assert ("codeine", "stopped") in [(d.generic, d.reason) for d in x.distractors]
+
+
+def test_a_reason_cell_that_says_hold_if_drowsy_keeps_the_prescription():
+    body = "TTO\n| Drug | Dose | Frequency | Reason |\n|---|---|---|---|\n| Oxycodone 5mg caps | 5mg | 4-hourly PRN | hold if drowsy |\n"
+    assert [r.generic for r in _rxs(body)] == ["oxycodone"]
