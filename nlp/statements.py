@@ -72,7 +72,7 @@ class StatementPatterns:
     seps: str
     sep_split: re.Pattern
     sep_split_colons: re.Pattern
-    bar_split: re.Pattern  # the separators but ';' (a line ruled with bars keeps "WHEN REQUIRED; max 300 mg" in one cell)
+    bar_split: re.Pattern  # the separators but ';' and '~' (a line ruled with bars keeps "WHEN REQUIRED; max 300 mg" in one cell)
     border: re.Pattern
     drug_heading: re.Pattern  # cheap pre-filter: a heading line names its Drug column
     embedding: re.Pattern
@@ -104,7 +104,7 @@ def statement_patterns() -> StatementPatterns:
         seps=seps,
         sep_split=re.compile("[" + re.escape(seps) + "]"),
         sep_split_colons=re.compile("::|[" + re.escape(seps) + "]"),  # "Drug :: Dose": a double colon separates too
-        bar_split=re.compile("[" + re.escape(seps.replace(";", "")) + "]"),
+        bar_split=re.compile("[" + re.escape(seps.replace(";", "").replace("~", "")) + "]"),
         border=re.compile(r["border_line"]),
         drug_heading=_drug_heading(next(p for role, p in r["table_columns"] if role == "drug"), seps),
         embedding=re.compile(r["embedding_cues"], _I),
@@ -213,8 +213,8 @@ def _splitter(line: str) -> re.Pattern:
     c = statement_patterns()
     if "::" in line:
         return c.sep_split_colons
-    if ";" in line and c.bar_split.search(line):
-        return c.bar_split  # a line ruled with bars: a semicolon inside a cell is text
+    if (";" in line or "~" in line) and c.bar_split.search(line):
+        return c.bar_split  # a line ruled with bars: a semicolon or a tilde ("~18 months") inside a cell is text
     return c.sep_split
 
 

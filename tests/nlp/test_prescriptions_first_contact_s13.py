@@ -177,3 +177,16 @@ def test_a_reason_cell_that_opens_with_stopped_stops_the_row(heading):
 def test_a_reason_cell_that_says_hold_if_drowsy_keeps_the_prescription():
     body = "TTO\n| Drug | Dose | Frequency | Reason |\n|---|---|---|---|\n| Oxycodone 5mg caps | 5mg | 4-hourly PRN | hold if drowsy |\n"
     assert [r.generic for r in _rxs(body)] == ["oxycodone"]
+
+
+def test_a_tilde_inside_a_bar_ruled_cell_is_text_not_a_separator():
+    body = ("Medication changes\n| Medicine | Before admission | On discharge | Change |\n|---|---|---|---|\n"
+            "| Co-codamol 30/500 tablets | 2 tablets QDS (daily for ~18 months) | - | STOPPED |\n"
+            "| Oxycodone 5mg capsules | - | 5mg 4-hourly PRN (~3 doses a day) | NEW |\n")
+    rxs = _rxs(body)
+    assert [(r.generic, r.dose_mg_max) for r in rxs] == [("oxycodone", 5.0)]
+
+
+def test_a_tilde_still_separates_an_export_without_bars():
+    body = "Drug~Dose~Frequency~Status\nOxycodone 5mg capsules~5mg~4-hourly PRN~NEW\nCodeine 30mg~30mg~QDS~STOPPED\n"
+    assert [r.generic for r in _rxs(body)] == ["oxycodone"]
