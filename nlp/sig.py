@@ -99,7 +99,7 @@ _TIME = r"(?:" + "|".join(sig_rules()["dose_times"]) + r")"
 _CLOCK = r"(?:(?:[01]?\d|2[0-3])[:.][0-5]\d(?:\s*h(?:rs)?)?|(?:1[0-2]|0?[1-9])(?:[:.][0-5]\d)?\s*(?:am|pm|a\.m\.|p\.m\.))"
 # (a count in brackets may sit between the amount and its time: "60mg (3 tabs) at 08:00")
 _TIMED_DOSE = (NUM + r"\s*(?:mg|" + MCG + r")\s*(?:\(\s*[\w ./]{1,16}\)\s*)?(?:(?:in\s+the\s+|at\s+)?" + _TIME
-               + r"|at\s+" + _CLOCK + r")(?![\w/])")
+               + r"|at\s+" + _CLOCK + r"|(?:[01]\d|2[0-3]):[0-5]\d(?:\s*h(?:rs)?)?)(?![\w/])")  # (a 24-hour "08:00" needs no "at")
 RE_TIMED_DOSES = re.compile(r"(?<![\d.])" + _TIMED_DOSE + r"(?:\s*(?:,|;|&|\+|and|/|then)?\s*" + _TIMED_DOSE + r"){1,3}", _I)
 RE_TIMED_ONE = re.compile(_TIMED_DOSE, _I)
 # tablets at named times: "TWO in the morning, ONE at night", "3 caps mane and 2 caps nocte" (times the strength)

@@ -190,3 +190,10 @@ def test_a_tilde_inside_a_bar_ruled_cell_is_text_not_a_separator():
 def test_a_tilde_still_separates_an_export_without_bars():
     body = "Drug~Dose~Frequency~Status\nOxycodone 5mg capsules~5mg~4-hourly PRN~NEW\nCodeine 30mg~30mg~QDS~STOPPED\n"
     assert [r.generic for r in _rxs(body)] == ["oxycodone"]
+
+
+@pytest.mark.parametrize("sig, lo, hi", [("60mg (2 caps) 08:00 + 90mg (3 caps) 20:00", 60.0, 90.0),
+                                         ("30mg 08:00, 60mg 22:00", 30.0, 60.0)])
+def test_unequal_doses_at_24_hour_clock_times(sig, lo, hi):
+    rxs = _rxs("TTO:\nZomorph 30mg m/r capsules " + sig + "\n")
+    assert [(r.dose_mg_min, r.dose_mg_max, r.frequency_per_day_max) for r in rxs] == [(lo, hi, 2)]
