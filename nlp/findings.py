@@ -93,7 +93,7 @@ _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "sh
              "might you", "will you", "at most", "max", "exceed", "until", "down to", "down onto", "if you", "wonder",
              "kind enough", "back to", "make sure", "confirm", "is off", "come down", "go down", "back down", "long-term", "long term",
              "thereafter", "manage on", "cope on", "get by on", "manage with", "cope with", "have finished",
-             "you may", "you might", "refill", "halv", "w/d", "consider", "not be")
+             "you may", "you might", "refill", "halv", "w/d", "d/c", "consider", "not be")
 _KW_RE = WordListPattern.of_words(_KEYWORDS)  # run on the case-folded letter: same offsets, several times faster
 
 
@@ -261,7 +261,7 @@ def _plan_object_is_other(st: str, s: int, mentions) -> bool:
     # a drug after "to"/"onto" is where the plan goes ("step down to paracetamol"), one after "alongside"/"with"
     # goes on beside it: neither is what the plan stops
     after = [(p, cat) for p, cat in drugs if m.end() <= p <= m.end() + 30
-             and not P.object_bridge.search(st, m.end(), p)]
+             and not P.object_bridge.search(st, m.end(), p) and not _ends_its_clause(st, m.end(), p)]
     before = [(p, cat) for p, cat in drugs if p < m.start()]
     obj = after[0] if after else (before[-1] if before else None)
     if obj is not None and obj[1] != "opioid" and not after and len(before) >= 2 and before[-2][1] == "opioid":
@@ -270,6 +270,13 @@ def _plan_object_is_other(st: str, s: int, mentions) -> bool:
         if _RE_DRUG_JOIN.fullmatch(st, prev.end - s, obj[0]):
             return False
     return obj is not None and obj[1] != "opioid"
+
+
+def _ends_its_clause(st: str, end: int, p: int) -> bool:
+    """The trigger is the last word of its clause ("... for five days and then stopped; she should take regular
+    paracetamol ..."): a drug named after the semicolon is not its object."""
+    semi = st.find(";", end, p)
+    return semi >= 0 and not st[end:semi].strip(" ,")
 
 
 # what joins two drugs named as one object ("the tramadol and gabapentin", "oxycodone & pregabalin")
@@ -682,6 +689,16 @@ def _direction_on_rx_line(layout: LetterLayout, s: int, st: str, ex: LetterExtra
 
 
 # a statement opening with a plan label ("Analgesia plan:", "Weaning plan -") is where the letter states its plan
+# a plan line's own label before the words that address the GP ("Plan: GP r/v 1/52 + wean oxy", "Mx: GP to review")
+_RE_LEAD_LABEL = re.compile(r"\s*(?:[A-Za-z]+\s+){0,2}?(?:plan|mx|management|actions?|follow[- ]?up|recommendations?|advice|"
+                            r"to\s+do)\s*(?:\([^()\n]{1,40}\)\s*)?[:\-\u2013]\s*", re.IGNORECASE)
+
+
+def _addressed_after_label(st: str) -> bool:
+    lab = _RE_LEAD_LABEL.match(st)
+    return lab is not None and bool(plan_rules().gp_address.search(st[lab.end():]))
+
+
 _RE_PLAN_LABEL = re.compile(r"(?:[A-Za-z]+\s+){0,2}plan\s*(?:\([^()\n]{1,40}\)\s*)?[:\-\u2013]", re.IGNORECASE)  # "Weaning plan (Zomorph):"
 _RE_LAST_DOSE_DATE = re.compile(r"\blast\s+dose\s*(?:was\s+|given\s+|taken\s+|on\s+|:\s*)*(\d{1,2})[/.](\d{1,2})"
                                 r"(?:[/.](\d{4}|\d{2}))?(?![\d/]|\.\d)", re.IGNORECASE)  # a full stop may end it ('last dose 30/06.')
@@ -877,8 +894,9 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             if has_opioid:
                 last_plan_end = e
         # the cheap conditions first (each test is pure: the order changes nothing but the time)
+        addressed = bool(P.gp_address.search(st)) or _addressed_after_label(st)
         if (has_opioid or is_wean) and not (has_other and not has_opioid) and \
-                (kind == "gp" or lead_in or P.gp_address.search(st) or _under_gp_heading(layout, s)
+                (kind == "gp" or lead_in or addressed or _under_gp_heading(layout, s)
                  or _under_request_lead_in(layout, s)
                  or ((named_opioid or _opioid_on_row(layout, s, opioid_pos)) and _no_repeats(st))) and \
                 P.gp_action.search(st) and not _gp_not(st) and not P.patient_address.search(st) and \
@@ -887,7 +905,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
                 not (to_other and kind != "gp" and not P.gp_named.search(st) and not _under_gp_heading(layout, s)) and \
                 not _patient_told(text, s, st) and not _direction_on_rx_line(layout, s, st, ex):
             named = {m.generic for m in mentions if m.category == "opioid" and s <= m.start < e}
-            gp.append((s, e, kind, bool(kind == "gp" or lead_in or P.gp_address.search(st)),
+            gp.append((s, e, kind, bool(kind == "gp" or lead_in or addressed),
                        bool(named) and not named & discharge_generics and bool(c.cues["stopped"].search(st))))
     if wean:
         # explicit plans before bare caps on the length of use; a plan told as already under way ("she is part-way
