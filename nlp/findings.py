@@ -835,8 +835,9 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             has_opioid = True  # "could you supervise the taper" right after the opioid's plan refers back to it
         if not has_opioid and not has_other and ex.opioids and re.search(
                 r"\b(?:do\s+not|don't|not\s+to)\s+(?:be\s+)?(?:add|put|issue|re-?issue)\w*\b[^.;]{0,25}\brepeats?\b"
-                r"|\bno\s+(?:further\s+)?repeats?\s+(?:of|for)\s+(?:item|line|no\.?)\s*#?\s*\d", st, _I):
-            has_opioid = True  # "GP - please do not add to repeats" in a letter whose only new drugs are opioids
+                r"|\bno\s+(?:further\s+)?repeats?\s+(?:of|for)\s+(?:item|line|no\.?)\s*#?\s*\d"
+                r"|\bno\s+(?:further\s+)?repeats?(?:\s+prescriptions?)?\s+(?:from|by|via)\s+(?:the\s+)?(?:GP|practice|surgery)\b", st, _I):
+            has_opioid = True  # "GP - please do not add to repeats", "no repeats from GP pls" in a letter whose only new drugs are opioids
         if not has_opioid and not has_other and len(ex.opioids) == 1 and P.plan_reference.search(st) and \
                 P.wean_words.search(st):
             has_opioid = True  # "the practice continues the step-down" in a letter whose one opioid is the one stepped down

@@ -52,3 +52,8 @@ def test_a_stop_that_ends_its_clause_is_not_about_the_drug_after_the_semicolon()
 @pytest.mark.parametrize("tail", ["GP - pls do NOT issue further oxy.", "GP: please wean the oxy over 1/52."])
 def test_oxy_is_shorthand_for_oxycodone(tail):
     assert _x(tail).gp_instruction.present
+
+
+def test_no_repeats_from_the_gp_is_a_gp_instruction_about_the_opioid():
+    x = _x("d/w pt re dependence risk - happy with 5 days only; no repeats from GP pls")
+    assert x.gp_instruction.present
