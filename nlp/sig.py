@@ -601,7 +601,7 @@ def find_strength(seg: str, after: int = 0, limit: int = 70):
             if u.startswith(("mcg", "micro", "µ", "ug")):
                 val /= 1000.0
             elif u in ("g", "gram", "grams"):
-                val *= 1000.0
+                continue  # (no opioid tablet is a gram: "beyond 4g total" is the paracetamol's)
         cands.append((m.start(), -(m.end() - m.start()), kind, val, m.start() + after, m.end() + after))
     if not cands:
         return None
@@ -709,13 +709,12 @@ def parse_dose(sig: Sig, m: Masked, start: int, formulation: str | None) -> None
         lo, hi = float(rng.group(1)), float(rng.group(2))
         scale = 0.001 if rng.group(3).lower().startswith(("mcg", "micro", "µ", "ug")) else 1.0
         mg_hit = (lo * scale, hi * scale, rng.start(), rng.end())
-    elif single:
+    elif single and single.group(2).lower() not in ("g", "gram", "grams"):
+        # (a dose in grams is never an opioid's: "no extra paracetamol beyond 4g total" beside the drug's name)
         v = float(single.group(1))
         u = single.group(2).lower()
         if u.startswith(("mcg", "micro", "µ", "ug")):
             v /= 1000.0
-        elif u in ("g", "gram", "grams"):
-            v *= 1000.0
         mg_hit = (v, v, single.start(), single.end())
     units_hit = None
     if units is None:

@@ -197,3 +197,17 @@ def test_a_tilde_still_separates_an_export_without_bars():
 def test_unequal_doses_at_24_hour_clock_times(sig, lo, hi):
     rxs = _rxs("TTO:\nZomorph 30mg m/r capsules " + sig + "\n")
     assert [(r.dose_mg_min, r.dose_mg_max, r.frequency_per_day_max) for r in rxs] == [(lo, hi, 2)]
+
+
+@pytest.mark.parametrize("line", ["Oramorph 10mg x2 on PN ward overnight", "She had one dose of tramadol on the surgical ward overnight."])
+def test_doses_counted_on_a_named_ward_are_inpatient_only(line):
+    x = extract_letter(HEAD + line + "\n\nTTO\nco-dydramol 10/500 ii qds prn x3/7\nibuprofen 400mg tds\n")
+    assert [r.generic for r in x.opioids] == ["dihydrocodeine"]
+    assert "inpatient_only" in [d.reason for d in x.distractors]
+
+
+def test_a_gram_figure_beside_an_opioid_is_the_paracetamols_not_its_strength():
+    body = ("TTO (supply 5/7)\nparacetamol 1g qds\nTramacet 37.5/325mg 1-2 tabs qds prn pain, max 8 tabs/day - new\n"
+            "(no extra paracetamol w tramacet beyond 4g total - explained)\n")
+    rxs = _rxs(body)
+    assert [(r.generic, r.strength_mg) for r in rxs] == [("tramadol", 37.5)]
