@@ -1,0 +1,48 @@
+"""One trust's e-discharge layouts (session 13): double-bar ('‖') tables read by their printed key, symbol flags.
+Letters written for these tests; none is taken from a gold letter."""
+from __future__ import annotations
+
+from nlp.pipeline import extract_letter
+
+HEAD = "BRAMBLEFORD GENERAL HOSPITAL - eDischarge\nPatient: Test Person  DOB 02/03/1958  Left us: 14/05/2026\n\n"
+
+KEYED_TABLE = (
+    "MEDICINES FOR HOME\n"
+    "# \u2016 Drug (form/strength) \u2016 Amt \u2016 Rte \u2016 When \u2016 Isd \u2016 Dy \u2016 St \u2016 Notes\n"
+    "1 \u2016 Oxycodone 5mg capsules \u2016 5-10mg \u2016 PO \u2016 QDS PRN \u2016 28 \u2016 7 \u2016 N \u2016 knee pain\n"
+    "2 \u2016 Lansoprazole 15mg capsules \u2016 15mg \u2016 PO \u2016 OD \u2016 POD \u2016  \u2016 C \u2016\n"
+    "3 \u2016 Morphine sulfate 10mg/5ml oral solution \u2016 5mg \u2016 PO \u2016 2-hrly PRN \u2016 - \u2016  \u2016 W \u2016 post-op\n"
+    "\n"
+    "KEY  Amt = dose each time | Rte = route | When = how often | Isd = quantity issued (OWN = patient's\n"
+    "     own, none issued) | Dy = days supplied | St = status: N new; C continued; W ward use only, not for home\n"
+    "\nFollow-up in clinic.\n"
+)
+
+
+def test_a_double_bar_table_is_read_by_its_printed_key():
+    x = extract_letter(HEAD + KEYED_TABLE)
+    rxs = x.opioids
+    assert [r.generic for r in rxs] == ["oxycodone"]
+    ox = rxs[0]
+    assert (ox.dose_mg_min, ox.dose_mg_max) == (5.0, 10.0)  # Amt = dose each time
+    assert ox.supply_days == 7  # Dy = days supplied
+    assert ox.supply_quantity == "28 capsules"  # Isd = quantity issued (its aside runs over the key's next line)
+    # W = ward use only: the morphine row stays on the ward
+    assert [(d.generic, d.reason) for d in x.distractors if d.generic == "morphine"] == [("morphine", "inpatient_only")]
+
+
+FLAGGED_TABLE = (
+    "Discharge medicines\n"
+    "Flags  \u25cf new  \u25cb unchanged  \u2715 stopped\n"
+    "Flag \u2016 Drug \u2016 Amount \u2016 How often \u2016 Route \u2016 Dispensed \u2016 Notes\n"
+    "\u25cf \u2016 Morphine MR 10mg tabs \u2016 10mg \u2016 twice a day \u2016 oral \u2016 14 tabs \u2016 back pain\n"
+    "\u25cb \u2016 Amlodipine 5mg tabs \u2016 5mg \u2016 daily \u2016 oral \u2016 own \u2016\n"
+    "\u2715 \u2016 Codeine 30mg tabs \u2016 - \u2016 - \u2016 oral \u2016 - \u2016 constipation\n"
+    "\nGP: please review.\n"
+)
+
+
+def test_a_symbol_flag_is_read_by_its_legend():
+    x = extract_letter(HEAD + FLAGGED_TABLE)
+    assert [r.generic for r in x.opioids] == ["morphine"]
+    assert ("codeine", "stopped") in [(d.generic, d.reason) for d in x.distractors]
