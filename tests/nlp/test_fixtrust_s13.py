@@ -46,3 +46,24 @@ def test_a_symbol_flag_is_read_by_its_legend():
     x = extract_letter(HEAD + FLAGGED_TABLE)
     assert [r.generic for r in x.opioids] == ["morphine"]
     assert ("codeine", "stopped") in [(d.generic, d.reason) for d in x.distractors]
+
+
+LETTERED = (
+    "[A] DETAILS\nWard: Test Ward\n\n"
+    "[B] REASON FOR STAY / WHAT WE FOUND\nFractured wrist.\n\n"
+    "[C] PROCEDURES & KEY EVENTS\nIn ED: IV morphine 5mg. Plate fixation on day 2.\n\n"
+    "[D] SENSITIVITIES (ALLERGIES & INTOLERANCES)\nTramadol - vomiting\n\n"
+    "[E] MEDICINES GOING HOME (TTO)\n"
+    "Oxycodone 5mg capsules 5mg four times a day when required, 20 capsules\n"
+    "Paracetamol 1g four times a day\n\n"
+    "[F] MEDICINES STOPPED / HELD\nNone.\n\n"
+    "[G] ASKS OF GP / COMMUNITY TEAM\nNone.\n\n"
+    "[H] FOLLOW-UP & PATIENT INFORMATION\nFracture clinic in 2 weeks.\n"
+)
+
+
+def test_headings_lettered_in_brackets_open_their_sections():
+    # the discharge list under "[E] MEDICINES GOING HOME" no longer runs on under the "In ED:" heading above it
+    x = extract_letter(HEAD + LETTERED)
+    assert [(r.generic, r.dose_mg_max) for r in x.opioids] == [("oxycodone", 5.0)]
+    assert ("tramadol", "allergy") in [(d.generic, d.reason) for d in x.distractors]
