@@ -67,3 +67,31 @@ def test_headings_lettered_in_brackets_open_their_sections():
     x = extract_letter(HEAD + LETTERED)
     assert [(r.generic, r.dose_mg_max) for r in x.opioids] == [("oxycodone", 5.0)]
     assert ("tramadol", "allergy") in [(d.generic, d.reason) for d in x.distractors]
+
+
+def _screened(rows: str, note: str):
+    body = ("MEDICINES FOR HOME\n"
+            "# \u2016 Drug (form/strength) \u2016 Dose \u2016 Route \u2016 Frequency \u2016 Qty \u2016 Notes\n"
+            + rows + "\n>> PHARMACY CHECK 14/05/2026 - ward pharmacist\n" + note + "\n\nFollow-up in clinic.\n")
+    return extract_letter(HEAD + body).opioids
+
+
+def test_a_screening_maximum_in_tablets_is_read_against_the_tablets_a_dose():
+    rxs = _screened("1 \u2016 Co-codamol 30/500 tablets \u2016 1-2 tablets \u2016 PO \u2016 4-6 hourly PRN \u2016 30 \u2016 pain\n",
+                    "   Item 1 co-codamol: frequency amended to four times a day when required, max 8 tablets in 24 hours.")
+    assert [(r.frequency_per_day_max, r.max_daily_dose_mg, r.supply_quantity) for r in rxs] == [(4, 240.0, "30 tablets")]
+
+
+def test_an_unquoted_maximum_added_at_screening_caps_the_item():
+    rxs = _screened("1 \u2016 Paracetamol 500mg tablets \u2016 1g \u2016 PO \u2016 QDS \u2016 32 \u2016\n"
+                    "2 \u2016 Oxycodone 5mg capsules \u2016 5mg \u2016 PO \u2016 4-hourly PRN \u2016 20 \u2016 pain\n",
+                    "   Item 2 oxycodone: no maximum was stated. Max 4 capsules (20mg) in 24 hours added after\n"
+                    "   discussion with the FY1.")
+    assert [(r.frequency_per_day_max, r.max_daily_dose_mg, r.supply_quantity) for r in rxs] == [(4, 20.0, "20 capsules")]
+
+
+def test_a_screening_sentence_broken_mid_phrase_goes_on_over_the_line():
+    rxs = _screened("1 \u2016 Tramadol 50mg capsules \u2016 50-100mg \u2016 PO \u2016 QDS PRN \u2016 20 \u2016 pain\n",
+                    "   Item 1 tramadol: takes an SSRI. Dose amended to\n"
+                    "   50mg (ONE capsule) up to four times a day when required.")
+    assert [(r.dose_mg_max, r.max_daily_dose_mg) for r in rxs] == [(50.0, 200.0)]
