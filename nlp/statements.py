@@ -970,6 +970,7 @@ def _field_line_owner(layout: LetterLayout, li: int, line_owner: dict, absorbed:
     return None
 
 
+_RE_LIST_SEP_BEFORE = re.compile(r"\S[ \t]*[;,](?:[ \t]*(?:and|with|plus))?[ \t]*$", re.I)
 _RE_SENTENCE_END = re.compile(r"(?<![\d.])[.!?](?=\s+[A-Z]|\s*$)", re.MULTILINE)
 
 
@@ -1010,6 +1011,13 @@ def _join_wrapped_lines(layout: LetterLayout, statements: list[Statement], by_li
                 # 30 mg in 24 hours," / "x20 capsules (5 days). We have also started Laxido ..."
                 st.soft_breaks += (ns - 1,)
                 st.end = stop.end()
+                break
+            if j in by_line and st.source == "prose" and layout.wraps_into_next(j - 1) \
+                    and (sep := _RE_LIST_SEP_BEFORE.search(text, ns, min(m.start for m in by_line[j]))) is not None:
+                # the item the margin cut goes on to a list separator before the next line's own drug: "... have
+                # collected: morphine" / "sulfate 30mg/ml injection 10-15mg SC 2-hourly ..., 10 ampoules; midazolam"
+                st.soft_breaks += (ns - 1,)
+                st.end = sep.start() + 1
                 break
             if not line.strip() or j in by_line or row_of_line(j) or (not ind and heads.match(text, ns)):
                 break  # (nor a heading line at the margin: "TTO:" under a sentence is the next section)

@@ -95,3 +95,23 @@ def test_a_screening_sentence_broken_mid_phrase_goes_on_over_the_line():
                     "   Item 1 tramadol: takes an SSRI. Dose amended to\n"
                     "   50mg (ONE capsule) up to four times a day when required.")
     assert [(r.dose_mg_max, r.max_daily_dose_mg) for r in rxs] == [(50.0, 200.0)]
+
+
+WRAPPED_PROSE = (
+    "Dear Dr Example,\n\n"
+    "I reviewed this gentleman on the oncology ward after his admission with pain from bone metastases in his\n"
+    "pelvis and spine. Radiotherapy was given on the ward and he has been comfortable for the last few days on\n"
+    "his regular medicines, which he understands well, and he is keen to be at home with his family again.\n\n"
+    "For the home we have prescribed anticipatory medicines, which the community nurses collected: oxycodone\n"
+    "hydrochloride 10mg/ml injection 2.5-5mg SC 2-hourly when required for pain, 5 ampoules; midazolam 10mg/2ml\n"
+    "2.5-5mg SC when required for agitation; and glycopyrronium 200 micrograms SC when required for secretions.\n\n"
+    "With best wishes,\nDr Writer\n"
+)
+
+
+def test_a_name_wrapped_at_the_margin_keeps_its_sig_up_to_the_next_item():
+    # the salt word that starts the wrapped line is no drug of its own, and the item runs to the ';' before the
+    # next line's drug
+    rxs = extract_letter(HEAD + WRAPPED_PROSE).opioids
+    assert [(r.generic, r.route, r.dose_mg_max, r.supply_quantity) for r in rxs] == \
+        [("oxycodone", "subcutaneous", 5.0, "5 ampoules")]
