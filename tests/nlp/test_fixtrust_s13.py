@@ -115,3 +115,10 @@ def test_a_name_wrapped_at_the_margin_keeps_its_sig_up_to_the_next_item():
     rxs = extract_letter(HEAD + WRAPPED_PROSE).opioids
     assert [(r.generic, r.route, r.dose_mg_max, r.supply_quantity) for r in rxs] == \
         [("oxycodone", "subcutaneous", 5.0, "5 ampoules")]
+
+
+def test_a_supply_given_to_the_patient_of_each_belongs_to_both():
+    body = ("Dear Dr Example,\n\nFor his pain he takes MST 30mg twice daily, together with Oramorph 10mg/5ml 5mg up to "
+            "four times a day as needed. Both are continued, and we have given him a week's supply of each.\n\n"
+            "Yours sincerely,\nDr Writer\n")
+    assert [r.supply_days for r in extract_letter(HEAD + body).opioids] == [7, 7]
