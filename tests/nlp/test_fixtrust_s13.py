@@ -122,3 +122,17 @@ def test_a_supply_given_to_the_patient_of_each_belongs_to_both():
             "four times a day as needed. Both are continued, and we have given him a week's supply of each.\n\n"
             "Yours sincerely,\nDr Writer\n")
     assert [r.supply_days for r in extract_letter(HEAD + body).opioids] == [7, 7]
+
+
+_PLAN_BODY = ("Dear Dr Example,\n\nWe have started MST 10mg twice daily for his hip pain, 14 days supplied.\n\n{plan}\n\n"
+              "Yours sincerely,\nDr Writer\n")
+
+
+def test_a_step_down_with_the_drug_between_its_words_is_a_weaning_plan():
+    x = extract_letter(HEAD + _PLAN_BODY.format(plan="After the operation we will step the MST down before he goes home."))
+    assert x.weaning_plan.present
+
+
+def test_a_stop_asked_for_with_the_drug_between_is_a_weaning_plan():
+    x = extract_letter(HEAD + _PLAN_BODY.format(plan="We would like the MST reduced to nil over the next month."))
+    assert x.weaning_plan.present
