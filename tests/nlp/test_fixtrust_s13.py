@@ -136,3 +136,11 @@ def test_a_step_down_with_the_drug_between_its_words_is_a_weaning_plan():
 def test_a_stop_asked_for_with_the_drug_between_is_a_weaning_plan():
     x = extract_letter(HEAD + _PLAN_BODY.format(plan="We would like the MST reduced to nil over the next month."))
     assert x.weaning_plan.present
+
+
+def test_a_request_labelled_for_a_ward_team_is_not_the_gps():
+    body = ("Going to: Elmfield Community Hospital\n\nDischarge medicines\nOxycodone 5mg capsules 5mg four-hourly when "
+            "required, max 4 doses in 24 hours, 20 capsules\n\nRequests\n"
+            "Elmfield ward team: please step the oxycodone down as his walking improves.\n")
+    x = extract_letter(HEAD + body)
+    assert x.weaning_plan.present and not x.gp_instruction.present
