@@ -144,3 +144,10 @@ def test_a_request_labelled_for_a_ward_team_is_not_the_gps():
             "Elmfield ward team: please step the oxycodone down as his walking improves.\n")
     x = extract_letter(HEAD + body)
     assert x.weaning_plan.present and not x.gp_instruction.present
+
+
+def test_a_reduction_to_nil_over_a_period_is_the_items_course():
+    body = ("Dear Dr Example,\n\nWe have supplied OxyNorm 5mg capsules, one capsule up to three times a day as needed "
+            "for post-operative pain (21 capsules). We would like the oxycodone reduced to nil over the next 10 days.\n\n"
+            "Yours sincerely,\nDr Writer\n")
+    assert [r.duration_days for r in extract_letter(HEAD + body).opioids] == [10]
