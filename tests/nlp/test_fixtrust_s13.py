@@ -151,3 +151,11 @@ def test_a_reduction_to_nil_over_a_period_is_the_items_course():
             "for post-operative pain (21 capsules). We would like the oxycodone reduced to nil over the next 10 days.\n\n"
             "Yours sincerely,\nDr Writer\n")
     assert [r.duration_days for r in extract_letter(HEAD + body).opioids] == [10]
+
+
+def test_a_co_prescription_not_to_be_continued_beyond_its_course_is_still_prescribed():
+    body = ("Dear Dr Example,\n\nWe have supplied OxyNorm 5mg capsules, one capsule up to three times a day as needed "
+            "(21 capsules), and a short course of diazepam 2mg three times a day for five days for spasm; please make "
+            "sure the diazepam is not continued beyond that.\n\nYours sincerely,\nDr Writer\n")
+    x = extract_letter(HEAD + body)
+    assert "benzodiazepine_coprescribed" in x.risk_flags
