@@ -159,3 +159,11 @@ def test_a_co_prescription_not_to_be_continued_beyond_its_course_is_still_prescr
             "sure the diazepam is not continued beyond that.\n\nYours sincerely,\nDr Writer\n")
     x = extract_letter(HEAD + body)
     assert "benzodiazepine_coprescribed" in x.risk_flags
+
+
+def test_a_length_of_use_with_about_makes_the_use_pre_existing():
+    body = ("Dear Dr Example,\n\nFor her back pain she has been on modified-release morphine (MST 20mg twice daily) "
+            "from you for about eighteen months. It is continued at the same dose, and we have given her a week's "
+            "supply.\n\nYours sincerely,\nDr Writer\n")
+    x = extract_letter(HEAD + body)
+    assert x.scenario == "chronic_preexisting" and "mr_opioid_for_acute_pain" not in x.risk_flags
