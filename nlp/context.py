@@ -57,7 +57,8 @@ def context_patterns() -> ContextPatterns:
     header_line = re.compile(r"(?im)^[ \t]*(?:" + alts + tail)
     # a numbered or possessive heading ("4. MEDICATION ON DISCHARGE", "Your medicines to take home") is the same
     # heading: a second pattern whose prefix is required, so the plain one keeps its fast literal scan
-    header_line_prefixed = re.compile(r"(?im)^[ \t]*(?:\d{1,2}(?:\.\d{1,2})?(?:[.)][ \t]*|[ \t]+)|"
+    # (or lettered in brackets: "[E] MEDICINES GOING HOME (TTO)")
+    header_line_prefixed = re.compile(r"(?im)^[ \t]*(?:\d{1,2}(?:\.\d{1,2})?(?:[.)][ \t]*|[ \t]+)|\[[A-Z0-9]{1,2}\][ \t]*|"
                                       r"(?:your|the\s+patient'?s|her|his|their)\s+)(?:" + alts + tail)
     mid_kinds = ("allergy", "family")
     mid = "|".join(f"(?P<{k}>" + "|".join(f"(?:{p})" for p in r["section_headers"][k]) + ")" for k in mid_kinds)

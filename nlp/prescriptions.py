@@ -1717,6 +1717,8 @@ _RE_TO_VALUE = re.compile(r"\b(?:corrected|changed|amended|clarified|reduced|inc
                           r"[\"“']?([^.;\n\"”']{1,60})", _I)
 # '"max 4 doses in 24 hours" added': a direction written into the item
 _RE_QUOTED_ADDED = re.compile(r"[\"“']([^\"”'\n]{1,60})[\"”']\s+(?:added|inserted|written\s+in)\b", _I)
+# "Max 4 capsules (20mg) in 24 hours added after discussion": a maximum written into the item, unquoted
+_RE_MAX_ADDED = re.compile(r"\b(max(?:imum)?\b[^.;\n\"“”]{1,50}?)\s+(?:added|inserted|written\s+in)\b", _I)
 # an item note that takes the item off the list ("Item 2: deleted - two opioids not needed")
 _RE_ITEM_DELETED = re.compile(r"\b(?:deleted|removed|cancell?ed|omitted|struck\s+off|crossed\s+off|"
                               r"not\s+(?:to\s+be\s+)?(?:supplied|dispensed))\b", _I)
@@ -1726,6 +1728,7 @@ _RE_ITEM_REF = re.compile(r"\b(?:item|line|row)\s+(?:no\.?\s*)?(\d{1,2})\b", _I)
 _RE_DOSE_TOLD = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:mg)?\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)\s*mg\b|\s*(\d+(?:\.\d+)?)\s*mg\b", _I)
 
 
+_RE_DANGLING_END = re.compile(r"\b(?:to|of|from|with|by|at|and|or)[ \t]*$", _I)
 _MAX_CORRECTIONS = 50  # corrections read per letter (a real letter has one or two)
 
 
@@ -1836,7 +1839,7 @@ def _corrections(reading: _Reading) -> None:
         item = _RE_ITEM_REF.search(sentence) or (
             None if named else last_match(_RE_ITEM_REF, text, max(lead, s - 240, layout.line_bounds(s)[0] - 240), s))
         if item:
-            numbered = re.compile(r"^[ \t]*\[?0?" + item.group(1) + r"(?:[.);\]][ \t]?|[ \t]*\||[ \t]{2,}|\t)", re.M)
+            numbered = re.compile(r"^[ \t]*\[?0?" + item.group(1) + r"(?:[.);\]][ \t]?|[ \t]*[|\u2016\u2502\u2503\u2551]|[ \t]{2,}|\t)", re.M)
             targets.update({id(r): r for r in rxs if numbered.match(text, layout.line_bounds(r.span[0])[0])})
         para_end = text.find("\n\n", e)
         para_end = len(text) if para_end < 0 else para_end
@@ -1880,8 +1883,15 @@ def _correction_sentences(layout: LetterLayout):
     7 days ..." / "  - Item 2: deleted ..."), up to a blank line."""
     text = layout.text
     for cm in itertools.islice(context_patterns().cues["correction"].finditer(text), _MAX_CORRECTIONS):
-        yield cm, *layout.sentence_bounds(cm.start())
+        cs, ce = layout.sentence_bounds(cm.start())
         ls, le = layout.line_bounds(cm.start())
+        if ce == le and le + 1 < len(text) and _RE_DANGLING_END.search(text, cs, ce):
+            # a note's sentence its writer broke mid-phrase ("Dose amended to" / "   50mg (ONE capsule) ..."): it
+            # goes on with the next line's first sentence
+            a, b = layout.line_bounds(le + 1)
+            if text[a:b].strip():
+                ce = layout.sentence_bounds(a + len(text[a:b]) - len(text[a:b].lstrip()))[1]
+        yield cm, cs, ce
         if not text[ls:le].rstrip().endswith(":"):
             continue
         j = le + 1
@@ -1910,7 +1920,7 @@ def _apply_correction(rx: OpioidPrescription, sentence: str, v: re.Match | None)
             rx.dose_mg_max = new
             rx.dose_mg_min = new if rx.dose_mg_min is None or rx.dose_mg_min >= new else rx.dose_mg_min
             changed = True
-    for rx_pat in (_RE_FREQ_NOT, _RE_TO_VALUE, _RE_QUOTED_ADDED):
+    for rx_pat in (_RE_FREQ_NOT, _RE_TO_VALUE, _RE_QUOTED_ADDED, _RE_MAX_ADDED):
         for f in rx_pat.finditer(sentence):
             d = _RE_DOSE_TOLD.match(f.group(1))
             if d and rx.strength_mg and rx.formulation != "patch":  # "amended to 50 mg up to three times a day"
@@ -1918,19 +1928,23 @@ def _apply_correction(rx: OpioidPrescription, sentence: str, v: re.Match | None)
                 hi = float(d.group(2)) if d.group(2) else lo
                 if 0 < lo <= hi <= 4 * rx.strength_mg and (lo, hi) != (rx.dose_mg_min, rx.dose_mg_max):
                     rx.dose_mg_min, rx.dose_mg_max = _clean(lo), _clean(hi)
+                    if rx.formulation != "liquid":
+                        rx.units_per_dose_max = hi / rx.strength_mg
                     changed = True
             if S.RE_PRN.search(f.group(1)) and not rx.prn:
                 rx.prn = True
                 changed = True
-            sig = S.Sig()
-            S.parse_frequency(sig, S.Masked(f.group(1), 0), rx.formulation)
+            # (a maximum in tablets is read against the item's units a dose: "max 8 tablets in 24 hours" at 1-2 tablets)
+            sig = S.Sig(dose_units_max=rx.units_per_dose_max, dose_mg_max=rx.dose_mg_max)
+            told = S.Masked(f.group(1), 0)  # (one reading: a maximum's count is no quantity supplied)
+            S.parse_frequency(sig, told, rx.formulation)
             if sig.frequency_per_day_max and not rx.prn or sig.cap:
                 per_day = sig.cap or sig.frequency_per_day_max
                 if per_day and per_day != rx.frequency_per_day_max:
                     rx.frequency_per_day_max = int(per_day)
                     changed = True
             q = S.Sig()
-            S.read_quantity(q, S.Masked(f.group(1), 0), rx.formulation, rx.quantity_unit)
+            S.read_quantity(q, told, rx.formulation, rx.quantity_unit)
             if q.quantity_n and q.quantity_unit:
                 rx.quantity_n, rx.quantity_unit = q.quantity_n, q.quantity_unit
                 rx.supply_quantity = S.format_quantity(q)

@@ -91,9 +91,10 @@ RE_CAP_BARE = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|at\s+most|" + _NO_MORE_T
 RE_CAP_ABBR = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|at\s+most|" + _NO_MORE_THAN + r")\s*(?:of\s+)?(QDS|QID|TDS|TID|BD|BID|OD|"
                          r"four\s+times\s+(?:a\s+)?(?:day|daily)|three\s+times\s+(?:a\s+)?(?:day|daily)|"
                          r"(?:twice|once|thrice)\s+(?:a\s+day|daily|in\s+(?:any\s+|a\s+|one\s+)?(?:24\s*h(?:ours?|rs?)?|twenty[- ]four\s+hours|day)|per\s+day))\b", _I)
+# (an aside in brackets may sit before the period: "max 4 capsules (20mg) in 24 hours", "max 20mg (4 caps) a day")
 RE_CAP_UNITS = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|" + _NO_MORE_THAN + r"|up\s+to)\s*(?:of\s+)?" + NUMW
-                          + r"\s*(tablets?|tabs|capsules?|caps|caplets)\s*(?:in\s+(?:any\s+|a\s+|one\s+)?|per|/|a|every|each)\s*(?:24|day|twenty)", _I)
-RE_CAP_MG = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|at\s+most|" + _NO_MORE_THAN + r")\s*(?:daily\s+dose\s*)?(?:of\s+)?" + NUM + r"\s*(mg|" + MCG + r")\s*(?:in|per|/|a|daily|every|each)\s*(?:24|day|d\b)", _I)
+                          + r"\s*(tablets?|tabs|capsules?|caps|caplets)\s*(?:\([^()\n]{1,20}\)\s*)?(?:in\s+(?:any\s+|a\s+|one\s+)?|per|/|a|every|each)\s*(?:24|day|twenty)", _I)
+RE_CAP_MG = re.compile(r"\b(?:max(?:imum)?\.?\s*[:=]?|at\s+most|" + _NO_MORE_THAN + r")\s*(?:daily\s+dose\s*)?(?:of\s+)?" + NUM + r"\s*(mg|" + MCG + r")\s*(?:\([^()\n]{1,20}\)\s*)?(?:in|per|/|a|daily|every|each)\s*(?:24|day|d\b)", _I)
 # doses at named times of day: "30 mg mane, 20 mg nocte", "10mg in the morning and 5mg at night"
 _TIME = r"(?:" + "|".join(sig_rules()["dose_times"]) + r")"
 _CLOCK = r"(?:(?:[01]?\d|2[0-3])[:.][0-5]\d(?:\s*h(?:rs)?)?|(?:1[0-2]|0?[1-9])(?:[:.][0-5]\d)?\s*(?:am|pm|a\.m\.|p\.m\.))"

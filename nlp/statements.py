@@ -370,11 +370,12 @@ _RE_QUALIFIER = re.compile(r"\s*\([^()]{1,30}\)\s*$")  # "Medicine (as dispensed
 # line labelled as a key ("KEY  ST: N+ new this episode | C= continued", "Legend: A active, S stopped") whose indented
 # lines below go on with it
 _RE_KEY_LINE = re.compile(r"^[^\n=]{0,40}?[A-Za-z/][^\s=]{0,11}[ \t]*=[ \t]*[A-Za-z][^\n]*$", re.M)
-_RE_KEY_LABELLED = re.compile(r"^[ \t]*(?:[-=*]+[ \t]*)?(?:([A-Za-z][\w .\-]{0,20}?)[ \t]+)?(?:key|legend|abbreviations?|codes?)\b[ \t]*[:\-\u2013]?[ \t]*(?=\S)",
+_RE_KEY_LABELLED = re.compile(r"^[ \t]*(?:[-=*]+[ \t]*)?(?:([A-Za-z][\w .\-]{0,20}?)[ \t]+)?(?:key|legend|abbreviations?|codes?|flags?(?=[ \t]*:?[ \t]+[^\w\s|\u2016\u2502\u2503\u2551\u00a6][ \t]*[a-z]))\b[ \t]*[:\-\u2013]?[ \t]*(?=\S)",
                               re.M | re.I)
 _RE_KEY_SENTENCES = re.compile(r"\.\s+|\s{3,}(?!\S{1,12}\s*=)")  # a label's group ends with its sentence
 # (definitions one after another: "A=added  R=retained", "COMMENCED = new; CARRIED ON = as before")
-_RE_KEY_PIECES = re.compile(r"\s*(?:\||;|,\s+|\s{2,}(?=[^\s=]{1,12}(?: [A-Z]{2,12})?\s*=))\s*")
+# (or symbols, each before its word: "Flags  ● new  ○ unchanged  ✕ stopped")
+_RE_KEY_PIECES = re.compile(r"\s*(?:\||;|,\s+|\s{2,}(?=[^\s=]{1,12}(?: [A-Z]{2,12})?\s*=)|\s{2,}(?=[^\w\s|]{1,3}\s+[A-Za-z]))\s*")
 _RE_KEY_DEF = re.compile(r"^(?:([A-Za-z][\w /]{0,20}?)\s*:\s*)?([A-Za-z/][^\s=]{0,11}(?: [A-Za-z][^\s=]{0,11})?)\s*=\s*"
                          r"([A-Za-z][^=]{1,80}?)\.?$")
 # in a labelled key a code may stand before its explanation with no sign: "N+ new this episode", "W* ward only"
@@ -416,6 +417,8 @@ class LetterKey:
         """A cell's codes read as their explanation ("NW" -> "commenced this episode")."""
         if not self.codes:
             return cell
+        if (whole := self.codes.get(cell.strip().lower())) is not None:
+            return whole  # a cell that is one code, a symbol too ("\u2715" under "Flags ... \u2715 stopped")
         def word(m: re.Match) -> str:
             w = m.group(0).lower()
             return self.codes.get(w) or self.codes.get(w.rstrip("=+-*~.")) or m.group(0)
@@ -434,6 +437,9 @@ def letter_key(layout: LetterLayout) -> LetterKey | None:
     def read(region: str, label: str | None, bare: bool) -> None:
         for sentence in _RE_KEY_SENTENCES.split(region.strip()):
             group = label  # ("Basis: REG = regular, ASREQ = as required.  Term = intended course.")
+            # an aside of its own definitions may run over the key's lines ("Issd = quantity issued (POD = patient's
+            # own | drugs, none issued)"): dropped before the sentence is cut into definitions
+            sentence = _RE_KEY_ASIDE.sub("", sentence)
             for piece in _RE_KEY_PIECES.split(sentence.strip()):
                 piece = _RE_KEY_ASIDE.sub("", piece).strip(" -\u2013")  # ("Crs = course (blank = none)")
                 d = _RE_KEY_DEF.match(piece) or (_RE_KEY_BARE_DEF.match(piece) if bare else None)
@@ -451,7 +457,7 @@ def letter_key(layout: LetterLayout) -> LetterKey | None:
             if len(_RE_KEY_DEF_ANY.findall(line.group(0))) >= 2 and not _RE_KEY_LABELLED.match(line.group(0)):
                 read(line.group(0), None, False)  # (one "C=  Buprenorphine ..." is a table row, not a key)
     low = text.lower()
-    if "key" in low or "legend" in low or "code" in low or "abbreviation" in low:
+    if "key" in low or "legend" in low or "code" in low or "abbreviation" in low or "flag" in low:
         for x in _RE_KEY_LABELLED.finditer(text):
             ls, le = layout.line_bounds(x.start())
             region = [text[x.end():le]]
@@ -964,6 +970,7 @@ def _field_line_owner(layout: LetterLayout, li: int, line_owner: dict, absorbed:
     return None
 
 
+_RE_LIST_SEP_BEFORE = re.compile(r"\S[ \t]*[;,](?:[ \t]*(?:and|with|plus))?[ \t]*$", re.I)
 _RE_SENTENCE_END = re.compile(r"(?<![\d.])[.!?](?=\s+[A-Z]|\s*$)", re.MULTILINE)
 
 
@@ -1004,6 +1011,13 @@ def _join_wrapped_lines(layout: LetterLayout, statements: list[Statement], by_li
                 # 30 mg in 24 hours," / "x20 capsules (5 days). We have also started Laxido ..."
                 st.soft_breaks += (ns - 1,)
                 st.end = stop.end()
+                break
+            if j in by_line and st.source == "prose" and layout.wraps_into_next(j - 1) \
+                    and (sep := _RE_LIST_SEP_BEFORE.search(text, ns, min(m.start for m in by_line[j]))) is not None:
+                # the item the margin cut goes on to a list separator before the next line's own drug: "... have
+                # collected: morphine" / "sulfate 30mg/ml injection 10-15mg SC 2-hourly ..., 10 ampoules; midazolam"
+                st.soft_breaks += (ns - 1,)
+                st.end = sep.start() + 1
                 break
             if not line.strip() or j in by_line or row_of_line(j) or (not ind and heads.match(text, ns)):
                 break  # (nor a heading line at the margin: "TTO:" under a sentence is the next section)
