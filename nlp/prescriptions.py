@@ -885,8 +885,8 @@ _RE_STATUS_INPATIENT = re.compile(r"\W*(?:in-?patient|ward|hospital)\s+(?:only|u
 # a comment that opens with the row's status: "Stopped - drowsy", "Discontinued", "Not continued" (never "Not supplied -
 # has own": a prescription from the patient's own supply)
 _RE_COMMENT_STATUS = re.compile(r"\W*(?:stopped|discontinued|ceased|withheld|suspended|held|omitted|not\s+continued)\b", _I)
-# an Action / Status cell in the imperative ("Stop", "STOP - drowsy", "Discontinue"): the row's drug is stopped
-_RE_STATUS_STOP = re.compile(r"\W*(?:stop|discontinue|cease|withhold|suspend|susp|hold|held|omit(?:ted)?)\b", _I)
+# an Action / Status cell in the imperative ("Stop", "STOP - drowsy", "Discontinue") or "OFF": the row's drug is stopped
+_RE_STATUS_STOP = re.compile(r"\W*(?:stop|discontinue|cease|withhold|suspend|susp|hold|held|omit(?:ted)?|off(?![\s-]*(?:label|licen[cs]e)))\b", _I)
 
 _RE_NARRATIVE = re.compile(r"\b(?:was|were|her|his|their|had|has|have|taking|using|on|started|commenced|prescribed|took)\b", _I)
 
@@ -1172,7 +1172,8 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
         if md is not None:
             S.parse_dose(sig, md, 0, formulation)
         if sig.dose_mg_max is None and sig.dose_units_max is None:
-            for r in ("freq", "drug"):
+            # (a PRN column that holds the directions of an as-needed item: "| PRN | ... | 5mg 6-hrly |")
+            for r in ("freq", "prn", "drug"):
                 md = g.cell(text, r)
                 if md is None:
                     continue
@@ -1202,11 +1203,11 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
             # "MAX 4 CAPS/24H" in a Notes cell caps the Freq cell's "4-6 HRLY PRN" (never a later step: "Reduce to
             # max twice daily after 1 week")
             S.parse_cap(sig, g.cell(text, "comments"))
-        for r in ("freq", "dose", "drug", "comments"):
+        for r in ("freq", "dose", "prn", "drug", "comments"):
             mf = g.cell(text, r)
             if mf is None:
                 continue
-            if (sig.dose_units_max is not None or sig.dose_mg_max is not None) and r in ("freq", "dose") and not sig.cap:
+            if (sig.dose_units_max is not None or sig.dose_mg_max is not None) and r in ("freq", "dose", "prn") and not sig.cap:
                 S.parse_cap(sig, mf)
             S.parse_frequency(sig, mf, formulation)
             if sig.frequency_per_day_max is not None:
@@ -1219,6 +1220,8 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
             sig.prn = True
         if "prn" in cells and _RE_PRN_CELL_YES.match(_coded_cell(layout, g, "prn")):
             sig.prn = True  # a "When required?" column answered yes
+        elif "prn" in cells and has_sig(g.cell_text(text, "prn")):
+            sig.prn = True  # a PRN column that holds the item's directions
         if formulation == "patch" and sig.patch_change_days is None:
             S._patch_interval(sig, sig_zone)
         unit_zone = " ".join(g.cell_text(text, r) for r in ("drug", "strength", "dose") if r in cells) or seg

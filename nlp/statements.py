@@ -560,6 +560,7 @@ def table_rows(layout: LetterLayout) -> list[_Row]:
         if cols is None:
             continue
         current: _Row | None = None
+        ruled = bool(c.bar_split.search(line))
         while i < n:
             ls = starts[i]
             le = starts[i + 1] - 1 if i + 1 < n else len(text)
@@ -574,6 +575,8 @@ def table_rows(layout: LetterLayout) -> list[_Row]:
                 continue
             if (cols.mode == "sep" and not _splitter(line).search(line)) or (cols.mode == "csv" and "," not in line):
                 break
+            if cols.mode == "sep" and ruled and not c.bar_split.search(line):
+                break  # a bar-ruled table ends at a line with no bar ("Reason for OFF: codeine - x; y" under it)
             if cols.mode in ("fixed", "right") and heads.match(line) and not line[:1].isspace():
                 break
             cells = row_cells(line, cols)
