@@ -380,6 +380,7 @@ _RE_KEY_DEF = re.compile(r"^(?:([A-Za-z][\w /]{0,20}?)\s*:\s*)?([A-Za-z/][^\s=]{
 # in a labelled key a code may stand before its explanation with no sign: "N+ new this episode", "W* ward only"
 _RE_KEY_BARE_DEF = re.compile(r"^(?:([A-Za-z][\w /]{0,20}?)\s*:\s*)?([A-Z][A-Z0-9]{0,3}[^\w\s]{0,2}|[^\w\s|]{1,3})\s*(?:=|-|\u2013|:)?\s+"
                               r"([A-Za-z][^=|]{1,80}?)\.?$")
+_RE_KEY_BRACKET = re.compile(r"\(([A-Za-z][\w ]{0,12}:[ \t]*[A-Z][^()\n]{6,200})\)")
 _RE_KEY_LABEL_WORDS = re.compile(r"\s+(?:key|legend|codes?)$", _I)
 _RE_KEY_ASIDE = re.compile(r"\s*\([^()\n]{0,40}=[^()\n]{0,40}\)")
 _RE_KEY_RULE_PREFIX = re.compile(r"^(?:--|\*\*|##|//)[ \t]+")  # ("-- KEY: ...", "--      S stopped, ...")
@@ -404,6 +405,8 @@ class LetterKey:
         if h in self.codes:
             return heading_role(self.codes[h]) or self._explained_role(self.codes[h])
         expl = self.groups.get(h)
+        if not expl and 2 <= len(h) <= 5 and all(ch in self.codes for ch in h.replace("/", "")):
+            expl = [self.codes[ch] for ch in h.replace("/", "")]  # a heading spelt from the key's codes: "NCX", "N/C/X"
         if expl:
             roles = [self._explained_role(x) for x in expl]
             if "prn" in roles:
@@ -436,6 +439,11 @@ def letter_key(layout: LetterLayout) -> LetterKey | None:
             group = label  # ("Basis: REG = regular, ASREQ = as required.  Term = intended course.")
             for piece in _RE_KEY_PIECES.split(sentence.strip()):
                 piece = _RE_KEY_ASIDE.sub("", piece).strip(" -\u2013")  # ("Crs = course (blank = none)")
+                # a key in brackets after a heading ("Discharge medicines (N = new, C = as before, X = stopped)")
+                if piece.startswith("("):
+                    piece = piece[1:].lstrip()
+                if piece.endswith(")") and piece.count(")") > piece.count("("):
+                    piece = piece[:-1].rstrip()
                 d = _RE_KEY_DEF.match(piece) or (_RE_KEY_BARE_DEF.match(piece) if bare else None)
                 if d is None:
                     continue
@@ -465,6 +473,13 @@ def letter_key(layout: LetterLayout) -> LetterKey | None:
                 k += 1
             label = x.group(1).strip().lower() if x.group(1) and x.group(1).strip().lower() not in ("flag", "code", "status") else None
             read(" | ".join(r.strip() for r in region), label or (x.group(1) or "").strip().lower() or None, True)
+    if "(" in text and ":" in text:
+        # a bracketed key of bare codes after a heading ("Medicines (St: S start, K keep as before, Z ceased)"): read
+        # only when every piece of the bracket is a code and its explanation
+        for x in _RE_KEY_BRACKET.finditer(text):
+            pieces = _RE_KEY_PIECES.split(x.group(1).strip())
+            if len(pieces) >= 3 and all(_RE_KEY_BARE_DEF.match(p.strip()) for p in pieces):
+                read(x.group(1), None, True)
     if codes:
         key = LetterKey(codes, groups)
     layout.__dict__["_letter_key"] = key
@@ -585,7 +600,9 @@ def table_rows(layout: LetterLayout) -> list[_Row]:
                 continue
             # a line a printout marks as carried over ("    ... (MST Continus)", "¦» hours when needed", "~~ ...")
             drug_here = any(r == "drug" for r, _, _ in cells) and not (current is not None and _RE_CARRIED_OVER.match(line)) \
-                and not (current is not None and _wrapped_name(text, line, cells, current))
+                and not (current is not None and _wrapped_name(text, line, cells, current)) \
+                and not (current is not None and "row_number" in current.cells and not any(r == "row_number" for r, _, _ in cells))
+            # (a table that numbers its rows: a line with no number goes on with the row above)
             if current is not None and not drug_here:
                 for r, s, e in cells:
                     current.cells.setdefault(r, []).append((ls + s, ls + e))

@@ -47,3 +47,44 @@ def test_bare_hour_columns_are_a_drug_round_grid():
 def test_a_prn_column_that_holds_the_directions_is_the_sig():
     ir = next(r for r in _rxs(GRID) if r.generic == "oxycodone")
     assert (ir.dose_mg_max, ir.frequency_per_day_max, ir.prn, ir.max_daily_dose_mg) == (5, 4, True, 20)
+
+
+# a key told in brackets after the list heading, and a column headed by the key's codes run together ("NCX")
+BOXED = """Medicines on discharge  (N = new this stay, C = carry on as before, X = stopped - do not take)
+┌────┬──────────────────────────┬──────────────────────────┬─────┬──────────┐
+│ Ln │ Drug / form / strength   │ How to take              │ NCX │ Supplied │
+├────┼──────────────────────────┼──────────────────────────┼─────┼──────────┤
+│ 1  │ Oxycodone 5mg capsules   │ ONE every 4 hours when   │ N   │ 10 caps  │
+│    │ (OxyNorm)                │ needed, max 4 a day      │     │ 3 days   │
+├────┼──────────────────────────┼──────────────────────────┼─────┼──────────┤
+│ 2  │ Codeine 30mg tablets     │ -                        │ X   │ -        │
+├────┼──────────────────────────┼──────────────────────────┼─────┼──────────┤
+│ 3  │ Amlodipine 5mg tablets   │ ONE each morning         │ C   │ own      │
+└────┴──────────────────────────┴──────────────────────────┴─────┴──────────┘
+
+GP actions: none.
+"""
+
+
+def test_a_code_column_under_a_bracketed_key_stops_its_x_row():
+    ex = extract_letter(HEAD + BOXED)
+    assert [r.generic for r in ex.opioids] == ["oxycodone"]
+    assert any(d.generic == "codeine" and d.reason == "stopped" for d in ex.distractors)
+
+
+def test_a_numbered_rows_unnumbered_line_goes_on_with_the_row_above():
+    # "(OxyNorm)" / "needed, max 4 a day" / "3 days" is the rest of row 1, not a row of its own
+    rxs = _rxs(BOXED)
+    assert len(rxs) == 1
+    assert (rxs[0].prn, rxs[0].frequency_per_day_max, rxs[0].max_daily_dose_mg, rxs[0].supply_days) == (True, 4, 20, 3)
+
+
+def test_a_bracketed_key_of_bare_codes_reads_a_status_cell():
+    body = ("Medicines (St: S start, K keep as before, A altered, Z ceased)\n"
+            "| Qty | Item | Instructions | St |\n|-----|------|--------------|----|\n"
+            "| 28 | Omeprazole 20mg capsules | ONE each morning | K |\n"
+            "| - | Tramadol 50mg capsules | - | Z |\n"
+            "| 20 | Oxycodone 5mg capsules | ONE 4-hourly when needed | S |\n\nGP: no actions.\n")
+    ex = extract_letter(HEAD + body)
+    assert [r.generic for r in ex.opioids] == ["oxycodone"]
+    assert any(d.generic == "tramadol" and d.reason == "stopped" for d in ex.distractors)
