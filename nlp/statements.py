@@ -367,19 +367,21 @@ def _row_cells(line: str, cols: TableColumns) -> list[tuple[str, int, int]]:
 _RE_QUALIFIER = re.compile(r"\s*\([^()]{1,30}\)\s*$")  # "Medicine (as dispensed)": the heading without it
 # a key line: one or more "CODE = explanation" definitions ("Cover = days issued", "NW = commenced this episode")
 # a key line: one or more "CODE = explanation" definitions ("Cover = days issued", "NW = commenced this episode"), or a
-# line labelled as a key ("KEY  ST: N+ new this episode | C= continued", "Legend: A active, S stopped") whose indented
+# line labelled as a key ("KEY  ST: N+ new this episode | C= continued", "Legend: A active, S stopped", a legend of
+# symbols "Flags  ● new  ○ unchanged  ✕ stopped") whose indented
 # lines below go on with it
 _RE_KEY_LINE = re.compile(r"^[^\n=]{0,40}?[A-Za-z/][^\s=]{0,11}[ \t]*=[ \t]*[A-Za-z][^\n]*$", re.M)
-_RE_KEY_LABELLED = re.compile(r"^[ \t]*(?:[-=*]+[ \t]*)?(?:([A-Za-z][\w .\-]{0,20}?)[ \t]+)?(?:key|legend|abbreviations?|codes?)\b[ \t]*[:\-\u2013]?[ \t]*(?=\S)",
+_RE_KEY_LABELLED = re.compile(r"^[ \t]*(?:[-=*]+[ \t]*)?(?:([A-Za-z][\w .\-]{0,20}?)[ \t]+)?(?:key|legend|abbreviations?|codes?|(?P<flags>flags?)(?=[ \t]*[:\-\u2013]?[ \t]*[^\w\s:\-\u2013|│┃║¦‖;~]))\b[ \t]*[:\-\u2013]?[ \t]*(?=\S)",
                               re.M | re.I)
 _RE_KEY_SENTENCES = re.compile(r"\.\s+|\s{3,}(?!\S{1,12}\s*=)")  # a label's group ends with its sentence
 # (definitions one after another: "A=added  R=retained", "COMMENCED = new; CARRIED ON = as before")
-_RE_KEY_PIECES = re.compile(r"\s*(?:\||;|,\s+|\s{2,}(?=[^\s=]{1,12}(?: [A-Z]{2,12})?\s*=))\s*")
+_RE_KEY_PIECES = re.compile(r"\s*(?:\||;|,\s+|\s{2,}(?=[^\s=]{1,12}(?: [A-Z]{2,12})?\s*=)|\s{2,}(?=[^\w\s|=]{1,3}\s+[A-Za-z]))\s*")
 _RE_KEY_DEF = re.compile(r"^(?:([A-Za-z][\w /]{0,20}?)\s*:\s*)?([A-Za-z/][^\s=]{0,11}(?: [A-Za-z][^\s=]{0,11})?)\s*=\s*"
                          r"([A-Za-z][^=]{1,80}?)\.?$")
 # in a labelled key a code may stand before its explanation with no sign: "N+ new this episode", "W* ward only"
 _RE_KEY_BARE_DEF = re.compile(r"^(?:([A-Za-z][\w /]{0,20}?)\s*:\s*)?([A-Z][A-Z0-9]{0,3}[^\w\s]{0,2}|[^\w\s|]{1,3})\s*(?:=|-|\u2013|:)?\s+"
                               r"([A-Za-z][^=|]{1,80}?)\.?$")
+_RE_KEY_OPEN_ASIDE = re.compile(r"\s*\([^()]*=[^()]*$")
 _RE_KEY_BRACKET = re.compile(r"\(([A-Za-z][\w ]{0,12}:[ \t]*[A-Z][^()\n]{6,200})\)")
 _RE_KEY_LABEL_WORDS = re.compile(r"\s+(?:key|legend|codes?)$", _I)
 _RE_KEY_ASIDE = re.compile(r"\s*\([^()\n]{0,40}=[^()\n]{0,40}\)")
@@ -422,7 +424,7 @@ class LetterKey:
         def word(m: re.Match) -> str:
             w = m.group(0).lower()
             return self.codes.get(w) or self.codes.get(w.rstrip("=+-*~.")) or m.group(0)
-        return re.sub(r"[A-Za-z/][^\s|,;]{0,11}", word, cell)
+        return re.sub(r"[A-Za-z/][^\s|,;]{0,11}|[^\w\s|,;]{1,3}", word, cell)  # (a symbol: "✕" under "✕ stopped")
 
 
 def letter_key(layout: LetterLayout) -> LetterKey | None:
@@ -444,6 +446,7 @@ def letter_key(layout: LetterLayout) -> LetterKey | None:
                     piece = piece[1:].lstrip()
                 if piece.endswith(")") and piece.count(")") > piece.count("("):
                     piece = piece[:-1].rstrip()
+                piece = _RE_KEY_OPEN_ASIDE.sub("", piece)  # an aside wrapped onto the next line ("Issd = qty (POD = own")
                 d = _RE_KEY_DEF.match(piece) or (_RE_KEY_BARE_DEF.match(piece) if bare else None)
                 if d is None:
                     continue
@@ -459,7 +462,7 @@ def letter_key(layout: LetterLayout) -> LetterKey | None:
             if len(_RE_KEY_DEF_ANY.findall(line.group(0))) >= 2 and not _RE_KEY_LABELLED.match(line.group(0)):
                 read(line.group(0), None, False)  # (one "C=  Buprenorphine ..." is a table row, not a key)
     low = text.lower()
-    if "key" in low or "legend" in low or "code" in low or "abbreviation" in low:
+    if "key" in low or "legend" in low or "code" in low or "abbreviation" in low or "flag" in low:
         for x in _RE_KEY_LABELLED.finditer(text):
             ls, le = layout.line_bounds(x.start())
             region = [text[x.end():le]]
@@ -472,6 +475,8 @@ def letter_key(layout: LetterLayout) -> LetterKey | None:
                 region.append(_RE_KEY_RULE_PREFIX.sub("", line, count=1))
                 k += 1
             label = x.group(1).strip().lower() if x.group(1) and x.group(1).strip().lower() not in ("flag", "code", "status") else None
+            if x.group("flags") and not x.group(1):
+                label = "flag"  # a legend of symbols labelled "Flags": the codes of a Flag column
             read(" | ".join(r.strip() for r in region), label or (x.group(1) or "").strip().lower() or None, True)
     if "(" in text and ":" in text:
         # a bracketed key of bare codes after a heading ("Medicines (St: S start, K keep as before, Z ceased)"): read

@@ -88,3 +88,37 @@ def test_a_bracketed_key_of_bare_codes_reads_a_status_cell():
     ex = extract_letter(HEAD + body)
     assert [r.generic for r in ex.opioids] == ["oxycodone"]
     assert any(d.generic == "tramadol" and d.reason == "stopped" for d in ex.distractors)
+
+
+# a table ruled with double bars, its first column a flag whose symbols a legend above explains
+FLAGGED = """Flags  ● new  ○ unchanged  ▲ increased  ✕ stopped
+Flag ‖ Drug ‖ Amount ‖ How often ‖ Route ‖ Dispensed ‖ Notes
+○ ‖ MST Continus 30mg tablets ‖ 30mg ‖ 12-hourly ‖ oral ‖ 14 days ‖ background pain
+● ‖ Oxycodone 5mg/5ml liquid ‖ 5mg ‖ 4-hourly if needed ‖ oral ‖ 250ml ‖ breakthrough
+✕ ‖ Buprenorphine 10 microgram/hour patch ‖ - ‖ - ‖ TD ‖ - ‖ removed on admission
+○ ‖ Omeprazole 20mg caps ‖ 20mg ‖ daily ‖ oral ‖ own ‖
+
+GP actions: none.
+"""
+
+
+def test_a_double_bar_table_is_read_by_its_cells():
+    mst = next(r for r in _rxs(FLAGGED) if r.formulation == "MR")
+    assert (mst.dose_mg_max, mst.frequency_per_day_max, mst.supply_days) == (30, 2, 14)
+
+
+def test_a_flag_symbol_explained_by_a_legend_stops_the_row():
+    ex = extract_letter(HEAD + FLAGGED)
+    assert sorted(r.generic for r in ex.opioids) == ["morphine", "oxycodone"]
+    assert any(d.generic == "buprenorphine" and d.reason == "stopped" for d in ex.distractors)
+
+
+def test_a_key_names_the_dose_and_quantity_columns():
+    # "Amt = dose each time"; "Iss = quantity issued (POD = patient's own" wrapped onto the key's next line
+    body = ("MEDICINES GOING HOME\n# | Medicine | Amt | When | Iss | Dys\n"
+            "1 | Oxycodone 5mg capsules | 5mg | 4-hrly PRN | 20 | 5\n"
+            "2 | Sertraline 50mg tablets | 50mg | OD | POD |\n\n"
+            "KEY  Amt = dose each time | When = how often | Iss = quantity issued by pharmacy (POD = patient's own\n"
+            "     drugs, none issued) | Dys = days' supply issued\n")
+    rx = _rxs(body)[0]
+    assert (rx.dose_mg_max, rx.supply_quantity) == (5, "20 capsules")
