@@ -122,3 +122,11 @@ def test_a_key_names_the_dose_and_quantity_columns():
             "     drugs, none issued) | Dys = days' supply issued\n")
     rx = _rxs(body)[0]
     assert (rx.dose_mg_max, rx.supply_quantity) == (5, "20 capsules")
+
+
+def test_a_long_name_two_slips_away_is_still_the_opioid():
+    body = ("Discharge medicines\n| Drug | Dose | Frequency | Supply |\n"
+            "| Oxycodiene IR 5mg capsules | 5mg | 4-hourly when required | 20 caps |\n"
+            "| Omeprazole 20mg capsules | 20mg | daily | own |\n")
+    rxs = _rxs(body)
+    assert [(r.generic, r.dose_mg_max) for r in rxs] == [("oxycodone", 5)]
