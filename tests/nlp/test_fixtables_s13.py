@@ -130,3 +130,20 @@ def test_a_long_name_two_slips_away_is_still_the_opioid():
             "| Omeprazole 20mg capsules | 20mg | daily | own |\n")
     rxs = _rxs(body)
     assert [(r.generic, r.dose_mg_max) for r in rxs] == [("oxycodone", 5)]
+
+
+def test_a_take_column_is_the_dose():
+    body = ("Status\tMedicine\tStrength\tTake\tWhen\tMax/24h\tSupply(d)\n"
+            "New\tCodeine phosphate\t30mg\t30-60mg\tevery 4-6 hours if needed\t8 tabs\t5\n"
+            "Continued\tOmeprazole\t20mg\t20mg\tOD\t-\t-\n\nGP: none.\n")
+    rx = _rxs(body)[0]
+    assert (rx.dose_mg_max, rx.frequency_per_day_max, rx.max_daily_dose_mg) == (60, 4, 240)
+
+
+def test_a_caps_count_in_a_sig_cell_is_not_the_dose():
+    # "1 up to 6-hourly PRN, max 3 tabs/24h": one tablet a dose, the three tablets are the day's cap
+    body = ("| Medicine | Form | Str | Sig | Days | Qty |\n|---|---|---|---|---|---|\n"
+            "| Tramadol | cap | 50mg | 1 up to 6-hourly PRN for pain, max 3 caps/24h | 5 | 15 |\n"
+            "| Omeprazole | cap | 20mg | OD | - | own |\n")
+    rx = _rxs(body)[0]
+    assert (rx.dose_mg_max, rx.frequency_per_day_max, rx.max_daily_dose_mg) == (50, 3, 150)
