@@ -147,3 +147,11 @@ def test_a_caps_count_in_a_sig_cell_is_not_the_dose():
             "| Omeprazole | cap | 20mg | OD | - | own |\n")
     rx = _rxs(body)[0]
     assert (rx.dose_mg_max, rx.frequency_per_day_max, rx.max_daily_dose_mg) == (50, 3, 150)
+
+
+def test_a_single_dose_among_the_ward_measures_is_no_prescription():
+    body = ("Summary: hip pain managed with ice, paracetamol and a single dose of Oramorph 5mg on 03/05. Mobile.\n\n"
+            "Medicines on discharge\n| Drug | Dose | Frequency |\n| Paracetamol 500mg tablets | 1g | QDS |\n")
+    ex = extract_letter(HEAD + body)
+    assert ex.opioids == []
+    assert any(d.generic == "morphine" and d.reason == "inpatient_only" for d in ex.distractors)
