@@ -155,3 +155,18 @@ def test_a_single_dose_among_the_ward_measures_is_no_prescription():
     ex = extract_letter(HEAD + body)
     assert ex.opioids == []
     assert any(d.generic == "morphine" and d.reason == "inpatient_only" for d in ex.distractors)
+
+
+BOX = ("Medicines on discharge\n| Drug | Dose | Frequency | Days |\n"
+       "| Oxycodone 5mg capsules | 5mg | 4-hourly PRN | 5 |\n\n"
+       "GP ACTION BOX\n[x] U&E in 1 week.\n{line}\n\nSigned: Dr A\n")
+
+
+def test_an_unticked_box_in_a_gp_action_box_is_no_instruction():
+    ex = extract_letter(HEAD + BOX.format(line="[ ] Analgesia - please review at 2 weeks."))
+    assert not ex.gp_instruction.present
+
+
+def test_a_ticked_box_in_a_gp_action_box_is_an_instruction():
+    ex = extract_letter(HEAD + BOX.format(line="[x] Analgesia - please review at 2 weeks."))
+    assert ex.gp_instruction.present
