@@ -170,3 +170,12 @@ def test_an_unticked_box_in_a_gp_action_box_is_no_instruction():
 def test_a_ticked_box_in_a_gp_action_box_is_an_instruction():
     ex = extract_letter(HEAD + BOX.format(line="[x] Analgesia - please review at 2 weeks."))
     assert ex.gp_instruction.present
+
+
+TTO_DHC = "TTO:\nDihydrocodeine 30mg tablets 1-2 QDS PRN, 28 tablets\n\nGP BOX\n{line}\n"
+
+
+def test_a_short_course_without_an_end_is_no_weaning_plan():
+    ex = extract_letter(HEAD + TTO_DHC.format(line="> Dihydrocodeine is a short course only - not for repeat prescription."))
+    assert not ex.weaning_plan.present and ex.gp_instruction.present
+
