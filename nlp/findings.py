@@ -97,7 +97,7 @@ _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "sh
 _KW_RE = WordListPattern.of_words(_KEYWORDS)  # run on the case-folded letter: same offsets, several times faster
 
 
-_CELL_SEPS = ("|", "\t", "\u25aa")
+_CELL_SEPS = ("|", "\t", "\u25aa", "\u2016")  # (\u2016: a double bar "‖" between cells)
 
 
 _RE_WRAP_NEXT = re.compile(r"[ \t]*[a-z]+\b(?![)\].:])")

@@ -179,3 +179,18 @@ def test_a_short_course_without_an_end_is_no_weaning_plan():
     ex = extract_letter(HEAD + TTO_DHC.format(line="> Dihydrocodeine is a short course only - not for repeat prescription."))
     assert not ex.weaning_plan.present and ex.gp_instruction.present
 
+
+
+def test_a_pointer_to_the_gp_actions_is_not_the_plan_shown():
+    body = ("Drug | Dose | How often | Notes\n"
+            "OxyContin 20mg tabs | 20mg | 12-hourly | back pain - see GP actions for step-down\n\n"
+            "GP actions\n- Please reduce the OxyContin to 10mg 12-hourly after one week, then stop after two weeks.\n")
+    ex = extract_letter(HEAD + body)
+    assert ex.weaning_plan.present and ex.weaning_plan.text.startswith("Please reduce the OxyContin")
+
+
+def test_a_plan_in_a_double_bar_row_is_its_own_cell():
+    body = ("Flag ‖ Drug ‖ Amount ‖ How often ‖ Notes\n"
+            "● ‖ Oxycodone 5mg caps ‖ 5mg ‖ 4-hourly when required ‖ wound pain - 5 days then stop\n\nGP: none.\n")
+    ex = extract_letter(HEAD + body)
+    assert ex.weaning_plan.text == "wound pain - 5 days then stop"
