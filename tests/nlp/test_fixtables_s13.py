@@ -194,3 +194,10 @@ def test_a_plan_in_a_double_bar_row_is_its_own_cell():
             "● ‖ Oxycodone 5mg caps ‖ 5mg ‖ 4-hourly when required ‖ wound pain - 5 days then stop\n\nGP: none.\n")
     ex = extract_letter(HEAD + body)
     assert ex.weaning_plan.text == "wound pain - 5 days then stop"
+
+
+def test_taking_the_patch_off_is_a_stop_plan():
+    body = ("TTO:\nButec 5 microgram/hour patch, one every 7 days, 4 patches\n\nFollow-up\n"
+            "- GP: if the patch is still needed at 4 weeks, please review it and take it off when the pain settles.\n")
+    ex = extract_letter(HEAD + body)
+    assert ex.weaning_plan.present
