@@ -201,3 +201,10 @@ def test_taking_the_patch_off_is_a_stop_plan():
             "- GP: if the patch is still needed at 4 weeks, please review it and take it off when the pain settles.\n")
     ex = extract_letter(HEAD + body)
     assert ex.weaning_plan.present
+
+
+def test_stop_by_day_n_is_the_duration():
+    body = ("| Medicine | Form | Str | Sig | Days | Qty | Note |\n|---|---|---|---|---|---|---|\n"
+            "| Oxycodone | cap | 5mg | 5mg 4-hrly PRN | 7 | 20 | reduce after day 3; stop by day 5 |\n")
+    assert _rxs(body)[0].duration_days == 5
+
