@@ -208,3 +208,10 @@ def test_stop_by_day_n_is_the_duration():
             "| Oxycodone | cap | 5mg | 5mg 4-hrly PRN | 7 | 20 | reduce after day 3; stop by day 5 |\n")
     assert _rxs(body)[0].duration_days == 5
 
+
+
+def test_a_warning_naming_another_drug_stays_in_the_opioids_statement():
+    body = ("Changes\n + Co-dydramol 10/500 tablets started: 2 tablets four times a day when required (do not take "
+            "plain paracetamol at the same time), 28 tablets supplied. Stop when pain allows, max 5 days.\n")
+    rx = _rxs(body)[0]
+    assert (rx.supply_quantity, rx.duration_days) == ("28 tablets", 5)
