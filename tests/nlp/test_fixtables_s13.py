@@ -215,3 +215,8 @@ def test_a_warning_naming_another_drug_stays_in_the_opioids_statement():
             "plain paracetamol at the same time), 28 tablets supplied. Stop when pain allows, max 5 days.\n")
     rx = _rxs(body)[0]
     assert (rx.supply_quantity, rx.duration_days) == ("28 tablets", 5)
+
+
+def test_a_change_cell_that_says_same_is_a_continued_item():
+    rx = next(r for r in _rxs(GRID.replace("| 14   | 28 tabs | NEW  |", "| 14   | 28 tabs | SAME |")) if r.generic == "morphine")
+    assert (rx.status, rx.new_on_admission) == ("continued", False)
