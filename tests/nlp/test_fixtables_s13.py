@@ -220,3 +220,9 @@ def test_a_warning_naming_another_drug_stays_in_the_opioids_statement():
 def test_a_change_cell_that_says_same_is_a_continued_item():
     rx = next(r for r in _rxs(GRID.replace("| 14   | 28 tabs | NEW  |", "| 14   | 28 tabs | SAME |")) if r.generic == "morphine")
     assert (rx.status, rx.new_on_admission) == ("continued", False)
+
+
+def test_a_step_down_sentence_ending_by_day_n_is_the_duration():
+    body = ("Changes\nOramorph 10mg/5ml oral solution commenced: 5mg every 4 hours when required, 100ml supplied. "
+            "Reduce as the pain settles and stop by day 6 after discharge.\n")
+    assert _rxs(body)[0].duration_days == 6
