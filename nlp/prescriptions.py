@@ -1992,6 +1992,10 @@ _RE_STOP_TO_COME = re.compile(r"[^.;\n]{0,12}?\b(?:should|must|is\s+to|are\s+to|
 _RE_ALL_OF_BEFORE = re.compile(r"\b(?:all|both)\s+(?:(?:of\s+)?(?:the|her|his|their)\s+)?$", _I)
 
 
+_RE_RELEASE_AFTER = re.compile(r"[ \t]*\(?(?:(MR|SR|m/r|modified[- ]release|prolonged[- ]release|slow[- ]release|CR|XL|LA)|"
+                               r"IR|i/r|immediate[- ]release|instant[- ]release|normal[- ]release)\b", _I)
+
+
 def _limits_from_references(reading: _Reading) -> None:
     """A later sentence naming a drug with a stated limit ("please do not continue the codeine beyond a week",
     "reduce and stop oxycodone within 7 days") gives that duration to the one prescription of the drug, when it
@@ -2013,6 +2017,10 @@ def _limits_from_references(reading: _Reading) -> None:
         same = [r for r in rxs if r.generic == m.generic]
         if len(same) > 1 and m.term.brand:  # "Longtec: stop after 6 days" beside Shortec: the brand decides
             same = [r for r in same if r.brand == m.term.brand]
+        elif len(same) > 1 and (rel := _RE_RELEASE_AFTER.match(layout.text, m.end)):
+            # "Tapentadol IR is supplied for 7 days only" beside Palexia SR: the release the name is told with decides
+            form = "MR" if rel.group(1) else "IR"
+            same = [r for r in same if (r.formulation == "MR") == (form == "MR")]
         if _RE_ALL_OF_BEFORE.search(layout.text, max(0, m.start - 20), m.start):
             same = [r for r in same if r.duration_days is None]  # "off all oxycodone within two weeks": every one without its own
         elif len(same) != 1 or same[0].duration_days is not None:

@@ -226,3 +226,12 @@ def test_a_step_down_sentence_ending_by_day_n_is_the_duration():
     body = ("Changes\nOramorph 10mg/5ml oral solution commenced: 5mg every 4 hours when required, 100ml supplied. "
             "Reduce as the pain settles and stop by day 6 after discharge.\n")
     assert _rxs(body)[0].duration_days == 6
+
+
+def test_a_limit_told_of_the_ir_form_goes_to_the_ir_item():
+    body = ("| Medicine | Form | Str | Sig | Qty |\n|---|---|---|---|---|\n"
+            "| Oxycodone MR (OxyContin) | MR tab | 10mg | 1 BD | own |\n"
+            "| Oxycodone (Shortec) | cap | 5mg | 1 4-hourly PRN | 20 |\n\n"
+            "GP ACTIONS\n- Oxycodone IR is supplied for 5 days only - please do not continue it after that.\n")
+    rxs = _rxs(body)
+    assert [(r.formulation, r.duration_days) for r in rxs] == [("MR", None), ("IR", 5)]
