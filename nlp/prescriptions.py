@@ -2211,6 +2211,14 @@ def _end_dates(reading: _Reading) -> None:
         if found is None:
             found = S.end_date_days(text[g.seg_start:g.seg_end], discharged)
             base = g.seg_start
+        if found is None and g.source == "table" and g.pieces:
+            # a note cell wrapped over the row's lines ("Stop at day-unit review | ... | on Fri 13/06."): read with
+            # its pieces joined; the evidence is the whole cell
+            for role in ("comments", "other"):
+                cell = g.cell(text, role)
+                if cell is not None and (f := S.end_date_days(" ".join(cell.orig.split()), discharged)):
+                    found, base = (f[0], 0, len(cell.orig.rstrip())), cell.base
+                    break
         if found is not None:
             days, a, b = found
             rx.duration_days, rx.spans["duration"] = days, [base + a, base + b]

@@ -235,3 +235,14 @@ def test_a_limit_told_of_the_ir_form_goes_to_the_ir_item():
             "GP ACTIONS\n- Oxycodone IR is supplied for 5 days only - please do not continue it after that.\n")
     rxs = _rxs(body)
     assert [(r.formulation, r.duration_days) for r in rxs] == [("MR", None), ("IR", 5)]
+
+
+def test_an_end_date_in_a_wrapped_note_cell_is_the_duration():
+    head = "WEST FELLSIDE HOSPITAL - eDischarge\nPatient: Test Person  Admitted : 01/06/2025    Discharged : 10/06/2025\n\n"
+    body = ("┌────┬────────────────────────┬──────────────────────┬───────────────────────┐\n"
+            "│ Ln │ Drug / form / strength │ How to take          │ Reason for change     │\n"
+            "├────┼────────────────────────┼──────────────────────┼───────────────────────┤\n"
+            "│ 1  │ Oxycodone 5mg caps     │ ONE every 4 hours    │ new. Stop at clinic   │\n"
+            "│    │                        │ when needed          │ review on Fri 15/06.  │\n"
+            "└────┴────────────────────────┴──────────────────────┴───────────────────────┘\n")
+    assert extract_letter(head + body).opioids[0].duration_days == 5
