@@ -246,3 +246,9 @@ def test_an_end_date_in_a_wrapped_note_cell_is_the_duration():
             "│    │                        │ when needed          │ review on Fri 15/06.  │\n"
             "└────┴────────────────────────┴──────────────────────┴───────────────────────┘\n")
     assert extract_letter(head + body).opioids[0].duration_days == 5
+
+
+def test_stop_it_at_the_n_week_check_is_the_duration():
+    body = ("| Medicine | Dose | Frequency | Qty |\n|---|---|---|---|\n| Zomorph 10mg MR caps | 10mg | BD | 14 |\n\n"
+            "- GP: Zomorph is for the post-operative period only - please stop it at the 2-week wound check.\n")
+    assert _rxs(body)[0].duration_days == 14
