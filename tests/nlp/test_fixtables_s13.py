@@ -252,3 +252,11 @@ def test_stop_it_at_the_n_week_check_is_the_duration():
     body = ("| Medicine | Dose | Frequency | Qty |\n|---|---|---|---|\n| Zomorph 10mg MR caps | 10mg | BD | 14 |\n\n"
             "- GP: Zomorph is for the post-operative period only - please stop it at the 2-week wound check.\n")
     assert _rxs(body)[0].duration_days == 14
+
+
+def test_a_drug_a_stop_reason_says_the_patient_stays_on_is_still_co_prescribed():
+    body = GRID.replace("| Omeprazole 20mg capsules     | 1    |      |      |                     | -    | own     | SAME |",
+                        "| Paracetamol 500mg tablets    | 2    | 2    | 2    |                     | 14   | 112     | SAME |") \
+        .replace("replaced by oxycodone.", "pain controlled on paracetamol.")
+    ex = extract_letter(HEAD + body)
+    assert "paracetamol" in [c.drug for c in ex.co_prescriptions]
