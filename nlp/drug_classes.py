@@ -271,6 +271,7 @@ _DOSE = re.compile(r"\d\s*(?:mg|micrograms?|mcg|ml|g|units?|tabs?|tablets?|caps?
                    r"\b(?:one|two|1|2)\s+(?:tabs?|tablets?|caps?|capsules?|sachets?|puffs?|supp\w*)\b|"
                    r"\b(?:od|bd|tds|qds|nocte|mane|on|prn|once|twice|daily)\b", _I)
 _COORD = re.compile(r"^\s*(?:,|and|&|/|or|\+)\s*$", _I)
+_RE_REASON_KEPT_ON = re.compile(r"\b(?:controlled|managed|covered|settled|replaced)\s+(?:on|by|with)\s+(?:the\s+|regular\s+|plain\s+)?$", _I)
 _SECTION_STATUS = {"allergy": "allergy", "stopped": "stopped", "history": "historical", "admission": "historical",
                    "family": "historical"}
 
@@ -455,6 +456,8 @@ def _status(layout, text, s, e, st_s, st_e, before, after, r: _Rules, cue) -> st
     if r.switched_from.search(before[-40:]):
         return "active" if kind not in _SECTION_STATUS else _SECTION_STATUS[kind]
     stop_text = r.stopped_not.sub(" ", stmt)
+    if kind == "stopped" and _RE_REASON_KEPT_ON.search(before[-40:]):
+        return "mentioned"  # a stop's reason names what the patient stays on ("... controlled on paracetamol")
     if r.stopped.search(stop_text):
         return "stopped"
     if kind in _SECTION_STATUS:

@@ -97,7 +97,7 @@ _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "sh
 _KW_RE = WordListPattern.of_words(_KEYWORDS)  # run on the case-folded letter: same offsets, several times faster
 
 
-_CELL_SEPS = ("|", "\t", "\u25aa")
+_CELL_SEPS = ("|", "\t", "\u25aa", "\u2016")  # (\u2016: a double bar "‖" between cells)
 
 
 _RE_WRAP_NEXT = re.compile(r"[ \t]*[a-z]+\b(?![)\].:])")
@@ -388,7 +388,8 @@ _RE_PATCH_RATE = re.compile(r"\b(?:micrograms?|mcg|\u00b5g|ug)\s*/\s*(?:hour|hr|
 _RE_NO_NEED = re.compile(r"\bno\s+need\s+(?:to|for)\b|\bnot\s+(?:needed|necessary|required)\b"
                          r"|\bno\s+(?:further\s+)?(?:weaning|tapering|taper|step[- ]?down|dose\s+reduction|reduction)\s+"
                          r"(?:is\s+|was\s+)?(?:needed|necessary|required)\b", re.IGNORECASE)
-_RE_UNTICKED = re.compile(r"[\u2610\u25a1][^\u2610\u2611\u2612\u25a1\u25a0\n]*")
+_RE_UNTICKED = re.compile(r"(?:[\u2610\u25a1]|\[[ \t]\])[^\u2610\u2611\u2612\u25a1\u25a0\[\n]*")
+_RE_TICKED_SQUARE = re.compile(r"\[\s*[xX\u2713\u2714]\s*\]")
 _HEADING_STRIP = " \t\r-\u2013\u2014=*#\u2022\u25b8\u00b7>:|"
 
 
@@ -809,7 +810,9 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
                 negated.append((s, e))
             continue
         # an unticked box ("[ ] analgesia") offers an action nobody chose: its words are not the statement's
-        ticked = _RE_UNTICKED.sub(" ", st) if "\u2610" in st or "\u25a1" in st else st
+        # ("[ ] ..." only in a letter that ticks others "[x]": a form that ticks nothing leaves every box empty)
+        ticked = _RE_UNTICKED.sub(" ", st) if "\u2610" in st or "\u25a1" in st or (
+            "[ ]" in st and _RE_TICKED_SQUARE.search(text)) else st
         has_opioid = named_opioid or bool(P.opioid_words.search(ticked))
         # a drug named only as the condition of the plan ("only if the paracetamol is not enough") is not its subject
         has_other = any(s <= m.start < e and not _named_as_condition(text, m.end) for m in other_mentions)

@@ -120,6 +120,13 @@ class Lexicon:
                 key = best[0] if best else None
             if key is None:
                 key = self._ocr_key(low, rules.get("ocr_confusions", ()))
+            if key is None and (lw := rules.get("long_words")) and len(low) >= lw["min_length"]:
+                # a long name two slips away, its first letters intact ("Oxycodeine" for oxycodone)
+                d, p = lw["max_distance"], lw["same_prefix"]
+                cands = [c for n in range(len(low) - d, len(low) + d + 1) for c in self.fuzzy_index.get((low[:2], n), ())
+                         if c[:p] == low[:p] and len(c) >= lw["min_length"]]
+                best = process.extractOne(low, cands, scorer=OSA.distance, score_cutoff=d) if cands else None
+                key = best[0] if best else None
         if len(self.fuzzy_cache) > 50_000:
             self.fuzzy_cache.clear()
         self.fuzzy_cache[low] = key

@@ -895,8 +895,8 @@ _RE_STATUS_INPATIENT = re.compile(r"\W*(?:in-?patient|ward|hospital)\s+(?:only|u
 # a comment that opens with the row's status: "Stopped - drowsy", "Discontinued", "Not continued" (never "Not supplied -
 # has own": a prescription from the patient's own supply)
 _RE_COMMENT_STATUS = re.compile(r"\W*(?:stopped|discontinued|ceased|withheld|suspended|held|omitted|not\s+continued)\b", _I)
-# an Action / Status cell in the imperative ("Stop", "STOP - drowsy", "Discontinue"): the row's drug is stopped
-_RE_STATUS_STOP = re.compile(r"\W*(?:stop|discontinue|cease|withhold|suspend|susp|hold|held|omit(?:ted)?)\b", _I)
+# an Action / Status cell in the imperative ("Stop", "STOP - drowsy", "Discontinue") or "OFF": the row's drug is stopped
+_RE_STATUS_STOP = re.compile(r"\W*(?:stop|discontinue|cease|withhold|suspend|susp|hold|held|omit(?:ted)?|off(?![\s-]*(?:label|licen[cs]e)))\b", _I)
 
 _RE_NARRATIVE = re.compile(r"\b(?:was|were|her|his|their|had|has|have|taking|using|on|started|commenced|prescribed|took)\b", _I)
 
@@ -1182,7 +1182,8 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
         if md is not None:
             S.parse_dose(sig, md, 0, formulation)
         if sig.dose_mg_max is None and sig.dose_units_max is None:
-            for r in ("freq", "drug"):
+            # (a PRN column that holds the directions of an as-needed item: "| PRN | ... | 5mg 6-hrly |")
+            for r in ("freq", "prn", "drug"):
                 md = g.cell(text, r)
                 if md is None:
                     continue
@@ -1212,11 +1213,11 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
             # "MAX 4 CAPS/24H" in a Notes cell caps the Freq cell's "4-6 HRLY PRN" (never a later step: "Reduce to
             # max twice daily after 1 week")
             S.parse_cap(sig, g.cell(text, "comments"))
-        for r in ("freq", "dose", "drug", "comments"):
+        for r in ("freq", "dose", "prn", "drug", "comments"):
             mf = g.cell(text, r)
             if mf is None:
                 continue
-            if (sig.dose_units_max is not None or sig.dose_mg_max is not None) and r in ("freq", "dose") and not sig.cap:
+            if (sig.dose_units_max is not None or sig.dose_mg_max is not None) and r in ("freq", "dose", "prn") and not sig.cap:
                 S.parse_cap(sig, mf)
             S.parse_frequency(sig, mf, formulation)
             if sig.frequency_per_day_max is not None:
@@ -1229,6 +1230,8 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
             sig.prn = True
         if "prn" in cells and _RE_PRN_CELL_YES.match(_coded_cell(layout, g, "prn")):
             sig.prn = True  # a "When required?" column answered yes
+        elif "prn" in cells and has_sig(g.cell_text(text, "prn")):
+            sig.prn = True  # a PRN column that holds the item's directions
         if formulation == "patch" and sig.patch_change_days is None:
             S._patch_interval(sig, sig_zone)
         unit_zone = " ".join(g.cell_text(text, r) for r in ("drug", "strength", "dose") if r in cells) or seg
@@ -2013,6 +2016,10 @@ _RE_STOP_TO_COME = re.compile(r"[^.;\n]{0,12}?\b(?:should|must|is\s+to|are\s+to|
 _RE_ALL_OF_BEFORE = re.compile(r"\b(?:all|both)\s+(?:(?:of\s+)?(?:the|her|his|their)\s+)?$", _I)
 
 
+_RE_RELEASE_AFTER = re.compile(r"[ \t]*\(?(?:(MR|SR|m/r|modified[- ]release|prolonged[- ]release|slow[- ]release|CR|XL|LA)|"
+                               r"IR|i/r|immediate[- ]release|instant[- ]release|normal[- ]release)\b", _I)
+
+
 def _limits_from_references(reading: _Reading) -> None:
     """A later sentence naming a drug with a stated limit ("please do not continue the codeine beyond a week",
     "reduce and stop oxycodone within 7 days") gives that duration to the one prescription of the drug, when it
@@ -2034,6 +2041,10 @@ def _limits_from_references(reading: _Reading) -> None:
         same = [r for r in rxs if r.generic == m.generic]
         if len(same) > 1 and m.term.brand:  # "Longtec: stop after 6 days" beside Shortec: the brand decides
             same = [r for r in same if r.brand == m.term.brand]
+        elif len(same) > 1 and (rel := _RE_RELEASE_AFTER.match(layout.text, m.end)):
+            # "Tapentadol IR is supplied for 7 days only" beside Palexia SR: the release the name is told with decides
+            form = "MR" if rel.group(1) else "IR"
+            same = [r for r in same if (r.formulation == "MR") == (form == "MR")]
         if _RE_ALL_OF_BEFORE.search(layout.text, max(0, m.start - 20), m.start):
             same = [r for r in same if r.duration_days is None]  # "off all oxycodone within two weeks": every one without its own
         elif len(same) != 1 or same[0].duration_days is not None:
@@ -2224,6 +2235,14 @@ def _end_dates(reading: _Reading) -> None:
         if found is None:
             found = S.end_date_days(text[g.seg_start:g.seg_end], discharged)
             base = g.seg_start
+        if found is None and g.source == "table" and g.pieces:
+            # a note cell wrapped over the row's lines ("Stop at day-unit review | ... | on Fri 13/06."): read with
+            # its pieces joined; the evidence is the whole cell
+            for role in ("comments", "other"):
+                cell = g.cell(text, role)
+                if cell is not None and (f := S.end_date_days(" ".join(cell.orig.split()), discharged)):
+                    found, base = (f[0], 0, len(cell.orig.rstrip())), cell.base
+                    break
         if found is not None:
             days, a, b = found
             rx.duration_days, rx.spans["duration"] = days, [base + a, base + b]

@@ -52,6 +52,7 @@ _COUNT = r"(\d(?!\d)|" + "|".join(sorted(list(sig_rules()["tablet_count_words"])
                                     key=len, reverse=True)) + r")"
 # (a run of blanks is a frequency or cap phrase already read and masked; the end is a Dose cell holding "1-2")
 _RE_NOT_A_COUNT_BEFORE = re.compile(r"(?:up\s+to|max(?:imum)?\.?\s*[:=]?|no\s+more\s+than|not\s+more\s+than|every|each|q)\s*$", _I)
+_RE_CAP_BEFORE = re.compile(r"(?:\bmax(?:imum)?\.?(?:\s+of)?\s*[:=]?|\bno\s+more\s+than|\bnot\s+more\s+than|\bnot\s+(?:to\s+)?exceed)\s*$", _I)
 RE_BARE_COUNT = re.compile(r"(?<![\w./-])" + _COUNT + r"(?:\s*(?:-|–|to|or)\s*" + _COUNT + r")?(?=\s*(?:,\s*)?(?:"
                            + "|".join(sig_rules()["count_followers"]) + r")\b|\s{3,}|\s*$)", _I)
 
@@ -703,7 +704,9 @@ def parse_dose(sig: Sig, m: Masked, start: int, formulation: str | None) -> None
             return
     rng = RE_RANGE_MG.search(region)
     single = RE_MG.search(region)
-    units = RE_UNITS.search(region)
+    # (never a cap's count: "1 up to 4-hourly PRN, max 4 tabs/24h" is one tablet a dose)
+    units = next((u for u in RE_UNITS.finditer(region)
+                  if not _RE_CAP_BEFORE.search(region, max(0, u.start() - 25), u.start())), None)
     mls = RE_ML.search(region)
     mg_hit = None
     if rng and (not single or rng.start() <= single.start()):

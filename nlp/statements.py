@@ -367,20 +367,22 @@ def _row_cells(line: str, cols: TableColumns) -> list[tuple[str, int, int]]:
 _RE_QUALIFIER = re.compile(r"\s*\([^()]{1,30}\)\s*$")  # "Medicine (as dispensed)": the heading without it
 # a key line: one or more "CODE = explanation" definitions ("Cover = days issued", "NW = commenced this episode")
 # a key line: one or more "CODE = explanation" definitions ("Cover = days issued", "NW = commenced this episode"), or a
-# line labelled as a key ("KEY  ST: N+ new this episode | C= continued", "Legend: A active, S stopped") whose indented
+# line labelled as a key ("KEY  ST: N+ new this episode | C= continued", "Legend: A active, S stopped", a legend of
+# symbols "Flags  ● new  ○ unchanged  ✕ stopped") whose indented
 # lines below go on with it
 _RE_KEY_LINE = re.compile(r"^[^\n=]{0,40}?[A-Za-z/][^\s=]{0,11}[ \t]*=[ \t]*[A-Za-z][^\n]*$", re.M)
-_RE_KEY_LABELLED = re.compile(r"^[ \t]*(?:[-=*]+[ \t]*)?(?:([A-Za-z][\w .\-]{0,20}?)[ \t]+)?(?:key|legend|abbreviations?|codes?|flags?(?=[ \t]*:?[ \t]+[^\w\s|\u2016\u2502\u2503\u2551\u00a6][ \t]*[a-z]))\b[ \t]*[:\-\u2013]?[ \t]*(?=\S)",
+_RE_KEY_LABELLED = re.compile(r"^[ \t]*(?:[-=*]+[ \t]*)?(?:([A-Za-z][\w .\-]{0,20}?)[ \t]+)?(?:key|legend|abbreviations?|codes?|(?P<flags>flags?)(?=[ \t]*[:\-\u2013]?[ \t]*[^\w\s:\-\u2013|│┃║¦‖;~]))\b[ \t]*[:\-\u2013]?[ \t]*(?=\S)",
                               re.M | re.I)
 _RE_KEY_SENTENCES = re.compile(r"\.\s+|\s{3,}(?!\S{1,12}\s*=)")  # a label's group ends with its sentence
 # (definitions one after another: "A=added  R=retained", "COMMENCED = new; CARRIED ON = as before")
-# (or symbols, each before its word: "Flags  ● new  ○ unchanged  ✕ stopped")
-_RE_KEY_PIECES = re.compile(r"\s*(?:\||;|,\s+|\s{2,}(?=[^\s=]{1,12}(?: [A-Z]{2,12})?\s*=)|\s{2,}(?=[^\w\s|]{1,3}\s+[A-Za-z]))\s*")
+_RE_KEY_PIECES = re.compile(r"\s*(?:\||;|,\s+|\s{2,}(?=[^\s=]{1,12}(?: [A-Z]{2,12})?\s*=)|\s{2,}(?=[^\w\s|=]{1,3}\s+[A-Za-z]))\s*")
 _RE_KEY_DEF = re.compile(r"^(?:([A-Za-z][\w /]{0,20}?)\s*:\s*)?([A-Za-z/][^\s=]{0,11}(?: [A-Za-z][^\s=]{0,11})?)\s*=\s*"
                          r"([A-Za-z][^=]{1,80}?)\.?$")
 # in a labelled key a code may stand before its explanation with no sign: "N+ new this episode", "W* ward only"
 _RE_KEY_BARE_DEF = re.compile(r"^(?:([A-Za-z][\w /]{0,20}?)\s*:\s*)?([A-Z][A-Z0-9]{0,3}[^\w\s]{0,2}|[^\w\s|]{1,3})\s*(?:=|-|\u2013|:)?\s+"
                               r"([A-Za-z][^=|]{1,80}?)\.?$")
+_RE_KEY_OPEN_ASIDE = re.compile(r"\s*\([^()]*=[^()]*$")
+_RE_KEY_BRACKET = re.compile(r"\(([A-Za-z][\w ]{0,12}:[ \t]*[A-Z][^()\n]{6,200})\)")
 _RE_KEY_LABEL_WORDS = re.compile(r"\s+(?:key|legend|codes?)$", _I)
 _RE_KEY_ASIDE = re.compile(r"\s*\([^()\n]{0,40}=[^()\n]{0,40}\)")
 _RE_KEY_RULE_PREFIX = re.compile(r"^(?:--|\*\*|##|//)[ \t]+")  # ("-- KEY: ...", "--      S stopped, ...")
@@ -405,6 +407,8 @@ class LetterKey:
         if h in self.codes:
             return heading_role(self.codes[h]) or self._explained_role(self.codes[h])
         expl = self.groups.get(h)
+        if not expl and 2 <= len(h) <= 5 and all(ch in self.codes for ch in h.replace("/", "")):
+            expl = [self.codes[ch] for ch in h.replace("/", "")]  # a heading spelt from the key's codes: "NCX", "N/C/X"
         if expl:
             roles = [self._explained_role(x) for x in expl]
             if "prn" in roles:
@@ -422,7 +426,7 @@ class LetterKey:
         def word(m: re.Match) -> str:
             w = m.group(0).lower()
             return self.codes.get(w) or self.codes.get(w.rstrip("=+-*~.")) or m.group(0)
-        return re.sub(r"[A-Za-z/][^\s|,;]{0,11}", word, cell)
+        return re.sub(r"[A-Za-z/][^\s|,;]{0,11}|[^\w\s|,;]{1,3}", word, cell)  # (a symbol: "✕" under "✕ stopped")
 
 
 def letter_key(layout: LetterLayout) -> LetterKey | None:
@@ -442,6 +446,12 @@ def letter_key(layout: LetterLayout) -> LetterKey | None:
             sentence = _RE_KEY_ASIDE.sub("", sentence)
             for piece in _RE_KEY_PIECES.split(sentence.strip()):
                 piece = _RE_KEY_ASIDE.sub("", piece).strip(" -\u2013")  # ("Crs = course (blank = none)")
+                # a key in brackets after a heading ("Discharge medicines (N = new, C = as before, X = stopped)")
+                if piece.startswith("("):
+                    piece = piece[1:].lstrip()
+                if piece.endswith(")") and piece.count(")") > piece.count("("):
+                    piece = piece[:-1].rstrip()
+                piece = _RE_KEY_OPEN_ASIDE.sub("", piece)  # an aside wrapped onto the next line ("Issd = qty (POD = own")
                 d = _RE_KEY_DEF.match(piece) or (_RE_KEY_BARE_DEF.match(piece) if bare else None)
                 if d is None:
                     continue
@@ -470,7 +480,16 @@ def letter_key(layout: LetterLayout) -> LetterKey | None:
                 region.append(_RE_KEY_RULE_PREFIX.sub("", line, count=1))
                 k += 1
             label = x.group(1).strip().lower() if x.group(1) and x.group(1).strip().lower() not in ("flag", "code", "status") else None
+            if x.group("flags") and not x.group(1):
+                label = "flag"  # a legend of symbols labelled "Flags": the codes of a Flag column
             read(" | ".join(r.strip() for r in region), label or (x.group(1) or "").strip().lower() or None, True)
+    if "(" in text and ":" in text:
+        # a bracketed key of bare codes after a heading ("Medicines (St: S start, K keep as before, Z ceased)"): read
+        # only when every piece of the bracket is a code and its explanation
+        for x in _RE_KEY_BRACKET.finditer(text):
+            pieces = _RE_KEY_PIECES.split(x.group(1).strip())
+            if len(pieces) >= 3 and all(_RE_KEY_BARE_DEF.match(p.strip()) for p in pieces):
+                read(x.group(1), None, True)
     if codes:
         key = LetterKey(codes, groups)
     layout.__dict__["_letter_key"] = key
@@ -566,6 +585,7 @@ def table_rows(layout: LetterLayout) -> list[_Row]:
         if cols is None:
             continue
         current: _Row | None = None
+        ruled = bool(c.bar_split.search(line))
         while i < n:
             ls = starts[i]
             le = starts[i + 1] - 1 if i + 1 < n else len(text)
@@ -580,6 +600,8 @@ def table_rows(layout: LetterLayout) -> list[_Row]:
                 continue
             if (cols.mode == "sep" and not _splitter(line).search(line)) or (cols.mode == "csv" and "," not in line):
                 break
+            if cols.mode == "sep" and ruled and not c.bar_split.search(line):
+                break  # a bar-ruled table ends at a line with no bar ("Reason for OFF: codeine - x; y" under it)
             if cols.mode in ("fixed", "right") and heads.match(line) and not line[:1].isspace():
                 break
             cells = row_cells(line, cols)
@@ -588,7 +610,9 @@ def table_rows(layout: LetterLayout) -> list[_Row]:
                 continue
             # a line a printout marks as carried over ("    ... (MST Continus)", "¦» hours when needed", "~~ ...")
             drug_here = any(r == "drug" for r, _, _ in cells) and not (current is not None and _RE_CARRIED_OVER.match(line)) \
-                and not (current is not None and _wrapped_name(text, line, cells, current))
+                and not (current is not None and _wrapped_name(text, line, cells, current)) \
+                and not (current is not None and "row_number" in current.cells and not any(r == "row_number" for r, _, _ in cells))
+            # (a table that numbers its rows: a line with no number goes on with the row above)
             if current is not None and not drug_here:
                 for r, s, e in cells:
                     current.cells.setdefault(r, []).append((ls + s, ls + e))
