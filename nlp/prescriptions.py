@@ -87,8 +87,11 @@ _RE_RELATIVE_HANDLES = re.compile(r"\s+(?:(?:has|have|had|will|would|can|is|was)
 def _relative_takes(before: str) -> bool:
     """A relative named before the drug as the one who has it ("his wife's tramadol", "Mother: codeine"), not a
     relative the team spoke with or who helped."""
+    # (a relative's home is a place: "she goes home to her daughter's with a BuTrans patch")
+    homes = [h.span() for h in context_patterns().cues["relative_home"].finditer(before)]
     return any(not _RE_RELATIVE_SPOKEN_WITH.search(before, max(0, f.start() - 50), f.start())
                and (not _RE_RELATIVE_HANDLES.match(before, f.end()) or _RE_THEIR_OWN.search(before, f.end()))
+               and not any(a <= f.start() < b for a, b in homes)
                for f in context_patterns().cues["family"].finditer(before))
 
 
