@@ -644,7 +644,9 @@ def _directions_follow(text: str, m, ce: int, others) -> bool:
 _RE_RATIO_LEAD = re.compile(r"\s*\d{1,2}(?:\.\d)?\s*/\s*\d{3,4}(?:\s*mg)?\b", _I)
 
 
-_RE_PASSIVE_AFTER = re.compile(r"\s*(?:is|be|should\s+be|to\s+be|will\s+be|can\s+be|must\s+be|to\s+(?:come|go|step)\s+down)\s", _I)
+# ("The OxyContin should now come down by 10mg per dose every week": a step-down told with a modal)
+_RE_PASSIVE_AFTER = re.compile(r"\s*(?:(?:MR|SR|XL|CR|IR|tablets?|capsules?|patch(?:es)?|liquid|dose)\s+)?(?:is|be|should\s+be|to\s+be|will\s+be|can\s+be|must\s+be|"
+                               r"(?:to|should|will|can|could|must|may)\s+(?:now\s+|then\s+|gradually\s+|slowly\s+)?(?:come|go|step)\s+down)\s", _I)
 _RE_FREE_OF = re.compile(r"[ \t]?-?[ \t]?free\b", _I)
 _RE_EMPTY_BOX = re.compile(r"[ \t]*(?:\[[ \t]\]|☐|□)[ \t]*[^\n]*$")  # (matched up to the drug's name)
 _RE_TICKED_BOX = re.compile(r"\[\s*[xX✓✔]\s*\]|☒|☑")

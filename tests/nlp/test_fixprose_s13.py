@@ -26,3 +26,19 @@ def test_a_relatives_own_drug_stays_family():
     body = ("He goes home on paracetamol 1g four times a day. His daughter's tramadol 50mg capsules are kept at "
             "her house.\n\nYours sincerely\n")
     assert _rxs(body) == []
+
+
+GOES_HOME = "He goes home on morphine sulfate MR 30mg twice a day, 14 days supplied.\n\n"
+
+
+# a step-down told with a modal ("should now come down by ...") or a plan to stop told before its steps is a plan,
+# never a second prescription
+@pytest.mark.parametrize("plan", [
+    "The morphine MR should now come down by 10mg per dose every week until he is off it.",
+    "The MST will then go down by 10mg each fortnight.",
+    "The aim is to stop the morphine altogether: after a week it should go down to 20mg twice a day, then 10mg "
+    "twice a day for a week, and then stop.",
+    "Our plan is to wean the morphine: 20mg twice a day from 21 May, then 10mg twice a day.",
+])
+def test_a_taper_plan_is_no_prescription(plan):
+    assert _rxs(GOES_HOME + plan + "\n\nYours sincerely\n") == [("morphine", "MR")]
