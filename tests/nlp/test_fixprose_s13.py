@@ -42,3 +42,15 @@ GOES_HOME = "He goes home on morphine sulfate MR 30mg twice a day, 14 days suppl
 ])
 def test_a_taper_plan_is_no_prescription(plan):
     assert _rxs(GOES_HOME + plan + "\n\nYours sincerely\n") == [("morphine", "MR")]
+
+
+# a dose told as the peak or the latest of a past course is that course's dose, not what goes home
+@pytest.mark.parametrize("past", [
+    "After the operation he was settled on oral oxycodone, which at its peak was OxyContin 40mg twice a day; we "
+    "have since brought this down.",
+    "She has taken tramadol for her back for years, most recently 100mg four times a day.",
+    "His oxycodone MR dose peaked at 60mg twice a day last week.",
+])
+def test_a_peak_or_latest_past_dose_is_historical(past):
+    body = past + "\n\nHe goes home on morphine sulfate MR 20mg twice a day, 14 days supplied.\n\nYours sincerely\n"
+    assert [(r.generic, r.dose_mg_max) for r in extract_letter(HEAD + body).opioids] == [("morphine", 20.0)]
