@@ -54,3 +54,12 @@ def test_a_taper_plan_is_no_prescription(plan):
 def test_a_peak_or_latest_past_dose_is_historical(past):
     body = past + "\n\nHe goes home on morphine sulfate MR 20mg twice a day, 14 days supplied.\n\nYours sincerely\n"
     assert [(r.generic, r.dose_mg_max) for r in extract_letter(HEAD + body).opioids] == [("morphine", 20.0)]
+
+
+# a past use the team kept going is a continued prescription
+@pytest.mark.parametrize("kept", ["and we have kept that going", "and we have left it unchanged",
+                                  "and I have kept her on it"])
+def test_a_past_use_kept_going_is_continued(kept):
+    body = (f"She had been taking co-codamol 30/500, two tablets four times a day, for her back, {kept}. "
+            "Her wound is healing well.\n\nYours sincerely\n")
+    assert [(r.generic, r.dose_mg_max) for r in extract_letter(HEAD + body).opioids] == [("codeine", 60.0)]
