@@ -63,3 +63,14 @@ def test_a_past_use_kept_going_is_continued(kept):
     body = (f"She had been taking co-codamol 30/500, two tablets four times a day, for her back, {kept}. "
             "Her wound is healing well.\n\nYours sincerely\n")
     assert [(r.generic, r.dose_mg_max) for r in extract_letter(HEAD + body).opioids] == [("codeine", 60.0)]
+
+
+# a drug the team considered at length but did not give ("... but in the end she did not need it") is no prescription
+@pytest.mark.parametrize("considered", [
+    "We considered a low dose of oxycodone for the worst nights but in the end she did not need it.",
+    "We briefly considered adding a small dose of morphine for the bad days, but she decided not to take it.",
+])
+def test_a_drug_considered_and_not_needed_is_no_prescription(considered):
+    body = (considered + " Her furosemide has been restarted at 20mg; the ramipril remains on hold.\n\n"
+            "Yours sincerely\n")
+    assert _rxs(body) == []
