@@ -551,7 +551,7 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
                                   or own_break.group("result")):
         # "... the patch, which her GP started in the summer, and her Oramorph ...", "He was using four or five
         # breakthrough doses a day, so the Zomorph has been increased to ...": the earlier part is another story
-        hist_zone = clause[own_from:]
+        hist_zone = clause if _past_use_list_object(text, cs, own_break, m, ce) else clause[own_from:]
     else:
         hist_zone = clause
     if others is not None:
@@ -623,6 +623,23 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         # 50mg tab; 1 bd-tds prn severe pain; x14; 5/7;": a line of fields the drug opens
         return "rx"
     return "reference"
+
+
+_RE_BARE_OBJECT_LEAD = re.compile(r"\s*(?:also\s+)?(?:(?:the|her|his|their)\s+)?", _I)
+_RE_OWN_VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|should|could|been|being|we|I|he|she|they|it|"
+                          r"this|which|who|takes|uses|goes)\b", _I)
+
+
+def _past_use_list_object(text: str, cs: int, own_break: re.Match, m: Mention, ce: int) -> bool:
+    """The drug is one more object of a past-use verb told before the first ("She had been taking co-codamol 30/500,
+    two tablets four times a day, and Zomorph 10mg twice a day for her knee"): a bare noun phrase after ', and',
+    with no verb of its own before the next break."""
+    if not own_break.group(0).rstrip().lower().endswith("and") \
+            or not _RE_BARE_OBJECT_LEAD.fullmatch(text, own_break.end(), m.start):
+        return False
+    nxt = _RE_SUBCLAUSE_BREAK.search(text, m.end, ce)
+    return not _RE_OWN_VERB.search(text, m.end, nxt.start() if nxt else ce) \
+        and bool(cue("historical", text[cs:own_break.start()]))
 
 
 def _directions_follow(text: str, m, ce: int, others) -> bool:
