@@ -584,6 +584,7 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
             and others.other_between(m, cs, cs + stop_word.start()):
         stop_word = None  # "Her co-codamol has been stopped and she should not take it alongside the oxycodone"
     stop_word = stop_word or context_patterns().cues["removed_after"].match(text, m.end, ce) \
+        or context_patterns().cues["no_longer_usable_after"].match(text, m.end, ce) \
         or _RE_REMOVED_FROM_TTO.search(stop_clause, own_from) \
         or _status_not_continued(stop_clause, own_from) \
         or (_RE_TAPERED_OFF.search(stop_clause) and _past_stop(stop_clause))  # "was tapered off over the admission"

@@ -88,3 +88,12 @@ def test_a_second_drug_with_its_own_verb_keeps_its_own_status():
     body = ("He had been taking tramadol 50mg four times a day, and oxycodone 5mg four-hourly when required has been "
             "started for his hip, 20 capsules supplied.\n\nYours sincerely\n")
     assert ("oxycodone", "IR") in _rxs(body)
+
+
+# a drug told to be no longer practical / suitable / tolerated is the one left behind
+@pytest.mark.parametrize("why", ["was no longer practical", "had become no longer safe", "was no longer tolerated"])
+def test_a_drug_no_longer_usable_is_stopped(why):
+    body = (f"His MST, which he had been sprinkling on soft food at 30mg twice daily, {why}, so we moved him to a fentanyl patch. "
+            "He goes home on Matrifen 25 micrograms/hour, changed every third day, five patches supplied.\n\n"
+            "Yours sincerely\n")
+    assert _rxs(body) == [("fentanyl", "patch")]
