@@ -97,3 +97,13 @@ def test_a_drug_no_longer_usable_is_stopped(why):
             "He goes home on Matrifen 25 micrograms/hour, changed every third day, five patches supplied.\n\n"
             "Yours sincerely\n")
     assert _rxs(body) == [("fentanyl", "patch")]
+
+
+# a request that the new product replace the old one on the repeat list names the old dose, not a prescription
+@pytest.mark.parametrize("req", [
+    "Please could you make sure the new oxycodone strength replaces the 10mg tablets on his repeat prescription.",
+    "Please use the new oxycodone dose in place of the 10mg capsules on her repeat list.",
+])
+def test_a_repeat_list_replacement_request_is_no_prescription(req):
+    body = ("He now takes oxycodone MR 20mg twice a day, two weeks supplied.\n\n" + req + "\n\nYours sincerely\n")
+    assert [(r.generic, r.dose_mg_max) for r in extract_letter(HEAD + body).opioids] == [("oxycodone", 20.0)]
