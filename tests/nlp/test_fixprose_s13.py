@@ -107,3 +107,11 @@ def test_a_drug_no_longer_usable_is_stopped(why):
 def test_a_repeat_list_replacement_request_is_no_prescription(req):
     body = ("He now takes oxycodone MR 20mg twice a day, two weeks supplied.\n\n" + req + "\n\nYours sincerely\n")
     assert [(r.generic, r.dose_mg_max) for r in extract_letter(HEAD + body).opioids] == [("oxycodone", 20.0)]
+
+
+# "we stopped it and replaced it with X": X is what goes home (the stop is the drug before's)
+@pytest.mark.parametrize("verb", ["replaced it with", "substituted them with", "replaced this by"])
+def test_the_drug_something_was_replaced_with_is_prescribed(verb):
+    body = (f"His tramadol was not helping, so we stopped it and {verb} regular morphine sulfate MR 10mg twice a day, "
+            "14 days supplied.\n\nYours sincerely\n")
+    assert [(r.generic, r.dose_mg_max) for r in extract_letter(HEAD + body).opioids] == [("morphine", 10.0)]
