@@ -45,6 +45,10 @@ _RE_STOPPED_WHEN = re.compile(r"\bstopped\s+(?:after|at|in|once|when)\b", _I)
 # the auxiliary of a passive stop ("has been stopped", "was discontinued"): the stop is its subject's, told before it
 _RE_PASSIVE_AUX_END = re.compile(r"\b(?:(?:has|have|had)\s+(?:(?:now|also|since|then)\s+)?been|was|were|is|are)\s+"
                                  r"(?:(?:now|also|since|then)\s+)?$", _I)
+# a clause that opens with a pronoun as the subject of a passive stop ("this has been stopped", "it was stopped"):
+# the stop is of something told before the clause
+_RE_PRONOUN_PASSIVE_STOP = re.compile(r"\s*(?:and\s+|but\s+|so\s+)?(?:this|it|these|they|that|both)\s+(?:(?:has|have|had)\s+"
+                                      r"(?:(?:now|also|since|then)\s+)?been|was|were|is|are)\s+(?:(?:now|also|since|then)\s+)?", _I)
 _RE_STOP_WORD = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended|(?-i:REMOVED|DELETED)|"
                            r"not\s+(?:for|to\s+be)\s+re-?start(?:ed|ing)?)\b", _I)
 # "- drowsy, not continued", "(not continued)": a status told after the drug; not a plan's "should be finished then,
@@ -583,6 +587,9 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
             and _RE_PASSIVE_AUX_END.search(stop_clause, 0, stop_word.start()) \
             and others.other_between(m, cs, cs + stop_word.start()):
         stop_word = None  # "Her co-codamol has been stopped and she should not take it alongside the oxycodone"
+    if stop_word is not None and stop_word.end() <= m.start - cs \
+            and _RE_PRONOUN_PASSIVE_STOP.fullmatch(stop_clause, 0, stop_word.start()):
+        stop_word = None  # "...; this has been stopped and he should not take it with the oxycodone": the pronoun's stop
     stop_word = stop_word or context_patterns().cues["removed_after"].match(text, m.end, ce) \
         or context_patterns().cues["no_longer_usable_after"].match(text, m.end, ce) \
         or _RE_REMOVED_FROM_TTO.search(stop_clause, own_from) \
@@ -725,7 +732,8 @@ def _past_stop(clause: str) -> bool:
 _RE_WHEN_BEFORE = re.compile(r"\b(?:once|when|after|if|until|unless|before|by\s+the\s+time)\b[^.;,\n]{0,30}$", _I)
 
 
-_RE_CHECK_BEFORE = re.compile(r"\b(?:ensure|make\s+sure|check|confirm|see)\s+(?:that\s+)?(?:\w+\s+)?(?:has|have|is|are)?\s*$|"
+# ("make sure the Longtec has stopped by then": a determiner may come before the name)
+_RE_CHECK_BEFORE = re.compile(r"\b(?:ensure|make\s+sure|check|confirm|see)\s+(?:that\s+)?(?:(?:the|his|her|their)\s+)?(?:[\w-]+\s+)?(?:has|have|is|are)?\s*$|"
                               r"\b(?:ensure|make\s+sure|check|confirm)\s+(?:that\s+)?$", _I)
 
 

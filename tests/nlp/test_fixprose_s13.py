@@ -115,3 +115,25 @@ def test_the_drug_something_was_replaced_with_is_prescribed(verb):
     body = (f"His tramadol was not helping, so we stopped it and {verb} regular morphine sulfate MR 10mg twice a day, "
             "14 days supplied.\n\nYours sincerely\n")
     assert [(r.generic, r.dose_mg_max) for r in extract_letter(HEAD + body).opioids] == [("morphine", 10.0)]
+
+
+# a step-down's target told with a modal ("should go down to 5mg twice a day after one week") is a plan
+def test_a_modal_step_down_target_is_a_plan():
+    body = ("He goes home on oxycodone MR 10mg twice a day, 14 days supplied.\n\nThe oxycodone MR should go down to "
+            "5mg twice a day after one week at home and then stop.\n\nYours sincerely\n")
+    assert [(r.generic, r.dose_mg_max) for r in extract_letter(HEAD + body).opioids] == [("oxycodone", 10.0)]
+
+
+# a stop whose subject is a pronoun for the drug told before ("...; this has been stopped and he should not take it
+# with the oxycodone") is not the later drug's stop, nor is a stop the GP is asked to make sure of
+@pytest.mark.parametrize("tail", [
+    "He had been taking co-codamol 30/500 before he came in; this has been stopped and he should not take it with "
+    "the oxycodone.",
+    "Please could you review his oxycodone use at about two weeks and make sure the\nLongtec has stopped by "
+    "then; his gabapentin can stay for now and will be reviewed\nin the clinic.",
+])
+def test_a_stop_of_another_drug_or_to_be_checked_keeps_the_discharge_item(tail):
+    body = ("On discharge he takes Longtec 10mg twice a day and OxyNorm 5mg capsules, one up\nto four times a day "
+            "when needed for stump pain, with 14 days of each supplied, plus\nparacetamol 1g four times daily.\n\n"
+            + tail + "\n\nYours sincerely\n")
+    assert sorted((r.formulation, r.dose_mg_max) for r in extract_letter(HEAD + body).opioids) == [("IR", 5.0), ("MR", 10.0)]
