@@ -1442,8 +1442,9 @@ def _previous_dose(text: str, g: Group) -> float | None:
         m = rx[key].search(zone)
         if m:
             v = _RE_MG_VALUE.search(m.group())
-            if v and re.match(r"\s*/\s*h", m.group()[v.end():], _I):
-                return None  # a patch's rate ("was 15 micrograms/hour") is no dose in mg
+            if v and (re.match(r"\s*/\s*h", m.group()[v.end():], _I)
+                      or v.group(2).lower().startswith(("mcg", "micro")) and re.search(r"\bpatch|/\s*h", zone, _I)):
+                return None  # a patch's rate ("was 15 micrograms/hour", "started at 25 micrograms") is no dose in mg
             if v:
                 val = float(v.group(1))
                 return val / 1000.0 if v.group(2).lower().startswith(("mcg", "micro")) else val

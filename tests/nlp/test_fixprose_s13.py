@@ -137,3 +137,28 @@ def test_a_stop_of_another_drug_or_to_be_checked_keeps_the_discharge_item(tail):
             "when needed for stump pain, with 14 days of each supplied, plus\nparacetamol 1g four times daily.\n\n"
             + tail + "\n\nYours sincerely\n")
     assert sorted((r.formulation, r.dose_mg_max) for r in extract_letter(HEAD + body).opioids) == [("IR", 5.0), ("MR", 10.0)]
+
+
+# a starting dose told in brackets after today's dose ("(started on 15 May at 10mg twice daily and increased on
+# 18 May)") is the dose before, even where the bracket wraps onto the next line of a paragraph wrapped at 80
+WRAPPED = ("He was admitted with back pain from his bone metastases, which had kept him awake\n"
+           "for a week, and his pain settled over the next few days on regular morphine. He\n"
+           "goes home on Zomorph 30mg twice a day (started on 3 May at 10mg twice daily and\n"
+           "increased on 6 May) and paracetamol 1g four times a day, with 7 days of both\n"
+           "supplied.\n\nYours sincerely\n")
+
+
+@pytest.mark.parametrize("body", [
+    WRAPPED,
+    "He goes home on Zomorph 30mg twice a day (commenced at 10mg twice daily on the ward), 7 days supplied.\n",
+])
+def test_a_bracketed_starting_dose_is_the_previous_dose(body):
+    rx = extract_letter(HEAD + body).opioids
+    assert [(r.generic, r.dose_mg_max, r.previous_dose_mg) for r in rx] == [("morphine", 30.0, 10.0)]
+
+
+def test_a_patch_starting_rate_is_no_previous_dose_in_mg():
+    body = ("He goes home on a Matrifen 50 micrograms/hour patch, changed every third day (started at 25 micrograms "
+            "on 3 May), five patches supplied.\n\nYours sincerely\n")
+    rx = extract_letter(HEAD + body).opioids
+    assert [(r.generic, r.previous_dose_mg) for r in rx] == [("fentanyl", None)]
