@@ -93,7 +93,8 @@ _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "sh
              "might you", "will you", "at most", "max", "exceed", "until", "down to", "down onto", "if you", "wonder",
              "kind enough", "back to", "make sure", "confirm", "is off", "come down", "go down", "back down", "long-term", "long term",
              "thereafter", "manage on", "cope on", "get by on", "manage with", "cope with", "have finished",
-             "you may", "you might", "refill", "halv", "w/d", "consider", "not be")
+             "you may", "you might", "refill", "halv", "w/d", "consider", "not be",
+             "course only", "take it off", "taking it off", "take them off", "taking them off")
 _KW_RE = WordListPattern.of_words(_KEYWORDS)  # run on the case-folded letter: same offsets, several times faster
 
 

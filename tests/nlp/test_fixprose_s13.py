@@ -162,3 +162,35 @@ def test_a_patch_starting_rate_is_no_previous_dose_in_mg():
             "on 3 May), five patches supplied.\n\nYours sincerely\n")
     rx = extract_letter(HEAD + body).opioids
     assert [(r.generic, r.previous_dose_mg) for r in rx] == [("fentanyl", None)]
+
+
+def _wean(body: str):
+    return extract_letter(HEAD + body).weaning_plan.present
+
+
+PATCH = "He goes home on a BuTrans 10 micrograms/hour patch, changed every Monday, four patches supplied.\n\n"
+
+
+@pytest.mark.parametrize("plan", [
+    "I would be grateful if you could review the patch at four weeks with a view to taking it off once he is "
+    "walking comfortably.",
+    "Please take the patch off when his hip pain has settled.",
+])
+def test_taking_the_patch_off_with_a_condition_is_a_weaning_plan(plan):
+    assert _wean(PATCH + plan + "\n\nYours sincerely\n")
+
+
+def test_taking_it_off_the_repeat_list_is_no_taking_off():
+    assert not _wean(PATCH + "Please take it off his repeat list, as we will supply it.\n\nYours sincerely\n")
+
+
+def test_a_course_of_so_many_days_only_is_a_weaning_plan():
+    body = ("We have added oxycodone 5mg capsules, one up to every six hours if needed, 14 capsules, and that is a "
+            "one-week course only.\n\nYours sincerely\n")
+    assert _wean(body)
+
+
+def test_a_past_wean_told_actively_is_no_plan():
+    body = ("He was on tramadol for a year until 2022, when you weaned him off it over three months. He goes home "
+            "on co-codamol 30/500, two tablets four times a day when needed, 28 tablets.\n\nYours sincerely\n")
+    assert not _wean(body)
