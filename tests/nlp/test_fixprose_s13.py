@@ -194,3 +194,19 @@ def test_a_past_wean_told_actively_is_no_plan():
     body = ("He was on tramadol for a year until 2022, when you weaned him off it over three months. He goes home "
             "on co-codamol 30/500, two tablets four times a day when needed, 28 tablets.\n\nYours sincerely\n")
     assert not _wean(body)
+
+
+# "..., and for breakthrough pain <next drug>": the lead-in is the next drug's, not the patch's directions
+def test_a_breakthrough_lead_in_belongs_to_the_next_drug():
+    body = ("We have started him on a Matrifen 25 micrograms/hour patch, changed every 72 hours, five patches "
+            "supplied, and for breakthrough pain Oramorph 10mg/5ml, 2.5ml up to four times a day when needed, "
+            "100ml supplied.\n\nYours sincerely\n")
+    rx = extract_letter(HEAD + body).opioids
+    assert [(r.generic, r.prn) for r in rx] == [("fentanyl", False), ("morphine", True)]
+
+
+def test_a_drugs_own_breakthrough_indication_stays_with_it():
+    body = ("He goes home on Oramorph 10mg/5ml, 2.5ml every four hours as needed for breakthrough pain, and "
+            "Zomorph 10mg twice a day, 7 days supplied.\n\nYours sincerely\n")
+    rx = extract_letter(HEAD + body).opioids
+    assert [(r.formulation, r.prn) for r in rx] == [("liquid", True), ("MR", False)]
