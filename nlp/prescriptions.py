@@ -670,6 +670,12 @@ _RE_RATIO_LEAD = re.compile(r"\s*\d{1,2}(?:\.\d)?\s*/\s*\d{3,4}(?:\s*mg)?\b", _I
 
 
 # ("The OxyContin should now come down by 10mg per dose every week": a step-down told with a modal)
+# a start told with its date or first dose beside a change ("(started on 15 November at 10mg twice daily and increased
+# on 18 November)", "(started at 25 micrograms on 17 September, increased to 50 ...)"): a drug begun and titrated
+# in this admission, not one the patient brought in (not "started by his GP in 2023")
+_RE_STARTED_HERE_THEN_CHANGED = re.compile(
+    r"\b(?:started|commenced|initiated|begun)\s+(?:on\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\b|at\s+\d)"
+    r"(?![^)\n]{0,40}\b(?:by\s+(?:your|the|his|her|their)\s+GP|years?\s+ago|in\s+(?:19|20)\d\d)\b)", _I)
 _RE_PASSIVE_AFTER = re.compile(r"\s*(?:(?:MR|SR|XL|CR|IR|tablets?|capsules?|patch(?:es)?|liquid|dose)\s+)?(?:is|be|should\s+be|to\s+be|will\s+be|can\s+be|must\s+be|"
                                r"(?:to|should|will|can|could|must|may)\s+(?:now\s+|then\s+|gradually\s+|slowly\s+)?(?:come|go|step)\s+down)\s", _I)
 _RE_FREE_OF = re.compile(r"[ \t]?-?[ \t]?free\b", _I)
@@ -1374,7 +1380,9 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
     marked = _legend_mark(layout, g)  # once for both readers of the status
     rx.new_on_admission = _new_status(layout, g, cells, marked)
     rx.status = _status(layout, g, cells, previous is not None, marked)
-    if rx.status in ("changed", "continued"):
+    if rx.status == "changed" and _RE_STARTED_HERE_THEN_CHANGED.search(text, g.cue_start, g.seg_end):
+        rx.new_on_admission = True  # "Zomorph 20mg bd (started on 15 November at 10mg bd and increased ...)": titrated here
+    elif rx.status in ("changed", "continued"):
         rx.new_on_admission = False  # the gold schema: a changed dose is a pre-existing prescription
     elif rx.status == "new":
         rx.new_on_admission = True

@@ -210,3 +210,17 @@ def test_a_drugs_own_breakthrough_indication_stays_with_it():
             "Zomorph 10mg twice a day, 7 days supplied.\n\nYours sincerely\n")
     rx = extract_letter(HEAD + body).opioids
     assert [(r.formulation, r.prn) for r in rx] == [("liquid", True), ("MR", False)]
+
+
+# a drug started and titrated in this admission ("(started on 3 May at 10mg ... and increased on 6 May)") is new,
+# though its dose changed; one started by the GP years ago and changed now is not
+@pytest.mark.parametrize("bracket, new", [
+    ("(started on 3 May at 10mg twice daily and increased on 6 May)", True),
+    ("(started at 10mg twice daily on 3 May, increased on 6 May)", True),
+    ("(started at 10mg twice daily by his GP in 2021, increased on 6 May)", False),
+])
+def test_a_drug_started_and_titrated_here_is_new(bracket, new):
+    body = (f"After his fracture he goes home on Zomorph 30mg twice a day {bracket}, 7 days supplied.\n\n"
+            "Yours sincerely\n")
+    rx = extract_letter(HEAD + body).opioids
+    assert [(r.generic, r.new_on_admission) for r in rx] == [("morphine", new)]
