@@ -224,3 +224,15 @@ def test_a_drug_started_and_titrated_here_is_new(bracket, new):
             "Yours sincerely\n")
     rx = extract_letter(HEAD + body).opioids
     assert [(r.generic, r.new_on_admission) for r in rx] == [("morphine", new)]
+
+
+# a limit told in a later sentence as finishing with the drug ("he should have finished with the co-codamol
+# altogether within seven days") or being completely off it is the course's length
+@pytest.mark.parametrize("limit, days", [
+    ("I have told him that he should have finished with the codeine altogether within five days.", 5),
+    ("She should be completely off the codeine within 10 days.", 10),
+])
+def test_a_finish_limit_in_a_later_sentence_is_the_duration(limit, days):
+    body = ("He goes home on codeine phosphate 30mg, one or two tablets up to four times a day when needed, 56 "
+            "tablets.\n\n" + limit + "\n\nYours sincerely\n")
+    assert [(r.generic, r.duration_days) for r in extract_letter(HEAD + body).opioids] == [("codeine", days)]
