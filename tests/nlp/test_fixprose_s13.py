@@ -236,3 +236,10 @@ def test_a_finish_limit_in_a_later_sentence_is_the_duration(limit, days):
     body = ("He goes home on codeine phosphate 30mg, one or two tablets up to four times a day when needed, 56 "
             "tablets.\n\n" + limit + "\n\nYours sincerely\n")
     assert [(r.generic, r.duration_days) for r in extract_letter(HEAD + body).opioids] == [("codeine", days)]
+
+
+# "with 14 days' supply of both" told once after two drugs is each one's days supplied
+def test_a_days_supply_of_both_is_each_items_supply():
+    body = ("He goes home on morphine sulfate MR 30mg twice a day with Oramorph 10mg/5ml, 5ml every four hours "
+            "when required, with 10 days' supply of both.\n\nYours sincerely\n")
+    assert [(r.formulation, r.supply_days) for r in extract_letter(HEAD + body).opioids] == [("MR", 10), ("liquid", 10)]
