@@ -1056,6 +1056,15 @@ def _dob(parts, ref: dt.date | None) -> dt.date | None:
     return born
 
 
+def _age_number(tok: str) -> int | None:
+    """An age as written: digits, or words ('seventy', 'eighty-two')."""
+    if tok.isdigit():
+        return int(tok)
+    from nlp.sig import to_number  # (the number words of sig_rules.json)
+    v = to_number(tok)
+    return int(v) if v is not None and v == int(v) else None
+
+
 def patient_age(text: str) -> int | None:
     """Age in years at discharge: a stated age, else DOB and the discharge (or letter) date."""
     rules = _age_rules()
@@ -1063,8 +1072,8 @@ def patient_age(text: str) -> int | None:
     for rx, region in [(x, text[:1000]) for x in rules["terse"]] + [(x, head) for x in rules["explicit"]]:
         m = rx.search(region)
         if m:
-            v = int(m.group(1))
-            if 0 <= v <= 120:
+            v = _age_number(m.group(1))
+            if v is not None and 0 <= v <= 120:
                 return v
     for rx in rules["header_age"]:
         for m in rx.finditer(text[:600]):

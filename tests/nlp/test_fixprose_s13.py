@@ -243,3 +243,11 @@ def test_a_days_supply_of_both_is_each_items_supply():
     body = ("He goes home on morphine sulfate MR 30mg twice a day with Oramorph 10mg/5ml, 5ml every four hours "
             "when required, with 10 days' supply of both.\n\nYours sincerely\n")
     assert [(r.formulation, r.supply_days) for r in extract_letter(HEAD + body).opioids] == [("MR", 10), ("liquid", 10)]
+
+
+# an age written in words ("aged seventy", "a seventy-two-year-old") is the patient's age
+@pytest.mark.parametrize("words, age", [("aged seventy", 70), ("aged eighty-one", 81), ("a sixty-eight-year-old", 68)])
+def test_an_age_in_words(words, age):
+    text = (f"Dear Dr Test\n\nRe: Mrs Test Person, {words}, NHS 999 000 0000\nDischarged 14/05/2026\n\n"
+            "She goes home on paracetamol only.\n")
+    assert extract_letter(text).patient_age == age
