@@ -251,3 +251,18 @@ def test_an_age_in_words(words, age):
     text = (f"Dear Dr Test\n\nRe: Mrs Test Person, {words}, NHS 999 000 0000\nDischarged 14/05/2026\n\n"
             "She goes home on paracetamol only.\n")
     assert extract_letter(text).patient_age == age
+
+
+# a co-drug joined to a past use the team kept going ("... and we have kept that going, with her pregabalin 50mg
+# twice daily as before") goes on too
+def test_a_codrug_joined_to_a_kept_past_use_is_active():
+    body = ("She had been taking co-codamol 30/500, two tablets four times a day, for her back for a year, and we have "
+            "kept that going, with her gabapentin 300mg three times a day as before.\n\nYours sincerely\n")
+    assert "gabapentinoid_coprescribed" in extract_letter(HEAD + body).risk_flags
+
+
+def test_a_codrug_of_a_past_use_alone_stays_historical():
+    body = ("She had been taking co-codamol 30/500 and gabapentin 300mg three times a day for her back, but both "
+            "were stopped last year. She goes home on oxycodone 5mg capsules, one every four hours when needed, "
+            "20 capsules.\n\nYours sincerely\n")
+    assert "gabapentinoid_coprescribed" not in extract_letter(HEAD + body).risk_flags
