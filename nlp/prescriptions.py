@@ -1379,7 +1379,8 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
         rx.fuzzy_match = f"{fz.surface} -> {fz.fuzzy_of}"
     marked = _legend_mark(layout, g)  # once for both readers of the status
     rx.new_on_admission = _new_status(layout, g, cells, marked)
-    rx.status = _status(layout, g, cells, previous is not None, marked)
+    # (a patch's previous rate, "(previously 10 micrograms/hour)", is no dose in mg but a change all the same)
+    rx.status = _status(layout, g, cells, previous is not None or _previous_rate(text, g), marked)
     if rx.status == "changed" and _RE_STARTED_HERE_THEN_CHANGED.search(text, g.cue_start, g.seg_end):
         rx.new_on_admission = True  # "Zomorph 20mg bd (started on 15 November at 10mg bd and increased ...)": titrated here
     elif rx.status in ("changed", "continued"):
@@ -1457,6 +1458,16 @@ def _previous_dose(text: str, g: Group) -> float | None:
                 val = float(v.group(1))
                 return val / 1000.0 if v.group(2).lower().startswith(("mcg", "micro")) else val
     return None
+
+
+def _previous_rate(text: str, g: Group) -> bool:
+    """The statement gives a patch's rate before this admission's change ("(previously 10 micrograms/hour)")."""
+    zone = text[g.cue_start:g.seg_end]
+    for key in ("bracket", "phrase"):
+        m = _not_current()[key].search(zone)
+        if m and (v := _RE_MG_VALUE.search(m.group())) and re.match(r"\s*/\s*h", m.group()[v.end():], _I):
+            return True
+    return False
 
 
 _RE_LATER_STEP = re.compile(r"\b(?:reduce|reducing|decrease|step(?:ping)?\s+down|wean|taper|cut\s+down|then|after|from\s+day)\b", _I)

@@ -266,3 +266,12 @@ def test_a_codrug_of_a_past_use_alone_stays_historical():
             "were stopped last year. She goes home on oxycodone 5mg capsules, one every four hours when needed, "
             "20 capsules.\n\nYours sincerely\n")
     assert "gabapentinoid_coprescribed" not in extract_letter(HEAD + body).risk_flags
+
+
+# a patch's rate before a change told in brackets ("(previously 10 micrograms/hour)") makes it a changed, pre-existing
+# prescription, as a previous dose in mg does
+def test_a_previous_patch_rate_makes_the_patch_changed():
+    body = ("She now goes home on BuTrans 20 micrograms/hour (previously 10 micrograms/hour), one patch applied every "
+            "Monday, four patches supplied.\n\nYours sincerely\n")
+    rx = extract_letter(HEAD + body).opioids
+    assert [(r.generic, r.status, r.new_on_admission) for r in rx] == [("buprenorphine", "changed", False)]
