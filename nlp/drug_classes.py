@@ -446,6 +446,17 @@ def _same_drug_key(surface: str) -> str:
     return _rules().generic_of.get(low) or low
 
 
+_RE_WITH_OWN = re.compile(r"\b(?:with|and|plus|alongside)\s+(?:her|his|their)\s+(?:usual\s+|regular\s+)?$", re.I)
+
+
+def _kept_with(text: str, st_s: int, s: int, cue) -> bool:
+    """'She had been taking co-dydramol ..., and we have kept that going, with her pregabalin 50mg twice daily as
+    before': a drug joined to a past use the team kept going goes on too."""
+    h = cue("historical", text[st_s:s])
+    keep = cue("discharge_positive", text[st_s + h.end():s]) if h else None
+    return keep is not None and bool(_RE_WITH_OWN.search(text, max(st_s, s - 30), s))
+
+
 def _status(layout, text, s, e, st_s, st_e, before, after, r: _Rules, cue) -> str:
     kind = layout.section_kind(s)
     stmt = text[st_s:st_e]
@@ -464,12 +475,13 @@ def _status(layout, text, s, e, st_s, st_e, before, after, r: _Rules, cue) -> st
         return _SECTION_STATUS[kind]
     if cue("family", before[-40:]):
         return "historical"
-    if cue("historical", stmt) or cue("inpatient_only", text[max(st_s, s - 30):min(st_e, e + 30)]) or \
-            r.historical.search(stmt):
+    if (cue("historical", stmt) or cue("inpatient_only", text[max(st_s, s - 30):min(st_e, e + 30)]) or
+            r.historical.search(stmt)) and not _kept_with(text, st_s, s, cue):
         return "historical"
     cs, _ce = layout.clause_bounds(s)
     cs = max(cs, s - 200)  # the list's lead-in ("she was taking ...") is near; bounded for very long lines
-    if (cue("historical", text[cs:s]) or r.historical.search(text[cs:s])) and not r.active_cue.search(stmt):
+    if (cue("historical", text[cs:s]) or r.historical.search(text[cs:s])) and not r.active_cue.search(stmt) \
+            and not _kept_with(text, min(cs, st_s), s, cue):
         return "historical"  # "she was taking co-codamol, pregabalin and diazepam" covers the whole list
     if kind == "discharge" or r.supplied.search(stmt):
         return "active"

@@ -93,7 +93,8 @@ _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "sh
              "might you", "will you", "at most", "max", "exceed", "until", "down to", "down onto", "if you", "wonder",
              "kind enough", "back to", "make sure", "confirm", "is off", "come down", "go down", "back down", "long-term", "long term",
              "thereafter", "manage on", "cope on", "get by on", "manage with", "cope with", "have finished",
-             "you may", "you might", "refill", "halv", "w/d", "d/c", "consider", "not be")
+             "you may", "you might", "refill", "halv", "w/d", "d/c", "consider", "not be",
+             "course only", "take it off", "taking it off", "take them off", "taking them off")
 _KW_RE = WordListPattern.of_words(_KEYWORDS)  # run on the case-folded letter: same offsets, several times faster
 
 
@@ -1077,6 +1078,15 @@ def _dob(parts, ref: dt.date | None) -> dt.date | None:
     return born
 
 
+def _age_number(tok: str) -> int | None:
+    """An age as written: digits, or words ('seventy', 'eighty-two')."""
+    if tok.isdigit():
+        return int(tok)
+    from nlp.sig import to_number  # (the number words of sig_rules.json)
+    v = to_number(tok)
+    return int(v) if v is not None and v == int(v) else None
+
+
 def patient_age(text: str) -> int | None:
     """Age in years at discharge: a stated age, else DOB and the discharge (or letter) date."""
     rules = _age_rules()
@@ -1084,8 +1094,8 @@ def patient_age(text: str) -> int | None:
     for rx, region in [(x, text[:1000]) for x in rules["terse"]] + [(x, head) for x in rules["explicit"]]:
         m = rx.search(region)
         if m:
-            v = int(m.group(1))
-            if 0 <= v <= 120:
+            v = _age_number(m.group(1))
+            if v is not None and 0 <= v <= 120:
                 return v
     for rx in rules["header_age"]:
         for m in rx.finditer(text[:600]):

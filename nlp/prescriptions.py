@@ -45,6 +45,10 @@ _RE_STOPPED_WHEN = re.compile(r"\bstopped\s+(?:after|at|in|once|when)\b", _I)
 # the auxiliary of a passive stop ("has been stopped", "was discontinued"): the stop is its subject's, told before it
 _RE_PASSIVE_AUX_END = re.compile(r"\b(?:(?:has|have|had)\s+(?:(?:now|also|since|then)\s+)?been|was|were|is|are)\s+"
                                  r"(?:(?:now|also|since|then)\s+)?$", _I)
+# a clause that opens with a pronoun as the subject of a passive stop ("this has been stopped", "it was stopped"):
+# the stop is of something told before the clause
+_RE_PRONOUN_PASSIVE_STOP = re.compile(r"\s*(?:and\s+|but\s+|so\s+)?(?:this|it|these|they|that|both)\s+(?:(?:has|have|had)\s+"
+                                      r"(?:(?:now|also|since|then)\s+)?been|was|were|is|are)\s+(?:(?:now|also|since|then)\s+)?", _I)
 _RE_STOP_WORD = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended|(?-i:REMOVED|DELETED)|"
                            r"not\s+(?:for|to\s+be)\s+re-?start(?:ed|ing)?)\b", _I)
 # "- drowsy, not continued", "(not continued)": a status told after the drug; not a plan's "should be finished then,
@@ -87,8 +91,11 @@ _RE_RELATIVE_HANDLES = re.compile(r"\s+(?:(?:has|have|had|will|would|can|is|was)
 def _relative_takes(before: str) -> bool:
     """A relative named before the drug as the one who has it ("his wife's tramadol", "Mother: codeine"), not a
     relative the team spoke with or who helped."""
+    # (a relative's home is a place: "she goes home to her daughter's with a BuTrans patch")
+    homes = [h.span() for h in context_patterns().cues["relative_home"].finditer(before)]
     return any(not _RE_RELATIVE_SPOKEN_WITH.search(before, max(0, f.start() - 50), f.start())
                and (not _RE_RELATIVE_HANDLES.match(before, f.end()) or _RE_THEIR_OWN.search(before, f.end()))
+               and not any(a <= f.start() < b for a, b in homes)
                for f in context_patterns().cues["family"].finditer(before))
 
 
@@ -555,7 +562,7 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
                                   or own_break.group("result")):
         # "... the patch, which her GP started in the summer, and her Oramorph ...", "He was using four or five
         # breakthrough doses a day, so the Zomorph has been increased to ...": the earlier part is another story
-        hist_zone = clause[own_from:]
+        hist_zone = clause if _past_use_list_object(text, cs, own_break, m, ce) else clause[own_from:]
     else:
         hist_zone = clause
     if others is not None:
@@ -587,7 +594,11 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
             and _RE_PASSIVE_AUX_END.search(stop_clause, 0, stop_word.start()) \
             and others.other_between(m, cs, cs + stop_word.start()):
         stop_word = None  # "Her co-codamol has been stopped and she should not take it alongside the oxycodone"
+    if stop_word is not None and stop_word.end() <= m.start - cs \
+            and _RE_PRONOUN_PASSIVE_STOP.fullmatch(stop_clause, 0, stop_word.start()):
+        stop_word = None  # "...; this has been stopped and he should not take it with the oxycodone": the pronoun's stop
     stop_word = stop_word or context_patterns().cues["removed_after"].match(text, m.end, ce) \
+        or context_patterns().cues["no_longer_usable_after"].match(text, m.end, ce) \
         or _RE_REMOVED_FROM_TTO.search(stop_clause, own_from) \
         or _status_not_continued(stop_clause, own_from) \
         or (_RE_TAPERED_OFF.search(stop_clause) and _past_stop(stop_clause))  # "was tapered off over the admission"
@@ -629,6 +640,23 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
     return "reference"
 
 
+_RE_BARE_OBJECT_LEAD = re.compile(r"\s*(?:also\s+)?(?:(?:the|her|his|their)\s+)?", _I)
+_RE_OWN_VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|should|could|been|being|we|I|he|she|they|it|"
+                          r"this|which|who|takes|uses|goes)\b", _I)
+
+
+def _past_use_list_object(text: str, cs: int, own_break: re.Match, m: Mention, ce: int) -> bool:
+    """The drug is one more object of a past-use verb told before the first ("She had been taking co-codamol 30/500,
+    two tablets four times a day, and Zomorph 10mg twice a day for her knee"): a bare noun phrase after ', and',
+    with no verb of its own before the next break."""
+    if not own_break.group(0).rstrip().lower().endswith("and") \
+            or not _RE_BARE_OBJECT_LEAD.fullmatch(text, own_break.end(), m.start):
+        return False
+    nxt = _RE_SUBCLAUSE_BREAK.search(text, m.end, ce)
+    return not _RE_OWN_VERB.search(text, m.end, nxt.start() if nxt else ce) \
+        and bool(cue("historical", text[cs:own_break.start()]))
+
+
 def _directions_follow(text: str, m, ce: int, others) -> bool:
     """A drug told without its sig, whose next sentence gives the directions: "You have been given tramadol 50mg
     capsules. Take one or two capsules up to four times a day if you need them." The directions stop at the sentence
@@ -648,7 +676,15 @@ def _directions_follow(text: str, m, ce: int, others) -> bool:
 _RE_RATIO_LEAD = re.compile(r"\s*\d{1,2}(?:\.\d)?\s*/\s*\d{3,4}(?:\s*mg)?\b", _I)
 
 
-_RE_PASSIVE_AFTER = re.compile(r"\s*(?:is|be|should\s+be|to\s+be|will\s+be|can\s+be|must\s+be|to\s+(?:come|go|step)\s+down)\s", _I)
+# ("The OxyContin should now come down by 10mg per dose every week": a step-down told with a modal)
+# a start told with its date or first dose beside a change ("(started on 15 November at 10mg twice daily and increased
+# on 18 November)", "(started at 25 micrograms on 17 September, increased to 50 ...)"): a drug begun and titrated
+# in this admission, not one the patient brought in (not "started by his GP in 2023")
+_RE_STARTED_HERE_THEN_CHANGED = re.compile(
+    r"\b(?:started|commenced|initiated|begun)\s+(?:on\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\b|at\s+\d)"
+    r"(?![^)\n]{0,40}\b(?:by\s+(?:your|the|his|her|their)\s+GP|years?\s+ago|in\s+(?:19|20)\d\d)\b)", _I)
+_RE_PASSIVE_AFTER = re.compile(r"\s*(?:(?:MR|SR|XL|CR|IR|tablets?|capsules?|patch(?:es)?|liquid|dose)\s+)?(?:is|be|should\s+be|to\s+be|will\s+be|can\s+be|must\s+be|"
+                               r"(?:to|should|will|can|could|must|may)\s+(?:now\s+|then\s+|gradually\s+|slowly\s+)?(?:come|go|step)\s+down)\s", _I)
 _RE_FREE_OF = re.compile(r"[ \t]?-?[ \t]?free\b", _I)
 _RE_EMPTY_BOX = re.compile(r"[ \t]*(?:\[[ \t]\]|☐|□)[ \t]*[^\n]*$")  # (matched up to the drug's name)
 _RE_TICKED_BOX = re.compile(r"\[\s*[xX✓✔]\s*\]|☒|☑")
@@ -709,7 +745,8 @@ def _past_stop(clause: str) -> bool:
 _RE_WHEN_BEFORE = re.compile(r"\b(?:once|when|after|if|until|unless|before|by\s+the\s+time)\b[^.;,\n]{0,30}$", _I)
 
 
-_RE_CHECK_BEFORE = re.compile(r"\b(?:ensure|make\s+sure|check|confirm|see)\s+(?:that\s+)?(?:\w+\s+)?(?:has|have|is|are)?\s*$|"
+# ("make sure the Longtec has stopped by then": a determiner may come before the name)
+_RE_CHECK_BEFORE = re.compile(r"\b(?:ensure|make\s+sure|check|confirm|see)\s+(?:that\s+)?(?:(?:the|his|her|their)\s+)?(?:[\w-]+\s+)?(?:has|have|is|are)?\s*$|"
                               r"\b(?:ensure|make\s+sure|check|confirm)\s+(?:that\s+)?$", _I)
 
 
@@ -1355,8 +1392,11 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
         rx.fuzzy_match = f"{fz.surface} -> {fz.fuzzy_of}"
     marked = _legend_mark(layout, g)  # once for both readers of the status
     rx.new_on_admission = _new_status(layout, g, cells, marked)
-    rx.status = _status(layout, g, cells, previous is not None, marked)
-    if rx.status in ("changed", "continued"):
+    # (a patch's previous rate, "(previously 10 micrograms/hour)", is no dose in mg but a change all the same)
+    rx.status = _status(layout, g, cells, previous is not None or _previous_rate(text, g), marked)
+    if rx.status == "changed" and _RE_STARTED_HERE_THEN_CHANGED.search(text, g.cue_start, g.seg_end):
+        rx.new_on_admission = True  # "Zomorph 20mg bd (started on 15 November at 10mg bd and increased ...)": titrated here
+    elif rx.status in ("changed", "continued"):
         rx.new_on_admission = False  # the gold schema: a changed dose is a pre-existing prescription
     elif rx.status == "new":
         rx.new_on_admission = True
@@ -1424,12 +1464,23 @@ def _previous_dose(text: str, g: Group) -> float | None:
         m = rx[key].search(zone)
         if m:
             v = _RE_MG_VALUE.search(m.group())
-            if v and re.match(r"\s*/\s*h", m.group()[v.end():], _I):
-                return None  # a patch's rate ("was 15 micrograms/hour") is no dose in mg
+            if v and (re.match(r"\s*/\s*h", m.group()[v.end():], _I)
+                      or v.group(2).lower().startswith(("mcg", "micro")) and re.search(r"\bpatch|/\s*h", zone, _I)):
+                return None  # a patch's rate ("was 15 micrograms/hour", "started at 25 micrograms") is no dose in mg
             if v:
                 val = float(v.group(1))
                 return val / 1000.0 if v.group(2).lower().startswith(("mcg", "micro")) else val
     return None
+
+
+def _previous_rate(text: str, g: Group) -> bool:
+    """The statement gives a patch's rate before this admission's change ("(previously 10 micrograms/hour)")."""
+    zone = text[g.cue_start:g.seg_end]
+    for key in ("bracket", "phrase"):
+        m = _not_current()[key].search(zone)
+        if m and (v := _RE_MG_VALUE.search(m.group())) and re.match(r"\s*/\s*h", m.group()[v.end():], _I):
+            return True
+    return False
 
 
 _RE_LATER_STEP = re.compile(r"\b(?:reduce|reducing|decrease|step(?:ping)?\s+down|wean|taper|cut\s+down|then|after|from\s+day)\b", _I)

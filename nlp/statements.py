@@ -85,6 +85,7 @@ class StatementPatterns:
     rec_before: re.Pattern  # a reconciliation's "before" column heading ("Admission", "Was")
     rec_now: re.Pattern  # ... and its "now" column heading ("Discharge", "Now", "Going home")
     directions_next: re.Pattern  # the next sentence gives the patient's directions ("Take one or two ...")
+    next_lead_in: re.Pattern  # the next drug's lead-in at a statement's end (", and for breakthrough pain")
 
 
 def _drug_heading(pattern: str, seps: str) -> re.Pattern:
@@ -117,6 +118,7 @@ def statement_patterns() -> StatementPatterns:
         rec_before=re.compile(r["reconciliation_columns"]["before"], _I),
         rec_now=re.compile(r["reconciliation_columns"]["now"], _I),
         directions_next=re.compile(r["directions_next"], _I),
+        next_lead_in=re.compile(r["next_lead_in"], _I),
     )
 
 
@@ -786,6 +788,11 @@ def segment(layout: LetterLayout, mentions: list) -> list[Statement]:
         # MST Continus to 60 mg twice daily, which he will\ncontinue at home, and we have started Oramorph ..."
         if st.source != "table" and st.start < nxt.start < st.end:
             st.end = nxt.start
+        if st.source == "prose" and st.end == nxt.start and nxt.owner is not None:
+            # "... five patches supplied, and for breakthrough pain | oxycodone liquid ...": the lead-in is the next drug's
+            lead = c.next_lead_in.search(text, max(st.start, st.end - 80), st.end)
+            if lead is not None and lead.start() > (st.owner.end if st.owner is not None else st.start):
+                st.end = lead.start()
     for st in out:
         st.end = max(st.end, st.start)
     return out
