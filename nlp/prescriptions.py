@@ -1180,6 +1180,10 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
             ratio = _RE_RATIO_LEAD.match(g.cell_text(text, "dose"))
             if ratio:
                 S.parse_strength(sig, ratio.group(0), a, 0, limit=ratio.end())
+            elif (patch := S.RE_PATCH.match(g.cell_text(text, "dose").lstrip())) is not None:
+                # a patch's rate written as its dose ("Matrifen patch | 75 mcg/hr, change q72h | ...")
+                d_txt = g.cell_text(text, "dose")
+                S.parse_strength(sig, d_txt, a, 0, limit=len(d_txt))
         form_txt = " ".join(g.cell_text(text, r) for r in ("drug", "strength", "route", "dose", "freq") if r in cells)
     else:
         rel = ms[0].start - g.seg_start

@@ -211,3 +211,12 @@ def test_a_gram_figure_beside_an_opioid_is_the_paracetamols_not_its_strength():
             "(no extra paracetamol w tramacet beyond 4g total - explained)\n")
     rxs = _rxs(body)
     assert [(r.generic, r.strength_mg) for r in rxs] == [("tramadol", 37.5)]
+
+
+@pytest.mark.parametrize("dose_cell", ["75 mcg/hr, change q72h (Mon/Thu)", "75 micrograms/hour every 3 days"])
+def test_a_patch_rate_written_in_the_dose_column_is_its_strength(dose_cell):
+    body = ("Drug               | Dose / freq                         | Status\n"
+            f"Matrifen patch     | {dose_cell} | incr from 50 on d3\n"
+            "Paracetamol        | 1g QDS                              | cont\n")
+    rxs = _rxs(body)
+    assert [(r.generic, r.formulation, r.strength_mcg_per_hour) for r in rxs] == [("fentanyl", "patch", 75.0)]
