@@ -220,3 +220,14 @@ def test_a_patch_rate_written_in_the_dose_column_is_its_strength(dose_cell):
             "Paracetamol        | 1g QDS                              | cont\n")
     rxs = _rxs(body)
     assert [(r.generic, r.formulation, r.strength_mcg_per_hour) for r in rxs] == [("fentanyl", "patch", 75.0)]
+
+
+@pytest.mark.parametrize("heading", ["WARD USE ONLY - NOT SUPPLIED", "Ward use only", "Inpatient use only - not given home"])
+def test_a_ward_use_only_heading_holds_no_prescription(heading):
+    body = ("ON DISCHARGE\nDRUG                          DOSE/FREQ                     STAT\n"
+            "Oxycodone 5mg capsules        5mg 4-hourly PRN              NEW\n\n" + heading + "\n"
+            "DRUG                        DOSE/FREQ             REASON\n"
+            "Morphine 10mg/5ml solution  2.5-5mg 2-hourly PRN  NBM period only\n")
+    x = extract_letter(HEAD + body)
+    assert [r.generic for r in x.opioids] == ["oxycodone"]
+    assert ("morphine", "inpatient_only") in [(d.generic, d.reason) for d in x.distractors]
