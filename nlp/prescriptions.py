@@ -573,6 +573,8 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         return "stopped"  # "SWITCHED: OxyContin 20 mg BD -> Targinact 20/10 mg bd": the product left
     if cue("pre_admission_before", before) and not positive:
         return "historical"  # "admitted with back pain on OxyContin 20mg BD": what he took before
+    if not positive and _second_object_of_pre_admission(text, cs, ce, m, others):
+        return "historical"  # "came in ... despite Zomorph 60mg twice daily and Oramorph 20mg ...": both before
     if (cue("reduction_verb_before", before) or _RE_PASSIVE_AFTER.match(text, m.end, ce)) \
             and cue("reduction_rate_after", text[m.end:ce]) and not positive:
         return "reference"  # "reduce the Zomorph by 10mg per dose every two weeks (50mg BD -> 40mg BD)": a plan
@@ -643,6 +645,26 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
 _RE_BARE_OBJECT_LEAD = re.compile(r"\s*(?:also\s+)?(?:(?:the|her|his|their)\s+)?", _I)
 _RE_OWN_VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|should|could|been|being|we|I|he|she|they|it|"
                           r"this|which|who|takes|uses|goes)\b", _I)
+
+
+_RE_AND_NEXT_OBJECT = re.compile(r"(?:,\s*|\s)(?:and|&|plus)\s+(?:(?:also|the|her|his|their)\s+)?$", _I)
+
+
+def _second_object_of_pre_admission(text: str, cs: int, ce: int, m: Mention, others: "OtherOpioids | None") -> bool:
+    """The drug is the second object, joined by 'and' with no verb of its own, of what the patient took before
+    ("came in with escalating pain despite Zomorph 60mg twice daily and Oramorph 20mg for breakthrough"), the first
+    read so (not "came in on X and Y, both ...; these have been continued")."""
+    if others is None or (i := others.index.get(id(m))) is None or i == 0:
+        return False
+    p = others.mentions[i - 1]
+    if p.context != "historical" or p.start < cs or not _RE_AND_NEXT_OBJECT.search(text, p.end, m.start) \
+            or _RE_OWN_VERB.search(text, p.end, m.start):
+        return False
+    if not cue("pre_admission_before", _without_previous_dose(text[cs:p.start])) or _RE_STOP_NEXT_CLAUSE.match(text, ce):
+        return False  # (a stop told next, "... from her GP. Both stopped.", reads them as stopped)
+    ss, se = m.start, text.find(".", m.end)  # (the rest of the sentence must not send them home)
+    rest = text[ss:se if se >= 0 else len(text)]
+    return not (_discharge_positive(rest) or cue("continued", rest))
 
 
 def _past_use_list_object(text: str, cs: int, own_break: re.Match, m: Mention, ce: int) -> bool:

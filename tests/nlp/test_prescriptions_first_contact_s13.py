@@ -231,3 +231,25 @@ def test_a_ward_use_only_heading_holds_no_prescription(heading):
     x = extract_letter(HEAD + body)
     assert [r.generic for r in x.opioids] == ["oxycodone"]
     assert ("morphine", "inpatient_only") in [(d.generic, d.reason) for d in x.distractors]
+
+
+def test_a_drug_given_at_induction_is_inpatient_only():
+    x = extract_letter(HEAD + "He had fentanyl at induction and needed 2mg of morphine in recovery.\n\nTTO:\n"
+                       "Oxycodone 5mg capsules 4-hourly PRN, 20 capsules\n")
+    assert [r.generic for r in x.opioids] == ["oxycodone"]
+    assert ("fentanyl", "inpatient_only") in [(d.generic, d.reason) for d in x.distractors]
+
+
+def test_what_she_came_in_despite_is_the_dose_before():
+    body = ("Mrs Test came in with escalating pain despite Zomorph 60mg twice daily and Oramorph 20mg for breakthrough up "
+            "to six times a day. We increased the Zomorph to 100mg twice daily, 7 days supplied, with Oramorph 10mg/5ml, "
+            "15ml (30mg) every two hours when required.\n")
+    rxs = _rxs(body)
+    assert sorted((r.formulation, r.dose_mg_max) for r in rxs) == [("MR", 100.0), ("liquid", 30.0)]
+
+
+def test_two_drugs_she_came_in_on_that_are_continued_stay_prescriptions():
+    body = ("She came in on Zamadol SR 100 mg twice daily and Zydol 50 mg capsules, up to twice a day as needed for "
+            "breakthrough pain, both prescribed by you; these have been continued unchanged for now.\n")
+    # (the second drug is not read as taken only before; whether the first goes home is decided by its own clause)
+    assert "IR" in [r.formulation for r in _rxs(body)]
