@@ -283,13 +283,21 @@ _RE_STOP_NEXT_CLAUSE = re.compile(r"\s*[;,]\s*(?:and\s+)?(?:(?:this|it|which)\s+
                                   r"(?:the\s+|his\s+|her\s+|their\s+)?(?:TTO|TTA|discharge\s+(?:list|medicines|prescription))\b", _I)
 
 
+# the drug was replaced by another ("Palexia SR 50 mg ║ 50 mg BD ║ replaced by OxyContin short course")
+_RE_REPLACED_AFTER = re.compile(r"[^.;\n]{0,60}?\b(?:(?:was|were|has\s+been|have\s+been|had\s+been|being)\s+)?"
+                                r"(?:replaced|substituted)\s+(?:by|with)\s+", _I)
+
+
 def _switched_away(text: str, m: Mention, ce: int, others: "OtherOpioids | None") -> bool:
-    """'her MST Continus 30 mg BD was converted to a fentanyl patch': the drug left for another one (a dose change
-    of the same drug, 'was changed to 20 mg bd', is not)."""
-    x = _RE_SWITCHED_AFTER.match(text, m.end, ce)
-    if not x or not others:
+    """'her MST Continus 30 mg BD was converted to a fentanyl patch', 'Palexia SR ... replaced by OxyContin': the drug
+    left for another one (a dose change of the same drug, 'was changed to 20 mg bd', is not)."""
+    if not others:
         return False
-    return others.other_between(m, x.end(), x.end() + 25)
+    x = _RE_SWITCHED_AFTER.match(text, m.end, ce)
+    if x is None and "replac" not in text[m.end:ce] and "substitut" not in text[m.end:ce]:
+        return False
+    x = x or _RE_REPLACED_AFTER.match(text, m.end, ce)
+    return x is not None and others.other_between(m, x.end(), x.end() + 25)
 
 
 # (a hard wrap may fall between the negation and the cue: "should not\nbe restarted"; not a new list item)

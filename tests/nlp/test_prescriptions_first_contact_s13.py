@@ -253,3 +253,13 @@ def test_two_drugs_she_came_in_on_that_are_continued_stay_prescriptions():
             "breakthrough pain, both prescribed by you; these have been continued unchanged for now.\n")
     # (the second drug is not read as taken only before; whether the first goes home is decided by its own clause)
     assert "IR" in [r.formulation for r in _rxs(body)]
+
+
+@pytest.mark.parametrize("reason", ["replaced by OxyContin short course", "was substituted with OxyContin"])
+def test_a_drug_replaced_by_another_in_its_own_row_is_stopped(reason):
+    body = ("TTO\nOxyContin 10 mg MR tablets ║ 10 mg ║ BD ║ new\n\n"
+            "║ Stopped                  ║ Was           ║ Reason ║\n"
+            f"║ Palexia SR 50 mg tablets ║ 50 mg BD (GP) ║ {reason} ║\n")
+    x = extract_letter(HEAD + body)
+    assert [r.generic for r in x.opioids] == ["oxycodone"]
+    assert ("tapentadol", "stopped") in [(d.generic, d.reason) for d in x.distractors]
