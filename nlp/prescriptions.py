@@ -637,6 +637,9 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
             and not any(sec.kind == "discharge" for sec in layout.sections):
         return "rx"  # a terse letter's Plan list is its TTO ("- codeine 30mg 1-2 qds prn x 2/52 - 56 tabs")
     if kind in ("plan", "gp", "changes", "other", "history"):
+        if _RE_HOLD_NOW_BEFORE.search(text, max(0, m.start - 40), m.start) \
+                and not _RE_HOLD_LATER_AFTER.match(text, m.end, ce):
+            return "stopped"  # "Advice: HOLD tramadol + amitriptyline until seen by own GP": it does not go home now
         return "reference"
     if has_sig(text[m.start:ce]):
         return "rx"
@@ -974,6 +977,10 @@ _RE_STATUS_STOP_AFTER = re.compile(r"[ \t]*[:\-–]?[ \t]*(?:stopped|discontinue
                                    r"(?![^.;\n]{0,25}\b(?:if|when|once|after|by|until)\b)", _I)
 
 
+# an instruction to hold the drug from now ("HOLD tramadol ... until seen by own GP", "withhold the codeine"), not a stop
+# to come ("stop the oxycodone after 5 days", "hold if drowsy")
+_RE_HOLD_NOW_BEFORE = re.compile(r"(?<![\w-])(?<!not\s)(?:please\s+)?(?:hold|withhold|omit)\s+(?:the\s+|her\s+|his\s+|their\s+)?$", _I)
+_RE_HOLD_LATER_AFTER = re.compile(r"[^.;\n]{0,60}?\b(?:after|from\s+day|once|when|if|for\s+\d|tomorrow|tonight)\b", _I)
 _RE_STATUS_STOP_BEFORE = re.compile(r"^[ \t\-*•]*(?:stopped|discontinued|ceased|withdrawn)[ \t]*[:\-–][ \t]*$", _I | re.M)
 
 
@@ -993,7 +1000,8 @@ def _stopped_elsewhere(layout: LetterLayout, statements: list, mentions: list[Me
     stopped = [m for m in mentions if m.context == "stopped" and m.category == "opioid"
                and (_past_stop(text[slice(*layout.clause_bounds(m.start))])  # "we have stopped", not "to be stopped"
                     or _RE_STATUS_STOP_AFTER.match(text, m.end)  # "Tramadol STOPPED."
-                    or _RE_STATUS_STOP_BEFORE.search(text, layout.line_bounds(m.start)[0], m.start))]
+                    or _RE_STATUS_STOP_BEFORE.search(text, layout.line_bounds(m.start)[0], m.start)
+                    or _RE_HOLD_NOW_BEFORE.search(text, max(0, m.start - 40), m.start))]
     if not stopped:
         return
     listed = {m.generic for st in statements for m in st.mentions

@@ -263,3 +263,11 @@ def test_a_drug_replaced_by_another_in_its_own_row_is_stopped(reason):
     x = extract_letter(HEAD + body)
     assert [r.generic for r in x.opioids] == ["oxycodone"]
     assert ("tapentadol", "stopped") in [(d.generic, d.reason) for d in x.distractors]
+
+
+@pytest.mark.parametrize("advice, held", [("Advice: HOLD tramadol until seen by own GP.", True),
+                                          ("Plan: withhold the tramadol and review on Monday.", True),
+                                          ("Plan: hold tramadol if drowsy.", False)])
+def test_an_instruction_to_hold_a_drug_now_makes_it_a_held_drug(advice, held):
+    x = extract_letter(HEAD + "TTO:\nparacetamol 1g qds\n\n" + advice + "\n")
+    assert (("tramadol", "stopped") in [(d.generic, d.reason) for d in x.distractors]) is held
