@@ -241,7 +241,7 @@ class LetterLayout:
             line = text[ls:le]
             if not line.strip():
                 blank = True
-            elif table_ends and (_RE_DRUG_TABLE_HEAD.match(line) or _RE_DRUG_TABLE_HEAD_LATER.match(line)):
+            elif table_ends and _RE_DRUG_TABLE_HEAD.match(line):
                 return ls
             else:
                 is_item = bool(RE_LIST_ITEM.match(line)) or "|" in line or "\t" in line or line.startswith((" ", "\t"))
@@ -347,12 +347,11 @@ class LetterLayout:
         return hit
 
 
-# a medicines table's heading row: its first cell is the drug column's heading (statement_rules table_columns)
-_RE_DRUG_TABLE_HEAD = re.compile(r"[ \t]*[|│┃║]?[ \t]*(?:" + dict(json_rules("statement_rules.json")["table_columns"])["drug"]
+# a medicines table's heading row: its first cell, or a cell between separators after other columns ("Route |
+# Medicine | Dose | ..."), is the drug column's heading (statement_rules table_columns)
+_RE_DRUG_TABLE_HEAD = re.compile(r"[ \t]*[|│┃║]?[ \t]*(?:[^\n]*?(?:[|│┃║\t]|[ ]{2,})[ \t]*)?(?:"
+                                 + dict(json_rules("statement_rules.json")["table_columns"])["drug"]
                                  + r"|meds)[ \t]*(?:[|│┃║\t]|[ ]{2,})", _I)
-# the Drug column heading after other columns ("Route | Medicine | Dose | ..."): between separators
-_RE_DRUG_TABLE_HEAD_LATER = re.compile(r"[^\n]*?(?:[|│┃║\t]|[ ]{2,})[ \t]*(?:" + dict(json_rules("statement_rules.json")["table_columns"])["drug"]
-                                       + r"|meds)[ \t]*(?:[|│┃║\t]|[ ]{2,})", _I)
 # a line that ends mid-phrase ("... in place of" / "MST 30 mg ..."): the next may go on with a capital (a brand)
 _DANGLING_WORDS = frozenset("of in to and or the a an with on for from at by her his their than as instead was were is "
                             "are has have had we she he they started stopped increased reduced added".split())
