@@ -49,6 +49,7 @@ class PlanRules:
     patient_address: re.Pattern
     plan_named: re.Pattern
     no_repeats: re.Pattern
+    repeats_refused: re.Pattern
     gp_prohibition: re.Pattern
     other_recipient_label: re.Pattern
     patient_told: re.Pattern
@@ -69,7 +70,7 @@ def plan_rules() -> PlanRules:
                                                  "gp_action", "gp_not", "opioid_words", "pronoun", "gp_heading",
                                                  "gp_address_direct", "reduce_qualifiers", "hedges", "plan_reference",
                                                  "other_recipient_heading", "gp_named", "in_progress", "patient_address",
-                                                 "plan_named", "no_repeats", "gp_prohibition",
+                                                 "plan_named", "no_repeats", "repeats_refused", "gp_prohibition",
                                                  "other_recipient_label", "patient_told", "checklist_no", "gp_none")}
     # read at a known place (after a drug's name, at a statement's start): plain compiled classes, no gate
     kw.update({k: phrase_regex(r[k]) for k in ("object_bridge", "other_as_condition", "plan_label", "item_field_label",
@@ -837,10 +838,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         if not has_opioid and last_plan_end is not None and _follows(text, last_plan_end, s) and \
                 (P.plan_reference.search(st) or (not has_other and P.pronoun.search(st))):
             has_opioid = True  # "could you supervise the taper" right after the opioid's plan refers back to it
-        if not has_opioid and not has_other and ex.opioids and re.search(
-                r"\b(?:do\s+not|don't|not\s+to)\s+(?:be\s+)?(?:add|put|issue|re-?issue)\w*\b[^.;]{0,25}\brepeats?\b"
-                r"|\bno\s+(?:further\s+)?repeats?\s+(?:of|for)\s+(?:item|line|no\.?)\s*#?\s*\d"
-                r"|\bno\s+(?:further\s+)?repeats?(?:\s+prescriptions?)?\s+(?:from|by|via)\s+(?:the\s+)?(?:GP|practice|surgery)\b", st, _I):
+        if not has_opioid and not has_other and ex.opioids and P.repeats_refused.search(st):
             has_opioid = True  # "GP - please do not add to repeats", "no repeats from GP pls" in a letter whose only new drugs are opioids
         if not has_opioid and not has_other and len(ex.opioids) == 1 and P.plan_reference.search(st) and \
                 P.wean_words.search(st):
