@@ -510,8 +510,9 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         ls = max(ls, sec.body_start)  # ("... PCA, which was then stopped. TTO: co-dydramol ...": the list starts at its heading)
         line = text[ls:le]
         if DISCHARGE_INPATIENT.search(text[max(ls, m.start - 30): min(le, m.end + 30)]) or \
-                PROCEDURAL_SEDATION.search(text[max(ls, m.start - 40): min(le, m.end + 40)]):
-            return "inpatient_only"
+                PROCEDURAL_SEDATION.search(text[max(ls, m.start - 40): min(le, m.end + 40)]) or \
+                cue("ward_only", text[max(ls, cs):min(le, ce)]):
+            return "inpatient_only"  # (also "Tramadol 50mg PRN (ward only)" on the list: it stays behind)
         if cue("allergy", clause):
             return "allergy"
         if cue("historical", before) and not _discharge_positive(clause):

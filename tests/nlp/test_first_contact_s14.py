@@ -29,3 +29,21 @@ def test_a_sound_alike_brand_on_a_list_line_is_a_prescription():
     rxs = _rxs("Regular:\nZomorf MR 10mg bd - NEW - 28 caps\nparacetamol 500mg qds\n")
     assert [(r.generic, r.formulation, r.dose_mg_min, r.frequency_per_day_max) for r in rxs] == [("morphine", "MR", 10.0, 2)]
     assert rxs[0].fuzzy_match is not None
+
+
+# "ward only" written on a discharge-list item keeps that item in hospital, wherever on its line it stands
+@pytest.mark.parametrize("line, generic", [
+    ("Tramadol 50mg capsules 50mg PRN (ward only)", "tramadol"),
+    ("Tramadol 50mg PRN - WARD ONLY", "tramadol"),
+    ("Oramorph 10mg/5ml 5mg prn - ward use only", "morphine"),
+    ("Codeine 30mg qds prn   inpatient-only", "codeine"),
+])
+def test_a_ward_only_item_on_the_discharge_list_is_inpatient_only(line, generic):
+    ex = extract_letter(HEAD + "Medications on discharge:\nParacetamol 1g qds\n" + line + "\nLaxido 1 sachet bd\n")
+    assert ex.opioids == []
+    assert [(d.generic, d.reason) for d in ex.distractors] == [(generic, "inpatient_only")]
+
+
+def test_ward_stock_is_not_ward_only():
+    ex = extract_letter(HEAD + "Medications on discharge:\nOramorph 10mg/5ml 5mg prn - 100ml (ward stock used first)\n")
+    assert [r.generic for r in ex.opioids] == ["morphine"]
