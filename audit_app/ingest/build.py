@@ -16,6 +16,7 @@ from audit_app.ingest.normalise import (Parsed, check_discharge_date, clean_text
                                         parse_days, parse_float, parse_int, parse_yes_no)
 from audit_app.ingest.readers import SheetData
 from audit_app.ingest.report import ValidationReport
+from audit_app.privacy import nhs_number_is_valid
 from audit_app.records import CANONICAL_FIELDS, IDENTIFIER_FIELDS, AuditRecord, YesNo
 
 PRIVATE_FIELDS = frozenset(IDENTIFIER_FIELDS) | {"letter_text"}
@@ -122,6 +123,8 @@ def build_records(sheet: SheetData, mapping: Mapping, report: ValidationReport |
             else:
                 text = clean_text(value)
                 p = Parsed(text)
+                if f == "nhs_number" and text:
+                    p = _check_nhs_number(text)
                 setattr(rec, f, text)
             if p.severity:
                 note(p.severity, p.message, c, value, f, _code(f, p))
@@ -166,6 +169,19 @@ def build_records(sheet: SheetData, mapping: Mapping, report: ValidationReport |
 
 MAPPING_MISFIT = "mapping_misfit"   # code of an issue whose fix is a different mapping, not a different file
 _MISFIT_SHARE = 0.5                # share of a column's answers its field cannot read that blames the mapping
+
+
+def _check_nhs_number(text: str) -> Parsed:
+    """A typed NHS number kept as written, with a warning when it cannot be one (never quoting the number)."""
+    digits = re.sub(r"\D", "", text)
+    if len(digits) != 10 or re.search(r"[^\d\s./-]", text):
+        return Parsed(text, severity="warning", message=f"the NHS number is not 10 digits (it has {len(digits)}"
+                      + (" and other characters" if re.search(r"[^\d\s./-]", text) else "")
+                      + "); it is kept as written: check it against the patient record")
+    if not nhs_number_is_valid(digits):
+        return Parsed(text, severity="warning", message="the NHS number fails its check digit (modulus 11), so a "
+                      "digit is probably mistyped; it is kept as written: check it against the patient record")
+    return Parsed(text)
 
 
 def _mapping_misfits(sheet: SheetData, col_field: list[str | None], answered: dict[int, int],
