@@ -1005,6 +1005,9 @@ def _stopped_elsewhere(layout: LetterLayout, statements: list, mentions: list[Me
                     or _RE_HOLD_NOW_BEFORE.search(text, max(0, m.start - 40), m.start))]
     if not stopped:
         return
+    # an instruction to hold a drug now ("Advice: HOLD tramadol until seen by own GP") stops it wherever the letter
+    # told its dose, story or not ("Extra tramadol (usual 50mg QDS for OA knee)")
+    held = {m.generic for m in stopped if _RE_HOLD_NOW_BEFORE.search(text, max(0, m.start - 40), m.start)}
     listed = {m.generic for st in statements for m in st.mentions
               if m.context == "rx" and layout.section_kind(st.start) == "discharge"}
     for st in statements:
@@ -1014,7 +1017,7 @@ def _stopped_elsewhere(layout: LetterLayout, statements: list, mentions: list[Me
             continue
         if RE_LIST_ITEM.match(layout.line_text(st.start)):
             continue  # a list item is a list, whatever its heading
-        if not _RE_NARRATIVE.search(layout.text, st.cue_start, st.owner.start) and \
+        if st.owner.generic not in held and not _RE_NARRATIVE.search(layout.text, st.cue_start, st.owner.start) and \
                 not _RE_PASSIVE_PAST_AFTER.match(layout.text, st.owner.end, st.end):
             continue  # "Zamadol SR 100mg bd - usual medicine": a line that states a prescription, not a story
         rx_ms = [m for m in st.mentions if m.context == "rx"]

@@ -47,3 +47,25 @@ def test_a_ward_only_item_on_the_discharge_list_is_inpatient_only(line, generic)
 def test_ward_stock_is_not_ward_only():
     ex = extract_letter(HEAD + "Medications on discharge:\nOramorph 10mg/5ml 5mg prn - 100ml (ward stock used first)\n")
     assert [r.generic for r in ex.opioids] == ["morphine"]
+
+
+# an instruction to hold a drug now stops it, even where the letter told its usual dose outside any story
+@pytest.mark.parametrize("body, generic", [
+    ("Seen after a fall. Extra codeine (usual 30mg qds for back pain) taken over the weekend.\n"
+     "Advice: HOLD codeine until GP review.\n", "codeine"),
+    ("Wife called - v drowsy. Extra tramadol (usual 50mg QDS for OA knee) + new amitriptyline.\n"
+     "Advice: HOLD tramadol + amitriptyline until seen by own GP.\n", "tramadol"),
+])
+def test_a_drug_held_now_is_no_prescription(body, generic):
+    ex = extract_letter(HEAD + body)
+    assert ex.opioids == []
+    assert (generic, "stopped") in [(d.generic, d.reason) for d in ex.distractors]
+
+
+@pytest.mark.parametrize("body", [
+    "Tramadol 50mg qds prn for knee pain - usual medicine.\nHold tramadol if drowsy.\n",
+    "Tramadol 50mg qds prn for knee pain.\nHold tramadol if he becomes drowsy and contact GP.\n",
+    "Continue tramadol 50mg qds prn for knee pain.\nHold tramadol if drowsy or confused.\n",
+])
+def test_a_conditional_hold_leaves_the_prescription(body):
+    assert [r.generic for r in extract_letter(HEAD + body).opioids] == ["tramadol"]
