@@ -99,7 +99,7 @@ _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "sh
 _KW_RE = WordListPattern.of_words(_KEYWORDS)  # run on the case-folded letter: same offsets, several times faster
 
 
-_CELL_SEPS = ("|", "\t", "\u25aa", "\u2016")  # (\u2016: a double bar "‖" between cells)
+_CELL_SEPS = ("|", "\t", "\u25aa", "\u2016", "\u2502", "\u2503", "\u2551")  # (‖ a double bar; │ ┃ ║ box-drawing rules)
 
 
 _RE_WRAP_NEXT = re.compile(r"[ \t]*[a-z]+\b(?![)\].:])")
@@ -462,9 +462,47 @@ def _addressed_to_other(layout: LetterLayout) -> bool:
     return False
 
 
-def _opioid_on_row(layout: LetterLayout, pos: int, opioid_pos) -> bool:
-    """An opioid named on the same table row or short list line (a Comments cell, "- wean off as pain improves")."""
+_ROW_BARS = "|\u2502\u2503\u2551"
+_RE_RULED_LINE = re.compile(r"[ \t|+\-=:_~\u2500-\u257f]*")  # bars, dashes and box-drawing corners only
+_RE_WRAPPED_ROW_LINE = re.compile(r"[ \t]*[|\u2502\u2503\u2551][ \t]*[|\u2502\u2503\u2551]")  # a row line whose first cell is empty
+
+
+def _row_bounds(layout: LetterLayout, pos: int) -> tuple[int, int]:
+    """The lines of the table row holding pos: a row whose cells wrap over several lines ("│ Dihydrocodeine 30 mg │
+    30 mg four times a │" then "│                     │ day when required   │") begins at its first line."""
     ls, le = layout.line_bounds(pos)
+    text = layout.text
+    start = ls
+    for _ in range(6):
+        if start == 0 or not _RE_WRAPPED_ROW_LINE.match(text, start):
+            break  # the row's first line (its first cell holds something)
+        ps, pe = layout.line_bounds(start - 1)
+        prev = text[ps:pe]
+        if not any(ch in prev for ch in _ROW_BARS) or _RE_RULED_LINE.fullmatch(prev):
+            break  # a line outside the table or a ruled line: the row began on this line
+        start = ps
+    return start, le
+
+
+def _row_owner(layout: LetterLayout, pos: int, opioid_pos, other_pos) -> str | None:
+    """'opioid' or 'other': the kind of drug a table row (its wrapped lines too) names first, when pos is in a row."""
+    ls, le = _row_bounds(layout, pos)
+    text = layout.text
+    if not any(text.find(sep, ls, le) >= 0 for sep in _CELL_SEPS):
+        return None
+    first_opioid = min((p for p in opioid_pos if ls <= p < le), default=None)
+    first_other = min((p for p in other_pos if ls <= p < le), default=None)
+    if first_opioid is None and first_other is None:
+        return None
+    if first_other is None or (first_opioid is not None and first_opioid < first_other):
+        return "opioid"
+    return "other"
+
+
+def _opioid_on_row(layout: LetterLayout, pos: int, opioid_pos) -> bool:
+    """An opioid named on the same table row (its wrapped lines too) or short list line (a Comments cell, "- wean off
+    as pain improves")."""
+    ls, le = _row_bounds(layout, pos)
     text = layout.text
     if le - ls > 250 and text.find("|", ls, le) < 0 and text.find("\t", ls, le) < 0:
         return False
@@ -821,11 +859,13 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         row_other = False
         if not named_opioid and not has_other:
             # a table cell that names no drug ('| taper per haematology |', '| 15 mg OD, then reduce by 2.5 mg every
-            # 2 weeks |') is about the drug of its row: a row naming only other drugs makes it no opioid statement
-            ls, le = layout.line_bounds(s)
-            if any(text.find(sep, ls, le) >= 0 for sep in _CELL_SEPS) and \
-                    any(ls <= p < le for p in other_pos) and not any(ls <= p < le for p in opioid_pos):
+            # 2 weeks |', '| pain; GP to review at 1 week |') is about the drug of its row, the one its row names
+            # first ("│ Laxido sachets │ ... │ while on oral morphine; stop if loose │" is the laxative's)
+            owner = _row_owner(layout, s, opioid_pos, other_pos)
+            if owner == "other":
                 has_other = row_other = True
+            elif owner == "opioid":
+                has_opioid = True
         pro = P.pronoun.search(st) if not has_opioid else None
         if pro and any(s <= p < s + pro.start() for p in other_pos):
             pro = None  # "we have started pregabalin ...; please increase it to ...": 'it' is the drug just named

@@ -69,3 +69,51 @@ def test_a_drug_held_now_is_no_prescription(body, generic):
 ])
 def test_a_conditional_hold_leaves_the_prescription(body):
     assert [r.generic for r in extract_letter(HEAD + body).opioids] == ["tramadol"]
+
+
+BOX = """Summary: abscess drained, IV then oral antibiotics.
+
+┌──────────────────────────────┬────────────────────────┬───────┬───────────┬──────────────────────┐
+│ Medicine                     │ Dose / frequency       │ Qty   │ Status    │ Notes                │
+├──────────────────────────────┼────────────────────────┼───────┼───────────┼──────────────────────┤
+│ {drug:<28} │ 30 mg four times a     │ 20    │ New       │ {note1:<20} │
+│                              │ day when required      │       │           │ {note2:<20} │
+├──────────────────────────────┼────────────────────────┼───────┼───────────┼──────────────────────┤
+│ Mirtazapine 15 mg tablets    │ 15 mg at night         │ own   │ Continued │                      │
+└──────────────────────────────┴────────────────────────┴───────┴───────────┴──────────────────────┘
+"""
+
+
+@pytest.mark.parametrize("drug, note1, note2", [
+    ("Dihydrocodeine 30 mg tablets", "wound pain;", "5 days then stop"),
+    ("Codeine 30 mg tablets", "for wound pain -", "wean off by day 5"),
+])
+def test_a_plan_on_the_wrapped_line_of_an_opioids_table_row_is_its_plan(drug, note1, note2):
+    ex = extract_letter(HEAD + BOX.format(drug=drug, note1=note1, note2=note2))
+    assert len(ex.opioids) == 1 and ex.weaning_plan.present
+
+
+@pytest.mark.parametrize("drug, note1, note2, plan", [
+    ("Dihydrocodeine 30 mg tablets", "NEW.", "Max 7 days.", False),   # a bare cap is the row's duration, no plan
+    ("Ibuprofen 400 mg tablets", "wound pain;", "5 days then stop", False),  # the plan of another drug's row
+    ("Laxido sachets", "while on morphine;", "stop if loose", False),  # the laxative's row names the opioid later
+])
+def test_a_wrapped_line_is_read_as_its_rows_first_line_would_be(drug, note1, note2, plan):
+    ex = extract_letter(HEAD + BOX.format(drug=drug, note1=note1, note2=note2))
+    assert ex.weaning_plan.present is plan
+
+
+@pytest.mark.parametrize("sep", ["|", "\u2502", "\u2551"])
+def test_a_gp_request_in_a_cell_of_an_opioids_row_is_a_gp_instruction(sep):
+    row = [" Drug ", " Dose ", " Frequency ", " Qty ", " Status ", " Comments "]
+    val = [" Tramadol 50mg capsules ", " 50-100mg ", " 6 hrly PRN (max 400mg/24h) ", " 28 ", " New ",
+           " pain; GP to review at 1 week "]
+    table = "".join(sep + sep.join(r) + sep + "\n" for r in (row, val))
+    ex = extract_letter(HEAD + "Discharge meds:\n" + table)
+    assert ex.gp_instruction.present and ex.gp_instruction.text == "pain; GP to review at 1 week"
+
+
+def test_a_box_drawn_cell_holding_a_bare_cap_is_no_plan():
+    body = ("Summary: x.\n\n\u2502 Medicine                     \u2502 Dose          \u2502 Notes            \u2502\n"
+            "\u2502 Dihydrocodeine 30 mg tablets \u2502 30 mg qds prn \u2502 NEW. Max 7 days. \u2502\n")
+    assert not extract_letter(HEAD + body).weaning_plan.present
