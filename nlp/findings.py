@@ -829,7 +829,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
             # "if needed, twenty capsules, for no more than five days"): its drug named there is its own
             ws = _wrapped_start(layout, s)
             named_opioid = ws < s and any(ws <= p < s for p in opioid_pos) and \
-                not any(ws <= p < s for p in other_pos)
+                not any(ws <= p < s for p in other_pos) and s not in other_pos  # ("lactulose 10ml bd" opens an item)
         # a request right after a plan about a named opioid that refers back to it ("... bring the Zomorph down by
         # 10 mg each fortnight. I would be grateful if your practice could oversee that reduction") is about that
         # opioid, even in a letter that discharges none (the patient's own supply goes on)
@@ -941,7 +941,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         if (has_opioid or is_wean) and not (has_other and not has_opioid) and \
                 (kind == "gp" or lead_in or addressed or _under_gp_heading(layout, s)
                  or _under_request_lead_in(layout, s)
-                 or ((named_opioid or _opioid_on_row(layout, s, opioid_pos)) and _no_repeats(st))) and \
+                 or ((named_opioid or _opioid_on_row(layout, s, opioid_pos)
+                      or (has_opioid and P.repeats_refused.search(st))) and _no_repeats(st))) and \
                 P.gp_action.search(st) and not _gp_not(st) and not P.patient_address.search(st) and \
                 not _action_about_other_clause(st, s, opioid_pos) and not _no_gp_action(st, s, opioid_pos) and \
                 not (kind != "gp" and not P.gp_named.search(st) and _for_other_recipient(layout, s)) and \

@@ -117,3 +117,23 @@ def test_a_box_drawn_cell_holding_a_bare_cap_is_no_plan():
     body = ("Summary: x.\n\n\u2502 Medicine                     \u2502 Dose          \u2502 Notes            \u2502\n"
             "\u2502 Dihydrocodeine 30 mg tablets \u2502 30 mg qds prn \u2502 NEW. Max 7 days. \u2502\n")
     assert not extract_letter(HEAD + body).weaning_plan.present
+
+
+TTO_OXY = "TTO\nOxynorm 5mg caps 1 cap up to QDS prn - 12 caps (3 days) - new\nlactulose 10ml bd\n\n"
+
+
+# a refusal of repeats is an action for the GP ('not for repeat prescribing' is the issue's own example)
+@pytest.mark.parametrize("line", [
+    "Wean off the Oxynorm before the 12 caps run out - not for GP repeat.",
+    "Oxynorm not for GP repeat.",
+    "Not for repeat prescribing.",
+    "Oxynorm is not to be added to repeats.",
+    "NOT FOR REPEATS.",
+])
+def test_not_for_repeat_is_a_gp_instruction(line):
+    assert extract_letter(HEAD + TTO_OXY + line + "\nMidwife visit day 3.\n").gp_instruction.present
+
+
+def test_another_drugs_line_refusing_repeats_is_no_opioid_instruction():
+    body = "TTO\nOxynorm 5mg caps 1 cap up to QDS prn - 12 caps (3 days) - new\nlactulose 10ml bd - not for repeat prescribing\n"
+    assert not extract_letter(HEAD + body).gp_instruction.present
