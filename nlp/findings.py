@@ -51,6 +51,7 @@ class PlanRules:
     no_repeats: re.Pattern
     repeats_refused: re.Pattern
     gp_prohibition: re.Pattern
+    opioid_class_refused: re.Pattern
     other_recipient_label: re.Pattern
     patient_told: re.Pattern
     checklist_no: re.Pattern
@@ -70,7 +71,7 @@ def plan_rules() -> PlanRules:
                                                  "gp_action", "gp_not", "opioid_words", "pronoun", "gp_heading",
                                                  "gp_address_direct", "reduce_qualifiers", "hedges", "plan_reference",
                                                  "other_recipient_heading", "gp_named", "in_progress", "patient_address",
-                                                 "plan_named", "no_repeats", "repeats_refused", "gp_prohibition",
+                                                 "plan_named", "no_repeats", "repeats_refused", "gp_prohibition", "opioid_class_refused",
                                                  "other_recipient_label", "patient_told", "checklist_no", "gp_none")}
     # read at a known place (after a drug's name, at a statement's start): plain compiled classes, no gate
     kw.update({k: phrase_regex(r[k]) for k in ("object_bridge", "other_as_condition", "plan_label", "item_field_label",
@@ -835,7 +836,10 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         # opioid, even in a letter that discharges none (the patient's own supply goes on)
         refers_back = last_plan_end is not None and _follows(text, last_plan_end, s) and \
             bool(P.plan_reference.search(st))
-        if not (ex.opioids or named_opioid or refers_back):
+        # a request that opioids as a class not be given ("I would ask that he is not given opioid analgesia from
+        # the practice") is the GP's action even in a letter that discharges none; never a plan
+        class_refused = not ex.opioids and not named_opioid and bool(P.opioid_class_refused.search(st))
+        if not (ex.opioids or named_opioid or refers_back or class_refused):
             # nothing to plan: the statement only counts as the first "no weaning plan" statement
             if not negated and negated_rx is not None and negated_rx.search(st):
                 negated.append((s, e))
@@ -903,7 +907,7 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
         if "last dose" in st.lower():
             st = _mask_past_last_dose(st, text)
         strength = _plan_strength(st)
-        is_wean = strength > 0
+        is_wean = strength > 0 and not class_refused
         if strength == 1 and not named_opioid and not lead_in and kind not in ("plan", "gp"):
             # a bare cap in a cell of the opioid's table row ("| NEW. Max 7 days |" under Endorsement) is the line's
             # duration, not a plan

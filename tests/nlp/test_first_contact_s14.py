@@ -137,3 +137,26 @@ def test_not_for_repeat_is_a_gp_instruction(line):
 def test_another_drugs_line_refusing_repeats_is_no_opioid_instruction():
     body = "TTO\nOxynorm 5mg caps 1 cap up to QDS prn - 12 caps (3 days) - new\nlactulose 10ml bd - not for repeat prescribing\n"
     assert not extract_letter(HEAD + body).gp_instruction.present
+
+
+NO_OPIOID = "Discharged on paracetamol 1g qds only.\n\nPlan:\n1. Alcohol team follow-up.\n2. "
+
+
+# a request that opioids as a class not be given is the GP instruction of a letter that discharges none
+@pytest.mark.parametrize("line", [
+    "I would ask that he is not given opioid analgesia from the practice without discussing him with our team first.",
+    "GP: please do not prescribe opioids for her headaches.",
+    "We would be grateful if opiates were not prescribed by the practice.",
+    "Please avoid prescribing any opioid medicines - medication overuse headache.",
+])
+def test_a_request_not_to_prescribe_opioids_is_a_gp_instruction_and_no_plan(line):
+    ex = extract_letter(HEAD + NO_OPIOID + line + "\n")
+    assert ex.opioids == [] and ex.gp_instruction.present and not ex.weaning_plan.present
+
+
+@pytest.mark.parametrize("line", [
+    "No opioids were needed during the admission; GP to review his blood pressure.",
+    "She was not given opioids in hospital.",
+])
+def test_opioids_told_of_without_a_request_are_no_gp_instruction(line):
+    assert not extract_letter(HEAD + NO_OPIOID + line + "\n").gp_instruction.present
