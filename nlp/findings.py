@@ -1434,6 +1434,12 @@ def _wrapped_end(layout: LetterLayout, e: int) -> int:
     return max(e, ne)
 
 
+# a medicine's name then its strength opening a line; not a verb or a linking word that a wrapped sentence opens with
+_RE_NAME_THEN_DOSE = re.compile(r"(?!(?:take|taking|takes|give|giving|given|use|using|have|having|with|then|from|about|"
+                                r"around|only|plus|increas\w*|reduc\w*|add\w*|down|up|over|under|than)\b)"
+                                r"[a-z][a-z-]{3,}\s+\d+(?:\.\d+)?\s*(?:mg|mcg|micrograms?|g|ml|units?)\b", re.I)
+
+
 def _wrapped_start(layout: LetterLayout, s: int) -> int:
     """The start of a prose sentence that began on the line above when the sentence at s opens its line in lower
     case and the line above ends without a stop ("... For breakthrough pain he may" / "take Palexia 50mg ..."):
@@ -1441,6 +1447,8 @@ def _wrapped_start(layout: LetterLayout, s: int) -> int:
     text = layout.text
     if s < 2 or text[s - 1] != "\n" or not text[s:s + 1].islower():
         return s
+    if _RE_NAME_THEN_DOSE.match(text, s):
+        return s  # "oxybutynin 2.5mg bd prn - stop once cath out": a medicine line of its own, never a wrap
     prev_end = s - 1
     if prev_end > 0 and text[prev_end - 1] == "\r":
         prev_end -= 1

@@ -160,3 +160,19 @@ def test_a_request_not_to_prescribe_opioids_is_a_gp_instruction_and_no_plan(line
 ])
 def test_opioids_told_of_without_a_request_are_no_gp_instruction(line):
     assert not extract_letter(HEAD + NO_OPIOID + line + "\n").gp_instruction.present
+
+
+# a medicine line that opens with another medicine's name and strength is its own line, never the wrapped tail of
+# the opioid's line above it: its stop is that medicine's
+@pytest.mark.parametrize("line", ["oxybutynin 2.5mg bd prn spasm - stop once cath out",
+                                  "prednisolone 30mg od - reduce by 5mg weekly then stop",
+                                  "lansoprazole 15mg od - stop when off the naproxen"])
+def test_the_stop_on_the_next_medicines_line_is_not_the_opioids_plan(line):
+    body = "TTO:\nco-codamol 8/500 two tabs QDS when req for catheter discomfort x thirty two\n" + line + "\n"
+    assert not extract_letter(HEAD + body).weaning_plan.present
+
+
+def test_a_wrapped_sentence_still_carries_its_drug_onto_the_next_line():
+    body = ("Medication on discharge as below. For breakthrough pain he may\ntake 5mg more of the oxycodone "
+            "liquid but only for five more days then stop.\nOxycodone 5mg/5ml liquid 5mg 4-hourly prn - 100ml\n")
+    assert extract_letter(HEAD + body).weaning_plan.present
