@@ -115,7 +115,23 @@ def reading_text(text: str) -> str:
     """The letter as the rules read it: drug names hyphenated across a line end joined, spelt-out letters closed
     up, dictated amounts and combination strengths as figures, all in place (same length)."""
     return figures_for_spoken_amounts(figures_for_spoken_strengths(closed_up_letters(joined_drug_hyphenation(
-        plain_figures(dot_leaders_as_colons(html_entities_as_text(text)))))))
+        plain_figures(dot_leaders_as_colons(html_entities_as_text(plain_characters(text))))))))
+
+
+# one character for one, so offsets hold: spaces of other widths (no-break, thin, figure, ideographic), curly
+# apostrophes and quotes, hyphens and minus signs that are not the ASCII hyphen, full-width ASCII forms
+_PLAIN = str.maketrans({**{c: " " for c in "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+                                       "\u2009\u200a\u202f\u205f\u3000"},
+                        **{c: "'" for c in "\u2018\u2019\u201a\u201b\u02bc\u2032\u00b4"},
+                        **{c: '"' for c in "\u201c\u201d\u201e\u201f\u2033"},
+                        **{c: "-" for c in "\u2010\u2011\u2212\ufe63\uff0d"},
+                        **{chr(c): chr(c - 0xfee0) for c in range(0xff01, 0xff5f)}})
+
+
+def plain_characters(text: str) -> str:
+    """Typographic characters read as their plain forms, in place ("5\u00a0mg" -> "5 mg", "patient\u2019s" ->
+    "patient's", "OD\uff1a" -> "OD:"): a letter pasted from a word processor, a PDF or a web page reads as typed."""
+    return text if text.isascii() else text.translate(_PLAIN)
 
 
 # "Dose ............ 50 mg", "Status .......... New": a printout's dot leader between a field label and its value

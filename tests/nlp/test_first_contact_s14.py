@@ -176,3 +176,32 @@ def test_a_wrapped_sentence_still_carries_its_drug_onto_the_next_line():
     body = ("Medication on discharge as below. For breakthrough pain he may\ntake 5mg more of the oxycodone "
             "liquid but only for five more days then stop.\nOxycodone 5mg/5ml liquid 5mg 4-hourly prn - 100ml\n")
     assert extract_letter(HEAD + body).weaning_plan.present
+
+
+TYPED = ("Medications on discharge:\n- Oxycodone 5 mg capsules, 1-2 caps every 4-6 hours when required, max 4 doses/24h "
+         "- 5 days supply - NEW for rib fracture pain\n- Laxido 1 sachet bd while on oxycodone\n\n"
+         "GP: please review at 1 week and don't add oxycodone to the patient's repeats.\n"
+         "Plan: stop oxycodone after 5 days.\n")
+
+
+def _reading(ex):
+    return ([(r.generic, r.dose_mg_min, r.dose_mg_max, r.frequency_per_day_max, r.prn, r.supply_days, r.status)
+             for r in ex.opioids], ex.weaning_plan.present, ex.gp_instruction.present, ex.ome_total_mg_per_day)
+
+
+# a letter pasted from a word processor, a PDF or a web page (no-break and thin spaces, curly apostrophes, full-width
+# colons, Unicode hyphens) reads as the same letter typed, and its evidence is shown as it was written
+@pytest.mark.parametrize("swap", [
+    lambda t: t.replace(" ", "\u00a0"),
+    lambda t: t.replace(" mg", "\u202fmg").replace(" days", "\u2009days"),
+    lambda t: t.replace("'", "\u2019"),
+    lambda t: t.replace(":", "\uff1a"),
+    lambda t: t.replace("1-2", "1\u20102").replace("4-6", "4\u22126"),
+])
+def test_typographic_characters_read_as_typed(swap):
+    plain = extract_letter(HEAD + TYPED)
+    typo_text = HEAD + swap(TYPED)
+    typo = extract_letter(typo_text)
+    assert _reading(typo) == _reading(plain) and typo.opioids
+    rx = typo.opioids[0]
+    assert rx.text == typo_text[rx.span[0]:rx.span[1]]
