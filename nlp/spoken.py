@@ -130,7 +130,11 @@ _PLAIN = str.maketrans({**{c: " " for c in "\u00a0\u1680\u2000\u2001\u2002\u2003
 
 def plain_characters(text: str) -> str:
     """Typographic characters read as their plain forms, in place ("5\u00a0mg" -> "5 mg", "patient\u2019s" ->
-    "patient's", "OD\uff1a" -> "OD:"): a letter pasted from a word processor, a PDF or a web page reads as typed."""
+    "patient's", "OD\uff1a" -> "OD:", CR LF -> " \n"): a letter pasted from a word processor, a PDF, a web page or
+    a Windows export reads as typed."""
+    if "\r" in text:
+        # Windows and old Mac line ends read as "\n" (a CR before a LF becomes a trailing space, the same length)
+        text = text.replace("\r\n", " \n").replace("\r", "\n")
     return text if text.isascii() else text.translate(_PLAIN)
 
 

@@ -205,3 +205,13 @@ def test_typographic_characters_read_as_typed(swap):
     assert _reading(typo) == _reading(plain) and typo.opioids
     rx = typo.opioids[0]
     assert rx.text == typo_text[rx.span[0]:rx.span[1]]
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+def test_windows_and_old_mac_line_ends_read_as_newlines(newline):
+    body = ("Started Butec 5 patch (change every 7 days, Thurs) for rib # pain x2 patches -\n"
+            "care home to remove + stop after 2nd patch (2/52 total)\n+ paracetamol 500mg qds\n\nGP to r/v 1/52\n")
+    plain = extract_letter(HEAD + body)
+    other = extract_letter((HEAD + body).replace("\n", newline))
+    assert _reading(other) == _reading(plain)
+    assert [r.duration_days for r in other.opioids] == [14]
