@@ -876,6 +876,10 @@ def _statement_context(layout: LetterLayout, statements: list) -> None:
             for m in rx_ms:
                 m.context = "reference"
             continue
+        if _later_step_down(text, st):
+            for m in rx_ms:
+                m.context = "reference"
+            continue
         if layout.section_kind(st.start) == "discharge":
             continue
         zone_start = st.cue_start
@@ -890,14 +894,42 @@ def _statement_context(layout: LetterLayout, statements: list) -> None:
         # increased on the ward and he now takes Targinact 40mg/20mg twice daily")
         if (cue("inpatient_past", zone) or cue("ward_day_event", zone)) and not _discharge_positive(zone) \
                 and not cue("first_dose_on_ward", zone) \
-                and not any(cue("taken_now_before", text[max(st.start, mm.start - 30):mm.start]) for mm in st.mentions[1:]):
+                and not any(_taken_now_after_ward(text, st, mm, i == 0) for i, mm in enumerate(st.mentions)):
             for m in st.mentions:
                 m.context = "inpatient_only"
-        elif cue("gp_request", text[zone_start:st.directions_start or st.end]) or _step_down_only(text, st, zone):
+        elif cue("gp_request", text[zone_start:st.directions_start or st.end]) or cue("gp_dose_change", zone) \
+                or _step_down_only(text, st, zone):
             # (not the patient's own directions: "... Please take one or two tablets four times a day")
             # a GP request, or a planned step-down's target dose ("bring the MST down to 10 mg bd"): not the TTO
             for m in rx_ms:
                 m.context = "reference"
+
+
+_RE_STEP_DELAY = re.compile(r"\b(?:after|in|from|over)\s+(?:\d|one|two|three|four|a\s+(?:week|fortnight|month))|\bthen\s+stop", _I)
+
+
+def _later_step_down(text: str, st) -> bool:
+    """A statement that opens with a GP's dose change, or a step-down before the drug's name that says when it happens ("Plan ↓ oxynorm to
+    5mg bd after 1/52 then stop", "Reduce the MST to 10 mg bd in two weeks"): a plan, even on a line of the TTO list."""
+    zone = text[st.cue_start:st.end]
+    if (g := cue("gp_dose_change", zone)) and st.cue_start + g.start() < st.mentions[0].start:
+        return True  # "GP to \u2191MST to 10mg bd if still breathless at 2/52 r/v": the GP's change to come
+    x = cue("step_down_target", zone)
+    if x is None or st.cue_start + x.start() > st.mentions[0].start:
+        return False
+    return _step_down_only(text, st, zone) and bool(_RE_STEP_DELAY.search(text, st.mentions[-1].end, st.end))
+
+
+def _taken_now_after_ward(text: str, st, mm, first: bool) -> bool:
+    """The statement names ``mm`` as what the patient takes now ("he now takes Targinact 40mg/20mg", "she is now on
+    Palexia SR 250 mg"); the first mention only when every ward word comes before that ("After some titration on the
+    ward she is now on Palexia SR ...": the titration was on the ward, the dose it reached goes home)."""
+    a = max(min(st.start, st.cue_start) if first else st.start, mm.start - 30)
+    t = cue("taken_now_before", text[a:mm.start])
+    if t is None:
+        return False
+    rest = text[a + t.start():st.end]
+    return not first or not (cue("inpatient_past", rest) or cue("ward_day_event", rest))
 
 
 _RE_CLAUSE_BREAK_BEFORE = re.compile(r",\s*(?:and\s+)?(?:so|therefore|hence|but|whereas|although)\b|;\s", _I)
@@ -2434,6 +2466,12 @@ def _shared_supply(reading: _Reading) -> None:
                 r.spans["supply"] = [s, e]
 
 
+def _own_discharge_row(layout: LetterLayout, x: OpioidPrescription) -> bool:
+    """A medicines-table row, or a discharge list item, that gives directions or a quantity of its own."""
+    return (x.source == "table" or (x.source == "list" and layout.section_kind(x.span[0]) == "discharge")) \
+        and (x.frequency_per_day_max is not None or x.prn or x.supply_quantity is not None)
+
+
 def _dose_only_prose(x: OpioidPrescription) -> bool:
     return x.source == "prose" and x.strength_mg is not None and x.strength_mg == x.dose_mg_max \
         and x.strength_mcg_per_hour is None and not _RE_FORM_WORDS.search(x.text)
@@ -2736,9 +2774,14 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
             dup = rxs[k]
             if (dup.frequency_per_day_max is None and not dup.prn and (rx.frequency_per_day_max is not None or rx.prn)) \
                     or (_told_going_home(layout, g) and not _told_going_home(layout, group_of[k])) \
-                    or (_dose_only_prose(dup) and rx.source != "prose"):
+                    or (_dose_only_prose(dup) and rx.source != "prose") \
+                    or (dup.source == "prose" and _own_discharge_row(layout, rx)
+                        and layout.section_kind(dup.span[0]) != "discharge" and not _told_going_home(layout, group_of[k])):
                 # the later statement holds the sig, or sends the drug home ("we increased his Longtec from 30mg to
                 # 40mg ... He goes home on Longtec 40mg twice a day"): it is the prescription, the first adds to it
+                # (a row of the discharge list or table with directions or a quantity of its own is the prescription
+                # an earlier story told the change of: "the Matrifen patch was increased from 37 to 50
+                # micrograms/hour" above the table's Matrifen row; not "co-codamol 30/500 as above")
                 merge(rx, dup)
                 rxs[k], group_of[k] = rx, g
             else:
