@@ -632,11 +632,16 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         # under "Medication changes" saying "we have started Oramorph 5 ml 4-hourly", a line the drug's name opens
         # ("  Oramorph 10mg/5ml ... when required, 100ml - new"): the new prescription
         return "rx"
-    if kind == "plan" and RE_LIST_ITEM.match(line := text[slice(*layout.line_bounds(m.start))]) \
+    if kind == "plan" and (RE_LIST_ITEM.match(line := text[slice(*layout.line_bounds(m.start))])
+                           or (sec.inline and sec.body_start >= layout.line_bounds(m.start)[0]
+                               and not _RE_PLAN_NEXT_STEP.search(text, m.end, layout.line_bounds(m.start)[1]))) \
             and has_sig(text[m.start:layout.line_bounds(m.start)[1]]) \
-            and not cue("plan_item_proposal", text[layout.line_bounds(m.start)[0]:m.start]) \
+            and not cue("plan_item_proposal", text[max(layout.line_bounds(m.start)[0], sec.body_start):m.start]) \
             and not any(sec.kind == "discharge" for sec in layout.sections):
-        return "rx"  # a terse letter's Plan list is its TTO ("- codeine 30mg 1-2 qds prn x 2/52 - 56 tabs")
+        # a terse letter's Plan list is its TTO ("- codeine 30mg 1-2 qds prn x 2/52 - 56 tabs"), and so is a plan
+        # told on its heading's line ("plan: cont co-codamol 30/500 2 tabs QDS prn #32 this clinic"; not a schedule,
+        # "Plan: OxyContin 10mg twice daily for 7 days, then 5mg twice daily for 7 days, then stop")
+        return "rx"
     if kind in ("plan", "gp", "changes", "other", "history"):
         if _RE_HOLD_NOW_BEFORE.search(text, max(0, m.start - 40), m.start) \
                 and not _RE_HOLD_LATER_AFTER.match(text, m.end, ce):
@@ -654,6 +659,8 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
     return "reference"
 
 
+_RE_PLAN_NEXT_STEP = re.compile(r"\b(?:then|followed\s+by|reduc\w*|decreas\w*|step\w*\s+down)\b[^.;\n]{0,30}?"
+                                r"\d+(?:\.\d+)?\s*(?:mg|ml|micrograms?|mcg)\b", _I)
 _RE_BARE_OBJECT_LEAD = re.compile(r"\s*(?:also\s+)?(?:(?:the|her|his|their)\s+)?", _I)
 _RE_OWN_VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|should|could|been|being|we|I|he|she|they|it|"
                           r"this|which|who|takes|uses|goes)\b", _I)
@@ -892,9 +899,12 @@ def _statement_context(layout: LetterLayout, statements: list) -> None:
         # "Day 4 he started OxyContin 10mg twice daily")
         # (nor where the statement names its product again as what the patient takes now: "His Targinact was
         # increased on the ward and he now takes Targinact 40mg/20mg twice daily")
+        # (nor a dose the patient may have, told with how much was used on the ward: "For breakthrough pain he may
+        # have Oramorph 2.5 mg ... as needed; he used only one or two doses a day on the ward")
         if (cue("inpatient_past", zone) or cue("ward_day_event", zone)) and not _discharge_positive(zone) \
                 and not cue("first_dose_on_ward", zone) \
-                and not any(_taken_now_after_ward(text, st, mm, i == 0) for i, mm in enumerate(st.mentions)):
+                and not any(_taken_now_after_ward(text, st, mm, i == 0) for i, mm in enumerate(st.mentions)) \
+                and not cue("permitted_before", text[max(st.cue_start, st.mentions[0].start - 30):st.mentions[0].start]):
             for m in st.mentions:
                 m.context = "inpatient_only"
         elif cue("gp_request", text[zone_start:st.directions_start or st.end]) or cue("gp_dose_change", zone) \

@@ -86,3 +86,46 @@ def test_a_table_row_is_the_prescription_of_an_earlier_story():
             "Yours sincerely\n")
     rxs = extract_letter(HEAD + body).opioids
     assert len(rxs) == 1 and rxs[0].strength_mcg_per_hour == 37.0 and "72 hours" in rxs[0].text
+
+
+# a patch's rate written out after a change ("from 25 to 12 micrograms per hour") is the new rate, never a range
+@pytest.mark.parametrize("change", [
+    "We reduced his fentanyl patch from 25 to 12 micrograms per hour (Matrifen, changed every 72 hours).",
+    "His BuTrans patch went up from 10 to 15 micrograms an hour, changed every Monday.",
+])
+def test_a_rate_written_out_after_a_change_is_the_new_rate(change):
+    rxs = extract_letter(HEAD + change + " Five patches supplied.\n\nYours sincerely\n").opioids
+    assert len(rxs) == 1 and rxs[0].strength_mcg_per_hour in (12.0, 15.0)
+
+
+# a dose the patient may have, told with how much of it was used on the ward, goes home
+@pytest.mark.parametrize("use", [
+    "For breakthrough pain he may have Oramorph 2.5 mg up to four times a day as needed; he used only one or two "
+    "doses a day on the ward.",
+    "She can take oxycodone 5 mg capsules, one up to four times a day if needed; on the ward she needed one most "
+    "evenings.",
+])
+def test_a_permitted_dose_with_its_ward_use_goes_home(use):
+    assert len(_rx(use + "\n\nYours sincerely\n")) == 1
+
+
+NOTE = "#clinic - Test Hosp T&O\n59M Test Person DOB 10/10/67\nseen 26/11/26, L wrist # in cast\n"
+
+
+# a terse note's plan told on its heading's line, with a sig, is its prescription; a wean off over a period is
+# its duration (not a review timing, even after "clinic")
+@pytest.mark.parametrize("plan", [
+    "plan: cont co-codamol 30/500 2 tabs QDS prn for pain #32 this clinic, then wean off over 2/52",
+    "Plan: co-codamol 30/500 2 tabs qds prn #32 given in clinic, then wean off over 2/52",
+])
+def test_a_plan_on_its_heading_line_is_the_prescription(plan):
+    rxs = extract_letter(NOTE + plan + "\nGP to oversee wean\nMr T Test, T&O reg\n").opioids
+    assert [(r.generic, r.dose_mg_max, r.frequency_per_day_max, r.duration_days) for r in rxs] == \
+        [("codeine", 60.0, 4, 14)]
+
+
+def test_a_schedule_on_a_plan_line_is_no_second_prescription():
+    body = ("Plan: OxyContin 10mg twice daily for 7 days, then 5mg twice daily for 7 days, then stop.\n\n"
+            "TTO\n- OxyContin 10mg tablets, ONE twice a day for 7 days, 14 tablets\n"
+            "- OxyContin 5mg tablets, ONE twice a day for 7 days from 23/11, 14 tablets\n")
+    assert sorted(r.dose_mg_max for r in extract_letter(HEAD + body).opioids) == [5.0, 10.0]
