@@ -576,7 +576,8 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         hist_zone = clause
     if others is not None:
         hist_zone = hist_zone[:_own_subclause_end(text, cs + len(clause) - len(hist_zone), m, ce, others)]
-    if cue("historical", hist_zone) and not positive:
+    if (hx := cue("historical", hist_zone)) and not positive \
+            and not _past_use_of_another_then_continued(text, m, cs + len(clause) - len(hist_zone) + hx.end(), ce, others):
         return "historical"
     if others is not None and others.product_after_arrow(text, m):
         return "stopped"  # "SWITCHED: OxyContin 20 mg BD -> Targinact 20/10 mg bd": the product left
@@ -684,6 +685,17 @@ def _second_object_of_pre_admission(text: str, cs: int, ce: int, m: Mention, oth
     ss, se = m.start, text.find(".", m.end)  # (the rest of the sentence must not send them home)
     rest = text[ss:se if se >= 0 else len(text)]
     return not (_discharge_positive(rest) or cue("continued", rest))
+
+
+# a continuation mark after the drug's directions ("..., cont, confirmed w/ pharm", "- continued;")
+_RE_CONT_MARK = re.compile(r"[,;\-\u2013]\s*(?:cont(?:inued?)?\.?|to\s+continue|unchanged)\s*(?:[,;.)]|$)", _I | re.M)
+
+
+def _past_use_of_another_then_continued(text: str, m: Mention, hist_end: int, ce: int, others) -> bool:
+    """The past-use words belong to another opioid named between them and this one, and this one is marked as
+    continued ("ex-IVDU (heroin, last used 2019), on methadone 1mg/ml 60ml od via CDT ..., cont"): not its past."""
+    return others is not None and others.other_between(m, hist_end, m.start - 1) \
+        and _RE_CONT_MARK.search(text, m.end, ce) is not None
 
 
 def _past_use_list_object(text: str, cs: int, own_break: re.Match, m: Mention, ce: int) -> bool:

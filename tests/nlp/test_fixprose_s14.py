@@ -129,3 +129,39 @@ def test_a_schedule_on_a_plan_line_is_no_second_prescription():
             "TTO\n- OxyContin 10mg tablets, ONE twice a day for 7 days, 14 tablets\n"
             "- OxyContin 5mg tablets, ONE twice a day for 7 days from 23/11, 14 tablets\n")
     assert sorted(r.dose_mg_max for r in extract_letter(HEAD + body).opioids) == [5.0, 10.0]
+
+
+# past-use words about another opioid named first ("ex-IVDU (heroin, last used 2019)") are not the past of the drug
+# marked as continued after it
+@pytest.mark.parametrize("line", [
+    "ex-IVDU (heroin, last used 2019), on methadone 1mg/ml 60ml od via CDT - supervised, cont, confirmed w/ pharm",
+    "previous heroin use (stopped 2020); methadone 1mg/ml 45ml daily from Boots - continued.",
+])
+def test_a_continued_substitute_after_past_heroin_goes_home(line):
+    note = "SDEC surg - Test Gen\n44M Test Person DOB 15/12/81\nabscess I+D under LA, d/c same day\n" + line + "\n"
+    rxs = extract_letter(note + "TTO - fluclox 1g qds 7/7\nPA Test\n").opioids
+    assert [r.generic for r in rxs] == ["methadone"]
+
+
+def test_past_heroin_alone_is_no_prescription():
+    note = ("SDEC surg - Test Gen\n44M Test Person DOB 15/12/81\nex-IVDU (heroin, last used 2019), abstinent\n"
+            "TTO - fluclox 1g qds 7/7\nPA Test\n")
+    assert extract_letter(note).opioids == []
+
+
+# "do not cont beyond 5/7" on a TTO line is a limit, so a plan
+@pytest.mark.parametrize("limit", ["do not cont beyond 5/7", "do not cont for more than 5 days", "not to cont past 1/52"])
+def test_do_not_cont_beyond_is_a_plan(limit):
+    note = ("DAY SURGERY - Test Hosp\n63F Test Person\nlap chole, d/c same day\nTTO - paracetamol 1g QDS 5/7\n"
+            f"      codeine phos 30mg 1-2 tabs QDS PRN x20 - {limit}\nDr Test FY2\n")
+    assert extract_letter(note).weaning_plan.present
+
+
+# asking the patient to stop buying an over-the-counter product is no weaning plan of a prescription
+@pytest.mark.parametrize("otc", [
+    "He had also been buying co-codamol 8/500 from the chemist, and we have asked him to stop doing so.",
+    "She has been buying Nurofen Plus over the counter; we advised her to stop buying it.",
+])
+def test_stopping_a_bought_product_is_no_plan(otc):
+    body = ("He goes home on his usual Zamadol SR 100 mg twice a day, unchanged. " + otc + "\n\nYours sincerely\n")
+    assert not extract_letter(HEAD + body).weaning_plan.present
