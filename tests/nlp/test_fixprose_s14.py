@@ -165,3 +165,26 @@ def test_do_not_cont_beyond_is_a_plan(limit):
 def test_stopping_a_bought_product_is_no_plan(otc):
     body = ("He goes home on his usual Zamadol SR 100 mg twice a day, unchanged. " + otc + "\n\nYours sincerely\n")
     assert not extract_letter(HEAD + body).weaning_plan.present
+
+
+# "the pain was stopping him sleeping" is no stop of a drug; a plan whose trigger names the opioid inside it ("I would
+# like the MST reduced by ...") is about the opioid even after a non-opioid was named
+@pytest.mark.parametrize("idiom", [
+    "because the pain was still stopping him sleeping now we added MST Continus 30 mg twice daily",
+    "as the pain stopped her walking more than a few steps after a week we added MST Continus 30 mg twice daily",
+])
+def test_stopping_someone_doing_something_is_no_plan(idiom):
+    body = f"We started pregabalin, now at 150 mg twice a day, and {idiom}. Two weeks supplied.\n\nYours sincerely\n"
+    assert not extract_letter(HEAD + body).weaning_plan.present
+
+
+@pytest.mark.parametrize("plan", [
+    "Once the pain settles with the gabapentin I would like the MST reduced by 10 mg a day each week until it is "
+    "stopped.",
+    "When the pregabalin has taken effect we would like the Zomorph reduced by 10 mg every week and then stopped.",
+])
+def test_an_opioid_inside_the_plan_trigger_is_its_object(plan):
+    body = ("We started gabapentin and added MST Continus 30 mg twice daily. Two weeks supplied.\n\n" + plan +
+            "\n\nYours sincerely\n")
+    w = extract_letter(HEAD + body).weaning_plan
+    assert w.present and "reduced by 10 mg" in w.text
