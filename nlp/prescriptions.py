@@ -1255,7 +1255,7 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
     seg = raw_seg = _soft_wrapped(text, g)
     previous = _previous_dose(text, g)
     if g.source != "table":
-        seg = _blank_not_current(seg, g.seg_start, ms[-1].end)
+        seg = _blank_not_current(seg, g.seg_start, ms[-1].end, text[max(0, g.seg_start - 60):g.seg_start])
 
     # strength: from the drug cell (tables) or from the first mention on
     if g.source == "table":
@@ -1529,10 +1529,22 @@ def _without_previous_dose(s: str) -> str:
         return s
     for key in ("bracket", "phrase"):
         s = rx[key].sub(lambda m: " " * len(m.group()), s)
+    return _blank_change_from(s, 0)
+
+
+def _blank_change_from(s: str, after: int, lead: str = "") -> str:
+    """The old figure of a change told with a verb, "we increased her MST from 10 to 20 mg", blanked from ``after``
+    on (the verb may come before it, in ``s`` or in the ``lead`` just before ``s``)."""
+    if "from" not in s:
+        return s
+    k = len(lead)
+    for m in _not_current()["change_from"].finditer(lead + s):
+        if m.start(1) - k >= after:
+            s = s[:m.start(1) - k] + " " * (m.end(1) - m.start(1)) + s[m.end(1) - k:]
     return s
 
 
-def _blank_not_current(seg: str, base: int, after_abs: int) -> str:
+def _blank_not_current(seg: str, base: int, after_abs: int, lead: str = "") -> str:
     """The statement with numbers that are not the current prescription blanked (same offsets): a previous
     dose ("(was 20mg bd before admission)", "reduced from 20mg BD to ...") and titration advice ("could be
     increased to 20mg twice daily")."""
@@ -1547,7 +1559,7 @@ def _blank_not_current(seg: str, base: int, after_abs: int) -> str:
         if chars is not None:
             seg = "".join(chars)
             chars = None
-    return seg
+    return _blank_change_from(seg, after, lead)
 
 
 _RE_MG_VALUE = re.compile(r"(\d+(?:\.\d+)?)\s*(mg|micrograms?|mcg)", _I)

@@ -44,6 +44,16 @@ def test_from_a_bare_figure_to_a_dose_is_the_new_dose(change, dose):
     assert [d for _g, _f, d, _n in _rx(body)] == [dose]
 
 
+# ... but with no change verb, "from 2.5 to 5 mg" is a dose range
+@pytest.mark.parametrize("rng", [
+    "She may take Oramorph from 2.5 to 5 mg every four hours as needed.",
+    "She goes home on Oramorph 10mg/5ml, anything from 2.5 to 5 mg every four hours when required.",
+])
+def test_from_a_figure_to_a_dose_without_a_change_is_a_range(rng):
+    rxs = extract_letter(HEAD + rng + "\n\nYours sincerely\n").opioids
+    assert [(r.dose_mg_min, r.dose_mg_max) for r in rxs] == [(2.5, 5.0)]
+
+
 # the first of two told steps ("down to 20 mg ... and then to 10 mg") is a step passed, not the strength
 def test_the_first_of_two_steps_is_a_step_passed():
     body = ("Over the stay we brought the Longtec down to 20 mg twice a day on Monday and then to 10 mg twice a day on "
