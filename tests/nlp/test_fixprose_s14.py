@@ -55,9 +55,13 @@ def test_from_a_figure_to_a_dose_without_a_change_is_a_range(rng):
 
 
 # the first of two told steps ("down to 20 mg ... and then to 10 mg") is a step passed, not the strength
-def test_the_first_of_two_steps_is_a_step_passed():
-    body = ("Over the stay we brought the Longtec down to 20 mg twice a day on Monday and then to 10 mg twice a day on "
-            "Thursday. On discharge she takes Longtec 10 mg twice a day, 14 days supplied.\n\nYours sincerely\n")
+@pytest.mark.parametrize("steps", [
+    "Over the stay we brought the Longtec down to 20 mg twice a day on Monday and then to 10 mg twice a day on "
+    "Thursday.",
+    "Her pain has eased, so we reduced the Longtec to 20 mg twice a day and then to 10 mg twice a day.",
+])
+def test_the_first_of_two_steps_is_a_step_passed(steps):
+    body = steps + " On discharge she takes Longtec 10 mg twice a day, 14 days supplied.\n\nYours sincerely\n"
     assert _rx(body) == [("oxycodone", "MR", 10.0, 2)]
 
 
