@@ -266,6 +266,8 @@ def _plan_object_is_other(st: str, s: int, mentions) -> bool:
     after = [(p, cat) for p, cat in drugs if m.end() <= p <= m.end() + 30
              and not P.object_bridge.search(st, m.end(), p) and not _ends_its_clause(st, m.end(), p)]
     before = [(p, cat) for p, cat in drugs if p < m.start()]
+    if any(m.start() <= p < m.end() and cat == "opioid" for p, cat in drugs):
+        return False  # an opioid named inside the trigger is its object: "I would like the MST reduced by 10 mg a day"
     obj = after[0] if after else (before[-1] if before else None)
     if obj is not None and obj[1] != "opioid" and not after and len(before) >= 2 and before[-2][1] == "opioid":
         # "review the tramadol and gabapentin at 2 weeks and reduce if ...": the drugs joined by 'and' are one object

@@ -576,7 +576,8 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         hist_zone = clause
     if others is not None:
         hist_zone = hist_zone[:_own_subclause_end(text, cs + len(clause) - len(hist_zone), m, ce, others)]
-    if cue("historical", hist_zone) and not positive:
+    if (hx := cue("historical", hist_zone)) and not positive \
+            and not _past_use_of_another_then_continued(text, m, cs + len(clause) - len(hist_zone) + hx.end(), ce, others):
         return "historical"
     if others is not None and others.product_after_arrow(text, m):
         return "stopped"  # "SWITCHED: OxyContin 20 mg BD -> Targinact 20/10 mg bd": the product left
@@ -632,11 +633,16 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         # under "Medication changes" saying "we have started Oramorph 5 ml 4-hourly", a line the drug's name opens
         # ("  Oramorph 10mg/5ml ... when required, 100ml - new"): the new prescription
         return "rx"
-    if kind == "plan" and RE_LIST_ITEM.match(line := text[slice(*layout.line_bounds(m.start))]) \
+    if kind == "plan" and (RE_LIST_ITEM.match(line := text[slice(*layout.line_bounds(m.start))])
+                           or (sec.inline and sec.body_start >= layout.line_bounds(m.start)[0]
+                               and not _RE_PLAN_NEXT_STEP.search(text, m.end, layout.line_bounds(m.start)[1]))) \
             and has_sig(text[m.start:layout.line_bounds(m.start)[1]]) \
-            and not cue("plan_item_proposal", text[layout.line_bounds(m.start)[0]:m.start]) \
+            and not cue("plan_item_proposal", text[max(layout.line_bounds(m.start)[0], sec.body_start):m.start]) \
             and not any(sec.kind == "discharge" for sec in layout.sections):
-        return "rx"  # a terse letter's Plan list is its TTO ("- codeine 30mg 1-2 qds prn x 2/52 - 56 tabs")
+        # a terse letter's Plan list is its TTO ("- codeine 30mg 1-2 qds prn x 2/52 - 56 tabs"), and so is a plan
+        # told on its heading's line ("plan: cont co-codamol 30/500 2 tabs QDS prn #32 this clinic"; not a schedule,
+        # "Plan: OxyContin 10mg twice daily for 7 days, then 5mg twice daily for 7 days, then stop")
+        return "rx"
     if kind in ("plan", "gp", "changes", "other", "history"):
         if _RE_HOLD_NOW_BEFORE.search(text, max(0, m.start - 40), m.start) \
                 and not _RE_HOLD_LATER_AFTER.match(text, m.end, ce):
@@ -654,6 +660,8 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
     return "reference"
 
 
+_RE_PLAN_NEXT_STEP = re.compile(r"\b(?:then|followed\s+by|reduc\w*|decreas\w*|step\w*\s+down)\b[^.;\n]{0,30}?"
+                                r"\d+(?:\.\d+)?\s*(?:mg|ml|micrograms?|mcg)\b", _I)
 _RE_BARE_OBJECT_LEAD = re.compile(r"\s*(?:also\s+)?(?:(?:the|her|his|their)\s+)?", _I)
 _RE_OWN_VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|should|could|been|being|we|I|he|she|they|it|"
                           r"this|which|who|takes|uses|goes)\b", _I)
@@ -677,6 +685,17 @@ def _second_object_of_pre_admission(text: str, cs: int, ce: int, m: Mention, oth
     ss, se = m.start, text.find(".", m.end)  # (the rest of the sentence must not send them home)
     rest = text[ss:se if se >= 0 else len(text)]
     return not (_discharge_positive(rest) or cue("continued", rest))
+
+
+# a continuation mark after the drug's directions ("..., cont, confirmed w/ pharm", "- continued;")
+_RE_CONT_MARK = re.compile(r"[,;\-\u2013]\s*(?:cont(?:inued?)?\.?|to\s+continue|unchanged)\s*(?:[,;.)]|$)", _I | re.M)
+
+
+def _past_use_of_another_then_continued(text: str, m: Mention, hist_end: int, ce: int, others) -> bool:
+    """The past-use words belong to another opioid named between them and this one, and this one is marked as
+    continued ("ex-IVDU (heroin, last used 2019), on methadone 1mg/ml 60ml od via CDT ..., cont"): not its past."""
+    return others is not None and others.other_between(m, hist_end, m.start - 1) \
+        and _RE_CONT_MARK.search(text, m.end, ce) is not None
 
 
 def _past_use_list_object(text: str, cs: int, own_break: re.Match, m: Mention, ce: int) -> bool:
@@ -876,6 +895,10 @@ def _statement_context(layout: LetterLayout, statements: list) -> None:
             for m in rx_ms:
                 m.context = "reference"
             continue
+        if _later_step_down(text, st):
+            for m in rx_ms:
+                m.context = "reference"
+            continue
         if layout.section_kind(st.start) == "discharge":
             continue
         zone_start = st.cue_start
@@ -888,16 +911,47 @@ def _statement_context(layout: LetterLayout, statements: list) -> None:
         # "Day 4 he started OxyContin 10mg twice daily")
         # (nor where the statement names its product again as what the patient takes now: "His Targinact was
         # increased on the ward and he now takes Targinact 40mg/20mg twice daily")
+        # (nor a dose the patient may have, told with how much was used on the ward: "For breakthrough pain he may
+        # have Oramorph 2.5 mg ... as needed; he used only one or two doses a day on the ward")
         if (cue("inpatient_past", zone) or cue("ward_day_event", zone)) and not _discharge_positive(zone) \
                 and not cue("first_dose_on_ward", zone) \
-                and not any(cue("taken_now_before", text[max(st.start, mm.start - 30):mm.start]) for mm in st.mentions[1:]):
+                and not any(_taken_now_after_ward(text, st, mm, i == 0) for i, mm in enumerate(st.mentions)) \
+                and not cue("permitted_before", text[max(st.cue_start, st.mentions[0].start - 30):st.mentions[0].start]):
             for m in st.mentions:
                 m.context = "inpatient_only"
-        elif cue("gp_request", text[zone_start:st.directions_start or st.end]) or _step_down_only(text, st, zone):
+        elif cue("gp_request", text[zone_start:st.directions_start or st.end]) or cue("gp_dose_change", zone) \
+                or _step_down_only(text, st, zone):
             # (not the patient's own directions: "... Please take one or two tablets four times a day")
             # a GP request, or a planned step-down's target dose ("bring the MST down to 10 mg bd"): not the TTO
             for m in rx_ms:
                 m.context = "reference"
+
+
+_RE_STEP_DELAY = re.compile(r"\b(?:after|in|from|over)\s+(?:\d|one|two|three|four|a\s+(?:week|fortnight|month))|\bthen\s+stop", _I)
+
+
+def _later_step_down(text: str, st) -> bool:
+    """A statement that opens with a GP's dose change, or a step-down before the drug's name that says when it happens ("Plan ↓ oxynorm to
+    5mg bd after 1/52 then stop", "Reduce the MST to 10 mg bd in two weeks"): a plan, even on a line of the TTO list."""
+    zone = text[st.cue_start:st.end]
+    if (g := cue("gp_dose_change", zone)) and st.cue_start + g.start() < st.mentions[0].start:
+        return True  # "GP to \u2191MST to 10mg bd if still breathless at 2/52 r/v": the GP's change to come
+    x = cue("step_down_target", zone)
+    if x is None or st.cue_start + x.start() > st.mentions[0].start:
+        return False
+    return _step_down_only(text, st, zone) and bool(_RE_STEP_DELAY.search(text, st.mentions[-1].end, st.end))
+
+
+def _taken_now_after_ward(text: str, st, mm, first: bool) -> bool:
+    """The statement names ``mm`` as what the patient takes now ("he now takes Targinact 40mg/20mg", "she is now on
+    Palexia SR 250 mg"); the first mention only when every ward word comes before that ("After some titration on the
+    ward she is now on Palexia SR ...": the titration was on the ward, the dose it reached goes home)."""
+    a = max(min(st.start, st.cue_start) if first else st.start, mm.start - 30)
+    t = cue("taken_now_before", text[a:mm.start])
+    if t is None:
+        return False
+    rest = text[a + t.start():st.end]
+    return not first or not (cue("inpatient_past", rest) or cue("ward_day_event", rest))
 
 
 _RE_CLAUSE_BREAK_BEFORE = re.compile(r",\s*(?:and\s+)?(?:so|therefore|hence|but|whereas|although)\b|;\s", _I)
@@ -1204,7 +1258,7 @@ def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
     seg = raw_seg = _soft_wrapped(text, g)
     previous = _previous_dose(text, g)
     if g.source != "table":
-        seg = _blank_not_current(seg, g.seg_start, ms[-1].end)
+        seg = _blank_not_current(seg, g.seg_start, ms[-1].end, text[max(0, g.seg_start - 60):g.seg_start])
 
     # strength: from the drug cell (tables) or from the first mention on
     if g.source == "table":
@@ -1478,10 +1532,22 @@ def _without_previous_dose(s: str) -> str:
         return s
     for key in ("bracket", "phrase"):
         s = rx[key].sub(lambda m: " " * len(m.group()), s)
+    return _blank_change_from(s, 0)
+
+
+def _blank_change_from(s: str, after: int, lead: str = "") -> str:
+    """The old figure of a change told with a verb, "we increased her MST from 10 to 20 mg", blanked from ``after``
+    on (the verb may come before it, in ``s`` or in the ``lead`` just before ``s``)."""
+    if "from" not in s:
+        return s
+    k = len(lead)
+    for m in _not_current()["change_from"].finditer(lead + s):
+        if m.start(1) - k >= after:
+            s = s[:m.start(1) - k] + " " * (m.end(1) - m.start(1)) + s[m.end(1) - k:]
     return s
 
 
-def _blank_not_current(seg: str, base: int, after_abs: int) -> str:
+def _blank_not_current(seg: str, base: int, after_abs: int, lead: str = "") -> str:
     """The statement with numbers that are not the current prescription blanked (same offsets): a previous
     dose ("(was 20mg bd before admission)", "reduced from 20mg BD to ...") and titration advice ("could be
     increased to 20mg twice daily")."""
@@ -1496,7 +1562,7 @@ def _blank_not_current(seg: str, base: int, after_abs: int) -> str:
         if chars is not None:
             seg = "".join(chars)
             chars = None
-    return seg
+    return _blank_change_from(seg, after, lead)
 
 
 _RE_MG_VALUE = re.compile(r"(\d+(?:\.\d+)?)\s*(mg|micrograms?|mcg)", _I)
@@ -2437,6 +2503,12 @@ def _shared_supply(reading: _Reading) -> None:
                 r.spans["supply"] = [s, e]
 
 
+def _own_discharge_row(layout: LetterLayout, x: OpioidPrescription) -> bool:
+    """A medicines-table row, or a discharge list item, that gives directions or a quantity of its own."""
+    return (x.source == "table" or (x.source == "list" and layout.section_kind(x.span[0]) == "discharge")) \
+        and (x.frequency_per_day_max is not None or x.prn or x.supply_quantity is not None)
+
+
 def _dose_only_prose(x: OpioidPrescription) -> bool:
     return x.source == "prose" and x.strength_mg is not None and x.strength_mg == x.dose_mg_max \
         and x.strength_mcg_per_hour is None and not _RE_FORM_WORDS.search(x.text)
@@ -2739,9 +2811,14 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
             dup = rxs[k]
             if (dup.frequency_per_day_max is None and not dup.prn and (rx.frequency_per_day_max is not None or rx.prn)) \
                     or (_told_going_home(layout, g) and not _told_going_home(layout, group_of[k])) \
-                    or (_dose_only_prose(dup) and rx.source != "prose"):
+                    or (_dose_only_prose(dup) and rx.source != "prose") \
+                    or (dup.source == "prose" and _own_discharge_row(layout, rx)
+                        and layout.section_kind(dup.span[0]) != "discharge" and not _told_going_home(layout, group_of[k])):
                 # the later statement holds the sig, or sends the drug home ("we increased his Longtec from 30mg to
                 # 40mg ... He goes home on Longtec 40mg twice a day"): it is the prescription, the first adds to it
+                # (a row of the discharge list or table with directions or a quantity of its own is the prescription
+                # an earlier story told the change of: "the Matrifen patch was increased from 37 to 50
+                # micrograms/hour" above the table's Matrifen row; not "co-codamol 30/500 as above")
                 merge(rx, dup)
                 rxs[k], group_of[k] = rx, g
             else:

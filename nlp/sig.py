@@ -64,7 +64,8 @@ RE_PATCH_BARE = re.compile(r"(?<![\d.])" + NUM + r"\s*(?:mcg\s+|micrograms?\s+)?
 RE_LIQUID = re.compile(NUM + r"\s*(mg|milligrams?|" + MCG + r")\s*(?:/|in|per|in\s+each)\s*" + NUM + r"?\s*(?:ml|mls|millilitres?)\b", _I)
 RE_COMBO = re.compile(NUM + r"\s*(?:mg|" + MCG + r")?\s*/\s*" + NUM + r"(?![\d.])\s*(?:mg|" + MCG + r")?(?!\s*(?:ml|mls|h\b|hr|hour))", _I)
 RE_MG = re.compile(NUM + r"\s*(mg|milligrams?|" + MCG + r"|g|grams?)\b(?!\s*/\s*(?:\d|ml|h\b|hr|hour|24|day|d\b))", _I)
-RE_RANGE_MG = re.compile(NUM + r"\s*(?:mg|milligrams?|" + MCG + r")?\s*(?:-|–|to|or)\s*" + NUM + r"\s*(mg|milligrams?|" + MCG + r")\b(?!\s*/\s*(?:\d|ml|h\b|hr|hour|24|day))", _I)
+# (never a patch's rate written out, "from 25 to 12 micrograms per hour")
+RE_RANGE_MG = re.compile(NUM + r"\s*(?:mg|milligrams?|" + MCG + r")?\s*(?:-|–|to|or)\s*" + NUM + r"\s*(mg|milligrams?|" + MCG + r")\b(?!\s*/\s*(?:\d|ml|h\b|hr|hour|24|day)|\s*(?:per|an|a)\s+(?:hour|hr|h)\b)", _I)
 
 # --- dose --------------------------------------------------------------------------------------------------
 UNIT = r"(tablets?|tabs?|capsules?|caps?|caplets?|sachets?|suppositor(?:y|ies)|patch(?:es)?|lozenges?|films?|sprays?|puffs?|vials?|ampoules?|amps?)"
@@ -1036,6 +1037,10 @@ _RE_BARE_MONTH_BEFORE = re.compile(r"(?:^|[-,;(|])\s*$")
 _RE_TIME_AFTER = re.compile(r"\s*(?:\d{1,2}[:.]\d{2}|/\d)")
 
 
+# ("... #32 this clinic, then wean off over 2/52": a period something happens over is no review timing)
+_RE_OVER_BEFORE = re.compile(r"\b(?:over|within)\s*$", _I)
+
+
 def _bare_period(sig: Sig, m: Masked, supply_too: bool = True) -> None:
     """A bare "5/7", "28/7", "2/52" or "1/12" on the line: a review timing ("r/v at 2/52", "OPA 6/52") is neither; a
     short period, or one told as a course ("2/52 then stop", "max 2/52"), is the duration; a long one the days
@@ -1044,7 +1049,8 @@ def _bare_period(sig: Sig, m: Masked, supply_too: bool = True) -> None:
     for x in RE_BARE_PERIOD.finditer(text):
         if _symptom_period(text, x.start()):
             continue
-        if RE_BARE_PERIOD_REVIEW.search(text[max(0, x.start() - 60):x.start()]):
+        if RE_BARE_PERIOD_REVIEW.search(text[max(0, x.start() - 60):x.start()]) \
+                and not _RE_OVER_BEFORE.search(text, max(0, x.start() - 12), x.start()):
             m.take(x.start(), x.end())  # "r/v in 2/52": when to look again, no period of the drug
             continue
         if x.group(2) == "/12" and (x.group(1).startswith("0") or int(x.group(1)) > 6
