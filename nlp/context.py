@@ -156,6 +156,11 @@ class LetterLayout:
                 not _ends_dangling(self.text[max(self.line_starts[i], self.line_starts[i + 1] - 16):self.line_starts[i + 1]]):
             return False  # (the next line goes on in lower case, or this one ends mid-phrase: "... in place of" /
             # "MST 30 mg ..."; most lines are ruled out here, cheaply)
+        cues = context_patterns().cues
+        ls, nxt = self.line_starts[i], self.line_starts[i + 1]
+        if cues["dose_at_line_end"].search(self.text, max(ls, nxt - 24), nxt - 1) and \
+                cues["sig_goes_on"].match(self.text, nxt, min(len(self.text), nxt + 40)):
+            return True  # "... oral solution, 2.5mg (2.5ml)" / "up to four times a day": a sig cut after its dose
         margins = self.__dict__.get("_margins")
         if margins is None:
             margins = self._margins = Margins(self.text, self.line_starts)

@@ -215,3 +215,17 @@ def test_windows_and_old_mac_line_ends_read_as_newlines(newline):
     other = extract_letter((HEAD + body).replace("\n", newline))
     assert _reading(other) == _reading(plain)
     assert [r.duration_days for r in other.opioids] == [14]
+
+
+# a sig that a line break cut after the dose goes on over the break, however short the letter (no margin to learn)
+@pytest.mark.parametrize("body, want", [
+    ("On discharge we have started oxycodone 5mg/5ml oral solution, 2.5mg (2.5ml)\nup to four times a day when "
+     "required for hip pain.\n", ("oxycodone", 2.5, 4, True)),
+    ("On discharge we have started oxycodone 5 mg/5 ml oral solution, 2.5 mg (2.5 ml)\nup to four times a day when "
+     "required for hip pain.\n", ("oxycodone", 2.5, 4, True)),
+    ("We started codeine 30mg\nqds prn for 5 days.\n", ("codeine", 30.0, 4, True)),
+    ("She goes home on MST 10mg\ntwice daily, which is new.\n", ("morphine", 10.0, 2, False)),
+])
+def test_a_sig_cut_after_its_dose_goes_on_over_the_line_break(body, want):
+    rxs = extract_letter("Dear Dr Hale,\n\n" + body).opioids
+    assert [(r.generic, r.dose_mg_max, r.frequency_per_day_max, r.prn) for r in rxs] == [want]
