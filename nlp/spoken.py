@@ -200,10 +200,15 @@ _RE_BRACKETED_FIGURE = re.compile(r"\(\s*\d{1,3}\s*\)")
 _RE_TBL = re.compile(r"(?<![A-Za-z])(t)(b)(ls?)(?![A-Za-z])", re.IGNORECASE)  # "tbl.", "tbls": tablets
 
 
+# a unit written out after a figure ("30/500 milligrams", "5 millilitres"): read as its symbol, padded in place
+_RE_UNIT_WORD = re.compile(r"(?<=\d)[ \t]?(milligrams?|millilitres?|milliliters?)\b", re.IGNORECASE)
+
+
 def plain_figures(text: str) -> str:
     """Numbers and units as the rules read them, in place: a unit in the plural ("30mgs" -> "30mg "), a number
     written in words with its figure in brackets ("five (5) mg" -> "      5  mg"), a decimal comma or raised point
-    before an amount ("2,5 mg", "0·5 ml" -> "2.5 mg"), and "tbl" for tablets ("20 tbl." -> "20 tab.")."""
+    before an amount ("2,5 mg", "0·5 ml" -> "2.5 mg"), "tbl" for tablets ("20 tbl." -> "20 tab."), and a unit written
+    out after a figure ("30/500 milligrams" -> "30/500 mg        ")."""
     out = None
     low = text.lower()  # (one pass in C; the literal tests below rule most letters out of every regex)
     for rx, wanted, fix in ((_RE_DECIMAL_MARK, _RE_DECIMAL_QUICK.search(text), lambda m: [(m.start(1), ".")]),
@@ -218,6 +223,11 @@ def plain_figures(text: str) -> str:
         out = out if out is not None else list(text)
         for m in _RE_PLURAL_UNIT.finditer(text):
             out[m.end() - 1] = " "
+    if "milli" in low and _RE_UNIT_WORD.search(text):
+        out = out if out is not None else list(text)
+        for m in _RE_UNIT_WORD.finditer(text):
+            short = "mg" if m.group(1)[5].lower() == "g" else "ml"
+            out[m.start(1):m.end(1)] = short + " " * (m.end(1) - m.start(1) - len(short))
     if _RE_BRACKETED_FIGURE.search(text):
         for m in _echo_pattern().finditer(text):
             if _value(m.group(1)) != float(m.group(2)):

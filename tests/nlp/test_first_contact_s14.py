@@ -229,3 +229,19 @@ def test_windows_and_old_mac_line_ends_read_as_newlines(newline):
 def test_a_sig_cut_after_its_dose_goes_on_over_the_line_break(body, want):
     rxs = extract_letter("Dear Dr Hale,\n\n" + body).opioids
     assert [(r.generic, r.dose_mg_max, r.frequency_per_day_max, r.prn) for r in rxs] == [want]
+
+
+# a unit written out after a figure, as dictation software types it, is the unit's symbol
+@pytest.mark.parametrize("line, want", [
+    ("Co-codamol 30/500 milligrams two tablets four times a day when required", ("codeine", 30.0, 60.0, 60.0)),
+    ("Zapain 30/500 milligram tablets, one or two four times a day when required", ("codeine", 30.0, 30.0, 60.0)),
+    ("Tramacet 37.5/325 milligrams 1-2 tablets qds prn", ("tramadol", 37.5, 37.5, 75.0)),
+    ("Oramorph 10 milligrams in 5 millilitres, 5 milligrams four-hourly when required", ("morphine", 2.0, 5.0, 5.0)),
+    ("| Co-codamol 30 milligrams/500 milligrams tablets | 1-2 tabs | PO | QDS PRN | 32 | New |", ("codeine", 30.0, 30.0, 60.0)),
+    ("| Tramacet 37.5 milligrams/325 milligrams tablets | 1-2 tabs | PO | QDS PRN | 30 | New |",
+     ("tramadol", 37.5, 37.5, 75.0)),
+])
+def test_units_written_out_read_as_symbols(line, want):
+    table = "| Medication | Dose | Route | Frequency | Qty | Status |\n" if line.startswith("|") else ""
+    rxs = _rxs("Medications on discharge:\n" + table + line + "\n")
+    assert [(r.generic, r.strength_mg, r.dose_mg_min, r.dose_mg_max) for r in rxs] == [want]
