@@ -1,0 +1,53 @@
+"""Reading classes found in session 14 on EPMA tables and one trust's template (fresh80, fresh83). Letters written
+for these tests; none is taken from a gold letter."""
+from __future__ import annotations
+
+import pytest
+
+from nlp.pipeline import extract_letter
+
+TOP = "Riverside Hospital - discharge summary\nPatient: Mr A Test   NHS 999 000 0000\nDiagnosis: chest infection\n\n"
+
+
+def _rx(letter: str, generic: str):
+    return [o for o in extract_letter(letter).opioids if o.generic == generic]
+
+
+# --- a bracketed tag heading ("[DISCHARGE_MEDICINES]" ... "[/DISCHARGE_MEDICINES]") is a heading ---------------------
+@pytest.mark.parametrize("open_tag, close_tag", [("[DISCHARGE_MEDICINES]", "[/DISCHARGE_MEDICINES]"),
+                                                 ("[TTO]", "[/TTO]"),
+                                                 ("[MEDICATIONS ON DISCHARGE]", ""),
+                                                 ("[Discharge_Medications]", "[END]")])
+def test_a_tag_heading_opens_its_list(open_tag, close_tag):
+    letter = (TOP + open_tag + "\n"
+              "DRUG=Codeine phosphate 30mg tablets; DOSE=30-60mg; FREQ=QDS PRN; QTY=28; SUPPLY_DAYS=5; STATUS=NEW\n"
+              "DRUG=Amoxicillin 500mg capsules; DOSE=500mg; FREQ=TDS; QTY=15; STATUS=NEW\n"
+              + close_tag + "\nReview in clinic.\n")
+    rx = _rx(letter, "codeine")
+    assert len(rx) == 1 and rx[0].dose_mg_max == 60 and rx[0].frequency_per_day_max == 4 and rx[0].supply_days == 5
+
+
+def test_a_tag_heading_of_the_drug_history_is_no_discharge_list():
+    letter = (TOP + "[DRUG_HISTORY]\nDRUG=Tramadol 50mg capsules; DOSE=50mg; FREQ=QDS PRN\n[/DRUG_HISTORY]\n\n"
+              "[DISCHARGE_MEDICINES]\nDRUG=Paracetamol 500mg tablets; DOSE=1g; FREQ=QDS\n[/DISCHARGE_MEDICINES]\n")
+    assert not _rx(letter, "tramadol")
+
+
+# --- a "Regular medicines" list that is the letter's only list, its items given a status, is what goes home --------
+@pytest.mark.parametrize("head, prn_head, status", [("REGULAR MEDICINES", "WHEN REQUIRED", "continued"),
+                                                    ("Regular medications:", "As required:", "unchanged"),
+                                                    ("Regular meds", "PRN", "new")])
+def test_an_only_regular_list_with_statuses_goes_home(head, prn_head, status):
+    letter = (TOP + head + "\n"
+              f"  Zomorph 30mg capsules ..... 30mg twice daily ..... POD ..... {status}\n"
+              f"  Amlodipine 5mg ............ 5mg once daily ...... POD ..... {status}\n"
+              + prn_head + "\n"
+              f"  Oxycodone 5mg/5ml liquid .. 5mg 4-hourly if needed ..... 100ml ..... {status}\n\nGP to review.\n")
+    assert len(_rx(letter, "morphine")) == 1
+    assert len(_rx(letter, "oxycodone")) == 1
+
+
+def test_a_regular_list_above_the_discharge_list_stays_the_drug_history():
+    letter = (TOP + "Regular medications:\n  Zomorph 30mg capsules 30mg twice daily\n\n"
+              "Discharge medications:\n  Paracetamol 1g four times daily\n")
+    assert not _rx(letter, "morphine")
