@@ -1811,7 +1811,7 @@ _RE_FREQ_NOT = re.compile(r"\b(?:is|are|should\s+(?:read|be)|to\s+be|corrected\s
                           r"([^.;\n]{1,60}?)[\s,(–-]+(?:not|rather\s+than|instead\s+of)\s+([^.;\n]{1,40})", _I)
 _RE_TO_VALUE = re.compile(r"\b(?:corrected|changed|amended|clarified|reduced|increased)\s+"
                           r"(?:(?:with|by|after)\s+[^.;\n\"“]{1,30}?\s+)?(?:from\s+[^.;\n]{1,40}?\s+)?to\s+"
-                          r"[\"“']?([^.;\n\"”']{1,60})", _I)
+                          r"[\"“']?((?:[^.;\n\"”']|\.(?=\d)){1,60})", _I)  # (a decimal point goes on: "2.5-5ml")
 # '"max 4 doses in 24 hours" added': a direction written into the item
 _RE_QUOTED_ADDED = re.compile(r"[\"“']([^\"”'\n]{1,60})[\"”']\s+(?:added|inserted|written\s+in)\b", _I)
 # "Max 4 capsules (20mg) in 24 hours added after discussion": a maximum written into the item, unquoted
@@ -1823,6 +1823,9 @@ _RE_ITEM_DELETED = re.compile(r"\b(?:deleted|removed|cancell?ed|omitted|struck\s
 _RE_SUPPLY_TO_DAYS = re.compile(r"\bsupply\b[^.;\n]{0,30}?\bto\s+(\d{1,2})\s*days?\b", _I)
 _RE_ITEM_REF = re.compile(r"\b(?:item|line|row)\s+(?:no\.?\s*)?(\d{1,2})\b", _I)
 _RE_DOSE_TOLD = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:mg)?\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)\s*mg\b|\s*(\d+(?:\.\d+)?)\s*mg\b", _I)
+# a liquid's dose told in ml, its mg after it in brackets or not ("2.5-5ml (5-10mg)", "5 ml every 4 hours")
+_RE_ML_TOLD = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:ml\s*)?(?:-|–|to)\s*(\d+(?:\.\d+)?)\s*ml\b\s*(?:\((?=[^)\n]*\bmg\b))?|"
+                         r"\s*(\d+(?:\.\d+)?)\s*ml\b\s*(?:\((?=[^)\n]*\bmg\b))?", _I)
 
 
 _RE_DANGLING_END = re.compile(r"\b(?:to|of|from|with|by|at|and|or)[ \t]*$", _I)
@@ -2020,10 +2023,22 @@ def _apply_correction(rx: OpioidPrescription, sentence: str, v: re.Match | None)
     for rx_pat in (_RE_FREQ_NOT, _RE_TO_VALUE, _RE_QUOTED_ADDED, _RE_MAX_ADDED):
         for f in rx_pat.finditer(sentence):
             d = _RE_DOSE_TOLD.match(f.group(1))
-            if d and rx.strength_mg and rx.formulation != "patch":  # "amended to 50 mg up to three times a day"
-                lo = float(d.group(1) or d.group(3))
-                hi = float(d.group(2)) if d.group(2) else lo
-                if 0 < lo <= hi <= 4 * rx.strength_mg and (lo, hi) != (rx.dose_mg_min, rx.dose_mg_max):
+            ml = _RE_ML_TOLD.match(f.group(1)) if rx.formulation == "liquid" else None
+            if ml and ml.end() < len(f.group(1)) and f.group(1)[ml.end() - 1] == "(":
+                d = _RE_DOSE_TOLD.match(f.group(1), ml.end())  # "2.5-5ml (5-10mg)": the mg in brackets
+                ml = None
+            elif ml:
+                d = None
+            if (d or ml) and rx.strength_mg and rx.formulation != "patch":  # "amended to 50 mg up to three times a day"
+                if d:
+                    lo = float(d.group(1) or d.group(3))
+                    hi = float(d.group(2)) if d.group(2) else lo
+                else:  # (a liquid's strength is mg a ml)
+                    lo = float(ml.group(1) or ml.group(3)) * rx.strength_mg
+                    hi = (float(ml.group(2)) if ml.group(2) else float(ml.group(1) or ml.group(3))) * rx.strength_mg
+                # (a liquid's dose is counted in ml of its mg-a-ml strength: up to 25 ml a dose)
+                top = (25 if rx.formulation == "liquid" else 4) * rx.strength_mg
+                if 0 < lo <= hi <= top and (lo, hi) != (rx.dose_mg_min, rx.dose_mg_max):
                     rx.dose_mg_min, rx.dose_mg_max = _clean(lo), _clean(hi)
                     if rx.formulation != "liquid":
                         rx.units_per_dose_max = hi / rx.strength_mg

@@ -51,3 +51,19 @@ def test_a_regular_list_above_the_discharge_list_stays_the_drug_history():
     letter = (TOP + "Regular medications:\n  Zomorph 30mg capsules 30mg twice daily\n\n"
               "Discharge medications:\n  Paracetamol 1g four times daily\n")
     assert not _rx(letter, "morphine")
+
+
+# --- a correction that tells a liquid's dose in ml ("corrected to 2.5-5ml (5-10mg)") changes the listed dose ----------
+@pytest.mark.parametrize("note, lo, hi", [
+    ("Pharmacist amendment: Oramorph dose corrected to 2.5-5ml (5-10mg) every 4 hours PRN - agreed with Dr K.", 5, 10),
+    ("Screening note: oxycodone liquid amended to 2.5ml (2.5mg) up to four-hourly when required.", 2.5, 2.5),
+    ("Dose clarified with the surgeon: Oramorph corrected to 5 ml every 4 hours if needed.", 10, 10),
+    ("Oramorph dose amended to 2.5mL to 5mL (5 to 10mg) 4-hourly prn by ward pharmacist.", 5, 10)])
+def test_a_correction_in_ml_changes_the_listed_liquid(note, lo, hi):
+    generic = "oxycodone" if "oxycodone" in note else "morphine"
+    item = ("Oxycodone 5mg/5ml oral solution 5-10ml every 4 hours when required" if generic == "oxycodone" else
+            "Oramorph (morphine sulfate 10mg/5ml) 10-20ml every 4 hours when required for pain")
+    letter = TOP + "Medicines on discharge:\n" + item + "\nParacetamol 1g QDS\n" + note + "\n\nGP to review.\n"
+    rx = _rx(letter, generic)
+    assert len(rx) == 1 and rx[0].span[0] == letter.index(item)  # (the listed one, corrected)
+    assert (rx[0].dose_mg_min, rx[0].dose_mg_max) == (lo, hi)
