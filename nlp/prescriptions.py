@@ -1875,6 +1875,28 @@ def _caps_told_apart(reading: _Reading) -> None:
             apply_cap(text[m.end:ce], m.end, target)
 
 
+# a line that opens with a supply label ("Supplied:", "Quantities supplied -", "TTO supplied:", "Dispensed:")
+_RE_SUPPLY_LINE = re.compile(r"[ \t]*(?:[-*\u2022][ \t]*)?(?:(?:TTO|TTA|discharge)\s+)?(?:supplied|dispensed|issued|supply|"
+                             r"(?:quantit(?:y|ies)|qty|amounts?)(?:\s+(?:supplied|dispensed|issued))?)[ \t]*(?:[:\-\u2013\u2014][ \t]*)", _I)
+
+
+def _supply_told_apart(reading: _Reading) -> None:
+    """A line of quantities after the list ("Supplied: Matrifen 50 x 5 patches; Oramorph 100ml; morphine 10mg/1ml x
+    10 amps") tells how much of the listed items goes home: an item on it with no directions of its own, whose drug
+    is prescribed above, is no prescription of its own."""
+    layout, text, rxs, group_of = reading.layout, reading.layout.text, reading.rxs, reading.group_of
+    on_line = []
+    for r in rxs:
+        ls = layout.line_bounds(r.span[0])[0]
+        on_line.append(bool(_RE_SUPPLY_LINE.match(text, ls)) and r.dose_mg_max is None
+                       and r.frequency_per_day_max is None and not r.prn)
+    keep = [i for i, r in enumerate(rxs) if not on_line[i] or not any(
+        not on_line[j] and o.generic == r.generic and o.span[0] < r.span[0] for j, o in enumerate(rxs))]
+    if len(keep) < len(rxs):
+        rxs[:] = [rxs[i] for i in keep]
+        group_of[:] = [group_of[i] for i in keep]
+
+
 _RE_REMOVED_FROM_TTO = re.compile(r"\b(?:removed|deleted|taken\s+off|struck\s+off|crossed\s+off)\s+(?:from\s+|off\s+)?(?:the\s+|his\s+|her\s+|their\s+)?"
                                   r"(?:TTO|discharge\s+(?:list|medicines|prescription)|TTA|list)\b", _I)
 
@@ -2706,6 +2728,7 @@ _PASSES = (
     ("supply before the name", _supply_before_the_name),
     ("shared supply", _shared_supply),
     ("caps told apart", _caps_told_apart),
+    ("supply told apart", _supply_told_apart),
     ("corrections", _corrections),
     ("removed at screening", _removed_at_screening),
     ("schedule tables", _schedule_tables),

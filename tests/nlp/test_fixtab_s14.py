@@ -67,3 +67,25 @@ def test_a_correction_in_ml_changes_the_listed_liquid(note, lo, hi):
     rx = _rx(letter, generic)
     assert len(rx) == 1 and rx[0].span[0] == letter.index(item)  # (the listed one, corrected)
     assert (rx[0].dose_mg_min, rx[0].dose_mg_max) == (lo, hi)
+
+
+# --- a supply line after the list ("Supplied: Matrifen 50 x 5 patches; Oramorph 100ml") gives quantities, no items ---
+LIST = ("Medicines on discharge:\n"
+        "Fentanyl 25 micrograms/hour patch (Durogesic) - apply every 72 hours - continue\n"
+        "Oxycodone 5mg/5ml oral solution - 5ml (5mg) every 4 hours as needed\n"
+        "Morphine sulfate 10mg/1ml injection - 2.5mg SC 1 hourly PRN pain\n")
+
+
+@pytest.mark.parametrize("supply", [
+    "Supplied: Durogesic 25 x 5 patches; oxycodone 250ml; morphine 10mg/1ml x 10 amps; haloperidol x 5.",
+    "Quantities supplied - fentanyl 25mcg patches x 10, oxycodone liquid 5mg/5ml 250 ml, morphine 10mg/ml amps x 10",
+    "TTO supplied: Durogesic 25 (5 patches), OxyNorm liquid 250ml, morphine 10mg/1ml injection x10"])
+def test_a_supply_line_names_no_new_prescriptions(supply):
+    letter = TOP + LIST + supply + "\n\nGP to continue the patch.\n"
+    x = extract_letter(letter)
+    assert sorted(o.generic for o in x.opioids) == ["fentanyl", "morphine", "oxycodone"]
+
+
+def test_a_supply_line_of_a_drug_not_listed_is_still_read():
+    letter = TOP + "Medicines on discharge:\nParacetamol 1g QDS\nSupplied: codeine 30mg tablets x 28, paracetamol 1g\n"
+    assert _rx(letter, "codeine")
