@@ -89,3 +89,28 @@ def test_a_supply_line_names_no_new_prescriptions(supply):
 def test_a_supply_line_of_a_drug_not_listed_is_still_read():
     letter = TOP + "Medicines on discharge:\nParacetamol 1g QDS\nSupplied: codeine 30mg tablets x 28, paracetamol 1g\n"
     assert _rx(letter, "codeine")
+
+
+# --- a fixed-width table whose heading's second, indented line names the directions told under each row ------------
+@pytest.mark.parametrize("sub_head", ["    Directions / comments", "  Instructions", "      Notes / directions"])
+def test_indented_directions_under_a_row_are_that_rows(sub_head):
+    indent = " " * (len(sub_head) - len(sub_head.lstrip()))
+    letter = (TOP + "TAKE HOME MEDICINES\n"
+              "Medicine                          Dose      Freq     Qty       Status\n" + sub_head + "\n"
+              "Oxycodone 5mg/5ml liquid          5-10mg    PRN      250ml     New\n"
+              + indent + "5-10ml every 2-4 hours if needed for pain, no more than 5 doses\n"
+              + indent + "in 24 hours. 10 days supplied.\n"
+              "Paracetamol 500mg tablets         1g        QDS      56        New\n"
+              + indent + "every 4-6 hours, max 4 doses a day\n\nGP: review the oxycodone.\n")
+    rx = _rx(letter, "oxycodone")
+    assert len(rx) == 1 and rx[0].frequency_per_day_max == 5 and rx[0].prn
+
+
+# --- an "Admin instructions" / "Special instructions" column holds the directions, and its maximum caps the row ------
+@pytest.mark.parametrize("col", ["Admin instructions", "Special instructions", "Administration directions"])
+def test_an_instructions_column_caps_the_row(col):
+    letter = (TOP + "| Medicine | Dose | Frequency | " + col + " | Supply | Status |\n"
+              "| Codeine 30mg tablets | 30-60mg | 4-6 hourly PRN | for pain; max 3 doses in 24 hours | 20 | New |\n"
+              "| Amlodipine 5mg tablets | 5mg | OD | morning | POD | Continued |\n\nGP to review.\n")
+    rx = _rx(letter, "codeine")
+    assert len(rx) == 1 and rx[0].frequency_per_day_max == 3
