@@ -1883,7 +1883,7 @@ _RE_SUPPLY_LINE = re.compile(r"[ \t]*(?:[-*\u2022][ \t]*)?(?:(?:TTO|TTA|discharg
 def _supply_told_apart(reading: _Reading) -> None:
     """A line of quantities after the list ("Supplied: Matrifen 50 x 5 patches; Oramorph 100ml; morphine 10mg/1ml x
     10 amps") tells how much of the listed items goes home: an item on it with no directions of its own, whose drug
-    is prescribed above, is no prescription of its own."""
+    is prescribed elsewhere in the letter (the list, or a change told below it), is no prescription of its own."""
     layout, text, rxs, group_of = reading.layout, reading.layout.text, reading.rxs, reading.group_of
     on_line = []
     for r in rxs:
@@ -1891,7 +1891,7 @@ def _supply_told_apart(reading: _Reading) -> None:
         on_line.append(bool(_RE_SUPPLY_LINE.match(text, ls)) and r.dose_mg_max is None
                        and r.frequency_per_day_max is None and not r.prn)
     keep = [i for i, r in enumerate(rxs) if not on_line[i] or not any(
-        not on_line[j] and o.generic == r.generic and o.span[0] < r.span[0] for j, o in enumerate(rxs))]
+        not on_line[j] and o.generic == r.generic for j, o in enumerate(rxs))]
     if len(keep) < len(rxs):
         rxs[:] = [rxs[i] for i in keep]
         group_of[:] = [group_of[i] for i in keep]
@@ -2859,7 +2859,8 @@ def _listed_in_discharge_section(layout: LetterLayout, opioids: list[Mention]) -
     text = layout.text
     story: set[int] = set()
     listed = [m for m in opioids if m.context == "rx" and layout.section_kind(m.start) == "discharge"
-              and has_sig(text[m.start:layout.line_bounds(m.start)[1]])]
+              and has_sig(text[m.start:layout.line_bounds(m.start)[1]])
+              and not _RE_SUPPLY_LINE.match(text, layout.line_bounds(m.start)[0])]  # (not "Supplied: BuTrans 15 x 4")
     if not listed:
         return story
     by_generic: dict[str, list[Mention]] = {}

@@ -114,3 +114,11 @@ def test_an_instructions_column_caps_the_row(col):
               "| Amlodipine 5mg tablets | 5mg | OD | morning | POD | Continued |\n\nGP to review.\n")
     rx = _rx(letter, "codeine")
     assert len(rx) == 1 and rx[0].frequency_per_day_max == 3
+
+
+def test_a_supply_line_above_the_change_that_prescribes_the_drug_names_no_prescription():
+    letter = (TOP + "Medicines on discharge:\nBuprenorphine patch - see changes\nParacetamol 1g QDS\n"
+              "Supplied: BuTrans 10 x 4 patches; paracetamol 100.\n\n"
+              "Changes to medicines:\nBuTrans 10 micrograms/hour patch, one patch every 7 days - started for hip pain.\n")
+    rx = _rx(letter, "buprenorphine")
+    assert len(rx) == 1 and rx[0].strength_mcg_per_hour == 10
