@@ -462,6 +462,19 @@ def _addressed_to_other(layout: LetterLayout) -> bool:
     return False
 
 
+@lru_cache(maxsize=1)
+def _re_labelled_other_request() -> re.Pattern:
+    other = "|".join(f"(?:{x})" for x in letter_rules()["plans"]["addressee_other"])
+    return re.compile(r"^[ \t]*(?:[-*\u2022][ \t]*)?(?:for\s+)?(?:the\s+)?(?:" + other + r")(?:\s+(?:staff|team|manager|nurses?))?"
+                      r"[ \t]*(?:::?|[-\u2013\u2014])[ \t]*(?:please|pls|kindly|to\b|could\s+you)", re.I | re.M)
+
+
+def _labelled_other_request(layout: LetterLayout) -> bool:
+    """A request the letter labels as another recipient's ("Nursing home: please record the patch changes",
+    "District nurses - please check the site daily")."""
+    return bool(_re_labelled_other_request().search(layout.text))
+
+
 def _opioid_on_row(layout: LetterLayout, pos: int, opioid_pos) -> bool:
     """An opioid named on the same table row or short list line (a Comments cell, "- wean off as pain improves")."""
     ls, le = layout.line_bounds(pos)
@@ -762,7 +775,9 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
     last_plan_end = None  # end of the last weaning statement about an opioid
     negated_rx = P.negated if could_match(P.negated, text) else None  # once per letter, then per statement
     # a letter sent to a care home, district nurses or a visiting team: its bare requests are theirs, not the GP's
-    to_other = _addressed_to_other(layout)
+    # (unless the letter labels that recipient's own requests: "Nursing home: please record patch changes" /
+    # "Please review the Oramorph at 2 weeks": the unlabelled ones are then the GP's)
+    to_other = _addressed_to_other(layout) and not _labelled_other_request(layout)
     for s, e, lead_in in statements(layout):
         kind = layout.section_kind(s)
         if kind in ("stopped", "admission", "history", "family") and _opens_with_gp_label(text, s, layout.line_bounds(s)):

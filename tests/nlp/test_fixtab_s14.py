@@ -122,3 +122,21 @@ def test_a_supply_line_above_the_change_that_prescribes_the_drug_names_no_prescr
               "Changes to medicines:\nBuTrans 10 micrograms/hour patch, one patch every 7 days - started for hip pain.\n")
     rx = _rx(letter, "buprenorphine")
     assert len(rx) == 1 and rx[0].strength_mcg_per_hour == 10
+
+
+# --- a letter to a care home that labels the home's own requests: its unlabelled opioid requests are the GP's -------
+CARE = (TOP.replace("Diagnosis", "Discharged to: Elm Court Care Home\nDiagnosis") +
+        "Medicines on discharge:\nOxycodone 5mg capsules 5mg 4-hourly when required for hip pain, 20 caps - new\n\n")
+
+
+@pytest.mark.parametrize("label", ["Care home: please record each dose on the MAR chart.",
+                                   "Nursing home staff - please weigh her weekly.",
+                                   "District nurses: please check the wound on Monday."])
+def test_a_labelled_request_to_the_home_leaves_the_bare_one_to_the_gp(label):
+    x = extract_letter(CARE + label + "\nPlease review the oxycodone at 2 weeks with a view to stopping it.\n")
+    assert x.gp_instruction.present and "review the oxycodone" in x.gp_instruction.text
+
+
+def test_a_bare_request_in_a_letter_to_a_care_home_stays_the_homes():
+    x = extract_letter(CARE + "Please stop the oxycodone when her pain settles and return any left.\n")
+    assert not x.gp_instruction.present
