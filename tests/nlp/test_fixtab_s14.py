@@ -140,3 +140,16 @@ def test_a_labelled_request_to_the_home_leaves_the_bare_one_to_the_gp(label):
 def test_a_bare_request_in_a_letter_to_a_care_home_stays_the_homes():
     x = extract_letter(CARE + "Please stop the oxycodone when her pain settles and return any left.\n")
     assert not x.gp_instruction.present
+
+
+# --- "as the <kind of> pain settles" times a step-down as well as "as the pain settles" ------------------------------
+WEAN_HEAD = TOP + "Medicines on discharge:\nOramorph 10mg/5ml 2.5-5mg 4-hourly when required, 100ml - new\n\n"
+
+
+@pytest.mark.parametrize("plan, wean", [
+    ("Plan: Oramorph to be reduced and stopped as the post-operative pain settles. MXL unchanged.", True),
+    ("Oramorph to be reduced as her hip pain improves.", True),
+    ("Cut the Oramorph down and stop it as his post-op wound pain eases.", True),
+    ("Take the Oramorph as the pain requires.", False)])
+def test_a_step_down_as_a_kind_of_pain_settles_is_a_plan(plan, wean):
+    assert extract_letter(WEAN_HEAD + plan + "\n").weaning_plan.present is wean
