@@ -1694,6 +1694,10 @@ def _indication(text: str, g: Group, cells: dict, sig: S.Sig) -> str | None:
     return None
 
 
+# a patch's own directions ("apply ONE patch every 72 hours", "change weekly"), not a supply ("went home with 5 patches")
+_RE_PATCH_DIRECTIONS = re.compile(r"\b(?:apply|change|replace|put\s+on)\b[^.;\n]{0,40}?\b(?:every|each|weekly|twice\s+weekly)\b", _I)
+
+
 def same_prescription(a: OpioidPrescription, b: OpioidPrescription) -> bool:
     if a.generic == b.generic and a.dose_mg_max is not None and a.dose_mg_max == b.dose_mg_max \
             and a.frequency_per_day_max == b.frequency_per_day_max and (a.brand is None or b.brand is None) \
@@ -2508,7 +2512,7 @@ def merge(a: OpioidPrescription, b: OpioidPrescription) -> None:
     """Fill a's missing fields from b (the same prescription mentioned twice)."""
     for f in ("brand", "strength_mg", "strength_mcg_per_hour", "dose_mg_min", "dose_mg_max", "frequency_per_day_max",
               "max_daily_dose_mg", "duration_days", "supply_days", "supply_quantity", "new_on_admission", "indication",
-              "status", "dose_change", "previous_dose_mg"):
+              "status", "dose_change", "previous_dose_mg", "quantity_n", "quantity_unit"):
         if getattr(a, f) is None and getattr(b, f) is not None:
             setattr(a, f, getattr(b, f))
 
@@ -2774,9 +2778,14 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
             dup = rxs[k]
             if (dup.frequency_per_day_max is None and not dup.prn and (rx.frequency_per_day_max is not None or rx.prn)) \
                     or (_told_going_home(layout, g) and not _told_going_home(layout, group_of[k])) \
-                    or (_dose_only_prose(dup) and rx.source != "prose"):
+                    or (_dose_only_prose(dup) and rx.source != "prose") \
+                    or (dup.formulation == rx.formulation == "patch" and (
+                        (dup.source == "prose" and rx.source != "prose") or
+                        (dup.status == "changed" and rx.status is None and _RE_PATCH_DIRECTIONS.search(rx.text)))):
                 # the later statement holds the sig, or sends the drug home ("we increased his Longtec from 30mg to
-                # 40mg ... He goes home on Longtec 40mg twice a day"): it is the prescription, the first adds to it
+                # 40mg ... He goes home on Longtec 40mg twice a day"), or lists the patch the story told of ("patch
+                # INCREASED from 50 to 75 micrograms/hour ..." / "Matrifen 75 micrograms/hour patch: apply ..."): it is
+                # the prescription, the first adds to it
                 merge(rx, dup)
                 rxs[k], group_of[k] = rx, g
             else:

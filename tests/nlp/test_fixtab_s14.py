@@ -153,3 +153,25 @@ WEAN_HEAD = TOP + "Medicines on discharge:\nOramorph 10mg/5ml 2.5-5mg 4-hourly w
     ("Take the Oramorph as the pain requires.", False)])
 def test_a_step_down_as_a_kind_of_pain_settles_is_a_plan(plan, wean):
     assert extract_letter(WEAN_HEAD + plan + "\n").weaning_plan.present is wean
+
+
+# --- a patch change told "from X to Y micrograms/hour" is read at its new strength, however long the words before ---
+@pytest.mark.parametrize("line, mcg", [
+    ("BuTrans patch increased from 10 to 15 micrograms/hour, one patch every 7 days - hip pain.", 15),
+    ("Butec 7-day patch reduced from 20 to 10 micrograms/hour, change weekly (drowsy).", 10),
+    ("Transtec patch reduced from 52.5 to 35 micrograms/hour, twice weekly.", 35),
+    ("Fentanyl matrix patch was increased from 12 to 25 micrograms/hour, every 72 hours.", 25)])
+def test_a_patch_changed_from_one_strength_to_another_is_the_new_one(line, mcg):
+    letter = TOP + "Medicines on discharge:\nPatch - see changes\nParacetamol 1g QDS\n\nChanges to medicines:\n" + line + "\n"
+    rx = [o for o in extract_letter(letter).opioids if o.formulation == "patch"]
+    assert len(rx) == 1 and rx[0].strength_mcg_per_hour == mcg
+
+
+# --- a patch told first as a change story, then listed with its directions: the listed one is the prescription ------
+def test_a_listed_patch_after_its_change_story_keeps_the_list_and_its_supply():
+    letter = (TOP + "What we changed\n- Her fentanyl patch has been INCREASED from 25 to 50 micrograms/hour this week.\n\n"
+              "Medicines to take home:\n1. Fentanyl 50 micrograms/hour patch - apply ONE patch every 72 hours - 10 patches\n"
+              "2. Paracetamol 1g QDS\n")
+    rx = _rx(letter, "fentanyl")
+    assert len(rx) == 1 and rx[0].strength_mcg_per_hour == 50
+    assert letter[rx[0].span[0]:].startswith("Fentanyl 50") and rx[0].supply_quantity == "10 patches"
