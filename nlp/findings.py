@@ -759,7 +759,16 @@ def _asks_the_gp_by_name(text: str, s: int, e: int) -> bool:
     """A request that both names the GP or practice and asks ("GP please do not continue X beyond the TTO"): among
     requests alike on address and heading it is the GP's, where a bare "Please ..." under a shared plan heading may
     be the ward's or the patient's (a "GP to ..." line without a please keeps its place after a direct please)."""
-    return bool(_RE_PLEASE.search(text, s, e)) and bool(plan_rules().gp_named.search(text, s, e))
+    if not _RE_PLEASE.search(text, s, e):
+        return False
+    if plan_rules().gp_named.search(text, s, e):
+        return True
+    # ("Dear Dr Stannard, please continue Zamadol SR on repeat ...": the salutation just before names the GP)
+    return bool(_RE_DEAR_BEFORE.search(text, max(text.rfind("\n", 0, s) + 1, s - 60), s) or _RE_DEAR_OPEN.match(text, s, e))
+
+
+_RE_DEAR_OPEN = re.compile(r"[ \t]*dear\s+(?:Dr\.?|Doctor|GP|colleague|Drs)\b", re.I)
+_RE_DEAR_BEFORE = re.compile(r"\bdear\s+(?:Dr\.?|Doctor|GP|colleague|Drs)\b[^\n.;]{0,40}?[,:\-\u2013]?\s*$", re.I)
 
 
 def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None:

@@ -175,3 +175,13 @@ def test_a_listed_patch_after_its_change_story_keeps_the_list_and_its_supply():
     rx = _rx(letter, "fentanyl")
     assert len(rx) == 1 and rx[0].strength_mcg_per_hour == 50
     assert letter[rx[0].span[0]:].startswith("Fentanyl 50") and rx[0].supply_quantity == "10 patches"
+
+
+# --- a request after "Dear Dr X," names the GP: it is the GP instruction before a "GP to ..." tail of another's note --
+@pytest.mark.parametrize("dear", ["Dear Dr Shah, please", "Dear Dr. Shah - please", "Dear colleague, please"])
+def test_a_request_after_the_salutation_is_the_gps(dear):
+    letter = (TOP + "Medicines on discharge:\nTramadol MR 100mg tablets 100mg BD - 14 tablets - continued\n\n"
+              "Pharmacy note (A Lee): tramadol MR supply cut to 7 days, more at home; GP to continue.\n"
+              + dear + " continue the tramadol MR on repeat at the same dose for his back pain.\n")
+    x = extract_letter(letter)
+    assert x.gp_instruction.present and "on repeat" in x.gp_instruction.text and "Pharmacy" not in x.gp_instruction.text
