@@ -1816,6 +1816,9 @@ _RE_FREQ_NOT = re.compile(r"\b(?:is|are|should\s+(?:read|be)|to\s+be|corrected\s
 _RE_TO_VALUE = re.compile(r"\b(?:corrected|changed|amended|clarified|reduced|increased)\s+"
                           r"(?:(?:with|by|after)\s+[^.;\n\"“]{1,30}?\s+)?(?:from\s+[^.;\n]{1,40}?\s+)?to\s+"
                           r"[\"“']?((?:[^.;\n\"”']|\.(?=\d)){1,60})", _I)  # (a decimal point goes on: "2.5-5ml")
+# "quantity changed 100ml -> 50ml", "qty reduced 30 -> 20 caps": the value after the arrow
+_RE_ARROW_VALUE = re.compile(r"\b(?:corrected|changed|amended|reduced|increased|decreased|cut)\s+(?:from\s+)?"
+                             r"\d+(?:\.\d+)?\s*[A-Za-z]{0,10}\s*(?:->|\u2192|=>|\u21d2)\s*((?:[^.;\n\"\u201d']|\.(?=\d)){1,60})", _I)
 # '"max 4 doses in 24 hours" added': a direction written into the item
 _RE_QUOTED_ADDED = re.compile(r"[\"“']([^\"”'\n]{1,60})[\"”']\s+(?:added|inserted|written\s+in)\b", _I)
 # "Max 4 capsules (20mg) in 24 hours added after discussion": a maximum written into the item, unquoted
@@ -1899,6 +1902,33 @@ def _supply_told_apart(reading: _Reading) -> None:
     if len(keep) < len(rxs):
         rxs[:] = [rxs[i] for i in keep]
         group_of[:] = [group_of[i] for i in keep]
+    # the quantity an item of the line gives the one prescription of its drug that states none
+    for m in reading.mentions:
+        if m.category != "opioid":
+            continue
+        ls, le = layout.line_bounds(m.start)
+        if not _RE_SUPPLY_LINE.match(text, ls):
+            continue
+        targets = [r for r in rxs if r.generic == m.generic and not (ls <= r.span[0] < le)
+                   and (not m.term.brand or not r.brand or r.brand == m.term.brand)]
+        if len(targets) != 1 or targets[0].supply_quantity is not None:
+            continue
+        rx = targets[0]
+        cut = _RE_ITEM_END.search(text, m.end, le)
+        item = text[m.end:cut.start() if cut else le]
+        if rx.formulation == "patch":
+            item = _RE_PATCH_STRENGTH_BEFORE_X.sub(" ", item)  # "Matrifen 50 x 5 patches": 50 is the strength
+        unit = {"patch": "patches", "liquid": "ml"}.get(rx.formulation or "") or \
+            ("capsules" if re.search(r"\bcap", rx.text, _I) else "tablets")
+        q = S.Sig()
+        S.read_quantity(q, S.Masked(item, 0), rx.formulation, unit)
+        if q.quantity_n and q.quantity_unit:
+            rx.quantity_n, rx.quantity_unit = q.quantity_n, q.quantity_unit
+            rx.supply_quantity = S.format_quantity(q)
+
+
+_RE_ITEM_END = re.compile(r"[;,]|\.(?!\d)")
+_RE_PATCH_STRENGTH_BEFORE_X = re.compile(r"^\s*\d+(?:\.\d+)?\s*(?=[x\u00d7]\s*\d)", _I)
 
 
 _RE_REMOVED_FROM_TTO = re.compile(r"\b(?:removed|deleted|taken\s+off|struck\s+off|crossed\s+off)\s+(?:from\s+|off\s+)?(?:the\s+|his\s+|her\s+|their\s+)?"
@@ -2046,7 +2076,7 @@ def _apply_correction(rx: OpioidPrescription, sentence: str, v: re.Match | None)
             rx.dose_mg_max = new
             rx.dose_mg_min = new if rx.dose_mg_min is None or rx.dose_mg_min >= new else rx.dose_mg_min
             changed = True
-    for rx_pat in (_RE_FREQ_NOT, _RE_TO_VALUE, _RE_QUOTED_ADDED, _RE_MAX_ADDED):
+    for rx_pat in (_RE_FREQ_NOT, _RE_TO_VALUE, _RE_ARROW_VALUE, _RE_QUOTED_ADDED, _RE_MAX_ADDED):
         for f in rx_pat.finditer(sentence):
             d = _RE_DOSE_TOLD.match(f.group(1))
             ml = _RE_ML_TOLD.match(f.group(1)) if rx.formulation == "liquid" else None

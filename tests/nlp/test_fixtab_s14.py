@@ -185,3 +185,36 @@ def test_a_request_after_the_salutation_is_the_gps(dear):
               + dear + " continue the tramadol MR on repeat at the same dose for his back pain.\n")
     x = extract_letter(letter)
     assert x.gp_instruction.present and "on repeat" in x.gp_instruction.text and "Pharmacy" not in x.gp_instruction.text
+
+
+# --- a supply line's item gives its quantity to the one listed prescription of that drug ---------------------------
+@pytest.mark.parametrize("supply, qty", [
+    ("Supplied: oxycodone liquid 250ml bottle; senna 20 tabs", "250 ml"),
+    ("Dispensed: Oxycodone 5mg/5ml 100ml, Laxido 20 sachets", "100 ml"),
+    ("TTO supplied: OxyNorm liquid x 1 (250 ml); lactulose 300ml", "250 ml")])
+def test_a_supply_line_gives_the_listed_liquid_its_quantity(supply, qty):
+    letter = TOP + "Medicines on discharge:\nOxycodone 5mg/5ml oral solution 5mg every 4 hours if needed\nSenna 15mg ON\n" + supply + "\n"
+    rx = _rx(letter, "oxycodone")
+    assert len(rx) == 1 and rx[0].supply_quantity == qty
+
+
+@pytest.mark.parametrize("supply, qty", [("Supplied: Durogesic 25 x 5 patches; paracetamol 100", "5 patches"),
+                                         ("Supplied: tramadol 30 caps, diclofenac 15 tabs", "30 capsules")])
+def test_a_supply_line_gives_a_patch_or_capsule_count(supply, qty):
+    generic = "fentanyl" if "Durogesic" in supply else "tramadol"
+    item = ("Fentanyl 25 micrograms/hour patch - apply every 72 hours" if generic == "fentanyl" else
+            "Tramadol 50mg capsules 1-2 caps QDS PRN for pain - NEW")
+    letter = TOP + "Medicines on discharge:\n" + item + "\nParacetamol 1g QDS\n" + supply + "\n"
+    rx = _rx(letter, generic)
+    assert len(rx) == 1 and rx[0].supply_quantity == qty
+
+
+# --- an amendment told with an arrow ("qty reduced 30 -> 20 caps") changes the quantity -----------------------------
+@pytest.mark.parametrize("note, qty", [
+    ("Pharmacist amendment: tramadol qty reduced 30 -> 20 caps per trust policy.", "20 capsules"),
+    ("Pharmacy amendment: tramadol quantity changed from 30 caps \u2192 12 caps (agreed with FY1).", "12 capsules")])
+def test_an_arrow_amendment_changes_the_quantity(note, qty):
+    letter = (TOP + "Medicines on discharge:\nTramadol 50mg capsules 1-2 caps QDS PRN for pain - NEW\nParacetamol 1g QDS\n"
+              "Supplied: tramadol 30 caps, paracetamol 32 tabs\n" + note + "\n")
+    rx = _rx(letter, "tramadol")
+    assert len(rx) == 1 and rx[0].supply_quantity == qty and rx[0].frequency_per_day_max == 4
