@@ -2600,6 +2600,9 @@ class _Reading:
     group_of: list
 
 
+_RE_CHANGE_CLAUSE_END = re.compile(r";|\.(?=\s)")
+
+
 def _status_from_change_lines(reading: _Reading) -> None:
     """References on changes / plan lines ("Started: oxycodone", "co-dydramol started") and prose that tells a
     change or a start give the prescriptions of that drug their status."""
@@ -2615,6 +2618,11 @@ def _status_from_change_lines(reading: _Reading) -> None:
         if kind != "changes":
             continue
         cs, ce = layout.line_bounds(m.start)
+        # (the item's own clause of a line of several: "Zomorph increased from 40mg BD to 60mg BD - flare pain;
+        # Oramorph added for breakthrough." - the Oramorph's "added" is not the Zomorph's)
+        a = last_match(_RE_CHANGE_CLAUSE_END, text, cs, m.start)
+        b = _RE_CHANGE_CLAUSE_END.search(text, m.end, ce)
+        cs, ce = (a.end() if a else cs), (b.start() if b else ce)
         line = text[cs:ce]
         mr_hint = bool(S.RE_MR.search(line)) or m.term.formulation == "MR"
         is_new = context_patterns().cues["new"].search(line)

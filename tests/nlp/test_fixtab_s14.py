@@ -218,3 +218,16 @@ def test_an_arrow_amendment_changes_the_quantity(note, qty):
               "Supplied: tramadol 30 caps, paracetamol 32 tabs\n" + note + "\n")
     rx = _rx(letter, "tramadol")
     assert len(rx) == 1 and rx[0].supply_quantity == qty and rx[0].frequency_per_day_max == 4
+
+
+# --- "Changes to medicines with reasons:" is the changes heading; each item's status is read in its own clause -------
+@pytest.mark.parametrize("head", ["Changes to medicines with reasons:", "Medication changes and reasons:",
+                                  "Changes to medications with reasons for change:"])
+def test_a_changes_heading_with_reasons_gives_each_item_its_status(head):
+    letter = (TOP + "Medicines on admission:\nZomorph 30mg BD\nAmlodipine 5mg OD\n\nMedicines on discharge:\n"
+              "Zomorph 60mg capsules ONE capsule twice daily\nOramorph 10mg/5ml 5ml every 4 hours when required for pain\n"
+              "Amlodipine 5mg OD\n\n" + head + " Zomorph increased from 30mg BD to 60mg BD - flare pain; Oramorph added "
+              "for breakthrough.\nMedicines stopped: nil\n")
+    x = extract_letter(letter)
+    by = {o.formulation: o for o in x.opioids if o.generic == "morphine"}
+    assert by["MR"].new_on_admission is False and by["liquid"].new_on_admission is True
