@@ -87,6 +87,8 @@ def context_patterns() -> ContextPatterns:
 
 
 _RE_CAPS_CAND = re.compile(r"[A-Z][A-Z/&() -]{1,50}:")
+_RE_TAG_HEAD = re.compile(r"(?m)^[ \t]*\[(/?)[ \t]*([A-Za-z][A-Za-z0-9_ /&-]{1,60})\][ \t]*$")
+_RE_REGULAR_HEAD = re.compile(r"[ \t]*(?:\d{1,2}[.)]?[ \t]*)?regular\s+(?:medications?|medicines|meds|drugs)\b", re.I)
 RE_LIST_ITEM = re.compile(r"^[ \t]*(?:[-*•·‣◦▪+−~=]|\d{1,2}[.)]|\(\d{1,2}\)|\[[A-Za-z ]{1,10}\]|[a-z][.)])[ \t]+")
 RE_BULLET = re.compile(r"^[ \t]*(?:[-*•·‣◦▪+−~=]|\d{1,2}[.)]|\(\d{1,2}\)|[a-z][.)])[ \t]+")
 
@@ -185,6 +187,16 @@ class LetterLayout:
                         kind = next(k for k in ("allergy", "family") if m.group(k) is not None)
                         heads.append((m.start(), m.end(), kind, "mid"))
                 i = low.find(kw, i + 1)
+        # a bracketed tag heading alone on its line ("[DISCHARGE_MEDICINES]" ... "[/DISCHARGE_MEDICINES]"), as
+        # exports of structured records print them: its words (underscores as spaces) are the heading; a closing
+        # tag, or a tag that names no heading, ends the section above it
+        for m in _RE_TAG_HEAD.finditer(text):
+            words = m.group(2).replace("_", " ").strip()
+            h = None if m.group(1) else c.header_line.match(words)
+            kind = "body"
+            if h is not None and not words[h.end():].strip(" :"):
+                kind = next(k for k in c.kinds if h.group(k) is not None)
+            heads.append((m.start(), m.end(), kind, "line"))
         for cand in _RE_CAPS_CAND.finditer(text):
             if cand.start() > 0 and text[cand.start() - 1] not in " \t\n.,;":
                 continue
@@ -210,6 +222,11 @@ class LetterLayout:
                 kind = "admission" if any(h[2] == "discharge" for h in dedup[i + 1:]) else "body"
             if kind == "admission" and how == "line" and cue("list_goes_home", text[s:e]):
                 kind = "discharge"  # a drug history whose heading says it all goes home ("DH (POD, all cont):")
+            if kind == "admission" and _RE_REGULAR_HEAD.match(text, s, e) and \
+                    not any(h[2] in _TAKE_HOME_KINDS for h in dedup):
+                # "REGULAR MEDICINES" / "WHEN REQUIRED" as the letter's only medicines list: the list that goes home
+                # (regular as against when-required, not the drug history), there being no other
+                kind = "discharge"
             if kind == "sub_list":
                 # "As required", "PRN", "Regular" under a list heading: more of the same list, else plain text
                 prev = sections[-1] if sections else None

@@ -465,6 +465,19 @@ def _addressed_to_other(layout: LetterLayout) -> bool:
     return False
 
 
+@lru_cache(maxsize=1)
+def _re_labelled_other_request() -> re.Pattern:
+    other = "|".join(f"(?:{x})" for x in letter_rules()["plans"]["addressee_other"])
+    return re.compile(r"^[ \t]*(?:[-*\u2022][ \t]*)?(?:for\s+)?(?:the\s+)?(?:" + other + r")(?:\s+(?:staff|team|manager|nurses?))?"
+                      r"[ \t]*(?:::?|[-\u2013\u2014])[ \t]*(?:please|pls|kindly|to\b|could\s+you)", re.I | re.M)
+
+
+def _labelled_other_request(layout: LetterLayout) -> bool:
+    """A request the letter labels as another recipient's ("Nursing home: please record the patch changes",
+    "District nurses - please check the site daily")."""
+    return bool(_re_labelled_other_request().search(layout.text))
+
+
 _ROW_BARS = "|\u2502\u2503\u2551"
 _RE_RULED_LINE = re.compile(r"[ \t|+\-=:_~\u2500-\u257f]*")  # bars, dashes and box-drawing corners only
 _RE_WRAPPED_ROW_LINE = re.compile(r"[ \t]*[|\u2502\u2503\u2551][ \t]*[|\u2502\u2503\u2551]")  # a row line whose first cell is empty
@@ -787,7 +800,16 @@ def _asks_the_gp_by_name(text: str, s: int, e: int) -> bool:
     """A request that both names the GP or practice and asks ("GP please do not continue X beyond the TTO"): among
     requests alike on address and heading it is the GP's, where a bare "Please ..." under a shared plan heading may
     be the ward's or the patient's (a "GP to ..." line without a please keeps its place after a direct please)."""
-    return bool(_RE_PLEASE.search(text, s, e)) and bool(plan_rules().gp_named.search(text, s, e))
+    if not _RE_PLEASE.search(text, s, e):
+        return False
+    if plan_rules().gp_named.search(text, s, e):
+        return True
+    # ("Dear Dr Stannard, please continue Zamadol SR on repeat ...": the salutation just before names the GP)
+    return bool(_RE_DEAR_BEFORE.search(text, max(text.rfind("\n", 0, s) + 1, s - 60), s) or _RE_DEAR_OPEN.match(text, s, e))
+
+
+_RE_DEAR_OPEN = re.compile(r"[ \t]*dear\s+(?:Dr\.?|Doctor|GP|colleague|Drs)\b", re.I)
+_RE_DEAR_BEFORE = re.compile(r"\bdear\s+(?:Dr\.?|Doctor|GP|colleague|Drs)\b[^\n.;]{0,40}?[,:\-\u2013]?\s*$", re.I)
 
 
 def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None:
@@ -803,7 +825,9 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
     last_plan_end = None  # end of the last weaning statement about an opioid
     negated_rx = P.negated if could_match(P.negated, text) else None  # once per letter, then per statement
     # a letter sent to a care home, district nurses or a visiting team: its bare requests are theirs, not the GP's
-    to_other = _addressed_to_other(layout)
+    # (unless the letter labels that recipient's own requests: "Nursing home: please record patch changes" /
+    # "Please review the Oramorph at 2 weeks": the unlabelled ones are then the GP's)
+    to_other = _addressed_to_other(layout) and not _labelled_other_request(layout)
     for s, e, lead_in in statements(layout):
         kind = layout.section_kind(s)
         if kind in ("stopped", "admission", "history", "family") and _opens_with_gp_label(text, s, layout.line_bounds(s)):

@@ -1763,6 +1763,10 @@ def _indication(text: str, g: Group, cells: dict, sig: S.Sig) -> str | None:
     return None
 
 
+# a patch's own directions ("apply ONE patch every 72 hours", "change weekly"), not a supply ("went home with 5 patches")
+_RE_PATCH_DIRECTIONS = re.compile(r"\b(?:apply|change|replace|put\s+on)\b[^.;\n]{0,40}?\b(?:every|each|weekly|twice\s+weekly)\b", _I)
+
+
 def same_prescription(a: OpioidPrescription, b: OpioidPrescription) -> bool:
     if a.generic == b.generic and a.dose_mg_max is not None and a.dose_mg_max == b.dose_mg_max \
             and a.frequency_per_day_max == b.frequency_per_day_max and (a.brand is None or b.brand is None) \
@@ -1880,7 +1884,10 @@ _RE_FREQ_NOT = re.compile(r"\b(?:is|are|should\s+(?:read|be)|to\s+be|corrected\s
                           r"([^.;\n]{1,60}?)[\s,(–-]+(?:not|rather\s+than|instead\s+of)\s+([^.;\n]{1,40})", _I)
 _RE_TO_VALUE = re.compile(r"\b(?:corrected|changed|amended|clarified|reduced|increased)\s+"
                           r"(?:(?:with|by|after)\s+[^.;\n\"“]{1,30}?\s+)?(?:from\s+[^.;\n]{1,40}?\s+)?to\s+"
-                          r"[\"“']?([^.;\n\"”']{1,60})", _I)
+                          r"[\"“']?((?:[^.;\n\"”']|\.(?=\d)){1,60})", _I)  # (a decimal point goes on: "2.5-5ml")
+# "quantity changed 100ml -> 50ml", "qty reduced 30 -> 20 caps": the value after the arrow
+_RE_ARROW_VALUE = re.compile(r"\b(?:corrected|changed|amended|reduced|increased|decreased|cut)\s+(?:from\s+)?"
+                             r"\d+(?:\.\d+)?\s*[A-Za-z]{0,10}\s*(?:->|\u2192|=>|\u21d2)\s*((?:[^.;\n\"\u201d']|\.(?=\d)){1,60})", _I)
 # '"max 4 doses in 24 hours" added': a direction written into the item
 _RE_QUOTED_ADDED = re.compile(r"[\"“']([^\"”'\n]{1,60})[\"”']\s+(?:added|inserted|written\s+in)\b", _I)
 # "Max 4 capsules (20mg) in 24 hours added after discussion": a maximum written into the item, unquoted
@@ -1892,6 +1899,9 @@ _RE_ITEM_DELETED = re.compile(r"\b(?:deleted|removed|cancell?ed|omitted|struck\s
 _RE_SUPPLY_TO_DAYS = re.compile(r"\bsupply\b[^.;\n]{0,30}?\bto\s+(\d{1,2})\s*days?\b", _I)
 _RE_ITEM_REF = re.compile(r"\b(?:item|line|row)\s+(?:no\.?\s*)?(\d{1,2})\b", _I)
 _RE_DOSE_TOLD = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:mg)?\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)\s*mg\b|\s*(\d+(?:\.\d+)?)\s*mg\b", _I)
+# a liquid's dose told in ml, its mg after it in brackets or not ("2.5-5ml (5-10mg)", "5 ml every 4 hours")
+_RE_ML_TOLD = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:ml\s*)?(?:-|–|to)\s*(\d+(?:\.\d+)?)\s*ml\b\s*(?:\((?=[^)\n]*\bmg\b))?|"
+                         r"\s*(\d+(?:\.\d+)?)\s*ml\b\s*(?:\((?=[^)\n]*\bmg\b))?", _I)
 
 
 _RE_DANGLING_END = re.compile(r"\b(?:to|of|from|with|by|at|and|or)[ \t]*$", _I)
@@ -1939,6 +1949,55 @@ def _caps_told_apart(reading: _Reading) -> None:
         cs, ce = layout.clause_bounds(m.start)
         if target is not None and not reading.others.other_between(m, cs, ce - 1) and not _RE_LATER_STEP.search(text, cs, m.start):
             apply_cap(text[m.end:ce], m.end, target)
+
+
+# a line that opens with a supply label ("Supplied:", "Quantities supplied -", "TTO supplied:", "Dispensed:")
+_RE_SUPPLY_LINE = re.compile(r"[ \t]*(?:[-*\u2022][ \t]*)?(?:(?:TTO|TTA|discharge)\s+)?(?:supplied|dispensed|issued|supply|"
+                             r"(?:quantit(?:y|ies)|qty|amounts?)(?:\s+(?:supplied|dispensed|issued))?)[ \t]*(?:[:\-\u2013\u2014][ \t]*)", _I)
+
+
+def _supply_told_apart(reading: _Reading) -> None:
+    """A line of quantities after the list ("Supplied: Matrifen 50 x 5 patches; Oramorph 100ml; morphine 10mg/1ml x
+    10 amps") tells how much of the listed items goes home: an item on it with no directions of its own, whose drug
+    is prescribed elsewhere in the letter (the list, or a change told below it), is no prescription of its own."""
+    layout, text, rxs, group_of = reading.layout, reading.layout.text, reading.rxs, reading.group_of
+    on_line = []
+    for r in rxs:
+        ls = layout.line_bounds(r.span[0])[0]
+        on_line.append(bool(_RE_SUPPLY_LINE.match(text, ls)) and r.dose_mg_max is None
+                       and r.frequency_per_day_max is None and not r.prn)
+    keep = [i for i, r in enumerate(rxs) if not on_line[i] or not any(
+        not on_line[j] and o.generic == r.generic for j, o in enumerate(rxs))]
+    if len(keep) < len(rxs):
+        rxs[:] = [rxs[i] for i in keep]
+        group_of[:] = [group_of[i] for i in keep]
+    # the quantity an item of the line gives the one prescription of its drug that states none
+    for m in reading.mentions:
+        if m.category != "opioid":
+            continue
+        ls, le = layout.line_bounds(m.start)
+        if not _RE_SUPPLY_LINE.match(text, ls):
+            continue
+        targets = [r for r in rxs if r.generic == m.generic and not (ls <= r.span[0] < le)
+                   and (not m.term.brand or not r.brand or r.brand == m.term.brand)]
+        if len(targets) != 1 or targets[0].supply_quantity is not None:
+            continue
+        rx = targets[0]
+        cut = _RE_ITEM_END.search(text, m.end, le)
+        item = text[m.end:cut.start() if cut else le]
+        if rx.formulation == "patch":
+            item = _RE_PATCH_STRENGTH_BEFORE_X.sub(" ", item)  # "Matrifen 50 x 5 patches": 50 is the strength
+        unit = {"patch": "patches", "liquid": "ml"}.get(rx.formulation or "") or \
+            ("capsules" if re.search(r"\bcap", rx.text, _I) else "tablets")
+        q = S.Sig()
+        S.read_quantity(q, S.Masked(item, 0), rx.formulation, unit)
+        if q.quantity_n and q.quantity_unit:
+            rx.quantity_n, rx.quantity_unit = q.quantity_n, q.quantity_unit
+            rx.supply_quantity = S.format_quantity(q)
+
+
+_RE_ITEM_END = re.compile(r"[;,]|\.(?!\d)")
+_RE_PATCH_STRENGTH_BEFORE_X = re.compile(r"^\s*\d+(?:\.\d+)?\s*(?=[x\u00d7]\s*\d)", _I)
 
 
 _RE_REMOVED_FROM_TTO = re.compile(r"\b(?:removed|deleted|taken\s+off|struck\s+off|crossed\s+off)\s+(?:from\s+|off\s+)?(?:the\s+|his\s+|her\s+|their\s+)?"
@@ -2086,13 +2145,25 @@ def _apply_correction(rx: OpioidPrescription, sentence: str, v: re.Match | None)
             rx.dose_mg_max = new
             rx.dose_mg_min = new if rx.dose_mg_min is None or rx.dose_mg_min >= new else rx.dose_mg_min
             changed = True
-    for rx_pat in (_RE_FREQ_NOT, _RE_TO_VALUE, _RE_QUOTED_ADDED, _RE_MAX_ADDED):
+    for rx_pat in (_RE_FREQ_NOT, _RE_TO_VALUE, _RE_ARROW_VALUE, _RE_QUOTED_ADDED, _RE_MAX_ADDED):
         for f in rx_pat.finditer(sentence):
             d = _RE_DOSE_TOLD.match(f.group(1))
-            if d and rx.strength_mg and rx.formulation != "patch":  # "amended to 50 mg up to three times a day"
-                lo = float(d.group(1) or d.group(3))
-                hi = float(d.group(2)) if d.group(2) else lo
-                if 0 < lo <= hi <= 4 * rx.strength_mg and (lo, hi) != (rx.dose_mg_min, rx.dose_mg_max):
+            ml = _RE_ML_TOLD.match(f.group(1)) if rx.formulation == "liquid" else None
+            if ml and ml.end() < len(f.group(1)) and f.group(1)[ml.end() - 1] == "(":
+                d = _RE_DOSE_TOLD.match(f.group(1), ml.end())  # "2.5-5ml (5-10mg)": the mg in brackets
+                ml = None
+            elif ml:
+                d = None
+            if (d or ml) and rx.strength_mg and rx.formulation != "patch":  # "amended to 50 mg up to three times a day"
+                if d:
+                    lo = float(d.group(1) or d.group(3))
+                    hi = float(d.group(2)) if d.group(2) else lo
+                else:  # (a liquid's strength is mg a ml)
+                    lo = float(ml.group(1) or ml.group(3)) * rx.strength_mg
+                    hi = (float(ml.group(2)) if ml.group(2) else float(ml.group(1) or ml.group(3))) * rx.strength_mg
+                # (a liquid's dose is counted in ml of its mg-a-ml strength: up to 25 ml a dose)
+                top = (25 if rx.formulation == "liquid" else 4) * rx.strength_mg
+                if 0 < lo <= hi <= top and (lo, hi) != (rx.dose_mg_min, rx.dose_mg_max):
                     rx.dose_mg_min, rx.dose_mg_max = _clean(lo), _clean(hi)
                     if rx.formulation != "liquid":
                         rx.units_per_dose_max = hi / rx.strength_mg
@@ -2546,7 +2617,7 @@ def merge(a: OpioidPrescription, b: OpioidPrescription) -> None:
     """Fill a's missing fields from b (the same prescription mentioned twice)."""
     for f in ("brand", "strength_mg", "strength_mcg_per_hour", "dose_mg_min", "dose_mg_max", "frequency_per_day_max",
               "max_daily_dose_mg", "duration_days", "supply_days", "supply_quantity", "new_on_admission", "indication",
-              "status", "dose_change", "previous_dose_mg"):
+              "status", "dose_change", "previous_dose_mg", "quantity_n", "quantity_unit"):
         if getattr(a, f) is None and getattr(b, f) is not None:
             setattr(a, f, getattr(b, f))
 
@@ -2604,6 +2675,9 @@ class _Reading:
     group_of: list
 
 
+_RE_CHANGE_CLAUSE_END = re.compile(r";|\.(?=\s)")
+
+
 def _status_from_change_lines(reading: _Reading) -> None:
     """References on changes / plan lines ("Started: oxycodone", "co-dydramol started") and prose that tells a
     change or a start give the prescriptions of that drug their status."""
@@ -2619,6 +2693,11 @@ def _status_from_change_lines(reading: _Reading) -> None:
         if kind != "changes":
             continue
         cs, ce = layout.line_bounds(m.start)
+        # (the item's own clause of a line of several: "Zomorph increased from 40mg BD to 60mg BD - flare pain;
+        # Oramorph added for breakthrough." - the Oramorph's "added" is not the Zomorph's)
+        a = last_match(_RE_CHANGE_CLAUSE_END, text, cs, m.start)
+        b = _RE_CHANGE_CLAUSE_END.search(text, m.end, ce)
+        cs, ce = (a.end() if a else cs), (b.start() if b else ce)
         line = text[cs:ce]
         mr_hint = bool(S.RE_MR.search(line)) or m.term.formulation == "MR"
         is_new = context_patterns().cues["new"].search(line)
@@ -2766,6 +2845,7 @@ _PASSES = (
     ("supply before the name", _supply_before_the_name),
     ("shared supply", _shared_supply),
     ("caps told apart", _caps_told_apart),
+    ("supply told apart", _supply_told_apart),
     ("corrections", _corrections),
     ("removed at screening", _removed_at_screening),
     ("schedule tables", _schedule_tables),
@@ -2813,12 +2893,17 @@ def read_prescriptions(layout: LetterLayout, mentions: list[Mention], deadline: 
                     or (_told_going_home(layout, g) and not _told_going_home(layout, group_of[k])) \
                     or (_dose_only_prose(dup) and rx.source != "prose") \
                     or (dup.source == "prose" and _own_discharge_row(layout, rx)
-                        and layout.section_kind(dup.span[0]) != "discharge" and not _told_going_home(layout, group_of[k])):
+                        and layout.section_kind(dup.span[0]) != "discharge" and not _told_going_home(layout, group_of[k])) \
+                    or (dup.formulation == rx.formulation == "patch" and (
+                        (dup.source == "prose" and rx.source != "prose") or
+                        (dup.status == "changed" and rx.status is None and _RE_PATCH_DIRECTIONS.search(rx.text)))):
                 # the later statement holds the sig, or sends the drug home ("we increased his Longtec from 30mg to
                 # 40mg ... He goes home on Longtec 40mg twice a day"): it is the prescription, the first adds to it
                 # (a row of the discharge list or table with directions or a quantity of its own is the prescription
                 # an earlier story told the change of: "the Matrifen patch was increased from 37 to 50
-                # micrograms/hour" above the table's Matrifen row; not "co-codamol 30/500 as above")
+                # micrograms/hour" above the table's Matrifen row; not "co-codamol 30/500 as above"; a listed patch
+                # the story told of: "patch INCREASED from 50 to 75 micrograms/hour ..." / "Matrifen 75
+                # micrograms/hour patch: apply ...")
                 merge(rx, dup)
                 rxs[k], group_of[k] = rx, g
             else:
@@ -2901,7 +2986,8 @@ def _listed_in_discharge_section(layout: LetterLayout, opioids: list[Mention]) -
     text = layout.text
     story: set[int] = set()
     listed = [m for m in opioids if m.context == "rx" and layout.section_kind(m.start) == "discharge"
-              and has_sig(text[m.start:layout.line_bounds(m.start)[1]])]
+              and has_sig(text[m.start:layout.line_bounds(m.start)[1]])
+              and not _RE_SUPPLY_LINE.match(text, layout.line_bounds(m.start)[0])]  # (not "Supplied: BuTrans 15 x 4")
     if not listed:
         return story
     by_generic: dict[str, list[Mention]] = {}

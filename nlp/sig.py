@@ -565,9 +565,18 @@ def find_concentration(seg: str, start: int, end: int) -> tuple[float, int, int]
     return None
 
 
+# a change's new strength cut by the reading window ("increased from 10 to 15 micrograms/h|our"), its old figure
+# blanked as a previous dose or not ("increased         to 15 micr|ograms/hour")
+_RE_CHANGE_TO_CUT = re.compile(r"(?:\bfrom\s+\d+(?:\.\d+)?|\b(?:increased|reduced|decreased|changed|raised|lowered|"
+                               r"adjusted|titrated))\s+to\s+\d*(?:\.\d*)?\s*[A-Za-z/]*$", _I)
+
+
 def find_strength(seg: str, after: int = 0, limit: int = 70):
-    """First strength expression at or after `after` (within `limit` characters). Returns (kind, value, s, e)."""
+    """First strength expression at or after `after` (within `limit` characters; a change's new strength that starts
+    there is read whole: "patch increased from 10 to 15 micrograms/hour"). Returns (kind, value, s, e)."""
     window = seg[after: after + limit]
+    if _RE_CHANGE_TO_CUT.search(window):
+        window = seg[after: after + limit + 24]
     cands = []
     for kind, rx in (("mcg_per_hour", RE_PATCH), ("mcg_per_hour", RE_PATCH_BARE), ("mg_per_ml", RE_LIQUID), ("combo", RE_COMBO), ("range", RE_RANGE_MG), ("mg", RE_MG)):
         m = rx.search(window)
@@ -575,7 +584,7 @@ def find_strength(seg: str, after: int = 0, limit: int = 70):
             m = rx.search(window, m.end())  # "5ml (10mg)": the mg is the dose of that volume, not a strength
         if m and kind == "mg" and RE_TIMED_DOSES.match(window, m.start()):
             continue  # "10mg in the morning and 5mg at night": doses at named times, no strength
-        if not m:
+        if not m or (m.start() >= limit and not _RE_CHANGE_TO_CUT.search(window, 0, m.start())):
             continue
         if kind == "mcg_per_hour":
             val = float(m.group(1))

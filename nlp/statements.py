@@ -588,6 +588,9 @@ def table_rows(layout: LetterLayout) -> list[_Row]:
             continue
         current: _Row | None = None
         ruled = bool(c.bar_split.search(line))
+        sub_role, sub_indent = _sub_line_heading(text, starts, i, n, cols)
+        if sub_role:
+            i += 1  # (the heading's second, indented line: "    Directions / comments")
         while i < n:
             ls = starts[i]
             le = starts[i + 1] - 1 if i + 1 < n else len(text)
@@ -606,6 +609,13 @@ def table_rows(layout: LetterLayout) -> list[_Row]:
                 break  # a bar-ruled table ends at a line with no bar ("Reason for OFF: codeine - x; y" under it)
             if cols.mode in ("fixed", "right") and heads.match(line) and not line[:1].isspace():
                 break
+            if sub_role and current is not None and len(line) - len(line.lstrip(" \t")) >= sub_indent:
+                # an indented line under a row of a table whose heading names one: that row's directions
+                a = ls + len(line) - len(line.lstrip(" \t"))
+                current.cells.setdefault(sub_role, []).append((a, ls + len(line.rstrip())))
+                current.end = ls + len(line.rstrip())
+                i += 1
+                continue
             cells = row_cells(line, cols)
             if not cells:
                 i += 1
@@ -628,6 +638,27 @@ def table_rows(layout: LetterLayout) -> list[_Row]:
         while ci < len(candidates) and candidates[ci] < i:  # headings inside the table just read
             ci += 1
     return rows
+
+
+_RE_HEADING_PARTS = re.compile(r"\s*(?:/|&|\+|,|\band\b)\s*", _I)
+
+
+def _sub_line_heading(text: str, starts: list[int], i: int, n: int, cols: TableColumns) -> tuple[str | None, int]:
+    """A fixed-width table heading of two lines, the second indented and naming one field ("Drug / strength  Dose
+    Freq ..." / "    Directions / comments"): each row's directions are told on indented lines under it. Returns
+    that field's role (comments when it names them) and the indent those lines have, or (None, 0)."""
+    if cols.mode not in ("fixed", "right") or i >= n:
+        return None, 0
+    le = starts[i + 1] - 1 if i + 1 < n else len(text)
+    line = text[starts[i]:le]
+    indent = len(line) - len(line.lstrip(" \t"))
+    words = line.strip()
+    if indent < 2 or not words or "  " in words or "\t" in words:
+        return None, 0
+    roles = [heading_role(x) for x in _RE_HEADING_PARTS.split(words) if x.strip()]
+    if not roles or None in roles:
+        return None, 0
+    return ("comments" if "comments" in roles else roles[0]), indent
 
 
 _RE_GLUED_PARTNER = re.compile(r"\s*(?:[-/+&]|with|and)\s*", _I)
