@@ -126,7 +126,8 @@ class WordListPattern:
 # matched, so results are those of the regex.
 # --------------------------------------------------------------------------------------------------------------
 import sys as _sys
-from re import _constants as _C, _parser as _P  # the stdlib's own regex parser (stable since 3.11)
+import _sre
+from re import _compiler as _Co, _constants as _C, _parser as _P  # the stdlib's own regex parser and compiler (stable since 3.11)
 
 _REPEATS = tuple(op for op in (_C.MAX_REPEAT, _C.MIN_REPEAT, getattr(_C, "POSSESSIVE_REPEAT", None)) if op is not None)
 _ATOMIC = getattr(_C, "ATOMIC_GROUP", None)
@@ -221,7 +222,7 @@ class LiteralGate:
     """A compiled regex with a literal prefilter: ``search``, ``match``, ``fullmatch``, ``finditer``, ``findall``
     and ``sub`` answer exactly as the regex does, without running it on text that lacks the words it needs."""
 
-    __slots__ = ("regex", "pattern", "flags", "alternatives", "literals", "first")
+    __slots__ = ("regex", "pattern", "flags", "alternatives", "literals", "first", "_test", "twin")
 
     def __init__(self, regex: re.Pattern, alternatives):
         self.regex, self.pattern, self.flags = regex, regex.pattern, regex.flags
@@ -229,6 +230,8 @@ class LiteralGate:
         self.literals = sorted({x for alt in alternatives for c in alt for x in c})
         # every alternative's first clause: text with none of these words cannot match at all
         self.first = tuple(sorted({x for alt in alternatives for x in alt[0]}, key=lambda x: (len(x), x)))
+        self._test = _literal_test(self.first, alternatives)
+        self.twin = folded_twin(regex)
 
     def could_match(self, string: str, pos: int = 0, endpos: int = _sys.maxsize) -> bool:
         """False only when no match can lie inside string[pos:endpos]."""
@@ -237,24 +240,20 @@ class LiteralGate:
             return True  # lower-casing moves offsets: no prefilter
         if pos > 0 or endpos < len(folded):
             folded = folded[max(pos, 0):endpos]
-        for lit in self.first:
-            if lit in folded:
-                break
-        else:
-            return False
-        for alt in self.alternatives:
-            for clause in alt:
-                for lit in clause:
-                    if lit in folded:
-                        break
-                else:
-                    break  # a clause with none of its literals: this alternative cannot match
-            else:
-                return True
-        return False
+        return self._test(folded)
 
     def search(self, string, pos=0, endpos=_sys.maxsize):
-        return self.regex.search(string, pos, endpos) if self.could_match(string, pos, endpos) else None
+        folded = fold_case(string)
+        if folded is None:
+            return self.regex.search(string, pos, endpos)
+        if not self._test(folded[max(pos, 0):endpos] if pos > 0 or endpos < len(folded) else folded):
+            return None
+        if self.twin is None:
+            return self.regex.search(string, pos, endpos)
+        # the case-sensitive twin finds where the match starts on the folded text; the regex itself then gives
+        # the very same match there, on the letter as written
+        m = self.twin.search(folded, pos, endpos)
+        return self.regex.match(string, m.start(), endpos) if m is not None else None
 
     def match(self, string, pos=0, endpos=_sys.maxsize):
         return self.regex.match(string, pos, endpos) if self.could_match(string, pos, endpos) else None
@@ -263,7 +262,12 @@ class LiteralGate:
         return self.regex.fullmatch(string, pos, endpos) if self.could_match(string, pos, endpos) else None
 
     def finditer(self, string, pos=0, endpos=_sys.maxsize):
-        return self.regex.finditer(string, pos, endpos) if self.could_match(string, pos, endpos) else iter(())
+        if not self.could_match(string, pos, endpos):
+            return iter(())
+        folded = fold_case(string) if self.twin is not None else None
+        if folded is None:
+            return self.regex.finditer(string, pos, endpos)
+        return (self.regex.match(string, m.start(), endpos) for m in self.twin.finditer(folded, pos, endpos))
 
     def findall(self, string, pos=0, endpos=_sys.maxsize):
         return self.regex.findall(string, pos, endpos) if self.could_match(string, pos, endpos) else []
@@ -273,6 +277,109 @@ class LiteralGate:
 
     def __repr__(self) -> str:
         return f"LiteralGate({self.pattern[:40]!r}..., {len(self.literals)} literals)"
+
+
+def _literal_test(first, alternatives):
+    """The gate's test as one generated expression over the folded text ``f`` ("'stop' in f or 'wean' in f"): the
+    same answer as looping over the clauses, without the loops' interpreter overhead on every call."""
+    def any_of(lits):
+        return "(" + " or ".join(f"{x!r} in f" for x in lits) + ")"
+
+    alts = " or ".join("(" + " and ".join(any_of(c) for c in alt) + ")" for alt in alternatives)
+    # (one alternative: its first clause is the ``first`` words, checked once)
+    body = alts if len(alternatives) == 1 else f"{any_of(first)} and ({alts})"
+    namespace: dict = {}
+    exec(f"def test(f):\n    return bool({body})", namespace)  # noqa: S102 - literals are repr()-quoted
+    return namespace["test"]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Case-sensitive twins. Python's regex engine runs a case-insensitive pattern two to three times slower than the same
+# pattern written in lower case on lower-cased text (an alternation of lower-case literals lets it skip a branch on
+# its first character). A gated pattern is searched on the folded text with such a twin; where the twin finds a
+# match, the pattern itself is matched at that position of the original text (the same Match, groups read as
+# written). The twin matches exactly where the pattern does: fold_case gives each character its re.IGNORECASE
+# lower case at the same offset, and the twin is the pattern with every letter lower-cased. Patterns the rewrite
+# cannot vouch for keep no twin: a case-sensitive part, a cased non-ASCII letter, a back-reference, an empty match.
+# --------------------------------------------------------------------------------------------------------------
+class _NoTwin(Exception):
+    pass
+
+
+_LOWER = _sre.unicode_tolower
+_ISCASED = _sre.unicode_iscased
+
+
+def _twin_literal(c: int) -> int:
+    if c >= 128 and _ISCASED(c):
+        raise _NoTwin  # (re equates some of these with other letters: "µ" with "μ")
+    return _LOWER(c) if c < 128 else c
+
+
+def _twin_set(items) -> list:
+    out = []
+    for op, av in items:
+        if op is _C.LITERAL:
+            out.append((op, _twin_literal(av)))
+        elif op is _C.RANGE:
+            lo, hi = av
+            if hi < 128:
+                out.extend((_C.LITERAL, c) for c in sorted({_LOWER(c) for c in range(lo, hi + 1)}))
+            elif any(_ISCASED(c) for c in range(lo, min(hi, 0xFFFF) + 1)) or hi > 0xFFFF:
+                raise _NoTwin
+            else:
+                out.append((op, av))
+        elif op is _C.NEGATE or op is _C.CATEGORY:
+            out.append((op, av))
+        else:
+            raise _NoTwin
+    return out
+
+
+def _twin_tree(sub) -> "_P.SubPattern":
+    data = []
+    for op, av in sub.data:
+        if op is _C.LITERAL or op is _C.NOT_LITERAL:
+            data.append((op, _twin_literal(av)))
+        elif op is _C.IN:
+            data.append((op, _twin_set(av)))
+        elif op is _C.SUBPATTERN:
+            group, add, dele, p = av
+            if dele & _C.SRE_FLAG_IGNORECASE:
+                raise _NoTwin  # a case-sensitive part ("(?-i:OM)") cannot be read on folded text
+            data.append((op, (group, add & ~_C.SRE_FLAG_IGNORECASE, dele, _twin_tree(p))))
+        elif op is _C.BRANCH:
+            data.append((op, (av[0], [_twin_tree(b) for b in av[1]])))
+        elif op in _REPEATS:
+            data.append((op, (av[0], av[1], _twin_tree(av[2]))))
+        elif op is _C.ASSERT or op is _C.ASSERT_NOT:
+            data.append((op, (av[0], _twin_tree(av[1]))))
+        elif _ATOMIC is not None and op is _ATOMIC:
+            data.append((op, _twin_tree(av)))
+        elif op is _C.GROUPREF_EXISTS:
+            cond, yes, no = av
+            data.append((op, (cond, _twin_tree(yes), _twin_tree(no) if no is not None else None)))
+        elif op is _C.AT or op is _C.ANY or op is _C.CATEGORY:
+            data.append((op, av))
+        else:
+            raise _NoTwin  # back-references and anything not listed here
+    return _P.SubPattern(sub.state, data)
+
+
+def folded_twin(regex: re.Pattern) -> re.Pattern | None:
+    """The case-sensitive twin of a case-insensitive pattern, to run on ``fold_case`` text, or None."""
+    flags = regex.flags
+    if not isinstance(regex.pattern, str) or not flags & re.IGNORECASE or flags & (re.ASCII | re.LOCALE):
+        return None
+    try:
+        tree = _P.parse(regex.pattern, flags)
+        twin = _twin_tree(tree)
+        if twin.getwidth()[0] == 0:
+            return None  # (an empty match: finditer's rule for the next match differs from a match at that position)
+        tree.state.flags &= ~re.IGNORECASE
+        return _Co.compile(twin, flags & ~re.IGNORECASE)
+    except (_NoTwin, re.error, RecursionError, OverflowError):
+        return None
 
 
 def could_match(regex, string: str, pos: int = 0, endpos: int = _sys.maxsize) -> bool:
