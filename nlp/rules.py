@@ -222,7 +222,7 @@ class LiteralGate:
     """A compiled regex with a literal prefilter: ``search``, ``match``, ``fullmatch``, ``finditer``, ``findall``
     and ``sub`` answer exactly as the regex does, without running it on text that lacks the words it needs."""
 
-    __slots__ = ("regex", "pattern", "flags", "alternatives", "literals", "first", "_test", "twin")
+    __slots__ = ("regex", "pattern", "flags", "alternatives", "literals", "first", "_test", "twin", "parts")
 
     def __init__(self, regex: re.Pattern, alternatives):
         self.regex, self.pattern, self.flags = regex, regex.pattern, regex.flags
@@ -231,7 +231,8 @@ class LiteralGate:
         # every alternative's first clause: text with none of these words cannot match at all
         self.first = tuple(sorted({x for alt in alternatives for x in alt[0]}, key=lambda x: (len(x), x)))
         self._test = _literal_test(self.first, alternatives)
-        self.twin = folded_twin(regex)
+        twins = _twins(regex)
+        self.twin, self.parts = twins if twins else (None, None)
 
     def could_match(self, string: str, pos: int = 0, endpos: int = _sys.maxsize) -> bool:
         """False only when no match can lie inside string[pos:endpos]."""
@@ -252,14 +253,27 @@ class LiteralGate:
             return self.regex.search(string, pos, endpos)
         # the case-sensitive twin finds where the match starts on the folded text; the regex itself then gives
         # the very same match there, on the letter as written
+        if self.parts is not None:  # (_branch_parts: the leftmost place any branch matches)
+            found = [m.start() for part in self.parts if (m := part.search(folded, pos, endpos)) is not None]
+            return self.regex.match(string, min(found), endpos) if found else None
         m = self.twin.search(folded, pos, endpos)
         return self.regex.match(string, m.start(), endpos) if m is not None else None
 
     def match(self, string, pos=0, endpos=_sys.maxsize):
-        return self.regex.match(string, pos, endpos) if self.could_match(string, pos, endpos) else None
+        if not self.could_match(string, pos, endpos):
+            return None
+        if self.twin is not None and (folded := fold_case(string)) is not None and \
+                self.twin.match(folded, pos, endpos) is None:
+            return None  # (most match attempts fail: the twin says so faster)
+        return self.regex.match(string, pos, endpos)
 
     def fullmatch(self, string, pos=0, endpos=_sys.maxsize):
-        return self.regex.fullmatch(string, pos, endpos) if self.could_match(string, pos, endpos) else None
+        if not self.could_match(string, pos, endpos):
+            return None
+        if self.twin is not None and (folded := fold_case(string)) is not None and \
+                self.twin.fullmatch(folded, pos, endpos) is None:
+            return None
+        return self.regex.fullmatch(string, pos, endpos)
 
     def finditer(self, string, pos=0, endpos=_sys.maxsize):
         if not self.could_match(string, pos, endpos):
@@ -282,6 +296,9 @@ class LiteralGate:
 def _literal_test(first, alternatives):
     """The gate's test as one generated expression over the folded text ``f`` ("'stop' in f or 'wean' in f"): the
     same answer as looping over the clauses, without the loops' interpreter overhead on every call."""
+    if not alternatives:
+        return lambda f: True  # (folded(): a pattern with no gate, run by its twin only)
+
     def any_of(lits):
         return "(" + " or ".join(f"{x!r} in f" for x in lits) + ")"
 
@@ -366,8 +383,65 @@ def _twin_tree(sub) -> "_P.SubPattern":
     return _P.SubPattern(sub.state, data)
 
 
+def _letter_first(sub) -> "_P.SubPattern":
+    """``\\b(?:stop|wean)`` as ``(?:stop(?<=\\bstop)|wean(?<=\\bwean))``: the same matches, but the pattern now opens with a
+    letter, and the engine jumps from one place holding a possible first letter to the next instead of trying the
+    boundary and every branch at every character (several times faster on a long letter). A leading \\b is moved
+    behind the literal letter after it, into every branch of an alternation after it; groups that capture nothing
+    are opened up for that. Anything else is left as it is."""
+    state = sub.state
+    data = _opened(list(sub.data))
+    if not data:
+        return sub
+    op, av = data[0]
+    if op is _C.BRANCH:
+        return _P.SubPattern(state, [(op, (av[0], [_letter_first(b) for b in av[1]]))] + data[1:])
+    if (op, av) != (_C.AT, _C.AT_BOUNDARY) or len(data) < 2:
+        return _P.SubPattern(state, data)
+    rest = _opened(data[1:])
+    op, av = rest[0]
+    if op is _C.LITERAL:  # \\bstop... -> stop(?<=\\bstop)...: the whole run of letters is a prefix the engine scans for
+        n = 1
+        while n < len(rest) and rest[n][0] is _C.LITERAL:
+            n += 1
+        look = _P.SubPattern(state, [(_C.AT, _C.AT_BOUNDARY)] + rest[:n])
+        return _P.SubPattern(state, rest[:n] + [(_C.ASSERT, (-1, look))] + rest[n:])
+    if op is _C.BRANCH:  # \\b(?:x|y)... -> (?:\\bx|\\by)...
+        branches = [_letter_first(_P.SubPattern(state, [(_C.AT, _C.AT_BOUNDARY)] + list(b.data))) for b in av[1]]
+        return _P.SubPattern(state, [(_C.BRANCH, (av[0], branches))] + rest[1:])
+    return _P.SubPattern(state, data)
+
+
+def _opens_with_letters(sub) -> bool:
+    """Whether the pattern opens with a literal, or with branches that each open with one (the engine then skips
+    ahead to the next place holding one of those characters)."""
+    data = sub.data
+    if not data:
+        return False
+    op, av = data[0]
+    return op is _C.LITERAL or (op is _C.BRANCH and all(b.data and b.data[0][0] is _C.LITERAL for b in av[1]))
+
+
+def _opened(data: list) -> list:
+    """A leading group that captures nothing and sets no flag, spliced into the sequence (the same pattern)."""
+    while data and data[0][0] is _C.SUBPATTERN:
+        group, add, dele, inner = data[0][1]
+        if group is not None or add or dele:
+            break
+        data = list(inner.data) + data[1:]
+    return data
+
+
 def folded_twin(regex: re.Pattern) -> re.Pattern | None:
     """The case-sensitive twin of a case-insensitive pattern, to run on ``fold_case`` text, or None."""
+    twins = _twins(regex)
+    return twins[0] if twins else None
+
+
+@lru_cache(maxsize=1024)
+def _twins(regex: re.Pattern) -> tuple | None:
+    """(twin, parts): the twin (``folded_twin``) and, for a pattern that is one alternation whose branches each open
+    with letters or at the start of the text (``^greeting|\\btransfer\\s+to``), a twin of each branch, else None."""
     flags = regex.flags
     if not isinstance(regex.pattern, str) or not flags & re.IGNORECASE or flags & (re.ASCII | re.LOCALE):
         return None
@@ -377,9 +451,38 @@ def folded_twin(regex: re.Pattern) -> re.Pattern | None:
         if twin.getwidth()[0] == 0:
             return None  # (an empty match: finditer's rule for the next match differs from a match at that position)
         tree.state.flags &= ~re.IGNORECASE
-        return _Co.compile(twin, flags & ~re.IGNORECASE)
+        flags &= ~re.IGNORECASE
+        shifted = _letter_first(twin)
+        parts = _branch_parts(shifted, flags)
+        if _opens_with_letters(shifted):
+            twin = shifted  # (else the moved boundaries only cost: the engine still tries every character)
+        return _Co.compile(twin, flags), parts
     except (_NoTwin, re.error, RecursionError, OverflowError):
         return None
+
+
+_MAX_PARTS = 8
+
+
+def _branch_parts(shifted, flags) -> tuple | None:
+    """Each branch of a one-alternation twin compiled alone, when every branch opens with letters (the engine scans
+    for them) or with ^ (tried at the start only). Searching them one by one and matching the pattern at the
+    leftmost place found is the pattern's own search: its match is the leftmost place any branch matches, and there
+    the branches are tried in order. One slow scan that tries every branch at every character becomes a few fast
+    ones; a pattern with any other branch keeps the single scan."""
+    data = shifted.data
+    if len(data) != 1 or data[0][0] is not _C.BRANCH or not 2 <= len(data[0][1][1]) <= _MAX_PARTS:
+        return None
+    branches = data[0][1][1]
+    if not any(b.data and b.data[0] == (_C.AT, _C.AT_BEGINNING) for b in branches):
+        return None  # (branches that all open with letters: the whole twin already scans for them)
+    for b in branches:
+        if not b.data:
+            return None
+        op, av = b.data[0]
+        if not (op is _C.LITERAL or (op is _C.AT and av is _C.AT_BEGINNING and not flags & re.MULTILINE)):
+            return None
+    return tuple(_Co.compile(b, flags) for b in branches)
 
 
 def could_match(regex, string: str, pos: int = 0, endpos: int = _sys.maxsize) -> bool:
@@ -409,6 +512,21 @@ def _gated(regex: re.Pattern):
     if len(gate.literals) > _MAX_LITERALS:
         return regex
     return gate
+
+
+def folded(regex: re.Pattern | None, gate: bool = True):
+    """``regex`` gated (``gated``); when no gate applies (or ``gate`` is False: a pattern matched at a position with
+    no end, where the gate would read the rest of the letter), still run by its case-sensitive twin on the folded
+    text when it has one (a LiteralGate that lets every text through); else ``regex`` itself. The same answers."""
+    if regex is None or isinstance(regex, LiteralGate):
+        return regex
+    g = gated(regex) if gate else regex
+    return g if g is not regex else _folded(regex)
+
+
+@lru_cache(maxsize=1024)
+def _folded(regex: re.Pattern):
+    return LiteralGate(regex, []) if folded_twin(regex) is not None else regex
 
 
 def last_match(rx, text: str, a: int, b: int) -> "re.Match | None":

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from nlp.context import RE_LIST_ITEM as RE_ITEM, LetterLayout, context_patterns
-from nlp.rules import json_rules, last_match
+from nlp.rules import folded, json_rules, last_match
 from nlp.sig import FREQ_OR_PRN_WORDS
 
 _I = re.IGNORECASE
@@ -101,14 +101,15 @@ def statement_patterns() -> StatementPatterns:
     r = json_rules("statement_rules.json")
     seps = r["cell_separators"]
     return StatementPatterns(
-        columns=[(role, re.compile(r"(?:" + pat + r")\s*:?", _I)) for role, pat in r["table_columns"]],
+        # (folded: gated, and run as case-sensitive twins on the folded text; nlp.rules)
+        columns=[(role, folded(re.compile(r"(?:" + pat + r")\s*:?", _I))) for role, pat in r["table_columns"]],
         seps=seps,
         sep_split=re.compile("[" + re.escape(seps) + "]"),
         sep_split_colons=re.compile("::|[" + re.escape(seps) + "]"),  # "Drug :: Dose": a double colon separates too
         bar_split=re.compile("[" + re.escape(seps.replace(";", "").replace("~", "")) + "]"),
         border=re.compile(r["border_line"]),
-        drug_heading=_drug_heading(next(p for role, p in r["table_columns"] if role == "drug"), seps),
-        embedding=re.compile(r["embedding_cues"], _I),
+        drug_heading=folded(_drug_heading(next(p for role, p in r["table_columns"] if role == "drug"), seps)),
+        embedding=folded(re.compile(r["embedding_cues"], _I)),
         unlisted=re.compile(r["unlisted_drug"]),
         unlisted_after=re.compile(r["unlisted_drug_after"]),
         continuation=re.compile(r["continuation_line"], _I),
