@@ -63,10 +63,10 @@ def context_patterns() -> ContextPatterns:
     mid_kinds = ("allergy", "family")
     mid = "|".join(f"(?P<{k}>" + "|".join(f"(?:{p})" for p in r["section_headers"][k]) + ")" for k in mid_kinds)
     header_mid = re.compile(r"(?i)(?:" + mid + r")\s*:")
-    header_caps = folded(re.compile(r"(?i)(?:" + alts + r")\s*(?:\([^)\n]{0,40}\))?\s*:"), gate=False)
+    header_caps = re.compile(r"(?i)(?:" + alts + r")\s*(?:\([^)\n]{0,40}\))?\s*:")
     # cues and phrases are asked about clauses and statements: behind literal gates (nlp.rules.gated); the
-    # headings are matched at a position with no end, where a gate would read the rest of the letter: they only run
-    # as case-sensitive twins on the folded letter (nlp.rules.folded; twice as fast)
+    # headings are matched at a position with no end, where a gate would read the rest of the letter (header_line, found
+    # in one pass over the letter, runs as a case-sensitive twin on the folded letter: nlp.rules.folded, 20% faster)
     cues = {k: gated(re.compile(v, _I)) for k, v in r["cues"].items()}
     w, g, ind = r["weaning"], r["gp"], r["indication"]
 

