@@ -14,7 +14,7 @@ import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from nlp.rules import gated, json_rules
+from nlp.rules import folded, gated, json_rules
 
 
 _I = re.IGNORECASE
@@ -54,7 +54,7 @@ def context_patterns() -> ContextPatterns:
     alts = "|".join(groups)
     # a bracketed or dashed qualifier before the colon ("DH (POD, all cont):", "DH - unchanged, POD:"): words only
     tail = r")[ \t]*(?:\([^)\n]{0,80}\)|[-\u2013\u2014][ \t]*[A-Za-z/&']+(?:(?:,[ \t]*|[ \t])[A-Za-z/&']+){0,3}(?=[ \t]*:))?[ \t]*(?P<colon>:|(?=\r?\n)|$)"
-    header_line = re.compile(r"(?im)^[ \t]*(?:" + alts + tail)
+    header_line = folded(re.compile(r"(?im)^[ \t]*(?:" + alts + tail), gate=False)
     # a numbered or possessive heading ("4. MEDICATION ON DISCHARGE", "Your medicines to take home") is the same
     # heading: a second pattern whose prefix is required, so the plain one keeps its fast literal scan
     # (or lettered in brackets: "[E] MEDICINES GOING HOME (TTO)")
@@ -65,7 +65,8 @@ def context_patterns() -> ContextPatterns:
     header_mid = re.compile(r"(?i)(?:" + mid + r")\s*:")
     header_caps = re.compile(r"(?i)(?:" + alts + r")\s*(?:\([^)\n]{0,40}\))?\s*:")
     # cues and phrases are asked about clauses and statements: behind literal gates (nlp.rules.gated); the
-    # headings are matched at a position with no end, where a gate would read the rest of the letter
+    # headings are matched at a position with no end, where a gate would read the rest of the letter (header_line, found
+    # in one pass over the letter, runs as a case-sensitive twin on the folded letter: nlp.rules.folded, 20% faster)
     cues = {k: gated(re.compile(v, _I)) for k, v in r["cues"].items()}
     w, g, ind = r["weaning"], r["gp"], r["indication"]
 

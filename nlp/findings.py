@@ -14,7 +14,7 @@ from nlp.drug_classes import (CO_PRESCRIPTION_CLASSES, JUSTIFIED_CLASSES, altern
                               fuzzy_class_matches, justification, letter_rules, phrase_regex)
 from nlp.extraction import EXTRA_FLAG_ORDER, GOLD_FLAG_ORDER, CoPrescription, Finding, LetterExtraction
 from nlp.ome import HIGH_DOSE_THRESHOLDS, prescription_ome, total_ome
-from nlp.rules import WordListPattern, could_match, fold_case, gated, trie_alternation
+from nlp.rules import WordListPattern, could_match, fold_case, folded, gated, trie_alternation
 
 _I = re.IGNORECASE
 EXCLUDED_FOR_PLANS = {"allergy", "history", "family", "admission", "stopped"}
@@ -431,7 +431,10 @@ def _for_other_recipient(layout: LetterLayout, pos: int) -> bool:
 @lru_cache(maxsize=1)
 def _addressee_rules() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern]:
     r = letter_rules()["plans"]
-    return tuple(phrase_regex(r[k]) for k in ("addressee_lead", "addressee_other", "addressee_gp", "addressee_copy"))
+    # (folded: gated and run as case-sensitive twins, nlp.rules; the lead is searched over whole first lines, which in a
+    # note of one endless line is the whole note)
+    lead, other, gp, copy = (phrase_regex(r[k]) for k in ("addressee_lead", "addressee_other", "addressee_gp", "addressee_copy"))
+    return folded(lead), folded(other), folded(gp), copy
 
 
 _ADDRESSEE_LINES = 8

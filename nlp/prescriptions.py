@@ -22,7 +22,7 @@ from nlp.extraction import CoPrescription, Distractor, OpioidPrescription
 from nlp.findings import discharge_date
 from nlp.lexicon import Term, load_lexicon
 from nlp.ome import OST_BRANDS as _OST_BRANDS
-from nlp.rules import fold_case, json_rules, last_match
+from nlp.rules import fold_case, folded, gated, json_rules, last_match
 from nlp.statements import cell_texts, directions_after, letter_key, role_text, segment, statement_patterns, unlisted_drugs
 
 _I = re.IGNORECASE
@@ -33,10 +33,10 @@ DISCHARGE_INPATIENT = re.compile(r"\b(?:IV|I\.V\.|IM|intravenous(?:ly)?|intramus
 PROCEDURAL_SEDATION = re.compile(r"\b(?:Versed|propofol|(?:conscious|procedural|moderate)\s+sedation|an(?:a)?esthesia)\b", _I)
 # "not continued" as a status, never "not continued beyond 5 days" (one source for LINE_STOPPED and the prose test)
 _NOT_CONTINUED = r"not\s+continued(?!\s+(?:beyond|after|past|for\s+(?:more|longer)))"
-LINE_STOPPED = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended|paused|on\s+hold|omitted|not\s+for\s+discharge|not\s+to\s+continue|"
+LINE_STOPPED = gated(re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended|paused|on\s+hold|omitted|not\s+for\s+discharge|not\s+to\s+continue|"
                           r"(?-i:REMOVED|DELETED)|removed\s+from\s+(?:the\s+)?(?:TTO|discharge|list)|" + _NOT_CONTINUED + "|"
                           # a status in capitals on the item's line: "- Tramadol 50mg (GP acute Rx) - STOP while on ..."
-                          r"(?:(?<=[-–:|(]\s)|(?<=[-–:|(]))(?-i:STOP)(?!\s+(?:date|after|at|by|on|in|when|if|once|within|dose)))\b", _I)
+                          r"(?:(?<=[-–:|(]\s)|(?<=[-–:|(]))(?-i:STOP)(?!\s+(?:date|after|at|by|on|in|when|if|once|within|dose)))\b", _I))  # (nlp.rules: literal gate)
 
 
 # phrases read for every mention: compiled once
@@ -120,7 +120,7 @@ def _status_not_continued(clause: str, start: int = 0) -> re.Match | None:
 _RE_TAPERED_OFF = re.compile(r"\b(?:tapered|weaned|tailed)\s+off\b", _I)
 _RE_STOP_WORD_NOT_SUSPENDED = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held)\b", _I)
 _RE_SIG_OTHER = re.compile(r"patch|as\s+(?:required|needed)|when\s+required|if\s+required|supply|\bx\s*\d", _I)
-_RE_PREVIOUS_WORD = re.compile(r"from|previous|was|had", _I)
+_RE_PREVIOUS_WORD = folded(re.compile(r"from|previous|was|had", _I))  # (folded: gated + case-sensitive twin, nlp.rules)
 _RE_ALLERGY_TAIL = re.compile(r"\s*(?:[-–:]\s*[A-Za-z][\w ]{0,30}|\([^)]{0,40}\))")
 _RE_CLAUSE_TAIL = re.compile(r"[^;\n]{0,60}")
 
@@ -1523,7 +1523,8 @@ def _purpose(text: str, g: Group, rx: OpioidPrescription) -> str:
 @lru_cache(maxsize=1)
 def _not_current() -> dict[str, re.Pattern]:
     r = context_rules()["previous_dose"]
-    return {k: re.compile(v, _I) for k, v in r.items() if not k.startswith("_")}
+    # (folded: gated + case-sensitive twin, nlp.rules; the bracket pattern, asked about short windows, is faster as is)
+    return {k: re.compile(v, _I) if k == "bracket" else folded(re.compile(v, _I)) for k, v in r.items() if not k.startswith("_")}
 
 
 def _without_previous_dose(s: str) -> str:

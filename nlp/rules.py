@@ -126,7 +126,8 @@ class WordListPattern:
 # matched, so results are those of the regex.
 # --------------------------------------------------------------------------------------------------------------
 import sys as _sys
-from re import _constants as _C, _parser as _P  # the stdlib's own regex parser (stable since 3.11)
+import _sre
+from re import _compiler as _Co, _constants as _C, _parser as _P  # the stdlib's own regex parser and compiler (stable since 3.11)
 
 _REPEATS = tuple(op for op in (_C.MAX_REPEAT, _C.MIN_REPEAT, getattr(_C, "POSSESSIVE_REPEAT", None)) if op is not None)
 _ATOMIC = getattr(_C, "ATOMIC_GROUP", None)
@@ -221,7 +222,7 @@ class LiteralGate:
     """A compiled regex with a literal prefilter: ``search``, ``match``, ``fullmatch``, ``finditer``, ``findall``
     and ``sub`` answer exactly as the regex does, without running it on text that lacks the words it needs."""
 
-    __slots__ = ("regex", "pattern", "flags", "alternatives", "literals", "first")
+    __slots__ = ("regex", "pattern", "flags", "alternatives", "literals", "first", "_test", "twin", "parts", "_memo")
 
     def __init__(self, regex: re.Pattern, alternatives):
         self.regex, self.pattern, self.flags = regex, regex.pattern, regex.flags
@@ -229,6 +230,10 @@ class LiteralGate:
         self.literals = sorted({x for alt in alternatives for c in alt for x in c})
         # every alternative's first clause: text with none of these words cannot match at all
         self.first = tuple(sorted({x for alt in alternatives for x in alt[0]}, key=lambda x: (len(x), x)))
+        self._test = _literal_test(self.first, alternatives)
+        twins = _twins(regex)
+        self.twin, self.parts = twins if twins else (None, None)
+        self._memo = None  # (string, pos, endpos, match) of the last search
 
     def could_match(self, string: str, pos: int = 0, endpos: int = _sys.maxsize) -> bool:
         """False only when no match can lie inside string[pos:endpos]."""
@@ -237,33 +242,57 @@ class LiteralGate:
             return True  # lower-casing moves offsets: no prefilter
         if pos > 0 or endpos < len(folded):
             folded = folded[max(pos, 0):endpos]
-        for lit in self.first:
-            if lit in folded:
-                break
-        else:
-            return False
-        for alt in self.alternatives:
-            for clause in alt:
-                for lit in clause:
-                    if lit in folded:
-                        break
-                else:
-                    break  # a clause with none of its literals: this alternative cannot match
-            else:
-                return True
-        return False
+        return self._test(folded)
+
+    def _folded_window(self, string, pos, endpos):
+        """The folded text when the regex could match inside string[pos:endpos]; None when it cannot; the string
+        itself when lower-casing would move offsets (no prefilter, no twin)."""
+        folded = fold_case(string)
+        if folded is None:
+            return string
+        if not self._test(folded[max(pos, 0):endpos] if pos > 0 or endpos < len(folded) else folded):
+            return None
+        return folded
 
     def search(self, string, pos=0, endpos=_sys.maxsize):
-        return self.regex.search(string, pos, endpos) if self.could_match(string, pos, endpos) else None
+        memo = self._memo  # the same question asked again (a line's status read by several rules in turn)
+        if memo is not None and memo[0] is string and memo[1] == pos and memo[2] == endpos:
+            return memo[3]
+        folded = self._folded_window(string, pos, endpos)
+        if folded is None:
+            m = None
+        elif folded is string or self.twin is None:
+            m = self.regex.search(string, pos, endpos)
+        elif self.parts is not None:  # (_branch_parts: the leftmost place any branch matches)
+            found = [x.start() for part in self.parts if (x := part.search(folded, pos, endpos)) is not None]
+            m = self.regex.match(string, min(found), endpos) if found else None
+        else:
+            # the case-sensitive twin finds where the match starts on the folded text; the regex itself then gives
+            # the very same match there, on the letter as written
+            x = self.twin.search(folded, pos, endpos)
+            m = self.regex.match(string, x.start(), endpos) if x is not None else None
+        self._memo = (string, pos, endpos, m)
+        return m
 
     def match(self, string, pos=0, endpos=_sys.maxsize):
-        return self.regex.match(string, pos, endpos) if self.could_match(string, pos, endpos) else None
+        folded = self._folded_window(string, pos, endpos)
+        if folded is None or (folded is not string and self.twin is not None and self.twin.match(folded, pos, endpos) is None):
+            return None  # (most match attempts fail: the twin says so faster)
+        return self.regex.match(string, pos, endpos)
 
     def fullmatch(self, string, pos=0, endpos=_sys.maxsize):
-        return self.regex.fullmatch(string, pos, endpos) if self.could_match(string, pos, endpos) else None
+        folded = self._folded_window(string, pos, endpos)
+        if folded is None or (folded is not string and self.twin is not None and self.twin.fullmatch(folded, pos, endpos) is None):
+            return None
+        return self.regex.fullmatch(string, pos, endpos)
 
     def finditer(self, string, pos=0, endpos=_sys.maxsize):
-        return self.regex.finditer(string, pos, endpos) if self.could_match(string, pos, endpos) else iter(())
+        if not self.could_match(string, pos, endpos):
+            return iter(())
+        folded = fold_case(string) if self.twin is not None else None
+        if folded is None:
+            return self.regex.finditer(string, pos, endpos)
+        return (self.regex.match(string, m.start(), endpos) for m in self.twin.finditer(folded, pos, endpos))
 
     def findall(self, string, pos=0, endpos=_sys.maxsize):
         return self.regex.findall(string, pos, endpos) if self.could_match(string, pos, endpos) else []
@@ -273,6 +302,198 @@ class LiteralGate:
 
     def __repr__(self) -> str:
         return f"LiteralGate({self.pattern[:40]!r}..., {len(self.literals)} literals)"
+
+
+def _literal_test(first, alternatives):
+    """The gate's test as one generated expression over the folded text ``f`` ("'stop' in f or 'wean' in f"): the
+    same answer as looping over the clauses, without the loops' interpreter overhead on every call."""
+    if not alternatives:
+        return lambda f: True  # (folded(): a pattern with no gate, run by its twin only)
+
+    def any_of(lits):
+        return "(" + " or ".join(f"{x!r} in f" for x in lits) + ")"
+
+    alts = " or ".join("(" + " and ".join(any_of(c) for c in alt) + ")" for alt in alternatives)
+    # (one alternative: its first clause is the ``first`` words, checked once)
+    body = alts if len(alternatives) == 1 else f"{any_of(first)} and ({alts})"
+    namespace: dict = {}
+    exec(f"def test(f):\n    return bool({body})", namespace)  # noqa: S102 - literals are repr()-quoted
+    return namespace["test"]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Case-sensitive twins. Python's regex engine runs a case-insensitive pattern two to three times slower than the same
+# pattern written in lower case on lower-cased text (an alternation of lower-case literals lets it skip a branch on
+# its first character). A gated pattern is searched on the folded text with such a twin; where the twin finds a
+# match, the pattern itself is matched at that position of the original text (the same Match, groups read as
+# written). The twin matches exactly where the pattern does: fold_case gives each character its re.IGNORECASE
+# lower case at the same offset, and the twin is the pattern with every letter lower-cased. Patterns the rewrite
+# cannot vouch for keep no twin: a case-sensitive part, a cased non-ASCII letter, a back-reference, an empty match.
+# --------------------------------------------------------------------------------------------------------------
+class _NoTwin(Exception):
+    pass
+
+
+_LOWER = _sre.unicode_tolower
+_ISCASED = _sre.unicode_iscased
+
+
+def _twin_literal(c: int) -> int:
+    if c >= 128 and _ISCASED(c):
+        raise _NoTwin  # (re equates some of these with other letters: "µ" with "μ")
+    return _LOWER(c) if c < 128 else c
+
+
+def _twin_set(items) -> list:
+    out = []
+    for op, av in items:
+        if op is _C.LITERAL:
+            out.append((op, _twin_literal(av)))
+        elif op is _C.RANGE:
+            lo, hi = av
+            if hi < 128:
+                out.extend((_C.LITERAL, c) for c in sorted({_LOWER(c) for c in range(lo, hi + 1)}))
+            elif any(_ISCASED(c) for c in range(lo, min(hi, 0xFFFF) + 1)) or hi > 0xFFFF:
+                raise _NoTwin
+            else:
+                out.append((op, av))
+        elif op is _C.NEGATE or op is _C.CATEGORY:
+            out.append((op, av))
+        else:
+            raise _NoTwin
+    return out
+
+
+def _twin_tree(sub) -> "_P.SubPattern":
+    data = []
+    for op, av in sub.data:
+        if op is _C.LITERAL or op is _C.NOT_LITERAL:
+            data.append((op, _twin_literal(av)))
+        elif op is _C.IN:
+            data.append((op, _twin_set(av)))
+        elif op is _C.SUBPATTERN:
+            group, add, dele, p = av
+            if dele & _C.SRE_FLAG_IGNORECASE:
+                raise _NoTwin  # a case-sensitive part ("(?-i:OM)") cannot be read on folded text
+            data.append((op, (group, add & ~_C.SRE_FLAG_IGNORECASE, dele, _twin_tree(p))))
+        elif op is _C.BRANCH:
+            data.append((op, (av[0], [_twin_tree(b) for b in av[1]])))
+        elif op in _REPEATS:
+            data.append((op, (av[0], av[1], _twin_tree(av[2]))))
+        elif op is _C.ASSERT or op is _C.ASSERT_NOT:
+            data.append((op, (av[0], _twin_tree(av[1]))))
+        elif _ATOMIC is not None and op is _ATOMIC:
+            data.append((op, _twin_tree(av)))
+        elif op is _C.GROUPREF_EXISTS:
+            cond, yes, no = av
+            data.append((op, (cond, _twin_tree(yes), _twin_tree(no) if no is not None else None)))
+        elif op is _C.AT or op is _C.ANY or op is _C.CATEGORY:
+            data.append((op, av))
+        else:
+            raise _NoTwin  # back-references and anything not listed here
+    return _P.SubPattern(sub.state, data)
+
+
+def _letter_first(sub) -> "_P.SubPattern":
+    """``\\b(?:stop|wean)`` as ``(?:stop(?<=\\bstop)|wean(?<=\\bwean))``: the same matches, but the pattern now opens with a
+    letter, and the engine jumps from one place holding a possible first letter to the next instead of trying the
+    boundary and every branch at every character (several times faster on a long letter). A leading \\b is moved
+    behind the literal letter after it, into every branch of an alternation after it; groups that capture nothing
+    are opened up for that. Anything else is left as it is."""
+    state = sub.state
+    data = _opened(list(sub.data))
+    if not data:
+        return sub
+    op, av = data[0]
+    if op is _C.BRANCH:
+        return _P.SubPattern(state, [(op, (av[0], [_letter_first(b) for b in av[1]]))] + data[1:])
+    if (op, av) != (_C.AT, _C.AT_BOUNDARY) or len(data) < 2:
+        return _P.SubPattern(state, data)
+    rest = _opened(data[1:])
+    op, av = rest[0]
+    if op is _C.LITERAL:  # \\bstop... -> stop(?<=\\bstop)...: the whole run of letters is a prefix the engine scans for
+        n = 1
+        while n < len(rest) and rest[n][0] is _C.LITERAL:
+            n += 1
+        look = _P.SubPattern(state, [(_C.AT, _C.AT_BOUNDARY)] + rest[:n])
+        return _P.SubPattern(state, rest[:n] + [(_C.ASSERT, (-1, look))] + rest[n:])
+    if op is _C.BRANCH:  # \\b(?:x|y)... -> (?:\\bx|\\by)...
+        branches = [_letter_first(_P.SubPattern(state, [(_C.AT, _C.AT_BOUNDARY)] + list(b.data))) for b in av[1]]
+        return _P.SubPattern(state, [(_C.BRANCH, (av[0], branches))] + rest[1:])
+    return _P.SubPattern(state, data)
+
+
+def _opens_with_letters(sub) -> bool:
+    """Whether the pattern opens with a literal, or with branches that each open with one (the engine then skips
+    ahead to the next place holding one of those characters)."""
+    data = sub.data
+    if not data:
+        return False
+    op, av = data[0]
+    return op is _C.LITERAL or (op is _C.BRANCH and all(b.data and b.data[0][0] is _C.LITERAL for b in av[1]))
+
+
+def _opened(data: list) -> list:
+    """A leading group that captures nothing and sets no flag, spliced into the sequence (the same pattern)."""
+    while data and data[0][0] is _C.SUBPATTERN:
+        group, add, dele, inner = data[0][1]
+        if group is not None or add or dele:
+            break
+        data = list(inner.data) + data[1:]
+    return data
+
+
+def folded_twin(regex: re.Pattern) -> re.Pattern | None:
+    """The case-sensitive twin of a case-insensitive pattern, to run on ``fold_case`` text, or None."""
+    twins = _twins(regex)
+    return twins[0] if twins else None
+
+
+@lru_cache(maxsize=1024)
+def _twins(regex: re.Pattern) -> tuple | None:
+    """(twin, parts): the twin (``folded_twin``) and, for a pattern that is one alternation whose branches each open
+    with letters or at the start of the text (``^greeting|\\btransfer\\s+to``), a twin of each branch, else None."""
+    flags = regex.flags
+    if not isinstance(regex.pattern, str) or not flags & re.IGNORECASE or flags & (re.ASCII | re.LOCALE):
+        return None
+    try:
+        tree = _P.parse(regex.pattern, flags)
+        twin = _twin_tree(tree)
+        if twin.getwidth()[0] == 0:
+            return None  # (an empty match: finditer's rule for the next match differs from a match at that position)
+        tree.state.flags &= ~re.IGNORECASE
+        flags &= ~re.IGNORECASE
+        shifted = _letter_first(twin)
+        parts = _branch_parts(shifted, flags)
+        if _opens_with_letters(shifted):
+            twin = shifted  # (else the moved boundaries only cost: the engine still tries every character)
+        return _Co.compile(twin, flags), parts
+    except (_NoTwin, re.error, RecursionError, OverflowError):
+        return None
+
+
+_MAX_PARTS = 8
+
+
+def _branch_parts(shifted, flags) -> tuple | None:
+    """Each branch of a one-alternation twin compiled alone, when every branch opens with letters (the engine scans
+    for them) or with ^ (tried at the start only). Searching them one by one and matching the pattern at the
+    leftmost place found is the pattern's own search: its match is the leftmost place any branch matches, and there
+    the branches are tried in order. One slow scan that tries every branch at every character becomes a few fast
+    ones; a pattern with any other branch keeps the single scan."""
+    data = shifted.data
+    if len(data) != 1 or data[0][0] is not _C.BRANCH or not 2 <= len(data[0][1][1]) <= _MAX_PARTS:
+        return None
+    branches = data[0][1][1]
+    if not any(b.data and b.data[0] == (_C.AT, _C.AT_BEGINNING) for b in branches):
+        return None  # (branches that all open with letters: the whole twin already scans for them)
+    for b in branches:
+        if not b.data:
+            return None
+        op, av = b.data[0]
+        if not (op is _C.LITERAL or (op is _C.AT and av is _C.AT_BEGINNING and not flags & re.MULTILINE)):
+            return None
+    return tuple(_Co.compile(b, flags) for b in branches)
 
 
 def could_match(regex, string: str, pos: int = 0, endpos: int = _sys.maxsize) -> bool:
@@ -302,6 +523,21 @@ def _gated(regex: re.Pattern):
     if len(gate.literals) > _MAX_LITERALS:
         return regex
     return gate
+
+
+def folded(regex: re.Pattern | None, gate: bool = True):
+    """``regex`` gated (``gated``); when no gate applies (or ``gate`` is False: a pattern matched at a position with
+    no end, where the gate would read the rest of the letter), still run by its case-sensitive twin on the folded
+    text when it has one (a LiteralGate that lets every text through); else ``regex`` itself. The same answers."""
+    if regex is None or isinstance(regex, LiteralGate):
+        return regex
+    g = gated(regex) if gate else regex
+    return g if g is not regex else _folded(regex)
+
+
+@lru_cache(maxsize=1024)
+def _folded(regex: re.Pattern):
+    return LiteralGate(regex, []) if folded_twin(regex) is not None else regex
 
 
 def last_match(rx, text: str, a: int, b: int) -> "re.Match | None":

@@ -124,3 +124,37 @@ def test_a_gate_is_built_once_per_pattern():
     assert gated(rx) is gated(rx)
     assert gated(gated(rx)) is gated(rx)
     assert gated(None) is None
+
+
+def full(m):
+    return (m.span(), m.groups()) if m else None
+
+
+def test_case_sensitive_twins_answer_as_their_regexes():
+    """folded(): a pattern run as its lower-cased twin on the folded text (with or without a gate, its boundaries
+    moved behind its first letters, its branches searched one by one) gives the regex's own matches and groups."""
+    from nlp.findings import _addressee_rules
+    from nlp.prescriptions import LINE_STOPPED
+    from nlp.rules import folded, folded_twin
+    from nlp.statements import statement_patterns
+
+    rnd = random.Random(5)
+    c, sp = context_patterns(), statement_patterns()
+    def raw(x):
+        return x.regex if isinstance(x, LiteralGate) else x
+
+    pats = all_phrase_patterns() + [raw(x) for x in [c.header_line, c.header_caps, sp.drug_heading, LINE_STOPPED]] + \
+        [raw(rx) for _role, rx in sp.columns] + [raw(x) for x in _addressee_rules()]
+    pats += [re.compile(p, re.I) for p in (r"\bAge\s*[:=]?\s*(\d{1,3})\b", r"^\s*dear\b|\btransfer(?:red)?\s+to\b",
+                                            r"\b(?:stop|wean(?:ing)?)\b", r"(?m)^\s*plan\b|\breview\b")]
+    wrapped = [(rx, folded(rx), folded(rx, gate=False)) for rx in pats]
+    assert sum(folded_twin(rx) is not None for rx in pats) >= 40
+    for text in letters(90) + TRICKY:
+        for rx, g, t in wrapped:
+            for a, b in windows(text, rx, rnd)[:6]:
+                want = full(rx.search(text, a, b))
+                assert full(g.search(text, a, b)) == want and full(t.search(text, a, b)) == want, (rx.pattern[:60], a, b)
+                assert full(g.search(text, a, b)) == want  # (asked again: the gate's memo)
+                assert full(t.match(text, a, b)) == full(rx.match(text, a, b))
+                assert full(t.fullmatch(text, a, b)) == full(rx.fullmatch(text, a, b))
+                assert [full(m) for m in t.finditer(text, a, b)] == [full(m) for m in rx.finditer(text, a, b)]
