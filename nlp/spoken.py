@@ -72,7 +72,8 @@ def _figure(v: float) -> str:
 
 
 # letters spelt out one by one, as dictation writes abbreviations: "M.S.T.", "M S T", "S R", "P.R.N.", "B.D."
-_RE_SPELT = re.compile(r"(?<![A-Za-z0-9.])[A-Z](?:(?:\.\s?|\s)[A-Z]){1,5}\.?(?![A-Za-z0-9])")
+# (one separator throughout a run: "Q.D.S. P.R.N." is two abbreviations, "QDS PRN", never "QDSPRN")
+_RE_SPELT = re.compile(r"(?<![A-Za-z0-9.])[A-Z](?:(?:\.[A-Z]){1,5}|(?:\.\s[A-Z]){1,5}|(?:\s[A-Z]){1,5})\.?(?![A-Za-z0-9])")
 
 
 def closed_up_letters(text: str) -> str:

@@ -245,3 +245,16 @@ def test_units_written_out_read_as_symbols(line, want):
     table = "| Medication | Dose | Route | Frequency | Qty | Status |\n" if line.startswith("|") else ""
     rxs = _rxs("Medications on discharge:\n" + table + line + "\n")
     assert [(r.generic, r.strength_mg, r.dose_mg_min, r.dose_mg_max) for r in rxs] == [want]
+
+
+# dotted abbreviations in capitals are two abbreviations, never one run of spelt-out letters ("QDSPRN")
+@pytest.mark.parametrize("line, want", [
+    ("Co-codamol 30/500 1-2 tabs Q.D.S. P.R.N. 5 days", (4, True)),
+    ("Oxycodone 5mg caps Q.D.S. P.R.N.", (4, True)),
+    ("Tramadol 50mg caps 1-2 T.D.S. P.R.N.", (3, True)),
+    ("M.S.T. 10mg B.D.", (2, False)),
+    ("M S T 10mg B D", (2, False)),
+])
+def test_dotted_capital_abbreviations_read_one_by_one(line, want):
+    rxs = _rxs("TTO:\n" + line + "\n")
+    assert [(r.frequency_per_day_max, r.prn) for r in rxs] == [want]
