@@ -59,13 +59,18 @@ class Lexicon:
     case_terms: dict[str, list[Term]] = field(default_factory=dict)  # exact text -> terms (case sensitive)
     regex: WordListPattern | None = None  # the lower-case names (case-insensitive)
     case_regex: re.Pattern | None = None
+    # a capitals-only abbreviation written in other case ("mst 10mg bd", "Dhc 30mg") is the drug only before a figure
+    figure_regex: re.Pattern | None = None
     fuzzy_index: dict = field(default_factory=dict)  # (first letter, length) -> lexicon keys
     fuzzy_cache: dict = field(default_factory=dict)  # word -> key or None (bounded)
     fuzzy_prefixes: frozenset = frozenset()  # first two letters of the fuzzy targets
 
     # --- lookups -------------------------------------------------------------------------------------------
     def lookup(self, matched: str) -> list[Term]:
-        return self.case_terms.get(matched) or self.terms.get(matched.lower(), [])
+        hit = self.case_terms.get(matched) or self.terms.get(matched.lower())
+        if not hit and matched.isalpha() and matched.upper() in self.case_terms:
+            hit = self.case_terms[matched.upper()]  # "mst" found by figure_regex before a figure
+        return hit or []
 
     def brand_row(self, brand: str) -> LexiconRow | None:
         index = self.__dict__.get("_brand_index")
@@ -93,6 +98,9 @@ class Lexicon:
         found = [(m.start(), m.end(), text[m.start():m.end()]) for m in self.regex.finditer(text)]
         if self.case_regex is not None:
             found += [(m.start(), m.end(), m.group(0)) for m in self.case_regex.finditer(text)]
+            if self.figure_regex is not None:
+                found += [(m.start(), m.end(), m.group(0)) for m in self.figure_regex.finditer(text)
+                          if m.group(0) not in self.case_terms]
             found.sort(key=lambda x: (x[0], -(x[1] - x[0])))
             out, last = [], -1
             for s, e, t in found:
@@ -268,6 +276,9 @@ def load_lexicon() -> Lexicon:
     # Longest match first is guaranteed by the trie (greedy optional suffixes) plus the trailing boundary.
     lex.regex = WordListPattern(_trie_regex(sorted(lex.terms)), end_boundary=True)  # case-insensitive, on folded text
     lex.case_regex = re.compile(pattern(sorted(lex.case_terms))) if lex.case_terms else None
+    abbrevs = sorted(t for t in lex.case_terms if t.isalpha() and t.isupper() and len(t) <= 4)
+    lex.figure_regex = re.compile(r"(?<![A-Za-z])(?:" + "|".join(abbrevs) + r")(?![A-Za-z])(?=[ \t]*(?:continus\b|\d))",
+                                  re.IGNORECASE) if abbrevs else None
     fz = _fuzzy_rules()
     for key, terms in lex.terms.items():
         if len(key) >= fz["min_length"] - fz["max_distance"] and re.fullmatch(r"[a-z][a-z-]*[a-z]", key) \

@@ -258,3 +258,16 @@ def test_units_written_out_read_as_symbols(line, want):
 def test_dotted_capital_abbreviations_read_one_by_one(line, want):
     rxs = _rxs("TTO:\n" + line + "\n")
     assert [(r.frequency_per_day_max, r.prn) for r in rxs] == [want]
+
+
+# a capitals-only abbreviation (MST, DHC) typed in lower case is the drug before a figure, and only there
+@pytest.mark.parametrize("line, generic", [("mst 10mg tabs 1 bd for bone pain #28 (new)", "morphine"),
+                                           ("- dhc 30mg 1 tab qds prn pain #28 supply 7 days", "dihydrocodeine"),
+                                           ("Mst 15 mg bd - cont", "morphine")])
+def test_a_lower_case_abbreviation_before_a_figure_is_the_drug(line, generic):
+    assert [r.generic for r in _rxs("TTO:\n" + line + "\n")] == [generic]
+
+
+@pytest.mark.parametrize("body", ["Seen by the mst team today.\n", "Plan: dhc review in clinic.\n"])
+def test_a_lower_case_abbreviation_without_a_figure_is_no_drug(body):
+    assert extract_letter(HEAD + body).opioids == [] and extract_letter(HEAD + body).distractors == []
