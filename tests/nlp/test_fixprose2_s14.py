@@ -1,0 +1,71 @@
+"""Classes found in session 14 (dictated prose letters). Letters written for these tests; none is taken from a gold
+letter."""
+from __future__ import annotations
+
+import pytest
+
+from nlp.pipeline import extract_letter
+
+HEAD = ("Kestrel Bay General Hospital - Department of Surgery\n"
+        "To: Dr A. Nwachukwu, Ferry Lane Surgery\n"
+        "Patient: Mr Test Person   DOB 11/06/1961   Discharged 03/03/2026\n\n"
+        "Dear Dr Nwachukwu,\n\n")
+
+RX = ("Mr Person recovered well from his hernia repair and went home on day two. He has\n"
+      "morphine sulfate tablets 10 mg, one tablet every four hours as needed, twenty tablets,\n"
+      "with paracetamol 1 g four times a day.\n\n")
+
+
+def _gp(body: str, head: str = HEAD):
+    return extract_letter(head + RX + body + "\n\nYours sincerely,\n\nDr B. Test\n").gp_instruction
+
+
+# a polite, indirect request to the reader about the opioid is the GP's instruction
+@pytest.mark.parametrize("ask", [
+    "It would be wise not to put the morphine on his repeat list.",
+    "It might be worth reviewing the morphine tablets after a week.",
+    "Might I suggest that the practice stops the morphine once the wound has healed?",
+    "May we recommend that his morphine is stopped at his two week check.",
+    "I wonder, if the pain has settled by then, whether you could stop the morphine.",
+    "Please feel free to ignore this, but the morphine should be reviewed when you next see him.",
+])
+def test_polite_indirect_request_about_the_opioid_is_the_gps(ask):
+    g = _gp(ask)
+    assert g.present and g.text.startswith(ask.split(",")[0][:20])
+
+
+# ... but not one about another drug, nor advice for someone else
+@pytest.mark.parametrize("ask", [
+    "It would be sensible to review his ramipril when his blood pressure settles.",
+    "Might I suggest that the practice checks his thyroid function in six weeks?",
+    "I wonder whether you might arrange a repeat ultrasound of his liver.",
+    "It would be sensible for him to avoid lifting anything heavy for six weeks.",
+])
+def test_polite_request_about_no_opioid_or_to_no_one_is_no_gp_instruction(ask):
+    assert not _gp(ask).present
+
+
+# a dictated letter hard-wrapped well short of a page's width: the request runs on over the line break
+def test_request_wrapped_at_a_narrow_width_runs_on_to_its_next_line():
+    body = ("He should need the morphine for a few days only. I wonder whether\n"
+            "you might make sure it is stopped within a week of discharge.")
+    g = _gp(body)
+    assert g.present and g.text.endswith("within a week of discharge.")
+
+
+def test_narrow_wrap_does_not_join_medicine_list_lines():
+    letter = ("Ward 4 discharge\nPatient: T Person 70M\n\nTTO\n"
+              "Codeine 30mg tabs 1-2 qds prn pain x20 - new, 5/7 then stop\n"
+              "lansoprazole 15mg od\nparacetamol 1g qds\n")
+    ex = extract_letter(letter)
+    assert ex.weaning_plan.present and ex.weaning_plan.text.endswith("then stop")
+
+
+# a title line naming the GP as the addressee outweighs a later line saying where the patient was discharged to
+def test_letter_titled_to_gp_keeps_requests_the_gps_despite_a_discharge_destination():
+    head = ("Discharge letter to GP\nGP: Dr A. Nwachukwu, Ferry Lane Surgery\n"
+            "Patient: Mr Test Person, DOB 11/06/1961\n"
+            "discharged to the community rehab team's outpatient clinic 03/03/2026.\n\n"
+            "Dear Dr Nwachukwu,\n\n")
+    g = _gp("I would be grateful if you could review the morphine after a week.", head=head)
+    assert g.present
