@@ -69,3 +69,37 @@ def test_letter_titled_to_gp_keeps_requests_the_gps_despite_a_discharge_destinat
             "Dear Dr Nwachukwu,\n\n")
     g = _gp("I would be grateful if you could review the morphine after a week.", head=head)
     assert g.present
+
+
+def _rx(body: str):
+    return extract_letter(HEAD + body + "\n\nYours sincerely,\n\nDr B. Test\n")
+
+
+# "has gone home on" / "went home with" says what goes home, even after a past "was on" in the same sentence
+@pytest.mark.parametrize("body", [
+    "Once he was on regular paracetamol his pain settled, and he has gone home on oxycodone 5 mg capsules, one "
+    "capsule up to four times a day when required, twenty capsules supplied.",
+    "After he was on the ward for two days he went home with morphine sulfate 10 mg tablets, one every four hours "
+    "as needed, twenty tablets.",
+])
+def test_gone_home_on_is_a_discharge_prescription_after_a_past_was_on(body):
+    ex = _rx(body)
+    assert len(ex.opioids) == 1 and ex.opioids[0].generic in body.split("home ")[1].split()[1]
+
+
+# a contrast: what was declined or avoided before "but" is the first part's, not the drug given after it
+@pytest.mark.parametrize("body, given, refused", [
+    ("He declined tramadol on the ward, but was content to take codeine 30 mg, one tablet four times a day as "
+     "needed, 20 tablets supplied.", "codeine", "tramadol"),
+    ("Morphine was avoided because of her kidneys but she has been given oxycodone 5 mg capsules, one up to four "
+     "times a day if needed, 14 capsules.", "oxycodone", "morphine"),
+])
+def test_drug_after_but_is_not_the_declined_ones(body, given, refused):
+    ex = _rx(body)
+    assert [r.generic for r in ex.opioids] == [given]
+    assert refused in [d.generic for d in ex.distractors]
+
+
+def test_drug_declined_after_but_is_still_declined():
+    ex = _rx("We offered codeine 30 mg four times a day but he declined it, preferring paracetamol alone.")
+    assert not ex.opioids
