@@ -103,3 +103,23 @@ def test_drug_after_but_is_not_the_declined_ones(body, given, refused):
 def test_drug_declined_after_but_is_still_declined():
     ex = _rx("We offered codeine 30 mg four times a day but he declined it, preferring paracetamol alone.")
     assert not ex.opioids
+
+
+# a dose made up of two capsule strengths told in brackets with "each time" / "at a time"
+@pytest.mark.parametrize("line, dose, strength", [
+    ("We have increased his Zomorph to 45 mg twice a day (one 30 mg and one 15 mg capsule each time).", 45.0, 30.0),
+    ("He takes MST Continus 70 mg twice a day (a 60 mg and a 10 mg tablet at a time).", 70.0, 60.0),
+])
+def test_bracketed_two_strengths_each_time_make_up_the_dose(line, dose, strength):
+    rx = _rx(line).opioids
+    assert [(r.dose_mg_max, r.strength_mg) for r in rx] == [(dose, strength)]
+
+
+# a frequency interval cut by a line break ('... every four to six' / 'hours as required')
+@pytest.mark.parametrize("body", [
+    "For pain she has been given codeine 30 mg tablets, one or two tablets every four to six\nhours as needed, 28 tablets.",
+    "For pain she has been given codeine 30 mg tablets, one or two tablets every four\nhours if required, 28 tablets.",
+])
+def test_frequency_cut_inside_its_interval_runs_on(body):
+    rx = _rx(body).opioids
+    assert [(r.frequency_per_day_max, r.prn) for r in rx] == [(6, True)]
