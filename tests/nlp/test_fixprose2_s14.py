@@ -123,3 +123,22 @@ def test_bracketed_two_strengths_each_time_make_up_the_dose(line, dose, strength
 def test_frequency_cut_inside_its_interval_runs_on(body):
     rx = _rx(body).opioids
     assert [(r.frequency_per_day_max, r.prn) for r in rx] == [(6, True)]
+
+
+# impersonal advice on a dose ("it would be reasonable to increase the MST to 80 mg") proposes it: no prescription
+@pytest.mark.parametrize("advice", [
+    "If he needs more it would be reasonable to increase the MST to 80 mg twice daily.",
+    "Should the pain return, it might be sensible to raise his MST to 90 mg twice a day.",
+])
+def test_impersonal_advice_on_a_dose_is_no_second_prescription(advice):
+    rx = _rx("We increased his MST Continus from 40 mg to 60 mg twice a day, 28 tablets dispensed.\n\n" + advice).opioids
+    assert [(r.formulation, r.dose_mg_max) for r in rx] == [("MR", 60.0)]
+
+
+# a brand's second word wrapped onto the next line ("... his MST" / "Continus from 40 mg to 60 mg ...")
+def test_brand_tail_on_the_next_line_keeps_the_prescription():
+    body = ("Thank you for your help with him. Over the fortnight we have increased his MST\n"
+            "Continus from 30 mg to 50 mg twice a day, 28 tablets dispensed, and his pain is\n"
+            "much better controlled on it.")
+    rx = _rx(body).opioids
+    assert [(r.formulation, r.dose_mg_max, r.frequency_per_day_max) for r in rx] == [("MR", 50.0, 2)]
