@@ -142,3 +142,15 @@ def test_brand_tail_on_the_next_line_keeps_the_prescription():
             "much better controlled on it.")
     rx = _rx(body).opioids
     assert [(r.formulation, r.dose_mg_max, r.frequency_per_day_max) for r in rx] == [("MR", 50.0, 2)]
+
+
+# a drug named at the end of a prose line, its strength and directions on the next
+@pytest.mark.parametrize("body, generic", [
+    ("Anticipatory medicines have been left in the house: morphine sulfate\n"
+     "10 mg/1 ml injection, 2.5 to 5 mg subcutaneously every four hours when required, five ampoules.", "morphine"),
+    ("For breakthrough pain at home she has been supplied with oxycodone\n"
+     "5 mg capsules, one every four hours as needed, twenty capsules, and laxatives.", "oxycodone"),
+])
+def test_drug_at_line_end_with_its_strength_on_the_next_line(body, generic):
+    rx = _rx(body).opioids
+    assert [(r.generic, r.frequency_per_day_max, r.prn) for r in rx] == [(generic, 6, True)]
