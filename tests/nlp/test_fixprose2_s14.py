@@ -154,3 +154,13 @@ def test_brand_tail_on_the_next_line_keeps_the_prescription():
 def test_drug_at_line_end_with_its_strength_on_the_next_line(body, generic):
     rx = _rx(body).opioids
     assert [(r.generic, r.frequency_per_day_max, r.prn) for r in rx] == [(generic, 6, True)]
+
+
+# a count of units opening the next line after a strength ('... 50 mg capsules,' / 'two capsules four times a day,
+# ... were stopped'): the sentence goes on, so its stop belongs to the drug
+def test_count_of_units_on_the_next_line_carries_the_sentence_and_its_stop():
+    body = ("She was very drowsy when she came in. Her dihydrocodeine 30 mg tablets,\n"
+            "two tablets three times a day, were stopped on admission and her drowsiness settled.")
+    ex = _rx(body)
+    assert not ex.opioids
+    assert [(d.generic, d.reason) for d in ex.distractors] == [("dihydrocodeine", "stopped")]
