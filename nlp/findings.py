@@ -1010,7 +1010,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
                 not _patient_told(text, s, st) and not _direction_on_rx_line(layout, s, st, ex):
             named = {m.generic for m in mentions if m.category == "opioid" and s <= m.start < e}
             gp.append((s, e, kind, bool(kind == "gp" or lead_in or addressed),
-                       bool(named) and not named & discharge_generics and bool(c.cues["stopped"].search(st))))
+                       bool(named) and not named & discharge_generics and
+                       bool(c.cues["stopped"].search(st) or P.gp_prohibition.search(st))))  # ("please do not restart co-codamol")
     if wean:
         # explicit plans before bare caps on the length of use; a plan told as already under way ("she is part-way
         # through their planned reduction") or only named ("added with a planned taper") after one that says what

@@ -164,3 +164,13 @@ def test_count_of_units_on_the_next_line_carries_the_sentence_and_its_stop():
     ex = _rx(body)
     assert not ex.opioids
     assert [(d.generic, d.reason) for d in ex.distractors] == [("dihydrocodeine", "stopped")]
+
+
+# a prohibition about an opioid the letter stopped ("please do not restart the co-codamol") ranks after the request
+# about the opioid that goes home
+def test_request_about_the_discharge_opioid_before_a_prohibition_on_a_stopped_one():
+    body = ("He goes home on morphine sulfate 10 mg tablets, one every four hours if needed, twenty tablets. The\n"
+            "senna is new as well; please do not restart the co-codamol.\n\n"
+            "I wonder whether you might review the morphine after two weeks.")
+    g = extract_letter(HEAD + body + "\n\nYours sincerely,\n\nDr B. Test\n").gp_instruction
+    assert g.present and g.text.startswith("I wonder whether you might review the morphine")
