@@ -155,6 +155,13 @@ class LetterLayout:
         (see Margins; worked out once, when first asked)."""
         if i + 1 >= len(self.line_starts):
             return False
+        if _RE_BRAND_TAIL_START.match(self.text, self.line_starts[i + 1]) and \
+                self.text[self.line_starts[i + 1] - 2:self.line_starts[i + 1] - 1].isalpha():
+            return True  # a brand's second word wrapped to the next line ("... we increased his MST" / "Continus from 40 mg")
+        ls0, nxt0 = self.line_starts[i], self.line_starts[i + 1]
+        if nxt0 - ls0 > 40 and _RE_STRENGTH_START.match(self.text, nxt0) and \
+                _RE_NAME_LEAD_END.search(self.text, max(ls0, nxt0 - 40), nxt0 - 1):
+            return True  # a drug named at a prose line's end, its strength on the next ("... for the home: morphine sulfate" / "10 mg/1 ml injection, ...")
         if not _RE_LOWER_START.match(self.text, self.line_starts[i + 1]) and \
                 not _ends_dangling(self.text[max(self.line_starts[i], self.line_starts[i + 1] - 16):self.line_starts[i + 1]]):
             return False  # (the next line goes on in lower case, or this one ends mid-phrase: "... in place of" /
@@ -386,6 +393,9 @@ def _ends_dangling(tail: str) -> bool:
     return len(words) > 1 and words[-1].lower() in _DANGLING_WORDS
 # a dose in brackets ends the line mid-sig ("... 5 to 10 mg (2.5 to 5 ml)" / "up to every four hours")
 _RE_BRACKETED_AMOUNT_END = re.compile(r"\d\s*(?:mg|mls?|mcg|micrograms?|g)\)$", _I)
+_RE_STRENGTH_START = re.compile(r"[ \t]*\d+(?:\.\d+)?\s*(?:mg|mcg|micrograms?)\b", re.I)
+_RE_NAME_LEAD_END = re.compile(r"(?::|\b(?:on|of|has|have|with|takes?|started|continue[sd]?|supplied|prescribed))\s+(?:[A-Za-z][A-Za-z-]+\s+){0,2}[A-Za-z][A-Za-z-]+[ \t]*$")
+_RE_BRAND_TAIL_START = re.compile(r"[ \t]*(?:Continus|Retard|Unotard)\b")
 _RE_ANY_START = re.compile(r"[ \t]*[A-Za-z0-9]")
 # (a wrapped sentence goes on in lower case, with a figure or a bracket: "Palexia SR" / "200mg at night", "2.5 ml" /
 # "(2.5 mg) up to 4-hourly"; never a list label such as "(b)" or "(ii)")

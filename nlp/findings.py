@@ -96,7 +96,9 @@ _KEYWORDS = ("wean", "taper", "step", "reduc", "decreas", "stop", "continu", "sh
              "kind enough", "back to", "make sure", "confirm", "is off", "come down", "go down", "back down", "long-term", "long term",
              "thereafter", "manage on", "cope on", "get by on", "manage with", "cope with", "have finished",
              "you may", "you might", "refill", "halv", "w/d", "d/c", "consider", "not be",
-             "course only", "take it off", "taking it off", "take them off", "taking them off")
+             "course only", "take it off", "taking it off", "take them off", "taking them off",
+             # impersonal advice ("it would be sensible to ...", "it may be worth ...") and the reader's next visit
+             "sensible", "advisable", "prudent", "worth", "next see")
 _KW_RE = WordListPattern.of_words(_KEYWORDS)  # run on the case-folded letter: same offsets, several times faster
 
 
@@ -105,6 +107,27 @@ _CELL_SEPS = ("|", "\t", "\u25aa", "\u2016", "\u2502", "\u2503", "\u2551")  # (â
 
 _RE_WRAP_NEXT = re.compile(r"[ \t]*[a-z]+\b(?![)\].:])")
 _WRAP_WIDTH = 90
+
+
+_RE_LIST_ITEM_LINE = re.compile(r"[ \t]*(?:[-*\u2022][ \t]*)?[A-Za-z][\w-]*(?:[ \t]+[A-Za-z][\w-]*)?[ \t]+\d")  # 'name [word] 30mg'
+_WRAP_SLACK = 25  # a hand-wrapped (dictated, typed) line ends up to a few words short of the letter's width
+_WRAP_MIN = 50
+_wrap_cache: dict = {}
+
+
+def _wrap_width(text: str) -> int:
+    """The width from which a line counts as filled: a page's 90 columns, or less in a letter hard-wrapped narrower
+    (dictated prose typed at 60-75 columns, 'We anticipate that he will need the tapentadol for a week at' / 'most.
+    I wonder whether ...'): its longest prose line (no table cells) less the slack a ragged right edge leaves."""
+    w = _wrap_cache.get(id(text))
+    if w is not None and w[0] is text:
+        return w[1]
+    longest = max((len(ln.rstrip()) for ln in text.split("\n") if not any(c in ln for c in _CELL_SEPS)), default=0)
+    width = min(_WRAP_WIDTH, max(_WRAP_MIN, longest - _WRAP_SLACK))
+    if len(_wrap_cache) > 64:
+        _wrap_cache.clear()
+    _wrap_cache[id(text)] = (text, width)
+    return width
 
 
 def _wrapped_sentence_end(layout: LetterLayout, s: int, e: int) -> int:
@@ -116,15 +139,19 @@ def _wrapped_sentence_end(layout: LetterLayout, s: int, e: int) -> int:
     for _ in range(2):
         ls, le = layout.line_bounds(max(s, e - 1))
         if text[e:le].strip() or e <= s or not text[e - 1].isalpha() or le + 1 >= len(text) or \
-                le - ls < _WRAP_WIDTH:
+                le - ls < _wrap_width(text):
             return e  # only a line filled to the page's width wraps; a short one ends where it ends
         ns, ne = layout.line_bounds(le + 1)
         m = _RE_WRAP_NEXT.match(text, ns, ne)
         if not m or "|" in text[ns:ne] or "\t" in text[ns:ne]:
             return e
+        if le - ls < _WRAP_WIDTH and (_RE_LIST_ITEM_LINE.match(text, ns, ne) or _RE_LIST_ITEM_LINE.match(text, ls, le)):
+            return e  # under a narrow width, a medicine list's lines ('OxyNorm 5mg caps ... then stop' / 'paracetamol 1g qds') are items
         e2 = layout.sentence_bounds(m.end() - 1)[1]
         if e2 <= le:
             return e
+        if le - ls < _WRAP_WIDTH and not any(ch in ".?!" for ch in text[max(ns, e2 - 1):e2 + 1]):
+            return e  # under a narrow width only prose runs on: a terse note's unpunctuated lines are items of their own
         e = min(e2, ne)
     return e
 
@@ -983,7 +1010,8 @@ def weaning_and_gp(layout: LetterLayout, mentions, ex: LetterExtraction) -> None
                 not _patient_told(text, s, st) and not _direction_on_rx_line(layout, s, st, ex):
             named = {m.generic for m in mentions if m.category == "opioid" and s <= m.start < e}
             gp.append((s, e, kind, bool(kind == "gp" or lead_in or addressed),
-                       bool(named) and not named & discharge_generics and bool(c.cues["stopped"].search(st))))
+                       bool(named) and not named & discharge_generics and
+                       bool(c.cues["stopped"].search(st) or P.gp_prohibition.search(st))))  # ("please do not restart co-codamol")
     if wean:
         # explicit plans before bare caps on the length of use; a plan told as already under way ("she is part-way
         # through their planned reduction") or only named ("added with a planned taper") after one that says what

@@ -357,7 +357,9 @@ def _own_subclause_end(text: str, zs: int, m: Mention, ce: int, others: "OtherOp
 _RE_AND_SUBJECT = re.compile(r",\s*(?:and|but)\s+(?=(?:the|this|that|these|those|her|his|their|she|he|they|it|we|I)\b)", _I)
 
 
-_RE_OTHER_PART_BREAK = re.compile(r",\s*(?:and\s+)?(?:so|therefore|hence|thus)\b|;\s|^\s*(?:as|because|since|given\s+that)\b[^,.;\n]{3,80},", _I)
+# (also a contrast: "He declined tramadol when it was offered, but was happy to take codeine ...": what he declined is
+# the first part's)
+_RE_OTHER_PART_BREAK = re.compile(r",\s*(?:and\s+)?(?:so|therefore|hence|thus)\b|,?\s+but\s+|;\s|^\s*(?:as|because|since|given\s+that)\b[^,.;\n]{3,80},", _I)
 
 
 def _other_part_start(clause: str, rel: int) -> int:

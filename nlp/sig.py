@@ -350,14 +350,16 @@ _MADE_UP_PART = (r"(\d|one|two|three|four)\s*(?:x|×)?\s*(\d+(?:\.\d+)?)\s*mg\b"
 RE_MADE_UP_DOSE = gated(re.compile(sig_rules()["made_up_dose"].replace("{PART}", _MADE_UP_PART), _I))
 # the same told in brackets after the dose, a tablet's count left out when one: "80mg twice daily (60mg + 20mg
 # tablets)", "70mg bd (one 60mg and one 10mg tablet)"; read only when the parts add up to the dose just before it
-_MADE_UP_PART_OPT = (r"(?:(\d|one|two|three|four)(?:\s*(?:x|×)\s*|\s+))?(\d+(?:\.\d+)?)\s*mg\b"
+_MADE_UP_PART_OPT = (r"(?:(\d|one|two|three|four|an?(?=\s))(?:\s*(?:x|×)\s*|\s+))?(\d+(?:\.\d+)?)\s*mg\b"
                      r"(?:\s*(?:tablets?|tabs?|capsules?|caps?))?")
 # a dose told, then in brackets the tablets that make it: "(2 x 20 mg tablets per dose)", "(two 20mg tabs)"
 _RE_ONE_PART_BRACKET = re.compile(r"\(\s*(?:as\s+|i\.e\.?\s+|=\s*|given\s+as\s+)?(\d|two|three|four)\s*(?:x|×)?\s*"
                                   r"(\d+(?:\.\d+)?)\s*mg\b[^()\n]{0,30}\)", _I)
 RE_MADE_UP_BRACKET = re.compile(r"\(\s*(?:as\s+|i\.e\.?\s+|=\s*)?" + _MADE_UP_PART_OPT + r"\s*(?:\+|plus|and|&)\s*"
                                 + _MADE_UP_PART_OPT + r"\s*(?:(?:prolonged|modified|immediate)[- ]release\s+|m/?r\s+|s/?r\s+)?"
-                                r"(?:tablets?|tabs?|capsules?|caps?)?(?:\s+(?:for|per|at)\s+each\s+dose|\s+per\s+dose)?\s*[),;]", _I)
+                                r"(?:tablets?|tabs?|capsules?|caps?)?(?:\s+(?:for|per|at)\s+each\s+dose|\s+per\s+dose"
+                                # ("(one 30 mg and one 15 mg capsule each time)", "... at a time")
+                                r"|\s+(?:each|per|every)\s+(?:time|dose)|\s+at\s+(?:a|each|the\s+same)\s+time)?\s*[),;]", _I)
 _RE_PARTS_THEN_TOTAL = re.compile(r"(\d+(?:\.\d+)?)\s*mg\s*(?:\+|plus|and|&)\s*(\d+(?:\.\d+)?)\s*mg\s*\(\s*(?:=\s*)?"
                                   r"(\d+(?:\.\d+)?)\s*mg(?:\s+(?:in\s+)?total)?\s*\)", _I)
 # two strengths joined by a plus, no count: "MST 60mg + 10mg bd", "Targinact 40/20mg + 10/5mg bd" (a ratio product's
