@@ -50,7 +50,9 @@ _RE_PASSIVE_AUX_END = re.compile(r"\b(?:(?:has|have|had)\s+(?:(?:now|also|since|
 _RE_PRONOUN_PASSIVE_STOP = re.compile(r"\s*(?:and\s+|but\s+|so\s+)?(?:this|it|these|they|that|both)\s+(?:(?:has|have|had)\s+"
                                       r"(?:(?:now|also|since|then)\s+)?been|was|were|is|are)\s+(?:(?:now|also|since|then)\s+)?", _I)
 _RE_STOP_WORD = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended|(?-i:REMOVED|DELETED)|"
-                           r"not\s+(?:for|to\s+be)\s+re-?start(?:ed|ing)?)\b", _I)
+                           r"not\s+(?:for|to\s+be)\s+re-?start(?:ed|ing)?|"
+                           # "D/C'd", "dc'ed": discontinued (not "d/c'd home", discharged)
+                           r"d/?c['’]e?d(?!\s+(?:home|to|from|on|with|back)\b))\b", _I)
 # "- drowsy, not continued", "(not continued)": a status told after the drug; not a plan's "should be finished then,
 # not continued" (a modal before it)
 _RE_NOT_CONTINUED = re.compile(r"\b" + _NOT_CONTINUED + r"\b", _I)
@@ -1248,9 +1250,11 @@ _RE_PLAN_WORD = re.compile(r"\b(?:should|will|continue|please|then|plan|now|redu
 def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
     text = layout.text
     ms = g.mentions
-    branded = [m for m in ms if m.term.brand]
-    lead = branded[0] if branded else ms[0]
-    fixed = next((m.term for m in ms if m.term.formulation and not m.term.resolvable), None)
+    # (the product left names no form of the one that goes home: "switched from Percocet to oxycodone SR 20 mg b.i.d.")
+    own = [m for m in ms if m.context != "stopped" or not any(o.start > m.start and o.context != "stopped" for o in ms)]
+    branded = [m for m in own if m.term.brand]
+    lead = branded[0] if branded else own[0]
+    fixed = next((m.term for m in own if m.term.formulation and not m.term.resolvable), None)
     term = fixed or lead.term
     generic = lead.generic
     sig = S.Sig()

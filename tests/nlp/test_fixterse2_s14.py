@@ -1,0 +1,66 @@
+"""Terse-note and table classes found in session 14 (first contact of fresh84/fresh86). Letters written for these
+tests; none is taken from a gold letter."""
+from __future__ import annotations
+
+import pytest
+
+from nlp.pipeline import extract_letter
+
+
+def _rx(letter: str):
+    return extract_letter(letter).opioids
+
+
+@pytest.mark.parametrize("letter, generic, freq", [
+    ("Hospice@Home note\nRegular:\n\tZomorph 60mg caps b.d. - unchanged\n\tsenna 15mg o.n.\n", "morphine", 2),
+    ("Analgesia:\n  MST Continus 20mg tabs b.i.d. (long term)\n", "morphine", 2),
+    ("Regular:\ncodeine 30mg t.d.s. for knee OA\n", "codeine", 3),
+    ("On:\n- tramadol 50mg caps q.d.s.\n- laxido i o.d.\n", "tramadol", 4),
+    ("Regular: Longtec 10mg o.m. + 5mg o.n.\n", "oxycodone", None),
+])
+def test_dotted_latin_frequency_is_a_sig(letter, generic, freq):
+    rxs = _rx(letter)
+    assert [r.generic for r in rxs] == [generic]
+    if freq is not None:
+        assert rxs[0].frequency_per_day_max == freq
+
+
+@pytest.mark.parametrize("word", ["Zapane", "Zapane 30/500"])
+def test_sound_alike_ane_for_ain(word):
+    rxs = _rx(f"MIU note\nAnalgesia: {word} caps ii q.d.s. p.r.n. - 16 caps supplied.\n")
+    assert [(r.generic, r.formulation) for r in rxs] == [("codeine", "combination")]
+
+
+@pytest.mark.parametrize("line", ["- Codeine 30 mg q.i.d. - D/C'd (drowsy). Not to restart.",
+                                  "- codeine 30mg qds - dc'd (constipation)",
+                                  "- Codeine 30 mg q.i.d. \u2013 D/C\u2019d"])
+def test_dc_d_is_discontinued(line):
+    x = extract_letter(f"Changes this adm:\n{line}\n\nContinued meds:\n - Paracetamol 1g qds\n")
+    assert not x.opioids
+    assert [(d.generic, d.reason) for d in x.distractors] == [("codeine", "stopped")]
+
+
+def test_dc_d_home_is_no_stop():
+    rxs = _rx("Pt d/c'd home on codeine 30mg qds prn, 28 tabs.\n")
+    assert [r.generic for r in rxs] == ["codeine"]
+
+
+def test_the_product_switched_from_names_no_form_of_the_new_one():
+    x = extract_letter("HOSPITAL COURSE: She was switched from Percocet to oxycodone SR 20 mg b.i.d. with good "
+                       "control.\n\nDISCHARGE MEDICATIONS: oxycodone SR 20 mg p.o. q.12h. for five days.\n")
+    assert [(r.generic, r.formulation) for r in x.opioids] == [("oxycodone", "MR")]
+
+
+@pytest.mark.parametrize("letter", [
+    "MST (usual 60mg bd for back pain) REDUCED while AKI recovering:\n  MST 30mg + 15mg tabs = 45mg b.d. (new dose)\n",
+    "Oxycodone MR (usual 20mg bd) - reduced due to drowsiness:\n- oxycodone MR 10mg bd, 7/7 supplied\n",
+    "Zomorph (usual 30 mg twice daily) \u2193 for renal function; now Zomorph 20mg bd.\n",
+])
+def test_a_bracketed_usual_dose_the_line_changes_is_the_dose_before(letter):
+    rxs = _rx(letter)
+    assert len(rxs) == 1 and rxs[0].dose_mg_max in (45.0, 10.0, 20.0)
+
+
+def test_a_bracketed_usual_dose_that_stays_is_the_dose():
+    rxs = _rx("Regular:\nMST (usual 60mg bd) - continued\n")
+    assert [r.dose_mg_max for r in rxs] == [60.0]
