@@ -64,3 +64,23 @@ def test_a_bracketed_usual_dose_the_line_changes_is_the_dose_before(letter):
 def test_a_bracketed_usual_dose_that_stays_is_the_dose():
     rxs = _rx("Regular:\nMST (usual 60mg bd) - continued\n")
     assert [r.dose_mg_max for r in rxs] == [60.0]
+
+
+GP_HEAD = ("SDEC d/c 3/4/25\nMrs A Test 70F\nGP: Dr X, Some Surgery\nOxycodone MR (usual 20mg bd) reduced for AKI:\n"
+           "  oxycodone MR 10mg bd (new dose) - 7/7 supplied\n")
+
+
+@pytest.mark.parametrize("tail", [
+    "GP \u2013 pls recheck U&E 1/52 & if Cr back to baseline \u2191 oxycodone MR back to 20mg bd.",
+    "GP please repeat bloods in a week; if eGFR improved increase the oxycodone MR to 20mg bd.",
+    "GP: if renal function recovers \u2191 oxycodone MR to 20 mg b.d.",
+])
+def test_a_conditional_change_for_the_gp_is_no_second_prescription(tail):
+    x = extract_letter(GP_HEAD + tail + "\n")
+    assert [r.dose_mg_max for r in x.opioids] == [10.0]
+    assert x.gp_instruction.present
+
+
+def test_an_arrow_of_a_symptom_is_no_gp_action():
+    x = extract_letter(GP_HEAD + "GP: Dr X aware. Wife reports \u2191 pain at night.\n")
+    assert not x.gp_instruction.present
