@@ -2012,6 +2012,29 @@ _RE_REMOVED_FROM_TTO = re.compile(r"\b(?:removed|deleted|taken\s+off|struck\s+of
 _REMOVED_WORDS = ("removed", "deleted", "taken", "struck", "crossed")  # (each phrase of _RE_REMOVED_FROM_TTO holds one)
 
 
+# a note line that names a list item by its label: " - c. REMOVED from TTO - duplicate opioid", "item 3: removed from TTO"
+_RE_LABELLED_NOTE = re.compile(r"^[ \t]*(?:[-\u2013*\u2022>][ \t]*)?(?:item\s+)?(?:\(?([a-z]|\d{1,2})[.):])[ \t]*(?:[-\u2013:][ \t]*)?(?=\S)",
+                               re.I | re.M)
+
+
+def _removed_items_by_label(layout: LetterLayout, rxs: list) -> set[int]:
+    """The prescriptions whose list item a later note takes off the TTO by the item's label ("c. Tramadol 50mg caps
+    ..." above, "c. REMOVED from TTO - duplicate opioid" below): one labelled line each, the note after it."""
+    text = layout.text
+    drop = set()
+    for note in _RE_LABELLED_NOTE.finditer(text):
+        ls, le = layout.line_bounds(note.start())
+        if _RE_REMOVED_FROM_TTO.search(text, note.end(), min(le, note.end() + 40)) is None:
+            continue
+        label = note.group(1).lower()
+        item = re.compile(r"^[ \t]*(?:[-\u2013*\u2022][ \t]*)?\(?" + re.escape(label) + r"[.)][ \t]+\S", re.I | re.M)
+        hits = [i for i, r in enumerate(rxs) if r.span[0] < ls
+                and item.match(text, layout.line_bounds(r.span[0])[0])]
+        if len(hits) == 1 and layout.line_bounds(rxs[hits[0]].span[0])[0] != ls:
+            drop.add(hits[0])
+    return drop
+
+
 def _removed_at_screening(reading: _Reading) -> None:
     """A note after the list that takes an item off it ("Pharmacy screening note: Co-codamol REMOVED from TTO after
     discussion with Dr F ... Do not supply."): the listed prescription of that drug does not go home; it is a stopped
@@ -2033,6 +2056,7 @@ def _removed_at_screening(reading: _Reading) -> None:
                 and (not m.term.brand or not r.brand or r.brand == m.term.brand) and (form is None or r.formulation == form or (form != "combination" and r.formulation != "combination"))]
         if len(same) == 1:
             drop.add(same[0])
+    drop |= _removed_items_by_label(layout, rxs)
     if drop:
         for i in drop:
             for gm in group_of[i].mentions:

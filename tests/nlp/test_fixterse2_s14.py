@@ -84,3 +84,23 @@ def test_a_conditional_change_for_the_gp_is_no_second_prescription(tail):
 def test_an_arrow_of_a_symptom_is_no_gp_action():
     x = extract_letter(GP_HEAD + "GP: Dr X aware. Wife reports \u2191 pain at night.\n")
     assert not x.gp_instruction.present
+
+
+@pytest.mark.parametrize("items, note", [
+    (" a. Paracetamol 1g QDS x40\n b. Morphine sulfate 10mg/5ml 2.5-5ml 4hrly PRN, 100ml\n c. Codeine 30mg tabs 1-2 QDS PRN x28\n",
+     " - c. REMOVED from TTO - two opioids. Prescriber agreed."),
+    ("1) Paracetamol 1g QDS x40\n2) Oramorph 10mg/5ml 2.5-5ml 4hrly PRN, 100ml\n3) Codeine 30mg tabs 1-2 QDS PRN x28\n",
+     "Item 3: removed from the TTO (duplicate opioid)."),
+    ("(a) Paracetamol 1g QDS\n(b) Oramorph 10mg/5ml 2.5-5ml 4hrly PRN\n(c) Tramadol 50mg caps 1-2 QDS PRN x30\n",
+     "(c) - deleted from discharge list by pharmacist"),
+])
+def test_a_note_that_takes_a_labelled_item_off_the_tto(items, note):
+    x = extract_letter("TTO:\n" + items + "\nPharmacy check:\n" + note + "\n")
+    assert [r.generic for r in x.opioids] == ["morphine"]
+    assert any(d.reason == "stopped" and d.generic != "morphine" for d in x.distractors)
+
+
+def test_a_labelled_note_without_a_removal_keeps_the_item():
+    x = extract_letter("TTO:\n a. Paracetamol 1g QDS\n b. Codeine 30mg tabs 1-2 QDS PRN x28\n\nPharmacy check:\n"
+                       " - b. quantity amended 28 -> 20 tabs. OK.\n")
+    assert [r.generic for r in x.opioids] == ["codeine"]
