@@ -2035,6 +2035,40 @@ def _removed_items_by_label(layout: LetterLayout, rxs: list) -> set[int]:
     return drop
 
 
+# a line that opens with a change of a drug's dose: "↑ MST to 60mg b.d. from tonight", "- increase Zomorph to 40mg bd"
+_RE_CHANGE_LINE_LEAD = re.compile(r"[ \t]*(?:[-\u2013*\u2022>][ \t]*)?(?:[A-Za-z]{2,12}:[ \t]*)?(?:\u2191|\u2193|(?:increase|reduce|decrease|lower|raise)d?\b)"
+                                  r"[ \t]*(?:(?:the|his|her|their)\s+)?$", re.I)
+_RE_CHANGE_TO_AFTER = re.compile(r"[^\d\n]{0,30}?\bto\s+\d", re.I)
+
+
+def _dose_before_a_change_line(reading: _Reading) -> None:
+    """A note that lists the current dose and then a line that changes it ("Current: MST CONTINUS 30mg bd" ...
+    "↑ MST to 60mg b.d. from tonight - Rx issued"): the current dose is the one before, the change line's goes
+    home. Only one earlier prescription of the same product, with another dose."""
+    layout, text, rxs, group_of = reading.layout, reading.layout.text, reading.rxs, reading.group_of
+    if "to" not in text:
+        return
+    drop = {}
+    for j, (rx, g) in enumerate(zip(rxs, group_of)):
+        m = g.mentions[0]
+        ls = layout.line_bounds(m.start)[0]
+        if rx.dose_mg_max is None or not _RE_CHANGE_LINE_LEAD.match(text, ls, m.start) \
+                or not _RE_CHANGE_TO_AFTER.match(text, m.end, layout.line_bounds(m.start)[1]):
+            continue
+        earlier = [i for i, r in enumerate(rxs) if i != j and r.span[0] < rx.span[0] and _same_product(r, rx)]
+        if len(earlier) == 1 and rxs[earlier[0]].dose_mg_max not in (None, rx.dose_mg_max) \
+                and layout.line_index(rxs[earlier[0]].span[0]) != layout.line_index(m.start):
+            drop[earlier[0]] = j
+    if drop:
+        for i, j in drop.items():
+            if rxs[j].previous_dose_mg is None:
+                rxs[j].previous_dose_mg = rxs[i].dose_mg_max
+            for gm in group_of[i].mentions:
+                gm.context = "historical"
+        rxs[:] = [r for i, r in enumerate(rxs) if i not in drop]
+        group_of[:] = [g for i, g in enumerate(group_of) if i not in drop]
+
+
 def _removed_at_screening(reading: _Reading) -> None:
     """A note after the list that takes an item off it ("Pharmacy screening note: Co-codamol REMOVED from TTO after
     discussion with Dr F ... Do not supply."): the listed prescription of that drug does not go home; it is a stopped
@@ -2877,6 +2911,7 @@ _PASSES = (
     ("supply told apart", _supply_told_apart),
     ("corrections", _corrections),
     ("removed at screening", _removed_at_screening),
+    ("dose before a change line", _dose_before_a_change_line),
     ("schedule tables", _schedule_tables),
     ("status from change lines", _status_from_change_lines),
     ("admission list", _admission_list),

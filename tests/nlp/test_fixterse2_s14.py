@@ -104,3 +104,19 @@ def test_a_labelled_note_without_a_removal_keeps_the_item():
     x = extract_letter("TTO:\n a. Paracetamol 1g QDS\n b. Codeine 30mg tabs 1-2 QDS PRN x28\n\nPharmacy check:\n"
                        " - b. quantity amended 28 -> 20 tabs. OK.\n")
     assert [r.generic for r in x.opioids] == ["codeine"]
+
+
+@pytest.mark.parametrize("letter, dose", [
+    ("OOH visit\nCurrent: MST CONTINUS 30mg bd (DN-administered)\nD/w hospice:\n"
+     "\u2022 \u2191 MST to 60mg b.d. from tonight \u2013 Rx issued, 14 tabs\n", 60.0),
+    ("Home visit\nCurrent: Zomorph 40mg bd\nD/w GP:\n- increase Zomorph to 60mg bd from tonight - Rx issued, 14 caps\n", 60.0),
+    ("Current meds: oxycodone MR 10mg b.d.\nToday: \u2191 oxycodone MR to 15mg b.d. (Rx 14 tabs)\n", 15.0),
+])
+def test_the_current_dose_a_change_line_changes_is_the_dose_before(letter, dose):
+    rxs = [r for r in _rx(letter) if r.formulation == "MR"]
+    assert [r.dose_mg_max for r in rxs] == [dose]
+
+
+def test_a_change_line_of_another_product_keeps_the_current_one():
+    rxs = _rx("Current: MST 30mg bd\nPlan:\n- \u2191 Oramorph 10mg/5ml to 5mg 4hrly PRN\n")
+    assert sorted(r.formulation for r in rxs) == ["MR", "liquid"]
