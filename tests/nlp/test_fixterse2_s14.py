@@ -120,3 +120,19 @@ def test_the_current_dose_a_change_line_changes_is_the_dose_before(letter, dose)
 def test_a_change_line_of_another_product_keeps_the_current_one():
     rxs = _rx("Current: MST 30mg bd\nPlan:\n- \u2191 Oramorph 10mg/5ml to 5mg 4hrly PRN\n")
     assert sorted(r.formulation for r in rxs) == ["MR", "liquid"]
+
+
+@pytest.mark.parametrize("letter, dmax", [
+    ("DRUG / ROUTE / DOSE / FREQ / DAYS / QTY\nSevredol 10mg tab / PO / 10-20mg / 4hrly PRN / 5 / 20\n"
+     "Paracetamol 500mg / PO / 1g / QDS / 5 / 40\n", 20.0),
+    ("Medicine / Dose / Frequency / Supply\nOxycodone 5mg caps / 5-10mg / QDS PRN / 20 caps\n", 10.0),
+    ("Drug name / Route / Dose / Frequency\nMorphine sulfate oral solution 10mg/5ml / oral / 2.5-5mg / 2hrly PRN\n", 5.0),
+])
+def test_a_table_with_spaced_slashes_between_its_cells(letter, dmax):
+    rxs = _rx(letter)
+    assert len(rxs) == 1 and rxs[0].dose_mg_max == dmax
+
+
+def test_a_sentence_with_slashes_is_no_table():
+    rxs = _rx("Discharge medicines:\nco-codamol 30/500 2 tabs qds prn / 7/7 / 56 tabs\n")
+    assert [(r.generic, r.dose_mg_max) for r in rxs] == [("codeine", 60.0)]
