@@ -136,3 +136,19 @@ def test_a_table_with_spaced_slashes_between_its_cells(letter, dmax):
 def test_a_sentence_with_slashes_is_no_table():
     rxs = _rx("Discharge medicines:\nco-codamol 30/500 2 tabs qds prn / 7/7 / 56 tabs\n")
     assert [(r.generic, r.dose_mg_max) for r in rxs] == [("codeine", 60.0)]
+
+
+TTO_HEAD = "Virtual ward d/c\nMeds on d/c:\n - BuTrans 10mcg/hr patch, apply every 7 days, 4 patches supplied\n"
+
+
+@pytest.mark.parametrize("tail", [
+    "Patch to be reduced & stopped by GP once mobilising indep.",
+    "BuTrans to be weaned by her GP over the next month.",
+    "BuTrans: reduce to 5 and stop once pain settles - over to you.",
+])
+def test_a_task_passed_to_the_gp_in_a_terse_note(tail):
+    assert extract_letter(TTO_HEAD + tail + "\n").gp_instruction.present
+
+
+def test_a_dose_started_by_the_gp_is_no_instruction():
+    assert not extract_letter(TTO_HEAD + "BuTrans was started by GP in 2023.\n").gp_instruction.present
