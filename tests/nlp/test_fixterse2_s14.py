@@ -152,3 +152,19 @@ def test_a_task_passed_to_the_gp_in_a_terse_note(tail):
 
 def test_a_dose_started_by_the_gp_is_no_instruction():
     assert not extract_letter(TTO_HEAD + "BuTrans was started by GP in 2023.\n").gp_instruction.present
+
+
+DHC_HEAD = "TTO:\n- dihydrocodeine 30mg tabs 1 qds prn, 12 tabs\n"
+
+
+@pytest.mark.parametrize("tail", ["If she becomes very drowsy stop the DHC and seek advice.",
+                                  "If drowsy, stop DHC and call 111.",
+                                  "If baby sleepy or not feeding, stop taking it + contact the midwife."])
+def test_a_safety_net_stop_is_no_weaning_plan(tail):
+    assert not extract_letter(DHC_HEAD + tail + "\n").weaning_plan.present
+
+
+@pytest.mark.parametrize("tail", ["Take for 5 days then stop and see GP if still needed.",
+                                  "If pain settled by day 5, stop the DHC."])
+def test_a_planned_stop_stays_a_weaning_plan(tail):
+    assert extract_letter(DHC_HEAD + tail + "\n").weaning_plan.present
