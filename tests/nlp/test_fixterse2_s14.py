@@ -168,3 +168,13 @@ def test_a_safety_net_stop_is_no_weaning_plan(tail):
                                   "If pain settled by day 5, stop the DHC."])
 def test_a_planned_stop_stays_a_weaning_plan(tail):
     assert extract_letter(DHC_HEAD + tail + "\n").weaning_plan.present
+
+
+@pytest.mark.parametrize("tail", ["Pls do not use the DHC >3 days", "Do not take the dihydrocodeine > 5 days.",
+                                  "Don't continue the DHC beyond 1 week."])
+def test_a_do_not_use_beyond_cap_is_a_weaning_plan(tail):
+    assert extract_letter(DHC_HEAD + tail + "\n").weaning_plan.present
+
+
+def test_a_daily_tablet_limit_is_no_duration_cap():
+    assert not extract_letter(DHC_HEAD + "Do not use more than 3 tablets a day.\n").weaning_plan.present
