@@ -50,7 +50,9 @@ _RE_PASSIVE_AUX_END = re.compile(r"\b(?:(?:has|have|had)\s+(?:(?:now|also|since|
 _RE_PRONOUN_PASSIVE_STOP = re.compile(r"\s*(?:and\s+|but\s+|so\s+)?(?:this|it|these|they|that|both)\s+(?:(?:has|have|had)\s+"
                                       r"(?:(?:now|also|since|then)\s+)?been|was|were|is|are)\s+(?:(?:now|also|since|then)\s+)?", _I)
 _RE_STOP_WORD = re.compile(r"\b(?:stopped|discontinued|ceased|withheld|held|suspended|(?-i:REMOVED|DELETED)|"
-                           r"not\s+(?:for|to\s+be)\s+re-?start(?:ed|ing)?)\b", _I)
+                           r"not\s+(?:for|to\s+be)\s+re-?start(?:ed|ing)?|"
+                           # "D/C'd", "dc'ed": discontinued (not "d/c'd home", discharged)
+                           r"d/?c['’]e?d(?!\s+(?:home|to|from|on|with|back)\b))\b", _I)
 # "- drowsy, not continued", "(not continued)": a status told after the drug; not a plan's "should be finished then,
 # not continued" (a modal before it)
 _RE_NOT_CONTINUED = re.compile(r"\b" + _NOT_CONTINUED + r"\b", _I)
@@ -1250,9 +1252,11 @@ _RE_PLAN_WORD = re.compile(r"\b(?:should|will|continue|please|then|plan|now|redu
 def parse_group(layout: LetterLayout, g: Group) -> OpioidPrescription:
     text = layout.text
     ms = g.mentions
-    branded = [m for m in ms if m.term.brand]
-    lead = branded[0] if branded else ms[0]
-    fixed = next((m.term for m in ms if m.term.formulation and not m.term.resolvable), None)
+    # (the product left names no form of the one that goes home: "switched from Percocet to oxycodone SR 20 mg b.i.d.")
+    own = [m for m in ms if m.context != "stopped" or not any(o.start > m.start and o.context != "stopped" for o in ms)]
+    branded = [m for m in own if m.term.brand]
+    lead = branded[0] if branded else own[0]
+    fixed = next((m.term for m in own if m.term.formulation and not m.term.resolvable), None)
     term = fixed or lead.term
     generic = lead.generic
     sig = S.Sig()
@@ -2010,6 +2014,63 @@ _RE_REMOVED_FROM_TTO = re.compile(r"\b(?:removed|deleted|taken\s+off|struck\s+of
 _REMOVED_WORDS = ("removed", "deleted", "taken", "struck", "crossed")  # (each phrase of _RE_REMOVED_FROM_TTO holds one)
 
 
+# a note line that names a list item by its label: " - c. REMOVED from TTO - duplicate opioid", "item 3: removed from TTO"
+_RE_LABELLED_NOTE = re.compile(r"^[ \t]*(?:[-\u2013*\u2022>][ \t]*)?(?:item\s+)?(?:\(?([a-z]|\d{1,2})[.):])[ \t]*(?:[-\u2013:][ \t]*)?(?=\S)",
+                               re.I | re.M)
+
+
+def _removed_items_by_label(layout: LetterLayout, rxs: list) -> set[int]:
+    """The prescriptions whose list item a later note takes off the TTO by the item's label ("c. Tramadol 50mg caps
+    ..." above, "c. REMOVED from TTO - duplicate opioid" below): one labelled line each, the note after it."""
+    text = layout.text
+    drop = set()
+    for note in _RE_LABELLED_NOTE.finditer(text):
+        ls, le = layout.line_bounds(note.start())
+        if _RE_REMOVED_FROM_TTO.search(text, note.end(), min(le, note.end() + 40)) is None:
+            continue
+        label = note.group(1).lower()
+        item = re.compile(r"^[ \t]*(?:[-\u2013*\u2022][ \t]*)?\(?" + re.escape(label) + r"[.)][ \t]+\S", re.I | re.M)
+        hits = [i for i, r in enumerate(rxs) if r.span[0] < ls
+                and item.match(text, layout.line_bounds(r.span[0])[0])]
+        if len(hits) == 1 and layout.line_bounds(rxs[hits[0]].span[0])[0] != ls:
+            drop.add(hits[0])
+    return drop
+
+
+# a line that opens with a change of a drug's dose: "↑ MST to 60mg b.d. from tonight", "- increase Zomorph to 40mg bd"
+_RE_CHANGE_LINE_LEAD = re.compile(r"[ \t]*(?:[-\u2013*\u2022>][ \t]*)?(?:[A-Za-z]{2,12}:[ \t]*)?(?:\u2191|\u2193|(?:increase|reduce|decrease|lower|raise)d?\b)"
+                                  r"[ \t]*(?:(?:the|his|her|their)\s+)?$", re.I)
+_RE_CHANGE_TO_AFTER = re.compile(r"[^\d\n]{0,30}?\bto\s+\d", re.I)
+
+
+def _dose_before_a_change_line(reading: _Reading) -> None:
+    """A note that lists the current dose and then a line that changes it ("Current: MST CONTINUS 30mg bd" ...
+    "↑ MST to 60mg b.d. from tonight - Rx issued"): the current dose is the one before, the change line's goes
+    home. Only one earlier prescription of the same product, with another dose."""
+    layout, text, rxs, group_of = reading.layout, reading.layout.text, reading.rxs, reading.group_of
+    if "to" not in text:
+        return
+    drop = {}
+    for j, (rx, g) in enumerate(zip(rxs, group_of)):
+        m = g.mentions[0]
+        ls = layout.line_bounds(m.start)[0]
+        if rx.dose_mg_max is None or not _RE_CHANGE_LINE_LEAD.match(text, ls, m.start) \
+                or not _RE_CHANGE_TO_AFTER.match(text, m.end, layout.line_bounds(m.start)[1]):
+            continue
+        earlier = [i for i, r in enumerate(rxs) if i != j and r.span[0] < rx.span[0] and _same_product(r, rx)]
+        if len(earlier) == 1 and rxs[earlier[0]].dose_mg_max not in (None, rx.dose_mg_max) \
+                and layout.line_index(rxs[earlier[0]].span[0]) != layout.line_index(m.start):
+            drop[earlier[0]] = j
+    if drop:
+        for i, j in drop.items():
+            if rxs[j].previous_dose_mg is None:
+                rxs[j].previous_dose_mg = rxs[i].dose_mg_max
+            for gm in group_of[i].mentions:
+                gm.context = "historical"
+        rxs[:] = [r for i, r in enumerate(rxs) if i not in drop]
+        group_of[:] = [g for i, g in enumerate(group_of) if i not in drop]
+
+
 def _removed_at_screening(reading: _Reading) -> None:
     """A note after the list that takes an item off it ("Pharmacy screening note: Co-codamol REMOVED from TTO after
     discussion with Dr F ... Do not supply."): the listed prescription of that drug does not go home; it is a stopped
@@ -2031,6 +2092,7 @@ def _removed_at_screening(reading: _Reading) -> None:
                 and (not m.term.brand or not r.brand or r.brand == m.term.brand) and (form is None or r.formulation == form or (form != "combination" and r.formulation != "combination"))]
         if len(same) == 1:
             drop.add(same[0])
+    drop |= _removed_items_by_label(layout, rxs)
     if drop:
         for i in drop:
             for gm in group_of[i].mentions:
@@ -2851,6 +2913,7 @@ _PASSES = (
     ("supply told apart", _supply_told_apart),
     ("corrections", _corrections),
     ("removed at screening", _removed_at_screening),
+    ("dose before a change line", _dose_before_a_change_line),
     ("schedule tables", _schedule_tables),
     ("status from change lines", _status_from_change_lines),
     ("admission list", _admission_list),

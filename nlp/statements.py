@@ -93,7 +93,7 @@ def _drug_heading(pattern: str, seps: str) -> re.Pattern:
     lets the regex engine skip most positions (one pass over a long letter)."""
     firsts = "".join(sorted(set(re.findall(r"(?:^|\(\?:|\|)([a-z])", pattern))))
     return re.compile(r"\b(?=[" + firsts + firsts.upper() + r"])" + pattern + r"(?:\s*\([^()\n]{1,30}\))?"
-                      + r"\s*:?\s*(?:$|[\t," + re.escape(seps) + r"]|\s\s|(?<=:):)", _I | re.M)  # (or "Drug :: Dose")
+                      + r"\s*:?\s*(?:$|[\t," + re.escape(seps) + r"]|\s\s|(?<=:):|(?<=[ \t])/(?=[ \t][^/\n]{1,30}[ \t]/[ \t]))", _I | re.M)  # (or "Drug :: Dose", "DRUG / ROUTE / DOSE")
 
 
 @lru_cache(maxsize=1)
@@ -210,12 +210,17 @@ def _wide_chunks(line: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _WIDE_GAP.finditer(line)]
 
 
+_SPACED_SLASH = re.compile(r"[ \t]+/[ \t]+")  # (never "10mg/5ml", "30/500", "7/7": no spaces around those)
+
+
 def _splitter(line: str) -> re.Pattern:
     """The cell separator pattern for a line: with '::' only when the line holds one (a plain character class
     scans far faster than an alternation); without ';' when bars rule the line."""
     c = statement_patterns()
     if "::" in line:
         return c.sep_split_colons
+    if line.count(" / ") >= 2 and "  " not in line.strip() and not c.sep_split.search(line):
+        return _SPACED_SLASH  # an export that sets its cells apart with spaced slashes ("DRUG / ROUTE / DOSE / FREQ")
     if (";" in line or "~" in line) and c.bar_split.search(line):
         return c.bar_split  # a line ruled with bars: a semicolon or a tilde ("~18 months") inside a cell is text
     return c.sep_split
@@ -583,7 +588,8 @@ def table_rows(layout: LetterLayout) -> list[_Row]:
         le = starts[i + 1] - 1 if i + 1 < n else len(text)
         line = text[ls:le]
         # a heading line has columns: a tab, a separator or a gap of two spaces
-        cols = header_columns(line, letter_key(layout)) if ("  " in line or "\t" in line or "::" in line or c.sep_split.search(line) or _csv_heading(line)) else None
+        cols = header_columns(line, letter_key(layout)) if ("  " in line or "\t" in line or "::" in line or c.sep_split.search(line) or _csv_heading(line)
+                                                            or (line.count(" / ") >= 2 and "  " not in line.strip())) else None
         i += 1
         if cols is None:
             continue
