@@ -155,21 +155,17 @@ class LetterLayout:
         (see Margins; worked out once, when first asked)."""
         if i + 1 >= len(self.line_starts):
             return False
-        if _RE_BRAND_TAIL_START.match(self.text, self.line_starts[i + 1]) and \
-                self.text[self.line_starts[i + 1] - 2:self.line_starts[i + 1] - 1].isalpha():
+        text, ls, nxt = self.text, self.line_starts[i], self.line_starts[i + 1]
+        if _RE_BRAND_TAIL_START.match(text, nxt) and text[nxt - 2:nxt - 1].isalpha():
             return True  # a brand's second word wrapped to the next line ("... we increased his MST" / "Continus from 40 mg")
-        ls0, nxt0 = self.line_starts[i], self.line_starts[i + 1]
-        if nxt0 - ls0 > 40 and _RE_STRENGTH_START.match(self.text, nxt0) and \
-                _RE_NAME_LEAD_END.search(self.text, max(ls0, nxt0 - 40), nxt0 - 1):
+        if nxt - ls > 40 and _RE_STRENGTH_START.match(text, nxt) and _RE_NAME_LEAD_END.search(text, max(ls, nxt - 40), nxt - 1):
             return True  # a drug named at a prose line's end, its strength on the next ("... for the home: morphine sulfate" / "10 mg/1 ml injection, ...")
-        if not _RE_LOWER_START.match(self.text, self.line_starts[i + 1]) and \
-                not _ends_dangling(self.text[max(self.line_starts[i], self.line_starts[i + 1] - 16):self.line_starts[i + 1]]):
+        if not _RE_LOWER_START.match(text, nxt) and not _ends_dangling(text[max(ls, nxt - 16):nxt]):
             return False  # (the next line goes on in lower case, or this one ends mid-phrase: "... in place of" /
             # "MST 30 mg ..."; most lines are ruled out here, cheaply)
         cues = context_patterns().cues
-        ls, nxt = self.line_starts[i], self.line_starts[i + 1]
-        if cues["dose_at_line_end"].search(self.text, max(ls, nxt - 24), nxt - 1) and \
-                cues["sig_goes_on"].match(self.text, nxt, min(len(self.text), nxt + 40)):
+        if cues["dose_at_line_end"].search(text, max(ls, nxt - 24), nxt - 1) and \
+                cues["sig_goes_on"].match(text, nxt, min(len(text), nxt + 40)):
             return True  # "... oral solution, 2.5mg (2.5ml)" / "up to four times a day": a sig cut after its dose
         margins = self.__dict__.get("_margins")
         if margins is None:

@@ -112,21 +112,18 @@ _WRAP_WIDTH = 90
 _RE_LIST_ITEM_LINE = re.compile(r"[ \t]*(?:[-*\u2022][ \t]*)?[A-Za-z][\w-]*(?:[ \t]+[A-Za-z][\w-]*)?[ \t]+\d")  # 'name [word] 30mg'
 _WRAP_SLACK = 25  # a hand-wrapped (dictated, typed) line ends up to a few words short of the letter's width
 _WRAP_MIN = 50
-_wrap_cache: dict = {}
 
 
-def _wrap_width(text: str) -> int:
+def _wrap_width(layout: LetterLayout) -> int:
     """The width from which a line counts as filled: a page's 90 columns, or less in a letter hard-wrapped narrower
     (dictated prose typed at 60-75 columns, 'We anticipate that he will need the tapentadol for a week at' / 'most.
-    I wonder whether ...'): its longest prose line (no table cells) less the slack a ragged right edge leaves."""
-    w = _wrap_cache.get(id(text))
-    if w is not None and w[0] is text:
-        return w[1]
-    longest = max((len(ln.rstrip()) for ln in text.split("\n") if not any(c in ln for c in _CELL_SEPS)), default=0)
-    width = min(_WRAP_WIDTH, max(_WRAP_MIN, longest - _WRAP_SLACK))
-    if len(_wrap_cache) > 64:
-        _wrap_cache.clear()
-    _wrap_cache[id(text)] = (text, width)
+    I wonder whether ...'): its longest prose line (no table cells) less the slack a ragged right edge leaves
+    (worked out once a letter, kept on its layout)."""
+    width = layout.__dict__.get("_wrap_width")
+    if width is None:
+        longest = max((len(ln.rstrip()) for ln in layout.text.split("\n") if not any(c in ln for c in _CELL_SEPS)),
+                      default=0)
+        width = layout.__dict__["_wrap_width"] = min(_WRAP_WIDTH, max(_WRAP_MIN, longest - _WRAP_SLACK))
     return width
 
 
@@ -139,7 +136,7 @@ def _wrapped_sentence_end(layout: LetterLayout, s: int, e: int) -> int:
     for _ in range(2):
         ls, le = layout.line_bounds(max(s, e - 1))
         if text[e:le].strip() or e <= s or not text[e - 1].isalpha() or le + 1 >= len(text) or \
-                le - ls < _wrap_width(text):
+                le - ls < _wrap_width(layout):
             return e  # only a line filled to the page's width wraps; a short one ends where it ends
         ns, ne = layout.line_bounds(le + 1)
         m = _RE_WRAP_NEXT.match(text, ns, ne)
@@ -510,7 +507,7 @@ def _labelled_other_request(layout: LetterLayout) -> bool:
 
 _ROW_BARS = "|\u2502\u2503\u2551"
 _RE_RULED_LINE = re.compile(r"[ \t|+\-=:_~\u2500-\u257f]*")  # bars, dashes and box-drawing corners only
-_RE_WRAPPED_ROW_LINE = re.compile(r"[ \t]*[|\u2502\u2503\u2551][ \t]*[|\u2502\u2503\u2551]")  # a row line whose first cell is empty
+_RE_WRAPPED_ROW_LINE = re.compile(rf"[ \t]*[{_ROW_BARS}][ \t]*[{_ROW_BARS}]")  # a row line whose first cell is empty
 
 
 def _row_bounds(layout: LetterLayout, pos: int) -> tuple[int, int]:

@@ -648,8 +648,7 @@ def classify(layout: LetterLayout, m: Mention, others: "OtherOpioids | None" = N
         # "Plan: OxyContin 10mg twice daily for 7 days, then 5mg twice daily for 7 days, then stop")
         return "rx"
     if kind in ("plan", "gp", "changes", "other", "history"):
-        if _RE_HOLD_NOW_BEFORE.search(text, max(0, m.start - 40), m.start) \
-                and not _RE_HOLD_LATER_AFTER.match(text, m.end, ce):
+        if _held_now(text, m) and not _RE_HOLD_LATER_AFTER.match(text, m.end, ce):
             return "stopped"  # "Advice: HOLD tramadol + amitriptyline until seen by own GP": it does not go home now
         return "reference"
     if has_sig(text[m.start:ce]):
@@ -1040,6 +1039,13 @@ _RE_STATUS_STOP_AFTER = re.compile(r"[ \t]*[:\-–]?[ \t]*(?:stopped|discontinue
 # to come ("stop the oxycodone after 5 days", "hold if drowsy")
 _RE_HOLD_NOW_BEFORE = re.compile(r"(?<![\w-])(?<!not\s)(?:please\s+)?(?:hold|withhold|omit)\s+(?:the\s+|her\s+|his\s+|their\s+)?$", _I)
 _RE_HOLD_LATER_AFTER = re.compile(r"[^.;\n]{0,60}?\b(?:after|from\s+day|once|when|if|for\s+\d|tomorrow|tonight)\b", _I)
+
+
+def _held_now(text: str, m: Mention) -> bool:
+    """An instruction to hold the drug written just before its name ("Advice: HOLD tramadol ...", "please withhold the
+    codeine")."""
+    return _RE_HOLD_NOW_BEFORE.search(text, max(0, m.start - 40), m.start) is not None
+
 _RE_STATUS_STOP_BEFORE = re.compile(r"^[ \t\-*•]*(?:stopped|discontinued|ceased|withdrawn)[ \t]*[:\-–][ \t]*$", _I | re.M)
 
 
@@ -1056,16 +1062,18 @@ def _stopped_elsewhere(layout: LetterLayout, statements: list, mentions: list[Me
     was her co-codamol 30/500 two tablets qds ... We have stopped the co-codamol") is the stopped drug, not a
     discharge prescription, unless a discharge list prescribes it."""
     text = layout.text
-    stopped = [m for m in mentions if m.context == "stopped" and m.category == "opioid"
-               and (_past_stop(text[slice(*layout.clause_bounds(m.start))])  # "we have stopped", not "to be stopped"
-                    or _RE_STATUS_STOP_AFTER.match(text, m.end)  # "Tramadol STOPPED."
-                    or _RE_STATUS_STOP_BEFORE.search(text, layout.line_bounds(m.start)[0], m.start)
-                    or _RE_HOLD_NOW_BEFORE.search(text, max(0, m.start - 40), m.start))]
-    if not stopped:
-        return
+    stopped_opioids = [m for m in mentions if m.context == "stopped" and m.category == "opioid"]
     # an instruction to hold a drug now ("Advice: HOLD tramadol until seen by own GP") stops it wherever the letter
     # told its dose, story or not ("Extra tramadol (usual 50mg QDS for OA knee)")
-    held = {m.generic for m in stopped if _RE_HOLD_NOW_BEFORE.search(text, max(0, m.start - 40), m.start)}
+    held_now = [m for m in stopped_opioids if _held_now(text, m)]
+    held = {m.generic for m in held_now}
+    stopped = [m for m in stopped_opioids
+               if any(m is h for h in held_now)
+               or _past_stop(text[slice(*layout.clause_bounds(m.start))])  # "we have stopped", not "to be stopped"
+               or _RE_STATUS_STOP_AFTER.match(text, m.end)  # "Tramadol STOPPED."
+               or _RE_STATUS_STOP_BEFORE.search(text, layout.line_bounds(m.start)[0], m.start)]
+    if not stopped:
+        return
     listed = {m.generic for st in statements for m in st.mentions
               if m.context == "rx" and layout.section_kind(st.start) == "discharge"}
     for st in statements:
