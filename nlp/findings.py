@@ -1905,8 +1905,9 @@ def indication_on_statement(layout: LetterLayout, rx, drug_pos=()) -> bool:
     ls, le = layout.line_bounds(s)
     fixed = False
     if "|" not in text[ls:le] and "\t" not in text[ls:le]:
-        # a bullet may be followed by a no-break space ("\u2022\u00a0Matrifen ...") after a copy and paste
-        if le - ls <= 300 and RE_BULLET.match(text[ls:le].replace("\u00a0", " ")) \
+        # (a no-break space after a pasted bullet, "\u2022\u00a0Matrifen ...", is a space in the reading text:
+        # nlp.spoken.plain_characters)
+        if le - ls <= 300 and RE_BULLET.match(text[ls:le]) \
                 and not any(ls <= p < le and not s <= p < e for p in drug_pos):
             le = _wrapped_item_end(layout, le)
         elif le - ls <= 250 and _fixed_width_row(text, s, min(le, layout.sentence_bounds(max(s, e - 1))[1])):
